@@ -1,0 +1,190 @@
+/*
+ * tcpfsm.h — public API of libtcpfsm, a userspace TCP/IPv4 stack whose every state
+ * decision comes from the table fsmc generates from spec/tcp.fsm (RFC 9293).
+ *
+ * Model: one `struct tcpfsm_stack` per thread, no globals, no hidden I/O. The caller
+ *   - feeds received IPv4 packets in with tcpfsm_input(),
+ *   - tells the stack what time it is with tcpfsm_advance() (virtual or real time),
+ *   - receives outgoing IPv4 packets through the `output` callback,
+ *   - uses non-blocking BSD-like socket calls on small integer descriptors.
+ * Errors are negative errno values (-EAGAIN, -ECONNREFUSED, ...); no call ever exit()s.
+ */
+#ifndef TCPFSM_H
+#define TCPFSM_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define TCPFSM_VERSION_MAJOR 0
+#define TCPFSM_VERSION_MINOR 1
+#define TCPFSM_VERSION_PATCH 0
+#define TCPFSM_VERSION "0.1.0"
+
+/* Returns TCPFSM_VERSION of the library actually linked. */
+const char *tcpfsm_version(void);
+
+struct tcpfsm_stack;
+
+/* Time is in microseconds on a clock the caller chooses (monotonic real time or virtual). */
+typedef uint64_t tcpfsm_time_t;
+
+/* A transition trace line, one per spec transition fired (see tcpfsm_config.trace). */
+struct tcpfsm_trace_event {
+    uint32_t laddr, raddr;       /* IPv4, host byte order */
+    uint16_t lport, rport;
+    const char *from, *event, *to; /* spec names */
+    const char *actions;         /* "send_ack, arm_rtx" or "" */
+    const char *rfc;             /* the transition's @rfc annotation, or NULL */
+    unsigned transition;         /* index into the generated transition table */
+    tcpfsm_time_t now;
+};
+
+struct tcpfsm_config {
+    uint32_t addr;               /* local IPv4 address, host byte order (required) */
+    uint16_t mtu;                /* link MTU; 0 = 1500. MSS is clamped to mtu - 40 */
+    /* Called for every packet the stack sends: a complete IPv4 datagram. Required. */
+    void (*output)(void *arg, const void *packet, size_t len);
+    void *output_arg;
+    /* Random source (ISN secret, ephemeral ports). NULL = getrandom(). Tests inject a
+     * seeded PRNG so runs replay exactly. */
+    uint64_t (*random)(void *arg);
+    void *random_arg;
+    /* Optional: called for every transition fired (for --trace and coverage). */
+    void (*trace)(void *arg, const struct tcpfsm_trace_event *ev);
+    void *trace_arg;
+    tcpfsm_time_t now;           /* the clock's value at creation */
+
+    /* Limits (0 = the default shown). The stack refuses cleanly when one is reached. */
+    uint32_t max_sockets;        /* descriptors incl. listeners (default 1024) */
+    uint32_t sndbuf;             /* send buffer bytes per connection (default 65536) */
+    uint32_t rcvbuf;             /* receive buffer bytes per connection (default 65536) */
+    uint32_t max_buffer_bytes;   /* all send+receive buffers of the stack (default 64 MiB) */
+    uint32_t reasm_bytes;        /* out-of-order bytes held per connection (default = rcvbuf) */
+
+    /* Protocol parameters (0 = default shown). */
+    uint32_t rto_min_us;         /* RFC 6298 (2.4) minimum RTO (default 1 s) */
+    uint32_t rto_initial_us;     /* RFC 6298 (2.1) initial RTO (default 1 s) */
+    uint32_t rto_max_us;         /* upper bound of the backed-off RTO (default 60 s) */
+    uint32_t max_retries;        /* retransmissions before giving up: ETIMEDOUT (default 8) */
+    uint32_t syn_retries;        /* SYN retransmissions before giving up (default 5) */
+    uint32_t msl_us;             /* MSL; TIME_WAIT lasts 2*MSL (default 30 s) */
+    uint32_t delack_us;          /* delayed-ACK timeout, <= 200 ms (default 40 ms) */
+    uint32_t user_timeout_us;    /* RFC 9293 3.10.8 USER TIMEOUT, 0 = off */
+    uint32_t flags;              /* TCPFSM_F_* below */
+};
+
+#define TCPFSM_F_NO_SACK        0x01u /* don't offer/accept SACK */
+#define TCPFSM_F_NO_WSCALE      0x02u /* don't offer/accept window scaling */
+#define TCPFSM_F_NO_TIMESTAMPS  0x04u /* don't offer/accept timestamps */
+
+/* Create a stack. Returns NULL with *err set (-EINVAL, -ENOMEM) on failure. */
+struct tcpfsm_stack *tcpfsm_stack_new(const struct tcpfsm_config *cfg, int *err);
+/* Destroy a stack and everything in it (no packets are sent). */
+void tcpfsm_stack_free(struct tcpfsm_stack *st);
+
+/* Feed one received IPv4 datagram. Malformed packets are dropped and counted.
+ * Returns 0 if the packet was accepted for processing, or a negative code saying why it was
+ * dropped (-EINVAL malformed, -EBADMSG checksum, -ENOENT no socket; a RST may be sent). */
+int tcpfsm_input(struct tcpfsm_stack *st, const void *packet, size_t len);
+/* Set the current time and run every timer due at or before it. `now` never goes back. */
+void tcpfsm_advance(struct tcpfsm_stack *st, tcpfsm_time_t now);
+/* When the next timer is due (absolute), or UINT64_MAX if none is armed. */
+tcpfsm_time_t tcpfsm_next_timeout(const struct tcpfsm_stack *st);
+/* The current time as last set by tcpfsm_advance (or the config). */
+tcpfsm_time_t tcpfsm_now(const struct tcpfsm_stack *st);
+
+/* ---- Sockets: non-blocking, BSD-like. Addresses are IPv4 host byte order. ---- */
+int tcpfsm_socket(struct tcpfsm_stack *st);                          /* fd >= 0, -EMFILE, -ENOMEM */
+int tcpfsm_bind(struct tcpfsm_stack *st, int fd, uint32_t addr, uint16_t port); /* 0, -EADDRINUSE, -EINVAL */
+int tcpfsm_listen(struct tcpfsm_stack *st, int fd, int backlog);    /* 0, -EINVAL */
+/* New connected fd, or -EAGAIN when none is ready; peer address may be NULL. */
+int tcpfsm_accept(struct tcpfsm_stack *st, int fd, uint32_t *peer_addr, uint16_t *peer_port);
+/* Starts the handshake: returns -EINPROGRESS; completion shows as TCPFSM_POLLOUT, failure as
+ * TCPFSM_POLLERR with tcpfsm_error() = -ECONNREFUSED / -ETIMEDOUT / -ECONNRESET. */
+int tcpfsm_connect(struct tcpfsm_stack *st, int fd, uint32_t addr, uint16_t port);
+/* Bytes queued (may be < len), -EAGAIN if the send buffer is full, -EPIPE after shutdown,
+ * -ENOTCONN before the connection exists, -ECONNRESET/-ETIMEDOUT after an error. */
+long tcpfsm_send(struct tcpfsm_stack *st, int fd, const void *buf, size_t len);
+/* Bytes read, 0 at end of stream (peer sent FIN), -EAGAIN if nothing yet, or an error. */
+long tcpfsm_recv(struct tcpfsm_stack *st, int fd, void *buf, size_t len);
+#define TCPFSM_SHUT_RD   0
+#define TCPFSM_SHUT_WR   1
+#define TCPFSM_SHUT_RDWR 2
+int tcpfsm_shutdown(struct tcpfsm_stack *st, int fd, int how);      /* SHUT_WR sends FIN */
+/* Graceful close: FIN after queued data; the descriptor is freed at once, the connection
+ * finishes in the background (TIME_WAIT etc.). */
+int tcpfsm_close(struct tcpfsm_stack *st, int fd);
+/* Abortive close: RST to the peer, descriptor and connection freed at once. */
+int tcpfsm_abort(struct tcpfsm_stack *st, int fd);
+
+#define TCPFSM_POLLIN   0x01u  /* data to read, EOF, or (listener) a connection to accept */
+#define TCPFSM_POLLOUT  0x04u  /* connected and send buffer has room */
+#define TCPFSM_POLLERR  0x08u  /* error pending: tcpfsm_error() */
+#define TCPFSM_POLLHUP  0x10u  /* both directions closed */
+/* Readiness mask of fd (0 if nothing), or -EBADF. */
+int tcpfsm_poll(struct tcpfsm_stack *st, int fd);
+/* Pending error of fd (like SO_ERROR), 0 if none. Reading it does not clear it. */
+int tcpfsm_error(struct tcpfsm_stack *st, int fd);
+
+#define TCPFSM_OPT_NODELAY    1   /* disable Nagle (value 0/1) */
+#define TCPFSM_OPT_KEEPALIVE  2   /* keepalive idle time in us, 0 = off (default off) */
+#define TCPFSM_OPT_SNDBUF     3   /* before connect/listen */
+#define TCPFSM_OPT_RCVBUF     4   /* before connect/listen */
+#define TCPFSM_OPT_REUSEADDR  5
+int tcpfsm_setopt(struct tcpfsm_stack *st, int fd, int opt, uint64_t value); /* 0, -EINVAL, -EBADF */
+
+/* Local/peer address of fd. */
+int tcpfsm_getname(struct tcpfsm_stack *st, int fd, uint32_t *laddr, uint16_t *lport,
+                   uint32_t *raddr, uint16_t *rport);
+
+/* ---- Observability ---- */
+struct tcpfsm_info {           /* like Linux TCP_INFO */
+    const char *state;         /* spec state name, e.g. "ESTABLISHED" */
+    uint32_t laddr, raddr;
+    uint16_t lport, rport;
+    uint32_t rtt_us, rttvar_us, rto_us;
+    uint32_t cwnd, ssthresh;   /* bytes */
+    uint32_t mss;
+    uint8_t snd_wscale, rcv_wscale;
+    uint8_t sack_ok, ts_ok;
+    uint32_t snd_wnd, rcv_wnd;
+    uint32_t recv_q, send_q;   /* bytes waiting to be read / not yet acknowledged */
+    uint64_t bytes_sent, bytes_acked, bytes_received;
+    uint32_t retransmits;      /* total retransmitted segments */
+};
+int tcpfsm_get_info(struct tcpfsm_stack *st, int fd, struct tcpfsm_info *info);
+
+/* Counters named after RFC 4022 / Linux /proc/net/snmp, plus our own. */
+struct tcpfsm_stats {
+    uint64_t ActiveOpens, PassiveOpens, AttemptFails, EstabResets, CurrEstab;
+    uint64_t InSegs, OutSegs, RetransSegs, InErrs, OutRsts;
+    uint64_t InCsumErrors;     /* checksum failures (IP or TCP) */
+    uint64_t InMalformed;      /* length/doff/option errors */
+    uint64_t InNoSocket;       /* segments for no socket (answered with RST per RFC 9293) */
+    uint64_t ChallengeAcks;    /* RFC 5961 */
+    uint64_t SynCookiesSent, SynCookiesRecv, SynCookiesFailed;
+    uint64_t ListenOverflows, ListenDrops;
+    uint64_t OutOfWindowDrops; /* unacceptable segments (RFC 9293 3.10.7.4) */
+    uint64_t PawsDrops;
+    uint64_t OfoDrops;         /* out-of-order data dropped for lack of reassembly budget */
+    uint64_t BufferLimitDrops; /* refused for the global buffer limit */
+    uint64_t TimeWaitRecycled;
+};
+void tcpfsm_get_stats(const struct tcpfsm_stack *st, struct tcpfsm_stats *out);
+
+/* Write an `ss -tan`-style listing of every connection and listener into buf (NUL-terminated,
+ * truncated to size). Returns the length it needed, like snprintf. */
+int tcpfsm_ss(struct tcpfsm_stack *st, char *buf, size_t size);
+
+/* Transition coverage: how often each transition of the generated table fired. Writes up to
+ * n counts; returns the number of transitions in the table. */
+unsigned tcpfsm_coverage(const struct tcpfsm_stack *st, uint64_t *counts, unsigned n);
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* TCPFSM_H */

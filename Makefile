@@ -28,11 +28,14 @@ LDFLAGS += $(SANFLAGS)
 BIN     := $(BUILD)/bin
 LIBDIR  := $(BUILD)/lib
 OBJ     := $(BUILD)/obj
+TCPFSM_SOVERSION := 0.1.0
 CHECK_CFLAGS := $(shell pkg-config --cflags check 2>/dev/null)
 CHECK_LIBS   := $(shell pkg-config --libs check 2>/dev/null || echo -lcheck -lsubunit -lm -lrt -lpthread)
 
 ALL_TARGETS  :=
 TEST_TARGETS :=
+# The TCP core (runtime/stack.c) gates the test groups that need a working connection.
+STACK_READY  := $(wildcard runtime/stack.c)
 
 .PHONY: all test regen check-regen demo deps clean bench fuzz install uninstall
 all: build-all
@@ -53,6 +56,7 @@ FSMC     := $(BIN)/fsmc
 FSMC_GEN := --emit=c,dot,mermaid,json
 
 regen: $(FSMC)
+	@mkdir -p generated
 	@for s in $(SPECS); do \
 	    n=$$(basename $$s .fsm); \
 	    $(FSMC) $(FSMC_GEN) --output-dir=generated $$s || exit 1; \
@@ -85,7 +89,7 @@ demo:
 	$(BIN)/tcpfsm-demo --trace --pcap $(BUILD)/demo.pcap
 	dot -Tsvg generated/tcp.dot -o $(BUILD)/tcp.svg
 	@echo "demo: capture in $(BUILD)/demo.pcap (tshark -r $(BUILD)/demo.pcap), diagram in $(BUILD)/tcp.svg"
-	@if [ "$$(id -u)" -eq 0 ]; then sh tests/interop/demo_tun.sh $(BIN); \
+	@if [ "$$(id -u)" -eq 0 ]; then sh tests/demo_tun.sh $(BIN); \
 	 else echo "demo: not root, skipping the TUN part (curl from the Linux kernel to tcpfsm-httpd)"; fi
 
 clean:
@@ -97,3 +101,33 @@ build-all: $(ALL_TARGETS)
 test: build-all
 	@$(MAKE) --no-print-directory $(TEST_TARGETS)
 	@echo "make test: all test groups passed"
+
+# ---- install (GNU conventions: PREFIX, DESTDIR) ----
+PREFIX  ?= /usr/local
+DESTDIR ?=
+INST_BIN := $(DESTDIR)$(PREFIX)/bin
+INST_LIB := $(DESTDIR)$(PREFIX)/lib
+INST_INC := $(DESTDIR)$(PREFIX)/include/tcpfsm
+INST_PC  := $(DESTDIR)$(PREFIX)/lib/pkgconfig
+INST_MAN := $(DESTDIR)$(PREFIX)/share/man
+INSTALL_PROGS := $(filter $(BIN)/%,$(ALL_TARGETS))
+
+install: build-all
+	install -d $(INST_BIN) $(INST_LIB) $(INST_INC) $(INST_PC) $(INST_MAN)/man1 $(INST_MAN)/man3 $(INST_MAN)/man5
+	install -m 755 $(INSTALL_PROGS) $(INST_BIN)/
+	install -m 644 $(LIBDIR)/libtcpfsm.a $(INST_LIB)/
+	install -m 755 $(LIBDIR)/libtcpfsm.so.$(TCPFSM_SOVERSION) $(INST_LIB)/
+	ln -sf libtcpfsm.so.$(TCPFSM_SOVERSION) $(INST_LIB)/libtcpfsm.so.0
+	ln -sf libtcpfsm.so.0 $(INST_LIB)/libtcpfsm.so
+	install -m 644 runtime/tcpfsm.h $(INST_INC)/
+	sed -e 's#@PREFIX@#$(PREFIX)#' -e 's#@VERSION@#$(TCPFSM_SOVERSION)#' tcpfsm.pc.in >$(INST_PC)/tcpfsm.pc
+	install -m 644 fsmc/fsmc.1 $(INST_MAN)/man1/
+	install -m 644 docs/tcpfsm.3 $(INST_MAN)/man3/
+	install -m 644 docs/fsm-language.5 $(INST_MAN)/man5/
+
+uninstall:
+	rm -f $(addprefix $(INST_BIN)/,$(notdir $(INSTALL_PROGS)))
+	rm -f $(INST_LIB)/libtcpfsm.a $(INST_LIB)/libtcpfsm.so $(INST_LIB)/libtcpfsm.so.0 $(INST_LIB)/libtcpfsm.so.$(TCPFSM_SOVERSION)
+	rm -f $(INST_INC)/tcpfsm.h $(INST_PC)/tcpfsm.pc
+	-rmdir $(INST_INC) 2>/dev/null
+	rm -f $(INST_MAN)/man1/fsmc.1 $(INST_MAN)/man3/tcpfsm.3 $(INST_MAN)/man5/fsm-language.5

@@ -1,0 +1,144 @@
+%{
+/* fsmc grammar. Builds the AST in g_ast; names are resolved later by model.c. */
+#include "fsmc.h"
+#include <string.h>
+%}
+%code requires {
+#include "fsmc.h"
+/* locations carry the file index so diagnostics in included files point at the right file */
+typedef struct FSMC_YYLTYPE { int file, first_line, first_column, last_line, last_column; } FSMC_YYLTYPE;
+#define FSMC_YYLTYPE_IS_DECLARED 1
+#define FSMC_YYLTYPE_IS_TRIVIAL 1
+#define YYLLOC_DEFAULT(Cur, Rhs, N) do { \
+    if (N) { (Cur).file = YYRHSLOC(Rhs, 1).file; (Cur).first_line = YYRHSLOC(Rhs, 1).first_line; \
+             (Cur).first_column = YYRHSLOC(Rhs, 1).first_column; (Cur).last_line = YYRHSLOC(Rhs, N).last_line; \
+             (Cur).last_column = YYRHSLOC(Rhs, N).last_column; } \
+    else { (Cur) = YYRHSLOC(Rhs, 0); (Cur).first_line = (Cur).last_line; (Cur).first_column = (Cur).last_column; } \
+} while (0)
+}
+%code provides {
+int fsmc_yylex(FSMC_YYSTYPE *lval, FSMC_YYLTYPE *lloc);
+bool lexer_open(const char *path);
+void lexer_close(void);
+}
+%define api.prefix {fsmc_yy}
+%define api.pure full
+%define parse.error verbose
+%locations
+%union {
+    const char *str;
+    struct names names;
+    struct rule *rule;
+    int attrs;
+    struct { struct annot *v; size_t n; } annots;
+}
+%token MACHINE PREFIX CONTEXT PAYLOAD CINCLUDE STATE EVENT TIMER GUARD ACTION ENTRY EXIT
+%token ON "on" DO "do" ELSE "else" EXCEPT "except" IGNORE "ignore" INCLUDE "include" ARROW "->" BADCHAR "invalid character"
+%token <str> ID "identifier" STRING "string" ANNOT "annotation"
+%type <names> idlist doopt
+%type <str> ctype
+%type <attrs> attrs
+%type <rule> sources guardopt
+%type <annots> annots
+%{
+struct ast g_ast;
+static struct loc L(FSMC_YYLTYPE l) { struct loc r = { l.file, l.first_line, l.first_column }; return r; }
+static void yyerror(FSMC_YYLTYPE *l, const char *msg) { diag(CK_SYNTAX, L(*l), "%s", msg); }
+static void add_decl(enum decl_kind k, struct names ids, int attrs)
+{
+    struct decl *d = arena_alloc(sizeof *d);
+    d->kind = k; d->ids = ids; d->attrs = attrs;
+    vec_push(&g_ast.decls, d);
+}
+static void add_ee(bool is_exit, const char *s, FSMC_YYLTYPE l, struct names acts)
+{
+    struct entryexit *e = arena_alloc(sizeof *e);
+    e->is_exit = is_exit; e->state.s = s; e->state.loc = L(l); e->actions = acts;
+    vec_push(&g_ast.entries, e);
+}
+%}
+%%
+file    : %empty
+        | file machine
+        | file error '}'
+        ;
+machine : MACHINE ID '{'  {
+            if (g_ast.have_machine) diag(CK_SYNTAX, L(@1), "only one machine per spec");
+            g_ast.have_machine = true; g_ast.machine.s = $2; g_ast.machine.loc = L(@2);
+          } items '}'
+        ;
+items   : %empty | items item ;
+item    : PREFIX ID ';'               { g_ast.prefix = $2; }
+        | CONTEXT ctype ';'           { g_ast.context = $2; }
+        | PAYLOAD ctype ';'           { g_ast.payload = $2; }
+        | CINCLUDE STRING ';'         { names_push(&g_ast.cincludes, $2, L(@2)); }
+        | STATE idlist attrs ';'      { add_decl(D_STATE, $2, $3); }
+        | EVENT idlist ';'            { add_decl(D_EVENT, $2, 0); }
+        | TIMER idlist ';'            { add_decl(D_TIMER, $2, 0); }
+        | GUARD idlist ';'            { add_decl(D_GUARD, $2, 0); }
+        | ACTION idlist ';'           { add_decl(D_ACTION, $2, 0); }
+        | ENTRY ID DO idlist ';'      { add_ee(false, $2, @2, $4); }
+        | EXIT ID DO idlist ';'       { add_ee(true, $2, @2, $4); }
+        | sources ON ID guardopt ARROW ID doopt annots ';' {
+            struct rule *r = $1;
+            names_push(&r->events, $3, L(@3));
+            r->guard = $4->guard; r->guard_neg = $4->guard_neg; r->guard_else = $4->guard_else;
+            r->target.s = $6; r->target.loc = L(@6);
+            r->actions = $7; r->annots = $8.v; r->nannots = $8.n;
+            vec_push(&g_ast.rules, r);
+          }
+        | sources IGNORE idlist annots ';' {
+            struct rule *r = $1;
+            r->is_ignore = true; r->events = $3; r->annots = $4.v; r->nannots = $4.n;
+            vec_push(&g_ast.rules, r);
+          }
+        | error ';'
+        ;
+ctype   : ID                          { $$ = $1; }
+        | ctype ID                    { $$ = arena_printf("%s %s", $1, $2); }
+        | ctype '*'                   { $$ = arena_printf("%s *", $1); }
+        ;
+idlist  : ID                          { memset(&$$, 0, sizeof $$); names_push(&$$, $1, L(@1)); }
+        | idlist ',' ID               { $$ = $1; names_push(&$$, $3, L(@3)); }
+        ;
+attrs   : %empty                      { $$ = 0; }
+        | attrs ID {
+            $$ = $1;
+            if (!strcmp($2, "initial")) $$ |= ATTR_INITIAL;
+            else if (!strcmp($2, "final")) $$ |= ATTR_FINAL;
+            else if (!strcmp($2, "trap")) $$ |= ATTR_TRAP;
+            else diag(CK_SYNTAX, L(@2), "unknown state attribute '%s' (expected initial, final or trap)", $2);
+          }
+        ;
+sources : idlist                      { $$ = arena_alloc(sizeof *$$); $$->loc = L(@1); $$->sources = $1; }
+        | '*'                         { $$ = arena_alloc(sizeof *$$); $$->loc = L(@1); $$->wildcard = true; }
+        | '*' EXCEPT idlist           { $$ = arena_alloc(sizeof *$$); $$->loc = L(@1); $$->wildcard = true; $$->except = $3; }
+        ;
+guardopt: %empty                      { $$ = arena_alloc(sizeof *$$); }
+        | '[' ID ']'                  { $$ = arena_alloc(sizeof *$$); $$->guard.s = $2; $$->guard.loc = L(@2); }
+        | '[' '!' ID ']'              { $$ = arena_alloc(sizeof *$$); $$->guard.s = $3; $$->guard.loc = L(@3); $$->guard_neg = true; }
+        | ELSE                        { $$ = arena_alloc(sizeof *$$); $$->guard_else = true; }
+        ;
+doopt   : %empty                      { memset(&$$, 0, sizeof $$); }
+        | DO idlist                   { $$ = $2; }
+        ;
+annots  : %empty                      { $$.v = NULL; $$.n = 0; }
+        | annots ANNOT STRING {
+            struct annot *v = arena_alloc(($1.n + 1) * sizeof *v);
+            if ($1.n) memcpy(v, $1.v, $1.n * sizeof *v);
+            v[$1.n].key = $2; v[$1.n].text = $3;
+            $$.v = v; $$.n = $1.n + 1;
+          }
+        ;
+%%
+bool parse_file(const char *path)
+{
+    if (!lexer_open(path)) return false;
+    fsmc_yyparse();
+    lexer_close();
+    if (!g_ast.have_machine && diag_errors() == 0) {
+        struct loc l = { 0, 0, 0 };
+        diag(CK_SYNTAX, l, "no 'machine NAME { ... }' in spec");
+    }
+    return true;
+}

@@ -1,0 +1,144 @@
+/* libcheck tests for fsmc's command line: one must-fail/must-warn spec per check (expected
+   diagnostic on the spec's first line), exit codes, -W flags, --help, reproducibility.
+   Golden files, C compilation, backend equivalence and garbage input are in run_tests.sh.
+   usage: check_fsmc FSMC ERRORS_DIR SCRATCH_DIR */
+#include <check.h>
+#include <glob.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+
+static const char *fsmc, *errdir, *scratch;
+static glob_t specs;
+
+/* run a shell command, capture stdout+stderr into buf, return the exit status */
+static int run(char *buf, size_t cap, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static int run(char *buf, size_t cap, const char *fmt, ...)
+{
+    char cmd[4096];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(cmd, sizeof cmd, fmt, ap);
+    va_end(ap);
+    strncat(cmd, " 2>&1", sizeof cmd - strlen(cmd) - 1);
+    FILE *p = popen(cmd, "r");
+    ck_assert_ptr_nonnull(p);
+    size_t n = fread(buf, 1, cap - 1, p);
+    buf[n] = 0;
+    int st = pclose(p);
+    return WIFEXITED(st) ? WEXITSTATUS(st) : 128;
+}
+
+START_TEST(diagnostic_spec)
+{
+    const char *path = specs.gl_pathv[_i], *base = strrchr(path, '/') + 1;
+    char first[512] = "", out[65536], want[600];
+    FILE *f = fopen(path, "r");
+    ck_assert_ptr_nonnull(f);
+    ck_assert_ptr_nonnull(fgets(first, sizeof first, f));
+    fclose(f);
+    first[strcspn(first, "\n")] = 0;
+    ck_assert_msg(strncmp(first, "// expect: ", 11) == 0, "%s: first line must be '// expect: ...'", base);
+    snprintf(want, sizeof want, "%s:%s", base, first + 11);
+    int rc = run(out, sizeof out, "cd '%s' && '%s' '%s'", errdir, fsmc, base);
+    ck_assert_msg(strstr(out, want) != NULL, "%s: expected\n  %s\ngot\n%s", base, want, out);
+    if (strstr(want, ": warning: ")) {
+        ck_assert_int_eq(rc, 0);
+        rc = run(out, sizeof out, "cd '%s' && '%s' -Werror '%s'", errdir, fsmc, base);
+        ck_assert_int_eq(rc, 1);
+        /* -Werror turns the same diagnostic into an error */
+        char *w = strstr(want, ": warning: ");
+        char werr[600];
+        snprintf(werr, sizeof werr, "%.*s: error: %s", (int)(w - want), want, w + 11);
+        ck_assert_msg(strstr(out, werr) != NULL, "%s: -Werror output lacks\n  %s", base, werr);
+    } else {
+        ck_assert_int_eq(rc, 1);
+    }
+}
+END_TEST
+
+START_TEST(exit_codes)
+{
+    char out[65536];
+    ck_assert_int_eq(run(out, sizeof out, "'%s' --help", fsmc), 0);
+    ck_assert_ptr_nonnull(strstr(out, "--emit=KIND"));
+    ck_assert_ptr_nonnull(strstr(out, "--max-errors=N"));
+    ck_assert_int_eq(run(out, sizeof out, "'%s'", fsmc), 2);
+    ck_assert_int_eq(run(out, sizeof out, "'%s' --bogus x.fsm", fsmc), 2);
+    ck_assert_int_eq(run(out, sizeof out, "'%s' -Wnot-a-check x.fsm", fsmc), 2);
+    ck_assert_int_eq(run(out, sizeof out, "'%s' --emit=pdf x.fsm", fsmc), 2);
+    ck_assert_int_eq(run(out, sizeof out, "'%s' /nonexistent/x.fsm", fsmc), 2);
+    ck_assert_ptr_nonnull(strstr(out, "cannot read"));
+    ck_assert_int_eq(run(out, sizeof out, "'%s' --emit=c,dot -o x.c x.fsm", fsmc), 2);
+}
+END_TEST
+
+START_TEST(warning_flags)
+{
+    char out[65536];
+    /* unused-guard.fsm warns; -Wno-unused-guard silences it; -Werror=unused-action doesn't touch it */
+    ck_assert_int_eq(run(out, sizeof out, "cd '%s' && '%s' -Wno-unused-guard unused-guard.fsm", errdir, fsmc), 0);
+    ck_assert_ptr_null(strstr(out, "unused-guard"));
+    ck_assert_int_eq(run(out, sizeof out, "cd '%s' && '%s' -Werror=unused-action unused-guard.fsm", errdir, fsmc), 0);
+    ck_assert_int_eq(run(out, sizeof out, "cd '%s' && '%s' -Werror=unused-guard unused-guard.fsm", errdir, fsmc), 1);
+    /* errors cannot be switched off */
+    ck_assert_int_eq(run(out, sizeof out, "cd '%s' && '%s' -Wno-undefined undefined-state.fsm", errdir, fsmc), 1);
+    /* source line and caret follow the diagnostic */
+    run(out, sizeof out, "cd '%s' && '%s' undefined-state.fsm", errdir, fsmc);
+    ck_assert_ptr_nonnull(strstr(out, "\n   A on E -> B;\n             ^\n"));
+}
+END_TEST
+
+START_TEST(reproducible)
+{
+    char out[65536];
+    int rc = run(out, sizeof out,
+        "cd '%s' && rm -rf rep && mkdir rep && for i in 1 2; do mkdir rep/o && "
+        "'%s' --emit=c,dot,mermaid,json --output-dir=rep/o '%s/../golden/traffic_light.fsm' || exit 3; "
+        "mv rep/o rep/$i; done; diff -r rep/1 rep/2", scratch, fsmc, errdir);
+    ck_assert_msg(rc == 0, "%s", out);
+}
+END_TEST
+
+START_TEST(recovery_and_include)
+{
+    char out[65536];
+    /* two independent mistakes give exactly two errors: recovery resyncs at ';' */
+    int rc = run(out, sizeof out, "cd '%s' && printf 'machine m {\\n state A initial final;\\n A on ) E;\\n event E;\\n"
+                 " A on E -> A;\\n A on E -> ;\\n}\\n' >rec.fsm && '%s' rec.fsm", scratch, fsmc);
+    ck_assert_int_eq(rc, 1);
+    ck_assert_msg(strstr(out, "rec.fsm:3:7: error: syntax error") && strstr(out, "rec.fsm:6:12: error: syntax error"), "%s", out);
+    int n = 0;
+    for (const char *p = out; (p = strstr(p, ": error: ")); p++) n++;
+    ck_assert_int_eq(n, 2);
+    /* an include relative to the including file's directory */
+    rc = run(out, sizeof out, "'%s' '%s/../inc/main.fsm'", fsmc, errdir);
+    ck_assert_msg(rc == 0 && out[0] == 0, "%s", out);
+}
+END_TEST
+
+int main(int argc, char **argv)
+{
+    if (argc != 4) { fputs("usage: check_fsmc FSMC ERRORS_DIR SCRATCH_DIR\n", stderr); return 2; }
+    fsmc = argv[1]; errdir = argv[2]; scratch = argv[3];
+    char pat[4096];
+    snprintf(pat, sizeof pat, "%s/*.fsm", errdir);
+    if (glob(pat, 0, NULL, &specs) != 0 || specs.gl_pathc < 14) { fprintf(stderr, "check_fsmc: too few specs in %s\n", errdir); return 2; }
+    Suite *s = suite_create("fsmc");
+    TCase *tc = tcase_create("cli");
+    tcase_set_timeout(tc, 60);
+    tcase_add_loop_test(tc, diagnostic_spec, 0, (int)specs.gl_pathc);
+    tcase_add_test(tc, exit_codes);
+    tcase_add_test(tc, warning_flags);
+    tcase_add_test(tc, reproducible);
+    tcase_add_test(tc, recovery_and_include);
+    suite_add_tcase(s, tc);
+    SRunner *sr = srunner_create(s);
+    srunner_run_all(sr, CK_NORMAL);
+    int failed = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    globfree(&specs);
+    return failed ? 1 : 0;
+}

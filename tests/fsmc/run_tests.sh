@@ -1,0 +1,77 @@
+#!/bin/sh
+# fsmc tests: diagnostics per check, golden outputs, generated C under gcc+clang, bad input.
+# usage: run_tests.sh FSMC SCRATCHDIR [--refresh-golden]
+FSMC=$(realpath "$1"); T=$2; mkdir -p "$T"; fail=0; n=0
+ok() { n=$((n+1)); }
+bad() { echo "FAIL: $*"; fail=$((fail+1)); }
+cd "$(dirname "$0")"
+# 1. one must-fail (or must-warn) spec per check; the first line holds the expected diagnostic
+for f in errors/*.fsm; do
+    exp=$(head -1 "$f" | sed 's,^// expect: ,,'); b=$(basename "$f")
+    out=$(cd errors && "$FSMC" "$b" 2>&1); rc=$?
+    printf '%s\n' "$out" | grep -qF "$b:$exp" || bad "$f: expected '$exp', got: $(printf '%s' "$out" | head -1)"
+    case "$exp" in *": warning: "*)
+        [ $rc = 0 ] || bad "$f: warning must exit 0 (got $rc)"
+        (cd errors && "$FSMC" -Werror "$b" >/dev/null 2>&1); [ $? = 1 ] || bad "$f: -Werror must exit 1"
+        w=$(printf '%s' "$exp" | sed 's/.*\[-W\(.*\)\]/\1/')
+        (cd errors && "$FSMC" -Wno-$w "$b" 2>&1 | grep -q "\[-W$w\]") && bad "$f: -Wno-$w did not silence";;
+    *) [ $rc = 1 ] || bad "$f: error must exit 1 (got $rc)";;
+    esac; ok
+done
+# 2. golden outputs, byte for byte (run from golden/ so paths in output are stable)
+for f in golden/*.fsm; do
+    s=$(basename "$f" .fsm)
+    for st in table switch; do
+        sfx=; [ $st = switch ] && sfx=_switch
+        (cd golden && "$FSMC" --emit=c --style=$st -o "$T/$s$sfx.c" "$s.fsm" && "$FSMC" --emit=dot,mermaid,json --output-dir="$T" "$s.fsm") || bad "$f: fsmc failed"
+        sed -i "s,$T/,,g" "$T/$s$sfx.c" "$T/$s$sfx.h"
+        if [ "$3" = --refresh-golden ]; then cp "$T/$s$sfx.c" "$T/$s$sfx.h" "$T/$s.dot" "$T/$s.mmd" "$T/$s.json" golden/; fi
+        for x in "$s$sfx.c" "$s$sfx.h" "$s.dot" "$s.mmd" "$s.json"; do cmp -s "$T/$x" "golden/$x" || bad "golden/$x differs"; done
+        ok
+    done
+    dot -Tsvg "$T/$s.dot" -o "$T/$s.svg" 2>"$T/dot.err"; [ -s "$T/dot.err" ] && bad "$f: dot warnings: $(cat "$T/dot.err")"
+done
+# 3. every spec's generated C compiles warning-free with gcc and clang (glob: specs may appear later)
+for f in ../../spec/*.fsm golden/*.fsm; do
+    [ -e "$f" ] || continue; s=$(basename "$f" .fsm)
+    for st in table switch; do
+        "$FSMC" --emit=c --style=$st -o "$T/cc_$s.c" "$f" || { bad "$f: fsmc failed"; continue; }
+        for cc in gcc clang; do
+            command -v $cc >/dev/null || continue
+            $cc -std=c11 -Wall -Wextra -Werror -pedantic -Wmissing-prototypes -Wstrict-prototypes -Wshadow -I"$T" -c "$T/cc_$s.c" -o "$T/cc_$s.o" || bad "$f ($st, $cc) does not compile"
+        done; ok
+    done
+    # reproducibility: two runs into the same place must be byte-identical
+    rm -rf "$T/r1" "$T/r2"; mkdir -p "$T/r1"
+    "$FSMC" --emit=c,dot,mermaid,json --output-dir="$T/r1" "$f" && mv "$T/r1" "$T/r2" && mkdir -p "$T/r1" &&
+    "$FSMC" --emit=c,dot,mermaid,json --output-dir="$T/r1" "$f" && diff -r "$T/r1" "$T/r2" >/dev/null || bad "$f: output not reproducible"; ok
+done
+# 3b. table and switch backends behave identically over 1,000,000 seeded random events
+for f in ../../spec/*.fsm golden/*.fsm; do
+    [ -e "$f" ] || continue; s=$(basename "$f" .fsm); d="$T/eq_$s"; rm -rf "$d"; mkdir -p "$d"
+    "$FSMC" --emit=json -o "$d/m.json" "$f" &&
+    "$FSMC" --emit=c --style=table --prefix=eqa -o "$d/a.c" "$f" &&
+    "$FSMC" --emit=c --style=switch --prefix=eqb -o "$d/b.c" "$f" || { bad "$f: fsmc failed"; continue; }
+    # cinclude'd headers belong to the spec's user; empty stand-ins are enough here
+    for h in $(grep -h '^#include "' "$d/a.h" | sed 's/#include "\(.*\)"/\1/'); do mkdir -p "$d/$(dirname "$h")"; : >"$d/$h"; done
+    python3 gen_equiv.py "$d/m.json" eqa a.h eqb b.h >"$d/h.c" &&
+    ${CC:-cc} -std=c11 -O2 -Wall -Wextra -Werror -I"$d" "$d/a.c" "$d/b.c" "$d/h.c" -o "$d/eq" && "$d/eq" 1000000 >"$d/out" || bad "$f: backends differ: $(cat "$d/out")"
+    # every "#line N <the .c itself>" must name the line that follows it
+    awk -v f="$d/b.c" '$1 == "#line" && $3 == "\""f"\"" { want = $2; getline; if (NR != want) { print "bad #line at " NR; exit 1 } }' "$d/b.c" || bad "$f: wrong #line back-reference"
+    ok
+done
+# 4. bad input: clear error, exit 1 (2 when unreadable), never a crash
+expect_rc() { want=$1; shift; "$FSMC" "$@" >"$T/out" 2>&1; rc=$?; [ $rc = $want ] || bad "fsmc $* exited $rc, want $want: $(head -3 "$T/out")"; ok; }
+head -c 4096 /dev/urandom >"$T/bin.fsm"; printf 'machine m {\0\1\2 }' >>"$T/bin.fsm"; expect_rc 1 "$T/bin.fsm"
+python3 -c "print('state A;' * 1300000)" >"$T/big.fsm"; expect_rc 1 "$T/big.fsm"
+printf 'machine m { /* never closed' >"$T/c.fsm"; expect_rc 1 "$T/c.fsm"; grep -q 'unterminated comment \[-Wsyntax\]' "$T/out" || bad "unterminated comment message"
+printf 'machine m { cinclude "abc\n}' >"$T/s.fsm"; expect_rc 1 "$T/s.fsm"; grep -q 'unterminated string' "$T/out" || bad "unterminated string message"
+python3 -c "print('{' * 10000 + '}' * 10000)" >"$T/br.fsm"; expect_rc 1 "$T/br.fsm"
+: >"$T/empty.fsm"; expect_rc 1 "$T/empty.fsm"
+printf "machine m { state A initial final; }" >"$T/noev.fsm"; expect_rc 1 "$T/noev.fsm"; grep -q "declares no events" "$T/out" || bad "no-events message"
+python3 -c "print('machine m {' + ' '.join('state S%d initial; S%d on X -> Y;' % (i, i) for i in range(1000)) + '}')" >"$T/many.fsm"
+expect_rc 1 "$T/many.fsm"; grep -q 'too many errors, stopping' "$T/out" || bad "max errors not applied"
+expect_rc 2 "$T/does-not-exist.fsm"; expect_rc 2 --bogus x.fsm; expect_rc 2; expect_rc 2 -Wnonsense x.fsm
+expect_rc 0 --help; grep -q -- '--emit=KIND' "$T/out" || bad "--help lacks --emit"
+echo "fsmc tests: $n groups, $fail failures"
+[ $fail = 0 ]

@@ -1,0 +1,391 @@
+/*
+ * memlink.c — in-memory IPv4 link on a virtual clock with seeded impairments.
+ *
+ * Every packet sent is copied and pushed on one binary heap ordered by (due time, sequence
+ * number); the sequence number breaks ties so packets due at the same instant keep their send
+ * order (FIFO), as on a real wire. memlink_advance pops and delivers; memlink_send only
+ * pushes, so delivery is never re-entrant. All randomness comes from one xoshiro256** stream
+ * seeded with splitmix64, and each impairment draws only when enabled, so a run is a pure
+ * function of (seed, configuration, sends).
+ */
+#include "memlink.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct ml_pkt {
+    uint64_t due, seq;
+    uint32_t dir;   /* index into l->dirs, for delivery statistics */
+    uint32_t ep;    /* destination endpoint */
+    size_t len;
+    uint8_t data[];
+};
+
+struct ml_ep {
+    uint32_t addr;
+    void (*deliver)(void *arg, const void *pkt, size_t len);
+    void *arg;
+};
+
+struct ml_dir {
+    uint32_t from, to;
+    struct memlink_impair im;
+    struct memlink_stats st;
+    uint64_t busy_until;        /* rate limiter: when the last queued packet finishes */
+    uint64_t *departs;          /* FIFO ring of departure times of queued packets */
+    uint32_t dhead, dcount, dcap;
+};
+
+struct memlink {
+    uint64_t rng[4];
+    uint64_t now, seq;
+    struct ml_ep *eps;
+    size_t neps, cap_eps;
+    struct ml_dir *dirs;
+    size_t ndirs, cap_dirs;
+    struct ml_pkt **heap;
+    size_t nheap, cap_heap;
+    struct pcap_writer *pcap;
+};
+
+/* ---- PRNG: splitmix64 seeding, xoshiro256** (Blackman & Vigna) ---- */
+static uint64_t splitmix64(uint64_t *x)
+{
+    uint64_t z = (*x += 0x9e3779b97f4a7c15ULL);
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+    return z ^ (z >> 31);
+}
+
+static inline uint64_t rotl(uint64_t x, int k) { return (x << k) | (x >> (64 - k)); }
+
+static uint64_t rng_next(struct memlink *l)
+{
+    uint64_t *s = l->rng;
+    uint64_t r = rotl(s[1] * 5, 7) * 9, t = s[1] << 17;
+    s[2] ^= s[0];
+    s[3] ^= s[1];
+    s[1] ^= s[2];
+    s[0] ^= s[3];
+    s[2] ^= t;
+    s[3] = rotl(s[3], 45);
+    return r;
+}
+
+/* Uniform in [0, 1) with 53 random bits. */
+static double rng_unit(struct memlink *l) { return (double)(rng_next(l) >> 11) * 0x1.0p-53; }
+
+/* True with probability p; draws nothing when the impairment is off. */
+static int chance(struct memlink *l, double p)
+{
+    if (!(p > 0))
+        return 0;
+    return p >= 1 || rng_unit(l) < p;
+}
+
+/* Uniform in [0, n) without modulo bias worth mentioning (Lemire's multiply-shift). */
+static uint64_t rng_below(struct memlink *l, uint64_t n)
+{
+    return (uint64_t)(((unsigned __int128)rng_next(l) * n) >> 64);
+}
+
+/* ---- heap of packets ordered by (due, seq) ---- */
+static int pkt_before(const struct ml_pkt *a, const struct ml_pkt *b)
+{
+    return a->due < b->due || (a->due == b->due && a->seq < b->seq);
+}
+
+static int heap_push(struct memlink *l, struct ml_pkt *p)
+{
+    if (l->nheap == l->cap_heap) {
+        size_t ncap = l->cap_heap ? l->cap_heap * 2 : 64;
+        struct ml_pkt **h = realloc(l->heap, ncap * sizeof *h);
+        if (!h)
+            return -ENOMEM;
+        l->heap = h;
+        l->cap_heap = ncap;
+    }
+    size_t i = l->nheap++;
+    while (i > 0) {
+        size_t parent = (i - 1) / 2;
+        if (!pkt_before(p, l->heap[parent]))
+            break;
+        l->heap[i] = l->heap[parent];
+        i = parent;
+    }
+    l->heap[i] = p;
+    return 0;
+}
+
+static struct ml_pkt *heap_pop(struct memlink *l)
+{
+    struct ml_pkt *top = l->heap[0], *last = l->heap[--l->nheap];
+    size_t i = 0, n = l->nheap;
+    for (;;) {
+        size_t c = 2 * i + 1;
+        if (c >= n)
+            break;
+        if (c + 1 < n && pkt_before(l->heap[c + 1], l->heap[c]))
+            c++;
+        if (!pkt_before(l->heap[c], last))
+            break;
+        l->heap[i] = l->heap[c];
+        i = c;
+    }
+    if (n > 0)
+        l->heap[i] = last;
+    return top;
+}
+
+/* ---- endpoints and directions ---- */
+static long find_ep(const struct memlink *l, uint32_t addr)
+{
+    for (size_t i = 0; i < l->neps; i++)
+        if (l->eps[i].addr == addr)
+            return (long)i;
+    return -1;
+}
+
+static long find_dir(const struct memlink *l, uint32_t from, uint32_t to)
+{
+    for (size_t i = 0; i < l->ndirs; i++)
+        if (l->dirs[i].from == from && l->dirs[i].to == to)
+            return (long)i;
+    return -1;
+}
+
+static long get_dir(struct memlink *l, uint32_t from, uint32_t to)
+{
+    long i = find_dir(l, from, to);
+    if (i >= 0)
+        return i;
+    if (l->ndirs == l->cap_dirs) {
+        size_t ncap = l->cap_dirs ? l->cap_dirs * 2 : 4;
+        struct ml_dir *d = realloc(l->dirs, ncap * sizeof *d);
+        if (!d)
+            return -1;
+        l->dirs = d;
+        l->cap_dirs = ncap;
+    }
+    struct ml_dir *d = &l->dirs[l->ndirs];
+    memset(d, 0, sizeof *d);
+    d->from = from;
+    d->to = to;
+    return (long)l->ndirs++;
+}
+
+struct memlink *memlink_new(uint64_t seed, uint64_t now_us)
+{
+    struct memlink *l = calloc(1, sizeof *l);
+    if (!l)
+        return NULL;
+    for (int i = 0; i < 4; i++)
+        l->rng[i] = splitmix64(&seed);
+    l->now = now_us;
+    return l;
+}
+
+void memlink_free(struct memlink *l)
+{
+    if (!l)
+        return;
+    for (size_t i = 0; i < l->nheap; i++)
+        free(l->heap[i]);
+    for (size_t i = 0; i < l->ndirs; i++)
+        free(l->dirs[i].departs);
+    free(l->heap);
+    free(l->dirs);
+    free(l->eps);
+    free(l);
+}
+
+int memlink_attach(struct memlink *l, uint32_t addr,
+                   void (*deliver)(void *arg, const void *pkt, size_t len), void *arg)
+{
+    if (!deliver)
+        return -EINVAL;
+    if (find_ep(l, addr) >= 0)
+        return -EEXIST;
+    if (l->neps == l->cap_eps) {
+        size_t ncap = l->cap_eps ? l->cap_eps * 2 : 4;
+        struct ml_ep *e = realloc(l->eps, ncap * sizeof *e);
+        if (!e)
+            return -ENOMEM;
+        l->eps = e;
+        l->cap_eps = ncap;
+    }
+    l->eps[l->neps] = (struct ml_ep){.addr = addr, .deliver = deliver, .arg = arg};
+    return (int)l->neps++;
+}
+
+void memlink_set_impair(struct memlink *l, uint32_t from_addr, uint32_t to_addr,
+                        const struct memlink_impair *im)
+{
+    long i = get_dir(l, from_addr, to_addr);
+    if (i < 0)
+        return;
+    struct ml_dir *d = &l->dirs[i];
+    if (im)
+        d->im = *im;
+    else
+        memset(&d->im, 0, sizeof d->im);
+}
+
+void memlink_set_pcap(struct memlink *l, struct pcap_writer *w)
+{
+    l->pcap = w;
+}
+
+/* Rate limiter (a token-bucket-free FIFO like a serializing interface): returns the time the
+ * packet has left the interface, or UINT64_MAX for a tail drop when the queue is full. */
+static uint64_t rate_depart(struct memlink *l, struct ml_dir *d, size_t len)
+{
+    uint32_t limit = d->im.queue_limit ? d->im.queue_limit : MEMLINK_DEFAULT_QUEUE_LIMIT;
+    while (d->dcount > 0 && d->departs[d->dhead] <= l->now) {
+        d->dhead = (d->dhead + 1) % d->dcap;
+        d->dcount--;
+    }
+    if (d->dcount >= limit)
+        return UINT64_MAX;
+    if (d->dcount == d->dcap) {
+        uint32_t ncap = d->dcap ? d->dcap * 2 : 16;
+        uint64_t *r = malloc(ncap * sizeof *r);
+        if (!r)
+            return UINT64_MAX;
+        for (uint32_t k = 0; k < d->dcount; k++)
+            r[k] = d->departs[(d->dhead + k) % d->dcap];
+        free(d->departs);
+        d->departs = r;
+        d->dcap = ncap;
+        d->dhead = 0;
+    }
+    uint64_t start = d->busy_until > l->now ? d->busy_until : l->now;
+    /* Serialization time, rounded up so a packet never leaves early. */
+    uint64_t ser = ((uint64_t)len * 8u * 1000000u + d->im.rate_bps - 1) / d->im.rate_bps;
+    d->busy_until = start + ser;
+    d->departs[(d->dhead + d->dcount) % d->dcap] = d->busy_until;
+    d->dcount++;
+    return d->busy_until;
+}
+
+static int enqueue(struct memlink *l, uint32_t dir, uint32_t ep, uint64_t due, const void *pkt,
+                   size_t len)
+{
+    struct ml_pkt *p = malloc(sizeof *p + len);
+    if (!p)
+        return -ENOMEM;
+    p->due = due;
+    p->seq = l->seq++;
+    p->dir = dir;
+    p->ep = ep;
+    p->len = len;
+    memcpy(p->data, pkt, len);
+    if (heap_push(l, p) != 0) {
+        free(p);
+        return -ENOMEM;
+    }
+    return 0;
+}
+
+void memlink_send(struct memlink *l, uint32_t from_addr, const void *pkt, size_t len)
+{
+    const uint8_t *b = pkt;
+    if (l->pcap)
+        pcap_write(l->pcap, l->now, pkt, len);
+    if (len < 20) /* no IPv4 destination to route by */
+        return;
+    uint32_t to = (uint32_t)b[16] << 24 | (uint32_t)b[17] << 16 | (uint32_t)b[18] << 8 | b[19];
+    long di = get_dir(l, from_addr, to);
+    if (di < 0)
+        return;
+    struct ml_dir *d = &l->dirs[di];
+    const struct memlink_impair *im = &d->im;
+    d->st.sent++;
+
+    long ep = find_ep(l, to);
+    if (ep < 0 || len > MEMLINK_MAX_PKT ||
+        (l->now >= im->blackout_from_us && l->now < im->blackout_until_us) ||
+        chance(l, im->loss)) {
+        d->st.lost++;
+        return;
+    }
+    uint64_t due = l->now;
+    if (im->rate_bps) {
+        due = rate_depart(l, d, len);
+        if (due == UINT64_MAX) {
+            d->st.queue_drops++;
+            return;
+        }
+    }
+    due += im->delay_us;
+    if (im->jitter_us)
+        due += rng_below(l, (uint64_t)im->jitter_us + 1);
+    if (chance(l, im->reorder)) {
+        due += im->reorder_delay_us;
+        d->st.reordered++;
+    }
+    int dup = chance(l, im->duplicate);
+
+    uint8_t *copy = NULL;
+    const void *out = pkt;
+    if (chance(l, im->corrupt)) {
+        copy = malloc(len);
+        if (!copy)
+            return;
+        memcpy(copy, pkt, len);
+        /* 1..3 distinct bits of one 16-bit word: real links corrupt in bursts, and an error
+         * confined to one word always changes the one's-complement sum (RFC 1071), so the
+         * receiver's checksum is guaranteed to catch it. Flips spread over several words can
+         * cancel and slip through, which would make loss tests nondeterministically lossy. */
+        size_t w = (size_t)rng_below(l, (len + 1) / 2) * 2;
+        unsigned bits = w + 1 < len ? 16 : 8;
+        unsigned nflip = 1 + (unsigned)rng_below(l, 3), mask = 0;
+        while (__builtin_popcount(mask) < (int)nflip)
+            mask |= 1u << rng_below(l, bits);
+        copy[w] ^= (uint8_t)mask;
+        if (bits == 16)
+            copy[w + 1] ^= (uint8_t)(mask >> 8);
+        out = copy;
+        d->st.corrupted++;
+    }
+    if (enqueue(l, (uint32_t)di, (uint32_t)ep, due, out, len) == 0 && dup &&
+        enqueue(l, (uint32_t)di, (uint32_t)ep, due, out, len) == 0)
+        d->st.duplicated++;
+    free(copy);
+}
+
+uint64_t memlink_next_delivery(const struct memlink *l)
+{
+    return l->nheap ? l->heap[0]->due : UINT64_MAX;
+}
+
+size_t memlink_advance(struct memlink *l, uint64_t now_us)
+{
+    size_t n = 0;
+    while (l->nheap > 0 && l->heap[0]->due <= now_us) {
+        struct ml_pkt *p = heap_pop(l);
+        /* The clock reads the delivery instant, so packets sent in response are stamped
+         * (and delayed) from when the trigger arrived, not from the end of the step. */
+        if (p->due > l->now)
+            l->now = p->due;
+        l->dirs[p->dir].st.delivered++;
+        struct ml_ep *e = &l->eps[p->ep];
+        e->deliver(e->arg, p->data, p->len);
+        free(p);
+        n++;
+    }
+    if (now_us > l->now)
+        l->now = now_us;
+    return n;
+}
+
+void memlink_get_stats(const struct memlink *l, uint32_t from_addr, uint32_t to_addr,
+                       struct memlink_stats *s)
+{
+    long i = find_dir(l, from_addr, to_addr);
+    if (i < 0)
+        memset(s, 0, sizeof *s);
+    else
+        *s = l->dirs[i].st;
+}

@@ -1,0 +1,313 @@
+/*
+ * packet.c — IPv4 + TCP parsing, validation and building.
+ *
+ * Validation follows Linux ip_rcv_core + tcp_v4_rcv: IP header sanity (RFC 791 3.1, RFC 1122
+ * 3.2.1), then TCP length, data offset, checksum (RFC 9293 3.1), options. Every read is
+ * bounds-checked against the length the caller gives; multi-byte fields are assembled from
+ * bytes, never loaded through a cast, so alignment and aliasing are never an issue.
+ */
+#include "packet.h"
+
+#include <string.h>
+
+#include "checksum.h"
+
+static inline uint16_t get16(const uint8_t *p) { return (uint16_t)(p[0] << 8 | p[1]); }
+static inline uint32_t get32(const uint8_t *p)
+{
+    return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
+}
+static inline void put16(uint8_t *p, uint16_t v)
+{
+    p[0] = (uint8_t)(v >> 8);
+    p[1] = (uint8_t)v;
+}
+static inline void put32(uint8_t *p, uint32_t v)
+{
+    p[0] = (uint8_t)(v >> 24);
+    p[1] = (uint8_t)(v >> 16);
+    p[2] = (uint8_t)(v >> 8);
+    p[3] = (uint8_t)v;
+}
+
+static const char *const status_names[PKT_STATUS_COUNT] = {
+    [PKT_OK] = "ok",
+    [PKT_ERR_IP_SHORT] = "ip-short",
+    [PKT_ERR_IP_VERSION] = "ip-version",
+    [PKT_ERR_IP_HDRLEN] = "ip-hdrlen",
+    [PKT_ERR_IP_LEN] = "ip-len",
+    [PKT_ERR_IP_CSUM] = "ip-csum",
+    [PKT_ERR_IP_FRAG] = "ip-frag",
+    [PKT_ERR_NOT_TCP] = "not-tcp",
+    [PKT_ERR_TCP_SHORT] = "tcp-short",
+    [PKT_ERR_TCP_DOFF] = "tcp-doff",
+    [PKT_ERR_TCP_CSUM] = "tcp-csum",
+    [PKT_ERR_TCP_OPT] = "tcp-opt",
+    [PKT_ERR_ADDR] = "addr",
+};
+
+const char *pkt_status_name(enum pkt_status s)
+{
+    if ((unsigned)s >= PKT_STATUS_COUNT)
+        return "unknown";
+    return status_names[s];
+}
+
+int tcp_opts_parse(const uint8_t *p, size_t len, struct tcp_opts *o)
+{
+    size_t i = 0;
+
+    memset(o, 0, sizeof *o);
+    while (i < len) {
+        uint8_t kind = p[i];
+        if (kind == TCPOPT_EOL) /* RFC 9293 3.1: end of the option list */
+            break;
+        if (kind == TCPOPT_NOP) {
+            i++;
+            continue;
+        }
+        /* RFC 9293 3.1: every other option has a length octet counting kind and length;
+         * a missing length, a length below 2 (which would loop forever or step backwards)
+         * or one running past the header is malformed (RFC 9293 3.1, MUST-64: handle an
+         * illegal option length without crashing). */
+        if (len - i < 2)
+            return -1;
+        size_t olen = p[i + 1];
+        if (olen < 2 || olen > len - i)
+            return -1;
+        const uint8_t *v = p + i + 2;
+        /* A known option with the wrong length is ignored, as Linux does, rather than
+         * dropping the segment: the rest of the header is still well-formed. */
+        switch (kind) {
+        case TCPOPT_MSS: /* RFC 9293 3.7.1 */
+            if (olen == 4) {
+                o->has_mss = 1;
+                o->mss = get16(v);
+            }
+            break;
+        case TCPOPT_WSCALE: /* RFC 7323 2.2 */
+            if (olen == 3) {
+                o->has_wscale = 1;
+                /* RFC 7323 2.3: a shift above 14 is treated as 14 */
+                o->wscale = v[0] > TCP_MAX_WSCALE ? TCP_MAX_WSCALE : v[0];
+            }
+            break;
+        case TCPOPT_SACK_PERM: /* RFC 2018 2 */
+            if (olen == 2)
+                o->sack_ok = 1;
+            break;
+        case TCPOPT_SACK: /* RFC 2018 3: 2 + 8n bytes */
+            if (olen >= 10 && (olen - 2) % 8 == 0) {
+                size_t n = (olen - 2) / 8;
+                if (n > TCP_MAX_SACK)
+                    n = TCP_MAX_SACK;
+                for (size_t k = 0; k < n; k++) {
+                    o->sack[k].start = get32(v + 8 * k);
+                    o->sack[k].end = get32(v + 8 * k + 4);
+                }
+                o->nsack = (uint8_t)n;
+            }
+            break;
+        case TCPOPT_TS: /* RFC 7323 3.2 */
+            if (olen == 10) {
+                o->has_ts = 1;
+                o->tsval = get32(v);
+                o->tsecr = get32(v + 4);
+            }
+            break;
+        default: /* RFC 9293 3.1 (MUST-6): ignore options we do not implement */
+            break;
+        }
+        i += olen;
+    }
+    return 0;
+}
+
+/* RFC 1122 3.2.1.3 / 3.2.2: no TCP segment may come from or go to 0.0.0.0/8, a multicast
+ * group (224.0.0.0/4, RFC 1112) or the limited broadcast address (Linux tcp_v4_rcv drops any
+ * skb not addressed to this host). */
+static int bad_addr(uint32_t a)
+{
+    return (a >> 24) == 0 || (a >> 28) == 0xe || a == 0xffffffffu;
+}
+
+enum pkt_status pkt_parse(const void *pkt, size_t len, struct tcp_seg *seg)
+{
+    const uint8_t *ip = pkt;
+
+    if (len < IPV4_HDR_LEN)
+        return PKT_ERR_IP_SHORT;
+    if (ip[0] >> 4 != 4)
+        return PKT_ERR_IP_VERSION;
+    size_t ihl = (size_t)(ip[0] & 0x0f) * 4;
+    if (ihl < IPV4_HDR_LEN || ihl > len)
+        return PKT_ERR_IP_HDRLEN;
+    size_t tot = get16(ip + 2);
+    if (tot < ihl || tot > len)
+        return PKT_ERR_IP_LEN;
+    if (inet_checksum(ip, ihl) != 0) /* RFC 791 3.1: header checksum covers the header */
+        return PKT_ERR_IP_CSUM;
+    /* More-fragments set or a non-zero offset: a fragment. We do not reassemble (RFC 1122
+     * 3.3.2 makes it a MUST for hosts; our peers send DF segments sized to the MSS). */
+    if ((get16(ip + 6) & 0x3fff) != 0)
+        return PKT_ERR_IP_FRAG;
+    if (ip[9] != IPPROTO_TCP_NUM)
+        return PKT_ERR_NOT_TCP;
+
+    const uint8_t *th = ip + ihl;
+    size_t tlen = tot - ihl;
+    if (tlen < TCP_HDR_LEN)
+        return PKT_ERR_TCP_SHORT;
+    size_t doff = (size_t)(th[12] >> 4) * 4;
+    if (doff < TCP_HDR_LEN || doff > tlen)
+        return PKT_ERR_TCP_DOFF;
+    uint32_t saddr = get32(ip + 12), daddr = get32(ip + 16);
+    /* RFC 9293 3.1: the checksum covers the pseudo-header, TCP header and data; tot fits in
+     * 16 bits so tlen does too. */
+    uint64_t acc = csum_pseudo_ipv4(saddr, daddr, IPPROTO_TCP_NUM, (uint16_t)tlen);
+    if (csum_fold(csum_add(acc, th, tlen)) != 0)
+        return PKT_ERR_TCP_CSUM;
+    if (tcp_opts_parse(th + TCP_HDR_LEN, doff - TCP_HDR_LEN, &seg->opt) != 0)
+        return PKT_ERR_TCP_OPT;
+    if (bad_addr(saddr) || bad_addr(daddr))
+        return PKT_ERR_ADDR;
+
+    seg->saddr = saddr;
+    seg->daddr = daddr;
+    seg->ttl = ip[8];
+    seg->sport = get16(th);
+    seg->dport = get16(th + 2);
+    seg->seq = get32(th + 4);
+    seg->ack = get32(th + 8);
+    seg->flags = th[13];
+    seg->wnd = get16(th + 14);
+    seg->urp = get16(th + 18);
+    seg->hdr_len = (uint16_t)doff;
+    seg->len = (uint32_t)(tlen - doff);
+    seg->data = th + doff;
+    return PKT_OK;
+}
+
+/* SACK blocks that fit next to the other options: RFC 2018 3 notes at most 4 blocks alone,
+ * 3 with timestamps; with MSS/window scale on a SYN even fewer. */
+static size_t sack_fit(const struct tcp_opts *o, size_t base)
+{
+    size_t n = o->nsack > TCP_MAX_SACK ? TCP_MAX_SACK : o->nsack;
+    while (n > 0 && base + 4 + 8 * n > TCP_MAX_OPT_LEN)
+        n--;
+    return n;
+}
+
+/* Bytes of every option but SACK blocks, each padded to 4 as laid out by pkt_build. */
+static size_t opts_base_len(const struct tcp_opts *o)
+{
+    size_t n = 0;
+    if (o->has_mss)
+        n += 4;
+    if (o->has_ts)
+        n += 12; /* SACK-permitted rides in the two NOPs before the timestamps */
+    else if (o->sack_ok)
+        n += 4;
+    if (o->has_wscale)
+        n += 4;
+    return n;
+}
+
+size_t tcp_opts_len(const struct tcp_opts *o)
+{
+    size_t base = opts_base_len(o);
+    size_t n = sack_fit(o, base);
+    return base + (n ? 4 + 8 * n : 0);
+}
+
+/* Lays out options the way Linux tcp_options_write does, every option 4-aligned, so the
+ * hot fields (timestamps) sit at fixed offsets and no trailing padding is ever needed. */
+static void opts_write(uint8_t *p, const struct tcp_opts *o)
+{
+    uint8_t *s = p;
+    if (o->has_mss) {
+        *p++ = TCPOPT_MSS;
+        *p++ = 4;
+        put16(p, o->mss);
+        p += 2;
+    }
+    if (o->has_ts) {
+        if (o->sack_ok) {
+            *p++ = TCPOPT_SACK_PERM;
+            *p++ = 2;
+        } else {
+            *p++ = TCPOPT_NOP;
+            *p++ = TCPOPT_NOP;
+        }
+        *p++ = TCPOPT_TS;
+        *p++ = 10;
+        put32(p, o->tsval);
+        put32(p + 4, o->tsecr);
+        p += 8;
+    } else if (o->sack_ok) {
+        *p++ = TCPOPT_NOP;
+        *p++ = TCPOPT_NOP;
+        *p++ = TCPOPT_SACK_PERM;
+        *p++ = 2;
+    }
+    if (o->has_wscale) {
+        *p++ = TCPOPT_NOP;
+        *p++ = TCPOPT_WSCALE;
+        *p++ = 3;
+        /* RFC 7323 2.3: never send a shift above 14 */
+        *p++ = o->wscale > TCP_MAX_WSCALE ? TCP_MAX_WSCALE : o->wscale;
+    }
+    size_t n = sack_fit(o, (size_t)(p - s));
+    if (n > 0) {
+        *p++ = TCPOPT_NOP;
+        *p++ = TCPOPT_NOP;
+        *p++ = TCPOPT_SACK;
+        *p++ = (uint8_t)(2 + 8 * n);
+        for (size_t k = 0; k < n; k++) {
+            put32(p, o->sack[k].start);
+            put32(p + 4, o->sack[k].end);
+            p += 8;
+        }
+    }
+}
+
+size_t pkt_build(void *buf, size_t cap, const struct tcp_seg *seg, uint16_t ip_id)
+{
+    size_t olen = tcp_opts_len(&seg->opt);
+    size_t thl = TCP_HDR_LEN + olen;
+    size_t tot = IPV4_HDR_LEN + thl + (size_t)seg->len;
+    if (tot > cap || tot > 0xffff)
+        return 0;
+
+    uint8_t *ip = buf, *th = ip + IPV4_HDR_LEN;
+    ip[0] = 0x45;
+    ip[1] = 0;
+    put16(ip + 2, (uint16_t)tot);
+    put16(ip + 4, ip_id);
+    put16(ip + 6, 0x4000); /* DF: we size segments to the MSS (RFC 1191 path MTU) */
+    ip[8] = 64;            /* RFC 1700 / Linux default TTL */
+    ip[9] = IPPROTO_TCP_NUM;
+    put16(ip + 10, 0);
+    put32(ip + 12, seg->saddr);
+    put32(ip + 16, seg->daddr);
+    uint16_t c = inet_checksum(ip, IPV4_HDR_LEN);
+    memcpy(ip + 10, &c, 2);
+
+    put16(th, seg->sport);
+    put16(th + 2, seg->dport);
+    put32(th + 4, seg->seq);
+    put32(th + 8, seg->ack);
+    th[12] = (uint8_t)((thl / 4) << 4);
+    th[13] = seg->flags;
+    put16(th + 14, seg->wnd);
+    put16(th + 16, 0);
+    put16(th + 18, seg->urp);
+    opts_write(th + TCP_HDR_LEN, &seg->opt); /* olen bytes: same layout rules as tcp_opts_len */
+    if (seg->len > 0)
+        memcpy(th + thl, seg->data, seg->len);
+    uint64_t acc =
+        csum_pseudo_ipv4(seg->saddr, seg->daddr, IPPROTO_TCP_NUM, (uint16_t)(thl + seg->len));
+    c = csum_fold(csum_add(acc, th, thl + seg->len));
+    memcpy(th + 16, &c, 2);
+    return tot;
+}

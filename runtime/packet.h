@@ -1,0 +1,94 @@
+/*
+ * packet.h — IPv4 + TCP header parsing, validation and building.
+ *
+ * Host byte order everywhere in these structs. pkt_parse never reads past the length it is
+ * given and validates in the order of Linux's tcp_v4_rcv, so every drop has one reason.
+ */
+#ifndef TCPFSM_PACKET_H
+#define TCPFSM_PACKET_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define TCP_FIN 0x01
+#define TCP_SYN 0x02
+#define TCP_RST 0x04
+#define TCP_PSH 0x08
+#define TCP_ACK 0x10
+#define TCP_URG 0x20
+#define TCP_ECE 0x40
+#define TCP_CWR 0x80
+#define TCP_MAX_SACK 4
+
+#define IPV4_HDR_LEN    20     /* without IP options */
+#define TCP_HDR_LEN     20     /* without TCP options */
+#define TCP_MAX_OPT_LEN 40     /* data offset is 4 bits of 32-bit words: 60 - 20 */
+#define IPPROTO_TCP_NUM 6
+
+/* Option kinds (RFC 9293 3.1, RFC 7323, RFC 2018). */
+#define TCPOPT_EOL       0
+#define TCPOPT_NOP       1
+#define TCPOPT_MSS       2
+#define TCPOPT_WSCALE    3
+#define TCPOPT_SACK_PERM 4
+#define TCPOPT_SACK      5
+#define TCPOPT_TS        8
+#define TCP_MAX_WSCALE   14    /* RFC 7323 2.3 */
+
+struct tcp_sack_block { uint32_t start, end; };
+struct tcp_opts {
+    uint16_t mss;                 /* valid if has_mss */
+    uint8_t  wscale;              /* valid if has_wscale (clamped to 14 per RFC 7323 2.3) */
+    uint8_t  has_mss : 1, has_wscale : 1, sack_ok : 1, has_ts : 1;
+    uint8_t  nsack;               /* number of SACK blocks */
+    uint32_t tsval, tsecr;
+    struct tcp_sack_block sack[TCP_MAX_SACK];
+};
+/* A parsed segment: the event payload the generated machine passes to guards/actions. */
+struct tcp_seg {
+    uint32_t saddr, daddr;        /* IPv4 host order */
+    uint16_t sport, dport;
+    uint32_t seq, ack;
+    uint8_t  flags;               /* TCP_* */
+    uint8_t  ttl;
+    uint16_t wnd;                 /* raw (unscaled) window field */
+    uint16_t urp;
+    uint16_t hdr_len;             /* TCP header length in bytes */
+    uint32_t len;                 /* payload bytes */
+    const uint8_t *data;          /* payload (points into the packet) */
+    struct tcp_opts opt;
+};
+enum pkt_status {                 /* why a packet was dropped, in validation order */
+    PKT_OK = 0,
+    PKT_ERR_IP_SHORT,             /* < 20 bytes */
+    PKT_ERR_IP_VERSION,           /* not IPv4 */
+    PKT_ERR_IP_HDRLEN,            /* IHL < 5 or beyond the packet */
+    PKT_ERR_IP_LEN,               /* total length < IHL*4 or > packet */
+    PKT_ERR_IP_CSUM,              /* header checksum */
+    PKT_ERR_IP_FRAG,              /* fragments are not reassembled: dropped */
+    PKT_ERR_NOT_TCP,              /* protocol != 6 */
+    PKT_ERR_TCP_SHORT,            /* < 20 bytes of TCP */
+    PKT_ERR_TCP_DOFF,             /* data offset < 5 or beyond the segment */
+    PKT_ERR_TCP_CSUM,             /* checksum with pseudo-header */
+    PKT_ERR_TCP_OPT,              /* an option runs past the header / bad length */
+    PKT_ERR_ADDR,                 /* broadcast/multicast/zero source or destination */
+    PKT_STATUS_COUNT
+};
+const char *pkt_status_name(enum pkt_status s);
+/* Validate in the order of Linux tcp_v4_rcv: IP length/version/hdr, then TCP length, doff,
+ * checksum, then options. On PKT_OK fills *seg (data points into pkt). Never reads past len.
+ * Bytes after the IP total length (link padding) are ignored. */
+enum pkt_status pkt_parse(const void *pkt, size_t len, struct tcp_seg *seg);
+/* Parse TCP options (used by pkt_parse; exposed for tests). Returns 0 or -1 if malformed. */
+int tcp_opts_parse(const uint8_t *p, size_t len, struct tcp_opts *o);
+
+/* Build a complete IPv4+TCP datagram into buf (cap bytes). Fills IP header (id from ip_id,
+ * DF set, TTL 64), TCP header, options (MSS, SACK-permitted, timestamps, window scale, SACK
+ * blocks, as present in seg->opt, NOP-padded to a 4-byte boundary, at most 40 bytes: SACK
+ * blocks are trimmed to fit), payload (seg->data, seg->len), both checksums.
+ * Returns the total length, or 0 if it does not fit in cap. */
+size_t pkt_build(void *buf, size_t cap, const struct tcp_seg *seg, uint16_t ip_id);
+/* Option bytes pkt_build would emit for these options (for MSS/window budgeting). */
+size_t tcp_opts_len(const struct tcp_opts *o);
+
+#endif /* TCPFSM_PACKET_H */

@@ -1,0 +1,71 @@
+/*
+ * tun.c — Linux TUN device (Documentation/networking/tuntap.rst).
+ *
+ * IFF_TUN: layer 3, each read/write is one IP datagram. IFF_NO_PI: no 4-byte packet
+ * information prefix, so what we read is exactly what pkt_parse takes. The fd is
+ * non-blocking: the event loop polls it together with the timer wheel and never hangs.
+ */
+#include "tun.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/if.h>
+#include <linux/if_tun.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+static int fail(char *errbuf, size_t errlen, int err, const char *what, const char *name)
+{
+    if (errbuf && errlen) {
+        const char *hint = "";
+        if (err == EPERM || err == EACCES)
+            hint = " (needs root or CAP_NET_ADMIN)";
+        else if (err == ENOENT || err == ENODEV || err == ENXIO)
+            hint = " (no TUN support: modprobe tun, or /dev/net/tun missing in this container)";
+        snprintf(errbuf, errlen, "%s %s: %s%s", what, name, strerror(err), hint);
+    }
+    return -err;
+}
+
+int tun_open(const char *name, char *errbuf, size_t errlen)
+{
+    if (!name || !*name || strlen(name) >= IFNAMSIZ) {
+        if (errbuf && errlen)
+            snprintf(errbuf, errlen, "tun: bad interface name '%s' (1..%d characters)",
+                     name ? name : "", IFNAMSIZ - 1);
+        return -EINVAL;
+    }
+    /* O_NONBLOCK on open: the open itself never waits either. */
+    int fd = open("/dev/net/tun", O_RDWR | O_NONBLOCK | O_CLOEXEC);
+    if (fd < 0)
+        return fail(errbuf, errlen, errno, "open /dev/net/tun for", name);
+    struct ifreq ifr;
+    memset(&ifr, 0, sizeof ifr);
+    ifr.ifr_flags = IFF_TUN | IFF_NO_PI;
+    memcpy(ifr.ifr_name, name, strlen(name));
+    /* TUNSETIFF attaches to an existing device of that name or creates it. */
+    if (ioctl(fd, TUNSETIFF, &ifr) < 0) {
+        int e = errno;
+        close(fd);
+        return fail(errbuf, errlen, e, "TUNSETIFF", name);
+    }
+    return fd;
+}
+
+int tun_mtu(const char *name)
+{
+    if (!name || !*name || strlen(name) >= IFNAMSIZ)
+        return -EINVAL;
+    int s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+    if (s < 0)
+        return -errno;
+    struct ifreq ifr;
+    memset(&ifr, 0, sizeof ifr);
+    memcpy(ifr.ifr_name, name, strlen(name));
+    int rc = ioctl(s, SIOCGIFMTU, &ifr) < 0 ? -errno : ifr.ifr_mtu;
+    close(s);
+    return rc;
+}

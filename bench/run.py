@@ -1,0 +1,474 @@
+#!/usr/bin/env python3
+"""run.py — the `make bench` driver: build each benchmark whose pieces exist, run it, print
+one table and write build/bench/results.tsv (name value unit reference ref_value ratio).
+
+A benchmark whose component has not landed (no spec, no runtime file, not root, ...) becomes
+a `SKIP: <reason>` row; a benchmark that should work but fails to build or run becomes a
+`FAIL` row and the exit status is 1. Nothing here invents a number: every value is printed
+by a bench program (or iperf3) in this run.
+
+Environment (set by bench/bench.mk): CC, BENCH_CFLAGS, BENCH_CPPFLAGS, BENCH_DIR (output),
+FSMC (fsmc binary), RUNTIME_LIB (libtcpfsm.a), BENCH_QUICK (1 = tiny sizes).
+"""
+import json
+import os
+import shlex
+import statistics
+import subprocess
+import sys
+import time
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+os.chdir(ROOT)
+CC = os.environ.get("CC", "cc")
+CFLAGS = shlex.split(os.environ.get("BENCH_CFLAGS", "-O2 -g"))
+CPPFLAGS = shlex.split(os.environ.get("BENCH_CPPFLAGS", "-D_DEFAULT_SOURCE -D_GNU_SOURCE"))
+OUT = os.environ.get("BENCH_DIR", "build/bench")
+FSMC = os.environ.get("FSMC", "build/bin/fsmc")
+RUNTIME_LIB = os.environ.get("RUNTIME_LIB", "build/lib/libtcpfsm.a")
+TCP_SPEC = os.environ.get("BENCH_TCP_SPEC", "spec/tcp.fsm")   # override only to test the bench
+QUICK = os.environ.get("BENCH_QUICK", "") not in ("", "0")
+LOGS = os.path.join(OUT, "logs")
+INC = ["-Ibench", "-Iruntime", "-Igenerated", "-I" + OUT]
+
+rows = []          # (name, value, unit, reference, ref_value) or (name, "SKIP"/"FAIL", reason)
+failed = False
+
+
+def log(msg):
+    print("bench: " + msg, file=sys.stderr, flush=True)
+
+
+def skip(name, reason):
+    rows.append((name, "SKIP", reason))
+    log("SKIP %s: %s" % (name, reason))
+
+
+def fail(name, reason):
+    global failed
+    failed = True
+    rows.append((name, "FAIL", reason))
+    log("FAIL %s: %s" % (name, reason))
+
+
+def have(*paths):
+    missing = [p for p in paths if not os.path.exists(p)]
+    return (not missing, "not available yet: " + ", ".join(missing) if missing else "")
+
+
+def build(name, out, srcs, extra=(), libs=()):
+    """Compile srcs into OUT/out; returns the path or None (and a FAIL row) on error."""
+    exe = os.path.join(OUT, out)
+    cmd = [CC] + CFLAGS + CPPFLAGS + INC + list(extra) + list(srcs) + ["-o", exe] + list(libs) + ["-lm"]
+    logf = os.path.join(LOGS, out + ".build.log")
+    with open(logf, "w") as f:
+        f.write(" ".join(cmd) + "\n")
+        f.flush()
+        r = subprocess.run(cmd, stdout=f, stderr=subprocess.STDOUT)
+    if r.returncode != 0:
+        fail(name, "build failed, see " + logf)
+        return None
+    return exe
+
+
+def parse_rows(text):
+    got = 0
+    for line in text.splitlines():
+        f = line.split("\t")
+        if f[0] == "ROW" and len(f) == 6:
+            rows.append((f[1], float(f[2]), f[3], f[4], None if f[5] == "-" else float(f[5])))
+            got += 1
+        elif f[0] == "SKIP" and len(f) >= 3:
+            skip(f[1], f[2])
+            got += 1
+        elif f[0] == "FAIL" and len(f) >= 3:
+            fail(f[1], f[2])
+            got += 1
+    return got
+
+
+def run(name, cmd, timeout):
+    """Run a bench program, collect its rows; a crash or timeout is a FAIL row."""
+    logf = os.path.join(LOGS, os.path.basename(cmd[0]) + ".run.log")
+    t0 = time.time()
+    try:
+        r = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                           timeout=timeout)
+    except subprocess.TimeoutExpired as e:
+        with open(logf, "w") as f:
+            f.write(e.stdout.decode() if isinstance(e.stdout, bytes) else (e.stdout or ""))
+        fail(name, "timed out after %d s" % timeout)
+        return
+    with open(logf, "w") as f:
+        f.write(r.stdout + r.stderr)
+    log("%s: %.1f s" % (name, time.time() - t0))
+    got = parse_rows(r.stdout)
+    if r.returncode != 0:
+        fail(name, "exit status %d: %s" % (r.returncode, (r.stderr.strip().splitlines() or [""])[-1][:100]))
+    elif not got:
+        fail(name, "printed no rows, see " + logf)
+
+
+# ---------------------------------------------------------------- 1. FSM dispatch
+def bench_dispatch():
+    name = "fsm dispatch"
+    ok, why = have(TCP_SPEC, FSMC)
+    if not ok:
+        return skip(name, why)
+    gen = os.path.join(OUT, "gen")
+    os.makedirs(gen, exist_ok=True)
+    styles = {}
+    for style, prefix in (("table", "bt_tab"), ("switch", "bt_sw")):
+        out_c = os.path.join(gen, prefix + ".c")
+        logf = os.path.join(LOGS, "fsmc-" + style + ".log")
+        with open(logf, "w") as f:
+            r = subprocess.run([FSMC, "--emit=c", "--style=" + style, "--prefix=" + prefix,
+                                "--no-line", "-o", out_c, TCP_SPEC],
+                               stdout=f, stderr=subprocess.STDOUT)
+        if r.returncode != 0 or not os.path.exists(out_c):
+            styles[style] = "fsmc --style=%s failed (see %s)" % (style, logf)
+            continue
+        r = subprocess.run([sys.executable, "bench/gen_stubs.py", prefix, out_c[:-2] + ".h",
+                            out_c[:-2] + "_bench.c"], stderr=subprocess.PIPE, text=True)
+        if r.returncode != 0:
+            styles[style] = "stub generation failed: " + r.stderr.strip()[-100:]
+            continue
+        styles[style] = None
+    if styles["table"]:
+        return skip(name, styles["table"])
+    srcs = ["bench/bench_dispatch.c", os.path.join(gen, "bt_tab_bench.c")]
+    extra = []
+    if styles["switch"] is None:
+        srcs.append(os.path.join(gen, "bt_sw_bench.c"))
+        extra.append("-DHAVE_SWITCH_BACKEND")
+    else:
+        skip("fsm dispatch switch backend", styles["switch"])
+    # The hand-written switch is written against the spec's names; if the spec moved on it no
+    # longer compiles, which we report instead of hiding.
+    r = None
+    if not os.path.exists("bench/hand_switch.c"):
+        skip("fsm dispatch hand switch", "bench/hand_switch.c not written yet (waits for spec/tcp.fsm)")
+    logf = os.path.join(LOGS, "hand_switch.check.log")
+    if os.path.exists("bench/hand_switch.c"):
+        with open(logf, "w") as f:
+            r = subprocess.run([CC] + CFLAGS + CPPFLAGS + INC + ["-I" + gen, "-c", "bench/hand_switch.c",
+                                "-o", os.path.join(OUT, "hand_switch.o")], stdout=f, stderr=subprocess.STDOUT)
+    if r is None:
+        pass
+    elif r.returncode == 0:
+        srcs.append("bench/hand_switch.c")
+        extra.append("-DHAVE_HAND_SWITCH")
+    else:
+        skip("fsm dispatch hand switch", "bench/hand_switch.c does not compile against spec/tcp.fsm (see %s)" % logf)
+    exe = build(name, "bench_dispatch", srcs, ["-I" + gen] + extra)
+    if exe:
+        run(name, [exe], 120)
+
+
+# ---------------------------------------------------------------- 2. checksum
+def bench_checksum():
+    name = "checksum"
+    ok, why = have("runtime/checksum.h", "runtime/checksum.c")
+    if not ok:
+        return skip(name, why)
+    exe = build(name, "bench_checksum", ["bench/bench_checksum.c", "runtime/checksum.c"])
+    if exe:
+        run(name, [exe], 60)
+
+
+# ---------------------------------------------------------------- 3, 4, 5: the stack on memlink
+def stack_ready(name):
+    ok, why = have("runtime/memlink.h", RUNTIME_LIB)
+    if not ok:
+        skip(name, why)
+    return ok
+
+
+def bench_stack():
+    if not stack_ready("memlink benchmarks (bulk, connection rate, memory)"):
+        return
+    exe = build("memlink benchmarks", "bench_stack", ["bench/bench_stack.c"], libs=[RUNTIME_LIB])
+    if not exe:
+        return
+    for what, limit in (("bulk", 90), ("connrate", 90), ("memory", 150), ("matrix", 90)):
+        run("memlink " + what, [exe, what], limit)
+
+
+def bench_sizes():
+    name = "struct sizes"
+    ok, why = have("runtime/tcb.h")
+    if not ok:
+        return skip("sizeof(struct tcb)", why)
+    # Find the SYN-queue entry and TIME_WAIT record structs by name, wherever they live.
+    found = {}
+    for fn in sorted(os.listdir("runtime")):
+        if not fn.endswith(".h"):
+            continue
+        for line in open(os.path.join("runtime", fn), errors="replace"):
+            s = line.strip()
+            if not (s.startswith("struct ") and s.endswith("{")):
+                continue
+            tag = s.split()[1]
+            low = tag.lower()
+            if "syn" in low and ("q" in low or "cache" in low or "entry" in low or "req" in low):
+                found.setdefault("syn", (fn, tag))
+            if "tw" in low.split("_")[0:1] or "timewait" in low or "time_wait" in low:
+                if tag not in ("tw_node",):
+                    found.setdefault("tw", (fn, tag))
+    src = os.path.join(OUT, "bench_sizes.c")
+    with open(src, "w") as f:
+        f.write('#include <stdio.h>\n#include "tcb.h"\n')
+        for k in ("syn", "tw"):
+            if k in found:
+                f.write('#include "%s"\n' % found[k][0])
+        f.write("int main(void);\nint main(void)\n{\n")
+        f.write('    printf("ROW\\tsizeof(struct tcb)\\t%zu\\tB\\ttarget\\t192\\n", sizeof(struct tcb));\n')
+        if "syn" in found:
+            f.write('    printf("ROW\\tsizeof(struct %s) (SYN queue)\\t%%zu\\tB\\tlwIP tcp_pcb_listen (approx.)\\t%d\\n", sizeof(struct %s));\n'
+                    % (found["syn"][1], 40, found["syn"][1]))
+        else:
+            f.write('    printf("SKIP\\tSYN-queue entry size\\tno struct *syn*{q,cache,entry,req}* in runtime/*.h\\n");\n')
+        if "tw" in found:
+            f.write('    printf("ROW\\tsizeof(struct %s) (TIME_WAIT)\\t%%zu\\tB\\tsizeof(struct tcb)\\t%%zu\\n", sizeof(struct %s), sizeof(struct tcb));\n'
+                    % (found["tw"][1], found["tw"][1]))
+        else:
+            f.write('    printf("SKIP\\tTIME_WAIT record size\\tno struct tw_*/timewait in runtime/*.h (TIME_WAIT kept in the full TCB)\\n");\n')
+        f.write("    return 0;\n}\n")
+    exe = build(name, "bench_sizes", [src])
+    if exe:
+        run(name, [exe], 10)
+
+
+# ---------------------------------------------------------------- 6. timer wheel
+def bench_timer():
+    name = "timer wheel"
+    ok, why = have("runtime/timer_wheel.h", "runtime/timer_wheel.c")
+    if not ok:
+        return skip(name, why)
+    exe = build(name, "bench_timer", ["bench/bench_timer.c", "runtime/timer_wheel.c"])
+    if exe:
+        run(name, [exe], 120)
+
+
+# ---------------------------------------------------------------- 7. fsmc compile
+def bench_fsmc():
+    ok, why = have(FSMC)
+    if not ok:
+        return skip("fsmc compile", why)
+    spawn = build("fsmc compile", "bench_spawn", ["bench/bench_spawn.c"])
+    if not spawn:
+        return
+    tmp = os.path.join(OUT, "fsmc-out")
+    os.makedirs(tmp, exist_ok=True)
+    if os.path.exists(TCP_SPEC):
+        run("fsmc tcp.fsm", [spawn, "fsmc tcp.fsm", "20", "100", "--", FSMC, "--emit=c",
+                             "--output-dir=" + tmp, TCP_SPEC], 60)
+    else:
+        skip("fsmc tcp.fsm", "spec/tcp.fsm not available yet")
+    n_states, n_trans = (1000, 5000) if QUICK else (10000, 50000)
+    big = os.path.join(OUT, "big.fsm")
+    subprocess.run([sys.executable, "bench/gen_spec.py", str(n_states), str(n_trans), big], check=True)
+    label = "fsmc %d-state/%d-transition spec" % (n_states, n_trans)
+    run("fsmc big spec", [spawn, label, "1000", "100", "--", FSMC, "--emit=c",
+                          "--output-dir=" + tmp, big], 120)
+
+
+# ---------------------------------------------------------------- network namespaces
+class Netns:
+    """A throw-away network namespace, deleted on exit whatever happens."""
+
+    def __init__(self, tag):
+        self.name = "tcpfsm-bench-%s-%d" % (tag, os.getpid())
+
+    def __enter__(self):
+        subprocess.run(["ip", "netns", "add", self.name], check=True)
+        self.sh("ip link set lo up")
+        return self
+
+    def sh(self, cmd, **kw):
+        return subprocess.run(["ip", "netns", "exec", self.name, "sh", "-c", cmd], **kw)
+
+    def popen(self, argv, **kw):
+        return subprocess.Popen(["ip", "netns", "exec", self.name] + argv, **kw)
+
+    def __exit__(self, *exc):
+        subprocess.run(["ip", "netns", "pids", self.name], stdout=subprocess.DEVNULL)
+        subprocess.run(["ip", "netns", "del", self.name])
+
+
+def root_reason(tools):
+    if os.geteuid() != 0:
+        return "not root (network namespaces need CAP_SYS_ADMIN)"
+    for t in tools:
+        if subprocess.run(["sh", "-c", "command -v " + t], stdout=subprocess.DEVNULL).returncode:
+            return t + " not installed"
+    return None
+
+
+# ---------------------------------------------------------------- 3b. Linux loopback iperf3
+def bench_iperf3():
+    name = "Linux loopback iperf3"
+    why = root_reason(["ip", "iperf3"])
+    if why:
+        return skip(name, why)
+    secs, interval = ("1", "0.2") if QUICK else ("3", "0.5")
+    with Netns("iperf") as ns:
+        srv = ns.popen(["iperf3", "-s", "-1", "-p", "5201"], stdout=subprocess.DEVNULL,
+                       stderr=subprocess.DEVNULL)
+        try:
+            time.sleep(0.3)
+            r = ns.sh("iperf3 -c 127.0.0.1 -p 5201 -t %s -i %s -J" % (secs, interval),
+                      stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, timeout=30)
+            js = json.loads(r.stdout)
+            rates = [iv["sum"]["bits_per_second"] / 1e9 for iv in js["intervals"]]
+            rates = rates[:-1] if len(rates) > 5 else rates   # the last interval may be partial
+            rows.append(("%s (%d x %s s intervals, median)" % (name, len(rates), interval),
+                         statistics.median(rates), "Gbit/s", "-", None))
+        except (subprocess.TimeoutExpired, ValueError, KeyError) as e:
+            fail(name, "iperf3 did not produce a result: %s" % e)
+        finally:
+            srv.kill()
+            srv.wait()
+
+
+# ---------------------------------------------------------------- 4b. Linux connection rate
+def bench_linux_connrate():
+    name = "Linux loopback connection rate"
+    why = root_reason(["ip", "sysctl"])
+    if why:
+        return skip(name, why)
+    exe = build(name, "bench_linux_connrate", ["bench/bench_linux_connrate.c"])
+    if not exe:
+        return
+    with Netns("conn") as ns:
+        # Only inside this namespace: wide port range, TIME_WAIT reuse, so 30k connections fit.
+        ns.sh('sysctl -qw net.ipv4.ip_local_port_range="1024 65535" net.ipv4.tcp_tw_reuse=1')
+        r = ns.sh(shlex.quote(os.path.abspath(exe)), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                  text=True, timeout=90)
+        if r.returncode != 0 or not parse_rows(r.stdout):
+            fail(name, "exit %d: %s" % (r.returncode, r.stderr.strip()[-120:]))
+
+
+# ---------------------------------------------------------------- 8. over TUN
+def bench_tun():
+    why = root_reason(["ip"]) or (None if os.path.exists("/dev/net/tun") else "no /dev/net/tun")
+    if why:
+        return skip("TUN raw write ceiling", why)
+    raw = build("TUN raw write ceiling", "bench_tun_raw", ["bench/bench_tun_raw.c"])
+    ok, why = have(RUNTIME_LIB)
+    stack = None
+    if not ok:
+        skip("TUN bulk vs Linux peer", why)
+    else:
+        stack = build("TUN bulk vs Linux peer", "bench_tun_stack", ["bench/bench_tun_stack.c"],
+                      libs=[RUNTIME_LIB])
+    with Netns("tun") as ns:
+        for mtu in (1500, 9000):
+            for exe, name, limit in ((raw, "TUN raw write ceiling", 60), (stack, "TUN bulk vs Linux peer", 120)):
+                if not exe:
+                    continue
+                try:
+                    r = ns.sh(shlex.quote(os.path.abspath(exe)) + " %d" % mtu, stdout=subprocess.PIPE,
+                              stderr=subprocess.PIPE, text=True, timeout=limit)
+                except subprocess.TimeoutExpired:
+                    fail("%s MTU %d" % (name, mtu), "timed out after %d s" % limit)
+                    continue
+                with open(os.path.join(LOGS, "%s-%d.run.log" % (os.path.basename(exe), mtu)), "w") as f:
+                    f.write(r.stdout + r.stderr)
+                if not parse_rows(r.stdout) or r.returncode != 0:
+                    fail("%s MTU %d" % (name, mtu), "exit %d: %s" % (r.returncode, r.stderr.strip()[-120:]))
+    skip("TUN connection rate vs Linux client", "not written yet (bench/bench_tun_stack.c does bulk only)")
+
+
+# ---------------------------------------------------------------- table
+def fmt(v):
+    if v is None:
+        return "-"
+    if v >= 1000:
+        return "{:,.0f}".format(v)
+    if v >= 100:
+        return "%.1f" % v
+    return "%.3g" % v
+
+
+def post_process():
+    """A row whose reference is another row of this run (Linux loopback iperf3, Linux
+    connection rate) takes that row's value as its ref value."""
+    measured = {}
+    for r in rows:
+        if len(r) == 5:
+            measured[r[0].split(" (")[0]] = r[1]
+    for i, r in enumerate(rows):
+        if len(r) == 5 and r[4] is None and r[3] in measured:
+            rows[i] = r[:4] + (measured[r[3]],)
+
+
+def report(flags_line, machine):
+    post_process()
+    out = []
+    for r in rows:
+        if len(r) == 3:
+            out.append((r[0], r[1], "-", r[2], "-", "-"))
+        else:
+            name, v, unit, ref, rv = r
+            ratio = (v / rv) if (rv not in (None, 0)) else None
+            out.append((name, fmt(v), unit, ref, fmt(rv), "%.2f" % ratio if ratio is not None else "-"))
+    with open(os.path.join(OUT, "results.tsv"), "w") as f:
+        f.write("name\tvalue\tunit\treference\tref_value\tratio\n")
+        for r in rows:
+            if len(r) == 3:
+                f.write("%s\t%s\t-\t%s\t-\t-\n" % (r[0], r[1], r[2].replace("\t", " ")))
+            else:
+                name, v, unit, ref, rv = r
+                ratio = (v / rv) if (rv not in (None, 0)) else None
+                f.write("%s\t%.6g\t%s\t%s\t%s\t%s\n" % (name, v, unit, ref,
+                        "-" if rv is None else "%.6g" % rv, "-" if ratio is None else "%.4f" % ratio))
+    hdr = ("benchmark", "value", "unit", "reference", "ref value", "ratio")
+    w = [max(len(str(r[i])) for r in out + [hdr]) for i in range(6)]
+    w[3] = min(w[3], 40)
+    print(flags_line)
+    print(machine)
+    line = "  ".join("%-*s" % (w[i], hdr[i]) for i in range(6))
+    print(line)
+    print("-" * len(line))
+    for r in out:
+        if r[1] in ("SKIP", "FAIL"):
+            print("%-*s  %s: %s" % (w[0], r[0], r[1], r[3]))
+        else:
+            print("  ".join(("%-*s" if i in (0, 2, 3) else "%*s") % (w[i], str(r[i])[:w[i]]) for i in range(6)))
+    print("ratio = value / ref value; results in %s/results.tsv" % OUT)
+
+
+def machine_line():
+    model = "?"
+    try:
+        for line in open("/proc/cpuinfo"):
+            if line.startswith("model name"):
+                model = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    mem = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
+    return "machine: %s, %d cores (nproc), %.0f GiB, kernel %s" % (model, os.cpu_count(), mem,
+                                                                     os.uname().release)
+
+
+def main():
+    os.makedirs(LOGS, exist_ok=True)
+    t0 = time.time()
+    cc_ver = subprocess.run([CC, "--version"], stdout=subprocess.PIPE, text=True).stdout.splitlines()[0]
+    flags_line = "flags: %s %s (%s)%s" % (CC, " ".join(CFLAGS), cc_ver, "  [BENCH_QUICK=1: tiny sizes]" if QUICK else "")
+    log(flags_line)
+    for step in (bench_dispatch, bench_checksum, bench_stack, bench_sizes, bench_timer,
+                 bench_fsmc, bench_iperf3, bench_linux_connrate, bench_tun):
+        try:
+            step()
+        except Exception as e:          # one broken step must not hide the others' figures
+            fail(step.__name__, "%s: %s" % (type(e).__name__, e))
+    report(flags_line, machine_line())
+    print("total bench time: %.1f s" % (time.time() - t0))
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,693 @@
+/*
+ * stack.c — stack lifecycle, time and timers, connection lookup, ISNs, and the socket API.
+ *
+ * Every user call that changes a connection's state does so by dispatching an APP_* event
+ * into the generated machine (tcb_event); this file only checks arguments and limits first.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+#include "seq.h"
+#include "siphash.h"
+#include "tcb.h"
+#include "tcp.h"
+
+#define DEFAULT_MAX_SOCKETS 1024u
+#define DEFAULT_BUF         65536u
+#define DEFAULT_MAX_BUFFERS (64u << 20)
+#define MAX_BUF             (1u << 30)      /* RFC 7323 2.3: the window is at most 2^30 */
+#define EPHEMERAL_LO        49152u           /* RFC 6335 6 dynamic ports */
+#define EPHEMERAL_HI        65535u
+
+const char *tcpfsm_version(void) { return TCPFSM_VERSION; }
+
+static uint64_t default_random(void *arg)
+{
+    (void)arg;
+    uint64_t v = 0;
+    while (getrandom(&v, sizeof v, 0) != (ssize_t)sizeof v) {
+    }
+    return v;
+}
+
+uint32_t stack_ms(const struct tcpfsm_stack *st)
+{
+    return (uint32_t)((st->now - st->epoch) / 1000u);
+}
+
+/* ---- timers: three slots per TCB, one wheel node armed at the earliest ---- */
+
+static int slot_of(enum tcb_timer k) { return k <= TMR_2MSL ? 0 : k == TMR_DELACK ? 1 : 2; }
+
+static void tcb_timer_rearm(struct tcpfsm_stack *st, struct tcb *t)
+{
+    uint32_t now = stack_ms(st);
+    int32_t best = INT32_MAX;
+    bool any = false;
+    for (int i = 0; i < 3; i++) {
+        if (!t->tmr_at[i]) continue;
+        int32_t d = seq_diff(t->tmr_at[i], now);
+        if (!any || d < best) best = d;
+        any = true;
+    }
+    if (!any) { tw_cancel(&st->wheel, &t->timer); return; }
+    if (best < 0) best = 0;
+    tw_arm(&st->wheel, &t->timer, st->now + (uint64_t)best * 1000u);
+}
+
+void tcb_timer_set(struct tcpfsm_stack *st, struct tcb *t, enum tcb_timer k, uint64_t delay_us)
+{
+    int s = slot_of(k);
+    if (delay_us > (uint64_t)INT32_MAX * 1000u) delay_us = (uint64_t)INT32_MAX * 1000u;
+    uint32_t at = stack_ms(st) + (uint32_t)((delay_us + 999u) / 1000u);
+    t->tmr_at[s] = at ? at : 1;   /* 0 means "off" */
+    if (s == 0) t->tmr_kind0 = (uint8_t)k;
+    tcb_timer_rearm(st, t);
+}
+
+void tcb_timer_clear(struct tcpfsm_stack *st, struct tcb *t, enum tcb_timer k)
+{
+    int s = slot_of(k);
+    if (s == 0 && t->tmr_kind0 != k) return;
+    t->tmr_at[s] = 0;
+    tcb_timer_rearm(st, t);
+}
+
+bool tcb_timer_armed(const struct tcb *t, enum tcb_timer k)
+{
+    int s = slot_of(k);
+    return t->tmr_at[s] && (s != 0 || t->tmr_kind0 == k);
+}
+
+static const int timer_event[TMR_KINDS] = {
+    [TMR_RTX] = TCP_FSM_EV_T_RTX, [TMR_PERSIST] = TCP_FSM_EV_T_PERSIST,
+    [TMR_2MSL] = TCP_FSM_EV_T_2MSL, [TMR_DELACK] = TCP_FSM_EV_T_DELACK,
+    [TMR_KEEPALIVE] = TCP_FSM_EV_T_KEEPALIVE,
+};
+
+static void timer_fire(struct tw_node *n, void *arg)
+{
+    struct tcpfsm_stack *st = arg;
+    struct tcb *t = (struct tcb *)((char *)n - offsetof(struct tcb, timer));
+    uint32_t now = stack_ms(st);
+    for (int s = 0; s < 3 && !(t->flags & TF_DEAD); s++) {
+        if (!t->tmr_at[s] || seq_diff(t->tmr_at[s], now) > 0) continue;
+        t->tmr_at[s] = 0;
+        enum tcb_timer k = s == 0 ? (enum tcb_timer)t->tmr_kind0 : s == 1 ? TMR_DELACK : TMR_KEEPALIVE;
+        tcb_event(st, t, timer_event[k], NULL);
+        if (!(t->flags & TF_DEAD)) tcp_output(st, t);
+    }
+    if (t->flags & TF_DEAD) tcb_reap(st, t);
+    else tcb_timer_rearm(st, t);
+}
+
+/* ---- lookup ---- */
+
+static uint32_t tuple_hash(const struct tcpfsm_stack *st, uint32_t la, uint16_t lp, uint32_t ra,
+                           uint16_t rp)
+{
+    uint8_t k[12];
+    memcpy(k, &la, 4); memcpy(k + 4, &ra, 4); memcpy(k + 8, &lp, 2); memcpy(k + 10, &rp, 2);
+    return (uint32_t)siphash24(st->hash_key, k, sizeof k) & st->hash_mask;
+}
+
+struct tcb *tcb_lookup(struct tcpfsm_stack *st, uint32_t la, uint16_t lp, uint32_t ra, uint16_t rp)
+{
+    for (uint32_t i = tuple_hash(st, la, lp, ra, rp);; i = (i + 1) & st->hash_mask) {
+        struct tcb *t = st->hash[i];
+        if (!t) return NULL;
+        if (t->lport == lp && t->rport == rp && t->laddr == la && t->raddr == ra) return t;
+    }
+}
+
+struct tcb *listener_lookup(struct tcpfsm_stack *st, uint32_t la, uint16_t lp)
+{
+    struct tcb *wild = NULL;
+    for (uint32_t i = 0; i < st->nlisteners; i++) {
+        struct tcb *t = st->listeners[i];
+        if (t->lport != lp) continue;
+        if (t->laddr == la) return t;
+        if (t->laddr == 0) wild = t;
+    }
+    return wild;
+}
+
+void tcb_hash_insert(struct tcpfsm_stack *st, struct tcb *t)
+{
+    uint32_t i = tuple_hash(st, t->laddr, t->lport, t->raddr, t->rport);
+    while (st->hash[i]) i = (i + 1) & st->hash_mask;   /* never full: size >= 2 * max_conns */
+    st->hash[i] = t;
+    t->linked = TCB_IN_HASH;
+    st->nconns++;
+}
+
+void listener_insert(struct tcpfsm_stack *st, struct tcb *t)
+{
+    st->listeners[st->nlisteners++] = t;    /* every listener holds a descriptor: fits */
+    t->linked = TCB_IN_LISTENERS;
+}
+
+void tcb_hash_remove(struct tcpfsm_stack *st, struct tcb *t)
+{
+    if (t->linked == TCB_IN_LISTENERS) {
+        for (uint32_t i = 0; i < st->nlisteners; i++)
+            if (st->listeners[i] == t) { st->listeners[i] = st->listeners[--st->nlisteners]; break; }
+    } else if (t->linked == TCB_IN_HASH) {
+        uint32_t m = st->hash_mask, i = tuple_hash(st, t->laddr, t->lport, t->raddr, t->rport);
+        while (st->hash[i] != t) i = (i + 1) & m;
+        st->hash[i] = NULL;
+        /* Backward-shift deletion (Knuth 6.4 Algorithm R): move later entries of the probe
+         * run into the hole when their home slot does not lie between the hole and them. */
+        for (uint32_t j = (i + 1) & m; st->hash[j]; j = (j + 1) & m) {
+            struct tcb *k = st->hash[j];
+            uint32_t h = tuple_hash(st, k->laddr, k->lport, k->raddr, k->rport);
+            if (((j - h) & m) >= ((j - i) & m)) {
+                st->hash[i] = k;
+                st->hash[j] = NULL;
+                i = j;
+            }
+        }
+        st->nconns--;
+    }
+    t->linked = TCB_IN_NONE;
+}
+
+/* ---- TCBs ---- */
+
+struct tcb *tcb_new(struct tcpfsm_stack *st)
+{
+    if (st->nconns >= st->max_conns) return NULL;
+    struct tcb *t = calloc(1, sizeof *t);
+    if (!t) return NULL;
+    t->state = TCP_FSM_INITIAL;
+    t->fd = -1;
+    rtt_init(&t->rtt, st->cfg.rto_initial_us);
+    return t;
+}
+
+static int ring_alloc(struct ring *r, uint32_t cap)
+{
+    r->data = malloc(cap);
+    r->cap = cap;
+    r->head = r->len = 0;
+    return r->data ? 0 : -ENOMEM;
+}
+
+int tcb_alloc_bufs(struct tcpfsm_stack *st, struct tcb *t)
+{
+    if (t->buf) return 0;
+    uint32_t sb = st->cfg.sndbuf, rb = st->cfg.rcvbuf;
+    /* Per-socket sizes set with TCPFSM_OPT_SNDBUF/RCVBUF ride in the rings before allocation. */
+    if (t->u.cc.mss == 0 && t->u.lst.backlog == 0) { /* nothing: defaults */ }
+    if ((uint64_t)st->buffer_bytes + sb + rb > st->cfg.max_buffer_bytes) {
+        st->stats.BufferLimitDrops++;
+        return -ENOBUFS;
+    }
+    struct tcb_bufs *b = calloc(1, sizeof *b);
+    if (!b) return -ENOMEM;
+    if (ring_alloc(&b->snd, sb) || ring_alloc(&b->rcv, rb)) {
+        free(b->snd.data); free(b->rcv.data); free(b);
+        return -ENOMEM;
+    }
+    st->buffer_bytes += sb + rb;
+    t->buf = b;
+    return 0;
+}
+
+void tcb_free(struct tcpfsm_stack *st, struct tcb *t)
+{
+    tw_cancel(&st->wheel, &t->timer);
+    if (t->buf) {
+        st->buffer_bytes -= t->buf->snd.cap + t->buf->rcv.cap;
+        ofo_free(t->buf);
+        free(t->buf->snd.data);
+        free(t->buf->rcv.data);
+        free(t->buf);
+    }
+    free(t);
+}
+
+static void child_unlink(struct tcb *t)
+{
+    struct tcb *p = t->parent;
+    if (!p) return;
+    for (struct tcb **pp = &p->qnext; *pp; pp = &(*pp)->qnext)
+        if (*pp == t) { *pp = t->qnext; break; }
+    if (t->flags & TF_SYNCED) { if (p->u.lst.nacc) p->u.lst.nacc--; }
+    else if (p->u.lst.nsyn) p->u.lst.nsyn--;
+    t->parent = NULL;
+    t->qnext = NULL;
+}
+
+void tcb_reap(struct tcpfsm_stack *st, struct tcb *t)
+{
+    if (!(t->flags & TF_DEAD)) return;
+    tcb_hash_remove(st, t);
+    tw_cancel(&st->wheel, &t->timer);
+    t->tmr_at[0] = t->tmr_at[1] = t->tmr_at[2] = 0;
+    if (t->fd >= 0) return;          /* the user still holds it: freed by close() */
+    child_unlink(t);
+    tcb_free(st, t);
+}
+
+/* RFC 6528 3: ISN = M + F(localip, localport, remoteip, remoteport, secretkey), M a 4 us clock. */
+uint32_t isn_generate(struct tcpfsm_stack *st, const struct tcb *t)
+{
+    if (st->isn_fixed_set) return st->isn_fixed;
+    uint8_t k[12];
+    memcpy(k, &t->laddr, 4); memcpy(k + 4, &t->raddr, 4);
+    memcpy(k + 8, &t->lport, 2); memcpy(k + 10, &t->rport, 2);
+    return (uint32_t)(st->now / 4u) + (uint32_t)siphash24(st->isn_key, k, sizeof k);
+}
+
+/* ---- stack ---- */
+
+struct tcpfsm_stack *tcpfsm_stack_new(const struct tcpfsm_config *cfg, int *err)
+{
+    int e = 0;
+    if (!cfg || !cfg->output || !cfg->addr) e = -EINVAL;
+    else if (cfg->mtu && cfg->mtu < 68) e = -EINVAL;   /* RFC 791: every host takes 68 */
+    else if (cfg->sndbuf > MAX_BUF || cfg->rcvbuf > MAX_BUF) e = -EINVAL;
+    if (e) { if (err) *err = e; return NULL; }
+    struct tcpfsm_stack *st = calloc(1, sizeof *st);
+    if (!st) { if (err) *err = -ENOMEM; return NULL; }
+    st->cfg = *cfg;
+    struct tcpfsm_config *c = &st->cfg;
+    if (!c->random) c->random = default_random;
+    if (!c->mtu) c->mtu = 1500;
+    if (!c->max_sockets) c->max_sockets = DEFAULT_MAX_SOCKETS;
+    if (!c->sndbuf) c->sndbuf = DEFAULT_BUF;
+    if (!c->rcvbuf) c->rcvbuf = DEFAULT_BUF;
+    if (!c->max_buffer_bytes) c->max_buffer_bytes = DEFAULT_MAX_BUFFERS;
+    if (!c->reasm_bytes) c->reasm_bytes = c->rcvbuf;
+    if (!c->rto_min_us) c->rto_min_us = 1000000;       /* RFC 6298 2.4 */
+    if (!c->rto_initial_us) c->rto_initial_us = 1000000; /* RFC 6298 2.1 */
+    if (!c->rto_max_us) c->rto_max_us = 60000000;      /* RFC 6298 2.5 */
+    if (!c->max_retries) c->max_retries = 8;
+    if (!c->syn_retries) c->syn_retries = 5;
+    if (!c->msl_us) c->msl_us = 30000000;
+    if (!c->delack_us) c->delack_us = 40000;
+    if (c->delack_us > 200000) c->delack_us = 200000;  /* RFC 9293 3.8.6.3: < 0.5 s; RFC 1122 */
+    st->now = st->epoch = c->now;
+    tw_init(&st->wheel, c->now);
+    st->max_conns = c->max_sockets * 4u;   /* orphans in TIME_WAIT etc. count too */
+    uint64_t hs = 64;
+    while (hs < 2u * (uint64_t)st->max_conns) hs <<= 1;
+    st->hash_mask = (uint32_t)(hs - 1);
+    st->hash = calloc(hs, sizeof *st->hash);
+    st->fds = calloc(c->max_sockets, sizeof *st->fds);
+    st->listeners = calloc(c->max_sockets, sizeof *st->listeners);
+    st->coverage = calloc(TCP_FSM_NUM_TRANSITIONS, sizeof *st->coverage);
+    if (!st->hash || !st->fds || !st->coverage || !st->listeners) {
+        free(st->hash); free(st->fds); free(st->coverage); free(st->listeners); free(st);
+        if (err) *err = -ENOMEM;
+        return NULL;
+    }
+    for (int i = 0; i < 16; i += 8) {
+        uint64_t a = c->random(c->random_arg), b = c->random(c->random_arg);
+        memcpy(st->hash_key + i, &a, 8);
+        memcpy(st->isn_key + i, &b, 8);
+    }
+    st->ip_id = (uint16_t)c->random(c->random_arg);
+    if (err) *err = 0;
+    return st;
+}
+
+void tcpfsm_stack_free(struct tcpfsm_stack *st)
+{
+    if (!st) return;
+    for (uint32_t i = 0; i <= st->hash_mask; i++)
+        if (st->hash[i]) {
+            struct tcb *t = st->hash[i];
+            if (t->fd >= 0) st->fds[t->fd] = NULL;
+            tcb_free(st, t);
+        }
+    for (uint32_t i = 0; i < st->nlisteners; i++) {
+        struct tcb *l = st->listeners[i];
+        if (l->fd >= 0) st->fds[l->fd] = NULL;
+        tcb_free(st, l);
+    }
+    for (uint32_t i = 0; i < st->cfg.max_sockets; i++)
+        if (st->fds[i]) tcb_free(st, st->fds[i]);   /* unconnected or closed sockets */
+    free(st->hash); free(st->fds); free(st->listeners); free(st->coverage); free(st);
+}
+
+void tcpfsm_advance(struct tcpfsm_stack *st, tcpfsm_time_t now)
+{
+    if (now < st->now) return;   /* time never goes back */
+    st->now = now;
+    tw_advance(&st->wheel, now, timer_fire, st);
+}
+
+tcpfsm_time_t tcpfsm_next_timeout(const struct tcpfsm_stack *st) { return tw_next_expiry(&st->wheel); }
+tcpfsm_time_t tcpfsm_now(const struct tcpfsm_stack *st) { return st->now; }
+
+/* ---- sockets ---- */
+
+static struct tcb *fd_get(struct tcpfsm_stack *st, int fd)
+{
+    if (!st || fd < 0 || (uint32_t)fd >= st->cfg.max_sockets) return NULL;
+    return st->fds[fd];
+}
+
+static int fd_alloc(struct tcpfsm_stack *st, struct tcb *t)
+{
+    for (uint32_t i = 0; i < st->cfg.max_sockets; i++)
+        if (!st->fds[i]) { st->fds[i] = t; t->fd = (int32_t)i; return (int)i; }
+    return -EMFILE;
+}
+
+int tcpfsm_socket(struct tcpfsm_stack *st)
+{
+    if (!st) return -EINVAL;
+    struct tcb *t = calloc(1, sizeof *t);
+    if (!t) return -ENOMEM;
+    t->state = TCP_FSM_INITIAL;
+    t->fd = -1;
+    rtt_init(&t->rtt, st->cfg.rto_initial_us);
+    int fd = fd_alloc(st, t);
+    if (fd < 0) free(t);
+    return fd;
+}
+
+static bool port_in_use(struct tcpfsm_stack *st, uint32_t addr, uint16_t port, const struct tcb *self)
+{
+    for (uint32_t i = 0; i < st->nlisteners; i++) {
+        const struct tcb *l = st->listeners[i];
+        if (l != self && l->lport == port && (!l->laddr || !addr || l->laddr == addr)) return true;
+    }
+    for (uint32_t i = 0; i < st->cfg.max_sockets; i++) {
+        struct tcb *t = st->fds[i];
+        if (t && t != self && t->lport == port && (!t->laddr || !addr || t->laddr == addr) &&
+            !(t->flags & TF_REUSEADDR && self->flags & TF_REUSEADDR))
+            return true;
+    }
+    return false;
+}
+
+int tcpfsm_bind(struct tcpfsm_stack *st, int fd, uint32_t addr, uint16_t port)
+{
+    struct tcb *t = fd_get(st, fd);
+    if (!t) return -EBADF;
+    if (t->state != TCP_FSM_CLOSED || t->lport) return -EINVAL;
+    if (addr && addr != st->cfg.addr) return -EADDRNOTAVAIL;
+    if (port && port_in_use(st, addr, port, t)) return -EADDRINUSE;
+    t->laddr = addr;
+    if (!port) {
+        uint32_t span = EPHEMERAL_HI - EPHEMERAL_LO + 1, start = (uint32_t)st->cfg.random(st->cfg.random_arg);
+        for (uint32_t i = 0; i < span && !port; i++) {
+            uint16_t p = (uint16_t)(EPHEMERAL_LO + (start + i) % span);
+            if (!port_in_use(st, addr, p, t)) port = p;
+        }
+        if (!port) return -EADDRINUSE;
+    }
+    t->lport = port;
+    return 0;
+}
+
+int tcpfsm_listen(struct tcpfsm_stack *st, int fd, int backlog)
+{
+    struct tcb *t = fd_get(st, fd);
+    if (!t) return -EBADF;
+    if (backlog < 1) backlog = 1;
+    if (backlog > 4096) backlog = 4096;
+    if (t->state == TCP_FSM_LISTEN) { t->u.lst.backlog = (uint16_t)backlog; return 0; }
+    if (t->state != TCP_FSM_CLOSED || !t->lport) return -EINVAL;
+    t->u.lst.backlog = (uint16_t)backlog;
+    tcb_event(st, t, TCP_FSM_EV_APP_LISTEN, NULL);
+    return t->state == TCP_FSM_LISTEN ? 0 : -EINVAL;
+}
+
+int tcpfsm_accept(struct tcpfsm_stack *st, int fd, uint32_t *peer_addr, uint16_t *peer_port)
+{
+    struct tcb *l = fd_get(st, fd);
+    if (!l) return -EBADF;
+    if (l->state != TCP_FSM_LISTEN) return -EINVAL;
+    for (struct tcb *c = l->qnext; c; c = c->qnext) {
+        if (!(c->flags & TF_SYNCED)) continue;
+        int nfd = fd_alloc(st, c);
+        if (nfd < 0) return nfd;
+        child_unlink(c);
+        if (peer_addr) *peer_addr = c->raddr;
+        if (peer_port) *peer_port = c->rport;
+        return nfd;
+    }
+    return -EAGAIN;
+}
+
+int tcpfsm_connect(struct tcpfsm_stack *st, int fd, uint32_t addr, uint16_t port)
+{
+    struct tcb *t = fd_get(st, fd);
+    if (!t) return -EBADF;
+    if (!addr || !port || addr == 0xffffffffu || (addr >> 28) == 0xe) return -EINVAL;
+    if (t->state == TCP_FSM_SYN_SENT || t->state == TCP_FSM_SYN_RCVD) return -EALREADY;
+    if (t->state != TCP_FSM_CLOSED) return -EISCONN;
+    if (t->err) return -EINVAL;       /* a failed attempt: make a new socket */
+    if (!t->lport) { int e = tcpfsm_bind(st, fd, 0, 0); if (e) return e; }
+    t->laddr = st->cfg.addr;
+    if (tcb_lookup(st, t->laddr, t->lport, addr, port)) return -EADDRINUSE;
+    t->raddr = addr;
+    t->rport = port;
+    int e = tcb_alloc_bufs(st, t);
+    if (e) { t->raddr = 0; t->rport = 0; return e; }
+    tcb_event(st, t, TCP_FSM_EV_APP_CONNECT, NULL);
+    return -EINPROGRESS;
+}
+
+long tcpfsm_send(struct tcpfsm_stack *st, int fd, const void *buf, size_t len)
+{
+    struct tcb *t = fd_get(st, fd);
+    if (!t) return -EBADF;
+    if (t->err) return -(long)t->err;
+    if (t->flags & TF_FIN_QUEUED) return -EPIPE;
+    if (t->state == TCP_FSM_SYN_SENT || t->state == TCP_FSM_SYN_RCVD) return -EAGAIN;
+    if (!(t->flags & TF_SYNCED) || !t->buf) return -ENOTCONN;
+    if (t->flags & TF_DEAD) return -EPIPE;
+    if (!buf && len) return -EFAULT;
+    if (len > UINT32_MAX) len = UINT32_MAX;
+    uint32_t n = ring_write(&t->buf->snd, buf, (uint32_t)len);
+    if (!n && len) return -EAGAIN;
+    tcp_output(st, t);
+    return (long)n;
+}
+
+long tcpfsm_recv(struct tcpfsm_stack *st, int fd, void *buf, size_t len)
+{
+    struct tcb *t = fd_get(st, fd);
+    if (!t) return -EBADF;
+    if (t->buf && t->buf->rcv.len && len) {
+        if (!buf) return -EFAULT;
+        uint32_t before = tcp_rcv_window(t);
+        uint32_t n = ring_read(&t->buf->rcv, buf, len > UINT32_MAX ? UINT32_MAX : (uint32_t)len);
+        /* RFC 9293 3.8.6.2.2: announce the reopened window once it grows by
+         * min(RCV.BUFF/2, Eff.snd.MSS), not byte by byte (receiver-side SWS avoidance). */
+        uint32_t mss = t->u.cc.mss ? t->u.cc.mss : 536;
+        uint32_t thresh = t->buf->rcv.cap / 2 < mss ? t->buf->rcv.cap / 2 : mss;
+        if (!(t->flags & TF_DEAD) && (t->flags & TF_SYNCED) && !(t->flags & TF_FIN_RCVD) &&
+            tcp_rcv_window(t) - before >= thresh &&
+            seq_diff(t->rcv_nxt + tcp_rcv_window(t), t->rcv_adv) >= (int32_t)thresh) {
+            t->flags |= TF_ACK_NOW;
+            tcp_output(st, t);
+        }
+        return (long)n;
+    }
+    if (t->flags & (TF_FIN_RCVD | TF_RD_SHUT)) return 0;
+    if (t->err) return -(long)t->err;
+    if (!len) return 0;
+    if (t->state == TCP_FSM_CLOSED || t->state == TCP_FSM_LISTEN) return -ENOTCONN;
+    return -EAGAIN;
+}
+
+int tcpfsm_shutdown(struct tcpfsm_stack *st, int fd, int how)
+{
+    struct tcb *t = fd_get(st, fd);
+    if (!t) return -EBADF;
+    if (how < TCPFSM_SHUT_RD || how > TCPFSM_SHUT_RDWR) return -EINVAL;
+    if (!(t->flags & TF_SYNCED) && t->state != TCP_FSM_SYN_RCVD) return -ENOTCONN;
+    if (how != TCPFSM_SHUT_WR) {
+        t->flags |= TF_RD_SHUT;
+        if (t->buf) ring_drop(&t->buf->rcv, t->buf->rcv.len);
+    }
+    if (how != TCPFSM_SHUT_RD && !(t->flags & TF_FIN_QUEUED) && !(t->flags & TF_DEAD)) {
+        tcb_event(st, t, TCP_FSM_EV_APP_CLOSE, NULL);
+        if (!(t->flags & TF_DEAD)) tcp_output(st, t);
+        else tcb_reap(st, t);
+    }
+    return 0;
+}
+
+static void fd_release(struct tcpfsm_stack *st, struct tcb *t)
+{
+    if (t->fd >= 0) st->fds[t->fd] = NULL;
+    t->fd = -1;
+}
+
+int tcpfsm_close(struct tcpfsm_stack *st, int fd)
+{
+    struct tcb *t = fd_get(st, fd);
+    if (!t) return -EBADF;
+    fd_release(st, t);
+    if (t->flags & TF_DEAD) { tcb_reap(st, t); return 0; }
+    /* RFC 2525 2.17: closing with unread data aborts the connection (as Linux does). */
+    bool unread = t->buf && t->buf->rcv.len && (t->flags & TF_SYNCED);
+    tcb_event(st, t, unread ? TCP_FSM_EV_APP_ABORT : TCP_FSM_EV_APP_CLOSE, NULL);
+    if (!(t->flags & TF_DEAD)) tcp_output(st, t);
+    else tcb_reap(st, t);
+    return 0;
+}
+
+int tcpfsm_abort(struct tcpfsm_stack *st, int fd)
+{
+    struct tcb *t = fd_get(st, fd);
+    if (!t) return -EBADF;
+    fd_release(st, t);
+    if (!(t->flags & TF_DEAD)) tcb_event(st, t, TCP_FSM_EV_APP_ABORT, NULL);
+    if (!(t->flags & TF_DEAD)) {
+        /* Not reachable with the shipped spec (APP_ABORT reaches CLOSED everywhere); kept so a
+         * spec change cannot leak the TCB. */
+        t->flags |= TF_DEAD;
+    }
+    tcb_reap(st, t);
+    return 0;
+}
+
+int tcpfsm_poll(struct tcpfsm_stack *st, int fd)
+{
+    struct tcb *t = fd_get(st, fd);
+    if (!t) return -EBADF;
+    int m = 0;
+    if (t->state == TCP_FSM_LISTEN) {
+        for (struct tcb *c = t->qnext; c; c = c->qnext)
+            if (c->flags & TF_SYNCED) { m |= TCPFSM_POLLIN; break; }
+        return m;
+    }
+    if ((t->buf && t->buf->rcv.len) || (t->flags & (TF_FIN_RCVD | TF_RD_SHUT))) m |= TCPFSM_POLLIN;
+    if (t->err) m |= TCPFSM_POLLERR | TCPFSM_POLLIN;
+    if ((t->flags & TF_SYNCED) && !(t->flags & (TF_FIN_QUEUED | TF_DEAD)) && t->buf &&
+        ring_space(&t->buf->snd))
+        m |= TCPFSM_POLLOUT;
+    if ((t->flags & TF_DEAD) || ((t->flags & TF_FIN_RCVD) && (t->flags & TF_FIN_ACKED)))
+        m |= TCPFSM_POLLHUP;
+    return m;
+}
+
+int tcpfsm_error(struct tcpfsm_stack *st, int fd)
+{
+    struct tcb *t = fd_get(st, fd);
+    if (!t) return -EBADF;
+    return t->err ? -(int)t->err : 0;
+}
+
+int tcpfsm_setopt(struct tcpfsm_stack *st, int fd, int opt, uint64_t value)
+{
+    struct tcb *t = fd_get(st, fd);
+    if (!t) return -EBADF;
+    switch (opt) {
+    case TCPFSM_OPT_NODELAY:
+        if (value > 1) return -EINVAL;
+        t->flags = value ? (uint16_t)(t->flags | TF_NODELAY) : (uint16_t)(t->flags & ~TF_NODELAY);
+        if (value && (t->flags & TF_SYNCED)) tcp_output(st, t);
+        return 0;
+    case TCPFSM_OPT_KEEPALIVE:
+        if (value > 65535ull * 1000000u) return -EINVAL;
+        if (!(t->flags & TF_SYNCED)) return -ENOTCONN;
+        t->ka_idle_s = (uint16_t)(!value ? 0 : value < 1000000u ? 1 : value / 1000000u);
+        t->retries = 0;
+        if (value) tcb_timer_set(st, t, TMR_KEEPALIVE, (uint64_t)t->ka_idle_s * 1000000u);
+        else tcb_timer_clear(st, t, TMR_KEEPALIVE);
+        return 0;
+    case TCPFSM_OPT_REUSEADDR:
+        if (value > 1) return -EINVAL;
+        t->flags = value ? (uint16_t)(t->flags | TF_REUSEADDR) : (uint16_t)(t->flags & ~TF_REUSEADDR);
+        return 0;
+    case TCPFSM_OPT_SNDBUF:
+    case TCPFSM_OPT_RCVBUF:
+        /* Buffers are sized per stack (tcpfsm_config.sndbuf/rcvbuf) in this version. */
+        return -EOPNOTSUPP;
+    default:
+        return -EINVAL;
+    }
+}
+
+int tcpfsm_getname(struct tcpfsm_stack *st, int fd, uint32_t *laddr, uint16_t *lport,
+                   uint32_t *raddr, uint16_t *rport)
+{
+    struct tcb *t = fd_get(st, fd);
+    if (!t) return -EBADF;
+    if (laddr) *laddr = t->laddr;
+    if (lport) *lport = t->lport;
+    if (raddr) *raddr = t->raddr;
+    if (rport) *rport = t->rport;
+    return 0;
+}
+
+static void fill_info(struct tcpfsm_stack *st, const struct tcb *t, struct tcpfsm_info *i)
+{
+    (void)st;
+    memset(i, 0, sizeof *i);
+    i->state = tcb_state_name(t);
+    i->laddr = t->laddr; i->raddr = t->raddr; i->lport = t->lport; i->rport = t->rport;
+    if (t->state == TCP_FSM_LISTEN) return;
+    i->rtt_us = t->rtt.srtt_us; i->rttvar_us = t->rtt.rttvar_us;
+    i->rto_us = rtt_current_rto(&t->rtt, st->cfg.rto_max_us);
+    i->cwnd = t->u.cc.cwnd; i->ssthresh = t->u.cc.ssthresh; i->mss = t->u.cc.mss;
+    i->snd_wscale = t->snd_wscale; i->rcv_wscale = t->rcv_wscale;
+    i->sack_ok = !!(t->flags & TF_SACK); i->ts_ok = !!(t->flags & TF_TS);
+    i->snd_wnd = t->snd_wnd; i->rcv_wnd = tcp_rcv_window(t);
+    if (t->buf) { i->recv_q = t->buf->rcv.len; i->send_q = t->buf->snd.len; }
+}
+
+int tcpfsm_get_info(struct tcpfsm_stack *st, int fd, struct tcpfsm_info *info)
+{
+    struct tcb *t = fd_get(st, fd);
+    if (!t) return -EBADF;
+    if (!info) return -EFAULT;
+    fill_info(st, t, info);
+    return 0;
+}
+
+void tcpfsm_get_stats(const struct tcpfsm_stack *st, struct tcpfsm_stats *out)
+{
+    *out = st->stats;
+    uint64_t est = 0;
+    for (uint32_t i = 0; i <= st->hash_mask; i++)
+        for (const struct tcb *t = st->hash[i]; t; t = NULL)
+            est += t->state == TCP_FSM_ESTABLISHED || t->state == TCP_FSM_CLOSE_WAIT;
+    out->CurrEstab = est;
+}
+
+static int ss_line(char *buf, size_t size, size_t off, const struct tcb *t)
+{
+    char la[24], ra[24];
+    snprintf(la, sizeof la, "%u.%u.%u.%u:%u", t->laddr >> 24, (t->laddr >> 16) & 255,
+             (t->laddr >> 8) & 255, t->laddr & 255, t->lport);
+    if (t->state == TCP_FSM_LISTEN && !t->raddr) snprintf(ra, sizeof ra, "*:*");
+    else snprintf(ra, sizeof ra, "%u.%u.%u.%u:%u", t->raddr >> 24, (t->raddr >> 16) & 255,
+                  (t->raddr >> 8) & 255, t->raddr & 255, t->rport);
+    unsigned rq = 0, sq = 0;
+    if (t->state == TCP_FSM_LISTEN) { rq = t->u.lst.nacc; sq = t->u.lst.backlog; }
+    else if (t->buf) { rq = t->buf->rcv.len; sq = t->buf->snd.len; }
+    return snprintf(off < size ? buf + off : NULL, off < size ? size - off : 0,
+                    "%-11s %6u %6u %-21s %-21s\n", tcb_state_name(t), rq, sq, la, ra);
+}
+
+int tcpfsm_ss(struct tcpfsm_stack *st, char *buf, size_t size)
+{
+    size_t off = 0;
+    int n = snprintf(size ? buf : NULL, size, "%-11s %6s %6s %-21s %-21s\n", "State", "Recv-Q",
+                     "Send-Q", "Local Address:Port", "Peer Address:Port");
+    off += (size_t)n;
+    for (uint32_t i = 0; i < st->nlisteners; i++) off += (size_t)ss_line(buf, size, off, st->listeners[i]);
+    for (uint32_t i = 0; i <= st->hash_mask; i++)
+        if (st->hash[i]) off += (size_t)ss_line(buf, size, off, st->hash[i]);
+    if (size && off >= size) buf[size - 1] = '\0';
+    return (int)off;
+}
+
+unsigned tcpfsm_coverage(const struct tcpfsm_stack *st, uint64_t *counts, unsigned n)
+{
+    for (unsigned i = 0; i < n && i < TCP_FSM_NUM_TRANSITIONS; i++) counts[i] = st->coverage[i];
+    return TCP_FSM_NUM_TRANSITIONS;
+}

@@ -1,0 +1,182 @@
+/*
+ * tcb.h — the transmission control block (RFC 9293 3.3.1) and the stack's internals.
+ *
+ * The TCB holds only what every connection needs on every segment; byte buffers and the
+ * out-of-order queue live behind `buf` (allocated when a connection is created, never for a
+ * listener). The connection state is `state`, and only the generated tcp_fsm_dispatch()
+ * writes it (spec/tcp.fsm); the runtime reads it.
+ */
+#ifndef TCPFSM_TCB_H
+#define TCPFSM_TCB_H
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include "cc.h"
+#include "packet.h"
+#include "rtt.h"
+#include "tcpfsm.h"
+#include "timer_wheel.h"
+
+/* TCB flags (tcb->flags). */
+#define TF_ACK_NOW     0x0001u /* send an ACK at the end of this input/timer step */
+#define TF_SYNCED      0x0002u /* handshake complete: data may flow */
+#define TF_FIN_QUEUED  0x0004u /* user closed the sending side; FIN goes after the data */
+#define TF_FIN_SENT    0x0008u /* FIN has been sent (at seq snd_una + sndq bytes) */
+#define TF_FIN_ACKED   0x0010u
+#define TF_FIN_RCVD    0x0020u /* peer's FIN consumed: end of stream for the reader */
+#define TF_PASSIVE     0x0040u /* created by a listener (RFC 9293 3.10.7.4: back to LISTEN) */
+#define TF_DEAD        0x0080u /* released: out of the lookup table, freed when unreferenced */
+#define TF_NODELAY     0x0100u /* Nagle off */
+#define TF_SACK        0x0200u /* SACK negotiated (RFC 2018) */
+#define TF_TS          0x0400u /* timestamps negotiated (RFC 7323) */
+#define TF_WSCALE      0x0800u /* window scaling negotiated (RFC 7323) */
+#define TF_RD_SHUT     0x1000u /* shutdown(SHUT_RD): incoming data is discarded */
+#define TF_RTT_TIMING  0x2000u /* rtt_seq/rtt_ts time one segment (Karn, no timestamps) */
+#define TF_REUSEADDR   0x4000u
+#define TF_RETRANSMIT  0x8000u /* something was retransmitted since snd_una last advanced */
+
+/* The three timer slots of a TCB. Slot 0 carries one of the mutually exclusive timers. */
+enum tcb_timer {
+    TMR_RTX = 0,       /* retransmission (RFC 6298) */
+    TMR_PERSIST,       /* zero-window probe (RFC 9293 3.8.6.1); shares slot 0 with RTX */
+    TMR_2MSL,          /* TIME_WAIT / orphaned FIN_WAIT_2; shares slot 0 */
+    TMR_DELACK,        /* slot 1 */
+    TMR_KEEPALIVE,     /* slot 2 */
+    TMR_KINDS
+};
+
+struct ring {                 /* a byte ring; data[(head + i) % cap] is byte i */
+    uint8_t *data;
+    uint32_t cap, head, len;
+};
+
+struct ofo_seg {               /* an out-of-order segment held for reassembly */
+    struct ofo_seg *next;
+    uint32_t seq, len;
+    uint8_t data[];
+};
+
+/* Per-connection buffers (not part of the TCB's size budget, like lwIP's pbuf queues). */
+struct tcb_bufs {
+    struct ring snd;          /* byte 0 = seq snd_una (after the SYN): unacked then unsent */
+    struct ring rcv;          /* in-order bytes the user has not read */
+    struct ofo_seg *ofo;      /* out-of-order segments, sorted by seq, non-overlapping */
+    uint32_t ofo_bytes;
+    uint32_t sack_last_start, sack_last_end; /* the block changed last (RFC 2018 4: first) */
+};
+
+struct tcb {
+    struct tw_node timer;      /* one wheel node for the earliest of the three slots */
+    struct tcb *parent;        /* listener, while in its SYN/accept queue */
+    struct tcb *qnext;         /* listener: children; child: next sibling */
+    struct tcb_bufs *buf;
+    uint32_t laddr, raddr;
+    uint16_t lport, rport;
+    uint8_t  state;            /* tcp_fsm_state_t: written only by tcp_fsm_dispatch */
+    uint8_t  snd_wscale, rcv_wscale;
+    uint8_t  retries;          /* consecutive RTO expiries (RFC 9293 3.8.3 R1/R2) */
+    uint8_t  err;              /* pending errno (ECONNREFUSED, ...), 0 if none */
+    uint8_t  tmr_kind0;        /* which timer slot 0 holds (enum tcb_timer) */
+    uint16_t flags;            /* TF_* */
+    int32_t  fd;               /* user descriptor, -1 once closed (orphan) */
+    uint8_t  linked;           /* TCB_IN_* : which lookup structure holds it */
+    uint8_t  dupacks_pad_;
+    uint16_t ka_idle_s;        /* keep-alive idle time in seconds, 0 = off */
+    uint32_t una_since_ms;     /* when SND.UNA last advanced with data outstanding (USER TIMEOUT) */
+    /* send sequence variables (RFC 9293 3.3.1) */
+    uint32_t snd_una, snd_nxt, snd_max, snd_wnd, snd_wl1;
+    /* receive sequence variables */
+    uint32_t rcv_nxt, rcv_adv; /* rcv_adv: right edge of the window last advertised */
+    uint32_t ts_recent;        /* RFC 7323 TS.Recent */
+    uint32_t rtt_seq, rtt_ts;  /* Karn timing of one segment (when timestamps are off) */
+    uint32_t tmr_at[3];        /* slot deadlines in ms since the stack's epoch, 0 = off */
+    struct rtt_est rtt;
+    union {
+        struct cc cc;          /* connections */
+        struct {               /* listeners */
+            uint16_t backlog, nsyn, nacc;
+        } lst;
+    } u;
+};
+
+#define TCB_IN_NONE      0
+#define TCB_IN_HASH      1
+#define TCB_IN_LISTENERS 2
+
+/* One dispatch: the context the generated machine passes to guards and actions. */
+struct tcp_ctx {
+    struct tcpfsm_stack *st;
+    struct tcb *tcb;
+};
+
+struct listener_slot { struct tcb *tcb; };
+
+struct tcpfsm_stack {
+    struct tcpfsm_config cfg;
+    tcpfsm_time_t now;
+    tcpfsm_time_t epoch;       /* time of creation: ms timers count from here */
+    struct timer_wheel wheel;
+    struct tcb **fds;          /* descriptor table, cfg.max_sockets entries */
+    struct tcb **hash;         /* connections by 4-tuple: open addressing, linear probing */
+    uint32_t hash_mask;        /* table size - 1; the size is >= 2 * max_conns */
+    uint32_t nconns, max_conns;
+    struct tcb **listeners;    /* max_sockets entries, the first nlisteners used */
+    uint32_t nlisteners;
+    uint64_t buffer_bytes;     /* all allocated send+receive buffers */
+    uint8_t hash_key[16], isn_key[16];
+    uint16_t ip_id;
+    bool isn_fixed_set;        /* tests only: every ISN = isn_fixed (e.g. near 2^32) */
+    uint32_t isn_fixed;
+    struct tcpfsm_stats stats;
+    uint64_t *coverage;        /* per generated transition */
+    uint8_t out[65536];        /* segment build buffer */
+    uint8_t scratch[65536];    /* payload gathered from the send ring */
+};
+
+/* ---- internal interfaces between the runtime's files ---- */
+/* stack.c */
+uint32_t stack_ms(const struct tcpfsm_stack *st);
+void tcb_timer_set(struct tcpfsm_stack *st, struct tcb *t, enum tcb_timer k, uint64_t delay_us);
+void tcb_timer_clear(struct tcpfsm_stack *st, struct tcb *t, enum tcb_timer k);
+bool tcb_timer_armed(const struct tcb *t, enum tcb_timer k);
+struct tcb *tcb_lookup(struct tcpfsm_stack *st, uint32_t laddr, uint16_t lport, uint32_t raddr,
+                       uint16_t rport);
+struct tcb *listener_lookup(struct tcpfsm_stack *st, uint32_t laddr, uint16_t lport);
+void tcb_hash_insert(struct tcpfsm_stack *st, struct tcb *t);
+void listener_insert(struct tcpfsm_stack *st, struct tcb *t);
+void tcb_hash_remove(struct tcpfsm_stack *st, struct tcb *t);
+struct tcb *tcb_new(struct tcpfsm_stack *st);
+int tcb_alloc_bufs(struct tcpfsm_stack *st, struct tcb *t);
+void tcb_free(struct tcpfsm_stack *st, struct tcb *t);
+/* Free t if it is dead and no descriptor refers to it. */
+void tcb_reap(struct tcpfsm_stack *st, struct tcb *t);
+uint32_t isn_generate(struct tcpfsm_stack *st, const struct tcb *t);
+/* Dispatch one event through the generated machine (tcp_fsm_glue.c). */
+int tcb_event(struct tcpfsm_stack *st, struct tcb *t, int event, const struct tcp_seg *seg);
+const char *tcb_state_name(const struct tcb *t);
+
+/* tcp_output.c */
+void tcp_output(struct tcpfsm_stack *st, struct tcb *t);       /* data, FIN, pending ACK */
+void tcp_send_ctl(struct tcpfsm_stack *st, struct tcb *t, uint8_t flags, uint32_t seq);
+void tcp_send_syn(struct tcpfsm_stack *st, struct tcb *t, bool with_ack);
+void tcp_send_rst_reply(struct tcpfsm_stack *st, const struct tcp_seg *in);
+void tcp_retransmit_first(struct tcpfsm_stack *st, struct tcb *t);
+void tcp_resend_una(struct tcpfsm_stack *st, struct tcb *t);
+uint32_t tcp_effective_mss(const struct tcb *t);
+void tcp_send_probe(struct tcpfsm_stack *st, struct tcb *t, bool keepalive);
+uint32_t tcp_rcv_window(const struct tcb *t);
+uint16_t tcp_mss_for_mtu(const struct tcpfsm_stack *st);
+
+/* tcp_input.c */
+void tcp_ack_input(struct tcpfsm_stack *st, struct tcb *t, const struct tcp_seg *seg);
+void tcp_data_input(struct tcpfsm_stack *st, struct tcb *t, const struct tcp_seg *seg);
+void ofo_free(struct tcb_bufs *b);
+
+/* ring.c */
+uint32_t ring_write(struct ring *r, const void *src, uint32_t n);
+uint32_t ring_read(struct ring *r, void *dst, uint32_t n);
+void ring_peek(const struct ring *r, uint32_t off, void *dst, uint32_t n);
+void ring_drop(struct ring *r, uint32_t n);
+static inline uint32_t ring_space(const struct ring *r) { return r->cap - r->len; }
+
+#endif /* TCPFSM_TCB_H */

@@ -1,0 +1,401 @@
+/*
+ * tcp_fsm_glue.c — the guards and actions named in spec/tcp.fsm, the trace hook, and the
+ * generated dispatch itself (#included below so the trace hook sees the stack).
+ *
+ * Guards only look; actions do one named thing each. No function here assigns a state: the
+ * generated tcp_fsm_dispatch() does that, after the guards and before the actions.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include "seq.h"
+#include "tcb.h"
+#include "tcp.h"
+
+#define CTX_ST  (ctx->st)
+#define CTX_T   (ctx->tcb)
+
+static void trace_hook(struct tcp_ctx *ctx, unsigned from, unsigned event, unsigned to, unsigned tid);
+#define TCP_FSM_TRACE(ctx, from, event, to, tid) trace_hook((ctx), (from), (event), (to), (tid))
+#include "tcp.c"
+
+static void trace_hook(struct tcp_ctx *ctx, unsigned from, unsigned event, unsigned to, unsigned tid)
+{
+    struct tcpfsm_stack *st = ctx->st;
+    st->coverage[tid]++;
+    if (!st->cfg.trace) return;
+    const struct tcp_fsm_transition *tr = &tcp_fsm_transitions[tid];
+    struct tcpfsm_trace_event ev = {
+        .laddr = ctx->tcb->laddr, .raddr = ctx->tcb->raddr,
+        .lport = ctx->tcb->lport, .rport = ctx->tcb->rport,
+        .from = tcp_fsm_state_names[from], .event = tcp_fsm_event_names[event],
+        .to = tcp_fsm_state_names[to], .actions = tr->actions ? tr->actions : "",
+        .rfc = tr->rfc, .transition = tid, .now = st->now,
+    };
+    st->cfg.trace(st->cfg.trace_arg, &ev);
+}
+
+int tcb_event(struct tcpfsm_stack *st, struct tcb *t, int event, const struct tcp_seg *seg)
+{
+    struct tcp_ctx ctx = { st, t };
+    return (int)tcp_fsm_dispatch(&t->state, (enum tcp_fsm_event)event, &ctx, seg);
+}
+
+const char *tcb_state_name(const struct tcb *t)
+{
+    return t->state < TCP_FSM_NUM_STATES ? tcp_fsm_state_names[t->state] : "?";
+}
+
+/* ---------------------------------------------------------------- guards ---- */
+
+bool tcp_fsm_guard_passive_open(struct tcp_ctx *ctx, const struct tcp_seg *seg)
+{
+    (void)seg;
+    return CTX_T->flags & TF_PASSIVE;
+}
+
+/* RFC 5961 3.2 / RFC 9293 3.10.7.4 second: only a RST whose sequence number exactly matches
+ * RCV.NXT resets the connection; any other in-window RST earns a challenge ACK. */
+bool tcp_fsm_guard_rst_exact(struct tcp_ctx *ctx, const struct tcp_seg *seg)
+{
+    return seg && seg->seq == CTX_T->rcv_nxt;
+}
+
+/* RFC 9293 3.10.7.4 fifth (SYN-RECEIVED): SND.UNA < SEG.ACK =< SND.NXT. */
+bool tcp_fsm_guard_ack_acceptable(struct tcp_ctx *ctx, const struct tcp_seg *seg)
+{
+    return seg && seq_lt(CTX_T->snd_una, seg->ack) && seq_leq(seg->ack, CTX_T->snd_nxt);
+}
+
+/* RFC 9293 3.10.7.3 second: in SYN-SENT a RST counts only if it acknowledges our SYN. */
+bool tcp_fsm_guard_rst_acks_syn(struct tcp_ctx *ctx, const struct tcp_seg *seg)
+{
+    return seg && (seg->flags & TCP_ACK) && seq_lt(CTX_T->snd_una, seg->ack) &&
+           seq_leq(seg->ack, CTX_T->snd_nxt);
+}
+
+/* Our FIN is acknowledged by this segment: it sits right after the queued data. */
+bool tcp_fsm_guard_fin_acked(struct tcp_ctx *ctx, const struct tcp_seg *seg)
+{
+    const struct tcb *t = CTX_T;
+    if (!seg || !(t->flags & TF_FIN_SENT)) return false;
+    uint32_t fin_seq = t->snd_una + (t->buf ? t->buf->snd.len : 0);
+    return seq_gt(seg->ack, fin_seq);
+}
+
+/* RFC 9293 3.8.3: R2 reached (retransmissions of a SYN: syn_retries; of data: max_retries),
+ * or the USER TIMEOUT of 3.10.8 expired. */
+bool tcp_fsm_guard_give_up(struct tcp_ctx *ctx, const struct tcp_seg *seg)
+{
+    (void)seg;
+    const struct tcb *t = CTX_T;
+    const struct tcpfsm_config *c = &CTX_ST->cfg;
+    bool syn = t->state == TCP_FSM_SYN_SENT || t->state == TCP_FSM_SYN_RCVD;
+    if (t->retries >= (syn ? c->syn_retries : c->max_retries)) return true;
+    if (c->user_timeout_us && t->una_since_ms &&
+        (uint64_t)(uint32_t)(stack_ms(CTX_ST) - t->una_since_ms) * 1000u >= c->user_timeout_us)
+        return true;
+    return false;
+}
+
+/* RFC 1122 4.2.3.6: the peer is dead after this many unanswered keep-alive probes. */
+#define KEEPALIVE_PROBES 9
+bool tcp_fsm_guard_keepalive_dead(struct tcp_ctx *ctx, const struct tcp_seg *seg)
+{
+    (void)seg;
+    return CTX_T->retries >= KEEPALIVE_PROBES;
+}
+
+/* --------------------------------------------------------------- actions ---- */
+
+void tcp_fsm_action_become_listener(struct tcp_ctx *ctx, const struct tcp_seg *seg)
+{
+    (void)seg;
+    struct tcb *t = CTX_T;
+    if (t->parent) return;   /* a listener's child passes through LISTEN on its first SYN */
+    listener_insert(CTX_ST, t);
+}
+
+static uint8_t choose_wscale(uint32_t rcvbuf)
+{
+    uint8_t ws = 0;   /* RFC 7323 2.3: the smallest shift that lets the buffer be advertised */
+    while (ws < TCP_MAX_WSCALE && (rcvbuf >> ws) > 65535u) ws++;
+    return ws;
+}
+
+static void init_iss(struct tcpfsm_stack *st, struct tcb *t)
+{
+    uint32_t iss = isn_generate(st, t);
+    t->snd_una = t->snd_nxt = t->snd_max = iss;
+    t->u.cc.mss = tcp_mss_for_mtu(st);
+    t->rcv_wscale = (st->cfg.flags & TCPFSM_F_NO_WSCALE) ? 0 : choose_wscale(st->cfg.rcvbuf);
+}
+
+void tcp_fsm_action_init_active(struct tcp_ctx *ctx, const struct tcp_seg *seg)
+{
+    (void)seg;
+    struct tcpfsm_stack *st = CTX_ST;
+    struct tcb *t = CTX_T;
+    init_iss(st, t);
+    tcb_hash_insert(st, t);
+    st->stats.ActiveOpens++;
+}
+
+void tcp_fsm_action_init_passive(struct tcp_ctx *ctx, const struct tcp_seg *seg)
+{
+    (void)seg;
+    struct tcpfsm_stack *st = CTX_ST;
+    struct tcb *t = CTX_T;
+    t->flags |= TF_PASSIVE;
+    init_iss(st, t);
+    tcb_hash_insert(st, t);
+    st->stats.PassiveOpens++;
+}
+
+/* RFC 9293 3.10.7.2 third / 3.10.7.3 fourth: RCV.NXT = SEG.SEQ + 1, IRS = SEG.SEQ, and the
+ * options of the SYN: MSS (3.7.1), window scale and timestamps (RFC 7323), SACK (RFC 2018). */
+void tcp_fsm_action_take_syn(struct tcp_ctx *ctx, const struct tcp_seg *seg)
+{
+    struct tcpfsm_stack *st = CTX_ST;
+    struct tcb *t = CTX_T;
+    t->rcv_nxt = seg->seq + 1;
+    t->rcv_adv = t->rcv_nxt;
+    uint16_t mss = tcp_mss_for_mtu(st);
+    /* RFC 9293 3.7.1: without the option the peer takes 536 (RFC 9293 MUST-15). */
+    uint16_t peer = seg->opt.has_mss ? seg->opt.mss : 536;
+    if (peer < 64) peer = 64;     /* RFC 9293 3.7.1: guard against silly advertised MSS */
+    t->u.cc.mss = peer < mss ? peer : mss;
+    const uint32_t f = st->cfg.flags;
+    bool passive = t->state == TCP_FSM_SYN_RCVD;   /* LISTEN's SYN: our options are unsent */
+    bool offered_ws = !(f & TCPFSM_F_NO_WSCALE), offered_ts = !(f & TCPFSM_F_NO_TIMESTAMPS);
+    bool offered_sack = !(f & TCPFSM_F_NO_SACK);
+    (void)passive;
+    if (seg->opt.has_wscale && offered_ws) {
+        t->flags |= TF_WSCALE;
+        t->snd_wscale = seg->opt.wscale;       /* already clamped to 14 (RFC 7323 2.3) */
+    } else {
+        t->snd_wscale = 0;
+        t->rcv_wscale = 0;   /* RFC 7323 2.2: both sides or neither */
+    }
+    if (seg->opt.has_ts && offered_ts) {
+        t->flags |= TF_TS;
+        t->ts_recent = seg->opt.tsval;
+    }
+    if (seg->opt.sack_ok && offered_sack) t->flags |= TF_SACK;
+    /* RFC 7323 2.2: the window field of a SYN is never scaled. */
+    t->snd_wnd = seg->wnd;
+    t->snd_wl1 = seg->seq;
+}
+
+void tcp_fsm_action_send_syn(struct tcp_ctx *ctx, const struct tcp_seg *seg)
+{
+    (void)seg;
+    tcp_send_syn(CTX_ST, CTX_T, false);
+}
+
+void tcp_fsm_action_send_syn_ack(struct tcp_ctx *ctx, const struct tcp_seg *seg)
+{
+    (void)seg;
+    tcp_send_syn(CTX_ST, CTX_T, true);
+}
+
+void tcp_fsm_action_established(struct tcp_ctx *ctx, const struct tcp_seg *seg)
+{
+    (void)seg;
+    struct tcpfsm_stack *st = CTX_ST;
+    struct tcb *t = CTX_T;
+    t->flags |= TF_SYNCED;
+    t->retries = 0;
+    t->snd_una++;                         /* our SYN is acknowledged */
+    if (seq_lt(t->snd_nxt, t->snd_una)) t->snd_nxt = t->snd_una;
+    cc_init(&t->u.cc, CC_NEWRENO, t->u.cc.mss, 0);
+    if (!(t->flags & TF_RETRANSMIT) && (t->flags & TF_RTT_TIMING))
+        rtt_sample(&t->rtt, (stack_ms(st) - t->rtt_ts) * 1000u, st->cfg.rto_min_us, st->cfg.rto_max_us);
+    t->flags &= (uint16_t)~(TF_RTT_TIMING | TF_RETRANSMIT);
+    tcb_timer_clear(st, t, TMR_RTX);
+    if (t->parent) {                      /* SYN queue -> accept queue */
+        if (t->parent->u.lst.nsyn) t->parent->u.lst.nsyn--;
+        t->parent->u.lst.nacc++;
+    }
+}
+
+void tcp_fsm_action_process_ack(struct tcp_ctx *ctx, const struct tcp_seg *seg)
+{
+    tcp_ack_input(CTX_ST, CTX_T, seg);
+}
+
+void tcp_fsm_action_deliver_data(struct tcp_ctx *ctx, const struct tcp_seg *seg)
+{
+    tcp_data_input(CTX_ST, CTX_T, seg);
+}
+
+/* RFC 9293 3.10.7.4 eighth: advance RCV.NXT over the FIN, ACK it, signal end of stream. */
+void tcp_fsm_action_receive_fin(struct tcp_ctx *ctx, const struct tcp_seg *seg)
+{
+    (void)seg;
+    struct tcb *t = CTX_T;
+    t->rcv_nxt++;
+    t->flags |= TF_FIN_RCVD | TF_ACK_NOW;
+}
+
+void tcp_fsm_action_queue_fin(struct tcp_ctx *ctx, const struct tcp_seg *seg)
+{
+    (void)seg;
+    CTX_T->flags |= TF_FIN_QUEUED;   /* tcp_output sends it after the queued data */
+}
+
+void tcp_fsm_action_send_ack(struct tcp_ctx *ctx, const struct tcp_seg *seg)
+{
+    (void)seg;
+    CTX_T->flags |= TF_ACK_NOW;
+}
+
+/* RFC 5961 3.2/4.2: <SEQ=SND.NXT><ACK=RCV.NXT><CTL=ACK>. */
+void tcp_fsm_action_challenge_ack(struct tcp_ctx *ctx, const struct tcp_seg *seg)
+{
+    (void)seg;
+    CTX_ST->stats.ChallengeAcks++;
+    CTX_T->flags |= TF_ACK_NOW;
+}
+
+/* RFC 9293 3.10.5: ABORT in a synchronized state sends <SEQ=SND.NXT><CTL=RST>. */
+void tcp_fsm_action_send_rst(struct tcp_ctx *ctx, const struct tcp_seg *seg)
+{
+    (void)seg;
+    tcp_send_ctl(CTX_ST, CTX_T, TCP_RST, CTX_T->snd_nxt);
+}
+
+void tcp_fsm_action_send_rst_reply(struct tcp_ctx *ctx, const struct tcp_seg *seg)
+{
+    (void)ctx;
+    tcp_send_rst_reply(CTX_ST, seg);
+}
+
+/* RFC 6298 5.4-5.7 and RFC 5681 (4): retransmit, back off, collapse the window. */
+void tcp_fsm_action_retransmit(struct tcp_ctx *ctx, const struct tcp_seg *seg)
+{
+    (void)seg;
+    struct tcpfsm_stack *st = CTX_ST;
+    struct tcb *t = CTX_T;
+    t->retries++;
+    rtt_backoff(&t->rtt);
+    t->flags &= (uint16_t)~TF_RTT_TIMING;   /* Karn: no sample from a retransmission */
+    t->flags |= TF_RETRANSMIT;
+    if (t->state == TCP_FSM_SYN_SENT || t->state == TCP_FSM_SYN_RCVD) {
+        st->stats.RetransSegs++;
+        tcp_send_syn(st, t, t->state == TCP_FSM_SYN_RCVD);
+        return;
+    }
+    cc_on_rto(&t->u.cc, t->snd_max - t->snd_una);
+    tcp_retransmit_first(st, t);
+}
+
+/* RFC 9293 3.8.6.1: probe a zero window with one octet of new data. */
+void tcp_fsm_action_send_probe(struct tcp_ctx *ctx, const struct tcp_seg *seg)
+{
+    (void)seg;
+    tcp_send_probe(CTX_ST, CTX_T, false);
+}
+
+/* RFC 1122 4.2.3.6: a keep-alive is <SEQ=SND.NXT-1> with no data. */
+void tcp_fsm_action_send_keepalive(struct tcp_ctx *ctx, const struct tcp_seg *seg)
+{
+    (void)seg;
+    tcp_send_probe(CTX_ST, CTX_T, true);
+}
+
+/* RFC 9293 3.10.7.4 eighth: TIME-WAIT lasts 2 MSL from the last FIN. */
+void tcp_fsm_action_arm_2msl(struct tcp_ctx *ctx, const struct tcp_seg *seg)
+{
+    (void)seg;
+    struct tcpfsm_stack *st = CTX_ST;
+    struct tcb *t = CTX_T;
+    tcb_timer_clear(st, t, TMR_DELACK);
+    tcb_timer_clear(st, t, TMR_KEEPALIVE);
+    tcb_timer_set(st, t, TMR_2MSL, 2u * st->cfg.msl_us);
+}
+
+/* An orphaned FIN_WAIT_2 (nobody can read or close it any more) waits 2 MSL for the peer's
+ * FIN, then goes away, as Linux does with tcp_fin_timeout. */
+void tcp_fsm_action_arm_fin_timeout(struct tcp_ctx *ctx, const struct tcp_seg *seg)
+{
+    (void)seg;
+    struct tcb *t = CTX_T;
+    tcb_timer_clear(CTX_ST, t, TMR_KEEPALIVE);
+    if (t->fd < 0) tcb_timer_set(CTX_ST, t, TMR_2MSL, 2u * CTX_ST->cfg.msl_us);
+}
+
+static void flush_queues(struct tcb *t)
+{
+    if (!t->buf) return;
+    ring_drop(&t->buf->snd, t->buf->snd.len);
+    ring_drop(&t->buf->rcv, t->buf->rcv.len);
+    ofo_free(t->buf);
+}
+
+void tcp_fsm_action_conn_refused(struct tcp_ctx *ctx, const struct tcp_seg *seg)
+{
+    (void)seg;
+    CTX_T->err = ECONNREFUSED;
+    CTX_ST->stats.AttemptFails++;
+    flush_queues(CTX_T);
+}
+
+/* RFC 9293 3.10.7.4 second: "all segment queues should be flushed", the user is told. */
+void tcp_fsm_action_conn_reset(struct tcp_ctx *ctx, const struct tcp_seg *seg)
+{
+    (void)seg;
+    struct tcb *t = CTX_T;
+    t->err = ECONNRESET;
+    if (t->flags & TF_SYNCED) CTX_ST->stats.EstabResets++;
+    else CTX_ST->stats.AttemptFails++;
+    flush_queues(t);
+}
+
+void tcp_fsm_action_conn_timeout(struct tcp_ctx *ctx, const struct tcp_seg *seg)
+{
+    (void)seg;
+    struct tcb *t = CTX_T;
+    t->err = ETIMEDOUT;
+    if (!(t->flags & TF_SYNCED)) CTX_ST->stats.AttemptFails++;
+    flush_queues(t);
+}
+
+/* Leave the lookup table; the TCB is freed once no descriptor refers to it. */
+void tcp_fsm_action_release(struct tcp_ctx *ctx, const struct tcp_seg *seg)
+{
+    (void)seg;
+    struct tcb *t = CTX_T;
+    t->flags |= TF_DEAD;
+    tcb_hash_remove(CTX_ST, t);
+    t->tmr_at[0] = t->tmr_at[1] = t->tmr_at[2] = 0;
+    tw_cancel(&CTX_ST->wheel, &t->timer);
+}
+
+/* RFC 9293 3.10.7.4: an embryonic child of a listener goes back to LISTEN, which for us means
+ * it disappears and the listener stays. */
+void tcp_fsm_action_drop_embryonic(struct tcp_ctx *ctx, const struct tcp_seg *seg)
+{
+    CTX_ST->stats.AttemptFails++;
+    tcp_fsm_action_release(ctx, seg);
+}
+
+/* Closing a listener resets the connections still waiting in its queues. */
+void tcp_fsm_action_abort_listener(struct tcp_ctx *ctx, const struct tcp_seg *seg)
+{
+    (void)seg;
+    struct tcpfsm_stack *st = CTX_ST;
+    struct tcb *l = CTX_T;
+    while (l->qnext) {
+        struct tcb *c = l->qnext;
+        tcb_event(st, c, TCP_FSM_EV_APP_ABORT, NULL);
+        if (l->qnext == c) {             /* not freed by the abort: unlink by hand */
+            l->qnext = c->qnext;
+            c->parent = NULL;
+            c->qnext = NULL;
+            c->flags |= TF_DEAD;
+            tcb_reap(st, c);
+        }
+    }
+    l->u.lst.nsyn = l->u.lst.nacc = 0;
+}

@@ -1,0 +1,320 @@
+/*
+ * tcp_input.c — segment arrival (RFC 9293 3.10.7): validation, lookup, and the segment as an
+ * ordered series of events dispatched through the generated machine; ACK processing and
+ * in-order/out-of-order data delivery for the actions.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include "seq.h"
+#include "tcb.h"
+#include "tcp.h"
+
+/* ------------------------------------------------------ reassembly queue ---- */
+
+void ofo_free(struct tcb_bufs *b)
+{
+    while (b->ofo) { struct ofo_seg *s = b->ofo; b->ofo = s->next; free(s); }
+    b->ofo_bytes = 0;
+}
+
+/* Hold [seq, seq+len) for later; overlapping bytes already held are not stored twice. The
+ * total stays within cfg.reasm_bytes: what does not fit is dropped (the peer resends it). */
+static void ofo_insert(struct tcpfsm_stack *st, struct tcb *t, uint32_t seq, const uint8_t *p,
+                       uint32_t len)
+{
+    struct tcb_bufs *b = t->buf;
+    b->sack_last_start = seq;
+    b->sack_last_end = seq + len;
+    struct ofo_seg **pp = &b->ofo;
+    while (len) {
+        while (*pp && seq_leq((*pp)->seq + (*pp)->len, seq)) pp = &(*pp)->next;
+        struct ofo_seg *next = *pp;
+        if (next && seq_leq(next->seq, seq)) {      /* starts inside `next`: skip the overlap */
+            uint32_t skip = next->seq + next->len - seq;
+            if (skip >= len) return;
+            seq += skip; p += skip; len -= skip;
+            continue;
+        }
+        uint32_t n = len;                           /* up to the next held segment */
+        if (next && seq_lt(next->seq, seq + n)) n = next->seq - seq;
+        if (b->ofo_bytes + n > st->cfg.reasm_bytes) { st->stats.OfoDrops++; return; }
+        struct ofo_seg *s = malloc(sizeof *s + n);
+        if (!s) { st->stats.OfoDrops++; return; }
+        s->seq = seq; s->len = n;
+        memcpy(s->data, p, n);
+        s->next = next;
+        *pp = s;
+        b->ofo_bytes += n;
+        pp = &s->next;
+        seq += n; p += n; len -= n;
+    }
+}
+
+/* Move what became in-order from the reassembly queue into the receive buffer. */
+static void ofo_pull(struct tcb *t)
+{
+    struct tcb_bufs *b = t->buf;
+    while (b->ofo && seq_leq(b->ofo->seq, t->rcv_nxt)) {
+        struct ofo_seg *s = b->ofo;
+        uint32_t skip = t->rcv_nxt - s->seq;
+        if (skip < s->len) {
+            uint32_t n = ring_write(&b->rcv, s->data + skip, s->len - skip);
+            t->rcv_nxt += n;
+            if (n < s->len - skip) break;   /* cannot happen: the window bounded it */
+        }
+        b->ofo = s->next;
+        b->ofo_bytes -= s->len;
+        free(s);
+    }
+}
+
+/* --------------------------------------------------------- data for actions ---- */
+
+/* RFC 9293 3.10.7.4 seventh: deliver in-order text, hold out-of-order text, ACK. The segment
+ * was trimmed to the window by conn_input. */
+void tcp_data_input(struct tcpfsm_stack *st, struct tcb *t, const struct tcp_seg *seg)
+{
+    if (!seg || !seg->len || !t->buf) return;
+    if (t->flags & TF_RD_SHUT) {          /* reader gone: consume and drop */
+        if (seg->seq == t->rcv_nxt) t->rcv_nxt += seg->len;
+        t->flags |= TF_ACK_NOW;
+        return;
+    }
+    if (seg->seq != t->rcv_nxt) {
+        ofo_insert(st, t, seg->seq, seg->data, seg->len);
+        /* RFC 5681 4.2: an out-of-order segment gets an immediate (duplicate) ACK. */
+        t->flags |= TF_ACK_NOW;
+        return;
+    }
+    uint32_t n = ring_write(&t->buf->rcv, seg->data, seg->len);
+    t->rcv_nxt += n;
+    if (t->buf->ofo) {
+        ofo_pull(t);
+        t->flags |= TF_ACK_NOW;          /* RFC 5681 4.2: filling a hole is ACKed at once */
+        return;
+    }
+    /* RFC 9293 3.8.6.3 / RFC 1122 4.2.3.2: delay the ACK, but ACK at least every second
+     * full-sized segment and within cfg.delack_us (<= 200 ms here, < 500 ms required). */
+    if (tcb_timer_armed(t, TMR_DELACK)) t->flags |= TF_ACK_NOW;
+    else tcb_timer_set(st, t, TMR_DELACK, st->cfg.delack_us);
+}
+
+/* RFC 9293 3.10.7.4 fifth: ACK processing in the synchronized states. */
+void tcp_ack_input(struct tcpfsm_stack *st, struct tcb *t, const struct tcp_seg *seg)
+{
+    if (!seg) return;
+    uint32_t ack = seg->ack;
+    uint32_t wnd = (uint32_t)seg->wnd << t->snd_wscale;
+    bool advanced = seq_lt(t->snd_una, ack) && seq_leq(ack, t->snd_max);
+    if (advanced) {
+        uint32_t acked = ack - t->snd_una;
+        uint32_t flight = t->snd_max - t->snd_una;
+        uint32_t data = t->buf ? t->buf->snd.len : 0;
+        if (t->buf) ring_drop(&t->buf->snd, acked < data ? acked : data);
+        if ((t->flags & TF_FIN_SENT) && acked > data) t->flags |= TF_FIN_ACKED;
+        t->snd_una = ack;
+        if (seq_lt(t->snd_nxt, t->snd_una)) t->snd_nxt = t->snd_una;
+        t->retries = 0;
+        t->una_since_ms = t->snd_una == t->snd_max ? 0 : stack_ms(st) | 1u;
+            /* RTT sample: RFC 7323 4.1 from the echoed timestamp, else RFC 6298 3 (Karn) from
+         * the one timed segment if it was not retransmitted. */
+        if ((t->flags & TF_TS) && seg->opt.has_ts && seg->opt.tsecr) {
+            uint32_t r = stack_ms(st) - seg->opt.tsecr;
+            if (r < 3600u * 1000u)
+                rtt_sample(&t->rtt, r * 1000u, st->cfg.rto_min_us, st->cfg.rto_max_us);
+        } else if ((t->flags & TF_RTT_TIMING) && seq_geq(ack, t->rtt_seq)) {
+            if (!(t->flags & TF_RETRANSMIT))
+                rtt_sample(&t->rtt, (stack_ms(st) - t->rtt_ts) * 1000u, st->cfg.rto_min_us,
+                           st->cfg.rto_max_us);
+            t->flags &= (uint16_t)~TF_RTT_TIMING;
+        }
+        t->flags &= (uint16_t)~TF_RETRANSMIT;
+        if (t->flags & TF_SYNCED) {
+            enum cc_verdict v = cc_on_ack(&t->u.cc, ack, acked, t->snd_nxt, flight, stack_ms(st));
+            if (v == CC_RETRANSMIT_FIRST) tcp_resend_una(st, t);
+        }
+        /* RFC 6298 5.2/5.3: all acknowledged: stop the timer; else restart it. */
+        if (t->snd_una == t->snd_max) tcb_timer_clear(st, t, TMR_RTX);
+        else tcb_timer_set(st, t, TMR_RTX, rtt_current_rto(&t->rtt, st->cfg.rto_max_us));
+    } else if (ack == t->snd_una && seg->len == 0 && !(seg->flags & (TCP_SYN | TCP_FIN)) &&
+               t->snd_max != t->snd_una && wnd == t->snd_wnd && (t->flags & TF_SYNCED)) {
+        /* RFC 5681 2 (DUPLICATE ACKNOWLEDGMENT), 3.2: fast retransmit / recovery. */
+        if (cc_on_dupack(&t->u.cc, t->snd_una, t->snd_max, t->snd_max - t->snd_una) ==
+            CC_RETRANSMIT_FIRST)
+            tcp_resend_una(st, t);
+    }
+    /* RFC 9293 3.10.7.4 fifth: update the send window if the segment is newer. The test is
+     * RFC 9293's SND.WL1/SND.WL2 rule with SND.WL2 replaced by "this ACK advanced SND.UNA, or
+     * it repeats the last ACK without shrinking the window" (the form Linux uses in
+     * tcp_may_update_window), which needs no SND.WL2 in the TCB. */
+    if (seq_lt(t->snd_wl1, seg->seq) || advanced ||
+        (t->snd_wl1 == seg->seq && ack == t->snd_una && wnd >= t->snd_wnd)) {
+        bool opened = t->snd_wnd == 0 && wnd > 0;
+        t->snd_wnd = wnd;
+        t->snd_wl1 = seg->seq;
+        if (opened && tcb_timer_armed(t, TMR_PERSIST)) {
+            tcb_timer_clear(st, t, TMR_PERSIST);
+            t->retries = 0;
+        }
+    }
+}
+
+/* ----------------------------------------------------------------- arrival ---- */
+
+static void dispatch(struct tcpfsm_stack *st, struct tcb *t, int ev, const struct tcp_seg *s)
+{
+    tcb_event(st, t, ev, s);
+}
+
+/* RFC 9293 3.10.7.2: a SYN for a listener creates a child in the listener's SYN queue. */
+static int listener_input(struct tcpfsm_stack *st, struct tcb *l, const struct tcp_seg *seg)
+{
+    if ((seg->flags & (TCP_RST | TCP_ACK)) || !(seg->flags & TCP_SYN)) {
+        int ev = seg->flags & TCP_RST ? TCP_FSM_EV_RCV_RST
+               : seg->flags & TCP_ACK ? TCP_FSM_EV_RCV_ACK : TCP_FSM_EV_RCV_DATA;
+        dispatch(st, l, ev, seg);
+        return 0;
+    }
+    if ((uint32_t)l->u.lst.nsyn + l->u.lst.nacc >= l->u.lst.backlog) {
+        st->stats.ListenOverflows++;
+        st->stats.ListenDrops++;      /* the client retransmits its SYN */
+        return -ENOBUFS;
+    }
+    struct tcb *c = tcb_new(st);
+    if (!c) { st->stats.ListenDrops++; return -ENOMEM; }
+    c->laddr = seg->daddr; c->lport = seg->dport; c->raddr = seg->saddr; c->rport = seg->sport;
+    c->flags = l->flags & (TF_NODELAY | TF_REUSEADDR);
+    c->ka_idle_s = l->ka_idle_s;
+    if (tcb_alloc_bufs(st, c)) { st->stats.ListenDrops++; tcb_free(st, c); return -ENOBUFS; }
+    c->parent = l;
+    c->qnext = l->qnext;
+    l->qnext = c;
+    l->u.lst.nsyn++;
+    dispatch(st, c, TCP_FSM_EV_APP_LISTEN, NULL);   /* the child starts as a copy of LISTEN */
+    dispatch(st, c, TCP_FSM_EV_RCV_SYN, seg);
+    if (c->flags & TF_DEAD) tcb_reap(st, c);
+    else tcp_output(st, c);
+    return 0;
+}
+
+/* RFC 9293 3.10.7.3: SYN-SENT. */
+static void syn_sent_input(struct tcpfsm_stack *st, struct tcb *t, const struct tcp_seg *seg)
+{
+    if (seg->flags & TCP_ACK) {
+        /* first: SEG.ACK =< ISS or SEG.ACK > SND.NXT is unacceptable (ISS = SND.UNA here) */
+        if (seq_leq(seg->ack, t->snd_una) || seq_gt(seg->ack, t->snd_nxt)) {
+            if (!(seg->flags & TCP_RST)) dispatch(st, t, TCP_FSM_EV_RCV_BAD_ACK, seg);
+            return;
+        }
+    }
+    if (seg->flags & TCP_RST) { dispatch(st, t, TCP_FSM_EV_RCV_RST, seg); return; }
+    if (seg->flags & TCP_SYN) {
+        /* Data or FIN on a SYN is not taken here; the peer sends it again after our ACK. */
+        dispatch(st, t, seg->flags & TCP_ACK ? TCP_FSM_EV_RCV_SYN_ACK : TCP_FSM_EV_RCV_SYN, seg);
+        return;
+    }
+    dispatch(st, t, TCP_FSM_EV_RCV_ACK, seg);   /* neither SYN nor RST: dropped by the spec */
+}
+
+/* RFC 9293 3.10.7.4 first: the acceptability test (four cases by SEG.LEN and RCV.WND). */
+static bool seg_acceptable(const struct tcb *t, uint32_t seq, uint32_t seglen, uint32_t wnd)
+{
+    if (seglen == 0)
+        return wnd == 0 ? seq == t->rcv_nxt : seq_in_window(seq, t->rcv_nxt, wnd);
+    if (wnd == 0) return false;
+    return seq_in_window(seq, t->rcv_nxt, wnd) || seq_in_window(seq + seglen - 1, t->rcv_nxt, wnd);
+}
+
+static void conn_input(struct tcpfsm_stack *st, struct tcb *t, const struct tcp_seg *in)
+{
+    if (t->state == TCP_FSM_SYN_SENT) { syn_sent_input(st, t, in); return; }
+    struct tcp_seg seg = *in;
+    uint32_t wnd = tcp_rcv_window(t);
+    /* a window we advertised stays acceptable even if the buffer filled since */
+    if (seq_gt(t->rcv_adv, t->rcv_nxt + wnd)) wnd = t->rcv_adv - t->rcv_nxt;
+    uint32_t seglen = seg.len + !!(seg.flags & TCP_SYN) + !!(seg.flags & TCP_FIN);
+
+    /* RFC 7323 5.3 (PAWS): a timestamp older than TS.Recent marks an old duplicate. */
+    if ((t->flags & TF_TS) && seg.opt.has_ts && !(seg.flags & TCP_RST) &&
+        seq_lt(seg.opt.tsval, t->ts_recent)) {
+        st->stats.PawsDrops++;
+        dispatch(st, t, TCP_FSM_EV_RCV_UNACCEPTABLE, &seg);
+        return;
+    }
+    if (!seg_acceptable(t, seg.seq, seglen, wnd)) {
+        st->stats.OutOfWindowDrops++;
+        /* RFC 9293 3.10.7.4 first: an unacceptable RST is dropped without reply. */
+        if (!(seg.flags & TCP_RST)) dispatch(st, t, TCP_FSM_EV_RCV_UNACCEPTABLE, &seg);
+        return;
+    }
+    if (seg.flags & TCP_RST) { dispatch(st, t, TCP_FSM_EV_RCV_RST, &seg); return; }
+    if (seg.flags & TCP_SYN) { dispatch(st, t, TCP_FSM_EV_RCV_SYN, &seg); return; }
+    /* RFC 9293 3.10.7.4 fifth: "if the ACK bit is off, drop the segment and return". */
+    if (!(seg.flags & TCP_ACK)) return;
+    /* Trim to the window: text before RCV.NXT was received already, text past the right
+     * edge does not fit (RFC 9293 3.10.7.4 first, "trimmed"). */
+    if (seq_lt(seg.seq, t->rcv_nxt)) {
+        uint32_t cut = t->rcv_nxt - seg.seq;
+        if (cut > seg.len) {              /* the FIN, too, was received already */
+            cut = seg.len;
+            seg.flags &= (uint8_t)~TCP_FIN;
+        }
+        seg.data += cut; seg.len -= cut; seg.seq += cut;
+    }
+    if (seg.len > wnd - (seg.seq - t->rcv_nxt)) {
+        seg.len = wnd - (seg.seq - t->rcv_nxt);
+        seg.flags &= (uint8_t)~TCP_FIN;   /* the FIN is past the window */
+        t->flags |= TF_ACK_NOW;
+    }
+    if (seq_gt(seg.ack, t->snd_max)) { dispatch(st, t, TCP_FSM_EV_RCV_BAD_ACK, &seg); return; }
+    /* RFC 7323 4.3: TS.Recent follows the segment that starts at the left window edge. */
+    if ((t->flags & TF_TS) && seg.opt.has_ts && seq_leq(seg.seq, t->rcv_nxt) &&
+        seq_geq(seg.opt.tsval, t->ts_recent))
+        t->ts_recent = seg.opt.tsval;
+    dispatch(st, t, TCP_FSM_EV_RCV_ACK, &seg);
+    if (t->flags & TF_DEAD || !(t->flags & TF_SYNCED)) return;
+    if (t->ka_idle_s && t->snd_una == t->snd_max) {   /* RFC 1122 4.2.3.6: the peer lives */
+        t->retries = 0;
+        tcb_timer_set(st, t, TMR_KEEPALIVE, (uint64_t)t->ka_idle_s * 1000000u);
+    }
+    if (seg.len) dispatch(st, t, TCP_FSM_EV_RCV_DATA, &seg);
+    if (t->flags & TF_DEAD) return;
+    /* The FIN counts only once every byte before it has arrived (RFC 9293 3.10.7.4 eighth
+     * processes segments in sequence; an early FIN is dropped and sent again by the peer). */
+    if ((seg.flags & TCP_FIN) && seg.seq + seg.len == t->rcv_nxt && !(t->flags & TF_FIN_RCVD))
+        dispatch(st, t, TCP_FSM_EV_RCV_FIN, &seg);
+    else if ((seg.flags & TCP_FIN) && (t->flags & TF_FIN_RCVD) && seg.seq + seg.len == t->rcv_nxt - 1)
+        t->flags |= TF_ACK_NOW;
+}
+
+int tcpfsm_input(struct tcpfsm_stack *st, const void *packet, size_t len)
+{
+    if (!st || (!packet && len)) return -EINVAL;
+    struct tcp_seg seg;
+    st->stats.InSegs++;
+    enum pkt_status ps = pkt_parse(packet, len, &seg);
+    if (ps != PKT_OK) {
+        st->stats.InErrs++;
+        if (ps == PKT_ERR_IP_CSUM || ps == PKT_ERR_TCP_CSUM) {
+            st->stats.InCsumErrors++;
+            return -EBADMSG;
+        }
+        st->stats.InMalformed++;
+        return -EINVAL;
+    }
+    if (seg.daddr != st->cfg.addr) { st->stats.InErrs++; return -EINVAL; } /* not ours */
+    struct tcb *t = tcb_lookup(st, seg.daddr, seg.dport, seg.saddr, seg.sport);
+    if (!t) {
+        struct tcb *l = listener_lookup(st, seg.daddr, seg.dport);
+        if (l) return listener_input(st, l, &seg);
+        /* RFC 9293 3.10.7.1: no connection: reply with RST unless the segment is a RST. */
+        st->stats.InNoSocket++;
+        tcp_send_rst_reply(st, &seg);
+        return -ENOENT;
+    }
+    conn_input(st, t, &seg);
+    if (t->flags & TF_DEAD) tcb_reap(st, t);
+    else tcp_output(st, t);
+    return 0;
+}

@@ -1,0 +1,308 @@
+/*
+ * tcp_output.c — building and sending segments: SYN/SYN-ACK with options, data within the
+ * send window (Nagle, sender SWS avoidance), FIN after the data, ACKs with SACK blocks and
+ * timestamps, RST replies, retransmission and window probes.
+ */
+#include <string.h>
+#include "checksum.h"
+#include "seq.h"
+#include "tcb.h"
+#include "tcp.h"
+
+
+uint16_t tcp_mss_for_mtu(const struct tcpfsm_stack *st)
+{
+    /* RFC 9293 3.7.1: MSS = MTU - fixed IP header - fixed TCP header. */
+    uint32_t m = st->cfg.mtu > 40 ? st->cfg.mtu - 40u : 536u;
+    return (uint16_t)(m > 65495u ? 65495u : m);
+}
+
+/* The receive window: free space in the receive buffer (RFC 9293 3.8.6.2.2 lets it only move
+ * right; it does, since data enters the buffer exactly as RCV.NXT advances). */
+uint32_t tcp_rcv_window(const struct tcb *t)
+{
+    if (!t->buf) return 0;
+    uint32_t w = ring_space(&t->buf->rcv);
+    uint32_t maxw = 65535u << t->rcv_wscale;
+    return w > maxw ? maxw : w;
+}
+
+static void put_sack_blocks(const struct tcb *t, struct tcp_opts *o)
+{
+    if (!(t->flags & TF_SACK) || !t->buf || !t->buf->ofo) return;
+    const struct tcb_bufs *b = t->buf;
+    struct tcp_sack_block blk[TCP_MAX_SACK];
+    int n = 0;
+    /* RFC 2018 4: the first block holds the segment that arrived last. */
+    if (b->sack_last_end != b->sack_last_start) {
+        for (const struct ofo_seg *s = b->ofo; s; s = s->next) {
+            uint32_t start = s->seq, end = s->seq + s->len;
+            while (s->next && s->next->seq == end) { s = s->next; end = s->seq + s->len; }
+            if (seq_leq(start, b->sack_last_start) && seq_lt(b->sack_last_start, end)) {
+                blk[n++] = (struct tcp_sack_block){ start, end };
+                break;
+            }
+        }
+    }
+    for (const struct ofo_seg *s = b->ofo; s && n < TCP_MAX_SACK; s = s->next) {
+        uint32_t start = s->seq, end = s->seq + s->len;
+        while (s->next && s->next->seq == end) { s = s->next; end = s->seq + s->len; }
+        if (n && blk[0].start == start) continue;
+        blk[n++] = (struct tcp_sack_block){ start, end };
+    }
+    /* pkt_build trims blocks that do not fit in 40 option bytes. */
+    memcpy(o->sack, blk, sizeof blk[0] * (size_t)n);
+    o->nsack = (uint8_t)n;
+}
+
+/* Send one segment of this connection. `payload` may be NULL with len 0. */
+static void emit(struct tcpfsm_stack *st, struct tcb *t, uint8_t flags, uint32_t seq,
+                 const uint8_t *payload, uint32_t len)
+{
+    struct tcp_seg s;
+    memset(&s, 0, sizeof s);
+    s.saddr = t->laddr; s.daddr = t->raddr; s.sport = t->lport; s.dport = t->rport;
+    s.seq = seq;
+    s.flags = flags;
+    s.data = payload;
+    s.len = len;
+    uint32_t wnd = 0;
+    if (flags & TCP_ACK) s.ack = t->rcv_nxt;
+    if (!(flags & TCP_RST)) {
+        wnd = tcp_rcv_window(t);
+        if (flags & TCP_SYN) {
+            /* RFC 7323 2.2: the window in a SYN is not scaled. */
+            s.wnd = (uint16_t)(wnd > 65535u ? 65535u : wnd);
+            const uint32_t f = st->cfg.flags;
+            bool reply = flags & TCP_ACK;
+            s.opt.has_mss = 1;
+            s.opt.mss = tcp_mss_for_mtu(st);
+            /* RFC 7323 2.2/3.2 and RFC 2018 2: a SYN-ACK only echoes what the SYN offered. */
+            if (!(f & TCPFSM_F_NO_WSCALE) && (!reply || (t->flags & TF_WSCALE))) {
+                s.opt.has_wscale = 1;
+                s.opt.wscale = t->rcv_wscale;
+            }
+            if (!(f & TCPFSM_F_NO_SACK) && (!reply || (t->flags & TF_SACK))) s.opt.sack_ok = 1;
+            if (!(f & TCPFSM_F_NO_TIMESTAMPS) && (!reply || (t->flags & TF_TS))) {
+                s.opt.has_ts = 1;
+                s.opt.tsval = stack_ms(st);
+                s.opt.tsecr = reply ? t->ts_recent : 0;
+            }
+        } else {
+            uint32_t w = wnd >> t->rcv_wscale;
+            s.wnd = (uint16_t)(w > 65535u ? 65535u : w);
+            if (t->flags & TF_TS) {
+                s.opt.has_ts = 1;
+                s.opt.tsval = stack_ms(st);
+                s.opt.tsecr = t->ts_recent;
+            }
+            put_sack_blocks(t, &s.opt);
+        }
+    } else if (t->flags & TF_TS) {
+        s.opt.has_ts = 1;
+        s.opt.tsval = stack_ms(st);
+        s.opt.tsecr = t->ts_recent;
+    }
+    size_t n = pkt_build(st->out, sizeof st->out, &s, st->ip_id++);
+    if (!n) return;
+    if (flags & TCP_ACK) {
+        uint32_t edge = t->rcv_nxt + ((uint32_t)s.wnd << ((flags & TCP_SYN) ? 0 : t->rcv_wscale));
+        if (seq_gt(edge, t->rcv_adv) || (flags & TCP_SYN)) t->rcv_adv = edge;
+        t->flags &= (uint16_t)~TF_ACK_NOW;
+        if (tcb_timer_armed(t, TMR_DELACK)) tcb_timer_clear(st, t, TMR_DELACK);
+    }
+    if (flags & TCP_RST) st->stats.OutRsts++;
+    if (seq_lt(seq, t->snd_max) && (len || (flags & (TCP_SYN | TCP_FIN)))) st->stats.RetransSegs++;
+    st->stats.OutSegs++;
+    st->cfg.output(st->cfg.output_arg, st->out, n);
+}
+
+static void arm_rtx(struct tcpfsm_stack *st, struct tcb *t)
+{
+    if (!tcb_timer_armed(t, TMR_RTX))
+        tcb_timer_set(st, t, TMR_RTX, rtt_current_rto(&t->rtt, st->cfg.rto_max_us));
+}
+
+void tcp_send_syn(struct tcpfsm_stack *st, struct tcb *t, bool with_ack)
+{
+    uint32_t iss = t->snd_una;   /* before the SYN is acknowledged SND.UNA = ISS */
+    emit(st, t, with_ack ? (TCP_SYN | TCP_ACK) : TCP_SYN, iss, NULL, 0);
+    t->snd_nxt = iss + 1;
+    if (seq_lt(t->snd_max, t->snd_nxt)) t->snd_max = t->snd_nxt;
+    if (!(t->flags & (TF_RTT_TIMING | TF_RETRANSMIT))) {
+        t->flags |= TF_RTT_TIMING;
+        t->rtt_seq = t->snd_nxt;
+        t->rtt_ts = stack_ms(st);
+    }
+    tcb_timer_set(st, t, TMR_RTX, rtt_current_rto(&t->rtt, st->cfg.rto_max_us));
+}
+
+void tcp_send_ctl(struct tcpfsm_stack *st, struct tcb *t, uint8_t flags, uint32_t seq)
+{
+    emit(st, t, flags, seq, NULL, 0);
+}
+
+/* RFC 9293 3.10.7.1 (and 3.10.7.2/3.10.7.3 for ACKs in LISTEN/SYN-SENT): never answer a RST;
+ * if the segment has ACK, <SEQ=SEG.ACK><CTL=RST>; else <SEQ=0><ACK=SEG.SEQ+SEG.LEN><CTL=RST,ACK>
+ * where SEG.LEN counts SYN and FIN. */
+void tcp_send_rst_reply(struct tcpfsm_stack *st, const struct tcp_seg *in)
+{
+    if (!in || (in->flags & TCP_RST)) return;
+    struct tcp_seg s;
+    memset(&s, 0, sizeof s);
+    s.saddr = in->daddr; s.daddr = in->saddr; s.sport = in->dport; s.dport = in->sport;
+    if (in->flags & TCP_ACK) {
+        s.seq = in->ack;
+        s.flags = TCP_RST;
+    } else {
+        s.seq = 0;
+        s.ack = in->seq + in->len + !!(in->flags & TCP_SYN) + !!(in->flags & TCP_FIN);
+        s.flags = TCP_RST | TCP_ACK;
+    }
+    size_t n = pkt_build(st->out, sizeof st->out, &s, st->ip_id++);
+    if (!n) return;
+    st->stats.OutRsts++;
+    st->stats.OutSegs++;
+    st->cfg.output(st->cfg.output_arg, st->out, n);
+}
+
+
+/* Send [seq, seq+len) of the send buffer (seq >= SND.UNA), with FIN if `fin`. */
+static void send_data(struct tcpfsm_stack *st, struct tcb *t, uint32_t seq, uint32_t len, bool fin)
+{
+    uint32_t off = seq - t->snd_una;
+    if (len) ring_peek(&t->buf->snd, off, st->scratch, len);
+    uint8_t flags = TCP_ACK;
+    if (fin) flags |= TCP_FIN;
+    if (len && off + len == t->buf->snd.len) flags |= TCP_PSH;
+    emit(st, t, flags, seq, len ? st->scratch : NULL, len);
+}
+
+uint32_t tcp_effective_mss(const struct tcb *t)
+{
+    /* RFC 9293 3.7.1: Eff.snd.MSS = min(SendMSS + 20, MMS_S) - TCPhdrsize - IPoptionsize;
+     * our option bytes on data segments are the timestamps (12) and SACK blocks. */
+    uint32_t m = t->u.cc.mss ? t->u.cc.mss : 536u;
+    if (t->flags & TF_TS) m -= 12;
+    return m;
+}
+
+void tcp_output(struct tcpfsm_stack *st, struct tcb *t)
+{
+    if (t->flags & TF_DEAD) return;
+    if ((t->flags & TF_SYNCED) && t->buf) {
+        struct ring *sb = &t->buf->snd;
+        uint32_t mss = tcp_effective_mss(t);
+        for (;;) {
+            uint32_t inflight = t->snd_nxt - t->snd_una;
+            if (inflight > sb->len) break;             /* FIN already in flight */
+            uint32_t unsent = sb->len - inflight;
+            uint32_t wnd = t->snd_wnd < t->u.cc.cwnd ? t->snd_wnd : t->u.cc.cwnd;
+            uint32_t usable = wnd > inflight ? wnd - inflight : 0;
+            bool fin_now = (t->flags & TF_FIN_QUEUED) != 0;
+            if (unsent == 0) {
+                /* FIN after all data (RFC 9293 3.10.4): at SND.NXT = SND.UNA + queued bytes. */
+                if (fin_now && t->snd_nxt == t->snd_una + sb->len) {
+                    send_data(st, t, t->snd_nxt, 0, true);
+                    t->snd_nxt++;
+                    t->flags |= TF_FIN_SENT;
+                    if (seq_lt(t->snd_max, t->snd_nxt)) t->snd_max = t->snd_nxt;
+                    arm_rtx(st, t);
+                }
+                break;
+            }
+            uint32_t n = unsent < mss ? unsent : mss;
+            if (n > usable) n = usable;
+            if (n == 0) {
+                /* RFC 9293 3.8.6.1: zero window and nothing in flight: probe on a timer. */
+                if (inflight == 0 && !tcb_timer_armed(t, TMR_PERSIST) && !tcb_timer_armed(t, TMR_RTX)) {
+                    t->retries = 0;
+                    tcb_timer_set(st, t, TMR_PERSIST, rtt_current_rto(&t->rtt, st->cfg.rto_max_us));
+                }
+                break;
+            }
+            if (n < mss && n < unsent) {
+                /* RFC 9293 3.8.6.2.1: sender SWS avoidance: a window-limited runt waits while
+                 * data is in flight (the ACK will open the window). */
+                if (inflight) break;
+            } else if (n < mss && inflight && !(t->flags & TF_NODELAY) && !fin_now) {
+                /* RFC 9293 3.7.4 (Nagle, RFC 1122 4.2.3.4): one small segment in flight. */
+                break;
+            }
+            bool fin = fin_now && n == unsent;
+            send_data(st, t, t->snd_nxt, n, fin);
+            if (!(t->flags & (TF_RTT_TIMING | TF_TS)) && !seq_lt(t->snd_nxt, t->snd_max)) {
+                t->flags |= TF_RTT_TIMING;
+                t->rtt_seq = t->snd_nxt + n;
+                t->rtt_ts = stack_ms(st);
+            }
+            if (inflight == 0 && !t->una_since_ms) t->una_since_ms = stack_ms(st) | 1u;
+            t->snd_nxt += n + fin;
+            if (fin) t->flags |= TF_FIN_SENT;
+            if (seq_lt(t->snd_max, t->snd_nxt)) t->snd_max = t->snd_nxt;
+            arm_rtx(st, t);
+        }
+    }
+    if (t->flags & TF_ACK_NOW) {
+        uint32_t seq = (t->state == TCP_FSM_SYN_SENT || t->state == TCP_FSM_SYN_RCVD) && !(t->flags & TF_SYNCED)
+                           ? t->snd_nxt : t->snd_nxt;
+        emit(st, t, TCP_ACK, seq, NULL, 0);
+    }
+}
+
+/* RFC 6298 5.4: retransmit the earliest unacknowledged segment; go-back-N from SND.UNA, the
+ * rest follows as the congestion window (one MSS after RFC 5681 (4)) allows. */
+void tcp_retransmit_first(struct tcpfsm_stack *st, struct tcb *t)
+{
+    t->snd_nxt = t->snd_una;
+    tcb_timer_set(st, t, TMR_RTX, rtt_current_rto(&t->rtt, st->cfg.rto_max_us));
+    tcp_output(st, t);
+    if (t->snd_nxt == t->snd_una && t->buf && t->buf->snd.len) {
+        /* zero window: the retransmission timer acts as the persist timer */
+        uint32_t n = 1;
+        send_data(st, t, t->snd_una, n, false);
+        t->snd_nxt = t->snd_una + n;
+    }
+}
+
+/* Fast retransmit (RFC 5681 3.2) / NewReno partial ACK (RFC 6582 3.2 step 4): resend the
+ * segment at SND.UNA without touching SND.NXT. */
+void tcp_resend_una(struct tcpfsm_stack *st, struct tcb *t)
+{
+    if (!t->buf) return;
+    uint32_t mss = tcp_effective_mss(t);
+    uint32_t avail = t->buf->snd.len;
+    uint32_t n = avail < mss ? avail : mss;
+    bool fin = (t->flags & TF_FIN_SENT) && n == avail;
+    if (!n && !fin) return;
+    t->flags &= (uint16_t)~TF_RTT_TIMING;
+    t->flags |= TF_RETRANSMIT;
+    send_data(st, t, t->snd_una, n, fin);
+}
+
+void tcp_send_probe(struct tcpfsm_stack *st, struct tcb *t, bool keepalive)
+{
+    if (keepalive) {
+        if (t->snd_nxt != t->snd_una) {      /* data in flight: the RTO watches the peer */
+            tcb_timer_set(st, t, TMR_KEEPALIVE, (uint64_t)t->ka_idle_s * 1000000u);
+            return;
+        }
+        t->retries++;
+        emit(st, t, TCP_ACK, t->snd_una - 1, NULL, 0);
+        /* RFC 1122 4.2.3.6: probes every 75 s by default (Linux); we use idle/10, min 1 s. */
+        uint64_t iv = (uint64_t)t->ka_idle_s * 100000u;
+        tcb_timer_set(st, t, TMR_KEEPALIVE, iv < 1000000u ? 1000000u : iv);
+        return;
+    }
+    if (t->buf && t->snd_nxt == t->snd_una + t->buf->snd.len) return; /* nothing to probe with */
+    if (t->buf && t->snd_wnd == 0) {
+        send_data(st, t, t->snd_nxt, 1, false);
+        if (seq_lt(t->snd_max, t->snd_nxt + 1)) t->snd_max = t->snd_nxt + 1;
+    }
+    /* RFC 9293 3.8.6.1 / RFC 1122 4.2.2.17: back off, but never give up while the peer ACKs. */
+    if (t->retries < 16) t->retries++;
+    uint64_t rto = rtt_current_rto(&t->rtt, st->cfg.rto_max_us);
+    uint64_t iv = rto << (t->retries < 7 ? t->retries : 7);
+    if (iv > st->cfg.rto_max_us) iv = st->cfg.rto_max_us;
+    if (t->snd_wnd == 0) tcb_timer_set(st, t, TMR_PERSIST, iv);
+}

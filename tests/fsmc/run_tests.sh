@@ -38,7 +38,7 @@ for f in ../../spec/*.fsm golden/*.fsm; do
         "$FSMC" --emit=c --style=$st -o "$T/cc_$s.c" "$f" || { bad "$f: fsmc failed"; continue; }
         for cc in gcc clang; do
             command -v $cc >/dev/null || continue
-            $cc -std=c11 -Wall -Wextra -Werror -pedantic -Wmissing-prototypes -Wstrict-prototypes -Wshadow -I"$T" -c "$T/cc_$s.c" -o "$T/cc_$s.o" || bad "$f ($st, $cc) does not compile"
+            $cc -std=c11 -Wall -Wextra -Werror -pedantic -Wmissing-prototypes -Wstrict-prototypes -Wshadow -I"$T" -I"$(dirname "$f")/../runtime" -c "$T/cc_$s.c" -o "$T/cc_$s.o" || bad "$f ($st, $cc) does not compile"
         done; ok
     done
     # reproducibility: two runs into the same place must be byte-identical

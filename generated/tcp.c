@@ -100,197 +100,227 @@ const struct tcp_fsm_transition tcp_fsm_transitions[TCP_FSM_NUM_TRANSITIONS] = {
     /* @rfc "9293 3.10.7.4 fourth: SYN in SYN_RCVD of a passive open returns to LISTEN" */
     { TCP_FSM_SYN_RCVD, TCP_FSM_EV_RCV_SYN, TCP_FSM_LISTEN, "passive_open", "drop_embryonic", "RCV_SYN [passive_open] / drop_embryonic", "9293 3.10.7.4 fourth: SYN in SYN_RCVD of a passive open returns to LISTEN", 87 },
     /* @rfc "5961 4.2" */
-    { TCP_FSM_SYN_RCVD, TCP_FSM_EV_RCV_SYN, TCP_FSM_SYN_RCVD, "else", "challenge_ack", "RCV_SYN [else] / challenge_ack", "5961 4.2", 89 },
+    { TCP_FSM_SYN_RCVD, TCP_FSM_EV_RCV_SYN, TCP_FSM_SYN_RCVD, "challenge_ok", "challenge_ack", "RCV_SYN [challenge_ok] / challenge_ack", "5961 4.2", 89 },
+    /* @rfc "5961 7: over the challenge ACK rate limit, dropped" */
+    { TCP_FSM_SYN_RCVD, TCP_FSM_EV_RCV_SYN, TCP_FSM_SYN_RCVD, "else", "", "RCV_SYN [else]", "5961 7: over the challenge ACK rate limit, dropped", 90 },
     /* @rfc "9293 3.10.7.4 fifth" */
-    { TCP_FSM_SYN_RCVD, TCP_FSM_EV_RCV_BAD_ACK, TCP_FSM_SYN_RCVD, NULL, "send_rst_reply", "RCV_BAD_ACK / send_rst_reply", "9293 3.10.7.4 fifth", 90 },
+    { TCP_FSM_SYN_RCVD, TCP_FSM_EV_RCV_BAD_ACK, TCP_FSM_SYN_RCVD, NULL, "send_rst_reply", "RCV_BAD_ACK / send_rst_reply", "9293 3.10.7.4 fifth", 91 },
     /* @rfc "9293 3.10.7.4 fifth: SND.UNA < SEG.ACK =< SND.NXT" */
-    { TCP_FSM_SYN_RCVD, TCP_FSM_EV_RCV_ACK, TCP_FSM_ESTABLISHED, "ack_acceptable", "established, process_ack", "RCV_ACK [ack_acceptable] / established, process_ack", "9293 3.10.7.4 fifth: SND.UNA < SEG.ACK =< SND.NXT", 91 },
+    { TCP_FSM_SYN_RCVD, TCP_FSM_EV_RCV_ACK, TCP_FSM_ESTABLISHED, "ack_acceptable", "established, process_ack", "RCV_ACK [ack_acceptable] / established, process_ack", "9293 3.10.7.4 fifth: SND.UNA < SEG.ACK =< SND.NXT", 92 },
     /* @rfc "9293 3.10.7.4 fifth" */
-    { TCP_FSM_SYN_RCVD, TCP_FSM_EV_RCV_ACK, TCP_FSM_SYN_RCVD, "else", "send_rst_reply", "RCV_ACK [else] / send_rst_reply", "9293 3.10.7.4 fifth", 93 },
+    { TCP_FSM_SYN_RCVD, TCP_FSM_EV_RCV_ACK, TCP_FSM_SYN_RCVD, "else", "send_rst_reply", "RCV_ACK [else] / send_rst_reply", "9293 3.10.7.4 fifth", 94 },
     /* @rfc "9293 3.8.3 R2" */
-    { TCP_FSM_SYN_RCVD, TCP_FSM_EV_T_RTX, TCP_FSM_CLOSED, "give_up", "conn_timeout, release", "T_RTX [give_up] / conn_timeout, release", "9293 3.8.3 R2", 94 },
+    { TCP_FSM_SYN_RCVD, TCP_FSM_EV_T_RTX, TCP_FSM_CLOSED, "give_up", "conn_timeout, release", "T_RTX [give_up] / conn_timeout, release", "9293 3.8.3 R2", 95 },
     /* @rfc "6298 5.4-5.6" */
-    { TCP_FSM_SYN_RCVD, TCP_FSM_EV_T_RTX, TCP_FSM_SYN_RCVD, "else", "retransmit", "T_RTX [else] / retransmit", "6298 5.4-5.6", 95 },
+    { TCP_FSM_SYN_RCVD, TCP_FSM_EV_T_RTX, TCP_FSM_SYN_RCVD, "else", "retransmit", "T_RTX [else] / retransmit", "6298 5.4-5.6", 96 },
     /* @rfc "9293 3.10.4" */
-    { TCP_FSM_SYN_RCVD, TCP_FSM_EV_APP_CLOSE, TCP_FSM_FIN_WAIT_1, NULL, "queue_fin", "APP_CLOSE / queue_fin", "9293 3.10.4", 96 },
+    { TCP_FSM_SYN_RCVD, TCP_FSM_EV_APP_CLOSE, TCP_FSM_FIN_WAIT_1, NULL, "queue_fin", "APP_CLOSE / queue_fin", "9293 3.10.4", 97 },
     /* @rfc "9293 3.10.5" */
-    { TCP_FSM_SYN_RCVD, TCP_FSM_EV_APP_ABORT, TCP_FSM_CLOSED, NULL, "send_rst, conn_reset, release", "APP_ABORT / send_rst, conn_reset, release", "9293 3.10.5", 97 },
+    { TCP_FSM_SYN_RCVD, TCP_FSM_EV_APP_ABORT, TCP_FSM_CLOSED, NULL, "send_rst, conn_reset, release", "APP_ABORT / send_rst, conn_reset, release", "9293 3.10.5", 98 },
     /* @rfc "9293 3.10.7.4 first" */
-    { TCP_FSM_ESTABLISHED, TCP_FSM_EV_RCV_UNACCEPTABLE, TCP_FSM_ESTABLISHED, NULL, "send_ack", "RCV_UNACCEPTABLE / send_ack", "9293 3.10.7.4 first", 103 },
+    { TCP_FSM_ESTABLISHED, TCP_FSM_EV_RCV_UNACCEPTABLE, TCP_FSM_ESTABLISHED, NULL, "send_ack", "RCV_UNACCEPTABLE / send_ack", "9293 3.10.7.4 first", 104 },
     /* @rfc "9293 3.10.7.4 second, 5961 3.2" */
-    { TCP_FSM_ESTABLISHED, TCP_FSM_EV_RCV_RST, TCP_FSM_CLOSED, "rst_exact", "conn_reset, release", "RCV_RST [rst_exact] / conn_reset, release", "9293 3.10.7.4 second, 5961 3.2", 104 },
+    { TCP_FSM_ESTABLISHED, TCP_FSM_EV_RCV_RST, TCP_FSM_CLOSED, "rst_exact", "conn_reset, release", "RCV_RST [rst_exact] / conn_reset, release", "9293 3.10.7.4 second, 5961 3.2", 105 },
     /* @rfc "5961 3.2" */
-    { TCP_FSM_ESTABLISHED, TCP_FSM_EV_RCV_RST, TCP_FSM_ESTABLISHED, "else", "challenge_ack", "RCV_RST [else] / challenge_ack", "5961 3.2", 106 },
+    { TCP_FSM_ESTABLISHED, TCP_FSM_EV_RCV_RST, TCP_FSM_ESTABLISHED, "challenge_ok", "challenge_ack", "RCV_RST [challenge_ok] / challenge_ack", "5961 3.2", 107 },
+    /* @rfc "5961 7: over the challenge ACK rate limit, dropped" */
+    { TCP_FSM_ESTABLISHED, TCP_FSM_EV_RCV_RST, TCP_FSM_ESTABLISHED, "else", "", "RCV_RST [else]", "5961 7: over the challenge ACK rate limit, dropped", 108 },
     /* @rfc "9293 3.10.7.4 fourth, 5961 4.2" */
-    { TCP_FSM_ESTABLISHED, TCP_FSM_EV_RCV_SYN, TCP_FSM_ESTABLISHED, NULL, "challenge_ack", "RCV_SYN / challenge_ack", "9293 3.10.7.4 fourth, 5961 4.2", 107 },
+    { TCP_FSM_ESTABLISHED, TCP_FSM_EV_RCV_SYN, TCP_FSM_ESTABLISHED, "challenge_ok", "challenge_ack", "RCV_SYN [challenge_ok] / challenge_ack", "9293 3.10.7.4 fourth, 5961 4.2", 109 },
+    /* @rfc "5961 7: over the challenge ACK rate limit, dropped" */
+    { TCP_FSM_ESTABLISHED, TCP_FSM_EV_RCV_SYN, TCP_FSM_ESTABLISHED, "else", "", "RCV_SYN [else]", "5961 7: over the challenge ACK rate limit, dropped", 110 },
     /* @rfc "9293 3.10.7.4 fifth" */
-    { TCP_FSM_ESTABLISHED, TCP_FSM_EV_RCV_BAD_ACK, TCP_FSM_ESTABLISHED, NULL, "send_ack", "RCV_BAD_ACK / send_ack", "9293 3.10.7.4 fifth", 108 },
+    { TCP_FSM_ESTABLISHED, TCP_FSM_EV_RCV_BAD_ACK, TCP_FSM_ESTABLISHED, NULL, "send_ack", "RCV_BAD_ACK / send_ack", "9293 3.10.7.4 fifth", 111 },
     /* @rfc "9293 3.10.7.4 fifth" */
-    { TCP_FSM_ESTABLISHED, TCP_FSM_EV_RCV_ACK, TCP_FSM_ESTABLISHED, NULL, "process_ack", "RCV_ACK / process_ack", "9293 3.10.7.4 fifth", 109 },
+    { TCP_FSM_ESTABLISHED, TCP_FSM_EV_RCV_ACK, TCP_FSM_ESTABLISHED, NULL, "process_ack", "RCV_ACK / process_ack", "9293 3.10.7.4 fifth", 112 },
     /* @rfc "9293 3.10.7.4 seventh" */
-    { TCP_FSM_ESTABLISHED, TCP_FSM_EV_RCV_DATA, TCP_FSM_ESTABLISHED, NULL, "deliver_data", "RCV_DATA / deliver_data", "9293 3.10.7.4 seventh", 110 },
+    { TCP_FSM_ESTABLISHED, TCP_FSM_EV_RCV_DATA, TCP_FSM_ESTABLISHED, NULL, "deliver_data", "RCV_DATA / deliver_data", "9293 3.10.7.4 seventh", 113 },
     /* @rfc "9293 3.10.7.4 eighth" */
-    { TCP_FSM_ESTABLISHED, TCP_FSM_EV_RCV_FIN, TCP_FSM_CLOSE_WAIT, NULL, "receive_fin", "RCV_FIN / receive_fin", "9293 3.10.7.4 eighth", 111 },
+    { TCP_FSM_ESTABLISHED, TCP_FSM_EV_RCV_FIN, TCP_FSM_CLOSE_WAIT, NULL, "receive_fin", "RCV_FIN / receive_fin", "9293 3.10.7.4 eighth", 114 },
     /* @rfc "9293 3.8.3 R2" */
-    { TCP_FSM_ESTABLISHED, TCP_FSM_EV_T_RTX, TCP_FSM_CLOSED, "give_up", "conn_timeout, release", "T_RTX [give_up] / conn_timeout, release", "9293 3.8.3 R2", 112 },
+    { TCP_FSM_ESTABLISHED, TCP_FSM_EV_T_RTX, TCP_FSM_CLOSED, "give_up", "conn_timeout, release", "T_RTX [give_up] / conn_timeout, release", "9293 3.8.3 R2", 115 },
     /* @rfc "6298 5.4-5.6" */
-    { TCP_FSM_ESTABLISHED, TCP_FSM_EV_T_RTX, TCP_FSM_ESTABLISHED, "else", "retransmit", "T_RTX [else] / retransmit", "6298 5.4-5.6", 114 },
+    { TCP_FSM_ESTABLISHED, TCP_FSM_EV_T_RTX, TCP_FSM_ESTABLISHED, "else", "retransmit", "T_RTX [else] / retransmit", "6298 5.4-5.6", 117 },
     /* @rfc "9293 3.8.6.3" */
-    { TCP_FSM_ESTABLISHED, TCP_FSM_EV_T_DELACK, TCP_FSM_ESTABLISHED, NULL, "send_ack", "T_DELACK / send_ack", "9293 3.8.6.3", 115 },
+    { TCP_FSM_ESTABLISHED, TCP_FSM_EV_T_DELACK, TCP_FSM_ESTABLISHED, NULL, "send_ack", "T_DELACK / send_ack", "9293 3.8.6.3", 118 },
     /* @rfc "9293 3.8.6.1" */
-    { TCP_FSM_ESTABLISHED, TCP_FSM_EV_T_PERSIST, TCP_FSM_ESTABLISHED, NULL, "send_probe", "T_PERSIST / send_probe", "9293 3.8.6.1", 116 },
+    { TCP_FSM_ESTABLISHED, TCP_FSM_EV_T_PERSIST, TCP_FSM_ESTABLISHED, NULL, "send_probe", "T_PERSIST / send_probe", "9293 3.8.6.1", 119 },
     /* @rfc "1122 4.2.3.6" */
-    { TCP_FSM_ESTABLISHED, TCP_FSM_EV_T_KEEPALIVE, TCP_FSM_CLOSED, "keepalive_dead", "conn_timeout, release", "T_KEEPALIVE [keepalive_dead] / conn_timeout, release", "1122 4.2.3.6", 117 },
+    { TCP_FSM_ESTABLISHED, TCP_FSM_EV_T_KEEPALIVE, TCP_FSM_CLOSED, "keepalive_dead", "conn_timeout, release", "T_KEEPALIVE [keepalive_dead] / conn_timeout, release", "1122 4.2.3.6", 120 },
     /* @rfc "1122 4.2.3.6" */
-    { TCP_FSM_ESTABLISHED, TCP_FSM_EV_T_KEEPALIVE, TCP_FSM_ESTABLISHED, "else", "send_keepalive", "T_KEEPALIVE [else] / send_keepalive", "1122 4.2.3.6", 119 },
+    { TCP_FSM_ESTABLISHED, TCP_FSM_EV_T_KEEPALIVE, TCP_FSM_ESTABLISHED, "else", "send_keepalive", "T_KEEPALIVE [else] / send_keepalive", "1122 4.2.3.6", 122 },
     /* @rfc "9293 3.10.4" */
-    { TCP_FSM_ESTABLISHED, TCP_FSM_EV_APP_CLOSE, TCP_FSM_FIN_WAIT_1, NULL, "queue_fin", "APP_CLOSE / queue_fin", "9293 3.10.4", 120 },
+    { TCP_FSM_ESTABLISHED, TCP_FSM_EV_APP_CLOSE, TCP_FSM_FIN_WAIT_1, NULL, "queue_fin", "APP_CLOSE / queue_fin", "9293 3.10.4", 123 },
     /* @rfc "9293 3.10.5" */
-    { TCP_FSM_ESTABLISHED, TCP_FSM_EV_APP_ABORT, TCP_FSM_CLOSED, NULL, "send_rst, conn_reset, release", "APP_ABORT / send_rst, conn_reset, release", "9293 3.10.5", 121 },
+    { TCP_FSM_ESTABLISHED, TCP_FSM_EV_APP_ABORT, TCP_FSM_CLOSED, NULL, "send_rst, conn_reset, release", "APP_ABORT / send_rst, conn_reset, release", "9293 3.10.5", 124 },
     /* @rfc "9293 3.10.7.4 first" */
-    { TCP_FSM_FIN_WAIT_1, TCP_FSM_EV_RCV_UNACCEPTABLE, TCP_FSM_FIN_WAIT_1, NULL, "send_ack", "RCV_UNACCEPTABLE / send_ack", "9293 3.10.7.4 first", 125 },
+    { TCP_FSM_FIN_WAIT_1, TCP_FSM_EV_RCV_UNACCEPTABLE, TCP_FSM_FIN_WAIT_1, NULL, "send_ack", "RCV_UNACCEPTABLE / send_ack", "9293 3.10.7.4 first", 128 },
     /* @rfc "9293 3.10.7.4 second, 5961 3.2" */
-    { TCP_FSM_FIN_WAIT_1, TCP_FSM_EV_RCV_RST, TCP_FSM_CLOSED, "rst_exact", "conn_reset, release", "RCV_RST [rst_exact] / conn_reset, release", "9293 3.10.7.4 second, 5961 3.2", 126 },
+    { TCP_FSM_FIN_WAIT_1, TCP_FSM_EV_RCV_RST, TCP_FSM_CLOSED, "rst_exact", "conn_reset, release", "RCV_RST [rst_exact] / conn_reset, release", "9293 3.10.7.4 second, 5961 3.2", 129 },
     /* @rfc "5961 3.2" */
-    { TCP_FSM_FIN_WAIT_1, TCP_FSM_EV_RCV_RST, TCP_FSM_FIN_WAIT_1, "else", "challenge_ack", "RCV_RST [else] / challenge_ack", "5961 3.2", 128 },
+    { TCP_FSM_FIN_WAIT_1, TCP_FSM_EV_RCV_RST, TCP_FSM_FIN_WAIT_1, "challenge_ok", "challenge_ack", "RCV_RST [challenge_ok] / challenge_ack", "5961 3.2", 131 },
+    /* @rfc "5961 7: over the challenge ACK rate limit, dropped" */
+    { TCP_FSM_FIN_WAIT_1, TCP_FSM_EV_RCV_RST, TCP_FSM_FIN_WAIT_1, "else", "", "RCV_RST [else]", "5961 7: over the challenge ACK rate limit, dropped", 132 },
     /* @rfc "9293 3.10.7.4 fourth, 5961 4.2" */
-    { TCP_FSM_FIN_WAIT_1, TCP_FSM_EV_RCV_SYN, TCP_FSM_FIN_WAIT_1, NULL, "challenge_ack", "RCV_SYN / challenge_ack", "9293 3.10.7.4 fourth, 5961 4.2", 129 },
+    { TCP_FSM_FIN_WAIT_1, TCP_FSM_EV_RCV_SYN, TCP_FSM_FIN_WAIT_1, "challenge_ok", "challenge_ack", "RCV_SYN [challenge_ok] / challenge_ack", "9293 3.10.7.4 fourth, 5961 4.2", 133 },
+    /* @rfc "5961 7: over the challenge ACK rate limit, dropped" */
+    { TCP_FSM_FIN_WAIT_1, TCP_FSM_EV_RCV_SYN, TCP_FSM_FIN_WAIT_1, "else", "", "RCV_SYN [else]", "5961 7: over the challenge ACK rate limit, dropped", 134 },
     /* @rfc "9293 3.10.7.4 fifth" */
-    { TCP_FSM_FIN_WAIT_1, TCP_FSM_EV_RCV_BAD_ACK, TCP_FSM_FIN_WAIT_1, NULL, "send_ack", "RCV_BAD_ACK / send_ack", "9293 3.10.7.4 fifth", 130 },
+    { TCP_FSM_FIN_WAIT_1, TCP_FSM_EV_RCV_BAD_ACK, TCP_FSM_FIN_WAIT_1, NULL, "send_ack", "RCV_BAD_ACK / send_ack", "9293 3.10.7.4 fifth", 135 },
     /* @rfc "9293 3.10.7.4 fifth: our FIN is acknowledged" */
-    { TCP_FSM_FIN_WAIT_1, TCP_FSM_EV_RCV_ACK, TCP_FSM_FIN_WAIT_2, "fin_acked", "process_ack", "RCV_ACK [fin_acked] / process_ack", "9293 3.10.7.4 fifth: our FIN is acknowledged", 131 },
+    { TCP_FSM_FIN_WAIT_1, TCP_FSM_EV_RCV_ACK, TCP_FSM_FIN_WAIT_2, "fin_acked", "process_ack", "RCV_ACK [fin_acked] / process_ack", "9293 3.10.7.4 fifth: our FIN is acknowledged", 136 },
     /* @rfc "9293 3.10.7.4 fifth" */
-    { TCP_FSM_FIN_WAIT_1, TCP_FSM_EV_RCV_ACK, TCP_FSM_FIN_WAIT_1, "else", "process_ack", "RCV_ACK [else] / process_ack", "9293 3.10.7.4 fifth", 133 },
+    { TCP_FSM_FIN_WAIT_1, TCP_FSM_EV_RCV_ACK, TCP_FSM_FIN_WAIT_1, "else", "process_ack", "RCV_ACK [else] / process_ack", "9293 3.10.7.4 fifth", 138 },
     /* @rfc "9293 3.10.7.4 seventh" */
-    { TCP_FSM_FIN_WAIT_1, TCP_FSM_EV_RCV_DATA, TCP_FSM_FIN_WAIT_1, NULL, "deliver_data", "RCV_DATA / deliver_data", "9293 3.10.7.4 seventh", 134 },
+    { TCP_FSM_FIN_WAIT_1, TCP_FSM_EV_RCV_DATA, TCP_FSM_FIN_WAIT_1, NULL, "deliver_data", "RCV_DATA / deliver_data", "9293 3.10.7.4 seventh", 139 },
     /* @rfc "9293 3.10.7.4 eighth: simultaneous close" */
-    { TCP_FSM_FIN_WAIT_1, TCP_FSM_EV_RCV_FIN, TCP_FSM_CLOSING, NULL, "receive_fin", "RCV_FIN / receive_fin", "9293 3.10.7.4 eighth: simultaneous close", 135 },
+    { TCP_FSM_FIN_WAIT_1, TCP_FSM_EV_RCV_FIN, TCP_FSM_CLOSING, NULL, "receive_fin", "RCV_FIN / receive_fin", "9293 3.10.7.4 eighth: simultaneous close", 140 },
     /* @rfc "9293 3.8.3 R2" */
-    { TCP_FSM_FIN_WAIT_1, TCP_FSM_EV_T_RTX, TCP_FSM_CLOSED, "give_up", "conn_timeout, release", "T_RTX [give_up] / conn_timeout, release", "9293 3.8.3 R2", 136 },
+    { TCP_FSM_FIN_WAIT_1, TCP_FSM_EV_T_RTX, TCP_FSM_CLOSED, "give_up", "conn_timeout, release", "T_RTX [give_up] / conn_timeout, release", "9293 3.8.3 R2", 141 },
     /* @rfc "6298 5.4-5.6" */
-    { TCP_FSM_FIN_WAIT_1, TCP_FSM_EV_T_RTX, TCP_FSM_FIN_WAIT_1, "else", "retransmit", "T_RTX [else] / retransmit", "6298 5.4-5.6", 138 },
+    { TCP_FSM_FIN_WAIT_1, TCP_FSM_EV_T_RTX, TCP_FSM_FIN_WAIT_1, "else", "retransmit", "T_RTX [else] / retransmit", "6298 5.4-5.6", 143 },
     /* @rfc "9293 3.8.6.3" */
-    { TCP_FSM_FIN_WAIT_1, TCP_FSM_EV_T_DELACK, TCP_FSM_FIN_WAIT_1, NULL, "send_ack", "T_DELACK / send_ack", "9293 3.8.6.3", 139 },
+    { TCP_FSM_FIN_WAIT_1, TCP_FSM_EV_T_DELACK, TCP_FSM_FIN_WAIT_1, NULL, "send_ack", "T_DELACK / send_ack", "9293 3.8.6.3", 144 },
     /* @rfc "9293 3.8.6.1" */
-    { TCP_FSM_FIN_WAIT_1, TCP_FSM_EV_T_PERSIST, TCP_FSM_FIN_WAIT_1, NULL, "send_probe", "T_PERSIST / send_probe", "9293 3.8.6.1", 140 },
+    { TCP_FSM_FIN_WAIT_1, TCP_FSM_EV_T_PERSIST, TCP_FSM_FIN_WAIT_1, NULL, "send_probe", "T_PERSIST / send_probe", "9293 3.8.6.1", 145 },
     /* @rfc "9293 3.10.5" */
-    { TCP_FSM_FIN_WAIT_1, TCP_FSM_EV_APP_ABORT, TCP_FSM_CLOSED, NULL, "send_rst, conn_reset, release", "APP_ABORT / send_rst, conn_reset, release", "9293 3.10.5", 141 },
+    { TCP_FSM_FIN_WAIT_1, TCP_FSM_EV_APP_ABORT, TCP_FSM_CLOSED, NULL, "send_rst, conn_reset, release", "APP_ABORT / send_rst, conn_reset, release", "9293 3.10.5", 146 },
     /* @rfc "9293 3.10.7.4 first" */
-    { TCP_FSM_FIN_WAIT_2, TCP_FSM_EV_RCV_UNACCEPTABLE, TCP_FSM_FIN_WAIT_2, NULL, "send_ack", "RCV_UNACCEPTABLE / send_ack", "9293 3.10.7.4 first", 145 },
+    { TCP_FSM_FIN_WAIT_2, TCP_FSM_EV_RCV_UNACCEPTABLE, TCP_FSM_FIN_WAIT_2, NULL, "send_ack", "RCV_UNACCEPTABLE / send_ack", "9293 3.10.7.4 first", 150 },
     /* @rfc "9293 3.10.7.4 second, 5961 3.2" */
-    { TCP_FSM_FIN_WAIT_2, TCP_FSM_EV_RCV_RST, TCP_FSM_CLOSED, "rst_exact", "conn_reset, release", "RCV_RST [rst_exact] / conn_reset, release", "9293 3.10.7.4 second, 5961 3.2", 146 },
+    { TCP_FSM_FIN_WAIT_2, TCP_FSM_EV_RCV_RST, TCP_FSM_CLOSED, "rst_exact", "conn_reset, release", "RCV_RST [rst_exact] / conn_reset, release", "9293 3.10.7.4 second, 5961 3.2", 151 },
     /* @rfc "5961 3.2" */
-    { TCP_FSM_FIN_WAIT_2, TCP_FSM_EV_RCV_RST, TCP_FSM_FIN_WAIT_2, "else", "challenge_ack", "RCV_RST [else] / challenge_ack", "5961 3.2", 148 },
+    { TCP_FSM_FIN_WAIT_2, TCP_FSM_EV_RCV_RST, TCP_FSM_FIN_WAIT_2, "challenge_ok", "challenge_ack", "RCV_RST [challenge_ok] / challenge_ack", "5961 3.2", 153 },
+    /* @rfc "5961 7: over the challenge ACK rate limit, dropped" */
+    { TCP_FSM_FIN_WAIT_2, TCP_FSM_EV_RCV_RST, TCP_FSM_FIN_WAIT_2, "else", "", "RCV_RST [else]", "5961 7: over the challenge ACK rate limit, dropped", 154 },
     /* @rfc "9293 3.10.7.4 fourth, 5961 4.2" */
-    { TCP_FSM_FIN_WAIT_2, TCP_FSM_EV_RCV_SYN, TCP_FSM_FIN_WAIT_2, NULL, "challenge_ack", "RCV_SYN / challenge_ack", "9293 3.10.7.4 fourth, 5961 4.2", 149 },
+    { TCP_FSM_FIN_WAIT_2, TCP_FSM_EV_RCV_SYN, TCP_FSM_FIN_WAIT_2, "challenge_ok", "challenge_ack", "RCV_SYN [challenge_ok] / challenge_ack", "9293 3.10.7.4 fourth, 5961 4.2", 155 },
+    /* @rfc "5961 7: over the challenge ACK rate limit, dropped" */
+    { TCP_FSM_FIN_WAIT_2, TCP_FSM_EV_RCV_SYN, TCP_FSM_FIN_WAIT_2, "else", "", "RCV_SYN [else]", "5961 7: over the challenge ACK rate limit, dropped", 156 },
     /* @rfc "9293 3.10.7.4 fifth" */
-    { TCP_FSM_FIN_WAIT_2, TCP_FSM_EV_RCV_BAD_ACK, TCP_FSM_FIN_WAIT_2, NULL, "send_ack", "RCV_BAD_ACK / send_ack", "9293 3.10.7.4 fifth", 150 },
+    { TCP_FSM_FIN_WAIT_2, TCP_FSM_EV_RCV_BAD_ACK, TCP_FSM_FIN_WAIT_2, NULL, "send_ack", "RCV_BAD_ACK / send_ack", "9293 3.10.7.4 fifth", 157 },
     /* @rfc "9293 3.10.7.4 fifth" */
-    { TCP_FSM_FIN_WAIT_2, TCP_FSM_EV_RCV_ACK, TCP_FSM_FIN_WAIT_2, NULL, "process_ack", "RCV_ACK / process_ack", "9293 3.10.7.4 fifth", 151 },
+    { TCP_FSM_FIN_WAIT_2, TCP_FSM_EV_RCV_ACK, TCP_FSM_FIN_WAIT_2, NULL, "process_ack", "RCV_ACK / process_ack", "9293 3.10.7.4 fifth", 158 },
     /* @rfc "9293 3.10.7.4 seventh" */
-    { TCP_FSM_FIN_WAIT_2, TCP_FSM_EV_RCV_DATA, TCP_FSM_FIN_WAIT_2, NULL, "deliver_data", "RCV_DATA / deliver_data", "9293 3.10.7.4 seventh", 152 },
+    { TCP_FSM_FIN_WAIT_2, TCP_FSM_EV_RCV_DATA, TCP_FSM_FIN_WAIT_2, NULL, "deliver_data", "RCV_DATA / deliver_data", "9293 3.10.7.4 seventh", 159 },
     /* @rfc "9293 3.10.7.4 eighth" */
-    { TCP_FSM_FIN_WAIT_2, TCP_FSM_EV_RCV_FIN, TCP_FSM_TIME_WAIT, NULL, "receive_fin", "RCV_FIN / receive_fin", "9293 3.10.7.4 eighth", 153 },
+    { TCP_FSM_FIN_WAIT_2, TCP_FSM_EV_RCV_FIN, TCP_FSM_TIME_WAIT, NULL, "receive_fin", "RCV_FIN / receive_fin", "9293 3.10.7.4 eighth", 160 },
     /* @rfc "9293 3.8.6.3" */
-    { TCP_FSM_FIN_WAIT_2, TCP_FSM_EV_T_DELACK, TCP_FSM_FIN_WAIT_2, NULL, "send_ack", "T_DELACK / send_ack", "9293 3.8.6.3", 154 },
+    { TCP_FSM_FIN_WAIT_2, TCP_FSM_EV_T_DELACK, TCP_FSM_FIN_WAIT_2, NULL, "send_ack", "T_DELACK / send_ack", "9293 3.8.6.3", 161 },
     /* @rfc "9293 3.10.4: an orphaned FIN_WAIT_2 is not kept forever (Linux tcp_fin_timeout)" */
-    { TCP_FSM_FIN_WAIT_2, TCP_FSM_EV_T_2MSL, TCP_FSM_CLOSED, NULL, "release", "T_2MSL / release", "9293 3.10.4: an orphaned FIN_WAIT_2 is not kept forever (Linux tcp_fin_timeout)", 155 },
+    { TCP_FSM_FIN_WAIT_2, TCP_FSM_EV_T_2MSL, TCP_FSM_CLOSED, NULL, "release", "T_2MSL / release", "9293 3.10.4: an orphaned FIN_WAIT_2 is not kept forever (Linux tcp_fin_timeout)", 162 },
     /* @rfc "9293 3.10.5" */
-    { TCP_FSM_FIN_WAIT_2, TCP_FSM_EV_APP_ABORT, TCP_FSM_CLOSED, NULL, "send_rst, conn_reset, release", "APP_ABORT / send_rst, conn_reset, release", "9293 3.10.5", 157 },
+    { TCP_FSM_FIN_WAIT_2, TCP_FSM_EV_APP_ABORT, TCP_FSM_CLOSED, NULL, "send_rst, conn_reset, release", "APP_ABORT / send_rst, conn_reset, release", "9293 3.10.5", 164 },
     /* @rfc "9293 3.10.4: closing a half-closed connection orphans it" */
-    { TCP_FSM_FIN_WAIT_2, TCP_FSM_EV_APP_CLOSE, TCP_FSM_FIN_WAIT_2, NULL, "arm_fin_timeout", "APP_CLOSE / arm_fin_timeout", "9293 3.10.4: closing a half-closed connection orphans it", 158 },
+    { TCP_FSM_FIN_WAIT_2, TCP_FSM_EV_APP_CLOSE, TCP_FSM_FIN_WAIT_2, NULL, "arm_fin_timeout", "APP_CLOSE / arm_fin_timeout", "9293 3.10.4: closing a half-closed connection orphans it", 165 },
     /* @rfc "9293 3.10.7.4 first" */
-    { TCP_FSM_CLOSING, TCP_FSM_EV_RCV_UNACCEPTABLE, TCP_FSM_CLOSING, NULL, "send_ack", "RCV_UNACCEPTABLE / send_ack", "9293 3.10.7.4 first", 163 },
+    { TCP_FSM_CLOSING, TCP_FSM_EV_RCV_UNACCEPTABLE, TCP_FSM_CLOSING, NULL, "send_ack", "RCV_UNACCEPTABLE / send_ack", "9293 3.10.7.4 first", 170 },
     /* @rfc "9293 3.10.7.4 second" */
-    { TCP_FSM_CLOSING, TCP_FSM_EV_RCV_RST, TCP_FSM_CLOSED, "rst_exact", "release", "RCV_RST [rst_exact] / release", "9293 3.10.7.4 second", 164 },
+    { TCP_FSM_CLOSING, TCP_FSM_EV_RCV_RST, TCP_FSM_CLOSED, "rst_exact", "release", "RCV_RST [rst_exact] / release", "9293 3.10.7.4 second", 171 },
     /* @rfc "5961 3.2" */
-    { TCP_FSM_CLOSING, TCP_FSM_EV_RCV_RST, TCP_FSM_CLOSING, "else", "challenge_ack", "RCV_RST [else] / challenge_ack", "5961 3.2", 165 },
+    { TCP_FSM_CLOSING, TCP_FSM_EV_RCV_RST, TCP_FSM_CLOSING, "challenge_ok", "challenge_ack", "RCV_RST [challenge_ok] / challenge_ack", "5961 3.2", 172 },
+    /* @rfc "5961 7: over the challenge ACK rate limit, dropped" */
+    { TCP_FSM_CLOSING, TCP_FSM_EV_RCV_RST, TCP_FSM_CLOSING, "else", "", "RCV_RST [else]", "5961 7: over the challenge ACK rate limit, dropped", 173 },
     /* @rfc "9293 3.10.7.4 fourth, 5961 4.2" */
-    { TCP_FSM_CLOSING, TCP_FSM_EV_RCV_SYN, TCP_FSM_CLOSING, NULL, "challenge_ack", "RCV_SYN / challenge_ack", "9293 3.10.7.4 fourth, 5961 4.2", 166 },
+    { TCP_FSM_CLOSING, TCP_FSM_EV_RCV_SYN, TCP_FSM_CLOSING, "challenge_ok", "challenge_ack", "RCV_SYN [challenge_ok] / challenge_ack", "9293 3.10.7.4 fourth, 5961 4.2", 174 },
+    /* @rfc "5961 7: over the challenge ACK rate limit, dropped" */
+    { TCP_FSM_CLOSING, TCP_FSM_EV_RCV_SYN, TCP_FSM_CLOSING, "else", "", "RCV_SYN [else]", "5961 7: over the challenge ACK rate limit, dropped", 175 },
     /* @rfc "9293 3.10.7.4 fifth" */
-    { TCP_FSM_CLOSING, TCP_FSM_EV_RCV_BAD_ACK, TCP_FSM_CLOSING, NULL, "send_ack", "RCV_BAD_ACK / send_ack", "9293 3.10.7.4 fifth", 167 },
+    { TCP_FSM_CLOSING, TCP_FSM_EV_RCV_BAD_ACK, TCP_FSM_CLOSING, NULL, "send_ack", "RCV_BAD_ACK / send_ack", "9293 3.10.7.4 fifth", 176 },
     /* @rfc "9293 3.10.7.4 fifth" */
-    { TCP_FSM_CLOSING, TCP_FSM_EV_RCV_ACK, TCP_FSM_TIME_WAIT, "fin_acked", "process_ack", "RCV_ACK [fin_acked] / process_ack", "9293 3.10.7.4 fifth", 168 },
+    { TCP_FSM_CLOSING, TCP_FSM_EV_RCV_ACK, TCP_FSM_TIME_WAIT, "fin_acked", "process_ack", "RCV_ACK [fin_acked] / process_ack", "9293 3.10.7.4 fifth", 177 },
     /* @rfc "9293 3.10.7.4 fifth" */
-    { TCP_FSM_CLOSING, TCP_FSM_EV_RCV_ACK, TCP_FSM_CLOSING, "else", "process_ack", "RCV_ACK [else] / process_ack", "9293 3.10.7.4 fifth", 169 },
+    { TCP_FSM_CLOSING, TCP_FSM_EV_RCV_ACK, TCP_FSM_CLOSING, "else", "process_ack", "RCV_ACK [else] / process_ack", "9293 3.10.7.4 fifth", 178 },
     /* @rfc "9293 3.10.7.4 eighth: FIN retransmitted" */
-    { TCP_FSM_CLOSING, TCP_FSM_EV_RCV_FIN, TCP_FSM_CLOSING, NULL, "send_ack", "RCV_FIN / send_ack", "9293 3.10.7.4 eighth: FIN retransmitted", 170 },
+    { TCP_FSM_CLOSING, TCP_FSM_EV_RCV_FIN, TCP_FSM_CLOSING, NULL, "send_ack", "RCV_FIN / send_ack", "9293 3.10.7.4 eighth: FIN retransmitted", 179 },
     /* @rfc "9293 3.8.3 R2" */
-    { TCP_FSM_CLOSING, TCP_FSM_EV_T_RTX, TCP_FSM_CLOSED, "give_up", "conn_timeout, release", "T_RTX [give_up] / conn_timeout, release", "9293 3.8.3 R2", 171 },
+    { TCP_FSM_CLOSING, TCP_FSM_EV_T_RTX, TCP_FSM_CLOSED, "give_up", "conn_timeout, release", "T_RTX [give_up] / conn_timeout, release", "9293 3.8.3 R2", 180 },
     /* @rfc "6298 5.4-5.6" */
-    { TCP_FSM_CLOSING, TCP_FSM_EV_T_RTX, TCP_FSM_CLOSING, "else", "retransmit", "T_RTX [else] / retransmit", "6298 5.4-5.6", 172 },
+    { TCP_FSM_CLOSING, TCP_FSM_EV_T_RTX, TCP_FSM_CLOSING, "else", "retransmit", "T_RTX [else] / retransmit", "6298 5.4-5.6", 181 },
     /* @rfc "9293 3.10.5" */
-    { TCP_FSM_CLOSING, TCP_FSM_EV_APP_ABORT, TCP_FSM_CLOSED, NULL, "release", "APP_ABORT / release", "9293 3.10.5", 173 },
+    { TCP_FSM_CLOSING, TCP_FSM_EV_APP_ABORT, TCP_FSM_CLOSED, NULL, "release", "APP_ABORT / release", "9293 3.10.5", 182 },
     /* @rfc "9293 3.10.7.4 first" */
-    { TCP_FSM_TIME_WAIT, TCP_FSM_EV_RCV_UNACCEPTABLE, TCP_FSM_TIME_WAIT, NULL, "send_ack", "RCV_UNACCEPTABLE / send_ack", "9293 3.10.7.4 first", 177 },
+    { TCP_FSM_TIME_WAIT, TCP_FSM_EV_RCV_UNACCEPTABLE, TCP_FSM_TIME_WAIT, NULL, "send_ack", "RCV_UNACCEPTABLE / send_ack", "9293 3.10.7.4 first", 186 },
     /* @rfc "9293 3.10.7.4 second (RFC 1337 hazard accepted: exact RST only)" */
-    { TCP_FSM_TIME_WAIT, TCP_FSM_EV_RCV_RST, TCP_FSM_CLOSED, "rst_exact", "release", "RCV_RST [rst_exact] / release", "9293 3.10.7.4 second (RFC 1337 hazard accepted: exact RST only)", 178 },
+    { TCP_FSM_TIME_WAIT, TCP_FSM_EV_RCV_RST, TCP_FSM_CLOSED, "rst_exact", "release", "RCV_RST [rst_exact] / release", "9293 3.10.7.4 second (RFC 1337 hazard accepted: exact RST only)", 187 },
     /* @rfc "5961 3.2" */
-    { TCP_FSM_TIME_WAIT, TCP_FSM_EV_RCV_RST, TCP_FSM_TIME_WAIT, "else", "challenge_ack", "RCV_RST [else] / challenge_ack", "5961 3.2", 180 },
+    { TCP_FSM_TIME_WAIT, TCP_FSM_EV_RCV_RST, TCP_FSM_TIME_WAIT, "challenge_ok", "challenge_ack", "RCV_RST [challenge_ok] / challenge_ack", "5961 3.2", 189 },
+    /* @rfc "5961 7: over the challenge ACK rate limit, dropped" */
+    { TCP_FSM_TIME_WAIT, TCP_FSM_EV_RCV_RST, TCP_FSM_TIME_WAIT, "else", "", "RCV_RST [else]", "5961 7: over the challenge ACK rate limit, dropped", 190 },
     /* @rfc "9293 3.10.7.4 fourth, 5961 4.2" */
-    { TCP_FSM_TIME_WAIT, TCP_FSM_EV_RCV_SYN, TCP_FSM_TIME_WAIT, NULL, "challenge_ack", "RCV_SYN / challenge_ack", "9293 3.10.7.4 fourth, 5961 4.2", 181 },
+    { TCP_FSM_TIME_WAIT, TCP_FSM_EV_RCV_SYN, TCP_FSM_TIME_WAIT, "challenge_ok", "challenge_ack", "RCV_SYN [challenge_ok] / challenge_ack", "9293 3.10.7.4 fourth, 5961 4.2", 191 },
+    /* @rfc "5961 7: over the challenge ACK rate limit, dropped" */
+    { TCP_FSM_TIME_WAIT, TCP_FSM_EV_RCV_SYN, TCP_FSM_TIME_WAIT, "else", "", "RCV_SYN [else]", "5961 7: over the challenge ACK rate limit, dropped", 192 },
     /* @rfc "9293 3.10.7.4 fifth" */
-    { TCP_FSM_TIME_WAIT, TCP_FSM_EV_RCV_BAD_ACK, TCP_FSM_TIME_WAIT, NULL, "send_ack", "RCV_BAD_ACK / send_ack", "9293 3.10.7.4 fifth", 182 },
+    { TCP_FSM_TIME_WAIT, TCP_FSM_EV_RCV_BAD_ACK, TCP_FSM_TIME_WAIT, NULL, "send_ack", "RCV_BAD_ACK / send_ack", "9293 3.10.7.4 fifth", 193 },
     /* @rfc "9293 3.10.7.4 eighth: FIN retransmitted, restart the 2 MSL timeout" */
-    { TCP_FSM_TIME_WAIT, TCP_FSM_EV_RCV_FIN, TCP_FSM_TIME_WAIT, NULL, "send_ack, arm_2msl", "RCV_FIN / send_ack, arm_2msl", "9293 3.10.7.4 eighth: FIN retransmitted, restart the 2 MSL timeout", 183 },
+    { TCP_FSM_TIME_WAIT, TCP_FSM_EV_RCV_FIN, TCP_FSM_TIME_WAIT, NULL, "send_ack, arm_2msl", "RCV_FIN / send_ack, arm_2msl", "9293 3.10.7.4 eighth: FIN retransmitted, restart the 2 MSL timeout", 194 },
     /* @rfc "9293 3.10.8 time-wait timeout" */
-    { TCP_FSM_TIME_WAIT, TCP_FSM_EV_T_2MSL, TCP_FSM_CLOSED, NULL, "release", "T_2MSL / release", "9293 3.10.8 time-wait timeout", 185 },
+    { TCP_FSM_TIME_WAIT, TCP_FSM_EV_T_2MSL, TCP_FSM_CLOSED, NULL, "release", "T_2MSL / release", "9293 3.10.8 time-wait timeout", 196 },
     /* @rfc "9293 3.10.5" */
-    { TCP_FSM_TIME_WAIT, TCP_FSM_EV_APP_ABORT, TCP_FSM_CLOSED, NULL, "release", "APP_ABORT / release", "9293 3.10.5", 186 },
+    { TCP_FSM_TIME_WAIT, TCP_FSM_EV_APP_ABORT, TCP_FSM_CLOSED, NULL, "release", "APP_ABORT / release", "9293 3.10.5", 197 },
     /* @rfc "9293 3.10.7.4 first" */
-    { TCP_FSM_CLOSE_WAIT, TCP_FSM_EV_RCV_UNACCEPTABLE, TCP_FSM_CLOSE_WAIT, NULL, "send_ack", "RCV_UNACCEPTABLE / send_ack", "9293 3.10.7.4 first", 190 },
+    { TCP_FSM_CLOSE_WAIT, TCP_FSM_EV_RCV_UNACCEPTABLE, TCP_FSM_CLOSE_WAIT, NULL, "send_ack", "RCV_UNACCEPTABLE / send_ack", "9293 3.10.7.4 first", 201 },
     /* @rfc "9293 3.10.7.4 second, 5961 3.2" */
-    { TCP_FSM_CLOSE_WAIT, TCP_FSM_EV_RCV_RST, TCP_FSM_CLOSED, "rst_exact", "conn_reset, release", "RCV_RST [rst_exact] / conn_reset, release", "9293 3.10.7.4 second, 5961 3.2", 191 },
+    { TCP_FSM_CLOSE_WAIT, TCP_FSM_EV_RCV_RST, TCP_FSM_CLOSED, "rst_exact", "conn_reset, release", "RCV_RST [rst_exact] / conn_reset, release", "9293 3.10.7.4 second, 5961 3.2", 202 },
     /* @rfc "5961 3.2" */
-    { TCP_FSM_CLOSE_WAIT, TCP_FSM_EV_RCV_RST, TCP_FSM_CLOSE_WAIT, "else", "challenge_ack", "RCV_RST [else] / challenge_ack", "5961 3.2", 193 },
+    { TCP_FSM_CLOSE_WAIT, TCP_FSM_EV_RCV_RST, TCP_FSM_CLOSE_WAIT, "challenge_ok", "challenge_ack", "RCV_RST [challenge_ok] / challenge_ack", "5961 3.2", 204 },
+    /* @rfc "5961 7: over the challenge ACK rate limit, dropped" */
+    { TCP_FSM_CLOSE_WAIT, TCP_FSM_EV_RCV_RST, TCP_FSM_CLOSE_WAIT, "else", "", "RCV_RST [else]", "5961 7: over the challenge ACK rate limit, dropped", 205 },
     /* @rfc "9293 3.10.7.4 fourth, 5961 4.2" */
-    { TCP_FSM_CLOSE_WAIT, TCP_FSM_EV_RCV_SYN, TCP_FSM_CLOSE_WAIT, NULL, "challenge_ack", "RCV_SYN / challenge_ack", "9293 3.10.7.4 fourth, 5961 4.2", 194 },
+    { TCP_FSM_CLOSE_WAIT, TCP_FSM_EV_RCV_SYN, TCP_FSM_CLOSE_WAIT, "challenge_ok", "challenge_ack", "RCV_SYN [challenge_ok] / challenge_ack", "9293 3.10.7.4 fourth, 5961 4.2", 206 },
+    /* @rfc "5961 7: over the challenge ACK rate limit, dropped" */
+    { TCP_FSM_CLOSE_WAIT, TCP_FSM_EV_RCV_SYN, TCP_FSM_CLOSE_WAIT, "else", "", "RCV_SYN [else]", "5961 7: over the challenge ACK rate limit, dropped", 207 },
     /* @rfc "9293 3.10.7.4 fifth" */
-    { TCP_FSM_CLOSE_WAIT, TCP_FSM_EV_RCV_BAD_ACK, TCP_FSM_CLOSE_WAIT, NULL, "send_ack", "RCV_BAD_ACK / send_ack", "9293 3.10.7.4 fifth", 195 },
+    { TCP_FSM_CLOSE_WAIT, TCP_FSM_EV_RCV_BAD_ACK, TCP_FSM_CLOSE_WAIT, NULL, "send_ack", "RCV_BAD_ACK / send_ack", "9293 3.10.7.4 fifth", 208 },
     /* @rfc "9293 3.10.7.4 fifth" */
-    { TCP_FSM_CLOSE_WAIT, TCP_FSM_EV_RCV_ACK, TCP_FSM_CLOSE_WAIT, NULL, "process_ack", "RCV_ACK / process_ack", "9293 3.10.7.4 fifth", 196 },
+    { TCP_FSM_CLOSE_WAIT, TCP_FSM_EV_RCV_ACK, TCP_FSM_CLOSE_WAIT, NULL, "process_ack", "RCV_ACK / process_ack", "9293 3.10.7.4 fifth", 209 },
     /* @rfc "9293 3.10.7.4 eighth" */
-    { TCP_FSM_CLOSE_WAIT, TCP_FSM_EV_RCV_FIN, TCP_FSM_CLOSE_WAIT, NULL, "send_ack", "RCV_FIN / send_ack", "9293 3.10.7.4 eighth", 197 },
+    { TCP_FSM_CLOSE_WAIT, TCP_FSM_EV_RCV_FIN, TCP_FSM_CLOSE_WAIT, NULL, "send_ack", "RCV_FIN / send_ack", "9293 3.10.7.4 eighth", 210 },
     /* @rfc "9293 3.8.3 R2" */
-    { TCP_FSM_CLOSE_WAIT, TCP_FSM_EV_T_RTX, TCP_FSM_CLOSED, "give_up", "conn_timeout, release", "T_RTX [give_up] / conn_timeout, release", "9293 3.8.3 R2", 198 },
+    { TCP_FSM_CLOSE_WAIT, TCP_FSM_EV_T_RTX, TCP_FSM_CLOSED, "give_up", "conn_timeout, release", "T_RTX [give_up] / conn_timeout, release", "9293 3.8.3 R2", 211 },
     /* @rfc "6298 5.4-5.6" */
-    { TCP_FSM_CLOSE_WAIT, TCP_FSM_EV_T_RTX, TCP_FSM_CLOSE_WAIT, "else", "retransmit", "T_RTX [else] / retransmit", "6298 5.4-5.6", 200 },
+    { TCP_FSM_CLOSE_WAIT, TCP_FSM_EV_T_RTX, TCP_FSM_CLOSE_WAIT, "else", "retransmit", "T_RTX [else] / retransmit", "6298 5.4-5.6", 213 },
     /* @rfc "9293 3.8.6.3" */
-    { TCP_FSM_CLOSE_WAIT, TCP_FSM_EV_T_DELACK, TCP_FSM_CLOSE_WAIT, NULL, "send_ack", "T_DELACK / send_ack", "9293 3.8.6.3", 201 },
+    { TCP_FSM_CLOSE_WAIT, TCP_FSM_EV_T_DELACK, TCP_FSM_CLOSE_WAIT, NULL, "send_ack", "T_DELACK / send_ack", "9293 3.8.6.3", 214 },
     /* @rfc "9293 3.8.6.1" */
-    { TCP_FSM_CLOSE_WAIT, TCP_FSM_EV_T_PERSIST, TCP_FSM_CLOSE_WAIT, NULL, "send_probe", "T_PERSIST / send_probe", "9293 3.8.6.1", 202 },
+    { TCP_FSM_CLOSE_WAIT, TCP_FSM_EV_T_PERSIST, TCP_FSM_CLOSE_WAIT, NULL, "send_probe", "T_PERSIST / send_probe", "9293 3.8.6.1", 215 },
     /* @rfc "1122 4.2.3.6" */
-    { TCP_FSM_CLOSE_WAIT, TCP_FSM_EV_T_KEEPALIVE, TCP_FSM_CLOSED, "keepalive_dead", "conn_timeout, release", "T_KEEPALIVE [keepalive_dead] / conn_timeout, release", "1122 4.2.3.6", 203 },
+    { TCP_FSM_CLOSE_WAIT, TCP_FSM_EV_T_KEEPALIVE, TCP_FSM_CLOSED, "keepalive_dead", "conn_timeout, release", "T_KEEPALIVE [keepalive_dead] / conn_timeout, release", "1122 4.2.3.6", 216 },
     /* @rfc "1122 4.2.3.6" */
-    { TCP_FSM_CLOSE_WAIT, TCP_FSM_EV_T_KEEPALIVE, TCP_FSM_CLOSE_WAIT, "else", "send_keepalive", "T_KEEPALIVE [else] / send_keepalive", "1122 4.2.3.6", 205 },
+    { TCP_FSM_CLOSE_WAIT, TCP_FSM_EV_T_KEEPALIVE, TCP_FSM_CLOSE_WAIT, "else", "send_keepalive", "T_KEEPALIVE [else] / send_keepalive", "1122 4.2.3.6", 218 },
     /* @rfc "9293 3.10.4" */
-    { TCP_FSM_CLOSE_WAIT, TCP_FSM_EV_APP_CLOSE, TCP_FSM_LAST_ACK, NULL, "queue_fin", "APP_CLOSE / queue_fin", "9293 3.10.4", 206 },
+    { TCP_FSM_CLOSE_WAIT, TCP_FSM_EV_APP_CLOSE, TCP_FSM_LAST_ACK, NULL, "queue_fin", "APP_CLOSE / queue_fin", "9293 3.10.4", 219 },
     /* @rfc "9293 3.10.5" */
-    { TCP_FSM_CLOSE_WAIT, TCP_FSM_EV_APP_ABORT, TCP_FSM_CLOSED, NULL, "send_rst, conn_reset, release", "APP_ABORT / send_rst, conn_reset, release", "9293 3.10.5", 207 },
+    { TCP_FSM_CLOSE_WAIT, TCP_FSM_EV_APP_ABORT, TCP_FSM_CLOSED, NULL, "send_rst, conn_reset, release", "APP_ABORT / send_rst, conn_reset, release", "9293 3.10.5", 220 },
     /* @rfc "9293 3.10.7.4 first" */
-    { TCP_FSM_LAST_ACK, TCP_FSM_EV_RCV_UNACCEPTABLE, TCP_FSM_LAST_ACK, NULL, "send_ack", "RCV_UNACCEPTABLE / send_ack", "9293 3.10.7.4 first", 211 },
+    { TCP_FSM_LAST_ACK, TCP_FSM_EV_RCV_UNACCEPTABLE, TCP_FSM_LAST_ACK, NULL, "send_ack", "RCV_UNACCEPTABLE / send_ack", "9293 3.10.7.4 first", 224 },
     /* @rfc "9293 3.10.7.4 second" */
-    { TCP_FSM_LAST_ACK, TCP_FSM_EV_RCV_RST, TCP_FSM_CLOSED, "rst_exact", "release", "RCV_RST [rst_exact] / release", "9293 3.10.7.4 second", 212 },
+    { TCP_FSM_LAST_ACK, TCP_FSM_EV_RCV_RST, TCP_FSM_CLOSED, "rst_exact", "release", "RCV_RST [rst_exact] / release", "9293 3.10.7.4 second", 225 },
     /* @rfc "5961 3.2" */
-    { TCP_FSM_LAST_ACK, TCP_FSM_EV_RCV_RST, TCP_FSM_LAST_ACK, "else", "challenge_ack", "RCV_RST [else] / challenge_ack", "5961 3.2", 213 },
+    { TCP_FSM_LAST_ACK, TCP_FSM_EV_RCV_RST, TCP_FSM_LAST_ACK, "challenge_ok", "challenge_ack", "RCV_RST [challenge_ok] / challenge_ack", "5961 3.2", 226 },
+    /* @rfc "5961 7: over the challenge ACK rate limit, dropped" */
+    { TCP_FSM_LAST_ACK, TCP_FSM_EV_RCV_RST, TCP_FSM_LAST_ACK, "else", "", "RCV_RST [else]", "5961 7: over the challenge ACK rate limit, dropped", 227 },
     /* @rfc "9293 3.10.7.4 fourth, 5961 4.2" */
-    { TCP_FSM_LAST_ACK, TCP_FSM_EV_RCV_SYN, TCP_FSM_LAST_ACK, NULL, "challenge_ack", "RCV_SYN / challenge_ack", "9293 3.10.7.4 fourth, 5961 4.2", 214 },
+    { TCP_FSM_LAST_ACK, TCP_FSM_EV_RCV_SYN, TCP_FSM_LAST_ACK, "challenge_ok", "challenge_ack", "RCV_SYN [challenge_ok] / challenge_ack", "9293 3.10.7.4 fourth, 5961 4.2", 228 },
+    /* @rfc "5961 7: over the challenge ACK rate limit, dropped" */
+    { TCP_FSM_LAST_ACK, TCP_FSM_EV_RCV_SYN, TCP_FSM_LAST_ACK, "else", "", "RCV_SYN [else]", "5961 7: over the challenge ACK rate limit, dropped", 229 },
     /* @rfc "9293 3.10.7.4 fifth" */
-    { TCP_FSM_LAST_ACK, TCP_FSM_EV_RCV_BAD_ACK, TCP_FSM_LAST_ACK, NULL, "send_ack", "RCV_BAD_ACK / send_ack", "9293 3.10.7.4 fifth", 215 },
+    { TCP_FSM_LAST_ACK, TCP_FSM_EV_RCV_BAD_ACK, TCP_FSM_LAST_ACK, NULL, "send_ack", "RCV_BAD_ACK / send_ack", "9293 3.10.7.4 fifth", 230 },
     /* @rfc "9293 3.10.7.4 fifth: our FIN is acknowledged" */
-    { TCP_FSM_LAST_ACK, TCP_FSM_EV_RCV_ACK, TCP_FSM_CLOSED, "fin_acked", "process_ack, release", "RCV_ACK [fin_acked] / process_ack, release", "9293 3.10.7.4 fifth: our FIN is acknowledged", 216 },
+    { TCP_FSM_LAST_ACK, TCP_FSM_EV_RCV_ACK, TCP_FSM_CLOSED, "fin_acked", "process_ack, release", "RCV_ACK [fin_acked] / process_ack, release", "9293 3.10.7.4 fifth: our FIN is acknowledged", 231 },
     /* @rfc "9293 3.10.7.4 fifth" */
-    { TCP_FSM_LAST_ACK, TCP_FSM_EV_RCV_ACK, TCP_FSM_LAST_ACK, "else", "process_ack", "RCV_ACK [else] / process_ack", "9293 3.10.7.4 fifth", 218 },
+    { TCP_FSM_LAST_ACK, TCP_FSM_EV_RCV_ACK, TCP_FSM_LAST_ACK, "else", "process_ack", "RCV_ACK [else] / process_ack", "9293 3.10.7.4 fifth", 233 },
     /* @rfc "9293 3.10.7.4 eighth" */
-    { TCP_FSM_LAST_ACK, TCP_FSM_EV_RCV_FIN, TCP_FSM_LAST_ACK, NULL, "send_ack", "RCV_FIN / send_ack", "9293 3.10.7.4 eighth", 219 },
+    { TCP_FSM_LAST_ACK, TCP_FSM_EV_RCV_FIN, TCP_FSM_LAST_ACK, NULL, "send_ack", "RCV_FIN / send_ack", "9293 3.10.7.4 eighth", 234 },
     /* @rfc "9293 3.8.3 R2" */
-    { TCP_FSM_LAST_ACK, TCP_FSM_EV_T_RTX, TCP_FSM_CLOSED, "give_up", "conn_timeout, release", "T_RTX [give_up] / conn_timeout, release", "9293 3.8.3 R2", 220 },
+    { TCP_FSM_LAST_ACK, TCP_FSM_EV_T_RTX, TCP_FSM_CLOSED, "give_up", "conn_timeout, release", "T_RTX [give_up] / conn_timeout, release", "9293 3.8.3 R2", 235 },
     /* @rfc "6298 5.4-5.6" */
-    { TCP_FSM_LAST_ACK, TCP_FSM_EV_T_RTX, TCP_FSM_LAST_ACK, "else", "retransmit", "T_RTX [else] / retransmit", "6298 5.4-5.6", 221 },
+    { TCP_FSM_LAST_ACK, TCP_FSM_EV_T_RTX, TCP_FSM_LAST_ACK, "else", "retransmit", "T_RTX [else] / retransmit", "6298 5.4-5.6", 236 },
     /* @rfc "9293 3.8.6.1" */
-    { TCP_FSM_LAST_ACK, TCP_FSM_EV_T_PERSIST, TCP_FSM_LAST_ACK, NULL, "send_probe", "T_PERSIST / send_probe", "9293 3.8.6.1", 222 },
+    { TCP_FSM_LAST_ACK, TCP_FSM_EV_T_PERSIST, TCP_FSM_LAST_ACK, NULL, "send_probe", "T_PERSIST / send_probe", "9293 3.8.6.1", 237 },
     /* @rfc "9293 3.10.5" */
-    { TCP_FSM_LAST_ACK, TCP_FSM_EV_APP_ABORT, TCP_FSM_CLOSED, NULL, "release", "APP_ABORT / release", "9293 3.10.5", 223 },
+    { TCP_FSM_LAST_ACK, TCP_FSM_EV_APP_ABORT, TCP_FSM_CLOSED, NULL, "release", "APP_ABORT / release", "9293 3.10.5", 238 },
 };
 
 typedef void tcp_fsm_action_fn(struct tcp_ctx *ctx, const struct tcp_seg *payload);
@@ -364,7 +394,7 @@ static const struct tcp_fsm_list tcp_fsm_entry[TCP_FSM_NUM_STATES] = {
 };
 
 struct tcp_fsm_row { tcp_fsm_state_t to; uint8_t guard; uint8_t act, nact; };
-static const struct tcp_fsm_row tcp_fsm_rows[120] = {
+static const struct tcp_fsm_row tcp_fsm_rows[135] = {
     { TCP_FSM_LISTEN, 0, 0, 1 }, /* 0: APP_LISTEN / become_listener */
     { TCP_FSM_SYN_SENT, 0, 1, 2 }, /* 1: APP_CONNECT / init_active, send_syn */
     { TCP_FSM_CLOSED, 0, 3, 1 }, /* 2: APP_CLOSE / release */
@@ -388,113 +418,129 @@ static const struct tcp_fsm_row tcp_fsm_rows[120] = {
     { TCP_FSM_LISTEN, 1, 31, 1 }, /* 20: RCV_RST [passive_open] / drop_embryonic */
     { TCP_FSM_CLOSED, 0, 32, 2 }, /* 21: RCV_RST [else] / conn_refused, release */
     { TCP_FSM_LISTEN, 1, 34, 1 }, /* 22: RCV_SYN [passive_open] / drop_embryonic */
-    { TCP_FSM_SYN_RCVD, 0, 35, 1 }, /* 23: RCV_SYN [else] / challenge_ack */
-    { TCP_FSM_SYN_RCVD, 0, 36, 1 }, /* 24: RCV_BAD_ACK / send_rst_reply */
-    { TCP_FSM_ESTABLISHED, 5, 37, 2 }, /* 25: RCV_ACK [ack_acceptable] / established, process_ack */
-    { TCP_FSM_SYN_RCVD, 0, 39, 1 }, /* 26: RCV_ACK [else] / send_rst_reply */
-    { TCP_FSM_CLOSED, 11, 40, 2 }, /* 27: T_RTX [give_up] / conn_timeout, release */
-    { TCP_FSM_SYN_RCVD, 0, 42, 1 }, /* 28: T_RTX [else] / retransmit */
-    { TCP_FSM_FIN_WAIT_1, 0, 43, 1 }, /* 29: APP_CLOSE / queue_fin */
-    { TCP_FSM_CLOSED, 0, 44, 3 }, /* 30: APP_ABORT / send_rst, conn_reset, release */
-    { TCP_FSM_ESTABLISHED, 0, 47, 1 }, /* 31: RCV_UNACCEPTABLE / send_ack */
-    { TCP_FSM_CLOSED, 3, 48, 2 }, /* 32: RCV_RST [rst_exact] / conn_reset, release */
-    { TCP_FSM_ESTABLISHED, 0, 50, 1 }, /* 33: RCV_RST [else] / challenge_ack */
-    { TCP_FSM_ESTABLISHED, 0, 51, 1 }, /* 34: RCV_SYN / challenge_ack */
-    { TCP_FSM_ESTABLISHED, 0, 52, 1 }, /* 35: RCV_BAD_ACK / send_ack */
-    { TCP_FSM_ESTABLISHED, 0, 53, 1 }, /* 36: RCV_ACK / process_ack */
-    { TCP_FSM_ESTABLISHED, 0, 54, 1 }, /* 37: RCV_DATA / deliver_data */
-    { TCP_FSM_CLOSE_WAIT, 0, 55, 1 }, /* 38: RCV_FIN / receive_fin */
-    { TCP_FSM_CLOSED, 11, 56, 2 }, /* 39: T_RTX [give_up] / conn_timeout, release */
-    { TCP_FSM_ESTABLISHED, 0, 58, 1 }, /* 40: T_RTX [else] / retransmit */
-    { TCP_FSM_ESTABLISHED, 0, 59, 1 }, /* 41: T_DELACK / send_ack */
-    { TCP_FSM_ESTABLISHED, 0, 60, 1 }, /* 42: T_PERSIST / send_probe */
-    { TCP_FSM_CLOSED, 13, 61, 2 }, /* 43: T_KEEPALIVE [keepalive_dead] / conn_timeout, release */
-    { TCP_FSM_ESTABLISHED, 0, 63, 1 }, /* 44: T_KEEPALIVE [else] / send_keepalive */
-    { TCP_FSM_FIN_WAIT_1, 0, 64, 1 }, /* 45: APP_CLOSE / queue_fin */
-    { TCP_FSM_CLOSED, 0, 65, 3 }, /* 46: APP_ABORT / send_rst, conn_reset, release */
-    { TCP_FSM_FIN_WAIT_1, 0, 68, 1 }, /* 47: RCV_UNACCEPTABLE / send_ack */
-    { TCP_FSM_CLOSED, 3, 69, 2 }, /* 48: RCV_RST [rst_exact] / conn_reset, release */
-    { TCP_FSM_FIN_WAIT_1, 0, 71, 1 }, /* 49: RCV_RST [else] / challenge_ack */
-    { TCP_FSM_FIN_WAIT_1, 0, 72, 1 }, /* 50: RCV_SYN / challenge_ack */
-    { TCP_FSM_FIN_WAIT_1, 0, 73, 1 }, /* 51: RCV_BAD_ACK / send_ack */
-    { TCP_FSM_FIN_WAIT_2, 9, 74, 1 }, /* 52: RCV_ACK [fin_acked] / process_ack */
-    { TCP_FSM_FIN_WAIT_1, 0, 75, 1 }, /* 53: RCV_ACK [else] / process_ack */
-    { TCP_FSM_FIN_WAIT_1, 0, 76, 1 }, /* 54: RCV_DATA / deliver_data */
-    { TCP_FSM_CLOSING, 0, 77, 1 }, /* 55: RCV_FIN / receive_fin */
-    { TCP_FSM_CLOSED, 11, 78, 2 }, /* 56: T_RTX [give_up] / conn_timeout, release */
-    { TCP_FSM_FIN_WAIT_1, 0, 80, 1 }, /* 57: T_RTX [else] / retransmit */
-    { TCP_FSM_FIN_WAIT_1, 0, 81, 1 }, /* 58: T_DELACK / send_ack */
-    { TCP_FSM_FIN_WAIT_1, 0, 82, 1 }, /* 59: T_PERSIST / send_probe */
-    { TCP_FSM_CLOSED, 0, 83, 3 }, /* 60: APP_ABORT / send_rst, conn_reset, release */
-    { TCP_FSM_FIN_WAIT_2, 0, 86, 1 }, /* 61: RCV_UNACCEPTABLE / send_ack */
-    { TCP_FSM_CLOSED, 3, 87, 2 }, /* 62: RCV_RST [rst_exact] / conn_reset, release */
-    { TCP_FSM_FIN_WAIT_2, 0, 89, 1 }, /* 63: RCV_RST [else] / challenge_ack */
-    { TCP_FSM_FIN_WAIT_2, 0, 90, 1 }, /* 64: RCV_SYN / challenge_ack */
-    { TCP_FSM_FIN_WAIT_2, 0, 91, 1 }, /* 65: RCV_BAD_ACK / send_ack */
-    { TCP_FSM_FIN_WAIT_2, 0, 92, 1 }, /* 66: RCV_ACK / process_ack */
-    { TCP_FSM_FIN_WAIT_2, 0, 93, 1 }, /* 67: RCV_DATA / deliver_data */
-    { TCP_FSM_TIME_WAIT, 0, 94, 1 }, /* 68: RCV_FIN / receive_fin */
-    { TCP_FSM_FIN_WAIT_2, 0, 95, 1 }, /* 69: T_DELACK / send_ack */
-    { TCP_FSM_CLOSED, 0, 96, 1 }, /* 70: T_2MSL / release */
-    { TCP_FSM_CLOSED, 0, 97, 3 }, /* 71: APP_ABORT / send_rst, conn_reset, release */
-    { TCP_FSM_FIN_WAIT_2, 0, 100, 1 }, /* 72: APP_CLOSE / arm_fin_timeout */
-    { TCP_FSM_CLOSING, 0, 101, 1 }, /* 73: RCV_UNACCEPTABLE / send_ack */
-    { TCP_FSM_CLOSED, 3, 102, 1 }, /* 74: RCV_RST [rst_exact] / release */
-    { TCP_FSM_CLOSING, 0, 103, 1 }, /* 75: RCV_RST [else] / challenge_ack */
-    { TCP_FSM_CLOSING, 0, 104, 1 }, /* 76: RCV_SYN / challenge_ack */
-    { TCP_FSM_CLOSING, 0, 105, 1 }, /* 77: RCV_BAD_ACK / send_ack */
-    { TCP_FSM_TIME_WAIT, 9, 106, 1 }, /* 78: RCV_ACK [fin_acked] / process_ack */
-    { TCP_FSM_CLOSING, 0, 107, 1 }, /* 79: RCV_ACK [else] / process_ack */
-    { TCP_FSM_CLOSING, 0, 108, 1 }, /* 80: RCV_FIN / send_ack */
-    { TCP_FSM_CLOSED, 11, 109, 2 }, /* 81: T_RTX [give_up] / conn_timeout, release */
-    { TCP_FSM_CLOSING, 0, 111, 1 }, /* 82: T_RTX [else] / retransmit */
-    { TCP_FSM_CLOSED, 0, 112, 1 }, /* 83: APP_ABORT / release */
-    { TCP_FSM_TIME_WAIT, 0, 113, 1 }, /* 84: RCV_UNACCEPTABLE / send_ack */
-    { TCP_FSM_CLOSED, 3, 114, 1 }, /* 85: RCV_RST [rst_exact] / release */
-    { TCP_FSM_TIME_WAIT, 0, 115, 1 }, /* 86: RCV_RST [else] / challenge_ack */
-    { TCP_FSM_TIME_WAIT, 0, 116, 1 }, /* 87: RCV_SYN / challenge_ack */
-    { TCP_FSM_TIME_WAIT, 0, 117, 1 }, /* 88: RCV_BAD_ACK / send_ack */
-    { TCP_FSM_TIME_WAIT, 0, 118, 2 }, /* 89: RCV_FIN / send_ack, arm_2msl */
-    { TCP_FSM_CLOSED, 0, 120, 1 }, /* 90: T_2MSL / release */
-    { TCP_FSM_CLOSED, 0, 121, 1 }, /* 91: APP_ABORT / release */
-    { TCP_FSM_CLOSE_WAIT, 0, 122, 1 }, /* 92: RCV_UNACCEPTABLE / send_ack */
-    { TCP_FSM_CLOSED, 3, 123, 2 }, /* 93: RCV_RST [rst_exact] / conn_reset, release */
-    { TCP_FSM_CLOSE_WAIT, 0, 125, 1 }, /* 94: RCV_RST [else] / challenge_ack */
-    { TCP_FSM_CLOSE_WAIT, 0, 126, 1 }, /* 95: RCV_SYN / challenge_ack */
-    { TCP_FSM_CLOSE_WAIT, 0, 127, 1 }, /* 96: RCV_BAD_ACK / send_ack */
-    { TCP_FSM_CLOSE_WAIT, 0, 128, 1 }, /* 97: RCV_ACK / process_ack */
-    { TCP_FSM_CLOSE_WAIT, 0, 129, 1 }, /* 98: RCV_FIN / send_ack */
-    { TCP_FSM_CLOSED, 11, 130, 2 }, /* 99: T_RTX [give_up] / conn_timeout, release */
-    { TCP_FSM_CLOSE_WAIT, 0, 132, 1 }, /* 100: T_RTX [else] / retransmit */
-    { TCP_FSM_CLOSE_WAIT, 0, 133, 1 }, /* 101: T_DELACK / send_ack */
-    { TCP_FSM_CLOSE_WAIT, 0, 134, 1 }, /* 102: T_PERSIST / send_probe */
-    { TCP_FSM_CLOSED, 13, 135, 2 }, /* 103: T_KEEPALIVE [keepalive_dead] / conn_timeout, release */
-    { TCP_FSM_CLOSE_WAIT, 0, 137, 1 }, /* 104: T_KEEPALIVE [else] / send_keepalive */
-    { TCP_FSM_LAST_ACK, 0, 138, 1 }, /* 105: APP_CLOSE / queue_fin */
-    { TCP_FSM_CLOSED, 0, 139, 3 }, /* 106: APP_ABORT / send_rst, conn_reset, release */
-    { TCP_FSM_LAST_ACK, 0, 142, 1 }, /* 107: RCV_UNACCEPTABLE / send_ack */
-    { TCP_FSM_CLOSED, 3, 143, 1 }, /* 108: RCV_RST [rst_exact] / release */
-    { TCP_FSM_LAST_ACK, 0, 144, 1 }, /* 109: RCV_RST [else] / challenge_ack */
-    { TCP_FSM_LAST_ACK, 0, 145, 1 }, /* 110: RCV_SYN / challenge_ack */
-    { TCP_FSM_LAST_ACK, 0, 146, 1 }, /* 111: RCV_BAD_ACK / send_ack */
-    { TCP_FSM_CLOSED, 9, 147, 2 }, /* 112: RCV_ACK [fin_acked] / process_ack, release */
-    { TCP_FSM_LAST_ACK, 0, 149, 1 }, /* 113: RCV_ACK [else] / process_ack */
-    { TCP_FSM_LAST_ACK, 0, 150, 1 }, /* 114: RCV_FIN / send_ack */
-    { TCP_FSM_CLOSED, 11, 151, 2 }, /* 115: T_RTX [give_up] / conn_timeout, release */
-    { TCP_FSM_LAST_ACK, 0, 153, 1 }, /* 116: T_RTX [else] / retransmit */
-    { TCP_FSM_LAST_ACK, 0, 154, 1 }, /* 117: T_PERSIST / send_probe */
-    { TCP_FSM_CLOSED, 0, 155, 1 }, /* 118: APP_ABORT / release */
+    { TCP_FSM_SYN_RCVD, 13, 35, 1 }, /* 23: RCV_SYN [challenge_ok] / challenge_ack */
+    { TCP_FSM_SYN_RCVD, 0, 36, 0 }, /* 24: RCV_SYN [else] */
+    { TCP_FSM_SYN_RCVD, 0, 36, 1 }, /* 25: RCV_BAD_ACK / send_rst_reply */
+    { TCP_FSM_ESTABLISHED, 5, 37, 2 }, /* 26: RCV_ACK [ack_acceptable] / established, process_ack */
+    { TCP_FSM_SYN_RCVD, 0, 39, 1 }, /* 27: RCV_ACK [else] / send_rst_reply */
+    { TCP_FSM_CLOSED, 11, 40, 2 }, /* 28: T_RTX [give_up] / conn_timeout, release */
+    { TCP_FSM_SYN_RCVD, 0, 42, 1 }, /* 29: T_RTX [else] / retransmit */
+    { TCP_FSM_FIN_WAIT_1, 0, 43, 1 }, /* 30: APP_CLOSE / queue_fin */
+    { TCP_FSM_CLOSED, 0, 44, 3 }, /* 31: APP_ABORT / send_rst, conn_reset, release */
+    { TCP_FSM_ESTABLISHED, 0, 47, 1 }, /* 32: RCV_UNACCEPTABLE / send_ack */
+    { TCP_FSM_CLOSED, 3, 48, 2 }, /* 33: RCV_RST [rst_exact] / conn_reset, release */
+    { TCP_FSM_ESTABLISHED, 13, 50, 1 }, /* 34: RCV_RST [challenge_ok] / challenge_ack */
+    { TCP_FSM_ESTABLISHED, 0, 51, 0 }, /* 35: RCV_RST [else] */
+    { TCP_FSM_ESTABLISHED, 13, 51, 1 }, /* 36: RCV_SYN [challenge_ok] / challenge_ack */
+    { TCP_FSM_ESTABLISHED, 0, 52, 0 }, /* 37: RCV_SYN [else] */
+    { TCP_FSM_ESTABLISHED, 0, 52, 1 }, /* 38: RCV_BAD_ACK / send_ack */
+    { TCP_FSM_ESTABLISHED, 0, 53, 1 }, /* 39: RCV_ACK / process_ack */
+    { TCP_FSM_ESTABLISHED, 0, 54, 1 }, /* 40: RCV_DATA / deliver_data */
+    { TCP_FSM_CLOSE_WAIT, 0, 55, 1 }, /* 41: RCV_FIN / receive_fin */
+    { TCP_FSM_CLOSED, 11, 56, 2 }, /* 42: T_RTX [give_up] / conn_timeout, release */
+    { TCP_FSM_ESTABLISHED, 0, 58, 1 }, /* 43: T_RTX [else] / retransmit */
+    { TCP_FSM_ESTABLISHED, 0, 59, 1 }, /* 44: T_DELACK / send_ack */
+    { TCP_FSM_ESTABLISHED, 0, 60, 1 }, /* 45: T_PERSIST / send_probe */
+    { TCP_FSM_CLOSED, 15, 61, 2 }, /* 46: T_KEEPALIVE [keepalive_dead] / conn_timeout, release */
+    { TCP_FSM_ESTABLISHED, 0, 63, 1 }, /* 47: T_KEEPALIVE [else] / send_keepalive */
+    { TCP_FSM_FIN_WAIT_1, 0, 64, 1 }, /* 48: APP_CLOSE / queue_fin */
+    { TCP_FSM_CLOSED, 0, 65, 3 }, /* 49: APP_ABORT / send_rst, conn_reset, release */
+    { TCP_FSM_FIN_WAIT_1, 0, 68, 1 }, /* 50: RCV_UNACCEPTABLE / send_ack */
+    { TCP_FSM_CLOSED, 3, 69, 2 }, /* 51: RCV_RST [rst_exact] / conn_reset, release */
+    { TCP_FSM_FIN_WAIT_1, 13, 71, 1 }, /* 52: RCV_RST [challenge_ok] / challenge_ack */
+    { TCP_FSM_FIN_WAIT_1, 0, 72, 0 }, /* 53: RCV_RST [else] */
+    { TCP_FSM_FIN_WAIT_1, 13, 72, 1 }, /* 54: RCV_SYN [challenge_ok] / challenge_ack */
+    { TCP_FSM_FIN_WAIT_1, 0, 73, 0 }, /* 55: RCV_SYN [else] */
+    { TCP_FSM_FIN_WAIT_1, 0, 73, 1 }, /* 56: RCV_BAD_ACK / send_ack */
+    { TCP_FSM_FIN_WAIT_2, 9, 74, 1 }, /* 57: RCV_ACK [fin_acked] / process_ack */
+    { TCP_FSM_FIN_WAIT_1, 0, 75, 1 }, /* 58: RCV_ACK [else] / process_ack */
+    { TCP_FSM_FIN_WAIT_1, 0, 76, 1 }, /* 59: RCV_DATA / deliver_data */
+    { TCP_FSM_CLOSING, 0, 77, 1 }, /* 60: RCV_FIN / receive_fin */
+    { TCP_FSM_CLOSED, 11, 78, 2 }, /* 61: T_RTX [give_up] / conn_timeout, release */
+    { TCP_FSM_FIN_WAIT_1, 0, 80, 1 }, /* 62: T_RTX [else] / retransmit */
+    { TCP_FSM_FIN_WAIT_1, 0, 81, 1 }, /* 63: T_DELACK / send_ack */
+    { TCP_FSM_FIN_WAIT_1, 0, 82, 1 }, /* 64: T_PERSIST / send_probe */
+    { TCP_FSM_CLOSED, 0, 83, 3 }, /* 65: APP_ABORT / send_rst, conn_reset, release */
+    { TCP_FSM_FIN_WAIT_2, 0, 86, 1 }, /* 66: RCV_UNACCEPTABLE / send_ack */
+    { TCP_FSM_CLOSED, 3, 87, 2 }, /* 67: RCV_RST [rst_exact] / conn_reset, release */
+    { TCP_FSM_FIN_WAIT_2, 13, 89, 1 }, /* 68: RCV_RST [challenge_ok] / challenge_ack */
+    { TCP_FSM_FIN_WAIT_2, 0, 90, 0 }, /* 69: RCV_RST [else] */
+    { TCP_FSM_FIN_WAIT_2, 13, 90, 1 }, /* 70: RCV_SYN [challenge_ok] / challenge_ack */
+    { TCP_FSM_FIN_WAIT_2, 0, 91, 0 }, /* 71: RCV_SYN [else] */
+    { TCP_FSM_FIN_WAIT_2, 0, 91, 1 }, /* 72: RCV_BAD_ACK / send_ack */
+    { TCP_FSM_FIN_WAIT_2, 0, 92, 1 }, /* 73: RCV_ACK / process_ack */
+    { TCP_FSM_FIN_WAIT_2, 0, 93, 1 }, /* 74: RCV_DATA / deliver_data */
+    { TCP_FSM_TIME_WAIT, 0, 94, 1 }, /* 75: RCV_FIN / receive_fin */
+    { TCP_FSM_FIN_WAIT_2, 0, 95, 1 }, /* 76: T_DELACK / send_ack */
+    { TCP_FSM_CLOSED, 0, 96, 1 }, /* 77: T_2MSL / release */
+    { TCP_FSM_CLOSED, 0, 97, 3 }, /* 78: APP_ABORT / send_rst, conn_reset, release */
+    { TCP_FSM_FIN_WAIT_2, 0, 100, 1 }, /* 79: APP_CLOSE / arm_fin_timeout */
+    { TCP_FSM_CLOSING, 0, 101, 1 }, /* 80: RCV_UNACCEPTABLE / send_ack */
+    { TCP_FSM_CLOSED, 3, 102, 1 }, /* 81: RCV_RST [rst_exact] / release */
+    { TCP_FSM_CLOSING, 13, 103, 1 }, /* 82: RCV_RST [challenge_ok] / challenge_ack */
+    { TCP_FSM_CLOSING, 0, 104, 0 }, /* 83: RCV_RST [else] */
+    { TCP_FSM_CLOSING, 13, 104, 1 }, /* 84: RCV_SYN [challenge_ok] / challenge_ack */
+    { TCP_FSM_CLOSING, 0, 105, 0 }, /* 85: RCV_SYN [else] */
+    { TCP_FSM_CLOSING, 0, 105, 1 }, /* 86: RCV_BAD_ACK / send_ack */
+    { TCP_FSM_TIME_WAIT, 9, 106, 1 }, /* 87: RCV_ACK [fin_acked] / process_ack */
+    { TCP_FSM_CLOSING, 0, 107, 1 }, /* 88: RCV_ACK [else] / process_ack */
+    { TCP_FSM_CLOSING, 0, 108, 1 }, /* 89: RCV_FIN / send_ack */
+    { TCP_FSM_CLOSED, 11, 109, 2 }, /* 90: T_RTX [give_up] / conn_timeout, release */
+    { TCP_FSM_CLOSING, 0, 111, 1 }, /* 91: T_RTX [else] / retransmit */
+    { TCP_FSM_CLOSED, 0, 112, 1 }, /* 92: APP_ABORT / release */
+    { TCP_FSM_TIME_WAIT, 0, 113, 1 }, /* 93: RCV_UNACCEPTABLE / send_ack */
+    { TCP_FSM_CLOSED, 3, 114, 1 }, /* 94: RCV_RST [rst_exact] / release */
+    { TCP_FSM_TIME_WAIT, 13, 115, 1 }, /* 95: RCV_RST [challenge_ok] / challenge_ack */
+    { TCP_FSM_TIME_WAIT, 0, 116, 0 }, /* 96: RCV_RST [else] */
+    { TCP_FSM_TIME_WAIT, 13, 116, 1 }, /* 97: RCV_SYN [challenge_ok] / challenge_ack */
+    { TCP_FSM_TIME_WAIT, 0, 117, 0 }, /* 98: RCV_SYN [else] */
+    { TCP_FSM_TIME_WAIT, 0, 117, 1 }, /* 99: RCV_BAD_ACK / send_ack */
+    { TCP_FSM_TIME_WAIT, 0, 118, 2 }, /* 100: RCV_FIN / send_ack, arm_2msl */
+    { TCP_FSM_CLOSED, 0, 120, 1 }, /* 101: T_2MSL / release */
+    { TCP_FSM_CLOSED, 0, 121, 1 }, /* 102: APP_ABORT / release */
+    { TCP_FSM_CLOSE_WAIT, 0, 122, 1 }, /* 103: RCV_UNACCEPTABLE / send_ack */
+    { TCP_FSM_CLOSED, 3, 123, 2 }, /* 104: RCV_RST [rst_exact] / conn_reset, release */
+    { TCP_FSM_CLOSE_WAIT, 13, 125, 1 }, /* 105: RCV_RST [challenge_ok] / challenge_ack */
+    { TCP_FSM_CLOSE_WAIT, 0, 126, 0 }, /* 106: RCV_RST [else] */
+    { TCP_FSM_CLOSE_WAIT, 13, 126, 1 }, /* 107: RCV_SYN [challenge_ok] / challenge_ack */
+    { TCP_FSM_CLOSE_WAIT, 0, 127, 0 }, /* 108: RCV_SYN [else] */
+    { TCP_FSM_CLOSE_WAIT, 0, 127, 1 }, /* 109: RCV_BAD_ACK / send_ack */
+    { TCP_FSM_CLOSE_WAIT, 0, 128, 1 }, /* 110: RCV_ACK / process_ack */
+    { TCP_FSM_CLOSE_WAIT, 0, 129, 1 }, /* 111: RCV_FIN / send_ack */
+    { TCP_FSM_CLOSED, 11, 130, 2 }, /* 112: T_RTX [give_up] / conn_timeout, release */
+    { TCP_FSM_CLOSE_WAIT, 0, 132, 1 }, /* 113: T_RTX [else] / retransmit */
+    { TCP_FSM_CLOSE_WAIT, 0, 133, 1 }, /* 114: T_DELACK / send_ack */
+    { TCP_FSM_CLOSE_WAIT, 0, 134, 1 }, /* 115: T_PERSIST / send_probe */
+    { TCP_FSM_CLOSED, 15, 135, 2 }, /* 116: T_KEEPALIVE [keepalive_dead] / conn_timeout, release */
+    { TCP_FSM_CLOSE_WAIT, 0, 137, 1 }, /* 117: T_KEEPALIVE [else] / send_keepalive */
+    { TCP_FSM_LAST_ACK, 0, 138, 1 }, /* 118: APP_CLOSE / queue_fin */
+    { TCP_FSM_CLOSED, 0, 139, 3 }, /* 119: APP_ABORT / send_rst, conn_reset, release */
+    { TCP_FSM_LAST_ACK, 0, 142, 1 }, /* 120: RCV_UNACCEPTABLE / send_ack */
+    { TCP_FSM_CLOSED, 3, 143, 1 }, /* 121: RCV_RST [rst_exact] / release */
+    { TCP_FSM_LAST_ACK, 13, 144, 1 }, /* 122: RCV_RST [challenge_ok] / challenge_ack */
+    { TCP_FSM_LAST_ACK, 0, 145, 0 }, /* 123: RCV_RST [else] */
+    { TCP_FSM_LAST_ACK, 13, 145, 1 }, /* 124: RCV_SYN [challenge_ok] / challenge_ack */
+    { TCP_FSM_LAST_ACK, 0, 146, 0 }, /* 125: RCV_SYN [else] */
+    { TCP_FSM_LAST_ACK, 0, 146, 1 }, /* 126: RCV_BAD_ACK / send_ack */
+    { TCP_FSM_CLOSED, 9, 147, 2 }, /* 127: RCV_ACK [fin_acked] / process_ack, release */
+    { TCP_FSM_LAST_ACK, 0, 149, 1 }, /* 128: RCV_ACK [else] / process_ack */
+    { TCP_FSM_LAST_ACK, 0, 150, 1 }, /* 129: RCV_FIN / send_ack */
+    { TCP_FSM_CLOSED, 11, 151, 2 }, /* 130: T_RTX [give_up] / conn_timeout, release */
+    { TCP_FSM_LAST_ACK, 0, 153, 1 }, /* 131: T_RTX [else] / retransmit */
+    { TCP_FSM_LAST_ACK, 0, 154, 1 }, /* 132: T_PERSIST / send_probe */
+    { TCP_FSM_CLOSED, 0, 155, 1 }, /* 133: APP_ABORT / release */
     { 0, 0, 0, 0 }
 };
-static const uint8_t tcp_fsm_group_rows[120] = {
+static const uint8_t tcp_fsm_group_rows[135] = {
     0, 1, 2, 3, 7, 8, 9, 4, 6, 5, 17, 18, 11, 12, 14, 13,
-    10, 15, 16, 29, 30, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 45,
-    46, 31, 32, 33, 34, 35, 36, 37, 38, 39, 40, 41, 42, 43, 44, 60,
-    47, 48, 49, 50, 51, 52, 53, 54, 55, 56, 57, 58, 59, 72, 71, 61,
-    62, 63, 64, 65, 66, 67, 68, 69, 70, 83, 73, 74, 75, 76, 77, 78,
-    79, 80, 81, 82, 91, 84, 85, 86, 87, 88, 89, 90, 105, 106, 92, 93,
-    94, 95, 96, 97, 98, 99, 100, 101, 102, 103, 104, 118, 107, 108, 109, 110,
-    111, 112, 113, 114, 115, 116, 117, 0
+    10, 15, 16, 30, 31, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29,
+    48, 49, 32, 33, 34, 35, 36, 37, 38, 39, 40, 41, 42, 43, 44, 45,
+    46, 47, 65, 50, 51, 52, 53, 54, 55, 56, 57, 58, 59, 60, 61, 62,
+    63, 64, 79, 78, 66, 67, 68, 69, 70, 71, 72, 73, 74, 75, 76, 77,
+    92, 80, 81, 82, 83, 84, 85, 86, 87, 88, 89, 90, 91, 102, 93, 94,
+    95, 96, 97, 98, 99, 100, 101, 118, 119, 103, 104, 105, 106, 107, 108, 109,
+    110, 111, 112, 113, 114, 115, 116, 117, 133, 120, 121, 122, 123, 124, 125, 126,
+    127, 128, 129, 130, 131, 132, 0
 };
 static const struct tcp_fsm_list tcp_fsm_groups[97] = {
     { 0, 1 },
@@ -518,81 +564,81 @@ static const struct tcp_fsm_list tcp_fsm_groups[97] = {
     { 20, 1 },
     { 21, 1 },
     { 22, 2 },
-    { 24, 2 },
-    { 26, 1 },
-    { 27, 2 },
-    { 29, 2 },
-    { 31, 1 },
+    { 24, 3 },
+    { 27, 1 },
+    { 28, 2 },
+    { 30, 2 },
     { 32, 1 },
     { 33, 1 },
-    { 34, 2 },
-    { 36, 1 },
-    { 37, 1 },
-    { 38, 1 },
-    { 39, 1 },
+    { 34, 1 },
+    { 35, 3 },
+    { 38, 2 },
     { 40, 1 },
-    { 41, 2 },
+    { 41, 1 },
+    { 42, 1 },
     { 43, 1 },
-    { 44, 1 },
-    { 45, 2 },
+    { 44, 2 },
+    { 46, 1 },
     { 47, 1 },
-    { 48, 1 },
-    { 49, 2 },
+    { 48, 2 },
+    { 50, 1 },
     { 51, 1 },
-    { 52, 1 },
-    { 53, 2 },
-    { 55, 1 },
-    { 56, 1 },
-    { 57, 2 },
-    { 59, 1 },
+    { 52, 3 },
+    { 55, 2 },
+    { 57, 1 },
+    { 58, 2 },
     { 60, 1 },
     { 61, 1 },
-    { 62, 1 },
-    { 63, 1 },
-    { 64, 2 },
+    { 62, 2 },
+    { 64, 1 },
+    { 65, 1 },
     { 66, 1 },
     { 67, 1 },
     { 68, 1 },
-    { 69, 1 },
-    { 70, 1 },
-    { 71, 1 },
-    { 72, 1 },
-    { 73, 1 },
+    { 69, 3 },
+    { 72, 2 },
     { 74, 1 },
-    { 75, 2 },
+    { 75, 1 },
+    { 76, 1 },
     { 77, 1 },
     { 78, 1 },
-    { 79, 2 },
+    { 79, 1 },
+    { 80, 1 },
     { 81, 1 },
-    { 82, 2 },
-    { 84, 1 },
-    { 85, 1 },
-    { 86, 2 },
-    { 88, 1 },
-    { 89, 1 },
+    { 82, 3 },
+    { 85, 2 },
+    { 87, 1 },
+    { 88, 2 },
     { 90, 1 },
-    { 91, 1 },
-    { 92, 1 },
+    { 91, 2 },
     { 93, 1 },
     { 94, 1 },
-    { 95, 2 },
-    { 97, 1 },
-    { 98, 1 },
-    { 99, 1 },
+    { 95, 3 },
+    { 98, 2 },
     { 100, 1 },
-    { 101, 2 },
+    { 101, 1 },
+    { 102, 1 },
     { 103, 1 },
     { 104, 1 },
-    { 105, 2 },
-    { 107, 1 },
-    { 108, 1 },
+    { 105, 1 },
+    { 106, 3 },
     { 109, 2 },
     { 111, 1 },
     { 112, 1 },
-    { 113, 2 },
-    { 115, 1 },
-    { 116, 2 },
-    { 118, 1 },
+    { 113, 1 },
+    { 114, 2 },
+    { 116, 1 },
+    { 117, 1 },
+    { 118, 2 },
+    { 120, 1 },
+    { 121, 1 },
+    { 122, 3 },
+    { 125, 2 },
+    { 127, 1 },
+    { 128, 2 },
+    { 130, 1 },
+    { 131, 2 },
+    { 133, 1 },
     { 0, 0 }
 };
 static const uint8_t tcp_fsm_cells[TCP_FSM_NUM_STATES * TCP_FSM_NUM_EVENTS] = {
@@ -646,8 +692,10 @@ static bool tcp_fsm_guard(unsigned code, struct tcp_ctx *ctx, const struct tcp_s
     case 10: return !tcp_fsm_guard_fin_acked(ctx, payload);
     case 11: return tcp_fsm_guard_give_up(ctx, payload);
     case 12: return !tcp_fsm_guard_give_up(ctx, payload);
-    case 13: return tcp_fsm_guard_keepalive_dead(ctx, payload);
-    case 14: return !tcp_fsm_guard_keepalive_dead(ctx, payload);
+    case 13: return tcp_fsm_guard_challenge_ok(ctx, payload);
+    case 14: return !tcp_fsm_guard_challenge_ok(ctx, payload);
+    case 15: return tcp_fsm_guard_keepalive_dead(ctx, payload);
+    case 16: return !tcp_fsm_guard_keepalive_dead(ctx, payload);
     default: (void)ctx; (void)payload; return true;
     }
 }

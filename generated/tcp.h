@@ -45,7 +45,7 @@ enum tcp_fsm_result { TCP_FSM_HANDLED = 0, TCP_FSM_IGNORED = 1, TCP_FSM_UNEXPECT
 
 #define TCP_FSM_NUM_STATES 11
 #define TCP_FSM_NUM_EVENTS 17
-#define TCP_FSM_NUM_TRANSITIONS 119
+#define TCP_FSM_NUM_TRANSITIONS 134
 #define TCP_FSM_INITIAL TCP_FSM_CLOSED
 typedef uint8_t tcp_fsm_state_t;
 
@@ -75,6 +75,8 @@ bool tcp_fsm_guard_rst_acks_syn(struct tcp_ctx *ctx, const struct tcp_seg *paylo
 bool tcp_fsm_guard_fin_acked(struct tcp_ctx *ctx, const struct tcp_seg *payload);
 #line 34 "spec/tcp.fsm"
 bool tcp_fsm_guard_give_up(struct tcp_ctx *ctx, const struct tcp_seg *payload);
+#line 34 "spec/tcp.fsm"
+bool tcp_fsm_guard_challenge_ok(struct tcp_ctx *ctx, const struct tcp_seg *payload);
 #line 35 "spec/tcp.fsm"
 bool tcp_fsm_guard_keepalive_dead(struct tcp_ctx *ctx, const struct tcp_seg *payload);
 #line 36 "spec/tcp.fsm"
@@ -129,7 +131,7 @@ void tcp_fsm_action_drop_embryonic(struct tcp_ctx *ctx, const struct tcp_seg *pa
 void tcp_fsm_action_become_listener(struct tcp_ctx *ctx, const struct tcp_seg *payload);
 #line 39 "spec/tcp.fsm"
 void tcp_fsm_action_abort_listener(struct tcp_ctx *ctx, const struct tcp_seg *payload);
-#line 133 "generated/tcp.h"
+#line 135 "generated/tcp.h"
 
 /* Run one event. *state is read and written (the caller owns the storage). */
 enum tcp_fsm_result tcp_fsm_dispatch(tcp_fsm_state_t *state, enum tcp_fsm_event event,

@@ -289,6 +289,7 @@ struct tcpfsm_stack *tcpfsm_stack_new(const struct tcpfsm_config *cfg, int *err)
     if (!c->syn_retries) c->syn_retries = 5;
     if (!c->msl_us) c->msl_us = 30000000;
     if (!c->delack_us) c->delack_us = 40000;
+    if (!c->challenge_ack_limit) c->challenge_ack_limit = 1000;  /* Linux's default */
     if (c->delack_us > 200000) c->delack_us = 200000;  /* RFC 9293 3.8.6.3: < 0.5 s; RFC 1122 */
     st->now = st->epoch = c->now;
     tw_init(&st->wheel, c->now);

@@ -63,6 +63,11 @@ struct tcb_bufs {
     struct ofo_seg *ofo;      /* out-of-order segments, sorted by seq, non-overlapping */
     uint32_t ofo_bytes;
     uint32_t sack_last_start, sack_last_end; /* the block changed last (RFC 2018 4: first) */
+    /* RFC 6675 scoreboard: what the peer SACKed above SND.UNA (sorted, disjoint), and
+     * HighRxt, the highest sequence retransmitted during this recovery. */
+    struct tcp_sack_block sacked[TCP_MAX_SACK];
+    uint8_t nsacked;
+    uint32_t high_rxt;
 };
 
 struct tcb {
@@ -125,6 +130,7 @@ struct tcpfsm_stack {
     uint64_t buffer_bytes;     /* all allocated send+receive buffers */
     uint8_t hash_key[16], isn_key[16];
     uint16_t ip_id;
+    uint32_t chack_sec, chack_count; /* RFC 5961 7 rate limit: current second, ACKs sent */
     bool isn_fixed_set;        /* tests only: every ISN = isn_fixed (e.g. near 2^32) */
     uint32_t isn_fixed;
     struct tcpfsm_stats stats;
@@ -162,6 +168,7 @@ void tcp_send_syn(struct tcpfsm_stack *st, struct tcb *t, bool with_ack);
 void tcp_send_rst_reply(struct tcpfsm_stack *st, const struct tcp_seg *in);
 void tcp_retransmit_first(struct tcpfsm_stack *st, struct tcb *t);
 void tcp_resend_una(struct tcpfsm_stack *st, struct tcb *t);
+bool tcp_sack_retransmit(struct tcpfsm_stack *st, struct tcb *t);
 uint32_t tcp_effective_mss(const struct tcb *t);
 void tcp_send_probe(struct tcpfsm_stack *st, struct tcb *t, bool keepalive);
 uint32_t tcp_rcv_window(const struct tcb *t);

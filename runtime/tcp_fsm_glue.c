@@ -98,6 +98,19 @@ bool tcp_fsm_guard_give_up(struct tcp_ctx *ctx, const struct tcp_seg *seg)
     return false;
 }
 
+/* RFC 5961 7: challenge ACKs are rate limited per stack (cfg.challenge_ack_limit per second)
+ * so an attacker cannot turn them into an amplifier or a side channel. */
+bool tcp_fsm_guard_challenge_ok(struct tcp_ctx *ctx, const struct tcp_seg *seg)
+{
+    (void)seg;
+    struct tcpfsm_stack *st = CTX_ST;
+    uint32_t sec = (uint32_t)(st->now / 1000000u);
+    if (sec != st->chack_sec) { st->chack_sec = sec; st->chack_count = 0; }
+    if (st->chack_count >= st->cfg.challenge_ack_limit) return false;
+    st->chack_count++;
+    return true;
+}
+
 /* RFC 1122 4.2.3.6: the peer is dead after this many unanswered keep-alive probes. */
 #define KEEPALIVE_PROBES 9
 bool tcp_fsm_guard_keepalive_dead(struct tcp_ctx *ctx, const struct tcp_seg *seg)

@@ -100,6 +100,52 @@ void tcp_data_input(struct tcpfsm_stack *st, struct tcb *t, const struct tcp_seg
     else tcb_timer_set(st, t, TMR_DELACK, st->cfg.delack_us);
 }
 
+/* RFC 2018 / RFC 6675 4: record the peer's SACK blocks above SND.UNA in the scoreboard
+ * (sorted, merged; when more ranges exist than fit, the lowest are kept: they border the
+ * holes that SND.UNA waits for). */
+static void sack_update(struct tcb *t, const struct tcp_seg *seg)
+{
+    struct tcb_bufs *b = t->buf;
+    for (int i = 0; i < seg->opt.nsack; i++) {
+        uint32_t start = seg->opt.sack[i].start, end = seg->opt.sack[i].end;
+        if (seq_lt(start, seg->ack)) start = seg->ack;     /* D-SACK or stale: clip */
+        if (seq_gt(end, t->snd_max) || !seq_lt(start, end)) continue;
+        struct tcp_sack_block nb = { start, end }, out[TCP_MAX_SACK + 1];
+        int n = 0;
+        bool placed = false;
+        for (int k = 0; k < b->nsacked; k++) {
+            struct tcp_sack_block cur = b->sacked[k];
+            if (seq_lt(cur.end, nb.start)) { out[n++] = cur; continue; }
+            if (seq_lt(nb.end, cur.start)) {
+                if (!placed) { out[n++] = nb; placed = true; }
+                out[n++] = cur;
+                continue;
+            }
+            nb.start = seq_min(nb.start, cur.start);      /* overlapping or adjacent: merge */
+            nb.end = seq_max(nb.end, cur.end);
+        }
+        if (!placed) out[n++] = nb;
+        if (n > TCP_MAX_SACK) n = TCP_MAX_SACK;
+        memcpy(b->sacked, out, sizeof out[0] * (size_t)n);
+        b->nsacked = (uint8_t)n;
+    }
+}
+
+/* Drop scoreboard ranges at or below the new SND.UNA. */
+static void sack_prune(struct tcb *t)
+{
+    struct tcb_bufs *b = t->buf;
+    int n = 0;
+    for (int k = 0; k < b->nsacked; k++) {
+        struct tcp_sack_block c = b->sacked[k];
+        if (seq_leq(c.end, t->snd_una)) continue;
+        if (seq_lt(c.start, t->snd_una)) c.start = t->snd_una;
+        b->sacked[n++] = c;
+    }
+    b->nsacked = (uint8_t)n;
+    if (seq_lt(b->high_rxt, t->snd_una)) b->high_rxt = t->snd_una;
+}
+
 /* RFC 9293 3.10.7.4 fifth: ACK processing in the synchronized states. */
 void tcp_ack_input(struct tcpfsm_stack *st, struct tcb *t, const struct tcp_seg *seg)
 {
@@ -107,6 +153,8 @@ void tcp_ack_input(struct tcpfsm_stack *st, struct tcb *t, const struct tcp_seg 
     uint32_t ack = seg->ack;
     uint32_t wnd = (uint32_t)seg->wnd << t->snd_wscale;
     bool advanced = seq_lt(t->snd_una, ack) && seq_leq(ack, t->snd_max);
+    if ((t->flags & TF_SACK) && seg->opt.nsack && t->buf && seq_leq(ack, t->snd_max))
+        sack_update(t, seg);
     if (advanced) {
         uint32_t acked = ack - t->snd_una;
         uint32_t flight = t->snd_max - t->snd_una;
@@ -115,6 +163,7 @@ void tcp_ack_input(struct tcpfsm_stack *st, struct tcb *t, const struct tcp_seg 
         if ((t->flags & TF_FIN_SENT) && acked > data) t->flags |= TF_FIN_ACKED;
         t->snd_una = ack;
         if (seq_lt(t->snd_nxt, t->snd_una)) t->snd_nxt = t->snd_una;
+        if (t->buf) sack_prune(t);
         t->retries = 0;
         t->una_since_ms = t->snd_una == t->snd_max ? 0 : stack_ms(st) | 1u;
             /* RTT sample: RFC 7323 4.1 from the echoed timestamp, else RFC 6298 3 (Karn) from
@@ -132,6 +181,7 @@ void tcp_ack_input(struct tcpfsm_stack *st, struct tcb *t, const struct tcp_seg 
         t->flags &= (uint16_t)~TF_RETRANSMIT;
         if (t->flags & TF_SYNCED) {
             enum cc_verdict v = cc_on_ack(&t->u.cc, ack, acked, t->snd_nxt, flight, stack_ms(st));
+            /* RFC 6582 3.2 step 4: a partial ACK retransmits the next hole. */
             if (v == CC_RETRANSMIT_FIRST) tcp_resend_una(st, t);
         }
         /* RFC 6298 5.2/5.3: all acknowledged: stop the timer; else restart it. */
@@ -141,8 +191,14 @@ void tcp_ack_input(struct tcpfsm_stack *st, struct tcb *t, const struct tcp_seg 
                t->snd_max != t->snd_una && wnd == t->snd_wnd && (t->flags & TF_SYNCED)) {
         /* RFC 5681 2 (DUPLICATE ACKNOWLEDGMENT), 3.2: fast retransmit / recovery. */
         if (cc_on_dupack(&t->u.cc, t->snd_una, t->snd_max, t->snd_max - t->snd_una) ==
-            CC_RETRANSMIT_FIRST)
+            CC_RETRANSMIT_FIRST) {
+            if (t->buf) t->buf->high_rxt = t->snd_una;
             tcp_resend_una(st, t);
+        } else if (t->u.cc.in_recovery) {
+            /* RFC 6675 5 (NextSeg rule 1, simplified): each further duplicate ACK in
+             * recovery may retransmit the next SACK hole instead of waiting an RTT. */
+            tcp_sack_retransmit(st, t);
+        }
     }
     /* RFC 9293 3.10.7.4 fifth: update the send window if the segment is newer. The test is
      * RFC 9293's SND.WL1/SND.WL2 rule with SND.WL2 replaced by "this ACK advanced SND.UNA, or

@@ -197,7 +197,12 @@ void tcp_output(struct tcpfsm_stack *st, struct tcb *t)
             uint32_t inflight = t->snd_nxt - t->snd_una;
             if (inflight > sb->len) break;             /* FIN already in flight */
             uint32_t unsent = sb->len - inflight;
-            uint32_t wnd = t->snd_wnd < t->u.cc.cwnd ? t->snd_wnd : t->u.cc.cwnd;
+            /* RFC 3042 (limited transmit): the first two duplicate ACKs each let one new
+             * segment out beyond cwnd, so a small window still collects three. */
+            uint32_t cwnd = t->u.cc.cwnd;
+            if (!t->u.cc.in_recovery && t->u.cc.dupacks)
+                cwnd += (t->u.cc.dupacks < 2 ? t->u.cc.dupacks : 2u) * mss;
+            uint32_t wnd = t->snd_wnd < cwnd ? t->snd_wnd : cwnd;
             uint32_t usable = wnd > inflight ? wnd - inflight : 0;
             bool fin_now = (t->flags & TF_FIN_QUEUED) != 0;
             if (unsent == 0) {
@@ -255,6 +260,11 @@ void tcp_output(struct tcpfsm_stack *st, struct tcb *t)
 void tcp_retransmit_first(struct tcpfsm_stack *st, struct tcb *t)
 {
     t->snd_nxt = t->snd_una;
+    if (t->buf) {
+        /* RFC 6675 5.1: after a timeout the scoreboard may be wrong (reneging): clear it. */
+        t->buf->nsacked = 0;
+        t->buf->high_rxt = t->snd_una;
+    }
     tcb_timer_set(st, t, TMR_RTX, rtt_current_rto(&t->rtt, st->cfg.rto_max_us));
     tcp_output(st, t);
     if (t->snd_nxt == t->snd_una && t->buf && t->buf->snd.len) {
@@ -275,9 +285,38 @@ void tcp_resend_una(struct tcpfsm_stack *st, struct tcb *t)
     uint32_t n = avail < mss ? avail : mss;
     bool fin = (t->flags & TF_FIN_SENT) && n == avail;
     if (!n && !fin) return;
+    if (t->buf->nsacked && seq_lt(t->buf->sacked[0].start, t->snd_una + n))
+        n = t->buf->sacked[0].start - t->snd_una;   /* only the hole, not SACKed bytes */
     t->flags &= (uint16_t)~TF_RTT_TIMING;
     t->flags |= TF_RETRANSMIT;
-    send_data(st, t, t->snd_una, n, fin);
+    send_data(st, t, t->snd_una, n, fin && n == avail);
+    if (seq_lt(t->buf->high_rxt, t->snd_una + n)) t->buf->high_rxt = t->snd_una + n;
+}
+
+/* RFC 6675 5 NextSeg (rule 1, simplified): the first sequence above max(SND.UNA, HighRxt)
+ * that no SACK block covers and that lies below the highest SACKed byte. */
+bool tcp_sack_retransmit(struct tcpfsm_stack *st, struct tcb *t)
+{
+    struct tcb_bufs *b = t->buf;
+    if (!(t->flags & TF_SACK) || !b || !b->nsacked) return false;
+    uint32_t seq = seq_max(t->snd_una, b->high_rxt);
+    uint32_t mss = tcp_effective_mss(t);
+    for (int k = 0; k < b->nsacked; k++) {
+        if (seq_lt(seq, b->sacked[k].start)) {
+            uint32_t n = b->sacked[k].start - seq;
+            if (n > mss) n = mss;
+            uint32_t avail = b->snd.len - (seq - t->snd_una);
+            if (n > avail) n = avail;
+            if (!n) return false;
+            send_data(st, t, seq, n, false);
+            b->high_rxt = seq + n;
+            t->flags &= (uint16_t)~TF_RTT_TIMING;
+            t->flags |= TF_RETRANSMIT;
+            return true;
+        }
+        seq = seq_max(seq, b->sacked[k].end);
+    }
+    return false;
 }
 
 void tcp_send_probe(struct tcpfsm_stack *st, struct tcb *t, bool keepalive)

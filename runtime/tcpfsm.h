@@ -75,6 +75,7 @@ struct tcpfsm_config {
     uint32_t delack_us;          /* delayed-ACK timeout, <= 200 ms (default 40 ms) */
     uint32_t user_timeout_us;    /* RFC 9293 3.10.8 USER TIMEOUT, 0 = off */
     uint32_t flags;              /* TCPFSM_F_* below */
+    uint32_t challenge_ack_limit; /* RFC 5961 7: challenge ACKs per second (default 1000) */
 };
 
 #define TCPFSM_F_NO_SACK        0x01u /* don't offer/accept SACK */

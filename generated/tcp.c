@@ -54,277 +54,287 @@ const bool tcp_fsm_state_is_final[TCP_FSM_NUM_STATES] = {
 
 const struct tcp_fsm_transition tcp_fsm_transitions[TCP_FSM_NUM_TRANSITIONS] = {
     /* @rfc "9293 3.10.1" */
-    { TCP_FSM_CLOSED, TCP_FSM_EV_APP_LISTEN, TCP_FSM_LISTEN, NULL, "become_listener", "APP_LISTEN / become_listener", "9293 3.10.1", 45 },
+    { TCP_FSM_CLOSED, TCP_FSM_EV_APP_LISTEN, TCP_FSM_LISTEN, NULL, "become_listener", "APP_LISTEN / become_listener", "9293 3.10.1", 47 },
     /* @rfc "9293 3.10.1" */
-    { TCP_FSM_CLOSED, TCP_FSM_EV_APP_CONNECT, TCP_FSM_SYN_SENT, NULL, "init_active, send_syn", "APP_CONNECT / init_active, send_syn", "9293 3.10.1", 46 },
+    { TCP_FSM_CLOSED, TCP_FSM_EV_APP_CONNECT, TCP_FSM_SYN_SENT, NULL, "init_active, send_syn", "APP_CONNECT / init_active, send_syn", "9293 3.10.1", 48 },
     /* @rfc "9293 3.10.4" */
-    { TCP_FSM_CLOSED, TCP_FSM_EV_APP_CLOSE, TCP_FSM_CLOSED, NULL, "release", "APP_CLOSE / release", "9293 3.10.4", 47 },
+    { TCP_FSM_CLOSED, TCP_FSM_EV_APP_CLOSE, TCP_FSM_CLOSED, NULL, "release", "APP_CLOSE / release", "9293 3.10.4", 49 },
     /* @rfc "9293 3.10.5" */
-    { TCP_FSM_CLOSED, TCP_FSM_EV_APP_ABORT, TCP_FSM_CLOSED, NULL, "release", "APP_ABORT / release", "9293 3.10.5", 48 },
+    { TCP_FSM_CLOSED, TCP_FSM_EV_APP_ABORT, TCP_FSM_CLOSED, NULL, "release", "APP_ABORT / release", "9293 3.10.5", 50 },
     /* @rfc "9293 3.10.7.2 first: an incoming RST is ignored" */
-    { TCP_FSM_LISTEN, TCP_FSM_EV_RCV_RST, TCP_FSM_LISTEN, NULL, "", "RCV_RST", "9293 3.10.7.2 first: an incoming RST is ignored", 55 },
-    /* @rfc "9293 3.10.7.2 second: any ACK in LISTEN is answered <SEQ=SEG.ACK><CTL=RST>" */
-    { TCP_FSM_LISTEN, TCP_FSM_EV_RCV_ACK, TCP_FSM_LISTEN, NULL, "send_rst_reply", "RCV_ACK / send_rst_reply", "9293 3.10.7.2 second: any ACK in LISTEN is answered <SEQ=SEG.ACK><CTL=RST>", 56 },
+    { TCP_FSM_LISTEN, TCP_FSM_EV_RCV_RST, TCP_FSM_LISTEN, NULL, "", "RCV_RST", "9293 3.10.7.2 first: an incoming RST is ignored", 57 },
     /* @rfc "9293 3.10.7.2 third" */
-    { TCP_FSM_LISTEN, TCP_FSM_EV_RCV_SYN, TCP_FSM_SYN_RCVD, NULL, "init_passive, take_syn, send_syn_ack", "RCV_SYN / init_passive, take_syn, send_syn_ack", "9293 3.10.7.2 third", 58 },
+    { TCP_FSM_LISTEN, TCP_FSM_EV_RCV_SYN, TCP_FSM_SYN_RCVD, "is_child", "init_passive, take_syn, send_syn_ack", "RCV_SYN [is_child] / init_passive, take_syn, send_syn_ack", "9293 3.10.7.2 third", 60 },
+    /* @rfc "9293 3.10.7.2 third: no room to queue the connection, the client retries" */
+    { TCP_FSM_LISTEN, TCP_FSM_EV_RCV_SYN, TCP_FSM_LISTEN, "accept_queue_full", "listen_drop", "RCV_SYN [accept_queue_full] / listen_drop", "9293 3.10.7.2 third: no room to queue the connection, the client retries", 62 },
+    /* @rfc "4987 3.6: SYN queue full, answer with a SYN cookie and keep no state" */
+    { TCP_FSM_LISTEN, TCP_FSM_EV_RCV_SYN, TCP_FSM_LISTEN, "syn_queue_full", "send_syn_cookie", "RCV_SYN [syn_queue_full] / send_syn_cookie", "4987 3.6: SYN queue full, answer with a SYN cookie and keep no state", 64 },
+    /* @rfc "9293 3.10.7.2 third" */
+    { TCP_FSM_LISTEN, TCP_FSM_EV_RCV_SYN, TCP_FSM_LISTEN, "else", "spawn_child", "RCV_SYN [else] / spawn_child", "9293 3.10.7.2 third", 66 },
+    /* @rfc "4987 3.6: a valid cookie stands for the SYN_RCVD state" */
+    { TCP_FSM_LISTEN, TCP_FSM_EV_RCV_ACK, TCP_FSM_ESTABLISHED, "is_child", "init_passive, take_cookie, established, process_ack", "RCV_ACK [is_child] / init_passive, take_cookie, established, process_ack", "4987 3.6: a valid cookie stands for the SYN_RCVD state", 67 },
+    /* @rfc "4987 3.6: the ACK carries a valid SYN cookie" */
+    { TCP_FSM_LISTEN, TCP_FSM_EV_RCV_ACK, TCP_FSM_LISTEN, "cookie_ok", "spawn_child", "RCV_ACK [cookie_ok] / spawn_child", "4987 3.6: the ACK carries a valid SYN cookie", 69 },
+    /* @rfc "9293 3.10.7.2 second: any other ACK in LISTEN is answered <SEQ=SEG.ACK><CTL=RST>" */
+    { TCP_FSM_LISTEN, TCP_FSM_EV_RCV_ACK, TCP_FSM_LISTEN, "else", "send_rst_reply", "RCV_ACK [else] / send_rst_reply", "9293 3.10.7.2 second: any other ACK in LISTEN is answered <SEQ=SEG.ACK><CTL=RST>", 71 },
     /* @rfc "9293 3.10.2: SEND in LISTEN turns the connection active" */
-    { TCP_FSM_LISTEN, TCP_FSM_EV_APP_CONNECT, TCP_FSM_SYN_SENT, NULL, "init_active, send_syn", "APP_CONNECT / init_active, send_syn", "9293 3.10.2: SEND in LISTEN turns the connection active", 59 },
+    { TCP_FSM_LISTEN, TCP_FSM_EV_APP_CONNECT, TCP_FSM_SYN_SENT, NULL, "init_active, send_syn", "APP_CONNECT / init_active, send_syn", "9293 3.10.2: SEND in LISTEN turns the connection active", 73 },
     /* @rfc "9293 3.10.4" */
-    { TCP_FSM_LISTEN, TCP_FSM_EV_APP_CLOSE, TCP_FSM_CLOSED, NULL, "abort_listener, release", "APP_CLOSE / abort_listener, release", "9293 3.10.4", 61 },
+    { TCP_FSM_LISTEN, TCP_FSM_EV_APP_CLOSE, TCP_FSM_CLOSED, NULL, "abort_listener, release", "APP_CLOSE / abort_listener, release", "9293 3.10.4", 75 },
     /* @rfc "9293 3.10.5" */
-    { TCP_FSM_LISTEN, TCP_FSM_EV_APP_ABORT, TCP_FSM_CLOSED, NULL, "abort_listener, release", "APP_ABORT / abort_listener, release", "9293 3.10.5", 62 },
+    { TCP_FSM_LISTEN, TCP_FSM_EV_APP_ABORT, TCP_FSM_CLOSED, NULL, "abort_listener, release", "APP_ABORT / abort_listener, release", "9293 3.10.5", 76 },
     /* @rfc "9293 3.10.7.3 first: unacceptable ACK gets <SEQ=SEG.ACK><CTL=RST>" */
-    { TCP_FSM_SYN_SENT, TCP_FSM_EV_RCV_BAD_ACK, TCP_FSM_SYN_SENT, NULL, "send_rst_reply", "RCV_BAD_ACK / send_rst_reply", "9293 3.10.7.3 first: unacceptable ACK gets <SEQ=SEG.ACK><CTL=RST>", 67 },
+    { TCP_FSM_SYN_SENT, TCP_FSM_EV_RCV_BAD_ACK, TCP_FSM_SYN_SENT, NULL, "send_rst_reply", "RCV_BAD_ACK / send_rst_reply", "9293 3.10.7.3 first: unacceptable ACK gets <SEQ=SEG.ACK><CTL=RST>", 81 },
     /* @rfc "9293 3.10.7.3 second: RST with acceptable ACK: connection refused" */
-    { TCP_FSM_SYN_SENT, TCP_FSM_EV_RCV_RST, TCP_FSM_CLOSED, "rst_acks_syn", "conn_refused, release", "RCV_RST [rst_acks_syn] / conn_refused, release", "9293 3.10.7.3 second: RST with acceptable ACK: connection refused", 69 },
+    { TCP_FSM_SYN_SENT, TCP_FSM_EV_RCV_RST, TCP_FSM_CLOSED, "rst_acks_syn", "conn_refused, release", "RCV_RST [rst_acks_syn] / conn_refused, release", "9293 3.10.7.3 second: RST with acceptable ACK: connection refused", 83 },
     /* @rfc "9293 3.10.7.3 second: RST without ACK is dropped" */
-    { TCP_FSM_SYN_SENT, TCP_FSM_EV_RCV_RST, TCP_FSM_SYN_SENT, "else", "", "RCV_RST [else]", "9293 3.10.7.3 second: RST without ACK is dropped", 71 },
+    { TCP_FSM_SYN_SENT, TCP_FSM_EV_RCV_RST, TCP_FSM_SYN_SENT, "else", "", "RCV_RST [else]", "9293 3.10.7.3 second: RST without ACK is dropped", 85 },
     /* @rfc "9293 3.10.7.3 fourth" */
-    { TCP_FSM_SYN_SENT, TCP_FSM_EV_RCV_SYN_ACK, TCP_FSM_ESTABLISHED, NULL, "take_syn, established, process_ack, send_ack", "RCV_SYN_ACK / take_syn, established, process_ack, send_ack", "9293 3.10.7.3 fourth", 72 },
+    { TCP_FSM_SYN_SENT, TCP_FSM_EV_RCV_SYN_ACK, TCP_FSM_ESTABLISHED, NULL, "take_syn, established, process_ack, send_ack", "RCV_SYN_ACK / take_syn, established, process_ack, send_ack", "9293 3.10.7.3 fourth", 86 },
     /* @rfc "9293 3.10.7.3 fourth: simultaneous open" */
-    { TCP_FSM_SYN_SENT, TCP_FSM_EV_RCV_SYN, TCP_FSM_SYN_RCVD, NULL, "take_syn, send_syn_ack", "RCV_SYN / take_syn, send_syn_ack", "9293 3.10.7.3 fourth: simultaneous open", 73 },
+    { TCP_FSM_SYN_SENT, TCP_FSM_EV_RCV_SYN, TCP_FSM_SYN_RCVD, NULL, "take_syn, send_syn_ack", "RCV_SYN / take_syn, send_syn_ack", "9293 3.10.7.3 fourth: simultaneous open", 87 },
     /* @rfc "9293 3.8.3 R2 for SYN" */
-    { TCP_FSM_SYN_SENT, TCP_FSM_EV_T_RTX, TCP_FSM_CLOSED, "give_up", "conn_timeout, release", "T_RTX [give_up] / conn_timeout, release", "9293 3.8.3 R2 for SYN", 75 },
+    { TCP_FSM_SYN_SENT, TCP_FSM_EV_T_RTX, TCP_FSM_CLOSED, "give_up", "conn_timeout, release", "T_RTX [give_up] / conn_timeout, release", "9293 3.8.3 R2 for SYN", 89 },
     /* @rfc "6298 5.4-5.6" */
-    { TCP_FSM_SYN_SENT, TCP_FSM_EV_T_RTX, TCP_FSM_SYN_SENT, "else", "retransmit", "T_RTX [else] / retransmit", "6298 5.4-5.6", 76 },
+    { TCP_FSM_SYN_SENT, TCP_FSM_EV_T_RTX, TCP_FSM_SYN_SENT, "else", "retransmit", "T_RTX [else] / retransmit", "6298 5.4-5.6", 90 },
     /* @rfc "9293 3.10.4" */
-    { TCP_FSM_SYN_SENT, TCP_FSM_EV_APP_CLOSE, TCP_FSM_CLOSED, NULL, "release", "APP_CLOSE / release", "9293 3.10.4", 77 },
+    { TCP_FSM_SYN_SENT, TCP_FSM_EV_APP_CLOSE, TCP_FSM_CLOSED, NULL, "release", "APP_CLOSE / release", "9293 3.10.4", 91 },
     /* @rfc "9293 3.10.5" */
-    { TCP_FSM_SYN_SENT, TCP_FSM_EV_APP_ABORT, TCP_FSM_CLOSED, NULL, "conn_reset, release", "APP_ABORT / conn_reset, release", "9293 3.10.5", 78 },
+    { TCP_FSM_SYN_SENT, TCP_FSM_EV_APP_ABORT, TCP_FSM_CLOSED, NULL, "conn_reset, release", "APP_ABORT / conn_reset, release", "9293 3.10.5", 92 },
     /* @rfc "9293 3.10.7.4 first" */
-    { TCP_FSM_SYN_RCVD, TCP_FSM_EV_RCV_UNACCEPTABLE, TCP_FSM_SYN_RCVD, NULL, "send_ack", "RCV_UNACCEPTABLE / send_ack", "9293 3.10.7.4 first", 82 },
+    { TCP_FSM_SYN_RCVD, TCP_FSM_EV_RCV_UNACCEPTABLE, TCP_FSM_SYN_RCVD, NULL, "send_ack", "RCV_UNACCEPTABLE / send_ack", "9293 3.10.7.4 first", 96 },
     /* @rfc "9293 3.10.7.4 second: passive open returns to LISTEN" */
-    { TCP_FSM_SYN_RCVD, TCP_FSM_EV_RCV_RST, TCP_FSM_LISTEN, "passive_open", "drop_embryonic", "RCV_RST [passive_open] / drop_embryonic", "9293 3.10.7.4 second: passive open returns to LISTEN", 83 },
+    { TCP_FSM_SYN_RCVD, TCP_FSM_EV_RCV_RST, TCP_FSM_LISTEN, "passive_open", "drop_embryonic", "RCV_RST [passive_open] / drop_embryonic", "9293 3.10.7.4 second: passive open returns to LISTEN", 97 },
     /* @rfc "9293 3.10.7.4 second: active open: connection refused" */
-    { TCP_FSM_SYN_RCVD, TCP_FSM_EV_RCV_RST, TCP_FSM_CLOSED, "else", "conn_refused, release", "RCV_RST [else] / conn_refused, release", "9293 3.10.7.4 second: active open: connection refused", 85 },
+    { TCP_FSM_SYN_RCVD, TCP_FSM_EV_RCV_RST, TCP_FSM_CLOSED, "else", "conn_refused, release", "RCV_RST [else] / conn_refused, release", "9293 3.10.7.4 second: active open: connection refused", 99 },
     /* @rfc "9293 3.10.7.4 fourth: SYN in SYN_RCVD of a passive open returns to LISTEN" */
-    { TCP_FSM_SYN_RCVD, TCP_FSM_EV_RCV_SYN, TCP_FSM_LISTEN, "passive_open", "drop_embryonic", "RCV_SYN [passive_open] / drop_embryonic", "9293 3.10.7.4 fourth: SYN in SYN_RCVD of a passive open returns to LISTEN", 87 },
+    { TCP_FSM_SYN_RCVD, TCP_FSM_EV_RCV_SYN, TCP_FSM_LISTEN, "passive_open", "drop_embryonic", "RCV_SYN [passive_open] / drop_embryonic", "9293 3.10.7.4 fourth: SYN in SYN_RCVD of a passive open returns to LISTEN", 101 },
     /* @rfc "5961 4.2" */
-    { TCP_FSM_SYN_RCVD, TCP_FSM_EV_RCV_SYN, TCP_FSM_SYN_RCVD, "challenge_ok", "challenge_ack", "RCV_SYN [challenge_ok] / challenge_ack", "5961 4.2", 89 },
+    { TCP_FSM_SYN_RCVD, TCP_FSM_EV_RCV_SYN, TCP_FSM_SYN_RCVD, "challenge_ok", "challenge_ack", "RCV_SYN [challenge_ok] / challenge_ack", "5961 4.2", 103 },
     /* @rfc "5961 7: over the challenge ACK rate limit, dropped" */
-    { TCP_FSM_SYN_RCVD, TCP_FSM_EV_RCV_SYN, TCP_FSM_SYN_RCVD, "else", "", "RCV_SYN [else]", "5961 7: over the challenge ACK rate limit, dropped", 90 },
+    { TCP_FSM_SYN_RCVD, TCP_FSM_EV_RCV_SYN, TCP_FSM_SYN_RCVD, "else", "", "RCV_SYN [else]", "5961 7: over the challenge ACK rate limit, dropped", 104 },
     /* @rfc "9293 3.10.7.4 fifth" */
-    { TCP_FSM_SYN_RCVD, TCP_FSM_EV_RCV_BAD_ACK, TCP_FSM_SYN_RCVD, NULL, "send_rst_reply", "RCV_BAD_ACK / send_rst_reply", "9293 3.10.7.4 fifth", 91 },
+    { TCP_FSM_SYN_RCVD, TCP_FSM_EV_RCV_BAD_ACK, TCP_FSM_SYN_RCVD, NULL, "send_rst_reply", "RCV_BAD_ACK / send_rst_reply", "9293 3.10.7.4 fifth", 105 },
     /* @rfc "9293 3.10.7.4 fifth: SND.UNA < SEG.ACK =< SND.NXT" */
-    { TCP_FSM_SYN_RCVD, TCP_FSM_EV_RCV_ACK, TCP_FSM_ESTABLISHED, "ack_acceptable", "established, process_ack", "RCV_ACK [ack_acceptable] / established, process_ack", "9293 3.10.7.4 fifth: SND.UNA < SEG.ACK =< SND.NXT", 92 },
+    { TCP_FSM_SYN_RCVD, TCP_FSM_EV_RCV_ACK, TCP_FSM_ESTABLISHED, "ack_acceptable", "established, process_ack", "RCV_ACK [ack_acceptable] / established, process_ack", "9293 3.10.7.4 fifth: SND.UNA < SEG.ACK =< SND.NXT", 106 },
     /* @rfc "9293 3.10.7.4 fifth" */
-    { TCP_FSM_SYN_RCVD, TCP_FSM_EV_RCV_ACK, TCP_FSM_SYN_RCVD, "else", "send_rst_reply", "RCV_ACK [else] / send_rst_reply", "9293 3.10.7.4 fifth", 94 },
+    { TCP_FSM_SYN_RCVD, TCP_FSM_EV_RCV_ACK, TCP_FSM_SYN_RCVD, "else", "send_rst_reply", "RCV_ACK [else] / send_rst_reply", "9293 3.10.7.4 fifth", 108 },
     /* @rfc "9293 3.8.3 R2" */
-    { TCP_FSM_SYN_RCVD, TCP_FSM_EV_T_RTX, TCP_FSM_CLOSED, "give_up", "conn_timeout, release", "T_RTX [give_up] / conn_timeout, release", "9293 3.8.3 R2", 95 },
+    { TCP_FSM_SYN_RCVD, TCP_FSM_EV_T_RTX, TCP_FSM_CLOSED, "give_up", "conn_timeout, release", "T_RTX [give_up] / conn_timeout, release", "9293 3.8.3 R2", 109 },
     /* @rfc "6298 5.4-5.6" */
-    { TCP_FSM_SYN_RCVD, TCP_FSM_EV_T_RTX, TCP_FSM_SYN_RCVD, "else", "retransmit", "T_RTX [else] / retransmit", "6298 5.4-5.6", 96 },
+    { TCP_FSM_SYN_RCVD, TCP_FSM_EV_T_RTX, TCP_FSM_SYN_RCVD, "else", "retransmit", "T_RTX [else] / retransmit", "6298 5.4-5.6", 110 },
     /* @rfc "9293 3.10.4" */
-    { TCP_FSM_SYN_RCVD, TCP_FSM_EV_APP_CLOSE, TCP_FSM_FIN_WAIT_1, NULL, "queue_fin", "APP_CLOSE / queue_fin", "9293 3.10.4", 97 },
+    { TCP_FSM_SYN_RCVD, TCP_FSM_EV_APP_CLOSE, TCP_FSM_FIN_WAIT_1, NULL, "queue_fin", "APP_CLOSE / queue_fin", "9293 3.10.4", 111 },
     /* @rfc "9293 3.10.5" */
-    { TCP_FSM_SYN_RCVD, TCP_FSM_EV_APP_ABORT, TCP_FSM_CLOSED, NULL, "send_rst, conn_reset, release", "APP_ABORT / send_rst, conn_reset, release", "9293 3.10.5", 98 },
+    { TCP_FSM_SYN_RCVD, TCP_FSM_EV_APP_ABORT, TCP_FSM_CLOSED, NULL, "send_rst, conn_reset, release", "APP_ABORT / send_rst, conn_reset, release", "9293 3.10.5", 112 },
     /* @rfc "9293 3.10.7.4 first" */
-    { TCP_FSM_ESTABLISHED, TCP_FSM_EV_RCV_UNACCEPTABLE, TCP_FSM_ESTABLISHED, NULL, "send_ack", "RCV_UNACCEPTABLE / send_ack", "9293 3.10.7.4 first", 104 },
+    { TCP_FSM_ESTABLISHED, TCP_FSM_EV_RCV_UNACCEPTABLE, TCP_FSM_ESTABLISHED, NULL, "send_ack", "RCV_UNACCEPTABLE / send_ack", "9293 3.10.7.4 first", 118 },
     /* @rfc "9293 3.10.7.4 second, 5961 3.2" */
-    { TCP_FSM_ESTABLISHED, TCP_FSM_EV_RCV_RST, TCP_FSM_CLOSED, "rst_exact", "conn_reset, release", "RCV_RST [rst_exact] / conn_reset, release", "9293 3.10.7.4 second, 5961 3.2", 105 },
+    { TCP_FSM_ESTABLISHED, TCP_FSM_EV_RCV_RST, TCP_FSM_CLOSED, "rst_exact", "conn_reset, release", "RCV_RST [rst_exact] / conn_reset, release", "9293 3.10.7.4 second, 5961 3.2", 119 },
     /* @rfc "5961 3.2" */
-    { TCP_FSM_ESTABLISHED, TCP_FSM_EV_RCV_RST, TCP_FSM_ESTABLISHED, "challenge_ok", "challenge_ack", "RCV_RST [challenge_ok] / challenge_ack", "5961 3.2", 107 },
+    { TCP_FSM_ESTABLISHED, TCP_FSM_EV_RCV_RST, TCP_FSM_ESTABLISHED, "challenge_ok", "challenge_ack", "RCV_RST [challenge_ok] / challenge_ack", "5961 3.2", 121 },
     /* @rfc "5961 7: over the challenge ACK rate limit, dropped" */
-    { TCP_FSM_ESTABLISHED, TCP_FSM_EV_RCV_RST, TCP_FSM_ESTABLISHED, "else", "", "RCV_RST [else]", "5961 7: over the challenge ACK rate limit, dropped", 108 },
+    { TCP_FSM_ESTABLISHED, TCP_FSM_EV_RCV_RST, TCP_FSM_ESTABLISHED, "else", "", "RCV_RST [else]", "5961 7: over the challenge ACK rate limit, dropped", 122 },
     /* @rfc "9293 3.10.7.4 fourth, 5961 4.2" */
-    { TCP_FSM_ESTABLISHED, TCP_FSM_EV_RCV_SYN, TCP_FSM_ESTABLISHED, "challenge_ok", "challenge_ack", "RCV_SYN [challenge_ok] / challenge_ack", "9293 3.10.7.4 fourth, 5961 4.2", 109 },
+    { TCP_FSM_ESTABLISHED, TCP_FSM_EV_RCV_SYN, TCP_FSM_ESTABLISHED, "challenge_ok", "challenge_ack", "RCV_SYN [challenge_ok] / challenge_ack", "9293 3.10.7.4 fourth, 5961 4.2", 123 },
     /* @rfc "5961 7: over the challenge ACK rate limit, dropped" */
-    { TCP_FSM_ESTABLISHED, TCP_FSM_EV_RCV_SYN, TCP_FSM_ESTABLISHED, "else", "", "RCV_SYN [else]", "5961 7: over the challenge ACK rate limit, dropped", 110 },
+    { TCP_FSM_ESTABLISHED, TCP_FSM_EV_RCV_SYN, TCP_FSM_ESTABLISHED, "else", "", "RCV_SYN [else]", "5961 7: over the challenge ACK rate limit, dropped", 124 },
     /* @rfc "9293 3.10.7.4 fifth" */
-    { TCP_FSM_ESTABLISHED, TCP_FSM_EV_RCV_BAD_ACK, TCP_FSM_ESTABLISHED, NULL, "send_ack", "RCV_BAD_ACK / send_ack", "9293 3.10.7.4 fifth", 111 },
+    { TCP_FSM_ESTABLISHED, TCP_FSM_EV_RCV_BAD_ACK, TCP_FSM_ESTABLISHED, NULL, "send_ack", "RCV_BAD_ACK / send_ack", "9293 3.10.7.4 fifth", 125 },
     /* @rfc "9293 3.10.7.4 fifth" */
-    { TCP_FSM_ESTABLISHED, TCP_FSM_EV_RCV_ACK, TCP_FSM_ESTABLISHED, NULL, "process_ack", "RCV_ACK / process_ack", "9293 3.10.7.4 fifth", 112 },
+    { TCP_FSM_ESTABLISHED, TCP_FSM_EV_RCV_ACK, TCP_FSM_ESTABLISHED, NULL, "process_ack", "RCV_ACK / process_ack", "9293 3.10.7.4 fifth", 126 },
     /* @rfc "9293 3.10.7.4 seventh" */
-    { TCP_FSM_ESTABLISHED, TCP_FSM_EV_RCV_DATA, TCP_FSM_ESTABLISHED, NULL, "deliver_data", "RCV_DATA / deliver_data", "9293 3.10.7.4 seventh", 113 },
+    { TCP_FSM_ESTABLISHED, TCP_FSM_EV_RCV_DATA, TCP_FSM_ESTABLISHED, NULL, "deliver_data", "RCV_DATA / deliver_data", "9293 3.10.7.4 seventh", 127 },
     /* @rfc "9293 3.10.7.4 eighth" */
-    { TCP_FSM_ESTABLISHED, TCP_FSM_EV_RCV_FIN, TCP_FSM_CLOSE_WAIT, NULL, "receive_fin", "RCV_FIN / receive_fin", "9293 3.10.7.4 eighth", 114 },
+    { TCP_FSM_ESTABLISHED, TCP_FSM_EV_RCV_FIN, TCP_FSM_CLOSE_WAIT, NULL, "receive_fin", "RCV_FIN / receive_fin", "9293 3.10.7.4 eighth", 128 },
     /* @rfc "9293 3.8.3 R2" */
-    { TCP_FSM_ESTABLISHED, TCP_FSM_EV_T_RTX, TCP_FSM_CLOSED, "give_up", "conn_timeout, release", "T_RTX [give_up] / conn_timeout, release", "9293 3.8.3 R2", 115 },
+    { TCP_FSM_ESTABLISHED, TCP_FSM_EV_T_RTX, TCP_FSM_CLOSED, "give_up", "conn_timeout, release", "T_RTX [give_up] / conn_timeout, release", "9293 3.8.3 R2", 129 },
     /* @rfc "6298 5.4-5.6" */
-    { TCP_FSM_ESTABLISHED, TCP_FSM_EV_T_RTX, TCP_FSM_ESTABLISHED, "else", "retransmit", "T_RTX [else] / retransmit", "6298 5.4-5.6", 117 },
+    { TCP_FSM_ESTABLISHED, TCP_FSM_EV_T_RTX, TCP_FSM_ESTABLISHED, "else", "retransmit", "T_RTX [else] / retransmit", "6298 5.4-5.6", 131 },
     /* @rfc "9293 3.8.6.3" */
-    { TCP_FSM_ESTABLISHED, TCP_FSM_EV_T_DELACK, TCP_FSM_ESTABLISHED, NULL, "send_ack", "T_DELACK / send_ack", "9293 3.8.6.3", 118 },
+    { TCP_FSM_ESTABLISHED, TCP_FSM_EV_T_DELACK, TCP_FSM_ESTABLISHED, NULL, "send_ack", "T_DELACK / send_ack", "9293 3.8.6.3", 132 },
     /* @rfc "9293 3.8.6.1" */
-    { TCP_FSM_ESTABLISHED, TCP_FSM_EV_T_PERSIST, TCP_FSM_ESTABLISHED, NULL, "send_probe", "T_PERSIST / send_probe", "9293 3.8.6.1", 119 },
+    { TCP_FSM_ESTABLISHED, TCP_FSM_EV_T_PERSIST, TCP_FSM_ESTABLISHED, NULL, "send_probe", "T_PERSIST / send_probe", "9293 3.8.6.1", 133 },
     /* @rfc "1122 4.2.3.6" */
-    { TCP_FSM_ESTABLISHED, TCP_FSM_EV_T_KEEPALIVE, TCP_FSM_CLOSED, "keepalive_dead", "conn_timeout, release", "T_KEEPALIVE [keepalive_dead] / conn_timeout, release", "1122 4.2.3.6", 120 },
+    { TCP_FSM_ESTABLISHED, TCP_FSM_EV_T_KEEPALIVE, TCP_FSM_CLOSED, "keepalive_dead", "conn_timeout, release", "T_KEEPALIVE [keepalive_dead] / conn_timeout, release", "1122 4.2.3.6", 134 },
     /* @rfc "1122 4.2.3.6" */
-    { TCP_FSM_ESTABLISHED, TCP_FSM_EV_T_KEEPALIVE, TCP_FSM_ESTABLISHED, "else", "send_keepalive", "T_KEEPALIVE [else] / send_keepalive", "1122 4.2.3.6", 122 },
+    { TCP_FSM_ESTABLISHED, TCP_FSM_EV_T_KEEPALIVE, TCP_FSM_ESTABLISHED, "else", "send_keepalive", "T_KEEPALIVE [else] / send_keepalive", "1122 4.2.3.6", 136 },
     /* @rfc "9293 3.10.4" */
-    { TCP_FSM_ESTABLISHED, TCP_FSM_EV_APP_CLOSE, TCP_FSM_FIN_WAIT_1, NULL, "queue_fin", "APP_CLOSE / queue_fin", "9293 3.10.4", 123 },
+    { TCP_FSM_ESTABLISHED, TCP_FSM_EV_APP_CLOSE, TCP_FSM_FIN_WAIT_1, NULL, "queue_fin", "APP_CLOSE / queue_fin", "9293 3.10.4", 137 },
     /* @rfc "9293 3.10.5" */
-    { TCP_FSM_ESTABLISHED, TCP_FSM_EV_APP_ABORT, TCP_FSM_CLOSED, NULL, "send_rst, conn_reset, release", "APP_ABORT / send_rst, conn_reset, release", "9293 3.10.5", 124 },
+    { TCP_FSM_ESTABLISHED, TCP_FSM_EV_APP_ABORT, TCP_FSM_CLOSED, NULL, "send_rst, conn_reset, release", "APP_ABORT / send_rst, conn_reset, release", "9293 3.10.5", 138 },
     /* @rfc "9293 3.10.7.4 first" */
-    { TCP_FSM_FIN_WAIT_1, TCP_FSM_EV_RCV_UNACCEPTABLE, TCP_FSM_FIN_WAIT_1, NULL, "send_ack", "RCV_UNACCEPTABLE / send_ack", "9293 3.10.7.4 first", 128 },
+    { TCP_FSM_FIN_WAIT_1, TCP_FSM_EV_RCV_UNACCEPTABLE, TCP_FSM_FIN_WAIT_1, NULL, "send_ack", "RCV_UNACCEPTABLE / send_ack", "9293 3.10.7.4 first", 142 },
     /* @rfc "9293 3.10.7.4 second, 5961 3.2" */
-    { TCP_FSM_FIN_WAIT_1, TCP_FSM_EV_RCV_RST, TCP_FSM_CLOSED, "rst_exact", "conn_reset, release", "RCV_RST [rst_exact] / conn_reset, release", "9293 3.10.7.4 second, 5961 3.2", 129 },
+    { TCP_FSM_FIN_WAIT_1, TCP_FSM_EV_RCV_RST, TCP_FSM_CLOSED, "rst_exact", "conn_reset, release", "RCV_RST [rst_exact] / conn_reset, release", "9293 3.10.7.4 second, 5961 3.2", 143 },
     /* @rfc "5961 3.2" */
-    { TCP_FSM_FIN_WAIT_1, TCP_FSM_EV_RCV_RST, TCP_FSM_FIN_WAIT_1, "challenge_ok", "challenge_ack", "RCV_RST [challenge_ok] / challenge_ack", "5961 3.2", 131 },
+    { TCP_FSM_FIN_WAIT_1, TCP_FSM_EV_RCV_RST, TCP_FSM_FIN_WAIT_1, "challenge_ok", "challenge_ack", "RCV_RST [challenge_ok] / challenge_ack", "5961 3.2", 145 },
     /* @rfc "5961 7: over the challenge ACK rate limit, dropped" */
-    { TCP_FSM_FIN_WAIT_1, TCP_FSM_EV_RCV_RST, TCP_FSM_FIN_WAIT_1, "else", "", "RCV_RST [else]", "5961 7: over the challenge ACK rate limit, dropped", 132 },
+    { TCP_FSM_FIN_WAIT_1, TCP_FSM_EV_RCV_RST, TCP_FSM_FIN_WAIT_1, "else", "", "RCV_RST [else]", "5961 7: over the challenge ACK rate limit, dropped", 146 },
     /* @rfc "9293 3.10.7.4 fourth, 5961 4.2" */
-    { TCP_FSM_FIN_WAIT_1, TCP_FSM_EV_RCV_SYN, TCP_FSM_FIN_WAIT_1, "challenge_ok", "challenge_ack", "RCV_SYN [challenge_ok] / challenge_ack", "9293 3.10.7.4 fourth, 5961 4.2", 133 },
+    { TCP_FSM_FIN_WAIT_1, TCP_FSM_EV_RCV_SYN, TCP_FSM_FIN_WAIT_1, "challenge_ok", "challenge_ack", "RCV_SYN [challenge_ok] / challenge_ack", "9293 3.10.7.4 fourth, 5961 4.2", 147 },
     /* @rfc "5961 7: over the challenge ACK rate limit, dropped" */
-    { TCP_FSM_FIN_WAIT_1, TCP_FSM_EV_RCV_SYN, TCP_FSM_FIN_WAIT_1, "else", "", "RCV_SYN [else]", "5961 7: over the challenge ACK rate limit, dropped", 134 },
+    { TCP_FSM_FIN_WAIT_1, TCP_FSM_EV_RCV_SYN, TCP_FSM_FIN_WAIT_1, "else", "", "RCV_SYN [else]", "5961 7: over the challenge ACK rate limit, dropped", 148 },
     /* @rfc "9293 3.10.7.4 fifth" */
-    { TCP_FSM_FIN_WAIT_1, TCP_FSM_EV_RCV_BAD_ACK, TCP_FSM_FIN_WAIT_1, NULL, "send_ack", "RCV_BAD_ACK / send_ack", "9293 3.10.7.4 fifth", 135 },
+    { TCP_FSM_FIN_WAIT_1, TCP_FSM_EV_RCV_BAD_ACK, TCP_FSM_FIN_WAIT_1, NULL, "send_ack", "RCV_BAD_ACK / send_ack", "9293 3.10.7.4 fifth", 149 },
     /* @rfc "9293 3.10.7.4 fifth: our FIN is acknowledged" */
-    { TCP_FSM_FIN_WAIT_1, TCP_FSM_EV_RCV_ACK, TCP_FSM_FIN_WAIT_2, "fin_acked", "process_ack", "RCV_ACK [fin_acked] / process_ack", "9293 3.10.7.4 fifth: our FIN is acknowledged", 136 },
+    { TCP_FSM_FIN_WAIT_1, TCP_FSM_EV_RCV_ACK, TCP_FSM_FIN_WAIT_2, "fin_acked", "process_ack", "RCV_ACK [fin_acked] / process_ack", "9293 3.10.7.4 fifth: our FIN is acknowledged", 150 },
     /* @rfc "9293 3.10.7.4 fifth" */
-    { TCP_FSM_FIN_WAIT_1, TCP_FSM_EV_RCV_ACK, TCP_FSM_FIN_WAIT_1, "else", "process_ack", "RCV_ACK [else] / process_ack", "9293 3.10.7.4 fifth", 138 },
+    { TCP_FSM_FIN_WAIT_1, TCP_FSM_EV_RCV_ACK, TCP_FSM_FIN_WAIT_1, "else", "process_ack", "RCV_ACK [else] / process_ack", "9293 3.10.7.4 fifth", 152 },
     /* @rfc "9293 3.10.7.4 seventh" */
-    { TCP_FSM_FIN_WAIT_1, TCP_FSM_EV_RCV_DATA, TCP_FSM_FIN_WAIT_1, NULL, "deliver_data", "RCV_DATA / deliver_data", "9293 3.10.7.4 seventh", 139 },
+    { TCP_FSM_FIN_WAIT_1, TCP_FSM_EV_RCV_DATA, TCP_FSM_FIN_WAIT_1, NULL, "deliver_data", "RCV_DATA / deliver_data", "9293 3.10.7.4 seventh", 153 },
     /* @rfc "9293 3.10.7.4 eighth: simultaneous close" */
-    { TCP_FSM_FIN_WAIT_1, TCP_FSM_EV_RCV_FIN, TCP_FSM_CLOSING, NULL, "receive_fin", "RCV_FIN / receive_fin", "9293 3.10.7.4 eighth: simultaneous close", 140 },
+    { TCP_FSM_FIN_WAIT_1, TCP_FSM_EV_RCV_FIN, TCP_FSM_CLOSING, NULL, "receive_fin", "RCV_FIN / receive_fin", "9293 3.10.7.4 eighth: simultaneous close", 154 },
     /* @rfc "9293 3.8.3 R2" */
-    { TCP_FSM_FIN_WAIT_1, TCP_FSM_EV_T_RTX, TCP_FSM_CLOSED, "give_up", "conn_timeout, release", "T_RTX [give_up] / conn_timeout, release", "9293 3.8.3 R2", 141 },
+    { TCP_FSM_FIN_WAIT_1, TCP_FSM_EV_T_RTX, TCP_FSM_CLOSED, "give_up", "conn_timeout, release", "T_RTX [give_up] / conn_timeout, release", "9293 3.8.3 R2", 155 },
     /* @rfc "6298 5.4-5.6" */
-    { TCP_FSM_FIN_WAIT_1, TCP_FSM_EV_T_RTX, TCP_FSM_FIN_WAIT_1, "else", "retransmit", "T_RTX [else] / retransmit", "6298 5.4-5.6", 143 },
+    { TCP_FSM_FIN_WAIT_1, TCP_FSM_EV_T_RTX, TCP_FSM_FIN_WAIT_1, "else", "retransmit", "T_RTX [else] / retransmit", "6298 5.4-5.6", 157 },
     /* @rfc "9293 3.8.6.3" */
-    { TCP_FSM_FIN_WAIT_1, TCP_FSM_EV_T_DELACK, TCP_FSM_FIN_WAIT_1, NULL, "send_ack", "T_DELACK / send_ack", "9293 3.8.6.3", 144 },
+    { TCP_FSM_FIN_WAIT_1, TCP_FSM_EV_T_DELACK, TCP_FSM_FIN_WAIT_1, NULL, "send_ack", "T_DELACK / send_ack", "9293 3.8.6.3", 158 },
     /* @rfc "9293 3.8.6.1" */
-    { TCP_FSM_FIN_WAIT_1, TCP_FSM_EV_T_PERSIST, TCP_FSM_FIN_WAIT_1, NULL, "send_probe", "T_PERSIST / send_probe", "9293 3.8.6.1", 145 },
+    { TCP_FSM_FIN_WAIT_1, TCP_FSM_EV_T_PERSIST, TCP_FSM_FIN_WAIT_1, NULL, "send_probe", "T_PERSIST / send_probe", "9293 3.8.6.1", 159 },
     /* @rfc "9293 3.10.5" */
-    { TCP_FSM_FIN_WAIT_1, TCP_FSM_EV_APP_ABORT, TCP_FSM_CLOSED, NULL, "send_rst, conn_reset, release", "APP_ABORT / send_rst, conn_reset, release", "9293 3.10.5", 146 },
+    { TCP_FSM_FIN_WAIT_1, TCP_FSM_EV_APP_ABORT, TCP_FSM_CLOSED, NULL, "send_rst, conn_reset, release", "APP_ABORT / send_rst, conn_reset, release", "9293 3.10.5", 160 },
     /* @rfc "9293 3.10.7.4 first" */
-    { TCP_FSM_FIN_WAIT_2, TCP_FSM_EV_RCV_UNACCEPTABLE, TCP_FSM_FIN_WAIT_2, NULL, "send_ack", "RCV_UNACCEPTABLE / send_ack", "9293 3.10.7.4 first", 150 },
+    { TCP_FSM_FIN_WAIT_2, TCP_FSM_EV_RCV_UNACCEPTABLE, TCP_FSM_FIN_WAIT_2, NULL, "send_ack", "RCV_UNACCEPTABLE / send_ack", "9293 3.10.7.4 first", 164 },
     /* @rfc "9293 3.10.7.4 second, 5961 3.2" */
-    { TCP_FSM_FIN_WAIT_2, TCP_FSM_EV_RCV_RST, TCP_FSM_CLOSED, "rst_exact", "conn_reset, release", "RCV_RST [rst_exact] / conn_reset, release", "9293 3.10.7.4 second, 5961 3.2", 151 },
+    { TCP_FSM_FIN_WAIT_2, TCP_FSM_EV_RCV_RST, TCP_FSM_CLOSED, "rst_exact", "conn_reset, release", "RCV_RST [rst_exact] / conn_reset, release", "9293 3.10.7.4 second, 5961 3.2", 165 },
     /* @rfc "5961 3.2" */
-    { TCP_FSM_FIN_WAIT_2, TCP_FSM_EV_RCV_RST, TCP_FSM_FIN_WAIT_2, "challenge_ok", "challenge_ack", "RCV_RST [challenge_ok] / challenge_ack", "5961 3.2", 153 },
+    { TCP_FSM_FIN_WAIT_2, TCP_FSM_EV_RCV_RST, TCP_FSM_FIN_WAIT_2, "challenge_ok", "challenge_ack", "RCV_RST [challenge_ok] / challenge_ack", "5961 3.2", 167 },
     /* @rfc "5961 7: over the challenge ACK rate limit, dropped" */
-    { TCP_FSM_FIN_WAIT_2, TCP_FSM_EV_RCV_RST, TCP_FSM_FIN_WAIT_2, "else", "", "RCV_RST [else]", "5961 7: over the challenge ACK rate limit, dropped", 154 },
+    { TCP_FSM_FIN_WAIT_2, TCP_FSM_EV_RCV_RST, TCP_FSM_FIN_WAIT_2, "else", "", "RCV_RST [else]", "5961 7: over the challenge ACK rate limit, dropped", 168 },
     /* @rfc "9293 3.10.7.4 fourth, 5961 4.2" */
-    { TCP_FSM_FIN_WAIT_2, TCP_FSM_EV_RCV_SYN, TCP_FSM_FIN_WAIT_2, "challenge_ok", "challenge_ack", "RCV_SYN [challenge_ok] / challenge_ack", "9293 3.10.7.4 fourth, 5961 4.2", 155 },
+    { TCP_FSM_FIN_WAIT_2, TCP_FSM_EV_RCV_SYN, TCP_FSM_FIN_WAIT_2, "challenge_ok", "challenge_ack", "RCV_SYN [challenge_ok] / challenge_ack", "9293 3.10.7.4 fourth, 5961 4.2", 169 },
     /* @rfc "5961 7: over the challenge ACK rate limit, dropped" */
-    { TCP_FSM_FIN_WAIT_2, TCP_FSM_EV_RCV_SYN, TCP_FSM_FIN_WAIT_2, "else", "", "RCV_SYN [else]", "5961 7: over the challenge ACK rate limit, dropped", 156 },
+    { TCP_FSM_FIN_WAIT_2, TCP_FSM_EV_RCV_SYN, TCP_FSM_FIN_WAIT_2, "else", "", "RCV_SYN [else]", "5961 7: over the challenge ACK rate limit, dropped", 170 },
     /* @rfc "9293 3.10.7.4 fifth" */
-    { TCP_FSM_FIN_WAIT_2, TCP_FSM_EV_RCV_BAD_ACK, TCP_FSM_FIN_WAIT_2, NULL, "send_ack", "RCV_BAD_ACK / send_ack", "9293 3.10.7.4 fifth", 157 },
+    { TCP_FSM_FIN_WAIT_2, TCP_FSM_EV_RCV_BAD_ACK, TCP_FSM_FIN_WAIT_2, NULL, "send_ack", "RCV_BAD_ACK / send_ack", "9293 3.10.7.4 fifth", 171 },
     /* @rfc "9293 3.10.7.4 fifth" */
-    { TCP_FSM_FIN_WAIT_2, TCP_FSM_EV_RCV_ACK, TCP_FSM_FIN_WAIT_2, NULL, "process_ack", "RCV_ACK / process_ack", "9293 3.10.7.4 fifth", 158 },
+    { TCP_FSM_FIN_WAIT_2, TCP_FSM_EV_RCV_ACK, TCP_FSM_FIN_WAIT_2, NULL, "process_ack", "RCV_ACK / process_ack", "9293 3.10.7.4 fifth", 172 },
     /* @rfc "9293 3.10.7.4 seventh" */
-    { TCP_FSM_FIN_WAIT_2, TCP_FSM_EV_RCV_DATA, TCP_FSM_FIN_WAIT_2, NULL, "deliver_data", "RCV_DATA / deliver_data", "9293 3.10.7.4 seventh", 159 },
+    { TCP_FSM_FIN_WAIT_2, TCP_FSM_EV_RCV_DATA, TCP_FSM_FIN_WAIT_2, NULL, "deliver_data", "RCV_DATA / deliver_data", "9293 3.10.7.4 seventh", 173 },
     /* @rfc "9293 3.10.7.4 eighth" */
-    { TCP_FSM_FIN_WAIT_2, TCP_FSM_EV_RCV_FIN, TCP_FSM_TIME_WAIT, NULL, "receive_fin", "RCV_FIN / receive_fin", "9293 3.10.7.4 eighth", 160 },
+    { TCP_FSM_FIN_WAIT_2, TCP_FSM_EV_RCV_FIN, TCP_FSM_TIME_WAIT, NULL, "receive_fin", "RCV_FIN / receive_fin", "9293 3.10.7.4 eighth", 174 },
     /* @rfc "9293 3.8.6.3" */
-    { TCP_FSM_FIN_WAIT_2, TCP_FSM_EV_T_DELACK, TCP_FSM_FIN_WAIT_2, NULL, "send_ack", "T_DELACK / send_ack", "9293 3.8.6.3", 161 },
+    { TCP_FSM_FIN_WAIT_2, TCP_FSM_EV_T_DELACK, TCP_FSM_FIN_WAIT_2, NULL, "send_ack", "T_DELACK / send_ack", "9293 3.8.6.3", 175 },
     /* @rfc "9293 3.10.4: an orphaned FIN_WAIT_2 is not kept forever (Linux tcp_fin_timeout)" */
-    { TCP_FSM_FIN_WAIT_2, TCP_FSM_EV_T_2MSL, TCP_FSM_CLOSED, NULL, "release", "T_2MSL / release", "9293 3.10.4: an orphaned FIN_WAIT_2 is not kept forever (Linux tcp_fin_timeout)", 162 },
+    { TCP_FSM_FIN_WAIT_2, TCP_FSM_EV_T_2MSL, TCP_FSM_CLOSED, NULL, "release", "T_2MSL / release", "9293 3.10.4: an orphaned FIN_WAIT_2 is not kept forever (Linux tcp_fin_timeout)", 176 },
     /* @rfc "9293 3.10.5" */
-    { TCP_FSM_FIN_WAIT_2, TCP_FSM_EV_APP_ABORT, TCP_FSM_CLOSED, NULL, "send_rst, conn_reset, release", "APP_ABORT / send_rst, conn_reset, release", "9293 3.10.5", 164 },
+    { TCP_FSM_FIN_WAIT_2, TCP_FSM_EV_APP_ABORT, TCP_FSM_CLOSED, NULL, "send_rst, conn_reset, release", "APP_ABORT / send_rst, conn_reset, release", "9293 3.10.5", 178 },
     /* @rfc "9293 3.10.4: closing a half-closed connection orphans it" */
-    { TCP_FSM_FIN_WAIT_2, TCP_FSM_EV_APP_CLOSE, TCP_FSM_FIN_WAIT_2, NULL, "arm_fin_timeout", "APP_CLOSE / arm_fin_timeout", "9293 3.10.4: closing a half-closed connection orphans it", 165 },
+    { TCP_FSM_FIN_WAIT_2, TCP_FSM_EV_APP_CLOSE, TCP_FSM_FIN_WAIT_2, NULL, "arm_fin_timeout", "APP_CLOSE / arm_fin_timeout", "9293 3.10.4: closing a half-closed connection orphans it", 179 },
     /* @rfc "9293 3.10.7.4 first" */
-    { TCP_FSM_CLOSING, TCP_FSM_EV_RCV_UNACCEPTABLE, TCP_FSM_CLOSING, NULL, "send_ack", "RCV_UNACCEPTABLE / send_ack", "9293 3.10.7.4 first", 170 },
+    { TCP_FSM_CLOSING, TCP_FSM_EV_RCV_UNACCEPTABLE, TCP_FSM_CLOSING, NULL, "send_ack", "RCV_UNACCEPTABLE / send_ack", "9293 3.10.7.4 first", 184 },
     /* @rfc "9293 3.10.7.4 second" */
-    { TCP_FSM_CLOSING, TCP_FSM_EV_RCV_RST, TCP_FSM_CLOSED, "rst_exact", "release", "RCV_RST [rst_exact] / release", "9293 3.10.7.4 second", 171 },
+    { TCP_FSM_CLOSING, TCP_FSM_EV_RCV_RST, TCP_FSM_CLOSED, "rst_exact", "release", "RCV_RST [rst_exact] / release", "9293 3.10.7.4 second", 185 },
     /* @rfc "5961 3.2" */
-    { TCP_FSM_CLOSING, TCP_FSM_EV_RCV_RST, TCP_FSM_CLOSING, "challenge_ok", "challenge_ack", "RCV_RST [challenge_ok] / challenge_ack", "5961 3.2", 172 },
+    { TCP_FSM_CLOSING, TCP_FSM_EV_RCV_RST, TCP_FSM_CLOSING, "challenge_ok", "challenge_ack", "RCV_RST [challenge_ok] / challenge_ack", "5961 3.2", 186 },
     /* @rfc "5961 7: over the challenge ACK rate limit, dropped" */
-    { TCP_FSM_CLOSING, TCP_FSM_EV_RCV_RST, TCP_FSM_CLOSING, "else", "", "RCV_RST [else]", "5961 7: over the challenge ACK rate limit, dropped", 173 },
+    { TCP_FSM_CLOSING, TCP_FSM_EV_RCV_RST, TCP_FSM_CLOSING, "else", "", "RCV_RST [else]", "5961 7: over the challenge ACK rate limit, dropped", 187 },
     /* @rfc "9293 3.10.7.4 fourth, 5961 4.2" */
-    { TCP_FSM_CLOSING, TCP_FSM_EV_RCV_SYN, TCP_FSM_CLOSING, "challenge_ok", "challenge_ack", "RCV_SYN [challenge_ok] / challenge_ack", "9293 3.10.7.4 fourth, 5961 4.2", 174 },
+    { TCP_FSM_CLOSING, TCP_FSM_EV_RCV_SYN, TCP_FSM_CLOSING, "challenge_ok", "challenge_ack", "RCV_SYN [challenge_ok] / challenge_ack", "9293 3.10.7.4 fourth, 5961 4.2", 188 },
     /* @rfc "5961 7: over the challenge ACK rate limit, dropped" */
-    { TCP_FSM_CLOSING, TCP_FSM_EV_RCV_SYN, TCP_FSM_CLOSING, "else", "", "RCV_SYN [else]", "5961 7: over the challenge ACK rate limit, dropped", 175 },
+    { TCP_FSM_CLOSING, TCP_FSM_EV_RCV_SYN, TCP_FSM_CLOSING, "else", "", "RCV_SYN [else]", "5961 7: over the challenge ACK rate limit, dropped", 189 },
     /* @rfc "9293 3.10.7.4 fifth" */
-    { TCP_FSM_CLOSING, TCP_FSM_EV_RCV_BAD_ACK, TCP_FSM_CLOSING, NULL, "send_ack", "RCV_BAD_ACK / send_ack", "9293 3.10.7.4 fifth", 176 },
+    { TCP_FSM_CLOSING, TCP_FSM_EV_RCV_BAD_ACK, TCP_FSM_CLOSING, NULL, "send_ack", "RCV_BAD_ACK / send_ack", "9293 3.10.7.4 fifth", 190 },
     /* @rfc "9293 3.10.7.4 fifth" */
-    { TCP_FSM_CLOSING, TCP_FSM_EV_RCV_ACK, TCP_FSM_TIME_WAIT, "fin_acked", "process_ack", "RCV_ACK [fin_acked] / process_ack", "9293 3.10.7.4 fifth", 177 },
+    { TCP_FSM_CLOSING, TCP_FSM_EV_RCV_ACK, TCP_FSM_TIME_WAIT, "fin_acked", "process_ack", "RCV_ACK [fin_acked] / process_ack", "9293 3.10.7.4 fifth", 191 },
     /* @rfc "9293 3.10.7.4 fifth" */
-    { TCP_FSM_CLOSING, TCP_FSM_EV_RCV_ACK, TCP_FSM_CLOSING, "else", "process_ack", "RCV_ACK [else] / process_ack", "9293 3.10.7.4 fifth", 178 },
+    { TCP_FSM_CLOSING, TCP_FSM_EV_RCV_ACK, TCP_FSM_CLOSING, "else", "process_ack", "RCV_ACK [else] / process_ack", "9293 3.10.7.4 fifth", 192 },
     /* @rfc "9293 3.10.7.4 eighth: FIN retransmitted" */
-    { TCP_FSM_CLOSING, TCP_FSM_EV_RCV_FIN, TCP_FSM_CLOSING, NULL, "send_ack", "RCV_FIN / send_ack", "9293 3.10.7.4 eighth: FIN retransmitted", 179 },
+    { TCP_FSM_CLOSING, TCP_FSM_EV_RCV_FIN, TCP_FSM_CLOSING, NULL, "send_ack", "RCV_FIN / send_ack", "9293 3.10.7.4 eighth: FIN retransmitted", 193 },
     /* @rfc "9293 3.8.3 R2" */
-    { TCP_FSM_CLOSING, TCP_FSM_EV_T_RTX, TCP_FSM_CLOSED, "give_up", "conn_timeout, release", "T_RTX [give_up] / conn_timeout, release", "9293 3.8.3 R2", 180 },
+    { TCP_FSM_CLOSING, TCP_FSM_EV_T_RTX, TCP_FSM_CLOSED, "give_up", "conn_timeout, release", "T_RTX [give_up] / conn_timeout, release", "9293 3.8.3 R2", 194 },
     /* @rfc "6298 5.4-5.6" */
-    { TCP_FSM_CLOSING, TCP_FSM_EV_T_RTX, TCP_FSM_CLOSING, "else", "retransmit", "T_RTX [else] / retransmit", "6298 5.4-5.6", 181 },
+    { TCP_FSM_CLOSING, TCP_FSM_EV_T_RTX, TCP_FSM_CLOSING, "else", "retransmit", "T_RTX [else] / retransmit", "6298 5.4-5.6", 195 },
     /* @rfc "9293 3.10.5" */
-    { TCP_FSM_CLOSING, TCP_FSM_EV_APP_ABORT, TCP_FSM_CLOSED, NULL, "release", "APP_ABORT / release", "9293 3.10.5", 182 },
+    { TCP_FSM_CLOSING, TCP_FSM_EV_APP_ABORT, TCP_FSM_CLOSED, NULL, "release", "APP_ABORT / release", "9293 3.10.5", 196 },
     /* @rfc "9293 3.10.7.4 first" */
-    { TCP_FSM_TIME_WAIT, TCP_FSM_EV_RCV_UNACCEPTABLE, TCP_FSM_TIME_WAIT, NULL, "send_ack", "RCV_UNACCEPTABLE / send_ack", "9293 3.10.7.4 first", 186 },
+    { TCP_FSM_TIME_WAIT, TCP_FSM_EV_RCV_UNACCEPTABLE, TCP_FSM_TIME_WAIT, NULL, "send_ack", "RCV_UNACCEPTABLE / send_ack", "9293 3.10.7.4 first", 200 },
     /* @rfc "9293 3.10.7.4 second (RFC 1337 hazard accepted: exact RST only)" */
-    { TCP_FSM_TIME_WAIT, TCP_FSM_EV_RCV_RST, TCP_FSM_CLOSED, "rst_exact", "release", "RCV_RST [rst_exact] / release", "9293 3.10.7.4 second (RFC 1337 hazard accepted: exact RST only)", 187 },
+    { TCP_FSM_TIME_WAIT, TCP_FSM_EV_RCV_RST, TCP_FSM_CLOSED, "rst_exact", "release", "RCV_RST [rst_exact] / release", "9293 3.10.7.4 second (RFC 1337 hazard accepted: exact RST only)", 201 },
     /* @rfc "5961 3.2" */
-    { TCP_FSM_TIME_WAIT, TCP_FSM_EV_RCV_RST, TCP_FSM_TIME_WAIT, "challenge_ok", "challenge_ack", "RCV_RST [challenge_ok] / challenge_ack", "5961 3.2", 189 },
+    { TCP_FSM_TIME_WAIT, TCP_FSM_EV_RCV_RST, TCP_FSM_TIME_WAIT, "challenge_ok", "challenge_ack", "RCV_RST [challenge_ok] / challenge_ack", "5961 3.2", 203 },
     /* @rfc "5961 7: over the challenge ACK rate limit, dropped" */
-    { TCP_FSM_TIME_WAIT, TCP_FSM_EV_RCV_RST, TCP_FSM_TIME_WAIT, "else", "", "RCV_RST [else]", "5961 7: over the challenge ACK rate limit, dropped", 190 },
+    { TCP_FSM_TIME_WAIT, TCP_FSM_EV_RCV_RST, TCP_FSM_TIME_WAIT, "else", "", "RCV_RST [else]", "5961 7: over the challenge ACK rate limit, dropped", 204 },
     /* @rfc "9293 3.10.7.4 fourth, 5961 4.2" */
-    { TCP_FSM_TIME_WAIT, TCP_FSM_EV_RCV_SYN, TCP_FSM_TIME_WAIT, "challenge_ok", "challenge_ack", "RCV_SYN [challenge_ok] / challenge_ack", "9293 3.10.7.4 fourth, 5961 4.2", 191 },
+    { TCP_FSM_TIME_WAIT, TCP_FSM_EV_RCV_SYN, TCP_FSM_TIME_WAIT, "challenge_ok", "challenge_ack", "RCV_SYN [challenge_ok] / challenge_ack", "9293 3.10.7.4 fourth, 5961 4.2", 205 },
     /* @rfc "5961 7: over the challenge ACK rate limit, dropped" */
-    { TCP_FSM_TIME_WAIT, TCP_FSM_EV_RCV_SYN, TCP_FSM_TIME_WAIT, "else", "", "RCV_SYN [else]", "5961 7: over the challenge ACK rate limit, dropped", 192 },
+    { TCP_FSM_TIME_WAIT, TCP_FSM_EV_RCV_SYN, TCP_FSM_TIME_WAIT, "else", "", "RCV_SYN [else]", "5961 7: over the challenge ACK rate limit, dropped", 206 },
     /* @rfc "9293 3.10.7.4 fifth" */
-    { TCP_FSM_TIME_WAIT, TCP_FSM_EV_RCV_BAD_ACK, TCP_FSM_TIME_WAIT, NULL, "send_ack", "RCV_BAD_ACK / send_ack", "9293 3.10.7.4 fifth", 193 },
+    { TCP_FSM_TIME_WAIT, TCP_FSM_EV_RCV_BAD_ACK, TCP_FSM_TIME_WAIT, NULL, "send_ack", "RCV_BAD_ACK / send_ack", "9293 3.10.7.4 fifth", 207 },
     /* @rfc "9293 3.10.7.4 eighth: FIN retransmitted, restart the 2 MSL timeout" */
-    { TCP_FSM_TIME_WAIT, TCP_FSM_EV_RCV_FIN, TCP_FSM_TIME_WAIT, NULL, "send_ack, arm_2msl", "RCV_FIN / send_ack, arm_2msl", "9293 3.10.7.4 eighth: FIN retransmitted, restart the 2 MSL timeout", 194 },
+    { TCP_FSM_TIME_WAIT, TCP_FSM_EV_RCV_FIN, TCP_FSM_TIME_WAIT, NULL, "send_ack, arm_2msl", "RCV_FIN / send_ack, arm_2msl", "9293 3.10.7.4 eighth: FIN retransmitted, restart the 2 MSL timeout", 208 },
     /* @rfc "9293 3.10.8 time-wait timeout" */
-    { TCP_FSM_TIME_WAIT, TCP_FSM_EV_T_2MSL, TCP_FSM_CLOSED, NULL, "release", "T_2MSL / release", "9293 3.10.8 time-wait timeout", 196 },
+    { TCP_FSM_TIME_WAIT, TCP_FSM_EV_T_2MSL, TCP_FSM_CLOSED, NULL, "release", "T_2MSL / release", "9293 3.10.8 time-wait timeout", 210 },
     /* @rfc "9293 3.10.5" */
-    { TCP_FSM_TIME_WAIT, TCP_FSM_EV_APP_ABORT, TCP_FSM_CLOSED, NULL, "release", "APP_ABORT / release", "9293 3.10.5", 197 },
+    { TCP_FSM_TIME_WAIT, TCP_FSM_EV_APP_ABORT, TCP_FSM_CLOSED, NULL, "release", "APP_ABORT / release", "9293 3.10.5", 211 },
     /* @rfc "9293 3.10.7.4 first" */
-    { TCP_FSM_CLOSE_WAIT, TCP_FSM_EV_RCV_UNACCEPTABLE, TCP_FSM_CLOSE_WAIT, NULL, "send_ack", "RCV_UNACCEPTABLE / send_ack", "9293 3.10.7.4 first", 201 },
+    { TCP_FSM_CLOSE_WAIT, TCP_FSM_EV_RCV_UNACCEPTABLE, TCP_FSM_CLOSE_WAIT, NULL, "send_ack", "RCV_UNACCEPTABLE / send_ack", "9293 3.10.7.4 first", 215 },
     /* @rfc "9293 3.10.7.4 second, 5961 3.2" */
-    { TCP_FSM_CLOSE_WAIT, TCP_FSM_EV_RCV_RST, TCP_FSM_CLOSED, "rst_exact", "conn_reset, release", "RCV_RST [rst_exact] / conn_reset, release", "9293 3.10.7.4 second, 5961 3.2", 202 },
+    { TCP_FSM_CLOSE_WAIT, TCP_FSM_EV_RCV_RST, TCP_FSM_CLOSED, "rst_exact", "conn_reset, release", "RCV_RST [rst_exact] / conn_reset, release", "9293 3.10.7.4 second, 5961 3.2", 216 },
     /* @rfc "5961 3.2" */
-    { TCP_FSM_CLOSE_WAIT, TCP_FSM_EV_RCV_RST, TCP_FSM_CLOSE_WAIT, "challenge_ok", "challenge_ack", "RCV_RST [challenge_ok] / challenge_ack", "5961 3.2", 204 },
+    { TCP_FSM_CLOSE_WAIT, TCP_FSM_EV_RCV_RST, TCP_FSM_CLOSE_WAIT, "challenge_ok", "challenge_ack", "RCV_RST [challenge_ok] / challenge_ack", "5961 3.2", 218 },
     /* @rfc "5961 7: over the challenge ACK rate limit, dropped" */
-    { TCP_FSM_CLOSE_WAIT, TCP_FSM_EV_RCV_RST, TCP_FSM_CLOSE_WAIT, "else", "", "RCV_RST [else]", "5961 7: over the challenge ACK rate limit, dropped", 205 },
+    { TCP_FSM_CLOSE_WAIT, TCP_FSM_EV_RCV_RST, TCP_FSM_CLOSE_WAIT, "else", "", "RCV_RST [else]", "5961 7: over the challenge ACK rate limit, dropped", 219 },
     /* @rfc "9293 3.10.7.4 fourth, 5961 4.2" */
-    { TCP_FSM_CLOSE_WAIT, TCP_FSM_EV_RCV_SYN, TCP_FSM_CLOSE_WAIT, "challenge_ok", "challenge_ack", "RCV_SYN [challenge_ok] / challenge_ack", "9293 3.10.7.4 fourth, 5961 4.2", 206 },
+    { TCP_FSM_CLOSE_WAIT, TCP_FSM_EV_RCV_SYN, TCP_FSM_CLOSE_WAIT, "challenge_ok", "challenge_ack", "RCV_SYN [challenge_ok] / challenge_ack", "9293 3.10.7.4 fourth, 5961 4.2", 220 },
     /* @rfc "5961 7: over the challenge ACK rate limit, dropped" */
-    { TCP_FSM_CLOSE_WAIT, TCP_FSM_EV_RCV_SYN, TCP_FSM_CLOSE_WAIT, "else", "", "RCV_SYN [else]", "5961 7: over the challenge ACK rate limit, dropped", 207 },
+    { TCP_FSM_CLOSE_WAIT, TCP_FSM_EV_RCV_SYN, TCP_FSM_CLOSE_WAIT, "else", "", "RCV_SYN [else]", "5961 7: over the challenge ACK rate limit, dropped", 221 },
     /* @rfc "9293 3.10.7.4 fifth" */
-    { TCP_FSM_CLOSE_WAIT, TCP_FSM_EV_RCV_BAD_ACK, TCP_FSM_CLOSE_WAIT, NULL, "send_ack", "RCV_BAD_ACK / send_ack", "9293 3.10.7.4 fifth", 208 },
+    { TCP_FSM_CLOSE_WAIT, TCP_FSM_EV_RCV_BAD_ACK, TCP_FSM_CLOSE_WAIT, NULL, "send_ack", "RCV_BAD_ACK / send_ack", "9293 3.10.7.4 fifth", 222 },
     /* @rfc "9293 3.10.7.4 fifth" */
-    { TCP_FSM_CLOSE_WAIT, TCP_FSM_EV_RCV_ACK, TCP_FSM_CLOSE_WAIT, NULL, "process_ack", "RCV_ACK / process_ack", "9293 3.10.7.4 fifth", 209 },
+    { TCP_FSM_CLOSE_WAIT, TCP_FSM_EV_RCV_ACK, TCP_FSM_CLOSE_WAIT, NULL, "process_ack", "RCV_ACK / process_ack", "9293 3.10.7.4 fifth", 223 },
     /* @rfc "9293 3.10.7.4 eighth" */
-    { TCP_FSM_CLOSE_WAIT, TCP_FSM_EV_RCV_FIN, TCP_FSM_CLOSE_WAIT, NULL, "send_ack", "RCV_FIN / send_ack", "9293 3.10.7.4 eighth", 210 },
+    { TCP_FSM_CLOSE_WAIT, TCP_FSM_EV_RCV_FIN, TCP_FSM_CLOSE_WAIT, NULL, "send_ack", "RCV_FIN / send_ack", "9293 3.10.7.4 eighth", 224 },
     /* @rfc "9293 3.8.3 R2" */
-    { TCP_FSM_CLOSE_WAIT, TCP_FSM_EV_T_RTX, TCP_FSM_CLOSED, "give_up", "conn_timeout, release", "T_RTX [give_up] / conn_timeout, release", "9293 3.8.3 R2", 211 },
+    { TCP_FSM_CLOSE_WAIT, TCP_FSM_EV_T_RTX, TCP_FSM_CLOSED, "give_up", "conn_timeout, release", "T_RTX [give_up] / conn_timeout, release", "9293 3.8.3 R2", 225 },
     /* @rfc "6298 5.4-5.6" */
-    { TCP_FSM_CLOSE_WAIT, TCP_FSM_EV_T_RTX, TCP_FSM_CLOSE_WAIT, "else", "retransmit", "T_RTX [else] / retransmit", "6298 5.4-5.6", 213 },
+    { TCP_FSM_CLOSE_WAIT, TCP_FSM_EV_T_RTX, TCP_FSM_CLOSE_WAIT, "else", "retransmit", "T_RTX [else] / retransmit", "6298 5.4-5.6", 227 },
     /* @rfc "9293 3.8.6.3" */
-    { TCP_FSM_CLOSE_WAIT, TCP_FSM_EV_T_DELACK, TCP_FSM_CLOSE_WAIT, NULL, "send_ack", "T_DELACK / send_ack", "9293 3.8.6.3", 214 },
+    { TCP_FSM_CLOSE_WAIT, TCP_FSM_EV_T_DELACK, TCP_FSM_CLOSE_WAIT, NULL, "send_ack", "T_DELACK / send_ack", "9293 3.8.6.3", 228 },
     /* @rfc "9293 3.8.6.1" */
-    { TCP_FSM_CLOSE_WAIT, TCP_FSM_EV_T_PERSIST, TCP_FSM_CLOSE_WAIT, NULL, "send_probe", "T_PERSIST / send_probe", "9293 3.8.6.1", 215 },
+    { TCP_FSM_CLOSE_WAIT, TCP_FSM_EV_T_PERSIST, TCP_FSM_CLOSE_WAIT, NULL, "send_probe", "T_PERSIST / send_probe", "9293 3.8.6.1", 229 },
     /* @rfc "1122 4.2.3.6" */
-    { TCP_FSM_CLOSE_WAIT, TCP_FSM_EV_T_KEEPALIVE, TCP_FSM_CLOSED, "keepalive_dead", "conn_timeout, release", "T_KEEPALIVE [keepalive_dead] / conn_timeout, release", "1122 4.2.3.6", 216 },
+    { TCP_FSM_CLOSE_WAIT, TCP_FSM_EV_T_KEEPALIVE, TCP_FSM_CLOSED, "keepalive_dead", "conn_timeout, release", "T_KEEPALIVE [keepalive_dead] / conn_timeout, release", "1122 4.2.3.6", 230 },
     /* @rfc "1122 4.2.3.6" */
-    { TCP_FSM_CLOSE_WAIT, TCP_FSM_EV_T_KEEPALIVE, TCP_FSM_CLOSE_WAIT, "else", "send_keepalive", "T_KEEPALIVE [else] / send_keepalive", "1122 4.2.3.6", 218 },
+    { TCP_FSM_CLOSE_WAIT, TCP_FSM_EV_T_KEEPALIVE, TCP_FSM_CLOSE_WAIT, "else", "send_keepalive", "T_KEEPALIVE [else] / send_keepalive", "1122 4.2.3.6", 232 },
     /* @rfc "9293 3.10.4" */
-    { TCP_FSM_CLOSE_WAIT, TCP_FSM_EV_APP_CLOSE, TCP_FSM_LAST_ACK, NULL, "queue_fin", "APP_CLOSE / queue_fin", "9293 3.10.4", 219 },
+    { TCP_FSM_CLOSE_WAIT, TCP_FSM_EV_APP_CLOSE, TCP_FSM_LAST_ACK, NULL, "queue_fin", "APP_CLOSE / queue_fin", "9293 3.10.4", 233 },
     /* @rfc "9293 3.10.5" */
-    { TCP_FSM_CLOSE_WAIT, TCP_FSM_EV_APP_ABORT, TCP_FSM_CLOSED, NULL, "send_rst, conn_reset, release", "APP_ABORT / send_rst, conn_reset, release", "9293 3.10.5", 220 },
+    { TCP_FSM_CLOSE_WAIT, TCP_FSM_EV_APP_ABORT, TCP_FSM_CLOSED, NULL, "send_rst, conn_reset, release", "APP_ABORT / send_rst, conn_reset, release", "9293 3.10.5", 234 },
     /* @rfc "9293 3.10.7.4 first" */
-    { TCP_FSM_LAST_ACK, TCP_FSM_EV_RCV_UNACCEPTABLE, TCP_FSM_LAST_ACK, NULL, "send_ack", "RCV_UNACCEPTABLE / send_ack", "9293 3.10.7.4 first", 224 },
+    { TCP_FSM_LAST_ACK, TCP_FSM_EV_RCV_UNACCEPTABLE, TCP_FSM_LAST_ACK, NULL, "send_ack", "RCV_UNACCEPTABLE / send_ack", "9293 3.10.7.4 first", 238 },
     /* @rfc "9293 3.10.7.4 second" */
-    { TCP_FSM_LAST_ACK, TCP_FSM_EV_RCV_RST, TCP_FSM_CLOSED, "rst_exact", "release", "RCV_RST [rst_exact] / release", "9293 3.10.7.4 second", 225 },
+    { TCP_FSM_LAST_ACK, TCP_FSM_EV_RCV_RST, TCP_FSM_CLOSED, "rst_exact", "release", "RCV_RST [rst_exact] / release", "9293 3.10.7.4 second", 239 },
     /* @rfc "5961 3.2" */
-    { TCP_FSM_LAST_ACK, TCP_FSM_EV_RCV_RST, TCP_FSM_LAST_ACK, "challenge_ok", "challenge_ack", "RCV_RST [challenge_ok] / challenge_ack", "5961 3.2", 226 },
+    { TCP_FSM_LAST_ACK, TCP_FSM_EV_RCV_RST, TCP_FSM_LAST_ACK, "challenge_ok", "challenge_ack", "RCV_RST [challenge_ok] / challenge_ack", "5961 3.2", 240 },
     /* @rfc "5961 7: over the challenge ACK rate limit, dropped" */
-    { TCP_FSM_LAST_ACK, TCP_FSM_EV_RCV_RST, TCP_FSM_LAST_ACK, "else", "", "RCV_RST [else]", "5961 7: over the challenge ACK rate limit, dropped", 227 },
+    { TCP_FSM_LAST_ACK, TCP_FSM_EV_RCV_RST, TCP_FSM_LAST_ACK, "else", "", "RCV_RST [else]", "5961 7: over the challenge ACK rate limit, dropped", 241 },
     /* @rfc "9293 3.10.7.4 fourth, 5961 4.2" */
-    { TCP_FSM_LAST_ACK, TCP_FSM_EV_RCV_SYN, TCP_FSM_LAST_ACK, "challenge_ok", "challenge_ack", "RCV_SYN [challenge_ok] / challenge_ack", "9293 3.10.7.4 fourth, 5961 4.2", 228 },
+    { TCP_FSM_LAST_ACK, TCP_FSM_EV_RCV_SYN, TCP_FSM_LAST_ACK, "challenge_ok", "challenge_ack", "RCV_SYN [challenge_ok] / challenge_ack", "9293 3.10.7.4 fourth, 5961 4.2", 242 },
     /* @rfc "5961 7: over the challenge ACK rate limit, dropped" */
-    { TCP_FSM_LAST_ACK, TCP_FSM_EV_RCV_SYN, TCP_FSM_LAST_ACK, "else", "", "RCV_SYN [else]", "5961 7: over the challenge ACK rate limit, dropped", 229 },
+    { TCP_FSM_LAST_ACK, TCP_FSM_EV_RCV_SYN, TCP_FSM_LAST_ACK, "else", "", "RCV_SYN [else]", "5961 7: over the challenge ACK rate limit, dropped", 243 },
     /* @rfc "9293 3.10.7.4 fifth" */
-    { TCP_FSM_LAST_ACK, TCP_FSM_EV_RCV_BAD_ACK, TCP_FSM_LAST_ACK, NULL, "send_ack", "RCV_BAD_ACK / send_ack", "9293 3.10.7.4 fifth", 230 },
+    { TCP_FSM_LAST_ACK, TCP_FSM_EV_RCV_BAD_ACK, TCP_FSM_LAST_ACK, NULL, "send_ack", "RCV_BAD_ACK / send_ack", "9293 3.10.7.4 fifth", 244 },
     /* @rfc "9293 3.10.7.4 fifth: our FIN is acknowledged" */
-    { TCP_FSM_LAST_ACK, TCP_FSM_EV_RCV_ACK, TCP_FSM_CLOSED, "fin_acked", "process_ack, release", "RCV_ACK [fin_acked] / process_ack, release", "9293 3.10.7.4 fifth: our FIN is acknowledged", 231 },
+    { TCP_FSM_LAST_ACK, TCP_FSM_EV_RCV_ACK, TCP_FSM_CLOSED, "fin_acked", "process_ack, release", "RCV_ACK [fin_acked] / process_ack, release", "9293 3.10.7.4 fifth: our FIN is acknowledged", 245 },
     /* @rfc "9293 3.10.7.4 fifth" */
-    { TCP_FSM_LAST_ACK, TCP_FSM_EV_RCV_ACK, TCP_FSM_LAST_ACK, "else", "process_ack", "RCV_ACK [else] / process_ack", "9293 3.10.7.4 fifth", 233 },
+    { TCP_FSM_LAST_ACK, TCP_FSM_EV_RCV_ACK, TCP_FSM_LAST_ACK, "else", "process_ack", "RCV_ACK [else] / process_ack", "9293 3.10.7.4 fifth", 247 },
     /* @rfc "9293 3.10.7.4 eighth" */
-    { TCP_FSM_LAST_ACK, TCP_FSM_EV_RCV_FIN, TCP_FSM_LAST_ACK, NULL, "send_ack", "RCV_FIN / send_ack", "9293 3.10.7.4 eighth", 234 },
+    { TCP_FSM_LAST_ACK, TCP_FSM_EV_RCV_FIN, TCP_FSM_LAST_ACK, NULL, "send_ack", "RCV_FIN / send_ack", "9293 3.10.7.4 eighth", 248 },
     /* @rfc "9293 3.8.3 R2" */
-    { TCP_FSM_LAST_ACK, TCP_FSM_EV_T_RTX, TCP_FSM_CLOSED, "give_up", "conn_timeout, release", "T_RTX [give_up] / conn_timeout, release", "9293 3.8.3 R2", 235 },
+    { TCP_FSM_LAST_ACK, TCP_FSM_EV_T_RTX, TCP_FSM_CLOSED, "give_up", "conn_timeout, release", "T_RTX [give_up] / conn_timeout, release", "9293 3.8.3 R2", 249 },
     /* @rfc "6298 5.4-5.6" */
-    { TCP_FSM_LAST_ACK, TCP_FSM_EV_T_RTX, TCP_FSM_LAST_ACK, "else", "retransmit", "T_RTX [else] / retransmit", "6298 5.4-5.6", 236 },
+    { TCP_FSM_LAST_ACK, TCP_FSM_EV_T_RTX, TCP_FSM_LAST_ACK, "else", "retransmit", "T_RTX [else] / retransmit", "6298 5.4-5.6", 250 },
     /* @rfc "9293 3.8.6.1" */
-    { TCP_FSM_LAST_ACK, TCP_FSM_EV_T_PERSIST, TCP_FSM_LAST_ACK, NULL, "send_probe", "T_PERSIST / send_probe", "9293 3.8.6.1", 237 },
+    { TCP_FSM_LAST_ACK, TCP_FSM_EV_T_PERSIST, TCP_FSM_LAST_ACK, NULL, "send_probe", "T_PERSIST / send_probe", "9293 3.8.6.1", 251 },
     /* @rfc "9293 3.10.5" */
-    { TCP_FSM_LAST_ACK, TCP_FSM_EV_APP_ABORT, TCP_FSM_CLOSED, NULL, "release", "APP_ABORT / release", "9293 3.10.5", 238 },
+    { TCP_FSM_LAST_ACK, TCP_FSM_EV_APP_ABORT, TCP_FSM_CLOSED, NULL, "release", "APP_ABORT / release", "9293 3.10.5", 252 },
 };
 
 typedef void tcp_fsm_action_fn(struct tcp_ctx *ctx, const struct tcp_seg *payload);
-static tcp_fsm_action_fn *const tcp_fsm_action_fns[27] = {
+static tcp_fsm_action_fn *const tcp_fsm_action_fns[31] = {
     tcp_fsm_action_send_syn,
     tcp_fsm_action_send_syn_ack,
     tcp_fsm_action_send_ack,
@@ -351,196 +361,206 @@ static tcp_fsm_action_fn *const tcp_fsm_action_fns[27] = {
     tcp_fsm_action_drop_embryonic,
     tcp_fsm_action_become_listener,
     tcp_fsm_action_abort_listener,
+    tcp_fsm_action_listen_drop,
+    tcp_fsm_action_send_syn_cookie,
+    tcp_fsm_action_spawn_child,
+    tcp_fsm_action_take_cookie,
     NULL
 };
-static const uint8_t tcp_fsm_act[159] = {
-    24, 7, 0, 22, 22, 4, 6, 8, 1, 7, 0, 25, 22, 25, 22, 4,
-    19, 22, 8, 9, 10, 2, 8, 1, 21, 22, 14, 22, 20, 22, 2, 23,
-    19, 22, 23, 5, 4, 9, 10, 4, 21, 22, 14, 13, 3, 20, 22, 2,
-    20, 22, 5, 5, 2, 10, 11, 12, 21, 22, 14, 2, 15, 21, 22, 16,
-    13, 3, 20, 22, 2, 20, 22, 5, 5, 2, 10, 10, 11, 12, 21, 22,
-    14, 2, 15, 3, 20, 22, 2, 20, 22, 5, 5, 2, 10, 11, 12, 2,
-    22, 3, 20, 22, 18, 2, 22, 5, 5, 2, 10, 10, 2, 21, 22, 14,
-    22, 2, 22, 5, 5, 2, 2, 17, 22, 22, 2, 20, 22, 5, 5, 2,
-    10, 2, 21, 22, 14, 2, 15, 21, 22, 16, 13, 3, 20, 22, 2, 22,
-    5, 5, 2, 10, 22, 10, 2, 21, 22, 14, 15, 22, 18, 17, 0
+static const uint8_t tcp_fsm_act[167] = {
+    24, 7, 0, 22, 22, 6, 8, 1, 26, 27, 28, 6, 29, 9, 10, 28,
+    4, 7, 0, 25, 22, 25, 22, 4, 19, 22, 8, 9, 10, 2, 8, 1,
+    21, 22, 14, 22, 20, 22, 2, 23, 19, 22, 23, 5, 4, 9, 10, 4,
+    21, 22, 14, 13, 3, 20, 22, 2, 20, 22, 5, 5, 2, 10, 11, 12,
+    21, 22, 14, 2, 15, 21, 22, 16, 13, 3, 20, 22, 2, 20, 22, 5,
+    5, 2, 10, 10, 11, 12, 21, 22, 14, 2, 15, 3, 20, 22, 2, 20,
+    22, 5, 5, 2, 10, 11, 12, 2, 22, 3, 20, 22, 18, 2, 22, 5,
+    5, 2, 10, 10, 2, 21, 22, 14, 22, 2, 22, 5, 5, 2, 2, 17,
+    22, 22, 2, 20, 22, 5, 5, 2, 10, 2, 21, 22, 14, 2, 15, 21,
+    22, 16, 13, 3, 20, 22, 2, 22, 5, 5, 2, 10, 22, 10, 2, 21,
+    22, 14, 15, 22, 18, 17, 0
 };
 struct tcp_fsm_list { uint8_t first, count; };
 static const struct tcp_fsm_list tcp_fsm_exit[TCP_FSM_NUM_STATES] = {
-    { 156, 0 },
-    { 156, 0 },
-    { 156, 0 },
-    { 156, 0 },
-    { 156, 0 },
-    { 156, 0 },
-    { 156, 0 },
-    { 157, 0 },
-    { 157, 0 },
-    { 158, 0 },
-    { 158, 0 },
+    { 164, 0 },
+    { 164, 0 },
+    { 164, 0 },
+    { 164, 0 },
+    { 164, 0 },
+    { 164, 0 },
+    { 164, 0 },
+    { 165, 0 },
+    { 165, 0 },
+    { 166, 0 },
+    { 166, 0 },
 };
 static const struct tcp_fsm_list tcp_fsm_entry[TCP_FSM_NUM_STATES] = {
-    { 156, 0 },
-    { 156, 0 },
-    { 156, 0 },
-    { 156, 0 },
-    { 156, 0 },
-    { 156, 0 },
-    { 156, 1 },
-    { 157, 0 },
-    { 157, 1 },
-    { 158, 0 },
-    { 158, 0 },
+    { 164, 0 },
+    { 164, 0 },
+    { 164, 0 },
+    { 164, 0 },
+    { 164, 0 },
+    { 164, 0 },
+    { 164, 1 },
+    { 165, 0 },
+    { 165, 1 },
+    { 166, 0 },
+    { 166, 0 },
 };
 
 struct tcp_fsm_row { tcp_fsm_state_t to; uint8_t guard; uint8_t act, nact; };
-static const struct tcp_fsm_row tcp_fsm_rows[135] = {
+static const struct tcp_fsm_row tcp_fsm_rows[140] = {
     { TCP_FSM_LISTEN, 0, 0, 1 }, /* 0: APP_LISTEN / become_listener */
     { TCP_FSM_SYN_SENT, 0, 1, 2 }, /* 1: APP_CONNECT / init_active, send_syn */
     { TCP_FSM_CLOSED, 0, 3, 1 }, /* 2: APP_CLOSE / release */
     { TCP_FSM_CLOSED, 0, 4, 1 }, /* 3: APP_ABORT / release */
     { TCP_FSM_LISTEN, 0, 5, 0 }, /* 4: RCV_RST */
-    { TCP_FSM_LISTEN, 0, 5, 1 }, /* 5: RCV_ACK / send_rst_reply */
-    { TCP_FSM_SYN_RCVD, 0, 6, 3 }, /* 6: RCV_SYN / init_passive, take_syn, send_syn_ack */
-    { TCP_FSM_SYN_SENT, 0, 9, 2 }, /* 7: APP_CONNECT / init_active, send_syn */
-    { TCP_FSM_CLOSED, 0, 11, 2 }, /* 8: APP_CLOSE / abort_listener, release */
-    { TCP_FSM_CLOSED, 0, 13, 2 }, /* 9: APP_ABORT / abort_listener, release */
-    { TCP_FSM_SYN_SENT, 0, 15, 1 }, /* 10: RCV_BAD_ACK / send_rst_reply */
-    { TCP_FSM_CLOSED, 7, 16, 2 }, /* 11: RCV_RST [rst_acks_syn] / conn_refused, release */
-    { TCP_FSM_SYN_SENT, 0, 18, 0 }, /* 12: RCV_RST [else] */
-    { TCP_FSM_ESTABLISHED, 0, 18, 4 }, /* 13: RCV_SYN_ACK / take_syn, established, process_ack, send_ack */
-    { TCP_FSM_SYN_RCVD, 0, 22, 2 }, /* 14: RCV_SYN / take_syn, send_syn_ack */
-    { TCP_FSM_CLOSED, 11, 24, 2 }, /* 15: T_RTX [give_up] / conn_timeout, release */
-    { TCP_FSM_SYN_SENT, 0, 26, 1 }, /* 16: T_RTX [else] / retransmit */
-    { TCP_FSM_CLOSED, 0, 27, 1 }, /* 17: APP_CLOSE / release */
-    { TCP_FSM_CLOSED, 0, 28, 2 }, /* 18: APP_ABORT / conn_reset, release */
-    { TCP_FSM_SYN_RCVD, 0, 30, 1 }, /* 19: RCV_UNACCEPTABLE / send_ack */
-    { TCP_FSM_LISTEN, 1, 31, 1 }, /* 20: RCV_RST [passive_open] / drop_embryonic */
-    { TCP_FSM_CLOSED, 0, 32, 2 }, /* 21: RCV_RST [else] / conn_refused, release */
-    { TCP_FSM_LISTEN, 1, 34, 1 }, /* 22: RCV_SYN [passive_open] / drop_embryonic */
-    { TCP_FSM_SYN_RCVD, 13, 35, 1 }, /* 23: RCV_SYN [challenge_ok] / challenge_ack */
-    { TCP_FSM_SYN_RCVD, 0, 36, 0 }, /* 24: RCV_SYN [else] */
-    { TCP_FSM_SYN_RCVD, 0, 36, 1 }, /* 25: RCV_BAD_ACK / send_rst_reply */
-    { TCP_FSM_ESTABLISHED, 5, 37, 2 }, /* 26: RCV_ACK [ack_acceptable] / established, process_ack */
-    { TCP_FSM_SYN_RCVD, 0, 39, 1 }, /* 27: RCV_ACK [else] / send_rst_reply */
-    { TCP_FSM_CLOSED, 11, 40, 2 }, /* 28: T_RTX [give_up] / conn_timeout, release */
-    { TCP_FSM_SYN_RCVD, 0, 42, 1 }, /* 29: T_RTX [else] / retransmit */
-    { TCP_FSM_FIN_WAIT_1, 0, 43, 1 }, /* 30: APP_CLOSE / queue_fin */
-    { TCP_FSM_CLOSED, 0, 44, 3 }, /* 31: APP_ABORT / send_rst, conn_reset, release */
-    { TCP_FSM_ESTABLISHED, 0, 47, 1 }, /* 32: RCV_UNACCEPTABLE / send_ack */
-    { TCP_FSM_CLOSED, 3, 48, 2 }, /* 33: RCV_RST [rst_exact] / conn_reset, release */
-    { TCP_FSM_ESTABLISHED, 13, 50, 1 }, /* 34: RCV_RST [challenge_ok] / challenge_ack */
-    { TCP_FSM_ESTABLISHED, 0, 51, 0 }, /* 35: RCV_RST [else] */
-    { TCP_FSM_ESTABLISHED, 13, 51, 1 }, /* 36: RCV_SYN [challenge_ok] / challenge_ack */
-    { TCP_FSM_ESTABLISHED, 0, 52, 0 }, /* 37: RCV_SYN [else] */
-    { TCP_FSM_ESTABLISHED, 0, 52, 1 }, /* 38: RCV_BAD_ACK / send_ack */
-    { TCP_FSM_ESTABLISHED, 0, 53, 1 }, /* 39: RCV_ACK / process_ack */
-    { TCP_FSM_ESTABLISHED, 0, 54, 1 }, /* 40: RCV_DATA / deliver_data */
-    { TCP_FSM_CLOSE_WAIT, 0, 55, 1 }, /* 41: RCV_FIN / receive_fin */
-    { TCP_FSM_CLOSED, 11, 56, 2 }, /* 42: T_RTX [give_up] / conn_timeout, release */
-    { TCP_FSM_ESTABLISHED, 0, 58, 1 }, /* 43: T_RTX [else] / retransmit */
-    { TCP_FSM_ESTABLISHED, 0, 59, 1 }, /* 44: T_DELACK / send_ack */
-    { TCP_FSM_ESTABLISHED, 0, 60, 1 }, /* 45: T_PERSIST / send_probe */
-    { TCP_FSM_CLOSED, 15, 61, 2 }, /* 46: T_KEEPALIVE [keepalive_dead] / conn_timeout, release */
-    { TCP_FSM_ESTABLISHED, 0, 63, 1 }, /* 47: T_KEEPALIVE [else] / send_keepalive */
-    { TCP_FSM_FIN_WAIT_1, 0, 64, 1 }, /* 48: APP_CLOSE / queue_fin */
-    { TCP_FSM_CLOSED, 0, 65, 3 }, /* 49: APP_ABORT / send_rst, conn_reset, release */
-    { TCP_FSM_FIN_WAIT_1, 0, 68, 1 }, /* 50: RCV_UNACCEPTABLE / send_ack */
-    { TCP_FSM_CLOSED, 3, 69, 2 }, /* 51: RCV_RST [rst_exact] / conn_reset, release */
-    { TCP_FSM_FIN_WAIT_1, 13, 71, 1 }, /* 52: RCV_RST [challenge_ok] / challenge_ack */
-    { TCP_FSM_FIN_WAIT_1, 0, 72, 0 }, /* 53: RCV_RST [else] */
-    { TCP_FSM_FIN_WAIT_1, 13, 72, 1 }, /* 54: RCV_SYN [challenge_ok] / challenge_ack */
-    { TCP_FSM_FIN_WAIT_1, 0, 73, 0 }, /* 55: RCV_SYN [else] */
-    { TCP_FSM_FIN_WAIT_1, 0, 73, 1 }, /* 56: RCV_BAD_ACK / send_ack */
-    { TCP_FSM_FIN_WAIT_2, 9, 74, 1 }, /* 57: RCV_ACK [fin_acked] / process_ack */
-    { TCP_FSM_FIN_WAIT_1, 0, 75, 1 }, /* 58: RCV_ACK [else] / process_ack */
-    { TCP_FSM_FIN_WAIT_1, 0, 76, 1 }, /* 59: RCV_DATA / deliver_data */
-    { TCP_FSM_CLOSING, 0, 77, 1 }, /* 60: RCV_FIN / receive_fin */
-    { TCP_FSM_CLOSED, 11, 78, 2 }, /* 61: T_RTX [give_up] / conn_timeout, release */
-    { TCP_FSM_FIN_WAIT_1, 0, 80, 1 }, /* 62: T_RTX [else] / retransmit */
-    { TCP_FSM_FIN_WAIT_1, 0, 81, 1 }, /* 63: T_DELACK / send_ack */
-    { TCP_FSM_FIN_WAIT_1, 0, 82, 1 }, /* 64: T_PERSIST / send_probe */
-    { TCP_FSM_CLOSED, 0, 83, 3 }, /* 65: APP_ABORT / send_rst, conn_reset, release */
-    { TCP_FSM_FIN_WAIT_2, 0, 86, 1 }, /* 66: RCV_UNACCEPTABLE / send_ack */
-    { TCP_FSM_CLOSED, 3, 87, 2 }, /* 67: RCV_RST [rst_exact] / conn_reset, release */
-    { TCP_FSM_FIN_WAIT_2, 13, 89, 1 }, /* 68: RCV_RST [challenge_ok] / challenge_ack */
-    { TCP_FSM_FIN_WAIT_2, 0, 90, 0 }, /* 69: RCV_RST [else] */
-    { TCP_FSM_FIN_WAIT_2, 13, 90, 1 }, /* 70: RCV_SYN [challenge_ok] / challenge_ack */
-    { TCP_FSM_FIN_WAIT_2, 0, 91, 0 }, /* 71: RCV_SYN [else] */
-    { TCP_FSM_FIN_WAIT_2, 0, 91, 1 }, /* 72: RCV_BAD_ACK / send_ack */
-    { TCP_FSM_FIN_WAIT_2, 0, 92, 1 }, /* 73: RCV_ACK / process_ack */
-    { TCP_FSM_FIN_WAIT_2, 0, 93, 1 }, /* 74: RCV_DATA / deliver_data */
-    { TCP_FSM_TIME_WAIT, 0, 94, 1 }, /* 75: RCV_FIN / receive_fin */
-    { TCP_FSM_FIN_WAIT_2, 0, 95, 1 }, /* 76: T_DELACK / send_ack */
-    { TCP_FSM_CLOSED, 0, 96, 1 }, /* 77: T_2MSL / release */
-    { TCP_FSM_CLOSED, 0, 97, 3 }, /* 78: APP_ABORT / send_rst, conn_reset, release */
-    { TCP_FSM_FIN_WAIT_2, 0, 100, 1 }, /* 79: APP_CLOSE / arm_fin_timeout */
-    { TCP_FSM_CLOSING, 0, 101, 1 }, /* 80: RCV_UNACCEPTABLE / send_ack */
-    { TCP_FSM_CLOSED, 3, 102, 1 }, /* 81: RCV_RST [rst_exact] / release */
-    { TCP_FSM_CLOSING, 13, 103, 1 }, /* 82: RCV_RST [challenge_ok] / challenge_ack */
-    { TCP_FSM_CLOSING, 0, 104, 0 }, /* 83: RCV_RST [else] */
-    { TCP_FSM_CLOSING, 13, 104, 1 }, /* 84: RCV_SYN [challenge_ok] / challenge_ack */
-    { TCP_FSM_CLOSING, 0, 105, 0 }, /* 85: RCV_SYN [else] */
-    { TCP_FSM_CLOSING, 0, 105, 1 }, /* 86: RCV_BAD_ACK / send_ack */
-    { TCP_FSM_TIME_WAIT, 9, 106, 1 }, /* 87: RCV_ACK [fin_acked] / process_ack */
-    { TCP_FSM_CLOSING, 0, 107, 1 }, /* 88: RCV_ACK [else] / process_ack */
-    { TCP_FSM_CLOSING, 0, 108, 1 }, /* 89: RCV_FIN / send_ack */
-    { TCP_FSM_CLOSED, 11, 109, 2 }, /* 90: T_RTX [give_up] / conn_timeout, release */
-    { TCP_FSM_CLOSING, 0, 111, 1 }, /* 91: T_RTX [else] / retransmit */
-    { TCP_FSM_CLOSED, 0, 112, 1 }, /* 92: APP_ABORT / release */
-    { TCP_FSM_TIME_WAIT, 0, 113, 1 }, /* 93: RCV_UNACCEPTABLE / send_ack */
-    { TCP_FSM_CLOSED, 3, 114, 1 }, /* 94: RCV_RST [rst_exact] / release */
-    { TCP_FSM_TIME_WAIT, 13, 115, 1 }, /* 95: RCV_RST [challenge_ok] / challenge_ack */
-    { TCP_FSM_TIME_WAIT, 0, 116, 0 }, /* 96: RCV_RST [else] */
-    { TCP_FSM_TIME_WAIT, 13, 116, 1 }, /* 97: RCV_SYN [challenge_ok] / challenge_ack */
-    { TCP_FSM_TIME_WAIT, 0, 117, 0 }, /* 98: RCV_SYN [else] */
-    { TCP_FSM_TIME_WAIT, 0, 117, 1 }, /* 99: RCV_BAD_ACK / send_ack */
-    { TCP_FSM_TIME_WAIT, 0, 118, 2 }, /* 100: RCV_FIN / send_ack, arm_2msl */
-    { TCP_FSM_CLOSED, 0, 120, 1 }, /* 101: T_2MSL / release */
-    { TCP_FSM_CLOSED, 0, 121, 1 }, /* 102: APP_ABORT / release */
-    { TCP_FSM_CLOSE_WAIT, 0, 122, 1 }, /* 103: RCV_UNACCEPTABLE / send_ack */
-    { TCP_FSM_CLOSED, 3, 123, 2 }, /* 104: RCV_RST [rst_exact] / conn_reset, release */
-    { TCP_FSM_CLOSE_WAIT, 13, 125, 1 }, /* 105: RCV_RST [challenge_ok] / challenge_ack */
-    { TCP_FSM_CLOSE_WAIT, 0, 126, 0 }, /* 106: RCV_RST [else] */
-    { TCP_FSM_CLOSE_WAIT, 13, 126, 1 }, /* 107: RCV_SYN [challenge_ok] / challenge_ack */
-    { TCP_FSM_CLOSE_WAIT, 0, 127, 0 }, /* 108: RCV_SYN [else] */
-    { TCP_FSM_CLOSE_WAIT, 0, 127, 1 }, /* 109: RCV_BAD_ACK / send_ack */
-    { TCP_FSM_CLOSE_WAIT, 0, 128, 1 }, /* 110: RCV_ACK / process_ack */
-    { TCP_FSM_CLOSE_WAIT, 0, 129, 1 }, /* 111: RCV_FIN / send_ack */
-    { TCP_FSM_CLOSED, 11, 130, 2 }, /* 112: T_RTX [give_up] / conn_timeout, release */
-    { TCP_FSM_CLOSE_WAIT, 0, 132, 1 }, /* 113: T_RTX [else] / retransmit */
-    { TCP_FSM_CLOSE_WAIT, 0, 133, 1 }, /* 114: T_DELACK / send_ack */
-    { TCP_FSM_CLOSE_WAIT, 0, 134, 1 }, /* 115: T_PERSIST / send_probe */
-    { TCP_FSM_CLOSED, 15, 135, 2 }, /* 116: T_KEEPALIVE [keepalive_dead] / conn_timeout, release */
-    { TCP_FSM_CLOSE_WAIT, 0, 137, 1 }, /* 117: T_KEEPALIVE [else] / send_keepalive */
-    { TCP_FSM_LAST_ACK, 0, 138, 1 }, /* 118: APP_CLOSE / queue_fin */
-    { TCP_FSM_CLOSED, 0, 139, 3 }, /* 119: APP_ABORT / send_rst, conn_reset, release */
-    { TCP_FSM_LAST_ACK, 0, 142, 1 }, /* 120: RCV_UNACCEPTABLE / send_ack */
-    { TCP_FSM_CLOSED, 3, 143, 1 }, /* 121: RCV_RST [rst_exact] / release */
-    { TCP_FSM_LAST_ACK, 13, 144, 1 }, /* 122: RCV_RST [challenge_ok] / challenge_ack */
-    { TCP_FSM_LAST_ACK, 0, 145, 0 }, /* 123: RCV_RST [else] */
-    { TCP_FSM_LAST_ACK, 13, 145, 1 }, /* 124: RCV_SYN [challenge_ok] / challenge_ack */
-    { TCP_FSM_LAST_ACK, 0, 146, 0 }, /* 125: RCV_SYN [else] */
-    { TCP_FSM_LAST_ACK, 0, 146, 1 }, /* 126: RCV_BAD_ACK / send_ack */
-    { TCP_FSM_CLOSED, 9, 147, 2 }, /* 127: RCV_ACK [fin_acked] / process_ack, release */
-    { TCP_FSM_LAST_ACK, 0, 149, 1 }, /* 128: RCV_ACK [else] / process_ack */
-    { TCP_FSM_LAST_ACK, 0, 150, 1 }, /* 129: RCV_FIN / send_ack */
-    { TCP_FSM_CLOSED, 11, 151, 2 }, /* 130: T_RTX [give_up] / conn_timeout, release */
-    { TCP_FSM_LAST_ACK, 0, 153, 1 }, /* 131: T_RTX [else] / retransmit */
-    { TCP_FSM_LAST_ACK, 0, 154, 1 }, /* 132: T_PERSIST / send_probe */
-    { TCP_FSM_CLOSED, 0, 155, 1 }, /* 133: APP_ABORT / release */
+    { TCP_FSM_SYN_RCVD, 15, 5, 3 }, /* 5: RCV_SYN [is_child] / init_passive, take_syn, send_syn_ack */
+    { TCP_FSM_LISTEN, 17, 8, 1 }, /* 6: RCV_SYN [accept_queue_full] / listen_drop */
+    { TCP_FSM_LISTEN, 19, 9, 1 }, /* 7: RCV_SYN [syn_queue_full] / send_syn_cookie */
+    { TCP_FSM_LISTEN, 0, 10, 1 }, /* 8: RCV_SYN [else] / spawn_child */
+    { TCP_FSM_ESTABLISHED, 15, 11, 4 }, /* 9: RCV_ACK [is_child] / init_passive, take_cookie, established, process_ack */
+    { TCP_FSM_LISTEN, 21, 15, 1 }, /* 10: RCV_ACK [cookie_ok] / spawn_child */
+    { TCP_FSM_LISTEN, 0, 16, 1 }, /* 11: RCV_ACK [else] / send_rst_reply */
+    { TCP_FSM_SYN_SENT, 0, 17, 2 }, /* 12: APP_CONNECT / init_active, send_syn */
+    { TCP_FSM_CLOSED, 0, 19, 2 }, /* 13: APP_CLOSE / abort_listener, release */
+    { TCP_FSM_CLOSED, 0, 21, 2 }, /* 14: APP_ABORT / abort_listener, release */
+    { TCP_FSM_SYN_SENT, 0, 23, 1 }, /* 15: RCV_BAD_ACK / send_rst_reply */
+    { TCP_FSM_CLOSED, 7, 24, 2 }, /* 16: RCV_RST [rst_acks_syn] / conn_refused, release */
+    { TCP_FSM_SYN_SENT, 0, 26, 0 }, /* 17: RCV_RST [else] */
+    { TCP_FSM_ESTABLISHED, 0, 26, 4 }, /* 18: RCV_SYN_ACK / take_syn, established, process_ack, send_ack */
+    { TCP_FSM_SYN_RCVD, 0, 30, 2 }, /* 19: RCV_SYN / take_syn, send_syn_ack */
+    { TCP_FSM_CLOSED, 11, 32, 2 }, /* 20: T_RTX [give_up] / conn_timeout, release */
+    { TCP_FSM_SYN_SENT, 0, 34, 1 }, /* 21: T_RTX [else] / retransmit */
+    { TCP_FSM_CLOSED, 0, 35, 1 }, /* 22: APP_CLOSE / release */
+    { TCP_FSM_CLOSED, 0, 36, 2 }, /* 23: APP_ABORT / conn_reset, release */
+    { TCP_FSM_SYN_RCVD, 0, 38, 1 }, /* 24: RCV_UNACCEPTABLE / send_ack */
+    { TCP_FSM_LISTEN, 1, 39, 1 }, /* 25: RCV_RST [passive_open] / drop_embryonic */
+    { TCP_FSM_CLOSED, 0, 40, 2 }, /* 26: RCV_RST [else] / conn_refused, release */
+    { TCP_FSM_LISTEN, 1, 42, 1 }, /* 27: RCV_SYN [passive_open] / drop_embryonic */
+    { TCP_FSM_SYN_RCVD, 13, 43, 1 }, /* 28: RCV_SYN [challenge_ok] / challenge_ack */
+    { TCP_FSM_SYN_RCVD, 0, 44, 0 }, /* 29: RCV_SYN [else] */
+    { TCP_FSM_SYN_RCVD, 0, 44, 1 }, /* 30: RCV_BAD_ACK / send_rst_reply */
+    { TCP_FSM_ESTABLISHED, 5, 45, 2 }, /* 31: RCV_ACK [ack_acceptable] / established, process_ack */
+    { TCP_FSM_SYN_RCVD, 0, 47, 1 }, /* 32: RCV_ACK [else] / send_rst_reply */
+    { TCP_FSM_CLOSED, 11, 48, 2 }, /* 33: T_RTX [give_up] / conn_timeout, release */
+    { TCP_FSM_SYN_RCVD, 0, 50, 1 }, /* 34: T_RTX [else] / retransmit */
+    { TCP_FSM_FIN_WAIT_1, 0, 51, 1 }, /* 35: APP_CLOSE / queue_fin */
+    { TCP_FSM_CLOSED, 0, 52, 3 }, /* 36: APP_ABORT / send_rst, conn_reset, release */
+    { TCP_FSM_ESTABLISHED, 0, 55, 1 }, /* 37: RCV_UNACCEPTABLE / send_ack */
+    { TCP_FSM_CLOSED, 3, 56, 2 }, /* 38: RCV_RST [rst_exact] / conn_reset, release */
+    { TCP_FSM_ESTABLISHED, 13, 58, 1 }, /* 39: RCV_RST [challenge_ok] / challenge_ack */
+    { TCP_FSM_ESTABLISHED, 0, 59, 0 }, /* 40: RCV_RST [else] */
+    { TCP_FSM_ESTABLISHED, 13, 59, 1 }, /* 41: RCV_SYN [challenge_ok] / challenge_ack */
+    { TCP_FSM_ESTABLISHED, 0, 60, 0 }, /* 42: RCV_SYN [else] */
+    { TCP_FSM_ESTABLISHED, 0, 60, 1 }, /* 43: RCV_BAD_ACK / send_ack */
+    { TCP_FSM_ESTABLISHED, 0, 61, 1 }, /* 44: RCV_ACK / process_ack */
+    { TCP_FSM_ESTABLISHED, 0, 62, 1 }, /* 45: RCV_DATA / deliver_data */
+    { TCP_FSM_CLOSE_WAIT, 0, 63, 1 }, /* 46: RCV_FIN / receive_fin */
+    { TCP_FSM_CLOSED, 11, 64, 2 }, /* 47: T_RTX [give_up] / conn_timeout, release */
+    { TCP_FSM_ESTABLISHED, 0, 66, 1 }, /* 48: T_RTX [else] / retransmit */
+    { TCP_FSM_ESTABLISHED, 0, 67, 1 }, /* 49: T_DELACK / send_ack */
+    { TCP_FSM_ESTABLISHED, 0, 68, 1 }, /* 50: T_PERSIST / send_probe */
+    { TCP_FSM_CLOSED, 23, 69, 2 }, /* 51: T_KEEPALIVE [keepalive_dead] / conn_timeout, release */
+    { TCP_FSM_ESTABLISHED, 0, 71, 1 }, /* 52: T_KEEPALIVE [else] / send_keepalive */
+    { TCP_FSM_FIN_WAIT_1, 0, 72, 1 }, /* 53: APP_CLOSE / queue_fin */
+    { TCP_FSM_CLOSED, 0, 73, 3 }, /* 54: APP_ABORT / send_rst, conn_reset, release */
+    { TCP_FSM_FIN_WAIT_1, 0, 76, 1 }, /* 55: RCV_UNACCEPTABLE / send_ack */
+    { TCP_FSM_CLOSED, 3, 77, 2 }, /* 56: RCV_RST [rst_exact] / conn_reset, release */
+    { TCP_FSM_FIN_WAIT_1, 13, 79, 1 }, /* 57: RCV_RST [challenge_ok] / challenge_ack */
+    { TCP_FSM_FIN_WAIT_1, 0, 80, 0 }, /* 58: RCV_RST [else] */
+    { TCP_FSM_FIN_WAIT_1, 13, 80, 1 }, /* 59: RCV_SYN [challenge_ok] / challenge_ack */
+    { TCP_FSM_FIN_WAIT_1, 0, 81, 0 }, /* 60: RCV_SYN [else] */
+    { TCP_FSM_FIN_WAIT_1, 0, 81, 1 }, /* 61: RCV_BAD_ACK / send_ack */
+    { TCP_FSM_FIN_WAIT_2, 9, 82, 1 }, /* 62: RCV_ACK [fin_acked] / process_ack */
+    { TCP_FSM_FIN_WAIT_1, 0, 83, 1 }, /* 63: RCV_ACK [else] / process_ack */
+    { TCP_FSM_FIN_WAIT_1, 0, 84, 1 }, /* 64: RCV_DATA / deliver_data */
+    { TCP_FSM_CLOSING, 0, 85, 1 }, /* 65: RCV_FIN / receive_fin */
+    { TCP_FSM_CLOSED, 11, 86, 2 }, /* 66: T_RTX [give_up] / conn_timeout, release */
+    { TCP_FSM_FIN_WAIT_1, 0, 88, 1 }, /* 67: T_RTX [else] / retransmit */
+    { TCP_FSM_FIN_WAIT_1, 0, 89, 1 }, /* 68: T_DELACK / send_ack */
+    { TCP_FSM_FIN_WAIT_1, 0, 90, 1 }, /* 69: T_PERSIST / send_probe */
+    { TCP_FSM_CLOSED, 0, 91, 3 }, /* 70: APP_ABORT / send_rst, conn_reset, release */
+    { TCP_FSM_FIN_WAIT_2, 0, 94, 1 }, /* 71: RCV_UNACCEPTABLE / send_ack */
+    { TCP_FSM_CLOSED, 3, 95, 2 }, /* 72: RCV_RST [rst_exact] / conn_reset, release */
+    { TCP_FSM_FIN_WAIT_2, 13, 97, 1 }, /* 73: RCV_RST [challenge_ok] / challenge_ack */
+    { TCP_FSM_FIN_WAIT_2, 0, 98, 0 }, /* 74: RCV_RST [else] */
+    { TCP_FSM_FIN_WAIT_2, 13, 98, 1 }, /* 75: RCV_SYN [challenge_ok] / challenge_ack */
+    { TCP_FSM_FIN_WAIT_2, 0, 99, 0 }, /* 76: RCV_SYN [else] */
+    { TCP_FSM_FIN_WAIT_2, 0, 99, 1 }, /* 77: RCV_BAD_ACK / send_ack */
+    { TCP_FSM_FIN_WAIT_2, 0, 100, 1 }, /* 78: RCV_ACK / process_ack */
+    { TCP_FSM_FIN_WAIT_2, 0, 101, 1 }, /* 79: RCV_DATA / deliver_data */
+    { TCP_FSM_TIME_WAIT, 0, 102, 1 }, /* 80: RCV_FIN / receive_fin */
+    { TCP_FSM_FIN_WAIT_2, 0, 103, 1 }, /* 81: T_DELACK / send_ack */
+    { TCP_FSM_CLOSED, 0, 104, 1 }, /* 82: T_2MSL / release */
+    { TCP_FSM_CLOSED, 0, 105, 3 }, /* 83: APP_ABORT / send_rst, conn_reset, release */
+    { TCP_FSM_FIN_WAIT_2, 0, 108, 1 }, /* 84: APP_CLOSE / arm_fin_timeout */
+    { TCP_FSM_CLOSING, 0, 109, 1 }, /* 85: RCV_UNACCEPTABLE / send_ack */
+    { TCP_FSM_CLOSED, 3, 110, 1 }, /* 86: RCV_RST [rst_exact] / release */
+    { TCP_FSM_CLOSING, 13, 111, 1 }, /* 87: RCV_RST [challenge_ok] / challenge_ack */
+    { TCP_FSM_CLOSING, 0, 112, 0 }, /* 88: RCV_RST [else] */
+    { TCP_FSM_CLOSING, 13, 112, 1 }, /* 89: RCV_SYN [challenge_ok] / challenge_ack */
+    { TCP_FSM_CLOSING, 0, 113, 0 }, /* 90: RCV_SYN [else] */
+    { TCP_FSM_CLOSING, 0, 113, 1 }, /* 91: RCV_BAD_ACK / send_ack */
+    { TCP_FSM_TIME_WAIT, 9, 114, 1 }, /* 92: RCV_ACK [fin_acked] / process_ack */
+    { TCP_FSM_CLOSING, 0, 115, 1 }, /* 93: RCV_ACK [else] / process_ack */
+    { TCP_FSM_CLOSING, 0, 116, 1 }, /* 94: RCV_FIN / send_ack */
+    { TCP_FSM_CLOSED, 11, 117, 2 }, /* 95: T_RTX [give_up] / conn_timeout, release */
+    { TCP_FSM_CLOSING, 0, 119, 1 }, /* 96: T_RTX [else] / retransmit */
+    { TCP_FSM_CLOSED, 0, 120, 1 }, /* 97: APP_ABORT / release */
+    { TCP_FSM_TIME_WAIT, 0, 121, 1 }, /* 98: RCV_UNACCEPTABLE / send_ack */
+    { TCP_FSM_CLOSED, 3, 122, 1 }, /* 99: RCV_RST [rst_exact] / release */
+    { TCP_FSM_TIME_WAIT, 13, 123, 1 }, /* 100: RCV_RST [challenge_ok] / challenge_ack */
+    { TCP_FSM_TIME_WAIT, 0, 124, 0 }, /* 101: RCV_RST [else] */
+    { TCP_FSM_TIME_WAIT, 13, 124, 1 }, /* 102: RCV_SYN [challenge_ok] / challenge_ack */
+    { TCP_FSM_TIME_WAIT, 0, 125, 0 }, /* 103: RCV_SYN [else] */
+    { TCP_FSM_TIME_WAIT, 0, 125, 1 }, /* 104: RCV_BAD_ACK / send_ack */
+    { TCP_FSM_TIME_WAIT, 0, 126, 2 }, /* 105: RCV_FIN / send_ack, arm_2msl */
+    { TCP_FSM_CLOSED, 0, 128, 1 }, /* 106: T_2MSL / release */
+    { TCP_FSM_CLOSED, 0, 129, 1 }, /* 107: APP_ABORT / release */
+    { TCP_FSM_CLOSE_WAIT, 0, 130, 1 }, /* 108: RCV_UNACCEPTABLE / send_ack */
+    { TCP_FSM_CLOSED, 3, 131, 2 }, /* 109: RCV_RST [rst_exact] / conn_reset, release */
+    { TCP_FSM_CLOSE_WAIT, 13, 133, 1 }, /* 110: RCV_RST [challenge_ok] / challenge_ack */
+    { TCP_FSM_CLOSE_WAIT, 0, 134, 0 }, /* 111: RCV_RST [else] */
+    { TCP_FSM_CLOSE_WAIT, 13, 134, 1 }, /* 112: RCV_SYN [challenge_ok] / challenge_ack */
+    { TCP_FSM_CLOSE_WAIT, 0, 135, 0 }, /* 113: RCV_SYN [else] */
+    { TCP_FSM_CLOSE_WAIT, 0, 135, 1 }, /* 114: RCV_BAD_ACK / send_ack */
+    { TCP_FSM_CLOSE_WAIT, 0, 136, 1 }, /* 115: RCV_ACK / process_ack */
+    { TCP_FSM_CLOSE_WAIT, 0, 137, 1 }, /* 116: RCV_FIN / send_ack */
+    { TCP_FSM_CLOSED, 11, 138, 2 }, /* 117: T_RTX [give_up] / conn_timeout, release */
+    { TCP_FSM_CLOSE_WAIT, 0, 140, 1 }, /* 118: T_RTX [else] / retransmit */
+    { TCP_FSM_CLOSE_WAIT, 0, 141, 1 }, /* 119: T_DELACK / send_ack */
+    { TCP_FSM_CLOSE_WAIT, 0, 142, 1 }, /* 120: T_PERSIST / send_probe */
+    { TCP_FSM_CLOSED, 23, 143, 2 }, /* 121: T_KEEPALIVE [keepalive_dead] / conn_timeout, release */
+    { TCP_FSM_CLOSE_WAIT, 0, 145, 1 }, /* 122: T_KEEPALIVE [else] / send_keepalive */
+    { TCP_FSM_LAST_ACK, 0, 146, 1 }, /* 123: APP_CLOSE / queue_fin */
+    { TCP_FSM_CLOSED, 0, 147, 3 }, /* 124: APP_ABORT / send_rst, conn_reset, release */
+    { TCP_FSM_LAST_ACK, 0, 150, 1 }, /* 125: RCV_UNACCEPTABLE / send_ack */
+    { TCP_FSM_CLOSED, 3, 151, 1 }, /* 126: RCV_RST [rst_exact] / release */
+    { TCP_FSM_LAST_ACK, 13, 152, 1 }, /* 127: RCV_RST [challenge_ok] / challenge_ack */
+    { TCP_FSM_LAST_ACK, 0, 153, 0 }, /* 128: RCV_RST [else] */
+    { TCP_FSM_LAST_ACK, 13, 153, 1 }, /* 129: RCV_SYN [challenge_ok] / challenge_ack */
+    { TCP_FSM_LAST_ACK, 0, 154, 0 }, /* 130: RCV_SYN [else] */
+    { TCP_FSM_LAST_ACK, 0, 154, 1 }, /* 131: RCV_BAD_ACK / send_ack */
+    { TCP_FSM_CLOSED, 9, 155, 2 }, /* 132: RCV_ACK [fin_acked] / process_ack, release */
+    { TCP_FSM_LAST_ACK, 0, 157, 1 }, /* 133: RCV_ACK [else] / process_ack */
+    { TCP_FSM_LAST_ACK, 0, 158, 1 }, /* 134: RCV_FIN / send_ack */
+    { TCP_FSM_CLOSED, 11, 159, 2 }, /* 135: T_RTX [give_up] / conn_timeout, release */
+    { TCP_FSM_LAST_ACK, 0, 161, 1 }, /* 136: T_RTX [else] / retransmit */
+    { TCP_FSM_LAST_ACK, 0, 162, 1 }, /* 137: T_PERSIST / send_probe */
+    { TCP_FSM_CLOSED, 0, 163, 1 }, /* 138: APP_ABORT / release */
     { 0, 0, 0, 0 }
 };
-static const uint8_t tcp_fsm_group_rows[135] = {
-    0, 1, 2, 3, 7, 8, 9, 4, 6, 5, 17, 18, 11, 12, 14, 13,
-    10, 15, 16, 30, 31, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29,
-    48, 49, 32, 33, 34, 35, 36, 37, 38, 39, 40, 41, 42, 43, 44, 45,
-    46, 47, 65, 50, 51, 52, 53, 54, 55, 56, 57, 58, 59, 60, 61, 62,
-    63, 64, 79, 78, 66, 67, 68, 69, 70, 71, 72, 73, 74, 75, 76, 77,
-    92, 80, 81, 82, 83, 84, 85, 86, 87, 88, 89, 90, 91, 102, 93, 94,
-    95, 96, 97, 98, 99, 100, 101, 118, 119, 103, 104, 105, 106, 107, 108, 109,
-    110, 111, 112, 113, 114, 115, 116, 117, 133, 120, 121, 122, 123, 124, 125, 126,
-    127, 128, 129, 130, 131, 132, 0
+static const uint8_t tcp_fsm_group_rows[140] = {
+    0, 1, 2, 3, 12, 13, 14, 4, 5, 6, 7, 8, 9, 10, 11, 22,
+    23, 16, 17, 19, 18, 15, 20, 21, 35, 36, 24, 25, 26, 27, 28, 29,
+    30, 31, 32, 33, 34, 53, 54, 37, 38, 39, 40, 41, 42, 43, 44, 45,
+    46, 47, 48, 49, 50, 51, 52, 70, 55, 56, 57, 58, 59, 60, 61, 62,
+    63, 64, 65, 66, 67, 68, 69, 84, 83, 71, 72, 73, 74, 75, 76, 77,
+    78, 79, 80, 81, 82, 97, 85, 86, 87, 88, 89, 90, 91, 92, 93, 94,
+    95, 96, 107, 98, 99, 100, 101, 102, 103, 104, 105, 106, 123, 124, 108, 109,
+    110, 111, 112, 113, 114, 115, 116, 117, 118, 119, 120, 121, 122, 138, 125, 126,
+    127, 128, 129, 130, 131, 132, 133, 134, 135, 136, 137, 0
 };
 static const struct tcp_fsm_list tcp_fsm_groups[97] = {
     { 0, 1 },
@@ -551,12 +571,8 @@ static const struct tcp_fsm_list tcp_fsm_groups[97] = {
     { 5, 1 },
     { 6, 1 },
     { 7, 1 },
-    { 8, 1 },
-    { 9, 1 },
-    { 10, 1 },
-    { 11, 1 },
-    { 12, 2 },
-    { 14, 1 },
+    { 8, 4 },
+    { 12, 3 },
     { 15, 1 },
     { 16, 1 },
     { 17, 2 },
@@ -564,81 +580,85 @@ static const struct tcp_fsm_list tcp_fsm_groups[97] = {
     { 20, 1 },
     { 21, 1 },
     { 22, 2 },
-    { 24, 3 },
-    { 27, 1 },
-    { 28, 2 },
-    { 30, 2 },
+    { 24, 1 },
+    { 25, 1 },
+    { 26, 1 },
+    { 27, 2 },
+    { 29, 3 },
     { 32, 1 },
-    { 33, 1 },
-    { 34, 1 },
-    { 35, 3 },
-    { 38, 2 },
-    { 40, 1 },
-    { 41, 1 },
-    { 42, 1 },
-    { 43, 1 },
-    { 44, 2 },
+    { 33, 2 },
+    { 35, 2 },
+    { 37, 1 },
+    { 38, 1 },
+    { 39, 1 },
+    { 40, 3 },
+    { 43, 2 },
+    { 45, 1 },
     { 46, 1 },
     { 47, 1 },
-    { 48, 2 },
-    { 50, 1 },
+    { 48, 1 },
+    { 49, 2 },
     { 51, 1 },
-    { 52, 3 },
-    { 55, 2 },
-    { 57, 1 },
-    { 58, 2 },
-    { 60, 1 },
-    { 61, 1 },
-    { 62, 2 },
-    { 64, 1 },
+    { 52, 1 },
+    { 53, 2 },
+    { 55, 1 },
+    { 56, 1 },
+    { 57, 3 },
+    { 60, 2 },
+    { 62, 1 },
+    { 63, 2 },
     { 65, 1 },
     { 66, 1 },
-    { 67, 1 },
-    { 68, 1 },
-    { 69, 3 },
-    { 72, 2 },
-    { 74, 1 },
-    { 75, 1 },
-    { 76, 1 },
-    { 77, 1 },
-    { 78, 1 },
+    { 67, 2 },
+    { 69, 1 },
+    { 70, 1 },
+    { 71, 1 },
+    { 72, 1 },
+    { 73, 1 },
+    { 74, 3 },
+    { 77, 2 },
     { 79, 1 },
     { 80, 1 },
     { 81, 1 },
-    { 82, 3 },
-    { 85, 2 },
-    { 87, 1 },
-    { 88, 2 },
-    { 90, 1 },
-    { 91, 2 },
-    { 93, 1 },
-    { 94, 1 },
-    { 95, 3 },
-    { 98, 2 },
-    { 100, 1 },
-    { 101, 1 },
-    { 102, 1 },
-    { 103, 1 },
-    { 104, 1 },
+    { 82, 1 },
+    { 83, 1 },
+    { 84, 1 },
+    { 85, 1 },
+    { 86, 1 },
+    { 87, 3 },
+    { 90, 2 },
+    { 92, 1 },
+    { 93, 2 },
+    { 95, 1 },
+    { 96, 2 },
+    { 98, 1 },
+    { 99, 1 },
+    { 100, 3 },
+    { 103, 2 },
     { 105, 1 },
-    { 106, 3 },
-    { 109, 2 },
-    { 111, 1 },
-    { 112, 1 },
-    { 113, 1 },
+    { 106, 1 },
+    { 107, 1 },
+    { 108, 1 },
+    { 109, 1 },
+    { 110, 1 },
+    { 111, 3 },
     { 114, 2 },
     { 116, 1 },
     { 117, 1 },
-    { 118, 2 },
-    { 120, 1 },
+    { 118, 1 },
+    { 119, 2 },
     { 121, 1 },
-    { 122, 3 },
-    { 125, 2 },
-    { 127, 1 },
-    { 128, 2 },
-    { 130, 1 },
-    { 131, 2 },
-    { 133, 1 },
+    { 122, 1 },
+    { 123, 2 },
+    { 125, 1 },
+    { 126, 1 },
+    { 127, 3 },
+    { 130, 2 },
+    { 132, 1 },
+    { 133, 2 },
+    { 135, 1 },
+    { 136, 2 },
+    { 138, 1 },
     { 0, 0 }
 };
 static const uint8_t tcp_fsm_cells[TCP_FSM_NUM_STATES * TCP_FSM_NUM_EVENTS] = {
@@ -694,8 +714,16 @@ static bool tcp_fsm_guard(unsigned code, struct tcp_ctx *ctx, const struct tcp_s
     case 12: return !tcp_fsm_guard_give_up(ctx, payload);
     case 13: return tcp_fsm_guard_challenge_ok(ctx, payload);
     case 14: return !tcp_fsm_guard_challenge_ok(ctx, payload);
-    case 15: return tcp_fsm_guard_keepalive_dead(ctx, payload);
-    case 16: return !tcp_fsm_guard_keepalive_dead(ctx, payload);
+    case 15: return tcp_fsm_guard_is_child(ctx, payload);
+    case 16: return !tcp_fsm_guard_is_child(ctx, payload);
+    case 17: return tcp_fsm_guard_accept_queue_full(ctx, payload);
+    case 18: return !tcp_fsm_guard_accept_queue_full(ctx, payload);
+    case 19: return tcp_fsm_guard_syn_queue_full(ctx, payload);
+    case 20: return !tcp_fsm_guard_syn_queue_full(ctx, payload);
+    case 21: return tcp_fsm_guard_cookie_ok(ctx, payload);
+    case 22: return !tcp_fsm_guard_cookie_ok(ctx, payload);
+    case 23: return tcp_fsm_guard_keepalive_dead(ctx, payload);
+    case 24: return !tcp_fsm_guard_keepalive_dead(ctx, payload);
     default: (void)ctx; (void)payload; return true;
     }
 }

@@ -216,16 +216,21 @@ int tcb_alloc_bufs(struct tcpfsm_stack *st, struct tcb *t)
     return 0;
 }
 
+void tcb_free_bufs(struct tcpfsm_stack *st, struct tcb *t)
+{
+    if (!t->buf) return;
+    st->buffer_bytes -= t->buf->snd.cap + t->buf->rcv.cap;
+    ofo_free(t->buf);
+    free(t->buf->snd.data);
+    free(t->buf->rcv.data);
+    free(t->buf);
+    t->buf = NULL;
+}
+
 void tcb_free(struct tcpfsm_stack *st, struct tcb *t)
 {
     tw_cancel(&st->wheel, &t->timer);
-    if (t->buf) {
-        st->buffer_bytes -= t->buf->snd.cap + t->buf->rcv.cap;
-        ofo_free(t->buf);
-        free(t->buf->snd.data);
-        free(t->buf->rcv.data);
-        free(t->buf);
-    }
+    tcb_free_bufs(st, t);
     free(t);
 }
 
@@ -480,15 +485,15 @@ long tcpfsm_recv(struct tcpfsm_stack *st, int fd, void *buf, size_t len)
     if (!t) return -EBADF;
     if (t->buf && t->buf->rcv.len && len) {
         if (!buf) return -EFAULT;
-        uint32_t before = tcp_rcv_window(t);
+        uint32_t before = tcp_rcv_window(st, t);
         uint32_t n = ring_read(&t->buf->rcv, buf, len > UINT32_MAX ? UINT32_MAX : (uint32_t)len);
         /* RFC 9293 3.8.6.2.2: announce the reopened window once it grows by
          * min(RCV.BUFF/2, Eff.snd.MSS), not byte by byte (receiver-side SWS avoidance). */
         uint32_t mss = t->u.cc.mss ? t->u.cc.mss : 536;
         uint32_t thresh = t->buf->rcv.cap / 2 < mss ? t->buf->rcv.cap / 2 : mss;
         if (!(t->flags & TF_DEAD) && (t->flags & TF_SYNCED) && !(t->flags & TF_FIN_RCVD) &&
-            tcp_rcv_window(t) - before >= thresh &&
-            seq_diff(t->rcv_nxt + tcp_rcv_window(t), t->rcv_adv) >= (int32_t)thresh) {
+            tcp_rcv_window(st, t) - before >= thresh &&
+            seq_diff(t->rcv_nxt + tcp_rcv_window(st, t), t->rcv_adv) >= (int32_t)thresh) {
             t->flags |= TF_ACK_NOW;
             tcp_output(st, t);
         }
@@ -636,7 +641,7 @@ static void fill_info(struct tcpfsm_stack *st, const struct tcb *t, struct tcpfs
     i->cwnd = t->u.cc.cwnd; i->ssthresh = t->u.cc.ssthresh; i->mss = t->u.cc.mss;
     i->snd_wscale = t->snd_wscale; i->rcv_wscale = t->rcv_wscale;
     i->sack_ok = !!(t->flags & TF_SACK); i->ts_ok = !!(t->flags & TF_TS);
-    i->snd_wnd = t->snd_wnd; i->rcv_wnd = tcp_rcv_window(t);
+    i->snd_wnd = t->snd_wnd; i->rcv_wnd = tcp_rcv_window(st, t);
     if (t->buf) { i->recv_q = t->buf->rcv.len; i->send_q = t->buf->snd.len; }
 }
 

@@ -154,6 +154,7 @@ void tcb_hash_remove(struct tcpfsm_stack *st, struct tcb *t);
 struct tcb *tcb_new(struct tcpfsm_stack *st);
 int tcb_alloc_bufs(struct tcpfsm_stack *st, struct tcb *t);
 void tcb_free(struct tcpfsm_stack *st, struct tcb *t);
+void tcb_free_bufs(struct tcpfsm_stack *st, struct tcb *t);
 /* Free t if it is dead and no descriptor refers to it. */
 void tcb_reap(struct tcpfsm_stack *st, struct tcb *t);
 uint32_t isn_generate(struct tcpfsm_stack *st, const struct tcb *t);
@@ -161,7 +162,14 @@ uint32_t isn_generate(struct tcpfsm_stack *st, const struct tcb *t);
 int tcb_event(struct tcpfsm_stack *st, struct tcb *t, int event, const struct tcp_seg *seg);
 const char *tcb_state_name(const struct tcb *t);
 
+/* syncookie.c (RFC 4987 3.6) */
+uint8_t syncookie_data(const struct tcp_seg *syn, uint16_t our_mss, uint32_t flags);
+uint32_t syncookie_make(const struct tcpfsm_stack *st, const struct tcp_seg *syn, uint8_t data);
+bool syncookie_check(const struct tcpfsm_stack *st, const struct tcp_seg *ack, uint8_t *data);
+uint16_t syncookie_mss(uint8_t data);
+
 /* tcp_output.c */
+void tcp_send_syn_ack_stateless(struct tcpfsm_stack *st, struct tcb *tmp);
 void tcp_output(struct tcpfsm_stack *st, struct tcb *t);       /* data, FIN, pending ACK */
 void tcp_send_ctl(struct tcpfsm_stack *st, struct tcb *t, uint8_t flags, uint32_t seq);
 void tcp_send_syn(struct tcpfsm_stack *st, struct tcb *t, bool with_ack);
@@ -171,13 +179,15 @@ void tcp_resend_una(struct tcpfsm_stack *st, struct tcb *t);
 bool tcp_sack_retransmit(struct tcpfsm_stack *st, struct tcb *t);
 uint32_t tcp_effective_mss(const struct tcb *t);
 void tcp_send_probe(struct tcpfsm_stack *st, struct tcb *t, bool keepalive);
-uint32_t tcp_rcv_window(const struct tcb *t);
+uint32_t tcp_rcv_window(const struct tcpfsm_stack *st, const struct tcb *t);
 uint16_t tcp_mss_for_mtu(const struct tcpfsm_stack *st);
 
 /* tcp_input.c */
 void tcp_ack_input(struct tcpfsm_stack *st, struct tcb *t, const struct tcp_seg *seg);
 void tcp_data_input(struct tcpfsm_stack *st, struct tcb *t, const struct tcp_seg *seg);
 void ofo_free(struct tcb_bufs *b);
+void tcp_child_from_syn(struct tcpfsm_stack *st, struct tcb *l, const struct tcp_seg *seg);
+void tcp_child_from_cookie(struct tcpfsm_stack *st, struct tcb *l, const struct tcp_seg *seg);
 
 /* ring.c */
 uint32_t ring_write(struct ring *r, const void *src, uint32_t n);

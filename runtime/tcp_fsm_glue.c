@@ -111,6 +111,44 @@ bool tcp_fsm_guard_challenge_ok(struct tcp_ctx *ctx, const struct tcp_seg *seg)
     return true;
 }
 
+bool tcp_fsm_guard_is_child(struct tcp_ctx *ctx, const struct tcp_seg *seg)
+{
+    (void)seg;
+    return CTX_T->parent != NULL;
+}
+
+/* No room for another connection: the accept queue is full (as Linux, even cookies are not
+ * answered then), or the stack's buffer budget could not hold one more connection, or the
+ * SYN queue is full and cookies are off. */
+bool tcp_fsm_guard_accept_queue_full(struct tcp_ctx *ctx, const struct tcp_seg *seg)
+{
+    (void)seg;
+    const struct tcpfsm_stack *st = CTX_ST;
+    const struct tcb *l = CTX_T;
+    if (l->u.lst.nacc >= l->u.lst.backlog) return true;
+    if (st->buffer_bytes + (uint64_t)st->cfg.sndbuf + st->cfg.rcvbuf > st->cfg.max_buffer_bytes)
+        return true;
+    if (st->nconns >= st->max_conns) return true;
+    return (st->cfg.flags & TCPFSM_F_NO_SYNCOOKIES) && l->u.lst.nsyn >= l->u.lst.backlog;
+}
+
+bool tcp_fsm_guard_syn_queue_full(struct tcp_ctx *ctx, const struct tcp_seg *seg)
+{
+    (void)seg;
+    return CTX_T->u.lst.nsyn >= CTX_T->u.lst.backlog;
+}
+
+bool tcp_fsm_guard_cookie_ok(struct tcp_ctx *ctx, const struct tcp_seg *seg)
+{
+    uint8_t data;
+    if (!seg || (CTX_ST->cfg.flags & TCPFSM_F_NO_SYNCOOKIES)) return false;
+    if (!syncookie_check(CTX_ST, seg, &data)) {
+        if (CTX_ST->stats.SynCookiesSent) CTX_ST->stats.SynCookiesFailed++;
+        return false;
+    }
+    return !tcp_fsm_guard_accept_queue_full(ctx, seg);
+}
+
 /* RFC 1122 4.2.3.6: the peer is dead after this many unanswered keep-alive probes. */
 #define KEEPALIVE_PROBES 9
 bool tcp_fsm_guard_keepalive_dead(struct tcp_ctx *ctx, const struct tcp_seg *seg)
@@ -217,6 +255,9 @@ void tcp_fsm_action_established(struct tcp_ctx *ctx, const struct tcp_seg *seg)
     (void)seg;
     struct tcpfsm_stack *st = CTX_ST;
     struct tcb *t = CTX_T;
+    /* Passive connections get their buffers only now, so the SYN queue holds bare TCBs. If
+     * the budget ran out meanwhile, tcp_input aborts the connection (BufferLimitDrops). */
+    if (tcb_alloc_bufs(st, t)) t->err = ENOBUFS;
     t->flags |= TF_SYNCED;
     t->retries = 0;
     t->snd_una++;                         /* our SYN is acknowledged */
@@ -326,6 +367,9 @@ void tcp_fsm_action_arm_2msl(struct tcp_ctx *ctx, const struct tcp_seg *seg)
     tcb_timer_clear(st, t, TMR_DELACK);
     tcb_timer_clear(st, t, TMR_KEEPALIVE);
     tcb_timer_set(st, t, TMR_2MSL, 2u * st->cfg.msl_us);
+    /* Nothing is sent or received in TIME-WAIT: give the buffers back unless the user still
+     * has bytes to read. */
+    if (t->fd < 0 || !t->buf || !t->buf->rcv.len) tcb_free_bufs(st, t);
 }
 
 /* An orphaned FIN_WAIT_2 (nobody can read or close it any more) waits 2 MSL for the peer's
@@ -411,4 +455,57 @@ void tcp_fsm_action_abort_listener(struct tcp_ctx *ctx, const struct tcp_seg *se
         }
     }
     l->u.lst.nsyn = l->u.lst.nacc = 0;
+}
+
+void tcp_fsm_action_listen_drop(struct tcp_ctx *ctx, const struct tcp_seg *seg)
+{
+    (void)seg;
+    CTX_ST->stats.ListenOverflows++;
+    CTX_ST->stats.ListenDrops++;
+    (void)ctx;
+}
+
+/* RFC 4987 3.6: answer the SYN with a SYN-ACK whose ISS is a cookie; keep nothing. */
+void tcp_fsm_action_send_syn_cookie(struct tcp_ctx *ctx, const struct tcp_seg *seg)
+{
+    struct tcpfsm_stack *st = CTX_ST;
+    struct tcb tmp;
+    memset(&tmp, 0, sizeof tmp);
+    tmp.laddr = seg->daddr; tmp.lport = seg->dport; tmp.raddr = seg->saddr; tmp.rport = seg->sport;
+    tmp.fd = -1;
+    tmp.rcv_wscale = (st->cfg.flags & TCPFSM_F_NO_WSCALE) ? 0 : choose_wscale(st->cfg.rcvbuf);
+    struct tcp_ctx c2 = { st, &tmp };
+    tcp_fsm_action_take_syn(&c2, seg);
+    tmp.snd_una = syncookie_make(st, seg, syncookie_data(seg, tcp_mss_for_mtu(st), st->cfg.flags));
+    tcp_send_syn_ack_stateless(st, &tmp);
+    st->stats.SynCookiesSent++;
+}
+
+/* A new connection for the listener: from a SYN (into the SYN queue) or from a valid cookie
+ * ACK (straight into the accept queue). */
+void tcp_fsm_action_spawn_child(struct tcp_ctx *ctx, const struct tcp_seg *seg)
+{
+    if (seg->flags & TCP_SYN) tcp_child_from_syn(CTX_ST, CTX_T, seg);
+    else tcp_child_from_cookie(CTX_ST, CTX_T, seg);
+}
+
+/* RFC 4987 3.6: rebuild the handshake's outcome from the cookie in SEG.ACK - 1. */
+void tcp_fsm_action_take_cookie(struct tcp_ctx *ctx, const struct tcp_seg *seg)
+{
+    struct tcpfsm_stack *st = CTX_ST;
+    struct tcb *t = CTX_T;
+    uint8_t data = 0;
+    (void)syncookie_check(st, seg, &data);   /* cookie_ok vouched for it on the listener */
+    st->stats.SynCookiesRecv++;
+    t->snd_una = seg->ack - 1;                /* ISS; `established` accounts for the SYN */
+    t->snd_nxt = t->snd_max = seg->ack;
+    t->rcv_nxt = t->rcv_adv = seg->seq;
+    t->u.cc.mss = syncookie_mss(data);
+    uint8_t ws = (data >> 2) & 15;
+    if (ws != 15) { t->flags |= TF_WSCALE; t->snd_wscale = ws; }
+    else t->rcv_wscale = 0;
+    if (data & 0x40) t->flags |= TF_SACK;
+    if ((data & 0x80) && seg->opt.has_ts) { t->flags |= TF_TS; t->ts_recent = seg->opt.tsval; }
+    t->snd_wnd = (uint32_t)seg->wnd << t->snd_wscale;
+    t->snd_wl1 = seg->seq;
 }

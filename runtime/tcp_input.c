@@ -108,7 +108,10 @@ static void sack_update(struct tcb *t, const struct tcp_seg *seg)
     struct tcb_bufs *b = t->buf;
     for (int i = 0; i < seg->opt.nsack; i++) {
         uint32_t start = seg->opt.sack[i].start, end = seg->opt.sack[i].end;
-        if (seq_lt(start, seg->ack)) start = seg->ack;     /* D-SACK or stale: clip */
+        /* D-SACK or stale: clip to what is still unacknowledged (an old, reordered ACK is
+         * below SND.UNA, and so would be its clipped block) */
+        uint32_t lo = seq_max(seg->ack, t->snd_una);
+        if (seq_lt(start, lo)) start = lo;
         if (seq_gt(end, t->snd_max) || !seq_lt(start, end)) continue;
         struct tcp_sack_block nb = { start, end }, out[TCP_MAX_SACK + 1];
         int n = 0;
@@ -223,35 +226,61 @@ static void dispatch(struct tcpfsm_stack *st, struct tcb *t, int ev, const struc
     tcb_event(st, t, ev, s);
 }
 
-/* RFC 9293 3.10.7.2: a SYN for a listener creates a child in the listener's SYN queue. */
+/* RFC 9293 3.10.7.2: a segment for a listener. The spec decides (LISTEN rows) whether a
+ * child connection is made; tcp_child_from_* make it. */
 static int listener_input(struct tcpfsm_stack *st, struct tcb *l, const struct tcp_seg *seg)
 {
-    if ((seg->flags & (TCP_RST | TCP_ACK)) || !(seg->flags & TCP_SYN)) {
-        int ev = seg->flags & TCP_RST ? TCP_FSM_EV_RCV_RST
-               : seg->flags & TCP_ACK ? TCP_FSM_EV_RCV_ACK : TCP_FSM_EV_RCV_DATA;
-        dispatch(st, l, ev, seg);
-        return 0;
-    }
-    if ((uint32_t)l->u.lst.nsyn + l->u.lst.nacc >= l->u.lst.backlog) {
-        st->stats.ListenOverflows++;
-        st->stats.ListenDrops++;      /* the client retransmits its SYN */
-        return -ENOBUFS;
-    }
+    int ev = seg->flags & TCP_RST ? TCP_FSM_EV_RCV_RST
+           : seg->flags & TCP_ACK ? TCP_FSM_EV_RCV_ACK
+           : seg->flags & TCP_SYN ? TCP_FSM_EV_RCV_SYN : TCP_FSM_EV_RCV_DATA;
+    dispatch(st, l, ev, seg);
+    return 0;
+}
+
+static struct tcb *child_new(struct tcpfsm_stack *st, struct tcb *l, const struct tcp_seg *seg)
+{
     struct tcb *c = tcb_new(st);
-    if (!c) { st->stats.ListenDrops++; return -ENOMEM; }
+    if (!c) { st->stats.ListenDrops++; return NULL; }
     c->laddr = seg->daddr; c->lport = seg->dport; c->raddr = seg->saddr; c->rport = seg->sport;
     c->flags = l->flags & (TF_NODELAY | TF_REUSEADDR);
     c->ka_idle_s = l->ka_idle_s;
-    if (tcb_alloc_bufs(st, c)) { st->stats.ListenDrops++; tcb_free(st, c); return -ENOBUFS; }
     c->parent = l;
     c->qnext = l->qnext;
     l->qnext = c;
     l->u.lst.nsyn++;
     dispatch(st, c, TCP_FSM_EV_APP_LISTEN, NULL);   /* the child starts as a copy of LISTEN */
-    dispatch(st, c, TCP_FSM_EV_RCV_SYN, seg);
+    return c;
+}
+
+/* After a child's first events: drop it if it died, abort it if it has no buffers. */
+static void child_settle(struct tcpfsm_stack *st, struct tcb *c)
+{
+    if (!(c->flags & TF_DEAD) && c->err == ENOBUFS && !c->buf) {
+        st->stats.BufferLimitDrops++;
+        dispatch(st, c, TCP_FSM_EV_APP_ABORT, NULL);
+    }
     if (c->flags & TF_DEAD) tcb_reap(st, c);
     else tcp_output(st, c);
-    return 0;
+}
+
+void tcp_child_from_syn(struct tcpfsm_stack *st, struct tcb *l, const struct tcp_seg *seg)
+{
+    struct tcb *c = child_new(st, l, seg);
+    if (!c) return;
+    dispatch(st, c, TCP_FSM_EV_RCV_SYN, seg);
+    child_settle(st, c);
+}
+
+static void conn_rest(struct tcpfsm_stack *st, struct tcb *t, struct tcp_seg *seg);
+
+void tcp_child_from_cookie(struct tcpfsm_stack *st, struct tcb *l, const struct tcp_seg *seg)
+{
+    struct tcb *c = child_new(st, l, seg);
+    if (!c) return;
+    struct tcp_seg s = *seg;
+    dispatch(st, c, TCP_FSM_EV_RCV_ACK, &s);
+    if (!(c->flags & TF_DEAD) && c->buf) conn_rest(st, c, &s);   /* data/FIN on that ACK */
+    child_settle(st, c);
 }
 
 /* RFC 9293 3.10.7.3: SYN-SENT. */
@@ -286,7 +315,7 @@ static void conn_input(struct tcpfsm_stack *st, struct tcb *t, const struct tcp_
 {
     if (t->state == TCP_FSM_SYN_SENT) { syn_sent_input(st, t, in); return; }
     struct tcp_seg seg = *in;
-    uint32_t wnd = tcp_rcv_window(t);
+    uint32_t wnd = tcp_rcv_window(st, t);
     /* a window we advertised stays acceptable even if the buffer filled since */
     if (seq_gt(t->rcv_adv, t->rcv_nxt + wnd)) wnd = t->rcv_adv - t->rcv_nxt;
     uint32_t seglen = seg.len + !!(seg.flags & TCP_SYN) + !!(seg.flags & TCP_FIN);
@@ -330,6 +359,20 @@ static void conn_input(struct tcpfsm_stack *st, struct tcb *t, const struct tcp_
         t->ts_recent = seg.opt.tsval;
     dispatch(st, t, TCP_FSM_EV_RCV_ACK, &seg);
     if (t->flags & TF_DEAD || !(t->flags & TF_SYNCED)) return;
+    /* A passive open that found no buffer budget (`established` set ENOBUFS): refuse. Other
+     * TCBs may lack buffers on purpose (TIME_WAIT gave them back in arm_2msl). */
+    if (!t->buf && t->err == ENOBUFS) {
+        st->stats.BufferLimitDrops++;
+        dispatch(st, t, TCP_FSM_EV_APP_ABORT, NULL);
+        return;
+    }
+    conn_rest(st, t, &seg);
+}
+
+/* The text and FIN of an acceptable segment, after its ACK (RFC 9293 3.10.7.4 sixth-eighth). */
+static void conn_rest(struct tcpfsm_stack *st, struct tcb *t, struct tcp_seg *segp)
+{
+    struct tcp_seg seg = *segp;
     if (t->ka_idle_s && t->snd_una == t->snd_max) {   /* RFC 1122 4.2.3.6: the peer lives */
         t->retries = 0;
         tcb_timer_set(st, t, TMR_KEEPALIVE, (uint64_t)t->ka_idle_s * 1000000u);

@@ -19,10 +19,10 @@ uint16_t tcp_mss_for_mtu(const struct tcpfsm_stack *st)
 
 /* The receive window: free space in the receive buffer (RFC 9293 3.8.6.2.2 lets it only move
  * right; it does, since data enters the buffer exactly as RCV.NXT advances). */
-uint32_t tcp_rcv_window(const struct tcb *t)
+uint32_t tcp_rcv_window(const struct tcpfsm_stack *st, const struct tcb *t)
 {
-    if (!t->buf) return 0;
-    uint32_t w = ring_space(&t->buf->rcv);
+    /* Before ESTABLISHED a passive connection has no buffers yet: offer what it will get. */
+    uint32_t w = t->buf ? ring_space(&t->buf->rcv) : st->cfg.rcvbuf;
     uint32_t maxw = 65535u << t->rcv_wscale;
     return w > maxw ? maxw : w;
 }
@@ -69,7 +69,7 @@ static void emit(struct tcpfsm_stack *st, struct tcb *t, uint8_t flags, uint32_t
     uint32_t wnd = 0;
     if (flags & TCP_ACK) s.ack = t->rcv_nxt;
     if (!(flags & TCP_RST)) {
-        wnd = tcp_rcv_window(t);
+        wnd = tcp_rcv_window(st, t);
         if (flags & TCP_SYN) {
             /* RFC 7323 2.2: the window in a SYN is not scaled. */
             s.wnd = (uint16_t)(wnd > 65535u ? 65535u : wnd);
@@ -112,7 +112,10 @@ static void emit(struct tcpfsm_stack *st, struct tcb *t, uint8_t flags, uint32_t
         if (tcb_timer_armed(t, TMR_DELACK)) tcb_timer_clear(st, t, TMR_DELACK);
     }
     if (flags & TCP_RST) st->stats.OutRsts++;
-    if (seq_lt(seq, t->snd_max) && (len || (flags & (TCP_SYN | TCP_FIN)))) st->stats.RetransSegs++;
+    /* a repeated SYN is counted by the retransmit action (simultaneous open repeats the ISS
+     * in its SYN-ACK without retransmitting anything) */
+    if (seq_lt(seq, t->snd_max) && (len || (flags & TCP_FIN)) && !(flags & TCP_SYN))
+        st->stats.RetransSegs++;
     st->stats.OutSegs++;
     st->cfg.output(st->cfg.output_arg, st->out, n);
 }
@@ -135,6 +138,12 @@ void tcp_send_syn(struct tcpfsm_stack *st, struct tcb *t, bool with_ack)
         t->rtt_ts = stack_ms(st);
     }
     tcb_timer_set(st, t, TMR_RTX, rtt_current_rto(&t->rtt, st->cfg.rto_max_us));
+}
+
+/* A SYN-ACK for a TCB that is not kept (SYN cookie): no timer, no state. */
+void tcp_send_syn_ack_stateless(struct tcpfsm_stack *st, struct tcb *tmp)
+{
+    emit(st, tmp, TCP_SYN | TCP_ACK, tmp->snd_una, NULL, 0);
 }
 
 void tcp_send_ctl(struct tcpfsm_stack *st, struct tcb *t, uint8_t flags, uint32_t seq)
@@ -206,8 +215,9 @@ void tcp_output(struct tcpfsm_stack *st, struct tcb *t)
             uint32_t usable = wnd > inflight ? wnd - inflight : 0;
             bool fin_now = (t->flags & TF_FIN_QUEUED) != 0;
             if (unsent == 0) {
-                /* FIN after all data (RFC 9293 3.10.4): at SND.NXT = SND.UNA + queued bytes. */
-                if (fin_now && t->snd_nxt == t->snd_una + sb->len) {
+                /* FIN after all data (RFC 9293 3.10.4): at SND.NXT = SND.UNA + queued bytes,
+                 * until it is acknowledged (then SND.UNA is past it: no second FIN). */
+                if (fin_now && !(t->flags & TF_FIN_ACKED) && t->snd_nxt == t->snd_una + sb->len) {
                     send_data(st, t, t->snd_nxt, 0, true);
                     t->snd_nxt++;
                     t->flags |= TF_FIN_SENT;

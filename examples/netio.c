@@ -1,0 +1,755 @@
+/*
+ * netio.c — the example programs' driver: options, TUN or in-memory link, event loop, trace,
+ * capture. See netio.h.
+ */
+#include "netio.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <limits.h>
+#include <net/if.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "memlink.h"
+#include "pcap.h"
+#include "tun.h"
+
+#define NETIO_MAX_WANT 8
+#define NETIO_PKT_MAX  65536
+#define NETIO_SPIN_MAX 1000000 /* memory mode: rounds without time moving before "stalled" */
+
+struct netio {
+    struct netio_opts o;
+    struct tcpfsm_stack *st, *peer;
+    /* memory mode */
+    struct memlink *link;
+    uint64_t vnow;
+    uint64_t rng[2];
+    /* TUN mode */
+    int tun_fd;
+    uint64_t wall_offset;      /* realtime - monotonic, for capture timestamps */
+    uint64_t tun_write_drops;
+    struct pcap_writer *pcap;
+    uint64_t start;
+    struct pollfd want[NETIO_MAX_WANT];
+    int nwant;
+    struct pollfd got[NETIO_MAX_WANT];
+    int ngot;
+};
+
+static volatile sig_atomic_t g_signal;
+
+static void on_signal(int sig)
+{
+    g_signal = sig;
+}
+
+/* ---------------------------------------------------------------- options */
+
+void netio_opts_init(struct netio_opts *o, const char *prog)
+{
+    memset(o, 0, sizeof *o);
+    o->prog = prog;
+    o->addr = 0x0a000002u;      /* 10.0.0.2 */
+    o->prefix = 24;
+    o->peer_addr = 0x0a000001u; /* 10.0.0.1 */
+    o->seed = 1;
+}
+
+const char *netio_ntoa(uint32_t addr, char buf[16])
+{
+    snprintf(buf, 16, "%u.%u.%u.%u", addr >> 24, (addr >> 16) & 255u, (addr >> 8) & 255u,
+             addr & 255u);
+    return buf;
+}
+
+int netio_parse_addr(const char *s, uint32_t *addr, int *prefix)
+{
+    char tmp[64];
+    if (!s || strlen(s) >= sizeof tmp)
+        return -1;
+    strcpy(tmp, s);
+    int pfx = 24;
+    char *slash = strchr(tmp, '/');
+    if (slash) {
+        *slash = '\0';
+        char *end;
+        long v = strtol(slash + 1, &end, 10);
+        if (end == slash + 1 || *end || v < 1 || v > 32)
+            return -1;
+        pfx = (int)v;
+    }
+    struct in_addr in;
+    if (inet_pton(AF_INET, tmp, &in) != 1)
+        return -1;
+    *addr = ntohl(in.s_addr);
+    if (prefix)
+        *prefix = pfx;
+    return 0;
+}
+
+static const char *need_arg(const struct netio_opts *o, int argc, char **argv, int *i)
+{
+    if (*i + 1 >= argc) {
+        fprintf(stderr, "%s: %s needs an argument (try --help)\n", o->prog, argv[*i]);
+        return NULL;
+    }
+    return argv[++*i];
+}
+
+int netio_parse_opt(struct netio_opts *o, int argc, char **argv, int *i)
+{
+    const char *a = argv[*i], *v;
+    if (!strcmp(a, "--tun")) {
+        if (!(v = need_arg(o, argc, argv, i)))
+            return -1;
+        o->tun = v;
+    } else if (!strcmp(a, "--mem")) {
+        o->tun = NULL;
+    } else if (!strcmp(a, "--addr")) {
+        if (!(v = need_arg(o, argc, argv, i)))
+            return -1;
+        if (netio_parse_addr(v, &o->addr, &o->prefix) < 0) {
+            fprintf(stderr, "%s: bad --addr '%s' (want A.B.C.D/NN)\n", o->prog, v);
+            return -1;
+        }
+        o->addr_set = 1;
+    } else if (!strcmp(a, "--kernel-addr")) {
+        if (!(v = need_arg(o, argc, argv, i)))
+            return -1;
+        if (netio_parse_addr(v, &o->kernel_addr, &o->kernel_prefix) < 0) {
+            fprintf(stderr, "%s: bad --kernel-addr '%s' (want A.B.C.D/NN)\n", o->prog, v);
+            return -1;
+        }
+    } else if (!strcmp(a, "--setup")) {
+        o->setup = 1;
+    } else if (!strcmp(a, "--trace")) {
+        o->trace = 1;
+    } else if (!strcmp(a, "--pcap")) {
+        if (!(v = need_arg(o, argc, argv, i)))
+            return -1;
+        o->pcap = v;
+    } else if (!strcmp(a, "--seed")) {
+        if (!(v = need_arg(o, argc, argv, i)))
+            return -1;
+        char *end;
+        o->seed = strtoull(v, &end, 0);
+        if (end == v || *end) {
+            fprintf(stderr, "%s: bad --seed '%s'\n", o->prog, v);
+            return -1;
+        }
+    } else if (!strcmp(a, "--timeout")) {
+        if (!(v = need_arg(o, argc, argv, i)))
+            return -1;
+        char *end;
+        o->timeout_s = strtod(v, &end);
+        if (end == v || *end || o->timeout_s < 0) {
+            fprintf(stderr, "%s: bad --timeout '%s' (seconds)\n", o->prog, v);
+            return -1;
+        }
+    } else if (!strcmp(a, "-v") || !strcmp(a, "--verbose")) {
+        o->verbose++;
+    } else {
+        return 0;
+    }
+    return 1;
+}
+
+void netio_usage(FILE *f)
+{
+    fputs(
+        "Link options (common to the tcpfsm examples):\n"
+        "  --mem               in-memory link with a built-in peer stack on a virtual clock\n"
+        "                      (the default)\n"
+        "  --tun NAME          use TUN device NAME (attached if it exists, else created; needs\n"
+        "                      root or CAP_NET_ADMIN and /dev/net/tun)\n"
+        "  --addr A.B.C.D/NN   this stack's address (memory default 10.0.0.2/24); with --tun\n"
+        "                      the kernel's route to it must lead to NAME\n"
+        "  --setup             with --tun: configure the kernel side, i.e. run\n"
+        "                        ip addr replace KERNEL/NN dev NAME; ip link set dev NAME up\n"
+        "                      (without --setup no kernel address or route is ever changed)\n"
+        "  --kernel-addr A/NN  KERNEL for --setup (default: first host of --addr's prefix\n"
+        "                      that is not --addr, e.g. 10.77.0.1 for 10.77.0.2/24)\n"
+        "  --trace             one line per state-machine transition on stderr:\n"
+        "                        10.0.0.1:40000>10.0.0.2:80 SYN_SENT --RCV_SYN_ACK/send_ack--> "
+        "ESTABLISHED\n"
+        "  --pcap FILE         record every packet sent and received (LINKTYPE_RAW)\n"
+        "  --seed N            memory mode: PRNG seed (runs replay exactly)\n"
+        "  --timeout SEC       give up after SEC seconds (virtual time in memory mode)\n"
+        "  -v, --verbose       log connections\n"
+        "  --help              this text\n"
+        "Exit status: 0 success, 1 failure (including: TUN device cannot be opened).\n",
+        f);
+}
+
+/* ---------------------------------------------------------------- clocks, randomness */
+
+static uint64_t mono_us(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
+}
+
+static uint64_t real_us(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
+}
+
+static uint64_t splitmix64(uint64_t *x)
+{
+    uint64_t z = (*x += 0x9e3779b97f4a7c15ull);
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+    return z ^ (z >> 31);
+}
+
+static uint64_t rng_cb(void *arg)
+{
+    return splitmix64(arg);
+}
+
+tcpfsm_time_t netio_now(const struct netio *n)
+{
+    return n->link ? n->vnow : mono_us();
+}
+
+/* ---------------------------------------------------------------- trace, output, input */
+
+static void trace_cb(void *arg, const struct tcpfsm_trace_event *ev)
+{
+    FILE *f = arg;
+    char l[16], r[16];
+    fprintf(f, "%s:%u>%s:%u %s --%s%s%s--> %s\n", netio_ntoa(ev->laddr, l), ev->lport,
+            netio_ntoa(ev->raddr, r), ev->rport, ev->from, ev->event,
+            ev->actions && *ev->actions ? "/" : "", ev->actions ? ev->actions : "", ev->to);
+}
+
+struct mem_ep {
+    struct netio *n;
+    int peer;
+};
+static struct mem_ep g_ep[2];
+
+static void mem_output_local(void *arg, const void *pkt, size_t len)
+{
+    struct netio *n = arg;
+    memlink_send(n->link, n->o.addr, pkt, len);
+}
+
+static void mem_output_peer(void *arg, const void *pkt, size_t len)
+{
+    struct netio *n = arg;
+    memlink_send(n->link, n->o.peer_addr, pkt, len);
+}
+
+static void mem_deliver(void *arg, const void *pkt, size_t len)
+{
+    struct mem_ep *e = arg;
+    struct tcpfsm_stack *st = e->peer ? e->n->peer : e->n->st;
+    if (st)
+        tcpfsm_input(st, pkt, len);
+}
+
+static void tun_output(void *arg, const void *pkt, size_t len)
+{
+    struct netio *n = arg;
+    if (n->pcap)
+        pcap_write(n->pcap, mono_us() + n->wall_offset, pkt, len);
+    ssize_t w = write(n->tun_fd, pkt, len);
+    if (w != (ssize_t)len) {
+        n->tun_write_drops++;
+        if (n->o.verbose)
+            fprintf(stderr, "%s: tun write: %s\n", n->o.prog, w < 0 ? strerror(errno) : "short");
+    }
+}
+
+/* Read every datagram the TUN device has (bounded, so the steps get to run). */
+static void tun_drain(struct netio *n)
+{
+    static unsigned char buf[NETIO_PKT_MAX];
+    for (int i = 0; i < 32; i++) {
+        ssize_t r = read(n->tun_fd, buf, sizeof buf);
+        if (r < 0) {
+            if (errno != EAGAIN && errno != EINTR && n->o.verbose)
+                fprintf(stderr, "%s: tun read: %s\n", n->o.prog, strerror(errno));
+            return;
+        }
+        if (r == 0)
+            return;
+        if (n->pcap)
+            pcap_write(n->pcap, mono_us() + n->wall_offset, buf, (size_t)r);
+        tcpfsm_advance(n->st, mono_us());
+        tcpfsm_input(n->st, buf, (size_t)r);
+    }
+}
+
+/* ---------------------------------------------------------------- TUN setup */
+
+static int run_ip(const struct netio_opts *o, char *const argv[])
+{
+    fprintf(stderr, "%s: --setup:", o->prog);
+    for (int i = 0; argv[i]; i++)
+        fprintf(stderr, " %s", argv[i]);
+    fputc('\n', stderr);
+    pid_t pid = fork();
+    if (pid < 0) {
+        fprintf(stderr, "%s: fork: %s\n", o->prog, strerror(errno));
+        return -1;
+    }
+    if (pid == 0) {
+        execvp(argv[0], argv);
+        fprintf(stderr, "%s: cannot run %s: %s\n", o->prog, argv[0], strerror(errno));
+        _exit(127);
+    }
+    int status;
+    while (waitpid(pid, &status, 0) < 0)
+        if (errno != EINTR)
+            return -1;
+    if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+        fprintf(stderr, "%s: --setup: '%s %s ...' failed\n", o->prog, argv[0], argv[1]);
+        return -1;
+    }
+    return 0;
+}
+
+static int tun_setup(const struct netio_opts *o)
+{
+    uint32_t k = o->kernel_addr;
+    int kp = o->kernel_prefix ? o->kernel_prefix : o->prefix;
+    if (!k) {
+        uint32_t mask = o->prefix >= 32 ? 0xffffffffu : ~(0xffffffffu >> o->prefix);
+        k = (o->addr & mask) | 1u;
+        if (k == o->addr)
+            k = (o->addr & mask) | 2u;
+        kp = o->prefix;
+    }
+    if (k == o->addr) {
+        fprintf(stderr, "%s: --setup: the kernel side cannot have the stack's own address\n",
+                o->prog);
+        return -1;
+    }
+    char ka[16], spec[24];
+    snprintf(spec, sizeof spec, "%s/%d", netio_ntoa(k, ka), kp);
+    char *addr_cmd[] = {"ip", "addr", "replace", spec, "dev", (char *)o->tun, NULL};
+    char *up_cmd[] = {"ip", "link", "set", "dev", (char *)o->tun, "up", NULL};
+    if (run_ip(o, addr_cmd) < 0 || run_ip(o, up_cmd) < 0)
+        return -1;
+    return 0;
+}
+
+static void tun_check_up(const struct netio_opts *o)
+{
+    int s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+    if (s < 0)
+        return;
+    struct ifreq ifr;
+    memset(&ifr, 0, sizeof ifr);
+    memcpy(ifr.ifr_name, o->tun, strlen(o->tun));
+    int up = ioctl(s, SIOCGIFFLAGS, &ifr) == 0 && (ifr.ifr_flags & IFF_UP);
+    close(s);
+    if (!up) {
+        fprintf(stderr,
+                "%s: warning: %s is down; the kernel will not route to it (pass --setup, or: "
+                "ip addr add A.B.C.D/NN dev %s; ip link set dev %s up)\n",
+                o->prog, o->tun, o->tun, o->tun);
+        return;
+    }
+    /* Attaching gives the device carrier, but the kernel activates its transmit queue only
+     * when the link watcher runs (up to a second later); until then every packet it sends
+     * us is dropped and a first SYN would go unanswered for a whole RTO. Wait for the
+     * operational state to say "up" (bounded, 2 s). */
+    char path[64];
+    snprintf(path, sizeof path, "/sys/class/net/%s/operstate", o->tun);
+    for (int i = 0; i < 200; i++) {
+        char st[32] = "";
+        FILE *f = fopen(path, "r");
+        if (!f)
+            return;
+        int ok = fgets(st, sizeof st, f) != NULL;
+        fclose(f);
+        if (!ok || !strncmp(st, "up", 2) || !strncmp(st, "unknown", 7))
+            return;
+        struct timespec ts = {0, 10 * 1000 * 1000};
+        nanosleep(&ts, NULL);
+    }
+    if (o->verbose)
+        fprintf(stderr, "%s: %s: operstate still not up after 2 s\n", o->prog, o->tun);
+}
+
+/* ---------------------------------------------------------------- open/close */
+
+struct netio *netio_open(const struct netio_opts *o, const struct tcpfsm_config *tmpl)
+{
+    struct netio *n = calloc(1, sizeof *n);
+    if (!n) {
+        fprintf(stderr, "%s: out of memory\n", o->prog);
+        return NULL;
+    }
+    n->o = *o;
+    if (!n->o.trace_out)
+        n->o.trace_out = stderr;
+    n->tun_fd = -1;
+
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_signal; /* no SA_RESTART: poll() returns EINTR */
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+    signal(SIGPIPE, SIG_IGN);
+
+    struct tcpfsm_config cfg;
+    if (tmpl)
+        cfg = *tmpl;
+    else
+        memset(&cfg, 0, sizeof cfg);
+    cfg.addr = o->addr;
+    if (o->trace) {
+        cfg.trace = trace_cb;
+        cfg.trace_arg = n->o.trace_out;
+    }
+    int err = 0;
+
+    if (o->tun) {
+        if (!o->addr_set) {
+            fprintf(stderr, "%s: --tun needs --addr A.B.C.D/NN (the stack's own address)\n",
+                    o->prog);
+            goto fail;
+        }
+        char eb[256] = "";
+        n->tun_fd = tun_open(o->tun, eb, sizeof eb);
+        if (n->tun_fd < 0) {
+            fprintf(stderr, "%s: cannot open TUN device: %s\n", o->prog, eb);
+            goto fail;
+        }
+        if (o->setup && tun_setup(o) < 0)
+            goto fail;
+        tun_check_up(o);
+        int mtu = tun_mtu(o->tun);
+        cfg.mtu = mtu >= 576 && mtu <= 65535 ? (uint16_t)mtu : 1500;
+        n->start = mono_us();
+        n->wall_offset = real_us() - n->start;
+        cfg.now = n->start;
+        cfg.output = tun_output;
+        cfg.output_arg = n;
+        if (o->pcap) {
+            n->pcap = pcap_open(o->pcap, &err);
+            if (!n->pcap) {
+                fprintf(stderr, "%s: --pcap %s: %s\n", o->prog, o->pcap, strerror(-err));
+                goto fail;
+            }
+        }
+        n->st = tcpfsm_stack_new(&cfg, &err);
+        if (!n->st) {
+            fprintf(stderr, "%s: tcpfsm_stack_new: %s\n", o->prog, strerror(-err));
+            goto fail;
+        }
+        if (o->verbose) {
+            char a[16];
+            fprintf(stderr, "%s: stack %s on %s (mtu %u)\n", o->prog, netio_ntoa(o->addr, a),
+                    o->tun, cfg.mtu);
+        }
+        return n;
+    }
+
+    /* Memory mode: this program's stack and the built-in peer on one memlink. */
+    if (o->setup) {
+        fprintf(stderr, "%s: --setup only makes sense with --tun\n", o->prog);
+        goto fail;
+    }
+    if (o->peer_addr == o->addr) {
+        fprintf(stderr, "%s: the peer cannot have the stack's own address\n", o->prog);
+        goto fail;
+    }
+    n->vnow = 0;
+    n->start = 0;
+    n->link = memlink_new(o->seed, 0);
+    if (!n->link) {
+        fprintf(stderr, "%s: out of memory\n", o->prog);
+        goto fail;
+    }
+    if (o->pcap) {
+        n->pcap = pcap_open(o->pcap, &err);
+        if (!n->pcap) {
+            fprintf(stderr, "%s: --pcap %s: %s\n", o->prog, o->pcap, strerror(-err));
+            goto fail;
+        }
+        memlink_set_pcap(n->link, n->pcap);
+    }
+    g_ep[0] = (struct mem_ep){n, 0};
+    g_ep[1] = (struct mem_ep){n, 1};
+    if (memlink_attach(n->link, o->addr, mem_deliver, &g_ep[0]) < 0 ||
+        memlink_attach(n->link, o->peer_addr, mem_deliver, &g_ep[1]) < 0) {
+        fprintf(stderr, "%s: memlink_attach failed\n", o->prog);
+        goto fail;
+    }
+    n->rng[0] = o->seed * 2 + 1;
+    n->rng[1] = o->seed * 2 + 2;
+    cfg.now = 0;
+    cfg.random = rng_cb;
+    cfg.random_arg = &n->rng[0];
+    cfg.output = mem_output_local;
+    cfg.output_arg = n;
+    n->st = tcpfsm_stack_new(&cfg, &err);
+    if (!n->st) {
+        fprintf(stderr, "%s: tcpfsm_stack_new: %s\n", o->prog, strerror(-err));
+        goto fail;
+    }
+    cfg.addr = o->peer_addr;
+    cfg.random_arg = &n->rng[1];
+    cfg.output = mem_output_peer;
+    n->peer = tcpfsm_stack_new(&cfg, &err);
+    if (!n->peer) {
+        fprintf(stderr, "%s: tcpfsm_stack_new (peer): %s\n", o->prog, strerror(-err));
+        goto fail;
+    }
+    return n;
+fail:
+    netio_close(n);
+    return NULL;
+}
+
+void netio_close(struct netio *n)
+{
+    if (!n)
+        return;
+    if (n->st)
+        tcpfsm_stack_free(n->st);
+    if (n->peer)
+        tcpfsm_stack_free(n->peer);
+    if (n->link)
+        memlink_free(n->link);
+    if (n->pcap) {
+        int rc = pcap_close(n->pcap);
+        if (rc < 0)
+            fprintf(stderr, "%s: --pcap %s: %s\n", n->o.prog, n->o.pcap, strerror(-rc));
+    }
+    if (n->tun_fd >= 0)
+        close(n->tun_fd);
+    if (n->tun_write_drops && n->o.verbose)
+        fprintf(stderr, "%s: %llu packets could not be written to %s\n", n->o.prog,
+                (unsigned long long)n->tun_write_drops, n->o.tun);
+    free(n);
+}
+
+struct tcpfsm_stack *netio_stack(struct netio *n) { return n->st; }
+struct tcpfsm_stack *netio_peer(struct netio *n) { return n->peer; }
+int netio_is_mem(const struct netio *n) { return n->link != NULL; }
+uint32_t netio_addr(const struct netio *n) { return n->o.addr; }
+uint32_t netio_peer_addr(const struct netio *n) { return n->o.peer_addr; }
+struct memlink *netio_link(struct netio *n) { return n->link; }
+
+void netio_want_fd(struct netio *n, int fd, short events)
+{
+    for (int i = 0; i < n->nwant; i++)
+        if (n->want[i].fd == fd) {
+            n->want[i].events |= events;
+            return;
+        }
+    if (n->nwant < NETIO_MAX_WANT)
+        n->want[n->nwant++] = (struct pollfd){.fd = fd, .events = events};
+}
+
+short netio_revents(const struct netio *n, int fd)
+{
+    for (int i = 0; i < n->ngot; i++)
+        if (n->got[i].fd == fd)
+            return n->got[i].revents;
+    return 0;
+}
+
+/* ---------------------------------------------------------------- the loop */
+
+static uint64_t min_u64(uint64_t a, uint64_t b) { return a < b ? a : b; }
+
+static void keep_revents(struct netio *n, const struct pollfd *p, int np)
+{
+    n->ngot = 0;
+    for (int i = 0; i < np && n->ngot < NETIO_MAX_WANT; i++)
+        if (p[i].fd != n->tun_fd)
+            n->got[n->ngot++] = p[i];
+}
+
+/* until: absolute time at which to return NETIO_CONTINUE (UINT64_MAX = never). */
+static int run_loop(struct netio *n, uint64_t until, netio_step_fn step, void *arg,
+                    netio_step_fn peer_step, void *peer_arg)
+{
+    uint64_t give_up = UINT64_MAX;
+    if (n->o.timeout_s > 0 && until == UINT64_MAX) /* netio_run_for is bounded already */
+        give_up = n->start + (uint64_t)(n->o.timeout_s * 1e6);
+    unsigned long spins = 0;
+    uint64_t last_now = 0;
+    for (;;) {
+        if (g_signal)
+            return NETIO_SIGNAL;
+        uint64_t now = netio_now(n);
+        if (now == last_now) {
+            if (++spins > NETIO_SPIN_MAX) {
+                fprintf(stderr, "%s: the stack keeps reporting due timers without progress\n",
+                        n->o.prog);
+                return NETIO_STALLED;
+            }
+        } else {
+            spins = 0;
+            last_now = now;
+        }
+        tcpfsm_advance(n->st, now);
+        if (n->peer)
+            tcpfsm_advance(n->peer, now);
+        if (n->link)
+            memlink_advance(n->link, now);
+
+        n->nwant = 0;
+        int r = step ? step(n, arg) : NETIO_CONTINUE;
+        if (r != NETIO_CONTINUE)
+            return r;
+        if (peer_step && n->peer) {
+            r = peer_step(n, peer_arg);
+            if (r != NETIO_CONTINUE)
+                return r;
+        }
+        n->ngot = 0;
+        if (now >= until)
+            return NETIO_CONTINUE;
+        if (now >= give_up) {
+            fprintf(stderr, "%s: --timeout %g s expired\n", n->o.prog, n->o.timeout_s);
+            return NETIO_TIMEOUT;
+        }
+
+        uint64_t next = tcpfsm_next_timeout(n->st);
+        if (n->peer)
+            next = min_u64(next, tcpfsm_next_timeout(n->peer));
+        if (n->link)
+            next = min_u64(next, memlink_next_delivery(n->link));
+        uint64_t wake = min_u64(next, min_u64(until, give_up));
+
+        if (n->link) {
+            /* Virtual clock: whatever is due now first, then the caller's fds (without
+             * waiting if a virtual event is pending), then jump to the next event. */
+            if (next <= now)
+                continue;
+            if (n->nwant) {
+                struct pollfd p[NETIO_MAX_WANT];
+                memcpy(p, n->want, sizeof(p[0]) * (size_t)n->nwant);
+                int pr = poll(p, (nfds_t)n->nwant, wake == UINT64_MAX ? -1 : 0);
+                if (pr < 0 && errno != EINTR) {
+                    fprintf(stderr, "%s: poll: %s\n", n->o.prog, strerror(errno));
+                    return NETIO_FAIL;
+                }
+                if (pr > 0) {
+                    keep_revents(n, p, n->nwant);
+                    /* run the steps again at the same virtual time */
+                    spins = 0;
+                    continue;
+                }
+                if (pr < 0)
+                    continue;
+            }
+            if (wake == UINT64_MAX) {
+                fprintf(stderr, "%s: stalled: no packet in flight, no timer armed\n",
+                        n->o.prog);
+                return NETIO_STALLED;
+            }
+            n->vnow = wake;
+            continue;
+        }
+
+        /* TUN: real time. */
+        struct pollfd p[NETIO_MAX_WANT + 1];
+        int np = 0;
+        p[np++] = (struct pollfd){.fd = n->tun_fd, .events = POLLIN};
+        for (int i = 0; i < n->nwant; i++)
+            p[np++] = n->want[i];
+        int timeout_ms = -1;
+        now = mono_us();
+        if (wake != UINT64_MAX) {
+            uint64_t d = wake > now ? (wake - now + 999) / 1000 : 0;
+            timeout_ms = d > 60000 ? 60000 : (int)d;
+        }
+        int pr = poll(p, (nfds_t)np, timeout_ms);
+        if (pr < 0) {
+            if (errno == EINTR)
+                continue;
+            fprintf(stderr, "%s: poll: %s\n", n->o.prog, strerror(errno));
+            return NETIO_FAIL;
+        }
+        if (p[0].revents & (POLLERR | POLLHUP | POLLNVAL)) {
+            fprintf(stderr, "%s: TUN device %s failed\n", n->o.prog, n->o.tun);
+            return NETIO_FAIL;
+        }
+        if (p[0].revents & POLLIN)
+            tun_drain(n);
+        keep_revents(n, p, np);
+    }
+}
+
+int netio_run(struct netio *n, netio_step_fn step, void *arg, netio_step_fn peer_step,
+              void *peer_arg)
+{
+    return run_loop(n, UINT64_MAX, step, arg, peer_step, peer_arg);
+}
+
+int netio_run_for(struct netio *n, uint64_t us, netio_step_fn step, void *arg,
+                  netio_step_fn peer_step, void *peer_arg)
+{
+    return run_loop(n, netio_now(n) + us, step, arg, peer_step, peer_arg);
+}
+
+/* ---------------------------------------------------------------- observability */
+
+void netio_print_ss(struct tcpfsm_stack *st, FILE *f)
+{
+    char small[4096];
+    int need = tcpfsm_ss(st, small, sizeof small);
+    if (need < 0)
+        return;
+    if ((size_t)need < sizeof small) {
+        fputs(small, f);
+        return;
+    }
+    char *big = malloc((size_t)need + 1);
+    if (!big) {
+        fputs(small, f);
+        return;
+    }
+    tcpfsm_ss(st, big, (size_t)need + 1);
+    fputs(big, f);
+    free(big);
+}
+
+void netio_print_stats(struct tcpfsm_stack *st, FILE *f)
+{
+    struct tcpfsm_stats s;
+    tcpfsm_get_stats(st, &s);
+#define NETIO_STAT(name) {#name, s.name}
+    const struct {
+        const char *name;
+        uint64_t v;
+    } rows[] = {
+        NETIO_STAT(ActiveOpens),     NETIO_STAT(PassiveOpens),     NETIO_STAT(AttemptFails),
+        NETIO_STAT(EstabResets),     NETIO_STAT(CurrEstab),        NETIO_STAT(InSegs),
+        NETIO_STAT(OutSegs),         NETIO_STAT(RetransSegs),      NETIO_STAT(InErrs),
+        NETIO_STAT(OutRsts),         NETIO_STAT(InCsumErrors),     NETIO_STAT(InMalformed),
+        NETIO_STAT(InNoSocket),      NETIO_STAT(ChallengeAcks),    NETIO_STAT(SynCookiesSent),
+        NETIO_STAT(SynCookiesRecv),  NETIO_STAT(SynCookiesFailed), NETIO_STAT(ListenOverflows),
+        NETIO_STAT(ListenDrops),     NETIO_STAT(OutOfWindowDrops), NETIO_STAT(PawsDrops),
+        NETIO_STAT(OfoDrops),        NETIO_STAT(BufferLimitDrops), NETIO_STAT(TimeWaitRecycled),
+    };
+#undef NETIO_STAT
+    for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++)
+        fprintf(f, "  %-17s %llu%s", rows[i].name, (unsigned long long)rows[i].v,
+                i % 3 == 2 ? "\n" : "");
+    if ((sizeof rows / sizeof rows[0]) % 3)
+        fputc('\n', f);
+}

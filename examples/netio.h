@@ -1,0 +1,103 @@
+/*
+ * netio.h — the driver shared by the example programs (tcpfsm-echo, -httpd, -nc, -demo).
+ *
+ * It owns everything that is not the program's own protocol logic:
+ *   - the common options: --tun NAME, --addr A.B.C.D/NN, --mem, --setup, --kernel-addr,
+ *     --trace, --pcap FILE, --seed N, --timeout SEC, -v, --help;
+ *   - the link: a TUN device (real monotonic clock, poll(2) on the TUN fd together with the
+ *     stack's next timer), or the in-memory link (runtime/memlink.h) with a second "peer"
+ *     stack in the same process on a virtual clock that jumps to the next event;
+ *   - --trace lines, --pcap recording, SIGINT/SIGTERM (stop cleanly, flush the capture).
+ *
+ * A program gives netio_run() one step function for its own stack and, in memory mode, one
+ * for the built-in peer. Steps are called after every batch of packets/timers; they do the
+ * non-blocking socket calls and return NETIO_CONTINUE or a code that ends the loop.
+ *
+ * With --tun the program never changes the kernel's addresses or routes unless --setup is
+ * given; then it runs `ip addr replace KERNEL/NN dev NAME` and `ip link set dev NAME up`,
+ * KERNEL being --kernel-addr or the first host of --addr's prefix that is not --addr.
+ */
+#ifndef TCPFSM_EXAMPLES_NETIO_H
+#define TCPFSM_EXAMPLES_NETIO_H
+
+#include <stdint.h>
+#include <stdio.h>
+
+#include "tcpfsm.h"
+
+/* Step results. Anything but NETIO_CONTINUE ends netio_run(), which returns it. */
+#define NETIO_CONTINUE 0
+#define NETIO_DONE     1    /* finished, success */
+#define NETIO_FAIL     (-1) /* finished, failure (the step printed why) */
+#define NETIO_STALLED  (-2) /* memory mode: nothing left that could ever happen */
+#define NETIO_TIMEOUT  (-3) /* --timeout expired */
+#define NETIO_SIGNAL   2    /* SIGINT/SIGTERM */
+
+struct netio_opts {
+    const char *prog;          /* for messages */
+    const char *tun;           /* NULL: memory link */
+    uint32_t addr;             /* this program's stack, host order */
+    int prefix;                /* --addr's /NN */
+    int addr_set;
+    uint32_t kernel_addr;      /* --kernel-addr, for --setup */
+    int kernel_prefix;
+    int setup;                 /* --setup */
+    int trace;                 /* --trace */
+    const char *pcap;          /* --pcap FILE */
+    uint64_t seed;             /* --seed (memory mode PRNG and link) */
+    double timeout_s;          /* --timeout SEC, 0 = none */
+    int verbose;               /* -v */
+    uint32_t peer_addr;        /* memory mode: the built-in peer's address */
+    FILE *trace_out;           /* where --trace lines go (default stderr) */
+};
+
+/* Fill defaults: memory mode, stack 10.0.0.2/24, peer 10.0.0.1, seed 1. */
+void netio_opts_init(struct netio_opts *o, const char *prog);
+/* Try to parse argv[*i] as a common option. Returns 1 if it was one (and advances *i past
+ * its argument), 0 if it is not a common option, -1 after printing an error. --help is not
+ * handled here (each program prints its own usage, then netio_usage()). */
+int netio_parse_opt(struct netio_opts *o, int argc, char **argv, int *i);
+/* The common options' help text. */
+void netio_usage(FILE *f);
+/* "A.B.C.D" or "A.B.C.D/NN" (prefix defaults to 24). 0 or -1. */
+int netio_parse_addr(const char *s, uint32_t *addr, int *prefix);
+const char *netio_ntoa(uint32_t addr, char buf[16]);
+
+struct netio;
+/* Open the link and create the stack(s). `tmpl` (may be NULL) supplies limits/protocol
+ * parameters; addr, mtu, output, random, trace and now are set by netio. NULL after printing
+ * the reason (e.g. no /dev/net/tun, not root). */
+struct netio *netio_open(const struct netio_opts *o, const struct tcpfsm_config *tmpl);
+/* Destroy stacks and link, close the capture. */
+void netio_close(struct netio *n);
+
+struct tcpfsm_stack *netio_stack(struct netio *n);
+/* The built-in peer's stack (memory mode), NULL with --tun. */
+struct tcpfsm_stack *netio_peer(struct netio *n);
+int netio_is_mem(const struct netio *n);
+uint32_t netio_addr(const struct netio *n);
+uint32_t netio_peer_addr(const struct netio *n);
+/* The memlink (memory mode only), e.g. to set impairments. */
+struct memlink *netio_link(struct netio *n);
+tcpfsm_time_t netio_now(const struct netio *n);
+
+typedef int (*netio_step_fn)(struct netio *n, void *arg);
+/* Run until a step returns something other than NETIO_CONTINUE, a signal, --timeout, or (memory
+ * mode) a stall. peer_step may be NULL. */
+int netio_run(struct netio *n, netio_step_fn step, void *arg, netio_step_fn peer_step,
+              void *peer_arg);
+/* Run for `us` more microseconds (virtual or real), steps still being called. */
+int netio_run_for(struct netio *n, uint64_t us, netio_step_fn step, void *arg,
+                  netio_step_fn peer_step, void *peer_arg);
+
+/* Called from a step: also wake up when `fd` has `events` (POLLIN/POLLOUT). The list is
+ * cleared before each round of steps. */
+void netio_want_fd(struct netio *n, int fd, short events);
+/* revents of fd from the last poll (0 if not polled). */
+short netio_revents(const struct netio *n, int fd);
+
+/* Print tcpfsm_ss() and the counters of a stack. */
+void netio_print_ss(struct tcpfsm_stack *st, FILE *f);
+void netio_print_stats(struct tcpfsm_stack *st, FILE *f);
+
+#endif /* TCPFSM_EXAMPLES_NETIO_H */

@@ -1,0 +1,148 @@
+# tests/interop/lib.sh — shared by the interop tests (sourced, POSIX sh).
+#
+# A test script starts with:   . "$(dirname "$0")/lib.sh"; interop_enter "$@"
+# interop_enter re-runs the script inside a fresh network namespace made by tests/netns.sh
+# (TUN device tf0, kernel side 10.77.0.1/24, the tcpfsm stack answers as 10.77.0.2), or prints
+# "SKIP: <reason>" and exits 0 when that is not possible (not root, no /dev/net/tun, a tool
+# missing). Everything after it runs inside the namespace, where only loopback and tf0 exist.
+#
+# Variables: BIN (example programs), W (this test's scratch dir, kept for post-mortem:
+# captures, logs), DEV, KADDR, SADDR.
+set -eu
+INTEROP_LIB_DIR=$(cd "$(dirname "$0")" && pwd)
+DEV=tf0
+KADDR=10.77.0.1
+SADDR=10.77.0.2
+T=$(basename "$0" .sh)
+
+say() { echo "$T: $*"; }
+fail() {
+    echo "$T: FAIL: $*"
+    if [ -n "${W:-}" ]; then
+        for f in "$W"/*.log; do
+            [ -f "$f" ] || continue
+            echo "---- $f (last 25 lines)"; tail -25 "$f"
+        done
+    fi
+    exit 1
+}
+
+# interop_enter BIN [WORKDIR] [TOOL...]
+interop_enter() {
+    BIN=$(cd "${1:?usage: $0 BINDIR [WORKDIR]}" && pwd)
+    W=${2:-}
+    if [ "${TCPFSM_IN_NETNS:-}" = 1 ]; then
+        return 0
+    fi
+    if [ "$(id -u)" -ne 0 ]; then
+        echo "SKIP: $T needs root (network namespace, TUN)"
+        exit 0
+    fi
+    for tool in ip timeout tshark sha256sum python3 ${INTEROP_TOOLS:-}; do
+        if ! command -v "$tool" >/dev/null 2>&1; then
+            echo "SKIP: $T needs $tool (sh .ci/deps.sh installs it)"
+            exit 0
+        fi
+    done
+    for p in ${INTEROP_PROGS:-}; do
+        [ -x "$BIN/$p" ] || { echo "$T: FAIL: $BIN/$p not built"; exit 1; }
+    done
+    if [ -z "$W" ]; then
+        W=$(mktemp -d)
+    fi
+    if [ -d "$W" ] && [ ! -f "$W/.tcpfsm-interop" ] && [ -n "$(ls -A "$W")" ]; then
+        echo "$T: FAIL: $W is not empty and not an interop scratch dir; refusing to clear it"
+        exit 1
+    fi
+    rm -rf "$W"
+    mkdir -p "$W"
+    : >"$W/.tcpfsm-interop"
+    W=$(cd "$W" && pwd)
+    # timeout(1) bounds the whole namespace session: nothing can hang.
+    export TCPFSM_IN_NETNS=1
+    exec timeout -k 5 "${INTEROP_TIMEOUT:-30}" \
+        sh "$INTEROP_LIB_DIR/../netns.sh" --tun "$DEV" --kernel-addr "$KADDR/24" \
+        --addr-stack "$SADDR" -- sh "$0" "$BIN" "$W"
+}
+
+# Wait until a program has attached to the TUN device (carrier, then operstate up), then a
+# moment for it to reach listen().
+wait_tun() {
+    i=0
+    while [ "$(cat /sys/class/net/$DEV/carrier 2>/dev/null || echo 0)" != 1 ]; do
+        i=$((i + 1))
+        [ $i -le 100 ] || fail "nothing attached to $DEV within 5 s"
+        sleep 0.05
+    done
+    # carrier comes at attach; the kernel transmits only once the link watcher has run
+    while [ "$(cat /sys/class/net/$DEV/operstate 2>/dev/null)" != up ]; do
+        i=$((i + 1))
+        [ $i -le 100 ] || fail "$DEV not operationally up within 5 s"
+        sleep 0.05
+    done
+    sleep 0.1
+}
+
+# stop PID: SIGTERM (the examples flush their capture and exit 0), bounded wait.
+stop() {
+    kill -TERM "$1" 2>/dev/null || true
+    i=0
+    while kill -0 "$1" 2>/dev/null; do
+        i=$((i + 1))
+        if [ $i -gt 50 ]; then kill -KILL "$1" 2>/dev/null || true; break; fi
+        sleep 0.1
+    done
+    wait "$1" 2>/dev/null || true
+}
+
+# wait_size FILE N: until FILE has at least N bytes (at most 10 s).
+wait_size() {
+    i=0
+    while [ "$(stat -c %s "$1" 2>/dev/null || echo 0)" -lt "$2" ] && [ $i -lt 500 ]; do
+        i=$((i + 1))
+        sleep 0.02
+    done
+}
+
+same_file() { # same_file EXPECTED GOT WHAT
+    [ -f "$2" ] || fail "$3: no output"
+    a=$(sha256sum <"$1" | cut -d' ' -f1)
+    b=$(sha256sum <"$2" | cut -d' ' -f1)
+    if [ "$a" != "$b" ]; then
+        fail "$3: sha256 differs ($(wc -c <"$1") bytes expected, $(wc -c <"$2") got)"
+    fi
+    say "ok: $3 ($(wc -c <"$1") bytes, sha256 ${a%"${a#????????????}"}...)"
+}
+
+# check_pcap FILE [PORT...]: every packet well-formed, IP and TCP checksums right, and no expert
+# warning or error except flow-control conditions that are legitimate TCP (zero window and
+# its probes, window full).
+check_pcap() {
+    f=$1
+    shift
+    [ -s "$f" ] || fail "capture $f is missing or empty"
+    # Payloads on these ports are raw bytes: decode them as data, so that no application
+    # dissector (Gryphon on 7000, ...) calls random test bytes malformed.
+    dec=""
+    for p in "$@"; do dec="$dec -d tcp.port==$p,data"; done
+    n=$(tshark -n -r "$f" 2>/dev/null | wc -l)
+    [ "$n" -gt 0 ] || fail "tshark cannot read $f"
+    csum="-o tcp.check_checksum:TRUE -o ip.check_checksum:TRUE$dec"
+    # shellcheck disable=SC2086
+    bad=$(tshark -n -r "$f" $csum -Y '_ws.malformed || ip.checksum.status == 0 ||
+        tcp.checksum.status == 0 ||
+        (_ws.expert.severity >= "Warning" && !(tcp.analysis.zero_window ||
+         tcp.analysis.zero_window_probe || tcp.analysis.zero_window_probe_ack ||
+         tcp.analysis.window_full))' 2>/dev/null | head -20)
+    # shellcheck disable=SC2086
+    tshark -n -r "$f" $csum -q -z expert >"$f.expert.txt" 2>/dev/null || true
+    if [ -n "$bad" ]; then
+        echo "$bad"
+        sed -n '1,40p' "$f.expert.txt"
+        fail "capture $(basename "$f"): malformed packets, bad checksums or expert warnings"
+    fi
+    # shellcheck disable=SC2086
+    notes=$(tshark -n -r "$f" $csum -Y 'tcp.analysis.retransmission || tcp.analysis.duplicate_ack ||
+        tcp.analysis.zero_window' 2>/dev/null | wc -l)
+    say "ok: capture $(basename "$f"): $n packets, well-formed, checksums good, no expert warnings ($notes retransmissions/dup-acks/zero-windows noted)"
+}

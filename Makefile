@@ -5,6 +5,7 @@
 #   make            build fsmc, libtcpfsm, examples into build/
 #   make test       every test (unit, scenario, golden, drift, interop when root)
 #   make regen      rewrite generated/ from spec/
+#   make coverage-map  run the test_tcp_* programs, draw build/tcp-coverage.svg (spec/tcp.fsm heat map)
 #   make demo       install deps (root), build, regen, run the memlink demo
 #   make SAN=1 ...  the same with -fsanitize=address,undefined (into build/san)
 

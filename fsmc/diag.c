@@ -168,6 +168,21 @@ void diag(enum check c, struct loc l, const char *fmt, ...)
     }
 }
 
+/* an error in an input that is not a spec (a --coverage counts file): no -W name, cannot be
+ * disabled, counts toward --max-errors like any other error */
+void diag_error(struct loc l, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vreport("error", l, fmt, ap, NULL);
+    va_end(ap);
+    if (++nerrors >= max_errors && max_errors > 0) {
+        fputs("fsmc: too many errors, stopping\n", stderr);
+        fflush(stderr);
+        exit(1);
+    }
+}
+
 void diag_note(struct loc l, const char *fmt, ...)
 {
     va_list ap;

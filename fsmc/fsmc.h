@@ -31,6 +31,7 @@ void diag_set_werror(int c /* -1 = all */, bool on);
 void diag_set_max_errors(int n);
 void diag(enum check c, struct loc l, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 void diag_note(struct loc l, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void diag_error(struct loc l, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 int diag_errors(void);
 int diag_warnings(void);
 
@@ -95,12 +96,22 @@ bool model_build(struct ir *ir, const char *prefix_override);
 void checks_run(struct ir *ir);
 int edit_distance(const char *a, const char *b);
 
+/* ---- coverage counts (--coverage=FILE): "INDEX COUNT" lines, '#' comments; see fsmc(1) ---- */
+/* add FILE's counts into counts[0..nrows); false when FILE cannot be read (errors in it go
+ * through diag_error and show in diag_errors()) */
+bool coverage_load(const char *path, const char *machine, unsigned long long *counts, int nrows);
+
 /* ---- backends ---- */
-struct emit_opts { bool line; const char *out_path, *hdr_path, *hdr_name, *spec_path; };
+struct emit_opts {
+    bool line; const char *out_path, *hdr_path, *hdr_name, *spec_path;
+    const unsigned long long *counts;   /* DOT only: --coverage counts per row, or NULL */
+};
 void emit_c_header(const struct ir *ir, FILE *f, const struct emit_opts *o);
 void emit_c_table(const struct ir *ir, FILE *f, const struct emit_opts *o);
 void emit_c_switch(const struct ir *ir, FILE *f, const struct emit_opts *o);
 void emit_dot(const struct ir *ir, FILE *f);
+/* DOT with each edge colored/weighted by counts[row] (ir->nrows entries); never-taken rows red */
+void emit_dot_coverage(const struct ir *ir, FILE *f, const unsigned long long *counts);
 void emit_mermaid(const struct ir *ir, FILE *f);
 void emit_json(const struct ir *ir, FILE *f);
 size_t emit_table_bytes(const struct ir *ir);

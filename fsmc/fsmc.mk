@@ -1,5 +1,5 @@
 # fsmc — the state-machine compiler. Generated flex/bison sources go under $(OBJ)/fsmc/.
-FSMC_SRCS := diag.c model.c checks.c emit_c_common.c emit_c_table.c emit_c_switch.c emit_dot.c emit_mermaid.c emit_json.c main.c
+FSMC_SRCS := diag.c model.c checks.c coverage.c emit_c_common.c emit_c_table.c emit_c_switch.c emit_dot.c emit_mermaid.c emit_json.c main.c
 FSMC_OBJS := $(addprefix $(OBJ)/fsmc/,$(FSMC_SRCS:.c=.o)) $(OBJ)/fsmc/parser.o $(OBJ)/fsmc/lexer.o
 FSMC_HDRS := fsmc/fsmc.h fsmc/emit_c.h
 # flex/bison output trips warnings we cannot fix in generated code

@@ -21,6 +21,8 @@ static const char usage[] =
     "  --no-line               no #line directives\n"
     "  --check                 only check\n"
     "  --stats                 print counts: states, events, transitions, table bytes\n"
+    "  --coverage=FILE         with --emit=dot: color edges by the counts in FILE\n"
+    "                          (lines 'INDEX COUNT'; repeatable, counts add up)\n"
     "  -Wname, -Wno-name       enable/disable warning NAME\n"
     "  -Werror, -Werror=name   treat all warnings (or NAME) as errors\n"
     "  --max-errors=N          stop after N errors (default 20)\n"
@@ -48,7 +50,7 @@ static bool write_file(const char *path, void (*fn)(const struct ir *, FILE *, c
     if (!ok) fprintf(stderr, "fsmc: error writing '%s'\n", path);
     return ok;
 }
-static void w_dot(const struct ir *ir, FILE *f, const struct emit_opts *o) { (void)o; emit_dot(ir, f); }
+static void w_dot(const struct ir *ir, FILE *f, const struct emit_opts *o) { emit_dot_coverage(ir, f, o->counts); }
 static void w_mmd(const struct ir *ir, FILE *f, const struct emit_opts *o) { (void)o; emit_mermaid(ir, f); }
 static void w_json(const struct ir *ir, FILE *f, const struct emit_opts *o) { (void)o; emit_json(ir, f); }
 
@@ -59,6 +61,7 @@ int main(int argc, char **argv)
     bool want[EK_COUNT] = { false }, stats = false, line = true;
     int style = 0;
     const char *prefix = NULL, *outfile = NULL, *outdir = NULL, *spec = NULL;
+    struct vec covfiles = { 0 };
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         if (!strcmp(a, "--help")) { fputs(usage, stdout); return 0; }
@@ -81,6 +84,10 @@ int main(int argc, char **argv)
         else if (!strcmp(a, "--no-line")) line = false;
         else if (!strcmp(a, "--check")) ;
         else if (!strcmp(a, "--stats")) stats = true;
+        else if (!strncmp(a, "--coverage=", 11)) {
+            if (!a[11]) return usage_error("%s needs a FILE", "--coverage=");
+            vec_push(&covfiles, (void *)(a + 11));
+        }
         else if (!strncmp(a, "--max-errors=", 13)) {
             char *end;
             long n = strtol(a + 13, &end, 10);
@@ -108,11 +115,23 @@ int main(int argc, char **argv)
     for (int k = 0; k < EK_COUNT; k++) nk += want[k];
     if (outfile && nk != 1) return usage_error("%s", "-o needs exactly one --emit kind");
     if (outfile && outdir) return usage_error("%s", "-o and --output-dir exclude each other");
+    if (covfiles.n && !want[EK_DOT]) return usage_error("%s", "--coverage needs --emit=dot");
 
     if (!parse_file(spec)) { fprintf(stderr, "fsmc: cannot read '%s'\n", spec); arena_free_all(); return 2; }
     struct ir ir = { 0 };
     if (diag_errors() == 0 && model_build(&ir, prefix)) checks_run(&ir);
     if (diag_errors()) { arena_free_all(); return 1; }
+    unsigned long long *counts = NULL;
+    if (covfiles.n) {
+        counts = arena_alloc(((size_t)ir.nrows + 1) * sizeof *counts);
+        for (size_t i = 0; i < covfiles.n; i++)
+            if (!coverage_load(covfiles.v[i], ir.machine, counts, ir.nrows)) {
+                fprintf(stderr, "fsmc: cannot read '%s'\n", (const char *)covfiles.v[i]);
+                arena_free_all();
+                return 2;
+            }
+        if (diag_errors()) { arena_free_all(); return 1; }
+    }
     if (stats)
         printf("states: %d\nevents: %d\ntransitions: %d\ntable bytes: %zu\n", ir.nstates, ir.nevents, ir.nrows, emit_table_bytes(&ir));
 
@@ -129,10 +148,10 @@ int main(int argc, char **argv)
         if (k == EK_C) {
             size_t pl = strlen(path);
             const char *hdr = pl > 2 && !strcmp(path + pl - 2, ".c") ? arena_printf("%.*s.h", (int)pl - 2, path) : arena_printf("%s.h", path);
-            struct emit_opts o = { line, path, hdr, base_name(hdr), spec };
+            struct emit_opts o = { line, path, hdr, base_name(hdr), spec, NULL };
             ok = write_file(hdr, emit_c_header, &ir, &o) && write_file(path, style ? emit_c_switch : emit_c_table, &ir, &o);
         } else {
-            struct emit_opts o = { line, path, NULL, NULL, spec };
+            struct emit_opts o = { line, path, NULL, NULL, spec, k == EK_DOT ? counts : NULL };
             ok = write_file(path, k == EK_DOT ? w_dot : k == EK_MERMAID ? w_mmd : w_json, &ir, &o);
         }
     }

@@ -1,5 +1,5 @@
 #!/bin/sh
-# fsmc tests: diagnostics per check, golden outputs, generated C under gcc+clang, bad input.
+# fsmc tests: diagnostics per check, golden outputs, generated C under gcc+clang, --coverage heat map, bad input.
 # usage: run_tests.sh FSMC SCRATCHDIR [--refresh-golden]
 FSMC=$(realpath "$1"); T=$2; mkdir -p "$T"; fail=0; n=0
 ok() { n=$((n+1)); }
@@ -60,6 +60,20 @@ for f in ../../spec/*.fsm golden/*.fsm; do
     awk -v f="$d/b.c" '$1 == "#line" && $3 == "\""f"\"" { want = $2; getline; if (NR != want) { print "bad #line at " NR; exit 1 } }' "$d/b.c" || bad "$f: wrong #line back-reference"
     ok
 done
+# 3c. --coverage heat map: golden DOT from two synthetic counts files (their counts add up);
+#     one must-fail counts file per kind of bad line (first line: the expected diagnostic)
+(cd coverage && "$FSMC" --emit=dot --coverage=traffic_light.counts --coverage=traffic_light-more.counts \
+    -o "$T/traffic_light_coverage.dot" ../golden/traffic_light.fsm) || bad "coverage: fsmc failed"
+[ "$3" = --refresh-golden ] && cp "$T/traffic_light_coverage.dot" coverage/
+cmp -s "$T/traffic_light_coverage.dot" coverage/traffic_light_coverage.dot || bad "coverage/traffic_light_coverage.dot differs"
+dot -Tsvg "$T/traffic_light_coverage.dot" -o "$T/traffic_light_coverage.svg" 2>"$T/dot.err"; [ -s "$T/dot.err" ] && bad "coverage: dot warnings: $(cat "$T/dot.err")"
+ok
+for f in coverage/bad-*.counts; do
+    exp=$(head -1 "$f" | sed 's,^# expect: ,,'); b=$(basename "$f")
+    out=$(cd coverage && "$FSMC" --emit=dot --coverage="$b" -o "$T/bad.dot" ../golden/traffic_light.fsm 2>&1); rc=$?
+    printf '%s\n' "$out" | grep -qF "$b:$exp" || bad "$f: expected '$exp', got: $(printf '%s' "$out" | head -1)"
+    [ $rc = 1 ] || bad "$f: error must exit 1 (got $rc)"; ok
+done
 # 4. bad input: clear error, exit 1 (2 when unreadable), never a crash
 expect_rc() { want=$1; shift; "$FSMC" "$@" >"$T/out" 2>&1; rc=$?; [ $rc = $want ] || bad "fsmc $* exited $rc, want $want: $(head -3 "$T/out")"; ok; }
 head -c 4096 /dev/urandom >"$T/bin.fsm"; printf 'machine m {\0\1\2 }' >>"$T/bin.fsm"; expect_rc 1 "$T/bin.fsm"
@@ -73,5 +87,11 @@ python3 -c "print('machine m {' + ' '.join('state S%d initial; S%d on X -> Y;' %
 expect_rc 1 "$T/many.fsm"; grep -q 'too many errors, stopping' "$T/out" || bad "max errors not applied"
 expect_rc 2 "$T/does-not-exist.fsm"; expect_rc 2 --bogus x.fsm; expect_rc 2; expect_rc 2 -Wnonsense x.fsm
 expect_rc 0 --help; grep -q -- '--emit=KIND' "$T/out" || bad "--help lacks --emit"
+expect_rc 2 --emit=c --coverage=coverage/traffic_light.counts golden/traffic_light.fsm
+grep -q -- '--coverage needs --emit=dot' "$T/out" || bad "--coverage without dot message"
+expect_rc 2 --emit=dot -o "$T/x.dot" --coverage="$T/does-not-exist.counts" golden/traffic_light.fsm
+expect_rc 2 --emit=dot --coverage= golden/traffic_light.fsm
+head -c 4096 /dev/urandom >"$T/bin.counts"; expect_rc 1 --emit=dot -o "$T/x.dot" --coverage="$T/bin.counts" golden/traffic_light.fsm
+expect_rc 0 --help; grep -q -- '--coverage=FILE' "$T/out" || bad "--help lacks --coverage"
 echo "fsmc tests: $n groups, $fail failures"
 [ $fail = 0 ]

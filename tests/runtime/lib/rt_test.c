@@ -3,11 +3,17 @@
  */
 #include "rt_test.h"
 
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "checksum.h"
 #include "packet.h"
+#include "tcpfsm.h"
 
 uint64_t rt_rand(uint64_t *state)
 {
@@ -44,6 +50,36 @@ const char *rt_tmpdir(void)
 {
     const char *d = getenv("TCPFSM_TEST_TMPDIR");
     return d && *d ? d : "/tmp";
+}
+
+void rt_coverage_save(struct tcpfsm_stack *st)
+{
+    const char *dir = getenv("TCPFSM_COVERAGE_DIR");
+    if (!st || !dir || !*dir)
+        return;
+    unsigned n = tcpfsm_coverage(st, NULL, 0);
+    uint64_t *counts = calloc(n ? n : 1, sizeof *counts);
+    if (!counts)
+        return;
+    tcpfsm_coverage(st, counts, n);
+    /* Check forks a child per test: the pid keeps concurrent writers in separate files */
+    char path[4096];
+    snprintf(path, sizeof path, "%s/counts-%ld.txt", dir, (long)getpid());
+    if (mkdir(dir, 0777) != 0 && errno != EEXIST)
+        fprintf(stderr, "rt_coverage_save: mkdir %s: %s\n", dir, strerror(errno));
+    FILE *f = fopen(path, "a");
+    if (!f) {
+        fprintf(stderr, "rt_coverage_save: %s: %s\n", path, strerror(errno));
+        free(counts);
+        return;
+    }
+    fprintf(f, "# tcpfsm transition coverage: INDEX COUNT (tcp_fsm_transitions[], %u rows)\n", n);
+    for (unsigned i = 0; i < n; i++)
+        if (counts[i])
+            fprintf(f, "%u %" PRIu64 "\n", i, counts[i]);
+    if (fclose(f) != 0)
+        fprintf(stderr, "rt_coverage_save: %s: write error\n", path);
+    free(counts);
 }
 
 size_t rt_build_tcp(void *buf, size_t cap, uint32_t saddr, uint16_t sport, uint32_t daddr,

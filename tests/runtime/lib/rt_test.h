@@ -25,6 +25,13 @@ int rt_run_suite(Suite *s);
 /* Directory for scratch files: $TCPFSM_TEST_TMPDIR (set by test-runtime), else /tmp. */
 const char *rt_tmpdir(void);
 
+/* Transition coverage: when $TCPFSM_COVERAGE_DIR is set, append st's per-transition counts
+ * (tcpfsm_coverage) to $TCPFSM_COVERAGE_DIR/counts-<pid>.txt in fsmc's --coverage format,
+ * one "INDEX COUNT" line per transition that fired; a no-op otherwise. Call it before
+ * tcpfsm_stack_free; `make coverage-map` collects the files into build/tcp-coverage.svg. */
+struct tcpfsm_stack;
+void rt_coverage_save(struct tcpfsm_stack *st);
+
 /* Build a complete IPv4+TCP datagram with no options; returns its length (0 if too big). */
 size_t rt_build_tcp(void *buf, size_t cap, uint32_t saddr, uint16_t sport, uint32_t daddr,
                     uint16_t dport, uint32_t seq, uint32_t ack, uint8_t flags, uint16_t wnd,

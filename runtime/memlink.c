@@ -296,6 +296,16 @@ void memlink_send(struct memlink *l, uint32_t from_addr, const void *pkt, size_t
     if (len < 20) /* no IPv4 destination to route by */
         return;
     uint32_t to = (uint32_t)b[16] << 24 | (uint32_t)b[17] << 16 | (uint32_t)b[18] << 8 | b[19];
+    /* No endpoint has that address (e.g. the forged sources of a SYN flood): nothing to
+     * deliver, and no per-direction state is created for it (that would grow without bound). */
+    if (find_ep(l, to) < 0) {
+        long known = find_dir(l, from_addr, to);   /* counted only where stats were asked for */
+        if (known >= 0) {
+            l->dirs[known].st.sent++;
+            l->dirs[known].st.lost++;
+        }
+        return;
+    }
     long di = get_dir(l, from_addr, to);
     if (di < 0)
         return;

@@ -275,6 +275,11 @@ void tcp_fsm_action_established(struct tcp_ctx *ctx, const struct tcp_seg *seg)
 
 void tcp_fsm_action_process_ack(struct tcp_ctx *ctx, const struct tcp_seg *seg)
 {
+    /* Closed in SYN-RECEIVED (FIN-WAIT-1, FIN queued, not yet synchronized): the ACK of our
+     * SYN completes the handshake first; the FIN goes out after it (RFC 9293 3.10.4). */
+    if (!(CTX_T->flags & TF_SYNCED) && CTX_T->state != TCP_FSM_SYN_SENT &&
+        tcp_fsm_guard_ack_acceptable(ctx, seg))
+        tcp_fsm_action_established(ctx, seg);
     tcp_ack_input(CTX_ST, CTX_T, seg);
 }
 
@@ -335,9 +340,9 @@ void tcp_fsm_action_retransmit(struct tcp_ctx *ctx, const struct tcp_seg *seg)
     rtt_backoff(&t->rtt);
     t->flags &= (uint16_t)~TF_RTT_TIMING;   /* Karn: no sample from a retransmission */
     t->flags |= TF_RETRANSMIT;
-    if (t->state == TCP_FSM_SYN_SENT || t->state == TCP_FSM_SYN_RCVD) {
+    if (!(t->flags & TF_SYNCED)) {        /* also FIN_WAIT_1 closed in SYN_RCVD */
         st->stats.RetransSegs++;
-        tcp_send_syn(st, t, t->state == TCP_FSM_SYN_RCVD);
+        tcp_send_syn(st, t, t->state != TCP_FSM_SYN_SENT);
         return;
     }
     cc_on_rto(&t->u.cc, t->snd_max - t->snd_una);

@@ -327,6 +327,14 @@ static void conn_input(struct tcpfsm_stack *st, struct tcb *t, const struct tcp_
         dispatch(st, t, TCP_FSM_EV_RCV_UNACCEPTABLE, &seg);
         return;
     }
+    /* RFC 9293 3.10.7.4 eighth: a retransmission of the peer's FIN (it ends right at RCV.NXT,
+     * so the window test would call it old) means our ACK of it was lost: CLOSE-WAIT, CLOSING
+     * and LAST-ACK acknowledge it again, TIME-WAIT also restarts the 2 MSL timeout. */
+    if ((t->flags & TF_FIN_RCVD) && (seg.flags & (TCP_FIN | TCP_ACK | TCP_RST | TCP_SYN)) ==
+        (TCP_FIN | TCP_ACK) && seg.seq + seg.len + 1 == t->rcv_nxt) {
+        dispatch(st, t, TCP_FSM_EV_RCV_FIN, &seg);
+        return;
+    }
     if (!seg_acceptable(t, seg.seq, seglen, wnd)) {
         st->stats.OutOfWindowDrops++;
         /* RFC 9293 3.10.7.4 first: an unacceptable RST is dropped without reply. */
@@ -352,7 +360,13 @@ static void conn_input(struct tcpfsm_stack *st, struct tcb *t, const struct tcp_
         seg.flags &= (uint8_t)~TCP_FIN;   /* the FIN is past the window */
         t->flags |= TF_ACK_NOW;
     }
-    if (seq_gt(seg.ack, t->snd_max)) { dispatch(st, t, TCP_FSM_EV_RCV_BAD_ACK, &seg); return; }
+    /* RFC 9293 3.10.7.4 fifth / RFC 5961 5.2: an ACK is acceptable only within
+     * [SND.UNA - MAX.SND.WND, SND.NXT]; MAX.SND.WND is bounded here by the largest window the
+     * peer can express (65535 << Snd.Wind.Shift). Outside: ACK it and drop the segment. */
+    if (seq_gt(seg.ack, t->snd_max) || seq_lt(seg.ack, t->snd_una - (65535u << t->snd_wscale))) {
+        dispatch(st, t, TCP_FSM_EV_RCV_BAD_ACK, &seg);
+        return;
+    }
     /* RFC 7323 4.3: TS.Recent follows the segment that starts at the left window edge. */
     if ((t->flags & TF_TS) && seg.opt.has_ts && seq_leq(seg.seq, t->rcv_nxt) &&
         seq_geq(seg.opt.tsval, t->ts_recent))
@@ -392,7 +406,9 @@ int tcpfsm_input(struct tcpfsm_stack *st, const void *packet, size_t len)
     if (!st || (!packet && len)) return -EINVAL;
     struct tcp_seg seg;
     st->stats.InSegs++;
-    enum pkt_status ps = pkt_parse(packet, len, &seg);
+    /* RFC 791 3.1: an IPv4 datagram is at most 65535 octets; a longer buffer is not one
+     * (shorter link padding after the total length is ignored by pkt_parse). */
+    enum pkt_status ps = len > 65535u ? PKT_ERR_IP_LEN : pkt_parse(packet, len, &seg);
     if (ps != PKT_OK) {
         st->stats.InErrs++;
         if (ps == PKT_ERR_IP_CSUM || ps == PKT_ERR_TCP_CSUM) {

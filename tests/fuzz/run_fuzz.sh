@@ -19,6 +19,8 @@ for h in "$@"; do
     for src in "$here/corpus/$h" "$here/regressions/$h"; do
         [ -d "$src" ] && find "$src" -maxdepth 1 -type f ! -name '.*' -exec cp {} "$work/" \;
     done
+    # the real specs are the best fsmc seeds; they are not copied into the corpus to stay in sync
+    [ "$h" = fsmc ] && for f in "$here"/../../spec/*.fsm; do cp "$f" "$work/spec-$(basename "$f")"; done
     opts="-max_total_time=$secs -print_final_stats=1 -timeout=10 -rss_limit_mb=2048"
     opts="$opts -artifact_prefix=$dir/$h-"
     [ -f "$here/$h.dict" ] && opts="$opts -dict=$here/$h.dict"

@@ -1,0 +1,414 @@
+/*
+ * test_tcp_hardening.c — a hostile network: blind RST/SYN/data injection (RFC 5961), a SYN
+ * flood answered with SYN cookies (RFC 4987), configured limits, and RFC 6528 ISNs.
+ *
+ * World: a client stack and a server stack on one memlink (1 ms each way), plus an attacker
+ * that writes raw packets straight into a stack's tcpfsm_input with forged source addresses.
+ */
+#include <errno.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "memlink.h"
+#include "rt_test.h"
+#include "seq.h"
+#include "tcb.h"
+#include "tcpfsm.h"
+
+#define CLI RT_IP(10, 9, 0, 1)
+#define SRV RT_IP(10, 9, 0, 2)
+#define PORT 8080
+
+struct world {
+    struct memlink *link;
+    struct tcpfsm_stack *cli, *srv;
+    uint64_t now, rng_c, rng_s;
+};
+
+static void to_link_c(void *arg, const void *p, size_t n) { memlink_send(((struct world *)arg)->link, CLI, p, n); }
+static void to_link_s(void *arg, const void *p, size_t n) { memlink_send(((struct world *)arg)->link, SRV, p, n); }
+static void from_link(void *arg, const void *p, size_t n) { tcpfsm_input(arg, p, n); }
+static uint64_t rnd(void *arg) { return rt_rand(arg); }
+
+static void world_init(struct world *w, const struct tcpfsm_config *base, uint64_t seed)
+{
+    memset(w, 0, sizeof *w);
+    w->rng_c = seed * 2 + 1;
+    w->rng_s = seed * 2 + 2;
+    w->link = memlink_new(seed, 0);
+    struct memlink_impair im = { .delay_us = 1000 };
+    struct tcpfsm_config c = base ? *base : (struct tcpfsm_config){ 0 };
+    c.rto_min_us = c.rto_initial_us = 200000;
+    c.random = rnd;
+    c.addr = CLI; c.output = to_link_c; c.output_arg = w; c.random_arg = &w->rng_c;
+    w->cli = tcpfsm_stack_new(&c, NULL);
+    c.addr = SRV; c.output = to_link_s; c.output_arg = w; c.random_arg = &w->rng_s;
+    w->srv = tcpfsm_stack_new(&c, NULL);
+    ck_assert_ptr_nonnull(w->cli);
+    ck_assert_ptr_nonnull(w->srv);
+    memlink_attach(w->link, CLI, from_link, w->cli);
+    memlink_attach(w->link, SRV, from_link, w->srv);
+    memlink_set_impair(w->link, CLI, SRV, &im);
+    memlink_set_impair(w->link, SRV, CLI, &im);
+}
+
+static void world_free(struct world *w)
+{
+    rt_coverage_save(w->cli);
+    rt_coverage_save(w->srv);
+    tcpfsm_stack_free(w->cli);
+    tcpfsm_stack_free(w->srv);
+    memlink_free(w->link);
+}
+
+/* Advance to the next event (timer or delivery); false when nothing is pending. */
+static bool world_step(struct world *w)
+{
+    uint64_t t = memlink_next_delivery(w->link);
+    uint64_t a = tcpfsm_next_timeout(w->cli), b = tcpfsm_next_timeout(w->srv);
+    if (a < t) t = a;
+    if (b < t) t = b;
+    if (t == UINT64_MAX) return false;
+    if (t > w->now) w->now = t;
+    tcpfsm_advance(w->cli, w->now);
+    tcpfsm_advance(w->srv, w->now);
+    memlink_advance(w->link, w->now);
+    return true;
+}
+
+static void world_run_for(struct world *w, uint64_t us)
+{
+    uint64_t end = w->now + us;
+    while (w->now < end) {
+        uint64_t t = memlink_next_delivery(w->link);
+        uint64_t a = tcpfsm_next_timeout(w->cli), b = tcpfsm_next_timeout(w->srv);
+        if (a < t) t = a;
+        if (b < t) t = b;
+        if (t > end) t = end;
+        w->now = t;
+        tcpfsm_advance(w->cli, w->now);
+        tcpfsm_advance(w->srv, w->now);
+        memlink_advance(w->link, w->now);
+    }
+}
+
+static int listen_srv(struct world *w, int backlog)
+{
+    int l = tcpfsm_socket(w->srv);
+    ck_assert_int_ge(l, 0);
+    ck_assert_int_eq(tcpfsm_bind(w->srv, l, 0, PORT), 0);
+    ck_assert_int_eq(tcpfsm_listen(w->srv, l, backlog), 0);
+    return l;
+}
+
+/* Connect a client socket and accept it on the server: returns both descriptors. */
+static void connect_pair(struct world *w, int l, int *c, int *s)
+{
+    *c = tcpfsm_socket(w->cli);
+    ck_assert_int_eq(tcpfsm_connect(w->cli, *c, SRV, PORT), -EINPROGRESS);
+    *s = -1;
+    for (int i = 0; i < 10000 && *s < 0; i++) {
+        rt_require(world_step(w));
+        *s = tcpfsm_accept(w->srv, l, NULL, NULL);
+    }
+    ck_assert_int_ge(*s, 0);
+    ck_assert(tcpfsm_poll(w->cli, *c) & TCPFSM_POLLOUT);
+}
+
+/* Move `n` bytes client -> server while `inject` (if any) fires once after `at` bytes. */
+static void transfer(struct world *w, int c, int s, size_t n, size_t at,
+                     void (*inject)(struct world *, int c, int s), bool expect_ok)
+{
+    uint8_t *src = malloc(n), *dst = malloc(n);
+    uint64_t seed = 77;
+    rt_fill_random(&seed, src, n);
+    size_t sent = 0, got = 0;
+    bool injected = inject == NULL;
+    for (int guard = 0; guard < 2000000 && got < n; guard++) {
+        if (sent < n) {
+            long r = tcpfsm_send(w->cli, c, src + sent, n - sent);
+            if (r > 0) sent += (size_t)r;
+            else if (r != -EAGAIN) break;
+        }
+        long r = tcpfsm_recv(w->srv, s, dst + got, n - got);
+        if (r > 0) got += (size_t)r;
+        else if (r != -EAGAIN) break;
+        if (!injected && got >= at) { inject(w, c, s); injected = true; }
+        if (r <= 0 && !world_step(w)) break;
+    }
+    if (expect_ok) {
+        ck_assert_uint_eq(got, n);
+        ck_assert(memcmp(src, dst, n) == 0);
+    }
+    free(src);
+    free(dst);
+}
+
+/* A forged segment "from the client" straight into the server stack. */
+static void forge_to_server(struct world *w, int s, uint8_t flags, int32_t seq_off, int32_t ack_off,
+                            const char *data)
+{
+    struct tcb *t = w->srv->fds[s];
+    uint8_t pkt[200];
+    size_t len = rt_build_tcp(pkt, sizeof pkt, t->raddr, t->rport, t->laddr, t->lport,
+                              t->rcv_nxt + (uint32_t)seq_off, t->snd_una + (uint32_t)ack_off,
+                              flags, 65535, data, data ? strlen(data) : 0);
+    tcpfsm_input(w->srv, pkt, len);
+}
+
+static struct tcpfsm_stats srv_stats(struct world *w)
+{
+    struct tcpfsm_stats st;
+    tcpfsm_get_stats(w->srv, &st);
+    return st;
+}
+
+static void inject_blind_rst(struct world *w, int c, int s)
+{
+    (void)c;
+    uint64_t before = srv_stats(w).ChallengeAcks;
+    forge_to_server(w, s, TCP_RST, 1000, 0, NULL);       /* in window, not RCV.NXT */
+    forge_to_server(w, s, TCP_RST | TCP_ACK, 7, 0, NULL);
+    ck_assert_uint_eq(srv_stats(w).ChallengeAcks, before + 2);
+    ck_assert_str_eq(w->srv->fds[s] ? tcb_state_name(w->srv->fds[s]) : "?", "ESTABLISHED");
+}
+
+/* RFC 5961 3.2: an in-window RST that does not start at RCV.NXT earns a challenge ACK; the
+ * connection survives and the transfer finishes intact. */
+START_TEST(rfc5961_3_2_blind_rst_in_window_gets_challenge_ack_and_transfer_survives)
+{
+    struct world w;
+    world_init(&w, NULL, 1);
+    int l = listen_srv(&w, 8), c, s;
+    connect_pair(&w, l, &c, &s);
+    transfer(&w, c, s, 300000, 100000, inject_blind_rst, true);
+    ck_assert_int_eq(tcpfsm_error(w.srv, s), 0);
+    world_free(&w);
+}
+END_TEST
+
+static void inject_exact_rst(struct world *w, int c, int s)
+{
+    (void)c;
+    forge_to_server(w, s, TCP_RST, 0, 0, NULL);
+}
+
+/* RFC 5961 3.2 / RFC 9293 3.10.7.4: a RST exactly at RCV.NXT does reset the connection. */
+START_TEST(rfc5961_3_2_exact_rst_resets_connection)
+{
+    struct world w;
+    world_init(&w, NULL, 2);
+    int l = listen_srv(&w, 8), c, s;
+    connect_pair(&w, l, &c, &s);
+    transfer(&w, c, s, 50000, 1, inject_exact_rst, false);
+    ck_assert_int_eq(tcpfsm_error(w.srv, s), -ECONNRESET);
+    char buf[16];
+    ck_assert_int_eq(tcpfsm_recv(w.srv, s, buf, sizeof buf), -ECONNRESET);
+    world_free(&w);
+}
+END_TEST
+
+static void inject_blind_syn(struct world *w, int c, int s)
+{
+    (void)c;
+    struct tcpfsm_stats b = srv_stats(w);
+    forge_to_server(w, s, TCP_SYN, 500, 0, NULL);
+    ck_assert_uint_eq(srv_stats(w).ChallengeAcks, b.ChallengeAcks + 1);
+    /* Out of the window the sequence test answers first, with the same <ACK> segment. */
+    forge_to_server(w, s, TCP_SYN, -100000, 0, NULL);
+    ck_assert_uint_eq(srv_stats(w).OutOfWindowDrops, b.OutOfWindowDrops + 1);
+    ck_assert_str_eq(tcb_state_name(w->srv->fds[s]), "ESTABLISHED");
+}
+
+/* RFC 5961 4.2 / RFC 9293 3.10.7.4 fourth: a SYN in a synchronized state gets a challenge ACK
+ * whatever its sequence number; the connection survives. */
+START_TEST(rfc5961_4_2_blind_syn_gets_challenge_ack_and_transfer_survives)
+{
+    struct world w;
+    world_init(&w, NULL, 3);
+    int l = listen_srv(&w, 8), c, s;
+    connect_pair(&w, l, &c, &s);
+    transfer(&w, c, s, 300000, 50000, inject_blind_syn, true);
+    world_free(&w);
+}
+END_TEST
+
+static void inject_blind_data(struct world *w, int c, int s)
+{
+    (void)c;
+    struct tcb *t = w->srv->fds[s];
+    uint32_t rcv_nxt = t->rcv_nxt;
+    /* ACK far ahead of anything the server sent, and far behind: both are refused. */
+    forge_to_server(w, s, TCP_ACK | TCP_PSH, 0, 0x10000000, "EVIL");
+    forge_to_server(w, s, TCP_ACK | TCP_PSH, 0, -0x20000000, "EVIL");
+    ck_assert_uint_eq(t->rcv_nxt, rcv_nxt);
+}
+
+/* RFC 5961 5.2: data whose ACK is outside [SND.UNA - MAX.SND.WND, SND.NXT] is not accepted,
+ * so blind injection cannot corrupt the stream (the transfer is compared byte for byte). */
+START_TEST(rfc5961_5_2_blind_data_with_unacceptable_ack_is_dropped)
+{
+    struct world w;
+    world_init(&w, NULL, 4);
+    int l = listen_srv(&w, 8), c, s;
+    connect_pair(&w, l, &c, &s);
+    transfer(&w, c, s, 200000, 60000, inject_blind_data, true);
+    world_free(&w);
+}
+END_TEST
+
+/* RFC 5961 7: challenge ACKs are rate limited per stack. */
+START_TEST(rfc5961_7_challenge_acks_are_rate_limited)
+{
+    struct tcpfsm_config base = { .challenge_ack_limit = 10 };
+    struct world w;
+    world_init(&w, &base, 5);
+    int l = listen_srv(&w, 8), c, s;
+    connect_pair(&w, l, &c, &s);
+    uint64_t before = srv_stats(&w).ChallengeAcks;
+    for (int i = 0; i < 100; i++) forge_to_server(&w, s, TCP_RST, 100 + i, 0, NULL);
+    ck_assert_uint_eq(srv_stats(&w).ChallengeAcks - before, 10);
+    ck_assert_str_eq(tcb_state_name(w.srv->fds[s]), "ESTABLISHED");
+    world_run_for(&w, 1100000);                       /* next second: allowed again */
+    forge_to_server(&w, s, TCP_RST, 100, 0, NULL);
+    ck_assert_uint_eq(srv_stats(&w).ChallengeAcks - before, 11);
+    world_free(&w);
+}
+END_TEST
+
+/* RFC 4987 3.6: 100,000 SYNs from forged sources while 100 real clients connect. The SYN queue
+ * stays at the backlog, the rest is answered with cookies, every real client gets in. */
+START_TEST(rfc4987_syn_flood_cookies_let_every_real_client_in)
+{
+    struct world w;
+    world_init(&w, NULL, 6);
+    const int backlog = 64, clients = 100, flood = 100000;
+    int l = listen_srv(&w, backlog);
+    uint64_t rng = 99;
+    int fds[100], accepted = 0, started = 0;
+    uint8_t pkt[100];
+    uint32_t max_conns = 0;
+    for (int i = 0; i < flood; i++) {
+        uint32_t src = RT_IP(172, 16, 0, 0) | (uint32_t)rt_rand_below(&rng, 1u << 20);
+        size_t n = rt_build_tcp(pkt, sizeof pkt, src, (uint16_t)(1024 + rt_rand_below(&rng, 60000)),
+                                SRV, PORT, (uint32_t)rt_rand(&rng), 0, TCP_SYN, 65535, NULL, 0);
+        tcpfsm_input(w.srv, pkt, n);
+        if (i % 1000 == 0 && started < clients) {
+            fds[started] = tcpfsm_socket(w.cli);
+            rt_require(fds[started] >= 0);
+            rt_require(tcpfsm_connect(w.cli, fds[started], SRV, PORT) == -EINPROGRESS);
+            started++;
+        }
+        if (i % 100 == 0) {
+            world_step(&w);
+            while (tcpfsm_accept(w.srv, l, NULL, NULL) >= 0) accepted++;
+        }
+        if (w.srv->nconns > max_conns) max_conns = w.srv->nconns;
+    }
+    for (int i = 0; i < 200000 && accepted < clients; i++) {
+        if (!world_step(&w)) break;
+        int fd;
+        while ((fd = tcpfsm_accept(w.srv, l, NULL, NULL)) >= 0) accepted++;
+    }
+    ck_assert_int_eq(started, clients);
+    ck_assert_int_eq(accepted, clients);
+    for (int i = 0; i < clients; i++) ck_assert(tcpfsm_poll(w.cli, fds[i]) & TCPFSM_POLLOUT);
+    struct tcpfsm_stats st = srv_stats(&w);
+    /* Most forged SYNs found the SYN queue full; the rest replaced embryos that gave up. */
+    ck_assert_uint_gt(st.SynCookiesSent, (uint64_t)flood * 9 / 10);
+    ck_assert_uint_ge(st.SynCookiesRecv, 1);
+    /* Memory bound: embryonic connections never exceed the backlog; the flood holds no
+     * buffers (they are allocated at ESTABLISHED). */
+    ck_assert_uint_le(max_conns, (uint32_t)(backlog + clients));
+    ck_assert_uint_eq(w.srv->buffer_bytes, (uint64_t)clients * 2 * 65536);
+    world_free(&w);
+}
+END_TEST
+
+/* Limits (tcpfsm_config): descriptors and buffer memory refuse cleanly, and the stack's own
+ * accounting returns to zero once every connection is gone. */
+START_TEST(limits_refuse_cleanly_and_memory_returns_to_baseline)
+{
+    struct tcpfsm_config base = { .max_sockets = 8, .sndbuf = 16384, .rcvbuf = 16384,
+                                  .max_buffer_bytes = 4 * 32768, .msl_us = 100000 };
+    struct world w;
+    world_init(&w, &base, 7);
+    int fds[8];
+    for (int i = 0; i < 8; i++) fds[i] = tcpfsm_socket(w.cli);
+    ck_assert_int_eq(tcpfsm_socket(w.cli), -EMFILE);
+    for (int i = 0; i < 4; i++) ck_assert_int_eq(tcpfsm_connect(w.cli, fds[i], SRV, 9), -EINPROGRESS);
+    ck_assert_int_eq(tcpfsm_connect(w.cli, fds[4], SRV, 9), -ENOBUFS);
+    ck_assert_uint_eq(w.cli->buffer_bytes, 4 * 32768);
+    for (int i = 0; i < 8; i++) ck_assert_int_eq(tcpfsm_close(w.cli, fds[i]), 0);
+    world_run_for(&w, 1000000);
+    ck_assert_uint_eq(w.cli->buffer_bytes, 0);
+    ck_assert_uint_eq(w.cli->nconns, 0);
+    /* A full round: connections, data, close, TIME_WAIT expiry; accounting back to zero. */
+    int l = listen_srv(&w, 4), c, s;
+    connect_pair(&w, l, &c, &s);
+    transfer(&w, c, s, 40000, 0, NULL, true);
+    tcpfsm_close(w.cli, c);
+    tcpfsm_close(w.srv, s);
+    world_run_for(&w, 2000000);
+    ck_assert_uint_eq(w.cli->buffer_bytes + w.srv->buffer_bytes, 0);
+    ck_assert_uint_eq(w.cli->nconns + w.srv->nconns, 0);
+    world_free(&w);
+}
+END_TEST
+
+/* RFC 6528 3: ISNs of different 4-tuples look unrelated, and for one 4-tuple they grow with
+ * the clock (M, a 4 us timer) so an old incarnation's segments fall behind. */
+START_TEST(rfc6528_isn_unpredictable_across_tuples_monotonic_per_tuple)
+{
+    struct world w;
+    world_init(&w, NULL, 8);
+    struct tcb t;
+    memset(&t, 0, sizeof t);
+    t.laddr = CLI; t.raddr = SRV; t.rport = 80;
+    uint32_t prev = 0, deltas_equal = 0, prev_delta = 0;
+    for (uint16_t p = 40000; p < 41000; p++) {
+        t.lport = p;
+        uint32_t isn = isn_generate(w.cli, &t);
+        uint32_t d = isn - prev;
+        deltas_equal += p > 40001 && d == prev_delta;
+        prev_delta = d;
+        prev = isn;
+    }
+    ck_assert_uint_eq(deltas_equal, 0);           /* no linear pattern between neighbours */
+    t.lport = 40000;
+    uint32_t last = isn_generate(w.cli, &t);
+    for (int i = 0; i < 100; i++) {
+        world_run_for(&w, 10000);                 /* 10 ms later: +2500 from M */
+        uint32_t isn = isn_generate(w.cli, &t);
+        ck_assert(seq_gt(isn, last));
+        ck_assert_uint_eq(isn - last, 2500);
+        last = isn;
+    }
+    /* A different secret (another stack) gives a different ISN for the same tuple. */
+    struct world w2;
+    world_init(&w2, NULL, 9);
+    w2.now = w.now;
+    tcpfsm_advance(w2.cli, w.now);
+    ck_assert_uint_ne(isn_generate(w2.cli, &t), isn_generate(w.cli, &t));
+    world_free(&w2);
+    world_free(&w);
+}
+END_TEST
+
+int main(void)
+{
+    Suite *s = suite_create("tcp_hardening");
+    TCase *tc = tcase_create("hardening");
+    tcase_set_timeout(tc, 120);
+    tcase_add_test(tc, rfc5961_3_2_blind_rst_in_window_gets_challenge_ack_and_transfer_survives);
+    tcase_add_test(tc, rfc5961_3_2_exact_rst_resets_connection);
+    tcase_add_test(tc, rfc5961_4_2_blind_syn_gets_challenge_ack_and_transfer_survives);
+    tcase_add_test(tc, rfc5961_5_2_blind_data_with_unacceptable_ack_is_dropped);
+    tcase_add_test(tc, rfc5961_7_challenge_acks_are_rate_limited);
+    tcase_add_test(tc, rfc4987_syn_flood_cookies_let_every_real_client_in);
+    tcase_add_test(tc, limits_refuse_cleanly_and_memory_returns_to_baseline);
+    tcase_add_test(tc, rfc6528_isn_unpredictable_across_tuples_monotonic_per_tuple);
+    suite_add_tcase(s, tc);
+    return rt_run_suite(s);
+}

@@ -262,7 +262,7 @@ void tcp_fsm_action_established(struct tcp_ctx *ctx, const struct tcp_seg *seg)
     t->retries = 0;
     t->snd_una++;                         /* our SYN is acknowledged */
     if (seq_lt(t->snd_nxt, t->snd_una)) t->snd_nxt = t->snd_una;
-    cc_init(&t->u.cc, CC_NEWRENO, t->u.cc.mss, 0);
+    cc_init(&t->u.cc, (st->cfg.flags & TCPFSM_F_CUBIC) ? CC_CUBIC : CC_NEWRENO, t->u.cc.mss, 0);
     if (!(t->flags & TF_RETRANSMIT) && (t->flags & TF_RTT_TIMING))
         rtt_sample(&t->rtt, (stack_ms(st) - t->rtt_ts) * 1000u, st->cfg.rto_min_us, st->cfg.rto_max_us);
     t->flags &= (uint16_t)~(TF_RTT_TIMING | TF_RETRANSMIT);

@@ -82,6 +82,7 @@ struct tcpfsm_config {
 #define TCPFSM_F_NO_WSCALE      0x02u /* don't offer/accept window scaling */
 #define TCPFSM_F_NO_TIMESTAMPS  0x04u /* don't offer/accept timestamps */
 #define TCPFSM_F_NO_SYNCOOKIES  0x08u /* drop SYNs when the SYN queue is full (no RFC 4987 cookies) */
+#define TCPFSM_F_CUBIC          0x10u /* CUBIC congestion control (RFC 9438) instead of NewReno */
 
 /* Create a stack. Returns NULL with *err set (-EINVAL, -ENOMEM) on failure. */
 struct tcpfsm_stack *tcpfsm_stack_new(const struct tcpfsm_config *cfg, int *err);

@@ -73,264 +73,266 @@ const struct tcp_fsm_transition tcp_fsm_transitions[TCP_FSM_NUM_TRANSITIONS] = {
     { TCP_FSM_LISTEN, TCP_FSM_EV_RCV_SYN, TCP_FSM_LISTEN, "else", "spawn_child", "RCV_SYN [else] / spawn_child", "9293 3.10.7.2 third", 66 },
     /* @rfc "4987 3.6: a valid cookie stands for the SYN_RCVD state" */
     { TCP_FSM_LISTEN, TCP_FSM_EV_RCV_ACK, TCP_FSM_ESTABLISHED, "is_child", "init_passive, take_cookie, established, process_ack", "RCV_ACK [is_child] / init_passive, take_cookie, established, process_ack", "4987 3.6: a valid cookie stands for the SYN_RCVD state", 67 },
-    /* @rfc "4987 3.6: the ACK carries a valid SYN cookie" */
-    { TCP_FSM_LISTEN, TCP_FSM_EV_RCV_ACK, TCP_FSM_LISTEN, "cookie_ok", "spawn_child", "RCV_ACK [cookie_ok] / spawn_child", "4987 3.6: the ACK carries a valid SYN cookie", 69 },
     /* @rfc "9293 3.10.7.2 second: any other ACK in LISTEN is answered <SEQ=SEG.ACK><CTL=RST>" */
-    { TCP_FSM_LISTEN, TCP_FSM_EV_RCV_ACK, TCP_FSM_LISTEN, "else", "send_rst_reply", "RCV_ACK [else] / send_rst_reply", "9293 3.10.7.2 second: any other ACK in LISTEN is answered <SEQ=SEG.ACK><CTL=RST>", 71 },
+    { TCP_FSM_LISTEN, TCP_FSM_EV_RCV_ACK, TCP_FSM_LISTEN, "!cookie_ok", "send_rst_reply", "RCV_ACK [!cookie_ok] / send_rst_reply", "9293 3.10.7.2 second: any other ACK in LISTEN is answered <SEQ=SEG.ACK><CTL=RST>", 69 },
+    /* @rfc "4987 3.6: a valid cookie but no room: drop it, the client retransmits" */
+    { TCP_FSM_LISTEN, TCP_FSM_EV_RCV_ACK, TCP_FSM_LISTEN, "accept_queue_full", "listen_drop", "RCV_ACK [accept_queue_full] / listen_drop", "4987 3.6: a valid cookie but no room: drop it, the client retransmits", 71 },
+    /* @rfc "4987 3.6: the ACK carries a valid SYN cookie" */
+    { TCP_FSM_LISTEN, TCP_FSM_EV_RCV_ACK, TCP_FSM_LISTEN, "else", "spawn_child", "RCV_ACK [else] / spawn_child", "4987 3.6: the ACK carries a valid SYN cookie", 73 },
     /* @rfc "9293 3.10.2: SEND in LISTEN turns the connection active" */
-    { TCP_FSM_LISTEN, TCP_FSM_EV_APP_CONNECT, TCP_FSM_SYN_SENT, NULL, "init_active, send_syn", "APP_CONNECT / init_active, send_syn", "9293 3.10.2: SEND in LISTEN turns the connection active", 73 },
+    { TCP_FSM_LISTEN, TCP_FSM_EV_APP_CONNECT, TCP_FSM_SYN_SENT, NULL, "init_active, send_syn", "APP_CONNECT / init_active, send_syn", "9293 3.10.2: SEND in LISTEN turns the connection active", 75 },
     /* @rfc "9293 3.10.4" */
-    { TCP_FSM_LISTEN, TCP_FSM_EV_APP_CLOSE, TCP_FSM_CLOSED, NULL, "abort_listener, release", "APP_CLOSE / abort_listener, release", "9293 3.10.4", 75 },
+    { TCP_FSM_LISTEN, TCP_FSM_EV_APP_CLOSE, TCP_FSM_CLOSED, NULL, "abort_listener, release", "APP_CLOSE / abort_listener, release", "9293 3.10.4", 77 },
     /* @rfc "9293 3.10.5" */
-    { TCP_FSM_LISTEN, TCP_FSM_EV_APP_ABORT, TCP_FSM_CLOSED, NULL, "abort_listener, release", "APP_ABORT / abort_listener, release", "9293 3.10.5", 76 },
+    { TCP_FSM_LISTEN, TCP_FSM_EV_APP_ABORT, TCP_FSM_CLOSED, NULL, "abort_listener, release", "APP_ABORT / abort_listener, release", "9293 3.10.5", 78 },
     /* @rfc "9293 3.10.7.3 first: unacceptable ACK gets <SEQ=SEG.ACK><CTL=RST>" */
-    { TCP_FSM_SYN_SENT, TCP_FSM_EV_RCV_BAD_ACK, TCP_FSM_SYN_SENT, NULL, "send_rst_reply", "RCV_BAD_ACK / send_rst_reply", "9293 3.10.7.3 first: unacceptable ACK gets <SEQ=SEG.ACK><CTL=RST>", 81 },
+    { TCP_FSM_SYN_SENT, TCP_FSM_EV_RCV_BAD_ACK, TCP_FSM_SYN_SENT, NULL, "send_rst_reply", "RCV_BAD_ACK / send_rst_reply", "9293 3.10.7.3 first: unacceptable ACK gets <SEQ=SEG.ACK><CTL=RST>", 83 },
     /* @rfc "9293 3.10.7.3 second: RST with acceptable ACK: connection refused" */
-    { TCP_FSM_SYN_SENT, TCP_FSM_EV_RCV_RST, TCP_FSM_CLOSED, "rst_acks_syn", "conn_refused, release", "RCV_RST [rst_acks_syn] / conn_refused, release", "9293 3.10.7.3 second: RST with acceptable ACK: connection refused", 83 },
+    { TCP_FSM_SYN_SENT, TCP_FSM_EV_RCV_RST, TCP_FSM_CLOSED, "rst_acks_syn", "conn_refused, release", "RCV_RST [rst_acks_syn] / conn_refused, release", "9293 3.10.7.3 second: RST with acceptable ACK: connection refused", 85 },
     /* @rfc "9293 3.10.7.3 second: RST without ACK is dropped" */
-    { TCP_FSM_SYN_SENT, TCP_FSM_EV_RCV_RST, TCP_FSM_SYN_SENT, "else", "", "RCV_RST [else]", "9293 3.10.7.3 second: RST without ACK is dropped", 85 },
+    { TCP_FSM_SYN_SENT, TCP_FSM_EV_RCV_RST, TCP_FSM_SYN_SENT, "else", "", "RCV_RST [else]", "9293 3.10.7.3 second: RST without ACK is dropped", 87 },
     /* @rfc "9293 3.10.7.3 fourth" */
-    { TCP_FSM_SYN_SENT, TCP_FSM_EV_RCV_SYN_ACK, TCP_FSM_ESTABLISHED, NULL, "take_syn, established, process_ack, send_ack", "RCV_SYN_ACK / take_syn, established, process_ack, send_ack", "9293 3.10.7.3 fourth", 86 },
+    { TCP_FSM_SYN_SENT, TCP_FSM_EV_RCV_SYN_ACK, TCP_FSM_ESTABLISHED, NULL, "take_syn, established, process_ack, send_ack", "RCV_SYN_ACK / take_syn, established, process_ack, send_ack", "9293 3.10.7.3 fourth", 88 },
     /* @rfc "9293 3.10.7.3 fourth: simultaneous open" */
-    { TCP_FSM_SYN_SENT, TCP_FSM_EV_RCV_SYN, TCP_FSM_SYN_RCVD, NULL, "take_syn, send_syn_ack", "RCV_SYN / take_syn, send_syn_ack", "9293 3.10.7.3 fourth: simultaneous open", 87 },
+    { TCP_FSM_SYN_SENT, TCP_FSM_EV_RCV_SYN, TCP_FSM_SYN_RCVD, NULL, "take_syn, send_syn_ack", "RCV_SYN / take_syn, send_syn_ack", "9293 3.10.7.3 fourth: simultaneous open", 89 },
     /* @rfc "9293 3.8.3 R2 for SYN" */
-    { TCP_FSM_SYN_SENT, TCP_FSM_EV_T_RTX, TCP_FSM_CLOSED, "give_up", "conn_timeout, release", "T_RTX [give_up] / conn_timeout, release", "9293 3.8.3 R2 for SYN", 89 },
+    { TCP_FSM_SYN_SENT, TCP_FSM_EV_T_RTX, TCP_FSM_CLOSED, "give_up", "conn_timeout, release", "T_RTX [give_up] / conn_timeout, release", "9293 3.8.3 R2 for SYN", 91 },
     /* @rfc "6298 5.4-5.6" */
-    { TCP_FSM_SYN_SENT, TCP_FSM_EV_T_RTX, TCP_FSM_SYN_SENT, "else", "retransmit", "T_RTX [else] / retransmit", "6298 5.4-5.6", 90 },
+    { TCP_FSM_SYN_SENT, TCP_FSM_EV_T_RTX, TCP_FSM_SYN_SENT, "else", "retransmit", "T_RTX [else] / retransmit", "6298 5.4-5.6", 92 },
     /* @rfc "9293 3.10.4" */
-    { TCP_FSM_SYN_SENT, TCP_FSM_EV_APP_CLOSE, TCP_FSM_CLOSED, NULL, "release", "APP_CLOSE / release", "9293 3.10.4", 91 },
+    { TCP_FSM_SYN_SENT, TCP_FSM_EV_APP_CLOSE, TCP_FSM_CLOSED, NULL, "release", "APP_CLOSE / release", "9293 3.10.4", 93 },
     /* @rfc "9293 3.10.5" */
-    { TCP_FSM_SYN_SENT, TCP_FSM_EV_APP_ABORT, TCP_FSM_CLOSED, NULL, "conn_reset, release", "APP_ABORT / conn_reset, release", "9293 3.10.5", 92 },
+    { TCP_FSM_SYN_SENT, TCP_FSM_EV_APP_ABORT, TCP_FSM_CLOSED, NULL, "conn_reset, release", "APP_ABORT / conn_reset, release", "9293 3.10.5", 94 },
     /* @rfc "9293 3.10.7.4 first" */
-    { TCP_FSM_SYN_RCVD, TCP_FSM_EV_RCV_UNACCEPTABLE, TCP_FSM_SYN_RCVD, NULL, "send_ack", "RCV_UNACCEPTABLE / send_ack", "9293 3.10.7.4 first", 96 },
+    { TCP_FSM_SYN_RCVD, TCP_FSM_EV_RCV_UNACCEPTABLE, TCP_FSM_SYN_RCVD, NULL, "send_ack", "RCV_UNACCEPTABLE / send_ack", "9293 3.10.7.4 first", 98 },
     /* @rfc "9293 3.10.7.4 second: passive open returns to LISTEN" */
-    { TCP_FSM_SYN_RCVD, TCP_FSM_EV_RCV_RST, TCP_FSM_LISTEN, "passive_open", "drop_embryonic", "RCV_RST [passive_open] / drop_embryonic", "9293 3.10.7.4 second: passive open returns to LISTEN", 97 },
+    { TCP_FSM_SYN_RCVD, TCP_FSM_EV_RCV_RST, TCP_FSM_LISTEN, "passive_open", "drop_embryonic", "RCV_RST [passive_open] / drop_embryonic", "9293 3.10.7.4 second: passive open returns to LISTEN", 99 },
     /* @rfc "9293 3.10.7.4 second: active open: connection refused" */
-    { TCP_FSM_SYN_RCVD, TCP_FSM_EV_RCV_RST, TCP_FSM_CLOSED, "else", "conn_refused, release", "RCV_RST [else] / conn_refused, release", "9293 3.10.7.4 second: active open: connection refused", 99 },
+    { TCP_FSM_SYN_RCVD, TCP_FSM_EV_RCV_RST, TCP_FSM_CLOSED, "else", "conn_refused, release", "RCV_RST [else] / conn_refused, release", "9293 3.10.7.4 second: active open: connection refused", 101 },
     /* @rfc "9293 3.10.7.4 fourth: SYN in SYN_RCVD of a passive open returns to LISTEN" */
-    { TCP_FSM_SYN_RCVD, TCP_FSM_EV_RCV_SYN, TCP_FSM_LISTEN, "passive_open", "drop_embryonic", "RCV_SYN [passive_open] / drop_embryonic", "9293 3.10.7.4 fourth: SYN in SYN_RCVD of a passive open returns to LISTEN", 101 },
+    { TCP_FSM_SYN_RCVD, TCP_FSM_EV_RCV_SYN, TCP_FSM_LISTEN, "passive_open", "drop_embryonic", "RCV_SYN [passive_open] / drop_embryonic", "9293 3.10.7.4 fourth: SYN in SYN_RCVD of a passive open returns to LISTEN", 103 },
     /* @rfc "5961 4.2" */
-    { TCP_FSM_SYN_RCVD, TCP_FSM_EV_RCV_SYN, TCP_FSM_SYN_RCVD, "challenge_ok", "challenge_ack", "RCV_SYN [challenge_ok] / challenge_ack", "5961 4.2", 103 },
+    { TCP_FSM_SYN_RCVD, TCP_FSM_EV_RCV_SYN, TCP_FSM_SYN_RCVD, "challenge_ok", "challenge_ack", "RCV_SYN [challenge_ok] / challenge_ack", "5961 4.2", 105 },
     /* @rfc "5961 7: over the challenge ACK rate limit, dropped" */
-    { TCP_FSM_SYN_RCVD, TCP_FSM_EV_RCV_SYN, TCP_FSM_SYN_RCVD, "else", "", "RCV_SYN [else]", "5961 7: over the challenge ACK rate limit, dropped", 104 },
+    { TCP_FSM_SYN_RCVD, TCP_FSM_EV_RCV_SYN, TCP_FSM_SYN_RCVD, "else", "", "RCV_SYN [else]", "5961 7: over the challenge ACK rate limit, dropped", 106 },
     /* @rfc "9293 3.10.7.4 fifth" */
-    { TCP_FSM_SYN_RCVD, TCP_FSM_EV_RCV_BAD_ACK, TCP_FSM_SYN_RCVD, NULL, "send_rst_reply", "RCV_BAD_ACK / send_rst_reply", "9293 3.10.7.4 fifth", 105 },
+    { TCP_FSM_SYN_RCVD, TCP_FSM_EV_RCV_BAD_ACK, TCP_FSM_SYN_RCVD, NULL, "send_rst_reply", "RCV_BAD_ACK / send_rst_reply", "9293 3.10.7.4 fifth", 107 },
     /* @rfc "9293 3.10.7.4 fifth: SND.UNA < SEG.ACK =< SND.NXT" */
-    { TCP_FSM_SYN_RCVD, TCP_FSM_EV_RCV_ACK, TCP_FSM_ESTABLISHED, "ack_acceptable", "established, process_ack", "RCV_ACK [ack_acceptable] / established, process_ack", "9293 3.10.7.4 fifth: SND.UNA < SEG.ACK =< SND.NXT", 106 },
+    { TCP_FSM_SYN_RCVD, TCP_FSM_EV_RCV_ACK, TCP_FSM_ESTABLISHED, "ack_acceptable", "established, process_ack", "RCV_ACK [ack_acceptable] / established, process_ack", "9293 3.10.7.4 fifth: SND.UNA < SEG.ACK =< SND.NXT", 108 },
     /* @rfc "9293 3.10.7.4 fifth" */
-    { TCP_FSM_SYN_RCVD, TCP_FSM_EV_RCV_ACK, TCP_FSM_SYN_RCVD, "else", "send_rst_reply", "RCV_ACK [else] / send_rst_reply", "9293 3.10.7.4 fifth", 108 },
+    { TCP_FSM_SYN_RCVD, TCP_FSM_EV_RCV_ACK, TCP_FSM_SYN_RCVD, "else", "send_rst_reply", "RCV_ACK [else] / send_rst_reply", "9293 3.10.7.4 fifth", 110 },
     /* @rfc "9293 3.8.3 R2" */
-    { TCP_FSM_SYN_RCVD, TCP_FSM_EV_T_RTX, TCP_FSM_CLOSED, "give_up", "conn_timeout, release", "T_RTX [give_up] / conn_timeout, release", "9293 3.8.3 R2", 109 },
+    { TCP_FSM_SYN_RCVD, TCP_FSM_EV_T_RTX, TCP_FSM_CLOSED, "give_up", "conn_timeout, release", "T_RTX [give_up] / conn_timeout, release", "9293 3.8.3 R2", 111 },
     /* @rfc "6298 5.4-5.6" */
-    { TCP_FSM_SYN_RCVD, TCP_FSM_EV_T_RTX, TCP_FSM_SYN_RCVD, "else", "retransmit", "T_RTX [else] / retransmit", "6298 5.4-5.6", 110 },
+    { TCP_FSM_SYN_RCVD, TCP_FSM_EV_T_RTX, TCP_FSM_SYN_RCVD, "else", "retransmit", "T_RTX [else] / retransmit", "6298 5.4-5.6", 112 },
     /* @rfc "9293 3.10.4" */
-    { TCP_FSM_SYN_RCVD, TCP_FSM_EV_APP_CLOSE, TCP_FSM_FIN_WAIT_1, NULL, "queue_fin", "APP_CLOSE / queue_fin", "9293 3.10.4", 111 },
+    { TCP_FSM_SYN_RCVD, TCP_FSM_EV_APP_CLOSE, TCP_FSM_FIN_WAIT_1, NULL, "queue_fin", "APP_CLOSE / queue_fin", "9293 3.10.4", 113 },
     /* @rfc "9293 3.10.5" */
-    { TCP_FSM_SYN_RCVD, TCP_FSM_EV_APP_ABORT, TCP_FSM_CLOSED, NULL, "send_rst, conn_reset, release", "APP_ABORT / send_rst, conn_reset, release", "9293 3.10.5", 112 },
+    { TCP_FSM_SYN_RCVD, TCP_FSM_EV_APP_ABORT, TCP_FSM_CLOSED, NULL, "send_rst, conn_reset, release", "APP_ABORT / send_rst, conn_reset, release", "9293 3.10.5", 114 },
     /* @rfc "9293 3.10.7.4 first" */
-    { TCP_FSM_ESTABLISHED, TCP_FSM_EV_RCV_UNACCEPTABLE, TCP_FSM_ESTABLISHED, NULL, "send_ack", "RCV_UNACCEPTABLE / send_ack", "9293 3.10.7.4 first", 118 },
+    { TCP_FSM_ESTABLISHED, TCP_FSM_EV_RCV_UNACCEPTABLE, TCP_FSM_ESTABLISHED, NULL, "send_ack", "RCV_UNACCEPTABLE / send_ack", "9293 3.10.7.4 first", 120 },
     /* @rfc "9293 3.10.7.4 second, 5961 3.2" */
-    { TCP_FSM_ESTABLISHED, TCP_FSM_EV_RCV_RST, TCP_FSM_CLOSED, "rst_exact", "conn_reset, release", "RCV_RST [rst_exact] / conn_reset, release", "9293 3.10.7.4 second, 5961 3.2", 119 },
+    { TCP_FSM_ESTABLISHED, TCP_FSM_EV_RCV_RST, TCP_FSM_CLOSED, "rst_exact", "conn_reset, release", "RCV_RST [rst_exact] / conn_reset, release", "9293 3.10.7.4 second, 5961 3.2", 121 },
     /* @rfc "5961 3.2" */
-    { TCP_FSM_ESTABLISHED, TCP_FSM_EV_RCV_RST, TCP_FSM_ESTABLISHED, "challenge_ok", "challenge_ack", "RCV_RST [challenge_ok] / challenge_ack", "5961 3.2", 121 },
+    { TCP_FSM_ESTABLISHED, TCP_FSM_EV_RCV_RST, TCP_FSM_ESTABLISHED, "challenge_ok", "challenge_ack", "RCV_RST [challenge_ok] / challenge_ack", "5961 3.2", 123 },
     /* @rfc "5961 7: over the challenge ACK rate limit, dropped" */
-    { TCP_FSM_ESTABLISHED, TCP_FSM_EV_RCV_RST, TCP_FSM_ESTABLISHED, "else", "", "RCV_RST [else]", "5961 7: over the challenge ACK rate limit, dropped", 122 },
+    { TCP_FSM_ESTABLISHED, TCP_FSM_EV_RCV_RST, TCP_FSM_ESTABLISHED, "else", "", "RCV_RST [else]", "5961 7: over the challenge ACK rate limit, dropped", 124 },
     /* @rfc "9293 3.10.7.4 fourth, 5961 4.2" */
-    { TCP_FSM_ESTABLISHED, TCP_FSM_EV_RCV_SYN, TCP_FSM_ESTABLISHED, "challenge_ok", "challenge_ack", "RCV_SYN [challenge_ok] / challenge_ack", "9293 3.10.7.4 fourth, 5961 4.2", 123 },
+    { TCP_FSM_ESTABLISHED, TCP_FSM_EV_RCV_SYN, TCP_FSM_ESTABLISHED, "challenge_ok", "challenge_ack", "RCV_SYN [challenge_ok] / challenge_ack", "9293 3.10.7.4 fourth, 5961 4.2", 125 },
     /* @rfc "5961 7: over the challenge ACK rate limit, dropped" */
-    { TCP_FSM_ESTABLISHED, TCP_FSM_EV_RCV_SYN, TCP_FSM_ESTABLISHED, "else", "", "RCV_SYN [else]", "5961 7: over the challenge ACK rate limit, dropped", 124 },
+    { TCP_FSM_ESTABLISHED, TCP_FSM_EV_RCV_SYN, TCP_FSM_ESTABLISHED, "else", "", "RCV_SYN [else]", "5961 7: over the challenge ACK rate limit, dropped", 126 },
     /* @rfc "9293 3.10.7.4 fifth" */
-    { TCP_FSM_ESTABLISHED, TCP_FSM_EV_RCV_BAD_ACK, TCP_FSM_ESTABLISHED, NULL, "send_ack", "RCV_BAD_ACK / send_ack", "9293 3.10.7.4 fifth", 125 },
+    { TCP_FSM_ESTABLISHED, TCP_FSM_EV_RCV_BAD_ACK, TCP_FSM_ESTABLISHED, NULL, "send_ack", "RCV_BAD_ACK / send_ack", "9293 3.10.7.4 fifth", 127 },
     /* @rfc "9293 3.10.7.4 fifth" */
-    { TCP_FSM_ESTABLISHED, TCP_FSM_EV_RCV_ACK, TCP_FSM_ESTABLISHED, NULL, "process_ack", "RCV_ACK / process_ack", "9293 3.10.7.4 fifth", 126 },
+    { TCP_FSM_ESTABLISHED, TCP_FSM_EV_RCV_ACK, TCP_FSM_ESTABLISHED, NULL, "process_ack", "RCV_ACK / process_ack", "9293 3.10.7.4 fifth", 128 },
     /* @rfc "9293 3.10.7.4 seventh" */
-    { TCP_FSM_ESTABLISHED, TCP_FSM_EV_RCV_DATA, TCP_FSM_ESTABLISHED, NULL, "deliver_data", "RCV_DATA / deliver_data", "9293 3.10.7.4 seventh", 127 },
+    { TCP_FSM_ESTABLISHED, TCP_FSM_EV_RCV_DATA, TCP_FSM_ESTABLISHED, NULL, "deliver_data", "RCV_DATA / deliver_data", "9293 3.10.7.4 seventh", 129 },
     /* @rfc "9293 3.10.7.4 eighth" */
-    { TCP_FSM_ESTABLISHED, TCP_FSM_EV_RCV_FIN, TCP_FSM_CLOSE_WAIT, NULL, "receive_fin", "RCV_FIN / receive_fin", "9293 3.10.7.4 eighth", 128 },
+    { TCP_FSM_ESTABLISHED, TCP_FSM_EV_RCV_FIN, TCP_FSM_CLOSE_WAIT, NULL, "receive_fin", "RCV_FIN / receive_fin", "9293 3.10.7.4 eighth", 130 },
     /* @rfc "9293 3.8.3 R2" */
-    { TCP_FSM_ESTABLISHED, TCP_FSM_EV_T_RTX, TCP_FSM_CLOSED, "give_up", "conn_timeout, release", "T_RTX [give_up] / conn_timeout, release", "9293 3.8.3 R2", 129 },
+    { TCP_FSM_ESTABLISHED, TCP_FSM_EV_T_RTX, TCP_FSM_CLOSED, "give_up", "conn_timeout, release", "T_RTX [give_up] / conn_timeout, release", "9293 3.8.3 R2", 131 },
     /* @rfc "6298 5.4-5.6" */
-    { TCP_FSM_ESTABLISHED, TCP_FSM_EV_T_RTX, TCP_FSM_ESTABLISHED, "else", "retransmit", "T_RTX [else] / retransmit", "6298 5.4-5.6", 131 },
+    { TCP_FSM_ESTABLISHED, TCP_FSM_EV_T_RTX, TCP_FSM_ESTABLISHED, "else", "retransmit", "T_RTX [else] / retransmit", "6298 5.4-5.6", 133 },
     /* @rfc "9293 3.8.6.3" */
-    { TCP_FSM_ESTABLISHED, TCP_FSM_EV_T_DELACK, TCP_FSM_ESTABLISHED, NULL, "send_ack", "T_DELACK / send_ack", "9293 3.8.6.3", 132 },
+    { TCP_FSM_ESTABLISHED, TCP_FSM_EV_T_DELACK, TCP_FSM_ESTABLISHED, NULL, "send_ack", "T_DELACK / send_ack", "9293 3.8.6.3", 134 },
     /* @rfc "9293 3.8.6.1" */
-    { TCP_FSM_ESTABLISHED, TCP_FSM_EV_T_PERSIST, TCP_FSM_ESTABLISHED, NULL, "send_probe", "T_PERSIST / send_probe", "9293 3.8.6.1", 133 },
+    { TCP_FSM_ESTABLISHED, TCP_FSM_EV_T_PERSIST, TCP_FSM_ESTABLISHED, NULL, "send_probe", "T_PERSIST / send_probe", "9293 3.8.6.1", 135 },
     /* @rfc "1122 4.2.3.6" */
-    { TCP_FSM_ESTABLISHED, TCP_FSM_EV_T_KEEPALIVE, TCP_FSM_CLOSED, "keepalive_dead", "conn_timeout, release", "T_KEEPALIVE [keepalive_dead] / conn_timeout, release", "1122 4.2.3.6", 134 },
+    { TCP_FSM_ESTABLISHED, TCP_FSM_EV_T_KEEPALIVE, TCP_FSM_CLOSED, "keepalive_dead", "conn_timeout, release", "T_KEEPALIVE [keepalive_dead] / conn_timeout, release", "1122 4.2.3.6", 136 },
     /* @rfc "1122 4.2.3.6" */
-    { TCP_FSM_ESTABLISHED, TCP_FSM_EV_T_KEEPALIVE, TCP_FSM_ESTABLISHED, "else", "send_keepalive", "T_KEEPALIVE [else] / send_keepalive", "1122 4.2.3.6", 136 },
+    { TCP_FSM_ESTABLISHED, TCP_FSM_EV_T_KEEPALIVE, TCP_FSM_ESTABLISHED, "else", "send_keepalive", "T_KEEPALIVE [else] / send_keepalive", "1122 4.2.3.6", 138 },
     /* @rfc "9293 3.10.4" */
-    { TCP_FSM_ESTABLISHED, TCP_FSM_EV_APP_CLOSE, TCP_FSM_FIN_WAIT_1, NULL, "queue_fin", "APP_CLOSE / queue_fin", "9293 3.10.4", 137 },
+    { TCP_FSM_ESTABLISHED, TCP_FSM_EV_APP_CLOSE, TCP_FSM_FIN_WAIT_1, NULL, "queue_fin", "APP_CLOSE / queue_fin", "9293 3.10.4", 139 },
     /* @rfc "9293 3.10.5" */
-    { TCP_FSM_ESTABLISHED, TCP_FSM_EV_APP_ABORT, TCP_FSM_CLOSED, NULL, "send_rst, conn_reset, release", "APP_ABORT / send_rst, conn_reset, release", "9293 3.10.5", 138 },
+    { TCP_FSM_ESTABLISHED, TCP_FSM_EV_APP_ABORT, TCP_FSM_CLOSED, NULL, "send_rst, conn_reset, release", "APP_ABORT / send_rst, conn_reset, release", "9293 3.10.5", 140 },
     /* @rfc "9293 3.10.7.4 first" */
-    { TCP_FSM_FIN_WAIT_1, TCP_FSM_EV_RCV_UNACCEPTABLE, TCP_FSM_FIN_WAIT_1, NULL, "send_ack", "RCV_UNACCEPTABLE / send_ack", "9293 3.10.7.4 first", 142 },
+    { TCP_FSM_FIN_WAIT_1, TCP_FSM_EV_RCV_UNACCEPTABLE, TCP_FSM_FIN_WAIT_1, NULL, "send_ack", "RCV_UNACCEPTABLE / send_ack", "9293 3.10.7.4 first", 144 },
     /* @rfc "9293 3.10.7.4 second, 5961 3.2" */
-    { TCP_FSM_FIN_WAIT_1, TCP_FSM_EV_RCV_RST, TCP_FSM_CLOSED, "rst_exact", "conn_reset, release", "RCV_RST [rst_exact] / conn_reset, release", "9293 3.10.7.4 second, 5961 3.2", 143 },
+    { TCP_FSM_FIN_WAIT_1, TCP_FSM_EV_RCV_RST, TCP_FSM_CLOSED, "rst_exact", "conn_reset, release", "RCV_RST [rst_exact] / conn_reset, release", "9293 3.10.7.4 second, 5961 3.2", 145 },
     /* @rfc "5961 3.2" */
-    { TCP_FSM_FIN_WAIT_1, TCP_FSM_EV_RCV_RST, TCP_FSM_FIN_WAIT_1, "challenge_ok", "challenge_ack", "RCV_RST [challenge_ok] / challenge_ack", "5961 3.2", 145 },
+    { TCP_FSM_FIN_WAIT_1, TCP_FSM_EV_RCV_RST, TCP_FSM_FIN_WAIT_1, "challenge_ok", "challenge_ack", "RCV_RST [challenge_ok] / challenge_ack", "5961 3.2", 147 },
     /* @rfc "5961 7: over the challenge ACK rate limit, dropped" */
-    { TCP_FSM_FIN_WAIT_1, TCP_FSM_EV_RCV_RST, TCP_FSM_FIN_WAIT_1, "else", "", "RCV_RST [else]", "5961 7: over the challenge ACK rate limit, dropped", 146 },
+    { TCP_FSM_FIN_WAIT_1, TCP_FSM_EV_RCV_RST, TCP_FSM_FIN_WAIT_1, "else", "", "RCV_RST [else]", "5961 7: over the challenge ACK rate limit, dropped", 148 },
     /* @rfc "9293 3.10.7.4 fourth, 5961 4.2" */
-    { TCP_FSM_FIN_WAIT_1, TCP_FSM_EV_RCV_SYN, TCP_FSM_FIN_WAIT_1, "challenge_ok", "challenge_ack", "RCV_SYN [challenge_ok] / challenge_ack", "9293 3.10.7.4 fourth, 5961 4.2", 147 },
+    { TCP_FSM_FIN_WAIT_1, TCP_FSM_EV_RCV_SYN, TCP_FSM_FIN_WAIT_1, "challenge_ok", "challenge_ack", "RCV_SYN [challenge_ok] / challenge_ack", "9293 3.10.7.4 fourth, 5961 4.2", 149 },
     /* @rfc "5961 7: over the challenge ACK rate limit, dropped" */
-    { TCP_FSM_FIN_WAIT_1, TCP_FSM_EV_RCV_SYN, TCP_FSM_FIN_WAIT_1, "else", "", "RCV_SYN [else]", "5961 7: over the challenge ACK rate limit, dropped", 148 },
+    { TCP_FSM_FIN_WAIT_1, TCP_FSM_EV_RCV_SYN, TCP_FSM_FIN_WAIT_1, "else", "", "RCV_SYN [else]", "5961 7: over the challenge ACK rate limit, dropped", 150 },
     /* @rfc "9293 3.10.7.4 fifth" */
-    { TCP_FSM_FIN_WAIT_1, TCP_FSM_EV_RCV_BAD_ACK, TCP_FSM_FIN_WAIT_1, NULL, "send_ack", "RCV_BAD_ACK / send_ack", "9293 3.10.7.4 fifth", 149 },
+    { TCP_FSM_FIN_WAIT_1, TCP_FSM_EV_RCV_BAD_ACK, TCP_FSM_FIN_WAIT_1, NULL, "send_ack", "RCV_BAD_ACK / send_ack", "9293 3.10.7.4 fifth", 151 },
     /* @rfc "9293 3.10.7.4 fifth: our FIN is acknowledged" */
-    { TCP_FSM_FIN_WAIT_1, TCP_FSM_EV_RCV_ACK, TCP_FSM_FIN_WAIT_2, "fin_acked", "process_ack", "RCV_ACK [fin_acked] / process_ack", "9293 3.10.7.4 fifth: our FIN is acknowledged", 150 },
+    { TCP_FSM_FIN_WAIT_1, TCP_FSM_EV_RCV_ACK, TCP_FSM_FIN_WAIT_2, "fin_acked", "process_ack", "RCV_ACK [fin_acked] / process_ack", "9293 3.10.7.4 fifth: our FIN is acknowledged", 152 },
     /* @rfc "9293 3.10.7.4 fifth" */
-    { TCP_FSM_FIN_WAIT_1, TCP_FSM_EV_RCV_ACK, TCP_FSM_FIN_WAIT_1, "else", "process_ack", "RCV_ACK [else] / process_ack", "9293 3.10.7.4 fifth", 152 },
+    { TCP_FSM_FIN_WAIT_1, TCP_FSM_EV_RCV_ACK, TCP_FSM_FIN_WAIT_1, "else", "process_ack", "RCV_ACK [else] / process_ack", "9293 3.10.7.4 fifth", 154 },
     /* @rfc "9293 3.10.7.4 seventh" */
-    { TCP_FSM_FIN_WAIT_1, TCP_FSM_EV_RCV_DATA, TCP_FSM_FIN_WAIT_1, NULL, "deliver_data", "RCV_DATA / deliver_data", "9293 3.10.7.4 seventh", 153 },
+    { TCP_FSM_FIN_WAIT_1, TCP_FSM_EV_RCV_DATA, TCP_FSM_FIN_WAIT_1, NULL, "deliver_data", "RCV_DATA / deliver_data", "9293 3.10.7.4 seventh", 155 },
     /* @rfc "9293 3.10.7.4 eighth: simultaneous close" */
-    { TCP_FSM_FIN_WAIT_1, TCP_FSM_EV_RCV_FIN, TCP_FSM_CLOSING, NULL, "receive_fin", "RCV_FIN / receive_fin", "9293 3.10.7.4 eighth: simultaneous close", 154 },
+    { TCP_FSM_FIN_WAIT_1, TCP_FSM_EV_RCV_FIN, TCP_FSM_CLOSING, NULL, "receive_fin", "RCV_FIN / receive_fin", "9293 3.10.7.4 eighth: simultaneous close", 156 },
     /* @rfc "9293 3.8.3 R2" */
-    { TCP_FSM_FIN_WAIT_1, TCP_FSM_EV_T_RTX, TCP_FSM_CLOSED, "give_up", "conn_timeout, release", "T_RTX [give_up] / conn_timeout, release", "9293 3.8.3 R2", 155 },
+    { TCP_FSM_FIN_WAIT_1, TCP_FSM_EV_T_RTX, TCP_FSM_CLOSED, "give_up", "conn_timeout, release", "T_RTX [give_up] / conn_timeout, release", "9293 3.8.3 R2", 157 },
     /* @rfc "6298 5.4-5.6" */
-    { TCP_FSM_FIN_WAIT_1, TCP_FSM_EV_T_RTX, TCP_FSM_FIN_WAIT_1, "else", "retransmit", "T_RTX [else] / retransmit", "6298 5.4-5.6", 157 },
+    { TCP_FSM_FIN_WAIT_1, TCP_FSM_EV_T_RTX, TCP_FSM_FIN_WAIT_1, "else", "retransmit", "T_RTX [else] / retransmit", "6298 5.4-5.6", 159 },
     /* @rfc "9293 3.8.6.3" */
-    { TCP_FSM_FIN_WAIT_1, TCP_FSM_EV_T_DELACK, TCP_FSM_FIN_WAIT_1, NULL, "send_ack", "T_DELACK / send_ack", "9293 3.8.6.3", 158 },
+    { TCP_FSM_FIN_WAIT_1, TCP_FSM_EV_T_DELACK, TCP_FSM_FIN_WAIT_1, NULL, "send_ack", "T_DELACK / send_ack", "9293 3.8.6.3", 160 },
     /* @rfc "9293 3.8.6.1" */
-    { TCP_FSM_FIN_WAIT_1, TCP_FSM_EV_T_PERSIST, TCP_FSM_FIN_WAIT_1, NULL, "send_probe", "T_PERSIST / send_probe", "9293 3.8.6.1", 159 },
+    { TCP_FSM_FIN_WAIT_1, TCP_FSM_EV_T_PERSIST, TCP_FSM_FIN_WAIT_1, NULL, "send_probe", "T_PERSIST / send_probe", "9293 3.8.6.1", 161 },
     /* @rfc "9293 3.10.5" */
-    { TCP_FSM_FIN_WAIT_1, TCP_FSM_EV_APP_ABORT, TCP_FSM_CLOSED, NULL, "send_rst, conn_reset, release", "APP_ABORT / send_rst, conn_reset, release", "9293 3.10.5", 160 },
+    { TCP_FSM_FIN_WAIT_1, TCP_FSM_EV_APP_ABORT, TCP_FSM_CLOSED, NULL, "send_rst, conn_reset, release", "APP_ABORT / send_rst, conn_reset, release", "9293 3.10.5", 162 },
     /* @rfc "9293 3.10.7.4 first" */
-    { TCP_FSM_FIN_WAIT_2, TCP_FSM_EV_RCV_UNACCEPTABLE, TCP_FSM_FIN_WAIT_2, NULL, "send_ack", "RCV_UNACCEPTABLE / send_ack", "9293 3.10.7.4 first", 164 },
+    { TCP_FSM_FIN_WAIT_2, TCP_FSM_EV_RCV_UNACCEPTABLE, TCP_FSM_FIN_WAIT_2, NULL, "send_ack", "RCV_UNACCEPTABLE / send_ack", "9293 3.10.7.4 first", 166 },
     /* @rfc "9293 3.10.7.4 second, 5961 3.2" */
-    { TCP_FSM_FIN_WAIT_2, TCP_FSM_EV_RCV_RST, TCP_FSM_CLOSED, "rst_exact", "conn_reset, release", "RCV_RST [rst_exact] / conn_reset, release", "9293 3.10.7.4 second, 5961 3.2", 165 },
+    { TCP_FSM_FIN_WAIT_2, TCP_FSM_EV_RCV_RST, TCP_FSM_CLOSED, "rst_exact", "conn_reset, release", "RCV_RST [rst_exact] / conn_reset, release", "9293 3.10.7.4 second, 5961 3.2", 167 },
     /* @rfc "5961 3.2" */
-    { TCP_FSM_FIN_WAIT_2, TCP_FSM_EV_RCV_RST, TCP_FSM_FIN_WAIT_2, "challenge_ok", "challenge_ack", "RCV_RST [challenge_ok] / challenge_ack", "5961 3.2", 167 },
+    { TCP_FSM_FIN_WAIT_2, TCP_FSM_EV_RCV_RST, TCP_FSM_FIN_WAIT_2, "challenge_ok", "challenge_ack", "RCV_RST [challenge_ok] / challenge_ack", "5961 3.2", 169 },
     /* @rfc "5961 7: over the challenge ACK rate limit, dropped" */
-    { TCP_FSM_FIN_WAIT_2, TCP_FSM_EV_RCV_RST, TCP_FSM_FIN_WAIT_2, "else", "", "RCV_RST [else]", "5961 7: over the challenge ACK rate limit, dropped", 168 },
+    { TCP_FSM_FIN_WAIT_2, TCP_FSM_EV_RCV_RST, TCP_FSM_FIN_WAIT_2, "else", "", "RCV_RST [else]", "5961 7: over the challenge ACK rate limit, dropped", 170 },
     /* @rfc "9293 3.10.7.4 fourth, 5961 4.2" */
-    { TCP_FSM_FIN_WAIT_2, TCP_FSM_EV_RCV_SYN, TCP_FSM_FIN_WAIT_2, "challenge_ok", "challenge_ack", "RCV_SYN [challenge_ok] / challenge_ack", "9293 3.10.7.4 fourth, 5961 4.2", 169 },
+    { TCP_FSM_FIN_WAIT_2, TCP_FSM_EV_RCV_SYN, TCP_FSM_FIN_WAIT_2, "challenge_ok", "challenge_ack", "RCV_SYN [challenge_ok] / challenge_ack", "9293 3.10.7.4 fourth, 5961 4.2", 171 },
     /* @rfc "5961 7: over the challenge ACK rate limit, dropped" */
-    { TCP_FSM_FIN_WAIT_2, TCP_FSM_EV_RCV_SYN, TCP_FSM_FIN_WAIT_2, "else", "", "RCV_SYN [else]", "5961 7: over the challenge ACK rate limit, dropped", 170 },
+    { TCP_FSM_FIN_WAIT_2, TCP_FSM_EV_RCV_SYN, TCP_FSM_FIN_WAIT_2, "else", "", "RCV_SYN [else]", "5961 7: over the challenge ACK rate limit, dropped", 172 },
     /* @rfc "9293 3.10.7.4 fifth" */
-    { TCP_FSM_FIN_WAIT_2, TCP_FSM_EV_RCV_BAD_ACK, TCP_FSM_FIN_WAIT_2, NULL, "send_ack", "RCV_BAD_ACK / send_ack", "9293 3.10.7.4 fifth", 171 },
+    { TCP_FSM_FIN_WAIT_2, TCP_FSM_EV_RCV_BAD_ACK, TCP_FSM_FIN_WAIT_2, NULL, "send_ack", "RCV_BAD_ACK / send_ack", "9293 3.10.7.4 fifth", 173 },
     /* @rfc "9293 3.10.7.4 fifth" */
-    { TCP_FSM_FIN_WAIT_2, TCP_FSM_EV_RCV_ACK, TCP_FSM_FIN_WAIT_2, NULL, "process_ack", "RCV_ACK / process_ack", "9293 3.10.7.4 fifth", 172 },
+    { TCP_FSM_FIN_WAIT_2, TCP_FSM_EV_RCV_ACK, TCP_FSM_FIN_WAIT_2, NULL, "process_ack", "RCV_ACK / process_ack", "9293 3.10.7.4 fifth", 174 },
     /* @rfc "9293 3.10.7.4 seventh" */
-    { TCP_FSM_FIN_WAIT_2, TCP_FSM_EV_RCV_DATA, TCP_FSM_FIN_WAIT_2, NULL, "deliver_data", "RCV_DATA / deliver_data", "9293 3.10.7.4 seventh", 173 },
+    { TCP_FSM_FIN_WAIT_2, TCP_FSM_EV_RCV_DATA, TCP_FSM_FIN_WAIT_2, NULL, "deliver_data", "RCV_DATA / deliver_data", "9293 3.10.7.4 seventh", 175 },
     /* @rfc "9293 3.10.7.4 eighth" */
-    { TCP_FSM_FIN_WAIT_2, TCP_FSM_EV_RCV_FIN, TCP_FSM_TIME_WAIT, NULL, "receive_fin", "RCV_FIN / receive_fin", "9293 3.10.7.4 eighth", 174 },
+    { TCP_FSM_FIN_WAIT_2, TCP_FSM_EV_RCV_FIN, TCP_FSM_TIME_WAIT, NULL, "receive_fin", "RCV_FIN / receive_fin", "9293 3.10.7.4 eighth", 176 },
     /* @rfc "9293 3.8.6.3" */
-    { TCP_FSM_FIN_WAIT_2, TCP_FSM_EV_T_DELACK, TCP_FSM_FIN_WAIT_2, NULL, "send_ack", "T_DELACK / send_ack", "9293 3.8.6.3", 175 },
+    { TCP_FSM_FIN_WAIT_2, TCP_FSM_EV_T_DELACK, TCP_FSM_FIN_WAIT_2, NULL, "send_ack", "T_DELACK / send_ack", "9293 3.8.6.3", 177 },
     /* @rfc "9293 3.10.4: an orphaned FIN_WAIT_2 is not kept forever (Linux tcp_fin_timeout)" */
-    { TCP_FSM_FIN_WAIT_2, TCP_FSM_EV_T_2MSL, TCP_FSM_CLOSED, NULL, "release", "T_2MSL / release", "9293 3.10.4: an orphaned FIN_WAIT_2 is not kept forever (Linux tcp_fin_timeout)", 176 },
+    { TCP_FSM_FIN_WAIT_2, TCP_FSM_EV_T_2MSL, TCP_FSM_CLOSED, NULL, "release", "T_2MSL / release", "9293 3.10.4: an orphaned FIN_WAIT_2 is not kept forever (Linux tcp_fin_timeout)", 178 },
     /* @rfc "9293 3.10.5" */
-    { TCP_FSM_FIN_WAIT_2, TCP_FSM_EV_APP_ABORT, TCP_FSM_CLOSED, NULL, "send_rst, conn_reset, release", "APP_ABORT / send_rst, conn_reset, release", "9293 3.10.5", 178 },
+    { TCP_FSM_FIN_WAIT_2, TCP_FSM_EV_APP_ABORT, TCP_FSM_CLOSED, NULL, "send_rst, conn_reset, release", "APP_ABORT / send_rst, conn_reset, release", "9293 3.10.5", 180 },
     /* @rfc "9293 3.10.4: closing a half-closed connection orphans it" */
-    { TCP_FSM_FIN_WAIT_2, TCP_FSM_EV_APP_CLOSE, TCP_FSM_FIN_WAIT_2, NULL, "arm_fin_timeout", "APP_CLOSE / arm_fin_timeout", "9293 3.10.4: closing a half-closed connection orphans it", 179 },
+    { TCP_FSM_FIN_WAIT_2, TCP_FSM_EV_APP_CLOSE, TCP_FSM_FIN_WAIT_2, NULL, "arm_fin_timeout", "APP_CLOSE / arm_fin_timeout", "9293 3.10.4: closing a half-closed connection orphans it", 181 },
     /* @rfc "9293 3.10.7.4 first" */
-    { TCP_FSM_CLOSING, TCP_FSM_EV_RCV_UNACCEPTABLE, TCP_FSM_CLOSING, NULL, "send_ack", "RCV_UNACCEPTABLE / send_ack", "9293 3.10.7.4 first", 184 },
+    { TCP_FSM_CLOSING, TCP_FSM_EV_RCV_UNACCEPTABLE, TCP_FSM_CLOSING, NULL, "send_ack", "RCV_UNACCEPTABLE / send_ack", "9293 3.10.7.4 first", 186 },
     /* @rfc "9293 3.10.7.4 second" */
-    { TCP_FSM_CLOSING, TCP_FSM_EV_RCV_RST, TCP_FSM_CLOSED, "rst_exact", "release", "RCV_RST [rst_exact] / release", "9293 3.10.7.4 second", 185 },
+    { TCP_FSM_CLOSING, TCP_FSM_EV_RCV_RST, TCP_FSM_CLOSED, "rst_exact", "release", "RCV_RST [rst_exact] / release", "9293 3.10.7.4 second", 187 },
     /* @rfc "5961 3.2" */
-    { TCP_FSM_CLOSING, TCP_FSM_EV_RCV_RST, TCP_FSM_CLOSING, "challenge_ok", "challenge_ack", "RCV_RST [challenge_ok] / challenge_ack", "5961 3.2", 186 },
+    { TCP_FSM_CLOSING, TCP_FSM_EV_RCV_RST, TCP_FSM_CLOSING, "challenge_ok", "challenge_ack", "RCV_RST [challenge_ok] / challenge_ack", "5961 3.2", 188 },
     /* @rfc "5961 7: over the challenge ACK rate limit, dropped" */
-    { TCP_FSM_CLOSING, TCP_FSM_EV_RCV_RST, TCP_FSM_CLOSING, "else", "", "RCV_RST [else]", "5961 7: over the challenge ACK rate limit, dropped", 187 },
+    { TCP_FSM_CLOSING, TCP_FSM_EV_RCV_RST, TCP_FSM_CLOSING, "else", "", "RCV_RST [else]", "5961 7: over the challenge ACK rate limit, dropped", 189 },
     /* @rfc "9293 3.10.7.4 fourth, 5961 4.2" */
-    { TCP_FSM_CLOSING, TCP_FSM_EV_RCV_SYN, TCP_FSM_CLOSING, "challenge_ok", "challenge_ack", "RCV_SYN [challenge_ok] / challenge_ack", "9293 3.10.7.4 fourth, 5961 4.2", 188 },
+    { TCP_FSM_CLOSING, TCP_FSM_EV_RCV_SYN, TCP_FSM_CLOSING, "challenge_ok", "challenge_ack", "RCV_SYN [challenge_ok] / challenge_ack", "9293 3.10.7.4 fourth, 5961 4.2", 190 },
     /* @rfc "5961 7: over the challenge ACK rate limit, dropped" */
-    { TCP_FSM_CLOSING, TCP_FSM_EV_RCV_SYN, TCP_FSM_CLOSING, "else", "", "RCV_SYN [else]", "5961 7: over the challenge ACK rate limit, dropped", 189 },
+    { TCP_FSM_CLOSING, TCP_FSM_EV_RCV_SYN, TCP_FSM_CLOSING, "else", "", "RCV_SYN [else]", "5961 7: over the challenge ACK rate limit, dropped", 191 },
     /* @rfc "9293 3.10.7.4 fifth" */
-    { TCP_FSM_CLOSING, TCP_FSM_EV_RCV_BAD_ACK, TCP_FSM_CLOSING, NULL, "send_ack", "RCV_BAD_ACK / send_ack", "9293 3.10.7.4 fifth", 190 },
+    { TCP_FSM_CLOSING, TCP_FSM_EV_RCV_BAD_ACK, TCP_FSM_CLOSING, NULL, "send_ack", "RCV_BAD_ACK / send_ack", "9293 3.10.7.4 fifth", 192 },
     /* @rfc "9293 3.10.7.4 fifth" */
-    { TCP_FSM_CLOSING, TCP_FSM_EV_RCV_ACK, TCP_FSM_TIME_WAIT, "fin_acked", "process_ack", "RCV_ACK [fin_acked] / process_ack", "9293 3.10.7.4 fifth", 191 },
+    { TCP_FSM_CLOSING, TCP_FSM_EV_RCV_ACK, TCP_FSM_TIME_WAIT, "fin_acked", "process_ack", "RCV_ACK [fin_acked] / process_ack", "9293 3.10.7.4 fifth", 193 },
     /* @rfc "9293 3.10.7.4 fifth" */
-    { TCP_FSM_CLOSING, TCP_FSM_EV_RCV_ACK, TCP_FSM_CLOSING, "else", "process_ack", "RCV_ACK [else] / process_ack", "9293 3.10.7.4 fifth", 192 },
+    { TCP_FSM_CLOSING, TCP_FSM_EV_RCV_ACK, TCP_FSM_CLOSING, "else", "process_ack", "RCV_ACK [else] / process_ack", "9293 3.10.7.4 fifth", 194 },
     /* @rfc "9293 3.10.7.4 eighth: FIN retransmitted" */
-    { TCP_FSM_CLOSING, TCP_FSM_EV_RCV_FIN, TCP_FSM_CLOSING, NULL, "send_ack", "RCV_FIN / send_ack", "9293 3.10.7.4 eighth: FIN retransmitted", 193 },
+    { TCP_FSM_CLOSING, TCP_FSM_EV_RCV_FIN, TCP_FSM_CLOSING, NULL, "send_ack", "RCV_FIN / send_ack", "9293 3.10.7.4 eighth: FIN retransmitted", 195 },
     /* @rfc "9293 3.8.3 R2" */
-    { TCP_FSM_CLOSING, TCP_FSM_EV_T_RTX, TCP_FSM_CLOSED, "give_up", "conn_timeout, release", "T_RTX [give_up] / conn_timeout, release", "9293 3.8.3 R2", 194 },
+    { TCP_FSM_CLOSING, TCP_FSM_EV_T_RTX, TCP_FSM_CLOSED, "give_up", "conn_timeout, release", "T_RTX [give_up] / conn_timeout, release", "9293 3.8.3 R2", 196 },
     /* @rfc "6298 5.4-5.6" */
-    { TCP_FSM_CLOSING, TCP_FSM_EV_T_RTX, TCP_FSM_CLOSING, "else", "retransmit", "T_RTX [else] / retransmit", "6298 5.4-5.6", 195 },
+    { TCP_FSM_CLOSING, TCP_FSM_EV_T_RTX, TCP_FSM_CLOSING, "else", "retransmit", "T_RTX [else] / retransmit", "6298 5.4-5.6", 197 },
     /* @rfc "9293 3.10.5" */
-    { TCP_FSM_CLOSING, TCP_FSM_EV_APP_ABORT, TCP_FSM_CLOSED, NULL, "release", "APP_ABORT / release", "9293 3.10.5", 196 },
+    { TCP_FSM_CLOSING, TCP_FSM_EV_APP_ABORT, TCP_FSM_CLOSED, NULL, "release", "APP_ABORT / release", "9293 3.10.5", 198 },
     /* @rfc "9293 3.10.7.4 first" */
-    { TCP_FSM_TIME_WAIT, TCP_FSM_EV_RCV_UNACCEPTABLE, TCP_FSM_TIME_WAIT, NULL, "send_ack", "RCV_UNACCEPTABLE / send_ack", "9293 3.10.7.4 first", 200 },
+    { TCP_FSM_TIME_WAIT, TCP_FSM_EV_RCV_UNACCEPTABLE, TCP_FSM_TIME_WAIT, NULL, "send_ack", "RCV_UNACCEPTABLE / send_ack", "9293 3.10.7.4 first", 202 },
     /* @rfc "9293 3.10.7.4 second (RFC 1337 hazard accepted: exact RST only)" */
-    { TCP_FSM_TIME_WAIT, TCP_FSM_EV_RCV_RST, TCP_FSM_CLOSED, "rst_exact", "release", "RCV_RST [rst_exact] / release", "9293 3.10.7.4 second (RFC 1337 hazard accepted: exact RST only)", 201 },
+    { TCP_FSM_TIME_WAIT, TCP_FSM_EV_RCV_RST, TCP_FSM_CLOSED, "rst_exact", "release", "RCV_RST [rst_exact] / release", "9293 3.10.7.4 second (RFC 1337 hazard accepted: exact RST only)", 203 },
     /* @rfc "5961 3.2" */
-    { TCP_FSM_TIME_WAIT, TCP_FSM_EV_RCV_RST, TCP_FSM_TIME_WAIT, "challenge_ok", "challenge_ack", "RCV_RST [challenge_ok] / challenge_ack", "5961 3.2", 203 },
+    { TCP_FSM_TIME_WAIT, TCP_FSM_EV_RCV_RST, TCP_FSM_TIME_WAIT, "challenge_ok", "challenge_ack", "RCV_RST [challenge_ok] / challenge_ack", "5961 3.2", 205 },
     /* @rfc "5961 7: over the challenge ACK rate limit, dropped" */
-    { TCP_FSM_TIME_WAIT, TCP_FSM_EV_RCV_RST, TCP_FSM_TIME_WAIT, "else", "", "RCV_RST [else]", "5961 7: over the challenge ACK rate limit, dropped", 204 },
+    { TCP_FSM_TIME_WAIT, TCP_FSM_EV_RCV_RST, TCP_FSM_TIME_WAIT, "else", "", "RCV_RST [else]", "5961 7: over the challenge ACK rate limit, dropped", 206 },
     /* @rfc "9293 3.10.7.4 fourth, 5961 4.2" */
-    { TCP_FSM_TIME_WAIT, TCP_FSM_EV_RCV_SYN, TCP_FSM_TIME_WAIT, "challenge_ok", "challenge_ack", "RCV_SYN [challenge_ok] / challenge_ack", "9293 3.10.7.4 fourth, 5961 4.2", 205 },
+    { TCP_FSM_TIME_WAIT, TCP_FSM_EV_RCV_SYN, TCP_FSM_TIME_WAIT, "challenge_ok", "challenge_ack", "RCV_SYN [challenge_ok] / challenge_ack", "9293 3.10.7.4 fourth, 5961 4.2", 207 },
     /* @rfc "5961 7: over the challenge ACK rate limit, dropped" */
-    { TCP_FSM_TIME_WAIT, TCP_FSM_EV_RCV_SYN, TCP_FSM_TIME_WAIT, "else", "", "RCV_SYN [else]", "5961 7: over the challenge ACK rate limit, dropped", 206 },
+    { TCP_FSM_TIME_WAIT, TCP_FSM_EV_RCV_SYN, TCP_FSM_TIME_WAIT, "else", "", "RCV_SYN [else]", "5961 7: over the challenge ACK rate limit, dropped", 208 },
     /* @rfc "9293 3.10.7.4 fifth" */
-    { TCP_FSM_TIME_WAIT, TCP_FSM_EV_RCV_BAD_ACK, TCP_FSM_TIME_WAIT, NULL, "send_ack", "RCV_BAD_ACK / send_ack", "9293 3.10.7.4 fifth", 207 },
+    { TCP_FSM_TIME_WAIT, TCP_FSM_EV_RCV_BAD_ACK, TCP_FSM_TIME_WAIT, NULL, "send_ack", "RCV_BAD_ACK / send_ack", "9293 3.10.7.4 fifth", 209 },
     /* @rfc "9293 3.10.7.4 eighth: FIN retransmitted, restart the 2 MSL timeout" */
-    { TCP_FSM_TIME_WAIT, TCP_FSM_EV_RCV_FIN, TCP_FSM_TIME_WAIT, NULL, "send_ack, arm_2msl", "RCV_FIN / send_ack, arm_2msl", "9293 3.10.7.4 eighth: FIN retransmitted, restart the 2 MSL timeout", 208 },
+    { TCP_FSM_TIME_WAIT, TCP_FSM_EV_RCV_FIN, TCP_FSM_TIME_WAIT, NULL, "send_ack, arm_2msl", "RCV_FIN / send_ack, arm_2msl", "9293 3.10.7.4 eighth: FIN retransmitted, restart the 2 MSL timeout", 210 },
     /* @rfc "9293 3.10.8 time-wait timeout" */
-    { TCP_FSM_TIME_WAIT, TCP_FSM_EV_T_2MSL, TCP_FSM_CLOSED, NULL, "release", "T_2MSL / release", "9293 3.10.8 time-wait timeout", 210 },
+    { TCP_FSM_TIME_WAIT, TCP_FSM_EV_T_2MSL, TCP_FSM_CLOSED, NULL, "release", "T_2MSL / release", "9293 3.10.8 time-wait timeout", 212 },
     /* @rfc "9293 3.10.5" */
-    { TCP_FSM_TIME_WAIT, TCP_FSM_EV_APP_ABORT, TCP_FSM_CLOSED, NULL, "release", "APP_ABORT / release", "9293 3.10.5", 211 },
+    { TCP_FSM_TIME_WAIT, TCP_FSM_EV_APP_ABORT, TCP_FSM_CLOSED, NULL, "release", "APP_ABORT / release", "9293 3.10.5", 213 },
     /* @rfc "9293 3.10.7.4 first" */
-    { TCP_FSM_CLOSE_WAIT, TCP_FSM_EV_RCV_UNACCEPTABLE, TCP_FSM_CLOSE_WAIT, NULL, "send_ack", "RCV_UNACCEPTABLE / send_ack", "9293 3.10.7.4 first", 215 },
+    { TCP_FSM_CLOSE_WAIT, TCP_FSM_EV_RCV_UNACCEPTABLE, TCP_FSM_CLOSE_WAIT, NULL, "send_ack", "RCV_UNACCEPTABLE / send_ack", "9293 3.10.7.4 first", 217 },
     /* @rfc "9293 3.10.7.4 second, 5961 3.2" */
-    { TCP_FSM_CLOSE_WAIT, TCP_FSM_EV_RCV_RST, TCP_FSM_CLOSED, "rst_exact", "conn_reset, release", "RCV_RST [rst_exact] / conn_reset, release", "9293 3.10.7.4 second, 5961 3.2", 216 },
+    { TCP_FSM_CLOSE_WAIT, TCP_FSM_EV_RCV_RST, TCP_FSM_CLOSED, "rst_exact", "conn_reset, release", "RCV_RST [rst_exact] / conn_reset, release", "9293 3.10.7.4 second, 5961 3.2", 218 },
     /* @rfc "5961 3.2" */
-    { TCP_FSM_CLOSE_WAIT, TCP_FSM_EV_RCV_RST, TCP_FSM_CLOSE_WAIT, "challenge_ok", "challenge_ack", "RCV_RST [challenge_ok] / challenge_ack", "5961 3.2", 218 },
+    { TCP_FSM_CLOSE_WAIT, TCP_FSM_EV_RCV_RST, TCP_FSM_CLOSE_WAIT, "challenge_ok", "challenge_ack", "RCV_RST [challenge_ok] / challenge_ack", "5961 3.2", 220 },
     /* @rfc "5961 7: over the challenge ACK rate limit, dropped" */
-    { TCP_FSM_CLOSE_WAIT, TCP_FSM_EV_RCV_RST, TCP_FSM_CLOSE_WAIT, "else", "", "RCV_RST [else]", "5961 7: over the challenge ACK rate limit, dropped", 219 },
+    { TCP_FSM_CLOSE_WAIT, TCP_FSM_EV_RCV_RST, TCP_FSM_CLOSE_WAIT, "else", "", "RCV_RST [else]", "5961 7: over the challenge ACK rate limit, dropped", 221 },
     /* @rfc "9293 3.10.7.4 fourth, 5961 4.2" */
-    { TCP_FSM_CLOSE_WAIT, TCP_FSM_EV_RCV_SYN, TCP_FSM_CLOSE_WAIT, "challenge_ok", "challenge_ack", "RCV_SYN [challenge_ok] / challenge_ack", "9293 3.10.7.4 fourth, 5961 4.2", 220 },
+    { TCP_FSM_CLOSE_WAIT, TCP_FSM_EV_RCV_SYN, TCP_FSM_CLOSE_WAIT, "challenge_ok", "challenge_ack", "RCV_SYN [challenge_ok] / challenge_ack", "9293 3.10.7.4 fourth, 5961 4.2", 222 },
     /* @rfc "5961 7: over the challenge ACK rate limit, dropped" */
-    { TCP_FSM_CLOSE_WAIT, TCP_FSM_EV_RCV_SYN, TCP_FSM_CLOSE_WAIT, "else", "", "RCV_SYN [else]", "5961 7: over the challenge ACK rate limit, dropped", 221 },
+    { TCP_FSM_CLOSE_WAIT, TCP_FSM_EV_RCV_SYN, TCP_FSM_CLOSE_WAIT, "else", "", "RCV_SYN [else]", "5961 7: over the challenge ACK rate limit, dropped", 223 },
     /* @rfc "9293 3.10.7.4 fifth" */
-    { TCP_FSM_CLOSE_WAIT, TCP_FSM_EV_RCV_BAD_ACK, TCP_FSM_CLOSE_WAIT, NULL, "send_ack", "RCV_BAD_ACK / send_ack", "9293 3.10.7.4 fifth", 222 },
+    { TCP_FSM_CLOSE_WAIT, TCP_FSM_EV_RCV_BAD_ACK, TCP_FSM_CLOSE_WAIT, NULL, "send_ack", "RCV_BAD_ACK / send_ack", "9293 3.10.7.4 fifth", 224 },
     /* @rfc "9293 3.10.7.4 fifth" */
-    { TCP_FSM_CLOSE_WAIT, TCP_FSM_EV_RCV_ACK, TCP_FSM_CLOSE_WAIT, NULL, "process_ack", "RCV_ACK / process_ack", "9293 3.10.7.4 fifth", 223 },
+    { TCP_FSM_CLOSE_WAIT, TCP_FSM_EV_RCV_ACK, TCP_FSM_CLOSE_WAIT, NULL, "process_ack", "RCV_ACK / process_ack", "9293 3.10.7.4 fifth", 225 },
     /* @rfc "9293 3.10.7.4 eighth" */
-    { TCP_FSM_CLOSE_WAIT, TCP_FSM_EV_RCV_FIN, TCP_FSM_CLOSE_WAIT, NULL, "send_ack", "RCV_FIN / send_ack", "9293 3.10.7.4 eighth", 224 },
+    { TCP_FSM_CLOSE_WAIT, TCP_FSM_EV_RCV_FIN, TCP_FSM_CLOSE_WAIT, NULL, "send_ack", "RCV_FIN / send_ack", "9293 3.10.7.4 eighth", 226 },
     /* @rfc "9293 3.8.3 R2" */
-    { TCP_FSM_CLOSE_WAIT, TCP_FSM_EV_T_RTX, TCP_FSM_CLOSED, "give_up", "conn_timeout, release", "T_RTX [give_up] / conn_timeout, release", "9293 3.8.3 R2", 225 },
+    { TCP_FSM_CLOSE_WAIT, TCP_FSM_EV_T_RTX, TCP_FSM_CLOSED, "give_up", "conn_timeout, release", "T_RTX [give_up] / conn_timeout, release", "9293 3.8.3 R2", 227 },
     /* @rfc "6298 5.4-5.6" */
-    { TCP_FSM_CLOSE_WAIT, TCP_FSM_EV_T_RTX, TCP_FSM_CLOSE_WAIT, "else", "retransmit", "T_RTX [else] / retransmit", "6298 5.4-5.6", 227 },
+    { TCP_FSM_CLOSE_WAIT, TCP_FSM_EV_T_RTX, TCP_FSM_CLOSE_WAIT, "else", "retransmit", "T_RTX [else] / retransmit", "6298 5.4-5.6", 229 },
     /* @rfc "9293 3.8.6.3" */
-    { TCP_FSM_CLOSE_WAIT, TCP_FSM_EV_T_DELACK, TCP_FSM_CLOSE_WAIT, NULL, "send_ack", "T_DELACK / send_ack", "9293 3.8.6.3", 228 },
+    { TCP_FSM_CLOSE_WAIT, TCP_FSM_EV_T_DELACK, TCP_FSM_CLOSE_WAIT, NULL, "send_ack", "T_DELACK / send_ack", "9293 3.8.6.3", 230 },
     /* @rfc "9293 3.8.6.1" */
-    { TCP_FSM_CLOSE_WAIT, TCP_FSM_EV_T_PERSIST, TCP_FSM_CLOSE_WAIT, NULL, "send_probe", "T_PERSIST / send_probe", "9293 3.8.6.1", 229 },
+    { TCP_FSM_CLOSE_WAIT, TCP_FSM_EV_T_PERSIST, TCP_FSM_CLOSE_WAIT, NULL, "send_probe", "T_PERSIST / send_probe", "9293 3.8.6.1", 231 },
     /* @rfc "1122 4.2.3.6" */
-    { TCP_FSM_CLOSE_WAIT, TCP_FSM_EV_T_KEEPALIVE, TCP_FSM_CLOSED, "keepalive_dead", "conn_timeout, release", "T_KEEPALIVE [keepalive_dead] / conn_timeout, release", "1122 4.2.3.6", 230 },
+    { TCP_FSM_CLOSE_WAIT, TCP_FSM_EV_T_KEEPALIVE, TCP_FSM_CLOSED, "keepalive_dead", "conn_timeout, release", "T_KEEPALIVE [keepalive_dead] / conn_timeout, release", "1122 4.2.3.6", 232 },
     /* @rfc "1122 4.2.3.6" */
-    { TCP_FSM_CLOSE_WAIT, TCP_FSM_EV_T_KEEPALIVE, TCP_FSM_CLOSE_WAIT, "else", "send_keepalive", "T_KEEPALIVE [else] / send_keepalive", "1122 4.2.3.6", 232 },
+    { TCP_FSM_CLOSE_WAIT, TCP_FSM_EV_T_KEEPALIVE, TCP_FSM_CLOSE_WAIT, "else", "send_keepalive", "T_KEEPALIVE [else] / send_keepalive", "1122 4.2.3.6", 234 },
     /* @rfc "9293 3.10.4" */
-    { TCP_FSM_CLOSE_WAIT, TCP_FSM_EV_APP_CLOSE, TCP_FSM_LAST_ACK, NULL, "queue_fin", "APP_CLOSE / queue_fin", "9293 3.10.4", 233 },
+    { TCP_FSM_CLOSE_WAIT, TCP_FSM_EV_APP_CLOSE, TCP_FSM_LAST_ACK, NULL, "queue_fin", "APP_CLOSE / queue_fin", "9293 3.10.4", 235 },
     /* @rfc "9293 3.10.5" */
-    { TCP_FSM_CLOSE_WAIT, TCP_FSM_EV_APP_ABORT, TCP_FSM_CLOSED, NULL, "send_rst, conn_reset, release", "APP_ABORT / send_rst, conn_reset, release", "9293 3.10.5", 234 },
+    { TCP_FSM_CLOSE_WAIT, TCP_FSM_EV_APP_ABORT, TCP_FSM_CLOSED, NULL, "send_rst, conn_reset, release", "APP_ABORT / send_rst, conn_reset, release", "9293 3.10.5", 236 },
     /* @rfc "9293 3.10.7.4 first" */
-    { TCP_FSM_LAST_ACK, TCP_FSM_EV_RCV_UNACCEPTABLE, TCP_FSM_LAST_ACK, NULL, "send_ack", "RCV_UNACCEPTABLE / send_ack", "9293 3.10.7.4 first", 238 },
+    { TCP_FSM_LAST_ACK, TCP_FSM_EV_RCV_UNACCEPTABLE, TCP_FSM_LAST_ACK, NULL, "send_ack", "RCV_UNACCEPTABLE / send_ack", "9293 3.10.7.4 first", 240 },
     /* @rfc "9293 3.10.7.4 second" */
-    { TCP_FSM_LAST_ACK, TCP_FSM_EV_RCV_RST, TCP_FSM_CLOSED, "rst_exact", "release", "RCV_RST [rst_exact] / release", "9293 3.10.7.4 second", 239 },
+    { TCP_FSM_LAST_ACK, TCP_FSM_EV_RCV_RST, TCP_FSM_CLOSED, "rst_exact", "release", "RCV_RST [rst_exact] / release", "9293 3.10.7.4 second", 241 },
     /* @rfc "5961 3.2" */
-    { TCP_FSM_LAST_ACK, TCP_FSM_EV_RCV_RST, TCP_FSM_LAST_ACK, "challenge_ok", "challenge_ack", "RCV_RST [challenge_ok] / challenge_ack", "5961 3.2", 240 },
+    { TCP_FSM_LAST_ACK, TCP_FSM_EV_RCV_RST, TCP_FSM_LAST_ACK, "challenge_ok", "challenge_ack", "RCV_RST [challenge_ok] / challenge_ack", "5961 3.2", 242 },
     /* @rfc "5961 7: over the challenge ACK rate limit, dropped" */
-    { TCP_FSM_LAST_ACK, TCP_FSM_EV_RCV_RST, TCP_FSM_LAST_ACK, "else", "", "RCV_RST [else]", "5961 7: over the challenge ACK rate limit, dropped", 241 },
+    { TCP_FSM_LAST_ACK, TCP_FSM_EV_RCV_RST, TCP_FSM_LAST_ACK, "else", "", "RCV_RST [else]", "5961 7: over the challenge ACK rate limit, dropped", 243 },
     /* @rfc "9293 3.10.7.4 fourth, 5961 4.2" */
-    { TCP_FSM_LAST_ACK, TCP_FSM_EV_RCV_SYN, TCP_FSM_LAST_ACK, "challenge_ok", "challenge_ack", "RCV_SYN [challenge_ok] / challenge_ack", "9293 3.10.7.4 fourth, 5961 4.2", 242 },
+    { TCP_FSM_LAST_ACK, TCP_FSM_EV_RCV_SYN, TCP_FSM_LAST_ACK, "challenge_ok", "challenge_ack", "RCV_SYN [challenge_ok] / challenge_ack", "9293 3.10.7.4 fourth, 5961 4.2", 244 },
     /* @rfc "5961 7: over the challenge ACK rate limit, dropped" */
-    { TCP_FSM_LAST_ACK, TCP_FSM_EV_RCV_SYN, TCP_FSM_LAST_ACK, "else", "", "RCV_SYN [else]", "5961 7: over the challenge ACK rate limit, dropped", 243 },
+    { TCP_FSM_LAST_ACK, TCP_FSM_EV_RCV_SYN, TCP_FSM_LAST_ACK, "else", "", "RCV_SYN [else]", "5961 7: over the challenge ACK rate limit, dropped", 245 },
     /* @rfc "9293 3.10.7.4 fifth" */
-    { TCP_FSM_LAST_ACK, TCP_FSM_EV_RCV_BAD_ACK, TCP_FSM_LAST_ACK, NULL, "send_ack", "RCV_BAD_ACK / send_ack", "9293 3.10.7.4 fifth", 244 },
+    { TCP_FSM_LAST_ACK, TCP_FSM_EV_RCV_BAD_ACK, TCP_FSM_LAST_ACK, NULL, "send_ack", "RCV_BAD_ACK / send_ack", "9293 3.10.7.4 fifth", 246 },
     /* @rfc "9293 3.10.7.4 fifth: our FIN is acknowledged" */
-    { TCP_FSM_LAST_ACK, TCP_FSM_EV_RCV_ACK, TCP_FSM_CLOSED, "fin_acked", "process_ack, release", "RCV_ACK [fin_acked] / process_ack, release", "9293 3.10.7.4 fifth: our FIN is acknowledged", 245 },
+    { TCP_FSM_LAST_ACK, TCP_FSM_EV_RCV_ACK, TCP_FSM_CLOSED, "fin_acked", "process_ack, release", "RCV_ACK [fin_acked] / process_ack, release", "9293 3.10.7.4 fifth: our FIN is acknowledged", 247 },
     /* @rfc "9293 3.10.7.4 fifth" */
-    { TCP_FSM_LAST_ACK, TCP_FSM_EV_RCV_ACK, TCP_FSM_LAST_ACK, "else", "process_ack", "RCV_ACK [else] / process_ack", "9293 3.10.7.4 fifth", 247 },
+    { TCP_FSM_LAST_ACK, TCP_FSM_EV_RCV_ACK, TCP_FSM_LAST_ACK, "else", "process_ack", "RCV_ACK [else] / process_ack", "9293 3.10.7.4 fifth", 249 },
     /* @rfc "9293 3.10.7.4 eighth" */
-    { TCP_FSM_LAST_ACK, TCP_FSM_EV_RCV_FIN, TCP_FSM_LAST_ACK, NULL, "send_ack", "RCV_FIN / send_ack", "9293 3.10.7.4 eighth", 248 },
+    { TCP_FSM_LAST_ACK, TCP_FSM_EV_RCV_FIN, TCP_FSM_LAST_ACK, NULL, "send_ack", "RCV_FIN / send_ack", "9293 3.10.7.4 eighth", 250 },
     /* @rfc "9293 3.8.3 R2" */
-    { TCP_FSM_LAST_ACK, TCP_FSM_EV_T_RTX, TCP_FSM_CLOSED, "give_up", "conn_timeout, release", "T_RTX [give_up] / conn_timeout, release", "9293 3.8.3 R2", 249 },
+    { TCP_FSM_LAST_ACK, TCP_FSM_EV_T_RTX, TCP_FSM_CLOSED, "give_up", "conn_timeout, release", "T_RTX [give_up] / conn_timeout, release", "9293 3.8.3 R2", 251 },
     /* @rfc "6298 5.4-5.6" */
-    { TCP_FSM_LAST_ACK, TCP_FSM_EV_T_RTX, TCP_FSM_LAST_ACK, "else", "retransmit", "T_RTX [else] / retransmit", "6298 5.4-5.6", 250 },
+    { TCP_FSM_LAST_ACK, TCP_FSM_EV_T_RTX, TCP_FSM_LAST_ACK, "else", "retransmit", "T_RTX [else] / retransmit", "6298 5.4-5.6", 252 },
     /* @rfc "9293 3.8.6.1" */
-    { TCP_FSM_LAST_ACK, TCP_FSM_EV_T_PERSIST, TCP_FSM_LAST_ACK, NULL, "send_probe", "T_PERSIST / send_probe", "9293 3.8.6.1", 251 },
+    { TCP_FSM_LAST_ACK, TCP_FSM_EV_T_PERSIST, TCP_FSM_LAST_ACK, NULL, "send_probe", "T_PERSIST / send_probe", "9293 3.8.6.1", 253 },
     /* @rfc "9293 3.10.5" */
-    { TCP_FSM_LAST_ACK, TCP_FSM_EV_APP_ABORT, TCP_FSM_CLOSED, NULL, "release", "APP_ABORT / release", "9293 3.10.5", 252 },
+    { TCP_FSM_LAST_ACK, TCP_FSM_EV_APP_ABORT, TCP_FSM_CLOSED, NULL, "release", "APP_ABORT / release", "9293 3.10.5", 254 },
 };
 
 typedef void tcp_fsm_action_fn(struct tcp_ctx *ctx, const struct tcp_seg *payload);
@@ -367,49 +369,49 @@ static tcp_fsm_action_fn *const tcp_fsm_action_fns[31] = {
     tcp_fsm_action_take_cookie,
     NULL
 };
-static const uint8_t tcp_fsm_act[167] = {
-    24, 7, 0, 22, 22, 6, 8, 1, 26, 27, 28, 6, 29, 9, 10, 28,
-    4, 7, 0, 25, 22, 25, 22, 4, 19, 22, 8, 9, 10, 2, 8, 1,
-    21, 22, 14, 22, 20, 22, 2, 23, 19, 22, 23, 5, 4, 9, 10, 4,
-    21, 22, 14, 13, 3, 20, 22, 2, 20, 22, 5, 5, 2, 10, 11, 12,
-    21, 22, 14, 2, 15, 21, 22, 16, 13, 3, 20, 22, 2, 20, 22, 5,
-    5, 2, 10, 10, 11, 12, 21, 22, 14, 2, 15, 3, 20, 22, 2, 20,
-    22, 5, 5, 2, 10, 11, 12, 2, 22, 3, 20, 22, 18, 2, 22, 5,
-    5, 2, 10, 10, 2, 21, 22, 14, 22, 2, 22, 5, 5, 2, 2, 17,
-    22, 22, 2, 20, 22, 5, 5, 2, 10, 2, 21, 22, 14, 2, 15, 21,
-    22, 16, 13, 3, 20, 22, 2, 22, 5, 5, 2, 10, 22, 10, 2, 21,
-    22, 14, 15, 22, 18, 17, 0
+static const uint8_t tcp_fsm_act[168] = {
+    24, 7, 0, 22, 22, 6, 8, 1, 26, 27, 28, 6, 29, 9, 10, 4,
+    26, 28, 7, 0, 25, 22, 25, 22, 4, 19, 22, 8, 9, 10, 2, 8,
+    1, 21, 22, 14, 22, 20, 22, 2, 23, 19, 22, 23, 5, 4, 9, 10,
+    4, 21, 22, 14, 13, 3, 20, 22, 2, 20, 22, 5, 5, 2, 10, 11,
+    12, 21, 22, 14, 2, 15, 21, 22, 16, 13, 3, 20, 22, 2, 20, 22,
+    5, 5, 2, 10, 10, 11, 12, 21, 22, 14, 2, 15, 3, 20, 22, 2,
+    20, 22, 5, 5, 2, 10, 11, 12, 2, 22, 3, 20, 22, 18, 2, 22,
+    5, 5, 2, 10, 10, 2, 21, 22, 14, 22, 2, 22, 5, 5, 2, 2,
+    17, 22, 22, 2, 20, 22, 5, 5, 2, 10, 2, 21, 22, 14, 2, 15,
+    21, 22, 16, 13, 3, 20, 22, 2, 22, 5, 5, 2, 10, 22, 10, 2,
+    21, 22, 14, 15, 22, 18, 17, 0
 };
 struct tcp_fsm_list { uint8_t first, count; };
 static const struct tcp_fsm_list tcp_fsm_exit[TCP_FSM_NUM_STATES] = {
-    { 164, 0 },
-    { 164, 0 },
-    { 164, 0 },
-    { 164, 0 },
-    { 164, 0 },
-    { 164, 0 },
-    { 164, 0 },
+    { 165, 0 },
+    { 165, 0 },
+    { 165, 0 },
+    { 165, 0 },
+    { 165, 0 },
     { 165, 0 },
     { 165, 0 },
     { 166, 0 },
     { 166, 0 },
+    { 167, 0 },
+    { 167, 0 },
 };
 static const struct tcp_fsm_list tcp_fsm_entry[TCP_FSM_NUM_STATES] = {
-    { 164, 0 },
-    { 164, 0 },
-    { 164, 0 },
-    { 164, 0 },
-    { 164, 0 },
-    { 164, 0 },
-    { 164, 1 },
+    { 165, 0 },
+    { 165, 0 },
+    { 165, 0 },
+    { 165, 0 },
+    { 165, 0 },
     { 165, 0 },
     { 165, 1 },
     { 166, 0 },
-    { 166, 0 },
+    { 166, 1 },
+    { 167, 0 },
+    { 167, 0 },
 };
 
 struct tcp_fsm_row { tcp_fsm_state_t to; uint8_t guard; uint8_t act, nact; };
-static const struct tcp_fsm_row tcp_fsm_rows[140] = {
+static const struct tcp_fsm_row tcp_fsm_rows[141] = {
     { TCP_FSM_LISTEN, 0, 0, 1 }, /* 0: APP_LISTEN / become_listener */
     { TCP_FSM_SYN_SENT, 0, 1, 2 }, /* 1: APP_CONNECT / init_active, send_syn */
     { TCP_FSM_CLOSED, 0, 3, 1 }, /* 2: APP_CLOSE / release */
@@ -420,147 +422,148 @@ static const struct tcp_fsm_row tcp_fsm_rows[140] = {
     { TCP_FSM_LISTEN, 19, 9, 1 }, /* 7: RCV_SYN [syn_queue_full] / send_syn_cookie */
     { TCP_FSM_LISTEN, 0, 10, 1 }, /* 8: RCV_SYN [else] / spawn_child */
     { TCP_FSM_ESTABLISHED, 15, 11, 4 }, /* 9: RCV_ACK [is_child] / init_passive, take_cookie, established, process_ack */
-    { TCP_FSM_LISTEN, 21, 15, 1 }, /* 10: RCV_ACK [cookie_ok] / spawn_child */
-    { TCP_FSM_LISTEN, 0, 16, 1 }, /* 11: RCV_ACK [else] / send_rst_reply */
-    { TCP_FSM_SYN_SENT, 0, 17, 2 }, /* 12: APP_CONNECT / init_active, send_syn */
-    { TCP_FSM_CLOSED, 0, 19, 2 }, /* 13: APP_CLOSE / abort_listener, release */
-    { TCP_FSM_CLOSED, 0, 21, 2 }, /* 14: APP_ABORT / abort_listener, release */
-    { TCP_FSM_SYN_SENT, 0, 23, 1 }, /* 15: RCV_BAD_ACK / send_rst_reply */
-    { TCP_FSM_CLOSED, 7, 24, 2 }, /* 16: RCV_RST [rst_acks_syn] / conn_refused, release */
-    { TCP_FSM_SYN_SENT, 0, 26, 0 }, /* 17: RCV_RST [else] */
-    { TCP_FSM_ESTABLISHED, 0, 26, 4 }, /* 18: RCV_SYN_ACK / take_syn, established, process_ack, send_ack */
-    { TCP_FSM_SYN_RCVD, 0, 30, 2 }, /* 19: RCV_SYN / take_syn, send_syn_ack */
-    { TCP_FSM_CLOSED, 11, 32, 2 }, /* 20: T_RTX [give_up] / conn_timeout, release */
-    { TCP_FSM_SYN_SENT, 0, 34, 1 }, /* 21: T_RTX [else] / retransmit */
-    { TCP_FSM_CLOSED, 0, 35, 1 }, /* 22: APP_CLOSE / release */
-    { TCP_FSM_CLOSED, 0, 36, 2 }, /* 23: APP_ABORT / conn_reset, release */
-    { TCP_FSM_SYN_RCVD, 0, 38, 1 }, /* 24: RCV_UNACCEPTABLE / send_ack */
-    { TCP_FSM_LISTEN, 1, 39, 1 }, /* 25: RCV_RST [passive_open] / drop_embryonic */
-    { TCP_FSM_CLOSED, 0, 40, 2 }, /* 26: RCV_RST [else] / conn_refused, release */
-    { TCP_FSM_LISTEN, 1, 42, 1 }, /* 27: RCV_SYN [passive_open] / drop_embryonic */
-    { TCP_FSM_SYN_RCVD, 13, 43, 1 }, /* 28: RCV_SYN [challenge_ok] / challenge_ack */
-    { TCP_FSM_SYN_RCVD, 0, 44, 0 }, /* 29: RCV_SYN [else] */
-    { TCP_FSM_SYN_RCVD, 0, 44, 1 }, /* 30: RCV_BAD_ACK / send_rst_reply */
-    { TCP_FSM_ESTABLISHED, 5, 45, 2 }, /* 31: RCV_ACK [ack_acceptable] / established, process_ack */
-    { TCP_FSM_SYN_RCVD, 0, 47, 1 }, /* 32: RCV_ACK [else] / send_rst_reply */
-    { TCP_FSM_CLOSED, 11, 48, 2 }, /* 33: T_RTX [give_up] / conn_timeout, release */
-    { TCP_FSM_SYN_RCVD, 0, 50, 1 }, /* 34: T_RTX [else] / retransmit */
-    { TCP_FSM_FIN_WAIT_1, 0, 51, 1 }, /* 35: APP_CLOSE / queue_fin */
-    { TCP_FSM_CLOSED, 0, 52, 3 }, /* 36: APP_ABORT / send_rst, conn_reset, release */
-    { TCP_FSM_ESTABLISHED, 0, 55, 1 }, /* 37: RCV_UNACCEPTABLE / send_ack */
-    { TCP_FSM_CLOSED, 3, 56, 2 }, /* 38: RCV_RST [rst_exact] / conn_reset, release */
-    { TCP_FSM_ESTABLISHED, 13, 58, 1 }, /* 39: RCV_RST [challenge_ok] / challenge_ack */
-    { TCP_FSM_ESTABLISHED, 0, 59, 0 }, /* 40: RCV_RST [else] */
-    { TCP_FSM_ESTABLISHED, 13, 59, 1 }, /* 41: RCV_SYN [challenge_ok] / challenge_ack */
-    { TCP_FSM_ESTABLISHED, 0, 60, 0 }, /* 42: RCV_SYN [else] */
-    { TCP_FSM_ESTABLISHED, 0, 60, 1 }, /* 43: RCV_BAD_ACK / send_ack */
-    { TCP_FSM_ESTABLISHED, 0, 61, 1 }, /* 44: RCV_ACK / process_ack */
-    { TCP_FSM_ESTABLISHED, 0, 62, 1 }, /* 45: RCV_DATA / deliver_data */
-    { TCP_FSM_CLOSE_WAIT, 0, 63, 1 }, /* 46: RCV_FIN / receive_fin */
-    { TCP_FSM_CLOSED, 11, 64, 2 }, /* 47: T_RTX [give_up] / conn_timeout, release */
-    { TCP_FSM_ESTABLISHED, 0, 66, 1 }, /* 48: T_RTX [else] / retransmit */
-    { TCP_FSM_ESTABLISHED, 0, 67, 1 }, /* 49: T_DELACK / send_ack */
-    { TCP_FSM_ESTABLISHED, 0, 68, 1 }, /* 50: T_PERSIST / send_probe */
-    { TCP_FSM_CLOSED, 23, 69, 2 }, /* 51: T_KEEPALIVE [keepalive_dead] / conn_timeout, release */
-    { TCP_FSM_ESTABLISHED, 0, 71, 1 }, /* 52: T_KEEPALIVE [else] / send_keepalive */
-    { TCP_FSM_FIN_WAIT_1, 0, 72, 1 }, /* 53: APP_CLOSE / queue_fin */
-    { TCP_FSM_CLOSED, 0, 73, 3 }, /* 54: APP_ABORT / send_rst, conn_reset, release */
-    { TCP_FSM_FIN_WAIT_1, 0, 76, 1 }, /* 55: RCV_UNACCEPTABLE / send_ack */
-    { TCP_FSM_CLOSED, 3, 77, 2 }, /* 56: RCV_RST [rst_exact] / conn_reset, release */
-    { TCP_FSM_FIN_WAIT_1, 13, 79, 1 }, /* 57: RCV_RST [challenge_ok] / challenge_ack */
-    { TCP_FSM_FIN_WAIT_1, 0, 80, 0 }, /* 58: RCV_RST [else] */
-    { TCP_FSM_FIN_WAIT_1, 13, 80, 1 }, /* 59: RCV_SYN [challenge_ok] / challenge_ack */
-    { TCP_FSM_FIN_WAIT_1, 0, 81, 0 }, /* 60: RCV_SYN [else] */
-    { TCP_FSM_FIN_WAIT_1, 0, 81, 1 }, /* 61: RCV_BAD_ACK / send_ack */
-    { TCP_FSM_FIN_WAIT_2, 9, 82, 1 }, /* 62: RCV_ACK [fin_acked] / process_ack */
-    { TCP_FSM_FIN_WAIT_1, 0, 83, 1 }, /* 63: RCV_ACK [else] / process_ack */
-    { TCP_FSM_FIN_WAIT_1, 0, 84, 1 }, /* 64: RCV_DATA / deliver_data */
-    { TCP_FSM_CLOSING, 0, 85, 1 }, /* 65: RCV_FIN / receive_fin */
-    { TCP_FSM_CLOSED, 11, 86, 2 }, /* 66: T_RTX [give_up] / conn_timeout, release */
-    { TCP_FSM_FIN_WAIT_1, 0, 88, 1 }, /* 67: T_RTX [else] / retransmit */
-    { TCP_FSM_FIN_WAIT_1, 0, 89, 1 }, /* 68: T_DELACK / send_ack */
-    { TCP_FSM_FIN_WAIT_1, 0, 90, 1 }, /* 69: T_PERSIST / send_probe */
-    { TCP_FSM_CLOSED, 0, 91, 3 }, /* 70: APP_ABORT / send_rst, conn_reset, release */
-    { TCP_FSM_FIN_WAIT_2, 0, 94, 1 }, /* 71: RCV_UNACCEPTABLE / send_ack */
-    { TCP_FSM_CLOSED, 3, 95, 2 }, /* 72: RCV_RST [rst_exact] / conn_reset, release */
-    { TCP_FSM_FIN_WAIT_2, 13, 97, 1 }, /* 73: RCV_RST [challenge_ok] / challenge_ack */
-    { TCP_FSM_FIN_WAIT_2, 0, 98, 0 }, /* 74: RCV_RST [else] */
-    { TCP_FSM_FIN_WAIT_2, 13, 98, 1 }, /* 75: RCV_SYN [challenge_ok] / challenge_ack */
-    { TCP_FSM_FIN_WAIT_2, 0, 99, 0 }, /* 76: RCV_SYN [else] */
-    { TCP_FSM_FIN_WAIT_2, 0, 99, 1 }, /* 77: RCV_BAD_ACK / send_ack */
-    { TCP_FSM_FIN_WAIT_2, 0, 100, 1 }, /* 78: RCV_ACK / process_ack */
-    { TCP_FSM_FIN_WAIT_2, 0, 101, 1 }, /* 79: RCV_DATA / deliver_data */
-    { TCP_FSM_TIME_WAIT, 0, 102, 1 }, /* 80: RCV_FIN / receive_fin */
-    { TCP_FSM_FIN_WAIT_2, 0, 103, 1 }, /* 81: T_DELACK / send_ack */
-    { TCP_FSM_CLOSED, 0, 104, 1 }, /* 82: T_2MSL / release */
-    { TCP_FSM_CLOSED, 0, 105, 3 }, /* 83: APP_ABORT / send_rst, conn_reset, release */
-    { TCP_FSM_FIN_WAIT_2, 0, 108, 1 }, /* 84: APP_CLOSE / arm_fin_timeout */
-    { TCP_FSM_CLOSING, 0, 109, 1 }, /* 85: RCV_UNACCEPTABLE / send_ack */
-    { TCP_FSM_CLOSED, 3, 110, 1 }, /* 86: RCV_RST [rst_exact] / release */
-    { TCP_FSM_CLOSING, 13, 111, 1 }, /* 87: RCV_RST [challenge_ok] / challenge_ack */
-    { TCP_FSM_CLOSING, 0, 112, 0 }, /* 88: RCV_RST [else] */
-    { TCP_FSM_CLOSING, 13, 112, 1 }, /* 89: RCV_SYN [challenge_ok] / challenge_ack */
-    { TCP_FSM_CLOSING, 0, 113, 0 }, /* 90: RCV_SYN [else] */
-    { TCP_FSM_CLOSING, 0, 113, 1 }, /* 91: RCV_BAD_ACK / send_ack */
-    { TCP_FSM_TIME_WAIT, 9, 114, 1 }, /* 92: RCV_ACK [fin_acked] / process_ack */
-    { TCP_FSM_CLOSING, 0, 115, 1 }, /* 93: RCV_ACK [else] / process_ack */
-    { TCP_FSM_CLOSING, 0, 116, 1 }, /* 94: RCV_FIN / send_ack */
-    { TCP_FSM_CLOSED, 11, 117, 2 }, /* 95: T_RTX [give_up] / conn_timeout, release */
-    { TCP_FSM_CLOSING, 0, 119, 1 }, /* 96: T_RTX [else] / retransmit */
-    { TCP_FSM_CLOSED, 0, 120, 1 }, /* 97: APP_ABORT / release */
-    { TCP_FSM_TIME_WAIT, 0, 121, 1 }, /* 98: RCV_UNACCEPTABLE / send_ack */
-    { TCP_FSM_CLOSED, 3, 122, 1 }, /* 99: RCV_RST [rst_exact] / release */
-    { TCP_FSM_TIME_WAIT, 13, 123, 1 }, /* 100: RCV_RST [challenge_ok] / challenge_ack */
-    { TCP_FSM_TIME_WAIT, 0, 124, 0 }, /* 101: RCV_RST [else] */
-    { TCP_FSM_TIME_WAIT, 13, 124, 1 }, /* 102: RCV_SYN [challenge_ok] / challenge_ack */
-    { TCP_FSM_TIME_WAIT, 0, 125, 0 }, /* 103: RCV_SYN [else] */
-    { TCP_FSM_TIME_WAIT, 0, 125, 1 }, /* 104: RCV_BAD_ACK / send_ack */
-    { TCP_FSM_TIME_WAIT, 0, 126, 2 }, /* 105: RCV_FIN / send_ack, arm_2msl */
-    { TCP_FSM_CLOSED, 0, 128, 1 }, /* 106: T_2MSL / release */
-    { TCP_FSM_CLOSED, 0, 129, 1 }, /* 107: APP_ABORT / release */
-    { TCP_FSM_CLOSE_WAIT, 0, 130, 1 }, /* 108: RCV_UNACCEPTABLE / send_ack */
-    { TCP_FSM_CLOSED, 3, 131, 2 }, /* 109: RCV_RST [rst_exact] / conn_reset, release */
-    { TCP_FSM_CLOSE_WAIT, 13, 133, 1 }, /* 110: RCV_RST [challenge_ok] / challenge_ack */
-    { TCP_FSM_CLOSE_WAIT, 0, 134, 0 }, /* 111: RCV_RST [else] */
-    { TCP_FSM_CLOSE_WAIT, 13, 134, 1 }, /* 112: RCV_SYN [challenge_ok] / challenge_ack */
-    { TCP_FSM_CLOSE_WAIT, 0, 135, 0 }, /* 113: RCV_SYN [else] */
-    { TCP_FSM_CLOSE_WAIT, 0, 135, 1 }, /* 114: RCV_BAD_ACK / send_ack */
-    { TCP_FSM_CLOSE_WAIT, 0, 136, 1 }, /* 115: RCV_ACK / process_ack */
-    { TCP_FSM_CLOSE_WAIT, 0, 137, 1 }, /* 116: RCV_FIN / send_ack */
-    { TCP_FSM_CLOSED, 11, 138, 2 }, /* 117: T_RTX [give_up] / conn_timeout, release */
-    { TCP_FSM_CLOSE_WAIT, 0, 140, 1 }, /* 118: T_RTX [else] / retransmit */
-    { TCP_FSM_CLOSE_WAIT, 0, 141, 1 }, /* 119: T_DELACK / send_ack */
-    { TCP_FSM_CLOSE_WAIT, 0, 142, 1 }, /* 120: T_PERSIST / send_probe */
-    { TCP_FSM_CLOSED, 23, 143, 2 }, /* 121: T_KEEPALIVE [keepalive_dead] / conn_timeout, release */
-    { TCP_FSM_CLOSE_WAIT, 0, 145, 1 }, /* 122: T_KEEPALIVE [else] / send_keepalive */
-    { TCP_FSM_LAST_ACK, 0, 146, 1 }, /* 123: APP_CLOSE / queue_fin */
-    { TCP_FSM_CLOSED, 0, 147, 3 }, /* 124: APP_ABORT / send_rst, conn_reset, release */
-    { TCP_FSM_LAST_ACK, 0, 150, 1 }, /* 125: RCV_UNACCEPTABLE / send_ack */
-    { TCP_FSM_CLOSED, 3, 151, 1 }, /* 126: RCV_RST [rst_exact] / release */
-    { TCP_FSM_LAST_ACK, 13, 152, 1 }, /* 127: RCV_RST [challenge_ok] / challenge_ack */
-    { TCP_FSM_LAST_ACK, 0, 153, 0 }, /* 128: RCV_RST [else] */
-    { TCP_FSM_LAST_ACK, 13, 153, 1 }, /* 129: RCV_SYN [challenge_ok] / challenge_ack */
-    { TCP_FSM_LAST_ACK, 0, 154, 0 }, /* 130: RCV_SYN [else] */
-    { TCP_FSM_LAST_ACK, 0, 154, 1 }, /* 131: RCV_BAD_ACK / send_ack */
-    { TCP_FSM_CLOSED, 9, 155, 2 }, /* 132: RCV_ACK [fin_acked] / process_ack, release */
-    { TCP_FSM_LAST_ACK, 0, 157, 1 }, /* 133: RCV_ACK [else] / process_ack */
-    { TCP_FSM_LAST_ACK, 0, 158, 1 }, /* 134: RCV_FIN / send_ack */
-    { TCP_FSM_CLOSED, 11, 159, 2 }, /* 135: T_RTX [give_up] / conn_timeout, release */
-    { TCP_FSM_LAST_ACK, 0, 161, 1 }, /* 136: T_RTX [else] / retransmit */
-    { TCP_FSM_LAST_ACK, 0, 162, 1 }, /* 137: T_PERSIST / send_probe */
-    { TCP_FSM_CLOSED, 0, 163, 1 }, /* 138: APP_ABORT / release */
+    { TCP_FSM_LISTEN, 22, 15, 1 }, /* 10: RCV_ACK [!cookie_ok] / send_rst_reply */
+    { TCP_FSM_LISTEN, 17, 16, 1 }, /* 11: RCV_ACK [accept_queue_full] / listen_drop */
+    { TCP_FSM_LISTEN, 0, 17, 1 }, /* 12: RCV_ACK [else] / spawn_child */
+    { TCP_FSM_SYN_SENT, 0, 18, 2 }, /* 13: APP_CONNECT / init_active, send_syn */
+    { TCP_FSM_CLOSED, 0, 20, 2 }, /* 14: APP_CLOSE / abort_listener, release */
+    { TCP_FSM_CLOSED, 0, 22, 2 }, /* 15: APP_ABORT / abort_listener, release */
+    { TCP_FSM_SYN_SENT, 0, 24, 1 }, /* 16: RCV_BAD_ACK / send_rst_reply */
+    { TCP_FSM_CLOSED, 7, 25, 2 }, /* 17: RCV_RST [rst_acks_syn] / conn_refused, release */
+    { TCP_FSM_SYN_SENT, 0, 27, 0 }, /* 18: RCV_RST [else] */
+    { TCP_FSM_ESTABLISHED, 0, 27, 4 }, /* 19: RCV_SYN_ACK / take_syn, established, process_ack, send_ack */
+    { TCP_FSM_SYN_RCVD, 0, 31, 2 }, /* 20: RCV_SYN / take_syn, send_syn_ack */
+    { TCP_FSM_CLOSED, 11, 33, 2 }, /* 21: T_RTX [give_up] / conn_timeout, release */
+    { TCP_FSM_SYN_SENT, 0, 35, 1 }, /* 22: T_RTX [else] / retransmit */
+    { TCP_FSM_CLOSED, 0, 36, 1 }, /* 23: APP_CLOSE / release */
+    { TCP_FSM_CLOSED, 0, 37, 2 }, /* 24: APP_ABORT / conn_reset, release */
+    { TCP_FSM_SYN_RCVD, 0, 39, 1 }, /* 25: RCV_UNACCEPTABLE / send_ack */
+    { TCP_FSM_LISTEN, 1, 40, 1 }, /* 26: RCV_RST [passive_open] / drop_embryonic */
+    { TCP_FSM_CLOSED, 0, 41, 2 }, /* 27: RCV_RST [else] / conn_refused, release */
+    { TCP_FSM_LISTEN, 1, 43, 1 }, /* 28: RCV_SYN [passive_open] / drop_embryonic */
+    { TCP_FSM_SYN_RCVD, 13, 44, 1 }, /* 29: RCV_SYN [challenge_ok] / challenge_ack */
+    { TCP_FSM_SYN_RCVD, 0, 45, 0 }, /* 30: RCV_SYN [else] */
+    { TCP_FSM_SYN_RCVD, 0, 45, 1 }, /* 31: RCV_BAD_ACK / send_rst_reply */
+    { TCP_FSM_ESTABLISHED, 5, 46, 2 }, /* 32: RCV_ACK [ack_acceptable] / established, process_ack */
+    { TCP_FSM_SYN_RCVD, 0, 48, 1 }, /* 33: RCV_ACK [else] / send_rst_reply */
+    { TCP_FSM_CLOSED, 11, 49, 2 }, /* 34: T_RTX [give_up] / conn_timeout, release */
+    { TCP_FSM_SYN_RCVD, 0, 51, 1 }, /* 35: T_RTX [else] / retransmit */
+    { TCP_FSM_FIN_WAIT_1, 0, 52, 1 }, /* 36: APP_CLOSE / queue_fin */
+    { TCP_FSM_CLOSED, 0, 53, 3 }, /* 37: APP_ABORT / send_rst, conn_reset, release */
+    { TCP_FSM_ESTABLISHED, 0, 56, 1 }, /* 38: RCV_UNACCEPTABLE / send_ack */
+    { TCP_FSM_CLOSED, 3, 57, 2 }, /* 39: RCV_RST [rst_exact] / conn_reset, release */
+    { TCP_FSM_ESTABLISHED, 13, 59, 1 }, /* 40: RCV_RST [challenge_ok] / challenge_ack */
+    { TCP_FSM_ESTABLISHED, 0, 60, 0 }, /* 41: RCV_RST [else] */
+    { TCP_FSM_ESTABLISHED, 13, 60, 1 }, /* 42: RCV_SYN [challenge_ok] / challenge_ack */
+    { TCP_FSM_ESTABLISHED, 0, 61, 0 }, /* 43: RCV_SYN [else] */
+    { TCP_FSM_ESTABLISHED, 0, 61, 1 }, /* 44: RCV_BAD_ACK / send_ack */
+    { TCP_FSM_ESTABLISHED, 0, 62, 1 }, /* 45: RCV_ACK / process_ack */
+    { TCP_FSM_ESTABLISHED, 0, 63, 1 }, /* 46: RCV_DATA / deliver_data */
+    { TCP_FSM_CLOSE_WAIT, 0, 64, 1 }, /* 47: RCV_FIN / receive_fin */
+    { TCP_FSM_CLOSED, 11, 65, 2 }, /* 48: T_RTX [give_up] / conn_timeout, release */
+    { TCP_FSM_ESTABLISHED, 0, 67, 1 }, /* 49: T_RTX [else] / retransmit */
+    { TCP_FSM_ESTABLISHED, 0, 68, 1 }, /* 50: T_DELACK / send_ack */
+    { TCP_FSM_ESTABLISHED, 0, 69, 1 }, /* 51: T_PERSIST / send_probe */
+    { TCP_FSM_CLOSED, 23, 70, 2 }, /* 52: T_KEEPALIVE [keepalive_dead] / conn_timeout, release */
+    { TCP_FSM_ESTABLISHED, 0, 72, 1 }, /* 53: T_KEEPALIVE [else] / send_keepalive */
+    { TCP_FSM_FIN_WAIT_1, 0, 73, 1 }, /* 54: APP_CLOSE / queue_fin */
+    { TCP_FSM_CLOSED, 0, 74, 3 }, /* 55: APP_ABORT / send_rst, conn_reset, release */
+    { TCP_FSM_FIN_WAIT_1, 0, 77, 1 }, /* 56: RCV_UNACCEPTABLE / send_ack */
+    { TCP_FSM_CLOSED, 3, 78, 2 }, /* 57: RCV_RST [rst_exact] / conn_reset, release */
+    { TCP_FSM_FIN_WAIT_1, 13, 80, 1 }, /* 58: RCV_RST [challenge_ok] / challenge_ack */
+    { TCP_FSM_FIN_WAIT_1, 0, 81, 0 }, /* 59: RCV_RST [else] */
+    { TCP_FSM_FIN_WAIT_1, 13, 81, 1 }, /* 60: RCV_SYN [challenge_ok] / challenge_ack */
+    { TCP_FSM_FIN_WAIT_1, 0, 82, 0 }, /* 61: RCV_SYN [else] */
+    { TCP_FSM_FIN_WAIT_1, 0, 82, 1 }, /* 62: RCV_BAD_ACK / send_ack */
+    { TCP_FSM_FIN_WAIT_2, 9, 83, 1 }, /* 63: RCV_ACK [fin_acked] / process_ack */
+    { TCP_FSM_FIN_WAIT_1, 0, 84, 1 }, /* 64: RCV_ACK [else] / process_ack */
+    { TCP_FSM_FIN_WAIT_1, 0, 85, 1 }, /* 65: RCV_DATA / deliver_data */
+    { TCP_FSM_CLOSING, 0, 86, 1 }, /* 66: RCV_FIN / receive_fin */
+    { TCP_FSM_CLOSED, 11, 87, 2 }, /* 67: T_RTX [give_up] / conn_timeout, release */
+    { TCP_FSM_FIN_WAIT_1, 0, 89, 1 }, /* 68: T_RTX [else] / retransmit */
+    { TCP_FSM_FIN_WAIT_1, 0, 90, 1 }, /* 69: T_DELACK / send_ack */
+    { TCP_FSM_FIN_WAIT_1, 0, 91, 1 }, /* 70: T_PERSIST / send_probe */
+    { TCP_FSM_CLOSED, 0, 92, 3 }, /* 71: APP_ABORT / send_rst, conn_reset, release */
+    { TCP_FSM_FIN_WAIT_2, 0, 95, 1 }, /* 72: RCV_UNACCEPTABLE / send_ack */
+    { TCP_FSM_CLOSED, 3, 96, 2 }, /* 73: RCV_RST [rst_exact] / conn_reset, release */
+    { TCP_FSM_FIN_WAIT_2, 13, 98, 1 }, /* 74: RCV_RST [challenge_ok] / challenge_ack */
+    { TCP_FSM_FIN_WAIT_2, 0, 99, 0 }, /* 75: RCV_RST [else] */
+    { TCP_FSM_FIN_WAIT_2, 13, 99, 1 }, /* 76: RCV_SYN [challenge_ok] / challenge_ack */
+    { TCP_FSM_FIN_WAIT_2, 0, 100, 0 }, /* 77: RCV_SYN [else] */
+    { TCP_FSM_FIN_WAIT_2, 0, 100, 1 }, /* 78: RCV_BAD_ACK / send_ack */
+    { TCP_FSM_FIN_WAIT_2, 0, 101, 1 }, /* 79: RCV_ACK / process_ack */
+    { TCP_FSM_FIN_WAIT_2, 0, 102, 1 }, /* 80: RCV_DATA / deliver_data */
+    { TCP_FSM_TIME_WAIT, 0, 103, 1 }, /* 81: RCV_FIN / receive_fin */
+    { TCP_FSM_FIN_WAIT_2, 0, 104, 1 }, /* 82: T_DELACK / send_ack */
+    { TCP_FSM_CLOSED, 0, 105, 1 }, /* 83: T_2MSL / release */
+    { TCP_FSM_CLOSED, 0, 106, 3 }, /* 84: APP_ABORT / send_rst, conn_reset, release */
+    { TCP_FSM_FIN_WAIT_2, 0, 109, 1 }, /* 85: APP_CLOSE / arm_fin_timeout */
+    { TCP_FSM_CLOSING, 0, 110, 1 }, /* 86: RCV_UNACCEPTABLE / send_ack */
+    { TCP_FSM_CLOSED, 3, 111, 1 }, /* 87: RCV_RST [rst_exact] / release */
+    { TCP_FSM_CLOSING, 13, 112, 1 }, /* 88: RCV_RST [challenge_ok] / challenge_ack */
+    { TCP_FSM_CLOSING, 0, 113, 0 }, /* 89: RCV_RST [else] */
+    { TCP_FSM_CLOSING, 13, 113, 1 }, /* 90: RCV_SYN [challenge_ok] / challenge_ack */
+    { TCP_FSM_CLOSING, 0, 114, 0 }, /* 91: RCV_SYN [else] */
+    { TCP_FSM_CLOSING, 0, 114, 1 }, /* 92: RCV_BAD_ACK / send_ack */
+    { TCP_FSM_TIME_WAIT, 9, 115, 1 }, /* 93: RCV_ACK [fin_acked] / process_ack */
+    { TCP_FSM_CLOSING, 0, 116, 1 }, /* 94: RCV_ACK [else] / process_ack */
+    { TCP_FSM_CLOSING, 0, 117, 1 }, /* 95: RCV_FIN / send_ack */
+    { TCP_FSM_CLOSED, 11, 118, 2 }, /* 96: T_RTX [give_up] / conn_timeout, release */
+    { TCP_FSM_CLOSING, 0, 120, 1 }, /* 97: T_RTX [else] / retransmit */
+    { TCP_FSM_CLOSED, 0, 121, 1 }, /* 98: APP_ABORT / release */
+    { TCP_FSM_TIME_WAIT, 0, 122, 1 }, /* 99: RCV_UNACCEPTABLE / send_ack */
+    { TCP_FSM_CLOSED, 3, 123, 1 }, /* 100: RCV_RST [rst_exact] / release */
+    { TCP_FSM_TIME_WAIT, 13, 124, 1 }, /* 101: RCV_RST [challenge_ok] / challenge_ack */
+    { TCP_FSM_TIME_WAIT, 0, 125, 0 }, /* 102: RCV_RST [else] */
+    { TCP_FSM_TIME_WAIT, 13, 125, 1 }, /* 103: RCV_SYN [challenge_ok] / challenge_ack */
+    { TCP_FSM_TIME_WAIT, 0, 126, 0 }, /* 104: RCV_SYN [else] */
+    { TCP_FSM_TIME_WAIT, 0, 126, 1 }, /* 105: RCV_BAD_ACK / send_ack */
+    { TCP_FSM_TIME_WAIT, 0, 127, 2 }, /* 106: RCV_FIN / send_ack, arm_2msl */
+    { TCP_FSM_CLOSED, 0, 129, 1 }, /* 107: T_2MSL / release */
+    { TCP_FSM_CLOSED, 0, 130, 1 }, /* 108: APP_ABORT / release */
+    { TCP_FSM_CLOSE_WAIT, 0, 131, 1 }, /* 109: RCV_UNACCEPTABLE / send_ack */
+    { TCP_FSM_CLOSED, 3, 132, 2 }, /* 110: RCV_RST [rst_exact] / conn_reset, release */
+    { TCP_FSM_CLOSE_WAIT, 13, 134, 1 }, /* 111: RCV_RST [challenge_ok] / challenge_ack */
+    { TCP_FSM_CLOSE_WAIT, 0, 135, 0 }, /* 112: RCV_RST [else] */
+    { TCP_FSM_CLOSE_WAIT, 13, 135, 1 }, /* 113: RCV_SYN [challenge_ok] / challenge_ack */
+    { TCP_FSM_CLOSE_WAIT, 0, 136, 0 }, /* 114: RCV_SYN [else] */
+    { TCP_FSM_CLOSE_WAIT, 0, 136, 1 }, /* 115: RCV_BAD_ACK / send_ack */
+    { TCP_FSM_CLOSE_WAIT, 0, 137, 1 }, /* 116: RCV_ACK / process_ack */
+    { TCP_FSM_CLOSE_WAIT, 0, 138, 1 }, /* 117: RCV_FIN / send_ack */
+    { TCP_FSM_CLOSED, 11, 139, 2 }, /* 118: T_RTX [give_up] / conn_timeout, release */
+    { TCP_FSM_CLOSE_WAIT, 0, 141, 1 }, /* 119: T_RTX [else] / retransmit */
+    { TCP_FSM_CLOSE_WAIT, 0, 142, 1 }, /* 120: T_DELACK / send_ack */
+    { TCP_FSM_CLOSE_WAIT, 0, 143, 1 }, /* 121: T_PERSIST / send_probe */
+    { TCP_FSM_CLOSED, 23, 144, 2 }, /* 122: T_KEEPALIVE [keepalive_dead] / conn_timeout, release */
+    { TCP_FSM_CLOSE_WAIT, 0, 146, 1 }, /* 123: T_KEEPALIVE [else] / send_keepalive */
+    { TCP_FSM_LAST_ACK, 0, 147, 1 }, /* 124: APP_CLOSE / queue_fin */
+    { TCP_FSM_CLOSED, 0, 148, 3 }, /* 125: APP_ABORT / send_rst, conn_reset, release */
+    { TCP_FSM_LAST_ACK, 0, 151, 1 }, /* 126: RCV_UNACCEPTABLE / send_ack */
+    { TCP_FSM_CLOSED, 3, 152, 1 }, /* 127: RCV_RST [rst_exact] / release */
+    { TCP_FSM_LAST_ACK, 13, 153, 1 }, /* 128: RCV_RST [challenge_ok] / challenge_ack */
+    { TCP_FSM_LAST_ACK, 0, 154, 0 }, /* 129: RCV_RST [else] */
+    { TCP_FSM_LAST_ACK, 13, 154, 1 }, /* 130: RCV_SYN [challenge_ok] / challenge_ack */
+    { TCP_FSM_LAST_ACK, 0, 155, 0 }, /* 131: RCV_SYN [else] */
+    { TCP_FSM_LAST_ACK, 0, 155, 1 }, /* 132: RCV_BAD_ACK / send_ack */
+    { TCP_FSM_CLOSED, 9, 156, 2 }, /* 133: RCV_ACK [fin_acked] / process_ack, release */
+    { TCP_FSM_LAST_ACK, 0, 158, 1 }, /* 134: RCV_ACK [else] / process_ack */
+    { TCP_FSM_LAST_ACK, 0, 159, 1 }, /* 135: RCV_FIN / send_ack */
+    { TCP_FSM_CLOSED, 11, 160, 2 }, /* 136: T_RTX [give_up] / conn_timeout, release */
+    { TCP_FSM_LAST_ACK, 0, 162, 1 }, /* 137: T_RTX [else] / retransmit */
+    { TCP_FSM_LAST_ACK, 0, 163, 1 }, /* 138: T_PERSIST / send_probe */
+    { TCP_FSM_CLOSED, 0, 164, 1 }, /* 139: APP_ABORT / release */
     { 0, 0, 0, 0 }
 };
-static const uint8_t tcp_fsm_group_rows[140] = {
-    0, 1, 2, 3, 12, 13, 14, 4, 5, 6, 7, 8, 9, 10, 11, 22,
-    23, 16, 17, 19, 18, 15, 20, 21, 35, 36, 24, 25, 26, 27, 28, 29,
-    30, 31, 32, 33, 34, 53, 54, 37, 38, 39, 40, 41, 42, 43, 44, 45,
-    46, 47, 48, 49, 50, 51, 52, 70, 55, 56, 57, 58, 59, 60, 61, 62,
-    63, 64, 65, 66, 67, 68, 69, 84, 83, 71, 72, 73, 74, 75, 76, 77,
-    78, 79, 80, 81, 82, 97, 85, 86, 87, 88, 89, 90, 91, 92, 93, 94,
-    95, 96, 107, 98, 99, 100, 101, 102, 103, 104, 105, 106, 123, 124, 108, 109,
-    110, 111, 112, 113, 114, 115, 116, 117, 118, 119, 120, 121, 122, 138, 125, 126,
-    127, 128, 129, 130, 131, 132, 133, 134, 135, 136, 137, 0
+static const uint8_t tcp_fsm_group_rows[141] = {
+    0, 1, 2, 3, 13, 14, 15, 4, 5, 6, 7, 8, 9, 10, 11, 12,
+    23, 24, 17, 18, 20, 19, 16, 21, 22, 36, 37, 25, 26, 27, 28, 29,
+    30, 31, 32, 33, 34, 35, 54, 55, 38, 39, 40, 41, 42, 43, 44, 45,
+    46, 47, 48, 49, 50, 51, 52, 53, 71, 56, 57, 58, 59, 60, 61, 62,
+    63, 64, 65, 66, 67, 68, 69, 70, 85, 84, 72, 73, 74, 75, 76, 77,
+    78, 79, 80, 81, 82, 83, 98, 86, 87, 88, 89, 90, 91, 92, 93, 94,
+    95, 96, 97, 108, 99, 100, 101, 102, 103, 104, 105, 106, 107, 124, 125, 109,
+    110, 111, 112, 113, 114, 115, 116, 117, 118, 119, 120, 121, 122, 123, 139, 126,
+    127, 128, 129, 130, 131, 132, 133, 134, 135, 136, 137, 138, 0
 };
 static const struct tcp_fsm_list tcp_fsm_groups[97] = {
     { 0, 1 },
@@ -572,52 +575,51 @@ static const struct tcp_fsm_list tcp_fsm_groups[97] = {
     { 6, 1 },
     { 7, 1 },
     { 8, 4 },
-    { 12, 3 },
-    { 15, 1 },
+    { 12, 4 },
     { 16, 1 },
-    { 17, 2 },
-    { 19, 1 },
+    { 17, 1 },
+    { 18, 2 },
     { 20, 1 },
     { 21, 1 },
-    { 22, 2 },
-    { 24, 1 },
+    { 22, 1 },
+    { 23, 2 },
     { 25, 1 },
     { 26, 1 },
-    { 27, 2 },
-    { 29, 3 },
-    { 32, 1 },
-    { 33, 2 },
-    { 35, 2 },
-    { 37, 1 },
+    { 27, 1 },
+    { 28, 2 },
+    { 30, 3 },
+    { 33, 1 },
+    { 34, 2 },
+    { 36, 2 },
     { 38, 1 },
     { 39, 1 },
-    { 40, 3 },
-    { 43, 2 },
-    { 45, 1 },
+    { 40, 1 },
+    { 41, 3 },
+    { 44, 2 },
     { 46, 1 },
     { 47, 1 },
     { 48, 1 },
-    { 49, 2 },
-    { 51, 1 },
+    { 49, 1 },
+    { 50, 2 },
     { 52, 1 },
-    { 53, 2 },
-    { 55, 1 },
+    { 53, 1 },
+    { 54, 2 },
     { 56, 1 },
-    { 57, 3 },
-    { 60, 2 },
-    { 62, 1 },
-    { 63, 2 },
-    { 65, 1 },
+    { 57, 1 },
+    { 58, 3 },
+    { 61, 2 },
+    { 63, 1 },
+    { 64, 2 },
     { 66, 1 },
-    { 67, 2 },
-    { 69, 1 },
+    { 67, 1 },
+    { 68, 2 },
     { 70, 1 },
     { 71, 1 },
     { 72, 1 },
     { 73, 1 },
-    { 74, 3 },
-    { 77, 2 },
-    { 79, 1 },
+    { 74, 1 },
+    { 75, 3 },
+    { 78, 2 },
     { 80, 1 },
     { 81, 1 },
     { 82, 1 },
@@ -625,40 +627,41 @@ static const struct tcp_fsm_list tcp_fsm_groups[97] = {
     { 84, 1 },
     { 85, 1 },
     { 86, 1 },
-    { 87, 3 },
-    { 90, 2 },
-    { 92, 1 },
-    { 93, 2 },
-    { 95, 1 },
-    { 96, 2 },
-    { 98, 1 },
+    { 87, 1 },
+    { 88, 3 },
+    { 91, 2 },
+    { 93, 1 },
+    { 94, 2 },
+    { 96, 1 },
+    { 97, 2 },
     { 99, 1 },
-    { 100, 3 },
-    { 103, 2 },
-    { 105, 1 },
+    { 100, 1 },
+    { 101, 3 },
+    { 104, 2 },
     { 106, 1 },
     { 107, 1 },
     { 108, 1 },
     { 109, 1 },
     { 110, 1 },
-    { 111, 3 },
-    { 114, 2 },
-    { 116, 1 },
+    { 111, 1 },
+    { 112, 3 },
+    { 115, 2 },
     { 117, 1 },
     { 118, 1 },
-    { 119, 2 },
-    { 121, 1 },
+    { 119, 1 },
+    { 120, 2 },
     { 122, 1 },
-    { 123, 2 },
-    { 125, 1 },
+    { 123, 1 },
+    { 124, 2 },
     { 126, 1 },
-    { 127, 3 },
-    { 130, 2 },
-    { 132, 1 },
-    { 133, 2 },
-    { 135, 1 },
-    { 136, 2 },
-    { 138, 1 },
+    { 127, 1 },
+    { 128, 3 },
+    { 131, 2 },
+    { 133, 1 },
+    { 134, 2 },
+    { 136, 1 },
+    { 137, 2 },
+    { 139, 1 },
     { 0, 0 }
 };
 static const uint8_t tcp_fsm_cells[TCP_FSM_NUM_STATES * TCP_FSM_NUM_EVENTS] = {

@@ -45,7 +45,7 @@ enum tcp_fsm_result { TCP_FSM_HANDLED = 0, TCP_FSM_IGNORED = 1, TCP_FSM_UNEXPECT
 
 #define TCP_FSM_NUM_STATES 11
 #define TCP_FSM_NUM_EVENTS 17
-#define TCP_FSM_NUM_TRANSITIONS 139
+#define TCP_FSM_NUM_TRANSITIONS 140
 #define TCP_FSM_INITIAL TCP_FSM_CLOSED
 typedef uint8_t tcp_fsm_state_t;
 

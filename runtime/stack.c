@@ -61,6 +61,15 @@ void tcb_timer_set(struct tcpfsm_stack *st, struct tcb *t, enum tcb_timer k, uin
 {
     int s = slot_of(k);
     if (delay_us > (uint64_t)INT32_MAX * 1000u) delay_us = (uint64_t)INT32_MAX * 1000u;
+    /* RFC 9293 3.10.8 USER TIMEOUT (as Linux's tcp_clamp_rto_to_user_timeout): the
+     * retransmission timer never runs past the moment the user timeout expires, so the
+     * give_up guard sees it in time rather than a whole backed-off RTO later. */
+    if (k == TMR_RTX && st->cfg.user_timeout_us && t->una_since_ms) {
+        int32_t d = seq_diff(stack_ms(st), t->una_since_ms);   /* may be -1: see `| 1u` */
+        uint64_t el = d > 0 ? (uint64_t)d * 1000u : 0;
+        uint64_t left = el < st->cfg.user_timeout_us ? st->cfg.user_timeout_us - el : 0;
+        if (delay_us > left) delay_us = left;
+    }
     uint32_t at = stack_ms(st) + (uint32_t)((delay_us + 999u) / 1000u);
     t->tmr_at[s] = at ? at : 1;   /* 0 means "off" */
     if (s == 0) t->tmr_kind0 = (uint8_t)k;
@@ -187,42 +196,53 @@ struct tcb *tcb_new(struct tcpfsm_stack *st)
     return t;
 }
 
-static int ring_alloc(struct ring *r, uint32_t cap)
-{
-    r->data = malloc(cap);
-    r->cap = cap;
-    r->head = r->len = 0;
-    return r->data ? 0 : -ENOMEM;
-}
-
+/* Connections get their buffer bookkeeping when established, and each ring's memory only
+ * when the first byte goes into it (ring_reserve): an idle connection holds no buffer pages.
+ * cfg.max_buffer_bytes bounds the memory actually allocated. */
 int tcb_alloc_bufs(struct tcpfsm_stack *st, struct tcb *t)
 {
     if (t->buf) return 0;
-    uint32_t sb = st->cfg.sndbuf, rb = st->cfg.rcvbuf;
-    /* Per-socket sizes set with TCPFSM_OPT_SNDBUF/RCVBUF ride in the rings before allocation. */
-    if (t->u.cc.mss == 0 && t->u.lst.backlog == 0) { /* nothing: defaults */ }
-    if ((uint64_t)st->buffer_bytes + sb + rb > st->cfg.max_buffer_bytes) {
+    if (st->buffer_bytes + st->cfg.sndbuf + st->cfg.rcvbuf > st->cfg.max_buffer_bytes) {
         st->stats.BufferLimitDrops++;
         return -ENOBUFS;
     }
     struct tcb_bufs *b = calloc(1, sizeof *b);
     if (!b) return -ENOMEM;
-    if (ring_alloc(&b->snd, sb) || ring_alloc(&b->rcv, rb)) {
-        free(b->snd.data); free(b->rcv.data); free(b);
-        return -ENOMEM;
-    }
-    st->buffer_bytes += sb + rb;
+    b->snd.cap = st->cfg.sndbuf;
+    b->rcv.cap = st->cfg.rcvbuf;
     t->buf = b;
     return 0;
+}
+
+int ring_reserve(struct tcpfsm_stack *st, struct ring *r)
+{
+    if (r->data) return 0;
+    if (st->buffer_bytes + r->cap > st->cfg.max_buffer_bytes) {
+        st->stats.BufferLimitDrops++;
+        return -ENOBUFS;
+    }
+    r->data = malloc(r->cap);
+    if (!r->data) return -ENOMEM;
+    r->head = r->len = 0;
+    st->buffer_bytes += r->cap;
+    return 0;
+}
+
+static void ring_release(struct tcpfsm_stack *st, struct ring *r)
+{
+    if (!r->data) return;
+    st->buffer_bytes -= r->cap;
+    free(r->data);
+    r->data = NULL;
+    r->head = r->len = 0;
 }
 
 void tcb_free_bufs(struct tcpfsm_stack *st, struct tcb *t)
 {
     if (!t->buf) return;
-    st->buffer_bytes -= t->buf->snd.cap + t->buf->rcv.cap;
     ofo_free(t->buf);
-    free(t->buf->snd.data);
-    free(t->buf->rcv.data);
+    ring_release(st, &t->buf->snd);
+    ring_release(st, &t->buf->rcv);
     free(t->buf);
     t->buf = NULL;
 }
@@ -358,10 +378,17 @@ static struct tcb *fd_get(struct tcpfsm_stack *st, int fd)
     return st->fds[fd];
 }
 
+/* The lowest free descriptor, as POSIX does; fd_low is a lower bound of it. */
 static int fd_alloc(struct tcpfsm_stack *st, struct tcb *t)
 {
-    for (uint32_t i = 0; i < st->cfg.max_sockets; i++)
-        if (!st->fds[i]) { st->fds[i] = t; t->fd = (int32_t)i; return (int)i; }
+    for (uint32_t i = st->fd_low; i < st->cfg.max_sockets; i++)
+        if (!st->fds[i]) {
+            st->fds[i] = t;
+            t->fd = (int32_t)i;
+            st->fd_low = i + 1;
+            return (int)i;
+        }
+    st->fd_low = st->cfg.max_sockets;
     return -EMFILE;
 }
 
@@ -451,8 +478,18 @@ int tcpfsm_connect(struct tcpfsm_stack *st, int fd, uint32_t addr, uint16_t port
     if (t->state == TCP_FSM_SYN_SENT || t->state == TCP_FSM_SYN_RCVD) return -EALREADY;
     if (t->state != TCP_FSM_CLOSED) return -EISCONN;
     if (t->err) return -EINVAL;       /* a failed attempt: make a new socket */
-    if (!t->lport) { int e = tcpfsm_bind(st, fd, 0, 0); if (e) return e; }
     t->laddr = st->cfg.addr;
+    if (!t->lport) {
+        /* RFC 6056 3.3.1-style: a random start in the dynamic range, then the first port whose
+         * 4-tuple is free and that no listener owns (TIME_WAIT holders included). */
+        uint32_t span = EPHEMERAL_HI - EPHEMERAL_LO + 1, start = (uint32_t)st->cfg.random(st->cfg.random_arg);
+        for (uint32_t i = 0; i < span && !t->lport; i++) {
+            uint16_t p = (uint16_t)(EPHEMERAL_LO + (start + i) % span);
+            if (!listener_lookup(st, t->laddr, p) && !tcb_lookup(st, t->laddr, p, addr, port))
+                t->lport = p;
+        }
+        if (!t->lport) return -EADDRNOTAVAIL;
+    }
     if (tcb_lookup(st, t->laddr, t->lport, addr, port)) return -EADDRINUSE;
     t->raddr = addr;
     t->rport = port;
@@ -473,6 +510,7 @@ long tcpfsm_send(struct tcpfsm_stack *st, int fd, const void *buf, size_t len)
     if (t->flags & TF_DEAD) return -EPIPE;
     if (!buf && len) return -EFAULT;
     if (len > UINT32_MAX) len = UINT32_MAX;
+    if (len) { int e = ring_reserve(st, &t->buf->snd); if (e) return e; }
     uint32_t n = ring_write(&t->buf->snd, buf, (uint32_t)len);
     if (!n && len) return -EAGAIN;
     tcp_output(st, t);
@@ -485,14 +523,13 @@ long tcpfsm_recv(struct tcpfsm_stack *st, int fd, void *buf, size_t len)
     if (!t) return -EBADF;
     if (t->buf && t->buf->rcv.len && len) {
         if (!buf) return -EFAULT;
-        uint32_t before = tcp_rcv_window(st, t);
         uint32_t n = ring_read(&t->buf->rcv, buf, len > UINT32_MAX ? UINT32_MAX : (uint32_t)len);
-        /* RFC 9293 3.8.6.2.2: announce the reopened window once it grows by
-         * min(RCV.BUFF/2, Eff.snd.MSS), not byte by byte (receiver-side SWS avoidance). */
+        /* RFC 9293 3.8.6.2.2: announce the reopened window once its right edge can move by
+         * min(RCV.BUFF/2, Eff.snd.MSS) past the last advertised one, not byte by byte
+         * (receiver-side SWS avoidance); many small reads add up. */
         uint32_t mss = t->u.cc.mss ? t->u.cc.mss : 536;
         uint32_t thresh = t->buf->rcv.cap / 2 < mss ? t->buf->rcv.cap / 2 : mss;
         if (!(t->flags & TF_DEAD) && (t->flags & TF_SYNCED) && !(t->flags & TF_FIN_RCVD) &&
-            tcp_rcv_window(st, t) - before >= thresh &&
             seq_diff(t->rcv_nxt + tcp_rcv_window(st, t), t->rcv_adv) >= (int32_t)thresh) {
             t->flags |= TF_ACK_NOW;
             tcp_output(st, t);
@@ -526,7 +563,10 @@ int tcpfsm_shutdown(struct tcpfsm_stack *st, int fd, int how)
 
 static void fd_release(struct tcpfsm_stack *st, struct tcb *t)
 {
-    if (t->fd >= 0) st->fds[t->fd] = NULL;
+    if (t->fd >= 0) {
+        st->fds[t->fd] = NULL;
+        if ((uint32_t)t->fd < st->fd_low) st->fd_low = (uint32_t)t->fd;
+    }
     t->fd = -1;
 }
 

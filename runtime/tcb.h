@@ -122,6 +122,7 @@ struct tcpfsm_stack {
     tcpfsm_time_t epoch;       /* time of creation: ms timers count from here */
     struct timer_wheel wheel;
     struct tcb **fds;          /* descriptor table, cfg.max_sockets entries */
+    uint32_t fd_low;           /* no free descriptor below this index */
     struct tcb **hash;         /* connections by 4-tuple: open addressing, linear probing */
     uint32_t hash_mask;        /* table size - 1; the size is >= 2 * max_conns */
     uint32_t nconns, max_conns;
@@ -195,5 +196,7 @@ uint32_t ring_read(struct ring *r, void *dst, uint32_t n);
 void ring_peek(const struct ring *r, uint32_t off, void *dst, uint32_t n);
 void ring_drop(struct ring *r, uint32_t n);
 static inline uint32_t ring_space(const struct ring *r) { return r->cap - r->len; }
+/* Allocate a ring's memory on first use, within cfg.max_buffer_bytes (stack.c). */
+int ring_reserve(struct tcpfsm_stack *st, struct ring *r);
 
 #endif /* TCPFSM_TCB_H */

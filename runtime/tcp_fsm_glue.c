@@ -146,7 +146,7 @@ bool tcp_fsm_guard_cookie_ok(struct tcp_ctx *ctx, const struct tcp_seg *seg)
         if (CTX_ST->stats.SynCookiesSent) CTX_ST->stats.SynCookiesFailed++;
         return false;
     }
-    return !tcp_fsm_guard_accept_queue_full(ctx, seg);
+    return true;
 }
 
 /* RFC 1122 4.2.3.6: the peer is dead after this many unanswered keep-alive probes. */

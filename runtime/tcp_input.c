@@ -59,6 +59,7 @@ static void ofo_pull(struct tcb *t)
         struct ofo_seg *s = b->ofo;
         uint32_t skip = t->rcv_nxt - s->seq;
         if (skip < s->len) {
+            if (!b->rcv.data) break;        /* no receive memory yet: keep it queued */
             uint32_t n = ring_write(&b->rcv, s->data + skip, s->len - skip);
             t->rcv_nxt += n;
             if (n < s->len - skip) break;   /* cannot happen: the window bounded it */
@@ -87,6 +88,7 @@ void tcp_data_input(struct tcpfsm_stack *st, struct tcb *t, const struct tcp_seg
         t->flags |= TF_ACK_NOW;
         return;
     }
+    if (ring_reserve(st, &t->buf->rcv)) return;   /* over the buffer budget: the peer resends */
     uint32_t n = ring_write(&t->buf->rcv, seg->data, seg->len);
     t->rcv_nxt += n;
     if (t->buf->ofo) {
@@ -154,7 +156,8 @@ void tcp_ack_input(struct tcpfsm_stack *st, struct tcb *t, const struct tcp_seg 
 {
     if (!seg) return;
     uint32_t ack = seg->ack;
-    uint32_t wnd = (uint32_t)seg->wnd << t->snd_wscale;
+    /* RFC 7323 2.2: the window field of a SYN (here the SYN-ACK) is never scaled. */
+    uint32_t wnd = (seg->flags & TCP_SYN) ? seg->wnd : (uint32_t)seg->wnd << t->snd_wscale;
     bool advanced = seq_lt(t->snd_una, ack) && seq_leq(ack, t->snd_max);
     if ((t->flags & TF_SACK) && seg->opt.nsack && t->buf && seq_leq(ack, t->snd_max))
         sack_update(t, seg);
@@ -191,8 +194,11 @@ void tcp_ack_input(struct tcpfsm_stack *st, struct tcb *t, const struct tcp_seg 
         if (t->snd_una == t->snd_max) tcb_timer_clear(st, t, TMR_RTX);
         else tcb_timer_set(st, t, TMR_RTX, rtt_current_rto(&t->rtt, st->cfg.rto_max_us));
     } else if (ack == t->snd_una && seg->len == 0 && !(seg->flags & (TCP_SYN | TCP_FIN)) &&
-               t->snd_max != t->snd_una && wnd == t->snd_wnd && (t->flags & TF_SYNCED)) {
-        /* RFC 5681 2 (DUPLICATE ACKNOWLEDGMENT), 3.2: fast retransmit / recovery. */
+               t->snd_max != t->snd_una && wnd == t->snd_wnd && wnd != 0 &&
+               (t->flags & TF_SYNCED)) {
+        /* RFC 5681 2 (DUPLICATE ACKNOWLEDGMENT), 3.2: fast retransmit / recovery. A zero
+         * window's ACKs answer window probes (RFC 9293 3.8.6.1); nothing may be sent into
+         * that window, so they are not counted. */
         if (cc_on_dupack(&t->u.cc, t->snd_una, t->snd_max, t->snd_max - t->snd_una) ==
             CC_RETRANSMIT_FIRST) {
             if (t->buf) t->buf->high_rxt = t->snd_una;
@@ -205,10 +211,10 @@ void tcp_ack_input(struct tcpfsm_stack *st, struct tcb *t, const struct tcp_seg 
     }
     /* RFC 9293 3.10.7.4 fifth: update the send window if the segment is newer. The test is
      * RFC 9293's SND.WL1/SND.WL2 rule with SND.WL2 replaced by "this ACK advanced SND.UNA, or
-     * it repeats the last ACK without shrinking the window" (the form Linux uses in
-     * tcp_may_update_window), which needs no SND.WL2 in the TCB. */
+     * it repeats the last ACK without shrinking the window, unless it closes it" (the form
+     * Linux uses in tcp_may_update_window), which needs no SND.WL2 in the TCB. */
     if (seq_lt(t->snd_wl1, seg->seq) || advanced ||
-        (t->snd_wl1 == seg->seq && ack == t->snd_una && wnd >= t->snd_wnd)) {
+        (t->snd_wl1 == seg->seq && ack == t->snd_una && (wnd >= t->snd_wnd || wnd == 0))) {
         bool opened = t->snd_wnd == 0 && wnd > 0;
         t->snd_wnd = wnd;
         t->snd_wl1 = seg->seq;

@@ -62,7 +62,7 @@ struct tcpfsm_config {
     uint32_t max_sockets;        /* descriptors incl. listeners (default 1024) */
     uint32_t sndbuf;             /* send buffer bytes per connection (default 65536) */
     uint32_t rcvbuf;             /* receive buffer bytes per connection (default 65536) */
-    uint32_t max_buffer_bytes;   /* all send+receive buffers of the stack (default 64 MiB) */
+    uint64_t max_buffer_bytes;   /* buffer memory of the stack, allocated on first use (default 64 MiB) */
     uint32_t reasm_bytes;        /* out-of-order bytes held per connection (default = rcvbuf) */
 
     /* Protocol parameters (0 = default shown). */

@@ -682,7 +682,14 @@ static void fill_info(struct tcpfsm_stack *st, const struct tcb *t, struct tcpfs
     i->snd_wscale = t->snd_wscale; i->rcv_wscale = t->rcv_wscale;
     i->sack_ok = !!(t->flags & TF_SACK); i->ts_ok = !!(t->flags & TF_TS);
     i->snd_wnd = t->snd_wnd; i->rcv_wnd = tcp_rcv_window(st, t);
-    if (t->buf) { i->recv_q = t->buf->rcv.len; i->send_q = t->buf->snd.len; }
+    if (t->buf) {
+        i->recv_q = t->buf->rcv.len;
+        i->send_q = t->buf->snd.len;
+        i->bytes_sent = t->buf->bytes_sent;
+        i->bytes_acked = t->buf->bytes_acked;
+        i->bytes_received = t->buf->bytes_received;
+        i->retransmits = t->buf->retransmits;
+    }
 }
 
 int tcpfsm_get_info(struct tcpfsm_stack *st, int fd, struct tcpfsm_info *info)

@@ -56,7 +56,9 @@ struct ofo_seg {               /* an out-of-order segment held for reassembly */
     uint8_t data[];
 };
 
-/* Per-connection buffers (not part of the TCB's size budget, like lwIP's pbuf queues). */
+/* The per-connection data-path block, allocated when a connection is established: the byte
+ * rings (their memory on first use), the reassembly queue, the SACK scoreboard and TCP_INFO
+ * counters. Not part of the TCB's 192-byte budget (like lwIP's segment queues). */
 struct tcb_bufs {
     struct ring snd;          /* byte 0 = seq snd_una (after the SYN): unacked then unsent */
     struct ring rcv;          /* in-order bytes the user has not read */
@@ -68,6 +70,9 @@ struct tcb_bufs {
     struct tcp_sack_block sacked[TCP_MAX_SACK];
     uint8_t nsacked;
     uint32_t high_rxt;
+    /* TCP_INFO-style counters of this connection (tcpfsm_get_info) */
+    uint32_t retransmits;
+    uint64_t bytes_sent, bytes_acked, bytes_received;
 };
 
 struct tcb {

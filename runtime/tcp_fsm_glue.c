@@ -90,7 +90,7 @@ bool tcp_fsm_guard_give_up(struct tcp_ctx *ctx, const struct tcp_seg *seg)
     (void)seg;
     const struct tcb *t = CTX_T;
     const struct tcpfsm_config *c = &CTX_ST->cfg;
-    bool syn = t->state == TCP_FSM_SYN_SENT || t->state == TCP_FSM_SYN_RCVD;
+    bool syn = !(t->flags & TF_SYNCED);   /* also FIN_WAIT_1 closed in SYN_RCVD */
     if (t->retries >= (syn ? c->syn_retries : c->max_retries)) return true;
     if (c->user_timeout_us && t->una_since_ms &&
         (uint64_t)(uint32_t)(stack_ms(CTX_ST) - t->una_since_ms) * 1000u >= c->user_timeout_us)
@@ -342,6 +342,7 @@ void tcp_fsm_action_retransmit(struct tcp_ctx *ctx, const struct tcp_seg *seg)
     t->flags |= TF_RETRANSMIT;
     if (!(t->flags & TF_SYNCED)) {        /* also FIN_WAIT_1 closed in SYN_RCVD */
         st->stats.RetransSegs++;
+        if (t->buf) t->buf->retransmits++;
         tcp_send_syn(st, t, t->state != TCP_FSM_SYN_SENT);
         return;
     }

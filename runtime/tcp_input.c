@@ -62,6 +62,7 @@ static void ofo_pull(struct tcb *t)
             if (!b->rcv.data) break;        /* no receive memory yet: keep it queued */
             uint32_t n = ring_write(&b->rcv, s->data + skip, s->len - skip);
             t->rcv_nxt += n;
+            b->bytes_received += n;
             if (n < s->len - skip) break;   /* cannot happen: the window bounded it */
         }
         b->ofo = s->next;
@@ -91,6 +92,7 @@ void tcp_data_input(struct tcpfsm_stack *st, struct tcb *t, const struct tcp_seg
     if (ring_reserve(st, &t->buf->rcv)) return;   /* over the buffer budget: the peer resends */
     uint32_t n = ring_write(&t->buf->rcv, seg->data, seg->len);
     t->rcv_nxt += n;
+    t->buf->bytes_received += n;
     if (t->buf->ofo) {
         ofo_pull(t);
         t->flags |= TF_ACK_NOW;          /* RFC 5681 4.2: filling a hole is ACKed at once */
@@ -165,7 +167,10 @@ void tcp_ack_input(struct tcpfsm_stack *st, struct tcb *t, const struct tcp_seg 
         uint32_t acked = ack - t->snd_una;
         uint32_t flight = t->snd_max - t->snd_una;
         uint32_t data = t->buf ? t->buf->snd.len : 0;
-        if (t->buf) ring_drop(&t->buf->snd, acked < data ? acked : data);
+        if (t->buf) {
+            ring_drop(&t->buf->snd, acked < data ? acked : data);
+            t->buf->bytes_acked += acked < data ? acked : data;
+        }
         if ((t->flags & TF_FIN_SENT) && acked > data) t->flags |= TF_FIN_ACKED;
         t->snd_una = ack;
         if (seq_lt(t->snd_nxt, t->snd_una)) t->snd_nxt = t->snd_una;

@@ -114,8 +114,12 @@ static void emit(struct tcpfsm_stack *st, struct tcb *t, uint8_t flags, uint32_t
     if (flags & TCP_RST) st->stats.OutRsts++;
     /* a repeated SYN is counted by the retransmit action (simultaneous open repeats the ISS
      * in its SYN-ACK without retransmitting anything) */
-    if (seq_lt(seq, t->snd_max) && (len || (flags & TCP_FIN)) && !(flags & TCP_SYN))
+    if (seq_lt(seq, t->snd_max) && (len || (flags & TCP_FIN)) && !(flags & TCP_SYN)) {
         st->stats.RetransSegs++;
+        if (t->buf) t->buf->retransmits++;
+    } else if (len && t->buf) {
+        t->buf->bytes_sent += len;
+    }
     st->stats.OutSegs++;
     st->cfg.output(st->cfg.output_arg, st->out, n);
 }
@@ -259,8 +263,14 @@ void tcp_output(struct tcpfsm_stack *st, struct tcb *t)
         }
     }
     if (t->flags & TF_ACK_NOW) {
-        uint32_t seq = (t->state == TCP_FSM_SYN_SENT || t->state == TCP_FSM_SYN_RCVD) && !(t->flags & TF_SYNCED)
-                           ? t->snd_nxt : t->snd_nxt;
+        /* A pure ACK carries the highest sequence sent (as BSD's snd_max), not SND.NXT,
+         * which a timeout pulled back to SND.UNA (go-back-N): the peer may hold data up to
+         * SND.MAX already, and an ACK below its RCV.NXT is unacceptable (RFC 9293
+         * 3.10.7.4 first), so both sides would drop each other's ACKs. Never past the
+         * window's right edge (a zero-window probe byte is not in the window; Linux's
+         * tcp_acceptable_seq). */
+        uint32_t seq = t->snd_max, wnd_end = t->snd_una + t->snd_wnd;
+        if ((t->flags & TF_SYNCED) && seq_gt(seq, wnd_end)) seq = wnd_end;
         emit(st, t, TCP_ACK, seq, NULL, 0);
     }
 }

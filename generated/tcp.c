@@ -80,7 +80,7 @@ const struct tcp_fsm_transition tcp_fsm_transitions[TCP_FSM_NUM_TRANSITIONS] = {
     /* @rfc "4987 3.6: the ACK carries a valid SYN cookie" */
     { TCP_FSM_LISTEN, TCP_FSM_EV_RCV_ACK, TCP_FSM_LISTEN, "else", "spawn_child", "RCV_ACK [else] / spawn_child", "4987 3.6: the ACK carries a valid SYN cookie", 73 },
     /* @rfc "9293 3.10.2: SEND in LISTEN turns the connection active" */
-    { TCP_FSM_LISTEN, TCP_FSM_EV_APP_CONNECT, TCP_FSM_SYN_SENT, NULL, "init_active, send_syn", "APP_CONNECT / init_active, send_syn", "9293 3.10.2: SEND in LISTEN turns the connection active", 75 },
+    { TCP_FSM_LISTEN, TCP_FSM_EV_APP_CONNECT, TCP_FSM_SYN_SENT, NULL, "abort_listener, unlisten, init_active, send_syn", "APP_CONNECT / abort_listener, unlisten, init_active, send_syn", "9293 3.10.2: SEND in LISTEN turns the connection active", 75 },
     /* @rfc "9293 3.10.4" */
     { TCP_FSM_LISTEN, TCP_FSM_EV_APP_CLOSE, TCP_FSM_CLOSED, NULL, "abort_listener, release", "APP_CLOSE / abort_listener, release", "9293 3.10.4", 77 },
     /* @rfc "9293 3.10.5" */
@@ -293,50 +293,48 @@ const struct tcp_fsm_transition tcp_fsm_transitions[TCP_FSM_NUM_TRANSITIONS] = {
     { TCP_FSM_CLOSE_WAIT, TCP_FSM_EV_T_RTX, TCP_FSM_CLOSED, "give_up", "conn_timeout, release", "T_RTX [give_up] / conn_timeout, release", "9293 3.8.3 R2", 227 },
     /* @rfc "6298 5.4-5.6" */
     { TCP_FSM_CLOSE_WAIT, TCP_FSM_EV_T_RTX, TCP_FSM_CLOSE_WAIT, "else", "retransmit", "T_RTX [else] / retransmit", "6298 5.4-5.6", 229 },
-    /* @rfc "9293 3.8.6.3" */
-    { TCP_FSM_CLOSE_WAIT, TCP_FSM_EV_T_DELACK, TCP_FSM_CLOSE_WAIT, NULL, "send_ack", "T_DELACK / send_ack", "9293 3.8.6.3", 230 },
     /* @rfc "9293 3.8.6.1" */
-    { TCP_FSM_CLOSE_WAIT, TCP_FSM_EV_T_PERSIST, TCP_FSM_CLOSE_WAIT, NULL, "send_probe", "T_PERSIST / send_probe", "9293 3.8.6.1", 231 },
+    { TCP_FSM_CLOSE_WAIT, TCP_FSM_EV_T_PERSIST, TCP_FSM_CLOSE_WAIT, NULL, "send_probe", "T_PERSIST / send_probe", "9293 3.8.6.1", 230 },
     /* @rfc "1122 4.2.3.6" */
-    { TCP_FSM_CLOSE_WAIT, TCP_FSM_EV_T_KEEPALIVE, TCP_FSM_CLOSED, "keepalive_dead", "conn_timeout, release", "T_KEEPALIVE [keepalive_dead] / conn_timeout, release", "1122 4.2.3.6", 232 },
+    { TCP_FSM_CLOSE_WAIT, TCP_FSM_EV_T_KEEPALIVE, TCP_FSM_CLOSED, "keepalive_dead", "conn_timeout, release", "T_KEEPALIVE [keepalive_dead] / conn_timeout, release", "1122 4.2.3.6", 231 },
     /* @rfc "1122 4.2.3.6" */
-    { TCP_FSM_CLOSE_WAIT, TCP_FSM_EV_T_KEEPALIVE, TCP_FSM_CLOSE_WAIT, "else", "send_keepalive", "T_KEEPALIVE [else] / send_keepalive", "1122 4.2.3.6", 234 },
+    { TCP_FSM_CLOSE_WAIT, TCP_FSM_EV_T_KEEPALIVE, TCP_FSM_CLOSE_WAIT, "else", "send_keepalive", "T_KEEPALIVE [else] / send_keepalive", "1122 4.2.3.6", 233 },
     /* @rfc "9293 3.10.4" */
-    { TCP_FSM_CLOSE_WAIT, TCP_FSM_EV_APP_CLOSE, TCP_FSM_LAST_ACK, NULL, "queue_fin", "APP_CLOSE / queue_fin", "9293 3.10.4", 235 },
+    { TCP_FSM_CLOSE_WAIT, TCP_FSM_EV_APP_CLOSE, TCP_FSM_LAST_ACK, NULL, "queue_fin", "APP_CLOSE / queue_fin", "9293 3.10.4", 234 },
     /* @rfc "9293 3.10.5" */
-    { TCP_FSM_CLOSE_WAIT, TCP_FSM_EV_APP_ABORT, TCP_FSM_CLOSED, NULL, "send_rst, conn_reset, release", "APP_ABORT / send_rst, conn_reset, release", "9293 3.10.5", 236 },
+    { TCP_FSM_CLOSE_WAIT, TCP_FSM_EV_APP_ABORT, TCP_FSM_CLOSED, NULL, "send_rst, conn_reset, release", "APP_ABORT / send_rst, conn_reset, release", "9293 3.10.5", 235 },
     /* @rfc "9293 3.10.7.4 first" */
-    { TCP_FSM_LAST_ACK, TCP_FSM_EV_RCV_UNACCEPTABLE, TCP_FSM_LAST_ACK, NULL, "send_ack", "RCV_UNACCEPTABLE / send_ack", "9293 3.10.7.4 first", 240 },
+    { TCP_FSM_LAST_ACK, TCP_FSM_EV_RCV_UNACCEPTABLE, TCP_FSM_LAST_ACK, NULL, "send_ack", "RCV_UNACCEPTABLE / send_ack", "9293 3.10.7.4 first", 239 },
     /* @rfc "9293 3.10.7.4 second" */
-    { TCP_FSM_LAST_ACK, TCP_FSM_EV_RCV_RST, TCP_FSM_CLOSED, "rst_exact", "release", "RCV_RST [rst_exact] / release", "9293 3.10.7.4 second", 241 },
+    { TCP_FSM_LAST_ACK, TCP_FSM_EV_RCV_RST, TCP_FSM_CLOSED, "rst_exact", "release", "RCV_RST [rst_exact] / release", "9293 3.10.7.4 second", 240 },
     /* @rfc "5961 3.2" */
-    { TCP_FSM_LAST_ACK, TCP_FSM_EV_RCV_RST, TCP_FSM_LAST_ACK, "challenge_ok", "challenge_ack", "RCV_RST [challenge_ok] / challenge_ack", "5961 3.2", 242 },
+    { TCP_FSM_LAST_ACK, TCP_FSM_EV_RCV_RST, TCP_FSM_LAST_ACK, "challenge_ok", "challenge_ack", "RCV_RST [challenge_ok] / challenge_ack", "5961 3.2", 241 },
     /* @rfc "5961 7: over the challenge ACK rate limit, dropped" */
-    { TCP_FSM_LAST_ACK, TCP_FSM_EV_RCV_RST, TCP_FSM_LAST_ACK, "else", "", "RCV_RST [else]", "5961 7: over the challenge ACK rate limit, dropped", 243 },
+    { TCP_FSM_LAST_ACK, TCP_FSM_EV_RCV_RST, TCP_FSM_LAST_ACK, "else", "", "RCV_RST [else]", "5961 7: over the challenge ACK rate limit, dropped", 242 },
     /* @rfc "9293 3.10.7.4 fourth, 5961 4.2" */
-    { TCP_FSM_LAST_ACK, TCP_FSM_EV_RCV_SYN, TCP_FSM_LAST_ACK, "challenge_ok", "challenge_ack", "RCV_SYN [challenge_ok] / challenge_ack", "9293 3.10.7.4 fourth, 5961 4.2", 244 },
+    { TCP_FSM_LAST_ACK, TCP_FSM_EV_RCV_SYN, TCP_FSM_LAST_ACK, "challenge_ok", "challenge_ack", "RCV_SYN [challenge_ok] / challenge_ack", "9293 3.10.7.4 fourth, 5961 4.2", 243 },
     /* @rfc "5961 7: over the challenge ACK rate limit, dropped" */
-    { TCP_FSM_LAST_ACK, TCP_FSM_EV_RCV_SYN, TCP_FSM_LAST_ACK, "else", "", "RCV_SYN [else]", "5961 7: over the challenge ACK rate limit, dropped", 245 },
+    { TCP_FSM_LAST_ACK, TCP_FSM_EV_RCV_SYN, TCP_FSM_LAST_ACK, "else", "", "RCV_SYN [else]", "5961 7: over the challenge ACK rate limit, dropped", 244 },
     /* @rfc "9293 3.10.7.4 fifth" */
-    { TCP_FSM_LAST_ACK, TCP_FSM_EV_RCV_BAD_ACK, TCP_FSM_LAST_ACK, NULL, "send_ack", "RCV_BAD_ACK / send_ack", "9293 3.10.7.4 fifth", 246 },
+    { TCP_FSM_LAST_ACK, TCP_FSM_EV_RCV_BAD_ACK, TCP_FSM_LAST_ACK, NULL, "send_ack", "RCV_BAD_ACK / send_ack", "9293 3.10.7.4 fifth", 245 },
     /* @rfc "9293 3.10.7.4 fifth: our FIN is acknowledged" */
-    { TCP_FSM_LAST_ACK, TCP_FSM_EV_RCV_ACK, TCP_FSM_CLOSED, "fin_acked", "process_ack, release", "RCV_ACK [fin_acked] / process_ack, release", "9293 3.10.7.4 fifth: our FIN is acknowledged", 247 },
+    { TCP_FSM_LAST_ACK, TCP_FSM_EV_RCV_ACK, TCP_FSM_CLOSED, "fin_acked", "process_ack, release", "RCV_ACK [fin_acked] / process_ack, release", "9293 3.10.7.4 fifth: our FIN is acknowledged", 246 },
     /* @rfc "9293 3.10.7.4 fifth" */
-    { TCP_FSM_LAST_ACK, TCP_FSM_EV_RCV_ACK, TCP_FSM_LAST_ACK, "else", "process_ack", "RCV_ACK [else] / process_ack", "9293 3.10.7.4 fifth", 249 },
+    { TCP_FSM_LAST_ACK, TCP_FSM_EV_RCV_ACK, TCP_FSM_LAST_ACK, "else", "process_ack", "RCV_ACK [else] / process_ack", "9293 3.10.7.4 fifth", 248 },
     /* @rfc "9293 3.10.7.4 eighth" */
-    { TCP_FSM_LAST_ACK, TCP_FSM_EV_RCV_FIN, TCP_FSM_LAST_ACK, NULL, "send_ack", "RCV_FIN / send_ack", "9293 3.10.7.4 eighth", 250 },
+    { TCP_FSM_LAST_ACK, TCP_FSM_EV_RCV_FIN, TCP_FSM_LAST_ACK, NULL, "send_ack", "RCV_FIN / send_ack", "9293 3.10.7.4 eighth", 249 },
     /* @rfc "9293 3.8.3 R2" */
-    { TCP_FSM_LAST_ACK, TCP_FSM_EV_T_RTX, TCP_FSM_CLOSED, "give_up", "conn_timeout, release", "T_RTX [give_up] / conn_timeout, release", "9293 3.8.3 R2", 251 },
+    { TCP_FSM_LAST_ACK, TCP_FSM_EV_T_RTX, TCP_FSM_CLOSED, "give_up", "conn_timeout, release", "T_RTX [give_up] / conn_timeout, release", "9293 3.8.3 R2", 250 },
     /* @rfc "6298 5.4-5.6" */
-    { TCP_FSM_LAST_ACK, TCP_FSM_EV_T_RTX, TCP_FSM_LAST_ACK, "else", "retransmit", "T_RTX [else] / retransmit", "6298 5.4-5.6", 252 },
+    { TCP_FSM_LAST_ACK, TCP_FSM_EV_T_RTX, TCP_FSM_LAST_ACK, "else", "retransmit", "T_RTX [else] / retransmit", "6298 5.4-5.6", 251 },
     /* @rfc "9293 3.8.6.1" */
-    { TCP_FSM_LAST_ACK, TCP_FSM_EV_T_PERSIST, TCP_FSM_LAST_ACK, NULL, "send_probe", "T_PERSIST / send_probe", "9293 3.8.6.1", 253 },
+    { TCP_FSM_LAST_ACK, TCP_FSM_EV_T_PERSIST, TCP_FSM_LAST_ACK, NULL, "send_probe", "T_PERSIST / send_probe", "9293 3.8.6.1", 252 },
     /* @rfc "9293 3.10.5" */
-    { TCP_FSM_LAST_ACK, TCP_FSM_EV_APP_ABORT, TCP_FSM_CLOSED, NULL, "release", "APP_ABORT / release", "9293 3.10.5", 254 },
+    { TCP_FSM_LAST_ACK, TCP_FSM_EV_APP_ABORT, TCP_FSM_CLOSED, NULL, "release", "APP_ABORT / release", "9293 3.10.5", 253 },
 };
 
 typedef void tcp_fsm_action_fn(struct tcp_ctx *ctx, const struct tcp_seg *payload);
-static tcp_fsm_action_fn *const tcp_fsm_action_fns[31] = {
+static tcp_fsm_action_fn *const tcp_fsm_action_fns[32] = {
     tcp_fsm_action_send_syn,
     tcp_fsm_action_send_syn_ack,
     tcp_fsm_action_send_ack,
@@ -367,51 +365,52 @@ static tcp_fsm_action_fn *const tcp_fsm_action_fns[31] = {
     tcp_fsm_action_send_syn_cookie,
     tcp_fsm_action_spawn_child,
     tcp_fsm_action_take_cookie,
+    tcp_fsm_action_unlisten,
     NULL
 };
-static const uint8_t tcp_fsm_act[168] = {
+static const uint8_t tcp_fsm_act[169] = {
     24, 7, 0, 22, 22, 6, 8, 1, 26, 27, 28, 6, 29, 9, 10, 4,
-    26, 28, 7, 0, 25, 22, 25, 22, 4, 19, 22, 8, 9, 10, 2, 8,
-    1, 21, 22, 14, 22, 20, 22, 2, 23, 19, 22, 23, 5, 4, 9, 10,
-    4, 21, 22, 14, 13, 3, 20, 22, 2, 20, 22, 5, 5, 2, 10, 11,
-    12, 21, 22, 14, 2, 15, 21, 22, 16, 13, 3, 20, 22, 2, 20, 22,
-    5, 5, 2, 10, 10, 11, 12, 21, 22, 14, 2, 15, 3, 20, 22, 2,
-    20, 22, 5, 5, 2, 10, 11, 12, 2, 22, 3, 20, 22, 18, 2, 22,
-    5, 5, 2, 10, 10, 2, 21, 22, 14, 22, 2, 22, 5, 5, 2, 2,
-    17, 22, 22, 2, 20, 22, 5, 5, 2, 10, 2, 21, 22, 14, 2, 15,
-    21, 22, 16, 13, 3, 20, 22, 2, 22, 5, 5, 2, 10, 22, 10, 2,
-    21, 22, 14, 15, 22, 18, 17, 0
+    26, 28, 25, 30, 7, 0, 25, 22, 25, 22, 4, 19, 22, 8, 9, 10,
+    2, 8, 1, 21, 22, 14, 22, 20, 22, 2, 23, 19, 22, 23, 5, 4,
+    9, 10, 4, 21, 22, 14, 13, 3, 20, 22, 2, 20, 22, 5, 5, 2,
+    10, 11, 12, 21, 22, 14, 2, 15, 21, 22, 16, 13, 3, 20, 22, 2,
+    20, 22, 5, 5, 2, 10, 10, 11, 12, 21, 22, 14, 2, 15, 3, 20,
+    22, 2, 20, 22, 5, 5, 2, 10, 11, 12, 2, 22, 3, 20, 22, 18,
+    2, 22, 5, 5, 2, 10, 10, 2, 21, 22, 14, 22, 2, 22, 5, 5,
+    2, 2, 17, 22, 22, 2, 20, 22, 5, 5, 2, 10, 2, 21, 22, 14,
+    15, 21, 22, 16, 13, 3, 20, 22, 2, 22, 5, 5, 2, 10, 22, 10,
+    2, 21, 22, 14, 15, 22, 18, 17, 0
 };
 struct tcp_fsm_list { uint8_t first, count; };
 static const struct tcp_fsm_list tcp_fsm_exit[TCP_FSM_NUM_STATES] = {
-    { 165, 0 },
-    { 165, 0 },
-    { 165, 0 },
-    { 165, 0 },
-    { 165, 0 },
-    { 165, 0 },
-    { 165, 0 },
+    { 166, 0 },
+    { 166, 0 },
+    { 166, 0 },
+    { 166, 0 },
+    { 166, 0 },
     { 166, 0 },
     { 166, 0 },
     { 167, 0 },
     { 167, 0 },
+    { 168, 0 },
+    { 168, 0 },
 };
 static const struct tcp_fsm_list tcp_fsm_entry[TCP_FSM_NUM_STATES] = {
-    { 165, 0 },
-    { 165, 0 },
-    { 165, 0 },
-    { 165, 0 },
-    { 165, 0 },
-    { 165, 0 },
-    { 165, 1 },
+    { 166, 0 },
+    { 166, 0 },
+    { 166, 0 },
+    { 166, 0 },
+    { 166, 0 },
     { 166, 0 },
     { 166, 1 },
     { 167, 0 },
-    { 167, 0 },
+    { 167, 1 },
+    { 168, 0 },
+    { 168, 0 },
 };
 
 struct tcp_fsm_row { tcp_fsm_state_t to; uint8_t guard; uint8_t act, nact; };
-static const struct tcp_fsm_row tcp_fsm_rows[141] = {
+static const struct tcp_fsm_row tcp_fsm_rows[140] = {
     { TCP_FSM_LISTEN, 0, 0, 1 }, /* 0: APP_LISTEN / become_listener */
     { TCP_FSM_SYN_SENT, 0, 1, 2 }, /* 1: APP_CONNECT / init_active, send_syn */
     { TCP_FSM_CLOSED, 0, 3, 1 }, /* 2: APP_CLOSE / release */
@@ -425,147 +424,146 @@ static const struct tcp_fsm_row tcp_fsm_rows[141] = {
     { TCP_FSM_LISTEN, 22, 15, 1 }, /* 10: RCV_ACK [!cookie_ok] / send_rst_reply */
     { TCP_FSM_LISTEN, 17, 16, 1 }, /* 11: RCV_ACK [accept_queue_full] / listen_drop */
     { TCP_FSM_LISTEN, 0, 17, 1 }, /* 12: RCV_ACK [else] / spawn_child */
-    { TCP_FSM_SYN_SENT, 0, 18, 2 }, /* 13: APP_CONNECT / init_active, send_syn */
-    { TCP_FSM_CLOSED, 0, 20, 2 }, /* 14: APP_CLOSE / abort_listener, release */
-    { TCP_FSM_CLOSED, 0, 22, 2 }, /* 15: APP_ABORT / abort_listener, release */
-    { TCP_FSM_SYN_SENT, 0, 24, 1 }, /* 16: RCV_BAD_ACK / send_rst_reply */
-    { TCP_FSM_CLOSED, 7, 25, 2 }, /* 17: RCV_RST [rst_acks_syn] / conn_refused, release */
-    { TCP_FSM_SYN_SENT, 0, 27, 0 }, /* 18: RCV_RST [else] */
-    { TCP_FSM_ESTABLISHED, 0, 27, 4 }, /* 19: RCV_SYN_ACK / take_syn, established, process_ack, send_ack */
-    { TCP_FSM_SYN_RCVD, 0, 31, 2 }, /* 20: RCV_SYN / take_syn, send_syn_ack */
-    { TCP_FSM_CLOSED, 11, 33, 2 }, /* 21: T_RTX [give_up] / conn_timeout, release */
-    { TCP_FSM_SYN_SENT, 0, 35, 1 }, /* 22: T_RTX [else] / retransmit */
-    { TCP_FSM_CLOSED, 0, 36, 1 }, /* 23: APP_CLOSE / release */
-    { TCP_FSM_CLOSED, 0, 37, 2 }, /* 24: APP_ABORT / conn_reset, release */
-    { TCP_FSM_SYN_RCVD, 0, 39, 1 }, /* 25: RCV_UNACCEPTABLE / send_ack */
-    { TCP_FSM_LISTEN, 1, 40, 1 }, /* 26: RCV_RST [passive_open] / drop_embryonic */
-    { TCP_FSM_CLOSED, 0, 41, 2 }, /* 27: RCV_RST [else] / conn_refused, release */
-    { TCP_FSM_LISTEN, 1, 43, 1 }, /* 28: RCV_SYN [passive_open] / drop_embryonic */
-    { TCP_FSM_SYN_RCVD, 13, 44, 1 }, /* 29: RCV_SYN [challenge_ok] / challenge_ack */
-    { TCP_FSM_SYN_RCVD, 0, 45, 0 }, /* 30: RCV_SYN [else] */
-    { TCP_FSM_SYN_RCVD, 0, 45, 1 }, /* 31: RCV_BAD_ACK / send_rst_reply */
-    { TCP_FSM_ESTABLISHED, 5, 46, 2 }, /* 32: RCV_ACK [ack_acceptable] / established, process_ack */
-    { TCP_FSM_SYN_RCVD, 0, 48, 1 }, /* 33: RCV_ACK [else] / send_rst_reply */
-    { TCP_FSM_CLOSED, 11, 49, 2 }, /* 34: T_RTX [give_up] / conn_timeout, release */
-    { TCP_FSM_SYN_RCVD, 0, 51, 1 }, /* 35: T_RTX [else] / retransmit */
-    { TCP_FSM_FIN_WAIT_1, 0, 52, 1 }, /* 36: APP_CLOSE / queue_fin */
-    { TCP_FSM_CLOSED, 0, 53, 3 }, /* 37: APP_ABORT / send_rst, conn_reset, release */
-    { TCP_FSM_ESTABLISHED, 0, 56, 1 }, /* 38: RCV_UNACCEPTABLE / send_ack */
-    { TCP_FSM_CLOSED, 3, 57, 2 }, /* 39: RCV_RST [rst_exact] / conn_reset, release */
-    { TCP_FSM_ESTABLISHED, 13, 59, 1 }, /* 40: RCV_RST [challenge_ok] / challenge_ack */
-    { TCP_FSM_ESTABLISHED, 0, 60, 0 }, /* 41: RCV_RST [else] */
-    { TCP_FSM_ESTABLISHED, 13, 60, 1 }, /* 42: RCV_SYN [challenge_ok] / challenge_ack */
-    { TCP_FSM_ESTABLISHED, 0, 61, 0 }, /* 43: RCV_SYN [else] */
-    { TCP_FSM_ESTABLISHED, 0, 61, 1 }, /* 44: RCV_BAD_ACK / send_ack */
-    { TCP_FSM_ESTABLISHED, 0, 62, 1 }, /* 45: RCV_ACK / process_ack */
-    { TCP_FSM_ESTABLISHED, 0, 63, 1 }, /* 46: RCV_DATA / deliver_data */
-    { TCP_FSM_CLOSE_WAIT, 0, 64, 1 }, /* 47: RCV_FIN / receive_fin */
-    { TCP_FSM_CLOSED, 11, 65, 2 }, /* 48: T_RTX [give_up] / conn_timeout, release */
-    { TCP_FSM_ESTABLISHED, 0, 67, 1 }, /* 49: T_RTX [else] / retransmit */
-    { TCP_FSM_ESTABLISHED, 0, 68, 1 }, /* 50: T_DELACK / send_ack */
-    { TCP_FSM_ESTABLISHED, 0, 69, 1 }, /* 51: T_PERSIST / send_probe */
-    { TCP_FSM_CLOSED, 23, 70, 2 }, /* 52: T_KEEPALIVE [keepalive_dead] / conn_timeout, release */
-    { TCP_FSM_ESTABLISHED, 0, 72, 1 }, /* 53: T_KEEPALIVE [else] / send_keepalive */
-    { TCP_FSM_FIN_WAIT_1, 0, 73, 1 }, /* 54: APP_CLOSE / queue_fin */
-    { TCP_FSM_CLOSED, 0, 74, 3 }, /* 55: APP_ABORT / send_rst, conn_reset, release */
-    { TCP_FSM_FIN_WAIT_1, 0, 77, 1 }, /* 56: RCV_UNACCEPTABLE / send_ack */
-    { TCP_FSM_CLOSED, 3, 78, 2 }, /* 57: RCV_RST [rst_exact] / conn_reset, release */
-    { TCP_FSM_FIN_WAIT_1, 13, 80, 1 }, /* 58: RCV_RST [challenge_ok] / challenge_ack */
-    { TCP_FSM_FIN_WAIT_1, 0, 81, 0 }, /* 59: RCV_RST [else] */
-    { TCP_FSM_FIN_WAIT_1, 13, 81, 1 }, /* 60: RCV_SYN [challenge_ok] / challenge_ack */
-    { TCP_FSM_FIN_WAIT_1, 0, 82, 0 }, /* 61: RCV_SYN [else] */
-    { TCP_FSM_FIN_WAIT_1, 0, 82, 1 }, /* 62: RCV_BAD_ACK / send_ack */
-    { TCP_FSM_FIN_WAIT_2, 9, 83, 1 }, /* 63: RCV_ACK [fin_acked] / process_ack */
-    { TCP_FSM_FIN_WAIT_1, 0, 84, 1 }, /* 64: RCV_ACK [else] / process_ack */
-    { TCP_FSM_FIN_WAIT_1, 0, 85, 1 }, /* 65: RCV_DATA / deliver_data */
-    { TCP_FSM_CLOSING, 0, 86, 1 }, /* 66: RCV_FIN / receive_fin */
-    { TCP_FSM_CLOSED, 11, 87, 2 }, /* 67: T_RTX [give_up] / conn_timeout, release */
-    { TCP_FSM_FIN_WAIT_1, 0, 89, 1 }, /* 68: T_RTX [else] / retransmit */
-    { TCP_FSM_FIN_WAIT_1, 0, 90, 1 }, /* 69: T_DELACK / send_ack */
-    { TCP_FSM_FIN_WAIT_1, 0, 91, 1 }, /* 70: T_PERSIST / send_probe */
-    { TCP_FSM_CLOSED, 0, 92, 3 }, /* 71: APP_ABORT / send_rst, conn_reset, release */
-    { TCP_FSM_FIN_WAIT_2, 0, 95, 1 }, /* 72: RCV_UNACCEPTABLE / send_ack */
-    { TCP_FSM_CLOSED, 3, 96, 2 }, /* 73: RCV_RST [rst_exact] / conn_reset, release */
-    { TCP_FSM_FIN_WAIT_2, 13, 98, 1 }, /* 74: RCV_RST [challenge_ok] / challenge_ack */
-    { TCP_FSM_FIN_WAIT_2, 0, 99, 0 }, /* 75: RCV_RST [else] */
-    { TCP_FSM_FIN_WAIT_2, 13, 99, 1 }, /* 76: RCV_SYN [challenge_ok] / challenge_ack */
-    { TCP_FSM_FIN_WAIT_2, 0, 100, 0 }, /* 77: RCV_SYN [else] */
-    { TCP_FSM_FIN_WAIT_2, 0, 100, 1 }, /* 78: RCV_BAD_ACK / send_ack */
-    { TCP_FSM_FIN_WAIT_2, 0, 101, 1 }, /* 79: RCV_ACK / process_ack */
-    { TCP_FSM_FIN_WAIT_2, 0, 102, 1 }, /* 80: RCV_DATA / deliver_data */
-    { TCP_FSM_TIME_WAIT, 0, 103, 1 }, /* 81: RCV_FIN / receive_fin */
-    { TCP_FSM_FIN_WAIT_2, 0, 104, 1 }, /* 82: T_DELACK / send_ack */
-    { TCP_FSM_CLOSED, 0, 105, 1 }, /* 83: T_2MSL / release */
-    { TCP_FSM_CLOSED, 0, 106, 3 }, /* 84: APP_ABORT / send_rst, conn_reset, release */
-    { TCP_FSM_FIN_WAIT_2, 0, 109, 1 }, /* 85: APP_CLOSE / arm_fin_timeout */
-    { TCP_FSM_CLOSING, 0, 110, 1 }, /* 86: RCV_UNACCEPTABLE / send_ack */
-    { TCP_FSM_CLOSED, 3, 111, 1 }, /* 87: RCV_RST [rst_exact] / release */
-    { TCP_FSM_CLOSING, 13, 112, 1 }, /* 88: RCV_RST [challenge_ok] / challenge_ack */
-    { TCP_FSM_CLOSING, 0, 113, 0 }, /* 89: RCV_RST [else] */
-    { TCP_FSM_CLOSING, 13, 113, 1 }, /* 90: RCV_SYN [challenge_ok] / challenge_ack */
-    { TCP_FSM_CLOSING, 0, 114, 0 }, /* 91: RCV_SYN [else] */
-    { TCP_FSM_CLOSING, 0, 114, 1 }, /* 92: RCV_BAD_ACK / send_ack */
-    { TCP_FSM_TIME_WAIT, 9, 115, 1 }, /* 93: RCV_ACK [fin_acked] / process_ack */
-    { TCP_FSM_CLOSING, 0, 116, 1 }, /* 94: RCV_ACK [else] / process_ack */
-    { TCP_FSM_CLOSING, 0, 117, 1 }, /* 95: RCV_FIN / send_ack */
-    { TCP_FSM_CLOSED, 11, 118, 2 }, /* 96: T_RTX [give_up] / conn_timeout, release */
-    { TCP_FSM_CLOSING, 0, 120, 1 }, /* 97: T_RTX [else] / retransmit */
-    { TCP_FSM_CLOSED, 0, 121, 1 }, /* 98: APP_ABORT / release */
-    { TCP_FSM_TIME_WAIT, 0, 122, 1 }, /* 99: RCV_UNACCEPTABLE / send_ack */
-    { TCP_FSM_CLOSED, 3, 123, 1 }, /* 100: RCV_RST [rst_exact] / release */
-    { TCP_FSM_TIME_WAIT, 13, 124, 1 }, /* 101: RCV_RST [challenge_ok] / challenge_ack */
-    { TCP_FSM_TIME_WAIT, 0, 125, 0 }, /* 102: RCV_RST [else] */
-    { TCP_FSM_TIME_WAIT, 13, 125, 1 }, /* 103: RCV_SYN [challenge_ok] / challenge_ack */
-    { TCP_FSM_TIME_WAIT, 0, 126, 0 }, /* 104: RCV_SYN [else] */
-    { TCP_FSM_TIME_WAIT, 0, 126, 1 }, /* 105: RCV_BAD_ACK / send_ack */
-    { TCP_FSM_TIME_WAIT, 0, 127, 2 }, /* 106: RCV_FIN / send_ack, arm_2msl */
-    { TCP_FSM_CLOSED, 0, 129, 1 }, /* 107: T_2MSL / release */
-    { TCP_FSM_CLOSED, 0, 130, 1 }, /* 108: APP_ABORT / release */
-    { TCP_FSM_CLOSE_WAIT, 0, 131, 1 }, /* 109: RCV_UNACCEPTABLE / send_ack */
-    { TCP_FSM_CLOSED, 3, 132, 2 }, /* 110: RCV_RST [rst_exact] / conn_reset, release */
-    { TCP_FSM_CLOSE_WAIT, 13, 134, 1 }, /* 111: RCV_RST [challenge_ok] / challenge_ack */
-    { TCP_FSM_CLOSE_WAIT, 0, 135, 0 }, /* 112: RCV_RST [else] */
-    { TCP_FSM_CLOSE_WAIT, 13, 135, 1 }, /* 113: RCV_SYN [challenge_ok] / challenge_ack */
-    { TCP_FSM_CLOSE_WAIT, 0, 136, 0 }, /* 114: RCV_SYN [else] */
-    { TCP_FSM_CLOSE_WAIT, 0, 136, 1 }, /* 115: RCV_BAD_ACK / send_ack */
-    { TCP_FSM_CLOSE_WAIT, 0, 137, 1 }, /* 116: RCV_ACK / process_ack */
-    { TCP_FSM_CLOSE_WAIT, 0, 138, 1 }, /* 117: RCV_FIN / send_ack */
-    { TCP_FSM_CLOSED, 11, 139, 2 }, /* 118: T_RTX [give_up] / conn_timeout, release */
-    { TCP_FSM_CLOSE_WAIT, 0, 141, 1 }, /* 119: T_RTX [else] / retransmit */
-    { TCP_FSM_CLOSE_WAIT, 0, 142, 1 }, /* 120: T_DELACK / send_ack */
-    { TCP_FSM_CLOSE_WAIT, 0, 143, 1 }, /* 121: T_PERSIST / send_probe */
-    { TCP_FSM_CLOSED, 23, 144, 2 }, /* 122: T_KEEPALIVE [keepalive_dead] / conn_timeout, release */
-    { TCP_FSM_CLOSE_WAIT, 0, 146, 1 }, /* 123: T_KEEPALIVE [else] / send_keepalive */
-    { TCP_FSM_LAST_ACK, 0, 147, 1 }, /* 124: APP_CLOSE / queue_fin */
-    { TCP_FSM_CLOSED, 0, 148, 3 }, /* 125: APP_ABORT / send_rst, conn_reset, release */
-    { TCP_FSM_LAST_ACK, 0, 151, 1 }, /* 126: RCV_UNACCEPTABLE / send_ack */
-    { TCP_FSM_CLOSED, 3, 152, 1 }, /* 127: RCV_RST [rst_exact] / release */
-    { TCP_FSM_LAST_ACK, 13, 153, 1 }, /* 128: RCV_RST [challenge_ok] / challenge_ack */
-    { TCP_FSM_LAST_ACK, 0, 154, 0 }, /* 129: RCV_RST [else] */
-    { TCP_FSM_LAST_ACK, 13, 154, 1 }, /* 130: RCV_SYN [challenge_ok] / challenge_ack */
-    { TCP_FSM_LAST_ACK, 0, 155, 0 }, /* 131: RCV_SYN [else] */
-    { TCP_FSM_LAST_ACK, 0, 155, 1 }, /* 132: RCV_BAD_ACK / send_ack */
-    { TCP_FSM_CLOSED, 9, 156, 2 }, /* 133: RCV_ACK [fin_acked] / process_ack, release */
-    { TCP_FSM_LAST_ACK, 0, 158, 1 }, /* 134: RCV_ACK [else] / process_ack */
-    { TCP_FSM_LAST_ACK, 0, 159, 1 }, /* 135: RCV_FIN / send_ack */
-    { TCP_FSM_CLOSED, 11, 160, 2 }, /* 136: T_RTX [give_up] / conn_timeout, release */
-    { TCP_FSM_LAST_ACK, 0, 162, 1 }, /* 137: T_RTX [else] / retransmit */
-    { TCP_FSM_LAST_ACK, 0, 163, 1 }, /* 138: T_PERSIST / send_probe */
-    { TCP_FSM_CLOSED, 0, 164, 1 }, /* 139: APP_ABORT / release */
+    { TCP_FSM_SYN_SENT, 0, 18, 4 }, /* 13: APP_CONNECT / abort_listener, unlisten, init_active, send_syn */
+    { TCP_FSM_CLOSED, 0, 22, 2 }, /* 14: APP_CLOSE / abort_listener, release */
+    { TCP_FSM_CLOSED, 0, 24, 2 }, /* 15: APP_ABORT / abort_listener, release */
+    { TCP_FSM_SYN_SENT, 0, 26, 1 }, /* 16: RCV_BAD_ACK / send_rst_reply */
+    { TCP_FSM_CLOSED, 7, 27, 2 }, /* 17: RCV_RST [rst_acks_syn] / conn_refused, release */
+    { TCP_FSM_SYN_SENT, 0, 29, 0 }, /* 18: RCV_RST [else] */
+    { TCP_FSM_ESTABLISHED, 0, 29, 4 }, /* 19: RCV_SYN_ACK / take_syn, established, process_ack, send_ack */
+    { TCP_FSM_SYN_RCVD, 0, 33, 2 }, /* 20: RCV_SYN / take_syn, send_syn_ack */
+    { TCP_FSM_CLOSED, 11, 35, 2 }, /* 21: T_RTX [give_up] / conn_timeout, release */
+    { TCP_FSM_SYN_SENT, 0, 37, 1 }, /* 22: T_RTX [else] / retransmit */
+    { TCP_FSM_CLOSED, 0, 38, 1 }, /* 23: APP_CLOSE / release */
+    { TCP_FSM_CLOSED, 0, 39, 2 }, /* 24: APP_ABORT / conn_reset, release */
+    { TCP_FSM_SYN_RCVD, 0, 41, 1 }, /* 25: RCV_UNACCEPTABLE / send_ack */
+    { TCP_FSM_LISTEN, 1, 42, 1 }, /* 26: RCV_RST [passive_open] / drop_embryonic */
+    { TCP_FSM_CLOSED, 0, 43, 2 }, /* 27: RCV_RST [else] / conn_refused, release */
+    { TCP_FSM_LISTEN, 1, 45, 1 }, /* 28: RCV_SYN [passive_open] / drop_embryonic */
+    { TCP_FSM_SYN_RCVD, 13, 46, 1 }, /* 29: RCV_SYN [challenge_ok] / challenge_ack */
+    { TCP_FSM_SYN_RCVD, 0, 47, 0 }, /* 30: RCV_SYN [else] */
+    { TCP_FSM_SYN_RCVD, 0, 47, 1 }, /* 31: RCV_BAD_ACK / send_rst_reply */
+    { TCP_FSM_ESTABLISHED, 5, 48, 2 }, /* 32: RCV_ACK [ack_acceptable] / established, process_ack */
+    { TCP_FSM_SYN_RCVD, 0, 50, 1 }, /* 33: RCV_ACK [else] / send_rst_reply */
+    { TCP_FSM_CLOSED, 11, 51, 2 }, /* 34: T_RTX [give_up] / conn_timeout, release */
+    { TCP_FSM_SYN_RCVD, 0, 53, 1 }, /* 35: T_RTX [else] / retransmit */
+    { TCP_FSM_FIN_WAIT_1, 0, 54, 1 }, /* 36: APP_CLOSE / queue_fin */
+    { TCP_FSM_CLOSED, 0, 55, 3 }, /* 37: APP_ABORT / send_rst, conn_reset, release */
+    { TCP_FSM_ESTABLISHED, 0, 58, 1 }, /* 38: RCV_UNACCEPTABLE / send_ack */
+    { TCP_FSM_CLOSED, 3, 59, 2 }, /* 39: RCV_RST [rst_exact] / conn_reset, release */
+    { TCP_FSM_ESTABLISHED, 13, 61, 1 }, /* 40: RCV_RST [challenge_ok] / challenge_ack */
+    { TCP_FSM_ESTABLISHED, 0, 62, 0 }, /* 41: RCV_RST [else] */
+    { TCP_FSM_ESTABLISHED, 13, 62, 1 }, /* 42: RCV_SYN [challenge_ok] / challenge_ack */
+    { TCP_FSM_ESTABLISHED, 0, 63, 0 }, /* 43: RCV_SYN [else] */
+    { TCP_FSM_ESTABLISHED, 0, 63, 1 }, /* 44: RCV_BAD_ACK / send_ack */
+    { TCP_FSM_ESTABLISHED, 0, 64, 1 }, /* 45: RCV_ACK / process_ack */
+    { TCP_FSM_ESTABLISHED, 0, 65, 1 }, /* 46: RCV_DATA / deliver_data */
+    { TCP_FSM_CLOSE_WAIT, 0, 66, 1 }, /* 47: RCV_FIN / receive_fin */
+    { TCP_FSM_CLOSED, 11, 67, 2 }, /* 48: T_RTX [give_up] / conn_timeout, release */
+    { TCP_FSM_ESTABLISHED, 0, 69, 1 }, /* 49: T_RTX [else] / retransmit */
+    { TCP_FSM_ESTABLISHED, 0, 70, 1 }, /* 50: T_DELACK / send_ack */
+    { TCP_FSM_ESTABLISHED, 0, 71, 1 }, /* 51: T_PERSIST / send_probe */
+    { TCP_FSM_CLOSED, 23, 72, 2 }, /* 52: T_KEEPALIVE [keepalive_dead] / conn_timeout, release */
+    { TCP_FSM_ESTABLISHED, 0, 74, 1 }, /* 53: T_KEEPALIVE [else] / send_keepalive */
+    { TCP_FSM_FIN_WAIT_1, 0, 75, 1 }, /* 54: APP_CLOSE / queue_fin */
+    { TCP_FSM_CLOSED, 0, 76, 3 }, /* 55: APP_ABORT / send_rst, conn_reset, release */
+    { TCP_FSM_FIN_WAIT_1, 0, 79, 1 }, /* 56: RCV_UNACCEPTABLE / send_ack */
+    { TCP_FSM_CLOSED, 3, 80, 2 }, /* 57: RCV_RST [rst_exact] / conn_reset, release */
+    { TCP_FSM_FIN_WAIT_1, 13, 82, 1 }, /* 58: RCV_RST [challenge_ok] / challenge_ack */
+    { TCP_FSM_FIN_WAIT_1, 0, 83, 0 }, /* 59: RCV_RST [else] */
+    { TCP_FSM_FIN_WAIT_1, 13, 83, 1 }, /* 60: RCV_SYN [challenge_ok] / challenge_ack */
+    { TCP_FSM_FIN_WAIT_1, 0, 84, 0 }, /* 61: RCV_SYN [else] */
+    { TCP_FSM_FIN_WAIT_1, 0, 84, 1 }, /* 62: RCV_BAD_ACK / send_ack */
+    { TCP_FSM_FIN_WAIT_2, 9, 85, 1 }, /* 63: RCV_ACK [fin_acked] / process_ack */
+    { TCP_FSM_FIN_WAIT_1, 0, 86, 1 }, /* 64: RCV_ACK [else] / process_ack */
+    { TCP_FSM_FIN_WAIT_1, 0, 87, 1 }, /* 65: RCV_DATA / deliver_data */
+    { TCP_FSM_CLOSING, 0, 88, 1 }, /* 66: RCV_FIN / receive_fin */
+    { TCP_FSM_CLOSED, 11, 89, 2 }, /* 67: T_RTX [give_up] / conn_timeout, release */
+    { TCP_FSM_FIN_WAIT_1, 0, 91, 1 }, /* 68: T_RTX [else] / retransmit */
+    { TCP_FSM_FIN_WAIT_1, 0, 92, 1 }, /* 69: T_DELACK / send_ack */
+    { TCP_FSM_FIN_WAIT_1, 0, 93, 1 }, /* 70: T_PERSIST / send_probe */
+    { TCP_FSM_CLOSED, 0, 94, 3 }, /* 71: APP_ABORT / send_rst, conn_reset, release */
+    { TCP_FSM_FIN_WAIT_2, 0, 97, 1 }, /* 72: RCV_UNACCEPTABLE / send_ack */
+    { TCP_FSM_CLOSED, 3, 98, 2 }, /* 73: RCV_RST [rst_exact] / conn_reset, release */
+    { TCP_FSM_FIN_WAIT_2, 13, 100, 1 }, /* 74: RCV_RST [challenge_ok] / challenge_ack */
+    { TCP_FSM_FIN_WAIT_2, 0, 101, 0 }, /* 75: RCV_RST [else] */
+    { TCP_FSM_FIN_WAIT_2, 13, 101, 1 }, /* 76: RCV_SYN [challenge_ok] / challenge_ack */
+    { TCP_FSM_FIN_WAIT_2, 0, 102, 0 }, /* 77: RCV_SYN [else] */
+    { TCP_FSM_FIN_WAIT_2, 0, 102, 1 }, /* 78: RCV_BAD_ACK / send_ack */
+    { TCP_FSM_FIN_WAIT_2, 0, 103, 1 }, /* 79: RCV_ACK / process_ack */
+    { TCP_FSM_FIN_WAIT_2, 0, 104, 1 }, /* 80: RCV_DATA / deliver_data */
+    { TCP_FSM_TIME_WAIT, 0, 105, 1 }, /* 81: RCV_FIN / receive_fin */
+    { TCP_FSM_FIN_WAIT_2, 0, 106, 1 }, /* 82: T_DELACK / send_ack */
+    { TCP_FSM_CLOSED, 0, 107, 1 }, /* 83: T_2MSL / release */
+    { TCP_FSM_CLOSED, 0, 108, 3 }, /* 84: APP_ABORT / send_rst, conn_reset, release */
+    { TCP_FSM_FIN_WAIT_2, 0, 111, 1 }, /* 85: APP_CLOSE / arm_fin_timeout */
+    { TCP_FSM_CLOSING, 0, 112, 1 }, /* 86: RCV_UNACCEPTABLE / send_ack */
+    { TCP_FSM_CLOSED, 3, 113, 1 }, /* 87: RCV_RST [rst_exact] / release */
+    { TCP_FSM_CLOSING, 13, 114, 1 }, /* 88: RCV_RST [challenge_ok] / challenge_ack */
+    { TCP_FSM_CLOSING, 0, 115, 0 }, /* 89: RCV_RST [else] */
+    { TCP_FSM_CLOSING, 13, 115, 1 }, /* 90: RCV_SYN [challenge_ok] / challenge_ack */
+    { TCP_FSM_CLOSING, 0, 116, 0 }, /* 91: RCV_SYN [else] */
+    { TCP_FSM_CLOSING, 0, 116, 1 }, /* 92: RCV_BAD_ACK / send_ack */
+    { TCP_FSM_TIME_WAIT, 9, 117, 1 }, /* 93: RCV_ACK [fin_acked] / process_ack */
+    { TCP_FSM_CLOSING, 0, 118, 1 }, /* 94: RCV_ACK [else] / process_ack */
+    { TCP_FSM_CLOSING, 0, 119, 1 }, /* 95: RCV_FIN / send_ack */
+    { TCP_FSM_CLOSED, 11, 120, 2 }, /* 96: T_RTX [give_up] / conn_timeout, release */
+    { TCP_FSM_CLOSING, 0, 122, 1 }, /* 97: T_RTX [else] / retransmit */
+    { TCP_FSM_CLOSED, 0, 123, 1 }, /* 98: APP_ABORT / release */
+    { TCP_FSM_TIME_WAIT, 0, 124, 1 }, /* 99: RCV_UNACCEPTABLE / send_ack */
+    { TCP_FSM_CLOSED, 3, 125, 1 }, /* 100: RCV_RST [rst_exact] / release */
+    { TCP_FSM_TIME_WAIT, 13, 126, 1 }, /* 101: RCV_RST [challenge_ok] / challenge_ack */
+    { TCP_FSM_TIME_WAIT, 0, 127, 0 }, /* 102: RCV_RST [else] */
+    { TCP_FSM_TIME_WAIT, 13, 127, 1 }, /* 103: RCV_SYN [challenge_ok] / challenge_ack */
+    { TCP_FSM_TIME_WAIT, 0, 128, 0 }, /* 104: RCV_SYN [else] */
+    { TCP_FSM_TIME_WAIT, 0, 128, 1 }, /* 105: RCV_BAD_ACK / send_ack */
+    { TCP_FSM_TIME_WAIT, 0, 129, 2 }, /* 106: RCV_FIN / send_ack, arm_2msl */
+    { TCP_FSM_CLOSED, 0, 131, 1 }, /* 107: T_2MSL / release */
+    { TCP_FSM_CLOSED, 0, 132, 1 }, /* 108: APP_ABORT / release */
+    { TCP_FSM_CLOSE_WAIT, 0, 133, 1 }, /* 109: RCV_UNACCEPTABLE / send_ack */
+    { TCP_FSM_CLOSED, 3, 134, 2 }, /* 110: RCV_RST [rst_exact] / conn_reset, release */
+    { TCP_FSM_CLOSE_WAIT, 13, 136, 1 }, /* 111: RCV_RST [challenge_ok] / challenge_ack */
+    { TCP_FSM_CLOSE_WAIT, 0, 137, 0 }, /* 112: RCV_RST [else] */
+    { TCP_FSM_CLOSE_WAIT, 13, 137, 1 }, /* 113: RCV_SYN [challenge_ok] / challenge_ack */
+    { TCP_FSM_CLOSE_WAIT, 0, 138, 0 }, /* 114: RCV_SYN [else] */
+    { TCP_FSM_CLOSE_WAIT, 0, 138, 1 }, /* 115: RCV_BAD_ACK / send_ack */
+    { TCP_FSM_CLOSE_WAIT, 0, 139, 1 }, /* 116: RCV_ACK / process_ack */
+    { TCP_FSM_CLOSE_WAIT, 0, 140, 1 }, /* 117: RCV_FIN / send_ack */
+    { TCP_FSM_CLOSED, 11, 141, 2 }, /* 118: T_RTX [give_up] / conn_timeout, release */
+    { TCP_FSM_CLOSE_WAIT, 0, 143, 1 }, /* 119: T_RTX [else] / retransmit */
+    { TCP_FSM_CLOSE_WAIT, 0, 144, 1 }, /* 120: T_PERSIST / send_probe */
+    { TCP_FSM_CLOSED, 23, 145, 2 }, /* 121: T_KEEPALIVE [keepalive_dead] / conn_timeout, release */
+    { TCP_FSM_CLOSE_WAIT, 0, 147, 1 }, /* 122: T_KEEPALIVE [else] / send_keepalive */
+    { TCP_FSM_LAST_ACK, 0, 148, 1 }, /* 123: APP_CLOSE / queue_fin */
+    { TCP_FSM_CLOSED, 0, 149, 3 }, /* 124: APP_ABORT / send_rst, conn_reset, release */
+    { TCP_FSM_LAST_ACK, 0, 152, 1 }, /* 125: RCV_UNACCEPTABLE / send_ack */
+    { TCP_FSM_CLOSED, 3, 153, 1 }, /* 126: RCV_RST [rst_exact] / release */
+    { TCP_FSM_LAST_ACK, 13, 154, 1 }, /* 127: RCV_RST [challenge_ok] / challenge_ack */
+    { TCP_FSM_LAST_ACK, 0, 155, 0 }, /* 128: RCV_RST [else] */
+    { TCP_FSM_LAST_ACK, 13, 155, 1 }, /* 129: RCV_SYN [challenge_ok] / challenge_ack */
+    { TCP_FSM_LAST_ACK, 0, 156, 0 }, /* 130: RCV_SYN [else] */
+    { TCP_FSM_LAST_ACK, 0, 156, 1 }, /* 131: RCV_BAD_ACK / send_ack */
+    { TCP_FSM_CLOSED, 9, 157, 2 }, /* 132: RCV_ACK [fin_acked] / process_ack, release */
+    { TCP_FSM_LAST_ACK, 0, 159, 1 }, /* 133: RCV_ACK [else] / process_ack */
+    { TCP_FSM_LAST_ACK, 0, 160, 1 }, /* 134: RCV_FIN / send_ack */
+    { TCP_FSM_CLOSED, 11, 161, 2 }, /* 135: T_RTX [give_up] / conn_timeout, release */
+    { TCP_FSM_LAST_ACK, 0, 163, 1 }, /* 136: T_RTX [else] / retransmit */
+    { TCP_FSM_LAST_ACK, 0, 164, 1 }, /* 137: T_PERSIST / send_probe */
+    { TCP_FSM_CLOSED, 0, 165, 1 }, /* 138: APP_ABORT / release */
     { 0, 0, 0, 0 }
 };
-static const uint8_t tcp_fsm_group_rows[141] = {
+static const uint8_t tcp_fsm_group_rows[140] = {
     0, 1, 2, 3, 13, 14, 15, 4, 5, 6, 7, 8, 9, 10, 11, 12,
     23, 24, 17, 18, 20, 19, 16, 21, 22, 36, 37, 25, 26, 27, 28, 29,
     30, 31, 32, 33, 34, 35, 54, 55, 38, 39, 40, 41, 42, 43, 44, 45,
     46, 47, 48, 49, 50, 51, 52, 53, 71, 56, 57, 58, 59, 60, 61, 62,
     63, 64, 65, 66, 67, 68, 69, 70, 85, 84, 72, 73, 74, 75, 76, 77,
     78, 79, 80, 81, 82, 83, 98, 86, 87, 88, 89, 90, 91, 92, 93, 94,
-    95, 96, 97, 108, 99, 100, 101, 102, 103, 104, 105, 106, 107, 124, 125, 109,
-    110, 111, 112, 113, 114, 115, 116, 117, 118, 119, 120, 121, 122, 123, 139, 126,
-    127, 128, 129, 130, 131, 132, 133, 134, 135, 136, 137, 138, 0
+    95, 96, 97, 108, 99, 100, 101, 102, 103, 104, 105, 106, 107, 123, 124, 109,
+    110, 111, 112, 113, 114, 115, 116, 117, 118, 119, 120, 121, 122, 138, 125, 126,
+    127, 128, 129, 130, 131, 132, 133, 134, 135, 136, 137, 0
 };
-static const struct tcp_fsm_list tcp_fsm_groups[97] = {
+static const struct tcp_fsm_list tcp_fsm_groups[96] = {
     { 0, 1 },
     { 1, 1 },
     { 2, 1 },
@@ -651,17 +649,16 @@ static const struct tcp_fsm_list tcp_fsm_groups[97] = {
     { 119, 1 },
     { 120, 2 },
     { 122, 1 },
-    { 123, 1 },
-    { 124, 2 },
+    { 123, 2 },
+    { 125, 1 },
     { 126, 1 },
-    { 127, 1 },
-    { 128, 3 },
-    { 131, 2 },
-    { 133, 1 },
-    { 134, 2 },
-    { 136, 1 },
-    { 137, 2 },
-    { 139, 1 },
+    { 127, 3 },
+    { 130, 2 },
+    { 132, 1 },
+    { 133, 2 },
+    { 135, 1 },
+    { 136, 2 },
+    { 138, 1 },
     { 0, 0 }
 };
 static const uint8_t tcp_fsm_cells[TCP_FSM_NUM_STATES * TCP_FSM_NUM_EVENTS] = {
@@ -693,10 +690,10 @@ static const uint8_t tcp_fsm_cells[TCP_FSM_NUM_STATES * TCP_FSM_NUM_EVENTS] = {
     1, 1, 1, 70, 71, 72, 73, 1, 74, 1, 1, 75, 1, 1, 1, 1,
     76,
     /* CLOSE_WAIT */
-    1, 1, 77, 78, 79, 80, 81, 1, 82, 83, 1, 84, 85, 86, 87, 88,
+    1, 1, 77, 78, 79, 80, 81, 1, 82, 83, 1, 84, 85, 1, 86, 87,
     1,
     /* LAST_ACK */
-    1, 1, 1, 89, 90, 91, 92, 1, 93, 94, 1, 95, 96, 1, 97, 1,
+    1, 1, 1, 88, 89, 90, 91, 1, 92, 93, 1, 94, 95, 1, 96, 1,
     1,
 };
 

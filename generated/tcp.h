@@ -45,7 +45,7 @@ enum tcp_fsm_result { TCP_FSM_HANDLED = 0, TCP_FSM_IGNORED = 1, TCP_FSM_UNEXPECT
 
 #define TCP_FSM_NUM_STATES 11
 #define TCP_FSM_NUM_EVENTS 17
-#define TCP_FSM_NUM_TRANSITIONS 140
+#define TCP_FSM_NUM_TRANSITIONS 139
 #define TCP_FSM_INITIAL TCP_FSM_CLOSED
 typedef uint8_t tcp_fsm_state_t;
 
@@ -147,7 +147,9 @@ void tcp_fsm_action_send_syn_cookie(struct tcp_ctx *ctx, const struct tcp_seg *p
 void tcp_fsm_action_spawn_child(struct tcp_ctx *ctx, const struct tcp_seg *payload);
 #line 41 "spec/tcp.fsm"
 void tcp_fsm_action_take_cookie(struct tcp_ctx *ctx, const struct tcp_seg *payload);
-#line 151 "generated/tcp.h"
+#line 41 "spec/tcp.fsm"
+void tcp_fsm_action_unlisten(struct tcp_ctx *ctx, const struct tcp_seg *payload);
+#line 153 "generated/tcp.h"
 
 /* Run one event. *state is read and written (the caller owns the storage). */
 enum tcp_fsm_result tcp_fsm_dispatch(tcp_fsm_state_t *state, enum tcp_fsm_event event,

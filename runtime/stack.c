@@ -476,7 +476,8 @@ int tcpfsm_connect(struct tcpfsm_stack *st, int fd, uint32_t addr, uint16_t port
     if (!t) return -EBADF;
     if (!addr || !port || addr == 0xffffffffu || (addr >> 28) == 0xe) return -EINVAL;
     if (t->state == TCP_FSM_SYN_SENT || t->state == TCP_FSM_SYN_RCVD) return -EALREADY;
-    if (t->state != TCP_FSM_CLOSED) return -EISCONN;
+    /* CLOSED, or LISTEN: RFC 9293 3.10.2 lets a listening connection become active. */
+    if (t->state != TCP_FSM_CLOSED && t->state != TCP_FSM_LISTEN) return -EISCONN;
     if (t->err) return -EINVAL;       /* a failed attempt: make a new socket */
     t->laddr = st->cfg.addr;
     if (!t->lport) {

@@ -515,3 +515,12 @@ void tcp_fsm_action_take_cookie(struct tcp_ctx *ctx, const struct tcp_seg *seg)
     t->snd_wnd = (uint32_t)seg->wnd << t->snd_wscale;
     t->snd_wl1 = seg->seq;
 }
+
+/* RFC 9293 3.10.2: a SEND (here: connect) on a listening TCB makes it an active one: it leaves
+ * the listener table and forgets its queue bookkeeping (abort_listener reset the children). */
+void tcp_fsm_action_unlisten(struct tcp_ctx *ctx, const struct tcp_seg *seg)
+{
+    (void)seg;
+    tcb_hash_remove(CTX_ST, CTX_T);
+    memset(&CTX_T->u, 0, sizeof CTX_T->u);
+}

@@ -1,6 +1,6 @@
 /*
  * bench_dispatch.c — ns per event of the TCP machine (spec/tcp.fsm): fsmc's table backend,
- * fsmc's switch backend and a hand-written switch (bench/hand_switch.c), replaying the same
+ * fsmc's switch backend and a hand-style switch (written by bench/gen_hand_switch.py), replaying the same
  * two event sequences:
  *   random     uniformly random (state, event, guard outcomes); state reloaded per event;
  *   lifecycle  whole connections (active and passive open, ~30 data/ACK events in
@@ -211,7 +211,7 @@ int main(void)
     c[nc++] = (struct contender){"switch backend", run_random_sw, run_trace_sw, 1, {{0}}};
 #endif
 #ifdef HAVE_HAND_SWITCH
-    c[nc++] = (struct contender){"hand-written switch", run_random_hand, run_trace_hand, 1, {{0}}};
+    c[nc++] = (struct contender){"hand-style switch", run_random_hand, run_trace_hand, 1, {{0}}};
 #endif
     for (size_t i = 0; i < SEQ_LEN; i++) {
         rnd[i].state = (uint8_t)(bench_rand(&seed) % BT_TAB_NUM_STATES);
@@ -259,7 +259,7 @@ int main(void)
             c[k].ns[1][r] = (double)(t2 - t1) / ((double)tp * (double)trace_len);
         }
     BENCH_USE(bench_sink);
-    /* Reference: the hand-written switch if it is valid, else the table backend. */
+    /* Reference: the hand-style switch if it is valid, else the table backend. */
     int ref = nc - 1;
     while (ref > 0 && !c[ref].ok)
         ref--;

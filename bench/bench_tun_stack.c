@@ -7,7 +7,10 @@
  * runs libtcpfsm on 10.78.0.2 behind the TUN device with a simple loop: read every packet
  * that is ready (a batch), feed them in, let the application send/receive, sleep in poll().
  *   receive  the Linux peer writes for D seconds, we read and count;
- *   send     we write for D seconds, the Linux peer reads and reports its count by a pipe.
+ *   send     we write for D seconds, the Linux peer reads and reports its count by a pipe;
+ *   connrate (argument "connrate", MTU 1500) the Linux peer connects to us N times in a row,
+ *            1 byte each way, it closes first (the pattern of bench_linux_connrate), and
+ *            reports connections/s by the pipe; we accept, echo the byte, close on its FIN.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -15,6 +18,7 @@
 #include <linux/if.h>
 #include <linux/if_tun.h>
 #include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <poll.h>
 #include <signal.h>
 #include <sys/ioctl.h>
@@ -71,7 +75,25 @@ static void linux_peer(char mode, double secs, int report_fd)
     static char buf[1 << 16];
     struct sockaddr_in a = {.sin_family = AF_INET};
     uint64_t total = 0;
-    if (mode == 'r') {
+    if (mode == 'c') {
+        int n = (int)secs; /* here: the number of connections */
+        char b = 'x';
+        a.sin_port = htons(5003);
+        a.sin_addr.s_addr = htonl(OUR_ADDR);
+        uint64_t t0 = bench_now_ns();
+        for (int i = 0; i < n; i++) {
+            int fd = socket(AF_INET, SOCK_STREAM, 0), one = 1;
+            if (fd < 0 || connect(fd, (struct sockaddr *)&a, sizeof a) < 0)
+                die("linux client connect");
+            setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+            if (write(fd, &b, 1) != 1 || read(fd, &b, 1) != 1)
+                die("linux client 1-byte exchange");
+            close(fd);
+        }
+        double rate = n / ((double)(bench_now_ns() - t0) / 1e9);
+        if (write(report_fd, &rate, sizeof rate) != sizeof rate)
+            die("report");
+    } else if (mode == 'r') {
         int fd = socket(AF_INET, SOCK_STREAM, 0);
         a.sin_port = htons(5001);
         a.sin_addr.s_addr = htonl(OUR_ADDR);
@@ -121,7 +143,7 @@ static double run_once(char mode, int mtu, double secs)
     c.mtu = (uint16_t)mtu;
     c.output = tun_out;
     c.now = now_us();
-    c.sndbuf = c.rcvbuf = 4u << 20;
+    c.sndbuf = c.rcvbuf = mode == 'c' ? 0 : 4u << 20; /* connection rate: default 64 KiB */
     c.max_buffer_bytes = 64u << 20;
     struct tcpfsm_stack *st = tcpfsm_stack_new(&c, &err);
     if (!st)
@@ -129,7 +151,41 @@ static double run_once(char mode, int mtu, double secs)
     if (pipe(pfd) < 0)
         die("pipe");
     double gbps = -1;
-    if (mode == 'r') {
+    if (mode == 'c') {
+        /* secs = number of connections; gbps = connections/s as measured by the client */
+        enum { MAXC = 64 };
+        int cfd[MAXC], nc = 0, lfd = tcpfsm_socket(st);
+        char b;
+        if (lfd < 0 || tcpfsm_bind(st, lfd, OUR_ADDR, 5003) || tcpfsm_listen(st, lfd, 128))
+            die("tcpfsm listen");
+        fcntl(pfd[0], F_SETFL, O_NONBLOCK);
+        pid_t pid = fork();
+        if (pid == 0)
+            linux_peer('c', secs, pfd[1]);
+        uint64_t t_limit = bench_now_ns() + 20000000000ull; /* 5 runs stay under run.py's 120 s */
+        while (bench_now_ns() < t_limit) {
+            service(st, 0);
+            for (int fd; nc < MAXC && (fd = tcpfsm_accept(st, lfd, NULL, NULL)) >= 0;)
+                cfd[nc++] = fd;
+            for (int k = 0; k < nc; k++) {
+                long n = tcpfsm_recv(st, cfd[k], &b, 1);
+                if (n == 1)
+                    tcpfsm_send(st, cfd[k], &b, 1);
+                else if (n == 0 || n != -EAGAIN) { /* peer's FIN (or an error): close ours */
+                    tcpfsm_close(st, cfd[k]);
+                    cfd[k--] = cfd[--nc];
+                }
+            }
+            if (read(pfd[0], &gbps, sizeof gbps) == sizeof gbps)
+                break;
+            if (!nc)
+                service(st, 1);
+        }
+        for (int i = 0; i < 20; i++)
+            service(st, 1);
+        kill(pid, SIGKILL);
+        waitpid(pid, NULL, 0);
+    } else if (mode == 'r') {
         int lfd = tcpfsm_socket(st), fd = -1;
         tcpfsm_bind(st, lfd, OUR_ADDR, 5001);
         tcpfsm_listen(st, lfd, 8);
@@ -199,7 +255,8 @@ static double run_once(char mode, int mtu, double secs)
 
 int main(int argc, char **argv)
 {
-    int mtu = argc > 1 ? atoi(argv[1]) : 1500;
+    int connrate = argc > 1 && strcmp(argv[1], "connrate") == 0;
+    int mtu = connrate ? 1500 : argc > 1 ? atoi(argv[1]) : 1500;
     double secs = bench_quick() ? 0.1 : 0.4;
     struct ifreq ifr;
     char cmd[256], name[96];
@@ -216,6 +273,22 @@ int main(int argc, char **argv)
     if (system(cmd) != 0)
         die(cmd);
     fcntl(tunfd, F_SETFL, fcntl(tunfd, F_GETFL) | O_NONBLOCK);
+    if (connrate) {
+        int n = bench_quick() ? 200 : 2000;
+        double v[BENCH_RUNS];
+        const char *cname = "TUN connection rate, Linux client -> us, sequential";
+        for (int r = 0; r < BENCH_RUNS; r++) {
+            v[r] = run_once('c', mtu, n);
+            if (v[r] <= 0) {
+                printf("FAIL\t%s\tthe Linux client did not finish %d connections (run %d)\n", cname, n, r);
+                return 0;
+            }
+        }
+        /* the reference (Linux to Linux over loopback) comes from bench_linux_connrate's row */
+        printf("ROW\t%s\t%.6g\tconn/s\tLinux loopback connection rate sequential\t-\n", cname,
+               bench_median(v, BENCH_RUNS));
+        return 0;
+    }
     for (int d = 0; d < 2; d++) {
         char mode = d ? 's' : 'r';
         double v[BENCH_RUNS];

@@ -321,7 +321,13 @@ void tcp_fsm_action_challenge_ack(struct tcp_ctx *ctx, const struct tcp_seg *seg
 void tcp_fsm_action_send_rst(struct tcp_ctx *ctx, const struct tcp_seg *seg)
 {
     (void)seg;
-    tcp_send_ctl(CTX_ST, CTX_T, TCP_RST, CTX_T->snd_nxt);
+    const struct tcb *t = CTX_T;
+    /* RFC 9293's SND.NXT is our snd_max (snd_nxt is pulled back by a timeout, go-back-N);
+     * a RST below the peer's RCV.NXT would be out of its window and ignored. Not past the
+     * window's right edge (a zero-window probe byte), as the pure ACKs in tcp_output. */
+    uint32_t seq = t->snd_max, wnd_end = t->snd_una + t->snd_wnd;
+    if ((t->flags & TF_SYNCED) && seq_gt(seq, wnd_end)) seq = wnd_end;
+    tcp_send_ctl(CTX_ST, CTX_T, TCP_RST, seq);
 }
 
 void tcp_fsm_action_send_rst_reply(struct tcp_ctx *ctx, const struct tcp_seg *seg)

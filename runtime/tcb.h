@@ -65,6 +65,8 @@ struct tcb_bufs {
     struct ofo_seg *ofo;      /* out-of-order segments, sorted by seq, non-overlapping */
     uint32_t ofo_bytes;
     uint32_t sack_last_start, sack_last_end; /* the block changed last (RFC 2018 4: first) */
+    uint32_t sack_hist[3];    /* starts of the blocks reported last, most recent first */
+    uint8_t sack_hist_n;
     /* RFC 6675 scoreboard: what the peer SACKed above SND.UNA (sorted, disjoint), and
      * HighRxt, the highest sequence retransmitted during this recovery. */
     struct tcp_sack_block sacked[TCP_MAX_SACK];

@@ -27,30 +27,50 @@ uint32_t tcp_rcv_window(const struct tcpfsm_stack *st, const struct tcb *t)
     return w > maxw ? maxw : w;
 }
 
-static void put_sack_blocks(const struct tcb *t, struct tcp_opts *o)
+/* The contiguous out-of-order range (adjacent held segments merged) that contains seq. */
+static bool ofo_range(const struct tcb_bufs *b, uint32_t seq, struct tcp_sack_block *out)
 {
-    if (!(t->flags & TF_SACK) || !t->buf || !t->buf->ofo) return;
-    const struct tcb_bufs *b = t->buf;
-    struct tcp_sack_block blk[TCP_MAX_SACK];
-    int n = 0;
-    /* RFC 2018 4: the first block holds the segment that arrived last. */
-    if (b->sack_last_end != b->sack_last_start) {
-        for (const struct ofo_seg *s = b->ofo; s; s = s->next) {
-            uint32_t start = s->seq, end = s->seq + s->len;
-            while (s->next && s->next->seq == end) { s = s->next; end = s->seq + s->len; }
-            if (seq_leq(start, b->sack_last_start) && seq_lt(b->sack_last_start, end)) {
-                blk[n++] = (struct tcp_sack_block){ start, end };
-                break;
-            }
+    for (const struct ofo_seg *s = b->ofo; s; s = s->next) {
+        uint32_t start = s->seq, end = s->seq + s->len;
+        while (s->next && s->next->seq == end) { s = s->next; end = s->seq + s->len; }
+        if (seq_leq(start, seq) && seq_lt(seq, end)) {
+            *out = (struct tcp_sack_block){ start, end };
+            return true;
         }
     }
+    return false;
+}
+
+static bool have_block(const struct tcp_sack_block *blk, int n, uint32_t start)
+{
+    for (int i = 0; i < n; i++)
+        if (blk[i].start == start) return true;
+    return false;
+}
+
+/* RFC 2018 4: the first block MUST hold the segment that arrived last; the others SHOULD
+ * repeat the most recently reported blocks (b->sack_hist), so each block is reported in
+ * several ACKs even when more ranges exist than fit; the rest follow in sequence order. */
+static void put_sack_blocks(struct tcb *t, struct tcp_opts *o)
+{
+    if (!(t->flags & TF_SACK) || !t->buf || !t->buf->ofo) return;
+    struct tcb_bufs *b = t->buf;
+    struct tcp_sack_block blk[TCP_MAX_SACK], r;
+    int n = 0;
+    if (b->sack_last_end != b->sack_last_start && ofo_range(b, b->sack_last_start, &r))
+        blk[n++] = r;
+    for (int h = 0; h < 3 && n < TCP_MAX_SACK; h++)
+        if (b->sack_hist_n > h && ofo_range(b, b->sack_hist[h], &r) && !have_block(blk, n, r.start))
+            blk[n++] = r;
     for (const struct ofo_seg *s = b->ofo; s && n < TCP_MAX_SACK; s = s->next) {
         uint32_t start = s->seq, end = s->seq + s->len;
         while (s->next && s->next->seq == end) { s = s->next; end = s->seq + s->len; }
-        if (n && blk[0].start == start) continue;
-        blk[n++] = (struct tcp_sack_block){ start, end };
+        if (!have_block(blk, n, start)) blk[n++] = (struct tcp_sack_block){ start, end };
     }
-    /* pkt_build trims blocks that do not fit in 40 option bytes. */
+    /* pkt_build trims blocks that do not fit in 40 option bytes (3 with timestamps). */
+    int sent = (t->flags & TF_TS) ? (n < 3 ? n : 3) : n;
+    for (int i = 0; i < sent && i < 3; i++) b->sack_hist[i] = blk[i].start;
+    b->sack_hist_n = (uint8_t)(sent < 3 ? sent : 3);
     memcpy(o->sack, blk, sizeof blk[0] * (size_t)n);
     o->nsack = (uint8_t)n;
 }

@@ -942,11 +942,7 @@ int main(void)
     tcase_add_test(tc, fast_retransmit_on_third_duplicate_ack);
     tcase_add_test(tc, newreno_partial_ack_retransmits_next_hole);
     tcase_add_test(tc, sack_first_block_holds_most_recent_segment);
-    /* Known runtime gap (reported): blocks after the first are sent in ascending order, not
-     * most-recently-reported first (RFC 2018 4 SHOULD); needs per-range recency in tcb_bufs.
-     * Run it with TCPFSM_TEST_KNOWN_BUGS=1. */
-    if (getenv("TCPFSM_TEST_KNOWN_BUGS"))
-        tcase_add_test(tc, sack_later_blocks_repeat_most_recent_reports);
+    tcase_add_test(tc, sack_later_blocks_repeat_most_recent_reports);
     tcase_add_test(tc, sack_retransmits_holes_not_sacked_data);
     tcase_add_test(tc, paws_rejects_old_timestamp);
     tcase_add_test(tc, window_scaling_negotiated_and_applied_both_ways);

@@ -105,6 +105,7 @@ static struct rig *rig_new(uint32_t flags)
 
 static void rig_free(struct rig *r)
 {
+    rt_coverage_save(r->st);
     tcpfsm_stack_free(r->st);
     free(r);
 }

@@ -141,6 +141,8 @@ static void net_init(struct net *net, const struct tcpfsm_config *cfg, uint64_t 
 
 static void net_free(struct net *net)
 {
+    rt_coverage_save(net->n[0].st);
+    rt_coverage_save(net->n[1].st);
     tcpfsm_stack_free(net->n[0].st);
     tcpfsm_stack_free(net->n[1].st);
     memlink_free(net->l);

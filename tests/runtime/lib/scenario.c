@@ -136,6 +136,7 @@ void sc_free(struct sc *sc)
 {
     if (!sc) return;
     sc_coverage_append(sc);
+    rt_coverage_save(sc->st);
     tcpfsm_stack_free(sc->st);
     free(sc->q);
     free(sc);

@@ -46,10 +46,17 @@ struct netio {
 };
 
 static volatile sig_atomic_t g_signal;
+static volatile sig_atomic_t g_usr1;
 
 static void on_signal(int sig)
 {
     g_signal = sig;
+}
+
+static void on_usr1(int sig)
+{
+    (void)sig;
+    g_usr1 = 1;
 }
 
 /* ---------------------------------------------------------------- options */
@@ -155,6 +162,8 @@ int netio_parse_opt(struct netio_opts *o, int argc, char **argv, int *i)
             fprintf(stderr, "%s: bad --timeout '%s' (seconds)\n", o->prog, v);
             return -1;
         }
+    } else if (!strcmp(a, "--ss")) {
+        o->ss = 1;
     } else if (!strcmp(a, "-v") || !strcmp(a, "--verbose")) {
         o->verbose++;
     } else {
@@ -184,6 +193,8 @@ void netio_usage(FILE *f)
         "  --pcap FILE         record every packet sent and received (LINKTYPE_RAW)\n"
         "  --seed N            memory mode: PRNG seed (runs replay exactly)\n"
         "  --timeout SEC       give up after SEC seconds (virtual time in memory mode)\n"
+        "  --ss                print the stack's connection table (tcpfsm_ss, like ss -tan)\n"
+        "                      on stderr at exit; SIGUSR1 prints it at any time\n"
         "  -v, --verbose       log connections\n"
         "  --help              this text\n"
         "Exit status: 0 success, 1 failure (including: TUN device cannot be opened).\n",
@@ -407,6 +418,8 @@ struct netio *netio_open(const struct netio_opts *o, const struct tcpfsm_config 
     sigemptyset(&sa.sa_mask);
     sigaction(SIGINT, &sa, NULL);
     sigaction(SIGTERM, &sa, NULL);
+    sa.sa_handler = on_usr1;
+    sigaction(SIGUSR1, &sa, NULL);
     signal(SIGPIPE, SIG_IGN);
 
     struct tcpfsm_config cfg;
@@ -520,10 +533,23 @@ fail:
     return NULL;
 }
 
+static void print_ss_labelled(struct netio *n, const char *when)
+{
+    fprintf(stderr, "%s: tcpfsm_ss %s:\n", n->o.prog, when);
+    netio_print_ss(n->st, stderr);
+    if (n->peer) {
+        fprintf(stderr, "%s: tcpfsm_ss of the built-in peer %s:\n", n->o.prog, when);
+        netio_print_ss(n->peer, stderr);
+    }
+    fflush(stderr);
+}
+
 void netio_close(struct netio *n)
 {
     if (!n)
         return;
+    if (n->o.ss && n->st)
+        print_ss_labelled(n, "at exit");
     if (n->st)
         tcpfsm_stack_free(n->st);
     if (n->peer)
@@ -593,6 +619,10 @@ static int run_loop(struct netio *n, uint64_t until, netio_step_fn step, void *a
     for (;;) {
         if (g_signal)
             return NETIO_SIGNAL;
+        if (g_usr1) {
+            g_usr1 = 0;
+            print_ss_labelled(n, "on SIGUSR1");
+        }
         uint64_t now = netio_now(n);
         if (now == last_now) {
             if (++spins > NETIO_SPIN_MAX) {
@@ -752,4 +782,19 @@ void netio_print_stats(struct tcpfsm_stack *st, FILE *f)
                 i % 3 == 2 ? "\n" : "");
     if ((sizeof rows / sizeof rows[0]) % 3)
         fputc('\n', f);
+}
+
+const char *netio_errname(int e)
+{
+    if (e < 0)
+        e = -e;
+    switch (e) {
+#define NETIO_E(x) case x: return #x
+        NETIO_E(ECONNRESET); NETIO_E(ECONNREFUSED); NETIO_E(ETIMEDOUT); NETIO_E(EPIPE);
+        NETIO_E(ENOTCONN);   NETIO_E(EAGAIN);       NETIO_E(EINVAL);    NETIO_E(EBADF);
+        NETIO_E(ENOMEM);     NETIO_E(EMFILE);       NETIO_E(EADDRINUSE); NETIO_E(EHOSTUNREACH);
+        NETIO_E(ENETUNREACH); NETIO_E(ECONNABORTED); NETIO_E(EIO);
+#undef NETIO_E
+    default: return "E?";
+    }
 }

@@ -7,7 +7,8 @@
  *   - the link: a TUN device (real monotonic clock, poll(2) on the TUN fd together with the
  *     stack's next timer), or the in-memory link (runtime/memlink.h) with a second "peer"
  *     stack in the same process on a virtual clock that jumps to the next event;
- *   - --trace lines, --pcap recording, SIGINT/SIGTERM (stop cleanly, flush the capture).
+ *   - --trace lines, --pcap recording, SIGINT/SIGTERM (stop cleanly, flush the capture),
+ *     --ss (the tcpfsm_ss() listing on stderr at exit) and SIGUSR1 (the listing now).
  *
  * A program gives netio_run() one step function for its own stack and, in memory mode, one
  * for the built-in peer. Steps are called after every batch of packets/timers; they do the
@@ -47,6 +48,7 @@ struct netio_opts {
     uint64_t seed;             /* --seed (memory mode PRNG and link) */
     double timeout_s;          /* --timeout SEC, 0 = none */
     int verbose;               /* -v */
+    int ss;                    /* --ss: print tcpfsm_ss() to stderr at netio_close() */
     uint32_t peer_addr;        /* memory mode: the built-in peer's address */
     FILE *trace_out;           /* where --trace lines go (default stderr) */
 };
@@ -99,5 +101,7 @@ short netio_revents(const struct netio *n, int fd);
 /* Print tcpfsm_ss() and the counters of a stack. */
 void netio_print_ss(struct tcpfsm_stack *st, FILE *f);
 void netio_print_stats(struct tcpfsm_stack *st, FILE *f);
+/* The symbolic name of an errno value ("ECONNRESET"), or "E?" if unknown. */
+const char *netio_errname(int e);
 
 #endif /* TCPFSM_EXAMPLES_NETIO_H */

@@ -6,7 +6,8 @@
  *
  * stdin goes to the connection, the connection to stdout. At EOF on stdin the sending side is
  * shut down (FIN: a half-close); the program keeps reading until the peer's FIN, then closes
- * and exits 0. A reset, refusal or timeout exits 1.
+ * and exits 0. A reset, refusal or timeout exits 1 after printing strerror and the errno
+ * name, e.g. "tcpfsm-nc: connection: Connection reset by peer (ECONNRESET)".
  *
  * Memory mode (default) has a built-in peer that echoes: `echo hi | tcpfsm-nc 10.0.0.1 7`
  * prints "hi"; with -l the built-in peer connects to PORT and echoes.
@@ -93,7 +94,9 @@ static int nc_step(struct netio *nio, void *arg)
         int e = tcpfsm_error(st, c->fd);
         if (c->closing && e == 0)
             return NETIO_DONE;
-        fprintf(stderr, "%s: %s\n", c->prog, strerror(e ? -e : EIO));
+        e = e ? -e : EIO;
+        fprintf(stderr, "%s: %s: %s (%s)\n", c->prog, c->connected ? "connection" : "connect",
+                strerror(e), netio_errname(e));
         return NETIO_FAIL;
     }
     if (!c->connected) {
@@ -110,7 +113,8 @@ static int nc_step(struct netio *nio, void *arg)
         if (r == -EAGAIN)
             break;
         if (r < 0) {
-            fprintf(stderr, "%s: recv: %s\n", c->prog, strerror((int)-r));
+            fprintf(stderr, "%s: recv: %s (%s)\n", c->prog, strerror((int)-r),
+                    netio_errname((int)-r));
             return NETIO_FAIL;
         }
         if (r == 0) {
@@ -130,7 +134,8 @@ static int nc_step(struct netio *nio, void *arg)
             if (w == -EAGAIN)
                 break;
             if (w < 0) {
-                fprintf(stderr, "%s: send: %s\n", c->prog, strerror((int)-w));
+                fprintf(stderr, "%s: send: %s (%s)\n", c->prog, strerror((int)-w),
+                        netio_errname((int)-w));
                 return NETIO_FAIL;
             }
             c->off += (size_t)w;
@@ -231,7 +236,8 @@ static void usage(FILE *f, const char *prog)
             "       %s [options] HOST PORT\n"
             "netcat on the userspace TCP stack libtcpfsm: stdin to the connection, the\n"
             "connection to stdout. EOF on stdin sends FIN (half-close); the program exits\n"
-            "after the peer's FIN (status 0), or on reset/refusal/timeout (status 1).\n"
+            "after the peer's FIN (status 0), or on reset/refusal/timeout (status 1, the\n"
+            "error printed as e.g. 'Connection reset by peer (ECONNRESET)').\n"
             "  -l PORT       listen on PORT and accept one connection\n"
             "  -p PORT       local port for HOST PORT (default: ephemeral)\n"
             "Memory mode (default): the built-in peer (at HOST, default 10.0.0.1) echoes,\n"
@@ -325,7 +331,8 @@ int main(int argc, char **argv)
         if (r == -EINPROGRESS)
             r = 0;
         if (r < 0)
-            fprintf(stderr, "%s: connect to %s %ld: %s\n", prog, pos[0], port, strerror(-r));
+            fprintf(stderr, "%s: connect to %s %ld: %s (%s)\n", prog, pos[0], port,
+                    strerror(-r), netio_errname(-r));
     }
     if (r < 0) {
         netio_close(nio);

@@ -333,371 +333,123 @@ const struct tcp_fsm_transition tcp_fsm_transitions[TCP_FSM_NUM_TRANSITIONS] = {
     { TCP_FSM_LAST_ACK, TCP_FSM_EV_APP_ABORT, TCP_FSM_CLOSED, NULL, "release", "APP_ABORT / release", "9293 3.10.5", 253 },
 };
 
-typedef void tcp_fsm_action_fn(struct tcp_ctx *ctx, const struct tcp_seg *payload);
-static tcp_fsm_action_fn *const tcp_fsm_action_fns[32] = {
-    tcp_fsm_action_send_syn,
-    tcp_fsm_action_send_syn_ack,
-    tcp_fsm_action_send_ack,
-    tcp_fsm_action_send_rst,
-    tcp_fsm_action_send_rst_reply,
-    tcp_fsm_action_challenge_ack,
-    tcp_fsm_action_init_passive,
-    tcp_fsm_action_init_active,
-    tcp_fsm_action_take_syn,
-    tcp_fsm_action_established,
-    tcp_fsm_action_process_ack,
-    tcp_fsm_action_deliver_data,
-    tcp_fsm_action_receive_fin,
-    tcp_fsm_action_queue_fin,
-    tcp_fsm_action_retransmit,
-    tcp_fsm_action_send_probe,
-    tcp_fsm_action_send_keepalive,
-    tcp_fsm_action_arm_2msl,
-    tcp_fsm_action_arm_fin_timeout,
-    tcp_fsm_action_conn_refused,
-    tcp_fsm_action_conn_reset,
-    tcp_fsm_action_conn_timeout,
-    tcp_fsm_action_release,
-    tcp_fsm_action_drop_embryonic,
-    tcp_fsm_action_become_listener,
-    tcp_fsm_action_abort_listener,
-    tcp_fsm_action_listen_drop,
-    tcp_fsm_action_send_syn_cookie,
-    tcp_fsm_action_spawn_child,
-    tcp_fsm_action_take_cookie,
-    tcp_fsm_action_unlisten,
-    NULL
-};
-static const uint8_t tcp_fsm_act[169] = {
-    24, 7, 0, 22, 22, 6, 8, 1, 26, 27, 28, 6, 29, 9, 10, 4,
-    26, 28, 25, 30, 7, 0, 25, 22, 25, 22, 4, 19, 22, 8, 9, 10,
-    2, 8, 1, 21, 22, 14, 22, 20, 22, 2, 23, 19, 22, 23, 5, 4,
-    9, 10, 4, 21, 22, 14, 13, 3, 20, 22, 2, 20, 22, 5, 5, 2,
-    10, 11, 12, 21, 22, 14, 2, 15, 21, 22, 16, 13, 3, 20, 22, 2,
-    20, 22, 5, 5, 2, 10, 10, 11, 12, 21, 22, 14, 2, 15, 3, 20,
-    22, 2, 20, 22, 5, 5, 2, 10, 11, 12, 2, 22, 3, 20, 22, 18,
-    2, 22, 5, 5, 2, 10, 10, 2, 21, 22, 14, 22, 2, 22, 5, 5,
-    2, 2, 17, 22, 22, 2, 20, 22, 5, 5, 2, 10, 2, 21, 22, 14,
-    15, 21, 22, 16, 13, 3, 20, 22, 2, 22, 5, 5, 2, 10, 22, 10,
-    2, 21, 22, 14, 15, 22, 18, 17, 0
-};
-struct tcp_fsm_list { uint8_t first, count; };
-static const struct tcp_fsm_list tcp_fsm_exit[TCP_FSM_NUM_STATES] = {
-    { 166, 0 },
-    { 166, 0 },
-    { 166, 0 },
-    { 166, 0 },
-    { 166, 0 },
-    { 166, 0 },
-    { 166, 0 },
-    { 167, 0 },
-    { 167, 0 },
-    { 168, 0 },
-    { 168, 0 },
-};
-static const struct tcp_fsm_list tcp_fsm_entry[TCP_FSM_NUM_STATES] = {
-    { 166, 0 },
-    { 166, 0 },
-    { 166, 0 },
-    { 166, 0 },
-    { 166, 0 },
-    { 166, 0 },
-    { 166, 1 },
-    { 167, 0 },
-    { 167, 1 },
-    { 168, 0 },
-    { 168, 0 },
-};
-
-struct tcp_fsm_row { tcp_fsm_state_t to; uint8_t guard; uint8_t act, nact; };
-static const struct tcp_fsm_row tcp_fsm_rows[140] = {
-    { TCP_FSM_LISTEN, 0, 0, 1 }, /* 0: APP_LISTEN / become_listener */
-    { TCP_FSM_SYN_SENT, 0, 1, 2 }, /* 1: APP_CONNECT / init_active, send_syn */
-    { TCP_FSM_CLOSED, 0, 3, 1 }, /* 2: APP_CLOSE / release */
-    { TCP_FSM_CLOSED, 0, 4, 1 }, /* 3: APP_ABORT / release */
-    { TCP_FSM_LISTEN, 0, 5, 0 }, /* 4: RCV_RST */
-    { TCP_FSM_SYN_RCVD, 15, 5, 3 }, /* 5: RCV_SYN [is_child] / init_passive, take_syn, send_syn_ack */
-    { TCP_FSM_LISTEN, 17, 8, 1 }, /* 6: RCV_SYN [accept_queue_full] / listen_drop */
-    { TCP_FSM_LISTEN, 19, 9, 1 }, /* 7: RCV_SYN [syn_queue_full] / send_syn_cookie */
-    { TCP_FSM_LISTEN, 0, 10, 1 }, /* 8: RCV_SYN [else] / spawn_child */
-    { TCP_FSM_ESTABLISHED, 15, 11, 4 }, /* 9: RCV_ACK [is_child] / init_passive, take_cookie, established, process_ack */
-    { TCP_FSM_LISTEN, 22, 15, 1 }, /* 10: RCV_ACK [!cookie_ok] / send_rst_reply */
-    { TCP_FSM_LISTEN, 17, 16, 1 }, /* 11: RCV_ACK [accept_queue_full] / listen_drop */
-    { TCP_FSM_LISTEN, 0, 17, 1 }, /* 12: RCV_ACK [else] / spawn_child */
-    { TCP_FSM_SYN_SENT, 0, 18, 4 }, /* 13: APP_CONNECT / abort_listener, unlisten, init_active, send_syn */
-    { TCP_FSM_CLOSED, 0, 22, 2 }, /* 14: APP_CLOSE / abort_listener, release */
-    { TCP_FSM_CLOSED, 0, 24, 2 }, /* 15: APP_ABORT / abort_listener, release */
-    { TCP_FSM_SYN_SENT, 0, 26, 1 }, /* 16: RCV_BAD_ACK / send_rst_reply */
-    { TCP_FSM_CLOSED, 7, 27, 2 }, /* 17: RCV_RST [rst_acks_syn] / conn_refused, release */
-    { TCP_FSM_SYN_SENT, 0, 29, 0 }, /* 18: RCV_RST [else] */
-    { TCP_FSM_ESTABLISHED, 0, 29, 4 }, /* 19: RCV_SYN_ACK / take_syn, established, process_ack, send_ack */
-    { TCP_FSM_SYN_RCVD, 0, 33, 2 }, /* 20: RCV_SYN / take_syn, send_syn_ack */
-    { TCP_FSM_CLOSED, 11, 35, 2 }, /* 21: T_RTX [give_up] / conn_timeout, release */
-    { TCP_FSM_SYN_SENT, 0, 37, 1 }, /* 22: T_RTX [else] / retransmit */
-    { TCP_FSM_CLOSED, 0, 38, 1 }, /* 23: APP_CLOSE / release */
-    { TCP_FSM_CLOSED, 0, 39, 2 }, /* 24: APP_ABORT / conn_reset, release */
-    { TCP_FSM_SYN_RCVD, 0, 41, 1 }, /* 25: RCV_UNACCEPTABLE / send_ack */
-    { TCP_FSM_LISTEN, 1, 42, 1 }, /* 26: RCV_RST [passive_open] / drop_embryonic */
-    { TCP_FSM_CLOSED, 0, 43, 2 }, /* 27: RCV_RST [else] / conn_refused, release */
-    { TCP_FSM_LISTEN, 1, 45, 1 }, /* 28: RCV_SYN [passive_open] / drop_embryonic */
-    { TCP_FSM_SYN_RCVD, 13, 46, 1 }, /* 29: RCV_SYN [challenge_ok] / challenge_ack */
-    { TCP_FSM_SYN_RCVD, 0, 47, 0 }, /* 30: RCV_SYN [else] */
-    { TCP_FSM_SYN_RCVD, 0, 47, 1 }, /* 31: RCV_BAD_ACK / send_rst_reply */
-    { TCP_FSM_ESTABLISHED, 5, 48, 2 }, /* 32: RCV_ACK [ack_acceptable] / established, process_ack */
-    { TCP_FSM_SYN_RCVD, 0, 50, 1 }, /* 33: RCV_ACK [else] / send_rst_reply */
-    { TCP_FSM_CLOSED, 11, 51, 2 }, /* 34: T_RTX [give_up] / conn_timeout, release */
-    { TCP_FSM_SYN_RCVD, 0, 53, 1 }, /* 35: T_RTX [else] / retransmit */
-    { TCP_FSM_FIN_WAIT_1, 0, 54, 1 }, /* 36: APP_CLOSE / queue_fin */
-    { TCP_FSM_CLOSED, 0, 55, 3 }, /* 37: APP_ABORT / send_rst, conn_reset, release */
-    { TCP_FSM_ESTABLISHED, 0, 58, 1 }, /* 38: RCV_UNACCEPTABLE / send_ack */
-    { TCP_FSM_CLOSED, 3, 59, 2 }, /* 39: RCV_RST [rst_exact] / conn_reset, release */
-    { TCP_FSM_ESTABLISHED, 13, 61, 1 }, /* 40: RCV_RST [challenge_ok] / challenge_ack */
-    { TCP_FSM_ESTABLISHED, 0, 62, 0 }, /* 41: RCV_RST [else] */
-    { TCP_FSM_ESTABLISHED, 13, 62, 1 }, /* 42: RCV_SYN [challenge_ok] / challenge_ack */
-    { TCP_FSM_ESTABLISHED, 0, 63, 0 }, /* 43: RCV_SYN [else] */
-    { TCP_FSM_ESTABLISHED, 0, 63, 1 }, /* 44: RCV_BAD_ACK / send_ack */
-    { TCP_FSM_ESTABLISHED, 0, 64, 1 }, /* 45: RCV_ACK / process_ack */
-    { TCP_FSM_ESTABLISHED, 0, 65, 1 }, /* 46: RCV_DATA / deliver_data */
-    { TCP_FSM_CLOSE_WAIT, 0, 66, 1 }, /* 47: RCV_FIN / receive_fin */
-    { TCP_FSM_CLOSED, 11, 67, 2 }, /* 48: T_RTX [give_up] / conn_timeout, release */
-    { TCP_FSM_ESTABLISHED, 0, 69, 1 }, /* 49: T_RTX [else] / retransmit */
-    { TCP_FSM_ESTABLISHED, 0, 70, 1 }, /* 50: T_DELACK / send_ack */
-    { TCP_FSM_ESTABLISHED, 0, 71, 1 }, /* 51: T_PERSIST / send_probe */
-    { TCP_FSM_CLOSED, 23, 72, 2 }, /* 52: T_KEEPALIVE [keepalive_dead] / conn_timeout, release */
-    { TCP_FSM_ESTABLISHED, 0, 74, 1 }, /* 53: T_KEEPALIVE [else] / send_keepalive */
-    { TCP_FSM_FIN_WAIT_1, 0, 75, 1 }, /* 54: APP_CLOSE / queue_fin */
-    { TCP_FSM_CLOSED, 0, 76, 3 }, /* 55: APP_ABORT / send_rst, conn_reset, release */
-    { TCP_FSM_FIN_WAIT_1, 0, 79, 1 }, /* 56: RCV_UNACCEPTABLE / send_ack */
-    { TCP_FSM_CLOSED, 3, 80, 2 }, /* 57: RCV_RST [rst_exact] / conn_reset, release */
-    { TCP_FSM_FIN_WAIT_1, 13, 82, 1 }, /* 58: RCV_RST [challenge_ok] / challenge_ack */
-    { TCP_FSM_FIN_WAIT_1, 0, 83, 0 }, /* 59: RCV_RST [else] */
-    { TCP_FSM_FIN_WAIT_1, 13, 83, 1 }, /* 60: RCV_SYN [challenge_ok] / challenge_ack */
-    { TCP_FSM_FIN_WAIT_1, 0, 84, 0 }, /* 61: RCV_SYN [else] */
-    { TCP_FSM_FIN_WAIT_1, 0, 84, 1 }, /* 62: RCV_BAD_ACK / send_ack */
-    { TCP_FSM_FIN_WAIT_2, 9, 85, 1 }, /* 63: RCV_ACK [fin_acked] / process_ack */
-    { TCP_FSM_FIN_WAIT_1, 0, 86, 1 }, /* 64: RCV_ACK [else] / process_ack */
-    { TCP_FSM_FIN_WAIT_1, 0, 87, 1 }, /* 65: RCV_DATA / deliver_data */
-    { TCP_FSM_CLOSING, 0, 88, 1 }, /* 66: RCV_FIN / receive_fin */
-    { TCP_FSM_CLOSED, 11, 89, 2 }, /* 67: T_RTX [give_up] / conn_timeout, release */
-    { TCP_FSM_FIN_WAIT_1, 0, 91, 1 }, /* 68: T_RTX [else] / retransmit */
-    { TCP_FSM_FIN_WAIT_1, 0, 92, 1 }, /* 69: T_DELACK / send_ack */
-    { TCP_FSM_FIN_WAIT_1, 0, 93, 1 }, /* 70: T_PERSIST / send_probe */
-    { TCP_FSM_CLOSED, 0, 94, 3 }, /* 71: APP_ABORT / send_rst, conn_reset, release */
-    { TCP_FSM_FIN_WAIT_2, 0, 97, 1 }, /* 72: RCV_UNACCEPTABLE / send_ack */
-    { TCP_FSM_CLOSED, 3, 98, 2 }, /* 73: RCV_RST [rst_exact] / conn_reset, release */
-    { TCP_FSM_FIN_WAIT_2, 13, 100, 1 }, /* 74: RCV_RST [challenge_ok] / challenge_ack */
-    { TCP_FSM_FIN_WAIT_2, 0, 101, 0 }, /* 75: RCV_RST [else] */
-    { TCP_FSM_FIN_WAIT_2, 13, 101, 1 }, /* 76: RCV_SYN [challenge_ok] / challenge_ack */
-    { TCP_FSM_FIN_WAIT_2, 0, 102, 0 }, /* 77: RCV_SYN [else] */
-    { TCP_FSM_FIN_WAIT_2, 0, 102, 1 }, /* 78: RCV_BAD_ACK / send_ack */
-    { TCP_FSM_FIN_WAIT_2, 0, 103, 1 }, /* 79: RCV_ACK / process_ack */
-    { TCP_FSM_FIN_WAIT_2, 0, 104, 1 }, /* 80: RCV_DATA / deliver_data */
-    { TCP_FSM_TIME_WAIT, 0, 105, 1 }, /* 81: RCV_FIN / receive_fin */
-    { TCP_FSM_FIN_WAIT_2, 0, 106, 1 }, /* 82: T_DELACK / send_ack */
-    { TCP_FSM_CLOSED, 0, 107, 1 }, /* 83: T_2MSL / release */
-    { TCP_FSM_CLOSED, 0, 108, 3 }, /* 84: APP_ABORT / send_rst, conn_reset, release */
-    { TCP_FSM_FIN_WAIT_2, 0, 111, 1 }, /* 85: APP_CLOSE / arm_fin_timeout */
-    { TCP_FSM_CLOSING, 0, 112, 1 }, /* 86: RCV_UNACCEPTABLE / send_ack */
-    { TCP_FSM_CLOSED, 3, 113, 1 }, /* 87: RCV_RST [rst_exact] / release */
-    { TCP_FSM_CLOSING, 13, 114, 1 }, /* 88: RCV_RST [challenge_ok] / challenge_ack */
-    { TCP_FSM_CLOSING, 0, 115, 0 }, /* 89: RCV_RST [else] */
-    { TCP_FSM_CLOSING, 13, 115, 1 }, /* 90: RCV_SYN [challenge_ok] / challenge_ack */
-    { TCP_FSM_CLOSING, 0, 116, 0 }, /* 91: RCV_SYN [else] */
-    { TCP_FSM_CLOSING, 0, 116, 1 }, /* 92: RCV_BAD_ACK / send_ack */
-    { TCP_FSM_TIME_WAIT, 9, 117, 1 }, /* 93: RCV_ACK [fin_acked] / process_ack */
-    { TCP_FSM_CLOSING, 0, 118, 1 }, /* 94: RCV_ACK [else] / process_ack */
-    { TCP_FSM_CLOSING, 0, 119, 1 }, /* 95: RCV_FIN / send_ack */
-    { TCP_FSM_CLOSED, 11, 120, 2 }, /* 96: T_RTX [give_up] / conn_timeout, release */
-    { TCP_FSM_CLOSING, 0, 122, 1 }, /* 97: T_RTX [else] / retransmit */
-    { TCP_FSM_CLOSED, 0, 123, 1 }, /* 98: APP_ABORT / release */
-    { TCP_FSM_TIME_WAIT, 0, 124, 1 }, /* 99: RCV_UNACCEPTABLE / send_ack */
-    { TCP_FSM_CLOSED, 3, 125, 1 }, /* 100: RCV_RST [rst_exact] / release */
-    { TCP_FSM_TIME_WAIT, 13, 126, 1 }, /* 101: RCV_RST [challenge_ok] / challenge_ack */
-    { TCP_FSM_TIME_WAIT, 0, 127, 0 }, /* 102: RCV_RST [else] */
-    { TCP_FSM_TIME_WAIT, 13, 127, 1 }, /* 103: RCV_SYN [challenge_ok] / challenge_ack */
-    { TCP_FSM_TIME_WAIT, 0, 128, 0 }, /* 104: RCV_SYN [else] */
-    { TCP_FSM_TIME_WAIT, 0, 128, 1 }, /* 105: RCV_BAD_ACK / send_ack */
-    { TCP_FSM_TIME_WAIT, 0, 129, 2 }, /* 106: RCV_FIN / send_ack, arm_2msl */
-    { TCP_FSM_CLOSED, 0, 131, 1 }, /* 107: T_2MSL / release */
-    { TCP_FSM_CLOSED, 0, 132, 1 }, /* 108: APP_ABORT / release */
-    { TCP_FSM_CLOSE_WAIT, 0, 133, 1 }, /* 109: RCV_UNACCEPTABLE / send_ack */
-    { TCP_FSM_CLOSED, 3, 134, 2 }, /* 110: RCV_RST [rst_exact] / conn_reset, release */
-    { TCP_FSM_CLOSE_WAIT, 13, 136, 1 }, /* 111: RCV_RST [challenge_ok] / challenge_ack */
-    { TCP_FSM_CLOSE_WAIT, 0, 137, 0 }, /* 112: RCV_RST [else] */
-    { TCP_FSM_CLOSE_WAIT, 13, 137, 1 }, /* 113: RCV_SYN [challenge_ok] / challenge_ack */
-    { TCP_FSM_CLOSE_WAIT, 0, 138, 0 }, /* 114: RCV_SYN [else] */
-    { TCP_FSM_CLOSE_WAIT, 0, 138, 1 }, /* 115: RCV_BAD_ACK / send_ack */
-    { TCP_FSM_CLOSE_WAIT, 0, 139, 1 }, /* 116: RCV_ACK / process_ack */
-    { TCP_FSM_CLOSE_WAIT, 0, 140, 1 }, /* 117: RCV_FIN / send_ack */
-    { TCP_FSM_CLOSED, 11, 141, 2 }, /* 118: T_RTX [give_up] / conn_timeout, release */
-    { TCP_FSM_CLOSE_WAIT, 0, 143, 1 }, /* 119: T_RTX [else] / retransmit */
-    { TCP_FSM_CLOSE_WAIT, 0, 144, 1 }, /* 120: T_PERSIST / send_probe */
-    { TCP_FSM_CLOSED, 23, 145, 2 }, /* 121: T_KEEPALIVE [keepalive_dead] / conn_timeout, release */
-    { TCP_FSM_CLOSE_WAIT, 0, 147, 1 }, /* 122: T_KEEPALIVE [else] / send_keepalive */
-    { TCP_FSM_LAST_ACK, 0, 148, 1 }, /* 123: APP_CLOSE / queue_fin */
-    { TCP_FSM_CLOSED, 0, 149, 3 }, /* 124: APP_ABORT / send_rst, conn_reset, release */
-    { TCP_FSM_LAST_ACK, 0, 152, 1 }, /* 125: RCV_UNACCEPTABLE / send_ack */
-    { TCP_FSM_CLOSED, 3, 153, 1 }, /* 126: RCV_RST [rst_exact] / release */
-    { TCP_FSM_LAST_ACK, 13, 154, 1 }, /* 127: RCV_RST [challenge_ok] / challenge_ack */
-    { TCP_FSM_LAST_ACK, 0, 155, 0 }, /* 128: RCV_RST [else] */
-    { TCP_FSM_LAST_ACK, 13, 155, 1 }, /* 129: RCV_SYN [challenge_ok] / challenge_ack */
-    { TCP_FSM_LAST_ACK, 0, 156, 0 }, /* 130: RCV_SYN [else] */
-    { TCP_FSM_LAST_ACK, 0, 156, 1 }, /* 131: RCV_BAD_ACK / send_ack */
-    { TCP_FSM_CLOSED, 9, 157, 2 }, /* 132: RCV_ACK [fin_acked] / process_ack, release */
-    { TCP_FSM_LAST_ACK, 0, 159, 1 }, /* 133: RCV_ACK [else] / process_ack */
-    { TCP_FSM_LAST_ACK, 0, 160, 1 }, /* 134: RCV_FIN / send_ack */
-    { TCP_FSM_CLOSED, 11, 161, 2 }, /* 135: T_RTX [give_up] / conn_timeout, release */
-    { TCP_FSM_LAST_ACK, 0, 163, 1 }, /* 136: T_RTX [else] / retransmit */
-    { TCP_FSM_LAST_ACK, 0, 164, 1 }, /* 137: T_PERSIST / send_probe */
-    { TCP_FSM_CLOSED, 0, 165, 1 }, /* 138: APP_ABORT / release */
-    { 0, 0, 0, 0 }
-};
-static const uint8_t tcp_fsm_group_rows[140] = {
-    0, 1, 2, 3, 13, 14, 15, 4, 5, 6, 7, 8, 9, 10, 11, 12,
-    23, 24, 17, 18, 20, 19, 16, 21, 22, 36, 37, 25, 26, 27, 28, 29,
-    30, 31, 32, 33, 34, 35, 54, 55, 38, 39, 40, 41, 42, 43, 44, 45,
-    46, 47, 48, 49, 50, 51, 52, 53, 71, 56, 57, 58, 59, 60, 61, 62,
-    63, 64, 65, 66, 67, 68, 69, 70, 85, 84, 72, 73, 74, 75, 76, 77,
-    78, 79, 80, 81, 82, 83, 98, 86, 87, 88, 89, 90, 91, 92, 93, 94,
-    95, 96, 97, 108, 99, 100, 101, 102, 103, 104, 105, 106, 107, 123, 124, 109,
-    110, 111, 112, 113, 114, 115, 116, 117, 118, 119, 120, 121, 122, 138, 125, 126,
-    127, 128, 129, 130, 131, 132, 133, 134, 135, 136, 137, 0
-};
-static const struct tcp_fsm_list tcp_fsm_groups[96] = {
-    { 0, 1 },
-    { 1, 1 },
-    { 2, 1 },
-    { 3, 1 },
-    { 4, 1 },
-    { 5, 1 },
-    { 6, 1 },
-    { 7, 1 },
-    { 8, 4 },
-    { 12, 4 },
-    { 16, 1 },
-    { 17, 1 },
-    { 18, 2 },
-    { 20, 1 },
-    { 21, 1 },
-    { 22, 1 },
-    { 23, 2 },
-    { 25, 1 },
-    { 26, 1 },
-    { 27, 1 },
-    { 28, 2 },
-    { 30, 3 },
-    { 33, 1 },
-    { 34, 2 },
-    { 36, 2 },
-    { 38, 1 },
-    { 39, 1 },
-    { 40, 1 },
-    { 41, 3 },
-    { 44, 2 },
-    { 46, 1 },
-    { 47, 1 },
-    { 48, 1 },
-    { 49, 1 },
-    { 50, 2 },
-    { 52, 1 },
-    { 53, 1 },
-    { 54, 2 },
-    { 56, 1 },
-    { 57, 1 },
-    { 58, 3 },
-    { 61, 2 },
-    { 63, 1 },
-    { 64, 2 },
-    { 66, 1 },
-    { 67, 1 },
-    { 68, 2 },
-    { 70, 1 },
-    { 71, 1 },
-    { 72, 1 },
-    { 73, 1 },
-    { 74, 1 },
-    { 75, 3 },
-    { 78, 2 },
-    { 80, 1 },
-    { 81, 1 },
-    { 82, 1 },
-    { 83, 1 },
-    { 84, 1 },
-    { 85, 1 },
-    { 86, 1 },
-    { 87, 1 },
-    { 88, 3 },
-    { 91, 2 },
-    { 93, 1 },
-    { 94, 2 },
-    { 96, 1 },
-    { 97, 2 },
-    { 99, 1 },
-    { 100, 1 },
-    { 101, 3 },
-    { 104, 2 },
-    { 106, 1 },
-    { 107, 1 },
-    { 108, 1 },
-    { 109, 1 },
-    { 110, 1 },
-    { 111, 1 },
-    { 112, 3 },
-    { 115, 2 },
-    { 117, 1 },
-    { 118, 1 },
-    { 119, 1 },
-    { 120, 2 },
-    { 122, 1 },
-    { 123, 2 },
-    { 125, 1 },
-    { 126, 1 },
-    { 127, 3 },
-    { 130, 2 },
-    { 132, 1 },
-    { 133, 2 },
-    { 135, 1 },
-    { 136, 2 },
-    { 138, 1 },
-    { 0, 0 }
+struct tcp_fsm_slot { uint8_t guard; uint8_t last; uint8_t tid; };
+static const struct tcp_fsm_slot tcp_fsm_slots[77] = {
+    { 15, 0, 5 }, /* LISTEN: RCV_SYN [is_child] / init_passive, take_syn, send_syn_ack */
+    { 17, 0, 6 }, /* LISTEN: RCV_SYN [accept_queue_full] / listen_drop */
+    { 19, 0, 7 }, /* LISTEN: RCV_SYN [syn_queue_full] / send_syn_cookie */
+    { 0, 1, 8 }, /* LISTEN: RCV_SYN [else] / spawn_child */
+    { 15, 0, 9 }, /* LISTEN: RCV_ACK [is_child] / init_passive, take_cookie, established, process_ack */
+    { 22, 0, 10 }, /* LISTEN: RCV_ACK [!cookie_ok] / send_rst_reply */
+    { 17, 0, 11 }, /* LISTEN: RCV_ACK [accept_queue_full] / listen_drop */
+    { 0, 1, 12 }, /* LISTEN: RCV_ACK [else] / spawn_child */
+    { 7, 0, 17 }, /* SYN_SENT: RCV_RST [rst_acks_syn] / conn_refused, release */
+    { 0, 1, 18 }, /* SYN_SENT: RCV_RST [else] */
+    { 11, 0, 21 }, /* SYN_SENT: T_RTX [give_up] / conn_timeout, release */
+    { 0, 1, 22 }, /* SYN_SENT: T_RTX [else] / retransmit */
+    { 1, 0, 26 }, /* SYN_RCVD: RCV_RST [passive_open] / drop_embryonic */
+    { 0, 1, 27 }, /* SYN_RCVD: RCV_RST [else] / conn_refused, release */
+    { 1, 0, 28 }, /* SYN_RCVD: RCV_SYN [passive_open] / drop_embryonic */
+    { 13, 0, 29 }, /* SYN_RCVD: RCV_SYN [challenge_ok] / challenge_ack */
+    { 0, 1, 30 }, /* SYN_RCVD: RCV_SYN [else] */
+    { 5, 0, 32 }, /* SYN_RCVD: RCV_ACK [ack_acceptable] / established, process_ack */
+    { 0, 1, 33 }, /* SYN_RCVD: RCV_ACK [else] / send_rst_reply */
+    { 11, 0, 34 }, /* SYN_RCVD: T_RTX [give_up] / conn_timeout, release */
+    { 0, 1, 35 }, /* SYN_RCVD: T_RTX [else] / retransmit */
+    { 3, 0, 39 }, /* ESTABLISHED: RCV_RST [rst_exact] / conn_reset, release */
+    { 13, 0, 40 }, /* ESTABLISHED: RCV_RST [challenge_ok] / challenge_ack */
+    { 0, 1, 41 }, /* ESTABLISHED: RCV_RST [else] */
+    { 13, 0, 42 }, /* ESTABLISHED: RCV_SYN [challenge_ok] / challenge_ack */
+    { 0, 1, 43 }, /* ESTABLISHED: RCV_SYN [else] */
+    { 11, 0, 48 }, /* ESTABLISHED: T_RTX [give_up] / conn_timeout, release */
+    { 0, 1, 49 }, /* ESTABLISHED: T_RTX [else] / retransmit */
+    { 23, 0, 52 }, /* ESTABLISHED: T_KEEPALIVE [keepalive_dead] / conn_timeout, release */
+    { 0, 1, 53 }, /* ESTABLISHED: T_KEEPALIVE [else] / send_keepalive */
+    { 3, 0, 57 }, /* FIN_WAIT_1: RCV_RST [rst_exact] / conn_reset, release */
+    { 13, 0, 58 }, /* FIN_WAIT_1: RCV_RST [challenge_ok] / challenge_ack */
+    { 0, 1, 59 }, /* FIN_WAIT_1: RCV_RST [else] */
+    { 13, 0, 60 }, /* FIN_WAIT_1: RCV_SYN [challenge_ok] / challenge_ack */
+    { 0, 1, 61 }, /* FIN_WAIT_1: RCV_SYN [else] */
+    { 9, 0, 63 }, /* FIN_WAIT_1: RCV_ACK [fin_acked] / process_ack */
+    { 0, 1, 64 }, /* FIN_WAIT_1: RCV_ACK [else] / process_ack */
+    { 11, 0, 67 }, /* FIN_WAIT_1: T_RTX [give_up] / conn_timeout, release */
+    { 0, 1, 68 }, /* FIN_WAIT_1: T_RTX [else] / retransmit */
+    { 3, 0, 73 }, /* FIN_WAIT_2: RCV_RST [rst_exact] / conn_reset, release */
+    { 13, 0, 74 }, /* FIN_WAIT_2: RCV_RST [challenge_ok] / challenge_ack */
+    { 0, 1, 75 }, /* FIN_WAIT_2: RCV_RST [else] */
+    { 13, 0, 76 }, /* FIN_WAIT_2: RCV_SYN [challenge_ok] / challenge_ack */
+    { 0, 1, 77 }, /* FIN_WAIT_2: RCV_SYN [else] */
+    { 3, 0, 87 }, /* CLOSING: RCV_RST [rst_exact] / release */
+    { 13, 0, 88 }, /* CLOSING: RCV_RST [challenge_ok] / challenge_ack */
+    { 0, 1, 89 }, /* CLOSING: RCV_RST [else] */
+    { 13, 0, 90 }, /* CLOSING: RCV_SYN [challenge_ok] / challenge_ack */
+    { 0, 1, 91 }, /* CLOSING: RCV_SYN [else] */
+    { 9, 0, 93 }, /* CLOSING: RCV_ACK [fin_acked] / process_ack */
+    { 0, 1, 94 }, /* CLOSING: RCV_ACK [else] / process_ack */
+    { 11, 0, 96 }, /* CLOSING: T_RTX [give_up] / conn_timeout, release */
+    { 0, 1, 97 }, /* CLOSING: T_RTX [else] / retransmit */
+    { 3, 0, 100 }, /* TIME_WAIT: RCV_RST [rst_exact] / release */
+    { 13, 0, 101 }, /* TIME_WAIT: RCV_RST [challenge_ok] / challenge_ack */
+    { 0, 1, 102 }, /* TIME_WAIT: RCV_RST [else] */
+    { 13, 0, 103 }, /* TIME_WAIT: RCV_SYN [challenge_ok] / challenge_ack */
+    { 0, 1, 104 }, /* TIME_WAIT: RCV_SYN [else] */
+    { 3, 0, 110 }, /* CLOSE_WAIT: RCV_RST [rst_exact] / conn_reset, release */
+    { 13, 0, 111 }, /* CLOSE_WAIT: RCV_RST [challenge_ok] / challenge_ack */
+    { 0, 1, 112 }, /* CLOSE_WAIT: RCV_RST [else] */
+    { 13, 0, 113 }, /* CLOSE_WAIT: RCV_SYN [challenge_ok] / challenge_ack */
+    { 0, 1, 114 }, /* CLOSE_WAIT: RCV_SYN [else] */
+    { 11, 0, 118 }, /* CLOSE_WAIT: T_RTX [give_up] / conn_timeout, release */
+    { 0, 1, 119 }, /* CLOSE_WAIT: T_RTX [else] / retransmit */
+    { 23, 0, 121 }, /* CLOSE_WAIT: T_KEEPALIVE [keepalive_dead] / conn_timeout, release */
+    { 0, 1, 122 }, /* CLOSE_WAIT: T_KEEPALIVE [else] / send_keepalive */
+    { 3, 0, 126 }, /* LAST_ACK: RCV_RST [rst_exact] / release */
+    { 13, 0, 127 }, /* LAST_ACK: RCV_RST [challenge_ok] / challenge_ack */
+    { 0, 1, 128 }, /* LAST_ACK: RCV_RST [else] */
+    { 13, 0, 129 }, /* LAST_ACK: RCV_SYN [challenge_ok] / challenge_ack */
+    { 0, 1, 130 }, /* LAST_ACK: RCV_SYN [else] */
+    { 9, 0, 132 }, /* LAST_ACK: RCV_ACK [fin_acked] / process_ack, release */
+    { 0, 1, 133 }, /* LAST_ACK: RCV_ACK [else] / process_ack */
+    { 11, 0, 135 }, /* LAST_ACK: T_RTX [give_up] / conn_timeout, release */
+    { 0, 1, 136 }, /* LAST_ACK: T_RTX [else] / retransmit */
+    { 0, 1, 0 }
 };
 static const uint8_t tcp_fsm_cells[TCP_FSM_NUM_STATES * TCP_FSM_NUM_EVENTS] = {
     /* CLOSED */
     2, 3, 4, 5, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
     1,
     /* LISTEN */
-    1, 6, 7, 8, 1, 9, 10, 1, 1, 11, 1, 1, 1, 1, 1, 1,
+    1, 15, 16, 17, 1, 6, 141, 1, 1, 145, 1, 1, 1, 1, 1, 1,
     1,
     /* SYN_SENT */
-    1, 1, 12, 13, 1, 14, 15, 16, 17, 1, 1, 1, 18, 1, 1, 1,
+    1, 1, 25, 26, 1, 149, 22, 21, 18, 1, 1, 1, 151, 1, 1, 1,
     1,
     /* SYN_RCVD */
-    1, 1, 19, 20, 21, 22, 23, 1, 24, 25, 1, 1, 26, 1, 1, 1,
+    1, 1, 38, 39, 27, 153, 155, 1, 33, 158, 1, 1, 160, 1, 1, 1,
     1,
     /* ESTABLISHED */
-    1, 1, 27, 28, 29, 30, 31, 1, 32, 33, 34, 35, 36, 37, 38, 39,
+    1, 1, 56, 57, 40, 162, 165, 1, 46, 47, 48, 49, 167, 52, 53, 169,
     1,
     /* FIN_WAIT_1 */
-    1, 1, 1, 40, 41, 42, 43, 1, 44, 45, 46, 47, 48, 49, 50, 1,
+    1, 1, 1, 73, 58, 171, 174, 1, 64, 176, 67, 68, 178, 71, 72, 1,
     1,
     /* FIN_WAIT_2 */
-    1, 1, 51, 52, 53, 54, 55, 1, 56, 57, 58, 59, 1, 60, 1, 1,
-    61,
+    1, 1, 87, 86, 74, 180, 183, 1, 80, 81, 82, 83, 1, 84, 1, 1,
+    85,
     /* CLOSING */
-    1, 1, 1, 62, 63, 64, 65, 1, 66, 67, 1, 68, 69, 1, 1, 1,
+    1, 1, 1, 100, 88, 185, 188, 1, 94, 190, 1, 97, 192, 1, 1, 1,
     1,
     /* TIME_WAIT */
-    1, 1, 1, 70, 71, 72, 73, 1, 74, 1, 1, 75, 1, 1, 1, 1,
-    76,
+    1, 1, 1, 110, 101, 194, 197, 1, 107, 1, 1, 108, 1, 1, 1, 1,
+    109,
     /* CLOSE_WAIT */
-    1, 1, 77, 78, 79, 80, 81, 1, 82, 83, 1, 84, 85, 1, 86, 87,
+    1, 1, 125, 126, 111, 199, 202, 1, 117, 118, 1, 119, 204, 1, 122, 206,
     1,
     /* LAST_ACK */
-    1, 1, 1, 88, 89, 90, 91, 1, 92, 93, 1, 94, 95, 1, 96, 1,
+    1, 1, 1, 140, 127, 208, 211, 1, 133, 213, 1, 136, 215, 1, 139, 1,
     1,
 };
 
-static bool tcp_fsm_guard(unsigned code, struct tcp_ctx *ctx, const struct tcp_seg *payload)
+static inline bool tcp_fsm_guard(unsigned code, struct tcp_ctx *ctx, const struct tcp_seg *payload)
 {
     switch (code) {
     case 1: return tcp_fsm_guard_passive_open(ctx, payload);
@@ -728,11 +480,6 @@ static bool tcp_fsm_guard(unsigned code, struct tcp_ctx *ctx, const struct tcp_s
     }
 }
 
-static void tcp_fsm_run(const struct tcp_fsm_list *l, struct tcp_ctx *ctx, const struct tcp_seg *payload)
-{
-    for (unsigned k = l->first; k < (unsigned)l->first + l->count; k++) tcp_fsm_action_fns[tcp_fsm_act[k]](ctx, payload);
-}
-
 enum tcp_fsm_result tcp_fsm_dispatch(tcp_fsm_state_t *state, enum tcp_fsm_event event,
     struct tcp_ctx *ctx, const struct tcp_seg *payload)
 {
@@ -742,21 +489,413 @@ enum tcp_fsm_result tcp_fsm_dispatch(tcp_fsm_state_t *state, enum tcp_fsm_event 
     unsigned c = tcp_fsm_cells[s * TCP_FSM_NUM_EVENTS + e];
     if (c < 2)
         return c ? TCP_FSM_IGNORED : TCP_FSM_UNEXPECTED;
-    const struct tcp_fsm_list *g = &tcp_fsm_groups[c - 2];
-    for (unsigned k = g->first; k < (unsigned)g->first + g->count; k++) {
-        unsigned tid = tcp_fsm_group_rows[k];
-        const struct tcp_fsm_row *r = &tcp_fsm_rows[tid];
-        if (r->guard && !tcp_fsm_guard(r->guard, ctx, payload))
-            continue;
-        TCP_FSM_TRACE(ctx, s, e, r->to, tid);
-        if (r->to != s)
-            tcp_fsm_run(&tcp_fsm_exit[s], ctx, payload);
-        *state = r->to;
-        for (unsigned a = r->act; a < (unsigned)r->act + r->nact; a++)
-            tcp_fsm_action_fns[tcp_fsm_act[a]](ctx, payload);
-        if (r->to != s)
-            tcp_fsm_run(&tcp_fsm_entry[r->to], ctx, payload);
-        return TCP_FSM_HANDLED;
+    if (c >= 2 + TCP_FSM_NUM_TRANSITIONS) {
+        const struct tcp_fsm_slot *r = &tcp_fsm_slots[c - (2 + TCP_FSM_NUM_TRANSITIONS)];
+        while (!tcp_fsm_guard(r->guard, ctx, payload)) {
+            if (r->last)
+                return TCP_FSM_UNEXPECTED;
+            r++;
+        }
+        c = 2 + (unsigned)r->tid;
     }
-    return TCP_FSM_UNEXPECTED;
+    unsigned tid = c - 2;
+    TCP_FSM_TRACE(ctx, s, e, tcp_fsm_transitions[tid].to, tid);
+    switch (tid) {
+    case 0:
+        *state = TCP_FSM_LISTEN;
+        tcp_fsm_action_become_listener(ctx, payload);
+        break;
+    case 1:
+        *state = TCP_FSM_SYN_SENT;
+        tcp_fsm_action_init_active(ctx, payload);
+        tcp_fsm_action_send_syn(ctx, payload);
+        break;
+    case 2:
+    case 3:
+    case 23:
+    case 83:
+    case 87:
+    case 98:
+    case 100:
+    case 107:
+    case 108:
+    case 126:
+    case 138:
+        *state = TCP_FSM_CLOSED;
+        tcp_fsm_action_release(ctx, payload);
+        break;
+    case 4:
+        *state = TCP_FSM_LISTEN;
+        break;
+    case 5:
+        *state = TCP_FSM_SYN_RCVD;
+        tcp_fsm_action_init_passive(ctx, payload);
+        tcp_fsm_action_take_syn(ctx, payload);
+        tcp_fsm_action_send_syn_ack(ctx, payload);
+        break;
+    case 6:
+    case 11:
+        *state = TCP_FSM_LISTEN;
+        tcp_fsm_action_listen_drop(ctx, payload);
+        break;
+    case 7:
+        *state = TCP_FSM_LISTEN;
+        tcp_fsm_action_send_syn_cookie(ctx, payload);
+        break;
+    case 8:
+    case 12:
+        *state = TCP_FSM_LISTEN;
+        tcp_fsm_action_spawn_child(ctx, payload);
+        break;
+    case 9:
+        *state = TCP_FSM_ESTABLISHED;
+        tcp_fsm_action_init_passive(ctx, payload);
+        tcp_fsm_action_take_cookie(ctx, payload);
+        tcp_fsm_action_established(ctx, payload);
+        tcp_fsm_action_process_ack(ctx, payload);
+        break;
+    case 10:
+        *state = TCP_FSM_LISTEN;
+        tcp_fsm_action_send_rst_reply(ctx, payload);
+        break;
+    case 13:
+        *state = TCP_FSM_SYN_SENT;
+        tcp_fsm_action_abort_listener(ctx, payload);
+        tcp_fsm_action_unlisten(ctx, payload);
+        tcp_fsm_action_init_active(ctx, payload);
+        tcp_fsm_action_send_syn(ctx, payload);
+        break;
+    case 14:
+    case 15:
+        *state = TCP_FSM_CLOSED;
+        tcp_fsm_action_abort_listener(ctx, payload);
+        tcp_fsm_action_release(ctx, payload);
+        break;
+    case 16:
+        *state = TCP_FSM_SYN_SENT;
+        tcp_fsm_action_send_rst_reply(ctx, payload);
+        break;
+    case 17:
+    case 27:
+        *state = TCP_FSM_CLOSED;
+        tcp_fsm_action_conn_refused(ctx, payload);
+        tcp_fsm_action_release(ctx, payload);
+        break;
+    case 18:
+        *state = TCP_FSM_SYN_SENT;
+        break;
+    case 19:
+        *state = TCP_FSM_ESTABLISHED;
+        tcp_fsm_action_take_syn(ctx, payload);
+        tcp_fsm_action_established(ctx, payload);
+        tcp_fsm_action_process_ack(ctx, payload);
+        tcp_fsm_action_send_ack(ctx, payload);
+        break;
+    case 20:
+        *state = TCP_FSM_SYN_RCVD;
+        tcp_fsm_action_take_syn(ctx, payload);
+        tcp_fsm_action_send_syn_ack(ctx, payload);
+        break;
+    case 21:
+    case 34:
+    case 48:
+    case 52:
+    case 67:
+    case 96:
+    case 118:
+    case 121:
+    case 135:
+        *state = TCP_FSM_CLOSED;
+        tcp_fsm_action_conn_timeout(ctx, payload);
+        tcp_fsm_action_release(ctx, payload);
+        break;
+    case 22:
+        *state = TCP_FSM_SYN_SENT;
+        tcp_fsm_action_retransmit(ctx, payload);
+        break;
+    case 24:
+    case 39:
+    case 57:
+    case 73:
+    case 110:
+        *state = TCP_FSM_CLOSED;
+        tcp_fsm_action_conn_reset(ctx, payload);
+        tcp_fsm_action_release(ctx, payload);
+        break;
+    case 25:
+        *state = TCP_FSM_SYN_RCVD;
+        tcp_fsm_action_send_ack(ctx, payload);
+        break;
+    case 26:
+    case 28:
+        *state = TCP_FSM_LISTEN;
+        tcp_fsm_action_drop_embryonic(ctx, payload);
+        break;
+    case 29:
+        *state = TCP_FSM_SYN_RCVD;
+        tcp_fsm_action_challenge_ack(ctx, payload);
+        break;
+    case 30:
+        *state = TCP_FSM_SYN_RCVD;
+        break;
+    case 31:
+    case 33:
+        *state = TCP_FSM_SYN_RCVD;
+        tcp_fsm_action_send_rst_reply(ctx, payload);
+        break;
+    case 32:
+        *state = TCP_FSM_ESTABLISHED;
+        tcp_fsm_action_established(ctx, payload);
+        tcp_fsm_action_process_ack(ctx, payload);
+        break;
+    case 35:
+        *state = TCP_FSM_SYN_RCVD;
+        tcp_fsm_action_retransmit(ctx, payload);
+        break;
+    case 36:
+    case 54:
+        *state = TCP_FSM_FIN_WAIT_1;
+        tcp_fsm_action_queue_fin(ctx, payload);
+        break;
+    case 37:
+    case 55:
+    case 71:
+    case 84:
+    case 124:
+        *state = TCP_FSM_CLOSED;
+        tcp_fsm_action_send_rst(ctx, payload);
+        tcp_fsm_action_conn_reset(ctx, payload);
+        tcp_fsm_action_release(ctx, payload);
+        break;
+    case 38:
+    case 44:
+    case 50:
+        *state = TCP_FSM_ESTABLISHED;
+        tcp_fsm_action_send_ack(ctx, payload);
+        break;
+    case 40:
+    case 42:
+        *state = TCP_FSM_ESTABLISHED;
+        tcp_fsm_action_challenge_ack(ctx, payload);
+        break;
+    case 41:
+    case 43:
+        *state = TCP_FSM_ESTABLISHED;
+        break;
+    case 45:
+        *state = TCP_FSM_ESTABLISHED;
+        tcp_fsm_action_process_ack(ctx, payload);
+        break;
+    case 46:
+        *state = TCP_FSM_ESTABLISHED;
+        tcp_fsm_action_deliver_data(ctx, payload);
+        break;
+    case 47:
+        *state = TCP_FSM_CLOSE_WAIT;
+        tcp_fsm_action_receive_fin(ctx, payload);
+        break;
+    case 49:
+        *state = TCP_FSM_ESTABLISHED;
+        tcp_fsm_action_retransmit(ctx, payload);
+        break;
+    case 51:
+        *state = TCP_FSM_ESTABLISHED;
+        tcp_fsm_action_send_probe(ctx, payload);
+        break;
+    case 53:
+        *state = TCP_FSM_ESTABLISHED;
+        tcp_fsm_action_send_keepalive(ctx, payload);
+        break;
+    case 56:
+    case 62:
+    case 69:
+        *state = TCP_FSM_FIN_WAIT_1;
+        tcp_fsm_action_send_ack(ctx, payload);
+        break;
+    case 58:
+    case 60:
+        *state = TCP_FSM_FIN_WAIT_1;
+        tcp_fsm_action_challenge_ack(ctx, payload);
+        break;
+    case 59:
+    case 61:
+        *state = TCP_FSM_FIN_WAIT_1;
+        break;
+    case 63:
+        *state = TCP_FSM_FIN_WAIT_2;
+        tcp_fsm_action_process_ack(ctx, payload);
+        tcp_fsm_action_arm_fin_timeout(ctx, payload);
+        break;
+    case 64:
+        *state = TCP_FSM_FIN_WAIT_1;
+        tcp_fsm_action_process_ack(ctx, payload);
+        break;
+    case 65:
+        *state = TCP_FSM_FIN_WAIT_1;
+        tcp_fsm_action_deliver_data(ctx, payload);
+        break;
+    case 66:
+        *state = TCP_FSM_CLOSING;
+        tcp_fsm_action_receive_fin(ctx, payload);
+        break;
+    case 68:
+        *state = TCP_FSM_FIN_WAIT_1;
+        tcp_fsm_action_retransmit(ctx, payload);
+        break;
+    case 70:
+        *state = TCP_FSM_FIN_WAIT_1;
+        tcp_fsm_action_send_probe(ctx, payload);
+        break;
+    case 72:
+    case 78:
+    case 82:
+        *state = TCP_FSM_FIN_WAIT_2;
+        tcp_fsm_action_send_ack(ctx, payload);
+        break;
+    case 74:
+    case 76:
+        *state = TCP_FSM_FIN_WAIT_2;
+        tcp_fsm_action_challenge_ack(ctx, payload);
+        break;
+    case 75:
+    case 77:
+        *state = TCP_FSM_FIN_WAIT_2;
+        break;
+    case 79:
+        *state = TCP_FSM_FIN_WAIT_2;
+        tcp_fsm_action_process_ack(ctx, payload);
+        break;
+    case 80:
+        *state = TCP_FSM_FIN_WAIT_2;
+        tcp_fsm_action_deliver_data(ctx, payload);
+        break;
+    case 81:
+        *state = TCP_FSM_TIME_WAIT;
+        tcp_fsm_action_receive_fin(ctx, payload);
+        tcp_fsm_action_arm_2msl(ctx, payload);
+        break;
+    case 85:
+        *state = TCP_FSM_FIN_WAIT_2;
+        tcp_fsm_action_arm_fin_timeout(ctx, payload);
+        break;
+    case 86:
+    case 92:
+    case 95:
+        *state = TCP_FSM_CLOSING;
+        tcp_fsm_action_send_ack(ctx, payload);
+        break;
+    case 88:
+    case 90:
+        *state = TCP_FSM_CLOSING;
+        tcp_fsm_action_challenge_ack(ctx, payload);
+        break;
+    case 89:
+    case 91:
+        *state = TCP_FSM_CLOSING;
+        break;
+    case 93:
+        *state = TCP_FSM_TIME_WAIT;
+        tcp_fsm_action_process_ack(ctx, payload);
+        tcp_fsm_action_arm_2msl(ctx, payload);
+        break;
+    case 94:
+        *state = TCP_FSM_CLOSING;
+        tcp_fsm_action_process_ack(ctx, payload);
+        break;
+    case 97:
+        *state = TCP_FSM_CLOSING;
+        tcp_fsm_action_retransmit(ctx, payload);
+        break;
+    case 99:
+    case 105:
+        *state = TCP_FSM_TIME_WAIT;
+        tcp_fsm_action_send_ack(ctx, payload);
+        break;
+    case 101:
+    case 103:
+        *state = TCP_FSM_TIME_WAIT;
+        tcp_fsm_action_challenge_ack(ctx, payload);
+        break;
+    case 102:
+    case 104:
+        *state = TCP_FSM_TIME_WAIT;
+        break;
+    case 106:
+        *state = TCP_FSM_TIME_WAIT;
+        tcp_fsm_action_send_ack(ctx, payload);
+        tcp_fsm_action_arm_2msl(ctx, payload);
+        break;
+    case 109:
+    case 115:
+    case 117:
+        *state = TCP_FSM_CLOSE_WAIT;
+        tcp_fsm_action_send_ack(ctx, payload);
+        break;
+    case 111:
+    case 113:
+        *state = TCP_FSM_CLOSE_WAIT;
+        tcp_fsm_action_challenge_ack(ctx, payload);
+        break;
+    case 112:
+    case 114:
+        *state = TCP_FSM_CLOSE_WAIT;
+        break;
+    case 116:
+        *state = TCP_FSM_CLOSE_WAIT;
+        tcp_fsm_action_process_ack(ctx, payload);
+        break;
+    case 119:
+        *state = TCP_FSM_CLOSE_WAIT;
+        tcp_fsm_action_retransmit(ctx, payload);
+        break;
+    case 120:
+        *state = TCP_FSM_CLOSE_WAIT;
+        tcp_fsm_action_send_probe(ctx, payload);
+        break;
+    case 122:
+        *state = TCP_FSM_CLOSE_WAIT;
+        tcp_fsm_action_send_keepalive(ctx, payload);
+        break;
+    case 123:
+        *state = TCP_FSM_LAST_ACK;
+        tcp_fsm_action_queue_fin(ctx, payload);
+        break;
+    case 125:
+    case 131:
+    case 134:
+        *state = TCP_FSM_LAST_ACK;
+        tcp_fsm_action_send_ack(ctx, payload);
+        break;
+    case 127:
+    case 129:
+        *state = TCP_FSM_LAST_ACK;
+        tcp_fsm_action_challenge_ack(ctx, payload);
+        break;
+    case 128:
+    case 130:
+        *state = TCP_FSM_LAST_ACK;
+        break;
+    case 132:
+        *state = TCP_FSM_CLOSED;
+        tcp_fsm_action_process_ack(ctx, payload);
+        tcp_fsm_action_release(ctx, payload);
+        break;
+    case 133:
+        *state = TCP_FSM_LAST_ACK;
+        tcp_fsm_action_process_ack(ctx, payload);
+        break;
+    case 136:
+        *state = TCP_FSM_LAST_ACK;
+        tcp_fsm_action_retransmit(ctx, payload);
+        break;
+    case 137:
+        *state = TCP_FSM_LAST_ACK;
+        tcp_fsm_action_send_probe(ctx, payload);
+        break;
+    default:
+        (void)ctx;
+        (void)payload;
+        break;
+    }
+    return TCP_FSM_HANDLED;
 }

@@ -60,103 +60,29 @@ const struct tl_transition tl_transitions[TL_NUM_TRANSITIONS] = {
     { TL_WALK, TL_EV_FAULT, TL_OFF, NULL, "log_fault, lamp_off", "fault: lamps off", NULL, 35 },
 };
 
-typedef void tl_action_fn(struct tl_ctx *ctx, const void *payload);
-static tl_action_fn *const tl_action_fns[9] = {
-    tl_action_lamp_red,
-    tl_action_lamp_green,
-    tl_action_lamp_yellow,
-    tl_action_lamp_walk,
-    tl_action_lamp_off,
-    tl_action_arm_timer,
-    tl_action_log_fault,
-    tl_action_remember_button,
-    NULL
-};
-static const uint8_t tl_act[26] = {
-    5, 7, 7, 7, 4, 4, 4, 4, 6, 4, 6, 4, 6, 4, 6, 4,
-    5, 0, 5, 1, 5, 2, 5, 3, 5, 0
-};
-struct tl_list { uint8_t first, count; };
-static const struct tl_list tl_exit[TL_NUM_STATES] = {
-    { 16, 1 },
-    { 17, 0 },
-    { 19, 0 },
-    { 21, 0 },
-    { 23, 0 },
-    { 25, 0 },
-};
-static const struct tl_list tl_entry[TL_NUM_STATES] = {
-    { 17, 0 },
-    { 17, 2 },
-    { 19, 2 },
-    { 21, 2 },
-    { 23, 2 },
-    { 25, 0 },
-};
-
-struct tl_row { tl_state_t to; uint8_t guard; uint8_t act, nact; };
-static const struct tl_row tl_rows[20] = {
-    { TL_RED, 0, 0, 0 }, /* 0: power on */
-    { TL_DECOMMISSIONED, 0, 0, 0 }, /* 1: retire */
-    { TL_WALK, 1, 0, 0 }, /* 2: T_PHASE [pedestrian_waiting] */
-    { TL_GREEN, 4, 0, 0 }, /* 3: T_PHASE [!night_mode] */
-    { TL_RED, 0, 0, 1 }, /* 4: T_PHASE [else] / arm_timer */
-    { TL_RED, 0, 1, 0 }, /* 5: T_PHASE */
-    { TL_YELLOW, 0, 1, 0 }, /* 6: T_PHASE */
-    { TL_RED, 0, 1, 0 }, /* 7: T_PHASE */
-    { TL_RED, 0, 1, 1 }, /* 8: BUTTON / remember_button */
-    { TL_RED, 0, 2, 1 }, /* 9: BUTTON / remember_button */
-    { TL_RED, 0, 3, 1 }, /* 10: BUTTON / remember_button */
-    { TL_OFF, 0, 4, 1 }, /* 11: POWER_OFF / lamp_off */
-    { TL_OFF, 0, 5, 1 }, /* 12: POWER_OFF / lamp_off */
-    { TL_OFF, 0, 6, 1 }, /* 13: POWER_OFF / lamp_off */
-    { TL_OFF, 0, 7, 1 }, /* 14: POWER_OFF / lamp_off */
-    { TL_OFF, 0, 8, 2 }, /* 15: fault: lamps off */
-    { TL_OFF, 0, 10, 2 }, /* 16: fault: lamps off */
-    { TL_OFF, 0, 12, 2 }, /* 17: fault: lamps off */
-    { TL_OFF, 0, 14, 2 }, /* 18: fault: lamps off */
-    { 0, 0, 0, 0 }
-};
-static const uint8_t tl_group_rows[20] = {
-    0, 1, 11, 8, 15, 2, 3, 4, 12, 9, 16, 6, 13, 10, 17, 7,
-    14, 18, 5, 0
-};
-static const struct tl_list tl_groups[18] = {
-    { 0, 1 },
-    { 1, 1 },
-    { 2, 1 },
-    { 3, 1 },
-    { 4, 1 },
-    { 5, 3 },
-    { 8, 1 },
-    { 9, 1 },
-    { 10, 1 },
-    { 11, 1 },
-    { 12, 1 },
-    { 13, 1 },
-    { 14, 1 },
-    { 15, 1 },
-    { 16, 1 },
-    { 17, 1 },
-    { 18, 1 },
-    { 0, 0 }
+struct tl_slot { uint8_t guard; uint8_t last; uint8_t tid; };
+static const struct tl_slot tl_slots[4] = {
+    { 1, 0, 2 }, /* RED: T_PHASE [pedestrian_waiting] */
+    { 4, 0, 3 }, /* RED: T_PHASE [!night_mode] */
+    { 0, 1, 4 }, /* RED: T_PHASE [else] / arm_timer */
+    { 0, 1, 0 }
 };
 static const uint8_t tl_cells[TL_NUM_STATES * TL_NUM_EVENTS] = {
     /* OFF */
     2, 1, 1, 1, 3, 1,
     /* RED */
-    1, 4, 5, 6, 1, 7,
+    1, 13, 10, 17, 1, 21,
     /* GREEN */
-    1, 8, 9, 10, 1, 11,
+    1, 14, 11, 18, 1, 8,
     /* YELLOW */
-    1, 12, 13, 14, 1, 15,
+    1, 15, 12, 19, 1, 9,
     /* WALK */
-    1, 16, 1, 17, 1, 18,
+    1, 16, 1, 20, 1, 7,
     /* DECOMMISSIONED */
     1, 1, 1, 1, 1, 1,
 };
 
-static bool tl_guard(unsigned code, struct tl_ctx *ctx, const void *payload)
+static inline bool tl_guard(unsigned code, struct tl_ctx *ctx, const void *payload)
 {
     switch (code) {
     case 1: return tl_guard_pedestrian_waiting(ctx, payload);
@@ -165,11 +91,6 @@ static bool tl_guard(unsigned code, struct tl_ctx *ctx, const void *payload)
     case 4: return !tl_guard_night_mode(ctx, payload);
     default: (void)ctx; (void)payload; return true;
     }
-}
-
-static void tl_run(const struct tl_list *l, struct tl_ctx *ctx, const void *payload)
-{
-    for (unsigned k = l->first; k < (unsigned)l->first + l->count; k++) tl_action_fns[tl_act[k]](ctx, payload);
 }
 
 enum tl_result tl_dispatch(tl_state_t *state, enum tl_event event,
@@ -181,21 +102,83 @@ enum tl_result tl_dispatch(tl_state_t *state, enum tl_event event,
     unsigned c = tl_cells[s * TL_NUM_EVENTS + e];
     if (c < 2)
         return c ? TL_IGNORED : TL_UNEXPECTED;
-    const struct tl_list *g = &tl_groups[c - 2];
-    for (unsigned k = g->first; k < (unsigned)g->first + g->count; k++) {
-        unsigned tid = tl_group_rows[k];
-        const struct tl_row *r = &tl_rows[tid];
-        if (r->guard && !tl_guard(r->guard, ctx, payload))
-            continue;
-        TL_TRACE(ctx, s, e, r->to, tid);
-        if (r->to != s)
-            tl_run(&tl_exit[s], ctx, payload);
-        *state = r->to;
-        for (unsigned a = r->act; a < (unsigned)r->act + r->nact; a++)
-            tl_action_fns[tl_act[a]](ctx, payload);
-        if (r->to != s)
-            tl_run(&tl_entry[r->to], ctx, payload);
-        return TL_HANDLED;
+    if (c >= 2 + TL_NUM_TRANSITIONS) {
+        const struct tl_slot *r = &tl_slots[c - (2 + TL_NUM_TRANSITIONS)];
+        while (!tl_guard(r->guard, ctx, payload)) {
+            if (r->last)
+                return TL_UNEXPECTED;
+            r++;
+        }
+        c = 2 + (unsigned)r->tid;
     }
-    return TL_UNEXPECTED;
+    unsigned tid = c - 2;
+    TL_TRACE(ctx, s, e, tl_transitions[tid].to, tid);
+    switch (tid) {
+    case 0:
+        tl_action_arm_timer(ctx, payload);
+        *state = TL_RED;
+        tl_action_lamp_red(ctx, payload);
+        tl_action_arm_timer(ctx, payload);
+        break;
+    case 1:
+        tl_action_arm_timer(ctx, payload);
+        *state = TL_DECOMMISSIONED;
+        break;
+    case 2:
+        *state = TL_WALK;
+        tl_action_lamp_walk(ctx, payload);
+        tl_action_arm_timer(ctx, payload);
+        break;
+    case 3:
+        *state = TL_GREEN;
+        tl_action_lamp_green(ctx, payload);
+        tl_action_arm_timer(ctx, payload);
+        break;
+    case 4:
+        *state = TL_RED;
+        tl_action_arm_timer(ctx, payload);
+        break;
+    case 5:
+    case 7:
+        *state = TL_RED;
+        tl_action_lamp_red(ctx, payload);
+        tl_action_arm_timer(ctx, payload);
+        break;
+    case 6:
+        *state = TL_YELLOW;
+        tl_action_lamp_yellow(ctx, payload);
+        tl_action_arm_timer(ctx, payload);
+        break;
+    case 8:
+        *state = TL_RED;
+        tl_action_remember_button(ctx, payload);
+        break;
+    case 9:
+    case 10:
+        *state = TL_RED;
+        tl_action_remember_button(ctx, payload);
+        tl_action_lamp_red(ctx, payload);
+        tl_action_arm_timer(ctx, payload);
+        break;
+    case 11:
+    case 12:
+    case 13:
+    case 14:
+        *state = TL_OFF;
+        tl_action_lamp_off(ctx, payload);
+        break;
+    case 15:
+    case 16:
+    case 17:
+    case 18:
+        *state = TL_OFF;
+        tl_action_log_fault(ctx, payload);
+        tl_action_lamp_off(ctx, payload);
+        break;
+    default:
+        (void)ctx;
+        (void)payload;
+        break;
+    }
+    return TL_HANDLED;
 }

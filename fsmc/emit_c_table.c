@@ -4,7 +4,16 @@
    fires through a switch on its transition id whose cases are straight-line direct calls
    (rows with identical firing code share a case). All data is const. */
 #include "emit_c.h"
+#include <stdlib.h>
 #include <string.h>
+
+static const char **sort_bodies;   /* qsort has no context argument; fsmc is single-threaded */
+static int cmp_body(const void *a, const void *b)
+{
+    int x = *(const int *)a, y = *(const int *)b;
+    int c = strcmp(sort_bodies[x], sort_bodies[y]);
+    return c ? c : (x > y) - (x < y);
+}
 
 /* the rows of a cell that can fire: source order, up to and including the first one
    without a guard (the ones after it can never run) */
@@ -121,14 +130,24 @@ void emit_c_table(const struct ir *ir, FILE *f, const struct emit_opts *o)
         for (int j = 0; change && j < to->nentry; j++) b = arena_printf("%s        %s_action_%s(ctx, payload);\n", b, P, ir->actions[to->entry[j]].name);
         body[i] = b;
     }
+    /* Group rows with equal bodies in O(n log n): sort row indices by (body, index); each
+       group is printed at its lowest index with its members in ascending order. */
+    int n = ir->nrows;
+    int *ord = arena_alloc(((size_t)n + 1) * sizeof *ord);
+    int *next = arena_alloc(((size_t)n + 1) * sizeof *next);
+    bool *leader = arena_alloc(((size_t)n + 1) * sizeof *leader);
+    for (int i = 0; i < n; i++) { ord[i] = i; next[i] = -1; leader[i] = false; }
+    sort_bodies = body;
+    qsort(ord, (size_t)n, sizeof *ord, cmp_body);
+    for (int k = 0; k < n; k++) {
+        bool first = k == 0 || strcmp(body[ord[k - 1]], body[ord[k]]) != 0;
+        if (first) leader[ord[k]] = true;
+        else next[ord[k - 1]] = ord[k];
+    }
     out("    switch (tid) {\n");
-    for (int i = 0; i < ir->nrows; i++) {
-        if (!body[i]) continue;
-        for (int j = i; j < ir->nrows; j++)
-            if (body[j] && (j == i || !strcmp(body[i], body[j]))) {
-                out("    case %d:\n", j);
-                if (j != i) body[j] = NULL;
-            }
+    for (int i = 0; i < n; i++) {
+        if (!leader[i]) continue;
+        for (int j = i; j >= 0; j = next[j]) out("    case %d:\n", j);
         out("%s        break;\n", body[i]);
     }
     out("    default:\n        (void)ctx;\n        (void)payload;\n        break;\n    }\n");

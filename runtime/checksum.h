@@ -13,6 +13,9 @@
 /* Add bytes to a one's-complement accumulator (64-bit accumulator, 8 bytes at a time).
  * `acc` chains: all chunks but the last must have even length. */
 uint64_t csum_add(uint64_t acc, const void *data, size_t len);
+/* Copy len bytes from src to dst and add them to `acc` in the same pass (the data is read
+ * once), as csum_add(acc, dst, len) after memcpy(dst, src, len) would. Same chaining rule. */
+uint64_t csum_copy(uint64_t acc, void *dst, const void *src, size_t len);
 /* Fold to 16 bits and complement: the field value (network order bytes as stored by memcpy). */
 uint16_t csum_fold(uint64_t acc);
 /* csum_fold(csum_add(0, data, len)) */

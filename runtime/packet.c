@@ -273,6 +273,12 @@ static void opts_write(uint8_t *p, const struct tcp_opts *o)
 
 size_t pkt_build(void *buf, size_t cap, const struct tcp_seg *seg, uint16_t ip_id)
 {
+    return pkt_build2(buf, cap, seg, ip_id, NULL, 0);
+}
+
+size_t pkt_build2(void *buf, size_t cap, const struct tcp_seg *seg, uint16_t ip_id,
+                  const void *tail, uint32_t tail_len)
+{
     size_t olen = tcp_opts_len(&seg->opt);
     size_t thl = TCP_HDR_LEN + olen;
     size_t tot = IPV4_HDR_LEN + thl + (size_t)seg->len;
@@ -287,11 +293,17 @@ size_t pkt_build(void *buf, size_t cap, const struct tcp_seg *seg, uint16_t ip_i
     put16(ip + 6, 0x4000); /* DF: we size segments to the MSS (RFC 1191 path MTU) */
     ip[8] = 64;            /* RFC 1700 / Linux default TTL */
     ip[9] = IPPROTO_TCP_NUM;
-    put16(ip + 10, 0);
     put32(ip + 12, seg->saddr);
     put32(ip + 16, seg->daddr);
-    uint16_t c = inet_checksum(ip, IPV4_HDR_LEN);
-    memcpy(ip + 10, &c, 2);
+    /* RFC 791 header checksum from the field values (the same 16-bit words inet_checksum
+     * would read back, summed by value): reading back the bytes just stored would stall on
+     * store-to-load forwarding. */
+    uint32_t hs = 0x4500u + (uint32_t)tot + ip_id + 0x4000u + (64u << 8 | IPPROTO_TCP_NUM) +
+                  (seg->saddr >> 16) + (seg->saddr & 0xffffu) + (seg->daddr >> 16) +
+                  (seg->daddr & 0xffffu);
+    hs = (hs & 0xffffu) + (hs >> 16);
+    hs = (hs & 0xffffu) + (hs >> 16);
+    put16(ip + 10, (uint16_t)~hs);
 
     put16(th, seg->sport);
     put16(th + 2, seg->dport);
@@ -303,11 +315,22 @@ size_t pkt_build(void *buf, size_t cap, const struct tcp_seg *seg, uint16_t ip_i
     put16(th + 16, 0);
     put16(th + 18, seg->urp);
     opts_write(th + TCP_HDR_LEN, &seg->opt); /* olen bytes: same layout rules as tcp_opts_len */
-    if (seg->len > 0)
-        memcpy(th + thl, seg->data, seg->len);
     uint64_t acc =
         csum_pseudo_ipv4(seg->saddr, seg->daddr, IPPROTO_TCP_NUM, (uint16_t)(thl + seg->len));
-    c = csum_fold(csum_add(acc, th, thl + seg->len));
+    acc = csum_add(acc, th, thl);            /* thl is a multiple of 4: chains (even length) */
+    uint32_t head_len = seg->len - tail_len;
+    if (!tail_len || !(head_len & 1u)) {
+        /* the payload is summed while it is copied (read once) */
+        acc = csum_copy(acc, th + thl, seg->data, head_len);
+        if (tail_len)
+            acc = csum_copy(acc, th + thl + head_len, tail, tail_len);
+    } else {
+        /* an odd first piece: copy both, then sum the payload as one run */
+        memcpy(th + thl, seg->data, head_len);
+        memcpy(th + thl + head_len, tail, tail_len);
+        acc = csum_add(acc, th + thl, seg->len);
+    }
+    uint16_t c = csum_fold(acc);
     memcpy(th + 16, &c, 2);
     return tot;
 }

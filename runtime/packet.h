@@ -88,6 +88,10 @@ int tcp_opts_parse(const uint8_t *p, size_t len, struct tcp_opts *o);
  * blocks are trimmed to fit), payload (seg->data, seg->len), both checksums.
  * Returns the total length, or 0 if it does not fit in cap. */
 size_t pkt_build(void *buf, size_t cap, const struct tcp_seg *seg, uint16_t ip_id);
+/* The same with the payload in two pieces: seg->len - tail_len bytes at seg->data, then
+ * tail_len bytes at tail (a wrapped ring's two halves, copied straight into buf). */
+size_t pkt_build2(void *buf, size_t cap, const struct tcp_seg *seg, uint16_t ip_id,
+                  const void *tail, uint32_t tail_len);
 /* Option bytes pkt_build would emit for these options (for MSS/window budgeting). */
 size_t tcp_opts_len(const struct tcp_opts *o);
 

@@ -20,6 +20,15 @@
 #define MAX_BUF             (1u << 30)      /* RFC 7323 2.3: the window is at most 2^30 */
 #define EPHEMERAL_LO        49152u           /* RFC 6335 6 dynamic ports */
 #define EPHEMERAL_HI        65535u
+#define RING_CACHE_BYTES    (64u << 20)      /* freed ring memory kept for reuse, per stack */
+/* Freed TCBs / tcb_bufs kept for reuse, per stack. None under AddressSanitizer, so it still
+ * sees every use after free. */
+#if defined(__SANITIZE_ADDRESS__)
+#define CACHES_ON           0
+#else
+#define CACHES_ON           1
+#endif
+#define OBJ_CACHE_MAX       4096u
 
 const char *tcpfsm_version(void) { return TCPFSM_VERSION; }
 
@@ -30,11 +39,6 @@ static uint64_t default_random(void *arg)
     while (getrandom(&v, sizeof v, 0) != (ssize_t)sizeof v) {
     }
     return v;
-}
-
-uint32_t stack_ms(const struct tcpfsm_stack *st)
-{
-    return (uint32_t)((st->now - st->epoch) / 1000u);
 }
 
 /* ---- timers: three slots per TCB, one wheel node armed at the earliest ---- */
@@ -114,20 +118,34 @@ static void timer_fire(struct tw_node *n, void *arg)
 
 /* ---- lookup ---- */
 
-static uint32_t tuple_hash(const struct tcpfsm_stack *st, uint32_t la, uint16_t lp, uint32_t ra,
+static uint32_t tuple_hash(struct tcpfsm_stack *st, uint32_t la, uint16_t lp, uint32_t ra,
                            uint16_t rp)
 {
+    /* The same 4-tuple is often hashed several times in a row (a lookup that misses, then
+     * the insert; connect's port check, then the insert): remember the last one. */
+    if (st->memo_valid && st->memo_la == la && st->memo_ra == ra && st->memo_lp == lp &&
+        st->memo_rp == rp)
+        return st->memo_hash;
     uint8_t k[12];
     memcpy(k, &la, 4); memcpy(k + 4, &ra, 4); memcpy(k + 8, &lp, 2); memcpy(k + 10, &rp, 2);
-    return (uint32_t)siphash24(st->hash_key, k, sizeof k) & st->hash_mask;
+    uint32_t h = (uint32_t)siphash24(st->hash_key, k, sizeof k) & st->hash_mask;
+    st->memo_la = la; st->memo_ra = ra; st->memo_lp = lp; st->memo_rp = rp;
+    st->memo_hash = h;
+    st->memo_valid = true;
+    return h;
 }
 
 struct tcb *tcb_lookup(struct tcpfsm_stack *st, uint32_t la, uint16_t lp, uint32_t ra, uint16_t rp)
 {
+    /* Segments come in trains for one connection: try the last one found first (it is in
+     * the table: tcb_hash_remove forgets it). */
+    struct tcb *c = st->last_lookup;
+    if (c && c->lport == lp && c->rport == rp && c->laddr == la && c->raddr == ra) return c;
     for (uint32_t i = tuple_hash(st, la, lp, ra, rp);; i = (i + 1) & st->hash_mask) {
         struct tcb *t = st->hash[i];
         if (!t) return NULL;
-        if (t->lport == lp && t->rport == rp && t->laddr == la && t->raddr == ra) return t;
+        if (t->lport == lp && t->rport == rp && t->laddr == la && t->raddr == ra)
+            return st->last_lookup = t;
     }
 }
 
@@ -160,6 +178,7 @@ void listener_insert(struct tcpfsm_stack *st, struct tcb *t)
 
 void tcb_hash_remove(struct tcpfsm_stack *st, struct tcb *t)
 {
+    if (st->last_lookup == t) st->last_lookup = NULL;
     if (t->linked == TCB_IN_LISTENERS) {
         for (uint32_t i = 0; i < st->nlisteners; i++)
             if (st->listeners[i] == t) { st->listeners[i] = st->listeners[--st->nlisteners]; break; }
@@ -185,10 +204,28 @@ void tcb_hash_remove(struct tcpfsm_stack *st, struct tcb *t)
 
 /* ---- TCBs ---- */
 
+static struct tcb *tcb_zalloc(struct tcpfsm_stack *st)
+{
+    struct tcb *t = st->tcb_cache;
+    if (!t) return calloc(1, sizeof *t);
+    st->tcb_cache = t->qnext;
+    st->tcb_cache_n--;
+    memset(t, 0, sizeof *t);
+    return t;
+}
+
+static void tcb_dealloc(struct tcpfsm_stack *st, struct tcb *t)
+{
+    if (!CACHES_ON || st->tcb_cache_n >= OBJ_CACHE_MAX) { free(t); return; }
+    t->qnext = st->tcb_cache;
+    st->tcb_cache = t;
+    st->tcb_cache_n++;
+}
+
 struct tcb *tcb_new(struct tcpfsm_stack *st)
 {
     if (st->nconns >= st->max_conns) return NULL;
-    struct tcb *t = calloc(1, sizeof *t);
+    struct tcb *t = tcb_zalloc(st);
     if (!t) return NULL;
     t->state = TCP_FSM_INITIAL;
     t->fd = -1;
@@ -206,8 +243,15 @@ int tcb_alloc_bufs(struct tcpfsm_stack *st, struct tcb *t)
         st->stats.BufferLimitDrops++;
         return -ENOBUFS;
     }
-    struct tcb_bufs *b = calloc(1, sizeof *b);
-    if (!b) return -ENOMEM;
+    struct tcb_bufs *b = st->bufs_cache;
+    if (b) {
+        st->bufs_cache = (struct tcb_bufs *)(void *)b->ofo;
+        st->bufs_cache_n--;
+        memset(b, 0, sizeof *b);
+    } else {
+        b = calloc(1, sizeof *b);
+        if (!b) return -ENOMEM;
+    }
     b->snd.cap = st->cfg.sndbuf;
     b->rcv.cap = st->cfg.rcvbuf;
     t->buf = b;
@@ -221,7 +265,16 @@ int ring_reserve(struct tcpfsm_stack *st, struct ring *r)
         st->stats.BufferLimitDrops++;
         return -ENOBUFS;
     }
-    r->data = malloc(r->cap);
+    r->data = NULL;
+    /* every ring of a stack is cfg.sndbuf or cfg.rcvbuf bytes: a match is among the last few */
+    for (uint32_t i = st->ring_cache_n, k = 0; i-- > 0 && k < 32; k++)
+        if (st->ring_cache[i].cap == r->cap) {
+            r->data = st->ring_cache[i].data;
+            st->ring_cache[i] = st->ring_cache[--st->ring_cache_n];
+            st->ring_cache_bytes -= r->cap;
+            break;
+        }
+    if (!r->data) r->data = malloc(r->cap);
     if (!r->data) return -ENOMEM;
     r->head = r->len = 0;
     st->buffer_bytes += r->cap;
@@ -232,7 +285,14 @@ static void ring_release(struct tcpfsm_stack *st, struct ring *r)
 {
     if (!r->data) return;
     st->buffer_bytes -= r->cap;
-    free(r->data);
+    if (CACHES_ON && st->ring_cache_n < RING_CACHE_MAX &&
+        st->ring_cache_bytes + r->cap <= RING_CACHE_BYTES) {
+        st->ring_cache[st->ring_cache_n].data = r->data;
+        st->ring_cache[st->ring_cache_n++].cap = r->cap;
+        st->ring_cache_bytes += r->cap;
+    } else {
+        free(r->data);
+    }
     r->data = NULL;
     r->head = r->len = 0;
 }
@@ -243,7 +303,13 @@ void tcb_free_bufs(struct tcpfsm_stack *st, struct tcb *t)
     ofo_free(t->buf);
     ring_release(st, &t->buf->snd);
     ring_release(st, &t->buf->rcv);
-    free(t->buf);
+    if (CACHES_ON && st->bufs_cache_n < OBJ_CACHE_MAX) {
+        t->buf->ofo = (struct ofo_seg *)(void *)st->bufs_cache;   /* the free list's link */
+        st->bufs_cache = t->buf;
+        st->bufs_cache_n++;
+    } else {
+        free(t->buf);
+    }
     t->buf = NULL;
 }
 
@@ -251,7 +317,8 @@ void tcb_free(struct tcpfsm_stack *st, struct tcb *t)
 {
     tw_cancel(&st->wheel, &t->timer);
     tcb_free_bufs(st, t);
-    free(t);
+    if (st->last_lookup == t) st->last_lookup = NULL;
+    tcb_dealloc(st, t);
 }
 
 static void child_unlink(struct tcb *t)
@@ -357,6 +424,13 @@ void tcpfsm_stack_free(struct tcpfsm_stack *st)
     }
     for (uint32_t i = 0; i < st->cfg.max_sockets; i++)
         if (st->fds[i]) tcb_free(st, st->fds[i]);   /* unconnected or closed sockets */
+    for (uint32_t i = 0; i < st->ring_cache_n; i++) free(st->ring_cache[i].data);
+    while (st->tcb_cache) { struct tcb *t = st->tcb_cache; st->tcb_cache = t->qnext; free(t); }
+    while (st->bufs_cache) {
+        struct tcb_bufs *b = st->bufs_cache;
+        st->bufs_cache = (struct tcb_bufs *)(void *)b->ofo;
+        free(b);
+    }
     free(st->hash); free(st->fds); free(st->listeners); free(st->coverage); free(st);
 }
 
@@ -395,13 +469,13 @@ static int fd_alloc(struct tcpfsm_stack *st, struct tcb *t)
 int tcpfsm_socket(struct tcpfsm_stack *st)
 {
     if (!st) return -EINVAL;
-    struct tcb *t = calloc(1, sizeof *t);
+    struct tcb *t = tcb_zalloc(st);
     if (!t) return -ENOMEM;
     t->state = TCP_FSM_INITIAL;
     t->fd = -1;
     rtt_init(&t->rtt, st->cfg.rto_initial_us);
     int fd = fd_alloc(st, t);
-    if (fd < 0) free(t);
+    if (fd < 0) tcb_dealloc(st, t);
     return fd;
 }
 

@@ -143,13 +143,30 @@ struct tcpfsm_stack {
     uint32_t isn_fixed;
     struct tcpfsm_stats stats;
     uint64_t *coverage;        /* per generated transition */
+    /* Freed ring memory kept for the next connection (ring_reserve), so a connection's
+     * buffers do not go back to malloc (and the kernel: 64 KiB rings sit at glibc's trim
+     * threshold) every time one closes. Not counted in buffer_bytes: that is memory in use. */
+#define RING_CACHE_MAX 1024
+    uint32_t ring_cache_n;
+    uint64_t ring_cache_bytes;
+    struct { uint8_t *data; uint32_t cap; } ring_cache[RING_CACHE_MAX];
+    /* Freed TCBs and data-path blocks kept for reuse (linked through qnext / ofo). */
+    struct tcb *tcb_cache;
+    struct tcb_bufs *bufs_cache;
+    uint32_t tcb_cache_n, bufs_cache_n;
+    struct tcb *last_lookup;   /* the TCB tcb_lookup found last (a one-entry cache) */
+    uint32_t memo_la, memo_ra, memo_hash;   /* the 4-tuple hashed last, and its hash */
+    uint16_t memo_lp, memo_rp;
+    bool memo_valid;
     uint8_t out[65536];        /* segment build buffer */
-    uint8_t scratch[65536];    /* payload gathered from the send ring */
 };
 
 /* ---- internal interfaces between the runtime's files ---- */
 /* stack.c */
-uint32_t stack_ms(const struct tcpfsm_stack *st);
+static inline uint32_t stack_ms(const struct tcpfsm_stack *st)
+{
+    return (uint32_t)((st->now - st->epoch) / 1000u);
+}
 void tcb_timer_set(struct tcpfsm_stack *st, struct tcb *t, enum tcb_timer k, uint64_t delay_us);
 void tcb_timer_clear(struct tcpfsm_stack *st, struct tcb *t, enum tcb_timer k);
 bool tcb_timer_armed(const struct tcb *t, enum tcb_timer k);

@@ -397,18 +397,18 @@ static void conn_input(struct tcpfsm_stack *st, struct tcb *t, const struct tcp_
 /* The text and FIN of an acceptable segment, after its ACK (RFC 9293 3.10.7.4 sixth-eighth). */
 static void conn_rest(struct tcpfsm_stack *st, struct tcb *t, struct tcp_seg *segp)
 {
-    struct tcp_seg seg = *segp;
+    const struct tcp_seg *sp = segp;   /* the caller's own (trimmed) copy: no second copy */
     if (t->ka_idle_s && t->snd_una == t->snd_max) {   /* RFC 1122 4.2.3.6: the peer lives */
         t->retries = 0;
         tcb_timer_set(st, t, TMR_KEEPALIVE, (uint64_t)t->ka_idle_s * 1000000u);
     }
-    if (seg.len) dispatch(st, t, TCP_FSM_EV_RCV_DATA, &seg);
+    if (sp->len) dispatch(st, t, TCP_FSM_EV_RCV_DATA, sp);
     if (t->flags & TF_DEAD) return;
     /* The FIN counts only once every byte before it has arrived (RFC 9293 3.10.7.4 eighth
      * processes segments in sequence; an early FIN is dropped and sent again by the peer). */
-    if ((seg.flags & TCP_FIN) && seg.seq + seg.len == t->rcv_nxt && !(t->flags & TF_FIN_RCVD))
-        dispatch(st, t, TCP_FSM_EV_RCV_FIN, &seg);
-    else if ((seg.flags & TCP_FIN) && (t->flags & TF_FIN_RCVD) && seg.seq + seg.len == t->rcv_nxt - 1)
+    if ((sp->flags & TCP_FIN) && sp->seq + sp->len == t->rcv_nxt && !(t->flags & TF_FIN_RCVD))
+        dispatch(st, t, TCP_FSM_EV_RCV_FIN, sp);
+    else if ((sp->flags & TCP_FIN) && (t->flags & TF_FIN_RCVD) && sp->seq + sp->len == t->rcv_nxt - 1)
         t->flags |= TF_ACK_NOW;
 }
 

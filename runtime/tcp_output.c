@@ -76,8 +76,8 @@ static void put_sack_blocks(struct tcb *t, struct tcp_opts *o)
 }
 
 /* Send one segment of this connection. `payload` may be NULL with len 0. */
-static void emit(struct tcpfsm_stack *st, struct tcb *t, uint8_t flags, uint32_t seq,
-                 const uint8_t *payload, uint32_t len)
+static void emit2(struct tcpfsm_stack *st, struct tcb *t, uint8_t flags, uint32_t seq,
+                  const uint8_t *payload, uint32_t len, const uint8_t *tail, uint32_t tail_len)
 {
     struct tcp_seg s;
     memset(&s, 0, sizeof s);
@@ -123,7 +123,7 @@ static void emit(struct tcpfsm_stack *st, struct tcb *t, uint8_t flags, uint32_t
         s.opt.tsval = stack_ms(st);
         s.opt.tsecr = t->ts_recent;
     }
-    size_t n = pkt_build(st->out, sizeof st->out, &s, st->ip_id++);
+    size_t n = pkt_build2(st->out, sizeof st->out, &s, st->ip_id++, tail, tail_len);
     if (!n) return;
     if (flags & TCP_ACK) {
         uint32_t edge = t->rcv_nxt + ((uint32_t)s.wnd << ((flags & TCP_SYN) ? 0 : t->rcv_wscale));
@@ -142,6 +142,12 @@ static void emit(struct tcpfsm_stack *st, struct tcb *t, uint8_t flags, uint32_t
     }
     st->stats.OutSegs++;
     st->cfg.output(st->cfg.output_arg, st->out, n);
+}
+
+static void emit(struct tcpfsm_stack *st, struct tcb *t, uint8_t flags, uint32_t seq,
+                 const uint8_t *payload, uint32_t len)
+{
+    emit2(st, t, flags, seq, payload, len, NULL, 0);
 }
 
 static void arm_rtx(struct tcpfsm_stack *st, struct tcb *t)
@@ -204,11 +210,16 @@ void tcp_send_rst_reply(struct tcpfsm_stack *st, const struct tcp_seg *in)
 static void send_data(struct tcpfsm_stack *st, struct tcb *t, uint32_t seq, uint32_t len, bool fin)
 {
     uint32_t off = seq - t->snd_una;
-    if (len) ring_peek(&t->buf->snd, off, st->scratch, len);
     uint8_t flags = TCP_ACK;
     if (fin) flags |= TCP_FIN;
     if (len && off + len == t->buf->snd.len) flags |= TCP_PSH;
-    emit(st, t, flags, seq, len ? st->scratch : NULL, len);
+    if (!len) { emit(st, t, flags, seq, NULL, 0); return; }
+    /* The payload goes from the send ring straight into the segment (its two halves if it
+     * wraps): no gathering copy. */
+    const struct ring *r = &t->buf->snd;
+    uint32_t pos = (r->head + off) % r->cap;
+    uint32_t first = r->cap - pos < len ? r->cap - pos : len;
+    emit2(st, t, flags, seq, r->data + pos, len, r->data, len - first);
 }
 
 uint32_t tcp_effective_mss(const struct tcb *t)

@@ -113,7 +113,7 @@ static void timer_fire(struct tw_node *n, void *arg)
         if (!(t->flags & TF_DEAD)) tcp_output(st, t);
     }
     if (t->flags & TF_DEAD) tcb_reap(st, t);
-    else tcb_timer_rearm(st, t);
+    else if (!tw_settle(st, t)) tcb_timer_rearm(st, t);
 }
 
 /* ---- lookup ---- */
@@ -385,7 +385,9 @@ struct tcpfsm_stack *tcpfsm_stack_new(const struct tcpfsm_config *cfg, int *err)
     if (c->delack_us > 200000) c->delack_us = 200000;  /* RFC 9293 3.8.6.3: < 0.5 s; RFC 1122 */
     st->now = st->epoch = c->now;
     tw_init(&st->wheel, c->now);
+    tw_init(&st->tw_wheel, c->now);
     st->max_conns = c->max_sockets * 4u;   /* orphans in TIME_WAIT etc. count too */
+    st->max_tw = st->max_conns;            /* and as many compact TIME_WAIT records */
     uint64_t hs = 64;
     while (hs < 2u * (uint64_t)st->max_conns) hs <<= 1;
     st->hash_mask = (uint32_t)(hs - 1);
@@ -393,8 +395,11 @@ struct tcpfsm_stack *tcpfsm_stack_new(const struct tcpfsm_config *cfg, int *err)
     st->fds = calloc(c->max_sockets, sizeof *st->fds);
     st->listeners = calloc(c->max_sockets, sizeof *st->listeners);
     st->coverage = calloc(TCP_FSM_NUM_TRANSITIONS, sizeof *st->coverage);
-    if (!st->hash || !st->fds || !st->coverage || !st->listeners) {
-        free(st->hash); free(st->fds); free(st->coverage); free(st->listeners); free(st);
+    st->tw_mask = st->hash_mask;
+    st->tw_table = calloc(hs, sizeof *st->tw_table);
+    if (!st->hash || !st->fds || !st->coverage || !st->listeners || !st->tw_table) {
+        free(st->hash); free(st->fds); free(st->coverage); free(st->listeners);
+        free(st->tw_table); free(st);
         if (err) *err = -ENOMEM;
         return NULL;
     }
@@ -431,6 +436,7 @@ void tcpfsm_stack_free(struct tcpfsm_stack *st)
         st->bufs_cache = (struct tcb_bufs *)(void *)b->ofo;
         free(b);
     }
+    tw_free_all(st);
     free(st->hash); free(st->fds); free(st->listeners); free(st->coverage); free(st);
 }
 
@@ -439,9 +445,14 @@ void tcpfsm_advance(struct tcpfsm_stack *st, tcpfsm_time_t now)
     if (now < st->now) return;   /* time never goes back */
     st->now = now;
     tw_advance(&st->wheel, now, timer_fire, st);
+    tw_advance_all(st, now);
 }
 
-tcpfsm_time_t tcpfsm_next_timeout(const struct tcpfsm_stack *st) { return tw_next_expiry(&st->wheel); }
+tcpfsm_time_t tcpfsm_next_timeout(const struct tcpfsm_stack *st)
+{
+    uint64_t a = tw_next_expiry(&st->wheel), b = st->ntw ? tw_next_expiry(&st->tw_wheel) : UINT64_MAX;
+    return a < b ? a : b;
+}
 tcpfsm_time_t tcpfsm_now(const struct tcpfsm_stack *st) { return st->now; }
 
 /* ---- sockets ---- */
@@ -560,12 +571,14 @@ int tcpfsm_connect(struct tcpfsm_stack *st, int fd, uint32_t addr, uint16_t port
         uint32_t span = EPHEMERAL_HI - EPHEMERAL_LO + 1, start = (uint32_t)st->cfg.random(st->cfg.random_arg);
         for (uint32_t i = 0; i < span && !t->lport; i++) {
             uint16_t p = (uint16_t)(EPHEMERAL_LO + (start + i) % span);
-            if (!listener_lookup(st, t->laddr, p) && !tcb_lookup(st, t->laddr, p, addr, port))
+            if (!listener_lookup(st, t->laddr, p) && !tcb_lookup(st, t->laddr, p, addr, port) &&
+                !tw_lookup(st, t->laddr, p, addr, port))
                 t->lport = p;
         }
         if (!t->lport) return -EADDRNOTAVAIL;
     }
-    if (tcb_lookup(st, t->laddr, t->lport, addr, port)) return -EADDRINUSE;
+    if (tcb_lookup(st, t->laddr, t->lport, addr, port) || tw_lookup(st, t->laddr, t->lport, addr, port))
+        return -EADDRINUSE;
     t->raddr = addr;
     t->rport = port;
     int e = tcb_alloc_bufs(st, t);
@@ -654,8 +667,8 @@ int tcpfsm_close(struct tcpfsm_stack *st, int fd)
     /* RFC 2525 2.17: closing with unread data aborts the connection (as Linux does). */
     bool unread = t->buf && t->buf->rcv.len && (t->flags & TF_SYNCED);
     tcb_event(st, t, unread ? TCP_FSM_EV_APP_ABORT : TCP_FSM_EV_APP_CLOSE, NULL);
-    if (!(t->flags & TF_DEAD)) tcp_output(st, t);
-    else tcb_reap(st, t);
+    if (t->flags & TF_DEAD) tcb_reap(st, t);
+    else if (!tw_settle(st, t)) tcp_output(st, t);
     return 0;
 }
 
@@ -786,19 +799,25 @@ void tcpfsm_get_stats(const struct tcpfsm_stack *st, struct tcpfsm_stats *out)
     out->CurrEstab = est;
 }
 
+int ss_format(char *buf, size_t size, size_t off, const char *state, uint32_t la, uint16_t lp,
+              uint32_t ra, uint16_t rp, unsigned rq, unsigned sq)
+{
+    char l[24], r[24];
+    snprintf(l, sizeof l, "%u.%u.%u.%u:%u", la >> 24, (la >> 16) & 255, (la >> 8) & 255, la & 255, lp);
+    if (!ra && !rp) snprintf(r, sizeof r, "*:*");
+    else snprintf(r, sizeof r, "%u.%u.%u.%u:%u", ra >> 24, (ra >> 16) & 255, (ra >> 8) & 255, ra & 255, rp);
+    return snprintf(off < size ? buf + off : NULL, off < size ? size - off : 0,
+                    "%-11s %6u %6u %-21s %-21s\n", state, rq, sq, l, r);
+}
+
 static int ss_line(char *buf, size_t size, size_t off, const struct tcb *t)
 {
-    char la[24], ra[24];
-    snprintf(la, sizeof la, "%u.%u.%u.%u:%u", t->laddr >> 24, (t->laddr >> 16) & 255,
-             (t->laddr >> 8) & 255, t->laddr & 255, t->lport);
-    if (t->state == TCP_FSM_LISTEN && !t->raddr) snprintf(ra, sizeof ra, "*:*");
-    else snprintf(ra, sizeof ra, "%u.%u.%u.%u:%u", t->raddr >> 24, (t->raddr >> 16) & 255,
-                  (t->raddr >> 8) & 255, t->raddr & 255, t->rport);
     unsigned rq = 0, sq = 0;
     if (t->state == TCP_FSM_LISTEN) { rq = t->u.lst.nacc; sq = t->u.lst.backlog; }
     else if (t->buf) { rq = t->buf->rcv.len; sq = t->buf->snd.len; }
-    return snprintf(off < size ? buf + off : NULL, off < size ? size - off : 0,
-                    "%-11s %6u %6u %-21s %-21s\n", tcb_state_name(t), rq, sq, la, ra);
+    bool any = t->state == TCP_FSM_LISTEN && !t->raddr;
+    return ss_format(buf, size, off, tcb_state_name(t), t->laddr, t->lport, any ? 0 : t->raddr,
+                     any ? 0 : t->rport, rq, sq);
 }
 
 int tcpfsm_ss(struct tcpfsm_stack *st, char *buf, size_t size)
@@ -810,6 +829,7 @@ int tcpfsm_ss(struct tcpfsm_stack *st, char *buf, size_t size)
     for (uint32_t i = 0; i < st->nlisteners; i++) off += (size_t)ss_line(buf, size, off, st->listeners[i]);
     for (uint32_t i = 0; i <= st->hash_mask; i++)
         if (st->hash[i]) off += (size_t)ss_line(buf, size, off, st->hash[i]);
+    off += tw_ss(st, buf, size, off);
     if (size && off >= size) buf[size - 1] = '\0';
     return (int)off;
 }

@@ -128,6 +128,9 @@ struct tcpfsm_stack {
     tcpfsm_time_t now;
     tcpfsm_time_t epoch;       /* time of creation: ms timers count from here */
     struct timer_wheel wheel;
+    struct timer_wheel tw_wheel;   /* 2 MSL deadlines of the TIME_WAIT records */
+    struct tw_rec **tw_table;      /* TIME_WAIT records by 4-tuple (timewait.c) */
+    uint32_t tw_mask, ntw, max_tw;
     struct tcb **fds;          /* descriptor table, cfg.max_sockets entries */
     uint32_t fd_low;           /* no free descriptor below this index */
     struct tcb **hash;         /* connections by 4-tuple: open addressing, linear probing */
@@ -192,6 +195,21 @@ uint8_t syncookie_data(const struct tcp_seg *syn, uint16_t our_mss, uint32_t fla
 uint32_t syncookie_make(const struct tcpfsm_stack *st, const struct tcp_seg *syn, uint8_t data);
 bool syncookie_check(const struct tcpfsm_stack *st, const struct tcp_seg *ack, uint8_t *data);
 uint16_t syncookie_mss(uint8_t data);
+
+/* timewait.c: compact TIME_WAIT records */
+struct tw_rec;
+size_t tw_record_size(void);
+struct tw_rec *tw_lookup(struct tcpfsm_stack *st, uint32_t la, uint16_t lp, uint32_t ra, uint16_t rp);
+bool tw_settle(struct tcpfsm_stack *st, struct tcb *t);
+int tw_input(struct tcpfsm_stack *st, struct tw_rec *r, const struct tcp_seg *seg);
+void tw_advance_all(struct tcpfsm_stack *st, uint64_t now);
+void tw_free_all(struct tcpfsm_stack *st);
+uint64_t tw_min_deadline(const struct tcpfsm_stack *st);
+size_t tw_ss(const struct tcpfsm_stack *st, char *buf, size_t size, size_t off);
+/* one `ss -tan` line (stack.c), snprintf-like at buf + off */
+int ss_format(char *buf, size_t size, size_t off, const char *state, uint32_t la, uint16_t lp,
+              uint32_t ra, uint16_t rp, unsigned rq, unsigned sq);
+void tcp_conn_input(struct tcpfsm_stack *st, struct tcb *t, const struct tcp_seg *seg);
 
 /* tcp_output.c */
 void tcp_send_syn_ack_stateless(struct tcpfsm_stack *st, struct tcb *tmp);

@@ -322,7 +322,7 @@ static bool seg_acceptable(const struct tcb *t, uint32_t seq, uint32_t seglen, u
     return seq_in_window(seq, t->rcv_nxt, wnd) || seq_in_window(seq + seglen - 1, t->rcv_nxt, wnd);
 }
 
-static void conn_input(struct tcpfsm_stack *st, struct tcb *t, const struct tcp_seg *in)
+void tcp_conn_input(struct tcpfsm_stack *st, struct tcb *t, const struct tcp_seg *in)
 {
     if (t->state == TCP_FSM_SYN_SENT) { syn_sent_input(st, t, in); return; }
     struct tcp_seg seg = *in;
@@ -432,6 +432,8 @@ int tcpfsm_input(struct tcpfsm_stack *st, const void *packet, size_t len)
     if (seg.daddr != st->cfg.addr) { st->stats.InErrs++; return -EINVAL; } /* not ours */
     struct tcb *t = tcb_lookup(st, seg.daddr, seg.dport, seg.saddr, seg.sport);
     if (!t) {
+        struct tw_rec *r = tw_lookup(st, seg.daddr, seg.dport, seg.saddr, seg.sport);
+        if (r) return tw_input(st, r, &seg);
         struct tcb *l = listener_lookup(st, seg.daddr, seg.dport);
         if (l) return listener_input(st, l, &seg);
         /* RFC 9293 3.10.7.1: no connection: reply with RST unless the segment is a RST. */
@@ -439,8 +441,11 @@ int tcpfsm_input(struct tcpfsm_stack *st, const void *packet, size_t len)
         tcp_send_rst_reply(st, &seg);
         return -ENOENT;
     }
-    conn_input(st, t, &seg);
+    tcp_conn_input(st, t, &seg);
     if (t->flags & TF_DEAD) tcb_reap(st, t);
-    else tcp_output(st, t);
+    else {
+        tcp_output(st, t);
+        tw_settle(st, t);
+    }
     return 0;
 }

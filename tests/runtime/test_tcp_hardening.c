@@ -275,6 +275,77 @@ START_TEST(rfc6528_isn_unpredictable_across_tuples_monotonic_per_tuple)
 }
 END_TEST
 
+
+/* Drop everything the client sends from now on (true) or deliver it again (false). */
+static void client_blackhole(struct world *w, bool on)
+{
+    struct memlink_impair im = { .delay_us = 1000, .loss = on ? 1.0 : 0.0 };
+    memlink_set_impair(w->link, CLI, SRV, &im);
+}
+
+static void close_pair_client_first(struct world *w, int c, int s)
+{
+    tcpfsm_close(w->cli, c);
+    world_run_for(w, 10000);
+    tcpfsm_close(w->srv, s);
+}
+
+/* RFC 9293 3.6.1 / 3.10.7.4: an orphaned TIME_WAIT is kept as a compact record (<= 64 bytes,
+ * not a TCB). It still answers a retransmitted FIN (ACK, 2 MSL restarted), lists in ss,
+ * blocks its 4-tuple, and disappears at 2 MSL; the records are bounded in number. */
+START_TEST(time_wait_record_is_compact_answers_fin_and_expires)
+{
+    struct tcpfsm_config base = { .msl_us = 1000000 };       /* 2 MSL = 2 s */
+    struct world w;
+    world_init(&w, &base, 10);
+    ck_assert_uint_le(tw_record_size(), 64);
+    int l = listen_srv(&w, 4), c, s;
+    connect_pair(&w, l, &c, &s);
+    uint16_t cport;
+    tcpfsm_getname(w.cli, c, NULL, &cport, NULL, NULL);
+    close_pair_client_first(&w, c, s);
+    client_blackhole(&w, true);                  /* our last ACK is lost: the FIN comes again */
+    world_run_for(&w, 5000);
+    ck_assert_uint_eq(w.cli->ntw, 1);            /* a record, no TCB */
+    ck_assert_uint_eq(w.cli->nconns, 0);
+    char buf[512];
+    tcpfsm_ss(w.cli, buf, sizeof buf);
+    ck_assert_ptr_nonnull(strstr(buf, "TIME_WAIT"));
+    int again = tcpfsm_socket(w.cli);            /* the 4-tuple is taken */
+    ck_assert_int_eq(tcpfsm_bind(w.cli, again, 0, cport), 0);
+    ck_assert_int_eq(tcpfsm_connect(w.cli, again, SRV, PORT), -EADDRINUSE);
+    tcpfsm_close(w.cli, again);
+    struct tcpfsm_stats before;
+    tcpfsm_get_stats(w.cli, &before);
+    /* The server resends its FIN at RTO 0.2, 0.6, 1.4 s (each answered by the record, each
+     * ACK lost), then at 3.0 s when the link works again; every FIN restarts 2 MSL. */
+    world_run_for(&w, 1500000);
+    client_blackhole(&w, false);
+    struct tcpfsm_stats after;
+    tcpfsm_get_stats(w.cli, &after);
+    ck_assert_uint_ge(after.OutSegs, before.OutSegs + 3);   /* the record ACKed each FIN */
+    world_run_for(&w, 1000000);                  /* 2.5 s: past the first deadline (2.0 s) */
+    ck_assert_uint_eq(w.cli->ntw, 1);
+    world_run_for(&w, 2700000);                  /* 5.2 s: 2 MSL after the last FIN (3.0 s) */
+    ck_assert_uint_eq(w.cli->ntw, 0);
+    ck_assert_uint_eq(w.cli->nconns, 0);
+
+    /* Bound: with room for one record, a second orphaned TIME_WAIT stays a full TCB. */
+    w.cli->max_tw = 1;
+    int c1, s1, c2, s2;
+    connect_pair(&w, l, &c1, &s1);
+    connect_pair(&w, l, &c2, &s2);
+    close_pair_client_first(&w, c1, s1);
+    close_pair_client_first(&w, c2, s2);
+    world_run_for(&w, 20000);
+    ck_assert_uint_eq(w.cli->ntw, 1);
+    ck_assert_uint_eq(w.cli->nconns, 1);
+    world_run_for(&w, 3000000);
+    ck_assert_uint_eq(w.cli->ntw + w.cli->nconns, 0);
+    world_free(&w);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("tcp_hardening");
@@ -288,6 +359,7 @@ int main(void)
     tcase_add_test(tc, rfc4987_syn_flood_cookies_let_every_real_client_in);
     tcase_add_test(tc, limits_refuse_cleanly_and_memory_returns_to_baseline);
     tcase_add_test(tc, rfc6528_isn_unpredictable_across_tuples_monotonic_per_tuple);
+    tcase_add_test(tc, time_wait_record_is_compact_answers_fin_and_expires);
     suite_add_tcase(s, tc);
     return rt_run_suite(s);
 }

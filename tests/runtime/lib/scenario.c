@@ -171,7 +171,8 @@ static uint64_t sc_min_deadline(const struct sc *sc)
     for (uint32_t i = 0; i <= st->hash_mask; i++) deadline_of(st, st->hash[i], &min);
     for (uint32_t i = 0; i < st->nlisteners; i++) deadline_of(st, st->listeners[i], &min);
     for (uint32_t i = 0; i < st->cfg.max_sockets; i++) deadline_of(st, st->fds[i], &min);
-    return min;
+    uint64_t tw = tw_min_deadline(st);       /* compact TIME_WAIT records */
+    return tw < min ? tw : min;
 }
 
 bool sc_timer_armed(const struct sc *sc) { return sc_min_deadline(sc) != UINT64_MAX; }
@@ -310,7 +311,11 @@ const char *sc_fd_state(struct sc *sc, int fd)
 const char *sc_state(struct sc *sc)
 {
     struct tcb *t = sc_tcb(sc);
-    return t ? tcb_state_name(t) : "CLOSED";
+    if (t) return tcb_state_name(t);
+    /* an orphan in TIME_WAIT lives on as a compact record (runtime/timewait.c) */
+    if (sc->lport && sc->rport && tw_lookup(sc->st, SC_LOCAL_ADDR, sc->lport, SC_PEER_ADDR, sc->rport))
+        return "TIME_WAIT";
+    return "CLOSED";
 }
 
 void sc_expect_state_at(struct sc *sc, const char *name, const char *file, int line)

@@ -228,9 +228,8 @@ def bench_sizes():
             f.write('    printf("ROW\\tsizeof(struct %s) (SYN queue)\\t%%zu\\tB\\tlwIP tcp_pcb_listen (approx.)\\t%d\\n", sizeof(struct %s));\n'
                     % (found["syn"][1], 40, found["syn"][1]))
         else:
-            # There is no separate SYN-queue record: an embryonic connection is a full TCB
-            # (its buffers are only allocated at ESTABLISHED, see tcp_fsm_action_established).
-            f.write('    printf("ROW\\tSYN-queue entry (a full struct tcb, no buffers until ESTABLISHED)\\t%zu\\tB\\t-\\t-\\n", sizeof(struct tcb));\n')
+            # An embryonic connection becomes a compact record (runtime/synqueue.c, opaque).
+            f.write('    printf("ROW\\tSYN-queue record (runtime/synqueue.c)\\t%zu\\tB\\tsizeof(struct tcb)\\t%zu\\n", syn_record_size(), sizeof(struct tcb));\n')
         if "tw" in found:
             f.write('    printf("ROW\\tsizeof(struct %s) (TIME_WAIT)\\t%%zu\\tB\\tsizeof(struct tcb)\\t%%zu\\n", sizeof(struct %s), sizeof(struct tcb));\n'
                     % (found["tw"][1], found["tw"][1]))

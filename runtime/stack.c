@@ -100,10 +100,23 @@ static const int timer_event[TMR_KINDS] = {
     [TMR_KEEPALIVE] = TCP_FSM_EV_T_KEEPALIVE,
 };
 
+/* Restore a slot's deadline as it was (ms since the epoch): a compact record's timer. */
+void tcb_timer_restore(struct tcpfsm_stack *st, struct tcb *t, enum tcb_timer k, uint32_t at_ms)
+{
+    int s = slot_of(k);
+    t->tmr_at[s] = at_ms ? at_ms : 1;
+    if (s == 0) t->tmr_kind0 = (uint8_t)k;
+    tcb_timer_rearm(st, t);
+}
+
 static void timer_fire(struct tw_node *n, void *arg)
 {
-    struct tcpfsm_stack *st = arg;
-    struct tcb *t = (struct tcb *)((char *)n - offsetof(struct tcb, timer));
+    tcb_timers_run(arg, (struct tcb *)((char *)n - offsetof(struct tcb, timer)));
+}
+
+/* Run t's due timer slots, then free it, compact it, or re-arm its wheel node. */
+void tcb_timers_run(struct tcpfsm_stack *st, struct tcb *t)
+{
     uint32_t now = stack_ms(st);
     for (int s = 0; s < 3 && !(t->flags & TF_DEAD); s++) {
         if (!t->tmr_at[s] || seq_diff(t->tmr_at[s], now) > 0) continue;
@@ -113,7 +126,7 @@ static void timer_fire(struct tw_node *n, void *arg)
         if (!(t->flags & TF_DEAD)) tcp_output(st, t);
     }
     if (t->flags & TF_DEAD) tcb_reap(st, t);
-    else if (!tw_settle(st, t)) tcb_timer_rearm(st, t);
+    else if (!tw_settle(st, t) && !syn_settle(st, t)) tcb_timer_rearm(st, t);
 }
 
 /* ---- lookup ---- */
@@ -225,6 +238,13 @@ static void tcb_dealloc(struct tcpfsm_stack *st, struct tcb *t)
 struct tcb *tcb_new(struct tcpfsm_stack *st)
 {
     if (st->nconns >= st->max_conns) return NULL;
+    return tcb_new_unbounded(st);
+}
+
+/* A TCB for a SYN-queue record (synqueue.c): admission counted the record against max_conns
+ * already (accept_queue_full), and the hash table holds 2 * max_conns. */
+struct tcb *tcb_new_unbounded(struct tcpfsm_stack *st)
+{
     struct tcb *t = tcb_zalloc(st);
     if (!t) return NULL;
     t->state = TCP_FSM_INITIAL;
@@ -388,6 +408,8 @@ struct tcpfsm_stack *tcpfsm_stack_new(const struct tcpfsm_config *cfg, int *err)
     tw_init(&st->tw_wheel, c->now);
     st->max_conns = c->max_sockets * 4u;   /* orphans in TIME_WAIT etc. count too */
     st->max_tw = st->max_conns;            /* and as many compact TIME_WAIT records */
+    st->max_synrec = st->max_conns;        /* and SYN-queue records (synqueue.c) */
+    tw_init(&st->syn_wheel, c->now);
     uint64_t hs = 64;
     while (hs < 2u * (uint64_t)st->max_conns) hs <<= 1;
     st->hash_mask = (uint32_t)(hs - 1);
@@ -397,9 +419,11 @@ struct tcpfsm_stack *tcpfsm_stack_new(const struct tcpfsm_config *cfg, int *err)
     st->coverage = calloc(TCP_FSM_NUM_TRANSITIONS, sizeof *st->coverage);
     st->tw_mask = st->hash_mask;
     st->tw_table = calloc(hs, sizeof *st->tw_table);
-    if (!st->hash || !st->fds || !st->coverage || !st->listeners || !st->tw_table) {
+    st->syn_mask = st->hash_mask;
+    st->syn_table = calloc(hs, sizeof *st->syn_table);
+    if (!st->hash || !st->fds || !st->coverage || !st->listeners || !st->tw_table || !st->syn_table) {
         free(st->hash); free(st->fds); free(st->coverage); free(st->listeners);
-        free(st->tw_table); free(st);
+        free(st->tw_table); free(st->syn_table); free(st);
         if (err) *err = -ENOMEM;
         return NULL;
     }
@@ -437,6 +461,7 @@ void tcpfsm_stack_free(struct tcpfsm_stack *st)
         free(b);
     }
     tw_free_all(st);
+    syn_free_all(st);
     free(st->hash); free(st->fds); free(st->listeners); free(st->coverage); free(st);
 }
 
@@ -446,11 +471,14 @@ void tcpfsm_advance(struct tcpfsm_stack *st, tcpfsm_time_t now)
     st->now = now;
     tw_advance(&st->wheel, now, timer_fire, st);
     tw_advance_all(st, now);
+    syn_advance_all(st, now);
 }
 
 tcpfsm_time_t tcpfsm_next_timeout(const struct tcpfsm_stack *st)
 {
     uint64_t a = tw_next_expiry(&st->wheel), b = st->ntw ? tw_next_expiry(&st->tw_wheel) : UINT64_MAX;
+    uint64_t c = st->nsynrec ? tw_next_expiry(&st->syn_wheel) : UINT64_MAX;
+    if (c < b) b = c;
     return a < b ? a : b;
 }
 tcpfsm_time_t tcpfsm_now(const struct tcpfsm_stack *st) { return st->now; }
@@ -572,12 +600,13 @@ int tcpfsm_connect(struct tcpfsm_stack *st, int fd, uint32_t addr, uint16_t port
         for (uint32_t i = 0; i < span && !t->lport; i++) {
             uint16_t p = (uint16_t)(EPHEMERAL_LO + (start + i) % span);
             if (!listener_lookup(st, t->laddr, p) && !tcb_lookup(st, t->laddr, p, addr, port) &&
-                !tw_lookup(st, t->laddr, p, addr, port))
+                !tw_lookup(st, t->laddr, p, addr, port) && !syn_lookup(st, t->laddr, p, addr, port))
                 t->lport = p;
         }
         if (!t->lport) return -EADDRNOTAVAIL;
     }
-    if (tcb_lookup(st, t->laddr, t->lport, addr, port) || tw_lookup(st, t->laddr, t->lport, addr, port))
+    if (tcb_lookup(st, t->laddr, t->lport, addr, port) || tw_lookup(st, t->laddr, t->lport, addr, port) ||
+        syn_lookup(st, t->laddr, t->lport, addr, port))
         return -EADDRINUSE;
     t->raddr = addr;
     t->rport = port;
@@ -830,6 +859,7 @@ int tcpfsm_ss(struct tcpfsm_stack *st, char *buf, size_t size)
     for (uint32_t i = 0; i <= st->hash_mask; i++)
         if (st->hash[i]) off += (size_t)ss_line(buf, size, off, st->hash[i]);
     off += tw_ss(st, buf, size, off);
+    off += syn_ss(st, buf, size, off);
     if (size && off >= size) buf[size - 1] = '\0';
     return (int)off;
 }

@@ -131,6 +131,9 @@ struct tcpfsm_stack {
     struct timer_wheel tw_wheel;   /* 2 MSL deadlines of the TIME_WAIT records */
     struct tw_rec **tw_table;      /* TIME_WAIT records by 4-tuple (timewait.c) */
     uint32_t tw_mask, ntw, max_tw;
+    struct timer_wheel syn_wheel;  /* SYN-ACK deadlines of the SYN-queue records */
+    struct syn_rec **syn_table;    /* SYN-queue records by 4-tuple (synqueue.c) */
+    uint32_t syn_mask, nsynrec, max_synrec;
     struct tcb **fds;          /* descriptor table, cfg.max_sockets entries */
     uint32_t fd_low;           /* no free descriptor below this index */
     struct tcb **hash;         /* connections by 4-tuple: open addressing, linear probing */
@@ -180,6 +183,9 @@ void tcb_hash_insert(struct tcpfsm_stack *st, struct tcb *t);
 void listener_insert(struct tcpfsm_stack *st, struct tcb *t);
 void tcb_hash_remove(struct tcpfsm_stack *st, struct tcb *t);
 struct tcb *tcb_new(struct tcpfsm_stack *st);
+struct tcb *tcb_new_unbounded(struct tcpfsm_stack *st);
+void tcb_timer_restore(struct tcpfsm_stack *st, struct tcb *t, enum tcb_timer k, uint32_t at_ms);
+void tcb_timers_run(struct tcpfsm_stack *st, struct tcb *t);
 int tcb_alloc_bufs(struct tcpfsm_stack *st, struct tcb *t);
 void tcb_free(struct tcpfsm_stack *st, struct tcb *t);
 void tcb_free_bufs(struct tcpfsm_stack *st, struct tcb *t);
@@ -206,6 +212,18 @@ void tw_advance_all(struct tcpfsm_stack *st, uint64_t now);
 void tw_free_all(struct tcpfsm_stack *st);
 uint64_t tw_min_deadline(const struct tcpfsm_stack *st);
 size_t tw_ss(const struct tcpfsm_stack *st, char *buf, size_t size, size_t off);
+/* synqueue.c: compact SYN-queue records (embryonic passive connections) */
+struct syn_rec;
+size_t syn_record_size(void);
+struct syn_rec *syn_lookup(struct tcpfsm_stack *st, uint32_t la, uint16_t lp, uint32_t ra, uint16_t rp);
+bool syn_settle(struct tcpfsm_stack *st, struct tcb *t);
+int syn_input(struct tcpfsm_stack *st, struct syn_rec *r, const struct tcp_seg *seg);
+void syn_advance_all(struct tcpfsm_stack *st, uint64_t now);
+void syn_rehydrate_listener(struct tcpfsm_stack *st, struct tcb *l);
+struct tcb *syn_expand(struct tcpfsm_stack *st, uint32_t la, uint16_t lp, uint32_t ra, uint16_t rp);
+void syn_free_all(struct tcpfsm_stack *st);
+uint64_t syn_min_deadline(const struct tcpfsm_stack *st);
+size_t syn_ss(const struct tcpfsm_stack *st, char *buf, size_t size, size_t off);
 /* one `ss -tan` line (stack.c), snprintf-like at buf + off */
 int ss_format(char *buf, size_t size, size_t off, const char *state, uint32_t la, uint16_t lp,
               uint32_t ra, uint16_t rp, unsigned rq, unsigned sq);

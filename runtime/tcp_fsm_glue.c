@@ -128,7 +128,7 @@ bool tcp_fsm_guard_accept_queue_full(struct tcp_ctx *ctx, const struct tcp_seg *
     if (l->u.lst.nacc >= l->u.lst.backlog) return true;
     if (st->buffer_bytes + (uint64_t)st->cfg.sndbuf + st->cfg.rcvbuf > st->cfg.max_buffer_bytes)
         return true;
-    if (st->nconns >= st->max_conns) return true;
+    if (st->nconns + st->nsynrec >= st->max_conns) return true;   /* a record is a TCB to be */
     return (st->cfg.flags & TCPFSM_F_NO_SYNCOOKIES) && l->u.lst.nsyn >= l->u.lst.backlog;
 }
 
@@ -255,7 +255,8 @@ void tcp_fsm_action_established(struct tcp_ctx *ctx, const struct tcp_seg *seg)
     (void)seg;
     struct tcpfsm_stack *st = CTX_ST;
     struct tcb *t = CTX_T;
-    /* Passive connections get their buffers only now, so the SYN queue holds bare TCBs. If
+    /* Passive connections get their buffers only now, so the SYN queue holds compact records
+     * (synqueue.c) rather than TCBs with buffers. If
      * the budget ran out meanwhile, tcp_input aborts the connection (BufferLimitDrops). */
     if (tcb_alloc_bufs(st, t)) t->err = ENOBUFS;
     t->flags |= TF_SYNCED;
@@ -455,6 +456,7 @@ void tcp_fsm_action_abort_listener(struct tcp_ctx *ctx, const struct tcp_seg *se
     (void)seg;
     struct tcpfsm_stack *st = CTX_ST;
     struct tcb *l = CTX_T;
+    syn_rehydrate_listener(st, l);       /* compact SYN-queue records: TCBs again, reset below */
     while (l->qnext) {
         struct tcb *c = l->qnext;
         tcb_event(st, c, TCP_FSM_EV_APP_ABORT, NULL);

@@ -271,7 +271,10 @@ static void child_settle(struct tcpfsm_stack *st, struct tcb *c)
         dispatch(st, c, TCP_FSM_EV_APP_ABORT, NULL);
     }
     if (c->flags & TF_DEAD) tcb_reap(st, c);
-    else tcp_output(st, c);
+    else {
+        tcp_output(st, c);
+        syn_settle(st, c);           /* an embryo waiting for the ACK: a compact record */
+    }
 }
 
 void tcp_child_from_syn(struct tcpfsm_stack *st, struct tcb *l, const struct tcp_seg *seg)
@@ -432,6 +435,8 @@ int tcpfsm_input(struct tcpfsm_stack *st, const void *packet, size_t len)
     if (seg.daddr != st->cfg.addr) { st->stats.InErrs++; return -EINVAL; } /* not ours */
     struct tcb *t = tcb_lookup(st, seg.daddr, seg.dport, seg.saddr, seg.sport);
     if (!t) {
+        struct syn_rec *sr = syn_lookup(st, seg.daddr, seg.dport, seg.saddr, seg.sport);
+        if (sr) return syn_input(st, sr, &seg);
         struct tw_rec *r = tw_lookup(st, seg.daddr, seg.dport, seg.saddr, seg.sport);
         if (r) return tw_input(st, r, &seg);
         struct tcb *l = listener_lookup(st, seg.daddr, seg.dport);
@@ -445,7 +450,7 @@ int tcpfsm_input(struct tcpfsm_stack *st, const void *packet, size_t len)
     if (t->flags & TF_DEAD) tcb_reap(st, t);
     else {
         tcp_output(st, t);
-        tw_settle(st, t);
+        if (!tw_settle(st, t)) syn_settle(st, t);
     }
     return 0;
 }

@@ -346,6 +346,119 @@ START_TEST(time_wait_record_is_compact_answers_fin_and_expires)
 }
 END_TEST
 
+/* The output of a bare server stack for syn_queue_entries_are_compact_records. */
+struct capture { struct tcp_seg seg[64]; int n; };
+
+static void capture_output(void *arg, const void *packet, size_t len)
+{
+    struct capture *c = arg;
+    struct tcp_seg s;
+    if (c->n < 64 && pkt_parse(packet, len, &s) == PKT_OK) { s.data = NULL; c->seg[c->n++] = s; }
+}
+
+/* RFC 9293 3.10.7.2 / RFC 4987 3.1: a listener's embryonic connections are compact records
+ * (<= 64 bytes, not TCBs), still counted in its SYN queue. One completes its handshake and is
+ * accepted; the others' SYN-ACKs are retransmitted at the RTO from the records; closing the
+ * listener resets the rest. */
+START_TEST(syn_queue_entries_are_compact_records)
+{
+    ck_assert_uint_le(syn_record_size(), 64);
+    struct capture cap = { .n = 0 };
+    uint64_t now = 1000000;
+    struct tcpfsm_config cfg = {
+        .addr = SRV, .output = capture_output, .output_arg = &cap, .now = now,
+        .rto_initial_us = 200000, .rto_min_us = 200000,
+    };
+    struct tcpfsm_stack *st = tcpfsm_stack_new(&cfg, NULL);
+    ck_assert_ptr_nonnull(st);
+    int l = tcpfsm_socket(st);
+    ck_assert_int_eq(tcpfsm_bind(st, l, 0, PORT), 0);
+    ck_assert_int_eq(tcpfsm_listen(st, l, 16), 0);
+    enum { N = 8 };
+    uint8_t pkt[200];
+    uint32_t iss[N];
+    for (int i = 0; i < N; i++) {
+        size_t n = rt_build_tcp(pkt, sizeof pkt, CLI, (uint16_t)(30000 + i), SRV, PORT,
+                                1000u * (uint32_t)i, 0, TCP_SYN, 65535, NULL, 0);
+        ck_assert_int_eq(tcpfsm_input(st, pkt, n), 0);
+        ck_assert_int_eq(cap.n, i + 1);
+        ck_assert_uint_eq(cap.seg[i].flags, TCP_SYN | TCP_ACK);
+        ck_assert_uint_eq(cap.seg[i].ack, 1000u * (uint32_t)i + 1);
+        iss[i] = cap.seg[i].seq;
+    }
+    ck_assert_uint_eq(st->nsynrec, N);              /* N records ... */
+    ck_assert_uint_eq(st->nconns, 0);               /* ... and no TCBs */
+    ck_assert_ptr_null(st->fds[l]->qnext);
+    ck_assert_uint_eq(st->fds[l]->u.lst.nsyn, N);   /* all in the listener's SYN queue */
+    char buf[2048];
+    tcpfsm_ss(st, buf, sizeof buf);
+    ck_assert_ptr_nonnull(strstr(buf, "SYN_RCVD"));
+    ck_assert_ptr_nonnull(strstr(buf, "10.9.0.1:30003"));
+    ck_assert_int_eq(tcpfsm_accept(st, l, NULL, NULL), -EAGAIN);
+
+    /* The handshake of port 30000 completes: a TCB again, in the accept queue. */
+    size_t n = rt_build_tcp(pkt, sizeof pkt, CLI, 30000, SRV, PORT, 1, iss[0] + 1, TCP_ACK, 65535,
+                            NULL, 0);
+    ck_assert_int_eq(tcpfsm_input(st, pkt, n), 0);
+    ck_assert_uint_eq(st->nsynrec, N - 1);
+    ck_assert_uint_eq(st->nconns, 1);
+    ck_assert_uint_eq(st->fds[l]->u.lst.nsyn, N - 1);
+    ck_assert_uint_eq(st->fds[l]->u.lst.nacc, 1);
+    uint16_t pport = 0;
+    int a = tcpfsm_accept(st, l, NULL, &pport);
+    ck_assert_int_ge(a, 0);
+    ck_assert_uint_eq(pport, 30000);
+    struct tcpfsm_info info;
+    ck_assert_int_eq(tcpfsm_get_info(st, a, &info), 0);
+    ck_assert_str_eq(info.state, "ESTABLISHED");
+
+    /* A bad ACK to a record is answered (RST) and the record stays. */
+    cap.n = 0;
+    n = rt_build_tcp(pkt, sizeof pkt, CLI, 30001, SRV, PORT, 1001, iss[1] + 7, TCP_ACK, 65535, NULL, 0);
+    ck_assert_int_eq(tcpfsm_input(st, pkt, n), 0);
+    ck_assert_int_eq(cap.n, 1);
+    ck_assert_uint_eq(cap.seg[0].flags, TCP_RST);
+    ck_assert_uint_eq(st->nsynrec, N - 1);
+    ck_assert_uint_eq(st->nconns, 1);
+
+    /* At the RTO (200 ms) every record retransmits its SYN-ACK and stays a record. */
+    cap.n = 0;
+    ck_assert_uint_le(tcpfsm_next_timeout(st), now + 200000);
+    tcpfsm_advance(st, now + 199000);
+    ck_assert_int_eq(cap.n, 0);
+    tcpfsm_advance(st, now + 200000);
+    ck_assert_int_eq(cap.n, N - 1);
+    for (int i = 0; i < cap.n; i++) {
+        int k = cap.seg[i].dport - 30000;
+        ck_assert_int_gt(k, 0);
+        ck_assert_uint_eq(cap.seg[i].flags, TCP_SYN | TCP_ACK);
+        ck_assert_uint_eq(cap.seg[i].seq, iss[k]);
+    }
+    ck_assert_uint_eq(st->nsynrec, N - 1);
+    ck_assert_uint_eq(st->nconns, 1);
+    struct tcpfsm_stats stats;
+    tcpfsm_get_stats(st, &stats);
+    ck_assert_uint_eq(stats.RetransSegs, N - 1);
+    /* backed off (RFC 6298 5.5): the next one 400 ms later, again from the records */
+    cap.n = 0;
+    tcpfsm_advance(st, now + 599000);
+    ck_assert_int_eq(cap.n, 0);
+    tcpfsm_advance(st, now + 600000);
+    ck_assert_int_eq(cap.n, N - 1);
+    ck_assert_uint_eq(st->nsynrec, N - 1);
+    ck_assert_uint_eq(st->nconns, 1);
+
+    /* Closing the listener resets the embryos; the accepted connection stays. */
+    cap.n = 0;
+    ck_assert_int_eq(tcpfsm_close(st, l), 0);
+    ck_assert_int_eq(cap.n, N - 1);
+    for (int i = 0; i < cap.n; i++) ck_assert_uint_eq(cap.seg[i].flags & TCP_RST, TCP_RST);
+    ck_assert_uint_eq(st->nsynrec, 0);
+    ck_assert_uint_eq(st->nconns, 1);
+    tcpfsm_stack_free(st);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("tcp_hardening");
@@ -360,6 +473,7 @@ int main(void)
     tcase_add_test(tc, limits_refuse_cleanly_and_memory_returns_to_baseline);
     tcase_add_test(tc, rfc6528_isn_unpredictable_across_tuples_monotonic_per_tuple);
     tcase_add_test(tc, time_wait_record_is_compact_answers_fin_and_expires);
+    tcase_add_test(tc, syn_queue_entries_are_compact_records);
     suite_add_tcase(s, tc);
     return rt_run_suite(s);
 }

@@ -172,6 +172,8 @@ static uint64_t sc_min_deadline(const struct sc *sc)
     for (uint32_t i = 0; i < st->nlisteners; i++) deadline_of(st, st->listeners[i], &min);
     for (uint32_t i = 0; i < st->cfg.max_sockets; i++) deadline_of(st, st->fds[i], &min);
     uint64_t tw = tw_min_deadline(st);       /* compact TIME_WAIT records */
+    uint64_t syn = syn_min_deadline(st);     /* compact SYN-queue records */
+    if (syn < tw) tw = syn;
     return tw < min ? tw : min;
 }
 
@@ -298,7 +300,12 @@ struct tcb *sc_tcb(struct sc *sc)
 {
     if (sc->fd >= 0 && sc->st->fds[sc->fd]) return sc->st->fds[sc->fd];
     if (!sc->lport || !sc->rport) return NULL;
-    return tcb_lookup(sc->st, SC_LOCAL_ADDR, sc->lport, SC_PEER_ADDR, sc->rport);
+    struct tcb *t = tcb_lookup(sc->st, SC_LOCAL_ADDR, sc->lport, SC_PEER_ADDR, sc->rport);
+    /* an embryonic passive connection lives on as a compact SYN-queue record
+     * (runtime/synqueue.c): the caller gets it back as a TCB, compacted again after its
+     * next event */
+    if (!t) t = syn_expand(sc->st, SC_LOCAL_ADDR, sc->lport, SC_PEER_ADDR, sc->rport);
+    return t;
 }
 
 const char *sc_fd_state(struct sc *sc, int fd)
@@ -310,6 +317,10 @@ const char *sc_fd_state(struct sc *sc, int fd)
 
 const char *sc_state(struct sc *sc)
 {
+    /* a compact SYN-queue record (runtime/synqueue.c) is a SYN_RCVD connection */
+    if (sc->lport && sc->rport && !(sc->fd >= 0 && sc->st->fds[sc->fd]) &&
+        syn_lookup(sc->st, SC_LOCAL_ADDR, sc->lport, SC_PEER_ADDR, sc->rport))
+        return "SYN_RCVD";
     struct tcb *t = sc_tcb(sc);
     if (t) return tcb_state_name(t);
     /* an orphan in TIME_WAIT lives on as a compact record (runtime/timewait.c) */

@@ -407,8 +407,6 @@ struct tcpfsm_stack *tcpfsm_stack_new(const struct tcpfsm_config *cfg, int *err)
     tw_init(&st->wheel, c->now);
     tw_init(&st->tw_wheel, c->now);
     st->max_conns = c->max_sockets * 4u;   /* orphans in TIME_WAIT etc. count too */
-    st->max_tw = st->max_conns;            /* and as many compact TIME_WAIT records */
-    st->max_synrec = st->max_conns;        /* and SYN-queue records (synqueue.c) */
     tw_init(&st->syn_wheel, c->now);
     uint64_t hs = 64;
     while (hs < 2u * (uint64_t)st->max_conns) hs <<= 1;
@@ -417,13 +415,12 @@ struct tcpfsm_stack *tcpfsm_stack_new(const struct tcpfsm_config *cfg, int *err)
     st->fds = calloc(c->max_sockets, sizeof *st->fds);
     st->listeners = calloc(c->max_sockets, sizeof *st->listeners);
     st->coverage = calloc(TCP_FSM_NUM_TRANSITIONS, sizeof *st->coverage);
-    st->tw_mask = st->hash_mask;
-    st->tw_table = calloc(hs, sizeof *st->tw_table);
-    st->syn_mask = st->hash_mask;
-    st->syn_table = calloc(hs, sizeof *st->syn_table);
-    if (!st->hash || !st->fds || !st->coverage || !st->listeners || !st->tw_table || !st->syn_table) {
+    /* as many compact TIME_WAIT records (timewait.c) and SYN-queue records (synqueue.c) */
+    int et = rectab_init(&st->tw, st->max_conns, st->hash_key);
+    int es = rectab_init(&st->syn, st->max_conns, st->hash_key);
+    if (!st->hash || !st->fds || !st->coverage || !st->listeners || et || es) {
         free(st->hash); free(st->fds); free(st->coverage); free(st->listeners);
-        free(st->tw_table); free(st->syn_table); free(st);
+        rectab_destroy(&st->tw); rectab_destroy(&st->syn); free(st);
         if (err) *err = -ENOMEM;
         return NULL;
     }
@@ -460,8 +457,8 @@ void tcpfsm_stack_free(struct tcpfsm_stack *st)
         st->bufs_cache = (struct tcb_bufs *)(void *)b->ofo;
         free(b);
     }
-    tw_free_all(st);
-    syn_free_all(st);
+    rectab_destroy(&st->tw);
+    rectab_destroy(&st->syn);
     free(st->hash); free(st->fds); free(st->listeners); free(st->coverage); free(st);
 }
 
@@ -476,8 +473,8 @@ void tcpfsm_advance(struct tcpfsm_stack *st, tcpfsm_time_t now)
 
 tcpfsm_time_t tcpfsm_next_timeout(const struct tcpfsm_stack *st)
 {
-    uint64_t a = tw_next_expiry(&st->wheel), b = st->ntw ? tw_next_expiry(&st->tw_wheel) : UINT64_MAX;
-    uint64_t c = st->nsynrec ? tw_next_expiry(&st->syn_wheel) : UINT64_MAX;
+    uint64_t a = tw_next_expiry(&st->wheel), b = st->tw.n ? tw_next_expiry(&st->tw_wheel) : UINT64_MAX;
+    uint64_t c = st->syn.n ? tw_next_expiry(&st->syn_wheel) : UINT64_MAX;
     if (c < b) b = c;
     return a < b ? a : b;
 }

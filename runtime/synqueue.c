@@ -18,16 +18,14 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include "rectab.h"
 #include "seq.h"
-#include "siphash.h"
 #include "tcb.h"
 #include "tcp.h"
 
 struct syn_rec {
-    struct tw_node timer;      /* the SYN-ACK retransmission deadline, on st->syn_wheel */
-    uint32_t laddr, raddr;
-    uint16_t lport, rport;
-    uint32_t iss, irs;         /* SND.UNA = ISS, SND.NXT = ISS + 1; RCV.NXT = IRS + 1 */
+    struct rec_key k;          /* 4-tuple and deadline (rectab.h); k.seq: ISS */
+    uint32_t irs;              /* RCV.NXT = IRS + 1 (k.seq = ISS: SND.UNA, SND.NXT - 1) */
     uint32_t ts_recent;        /* RFC 7323 TS.Recent (from the SYN) */
     uint32_t rtt_ts;           /* when the first SYN-ACK went out (Karn timing, TF_RTT_TIMING) */
     uint16_t snd_wnd;          /* the window of the peer's SYN (never scaled, RFC 7323 2.2) */
@@ -47,46 +45,9 @@ size_t syn_record_size(void) { return sizeof(struct syn_rec); }
 #define SYN_REC_FLAGS (TF_PASSIVE | TF_TS | TF_SACK | TF_WSCALE | TF_RTT_TIMING | TF_RETRANSMIT | \
                        TF_NODELAY | TF_REUSEADDR)
 
-static uint32_t syn_hash(const struct tcpfsm_stack *st, uint32_t la, uint16_t lp, uint32_t ra, uint16_t rp)
-{
-    uint8_t k[12];
-    memcpy(k, &la, 4); memcpy(k + 4, &ra, 4); memcpy(k + 8, &lp, 2); memcpy(k + 10, &rp, 2);
-    return (uint32_t)siphash24(st->hash_key, k, sizeof k) & st->syn_mask;
-}
-
 struct syn_rec *syn_lookup(struct tcpfsm_stack *st, uint32_t la, uint16_t lp, uint32_t ra, uint16_t rp)
 {
-    if (!st->nsynrec) return NULL;
-    for (uint32_t i = syn_hash(st, la, lp, ra, rp);; i = (i + 1) & st->syn_mask) {
-        struct syn_rec *r = st->syn_table[i];
-        if (!r) return NULL;
-        if (r->lport == lp && r->rport == rp && r->laddr == la && r->raddr == ra) return r;
-    }
-}
-
-static void syn_insert(struct tcpfsm_stack *st, struct syn_rec *r)
-{
-    uint32_t i = syn_hash(st, r->laddr, r->lport, r->raddr, r->rport);
-    while (st->syn_table[i]) i = (i + 1) & st->syn_mask;   /* size >= 2 * max_synrec */
-    st->syn_table[i] = r;
-    st->nsynrec++;
-}
-
-static void syn_remove(struct tcpfsm_stack *st, struct syn_rec *r)
-{
-    uint32_t m = st->syn_mask, i = syn_hash(st, r->laddr, r->lport, r->raddr, r->rport);
-    while (st->syn_table[i] != r) i = (i + 1) & m;
-    st->syn_table[i] = NULL;
-    for (uint32_t j = (i + 1) & m; st->syn_table[j]; j = (j + 1) & m) {   /* Knuth 6.4 R */
-        struct syn_rec *k = st->syn_table[j];
-        uint32_t h = syn_hash(st, k->laddr, k->lport, k->raddr, k->rport);
-        if (((j - h) & m) >= ((j - i) & m)) {
-            st->syn_table[i] = k;
-            st->syn_table[j] = NULL;
-            i = j;
-        }
-    }
-    st->nsynrec--;
+    return (struct syn_rec *)(void *)rectab_lookup(&st->syn, la, lp, ra, rp);   /* k is first */
 }
 
 /* The window edge a SYN-ACK of t advertised (emit: the SYN's window field, unscaled). */
@@ -103,8 +64,8 @@ static uint32_t syn_ack_edge(const struct tcpfsm_stack *st, const struct tcb *t)
 bool syn_settle(struct tcpfsm_stack *st, struct tcb *t)
 {
     if (t->state != TCP_FSM_SYN_RCVD || !(t->flags & TF_PASSIVE) || !t->parent || t->fd >= 0 ||
-        t->buf || (t->flags & ~SYN_REC_FLAGS) || t->err || !st->syn_table ||
-        st->nsynrec >= st->max_synrec || t->linked != TCB_IN_HASH)
+        t->buf || (t->flags & ~SYN_REC_FLAGS) || t->err || !st->syn.slot ||
+        st->syn.n >= st->syn.max || t->linked != TCB_IN_HASH)
         return false;
     if (!tcb_timer_armed(t, TMR_RTX) || t->tmr_at[1] || t->tmr_at[2]) return false;
     /* everything else must be what the record rebuilds */
@@ -119,8 +80,8 @@ bool syn_settle(struct tcpfsm_stack *st, struct tcb *t)
     struct syn_rec *r = malloc(sizeof *r);
     if (!r) return false;
     memset(r, 0, sizeof *r);
-    r->laddr = t->laddr; r->raddr = t->raddr; r->lport = t->lport; r->rport = t->rport;
-    r->iss = t->snd_una;
+    r->k.laddr = t->laddr; r->k.raddr = t->raddr; r->k.lport = t->lport; r->k.rport = t->rport;
+    r->k.seq = t->snd_una;
     r->irs = t->snd_wl1;
     r->ts_recent = t->ts_recent;
     r->rtt_ts = (t->flags & TF_RTT_TIMING) ? t->rtt_ts : 0;
@@ -134,7 +95,7 @@ bool syn_settle(struct tcpfsm_stack *st, struct tcb *t)
     r->backoff = t->rtt.backoff;
     /* the deadline exactly as the TCB's slot holds it: ms since the stack's epoch */
     int64_t ms = (int64_t)((st->now - st->epoch) / 1000u) + seq_diff(t->tmr_at[0], stack_ms(st));
-    tw_arm(&st->syn_wheel, &r->timer, st->epoch + (uint64_t)(ms > 0 ? ms : 0) * 1000u);
+    tw_arm(&st->syn_wheel, &r->k.timer, st->epoch + (uint64_t)(ms > 0 ? ms : 0) * 1000u);
     /* Out of the listener's queue list, but still counted in its nsyn: the record is. */
     struct tcb *l = t->parent;
     for (struct tcb **pp = &l->qnext; *pp; pp = &(*pp)->qnext)
@@ -143,7 +104,7 @@ bool syn_settle(struct tcpfsm_stack *st, struct tcb *t)
     t->qnext = NULL;
     tcb_hash_remove(st, t);
     tcb_free(st, t);
-    syn_insert(st, r);
+    rectab_insert(&st->syn, &r->k);
     return true;
 }
 
@@ -154,8 +115,8 @@ bool syn_settle(struct tcpfsm_stack *st, struct tcb *t)
  * (and drops the record) if its listener is gone, which abort_listener does not allow. */
 static struct tcb *rehydrate(struct tcpfsm_stack *st, struct syn_rec *r, struct tcb *l)
 {
-    tw_cancel(&st->syn_wheel, &r->timer);
-    syn_remove(st, r);
+    tw_cancel(&st->syn_wheel, &r->k.timer);
+    rectab_remove(&st->syn, &r->k);
     struct tcb *t = l ? tcb_new_unbounded(st) : NULL;
     if (!t) {
         if (l && l->u.lst.nsyn) l->u.lst.nsyn--;
@@ -163,11 +124,11 @@ static struct tcb *rehydrate(struct tcpfsm_stack *st, struct syn_rec *r, struct 
         free(r);
         return NULL;
     }
-    t->laddr = r->laddr; t->raddr = r->raddr; t->lport = r->lport; t->rport = r->rport;
+    t->laddr = r->k.laddr; t->raddr = r->k.raddr; t->lport = r->k.lport; t->rport = r->k.rport;
     t->state = r->state;
     t->flags = r->flags;
-    t->snd_una = r->iss;
-    t->snd_nxt = t->snd_max = r->iss + 1;
+    t->snd_una = r->k.seq;
+    t->snd_nxt = t->snd_max = r->k.seq + 1;
     t->rcv_nxt = r->irs + 1;
     t->snd_wl1 = r->irs;
     t->snd_wnd = r->snd_wnd;
@@ -184,7 +145,7 @@ static struct tcb *rehydrate(struct tcpfsm_stack *st, struct syn_rec *r, struct 
     t->qnext = l->qnext;            /* nsyn already counts it */
     l->qnext = t;
     tcb_hash_insert(st, t);
-    uint32_t at = (uint32_t)((r->timer.expires - st->epoch) / 1000u);
+    uint32_t at = (uint32_t)((r->k.timer.expires - st->epoch) / 1000u);
     tcb_timer_restore(st, t, TMR_RTX, at ? at : 1);
     free(r);
     return t;
@@ -192,7 +153,7 @@ static struct tcb *rehydrate(struct tcpfsm_stack *st, struct syn_rec *r, struct 
 
 static struct tcb *owner(struct tcpfsm_stack *st, const struct syn_rec *r)
 {
-    return listener_lookup(st, r->laddr, r->lport);
+    return listener_lookup(st, r->k.laddr, r->k.lport);
 }
 
 int syn_input(struct tcpfsm_stack *st, struct syn_rec *r, const struct tcp_seg *seg)
@@ -212,23 +173,23 @@ int syn_input(struct tcpfsm_stack *st, struct syn_rec *r, const struct tcp_seg *
 static void syn_fire(struct tw_node *n, void *arg)
 {
     struct tcpfsm_stack *st = arg;
-    struct syn_rec *r = (struct syn_rec *)(void *)((char *)n - offsetof(struct syn_rec, timer));
+    struct syn_rec *r = (struct syn_rec *)(void *)((char *)n - offsetof(struct syn_rec, k.timer));
     struct tcb *t = rehydrate(st, r, owner(st, r));
     if (t) tcb_timers_run(st, t);   /* T_RTX as for any TCB; compacts again if embryonic */
 }
 
 void syn_advance_all(struct tcpfsm_stack *st, uint64_t now)
 {
-    if (st->nsynrec) tw_advance(&st->syn_wheel, now, syn_fire, st);
+    if (st->syn.n) tw_advance(&st->syn_wheel, now, syn_fire, st);
 }
 
 /* Before a listener resets its queues (abort_listener): its records become TCBs again. */
 void syn_rehydrate_listener(struct tcpfsm_stack *st, struct tcb *l)
 {
-    for (uint32_t i = 0; st->nsynrec && st->syn_table && i <= st->syn_mask;) {
-        struct syn_rec *r = st->syn_table[i];
+    for (uint32_t i = 0; st->syn.n && st->syn.slot && i <= st->syn.mask;) {
+        struct syn_rec *r = (struct syn_rec *)(void *)st->syn.slot[i];
         struct tcb *o;
-        if (r && r->lport == l->lport && (!l->laddr || l->laddr == r->laddr) &&
+        if (r && r->k.lport == l->lport && (!l->laddr || l->laddr == r->k.laddr) &&
             ((o = owner(st, r)) == l || !o)) {
             rehydrate(st, r, l);     /* backward-shift deletion may move another into slot i */
             continue;
@@ -244,32 +205,15 @@ struct tcb *syn_expand(struct tcpfsm_stack *st, uint32_t la, uint16_t lp, uint32
     return r ? rehydrate(st, r, owner(st, r)) : NULL;
 }
 
-/* The earliest SYN-ACK deadline of any record (a scan: for tests and diagnostics). */
-uint64_t syn_min_deadline(const struct tcpfsm_stack *st)
-{
-    uint64_t min = UINT64_MAX;
-    for (uint32_t i = 0; st->syn_table && i <= st->syn_mask; i++)
-        if (st->syn_table[i] && st->syn_table[i]->timer.expires < min) min = st->syn_table[i]->timer.expires;
-    return min;
-}
-
-void syn_free_all(struct tcpfsm_stack *st)
-{
-    for (uint32_t i = 0; st->syn_table && i <= st->syn_mask; i++) free(st->syn_table[i]);
-    free(st->syn_table);
-    st->syn_table = NULL;
-    st->nsynrec = 0;
-}
-
 /* `ss` lines for the records: state, empty queues, the addresses. */
 size_t syn_ss(const struct tcpfsm_stack *st, char *buf, size_t size, size_t off)
 {
     size_t n = 0;
-    for (uint32_t i = 0; st->syn_table && i <= st->syn_mask; i++) {
-        const struct syn_rec *r = st->syn_table[i];
+    for (uint32_t i = 0; st->syn.slot && i <= st->syn.mask; i++) {
+        const struct syn_rec *r = (const struct syn_rec *)(const void *)st->syn.slot[i];
         if (r)
-            n += (size_t)ss_format(buf, size, off + n, tcp_fsm_state_names[r->state], r->laddr,
-                                   r->lport, r->raddr, r->rport, 0, 0);
+            n += (size_t)ss_format(buf, size, off + n, tcp_fsm_state_names[r->state], r->k.laddr,
+                                   r->k.lport, r->k.raddr, r->k.rport, 0, 0);
     }
     return n;
 }

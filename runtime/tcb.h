@@ -13,6 +13,7 @@
 #include <stdint.h>
 #include "cc.h"
 #include "packet.h"
+#include "rectab.h"
 #include "rtt.h"
 #include "tcpfsm.h"
 #include "timer_wheel.h"
@@ -129,11 +130,9 @@ struct tcpfsm_stack {
     tcpfsm_time_t epoch;       /* time of creation: ms timers count from here */
     struct timer_wheel wheel;
     struct timer_wheel tw_wheel;   /* 2 MSL deadlines of the TIME_WAIT records */
-    struct tw_rec **tw_table;      /* TIME_WAIT records by 4-tuple (timewait.c) */
-    uint32_t tw_mask, ntw, max_tw;
+    struct rec_table tw;           /* TIME_WAIT records by 4-tuple (timewait.c) */
     struct timer_wheel syn_wheel;  /* SYN-ACK deadlines of the SYN-queue records */
-    struct syn_rec **syn_table;    /* SYN-queue records by 4-tuple (synqueue.c) */
-    uint32_t syn_mask, nsynrec, max_synrec;
+    struct rec_table syn;          /* SYN-queue records by 4-tuple (synqueue.c) */
     struct tcb **fds;          /* descriptor table, cfg.max_sockets entries */
     uint32_t fd_low;           /* no free descriptor below this index */
     struct tcb **hash;         /* connections by 4-tuple: open addressing, linear probing */
@@ -209,8 +208,6 @@ struct tw_rec *tw_lookup(struct tcpfsm_stack *st, uint32_t la, uint16_t lp, uint
 bool tw_settle(struct tcpfsm_stack *st, struct tcb *t);
 int tw_input(struct tcpfsm_stack *st, struct tw_rec *r, const struct tcp_seg *seg);
 void tw_advance_all(struct tcpfsm_stack *st, uint64_t now);
-void tw_free_all(struct tcpfsm_stack *st);
-uint64_t tw_min_deadline(const struct tcpfsm_stack *st);
 size_t tw_ss(const struct tcpfsm_stack *st, char *buf, size_t size, size_t off);
 /* synqueue.c: compact SYN-queue records (embryonic passive connections) */
 struct syn_rec;
@@ -221,8 +218,6 @@ int syn_input(struct tcpfsm_stack *st, struct syn_rec *r, const struct tcp_seg *
 void syn_advance_all(struct tcpfsm_stack *st, uint64_t now);
 void syn_rehydrate_listener(struct tcpfsm_stack *st, struct tcb *l);
 struct tcb *syn_expand(struct tcpfsm_stack *st, uint32_t la, uint16_t lp, uint32_t ra, uint16_t rp);
-void syn_free_all(struct tcpfsm_stack *st);
-uint64_t syn_min_deadline(const struct tcpfsm_stack *st);
 size_t syn_ss(const struct tcpfsm_stack *st, char *buf, size_t size, size_t off);
 /* one `ss -tan` line (stack.c), snprintf-like at buf + off */
 int ss_format(char *buf, size_t size, size_t off, const char *state, uint32_t la, uint16_t lp,

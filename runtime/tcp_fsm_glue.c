@@ -128,7 +128,7 @@ bool tcp_fsm_guard_accept_queue_full(struct tcp_ctx *ctx, const struct tcp_seg *
     if (l->u.lst.nacc >= l->u.lst.backlog) return true;
     if (st->buffer_bytes + (uint64_t)st->cfg.sndbuf + st->cfg.rcvbuf > st->cfg.max_buffer_bytes)
         return true;
-    if (st->nconns + st->nsynrec >= st->max_conns) return true;   /* a record is a TCB to be */
+    if (st->nconns + st->syn.n >= st->max_conns) return true;   /* a record is a TCB to be */
     return (st->cfg.flags & TCPFSM_F_NO_SYNCOOKIES) && l->u.lst.nsyn >= l->u.lst.backlog;
 }
 

@@ -12,16 +12,14 @@
  */
 #include <stdlib.h>
 #include <string.h>
+#include "rectab.h"
 #include "seq.h"
-#include "siphash.h"
 #include "tcb.h"
 #include "tcp.h"
 
 struct tw_rec {
-    struct tw_node timer;      /* the 2 MSL deadline, on st->tw_wheel */
-    uint32_t laddr, raddr;
-    uint16_t lport, rport;
-    uint32_t snd_nxt, rcv_nxt;
+    struct rec_key k;          /* 4-tuple and deadline (rectab.h); k.seq: SND.NXT */
+    uint32_t rcv_nxt;
     uint32_t ts_recent;
     uint16_t flags;            /* TF_TS / TF_SACK / TF_WSCALE and the FIN flags */
     uint16_t mss;
@@ -33,46 +31,9 @@ _Static_assert(sizeof(struct tw_rec) <= 64, "a TIME_WAIT record must stay within
 
 size_t tw_record_size(void) { return sizeof(struct tw_rec); }
 
-static uint32_t tw_hash(const struct tcpfsm_stack *st, uint32_t la, uint16_t lp, uint32_t ra, uint16_t rp)
-{
-    uint8_t k[12];
-    memcpy(k, &la, 4); memcpy(k + 4, &ra, 4); memcpy(k + 8, &lp, 2); memcpy(k + 10, &rp, 2);
-    return (uint32_t)siphash24(st->hash_key, k, sizeof k) & st->tw_mask;
-}
-
 struct tw_rec *tw_lookup(struct tcpfsm_stack *st, uint32_t la, uint16_t lp, uint32_t ra, uint16_t rp)
 {
-    if (!st->ntw) return NULL;
-    for (uint32_t i = tw_hash(st, la, lp, ra, rp);; i = (i + 1) & st->tw_mask) {
-        struct tw_rec *r = st->tw_table[i];
-        if (!r) return NULL;
-        if (r->lport == lp && r->rport == rp && r->laddr == la && r->raddr == ra) return r;
-    }
-}
-
-static void tw_insert(struct tcpfsm_stack *st, struct tw_rec *r)
-{
-    uint32_t i = tw_hash(st, r->laddr, r->lport, r->raddr, r->rport);
-    while (st->tw_table[i]) i = (i + 1) & st->tw_mask;   /* size >= 2 * max_tw: never full */
-    st->tw_table[i] = r;
-    st->ntw++;
-}
-
-static void tw_remove(struct tcpfsm_stack *st, struct tw_rec *r)
-{
-    uint32_t m = st->tw_mask, i = tw_hash(st, r->laddr, r->lport, r->raddr, r->rport);
-    while (st->tw_table[i] != r) i = (i + 1) & m;
-    st->tw_table[i] = NULL;
-    for (uint32_t j = (i + 1) & m; st->tw_table[j]; j = (j + 1) & m) {   /* Knuth 6.4 R */
-        struct tw_rec *k = st->tw_table[j];
-        uint32_t h = tw_hash(st, k->laddr, k->lport, k->raddr, k->rport);
-        if (((j - h) & m) >= ((j - i) & m)) {
-            st->tw_table[i] = k;
-            st->tw_table[j] = NULL;
-            i = j;
-        }
-    }
-    st->ntw--;
+    return (struct tw_rec *)(void *)rectab_lookup(&st->tw, la, lp, ra, rp);   /* k is first */
 }
 
 static uint64_t slot_to_us(const struct tcpfsm_stack *st, uint32_t at_ms)
@@ -87,14 +48,14 @@ static uint64_t slot_to_us(const struct tcpfsm_stack *st, uint32_t at_ms)
 bool tw_settle(struct tcpfsm_stack *st, struct tcb *t)
 {
     if (t->state != TCP_FSM_TIME_WAIT || t->fd >= 0 || t->parent || (t->flags & TF_DEAD) ||
-        st->ntw >= st->max_tw || !tcb_timer_armed(t, TMR_2MSL) || !st->tw_table)
+        st->tw.n >= st->tw.max || !tcb_timer_armed(t, TMR_2MSL) || !st->tw.slot)
         return false;
     if (t->buf && t->buf->rcv.len) return false;
     struct tw_rec *r = malloc(sizeof *r);
     if (!r) return false;
     memset(r, 0, sizeof *r);
-    r->laddr = t->laddr; r->raddr = t->raddr; r->lport = t->lport; r->rport = t->rport;
-    r->snd_nxt = t->snd_max;
+    r->k.laddr = t->laddr; r->k.raddr = t->raddr; r->k.lport = t->lport; r->k.rport = t->rport;
+    r->k.seq = t->snd_max;
     r->rcv_nxt = t->rcv_nxt;
     r->ts_recent = t->ts_recent;
     r->flags = t->flags & (TF_TS | TF_SACK | TF_WSCALE | TF_SYNCED | TF_FIN_SENT | TF_FIN_ACKED |
@@ -103,10 +64,10 @@ bool tw_settle(struct tcpfsm_stack *st, struct tcb *t)
     r->state = t->state;
     r->snd_wscale = t->snd_wscale;
     r->rcv_wscale = t->rcv_wscale;
-    tw_arm(&st->tw_wheel, &r->timer, slot_to_us(st, t->tmr_at[0]));
+    tw_arm(&st->tw_wheel, &r->k.timer, slot_to_us(st, t->tmr_at[0]));
     t->flags |= TF_DEAD;
     tcb_reap(st, t);                 /* unhashes and frees it (no descriptor holds it) */
-    tw_insert(st, r);
+    rectab_insert(&st->tw, &r->k);
     return true;
 }
 
@@ -114,10 +75,10 @@ bool tw_settle(struct tcpfsm_stack *st, struct tcb *t)
 static void expand(struct tcpfsm_stack *st, struct tw_rec *r, struct tcb *t)
 {
     memset(t, 0, sizeof *t);
-    t->laddr = r->laddr; t->raddr = r->raddr; t->lport = r->lport; t->rport = r->rport;
+    t->laddr = r->k.laddr; t->raddr = r->k.raddr; t->lport = r->k.lport; t->rport = r->k.rport;
     t->state = r->state;
     t->fd = -1;
-    t->snd_una = t->snd_nxt = t->snd_max = r->snd_nxt;
+    t->snd_una = t->snd_nxt = t->snd_max = r->k.seq;
     t->rcv_nxt = t->rcv_adv = r->rcv_nxt;
     t->ts_recent = r->ts_recent;
     t->flags = r->flags;
@@ -125,11 +86,11 @@ static void expand(struct tcpfsm_stack *st, struct tw_rec *r, struct tcb *t)
     t->rcv_wscale = r->rcv_wscale;
     t->u.cc.mss = r->mss;
     t->tmr_kind0 = TMR_2MSL;
-    uint64_t due = r->timer.expires > st->now ? r->timer.expires - st->now : 0;
+    uint64_t due = r->k.timer.expires > st->now ? r->k.timer.expires - st->now : 0;
     t->tmr_at[0] = stack_ms(st) + (uint32_t)((due + 999u) / 1000u);
     if (!t->tmr_at[0]) t->tmr_at[0] = 1;
-    tw_cancel(&st->tw_wheel, &r->timer);
-    tw_remove(st, r);
+    tw_cancel(&st->tw_wheel, &r->k.timer);
+    rectab_remove(&st->tw, &r->k);
     tcb_hash_insert(st, t);
 }
 
@@ -145,8 +106,8 @@ static void fold(struct tcpfsm_stack *st, struct tw_rec *r, struct tcb *t)
     tcb_hash_remove(st, t);
     r->rcv_nxt = t->rcv_nxt;
     r->ts_recent = t->ts_recent;
-    tw_arm(&st->tw_wheel, &r->timer, slot_to_us(st, t->tmr_at[0]));
-    tw_insert(st, r);
+    tw_arm(&st->tw_wheel, &r->k.timer, slot_to_us(st, t->tmr_at[0]));
+    rectab_insert(&st->tw, &r->k);
 }
 
 int tw_input(struct tcpfsm_stack *st, struct tw_rec *r, const struct tcp_seg *seg)
@@ -163,7 +124,7 @@ int tw_input(struct tcpfsm_stack *st, struct tw_rec *r, const struct tcp_seg *se
 static void tw_fire(struct tw_node *n, void *arg)
 {
     struct tcpfsm_stack *st = arg;
-    struct tw_rec *r = (struct tw_rec *)(void *)((char *)n - offsetof(struct tw_rec, timer));
+    struct tw_rec *r = (struct tw_rec *)(void *)((char *)n - offsetof(struct tw_rec, k.timer));
     struct tcb t;
     expand(st, r, &t);
     t.tmr_at[0] = 0;
@@ -173,34 +134,18 @@ static void tw_fire(struct tw_node *n, void *arg)
 
 void tw_advance_all(struct tcpfsm_stack *st, uint64_t now)
 {
-    if (st->ntw) tw_advance(&st->tw_wheel, now, tw_fire, st);
-}
-
-/* The earliest 2 MSL deadline of any record (a scan: for tests and diagnostics). */
-uint64_t tw_min_deadline(const struct tcpfsm_stack *st)
-{
-    uint64_t min = UINT64_MAX;
-    for (uint32_t i = 0; st->tw_table && i <= st->tw_mask; i++)
-        if (st->tw_table[i] && st->tw_table[i]->timer.expires < min) min = st->tw_table[i]->timer.expires;
-    return min;
-}
-
-void tw_free_all(struct tcpfsm_stack *st)
-{
-    for (uint32_t i = 0; st->tw_table && i <= st->tw_mask; i++) free(st->tw_table[i]);
-    free(st->tw_table);
-    st->tw_table = NULL;
+    if (st->tw.n) tw_advance(&st->tw_wheel, now, tw_fire, st);
 }
 
 /* `ss` lines for the records: state, empty queues, the addresses. */
 size_t tw_ss(const struct tcpfsm_stack *st, char *buf, size_t size, size_t off)
 {
     size_t n = 0;
-    for (uint32_t i = 0; st->tw_table && i <= st->tw_mask; i++) {
-        const struct tw_rec *r = st->tw_table[i];
+    for (uint32_t i = 0; st->tw.slot && i <= st->tw.mask; i++) {
+        const struct tw_rec *r = (const struct tw_rec *)(const void *)st->tw.slot[i];
         if (r)
-            n += (size_t)ss_format(buf, size, off + n, tcp_fsm_state_names[r->state], r->laddr,
-                                   r->lport, r->raddr, r->rport, 0, 0);
+            n += (size_t)ss_format(buf, size, off + n, tcp_fsm_state_names[r->state], r->k.laddr,
+                                   r->k.lport, r->k.raddr, r->k.rport, 0, 0);
     }
     return n;
 }

@@ -178,7 +178,7 @@ START_TEST(rfc4987_syn_flood_cookies_let_every_real_client_in)
             while (tcpfsm_accept(w.srv, l, NULL, NULL) >= 0) accepted++;
         }
         if (w.srv->nconns > max_conns) max_conns = w.srv->nconns;
-        if (w.srv->nsynrec > max_rec) max_rec = w.srv->nsynrec;
+        if (w.srv->syn.n > max_rec) max_rec = w.srv->syn.n;
     }
     for (int i = 0; i < 200000 && accepted < clients; i++) {
         if (!world_step(&w)) break;
@@ -315,7 +315,7 @@ START_TEST(time_wait_record_is_compact_answers_fin_and_expires)
     close_pair_client_first(&w, c, s);
     client_blackhole(&w, true);                  /* our last ACK is lost: the FIN comes again */
     world_run_for(&w, 5000);
-    ck_assert_uint_eq(w.cli->ntw, 1);            /* a record, no TCB */
+    ck_assert_uint_eq(w.cli->tw.n, 1);            /* a record, no TCB */
     ck_assert_uint_eq(w.cli->nconns, 0);
     char buf[512];
     tcpfsm_ss(w.cli, buf, sizeof buf);
@@ -334,23 +334,23 @@ START_TEST(time_wait_record_is_compact_answers_fin_and_expires)
     tcpfsm_get_stats(w.cli, &after);
     ck_assert_uint_ge(after.OutSegs, before.OutSegs + 3);   /* the record ACKed each FIN */
     world_run_for(&w, 1000000);                  /* 2.5 s: past the first deadline (2.0 s) */
-    ck_assert_uint_eq(w.cli->ntw, 1);
+    ck_assert_uint_eq(w.cli->tw.n, 1);
     world_run_for(&w, 2700000);                  /* 5.2 s: 2 MSL after the last FIN (3.0 s) */
-    ck_assert_uint_eq(w.cli->ntw, 0);
+    ck_assert_uint_eq(w.cli->tw.n, 0);
     ck_assert_uint_eq(w.cli->nconns, 0);
 
     /* Bound: with room for one record, a second orphaned TIME_WAIT stays a full TCB. */
-    w.cli->max_tw = 1;
+    w.cli->tw.max = 1;
     int c1, s1, c2, s2;
     connect_pair(&w, l, &c1, &s1);
     connect_pair(&w, l, &c2, &s2);
     close_pair_client_first(&w, c1, s1);
     close_pair_client_first(&w, c2, s2);
     world_run_for(&w, 20000);
-    ck_assert_uint_eq(w.cli->ntw, 1);
+    ck_assert_uint_eq(w.cli->tw.n, 1);
     ck_assert_uint_eq(w.cli->nconns, 1);
     world_run_for(&w, 3000000);
-    ck_assert_uint_eq(w.cli->ntw + w.cli->nconns, 0);
+    ck_assert_uint_eq(w.cli->tw.n + w.cli->nconns, 0);
     world_free(&w);
 }
 END_TEST
@@ -395,7 +395,7 @@ START_TEST(syn_queue_entries_are_compact_records)
         ck_assert_uint_eq(cap.seg[i].ack, 1000u * (uint32_t)i + 1);
         iss[i] = cap.seg[i].seq;
     }
-    ck_assert_uint_eq(st->nsynrec, N);              /* N records ... */
+    ck_assert_uint_eq(st->syn.n, N);              /* N records ... */
     ck_assert_uint_eq(st->nconns, 0);               /* ... and no TCBs */
     ck_assert_ptr_null(st->fds[l]->qnext);
     ck_assert_uint_eq(st->fds[l]->u.lst.nsyn, N);   /* all in the listener's SYN queue */
@@ -409,7 +409,7 @@ START_TEST(syn_queue_entries_are_compact_records)
     size_t n = rt_build_tcp(pkt, sizeof pkt, CLI, 30000, SRV, PORT, 1, iss[0] + 1, TCP_ACK, 65535,
                             NULL, 0);
     ck_assert_int_eq(tcpfsm_input(st, pkt, n), 0);
-    ck_assert_uint_eq(st->nsynrec, N - 1);
+    ck_assert_uint_eq(st->syn.n, N - 1);
     ck_assert_uint_eq(st->nconns, 1);
     ck_assert_uint_eq(st->fds[l]->u.lst.nsyn, N - 1);
     ck_assert_uint_eq(st->fds[l]->u.lst.nacc, 1);
@@ -427,7 +427,7 @@ START_TEST(syn_queue_entries_are_compact_records)
     ck_assert_int_eq(tcpfsm_input(st, pkt, n), 0);
     ck_assert_int_eq(cap.n, 1);
     ck_assert_uint_eq(cap.seg[0].flags, TCP_RST);
-    ck_assert_uint_eq(st->nsynrec, N - 1);
+    ck_assert_uint_eq(st->syn.n, N - 1);
     ck_assert_uint_eq(st->nconns, 1);
 
     /* At the RTO (200 ms) every record retransmits its SYN-ACK and stays a record. */
@@ -443,7 +443,7 @@ START_TEST(syn_queue_entries_are_compact_records)
         ck_assert_uint_eq(cap.seg[i].flags, TCP_SYN | TCP_ACK);
         ck_assert_uint_eq(cap.seg[i].seq, iss[k]);
     }
-    ck_assert_uint_eq(st->nsynrec, N - 1);
+    ck_assert_uint_eq(st->syn.n, N - 1);
     ck_assert_uint_eq(st->nconns, 1);
     struct tcpfsm_stats stats;
     tcpfsm_get_stats(st, &stats);
@@ -454,7 +454,7 @@ START_TEST(syn_queue_entries_are_compact_records)
     ck_assert_int_eq(cap.n, 0);
     tcpfsm_advance(st, now + 600000);
     ck_assert_int_eq(cap.n, N - 1);
-    ck_assert_uint_eq(st->nsynrec, N - 1);
+    ck_assert_uint_eq(st->syn.n, N - 1);
     ck_assert_uint_eq(st->nconns, 1);
 
     /* Closing the listener resets the embryos; the accepted connection stays. */
@@ -462,7 +462,7 @@ START_TEST(syn_queue_entries_are_compact_records)
     ck_assert_int_eq(tcpfsm_close(st, l), 0);
     ck_assert_int_eq(cap.n, N - 1);
     for (int i = 0; i < cap.n; i++) ck_assert_uint_eq(cap.seg[i].flags & TCP_RST, TCP_RST);
-    ck_assert_uint_eq(st->nsynrec, 0);
+    ck_assert_uint_eq(st->syn.n, 0);
     ck_assert_uint_eq(st->nconns, 1);
     tcpfsm_stack_free(st);
 }

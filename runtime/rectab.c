@@ -1,0 +1,81 @@
+/* rectab.c — see rectab.h. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include "rectab.h"
+#include "siphash.h"
+
+static uint32_t home(const struct rec_table *t, uint32_t la, uint16_t lp, uint32_t ra, uint16_t rp)
+{
+    uint8_t k[12];
+    memcpy(k, &la, 4); memcpy(k + 4, &ra, 4); memcpy(k + 8, &lp, 2); memcpy(k + 10, &rp, 2);
+    return (uint32_t)siphash24(t->hash_key, k, sizeof k) & t->mask;
+}
+
+int rectab_init(struct rec_table *t, uint32_t max, const uint8_t hash_key[16])
+{
+    uint64_t size = 64;
+    while (size < 2u * (uint64_t)max) size <<= 1;
+    t->slot = calloc(size, sizeof *t->slot);
+    if (!t->slot) return -ENOMEM;
+    t->mask = (uint32_t)(size - 1);
+    t->n = 0;
+    t->max = max;
+    t->hash_key = hash_key;
+    return 0;
+}
+
+void rectab_destroy(struct rec_table *t)
+{
+    for (uint32_t i = 0; t->slot && i <= t->mask; i++) free(t->slot[i]);
+    free(t->slot);
+    t->slot = NULL;
+    t->n = 0;
+}
+
+struct rec_key *rectab_lookup(const struct rec_table *t, uint32_t la, uint16_t lp, uint32_t ra,
+                              uint16_t rp)
+{
+    if (!t->n) return NULL;
+    for (uint32_t i = home(t, la, lp, ra, rp);; i = (i + 1) & t->mask) {
+        struct rec_key *r = t->slot[i];
+        if (!r) return NULL;
+        if (r->lport == lp && r->rport == rp && r->laddr == la && r->raddr == ra) return r;
+    }
+}
+
+void rectab_insert(struct rec_table *t, struct rec_key *r)
+{
+    uint32_t i = home(t, r->laddr, r->lport, r->raddr, r->rport);
+    while (t->slot[i]) i = (i + 1) & t->mask;
+    t->slot[i] = r;
+    t->n++;
+}
+
+void rectab_remove(struct rec_table *t, struct rec_key *r)
+{
+    uint32_t m = t->mask, i = home(t, r->laddr, r->lport, r->raddr, r->rport);
+    while (t->slot[i] != r) i = (i + 1) & m;
+    t->slot[i] = NULL;
+    /* Backward-shift deletion (Knuth 6.4 Algorithm R): move later entries of the probe run
+     * into the hole when their home slot does not lie between the hole and them. */
+    for (uint32_t j = (i + 1) & m; t->slot[j]; j = (j + 1) & m) {
+        struct rec_key *k = t->slot[j];
+        uint32_t h = home(t, k->laddr, k->lport, k->raddr, k->rport);
+        if (((j - h) & m) >= ((j - i) & m)) {
+            t->slot[i] = k;
+            t->slot[j] = NULL;
+            i = j;
+        }
+    }
+    t->n--;
+}
+
+uint64_t rectab_min_deadline(const struct rec_table *t)
+{
+    uint64_t min = UINT64_MAX;
+    for (uint32_t i = 0; t->slot && i <= t->mask; i++)
+        if (t->slot[i] && tw_armed(&t->slot[i]->timer) && t->slot[i]->timer.expires < min)
+            min = t->slot[i]->timer.expires;
+    return min;
+}

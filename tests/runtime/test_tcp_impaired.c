@@ -22,12 +22,11 @@
 #include <string.h>
 
 #include "memlink.h"
+#include "memnet.h"
 #include "rt_test.h"
 #include "tcb.h"
 #include "tcpfsm.h"
 
-#define CLI_ADDR RT_IP(10, 0, 0, 1)
-#define SRV_ADDR RT_IP(10, 0, 0, 2)
 #define SEC 1000000ull
 #define MS 1000ull
 
@@ -41,194 +40,7 @@ static size_t bulk_bytes(size_t mb)
     return mb * scale * (1u << 20) / 10;
 }
 
-/* ------------------------------------------------------------------ driver ---- */
-
-struct node {
-    struct net *net;
-    struct tcpfsm_stack *st;
-    uint32_t addr;
-    uint64_t rng;
-};
-
-struct net {
-    struct memlink *l;
-    struct node n[2];           /* [0] client 10.0.0.1, [1] server 10.0.0.2 */
-    uint64_t now;
-};
-
-static void node_output(void *arg, const void *pkt, size_t len)
-{
-    struct node *nd = arg;
-    memlink_send(nd->net->l, nd->addr, pkt, len);
-}
-
-static void node_deliver(void *arg, const void *pkt, size_t len)
-{
-    struct node *nd = arg;
-    (void)tcpfsm_input(nd->st, pkt, len);
-}
-
-static uint64_t node_random(void *arg) { return rt_rand(arg); }
-
-static void net_init(struct net *net, const struct tcpfsm_config *cfg, uint64_t seed)
-{
-    memset(net, 0, sizeof *net);
-    net->l = memlink_new(seed, 0);
-    ck_assert_ptr_nonnull(net->l);
-    for (int i = 0; i < 2; i++) {
-        struct node *nd = &net->n[i];
-        nd->net = net;
-        nd->addr = i == 0 ? CLI_ADDR : SRV_ADDR;
-        nd->rng = seed * 2 + (uint64_t)i + 1;
-        struct tcpfsm_config c = *cfg;
-        c.addr = nd->addr;
-        c.output = node_output;
-        c.output_arg = nd;
-        c.random = node_random;
-        c.random_arg = &nd->rng;
-        c.now = 0;
-        int err = 1;
-        nd->st = tcpfsm_stack_new(&c, &err);
-        ck_assert_ptr_nonnull(nd->st);
-        ck_assert_int_ge(memlink_attach(net->l, nd->addr, node_deliver, nd), 0);
-    }
-}
-
-static void net_free(struct net *net)
-{
-    rt_coverage_save(net->n[0].st);
-    rt_coverage_save(net->n[1].st);
-    tcpfsm_stack_free(net->n[0].st);
-    tcpfsm_stack_free(net->n[1].st);
-    memlink_free(net->l);
-}
-
-static void net_impair(struct net *net, const struct memlink_impair *c2s,
-                       const struct memlink_impair *s2c)
-{
-    memlink_set_impair(net->l, CLI_ADDR, SRV_ADDR, c2s);
-    memlink_set_impair(net->l, SRV_ADDR, CLI_ADDR, s2c);
-}
-
-static uint64_t net_next(const struct net *net)
-{
-    uint64_t a = tcpfsm_next_timeout(net->n[0].st), b = tcpfsm_next_timeout(net->n[1].st);
-    uint64_t c = memlink_next_delivery(net->l);
-    uint64_t m = a < b ? a : b;
-    return m < c ? m : c;
-}
-
-/* Move everything to time t: the link's clock first (so packets sent by timers at t are
- * stamped t), the stacks' timers, then the deliveries due at t. */
-static void net_set_time(struct net *net, uint64_t t)
-{
-    if (t > 0) memlink_advance(net->l, t - 1);
-    tcpfsm_advance(net->n[0].st, t);
-    tcpfsm_advance(net->n[1].st, t);
-    memlink_advance(net->l, t);
-    net->now = t;
-}
-
-static bool net_step(struct net *net)
-{
-    uint64_t t = net_next(net);
-    if (t == UINT64_MAX) return false;
-    net_set_time(net, t > net->now ? t : net->now + 1);
-    return true;
-}
-
-enum pump_result { PUMP_IDLE, PUMP_PROGRESS, PUMP_DONE };
-typedef enum pump_result (*pump_fn)(struct net *net, void *arg);
-
-/* Alternate the application pump with steps until it is done (true), nothing is pending, or
- * the virtual clock passes limit_us (false). */
-static bool net_run(struct net *net, pump_fn pump, void *arg, uint64_t limit_us)
-{
-    for (;;) {
-        enum pump_result r = pump(net, arg);
-        if (r == PUMP_DONE) return true;
-        if (r == PUMP_PROGRESS) continue;
-        if (net->now > limit_us) return false;
-        if (!net_step(net)) return pump(net, arg) == PUMP_DONE;
-    }
-}
-
-static void net_drain(struct net *net, uint64_t limit_us)
-{
-    while (net->now <= limit_us && net_step(net)) {
-    }
-}
-
-struct accept_wait { int lfd, cfd, sfd; };
-
-static enum pump_result pump_accept(struct net *net, void *arg)
-{
-    struct accept_wait *w = arg;
-    if (w->sfd < 0) {
-        int fd = tcpfsm_accept(net->n[1].st, w->lfd, NULL, NULL);
-        if (fd >= 0) { w->sfd = fd; return PUMP_PROGRESS; }
-    }
-    int pc = tcpfsm_poll(net->n[0].st, w->cfd);
-    rt_require(!(pc & TCPFSM_POLLERR));
-    return w->sfd >= 0 && (pc & TCPFSM_POLLOUT) ? PUMP_DONE : PUMP_IDLE;
-}
-
-/* A listener on the server's port 80 and one connection to it, over the current link. */
-static void net_connect(struct net *net, int *lfd, int *cfd, int *sfd)
-{
-    struct tcpfsm_stack *s = net->n[1].st, *c = net->n[0].st;
-    struct accept_wait w = { .lfd = tcpfsm_socket(s), .sfd = -1 };
-    ck_assert_int_ge(w.lfd, 0);
-    ck_assert_int_eq(tcpfsm_bind(s, w.lfd, 0, 80), 0);
-    ck_assert_int_eq(tcpfsm_listen(s, w.lfd, 4), 0);
-    w.cfd = tcpfsm_socket(c);
-    ck_assert_int_ge(w.cfd, 0);
-    ck_assert_int_eq(tcpfsm_connect(c, w.cfd, SRV_ADDR, 80), -EINPROGRESS);
-    ck_assert(net_run(net, pump_accept, &w, net->now + 60 * SEC));
-    *lfd = w.lfd;
-    *cfd = w.cfd;
-    *sfd = w.sfd;
-}
-
-/* ---- one endpoint's sending and receiving side ---- */
-
-struct stream_end {
-    struct tcpfsm_stack *st;
-    int fd;
-    const uint8_t *tx;
-    size_t txlen, sent;
-    uint8_t *rx;
-    size_t rxcap, got;
-    bool eof, shut;
-    long err;                   /* first error of send/recv other than -EAGAIN */
-};
-
-static bool end_pump(struct stream_end *e)
-{
-    bool progress = false;
-    if (e->err) return false;
-    if (e->sent < e->txlen) {
-        long r = tcpfsm_send(e->st, e->fd, e->tx + e->sent, e->txlen - e->sent);
-        if (r > 0) { e->sent += (size_t)r; progress = true; }
-        else if (r != -EAGAIN) { e->err = r; return true; }
-    }
-    if (e->sent == e->txlen && !e->shut) {
-        e->shut = true;
-        progress = true;
-        rt_require(tcpfsm_shutdown(e->st, e->fd, TCPFSM_SHUT_WR) == 0);
-    }
-    while (!e->eof) {
-        uint8_t scratch[2048];
-        bool over = e->got >= e->rxcap;            /* more than expected: counted, checked */
-        long r = tcpfsm_recv(e->st, e->fd, over ? scratch : e->rx + e->got,
-                             over ? sizeof scratch : e->rxcap - e->got);
-        if (r > 0) { e->got += (size_t)r; progress = true; continue; }
-        if (r == 0) { e->eof = true; progress = true; }
-        else if (r != -EAGAIN) { e->err = r; progress = true; }
-        break;
-    }
-    return progress;
-}
+/* ---- both ends of a stream at once (driver: tests/runtime/lib/memnet.c) ---- */
 
 struct duplex { struct stream_end e[2]; };
 
@@ -243,14 +55,6 @@ static enum pump_result pump_duplex(struct net *net, void *arg)
         d->e[1].sent == d->e[1].txlen)
         return PUMP_DONE;
     return p0 || p1 ? PUMP_PROGRESS : PUMP_IDLE;
-}
-
-static uint8_t *random_bytes(uint64_t seed, size_t n)
-{
-    uint8_t *p = malloc(n ? n : 1);
-    ck_assert_ptr_nonnull(p);
-    rt_fill_random(&seed, p, n);
-    return p;
 }
 
 /* A bulk transfer of n bytes each way (shutdown after sending), through the link as it is
@@ -273,9 +77,9 @@ static void bulk_start(struct net *net, struct bulk *k, size_t n, uint64_t seed)
     ck_assert(k->ra && k->rb);
     net_connect(net, &k->lfd, &k->cfd, &k->sfd);
     k->d.e[0] = (struct stream_end){ .st = net->n[0].st, .fd = k->cfd, .tx = k->a, .txlen = n,
-                                     .rx = k->rb, .rxcap = n };
+                                     .rx = k->rb, .rxcap = n, .close_after_send = CLOSE_SHUT_WR };
     k->d.e[1] = (struct stream_end){ .st = net->n[1].st, .fd = k->sfd, .tx = k->b, .txlen = n,
-                                     .rx = k->ra, .rxcap = n };
+                                     .rx = k->ra, .rxcap = n, .close_after_send = CLOSE_SHUT_WR };
 }
 
 static void dump_tcb(const char *who, struct tcpfsm_stack *st, int fd)
@@ -381,7 +185,7 @@ START_TEST(bulk_10mb_each_way_through_loss_reorder_dup_corrupt)
         .delay_us = 5000, .jitter_us = 1000, .loss = 0.10, .reorder = 0.05,
         .reorder_delay_us = 4000, .duplicate = 0.01, .corrupt = 0.005,
     };
-    net_impair(&net, &im, &im);
+    net_impair_dirs(&net, &im, &im);
     struct bulk k;
     bulk_start(&net, &k, N, seed);
     ck_assert(net_run(&net, pump_duplex, &k.d, 3600 * SEC));
@@ -429,7 +233,7 @@ START_TEST(bulk_through_30_percent_loss)
     struct net net;
     net_init(&net, &cfg, seed + 100);
     struct memlink_impair im = { .delay_us = 5000, .jitter_us = 500, .loss = 0.30 };
-    net_impair(&net, &im, &im);
+    net_impair_dirs(&net, &im, &im);
     struct bulk k;
     bulk_start(&net, &k, N, seed + 100);
     ck_assert(net_run(&net, pump_duplex, &k.d, 360000 * SEC));
@@ -456,7 +260,7 @@ START_TEST(bulk_200ms_rtt_64k_buffers)
     struct net net;
     net_init(&net, &cfg, 7);
     struct memlink_impair im = { .delay_us = 100000 };
-    net_impair(&net, &im, &im);
+    net_impair_dirs(&net, &im, &im);
     struct bulk k;
     bulk_start(&net, &k, N, 7);
     uint64_t t0 = net.now;
@@ -490,7 +294,7 @@ START_TEST(bulk_through_rate_limited_drop_tail_bottleneck)
     struct net net;
     net_init(&net, &cfg, 31);
     struct memlink_impair im = { .delay_us = 10000, .rate_bps = 10000000, .queue_limit = 30 };
-    net_impair(&net, &im, &im);
+    net_impair_dirs(&net, &im, &im);
     struct bulk k;
     bulk_start(&net, &k, N, 31);
     uint64_t t0 = net.now;
@@ -522,13 +326,13 @@ START_TEST(one_way_blackout_shorter_than_give_up_completes)
     struct net net;
     net_init(&net, &cfg, 21);
     struct memlink_impair im = { .delay_us = 5000 };
-    net_impair(&net, &im, &im);
+    net_impair_dirs(&net, &im, &im);
     struct bulk k;
     bulk_start(&net, &k, N, 21);
     struct memlink_impair dark = im;
     dark.blackout_from_us = net.now + 100 * MS;
     dark.blackout_until_us = net.now + 1100 * MS;
-    net_impair(&net, &dark, &im);
+    net_impair_dirs(&net, &dark, &im);
     ck_assert(net_run(&net, pump_duplex, &k.d, 3600 * SEC));
     bulk_check_intact(&k);
     report("blackout", 21, &net, N);
@@ -562,13 +366,13 @@ START_TEST(blackout_longer_than_give_up_times_out_both_sides)
     struct net net;
     net_init(&net, &cfg, 22);
     struct memlink_impair im = { .delay_us = 5000 };
-    net_impair(&net, &im, &im);
+    net_impair_dirs(&net, &im, &im);
     struct bulk k;
     bulk_start(&net, &k, N, 22);
     struct memlink_impair dark = im;
     dark.blackout_from_us = net.now + 100 * MS;
     dark.blackout_until_us = UINT64_MAX;
-    net_impair(&net, &dark, &im);
+    net_impair_dirs(&net, &dark, &im);
     uint64_t t_dark = dark.blackout_from_us;
     ck_assert(net_run(&net, pump_duplex, &k.d, net.now + 600 * SEC));
     ck_assert_int_eq(k.d.e[0].err, -ETIMEDOUT);

@@ -54,398 +54,464 @@ const bool tcp_fsm_state_is_final[TCP_FSM_NUM_STATES] = {
 
 const struct tcp_fsm_transition tcp_fsm_transitions[TCP_FSM_NUM_TRANSITIONS] = {
     /* @rfc "9293 3.10.1" */
-    { TCP_FSM_CLOSED, TCP_FSM_EV_APP_LISTEN, TCP_FSM_LISTEN, NULL, "become_listener", "APP_LISTEN / become_listener", "9293 3.10.1", 47 },
+    { TCP_FSM_CLOSED, TCP_FSM_EV_APP_LISTEN, TCP_FSM_LISTEN, NULL, "become_listener", "APP_LISTEN / become_listener", "9293 3.10.1", 48 },
     /* @rfc "9293 3.10.1" */
-    { TCP_FSM_CLOSED, TCP_FSM_EV_APP_CONNECT, TCP_FSM_SYN_SENT, NULL, "init_active, send_syn", "APP_CONNECT / init_active, send_syn", "9293 3.10.1", 48 },
+    { TCP_FSM_CLOSED, TCP_FSM_EV_APP_CONNECT, TCP_FSM_SYN_SENT, NULL, "init_active, send_syn", "APP_CONNECT / init_active, send_syn", "9293 3.10.1", 49 },
     /* @rfc "9293 3.10.4" */
-    { TCP_FSM_CLOSED, TCP_FSM_EV_APP_CLOSE, TCP_FSM_CLOSED, NULL, "release", "APP_CLOSE / release", "9293 3.10.4", 49 },
+    { TCP_FSM_CLOSED, TCP_FSM_EV_APP_CLOSE, TCP_FSM_CLOSED, NULL, "release", "APP_CLOSE / release", "9293 3.10.4", 50 },
     /* @rfc "9293 3.10.5" */
-    { TCP_FSM_CLOSED, TCP_FSM_EV_APP_ABORT, TCP_FSM_CLOSED, NULL, "release", "APP_ABORT / release", "9293 3.10.5", 50 },
+    { TCP_FSM_CLOSED, TCP_FSM_EV_APP_ABORT, TCP_FSM_CLOSED, NULL, "release", "APP_ABORT / release", "9293 3.10.5", 51 },
     /* @rfc "9293 3.10.7.2 first: an incoming RST is ignored" */
-    { TCP_FSM_LISTEN, TCP_FSM_EV_RCV_RST, TCP_FSM_LISTEN, NULL, "", "RCV_RST", "9293 3.10.7.2 first: an incoming RST is ignored", 57 },
+    { TCP_FSM_LISTEN, TCP_FSM_EV_RCV_RST, TCP_FSM_LISTEN, NULL, "", "RCV_RST", "9293 3.10.7.2 first: an incoming RST is ignored", 58 },
     /* @rfc "9293 3.10.7.2 third" */
-    { TCP_FSM_LISTEN, TCP_FSM_EV_RCV_SYN, TCP_FSM_SYN_RCVD, "is_child", "init_passive, take_syn, send_syn_ack", "RCV_SYN [is_child] / init_passive, take_syn, send_syn_ack", "9293 3.10.7.2 third", 60 },
+    { TCP_FSM_LISTEN, TCP_FSM_EV_RCV_SYN, TCP_FSM_SYN_RCVD, "is_child", "init_passive, take_syn, send_syn_ack", "RCV_SYN [is_child] / init_passive, take_syn, send_syn_ack", "9293 3.10.7.2 third", 61 },
+    /* @rfc "9293 3.10.1: no resources for another connection: refused, the client is told" */
+    { TCP_FSM_LISTEN, TCP_FSM_EV_RCV_SYN, TCP_FSM_LISTEN, "out_of_memory", "refuse_no_memory, send_rst_reply", "RCV_SYN [out_of_memory] / refuse_no_memory, send_rst_reply", "9293 3.10.1: no resources for another connection: refused, the client is told", 63 },
     /* @rfc "9293 3.10.7.2 third: no room to queue the connection, the client retries" */
-    { TCP_FSM_LISTEN, TCP_FSM_EV_RCV_SYN, TCP_FSM_LISTEN, "accept_queue_full", "listen_drop", "RCV_SYN [accept_queue_full] / listen_drop", "9293 3.10.7.2 third: no room to queue the connection, the client retries", 62 },
+    { TCP_FSM_LISTEN, TCP_FSM_EV_RCV_SYN, TCP_FSM_LISTEN, "accept_queue_full", "listen_drop", "RCV_SYN [accept_queue_full] / listen_drop", "9293 3.10.7.2 third: no room to queue the connection, the client retries", 65 },
     /* @rfc "4987 3.6: SYN queue full, answer with a SYN cookie and keep no state" */
-    { TCP_FSM_LISTEN, TCP_FSM_EV_RCV_SYN, TCP_FSM_LISTEN, "syn_queue_full", "send_syn_cookie", "RCV_SYN [syn_queue_full] / send_syn_cookie", "4987 3.6: SYN queue full, answer with a SYN cookie and keep no state", 64 },
+    { TCP_FSM_LISTEN, TCP_FSM_EV_RCV_SYN, TCP_FSM_LISTEN, "syn_queue_full", "send_syn_cookie", "RCV_SYN [syn_queue_full] / send_syn_cookie", "4987 3.6: SYN queue full, answer with a SYN cookie and keep no state", 67 },
     /* @rfc "9293 3.10.7.2 third" */
-    { TCP_FSM_LISTEN, TCP_FSM_EV_RCV_SYN, TCP_FSM_LISTEN, "else", "spawn_child", "RCV_SYN [else] / spawn_child", "9293 3.10.7.2 third", 66 },
+    { TCP_FSM_LISTEN, TCP_FSM_EV_RCV_SYN, TCP_FSM_LISTEN, "else", "spawn_child", "RCV_SYN [else] / spawn_child", "9293 3.10.7.2 third", 69 },
     /* @rfc "4987 3.6: a valid cookie stands for the SYN_RCVD state" */
-    { TCP_FSM_LISTEN, TCP_FSM_EV_RCV_ACK, TCP_FSM_ESTABLISHED, "is_child", "init_passive, take_cookie, established, process_ack", "RCV_ACK [is_child] / init_passive, take_cookie, established, process_ack", "4987 3.6: a valid cookie stands for the SYN_RCVD state", 67 },
+    { TCP_FSM_LISTEN, TCP_FSM_EV_RCV_ACK, TCP_FSM_ESTABLISHED, "is_child", "init_passive, take_cookie, established, process_ack", "RCV_ACK [is_child] / init_passive, take_cookie, established, process_ack", "4987 3.6: a valid cookie stands for the SYN_RCVD state", 70 },
     /* @rfc "9293 3.10.7.2 second: any other ACK in LISTEN is answered <SEQ=SEG.ACK><CTL=RST>" */
-    { TCP_FSM_LISTEN, TCP_FSM_EV_RCV_ACK, TCP_FSM_LISTEN, "!cookie_ok", "send_rst_reply", "RCV_ACK [!cookie_ok] / send_rst_reply", "9293 3.10.7.2 second: any other ACK in LISTEN is answered <SEQ=SEG.ACK><CTL=RST>", 69 },
+    { TCP_FSM_LISTEN, TCP_FSM_EV_RCV_ACK, TCP_FSM_LISTEN, "!cookie_ok", "send_rst_reply", "RCV_ACK [!cookie_ok] / send_rst_reply", "9293 3.10.7.2 second: any other ACK in LISTEN is answered <SEQ=SEG.ACK><CTL=RST>", 72 },
+    /* @rfc "9293 3.10.1: a valid cookie but no resources: refused, the client is told" */
+    { TCP_FSM_LISTEN, TCP_FSM_EV_RCV_ACK, TCP_FSM_LISTEN, "out_of_memory", "refuse_no_memory, send_rst_reply", "RCV_ACK [out_of_memory] / refuse_no_memory, send_rst_reply", "9293 3.10.1: a valid cookie but no resources: refused, the client is told", 74 },
     /* @rfc "4987 3.6: a valid cookie but no room: drop it, the client retransmits" */
-    { TCP_FSM_LISTEN, TCP_FSM_EV_RCV_ACK, TCP_FSM_LISTEN, "accept_queue_full", "listen_drop", "RCV_ACK [accept_queue_full] / listen_drop", "4987 3.6: a valid cookie but no room: drop it, the client retransmits", 71 },
+    { TCP_FSM_LISTEN, TCP_FSM_EV_RCV_ACK, TCP_FSM_LISTEN, "accept_queue_full", "listen_drop", "RCV_ACK [accept_queue_full] / listen_drop", "4987 3.6: a valid cookie but no room: drop it, the client retransmits", 76 },
     /* @rfc "4987 3.6: the ACK carries a valid SYN cookie" */
-    { TCP_FSM_LISTEN, TCP_FSM_EV_RCV_ACK, TCP_FSM_LISTEN, "else", "spawn_child", "RCV_ACK [else] / spawn_child", "4987 3.6: the ACK carries a valid SYN cookie", 73 },
+    { TCP_FSM_LISTEN, TCP_FSM_EV_RCV_ACK, TCP_FSM_LISTEN, "else", "spawn_child", "RCV_ACK [else] / spawn_child", "4987 3.6: the ACK carries a valid SYN cookie", 78 },
     /* @rfc "9293 3.10.2: SEND in LISTEN turns the connection active" */
-    { TCP_FSM_LISTEN, TCP_FSM_EV_APP_CONNECT, TCP_FSM_SYN_SENT, NULL, "abort_listener, unlisten, init_active, send_syn", "APP_CONNECT / abort_listener, unlisten, init_active, send_syn", "9293 3.10.2: SEND in LISTEN turns the connection active", 75 },
+    { TCP_FSM_LISTEN, TCP_FSM_EV_APP_CONNECT, TCP_FSM_SYN_SENT, NULL, "abort_listener, unlisten, init_active, send_syn", "APP_CONNECT / abort_listener, unlisten, init_active, send_syn", "9293 3.10.2: SEND in LISTEN turns the connection active", 80 },
     /* @rfc "9293 3.10.4" */
-    { TCP_FSM_LISTEN, TCP_FSM_EV_APP_CLOSE, TCP_FSM_CLOSED, NULL, "abort_listener, release", "APP_CLOSE / abort_listener, release", "9293 3.10.4", 77 },
+    { TCP_FSM_LISTEN, TCP_FSM_EV_APP_CLOSE, TCP_FSM_CLOSED, NULL, "abort_listener, release", "APP_CLOSE / abort_listener, release", "9293 3.10.4", 82 },
     /* @rfc "9293 3.10.5" */
-    { TCP_FSM_LISTEN, TCP_FSM_EV_APP_ABORT, TCP_FSM_CLOSED, NULL, "abort_listener, release", "APP_ABORT / abort_listener, release", "9293 3.10.5", 78 },
+    { TCP_FSM_LISTEN, TCP_FSM_EV_APP_ABORT, TCP_FSM_CLOSED, NULL, "abort_listener, release", "APP_ABORT / abort_listener, release", "9293 3.10.5", 83 },
     /* @rfc "9293 3.10.7.3 first: unacceptable ACK gets <SEQ=SEG.ACK><CTL=RST>" */
-    { TCP_FSM_SYN_SENT, TCP_FSM_EV_RCV_BAD_ACK, TCP_FSM_SYN_SENT, NULL, "send_rst_reply", "RCV_BAD_ACK / send_rst_reply", "9293 3.10.7.3 first: unacceptable ACK gets <SEQ=SEG.ACK><CTL=RST>", 83 },
+    { TCP_FSM_SYN_SENT, TCP_FSM_EV_RCV_BAD_ACK, TCP_FSM_SYN_SENT, NULL, "send_rst_reply", "RCV_BAD_ACK / send_rst_reply", "9293 3.10.7.3 first: unacceptable ACK gets <SEQ=SEG.ACK><CTL=RST>", 88 },
     /* @rfc "9293 3.10.7.3 second: RST with acceptable ACK: connection refused" */
-    { TCP_FSM_SYN_SENT, TCP_FSM_EV_RCV_RST, TCP_FSM_CLOSED, "rst_acks_syn", "conn_refused, release", "RCV_RST [rst_acks_syn] / conn_refused, release", "9293 3.10.7.3 second: RST with acceptable ACK: connection refused", 85 },
+    { TCP_FSM_SYN_SENT, TCP_FSM_EV_RCV_RST, TCP_FSM_CLOSED, "rst_acks_syn", "conn_refused, release", "RCV_RST [rst_acks_syn] / conn_refused, release", "9293 3.10.7.3 second: RST with acceptable ACK: connection refused", 90 },
     /* @rfc "9293 3.10.7.3 second: RST without ACK is dropped" */
-    { TCP_FSM_SYN_SENT, TCP_FSM_EV_RCV_RST, TCP_FSM_SYN_SENT, "else", "", "RCV_RST [else]", "9293 3.10.7.3 second: RST without ACK is dropped", 87 },
+    { TCP_FSM_SYN_SENT, TCP_FSM_EV_RCV_RST, TCP_FSM_SYN_SENT, "else", "", "RCV_RST [else]", "9293 3.10.7.3 second: RST without ACK is dropped", 92 },
     /* @rfc "9293 3.10.7.3 fourth" */
-    { TCP_FSM_SYN_SENT, TCP_FSM_EV_RCV_SYN_ACK, TCP_FSM_ESTABLISHED, NULL, "take_syn, established, process_ack, send_ack", "RCV_SYN_ACK / take_syn, established, process_ack, send_ack", "9293 3.10.7.3 fourth", 88 },
+    { TCP_FSM_SYN_SENT, TCP_FSM_EV_RCV_SYN_ACK, TCP_FSM_ESTABLISHED, NULL, "take_syn, established, process_ack, send_ack", "RCV_SYN_ACK / take_syn, established, process_ack, send_ack", "9293 3.10.7.3 fourth", 93 },
     /* @rfc "9293 3.10.7.3 fourth: simultaneous open" */
-    { TCP_FSM_SYN_SENT, TCP_FSM_EV_RCV_SYN, TCP_FSM_SYN_RCVD, NULL, "take_syn, send_syn_ack", "RCV_SYN / take_syn, send_syn_ack", "9293 3.10.7.3 fourth: simultaneous open", 89 },
+    { TCP_FSM_SYN_SENT, TCP_FSM_EV_RCV_SYN, TCP_FSM_SYN_RCVD, NULL, "take_syn, send_syn_ack", "RCV_SYN / take_syn, send_syn_ack", "9293 3.10.7.3 fourth: simultaneous open", 94 },
     /* @rfc "9293 3.8.3 R2 for SYN" */
-    { TCP_FSM_SYN_SENT, TCP_FSM_EV_T_RTX, TCP_FSM_CLOSED, "give_up", "conn_timeout, release", "T_RTX [give_up] / conn_timeout, release", "9293 3.8.3 R2 for SYN", 91 },
+    { TCP_FSM_SYN_SENT, TCP_FSM_EV_T_RTX, TCP_FSM_CLOSED, "give_up", "conn_timeout, release", "T_RTX [give_up] / conn_timeout, release", "9293 3.8.3 R2 for SYN", 96 },
     /* @rfc "6298 5.4-5.6" */
-    { TCP_FSM_SYN_SENT, TCP_FSM_EV_T_RTX, TCP_FSM_SYN_SENT, "else", "retransmit", "T_RTX [else] / retransmit", "6298 5.4-5.6", 92 },
+    { TCP_FSM_SYN_SENT, TCP_FSM_EV_T_RTX, TCP_FSM_SYN_SENT, "else", "retransmit", "T_RTX [else] / retransmit", "6298 5.4-5.6", 97 },
     /* @rfc "9293 3.10.4" */
-    { TCP_FSM_SYN_SENT, TCP_FSM_EV_APP_CLOSE, TCP_FSM_CLOSED, NULL, "release", "APP_CLOSE / release", "9293 3.10.4", 93 },
+    { TCP_FSM_SYN_SENT, TCP_FSM_EV_APP_CLOSE, TCP_FSM_CLOSED, NULL, "release", "APP_CLOSE / release", "9293 3.10.4", 98 },
     /* @rfc "9293 3.10.5" */
-    { TCP_FSM_SYN_SENT, TCP_FSM_EV_APP_ABORT, TCP_FSM_CLOSED, NULL, "conn_reset, release", "APP_ABORT / conn_reset, release", "9293 3.10.5", 94 },
+    { TCP_FSM_SYN_SENT, TCP_FSM_EV_APP_ABORT, TCP_FSM_CLOSED, NULL, "conn_reset, release", "APP_ABORT / conn_reset, release", "9293 3.10.5", 99 },
     /* @rfc "9293 3.10.7.4 first" */
-    { TCP_FSM_SYN_RCVD, TCP_FSM_EV_RCV_UNACCEPTABLE, TCP_FSM_SYN_RCVD, NULL, "send_ack", "RCV_UNACCEPTABLE / send_ack", "9293 3.10.7.4 first", 98 },
+    { TCP_FSM_SYN_RCVD, TCP_FSM_EV_RCV_UNACCEPTABLE, TCP_FSM_SYN_RCVD, "oow_ack_ok", "send_ack", "RCV_UNACCEPTABLE [oow_ack_ok] / send_ack", "9293 3.10.7.4 first", 111 },
+    /* @rfc "9293 3.10.7.4 first: an ACK already answered a segment without text in the last 500 ms" */
+    { TCP_FSM_SYN_RCVD, TCP_FSM_EV_RCV_UNACCEPTABLE, TCP_FSM_SYN_RCVD, "else", "", "RCV_UNACCEPTABLE [else]", "9293 3.10.7.4 first: an ACK already answered a segment without text in the last 500 ms", 112 },
     /* @rfc "9293 3.10.7.4 second: passive open returns to LISTEN" */
-    { TCP_FSM_SYN_RCVD, TCP_FSM_EV_RCV_RST, TCP_FSM_LISTEN, "passive_open", "drop_embryonic", "RCV_RST [passive_open] / drop_embryonic", "9293 3.10.7.4 second: passive open returns to LISTEN", 99 },
+    { TCP_FSM_SYN_RCVD, TCP_FSM_EV_RCV_RST, TCP_FSM_LISTEN, "passive_open", "drop_embryonic", "RCV_RST [passive_open] / drop_embryonic", "9293 3.10.7.4 second: passive open returns to LISTEN", 114 },
     /* @rfc "9293 3.10.7.4 second: active open: connection refused" */
-    { TCP_FSM_SYN_RCVD, TCP_FSM_EV_RCV_RST, TCP_FSM_CLOSED, "else", "conn_refused, release", "RCV_RST [else] / conn_refused, release", "9293 3.10.7.4 second: active open: connection refused", 101 },
+    { TCP_FSM_SYN_RCVD, TCP_FSM_EV_RCV_RST, TCP_FSM_CLOSED, "else", "conn_refused, release", "RCV_RST [else] / conn_refused, release", "9293 3.10.7.4 second: active open: connection refused", 116 },
     /* @rfc "9293 3.10.7.4 fourth: SYN in SYN_RCVD of a passive open returns to LISTEN" */
-    { TCP_FSM_SYN_RCVD, TCP_FSM_EV_RCV_SYN, TCP_FSM_LISTEN, "passive_open", "drop_embryonic", "RCV_SYN [passive_open] / drop_embryonic", "9293 3.10.7.4 fourth: SYN in SYN_RCVD of a passive open returns to LISTEN", 103 },
+    { TCP_FSM_SYN_RCVD, TCP_FSM_EV_RCV_SYN, TCP_FSM_LISTEN, "passive_open", "drop_embryonic", "RCV_SYN [passive_open] / drop_embryonic", "9293 3.10.7.4 fourth: SYN in SYN_RCVD of a passive open returns to LISTEN", 118 },
     /* @rfc "5961 4.2" */
-    { TCP_FSM_SYN_RCVD, TCP_FSM_EV_RCV_SYN, TCP_FSM_SYN_RCVD, "challenge_ok", "challenge_ack", "RCV_SYN [challenge_ok] / challenge_ack", "5961 4.2", 105 },
+    { TCP_FSM_SYN_RCVD, TCP_FSM_EV_RCV_SYN, TCP_FSM_SYN_RCVD, "challenge_ok", "challenge_ack", "RCV_SYN [challenge_ok] / challenge_ack", "5961 4.2", 120 },
     /* @rfc "5961 7: over the challenge ACK rate limit, dropped" */
-    { TCP_FSM_SYN_RCVD, TCP_FSM_EV_RCV_SYN, TCP_FSM_SYN_RCVD, "else", "", "RCV_SYN [else]", "5961 7: over the challenge ACK rate limit, dropped", 106 },
+    { TCP_FSM_SYN_RCVD, TCP_FSM_EV_RCV_SYN, TCP_FSM_SYN_RCVD, "else", "", "RCV_SYN [else]", "5961 7: over the challenge ACK rate limit, dropped", 121 },
     /* @rfc "9293 3.10.7.4 fifth" */
-    { TCP_FSM_SYN_RCVD, TCP_FSM_EV_RCV_BAD_ACK, TCP_FSM_SYN_RCVD, NULL, "send_rst_reply", "RCV_BAD_ACK / send_rst_reply", "9293 3.10.7.4 fifth", 107 },
+    { TCP_FSM_SYN_RCVD, TCP_FSM_EV_RCV_BAD_ACK, TCP_FSM_SYN_RCVD, NULL, "send_rst_reply", "RCV_BAD_ACK / send_rst_reply", "9293 3.10.7.4 fifth", 122 },
     /* @rfc "9293 3.10.7.4 fifth: SND.UNA < SEG.ACK =< SND.NXT" */
-    { TCP_FSM_SYN_RCVD, TCP_FSM_EV_RCV_ACK, TCP_FSM_ESTABLISHED, "ack_acceptable", "established, process_ack", "RCV_ACK [ack_acceptable] / established, process_ack", "9293 3.10.7.4 fifth: SND.UNA < SEG.ACK =< SND.NXT", 108 },
+    { TCP_FSM_SYN_RCVD, TCP_FSM_EV_RCV_ACK, TCP_FSM_ESTABLISHED, "ack_acceptable", "established, process_ack", "RCV_ACK [ack_acceptable] / established, process_ack", "9293 3.10.7.4 fifth: SND.UNA < SEG.ACK =< SND.NXT", 123 },
     /* @rfc "9293 3.10.7.4 fifth" */
-    { TCP_FSM_SYN_RCVD, TCP_FSM_EV_RCV_ACK, TCP_FSM_SYN_RCVD, "else", "send_rst_reply", "RCV_ACK [else] / send_rst_reply", "9293 3.10.7.4 fifth", 110 },
+    { TCP_FSM_SYN_RCVD, TCP_FSM_EV_RCV_ACK, TCP_FSM_SYN_RCVD, "else", "send_rst_reply", "RCV_ACK [else] / send_rst_reply", "9293 3.10.7.4 fifth", 125 },
     /* @rfc "9293 3.8.3 R2" */
-    { TCP_FSM_SYN_RCVD, TCP_FSM_EV_T_RTX, TCP_FSM_CLOSED, "give_up", "conn_timeout, release", "T_RTX [give_up] / conn_timeout, release", "9293 3.8.3 R2", 111 },
+    { TCP_FSM_SYN_RCVD, TCP_FSM_EV_T_RTX, TCP_FSM_CLOSED, "give_up", "conn_timeout, release", "T_RTX [give_up] / conn_timeout, release", "9293 3.8.3 R2", 126 },
     /* @rfc "6298 5.4-5.6" */
-    { TCP_FSM_SYN_RCVD, TCP_FSM_EV_T_RTX, TCP_FSM_SYN_RCVD, "else", "retransmit", "T_RTX [else] / retransmit", "6298 5.4-5.6", 112 },
+    { TCP_FSM_SYN_RCVD, TCP_FSM_EV_T_RTX, TCP_FSM_SYN_RCVD, "else", "retransmit", "T_RTX [else] / retransmit", "6298 5.4-5.6", 127 },
     /* @rfc "9293 3.10.4" */
-    { TCP_FSM_SYN_RCVD, TCP_FSM_EV_APP_CLOSE, TCP_FSM_FIN_WAIT_1, NULL, "queue_fin", "APP_CLOSE / queue_fin", "9293 3.10.4", 113 },
+    { TCP_FSM_SYN_RCVD, TCP_FSM_EV_APP_CLOSE, TCP_FSM_FIN_WAIT_1, NULL, "queue_fin", "APP_CLOSE / queue_fin", "9293 3.10.4", 128 },
     /* @rfc "9293 3.10.5" */
-    { TCP_FSM_SYN_RCVD, TCP_FSM_EV_APP_ABORT, TCP_FSM_CLOSED, NULL, "send_rst, conn_reset, release", "APP_ABORT / send_rst, conn_reset, release", "9293 3.10.5", 114 },
+    { TCP_FSM_SYN_RCVD, TCP_FSM_EV_APP_ABORT, TCP_FSM_CLOSED, NULL, "send_rst, conn_reset, release", "APP_ABORT / send_rst, conn_reset, release", "9293 3.10.5", 129 },
     /* @rfc "9293 3.10.7.4 first" */
-    { TCP_FSM_ESTABLISHED, TCP_FSM_EV_RCV_UNACCEPTABLE, TCP_FSM_ESTABLISHED, NULL, "send_ack", "RCV_UNACCEPTABLE / send_ack", "9293 3.10.7.4 first", 120 },
+    { TCP_FSM_ESTABLISHED, TCP_FSM_EV_RCV_UNACCEPTABLE, TCP_FSM_ESTABLISHED, "oow_ack_ok", "send_ack", "RCV_UNACCEPTABLE [oow_ack_ok] / send_ack", "9293 3.10.7.4 first", 135 },
+    /* @rfc "9293 3.10.7.4 first: an ACK already answered a segment without text in the last 500 ms" */
+    { TCP_FSM_ESTABLISHED, TCP_FSM_EV_RCV_UNACCEPTABLE, TCP_FSM_ESTABLISHED, "else", "", "RCV_UNACCEPTABLE [else]", "9293 3.10.7.4 first: an ACK already answered a segment without text in the last 500 ms", 136 },
     /* @rfc "9293 3.10.7.4 second, 5961 3.2" */
-    { TCP_FSM_ESTABLISHED, TCP_FSM_EV_RCV_RST, TCP_FSM_CLOSED, "rst_exact", "conn_reset, release", "RCV_RST [rst_exact] / conn_reset, release", "9293 3.10.7.4 second, 5961 3.2", 121 },
+    { TCP_FSM_ESTABLISHED, TCP_FSM_EV_RCV_RST, TCP_FSM_CLOSED, "rst_exact", "conn_reset, release", "RCV_RST [rst_exact] / conn_reset, release", "9293 3.10.7.4 second, 5961 3.2", 138 },
     /* @rfc "5961 3.2" */
-    { TCP_FSM_ESTABLISHED, TCP_FSM_EV_RCV_RST, TCP_FSM_ESTABLISHED, "challenge_ok", "challenge_ack", "RCV_RST [challenge_ok] / challenge_ack", "5961 3.2", 123 },
+    { TCP_FSM_ESTABLISHED, TCP_FSM_EV_RCV_RST, TCP_FSM_ESTABLISHED, "challenge_ok", "challenge_ack", "RCV_RST [challenge_ok] / challenge_ack", "5961 3.2", 140 },
     /* @rfc "5961 7: over the challenge ACK rate limit, dropped" */
-    { TCP_FSM_ESTABLISHED, TCP_FSM_EV_RCV_RST, TCP_FSM_ESTABLISHED, "else", "", "RCV_RST [else]", "5961 7: over the challenge ACK rate limit, dropped", 124 },
+    { TCP_FSM_ESTABLISHED, TCP_FSM_EV_RCV_RST, TCP_FSM_ESTABLISHED, "else", "", "RCV_RST [else]", "5961 7: over the challenge ACK rate limit, dropped", 141 },
     /* @rfc "9293 3.10.7.4 fourth, 5961 4.2" */
-    { TCP_FSM_ESTABLISHED, TCP_FSM_EV_RCV_SYN, TCP_FSM_ESTABLISHED, "challenge_ok", "challenge_ack", "RCV_SYN [challenge_ok] / challenge_ack", "9293 3.10.7.4 fourth, 5961 4.2", 125 },
+    { TCP_FSM_ESTABLISHED, TCP_FSM_EV_RCV_SYN, TCP_FSM_ESTABLISHED, "challenge_ok", "challenge_ack", "RCV_SYN [challenge_ok] / challenge_ack", "9293 3.10.7.4 fourth, 5961 4.2", 142 },
     /* @rfc "5961 7: over the challenge ACK rate limit, dropped" */
-    { TCP_FSM_ESTABLISHED, TCP_FSM_EV_RCV_SYN, TCP_FSM_ESTABLISHED, "else", "", "RCV_SYN [else]", "5961 7: over the challenge ACK rate limit, dropped", 126 },
+    { TCP_FSM_ESTABLISHED, TCP_FSM_EV_RCV_SYN, TCP_FSM_ESTABLISHED, "else", "", "RCV_SYN [else]", "5961 7: over the challenge ACK rate limit, dropped", 143 },
     /* @rfc "9293 3.10.7.4 fifth" */
-    { TCP_FSM_ESTABLISHED, TCP_FSM_EV_RCV_BAD_ACK, TCP_FSM_ESTABLISHED, NULL, "send_ack", "RCV_BAD_ACK / send_ack", "9293 3.10.7.4 fifth", 127 },
+    { TCP_FSM_ESTABLISHED, TCP_FSM_EV_RCV_BAD_ACK, TCP_FSM_ESTABLISHED, "oow_ack_ok", "send_ack", "RCV_BAD_ACK [oow_ack_ok] / send_ack", "9293 3.10.7.4 fifth", 144 },
+    /* @rfc "9293 3.10.7.4 fifth: an ACK already answered a segment without text in the last 500 ms" */
+    { TCP_FSM_ESTABLISHED, TCP_FSM_EV_RCV_BAD_ACK, TCP_FSM_ESTABLISHED, "else", "", "RCV_BAD_ACK [else]", "9293 3.10.7.4 fifth: an ACK already answered a segment without text in the last 500 ms", 145 },
     /* @rfc "9293 3.10.7.4 fifth" */
-    { TCP_FSM_ESTABLISHED, TCP_FSM_EV_RCV_ACK, TCP_FSM_ESTABLISHED, NULL, "process_ack", "RCV_ACK / process_ack", "9293 3.10.7.4 fifth", 128 },
+    { TCP_FSM_ESTABLISHED, TCP_FSM_EV_RCV_ACK, TCP_FSM_ESTABLISHED, NULL, "process_ack", "RCV_ACK / process_ack", "9293 3.10.7.4 fifth", 147 },
     /* @rfc "9293 3.10.7.4 seventh" */
-    { TCP_FSM_ESTABLISHED, TCP_FSM_EV_RCV_DATA, TCP_FSM_ESTABLISHED, NULL, "deliver_data", "RCV_DATA / deliver_data", "9293 3.10.7.4 seventh", 129 },
+    { TCP_FSM_ESTABLISHED, TCP_FSM_EV_RCV_DATA, TCP_FSM_ESTABLISHED, NULL, "deliver_data", "RCV_DATA / deliver_data", "9293 3.10.7.4 seventh", 148 },
     /* @rfc "9293 3.10.7.4 eighth" */
-    { TCP_FSM_ESTABLISHED, TCP_FSM_EV_RCV_FIN, TCP_FSM_CLOSE_WAIT, NULL, "receive_fin", "RCV_FIN / receive_fin", "9293 3.10.7.4 eighth", 130 },
+    { TCP_FSM_ESTABLISHED, TCP_FSM_EV_RCV_FIN, TCP_FSM_CLOSE_WAIT, NULL, "receive_fin", "RCV_FIN / receive_fin", "9293 3.10.7.4 eighth", 149 },
     /* @rfc "9293 3.8.3 R2" */
-    { TCP_FSM_ESTABLISHED, TCP_FSM_EV_T_RTX, TCP_FSM_CLOSED, "give_up", "conn_timeout, release", "T_RTX [give_up] / conn_timeout, release", "9293 3.8.3 R2", 131 },
+    { TCP_FSM_ESTABLISHED, TCP_FSM_EV_T_RTX, TCP_FSM_CLOSED, "give_up", "conn_timeout, release", "T_RTX [give_up] / conn_timeout, release", "9293 3.8.3 R2", 150 },
     /* @rfc "6298 5.4-5.6" */
-    { TCP_FSM_ESTABLISHED, TCP_FSM_EV_T_RTX, TCP_FSM_ESTABLISHED, "else", "retransmit", "T_RTX [else] / retransmit", "6298 5.4-5.6", 133 },
+    { TCP_FSM_ESTABLISHED, TCP_FSM_EV_T_RTX, TCP_FSM_ESTABLISHED, "else", "retransmit", "T_RTX [else] / retransmit", "6298 5.4-5.6", 152 },
     /* @rfc "9293 3.8.6.3" */
-    { TCP_FSM_ESTABLISHED, TCP_FSM_EV_T_DELACK, TCP_FSM_ESTABLISHED, NULL, "send_ack", "T_DELACK / send_ack", "9293 3.8.6.3", 134 },
+    { TCP_FSM_ESTABLISHED, TCP_FSM_EV_T_DELACK, TCP_FSM_ESTABLISHED, NULL, "send_ack", "T_DELACK / send_ack", "9293 3.8.6.3", 153 },
     /* @rfc "9293 3.8.6.1" */
-    { TCP_FSM_ESTABLISHED, TCP_FSM_EV_T_PERSIST, TCP_FSM_ESTABLISHED, NULL, "send_probe", "T_PERSIST / send_probe", "9293 3.8.6.1", 135 },
+    { TCP_FSM_ESTABLISHED, TCP_FSM_EV_T_PERSIST, TCP_FSM_ESTABLISHED, NULL, "send_probe", "T_PERSIST / send_probe", "9293 3.8.6.1", 154 },
     /* @rfc "1122 4.2.3.6" */
-    { TCP_FSM_ESTABLISHED, TCP_FSM_EV_T_KEEPALIVE, TCP_FSM_CLOSED, "keepalive_dead", "conn_timeout, release", "T_KEEPALIVE [keepalive_dead] / conn_timeout, release", "1122 4.2.3.6", 136 },
+    { TCP_FSM_ESTABLISHED, TCP_FSM_EV_T_KEEPALIVE, TCP_FSM_CLOSED, "keepalive_dead", "conn_timeout, release", "T_KEEPALIVE [keepalive_dead] / conn_timeout, release", "1122 4.2.3.6", 155 },
     /* @rfc "1122 4.2.3.6" */
-    { TCP_FSM_ESTABLISHED, TCP_FSM_EV_T_KEEPALIVE, TCP_FSM_ESTABLISHED, "else", "send_keepalive", "T_KEEPALIVE [else] / send_keepalive", "1122 4.2.3.6", 138 },
+    { TCP_FSM_ESTABLISHED, TCP_FSM_EV_T_KEEPALIVE, TCP_FSM_ESTABLISHED, "else", "send_keepalive", "T_KEEPALIVE [else] / send_keepalive", "1122 4.2.3.6", 157 },
     /* @rfc "9293 3.10.4" */
-    { TCP_FSM_ESTABLISHED, TCP_FSM_EV_APP_CLOSE, TCP_FSM_FIN_WAIT_1, NULL, "queue_fin", "APP_CLOSE / queue_fin", "9293 3.10.4", 139 },
+    { TCP_FSM_ESTABLISHED, TCP_FSM_EV_APP_CLOSE, TCP_FSM_FIN_WAIT_1, NULL, "queue_fin", "APP_CLOSE / queue_fin", "9293 3.10.4", 158 },
     /* @rfc "9293 3.10.5" */
-    { TCP_FSM_ESTABLISHED, TCP_FSM_EV_APP_ABORT, TCP_FSM_CLOSED, NULL, "send_rst, conn_reset, release", "APP_ABORT / send_rst, conn_reset, release", "9293 3.10.5", 140 },
+    { TCP_FSM_ESTABLISHED, TCP_FSM_EV_APP_ABORT, TCP_FSM_CLOSED, NULL, "send_rst, conn_reset, release", "APP_ABORT / send_rst, conn_reset, release", "9293 3.10.5", 159 },
     /* @rfc "9293 3.10.7.4 first" */
-    { TCP_FSM_FIN_WAIT_1, TCP_FSM_EV_RCV_UNACCEPTABLE, TCP_FSM_FIN_WAIT_1, NULL, "send_ack", "RCV_UNACCEPTABLE / send_ack", "9293 3.10.7.4 first", 144 },
+    { TCP_FSM_FIN_WAIT_1, TCP_FSM_EV_RCV_UNACCEPTABLE, TCP_FSM_FIN_WAIT_1, "oow_ack_ok", "send_ack", "RCV_UNACCEPTABLE [oow_ack_ok] / send_ack", "9293 3.10.7.4 first", 163 },
+    /* @rfc "9293 3.10.7.4 first: an ACK already answered a segment without text in the last 500 ms" */
+    { TCP_FSM_FIN_WAIT_1, TCP_FSM_EV_RCV_UNACCEPTABLE, TCP_FSM_FIN_WAIT_1, "else", "", "RCV_UNACCEPTABLE [else]", "9293 3.10.7.4 first: an ACK already answered a segment without text in the last 500 ms", 164 },
     /* @rfc "9293 3.10.7.4 second, 5961 3.2" */
-    { TCP_FSM_FIN_WAIT_1, TCP_FSM_EV_RCV_RST, TCP_FSM_CLOSED, "rst_exact", "conn_reset, release", "RCV_RST [rst_exact] / conn_reset, release", "9293 3.10.7.4 second, 5961 3.2", 145 },
+    { TCP_FSM_FIN_WAIT_1, TCP_FSM_EV_RCV_RST, TCP_FSM_CLOSED, "rst_exact", "conn_reset, release", "RCV_RST [rst_exact] / conn_reset, release", "9293 3.10.7.4 second, 5961 3.2", 166 },
     /* @rfc "5961 3.2" */
-    { TCP_FSM_FIN_WAIT_1, TCP_FSM_EV_RCV_RST, TCP_FSM_FIN_WAIT_1, "challenge_ok", "challenge_ack", "RCV_RST [challenge_ok] / challenge_ack", "5961 3.2", 147 },
+    { TCP_FSM_FIN_WAIT_1, TCP_FSM_EV_RCV_RST, TCP_FSM_FIN_WAIT_1, "challenge_ok", "challenge_ack", "RCV_RST [challenge_ok] / challenge_ack", "5961 3.2", 168 },
     /* @rfc "5961 7: over the challenge ACK rate limit, dropped" */
-    { TCP_FSM_FIN_WAIT_1, TCP_FSM_EV_RCV_RST, TCP_FSM_FIN_WAIT_1, "else", "", "RCV_RST [else]", "5961 7: over the challenge ACK rate limit, dropped", 148 },
+    { TCP_FSM_FIN_WAIT_1, TCP_FSM_EV_RCV_RST, TCP_FSM_FIN_WAIT_1, "else", "", "RCV_RST [else]", "5961 7: over the challenge ACK rate limit, dropped", 169 },
     /* @rfc "9293 3.10.7.4 fourth, 5961 4.2" */
-    { TCP_FSM_FIN_WAIT_1, TCP_FSM_EV_RCV_SYN, TCP_FSM_FIN_WAIT_1, "challenge_ok", "challenge_ack", "RCV_SYN [challenge_ok] / challenge_ack", "9293 3.10.7.4 fourth, 5961 4.2", 149 },
+    { TCP_FSM_FIN_WAIT_1, TCP_FSM_EV_RCV_SYN, TCP_FSM_FIN_WAIT_1, "challenge_ok", "challenge_ack", "RCV_SYN [challenge_ok] / challenge_ack", "9293 3.10.7.4 fourth, 5961 4.2", 170 },
     /* @rfc "5961 7: over the challenge ACK rate limit, dropped" */
-    { TCP_FSM_FIN_WAIT_1, TCP_FSM_EV_RCV_SYN, TCP_FSM_FIN_WAIT_1, "else", "", "RCV_SYN [else]", "5961 7: over the challenge ACK rate limit, dropped", 150 },
+    { TCP_FSM_FIN_WAIT_1, TCP_FSM_EV_RCV_SYN, TCP_FSM_FIN_WAIT_1, "else", "", "RCV_SYN [else]", "5961 7: over the challenge ACK rate limit, dropped", 171 },
     /* @rfc "9293 3.10.7.4 fifth" */
-    { TCP_FSM_FIN_WAIT_1, TCP_FSM_EV_RCV_BAD_ACK, TCP_FSM_FIN_WAIT_1, NULL, "send_ack", "RCV_BAD_ACK / send_ack", "9293 3.10.7.4 fifth", 151 },
+    { TCP_FSM_FIN_WAIT_1, TCP_FSM_EV_RCV_BAD_ACK, TCP_FSM_FIN_WAIT_1, "oow_ack_ok", "send_ack", "RCV_BAD_ACK [oow_ack_ok] / send_ack", "9293 3.10.7.4 fifth", 172 },
+    /* @rfc "9293 3.10.7.4 fifth: an ACK already answered a segment without text in the last 500 ms" */
+    { TCP_FSM_FIN_WAIT_1, TCP_FSM_EV_RCV_BAD_ACK, TCP_FSM_FIN_WAIT_1, "else", "", "RCV_BAD_ACK [else]", "9293 3.10.7.4 fifth: an ACK already answered a segment without text in the last 500 ms", 173 },
     /* @rfc "9293 3.10.7.4 fifth: our FIN is acknowledged" */
-    { TCP_FSM_FIN_WAIT_1, TCP_FSM_EV_RCV_ACK, TCP_FSM_FIN_WAIT_2, "fin_acked", "process_ack", "RCV_ACK [fin_acked] / process_ack", "9293 3.10.7.4 fifth: our FIN is acknowledged", 152 },
+    { TCP_FSM_FIN_WAIT_1, TCP_FSM_EV_RCV_ACK, TCP_FSM_FIN_WAIT_2, "fin_acked", "process_ack", "RCV_ACK [fin_acked] / process_ack", "9293 3.10.7.4 fifth: our FIN is acknowledged", 175 },
     /* @rfc "9293 3.10.7.4 fifth" */
-    { TCP_FSM_FIN_WAIT_1, TCP_FSM_EV_RCV_ACK, TCP_FSM_FIN_WAIT_1, "else", "process_ack", "RCV_ACK [else] / process_ack", "9293 3.10.7.4 fifth", 154 },
+    { TCP_FSM_FIN_WAIT_1, TCP_FSM_EV_RCV_ACK, TCP_FSM_FIN_WAIT_1, "else", "process_ack", "RCV_ACK [else] / process_ack", "9293 3.10.7.4 fifth", 177 },
     /* @rfc "9293 3.10.7.4 seventh" */
-    { TCP_FSM_FIN_WAIT_1, TCP_FSM_EV_RCV_DATA, TCP_FSM_FIN_WAIT_1, NULL, "deliver_data", "RCV_DATA / deliver_data", "9293 3.10.7.4 seventh", 155 },
+    { TCP_FSM_FIN_WAIT_1, TCP_FSM_EV_RCV_DATA, TCP_FSM_FIN_WAIT_1, NULL, "deliver_data", "RCV_DATA / deliver_data", "9293 3.10.7.4 seventh", 178 },
     /* @rfc "9293 3.10.7.4 eighth: simultaneous close" */
-    { TCP_FSM_FIN_WAIT_1, TCP_FSM_EV_RCV_FIN, TCP_FSM_CLOSING, NULL, "receive_fin", "RCV_FIN / receive_fin", "9293 3.10.7.4 eighth: simultaneous close", 156 },
+    { TCP_FSM_FIN_WAIT_1, TCP_FSM_EV_RCV_FIN, TCP_FSM_CLOSING, NULL, "receive_fin", "RCV_FIN / receive_fin", "9293 3.10.7.4 eighth: simultaneous close", 179 },
     /* @rfc "9293 3.8.3 R2" */
-    { TCP_FSM_FIN_WAIT_1, TCP_FSM_EV_T_RTX, TCP_FSM_CLOSED, "give_up", "conn_timeout, release", "T_RTX [give_up] / conn_timeout, release", "9293 3.8.3 R2", 157 },
+    { TCP_FSM_FIN_WAIT_1, TCP_FSM_EV_T_RTX, TCP_FSM_CLOSED, "give_up", "conn_timeout, release", "T_RTX [give_up] / conn_timeout, release", "9293 3.8.3 R2", 180 },
     /* @rfc "6298 5.4-5.6" */
-    { TCP_FSM_FIN_WAIT_1, TCP_FSM_EV_T_RTX, TCP_FSM_FIN_WAIT_1, "else", "retransmit", "T_RTX [else] / retransmit", "6298 5.4-5.6", 159 },
+    { TCP_FSM_FIN_WAIT_1, TCP_FSM_EV_T_RTX, TCP_FSM_FIN_WAIT_1, "else", "retransmit", "T_RTX [else] / retransmit", "6298 5.4-5.6", 182 },
     /* @rfc "9293 3.8.6.3" */
-    { TCP_FSM_FIN_WAIT_1, TCP_FSM_EV_T_DELACK, TCP_FSM_FIN_WAIT_1, NULL, "send_ack", "T_DELACK / send_ack", "9293 3.8.6.3", 160 },
+    { TCP_FSM_FIN_WAIT_1, TCP_FSM_EV_T_DELACK, TCP_FSM_FIN_WAIT_1, NULL, "send_ack", "T_DELACK / send_ack", "9293 3.8.6.3", 183 },
     /* @rfc "9293 3.8.6.1" */
-    { TCP_FSM_FIN_WAIT_1, TCP_FSM_EV_T_PERSIST, TCP_FSM_FIN_WAIT_1, NULL, "send_probe", "T_PERSIST / send_probe", "9293 3.8.6.1", 161 },
+    { TCP_FSM_FIN_WAIT_1, TCP_FSM_EV_T_PERSIST, TCP_FSM_FIN_WAIT_1, NULL, "send_probe", "T_PERSIST / send_probe", "9293 3.8.6.1", 184 },
     /* @rfc "9293 3.10.5" */
-    { TCP_FSM_FIN_WAIT_1, TCP_FSM_EV_APP_ABORT, TCP_FSM_CLOSED, NULL, "send_rst, conn_reset, release", "APP_ABORT / send_rst, conn_reset, release", "9293 3.10.5", 162 },
+    { TCP_FSM_FIN_WAIT_1, TCP_FSM_EV_APP_ABORT, TCP_FSM_CLOSED, NULL, "send_rst, conn_reset, release", "APP_ABORT / send_rst, conn_reset, release", "9293 3.10.5", 185 },
     /* @rfc "9293 3.10.7.4 first" */
-    { TCP_FSM_FIN_WAIT_2, TCP_FSM_EV_RCV_UNACCEPTABLE, TCP_FSM_FIN_WAIT_2, NULL, "send_ack", "RCV_UNACCEPTABLE / send_ack", "9293 3.10.7.4 first", 166 },
+    { TCP_FSM_FIN_WAIT_2, TCP_FSM_EV_RCV_UNACCEPTABLE, TCP_FSM_FIN_WAIT_2, "oow_ack_ok", "send_ack", "RCV_UNACCEPTABLE [oow_ack_ok] / send_ack", "9293 3.10.7.4 first", 189 },
+    /* @rfc "9293 3.10.7.4 first: an ACK already answered a segment without text in the last 500 ms" */
+    { TCP_FSM_FIN_WAIT_2, TCP_FSM_EV_RCV_UNACCEPTABLE, TCP_FSM_FIN_WAIT_2, "else", "", "RCV_UNACCEPTABLE [else]", "9293 3.10.7.4 first: an ACK already answered a segment without text in the last 500 ms", 190 },
     /* @rfc "9293 3.10.7.4 second, 5961 3.2" */
-    { TCP_FSM_FIN_WAIT_2, TCP_FSM_EV_RCV_RST, TCP_FSM_CLOSED, "rst_exact", "conn_reset, release", "RCV_RST [rst_exact] / conn_reset, release", "9293 3.10.7.4 second, 5961 3.2", 167 },
+    { TCP_FSM_FIN_WAIT_2, TCP_FSM_EV_RCV_RST, TCP_FSM_CLOSED, "rst_exact", "conn_reset, release", "RCV_RST [rst_exact] / conn_reset, release", "9293 3.10.7.4 second, 5961 3.2", 192 },
     /* @rfc "5961 3.2" */
-    { TCP_FSM_FIN_WAIT_2, TCP_FSM_EV_RCV_RST, TCP_FSM_FIN_WAIT_2, "challenge_ok", "challenge_ack", "RCV_RST [challenge_ok] / challenge_ack", "5961 3.2", 169 },
+    { TCP_FSM_FIN_WAIT_2, TCP_FSM_EV_RCV_RST, TCP_FSM_FIN_WAIT_2, "challenge_ok", "challenge_ack", "RCV_RST [challenge_ok] / challenge_ack", "5961 3.2", 194 },
     /* @rfc "5961 7: over the challenge ACK rate limit, dropped" */
-    { TCP_FSM_FIN_WAIT_2, TCP_FSM_EV_RCV_RST, TCP_FSM_FIN_WAIT_2, "else", "", "RCV_RST [else]", "5961 7: over the challenge ACK rate limit, dropped", 170 },
+    { TCP_FSM_FIN_WAIT_2, TCP_FSM_EV_RCV_RST, TCP_FSM_FIN_WAIT_2, "else", "", "RCV_RST [else]", "5961 7: over the challenge ACK rate limit, dropped", 195 },
     /* @rfc "9293 3.10.7.4 fourth, 5961 4.2" */
-    { TCP_FSM_FIN_WAIT_2, TCP_FSM_EV_RCV_SYN, TCP_FSM_FIN_WAIT_2, "challenge_ok", "challenge_ack", "RCV_SYN [challenge_ok] / challenge_ack", "9293 3.10.7.4 fourth, 5961 4.2", 171 },
+    { TCP_FSM_FIN_WAIT_2, TCP_FSM_EV_RCV_SYN, TCP_FSM_FIN_WAIT_2, "challenge_ok", "challenge_ack", "RCV_SYN [challenge_ok] / challenge_ack", "9293 3.10.7.4 fourth, 5961 4.2", 196 },
     /* @rfc "5961 7: over the challenge ACK rate limit, dropped" */
-    { TCP_FSM_FIN_WAIT_2, TCP_FSM_EV_RCV_SYN, TCP_FSM_FIN_WAIT_2, "else", "", "RCV_SYN [else]", "5961 7: over the challenge ACK rate limit, dropped", 172 },
+    { TCP_FSM_FIN_WAIT_2, TCP_FSM_EV_RCV_SYN, TCP_FSM_FIN_WAIT_2, "else", "", "RCV_SYN [else]", "5961 7: over the challenge ACK rate limit, dropped", 197 },
     /* @rfc "9293 3.10.7.4 fifth" */
-    { TCP_FSM_FIN_WAIT_2, TCP_FSM_EV_RCV_BAD_ACK, TCP_FSM_FIN_WAIT_2, NULL, "send_ack", "RCV_BAD_ACK / send_ack", "9293 3.10.7.4 fifth", 173 },
+    { TCP_FSM_FIN_WAIT_2, TCP_FSM_EV_RCV_BAD_ACK, TCP_FSM_FIN_WAIT_2, "oow_ack_ok", "send_ack", "RCV_BAD_ACK [oow_ack_ok] / send_ack", "9293 3.10.7.4 fifth", 198 },
+    /* @rfc "9293 3.10.7.4 fifth: an ACK already answered a segment without text in the last 500 ms" */
+    { TCP_FSM_FIN_WAIT_2, TCP_FSM_EV_RCV_BAD_ACK, TCP_FSM_FIN_WAIT_2, "else", "", "RCV_BAD_ACK [else]", "9293 3.10.7.4 fifth: an ACK already answered a segment without text in the last 500 ms", 199 },
     /* @rfc "9293 3.10.7.4 fifth" */
-    { TCP_FSM_FIN_WAIT_2, TCP_FSM_EV_RCV_ACK, TCP_FSM_FIN_WAIT_2, NULL, "process_ack", "RCV_ACK / process_ack", "9293 3.10.7.4 fifth", 174 },
+    { TCP_FSM_FIN_WAIT_2, TCP_FSM_EV_RCV_ACK, TCP_FSM_FIN_WAIT_2, NULL, "process_ack", "RCV_ACK / process_ack", "9293 3.10.7.4 fifth", 201 },
     /* @rfc "9293 3.10.7.4 seventh" */
-    { TCP_FSM_FIN_WAIT_2, TCP_FSM_EV_RCV_DATA, TCP_FSM_FIN_WAIT_2, NULL, "deliver_data", "RCV_DATA / deliver_data", "9293 3.10.7.4 seventh", 175 },
+    { TCP_FSM_FIN_WAIT_2, TCP_FSM_EV_RCV_DATA, TCP_FSM_FIN_WAIT_2, NULL, "deliver_data", "RCV_DATA / deliver_data", "9293 3.10.7.4 seventh", 202 },
     /* @rfc "9293 3.10.7.4 eighth" */
-    { TCP_FSM_FIN_WAIT_2, TCP_FSM_EV_RCV_FIN, TCP_FSM_TIME_WAIT, NULL, "receive_fin", "RCV_FIN / receive_fin", "9293 3.10.7.4 eighth", 176 },
+    { TCP_FSM_FIN_WAIT_2, TCP_FSM_EV_RCV_FIN, TCP_FSM_TIME_WAIT, NULL, "receive_fin", "RCV_FIN / receive_fin", "9293 3.10.7.4 eighth", 203 },
     /* @rfc "9293 3.8.6.3" */
-    { TCP_FSM_FIN_WAIT_2, TCP_FSM_EV_T_DELACK, TCP_FSM_FIN_WAIT_2, NULL, "send_ack", "T_DELACK / send_ack", "9293 3.8.6.3", 177 },
+    { TCP_FSM_FIN_WAIT_2, TCP_FSM_EV_T_DELACK, TCP_FSM_FIN_WAIT_2, NULL, "send_ack", "T_DELACK / send_ack", "9293 3.8.6.3", 204 },
     /* @rfc "9293 3.10.4: an orphaned FIN_WAIT_2 is not kept forever (Linux tcp_fin_timeout)" */
-    { TCP_FSM_FIN_WAIT_2, TCP_FSM_EV_T_2MSL, TCP_FSM_CLOSED, NULL, "release", "T_2MSL / release", "9293 3.10.4: an orphaned FIN_WAIT_2 is not kept forever (Linux tcp_fin_timeout)", 178 },
+    { TCP_FSM_FIN_WAIT_2, TCP_FSM_EV_T_2MSL, TCP_FSM_CLOSED, NULL, "release", "T_2MSL / release", "9293 3.10.4: an orphaned FIN_WAIT_2 is not kept forever (Linux tcp_fin_timeout)", 205 },
     /* @rfc "9293 3.10.5" */
-    { TCP_FSM_FIN_WAIT_2, TCP_FSM_EV_APP_ABORT, TCP_FSM_CLOSED, NULL, "send_rst, conn_reset, release", "APP_ABORT / send_rst, conn_reset, release", "9293 3.10.5", 180 },
+    { TCP_FSM_FIN_WAIT_2, TCP_FSM_EV_APP_ABORT, TCP_FSM_CLOSED, NULL, "send_rst, conn_reset, release", "APP_ABORT / send_rst, conn_reset, release", "9293 3.10.5", 207 },
     /* @rfc "9293 3.10.4: closing a half-closed connection orphans it" */
-    { TCP_FSM_FIN_WAIT_2, TCP_FSM_EV_APP_CLOSE, TCP_FSM_FIN_WAIT_2, NULL, "arm_fin_timeout", "APP_CLOSE / arm_fin_timeout", "9293 3.10.4: closing a half-closed connection orphans it", 181 },
+    { TCP_FSM_FIN_WAIT_2, TCP_FSM_EV_APP_CLOSE, TCP_FSM_FIN_WAIT_2, NULL, "arm_fin_timeout", "APP_CLOSE / arm_fin_timeout", "9293 3.10.4: closing a half-closed connection orphans it", 208 },
     /* @rfc "9293 3.10.7.4 first" */
-    { TCP_FSM_CLOSING, TCP_FSM_EV_RCV_UNACCEPTABLE, TCP_FSM_CLOSING, NULL, "send_ack", "RCV_UNACCEPTABLE / send_ack", "9293 3.10.7.4 first", 186 },
+    { TCP_FSM_CLOSING, TCP_FSM_EV_RCV_UNACCEPTABLE, TCP_FSM_CLOSING, "oow_ack_ok", "send_ack", "RCV_UNACCEPTABLE [oow_ack_ok] / send_ack", "9293 3.10.7.4 first", 213 },
+    /* @rfc "9293 3.10.7.4 first: an ACK already answered a segment without text in the last 500 ms" */
+    { TCP_FSM_CLOSING, TCP_FSM_EV_RCV_UNACCEPTABLE, TCP_FSM_CLOSING, "else", "", "RCV_UNACCEPTABLE [else]", "9293 3.10.7.4 first: an ACK already answered a segment without text in the last 500 ms", 214 },
     /* @rfc "9293 3.10.7.4 second" */
-    { TCP_FSM_CLOSING, TCP_FSM_EV_RCV_RST, TCP_FSM_CLOSED, "rst_exact", "release", "RCV_RST [rst_exact] / release", "9293 3.10.7.4 second", 187 },
+    { TCP_FSM_CLOSING, TCP_FSM_EV_RCV_RST, TCP_FSM_CLOSED, "rst_exact", "release", "RCV_RST [rst_exact] / release", "9293 3.10.7.4 second", 216 },
     /* @rfc "5961 3.2" */
-    { TCP_FSM_CLOSING, TCP_FSM_EV_RCV_RST, TCP_FSM_CLOSING, "challenge_ok", "challenge_ack", "RCV_RST [challenge_ok] / challenge_ack", "5961 3.2", 188 },
+    { TCP_FSM_CLOSING, TCP_FSM_EV_RCV_RST, TCP_FSM_CLOSING, "challenge_ok", "challenge_ack", "RCV_RST [challenge_ok] / challenge_ack", "5961 3.2", 217 },
     /* @rfc "5961 7: over the challenge ACK rate limit, dropped" */
-    { TCP_FSM_CLOSING, TCP_FSM_EV_RCV_RST, TCP_FSM_CLOSING, "else", "", "RCV_RST [else]", "5961 7: over the challenge ACK rate limit, dropped", 189 },
+    { TCP_FSM_CLOSING, TCP_FSM_EV_RCV_RST, TCP_FSM_CLOSING, "else", "", "RCV_RST [else]", "5961 7: over the challenge ACK rate limit, dropped", 218 },
     /* @rfc "9293 3.10.7.4 fourth, 5961 4.2" */
-    { TCP_FSM_CLOSING, TCP_FSM_EV_RCV_SYN, TCP_FSM_CLOSING, "challenge_ok", "challenge_ack", "RCV_SYN [challenge_ok] / challenge_ack", "9293 3.10.7.4 fourth, 5961 4.2", 190 },
+    { TCP_FSM_CLOSING, TCP_FSM_EV_RCV_SYN, TCP_FSM_CLOSING, "challenge_ok", "challenge_ack", "RCV_SYN [challenge_ok] / challenge_ack", "9293 3.10.7.4 fourth, 5961 4.2", 219 },
     /* @rfc "5961 7: over the challenge ACK rate limit, dropped" */
-    { TCP_FSM_CLOSING, TCP_FSM_EV_RCV_SYN, TCP_FSM_CLOSING, "else", "", "RCV_SYN [else]", "5961 7: over the challenge ACK rate limit, dropped", 191 },
+    { TCP_FSM_CLOSING, TCP_FSM_EV_RCV_SYN, TCP_FSM_CLOSING, "else", "", "RCV_SYN [else]", "5961 7: over the challenge ACK rate limit, dropped", 220 },
     /* @rfc "9293 3.10.7.4 fifth" */
-    { TCP_FSM_CLOSING, TCP_FSM_EV_RCV_BAD_ACK, TCP_FSM_CLOSING, NULL, "send_ack", "RCV_BAD_ACK / send_ack", "9293 3.10.7.4 fifth", 192 },
+    { TCP_FSM_CLOSING, TCP_FSM_EV_RCV_BAD_ACK, TCP_FSM_CLOSING, "oow_ack_ok", "send_ack", "RCV_BAD_ACK [oow_ack_ok] / send_ack", "9293 3.10.7.4 fifth", 221 },
+    /* @rfc "9293 3.10.7.4 fifth: an ACK already answered a segment without text in the last 500 ms" */
+    { TCP_FSM_CLOSING, TCP_FSM_EV_RCV_BAD_ACK, TCP_FSM_CLOSING, "else", "", "RCV_BAD_ACK [else]", "9293 3.10.7.4 fifth: an ACK already answered a segment without text in the last 500 ms", 222 },
     /* @rfc "9293 3.10.7.4 fifth" */
-    { TCP_FSM_CLOSING, TCP_FSM_EV_RCV_ACK, TCP_FSM_TIME_WAIT, "fin_acked", "process_ack", "RCV_ACK [fin_acked] / process_ack", "9293 3.10.7.4 fifth", 193 },
+    { TCP_FSM_CLOSING, TCP_FSM_EV_RCV_ACK, TCP_FSM_TIME_WAIT, "fin_acked", "process_ack", "RCV_ACK [fin_acked] / process_ack", "9293 3.10.7.4 fifth", 224 },
     /* @rfc "9293 3.10.7.4 fifth" */
-    { TCP_FSM_CLOSING, TCP_FSM_EV_RCV_ACK, TCP_FSM_CLOSING, "else", "process_ack", "RCV_ACK [else] / process_ack", "9293 3.10.7.4 fifth", 194 },
+    { TCP_FSM_CLOSING, TCP_FSM_EV_RCV_ACK, TCP_FSM_CLOSING, "else", "process_ack", "RCV_ACK [else] / process_ack", "9293 3.10.7.4 fifth", 225 },
     /* @rfc "9293 3.10.7.4 eighth: FIN retransmitted" */
-    { TCP_FSM_CLOSING, TCP_FSM_EV_RCV_FIN, TCP_FSM_CLOSING, NULL, "send_ack", "RCV_FIN / send_ack", "9293 3.10.7.4 eighth: FIN retransmitted", 195 },
+    { TCP_FSM_CLOSING, TCP_FSM_EV_RCV_FIN, TCP_FSM_CLOSING, NULL, "send_ack", "RCV_FIN / send_ack", "9293 3.10.7.4 eighth: FIN retransmitted", 226 },
     /* @rfc "9293 3.8.3 R2" */
-    { TCP_FSM_CLOSING, TCP_FSM_EV_T_RTX, TCP_FSM_CLOSED, "give_up", "conn_timeout, release", "T_RTX [give_up] / conn_timeout, release", "9293 3.8.3 R2", 196 },
+    { TCP_FSM_CLOSING, TCP_FSM_EV_T_RTX, TCP_FSM_CLOSED, "give_up", "conn_timeout, release", "T_RTX [give_up] / conn_timeout, release", "9293 3.8.3 R2", 227 },
     /* @rfc "6298 5.4-5.6" */
-    { TCP_FSM_CLOSING, TCP_FSM_EV_T_RTX, TCP_FSM_CLOSING, "else", "retransmit", "T_RTX [else] / retransmit", "6298 5.4-5.6", 197 },
+    { TCP_FSM_CLOSING, TCP_FSM_EV_T_RTX, TCP_FSM_CLOSING, "else", "retransmit", "T_RTX [else] / retransmit", "6298 5.4-5.6", 228 },
     /* @rfc "9293 3.10.5" */
-    { TCP_FSM_CLOSING, TCP_FSM_EV_APP_ABORT, TCP_FSM_CLOSED, NULL, "release", "APP_ABORT / release", "9293 3.10.5", 198 },
+    { TCP_FSM_CLOSING, TCP_FSM_EV_APP_ABORT, TCP_FSM_CLOSED, NULL, "release", "APP_ABORT / release", "9293 3.10.5", 229 },
     /* @rfc "9293 3.10.7.4 first" */
-    { TCP_FSM_TIME_WAIT, TCP_FSM_EV_RCV_UNACCEPTABLE, TCP_FSM_TIME_WAIT, NULL, "send_ack", "RCV_UNACCEPTABLE / send_ack", "9293 3.10.7.4 first", 202 },
+    { TCP_FSM_TIME_WAIT, TCP_FSM_EV_RCV_UNACCEPTABLE, TCP_FSM_TIME_WAIT, "oow_ack_ok", "send_ack", "RCV_UNACCEPTABLE [oow_ack_ok] / send_ack", "9293 3.10.7.4 first", 233 },
+    /* @rfc "9293 3.10.7.4 first: an ACK already answered a segment without text in the last 500 ms" */
+    { TCP_FSM_TIME_WAIT, TCP_FSM_EV_RCV_UNACCEPTABLE, TCP_FSM_TIME_WAIT, "else", "", "RCV_UNACCEPTABLE [else]", "9293 3.10.7.4 first: an ACK already answered a segment without text in the last 500 ms", 234 },
     /* @rfc "9293 3.10.7.4 second (RFC 1337 hazard accepted: exact RST only)" */
-    { TCP_FSM_TIME_WAIT, TCP_FSM_EV_RCV_RST, TCP_FSM_CLOSED, "rst_exact", "release", "RCV_RST [rst_exact] / release", "9293 3.10.7.4 second (RFC 1337 hazard accepted: exact RST only)", 203 },
+    { TCP_FSM_TIME_WAIT, TCP_FSM_EV_RCV_RST, TCP_FSM_CLOSED, "rst_exact", "release", "RCV_RST [rst_exact] / release", "9293 3.10.7.4 second (RFC 1337 hazard accepted: exact RST only)", 236 },
     /* @rfc "5961 3.2" */
-    { TCP_FSM_TIME_WAIT, TCP_FSM_EV_RCV_RST, TCP_FSM_TIME_WAIT, "challenge_ok", "challenge_ack", "RCV_RST [challenge_ok] / challenge_ack", "5961 3.2", 205 },
+    { TCP_FSM_TIME_WAIT, TCP_FSM_EV_RCV_RST, TCP_FSM_TIME_WAIT, "challenge_ok", "challenge_ack", "RCV_RST [challenge_ok] / challenge_ack", "5961 3.2", 238 },
     /* @rfc "5961 7: over the challenge ACK rate limit, dropped" */
-    { TCP_FSM_TIME_WAIT, TCP_FSM_EV_RCV_RST, TCP_FSM_TIME_WAIT, "else", "", "RCV_RST [else]", "5961 7: over the challenge ACK rate limit, dropped", 206 },
+    { TCP_FSM_TIME_WAIT, TCP_FSM_EV_RCV_RST, TCP_FSM_TIME_WAIT, "else", "", "RCV_RST [else]", "5961 7: over the challenge ACK rate limit, dropped", 239 },
     /* @rfc "9293 3.10.7.4 fourth, 5961 4.2" */
-    { TCP_FSM_TIME_WAIT, TCP_FSM_EV_RCV_SYN, TCP_FSM_TIME_WAIT, "challenge_ok", "challenge_ack", "RCV_SYN [challenge_ok] / challenge_ack", "9293 3.10.7.4 fourth, 5961 4.2", 207 },
+    { TCP_FSM_TIME_WAIT, TCP_FSM_EV_RCV_SYN, TCP_FSM_TIME_WAIT, "challenge_ok", "challenge_ack", "RCV_SYN [challenge_ok] / challenge_ack", "9293 3.10.7.4 fourth, 5961 4.2", 240 },
     /* @rfc "5961 7: over the challenge ACK rate limit, dropped" */
-    { TCP_FSM_TIME_WAIT, TCP_FSM_EV_RCV_SYN, TCP_FSM_TIME_WAIT, "else", "", "RCV_SYN [else]", "5961 7: over the challenge ACK rate limit, dropped", 208 },
+    { TCP_FSM_TIME_WAIT, TCP_FSM_EV_RCV_SYN, TCP_FSM_TIME_WAIT, "else", "", "RCV_SYN [else]", "5961 7: over the challenge ACK rate limit, dropped", 241 },
     /* @rfc "9293 3.10.7.4 fifth" */
-    { TCP_FSM_TIME_WAIT, TCP_FSM_EV_RCV_BAD_ACK, TCP_FSM_TIME_WAIT, NULL, "send_ack", "RCV_BAD_ACK / send_ack", "9293 3.10.7.4 fifth", 209 },
+    { TCP_FSM_TIME_WAIT, TCP_FSM_EV_RCV_BAD_ACK, TCP_FSM_TIME_WAIT, "oow_ack_ok", "send_ack", "RCV_BAD_ACK [oow_ack_ok] / send_ack", "9293 3.10.7.4 fifth", 242 },
+    /* @rfc "9293 3.10.7.4 fifth: an ACK already answered a segment without text in the last 500 ms" */
+    { TCP_FSM_TIME_WAIT, TCP_FSM_EV_RCV_BAD_ACK, TCP_FSM_TIME_WAIT, "else", "", "RCV_BAD_ACK [else]", "9293 3.10.7.4 fifth: an ACK already answered a segment without text in the last 500 ms", 243 },
     /* @rfc "9293 3.10.7.4 eighth: FIN retransmitted, restart the 2 MSL timeout" */
-    { TCP_FSM_TIME_WAIT, TCP_FSM_EV_RCV_FIN, TCP_FSM_TIME_WAIT, NULL, "send_ack, arm_2msl", "RCV_FIN / send_ack, arm_2msl", "9293 3.10.7.4 eighth: FIN retransmitted, restart the 2 MSL timeout", 210 },
+    { TCP_FSM_TIME_WAIT, TCP_FSM_EV_RCV_FIN, TCP_FSM_TIME_WAIT, NULL, "send_ack, arm_2msl", "RCV_FIN / send_ack, arm_2msl", "9293 3.10.7.4 eighth: FIN retransmitted, restart the 2 MSL timeout", 245 },
     /* @rfc "9293 3.10.8 time-wait timeout" */
-    { TCP_FSM_TIME_WAIT, TCP_FSM_EV_T_2MSL, TCP_FSM_CLOSED, NULL, "release", "T_2MSL / release", "9293 3.10.8 time-wait timeout", 212 },
+    { TCP_FSM_TIME_WAIT, TCP_FSM_EV_T_2MSL, TCP_FSM_CLOSED, NULL, "release", "T_2MSL / release", "9293 3.10.8 time-wait timeout", 247 },
     /* @rfc "9293 3.10.5" */
-    { TCP_FSM_TIME_WAIT, TCP_FSM_EV_APP_ABORT, TCP_FSM_CLOSED, NULL, "release", "APP_ABORT / release", "9293 3.10.5", 213 },
+    { TCP_FSM_TIME_WAIT, TCP_FSM_EV_APP_ABORT, TCP_FSM_CLOSED, NULL, "release", "APP_ABORT / release", "9293 3.10.5", 248 },
     /* @rfc "9293 3.10.7.4 first" */
-    { TCP_FSM_CLOSE_WAIT, TCP_FSM_EV_RCV_UNACCEPTABLE, TCP_FSM_CLOSE_WAIT, NULL, "send_ack", "RCV_UNACCEPTABLE / send_ack", "9293 3.10.7.4 first", 217 },
+    { TCP_FSM_CLOSE_WAIT, TCP_FSM_EV_RCV_UNACCEPTABLE, TCP_FSM_CLOSE_WAIT, "oow_ack_ok", "send_ack", "RCV_UNACCEPTABLE [oow_ack_ok] / send_ack", "9293 3.10.7.4 first", 252 },
+    /* @rfc "9293 3.10.7.4 first: an ACK already answered a segment without text in the last 500 ms" */
+    { TCP_FSM_CLOSE_WAIT, TCP_FSM_EV_RCV_UNACCEPTABLE, TCP_FSM_CLOSE_WAIT, "else", "", "RCV_UNACCEPTABLE [else]", "9293 3.10.7.4 first: an ACK already answered a segment without text in the last 500 ms", 253 },
     /* @rfc "9293 3.10.7.4 second, 5961 3.2" */
-    { TCP_FSM_CLOSE_WAIT, TCP_FSM_EV_RCV_RST, TCP_FSM_CLOSED, "rst_exact", "conn_reset, release", "RCV_RST [rst_exact] / conn_reset, release", "9293 3.10.7.4 second, 5961 3.2", 218 },
+    { TCP_FSM_CLOSE_WAIT, TCP_FSM_EV_RCV_RST, TCP_FSM_CLOSED, "rst_exact", "conn_reset, release", "RCV_RST [rst_exact] / conn_reset, release", "9293 3.10.7.4 second, 5961 3.2", 255 },
     /* @rfc "5961 3.2" */
-    { TCP_FSM_CLOSE_WAIT, TCP_FSM_EV_RCV_RST, TCP_FSM_CLOSE_WAIT, "challenge_ok", "challenge_ack", "RCV_RST [challenge_ok] / challenge_ack", "5961 3.2", 220 },
+    { TCP_FSM_CLOSE_WAIT, TCP_FSM_EV_RCV_RST, TCP_FSM_CLOSE_WAIT, "challenge_ok", "challenge_ack", "RCV_RST [challenge_ok] / challenge_ack", "5961 3.2", 257 },
     /* @rfc "5961 7: over the challenge ACK rate limit, dropped" */
-    { TCP_FSM_CLOSE_WAIT, TCP_FSM_EV_RCV_RST, TCP_FSM_CLOSE_WAIT, "else", "", "RCV_RST [else]", "5961 7: over the challenge ACK rate limit, dropped", 221 },
+    { TCP_FSM_CLOSE_WAIT, TCP_FSM_EV_RCV_RST, TCP_FSM_CLOSE_WAIT, "else", "", "RCV_RST [else]", "5961 7: over the challenge ACK rate limit, dropped", 258 },
     /* @rfc "9293 3.10.7.4 fourth, 5961 4.2" */
-    { TCP_FSM_CLOSE_WAIT, TCP_FSM_EV_RCV_SYN, TCP_FSM_CLOSE_WAIT, "challenge_ok", "challenge_ack", "RCV_SYN [challenge_ok] / challenge_ack", "9293 3.10.7.4 fourth, 5961 4.2", 222 },
+    { TCP_FSM_CLOSE_WAIT, TCP_FSM_EV_RCV_SYN, TCP_FSM_CLOSE_WAIT, "challenge_ok", "challenge_ack", "RCV_SYN [challenge_ok] / challenge_ack", "9293 3.10.7.4 fourth, 5961 4.2", 259 },
     /* @rfc "5961 7: over the challenge ACK rate limit, dropped" */
-    { TCP_FSM_CLOSE_WAIT, TCP_FSM_EV_RCV_SYN, TCP_FSM_CLOSE_WAIT, "else", "", "RCV_SYN [else]", "5961 7: over the challenge ACK rate limit, dropped", 223 },
+    { TCP_FSM_CLOSE_WAIT, TCP_FSM_EV_RCV_SYN, TCP_FSM_CLOSE_WAIT, "else", "", "RCV_SYN [else]", "5961 7: over the challenge ACK rate limit, dropped", 260 },
     /* @rfc "9293 3.10.7.4 fifth" */
-    { TCP_FSM_CLOSE_WAIT, TCP_FSM_EV_RCV_BAD_ACK, TCP_FSM_CLOSE_WAIT, NULL, "send_ack", "RCV_BAD_ACK / send_ack", "9293 3.10.7.4 fifth", 224 },
+    { TCP_FSM_CLOSE_WAIT, TCP_FSM_EV_RCV_BAD_ACK, TCP_FSM_CLOSE_WAIT, "oow_ack_ok", "send_ack", "RCV_BAD_ACK [oow_ack_ok] / send_ack", "9293 3.10.7.4 fifth", 261 },
+    /* @rfc "9293 3.10.7.4 fifth: an ACK already answered a segment without text in the last 500 ms" */
+    { TCP_FSM_CLOSE_WAIT, TCP_FSM_EV_RCV_BAD_ACK, TCP_FSM_CLOSE_WAIT, "else", "", "RCV_BAD_ACK [else]", "9293 3.10.7.4 fifth: an ACK already answered a segment without text in the last 500 ms", 262 },
     /* @rfc "9293 3.10.7.4 fifth" */
-    { TCP_FSM_CLOSE_WAIT, TCP_FSM_EV_RCV_ACK, TCP_FSM_CLOSE_WAIT, NULL, "process_ack", "RCV_ACK / process_ack", "9293 3.10.7.4 fifth", 225 },
+    { TCP_FSM_CLOSE_WAIT, TCP_FSM_EV_RCV_ACK, TCP_FSM_CLOSE_WAIT, NULL, "process_ack", "RCV_ACK / process_ack", "9293 3.10.7.4 fifth", 264 },
     /* @rfc "9293 3.10.7.4 eighth" */
-    { TCP_FSM_CLOSE_WAIT, TCP_FSM_EV_RCV_FIN, TCP_FSM_CLOSE_WAIT, NULL, "send_ack", "RCV_FIN / send_ack", "9293 3.10.7.4 eighth", 226 },
+    { TCP_FSM_CLOSE_WAIT, TCP_FSM_EV_RCV_FIN, TCP_FSM_CLOSE_WAIT, NULL, "send_ack", "RCV_FIN / send_ack", "9293 3.10.7.4 eighth", 265 },
     /* @rfc "9293 3.8.3 R2" */
-    { TCP_FSM_CLOSE_WAIT, TCP_FSM_EV_T_RTX, TCP_FSM_CLOSED, "give_up", "conn_timeout, release", "T_RTX [give_up] / conn_timeout, release", "9293 3.8.3 R2", 227 },
+    { TCP_FSM_CLOSE_WAIT, TCP_FSM_EV_T_RTX, TCP_FSM_CLOSED, "give_up", "conn_timeout, release", "T_RTX [give_up] / conn_timeout, release", "9293 3.8.3 R2", 266 },
     /* @rfc "6298 5.4-5.6" */
-    { TCP_FSM_CLOSE_WAIT, TCP_FSM_EV_T_RTX, TCP_FSM_CLOSE_WAIT, "else", "retransmit", "T_RTX [else] / retransmit", "6298 5.4-5.6", 229 },
+    { TCP_FSM_CLOSE_WAIT, TCP_FSM_EV_T_RTX, TCP_FSM_CLOSE_WAIT, "else", "retransmit", "T_RTX [else] / retransmit", "6298 5.4-5.6", 268 },
     /* @rfc "9293 3.8.6.1" */
-    { TCP_FSM_CLOSE_WAIT, TCP_FSM_EV_T_PERSIST, TCP_FSM_CLOSE_WAIT, NULL, "send_probe", "T_PERSIST / send_probe", "9293 3.8.6.1", 230 },
+    { TCP_FSM_CLOSE_WAIT, TCP_FSM_EV_T_PERSIST, TCP_FSM_CLOSE_WAIT, NULL, "send_probe", "T_PERSIST / send_probe", "9293 3.8.6.1", 269 },
     /* @rfc "1122 4.2.3.6" */
-    { TCP_FSM_CLOSE_WAIT, TCP_FSM_EV_T_KEEPALIVE, TCP_FSM_CLOSED, "keepalive_dead", "conn_timeout, release", "T_KEEPALIVE [keepalive_dead] / conn_timeout, release", "1122 4.2.3.6", 231 },
+    { TCP_FSM_CLOSE_WAIT, TCP_FSM_EV_T_KEEPALIVE, TCP_FSM_CLOSED, "keepalive_dead", "conn_timeout, release", "T_KEEPALIVE [keepalive_dead] / conn_timeout, release", "1122 4.2.3.6", 270 },
     /* @rfc "1122 4.2.3.6" */
-    { TCP_FSM_CLOSE_WAIT, TCP_FSM_EV_T_KEEPALIVE, TCP_FSM_CLOSE_WAIT, "else", "send_keepalive", "T_KEEPALIVE [else] / send_keepalive", "1122 4.2.3.6", 233 },
+    { TCP_FSM_CLOSE_WAIT, TCP_FSM_EV_T_KEEPALIVE, TCP_FSM_CLOSE_WAIT, "else", "send_keepalive", "T_KEEPALIVE [else] / send_keepalive", "1122 4.2.3.6", 272 },
     /* @rfc "9293 3.10.4" */
-    { TCP_FSM_CLOSE_WAIT, TCP_FSM_EV_APP_CLOSE, TCP_FSM_LAST_ACK, NULL, "queue_fin", "APP_CLOSE / queue_fin", "9293 3.10.4", 234 },
+    { TCP_FSM_CLOSE_WAIT, TCP_FSM_EV_APP_CLOSE, TCP_FSM_LAST_ACK, NULL, "queue_fin", "APP_CLOSE / queue_fin", "9293 3.10.4", 273 },
     /* @rfc "9293 3.10.5" */
-    { TCP_FSM_CLOSE_WAIT, TCP_FSM_EV_APP_ABORT, TCP_FSM_CLOSED, NULL, "send_rst, conn_reset, release", "APP_ABORT / send_rst, conn_reset, release", "9293 3.10.5", 235 },
+    { TCP_FSM_CLOSE_WAIT, TCP_FSM_EV_APP_ABORT, TCP_FSM_CLOSED, NULL, "send_rst, conn_reset, release", "APP_ABORT / send_rst, conn_reset, release", "9293 3.10.5", 274 },
     /* @rfc "9293 3.10.7.4 first" */
-    { TCP_FSM_LAST_ACK, TCP_FSM_EV_RCV_UNACCEPTABLE, TCP_FSM_LAST_ACK, NULL, "send_ack", "RCV_UNACCEPTABLE / send_ack", "9293 3.10.7.4 first", 239 },
+    { TCP_FSM_LAST_ACK, TCP_FSM_EV_RCV_UNACCEPTABLE, TCP_FSM_LAST_ACK, "oow_ack_ok", "send_ack", "RCV_UNACCEPTABLE [oow_ack_ok] / send_ack", "9293 3.10.7.4 first", 278 },
+    /* @rfc "9293 3.10.7.4 first: an ACK already answered a segment without text in the last 500 ms" */
+    { TCP_FSM_LAST_ACK, TCP_FSM_EV_RCV_UNACCEPTABLE, TCP_FSM_LAST_ACK, "else", "", "RCV_UNACCEPTABLE [else]", "9293 3.10.7.4 first: an ACK already answered a segment without text in the last 500 ms", 279 },
     /* @rfc "9293 3.10.7.4 second" */
-    { TCP_FSM_LAST_ACK, TCP_FSM_EV_RCV_RST, TCP_FSM_CLOSED, "rst_exact", "release", "RCV_RST [rst_exact] / release", "9293 3.10.7.4 second", 240 },
+    { TCP_FSM_LAST_ACK, TCP_FSM_EV_RCV_RST, TCP_FSM_CLOSED, "rst_exact", "release", "RCV_RST [rst_exact] / release", "9293 3.10.7.4 second", 281 },
     /* @rfc "5961 3.2" */
-    { TCP_FSM_LAST_ACK, TCP_FSM_EV_RCV_RST, TCP_FSM_LAST_ACK, "challenge_ok", "challenge_ack", "RCV_RST [challenge_ok] / challenge_ack", "5961 3.2", 241 },
+    { TCP_FSM_LAST_ACK, TCP_FSM_EV_RCV_RST, TCP_FSM_LAST_ACK, "challenge_ok", "challenge_ack", "RCV_RST [challenge_ok] / challenge_ack", "5961 3.2", 282 },
     /* @rfc "5961 7: over the challenge ACK rate limit, dropped" */
-    { TCP_FSM_LAST_ACK, TCP_FSM_EV_RCV_RST, TCP_FSM_LAST_ACK, "else", "", "RCV_RST [else]", "5961 7: over the challenge ACK rate limit, dropped", 242 },
+    { TCP_FSM_LAST_ACK, TCP_FSM_EV_RCV_RST, TCP_FSM_LAST_ACK, "else", "", "RCV_RST [else]", "5961 7: over the challenge ACK rate limit, dropped", 283 },
     /* @rfc "9293 3.10.7.4 fourth, 5961 4.2" */
-    { TCP_FSM_LAST_ACK, TCP_FSM_EV_RCV_SYN, TCP_FSM_LAST_ACK, "challenge_ok", "challenge_ack", "RCV_SYN [challenge_ok] / challenge_ack", "9293 3.10.7.4 fourth, 5961 4.2", 243 },
+    { TCP_FSM_LAST_ACK, TCP_FSM_EV_RCV_SYN, TCP_FSM_LAST_ACK, "challenge_ok", "challenge_ack", "RCV_SYN [challenge_ok] / challenge_ack", "9293 3.10.7.4 fourth, 5961 4.2", 284 },
     /* @rfc "5961 7: over the challenge ACK rate limit, dropped" */
-    { TCP_FSM_LAST_ACK, TCP_FSM_EV_RCV_SYN, TCP_FSM_LAST_ACK, "else", "", "RCV_SYN [else]", "5961 7: over the challenge ACK rate limit, dropped", 244 },
+    { TCP_FSM_LAST_ACK, TCP_FSM_EV_RCV_SYN, TCP_FSM_LAST_ACK, "else", "", "RCV_SYN [else]", "5961 7: over the challenge ACK rate limit, dropped", 285 },
     /* @rfc "9293 3.10.7.4 fifth" */
-    { TCP_FSM_LAST_ACK, TCP_FSM_EV_RCV_BAD_ACK, TCP_FSM_LAST_ACK, NULL, "send_ack", "RCV_BAD_ACK / send_ack", "9293 3.10.7.4 fifth", 245 },
+    { TCP_FSM_LAST_ACK, TCP_FSM_EV_RCV_BAD_ACK, TCP_FSM_LAST_ACK, "oow_ack_ok", "send_ack", "RCV_BAD_ACK [oow_ack_ok] / send_ack", "9293 3.10.7.4 fifth", 286 },
+    /* @rfc "9293 3.10.7.4 fifth: an ACK already answered a segment without text in the last 500 ms" */
+    { TCP_FSM_LAST_ACK, TCP_FSM_EV_RCV_BAD_ACK, TCP_FSM_LAST_ACK, "else", "", "RCV_BAD_ACK [else]", "9293 3.10.7.4 fifth: an ACK already answered a segment without text in the last 500 ms", 287 },
     /* @rfc "9293 3.10.7.4 fifth: our FIN is acknowledged" */
-    { TCP_FSM_LAST_ACK, TCP_FSM_EV_RCV_ACK, TCP_FSM_CLOSED, "fin_acked", "process_ack, release", "RCV_ACK [fin_acked] / process_ack, release", "9293 3.10.7.4 fifth: our FIN is acknowledged", 246 },
+    { TCP_FSM_LAST_ACK, TCP_FSM_EV_RCV_ACK, TCP_FSM_CLOSED, "fin_acked", "process_ack, release", "RCV_ACK [fin_acked] / process_ack, release", "9293 3.10.7.4 fifth: our FIN is acknowledged", 289 },
     /* @rfc "9293 3.10.7.4 fifth" */
-    { TCP_FSM_LAST_ACK, TCP_FSM_EV_RCV_ACK, TCP_FSM_LAST_ACK, "else", "process_ack", "RCV_ACK [else] / process_ack", "9293 3.10.7.4 fifth", 248 },
+    { TCP_FSM_LAST_ACK, TCP_FSM_EV_RCV_ACK, TCP_FSM_LAST_ACK, "else", "process_ack", "RCV_ACK [else] / process_ack", "9293 3.10.7.4 fifth", 291 },
     /* @rfc "9293 3.10.7.4 eighth" */
-    { TCP_FSM_LAST_ACK, TCP_FSM_EV_RCV_FIN, TCP_FSM_LAST_ACK, NULL, "send_ack", "RCV_FIN / send_ack", "9293 3.10.7.4 eighth", 249 },
+    { TCP_FSM_LAST_ACK, TCP_FSM_EV_RCV_FIN, TCP_FSM_LAST_ACK, NULL, "send_ack", "RCV_FIN / send_ack", "9293 3.10.7.4 eighth", 292 },
     /* @rfc "9293 3.8.3 R2" */
-    { TCP_FSM_LAST_ACK, TCP_FSM_EV_T_RTX, TCP_FSM_CLOSED, "give_up", "conn_timeout, release", "T_RTX [give_up] / conn_timeout, release", "9293 3.8.3 R2", 250 },
+    { TCP_FSM_LAST_ACK, TCP_FSM_EV_T_RTX, TCP_FSM_CLOSED, "give_up", "conn_timeout, release", "T_RTX [give_up] / conn_timeout, release", "9293 3.8.3 R2", 293 },
     /* @rfc "6298 5.4-5.6" */
-    { TCP_FSM_LAST_ACK, TCP_FSM_EV_T_RTX, TCP_FSM_LAST_ACK, "else", "retransmit", "T_RTX [else] / retransmit", "6298 5.4-5.6", 251 },
+    { TCP_FSM_LAST_ACK, TCP_FSM_EV_T_RTX, TCP_FSM_LAST_ACK, "else", "retransmit", "T_RTX [else] / retransmit", "6298 5.4-5.6", 294 },
     /* @rfc "9293 3.8.6.1" */
-    { TCP_FSM_LAST_ACK, TCP_FSM_EV_T_PERSIST, TCP_FSM_LAST_ACK, NULL, "send_probe", "T_PERSIST / send_probe", "9293 3.8.6.1", 252 },
+    { TCP_FSM_LAST_ACK, TCP_FSM_EV_T_PERSIST, TCP_FSM_LAST_ACK, NULL, "send_probe", "T_PERSIST / send_probe", "9293 3.8.6.1", 295 },
     /* @rfc "9293 3.10.5" */
-    { TCP_FSM_LAST_ACK, TCP_FSM_EV_APP_ABORT, TCP_FSM_CLOSED, NULL, "release", "APP_ABORT / release", "9293 3.10.5", 253 },
+    { TCP_FSM_LAST_ACK, TCP_FSM_EV_APP_ABORT, TCP_FSM_CLOSED, NULL, "release", "APP_ABORT / release", "9293 3.10.5", 296 },
 };
 
 struct tcp_fsm_slot { uint8_t guard; uint8_t last; uint8_t tid; };
-static const struct tcp_fsm_slot tcp_fsm_slots[77] = {
-    { 15, 0, 5 }, /* LISTEN: RCV_SYN [is_child] / init_passive, take_syn, send_syn_ack */
-    { 17, 0, 6 }, /* LISTEN: RCV_SYN [accept_queue_full] / listen_drop */
-    { 19, 0, 7 }, /* LISTEN: RCV_SYN [syn_queue_full] / send_syn_cookie */
-    { 0, 1, 8 }, /* LISTEN: RCV_SYN [else] / spawn_child */
-    { 15, 0, 9 }, /* LISTEN: RCV_ACK [is_child] / init_passive, take_cookie, established, process_ack */
-    { 22, 0, 10 }, /* LISTEN: RCV_ACK [!cookie_ok] / send_rst_reply */
-    { 17, 0, 11 }, /* LISTEN: RCV_ACK [accept_queue_full] / listen_drop */
-    { 0, 1, 12 }, /* LISTEN: RCV_ACK [else] / spawn_child */
-    { 7, 0, 17 }, /* SYN_SENT: RCV_RST [rst_acks_syn] / conn_refused, release */
-    { 0, 1, 18 }, /* SYN_SENT: RCV_RST [else] */
-    { 11, 0, 21 }, /* SYN_SENT: T_RTX [give_up] / conn_timeout, release */
-    { 0, 1, 22 }, /* SYN_SENT: T_RTX [else] / retransmit */
-    { 1, 0, 26 }, /* SYN_RCVD: RCV_RST [passive_open] / drop_embryonic */
-    { 0, 1, 27 }, /* SYN_RCVD: RCV_RST [else] / conn_refused, release */
-    { 1, 0, 28 }, /* SYN_RCVD: RCV_SYN [passive_open] / drop_embryonic */
-    { 13, 0, 29 }, /* SYN_RCVD: RCV_SYN [challenge_ok] / challenge_ack */
-    { 0, 1, 30 }, /* SYN_RCVD: RCV_SYN [else] */
-    { 5, 0, 32 }, /* SYN_RCVD: RCV_ACK [ack_acceptable] / established, process_ack */
-    { 0, 1, 33 }, /* SYN_RCVD: RCV_ACK [else] / send_rst_reply */
-    { 11, 0, 34 }, /* SYN_RCVD: T_RTX [give_up] / conn_timeout, release */
-    { 0, 1, 35 }, /* SYN_RCVD: T_RTX [else] / retransmit */
-    { 3, 0, 39 }, /* ESTABLISHED: RCV_RST [rst_exact] / conn_reset, release */
-    { 13, 0, 40 }, /* ESTABLISHED: RCV_RST [challenge_ok] / challenge_ack */
-    { 0, 1, 41 }, /* ESTABLISHED: RCV_RST [else] */
-    { 13, 0, 42 }, /* ESTABLISHED: RCV_SYN [challenge_ok] / challenge_ack */
-    { 0, 1, 43 }, /* ESTABLISHED: RCV_SYN [else] */
-    { 11, 0, 48 }, /* ESTABLISHED: T_RTX [give_up] / conn_timeout, release */
-    { 0, 1, 49 }, /* ESTABLISHED: T_RTX [else] / retransmit */
-    { 23, 0, 52 }, /* ESTABLISHED: T_KEEPALIVE [keepalive_dead] / conn_timeout, release */
-    { 0, 1, 53 }, /* ESTABLISHED: T_KEEPALIVE [else] / send_keepalive */
-    { 3, 0, 57 }, /* FIN_WAIT_1: RCV_RST [rst_exact] / conn_reset, release */
-    { 13, 0, 58 }, /* FIN_WAIT_1: RCV_RST [challenge_ok] / challenge_ack */
-    { 0, 1, 59 }, /* FIN_WAIT_1: RCV_RST [else] */
-    { 13, 0, 60 }, /* FIN_WAIT_1: RCV_SYN [challenge_ok] / challenge_ack */
-    { 0, 1, 61 }, /* FIN_WAIT_1: RCV_SYN [else] */
-    { 9, 0, 63 }, /* FIN_WAIT_1: RCV_ACK [fin_acked] / process_ack */
-    { 0, 1, 64 }, /* FIN_WAIT_1: RCV_ACK [else] / process_ack */
-    { 11, 0, 67 }, /* FIN_WAIT_1: T_RTX [give_up] / conn_timeout, release */
-    { 0, 1, 68 }, /* FIN_WAIT_1: T_RTX [else] / retransmit */
-    { 3, 0, 73 }, /* FIN_WAIT_2: RCV_RST [rst_exact] / conn_reset, release */
-    { 13, 0, 74 }, /* FIN_WAIT_2: RCV_RST [challenge_ok] / challenge_ack */
-    { 0, 1, 75 }, /* FIN_WAIT_2: RCV_RST [else] */
-    { 13, 0, 76 }, /* FIN_WAIT_2: RCV_SYN [challenge_ok] / challenge_ack */
-    { 0, 1, 77 }, /* FIN_WAIT_2: RCV_SYN [else] */
-    { 3, 0, 87 }, /* CLOSING: RCV_RST [rst_exact] / release */
-    { 13, 0, 88 }, /* CLOSING: RCV_RST [challenge_ok] / challenge_ack */
-    { 0, 1, 89 }, /* CLOSING: RCV_RST [else] */
-    { 13, 0, 90 }, /* CLOSING: RCV_SYN [challenge_ok] / challenge_ack */
-    { 0, 1, 91 }, /* CLOSING: RCV_SYN [else] */
-    { 9, 0, 93 }, /* CLOSING: RCV_ACK [fin_acked] / process_ack */
-    { 0, 1, 94 }, /* CLOSING: RCV_ACK [else] / process_ack */
-    { 11, 0, 96 }, /* CLOSING: T_RTX [give_up] / conn_timeout, release */
-    { 0, 1, 97 }, /* CLOSING: T_RTX [else] / retransmit */
-    { 3, 0, 100 }, /* TIME_WAIT: RCV_RST [rst_exact] / release */
-    { 13, 0, 101 }, /* TIME_WAIT: RCV_RST [challenge_ok] / challenge_ack */
-    { 0, 1, 102 }, /* TIME_WAIT: RCV_RST [else] */
-    { 13, 0, 103 }, /* TIME_WAIT: RCV_SYN [challenge_ok] / challenge_ack */
-    { 0, 1, 104 }, /* TIME_WAIT: RCV_SYN [else] */
-    { 3, 0, 110 }, /* CLOSE_WAIT: RCV_RST [rst_exact] / conn_reset, release */
-    { 13, 0, 111 }, /* CLOSE_WAIT: RCV_RST [challenge_ok] / challenge_ack */
-    { 0, 1, 112 }, /* CLOSE_WAIT: RCV_RST [else] */
-    { 13, 0, 113 }, /* CLOSE_WAIT: RCV_SYN [challenge_ok] / challenge_ack */
-    { 0, 1, 114 }, /* CLOSE_WAIT: RCV_SYN [else] */
-    { 11, 0, 118 }, /* CLOSE_WAIT: T_RTX [give_up] / conn_timeout, release */
-    { 0, 1, 119 }, /* CLOSE_WAIT: T_RTX [else] / retransmit */
-    { 23, 0, 121 }, /* CLOSE_WAIT: T_KEEPALIVE [keepalive_dead] / conn_timeout, release */
-    { 0, 1, 122 }, /* CLOSE_WAIT: T_KEEPALIVE [else] / send_keepalive */
-    { 3, 0, 126 }, /* LAST_ACK: RCV_RST [rst_exact] / release */
-    { 13, 0, 127 }, /* LAST_ACK: RCV_RST [challenge_ok] / challenge_ack */
-    { 0, 1, 128 }, /* LAST_ACK: RCV_RST [else] */
-    { 13, 0, 129 }, /* LAST_ACK: RCV_SYN [challenge_ok] / challenge_ack */
-    { 0, 1, 130 }, /* LAST_ACK: RCV_SYN [else] */
-    { 9, 0, 132 }, /* LAST_ACK: RCV_ACK [fin_acked] / process_ack, release */
-    { 0, 1, 133 }, /* LAST_ACK: RCV_ACK [else] / process_ack */
-    { 11, 0, 135 }, /* LAST_ACK: T_RTX [give_up] / conn_timeout, release */
-    { 0, 1, 136 }, /* LAST_ACK: T_RTX [else] / retransmit */
+static const struct tcp_fsm_slot tcp_fsm_slots[109] = {
+    { 17, 0, 5 }, /* LISTEN: RCV_SYN [is_child] / init_passive, take_syn, send_syn_ack */
+    { 25, 0, 6 }, /* LISTEN: RCV_SYN [out_of_memory] / refuse_no_memory, send_rst_reply */
+    { 19, 0, 7 }, /* LISTEN: RCV_SYN [accept_queue_full] / listen_drop */
+    { 21, 0, 8 }, /* LISTEN: RCV_SYN [syn_queue_full] / send_syn_cookie */
+    { 0, 1, 9 }, /* LISTEN: RCV_SYN [else] / spawn_child */
+    { 17, 0, 10 }, /* LISTEN: RCV_ACK [is_child] / init_passive, take_cookie, established, process_ack */
+    { 24, 0, 11 }, /* LISTEN: RCV_ACK [!cookie_ok] / send_rst_reply */
+    { 25, 0, 12 }, /* LISTEN: RCV_ACK [out_of_memory] / refuse_no_memory, send_rst_reply */
+    { 19, 0, 13 }, /* LISTEN: RCV_ACK [accept_queue_full] / listen_drop */
+    { 0, 1, 14 }, /* LISTEN: RCV_ACK [else] / spawn_child */
+    { 7, 0, 19 }, /* SYN_SENT: RCV_RST [rst_acks_syn] / conn_refused, release */
+    { 0, 1, 20 }, /* SYN_SENT: RCV_RST [else] */
+    { 11, 0, 23 }, /* SYN_SENT: T_RTX [give_up] / conn_timeout, release */
+    { 0, 1, 24 }, /* SYN_SENT: T_RTX [else] / retransmit */
+    { 15, 0, 27 }, /* SYN_RCVD: RCV_UNACCEPTABLE [oow_ack_ok] / send_ack */
+    { 0, 1, 28 }, /* SYN_RCVD: RCV_UNACCEPTABLE [else] */
+    { 1, 0, 29 }, /* SYN_RCVD: RCV_RST [passive_open] / drop_embryonic */
+    { 0, 1, 30 }, /* SYN_RCVD: RCV_RST [else] / conn_refused, release */
+    { 1, 0, 31 }, /* SYN_RCVD: RCV_SYN [passive_open] / drop_embryonic */
+    { 13, 0, 32 }, /* SYN_RCVD: RCV_SYN [challenge_ok] / challenge_ack */
+    { 0, 1, 33 }, /* SYN_RCVD: RCV_SYN [else] */
+    { 5, 0, 35 }, /* SYN_RCVD: RCV_ACK [ack_acceptable] / established, process_ack */
+    { 0, 1, 36 }, /* SYN_RCVD: RCV_ACK [else] / send_rst_reply */
+    { 11, 0, 37 }, /* SYN_RCVD: T_RTX [give_up] / conn_timeout, release */
+    { 0, 1, 38 }, /* SYN_RCVD: T_RTX [else] / retransmit */
+    { 15, 0, 41 }, /* ESTABLISHED: RCV_UNACCEPTABLE [oow_ack_ok] / send_ack */
+    { 0, 1, 42 }, /* ESTABLISHED: RCV_UNACCEPTABLE [else] */
+    { 3, 0, 43 }, /* ESTABLISHED: RCV_RST [rst_exact] / conn_reset, release */
+    { 13, 0, 44 }, /* ESTABLISHED: RCV_RST [challenge_ok] / challenge_ack */
+    { 0, 1, 45 }, /* ESTABLISHED: RCV_RST [else] */
+    { 13, 0, 46 }, /* ESTABLISHED: RCV_SYN [challenge_ok] / challenge_ack */
+    { 0, 1, 47 }, /* ESTABLISHED: RCV_SYN [else] */
+    { 15, 0, 48 }, /* ESTABLISHED: RCV_BAD_ACK [oow_ack_ok] / send_ack */
+    { 0, 1, 49 }, /* ESTABLISHED: RCV_BAD_ACK [else] */
+    { 11, 0, 53 }, /* ESTABLISHED: T_RTX [give_up] / conn_timeout, release */
+    { 0, 1, 54 }, /* ESTABLISHED: T_RTX [else] / retransmit */
+    { 27, 0, 57 }, /* ESTABLISHED: T_KEEPALIVE [keepalive_dead] / conn_timeout, release */
+    { 0, 1, 58 }, /* ESTABLISHED: T_KEEPALIVE [else] / send_keepalive */
+    { 15, 0, 61 }, /* FIN_WAIT_1: RCV_UNACCEPTABLE [oow_ack_ok] / send_ack */
+    { 0, 1, 62 }, /* FIN_WAIT_1: RCV_UNACCEPTABLE [else] */
+    { 3, 0, 63 }, /* FIN_WAIT_1: RCV_RST [rst_exact] / conn_reset, release */
+    { 13, 0, 64 }, /* FIN_WAIT_1: RCV_RST [challenge_ok] / challenge_ack */
+    { 0, 1, 65 }, /* FIN_WAIT_1: RCV_RST [else] */
+    { 13, 0, 66 }, /* FIN_WAIT_1: RCV_SYN [challenge_ok] / challenge_ack */
+    { 0, 1, 67 }, /* FIN_WAIT_1: RCV_SYN [else] */
+    { 15, 0, 68 }, /* FIN_WAIT_1: RCV_BAD_ACK [oow_ack_ok] / send_ack */
+    { 0, 1, 69 }, /* FIN_WAIT_1: RCV_BAD_ACK [else] */
+    { 9, 0, 70 }, /* FIN_WAIT_1: RCV_ACK [fin_acked] / process_ack */
+    { 0, 1, 71 }, /* FIN_WAIT_1: RCV_ACK [else] / process_ack */
+    { 11, 0, 74 }, /* FIN_WAIT_1: T_RTX [give_up] / conn_timeout, release */
+    { 0, 1, 75 }, /* FIN_WAIT_1: T_RTX [else] / retransmit */
+    { 15, 0, 79 }, /* FIN_WAIT_2: RCV_UNACCEPTABLE [oow_ack_ok] / send_ack */
+    { 0, 1, 80 }, /* FIN_WAIT_2: RCV_UNACCEPTABLE [else] */
+    { 3, 0, 81 }, /* FIN_WAIT_2: RCV_RST [rst_exact] / conn_reset, release */
+    { 13, 0, 82 }, /* FIN_WAIT_2: RCV_RST [challenge_ok] / challenge_ack */
+    { 0, 1, 83 }, /* FIN_WAIT_2: RCV_RST [else] */
+    { 13, 0, 84 }, /* FIN_WAIT_2: RCV_SYN [challenge_ok] / challenge_ack */
+    { 0, 1, 85 }, /* FIN_WAIT_2: RCV_SYN [else] */
+    { 15, 0, 86 }, /* FIN_WAIT_2: RCV_BAD_ACK [oow_ack_ok] / send_ack */
+    { 0, 1, 87 }, /* FIN_WAIT_2: RCV_BAD_ACK [else] */
+    { 15, 0, 95 }, /* CLOSING: RCV_UNACCEPTABLE [oow_ack_ok] / send_ack */
+    { 0, 1, 96 }, /* CLOSING: RCV_UNACCEPTABLE [else] */
+    { 3, 0, 97 }, /* CLOSING: RCV_RST [rst_exact] / release */
+    { 13, 0, 98 }, /* CLOSING: RCV_RST [challenge_ok] / challenge_ack */
+    { 0, 1, 99 }, /* CLOSING: RCV_RST [else] */
+    { 13, 0, 100 }, /* CLOSING: RCV_SYN [challenge_ok] / challenge_ack */
+    { 0, 1, 101 }, /* CLOSING: RCV_SYN [else] */
+    { 15, 0, 102 }, /* CLOSING: RCV_BAD_ACK [oow_ack_ok] / send_ack */
+    { 0, 1, 103 }, /* CLOSING: RCV_BAD_ACK [else] */
+    { 9, 0, 104 }, /* CLOSING: RCV_ACK [fin_acked] / process_ack */
+    { 0, 1, 105 }, /* CLOSING: RCV_ACK [else] / process_ack */
+    { 11, 0, 107 }, /* CLOSING: T_RTX [give_up] / conn_timeout, release */
+    { 0, 1, 108 }, /* CLOSING: T_RTX [else] / retransmit */
+    { 15, 0, 110 }, /* TIME_WAIT: RCV_UNACCEPTABLE [oow_ack_ok] / send_ack */
+    { 0, 1, 111 }, /* TIME_WAIT: RCV_UNACCEPTABLE [else] */
+    { 3, 0, 112 }, /* TIME_WAIT: RCV_RST [rst_exact] / release */
+    { 13, 0, 113 }, /* TIME_WAIT: RCV_RST [challenge_ok] / challenge_ack */
+    { 0, 1, 114 }, /* TIME_WAIT: RCV_RST [else] */
+    { 13, 0, 115 }, /* TIME_WAIT: RCV_SYN [challenge_ok] / challenge_ack */
+    { 0, 1, 116 }, /* TIME_WAIT: RCV_SYN [else] */
+    { 15, 0, 117 }, /* TIME_WAIT: RCV_BAD_ACK [oow_ack_ok] / send_ack */
+    { 0, 1, 118 }, /* TIME_WAIT: RCV_BAD_ACK [else] */
+    { 15, 0, 122 }, /* CLOSE_WAIT: RCV_UNACCEPTABLE [oow_ack_ok] / send_ack */
+    { 0, 1, 123 }, /* CLOSE_WAIT: RCV_UNACCEPTABLE [else] */
+    { 3, 0, 124 }, /* CLOSE_WAIT: RCV_RST [rst_exact] / conn_reset, release */
+    { 13, 0, 125 }, /* CLOSE_WAIT: RCV_RST [challenge_ok] / challenge_ack */
+    { 0, 1, 126 }, /* CLOSE_WAIT: RCV_RST [else] */
+    { 13, 0, 127 }, /* CLOSE_WAIT: RCV_SYN [challenge_ok] / challenge_ack */
+    { 0, 1, 128 }, /* CLOSE_WAIT: RCV_SYN [else] */
+    { 15, 0, 129 }, /* CLOSE_WAIT: RCV_BAD_ACK [oow_ack_ok] / send_ack */
+    { 0, 1, 130 }, /* CLOSE_WAIT: RCV_BAD_ACK [else] */
+    { 11, 0, 133 }, /* CLOSE_WAIT: T_RTX [give_up] / conn_timeout, release */
+    { 0, 1, 134 }, /* CLOSE_WAIT: T_RTX [else] / retransmit */
+    { 27, 0, 136 }, /* CLOSE_WAIT: T_KEEPALIVE [keepalive_dead] / conn_timeout, release */
+    { 0, 1, 137 }, /* CLOSE_WAIT: T_KEEPALIVE [else] / send_keepalive */
+    { 15, 0, 140 }, /* LAST_ACK: RCV_UNACCEPTABLE [oow_ack_ok] / send_ack */
+    { 0, 1, 141 }, /* LAST_ACK: RCV_UNACCEPTABLE [else] */
+    { 3, 0, 142 }, /* LAST_ACK: RCV_RST [rst_exact] / release */
+    { 13, 0, 143 }, /* LAST_ACK: RCV_RST [challenge_ok] / challenge_ack */
+    { 0, 1, 144 }, /* LAST_ACK: RCV_RST [else] */
+    { 13, 0, 145 }, /* LAST_ACK: RCV_SYN [challenge_ok] / challenge_ack */
+    { 0, 1, 146 }, /* LAST_ACK: RCV_SYN [else] */
+    { 15, 0, 147 }, /* LAST_ACK: RCV_BAD_ACK [oow_ack_ok] / send_ack */
+    { 0, 1, 148 }, /* LAST_ACK: RCV_BAD_ACK [else] */
+    { 9, 0, 149 }, /* LAST_ACK: RCV_ACK [fin_acked] / process_ack, release */
+    { 0, 1, 150 }, /* LAST_ACK: RCV_ACK [else] / process_ack */
+    { 11, 0, 152 }, /* LAST_ACK: T_RTX [give_up] / conn_timeout, release */
+    { 0, 1, 153 }, /* LAST_ACK: T_RTX [else] / retransmit */
     { 0, 1, 0 }
 };
-static const uint8_t tcp_fsm_cells[TCP_FSM_NUM_STATES * TCP_FSM_NUM_EVENTS] = {
+static const uint16_t tcp_fsm_cells[TCP_FSM_NUM_STATES * TCP_FSM_NUM_EVENTS] = {
     /* CLOSED */
     2, 3, 4, 5, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
     1,
     /* LISTEN */
-    1, 15, 16, 17, 1, 6, 141, 1, 1, 145, 1, 1, 1, 1, 1, 1,
+    1, 17, 18, 19, 1, 6, 158, 1, 1, 163, 1, 1, 1, 1, 1, 1,
     1,
     /* SYN_SENT */
-    1, 1, 25, 26, 1, 149, 22, 21, 18, 1, 1, 1, 151, 1, 1, 1,
+    1, 1, 27, 28, 1, 168, 24, 23, 20, 1, 1, 1, 170, 1, 1, 1,
     1,
     /* SYN_RCVD */
-    1, 1, 38, 39, 27, 153, 155, 1, 33, 158, 1, 1, 160, 1, 1, 1,
+    1, 1, 41, 42, 172, 174, 176, 1, 36, 179, 1, 1, 181, 1, 1, 1,
     1,
     /* ESTABLISHED */
-    1, 1, 56, 57, 40, 162, 165, 1, 46, 47, 48, 49, 167, 52, 53, 169,
+    1, 1, 61, 62, 183, 185, 188, 1, 190, 52, 53, 54, 192, 57, 58, 194,
     1,
     /* FIN_WAIT_1 */
-    1, 1, 1, 73, 58, 171, 174, 1, 64, 176, 67, 68, 178, 71, 72, 1,
+    1, 1, 1, 80, 196, 198, 201, 1, 203, 205, 74, 75, 207, 78, 79, 1,
     1,
     /* FIN_WAIT_2 */
-    1, 1, 87, 86, 74, 180, 183, 1, 80, 81, 82, 83, 1, 84, 1, 1,
-    85,
+    1, 1, 96, 95, 209, 211, 214, 1, 216, 90, 91, 92, 1, 93, 1, 1,
+    94,
     /* CLOSING */
-    1, 1, 1, 100, 88, 185, 188, 1, 94, 190, 1, 97, 192, 1, 1, 1,
+    1, 1, 1, 111, 218, 220, 223, 1, 225, 227, 1, 108, 229, 1, 1, 1,
     1,
     /* TIME_WAIT */
-    1, 1, 1, 110, 101, 194, 197, 1, 107, 1, 1, 108, 1, 1, 1, 1,
-    109,
+    1, 1, 1, 123, 231, 233, 236, 1, 238, 1, 1, 121, 1, 1, 1, 1,
+    122,
     /* CLOSE_WAIT */
-    1, 1, 125, 126, 111, 199, 202, 1, 117, 118, 1, 119, 204, 1, 122, 206,
+    1, 1, 140, 141, 240, 242, 245, 1, 247, 133, 1, 134, 249, 1, 137, 251,
     1,
     /* LAST_ACK */
-    1, 1, 1, 140, 127, 208, 211, 1, 133, 213, 1, 136, 215, 1, 139, 1,
+    1, 1, 1, 157, 253, 255, 258, 1, 260, 262, 1, 153, 264, 1, 156, 1,
     1,
 };
 
@@ -466,16 +532,20 @@ static inline bool tcp_fsm_guard(unsigned code, struct tcp_ctx *ctx, const struc
     case 12: return !tcp_fsm_guard_give_up(ctx, payload);
     case 13: return tcp_fsm_guard_challenge_ok(ctx, payload);
     case 14: return !tcp_fsm_guard_challenge_ok(ctx, payload);
-    case 15: return tcp_fsm_guard_is_child(ctx, payload);
-    case 16: return !tcp_fsm_guard_is_child(ctx, payload);
-    case 17: return tcp_fsm_guard_accept_queue_full(ctx, payload);
-    case 18: return !tcp_fsm_guard_accept_queue_full(ctx, payload);
-    case 19: return tcp_fsm_guard_syn_queue_full(ctx, payload);
-    case 20: return !tcp_fsm_guard_syn_queue_full(ctx, payload);
-    case 21: return tcp_fsm_guard_cookie_ok(ctx, payload);
-    case 22: return !tcp_fsm_guard_cookie_ok(ctx, payload);
-    case 23: return tcp_fsm_guard_keepalive_dead(ctx, payload);
-    case 24: return !tcp_fsm_guard_keepalive_dead(ctx, payload);
+    case 15: return tcp_fsm_guard_oow_ack_ok(ctx, payload);
+    case 16: return !tcp_fsm_guard_oow_ack_ok(ctx, payload);
+    case 17: return tcp_fsm_guard_is_child(ctx, payload);
+    case 18: return !tcp_fsm_guard_is_child(ctx, payload);
+    case 19: return tcp_fsm_guard_accept_queue_full(ctx, payload);
+    case 20: return !tcp_fsm_guard_accept_queue_full(ctx, payload);
+    case 21: return tcp_fsm_guard_syn_queue_full(ctx, payload);
+    case 22: return !tcp_fsm_guard_syn_queue_full(ctx, payload);
+    case 23: return tcp_fsm_guard_cookie_ok(ctx, payload);
+    case 24: return !tcp_fsm_guard_cookie_ok(ctx, payload);
+    case 25: return tcp_fsm_guard_out_of_memory(ctx, payload);
+    case 26: return !tcp_fsm_guard_out_of_memory(ctx, payload);
+    case 27: return tcp_fsm_guard_keepalive_dead(ctx, payload);
+    case 28: return !tcp_fsm_guard_keepalive_dead(ctx, payload);
     default: (void)ctx; (void)payload; return true;
     }
 }
@@ -512,15 +582,15 @@ enum tcp_fsm_result tcp_fsm_dispatch(tcp_fsm_state_t *state, enum tcp_fsm_event 
         break;
     case 2:
     case 3:
-    case 23:
-    case 83:
-    case 87:
-    case 98:
-    case 100:
-    case 107:
-    case 108:
-    case 126:
-    case 138:
+    case 25:
+    case 92:
+    case 97:
+    case 109:
+    case 112:
+    case 120:
+    case 121:
+    case 142:
+    case 155:
         *state = TCP_FSM_CLOSED;
         tcp_fsm_action_release(ctx, payload);
         break;
@@ -534,361 +604,382 @@ enum tcp_fsm_result tcp_fsm_dispatch(tcp_fsm_state_t *state, enum tcp_fsm_event 
         tcp_fsm_action_send_syn_ack(ctx, payload);
         break;
     case 6:
-    case 11:
+    case 12:
+        *state = TCP_FSM_LISTEN;
+        tcp_fsm_action_refuse_no_memory(ctx, payload);
+        tcp_fsm_action_send_rst_reply(ctx, payload);
+        break;
+    case 7:
+    case 13:
         *state = TCP_FSM_LISTEN;
         tcp_fsm_action_listen_drop(ctx, payload);
         break;
-    case 7:
+    case 8:
         *state = TCP_FSM_LISTEN;
         tcp_fsm_action_send_syn_cookie(ctx, payload);
         break;
-    case 8:
-    case 12:
+    case 9:
+    case 14:
         *state = TCP_FSM_LISTEN;
         tcp_fsm_action_spawn_child(ctx, payload);
         break;
-    case 9:
+    case 10:
         *state = TCP_FSM_ESTABLISHED;
         tcp_fsm_action_init_passive(ctx, payload);
         tcp_fsm_action_take_cookie(ctx, payload);
         tcp_fsm_action_established(ctx, payload);
         tcp_fsm_action_process_ack(ctx, payload);
         break;
-    case 10:
+    case 11:
         *state = TCP_FSM_LISTEN;
         tcp_fsm_action_send_rst_reply(ctx, payload);
         break;
-    case 13:
+    case 15:
         *state = TCP_FSM_SYN_SENT;
         tcp_fsm_action_abort_listener(ctx, payload);
         tcp_fsm_action_unlisten(ctx, payload);
         tcp_fsm_action_init_active(ctx, payload);
         tcp_fsm_action_send_syn(ctx, payload);
         break;
-    case 14:
-    case 15:
+    case 16:
+    case 17:
         *state = TCP_FSM_CLOSED;
         tcp_fsm_action_abort_listener(ctx, payload);
         tcp_fsm_action_release(ctx, payload);
         break;
-    case 16:
+    case 18:
         *state = TCP_FSM_SYN_SENT;
         tcp_fsm_action_send_rst_reply(ctx, payload);
         break;
-    case 17:
-    case 27:
+    case 19:
+    case 30:
         *state = TCP_FSM_CLOSED;
         tcp_fsm_action_conn_refused(ctx, payload);
         tcp_fsm_action_release(ctx, payload);
         break;
-    case 18:
+    case 20:
         *state = TCP_FSM_SYN_SENT;
         break;
-    case 19:
+    case 21:
         *state = TCP_FSM_ESTABLISHED;
         tcp_fsm_action_take_syn(ctx, payload);
         tcp_fsm_action_established(ctx, payload);
         tcp_fsm_action_process_ack(ctx, payload);
         tcp_fsm_action_send_ack(ctx, payload);
         break;
-    case 20:
+    case 22:
         *state = TCP_FSM_SYN_RCVD;
         tcp_fsm_action_take_syn(ctx, payload);
         tcp_fsm_action_send_syn_ack(ctx, payload);
         break;
-    case 21:
-    case 34:
-    case 48:
-    case 52:
-    case 67:
-    case 96:
-    case 118:
-    case 121:
-    case 135:
+    case 23:
+    case 37:
+    case 53:
+    case 57:
+    case 74:
+    case 107:
+    case 133:
+    case 136:
+    case 152:
         *state = TCP_FSM_CLOSED;
         tcp_fsm_action_conn_timeout(ctx, payload);
         tcp_fsm_action_release(ctx, payload);
         break;
-    case 22:
+    case 24:
         *state = TCP_FSM_SYN_SENT;
         tcp_fsm_action_retransmit(ctx, payload);
         break;
-    case 24:
-    case 39:
-    case 57:
-    case 73:
-    case 110:
+    case 26:
+    case 43:
+    case 63:
+    case 81:
+    case 124:
         *state = TCP_FSM_CLOSED;
         tcp_fsm_action_conn_reset(ctx, payload);
         tcp_fsm_action_release(ctx, payload);
         break;
-    case 25:
+    case 27:
         *state = TCP_FSM_SYN_RCVD;
         tcp_fsm_action_send_ack(ctx, payload);
         break;
-    case 26:
     case 28:
+    case 33:
+        *state = TCP_FSM_SYN_RCVD;
+        break;
+    case 29:
+    case 31:
         *state = TCP_FSM_LISTEN;
         tcp_fsm_action_drop_embryonic(ctx, payload);
         break;
-    case 29:
+    case 32:
         *state = TCP_FSM_SYN_RCVD;
         tcp_fsm_action_challenge_ack(ctx, payload);
         break;
-    case 30:
-        *state = TCP_FSM_SYN_RCVD;
-        break;
-    case 31:
-    case 33:
+    case 34:
+    case 36:
         *state = TCP_FSM_SYN_RCVD;
         tcp_fsm_action_send_rst_reply(ctx, payload);
         break;
-    case 32:
+    case 35:
         *state = TCP_FSM_ESTABLISHED;
         tcp_fsm_action_established(ctx, payload);
         tcp_fsm_action_process_ack(ctx, payload);
         break;
-    case 35:
+    case 38:
         *state = TCP_FSM_SYN_RCVD;
         tcp_fsm_action_retransmit(ctx, payload);
         break;
-    case 36:
-    case 54:
+    case 39:
+    case 59:
         *state = TCP_FSM_FIN_WAIT_1;
         tcp_fsm_action_queue_fin(ctx, payload);
         break;
-    case 37:
-    case 55:
-    case 71:
-    case 84:
-    case 124:
+    case 40:
+    case 60:
+    case 78:
+    case 93:
+    case 139:
         *state = TCP_FSM_CLOSED;
         tcp_fsm_action_send_rst(ctx, payload);
         tcp_fsm_action_conn_reset(ctx, payload);
         tcp_fsm_action_release(ctx, payload);
         break;
-    case 38:
-    case 44:
-    case 50:
+    case 41:
+    case 48:
+    case 55:
         *state = TCP_FSM_ESTABLISHED;
         tcp_fsm_action_send_ack(ctx, payload);
         break;
-    case 40:
     case 42:
+    case 45:
+    case 47:
+    case 49:
+        *state = TCP_FSM_ESTABLISHED;
+        break;
+    case 44:
+    case 46:
         *state = TCP_FSM_ESTABLISHED;
         tcp_fsm_action_challenge_ack(ctx, payload);
         break;
-    case 41:
-    case 43:
-        *state = TCP_FSM_ESTABLISHED;
-        break;
-    case 45:
+    case 50:
         *state = TCP_FSM_ESTABLISHED;
         tcp_fsm_action_process_ack(ctx, payload);
-        break;
-    case 46:
-        *state = TCP_FSM_ESTABLISHED;
-        tcp_fsm_action_deliver_data(ctx, payload);
-        break;
-    case 47:
-        *state = TCP_FSM_CLOSE_WAIT;
-        tcp_fsm_action_receive_fin(ctx, payload);
-        break;
-    case 49:
-        *state = TCP_FSM_ESTABLISHED;
-        tcp_fsm_action_retransmit(ctx, payload);
         break;
     case 51:
         *state = TCP_FSM_ESTABLISHED;
+        tcp_fsm_action_deliver_data(ctx, payload);
+        break;
+    case 52:
+        *state = TCP_FSM_CLOSE_WAIT;
+        tcp_fsm_action_receive_fin(ctx, payload);
+        break;
+    case 54:
+        *state = TCP_FSM_ESTABLISHED;
+        tcp_fsm_action_retransmit(ctx, payload);
+        break;
+    case 56:
+        *state = TCP_FSM_ESTABLISHED;
         tcp_fsm_action_send_probe(ctx, payload);
         break;
-    case 53:
+    case 58:
         *state = TCP_FSM_ESTABLISHED;
         tcp_fsm_action_send_keepalive(ctx, payload);
         break;
-    case 56:
-    case 62:
-    case 69:
+    case 61:
+    case 68:
+    case 76:
         *state = TCP_FSM_FIN_WAIT_1;
         tcp_fsm_action_send_ack(ctx, payload);
         break;
-    case 58:
-    case 60:
+    case 62:
+    case 65:
+    case 67:
+    case 69:
+        *state = TCP_FSM_FIN_WAIT_1;
+        break;
+    case 64:
+    case 66:
         *state = TCP_FSM_FIN_WAIT_1;
         tcp_fsm_action_challenge_ack(ctx, payload);
         break;
-    case 59:
-    case 61:
-        *state = TCP_FSM_FIN_WAIT_1;
-        break;
-    case 63:
+    case 70:
         *state = TCP_FSM_FIN_WAIT_2;
         tcp_fsm_action_process_ack(ctx, payload);
         tcp_fsm_action_arm_fin_timeout(ctx, payload);
         break;
-    case 64:
+    case 71:
         *state = TCP_FSM_FIN_WAIT_1;
         tcp_fsm_action_process_ack(ctx, payload);
         break;
-    case 65:
+    case 72:
         *state = TCP_FSM_FIN_WAIT_1;
         tcp_fsm_action_deliver_data(ctx, payload);
         break;
-    case 66:
+    case 73:
         *state = TCP_FSM_CLOSING;
         tcp_fsm_action_receive_fin(ctx, payload);
         break;
-    case 68:
+    case 75:
         *state = TCP_FSM_FIN_WAIT_1;
         tcp_fsm_action_retransmit(ctx, payload);
         break;
-    case 70:
+    case 77:
         *state = TCP_FSM_FIN_WAIT_1;
         tcp_fsm_action_send_probe(ctx, payload);
         break;
-    case 72:
-    case 78:
-    case 82:
+    case 79:
+    case 86:
+    case 91:
         *state = TCP_FSM_FIN_WAIT_2;
         tcp_fsm_action_send_ack(ctx, payload);
         break;
-    case 74:
-    case 76:
+    case 80:
+    case 83:
+    case 85:
+    case 87:
+        *state = TCP_FSM_FIN_WAIT_2;
+        break;
+    case 82:
+    case 84:
         *state = TCP_FSM_FIN_WAIT_2;
         tcp_fsm_action_challenge_ack(ctx, payload);
         break;
-    case 75:
-    case 77:
-        *state = TCP_FSM_FIN_WAIT_2;
-        break;
-    case 79:
+    case 88:
         *state = TCP_FSM_FIN_WAIT_2;
         tcp_fsm_action_process_ack(ctx, payload);
         break;
-    case 80:
+    case 89:
         *state = TCP_FSM_FIN_WAIT_2;
         tcp_fsm_action_deliver_data(ctx, payload);
         break;
-    case 81:
+    case 90:
         *state = TCP_FSM_TIME_WAIT;
         tcp_fsm_action_receive_fin(ctx, payload);
-        tcp_fsm_action_arm_2msl(ctx, payload);
-        break;
-    case 85:
-        *state = TCP_FSM_FIN_WAIT_2;
-        tcp_fsm_action_arm_fin_timeout(ctx, payload);
-        break;
-    case 86:
-    case 92:
-    case 95:
-        *state = TCP_FSM_CLOSING;
-        tcp_fsm_action_send_ack(ctx, payload);
-        break;
-    case 88:
-    case 90:
-        *state = TCP_FSM_CLOSING;
-        tcp_fsm_action_challenge_ack(ctx, payload);
-        break;
-    case 89:
-    case 91:
-        *state = TCP_FSM_CLOSING;
-        break;
-    case 93:
-        *state = TCP_FSM_TIME_WAIT;
-        tcp_fsm_action_process_ack(ctx, payload);
         tcp_fsm_action_arm_2msl(ctx, payload);
         break;
     case 94:
+        *state = TCP_FSM_FIN_WAIT_2;
+        tcp_fsm_action_arm_fin_timeout(ctx, payload);
+        break;
+    case 95:
+    case 102:
+    case 106:
+        *state = TCP_FSM_CLOSING;
+        tcp_fsm_action_send_ack(ctx, payload);
+        break;
+    case 96:
+    case 99:
+    case 101:
+    case 103:
+        *state = TCP_FSM_CLOSING;
+        break;
+    case 98:
+    case 100:
+        *state = TCP_FSM_CLOSING;
+        tcp_fsm_action_challenge_ack(ctx, payload);
+        break;
+    case 104:
+        *state = TCP_FSM_TIME_WAIT;
+        tcp_fsm_action_process_ack(ctx, payload);
+        tcp_fsm_action_arm_2msl(ctx, payload);
+        break;
+    case 105:
         *state = TCP_FSM_CLOSING;
         tcp_fsm_action_process_ack(ctx, payload);
         break;
-    case 97:
+    case 108:
         *state = TCP_FSM_CLOSING;
         tcp_fsm_action_retransmit(ctx, payload);
         break;
-    case 99:
-    case 105:
+    case 110:
+    case 117:
         *state = TCP_FSM_TIME_WAIT;
         tcp_fsm_action_send_ack(ctx, payload);
         break;
-    case 101:
-    case 103:
+    case 111:
+    case 114:
+    case 116:
+    case 118:
+        *state = TCP_FSM_TIME_WAIT;
+        break;
+    case 113:
+    case 115:
         *state = TCP_FSM_TIME_WAIT;
         tcp_fsm_action_challenge_ack(ctx, payload);
         break;
-    case 102:
-    case 104:
-        *state = TCP_FSM_TIME_WAIT;
-        break;
-    case 106:
+    case 119:
         *state = TCP_FSM_TIME_WAIT;
         tcp_fsm_action_send_ack(ctx, payload);
         tcp_fsm_action_arm_2msl(ctx, payload);
         break;
-    case 109:
-    case 115:
-    case 117:
+    case 122:
+    case 129:
+    case 132:
         *state = TCP_FSM_CLOSE_WAIT;
         tcp_fsm_action_send_ack(ctx, payload);
         break;
-    case 111:
-    case 113:
+    case 123:
+    case 126:
+    case 128:
+    case 130:
+        *state = TCP_FSM_CLOSE_WAIT;
+        break;
+    case 125:
+    case 127:
         *state = TCP_FSM_CLOSE_WAIT;
         tcp_fsm_action_challenge_ack(ctx, payload);
         break;
-    case 112:
-    case 114:
-        *state = TCP_FSM_CLOSE_WAIT;
-        break;
-    case 116:
+    case 131:
         *state = TCP_FSM_CLOSE_WAIT;
         tcp_fsm_action_process_ack(ctx, payload);
         break;
-    case 119:
+    case 134:
         *state = TCP_FSM_CLOSE_WAIT;
         tcp_fsm_action_retransmit(ctx, payload);
         break;
-    case 120:
+    case 135:
         *state = TCP_FSM_CLOSE_WAIT;
         tcp_fsm_action_send_probe(ctx, payload);
         break;
-    case 122:
+    case 137:
         *state = TCP_FSM_CLOSE_WAIT;
         tcp_fsm_action_send_keepalive(ctx, payload);
         break;
-    case 123:
+    case 138:
         *state = TCP_FSM_LAST_ACK;
         tcp_fsm_action_queue_fin(ctx, payload);
         break;
-    case 125:
-    case 131:
-    case 134:
+    case 140:
+    case 147:
+    case 151:
         *state = TCP_FSM_LAST_ACK;
         tcp_fsm_action_send_ack(ctx, payload);
         break;
-    case 127:
-    case 129:
+    case 141:
+    case 144:
+    case 146:
+    case 148:
+        *state = TCP_FSM_LAST_ACK;
+        break;
+    case 143:
+    case 145:
         *state = TCP_FSM_LAST_ACK;
         tcp_fsm_action_challenge_ack(ctx, payload);
         break;
-    case 128:
-    case 130:
-        *state = TCP_FSM_LAST_ACK;
-        break;
-    case 132:
+    case 149:
         *state = TCP_FSM_CLOSED;
         tcp_fsm_action_process_ack(ctx, payload);
         tcp_fsm_action_release(ctx, payload);
         break;
-    case 133:
+    case 150:
         *state = TCP_FSM_LAST_ACK;
         tcp_fsm_action_process_ack(ctx, payload);
         break;
-    case 136:
+    case 153:
         *state = TCP_FSM_LAST_ACK;
         tcp_fsm_action_retransmit(ctx, payload);
         break;
-    case 137:
+    case 154:
         *state = TCP_FSM_LAST_ACK;
         tcp_fsm_action_send_probe(ctx, payload);
         break;

@@ -43,7 +43,6 @@ static const char *const status_names[PKT_STATUS_COUNT] = {
     [PKT_ERR_TCP_DOFF] = "tcp-doff",
     [PKT_ERR_TCP_CSUM] = "tcp-csum",
     [PKT_ERR_TCP_OPT] = "tcp-opt",
-    [PKT_ERR_ADDR] = "addr",
 };
 
 const char *pkt_status_name(enum pkt_status s)
@@ -123,12 +122,30 @@ int tcp_opts_parse(const uint8_t *p, size_t len, struct tcp_opts *o)
     return 0;
 }
 
-/* RFC 1122 3.2.1.3 / 3.2.2: no TCP segment may come from or go to 0.0.0.0/8, a multicast
- * group (224.0.0.0/4, RFC 1112) or the limited broadcast address (Linux tcp_v4_rcv drops any
- * skb not addressed to this host). */
-static int bad_addr(uint32_t a)
+enum ip_addr_class ip_addr_class(uint32_t a)
 {
-    return (a >> 24) == 0 || (a >> 28) == 0xe || a == 0xffffffffu;
+    switch (a >> 24) {
+    case 0: return IP_ADDR_THIS_NET;
+    case 127: return IP_ADDR_LOOPBACK;
+    default: break;
+    }
+    if ((a >> 28) == 0xe) return IP_ADDR_MULTICAST;
+    if ((a >> 28) == 0xf) return IP_ADDR_RESERVED;
+    return IP_ADDR_UNICAST;
+}
+
+int ip_martian_source(uint32_t src, uint32_t local, unsigned prefix_len)
+{
+    /* (a) {0, *} only while a host learns its address; (c) 255.255.255.255 and (d) {Net, -1}
+     * broadcasts, (e) {127, *} loopback, which MUST NOT appear outside a host, and class D/E:
+     * never a source (RFC 1122 3.2.1.3, RFC 1812 5.3.7). A datagram from our own address
+     * arriving from the link is forged (the "land" attack). */
+    if (ip_addr_class(src) != IP_ADDR_UNICAST || src == local) return 1;
+    if (prefix_len >= 1 && prefix_len <= 30) {   /* /31 and /32 have no broadcast (RFC 3021) */
+        uint32_t host = 0xffffffffu >> prefix_len;
+        if ((src & ~host) == (local & ~host) && (src & host) == host) return 1;
+    }
+    return 0;
 }
 
 enum pkt_status pkt_parse(const void *pkt, size_t len, struct tcp_seg *seg)
@@ -169,8 +186,6 @@ enum pkt_status pkt_parse(const void *pkt, size_t len, struct tcp_seg *seg)
         return PKT_ERR_TCP_CSUM;
     if (tcp_opts_parse(th + TCP_HDR_LEN, doff - TCP_HDR_LEN, &seg->opt) != 0)
         return PKT_ERR_TCP_OPT;
-    if (bad_addr(saddr) || bad_addr(daddr))
-        return PKT_ERR_ADDR;
 
     seg->saddr = saddr;
     seg->daddr = daddr;

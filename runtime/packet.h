@@ -71,7 +71,6 @@ enum pkt_status {                 /* why a packet was dropped, in validation ord
     PKT_ERR_TCP_DOFF,             /* data offset < 5 or beyond the segment */
     PKT_ERR_TCP_CSUM,             /* checksum with pseudo-header */
     PKT_ERR_TCP_OPT,              /* an option runs past the header / bad length */
-    PKT_ERR_ADDR,                 /* broadcast/multicast/zero source or destination */
     PKT_STATUS_COUNT
 };
 const char *pkt_status_name(enum pkt_status s);
@@ -81,6 +80,20 @@ const char *pkt_status_name(enum pkt_status s);
 enum pkt_status pkt_parse(const void *pkt, size_t len, struct tcp_seg *seg);
 /* Parse TCP options (used by pkt_parse; exposed for tests). Returns 0 or -1 if malformed. */
 int tcp_opts_parse(const uint8_t *p, size_t len, struct tcp_opts *o);
+
+/* What kind of IPv4 address a is (RFC 1122 3.2.1.3, RFC 1812 5.3.7, RFC 5735/6890). */
+enum ip_addr_class {
+    IP_ADDR_UNICAST = 0,
+    IP_ADDR_THIS_NET,             /* 0.0.0.0/8: "this host on this network" */
+    IP_ADDR_LOOPBACK,             /* 127.0.0.0/8 */
+    IP_ADDR_MULTICAST,            /* 224.0.0.0/4 (RFC 1112) */
+    IP_ADDR_RESERVED,             /* 240.0.0.0/4 (class E), incl. 255.255.255.255 */
+};
+enum ip_addr_class ip_addr_class(uint32_t a);
+/* RFC 1122 3.2.1.3: a source address that no datagram arriving at a host (whose address is
+ * `local`, on a prefix of `prefix_len` bits, 0 = unknown) may carry: anything not unicast,
+ * the directed broadcast of the local subnet, or the host's own address. */
+int ip_martian_source(uint32_t src, uint32_t local, unsigned prefix_len);
 
 /* Build a complete IPv4+TCP datagram into buf (cap bytes). Fills IP header (id from ip_id,
  * DF set, TTL 64), TCP header, options (MSS, SACK-permitted, timestamps, window scale, SACK

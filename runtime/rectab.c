@@ -5,6 +5,8 @@
 #include "rectab.h"
 #include "siphash.h"
 
+#define RECTAB_MIN 64u   /* first size; the table doubles at half full */
+
 static uint32_t home(const struct rec_table *t, uint32_t la, uint16_t lp, uint32_t ra, uint16_t rp)
 {
     uint8_t k[12];
@@ -14,15 +16,43 @@ static uint32_t home(const struct rec_table *t, uint32_t la, uint16_t lp, uint32
 
 int rectab_init(struct rec_table *t, uint32_t max, const uint8_t hash_key[16])
 {
-    uint64_t size = 64;
-    while (size < 2u * (uint64_t)max) size <<= 1;
-    t->slot = calloc(size, sizeof *t->slot);
+    t->slot = calloc(RECTAB_MIN, sizeof *t->slot);
     if (!t->slot) return -ENOMEM;
-    t->mask = (uint32_t)(size - 1);
+    t->mask = RECTAB_MIN - 1;
     t->n = 0;
     t->max = max;
     t->hash_key = hash_key;
     return 0;
+}
+
+/* Double the table, rehashing every record. */
+static int grow(struct rec_table *t)
+{
+    uint64_t size = (uint64_t)t->mask + 1;
+    if (size >= ((uint64_t)1 << 31)) return -ENOMEM;
+    struct rec_key **ns = calloc(size * 2, sizeof *ns);
+    if (!ns) return -ENOMEM;
+    struct rec_key **old = t->slot;
+    t->slot = ns;
+    t->mask = (uint32_t)(size * 2 - 1);
+    for (uint64_t i = 0; i < size; i++) {
+        struct rec_key *r = old[i];
+        if (!r) continue;
+        uint32_t j = home(t, r->laddr, r->lport, r->raddr, r->rport);
+        while (t->slot[j]) j = (j + 1) & t->mask;
+        t->slot[j] = r;
+    }
+    free(old);
+    return 0;
+}
+
+int rectab_reserve(struct rec_table *t)
+{
+    if (t->n >= t->max) return -ENOSPC;
+    uint64_t size = (uint64_t)t->mask + 1;
+    if ((uint64_t)(t->n + 1) * 2 <= size) return 0;
+    if (!grow(t)) return 0;
+    return (uint64_t)(t->n + 1) * 4 <= size * 3 ? 0 : -ENOMEM;   /* still room at 3/4 */
 }
 
 void rectab_destroy(struct rec_table *t)
@@ -46,6 +76,7 @@ struct rec_key *rectab_lookup(const struct rec_table *t, uint32_t la, uint16_t l
 
 void rectab_insert(struct rec_table *t, struct rec_key *r)
 {
+    if ((uint64_t)(t->n + 1) * 2 > (uint64_t)t->mask + 1) (void)grow(t);
     uint32_t i = home(t, r->laddr, r->lport, r->raddr, r->rport);
     while (t->slot[i]) i = (i + 1) & t->mask;
     t->slot[i] = r;

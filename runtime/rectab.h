@@ -19,7 +19,7 @@ struct rec_key {                 /* the first member of every record */
 
 struct rec_table {
     struct rec_key **slot;
-    uint32_t mask;               /* slots - 1; slots >= 2 * max, so a probe always ends */
+    uint32_t mask;               /* slots - 1; grows (doubling) to stay at most half full */
     uint32_t n, max;             /* records held, and the bound on them */
     const uint8_t *hash_key;     /* 16 bytes, the stack's */
 };
@@ -30,6 +30,9 @@ int rectab_init(struct rec_table *t, uint32_t max, const uint8_t hash_key[16]);
 void rectab_destroy(struct rec_table *t);
 struct rec_key *rectab_lookup(const struct rec_table *t, uint32_t la, uint16_t lp, uint32_t ra,
                               uint16_t rp);
+/* Room for one more record: 0, -ENOSPC at `max`, -ENOMEM if the table cannot grow. Call it
+ * before every rectab_insert. */
+int rectab_reserve(struct rec_table *t);
 void rectab_insert(struct rec_table *t, struct rec_key *r);
 void rectab_remove(struct rec_table *t, struct rec_key *r);
 /* The earliest armed deadline of any record, UINT64_MAX if none (a scan). */

@@ -1,16 +1,16 @@
-/* ring.c — byte rings for the send and receive buffers (no allocation, wrap by copy). */
+/* ring.c — byte rings for the send and receive buffers (no allocation, wrap by copy; the
+ * capacity is a power of two, see mem.c). */
 #include <string.h>
 #include "tcb.h"
 
 uint32_t ring_write(struct ring *r, const void *src, uint32_t n)
 {
     if (n > ring_space(r)) n = ring_space(r);
-    uint32_t tail = (r->head + r->len) % (r->cap ? r->cap : 1);
+    if (!n) return 0;
+    uint32_t tail = (r->head + r->len) & (r->cap - 1);
     uint32_t first = r->cap - tail < n ? r->cap - tail : n;
-    if (n) {
-        memcpy(r->data + tail, src, first);
-        memcpy(r->data, (const uint8_t *)src + first, n - first);
-    }
+    memcpy(r->data + tail, src, first);
+    memcpy(r->data, (const uint8_t *)src + first, n - first);
     r->len += n;
     return n;
 }
@@ -18,7 +18,7 @@ uint32_t ring_write(struct ring *r, const void *src, uint32_t n)
 void ring_peek(const struct ring *r, uint32_t off, void *dst, uint32_t n)
 {
     if (!n) return;
-    uint32_t pos = (r->head + off) % r->cap;
+    uint32_t pos = (r->head + off) & (r->cap - 1);
     uint32_t first = r->cap - pos < n ? r->cap - pos : n;
     memcpy(dst, r->data + pos, first);
     memcpy((uint8_t *)dst + first, r->data, n - first);
@@ -28,7 +28,7 @@ void ring_drop(struct ring *r, uint32_t n)
 {
     if (n > r->len) n = r->len;
     r->len -= n;
-    r->head = r->len ? (r->head + n) % r->cap : 0;
+    r->head = r->len ? (r->head + n) & (r->cap - 1) : 0;
 }
 
 uint32_t ring_read(struct ring *r, void *dst, uint32_t n)

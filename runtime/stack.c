@@ -14,21 +14,22 @@
 #include "tcb.h"
 #include "tcp.h"
 
-#define DEFAULT_MAX_SOCKETS 1024u
+#define DEFAULT_MAX_SOCKETS 65536u
+#define MAX_SOCKETS         (1u << 24)
 #define DEFAULT_BUF         65536u
-#define DEFAULT_MAX_BUFFERS (64u << 20)
+#define MIN_BUF             1024u
 #define MAX_BUF             (1u << 30)      /* RFC 7323 2.3: the window is at most 2^30 */
+#define DEFAULT_MAX_BUFFERS (64u << 20)
+#define MIN_MAX_BUFFERS     4096u
+#define MAX_MAX_BUFFERS     ((uint64_t)1 << 48)
 #define EPHEMERAL_LO        49152u           /* RFC 6335 6 dynamic ports */
 #define EPHEMERAL_HI        65535u
-#define RING_CACHE_BYTES    (64u << 20)      /* freed ring memory kept for reuse, per stack */
-/* Freed TCBs / tcb_bufs kept for reuse, per stack. None under AddressSanitizer, so it still
- * sees every use after free. */
-#if defined(__SANITIZE_ADDRESS__)
-#define CACHES_ON           0
-#else
-#define CACHES_ON           1
-#endif
 #define OBJ_CACHE_MAX       4096u
+#define TABLE_MIN           64u              /* first size of every growing table */
+#define RTO_DEFAULT         1000000u         /* RFC 6298 2.1 initial RTO and 2.4 minimum */
+#define RTO_MAX_DEFAULT     60000000u        /* RFC 6298 2.5 */
+
+static uint32_t min_u32(uint32_t a, uint32_t b) { return a < b ? a : b; }
 
 const char *tcpfsm_version(void) { return TCPFSM_VERSION; }
 
@@ -138,14 +139,19 @@ static uint32_t tuple_hash(struct tcpfsm_stack *st, uint32_t la, uint16_t lp, ui
      * the insert; connect's port check, then the insert): remember the last one. */
     if (st->memo_valid && st->memo_la == la && st->memo_ra == ra && st->memo_lp == lp &&
         st->memo_rp == rp)
-        return st->memo_hash;
+        return st->memo_hash & st->hash_mask;
     uint8_t k[12];
     memcpy(k, &la, 4); memcpy(k + 4, &ra, 4); memcpy(k + 8, &lp, 2); memcpy(k + 10, &rp, 2);
-    uint32_t h = (uint32_t)siphash24(st->hash_key, k, sizeof k) & st->hash_mask;
+    uint32_t h = (uint32_t)siphash24(st->hash_key, k, sizeof k);
     st->memo_la = la; st->memo_ra = ra; st->memo_lp = lp; st->memo_rp = rp;
     st->memo_hash = h;
     st->memo_valid = true;
-    return h;
+    return h & st->hash_mask;
+}
+
+static uint32_t tcb_home(struct tcpfsm_stack *st, const struct tcb *t)
+{
+    return tuple_hash(st, t->laddr, t->lport, t->raddr, t->rport);
 }
 
 struct tcb *tcb_lookup(struct tcpfsm_stack *st, uint32_t la, uint16_t lp, uint32_t ra, uint16_t rp)
@@ -174,18 +180,61 @@ struct tcb *listener_lookup(struct tcpfsm_stack *st, uint32_t la, uint16_t lp)
     return wild;
 }
 
+/* Double the connection table (rehashing every entry); false if memory says no. */
+static bool hash_grow(struct tcpfsm_stack *st)
+{
+    uint64_t size = (uint64_t)st->hash_mask + 1;
+    if (size >= ((uint64_t)1 << 31)) return false;
+    struct tcb **nh = calloc(size * 2, sizeof *nh);
+    if (!nh) return false;
+    struct tcb **old = st->hash;
+    st->hash = nh;
+    st->hash_mask = (uint32_t)(size * 2 - 1);
+    for (uint64_t i = 0; i < size; i++) {
+        struct tcb *t = old[i];
+        if (!t) continue;
+        uint32_t j = tcb_home(st, t);
+        while (st->hash[j]) j = (j + 1) & st->hash_mask;
+        st->hash[j] = t;
+    }
+    free(old);
+    return true;
+}
+
+int tcb_hash_reserve(struct tcpfsm_stack *st)
+{
+    uint64_t size = (uint64_t)st->hash_mask + 1;
+    if ((uint64_t)(st->nconns + 1) * 2 <= size) return 0;
+    if (hash_grow(st)) return 0;
+    /* no memory to grow: still room while the table is at most 3/4 full */
+    return (uint64_t)(st->nconns + 1) * 4 <= size * 3 ? 0 : -ENOMEM;
+}
+
 void tcb_hash_insert(struct tcpfsm_stack *st, struct tcb *t)
 {
-    uint32_t i = tuple_hash(st, t->laddr, t->lport, t->raddr, t->rport);
-    while (st->hash[i]) i = (i + 1) & st->hash_mask;   /* never full: size >= 2 * max_conns */
+    /* Every path to here reserved room (tcb_hash_reserve): a free slot exists. */
+    if ((uint64_t)(st->nconns + 1) * 2 > (uint64_t)st->hash_mask + 1) (void)hash_grow(st);
+    uint32_t i = tcb_home(st, t);
+    while (st->hash[i]) i = (i + 1) & st->hash_mask;
     st->hash[i] = t;
     t->linked = TCB_IN_HASH;
     st->nconns++;
 }
 
+static int listeners_reserve(struct tcpfsm_stack *st)
+{
+    if (st->nlisteners < st->listeners_cap) return 0;
+    uint32_t n = st->listeners_cap ? st->listeners_cap * 2 : 8;
+    struct tcb **p = realloc(st->listeners, n * sizeof *p);
+    if (!p) return -ENOMEM;
+    st->listeners = p;
+    st->listeners_cap = n;
+    return 0;
+}
+
 void listener_insert(struct tcpfsm_stack *st, struct tcb *t)
 {
-    st->listeners[st->nlisteners++] = t;    /* every listener holds a descriptor: fits */
+    st->listeners[st->nlisteners++] = t;    /* tcpfsm_listen reserved the room */
     t->linked = TCB_IN_LISTENERS;
 }
 
@@ -196,14 +245,14 @@ void tcb_hash_remove(struct tcpfsm_stack *st, struct tcb *t)
         for (uint32_t i = 0; i < st->nlisteners; i++)
             if (st->listeners[i] == t) { st->listeners[i] = st->listeners[--st->nlisteners]; break; }
     } else if (t->linked == TCB_IN_HASH) {
-        uint32_t m = st->hash_mask, i = tuple_hash(st, t->laddr, t->lport, t->raddr, t->rport);
+        uint32_t m = st->hash_mask, i = tcb_home(st, t);
         while (st->hash[i] != t) i = (i + 1) & m;
         st->hash[i] = NULL;
         /* Backward-shift deletion (Knuth 6.4 Algorithm R): move later entries of the probe
          * run into the hole when their home slot does not lie between the hole and them. */
         for (uint32_t j = (i + 1) & m; st->hash[j]; j = (j + 1) & m) {
             struct tcb *k = st->hash[j];
-            uint32_t h = tuple_hash(st, k->laddr, k->lport, k->raddr, k->rport);
+            uint32_t h = tcb_home(st, k);
             if (((j - h) & m) >= ((j - i) & m)) {
                 st->hash[i] = k;
                 st->hash[j] = NULL;
@@ -229,7 +278,7 @@ static struct tcb *tcb_zalloc(struct tcpfsm_stack *st)
 
 static void tcb_dealloc(struct tcpfsm_stack *st, struct tcb *t)
 {
-    if (!CACHES_ON || st->tcb_cache_n >= OBJ_CACHE_MAX) { free(t); return; }
+    if (!TCPFSM_CACHES_ON || st->tcb_cache_n >= OBJ_CACHE_MAX) { free(t); return; }
     t->qnext = st->tcb_cache;
     st->tcb_cache = t;
     st->tcb_cache_n++;
@@ -242,9 +291,10 @@ struct tcb *tcb_new(struct tcpfsm_stack *st)
 }
 
 /* A TCB for a SYN-queue record (synqueue.c): admission counted the record against max_conns
- * already (accept_queue_full), and the hash table holds 2 * max_conns. */
+ * already (accept_queue_full). Both reserve a place in the connection table. */
 struct tcb *tcb_new_unbounded(struct tcpfsm_stack *st)
 {
+    if (tcb_hash_reserve(st)) return NULL;
     struct tcb *t = tcb_zalloc(st);
     if (!t) return NULL;
     t->state = TCP_FSM_INITIAL;
@@ -253,16 +303,11 @@ struct tcb *tcb_new_unbounded(struct tcpfsm_stack *st)
     return t;
 }
 
-/* Connections get their buffer bookkeeping when established, and each ring's memory only
- * when the first byte goes into it (ring_reserve): an idle connection holds no buffer pages.
- * cfg.max_buffer_bytes bounds the memory actually allocated. */
+/* Connections get their data-path block when established (or at connect); the rings in it
+ * get memory only while they hold bytes (mem.c): an idle connection holds no buffer pages. */
 int tcb_alloc_bufs(struct tcpfsm_stack *st, struct tcb *t)
 {
     if (t->buf) return 0;
-    if (st->buffer_bytes + st->cfg.sndbuf + st->cfg.rcvbuf > st->cfg.max_buffer_bytes) {
-        st->stats.BufferLimitDrops++;
-        return -ENOBUFS;
-    }
     struct tcb_bufs *b = st->bufs_cache;
     if (b) {
         st->bufs_cache = (struct tcb_bufs *)(void *)b->ofo;
@@ -272,58 +317,17 @@ int tcb_alloc_bufs(struct tcpfsm_stack *st, struct tcb *t)
         b = calloc(1, sizeof *b);
         if (!b) return -ENOMEM;
     }
-    b->snd.cap = st->cfg.sndbuf;
-    b->rcv.cap = st->cfg.rcvbuf;
     t->buf = b;
     return 0;
-}
-
-int ring_reserve(struct tcpfsm_stack *st, struct ring *r)
-{
-    if (r->data) return 0;
-    if (st->buffer_bytes + r->cap > st->cfg.max_buffer_bytes) {
-        st->stats.BufferLimitDrops++;
-        return -ENOBUFS;
-    }
-    r->data = NULL;
-    /* every ring of a stack is cfg.sndbuf or cfg.rcvbuf bytes: a match is among the last few */
-    for (uint32_t i = st->ring_cache_n, k = 0; i-- > 0 && k < 32; k++)
-        if (st->ring_cache[i].cap == r->cap) {
-            r->data = st->ring_cache[i].data;
-            st->ring_cache[i] = st->ring_cache[--st->ring_cache_n];
-            st->ring_cache_bytes -= r->cap;
-            break;
-        }
-    if (!r->data) r->data = malloc(r->cap);
-    if (!r->data) return -ENOMEM;
-    r->head = r->len = 0;
-    st->buffer_bytes += r->cap;
-    return 0;
-}
-
-static void ring_release(struct tcpfsm_stack *st, struct ring *r)
-{
-    if (!r->data) return;
-    st->buffer_bytes -= r->cap;
-    if (CACHES_ON && st->ring_cache_n < RING_CACHE_MAX &&
-        st->ring_cache_bytes + r->cap <= RING_CACHE_BYTES) {
-        st->ring_cache[st->ring_cache_n].data = r->data;
-        st->ring_cache[st->ring_cache_n++].cap = r->cap;
-        st->ring_cache_bytes += r->cap;
-    } else {
-        free(r->data);
-    }
-    r->data = NULL;
-    r->head = r->len = 0;
 }
 
 void tcb_free_bufs(struct tcpfsm_stack *st, struct tcb *t)
 {
     if (!t->buf) return;
-    ofo_free(t->buf);
+    ofo_free(st, t->buf);
     ring_release(st, &t->buf->snd);
     ring_release(st, &t->buf->rcv);
-    if (CACHES_ON && st->bufs_cache_n < OBJ_CACHE_MAX) {
+    if (TCPFSM_CACHES_ON && st->bufs_cache_n < OBJ_CACHE_MAX) {
         t->buf->ofo = (struct ofo_seg *)(void *)st->bufs_cache;   /* the free list's link */
         st->bufs_cache = t->buf;
         st->bufs_cache_n++;
@@ -376,13 +380,37 @@ uint32_t isn_generate(struct tcpfsm_stack *st, const struct tcb *t)
 
 /* ---- stack ---- */
 
+/* Every field of the configuration inside its documented range (tcpfsm.h), 0 meaning the
+ * default where there is one. */
+static bool config_valid(const struct tcpfsm_config *c)
+{
+    const uint32_t MS = 1000u;
+#define IN(v, lo, hi) (!(v) || ((v) >= (lo) && (v) <= (hi)))
+    if (!c->output || !c->addr || ip_addr_class(c->addr) != IP_ADDR_UNICAST) return false;
+    if (c->prefix_len > 32) return false;
+    if (!IN(c->mtu, 68u, 65535u)) return false;           /* RFC 791: every host takes 68 */
+    if (!IN(c->max_sockets, 1u, MAX_SOCKETS)) return false;
+    if (!IN(c->sndbuf, MIN_BUF, MAX_BUF) || !IN(c->rcvbuf, MIN_BUF, MAX_BUF)) return false;
+    if (!IN(c->max_buffer_bytes, MIN_MAX_BUFFERS, MAX_MAX_BUFFERS)) return false;
+    if (!IN(c->reasm_bytes, 1u, c->rcvbuf ? c->rcvbuf : DEFAULT_BUF)) return false;
+    uint32_t rto_max = c->rto_max_us ? c->rto_max_us : RTO_MAX_DEFAULT;
+    uint32_t rto_min = c->rto_min_us ? c->rto_min_us : min_u32(RTO_DEFAULT, rto_max);
+    if (!IN(c->rto_max_us, 1 * MS, 3600000u * MS)) return false;
+    if (!IN(c->rto_min_us, 1 * MS, rto_max)) return false;
+    if (!IN(c->rto_initial_us, rto_min, rto_max)) return false;
+    if (!IN(c->max_retries, 1u, 255u) || !IN(c->syn_retries, 1u, 255u)) return false;
+    if (!IN(c->msl_us, 1 * MS, 600000u * MS)) return false;
+    /* RFC 9293 3.8.6.3 (MUST-40): an ACK is delayed less than 0.5 s; RFC 1122 4.2.3.2 and
+     * Linux keep it within 200 ms */
+    if (!IN(c->delack_us, 1 * MS, 200u * MS)) return false;
+    if (c->flags & ~TCPFSM_F_ALL) return false;
+#undef IN
+    return true;
+}
+
 struct tcpfsm_stack *tcpfsm_stack_new(const struct tcpfsm_config *cfg, int *err)
 {
-    int e = 0;
-    if (!cfg || !cfg->output || !cfg->addr) e = -EINVAL;
-    else if (cfg->mtu && cfg->mtu < 68) e = -EINVAL;   /* RFC 791: every host takes 68 */
-    else if (cfg->sndbuf > MAX_BUF || cfg->rcvbuf > MAX_BUF) e = -EINVAL;
-    if (e) { if (err) *err = e; return NULL; }
+    if (!cfg || !config_valid(cfg)) { if (err) *err = -EINVAL; return NULL; }
     struct tcpfsm_stack *st = calloc(1, sizeof *st);
     if (!st) { if (err) *err = -ENOMEM; return NULL; }
     st->cfg = *cfg;
@@ -394,32 +422,28 @@ struct tcpfsm_stack *tcpfsm_stack_new(const struct tcpfsm_config *cfg, int *err)
     if (!c->rcvbuf) c->rcvbuf = DEFAULT_BUF;
     if (!c->max_buffer_bytes) c->max_buffer_bytes = DEFAULT_MAX_BUFFERS;
     if (!c->reasm_bytes) c->reasm_bytes = c->rcvbuf;
-    if (!c->rto_min_us) c->rto_min_us = 1000000;       /* RFC 6298 2.4 */
-    if (!c->rto_initial_us) c->rto_initial_us = 1000000; /* RFC 6298 2.1 */
-    if (!c->rto_max_us) c->rto_max_us = 60000000;      /* RFC 6298 2.5 */
+    if (!c->rto_max_us) c->rto_max_us = RTO_MAX_DEFAULT;               /* RFC 6298 2.5 */
+    if (!c->rto_min_us) c->rto_min_us = min_u32(RTO_DEFAULT, c->rto_max_us); /* RFC 6298 2.4 */
+    if (!c->rto_initial_us)                                                  /* RFC 6298 2.1 */
+        c->rto_initial_us = RTO_DEFAULT < c->rto_min_us ? c->rto_min_us : min_u32(RTO_DEFAULT, c->rto_max_us);
     if (!c->max_retries) c->max_retries = 8;
     if (!c->syn_retries) c->syn_retries = 5;
     if (!c->msl_us) c->msl_us = 30000000;
     if (!c->delack_us) c->delack_us = 40000;
     if (!c->challenge_ack_limit) c->challenge_ack_limit = 1000;  /* Linux's default */
-    if (c->delack_us > 200000) c->delack_us = 200000;  /* RFC 9293 3.8.6.3: < 0.5 s; RFC 1122 */
     st->now = st->epoch = c->now;
     tw_init(&st->wheel, c->now);
     tw_init(&st->tw_wheel, c->now);
-    st->max_conns = c->max_sockets * 4u;   /* orphans in TIME_WAIT etc. count too */
     tw_init(&st->syn_wheel, c->now);
-    uint64_t hs = 64;
-    while (hs < 2u * (uint64_t)st->max_conns) hs <<= 1;
-    st->hash_mask = (uint32_t)(hs - 1);
-    st->hash = calloc(hs, sizeof *st->hash);
-    st->fds = calloc(c->max_sockets, sizeof *st->fds);
-    st->listeners = calloc(c->max_sockets, sizeof *st->listeners);
+    st->max_conns = c->max_sockets * 4u;   /* orphans in TIME_WAIT etc. count too: <= 2^26 */
+    st->hash_mask = TABLE_MIN - 1;
+    st->hash = calloc(TABLE_MIN, sizeof *st->hash);
     st->coverage = calloc(TCP_FSM_NUM_TRANSITIONS, sizeof *st->coverage);
     /* as many compact TIME_WAIT records (timewait.c) and SYN-queue records (synqueue.c) */
     int et = rectab_init(&st->tw, st->max_conns, st->hash_key);
     int es = rectab_init(&st->syn, st->max_conns, st->hash_key);
-    if (!st->hash || !st->fds || !st->coverage || !st->listeners || et || es) {
-        free(st->hash); free(st->fds); free(st->coverage); free(st->listeners);
+    if (!st->hash || !st->coverage || et || es) {
+        free(st->hash); free(st->coverage);
         rectab_destroy(&st->tw); rectab_destroy(&st->syn); free(st);
         if (err) *err = -ENOMEM;
         return NULL;
@@ -448,9 +472,9 @@ void tcpfsm_stack_free(struct tcpfsm_stack *st)
         if (l->fd >= 0) st->fds[l->fd] = NULL;
         tcb_free(st, l);
     }
-    for (uint32_t i = 0; i < st->cfg.max_sockets; i++)
+    for (uint32_t i = 0; i < st->fds_cap; i++)
         if (st->fds[i]) tcb_free(st, st->fds[i]);   /* unconnected or closed sockets */
-    for (uint32_t i = 0; i < st->ring_cache_n; i++) free(st->ring_cache[i].data);
+    mem_destroy(st);
     while (st->tcb_cache) { struct tcb *t = st->tcb_cache; st->tcb_cache = t->qnext; free(t); }
     while (st->bufs_cache) {
         struct tcb_bufs *b = st->bufs_cache;
@@ -484,22 +508,33 @@ tcpfsm_time_t tcpfsm_now(const struct tcpfsm_stack *st) { return st->now; }
 
 static struct tcb *fd_get(struct tcpfsm_stack *st, int fd)
 {
-    if (!st || fd < 0 || (uint32_t)fd >= st->cfg.max_sockets) return NULL;
+    if (!st || fd < 0 || (uint32_t)fd >= st->fds_cap) return NULL;
     return st->fds[fd];
 }
 
-/* The lowest free descriptor, as POSIX does; fd_low is a lower bound of it. */
+/* The lowest free descriptor, as POSIX does; fd_low is a lower bound of it. The table
+ * doubles when full, up to cfg.max_sockets. */
 static int fd_alloc(struct tcpfsm_stack *st, struct tcb *t)
 {
-    for (uint32_t i = st->fd_low; i < st->cfg.max_sockets; i++)
-        if (!st->fds[i]) {
-            st->fds[i] = t;
-            t->fd = (int32_t)i;
-            st->fd_low = i + 1;
-            return (int)i;
+    uint32_t i = st->fd_low;
+    while (i < st->fds_cap && st->fds[i]) i++;
+    if (i == st->fds_cap) {
+        if (st->fds_cap >= st->cfg.max_sockets) {
+            st->fd_low = st->fds_cap;
+            return -EMFILE;
         }
-    st->fd_low = st->cfg.max_sockets;
-    return -EMFILE;
+        uint32_t n = st->fds_cap ? st->fds_cap * 2 : TABLE_MIN;
+        if (n > st->cfg.max_sockets) n = st->cfg.max_sockets;
+        struct tcb **p = realloc(st->fds, n * sizeof *p);
+        if (!p) return -ENOMEM;
+        memset(p + st->fds_cap, 0, (n - st->fds_cap) * sizeof *p);
+        st->fds = p;
+        st->fds_cap = n;
+    }
+    st->fds[i] = t;
+    t->fd = (int32_t)i;
+    st->fd_low = i + 1;
+    return (int)i;
 }
 
 int tcpfsm_socket(struct tcpfsm_stack *st)
@@ -521,7 +556,7 @@ static bool port_in_use(struct tcpfsm_stack *st, uint32_t addr, uint16_t port, c
         const struct tcb *l = st->listeners[i];
         if (l != self && l->lport == port && (!l->laddr || !addr || l->laddr == addr)) return true;
     }
-    for (uint32_t i = 0; i < st->cfg.max_sockets; i++) {
+    for (uint32_t i = 0; i < st->fds_cap; i++) {
         struct tcb *t = st->fds[i];
         if (t && t != self && t->lport == port && (!t->laddr || !addr || t->laddr == addr) &&
             !(t->flags & TF_REUSEADDR && self->flags & TF_REUSEADDR))
@@ -558,6 +593,7 @@ int tcpfsm_listen(struct tcpfsm_stack *st, int fd, int backlog)
     if (backlog > 4096) backlog = 4096;
     if (t->state == TCP_FSM_LISTEN) { t->u.lst.backlog = (uint16_t)backlog; return 0; }
     if (t->state != TCP_FSM_CLOSED || !t->lport) return -EINVAL;
+    if (listeners_reserve(st)) return -ENOMEM;
     t->u.lst.backlog = (uint16_t)backlog;
     tcb_event(st, t, TCP_FSM_EV_APP_LISTEN, NULL);
     return t->state == TCP_FSM_LISTEN ? 0 : -EINVAL;
@@ -584,7 +620,8 @@ int tcpfsm_connect(struct tcpfsm_stack *st, int fd, uint32_t addr, uint16_t port
 {
     struct tcb *t = fd_get(st, fd);
     if (!t) return -EBADF;
-    if (!addr || !port || addr == 0xffffffffu || (addr >> 28) == 0xe) return -EINVAL;
+    /* a peer we could never hear from (RFC 1122 3.2.1.3: its replies would be dropped) */
+    if (!port || ip_martian_source(addr, st->cfg.addr, st->cfg.prefix_len)) return -EINVAL;
     if (t->state == TCP_FSM_SYN_SENT || t->state == TCP_FSM_SYN_RCVD) return -EALREADY;
     /* CLOSED, or LISTEN: RFC 9293 3.10.2 lets a listening connection become active. */
     if (t->state != TCP_FSM_CLOSED && t->state != TCP_FSM_LISTEN) return -EISCONN;
@@ -605,6 +642,7 @@ int tcpfsm_connect(struct tcpfsm_stack *st, int fd, uint32_t addr, uint16_t port
     if (tcb_lookup(st, t->laddr, t->lport, addr, port) || tw_lookup(st, t->laddr, t->lport, addr, port) ||
         syn_lookup(st, t->laddr, t->lport, addr, port))
         return -EADDRINUSE;
+    if (tcb_hash_reserve(st)) return -ENOMEM;
     t->raddr = addr;
     t->rport = port;
     int e = tcb_alloc_bufs(st, t);
@@ -613,22 +651,58 @@ int tcpfsm_connect(struct tcpfsm_stack *st, int fd, uint32_t addr, uint16_t port
     return -EINPROGRESS;
 }
 
-long tcpfsm_send(struct tcpfsm_stack *st, int fd, const void *buf, size_t len)
+/* Why a connection cannot take bytes from the user (0 if it can). */
+static long send_refusal(const struct tcb *t)
 {
-    struct tcb *t = fd_get(st, fd);
-    if (!t) return -EBADF;
     if (t->err) return -(long)t->err;
     if (t->flags & TF_FIN_QUEUED) return -EPIPE;
     if (t->state == TCP_FSM_SYN_SENT || t->state == TCP_FSM_SYN_RCVD) return -EAGAIN;
     if (!(t->flags & TF_SYNCED) || !t->buf) return -ENOTCONN;
     if (t->flags & TF_DEAD) return -EPIPE;
-    if (!buf && len) return -EFAULT;
-    if (len > UINT32_MAX) len = UINT32_MAX;
-    if (len) { int e = ring_reserve(st, &t->buf->snd); if (e) return e; }
-    uint32_t n = ring_write(&t->buf->snd, buf, (uint32_t)len);
-    if (!n && len) return -EAGAIN;
-    tcp_output(st, t);
+    return 0;
+}
+
+/* Queue up to len bytes: as many as the connection's allowance and the stack's memory let the
+ * send ring take (mem.c). */
+static uint32_t send_queue(struct tcpfsm_stack *st, struct tcb *t, const void *buf, size_t len)
+{
+    struct tcb_bufs *b = t->buf;
+    uint32_t want = mem_allowance(st, t, &b->snd, st->cfg.sndbuf);
+    if (len < want) want = (uint32_t)len;
+    if (!want) return 0;
+    want = ring_make_room(st, &b->snd, want, st->cfg.sndbuf, &b->snd_shift, false);
+    return ring_write(&b->snd, buf, want);
+}
+
+long tcpfsm_sendv(struct tcpfsm_stack *st, int fd, const struct tcpfsm_iov *iov, int iovcnt)
+{
+    struct tcb *t = fd_get(st, fd);
+    if (!t) return -EBADF;
+    if (iovcnt < 0 || (iovcnt && !iov)) return -EINVAL;
+    long e = send_refusal(t);
+    if (e) return e;
+    size_t total = 0;
+    for (int i = 0; i < iovcnt; i++) {
+        if (!iov[i].base && iov[i].len) return -EFAULT;
+        total += iov[i].len;
+    }
+    uint64_t n = 0;
+    for (int i = 0; i < iovcnt && n < UINT32_MAX; i++) {
+        size_t len = iov[i].len;
+        if (len > UINT32_MAX - n) len = (size_t)(UINT32_MAX - n);
+        uint32_t w = send_queue(st, t, iov[i].base, len);
+        n += w;
+        if (w < len) break;
+    }
+    if (!n && total) return t->buf->snd.len ? -EAGAIN : -ENOBUFS;
+    tcp_output(st, t);     /* once, after all of it is queued */
     return (long)n;
+}
+
+long tcpfsm_send(struct tcpfsm_stack *st, int fd, const void *buf, size_t len)
+{
+    struct tcpfsm_iov one = { buf, len };
+    return tcpfsm_sendv(st, fd, &one, 1);
 }
 
 long tcpfsm_recv(struct tcpfsm_stack *st, int fd, void *buf, size_t len)
@@ -638,11 +712,12 @@ long tcpfsm_recv(struct tcpfsm_stack *st, int fd, void *buf, size_t len)
     if (t->buf && t->buf->rcv.len && len) {
         if (!buf) return -EFAULT;
         uint32_t n = ring_read(&t->buf->rcv, buf, len > UINT32_MAX ? UINT32_MAX : (uint32_t)len);
+        if (!t->buf->rcv.len) ring_release(st, &t->buf->rcv);   /* read out: memory back */
         /* RFC 9293 3.8.6.2.2: announce the reopened window once its right edge can move by
          * min(RCV.BUFF/2, Eff.snd.MSS) past the last advertised one, not byte by byte
          * (receiver-side SWS avoidance); many small reads add up. */
         uint32_t mss = t->u.cc.mss ? t->u.cc.mss : 536;
-        uint32_t thresh = t->buf->rcv.cap / 2 < mss ? t->buf->rcv.cap / 2 : mss;
+        uint32_t thresh = st->cfg.rcvbuf / 2 < mss ? st->cfg.rcvbuf / 2 : mss;
         if (!(t->flags & TF_DEAD) && (t->flags & TF_SYNCED) && !(t->flags & TF_FIN_RCVD) &&
             seq_diff(t->rcv_nxt + tcp_rcv_window(st, t), t->rcv_adv) >= (int32_t)thresh) {
             t->flags |= TF_ACK_NOW;
@@ -665,7 +740,10 @@ int tcpfsm_shutdown(struct tcpfsm_stack *st, int fd, int how)
     if (!(t->flags & TF_SYNCED) && t->state != TCP_FSM_SYN_RCVD) return -ENOTCONN;
     if (how != TCPFSM_SHUT_WR) {
         t->flags |= TF_RD_SHUT;
-        if (t->buf) ring_drop(&t->buf->rcv, t->buf->rcv.len);
+        if (t->buf) {
+            ring_drop(&t->buf->rcv, t->buf->rcv.len);
+            ring_release(st, &t->buf->rcv);
+        }
     }
     if (how != TCPFSM_SHUT_RD && !(t->flags & TF_FIN_QUEUED) && !(t->flags & TF_DEAD)) {
         tcb_event(st, t, TCP_FSM_EV_APP_CLOSE, NULL);
@@ -726,7 +804,7 @@ int tcpfsm_poll(struct tcpfsm_stack *st, int fd)
     if ((t->buf && t->buf->rcv.len) || (t->flags & (TF_FIN_RCVD | TF_RD_SHUT))) m |= TCPFSM_POLLIN;
     if (t->err) m |= TCPFSM_POLLERR | TCPFSM_POLLIN;
     if ((t->flags & TF_SYNCED) && !(t->flags & (TF_FIN_QUEUED | TF_DEAD)) && t->buf &&
-        ring_space(&t->buf->snd))
+        mem_can_send(st, t))
         m |= TCPFSM_POLLOUT;
     if ((t->flags & TF_DEAD) || ((t->flags & TF_FIN_RCVD) && (t->flags & TF_FIN_ACKED)))
         m |= TCPFSM_POLLHUP;
@@ -757,6 +835,11 @@ int tcpfsm_setopt(struct tcpfsm_stack *st, int fd, int opt, uint64_t value)
         t->retries = 0;
         if (value) tcb_timer_set(st, t, TMR_KEEPALIVE, (uint64_t)t->ka_idle_s * 1000000u);
         else tcb_timer_clear(st, t, TMR_KEEPALIVE);
+        return 0;
+    case TCPFSM_OPT_CORK:
+        if (value > 1) return -EINVAL;
+        t->xflags = value ? (uint8_t)(t->xflags | TX_CORK) : (uint8_t)(t->xflags & ~TX_CORK);
+        if (!value && (t->flags & TF_SYNCED)) tcp_output(st, t);   /* flush what was held */
         return 0;
     case TCPFSM_OPT_REUSEADDR:
         if (value > 1) return -EINVAL;
@@ -823,6 +906,7 @@ void tcpfsm_get_stats(const struct tcpfsm_stack *st, struct tcpfsm_stats *out)
         for (const struct tcb *t = st->hash[i]; t; t = NULL)
             est += t->state == TCP_FSM_ESTABLISHED || t->state == TCP_FSM_CLOSE_WAIT;
     out->CurrEstab = est;
+    out->BufferBytes = st->buffer_bytes;
 }
 
 int ss_format(char *buf, size_t size, size_t off, const char *state, uint32_t la, uint16_t lp,

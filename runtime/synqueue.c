@@ -35,6 +35,7 @@ struct syn_rec {
     uint8_t  snd_wscale, rcv_wscale;
     uint8_t  retries;          /* SYN-ACK retransmissions so far (RFC 9293 3.8.3 R2) */
     uint8_t  backoff;          /* RFC 6298 5.5 doublings of the RTO */
+    uint8_t  xflags;           /* TX_* (TX_CORK inherited from the listener) */
 };
 
 _Static_assert(sizeof(struct syn_rec) <= 64, "a SYN-queue record must stay within 64 bytes");
@@ -64,10 +65,13 @@ static uint32_t syn_ack_edge(const struct tcpfsm_stack *st, const struct tcb *t)
 bool syn_settle(struct tcpfsm_stack *st, struct tcb *t)
 {
     if (t->state != TCP_FSM_SYN_RCVD || !(t->flags & TF_PASSIVE) || !t->parent || t->fd >= 0 ||
-        t->buf || (t->flags & ~SYN_REC_FLAGS) || t->err || !st->syn.slot ||
-        st->syn.n >= st->syn.max || t->linked != TCB_IN_HASH)
+        t->buf || (t->flags & ~SYN_REC_FLAGS) || t->err || t->linked != TCB_IN_HASH ||
+        rectab_reserve(&st->syn))
         return false;
     if (!tcb_timer_armed(t, TMR_RTX) || t->tmr_at[1] || t->tmr_at[2]) return false;
+    /* an ACK answered an unacceptable segment lately (oow_ack_ok): the TCB keeps the time
+     * until the 500 ms have passed; the record has no room for it */
+    if (oow_ack_recent(t->oow_ack_ms, stack_ms(st))) return false;
     /* everything else must be what the record rebuilds */
     struct rtt_est fresh;
     rtt_init(&fresh, st->cfg.rto_initial_us);
@@ -93,6 +97,7 @@ bool syn_settle(struct tcpfsm_stack *st, struct tcb *t)
     r->rcv_wscale = t->rcv_wscale;
     r->retries = t->retries;
     r->backoff = t->rtt.backoff;
+    r->xflags = t->xflags;
     /* the deadline exactly as the TCB's slot holds it: ms since the stack's epoch */
     int64_t ms = (int64_t)((st->now - st->epoch) / 1000u) + seq_diff(t->tmr_at[0], stack_ms(st));
     tw_arm(&st->syn_wheel, &r->k.timer, st->epoch + (uint64_t)(ms > 0 ? ms : 0) * 1000u);
@@ -138,6 +143,7 @@ static struct tcb *rehydrate(struct tcpfsm_stack *st, struct syn_rec *r, struct 
     t->u.cc.mss = r->mss;
     t->retries = r->retries;
     t->rtt.backoff = r->backoff;
+    t->xflags = r->xflags;
     if (t->flags & TF_RTT_TIMING) { t->rtt_seq = t->snd_nxt; t->rtt_ts = r->rtt_ts; }
     t->rcv_adv = syn_ack_edge(st, t);
     t->ka_idle_s = l->ka_idle_s;

@@ -36,6 +36,9 @@
 #define TF_REUSEADDR   0x4000u
 #define TF_RETRANSMIT  0x8000u /* something was retransmitted since snd_una last advanced */
 
+/* More flags (tcb->xflags). */
+#define TX_CORK        0x01u   /* TCPFSM_OPT_CORK: only full-sized segments go out */
+
 /* The three timer slots of a TCB. Slot 0 carries one of the mutually exclusive timers. */
 enum tcb_timer {
     TMR_RTX = 0,       /* retransmission (RFC 6298) */
@@ -46,9 +49,23 @@ enum tcb_timer {
     TMR_KINDS
 };
 
-struct ring {                 /* a byte ring; data[(head + i) % cap] is byte i */
-    uint8_t *data;
-    uint32_t cap, head, len;
+/* Freed TCBs, data-path blocks and ring blocks are kept for reuse; not under AddressSanitizer,
+ * so that it still sees every use after free. */
+#if defined(__SANITIZE_ADDRESS__)
+#define TCPFSM_CACHES_ON 0
+#else
+#define TCPFSM_CACHES_ON 1
+#endif
+
+/* Ring capacities are powers of two from 1 KiB up (mem.c). */
+#define MEM_RING_MIN_SHIFT 10
+#define MEM_RING_MAX_SHIFT 30
+#define MEM_RING_MIN       (1u << MEM_RING_MIN_SHIFT)
+#define MEM_CLASSES        (MEM_RING_MAX_SHIFT - MEM_RING_MIN_SHIFT + 1)
+
+struct ring {                 /* a byte ring; data[(head + i) & (cap - 1)] is byte i */
+    uint8_t *data;            /* NULL when empty and given back (mem.c) */
+    uint32_t cap, head, len;  /* cap: 0 or a power of two (MEM_RING_MIN..) */
 };
 
 struct ofo_seg {               /* an out-of-order segment held for reassembly */
@@ -63,6 +80,8 @@ struct ofo_seg {               /* an out-of-order segment held for reassembly */
 struct tcb_bufs {
     struct ring snd;          /* byte 0 = seq snd_una (after the SYN): unacked then unsent */
     struct ring rcv;          /* in-order bytes the user has not read */
+    uint8_t snd_shift, rcv_shift; /* log2 of the largest capacity each ring needed (mem.c) */
+    uint32_t snd_sml;         /* end of the last small segment sent (Minshall's Nagle) */
     struct ofo_seg *ofo;      /* out-of-order segments, sorted by seq, non-overlapping */
     uint32_t ofo_bytes;
     uint32_t sack_last_start, sack_last_end; /* the block changed last (RFC 2018 4: first) */
@@ -86,14 +105,17 @@ struct tcb {
     uint32_t laddr, raddr;
     uint16_t lport, rport;
     uint8_t  state;            /* tcp_fsm_state_t: written only by tcp_fsm_dispatch */
-    uint8_t  snd_wscale, rcv_wscale;
+    uint8_t  snd_wscale : 4;   /* RFC 7323 shifts, 0..14 */
+    uint8_t  rcv_wscale : 4;
     uint8_t  retries;          /* consecutive RTO expiries (RFC 9293 3.8.3 R1/R2) */
     uint8_t  err;              /* pending errno (ECONNREFUSED, ...), 0 if none */
-    uint8_t  tmr_kind0;        /* which timer slot 0 holds (enum tcb_timer) */
+    uint8_t  tmr_kind0 : 4;    /* which timer slot 0 holds (enum tcb_timer) */
+    uint8_t  linked : 4;       /* TCB_IN_* : which lookup structure holds it */
+    uint8_t  xflags;           /* TX_* */
     uint16_t flags;            /* TF_* */
     int32_t  fd;               /* user descriptor, -1 once closed (orphan) */
-    uint8_t  linked;           /* TCB_IN_* : which lookup structure holds it */
-    uint8_t  dupacks_pad_;
+    uint16_t oow_ack_ms;       /* when an ACK last answered an unacceptable segment without
+                                * text (oow_ack_stamp; 0 = never): oow_ack_ok */
     uint16_t ka_idle_s;        /* keep-alive idle time in seconds, 0 = off */
     uint32_t una_since_ms;     /* when SND.UNA last advanced with data outstanding (USER TIMEOUT) */
     /* send sequence variables (RFC 9293 3.3.1) */
@@ -133,14 +155,22 @@ struct tcpfsm_stack {
     struct rec_table tw;           /* TIME_WAIT records by 4-tuple (timewait.c) */
     struct timer_wheel syn_wheel;  /* SYN-ACK deadlines of the SYN-queue records */
     struct rec_table syn;          /* SYN-queue records by 4-tuple (synqueue.c) */
-    struct tcb **fds;          /* descriptor table, cfg.max_sockets entries */
+    /* The tables grow with use (doubling) up to what the limits need, so a stack allowed
+     * 64 Ki descriptors costs little until it has them. */
+    struct tcb **fds;          /* descriptor table, fds_cap (<= cfg.max_sockets) entries */
+    uint32_t fds_cap;
     uint32_t fd_low;           /* no free descriptor below this index */
     struct tcb **hash;         /* connections by 4-tuple: open addressing, linear probing */
-    uint32_t hash_mask;        /* table size - 1; the size is >= 2 * max_conns */
+    uint32_t hash_mask;        /* table size - 1; the table is at most half full */
     uint32_t nconns, max_conns;
-    struct tcb **listeners;    /* max_sockets entries, the first nlisteners used */
-    uint32_t nlisteners;
-    uint64_t buffer_bytes;     /* all allocated send+receive buffers */
+    struct tcb **listeners;    /* listeners_cap entries, the first nlisteners used */
+    uint32_t nlisteners, listeners_cap;
+    /* Buffer memory (mem.c): bytes in use, the pressure state, and freed ring blocks kept
+     * for reuse, one free list per power-of-two size (not counted in buffer_bytes). */
+    uint64_t buffer_bytes;
+    bool mem_pressure;
+    uint64_t ring_cache_bytes;
+    struct { void *head; uint32_t n; } ring_free[MEM_CLASSES];
     uint8_t hash_key[16], isn_key[16];
     uint16_t ip_id;
     uint32_t chack_sec, chack_count; /* RFC 5961 7 rate limit: current second, ACKs sent */
@@ -148,13 +178,6 @@ struct tcpfsm_stack {
     uint32_t isn_fixed;
     struct tcpfsm_stats stats;
     uint64_t *coverage;        /* per generated transition */
-    /* Freed ring memory kept for the next connection (ring_reserve), so a connection's
-     * buffers do not go back to malloc (and the kernel: 64 KiB rings sit at glibc's trim
-     * threshold) every time one closes. Not counted in buffer_bytes: that is memory in use. */
-#define RING_CACHE_MAX 1024
-    uint32_t ring_cache_n;
-    uint64_t ring_cache_bytes;
-    struct { uint8_t *data; uint32_t cap; } ring_cache[RING_CACHE_MAX];
     /* Freed TCBs and data-path blocks kept for reuse (linked through qnext / ofo). */
     struct tcb *tcb_cache;
     struct tcb_bufs *bufs_cache;
@@ -172,12 +195,28 @@ static inline uint32_t stack_ms(const struct tcpfsm_stack *st)
 {
     return (uint32_t)((st->now - st->epoch) / 1000u);
 }
+/* Linux's tcp_invalid_ratelimit: one ACK per this many ms answers unacceptable segments
+ * without text (oow_ack_ok). */
+#define OOW_ACK_INTERVAL_MS 500u
+/* An oow_ack_ms stamp: the time in ms modulo 2^16, 0 meaning "never" (a time that is 0
+ * modulo 2^16 is stamped 1 ms early). */
+static inline uint16_t oow_ack_stamp(uint32_t now_ms)
+{
+    return (uint16_t)now_ms ? (uint16_t)now_ms : 0xffffu;
+}
+/* Whether the stamp lies within the last OOW_ACK_INTERVAL_MS of now. */
+static inline bool oow_ack_recent(uint16_t stamp, uint32_t now_ms)
+{
+    return stamp && (uint16_t)((uint16_t)now_ms - stamp) < OOW_ACK_INTERVAL_MS;
+}
 void tcb_timer_set(struct tcpfsm_stack *st, struct tcb *t, enum tcb_timer k, uint64_t delay_us);
 void tcb_timer_clear(struct tcpfsm_stack *st, struct tcb *t, enum tcb_timer k);
 bool tcb_timer_armed(const struct tcb *t, enum tcb_timer k);
 struct tcb *tcb_lookup(struct tcpfsm_stack *st, uint32_t laddr, uint16_t lport, uint32_t raddr,
                        uint16_t rport);
 struct tcb *listener_lookup(struct tcpfsm_stack *st, uint32_t laddr, uint16_t lport);
+/* Room for one more connection in the table (growing it); -ENOMEM if there is none. */
+int tcb_hash_reserve(struct tcpfsm_stack *st);
 void tcb_hash_insert(struct tcpfsm_stack *st, struct tcb *t);
 void listener_insert(struct tcpfsm_stack *st, struct tcb *t);
 void tcb_hash_remove(struct tcpfsm_stack *st, struct tcb *t);
@@ -233,6 +272,9 @@ void tcp_send_rst_reply(struct tcpfsm_stack *st, const struct tcp_seg *in);
 void tcp_retransmit_first(struct tcpfsm_stack *st, struct tcb *t);
 void tcp_resend_una(struct tcpfsm_stack *st, struct tcb *t);
 bool tcp_sack_retransmit(struct tcpfsm_stack *st, struct tcb *t);
+/* The most text a segment with options o may carry (RFC 6691 2), and the same for a data
+ * segment with the options every data segment carries. */
+uint32_t tcp_payload_room(const struct tcb *t, const struct tcp_opts *o);
 uint32_t tcp_effective_mss(const struct tcb *t);
 void tcp_send_probe(struct tcpfsm_stack *st, struct tcb *t, bool keepalive);
 uint32_t tcp_rcv_window(const struct tcpfsm_stack *st, const struct tcb *t);
@@ -241,17 +283,36 @@ uint16_t tcp_mss_for_mtu(const struct tcpfsm_stack *st);
 /* tcp_input.c */
 void tcp_ack_input(struct tcpfsm_stack *st, struct tcb *t, const struct tcp_seg *seg);
 void tcp_data_input(struct tcpfsm_stack *st, struct tcb *t, const struct tcp_seg *seg);
-void ofo_free(struct tcb_bufs *b);
+void ofo_free(struct tcpfsm_stack *st, struct tcb_bufs *b);
 void tcp_child_from_syn(struct tcpfsm_stack *st, struct tcb *l, const struct tcp_seg *seg);
 void tcp_child_from_cookie(struct tcpfsm_stack *st, struct tcb *l, const struct tcp_seg *seg);
 
-/* ring.c */
+/* ring.c: byte rings (no allocation; capacity a power of two) */
 uint32_t ring_write(struct ring *r, const void *src, uint32_t n);
 uint32_t ring_read(struct ring *r, void *dst, uint32_t n);
 void ring_peek(const struct ring *r, uint32_t off, void *dst, uint32_t n);
 void ring_drop(struct ring *r, uint32_t n);
 static inline uint32_t ring_space(const struct ring *r) { return r->cap - r->len; }
-/* Allocate a ring's memory on first use, within cfg.max_buffer_bytes (stack.c). */
-int ring_reserve(struct tcpfsm_stack *st, struct ring *r);
+
+/* mem.c: buffer memory, charged to cfg.max_buffer_bytes, and memory pressure */
+/* Let ring r hold up to `want` more bytes (growing it within a limit of `limit` bytes, `shift`
+ * remembering its size); returns how many of them fit now (< want at the stack's buffer
+ * limit). `force` skips the limit (memory that replaces memory about to be freed). */
+uint32_t ring_make_room(struct tcpfsm_stack *st, struct ring *r, uint32_t want, uint32_t limit,
+                        uint8_t *shift, bool force);
+/* Give an empty ring's memory back. */
+void ring_release(struct tcpfsm_stack *st, struct ring *r);
+/* Bytes more the connection may hold in r (limit `limit`): the rest of the limit, or under
+ * memory pressure its fair share. Offers (windows, send room) come from this. */
+uint32_t mem_allowance(const struct tcpfsm_stack *st, const struct tcb *t, const struct ring *r,
+                       uint32_t limit);
+/* Account for n bytes of other buffer memory (out-of-order segments); false at the limit. */
+bool mem_charge(struct tcpfsm_stack *st, uint64_t n, bool force);
+void mem_uncharge(struct tcpfsm_stack *st, uint64_t n);
+/* The stack cannot give a new connection even a minimal ring each way. */
+bool mem_exhausted(const struct tcpfsm_stack *st);
+/* True if a send() on t could queue at least one byte now. */
+bool mem_can_send(const struct tcpfsm_stack *st, const struct tcb *t);
+void mem_destroy(struct tcpfsm_stack *st);
 
 #endif /* TCPFSM_TCB_H */

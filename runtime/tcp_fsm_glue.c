@@ -98,12 +98,37 @@ bool tcp_fsm_guard_give_up(struct tcp_ctx *ctx, const struct tcp_seg *seg)
     return false;
 }
 
+/* True if an ACK may answer this unacceptable segment now: always for one with text (not a
+ * SYN), else once per OOW_ACK_INTERVAL_MS per connection, so that no pair of endpoints can
+ * ACK each other's ACKs forever (Linux's tcp_oow_rate_limited). The time is kept in 16 bits
+ * of milliseconds: after a pause of a multiple of 65.5 s one ACK may wait up to 500 ms more. */
+static bool oow_ack_allowed(struct tcpfsm_stack *st, struct tcb *t, const struct tcp_seg *seg)
+{
+    if (seg && seg->len && !(seg->flags & TCP_SYN)) return true;
+    uint32_t now = stack_ms(st);
+    if (oow_ack_recent(t->oow_ack_ms, now)) {
+        st->stats.AckSkipped++;
+        return false;
+    }
+    t->oow_ack_ms = oow_ack_stamp(now);
+    return true;
+}
+
+/* RFC 9293 3.10.7.4 first and fifth: an unacceptable segment, or an ACK of something not yet
+ * sent, is answered with an ACK, rate limited as oow_ack_allowed says. */
+bool tcp_fsm_guard_oow_ack_ok(struct tcp_ctx *ctx, const struct tcp_seg *seg)
+{
+    return oow_ack_allowed(CTX_ST, CTX_T, seg);
+}
+
 /* RFC 5961 7: challenge ACKs are rate limited per stack (cfg.challenge_ack_limit per second)
- * so an attacker cannot turn them into an amplifier or a side channel. */
+ * so an attacker cannot turn them into an amplifier or a side channel, and per connection as
+ * every answer to an unacceptable segment (oow_ack_allowed; Linux's tcp_send_challenge_ack
+ * checks both). */
 bool tcp_fsm_guard_challenge_ok(struct tcp_ctx *ctx, const struct tcp_seg *seg)
 {
-    (void)seg;
     struct tcpfsm_stack *st = CTX_ST;
+    if (!oow_ack_allowed(st, CTX_T, seg)) return false;
     uint32_t sec = (uint32_t)(st->now / 1000000u);
     if (sec != st->chack_sec) { st->chack_sec = sec; st->chack_count = 0; }
     if (st->chack_count >= st->cfg.challenge_ack_limit) return false;
@@ -118,16 +143,14 @@ bool tcp_fsm_guard_is_child(struct tcp_ctx *ctx, const struct tcp_seg *seg)
 }
 
 /* No room for another connection: the accept queue is full (as Linux, even cookies are not
- * answered then), or the stack's buffer budget could not hold one more connection, or the
- * SYN queue is full and cookies are off. */
+ * answered then), or the connection table is at max_conns, or the SYN queue is full and
+ * cookies are off. The client retries. */
 bool tcp_fsm_guard_accept_queue_full(struct tcp_ctx *ctx, const struct tcp_seg *seg)
 {
     (void)seg;
     const struct tcpfsm_stack *st = CTX_ST;
     const struct tcb *l = CTX_T;
     if (l->u.lst.nacc >= l->u.lst.backlog) return true;
-    if (st->buffer_bytes + (uint64_t)st->cfg.sndbuf + st->cfg.rcvbuf > st->cfg.max_buffer_bytes)
-        return true;
     if (st->nconns + st->syn.n >= st->max_conns) return true;   /* a record is a TCB to be */
     return (st->cfg.flags & TCPFSM_F_NO_SYNCOOKIES) && l->u.lst.nsyn >= l->u.lst.backlog;
 }
@@ -147,6 +170,14 @@ bool tcp_fsm_guard_cookie_ok(struct tcp_ctx *ctx, const struct tcp_seg *seg)
         return false;
     }
     return true;
+}
+
+/* The stack's buffer memory is at its limit (mem.c): a new connection could not even take
+ * its first bytes. */
+bool tcp_fsm_guard_out_of_memory(struct tcp_ctx *ctx, const struct tcp_seg *seg)
+{
+    (void)seg;
+    return mem_exhausted(CTX_ST);
 }
 
 /* RFC 1122 4.2.3.6: the peer is dead after this many unanswered keep-alive probes. */
@@ -395,12 +426,14 @@ void tcp_fsm_action_arm_fin_timeout(struct tcp_ctx *ctx, const struct tcp_seg *s
     if (t->fd < 0) tcb_timer_set(CTX_ST, t, TMR_2MSL, 2u * CTX_ST->cfg.msl_us);
 }
 
-static void flush_queues(struct tcb *t)
+static void flush_queues(struct tcpfsm_stack *st, struct tcb *t)
 {
     if (!t->buf) return;
     ring_drop(&t->buf->snd, t->buf->snd.len);
     ring_drop(&t->buf->rcv, t->buf->rcv.len);
-    ofo_free(t->buf);
+    ring_release(st, &t->buf->snd);
+    ring_release(st, &t->buf->rcv);
+    ofo_free(st, t->buf);
 }
 
 void tcp_fsm_action_conn_refused(struct tcp_ctx *ctx, const struct tcp_seg *seg)
@@ -408,7 +441,7 @@ void tcp_fsm_action_conn_refused(struct tcp_ctx *ctx, const struct tcp_seg *seg)
     (void)seg;
     CTX_T->err = ECONNREFUSED;
     CTX_ST->stats.AttemptFails++;
-    flush_queues(CTX_T);
+    flush_queues(CTX_ST, CTX_T);
 }
 
 /* RFC 9293 3.10.7.4 second: "all segment queues should be flushed", the user is told. */
@@ -419,7 +452,7 @@ void tcp_fsm_action_conn_reset(struct tcp_ctx *ctx, const struct tcp_seg *seg)
     t->err = ECONNRESET;
     if (t->flags & TF_SYNCED) CTX_ST->stats.EstabResets++;
     else CTX_ST->stats.AttemptFails++;
-    flush_queues(t);
+    flush_queues(CTX_ST, t);
 }
 
 void tcp_fsm_action_conn_timeout(struct tcp_ctx *ctx, const struct tcp_seg *seg)
@@ -428,7 +461,7 @@ void tcp_fsm_action_conn_timeout(struct tcp_ctx *ctx, const struct tcp_seg *seg)
     struct tcb *t = CTX_T;
     t->err = ETIMEDOUT;
     if (!(t->flags & TF_SYNCED)) CTX_ST->stats.AttemptFails++;
-    flush_queues(t);
+    flush_queues(CTX_ST, t);
 }
 
 /* Leave the lookup table; the TCB is freed once no descriptor refers to it. */
@@ -469,6 +502,14 @@ void tcp_fsm_action_abort_listener(struct tcp_ctx *ctx, const struct tcp_seg *se
         }
     }
     l->u.lst.nsyn = l->u.lst.nacc = 0;
+}
+
+/* A connection refused for lack of buffer memory is counted (the RST is send_rst_reply). */
+void tcp_fsm_action_refuse_no_memory(struct tcp_ctx *ctx, const struct tcp_seg *seg)
+{
+    (void)seg;
+    CTX_ST->stats.BufferLimitDrops++;
+    CTX_ST->stats.ListenDrops++;
 }
 
 void tcp_fsm_action_listen_drop(struct tcp_ctx *ctx, const struct tcp_seg *seg)

@@ -12,14 +12,23 @@
 
 /* ------------------------------------------------------ reassembly queue ---- */
 
-void ofo_free(struct tcb_bufs *b)
+/* Memory an out-of-order segment of n bytes is charged for. */
+static uint64_t ofo_cost(uint32_t n) { return sizeof(struct ofo_seg) + (uint64_t)n; }
+
+void ofo_free(struct tcpfsm_stack *st, struct tcb_bufs *b)
 {
-    while (b->ofo) { struct ofo_seg *s = b->ofo; b->ofo = s->next; free(s); }
+    while (b->ofo) {
+        struct ofo_seg *s = b->ofo;
+        b->ofo = s->next;
+        mem_uncharge(st, ofo_cost(s->len));
+        free(s);
+    }
     b->ofo_bytes = 0;
 }
 
 /* Hold [seq, seq+len) for later; overlapping bytes already held are not stored twice. The
- * total stays within cfg.reasm_bytes: what does not fit is dropped (the peer resends it). */
+ * total stays within cfg.reasm_bytes and the stack's buffer memory: what does not fit is
+ * dropped (the peer resends it). */
 static void ofo_insert(struct tcpfsm_stack *st, struct tcb *t, uint32_t seq, const uint8_t *p,
                        uint32_t len)
 {
@@ -39,8 +48,13 @@ static void ofo_insert(struct tcpfsm_stack *st, struct tcb *t, uint32_t seq, con
         uint32_t n = len;                           /* up to the next held segment */
         if (next && seq_lt(next->seq, seq + n)) n = next->seq - seq;
         if (b->ofo_bytes + n > st->cfg.reasm_bytes) { st->stats.OfoDrops++; return; }
+        if (!mem_charge(st, ofo_cost(n), false)) {
+            st->stats.OfoDrops++;
+            st->stats.BufferLimitDrops++;
+            return;
+        }
         struct ofo_seg *s = malloc(sizeof *s + n);
-        if (!s) { st->stats.OfoDrops++; return; }
+        if (!s) { mem_uncharge(st, ofo_cost(n)); st->stats.OfoDrops++; return; }
         s->seq = seq; s->len = n;
         memcpy(s->data, p, n);
         s->next = next;
@@ -51,22 +65,25 @@ static void ofo_insert(struct tcpfsm_stack *st, struct tcb *t, uint32_t seq, con
     }
 }
 
-/* Move what became in-order from the reassembly queue into the receive buffer. */
-static void ofo_pull(struct tcb *t)
+/* Move what became in-order from the reassembly queue into the receive buffer. The ring may
+ * grow past the stack's limit for it: the segment's own memory is given back at once. */
+static void ofo_pull(struct tcpfsm_stack *st, struct tcb *t)
 {
     struct tcb_bufs *b = t->buf;
     while (b->ofo && seq_leq(b->ofo->seq, t->rcv_nxt)) {
         struct ofo_seg *s = b->ofo;
         uint32_t skip = t->rcv_nxt - s->seq;
         if (skip < s->len) {
-            if (!b->rcv.data) break;        /* no receive memory yet: keep it queued */
-            uint32_t n = ring_write(&b->rcv, s->data + skip, s->len - skip);
+            uint32_t want = s->len - skip;
+            if (ring_make_room(st, &b->rcv, want, st->cfg.rcvbuf, &b->rcv_shift, true) < want)
+                break;                      /* cannot happen: the window bounded it */
+            uint32_t n = ring_write(&b->rcv, s->data + skip, want);
             t->rcv_nxt += n;
             b->bytes_received += n;
-            if (n < s->len - skip) break;   /* cannot happen: the window bounded it */
         }
         b->ofo = s->next;
         b->ofo_bytes -= s->len;
+        mem_uncharge(st, ofo_cost(s->len));
         free(s);
     }
 }
@@ -89,12 +106,19 @@ void tcp_data_input(struct tcpfsm_stack *st, struct tcb *t, const struct tcp_seg
         t->flags |= TF_ACK_NOW;
         return;
     }
-    if (ring_reserve(st, &t->buf->rcv)) return;   /* over the buffer budget: the peer resends */
-    uint32_t n = ring_write(&t->buf->rcv, seg->data, seg->len);
+    /* At the stack's buffer limit only part (or none) of the text may fit: the rest is
+     * dropped, counted, and the peer learns at once how far we got. */
+    struct tcb_bufs *b = t->buf;
+    uint32_t room = ring_make_room(st, &b->rcv, seg->len, st->cfg.rcvbuf, &b->rcv_shift, false);
+    uint32_t n = ring_write(&b->rcv, seg->data, room);
     t->rcv_nxt += n;
-    t->buf->bytes_received += n;
-    if (t->buf->ofo) {
-        ofo_pull(t);
+    b->bytes_received += n;
+    if (n < seg->len) {
+        t->flags |= TF_ACK_NOW;
+        return;
+    }
+    if (b->ofo) {
+        ofo_pull(st, t);
         t->flags |= TF_ACK_NOW;          /* RFC 5681 4.2: filling a hole is ACKed at once */
         return;
     }
@@ -170,6 +194,7 @@ void tcp_ack_input(struct tcpfsm_stack *st, struct tcb *t, const struct tcp_seg 
         if (t->buf) {
             ring_drop(&t->buf->snd, acked < data ? acked : data);
             t->buf->bytes_acked += acked < data ? acked : data;
+            if (!t->buf->snd.len) ring_release(st, &t->buf->snd);   /* all acknowledged */
         }
         if ((t->flags & TF_FIN_SENT) && acked > data) t->flags |= TF_FIN_ACKED;
         t->snd_una = ack;
@@ -254,6 +279,7 @@ static struct tcb *child_new(struct tcpfsm_stack *st, struct tcb *l, const struc
     if (!c) { st->stats.ListenDrops++; return NULL; }
     c->laddr = seg->daddr; c->lport = seg->dport; c->raddr = seg->saddr; c->rport = seg->sport;
     c->flags = l->flags & (TF_NODELAY | TF_REUSEADDR);
+    c->xflags = l->xflags & TX_CORK;
     c->ka_idle_s = l->ka_idle_s;
     c->parent = l;
     c->qnext = l->qnext;
@@ -329,9 +355,7 @@ void tcp_conn_input(struct tcpfsm_stack *st, struct tcb *t, const struct tcp_seg
 {
     if (t->state == TCP_FSM_SYN_SENT) { syn_sent_input(st, t, in); return; }
     struct tcp_seg seg = *in;
-    uint32_t wnd = tcp_rcv_window(st, t);
-    /* a window we advertised stays acceptable even if the buffer filled since */
-    if (seq_gt(t->rcv_adv, t->rcv_nxt + wnd)) wnd = t->rcv_adv - t->rcv_nxt;
+    uint32_t wnd = tcp_rcv_window(st, t);   /* never less than the window advertised last */
     uint32_t seglen = seg.len + !!(seg.flags & TCP_SYN) + !!(seg.flags & TCP_FIN);
 
     /* RFC 7323 5.3 (PAWS): a timestamp older than TS.Recent marks an old duplicate. */
@@ -350,10 +374,20 @@ void tcp_conn_input(struct tcpfsm_stack *st, struct tcb *t, const struct tcp_seg
         return;
     }
     if (!seg_acceptable(t, seg.seq, seglen, wnd)) {
-        st->stats.OutOfWindowDrops++;
-        /* RFC 9293 3.10.7.4 first: an unacceptable RST is dropped without reply. */
-        if (!(seg.flags & TCP_RST)) dispatch(st, t, TCP_FSM_EV_RCV_UNACCEPTABLE, &seg);
-        return;
+        /* RFC 9293 3.10.7.4 first: "If the RCV.WND is zero, no segments will be acceptable,
+         * but special allowance should be made to accept valid ACKs, URGs, and RSTs." A
+         * segment that reaches RCV.NXT is taken for its control bits and its ACK; its text
+         * (and FIN), all past the window, is trimmed below, and the ACK that answers it
+         * repeats the zero window. */
+        bool zero_window_allowance = wnd == 0 && seq_leq(seg.seq, t->rcv_nxt) &&
+                                     seq_geq(seg.seq + seglen, t->rcv_nxt);
+        if (!zero_window_allowance) {
+            st->stats.OutOfWindowDrops++;
+            /* RFC 9293 3.10.7.4 first: an unacceptable RST is dropped without reply. */
+            if (!(seg.flags & TCP_RST)) dispatch(st, t, TCP_FSM_EV_RCV_UNACCEPTABLE, &seg);
+            return;
+        }
+        st->stats.OutOfWindowDrops += seg.len != 0;   /* its text is refused all the same */
     }
     if (seg.flags & TCP_RST) { dispatch(st, t, TCP_FSM_EV_RCV_RST, &seg); return; }
     if (seg.flags & TCP_SYN) { dispatch(st, t, TCP_FSM_EV_RCV_SYN, &seg); return; }
@@ -433,6 +467,24 @@ int tcpfsm_input(struct tcpfsm_stack *st, const void *packet, size_t len)
         return -EINVAL;
     }
     if (seg.daddr != st->cfg.addr) { st->stats.InErrs++; return -EINVAL; } /* not ours */
+    /* RFC 1122 3.2.1.3: "A host MUST silently discard an incoming datagram containing an IP
+     * source address that is invalid by the rules of this section" (broadcast, multicast,
+     * 0/8, loopback; RFC 1812 5.3.7 adds class E), and one from our own address is forged
+     * (the "land" attack: a SYN from us to us would have us answer ourselves). Nothing is
+     * ever sent back to such an address. */
+    if (ip_martian_source(seg.saddr, st->cfg.addr, st->cfg.prefix_len)) {
+        st->stats.InMartians++;
+        return -EINVAL;
+    }
+    /* A SYN opens a sequence space; FIN and RST end one: no segment can mean both. RFC 9293
+     * gives SYN+FIN and SYN+RST no meaning (its SYN processing would take the SYN and drop the
+     * rest); they are scanner probes, and Linux (tcp_rcv_state_process, LISTEN: "SYN+FIN is
+     * dropped") and FreeBSD (drop_synfin) drop them. Dropped here, before any lookup, in every
+     * state, without a reply. */
+    if ((seg.flags & TCP_SYN) && (seg.flags & (TCP_FIN | TCP_RST))) {
+        st->stats.InBadFlags++;
+        return -EINVAL;
+    }
     struct tcb *t = tcb_lookup(st, seg.daddr, seg.dport, seg.saddr, seg.sport);
     if (!t) {
         struct syn_rec *sr = syn_lookup(st, seg.daddr, seg.dport, seg.saddr, seg.sport);

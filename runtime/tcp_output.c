@@ -17,12 +17,14 @@ uint16_t tcp_mss_for_mtu(const struct tcpfsm_stack *st)
     return (uint16_t)(m > 65495u ? 65495u : m);
 }
 
-/* The receive window: free space in the receive buffer (RFC 9293 3.8.6.2.2 lets it only move
- * right; it does, since data enters the buffer exactly as RCV.NXT advances). */
+/* The receive window we offer: what the receive buffer may still take (all of cfg.rcvbuf
+ * less the unread bytes, or under memory pressure the connection's fair share, mem.c), but
+ * never less than what the last advertisement promised: RFC 9293 3.8.6 (SHLD-14) "A TCP
+ * receiver SHOULD NOT shrink the window, i.e., move the right window edge to the left". */
 uint32_t tcp_rcv_window(const struct tcpfsm_stack *st, const struct tcb *t)
 {
-    /* Before ESTABLISHED a passive connection has no buffers yet: offer what it will get. */
-    uint32_t w = t->buf ? ring_space(&t->buf->rcv) : st->cfg.rcvbuf;
+    uint32_t w = mem_allowance(st, t, t->buf ? &t->buf->rcv : NULL, st->cfg.rcvbuf);
+    if (seq_gt(t->rcv_adv, t->rcv_nxt) && t->rcv_adv - t->rcv_nxt > w) w = t->rcv_adv - t->rcv_nxt;
     uint32_t maxw = 65535u << t->rcv_wscale;
     return w > maxw ? maxw : w;
 }
@@ -75,9 +77,35 @@ static void put_sack_blocks(struct tcb *t, struct tcp_opts *o)
     o->nsack = (uint8_t)n;
 }
 
-/* Send one segment of this connection. `payload` may be NULL with len 0. */
-static void emit2(struct tcpfsm_stack *st, struct tcb *t, uint8_t flags, uint32_t seq,
-                  const uint8_t *payload, uint32_t len, const uint8_t *tail, uint32_t tail_len)
+/* RFC 9293 3.7.1 and RFC 6691 2: a segment's text leaves room for every option the segment
+ * carries (timestamps, SACK blocks, anything added later). The MSS the peer announced (t's
+ * u.cc.mss, clamped to our MTU) counts no options, so the text is at most that less the
+ * option bytes: the one place that decides how much text a segment may carry, so that no
+ * segment, first transmission or retransmission, exceeds the path MTU. */
+uint32_t tcp_payload_room(const struct tcb *t, const struct tcp_opts *o)
+{
+    uint32_t mss = t->u.cc.mss ? t->u.cc.mss : 536u;   /* RFC 9293 3.7.1 default (MUST-15) */
+    uint32_t olen = (uint32_t)tcp_opts_len(o);
+    return mss > olen ? mss - olen : 0;
+}
+
+/* The room of a data segment that carries only the options every one of them carries (the
+ * timestamps): the unit in which the sender sizes segments (Nagle, SWS avoidance). */
+uint32_t tcp_effective_mss(const struct tcb *t)
+{
+    struct tcp_opts o;
+    memset(&o, 0, sizeof o);
+    o.has_ts = (t->flags & TF_TS) != 0;
+    return tcp_payload_room(t, &o);
+}
+
+/* Send one segment of this connection: `len` bytes of text, the first len - tail_len at
+ * `payload`, the rest at `tail` (a wrapped ring's two halves). The text is cut to what the
+ * segment's options leave room for (tcp_payload_room), a FIN after it then waits for the next
+ * segment. Returns the bytes of text sent; *fin_sent says whether the FIN went too. */
+static uint32_t emit_seg(struct tcpfsm_stack *st, struct tcb *t, uint8_t flags, uint32_t seq,
+                         const uint8_t *payload, uint32_t len, const uint8_t *tail,
+                         uint32_t tail_len, bool *fin_sent)
 {
     struct tcp_seg s;
     memset(&s, 0, sizeof s);
@@ -123,8 +151,22 @@ static void emit2(struct tcpfsm_stack *st, struct tcb *t, uint8_t flags, uint32_
         s.opt.tsval = stack_ms(st);
         s.opt.tsecr = t->ts_recent;
     }
+    if (len) {
+        uint32_t room = tcp_payload_room(t, &s.opt);
+        if (len > room) {
+            uint32_t head = len - tail_len;
+            len = room;
+            tail_len = len > head ? len - head : 0;
+            s.len = len;
+            s.flags = flags = (uint8_t)(flags & ~(TCP_FIN | TCP_PSH));
+        }
+    }
+    if (fin_sent) *fin_sent = (flags & TCP_FIN) != 0;
     size_t n = pkt_build2(st->out, sizeof st->out, &s, st->ip_id++, tail, tail_len);
-    if (!n) return;
+    if (!n) {
+        if (fin_sent) *fin_sent = false;
+        return 0;
+    }
     if (flags & TCP_ACK) {
         uint32_t edge = t->rcv_nxt + ((uint32_t)s.wnd << ((flags & TCP_SYN) ? 0 : t->rcv_wscale));
         if (seq_gt(edge, t->rcv_adv) || (flags & TCP_SYN)) t->rcv_adv = edge;
@@ -142,12 +184,13 @@ static void emit2(struct tcpfsm_stack *st, struct tcb *t, uint8_t flags, uint32_
     }
     st->stats.OutSegs++;
     st->cfg.output(st->cfg.output_arg, st->out, n);
+    return len;
 }
 
-static void emit(struct tcpfsm_stack *st, struct tcb *t, uint8_t flags, uint32_t seq,
-                 const uint8_t *payload, uint32_t len)
+/* A segment without text. */
+static void emit(struct tcpfsm_stack *st, struct tcb *t, uint8_t flags, uint32_t seq)
 {
-    emit2(st, t, flags, seq, payload, len, NULL, 0);
+    emit_seg(st, t, flags, seq, NULL, 0, NULL, 0, NULL);
 }
 
 static void arm_rtx(struct tcpfsm_stack *st, struct tcb *t)
@@ -159,7 +202,7 @@ static void arm_rtx(struct tcpfsm_stack *st, struct tcb *t)
 void tcp_send_syn(struct tcpfsm_stack *st, struct tcb *t, bool with_ack)
 {
     uint32_t iss = t->snd_una;   /* before the SYN is acknowledged SND.UNA = ISS */
-    emit(st, t, with_ack ? (TCP_SYN | TCP_ACK) : TCP_SYN, iss, NULL, 0);
+    emit(st, t, with_ack ? (TCP_SYN | TCP_ACK) : TCP_SYN, iss);
     t->snd_nxt = iss + 1;
     if (seq_lt(t->snd_max, t->snd_nxt)) t->snd_max = t->snd_nxt;
     if (!(t->flags & (TF_RTT_TIMING | TF_RETRANSMIT))) {
@@ -173,12 +216,12 @@ void tcp_send_syn(struct tcpfsm_stack *st, struct tcb *t, bool with_ack)
 /* A SYN-ACK for a TCB that is not kept (SYN cookie): no timer, no state. */
 void tcp_send_syn_ack_stateless(struct tcpfsm_stack *st, struct tcb *tmp)
 {
-    emit(st, tmp, TCP_SYN | TCP_ACK, tmp->snd_una, NULL, 0);
+    emit(st, tmp, TCP_SYN | TCP_ACK, tmp->snd_una);
 }
 
 void tcp_send_ctl(struct tcpfsm_stack *st, struct tcb *t, uint8_t flags, uint32_t seq)
 {
-    emit(st, t, flags, seq, NULL, 0);
+    emit(st, t, flags, seq);
 }
 
 /* RFC 9293 3.10.7.1 (and 3.10.7.2/3.10.7.3 for ACKs in LISTEN/SYN-SENT): never answer a RST;
@@ -206,29 +249,40 @@ void tcp_send_rst_reply(struct tcpfsm_stack *st, const struct tcp_seg *in)
 }
 
 
-/* Send [seq, seq+len) of the send buffer (seq >= SND.UNA), with FIN if `fin`. */
-static void send_data(struct tcpfsm_stack *st, struct tcb *t, uint32_t seq, uint32_t len, bool fin)
+/* Send [seq, seq+len) of the send buffer (seq >= SND.UNA), with FIN if `fin`. Returns the
+ * bytes sent (fewer if the segment's options leave less room); *fin_sent whether the FIN
+ * went with them. */
+static uint32_t send_data(struct tcpfsm_stack *st, struct tcb *t, uint32_t seq, uint32_t len,
+                          bool fin, bool *fin_sent)
 {
     uint32_t off = seq - t->snd_una;
     uint8_t flags = TCP_ACK;
     if (fin) flags |= TCP_FIN;
     if (len && off + len == t->buf->snd.len) flags |= TCP_PSH;
-    if (!len) { emit(st, t, flags, seq, NULL, 0); return; }
+    if (!len) return emit_seg(st, t, flags, seq, NULL, 0, NULL, 0, fin_sent);
     /* The payload goes from the send ring straight into the segment (its two halves if it
      * wraps): no gathering copy. */
     const struct ring *r = &t->buf->snd;
-    uint32_t pos = (r->head + off) % r->cap;
+    uint32_t pos = (r->head + off) & (r->cap - 1);
     uint32_t first = r->cap - pos < len ? r->cap - pos : len;
-    emit2(st, t, flags, seq, r->data + pos, len, r->data, len - first);
+    return emit_seg(st, t, flags, seq, r->data + pos, len, r->data, len - first, fin_sent);
 }
 
-uint32_t tcp_effective_mss(const struct tcb *t)
+/* Whether a segment of n < mss bytes (not the last of a FIN) waits for more. */
+static bool hold_small(const struct tcb *t, uint32_t n, uint32_t unsent, uint32_t inflight)
 {
-    /* RFC 9293 3.7.1: Eff.snd.MSS = min(SendMSS + 20, MMS_S) - TCPhdrsize - IPoptionsize;
-     * our option bytes on data segments are the timestamps (12) and SACK blocks. */
-    uint32_t m = t->u.cc.mss ? t->u.cc.mss : 536u;
-    if (t->flags & TF_TS) m -= 12;
-    return m;
+    if (n < unsent)
+        /* RFC 9293 3.8.6.2.1: sender SWS avoidance: a window-limited runt waits while data is
+         * in flight (the ACK will open the window). */
+        return inflight != 0;
+    /* TCPFSM_OPT_CORK: only full-sized segments until uncorked. */
+    if (t->xflags & TX_CORK) return true;
+    /* RFC 9293 3.7.4 (Nagle, RFC 1122 4.2.3.4), in Minshall's form (draft-minshall-nagle-01,
+     * Linux's tcp_minshall_check): a small segment waits while an earlier small segment is
+     * unacknowledged, not behind full-sized ones, so the tail of a response follows its
+     * full segments at once. */
+    return !(t->flags & TF_NODELAY) && seq_gt(t->buf->snd_sml, t->snd_una) &&
+           seq_leq(t->buf->snd_sml, t->snd_nxt);
 }
 
 void tcp_output(struct tcpfsm_stack *st, struct tcb *t)
@@ -249,11 +303,13 @@ void tcp_output(struct tcpfsm_stack *st, struct tcb *t)
             uint32_t wnd = t->snd_wnd < cwnd ? t->snd_wnd : cwnd;
             uint32_t usable = wnd > inflight ? wnd - inflight : 0;
             bool fin_now = (t->flags & TF_FIN_QUEUED) != 0;
+            bool fin_sent = false;
             if (unsent == 0) {
                 /* FIN after all data (RFC 9293 3.10.4): at SND.NXT = SND.UNA + queued bytes,
                  * until it is acknowledged (then SND.UNA is past it: no second FIN). */
                 if (fin_now && !(t->flags & TF_FIN_ACKED) && t->snd_nxt == t->snd_una + sb->len) {
-                    send_data(st, t, t->snd_nxt, 0, true);
+                    send_data(st, t, t->snd_nxt, 0, true, &fin_sent);
+                    if (!fin_sent) break;
                     t->snd_nxt++;
                     t->flags |= TF_FIN_SENT;
                     if (seq_lt(t->snd_max, t->snd_nxt)) t->snd_max = t->snd_nxt;
@@ -271,24 +327,19 @@ void tcp_output(struct tcpfsm_stack *st, struct tcb *t)
                 }
                 break;
             }
-            if (n < mss && n < unsent) {
-                /* RFC 9293 3.8.6.2.1: sender SWS avoidance: a window-limited runt waits while
-                 * data is in flight (the ACK will open the window). */
-                if (inflight) break;
-            } else if (n < mss && inflight && !(t->flags & TF_NODELAY) && !fin_now) {
-                /* RFC 9293 3.7.4 (Nagle, RFC 1122 4.2.3.4): one small segment in flight. */
-                break;
-            }
-            bool fin = fin_now && n == unsent;
-            send_data(st, t, t->snd_nxt, n, fin);
-            if (!(t->flags & (TF_RTT_TIMING | TF_TS)) && !seq_lt(t->snd_nxt, t->snd_max)) {
+            if (n < mss && !(fin_now && n == unsent) && hold_small(t, n, unsent, inflight)) break;
+            uint32_t seq = t->snd_nxt;
+            n = send_data(st, t, seq, n, fin_now && n == unsent, &fin_sent);
+            if (!n) break;
+            if (n < mss) t->buf->snd_sml = seq + n;
+            if (!(t->flags & (TF_RTT_TIMING | TF_TS)) && !seq_lt(seq, t->snd_max)) {
                 t->flags |= TF_RTT_TIMING;
-                t->rtt_seq = t->snd_nxt + n;
+                t->rtt_seq = seq + n;
                 t->rtt_ts = stack_ms(st);
             }
             if (inflight == 0 && !t->una_since_ms) t->una_since_ms = stack_ms(st) | 1u;
-            t->snd_nxt += n + fin;
-            if (fin) t->flags |= TF_FIN_SENT;
+            t->snd_nxt = seq + n + fin_sent;
+            if (fin_sent) t->flags |= TF_FIN_SENT;
             if (seq_lt(t->snd_max, t->snd_nxt)) t->snd_max = t->snd_nxt;
             arm_rtx(st, t);
         }
@@ -302,7 +353,7 @@ void tcp_output(struct tcpfsm_stack *st, struct tcb *t)
          * tcp_acceptable_seq). */
         uint32_t seq = t->snd_max, wnd_end = t->snd_una + t->snd_wnd;
         if ((t->flags & TF_SYNCED) && seq_gt(seq, wnd_end)) seq = wnd_end;
-        emit(st, t, TCP_ACK, seq, NULL, 0);
+        emit(st, t, TCP_ACK, seq);
     }
 }
 
@@ -320,9 +371,7 @@ void tcp_retransmit_first(struct tcpfsm_stack *st, struct tcb *t)
     tcp_output(st, t);
     if (t->snd_nxt == t->snd_una && t->buf && t->buf->snd.len) {
         /* zero window: the retransmission timer acts as the persist timer */
-        uint32_t n = 1;
-        send_data(st, t, t->snd_una, n, false);
-        t->snd_nxt = t->snd_una + n;
+        t->snd_nxt = t->snd_una + send_data(st, t, t->snd_una, 1, false, NULL);
     }
 }
 
@@ -332,15 +381,17 @@ void tcp_resend_una(struct tcpfsm_stack *st, struct tcb *t)
 {
     if (!t->buf) return;
     uint32_t mss = tcp_effective_mss(t);
-    uint32_t avail = t->buf->snd.len;
+    /* only what was sent before (up to SND.MAX): a resend is never new data */
+    uint32_t sent = t->snd_max - t->snd_una;
+    uint32_t avail = t->buf->snd.len < sent ? t->buf->snd.len : sent;
     uint32_t n = avail < mss ? avail : mss;
-    bool fin = (t->flags & TF_FIN_SENT) && n == avail;
+    bool fin = (t->flags & TF_FIN_SENT) && sent > avail && n == avail;
     if (!n && !fin) return;
     if (t->buf->nsacked && seq_lt(t->buf->sacked[0].start, t->snd_una + n))
         n = t->buf->sacked[0].start - t->snd_una;   /* only the hole, not SACKed bytes */
     t->flags &= (uint16_t)~TF_RTT_TIMING;
     t->flags |= TF_RETRANSMIT;
-    send_data(st, t, t->snd_una, n, fin && n == avail);
+    n = send_data(st, t, t->snd_una, n, fin && n == avail, NULL);
     if (seq_lt(t->buf->high_rxt, t->snd_una + n)) t->buf->high_rxt = t->snd_una + n;
 }
 
@@ -356,14 +407,15 @@ bool tcp_sack_retransmit(struct tcpfsm_stack *st, struct tcb *t)
         if (seq_lt(seq, b->sacked[k].start)) {
             uint32_t n = b->sacked[k].start - seq;
             if (n > mss) n = mss;
-            uint32_t avail = b->snd.len - (seq - t->snd_una);
+            uint32_t avail = b->snd.len - (seq - t->snd_una);   /* text sent, below SND.MAX */
+            if (avail > t->snd_max - seq) avail = t->snd_max - seq;
             if (n > avail) n = avail;
             if (!n) return false;
-            send_data(st, t, seq, n, false);
+            n = send_data(st, t, seq, n, false, NULL);
             b->high_rxt = seq + n;
             t->flags &= (uint16_t)~TF_RTT_TIMING;
             t->flags |= TF_RETRANSMIT;
-            return true;
+            return n != 0;
         }
         seq = seq_max(seq, b->sacked[k].end);
     }
@@ -378,7 +430,7 @@ void tcp_send_probe(struct tcpfsm_stack *st, struct tcb *t, bool keepalive)
             return;
         }
         t->retries++;
-        emit(st, t, TCP_ACK, t->snd_una - 1, NULL, 0);
+        emit(st, t, TCP_ACK, t->snd_una - 1);
         /* RFC 1122 4.2.3.6: probes every 75 s by default (Linux); we use idle/10, min 1 s. */
         uint64_t iv = (uint64_t)t->ka_idle_s * 100000u;
         tcb_timer_set(st, t, TMR_KEEPALIVE, iv < 1000000u ? 1000000u : iv);
@@ -386,7 +438,7 @@ void tcp_send_probe(struct tcpfsm_stack *st, struct tcb *t, bool keepalive)
     }
     if (t->buf && t->snd_nxt == t->snd_una + t->buf->snd.len) return; /* nothing to probe with */
     if (t->buf && t->snd_wnd == 0) {
-        send_data(st, t, t->snd_nxt, 1, false);
+        send_data(st, t, t->snd_nxt, 1, false, NULL);
         if (seq_lt(t->snd_max, t->snd_nxt + 1)) t->snd_max = t->snd_nxt + 1;
     }
     /* RFC 9293 3.8.6.1 / RFC 1122 4.2.2.17: back off, but never give up while the peer ACKs. */

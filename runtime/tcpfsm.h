@@ -43,9 +43,14 @@ struct tcpfsm_trace_event {
     tcpfsm_time_t now;
 };
 
+/* Configuration of a stack. Every field has a range; tcpfsm_stack_new() refuses a value
+ * outside it with -EINVAL (never a silent wrap or clamp). 0 selects the default shown. */
 struct tcpfsm_config {
-    uint32_t addr;               /* local IPv4 address, host byte order (required) */
-    uint16_t mtu;                /* link MTU; 0 = 1500. MSS is clamped to mtu - 40 */
+    uint32_t addr;               /* local IPv4 address, host byte order (required): unicast,
+                                  * not 0/8, 127/8, 224/4 or 240/4 */
+    uint8_t  prefix_len;         /* 0..32, the on-link prefix of addr (0 = unknown). With it
+                                  * the subnet's broadcast address is known and never answered */
+    uint16_t mtu;                /* link MTU, 0 or 68..65535 (default 1500); MSS = mtu - 40 */
     /* Called for every packet the stack sends: a complete IPv4 datagram. Required. */
     void (*output)(void *arg, const void *packet, size_t len);
     void *output_arg;
@@ -56,26 +61,31 @@ struct tcpfsm_config {
     /* Optional: called for every transition fired (for --trace and coverage). */
     void (*trace)(void *arg, const struct tcpfsm_trace_event *ev);
     void *trace_arg;
-    tcpfsm_time_t now;           /* the clock's value at creation */
+    tcpfsm_time_t now;           /* the clock's value at creation (any) */
 
-    /* Limits (0 = the default shown). The stack refuses cleanly when one is reached. */
-    uint32_t max_sockets;        /* descriptors incl. listeners (default 1024) */
-    uint32_t sndbuf;             /* send buffer bytes per connection (default 65536) */
-    uint32_t rcvbuf;             /* receive buffer bytes per connection (default 65536) */
-    uint64_t max_buffer_bytes;   /* buffer memory of the stack, allocated on first use (default 64 MiB) */
-    uint32_t reasm_bytes;        /* out-of-order bytes held per connection (default = rcvbuf) */
+    /* Limits. The stack refuses cleanly when one is reached. */
+    uint32_t max_sockets;        /* descriptors incl. listeners, 1..2^24 (default 65536); up
+                                  * to 4x as many connections (orphans, TIME_WAIT records) */
+    uint32_t sndbuf;             /* send buffer limit per connection, 1024..2^30 (default 65536) */
+    uint32_t rcvbuf;             /* receive buffer limit per connection, 1024..2^30 (default
+                                  * 65536); the largest window offered */
+    uint64_t max_buffer_bytes;   /* buffer memory of the whole stack, 4096..2^48 (default
+                                  * 64 MiB): rings and out-of-order data, charged as used; see
+                                  * "memory pressure" in tcpfsm(3) */
+    uint32_t reasm_bytes;        /* out-of-order bytes held per connection, 1..rcvbuf
+                                  * (default = rcvbuf) */
 
-    /* Protocol parameters (0 = default shown). */
-    uint32_t rto_min_us;         /* RFC 6298 (2.4) minimum RTO (default 1 s) */
-    uint32_t rto_initial_us;     /* RFC 6298 (2.1) initial RTO (default 1 s) */
-    uint32_t rto_max_us;         /* upper bound of the backed-off RTO (default 60 s) */
-    uint32_t max_retries;        /* retransmissions before giving up: ETIMEDOUT (default 8) */
-    uint32_t syn_retries;        /* SYN retransmissions before giving up (default 5) */
-    uint32_t msl_us;             /* MSL; TIME_WAIT lasts 2*MSL (default 30 s) */
-    uint32_t delack_us;          /* delayed-ACK timeout, <= 200 ms (default 40 ms) */
-    uint32_t user_timeout_us;    /* RFC 9293 3.10.8 USER TIMEOUT, 0 = off */
-    uint32_t flags;              /* TCPFSM_F_* below */
-    uint32_t challenge_ack_limit; /* RFC 5961 7: challenge ACKs per second (default 1000) */
+    /* Protocol parameters. */
+    uint32_t rto_min_us;         /* RFC 6298 (2.4) minimum RTO, 1 ms..rto_max (default 1 s) */
+    uint32_t rto_initial_us;     /* RFC 6298 (2.1) initial RTO, rto_min..rto_max (default 1 s) */
+    uint32_t rto_max_us;         /* upper bound of the backed-off RTO, 1 ms..3600 s (default 60 s) */
+    uint32_t max_retries;        /* retransmissions before giving up: ETIMEDOUT, 1..255 (default 8) */
+    uint32_t syn_retries;        /* SYN retransmissions before giving up, 1..255 (default 5) */
+    uint32_t msl_us;             /* MSL, 1 ms..600 s; TIME_WAIT lasts 2*MSL (default 30 s) */
+    uint32_t delack_us;          /* delayed-ACK timeout, 1 ms..200 ms (default 40 ms) */
+    uint32_t user_timeout_us;    /* RFC 9293 3.10.8 USER TIMEOUT, any value, 0 = off */
+    uint32_t flags;              /* TCPFSM_F_* below; other bits are refused */
+    uint32_t challenge_ack_limit; /* RFC 5961 7: challenge ACKs per second, any (default 1000) */
 };
 
 #define TCPFSM_F_NO_SACK        0x01u /* don't offer/accept SACK */
@@ -83,8 +93,10 @@ struct tcpfsm_config {
 #define TCPFSM_F_NO_TIMESTAMPS  0x04u /* don't offer/accept timestamps */
 #define TCPFSM_F_NO_SYNCOOKIES  0x08u /* drop SYNs when the SYN queue is full (no RFC 4987 cookies) */
 #define TCPFSM_F_CUBIC          0x10u /* CUBIC congestion control (RFC 9438) instead of NewReno */
+#define TCPFSM_F_ALL            0x1fu
 
-/* Create a stack. Returns NULL with *err set (-EINVAL, -ENOMEM) on failure. */
+/* Create a stack. Returns NULL with *err set on failure: -EINVAL (a field out of its range,
+ * see struct tcpfsm_config), -ENOMEM. */
 struct tcpfsm_stack *tcpfsm_stack_new(const struct tcpfsm_config *cfg, int *err);
 /* Destroy a stack and everything in it (no packets are sent). */
 void tcpfsm_stack_free(struct tcpfsm_stack *st);
@@ -109,9 +121,18 @@ int tcpfsm_accept(struct tcpfsm_stack *st, int fd, uint32_t *peer_addr, uint16_t
 /* Starts the handshake: returns -EINPROGRESS; completion shows as TCPFSM_POLLOUT, failure as
  * TCPFSM_POLLERR with tcpfsm_error() = -ECONNREFUSED / -ETIMEDOUT / -ECONNRESET. */
 int tcpfsm_connect(struct tcpfsm_stack *st, int fd, uint32_t addr, uint16_t port);
-/* Bytes queued (may be < len), -EAGAIN if the send buffer is full, -EPIPE after shutdown,
- * -ENOTCONN before the connection exists, -ECONNRESET/-ETIMEDOUT after an error. */
+/* Bytes queued (may be < len), -EAGAIN if the send buffer is full (wait for TCPFSM_POLLOUT),
+ * -ENOBUFS if the stack's buffer memory is exhausted and nothing of this connection is queued,
+ * -EPIPE after shutdown, -ENOTCONN before the connection exists, -ECONNRESET/-ETIMEDOUT
+ * after an error. */
 long tcpfsm_send(struct tcpfsm_stack *st, int fd, const void *buf, size_t len);
+/* Gather send: the buffers in order, as one call (one segment for a small header + body,
+ * where two tcpfsm_send calls would leave the second to Nagle). Results as tcpfsm_send. */
+struct tcpfsm_iov {
+    const void *base;
+    size_t len;
+};
+long tcpfsm_sendv(struct tcpfsm_stack *st, int fd, const struct tcpfsm_iov *iov, int iovcnt);
 /* Bytes read, 0 at end of stream (peer sent FIN), -EAGAIN if nothing yet, or an error. */
 long tcpfsm_recv(struct tcpfsm_stack *st, int fd, void *buf, size_t len);
 #define TCPFSM_SHUT_RD   0
@@ -138,6 +159,9 @@ int tcpfsm_error(struct tcpfsm_stack *st, int fd);
 #define TCPFSM_OPT_SNDBUF     3   /* before connect/listen */
 #define TCPFSM_OPT_RCVBUF     4   /* before connect/listen */
 #define TCPFSM_OPT_REUSEADDR  5
+/* TCP_CORK-like (value 0/1): while set, only full-sized segments are sent; clearing it sends
+ * what is queued at once. Unlike Linux there is no 200 ms ceiling: uncork to flush. */
+#define TCPFSM_OPT_CORK       6
 int tcpfsm_setopt(struct tcpfsm_stack *st, int fd, int opt, uint64_t value); /* 0, -EINVAL, -EBADF */
 
 /* Local/peer address of fd. */
@@ -174,8 +198,17 @@ struct tcpfsm_stats {
     uint64_t OutOfWindowDrops; /* unacceptable segments (RFC 9293 3.10.7.4) */
     uint64_t PawsDrops;
     uint64_t OfoDrops;         /* out-of-order data dropped for lack of reassembly budget */
-    uint64_t BufferLimitDrops; /* refused for the global buffer limit */
+    uint64_t BufferLimitDrops; /* refused at the stack's buffer limit (max_buffer_bytes):
+                                * received text dropped (the peer resends it), a send()
+                                * answered -ENOBUFS, or a new connection reset */
     uint64_t TimeWaitRecycled;
+    uint64_t InMartians;       /* source address no host may use (RFC 1122 3.2.1.3): broadcast,
+                                * multicast, 0/8, 127/8, 240/4, our own; dropped, never answered */
+    uint64_t InBadFlags;       /* impossible flag sets (SYN with FIN or RST), dropped */
+    uint64_t AckSkipped;       /* ACKs not sent in answer to an unacceptable segment without
+                                * text: one per 500 ms per connection (Linux TCPACKSkipped*) */
+    uint64_t MemoryPressures;  /* times the stack entered memory pressure (Linux's name) */
+    uint64_t BufferBytes;      /* buffer memory in use now (rings, out-of-order data) */
 };
 void tcpfsm_get_stats(const struct tcpfsm_stack *st, struct tcpfsm_stats *out);
 

@@ -10,6 +10,7 @@
  * spec/tcp.fsm (RCV_FIN -> ACK and restart 2 MSL, RST, SYN -> challenge ACK, T_2MSL ->
  * CLOSED), then folded back into the record (or freed when the machine released it).
  */
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include "rectab.h"
@@ -22,7 +23,8 @@ struct tw_rec {
     uint32_t rcv_nxt;
     uint32_t ts_recent;
     uint16_t flags;            /* TF_TS / TF_SACK / TF_WSCALE and the FIN flags */
-    uint16_t mss;
+    uint16_t oow_ack_ms;       /* the TCB's (oow_ack_ok's rate limit); TIME_WAIT sends no text,
+                                * so no MSS is kept */
     uint8_t  state;            /* the TCB's state byte, kept verbatim (TIME_WAIT) */
     uint8_t  snd_wscale, rcv_wscale;
 };
@@ -48,7 +50,7 @@ static uint64_t slot_to_us(const struct tcpfsm_stack *st, uint32_t at_ms)
 bool tw_settle(struct tcpfsm_stack *st, struct tcb *t)
 {
     if (t->state != TCP_FSM_TIME_WAIT || t->fd >= 0 || t->parent || (t->flags & TF_DEAD) ||
-        st->tw.n >= st->tw.max || !tcb_timer_armed(t, TMR_2MSL) || !st->tw.slot)
+        !tcb_timer_armed(t, TMR_2MSL) || rectab_reserve(&st->tw))
         return false;
     if (t->buf && t->buf->rcv.len) return false;
     struct tw_rec *r = malloc(sizeof *r);
@@ -60,7 +62,7 @@ bool tw_settle(struct tcpfsm_stack *st, struct tcb *t)
     r->ts_recent = t->ts_recent;
     r->flags = t->flags & (TF_TS | TF_SACK | TF_WSCALE | TF_SYNCED | TF_FIN_SENT | TF_FIN_ACKED |
                            TF_FIN_RCVD);
-    r->mss = t->u.cc.mss;
+    r->oow_ack_ms = t->oow_ack_ms;
     r->state = t->state;
     r->snd_wscale = t->snd_wscale;
     r->rcv_wscale = t->rcv_wscale;
@@ -84,7 +86,7 @@ static void expand(struct tcpfsm_stack *st, struct tw_rec *r, struct tcb *t)
     t->flags = r->flags;
     t->snd_wscale = r->snd_wscale;
     t->rcv_wscale = r->rcv_wscale;
-    t->u.cc.mss = r->mss;
+    t->oow_ack_ms = r->oow_ack_ms;
     t->tmr_kind0 = TMR_2MSL;
     uint64_t due = r->k.timer.expires > st->now ? r->k.timer.expires - st->now : 0;
     t->tmr_at[0] = stack_ms(st) + (uint32_t)((due + 999u) / 1000u);
@@ -106,12 +108,14 @@ static void fold(struct tcpfsm_stack *st, struct tw_rec *r, struct tcb *t)
     tcb_hash_remove(st, t);
     r->rcv_nxt = t->rcv_nxt;
     r->ts_recent = t->ts_recent;
+    r->oow_ack_ms = t->oow_ack_ms;
     tw_arm(&st->tw_wheel, &r->k.timer, slot_to_us(st, t->tmr_at[0]));
     rectab_insert(&st->tw, &r->k);
 }
 
 int tw_input(struct tcpfsm_stack *st, struct tw_rec *r, const struct tcp_seg *seg)
 {
+    if (tcb_hash_reserve(st)) return -ENOMEM;   /* no room to expand it: the peer resends */
     struct tcb t;
     expand(st, r, &t);
     tcp_conn_input(st, &t, seg);
@@ -125,6 +129,11 @@ static void tw_fire(struct tw_node *n, void *arg)
 {
     struct tcpfsm_stack *st = arg;
     struct tw_rec *r = (struct tw_rec *)(void *)((char *)n - offsetof(struct tw_rec, k.timer));
+    if (tcb_hash_reserve(st)) {          /* no room to expand it: 2 MSL is over all the same */
+        rectab_remove(&st->tw, &r->k);
+        free(r);
+        return;
+    }
     struct tcb t;
     expand(st, r, &t);
     t.tmr_at[0] = 0;

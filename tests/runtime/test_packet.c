@@ -312,17 +312,28 @@ START_TEST(tcp_opt_nop_eol_unknown)
 }
 END_TEST
 
-START_TEST(bad_addresses)
+/* RFC 1122 3.2.1.3, RFC 1812 5.3.7: which source addresses a host never accepts. */
+START_TEST(martian_source_addresses_rfc1122_3_2_1_3)
 {
-    static const uint32_t bad[] = {RT_IP(0, 0, 0, 0), RT_IP(0, 1, 2, 3), RT_IP(224, 0, 0, 1),
-                                   RT_IP(239, 255, 255, 250), RT_IP(255, 255, 255, 255)};
-    uint8_t b[1500];
-    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
-        size_t n = rt_build_tcp(b, sizeof b, bad[i], 1, B_ADDR, 2, 0, 0, TCP_SYN, 0, NULL, 0);
-        ck_assert_int_eq(parse_exact(b, n, NULL), PKT_ERR_ADDR);
-        n = rt_build_tcp(b, sizeof b, A_ADDR, 1, bad[i], 2, 0, 0, TCP_SYN, 0, NULL, 0);
-        ck_assert_int_eq(parse_exact(b, n, NULL), PKT_ERR_ADDR);
+    const uint32_t local = RT_IP(10, 77, 0, 2);
+    static const struct { uint32_t a; enum ip_addr_class c; } cls[] = {
+        {RT_IP(0, 0, 0, 0), IP_ADDR_THIS_NET},     {RT_IP(0, 1, 2, 3), IP_ADDR_THIS_NET},
+        {RT_IP(127, 0, 0, 1), IP_ADDR_LOOPBACK},   {RT_IP(224, 0, 0, 1), IP_ADDR_MULTICAST},
+        {RT_IP(239, 255, 255, 250), IP_ADDR_MULTICAST}, {RT_IP(240, 0, 0, 1), IP_ADDR_RESERVED},
+        {RT_IP(255, 255, 255, 255), IP_ADDR_RESERVED}, {RT_IP(10, 77, 0, 1), IP_ADDR_UNICAST},
+        {RT_IP(1, 0, 0, 0), IP_ADDR_UNICAST},      {RT_IP(223, 255, 255, 255), IP_ADDR_UNICAST},
+    };
+    for (size_t i = 0; i < sizeof cls / sizeof cls[0]; i++) {
+        ck_assert_int_eq(ip_addr_class(cls[i].a), cls[i].c);
+        ck_assert_int_eq(ip_martian_source(cls[i].a, local, 24), cls[i].c != IP_ADDR_UNICAST);
     }
+    ck_assert(ip_martian_source(local, local, 24));                  /* our own: the land attack */
+    ck_assert(ip_martian_source(RT_IP(10, 77, 0, 255), local, 24));  /* the subnet's broadcast */
+    ck_assert(!ip_martian_source(RT_IP(10, 77, 0, 255), local, 16)); /* a host of a /16 */
+    ck_assert(ip_martian_source(RT_IP(10, 77, 255, 255), local, 16));
+    ck_assert(!ip_martian_source(RT_IP(10, 77, 0, 255), local, 0));  /* prefix unknown */
+    ck_assert(!ip_martian_source(RT_IP(10, 77, 0, 3), local, 31));   /* /31: no broadcast (RFC 3021) */
+    ck_assert(!ip_martian_source(RT_IP(10, 78, 0, 255), local, 24)); /* another subnet's .255 */
 }
 END_TEST
 
@@ -588,7 +599,7 @@ static Suite *suite(void)
     tcase_add_test(v, tcp_doff);
     tcase_add_test(v, tcp_csum);
     tcase_add_test(v, tcp_opt_malformed);
-    tcase_add_test(v, bad_addresses);
+    tcase_add_test(v, martian_source_addresses_rfc1122_3_2_1_3);
     tcase_add_test(v, every_truncation_is_rejected);
     tcase_add_test(v, random_garbage_never_crashes);
     tcase_add_test(v, status_names);

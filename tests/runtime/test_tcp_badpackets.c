@@ -93,6 +93,7 @@ static struct rig *rig_new(uint32_t flags)
     c.random = rig_random;
     c.random_arg = &r->rng;
     c.flags = flags;
+    c.prefix_len = 24;
     int err;
     r->st = tcpfsm_stack_new(&c, &err);
     ck_assert_ptr_nonnull(r->st);
@@ -161,7 +162,7 @@ static void live_check(struct rig *r)
     r->nout = 0;
 }
 
-enum drop_kind { DROP_MALFORMED, DROP_CSUM, DROP_NOT_OURS };
+enum drop_kind { DROP_MALFORMED, DROP_CSUM, DROP_NOT_OURS, DROP_MARTIAN, DROP_BAD_FLAGS };
 
 /* Feed one bad datagram: it must be refused with `want`, counted once in the right field,
  * answered with nothing, and deliver nothing. Then the live connection must still work. */
@@ -176,8 +177,11 @@ static void expect_drop(struct rig *r, const void *pkt, size_t len, enum drop_ki
     ck_assert_msg(ret == want, "%s: tcpfsm_input returned %d, want %d", what, ret, want);
     tcpfsm_get_stats(r->st, &b);
     ck_assert_msg(b.InSegs == a.InSegs + 1, "%s: InSegs", what);
-    ck_assert_msg(b.InErrs == a.InErrs + 1, "%s: InErrs %llu -> %llu", what,
+    bool err = kind == DROP_MALFORMED || kind == DROP_CSUM || kind == DROP_NOT_OURS;
+    ck_assert_msg(b.InErrs == a.InErrs + err, "%s: InErrs %llu -> %llu", what,
                   (unsigned long long)a.InErrs, (unsigned long long)b.InErrs);
+    ck_assert_msg(b.InMartians == a.InMartians + (kind == DROP_MARTIAN), "%s: InMartians", what);
+    ck_assert_msg(b.InBadFlags == a.InBadFlags + (kind == DROP_BAD_FLAGS), "%s: InBadFlags", what);
     ck_assert_msg(b.InMalformed == a.InMalformed + (kind == DROP_MALFORMED), "%s: InMalformed",
                   what);
     ck_assert_msg(b.InCsumErrors == a.InCsumErrors + (kind == DROP_CSUM), "%s: InCsumErrors",
@@ -309,10 +313,12 @@ START_TEST(bad_tcp_headers_dropped)
 }
 END_TEST
 
-/* RFC 1122 3.2.1.3 / 3.2.2 and RFC 9293 3.10.7.1 (via Linux tcp_v4_rcv): TCP never comes from
- * a broadcast, multicast or zero address, nor is it for one; a datagram for another host is
- * not ours. None of them may be answered, not even with a RST. */
-START_TEST(bad_addresses_dropped)
+/* RFC 1122 3.2.1.3 (MUST: "silently discard an incoming datagram containing an IP source
+ * address that is invalid"), RFC 1812 5.3.7: nothing from a broadcast (limited or this
+ * subnet's), multicast, 0/8, loopback, class E or our own address is processed or answered,
+ * not even with a RST; a datagram for another host (or a broadcast/multicast group) is not
+ * ours (RFC 9293 3.10.7.1 via Linux tcp_v4_rcv). */
+START_TEST(martian_sources_dropped_rfc1122_3_2_1_3)
 {
     struct rig *r = rig_new(0);
     rig_connect(r, 5557, NULL);
@@ -320,20 +326,50 @@ START_TEST(bad_addresses_dropped)
     size_t n;
     static const uint32_t bad_src[] = {
         0xffffffffu, RT_IP(224, 0, 0, 1), RT_IP(239, 255, 255, 250), 0, RT_IP(0, 1, 2, 3),
+        RT_IP(127, 0, 0, 1), RT_IP(127, 9, 9, 9), RT_IP(240, 0, 0, 1), S_ADDR,
+        (S_ADDR & 0xffffff00u) | 0xffu,          /* the /24's directed broadcast */
     };
     for (size_t i = 0; i < sizeof bad_src / sizeof bad_src[0]; i++) {
         n = base_pkt(r, b); set32(b + 12, bad_src[i]); fix_all(b, n);
-        expect_drop(r, b, n, DROP_MALFORMED, "broadcast/multicast/zero source");
+        expect_drop(r, b, n, DROP_MARTIAN, "martian source");
         /* Also to a closed port, where a good source would earn a RST. */
         n = base_pkt(r, b); set16(b + 22, 81); set32(b + 12, bad_src[i]); fix_all(b, n);
-        expect_drop(r, b, n, DROP_MALFORMED, "bad source, closed port");
+        expect_drop(r, b, n, DROP_MARTIAN, "martian source, closed port");
     }
     n = base_pkt(r, b); set32(b + 16, 0xffffffffu); fix_all(b, n);
-    expect_drop(r, b, n, DROP_MALFORMED, "broadcast destination");
+    expect_drop(r, b, n, DROP_NOT_OURS, "broadcast destination");
     n = base_pkt(r, b); set32(b + 16, RT_IP(224, 0, 0, 251)); fix_all(b, n);
-    expect_drop(r, b, n, DROP_MALFORMED, "multicast destination");
+    expect_drop(r, b, n, DROP_NOT_OURS, "multicast destination");
     n = base_pkt(r, b); set32(b + 16, RT_IP(10, 0, 0, 9)); fix_all(b, n);
     expect_drop(r, b, n, DROP_NOT_OURS, "another host's datagram");
+    rig_free(r);
+}
+END_TEST
+
+/* SYN+FIN and SYN+RST have no meaning in RFC 9293 (Linux and FreeBSD drop them): dropped at
+ * input, counted in InBadFlags, never answered, whether for the listener, the live
+ * connection or a closed port. */
+START_TEST(syn_with_fin_or_rst_dropped_unanswered)
+{
+    struct rig *r = rig_new(0);
+    rig_connect(r, 5558, NULL);
+    uint8_t b[PKTMAX];
+    static const uint8_t bad[] = { TCP_SYN | TCP_FIN, TCP_SYN | TCP_RST, TCP_SYN | TCP_FIN | TCP_ACK,
+                                   TCP_SYN | TCP_RST | TCP_ACK, TCP_SYN | TCP_FIN | TCP_RST | TCP_PSH };
+    static const uint16_t ports[] = { S_PORT, 81 };
+    for (size_t i = 0; i < sizeof bad; i++) {
+        size_t n = base_pkt(r, b);
+        b[IPV4_HDR_LEN + 13] = bad[i];
+        fix_all(b, n);
+        expect_drop(r, b, n, DROP_BAD_FLAGS, "SYN with FIN/RST on the connection");
+        for (size_t k = 0; k < 2; k++) {     /* a new 4-tuple: the listener, a closed port */
+            n = mkseg(b, PKTMAX, 6000, ports[k], 1000, 0, bad[i], NULL, NULL, 0);
+            expect_drop(r, b, n, DROP_BAD_FLAGS, "SYN with FIN/RST, new 4-tuple");
+        }
+    }
+    struct tcpfsm_stats s;
+    tcpfsm_get_stats(r->st, &s);
+    ck_assert_uint_eq(s.InBadFlags, 3 * sizeof bad);
     rig_free(r);
 }
 END_TEST
@@ -390,7 +426,7 @@ START_TEST(no_socket_rst_rules)
     struct { uint8_t flags; uint32_t seq, ack; size_t len; } cases[] = {
         { TCP_SYN, 123456, 0, 0 },                        /* ack = seq + 1 */
         { TCP_SYN, 0xffffffffu, 0, 0 },                   /* wraps to 0 */
-        { TCP_SYN | TCP_FIN, 7, 0, 10 },                  /* seq + 10 + 2 */
+        { TCP_SYN | TCP_PSH, 7, 0, 10 },                  /* seq + 10 + 1 (SYN+FIN: dropped) */
         { TCP_PSH, 1000, 0, 100 },                        /* seq + 100 */
         { TCP_FIN, 0xfffffff0u, 0, 20 },                  /* wraps: seq + 21 */
         { 0, 5, 0, 0 },                                    /* no flags at all: seq + 0 */
@@ -428,7 +464,7 @@ START_TEST(no_socket_rst_rules)
     }
 
     /* A RST for no socket gets nothing, with or without ACK, with or without data. */
-    static const uint8_t rst_flags[] = { TCP_RST, TCP_RST | TCP_ACK, TCP_RST | TCP_SYN,
+    static const uint8_t rst_flags[] = { TCP_RST, TCP_RST | TCP_ACK, TCP_RST | TCP_PSH,
                                          TCP_RST | TCP_FIN | TCP_ACK };
     for (size_t i = 0; i < sizeof rst_flags; i++) {
         tcpfsm_get_stats(r->st, &a);
@@ -661,7 +697,8 @@ int main(void)
     tcase_set_timeout(tc, 60);
     tcase_add_test(tc, bad_ip_headers_dropped);
     tcase_add_test(tc, bad_tcp_headers_dropped);
-    tcase_add_test(tc, bad_addresses_dropped);
+    tcase_add_test(tc, martian_sources_dropped_rfc1122_3_2_1_3);
+    tcase_add_test(tc, syn_with_fin_or_rst_dropped_unanswered);
     tcase_add_test(tc, oversized_and_padded);
     tcase_add_test(tc, no_socket_rst_rules);
     tcase_add_test(tc, old_ack_with_stale_sack_block);

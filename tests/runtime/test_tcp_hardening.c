@@ -40,10 +40,12 @@ static struct tcpfsm_stats srv_stats(struct world *w)
 static void inject_blind_rst(struct world *w, int c, int s)
 {
     (void)c;
-    uint64_t before = srv_stats(w).ChallengeAcks;
+    struct tcpfsm_stats b = srv_stats(w);
     forge_to_server(w, s, TCP_RST, 1000, 0, NULL);       /* in window, not RCV.NXT */
     forge_to_server(w, s, TCP_RST | TCP_ACK, 7, 0, NULL);
-    ck_assert_uint_eq(srv_stats(w).ChallengeAcks, before + 2);
+    /* one challenge ACK per 500 ms per connection: the second RST goes unanswered */
+    ck_assert_uint_eq(srv_stats(w).ChallengeAcks, b.ChallengeAcks + 1);
+    ck_assert_uint_eq(srv_stats(w).AckSkipped, b.AckSkipped + 1);
     ck_assert_str_eq(w->srv->fds[s] ? tcb_state_name(w->srv->fds[s]) : "?", "ESTABLISHED");
 }
 
@@ -131,21 +133,27 @@ START_TEST(rfc5961_5_2_blind_data_with_unacceptable_ack_is_dropped)
 }
 END_TEST
 
-/* RFC 5961 7: challenge ACKs are rate limited per stack. */
+/* RFC 5961 7: challenge ACKs are rate limited per stack (challenge_ack_limit a second) and,
+ * like every answer to an unacceptable segment without text, per connection (one per
+ * 500 ms, Linux's tcp_invalid_ratelimit). */
 START_TEST(rfc5961_7_challenge_acks_are_rate_limited)
 {
     struct tcpfsm_config base = { .challenge_ack_limit = 10 };
     struct world w;
     world_init(&w, &base, 5);
-    int l = listen_srv(&w, 8), c, s;
-    connect_pair(&w, l, &c, &s);
-    uint64_t before = srv_stats(&w).ChallengeAcks;
-    for (int i = 0; i < 100; i++) forge_to_server(&w, s, TCP_RST, 100 + i, 0, NULL);
-    ck_assert_uint_eq(srv_stats(&w).ChallengeAcks - before, 10);
-    ck_assert_str_eq(tcb_state_name(w.srv->fds[s]), "ESTABLISHED");
+    enum { N = 20 };
+    int l = listen_srv(&w, N), c[N], s[N];
+    for (int i = 0; i < N; i++) connect_pair(&w, l, &c[i], &s[i]);
+    struct tcpfsm_stats b = srv_stats(&w);
+    for (int i = 0; i < 100; i++) forge_to_server(&w, s[0], TCP_RST, 100 + i, 0, NULL);
+    ck_assert_uint_eq(srv_stats(&w).ChallengeAcks - b.ChallengeAcks, 1);   /* per connection */
+    ck_assert_uint_eq(srv_stats(&w).AckSkipped - b.AckSkipped, 99);
+    for (int i = 1; i < N; i++) forge_to_server(&w, s[i], TCP_RST, 100, 0, NULL);
+    ck_assert_uint_eq(srv_stats(&w).ChallengeAcks - b.ChallengeAcks, 10);  /* per stack */
+    for (int i = 0; i < N; i++) ck_assert_str_eq(tcb_state_name(w.srv->fds[s[i]]), "ESTABLISHED");
     world_run_for(&w, 1100000);                       /* next second: allowed again */
-    forge_to_server(&w, s, TCP_RST, 100, 0, NULL);
-    ck_assert_uint_eq(srv_stats(&w).ChallengeAcks - before, 11);
+    forge_to_server(&w, s[0], TCP_RST, 100, 0, NULL);
+    ck_assert_uint_eq(srv_stats(&w).ChallengeAcks - b.ChallengeAcks, 11);
     world_free(&w);
 }
 END_TEST
@@ -207,13 +215,15 @@ START_TEST(rfc4987_syn_flood_cookies_let_every_real_client_in)
 }
 END_TEST
 
-/* Limits (tcpfsm_config): descriptors and buffer memory refuse cleanly, an idle connection
- * holds no buffer memory, and the stack's own accounting returns to zero once every
- * connection is gone. */
+/* Limits (tcpfsm_config): descriptors and buffer memory refuse cleanly. An idle connection
+ * holds no buffer memory, queued bytes hold a ring until they are acknowledged (or read), and
+ * at max_buffer_bytes send() says -ENOBUFS (no POLLOUT) until memory comes back; the stack's
+ * own accounting returns to zero once every connection is gone. */
 START_TEST(limits_refuse_cleanly_and_memory_returns_to_baseline)
 {
+    static uint8_t big[16384];
     struct tcpfsm_config base = { .max_sockets = 8, .sndbuf = 16384, .rcvbuf = 16384,
-                                  .max_buffer_bytes = 3 * 16384, .msl_us = 100000 };
+                                  .max_buffer_bytes = 32768 + 512, .msl_us = 100000 };
     struct world w;
     world_init(&w, &base, 7);
     int fds[8];
@@ -221,23 +231,42 @@ START_TEST(limits_refuse_cleanly_and_memory_returns_to_baseline)
     ck_assert_int_eq(tcpfsm_socket(w.cli), -EMFILE);
     for (int i = 0; i < 8; i++) ck_assert_int_eq(tcpfsm_close(w.cli, fds[i]), 0);
 
-    int l = listen_srv(&w, 4), c1, s1, c2, s2;
+    int l = listen_srv(&w, 4), c1, s1, c2, s2, c3, s3;
     connect_pair(&w, l, &c1, &s1);
     connect_pair(&w, l, &c2, &s2);
-    ck_assert_uint_eq(w.cli->buffer_bytes, 0);            /* idle: nothing allocated */
-    ck_assert_int_eq(tcpfsm_send(w.cli, c1, "x", 1), 1);  /* first byte: one send ring */
-    ck_assert_int_eq(tcpfsm_send(w.cli, c2, "y", 1), 1);
-    ck_assert_uint_eq(w.cli->buffer_bytes, 2 * 16384);
-    int c3 = tcpfsm_socket(w.cli);                         /* a third would not fit */
-    ck_assert_int_eq(tcpfsm_connect(w.cli, c3, SRV, PORT), -ENOBUFS);
-    ck_assert_uint_ge(w.cli->stats.BufferLimitDrops, 1);
-    tcpfsm_close(w.cli, c3);
-    world_run_for(&w, 100000);
+    connect_pair(&w, l, &c3, &s3);
+    ck_assert_uint_eq(w.cli->buffer_bytes + w.srv->buffer_bytes, 0);   /* idle: nothing */
+    ck_assert_int_eq(tcpfsm_send(w.cli, c1, "x", 1), 1);  /* one byte: the smallest ring */
+    ck_assert_uint_eq(w.cli->buffer_bytes, MEM_RING_MIN);
+    world_run_for(&w, 100000);                             /* acknowledged: given back */
+    ck_assert_uint_eq(w.cli->buffer_bytes, 0);
+    ck_assert_uint_eq(w.srv->buffer_bytes, MEM_RING_MIN); /* unread on the server */
     char b[4];
     ck_assert_int_eq(tcpfsm_recv(w.srv, s1, b, sizeof b), 1);
-    ck_assert_int_eq(tcpfsm_recv(w.srv, s2, b, sizeof b), 1);
-    tcpfsm_close(w.cli, c1); tcpfsm_close(w.cli, c2);
-    tcpfsm_close(w.srv, s1); tcpfsm_close(w.srv, s2);
+    ck_assert_uint_eq(w.srv->buffer_bytes, 0);            /* read: given back */
+
+    ck_assert_int_eq(tcpfsm_send(w.cli, c1, big, sizeof big), (long)sizeof big);
+    ck_assert_int_eq(tcpfsm_send(w.cli, c2, big, sizeof big), (long)sizeof big);
+    ck_assert_uint_eq(w.cli->buffer_bytes, 2 * sizeof big);
+    ck_assert_int_eq(tcpfsm_send(w.cli, c1, big, 1), -EAGAIN);     /* its own limit */
+    uint64_t drops = w.cli->stats.BufferLimitDrops;
+    ck_assert_int_eq(tcpfsm_send(w.cli, c3, big, 1), -ENOBUFS);    /* the stack's limit */
+    ck_assert_uint_gt(w.cli->stats.BufferLimitDrops, drops);
+    ck_assert(!(tcpfsm_poll(w.cli, c3) & TCPFSM_POLLOUT));
+    ck_assert_uint_ge(w.cli->stats.MemoryPressures, 1);
+    world_run_for(&w, 200000);                             /* delivered, acknowledged */
+    ck_assert_uint_eq(w.cli->buffer_bytes, 0);
+    ck_assert(tcpfsm_poll(w.cli, c3) & TCPFSM_POLLOUT);
+    ck_assert_int_eq(tcpfsm_send(w.cli, c3, "z", 1), 1);
+    for (int i = 0; i < 2; i++) {                          /* the server reads it all */
+        static uint8_t got[16384];
+        ck_assert_int_eq(tcpfsm_recv(w.srv, i ? s2 : s1, got, sizeof got), (long)sizeof got);
+        ck_assert(memcmp(got, big, sizeof big) == 0);
+    }
+    world_run_for(&w, 100000);
+    ck_assert_int_eq(tcpfsm_recv(w.srv, s3, b, sizeof b), 1);
+    tcpfsm_close(w.cli, c1); tcpfsm_close(w.cli, c2); tcpfsm_close(w.cli, c3);
+    tcpfsm_close(w.srv, s1); tcpfsm_close(w.srv, s2); tcpfsm_close(w.srv, s3);
     world_run_for(&w, 2000000);                            /* past TIME_WAIT (2 MSL) */
     ck_assert_uint_eq(w.cli->buffer_bytes + w.srv->buffer_bytes, 0);
     ck_assert_uint_eq(w.cli->nconns + w.srv->nconns, 0);

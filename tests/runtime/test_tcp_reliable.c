@@ -745,9 +745,11 @@ START_TEST(sws_avoidance_receiver_withholds_small_window_updates)
 }
 END_TEST
 
+static void discard(void *arg, const void *pkt, size_t len) { (void)arg; (void)pkt; (void)len; }
+
 /* RFC 9293 3.8.6.3 / RFC 1122 4.2.3.2 / RFC 5681 4.2: a lone full segment is ACKed when the
  * delayed-ACK timer (delack_us, 40 ms here) expires; a second full segment is ACKed at once;
- * a configured delay above 200 ms is clamped to 200 ms. */
+ * a configured delay above 200 ms is refused, 200 ms is kept. */
 START_TEST(delayed_ack_every_second_segment_and_timer)
 {
     struct sc *sc = new_sc(1000 * MS, 0, false);
@@ -768,7 +770,13 @@ START_TEST(delayed_ack_every_second_segment_and_timer)
     ck_assert(!sc_timer_armed(sc));
     sc_free(sc);
 
-    struct sc_opts o = { .rto_us = 1000 * MS, .delack_us = 500 * MS };
+    /* the longest delay the stack takes is 200 ms (RFC 9293 3.8.6.3 MUST-40: under 0.5 s;
+     * RFC 1122 4.2.3.2); a longer one is refused */
+    struct tcpfsm_config bad = { .addr = SC_LOCAL_ADDR, .output = discard, .delack_us = 201 * MS };
+    int err = 0;
+    ck_assert_ptr_null(tcpfsm_stack_new(&bad, &err));
+    ck_assert_int_eq(err, -EINVAL);
+    struct sc_opts o = { .rto_us = 1000 * MS, .delack_us = 200 * MS };
     sc = sc_new(&o);
     sc_establish(sc);
     sc_inject(sc, TCP_ACK, sc->irs + 1, sc->iss + 1, SC_PEER_WND, pattern, 10);

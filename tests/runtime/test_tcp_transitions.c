@@ -32,6 +32,7 @@
 #define STATE(name)                sc_expect_state(sc, name)
 #define NONE()                     sc_expect_none(sc)
 
+static char payload_big[1500];   /* zeros: bulk text where the bytes do not matter */
 static const char payload[64] = "0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ!";
 
 static struct sc *sc_retries(uint32_t max_retries, uint32_t syn_retries)
@@ -110,6 +111,46 @@ static void over_limit(void (*drive)(struct sc *), const char *state, uint8_t fl
     sc_expect(sc, A, sc->iss + snd, sc->irs + rcv, 0);
     sc_free(sc);
 }
+
+
+/* ------------------------- answers to unacceptable segments, rate limited (oow_ack_ok) ---- */
+
+/* RFC 9293 3.10.7.4 first (unacceptable segment) and fifth (SEG.ACK > SND.NXT): the answer is
+ * <SEQ=SND.NXT><ACK=RCV.NXT><CTL=ACK>, at most once per 500 ms per connection for a segment
+ * without text (Linux's tcp_invalid_ratelimit; an ACK storm cannot start); one with text is
+ * always answered. snd/rcv: SND.NXT - ISS and RCV.NXT - IRS in the state under test. */
+static void oow_limited(void (*drive)(struct sc *), const char *state, bool bad_ack, uint32_t snd,
+                        uint32_t rcv)
+{
+    struct sc_opts o;
+    memset(&o, 0, sizeof o);
+    o.msl_us = 5000000;   /* TIME_WAIT outlives the waits below */
+    struct sc *sc = sc_new(&o);
+    drive(sc);
+    const char *ev = bad_ack ? "RCV_BAD_ACK" : "RCV_UNACCEPTABLE";
+    uint32_t seq = bad_ack ? sc->irs + rcv : sc->irs + rcv + 70000;   /* right of the window */
+    uint32_t ack = bad_ack ? sc->iss + snd + 100 : sc->iss + snd;     /* never sent */
+    sc_inject(sc, A, seq, ack, W, NULL, 0);
+    sc_expect(sc, A, sc->iss + snd, sc->irs + rcv, 0);
+    struct tcpfsm_stats a, b;
+    tcpfsm_get_stats(sc->st, &a);
+    sc_inject(sc, A, seq, ack, W, NULL, 0);          /* within 500 ms: not answered */
+    NONE();
+    tcpfsm_get_stats(sc->st, &b);
+    ck_assert_uint_eq(b.AckSkipped, a.AckSkipped + 1);
+    sc_inject(sc, P | A, seq, ack, W, payload, 10);  /* the same with text: answered */
+    sc_expect(sc, A, sc->iss + snd, sc->irs + rcv, 0);
+    sc_expect_state(sc, state);
+    sc_expect_fired(sc, state, ev, "oow_ack_ok", state);
+    sc_expect_fired(sc, state, ev, "else", state);
+    sc_advance(sc, 500000);
+    sc_drain(sc);   /* a timer of the state may have fired meanwhile */
+    sc_inject(sc, A, seq, ack, W, NULL, 0);          /* 500 ms later: answered again */
+    sc_expect(sc, A, sc->iss + snd, sc->irs + rcv, 0);
+    sc_free(sc);
+}
+
+static void drv_syn_rcvd_passive(struct sc *sc) { sc_to_syn_rcvd_passive(sc); }
 
 /* ======================================================================= CLOSED ==== */
 
@@ -351,6 +392,66 @@ START_TEST(listen__rcv_ack_accept_queue_full__listen)
     tcpfsm_get_stats(sc->st, &stats);
     ck_assert_uint_eq(stats.ListenDrops, 1);
     FIRED("LISTEN", "RCV_ACK", "accept_queue_full", "LISTEN");
+    sc_free(sc);
+}
+END_TEST
+
+/* The stack's buffer memory is at max_buffer_bytes: the first connection (sc->rport) holds
+ * 3000 unread bytes in a 4 KiB ring, all the budget allows (mem.c). */
+static void exhaust_memory(struct sc *sc)
+{
+    sc->st->cfg.max_buffer_bytes = 4096;
+    for (uint32_t off = 0; off < 3000; off += 1500)
+        sc_inject(sc, P | A, sc->irs + 1 + off, sc_tcb(sc)->snd_nxt, W, payload_big, 1500);
+    sc_drain(sc);
+    ck_assert_uint_eq(sc->st->buffer_bytes, 4096);
+}
+
+START_TEST(listen__rcv_syn_out_of_memory__listen)
+{
+    /* @rfc 9293 3.10.1: no resources for another connection: refused, the client is told
+     * (<SEQ=0><ACK=SEG.SEQ+1><CTL=RST,ACK>: its connect() fails at once, it does not hang) */
+    struct sc *sc = sc_new(NULL);
+    sc_establish_passive(sc);
+    exhaust_memory(sc);
+    struct tcpfsm_stats a, b;
+    tcpfsm_get_stats(sc->st, &a);
+    sc->rport = SC_PEER_PORT + 1;
+    sc_inject(sc, S, 7000, 0, W, NULL, 0);
+    sc_expect(sc, R | A, 0, 7001, 0);
+    NONE();
+    tcpfsm_get_stats(sc->st, &b);
+    ck_assert_uint_eq(b.BufferLimitDrops, a.BufferLimitDrops + 1);
+    ck_assert_str_eq(sc_fd_state(sc, sc->lfd), "LISTEN");
+    ck_assert_ptr_null(tcb_lookup(sc->st, SC_LOCAL_ADDR, SC_LISTEN_PORT, SC_PEER_ADDR, sc->rport));
+    FIRED("LISTEN", "RCV_SYN", "out_of_memory", "LISTEN");
+    /* memory back (the bytes read): the next SYN gets its SYN-ACK */
+    char buf[4096];
+    ck_assert_int_eq(tcpfsm_recv(sc->st, sc->fd, buf, sizeof buf), 3000);
+    sc_drain(sc);
+    sc_inject(sc, S, 7000, 0, W, NULL, 0);
+    ck_assert_uint_eq(sc_next(sc)->flags, S | A);
+    sc_free(sc);
+}
+END_TEST
+
+START_TEST(listen__rcv_ack_out_of_memory__listen)
+{
+    /* @rfc 9293 3.10.1: a valid cookie but no resources: refused, the client is told */
+    struct sc *sc = sc_new(NULL);
+    uint32_t cookie = cookie_syn_ack(sc);
+    sc->rport = SC_PEER_PORT;           /* the first connection completes, then fills memory */
+    sc_inject(sc, A, sc->irs + 1, sc_tcb(sc)->snd_nxt, W, NULL, 0);
+    NONE();
+    STATE("ESTABLISHED");
+    exhaust_memory(sc);
+    sc->rport = SC_PEER_PORT + 1;
+    sc_inject(sc, A, 5001, cookie + 1, W, NULL, 0);
+    sc_expect(sc, R, cookie + 1, 0, 0);
+    NONE();
+    STATE("CLOSED");
+    ck_assert_str_eq(sc_fd_state(sc, sc->lfd), "LISTEN");
+    FIRED("LISTEN", "RCV_ACK", "out_of_memory", "LISTEN");
     sc_free(sc);
 }
 END_TEST
@@ -624,18 +725,18 @@ END_TEST
 
 /* ===================================================================== SYN_RCVD ==== */
 
-START_TEST(syn_rcvd__rcv_unacceptable__syn_rcvd)
+START_TEST(syn_rcvd__rcv_unacceptable_oow_ack_ok__syn_rcvd)
 {
     /* @rfc 9293 3.10.7.4 first: not acceptable: <SEQ=SND.NXT><ACK=RCV.NXT><CTL=ACK> */
     struct sc *sc = sc_new(NULL);
     sc_to_syn_rcvd_passive(sc);
-    sc_inject(sc, A, sc->irs + 1 + 70000, sc->iss + 1, W, NULL, 0);
+    sc_inject(sc, S, sc->irs, 0, W, NULL, 0);   /* the retransmitted SYN is old */
     sc_expect(sc, A, sc->iss + 1, sc->irs + 1, 0);
-    sc_inject(sc, S, sc->irs, 0, W, NULL, 0);   /* the retransmitted SYN is old, too */
+    sc_inject(sc, A | P, sc->irs + 1 + 70000, sc->iss + 1, W, payload, 10);   /* text: always */
     sc_expect(sc, A, sc->iss + 1, sc->irs + 1, 0);
     NONE();
     STATE("SYN_RCVD");
-    FIRED("SYN_RCVD", "RCV_UNACCEPTABLE", NULL, "SYN_RCVD");
+    FIRED("SYN_RCVD", "RCV_UNACCEPTABLE", "oow_ack_ok", "SYN_RCVD");
     sc_free(sc);
 }
 END_TEST
@@ -871,7 +972,7 @@ END_TEST
 
 /* ================================================================== ESTABLISHED ==== */
 
-START_TEST(established__rcv_unacceptable__established)
+START_TEST(established__rcv_unacceptable_oow_ack_ok__established)
 {
     /* @rfc 9293 3.10.7.4 first: <SEQ=SND.NXT><ACK=RCV.NXT><CTL=ACK>, drop */
     struct sc *sc = sc_new(NULL);
@@ -884,7 +985,7 @@ START_TEST(established__rcv_unacceptable__established)
     NONE();
     STATE("ESTABLISHED");
     ck_assert_int_eq(tcpfsm_recv(sc->st, sc->fd, (char[16]){0}, 16), -EAGAIN);
-    FIRED("ESTABLISHED", "RCV_UNACCEPTABLE", NULL, "ESTABLISHED");
+    FIRED("ESTABLISHED", "RCV_UNACCEPTABLE", "oow_ack_ok", "ESTABLISHED");
     sc_free(sc);
 }
 END_TEST
@@ -929,6 +1030,7 @@ START_TEST(established__rcv_syn_challenge_ok__established)
     sc_establish(sc);
     sc_inject(sc, S, sc->irs + 100, 0, W, NULL, 0);
     sc_expect(sc, A, sc->iss + 1, sc->irs + 1, 0);
+    sc_advance(sc, 500000);   /* one challenge per 500 ms per connection (oow_ack_ok) */
     sc_inject(sc, S | A, sc->irs + 1, sc->iss + 1, W, NULL, 0);
     sc_expect(sc, A, sc->iss + 1, sc->irs + 1, 0);
     NONE();
@@ -938,7 +1040,7 @@ START_TEST(established__rcv_syn_challenge_ok__established)
 }
 END_TEST
 
-START_TEST(established__rcv_bad_ack__established)
+START_TEST(established__rcv_bad_ack_oow_ack_ok__established)
 {
     /* @rfc 9293 3.10.7.4 fifth: SEG.ACK > SND.NXT: send an ACK, drop the segment */
     struct sc *sc = sc_new(NULL);
@@ -948,7 +1050,7 @@ START_TEST(established__rcv_bad_ack__established)
     NONE();
     STATE("ESTABLISHED");
     ck_assert_int_eq(tcpfsm_recv(sc->st, sc->fd, (char[16]){0}, 16), -EAGAIN);   /* dropped */
-    FIRED("ESTABLISHED", "RCV_BAD_ACK", NULL, "ESTABLISHED");
+    FIRED("ESTABLISHED", "RCV_BAD_ACK", "oow_ack_ok", "ESTABLISHED");
     sc_free(sc);
 }
 END_TEST
@@ -1260,7 +1362,7 @@ END_TEST
 /* =================================================================== FIN_WAIT_1 ==== */
 /* In FIN_WAIT_1 (no data exchanged): SND.NXT = iss+2 (our FIN at iss+1), RCV.NXT = irs+1. */
 
-START_TEST(fin_wait_1__rcv_unacceptable__fin_wait_1)
+START_TEST(fin_wait_1__rcv_unacceptable_oow_ack_ok__fin_wait_1)
 {
     /* @rfc 9293 3.10.7.4 first */
     struct sc *sc = sc_new(NULL);
@@ -1269,7 +1371,7 @@ START_TEST(fin_wait_1__rcv_unacceptable__fin_wait_1)
     sc_expect(sc, A, sc->iss + 2, sc->irs + 1, 0);
     NONE();
     STATE("FIN_WAIT_1");
-    FIRED("FIN_WAIT_1", "RCV_UNACCEPTABLE", NULL, "FIN_WAIT_1");
+    FIRED("FIN_WAIT_1", "RCV_UNACCEPTABLE", "oow_ack_ok", "FIN_WAIT_1");
     sc_free(sc);
 }
 END_TEST
@@ -1318,7 +1420,7 @@ START_TEST(fin_wait_1__rcv_syn_challenge_ok__fin_wait_1)
 }
 END_TEST
 
-START_TEST(fin_wait_1__rcv_bad_ack__fin_wait_1)
+START_TEST(fin_wait_1__rcv_bad_ack_oow_ack_ok__fin_wait_1)
 {
     /* @rfc 9293 3.10.7.4 fifth */
     struct sc *sc = sc_new(NULL);
@@ -1327,7 +1429,7 @@ START_TEST(fin_wait_1__rcv_bad_ack__fin_wait_1)
     sc_expect(sc, A, sc->iss + 2, sc->irs + 1, 0);
     NONE();
     STATE("FIN_WAIT_1");
-    FIRED("FIN_WAIT_1", "RCV_BAD_ACK", NULL, "FIN_WAIT_1");
+    FIRED("FIN_WAIT_1", "RCV_BAD_ACK", "oow_ack_ok", "FIN_WAIT_1");
     sc_free(sc);
 }
 END_TEST
@@ -1480,7 +1582,7 @@ END_TEST
 /* =================================================================== FIN_WAIT_2 ==== */
 /* In FIN_WAIT_2: SND.NXT = SND.UNA = iss+2, RCV.NXT = irs+1. */
 
-START_TEST(fin_wait_2__rcv_unacceptable__fin_wait_2)
+START_TEST(fin_wait_2__rcv_unacceptable_oow_ack_ok__fin_wait_2)
 {
     /* @rfc 9293 3.10.7.4 first */
     struct sc *sc = sc_new(NULL);
@@ -1489,7 +1591,7 @@ START_TEST(fin_wait_2__rcv_unacceptable__fin_wait_2)
     sc_expect(sc, A, sc->iss + 2, sc->irs + 1, 0);
     NONE();
     STATE("FIN_WAIT_2");
-    FIRED("FIN_WAIT_2", "RCV_UNACCEPTABLE", NULL, "FIN_WAIT_2");
+    FIRED("FIN_WAIT_2", "RCV_UNACCEPTABLE", "oow_ack_ok", "FIN_WAIT_2");
     sc_free(sc);
 }
 END_TEST
@@ -1536,7 +1638,7 @@ START_TEST(fin_wait_2__rcv_syn_challenge_ok__fin_wait_2)
 }
 END_TEST
 
-START_TEST(fin_wait_2__rcv_bad_ack__fin_wait_2)
+START_TEST(fin_wait_2__rcv_bad_ack_oow_ack_ok__fin_wait_2)
 {
     /* @rfc 9293 3.10.7.4 fifth */
     struct sc *sc = sc_new(NULL);
@@ -1545,7 +1647,7 @@ START_TEST(fin_wait_2__rcv_bad_ack__fin_wait_2)
     sc_expect(sc, A, sc->iss + 2, sc->irs + 1, 0);
     NONE();
     STATE("FIN_WAIT_2");
-    FIRED("FIN_WAIT_2", "RCV_BAD_ACK", NULL, "FIN_WAIT_2");
+    FIRED("FIN_WAIT_2", "RCV_BAD_ACK", "oow_ack_ok", "FIN_WAIT_2");
     sc_free(sc);
 }
 END_TEST
@@ -1662,7 +1764,7 @@ END_TEST
 /* ====================================================================== CLOSING ==== */
 /* In CLOSING: our FIN at iss+1 unacknowledged (SND.NXT = iss+2), RCV.NXT = irs+2. */
 
-START_TEST(closing__rcv_unacceptable__closing)
+START_TEST(closing__rcv_unacceptable_oow_ack_ok__closing)
 {
     /* @rfc 9293 3.10.7.4 first */
     struct sc *sc = sc_new(NULL);
@@ -1671,7 +1773,7 @@ START_TEST(closing__rcv_unacceptable__closing)
     sc_expect(sc, A, sc->iss + 2, sc->irs + 2, 0);
     NONE();
     STATE("CLOSING");
-    FIRED("CLOSING", "RCV_UNACCEPTABLE", NULL, "CLOSING");
+    FIRED("CLOSING", "RCV_UNACCEPTABLE", "oow_ack_ok", "CLOSING");
     sc_free(sc);
 }
 END_TEST
@@ -1719,7 +1821,7 @@ START_TEST(closing__rcv_syn_challenge_ok__closing)
 }
 END_TEST
 
-START_TEST(closing__rcv_bad_ack__closing)
+START_TEST(closing__rcv_bad_ack_oow_ack_ok__closing)
 {
     /* @rfc 9293 3.10.7.4 fifth */
     struct sc *sc = sc_new(NULL);
@@ -1728,7 +1830,7 @@ START_TEST(closing__rcv_bad_ack__closing)
     sc_expect(sc, A, sc->iss + 2, sc->irs + 2, 0);
     NONE();
     STATE("CLOSING");
-    FIRED("CLOSING", "RCV_BAD_ACK", NULL, "CLOSING");
+    FIRED("CLOSING", "RCV_BAD_ACK", "oow_ack_ok", "CLOSING");
     sc_free(sc);
 }
 END_TEST
@@ -1826,7 +1928,7 @@ END_TEST
 /* ==================================================================== TIME_WAIT ==== */
 /* In TIME_WAIT: SND.NXT = iss+2, RCV.NXT = irs+2. */
 
-START_TEST(time_wait__rcv_unacceptable__time_wait)
+START_TEST(time_wait__rcv_unacceptable_oow_ack_ok__time_wait)
 {
     /* @rfc 9293 3.10.7.4 first */
     struct sc *sc = sc_new(NULL);
@@ -1835,7 +1937,7 @@ START_TEST(time_wait__rcv_unacceptable__time_wait)
     sc_expect(sc, A, sc->iss + 2, sc->irs + 2, 0);
     NONE();
     STATE("TIME_WAIT");
-    FIRED("TIME_WAIT", "RCV_UNACCEPTABLE", NULL, "TIME_WAIT");
+    FIRED("TIME_WAIT", "RCV_UNACCEPTABLE", "oow_ack_ok", "TIME_WAIT");
     sc_free(sc);
 }
 END_TEST
@@ -1883,7 +1985,7 @@ START_TEST(time_wait__rcv_syn_challenge_ok__time_wait)
 }
 END_TEST
 
-START_TEST(time_wait__rcv_bad_ack__time_wait)
+START_TEST(time_wait__rcv_bad_ack_oow_ack_ok__time_wait)
 {
     /* @rfc 9293 3.10.7.4 fifth */
     struct sc *sc = sc_new(NULL);
@@ -1892,7 +1994,7 @@ START_TEST(time_wait__rcv_bad_ack__time_wait)
     sc_expect(sc, A, sc->iss + 2, sc->irs + 2, 0);
     NONE();
     STATE("TIME_WAIT");
-    FIRED("TIME_WAIT", "RCV_BAD_ACK", NULL, "TIME_WAIT");
+    FIRED("TIME_WAIT", "RCV_BAD_ACK", "oow_ack_ok", "TIME_WAIT");
     sc_free(sc);
 }
 END_TEST
@@ -1952,7 +2054,7 @@ END_TEST
 /* =================================================================== CLOSE_WAIT ==== */
 /* In CLOSE_WAIT: SND.NXT = iss+1, RCV.NXT = irs+2. */
 
-START_TEST(close_wait__rcv_unacceptable__close_wait)
+START_TEST(close_wait__rcv_unacceptable_oow_ack_ok__close_wait)
 {
     /* @rfc 9293 3.10.7.4 first */
     struct sc *sc = sc_new(NULL);
@@ -1961,7 +2063,7 @@ START_TEST(close_wait__rcv_unacceptable__close_wait)
     sc_expect(sc, A, sc->iss + 1, sc->irs + 2, 0);
     NONE();
     STATE("CLOSE_WAIT");
-    FIRED("CLOSE_WAIT", "RCV_UNACCEPTABLE", NULL, "CLOSE_WAIT");
+    FIRED("CLOSE_WAIT", "RCV_UNACCEPTABLE", "oow_ack_ok", "CLOSE_WAIT");
     sc_free(sc);
 }
 END_TEST
@@ -2009,7 +2111,7 @@ START_TEST(close_wait__rcv_syn_challenge_ok__close_wait)
 }
 END_TEST
 
-START_TEST(close_wait__rcv_bad_ack__close_wait)
+START_TEST(close_wait__rcv_bad_ack_oow_ack_ok__close_wait)
 {
     /* @rfc 9293 3.10.7.4 fifth */
     struct sc *sc = sc_new(NULL);
@@ -2018,7 +2120,7 @@ START_TEST(close_wait__rcv_bad_ack__close_wait)
     sc_expect(sc, A, sc->iss + 1, sc->irs + 2, 0);
     NONE();
     STATE("CLOSE_WAIT");
-    FIRED("CLOSE_WAIT", "RCV_BAD_ACK", NULL, "CLOSE_WAIT");
+    FIRED("CLOSE_WAIT", "RCV_BAD_ACK", "oow_ack_ok", "CLOSE_WAIT");
     sc_free(sc);
 }
 END_TEST
@@ -2174,7 +2276,7 @@ END_TEST
 /* ===================================================================== LAST_ACK ==== */
 /* In LAST_ACK: our FIN at iss+1 (SND.NXT = iss+2), RCV.NXT = irs+2. */
 
-START_TEST(last_ack__rcv_unacceptable__last_ack)
+START_TEST(last_ack__rcv_unacceptable_oow_ack_ok__last_ack)
 {
     /* @rfc 9293 3.10.7.4 first */
     struct sc *sc = sc_new(NULL);
@@ -2183,7 +2285,7 @@ START_TEST(last_ack__rcv_unacceptable__last_ack)
     sc_expect(sc, A, sc->iss + 2, sc->irs + 2, 0);
     NONE();
     STATE("LAST_ACK");
-    FIRED("LAST_ACK", "RCV_UNACCEPTABLE", NULL, "LAST_ACK");
+    FIRED("LAST_ACK", "RCV_UNACCEPTABLE", "oow_ack_ok", "LAST_ACK");
     sc_free(sc);
 }
 END_TEST
@@ -2231,7 +2333,7 @@ START_TEST(last_ack__rcv_syn_challenge_ok__last_ack)
 }
 END_TEST
 
-START_TEST(last_ack__rcv_bad_ack__last_ack)
+START_TEST(last_ack__rcv_bad_ack_oow_ack_ok__last_ack)
 {
     /* @rfc 9293 3.10.7.4 fifth */
     struct sc *sc = sc_new(NULL);
@@ -2240,7 +2342,7 @@ START_TEST(last_ack__rcv_bad_ack__last_ack)
     sc_expect(sc, A, sc->iss + 2, sc->irs + 2, 0);
     NONE();
     STATE("LAST_ACK");
-    FIRED("LAST_ACK", "RCV_BAD_ACK", NULL, "LAST_ACK");
+    FIRED("LAST_ACK", "RCV_BAD_ACK", "oow_ack_ok", "LAST_ACK");
     sc_free(sc);
 }
 END_TEST
@@ -2362,6 +2464,113 @@ START_TEST(last_ack__app_abort__closed)
     ck_assert(!sc_timer_armed(sc));
     FIRED("LAST_ACK", "APP_ABORT", NULL, "CLOSED");
     sc_free(sc);
+}
+END_TEST
+
+/* ================================ rate-limited answers to unacceptable segments ==== */
+
+START_TEST(syn_rcvd__rcv_unacceptable_else__syn_rcvd)
+{
+    /* @rfc 9293 3.10.7.4 first: an ACK already answered a segment without text in the last 500 ms */
+    oow_limited(drv_syn_rcvd_passive, "SYN_RCVD", false, 1, 1);
+}
+END_TEST
+
+START_TEST(established__rcv_unacceptable_else__established)
+{
+    /* @rfc 9293 3.10.7.4 first: an ACK already answered a segment without text in the last 500 ms */
+    oow_limited(drv_established, "ESTABLISHED", false, 1, 1);
+}
+END_TEST
+
+START_TEST(established__rcv_bad_ack_else__established)
+{
+    /* @rfc 9293 3.10.7.4 fifth: an ACK already answered a segment without text in the last 500 ms */
+    oow_limited(drv_established, "ESTABLISHED", true, 1, 1);
+}
+END_TEST
+
+START_TEST(fin_wait_1__rcv_unacceptable_else__fin_wait_1)
+{
+    /* @rfc 9293 3.10.7.4 first: an ACK already answered a segment without text in the last 500 ms */
+    oow_limited(drv_fin_wait_1, "FIN_WAIT_1", false, 2, 1);
+}
+END_TEST
+
+START_TEST(fin_wait_1__rcv_bad_ack_else__fin_wait_1)
+{
+    /* @rfc 9293 3.10.7.4 fifth: an ACK already answered a segment without text in the last 500 ms */
+    oow_limited(drv_fin_wait_1, "FIN_WAIT_1", true, 2, 1);
+}
+END_TEST
+
+START_TEST(fin_wait_2__rcv_unacceptable_else__fin_wait_2)
+{
+    /* @rfc 9293 3.10.7.4 first: an ACK already answered a segment without text in the last 500 ms */
+    oow_limited(drv_fin_wait_2, "FIN_WAIT_2", false, 2, 1);
+}
+END_TEST
+
+START_TEST(fin_wait_2__rcv_bad_ack_else__fin_wait_2)
+{
+    /* @rfc 9293 3.10.7.4 fifth: an ACK already answered a segment without text in the last 500 ms */
+    oow_limited(drv_fin_wait_2, "FIN_WAIT_2", true, 2, 1);
+}
+END_TEST
+
+START_TEST(closing__rcv_unacceptable_else__closing)
+{
+    /* @rfc 9293 3.10.7.4 first: an ACK already answered a segment without text in the last 500 ms */
+    oow_limited(drv_closing, "CLOSING", false, 2, 2);
+}
+END_TEST
+
+START_TEST(closing__rcv_bad_ack_else__closing)
+{
+    /* @rfc 9293 3.10.7.4 fifth: an ACK already answered a segment without text in the last 500 ms */
+    oow_limited(drv_closing, "CLOSING", true, 2, 2);
+}
+END_TEST
+
+START_TEST(time_wait__rcv_unacceptable_else__time_wait)
+{
+    /* @rfc 9293 3.10.7.4 first: an ACK already answered a segment without text in the last 500 ms */
+    oow_limited(drv_time_wait, "TIME_WAIT", false, 2, 2);
+}
+END_TEST
+
+START_TEST(time_wait__rcv_bad_ack_else__time_wait)
+{
+    /* @rfc 9293 3.10.7.4 fifth: an ACK already answered a segment without text in the last 500 ms */
+    oow_limited(drv_time_wait, "TIME_WAIT", true, 2, 2);
+}
+END_TEST
+
+START_TEST(close_wait__rcv_unacceptable_else__close_wait)
+{
+    /* @rfc 9293 3.10.7.4 first: an ACK already answered a segment without text in the last 500 ms */
+    oow_limited(drv_close_wait, "CLOSE_WAIT", false, 1, 2);
+}
+END_TEST
+
+START_TEST(close_wait__rcv_bad_ack_else__close_wait)
+{
+    /* @rfc 9293 3.10.7.4 fifth: an ACK already answered a segment without text in the last 500 ms */
+    oow_limited(drv_close_wait, "CLOSE_WAIT", true, 1, 2);
+}
+END_TEST
+
+START_TEST(last_ack__rcv_unacceptable_else__last_ack)
+{
+    /* @rfc 9293 3.10.7.4 first: an ACK already answered a segment without text in the last 500 ms */
+    oow_limited(drv_last_ack, "LAST_ACK", false, 2, 2);
+}
+END_TEST
+
+START_TEST(last_ack__rcv_bad_ack_else__last_ack)
+{
+    /* @rfc 9293 3.10.7.4 fifth: an ACK already answered a segment without text in the last 500 ms */
+    oow_limited(drv_last_ack, "LAST_ACK", true, 2, 2);
 }
 END_TEST
 
@@ -2509,7 +2718,7 @@ static Suite *suite(void)
     tcase_add_test(tc, syn_sent__app_close__closed);
     tcase_add_test(tc, syn_sent__app_abort__closed);
     /* SYN_RCVD */
-    tcase_add_test(tc, syn_rcvd__rcv_unacceptable__syn_rcvd);
+    tcase_add_test(tc, syn_rcvd__rcv_unacceptable_oow_ack_ok__syn_rcvd);
     tcase_add_test(tc, syn_rcvd__rcv_rst_passive_open__listen);
     tcase_add_test(tc, syn_rcvd__rcv_rst_else__closed);
     tcase_add_test(tc, syn_rcvd__rcv_syn_passive_open__listen);
@@ -2524,11 +2733,11 @@ static Suite *suite(void)
     tcase_add_test(tc, syn_rcvd__app_close__fin_wait_1_retransmits_syn_ack);
     tcase_add_test(tc, syn_rcvd__app_abort__closed);
     /* ESTABLISHED */
-    tcase_add_test(tc, established__rcv_unacceptable__established);
+    tcase_add_test(tc, established__rcv_unacceptable_oow_ack_ok__established);
     tcase_add_test(tc, established__rcv_rst_rst_exact__closed);
     tcase_add_test(tc, established__rcv_rst_challenge_ok__established);
     tcase_add_test(tc, established__rcv_syn_challenge_ok__established);
-    tcase_add_test(tc, established__rcv_bad_ack__established);
+    tcase_add_test(tc, established__rcv_bad_ack_oow_ack_ok__established);
     tcase_add_test(tc, established__rcv_ack__established);
     tcase_add_test(tc, established__rcv_ack__established_zero_window_update);
     tcase_add_test(tc, established__rcv_data__established);
@@ -2545,11 +2754,11 @@ static Suite *suite(void)
     tcase_add_test(tc, established__app_abort__closed);
     tcase_add_test(tc, established__app_abort__closed_close_with_unread_data);
     /* FIN_WAIT_1 */
-    tcase_add_test(tc, fin_wait_1__rcv_unacceptable__fin_wait_1);
+    tcase_add_test(tc, fin_wait_1__rcv_unacceptable_oow_ack_ok__fin_wait_1);
     tcase_add_test(tc, fin_wait_1__rcv_rst_rst_exact__closed);
     tcase_add_test(tc, fin_wait_1__rcv_rst_challenge_ok__fin_wait_1);
     tcase_add_test(tc, fin_wait_1__rcv_syn_challenge_ok__fin_wait_1);
-    tcase_add_test(tc, fin_wait_1__rcv_bad_ack__fin_wait_1);
+    tcase_add_test(tc, fin_wait_1__rcv_bad_ack_oow_ack_ok__fin_wait_1);
     tcase_add_test(tc, fin_wait_1__rcv_ack_fin_acked__fin_wait_2);
     tcase_add_test(tc, fin_wait_1__rcv_ack_fin_acked__fin_wait_2_then_fin);
     tcase_add_test(tc, fin_wait_1__rcv_ack_else__fin_wait_1);
@@ -2561,11 +2770,11 @@ static Suite *suite(void)
     tcase_add_test(tc, fin_wait_1__t_persist__fin_wait_1);
     tcase_add_test(tc, fin_wait_1__app_abort__closed);
     /* FIN_WAIT_2 */
-    tcase_add_test(tc, fin_wait_2__rcv_unacceptable__fin_wait_2);
+    tcase_add_test(tc, fin_wait_2__rcv_unacceptable_oow_ack_ok__fin_wait_2);
     tcase_add_test(tc, fin_wait_2__rcv_rst_rst_exact__closed);
     tcase_add_test(tc, fin_wait_2__rcv_rst_challenge_ok__fin_wait_2);
     tcase_add_test(tc, fin_wait_2__rcv_syn_challenge_ok__fin_wait_2);
-    tcase_add_test(tc, fin_wait_2__rcv_bad_ack__fin_wait_2);
+    tcase_add_test(tc, fin_wait_2__rcv_bad_ack_oow_ack_ok__fin_wait_2);
     tcase_add_test(tc, fin_wait_2__rcv_ack__fin_wait_2);
     tcase_add_test(tc, fin_wait_2__rcv_data__fin_wait_2);
     tcase_add_test(tc, fin_wait_2__rcv_fin__time_wait);
@@ -2574,11 +2783,11 @@ static Suite *suite(void)
     tcase_add_test(tc, fin_wait_2__app_abort__closed);
     tcase_add_test(tc, fin_wait_2__app_close__fin_wait_2);
     /* CLOSING */
-    tcase_add_test(tc, closing__rcv_unacceptable__closing);
+    tcase_add_test(tc, closing__rcv_unacceptable_oow_ack_ok__closing);
     tcase_add_test(tc, closing__rcv_rst_rst_exact__closed);
     tcase_add_test(tc, closing__rcv_rst_challenge_ok__closing);
     tcase_add_test(tc, closing__rcv_syn_challenge_ok__closing);
-    tcase_add_test(tc, closing__rcv_bad_ack__closing);
+    tcase_add_test(tc, closing__rcv_bad_ack_oow_ack_ok__closing);
     tcase_add_test(tc, closing__rcv_ack_fin_acked__time_wait);
     tcase_add_test(tc, closing__rcv_ack_else__closing);
     tcase_add_test(tc, closing__rcv_fin__closing);
@@ -2586,20 +2795,20 @@ static Suite *suite(void)
     tcase_add_test(tc, closing__t_rtx_else__closing);
     tcase_add_test(tc, closing__app_abort__closed);
     /* TIME_WAIT */
-    tcase_add_test(tc, time_wait__rcv_unacceptable__time_wait);
+    tcase_add_test(tc, time_wait__rcv_unacceptable_oow_ack_ok__time_wait);
     tcase_add_test(tc, time_wait__rcv_rst_rst_exact__closed);
     tcase_add_test(tc, time_wait__rcv_rst_challenge_ok__time_wait);
     tcase_add_test(tc, time_wait__rcv_syn_challenge_ok__time_wait);
-    tcase_add_test(tc, time_wait__rcv_bad_ack__time_wait);
+    tcase_add_test(tc, time_wait__rcv_bad_ack_oow_ack_ok__time_wait);
     tcase_add_test(tc, time_wait__rcv_fin__time_wait);
     tcase_add_test(tc, time_wait__t_2msl__closed);
     tcase_add_test(tc, time_wait__app_abort__closed);
     /* CLOSE_WAIT */
-    tcase_add_test(tc, close_wait__rcv_unacceptable__close_wait);
+    tcase_add_test(tc, close_wait__rcv_unacceptable_oow_ack_ok__close_wait);
     tcase_add_test(tc, close_wait__rcv_rst_rst_exact__closed);
     tcase_add_test(tc, close_wait__rcv_rst_challenge_ok__close_wait);
     tcase_add_test(tc, close_wait__rcv_syn_challenge_ok__close_wait);
-    tcase_add_test(tc, close_wait__rcv_bad_ack__close_wait);
+    tcase_add_test(tc, close_wait__rcv_bad_ack_oow_ack_ok__close_wait);
     tcase_add_test(tc, close_wait__rcv_ack__close_wait);
     tcase_add_test(tc, close_wait__rcv_fin__close_wait);
     tcase_add_test(tc, close_wait__t_rtx_give_up__closed);
@@ -2611,11 +2820,11 @@ static Suite *suite(void)
     tcase_add_test(tc, close_wait__app_close__last_ack);
     tcase_add_test(tc, close_wait__app_abort__closed);
     /* LAST_ACK */
-    tcase_add_test(tc, last_ack__rcv_unacceptable__last_ack);
+    tcase_add_test(tc, last_ack__rcv_unacceptable_oow_ack_ok__last_ack);
     tcase_add_test(tc, last_ack__rcv_rst_rst_exact__closed);
     tcase_add_test(tc, last_ack__rcv_rst_challenge_ok__last_ack);
     tcase_add_test(tc, last_ack__rcv_syn_challenge_ok__last_ack);
-    tcase_add_test(tc, last_ack__rcv_bad_ack__last_ack);
+    tcase_add_test(tc, last_ack__rcv_bad_ack_oow_ack_ok__last_ack);
     tcase_add_test(tc, last_ack__rcv_ack_fin_acked__closed);
     tcase_add_test(tc, last_ack__rcv_ack_else__last_ack);
     tcase_add_test(tc, last_ack__rcv_fin__last_ack);
@@ -2639,6 +2848,23 @@ static Suite *suite(void)
     tcase_add_test(tc, close_wait__rcv_syn_else__close_wait);
     tcase_add_test(tc, last_ack__rcv_rst_else__last_ack);
     tcase_add_test(tc, last_ack__rcv_syn_else__last_ack);
+    tcase_add_test(tc, syn_rcvd__rcv_unacceptable_else__syn_rcvd);
+    tcase_add_test(tc, established__rcv_unacceptable_else__established);
+    tcase_add_test(tc, established__rcv_bad_ack_else__established);
+    tcase_add_test(tc, fin_wait_1__rcv_unacceptable_else__fin_wait_1);
+    tcase_add_test(tc, fin_wait_1__rcv_bad_ack_else__fin_wait_1);
+    tcase_add_test(tc, fin_wait_2__rcv_unacceptable_else__fin_wait_2);
+    tcase_add_test(tc, fin_wait_2__rcv_bad_ack_else__fin_wait_2);
+    tcase_add_test(tc, closing__rcv_unacceptable_else__closing);
+    tcase_add_test(tc, closing__rcv_bad_ack_else__closing);
+    tcase_add_test(tc, time_wait__rcv_unacceptable_else__time_wait);
+    tcase_add_test(tc, time_wait__rcv_bad_ack_else__time_wait);
+    tcase_add_test(tc, close_wait__rcv_unacceptable_else__close_wait);
+    tcase_add_test(tc, close_wait__rcv_bad_ack_else__close_wait);
+    tcase_add_test(tc, last_ack__rcv_unacceptable_else__last_ack);
+    tcase_add_test(tc, last_ack__rcv_bad_ack_else__last_ack);
+    tcase_add_test(tc, listen__rcv_syn_out_of_memory__listen);
+    tcase_add_test(tc, listen__rcv_ack_out_of_memory__listen);
     suite_add_tcase(s, tc);
     return s;
 }

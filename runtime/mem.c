@@ -1,0 +1,171 @@
+/*
+ * mem.c — the connections' buffer memory, charged to the stack's budget as it is used.
+ *
+ * A connection's send and receive rings start with no memory; a ring grows (powers of two,
+ * from 1 KiB up to its sndbuf/rcvbuf limit) when bytes must go in, and gives its memory back
+ * as soon as it is empty again: an idle connection holds its TCB and its data-path block, no
+ * ring. Out-of-order segments are charged too. The budget is cfg.max_buffer_bytes, used the
+ * way Linux uses tcp_mem:
+ *   - below 3/4 of it every connection may use its whole sndbuf/rcvbuf;
+ *   - above 3/4 the stack is under memory pressure (until use falls below 1/2): what a
+ *     connection is offered (receive window, send room) is cut to its fair share of the budget,
+ *     but never below four segments (Linux's tcp_adjust_rcv_ssthresh), so senders slow down
+ *     and every connection still moves;
+ *   - at the budget itself no memory is given: received text is dropped (the peer sends it
+ *     again), send() says -ENOBUFS, a new connection is reset; each is counted.
+ * Nothing but text needs memory: ACKs, window updates, FINs and RSTs are processed at any
+ * level of use, so no connection is left unable to end.
+ */
+#include <stdlib.h>
+#include <string.h>
+#include "tcb.h"
+
+#define MEM_CACHE_BYTES (4u << 20)   /* freed ring blocks kept for reuse, per stack */
+
+static uint64_t pressure_on(const struct tcpfsm_stack *st) { return st->cfg.max_buffer_bytes / 4 * 3; }
+static uint64_t pressure_off(const struct tcpfsm_stack *st) { return st->cfg.max_buffer_bytes / 2; }
+
+bool mem_charge(struct tcpfsm_stack *st, uint64_t n, bool force)
+{
+    if (!force && st->buffer_bytes + n > st->cfg.max_buffer_bytes) return false;
+    st->buffer_bytes += n;
+    if (!st->mem_pressure && st->buffer_bytes > pressure_on(st)) {
+        st->mem_pressure = true;
+        st->stats.MemoryPressures++;
+    }
+    return true;
+}
+
+void mem_uncharge(struct tcpfsm_stack *st, uint64_t n)
+{
+    st->buffer_bytes -= n;
+    if (st->mem_pressure && st->buffer_bytes <= pressure_off(st)) st->mem_pressure = false;
+}
+
+bool mem_exhausted(const struct tcpfsm_stack *st)
+{
+    return st->buffer_bytes + 2u * MEM_RING_MIN > st->cfg.max_buffer_bytes;
+}
+
+/* ---- ring blocks: one free list per size class, linked through the block's first bytes ---- */
+
+static unsigned shift_for(uint64_t n)
+{
+    unsigned s = MEM_RING_MIN_SHIFT;
+    while (s < MEM_RING_MAX_SHIFT && ((uint64_t)1 << s) < n) s++;
+    return s;
+}
+
+static uint8_t *block_get(struct tcpfsm_stack *st, unsigned s)
+{
+    unsigned c = s - MEM_RING_MIN_SHIFT;
+    void *p = st->ring_free[c].head;
+    if (!p) return malloc((size_t)1 << s);
+    memcpy(&st->ring_free[c].head, p, sizeof(void *));
+    st->ring_free[c].n--;
+    st->ring_cache_bytes -= (uint64_t)1 << s;
+    return p;
+}
+
+static void block_put(struct tcpfsm_stack *st, uint8_t *p, unsigned s)
+{
+    unsigned c = s - MEM_RING_MIN_SHIFT;
+    if (!TCPFSM_CACHES_ON || st->ring_cache_bytes + ((uint64_t)1 << s) > MEM_CACHE_BYTES) {
+        free(p);
+        return;
+    }
+    memcpy(p, &st->ring_free[c].head, sizeof(void *));
+    st->ring_free[c].head = p;
+    st->ring_free[c].n++;
+    st->ring_cache_bytes += (uint64_t)1 << s;
+}
+
+static unsigned log2_cap(uint32_t cap) { return (unsigned)__builtin_ctz(cap); }
+
+void ring_release(struct tcpfsm_stack *st, struct ring *r)
+{
+    if (!r->data) return;
+    block_put(st, r->data, log2_cap(r->cap));
+    mem_uncharge(st, r->cap);
+    r->data = NULL;
+    r->cap = r->head = r->len = 0;
+}
+
+/* Move r into a block of 2^s bytes (s > the current size), bytes in order from offset 0. */
+static bool ring_grow(struct tcpfsm_stack *st, struct ring *r, unsigned s, bool force)
+{
+    uint32_t cap = (uint32_t)1 << s;
+    if (!mem_charge(st, cap - r->cap, force)) return false;
+    uint8_t *p = block_get(st, s);
+    if (!p) {
+        mem_uncharge(st, cap - r->cap);
+        return false;
+    }
+    if (r->data) {
+        ring_peek(r, 0, p, r->len);
+        block_put(st, r->data, log2_cap(r->cap));
+    }
+    r->data = p;
+    r->cap = cap;
+    r->head = 0;
+    return true;
+}
+
+uint32_t ring_make_room(struct tcpfsm_stack *st, struct ring *r, uint32_t want, uint32_t limit,
+                        uint8_t *shift, bool force)
+{
+    if (r->len >= limit) return 0;
+    if (want > limit - r->len) want = limit - r->len;
+    if (r->len + want <= r->cap) return want;
+    unsigned top = shift_for(limit), s = shift_for((uint64_t)r->len + want);
+    /* the size this ring needed before (a connection that moved bulk data once will again),
+     * unless memory is short */
+    if (!st->mem_pressure && *shift > s) s = *shift < top ? *shift : top;
+    /* at the limit, settle for a smaller block that still adds room */
+    while (!ring_grow(st, r, s, force)) {
+        if (s == MEM_RING_MIN_SHIFT || ((uint32_t)1 << (s - 1)) <= r->cap) {
+            if (r->len + want > r->cap) st->stats.BufferLimitDrops++;
+            return r->cap > r->len ? (r->cap - r->len < want ? r->cap - r->len : want) : 0;
+        }
+        s--;
+    }
+    if (log2_cap(r->cap) > *shift) *shift = (uint8_t)log2_cap(r->cap);
+    return r->cap - r->len < want ? r->cap - r->len : want;
+}
+
+uint32_t mem_allowance(const struct tcpfsm_stack *st, const struct tcb *t, const struct ring *r,
+                       uint32_t limit)
+{
+    uint32_t len = r ? r->len : 0, cap = r ? r->cap : 0;
+    uint64_t allow = limit;
+    if (st->mem_pressure) {
+        /* a fair share of the budget per direction, never under four segments, and what the
+         * connection holds already is its own */
+        uint64_t share = st->cfg.max_buffer_bytes / 2 / (st->nconns ? st->nconns : 1);
+        uint64_t floor = 4u * (uint64_t)(t->u.cc.mss ? t->u.cc.mss : 536u);
+        uint64_t a = share > floor ? share : floor;
+        if (a < cap) a = cap;
+        if (a < allow) allow = a;
+    }
+    return allow > len ? (uint32_t)(allow - len) : 0;
+}
+
+bool mem_can_send(const struct tcpfsm_stack *st, const struct tcb *t)
+{
+    const struct ring *r = &t->buf->snd;
+    if (!mem_allowance(st, t, r, st->cfg.sndbuf)) return false;
+    if (ring_space(r)) return true;
+    uint64_t grow = r->cap ? r->cap : MEM_RING_MIN;   /* the next size up */
+    return st->buffer_bytes + grow <= st->cfg.max_buffer_bytes;
+}
+
+void mem_destroy(struct tcpfsm_stack *st)
+{
+    for (unsigned c = 0; c < MEM_CLASSES; c++)
+        while (st->ring_free[c].head) {
+            void *p = st->ring_free[c].head;
+            memcpy(&st->ring_free[c].head, p, sizeof(void *));
+            free(p);
+        }
+    st->ring_cache_bytes = 0;
+}

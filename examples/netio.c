@@ -428,6 +428,7 @@ struct netio *netio_open(const struct netio_opts *o, const struct tcpfsm_config 
     else
         memset(&cfg, 0, sizeof cfg);
     cfg.addr = o->addr;
+    cfg.prefix_len = (uint8_t)o->prefix;   /* the subnet's broadcast is never answered */
     if (o->trace) {
         cfg.trace = trace_cb;
         cfg.trace_arg = n->o.trace_out;

@@ -24,6 +24,7 @@
 
 #define REQ_MAX   16384
 #define CHUNK     16384
+#define HDR_MAX   1024
 #define MAX_ROOTS 64
 
 static const char builtin_page[] =
@@ -42,22 +43,24 @@ struct root {
     int is_dir;
 };
 
+/* One connection. Its buffers exist only while they hold something (a partial request, a
+ * response being sent): an idle keep-alive connection costs this struct and the stack's TCB. */
 struct conn {
     int fd;
     uint32_t raddr;
     uint16_t rport;
-    char in[REQ_MAX];
+    char *in;             /* REQ_MAX bytes while a request is being received, else NULL */
     size_t inlen;
     size_t discard;       /* request body bytes still to skip */
     int rd_eof;
     /* the response being sent */
     int active;
-    char hdr[1024];
+    char *hdr;            /* HDR_MAX bytes while a response is being sent, else NULL */
     size_t hdr_off, hdr_len;
     const char *mem;      /* body from memory */
     int file;             /* or from a file (-1) */
     uint64_t body_left, file_off;
-    char chunk[CHUNK];
+    char *chunk;          /* CHUNK bytes while a file body is being sent, else NULL */
     size_t ch_off, ch_len;
     int close_after;
     unsigned requests;
@@ -202,18 +205,26 @@ static int has_token(const char *v, size_t len, const char *tok)
     return 0;
 }
 
+/* The header buffer of a response that could not get its own (it stays empty: the
+ * connection is closed). */
+static char hdr_no_memory[1];
+
 static void respond(struct conn *c, int code, const char *reason, const char *type,
                     uint64_t len, int head, int close_after, const char *extra)
 {
     c->active = 1;
     c->close_after = close_after;
     c->hdr_off = 0;
-    int n = snprintf(c->hdr, sizeof c->hdr,
+    if (!c->hdr && !(c->hdr = malloc(HDR_MAX))) {
+        c->hdr = hdr_no_memory;
+        c->close_after = 1;
+    }
+    int n = c->hdr == hdr_no_memory ? -1 : snprintf(c->hdr, HDR_MAX,
                      "HTTP/1.1 %d %s\r\nServer: tcpfsm-httpd\r\nContent-Type: %s\r\n"
                      "Content-Length: %llu\r\n%sConnection: %s\r\n\r\n",
                      code, reason, type, (unsigned long long)len, extra ? extra : "",
                      close_after ? "close" : "keep-alive");
-    c->hdr_len = n < 0 ? 0 : (size_t)n;
+    c->hdr_len = n < 0 ? 0 : (size_t)n < HDR_MAX ? (size_t)n : HDR_MAX - 1;
     c->body_left = head ? 0 : len;
     c->ch_off = c->ch_len = 0;
     c->file_off = 0;
@@ -223,6 +234,8 @@ static void respond(struct conn *c, int code, const char *reason, const char *ty
  * 0 = need more bytes, -1 = the buffer is full without a complete request. */
 static int parse_request(struct server *s, struct conn *c)
 {
+    if (!c->inlen)
+        return 0;
     if (c->discard) {
         size_t d = c->discard < c->inlen ? c->discard : c->inlen;
         memmove(c->in, c->in + d, c->inlen - d);
@@ -250,7 +263,7 @@ static int parse_request(struct server *s, struct conn *c)
         }
     }
     if (!end)
-        return c->inlen >= sizeof c->in ? -1 : 0;
+        return c->inlen >= REQ_MAX ? -1 : 0;
     hlen = (size_t)(end - c->in);
 
     char method[16], target[2048], version[16];
@@ -339,50 +352,83 @@ static void end_response(struct conn *c)
     c->file = -1;
     c->mem = NULL;
     c->active = 0;
+    c->hdr_len = c->hdr_off = 0;
+    if (c->hdr != hdr_no_memory)
+        free(c->hdr);
+    c->hdr = NULL;
+    free(c->chunk);
+    c->chunk = NULL;
+    c->ch_off = c->ch_len = 0;
 }
 
-/* Push the current response out. 1 = finished, 0 = blocked, -1 = error. */
+/* The next piece of the body to send: from memory directly, from a file through c->chunk.
+ * 0 if there is none now; -1 on error. */
+static int body_piece(struct conn *c, struct tcpfsm_iov *iov)
+{
+    if (c->mem) {
+        if (!c->body_left)
+            return 0;
+        *iov = (struct tcpfsm_iov){c->mem + c->file_off, (size_t)c->body_left};
+        return 1;
+    }
+    if (!c->ch_len && c->body_left) {
+        if (!c->chunk && !(c->chunk = malloc(CHUNK)))
+            return -1;
+        size_t want = c->body_left < CHUNK ? (size_t)c->body_left : CHUNK;
+        ssize_t r = pread(c->file, c->chunk, want, (off_t)c->file_off);
+        if (r <= 0)
+            return -1; /* file shrank: the promised length cannot be kept */
+        c->file_off += (size_t)r;
+        c->body_left -= (size_t)r;
+        c->ch_off = 0;
+        c->ch_len = (size_t)r;
+    }
+    if (!c->ch_len)
+        return 0;
+    *iov = (struct tcpfsm_iov){c->chunk + c->ch_off, c->ch_len};
+    return 1;
+}
+
+/* Push the current response out, the header and the body together (tcpfsm_sendv: a small
+ * response leaves in one segment, with no Nagle wait between header and body).
+ * 1 = finished, 0 = blocked, -1 = error. */
 static int send_response(struct tcpfsm_stack *st, struct conn *c)
 {
-    while (c->hdr_off < c->hdr_len) {
-        long w = tcpfsm_send(st, c->fd, c->hdr + c->hdr_off, c->hdr_len - c->hdr_off);
+    for (;;) {
+        struct tcpfsm_iov iov[2];
+        int n = 0;
+        if (c->hdr_off < c->hdr_len)
+            iov[n++] = (struct tcpfsm_iov){c->hdr + c->hdr_off, c->hdr_len - c->hdr_off};
+        int b = body_piece(c, &iov[n]);
+        if (b < 0)
+            return -1;
+        n += b;
+        if (!n)
+            return 1;
+        long w = tcpfsm_sendv(st, c->fd, iov, n);
         if (w == -EAGAIN)
             return 0;
         if (w < 0)
             return -1;
-        c->hdr_off += (size_t)w;
-    }
-    while (c->body_left || c->ch_len) {
-        if (!c->ch_len) {
-            size_t want = c->body_left < CHUNK ? (size_t)c->body_left : CHUNK;
-            if (c->mem) {
-                memcpy(c->chunk, c->mem + c->file_off, want);
-            } else {
-                ssize_t r = pread(c->file, c->chunk, want, (off_t)c->file_off);
-                if (r <= 0)
-                    return -1; /* file shrank: the promised length cannot be kept */
-                want = (size_t)r;
-            }
-            c->file_off += want;
-            c->body_left -= want;
-            c->ch_off = 0;
-            c->ch_len = want;
+        size_t left = (size_t)w, h = c->hdr_len - c->hdr_off;
+        size_t dh = left < h ? left : h;
+        c->hdr_off += dh;
+        left -= dh;
+        if (c->mem) {
+            c->file_off += left;
+            c->body_left -= left;
+        } else {
+            c->ch_off += left;
+            c->ch_len -= left;
         }
-        long w = tcpfsm_send(st, c->fd, c->chunk + c->ch_off, c->ch_len);
-        if (w == -EAGAIN)
-            return 0;
-        if (w < 0)
-            return -1;
-        c->ch_off += (size_t)w;
-        c->ch_len -= (size_t)w;
     }
-    return 1;
 }
 
 static void conn_drop(struct server *s, size_t i, struct tcpfsm_stack *st, int abort_it)
 {
     struct conn *c = s->c[i];
     end_response(c);
+    free(c->in);
     if (abort_it)
         tcpfsm_abort(st, c->fd);
     else
@@ -395,6 +441,15 @@ static void conn_drop(struct server *s, size_t i, struct tcpfsm_stack *st, int a
     }
     free(c);
     s->c[i] = s->c[--s->n];
+}
+
+/* Between requests the input buffer goes back: idle connections hold none. */
+static void release_input(struct conn *c)
+{
+    if (c->in && !c->inlen) {
+        free(c->in);
+        c->in = NULL;
+    }
 }
 
 /* 0 keep, 1 close gracefully, -1 abort */
@@ -424,11 +479,19 @@ static int serve(struct server *s, struct tcpfsm_stack *st, struct conn *c)
         }
         if (c->rd_eof)
             return 1; /* peer is done and nothing is pending */
-        if (c->inlen >= sizeof c->in)
+        if (c->inlen >= REQ_MAX)
             return 0;
-        long r = tcpfsm_recv(st, c->fd, c->in + c->inlen, sizeof c->in - c->inlen);
-        if (r == -EAGAIN)
+        if (!c->in) {
+            if (!(tcpfsm_poll(st, c->fd) & TCPFSM_POLLIN))
+                return 0; /* idle: no buffer */
+            if (!(c->in = malloc(REQ_MAX)))
+                return -1;
+        }
+        long r = tcpfsm_recv(st, c->fd, c->in + c->inlen, REQ_MAX - c->inlen);
+        if (r == -EAGAIN) {
+            release_input(c);
             return 0;
+        }
         if (r < 0)
             return -1;
         if (r == 0)
@@ -825,6 +888,7 @@ int main(int argc, char **argv)
     }
     for (size_t i = 0; i < s.n; i++) {
         end_response(s.c[i]);
+        free(s.c[i]->in);
         free(s.c[i]);
     }
     free(s.c);

@@ -11,8 +11,14 @@
  *     connection is offered (receive window, send room) is cut to its fair share of the budget,
  *     but never below four segments (Linux's tcp_adjust_rcv_ssthresh), so senders slow down
  *     and every connection still moves;
- *   - at the budget itself no memory is given: received text is dropped (the peer sends it
- *     again), send() says -ENOBUFS, a new connection is reset; each is counted.
+ *   - at the budget itself no memory is given: send() takes no more (-ENOBUFS if nothing of
+ *     the connection is queued: it learns of the memory through TCPFSM_POLLOUT), received
+ *     text is dropped (the peer sends it again), a new connection is reset; each is counted;
+ *   - but receiving always moves: an in-order segment that finds the receive ring empty is
+ *     taken beyond the budget ("forced", up to a ceiling of twice the budget; Linux's
+ *     tcp_data_queue does the same with sk_forced_mem_schedule). Memory full of send rings
+ *     waiting for ACKs cannot then stall both ends of a connection: ACKs need the receiver
+ *     to take data, and the data it takes is read and given back.
  * Nothing but text needs memory: ACKs, window updates, FINs and RSTs are processed at any
  * level of use, so no connection is left unable to end.
  */
@@ -25,9 +31,13 @@
 static uint64_t pressure_on(const struct tcpfsm_stack *st) { return st->cfg.max_buffer_bytes / 4 * 3; }
 static uint64_t pressure_off(const struct tcpfsm_stack *st) { return st->cfg.max_buffer_bytes / 2; }
 
+/* What forced allocations may reach: twice the budget, and never more. */
+static uint64_t mem_ceiling(const struct tcpfsm_stack *st) { return 2 * st->cfg.max_buffer_bytes; }
+
 bool mem_charge(struct tcpfsm_stack *st, uint64_t n, bool force)
 {
-    if (!force && st->buffer_bytes + n > st->cfg.max_buffer_bytes) return false;
+    uint64_t limit = force ? mem_ceiling(st) : st->cfg.max_buffer_bytes;
+    if (st->buffer_bytes + n > limit) return false;
     st->buffer_bytes += n;
     if (!st->mem_pressure && st->buffer_bytes > pressure_on(st)) {
         st->mem_pressure = true;
@@ -119,14 +129,12 @@ uint32_t ring_make_room(struct tcpfsm_stack *st, struct ring *r, uint32_t want, 
     if (r->len + want <= r->cap) return want;
     unsigned top = shift_for(limit), s = shift_for((uint64_t)r->len + want);
     /* the size this ring needed before (a connection that moved bulk data once will again),
-     * unless memory is short */
-    if (!st->mem_pressure && *shift > s) s = *shift < top ? *shift : top;
+     * unless memory is short or the room is forced */
+    if (!st->mem_pressure && !force && *shift > s) s = *shift < top ? *shift : top;
     /* at the limit, settle for a smaller block that still adds room */
     while (!ring_grow(st, r, s, force)) {
-        if (s == MEM_RING_MIN_SHIFT || ((uint32_t)1 << (s - 1)) <= r->cap) {
-            if (r->len + want > r->cap) st->stats.BufferLimitDrops++;
+        if (s == MEM_RING_MIN_SHIFT || ((uint32_t)1 << (s - 1)) <= r->cap)
             return r->cap > r->len ? (r->cap - r->len < want ? r->cap - r->len : want) : 0;
-        }
         s--;
     }
     if (log2_cap(r->cap) > *shift) *shift = (uint8_t)log2_cap(r->cap);

@@ -694,7 +694,11 @@ long tcpfsm_sendv(struct tcpfsm_stack *st, int fd, const struct tcpfsm_iov *iov,
         n += w;
         if (w < len) break;
     }
-    if (!n && total) return t->buf->snd.len ? -EAGAIN : -ENOBUFS;
+    if (!n && total) {
+        if (t->buf->snd.len) return -EAGAIN;
+        st->stats.BufferLimitDrops++;   /* nothing queued, and no memory for it */
+        return -ENOBUFS;
+    }
     tcp_output(st, t);     /* once, after all of it is queued */
     return (long)n;
 }

@@ -297,7 +297,8 @@ static inline uint32_t ring_space(const struct ring *r) { return r->cap - r->len
 /* mem.c: buffer memory, charged to cfg.max_buffer_bytes, and memory pressure */
 /* Let ring r hold up to `want` more bytes (growing it within a limit of `limit` bytes, `shift`
  * remembering its size); returns how many of them fit now (< want at the stack's buffer
- * limit). `force` skips the limit (memory that replaces memory about to be freed). */
+ * limit). `force` lets it go past the budget, up to the ceiling of twice the budget (one
+ * segment that keeps a connection moving, or memory that replaces memory about to be freed). */
 uint32_t ring_make_room(struct tcpfsm_stack *st, struct ring *r, uint32_t want, uint32_t limit,
                         uint8_t *shift, bool force);
 /* Give an empty ring's memory back. */

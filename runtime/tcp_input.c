@@ -107,13 +107,17 @@ void tcp_data_input(struct tcpfsm_stack *st, struct tcb *t, const struct tcp_seg
         return;
     }
     /* At the stack's buffer limit only part (or none) of the text may fit: the rest is
-     * dropped, counted, and the peer learns at once how far we got. */
+     * dropped, counted, and the peer learns at once how far we got. A segment that finds
+     * nothing unread is always taken (mem.c: every connection keeps moving; Linux's
+     * tcp_data_queue does the same). */
     struct tcb_bufs *b = t->buf;
-    uint32_t room = ring_make_room(st, &b->rcv, seg->len, st->cfg.rcvbuf, &b->rcv_shift, false);
+    bool force = b->rcv.len == 0;
+    uint32_t room = ring_make_room(st, &b->rcv, seg->len, st->cfg.rcvbuf, &b->rcv_shift, force);
     uint32_t n = ring_write(&b->rcv, seg->data, room);
     t->rcv_nxt += n;
     b->bytes_received += n;
     if (n < seg->len) {
+        st->stats.BufferLimitDrops++;
         t->flags |= TF_ACK_NOW;
         return;
     }

@@ -13,6 +13,8 @@ static void node_output(void *arg, const void *pkt, size_t len)
     rt_require(pkt_parse(pkt, len, &s) == PKT_OK);
     nd->fins += !!(s.flags & TCP_FIN);
     nd->rsts += !!(s.flags & TCP_RST);
+    if (len > nd->max_pkt) nd->max_pkt = len;
+    nd->sack_data_segs += s.len && s.opt.nsack;
     memlink_send(nd->net->l, nd->addr, pkt, len);
 }
 

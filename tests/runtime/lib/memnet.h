@@ -34,6 +34,8 @@ struct node {
     int npaths;
     tcpfsm_time_t tw_enter, tw_exit;  /* last entry into / exit from TIME_WAIT */
     uint64_t fins, rsts;        /* segments sent with FIN / RST */
+    size_t max_pkt;             /* the largest datagram sent */
+    uint64_t sack_data_segs;    /* segments sent with text and SACK blocks */
 };
 
 struct net {

@@ -497,6 +497,101 @@ START_TEST(syn_queue_entries_are_compact_records)
 }
 END_TEST
 
+/* A link that hands every packet a stack sends straight back to it. */
+struct loopback {
+    struct tcpfsm_stack *st;
+    uint8_t q[64][1600];
+    size_t len[64];
+    int n;
+    uint64_t sent;
+};
+
+static void loopback_output(void *arg, const void *pkt, size_t len)
+{
+    struct loopback *lb = arg;
+    lb->sent++;
+    if (lb->n < 64 && len <= sizeof lb->q[0]) {
+        memcpy(lb->q[lb->n], pkt, len);
+        lb->len[lb->n++] = len;
+    }
+}
+
+static uint64_t loopback_random(void *arg) { return rt_rand(arg); }
+
+/* The "land" attack: one SYN from the stack's own address and port to that same address and
+ * port. Answered, it would loop: the SYN-ACK comes back as a segment for the embryo itself
+ * (the issue counted 5,000,000 packets in 1 ms of virtual time). RFC 1122 3.2.1.3 makes our
+ * own address a martian source: the SYN is dropped and counted, and nothing is sent, even on
+ * a link that hands every packet back, for 70 s (past every SYN-ACK retransmission). */
+START_TEST(land_attack_syn_from_own_address_is_dropped_unanswered)
+{
+    static struct loopback lb;
+    uint64_t rng = 9;
+    struct tcpfsm_config c = { .addr = SRV, .prefix_len = 24, .output = loopback_output,
+                               .output_arg = &lb, .random = loopback_random, .random_arg = &rng };
+    lb.st = tcpfsm_stack_new(&c, NULL);
+    ck_assert_ptr_nonnull(lb.st);
+    int l = tcpfsm_socket(lb.st);
+    ck_assert_int_eq(tcpfsm_bind(lb.st, l, 0, PORT), 0);
+    ck_assert_int_eq(tcpfsm_listen(lb.st, l, 8), 0);
+    uint8_t pkt[64];
+    size_t len = rt_build_tcp(pkt, sizeof pkt, SRV, PORT, SRV, PORT, 1000, 0, TCP_SYN, 65535,
+                              NULL, 0);
+    ck_assert_int_eq(tcpfsm_input(lb.st, pkt, len), -EINVAL);
+    for (uint64_t now = 0; now <= 70000000; now += 1000) {   /* 70 s, 1 ms at a time */
+        tcpfsm_advance(lb.st, now);
+        int n = lb.n;
+        lb.n = 0;
+        for (int i = 0; i < n; i++) tcpfsm_input(lb.st, lb.q[i], lb.len[i]);
+    }
+    struct tcpfsm_stats st;
+    tcpfsm_get_stats(lb.st, &st);
+    printf("land attack: %llu packets sent in 70 s (InMartians %llu)\n",
+           (unsigned long long)lb.sent, (unsigned long long)st.InMartians);
+    ck_assert_uint_eq(lb.sent, 0);
+    ck_assert_uint_eq(st.InMartians, 1);
+    ck_assert_uint_eq(lb.st->nconns + lb.st->syn.n, 0);
+    tcpfsm_stack_free(lb.st);
+}
+END_TEST
+
+/* An ACK storm (the desynchronized state of a hijacked connection, Joncheray 1995; the loop
+ * the land attack starts): one forged in-window segment makes the client accept 10 bytes the
+ * server never sent. From then on each end finds the other's ACKs unacceptable (RFC 9293
+ * 3.10.7.4 first: the client sees an old sequence number; fifth: the server sees an ACK of
+ * data it never sent) and must answer each with an ACK. Answers to segments without text go
+ * out at most once per 500 ms per connection (oow_ack_ok, Linux's tcp_invalid_ratelimit):
+ * the first answer that falls inside the 500 ms is not sent, and with it the loop ends; in
+ * 10 s the ends exchange a handful of segments, not one per link round trip (5,000 here). */
+START_TEST(ack_storm_between_desynchronized_ends_is_rate_limited)
+{
+    struct world w;
+    world_init(&w, NULL, 17);
+    int l = listen_srv(&w, 8), c, s;
+    connect_pair(&w, l, &c, &s);
+    world_run_for(&w, 1000000);
+    struct tcb *ct = w.cli->fds[c];
+    uint8_t pkt[200];
+    size_t len = rt_build_tcp(pkt, sizeof pkt, SRV, PORT, CLI, ct->lport, ct->rcv_nxt,
+                              ct->snd_nxt, TCP_ACK | TCP_PSH, 65535, "0123456789", 10);
+    ck_assert_int_eq(tcpfsm_input(w.cli, pkt, len), 0);    /* taken: 10 bytes ahead now */
+    struct tcpfsm_stats c0, s0, c1, s1;
+    tcpfsm_get_stats(w.cli, &c0);
+    tcpfsm_get_stats(w.srv, &s0);
+    world_run_for(&w, 10000000);
+    tcpfsm_get_stats(w.cli, &c1);
+    tcpfsm_get_stats(w.srv, &s1);
+    uint64_t acks = (c1.OutSegs - c0.OutSegs) + (s1.OutSegs - s0.OutSegs);
+    uint64_t skipped = c1.AckSkipped - c0.AckSkipped + s1.AckSkipped - s0.AckSkipped;
+    printf("ACK storm: %llu segments in 10 s between desynchronized ends, %llu ACKs skipped\n",
+           (unsigned long long)acks, (unsigned long long)skipped);
+    ck_assert_uint_ge(acks, 2);          /* the storm did start: ACK, answered by an ACK */
+    ck_assert_uint_ge(skipped, 1);       /* and ended at the first answer within 500 ms */
+    ck_assert_uint_le(acks, 2 * (10000 / OOW_ACK_INTERVAL_MS + 2));
+    world_free(&w);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("tcp_hardening");
@@ -512,6 +607,8 @@ int main(void)
     tcase_add_test(tc, rfc6528_isn_unpredictable_across_tuples_monotonic_per_tuple);
     tcase_add_test(tc, time_wait_record_is_compact_answers_fin_and_expires);
     tcase_add_test(tc, syn_queue_entries_are_compact_records);
+    tcase_add_test(tc, land_attack_syn_from_own_address_is_dropped_unanswered);
+    tcase_add_test(tc, ack_storm_between_desynchronized_ends_is_rate_limited);
     suite_add_tcase(s, tc);
     return rt_run_suite(s);
 }

@@ -25,6 +25,7 @@
 #define REQ_MAX   16384
 #define CHUNK     16384
 #define HDR_MAX   1024
+#define KEEPALIVE_IDLE_US (60ull * 1000000u)   /* TCP keep-alive after 60 s of silence */
 #define MAX_ROOTS 64
 
 static const char builtin_page[] =
@@ -529,6 +530,9 @@ static int server_step(struct netio *nio, void *arg)
         }
         c->fd = fd;
         c->file = -1;
+        /* RFC 1122 4.2.3.6: a keep-alive connection whose client vanished (rebooted,
+         * unplugged) is found out and ends, instead of being held forever */
+        tcpfsm_setopt(st, fd, TCPFSM_OPT_KEEPALIVE, KEEPALIVE_IDLE_US);
         c->raddr = pa;
         c->rport = pp;
         s->c[s->n++] = c;

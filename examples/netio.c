@@ -194,7 +194,9 @@ void netio_usage(FILE *f)
         "  --seed N            memory mode: PRNG seed (runs replay exactly)\n"
         "  --timeout SEC       give up after SEC seconds (virtual time in memory mode)\n"
         "  --ss                print the stack's connection table (tcpfsm_ss, like ss -tan)\n"
-        "                      on stderr at exit; SIGUSR1 prints it at any time\n"
+        "                      and its counters (tcpfsm_get_stats: ListenDrops,\n"
+        "                      BufferLimitDrops, BufferBytes in use, ...) on stderr at exit;\n"
+        "                      SIGUSR1 prints both at any time\n"
         "  -v, --verbose       log connections\n"
         "  --help              this text\n"
         "Exit status: 0 success, 1 failure (including: TUN device cannot be opened).\n",
@@ -534,13 +536,22 @@ fail:
     return NULL;
 }
 
+/* The listing, then the counters under a label of their own. The counter lines never have an
+ * address in their 4th and 5th fields, so scripts that pick connections out of the listing by
+ * those fields (tests/interop/lib.sh) skip them; the last counter row (BufferBytes) ends the
+ * block, so a reader can tell when a listing is complete. */
 static void print_ss_labelled(struct netio *n, const char *when)
 {
     fprintf(stderr, "%s: tcpfsm_ss %s:\n", n->o.prog, when);
     netio_print_ss(n->st, stderr);
+    fprintf(stderr, "%s: counters (tcpfsm_get_stats) %s:\n", n->o.prog, when);
+    netio_print_stats(n->st, stderr);
     if (n->peer) {
         fprintf(stderr, "%s: tcpfsm_ss of the built-in peer %s:\n", n->o.prog, when);
         netio_print_ss(n->peer, stderr);
+        fprintf(stderr, "%s: counters (tcpfsm_get_stats) of the built-in peer %s:\n",
+                n->o.prog, when);
+        netio_print_stats(n->peer, stderr);
     }
     fflush(stderr);
 }
@@ -776,6 +787,8 @@ void netio_print_stats(struct tcpfsm_stack *st, FILE *f)
         NETIO_STAT(SynCookiesRecv),  NETIO_STAT(SynCookiesFailed), NETIO_STAT(ListenOverflows),
         NETIO_STAT(ListenDrops),     NETIO_STAT(OutOfWindowDrops), NETIO_STAT(PawsDrops),
         NETIO_STAT(OfoDrops),        NETIO_STAT(BufferLimitDrops), NETIO_STAT(TimeWaitRecycled),
+        NETIO_STAT(InMartians),      NETIO_STAT(InBadFlags),       NETIO_STAT(AckSkipped),
+        NETIO_STAT(MemoryPressures), NETIO_STAT(BufferBytes),
     };
 #undef NETIO_STAT
     for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++)

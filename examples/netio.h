@@ -8,7 +8,8 @@
  *     stack's next timer), or the in-memory link (runtime/memlink.h) with a second "peer"
  *     stack in the same process on a virtual clock that jumps to the next event;
  *   - --trace lines, --pcap recording, SIGINT/SIGTERM (stop cleanly, flush the capture),
- *     --ss (the tcpfsm_ss() listing on stderr at exit) and SIGUSR1 (the listing now).
+ *     --ss (the tcpfsm_ss() listing and the counters on stderr at exit) and SIGUSR1 (both
+ *     now).
  *
  * A program gives netio_run() one step function for its own stack and, in memory mode, one
  * for the built-in peer. Steps are called after every batch of packets/timers; they do the
@@ -48,7 +49,7 @@ struct netio_opts {
     uint64_t seed;             /* --seed (memory mode PRNG and link) */
     double timeout_s;          /* --timeout SEC, 0 = none */
     int verbose;               /* -v */
-    int ss;                    /* --ss: print tcpfsm_ss() to stderr at netio_close() */
+    int ss;                    /* --ss: tcpfsm_ss() and counters to stderr at netio_close() */
     uint32_t peer_addr;        /* memory mode: the built-in peer's address */
     FILE *trace_out;           /* where --trace lines go (default stderr) */
 };

@@ -173,7 +173,8 @@ stack_state() {
     awk -v l="$2" -v p="$3" '/tcpfsm_ss (at exit|on SIGUSR1):/ { s = "" }
         $4 == l && $5 == p { s = $1 } END { if (s != "") print s }' "$1"
 }
-# stack_listing PID LOG: SIGUSR1 to a running example program, wait for its listing in LOG.
+# stack_listing PID LOG: SIGUSR1 to a running example program, wait for its listing (and the
+# counters that follow it) in LOG.
 # PID may be that of the timeout(1) running it (which would die of SIGUSR1): its child gets it.
 stack_listing() {
     sp=$1
@@ -189,7 +190,14 @@ stack_listing() {
         [ $i -le 100 ] || fail "no tcpfsm_ss listing in $2 after SIGUSR1"
         sleep 0.02
     done
-    sleep 0.05 # the rest of the listing
+    # The rest of the listing: it is complete once the counters after it are, BufferBytes
+    # being their last row.
+    until awk '/tcpfsm_ss on SIGUSR1:/ { d = 0 } /^  .*BufferBytes/ { d = 1 }
+               END { exit !d }' "$2"; do
+        i=$((i + 1))
+        [ $i -le 200 ] || fail "tcpfsm_ss listing in $2 incomplete (no counters after it)"
+        sleep 0.02
+    done
 }
 
 # check_pcap FILE [PORT...]: every packet well-formed, IP and TCP checksums right, and no expert

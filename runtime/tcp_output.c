@@ -328,10 +328,13 @@ void tcp_output(struct tcpfsm_stack *st, struct tcb *t)
                 break;
             }
             if (n < mss && !(fin_now && n == unsent) && hold_small(t, n, unsent, inflight)) break;
-            uint32_t seq = t->snd_nxt;
+            uint32_t seq = t->snd_nxt, want = n;
             n = send_data(st, t, seq, n, fin_now && n == unsent, &fin_sent);
             if (!n) break;
-            if (n < mss) t->buf->snd_sml = seq + n;
+            /* small for Minshall: short because the data (or window) ran out, not because the
+             * segment's options (SACK blocks) left less room (Linux's tcp_minshall_update
+             * compares with the MSS of the moment) */
+            if (n < mss && n == want) t->buf->snd_sml = seq + n;
             if (!(t->flags & (TF_RTT_TIMING | TF_TS)) && !seq_lt(seq, t->snd_max)) {
                 t->flags |= TF_RTT_TIMING;
                 t->rtt_seq = seq + n;

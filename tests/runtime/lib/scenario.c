@@ -170,7 +170,7 @@ static uint64_t sc_min_deadline(const struct sc *sc)
     uint64_t min = UINT64_MAX;
     for (uint32_t i = 0; i <= st->hash_mask; i++) deadline_of(st, st->hash[i], &min);
     for (uint32_t i = 0; i < st->nlisteners; i++) deadline_of(st, st->listeners[i], &min);
-    for (uint32_t i = 0; i < st->cfg.max_sockets; i++) deadline_of(st, st->fds[i], &min);
+    for (uint32_t i = 0; i < st->fds_cap; i++) deadline_of(st, st->fds[i], &min);
     uint64_t tw = rectab_min_deadline(&st->tw);       /* compact TIME_WAIT records */
     uint64_t syn = rectab_min_deadline(&st->syn);     /* compact SYN-queue records */
     if (syn < tw) tw = syn;

@@ -393,6 +393,61 @@ def bench_tun():
                 fail(name, "timed out after 120 s")
 
 
+# ---------------------------------------------------------------- 8b. HTTP over TUN
+def bench_http():
+    """tcpfsm-httpd (examples/, built with the bench flags) on a TUN device, the kernel's TCP
+    as 16 clients (bench_http_rate.c): keep-alive request rate against a new connection per
+    request, the two measured alternately in the same run."""
+    name = "TUN HTTP keep-alive vs new connection per request"
+    why = root_reason(["ip"]) or (None if os.path.exists("/dev/net/tun") else "no /dev/net/tun")
+    if why:
+        return skip(name, why)
+    ok, why = have(RUNTIME_LIB, "examples/tcpfsm-httpd.c", "examples/netio.c")
+    if not ok:
+        return skip(name, why)
+    httpd = build(name, "bench_httpd", ["examples/tcpfsm-httpd.c", "examples/netio.c"],
+                  ["-Iexamples"], libs=[RUNTIME_LIB])
+    client = build(name, "bench_http_rate", ["bench/bench_http_rate.c"])
+    if not (httpd and client):
+        return
+    dev = "tfbench0"
+    with Netns("http") as ns:
+        # As tests/netns.sh and tests/interop/lib.sh: no IPv6 on the device (nothing but the
+        # benchmark's packets reach the stack), a TUN queue long enough that 16 clients'
+        # bursts are not dropped on the way to the stack.
+        r = ns.sh("ip tuntap add dev {0} mode tun && "
+                  "sysctl -qw net.ipv6.conf.{0}.disable_ipv6=1 && "
+                  "ip link set dev {0} txqueuelen 4096 && "
+                  "ip addr add 10.79.0.1/24 dev {0} && ip link set dev {0} up".format(dev),
+                  stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        if r.returncode != 0:
+            return fail(name, "cannot set up %s: %s" % (dev, r.stdout.strip()[-100:]))
+        with open(os.path.join(LOGS, "bench_httpd.run.log"), "w") as srv_log:
+            srv = ns.popen([os.path.abspath(httpd), "--tun", dev, "--addr", "10.79.0.2/24",
+                            "--port", "80"], stdout=srv_log, stderr=subprocess.STDOUT)
+            try:
+                t0 = time.time()
+                r = ns.sh(shlex.quote(os.path.abspath(client)) + " 10.79.0.2 80",
+                          stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, timeout=60)
+                with open(os.path.join(LOGS, "bench_http_rate.run.log"), "w") as f:
+                    f.write(r.stdout + r.stderr)
+                log("%s: %.1f s" % (name, time.time() - t0))
+                if not parse_rows(r.stdout) or r.returncode != 0:
+                    fail(name, "exit %d: %s" % (r.returncode, r.stderr.strip()[-120:]))
+            except subprocess.TimeoutExpired:
+                fail(name, "timed out after 60 s")
+            finally:
+                srv.terminate()
+                try:
+                    srv.wait(5)
+                except subprocess.TimeoutExpired:
+                    srv.kill()
+                    srv.wait()
+            if srv.returncode not in (0, -15):
+                fail(name + " (server)", "tcpfsm-httpd exited with status %d, see %s"
+                     % (srv.returncode, srv_log.name))
+
+
 # ---------------------------------------------------------------- table
 def fmt(v):
     if v is None:
@@ -473,7 +528,7 @@ def main():
     flags_line = "flags: %s %s (%s)%s" % (CC, " ".join(CFLAGS), cc_ver, "  [BENCH_QUICK=1: tiny sizes]" if QUICK else "")
     log(flags_line)
     for step in (bench_dispatch, bench_checksum, bench_stack, bench_sizes, bench_timer,
-                 bench_fsmc, bench_iperf3, bench_linux_connrate, bench_tun):
+                 bench_fsmc, bench_iperf3, bench_linux_connrate, bench_tun, bench_http):
         try:
             step()
         except Exception as e:          # one broken step must not hide the others' figures

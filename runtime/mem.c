@@ -28,11 +28,21 @@
 
 #define MEM_CACHE_BYTES (4u << 20)   /* freed ring blocks kept for reuse, per stack */
 
-static uint64_t pressure_on(const struct tcpfsm_stack *st) { return st->cfg.max_buffer_bytes / 4 * 3; }
-static uint64_t pressure_off(const struct tcpfsm_stack *st) { return st->cfg.max_buffer_bytes / 2; }
+static uint64_t pressure_on(const struct tcpfsm_stack *st)
+{
+    return st->cfg.max_buffer_bytes / 4 * 3;
+}
+
+static uint64_t pressure_off(const struct tcpfsm_stack *st)
+{
+    return st->cfg.max_buffer_bytes / 2;
+}
 
 /* What forced allocations may reach: twice the budget, and never more. */
-static uint64_t mem_ceiling(const struct tcpfsm_stack *st) { return 2 * st->cfg.max_buffer_bytes; }
+static uint64_t mem_ceiling(const struct tcpfsm_stack *st)
+{
+    return 2 * st->cfg.max_buffer_bytes;
+}
 
 bool mem_charge(struct tcpfsm_stack *st, uint64_t n, bool force)
 {

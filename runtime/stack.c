@@ -425,7 +425,8 @@ struct tcpfsm_stack *tcpfsm_stack_new(const struct tcpfsm_config *cfg, int *err)
     if (!c->rto_max_us) c->rto_max_us = RTO_MAX_DEFAULT;               /* RFC 6298 2.5 */
     if (!c->rto_min_us) c->rto_min_us = min_u32(RTO_DEFAULT, c->rto_max_us); /* RFC 6298 2.4 */
     if (!c->rto_initial_us)                                                  /* RFC 6298 2.1 */
-        c->rto_initial_us = RTO_DEFAULT < c->rto_min_us ? c->rto_min_us : min_u32(RTO_DEFAULT, c->rto_max_us);
+        c->rto_initial_us = min_u32(RTO_DEFAULT < c->rto_min_us ? c->rto_min_us : RTO_DEFAULT,
+                                    c->rto_max_us);
     if (!c->max_retries) c->max_retries = 8;
     if (!c->syn_retries) c->syn_retries = 5;
     if (!c->msl_us) c->msl_us = 30000000;
@@ -843,7 +844,7 @@ int tcpfsm_setopt(struct tcpfsm_stack *st, int fd, int opt, uint64_t value)
     case TCPFSM_OPT_CORK:
         if (value > 1) return -EINVAL;
         t->xflags = value ? (uint8_t)(t->xflags | TX_CORK) : (uint8_t)(t->xflags & ~TX_CORK);
-        if (!value && (t->flags & TF_SYNCED)) tcp_output(st, t);   /* flush what was held */
+        if (!value) tcp_output(st, t);   /* flush what was held (nothing if not connected) */
         return 0;
     case TCPFSM_OPT_REUSEADDR:
         if (value > 1) return -EINVAL;

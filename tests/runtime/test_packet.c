@@ -332,7 +332,7 @@ START_TEST(martian_source_addresses_rfc1122_3_2_1_3)
     ck_assert(!ip_martian_source(RT_IP(10, 77, 0, 255), local, 16)); /* a host of a /16 */
     ck_assert(ip_martian_source(RT_IP(10, 77, 255, 255), local, 16));
     ck_assert(!ip_martian_source(RT_IP(10, 77, 0, 255), local, 0));  /* prefix unknown */
-    ck_assert(!ip_martian_source(RT_IP(10, 77, 0, 3), local, 31));   /* /31: no broadcast (RFC 3021) */
+    ck_assert(!ip_martian_source(RT_IP(10, 77, 0, 3), local, 31));   /* /31: none (RFC 3021) */
     ck_assert(!ip_martian_source(RT_IP(10, 78, 0, 255), local, 24)); /* another subnet's .255 */
 }
 END_TEST

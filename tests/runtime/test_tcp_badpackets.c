@@ -354,8 +354,10 @@ START_TEST(syn_with_fin_or_rst_dropped_unanswered)
     struct rig *r = rig_new(0);
     rig_connect(r, 5558, NULL);
     uint8_t b[PKTMAX];
-    static const uint8_t bad[] = { TCP_SYN | TCP_FIN, TCP_SYN | TCP_RST, TCP_SYN | TCP_FIN | TCP_ACK,
-                                   TCP_SYN | TCP_RST | TCP_ACK, TCP_SYN | TCP_FIN | TCP_RST | TCP_PSH };
+    static const uint8_t bad[] = {
+        TCP_SYN | TCP_FIN,           TCP_SYN | TCP_RST, TCP_SYN | TCP_FIN | TCP_ACK,
+        TCP_SYN | TCP_RST | TCP_ACK, TCP_SYN | TCP_FIN | TCP_RST | TCP_PSH,
+    };
     static const uint16_t ports[] = { S_PORT, 81 };
     for (size_t i = 0; i < sizeof bad; i++) {
         size_t n = base_pkt(r, b);

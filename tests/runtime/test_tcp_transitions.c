@@ -2471,105 +2471,120 @@ END_TEST
 
 START_TEST(syn_rcvd__rcv_unacceptable_else__syn_rcvd)
 {
-    /* @rfc 9293 3.10.7.4 first: an ACK already answered a segment without text in the last 500 ms */
+    /* @rfc 9293 3.10.7.4 first: an ACK already answered a segment without text in the last
+     * 500 ms */
     oow_limited(drv_syn_rcvd_passive, "SYN_RCVD", false, 1, 1);
 }
 END_TEST
 
 START_TEST(established__rcv_unacceptable_else__established)
 {
-    /* @rfc 9293 3.10.7.4 first: an ACK already answered a segment without text in the last 500 ms */
+    /* @rfc 9293 3.10.7.4 first: an ACK already answered a segment without text in the last
+     * 500 ms */
     oow_limited(drv_established, "ESTABLISHED", false, 1, 1);
 }
 END_TEST
 
 START_TEST(established__rcv_bad_ack_else__established)
 {
-    /* @rfc 9293 3.10.7.4 fifth: an ACK already answered a segment without text in the last 500 ms */
+    /* @rfc 9293 3.10.7.4 fifth: an ACK already answered a segment without text in the last
+     * 500 ms */
     oow_limited(drv_established, "ESTABLISHED", true, 1, 1);
 }
 END_TEST
 
 START_TEST(fin_wait_1__rcv_unacceptable_else__fin_wait_1)
 {
-    /* @rfc 9293 3.10.7.4 first: an ACK already answered a segment without text in the last 500 ms */
+    /* @rfc 9293 3.10.7.4 first: an ACK already answered a segment without text in the last
+     * 500 ms */
     oow_limited(drv_fin_wait_1, "FIN_WAIT_1", false, 2, 1);
 }
 END_TEST
 
 START_TEST(fin_wait_1__rcv_bad_ack_else__fin_wait_1)
 {
-    /* @rfc 9293 3.10.7.4 fifth: an ACK already answered a segment without text in the last 500 ms */
+    /* @rfc 9293 3.10.7.4 fifth: an ACK already answered a segment without text in the last
+     * 500 ms */
     oow_limited(drv_fin_wait_1, "FIN_WAIT_1", true, 2, 1);
 }
 END_TEST
 
 START_TEST(fin_wait_2__rcv_unacceptable_else__fin_wait_2)
 {
-    /* @rfc 9293 3.10.7.4 first: an ACK already answered a segment without text in the last 500 ms */
+    /* @rfc 9293 3.10.7.4 first: an ACK already answered a segment without text in the last
+     * 500 ms */
     oow_limited(drv_fin_wait_2, "FIN_WAIT_2", false, 2, 1);
 }
 END_TEST
 
 START_TEST(fin_wait_2__rcv_bad_ack_else__fin_wait_2)
 {
-    /* @rfc 9293 3.10.7.4 fifth: an ACK already answered a segment without text in the last 500 ms */
+    /* @rfc 9293 3.10.7.4 fifth: an ACK already answered a segment without text in the last
+     * 500 ms */
     oow_limited(drv_fin_wait_2, "FIN_WAIT_2", true, 2, 1);
 }
 END_TEST
 
 START_TEST(closing__rcv_unacceptable_else__closing)
 {
-    /* @rfc 9293 3.10.7.4 first: an ACK already answered a segment without text in the last 500 ms */
+    /* @rfc 9293 3.10.7.4 first: an ACK already answered a segment without text in the last
+     * 500 ms */
     oow_limited(drv_closing, "CLOSING", false, 2, 2);
 }
 END_TEST
 
 START_TEST(closing__rcv_bad_ack_else__closing)
 {
-    /* @rfc 9293 3.10.7.4 fifth: an ACK already answered a segment without text in the last 500 ms */
+    /* @rfc 9293 3.10.7.4 fifth: an ACK already answered a segment without text in the last
+     * 500 ms */
     oow_limited(drv_closing, "CLOSING", true, 2, 2);
 }
 END_TEST
 
 START_TEST(time_wait__rcv_unacceptable_else__time_wait)
 {
-    /* @rfc 9293 3.10.7.4 first: an ACK already answered a segment without text in the last 500 ms */
+    /* @rfc 9293 3.10.7.4 first: an ACK already answered a segment without text in the last
+     * 500 ms */
     oow_limited(drv_time_wait, "TIME_WAIT", false, 2, 2);
 }
 END_TEST
 
 START_TEST(time_wait__rcv_bad_ack_else__time_wait)
 {
-    /* @rfc 9293 3.10.7.4 fifth: an ACK already answered a segment without text in the last 500 ms */
+    /* @rfc 9293 3.10.7.4 fifth: an ACK already answered a segment without text in the last
+     * 500 ms */
     oow_limited(drv_time_wait, "TIME_WAIT", true, 2, 2);
 }
 END_TEST
 
 START_TEST(close_wait__rcv_unacceptable_else__close_wait)
 {
-    /* @rfc 9293 3.10.7.4 first: an ACK already answered a segment without text in the last 500 ms */
+    /* @rfc 9293 3.10.7.4 first: an ACK already answered a segment without text in the last
+     * 500 ms */
     oow_limited(drv_close_wait, "CLOSE_WAIT", false, 1, 2);
 }
 END_TEST
 
 START_TEST(close_wait__rcv_bad_ack_else__close_wait)
 {
-    /* @rfc 9293 3.10.7.4 fifth: an ACK already answered a segment without text in the last 500 ms */
+    /* @rfc 9293 3.10.7.4 fifth: an ACK already answered a segment without text in the last
+     * 500 ms */
     oow_limited(drv_close_wait, "CLOSE_WAIT", true, 1, 2);
 }
 END_TEST
 
 START_TEST(last_ack__rcv_unacceptable_else__last_ack)
 {
-    /* @rfc 9293 3.10.7.4 first: an ACK already answered a segment without text in the last 500 ms */
+    /* @rfc 9293 3.10.7.4 first: an ACK already answered a segment without text in the last
+     * 500 ms */
     oow_limited(drv_last_ack, "LAST_ACK", false, 2, 2);
 }
 END_TEST
 
 START_TEST(last_ack__rcv_bad_ack_else__last_ack)
 {
-    /* @rfc 9293 3.10.7.4 fifth: an ACK already answered a segment without text in the last 500 ms */
+    /* @rfc 9293 3.10.7.4 fifth: an ACK already answered a segment without text in the last
+     * 500 ms */
     oow_limited(drv_last_ack, "LAST_ACK", true, 2, 2);
 }
 END_TEST

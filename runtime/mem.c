@@ -26,7 +26,19 @@
 #include <string.h>
 #include "tcb.h"
 
-#define MEM_CACHE_BYTES (4u << 20)   /* freed ring blocks kept for reuse, per stack */
+#define MEM_CACHE_BYTES (4u << 20)   /* freed ring blocks kept for reuse, per stack, at least */
+
+static unsigned shift_for(uint64_t n);
+
+/* What the free lists may hold: 4 MiB, and at least two rings of the largest size in use, so
+ * that a bulk connection whose ring empties at every read gets it back without a trip to the
+ * kernel (a multi-megabyte malloc is an mmap). Not charged: it is not in use. */
+static uint64_t cache_limit(const struct tcpfsm_stack *st)
+{
+    uint64_t big = st->cfg.sndbuf > st->cfg.rcvbuf ? st->cfg.sndbuf : st->cfg.rcvbuf;
+    uint64_t two = (uint64_t)2 << shift_for(big);
+    return two > MEM_CACHE_BYTES ? two : MEM_CACHE_BYTES;
+}
 
 static uint64_t pressure_on(const struct tcpfsm_stack *st)
 {
@@ -90,7 +102,7 @@ static uint8_t *block_get(struct tcpfsm_stack *st, unsigned s)
 static void block_put(struct tcpfsm_stack *st, uint8_t *p, unsigned s)
 {
     unsigned c = s - MEM_RING_MIN_SHIFT;
-    if (!TCPFSM_CACHES_ON || st->ring_cache_bytes + ((uint64_t)1 << s) > MEM_CACHE_BYTES) {
+    if (!TCPFSM_CACHES_ON || st->ring_cache_bytes + ((uint64_t)1 << s) > cache_limit(st)) {
         free(p);
         return;
     }

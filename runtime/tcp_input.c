@@ -111,8 +111,9 @@ void tcp_data_input(struct tcpfsm_stack *st, struct tcb *t, const struct tcp_seg
      * nothing unread is always taken (mem.c: every connection keeps moving; Linux's
      * tcp_data_queue does the same). */
     struct tcb_bufs *b = t->buf;
-    bool force = b->rcv.len == 0;
-    uint32_t room = ring_make_room(st, &b->rcv, seg->len, st->cfg.rcvbuf, &b->rcv_shift, force);
+    uint32_t room = ring_make_room(st, &b->rcv, seg->len, st->cfg.rcvbuf, &b->rcv_shift, false);
+    if (room < seg->len && !b->rcv.len)
+        room = ring_make_room(st, &b->rcv, seg->len, st->cfg.rcvbuf, &b->rcv_shift, true);
     uint32_t n = ring_write(&b->rcv, seg->data, room);
     t->rcv_nxt += n;
     b->bytes_received += n;

@@ -95,13 +95,13 @@ const char *diag_file_path(int file) { return file >= 0 && file < nfiles ? files
 
 static const char *const check_names[CK_COUNT] = {
     "syntax", "undefined", "duplicate", "initial", "nondeterminism", "shadowed", "unhandled",
-    "include", "unreachable", "no-final", "unused-event", "unused-guard", "unused-action",
+    "include", "override", "unreachable", "no-final", "unused-event", "unused-guard", "unused-action",
     "guard-fallthrough",
 };
 static bool enabled[CK_COUNT] = { [0 ... CK_COUNT - 1] = true };
 static bool as_error[CK_COUNT] = { [CK_SYNTAX] = true, [CK_UNDEFINED] = true, [CK_DUPLICATE] = true,
     [CK_INITIAL] = true, [CK_NONDET] = true, [CK_SHADOWED] = true, [CK_UNHANDLED] = true,
-    [CK_INCLUDE] = true };
+    [CK_INCLUDE] = true, [CK_OVERRIDE] = true };
 static bool is_warning_kind(enum check c) { return c >= CK_UNREACHABLE; }
 static int max_errors = 20, nerrors, nwarnings;
 

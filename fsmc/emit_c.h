@@ -9,6 +9,7 @@ const char *c_comment(const char *s);
 void line_spec(const struct emit_opts *o, struct loc l);
 void line_back(const struct emit_opts *o, const char *path);
 const char *uint_type(unsigned long max);
+const char *rule_text(const struct ir *ir, int i);
 void emit_c_prologue(const struct ir *ir, const struct emit_opts *o, const char *style);
 void emit_fire(const struct ir *ir, int i, const char *ind);
 #endif

@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-static const char **sort_bodies;   /* qsort has no context argument; fsmc is single-threaded */
+static const char **sort_bodies; /* qsort has no context argument; fsmc is single-threaded */
 static int cmp_body(const void *a, const void *b)
 {
     int x = *(const int *)a, y = *(const int *)b;
@@ -20,7 +20,8 @@ static int cmp_body(const void *a, const void *b)
 static int cell_rows(const struct ir *ir, const struct ir_cell *c)
 {
     int n = 0;
-    while (n < c->count && ir->rows[ir->group[c->first + n++]].guard >= 0) {}
+    while (n < c->count && ir->rows[ir->group[c->first + n++]].guard >= 0) {
+    }
     return n;
 }
 
@@ -35,7 +36,8 @@ static int table_slots(const struct ir *ir)
     int n = 0;
     size_t ncells = (size_t)ir->nstates * (size_t)ir->nevents;
     for (size_t c = 0; c < ncells; c++)
-        if (ir->cells[c].kind == CELL_ROWS && !cell_direct(ir, &ir->cells[c])) n += cell_rows(ir, &ir->cells[c]);
+        if (ir->cells[c].kind == CELL_ROWS && !cell_direct(ir, &ir->cells[c]))
+            n += cell_rows(ir, &ir->cells[c]);
     return n;
 }
 
@@ -47,7 +49,7 @@ size_t emit_table_bytes(const struct ir *ir)
     size_t cw = maxc <= 0xff ? 1 : maxc <= 0xffff ? 2 : 4;
     size_t gw = (unsigned long)ir->nguards * 2 <= 0xff ? 1 : 2;
     size_t tw = ir->nrows <= 0xff ? 1 : ir->nrows <= 0xffff ? 2 : 4;
-    size_t sw = gw + 1 + tw;                                  /* guard, last, tid */
+    size_t sw = gw + 1 + tw; /* guard, last, tid */
     sw = (sw + tw - 1) / tw * tw;
     return ncells * cw + ((size_t)nslots + 1) * sw;
 }
@@ -74,8 +76,8 @@ void emit_c_table(const struct ir *ir, FILE *f, const struct emit_opts *o)
         for (int k = 0; k < n; k++) {
             int i = ir->group[ir->cells[c].first + k];
             const struct ir_row *r = &ir->rows[i];
-            out("    { %d, %d, %d }, /* %s: %s */\n", r->guard < 0 ? 0 : 2 * r->guard + 1 + r->neg, k == n - 1, i,
-                ir->states[r->from].name, c_comment(r->label));
+            out("    { %d, %d, %d }, /* %s */\n", r->guard < 0 ? 0 : 2 * r->guard + 1 + r->neg,
+                k == n - 1, i, c_comment(rule_text(ir, i)));
         }
     }
     out("    { 0, 1, 0 }\n};\n");
@@ -83,51 +85,71 @@ void emit_c_table(const struct ir *ir, FILE *f, const struct emit_opts *o)
        2 + NUM_TRANSITIONS + k = the cell's guarded rows start at slot k */
     out("static const %s %s_cells[%s_NUM_STATES * %s_NUM_EVENTS] = {\n", ct, P, U, U);
     int slot = 0;
+    out("    /* events: ");
+    for (int e = 0; e < ir->nevents; e++)
+        out("%s%s", e ? ", " : "", ir->events[e].name);
+    out(" */\n");
     for (int s = 0; s < ir->nstates; s++) {
         out("    /* %s */", ir->states[s].name);
         for (int e = 0; e < ir->nevents; e++) {
             const struct ir_cell *c = &ir->cells[(size_t)s * (size_t)ir->nevents + (size_t)e];
             int v = c->kind == CELL_IGNORE ? 1 : 0;
-            if (c->kind == CELL_ROWS && cell_direct(ir, c)) v = 2 + ir->group[c->first];
-            else if (c->kind == CELL_ROWS) { v = 2 + ir->nrows + slot; slot += cell_rows(ir, c); }
-            out("%s%d,", e % 16 ? " " : "\n    ", v);
+            if (c->kind == CELL_ROWS && cell_direct(ir, c))
+                v = 2 + ir->group[c->first];
+            else if (c->kind == CELL_ROWS) {
+                v = 2 + ir->nrows + slot;
+                slot += cell_rows(ir, c);
+            }
+            out(" %d,", v);
         }
         out("\n");
     }
     out("};\n\n");
 
-    out("static inline bool %s_guard(unsigned code, %s *ctx, %s *payload)\n{\n    switch (code) {\n", P, ir->context, ir->payload);
+    out("static inline bool %s_guard(unsigned code, %s *ctx, %s *payload)\n{\n    switch (code) "
+        "{\n",
+        P, ir->context, ir->payload);
     for (int k = 0; k < ir->nguards; k++) {
         out("    case %d: return %s_guard_%s(ctx, payload);\n", 2 * k + 1, P, ir->guards[k].name);
         out("    case %d: return !%s_guard_%s(ctx, payload);\n", 2 * k + 2, P, ir->guards[k].name);
     }
     out("    default: (void)ctx; (void)payload; return true;\n    }\n}\n\n");
-    out("enum %s_result %s_dispatch(%s_state_t *state, enum %s_event event,\n    %s *ctx, %s *payload)\n{\n",
+    out("enum %s_result %s_dispatch(%s_state_t *state, enum %s_event event,\n    %s *ctx, %s "
+        "*payload)\n{\n",
         P, P, P, P, ir->context, ir->payload);
     out("    unsigned s = *state, e = (unsigned)event;\n");
-    out("    if (s >= %s_NUM_STATES || e >= %s_NUM_EVENTS)\n        return %s_UNEXPECTED;\n", U, U, U);
+    out("    if (s >= %s_NUM_STATES || e >= %s_NUM_EVENTS)\n        return %s_UNEXPECTED;\n", U, U,
+        U);
     out("    unsigned c = %s_cells[s * %s_NUM_EVENTS + e];\n", P, U);
     out("    if (c < 2)\n        return c ? %s_IGNORED : %s_UNEXPECTED;\n", U, U);
     out("    if (c >= 2 + %s_NUM_TRANSITIONS) {\n", U);
     out("        const struct %s_slot *r = &%s_slots[c - (2 + %s_NUM_TRANSITIONS)];\n", P, P, U);
     out("        while (!%s_guard(r->guard, ctx, payload)) {\n", P);
-    out("            if (r->last)\n                return %s_UNEXPECTED;\n            r++;\n        }\n", U);
+    out("            if (r->last)\n                return %s_UNEXPECTED;\n            r++;\n       "
+        " }\n",
+        U);
     out("        c = 2 + (unsigned)r->tid;\n    }\n");
     out("    unsigned tid = c - 2;\n");
     out("    %s_TRACE(ctx, s, e, %s_transitions[tid].to, tid);\n", U, P);
-    /* the firing of each row as straight-line direct calls: exit actions (state change
-       only), the new state, the rule's actions, entry actions (state change only); rows
-       whose firing is the same code share one case */
+    /* the firing of each row as straight-line direct calls: exit actions (not for 'stay'),
+       the new state, the rule's actions, entry actions (not for 'stay'); rows whose firing
+       is the same code share one case */
     const char **body = arena_alloc(((size_t)ir->nrows + 1) * sizeof *body);
     for (int i = 0; i < ir->nrows; i++) {
         const struct ir_row *r = &ir->rows[i];
         const struct ir_state *from = &ir->states[r->from], *to = &ir->states[r->to];
-        bool change = r->to != r->from;
+        bool change = !r->internal; /* 'stay' runs no exit or entry actions */
         const char *b = "";
-        for (int j = 0; change && j < from->nexit; j++) b = arena_printf("%s        %s_action_%s(ctx, payload);\n", b, P, ir->actions[from->exit[j]].name);
+        for (int j = 0; change && j < from->nexit; j++)
+            b = arena_printf("%s        %s_action_%s(ctx, payload);\n", b, P,
+                             ir->actions[from->exit[j]].name);
         b = arena_printf("%s        *state = %s_%s;\n", b, U, to->name);
-        for (int j = 0; j < r->nactions; j++) b = arena_printf("%s        %s_action_%s(ctx, payload);\n", b, P, ir->actions[r->actions[j]].name);
-        for (int j = 0; change && j < to->nentry; j++) b = arena_printf("%s        %s_action_%s(ctx, payload);\n", b, P, ir->actions[to->entry[j]].name);
+        for (int j = 0; j < r->nactions; j++)
+            b = arena_printf("%s        %s_action_%s(ctx, payload);\n", b, P,
+                             ir->actions[r->actions[j]].name);
+        for (int j = 0; change && j < to->nentry; j++)
+            b = arena_printf("%s        %s_action_%s(ctx, payload);\n", b, P,
+                             ir->actions[to->entry[j]].name);
         body[i] = b;
     }
     /* Group rows with equal bodies in O(n log n): sort row indices by (body, index); each
@@ -136,21 +158,30 @@ void emit_c_table(const struct ir *ir, FILE *f, const struct emit_opts *o)
     int *ord = arena_alloc(((size_t)n + 1) * sizeof *ord);
     int *next = arena_alloc(((size_t)n + 1) * sizeof *next);
     bool *leader = arena_alloc(((size_t)n + 1) * sizeof *leader);
-    for (int i = 0; i < n; i++) { ord[i] = i; next[i] = -1; leader[i] = false; }
+    for (int i = 0; i < n; i++) {
+        ord[i] = i;
+        next[i] = -1;
+        leader[i] = false;
+    }
     sort_bodies = body;
     qsort(ord, (size_t)n, sizeof *ord, cmp_body);
     for (int k = 0; k < n; k++) {
         bool first = k == 0 || strcmp(body[ord[k - 1]], body[ord[k]]) != 0;
-        if (first) leader[ord[k]] = true;
-        else next[ord[k - 1]] = ord[k];
+        if (first)
+            leader[ord[k]] = true;
+        else
+            next[ord[k - 1]] = ord[k];
     }
+    /* each case names its rule; the body's #line points at the first of them in the spec */
     out("    switch (tid) {\n");
     for (int i = 0; i < n; i++) {
         if (!leader[i]) continue;
-        for (int j = i; j >= 0; j = next[j]) out("    case %d:\n", j);
+        for (int j = i; j >= 0; j = next[j])
+            out("    case %d: /* %s */\n", j, c_comment(rule_text(ir, j)));
+        line_spec(o, ir->rows[i].loc);
         out("%s        break;\n", body[i]);
+        line_back(o, o->out_path);
     }
     out("    default:\n        (void)ctx;\n        (void)payload;\n        break;\n    }\n");
     out("    return %s_HANDLED;\n}\n", U);
-    (void)o;
 }

@@ -34,11 +34,12 @@ void lexer_close(void);
 }
 %token MACHINE PREFIX CONTEXT PAYLOAD CINCLUDE STATE EVENT TIMER GUARD ACTION ENTRY EXIT
 %token ON "on" DO "do" ELSE "else" EXCEPT "except" IGNORE "ignore" INCLUDE "include" ARROW "->" BADCHAR "invalid character"
+%token SET "set" OVERRIDE "override" STAY "stay"
 %token <str> ID "identifier" STRING "string" ANNOT "annotation"
 %type <names> idlist doopt
 %type <str> ctype
 %type <attrs> attrs
-%type <rule> sources guardopt
+%type <rule> sources head guardopt
 %type <annots> annots
 %{
 struct ast g_ast;
@@ -49,6 +50,12 @@ static void add_decl(enum decl_kind k, struct names ids, int attrs)
     struct decl *d = arena_alloc(sizeof *d);
     d->kind = k; d->ids = ids; d->attrs = attrs;
     vec_push(&g_ast.decls, d);
+}
+static void add_set(const char *s, FSMC_YYLTYPE l, struct names members)
+{
+    struct setdecl *d = arena_alloc(sizeof *d);
+    d->name.s = s; d->name.loc = L(l); d->members = members;
+    vec_push(&g_ast.sets, d);
 }
 static void add_ee(bool is_exit, const char *s, FSMC_YYLTYPE l, struct names acts)
 {
@@ -79,15 +86,24 @@ item    : PREFIX ID ';'               { g_ast.prefix = $2; }
         | ACTION idlist ';'           { add_decl(D_ACTION, $2, 0); }
         | ENTRY ID DO idlist ';'      { add_ee(false, $2, @2, $4); }
         | EXIT ID DO idlist ';'       { add_ee(true, $2, @2, $4); }
-        | sources ON ID guardopt ARROW ID doopt annots ';' {
+        | SET ID '=' idlist ';'       { add_set($2, @2, $4); }
+        | head ON idlist guardopt ARROW ID doopt annots ';' {
             struct rule *r = $1;
-            names_push(&r->events, $3, L(@3));
+            r->events = $3;
             r->guard = $4->guard; r->guard_neg = $4->guard_neg; r->guard_else = $4->guard_else;
             r->target.s = $6; r->target.loc = L(@6);
             r->actions = $7; r->annots = $8.v; r->nannots = $8.n;
             vec_push(&g_ast.rules, r);
           }
-        | sources IGNORE idlist annots ';' {
+        | head ON idlist guardopt ARROW STAY doopt annots ';' {
+            struct rule *r = $1;
+            r->events = $3;
+            r->guard = $4->guard; r->guard_neg = $4->guard_neg; r->guard_else = $4->guard_else;
+            r->stay = true; r->target.loc = L(@6);
+            r->actions = $7; r->annots = $8.v; r->nannots = $8.n;
+            vec_push(&g_ast.rules, r);
+          }
+        | head IGNORE idlist annots ';' {
             struct rule *r = $1;
             r->is_ignore = true; r->events = $3; r->annots = $4.v; r->nannots = $4.n;
             vec_push(&g_ast.rules, r);
@@ -109,6 +125,9 @@ attrs   : %empty                      { $$ = 0; }
             else if (!strcmp($2, "trap")) $$ |= ATTR_TRAP;
             else diag(CK_SYNTAX, L(@2), "unknown state attribute '%s' (expected initial, final or trap)", $2);
           }
+        ;
+head    : sources                     { $$ = $1; }
+        | OVERRIDE sources            { $$ = $2; $$->is_override = true; $$->loc = L(@1); }
         ;
 sources : idlist                      { $$ = arena_alloc(sizeof *$$); $$->loc = L(@1); $$->sources = $1; }
         | '*'                         { $$ = arena_alloc(sizeof *$$); $$->loc = L(@1); $$->wildcard = true; }

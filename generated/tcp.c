@@ -242,7 +242,7 @@ const struct tcp_fsm_transition tcp_fsm_transitions[TCP_FSM_NUM_TRANSITIONS] = {
     /* @rfc "9293 3.10.5" */
     { TCP_FSM_FIN_WAIT_2, TCP_FSM_EV_APP_ABORT, TCP_FSM_CLOSED, NULL, "send_rst, conn_reset, release", "APP_ABORT / send_rst, conn_reset, release", "9293 3.10.5", 207 },
     /* @rfc "9293 3.10.4: closing a half-closed connection orphans it" */
-    { TCP_FSM_FIN_WAIT_2, TCP_FSM_EV_APP_CLOSE, TCP_FSM_FIN_WAIT_2, NULL, "arm_fin_timeout", "APP_CLOSE / arm_fin_timeout", "9293 3.10.4: closing a half-closed connection orphans it", 208 },
+    { TCP_FSM_FIN_WAIT_2, TCP_FSM_EV_APP_CLOSE, TCP_FSM_FIN_WAIT_2, NULL, "", "APP_CLOSE", "9293 3.10.4: closing a half-closed connection orphans it", 208 },
     /* @rfc "9293 3.10.7.4 first" */
     { TCP_FSM_CLOSING, TCP_FSM_EV_RCV_UNACCEPTABLE, TCP_FSM_CLOSING, "oow_ack_ok", "send_ack", "RCV_UNACCEPTABLE [oow_ack_ok] / send_ack", "9293 3.10.7.4 first", 213 },
     /* @rfc "9293 3.10.7.4 first: an ACK already answered a segment without text in the last 500 ms" */
@@ -292,7 +292,7 @@ const struct tcp_fsm_transition tcp_fsm_transitions[TCP_FSM_NUM_TRANSITIONS] = {
     /* @rfc "9293 3.10.7.4 fifth: an ACK already answered a segment without text in the last 500 ms" */
     { TCP_FSM_TIME_WAIT, TCP_FSM_EV_RCV_BAD_ACK, TCP_FSM_TIME_WAIT, "else", "", "RCV_BAD_ACK [else]", "9293 3.10.7.4 fifth: an ACK already answered a segment without text in the last 500 ms", 243 },
     /* @rfc "9293 3.10.7.4 eighth: FIN retransmitted, restart the 2 MSL timeout" */
-    { TCP_FSM_TIME_WAIT, TCP_FSM_EV_RCV_FIN, TCP_FSM_TIME_WAIT, NULL, "send_ack, arm_2msl", "RCV_FIN / send_ack, arm_2msl", "9293 3.10.7.4 eighth: FIN retransmitted, restart the 2 MSL timeout", 245 },
+    { TCP_FSM_TIME_WAIT, TCP_FSM_EV_RCV_FIN, TCP_FSM_TIME_WAIT, NULL, "send_ack", "RCV_FIN / send_ack", "9293 3.10.7.4 eighth: FIN retransmitted, restart the 2 MSL timeout", 245 },
     /* @rfc "9293 3.10.8 time-wait timeout" */
     { TCP_FSM_TIME_WAIT, TCP_FSM_EV_T_2MSL, TCP_FSM_CLOSED, NULL, "release", "T_2MSL / release", "9293 3.10.8 time-wait timeout", 247 },
     /* @rfc "9293 3.10.5" */
@@ -369,150 +369,129 @@ const struct tcp_fsm_transition tcp_fsm_transitions[TCP_FSM_NUM_TRANSITIONS] = {
 
 struct tcp_fsm_slot { uint8_t guard; uint8_t last; uint8_t tid; };
 static const struct tcp_fsm_slot tcp_fsm_slots[109] = {
-    { 17, 0, 5 }, /* LISTEN: RCV_SYN [is_child] / init_passive, take_syn, send_syn_ack */
-    { 25, 0, 6 }, /* LISTEN: RCV_SYN [out_of_memory] / refuse_no_memory, send_rst_reply */
-    { 19, 0, 7 }, /* LISTEN: RCV_SYN [accept_queue_full] / listen_drop */
-    { 21, 0, 8 }, /* LISTEN: RCV_SYN [syn_queue_full] / send_syn_cookie */
-    { 0, 1, 9 }, /* LISTEN: RCV_SYN [else] / spawn_child */
-    { 17, 0, 10 }, /* LISTEN: RCV_ACK [is_child] / init_passive, take_cookie, established, process_ack */
-    { 24, 0, 11 }, /* LISTEN: RCV_ACK [!cookie_ok] / send_rst_reply */
-    { 25, 0, 12 }, /* LISTEN: RCV_ACK [out_of_memory] / refuse_no_memory, send_rst_reply */
-    { 19, 0, 13 }, /* LISTEN: RCV_ACK [accept_queue_full] / listen_drop */
-    { 0, 1, 14 }, /* LISTEN: RCV_ACK [else] / spawn_child */
-    { 7, 0, 19 }, /* SYN_SENT: RCV_RST [rst_acks_syn] / conn_refused, release */
-    { 0, 1, 20 }, /* SYN_SENT: RCV_RST [else] */
-    { 11, 0, 23 }, /* SYN_SENT: T_RTX [give_up] / conn_timeout, release */
-    { 0, 1, 24 }, /* SYN_SENT: T_RTX [else] / retransmit */
-    { 15, 0, 27 }, /* SYN_RCVD: RCV_UNACCEPTABLE [oow_ack_ok] / send_ack */
-    { 0, 1, 28 }, /* SYN_RCVD: RCV_UNACCEPTABLE [else] */
-    { 1, 0, 29 }, /* SYN_RCVD: RCV_RST [passive_open] / drop_embryonic */
-    { 0, 1, 30 }, /* SYN_RCVD: RCV_RST [else] / conn_refused, release */
-    { 1, 0, 31 }, /* SYN_RCVD: RCV_SYN [passive_open] / drop_embryonic */
-    { 13, 0, 32 }, /* SYN_RCVD: RCV_SYN [challenge_ok] / challenge_ack */
-    { 0, 1, 33 }, /* SYN_RCVD: RCV_SYN [else] */
-    { 5, 0, 35 }, /* SYN_RCVD: RCV_ACK [ack_acceptable] / established, process_ack */
-    { 0, 1, 36 }, /* SYN_RCVD: RCV_ACK [else] / send_rst_reply */
-    { 11, 0, 37 }, /* SYN_RCVD: T_RTX [give_up] / conn_timeout, release */
-    { 0, 1, 38 }, /* SYN_RCVD: T_RTX [else] / retransmit */
-    { 15, 0, 41 }, /* ESTABLISHED: RCV_UNACCEPTABLE [oow_ack_ok] / send_ack */
-    { 0, 1, 42 }, /* ESTABLISHED: RCV_UNACCEPTABLE [else] */
-    { 3, 0, 43 }, /* ESTABLISHED: RCV_RST [rst_exact] / conn_reset, release */
-    { 13, 0, 44 }, /* ESTABLISHED: RCV_RST [challenge_ok] / challenge_ack */
-    { 0, 1, 45 }, /* ESTABLISHED: RCV_RST [else] */
-    { 13, 0, 46 }, /* ESTABLISHED: RCV_SYN [challenge_ok] / challenge_ack */
-    { 0, 1, 47 }, /* ESTABLISHED: RCV_SYN [else] */
-    { 15, 0, 48 }, /* ESTABLISHED: RCV_BAD_ACK [oow_ack_ok] / send_ack */
-    { 0, 1, 49 }, /* ESTABLISHED: RCV_BAD_ACK [else] */
-    { 11, 0, 53 }, /* ESTABLISHED: T_RTX [give_up] / conn_timeout, release */
-    { 0, 1, 54 }, /* ESTABLISHED: T_RTX [else] / retransmit */
-    { 27, 0, 57 }, /* ESTABLISHED: T_KEEPALIVE [keepalive_dead] / conn_timeout, release */
-    { 0, 1, 58 }, /* ESTABLISHED: T_KEEPALIVE [else] / send_keepalive */
-    { 15, 0, 61 }, /* FIN_WAIT_1: RCV_UNACCEPTABLE [oow_ack_ok] / send_ack */
-    { 0, 1, 62 }, /* FIN_WAIT_1: RCV_UNACCEPTABLE [else] */
-    { 3, 0, 63 }, /* FIN_WAIT_1: RCV_RST [rst_exact] / conn_reset, release */
-    { 13, 0, 64 }, /* FIN_WAIT_1: RCV_RST [challenge_ok] / challenge_ack */
-    { 0, 1, 65 }, /* FIN_WAIT_1: RCV_RST [else] */
-    { 13, 0, 66 }, /* FIN_WAIT_1: RCV_SYN [challenge_ok] / challenge_ack */
-    { 0, 1, 67 }, /* FIN_WAIT_1: RCV_SYN [else] */
-    { 15, 0, 68 }, /* FIN_WAIT_1: RCV_BAD_ACK [oow_ack_ok] / send_ack */
-    { 0, 1, 69 }, /* FIN_WAIT_1: RCV_BAD_ACK [else] */
-    { 9, 0, 70 }, /* FIN_WAIT_1: RCV_ACK [fin_acked] / process_ack */
-    { 0, 1, 71 }, /* FIN_WAIT_1: RCV_ACK [else] / process_ack */
-    { 11, 0, 74 }, /* FIN_WAIT_1: T_RTX [give_up] / conn_timeout, release */
-    { 0, 1, 75 }, /* FIN_WAIT_1: T_RTX [else] / retransmit */
-    { 15, 0, 79 }, /* FIN_WAIT_2: RCV_UNACCEPTABLE [oow_ack_ok] / send_ack */
-    { 0, 1, 80 }, /* FIN_WAIT_2: RCV_UNACCEPTABLE [else] */
-    { 3, 0, 81 }, /* FIN_WAIT_2: RCV_RST [rst_exact] / conn_reset, release */
-    { 13, 0, 82 }, /* FIN_WAIT_2: RCV_RST [challenge_ok] / challenge_ack */
-    { 0, 1, 83 }, /* FIN_WAIT_2: RCV_RST [else] */
-    { 13, 0, 84 }, /* FIN_WAIT_2: RCV_SYN [challenge_ok] / challenge_ack */
-    { 0, 1, 85 }, /* FIN_WAIT_2: RCV_SYN [else] */
-    { 15, 0, 86 }, /* FIN_WAIT_2: RCV_BAD_ACK [oow_ack_ok] / send_ack */
-    { 0, 1, 87 }, /* FIN_WAIT_2: RCV_BAD_ACK [else] */
-    { 15, 0, 95 }, /* CLOSING: RCV_UNACCEPTABLE [oow_ack_ok] / send_ack */
-    { 0, 1, 96 }, /* CLOSING: RCV_UNACCEPTABLE [else] */
-    { 3, 0, 97 }, /* CLOSING: RCV_RST [rst_exact] / release */
-    { 13, 0, 98 }, /* CLOSING: RCV_RST [challenge_ok] / challenge_ack */
-    { 0, 1, 99 }, /* CLOSING: RCV_RST [else] */
-    { 13, 0, 100 }, /* CLOSING: RCV_SYN [challenge_ok] / challenge_ack */
-    { 0, 1, 101 }, /* CLOSING: RCV_SYN [else] */
-    { 15, 0, 102 }, /* CLOSING: RCV_BAD_ACK [oow_ack_ok] / send_ack */
-    { 0, 1, 103 }, /* CLOSING: RCV_BAD_ACK [else] */
-    { 9, 0, 104 }, /* CLOSING: RCV_ACK [fin_acked] / process_ack */
-    { 0, 1, 105 }, /* CLOSING: RCV_ACK [else] / process_ack */
-    { 11, 0, 107 }, /* CLOSING: T_RTX [give_up] / conn_timeout, release */
-    { 0, 1, 108 }, /* CLOSING: T_RTX [else] / retransmit */
-    { 15, 0, 110 }, /* TIME_WAIT: RCV_UNACCEPTABLE [oow_ack_ok] / send_ack */
-    { 0, 1, 111 }, /* TIME_WAIT: RCV_UNACCEPTABLE [else] */
-    { 3, 0, 112 }, /* TIME_WAIT: RCV_RST [rst_exact] / release */
-    { 13, 0, 113 }, /* TIME_WAIT: RCV_RST [challenge_ok] / challenge_ack */
-    { 0, 1, 114 }, /* TIME_WAIT: RCV_RST [else] */
-    { 13, 0, 115 }, /* TIME_WAIT: RCV_SYN [challenge_ok] / challenge_ack */
-    { 0, 1, 116 }, /* TIME_WAIT: RCV_SYN [else] */
-    { 15, 0, 117 }, /* TIME_WAIT: RCV_BAD_ACK [oow_ack_ok] / send_ack */
-    { 0, 1, 118 }, /* TIME_WAIT: RCV_BAD_ACK [else] */
-    { 15, 0, 122 }, /* CLOSE_WAIT: RCV_UNACCEPTABLE [oow_ack_ok] / send_ack */
-    { 0, 1, 123 }, /* CLOSE_WAIT: RCV_UNACCEPTABLE [else] */
-    { 3, 0, 124 }, /* CLOSE_WAIT: RCV_RST [rst_exact] / conn_reset, release */
-    { 13, 0, 125 }, /* CLOSE_WAIT: RCV_RST [challenge_ok] / challenge_ack */
-    { 0, 1, 126 }, /* CLOSE_WAIT: RCV_RST [else] */
-    { 13, 0, 127 }, /* CLOSE_WAIT: RCV_SYN [challenge_ok] / challenge_ack */
-    { 0, 1, 128 }, /* CLOSE_WAIT: RCV_SYN [else] */
-    { 15, 0, 129 }, /* CLOSE_WAIT: RCV_BAD_ACK [oow_ack_ok] / send_ack */
-    { 0, 1, 130 }, /* CLOSE_WAIT: RCV_BAD_ACK [else] */
-    { 11, 0, 133 }, /* CLOSE_WAIT: T_RTX [give_up] / conn_timeout, release */
-    { 0, 1, 134 }, /* CLOSE_WAIT: T_RTX [else] / retransmit */
-    { 27, 0, 136 }, /* CLOSE_WAIT: T_KEEPALIVE [keepalive_dead] / conn_timeout, release */
-    { 0, 1, 137 }, /* CLOSE_WAIT: T_KEEPALIVE [else] / send_keepalive */
-    { 15, 0, 140 }, /* LAST_ACK: RCV_UNACCEPTABLE [oow_ack_ok] / send_ack */
-    { 0, 1, 141 }, /* LAST_ACK: RCV_UNACCEPTABLE [else] */
-    { 3, 0, 142 }, /* LAST_ACK: RCV_RST [rst_exact] / release */
-    { 13, 0, 143 }, /* LAST_ACK: RCV_RST [challenge_ok] / challenge_ack */
-    { 0, 1, 144 }, /* LAST_ACK: RCV_RST [else] */
-    { 13, 0, 145 }, /* LAST_ACK: RCV_SYN [challenge_ok] / challenge_ack */
-    { 0, 1, 146 }, /* LAST_ACK: RCV_SYN [else] */
-    { 15, 0, 147 }, /* LAST_ACK: RCV_BAD_ACK [oow_ack_ok] / send_ack */
-    { 0, 1, 148 }, /* LAST_ACK: RCV_BAD_ACK [else] */
-    { 9, 0, 149 }, /* LAST_ACK: RCV_ACK [fin_acked] / process_ack, release */
-    { 0, 1, 150 }, /* LAST_ACK: RCV_ACK [else] / process_ack */
-    { 11, 0, 152 }, /* LAST_ACK: T_RTX [give_up] / conn_timeout, release */
-    { 0, 1, 153 }, /* LAST_ACK: T_RTX [else] / retransmit */
+    { 17, 0, 5 }, /* LISTEN on RCV_SYN [is_child] -> SYN_RCVD */
+    { 25, 0, 6 }, /* LISTEN on RCV_SYN [out_of_memory] -> stay */
+    { 19, 0, 7 }, /* LISTEN on RCV_SYN [accept_queue_full] -> stay */
+    { 21, 0, 8 }, /* LISTEN on RCV_SYN [syn_queue_full] -> stay */
+    { 0, 1, 9 }, /* LISTEN on RCV_SYN else -> stay */
+    { 17, 0, 10 }, /* LISTEN on RCV_ACK [is_child] -> ESTABLISHED */
+    { 24, 0, 11 }, /* LISTEN on RCV_ACK [!cookie_ok] -> stay */
+    { 25, 0, 12 }, /* LISTEN on RCV_ACK [out_of_memory] -> stay */
+    { 19, 0, 13 }, /* LISTEN on RCV_ACK [accept_queue_full] -> stay */
+    { 0, 1, 14 }, /* LISTEN on RCV_ACK else -> stay */
+    { 7, 0, 19 }, /* SYN_SENT on RCV_RST [rst_acks_syn] -> CLOSED */
+    { 0, 1, 20 }, /* SYN_SENT on RCV_RST else -> stay */
+    { 11, 0, 23 }, /* SYN_SENT on T_RTX [give_up] -> CLOSED */
+    { 0, 1, 24 }, /* SYN_SENT on T_RTX else -> stay */
+    { 15, 0, 27 }, /* SYN_RCVD on RCV_UNACCEPTABLE [oow_ack_ok] -> stay */
+    { 0, 1, 28 }, /* SYN_RCVD on RCV_UNACCEPTABLE else -> stay */
+    { 1, 0, 29 }, /* SYN_RCVD on RCV_RST [passive_open] -> LISTEN */
+    { 0, 1, 30 }, /* SYN_RCVD on RCV_RST else -> CLOSED */
+    { 1, 0, 31 }, /* SYN_RCVD on RCV_SYN [passive_open] -> LISTEN */
+    { 13, 0, 32 }, /* SYN_RCVD on RCV_SYN [challenge_ok] -> stay */
+    { 0, 1, 33 }, /* SYN_RCVD on RCV_SYN else -> stay */
+    { 5, 0, 35 }, /* SYN_RCVD on RCV_ACK [ack_acceptable] -> ESTABLISHED */
+    { 0, 1, 36 }, /* SYN_RCVD on RCV_ACK else -> stay */
+    { 11, 0, 37 }, /* SYN_RCVD on T_RTX [give_up] -> CLOSED */
+    { 0, 1, 38 }, /* SYN_RCVD on T_RTX else -> stay */
+    { 15, 0, 41 }, /* ESTABLISHED on RCV_UNACCEPTABLE [oow_ack_ok] -> stay */
+    { 0, 1, 42 }, /* ESTABLISHED on RCV_UNACCEPTABLE else -> stay */
+    { 3, 0, 43 }, /* ESTABLISHED on RCV_RST [rst_exact] -> CLOSED */
+    { 13, 0, 44 }, /* ESTABLISHED on RCV_RST [challenge_ok] -> stay */
+    { 0, 1, 45 }, /* ESTABLISHED on RCV_RST else -> stay */
+    { 13, 0, 46 }, /* ESTABLISHED on RCV_SYN [challenge_ok] -> stay */
+    { 0, 1, 47 }, /* ESTABLISHED on RCV_SYN else -> stay */
+    { 15, 0, 48 }, /* ESTABLISHED on RCV_BAD_ACK [oow_ack_ok] -> stay */
+    { 0, 1, 49 }, /* ESTABLISHED on RCV_BAD_ACK else -> stay */
+    { 11, 0, 53 }, /* ESTABLISHED on T_RTX [give_up] -> CLOSED */
+    { 0, 1, 54 }, /* ESTABLISHED on T_RTX else -> stay */
+    { 27, 0, 57 }, /* ESTABLISHED on T_KEEPALIVE [keepalive_dead] -> CLOSED */
+    { 0, 1, 58 }, /* ESTABLISHED on T_KEEPALIVE else -> stay */
+    { 15, 0, 61 }, /* FIN_WAIT_1 on RCV_UNACCEPTABLE [oow_ack_ok] -> stay */
+    { 0, 1, 62 }, /* FIN_WAIT_1 on RCV_UNACCEPTABLE else -> stay */
+    { 3, 0, 63 }, /* FIN_WAIT_1 on RCV_RST [rst_exact] -> CLOSED */
+    { 13, 0, 64 }, /* FIN_WAIT_1 on RCV_RST [challenge_ok] -> stay */
+    { 0, 1, 65 }, /* FIN_WAIT_1 on RCV_RST else -> stay */
+    { 13, 0, 66 }, /* FIN_WAIT_1 on RCV_SYN [challenge_ok] -> stay */
+    { 0, 1, 67 }, /* FIN_WAIT_1 on RCV_SYN else -> stay */
+    { 15, 0, 68 }, /* FIN_WAIT_1 on RCV_BAD_ACK [oow_ack_ok] -> stay */
+    { 0, 1, 69 }, /* FIN_WAIT_1 on RCV_BAD_ACK else -> stay */
+    { 9, 0, 70 }, /* FIN_WAIT_1 on RCV_ACK [fin_acked] -> FIN_WAIT_2 */
+    { 0, 1, 71 }, /* FIN_WAIT_1 on RCV_ACK else -> stay */
+    { 11, 0, 74 }, /* FIN_WAIT_1 on T_RTX [give_up] -> CLOSED */
+    { 0, 1, 75 }, /* FIN_WAIT_1 on T_RTX else -> stay */
+    { 15, 0, 79 }, /* FIN_WAIT_2 on RCV_UNACCEPTABLE [oow_ack_ok] -> stay */
+    { 0, 1, 80 }, /* FIN_WAIT_2 on RCV_UNACCEPTABLE else -> stay */
+    { 3, 0, 81 }, /* FIN_WAIT_2 on RCV_RST [rst_exact] -> CLOSED */
+    { 13, 0, 82 }, /* FIN_WAIT_2 on RCV_RST [challenge_ok] -> stay */
+    { 0, 1, 83 }, /* FIN_WAIT_2 on RCV_RST else -> stay */
+    { 13, 0, 84 }, /* FIN_WAIT_2 on RCV_SYN [challenge_ok] -> stay */
+    { 0, 1, 85 }, /* FIN_WAIT_2 on RCV_SYN else -> stay */
+    { 15, 0, 86 }, /* FIN_WAIT_2 on RCV_BAD_ACK [oow_ack_ok] -> stay */
+    { 0, 1, 87 }, /* FIN_WAIT_2 on RCV_BAD_ACK else -> stay */
+    { 15, 0, 95 }, /* CLOSING on RCV_UNACCEPTABLE [oow_ack_ok] -> stay */
+    { 0, 1, 96 }, /* CLOSING on RCV_UNACCEPTABLE else -> stay */
+    { 3, 0, 97 }, /* CLOSING on RCV_RST [rst_exact] -> CLOSED */
+    { 13, 0, 98 }, /* CLOSING on RCV_RST [challenge_ok] -> stay */
+    { 0, 1, 99 }, /* CLOSING on RCV_RST else -> stay */
+    { 13, 0, 100 }, /* CLOSING on RCV_SYN [challenge_ok] -> stay */
+    { 0, 1, 101 }, /* CLOSING on RCV_SYN else -> stay */
+    { 15, 0, 102 }, /* CLOSING on RCV_BAD_ACK [oow_ack_ok] -> stay */
+    { 0, 1, 103 }, /* CLOSING on RCV_BAD_ACK else -> stay */
+    { 9, 0, 104 }, /* CLOSING on RCV_ACK [fin_acked] -> TIME_WAIT */
+    { 0, 1, 105 }, /* CLOSING on RCV_ACK else -> stay */
+    { 11, 0, 107 }, /* CLOSING on T_RTX [give_up] -> CLOSED */
+    { 0, 1, 108 }, /* CLOSING on T_RTX else -> stay */
+    { 15, 0, 110 }, /* TIME_WAIT on RCV_UNACCEPTABLE [oow_ack_ok] -> stay */
+    { 0, 1, 111 }, /* TIME_WAIT on RCV_UNACCEPTABLE else -> stay */
+    { 3, 0, 112 }, /* TIME_WAIT on RCV_RST [rst_exact] -> CLOSED */
+    { 13, 0, 113 }, /* TIME_WAIT on RCV_RST [challenge_ok] -> stay */
+    { 0, 1, 114 }, /* TIME_WAIT on RCV_RST else -> stay */
+    { 13, 0, 115 }, /* TIME_WAIT on RCV_SYN [challenge_ok] -> stay */
+    { 0, 1, 116 }, /* TIME_WAIT on RCV_SYN else -> stay */
+    { 15, 0, 117 }, /* TIME_WAIT on RCV_BAD_ACK [oow_ack_ok] -> stay */
+    { 0, 1, 118 }, /* TIME_WAIT on RCV_BAD_ACK else -> stay */
+    { 15, 0, 122 }, /* CLOSE_WAIT on RCV_UNACCEPTABLE [oow_ack_ok] -> stay */
+    { 0, 1, 123 }, /* CLOSE_WAIT on RCV_UNACCEPTABLE else -> stay */
+    { 3, 0, 124 }, /* CLOSE_WAIT on RCV_RST [rst_exact] -> CLOSED */
+    { 13, 0, 125 }, /* CLOSE_WAIT on RCV_RST [challenge_ok] -> stay */
+    { 0, 1, 126 }, /* CLOSE_WAIT on RCV_RST else -> stay */
+    { 13, 0, 127 }, /* CLOSE_WAIT on RCV_SYN [challenge_ok] -> stay */
+    { 0, 1, 128 }, /* CLOSE_WAIT on RCV_SYN else -> stay */
+    { 15, 0, 129 }, /* CLOSE_WAIT on RCV_BAD_ACK [oow_ack_ok] -> stay */
+    { 0, 1, 130 }, /* CLOSE_WAIT on RCV_BAD_ACK else -> stay */
+    { 11, 0, 133 }, /* CLOSE_WAIT on T_RTX [give_up] -> CLOSED */
+    { 0, 1, 134 }, /* CLOSE_WAIT on T_RTX else -> stay */
+    { 27, 0, 136 }, /* CLOSE_WAIT on T_KEEPALIVE [keepalive_dead] -> CLOSED */
+    { 0, 1, 137 }, /* CLOSE_WAIT on T_KEEPALIVE else -> stay */
+    { 15, 0, 140 }, /* LAST_ACK on RCV_UNACCEPTABLE [oow_ack_ok] -> stay */
+    { 0, 1, 141 }, /* LAST_ACK on RCV_UNACCEPTABLE else -> stay */
+    { 3, 0, 142 }, /* LAST_ACK on RCV_RST [rst_exact] -> CLOSED */
+    { 13, 0, 143 }, /* LAST_ACK on RCV_RST [challenge_ok] -> stay */
+    { 0, 1, 144 }, /* LAST_ACK on RCV_RST else -> stay */
+    { 13, 0, 145 }, /* LAST_ACK on RCV_SYN [challenge_ok] -> stay */
+    { 0, 1, 146 }, /* LAST_ACK on RCV_SYN else -> stay */
+    { 15, 0, 147 }, /* LAST_ACK on RCV_BAD_ACK [oow_ack_ok] -> stay */
+    { 0, 1, 148 }, /* LAST_ACK on RCV_BAD_ACK else -> stay */
+    { 9, 0, 149 }, /* LAST_ACK on RCV_ACK [fin_acked] -> CLOSED */
+    { 0, 1, 150 }, /* LAST_ACK on RCV_ACK else -> stay */
+    { 11, 0, 152 }, /* LAST_ACK on T_RTX [give_up] -> CLOSED */
+    { 0, 1, 153 }, /* LAST_ACK on T_RTX else -> stay */
     { 0, 1, 0 }
 };
 static const uint16_t tcp_fsm_cells[TCP_FSM_NUM_STATES * TCP_FSM_NUM_EVENTS] = {
-    /* CLOSED */
-    2, 3, 4, 5, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
-    1,
-    /* LISTEN */
-    1, 17, 18, 19, 1, 6, 158, 1, 1, 163, 1, 1, 1, 1, 1, 1,
-    1,
-    /* SYN_SENT */
-    1, 1, 27, 28, 1, 168, 24, 23, 20, 1, 1, 1, 170, 1, 1, 1,
-    1,
-    /* SYN_RCVD */
-    1, 1, 41, 42, 172, 174, 176, 1, 36, 179, 1, 1, 181, 1, 1, 1,
-    1,
-    /* ESTABLISHED */
-    1, 1, 61, 62, 183, 185, 188, 1, 190, 52, 53, 54, 192, 57, 58, 194,
-    1,
-    /* FIN_WAIT_1 */
-    1, 1, 1, 80, 196, 198, 201, 1, 203, 205, 74, 75, 207, 78, 79, 1,
-    1,
-    /* FIN_WAIT_2 */
-    1, 1, 96, 95, 209, 211, 214, 1, 216, 90, 91, 92, 1, 93, 1, 1,
-    94,
-    /* CLOSING */
-    1, 1, 1, 111, 218, 220, 223, 1, 225, 227, 1, 108, 229, 1, 1, 1,
-    1,
-    /* TIME_WAIT */
-    1, 1, 1, 123, 231, 233, 236, 1, 238, 1, 1, 121, 1, 1, 1, 1,
-    122,
-    /* CLOSE_WAIT */
-    1, 1, 140, 141, 240, 242, 245, 1, 247, 133, 1, 134, 249, 1, 137, 251,
-    1,
-    /* LAST_ACK */
-    1, 1, 1, 157, 253, 255, 258, 1, 260, 262, 1, 153, 264, 1, 156, 1,
-    1,
+    /* events: APP_LISTEN, APP_CONNECT, APP_CLOSE, APP_ABORT, RCV_UNACCEPTABLE, RCV_RST, RCV_SYN, RCV_SYN_ACK, RCV_BAD_ACK, RCV_ACK, RCV_DATA, RCV_FIN, T_RTX, T_DELACK, T_PERSIST, T_KEEPALIVE, T_2MSL */
+    /* CLOSED */ 2, 3, 4, 5, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+    /* LISTEN */ 1, 17, 18, 19, 1, 6, 158, 1, 1, 163, 1, 1, 1, 1, 1, 1, 1,
+    /* SYN_SENT */ 1, 1, 27, 28, 1, 168, 24, 23, 20, 1, 1, 1, 170, 1, 1, 1, 1,
+    /* SYN_RCVD */ 1, 1, 41, 42, 172, 174, 176, 1, 36, 179, 1, 1, 181, 1, 1, 1, 1,
+    /* ESTABLISHED */ 1, 1, 61, 62, 183, 185, 188, 1, 190, 52, 53, 54, 192, 57, 58, 194, 1,
+    /* FIN_WAIT_1 */ 1, 1, 1, 80, 196, 198, 201, 1, 203, 205, 74, 75, 207, 78, 79, 1, 1,
+    /* FIN_WAIT_2 */ 1, 1, 96, 95, 209, 211, 214, 1, 216, 90, 91, 92, 1, 93, 1, 1, 94,
+    /* CLOSING */ 1, 1, 1, 111, 218, 220, 223, 1, 225, 227, 1, 108, 229, 1, 1, 1, 1,
+    /* TIME_WAIT */ 1, 1, 1, 123, 231, 233, 236, 1, 238, 1, 1, 121, 1, 1, 1, 1, 122,
+    /* CLOSE_WAIT */ 1, 1, 140, 141, 240, 242, 245, 1, 247, 133, 1, 134, 249, 1, 137, 251, 1,
+    /* LAST_ACK */ 1, 1, 1, 157, 253, 255, 258, 1, 260, 262, 1, 153, 264, 1, 156, 1, 1,
 };
 
 static inline bool tcp_fsm_guard(unsigned code, struct tcp_ctx *ctx, const struct tcp_seg *payload)
@@ -571,418 +550,578 @@ enum tcp_fsm_result tcp_fsm_dispatch(tcp_fsm_state_t *state, enum tcp_fsm_event 
     unsigned tid = c - 2;
     TCP_FSM_TRACE(ctx, s, e, tcp_fsm_transitions[tid].to, tid);
     switch (tid) {
-    case 0:
+    case 0: /* CLOSED on APP_LISTEN -> LISTEN */
+#line 48 "spec/tcp.fsm"
         *state = TCP_FSM_LISTEN;
         tcp_fsm_action_become_listener(ctx, payload);
         break;
-    case 1:
+#line 559 "generated/tcp.c"
+    case 1: /* CLOSED on APP_CONNECT -> SYN_SENT */
+#line 49 "spec/tcp.fsm"
         *state = TCP_FSM_SYN_SENT;
         tcp_fsm_action_init_active(ctx, payload);
         tcp_fsm_action_send_syn(ctx, payload);
         break;
-    case 2:
-    case 3:
-    case 25:
-    case 92:
-    case 97:
-    case 109:
-    case 112:
-    case 120:
-    case 121:
-    case 142:
-    case 155:
+#line 566 "generated/tcp.c"
+    case 2: /* CLOSED on APP_CLOSE -> stay */
+    case 3: /* CLOSED on APP_ABORT -> stay */
+    case 25: /* SYN_SENT on APP_CLOSE -> CLOSED */
+    case 92: /* FIN_WAIT_2 on T_2MSL -> CLOSED */
+    case 97: /* CLOSING on RCV_RST [rst_exact] -> CLOSED */
+    case 109: /* CLOSING on APP_ABORT -> CLOSED */
+    case 112: /* TIME_WAIT on RCV_RST [rst_exact] -> CLOSED */
+    case 120: /* TIME_WAIT on T_2MSL -> CLOSED */
+    case 121: /* TIME_WAIT on APP_ABORT -> CLOSED */
+    case 142: /* LAST_ACK on RCV_RST [rst_exact] -> CLOSED */
+    case 155: /* LAST_ACK on APP_ABORT -> CLOSED */
+#line 50 "spec/tcp.fsm"
         *state = TCP_FSM_CLOSED;
         tcp_fsm_action_release(ctx, payload);
         break;
-    case 4:
+#line 582 "generated/tcp.c"
+    case 4: /* LISTEN on RCV_RST -> stay */
+#line 58 "spec/tcp.fsm"
         *state = TCP_FSM_LISTEN;
         break;
-    case 5:
+#line 587 "generated/tcp.c"
+    case 5: /* LISTEN on RCV_SYN [is_child] -> SYN_RCVD */
+#line 61 "spec/tcp.fsm"
         *state = TCP_FSM_SYN_RCVD;
         tcp_fsm_action_init_passive(ctx, payload);
         tcp_fsm_action_take_syn(ctx, payload);
         tcp_fsm_action_send_syn_ack(ctx, payload);
         break;
-    case 6:
-    case 12:
+#line 595 "generated/tcp.c"
+    case 6: /* LISTEN on RCV_SYN [out_of_memory] -> stay */
+    case 12: /* LISTEN on RCV_ACK [out_of_memory] -> stay */
+#line 63 "spec/tcp.fsm"
         *state = TCP_FSM_LISTEN;
         tcp_fsm_action_refuse_no_memory(ctx, payload);
         tcp_fsm_action_send_rst_reply(ctx, payload);
         break;
-    case 7:
-    case 13:
+#line 603 "generated/tcp.c"
+    case 7: /* LISTEN on RCV_SYN [accept_queue_full] -> stay */
+    case 13: /* LISTEN on RCV_ACK [accept_queue_full] -> stay */
+#line 65 "spec/tcp.fsm"
         *state = TCP_FSM_LISTEN;
         tcp_fsm_action_listen_drop(ctx, payload);
         break;
-    case 8:
+#line 610 "generated/tcp.c"
+    case 8: /* LISTEN on RCV_SYN [syn_queue_full] -> stay */
+#line 67 "spec/tcp.fsm"
         *state = TCP_FSM_LISTEN;
         tcp_fsm_action_send_syn_cookie(ctx, payload);
         break;
-    case 9:
-    case 14:
+#line 616 "generated/tcp.c"
+    case 9: /* LISTEN on RCV_SYN else -> stay */
+    case 14: /* LISTEN on RCV_ACK else -> stay */
+#line 69 "spec/tcp.fsm"
         *state = TCP_FSM_LISTEN;
         tcp_fsm_action_spawn_child(ctx, payload);
         break;
-    case 10:
+#line 623 "generated/tcp.c"
+    case 10: /* LISTEN on RCV_ACK [is_child] -> ESTABLISHED */
+#line 70 "spec/tcp.fsm"
         *state = TCP_FSM_ESTABLISHED;
         tcp_fsm_action_init_passive(ctx, payload);
         tcp_fsm_action_take_cookie(ctx, payload);
         tcp_fsm_action_established(ctx, payload);
         tcp_fsm_action_process_ack(ctx, payload);
         break;
-    case 11:
+#line 632 "generated/tcp.c"
+    case 11: /* LISTEN on RCV_ACK [!cookie_ok] -> stay */
+#line 72 "spec/tcp.fsm"
         *state = TCP_FSM_LISTEN;
         tcp_fsm_action_send_rst_reply(ctx, payload);
         break;
-    case 15:
+#line 638 "generated/tcp.c"
+    case 15: /* LISTEN on APP_CONNECT -> SYN_SENT */
+#line 80 "spec/tcp.fsm"
         *state = TCP_FSM_SYN_SENT;
         tcp_fsm_action_abort_listener(ctx, payload);
         tcp_fsm_action_unlisten(ctx, payload);
         tcp_fsm_action_init_active(ctx, payload);
         tcp_fsm_action_send_syn(ctx, payload);
         break;
-    case 16:
-    case 17:
+#line 647 "generated/tcp.c"
+    case 16: /* LISTEN on APP_CLOSE -> CLOSED */
+    case 17: /* LISTEN on APP_ABORT -> CLOSED */
+#line 82 "spec/tcp.fsm"
         *state = TCP_FSM_CLOSED;
         tcp_fsm_action_abort_listener(ctx, payload);
         tcp_fsm_action_release(ctx, payload);
         break;
-    case 18:
+#line 655 "generated/tcp.c"
+    case 18: /* SYN_SENT on RCV_BAD_ACK -> stay */
+#line 88 "spec/tcp.fsm"
         *state = TCP_FSM_SYN_SENT;
         tcp_fsm_action_send_rst_reply(ctx, payload);
         break;
-    case 19:
-    case 30:
+#line 661 "generated/tcp.c"
+    case 19: /* SYN_SENT on RCV_RST [rst_acks_syn] -> CLOSED */
+    case 30: /* SYN_RCVD on RCV_RST else -> CLOSED */
+#line 90 "spec/tcp.fsm"
         *state = TCP_FSM_CLOSED;
         tcp_fsm_action_conn_refused(ctx, payload);
         tcp_fsm_action_release(ctx, payload);
         break;
-    case 20:
+#line 669 "generated/tcp.c"
+    case 20: /* SYN_SENT on RCV_RST else -> stay */
+#line 92 "spec/tcp.fsm"
         *state = TCP_FSM_SYN_SENT;
         break;
-    case 21:
+#line 674 "generated/tcp.c"
+    case 21: /* SYN_SENT on RCV_SYN_ACK -> ESTABLISHED */
+#line 93 "spec/tcp.fsm"
         *state = TCP_FSM_ESTABLISHED;
         tcp_fsm_action_take_syn(ctx, payload);
         tcp_fsm_action_established(ctx, payload);
         tcp_fsm_action_process_ack(ctx, payload);
         tcp_fsm_action_send_ack(ctx, payload);
         break;
-    case 22:
+#line 683 "generated/tcp.c"
+    case 22: /* SYN_SENT on RCV_SYN -> SYN_RCVD */
+#line 94 "spec/tcp.fsm"
         *state = TCP_FSM_SYN_RCVD;
         tcp_fsm_action_take_syn(ctx, payload);
         tcp_fsm_action_send_syn_ack(ctx, payload);
         break;
-    case 23:
-    case 37:
-    case 53:
-    case 57:
-    case 74:
-    case 107:
-    case 133:
-    case 136:
-    case 152:
+#line 690 "generated/tcp.c"
+    case 23: /* SYN_SENT on T_RTX [give_up] -> CLOSED */
+    case 37: /* SYN_RCVD on T_RTX [give_up] -> CLOSED */
+    case 53: /* ESTABLISHED on T_RTX [give_up] -> CLOSED */
+    case 57: /* ESTABLISHED on T_KEEPALIVE [keepalive_dead] -> CLOSED */
+    case 74: /* FIN_WAIT_1 on T_RTX [give_up] -> CLOSED */
+    case 107: /* CLOSING on T_RTX [give_up] -> CLOSED */
+    case 133: /* CLOSE_WAIT on T_RTX [give_up] -> CLOSED */
+    case 136: /* CLOSE_WAIT on T_KEEPALIVE [keepalive_dead] -> CLOSED */
+    case 152: /* LAST_ACK on T_RTX [give_up] -> CLOSED */
+#line 96 "spec/tcp.fsm"
         *state = TCP_FSM_CLOSED;
         tcp_fsm_action_conn_timeout(ctx, payload);
         tcp_fsm_action_release(ctx, payload);
         break;
-    case 24:
+#line 705 "generated/tcp.c"
+    case 24: /* SYN_SENT on T_RTX else -> stay */
+#line 97 "spec/tcp.fsm"
         *state = TCP_FSM_SYN_SENT;
         tcp_fsm_action_retransmit(ctx, payload);
         break;
-    case 26:
-    case 43:
-    case 63:
-    case 81:
-    case 124:
+#line 711 "generated/tcp.c"
+    case 26: /* SYN_SENT on APP_ABORT -> CLOSED */
+    case 43: /* ESTABLISHED on RCV_RST [rst_exact] -> CLOSED */
+    case 63: /* FIN_WAIT_1 on RCV_RST [rst_exact] -> CLOSED */
+    case 81: /* FIN_WAIT_2 on RCV_RST [rst_exact] -> CLOSED */
+    case 124: /* CLOSE_WAIT on RCV_RST [rst_exact] -> CLOSED */
+#line 99 "spec/tcp.fsm"
         *state = TCP_FSM_CLOSED;
         tcp_fsm_action_conn_reset(ctx, payload);
         tcp_fsm_action_release(ctx, payload);
         break;
-    case 27:
+#line 722 "generated/tcp.c"
+    case 27: /* SYN_RCVD on RCV_UNACCEPTABLE [oow_ack_ok] -> stay */
+#line 111 "spec/tcp.fsm"
         *state = TCP_FSM_SYN_RCVD;
         tcp_fsm_action_send_ack(ctx, payload);
         break;
-    case 28:
-    case 33:
+#line 728 "generated/tcp.c"
+    case 28: /* SYN_RCVD on RCV_UNACCEPTABLE else -> stay */
+    case 33: /* SYN_RCVD on RCV_SYN else -> stay */
+#line 112 "spec/tcp.fsm"
         *state = TCP_FSM_SYN_RCVD;
         break;
-    case 29:
-    case 31:
+#line 734 "generated/tcp.c"
+    case 29: /* SYN_RCVD on RCV_RST [passive_open] -> LISTEN */
+    case 31: /* SYN_RCVD on RCV_SYN [passive_open] -> LISTEN */
+#line 114 "spec/tcp.fsm"
         *state = TCP_FSM_LISTEN;
         tcp_fsm_action_drop_embryonic(ctx, payload);
         break;
-    case 32:
+#line 741 "generated/tcp.c"
+    case 32: /* SYN_RCVD on RCV_SYN [challenge_ok] -> stay */
+#line 120 "spec/tcp.fsm"
         *state = TCP_FSM_SYN_RCVD;
         tcp_fsm_action_challenge_ack(ctx, payload);
         break;
-    case 34:
-    case 36:
+#line 747 "generated/tcp.c"
+    case 34: /* SYN_RCVD on RCV_BAD_ACK -> stay */
+    case 36: /* SYN_RCVD on RCV_ACK else -> stay */
+#line 122 "spec/tcp.fsm"
         *state = TCP_FSM_SYN_RCVD;
         tcp_fsm_action_send_rst_reply(ctx, payload);
         break;
-    case 35:
+#line 754 "generated/tcp.c"
+    case 35: /* SYN_RCVD on RCV_ACK [ack_acceptable] -> ESTABLISHED */
+#line 123 "spec/tcp.fsm"
         *state = TCP_FSM_ESTABLISHED;
         tcp_fsm_action_established(ctx, payload);
         tcp_fsm_action_process_ack(ctx, payload);
         break;
-    case 38:
+#line 761 "generated/tcp.c"
+    case 38: /* SYN_RCVD on T_RTX else -> stay */
+#line 127 "spec/tcp.fsm"
         *state = TCP_FSM_SYN_RCVD;
         tcp_fsm_action_retransmit(ctx, payload);
         break;
-    case 39:
-    case 59:
+#line 767 "generated/tcp.c"
+    case 39: /* SYN_RCVD on APP_CLOSE -> FIN_WAIT_1 */
+    case 59: /* ESTABLISHED on APP_CLOSE -> FIN_WAIT_1 */
+#line 128 "spec/tcp.fsm"
         *state = TCP_FSM_FIN_WAIT_1;
         tcp_fsm_action_queue_fin(ctx, payload);
         break;
-    case 40:
-    case 60:
-    case 78:
-    case 93:
-    case 139:
+#line 774 "generated/tcp.c"
+    case 40: /* SYN_RCVD on APP_ABORT -> CLOSED */
+    case 60: /* ESTABLISHED on APP_ABORT -> CLOSED */
+    case 78: /* FIN_WAIT_1 on APP_ABORT -> CLOSED */
+    case 93: /* FIN_WAIT_2 on APP_ABORT -> CLOSED */
+    case 139: /* CLOSE_WAIT on APP_ABORT -> CLOSED */
+#line 129 "spec/tcp.fsm"
         *state = TCP_FSM_CLOSED;
         tcp_fsm_action_send_rst(ctx, payload);
         tcp_fsm_action_conn_reset(ctx, payload);
         tcp_fsm_action_release(ctx, payload);
         break;
-    case 41:
-    case 48:
-    case 55:
+#line 786 "generated/tcp.c"
+    case 41: /* ESTABLISHED on RCV_UNACCEPTABLE [oow_ack_ok] -> stay */
+    case 48: /* ESTABLISHED on RCV_BAD_ACK [oow_ack_ok] -> stay */
+    case 55: /* ESTABLISHED on T_DELACK -> stay */
+#line 135 "spec/tcp.fsm"
         *state = TCP_FSM_ESTABLISHED;
         tcp_fsm_action_send_ack(ctx, payload);
         break;
-    case 42:
-    case 45:
-    case 47:
-    case 49:
+#line 794 "generated/tcp.c"
+    case 42: /* ESTABLISHED on RCV_UNACCEPTABLE else -> stay */
+    case 45: /* ESTABLISHED on RCV_RST else -> stay */
+    case 47: /* ESTABLISHED on RCV_SYN else -> stay */
+    case 49: /* ESTABLISHED on RCV_BAD_ACK else -> stay */
+#line 136 "spec/tcp.fsm"
         *state = TCP_FSM_ESTABLISHED;
         break;
-    case 44:
-    case 46:
+#line 802 "generated/tcp.c"
+    case 44: /* ESTABLISHED on RCV_RST [challenge_ok] -> stay */
+    case 46: /* ESTABLISHED on RCV_SYN [challenge_ok] -> stay */
+#line 140 "spec/tcp.fsm"
         *state = TCP_FSM_ESTABLISHED;
         tcp_fsm_action_challenge_ack(ctx, payload);
         break;
-    case 50:
+#line 809 "generated/tcp.c"
+    case 50: /* ESTABLISHED on RCV_ACK -> stay */
+#line 147 "spec/tcp.fsm"
         *state = TCP_FSM_ESTABLISHED;
         tcp_fsm_action_process_ack(ctx, payload);
         break;
-    case 51:
+#line 815 "generated/tcp.c"
+    case 51: /* ESTABLISHED on RCV_DATA -> stay */
+#line 148 "spec/tcp.fsm"
         *state = TCP_FSM_ESTABLISHED;
         tcp_fsm_action_deliver_data(ctx, payload);
         break;
-    case 52:
+#line 821 "generated/tcp.c"
+    case 52: /* ESTABLISHED on RCV_FIN -> CLOSE_WAIT */
+#line 149 "spec/tcp.fsm"
         *state = TCP_FSM_CLOSE_WAIT;
         tcp_fsm_action_receive_fin(ctx, payload);
         break;
-    case 54:
+#line 827 "generated/tcp.c"
+    case 54: /* ESTABLISHED on T_RTX else -> stay */
+#line 152 "spec/tcp.fsm"
         *state = TCP_FSM_ESTABLISHED;
         tcp_fsm_action_retransmit(ctx, payload);
         break;
-    case 56:
+#line 833 "generated/tcp.c"
+    case 56: /* ESTABLISHED on T_PERSIST -> stay */
+#line 154 "spec/tcp.fsm"
         *state = TCP_FSM_ESTABLISHED;
         tcp_fsm_action_send_probe(ctx, payload);
         break;
-    case 58:
+#line 839 "generated/tcp.c"
+    case 58: /* ESTABLISHED on T_KEEPALIVE else -> stay */
+#line 157 "spec/tcp.fsm"
         *state = TCP_FSM_ESTABLISHED;
         tcp_fsm_action_send_keepalive(ctx, payload);
         break;
-    case 61:
-    case 68:
-    case 76:
+#line 845 "generated/tcp.c"
+    case 61: /* FIN_WAIT_1 on RCV_UNACCEPTABLE [oow_ack_ok] -> stay */
+    case 68: /* FIN_WAIT_1 on RCV_BAD_ACK [oow_ack_ok] -> stay */
+    case 76: /* FIN_WAIT_1 on T_DELACK -> stay */
+#line 163 "spec/tcp.fsm"
         *state = TCP_FSM_FIN_WAIT_1;
         tcp_fsm_action_send_ack(ctx, payload);
         break;
-    case 62:
-    case 65:
-    case 67:
-    case 69:
+#line 853 "generated/tcp.c"
+    case 62: /* FIN_WAIT_1 on RCV_UNACCEPTABLE else -> stay */
+    case 65: /* FIN_WAIT_1 on RCV_RST else -> stay */
+    case 67: /* FIN_WAIT_1 on RCV_SYN else -> stay */
+    case 69: /* FIN_WAIT_1 on RCV_BAD_ACK else -> stay */
+#line 164 "spec/tcp.fsm"
         *state = TCP_FSM_FIN_WAIT_1;
         break;
-    case 64:
-    case 66:
+#line 861 "generated/tcp.c"
+    case 64: /* FIN_WAIT_1 on RCV_RST [challenge_ok] -> stay */
+    case 66: /* FIN_WAIT_1 on RCV_SYN [challenge_ok] -> stay */
+#line 168 "spec/tcp.fsm"
         *state = TCP_FSM_FIN_WAIT_1;
         tcp_fsm_action_challenge_ack(ctx, payload);
         break;
-    case 70:
+#line 868 "generated/tcp.c"
+    case 70: /* FIN_WAIT_1 on RCV_ACK [fin_acked] -> FIN_WAIT_2 */
+#line 175 "spec/tcp.fsm"
         *state = TCP_FSM_FIN_WAIT_2;
         tcp_fsm_action_process_ack(ctx, payload);
         tcp_fsm_action_arm_fin_timeout(ctx, payload);
         break;
-    case 71:
+#line 875 "generated/tcp.c"
+    case 71: /* FIN_WAIT_1 on RCV_ACK else -> stay */
+#line 177 "spec/tcp.fsm"
         *state = TCP_FSM_FIN_WAIT_1;
         tcp_fsm_action_process_ack(ctx, payload);
         break;
-    case 72:
+#line 881 "generated/tcp.c"
+    case 72: /* FIN_WAIT_1 on RCV_DATA -> stay */
+#line 178 "spec/tcp.fsm"
         *state = TCP_FSM_FIN_WAIT_1;
         tcp_fsm_action_deliver_data(ctx, payload);
         break;
-    case 73:
+#line 887 "generated/tcp.c"
+    case 73: /* FIN_WAIT_1 on RCV_FIN -> CLOSING */
+#line 179 "spec/tcp.fsm"
         *state = TCP_FSM_CLOSING;
         tcp_fsm_action_receive_fin(ctx, payload);
         break;
-    case 75:
+#line 893 "generated/tcp.c"
+    case 75: /* FIN_WAIT_1 on T_RTX else -> stay */
+#line 182 "spec/tcp.fsm"
         *state = TCP_FSM_FIN_WAIT_1;
         tcp_fsm_action_retransmit(ctx, payload);
         break;
-    case 77:
+#line 899 "generated/tcp.c"
+    case 77: /* FIN_WAIT_1 on T_PERSIST -> stay */
+#line 184 "spec/tcp.fsm"
         *state = TCP_FSM_FIN_WAIT_1;
         tcp_fsm_action_send_probe(ctx, payload);
         break;
-    case 79:
-    case 86:
-    case 91:
+#line 905 "generated/tcp.c"
+    case 79: /* FIN_WAIT_2 on RCV_UNACCEPTABLE [oow_ack_ok] -> stay */
+    case 86: /* FIN_WAIT_2 on RCV_BAD_ACK [oow_ack_ok] -> stay */
+    case 91: /* FIN_WAIT_2 on T_DELACK -> stay */
+#line 189 "spec/tcp.fsm"
         *state = TCP_FSM_FIN_WAIT_2;
         tcp_fsm_action_send_ack(ctx, payload);
         break;
-    case 80:
-    case 83:
-    case 85:
-    case 87:
+#line 913 "generated/tcp.c"
+    case 80: /* FIN_WAIT_2 on RCV_UNACCEPTABLE else -> stay */
+    case 83: /* FIN_WAIT_2 on RCV_RST else -> stay */
+    case 85: /* FIN_WAIT_2 on RCV_SYN else -> stay */
+    case 87: /* FIN_WAIT_2 on RCV_BAD_ACK else -> stay */
+#line 190 "spec/tcp.fsm"
         *state = TCP_FSM_FIN_WAIT_2;
         break;
-    case 82:
-    case 84:
+#line 921 "generated/tcp.c"
+    case 82: /* FIN_WAIT_2 on RCV_RST [challenge_ok] -> stay */
+    case 84: /* FIN_WAIT_2 on RCV_SYN [challenge_ok] -> stay */
+#line 194 "spec/tcp.fsm"
         *state = TCP_FSM_FIN_WAIT_2;
         tcp_fsm_action_challenge_ack(ctx, payload);
         break;
-    case 88:
+#line 928 "generated/tcp.c"
+    case 88: /* FIN_WAIT_2 on RCV_ACK -> stay */
+#line 201 "spec/tcp.fsm"
         *state = TCP_FSM_FIN_WAIT_2;
         tcp_fsm_action_process_ack(ctx, payload);
         break;
-    case 89:
+#line 934 "generated/tcp.c"
+    case 89: /* FIN_WAIT_2 on RCV_DATA -> stay */
+#line 202 "spec/tcp.fsm"
         *state = TCP_FSM_FIN_WAIT_2;
         tcp_fsm_action_deliver_data(ctx, payload);
         break;
-    case 90:
+#line 940 "generated/tcp.c"
+    case 90: /* FIN_WAIT_2 on RCV_FIN -> TIME_WAIT */
+#line 203 "spec/tcp.fsm"
         *state = TCP_FSM_TIME_WAIT;
         tcp_fsm_action_receive_fin(ctx, payload);
         tcp_fsm_action_arm_2msl(ctx, payload);
         break;
-    case 94:
+#line 947 "generated/tcp.c"
+    case 94: /* FIN_WAIT_2 on APP_CLOSE -> FIN_WAIT_2 */
+#line 208 "spec/tcp.fsm"
         *state = TCP_FSM_FIN_WAIT_2;
         tcp_fsm_action_arm_fin_timeout(ctx, payload);
         break;
-    case 95:
-    case 102:
-    case 106:
+#line 953 "generated/tcp.c"
+    case 95: /* CLOSING on RCV_UNACCEPTABLE [oow_ack_ok] -> stay */
+    case 102: /* CLOSING on RCV_BAD_ACK [oow_ack_ok] -> stay */
+    case 106: /* CLOSING on RCV_FIN -> stay */
+#line 213 "spec/tcp.fsm"
         *state = TCP_FSM_CLOSING;
         tcp_fsm_action_send_ack(ctx, payload);
         break;
-    case 96:
-    case 99:
-    case 101:
-    case 103:
+#line 961 "generated/tcp.c"
+    case 96: /* CLOSING on RCV_UNACCEPTABLE else -> stay */
+    case 99: /* CLOSING on RCV_RST else -> stay */
+    case 101: /* CLOSING on RCV_SYN else -> stay */
+    case 103: /* CLOSING on RCV_BAD_ACK else -> stay */
+#line 214 "spec/tcp.fsm"
         *state = TCP_FSM_CLOSING;
         break;
-    case 98:
-    case 100:
+#line 969 "generated/tcp.c"
+    case 98: /* CLOSING on RCV_RST [challenge_ok] -> stay */
+    case 100: /* CLOSING on RCV_SYN [challenge_ok] -> stay */
+#line 217 "spec/tcp.fsm"
         *state = TCP_FSM_CLOSING;
         tcp_fsm_action_challenge_ack(ctx, payload);
         break;
-    case 104:
+#line 976 "generated/tcp.c"
+    case 104: /* CLOSING on RCV_ACK [fin_acked] -> TIME_WAIT */
+#line 224 "spec/tcp.fsm"
         *state = TCP_FSM_TIME_WAIT;
         tcp_fsm_action_process_ack(ctx, payload);
         tcp_fsm_action_arm_2msl(ctx, payload);
         break;
-    case 105:
+#line 983 "generated/tcp.c"
+    case 105: /* CLOSING on RCV_ACK else -> stay */
+#line 225 "spec/tcp.fsm"
         *state = TCP_FSM_CLOSING;
         tcp_fsm_action_process_ack(ctx, payload);
         break;
-    case 108:
+#line 989 "generated/tcp.c"
+    case 108: /* CLOSING on T_RTX else -> stay */
+#line 228 "spec/tcp.fsm"
         *state = TCP_FSM_CLOSING;
         tcp_fsm_action_retransmit(ctx, payload);
         break;
-    case 110:
-    case 117:
+#line 995 "generated/tcp.c"
+    case 110: /* TIME_WAIT on RCV_UNACCEPTABLE [oow_ack_ok] -> stay */
+    case 117: /* TIME_WAIT on RCV_BAD_ACK [oow_ack_ok] -> stay */
+#line 233 "spec/tcp.fsm"
         *state = TCP_FSM_TIME_WAIT;
         tcp_fsm_action_send_ack(ctx, payload);
         break;
-    case 111:
-    case 114:
-    case 116:
-    case 118:
+#line 1002 "generated/tcp.c"
+    case 111: /* TIME_WAIT on RCV_UNACCEPTABLE else -> stay */
+    case 114: /* TIME_WAIT on RCV_RST else -> stay */
+    case 116: /* TIME_WAIT on RCV_SYN else -> stay */
+    case 118: /* TIME_WAIT on RCV_BAD_ACK else -> stay */
+#line 234 "spec/tcp.fsm"
         *state = TCP_FSM_TIME_WAIT;
         break;
-    case 113:
-    case 115:
+#line 1010 "generated/tcp.c"
+    case 113: /* TIME_WAIT on RCV_RST [challenge_ok] -> stay */
+    case 115: /* TIME_WAIT on RCV_SYN [challenge_ok] -> stay */
+#line 238 "spec/tcp.fsm"
         *state = TCP_FSM_TIME_WAIT;
         tcp_fsm_action_challenge_ack(ctx, payload);
         break;
-    case 119:
+#line 1017 "generated/tcp.c"
+    case 119: /* TIME_WAIT on RCV_FIN -> TIME_WAIT */
+#line 245 "spec/tcp.fsm"
         *state = TCP_FSM_TIME_WAIT;
         tcp_fsm_action_send_ack(ctx, payload);
         tcp_fsm_action_arm_2msl(ctx, payload);
         break;
-    case 122:
-    case 129:
-    case 132:
+#line 1024 "generated/tcp.c"
+    case 122: /* CLOSE_WAIT on RCV_UNACCEPTABLE [oow_ack_ok] -> stay */
+    case 129: /* CLOSE_WAIT on RCV_BAD_ACK [oow_ack_ok] -> stay */
+    case 132: /* CLOSE_WAIT on RCV_FIN -> stay */
+#line 252 "spec/tcp.fsm"
         *state = TCP_FSM_CLOSE_WAIT;
         tcp_fsm_action_send_ack(ctx, payload);
         break;
-    case 123:
-    case 126:
-    case 128:
-    case 130:
+#line 1032 "generated/tcp.c"
+    case 123: /* CLOSE_WAIT on RCV_UNACCEPTABLE else -> stay */
+    case 126: /* CLOSE_WAIT on RCV_RST else -> stay */
+    case 128: /* CLOSE_WAIT on RCV_SYN else -> stay */
+    case 130: /* CLOSE_WAIT on RCV_BAD_ACK else -> stay */
+#line 253 "spec/tcp.fsm"
         *state = TCP_FSM_CLOSE_WAIT;
         break;
-    case 125:
-    case 127:
+#line 1040 "generated/tcp.c"
+    case 125: /* CLOSE_WAIT on RCV_RST [challenge_ok] -> stay */
+    case 127: /* CLOSE_WAIT on RCV_SYN [challenge_ok] -> stay */
+#line 257 "spec/tcp.fsm"
         *state = TCP_FSM_CLOSE_WAIT;
         tcp_fsm_action_challenge_ack(ctx, payload);
         break;
-    case 131:
+#line 1047 "generated/tcp.c"
+    case 131: /* CLOSE_WAIT on RCV_ACK -> stay */
+#line 264 "spec/tcp.fsm"
         *state = TCP_FSM_CLOSE_WAIT;
         tcp_fsm_action_process_ack(ctx, payload);
         break;
-    case 134:
+#line 1053 "generated/tcp.c"
+    case 134: /* CLOSE_WAIT on T_RTX else -> stay */
+#line 268 "spec/tcp.fsm"
         *state = TCP_FSM_CLOSE_WAIT;
         tcp_fsm_action_retransmit(ctx, payload);
         break;
-    case 135:
+#line 1059 "generated/tcp.c"
+    case 135: /* CLOSE_WAIT on T_PERSIST -> stay */
+#line 269 "spec/tcp.fsm"
         *state = TCP_FSM_CLOSE_WAIT;
         tcp_fsm_action_send_probe(ctx, payload);
         break;
-    case 137:
+#line 1065 "generated/tcp.c"
+    case 137: /* CLOSE_WAIT on T_KEEPALIVE else -> stay */
+#line 272 "spec/tcp.fsm"
         *state = TCP_FSM_CLOSE_WAIT;
         tcp_fsm_action_send_keepalive(ctx, payload);
         break;
-    case 138:
+#line 1071 "generated/tcp.c"
+    case 138: /* CLOSE_WAIT on APP_CLOSE -> LAST_ACK */
+#line 273 "spec/tcp.fsm"
         *state = TCP_FSM_LAST_ACK;
         tcp_fsm_action_queue_fin(ctx, payload);
         break;
-    case 140:
-    case 147:
-    case 151:
+#line 1077 "generated/tcp.c"
+    case 140: /* LAST_ACK on RCV_UNACCEPTABLE [oow_ack_ok] -> stay */
+    case 147: /* LAST_ACK on RCV_BAD_ACK [oow_ack_ok] -> stay */
+    case 151: /* LAST_ACK on RCV_FIN -> stay */
+#line 278 "spec/tcp.fsm"
         *state = TCP_FSM_LAST_ACK;
         tcp_fsm_action_send_ack(ctx, payload);
         break;
-    case 141:
-    case 144:
-    case 146:
-    case 148:
+#line 1085 "generated/tcp.c"
+    case 141: /* LAST_ACK on RCV_UNACCEPTABLE else -> stay */
+    case 144: /* LAST_ACK on RCV_RST else -> stay */
+    case 146: /* LAST_ACK on RCV_SYN else -> stay */
+    case 148: /* LAST_ACK on RCV_BAD_ACK else -> stay */
+#line 279 "spec/tcp.fsm"
         *state = TCP_FSM_LAST_ACK;
         break;
-    case 143:
-    case 145:
+#line 1093 "generated/tcp.c"
+    case 143: /* LAST_ACK on RCV_RST [challenge_ok] -> stay */
+    case 145: /* LAST_ACK on RCV_SYN [challenge_ok] -> stay */
+#line 282 "spec/tcp.fsm"
         *state = TCP_FSM_LAST_ACK;
         tcp_fsm_action_challenge_ack(ctx, payload);
         break;
-    case 149:
+#line 1100 "generated/tcp.c"
+    case 149: /* LAST_ACK on RCV_ACK [fin_acked] -> CLOSED */
+#line 289 "spec/tcp.fsm"
         *state = TCP_FSM_CLOSED;
         tcp_fsm_action_process_ack(ctx, payload);
         tcp_fsm_action_release(ctx, payload);
         break;
-    case 150:
+#line 1107 "generated/tcp.c"
+    case 150: /* LAST_ACK on RCV_ACK else -> stay */
+#line 291 "spec/tcp.fsm"
         *state = TCP_FSM_LAST_ACK;
         tcp_fsm_action_process_ack(ctx, payload);
         break;
-    case 153:
+#line 1113 "generated/tcp.c"
+    case 153: /* LAST_ACK on T_RTX else -> stay */
+#line 294 "spec/tcp.fsm"
         *state = TCP_FSM_LAST_ACK;
         tcp_fsm_action_retransmit(ctx, payload);
         break;
-    case 154:
+#line 1119 "generated/tcp.c"
+    case 154: /* LAST_ACK on T_PERSIST -> stay */
+#line 295 "spec/tcp.fsm"
         *state = TCP_FSM_LAST_ACK;
         tcp_fsm_action_send_probe(ctx, payload);
         break;
+#line 1125 "generated/tcp.c"
     default:
         (void)ctx;
         (void)payload;

@@ -19,6 +19,7 @@ const char *const tl_event_names[TL_NUM_EVENTS] = {
     "POWER_OFF",
     "BUTTON",
     "FAULT",
+    "EMERGENCY",
     "RETIRE",
     "T_PHASE",
 };
@@ -30,56 +31,62 @@ const bool tl_state_is_final[TL_NUM_STATES] = {
     false,
     true,
 };
+const bool tl_set_members[TL_NUM_SETS][TL_NUM_STATES] = {
+    [TL_SET_LIT] = { [TL_RED] = true, [TL_GREEN] = true, [TL_YELLOW] = true, [TL_WALK] = true, },
+};
 
 const struct tl_transition tl_transitions[TL_NUM_TRANSITIONS] = {
     /* @label "power on" */
-    { TL_OFF, TL_EV_POWER_ON, TL_RED, NULL, "", "power on", NULL, 21 },
+    { TL_OFF, TL_EV_POWER_ON, TL_RED, NULL, "", "power on", NULL, 23 },
     /* @label "retire" */
-    { TL_OFF, TL_EV_RETIRE, TL_DECOMMISSIONED, NULL, "", "retire", NULL, 23 },
-    { TL_RED, TL_EV_T_PHASE, TL_WALK, "pedestrian_waiting", "", "T_PHASE [pedestrian_waiting]", NULL, 25 },
+    { TL_OFF, TL_EV_RETIRE, TL_DECOMMISSIONED, NULL, "", "retire", NULL, 25 },
+    { TL_RED, TL_EV_T_PHASE, TL_WALK, "pedestrian_waiting", "", "T_PHASE [pedestrian_waiting]", NULL, 27 },
     /* @rfc "local rule 4.2" */
-    { TL_RED, TL_EV_T_PHASE, TL_GREEN, "!night_mode", "", "T_PHASE [!night_mode]", "local rule 4.2", 26 },
-    { TL_RED, TL_EV_T_PHASE, TL_RED, "else", "arm_timer", "T_PHASE [else] / arm_timer", NULL, 27 },
-    { TL_WALK, TL_EV_T_PHASE, TL_RED, NULL, "", "T_PHASE", NULL, 28 },
-    { TL_GREEN, TL_EV_T_PHASE, TL_YELLOW, NULL, "", "T_PHASE", NULL, 29 },
+    { TL_RED, TL_EV_T_PHASE, TL_GREEN, "!night_mode", "", "T_PHASE [!night_mode]", "local rule 4.2", 28 },
+    { TL_RED, TL_EV_T_PHASE, TL_RED, "else", "arm_timer", "T_PHASE [else] / arm_timer", NULL, 29 },
+    { TL_WALK, TL_EV_T_PHASE, TL_RED, NULL, "", "T_PHASE", NULL, 30 },
     { TL_YELLOW, TL_EV_T_PHASE, TL_RED, NULL, "", "T_PHASE", NULL, 30 },
-    { TL_RED, TL_EV_BUTTON, TL_RED, NULL, "remember_button", "BUTTON / remember_button", NULL, 32 },
-    { TL_GREEN, TL_EV_BUTTON, TL_RED, NULL, "remember_button", "BUTTON / remember_button", NULL, 32 },
-    { TL_YELLOW, TL_EV_BUTTON, TL_RED, NULL, "remember_button", "BUTTON / remember_button", NULL, 32 },
-    { TL_RED, TL_EV_POWER_OFF, TL_OFF, NULL, "lamp_off", "POWER_OFF / lamp_off", NULL, 34 },
-    { TL_GREEN, TL_EV_POWER_OFF, TL_OFF, NULL, "lamp_off", "POWER_OFF / lamp_off", NULL, 34 },
-    { TL_YELLOW, TL_EV_POWER_OFF, TL_OFF, NULL, "lamp_off", "POWER_OFF / lamp_off", NULL, 34 },
-    { TL_WALK, TL_EV_POWER_OFF, TL_OFF, NULL, "lamp_off", "POWER_OFF / lamp_off", NULL, 34 },
+    { TL_GREEN, TL_EV_T_PHASE, TL_YELLOW, NULL, "", "T_PHASE", NULL, 31 },
+    { TL_RED, TL_EV_BUTTON, TL_RED, NULL, "remember_button", "BUTTON / remember_button", NULL, 33 },
+    { TL_GREEN, TL_EV_BUTTON, TL_RED, NULL, "remember_button", "BUTTON / remember_button", NULL, 36 },
+    { TL_YELLOW, TL_EV_BUTTON, TL_RED, NULL, "remember_button", "BUTTON / remember_button", NULL, 36 },
+    { TL_RED, TL_EV_POWER_OFF, TL_OFF, NULL, "lamp_off", "POWER_OFF / lamp_off", NULL, 38 },
+    { TL_GREEN, TL_EV_POWER_OFF, TL_OFF, NULL, "lamp_off", "POWER_OFF / lamp_off", NULL, 38 },
+    { TL_YELLOW, TL_EV_POWER_OFF, TL_OFF, NULL, "lamp_off", "POWER_OFF / lamp_off", NULL, 38 },
+    { TL_WALK, TL_EV_POWER_OFF, TL_OFF, NULL, "lamp_off", "POWER_OFF / lamp_off", NULL, 38 },
     /* @label "fault: lamps off" */
-    { TL_RED, TL_EV_FAULT, TL_OFF, NULL, "log_fault, lamp_off", "fault: lamps off", NULL, 35 },
+    { TL_RED, TL_EV_FAULT, TL_OFF, NULL, "log_fault, lamp_off", "fault: lamps off", NULL, 39 },
     /* @label "fault: lamps off" */
-    { TL_GREEN, TL_EV_FAULT, TL_OFF, NULL, "log_fault, lamp_off", "fault: lamps off", NULL, 35 },
+    { TL_GREEN, TL_EV_FAULT, TL_OFF, NULL, "log_fault, lamp_off", "fault: lamps off", NULL, 39 },
     /* @label "fault: lamps off" */
-    { TL_YELLOW, TL_EV_FAULT, TL_OFF, NULL, "log_fault, lamp_off", "fault: lamps off", NULL, 35 },
+    { TL_YELLOW, TL_EV_FAULT, TL_OFF, NULL, "log_fault, lamp_off", "fault: lamps off", NULL, 39 },
     /* @label "fault: lamps off" */
-    { TL_WALK, TL_EV_FAULT, TL_OFF, NULL, "log_fault, lamp_off", "fault: lamps off", NULL, 35 },
+    { TL_WALK, TL_EV_FAULT, TL_OFF, NULL, "log_fault, lamp_off", "fault: lamps off", NULL, 39 },
+    /* @label "fault: lamps off" */
+    { TL_RED, TL_EV_EMERGENCY, TL_OFF, NULL, "log_fault, lamp_off", "fault: lamps off", NULL, 39 },
+    /* @label "fault: lamps off" */
+    { TL_GREEN, TL_EV_EMERGENCY, TL_OFF, NULL, "log_fault, lamp_off", "fault: lamps off", NULL, 39 },
+    /* @label "fault: lamps off" */
+    { TL_YELLOW, TL_EV_EMERGENCY, TL_OFF, NULL, "log_fault, lamp_off", "fault: lamps off", NULL, 39 },
+    /* @label "fault: lamps off" */
+    { TL_WALK, TL_EV_EMERGENCY, TL_OFF, NULL, "log_fault, lamp_off", "fault: lamps off", NULL, 39 },
 };
 
 struct tl_slot { uint8_t guard; uint8_t last; uint8_t tid; };
 static const struct tl_slot tl_slots[4] = {
-    { 1, 0, 2 }, /* RED: T_PHASE [pedestrian_waiting] */
-    { 4, 0, 3 }, /* RED: T_PHASE [!night_mode] */
-    { 0, 1, 4 }, /* RED: T_PHASE [else] / arm_timer */
+    { 1, 0, 2 }, /* RED on T_PHASE [pedestrian_waiting] -> WALK */
+    { 4, 0, 3 }, /* RED on T_PHASE [!night_mode] -> GREEN */
+    { 0, 1, 4 }, /* RED on T_PHASE else -> stay */
     { 0, 1, 0 }
 };
 static const uint8_t tl_cells[TL_NUM_STATES * TL_NUM_EVENTS] = {
-    /* OFF */
-    2, 1, 1, 1, 3, 1,
-    /* RED */
-    1, 13, 10, 17, 1, 21,
-    /* GREEN */
-    1, 14, 11, 18, 1, 8,
-    /* YELLOW */
-    1, 15, 12, 19, 1, 9,
-    /* WALK */
-    1, 16, 1, 20, 1, 7,
-    /* DECOMMISSIONED */
-    1, 1, 1, 1, 1, 1,
+    /* events: POWER_ON, POWER_OFF, BUTTON, FAULT, EMERGENCY, RETIRE, T_PHASE */
+    /* OFF */ 2, 1, 1, 1, 1, 3, 1,
+    /* RED */ 1, 13, 10, 17, 21, 1, 25,
+    /* GREEN */ 1, 14, 11, 18, 22, 1, 9,
+    /* YELLOW */ 1, 15, 12, 19, 23, 1, 8,
+    /* WALK */ 1, 16, 1, 20, 24, 1, 7,
+    /* DECOMMISSIONED */ 1, 1, 1, 1, 1, 1, 1,
 };
 
 static inline bool tl_guard(unsigned code, struct tl_ctx *ctx, const void *payload)
@@ -114,67 +121,93 @@ enum tl_result tl_dispatch(tl_state_t *state, enum tl_event event,
     unsigned tid = c - 2;
     TL_TRACE(ctx, s, e, tl_transitions[tid].to, tid);
     switch (tid) {
-    case 0:
+    case 0: /* OFF on POWER_ON -> RED */
+#line 23 "spec/traffic_light.fsm"
         tl_action_arm_timer(ctx, payload);
         *state = TL_RED;
         tl_action_lamp_red(ctx, payload);
         tl_action_arm_timer(ctx, payload);
         break;
-    case 1:
+#line 132 "generated/traffic_light.c"
+    case 1: /* OFF on RETIRE -> DECOMMISSIONED */
+#line 25 "spec/traffic_light.fsm"
         tl_action_arm_timer(ctx, payload);
         *state = TL_DECOMMISSIONED;
         break;
-    case 2:
+#line 138 "generated/traffic_light.c"
+    case 2: /* RED on T_PHASE [pedestrian_waiting] -> WALK */
+#line 27 "spec/traffic_light.fsm"
         *state = TL_WALK;
         tl_action_lamp_walk(ctx, payload);
         tl_action_arm_timer(ctx, payload);
         break;
-    case 3:
+#line 145 "generated/traffic_light.c"
+    case 3: /* RED on T_PHASE [!night_mode] -> GREEN */
+#line 28 "spec/traffic_light.fsm"
         *state = TL_GREEN;
         tl_action_lamp_green(ctx, payload);
         tl_action_arm_timer(ctx, payload);
         break;
-    case 4:
+#line 152 "generated/traffic_light.c"
+    case 4: /* RED on T_PHASE else -> stay */
+#line 29 "spec/traffic_light.fsm"
         *state = TL_RED;
         tl_action_arm_timer(ctx, payload);
         break;
-    case 5:
-    case 7:
+#line 158 "generated/traffic_light.c"
+    case 5: /* WALK on T_PHASE -> RED */
+    case 6: /* YELLOW on T_PHASE -> RED */
+#line 30 "spec/traffic_light.fsm"
         *state = TL_RED;
         tl_action_lamp_red(ctx, payload);
         tl_action_arm_timer(ctx, payload);
         break;
-    case 6:
+#line 166 "generated/traffic_light.c"
+    case 7: /* GREEN on T_PHASE -> YELLOW */
+#line 31 "spec/traffic_light.fsm"
         *state = TL_YELLOW;
         tl_action_lamp_yellow(ctx, payload);
         tl_action_arm_timer(ctx, payload);
         break;
-    case 8:
+#line 173 "generated/traffic_light.c"
+    case 8: /* RED on BUTTON -> stay */
+#line 33 "spec/traffic_light.fsm"
         *state = TL_RED;
         tl_action_remember_button(ctx, payload);
         break;
-    case 9:
-    case 10:
+#line 179 "generated/traffic_light.c"
+    case 9: /* GREEN on BUTTON -> RED */
+    case 10: /* YELLOW on BUTTON -> RED */
+#line 36 "spec/traffic_light.fsm"
         *state = TL_RED;
         tl_action_remember_button(ctx, payload);
         tl_action_lamp_red(ctx, payload);
         tl_action_arm_timer(ctx, payload);
         break;
-    case 11:
-    case 12:
-    case 13:
-    case 14:
+#line 188 "generated/traffic_light.c"
+    case 11: /* RED on POWER_OFF -> OFF */
+    case 12: /* GREEN on POWER_OFF -> OFF */
+    case 13: /* YELLOW on POWER_OFF -> OFF */
+    case 14: /* WALK on POWER_OFF -> OFF */
+#line 38 "spec/traffic_light.fsm"
         *state = TL_OFF;
         tl_action_lamp_off(ctx, payload);
         break;
-    case 15:
-    case 16:
-    case 17:
-    case 18:
+#line 197 "generated/traffic_light.c"
+    case 15: /* RED on FAULT -> OFF */
+    case 16: /* GREEN on FAULT -> OFF */
+    case 17: /* YELLOW on FAULT -> OFF */
+    case 18: /* WALK on FAULT -> OFF */
+    case 19: /* RED on EMERGENCY -> OFF */
+    case 20: /* GREEN on EMERGENCY -> OFF */
+    case 21: /* YELLOW on EMERGENCY -> OFF */
+    case 22: /* WALK on EMERGENCY -> OFF */
+#line 39 "spec/traffic_light.fsm"
         *state = TL_OFF;
         tl_action_log_fault(ctx, payload);
         tl_action_lamp_off(ctx, payload);
         break;
+#line 211 "generated/traffic_light.c"
     default:
         (void)ctx;
         (void)payload;

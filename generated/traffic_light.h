@@ -19,17 +19,28 @@ enum tl_event {
     TL_EV_POWER_OFF = 1,
     TL_EV_BUTTON = 2,
     TL_EV_FAULT = 3,
-    TL_EV_RETIRE = 4,
-    TL_EV_T_PHASE = 5, /* timer */
+    TL_EV_EMERGENCY = 4,
+    TL_EV_RETIRE = 5,
+    TL_EV_T_PHASE = 6, /* timer */
 };
 
 enum tl_result { TL_HANDLED = 0, TL_IGNORED = 1, TL_UNEXPECTED = 2 };
 
 #define TL_NUM_STATES 6
-#define TL_NUM_EVENTS 6
-#define TL_NUM_TRANSITIONS 19
+#define TL_NUM_EVENTS 7
+#define TL_NUM_TRANSITIONS 23
 #define TL_INITIAL TL_OFF
 typedef uint8_t tl_state_t;
+
+enum tl_set {
+    TL_SET_LIT = 0,
+};
+#define TL_NUM_SETS 1
+extern const bool tl_set_members[TL_NUM_SETS][TL_NUM_STATES];
+static inline bool tl_in_set(enum tl_set set, unsigned state)
+{
+    return state < TL_NUM_STATES && tl_set_members[set][state];
+}
 
 extern const char *const tl_state_names[TL_NUM_STATES];
 extern const char *const tl_event_names[TL_NUM_EVENTS];
@@ -45,27 +56,27 @@ struct tl_transition {
 extern const struct tl_transition tl_transitions[TL_NUM_TRANSITIONS];
 
 /* Implemented by the user of the machine: */
-#line 12 "spec/traffic_light.fsm"
+#line 14 "spec/traffic_light.fsm"
 bool tl_guard_pedestrian_waiting(struct tl_ctx *ctx, const void *payload);
-#line 12 "spec/traffic_light.fsm"
+#line 14 "spec/traffic_light.fsm"
 bool tl_guard_night_mode(struct tl_ctx *ctx, const void *payload);
-#line 13 "spec/traffic_light.fsm"
+#line 15 "spec/traffic_light.fsm"
 void tl_action_lamp_red(struct tl_ctx *ctx, const void *payload);
-#line 13 "spec/traffic_light.fsm"
+#line 15 "spec/traffic_light.fsm"
 void tl_action_lamp_green(struct tl_ctx *ctx, const void *payload);
-#line 13 "spec/traffic_light.fsm"
+#line 15 "spec/traffic_light.fsm"
 void tl_action_lamp_yellow(struct tl_ctx *ctx, const void *payload);
-#line 13 "spec/traffic_light.fsm"
+#line 15 "spec/traffic_light.fsm"
 void tl_action_lamp_walk(struct tl_ctx *ctx, const void *payload);
-#line 13 "spec/traffic_light.fsm"
+#line 15 "spec/traffic_light.fsm"
 void tl_action_lamp_off(struct tl_ctx *ctx, const void *payload);
-#line 13 "spec/traffic_light.fsm"
+#line 15 "spec/traffic_light.fsm"
 void tl_action_arm_timer(struct tl_ctx *ctx, const void *payload);
-#line 13 "spec/traffic_light.fsm"
+#line 15 "spec/traffic_light.fsm"
 void tl_action_log_fault(struct tl_ctx *ctx, const void *payload);
-#line 13 "spec/traffic_light.fsm"
+#line 15 "spec/traffic_light.fsm"
 void tl_action_remember_button(struct tl_ctx *ctx, const void *payload);
-#line 69 "generated/traffic_light.h"
+#line 80 "generated/traffic_light.h"
 
 /* Run one event. *state is read and written (the caller owns the storage). */
 enum tl_result tl_dispatch(tl_state_t *state, enum tl_event event,

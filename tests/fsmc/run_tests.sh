@@ -57,7 +57,9 @@ for f in ../../spec/*.fsm golden/*.fsm; do
     python3 gen_equiv.py "$d/m.json" eqa a.h eqb b.h >"$d/h.c" &&
     ${CC:-cc} -std=c11 -O2 -Wall -Wextra -Werror -I"$d" "$d/a.c" "$d/b.c" "$d/h.c" -o "$d/eq" && "$d/eq" 1000000 >"$d/out" || bad "$f: backends differ: $(cat "$d/out")"
     # every "#line N <the .c itself>" must name the line that follows it
-    awk -v f="$d/b.c" '$1 == "#line" && $3 == "\""f"\"" { want = $2; getline; if (NR != want) { print "bad #line at " NR; exit 1 } }' "$d/b.c" || bad "$f: wrong #line back-reference"
+    for c in a b; do
+        awk -v f="$d/$c.c" '$1 == "#line" && $3 == "\""f"\"" { want = $2; getline; if (NR != want) { print "bad #line at " NR; exit 1 } }' "$d/$c.c" || bad "$f: wrong #line back-reference in $c.c"
+    done
     ok
 done
 # 3c. --coverage heat map: golden DOT from two synthetic counts files (their counts add up);

@@ -19,6 +19,7 @@ const char *const tl_event_names[TL_NUM_EVENTS] = {
     "POWER_OFF",
     "BUTTON",
     "FAULT",
+    "EMERGENCY",
     "RETIRE",
     "T_PHASE",
 };
@@ -30,34 +31,45 @@ const bool tl_state_is_final[TL_NUM_STATES] = {
     false,
     true,
 };
+const bool tl_set_members[TL_NUM_SETS][TL_NUM_STATES] = {
+    [TL_SET_LIT] = { [TL_RED] = true, [TL_GREEN] = true, [TL_YELLOW] = true, [TL_WALK] = true, },
+};
 
 const struct tl_transition tl_transitions[TL_NUM_TRANSITIONS] = {
     /* @label "power on" */
-    { TL_OFF, TL_EV_POWER_ON, TL_RED, NULL, "", "power on", NULL, 21 },
+    { TL_OFF, TL_EV_POWER_ON, TL_RED, NULL, "", "power on", NULL, 23 },
     /* @label "retire" */
-    { TL_OFF, TL_EV_RETIRE, TL_DECOMMISSIONED, NULL, "", "retire", NULL, 23 },
-    { TL_RED, TL_EV_T_PHASE, TL_WALK, "pedestrian_waiting", "", "T_PHASE [pedestrian_waiting]", NULL, 25 },
+    { TL_OFF, TL_EV_RETIRE, TL_DECOMMISSIONED, NULL, "", "retire", NULL, 25 },
+    { TL_RED, TL_EV_T_PHASE, TL_WALK, "pedestrian_waiting", "", "T_PHASE [pedestrian_waiting]", NULL, 27 },
     /* @rfc "local rule 4.2" */
-    { TL_RED, TL_EV_T_PHASE, TL_GREEN, "!night_mode", "", "T_PHASE [!night_mode]", "local rule 4.2", 26 },
-    { TL_RED, TL_EV_T_PHASE, TL_RED, "else", "arm_timer", "T_PHASE [else] / arm_timer", NULL, 27 },
-    { TL_WALK, TL_EV_T_PHASE, TL_RED, NULL, "", "T_PHASE", NULL, 28 },
-    { TL_GREEN, TL_EV_T_PHASE, TL_YELLOW, NULL, "", "T_PHASE", NULL, 29 },
+    { TL_RED, TL_EV_T_PHASE, TL_GREEN, "!night_mode", "", "T_PHASE [!night_mode]", "local rule 4.2", 28 },
+    { TL_RED, TL_EV_T_PHASE, TL_RED, "else", "arm_timer", "T_PHASE [else] / arm_timer", NULL, 29 },
+    { TL_WALK, TL_EV_T_PHASE, TL_RED, NULL, "", "T_PHASE", NULL, 30 },
     { TL_YELLOW, TL_EV_T_PHASE, TL_RED, NULL, "", "T_PHASE", NULL, 30 },
-    { TL_RED, TL_EV_BUTTON, TL_RED, NULL, "remember_button", "BUTTON / remember_button", NULL, 32 },
-    { TL_GREEN, TL_EV_BUTTON, TL_RED, NULL, "remember_button", "BUTTON / remember_button", NULL, 32 },
-    { TL_YELLOW, TL_EV_BUTTON, TL_RED, NULL, "remember_button", "BUTTON / remember_button", NULL, 32 },
-    { TL_RED, TL_EV_POWER_OFF, TL_OFF, NULL, "lamp_off", "POWER_OFF / lamp_off", NULL, 34 },
-    { TL_GREEN, TL_EV_POWER_OFF, TL_OFF, NULL, "lamp_off", "POWER_OFF / lamp_off", NULL, 34 },
-    { TL_YELLOW, TL_EV_POWER_OFF, TL_OFF, NULL, "lamp_off", "POWER_OFF / lamp_off", NULL, 34 },
-    { TL_WALK, TL_EV_POWER_OFF, TL_OFF, NULL, "lamp_off", "POWER_OFF / lamp_off", NULL, 34 },
+    { TL_GREEN, TL_EV_T_PHASE, TL_YELLOW, NULL, "", "T_PHASE", NULL, 31 },
+    { TL_RED, TL_EV_BUTTON, TL_RED, NULL, "remember_button", "BUTTON / remember_button", NULL, 33 },
+    { TL_GREEN, TL_EV_BUTTON, TL_RED, NULL, "remember_button", "BUTTON / remember_button", NULL, 36 },
+    { TL_YELLOW, TL_EV_BUTTON, TL_RED, NULL, "remember_button", "BUTTON / remember_button", NULL, 36 },
+    { TL_RED, TL_EV_POWER_OFF, TL_OFF, NULL, "lamp_off", "POWER_OFF / lamp_off", NULL, 38 },
+    { TL_GREEN, TL_EV_POWER_OFF, TL_OFF, NULL, "lamp_off", "POWER_OFF / lamp_off", NULL, 38 },
+    { TL_YELLOW, TL_EV_POWER_OFF, TL_OFF, NULL, "lamp_off", "POWER_OFF / lamp_off", NULL, 38 },
+    { TL_WALK, TL_EV_POWER_OFF, TL_OFF, NULL, "lamp_off", "POWER_OFF / lamp_off", NULL, 38 },
     /* @label "fault: lamps off" */
-    { TL_RED, TL_EV_FAULT, TL_OFF, NULL, "log_fault, lamp_off", "fault: lamps off", NULL, 35 },
+    { TL_RED, TL_EV_FAULT, TL_OFF, NULL, "log_fault, lamp_off", "fault: lamps off", NULL, 39 },
     /* @label "fault: lamps off" */
-    { TL_GREEN, TL_EV_FAULT, TL_OFF, NULL, "log_fault, lamp_off", "fault: lamps off", NULL, 35 },
+    { TL_GREEN, TL_EV_FAULT, TL_OFF, NULL, "log_fault, lamp_off", "fault: lamps off", NULL, 39 },
     /* @label "fault: lamps off" */
-    { TL_YELLOW, TL_EV_FAULT, TL_OFF, NULL, "log_fault, lamp_off", "fault: lamps off", NULL, 35 },
+    { TL_YELLOW, TL_EV_FAULT, TL_OFF, NULL, "log_fault, lamp_off", "fault: lamps off", NULL, 39 },
     /* @label "fault: lamps off" */
-    { TL_WALK, TL_EV_FAULT, TL_OFF, NULL, "log_fault, lamp_off", "fault: lamps off", NULL, 35 },
+    { TL_WALK, TL_EV_FAULT, TL_OFF, NULL, "log_fault, lamp_off", "fault: lamps off", NULL, 39 },
+    /* @label "fault: lamps off" */
+    { TL_RED, TL_EV_EMERGENCY, TL_OFF, NULL, "log_fault, lamp_off", "fault: lamps off", NULL, 39 },
+    /* @label "fault: lamps off" */
+    { TL_GREEN, TL_EV_EMERGENCY, TL_OFF, NULL, "log_fault, lamp_off", "fault: lamps off", NULL, 39 },
+    /* @label "fault: lamps off" */
+    { TL_YELLOW, TL_EV_EMERGENCY, TL_OFF, NULL, "log_fault, lamp_off", "fault: lamps off", NULL, 39 },
+    /* @label "fault: lamps off" */
+    { TL_WALK, TL_EV_EMERGENCY, TL_OFF, NULL, "log_fault, lamp_off", "fault: lamps off", NULL, 39 },
 };
 
 enum tl_result tl_dispatch(tl_state_t *state, enum tl_event event,
@@ -67,7 +79,7 @@ enum tl_result tl_dispatch(tl_state_t *state, enum tl_event event,
     case TL_OFF:
         switch ((unsigned)event) {
         case TL_EV_POWER_ON:
-#line 21 "traffic_light.fsm"
+#line 23 "traffic_light.fsm"
             {
                 TL_TRACE(ctx, TL_OFF, TL_EV_POWER_ON, TL_RED, 0);
                 tl_action_arm_timer(ctx, payload);
@@ -76,22 +88,24 @@ enum tl_result tl_dispatch(tl_state_t *state, enum tl_event event,
                 tl_action_arm_timer(ctx, payload);
                 return TL_HANDLED;
             }
-#line 80 "traffic_light_switch.c"
+#line 92 "traffic_light_switch.c"
         case TL_EV_POWER_OFF:
             return TL_IGNORED;
         case TL_EV_BUTTON:
             return TL_IGNORED;
         case TL_EV_FAULT:
             return TL_IGNORED;
+        case TL_EV_EMERGENCY:
+            return TL_IGNORED;
         case TL_EV_RETIRE:
-#line 23 "traffic_light.fsm"
+#line 25 "traffic_light.fsm"
             {
                 TL_TRACE(ctx, TL_OFF, TL_EV_RETIRE, TL_DECOMMISSIONED, 1);
                 tl_action_arm_timer(ctx, payload);
                 *state = TL_DECOMMISSIONED;
                 return TL_HANDLED;
             }
-#line 95 "traffic_light_switch.c"
+#line 109 "traffic_light_switch.c"
         case TL_EV_T_PHASE:
             return TL_IGNORED;
         default:
@@ -102,25 +116,25 @@ enum tl_result tl_dispatch(tl_state_t *state, enum tl_event event,
         case TL_EV_POWER_ON:
             return TL_IGNORED;
         case TL_EV_POWER_OFF:
-#line 34 "traffic_light.fsm"
+#line 38 "traffic_light.fsm"
             {
                 TL_TRACE(ctx, TL_RED, TL_EV_POWER_OFF, TL_OFF, 11);
                 *state = TL_OFF;
                 tl_action_lamp_off(ctx, payload);
                 return TL_HANDLED;
             }
-#line 113 "traffic_light_switch.c"
+#line 127 "traffic_light_switch.c"
         case TL_EV_BUTTON:
-#line 32 "traffic_light.fsm"
+#line 33 "traffic_light.fsm"
             {
                 TL_TRACE(ctx, TL_RED, TL_EV_BUTTON, TL_RED, 8);
                 *state = TL_RED;
                 tl_action_remember_button(ctx, payload);
                 return TL_HANDLED;
             }
-#line 122 "traffic_light_switch.c"
+#line 136 "traffic_light_switch.c"
         case TL_EV_FAULT:
-#line 35 "traffic_light.fsm"
+#line 39 "traffic_light.fsm"
             {
                 TL_TRACE(ctx, TL_RED, TL_EV_FAULT, TL_OFF, 15);
                 *state = TL_OFF;
@@ -128,11 +142,21 @@ enum tl_result tl_dispatch(tl_state_t *state, enum tl_event event,
                 tl_action_lamp_off(ctx, payload);
                 return TL_HANDLED;
             }
-#line 132 "traffic_light_switch.c"
+#line 146 "traffic_light_switch.c"
+        case TL_EV_EMERGENCY:
+#line 39 "traffic_light.fsm"
+            {
+                TL_TRACE(ctx, TL_RED, TL_EV_EMERGENCY, TL_OFF, 19);
+                *state = TL_OFF;
+                tl_action_log_fault(ctx, payload);
+                tl_action_lamp_off(ctx, payload);
+                return TL_HANDLED;
+            }
+#line 156 "traffic_light_switch.c"
         case TL_EV_RETIRE:
             return TL_IGNORED;
         case TL_EV_T_PHASE:
-#line 25 "traffic_light.fsm"
+#line 27 "traffic_light.fsm"
             if (tl_guard_pedestrian_waiting(ctx, payload)) {
                 TL_TRACE(ctx, TL_RED, TL_EV_T_PHASE, TL_WALK, 2);
                 *state = TL_WALK;
@@ -140,8 +164,8 @@ enum tl_result tl_dispatch(tl_state_t *state, enum tl_event event,
                 tl_action_arm_timer(ctx, payload);
                 return TL_HANDLED;
             }
-#line 144 "traffic_light_switch.c"
-#line 26 "traffic_light.fsm"
+#line 168 "traffic_light_switch.c"
+#line 28 "traffic_light.fsm"
             if (!tl_guard_night_mode(ctx, payload)) {
                 TL_TRACE(ctx, TL_RED, TL_EV_T_PHASE, TL_GREEN, 3);
                 *state = TL_GREEN;
@@ -149,15 +173,15 @@ enum tl_result tl_dispatch(tl_state_t *state, enum tl_event event,
                 tl_action_arm_timer(ctx, payload);
                 return TL_HANDLED;
             }
-#line 153 "traffic_light_switch.c"
-#line 27 "traffic_light.fsm"
+#line 177 "traffic_light_switch.c"
+#line 29 "traffic_light.fsm"
             {
                 TL_TRACE(ctx, TL_RED, TL_EV_T_PHASE, TL_RED, 4);
                 *state = TL_RED;
                 tl_action_arm_timer(ctx, payload);
                 return TL_HANDLED;
             }
-#line 161 "traffic_light_switch.c"
+#line 185 "traffic_light_switch.c"
         default:
             return TL_UNEXPECTED;
         }
@@ -166,16 +190,16 @@ enum tl_result tl_dispatch(tl_state_t *state, enum tl_event event,
         case TL_EV_POWER_ON:
             return TL_IGNORED;
         case TL_EV_POWER_OFF:
-#line 34 "traffic_light.fsm"
+#line 38 "traffic_light.fsm"
             {
                 TL_TRACE(ctx, TL_GREEN, TL_EV_POWER_OFF, TL_OFF, 12);
                 *state = TL_OFF;
                 tl_action_lamp_off(ctx, payload);
                 return TL_HANDLED;
             }
-#line 177 "traffic_light_switch.c"
+#line 201 "traffic_light_switch.c"
         case TL_EV_BUTTON:
-#line 32 "traffic_light.fsm"
+#line 36 "traffic_light.fsm"
             {
                 TL_TRACE(ctx, TL_GREEN, TL_EV_BUTTON, TL_RED, 9);
                 *state = TL_RED;
@@ -184,9 +208,9 @@ enum tl_result tl_dispatch(tl_state_t *state, enum tl_event event,
                 tl_action_arm_timer(ctx, payload);
                 return TL_HANDLED;
             }
-#line 188 "traffic_light_switch.c"
+#line 212 "traffic_light_switch.c"
         case TL_EV_FAULT:
-#line 35 "traffic_light.fsm"
+#line 39 "traffic_light.fsm"
             {
                 TL_TRACE(ctx, TL_GREEN, TL_EV_FAULT, TL_OFF, 16);
                 *state = TL_OFF;
@@ -194,19 +218,29 @@ enum tl_result tl_dispatch(tl_state_t *state, enum tl_event event,
                 tl_action_lamp_off(ctx, payload);
                 return TL_HANDLED;
             }
-#line 198 "traffic_light_switch.c"
+#line 222 "traffic_light_switch.c"
+        case TL_EV_EMERGENCY:
+#line 39 "traffic_light.fsm"
+            {
+                TL_TRACE(ctx, TL_GREEN, TL_EV_EMERGENCY, TL_OFF, 20);
+                *state = TL_OFF;
+                tl_action_log_fault(ctx, payload);
+                tl_action_lamp_off(ctx, payload);
+                return TL_HANDLED;
+            }
+#line 232 "traffic_light_switch.c"
         case TL_EV_RETIRE:
             return TL_IGNORED;
         case TL_EV_T_PHASE:
-#line 29 "traffic_light.fsm"
+#line 31 "traffic_light.fsm"
             {
-                TL_TRACE(ctx, TL_GREEN, TL_EV_T_PHASE, TL_YELLOW, 6);
+                TL_TRACE(ctx, TL_GREEN, TL_EV_T_PHASE, TL_YELLOW, 7);
                 *state = TL_YELLOW;
                 tl_action_lamp_yellow(ctx, payload);
                 tl_action_arm_timer(ctx, payload);
                 return TL_HANDLED;
             }
-#line 210 "traffic_light_switch.c"
+#line 244 "traffic_light_switch.c"
         default:
             return TL_UNEXPECTED;
         }
@@ -215,16 +249,16 @@ enum tl_result tl_dispatch(tl_state_t *state, enum tl_event event,
         case TL_EV_POWER_ON:
             return TL_IGNORED;
         case TL_EV_POWER_OFF:
-#line 34 "traffic_light.fsm"
+#line 38 "traffic_light.fsm"
             {
                 TL_TRACE(ctx, TL_YELLOW, TL_EV_POWER_OFF, TL_OFF, 13);
                 *state = TL_OFF;
                 tl_action_lamp_off(ctx, payload);
                 return TL_HANDLED;
             }
-#line 226 "traffic_light_switch.c"
+#line 260 "traffic_light_switch.c"
         case TL_EV_BUTTON:
-#line 32 "traffic_light.fsm"
+#line 36 "traffic_light.fsm"
             {
                 TL_TRACE(ctx, TL_YELLOW, TL_EV_BUTTON, TL_RED, 10);
                 *state = TL_RED;
@@ -233,9 +267,9 @@ enum tl_result tl_dispatch(tl_state_t *state, enum tl_event event,
                 tl_action_arm_timer(ctx, payload);
                 return TL_HANDLED;
             }
-#line 237 "traffic_light_switch.c"
+#line 271 "traffic_light_switch.c"
         case TL_EV_FAULT:
-#line 35 "traffic_light.fsm"
+#line 39 "traffic_light.fsm"
             {
                 TL_TRACE(ctx, TL_YELLOW, TL_EV_FAULT, TL_OFF, 17);
                 *state = TL_OFF;
@@ -243,19 +277,29 @@ enum tl_result tl_dispatch(tl_state_t *state, enum tl_event event,
                 tl_action_lamp_off(ctx, payload);
                 return TL_HANDLED;
             }
-#line 247 "traffic_light_switch.c"
+#line 281 "traffic_light_switch.c"
+        case TL_EV_EMERGENCY:
+#line 39 "traffic_light.fsm"
+            {
+                TL_TRACE(ctx, TL_YELLOW, TL_EV_EMERGENCY, TL_OFF, 21);
+                *state = TL_OFF;
+                tl_action_log_fault(ctx, payload);
+                tl_action_lamp_off(ctx, payload);
+                return TL_HANDLED;
+            }
+#line 291 "traffic_light_switch.c"
         case TL_EV_RETIRE:
             return TL_IGNORED;
         case TL_EV_T_PHASE:
 #line 30 "traffic_light.fsm"
             {
-                TL_TRACE(ctx, TL_YELLOW, TL_EV_T_PHASE, TL_RED, 7);
+                TL_TRACE(ctx, TL_YELLOW, TL_EV_T_PHASE, TL_RED, 6);
                 *state = TL_RED;
                 tl_action_lamp_red(ctx, payload);
                 tl_action_arm_timer(ctx, payload);
                 return TL_HANDLED;
             }
-#line 259 "traffic_light_switch.c"
+#line 303 "traffic_light_switch.c"
         default:
             return TL_UNEXPECTED;
         }
@@ -264,18 +308,18 @@ enum tl_result tl_dispatch(tl_state_t *state, enum tl_event event,
         case TL_EV_POWER_ON:
             return TL_IGNORED;
         case TL_EV_POWER_OFF:
-#line 34 "traffic_light.fsm"
+#line 38 "traffic_light.fsm"
             {
                 TL_TRACE(ctx, TL_WALK, TL_EV_POWER_OFF, TL_OFF, 14);
                 *state = TL_OFF;
                 tl_action_lamp_off(ctx, payload);
                 return TL_HANDLED;
             }
-#line 275 "traffic_light_switch.c"
+#line 319 "traffic_light_switch.c"
         case TL_EV_BUTTON:
             return TL_IGNORED;
         case TL_EV_FAULT:
-#line 35 "traffic_light.fsm"
+#line 39 "traffic_light.fsm"
             {
                 TL_TRACE(ctx, TL_WALK, TL_EV_FAULT, TL_OFF, 18);
                 *state = TL_OFF;
@@ -283,11 +327,21 @@ enum tl_result tl_dispatch(tl_state_t *state, enum tl_event event,
                 tl_action_lamp_off(ctx, payload);
                 return TL_HANDLED;
             }
-#line 287 "traffic_light_switch.c"
+#line 331 "traffic_light_switch.c"
+        case TL_EV_EMERGENCY:
+#line 39 "traffic_light.fsm"
+            {
+                TL_TRACE(ctx, TL_WALK, TL_EV_EMERGENCY, TL_OFF, 22);
+                *state = TL_OFF;
+                tl_action_log_fault(ctx, payload);
+                tl_action_lamp_off(ctx, payload);
+                return TL_HANDLED;
+            }
+#line 341 "traffic_light_switch.c"
         case TL_EV_RETIRE:
             return TL_IGNORED;
         case TL_EV_T_PHASE:
-#line 28 "traffic_light.fsm"
+#line 30 "traffic_light.fsm"
             {
                 TL_TRACE(ctx, TL_WALK, TL_EV_T_PHASE, TL_RED, 5);
                 *state = TL_RED;
@@ -295,7 +349,7 @@ enum tl_result tl_dispatch(tl_state_t *state, enum tl_event event,
                 tl_action_arm_timer(ctx, payload);
                 return TL_HANDLED;
             }
-#line 299 "traffic_light_switch.c"
+#line 353 "traffic_light_switch.c"
         default:
             return TL_UNEXPECTED;
         }
@@ -308,6 +362,8 @@ enum tl_result tl_dispatch(tl_state_t *state, enum tl_event event,
         case TL_EV_BUTTON:
             return TL_IGNORED;
         case TL_EV_FAULT:
+            return TL_IGNORED;
+        case TL_EV_EMERGENCY:
             return TL_IGNORED;
         case TL_EV_RETIRE:
             return TL_IGNORED;

@@ -24,6 +24,8 @@ const char *const tcp_fsm_event_names[TCP_FSM_NUM_EVENTS] = {
     "APP_CONNECT",
     "APP_CLOSE",
     "APP_ABORT",
+    "SPAWN_SYN",
+    "SPAWN_COOKIE",
     "RCV_UNACCEPTABLE",
     "RCV_RST",
     "RCV_SYN",
@@ -51,447 +53,487 @@ const bool tcp_fsm_state_is_final[TCP_FSM_NUM_STATES] = {
     false,
     false,
 };
+const bool tcp_fsm_set_members[TCP_FSM_NUM_SETS][TCP_FSM_NUM_STATES] = {
+    [TCP_FSM_SET_OPENING] = { [TCP_FSM_SYN_SENT] = true, [TCP_FSM_SYN_RCVD] = true, },
+    [TCP_FSM_SET_OPEN] = { [TCP_FSM_ESTABLISHED] = true, [TCP_FSM_FIN_WAIT_1] = true, [TCP_FSM_FIN_WAIT_2] = true, [TCP_FSM_CLOSE_WAIT] = true, },
+    [TCP_FSM_SET_ENDING] = { [TCP_FSM_CLOSING] = true, [TCP_FSM_TIME_WAIT] = true, [TCP_FSM_LAST_ACK] = true, },
+    [TCP_FSM_SET_SYNCHRONIZED] = { [TCP_FSM_ESTABLISHED] = true, [TCP_FSM_FIN_WAIT_1] = true, [TCP_FSM_FIN_WAIT_2] = true, [TCP_FSM_CLOSING] = true, [TCP_FSM_TIME_WAIT] = true, [TCP_FSM_CLOSE_WAIT] = true, [TCP_FSM_LAST_ACK] = true, },
+    [TCP_FSM_SET_HAVE_RCVD_SYN] = { [TCP_FSM_SYN_RCVD] = true, [TCP_FSM_ESTABLISHED] = true, [TCP_FSM_FIN_WAIT_1] = true, [TCP_FSM_FIN_WAIT_2] = true, [TCP_FSM_CLOSING] = true, [TCP_FSM_TIME_WAIT] = true, [TCP_FSM_CLOSE_WAIT] = true, [TCP_FSM_LAST_ACK] = true, },
+    [TCP_FSM_SET_RECEIVING] = { [TCP_FSM_ESTABLISHED] = true, [TCP_FSM_FIN_WAIT_1] = true, [TCP_FSM_FIN_WAIT_2] = true, },
+    [TCP_FSM_SET_PEER_CLOSED] = { [TCP_FSM_CLOSING] = true, [TCP_FSM_TIME_WAIT] = true, [TCP_FSM_CLOSE_WAIT] = true, [TCP_FSM_LAST_ACK] = true, },
+    [TCP_FSM_SET_SENDING] = { [TCP_FSM_ESTABLISHED] = true, [TCP_FSM_CLOSE_WAIT] = true, },
+    [TCP_FSM_SET_FIN_SENT] = { [TCP_FSM_FIN_WAIT_1] = true, [TCP_FSM_CLOSING] = true, [TCP_FSM_LAST_ACK] = true, },
+    [TCP_FSM_SET_RETRANSMITTING] = { [TCP_FSM_ESTABLISHED] = true, [TCP_FSM_FIN_WAIT_1] = true, [TCP_FSM_CLOSING] = true, [TCP_FSM_CLOSE_WAIT] = true, [TCP_FSM_LAST_ACK] = true, },
+};
 
 const struct tcp_fsm_transition tcp_fsm_transitions[TCP_FSM_NUM_TRANSITIONS] = {
     /* @rfc "9293 3.10.1" */
-    { TCP_FSM_CLOSED, TCP_FSM_EV_APP_LISTEN, TCP_FSM_LISTEN, NULL, "become_listener", "APP_LISTEN / become_listener", "9293 3.10.1", 48 },
+    /* @label "LISTEN" */
+    { TCP_FSM_CLOSED, TCP_FSM_EV_APP_LISTEN, TCP_FSM_LISTEN, NULL, "become_listener", "LISTEN", "9293 3.10.1", 71 },
     /* @rfc "9293 3.10.1" */
-    { TCP_FSM_CLOSED, TCP_FSM_EV_APP_CONNECT, TCP_FSM_SYN_SENT, NULL, "init_active, send_syn", "APP_CONNECT / init_active, send_syn", "9293 3.10.1", 49 },
-    /* @rfc "9293 3.10.4" */
-    { TCP_FSM_CLOSED, TCP_FSM_EV_APP_CLOSE, TCP_FSM_CLOSED, NULL, "release", "APP_CLOSE / release", "9293 3.10.4", 50 },
-    /* @rfc "9293 3.10.5" */
-    { TCP_FSM_CLOSED, TCP_FSM_EV_APP_ABORT, TCP_FSM_CLOSED, NULL, "release", "APP_ABORT / release", "9293 3.10.5", 51 },
-    /* @rfc "9293 3.10.7.2 first: an incoming RST is ignored" */
-    { TCP_FSM_LISTEN, TCP_FSM_EV_RCV_RST, TCP_FSM_LISTEN, NULL, "", "RCV_RST", "9293 3.10.7.2 first: an incoming RST is ignored", 58 },
-    /* @rfc "9293 3.10.7.2 third" */
-    { TCP_FSM_LISTEN, TCP_FSM_EV_RCV_SYN, TCP_FSM_SYN_RCVD, "is_child", "init_passive, take_syn, send_syn_ack", "RCV_SYN [is_child] / init_passive, take_syn, send_syn_ack", "9293 3.10.7.2 third", 61 },
-    /* @rfc "9293 3.10.1: no resources for another connection: refused, the client is told" */
-    { TCP_FSM_LISTEN, TCP_FSM_EV_RCV_SYN, TCP_FSM_LISTEN, "out_of_memory", "refuse_no_memory, send_rst_reply", "RCV_SYN [out_of_memory] / refuse_no_memory, send_rst_reply", "9293 3.10.1: no resources for another connection: refused, the client is told", 63 },
-    /* @rfc "9293 3.10.7.2 third: no room to queue the connection, the client retries" */
-    { TCP_FSM_LISTEN, TCP_FSM_EV_RCV_SYN, TCP_FSM_LISTEN, "accept_queue_full", "listen_drop", "RCV_SYN [accept_queue_full] / listen_drop", "9293 3.10.7.2 third: no room to queue the connection, the client retries", 65 },
-    /* @rfc "4987 3.6: SYN queue full, answer with a SYN cookie and keep no state" */
-    { TCP_FSM_LISTEN, TCP_FSM_EV_RCV_SYN, TCP_FSM_LISTEN, "syn_queue_full", "send_syn_cookie", "RCV_SYN [syn_queue_full] / send_syn_cookie", "4987 3.6: SYN queue full, answer with a SYN cookie and keep no state", 67 },
-    /* @rfc "9293 3.10.7.2 third" */
-    { TCP_FSM_LISTEN, TCP_FSM_EV_RCV_SYN, TCP_FSM_LISTEN, "else", "spawn_child", "RCV_SYN [else] / spawn_child", "9293 3.10.7.2 third", 69 },
+    /* @label "CONNECT / snd SYN" */
+    { TCP_FSM_CLOSED, TCP_FSM_EV_APP_CONNECT, TCP_FSM_SYN_SENT, NULL, "init_active, send_syn", "CONNECT / snd SYN", "9293 3.10.1", 72 },
+    /* @rfc "9293 3.10.4, 3.10.5" */
+    { TCP_FSM_CLOSED, TCP_FSM_EV_APP_CLOSE, TCP_FSM_CLOSED, NULL, "release", "APP_CLOSE / release", "9293 3.10.4, 3.10.5", 74 },
+    /* @rfc "9293 3.10.4, 3.10.5" */
+    { TCP_FSM_CLOSED, TCP_FSM_EV_APP_ABORT, TCP_FSM_CLOSED, NULL, "release", "APP_ABORT / release", "9293 3.10.4, 3.10.5", 74 },
+    /* @rfc "9293 3.10.7.2 third: the listener's new connection takes the SYN" */
+    /* @label "rcv SYN / snd SYN,ACK" */
+    /* @drawn_from "LISTEN" */
+    { TCP_FSM_CLOSED, TCP_FSM_EV_SPAWN_SYN, TCP_FSM_SYN_RCVD, NULL, "init_passive, take_syn, send_syn_ack", "rcv SYN / snd SYN,ACK", "9293 3.10.7.2 third: the listener's new connection takes the SYN", 75 },
     /* @rfc "4987 3.6: a valid cookie stands for the SYN_RCVD state" */
-    { TCP_FSM_LISTEN, TCP_FSM_EV_RCV_ACK, TCP_FSM_ESTABLISHED, "is_child", "init_passive, take_cookie, established, process_ack", "RCV_ACK [is_child] / init_passive, take_cookie, established, process_ack", "4987 3.6: a valid cookie stands for the SYN_RCVD state", 70 },
+    /* @drawn_from "LISTEN" */
+    { TCP_FSM_CLOSED, TCP_FSM_EV_SPAWN_COOKIE, TCP_FSM_ESTABLISHED, NULL, "init_passive, take_cookie, established, process_ack", "SPAWN_COOKIE / init_passive, take_cookie, established, process_ack", "4987 3.6: a valid cookie stands for the SYN_RCVD state", 78 },
+    /* @rfc "9293 3.10.7.2 first: an incoming RST is ignored" */
+    { TCP_FSM_LISTEN, TCP_FSM_EV_RCV_RST, TCP_FSM_LISTEN, NULL, "", "RCV_RST", "9293 3.10.7.2 first: an incoming RST is ignored", 86 },
+    /* @rfc "9293 3.10.1: no resources for another connection: refused, the client is told" */
+    { TCP_FSM_LISTEN, TCP_FSM_EV_RCV_SYN, TCP_FSM_LISTEN, "out_of_memory", "refuse_no_memory, send_rst_reply", "RCV_SYN [out_of_memory] / refuse_no_memory, send_rst_reply", "9293 3.10.1: no resources for another connection: refused, the client is told", 88 },
+    /* @rfc "9293 3.10.7.2 third: no room to queue the connection, the client retries" */
+    { TCP_FSM_LISTEN, TCP_FSM_EV_RCV_SYN, TCP_FSM_LISTEN, "accept_queue_full", "listen_drop", "RCV_SYN [accept_queue_full] / listen_drop", "9293 3.10.7.2 third: no room to queue the connection, the client retries", 90 },
+    /* @rfc "4987 3.6: SYN queue full, answer with a SYN cookie and keep no state" */
+    { TCP_FSM_LISTEN, TCP_FSM_EV_RCV_SYN, TCP_FSM_LISTEN, "syn_queue_full", "send_syn_cookie", "RCV_SYN [syn_queue_full] / send_syn_cookie", "4987 3.6: SYN queue full, answer with a SYN cookie and keep no state", 92 },
+    /* @rfc "9293 3.10.7.2 third" */
+    { TCP_FSM_LISTEN, TCP_FSM_EV_RCV_SYN, TCP_FSM_LISTEN, "else", "spawn_child", "RCV_SYN [else] / spawn_child", "9293 3.10.7.2 third", 94 },
     /* @rfc "9293 3.10.7.2 second: any other ACK in LISTEN is answered <SEQ=SEG.ACK><CTL=RST>" */
-    { TCP_FSM_LISTEN, TCP_FSM_EV_RCV_ACK, TCP_FSM_LISTEN, "!cookie_ok", "send_rst_reply", "RCV_ACK [!cookie_ok] / send_rst_reply", "9293 3.10.7.2 second: any other ACK in LISTEN is answered <SEQ=SEG.ACK><CTL=RST>", 72 },
+    { TCP_FSM_LISTEN, TCP_FSM_EV_RCV_ACK, TCP_FSM_LISTEN, "!cookie_ok", "send_rst_reply", "RCV_ACK [!cookie_ok] / send_rst_reply", "9293 3.10.7.2 second: any other ACK in LISTEN is answered <SEQ=SEG.ACK><CTL=RST>", 95 },
     /* @rfc "9293 3.10.1: a valid cookie but no resources: refused, the client is told" */
-    { TCP_FSM_LISTEN, TCP_FSM_EV_RCV_ACK, TCP_FSM_LISTEN, "out_of_memory", "refuse_no_memory, send_rst_reply", "RCV_ACK [out_of_memory] / refuse_no_memory, send_rst_reply", "9293 3.10.1: a valid cookie but no resources: refused, the client is told", 74 },
+    { TCP_FSM_LISTEN, TCP_FSM_EV_RCV_ACK, TCP_FSM_LISTEN, "out_of_memory", "refuse_no_memory, send_rst_reply", "RCV_ACK [out_of_memory] / refuse_no_memory, send_rst_reply", "9293 3.10.1: a valid cookie but no resources: refused, the client is told", 97 },
     /* @rfc "4987 3.6: a valid cookie but no room: drop it, the client retransmits" */
-    { TCP_FSM_LISTEN, TCP_FSM_EV_RCV_ACK, TCP_FSM_LISTEN, "accept_queue_full", "listen_drop", "RCV_ACK [accept_queue_full] / listen_drop", "4987 3.6: a valid cookie but no room: drop it, the client retransmits", 76 },
+    { TCP_FSM_LISTEN, TCP_FSM_EV_RCV_ACK, TCP_FSM_LISTEN, "accept_queue_full", "listen_drop", "RCV_ACK [accept_queue_full] / listen_drop", "4987 3.6: a valid cookie but no room: drop it, the client retransmits", 99 },
     /* @rfc "4987 3.6: the ACK carries a valid SYN cookie" */
-    { TCP_FSM_LISTEN, TCP_FSM_EV_RCV_ACK, TCP_FSM_LISTEN, "else", "spawn_child", "RCV_ACK [else] / spawn_child", "4987 3.6: the ACK carries a valid SYN cookie", 78 },
+    { TCP_FSM_LISTEN, TCP_FSM_EV_RCV_ACK, TCP_FSM_LISTEN, "else", "spawn_child", "RCV_ACK [else] / spawn_child", "4987 3.6: the ACK carries a valid SYN cookie", 101 },
     /* @rfc "9293 3.10.2: SEND in LISTEN turns the connection active" */
-    { TCP_FSM_LISTEN, TCP_FSM_EV_APP_CONNECT, TCP_FSM_SYN_SENT, NULL, "abort_listener, unlisten, init_active, send_syn", "APP_CONNECT / abort_listener, unlisten, init_active, send_syn", "9293 3.10.2: SEND in LISTEN turns the connection active", 80 },
-    /* @rfc "9293 3.10.4" */
-    { TCP_FSM_LISTEN, TCP_FSM_EV_APP_CLOSE, TCP_FSM_CLOSED, NULL, "abort_listener, release", "APP_CLOSE / abort_listener, release", "9293 3.10.4", 82 },
-    /* @rfc "9293 3.10.5" */
-    { TCP_FSM_LISTEN, TCP_FSM_EV_APP_ABORT, TCP_FSM_CLOSED, NULL, "abort_listener, release", "APP_ABORT / abort_listener, release", "9293 3.10.5", 83 },
+    { TCP_FSM_LISTEN, TCP_FSM_EV_APP_CONNECT, TCP_FSM_SYN_SENT, NULL, "abort_listener, unlisten, init_active, send_syn", "APP_CONNECT / abort_listener, unlisten, init_active, send_syn", "9293 3.10.2: SEND in LISTEN turns the connection active", 103 },
+    /* @rfc "9293 3.10.4, 3.10.5" */
+    /* @label "CLOSE" */
+    { TCP_FSM_LISTEN, TCP_FSM_EV_APP_CLOSE, TCP_FSM_CLOSED, NULL, "abort_listener, release", "CLOSE", "9293 3.10.4, 3.10.5", 105 },
+    /* @rfc "9293 3.10.4, 3.10.5" */
+    /* @label "CLOSE" */
+    { TCP_FSM_LISTEN, TCP_FSM_EV_APP_ABORT, TCP_FSM_CLOSED, NULL, "abort_listener, release", "CLOSE", "9293 3.10.4, 3.10.5", 105 },
     /* @rfc "9293 3.10.7.3 first: unacceptable ACK gets <SEQ=SEG.ACK><CTL=RST>" */
-    { TCP_FSM_SYN_SENT, TCP_FSM_EV_RCV_BAD_ACK, TCP_FSM_SYN_SENT, NULL, "send_rst_reply", "RCV_BAD_ACK / send_rst_reply", "9293 3.10.7.3 first: unacceptable ACK gets <SEQ=SEG.ACK><CTL=RST>", 88 },
+    { TCP_FSM_SYN_SENT, TCP_FSM_EV_RCV_BAD_ACK, TCP_FSM_SYN_SENT, NULL, "send_rst_reply", "RCV_BAD_ACK / send_rst_reply", "9293 3.10.7.3 first: unacceptable ACK gets <SEQ=SEG.ACK><CTL=RST>", 112 },
     /* @rfc "9293 3.10.7.3 second: RST with acceptable ACK: connection refused" */
-    { TCP_FSM_SYN_SENT, TCP_FSM_EV_RCV_RST, TCP_FSM_CLOSED, "rst_acks_syn", "conn_refused, release", "RCV_RST [rst_acks_syn] / conn_refused, release", "9293 3.10.7.3 second: RST with acceptable ACK: connection refused", 90 },
+    { TCP_FSM_SYN_SENT, TCP_FSM_EV_RCV_RST, TCP_FSM_CLOSED, "rst_acks_syn", "conn_refused, release", "RCV_RST [rst_acks_syn] / conn_refused, release", "9293 3.10.7.3 second: RST with acceptable ACK: connection refused", 114 },
     /* @rfc "9293 3.10.7.3 second: RST without ACK is dropped" */
-    { TCP_FSM_SYN_SENT, TCP_FSM_EV_RCV_RST, TCP_FSM_SYN_SENT, "else", "", "RCV_RST [else]", "9293 3.10.7.3 second: RST without ACK is dropped", 92 },
+    { TCP_FSM_SYN_SENT, TCP_FSM_EV_RCV_RST, TCP_FSM_SYN_SENT, "else", "", "RCV_RST [else]", "9293 3.10.7.3 second: RST without ACK is dropped", 116 },
     /* @rfc "9293 3.10.7.3 fourth" */
-    { TCP_FSM_SYN_SENT, TCP_FSM_EV_RCV_SYN_ACK, TCP_FSM_ESTABLISHED, NULL, "take_syn, established, process_ack, send_ack", "RCV_SYN_ACK / take_syn, established, process_ack, send_ack", "9293 3.10.7.3 fourth", 93 },
+    /* @label "rcv SYN,ACK / snd ACK" */
+    { TCP_FSM_SYN_SENT, TCP_FSM_EV_RCV_SYN_ACK, TCP_FSM_ESTABLISHED, NULL, "take_syn, established, process_ack, send_ack", "rcv SYN,ACK / snd ACK", "9293 3.10.7.3 fourth", 117 },
     /* @rfc "9293 3.10.7.3 fourth: simultaneous open" */
-    { TCP_FSM_SYN_SENT, TCP_FSM_EV_RCV_SYN, TCP_FSM_SYN_RCVD, NULL, "take_syn, send_syn_ack", "RCV_SYN / take_syn, send_syn_ack", "9293 3.10.7.3 fourth: simultaneous open", 94 },
-    /* @rfc "9293 3.8.3 R2 for SYN" */
-    { TCP_FSM_SYN_SENT, TCP_FSM_EV_T_RTX, TCP_FSM_CLOSED, "give_up", "conn_timeout, release", "T_RTX [give_up] / conn_timeout, release", "9293 3.8.3 R2 for SYN", 96 },
+    /* @label "rcv SYN / snd SYN,ACK" */
+    { TCP_FSM_SYN_SENT, TCP_FSM_EV_RCV_SYN, TCP_FSM_SYN_RCVD, NULL, "take_syn, send_syn_ack", "rcv SYN / snd SYN,ACK", "9293 3.10.7.3 fourth: simultaneous open", 119 },
+    /* @rfc "9293 3.8.3 R2 for a SYN (syn_retries)" */
+    { TCP_FSM_SYN_SENT, TCP_FSM_EV_T_RTX, TCP_FSM_CLOSED, "syn_give_up", "conn_timeout, release", "T_RTX [syn_give_up] / conn_timeout, release", "9293 3.8.3 R2 for a SYN (syn_retries)", 121 },
     /* @rfc "6298 5.4-5.6" */
-    { TCP_FSM_SYN_SENT, TCP_FSM_EV_T_RTX, TCP_FSM_SYN_SENT, "else", "retransmit", "T_RTX [else] / retransmit", "6298 5.4-5.6", 97 },
+    { TCP_FSM_SYN_SENT, TCP_FSM_EV_T_RTX, TCP_FSM_SYN_SENT, "else", "retransmit_syn", "T_RTX [else] / retransmit_syn", "6298 5.4-5.6", 123 },
     /* @rfc "9293 3.10.4" */
-    { TCP_FSM_SYN_SENT, TCP_FSM_EV_APP_CLOSE, TCP_FSM_CLOSED, NULL, "release", "APP_CLOSE / release", "9293 3.10.4", 98 },
+    /* @label "CLOSE" */
+    { TCP_FSM_SYN_SENT, TCP_FSM_EV_APP_CLOSE, TCP_FSM_CLOSED, NULL, "release", "CLOSE", "9293 3.10.4", 124 },
     /* @rfc "9293 3.10.5" */
-    { TCP_FSM_SYN_SENT, TCP_FSM_EV_APP_ABORT, TCP_FSM_CLOSED, NULL, "conn_reset, release", "APP_ABORT / conn_reset, release", "9293 3.10.5", 99 },
-    /* @rfc "9293 3.10.7.4 first" */
-    { TCP_FSM_SYN_RCVD, TCP_FSM_EV_RCV_UNACCEPTABLE, TCP_FSM_SYN_RCVD, "oow_ack_ok", "send_ack", "RCV_UNACCEPTABLE [oow_ack_ok] / send_ack", "9293 3.10.7.4 first", 111 },
-    /* @rfc "9293 3.10.7.4 first: an ACK already answered a segment without text in the last 500 ms" */
-    { TCP_FSM_SYN_RCVD, TCP_FSM_EV_RCV_UNACCEPTABLE, TCP_FSM_SYN_RCVD, "else", "", "RCV_UNACCEPTABLE [else]", "9293 3.10.7.4 first: an ACK already answered a segment without text in the last 500 ms", 112 },
-    /* @rfc "9293 3.10.7.4 second: passive open returns to LISTEN" */
-    { TCP_FSM_SYN_RCVD, TCP_FSM_EV_RCV_RST, TCP_FSM_LISTEN, "passive_open", "drop_embryonic", "RCV_RST [passive_open] / drop_embryonic", "9293 3.10.7.4 second: passive open returns to LISTEN", 114 },
+    { TCP_FSM_SYN_SENT, TCP_FSM_EV_APP_ABORT, TCP_FSM_CLOSED, NULL, "conn_reset, release", "APP_ABORT / conn_reset, release", "9293 3.10.5", 125 },
+    /* @rfc "9293 3.10.7.4 second: a passive open returns to LISTEN: the listener goes on, its new connection ends" */
+    { TCP_FSM_SYN_RCVD, TCP_FSM_EV_RCV_RST, TCP_FSM_CLOSED, "passive_open", "release", "RCV_RST [passive_open] / release", "9293 3.10.7.4 second: a passive open returns to LISTEN: the listener goes on, its new connection ends", 130 },
     /* @rfc "9293 3.10.7.4 second: active open: connection refused" */
-    { TCP_FSM_SYN_RCVD, TCP_FSM_EV_RCV_RST, TCP_FSM_CLOSED, "else", "conn_refused, release", "RCV_RST [else] / conn_refused, release", "9293 3.10.7.4 second: active open: connection refused", 116 },
+    { TCP_FSM_SYN_RCVD, TCP_FSM_EV_RCV_RST, TCP_FSM_CLOSED, "else", "conn_refused, release", "RCV_RST [else] / conn_refused, release", "9293 3.10.7.4 second: active open: connection refused", 132 },
     /* @rfc "9293 3.10.7.4 fourth: SYN in SYN_RCVD of a passive open returns to LISTEN" */
-    { TCP_FSM_SYN_RCVD, TCP_FSM_EV_RCV_SYN, TCP_FSM_LISTEN, "passive_open", "drop_embryonic", "RCV_SYN [passive_open] / drop_embryonic", "9293 3.10.7.4 fourth: SYN in SYN_RCVD of a passive open returns to LISTEN", 118 },
+    { TCP_FSM_SYN_RCVD, TCP_FSM_EV_RCV_SYN, TCP_FSM_CLOSED, "passive_open", "release", "RCV_SYN [passive_open] / release", "9293 3.10.7.4 fourth: SYN in SYN_RCVD of a passive open returns to LISTEN", 134 },
     /* @rfc "5961 4.2" */
-    { TCP_FSM_SYN_RCVD, TCP_FSM_EV_RCV_SYN, TCP_FSM_SYN_RCVD, "challenge_ok", "challenge_ack", "RCV_SYN [challenge_ok] / challenge_ack", "5961 4.2", 120 },
+    { TCP_FSM_SYN_RCVD, TCP_FSM_EV_RCV_SYN, TCP_FSM_SYN_RCVD, "challenge_ok", "challenge_ack", "RCV_SYN [challenge_ok] / challenge_ack", "5961 4.2", 136 },
     /* @rfc "5961 7: over the challenge ACK rate limit, dropped" */
-    { TCP_FSM_SYN_RCVD, TCP_FSM_EV_RCV_SYN, TCP_FSM_SYN_RCVD, "else", "", "RCV_SYN [else]", "5961 7: over the challenge ACK rate limit, dropped", 121 },
+    { TCP_FSM_SYN_RCVD, TCP_FSM_EV_RCV_SYN, TCP_FSM_SYN_RCVD, "else", "", "RCV_SYN [else]", "5961 7: over the challenge ACK rate limit, dropped", 137 },
     /* @rfc "9293 3.10.7.4 fifth" */
-    { TCP_FSM_SYN_RCVD, TCP_FSM_EV_RCV_BAD_ACK, TCP_FSM_SYN_RCVD, NULL, "send_rst_reply", "RCV_BAD_ACK / send_rst_reply", "9293 3.10.7.4 fifth", 122 },
+    { TCP_FSM_SYN_RCVD, TCP_FSM_EV_RCV_BAD_ACK, TCP_FSM_SYN_RCVD, NULL, "send_rst_reply", "RCV_BAD_ACK / send_rst_reply", "9293 3.10.7.4 fifth", 138 },
+    /* @rfc "9293 3.10.7.4 fifth: not SND.UNA < SEG.ACK =< SND.NXT: <SEQ=SEG.ACK><CTL=RST>" */
+    { TCP_FSM_SYN_RCVD, TCP_FSM_EV_RCV_ACK, TCP_FSM_SYN_RCVD, "!ack_acceptable", "send_rst_reply", "RCV_ACK [!ack_acceptable] / send_rst_reply", "9293 3.10.7.4 fifth: not SND.UNA < SEG.ACK =< SND.NXT: <SEQ=SEG.ACK><CTL=RST>", 139 },
+    /* @rfc "9293 3.10.4: the CLOSE queued in SYN-RECEIVED is processed on entering ESTABLISHED" */
+    { TCP_FSM_SYN_RCVD, TCP_FSM_EV_RCV_ACK, TCP_FSM_FIN_WAIT_1, "close_queued", "established, process_ack", "RCV_ACK [close_queued] / established, process_ack", "9293 3.10.4: the CLOSE queued in SYN-RECEIVED is processed on entering ESTABLISHED", 141 },
     /* @rfc "9293 3.10.7.4 fifth: SND.UNA < SEG.ACK =< SND.NXT" */
-    { TCP_FSM_SYN_RCVD, TCP_FSM_EV_RCV_ACK, TCP_FSM_ESTABLISHED, "ack_acceptable", "established, process_ack", "RCV_ACK [ack_acceptable] / established, process_ack", "9293 3.10.7.4 fifth: SND.UNA < SEG.ACK =< SND.NXT", 123 },
-    /* @rfc "9293 3.10.7.4 fifth" */
-    { TCP_FSM_SYN_RCVD, TCP_FSM_EV_RCV_ACK, TCP_FSM_SYN_RCVD, "else", "send_rst_reply", "RCV_ACK [else] / send_rst_reply", "9293 3.10.7.4 fifth", 125 },
-    /* @rfc "9293 3.8.3 R2" */
-    { TCP_FSM_SYN_RCVD, TCP_FSM_EV_T_RTX, TCP_FSM_CLOSED, "give_up", "conn_timeout, release", "T_RTX [give_up] / conn_timeout, release", "9293 3.8.3 R2", 126 },
+    /* @label "rcv ACK of SYN" */
+    { TCP_FSM_SYN_RCVD, TCP_FSM_EV_RCV_ACK, TCP_FSM_ESTABLISHED, "else", "established, process_ack", "rcv ACK of SYN", "9293 3.10.7.4 fifth: SND.UNA < SEG.ACK =< SND.NXT", 143 },
+    /* @rfc "9293 3.8.3 R2 for a SYN (syn_retries)" */
+    { TCP_FSM_SYN_RCVD, TCP_FSM_EV_T_RTX, TCP_FSM_CLOSED, "syn_give_up", "conn_timeout, release", "T_RTX [syn_give_up] / conn_timeout, release", "9293 3.8.3 R2 for a SYN (syn_retries)", 145 },
     /* @rfc "6298 5.4-5.6" */
-    { TCP_FSM_SYN_RCVD, TCP_FSM_EV_T_RTX, TCP_FSM_SYN_RCVD, "else", "retransmit", "T_RTX [else] / retransmit", "6298 5.4-5.6", 127 },
-    /* @rfc "9293 3.10.4" */
-    { TCP_FSM_SYN_RCVD, TCP_FSM_EV_APP_CLOSE, TCP_FSM_FIN_WAIT_1, NULL, "queue_fin", "APP_CLOSE / queue_fin", "9293 3.10.4", 128 },
+    { TCP_FSM_SYN_RCVD, TCP_FSM_EV_T_RTX, TCP_FSM_SYN_RCVD, "else", "retransmit_syn_ack", "T_RTX [else] / retransmit_syn_ack", "6298 5.4-5.6", 147 },
+    /* @rfc "9293 3.10.4: in SYN-RECEIVED a CLOSE is queued for processing after entering ESTABLISHED" */
+    { TCP_FSM_SYN_RCVD, TCP_FSM_EV_APP_CLOSE, TCP_FSM_SYN_RCVD, NULL, "queue_fin", "APP_CLOSE / queue_fin", "9293 3.10.4: in SYN-RECEIVED a CLOSE is queued for processing after entering ESTABLISHED", 148 },
     /* @rfc "9293 3.10.5" */
-    { TCP_FSM_SYN_RCVD, TCP_FSM_EV_APP_ABORT, TCP_FSM_CLOSED, NULL, "send_rst, conn_reset, release", "APP_ABORT / send_rst, conn_reset, release", "9293 3.10.5", 129 },
+    { TCP_FSM_SYN_RCVD, TCP_FSM_EV_APP_ABORT, TCP_FSM_CLOSED, NULL, "send_rst, conn_reset, release", "APP_ABORT / send_rst, conn_reset, release", "9293 3.10.5", 150 },
     /* @rfc "9293 3.10.7.4 first" */
-    { TCP_FSM_ESTABLISHED, TCP_FSM_EV_RCV_UNACCEPTABLE, TCP_FSM_ESTABLISHED, "oow_ack_ok", "send_ack", "RCV_UNACCEPTABLE [oow_ack_ok] / send_ack", "9293 3.10.7.4 first", 135 },
-    /* @rfc "9293 3.10.7.4 first: an ACK already answered a segment without text in the last 500 ms" */
-    { TCP_FSM_ESTABLISHED, TCP_FSM_EV_RCV_UNACCEPTABLE, TCP_FSM_ESTABLISHED, "else", "", "RCV_UNACCEPTABLE [else]", "9293 3.10.7.4 first: an ACK already answered a segment without text in the last 500 ms", 136 },
-    /* @rfc "9293 3.10.7.4 second, 5961 3.2" */
-    { TCP_FSM_ESTABLISHED, TCP_FSM_EV_RCV_RST, TCP_FSM_CLOSED, "rst_exact", "conn_reset, release", "RCV_RST [rst_exact] / conn_reset, release", "9293 3.10.7.4 second, 5961 3.2", 138 },
-    /* @rfc "5961 3.2" */
-    { TCP_FSM_ESTABLISHED, TCP_FSM_EV_RCV_RST, TCP_FSM_ESTABLISHED, "challenge_ok", "challenge_ack", "RCV_RST [challenge_ok] / challenge_ack", "5961 3.2", 140 },
-    /* @rfc "5961 7: over the challenge ACK rate limit, dropped" */
-    { TCP_FSM_ESTABLISHED, TCP_FSM_EV_RCV_RST, TCP_FSM_ESTABLISHED, "else", "", "RCV_RST [else]", "5961 7: over the challenge ACK rate limit, dropped", 141 },
-    /* @rfc "9293 3.10.7.4 fourth, 5961 4.2" */
-    { TCP_FSM_ESTABLISHED, TCP_FSM_EV_RCV_SYN, TCP_FSM_ESTABLISHED, "challenge_ok", "challenge_ack", "RCV_SYN [challenge_ok] / challenge_ack", "9293 3.10.7.4 fourth, 5961 4.2", 142 },
-    /* @rfc "5961 7: over the challenge ACK rate limit, dropped" */
-    { TCP_FSM_ESTABLISHED, TCP_FSM_EV_RCV_SYN, TCP_FSM_ESTABLISHED, "else", "", "RCV_SYN [else]", "5961 7: over the challenge ACK rate limit, dropped", 143 },
-    /* @rfc "9293 3.10.7.4 fifth" */
-    { TCP_FSM_ESTABLISHED, TCP_FSM_EV_RCV_BAD_ACK, TCP_FSM_ESTABLISHED, "oow_ack_ok", "send_ack", "RCV_BAD_ACK [oow_ack_ok] / send_ack", "9293 3.10.7.4 fifth", 144 },
-    /* @rfc "9293 3.10.7.4 fifth: an ACK already answered a segment without text in the last 500 ms" */
-    { TCP_FSM_ESTABLISHED, TCP_FSM_EV_RCV_BAD_ACK, TCP_FSM_ESTABLISHED, "else", "", "RCV_BAD_ACK [else]", "9293 3.10.7.4 fifth: an ACK already answered a segment without text in the last 500 ms", 145 },
-    /* @rfc "9293 3.10.7.4 fifth" */
-    { TCP_FSM_ESTABLISHED, TCP_FSM_EV_RCV_ACK, TCP_FSM_ESTABLISHED, NULL, "process_ack", "RCV_ACK / process_ack", "9293 3.10.7.4 fifth", 147 },
-    /* @rfc "9293 3.10.7.4 seventh" */
-    { TCP_FSM_ESTABLISHED, TCP_FSM_EV_RCV_DATA, TCP_FSM_ESTABLISHED, NULL, "deliver_data", "RCV_DATA / deliver_data", "9293 3.10.7.4 seventh", 148 },
-    /* @rfc "9293 3.10.7.4 eighth" */
-    { TCP_FSM_ESTABLISHED, TCP_FSM_EV_RCV_FIN, TCP_FSM_CLOSE_WAIT, NULL, "receive_fin", "RCV_FIN / receive_fin", "9293 3.10.7.4 eighth", 149 },
-    /* @rfc "9293 3.8.3 R2" */
-    { TCP_FSM_ESTABLISHED, TCP_FSM_EV_T_RTX, TCP_FSM_CLOSED, "give_up", "conn_timeout, release", "T_RTX [give_up] / conn_timeout, release", "9293 3.8.3 R2", 150 },
-    /* @rfc "6298 5.4-5.6" */
-    { TCP_FSM_ESTABLISHED, TCP_FSM_EV_T_RTX, TCP_FSM_ESTABLISHED, "else", "retransmit", "T_RTX [else] / retransmit", "6298 5.4-5.6", 152 },
-    /* @rfc "9293 3.8.6.3" */
-    { TCP_FSM_ESTABLISHED, TCP_FSM_EV_T_DELACK, TCP_FSM_ESTABLISHED, NULL, "send_ack", "T_DELACK / send_ack", "9293 3.8.6.3", 153 },
-    /* @rfc "9293 3.8.6.1" */
-    { TCP_FSM_ESTABLISHED, TCP_FSM_EV_T_PERSIST, TCP_FSM_ESTABLISHED, NULL, "send_probe", "T_PERSIST / send_probe", "9293 3.8.6.1", 154 },
-    /* @rfc "1122 4.2.3.6" */
-    { TCP_FSM_ESTABLISHED, TCP_FSM_EV_T_KEEPALIVE, TCP_FSM_CLOSED, "keepalive_dead", "conn_timeout, release", "T_KEEPALIVE [keepalive_dead] / conn_timeout, release", "1122 4.2.3.6", 155 },
-    /* @rfc "1122 4.2.3.6" */
-    { TCP_FSM_ESTABLISHED, TCP_FSM_EV_T_KEEPALIVE, TCP_FSM_ESTABLISHED, "else", "send_keepalive", "T_KEEPALIVE [else] / send_keepalive", "1122 4.2.3.6", 157 },
-    /* @rfc "9293 3.10.4" */
-    { TCP_FSM_ESTABLISHED, TCP_FSM_EV_APP_CLOSE, TCP_FSM_FIN_WAIT_1, NULL, "queue_fin", "APP_CLOSE / queue_fin", "9293 3.10.4", 158 },
-    /* @rfc "9293 3.10.5" */
-    { TCP_FSM_ESTABLISHED, TCP_FSM_EV_APP_ABORT, TCP_FSM_CLOSED, NULL, "send_rst, conn_reset, release", "APP_ABORT / send_rst, conn_reset, release", "9293 3.10.5", 159 },
+    { TCP_FSM_SYN_RCVD, TCP_FSM_EV_RCV_UNACCEPTABLE, TCP_FSM_SYN_RCVD, "oow_ack_ok", "send_ack", "RCV_UNACCEPTABLE [oow_ack_ok] / send_ack", "9293 3.10.7.4 first", 162 },
     /* @rfc "9293 3.10.7.4 first" */
-    { TCP_FSM_FIN_WAIT_1, TCP_FSM_EV_RCV_UNACCEPTABLE, TCP_FSM_FIN_WAIT_1, "oow_ack_ok", "send_ack", "RCV_UNACCEPTABLE [oow_ack_ok] / send_ack", "9293 3.10.7.4 first", 163 },
+    { TCP_FSM_ESTABLISHED, TCP_FSM_EV_RCV_UNACCEPTABLE, TCP_FSM_ESTABLISHED, "oow_ack_ok", "send_ack", "RCV_UNACCEPTABLE [oow_ack_ok] / send_ack", "9293 3.10.7.4 first", 162 },
+    /* @rfc "9293 3.10.7.4 first" */
+    { TCP_FSM_FIN_WAIT_1, TCP_FSM_EV_RCV_UNACCEPTABLE, TCP_FSM_FIN_WAIT_1, "oow_ack_ok", "send_ack", "RCV_UNACCEPTABLE [oow_ack_ok] / send_ack", "9293 3.10.7.4 first", 162 },
+    /* @rfc "9293 3.10.7.4 first" */
+    { TCP_FSM_FIN_WAIT_2, TCP_FSM_EV_RCV_UNACCEPTABLE, TCP_FSM_FIN_WAIT_2, "oow_ack_ok", "send_ack", "RCV_UNACCEPTABLE [oow_ack_ok] / send_ack", "9293 3.10.7.4 first", 162 },
+    /* @rfc "9293 3.10.7.4 first" */
+    { TCP_FSM_CLOSE_WAIT, TCP_FSM_EV_RCV_UNACCEPTABLE, TCP_FSM_CLOSE_WAIT, "oow_ack_ok", "send_ack", "RCV_UNACCEPTABLE [oow_ack_ok] / send_ack", "9293 3.10.7.4 first", 162 },
+    /* @rfc "9293 3.10.7.4 first" */
+    { TCP_FSM_CLOSING, TCP_FSM_EV_RCV_UNACCEPTABLE, TCP_FSM_CLOSING, "oow_ack_ok", "send_ack", "RCV_UNACCEPTABLE [oow_ack_ok] / send_ack", "9293 3.10.7.4 first", 162 },
+    /* @rfc "9293 3.10.7.4 first" */
+    { TCP_FSM_LAST_ACK, TCP_FSM_EV_RCV_UNACCEPTABLE, TCP_FSM_LAST_ACK, "oow_ack_ok", "send_ack", "RCV_UNACCEPTABLE [oow_ack_ok] / send_ack", "9293 3.10.7.4 first", 162 },
+    /* @rfc "9293 3.10.7.4 first" */
+    { TCP_FSM_TIME_WAIT, TCP_FSM_EV_RCV_UNACCEPTABLE, TCP_FSM_TIME_WAIT, "oow_ack_ok", "send_ack", "RCV_UNACCEPTABLE [oow_ack_ok] / send_ack", "9293 3.10.7.4 first", 162 },
     /* @rfc "9293 3.10.7.4 first: an ACK already answered a segment without text in the last 500 ms" */
-    { TCP_FSM_FIN_WAIT_1, TCP_FSM_EV_RCV_UNACCEPTABLE, TCP_FSM_FIN_WAIT_1, "else", "", "RCV_UNACCEPTABLE [else]", "9293 3.10.7.4 first: an ACK already answered a segment without text in the last 500 ms", 164 },
+    { TCP_FSM_SYN_RCVD, TCP_FSM_EV_RCV_UNACCEPTABLE, TCP_FSM_SYN_RCVD, "else", "", "RCV_UNACCEPTABLE [else]", "9293 3.10.7.4 first: an ACK already answered a segment without text in the last 500 ms", 163 },
+    /* @rfc "9293 3.10.7.4 first: an ACK already answered a segment without text in the last 500 ms" */
+    { TCP_FSM_ESTABLISHED, TCP_FSM_EV_RCV_UNACCEPTABLE, TCP_FSM_ESTABLISHED, "else", "", "RCV_UNACCEPTABLE [else]", "9293 3.10.7.4 first: an ACK already answered a segment without text in the last 500 ms", 163 },
+    /* @rfc "9293 3.10.7.4 first: an ACK already answered a segment without text in the last 500 ms" */
+    { TCP_FSM_FIN_WAIT_1, TCP_FSM_EV_RCV_UNACCEPTABLE, TCP_FSM_FIN_WAIT_1, "else", "", "RCV_UNACCEPTABLE [else]", "9293 3.10.7.4 first: an ACK already answered a segment without text in the last 500 ms", 163 },
+    /* @rfc "9293 3.10.7.4 first: an ACK already answered a segment without text in the last 500 ms" */
+    { TCP_FSM_FIN_WAIT_2, TCP_FSM_EV_RCV_UNACCEPTABLE, TCP_FSM_FIN_WAIT_2, "else", "", "RCV_UNACCEPTABLE [else]", "9293 3.10.7.4 first: an ACK already answered a segment without text in the last 500 ms", 163 },
+    /* @rfc "9293 3.10.7.4 first: an ACK already answered a segment without text in the last 500 ms" */
+    { TCP_FSM_CLOSE_WAIT, TCP_FSM_EV_RCV_UNACCEPTABLE, TCP_FSM_CLOSE_WAIT, "else", "", "RCV_UNACCEPTABLE [else]", "9293 3.10.7.4 first: an ACK already answered a segment without text in the last 500 ms", 163 },
+    /* @rfc "9293 3.10.7.4 first: an ACK already answered a segment without text in the last 500 ms" */
+    { TCP_FSM_CLOSING, TCP_FSM_EV_RCV_UNACCEPTABLE, TCP_FSM_CLOSING, "else", "", "RCV_UNACCEPTABLE [else]", "9293 3.10.7.4 first: an ACK already answered a segment without text in the last 500 ms", 163 },
+    /* @rfc "9293 3.10.7.4 first: an ACK already answered a segment without text in the last 500 ms" */
+    { TCP_FSM_LAST_ACK, TCP_FSM_EV_RCV_UNACCEPTABLE, TCP_FSM_LAST_ACK, "else", "", "RCV_UNACCEPTABLE [else]", "9293 3.10.7.4 first: an ACK already answered a segment without text in the last 500 ms", 163 },
+    /* @rfc "9293 3.10.7.4 first: an ACK already answered a segment without text in the last 500 ms" */
+    { TCP_FSM_TIME_WAIT, TCP_FSM_EV_RCV_UNACCEPTABLE, TCP_FSM_TIME_WAIT, "else", "", "RCV_UNACCEPTABLE [else]", "9293 3.10.7.4 first: an ACK already answered a segment without text in the last 500 ms", 163 },
     /* @rfc "9293 3.10.7.4 second, 5961 3.2" */
-    { TCP_FSM_FIN_WAIT_1, TCP_FSM_EV_RCV_RST, TCP_FSM_CLOSED, "rst_exact", "conn_reset, release", "RCV_RST [rst_exact] / conn_reset, release", "9293 3.10.7.4 second, 5961 3.2", 166 },
+    /* @label "rcv RST" */
+    { TCP_FSM_ESTABLISHED, TCP_FSM_EV_RCV_RST, TCP_FSM_CLOSED, "rst_exact", "conn_reset, release", "rcv RST", "9293 3.10.7.4 second, 5961 3.2", 167 },
+    /* @rfc "9293 3.10.7.4 second, 5961 3.2" */
+    /* @label "rcv RST" */
+    { TCP_FSM_FIN_WAIT_1, TCP_FSM_EV_RCV_RST, TCP_FSM_CLOSED, "rst_exact", "conn_reset, release", "rcv RST", "9293 3.10.7.4 second, 5961 3.2", 167 },
+    /* @rfc "9293 3.10.7.4 second, 5961 3.2" */
+    /* @label "rcv RST" */
+    { TCP_FSM_FIN_WAIT_2, TCP_FSM_EV_RCV_RST, TCP_FSM_CLOSED, "rst_exact", "conn_reset, release", "rcv RST", "9293 3.10.7.4 second, 5961 3.2", 167 },
+    /* @rfc "9293 3.10.7.4 second, 5961 3.2" */
+    /* @label "rcv RST" */
+    { TCP_FSM_CLOSE_WAIT, TCP_FSM_EV_RCV_RST, TCP_FSM_CLOSED, "rst_exact", "conn_reset, release", "rcv RST", "9293 3.10.7.4 second, 5961 3.2", 167 },
+    /* @rfc "9293 3.10.7.4 second (TIME_WAIT: RFC 1337 hazard accepted, exact RST only)" */
+    /* @label "rcv RST" */
+    { TCP_FSM_CLOSING, TCP_FSM_EV_RCV_RST, TCP_FSM_CLOSED, "rst_exact", "release", "rcv RST", "9293 3.10.7.4 second (TIME_WAIT: RFC 1337 hazard accepted, exact RST only)", 169 },
+    /* @rfc "9293 3.10.7.4 second (TIME_WAIT: RFC 1337 hazard accepted, exact RST only)" */
+    /* @label "rcv RST" */
+    { TCP_FSM_LAST_ACK, TCP_FSM_EV_RCV_RST, TCP_FSM_CLOSED, "rst_exact", "release", "rcv RST", "9293 3.10.7.4 second (TIME_WAIT: RFC 1337 hazard accepted, exact RST only)", 169 },
+    /* @rfc "9293 3.10.7.4 second (TIME_WAIT: RFC 1337 hazard accepted, exact RST only)" */
+    /* @label "rcv RST" */
+    { TCP_FSM_TIME_WAIT, TCP_FSM_EV_RCV_RST, TCP_FSM_CLOSED, "rst_exact", "release", "rcv RST", "9293 3.10.7.4 second (TIME_WAIT: RFC 1337 hazard accepted, exact RST only)", 169 },
     /* @rfc "5961 3.2" */
-    { TCP_FSM_FIN_WAIT_1, TCP_FSM_EV_RCV_RST, TCP_FSM_FIN_WAIT_1, "challenge_ok", "challenge_ack", "RCV_RST [challenge_ok] / challenge_ack", "5961 3.2", 168 },
+    { TCP_FSM_ESTABLISHED, TCP_FSM_EV_RCV_RST, TCP_FSM_ESTABLISHED, "challenge_ok", "challenge_ack", "RCV_RST [challenge_ok] / challenge_ack", "5961 3.2", 172 },
+    /* @rfc "5961 3.2" */
+    { TCP_FSM_FIN_WAIT_1, TCP_FSM_EV_RCV_RST, TCP_FSM_FIN_WAIT_1, "challenge_ok", "challenge_ack", "RCV_RST [challenge_ok] / challenge_ack", "5961 3.2", 172 },
+    /* @rfc "5961 3.2" */
+    { TCP_FSM_FIN_WAIT_2, TCP_FSM_EV_RCV_RST, TCP_FSM_FIN_WAIT_2, "challenge_ok", "challenge_ack", "RCV_RST [challenge_ok] / challenge_ack", "5961 3.2", 172 },
+    /* @rfc "5961 3.2" */
+    { TCP_FSM_CLOSE_WAIT, TCP_FSM_EV_RCV_RST, TCP_FSM_CLOSE_WAIT, "challenge_ok", "challenge_ack", "RCV_RST [challenge_ok] / challenge_ack", "5961 3.2", 172 },
+    /* @rfc "5961 3.2" */
+    { TCP_FSM_CLOSING, TCP_FSM_EV_RCV_RST, TCP_FSM_CLOSING, "challenge_ok", "challenge_ack", "RCV_RST [challenge_ok] / challenge_ack", "5961 3.2", 172 },
+    /* @rfc "5961 3.2" */
+    { TCP_FSM_LAST_ACK, TCP_FSM_EV_RCV_RST, TCP_FSM_LAST_ACK, "challenge_ok", "challenge_ack", "RCV_RST [challenge_ok] / challenge_ack", "5961 3.2", 172 },
+    /* @rfc "5961 3.2" */
+    { TCP_FSM_TIME_WAIT, TCP_FSM_EV_RCV_RST, TCP_FSM_TIME_WAIT, "challenge_ok", "challenge_ack", "RCV_RST [challenge_ok] / challenge_ack", "5961 3.2", 172 },
     /* @rfc "5961 7: over the challenge ACK rate limit, dropped" */
-    { TCP_FSM_FIN_WAIT_1, TCP_FSM_EV_RCV_RST, TCP_FSM_FIN_WAIT_1, "else", "", "RCV_RST [else]", "5961 7: over the challenge ACK rate limit, dropped", 169 },
+    { TCP_FSM_ESTABLISHED, TCP_FSM_EV_RCV_RST, TCP_FSM_ESTABLISHED, "else", "", "RCV_RST [else]", "5961 7: over the challenge ACK rate limit, dropped", 173 },
+    /* @rfc "5961 7: over the challenge ACK rate limit, dropped" */
+    { TCP_FSM_FIN_WAIT_1, TCP_FSM_EV_RCV_RST, TCP_FSM_FIN_WAIT_1, "else", "", "RCV_RST [else]", "5961 7: over the challenge ACK rate limit, dropped", 173 },
+    /* @rfc "5961 7: over the challenge ACK rate limit, dropped" */
+    { TCP_FSM_FIN_WAIT_2, TCP_FSM_EV_RCV_RST, TCP_FSM_FIN_WAIT_2, "else", "", "RCV_RST [else]", "5961 7: over the challenge ACK rate limit, dropped", 173 },
+    /* @rfc "5961 7: over the challenge ACK rate limit, dropped" */
+    { TCP_FSM_CLOSE_WAIT, TCP_FSM_EV_RCV_RST, TCP_FSM_CLOSE_WAIT, "else", "", "RCV_RST [else]", "5961 7: over the challenge ACK rate limit, dropped", 173 },
+    /* @rfc "5961 7: over the challenge ACK rate limit, dropped" */
+    { TCP_FSM_CLOSING, TCP_FSM_EV_RCV_RST, TCP_FSM_CLOSING, "else", "", "RCV_RST [else]", "5961 7: over the challenge ACK rate limit, dropped", 173 },
+    /* @rfc "5961 7: over the challenge ACK rate limit, dropped" */
+    { TCP_FSM_LAST_ACK, TCP_FSM_EV_RCV_RST, TCP_FSM_LAST_ACK, "else", "", "RCV_RST [else]", "5961 7: over the challenge ACK rate limit, dropped", 173 },
+    /* @rfc "5961 7: over the challenge ACK rate limit, dropped" */
+    { TCP_FSM_TIME_WAIT, TCP_FSM_EV_RCV_RST, TCP_FSM_TIME_WAIT, "else", "", "RCV_RST [else]", "5961 7: over the challenge ACK rate limit, dropped", 173 },
     /* @rfc "9293 3.10.7.4 fourth, 5961 4.2" */
-    { TCP_FSM_FIN_WAIT_1, TCP_FSM_EV_RCV_SYN, TCP_FSM_FIN_WAIT_1, "challenge_ok", "challenge_ack", "RCV_SYN [challenge_ok] / challenge_ack", "9293 3.10.7.4 fourth, 5961 4.2", 170 },
+    { TCP_FSM_ESTABLISHED, TCP_FSM_EV_RCV_SYN, TCP_FSM_ESTABLISHED, "challenge_ok", "challenge_ack", "RCV_SYN [challenge_ok] / challenge_ack", "9293 3.10.7.4 fourth, 5961 4.2", 175 },
+    /* @rfc "9293 3.10.7.4 fourth, 5961 4.2" */
+    { TCP_FSM_FIN_WAIT_1, TCP_FSM_EV_RCV_SYN, TCP_FSM_FIN_WAIT_1, "challenge_ok", "challenge_ack", "RCV_SYN [challenge_ok] / challenge_ack", "9293 3.10.7.4 fourth, 5961 4.2", 175 },
+    /* @rfc "9293 3.10.7.4 fourth, 5961 4.2" */
+    { TCP_FSM_FIN_WAIT_2, TCP_FSM_EV_RCV_SYN, TCP_FSM_FIN_WAIT_2, "challenge_ok", "challenge_ack", "RCV_SYN [challenge_ok] / challenge_ack", "9293 3.10.7.4 fourth, 5961 4.2", 175 },
+    /* @rfc "9293 3.10.7.4 fourth, 5961 4.2" */
+    { TCP_FSM_CLOSE_WAIT, TCP_FSM_EV_RCV_SYN, TCP_FSM_CLOSE_WAIT, "challenge_ok", "challenge_ack", "RCV_SYN [challenge_ok] / challenge_ack", "9293 3.10.7.4 fourth, 5961 4.2", 175 },
+    /* @rfc "9293 3.10.7.4 fourth, 5961 4.2" */
+    { TCP_FSM_CLOSING, TCP_FSM_EV_RCV_SYN, TCP_FSM_CLOSING, "challenge_ok", "challenge_ack", "RCV_SYN [challenge_ok] / challenge_ack", "9293 3.10.7.4 fourth, 5961 4.2", 175 },
+    /* @rfc "9293 3.10.7.4 fourth, 5961 4.2" */
+    { TCP_FSM_LAST_ACK, TCP_FSM_EV_RCV_SYN, TCP_FSM_LAST_ACK, "challenge_ok", "challenge_ack", "RCV_SYN [challenge_ok] / challenge_ack", "9293 3.10.7.4 fourth, 5961 4.2", 175 },
+    /* @rfc "9293 3.10.7.4 fourth, 5961 4.2" */
+    { TCP_FSM_TIME_WAIT, TCP_FSM_EV_RCV_SYN, TCP_FSM_TIME_WAIT, "challenge_ok", "challenge_ack", "RCV_SYN [challenge_ok] / challenge_ack", "9293 3.10.7.4 fourth, 5961 4.2", 175 },
     /* @rfc "5961 7: over the challenge ACK rate limit, dropped" */
-    { TCP_FSM_FIN_WAIT_1, TCP_FSM_EV_RCV_SYN, TCP_FSM_FIN_WAIT_1, "else", "", "RCV_SYN [else]", "5961 7: over the challenge ACK rate limit, dropped", 171 },
+    { TCP_FSM_ESTABLISHED, TCP_FSM_EV_RCV_SYN, TCP_FSM_ESTABLISHED, "else", "", "RCV_SYN [else]", "5961 7: over the challenge ACK rate limit, dropped", 177 },
+    /* @rfc "5961 7: over the challenge ACK rate limit, dropped" */
+    { TCP_FSM_FIN_WAIT_1, TCP_FSM_EV_RCV_SYN, TCP_FSM_FIN_WAIT_1, "else", "", "RCV_SYN [else]", "5961 7: over the challenge ACK rate limit, dropped", 177 },
+    /* @rfc "5961 7: over the challenge ACK rate limit, dropped" */
+    { TCP_FSM_FIN_WAIT_2, TCP_FSM_EV_RCV_SYN, TCP_FSM_FIN_WAIT_2, "else", "", "RCV_SYN [else]", "5961 7: over the challenge ACK rate limit, dropped", 177 },
+    /* @rfc "5961 7: over the challenge ACK rate limit, dropped" */
+    { TCP_FSM_CLOSE_WAIT, TCP_FSM_EV_RCV_SYN, TCP_FSM_CLOSE_WAIT, "else", "", "RCV_SYN [else]", "5961 7: over the challenge ACK rate limit, dropped", 177 },
+    /* @rfc "5961 7: over the challenge ACK rate limit, dropped" */
+    { TCP_FSM_CLOSING, TCP_FSM_EV_RCV_SYN, TCP_FSM_CLOSING, "else", "", "RCV_SYN [else]", "5961 7: over the challenge ACK rate limit, dropped", 177 },
+    /* @rfc "5961 7: over the challenge ACK rate limit, dropped" */
+    { TCP_FSM_LAST_ACK, TCP_FSM_EV_RCV_SYN, TCP_FSM_LAST_ACK, "else", "", "RCV_SYN [else]", "5961 7: over the challenge ACK rate limit, dropped", 177 },
+    /* @rfc "5961 7: over the challenge ACK rate limit, dropped" */
+    { TCP_FSM_TIME_WAIT, TCP_FSM_EV_RCV_SYN, TCP_FSM_TIME_WAIT, "else", "", "RCV_SYN [else]", "5961 7: over the challenge ACK rate limit, dropped", 177 },
     /* @rfc "9293 3.10.7.4 fifth" */
-    { TCP_FSM_FIN_WAIT_1, TCP_FSM_EV_RCV_BAD_ACK, TCP_FSM_FIN_WAIT_1, "oow_ack_ok", "send_ack", "RCV_BAD_ACK [oow_ack_ok] / send_ack", "9293 3.10.7.4 fifth", 172 },
+    { TCP_FSM_ESTABLISHED, TCP_FSM_EV_RCV_BAD_ACK, TCP_FSM_ESTABLISHED, "oow_ack_ok", "send_ack", "RCV_BAD_ACK [oow_ack_ok] / send_ack", "9293 3.10.7.4 fifth", 179 },
+    /* @rfc "9293 3.10.7.4 fifth" */
+    { TCP_FSM_FIN_WAIT_1, TCP_FSM_EV_RCV_BAD_ACK, TCP_FSM_FIN_WAIT_1, "oow_ack_ok", "send_ack", "RCV_BAD_ACK [oow_ack_ok] / send_ack", "9293 3.10.7.4 fifth", 179 },
+    /* @rfc "9293 3.10.7.4 fifth" */
+    { TCP_FSM_FIN_WAIT_2, TCP_FSM_EV_RCV_BAD_ACK, TCP_FSM_FIN_WAIT_2, "oow_ack_ok", "send_ack", "RCV_BAD_ACK [oow_ack_ok] / send_ack", "9293 3.10.7.4 fifth", 179 },
+    /* @rfc "9293 3.10.7.4 fifth" */
+    { TCP_FSM_CLOSE_WAIT, TCP_FSM_EV_RCV_BAD_ACK, TCP_FSM_CLOSE_WAIT, "oow_ack_ok", "send_ack", "RCV_BAD_ACK [oow_ack_ok] / send_ack", "9293 3.10.7.4 fifth", 179 },
+    /* @rfc "9293 3.10.7.4 fifth" */
+    { TCP_FSM_CLOSING, TCP_FSM_EV_RCV_BAD_ACK, TCP_FSM_CLOSING, "oow_ack_ok", "send_ack", "RCV_BAD_ACK [oow_ack_ok] / send_ack", "9293 3.10.7.4 fifth", 179 },
+    /* @rfc "9293 3.10.7.4 fifth" */
+    { TCP_FSM_LAST_ACK, TCP_FSM_EV_RCV_BAD_ACK, TCP_FSM_LAST_ACK, "oow_ack_ok", "send_ack", "RCV_BAD_ACK [oow_ack_ok] / send_ack", "9293 3.10.7.4 fifth", 179 },
+    /* @rfc "9293 3.10.7.4 fifth" */
+    { TCP_FSM_TIME_WAIT, TCP_FSM_EV_RCV_BAD_ACK, TCP_FSM_TIME_WAIT, "oow_ack_ok", "send_ack", "RCV_BAD_ACK [oow_ack_ok] / send_ack", "9293 3.10.7.4 fifth", 179 },
     /* @rfc "9293 3.10.7.4 fifth: an ACK already answered a segment without text in the last 500 ms" */
-    { TCP_FSM_FIN_WAIT_1, TCP_FSM_EV_RCV_BAD_ACK, TCP_FSM_FIN_WAIT_1, "else", "", "RCV_BAD_ACK [else]", "9293 3.10.7.4 fifth: an ACK already answered a segment without text in the last 500 ms", 173 },
+    { TCP_FSM_ESTABLISHED, TCP_FSM_EV_RCV_BAD_ACK, TCP_FSM_ESTABLISHED, "else", "", "RCV_BAD_ACK [else]", "9293 3.10.7.4 fifth: an ACK already answered a segment without text in the last 500 ms", 180 },
+    /* @rfc "9293 3.10.7.4 fifth: an ACK already answered a segment without text in the last 500 ms" */
+    { TCP_FSM_FIN_WAIT_1, TCP_FSM_EV_RCV_BAD_ACK, TCP_FSM_FIN_WAIT_1, "else", "", "RCV_BAD_ACK [else]", "9293 3.10.7.4 fifth: an ACK already answered a segment without text in the last 500 ms", 180 },
+    /* @rfc "9293 3.10.7.4 fifth: an ACK already answered a segment without text in the last 500 ms" */
+    { TCP_FSM_FIN_WAIT_2, TCP_FSM_EV_RCV_BAD_ACK, TCP_FSM_FIN_WAIT_2, "else", "", "RCV_BAD_ACK [else]", "9293 3.10.7.4 fifth: an ACK already answered a segment without text in the last 500 ms", 180 },
+    /* @rfc "9293 3.10.7.4 fifth: an ACK already answered a segment without text in the last 500 ms" */
+    { TCP_FSM_CLOSE_WAIT, TCP_FSM_EV_RCV_BAD_ACK, TCP_FSM_CLOSE_WAIT, "else", "", "RCV_BAD_ACK [else]", "9293 3.10.7.4 fifth: an ACK already answered a segment without text in the last 500 ms", 180 },
+    /* @rfc "9293 3.10.7.4 fifth: an ACK already answered a segment without text in the last 500 ms" */
+    { TCP_FSM_CLOSING, TCP_FSM_EV_RCV_BAD_ACK, TCP_FSM_CLOSING, "else", "", "RCV_BAD_ACK [else]", "9293 3.10.7.4 fifth: an ACK already answered a segment without text in the last 500 ms", 180 },
+    /* @rfc "9293 3.10.7.4 fifth: an ACK already answered a segment without text in the last 500 ms" */
+    { TCP_FSM_LAST_ACK, TCP_FSM_EV_RCV_BAD_ACK, TCP_FSM_LAST_ACK, "else", "", "RCV_BAD_ACK [else]", "9293 3.10.7.4 fifth: an ACK already answered a segment without text in the last 500 ms", 180 },
+    /* @rfc "9293 3.10.7.4 fifth: an ACK already answered a segment without text in the last 500 ms" */
+    { TCP_FSM_TIME_WAIT, TCP_FSM_EV_RCV_BAD_ACK, TCP_FSM_TIME_WAIT, "else", "", "RCV_BAD_ACK [else]", "9293 3.10.7.4 fifth: an ACK already answered a segment without text in the last 500 ms", 180 },
+    /* @rfc "9293 3.10.7.4 fifth" */
+    { TCP_FSM_ESTABLISHED, TCP_FSM_EV_RCV_ACK, TCP_FSM_ESTABLISHED, NULL, "process_ack", "RCV_ACK / process_ack", "9293 3.10.7.4 fifth", 182 },
+    /* @rfc "9293 3.10.7.4 fifth" */
+    { TCP_FSM_CLOSE_WAIT, TCP_FSM_EV_RCV_ACK, TCP_FSM_CLOSE_WAIT, NULL, "process_ack", "RCV_ACK / process_ack", "9293 3.10.7.4 fifth", 182 },
+    /* @rfc "9293 3.10.7.4 fifth" */
+    { TCP_FSM_FIN_WAIT_2, TCP_FSM_EV_RCV_ACK, TCP_FSM_FIN_WAIT_2, NULL, "process_ack", "RCV_ACK / process_ack", "9293 3.10.7.4 fifth", 182 },
     /* @rfc "9293 3.10.7.4 fifth: our FIN is acknowledged" */
-    { TCP_FSM_FIN_WAIT_1, TCP_FSM_EV_RCV_ACK, TCP_FSM_FIN_WAIT_2, "fin_acked", "process_ack", "RCV_ACK [fin_acked] / process_ack", "9293 3.10.7.4 fifth: our FIN is acknowledged", 175 },
+    /* @label "rcv ACK of FIN" */
+    { TCP_FSM_FIN_WAIT_1, TCP_FSM_EV_RCV_ACK, TCP_FSM_FIN_WAIT_2, "fin_acked", "process_ack", "rcv ACK of FIN", "9293 3.10.7.4 fifth: our FIN is acknowledged", 183 },
     /* @rfc "9293 3.10.7.4 fifth" */
-    { TCP_FSM_FIN_WAIT_1, TCP_FSM_EV_RCV_ACK, TCP_FSM_FIN_WAIT_1, "else", "process_ack", "RCV_ACK [else] / process_ack", "9293 3.10.7.4 fifth", 177 },
+    { TCP_FSM_FIN_WAIT_1, TCP_FSM_EV_RCV_ACK, TCP_FSM_FIN_WAIT_1, "else", "process_ack", "RCV_ACK [else] / process_ack", "9293 3.10.7.4 fifth", 185 },
+    /* @rfc "9293 3.10.7.4 fifth: our FIN is acknowledged" */
+    /* @label "rcv ACK of FIN" */
+    { TCP_FSM_CLOSING, TCP_FSM_EV_RCV_ACK, TCP_FSM_TIME_WAIT, "fin_acked", "process_ack", "rcv ACK of FIN", "9293 3.10.7.4 fifth: our FIN is acknowledged", 186 },
+    /* @rfc "9293 3.10.7.4 fifth" */
+    { TCP_FSM_CLOSING, TCP_FSM_EV_RCV_ACK, TCP_FSM_CLOSING, "else", "process_ack", "RCV_ACK [else] / process_ack", "9293 3.10.7.4 fifth", 188 },
+    /* @rfc "9293 3.10.7.4 fifth: our FIN is acknowledged" */
+    /* @label "rcv ACK of FIN" */
+    { TCP_FSM_LAST_ACK, TCP_FSM_EV_RCV_ACK, TCP_FSM_CLOSED, "fin_acked", "process_ack, release", "rcv ACK of FIN", "9293 3.10.7.4 fifth: our FIN is acknowledged", 189 },
+    /* @rfc "9293 3.10.7.4 fifth" */
+    { TCP_FSM_LAST_ACK, TCP_FSM_EV_RCV_ACK, TCP_FSM_LAST_ACK, "else", "process_ack", "RCV_ACK [else] / process_ack", "9293 3.10.7.4 fifth", 191 },
     /* @rfc "9293 3.10.7.4 seventh" */
-    { TCP_FSM_FIN_WAIT_1, TCP_FSM_EV_RCV_DATA, TCP_FSM_FIN_WAIT_1, NULL, "deliver_data", "RCV_DATA / deliver_data", "9293 3.10.7.4 seventh", 178 },
+    { TCP_FSM_ESTABLISHED, TCP_FSM_EV_RCV_DATA, TCP_FSM_ESTABLISHED, NULL, "deliver_data", "RCV_DATA / deliver_data", "9293 3.10.7.4 seventh", 194 },
+    /* @rfc "9293 3.10.7.4 seventh" */
+    { TCP_FSM_FIN_WAIT_1, TCP_FSM_EV_RCV_DATA, TCP_FSM_FIN_WAIT_1, NULL, "deliver_data", "RCV_DATA / deliver_data", "9293 3.10.7.4 seventh", 194 },
+    /* @rfc "9293 3.10.7.4 seventh" */
+    { TCP_FSM_FIN_WAIT_2, TCP_FSM_EV_RCV_DATA, TCP_FSM_FIN_WAIT_2, NULL, "deliver_data", "RCV_DATA / deliver_data", "9293 3.10.7.4 seventh", 194 },
+    /* @rfc "9293 3.10.7.4 eighth" */
+    /* @label "rcv FIN / snd ACK" */
+    { TCP_FSM_ESTABLISHED, TCP_FSM_EV_RCV_FIN, TCP_FSM_CLOSE_WAIT, NULL, "receive_fin", "rcv FIN / snd ACK", "9293 3.10.7.4 eighth", 197 },
     /* @rfc "9293 3.10.7.4 eighth: simultaneous close" */
-    { TCP_FSM_FIN_WAIT_1, TCP_FSM_EV_RCV_FIN, TCP_FSM_CLOSING, NULL, "receive_fin", "RCV_FIN / receive_fin", "9293 3.10.7.4 eighth: simultaneous close", 179 },
-    /* @rfc "9293 3.8.3 R2" */
-    { TCP_FSM_FIN_WAIT_1, TCP_FSM_EV_T_RTX, TCP_FSM_CLOSED, "give_up", "conn_timeout, release", "T_RTX [give_up] / conn_timeout, release", "9293 3.8.3 R2", 180 },
-    /* @rfc "6298 5.4-5.6" */
-    { TCP_FSM_FIN_WAIT_1, TCP_FSM_EV_T_RTX, TCP_FSM_FIN_WAIT_1, "else", "retransmit", "T_RTX [else] / retransmit", "6298 5.4-5.6", 182 },
-    /* @rfc "9293 3.8.6.3" */
-    { TCP_FSM_FIN_WAIT_1, TCP_FSM_EV_T_DELACK, TCP_FSM_FIN_WAIT_1, NULL, "send_ack", "T_DELACK / send_ack", "9293 3.8.6.3", 183 },
-    /* @rfc "9293 3.8.6.1" */
-    { TCP_FSM_FIN_WAIT_1, TCP_FSM_EV_T_PERSIST, TCP_FSM_FIN_WAIT_1, NULL, "send_probe", "T_PERSIST / send_probe", "9293 3.8.6.1", 184 },
-    /* @rfc "9293 3.10.5" */
-    { TCP_FSM_FIN_WAIT_1, TCP_FSM_EV_APP_ABORT, TCP_FSM_CLOSED, NULL, "send_rst, conn_reset, release", "APP_ABORT / send_rst, conn_reset, release", "9293 3.10.5", 185 },
-    /* @rfc "9293 3.10.7.4 first" */
-    { TCP_FSM_FIN_WAIT_2, TCP_FSM_EV_RCV_UNACCEPTABLE, TCP_FSM_FIN_WAIT_2, "oow_ack_ok", "send_ack", "RCV_UNACCEPTABLE [oow_ack_ok] / send_ack", "9293 3.10.7.4 first", 189 },
-    /* @rfc "9293 3.10.7.4 first: an ACK already answered a segment without text in the last 500 ms" */
-    { TCP_FSM_FIN_WAIT_2, TCP_FSM_EV_RCV_UNACCEPTABLE, TCP_FSM_FIN_WAIT_2, "else", "", "RCV_UNACCEPTABLE [else]", "9293 3.10.7.4 first: an ACK already answered a segment without text in the last 500 ms", 190 },
-    /* @rfc "9293 3.10.7.4 second, 5961 3.2" */
-    { TCP_FSM_FIN_WAIT_2, TCP_FSM_EV_RCV_RST, TCP_FSM_CLOSED, "rst_exact", "conn_reset, release", "RCV_RST [rst_exact] / conn_reset, release", "9293 3.10.7.4 second, 5961 3.2", 192 },
-    /* @rfc "5961 3.2" */
-    { TCP_FSM_FIN_WAIT_2, TCP_FSM_EV_RCV_RST, TCP_FSM_FIN_WAIT_2, "challenge_ok", "challenge_ack", "RCV_RST [challenge_ok] / challenge_ack", "5961 3.2", 194 },
-    /* @rfc "5961 7: over the challenge ACK rate limit, dropped" */
-    { TCP_FSM_FIN_WAIT_2, TCP_FSM_EV_RCV_RST, TCP_FSM_FIN_WAIT_2, "else", "", "RCV_RST [else]", "5961 7: over the challenge ACK rate limit, dropped", 195 },
-    /* @rfc "9293 3.10.7.4 fourth, 5961 4.2" */
-    { TCP_FSM_FIN_WAIT_2, TCP_FSM_EV_RCV_SYN, TCP_FSM_FIN_WAIT_2, "challenge_ok", "challenge_ack", "RCV_SYN [challenge_ok] / challenge_ack", "9293 3.10.7.4 fourth, 5961 4.2", 196 },
-    /* @rfc "5961 7: over the challenge ACK rate limit, dropped" */
-    { TCP_FSM_FIN_WAIT_2, TCP_FSM_EV_RCV_SYN, TCP_FSM_FIN_WAIT_2, "else", "", "RCV_SYN [else]", "5961 7: over the challenge ACK rate limit, dropped", 197 },
-    /* @rfc "9293 3.10.7.4 fifth" */
-    { TCP_FSM_FIN_WAIT_2, TCP_FSM_EV_RCV_BAD_ACK, TCP_FSM_FIN_WAIT_2, "oow_ack_ok", "send_ack", "RCV_BAD_ACK [oow_ack_ok] / send_ack", "9293 3.10.7.4 fifth", 198 },
-    /* @rfc "9293 3.10.7.4 fifth: an ACK already answered a segment without text in the last 500 ms" */
-    { TCP_FSM_FIN_WAIT_2, TCP_FSM_EV_RCV_BAD_ACK, TCP_FSM_FIN_WAIT_2, "else", "", "RCV_BAD_ACK [else]", "9293 3.10.7.4 fifth: an ACK already answered a segment without text in the last 500 ms", 199 },
-    /* @rfc "9293 3.10.7.4 fifth" */
-    { TCP_FSM_FIN_WAIT_2, TCP_FSM_EV_RCV_ACK, TCP_FSM_FIN_WAIT_2, NULL, "process_ack", "RCV_ACK / process_ack", "9293 3.10.7.4 fifth", 201 },
-    /* @rfc "9293 3.10.7.4 seventh" */
-    { TCP_FSM_FIN_WAIT_2, TCP_FSM_EV_RCV_DATA, TCP_FSM_FIN_WAIT_2, NULL, "deliver_data", "RCV_DATA / deliver_data", "9293 3.10.7.4 seventh", 202 },
+    /* @label "rcv FIN / snd ACK" */
+    { TCP_FSM_FIN_WAIT_1, TCP_FSM_EV_RCV_FIN, TCP_FSM_CLOSING, NULL, "receive_fin", "rcv FIN / snd ACK", "9293 3.10.7.4 eighth: simultaneous close", 199 },
     /* @rfc "9293 3.10.7.4 eighth" */
-    { TCP_FSM_FIN_WAIT_2, TCP_FSM_EV_RCV_FIN, TCP_FSM_TIME_WAIT, NULL, "receive_fin", "RCV_FIN / receive_fin", "9293 3.10.7.4 eighth", 203 },
-    /* @rfc "9293 3.8.6.3" */
-    { TCP_FSM_FIN_WAIT_2, TCP_FSM_EV_T_DELACK, TCP_FSM_FIN_WAIT_2, NULL, "send_ack", "T_DELACK / send_ack", "9293 3.8.6.3", 204 },
-    /* @rfc "9293 3.10.4: an orphaned FIN_WAIT_2 is not kept forever (Linux tcp_fin_timeout)" */
-    { TCP_FSM_FIN_WAIT_2, TCP_FSM_EV_T_2MSL, TCP_FSM_CLOSED, NULL, "release", "T_2MSL / release", "9293 3.10.4: an orphaned FIN_WAIT_2 is not kept forever (Linux tcp_fin_timeout)", 205 },
-    /* @rfc "9293 3.10.5" */
-    { TCP_FSM_FIN_WAIT_2, TCP_FSM_EV_APP_ABORT, TCP_FSM_CLOSED, NULL, "send_rst, conn_reset, release", "APP_ABORT / send_rst, conn_reset, release", "9293 3.10.5", 207 },
-    /* @rfc "9293 3.10.4: closing a half-closed connection orphans it" */
-    { TCP_FSM_FIN_WAIT_2, TCP_FSM_EV_APP_CLOSE, TCP_FSM_FIN_WAIT_2, NULL, "", "APP_CLOSE", "9293 3.10.4: closing a half-closed connection orphans it", 208 },
-    /* @rfc "9293 3.10.7.4 first" */
-    { TCP_FSM_CLOSING, TCP_FSM_EV_RCV_UNACCEPTABLE, TCP_FSM_CLOSING, "oow_ack_ok", "send_ack", "RCV_UNACCEPTABLE [oow_ack_ok] / send_ack", "9293 3.10.7.4 first", 213 },
-    /* @rfc "9293 3.10.7.4 first: an ACK already answered a segment without text in the last 500 ms" */
-    { TCP_FSM_CLOSING, TCP_FSM_EV_RCV_UNACCEPTABLE, TCP_FSM_CLOSING, "else", "", "RCV_UNACCEPTABLE [else]", "9293 3.10.7.4 first: an ACK already answered a segment without text in the last 500 ms", 214 },
-    /* @rfc "9293 3.10.7.4 second" */
-    { TCP_FSM_CLOSING, TCP_FSM_EV_RCV_RST, TCP_FSM_CLOSED, "rst_exact", "release", "RCV_RST [rst_exact] / release", "9293 3.10.7.4 second", 216 },
-    /* @rfc "5961 3.2" */
-    { TCP_FSM_CLOSING, TCP_FSM_EV_RCV_RST, TCP_FSM_CLOSING, "challenge_ok", "challenge_ack", "RCV_RST [challenge_ok] / challenge_ack", "5961 3.2", 217 },
-    /* @rfc "5961 7: over the challenge ACK rate limit, dropped" */
-    { TCP_FSM_CLOSING, TCP_FSM_EV_RCV_RST, TCP_FSM_CLOSING, "else", "", "RCV_RST [else]", "5961 7: over the challenge ACK rate limit, dropped", 218 },
-    /* @rfc "9293 3.10.7.4 fourth, 5961 4.2" */
-    { TCP_FSM_CLOSING, TCP_FSM_EV_RCV_SYN, TCP_FSM_CLOSING, "challenge_ok", "challenge_ack", "RCV_SYN [challenge_ok] / challenge_ack", "9293 3.10.7.4 fourth, 5961 4.2", 219 },
-    /* @rfc "5961 7: over the challenge ACK rate limit, dropped" */
-    { TCP_FSM_CLOSING, TCP_FSM_EV_RCV_SYN, TCP_FSM_CLOSING, "else", "", "RCV_SYN [else]", "5961 7: over the challenge ACK rate limit, dropped", 220 },
-    /* @rfc "9293 3.10.7.4 fifth" */
-    { TCP_FSM_CLOSING, TCP_FSM_EV_RCV_BAD_ACK, TCP_FSM_CLOSING, "oow_ack_ok", "send_ack", "RCV_BAD_ACK [oow_ack_ok] / send_ack", "9293 3.10.7.4 fifth", 221 },
-    /* @rfc "9293 3.10.7.4 fifth: an ACK already answered a segment without text in the last 500 ms" */
-    { TCP_FSM_CLOSING, TCP_FSM_EV_RCV_BAD_ACK, TCP_FSM_CLOSING, "else", "", "RCV_BAD_ACK [else]", "9293 3.10.7.4 fifth: an ACK already answered a segment without text in the last 500 ms", 222 },
-    /* @rfc "9293 3.10.7.4 fifth" */
-    { TCP_FSM_CLOSING, TCP_FSM_EV_RCV_ACK, TCP_FSM_TIME_WAIT, "fin_acked", "process_ack", "RCV_ACK [fin_acked] / process_ack", "9293 3.10.7.4 fifth", 224 },
-    /* @rfc "9293 3.10.7.4 fifth" */
-    { TCP_FSM_CLOSING, TCP_FSM_EV_RCV_ACK, TCP_FSM_CLOSING, "else", "process_ack", "RCV_ACK [else] / process_ack", "9293 3.10.7.4 fifth", 225 },
-    /* @rfc "9293 3.10.7.4 eighth: FIN retransmitted" */
-    { TCP_FSM_CLOSING, TCP_FSM_EV_RCV_FIN, TCP_FSM_CLOSING, NULL, "send_ack", "RCV_FIN / send_ack", "9293 3.10.7.4 eighth: FIN retransmitted", 226 },
-    /* @rfc "9293 3.8.3 R2" */
-    { TCP_FSM_CLOSING, TCP_FSM_EV_T_RTX, TCP_FSM_CLOSED, "give_up", "conn_timeout, release", "T_RTX [give_up] / conn_timeout, release", "9293 3.8.3 R2", 227 },
-    /* @rfc "6298 5.4-5.6" */
-    { TCP_FSM_CLOSING, TCP_FSM_EV_T_RTX, TCP_FSM_CLOSING, "else", "retransmit", "T_RTX [else] / retransmit", "6298 5.4-5.6", 228 },
-    /* @rfc "9293 3.10.5" */
-    { TCP_FSM_CLOSING, TCP_FSM_EV_APP_ABORT, TCP_FSM_CLOSED, NULL, "release", "APP_ABORT / release", "9293 3.10.5", 229 },
-    /* @rfc "9293 3.10.7.4 first" */
-    { TCP_FSM_TIME_WAIT, TCP_FSM_EV_RCV_UNACCEPTABLE, TCP_FSM_TIME_WAIT, "oow_ack_ok", "send_ack", "RCV_UNACCEPTABLE [oow_ack_ok] / send_ack", "9293 3.10.7.4 first", 233 },
-    /* @rfc "9293 3.10.7.4 first: an ACK already answered a segment without text in the last 500 ms" */
-    { TCP_FSM_TIME_WAIT, TCP_FSM_EV_RCV_UNACCEPTABLE, TCP_FSM_TIME_WAIT, "else", "", "RCV_UNACCEPTABLE [else]", "9293 3.10.7.4 first: an ACK already answered a segment without text in the last 500 ms", 234 },
-    /* @rfc "9293 3.10.7.4 second (RFC 1337 hazard accepted: exact RST only)" */
-    { TCP_FSM_TIME_WAIT, TCP_FSM_EV_RCV_RST, TCP_FSM_CLOSED, "rst_exact", "release", "RCV_RST [rst_exact] / release", "9293 3.10.7.4 second (RFC 1337 hazard accepted: exact RST only)", 236 },
-    /* @rfc "5961 3.2" */
-    { TCP_FSM_TIME_WAIT, TCP_FSM_EV_RCV_RST, TCP_FSM_TIME_WAIT, "challenge_ok", "challenge_ack", "RCV_RST [challenge_ok] / challenge_ack", "5961 3.2", 238 },
-    /* @rfc "5961 7: over the challenge ACK rate limit, dropped" */
-    { TCP_FSM_TIME_WAIT, TCP_FSM_EV_RCV_RST, TCP_FSM_TIME_WAIT, "else", "", "RCV_RST [else]", "5961 7: over the challenge ACK rate limit, dropped", 239 },
-    /* @rfc "9293 3.10.7.4 fourth, 5961 4.2" */
-    { TCP_FSM_TIME_WAIT, TCP_FSM_EV_RCV_SYN, TCP_FSM_TIME_WAIT, "challenge_ok", "challenge_ack", "RCV_SYN [challenge_ok] / challenge_ack", "9293 3.10.7.4 fourth, 5961 4.2", 240 },
-    /* @rfc "5961 7: over the challenge ACK rate limit, dropped" */
-    { TCP_FSM_TIME_WAIT, TCP_FSM_EV_RCV_SYN, TCP_FSM_TIME_WAIT, "else", "", "RCV_SYN [else]", "5961 7: over the challenge ACK rate limit, dropped", 241 },
-    /* @rfc "9293 3.10.7.4 fifth" */
-    { TCP_FSM_TIME_WAIT, TCP_FSM_EV_RCV_BAD_ACK, TCP_FSM_TIME_WAIT, "oow_ack_ok", "send_ack", "RCV_BAD_ACK [oow_ack_ok] / send_ack", "9293 3.10.7.4 fifth", 242 },
-    /* @rfc "9293 3.10.7.4 fifth: an ACK already answered a segment without text in the last 500 ms" */
-    { TCP_FSM_TIME_WAIT, TCP_FSM_EV_RCV_BAD_ACK, TCP_FSM_TIME_WAIT, "else", "", "RCV_BAD_ACK [else]", "9293 3.10.7.4 fifth: an ACK already answered a segment without text in the last 500 ms", 243 },
+    /* @label "rcv FIN / snd ACK" */
+    { TCP_FSM_FIN_WAIT_2, TCP_FSM_EV_RCV_FIN, TCP_FSM_TIME_WAIT, NULL, "receive_fin", "rcv FIN / snd ACK", "9293 3.10.7.4 eighth", 201 },
+    /* @rfc "9293 3.10.7.4 eighth: the FIN again: ACK it" */
+    { TCP_FSM_CLOSE_WAIT, TCP_FSM_EV_RCV_FIN, TCP_FSM_CLOSE_WAIT, NULL, "send_ack", "RCV_FIN / send_ack", "9293 3.10.7.4 eighth: the FIN again: ACK it", 203 },
+    /* @rfc "9293 3.10.7.4 eighth: the FIN again: ACK it" */
+    { TCP_FSM_CLOSING, TCP_FSM_EV_RCV_FIN, TCP_FSM_CLOSING, NULL, "send_ack", "RCV_FIN / send_ack", "9293 3.10.7.4 eighth: the FIN again: ACK it", 203 },
+    /* @rfc "9293 3.10.7.4 eighth: the FIN again: ACK it" */
+    { TCP_FSM_LAST_ACK, TCP_FSM_EV_RCV_FIN, TCP_FSM_LAST_ACK, NULL, "send_ack", "RCV_FIN / send_ack", "9293 3.10.7.4 eighth: the FIN again: ACK it", 203 },
     /* @rfc "9293 3.10.7.4 eighth: FIN retransmitted, restart the 2 MSL timeout" */
-    { TCP_FSM_TIME_WAIT, TCP_FSM_EV_RCV_FIN, TCP_FSM_TIME_WAIT, NULL, "send_ack", "RCV_FIN / send_ack", "9293 3.10.7.4 eighth: FIN retransmitted, restart the 2 MSL timeout", 245 },
+    { TCP_FSM_TIME_WAIT, TCP_FSM_EV_RCV_FIN, TCP_FSM_TIME_WAIT, NULL, "send_ack", "RCV_FIN / send_ack", "9293 3.10.7.4 eighth: FIN retransmitted, restart the 2 MSL timeout", 206 },
+    /* @rfc "9293 3.8.3 R2" */
+    { TCP_FSM_ESTABLISHED, TCP_FSM_EV_T_RTX, TCP_FSM_CLOSED, "give_up", "conn_timeout, release", "T_RTX [give_up] / conn_timeout, release", "9293 3.8.3 R2", 211 },
+    /* @rfc "9293 3.8.3 R2" */
+    { TCP_FSM_CLOSE_WAIT, TCP_FSM_EV_T_RTX, TCP_FSM_CLOSED, "give_up", "conn_timeout, release", "T_RTX [give_up] / conn_timeout, release", "9293 3.8.3 R2", 211 },
+    /* @rfc "9293 3.8.3 R2" */
+    { TCP_FSM_FIN_WAIT_1, TCP_FSM_EV_T_RTX, TCP_FSM_CLOSED, "give_up", "conn_timeout, release", "T_RTX [give_up] / conn_timeout, release", "9293 3.8.3 R2", 211 },
+    /* @rfc "9293 3.8.3 R2" */
+    { TCP_FSM_CLOSING, TCP_FSM_EV_T_RTX, TCP_FSM_CLOSED, "give_up", "conn_timeout, release", "T_RTX [give_up] / conn_timeout, release", "9293 3.8.3 R2", 211 },
+    /* @rfc "9293 3.8.3 R2" */
+    { TCP_FSM_LAST_ACK, TCP_FSM_EV_T_RTX, TCP_FSM_CLOSED, "give_up", "conn_timeout, release", "T_RTX [give_up] / conn_timeout, release", "9293 3.8.3 R2", 211 },
+    /* @rfc "6298 5.4-5.6" */
+    { TCP_FSM_ESTABLISHED, TCP_FSM_EV_T_RTX, TCP_FSM_ESTABLISHED, "else", "retransmit", "T_RTX [else] / retransmit", "6298 5.4-5.6", 212 },
+    /* @rfc "6298 5.4-5.6" */
+    { TCP_FSM_CLOSE_WAIT, TCP_FSM_EV_T_RTX, TCP_FSM_CLOSE_WAIT, "else", "retransmit", "T_RTX [else] / retransmit", "6298 5.4-5.6", 212 },
+    /* @rfc "6298 5.4-5.6" */
+    { TCP_FSM_FIN_WAIT_1, TCP_FSM_EV_T_RTX, TCP_FSM_FIN_WAIT_1, "else", "retransmit", "T_RTX [else] / retransmit", "6298 5.4-5.6", 212 },
+    /* @rfc "6298 5.4-5.6" */
+    { TCP_FSM_CLOSING, TCP_FSM_EV_T_RTX, TCP_FSM_CLOSING, "else", "retransmit", "T_RTX [else] / retransmit", "6298 5.4-5.6", 212 },
+    /* @rfc "6298 5.4-5.6" */
+    { TCP_FSM_LAST_ACK, TCP_FSM_EV_T_RTX, TCP_FSM_LAST_ACK, "else", "retransmit", "T_RTX [else] / retransmit", "6298 5.4-5.6", 212 },
+    /* @rfc "9293 3.8.6.3" */
+    { TCP_FSM_ESTABLISHED, TCP_FSM_EV_T_DELACK, TCP_FSM_ESTABLISHED, NULL, "send_ack", "T_DELACK / send_ack", "9293 3.8.6.3", 215 },
+    /* @rfc "9293 3.8.6.3" */
+    { TCP_FSM_FIN_WAIT_1, TCP_FSM_EV_T_DELACK, TCP_FSM_FIN_WAIT_1, NULL, "send_ack", "T_DELACK / send_ack", "9293 3.8.6.3", 215 },
+    /* @rfc "9293 3.8.6.3" */
+    { TCP_FSM_FIN_WAIT_2, TCP_FSM_EV_T_DELACK, TCP_FSM_FIN_WAIT_2, NULL, "send_ack", "T_DELACK / send_ack", "9293 3.8.6.3", 215 },
+    /* @rfc "9293 3.8.6.1" */
+    { TCP_FSM_ESTABLISHED, TCP_FSM_EV_T_PERSIST, TCP_FSM_ESTABLISHED, NULL, "send_probe", "T_PERSIST / send_probe", "9293 3.8.6.1", 216 },
+    /* @rfc "9293 3.8.6.1" */
+    { TCP_FSM_CLOSE_WAIT, TCP_FSM_EV_T_PERSIST, TCP_FSM_CLOSE_WAIT, NULL, "send_probe", "T_PERSIST / send_probe", "9293 3.8.6.1", 216 },
+    /* @rfc "9293 3.8.6.1" */
+    { TCP_FSM_FIN_WAIT_1, TCP_FSM_EV_T_PERSIST, TCP_FSM_FIN_WAIT_1, NULL, "send_probe", "T_PERSIST / send_probe", "9293 3.8.6.1", 216 },
+    /* @rfc "9293 3.8.6.1" */
+    { TCP_FSM_LAST_ACK, TCP_FSM_EV_T_PERSIST, TCP_FSM_LAST_ACK, NULL, "send_probe", "T_PERSIST / send_probe", "9293 3.8.6.1", 216 },
+    /* @rfc "1122 4.2.3.6" */
+    { TCP_FSM_ESTABLISHED, TCP_FSM_EV_T_KEEPALIVE, TCP_FSM_CLOSED, "keepalive_dead", "conn_timeout, release", "T_KEEPALIVE [keepalive_dead] / conn_timeout, release", "1122 4.2.3.6", 217 },
+    /* @rfc "1122 4.2.3.6" */
+    { TCP_FSM_CLOSE_WAIT, TCP_FSM_EV_T_KEEPALIVE, TCP_FSM_CLOSED, "keepalive_dead", "conn_timeout, release", "T_KEEPALIVE [keepalive_dead] / conn_timeout, release", "1122 4.2.3.6", 217 },
+    /* @rfc "1122 4.2.3.6" */
+    { TCP_FSM_ESTABLISHED, TCP_FSM_EV_T_KEEPALIVE, TCP_FSM_ESTABLISHED, "else", "send_keepalive", "T_KEEPALIVE [else] / send_keepalive", "1122 4.2.3.6", 218 },
+    /* @rfc "1122 4.2.3.6" */
+    { TCP_FSM_CLOSE_WAIT, TCP_FSM_EV_T_KEEPALIVE, TCP_FSM_CLOSE_WAIT, "else", "send_keepalive", "T_KEEPALIVE [else] / send_keepalive", "1122 4.2.3.6", 218 },
+    /* @rfc "9293 3.10.4: an orphaned FIN_WAIT_2 is not kept forever (Linux tcp_fin_timeout)" */
+    { TCP_FSM_FIN_WAIT_2, TCP_FSM_EV_T_2MSL, TCP_FSM_CLOSED, NULL, "release", "T_2MSL / release", "9293 3.10.4: an orphaned FIN_WAIT_2 is not kept forever (Linux tcp_fin_timeout)", 219 },
     /* @rfc "9293 3.10.8 time-wait timeout" */
-    { TCP_FSM_TIME_WAIT, TCP_FSM_EV_T_2MSL, TCP_FSM_CLOSED, NULL, "release", "T_2MSL / release", "9293 3.10.8 time-wait timeout", 247 },
-    /* @rfc "9293 3.10.5" */
-    { TCP_FSM_TIME_WAIT, TCP_FSM_EV_APP_ABORT, TCP_FSM_CLOSED, NULL, "release", "APP_ABORT / release", "9293 3.10.5", 248 },
-    /* @rfc "9293 3.10.7.4 first" */
-    { TCP_FSM_CLOSE_WAIT, TCP_FSM_EV_RCV_UNACCEPTABLE, TCP_FSM_CLOSE_WAIT, "oow_ack_ok", "send_ack", "RCV_UNACCEPTABLE [oow_ack_ok] / send_ack", "9293 3.10.7.4 first", 252 },
-    /* @rfc "9293 3.10.7.4 first: an ACK already answered a segment without text in the last 500 ms" */
-    { TCP_FSM_CLOSE_WAIT, TCP_FSM_EV_RCV_UNACCEPTABLE, TCP_FSM_CLOSE_WAIT, "else", "", "RCV_UNACCEPTABLE [else]", "9293 3.10.7.4 first: an ACK already answered a segment without text in the last 500 ms", 253 },
-    /* @rfc "9293 3.10.7.4 second, 5961 3.2" */
-    { TCP_FSM_CLOSE_WAIT, TCP_FSM_EV_RCV_RST, TCP_FSM_CLOSED, "rst_exact", "conn_reset, release", "RCV_RST [rst_exact] / conn_reset, release", "9293 3.10.7.4 second, 5961 3.2", 255 },
-    /* @rfc "5961 3.2" */
-    { TCP_FSM_CLOSE_WAIT, TCP_FSM_EV_RCV_RST, TCP_FSM_CLOSE_WAIT, "challenge_ok", "challenge_ack", "RCV_RST [challenge_ok] / challenge_ack", "5961 3.2", 257 },
-    /* @rfc "5961 7: over the challenge ACK rate limit, dropped" */
-    { TCP_FSM_CLOSE_WAIT, TCP_FSM_EV_RCV_RST, TCP_FSM_CLOSE_WAIT, "else", "", "RCV_RST [else]", "5961 7: over the challenge ACK rate limit, dropped", 258 },
-    /* @rfc "9293 3.10.7.4 fourth, 5961 4.2" */
-    { TCP_FSM_CLOSE_WAIT, TCP_FSM_EV_RCV_SYN, TCP_FSM_CLOSE_WAIT, "challenge_ok", "challenge_ack", "RCV_SYN [challenge_ok] / challenge_ack", "9293 3.10.7.4 fourth, 5961 4.2", 259 },
-    /* @rfc "5961 7: over the challenge ACK rate limit, dropped" */
-    { TCP_FSM_CLOSE_WAIT, TCP_FSM_EV_RCV_SYN, TCP_FSM_CLOSE_WAIT, "else", "", "RCV_SYN [else]", "5961 7: over the challenge ACK rate limit, dropped", 260 },
-    /* @rfc "9293 3.10.7.4 fifth" */
-    { TCP_FSM_CLOSE_WAIT, TCP_FSM_EV_RCV_BAD_ACK, TCP_FSM_CLOSE_WAIT, "oow_ack_ok", "send_ack", "RCV_BAD_ACK [oow_ack_ok] / send_ack", "9293 3.10.7.4 fifth", 261 },
-    /* @rfc "9293 3.10.7.4 fifth: an ACK already answered a segment without text in the last 500 ms" */
-    { TCP_FSM_CLOSE_WAIT, TCP_FSM_EV_RCV_BAD_ACK, TCP_FSM_CLOSE_WAIT, "else", "", "RCV_BAD_ACK [else]", "9293 3.10.7.4 fifth: an ACK already answered a segment without text in the last 500 ms", 262 },
-    /* @rfc "9293 3.10.7.4 fifth" */
-    { TCP_FSM_CLOSE_WAIT, TCP_FSM_EV_RCV_ACK, TCP_FSM_CLOSE_WAIT, NULL, "process_ack", "RCV_ACK / process_ack", "9293 3.10.7.4 fifth", 264 },
-    /* @rfc "9293 3.10.7.4 eighth" */
-    { TCP_FSM_CLOSE_WAIT, TCP_FSM_EV_RCV_FIN, TCP_FSM_CLOSE_WAIT, NULL, "send_ack", "RCV_FIN / send_ack", "9293 3.10.7.4 eighth", 265 },
-    /* @rfc "9293 3.8.3 R2" */
-    { TCP_FSM_CLOSE_WAIT, TCP_FSM_EV_T_RTX, TCP_FSM_CLOSED, "give_up", "conn_timeout, release", "T_RTX [give_up] / conn_timeout, release", "9293 3.8.3 R2", 266 },
-    /* @rfc "6298 5.4-5.6" */
-    { TCP_FSM_CLOSE_WAIT, TCP_FSM_EV_T_RTX, TCP_FSM_CLOSE_WAIT, "else", "retransmit", "T_RTX [else] / retransmit", "6298 5.4-5.6", 268 },
-    /* @rfc "9293 3.8.6.1" */
-    { TCP_FSM_CLOSE_WAIT, TCP_FSM_EV_T_PERSIST, TCP_FSM_CLOSE_WAIT, NULL, "send_probe", "T_PERSIST / send_probe", "9293 3.8.6.1", 269 },
-    /* @rfc "1122 4.2.3.6" */
-    { TCP_FSM_CLOSE_WAIT, TCP_FSM_EV_T_KEEPALIVE, TCP_FSM_CLOSED, "keepalive_dead", "conn_timeout, release", "T_KEEPALIVE [keepalive_dead] / conn_timeout, release", "1122 4.2.3.6", 270 },
-    /* @rfc "1122 4.2.3.6" */
-    { TCP_FSM_CLOSE_WAIT, TCP_FSM_EV_T_KEEPALIVE, TCP_FSM_CLOSE_WAIT, "else", "send_keepalive", "T_KEEPALIVE [else] / send_keepalive", "1122 4.2.3.6", 272 },
+    /* @label "timeout = 2 MSL" */
+    { TCP_FSM_TIME_WAIT, TCP_FSM_EV_T_2MSL, TCP_FSM_CLOSED, NULL, "release", "timeout = 2 MSL", "9293 3.10.8 time-wait timeout", 221 },
     /* @rfc "9293 3.10.4" */
-    { TCP_FSM_CLOSE_WAIT, TCP_FSM_EV_APP_CLOSE, TCP_FSM_LAST_ACK, NULL, "queue_fin", "APP_CLOSE / queue_fin", "9293 3.10.4", 273 },
+    /* @label "CLOSE / snd FIN" */
+    { TCP_FSM_ESTABLISHED, TCP_FSM_EV_APP_CLOSE, TCP_FSM_FIN_WAIT_1, NULL, "queue_fin", "CLOSE / snd FIN", "9293 3.10.4", 225 },
+    /* @rfc "9293 3.10.4" */
+    /* @label "CLOSE / snd FIN" */
+    { TCP_FSM_CLOSE_WAIT, TCP_FSM_EV_APP_CLOSE, TCP_FSM_LAST_ACK, NULL, "queue_fin", "CLOSE / snd FIN", "9293 3.10.4", 227 },
+    /* @rfc "9293 3.10.4: closing a half-closed connection orphans it" */
+    { TCP_FSM_FIN_WAIT_2, TCP_FSM_EV_APP_CLOSE, TCP_FSM_FIN_WAIT_2, NULL, "", "APP_CLOSE", "9293 3.10.4: closing a half-closed connection orphans it", 230 },
     /* @rfc "9293 3.10.5" */
-    { TCP_FSM_CLOSE_WAIT, TCP_FSM_EV_APP_ABORT, TCP_FSM_CLOSED, NULL, "send_rst, conn_reset, release", "APP_ABORT / send_rst, conn_reset, release", "9293 3.10.5", 274 },
-    /* @rfc "9293 3.10.7.4 first" */
-    { TCP_FSM_LAST_ACK, TCP_FSM_EV_RCV_UNACCEPTABLE, TCP_FSM_LAST_ACK, "oow_ack_ok", "send_ack", "RCV_UNACCEPTABLE [oow_ack_ok] / send_ack", "9293 3.10.7.4 first", 278 },
-    /* @rfc "9293 3.10.7.4 first: an ACK already answered a segment without text in the last 500 ms" */
-    { TCP_FSM_LAST_ACK, TCP_FSM_EV_RCV_UNACCEPTABLE, TCP_FSM_LAST_ACK, "else", "", "RCV_UNACCEPTABLE [else]", "9293 3.10.7.4 first: an ACK already answered a segment without text in the last 500 ms", 279 },
-    /* @rfc "9293 3.10.7.4 second" */
-    { TCP_FSM_LAST_ACK, TCP_FSM_EV_RCV_RST, TCP_FSM_CLOSED, "rst_exact", "release", "RCV_RST [rst_exact] / release", "9293 3.10.7.4 second", 281 },
-    /* @rfc "5961 3.2" */
-    { TCP_FSM_LAST_ACK, TCP_FSM_EV_RCV_RST, TCP_FSM_LAST_ACK, "challenge_ok", "challenge_ack", "RCV_RST [challenge_ok] / challenge_ack", "5961 3.2", 282 },
-    /* @rfc "5961 7: over the challenge ACK rate limit, dropped" */
-    { TCP_FSM_LAST_ACK, TCP_FSM_EV_RCV_RST, TCP_FSM_LAST_ACK, "else", "", "RCV_RST [else]", "5961 7: over the challenge ACK rate limit, dropped", 283 },
-    /* @rfc "9293 3.10.7.4 fourth, 5961 4.2" */
-    { TCP_FSM_LAST_ACK, TCP_FSM_EV_RCV_SYN, TCP_FSM_LAST_ACK, "challenge_ok", "challenge_ack", "RCV_SYN [challenge_ok] / challenge_ack", "9293 3.10.7.4 fourth, 5961 4.2", 284 },
-    /* @rfc "5961 7: over the challenge ACK rate limit, dropped" */
-    { TCP_FSM_LAST_ACK, TCP_FSM_EV_RCV_SYN, TCP_FSM_LAST_ACK, "else", "", "RCV_SYN [else]", "5961 7: over the challenge ACK rate limit, dropped", 285 },
-    /* @rfc "9293 3.10.7.4 fifth" */
-    { TCP_FSM_LAST_ACK, TCP_FSM_EV_RCV_BAD_ACK, TCP_FSM_LAST_ACK, "oow_ack_ok", "send_ack", "RCV_BAD_ACK [oow_ack_ok] / send_ack", "9293 3.10.7.4 fifth", 286 },
-    /* @rfc "9293 3.10.7.4 fifth: an ACK already answered a segment without text in the last 500 ms" */
-    { TCP_FSM_LAST_ACK, TCP_FSM_EV_RCV_BAD_ACK, TCP_FSM_LAST_ACK, "else", "", "RCV_BAD_ACK [else]", "9293 3.10.7.4 fifth: an ACK already answered a segment without text in the last 500 ms", 287 },
-    /* @rfc "9293 3.10.7.4 fifth: our FIN is acknowledged" */
-    { TCP_FSM_LAST_ACK, TCP_FSM_EV_RCV_ACK, TCP_FSM_CLOSED, "fin_acked", "process_ack, release", "RCV_ACK [fin_acked] / process_ack, release", "9293 3.10.7.4 fifth: our FIN is acknowledged", 289 },
-    /* @rfc "9293 3.10.7.4 fifth" */
-    { TCP_FSM_LAST_ACK, TCP_FSM_EV_RCV_ACK, TCP_FSM_LAST_ACK, "else", "process_ack", "RCV_ACK [else] / process_ack", "9293 3.10.7.4 fifth", 291 },
-    /* @rfc "9293 3.10.7.4 eighth" */
-    { TCP_FSM_LAST_ACK, TCP_FSM_EV_RCV_FIN, TCP_FSM_LAST_ACK, NULL, "send_ack", "RCV_FIN / send_ack", "9293 3.10.7.4 eighth", 292 },
-    /* @rfc "9293 3.8.3 R2" */
-    { TCP_FSM_LAST_ACK, TCP_FSM_EV_T_RTX, TCP_FSM_CLOSED, "give_up", "conn_timeout, release", "T_RTX [give_up] / conn_timeout, release", "9293 3.8.3 R2", 293 },
-    /* @rfc "6298 5.4-5.6" */
-    { TCP_FSM_LAST_ACK, TCP_FSM_EV_T_RTX, TCP_FSM_LAST_ACK, "else", "retransmit", "T_RTX [else] / retransmit", "6298 5.4-5.6", 294 },
-    /* @rfc "9293 3.8.6.1" */
-    { TCP_FSM_LAST_ACK, TCP_FSM_EV_T_PERSIST, TCP_FSM_LAST_ACK, NULL, "send_probe", "T_PERSIST / send_probe", "9293 3.8.6.1", 295 },
+    { TCP_FSM_ESTABLISHED, TCP_FSM_EV_APP_ABORT, TCP_FSM_CLOSED, NULL, "send_rst, conn_reset, release", "APP_ABORT / send_rst, conn_reset, release", "9293 3.10.5", 232 },
     /* @rfc "9293 3.10.5" */
-    { TCP_FSM_LAST_ACK, TCP_FSM_EV_APP_ABORT, TCP_FSM_CLOSED, NULL, "release", "APP_ABORT / release", "9293 3.10.5", 296 },
+    { TCP_FSM_FIN_WAIT_1, TCP_FSM_EV_APP_ABORT, TCP_FSM_CLOSED, NULL, "send_rst, conn_reset, release", "APP_ABORT / send_rst, conn_reset, release", "9293 3.10.5", 232 },
+    /* @rfc "9293 3.10.5" */
+    { TCP_FSM_FIN_WAIT_2, TCP_FSM_EV_APP_ABORT, TCP_FSM_CLOSED, NULL, "send_rst, conn_reset, release", "APP_ABORT / send_rst, conn_reset, release", "9293 3.10.5", 232 },
+    /* @rfc "9293 3.10.5" */
+    { TCP_FSM_CLOSE_WAIT, TCP_FSM_EV_APP_ABORT, TCP_FSM_CLOSED, NULL, "send_rst, conn_reset, release", "APP_ABORT / send_rst, conn_reset, release", "9293 3.10.5", 232 },
+    /* @rfc "9293 3.10.5" */
+    { TCP_FSM_CLOSING, TCP_FSM_EV_APP_ABORT, TCP_FSM_CLOSED, NULL, "release", "APP_ABORT / release", "9293 3.10.5", 233 },
+    /* @rfc "9293 3.10.5" */
+    { TCP_FSM_LAST_ACK, TCP_FSM_EV_APP_ABORT, TCP_FSM_CLOSED, NULL, "release", "APP_ABORT / release", "9293 3.10.5", 233 },
+    /* @rfc "9293 3.10.5" */
+    { TCP_FSM_TIME_WAIT, TCP_FSM_EV_APP_ABORT, TCP_FSM_CLOSED, NULL, "release", "APP_ABORT / release", "9293 3.10.5", 233 },
 };
 
 struct tcp_fsm_slot { uint8_t guard; uint8_t last; uint8_t tid; };
-static const struct tcp_fsm_slot tcp_fsm_slots[109] = {
-    { 17, 0, 5 }, /* LISTEN on RCV_SYN [is_child] -> SYN_RCVD */
-    { 25, 0, 6 }, /* LISTEN on RCV_SYN [out_of_memory] -> stay */
-    { 19, 0, 7 }, /* LISTEN on RCV_SYN [accept_queue_full] -> stay */
-    { 21, 0, 8 }, /* LISTEN on RCV_SYN [syn_queue_full] -> stay */
-    { 0, 1, 9 }, /* LISTEN on RCV_SYN else -> stay */
-    { 17, 0, 10 }, /* LISTEN on RCV_ACK [is_child] -> ESTABLISHED */
+static const struct tcp_fsm_slot tcp_fsm_slots[108] = {
+    { 25, 0, 7 }, /* LISTEN on RCV_SYN [out_of_memory] -> stay */
+    { 19, 0, 8 }, /* LISTEN on RCV_SYN [accept_queue_full] -> stay */
+    { 21, 0, 9 }, /* LISTEN on RCV_SYN [syn_queue_full] -> stay */
+    { 0, 1, 10 }, /* LISTEN on RCV_SYN else -> stay */
     { 24, 0, 11 }, /* LISTEN on RCV_ACK [!cookie_ok] -> stay */
     { 25, 0, 12 }, /* LISTEN on RCV_ACK [out_of_memory] -> stay */
     { 19, 0, 13 }, /* LISTEN on RCV_ACK [accept_queue_full] -> stay */
     { 0, 1, 14 }, /* LISTEN on RCV_ACK else -> stay */
     { 7, 0, 19 }, /* SYN_SENT on RCV_RST [rst_acks_syn] -> CLOSED */
     { 0, 1, 20 }, /* SYN_SENT on RCV_RST else -> stay */
-    { 11, 0, 23 }, /* SYN_SENT on T_RTX [give_up] -> CLOSED */
+    { 13, 0, 23 }, /* SYN_SENT on T_RTX [syn_give_up] -> CLOSED */
     { 0, 1, 24 }, /* SYN_SENT on T_RTX else -> stay */
-    { 15, 0, 27 }, /* SYN_RCVD on RCV_UNACCEPTABLE [oow_ack_ok] -> stay */
-    { 0, 1, 28 }, /* SYN_RCVD on RCV_UNACCEPTABLE else -> stay */
-    { 1, 0, 29 }, /* SYN_RCVD on RCV_RST [passive_open] -> LISTEN */
-    { 0, 1, 30 }, /* SYN_RCVD on RCV_RST else -> CLOSED */
-    { 1, 0, 31 }, /* SYN_RCVD on RCV_SYN [passive_open] -> LISTEN */
-    { 13, 0, 32 }, /* SYN_RCVD on RCV_SYN [challenge_ok] -> stay */
-    { 0, 1, 33 }, /* SYN_RCVD on RCV_SYN else -> stay */
-    { 5, 0, 35 }, /* SYN_RCVD on RCV_ACK [ack_acceptable] -> ESTABLISHED */
-    { 0, 1, 36 }, /* SYN_RCVD on RCV_ACK else -> stay */
-    { 11, 0, 37 }, /* SYN_RCVD on T_RTX [give_up] -> CLOSED */
-    { 0, 1, 38 }, /* SYN_RCVD on T_RTX else -> stay */
-    { 15, 0, 41 }, /* ESTABLISHED on RCV_UNACCEPTABLE [oow_ack_ok] -> stay */
-    { 0, 1, 42 }, /* ESTABLISHED on RCV_UNACCEPTABLE else -> stay */
-    { 3, 0, 43 }, /* ESTABLISHED on RCV_RST [rst_exact] -> CLOSED */
-    { 13, 0, 44 }, /* ESTABLISHED on RCV_RST [challenge_ok] -> stay */
-    { 0, 1, 45 }, /* ESTABLISHED on RCV_RST else -> stay */
-    { 13, 0, 46 }, /* ESTABLISHED on RCV_SYN [challenge_ok] -> stay */
-    { 0, 1, 47 }, /* ESTABLISHED on RCV_SYN else -> stay */
-    { 15, 0, 48 }, /* ESTABLISHED on RCV_BAD_ACK [oow_ack_ok] -> stay */
-    { 0, 1, 49 }, /* ESTABLISHED on RCV_BAD_ACK else -> stay */
-    { 11, 0, 53 }, /* ESTABLISHED on T_RTX [give_up] -> CLOSED */
-    { 0, 1, 54 }, /* ESTABLISHED on T_RTX else -> stay */
-    { 27, 0, 57 }, /* ESTABLISHED on T_KEEPALIVE [keepalive_dead] -> CLOSED */
-    { 0, 1, 58 }, /* ESTABLISHED on T_KEEPALIVE else -> stay */
-    { 15, 0, 61 }, /* FIN_WAIT_1 on RCV_UNACCEPTABLE [oow_ack_ok] -> stay */
-    { 0, 1, 62 }, /* FIN_WAIT_1 on RCV_UNACCEPTABLE else -> stay */
-    { 3, 0, 63 }, /* FIN_WAIT_1 on RCV_RST [rst_exact] -> CLOSED */
-    { 13, 0, 64 }, /* FIN_WAIT_1 on RCV_RST [challenge_ok] -> stay */
-    { 0, 1, 65 }, /* FIN_WAIT_1 on RCV_RST else -> stay */
-    { 13, 0, 66 }, /* FIN_WAIT_1 on RCV_SYN [challenge_ok] -> stay */
-    { 0, 1, 67 }, /* FIN_WAIT_1 on RCV_SYN else -> stay */
-    { 15, 0, 68 }, /* FIN_WAIT_1 on RCV_BAD_ACK [oow_ack_ok] -> stay */
-    { 0, 1, 69 }, /* FIN_WAIT_1 on RCV_BAD_ACK else -> stay */
-    { 9, 0, 70 }, /* FIN_WAIT_1 on RCV_ACK [fin_acked] -> FIN_WAIT_2 */
-    { 0, 1, 71 }, /* FIN_WAIT_1 on RCV_ACK else -> stay */
-    { 11, 0, 74 }, /* FIN_WAIT_1 on T_RTX [give_up] -> CLOSED */
-    { 0, 1, 75 }, /* FIN_WAIT_1 on T_RTX else -> stay */
-    { 15, 0, 79 }, /* FIN_WAIT_2 on RCV_UNACCEPTABLE [oow_ack_ok] -> stay */
-    { 0, 1, 80 }, /* FIN_WAIT_2 on RCV_UNACCEPTABLE else -> stay */
-    { 3, 0, 81 }, /* FIN_WAIT_2 on RCV_RST [rst_exact] -> CLOSED */
-    { 13, 0, 82 }, /* FIN_WAIT_2 on RCV_RST [challenge_ok] -> stay */
-    { 0, 1, 83 }, /* FIN_WAIT_2 on RCV_RST else -> stay */
-    { 13, 0, 84 }, /* FIN_WAIT_2 on RCV_SYN [challenge_ok] -> stay */
-    { 0, 1, 85 }, /* FIN_WAIT_2 on RCV_SYN else -> stay */
-    { 15, 0, 86 }, /* FIN_WAIT_2 on RCV_BAD_ACK [oow_ack_ok] -> stay */
-    { 0, 1, 87 }, /* FIN_WAIT_2 on RCV_BAD_ACK else -> stay */
-    { 15, 0, 95 }, /* CLOSING on RCV_UNACCEPTABLE [oow_ack_ok] -> stay */
-    { 0, 1, 96 }, /* CLOSING on RCV_UNACCEPTABLE else -> stay */
-    { 3, 0, 97 }, /* CLOSING on RCV_RST [rst_exact] -> CLOSED */
-    { 13, 0, 98 }, /* CLOSING on RCV_RST [challenge_ok] -> stay */
-    { 0, 1, 99 }, /* CLOSING on RCV_RST else -> stay */
-    { 13, 0, 100 }, /* CLOSING on RCV_SYN [challenge_ok] -> stay */
-    { 0, 1, 101 }, /* CLOSING on RCV_SYN else -> stay */
-    { 15, 0, 102 }, /* CLOSING on RCV_BAD_ACK [oow_ack_ok] -> stay */
-    { 0, 1, 103 }, /* CLOSING on RCV_BAD_ACK else -> stay */
-    { 9, 0, 104 }, /* CLOSING on RCV_ACK [fin_acked] -> TIME_WAIT */
-    { 0, 1, 105 }, /* CLOSING on RCV_ACK else -> stay */
-    { 11, 0, 107 }, /* CLOSING on T_RTX [give_up] -> CLOSED */
-    { 0, 1, 108 }, /* CLOSING on T_RTX else -> stay */
-    { 15, 0, 110 }, /* TIME_WAIT on RCV_UNACCEPTABLE [oow_ack_ok] -> stay */
-    { 0, 1, 111 }, /* TIME_WAIT on RCV_UNACCEPTABLE else -> stay */
-    { 3, 0, 112 }, /* TIME_WAIT on RCV_RST [rst_exact] -> CLOSED */
-    { 13, 0, 113 }, /* TIME_WAIT on RCV_RST [challenge_ok] -> stay */
-    { 0, 1, 114 }, /* TIME_WAIT on RCV_RST else -> stay */
-    { 13, 0, 115 }, /* TIME_WAIT on RCV_SYN [challenge_ok] -> stay */
-    { 0, 1, 116 }, /* TIME_WAIT on RCV_SYN else -> stay */
-    { 15, 0, 117 }, /* TIME_WAIT on RCV_BAD_ACK [oow_ack_ok] -> stay */
-    { 0, 1, 118 }, /* TIME_WAIT on RCV_BAD_ACK else -> stay */
-    { 15, 0, 122 }, /* CLOSE_WAIT on RCV_UNACCEPTABLE [oow_ack_ok] -> stay */
-    { 0, 1, 123 }, /* CLOSE_WAIT on RCV_UNACCEPTABLE else -> stay */
-    { 3, 0, 124 }, /* CLOSE_WAIT on RCV_RST [rst_exact] -> CLOSED */
-    { 13, 0, 125 }, /* CLOSE_WAIT on RCV_RST [challenge_ok] -> stay */
-    { 0, 1, 126 }, /* CLOSE_WAIT on RCV_RST else -> stay */
-    { 13, 0, 127 }, /* CLOSE_WAIT on RCV_SYN [challenge_ok] -> stay */
-    { 0, 1, 128 }, /* CLOSE_WAIT on RCV_SYN else -> stay */
-    { 15, 0, 129 }, /* CLOSE_WAIT on RCV_BAD_ACK [oow_ack_ok] -> stay */
-    { 0, 1, 130 }, /* CLOSE_WAIT on RCV_BAD_ACK else -> stay */
-    { 11, 0, 133 }, /* CLOSE_WAIT on T_RTX [give_up] -> CLOSED */
-    { 0, 1, 134 }, /* CLOSE_WAIT on T_RTX else -> stay */
-    { 27, 0, 136 }, /* CLOSE_WAIT on T_KEEPALIVE [keepalive_dead] -> CLOSED */
-    { 0, 1, 137 }, /* CLOSE_WAIT on T_KEEPALIVE else -> stay */
-    { 15, 0, 140 }, /* LAST_ACK on RCV_UNACCEPTABLE [oow_ack_ok] -> stay */
-    { 0, 1, 141 }, /* LAST_ACK on RCV_UNACCEPTABLE else -> stay */
-    { 3, 0, 142 }, /* LAST_ACK on RCV_RST [rst_exact] -> CLOSED */
-    { 13, 0, 143 }, /* LAST_ACK on RCV_RST [challenge_ok] -> stay */
-    { 0, 1, 144 }, /* LAST_ACK on RCV_RST else -> stay */
-    { 13, 0, 145 }, /* LAST_ACK on RCV_SYN [challenge_ok] -> stay */
-    { 0, 1, 146 }, /* LAST_ACK on RCV_SYN else -> stay */
-    { 15, 0, 147 }, /* LAST_ACK on RCV_BAD_ACK [oow_ack_ok] -> stay */
-    { 0, 1, 148 }, /* LAST_ACK on RCV_BAD_ACK else -> stay */
-    { 9, 0, 149 }, /* LAST_ACK on RCV_ACK [fin_acked] -> CLOSED */
-    { 0, 1, 150 }, /* LAST_ACK on RCV_ACK else -> stay */
-    { 11, 0, 152 }, /* LAST_ACK on T_RTX [give_up] -> CLOSED */
-    { 0, 1, 153 }, /* LAST_ACK on T_RTX else -> stay */
+    { 17, 0, 40 }, /* SYN_RCVD on RCV_UNACCEPTABLE [oow_ack_ok] -> stay */
+    { 0, 1, 48 }, /* SYN_RCVD on RCV_UNACCEPTABLE else -> stay */
+    { 1, 0, 27 }, /* SYN_RCVD on RCV_RST [passive_open] -> CLOSED */
+    { 0, 1, 28 }, /* SYN_RCVD on RCV_RST else -> CLOSED */
+    { 1, 0, 29 }, /* SYN_RCVD on RCV_SYN [passive_open] -> CLOSED */
+    { 15, 0, 30 }, /* SYN_RCVD on RCV_SYN [challenge_ok] -> stay */
+    { 0, 1, 31 }, /* SYN_RCVD on RCV_SYN else -> stay */
+    { 6, 0, 33 }, /* SYN_RCVD on RCV_ACK [!ack_acceptable] -> stay */
+    { 27, 0, 34 }, /* SYN_RCVD on RCV_ACK [close_queued] -> FIN_WAIT_1 */
+    { 0, 1, 35 }, /* SYN_RCVD on RCV_ACK else -> ESTABLISHED */
+    { 13, 0, 36 }, /* SYN_RCVD on T_RTX [syn_give_up] -> CLOSED */
+    { 0, 1, 37 }, /* SYN_RCVD on T_RTX else -> stay */
+    { 17, 0, 41 }, /* ESTABLISHED on RCV_UNACCEPTABLE [oow_ack_ok] -> stay */
+    { 0, 1, 49 }, /* ESTABLISHED on RCV_UNACCEPTABLE else -> stay */
+    { 3, 0, 56 }, /* ESTABLISHED on RCV_RST [rst_exact] -> CLOSED */
+    { 15, 0, 63 }, /* ESTABLISHED on RCV_RST [challenge_ok] -> stay */
+    { 0, 1, 70 }, /* ESTABLISHED on RCV_RST else -> stay */
+    { 15, 0, 77 }, /* ESTABLISHED on RCV_SYN [challenge_ok] -> stay */
+    { 0, 1, 84 }, /* ESTABLISHED on RCV_SYN else -> stay */
+    { 17, 0, 91 }, /* ESTABLISHED on RCV_BAD_ACK [oow_ack_ok] -> stay */
+    { 0, 1, 98 }, /* ESTABLISHED on RCV_BAD_ACK else -> stay */
+    { 11, 0, 124 }, /* ESTABLISHED on T_RTX [give_up] -> CLOSED */
+    { 0, 1, 129 }, /* ESTABLISHED on T_RTX else -> stay */
+    { 29, 0, 141 }, /* ESTABLISHED on T_KEEPALIVE [keepalive_dead] -> CLOSED */
+    { 0, 1, 143 }, /* ESTABLISHED on T_KEEPALIVE else -> stay */
+    { 17, 0, 42 }, /* FIN_WAIT_1 on RCV_UNACCEPTABLE [oow_ack_ok] -> stay */
+    { 0, 1, 50 }, /* FIN_WAIT_1 on RCV_UNACCEPTABLE else -> stay */
+    { 3, 0, 57 }, /* FIN_WAIT_1 on RCV_RST [rst_exact] -> CLOSED */
+    { 15, 0, 64 }, /* FIN_WAIT_1 on RCV_RST [challenge_ok] -> stay */
+    { 0, 1, 71 }, /* FIN_WAIT_1 on RCV_RST else -> stay */
+    { 15, 0, 78 }, /* FIN_WAIT_1 on RCV_SYN [challenge_ok] -> stay */
+    { 0, 1, 85 }, /* FIN_WAIT_1 on RCV_SYN else -> stay */
+    { 17, 0, 92 }, /* FIN_WAIT_1 on RCV_BAD_ACK [oow_ack_ok] -> stay */
+    { 0, 1, 99 }, /* FIN_WAIT_1 on RCV_BAD_ACK else -> stay */
+    { 9, 0, 108 }, /* FIN_WAIT_1 on RCV_ACK [fin_acked] -> FIN_WAIT_2 */
+    { 0, 1, 109 }, /* FIN_WAIT_1 on RCV_ACK else -> stay */
+    { 11, 0, 126 }, /* FIN_WAIT_1 on T_RTX [give_up] -> CLOSED */
+    { 0, 1, 131 }, /* FIN_WAIT_1 on T_RTX else -> stay */
+    { 17, 0, 43 }, /* FIN_WAIT_2 on RCV_UNACCEPTABLE [oow_ack_ok] -> stay */
+    { 0, 1, 51 }, /* FIN_WAIT_2 on RCV_UNACCEPTABLE else -> stay */
+    { 3, 0, 58 }, /* FIN_WAIT_2 on RCV_RST [rst_exact] -> CLOSED */
+    { 15, 0, 65 }, /* FIN_WAIT_2 on RCV_RST [challenge_ok] -> stay */
+    { 0, 1, 72 }, /* FIN_WAIT_2 on RCV_RST else -> stay */
+    { 15, 0, 79 }, /* FIN_WAIT_2 on RCV_SYN [challenge_ok] -> stay */
+    { 0, 1, 86 }, /* FIN_WAIT_2 on RCV_SYN else -> stay */
+    { 17, 0, 93 }, /* FIN_WAIT_2 on RCV_BAD_ACK [oow_ack_ok] -> stay */
+    { 0, 1, 100 }, /* FIN_WAIT_2 on RCV_BAD_ACK else -> stay */
+    { 17, 0, 45 }, /* CLOSING on RCV_UNACCEPTABLE [oow_ack_ok] -> stay */
+    { 0, 1, 53 }, /* CLOSING on RCV_UNACCEPTABLE else -> stay */
+    { 3, 0, 60 }, /* CLOSING on RCV_RST [rst_exact] -> CLOSED */
+    { 15, 0, 67 }, /* CLOSING on RCV_RST [challenge_ok] -> stay */
+    { 0, 1, 74 }, /* CLOSING on RCV_RST else -> stay */
+    { 15, 0, 81 }, /* CLOSING on RCV_SYN [challenge_ok] -> stay */
+    { 0, 1, 88 }, /* CLOSING on RCV_SYN else -> stay */
+    { 17, 0, 95 }, /* CLOSING on RCV_BAD_ACK [oow_ack_ok] -> stay */
+    { 0, 1, 102 }, /* CLOSING on RCV_BAD_ACK else -> stay */
+    { 9, 0, 110 }, /* CLOSING on RCV_ACK [fin_acked] -> TIME_WAIT */
+    { 0, 1, 111 }, /* CLOSING on RCV_ACK else -> stay */
+    { 11, 0, 127 }, /* CLOSING on T_RTX [give_up] -> CLOSED */
+    { 0, 1, 132 }, /* CLOSING on T_RTX else -> stay */
+    { 17, 0, 47 }, /* TIME_WAIT on RCV_UNACCEPTABLE [oow_ack_ok] -> stay */
+    { 0, 1, 55 }, /* TIME_WAIT on RCV_UNACCEPTABLE else -> stay */
+    { 3, 0, 62 }, /* TIME_WAIT on RCV_RST [rst_exact] -> CLOSED */
+    { 15, 0, 69 }, /* TIME_WAIT on RCV_RST [challenge_ok] -> stay */
+    { 0, 1, 76 }, /* TIME_WAIT on RCV_RST else -> stay */
+    { 15, 0, 83 }, /* TIME_WAIT on RCV_SYN [challenge_ok] -> stay */
+    { 0, 1, 90 }, /* TIME_WAIT on RCV_SYN else -> stay */
+    { 17, 0, 97 }, /* TIME_WAIT on RCV_BAD_ACK [oow_ack_ok] -> stay */
+    { 0, 1, 104 }, /* TIME_WAIT on RCV_BAD_ACK else -> stay */
+    { 17, 0, 44 }, /* CLOSE_WAIT on RCV_UNACCEPTABLE [oow_ack_ok] -> stay */
+    { 0, 1, 52 }, /* CLOSE_WAIT on RCV_UNACCEPTABLE else -> stay */
+    { 3, 0, 59 }, /* CLOSE_WAIT on RCV_RST [rst_exact] -> CLOSED */
+    { 15, 0, 66 }, /* CLOSE_WAIT on RCV_RST [challenge_ok] -> stay */
+    { 0, 1, 73 }, /* CLOSE_WAIT on RCV_RST else -> stay */
+    { 15, 0, 80 }, /* CLOSE_WAIT on RCV_SYN [challenge_ok] -> stay */
+    { 0, 1, 87 }, /* CLOSE_WAIT on RCV_SYN else -> stay */
+    { 17, 0, 94 }, /* CLOSE_WAIT on RCV_BAD_ACK [oow_ack_ok] -> stay */
+    { 0, 1, 101 }, /* CLOSE_WAIT on RCV_BAD_ACK else -> stay */
+    { 11, 0, 125 }, /* CLOSE_WAIT on T_RTX [give_up] -> CLOSED */
+    { 0, 1, 130 }, /* CLOSE_WAIT on T_RTX else -> stay */
+    { 29, 0, 142 }, /* CLOSE_WAIT on T_KEEPALIVE [keepalive_dead] -> CLOSED */
+    { 0, 1, 144 }, /* CLOSE_WAIT on T_KEEPALIVE else -> stay */
+    { 17, 0, 46 }, /* LAST_ACK on RCV_UNACCEPTABLE [oow_ack_ok] -> stay */
+    { 0, 1, 54 }, /* LAST_ACK on RCV_UNACCEPTABLE else -> stay */
+    { 3, 0, 61 }, /* LAST_ACK on RCV_RST [rst_exact] -> CLOSED */
+    { 15, 0, 68 }, /* LAST_ACK on RCV_RST [challenge_ok] -> stay */
+    { 0, 1, 75 }, /* LAST_ACK on RCV_RST else -> stay */
+    { 15, 0, 82 }, /* LAST_ACK on RCV_SYN [challenge_ok] -> stay */
+    { 0, 1, 89 }, /* LAST_ACK on RCV_SYN else -> stay */
+    { 17, 0, 96 }, /* LAST_ACK on RCV_BAD_ACK [oow_ack_ok] -> stay */
+    { 0, 1, 103 }, /* LAST_ACK on RCV_BAD_ACK else -> stay */
+    { 9, 0, 112 }, /* LAST_ACK on RCV_ACK [fin_acked] -> CLOSED */
+    { 0, 1, 113 }, /* LAST_ACK on RCV_ACK else -> stay */
+    { 11, 0, 128 }, /* LAST_ACK on T_RTX [give_up] -> CLOSED */
+    { 0, 1, 133 }, /* LAST_ACK on T_RTX else -> stay */
     { 0, 1, 0 }
 };
 static const uint16_t tcp_fsm_cells[TCP_FSM_NUM_STATES * TCP_FSM_NUM_EVENTS] = {
-    /* events: APP_LISTEN, APP_CONNECT, APP_CLOSE, APP_ABORT, RCV_UNACCEPTABLE, RCV_RST, RCV_SYN, RCV_SYN_ACK, RCV_BAD_ACK, RCV_ACK, RCV_DATA, RCV_FIN, T_RTX, T_DELACK, T_PERSIST, T_KEEPALIVE, T_2MSL */
-    /* CLOSED */ 2, 3, 4, 5, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
-    /* LISTEN */ 1, 17, 18, 19, 1, 6, 158, 1, 1, 163, 1, 1, 1, 1, 1, 1, 1,
-    /* SYN_SENT */ 1, 1, 27, 28, 1, 168, 24, 23, 20, 1, 1, 1, 170, 1, 1, 1, 1,
-    /* SYN_RCVD */ 1, 1, 41, 42, 172, 174, 176, 1, 36, 179, 1, 1, 181, 1, 1, 1, 1,
-    /* ESTABLISHED */ 1, 1, 61, 62, 183, 185, 188, 1, 190, 52, 53, 54, 192, 57, 58, 194, 1,
-    /* FIN_WAIT_1 */ 1, 1, 1, 80, 196, 198, 201, 1, 203, 205, 74, 75, 207, 78, 79, 1, 1,
-    /* FIN_WAIT_2 */ 1, 1, 96, 95, 209, 211, 214, 1, 216, 90, 91, 92, 1, 93, 1, 1, 94,
-    /* CLOSING */ 1, 1, 1, 111, 218, 220, 223, 1, 225, 227, 1, 108, 229, 1, 1, 1, 1,
-    /* TIME_WAIT */ 1, 1, 1, 123, 231, 233, 236, 1, 238, 1, 1, 121, 1, 1, 1, 1, 122,
-    /* CLOSE_WAIT */ 1, 1, 140, 141, 240, 242, 245, 1, 247, 133, 1, 134, 249, 1, 137, 251, 1,
-    /* LAST_ACK */ 1, 1, 1, 157, 253, 255, 258, 1, 260, 262, 1, 153, 264, 1, 156, 1, 1,
+    /* events: APP_LISTEN, APP_CONNECT, APP_CLOSE, APP_ABORT, SPAWN_SYN, SPAWN_COOKIE, RCV_UNACCEPTABLE, RCV_RST, RCV_SYN, RCV_SYN_ACK, RCV_BAD_ACK, RCV_ACK, RCV_DATA, RCV_FIN, T_RTX, T_DELACK, T_PERSIST, T_KEEPALIVE, T_2MSL */
+    /* CLOSED */ 2, 3, 4, 5, 6, 7, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+    /* LISTEN */ 1, 17, 18, 19, 1, 1, 1, 8, 159, 1, 1, 163, 1, 1, 1, 1, 1, 1, 1,
+    /* SYN_SENT */ 1, 1, 27, 28, 1, 1, 1, 167, 24, 23, 20, 1, 1, 1, 169, 1, 1, 1, 1,
+    /* SYN_RCVD */ 1, 1, 40, 41, 1, 1, 171, 173, 175, 1, 34, 178, 1, 1, 181, 1, 1, 1, 1,
+    /* ESTABLISHED */ 1, 1, 149, 152, 1, 1, 183, 185, 188, 1, 190, 107, 116, 119, 192, 136, 139, 194, 1,
+    /* FIN_WAIT_1 */ 1, 1, 1, 153, 1, 1, 196, 198, 201, 1, 203, 205, 117, 120, 207, 137, 141, 1, 1,
+    /* FIN_WAIT_2 */ 1, 1, 151, 154, 1, 1, 209, 211, 214, 1, 216, 109, 118, 121, 1, 138, 1, 1, 147,
+    /* CLOSING */ 1, 1, 1, 156, 1, 1, 218, 220, 223, 1, 225, 227, 1, 123, 229, 1, 1, 1, 1,
+    /* TIME_WAIT */ 1, 1, 1, 158, 1, 1, 231, 233, 236, 1, 238, 1, 1, 125, 1, 1, 1, 1, 148,
+    /* CLOSE_WAIT */ 1, 1, 150, 155, 1, 1, 240, 242, 245, 1, 247, 108, 1, 122, 249, 1, 140, 251, 1,
+    /* LAST_ACK */ 1, 1, 1, 157, 1, 1, 253, 255, 258, 1, 260, 262, 1, 124, 264, 1, 142, 1, 1,
 };
 
 static inline bool tcp_fsm_guard(unsigned code, struct tcp_ctx *ctx, const struct tcp_seg *payload)
@@ -509,12 +551,12 @@ static inline bool tcp_fsm_guard(unsigned code, struct tcp_ctx *ctx, const struc
     case 10: return !tcp_fsm_guard_fin_acked(ctx, payload);
     case 11: return tcp_fsm_guard_give_up(ctx, payload);
     case 12: return !tcp_fsm_guard_give_up(ctx, payload);
-    case 13: return tcp_fsm_guard_challenge_ok(ctx, payload);
-    case 14: return !tcp_fsm_guard_challenge_ok(ctx, payload);
-    case 15: return tcp_fsm_guard_oow_ack_ok(ctx, payload);
-    case 16: return !tcp_fsm_guard_oow_ack_ok(ctx, payload);
-    case 17: return tcp_fsm_guard_is_child(ctx, payload);
-    case 18: return !tcp_fsm_guard_is_child(ctx, payload);
+    case 13: return tcp_fsm_guard_syn_give_up(ctx, payload);
+    case 14: return !tcp_fsm_guard_syn_give_up(ctx, payload);
+    case 15: return tcp_fsm_guard_challenge_ok(ctx, payload);
+    case 16: return !tcp_fsm_guard_challenge_ok(ctx, payload);
+    case 17: return tcp_fsm_guard_oow_ack_ok(ctx, payload);
+    case 18: return !tcp_fsm_guard_oow_ack_ok(ctx, payload);
     case 19: return tcp_fsm_guard_accept_queue_full(ctx, payload);
     case 20: return !tcp_fsm_guard_accept_queue_full(ctx, payload);
     case 21: return tcp_fsm_guard_syn_queue_full(ctx, payload);
@@ -523,8 +565,10 @@ static inline bool tcp_fsm_guard(unsigned code, struct tcp_ctx *ctx, const struc
     case 24: return !tcp_fsm_guard_cookie_ok(ctx, payload);
     case 25: return tcp_fsm_guard_out_of_memory(ctx, payload);
     case 26: return !tcp_fsm_guard_out_of_memory(ctx, payload);
-    case 27: return tcp_fsm_guard_keepalive_dead(ctx, payload);
-    case 28: return !tcp_fsm_guard_keepalive_dead(ctx, payload);
+    case 27: return tcp_fsm_guard_close_queued(ctx, payload);
+    case 28: return !tcp_fsm_guard_close_queued(ctx, payload);
+    case 29: return tcp_fsm_guard_keepalive_dead(ctx, payload);
+    case 30: return !tcp_fsm_guard_keepalive_dead(ctx, payload);
     default: (void)ctx; (void)payload; return true;
     }
 }
@@ -551,577 +595,584 @@ enum tcp_fsm_result tcp_fsm_dispatch(tcp_fsm_state_t *state, enum tcp_fsm_event 
     TCP_FSM_TRACE(ctx, s, e, tcp_fsm_transitions[tid].to, tid);
     switch (tid) {
     case 0: /* CLOSED on APP_LISTEN -> LISTEN */
-#line 48 "spec/tcp.fsm"
+#line 71 "spec/tcp.fsm"
         *state = TCP_FSM_LISTEN;
         tcp_fsm_action_become_listener(ctx, payload);
         break;
-#line 559 "generated/tcp.c"
+#line 603 "generated/tcp.c"
     case 1: /* CLOSED on APP_CONNECT -> SYN_SENT */
-#line 49 "spec/tcp.fsm"
+#line 72 "spec/tcp.fsm"
         *state = TCP_FSM_SYN_SENT;
         tcp_fsm_action_init_active(ctx, payload);
         tcp_fsm_action_send_syn(ctx, payload);
         break;
-#line 566 "generated/tcp.c"
+#line 610 "generated/tcp.c"
     case 2: /* CLOSED on APP_CLOSE -> stay */
     case 3: /* CLOSED on APP_ABORT -> stay */
     case 25: /* SYN_SENT on APP_CLOSE -> CLOSED */
-    case 92: /* FIN_WAIT_2 on T_2MSL -> CLOSED */
-    case 97: /* CLOSING on RCV_RST [rst_exact] -> CLOSED */
-    case 109: /* CLOSING on APP_ABORT -> CLOSED */
-    case 112: /* TIME_WAIT on RCV_RST [rst_exact] -> CLOSED */
-    case 120: /* TIME_WAIT on T_2MSL -> CLOSED */
-    case 121: /* TIME_WAIT on APP_ABORT -> CLOSED */
-    case 142: /* LAST_ACK on RCV_RST [rst_exact] -> CLOSED */
+    case 27: /* SYN_RCVD on RCV_RST [passive_open] -> CLOSED */
+    case 29: /* SYN_RCVD on RCV_SYN [passive_open] -> CLOSED */
+    case 60: /* CLOSING on RCV_RST [rst_exact] -> CLOSED */
+    case 61: /* LAST_ACK on RCV_RST [rst_exact] -> CLOSED */
+    case 62: /* TIME_WAIT on RCV_RST [rst_exact] -> CLOSED */
+    case 145: /* FIN_WAIT_2 on T_2MSL -> CLOSED */
+    case 146: /* TIME_WAIT on T_2MSL -> CLOSED */
+    case 154: /* CLOSING on APP_ABORT -> CLOSED */
     case 155: /* LAST_ACK on APP_ABORT -> CLOSED */
-#line 50 "spec/tcp.fsm"
+    case 156: /* TIME_WAIT on APP_ABORT -> CLOSED */
+#line 74 "spec/tcp.fsm"
         *state = TCP_FSM_CLOSED;
         tcp_fsm_action_release(ctx, payload);
         break;
-#line 582 "generated/tcp.c"
-    case 4: /* LISTEN on RCV_RST -> stay */
-#line 58 "spec/tcp.fsm"
-        *state = TCP_FSM_LISTEN;
-        break;
-#line 587 "generated/tcp.c"
-    case 5: /* LISTEN on RCV_SYN [is_child] -> SYN_RCVD */
-#line 61 "spec/tcp.fsm"
+#line 628 "generated/tcp.c"
+    case 4: /* CLOSED on SPAWN_SYN -> SYN_RCVD */
+#line 75 "spec/tcp.fsm"
         *state = TCP_FSM_SYN_RCVD;
         tcp_fsm_action_init_passive(ctx, payload);
         tcp_fsm_action_take_syn(ctx, payload);
         tcp_fsm_action_send_syn_ack(ctx, payload);
         break;
-#line 595 "generated/tcp.c"
-    case 6: /* LISTEN on RCV_SYN [out_of_memory] -> stay */
-    case 12: /* LISTEN on RCV_ACK [out_of_memory] -> stay */
-#line 63 "spec/tcp.fsm"
-        *state = TCP_FSM_LISTEN;
-        tcp_fsm_action_refuse_no_memory(ctx, payload);
-        tcp_fsm_action_send_rst_reply(ctx, payload);
-        break;
-#line 603 "generated/tcp.c"
-    case 7: /* LISTEN on RCV_SYN [accept_queue_full] -> stay */
-    case 13: /* LISTEN on RCV_ACK [accept_queue_full] -> stay */
-#line 65 "spec/tcp.fsm"
-        *state = TCP_FSM_LISTEN;
-        tcp_fsm_action_listen_drop(ctx, payload);
-        break;
-#line 610 "generated/tcp.c"
-    case 8: /* LISTEN on RCV_SYN [syn_queue_full] -> stay */
-#line 67 "spec/tcp.fsm"
-        *state = TCP_FSM_LISTEN;
-        tcp_fsm_action_send_syn_cookie(ctx, payload);
-        break;
-#line 616 "generated/tcp.c"
-    case 9: /* LISTEN on RCV_SYN else -> stay */
-    case 14: /* LISTEN on RCV_ACK else -> stay */
-#line 69 "spec/tcp.fsm"
-        *state = TCP_FSM_LISTEN;
-        tcp_fsm_action_spawn_child(ctx, payload);
-        break;
-#line 623 "generated/tcp.c"
-    case 10: /* LISTEN on RCV_ACK [is_child] -> ESTABLISHED */
-#line 70 "spec/tcp.fsm"
+#line 636 "generated/tcp.c"
+    case 5: /* CLOSED on SPAWN_COOKIE -> ESTABLISHED */
+#line 78 "spec/tcp.fsm"
         *state = TCP_FSM_ESTABLISHED;
         tcp_fsm_action_init_passive(ctx, payload);
         tcp_fsm_action_take_cookie(ctx, payload);
         tcp_fsm_action_established(ctx, payload);
         tcp_fsm_action_process_ack(ctx, payload);
         break;
-#line 632 "generated/tcp.c"
+#line 645 "generated/tcp.c"
+    case 6: /* LISTEN on RCV_RST -> stay */
+#line 86 "spec/tcp.fsm"
+        *state = TCP_FSM_LISTEN;
+        break;
+#line 650 "generated/tcp.c"
+    case 7: /* LISTEN on RCV_SYN [out_of_memory] -> stay */
+    case 12: /* LISTEN on RCV_ACK [out_of_memory] -> stay */
+#line 88 "spec/tcp.fsm"
+        *state = TCP_FSM_LISTEN;
+        tcp_fsm_action_refuse_no_memory(ctx, payload);
+        tcp_fsm_action_send_rst_reply(ctx, payload);
+        break;
+#line 658 "generated/tcp.c"
+    case 8: /* LISTEN on RCV_SYN [accept_queue_full] -> stay */
+    case 13: /* LISTEN on RCV_ACK [accept_queue_full] -> stay */
+#line 90 "spec/tcp.fsm"
+        *state = TCP_FSM_LISTEN;
+        tcp_fsm_action_listen_drop(ctx, payload);
+        break;
+#line 665 "generated/tcp.c"
+    case 9: /* LISTEN on RCV_SYN [syn_queue_full] -> stay */
+#line 92 "spec/tcp.fsm"
+        *state = TCP_FSM_LISTEN;
+        tcp_fsm_action_send_syn_cookie(ctx, payload);
+        break;
+#line 671 "generated/tcp.c"
+    case 10: /* LISTEN on RCV_SYN else -> stay */
+    case 14: /* LISTEN on RCV_ACK else -> stay */
+#line 94 "spec/tcp.fsm"
+        *state = TCP_FSM_LISTEN;
+        tcp_fsm_action_spawn_child(ctx, payload);
+        break;
+#line 678 "generated/tcp.c"
     case 11: /* LISTEN on RCV_ACK [!cookie_ok] -> stay */
-#line 72 "spec/tcp.fsm"
+#line 95 "spec/tcp.fsm"
         *state = TCP_FSM_LISTEN;
         tcp_fsm_action_send_rst_reply(ctx, payload);
         break;
-#line 638 "generated/tcp.c"
+#line 684 "generated/tcp.c"
     case 15: /* LISTEN on APP_CONNECT -> SYN_SENT */
-#line 80 "spec/tcp.fsm"
+#line 103 "spec/tcp.fsm"
         *state = TCP_FSM_SYN_SENT;
         tcp_fsm_action_abort_listener(ctx, payload);
         tcp_fsm_action_unlisten(ctx, payload);
         tcp_fsm_action_init_active(ctx, payload);
         tcp_fsm_action_send_syn(ctx, payload);
         break;
-#line 647 "generated/tcp.c"
+#line 693 "generated/tcp.c"
     case 16: /* LISTEN on APP_CLOSE -> CLOSED */
     case 17: /* LISTEN on APP_ABORT -> CLOSED */
-#line 82 "spec/tcp.fsm"
+#line 105 "spec/tcp.fsm"
         *state = TCP_FSM_CLOSED;
         tcp_fsm_action_abort_listener(ctx, payload);
         tcp_fsm_action_release(ctx, payload);
         break;
-#line 655 "generated/tcp.c"
+#line 701 "generated/tcp.c"
     case 18: /* SYN_SENT on RCV_BAD_ACK -> stay */
-#line 88 "spec/tcp.fsm"
+#line 112 "spec/tcp.fsm"
         *state = TCP_FSM_SYN_SENT;
         tcp_fsm_action_send_rst_reply(ctx, payload);
         break;
-#line 661 "generated/tcp.c"
+#line 707 "generated/tcp.c"
     case 19: /* SYN_SENT on RCV_RST [rst_acks_syn] -> CLOSED */
-    case 30: /* SYN_RCVD on RCV_RST else -> CLOSED */
-#line 90 "spec/tcp.fsm"
+    case 28: /* SYN_RCVD on RCV_RST else -> CLOSED */
+#line 114 "spec/tcp.fsm"
         *state = TCP_FSM_CLOSED;
         tcp_fsm_action_conn_refused(ctx, payload);
         tcp_fsm_action_release(ctx, payload);
         break;
-#line 669 "generated/tcp.c"
+#line 715 "generated/tcp.c"
     case 20: /* SYN_SENT on RCV_RST else -> stay */
-#line 92 "spec/tcp.fsm"
+#line 116 "spec/tcp.fsm"
         *state = TCP_FSM_SYN_SENT;
         break;
-#line 674 "generated/tcp.c"
+#line 720 "generated/tcp.c"
     case 21: /* SYN_SENT on RCV_SYN_ACK -> ESTABLISHED */
-#line 93 "spec/tcp.fsm"
+#line 117 "spec/tcp.fsm"
         *state = TCP_FSM_ESTABLISHED;
         tcp_fsm_action_take_syn(ctx, payload);
         tcp_fsm_action_established(ctx, payload);
         tcp_fsm_action_process_ack(ctx, payload);
         tcp_fsm_action_send_ack(ctx, payload);
         break;
-#line 683 "generated/tcp.c"
+#line 729 "generated/tcp.c"
     case 22: /* SYN_SENT on RCV_SYN -> SYN_RCVD */
-#line 94 "spec/tcp.fsm"
+#line 119 "spec/tcp.fsm"
         *state = TCP_FSM_SYN_RCVD;
         tcp_fsm_action_take_syn(ctx, payload);
         tcp_fsm_action_send_syn_ack(ctx, payload);
         break;
-#line 690 "generated/tcp.c"
-    case 23: /* SYN_SENT on T_RTX [give_up] -> CLOSED */
-    case 37: /* SYN_RCVD on T_RTX [give_up] -> CLOSED */
-    case 53: /* ESTABLISHED on T_RTX [give_up] -> CLOSED */
-    case 57: /* ESTABLISHED on T_KEEPALIVE [keepalive_dead] -> CLOSED */
-    case 74: /* FIN_WAIT_1 on T_RTX [give_up] -> CLOSED */
-    case 107: /* CLOSING on T_RTX [give_up] -> CLOSED */
-    case 133: /* CLOSE_WAIT on T_RTX [give_up] -> CLOSED */
-    case 136: /* CLOSE_WAIT on T_KEEPALIVE [keepalive_dead] -> CLOSED */
-    case 152: /* LAST_ACK on T_RTX [give_up] -> CLOSED */
-#line 96 "spec/tcp.fsm"
+#line 736 "generated/tcp.c"
+    case 23: /* SYN_SENT on T_RTX [syn_give_up] -> CLOSED */
+    case 36: /* SYN_RCVD on T_RTX [syn_give_up] -> CLOSED */
+    case 124: /* ESTABLISHED on T_RTX [give_up] -> CLOSED */
+    case 125: /* CLOSE_WAIT on T_RTX [give_up] -> CLOSED */
+    case 126: /* FIN_WAIT_1 on T_RTX [give_up] -> CLOSED */
+    case 127: /* CLOSING on T_RTX [give_up] -> CLOSED */
+    case 128: /* LAST_ACK on T_RTX [give_up] -> CLOSED */
+    case 141: /* ESTABLISHED on T_KEEPALIVE [keepalive_dead] -> CLOSED */
+    case 142: /* CLOSE_WAIT on T_KEEPALIVE [keepalive_dead] -> CLOSED */
+#line 121 "spec/tcp.fsm"
         *state = TCP_FSM_CLOSED;
         tcp_fsm_action_conn_timeout(ctx, payload);
         tcp_fsm_action_release(ctx, payload);
         break;
-#line 705 "generated/tcp.c"
+#line 751 "generated/tcp.c"
     case 24: /* SYN_SENT on T_RTX else -> stay */
-#line 97 "spec/tcp.fsm"
+#line 123 "spec/tcp.fsm"
         *state = TCP_FSM_SYN_SENT;
-        tcp_fsm_action_retransmit(ctx, payload);
+        tcp_fsm_action_retransmit_syn(ctx, payload);
         break;
-#line 711 "generated/tcp.c"
+#line 757 "generated/tcp.c"
     case 26: /* SYN_SENT on APP_ABORT -> CLOSED */
-    case 43: /* ESTABLISHED on RCV_RST [rst_exact] -> CLOSED */
-    case 63: /* FIN_WAIT_1 on RCV_RST [rst_exact] -> CLOSED */
-    case 81: /* FIN_WAIT_2 on RCV_RST [rst_exact] -> CLOSED */
-    case 124: /* CLOSE_WAIT on RCV_RST [rst_exact] -> CLOSED */
-#line 99 "spec/tcp.fsm"
+    case 56: /* ESTABLISHED on RCV_RST [rst_exact] -> CLOSED */
+    case 57: /* FIN_WAIT_1 on RCV_RST [rst_exact] -> CLOSED */
+    case 58: /* FIN_WAIT_2 on RCV_RST [rst_exact] -> CLOSED */
+    case 59: /* CLOSE_WAIT on RCV_RST [rst_exact] -> CLOSED */
+#line 125 "spec/tcp.fsm"
         *state = TCP_FSM_CLOSED;
         tcp_fsm_action_conn_reset(ctx, payload);
         tcp_fsm_action_release(ctx, payload);
         break;
-#line 722 "generated/tcp.c"
-    case 27: /* SYN_RCVD on RCV_UNACCEPTABLE [oow_ack_ok] -> stay */
-#line 111 "spec/tcp.fsm"
-        *state = TCP_FSM_SYN_RCVD;
-        tcp_fsm_action_send_ack(ctx, payload);
-        break;
-#line 728 "generated/tcp.c"
-    case 28: /* SYN_RCVD on RCV_UNACCEPTABLE else -> stay */
-    case 33: /* SYN_RCVD on RCV_SYN else -> stay */
-#line 112 "spec/tcp.fsm"
-        *state = TCP_FSM_SYN_RCVD;
-        break;
-#line 734 "generated/tcp.c"
-    case 29: /* SYN_RCVD on RCV_RST [passive_open] -> LISTEN */
-    case 31: /* SYN_RCVD on RCV_SYN [passive_open] -> LISTEN */
-#line 114 "spec/tcp.fsm"
-        *state = TCP_FSM_LISTEN;
-        tcp_fsm_action_drop_embryonic(ctx, payload);
-        break;
-#line 741 "generated/tcp.c"
-    case 32: /* SYN_RCVD on RCV_SYN [challenge_ok] -> stay */
-#line 120 "spec/tcp.fsm"
+#line 768 "generated/tcp.c"
+    case 30: /* SYN_RCVD on RCV_SYN [challenge_ok] -> stay */
+#line 136 "spec/tcp.fsm"
         *state = TCP_FSM_SYN_RCVD;
         tcp_fsm_action_challenge_ack(ctx, payload);
         break;
-#line 747 "generated/tcp.c"
-    case 34: /* SYN_RCVD on RCV_BAD_ACK -> stay */
-    case 36: /* SYN_RCVD on RCV_ACK else -> stay */
-#line 122 "spec/tcp.fsm"
+#line 774 "generated/tcp.c"
+    case 31: /* SYN_RCVD on RCV_SYN else -> stay */
+    case 48: /* SYN_RCVD on RCV_UNACCEPTABLE else -> stay */
+#line 137 "spec/tcp.fsm"
+        *state = TCP_FSM_SYN_RCVD;
+        break;
+#line 780 "generated/tcp.c"
+    case 32: /* SYN_RCVD on RCV_BAD_ACK -> stay */
+    case 33: /* SYN_RCVD on RCV_ACK [!ack_acceptable] -> stay */
+#line 138 "spec/tcp.fsm"
         *state = TCP_FSM_SYN_RCVD;
         tcp_fsm_action_send_rst_reply(ctx, payload);
         break;
-#line 754 "generated/tcp.c"
-    case 35: /* SYN_RCVD on RCV_ACK [ack_acceptable] -> ESTABLISHED */
-#line 123 "spec/tcp.fsm"
+#line 787 "generated/tcp.c"
+    case 34: /* SYN_RCVD on RCV_ACK [close_queued] -> FIN_WAIT_1 */
+#line 141 "spec/tcp.fsm"
+        *state = TCP_FSM_FIN_WAIT_1;
+        tcp_fsm_action_established(ctx, payload);
+        tcp_fsm_action_process_ack(ctx, payload);
+        break;
+#line 794 "generated/tcp.c"
+    case 35: /* SYN_RCVD on RCV_ACK else -> ESTABLISHED */
+#line 143 "spec/tcp.fsm"
         *state = TCP_FSM_ESTABLISHED;
         tcp_fsm_action_established(ctx, payload);
         tcp_fsm_action_process_ack(ctx, payload);
         break;
-#line 761 "generated/tcp.c"
-    case 38: /* SYN_RCVD on T_RTX else -> stay */
-#line 127 "spec/tcp.fsm"
+#line 801 "generated/tcp.c"
+    case 37: /* SYN_RCVD on T_RTX else -> stay */
+#line 147 "spec/tcp.fsm"
         *state = TCP_FSM_SYN_RCVD;
-        tcp_fsm_action_retransmit(ctx, payload);
+        tcp_fsm_action_retransmit_syn_ack(ctx, payload);
         break;
-#line 767 "generated/tcp.c"
-    case 39: /* SYN_RCVD on APP_CLOSE -> FIN_WAIT_1 */
-    case 59: /* ESTABLISHED on APP_CLOSE -> FIN_WAIT_1 */
-#line 128 "spec/tcp.fsm"
-        *state = TCP_FSM_FIN_WAIT_1;
+#line 807 "generated/tcp.c"
+    case 38: /* SYN_RCVD on APP_CLOSE -> stay */
+#line 148 "spec/tcp.fsm"
+        *state = TCP_FSM_SYN_RCVD;
         tcp_fsm_action_queue_fin(ctx, payload);
         break;
-#line 774 "generated/tcp.c"
-    case 40: /* SYN_RCVD on APP_ABORT -> CLOSED */
-    case 60: /* ESTABLISHED on APP_ABORT -> CLOSED */
-    case 78: /* FIN_WAIT_1 on APP_ABORT -> CLOSED */
-    case 93: /* FIN_WAIT_2 on APP_ABORT -> CLOSED */
-    case 139: /* CLOSE_WAIT on APP_ABORT -> CLOSED */
-#line 129 "spec/tcp.fsm"
+#line 813 "generated/tcp.c"
+    case 39: /* SYN_RCVD on APP_ABORT -> CLOSED */
+    case 150: /* ESTABLISHED on APP_ABORT -> CLOSED */
+    case 151: /* FIN_WAIT_1 on APP_ABORT -> CLOSED */
+    case 152: /* FIN_WAIT_2 on APP_ABORT -> CLOSED */
+    case 153: /* CLOSE_WAIT on APP_ABORT -> CLOSED */
+#line 150 "spec/tcp.fsm"
         *state = TCP_FSM_CLOSED;
         tcp_fsm_action_send_rst(ctx, payload);
         tcp_fsm_action_conn_reset(ctx, payload);
         tcp_fsm_action_release(ctx, payload);
         break;
-#line 786 "generated/tcp.c"
-    case 41: /* ESTABLISHED on RCV_UNACCEPTABLE [oow_ack_ok] -> stay */
-    case 48: /* ESTABLISHED on RCV_BAD_ACK [oow_ack_ok] -> stay */
-    case 55: /* ESTABLISHED on T_DELACK -> stay */
-#line 135 "spec/tcp.fsm"
-        *state = TCP_FSM_ESTABLISHED;
+#line 825 "generated/tcp.c"
+    case 40: /* SYN_RCVD on RCV_UNACCEPTABLE [oow_ack_ok] -> stay */
+#line 162 "spec/tcp.fsm"
+        *state = TCP_FSM_SYN_RCVD;
         tcp_fsm_action_send_ack(ctx, payload);
         break;
-#line 794 "generated/tcp.c"
-    case 42: /* ESTABLISHED on RCV_UNACCEPTABLE else -> stay */
-    case 45: /* ESTABLISHED on RCV_RST else -> stay */
-    case 47: /* ESTABLISHED on RCV_SYN else -> stay */
-    case 49: /* ESTABLISHED on RCV_BAD_ACK else -> stay */
-#line 136 "spec/tcp.fsm"
+#line 831 "generated/tcp.c"
+    case 41: /* ESTABLISHED on RCV_UNACCEPTABLE [oow_ack_ok] -> stay */
+    case 91: /* ESTABLISHED on RCV_BAD_ACK [oow_ack_ok] -> stay */
+    case 134: /* ESTABLISHED on T_DELACK -> stay */
+#line 162 "spec/tcp.fsm"
         *state = TCP_FSM_ESTABLISHED;
-        break;
-#line 802 "generated/tcp.c"
-    case 44: /* ESTABLISHED on RCV_RST [challenge_ok] -> stay */
-    case 46: /* ESTABLISHED on RCV_SYN [challenge_ok] -> stay */
-#line 140 "spec/tcp.fsm"
-        *state = TCP_FSM_ESTABLISHED;
-        tcp_fsm_action_challenge_ack(ctx, payload);
-        break;
-#line 809 "generated/tcp.c"
-    case 50: /* ESTABLISHED on RCV_ACK -> stay */
-#line 147 "spec/tcp.fsm"
-        *state = TCP_FSM_ESTABLISHED;
-        tcp_fsm_action_process_ack(ctx, payload);
-        break;
-#line 815 "generated/tcp.c"
-    case 51: /* ESTABLISHED on RCV_DATA -> stay */
-#line 148 "spec/tcp.fsm"
-        *state = TCP_FSM_ESTABLISHED;
-        tcp_fsm_action_deliver_data(ctx, payload);
-        break;
-#line 821 "generated/tcp.c"
-    case 52: /* ESTABLISHED on RCV_FIN -> CLOSE_WAIT */
-#line 149 "spec/tcp.fsm"
-        *state = TCP_FSM_CLOSE_WAIT;
-        tcp_fsm_action_receive_fin(ctx, payload);
-        break;
-#line 827 "generated/tcp.c"
-    case 54: /* ESTABLISHED on T_RTX else -> stay */
-#line 152 "spec/tcp.fsm"
-        *state = TCP_FSM_ESTABLISHED;
-        tcp_fsm_action_retransmit(ctx, payload);
-        break;
-#line 833 "generated/tcp.c"
-    case 56: /* ESTABLISHED on T_PERSIST -> stay */
-#line 154 "spec/tcp.fsm"
-        *state = TCP_FSM_ESTABLISHED;
-        tcp_fsm_action_send_probe(ctx, payload);
+        tcp_fsm_action_send_ack(ctx, payload);
         break;
 #line 839 "generated/tcp.c"
-    case 58: /* ESTABLISHED on T_KEEPALIVE else -> stay */
-#line 157 "spec/tcp.fsm"
-        *state = TCP_FSM_ESTABLISHED;
-        tcp_fsm_action_send_keepalive(ctx, payload);
+    case 42: /* FIN_WAIT_1 on RCV_UNACCEPTABLE [oow_ack_ok] -> stay */
+    case 92: /* FIN_WAIT_1 on RCV_BAD_ACK [oow_ack_ok] -> stay */
+    case 135: /* FIN_WAIT_1 on T_DELACK -> stay */
+#line 162 "spec/tcp.fsm"
+        *state = TCP_FSM_FIN_WAIT_1;
+        tcp_fsm_action_send_ack(ctx, payload);
         break;
-#line 845 "generated/tcp.c"
-    case 61: /* FIN_WAIT_1 on RCV_UNACCEPTABLE [oow_ack_ok] -> stay */
-    case 68: /* FIN_WAIT_1 on RCV_BAD_ACK [oow_ack_ok] -> stay */
-    case 76: /* FIN_WAIT_1 on T_DELACK -> stay */
+#line 847 "generated/tcp.c"
+    case 43: /* FIN_WAIT_2 on RCV_UNACCEPTABLE [oow_ack_ok] -> stay */
+    case 93: /* FIN_WAIT_2 on RCV_BAD_ACK [oow_ack_ok] -> stay */
+    case 136: /* FIN_WAIT_2 on T_DELACK -> stay */
+#line 162 "spec/tcp.fsm"
+        *state = TCP_FSM_FIN_WAIT_2;
+        tcp_fsm_action_send_ack(ctx, payload);
+        break;
+#line 855 "generated/tcp.c"
+    case 44: /* CLOSE_WAIT on RCV_UNACCEPTABLE [oow_ack_ok] -> stay */
+    case 94: /* CLOSE_WAIT on RCV_BAD_ACK [oow_ack_ok] -> stay */
+    case 120: /* CLOSE_WAIT on RCV_FIN -> stay */
+#line 162 "spec/tcp.fsm"
+        *state = TCP_FSM_CLOSE_WAIT;
+        tcp_fsm_action_send_ack(ctx, payload);
+        break;
+#line 863 "generated/tcp.c"
+    case 45: /* CLOSING on RCV_UNACCEPTABLE [oow_ack_ok] -> stay */
+    case 95: /* CLOSING on RCV_BAD_ACK [oow_ack_ok] -> stay */
+    case 121: /* CLOSING on RCV_FIN -> stay */
+#line 162 "spec/tcp.fsm"
+        *state = TCP_FSM_CLOSING;
+        tcp_fsm_action_send_ack(ctx, payload);
+        break;
+#line 871 "generated/tcp.c"
+    case 46: /* LAST_ACK on RCV_UNACCEPTABLE [oow_ack_ok] -> stay */
+    case 96: /* LAST_ACK on RCV_BAD_ACK [oow_ack_ok] -> stay */
+    case 122: /* LAST_ACK on RCV_FIN -> stay */
+#line 162 "spec/tcp.fsm"
+        *state = TCP_FSM_LAST_ACK;
+        tcp_fsm_action_send_ack(ctx, payload);
+        break;
+#line 879 "generated/tcp.c"
+    case 47: /* TIME_WAIT on RCV_UNACCEPTABLE [oow_ack_ok] -> stay */
+    case 97: /* TIME_WAIT on RCV_BAD_ACK [oow_ack_ok] -> stay */
+#line 162 "spec/tcp.fsm"
+        *state = TCP_FSM_TIME_WAIT;
+        tcp_fsm_action_send_ack(ctx, payload);
+        break;
+#line 886 "generated/tcp.c"
+    case 49: /* ESTABLISHED on RCV_UNACCEPTABLE else -> stay */
+    case 70: /* ESTABLISHED on RCV_RST else -> stay */
+    case 84: /* ESTABLISHED on RCV_SYN else -> stay */
+    case 98: /* ESTABLISHED on RCV_BAD_ACK else -> stay */
+#line 163 "spec/tcp.fsm"
+        *state = TCP_FSM_ESTABLISHED;
+        break;
+#line 894 "generated/tcp.c"
+    case 50: /* FIN_WAIT_1 on RCV_UNACCEPTABLE else -> stay */
+    case 71: /* FIN_WAIT_1 on RCV_RST else -> stay */
+    case 85: /* FIN_WAIT_1 on RCV_SYN else -> stay */
+    case 99: /* FIN_WAIT_1 on RCV_BAD_ACK else -> stay */
 #line 163 "spec/tcp.fsm"
         *state = TCP_FSM_FIN_WAIT_1;
-        tcp_fsm_action_send_ack(ctx, payload);
         break;
-#line 853 "generated/tcp.c"
-    case 62: /* FIN_WAIT_1 on RCV_UNACCEPTABLE else -> stay */
-    case 65: /* FIN_WAIT_1 on RCV_RST else -> stay */
-    case 67: /* FIN_WAIT_1 on RCV_SYN else -> stay */
-    case 69: /* FIN_WAIT_1 on RCV_BAD_ACK else -> stay */
-#line 164 "spec/tcp.fsm"
-        *state = TCP_FSM_FIN_WAIT_1;
-        break;
-#line 861 "generated/tcp.c"
-    case 64: /* FIN_WAIT_1 on RCV_RST [challenge_ok] -> stay */
-    case 66: /* FIN_WAIT_1 on RCV_SYN [challenge_ok] -> stay */
-#line 168 "spec/tcp.fsm"
-        *state = TCP_FSM_FIN_WAIT_1;
-        tcp_fsm_action_challenge_ack(ctx, payload);
-        break;
-#line 868 "generated/tcp.c"
-    case 70: /* FIN_WAIT_1 on RCV_ACK [fin_acked] -> FIN_WAIT_2 */
-#line 175 "spec/tcp.fsm"
+#line 902 "generated/tcp.c"
+    case 51: /* FIN_WAIT_2 on RCV_UNACCEPTABLE else -> stay */
+    case 72: /* FIN_WAIT_2 on RCV_RST else -> stay */
+    case 86: /* FIN_WAIT_2 on RCV_SYN else -> stay */
+    case 100: /* FIN_WAIT_2 on RCV_BAD_ACK else -> stay */
+#line 163 "spec/tcp.fsm"
         *state = TCP_FSM_FIN_WAIT_2;
-        tcp_fsm_action_process_ack(ctx, payload);
-        tcp_fsm_action_arm_fin_timeout(ctx, payload);
         break;
-#line 875 "generated/tcp.c"
-    case 71: /* FIN_WAIT_1 on RCV_ACK else -> stay */
-#line 177 "spec/tcp.fsm"
-        *state = TCP_FSM_FIN_WAIT_1;
-        tcp_fsm_action_process_ack(ctx, payload);
+#line 910 "generated/tcp.c"
+    case 52: /* CLOSE_WAIT on RCV_UNACCEPTABLE else -> stay */
+    case 73: /* CLOSE_WAIT on RCV_RST else -> stay */
+    case 87: /* CLOSE_WAIT on RCV_SYN else -> stay */
+    case 101: /* CLOSE_WAIT on RCV_BAD_ACK else -> stay */
+#line 163 "spec/tcp.fsm"
+        *state = TCP_FSM_CLOSE_WAIT;
         break;
-#line 881 "generated/tcp.c"
-    case 72: /* FIN_WAIT_1 on RCV_DATA -> stay */
-#line 178 "spec/tcp.fsm"
-        *state = TCP_FSM_FIN_WAIT_1;
-        tcp_fsm_action_deliver_data(ctx, payload);
-        break;
-#line 887 "generated/tcp.c"
-    case 73: /* FIN_WAIT_1 on RCV_FIN -> CLOSING */
-#line 179 "spec/tcp.fsm"
+#line 918 "generated/tcp.c"
+    case 53: /* CLOSING on RCV_UNACCEPTABLE else -> stay */
+    case 74: /* CLOSING on RCV_RST else -> stay */
+    case 88: /* CLOSING on RCV_SYN else -> stay */
+    case 102: /* CLOSING on RCV_BAD_ACK else -> stay */
+#line 163 "spec/tcp.fsm"
         *state = TCP_FSM_CLOSING;
-        tcp_fsm_action_receive_fin(ctx, payload);
         break;
-#line 893 "generated/tcp.c"
-    case 75: /* FIN_WAIT_1 on T_RTX else -> stay */
-#line 182 "spec/tcp.fsm"
-        *state = TCP_FSM_FIN_WAIT_1;
-        tcp_fsm_action_retransmit(ctx, payload);
-        break;
-#line 899 "generated/tcp.c"
-    case 77: /* FIN_WAIT_1 on T_PERSIST -> stay */
-#line 184 "spec/tcp.fsm"
-        *state = TCP_FSM_FIN_WAIT_1;
-        tcp_fsm_action_send_probe(ctx, payload);
-        break;
-#line 905 "generated/tcp.c"
-    case 79: /* FIN_WAIT_2 on RCV_UNACCEPTABLE [oow_ack_ok] -> stay */
-    case 86: /* FIN_WAIT_2 on RCV_BAD_ACK [oow_ack_ok] -> stay */
-    case 91: /* FIN_WAIT_2 on T_DELACK -> stay */
-#line 189 "spec/tcp.fsm"
-        *state = TCP_FSM_FIN_WAIT_2;
-        tcp_fsm_action_send_ack(ctx, payload);
-        break;
-#line 913 "generated/tcp.c"
-    case 80: /* FIN_WAIT_2 on RCV_UNACCEPTABLE else -> stay */
-    case 83: /* FIN_WAIT_2 on RCV_RST else -> stay */
-    case 85: /* FIN_WAIT_2 on RCV_SYN else -> stay */
-    case 87: /* FIN_WAIT_2 on RCV_BAD_ACK else -> stay */
-#line 190 "spec/tcp.fsm"
-        *state = TCP_FSM_FIN_WAIT_2;
-        break;
-#line 921 "generated/tcp.c"
-    case 82: /* FIN_WAIT_2 on RCV_RST [challenge_ok] -> stay */
-    case 84: /* FIN_WAIT_2 on RCV_SYN [challenge_ok] -> stay */
-#line 194 "spec/tcp.fsm"
-        *state = TCP_FSM_FIN_WAIT_2;
-        tcp_fsm_action_challenge_ack(ctx, payload);
-        break;
-#line 928 "generated/tcp.c"
-    case 88: /* FIN_WAIT_2 on RCV_ACK -> stay */
-#line 201 "spec/tcp.fsm"
-        *state = TCP_FSM_FIN_WAIT_2;
-        tcp_fsm_action_process_ack(ctx, payload);
+#line 926 "generated/tcp.c"
+    case 54: /* LAST_ACK on RCV_UNACCEPTABLE else -> stay */
+    case 75: /* LAST_ACK on RCV_RST else -> stay */
+    case 89: /* LAST_ACK on RCV_SYN else -> stay */
+    case 103: /* LAST_ACK on RCV_BAD_ACK else -> stay */
+#line 163 "spec/tcp.fsm"
+        *state = TCP_FSM_LAST_ACK;
         break;
 #line 934 "generated/tcp.c"
-    case 89: /* FIN_WAIT_2 on RCV_DATA -> stay */
-#line 202 "spec/tcp.fsm"
-        *state = TCP_FSM_FIN_WAIT_2;
-        tcp_fsm_action_deliver_data(ctx, payload);
-        break;
-#line 940 "generated/tcp.c"
-    case 90: /* FIN_WAIT_2 on RCV_FIN -> TIME_WAIT */
-#line 203 "spec/tcp.fsm"
+    case 55: /* TIME_WAIT on RCV_UNACCEPTABLE else -> stay */
+    case 76: /* TIME_WAIT on RCV_RST else -> stay */
+    case 90: /* TIME_WAIT on RCV_SYN else -> stay */
+    case 104: /* TIME_WAIT on RCV_BAD_ACK else -> stay */
+#line 163 "spec/tcp.fsm"
         *state = TCP_FSM_TIME_WAIT;
-        tcp_fsm_action_receive_fin(ctx, payload);
-        tcp_fsm_action_arm_2msl(ctx, payload);
         break;
-#line 947 "generated/tcp.c"
-    case 94: /* FIN_WAIT_2 on APP_CLOSE -> FIN_WAIT_2 */
-#line 208 "spec/tcp.fsm"
+#line 942 "generated/tcp.c"
+    case 63: /* ESTABLISHED on RCV_RST [challenge_ok] -> stay */
+    case 77: /* ESTABLISHED on RCV_SYN [challenge_ok] -> stay */
+#line 172 "spec/tcp.fsm"
+        *state = TCP_FSM_ESTABLISHED;
+        tcp_fsm_action_challenge_ack(ctx, payload);
+        break;
+#line 949 "generated/tcp.c"
+    case 64: /* FIN_WAIT_1 on RCV_RST [challenge_ok] -> stay */
+    case 78: /* FIN_WAIT_1 on RCV_SYN [challenge_ok] -> stay */
+#line 172 "spec/tcp.fsm"
+        *state = TCP_FSM_FIN_WAIT_1;
+        tcp_fsm_action_challenge_ack(ctx, payload);
+        break;
+#line 956 "generated/tcp.c"
+    case 65: /* FIN_WAIT_2 on RCV_RST [challenge_ok] -> stay */
+    case 79: /* FIN_WAIT_2 on RCV_SYN [challenge_ok] -> stay */
+#line 172 "spec/tcp.fsm"
         *state = TCP_FSM_FIN_WAIT_2;
+        tcp_fsm_action_challenge_ack(ctx, payload);
+        break;
+#line 963 "generated/tcp.c"
+    case 66: /* CLOSE_WAIT on RCV_RST [challenge_ok] -> stay */
+    case 80: /* CLOSE_WAIT on RCV_SYN [challenge_ok] -> stay */
+#line 172 "spec/tcp.fsm"
+        *state = TCP_FSM_CLOSE_WAIT;
+        tcp_fsm_action_challenge_ack(ctx, payload);
+        break;
+#line 970 "generated/tcp.c"
+    case 67: /* CLOSING on RCV_RST [challenge_ok] -> stay */
+    case 81: /* CLOSING on RCV_SYN [challenge_ok] -> stay */
+#line 172 "spec/tcp.fsm"
+        *state = TCP_FSM_CLOSING;
+        tcp_fsm_action_challenge_ack(ctx, payload);
+        break;
+#line 977 "generated/tcp.c"
+    case 68: /* LAST_ACK on RCV_RST [challenge_ok] -> stay */
+    case 82: /* LAST_ACK on RCV_SYN [challenge_ok] -> stay */
+#line 172 "spec/tcp.fsm"
+        *state = TCP_FSM_LAST_ACK;
+        tcp_fsm_action_challenge_ack(ctx, payload);
+        break;
+#line 984 "generated/tcp.c"
+    case 69: /* TIME_WAIT on RCV_RST [challenge_ok] -> stay */
+    case 83: /* TIME_WAIT on RCV_SYN [challenge_ok] -> stay */
+#line 172 "spec/tcp.fsm"
+        *state = TCP_FSM_TIME_WAIT;
+        tcp_fsm_action_challenge_ack(ctx, payload);
+        break;
+#line 991 "generated/tcp.c"
+    case 105: /* ESTABLISHED on RCV_ACK -> stay */
+#line 182 "spec/tcp.fsm"
+        *state = TCP_FSM_ESTABLISHED;
+        tcp_fsm_action_process_ack(ctx, payload);
+        break;
+#line 997 "generated/tcp.c"
+    case 106: /* CLOSE_WAIT on RCV_ACK -> stay */
+#line 182 "spec/tcp.fsm"
+        *state = TCP_FSM_CLOSE_WAIT;
+        tcp_fsm_action_process_ack(ctx, payload);
+        break;
+#line 1003 "generated/tcp.c"
+    case 107: /* FIN_WAIT_2 on RCV_ACK -> stay */
+#line 182 "spec/tcp.fsm"
+        *state = TCP_FSM_FIN_WAIT_2;
+        tcp_fsm_action_process_ack(ctx, payload);
+        break;
+#line 1009 "generated/tcp.c"
+    case 108: /* FIN_WAIT_1 on RCV_ACK [fin_acked] -> FIN_WAIT_2 */
+#line 183 "spec/tcp.fsm"
+        *state = TCP_FSM_FIN_WAIT_2;
+        tcp_fsm_action_process_ack(ctx, payload);
         tcp_fsm_action_arm_fin_timeout(ctx, payload);
         break;
-#line 953 "generated/tcp.c"
-    case 95: /* CLOSING on RCV_UNACCEPTABLE [oow_ack_ok] -> stay */
-    case 102: /* CLOSING on RCV_BAD_ACK [oow_ack_ok] -> stay */
-    case 106: /* CLOSING on RCV_FIN -> stay */
-#line 213 "spec/tcp.fsm"
-        *state = TCP_FSM_CLOSING;
-        tcp_fsm_action_send_ack(ctx, payload);
+#line 1016 "generated/tcp.c"
+    case 109: /* FIN_WAIT_1 on RCV_ACK else -> stay */
+#line 185 "spec/tcp.fsm"
+        *state = TCP_FSM_FIN_WAIT_1;
+        tcp_fsm_action_process_ack(ctx, payload);
         break;
-#line 961 "generated/tcp.c"
-    case 96: /* CLOSING on RCV_UNACCEPTABLE else -> stay */
-    case 99: /* CLOSING on RCV_RST else -> stay */
-    case 101: /* CLOSING on RCV_SYN else -> stay */
-    case 103: /* CLOSING on RCV_BAD_ACK else -> stay */
-#line 214 "spec/tcp.fsm"
-        *state = TCP_FSM_CLOSING;
-        break;
-#line 969 "generated/tcp.c"
-    case 98: /* CLOSING on RCV_RST [challenge_ok] -> stay */
-    case 100: /* CLOSING on RCV_SYN [challenge_ok] -> stay */
-#line 217 "spec/tcp.fsm"
-        *state = TCP_FSM_CLOSING;
-        tcp_fsm_action_challenge_ack(ctx, payload);
-        break;
-#line 976 "generated/tcp.c"
-    case 104: /* CLOSING on RCV_ACK [fin_acked] -> TIME_WAIT */
-#line 224 "spec/tcp.fsm"
+#line 1022 "generated/tcp.c"
+    case 110: /* CLOSING on RCV_ACK [fin_acked] -> TIME_WAIT */
+#line 186 "spec/tcp.fsm"
         *state = TCP_FSM_TIME_WAIT;
         tcp_fsm_action_process_ack(ctx, payload);
         tcp_fsm_action_arm_2msl(ctx, payload);
         break;
-#line 983 "generated/tcp.c"
-    case 105: /* CLOSING on RCV_ACK else -> stay */
-#line 225 "spec/tcp.fsm"
+#line 1029 "generated/tcp.c"
+    case 111: /* CLOSING on RCV_ACK else -> stay */
+#line 188 "spec/tcp.fsm"
         *state = TCP_FSM_CLOSING;
         tcp_fsm_action_process_ack(ctx, payload);
         break;
-#line 989 "generated/tcp.c"
-    case 108: /* CLOSING on T_RTX else -> stay */
-#line 228 "spec/tcp.fsm"
-        *state = TCP_FSM_CLOSING;
-        tcp_fsm_action_retransmit(ctx, payload);
-        break;
-#line 995 "generated/tcp.c"
-    case 110: /* TIME_WAIT on RCV_UNACCEPTABLE [oow_ack_ok] -> stay */
-    case 117: /* TIME_WAIT on RCV_BAD_ACK [oow_ack_ok] -> stay */
-#line 233 "spec/tcp.fsm"
-        *state = TCP_FSM_TIME_WAIT;
-        tcp_fsm_action_send_ack(ctx, payload);
-        break;
-#line 1002 "generated/tcp.c"
-    case 111: /* TIME_WAIT on RCV_UNACCEPTABLE else -> stay */
-    case 114: /* TIME_WAIT on RCV_RST else -> stay */
-    case 116: /* TIME_WAIT on RCV_SYN else -> stay */
-    case 118: /* TIME_WAIT on RCV_BAD_ACK else -> stay */
-#line 234 "spec/tcp.fsm"
-        *state = TCP_FSM_TIME_WAIT;
-        break;
-#line 1010 "generated/tcp.c"
-    case 113: /* TIME_WAIT on RCV_RST [challenge_ok] -> stay */
-    case 115: /* TIME_WAIT on RCV_SYN [challenge_ok] -> stay */
-#line 238 "spec/tcp.fsm"
-        *state = TCP_FSM_TIME_WAIT;
-        tcp_fsm_action_challenge_ack(ctx, payload);
-        break;
-#line 1017 "generated/tcp.c"
-    case 119: /* TIME_WAIT on RCV_FIN -> TIME_WAIT */
-#line 245 "spec/tcp.fsm"
-        *state = TCP_FSM_TIME_WAIT;
-        tcp_fsm_action_send_ack(ctx, payload);
-        tcp_fsm_action_arm_2msl(ctx, payload);
-        break;
-#line 1024 "generated/tcp.c"
-    case 122: /* CLOSE_WAIT on RCV_UNACCEPTABLE [oow_ack_ok] -> stay */
-    case 129: /* CLOSE_WAIT on RCV_BAD_ACK [oow_ack_ok] -> stay */
-    case 132: /* CLOSE_WAIT on RCV_FIN -> stay */
-#line 252 "spec/tcp.fsm"
-        *state = TCP_FSM_CLOSE_WAIT;
-        tcp_fsm_action_send_ack(ctx, payload);
-        break;
-#line 1032 "generated/tcp.c"
-    case 123: /* CLOSE_WAIT on RCV_UNACCEPTABLE else -> stay */
-    case 126: /* CLOSE_WAIT on RCV_RST else -> stay */
-    case 128: /* CLOSE_WAIT on RCV_SYN else -> stay */
-    case 130: /* CLOSE_WAIT on RCV_BAD_ACK else -> stay */
-#line 253 "spec/tcp.fsm"
-        *state = TCP_FSM_CLOSE_WAIT;
-        break;
-#line 1040 "generated/tcp.c"
-    case 125: /* CLOSE_WAIT on RCV_RST [challenge_ok] -> stay */
-    case 127: /* CLOSE_WAIT on RCV_SYN [challenge_ok] -> stay */
-#line 257 "spec/tcp.fsm"
-        *state = TCP_FSM_CLOSE_WAIT;
-        tcp_fsm_action_challenge_ack(ctx, payload);
-        break;
-#line 1047 "generated/tcp.c"
-    case 131: /* CLOSE_WAIT on RCV_ACK -> stay */
-#line 264 "spec/tcp.fsm"
-        *state = TCP_FSM_CLOSE_WAIT;
-        tcp_fsm_action_process_ack(ctx, payload);
-        break;
-#line 1053 "generated/tcp.c"
-    case 134: /* CLOSE_WAIT on T_RTX else -> stay */
-#line 268 "spec/tcp.fsm"
-        *state = TCP_FSM_CLOSE_WAIT;
-        tcp_fsm_action_retransmit(ctx, payload);
-        break;
-#line 1059 "generated/tcp.c"
-    case 135: /* CLOSE_WAIT on T_PERSIST -> stay */
-#line 269 "spec/tcp.fsm"
-        *state = TCP_FSM_CLOSE_WAIT;
-        tcp_fsm_action_send_probe(ctx, payload);
-        break;
-#line 1065 "generated/tcp.c"
-    case 137: /* CLOSE_WAIT on T_KEEPALIVE else -> stay */
-#line 272 "spec/tcp.fsm"
-        *state = TCP_FSM_CLOSE_WAIT;
-        tcp_fsm_action_send_keepalive(ctx, payload);
-        break;
-#line 1071 "generated/tcp.c"
-    case 138: /* CLOSE_WAIT on APP_CLOSE -> LAST_ACK */
-#line 273 "spec/tcp.fsm"
-        *state = TCP_FSM_LAST_ACK;
-        tcp_fsm_action_queue_fin(ctx, payload);
-        break;
-#line 1077 "generated/tcp.c"
-    case 140: /* LAST_ACK on RCV_UNACCEPTABLE [oow_ack_ok] -> stay */
-    case 147: /* LAST_ACK on RCV_BAD_ACK [oow_ack_ok] -> stay */
-    case 151: /* LAST_ACK on RCV_FIN -> stay */
-#line 278 "spec/tcp.fsm"
-        *state = TCP_FSM_LAST_ACK;
-        tcp_fsm_action_send_ack(ctx, payload);
-        break;
-#line 1085 "generated/tcp.c"
-    case 141: /* LAST_ACK on RCV_UNACCEPTABLE else -> stay */
-    case 144: /* LAST_ACK on RCV_RST else -> stay */
-    case 146: /* LAST_ACK on RCV_SYN else -> stay */
-    case 148: /* LAST_ACK on RCV_BAD_ACK else -> stay */
-#line 279 "spec/tcp.fsm"
-        *state = TCP_FSM_LAST_ACK;
-        break;
-#line 1093 "generated/tcp.c"
-    case 143: /* LAST_ACK on RCV_RST [challenge_ok] -> stay */
-    case 145: /* LAST_ACK on RCV_SYN [challenge_ok] -> stay */
-#line 282 "spec/tcp.fsm"
-        *state = TCP_FSM_LAST_ACK;
-        tcp_fsm_action_challenge_ack(ctx, payload);
-        break;
-#line 1100 "generated/tcp.c"
-    case 149: /* LAST_ACK on RCV_ACK [fin_acked] -> CLOSED */
-#line 289 "spec/tcp.fsm"
+#line 1035 "generated/tcp.c"
+    case 112: /* LAST_ACK on RCV_ACK [fin_acked] -> CLOSED */
+#line 189 "spec/tcp.fsm"
         *state = TCP_FSM_CLOSED;
         tcp_fsm_action_process_ack(ctx, payload);
         tcp_fsm_action_release(ctx, payload);
         break;
-#line 1107 "generated/tcp.c"
-    case 150: /* LAST_ACK on RCV_ACK else -> stay */
-#line 291 "spec/tcp.fsm"
+#line 1042 "generated/tcp.c"
+    case 113: /* LAST_ACK on RCV_ACK else -> stay */
+#line 191 "spec/tcp.fsm"
         *state = TCP_FSM_LAST_ACK;
         tcp_fsm_action_process_ack(ctx, payload);
         break;
-#line 1113 "generated/tcp.c"
-    case 153: /* LAST_ACK on T_RTX else -> stay */
-#line 294 "spec/tcp.fsm"
+#line 1048 "generated/tcp.c"
+    case 114: /* ESTABLISHED on RCV_DATA -> stay */
+#line 194 "spec/tcp.fsm"
+        *state = TCP_FSM_ESTABLISHED;
+        tcp_fsm_action_deliver_data(ctx, payload);
+        break;
+#line 1054 "generated/tcp.c"
+    case 115: /* FIN_WAIT_1 on RCV_DATA -> stay */
+#line 194 "spec/tcp.fsm"
+        *state = TCP_FSM_FIN_WAIT_1;
+        tcp_fsm_action_deliver_data(ctx, payload);
+        break;
+#line 1060 "generated/tcp.c"
+    case 116: /* FIN_WAIT_2 on RCV_DATA -> stay */
+#line 194 "spec/tcp.fsm"
+        *state = TCP_FSM_FIN_WAIT_2;
+        tcp_fsm_action_deliver_data(ctx, payload);
+        break;
+#line 1066 "generated/tcp.c"
+    case 117: /* ESTABLISHED on RCV_FIN -> CLOSE_WAIT */
+#line 197 "spec/tcp.fsm"
+        *state = TCP_FSM_CLOSE_WAIT;
+        tcp_fsm_action_receive_fin(ctx, payload);
+        break;
+#line 1072 "generated/tcp.c"
+    case 118: /* FIN_WAIT_1 on RCV_FIN -> CLOSING */
+#line 199 "spec/tcp.fsm"
+        *state = TCP_FSM_CLOSING;
+        tcp_fsm_action_receive_fin(ctx, payload);
+        break;
+#line 1078 "generated/tcp.c"
+    case 119: /* FIN_WAIT_2 on RCV_FIN -> TIME_WAIT */
+#line 201 "spec/tcp.fsm"
+        *state = TCP_FSM_TIME_WAIT;
+        tcp_fsm_action_receive_fin(ctx, payload);
+        tcp_fsm_action_arm_2msl(ctx, payload);
+        break;
+#line 1085 "generated/tcp.c"
+    case 123: /* TIME_WAIT on RCV_FIN -> TIME_WAIT */
+#line 206 "spec/tcp.fsm"
+        *state = TCP_FSM_TIME_WAIT;
+        tcp_fsm_action_send_ack(ctx, payload);
+        tcp_fsm_action_arm_2msl(ctx, payload);
+        break;
+#line 1092 "generated/tcp.c"
+    case 129: /* ESTABLISHED on T_RTX else -> stay */
+#line 212 "spec/tcp.fsm"
+        *state = TCP_FSM_ESTABLISHED;
+        tcp_fsm_action_retransmit(ctx, payload);
+        break;
+#line 1098 "generated/tcp.c"
+    case 130: /* CLOSE_WAIT on T_RTX else -> stay */
+#line 212 "spec/tcp.fsm"
+        *state = TCP_FSM_CLOSE_WAIT;
+        tcp_fsm_action_retransmit(ctx, payload);
+        break;
+#line 1104 "generated/tcp.c"
+    case 131: /* FIN_WAIT_1 on T_RTX else -> stay */
+#line 212 "spec/tcp.fsm"
+        *state = TCP_FSM_FIN_WAIT_1;
+        tcp_fsm_action_retransmit(ctx, payload);
+        break;
+#line 1110 "generated/tcp.c"
+    case 132: /* CLOSING on T_RTX else -> stay */
+#line 212 "spec/tcp.fsm"
+        *state = TCP_FSM_CLOSING;
+        tcp_fsm_action_retransmit(ctx, payload);
+        break;
+#line 1116 "generated/tcp.c"
+    case 133: /* LAST_ACK on T_RTX else -> stay */
+#line 212 "spec/tcp.fsm"
         *state = TCP_FSM_LAST_ACK;
         tcp_fsm_action_retransmit(ctx, payload);
         break;
-#line 1119 "generated/tcp.c"
-    case 154: /* LAST_ACK on T_PERSIST -> stay */
-#line 295 "spec/tcp.fsm"
+#line 1122 "generated/tcp.c"
+    case 137: /* ESTABLISHED on T_PERSIST -> stay */
+#line 216 "spec/tcp.fsm"
+        *state = TCP_FSM_ESTABLISHED;
+        tcp_fsm_action_send_probe(ctx, payload);
+        break;
+#line 1128 "generated/tcp.c"
+    case 138: /* CLOSE_WAIT on T_PERSIST -> stay */
+#line 216 "spec/tcp.fsm"
+        *state = TCP_FSM_CLOSE_WAIT;
+        tcp_fsm_action_send_probe(ctx, payload);
+        break;
+#line 1134 "generated/tcp.c"
+    case 139: /* FIN_WAIT_1 on T_PERSIST -> stay */
+#line 216 "spec/tcp.fsm"
+        *state = TCP_FSM_FIN_WAIT_1;
+        tcp_fsm_action_send_probe(ctx, payload);
+        break;
+#line 1140 "generated/tcp.c"
+    case 140: /* LAST_ACK on T_PERSIST -> stay */
+#line 216 "spec/tcp.fsm"
         *state = TCP_FSM_LAST_ACK;
         tcp_fsm_action_send_probe(ctx, payload);
         break;
-#line 1125 "generated/tcp.c"
+#line 1146 "generated/tcp.c"
+    case 143: /* ESTABLISHED on T_KEEPALIVE else -> stay */
+#line 218 "spec/tcp.fsm"
+        *state = TCP_FSM_ESTABLISHED;
+        tcp_fsm_action_send_keepalive(ctx, payload);
+        break;
+#line 1152 "generated/tcp.c"
+    case 144: /* CLOSE_WAIT on T_KEEPALIVE else -> stay */
+#line 218 "spec/tcp.fsm"
+        *state = TCP_FSM_CLOSE_WAIT;
+        tcp_fsm_action_send_keepalive(ctx, payload);
+        break;
+#line 1158 "generated/tcp.c"
+    case 147: /* ESTABLISHED on APP_CLOSE -> FIN_WAIT_1 */
+#line 225 "spec/tcp.fsm"
+        *state = TCP_FSM_FIN_WAIT_1;
+        tcp_fsm_action_queue_fin(ctx, payload);
+        break;
+#line 1164 "generated/tcp.c"
+    case 148: /* CLOSE_WAIT on APP_CLOSE -> LAST_ACK */
+#line 227 "spec/tcp.fsm"
+        *state = TCP_FSM_LAST_ACK;
+        tcp_fsm_action_queue_fin(ctx, payload);
+        break;
+#line 1170 "generated/tcp.c"
+    case 149: /* FIN_WAIT_2 on APP_CLOSE -> FIN_WAIT_2 */
+#line 230 "spec/tcp.fsm"
+        *state = TCP_FSM_FIN_WAIT_2;
+        tcp_fsm_action_arm_fin_timeout(ctx, payload);
+        break;
+#line 1176 "generated/tcp.c"
     default:
         (void)ctx;
         (void)payload;

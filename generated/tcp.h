@@ -26,28 +26,49 @@ enum tcp_fsm_event {
     TCP_FSM_EV_APP_CONNECT = 1,
     TCP_FSM_EV_APP_CLOSE = 2,
     TCP_FSM_EV_APP_ABORT = 3,
-    TCP_FSM_EV_RCV_UNACCEPTABLE = 4,
-    TCP_FSM_EV_RCV_RST = 5,
-    TCP_FSM_EV_RCV_SYN = 6,
-    TCP_FSM_EV_RCV_SYN_ACK = 7,
-    TCP_FSM_EV_RCV_BAD_ACK = 8,
-    TCP_FSM_EV_RCV_ACK = 9,
-    TCP_FSM_EV_RCV_DATA = 10,
-    TCP_FSM_EV_RCV_FIN = 11,
-    TCP_FSM_EV_T_RTX = 12, /* timer */
-    TCP_FSM_EV_T_DELACK = 13, /* timer */
-    TCP_FSM_EV_T_PERSIST = 14, /* timer */
-    TCP_FSM_EV_T_KEEPALIVE = 15, /* timer */
-    TCP_FSM_EV_T_2MSL = 16, /* timer */
+    TCP_FSM_EV_SPAWN_SYN = 4,
+    TCP_FSM_EV_SPAWN_COOKIE = 5,
+    TCP_FSM_EV_RCV_UNACCEPTABLE = 6,
+    TCP_FSM_EV_RCV_RST = 7,
+    TCP_FSM_EV_RCV_SYN = 8,
+    TCP_FSM_EV_RCV_SYN_ACK = 9,
+    TCP_FSM_EV_RCV_BAD_ACK = 10,
+    TCP_FSM_EV_RCV_ACK = 11,
+    TCP_FSM_EV_RCV_DATA = 12,
+    TCP_FSM_EV_RCV_FIN = 13,
+    TCP_FSM_EV_T_RTX = 14, /* timer */
+    TCP_FSM_EV_T_DELACK = 15, /* timer */
+    TCP_FSM_EV_T_PERSIST = 16, /* timer */
+    TCP_FSM_EV_T_KEEPALIVE = 17, /* timer */
+    TCP_FSM_EV_T_2MSL = 18, /* timer */
 };
 
 enum tcp_fsm_result { TCP_FSM_HANDLED = 0, TCP_FSM_IGNORED = 1, TCP_FSM_UNEXPECTED = 2 };
 
 #define TCP_FSM_NUM_STATES 11
-#define TCP_FSM_NUM_EVENTS 17
-#define TCP_FSM_NUM_TRANSITIONS 156
+#define TCP_FSM_NUM_EVENTS 19
+#define TCP_FSM_NUM_TRANSITIONS 157
 #define TCP_FSM_INITIAL TCP_FSM_CLOSED
 typedef uint8_t tcp_fsm_state_t;
+
+enum tcp_fsm_set {
+    TCP_FSM_SET_OPENING = 0,
+    TCP_FSM_SET_OPEN = 1,
+    TCP_FSM_SET_ENDING = 2,
+    TCP_FSM_SET_SYNCHRONIZED = 3,
+    TCP_FSM_SET_HAVE_RCVD_SYN = 4,
+    TCP_FSM_SET_RECEIVING = 5,
+    TCP_FSM_SET_PEER_CLOSED = 6,
+    TCP_FSM_SET_SENDING = 7,
+    TCP_FSM_SET_FIN_SENT = 8,
+    TCP_FSM_SET_RETRANSMITTING = 9,
+};
+#define TCP_FSM_NUM_SETS 10
+extern const bool tcp_fsm_set_members[TCP_FSM_NUM_SETS][TCP_FSM_NUM_STATES];
+static inline bool tcp_fsm_in_set(enum tcp_fsm_set set, unsigned state)
+{
+    return state < TCP_FSM_NUM_STATES && tcp_fsm_set_members[set][state];
+}
 
 extern const char *const tcp_fsm_state_names[TCP_FSM_NUM_STATES];
 extern const char *const tcp_fsm_event_names[TCP_FSM_NUM_EVENTS];
@@ -63,99 +84,103 @@ struct tcp_fsm_transition {
 extern const struct tcp_fsm_transition tcp_fsm_transitions[TCP_FSM_NUM_TRANSITIONS];
 
 /* Implemented by the user of the machine: */
-#line 35 "spec/tcp.fsm"
+#line 57 "spec/tcp.fsm"
 bool tcp_fsm_guard_passive_open(struct tcp_ctx *ctx, const struct tcp_seg *payload);
-#line 35 "spec/tcp.fsm"
+#line 57 "spec/tcp.fsm"
 bool tcp_fsm_guard_rst_exact(struct tcp_ctx *ctx, const struct tcp_seg *payload);
-#line 35 "spec/tcp.fsm"
+#line 57 "spec/tcp.fsm"
 bool tcp_fsm_guard_ack_acceptable(struct tcp_ctx *ctx, const struct tcp_seg *payload);
-#line 35 "spec/tcp.fsm"
+#line 57 "spec/tcp.fsm"
 bool tcp_fsm_guard_rst_acks_syn(struct tcp_ctx *ctx, const struct tcp_seg *payload);
-#line 35 "spec/tcp.fsm"
+#line 57 "spec/tcp.fsm"
 bool tcp_fsm_guard_fin_acked(struct tcp_ctx *ctx, const struct tcp_seg *payload);
-#line 35 "spec/tcp.fsm"
+#line 57 "spec/tcp.fsm"
 bool tcp_fsm_guard_give_up(struct tcp_ctx *ctx, const struct tcp_seg *payload);
-#line 35 "spec/tcp.fsm"
+#line 57 "spec/tcp.fsm"
+bool tcp_fsm_guard_syn_give_up(struct tcp_ctx *ctx, const struct tcp_seg *payload);
+#line 58 "spec/tcp.fsm"
 bool tcp_fsm_guard_challenge_ok(struct tcp_ctx *ctx, const struct tcp_seg *payload);
-#line 36 "spec/tcp.fsm"
+#line 58 "spec/tcp.fsm"
 bool tcp_fsm_guard_oow_ack_ok(struct tcp_ctx *ctx, const struct tcp_seg *payload);
-#line 36 "spec/tcp.fsm"
-bool tcp_fsm_guard_is_child(struct tcp_ctx *ctx, const struct tcp_seg *payload);
-#line 36 "spec/tcp.fsm"
+#line 58 "spec/tcp.fsm"
 bool tcp_fsm_guard_accept_queue_full(struct tcp_ctx *ctx, const struct tcp_seg *payload);
-#line 36 "spec/tcp.fsm"
+#line 58 "spec/tcp.fsm"
 bool tcp_fsm_guard_syn_queue_full(struct tcp_ctx *ctx, const struct tcp_seg *payload);
-#line 36 "spec/tcp.fsm"
+#line 58 "spec/tcp.fsm"
 bool tcp_fsm_guard_cookie_ok(struct tcp_ctx *ctx, const struct tcp_seg *payload);
-#line 36 "spec/tcp.fsm"
+#line 58 "spec/tcp.fsm"
 bool tcp_fsm_guard_out_of_memory(struct tcp_ctx *ctx, const struct tcp_seg *payload);
-#line 37 "spec/tcp.fsm"
+#line 59 "spec/tcp.fsm"
+bool tcp_fsm_guard_close_queued(struct tcp_ctx *ctx, const struct tcp_seg *payload);
+#line 59 "spec/tcp.fsm"
 bool tcp_fsm_guard_keepalive_dead(struct tcp_ctx *ctx, const struct tcp_seg *payload);
-#line 38 "spec/tcp.fsm"
+#line 60 "spec/tcp.fsm"
 void tcp_fsm_action_send_syn(struct tcp_ctx *ctx, const struct tcp_seg *payload);
-#line 38 "spec/tcp.fsm"
+#line 60 "spec/tcp.fsm"
 void tcp_fsm_action_send_syn_ack(struct tcp_ctx *ctx, const struct tcp_seg *payload);
-#line 38 "spec/tcp.fsm"
+#line 60 "spec/tcp.fsm"
 void tcp_fsm_action_send_ack(struct tcp_ctx *ctx, const struct tcp_seg *payload);
-#line 38 "spec/tcp.fsm"
+#line 60 "spec/tcp.fsm"
 void tcp_fsm_action_send_rst(struct tcp_ctx *ctx, const struct tcp_seg *payload);
-#line 38 "spec/tcp.fsm"
+#line 60 "spec/tcp.fsm"
 void tcp_fsm_action_send_rst_reply(struct tcp_ctx *ctx, const struct tcp_seg *payload);
-#line 38 "spec/tcp.fsm"
+#line 60 "spec/tcp.fsm"
 void tcp_fsm_action_challenge_ack(struct tcp_ctx *ctx, const struct tcp_seg *payload);
-#line 39 "spec/tcp.fsm"
+#line 61 "spec/tcp.fsm"
 void tcp_fsm_action_init_passive(struct tcp_ctx *ctx, const struct tcp_seg *payload);
-#line 39 "spec/tcp.fsm"
+#line 61 "spec/tcp.fsm"
 void tcp_fsm_action_init_active(struct tcp_ctx *ctx, const struct tcp_seg *payload);
-#line 39 "spec/tcp.fsm"
+#line 61 "spec/tcp.fsm"
 void tcp_fsm_action_take_syn(struct tcp_ctx *ctx, const struct tcp_seg *payload);
-#line 39 "spec/tcp.fsm"
+#line 61 "spec/tcp.fsm"
 void tcp_fsm_action_established(struct tcp_ctx *ctx, const struct tcp_seg *payload);
-#line 39 "spec/tcp.fsm"
+#line 61 "spec/tcp.fsm"
 void tcp_fsm_action_process_ack(struct tcp_ctx *ctx, const struct tcp_seg *payload);
-#line 39 "spec/tcp.fsm"
+#line 61 "spec/tcp.fsm"
 void tcp_fsm_action_deliver_data(struct tcp_ctx *ctx, const struct tcp_seg *payload);
-#line 39 "spec/tcp.fsm"
+#line 61 "spec/tcp.fsm"
 void tcp_fsm_action_receive_fin(struct tcp_ctx *ctx, const struct tcp_seg *payload);
-#line 40 "spec/tcp.fsm"
+#line 62 "spec/tcp.fsm"
 void tcp_fsm_action_queue_fin(struct tcp_ctx *ctx, const struct tcp_seg *payload);
-#line 40 "spec/tcp.fsm"
+#line 62 "spec/tcp.fsm"
 void tcp_fsm_action_retransmit(struct tcp_ctx *ctx, const struct tcp_seg *payload);
-#line 40 "spec/tcp.fsm"
+#line 62 "spec/tcp.fsm"
+void tcp_fsm_action_retransmit_syn(struct tcp_ctx *ctx, const struct tcp_seg *payload);
+#line 62 "spec/tcp.fsm"
+void tcp_fsm_action_retransmit_syn_ack(struct tcp_ctx *ctx, const struct tcp_seg *payload);
+#line 62 "spec/tcp.fsm"
 void tcp_fsm_action_send_probe(struct tcp_ctx *ctx, const struct tcp_seg *payload);
-#line 40 "spec/tcp.fsm"
+#line 62 "spec/tcp.fsm"
 void tcp_fsm_action_send_keepalive(struct tcp_ctx *ctx, const struct tcp_seg *payload);
-#line 40 "spec/tcp.fsm"
+#line 63 "spec/tcp.fsm"
 void tcp_fsm_action_arm_2msl(struct tcp_ctx *ctx, const struct tcp_seg *payload);
-#line 40 "spec/tcp.fsm"
+#line 63 "spec/tcp.fsm"
 void tcp_fsm_action_arm_fin_timeout(struct tcp_ctx *ctx, const struct tcp_seg *payload);
-#line 40 "spec/tcp.fsm"
+#line 63 "spec/tcp.fsm"
 void tcp_fsm_action_conn_refused(struct tcp_ctx *ctx, const struct tcp_seg *payload);
-#line 41 "spec/tcp.fsm"
+#line 63 "spec/tcp.fsm"
 void tcp_fsm_action_conn_reset(struct tcp_ctx *ctx, const struct tcp_seg *payload);
-#line 41 "spec/tcp.fsm"
+#line 63 "spec/tcp.fsm"
 void tcp_fsm_action_conn_timeout(struct tcp_ctx *ctx, const struct tcp_seg *payload);
-#line 41 "spec/tcp.fsm"
+#line 63 "spec/tcp.fsm"
 void tcp_fsm_action_release(struct tcp_ctx *ctx, const struct tcp_seg *payload);
-#line 41 "spec/tcp.fsm"
-void tcp_fsm_action_drop_embryonic(struct tcp_ctx *ctx, const struct tcp_seg *payload);
-#line 41 "spec/tcp.fsm"
+#line 64 "spec/tcp.fsm"
 void tcp_fsm_action_become_listener(struct tcp_ctx *ctx, const struct tcp_seg *payload);
-#line 41 "spec/tcp.fsm"
+#line 64 "spec/tcp.fsm"
 void tcp_fsm_action_abort_listener(struct tcp_ctx *ctx, const struct tcp_seg *payload);
-#line 42 "spec/tcp.fsm"
+#line 64 "spec/tcp.fsm"
 void tcp_fsm_action_listen_drop(struct tcp_ctx *ctx, const struct tcp_seg *payload);
-#line 42 "spec/tcp.fsm"
+#line 64 "spec/tcp.fsm"
 void tcp_fsm_action_send_syn_cookie(struct tcp_ctx *ctx, const struct tcp_seg *payload);
-#line 42 "spec/tcp.fsm"
+#line 64 "spec/tcp.fsm"
 void tcp_fsm_action_spawn_child(struct tcp_ctx *ctx, const struct tcp_seg *payload);
-#line 42 "spec/tcp.fsm"
+#line 64 "spec/tcp.fsm"
 void tcp_fsm_action_take_cookie(struct tcp_ctx *ctx, const struct tcp_seg *payload);
-#line 42 "spec/tcp.fsm"
+#line 65 "spec/tcp.fsm"
 void tcp_fsm_action_unlisten(struct tcp_ctx *ctx, const struct tcp_seg *payload);
-#line 42 "spec/tcp.fsm"
+#line 65 "spec/tcp.fsm"
 void tcp_fsm_action_refuse_no_memory(struct tcp_ctx *ctx, const struct tcp_seg *payload);
-#line 159 "generated/tcp.h"
+#line 184 "generated/tcp.h"
 
 /* Run one event. *state is read and written (the caller owns the storage). */
 enum tcp_fsm_result tcp_fsm_dispatch(tcp_fsm_state_t *state, enum tcp_fsm_event event,

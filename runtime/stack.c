@@ -345,16 +345,43 @@ void tcb_free(struct tcpfsm_stack *st, struct tcb *t)
     tcb_dealloc(st, t);
 }
 
+/* Take t out of the list starting at *head (and ending at *tail if given); true if found. */
+static bool list_remove(struct tcb **head, struct tcb **tail, struct tcb *t)
+{
+    struct tcb *prev = NULL;
+    for (struct tcb **pp = head; *pp; prev = *pp, pp = &(*pp)->qnext)
+        if (*pp == t) {
+            *pp = t->qnext;
+            if (tail && *tail == t) *tail = prev;
+            return true;
+        }
+    return false;
+}
+
+/* Out of its listener's SYN queue or accept queue, whichever holds it. */
 static void child_unlink(struct tcb *t)
 {
     struct tcb *p = t->parent;
     if (!p) return;
-    for (struct tcb **pp = &p->qnext; *pp; pp = &(*pp)->qnext)
-        if (*pp == t) { *pp = t->qnext; break; }
-    if (t->flags & TF_SYNCED) { if (p->u.lst.nacc) p->u.lst.nacc--; }
-    else if (p->u.lst.nsyn) p->u.lst.nsyn--;
+    if (list_remove(&p->u.lst.acc_head, &p->u.lst.acc_tail, t)) {
+        if (p->u.lst.nacc) p->u.lst.nacc--;
+    } else if (list_remove(&p->qnext, NULL, t) && p->u.lst.nsyn) {
+        p->u.lst.nsyn--;
+    }
     t->parent = NULL;
     t->qnext = NULL;
+}
+
+void child_accept_ready(struct tcb *c)
+{
+    struct tcb *l = c->parent;
+    if (!l || !list_remove(&l->qnext, NULL, c)) return;
+    if (l->u.lst.nsyn) l->u.lst.nsyn--;
+    c->qnext = NULL;
+    if (l->u.lst.acc_tail) l->u.lst.acc_tail->qnext = c;
+    else l->u.lst.acc_head = c;
+    l->u.lst.acc_tail = c;
+    l->u.lst.nacc++;
 }
 
 void tcb_reap(struct tcpfsm_stack *st, struct tcb *t)
@@ -605,16 +632,14 @@ int tcpfsm_accept(struct tcpfsm_stack *st, int fd, uint32_t *peer_addr, uint16_t
     struct tcb *l = fd_get(st, fd);
     if (!l) return -EBADF;
     if (l->state != TCP_FSM_LISTEN) return -EINVAL;
-    for (struct tcb *c = l->qnext; c; c = c->qnext) {
-        if (!(c->flags & TF_SYNCED)) continue;
-        int nfd = fd_alloc(st, c);
-        if (nfd < 0) return nfd;
-        child_unlink(c);
-        if (peer_addr) *peer_addr = c->raddr;
-        if (peer_port) *peer_port = c->rport;
-        return nfd;
-    }
-    return -EAGAIN;
+    struct tcb *c = l->u.lst.acc_head;   /* the oldest established connection */
+    if (!c) return -EAGAIN;
+    int nfd = fd_alloc(st, c);
+    if (nfd < 0) return nfd;
+    child_unlink(c);
+    if (peer_addr) *peer_addr = c->raddr;
+    if (peer_port) *peer_port = c->rport;
+    return nfd;
 }
 
 int tcpfsm_connect(struct tcpfsm_stack *st, int fd, uint32_t addr, uint16_t port)
@@ -652,14 +677,15 @@ int tcpfsm_connect(struct tcpfsm_stack *st, int fd, uint32_t addr, uint16_t port
     return -EINPROGRESS;
 }
 
-/* Why a connection cannot take bytes from the user (0 if it can). */
+/* Why a connection cannot take bytes from the user (0 if it can): RFC 9293 3.10.2 SEND, by
+ * the spec's sets of states (the API reports the state; the spec decides what it is). */
 static long send_refusal(const struct tcb *t)
 {
     if (t->err) return -(long)t->err;
     if (t->flags & TF_FIN_QUEUED) return -EPIPE;
-    if (t->state == TCP_FSM_SYN_SENT || t->state == TCP_FSM_SYN_RCVD) return -EAGAIN;
-    if (!(t->flags & TF_SYNCED) || !t->buf) return -ENOTCONN;
     if (t->flags & TF_DEAD) return -EPIPE;
+    if (tcp_fsm_in_set(TCP_FSM_SET_OPENING, t->state)) return -EAGAIN;
+    if (!tcp_fsm_in_set(TCP_FSM_SET_SYNCHRONIZED, t->state) || !t->buf) return -ENOTCONN;
     return 0;
 }
 
@@ -723,7 +749,7 @@ long tcpfsm_recv(struct tcpfsm_stack *st, int fd, void *buf, size_t len)
          * (receiver-side SWS avoidance); many small reads add up. */
         uint32_t mss = t->u.cc.mss ? t->u.cc.mss : 536;
         uint32_t thresh = st->cfg.rcvbuf / 2 < mss ? st->cfg.rcvbuf / 2 : mss;
-        if (!(t->flags & TF_DEAD) && (t->flags & TF_SYNCED) && !(t->flags & TF_FIN_RCVD) &&
+        if (!(t->flags & (TF_DEAD | TF_FIN_RCVD)) &&
             seq_diff(t->rcv_nxt + tcp_rcv_window(st, t), t->rcv_adv) >= (int32_t)thresh) {
             t->flags |= TF_ACK_NOW;
             tcp_output(st, t);
@@ -742,7 +768,7 @@ int tcpfsm_shutdown(struct tcpfsm_stack *st, int fd, int how)
     struct tcb *t = fd_get(st, fd);
     if (!t) return -EBADF;
     if (how < TCPFSM_SHUT_RD || how > TCPFSM_SHUT_RDWR) return -EINVAL;
-    if (!(t->flags & TF_SYNCED) && t->state != TCP_FSM_SYN_RCVD) return -ENOTCONN;
+    if (!tcp_fsm_in_set(TCP_FSM_SET_HAVE_RCVD_SYN, t->state)) return -ENOTCONN;
     if (how != TCPFSM_SHUT_WR) {
         t->flags |= TF_RD_SHUT;
         if (t->buf) {
@@ -774,7 +800,7 @@ int tcpfsm_close(struct tcpfsm_stack *st, int fd)
     fd_release(st, t);
     if (t->flags & TF_DEAD) { tcb_reap(st, t); return 0; }
     /* RFC 2525 2.17: closing with unread data aborts the connection (as Linux does). */
-    bool unread = t->buf && t->buf->rcv.len && (t->flags & TF_SYNCED);
+    bool unread = t->buf && t->buf->rcv.len;
     tcb_event(st, t, unread ? TCP_FSM_EV_APP_ABORT : TCP_FSM_EV_APP_CLOSE, NULL);
     if (t->flags & TF_DEAD) tcb_reap(st, t);
     else if (!tw_settle(st, t)) tcp_output(st, t);
@@ -801,15 +827,11 @@ int tcpfsm_poll(struct tcpfsm_stack *st, int fd)
     struct tcb *t = fd_get(st, fd);
     if (!t) return -EBADF;
     int m = 0;
-    if (t->state == TCP_FSM_LISTEN) {
-        for (struct tcb *c = t->qnext; c; c = c->qnext)
-            if (c->flags & TF_SYNCED) { m |= TCPFSM_POLLIN; break; }
-        return m;
-    }
+    if (t->state == TCP_FSM_LISTEN) return t->u.lst.acc_head ? TCPFSM_POLLIN : 0;
     if ((t->buf && t->buf->rcv.len) || (t->flags & (TF_FIN_RCVD | TF_RD_SHUT))) m |= TCPFSM_POLLIN;
     if (t->err) m |= TCPFSM_POLLERR | TCPFSM_POLLIN;
-    if ((t->flags & TF_SYNCED) && !(t->flags & (TF_FIN_QUEUED | TF_DEAD)) && t->buf &&
-        mem_can_send(st, t))
+    if (tcp_fsm_in_set(TCP_FSM_SET_SYNCHRONIZED, t->state) &&
+        !(t->flags & (TF_FIN_QUEUED | TF_DEAD)) && t->buf && mem_can_send(st, t))
         m |= TCPFSM_POLLOUT;
     if ((t->flags & TF_DEAD) || ((t->flags & TF_FIN_RCVD) && (t->flags & TF_FIN_ACKED)))
         m |= TCPFSM_POLLHUP;
@@ -831,11 +853,11 @@ int tcpfsm_setopt(struct tcpfsm_stack *st, int fd, int opt, uint64_t value)
     case TCPFSM_OPT_NODELAY:
         if (value > 1) return -EINVAL;
         t->flags = value ? (uint16_t)(t->flags | TF_NODELAY) : (uint16_t)(t->flags & ~TF_NODELAY);
-        if (value && (t->flags & TF_SYNCED)) tcp_output(st, t);
+        if (value) tcp_output(st, t);   /* what Nagle held goes now (nothing if unconnected) */
         return 0;
     case TCPFSM_OPT_KEEPALIVE:
         if (value > 65535ull * 1000000u) return -EINVAL;
-        if (!(t->flags & TF_SYNCED)) return -ENOTCONN;
+        if (!tcp_fsm_in_set(TCP_FSM_SET_SYNCHRONIZED, t->state)) return -ENOTCONN;
         t->ka_idle_s = (uint16_t)(!value ? 0 : value < 1000000u ? 1 : value / 1000000u);
         t->retries = 0;
         if (value) tcb_timer_set(st, t, TMR_KEEPALIVE, (uint64_t)t->ka_idle_s * 1000000u);
@@ -909,7 +931,7 @@ void tcpfsm_get_stats(const struct tcpfsm_stack *st, struct tcpfsm_stats *out)
     uint64_t est = 0;
     for (uint32_t i = 0; i <= st->hash_mask; i++)
         for (const struct tcb *t = st->hash[i]; t; t = NULL)
-            est += t->state == TCP_FSM_ESTABLISHED || t->state == TCP_FSM_CLOSE_WAIT;
+            est += tcp_fsm_in_set(TCP_FSM_SET_SENDING, t->state);   /* RFC 4022 tcpCurrEstab */
     out->CurrEstab = est;
     out->BufferBytes = st->buffer_bytes;
 }

@@ -20,7 +20,7 @@
 
 /* TCB flags (tcb->flags). */
 #define TF_ACK_NOW     0x0001u /* send an ACK at the end of this input/timer step */
-#define TF_SYNCED      0x0002u /* handshake complete: data may flow */
+/*             0x0002u    free */
 #define TF_FIN_QUEUED  0x0004u /* user closed the sending side; FIN goes after the data */
 #define TF_FIN_SENT    0x0008u /* FIN has been sent (at seq snd_una + sndq bytes) */
 #define TF_FIN_ACKED   0x0010u
@@ -100,7 +100,7 @@ struct tcb_bufs {
 struct tcb {
     struct tw_node timer;      /* one wheel node for the earliest of the three slots */
     struct tcb *parent;        /* listener, while in its SYN/accept queue */
-    struct tcb *qnext;         /* listener: children; child: next sibling */
+    struct tcb *qnext;         /* listener: its SYN queue (embryos); child: next in its queue */
     struct tcb_bufs *buf;
     uint32_t laddr, raddr;
     uint16_t lport, rport;
@@ -130,6 +130,7 @@ struct tcb {
         struct cc cc;          /* connections */
         struct {               /* listeners */
             uint16_t backlog, nsyn, nacc;
+            struct tcb *acc_head, *acc_tail;   /* the accept queue, oldest first */
         } lst;
     } u;
 };
@@ -229,6 +230,8 @@ void tcb_free(struct tcpfsm_stack *st, struct tcb *t);
 void tcb_free_bufs(struct tcpfsm_stack *st, struct tcb *t);
 /* Free t if it is dead and no descriptor refers to it. */
 void tcb_reap(struct tcpfsm_stack *st, struct tcb *t);
+/* A listener's child leaves its SYN queue for the accept queue (it is established). */
+void child_accept_ready(struct tcb *c);
 uint32_t isn_generate(struct tcpfsm_stack *st, const struct tcb *t);
 /* Dispatch one event through the generated machine (tcp_fsm_glue.c). */
 int tcb_event(struct tcpfsm_stack *st, struct tcb *t, int event, const struct tcp_seg *seg);

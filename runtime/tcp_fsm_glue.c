@@ -19,10 +19,19 @@ static void trace_hook(struct tcp_ctx *ctx, unsigned from, unsigned event, unsig
 #define TCP_FSM_TRACE(ctx, from, event, to, tid) trace_hook((ctx), (from), (event), (to), (tid))
 #include "tcp.c"
 
+/* Every transition fired: its coverage count, RFC 4022's counters that are defined by
+ * transitions, and the user's trace callback. */
 static void trace_hook(struct tcp_ctx *ctx, unsigned from, unsigned event, unsigned to, unsigned tid)
 {
     struct tcpfsm_stack *st = ctx->st;
     st->coverage[tid]++;
+    if (to == TCP_FSM_CLOSED && from != TCP_FSM_CLOSED) {
+        /* tcpAttemptFails: SYN-SENT or SYN-RCVD to CLOSED (and a passive SYN-RCVD "back to
+         * LISTEN", which is a listener's new connection ending); tcpEstabResets: ESTABLISHED
+         * or CLOSE-WAIT to CLOSED */
+        if (tcp_fsm_in_set(TCP_FSM_SET_OPENING, from)) st->stats.AttemptFails++;
+        else if (tcp_fsm_in_set(TCP_FSM_SET_SENDING, from)) st->stats.EstabResets++;
+    }
     if (!st->cfg.trace) return;
     const struct tcp_fsm_transition *tr = &tcp_fsm_transitions[tid];
     struct tcpfsm_trace_event ev = {
@@ -83,15 +92,21 @@ bool tcp_fsm_guard_fin_acked(struct tcp_ctx *ctx, const struct tcp_seg *seg)
     return seq_gt(seg->ack, fin_seq);
 }
 
-/* RFC 9293 3.8.3: R2 reached (retransmissions of a SYN: syn_retries; of data: max_retries),
- * or the USER TIMEOUT of 3.10.8 expired. */
+/* RFC 9293 3.8.3: R2 reached for a SYN or SYN-ACK (syn_retries). */
+bool tcp_fsm_guard_syn_give_up(struct tcp_ctx *ctx, const struct tcp_seg *seg)
+{
+    (void)seg;
+    return CTX_T->retries >= CTX_ST->cfg.syn_retries;
+}
+
+/* RFC 9293 3.8.3: R2 reached for data or a FIN (max_retries), or the USER TIMEOUT of 3.10.8
+ * expired. */
 bool tcp_fsm_guard_give_up(struct tcp_ctx *ctx, const struct tcp_seg *seg)
 {
     (void)seg;
     const struct tcb *t = CTX_T;
     const struct tcpfsm_config *c = &CTX_ST->cfg;
-    bool syn = !(t->flags & TF_SYNCED);   /* also FIN_WAIT_1 closed in SYN_RCVD */
-    if (t->retries >= (syn ? c->syn_retries : c->max_retries)) return true;
+    if (t->retries >= c->max_retries) return true;
     if (c->user_timeout_us && t->una_since_ms &&
         (uint64_t)(uint32_t)(stack_ms(CTX_ST) - t->una_since_ms) * 1000u >= c->user_timeout_us)
         return true;
@@ -136,10 +151,11 @@ bool tcp_fsm_guard_challenge_ok(struct tcp_ctx *ctx, const struct tcp_seg *seg)
     return true;
 }
 
-bool tcp_fsm_guard_is_child(struct tcp_ctx *ctx, const struct tcp_seg *seg)
+/* RFC 9293 3.10.4: the user closed while in SYN-RECEIVED; the close waits for ESTABLISHED. */
+bool tcp_fsm_guard_close_queued(struct tcp_ctx *ctx, const struct tcp_seg *seg)
 {
     (void)seg;
-    return CTX_T->parent != NULL;
+    return CTX_T->flags & TF_FIN_QUEUED;
 }
 
 /* No room for another connection: the accept queue is full (as Linux, even cookies are not
@@ -193,9 +209,7 @@ bool tcp_fsm_guard_keepalive_dead(struct tcp_ctx *ctx, const struct tcp_seg *seg
 void tcp_fsm_action_become_listener(struct tcp_ctx *ctx, const struct tcp_seg *seg)
 {
     (void)seg;
-    struct tcb *t = CTX_T;
-    if (t->parent) return;   /* a listener's child passes through LISTEN on its first SYN */
-    listener_insert(CTX_ST, t);
+    listener_insert(CTX_ST, CTX_T);
 }
 
 static uint8_t choose_wscale(uint32_t rcvbuf)
@@ -248,10 +262,8 @@ void tcp_fsm_action_take_syn(struct tcp_ctx *ctx, const struct tcp_seg *seg)
     if (peer < 64) peer = 64;     /* RFC 9293 3.7.1: guard against silly advertised MSS */
     t->u.cc.mss = peer < mss ? peer : mss;
     const uint32_t f = st->cfg.flags;
-    bool passive = t->state == TCP_FSM_SYN_RCVD;   /* LISTEN's SYN: our options are unsent */
     bool offered_ws = !(f & TCPFSM_F_NO_WSCALE), offered_ts = !(f & TCPFSM_F_NO_TIMESTAMPS);
     bool offered_sack = !(f & TCPFSM_F_NO_SACK);
-    (void)passive;
     if (seg->opt.has_wscale && offered_ws) {
         t->flags |= TF_WSCALE;
         t->snd_wscale = seg->opt.wscale;       /* already clamped to 14 (RFC 7323 2.3) */
@@ -290,7 +302,6 @@ void tcp_fsm_action_established(struct tcp_ctx *ctx, const struct tcp_seg *seg)
      * (synqueue.c) rather than TCBs with buffers. If
      * the budget ran out meanwhile, tcp_input aborts the connection (BufferLimitDrops). */
     if (tcb_alloc_bufs(st, t)) t->err = ENOBUFS;
-    t->flags |= TF_SYNCED;
     t->retries = 0;
     t->snd_una++;                         /* our SYN is acknowledged */
     if (seq_lt(t->snd_nxt, t->snd_una)) t->snd_nxt = t->snd_una;
@@ -299,19 +310,11 @@ void tcp_fsm_action_established(struct tcp_ctx *ctx, const struct tcp_seg *seg)
         rtt_sample(&t->rtt, (stack_ms(st) - t->rtt_ts) * 1000u, st->cfg.rto_min_us, st->cfg.rto_max_us);
     t->flags &= (uint16_t)~(TF_RTT_TIMING | TF_RETRANSMIT);
     tcb_timer_clear(st, t, TMR_RTX);
-    if (t->parent) {                      /* SYN queue -> accept queue */
-        if (t->parent->u.lst.nsyn) t->parent->u.lst.nsyn--;
-        t->parent->u.lst.nacc++;
-    }
+    child_accept_ready(t);                /* a listener's child: SYN queue -> accept queue */
 }
 
 void tcp_fsm_action_process_ack(struct tcp_ctx *ctx, const struct tcp_seg *seg)
 {
-    /* Closed in SYN-RECEIVED (FIN-WAIT-1, FIN queued, not yet synchronized): the ACK of our
-     * SYN completes the handshake first; the FIN goes out after it (RFC 9293 3.10.4). */
-    if (!(CTX_T->flags & TF_SYNCED) && CTX_T->state != TCP_FSM_SYN_SENT &&
-        tcp_fsm_guard_ack_acceptable(ctx, seg))
-        tcp_fsm_action_established(ctx, seg);
     tcp_ack_input(CTX_ST, CTX_T, seg);
 }
 
@@ -358,7 +361,7 @@ void tcp_fsm_action_send_rst(struct tcp_ctx *ctx, const struct tcp_seg *seg)
      * a RST below the peer's RCV.NXT would be out of its window and ignored. Not past the
      * window's right edge (a zero-window probe byte), as the pure ACKs in tcp_output. */
     uint32_t seq = t->snd_max, wnd_end = t->snd_una + t->snd_wnd;
-    if ((t->flags & TF_SYNCED) && seq_gt(seq, wnd_end)) seq = wnd_end;
+    if (seq_gt(seq, wnd_end)) seq = wnd_end;
     tcp_send_ctl(CTX_ST, CTX_T, TCP_RST, seq);
 }
 
@@ -368,22 +371,45 @@ void tcp_fsm_action_send_rst_reply(struct tcp_ctx *ctx, const struct tcp_seg *se
     tcp_send_rst_reply(CTX_ST, seg);
 }
 
-/* RFC 6298 5.4-5.7 and RFC 5681 (4): retransmit, back off, collapse the window. */
+/* RFC 6298 5.4-5.6: one more retransmission: count it, back off, and take no RTT sample
+ * from what follows (Karn). */
+static void retransmission(struct tcb *t)
+{
+    t->retries++;
+    rtt_backoff(&t->rtt);
+    t->flags &= (uint16_t)~TF_RTT_TIMING;
+    t->flags |= TF_RETRANSMIT;
+}
+
+/* The SYN or SYN-ACK again (RFC 9293 3.8.1 / RFC 6298 5.4). */
+static void resend_syn(struct tcpfsm_stack *st, struct tcb *t, bool with_ack)
+{
+    retransmission(t);
+    st->stats.RetransSegs++;
+    if (t->buf) t->buf->retransmits++;
+    tcp_send_syn(st, t, with_ack);
+}
+
+void tcp_fsm_action_retransmit_syn(struct tcp_ctx *ctx, const struct tcp_seg *seg)
+{
+    (void)seg;
+    resend_syn(CTX_ST, CTX_T, false);
+}
+
+void tcp_fsm_action_retransmit_syn_ack(struct tcp_ctx *ctx, const struct tcp_seg *seg)
+{
+    (void)seg;
+    resend_syn(CTX_ST, CTX_T, true);
+}
+
+/* RFC 6298 5.4-5.7 and RFC 5681 (4): retransmit data (or the FIN), back off, collapse the
+ * congestion window. */
 void tcp_fsm_action_retransmit(struct tcp_ctx *ctx, const struct tcp_seg *seg)
 {
     (void)seg;
     struct tcpfsm_stack *st = CTX_ST;
     struct tcb *t = CTX_T;
-    t->retries++;
-    rtt_backoff(&t->rtt);
-    t->flags &= (uint16_t)~TF_RTT_TIMING;   /* Karn: no sample from a retransmission */
-    t->flags |= TF_RETRANSMIT;
-    if (!(t->flags & TF_SYNCED)) {        /* also FIN_WAIT_1 closed in SYN_RCVD */
-        st->stats.RetransSegs++;
-        if (t->buf) t->buf->retransmits++;
-        tcp_send_syn(st, t, t->state != TCP_FSM_SYN_SENT);
-        return;
-    }
+    retransmission(t);
     cc_on_rto(&t->u.cc, t->snd_max - t->snd_una);
     tcp_retransmit_first(st, t);
 }
@@ -440,7 +466,6 @@ void tcp_fsm_action_conn_refused(struct tcp_ctx *ctx, const struct tcp_seg *seg)
 {
     (void)seg;
     CTX_T->err = ECONNREFUSED;
-    CTX_ST->stats.AttemptFails++;
     flush_queues(CTX_ST, CTX_T);
 }
 
@@ -450,8 +475,6 @@ void tcp_fsm_action_conn_reset(struct tcp_ctx *ctx, const struct tcp_seg *seg)
     (void)seg;
     struct tcb *t = CTX_T;
     t->err = ECONNRESET;
-    if (t->flags & TF_SYNCED) CTX_ST->stats.EstabResets++;
-    else CTX_ST->stats.AttemptFails++;
     flush_queues(CTX_ST, t);
 }
 
@@ -460,7 +483,6 @@ void tcp_fsm_action_conn_timeout(struct tcp_ctx *ctx, const struct tcp_seg *seg)
     (void)seg;
     struct tcb *t = CTX_T;
     t->err = ETIMEDOUT;
-    if (!(t->flags & TF_SYNCED)) CTX_ST->stats.AttemptFails++;
     flush_queues(CTX_ST, t);
 }
 
@@ -475,14 +497,6 @@ void tcp_fsm_action_release(struct tcp_ctx *ctx, const struct tcp_seg *seg)
     tw_cancel(&CTX_ST->wheel, &t->timer);
 }
 
-/* RFC 9293 3.10.7.4: an embryonic child of a listener goes back to LISTEN, which for us means
- * it disappears and the listener stays. */
-void tcp_fsm_action_drop_embryonic(struct tcp_ctx *ctx, const struct tcp_seg *seg)
-{
-    CTX_ST->stats.AttemptFails++;
-    tcp_fsm_action_release(ctx, seg);
-}
-
 /* Closing a listener resets the connections still waiting in its queues. */
 void tcp_fsm_action_abort_listener(struct tcp_ctx *ctx, const struct tcp_seg *seg)
 {
@@ -490,16 +504,10 @@ void tcp_fsm_action_abort_listener(struct tcp_ctx *ctx, const struct tcp_seg *se
     struct tcpfsm_stack *st = CTX_ST;
     struct tcb *l = CTX_T;
     syn_rehydrate_listener(st, l);       /* compact SYN-queue records: TCBs again, reset below */
-    while (l->qnext) {
-        struct tcb *c = l->qnext;
+    for (struct tcb *c; (c = l->qnext ? l->qnext : l->u.lst.acc_head);) {
         tcb_event(st, c, TCP_FSM_EV_APP_ABORT, NULL);
-        if (l->qnext == c) {             /* not freed by the abort: unlink by hand */
-            l->qnext = c->qnext;
-            c->parent = NULL;
-            c->qnext = NULL;
-            c->flags |= TF_DEAD;
-            tcb_reap(st, c);
-        }
+        c->flags |= TF_DEAD;   /* ABORT ends every state: this only keeps a spec change from leaking */
+        tcb_reap(st, c);       /* out of the listener's queue, freed */
     }
     l->u.lst.nsyn = l->u.lst.nacc = 0;
 }

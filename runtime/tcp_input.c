@@ -220,17 +220,14 @@ void tcp_ack_input(struct tcpfsm_stack *st, struct tcb *t, const struct tcp_seg 
             t->flags &= (uint16_t)~TF_RTT_TIMING;
         }
         t->flags &= (uint16_t)~TF_RETRANSMIT;
-        if (t->flags & TF_SYNCED) {
-            enum cc_verdict v = cc_on_ack(&t->u.cc, ack, acked, t->snd_nxt, flight, stack_ms(st));
-            /* RFC 6582 3.2 step 4: a partial ACK retransmits the next hole. */
-            if (v == CC_RETRANSMIT_FIRST) tcp_resend_una(st, t);
-        }
+        enum cc_verdict v = cc_on_ack(&t->u.cc, ack, acked, t->snd_nxt, flight, stack_ms(st));
+        /* RFC 6582 3.2 step 4: a partial ACK retransmits the next hole. */
+        if (v == CC_RETRANSMIT_FIRST) tcp_resend_una(st, t);
         /* RFC 6298 5.2/5.3: all acknowledged: stop the timer; else restart it. */
         if (t->snd_una == t->snd_max) tcb_timer_clear(st, t, TMR_RTX);
         else tcb_timer_set(st, t, TMR_RTX, rtt_current_rto(&t->rtt, st->cfg.rto_max_us));
     } else if (ack == t->snd_una && seg->len == 0 && !(seg->flags & (TCP_SYN | TCP_FIN)) &&
-               t->snd_max != t->snd_una && wnd == t->snd_wnd && wnd != 0 &&
-               (t->flags & TF_SYNCED)) {
+               t->snd_max != t->snd_una && wnd == t->snd_wnd && wnd != 0) {
         /* RFC 5681 2 (DUPLICATE ACKNOWLEDGMENT), 3.2: fast retransmit / recovery. A zero
          * window's ACKs answer window probes (RFC 9293 3.8.6.1); nothing may be sent into
          * that window, so they are not counted. */
@@ -286,11 +283,10 @@ static struct tcb *child_new(struct tcpfsm_stack *st, struct tcb *l, const struc
     c->flags = l->flags & (TF_NODELAY | TF_REUSEADDR);
     c->xflags = l->xflags & TX_CORK;
     c->ka_idle_s = l->ka_idle_s;
-    c->parent = l;
+    c->parent = l;                  /* in its SYN queue until established (child_accept_ready) */
     c->qnext = l->qnext;
     l->qnext = c;
     l->u.lst.nsyn++;
-    dispatch(st, c, TCP_FSM_EV_APP_LISTEN, NULL);   /* the child starts as a copy of LISTEN */
     return c;
 }
 
@@ -312,7 +308,7 @@ void tcp_child_from_syn(struct tcpfsm_stack *st, struct tcb *l, const struct tcp
 {
     struct tcb *c = child_new(st, l, seg);
     if (!c) return;
-    dispatch(st, c, TCP_FSM_EV_RCV_SYN, seg);
+    dispatch(st, c, TCP_FSM_EV_SPAWN_SYN, seg);
     child_settle(st, c);
 }
 
@@ -323,7 +319,7 @@ void tcp_child_from_cookie(struct tcpfsm_stack *st, struct tcb *l, const struct 
     struct tcb *c = child_new(st, l, seg);
     if (!c) return;
     struct tcp_seg s = *seg;
-    dispatch(st, c, TCP_FSM_EV_RCV_ACK, &s);
+    dispatch(st, c, TCP_FSM_EV_SPAWN_COOKIE, &s);
     if (!(c->flags & TF_DEAD) && c->buf) conn_rest(st, c, &s);   /* data/FIN on that ACK */
     child_settle(st, c);
 }
@@ -425,7 +421,7 @@ void tcp_conn_input(struct tcpfsm_stack *st, struct tcb *t, const struct tcp_seg
         seq_geq(seg.opt.tsval, t->ts_recent))
         t->ts_recent = seg.opt.tsval;
     dispatch(st, t, TCP_FSM_EV_RCV_ACK, &seg);
-    if (t->flags & TF_DEAD || !(t->flags & TF_SYNCED)) return;
+    if (t->flags & TF_DEAD) return;
     /* A passive open that found no buffer budget (`established` set ENOBUFS): refuse. Other
      * TCBs may lack buffers on purpose (TIME_WAIT gave them back in arm_2msl). */
     if (!t->buf && t->err == ENOBUFS) {
@@ -440,7 +436,7 @@ void tcp_conn_input(struct tcpfsm_stack *st, struct tcb *t, const struct tcp_seg
 static void conn_rest(struct tcpfsm_stack *st, struct tcb *t, struct tcp_seg *segp)
 {
     const struct tcp_seg *sp = segp;   /* the caller's own (trimmed) copy: no second copy */
-    if (t->ka_idle_s && t->snd_una == t->snd_max) {   /* RFC 1122 4.2.3.6: the peer lives */
+    if (t->ka_idle_s && t->buf && t->snd_una == t->snd_max) {   /* RFC 1122 4.2.3.6: alive */
         t->retries = 0;
         tcb_timer_set(st, t, TMR_KEEPALIVE, (uint64_t)t->ka_idle_s * 1000000u);
     }

@@ -288,7 +288,7 @@ static bool hold_small(const struct tcb *t, uint32_t n, uint32_t unsent, uint32_
 void tcp_output(struct tcpfsm_stack *st, struct tcb *t)
 {
     if (t->flags & TF_DEAD) return;
-    if ((t->flags & TF_SYNCED) && t->buf) {
+    if (t->buf) {   /* nothing is queued before ESTABLISHED: send() refuses, a FIN waits */
         struct ring *sb = &t->buf->snd;
         uint32_t mss = tcp_effective_mss(t);
         for (;;) {
@@ -355,7 +355,7 @@ void tcp_output(struct tcpfsm_stack *st, struct tcb *t)
          * window's right edge (a zero-window probe byte is not in the window; Linux's
          * tcp_acceptable_seq). */
         uint32_t seq = t->snd_max, wnd_end = t->snd_una + t->snd_wnd;
-        if ((t->flags & TF_SYNCED) && seq_gt(seq, wnd_end)) seq = wnd_end;
+        if (seq_gt(seq, wnd_end)) seq = wnd_end;
         emit(st, t, TCP_ACK, seq);
     }
 }

@@ -60,7 +60,7 @@ bool tw_settle(struct tcpfsm_stack *st, struct tcb *t)
     r->k.seq = t->snd_max;
     r->rcv_nxt = t->rcv_nxt;
     r->ts_recent = t->ts_recent;
-    r->flags = t->flags & (TF_TS | TF_SACK | TF_WSCALE | TF_SYNCED | TF_FIN_SENT | TF_FIN_ACKED |
+    r->flags = t->flags & (TF_TS | TF_SACK | TF_WSCALE | TF_FIN_SENT | TF_FIN_ACKED |
                            TF_FIN_RCVD);
     r->oow_ack_ms = t->oow_ack_ms;
     r->state = t->state;

@@ -69,7 +69,7 @@ START_TEST(handshake_three_way)
     ck_assert_str_eq(fd_state(net.n[0].st, cfd), "ESTABLISHED");
     ck_assert_str_eq(fd_state(net.n[1].st, sfd), "ESTABLISHED");
     ck_assert_str_eq(node_path(&net.n[0], 0), "CLOSED SYN_SENT ESTABLISHED");
-    ck_assert_str_eq(node_path(&net.n[1], 0), "CLOSED LISTEN SYN_RCVD ESTABLISHED");
+    ck_assert_str_eq(node_path(&net.n[1], 0), "CLOSED SYN_RCVD ESTABLISHED");
 
     struct memlink_stats ab, ba;
     memlink_get_stats(net.l, CLI_ADDR, SRV_ADDR, &ab);
@@ -161,7 +161,7 @@ START_TEST(graceful_close_from_client)
     ck_assert_str_eq(node_path(&net.n[0], cport),
                      "CLOSED SYN_SENT ESTABLISHED FIN_WAIT_1 FIN_WAIT_2 TIME_WAIT CLOSED");
     ck_assert_str_eq(node_path(&net.n[1], 80),
-                     "CLOSED LISTEN SYN_RCVD ESTABLISHED CLOSE_WAIT LAST_ACK CLOSED");
+                     "CLOSED SYN_RCVD ESTABLISHED CLOSE_WAIT LAST_ACK CLOSED");
     ck_assert_int_eq(ss_count(net.n[0].st, NULL), 0);
     ck_assert_int_eq(ss_count(net.n[1].st, NULL), 1);   /* the listener */
     /* One FIN each way on a perfect link (regression: a second FIN used to follow the ACK
@@ -196,7 +196,7 @@ START_TEST(graceful_close_from_server)
     ck_assert(memcmp(rx, msg, 7000) == 0);
     net_drain(&net, 600000000);
     ck_assert_str_eq(node_path(&net.n[1], 80),
-                     "CLOSED LISTEN SYN_RCVD ESTABLISHED FIN_WAIT_1 FIN_WAIT_2 TIME_WAIT CLOSED");
+                     "CLOSED SYN_RCVD ESTABLISHED FIN_WAIT_1 FIN_WAIT_2 TIME_WAIT CLOSED");
     ck_assert_str_eq(node_path(&net.n[0], cport),
                      "CLOSED SYN_SENT ESTABLISHED CLOSE_WAIT LAST_ACK CLOSED");
     ck_assert_int_eq(ss_count(net.n[0].st, NULL), 0);
@@ -236,7 +236,7 @@ START_TEST(simultaneous_close_through_closing)
     ck_assert_str_eq(node_path(&net.n[0], cport),
                      "CLOSED SYN_SENT ESTABLISHED FIN_WAIT_1 CLOSING TIME_WAIT CLOSED");
     ck_assert_str_eq(node_path(&net.n[1], 80),
-                     "CLOSED LISTEN SYN_RCVD ESTABLISHED FIN_WAIT_1 CLOSING TIME_WAIT CLOSED");
+                     "CLOSED SYN_RCVD ESTABLISHED FIN_WAIT_1 CLOSING TIME_WAIT CLOSED");
     ck_assert_uint_eq(net.n[0].fins, 1);
     ck_assert_uint_eq(net.n[1].fins, 1);
     ck_assert_int_eq(ss_count(net.n[0].st, NULL), 0);
@@ -345,7 +345,7 @@ START_TEST(abort_resets_peer)
     /* RFC 9293 3.10.7.4 second: queues are flushed; the unread "hello" is gone too. */
     ck_assert_int_eq(tcpfsm_recv(net.n[1].st, sfd, buf, sizeof buf), -ECONNRESET);
     ck_assert_int_eq(tcpfsm_send(net.n[1].st, sfd, "x", 1), -ECONNRESET);
-    ck_assert_str_eq(node_path(&net.n[1], 80), "CLOSED LISTEN SYN_RCVD ESTABLISHED CLOSED");
+    ck_assert_str_eq(node_path(&net.n[1], 80), "CLOSED SYN_RCVD ESTABLISHED CLOSED");
     struct tcpfsm_stats sc, ss;
     get_stats(&net, 0, &sc);
     get_stats(&net, 1, &ss);
@@ -560,7 +560,7 @@ START_TEST(half_close_server_keeps_sending)
     ck_assert_str_eq(node_path(&net.n[0], cport),
                      "CLOSED SYN_SENT ESTABLISHED FIN_WAIT_1 FIN_WAIT_2 TIME_WAIT CLOSED");
     ck_assert_str_eq(node_path(&net.n[1], 80),
-                     "CLOSED LISTEN SYN_RCVD ESTABLISHED CLOSE_WAIT LAST_ACK CLOSED");
+                     "CLOSED SYN_RCVD ESTABLISHED CLOSE_WAIT LAST_ACK CLOSED");
     free(data); free(rx);
     net_free(&net);
 }

@@ -54,15 +54,15 @@ deps:
 # ---- generated/: fsmc's output for every spec, committed ----
 SPECS    := $(wildcard spec/*.fsm)
 FSMC     := $(BIN)/fsmc
-FSMC_GEN := --emit=c,dot,mermaid,json
+FSMC_GEN := --emit=c,dot,mermaid,json --view=full,overview
 
 regen: $(FSMC)
 	@mkdir -p generated
 	@for s in $(SPECS); do \
 	    n=$$(basename $$s .fsm); \
 	    $(FSMC) $(FSMC_GEN) --output-dir=generated $$s || exit 1; \
-	    dot -Tsvg generated/$$n.dot -o generated/$$n.svg || exit 1; \
-	    echo "regen: $$s -> generated/$$n.{c,h,dot,mmd,json,svg}"; \
+	    for v in $$n $$n-overview; do dot -Tsvg generated/$$v.dot -o generated/$$v.svg || exit 1; done; \
+	    echo "regen: $$s -> generated/$$n.{c,h,dot,mmd,json,svg} generated/$$n-overview.{dot,mmd,svg}"; \
 	done
 
 # Drift check: regenerate into a scratch tree laid out like the repo (so every path written
@@ -72,7 +72,9 @@ check-regen: $(FSMC)
 	@for s in $(SPECS); do \
 	    n=$$(basename $$s .fsm); \
 	    (cd $(BUILD)/regen && $(CURDIR)/$(FSMC) $(FSMC_GEN) --output-dir=generated $$s) || exit 1; \
-	    dot -Tsvg $(BUILD)/regen/generated/$$n.dot -o $(BUILD)/regen/generated/$$n.svg || exit 1; \
+	    for v in $$n $$n-overview; do \
+	        dot -Tsvg $(BUILD)/regen/generated/$$v.dot -o $(BUILD)/regen/generated/$$v.svg || exit 1; \
+	    done; \
 	done
 	@if diff -r generated $(BUILD)/regen/generated >$(BUILD)/regen.diff; then \
 	    echo "check-regen: generated/ matches spec/ (no drift)"; \
@@ -88,8 +90,8 @@ demo:
 	$(MAKE) -j2 build-all
 	$(MAKE) regen
 	$(BIN)/tcpfsm-demo --trace --pcap $(BUILD)/demo.pcap
-	dot -Tsvg generated/tcp.dot -o $(BUILD)/tcp.svg
-	@echo "demo: capture in $(BUILD)/demo.pcap (tshark -r $(BUILD)/demo.pcap), diagram in $(BUILD)/tcp.svg"
+	@echo "demo: capture in $(BUILD)/demo.pcap (tshark -r $(BUILD)/demo.pcap); diagrams:" \
+	      "generated/tcp-overview.svg (RFC 9293 Figure 5), generated/tcp.svg (every row)"
 	@if [ "$$(id -u)" -eq 0 ]; then sh tests/demo_tun.sh $(BIN); \
 	 else echo "demo: not root, skipping the TUN part (curl from the Linux kernel to tcpfsm-httpd)"; fi
 

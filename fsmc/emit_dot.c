@@ -1,6 +1,8 @@
-/* Graphviz backend: one edge per expanded row; timer edges dashed; initial via a point node.
- * With --coverage, the same graph as a heat map of how often each row fired. */
+/* Graphviz backend: the full view and the overview (view.h); with --coverage, a heat map
+ * of how often each row fired, one edge per expanded row. Timer edges are dashed. */
 #include "fsmc.h"
+#include "view.h"
+#include <string.h>
 
 /* DOT double-quoted string: escape quotes and backslashes, drop control bytes */
 static void q(FILE *f, const char *s)
@@ -12,6 +14,21 @@ static void q(FILE *f, const char *s)
     }
     putc('"', f);
 }
+
+/* the same escaping into a string (a newline becomes DOT's \n), so that DOT escapes (\l)
+ * can be added between escaped pieces and the whole written with raw() */
+static const char *esc(const char *s)
+{
+    char *r = arena_alloc(strlen(s) * 2 + 1), *p = r;
+    for (; *s; s++) {
+        if (*s == '\n') { *p++ = '\\'; *p++ = 'n'; continue; }   /* a line break */
+        if (*s == '"' || *s == '\\') *p++ = '\\';
+        if ((unsigned char)*s >= 0x20) *p++ = *s;
+    }
+    return r;
+}
+
+static void raw(FILE *f, const char *escaped) { fprintf(f, "\"%s\"", escaped); }
 
 /* log2(c) in 1/16 steps (leading bit plus the next four): integer-only, so output is exact */
 static unsigned lg16(unsigned long long c)
@@ -65,4 +82,171 @@ void emit_dot_coverage(const struct ir *ir, FILE *f, const unsigned long long *c
     fputs("}\n", f);
 }
 
-void emit_dot(const struct ir *ir, FILE *f) { emit_dot_coverage(ir, f, NULL); }
+/* text for an HTML-like label: & < > escaped */
+static const char *html(const char *s)
+{
+    size_t n = strlen(s);
+    char *r = arena_alloc(n * 5 + 1), *p = r;
+    for (; *s; s++) {
+        if (*s == '&') p += sprintf(p, "&amp;");
+        else if (*s == '<') p += sprintf(p, "&lt;");
+        else if (*s == '>') p += sprintf(p, "&gt;");
+        else if ((unsigned char)*s >= 0x20) *p++ = *s;
+    }
+    return r;
+}
+
+/* lines as an HTML-like label fragment, each left-aligned */
+static const char *html_lines(const struct vec *lines)
+{
+    const char *t = "";
+    for (size_t k = 0; k < lines->n; k++)
+        t = arena_printf("%s%s<br align=\"left\"/>", t, html(lines->v[k]));
+    return t;
+}
+
+/* a state: a box with its name and, in the full view, its self-transitions */
+static void dot_node(const struct ir *ir, const struct view *v, FILE *f, int s, const char *ind)
+{
+    const struct ir_state *st = &ir->states[s];
+    const char *tip = arena_printf("state %s%s", st->name,
+                                   v->kind == VIEW_OVERVIEW && v->node_lines[s].n
+                                       ? "; its rows not drawn here:" : "");
+    for (size_t k = 0; k < v->node_lines[s].n; k++)
+        tip = arena_printf("%s\n%s", tip, (const char *)v->node_lines[s].v[k]);
+    tip = esc(tip);
+    fprintf(f, "%s", ind);
+    q(f, st->name);
+    if (v->kind == VIEW_OVERVIEW) {
+        fputs(" [tooltip=", f);
+        raw(f, tip);
+        fputs(st->attrs & ATTR_FINAL ? ", peripheries=2];\n" : "];\n", f);
+        return;
+    }
+    fprintf(f, " [label=<<table border=\"%d\" cellborder=\"0\" cellspacing=\"0\" "
+               "cellpadding=\"3\" style=\"rounded\"><tr><td><b>%s</b></td></tr>",
+            st->attrs & ATTR_FINAL ? 2 : 1, html(st->name));
+    if (v->node_lines[s].n)
+        fprintf(f, "<tr><td align=\"left\" balign=\"left\"><font point-size=\"8\">%s</font></td></tr>",
+                html_lines(&v->node_lines[s]));
+    fputs("</table>>, tooltip=", f);
+    raw(f, tip);
+    fputs("];\n", f);
+}
+
+static void dot_cluster(const struct ir *ir, const struct view *v, FILE *f, int c, int depth)
+{
+    const struct view_cluster *cl = &v->clusters[c];
+    const struct ir_set *set = &ir->sets[cl->set];
+    char ind[64];
+    snprintf(ind, sizeof ind, "%*s", 4 * (depth + 1), "");
+    fprintf(f, "%ssubgraph ", ind);
+    q(f, arena_printf("cluster_%s", set->name));
+    fprintf(f, " {\n%s    graph [label=<<b>%s</b>", ind, html(set->name));
+    if (cl->lines.n)
+        fprintf(f, "<br/><font point-size=\"8\">%s</font>", html_lines(&cl->lines));
+    fprintf(f, ">, labeljust=l, style=\"rounded,dashed\", color=\"#8c8c8c\", tooltip=");
+    const char *tip = arena_printf("set %s =", set->name);
+    for (int m = 0; m < set->nmembers; m++)
+        tip = arena_printf("%s%s %s", tip, m ? "," : "", ir->states[set->members[m]].name);
+    q(f, tip);
+    fputs("];\n", f);
+    char sub[72];
+    snprintf(sub, sizeof sub, "%s    ", ind);
+    for (int d = 0; d < v->nclusters; d++)
+        if (v->clusters[d].parent == c) dot_cluster(ir, v, f, d, depth + 1);
+    for (int s = 0; s < ir->nstates; s++)
+        if (v->cluster_of[s] == c) dot_node(ir, v, f, s, sub);
+    fprintf(f, "%s}\n", ind);
+}
+
+/* a member of cluster c to hang a compound edge on */
+static int cluster_anchor(const struct ir *ir, const struct view *v, int c)
+{
+    for (int s = 0; s < ir->nstates; s++)
+        for (int k = v->cluster_of[s]; k >= 0; k = v->clusters[k].parent)
+            if (k == c) return s;
+    return 0;
+}
+
+static const char *const style_attrs[] = {
+    [STYLE_OTHER] = ", color=\"#595959\"",
+    [STYLE_CLIENT] = ", penwidth=2.4, color=\"#1f4e9e\"",
+    [STYLE_SERVER] = ", penwidth=2.4, color=\"#a8322d\", style=dashed",
+};
+
+void emit_dot_view(const struct ir *ir, FILE *f, enum view_kind kind)
+{
+    struct view v;
+    view_build(ir, kind, &v);
+    bool full = kind == VIEW_FULL;
+    fputs("digraph ", f);
+    q(f, full ? ir->machine : arena_printf("%s_overview", ir->machine));
+    fputs(" {\n    graph [rankdir=TB, fontname=\"Helvetica\", fontsize=11", f);
+    fputs(full ? ", compound=true, nodesep=0.3, ranksep=0.5, tooltip="
+               : ", compound=true, nodesep=0.45, ranksep=0.45, labelloc=b, tooltip=", f);
+    q(f, arena_printf("%s: %d states, %d transitions (%s view)", ir->machine, ir->nstates, ir->nrows,
+                      full ? "full" : "overview"));
+    if (!full) {
+        bool paths = false;
+        for (int k = 0; k < v.nedges; k++) paths |= v.edges[k].style != STYLE_OTHER;
+        fputs(", label=", f);
+        q(f, paths ? "thick blue: the client's usual path; thick dashed red: the server's. "
+                     "Hover a state for its rows not drawn here"
+                   : "Hover a state for its rows not drawn here");
+    }
+    fputs("];\n", f);
+    fputs(full ? "    node [shape=plain, fontname=\"Helvetica\", fontsize=11];\n"
+               : "    node [shape=box, style=rounded, fontname=\"Helvetica\", fontsize=11];\n", f);
+    fputs("    edge [fontname=\"Helvetica\", fontsize=9, arrowsize=0.7];\n", f);
+    fputs("    __initial [shape=point, width=0.12, label=\"\"];\n", f);
+    for (int c = 0; c < v.nclusters; c++)
+        if (v.clusters[c].parent < 0) dot_cluster(ir, &v, f, c, 0);
+    for (int s = 0; s < ir->nstates; s++)
+        if (v.cluster_of[s] < 0) dot_node(ir, &v, f, s, "    ");
+    if (v.again >= 0) {   /* the second copy of a state that is initial and final */
+        const char *name = ir->states[v.again].name;
+        fputs("    ", f);
+        q(f, view_again_id(ir, &v));
+        if (full)
+            fprintf(f, " [label=<<table border=\"2\" cellborder=\"0\" cellspacing=\"0\" "
+                       "cellpadding=\"3\" style=\"rounded\"><tr><td><b>%s</b></td></tr></table>>",
+                    html(name));
+        else {
+            fputs(" [peripheries=2, label=", f);
+            q(f, name);
+        }
+        fputs(", tooltip=", f);
+        q(f, arena_printf("state %s, drawn a second time: where runs end", name));
+        fputs("];\n", f);
+    }
+    fputs("    __initial -> ", f);
+    q(f, ir->states[ir->initial].name);
+    fputs(";\n", f);
+    for (int k = 0; k < v.nedges; k++) {
+        const struct view_edge *e = &v.edges[k];
+        int tail = e->tail >= 0 ? e->tail : cluster_anchor(ir, &v, e->tail_cluster);
+        fputs("    ", f);
+        q(f, ir->states[tail].name);
+        fputs(" -> ", f);
+        q(f, e->head_again ? view_again_id(ir, &v) : ir->states[e->head].name);
+        fputs(" [label=", f);
+        const char *label = "";
+        for (size_t l = 0; l < e->lines.n; l++)
+            label = full ? arena_printf("%s%s\\l", label, esc(e->lines.v[l]))
+                         : arena_printf("%s%s%s", label, l ? "\\n" : "", esc(e->lines.v[l]));
+        raw(f, label);
+        if (e->tail_cluster >= 0) {
+            fputs(", ltail=", f);
+            q(f, arena_printf("cluster_%s", ir->sets[v.clusters[e->tail_cluster].set].name));
+        }
+        fputs(", tooltip=", f);
+        raw(f, esc(view_edge_tooltip(ir, e)));
+        fputs(style_attrs[e->style], f);
+        if (e->timer && e->style == STYLE_OTHER) fputs(", style=dashed", f);
+        fputs("];\n", f);
+    }
+    fputs("}\n", f);
+}
+
+void emit_dot(const struct ir *ir, FILE *f) { emit_dot_view(ir, f, VIEW_FULL); }

@@ -65,6 +65,7 @@ struct names {
 void names_push(struct names *ns, const char *s, struct loc l);
 struct annot {
     const char *key, *text;
+    struct loc loc;   /* of the value */
 };
 enum decl_kind { D_STATE, D_EVENT, D_TIMER, D_GUARD, D_ACTION };
 enum { ATTR_INITIAL = 1, ATTR_FINAL = 2, ATTR_TRAP = 4 };
@@ -184,7 +185,11 @@ struct emit_opts {
 void emit_c_header(const struct ir *ir, FILE *f, const struct emit_opts *o);
 void emit_c_table(const struct ir *ir, FILE *f, const struct emit_opts *o);
 void emit_c_switch(const struct ir *ir, FILE *f, const struct emit_opts *o);
+/* Diagrams come in two views (view.h): every row, or the textbook overview. */
+enum view_kind { VIEW_FULL, VIEW_OVERVIEW };
 void emit_dot(const struct ir *ir, FILE *f);
+void emit_dot_view(const struct ir *ir, FILE *f, enum view_kind kind);
+void emit_mermaid_view(const struct ir *ir, FILE *f, enum view_kind kind);
 /* DOT with each edge colored/weighted by counts[row] (ir->nrows entries); never-taken rows red */
 void emit_dot_coverage(const struct ir *ir, FILE *f, const unsigned long long *counts);
 void emit_mermaid(const struct ir *ir, FILE *f);

@@ -1,7 +1,8 @@
 # fsmc — the state-machine compiler. Generated flex/bison sources go under $(OBJ)/fsmc/.
-FSMC_SRCS := diag.c model.c checks.c coverage.c emit_c_common.c emit_c_table.c emit_c_switch.c emit_dot.c emit_mermaid.c emit_json.c main.c
+FSMC_SRCS := diag.c model.c checks.c coverage.c emit_c_common.c emit_c_table.c emit_c_switch.c \
+             view.c emit_dot.c emit_mermaid.c emit_json.c main.c
 FSMC_OBJS := $(addprefix $(OBJ)/fsmc/,$(FSMC_SRCS:.c=.o)) $(OBJ)/fsmc/parser.o $(OBJ)/fsmc/lexer.o
-FSMC_HDRS := fsmc/fsmc.h fsmc/emit_c.h
+FSMC_HDRS := fsmc/fsmc.h fsmc/emit_c.h fsmc/view.h
 # flex/bison output trips warnings we cannot fix in generated code
 FSMC_GEN_CFLAGS := -Wno-unused-function -Wno-sign-compare -Wno-unused-parameter -Wno-missing-prototypes -Wno-missing-field-initializers
 

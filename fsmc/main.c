@@ -15,19 +15,26 @@ static const char usage[] =
     "Compile a state-machine spec into C, Graphviz, Mermaid or JSON.\n\n"
     "  --emit=KIND[,KIND...]   c, dot, mermaid, json (default: none = --check)\n"
     "  --style=table|switch    C backend style (default table)\n"
+    "  --view=VIEW[,VIEW]      diagrams (dot, mermaid): full (every row; state sets as\n"
+    "                          clusters, self-transitions inside the state) or overview\n"
+    "                          (the rows with a @label, worded by it: the textbook\n"
+    "                          figure; the rest in tooltips); default full. The overview\n"
+    "                          is written to STEM-overview.{dot,mmd}\n"
     "  --prefix=NAME           override the spec's prefix\n"
     "  -o FILE                 output file (one KIND only; for c, the .h is FILE with .h)\n"
-    "  --output-dir=DIR        write DIR/STEM.{c,h,dot,mmd,json}\n"
+    "  --output-dir=DIR        write DIR/STEM.{c,h,dot,mmd,json} (and STEM-overview.*)\n"
     "  --no-line               no #line directives\n"
     "  --check                 only check\n"
     "  --stats                 print counts: states, events, transitions, table bytes\n"
-    "  --coverage=FILE         with --emit=dot: color edges by the counts in FILE\n"
+    "  --coverage=FILE         with --emit=dot: a heat map, one edge per row, colored\n"
+    "                          by the counts in FILE\n"
     "                          (lines 'INDEX COUNT'; repeatable, counts add up)\n"
     "  -Wname, -Wno-name       enable/disable warning NAME\n"
     "  -Werror, -Werror=name   treat all warnings (or NAME) as errors\n"
     "  --max-errors=N          stop after N errors (default 20)\n"
     "  --help, --version\n\n"
-    "Checks: syntax undefined duplicate initial nondeterminism shadowed unhandled include (errors);\n"
+    "Checks: syntax undefined duplicate initial nondeterminism shadowed unhandled include\n"
+    "override (errors);\n"
     "unreachable no-final unused-event unused-guard unused-action guard-fallthrough (warnings).\n"
     "Exit status: 0 ok, 1 spec errors, 2 usage or I/O errors.\n";
 
@@ -50,15 +57,25 @@ static bool write_file(const char *path, void (*fn)(const struct ir *, FILE *, c
     if (!ok) fprintf(stderr, "fsmc: error writing '%s'\n", path);
     return ok;
 }
-static void w_dot(const struct ir *ir, FILE *f, const struct emit_opts *o) { emit_dot_coverage(ir, f, o->counts); }
-static void w_mmd(const struct ir *ir, FILE *f, const struct emit_opts *o) { (void)o; emit_mermaid(ir, f); }
+static enum view_kind cur_view;   /* the view being written by w_dot / w_mmd */
+static void w_dot(const struct ir *ir, FILE *f, const struct emit_opts *o)
+{
+    if (o->counts) emit_dot_coverage(ir, f, o->counts);
+    else emit_dot_view(ir, f, cur_view);
+}
+static void w_mmd(const struct ir *ir, FILE *f, const struct emit_opts *o)
+{
+    (void)o;
+    emit_mermaid_view(ir, f, cur_view);
+}
+static const char *const view_names[] = { [VIEW_FULL] = "full", [VIEW_OVERVIEW] = "overview" };
 static void w_json(const struct ir *ir, FILE *f, const struct emit_opts *o) { (void)o; emit_json(ir, f); }
 
 static const char *base_name(const char *p) { const char *s = strrchr(p, '/'); return s ? s + 1 : p; }
 
 int main(int argc, char **argv)
 {
-    bool want[EK_COUNT] = { false }, stats = false, line = true;
+    bool want[EK_COUNT] = { false }, stats = false, line = true, views[2] = { false, false };
     int style = 0;
     const char *prefix = NULL, *outfile = NULL, *outdir = NULL, *spec = NULL;
     struct vec covfiles = { 0 };
@@ -78,6 +95,14 @@ int main(int argc, char **argv)
             style = -1;
             for (int k = 0; k < 2; k++) if (!strcmp(styles[k], a + 8)) style = k;
             if (style < 0) return usage_error("unknown --style '%s' (table, switch)", a + 8);
+        } else if (!strncmp(a, "--view=", 7)) {
+            char *list = arena_strndup(a + 7, strlen(a + 7)), *save = NULL;
+            for (char *t = strtok_r(list, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
+                int k = 0;
+                while (k < 2 && strcmp(view_names[k], t)) k++;
+                if (k == 2) return usage_error("unknown --view '%s' (full, overview)", t);
+                views[k] = true;
+            }
         } else if (!strncmp(a, "--prefix=", 9)) prefix = a + 9;
         else if (!strcmp(a, "-o")) { if (++i == argc) return usage_error("%s needs a FILE", "-o"); outfile = argv[i]; }
         else if (!strncmp(a, "--output-dir=", 13)) outdir = a + 13;
@@ -116,6 +141,12 @@ int main(int argc, char **argv)
     if (outfile && nk != 1) return usage_error("%s", "-o needs exactly one --emit kind");
     if (outfile && outdir) return usage_error("%s", "-o and --output-dir exclude each other");
     if (covfiles.n && !want[EK_DOT]) return usage_error("%s", "--coverage needs --emit=dot");
+    if (covfiles.n && views[VIEW_OVERVIEW])
+        return usage_error("%s", "--coverage draws every row; it takes no --view=overview");
+    if (!views[VIEW_FULL] && !views[VIEW_OVERVIEW]) views[VIEW_FULL] = true;
+    int nviews = views[VIEW_FULL] + views[VIEW_OVERVIEW];
+    if (outfile && nviews > 1 && (want[EK_DOT] || want[EK_MERMAID]))
+        return usage_error("%s", "-o takes one --view");
 
     if (!parse_file(spec)) { fprintf(stderr, "fsmc: cannot read '%s'\n", spec); arena_free_all(); return 2; }
     struct ir ir = { 0 };
@@ -150,9 +181,19 @@ int main(int argc, char **argv)
             const char *hdr = pl > 2 && !strcmp(path + pl - 2, ".c") ? arena_printf("%.*s.h", (int)pl - 2, path) : arena_printf("%s.h", path);
             struct emit_opts o = { line, path, hdr, base_name(hdr), spec, NULL };
             ok = write_file(hdr, emit_c_header, &ir, &o) && write_file(path, style ? emit_c_switch : emit_c_table, &ir, &o);
+        } else if (k == EK_JSON) {
+            struct emit_opts o = { line, path, NULL, NULL, spec, NULL };
+            ok = write_file(path, w_json, &ir, &o);
         } else {
-            struct emit_opts o = { line, path, NULL, NULL, spec, k == EK_DOT ? counts : NULL };
-            ok = write_file(path, k == EK_DOT ? w_dot : k == EK_MERMAID ? w_mmd : w_json, &ir, &o);
+            for (int vw = 0; vw < 2 && ok; vw++) {
+                if (!views[vw]) continue;
+                cur_view = (enum view_kind)vw;
+                const char *vpath = outfile || vw == VIEW_FULL ? path
+                    : outdir ? arena_printf("%s/%.*s-overview.%s", outdir, (int)sl, stem, kinds[k].ext)
+                             : arena_printf("%.*s-overview.%s", (int)sl, stem, kinds[k].ext);
+                struct emit_opts o = { line, vpath, NULL, NULL, spec, k == EK_DOT ? counts : NULL };
+                ok = write_file(vpath, k == EK_DOT ? w_dot : w_mmd, &ir, &o);
+            }
         }
     }
     arena_free_all();

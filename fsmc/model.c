@@ -216,6 +216,23 @@ static const char *annot(const struct rule *r, const char *key)
 }
 
 /* Add state st to the list v (n entries, mark[] says who is in it). False if it already is. */
+/* The annotations the diagram backends read (view.c) must say something they can draw. */
+static void check_diagram_annots(const struct rule *r)
+{
+    for (size_t i = 0; i < r->nannots; i++) {
+        const struct annot *an = &r->annots[i];
+        if (!strcmp(an->key, "drawn_from") || !strcmp(an->key, "drawn_to")) {
+            struct name n = { .s = an->text, .loc = an->loc };
+            lookup(&n, K_STATE);
+        } else if (!strcmp(an->key, "path") && strcmp(an->text, "client") &&
+                   strcmp(an->text, "server"))
+            diag(CK_UNDEFINED, an->loc, "@path is \"client\" or \"server\", not \"%s\"",
+                 an->text);
+        else if (!strcmp(an->key, "label") && !an->text[0])
+            diag(CK_SYNTAX, an->loc, "an empty @label draws an edge without words");
+    }
+}
+
 static bool add_member(int *v, int *n, char *mark, int st)
 {
     if (mark[st]) return false;
@@ -475,6 +492,7 @@ bool model_build(struct ir *ir, const char *prefix_override)
             x->to = r->stay ? -2 : lookup(&r->target, K_STATE);
             x->acts = resolve_actions(&r->actions, &x->nacts);
         }
+        check_diagram_annots(r);
         x->ev = arena_alloc((r->events.n + 1) * sizeof *x->ev);
         for (size_t ei = 0; ei < r->events.n; ei++) {
             int ev = lookup(&r->events.v[ei], K_EVENT);

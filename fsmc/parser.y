@@ -145,7 +145,7 @@ annots  : %empty                      { $$.v = NULL; $$.n = 0; }
         | annots ANNOT STRING {
             struct annot *v = arena_alloc(($1.n + 1) * sizeof *v);
             if ($1.n) memcpy(v, $1.v, $1.n * sizeof *v);
-            v[$1.n].key = $2; v[$1.n].text = $3;
+            v[$1.n].key = $2; v[$1.n].text = $3; v[$1.n].loc = L(@3);
             $$.v = v; $$.n = $1.n + 1;
           }
         ;

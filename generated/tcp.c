@@ -68,346 +68,355 @@ const bool tcp_fsm_set_members[TCP_FSM_NUM_SETS][TCP_FSM_NUM_STATES] = {
 
 const struct tcp_fsm_transition tcp_fsm_transitions[TCP_FSM_NUM_TRANSITIONS] = {
     /* @rfc "9293 3.10.1" */
-    /* @label "LISTEN" */
-    { TCP_FSM_CLOSED, TCP_FSM_EV_APP_LISTEN, TCP_FSM_LISTEN, NULL, "become_listener", "LISTEN", "9293 3.10.1", 71 },
+    /* @label "passive OPEN" */
+    /* @path "server" */
+    { TCP_FSM_CLOSED, TCP_FSM_EV_APP_LISTEN, TCP_FSM_LISTEN, NULL, "become_listener", "passive OPEN", "9293 3.10.1", 76 },
     /* @rfc "9293 3.10.1" */
-    /* @label "CONNECT / snd SYN" */
-    { TCP_FSM_CLOSED, TCP_FSM_EV_APP_CONNECT, TCP_FSM_SYN_SENT, NULL, "init_active, send_syn", "CONNECT / snd SYN", "9293 3.10.1", 72 },
+    /* @label "active OPEN / snd SYN" */
+    /* @path "client" */
+    { TCP_FSM_CLOSED, TCP_FSM_EV_APP_CONNECT, TCP_FSM_SYN_SENT, NULL, "init_active, send_syn", "active OPEN / snd SYN", "9293 3.10.1", 78 },
     /* @rfc "9293 3.10.4, 3.10.5" */
-    { TCP_FSM_CLOSED, TCP_FSM_EV_APP_CLOSE, TCP_FSM_CLOSED, NULL, "release", "APP_CLOSE / release", "9293 3.10.4, 3.10.5", 74 },
+    { TCP_FSM_CLOSED, TCP_FSM_EV_APP_CLOSE, TCP_FSM_CLOSED, NULL, "release", "APP_CLOSE / release", "9293 3.10.4, 3.10.5", 80 },
     /* @rfc "9293 3.10.4, 3.10.5" */
-    { TCP_FSM_CLOSED, TCP_FSM_EV_APP_ABORT, TCP_FSM_CLOSED, NULL, "release", "APP_ABORT / release", "9293 3.10.4, 3.10.5", 74 },
+    { TCP_FSM_CLOSED, TCP_FSM_EV_APP_ABORT, TCP_FSM_CLOSED, NULL, "release", "APP_ABORT / release", "9293 3.10.4, 3.10.5", 80 },
     /* @rfc "9293 3.10.7.2 third: the listener's new connection takes the SYN" */
     /* @label "rcv SYN / snd SYN,ACK" */
     /* @drawn_from "LISTEN" */
-    { TCP_FSM_CLOSED, TCP_FSM_EV_SPAWN_SYN, TCP_FSM_SYN_RCVD, NULL, "init_passive, take_syn, send_syn_ack", "rcv SYN / snd SYN,ACK", "9293 3.10.7.2 third: the listener's new connection takes the SYN", 75 },
+    /* @path "server" */
+    { TCP_FSM_CLOSED, TCP_FSM_EV_SPAWN_SYN, TCP_FSM_SYN_RCVD, NULL, "init_passive, take_syn, send_syn_ack", "rcv SYN / snd SYN,ACK", "9293 3.10.7.2 third: the listener's new connection takes the SYN", 81 },
     /* @rfc "4987 3.6: a valid cookie stands for the SYN_RCVD state" */
     /* @drawn_from "LISTEN" */
-    { TCP_FSM_CLOSED, TCP_FSM_EV_SPAWN_COOKIE, TCP_FSM_ESTABLISHED, NULL, "init_passive, take_cookie, established, process_ack", "SPAWN_COOKIE / init_passive, take_cookie, established, process_ack", "4987 3.6: a valid cookie stands for the SYN_RCVD state", 78 },
+    { TCP_FSM_CLOSED, TCP_FSM_EV_SPAWN_COOKIE, TCP_FSM_ESTABLISHED, NULL, "init_passive, take_cookie, established, process_ack", "SPAWN_COOKIE / init_passive, take_cookie, established, process_ack", "4987 3.6: a valid cookie stands for the SYN_RCVD state", 84 },
     /* @rfc "9293 3.10.7.2 first: an incoming RST is ignored" */
-    { TCP_FSM_LISTEN, TCP_FSM_EV_RCV_RST, TCP_FSM_LISTEN, NULL, "", "RCV_RST", "9293 3.10.7.2 first: an incoming RST is ignored", 86 },
+    { TCP_FSM_LISTEN, TCP_FSM_EV_RCV_RST, TCP_FSM_LISTEN, NULL, "", "RCV_RST", "9293 3.10.7.2 first: an incoming RST is ignored", 92 },
     /* @rfc "9293 3.10.1: no resources for another connection: refused, the client is told" */
-    { TCP_FSM_LISTEN, TCP_FSM_EV_RCV_SYN, TCP_FSM_LISTEN, "out_of_memory", "refuse_no_memory, send_rst_reply", "RCV_SYN [out_of_memory] / refuse_no_memory, send_rst_reply", "9293 3.10.1: no resources for another connection: refused, the client is told", 88 },
+    { TCP_FSM_LISTEN, TCP_FSM_EV_RCV_SYN, TCP_FSM_LISTEN, "out_of_memory", "refuse_no_memory, send_rst_reply", "RCV_SYN [out_of_memory] / refuse_no_memory, send_rst_reply", "9293 3.10.1: no resources for another connection: refused, the client is told", 94 },
     /* @rfc "9293 3.10.7.2 third: no room to queue the connection, the client retries" */
-    { TCP_FSM_LISTEN, TCP_FSM_EV_RCV_SYN, TCP_FSM_LISTEN, "accept_queue_full", "listen_drop", "RCV_SYN [accept_queue_full] / listen_drop", "9293 3.10.7.2 third: no room to queue the connection, the client retries", 90 },
+    { TCP_FSM_LISTEN, TCP_FSM_EV_RCV_SYN, TCP_FSM_LISTEN, "accept_queue_full", "listen_drop", "RCV_SYN [accept_queue_full] / listen_drop", "9293 3.10.7.2 third: no room to queue the connection, the client retries", 96 },
     /* @rfc "4987 3.6: SYN queue full, answer with a SYN cookie and keep no state" */
-    { TCP_FSM_LISTEN, TCP_FSM_EV_RCV_SYN, TCP_FSM_LISTEN, "syn_queue_full", "send_syn_cookie", "RCV_SYN [syn_queue_full] / send_syn_cookie", "4987 3.6: SYN queue full, answer with a SYN cookie and keep no state", 92 },
+    { TCP_FSM_LISTEN, TCP_FSM_EV_RCV_SYN, TCP_FSM_LISTEN, "syn_queue_full", "send_syn_cookie", "RCV_SYN [syn_queue_full] / send_syn_cookie", "4987 3.6: SYN queue full, answer with a SYN cookie and keep no state", 98 },
     /* @rfc "9293 3.10.7.2 third" */
-    { TCP_FSM_LISTEN, TCP_FSM_EV_RCV_SYN, TCP_FSM_LISTEN, "else", "spawn_child", "RCV_SYN [else] / spawn_child", "9293 3.10.7.2 third", 94 },
+    { TCP_FSM_LISTEN, TCP_FSM_EV_RCV_SYN, TCP_FSM_LISTEN, "else", "spawn_child", "RCV_SYN [else] / spawn_child", "9293 3.10.7.2 third", 100 },
     /* @rfc "9293 3.10.7.2 second: any other ACK in LISTEN is answered <SEQ=SEG.ACK><CTL=RST>" */
-    { TCP_FSM_LISTEN, TCP_FSM_EV_RCV_ACK, TCP_FSM_LISTEN, "!cookie_ok", "send_rst_reply", "RCV_ACK [!cookie_ok] / send_rst_reply", "9293 3.10.7.2 second: any other ACK in LISTEN is answered <SEQ=SEG.ACK><CTL=RST>", 95 },
+    { TCP_FSM_LISTEN, TCP_FSM_EV_RCV_ACK, TCP_FSM_LISTEN, "!cookie_ok", "send_rst_reply", "RCV_ACK [!cookie_ok] / send_rst_reply", "9293 3.10.7.2 second: any other ACK in LISTEN is answered <SEQ=SEG.ACK><CTL=RST>", 101 },
     /* @rfc "9293 3.10.1: a valid cookie but no resources: refused, the client is told" */
-    { TCP_FSM_LISTEN, TCP_FSM_EV_RCV_ACK, TCP_FSM_LISTEN, "out_of_memory", "refuse_no_memory, send_rst_reply", "RCV_ACK [out_of_memory] / refuse_no_memory, send_rst_reply", "9293 3.10.1: a valid cookie but no resources: refused, the client is told", 97 },
+    { TCP_FSM_LISTEN, TCP_FSM_EV_RCV_ACK, TCP_FSM_LISTEN, "out_of_memory", "refuse_no_memory, send_rst_reply", "RCV_ACK [out_of_memory] / refuse_no_memory, send_rst_reply", "9293 3.10.1: a valid cookie but no resources: refused, the client is told", 103 },
     /* @rfc "4987 3.6: a valid cookie but no room: drop it, the client retransmits" */
-    { TCP_FSM_LISTEN, TCP_FSM_EV_RCV_ACK, TCP_FSM_LISTEN, "accept_queue_full", "listen_drop", "RCV_ACK [accept_queue_full] / listen_drop", "4987 3.6: a valid cookie but no room: drop it, the client retransmits", 99 },
+    { TCP_FSM_LISTEN, TCP_FSM_EV_RCV_ACK, TCP_FSM_LISTEN, "accept_queue_full", "listen_drop", "RCV_ACK [accept_queue_full] / listen_drop", "4987 3.6: a valid cookie but no room: drop it, the client retransmits", 105 },
     /* @rfc "4987 3.6: the ACK carries a valid SYN cookie" */
-    { TCP_FSM_LISTEN, TCP_FSM_EV_RCV_ACK, TCP_FSM_LISTEN, "else", "spawn_child", "RCV_ACK [else] / spawn_child", "4987 3.6: the ACK carries a valid SYN cookie", 101 },
+    { TCP_FSM_LISTEN, TCP_FSM_EV_RCV_ACK, TCP_FSM_LISTEN, "else", "spawn_child", "RCV_ACK [else] / spawn_child", "4987 3.6: the ACK carries a valid SYN cookie", 107 },
     /* @rfc "9293 3.10.2: SEND in LISTEN turns the connection active" */
-    { TCP_FSM_LISTEN, TCP_FSM_EV_APP_CONNECT, TCP_FSM_SYN_SENT, NULL, "abort_listener, unlisten, init_active, send_syn", "APP_CONNECT / abort_listener, unlisten, init_active, send_syn", "9293 3.10.2: SEND in LISTEN turns the connection active", 103 },
+    /* @label "active OPEN / snd SYN" */
+    { TCP_FSM_LISTEN, TCP_FSM_EV_APP_CONNECT, TCP_FSM_SYN_SENT, NULL, "abort_listener, unlisten, init_active, send_syn", "active OPEN / snd SYN", "9293 3.10.2: SEND in LISTEN turns the connection active", 109 },
     /* @rfc "9293 3.10.4, 3.10.5" */
     /* @label "CLOSE" */
-    { TCP_FSM_LISTEN, TCP_FSM_EV_APP_CLOSE, TCP_FSM_CLOSED, NULL, "abort_listener, release", "CLOSE", "9293 3.10.4, 3.10.5", 105 },
+    { TCP_FSM_LISTEN, TCP_FSM_EV_APP_CLOSE, TCP_FSM_CLOSED, NULL, "abort_listener, release", "CLOSE", "9293 3.10.4, 3.10.5", 112 },
     /* @rfc "9293 3.10.4, 3.10.5" */
     /* @label "CLOSE" */
-    { TCP_FSM_LISTEN, TCP_FSM_EV_APP_ABORT, TCP_FSM_CLOSED, NULL, "abort_listener, release", "CLOSE", "9293 3.10.4, 3.10.5", 105 },
+    { TCP_FSM_LISTEN, TCP_FSM_EV_APP_ABORT, TCP_FSM_CLOSED, NULL, "abort_listener, release", "CLOSE", "9293 3.10.4, 3.10.5", 112 },
     /* @rfc "9293 3.10.7.3 first: unacceptable ACK gets <SEQ=SEG.ACK><CTL=RST>" */
-    { TCP_FSM_SYN_SENT, TCP_FSM_EV_RCV_BAD_ACK, TCP_FSM_SYN_SENT, NULL, "send_rst_reply", "RCV_BAD_ACK / send_rst_reply", "9293 3.10.7.3 first: unacceptable ACK gets <SEQ=SEG.ACK><CTL=RST>", 112 },
+    { TCP_FSM_SYN_SENT, TCP_FSM_EV_RCV_BAD_ACK, TCP_FSM_SYN_SENT, NULL, "send_rst_reply", "RCV_BAD_ACK / send_rst_reply", "9293 3.10.7.3 first: unacceptable ACK gets <SEQ=SEG.ACK><CTL=RST>", 119 },
     /* @rfc "9293 3.10.7.3 second: RST with acceptable ACK: connection refused" */
-    { TCP_FSM_SYN_SENT, TCP_FSM_EV_RCV_RST, TCP_FSM_CLOSED, "rst_acks_syn", "conn_refused, release", "RCV_RST [rst_acks_syn] / conn_refused, release", "9293 3.10.7.3 second: RST with acceptable ACK: connection refused", 114 },
+    { TCP_FSM_SYN_SENT, TCP_FSM_EV_RCV_RST, TCP_FSM_CLOSED, "rst_acks_syn", "conn_refused, release", "RCV_RST [rst_acks_syn] / conn_refused, release", "9293 3.10.7.3 second: RST with acceptable ACK: connection refused", 121 },
     /* @rfc "9293 3.10.7.3 second: RST without ACK is dropped" */
-    { TCP_FSM_SYN_SENT, TCP_FSM_EV_RCV_RST, TCP_FSM_SYN_SENT, "else", "", "RCV_RST [else]", "9293 3.10.7.3 second: RST without ACK is dropped", 116 },
+    { TCP_FSM_SYN_SENT, TCP_FSM_EV_RCV_RST, TCP_FSM_SYN_SENT, "else", "", "RCV_RST [else]", "9293 3.10.7.3 second: RST without ACK is dropped", 123 },
     /* @rfc "9293 3.10.7.3 fourth" */
     /* @label "rcv SYN,ACK / snd ACK" */
-    { TCP_FSM_SYN_SENT, TCP_FSM_EV_RCV_SYN_ACK, TCP_FSM_ESTABLISHED, NULL, "take_syn, established, process_ack, send_ack", "rcv SYN,ACK / snd ACK", "9293 3.10.7.3 fourth", 117 },
+    /* @path "client" */
+    { TCP_FSM_SYN_SENT, TCP_FSM_EV_RCV_SYN_ACK, TCP_FSM_ESTABLISHED, NULL, "take_syn, established, process_ack, send_ack", "rcv SYN,ACK / snd ACK", "9293 3.10.7.3 fourth", 124 },
     /* @rfc "9293 3.10.7.3 fourth: simultaneous open" */
     /* @label "rcv SYN / snd SYN,ACK" */
-    { TCP_FSM_SYN_SENT, TCP_FSM_EV_RCV_SYN, TCP_FSM_SYN_RCVD, NULL, "take_syn, send_syn_ack", "rcv SYN / snd SYN,ACK", "9293 3.10.7.3 fourth: simultaneous open", 119 },
+    { TCP_FSM_SYN_SENT, TCP_FSM_EV_RCV_SYN, TCP_FSM_SYN_RCVD, NULL, "take_syn, send_syn_ack", "rcv SYN / snd SYN,ACK", "9293 3.10.7.3 fourth: simultaneous open", 127 },
     /* @rfc "9293 3.8.3 R2 for a SYN (syn_retries)" */
-    { TCP_FSM_SYN_SENT, TCP_FSM_EV_T_RTX, TCP_FSM_CLOSED, "syn_give_up", "conn_timeout, release", "T_RTX [syn_give_up] / conn_timeout, release", "9293 3.8.3 R2 for a SYN (syn_retries)", 121 },
+    { TCP_FSM_SYN_SENT, TCP_FSM_EV_T_RTX, TCP_FSM_CLOSED, "syn_give_up", "conn_timeout, release", "T_RTX [syn_give_up] / conn_timeout, release", "9293 3.8.3 R2 for a SYN (syn_retries)", 129 },
     /* @rfc "6298 5.4-5.6" */
-    { TCP_FSM_SYN_SENT, TCP_FSM_EV_T_RTX, TCP_FSM_SYN_SENT, "else", "retransmit_syn", "T_RTX [else] / retransmit_syn", "6298 5.4-5.6", 123 },
+    { TCP_FSM_SYN_SENT, TCP_FSM_EV_T_RTX, TCP_FSM_SYN_SENT, "else", "retransmit_syn", "T_RTX [else] / retransmit_syn", "6298 5.4-5.6", 131 },
     /* @rfc "9293 3.10.4" */
     /* @label "CLOSE" */
-    { TCP_FSM_SYN_SENT, TCP_FSM_EV_APP_CLOSE, TCP_FSM_CLOSED, NULL, "release", "CLOSE", "9293 3.10.4", 124 },
+    { TCP_FSM_SYN_SENT, TCP_FSM_EV_APP_CLOSE, TCP_FSM_CLOSED, NULL, "release", "CLOSE", "9293 3.10.4", 132 },
     /* @rfc "9293 3.10.5" */
-    { TCP_FSM_SYN_SENT, TCP_FSM_EV_APP_ABORT, TCP_FSM_CLOSED, NULL, "conn_reset, release", "APP_ABORT / conn_reset, release", "9293 3.10.5", 125 },
+    { TCP_FSM_SYN_SENT, TCP_FSM_EV_APP_ABORT, TCP_FSM_CLOSED, NULL, "conn_reset, release", "APP_ABORT / conn_reset, release", "9293 3.10.5", 133 },
     /* @rfc "9293 3.10.7.4 second: a passive open returns to LISTEN: the listener goes on, its new connection ends" */
-    { TCP_FSM_SYN_RCVD, TCP_FSM_EV_RCV_RST, TCP_FSM_CLOSED, "passive_open", "release", "RCV_RST [passive_open] / release", "9293 3.10.7.4 second: a passive open returns to LISTEN: the listener goes on, its new connection ends", 130 },
+    /* @label "rcv RST" */
+    /* @drawn_to "LISTEN" */
+    { TCP_FSM_SYN_RCVD, TCP_FSM_EV_RCV_RST, TCP_FSM_CLOSED, "passive_open", "release", "rcv RST", "9293 3.10.7.4 second: a passive open returns to LISTEN: the listener goes on, its new connection ends", 138 },
     /* @rfc "9293 3.10.7.4 second: active open: connection refused" */
-    { TCP_FSM_SYN_RCVD, TCP_FSM_EV_RCV_RST, TCP_FSM_CLOSED, "else", "conn_refused, release", "RCV_RST [else] / conn_refused, release", "9293 3.10.7.4 second: active open: connection refused", 132 },
+    { TCP_FSM_SYN_RCVD, TCP_FSM_EV_RCV_RST, TCP_FSM_CLOSED, "else", "conn_refused, release", "RCV_RST [else] / conn_refused, release", "9293 3.10.7.4 second: active open: connection refused", 141 },
     /* @rfc "9293 3.10.7.4 fourth: SYN in SYN_RCVD of a passive open returns to LISTEN" */
-    { TCP_FSM_SYN_RCVD, TCP_FSM_EV_RCV_SYN, TCP_FSM_CLOSED, "passive_open", "release", "RCV_SYN [passive_open] / release", "9293 3.10.7.4 fourth: SYN in SYN_RCVD of a passive open returns to LISTEN", 134 },
+    { TCP_FSM_SYN_RCVD, TCP_FSM_EV_RCV_SYN, TCP_FSM_CLOSED, "passive_open", "release", "RCV_SYN [passive_open] / release", "9293 3.10.7.4 fourth: SYN in SYN_RCVD of a passive open returns to LISTEN", 143 },
     /* @rfc "5961 4.2" */
-    { TCP_FSM_SYN_RCVD, TCP_FSM_EV_RCV_SYN, TCP_FSM_SYN_RCVD, "challenge_ok", "challenge_ack", "RCV_SYN [challenge_ok] / challenge_ack", "5961 4.2", 136 },
+    { TCP_FSM_SYN_RCVD, TCP_FSM_EV_RCV_SYN, TCP_FSM_SYN_RCVD, "challenge_ok", "challenge_ack", "RCV_SYN [challenge_ok] / challenge_ack", "5961 4.2", 145 },
     /* @rfc "5961 7: over the challenge ACK rate limit, dropped" */
-    { TCP_FSM_SYN_RCVD, TCP_FSM_EV_RCV_SYN, TCP_FSM_SYN_RCVD, "else", "", "RCV_SYN [else]", "5961 7: over the challenge ACK rate limit, dropped", 137 },
+    { TCP_FSM_SYN_RCVD, TCP_FSM_EV_RCV_SYN, TCP_FSM_SYN_RCVD, "else", "", "RCV_SYN [else]", "5961 7: over the challenge ACK rate limit, dropped", 146 },
     /* @rfc "9293 3.10.7.4 fifth" */
-    { TCP_FSM_SYN_RCVD, TCP_FSM_EV_RCV_BAD_ACK, TCP_FSM_SYN_RCVD, NULL, "send_rst_reply", "RCV_BAD_ACK / send_rst_reply", "9293 3.10.7.4 fifth", 138 },
+    { TCP_FSM_SYN_RCVD, TCP_FSM_EV_RCV_BAD_ACK, TCP_FSM_SYN_RCVD, NULL, "send_rst_reply", "RCV_BAD_ACK / send_rst_reply", "9293 3.10.7.4 fifth", 147 },
     /* @rfc "9293 3.10.7.4 fifth: not SND.UNA < SEG.ACK =< SND.NXT: <SEQ=SEG.ACK><CTL=RST>" */
-    { TCP_FSM_SYN_RCVD, TCP_FSM_EV_RCV_ACK, TCP_FSM_SYN_RCVD, "!ack_acceptable", "send_rst_reply", "RCV_ACK [!ack_acceptable] / send_rst_reply", "9293 3.10.7.4 fifth: not SND.UNA < SEG.ACK =< SND.NXT: <SEQ=SEG.ACK><CTL=RST>", 139 },
+    { TCP_FSM_SYN_RCVD, TCP_FSM_EV_RCV_ACK, TCP_FSM_SYN_RCVD, "!ack_acceptable", "send_rst_reply", "RCV_ACK [!ack_acceptable] / send_rst_reply", "9293 3.10.7.4 fifth: not SND.UNA < SEG.ACK =< SND.NXT: <SEQ=SEG.ACK><CTL=RST>", 148 },
     /* @rfc "9293 3.10.4: the CLOSE queued in SYN-RECEIVED is processed on entering ESTABLISHED" */
-    { TCP_FSM_SYN_RCVD, TCP_FSM_EV_RCV_ACK, TCP_FSM_FIN_WAIT_1, "close_queued", "established, process_ack", "RCV_ACK [close_queued] / established, process_ack", "9293 3.10.4: the CLOSE queued in SYN-RECEIVED is processed on entering ESTABLISHED", 141 },
+    /* @label "rcv ACK of SYN (after CLOSE) / snd FIN" */
+    { TCP_FSM_SYN_RCVD, TCP_FSM_EV_RCV_ACK, TCP_FSM_FIN_WAIT_1, "close_queued", "established, process_ack", "rcv ACK of SYN (after CLOSE) / snd FIN", "9293 3.10.4: the CLOSE queued in SYN-RECEIVED is processed on entering ESTABLISHED", 150 },
     /* @rfc "9293 3.10.7.4 fifth: SND.UNA < SEG.ACK =< SND.NXT" */
     /* @label "rcv ACK of SYN" */
-    { TCP_FSM_SYN_RCVD, TCP_FSM_EV_RCV_ACK, TCP_FSM_ESTABLISHED, "else", "established, process_ack", "rcv ACK of SYN", "9293 3.10.7.4 fifth: SND.UNA < SEG.ACK =< SND.NXT", 143 },
+    /* @path "server" */
+    { TCP_FSM_SYN_RCVD, TCP_FSM_EV_RCV_ACK, TCP_FSM_ESTABLISHED, "else", "established, process_ack", "rcv ACK of SYN", "9293 3.10.7.4 fifth: SND.UNA < SEG.ACK =< SND.NXT", 153 },
     /* @rfc "9293 3.8.3 R2 for a SYN (syn_retries)" */
-    { TCP_FSM_SYN_RCVD, TCP_FSM_EV_T_RTX, TCP_FSM_CLOSED, "syn_give_up", "conn_timeout, release", "T_RTX [syn_give_up] / conn_timeout, release", "9293 3.8.3 R2 for a SYN (syn_retries)", 145 },
+    { TCP_FSM_SYN_RCVD, TCP_FSM_EV_T_RTX, TCP_FSM_CLOSED, "syn_give_up", "conn_timeout, release", "T_RTX [syn_give_up] / conn_timeout, release", "9293 3.8.3 R2 for a SYN (syn_retries)", 156 },
     /* @rfc "6298 5.4-5.6" */
-    { TCP_FSM_SYN_RCVD, TCP_FSM_EV_T_RTX, TCP_FSM_SYN_RCVD, "else", "retransmit_syn_ack", "T_RTX [else] / retransmit_syn_ack", "6298 5.4-5.6", 147 },
+    { TCP_FSM_SYN_RCVD, TCP_FSM_EV_T_RTX, TCP_FSM_SYN_RCVD, "else", "retransmit_syn_ack", "T_RTX [else] / retransmit_syn_ack", "6298 5.4-5.6", 158 },
     /* @rfc "9293 3.10.4: in SYN-RECEIVED a CLOSE is queued for processing after entering ESTABLISHED" */
-    { TCP_FSM_SYN_RCVD, TCP_FSM_EV_APP_CLOSE, TCP_FSM_SYN_RCVD, NULL, "queue_fin", "APP_CLOSE / queue_fin", "9293 3.10.4: in SYN-RECEIVED a CLOSE is queued for processing after entering ESTABLISHED", 148 },
+    { TCP_FSM_SYN_RCVD, TCP_FSM_EV_APP_CLOSE, TCP_FSM_SYN_RCVD, NULL, "queue_fin", "APP_CLOSE / queue_fin", "9293 3.10.4: in SYN-RECEIVED a CLOSE is queued for processing after entering ESTABLISHED", 159 },
     /* @rfc "9293 3.10.5" */
-    { TCP_FSM_SYN_RCVD, TCP_FSM_EV_APP_ABORT, TCP_FSM_CLOSED, NULL, "send_rst, conn_reset, release", "APP_ABORT / send_rst, conn_reset, release", "9293 3.10.5", 150 },
+    { TCP_FSM_SYN_RCVD, TCP_FSM_EV_APP_ABORT, TCP_FSM_CLOSED, NULL, "send_rst, conn_reset, release", "APP_ABORT / send_rst, conn_reset, release", "9293 3.10.5", 161 },
     /* @rfc "9293 3.10.7.4 first" */
-    { TCP_FSM_SYN_RCVD, TCP_FSM_EV_RCV_UNACCEPTABLE, TCP_FSM_SYN_RCVD, "oow_ack_ok", "send_ack", "RCV_UNACCEPTABLE [oow_ack_ok] / send_ack", "9293 3.10.7.4 first", 162 },
+    { TCP_FSM_SYN_RCVD, TCP_FSM_EV_RCV_UNACCEPTABLE, TCP_FSM_SYN_RCVD, "oow_ack_ok", "send_ack", "RCV_UNACCEPTABLE [oow_ack_ok] / send_ack", "9293 3.10.7.4 first", 173 },
     /* @rfc "9293 3.10.7.4 first" */
-    { TCP_FSM_ESTABLISHED, TCP_FSM_EV_RCV_UNACCEPTABLE, TCP_FSM_ESTABLISHED, "oow_ack_ok", "send_ack", "RCV_UNACCEPTABLE [oow_ack_ok] / send_ack", "9293 3.10.7.4 first", 162 },
+    { TCP_FSM_ESTABLISHED, TCP_FSM_EV_RCV_UNACCEPTABLE, TCP_FSM_ESTABLISHED, "oow_ack_ok", "send_ack", "RCV_UNACCEPTABLE [oow_ack_ok] / send_ack", "9293 3.10.7.4 first", 173 },
     /* @rfc "9293 3.10.7.4 first" */
-    { TCP_FSM_FIN_WAIT_1, TCP_FSM_EV_RCV_UNACCEPTABLE, TCP_FSM_FIN_WAIT_1, "oow_ack_ok", "send_ack", "RCV_UNACCEPTABLE [oow_ack_ok] / send_ack", "9293 3.10.7.4 first", 162 },
+    { TCP_FSM_FIN_WAIT_1, TCP_FSM_EV_RCV_UNACCEPTABLE, TCP_FSM_FIN_WAIT_1, "oow_ack_ok", "send_ack", "RCV_UNACCEPTABLE [oow_ack_ok] / send_ack", "9293 3.10.7.4 first", 173 },
     /* @rfc "9293 3.10.7.4 first" */
-    { TCP_FSM_FIN_WAIT_2, TCP_FSM_EV_RCV_UNACCEPTABLE, TCP_FSM_FIN_WAIT_2, "oow_ack_ok", "send_ack", "RCV_UNACCEPTABLE [oow_ack_ok] / send_ack", "9293 3.10.7.4 first", 162 },
+    { TCP_FSM_FIN_WAIT_2, TCP_FSM_EV_RCV_UNACCEPTABLE, TCP_FSM_FIN_WAIT_2, "oow_ack_ok", "send_ack", "RCV_UNACCEPTABLE [oow_ack_ok] / send_ack", "9293 3.10.7.4 first", 173 },
     /* @rfc "9293 3.10.7.4 first" */
-    { TCP_FSM_CLOSE_WAIT, TCP_FSM_EV_RCV_UNACCEPTABLE, TCP_FSM_CLOSE_WAIT, "oow_ack_ok", "send_ack", "RCV_UNACCEPTABLE [oow_ack_ok] / send_ack", "9293 3.10.7.4 first", 162 },
+    { TCP_FSM_CLOSE_WAIT, TCP_FSM_EV_RCV_UNACCEPTABLE, TCP_FSM_CLOSE_WAIT, "oow_ack_ok", "send_ack", "RCV_UNACCEPTABLE [oow_ack_ok] / send_ack", "9293 3.10.7.4 first", 173 },
     /* @rfc "9293 3.10.7.4 first" */
-    { TCP_FSM_CLOSING, TCP_FSM_EV_RCV_UNACCEPTABLE, TCP_FSM_CLOSING, "oow_ack_ok", "send_ack", "RCV_UNACCEPTABLE [oow_ack_ok] / send_ack", "9293 3.10.7.4 first", 162 },
+    { TCP_FSM_CLOSING, TCP_FSM_EV_RCV_UNACCEPTABLE, TCP_FSM_CLOSING, "oow_ack_ok", "send_ack", "RCV_UNACCEPTABLE [oow_ack_ok] / send_ack", "9293 3.10.7.4 first", 173 },
     /* @rfc "9293 3.10.7.4 first" */
-    { TCP_FSM_LAST_ACK, TCP_FSM_EV_RCV_UNACCEPTABLE, TCP_FSM_LAST_ACK, "oow_ack_ok", "send_ack", "RCV_UNACCEPTABLE [oow_ack_ok] / send_ack", "9293 3.10.7.4 first", 162 },
+    { TCP_FSM_LAST_ACK, TCP_FSM_EV_RCV_UNACCEPTABLE, TCP_FSM_LAST_ACK, "oow_ack_ok", "send_ack", "RCV_UNACCEPTABLE [oow_ack_ok] / send_ack", "9293 3.10.7.4 first", 173 },
     /* @rfc "9293 3.10.7.4 first" */
-    { TCP_FSM_TIME_WAIT, TCP_FSM_EV_RCV_UNACCEPTABLE, TCP_FSM_TIME_WAIT, "oow_ack_ok", "send_ack", "RCV_UNACCEPTABLE [oow_ack_ok] / send_ack", "9293 3.10.7.4 first", 162 },
+    { TCP_FSM_TIME_WAIT, TCP_FSM_EV_RCV_UNACCEPTABLE, TCP_FSM_TIME_WAIT, "oow_ack_ok", "send_ack", "RCV_UNACCEPTABLE [oow_ack_ok] / send_ack", "9293 3.10.7.4 first", 173 },
     /* @rfc "9293 3.10.7.4 first: an ACK already answered a segment without text in the last 500 ms" */
-    { TCP_FSM_SYN_RCVD, TCP_FSM_EV_RCV_UNACCEPTABLE, TCP_FSM_SYN_RCVD, "else", "", "RCV_UNACCEPTABLE [else]", "9293 3.10.7.4 first: an ACK already answered a segment without text in the last 500 ms", 163 },
+    { TCP_FSM_SYN_RCVD, TCP_FSM_EV_RCV_UNACCEPTABLE, TCP_FSM_SYN_RCVD, "else", "", "RCV_UNACCEPTABLE [else]", "9293 3.10.7.4 first: an ACK already answered a segment without text in the last 500 ms", 174 },
     /* @rfc "9293 3.10.7.4 first: an ACK already answered a segment without text in the last 500 ms" */
-    { TCP_FSM_ESTABLISHED, TCP_FSM_EV_RCV_UNACCEPTABLE, TCP_FSM_ESTABLISHED, "else", "", "RCV_UNACCEPTABLE [else]", "9293 3.10.7.4 first: an ACK already answered a segment without text in the last 500 ms", 163 },
+    { TCP_FSM_ESTABLISHED, TCP_FSM_EV_RCV_UNACCEPTABLE, TCP_FSM_ESTABLISHED, "else", "", "RCV_UNACCEPTABLE [else]", "9293 3.10.7.4 first: an ACK already answered a segment without text in the last 500 ms", 174 },
     /* @rfc "9293 3.10.7.4 first: an ACK already answered a segment without text in the last 500 ms" */
-    { TCP_FSM_FIN_WAIT_1, TCP_FSM_EV_RCV_UNACCEPTABLE, TCP_FSM_FIN_WAIT_1, "else", "", "RCV_UNACCEPTABLE [else]", "9293 3.10.7.4 first: an ACK already answered a segment without text in the last 500 ms", 163 },
+    { TCP_FSM_FIN_WAIT_1, TCP_FSM_EV_RCV_UNACCEPTABLE, TCP_FSM_FIN_WAIT_1, "else", "", "RCV_UNACCEPTABLE [else]", "9293 3.10.7.4 first: an ACK already answered a segment without text in the last 500 ms", 174 },
     /* @rfc "9293 3.10.7.4 first: an ACK already answered a segment without text in the last 500 ms" */
-    { TCP_FSM_FIN_WAIT_2, TCP_FSM_EV_RCV_UNACCEPTABLE, TCP_FSM_FIN_WAIT_2, "else", "", "RCV_UNACCEPTABLE [else]", "9293 3.10.7.4 first: an ACK already answered a segment without text in the last 500 ms", 163 },
+    { TCP_FSM_FIN_WAIT_2, TCP_FSM_EV_RCV_UNACCEPTABLE, TCP_FSM_FIN_WAIT_2, "else", "", "RCV_UNACCEPTABLE [else]", "9293 3.10.7.4 first: an ACK already answered a segment without text in the last 500 ms", 174 },
     /* @rfc "9293 3.10.7.4 first: an ACK already answered a segment without text in the last 500 ms" */
-    { TCP_FSM_CLOSE_WAIT, TCP_FSM_EV_RCV_UNACCEPTABLE, TCP_FSM_CLOSE_WAIT, "else", "", "RCV_UNACCEPTABLE [else]", "9293 3.10.7.4 first: an ACK already answered a segment without text in the last 500 ms", 163 },
+    { TCP_FSM_CLOSE_WAIT, TCP_FSM_EV_RCV_UNACCEPTABLE, TCP_FSM_CLOSE_WAIT, "else", "", "RCV_UNACCEPTABLE [else]", "9293 3.10.7.4 first: an ACK already answered a segment without text in the last 500 ms", 174 },
     /* @rfc "9293 3.10.7.4 first: an ACK already answered a segment without text in the last 500 ms" */
-    { TCP_FSM_CLOSING, TCP_FSM_EV_RCV_UNACCEPTABLE, TCP_FSM_CLOSING, "else", "", "RCV_UNACCEPTABLE [else]", "9293 3.10.7.4 first: an ACK already answered a segment without text in the last 500 ms", 163 },
+    { TCP_FSM_CLOSING, TCP_FSM_EV_RCV_UNACCEPTABLE, TCP_FSM_CLOSING, "else", "", "RCV_UNACCEPTABLE [else]", "9293 3.10.7.4 first: an ACK already answered a segment without text in the last 500 ms", 174 },
     /* @rfc "9293 3.10.7.4 first: an ACK already answered a segment without text in the last 500 ms" */
-    { TCP_FSM_LAST_ACK, TCP_FSM_EV_RCV_UNACCEPTABLE, TCP_FSM_LAST_ACK, "else", "", "RCV_UNACCEPTABLE [else]", "9293 3.10.7.4 first: an ACK already answered a segment without text in the last 500 ms", 163 },
+    { TCP_FSM_LAST_ACK, TCP_FSM_EV_RCV_UNACCEPTABLE, TCP_FSM_LAST_ACK, "else", "", "RCV_UNACCEPTABLE [else]", "9293 3.10.7.4 first: an ACK already answered a segment without text in the last 500 ms", 174 },
     /* @rfc "9293 3.10.7.4 first: an ACK already answered a segment without text in the last 500 ms" */
-    { TCP_FSM_TIME_WAIT, TCP_FSM_EV_RCV_UNACCEPTABLE, TCP_FSM_TIME_WAIT, "else", "", "RCV_UNACCEPTABLE [else]", "9293 3.10.7.4 first: an ACK already answered a segment without text in the last 500 ms", 163 },
+    { TCP_FSM_TIME_WAIT, TCP_FSM_EV_RCV_UNACCEPTABLE, TCP_FSM_TIME_WAIT, "else", "", "RCV_UNACCEPTABLE [else]", "9293 3.10.7.4 first: an ACK already answered a segment without text in the last 500 ms", 174 },
     /* @rfc "9293 3.10.7.4 second, 5961 3.2" */
-    /* @label "rcv RST" */
-    { TCP_FSM_ESTABLISHED, TCP_FSM_EV_RCV_RST, TCP_FSM_CLOSED, "rst_exact", "conn_reset, release", "rcv RST", "9293 3.10.7.4 second, 5961 3.2", 167 },
+    { TCP_FSM_ESTABLISHED, TCP_FSM_EV_RCV_RST, TCP_FSM_CLOSED, "rst_exact", "conn_reset, release", "RCV_RST [rst_exact] / conn_reset, release", "9293 3.10.7.4 second, 5961 3.2", 178 },
     /* @rfc "9293 3.10.7.4 second, 5961 3.2" */
-    /* @label "rcv RST" */
-    { TCP_FSM_FIN_WAIT_1, TCP_FSM_EV_RCV_RST, TCP_FSM_CLOSED, "rst_exact", "conn_reset, release", "rcv RST", "9293 3.10.7.4 second, 5961 3.2", 167 },
+    { TCP_FSM_FIN_WAIT_1, TCP_FSM_EV_RCV_RST, TCP_FSM_CLOSED, "rst_exact", "conn_reset, release", "RCV_RST [rst_exact] / conn_reset, release", "9293 3.10.7.4 second, 5961 3.2", 178 },
     /* @rfc "9293 3.10.7.4 second, 5961 3.2" */
-    /* @label "rcv RST" */
-    { TCP_FSM_FIN_WAIT_2, TCP_FSM_EV_RCV_RST, TCP_FSM_CLOSED, "rst_exact", "conn_reset, release", "rcv RST", "9293 3.10.7.4 second, 5961 3.2", 167 },
+    { TCP_FSM_FIN_WAIT_2, TCP_FSM_EV_RCV_RST, TCP_FSM_CLOSED, "rst_exact", "conn_reset, release", "RCV_RST [rst_exact] / conn_reset, release", "9293 3.10.7.4 second, 5961 3.2", 178 },
     /* @rfc "9293 3.10.7.4 second, 5961 3.2" */
-    /* @label "rcv RST" */
-    { TCP_FSM_CLOSE_WAIT, TCP_FSM_EV_RCV_RST, TCP_FSM_CLOSED, "rst_exact", "conn_reset, release", "rcv RST", "9293 3.10.7.4 second, 5961 3.2", 167 },
+    { TCP_FSM_CLOSE_WAIT, TCP_FSM_EV_RCV_RST, TCP_FSM_CLOSED, "rst_exact", "conn_reset, release", "RCV_RST [rst_exact] / conn_reset, release", "9293 3.10.7.4 second, 5961 3.2", 178 },
     /* @rfc "9293 3.10.7.4 second (TIME_WAIT: RFC 1337 hazard accepted, exact RST only)" */
-    /* @label "rcv RST" */
-    { TCP_FSM_CLOSING, TCP_FSM_EV_RCV_RST, TCP_FSM_CLOSED, "rst_exact", "release", "rcv RST", "9293 3.10.7.4 second (TIME_WAIT: RFC 1337 hazard accepted, exact RST only)", 169 },
+    { TCP_FSM_CLOSING, TCP_FSM_EV_RCV_RST, TCP_FSM_CLOSED, "rst_exact", "release", "RCV_RST [rst_exact] / release", "9293 3.10.7.4 second (TIME_WAIT: RFC 1337 hazard accepted, exact RST only)", 180 },
     /* @rfc "9293 3.10.7.4 second (TIME_WAIT: RFC 1337 hazard accepted, exact RST only)" */
-    /* @label "rcv RST" */
-    { TCP_FSM_LAST_ACK, TCP_FSM_EV_RCV_RST, TCP_FSM_CLOSED, "rst_exact", "release", "rcv RST", "9293 3.10.7.4 second (TIME_WAIT: RFC 1337 hazard accepted, exact RST only)", 169 },
+    { TCP_FSM_LAST_ACK, TCP_FSM_EV_RCV_RST, TCP_FSM_CLOSED, "rst_exact", "release", "RCV_RST [rst_exact] / release", "9293 3.10.7.4 second (TIME_WAIT: RFC 1337 hazard accepted, exact RST only)", 180 },
     /* @rfc "9293 3.10.7.4 second (TIME_WAIT: RFC 1337 hazard accepted, exact RST only)" */
-    /* @label "rcv RST" */
-    { TCP_FSM_TIME_WAIT, TCP_FSM_EV_RCV_RST, TCP_FSM_CLOSED, "rst_exact", "release", "rcv RST", "9293 3.10.7.4 second (TIME_WAIT: RFC 1337 hazard accepted, exact RST only)", 169 },
+    { TCP_FSM_TIME_WAIT, TCP_FSM_EV_RCV_RST, TCP_FSM_CLOSED, "rst_exact", "release", "RCV_RST [rst_exact] / release", "9293 3.10.7.4 second (TIME_WAIT: RFC 1337 hazard accepted, exact RST only)", 180 },
     /* @rfc "5961 3.2" */
-    { TCP_FSM_ESTABLISHED, TCP_FSM_EV_RCV_RST, TCP_FSM_ESTABLISHED, "challenge_ok", "challenge_ack", "RCV_RST [challenge_ok] / challenge_ack", "5961 3.2", 172 },
+    { TCP_FSM_ESTABLISHED, TCP_FSM_EV_RCV_RST, TCP_FSM_ESTABLISHED, "challenge_ok", "challenge_ack", "RCV_RST [challenge_ok] / challenge_ack", "5961 3.2", 182 },
     /* @rfc "5961 3.2" */
-    { TCP_FSM_FIN_WAIT_1, TCP_FSM_EV_RCV_RST, TCP_FSM_FIN_WAIT_1, "challenge_ok", "challenge_ack", "RCV_RST [challenge_ok] / challenge_ack", "5961 3.2", 172 },
+    { TCP_FSM_FIN_WAIT_1, TCP_FSM_EV_RCV_RST, TCP_FSM_FIN_WAIT_1, "challenge_ok", "challenge_ack", "RCV_RST [challenge_ok] / challenge_ack", "5961 3.2", 182 },
     /* @rfc "5961 3.2" */
-    { TCP_FSM_FIN_WAIT_2, TCP_FSM_EV_RCV_RST, TCP_FSM_FIN_WAIT_2, "challenge_ok", "challenge_ack", "RCV_RST [challenge_ok] / challenge_ack", "5961 3.2", 172 },
+    { TCP_FSM_FIN_WAIT_2, TCP_FSM_EV_RCV_RST, TCP_FSM_FIN_WAIT_2, "challenge_ok", "challenge_ack", "RCV_RST [challenge_ok] / challenge_ack", "5961 3.2", 182 },
     /* @rfc "5961 3.2" */
-    { TCP_FSM_CLOSE_WAIT, TCP_FSM_EV_RCV_RST, TCP_FSM_CLOSE_WAIT, "challenge_ok", "challenge_ack", "RCV_RST [challenge_ok] / challenge_ack", "5961 3.2", 172 },
+    { TCP_FSM_CLOSE_WAIT, TCP_FSM_EV_RCV_RST, TCP_FSM_CLOSE_WAIT, "challenge_ok", "challenge_ack", "RCV_RST [challenge_ok] / challenge_ack", "5961 3.2", 182 },
     /* @rfc "5961 3.2" */
-    { TCP_FSM_CLOSING, TCP_FSM_EV_RCV_RST, TCP_FSM_CLOSING, "challenge_ok", "challenge_ack", "RCV_RST [challenge_ok] / challenge_ack", "5961 3.2", 172 },
+    { TCP_FSM_CLOSING, TCP_FSM_EV_RCV_RST, TCP_FSM_CLOSING, "challenge_ok", "challenge_ack", "RCV_RST [challenge_ok] / challenge_ack", "5961 3.2", 182 },
     /* @rfc "5961 3.2" */
-    { TCP_FSM_LAST_ACK, TCP_FSM_EV_RCV_RST, TCP_FSM_LAST_ACK, "challenge_ok", "challenge_ack", "RCV_RST [challenge_ok] / challenge_ack", "5961 3.2", 172 },
+    { TCP_FSM_LAST_ACK, TCP_FSM_EV_RCV_RST, TCP_FSM_LAST_ACK, "challenge_ok", "challenge_ack", "RCV_RST [challenge_ok] / challenge_ack", "5961 3.2", 182 },
     /* @rfc "5961 3.2" */
-    { TCP_FSM_TIME_WAIT, TCP_FSM_EV_RCV_RST, TCP_FSM_TIME_WAIT, "challenge_ok", "challenge_ack", "RCV_RST [challenge_ok] / challenge_ack", "5961 3.2", 172 },
+    { TCP_FSM_TIME_WAIT, TCP_FSM_EV_RCV_RST, TCP_FSM_TIME_WAIT, "challenge_ok", "challenge_ack", "RCV_RST [challenge_ok] / challenge_ack", "5961 3.2", 182 },
     /* @rfc "5961 7: over the challenge ACK rate limit, dropped" */
-    { TCP_FSM_ESTABLISHED, TCP_FSM_EV_RCV_RST, TCP_FSM_ESTABLISHED, "else", "", "RCV_RST [else]", "5961 7: over the challenge ACK rate limit, dropped", 173 },
+    { TCP_FSM_ESTABLISHED, TCP_FSM_EV_RCV_RST, TCP_FSM_ESTABLISHED, "else", "", "RCV_RST [else]", "5961 7: over the challenge ACK rate limit, dropped", 183 },
     /* @rfc "5961 7: over the challenge ACK rate limit, dropped" */
-    { TCP_FSM_FIN_WAIT_1, TCP_FSM_EV_RCV_RST, TCP_FSM_FIN_WAIT_1, "else", "", "RCV_RST [else]", "5961 7: over the challenge ACK rate limit, dropped", 173 },
+    { TCP_FSM_FIN_WAIT_1, TCP_FSM_EV_RCV_RST, TCP_FSM_FIN_WAIT_1, "else", "", "RCV_RST [else]", "5961 7: over the challenge ACK rate limit, dropped", 183 },
     /* @rfc "5961 7: over the challenge ACK rate limit, dropped" */
-    { TCP_FSM_FIN_WAIT_2, TCP_FSM_EV_RCV_RST, TCP_FSM_FIN_WAIT_2, "else", "", "RCV_RST [else]", "5961 7: over the challenge ACK rate limit, dropped", 173 },
+    { TCP_FSM_FIN_WAIT_2, TCP_FSM_EV_RCV_RST, TCP_FSM_FIN_WAIT_2, "else", "", "RCV_RST [else]", "5961 7: over the challenge ACK rate limit, dropped", 183 },
     /* @rfc "5961 7: over the challenge ACK rate limit, dropped" */
-    { TCP_FSM_CLOSE_WAIT, TCP_FSM_EV_RCV_RST, TCP_FSM_CLOSE_WAIT, "else", "", "RCV_RST [else]", "5961 7: over the challenge ACK rate limit, dropped", 173 },
+    { TCP_FSM_CLOSE_WAIT, TCP_FSM_EV_RCV_RST, TCP_FSM_CLOSE_WAIT, "else", "", "RCV_RST [else]", "5961 7: over the challenge ACK rate limit, dropped", 183 },
     /* @rfc "5961 7: over the challenge ACK rate limit, dropped" */
-    { TCP_FSM_CLOSING, TCP_FSM_EV_RCV_RST, TCP_FSM_CLOSING, "else", "", "RCV_RST [else]", "5961 7: over the challenge ACK rate limit, dropped", 173 },
+    { TCP_FSM_CLOSING, TCP_FSM_EV_RCV_RST, TCP_FSM_CLOSING, "else", "", "RCV_RST [else]", "5961 7: over the challenge ACK rate limit, dropped", 183 },
     /* @rfc "5961 7: over the challenge ACK rate limit, dropped" */
-    { TCP_FSM_LAST_ACK, TCP_FSM_EV_RCV_RST, TCP_FSM_LAST_ACK, "else", "", "RCV_RST [else]", "5961 7: over the challenge ACK rate limit, dropped", 173 },
+    { TCP_FSM_LAST_ACK, TCP_FSM_EV_RCV_RST, TCP_FSM_LAST_ACK, "else", "", "RCV_RST [else]", "5961 7: over the challenge ACK rate limit, dropped", 183 },
     /* @rfc "5961 7: over the challenge ACK rate limit, dropped" */
-    { TCP_FSM_TIME_WAIT, TCP_FSM_EV_RCV_RST, TCP_FSM_TIME_WAIT, "else", "", "RCV_RST [else]", "5961 7: over the challenge ACK rate limit, dropped", 173 },
+    { TCP_FSM_TIME_WAIT, TCP_FSM_EV_RCV_RST, TCP_FSM_TIME_WAIT, "else", "", "RCV_RST [else]", "5961 7: over the challenge ACK rate limit, dropped", 183 },
     /* @rfc "9293 3.10.7.4 fourth, 5961 4.2" */
-    { TCP_FSM_ESTABLISHED, TCP_FSM_EV_RCV_SYN, TCP_FSM_ESTABLISHED, "challenge_ok", "challenge_ack", "RCV_SYN [challenge_ok] / challenge_ack", "9293 3.10.7.4 fourth, 5961 4.2", 175 },
+    { TCP_FSM_ESTABLISHED, TCP_FSM_EV_RCV_SYN, TCP_FSM_ESTABLISHED, "challenge_ok", "challenge_ack", "RCV_SYN [challenge_ok] / challenge_ack", "9293 3.10.7.4 fourth, 5961 4.2", 185 },
     /* @rfc "9293 3.10.7.4 fourth, 5961 4.2" */
-    { TCP_FSM_FIN_WAIT_1, TCP_FSM_EV_RCV_SYN, TCP_FSM_FIN_WAIT_1, "challenge_ok", "challenge_ack", "RCV_SYN [challenge_ok] / challenge_ack", "9293 3.10.7.4 fourth, 5961 4.2", 175 },
+    { TCP_FSM_FIN_WAIT_1, TCP_FSM_EV_RCV_SYN, TCP_FSM_FIN_WAIT_1, "challenge_ok", "challenge_ack", "RCV_SYN [challenge_ok] / challenge_ack", "9293 3.10.7.4 fourth, 5961 4.2", 185 },
     /* @rfc "9293 3.10.7.4 fourth, 5961 4.2" */
-    { TCP_FSM_FIN_WAIT_2, TCP_FSM_EV_RCV_SYN, TCP_FSM_FIN_WAIT_2, "challenge_ok", "challenge_ack", "RCV_SYN [challenge_ok] / challenge_ack", "9293 3.10.7.4 fourth, 5961 4.2", 175 },
+    { TCP_FSM_FIN_WAIT_2, TCP_FSM_EV_RCV_SYN, TCP_FSM_FIN_WAIT_2, "challenge_ok", "challenge_ack", "RCV_SYN [challenge_ok] / challenge_ack", "9293 3.10.7.4 fourth, 5961 4.2", 185 },
     /* @rfc "9293 3.10.7.4 fourth, 5961 4.2" */
-    { TCP_FSM_CLOSE_WAIT, TCP_FSM_EV_RCV_SYN, TCP_FSM_CLOSE_WAIT, "challenge_ok", "challenge_ack", "RCV_SYN [challenge_ok] / challenge_ack", "9293 3.10.7.4 fourth, 5961 4.2", 175 },
+    { TCP_FSM_CLOSE_WAIT, TCP_FSM_EV_RCV_SYN, TCP_FSM_CLOSE_WAIT, "challenge_ok", "challenge_ack", "RCV_SYN [challenge_ok] / challenge_ack", "9293 3.10.7.4 fourth, 5961 4.2", 185 },
     /* @rfc "9293 3.10.7.4 fourth, 5961 4.2" */
-    { TCP_FSM_CLOSING, TCP_FSM_EV_RCV_SYN, TCP_FSM_CLOSING, "challenge_ok", "challenge_ack", "RCV_SYN [challenge_ok] / challenge_ack", "9293 3.10.7.4 fourth, 5961 4.2", 175 },
+    { TCP_FSM_CLOSING, TCP_FSM_EV_RCV_SYN, TCP_FSM_CLOSING, "challenge_ok", "challenge_ack", "RCV_SYN [challenge_ok] / challenge_ack", "9293 3.10.7.4 fourth, 5961 4.2", 185 },
     /* @rfc "9293 3.10.7.4 fourth, 5961 4.2" */
-    { TCP_FSM_LAST_ACK, TCP_FSM_EV_RCV_SYN, TCP_FSM_LAST_ACK, "challenge_ok", "challenge_ack", "RCV_SYN [challenge_ok] / challenge_ack", "9293 3.10.7.4 fourth, 5961 4.2", 175 },
+    { TCP_FSM_LAST_ACK, TCP_FSM_EV_RCV_SYN, TCP_FSM_LAST_ACK, "challenge_ok", "challenge_ack", "RCV_SYN [challenge_ok] / challenge_ack", "9293 3.10.7.4 fourth, 5961 4.2", 185 },
     /* @rfc "9293 3.10.7.4 fourth, 5961 4.2" */
-    { TCP_FSM_TIME_WAIT, TCP_FSM_EV_RCV_SYN, TCP_FSM_TIME_WAIT, "challenge_ok", "challenge_ack", "RCV_SYN [challenge_ok] / challenge_ack", "9293 3.10.7.4 fourth, 5961 4.2", 175 },
+    { TCP_FSM_TIME_WAIT, TCP_FSM_EV_RCV_SYN, TCP_FSM_TIME_WAIT, "challenge_ok", "challenge_ack", "RCV_SYN [challenge_ok] / challenge_ack", "9293 3.10.7.4 fourth, 5961 4.2", 185 },
     /* @rfc "5961 7: over the challenge ACK rate limit, dropped" */
-    { TCP_FSM_ESTABLISHED, TCP_FSM_EV_RCV_SYN, TCP_FSM_ESTABLISHED, "else", "", "RCV_SYN [else]", "5961 7: over the challenge ACK rate limit, dropped", 177 },
+    { TCP_FSM_ESTABLISHED, TCP_FSM_EV_RCV_SYN, TCP_FSM_ESTABLISHED, "else", "", "RCV_SYN [else]", "5961 7: over the challenge ACK rate limit, dropped", 187 },
     /* @rfc "5961 7: over the challenge ACK rate limit, dropped" */
-    { TCP_FSM_FIN_WAIT_1, TCP_FSM_EV_RCV_SYN, TCP_FSM_FIN_WAIT_1, "else", "", "RCV_SYN [else]", "5961 7: over the challenge ACK rate limit, dropped", 177 },
+    { TCP_FSM_FIN_WAIT_1, TCP_FSM_EV_RCV_SYN, TCP_FSM_FIN_WAIT_1, "else", "", "RCV_SYN [else]", "5961 7: over the challenge ACK rate limit, dropped", 187 },
     /* @rfc "5961 7: over the challenge ACK rate limit, dropped" */
-    { TCP_FSM_FIN_WAIT_2, TCP_FSM_EV_RCV_SYN, TCP_FSM_FIN_WAIT_2, "else", "", "RCV_SYN [else]", "5961 7: over the challenge ACK rate limit, dropped", 177 },
+    { TCP_FSM_FIN_WAIT_2, TCP_FSM_EV_RCV_SYN, TCP_FSM_FIN_WAIT_2, "else", "", "RCV_SYN [else]", "5961 7: over the challenge ACK rate limit, dropped", 187 },
     /* @rfc "5961 7: over the challenge ACK rate limit, dropped" */
-    { TCP_FSM_CLOSE_WAIT, TCP_FSM_EV_RCV_SYN, TCP_FSM_CLOSE_WAIT, "else", "", "RCV_SYN [else]", "5961 7: over the challenge ACK rate limit, dropped", 177 },
+    { TCP_FSM_CLOSE_WAIT, TCP_FSM_EV_RCV_SYN, TCP_FSM_CLOSE_WAIT, "else", "", "RCV_SYN [else]", "5961 7: over the challenge ACK rate limit, dropped", 187 },
     /* @rfc "5961 7: over the challenge ACK rate limit, dropped" */
-    { TCP_FSM_CLOSING, TCP_FSM_EV_RCV_SYN, TCP_FSM_CLOSING, "else", "", "RCV_SYN [else]", "5961 7: over the challenge ACK rate limit, dropped", 177 },
+    { TCP_FSM_CLOSING, TCP_FSM_EV_RCV_SYN, TCP_FSM_CLOSING, "else", "", "RCV_SYN [else]", "5961 7: over the challenge ACK rate limit, dropped", 187 },
     /* @rfc "5961 7: over the challenge ACK rate limit, dropped" */
-    { TCP_FSM_LAST_ACK, TCP_FSM_EV_RCV_SYN, TCP_FSM_LAST_ACK, "else", "", "RCV_SYN [else]", "5961 7: over the challenge ACK rate limit, dropped", 177 },
+    { TCP_FSM_LAST_ACK, TCP_FSM_EV_RCV_SYN, TCP_FSM_LAST_ACK, "else", "", "RCV_SYN [else]", "5961 7: over the challenge ACK rate limit, dropped", 187 },
     /* @rfc "5961 7: over the challenge ACK rate limit, dropped" */
-    { TCP_FSM_TIME_WAIT, TCP_FSM_EV_RCV_SYN, TCP_FSM_TIME_WAIT, "else", "", "RCV_SYN [else]", "5961 7: over the challenge ACK rate limit, dropped", 177 },
+    { TCP_FSM_TIME_WAIT, TCP_FSM_EV_RCV_SYN, TCP_FSM_TIME_WAIT, "else", "", "RCV_SYN [else]", "5961 7: over the challenge ACK rate limit, dropped", 187 },
     /* @rfc "9293 3.10.7.4 fifth" */
-    { TCP_FSM_ESTABLISHED, TCP_FSM_EV_RCV_BAD_ACK, TCP_FSM_ESTABLISHED, "oow_ack_ok", "send_ack", "RCV_BAD_ACK [oow_ack_ok] / send_ack", "9293 3.10.7.4 fifth", 179 },
+    { TCP_FSM_ESTABLISHED, TCP_FSM_EV_RCV_BAD_ACK, TCP_FSM_ESTABLISHED, "oow_ack_ok", "send_ack", "RCV_BAD_ACK [oow_ack_ok] / send_ack", "9293 3.10.7.4 fifth", 189 },
     /* @rfc "9293 3.10.7.4 fifth" */
-    { TCP_FSM_FIN_WAIT_1, TCP_FSM_EV_RCV_BAD_ACK, TCP_FSM_FIN_WAIT_1, "oow_ack_ok", "send_ack", "RCV_BAD_ACK [oow_ack_ok] / send_ack", "9293 3.10.7.4 fifth", 179 },
+    { TCP_FSM_FIN_WAIT_1, TCP_FSM_EV_RCV_BAD_ACK, TCP_FSM_FIN_WAIT_1, "oow_ack_ok", "send_ack", "RCV_BAD_ACK [oow_ack_ok] / send_ack", "9293 3.10.7.4 fifth", 189 },
     /* @rfc "9293 3.10.7.4 fifth" */
-    { TCP_FSM_FIN_WAIT_2, TCP_FSM_EV_RCV_BAD_ACK, TCP_FSM_FIN_WAIT_2, "oow_ack_ok", "send_ack", "RCV_BAD_ACK [oow_ack_ok] / send_ack", "9293 3.10.7.4 fifth", 179 },
+    { TCP_FSM_FIN_WAIT_2, TCP_FSM_EV_RCV_BAD_ACK, TCP_FSM_FIN_WAIT_2, "oow_ack_ok", "send_ack", "RCV_BAD_ACK [oow_ack_ok] / send_ack", "9293 3.10.7.4 fifth", 189 },
     /* @rfc "9293 3.10.7.4 fifth" */
-    { TCP_FSM_CLOSE_WAIT, TCP_FSM_EV_RCV_BAD_ACK, TCP_FSM_CLOSE_WAIT, "oow_ack_ok", "send_ack", "RCV_BAD_ACK [oow_ack_ok] / send_ack", "9293 3.10.7.4 fifth", 179 },
+    { TCP_FSM_CLOSE_WAIT, TCP_FSM_EV_RCV_BAD_ACK, TCP_FSM_CLOSE_WAIT, "oow_ack_ok", "send_ack", "RCV_BAD_ACK [oow_ack_ok] / send_ack", "9293 3.10.7.4 fifth", 189 },
     /* @rfc "9293 3.10.7.4 fifth" */
-    { TCP_FSM_CLOSING, TCP_FSM_EV_RCV_BAD_ACK, TCP_FSM_CLOSING, "oow_ack_ok", "send_ack", "RCV_BAD_ACK [oow_ack_ok] / send_ack", "9293 3.10.7.4 fifth", 179 },
+    { TCP_FSM_CLOSING, TCP_FSM_EV_RCV_BAD_ACK, TCP_FSM_CLOSING, "oow_ack_ok", "send_ack", "RCV_BAD_ACK [oow_ack_ok] / send_ack", "9293 3.10.7.4 fifth", 189 },
     /* @rfc "9293 3.10.7.4 fifth" */
-    { TCP_FSM_LAST_ACK, TCP_FSM_EV_RCV_BAD_ACK, TCP_FSM_LAST_ACK, "oow_ack_ok", "send_ack", "RCV_BAD_ACK [oow_ack_ok] / send_ack", "9293 3.10.7.4 fifth", 179 },
+    { TCP_FSM_LAST_ACK, TCP_FSM_EV_RCV_BAD_ACK, TCP_FSM_LAST_ACK, "oow_ack_ok", "send_ack", "RCV_BAD_ACK [oow_ack_ok] / send_ack", "9293 3.10.7.4 fifth", 189 },
     /* @rfc "9293 3.10.7.4 fifth" */
-    { TCP_FSM_TIME_WAIT, TCP_FSM_EV_RCV_BAD_ACK, TCP_FSM_TIME_WAIT, "oow_ack_ok", "send_ack", "RCV_BAD_ACK [oow_ack_ok] / send_ack", "9293 3.10.7.4 fifth", 179 },
+    { TCP_FSM_TIME_WAIT, TCP_FSM_EV_RCV_BAD_ACK, TCP_FSM_TIME_WAIT, "oow_ack_ok", "send_ack", "RCV_BAD_ACK [oow_ack_ok] / send_ack", "9293 3.10.7.4 fifth", 189 },
     /* @rfc "9293 3.10.7.4 fifth: an ACK already answered a segment without text in the last 500 ms" */
-    { TCP_FSM_ESTABLISHED, TCP_FSM_EV_RCV_BAD_ACK, TCP_FSM_ESTABLISHED, "else", "", "RCV_BAD_ACK [else]", "9293 3.10.7.4 fifth: an ACK already answered a segment without text in the last 500 ms", 180 },
+    { TCP_FSM_ESTABLISHED, TCP_FSM_EV_RCV_BAD_ACK, TCP_FSM_ESTABLISHED, "else", "", "RCV_BAD_ACK [else]", "9293 3.10.7.4 fifth: an ACK already answered a segment without text in the last 500 ms", 190 },
     /* @rfc "9293 3.10.7.4 fifth: an ACK already answered a segment without text in the last 500 ms" */
-    { TCP_FSM_FIN_WAIT_1, TCP_FSM_EV_RCV_BAD_ACK, TCP_FSM_FIN_WAIT_1, "else", "", "RCV_BAD_ACK [else]", "9293 3.10.7.4 fifth: an ACK already answered a segment without text in the last 500 ms", 180 },
+    { TCP_FSM_FIN_WAIT_1, TCP_FSM_EV_RCV_BAD_ACK, TCP_FSM_FIN_WAIT_1, "else", "", "RCV_BAD_ACK [else]", "9293 3.10.7.4 fifth: an ACK already answered a segment without text in the last 500 ms", 190 },
     /* @rfc "9293 3.10.7.4 fifth: an ACK already answered a segment without text in the last 500 ms" */
-    { TCP_FSM_FIN_WAIT_2, TCP_FSM_EV_RCV_BAD_ACK, TCP_FSM_FIN_WAIT_2, "else", "", "RCV_BAD_ACK [else]", "9293 3.10.7.4 fifth: an ACK already answered a segment without text in the last 500 ms", 180 },
+    { TCP_FSM_FIN_WAIT_2, TCP_FSM_EV_RCV_BAD_ACK, TCP_FSM_FIN_WAIT_2, "else", "", "RCV_BAD_ACK [else]", "9293 3.10.7.4 fifth: an ACK already answered a segment without text in the last 500 ms", 190 },
     /* @rfc "9293 3.10.7.4 fifth: an ACK already answered a segment without text in the last 500 ms" */
-    { TCP_FSM_CLOSE_WAIT, TCP_FSM_EV_RCV_BAD_ACK, TCP_FSM_CLOSE_WAIT, "else", "", "RCV_BAD_ACK [else]", "9293 3.10.7.4 fifth: an ACK already answered a segment without text in the last 500 ms", 180 },
+    { TCP_FSM_CLOSE_WAIT, TCP_FSM_EV_RCV_BAD_ACK, TCP_FSM_CLOSE_WAIT, "else", "", "RCV_BAD_ACK [else]", "9293 3.10.7.4 fifth: an ACK already answered a segment without text in the last 500 ms", 190 },
     /* @rfc "9293 3.10.7.4 fifth: an ACK already answered a segment without text in the last 500 ms" */
-    { TCP_FSM_CLOSING, TCP_FSM_EV_RCV_BAD_ACK, TCP_FSM_CLOSING, "else", "", "RCV_BAD_ACK [else]", "9293 3.10.7.4 fifth: an ACK already answered a segment without text in the last 500 ms", 180 },
+    { TCP_FSM_CLOSING, TCP_FSM_EV_RCV_BAD_ACK, TCP_FSM_CLOSING, "else", "", "RCV_BAD_ACK [else]", "9293 3.10.7.4 fifth: an ACK already answered a segment without text in the last 500 ms", 190 },
     /* @rfc "9293 3.10.7.4 fifth: an ACK already answered a segment without text in the last 500 ms" */
-    { TCP_FSM_LAST_ACK, TCP_FSM_EV_RCV_BAD_ACK, TCP_FSM_LAST_ACK, "else", "", "RCV_BAD_ACK [else]", "9293 3.10.7.4 fifth: an ACK already answered a segment without text in the last 500 ms", 180 },
+    { TCP_FSM_LAST_ACK, TCP_FSM_EV_RCV_BAD_ACK, TCP_FSM_LAST_ACK, "else", "", "RCV_BAD_ACK [else]", "9293 3.10.7.4 fifth: an ACK already answered a segment without text in the last 500 ms", 190 },
     /* @rfc "9293 3.10.7.4 fifth: an ACK already answered a segment without text in the last 500 ms" */
-    { TCP_FSM_TIME_WAIT, TCP_FSM_EV_RCV_BAD_ACK, TCP_FSM_TIME_WAIT, "else", "", "RCV_BAD_ACK [else]", "9293 3.10.7.4 fifth: an ACK already answered a segment without text in the last 500 ms", 180 },
+    { TCP_FSM_TIME_WAIT, TCP_FSM_EV_RCV_BAD_ACK, TCP_FSM_TIME_WAIT, "else", "", "RCV_BAD_ACK [else]", "9293 3.10.7.4 fifth: an ACK already answered a segment without text in the last 500 ms", 190 },
     /* @rfc "9293 3.10.7.4 fifth" */
-    { TCP_FSM_ESTABLISHED, TCP_FSM_EV_RCV_ACK, TCP_FSM_ESTABLISHED, NULL, "process_ack", "RCV_ACK / process_ack", "9293 3.10.7.4 fifth", 182 },
+    { TCP_FSM_ESTABLISHED, TCP_FSM_EV_RCV_ACK, TCP_FSM_ESTABLISHED, NULL, "process_ack", "RCV_ACK / process_ack", "9293 3.10.7.4 fifth", 192 },
     /* @rfc "9293 3.10.7.4 fifth" */
-    { TCP_FSM_CLOSE_WAIT, TCP_FSM_EV_RCV_ACK, TCP_FSM_CLOSE_WAIT, NULL, "process_ack", "RCV_ACK / process_ack", "9293 3.10.7.4 fifth", 182 },
+    { TCP_FSM_CLOSE_WAIT, TCP_FSM_EV_RCV_ACK, TCP_FSM_CLOSE_WAIT, NULL, "process_ack", "RCV_ACK / process_ack", "9293 3.10.7.4 fifth", 192 },
     /* @rfc "9293 3.10.7.4 fifth" */
-    { TCP_FSM_FIN_WAIT_2, TCP_FSM_EV_RCV_ACK, TCP_FSM_FIN_WAIT_2, NULL, "process_ack", "RCV_ACK / process_ack", "9293 3.10.7.4 fifth", 182 },
+    { TCP_FSM_FIN_WAIT_2, TCP_FSM_EV_RCV_ACK, TCP_FSM_FIN_WAIT_2, NULL, "process_ack", "RCV_ACK / process_ack", "9293 3.10.7.4 fifth", 192 },
     /* @rfc "9293 3.10.7.4 fifth: our FIN is acknowledged" */
     /* @label "rcv ACK of FIN" */
-    { TCP_FSM_FIN_WAIT_1, TCP_FSM_EV_RCV_ACK, TCP_FSM_FIN_WAIT_2, "fin_acked", "process_ack", "rcv ACK of FIN", "9293 3.10.7.4 fifth: our FIN is acknowledged", 183 },
+    /* @path "client" */
+    { TCP_FSM_FIN_WAIT_1, TCP_FSM_EV_RCV_ACK, TCP_FSM_FIN_WAIT_2, "fin_acked", "process_ack", "rcv ACK of FIN", "9293 3.10.7.4 fifth: our FIN is acknowledged", 193 },
     /* @rfc "9293 3.10.7.4 fifth" */
-    { TCP_FSM_FIN_WAIT_1, TCP_FSM_EV_RCV_ACK, TCP_FSM_FIN_WAIT_1, "else", "process_ack", "RCV_ACK [else] / process_ack", "9293 3.10.7.4 fifth", 185 },
+    { TCP_FSM_FIN_WAIT_1, TCP_FSM_EV_RCV_ACK, TCP_FSM_FIN_WAIT_1, "else", "process_ack", "RCV_ACK [else] / process_ack", "9293 3.10.7.4 fifth", 195 },
     /* @rfc "9293 3.10.7.4 fifth: our FIN is acknowledged" */
     /* @label "rcv ACK of FIN" */
-    { TCP_FSM_CLOSING, TCP_FSM_EV_RCV_ACK, TCP_FSM_TIME_WAIT, "fin_acked", "process_ack", "rcv ACK of FIN", "9293 3.10.7.4 fifth: our FIN is acknowledged", 186 },
+    { TCP_FSM_CLOSING, TCP_FSM_EV_RCV_ACK, TCP_FSM_TIME_WAIT, "fin_acked", "process_ack", "rcv ACK of FIN", "9293 3.10.7.4 fifth: our FIN is acknowledged", 196 },
     /* @rfc "9293 3.10.7.4 fifth" */
-    { TCP_FSM_CLOSING, TCP_FSM_EV_RCV_ACK, TCP_FSM_CLOSING, "else", "process_ack", "RCV_ACK [else] / process_ack", "9293 3.10.7.4 fifth", 188 },
+    { TCP_FSM_CLOSING, TCP_FSM_EV_RCV_ACK, TCP_FSM_CLOSING, "else", "process_ack", "RCV_ACK [else] / process_ack", "9293 3.10.7.4 fifth", 198 },
     /* @rfc "9293 3.10.7.4 fifth: our FIN is acknowledged" */
     /* @label "rcv ACK of FIN" */
-    { TCP_FSM_LAST_ACK, TCP_FSM_EV_RCV_ACK, TCP_FSM_CLOSED, "fin_acked", "process_ack, release", "rcv ACK of FIN", "9293 3.10.7.4 fifth: our FIN is acknowledged", 189 },
+    /* @path "server" */
+    { TCP_FSM_LAST_ACK, TCP_FSM_EV_RCV_ACK, TCP_FSM_CLOSED, "fin_acked", "process_ack, release", "rcv ACK of FIN", "9293 3.10.7.4 fifth: our FIN is acknowledged", 199 },
     /* @rfc "9293 3.10.7.4 fifth" */
-    { TCP_FSM_LAST_ACK, TCP_FSM_EV_RCV_ACK, TCP_FSM_LAST_ACK, "else", "process_ack", "RCV_ACK [else] / process_ack", "9293 3.10.7.4 fifth", 191 },
+    { TCP_FSM_LAST_ACK, TCP_FSM_EV_RCV_ACK, TCP_FSM_LAST_ACK, "else", "process_ack", "RCV_ACK [else] / process_ack", "9293 3.10.7.4 fifth", 201 },
     /* @rfc "9293 3.10.7.4 seventh" */
-    { TCP_FSM_ESTABLISHED, TCP_FSM_EV_RCV_DATA, TCP_FSM_ESTABLISHED, NULL, "deliver_data", "RCV_DATA / deliver_data", "9293 3.10.7.4 seventh", 194 },
+    { TCP_FSM_ESTABLISHED, TCP_FSM_EV_RCV_DATA, TCP_FSM_ESTABLISHED, NULL, "deliver_data", "RCV_DATA / deliver_data", "9293 3.10.7.4 seventh", 204 },
     /* @rfc "9293 3.10.7.4 seventh" */
-    { TCP_FSM_FIN_WAIT_1, TCP_FSM_EV_RCV_DATA, TCP_FSM_FIN_WAIT_1, NULL, "deliver_data", "RCV_DATA / deliver_data", "9293 3.10.7.4 seventh", 194 },
+    { TCP_FSM_FIN_WAIT_1, TCP_FSM_EV_RCV_DATA, TCP_FSM_FIN_WAIT_1, NULL, "deliver_data", "RCV_DATA / deliver_data", "9293 3.10.7.4 seventh", 204 },
     /* @rfc "9293 3.10.7.4 seventh" */
-    { TCP_FSM_FIN_WAIT_2, TCP_FSM_EV_RCV_DATA, TCP_FSM_FIN_WAIT_2, NULL, "deliver_data", "RCV_DATA / deliver_data", "9293 3.10.7.4 seventh", 194 },
+    { TCP_FSM_FIN_WAIT_2, TCP_FSM_EV_RCV_DATA, TCP_FSM_FIN_WAIT_2, NULL, "deliver_data", "RCV_DATA / deliver_data", "9293 3.10.7.4 seventh", 204 },
     /* @rfc "9293 3.10.7.4 eighth" */
     /* @label "rcv FIN / snd ACK" */
-    { TCP_FSM_ESTABLISHED, TCP_FSM_EV_RCV_FIN, TCP_FSM_CLOSE_WAIT, NULL, "receive_fin", "rcv FIN / snd ACK", "9293 3.10.7.4 eighth", 197 },
+    /* @path "server" */
+    { TCP_FSM_ESTABLISHED, TCP_FSM_EV_RCV_FIN, TCP_FSM_CLOSE_WAIT, NULL, "receive_fin", "rcv FIN / snd ACK", "9293 3.10.7.4 eighth", 207 },
     /* @rfc "9293 3.10.7.4 eighth: simultaneous close" */
     /* @label "rcv FIN / snd ACK" */
-    { TCP_FSM_FIN_WAIT_1, TCP_FSM_EV_RCV_FIN, TCP_FSM_CLOSING, NULL, "receive_fin", "rcv FIN / snd ACK", "9293 3.10.7.4 eighth: simultaneous close", 199 },
+    { TCP_FSM_FIN_WAIT_1, TCP_FSM_EV_RCV_FIN, TCP_FSM_CLOSING, NULL, "receive_fin", "rcv FIN / snd ACK", "9293 3.10.7.4 eighth: simultaneous close", 209 },
     /* @rfc "9293 3.10.7.4 eighth" */
     /* @label "rcv FIN / snd ACK" */
-    { TCP_FSM_FIN_WAIT_2, TCP_FSM_EV_RCV_FIN, TCP_FSM_TIME_WAIT, NULL, "receive_fin", "rcv FIN / snd ACK", "9293 3.10.7.4 eighth", 201 },
+    /* @path "client" */
+    { TCP_FSM_FIN_WAIT_2, TCP_FSM_EV_RCV_FIN, TCP_FSM_TIME_WAIT, NULL, "receive_fin", "rcv FIN / snd ACK", "9293 3.10.7.4 eighth", 211 },
     /* @rfc "9293 3.10.7.4 eighth: the FIN again: ACK it" */
-    { TCP_FSM_CLOSE_WAIT, TCP_FSM_EV_RCV_FIN, TCP_FSM_CLOSE_WAIT, NULL, "send_ack", "RCV_FIN / send_ack", "9293 3.10.7.4 eighth: the FIN again: ACK it", 203 },
+    { TCP_FSM_CLOSE_WAIT, TCP_FSM_EV_RCV_FIN, TCP_FSM_CLOSE_WAIT, NULL, "send_ack", "RCV_FIN / send_ack", "9293 3.10.7.4 eighth: the FIN again: ACK it", 213 },
     /* @rfc "9293 3.10.7.4 eighth: the FIN again: ACK it" */
-    { TCP_FSM_CLOSING, TCP_FSM_EV_RCV_FIN, TCP_FSM_CLOSING, NULL, "send_ack", "RCV_FIN / send_ack", "9293 3.10.7.4 eighth: the FIN again: ACK it", 203 },
+    { TCP_FSM_CLOSING, TCP_FSM_EV_RCV_FIN, TCP_FSM_CLOSING, NULL, "send_ack", "RCV_FIN / send_ack", "9293 3.10.7.4 eighth: the FIN again: ACK it", 213 },
     /* @rfc "9293 3.10.7.4 eighth: the FIN again: ACK it" */
-    { TCP_FSM_LAST_ACK, TCP_FSM_EV_RCV_FIN, TCP_FSM_LAST_ACK, NULL, "send_ack", "RCV_FIN / send_ack", "9293 3.10.7.4 eighth: the FIN again: ACK it", 203 },
+    { TCP_FSM_LAST_ACK, TCP_FSM_EV_RCV_FIN, TCP_FSM_LAST_ACK, NULL, "send_ack", "RCV_FIN / send_ack", "9293 3.10.7.4 eighth: the FIN again: ACK it", 213 },
     /* @rfc "9293 3.10.7.4 eighth: FIN retransmitted, restart the 2 MSL timeout" */
-    { TCP_FSM_TIME_WAIT, TCP_FSM_EV_RCV_FIN, TCP_FSM_TIME_WAIT, NULL, "send_ack", "RCV_FIN / send_ack", "9293 3.10.7.4 eighth: FIN retransmitted, restart the 2 MSL timeout", 206 },
+    { TCP_FSM_TIME_WAIT, TCP_FSM_EV_RCV_FIN, TCP_FSM_TIME_WAIT, NULL, "send_ack", "RCV_FIN / send_ack", "9293 3.10.7.4 eighth: FIN retransmitted, restart the 2 MSL timeout", 216 },
     /* @rfc "9293 3.8.3 R2" */
-    { TCP_FSM_ESTABLISHED, TCP_FSM_EV_T_RTX, TCP_FSM_CLOSED, "give_up", "conn_timeout, release", "T_RTX [give_up] / conn_timeout, release", "9293 3.8.3 R2", 211 },
+    { TCP_FSM_ESTABLISHED, TCP_FSM_EV_T_RTX, TCP_FSM_CLOSED, "give_up", "conn_timeout, release", "T_RTX [give_up] / conn_timeout, release", "9293 3.8.3 R2", 221 },
     /* @rfc "9293 3.8.3 R2" */
-    { TCP_FSM_CLOSE_WAIT, TCP_FSM_EV_T_RTX, TCP_FSM_CLOSED, "give_up", "conn_timeout, release", "T_RTX [give_up] / conn_timeout, release", "9293 3.8.3 R2", 211 },
+    { TCP_FSM_CLOSE_WAIT, TCP_FSM_EV_T_RTX, TCP_FSM_CLOSED, "give_up", "conn_timeout, release", "T_RTX [give_up] / conn_timeout, release", "9293 3.8.3 R2", 221 },
     /* @rfc "9293 3.8.3 R2" */
-    { TCP_FSM_FIN_WAIT_1, TCP_FSM_EV_T_RTX, TCP_FSM_CLOSED, "give_up", "conn_timeout, release", "T_RTX [give_up] / conn_timeout, release", "9293 3.8.3 R2", 211 },
+    { TCP_FSM_FIN_WAIT_1, TCP_FSM_EV_T_RTX, TCP_FSM_CLOSED, "give_up", "conn_timeout, release", "T_RTX [give_up] / conn_timeout, release", "9293 3.8.3 R2", 221 },
     /* @rfc "9293 3.8.3 R2" */
-    { TCP_FSM_CLOSING, TCP_FSM_EV_T_RTX, TCP_FSM_CLOSED, "give_up", "conn_timeout, release", "T_RTX [give_up] / conn_timeout, release", "9293 3.8.3 R2", 211 },
+    { TCP_FSM_CLOSING, TCP_FSM_EV_T_RTX, TCP_FSM_CLOSED, "give_up", "conn_timeout, release", "T_RTX [give_up] / conn_timeout, release", "9293 3.8.3 R2", 221 },
     /* @rfc "9293 3.8.3 R2" */
-    { TCP_FSM_LAST_ACK, TCP_FSM_EV_T_RTX, TCP_FSM_CLOSED, "give_up", "conn_timeout, release", "T_RTX [give_up] / conn_timeout, release", "9293 3.8.3 R2", 211 },
+    { TCP_FSM_LAST_ACK, TCP_FSM_EV_T_RTX, TCP_FSM_CLOSED, "give_up", "conn_timeout, release", "T_RTX [give_up] / conn_timeout, release", "9293 3.8.3 R2", 221 },
     /* @rfc "6298 5.4-5.6" */
-    { TCP_FSM_ESTABLISHED, TCP_FSM_EV_T_RTX, TCP_FSM_ESTABLISHED, "else", "retransmit", "T_RTX [else] / retransmit", "6298 5.4-5.6", 212 },
+    { TCP_FSM_ESTABLISHED, TCP_FSM_EV_T_RTX, TCP_FSM_ESTABLISHED, "else", "retransmit", "T_RTX [else] / retransmit", "6298 5.4-5.6", 222 },
     /* @rfc "6298 5.4-5.6" */
-    { TCP_FSM_CLOSE_WAIT, TCP_FSM_EV_T_RTX, TCP_FSM_CLOSE_WAIT, "else", "retransmit", "T_RTX [else] / retransmit", "6298 5.4-5.6", 212 },
+    { TCP_FSM_CLOSE_WAIT, TCP_FSM_EV_T_RTX, TCP_FSM_CLOSE_WAIT, "else", "retransmit", "T_RTX [else] / retransmit", "6298 5.4-5.6", 222 },
     /* @rfc "6298 5.4-5.6" */
-    { TCP_FSM_FIN_WAIT_1, TCP_FSM_EV_T_RTX, TCP_FSM_FIN_WAIT_1, "else", "retransmit", "T_RTX [else] / retransmit", "6298 5.4-5.6", 212 },
+    { TCP_FSM_FIN_WAIT_1, TCP_FSM_EV_T_RTX, TCP_FSM_FIN_WAIT_1, "else", "retransmit", "T_RTX [else] / retransmit", "6298 5.4-5.6", 222 },
     /* @rfc "6298 5.4-5.6" */
-    { TCP_FSM_CLOSING, TCP_FSM_EV_T_RTX, TCP_FSM_CLOSING, "else", "retransmit", "T_RTX [else] / retransmit", "6298 5.4-5.6", 212 },
+    { TCP_FSM_CLOSING, TCP_FSM_EV_T_RTX, TCP_FSM_CLOSING, "else", "retransmit", "T_RTX [else] / retransmit", "6298 5.4-5.6", 222 },
     /* @rfc "6298 5.4-5.6" */
-    { TCP_FSM_LAST_ACK, TCP_FSM_EV_T_RTX, TCP_FSM_LAST_ACK, "else", "retransmit", "T_RTX [else] / retransmit", "6298 5.4-5.6", 212 },
+    { TCP_FSM_LAST_ACK, TCP_FSM_EV_T_RTX, TCP_FSM_LAST_ACK, "else", "retransmit", "T_RTX [else] / retransmit", "6298 5.4-5.6", 222 },
     /* @rfc "9293 3.8.6.3" */
-    { TCP_FSM_ESTABLISHED, TCP_FSM_EV_T_DELACK, TCP_FSM_ESTABLISHED, NULL, "send_ack", "T_DELACK / send_ack", "9293 3.8.6.3", 215 },
+    { TCP_FSM_ESTABLISHED, TCP_FSM_EV_T_DELACK, TCP_FSM_ESTABLISHED, NULL, "send_ack", "T_DELACK / send_ack", "9293 3.8.6.3", 225 },
     /* @rfc "9293 3.8.6.3" */
-    { TCP_FSM_FIN_WAIT_1, TCP_FSM_EV_T_DELACK, TCP_FSM_FIN_WAIT_1, NULL, "send_ack", "T_DELACK / send_ack", "9293 3.8.6.3", 215 },
+    { TCP_FSM_FIN_WAIT_1, TCP_FSM_EV_T_DELACK, TCP_FSM_FIN_WAIT_1, NULL, "send_ack", "T_DELACK / send_ack", "9293 3.8.6.3", 225 },
     /* @rfc "9293 3.8.6.3" */
-    { TCP_FSM_FIN_WAIT_2, TCP_FSM_EV_T_DELACK, TCP_FSM_FIN_WAIT_2, NULL, "send_ack", "T_DELACK / send_ack", "9293 3.8.6.3", 215 },
+    { TCP_FSM_FIN_WAIT_2, TCP_FSM_EV_T_DELACK, TCP_FSM_FIN_WAIT_2, NULL, "send_ack", "T_DELACK / send_ack", "9293 3.8.6.3", 225 },
     /* @rfc "9293 3.8.6.1" */
-    { TCP_FSM_ESTABLISHED, TCP_FSM_EV_T_PERSIST, TCP_FSM_ESTABLISHED, NULL, "send_probe", "T_PERSIST / send_probe", "9293 3.8.6.1", 216 },
+    { TCP_FSM_ESTABLISHED, TCP_FSM_EV_T_PERSIST, TCP_FSM_ESTABLISHED, NULL, "send_probe", "T_PERSIST / send_probe", "9293 3.8.6.1", 226 },
     /* @rfc "9293 3.8.6.1" */
-    { TCP_FSM_CLOSE_WAIT, TCP_FSM_EV_T_PERSIST, TCP_FSM_CLOSE_WAIT, NULL, "send_probe", "T_PERSIST / send_probe", "9293 3.8.6.1", 216 },
+    { TCP_FSM_CLOSE_WAIT, TCP_FSM_EV_T_PERSIST, TCP_FSM_CLOSE_WAIT, NULL, "send_probe", "T_PERSIST / send_probe", "9293 3.8.6.1", 226 },
     /* @rfc "9293 3.8.6.1" */
-    { TCP_FSM_FIN_WAIT_1, TCP_FSM_EV_T_PERSIST, TCP_FSM_FIN_WAIT_1, NULL, "send_probe", "T_PERSIST / send_probe", "9293 3.8.6.1", 216 },
+    { TCP_FSM_FIN_WAIT_1, TCP_FSM_EV_T_PERSIST, TCP_FSM_FIN_WAIT_1, NULL, "send_probe", "T_PERSIST / send_probe", "9293 3.8.6.1", 226 },
     /* @rfc "9293 3.8.6.1" */
-    { TCP_FSM_LAST_ACK, TCP_FSM_EV_T_PERSIST, TCP_FSM_LAST_ACK, NULL, "send_probe", "T_PERSIST / send_probe", "9293 3.8.6.1", 216 },
+    { TCP_FSM_LAST_ACK, TCP_FSM_EV_T_PERSIST, TCP_FSM_LAST_ACK, NULL, "send_probe", "T_PERSIST / send_probe", "9293 3.8.6.1", 226 },
     /* @rfc "1122 4.2.3.6" */
-    { TCP_FSM_ESTABLISHED, TCP_FSM_EV_T_KEEPALIVE, TCP_FSM_CLOSED, "keepalive_dead", "conn_timeout, release", "T_KEEPALIVE [keepalive_dead] / conn_timeout, release", "1122 4.2.3.6", 217 },
+    { TCP_FSM_ESTABLISHED, TCP_FSM_EV_T_KEEPALIVE, TCP_FSM_CLOSED, "keepalive_dead", "conn_timeout, release", "T_KEEPALIVE [keepalive_dead] / conn_timeout, release", "1122 4.2.3.6", 227 },
     /* @rfc "1122 4.2.3.6" */
-    { TCP_FSM_CLOSE_WAIT, TCP_FSM_EV_T_KEEPALIVE, TCP_FSM_CLOSED, "keepalive_dead", "conn_timeout, release", "T_KEEPALIVE [keepalive_dead] / conn_timeout, release", "1122 4.2.3.6", 217 },
+    { TCP_FSM_CLOSE_WAIT, TCP_FSM_EV_T_KEEPALIVE, TCP_FSM_CLOSED, "keepalive_dead", "conn_timeout, release", "T_KEEPALIVE [keepalive_dead] / conn_timeout, release", "1122 4.2.3.6", 227 },
     /* @rfc "1122 4.2.3.6" */
-    { TCP_FSM_ESTABLISHED, TCP_FSM_EV_T_KEEPALIVE, TCP_FSM_ESTABLISHED, "else", "send_keepalive", "T_KEEPALIVE [else] / send_keepalive", "1122 4.2.3.6", 218 },
+    { TCP_FSM_ESTABLISHED, TCP_FSM_EV_T_KEEPALIVE, TCP_FSM_ESTABLISHED, "else", "send_keepalive", "T_KEEPALIVE [else] / send_keepalive", "1122 4.2.3.6", 228 },
     /* @rfc "1122 4.2.3.6" */
-    { TCP_FSM_CLOSE_WAIT, TCP_FSM_EV_T_KEEPALIVE, TCP_FSM_CLOSE_WAIT, "else", "send_keepalive", "T_KEEPALIVE [else] / send_keepalive", "1122 4.2.3.6", 218 },
+    { TCP_FSM_CLOSE_WAIT, TCP_FSM_EV_T_KEEPALIVE, TCP_FSM_CLOSE_WAIT, "else", "send_keepalive", "T_KEEPALIVE [else] / send_keepalive", "1122 4.2.3.6", 228 },
     /* @rfc "9293 3.10.4: an orphaned FIN_WAIT_2 is not kept forever (Linux tcp_fin_timeout)" */
-    { TCP_FSM_FIN_WAIT_2, TCP_FSM_EV_T_2MSL, TCP_FSM_CLOSED, NULL, "release", "T_2MSL / release", "9293 3.10.4: an orphaned FIN_WAIT_2 is not kept forever (Linux tcp_fin_timeout)", 219 },
+    { TCP_FSM_FIN_WAIT_2, TCP_FSM_EV_T_2MSL, TCP_FSM_CLOSED, NULL, "release", "T_2MSL / release", "9293 3.10.4: an orphaned FIN_WAIT_2 is not kept forever (Linux tcp_fin_timeout)", 229 },
     /* @rfc "9293 3.10.8 time-wait timeout" */
     /* @label "timeout = 2 MSL" */
-    { TCP_FSM_TIME_WAIT, TCP_FSM_EV_T_2MSL, TCP_FSM_CLOSED, NULL, "release", "timeout = 2 MSL", "9293 3.10.8 time-wait timeout", 221 },
+    /* @path "client" */
+    { TCP_FSM_TIME_WAIT, TCP_FSM_EV_T_2MSL, TCP_FSM_CLOSED, NULL, "release", "timeout = 2 MSL", "9293 3.10.8 time-wait timeout", 231 },
     /* @rfc "9293 3.10.4" */
     /* @label "CLOSE / snd FIN" */
-    { TCP_FSM_ESTABLISHED, TCP_FSM_EV_APP_CLOSE, TCP_FSM_FIN_WAIT_1, NULL, "queue_fin", "CLOSE / snd FIN", "9293 3.10.4", 225 },
+    /* @path "client" */
+    { TCP_FSM_ESTABLISHED, TCP_FSM_EV_APP_CLOSE, TCP_FSM_FIN_WAIT_1, NULL, "queue_fin", "CLOSE / snd FIN", "9293 3.10.4", 235 },
     /* @rfc "9293 3.10.4" */
     /* @label "CLOSE / snd FIN" */
-    { TCP_FSM_CLOSE_WAIT, TCP_FSM_EV_APP_CLOSE, TCP_FSM_LAST_ACK, NULL, "queue_fin", "CLOSE / snd FIN", "9293 3.10.4", 227 },
+    /* @path "server" */
+    { TCP_FSM_CLOSE_WAIT, TCP_FSM_EV_APP_CLOSE, TCP_FSM_LAST_ACK, NULL, "queue_fin", "CLOSE / snd FIN", "9293 3.10.4", 237 },
     /* @rfc "9293 3.10.4: closing a half-closed connection orphans it" */
-    { TCP_FSM_FIN_WAIT_2, TCP_FSM_EV_APP_CLOSE, TCP_FSM_FIN_WAIT_2, NULL, "", "APP_CLOSE", "9293 3.10.4: closing a half-closed connection orphans it", 230 },
+    { TCP_FSM_FIN_WAIT_2, TCP_FSM_EV_APP_CLOSE, TCP_FSM_FIN_WAIT_2, NULL, "", "APP_CLOSE", "9293 3.10.4: closing a half-closed connection orphans it", 241 },
     /* @rfc "9293 3.10.5" */
-    { TCP_FSM_ESTABLISHED, TCP_FSM_EV_APP_ABORT, TCP_FSM_CLOSED, NULL, "send_rst, conn_reset, release", "APP_ABORT / send_rst, conn_reset, release", "9293 3.10.5", 232 },
+    { TCP_FSM_ESTABLISHED, TCP_FSM_EV_APP_ABORT, TCP_FSM_CLOSED, NULL, "send_rst, conn_reset, release", "APP_ABORT / send_rst, conn_reset, release", "9293 3.10.5", 243 },
     /* @rfc "9293 3.10.5" */
-    { TCP_FSM_FIN_WAIT_1, TCP_FSM_EV_APP_ABORT, TCP_FSM_CLOSED, NULL, "send_rst, conn_reset, release", "APP_ABORT / send_rst, conn_reset, release", "9293 3.10.5", 232 },
+    { TCP_FSM_FIN_WAIT_1, TCP_FSM_EV_APP_ABORT, TCP_FSM_CLOSED, NULL, "send_rst, conn_reset, release", "APP_ABORT / send_rst, conn_reset, release", "9293 3.10.5", 243 },
     /* @rfc "9293 3.10.5" */
-    { TCP_FSM_FIN_WAIT_2, TCP_FSM_EV_APP_ABORT, TCP_FSM_CLOSED, NULL, "send_rst, conn_reset, release", "APP_ABORT / send_rst, conn_reset, release", "9293 3.10.5", 232 },
+    { TCP_FSM_FIN_WAIT_2, TCP_FSM_EV_APP_ABORT, TCP_FSM_CLOSED, NULL, "send_rst, conn_reset, release", "APP_ABORT / send_rst, conn_reset, release", "9293 3.10.5", 243 },
     /* @rfc "9293 3.10.5" */
-    { TCP_FSM_CLOSE_WAIT, TCP_FSM_EV_APP_ABORT, TCP_FSM_CLOSED, NULL, "send_rst, conn_reset, release", "APP_ABORT / send_rst, conn_reset, release", "9293 3.10.5", 232 },
+    { TCP_FSM_CLOSE_WAIT, TCP_FSM_EV_APP_ABORT, TCP_FSM_CLOSED, NULL, "send_rst, conn_reset, release", "APP_ABORT / send_rst, conn_reset, release", "9293 3.10.5", 243 },
     /* @rfc "9293 3.10.5" */
-    { TCP_FSM_CLOSING, TCP_FSM_EV_APP_ABORT, TCP_FSM_CLOSED, NULL, "release", "APP_ABORT / release", "9293 3.10.5", 233 },
+    { TCP_FSM_CLOSING, TCP_FSM_EV_APP_ABORT, TCP_FSM_CLOSED, NULL, "release", "APP_ABORT / release", "9293 3.10.5", 244 },
     /* @rfc "9293 3.10.5" */
-    { TCP_FSM_LAST_ACK, TCP_FSM_EV_APP_ABORT, TCP_FSM_CLOSED, NULL, "release", "APP_ABORT / release", "9293 3.10.5", 233 },
+    { TCP_FSM_LAST_ACK, TCP_FSM_EV_APP_ABORT, TCP_FSM_CLOSED, NULL, "release", "APP_ABORT / release", "9293 3.10.5", 244 },
     /* @rfc "9293 3.10.5" */
-    { TCP_FSM_TIME_WAIT, TCP_FSM_EV_APP_ABORT, TCP_FSM_CLOSED, NULL, "release", "APP_ABORT / release", "9293 3.10.5", 233 },
+    { TCP_FSM_TIME_WAIT, TCP_FSM_EV_APP_ABORT, TCP_FSM_CLOSED, NULL, "release", "APP_ABORT / release", "9293 3.10.5", 244 },
 };
 
 struct tcp_fsm_slot { uint8_t guard; uint8_t last; uint8_t tid; };
@@ -595,18 +604,18 @@ enum tcp_fsm_result tcp_fsm_dispatch(tcp_fsm_state_t *state, enum tcp_fsm_event 
     TCP_FSM_TRACE(ctx, s, e, tcp_fsm_transitions[tid].to, tid);
     switch (tid) {
     case 0: /* CLOSED on APP_LISTEN -> LISTEN */
-#line 71 "spec/tcp.fsm"
+#line 76 "spec/tcp.fsm"
         *state = TCP_FSM_LISTEN;
         tcp_fsm_action_become_listener(ctx, payload);
         break;
-#line 603 "generated/tcp.c"
+#line 612 "generated/tcp.c"
     case 1: /* CLOSED on APP_CONNECT -> SYN_SENT */
-#line 72 "spec/tcp.fsm"
+#line 78 "spec/tcp.fsm"
         *state = TCP_FSM_SYN_SENT;
         tcp_fsm_action_init_active(ctx, payload);
         tcp_fsm_action_send_syn(ctx, payload);
         break;
-#line 610 "generated/tcp.c"
+#line 619 "generated/tcp.c"
     case 2: /* CLOSED on APP_CLOSE -> stay */
     case 3: /* CLOSED on APP_ABORT -> stay */
     case 25: /* SYN_SENT on APP_CLOSE -> CLOSED */
@@ -620,119 +629,119 @@ enum tcp_fsm_result tcp_fsm_dispatch(tcp_fsm_state_t *state, enum tcp_fsm_event 
     case 154: /* CLOSING on APP_ABORT -> CLOSED */
     case 155: /* LAST_ACK on APP_ABORT -> CLOSED */
     case 156: /* TIME_WAIT on APP_ABORT -> CLOSED */
-#line 74 "spec/tcp.fsm"
+#line 80 "spec/tcp.fsm"
         *state = TCP_FSM_CLOSED;
         tcp_fsm_action_release(ctx, payload);
         break;
-#line 628 "generated/tcp.c"
+#line 637 "generated/tcp.c"
     case 4: /* CLOSED on SPAWN_SYN -> SYN_RCVD */
-#line 75 "spec/tcp.fsm"
+#line 81 "spec/tcp.fsm"
         *state = TCP_FSM_SYN_RCVD;
         tcp_fsm_action_init_passive(ctx, payload);
         tcp_fsm_action_take_syn(ctx, payload);
         tcp_fsm_action_send_syn_ack(ctx, payload);
         break;
-#line 636 "generated/tcp.c"
+#line 645 "generated/tcp.c"
     case 5: /* CLOSED on SPAWN_COOKIE -> ESTABLISHED */
-#line 78 "spec/tcp.fsm"
+#line 84 "spec/tcp.fsm"
         *state = TCP_FSM_ESTABLISHED;
         tcp_fsm_action_init_passive(ctx, payload);
         tcp_fsm_action_take_cookie(ctx, payload);
         tcp_fsm_action_established(ctx, payload);
         tcp_fsm_action_process_ack(ctx, payload);
         break;
-#line 645 "generated/tcp.c"
+#line 654 "generated/tcp.c"
     case 6: /* LISTEN on RCV_RST -> stay */
-#line 86 "spec/tcp.fsm"
+#line 92 "spec/tcp.fsm"
         *state = TCP_FSM_LISTEN;
         break;
-#line 650 "generated/tcp.c"
+#line 659 "generated/tcp.c"
     case 7: /* LISTEN on RCV_SYN [out_of_memory] -> stay */
     case 12: /* LISTEN on RCV_ACK [out_of_memory] -> stay */
-#line 88 "spec/tcp.fsm"
+#line 94 "spec/tcp.fsm"
         *state = TCP_FSM_LISTEN;
         tcp_fsm_action_refuse_no_memory(ctx, payload);
         tcp_fsm_action_send_rst_reply(ctx, payload);
         break;
-#line 658 "generated/tcp.c"
+#line 667 "generated/tcp.c"
     case 8: /* LISTEN on RCV_SYN [accept_queue_full] -> stay */
     case 13: /* LISTEN on RCV_ACK [accept_queue_full] -> stay */
-#line 90 "spec/tcp.fsm"
+#line 96 "spec/tcp.fsm"
         *state = TCP_FSM_LISTEN;
         tcp_fsm_action_listen_drop(ctx, payload);
         break;
-#line 665 "generated/tcp.c"
+#line 674 "generated/tcp.c"
     case 9: /* LISTEN on RCV_SYN [syn_queue_full] -> stay */
-#line 92 "spec/tcp.fsm"
+#line 98 "spec/tcp.fsm"
         *state = TCP_FSM_LISTEN;
         tcp_fsm_action_send_syn_cookie(ctx, payload);
         break;
-#line 671 "generated/tcp.c"
+#line 680 "generated/tcp.c"
     case 10: /* LISTEN on RCV_SYN else -> stay */
     case 14: /* LISTEN on RCV_ACK else -> stay */
-#line 94 "spec/tcp.fsm"
+#line 100 "spec/tcp.fsm"
         *state = TCP_FSM_LISTEN;
         tcp_fsm_action_spawn_child(ctx, payload);
         break;
-#line 678 "generated/tcp.c"
+#line 687 "generated/tcp.c"
     case 11: /* LISTEN on RCV_ACK [!cookie_ok] -> stay */
-#line 95 "spec/tcp.fsm"
+#line 101 "spec/tcp.fsm"
         *state = TCP_FSM_LISTEN;
         tcp_fsm_action_send_rst_reply(ctx, payload);
         break;
-#line 684 "generated/tcp.c"
+#line 693 "generated/tcp.c"
     case 15: /* LISTEN on APP_CONNECT -> SYN_SENT */
-#line 103 "spec/tcp.fsm"
+#line 109 "spec/tcp.fsm"
         *state = TCP_FSM_SYN_SENT;
         tcp_fsm_action_abort_listener(ctx, payload);
         tcp_fsm_action_unlisten(ctx, payload);
         tcp_fsm_action_init_active(ctx, payload);
         tcp_fsm_action_send_syn(ctx, payload);
         break;
-#line 693 "generated/tcp.c"
+#line 702 "generated/tcp.c"
     case 16: /* LISTEN on APP_CLOSE -> CLOSED */
     case 17: /* LISTEN on APP_ABORT -> CLOSED */
-#line 105 "spec/tcp.fsm"
+#line 112 "spec/tcp.fsm"
         *state = TCP_FSM_CLOSED;
         tcp_fsm_action_abort_listener(ctx, payload);
         tcp_fsm_action_release(ctx, payload);
         break;
-#line 701 "generated/tcp.c"
+#line 710 "generated/tcp.c"
     case 18: /* SYN_SENT on RCV_BAD_ACK -> stay */
-#line 112 "spec/tcp.fsm"
+#line 119 "spec/tcp.fsm"
         *state = TCP_FSM_SYN_SENT;
         tcp_fsm_action_send_rst_reply(ctx, payload);
         break;
-#line 707 "generated/tcp.c"
+#line 716 "generated/tcp.c"
     case 19: /* SYN_SENT on RCV_RST [rst_acks_syn] -> CLOSED */
     case 28: /* SYN_RCVD on RCV_RST else -> CLOSED */
-#line 114 "spec/tcp.fsm"
+#line 121 "spec/tcp.fsm"
         *state = TCP_FSM_CLOSED;
         tcp_fsm_action_conn_refused(ctx, payload);
         tcp_fsm_action_release(ctx, payload);
         break;
-#line 715 "generated/tcp.c"
+#line 724 "generated/tcp.c"
     case 20: /* SYN_SENT on RCV_RST else -> stay */
-#line 116 "spec/tcp.fsm"
+#line 123 "spec/tcp.fsm"
         *state = TCP_FSM_SYN_SENT;
         break;
-#line 720 "generated/tcp.c"
+#line 729 "generated/tcp.c"
     case 21: /* SYN_SENT on RCV_SYN_ACK -> ESTABLISHED */
-#line 117 "spec/tcp.fsm"
+#line 124 "spec/tcp.fsm"
         *state = TCP_FSM_ESTABLISHED;
         tcp_fsm_action_take_syn(ctx, payload);
         tcp_fsm_action_established(ctx, payload);
         tcp_fsm_action_process_ack(ctx, payload);
         tcp_fsm_action_send_ack(ctx, payload);
         break;
-#line 729 "generated/tcp.c"
+#line 738 "generated/tcp.c"
     case 22: /* SYN_SENT on RCV_SYN -> SYN_RCVD */
-#line 119 "spec/tcp.fsm"
+#line 127 "spec/tcp.fsm"
         *state = TCP_FSM_SYN_RCVD;
         tcp_fsm_action_take_syn(ctx, payload);
         tcp_fsm_action_send_syn_ack(ctx, payload);
         break;
-#line 736 "generated/tcp.c"
+#line 745 "generated/tcp.c"
     case 23: /* SYN_SENT on T_RTX [syn_give_up] -> CLOSED */
     case 36: /* SYN_RCVD on T_RTX [syn_give_up] -> CLOSED */
     case 124: /* ESTABLISHED on T_RTX [give_up] -> CLOSED */
@@ -742,437 +751,437 @@ enum tcp_fsm_result tcp_fsm_dispatch(tcp_fsm_state_t *state, enum tcp_fsm_event 
     case 128: /* LAST_ACK on T_RTX [give_up] -> CLOSED */
     case 141: /* ESTABLISHED on T_KEEPALIVE [keepalive_dead] -> CLOSED */
     case 142: /* CLOSE_WAIT on T_KEEPALIVE [keepalive_dead] -> CLOSED */
-#line 121 "spec/tcp.fsm"
+#line 129 "spec/tcp.fsm"
         *state = TCP_FSM_CLOSED;
         tcp_fsm_action_conn_timeout(ctx, payload);
         tcp_fsm_action_release(ctx, payload);
         break;
-#line 751 "generated/tcp.c"
+#line 760 "generated/tcp.c"
     case 24: /* SYN_SENT on T_RTX else -> stay */
-#line 123 "spec/tcp.fsm"
+#line 131 "spec/tcp.fsm"
         *state = TCP_FSM_SYN_SENT;
         tcp_fsm_action_retransmit_syn(ctx, payload);
         break;
-#line 757 "generated/tcp.c"
+#line 766 "generated/tcp.c"
     case 26: /* SYN_SENT on APP_ABORT -> CLOSED */
     case 56: /* ESTABLISHED on RCV_RST [rst_exact] -> CLOSED */
     case 57: /* FIN_WAIT_1 on RCV_RST [rst_exact] -> CLOSED */
     case 58: /* FIN_WAIT_2 on RCV_RST [rst_exact] -> CLOSED */
     case 59: /* CLOSE_WAIT on RCV_RST [rst_exact] -> CLOSED */
-#line 125 "spec/tcp.fsm"
+#line 133 "spec/tcp.fsm"
         *state = TCP_FSM_CLOSED;
         tcp_fsm_action_conn_reset(ctx, payload);
         tcp_fsm_action_release(ctx, payload);
         break;
-#line 768 "generated/tcp.c"
+#line 777 "generated/tcp.c"
     case 30: /* SYN_RCVD on RCV_SYN [challenge_ok] -> stay */
-#line 136 "spec/tcp.fsm"
+#line 145 "spec/tcp.fsm"
         *state = TCP_FSM_SYN_RCVD;
         tcp_fsm_action_challenge_ack(ctx, payload);
         break;
-#line 774 "generated/tcp.c"
+#line 783 "generated/tcp.c"
     case 31: /* SYN_RCVD on RCV_SYN else -> stay */
     case 48: /* SYN_RCVD on RCV_UNACCEPTABLE else -> stay */
-#line 137 "spec/tcp.fsm"
+#line 146 "spec/tcp.fsm"
         *state = TCP_FSM_SYN_RCVD;
         break;
-#line 780 "generated/tcp.c"
+#line 789 "generated/tcp.c"
     case 32: /* SYN_RCVD on RCV_BAD_ACK -> stay */
     case 33: /* SYN_RCVD on RCV_ACK [!ack_acceptable] -> stay */
-#line 138 "spec/tcp.fsm"
+#line 147 "spec/tcp.fsm"
         *state = TCP_FSM_SYN_RCVD;
         tcp_fsm_action_send_rst_reply(ctx, payload);
         break;
-#line 787 "generated/tcp.c"
+#line 796 "generated/tcp.c"
     case 34: /* SYN_RCVD on RCV_ACK [close_queued] -> FIN_WAIT_1 */
-#line 141 "spec/tcp.fsm"
+#line 150 "spec/tcp.fsm"
         *state = TCP_FSM_FIN_WAIT_1;
         tcp_fsm_action_established(ctx, payload);
         tcp_fsm_action_process_ack(ctx, payload);
         break;
-#line 794 "generated/tcp.c"
+#line 803 "generated/tcp.c"
     case 35: /* SYN_RCVD on RCV_ACK else -> ESTABLISHED */
-#line 143 "spec/tcp.fsm"
+#line 153 "spec/tcp.fsm"
         *state = TCP_FSM_ESTABLISHED;
         tcp_fsm_action_established(ctx, payload);
         tcp_fsm_action_process_ack(ctx, payload);
         break;
-#line 801 "generated/tcp.c"
+#line 810 "generated/tcp.c"
     case 37: /* SYN_RCVD on T_RTX else -> stay */
-#line 147 "spec/tcp.fsm"
+#line 158 "spec/tcp.fsm"
         *state = TCP_FSM_SYN_RCVD;
         tcp_fsm_action_retransmit_syn_ack(ctx, payload);
         break;
-#line 807 "generated/tcp.c"
+#line 816 "generated/tcp.c"
     case 38: /* SYN_RCVD on APP_CLOSE -> stay */
-#line 148 "spec/tcp.fsm"
+#line 159 "spec/tcp.fsm"
         *state = TCP_FSM_SYN_RCVD;
         tcp_fsm_action_queue_fin(ctx, payload);
         break;
-#line 813 "generated/tcp.c"
+#line 822 "generated/tcp.c"
     case 39: /* SYN_RCVD on APP_ABORT -> CLOSED */
     case 150: /* ESTABLISHED on APP_ABORT -> CLOSED */
     case 151: /* FIN_WAIT_1 on APP_ABORT -> CLOSED */
     case 152: /* FIN_WAIT_2 on APP_ABORT -> CLOSED */
     case 153: /* CLOSE_WAIT on APP_ABORT -> CLOSED */
-#line 150 "spec/tcp.fsm"
+#line 161 "spec/tcp.fsm"
         *state = TCP_FSM_CLOSED;
         tcp_fsm_action_send_rst(ctx, payload);
         tcp_fsm_action_conn_reset(ctx, payload);
         tcp_fsm_action_release(ctx, payload);
         break;
-#line 825 "generated/tcp.c"
+#line 834 "generated/tcp.c"
     case 40: /* SYN_RCVD on RCV_UNACCEPTABLE [oow_ack_ok] -> stay */
-#line 162 "spec/tcp.fsm"
+#line 173 "spec/tcp.fsm"
         *state = TCP_FSM_SYN_RCVD;
         tcp_fsm_action_send_ack(ctx, payload);
         break;
-#line 831 "generated/tcp.c"
+#line 840 "generated/tcp.c"
     case 41: /* ESTABLISHED on RCV_UNACCEPTABLE [oow_ack_ok] -> stay */
     case 91: /* ESTABLISHED on RCV_BAD_ACK [oow_ack_ok] -> stay */
     case 134: /* ESTABLISHED on T_DELACK -> stay */
-#line 162 "spec/tcp.fsm"
+#line 173 "spec/tcp.fsm"
         *state = TCP_FSM_ESTABLISHED;
         tcp_fsm_action_send_ack(ctx, payload);
         break;
-#line 839 "generated/tcp.c"
+#line 848 "generated/tcp.c"
     case 42: /* FIN_WAIT_1 on RCV_UNACCEPTABLE [oow_ack_ok] -> stay */
     case 92: /* FIN_WAIT_1 on RCV_BAD_ACK [oow_ack_ok] -> stay */
     case 135: /* FIN_WAIT_1 on T_DELACK -> stay */
-#line 162 "spec/tcp.fsm"
+#line 173 "spec/tcp.fsm"
         *state = TCP_FSM_FIN_WAIT_1;
         tcp_fsm_action_send_ack(ctx, payload);
         break;
-#line 847 "generated/tcp.c"
+#line 856 "generated/tcp.c"
     case 43: /* FIN_WAIT_2 on RCV_UNACCEPTABLE [oow_ack_ok] -> stay */
     case 93: /* FIN_WAIT_2 on RCV_BAD_ACK [oow_ack_ok] -> stay */
     case 136: /* FIN_WAIT_2 on T_DELACK -> stay */
-#line 162 "spec/tcp.fsm"
+#line 173 "spec/tcp.fsm"
         *state = TCP_FSM_FIN_WAIT_2;
         tcp_fsm_action_send_ack(ctx, payload);
         break;
-#line 855 "generated/tcp.c"
+#line 864 "generated/tcp.c"
     case 44: /* CLOSE_WAIT on RCV_UNACCEPTABLE [oow_ack_ok] -> stay */
     case 94: /* CLOSE_WAIT on RCV_BAD_ACK [oow_ack_ok] -> stay */
     case 120: /* CLOSE_WAIT on RCV_FIN -> stay */
-#line 162 "spec/tcp.fsm"
+#line 173 "spec/tcp.fsm"
         *state = TCP_FSM_CLOSE_WAIT;
         tcp_fsm_action_send_ack(ctx, payload);
         break;
-#line 863 "generated/tcp.c"
+#line 872 "generated/tcp.c"
     case 45: /* CLOSING on RCV_UNACCEPTABLE [oow_ack_ok] -> stay */
     case 95: /* CLOSING on RCV_BAD_ACK [oow_ack_ok] -> stay */
     case 121: /* CLOSING on RCV_FIN -> stay */
-#line 162 "spec/tcp.fsm"
+#line 173 "spec/tcp.fsm"
         *state = TCP_FSM_CLOSING;
         tcp_fsm_action_send_ack(ctx, payload);
         break;
-#line 871 "generated/tcp.c"
+#line 880 "generated/tcp.c"
     case 46: /* LAST_ACK on RCV_UNACCEPTABLE [oow_ack_ok] -> stay */
     case 96: /* LAST_ACK on RCV_BAD_ACK [oow_ack_ok] -> stay */
     case 122: /* LAST_ACK on RCV_FIN -> stay */
-#line 162 "spec/tcp.fsm"
+#line 173 "spec/tcp.fsm"
         *state = TCP_FSM_LAST_ACK;
         tcp_fsm_action_send_ack(ctx, payload);
         break;
-#line 879 "generated/tcp.c"
+#line 888 "generated/tcp.c"
     case 47: /* TIME_WAIT on RCV_UNACCEPTABLE [oow_ack_ok] -> stay */
     case 97: /* TIME_WAIT on RCV_BAD_ACK [oow_ack_ok] -> stay */
-#line 162 "spec/tcp.fsm"
+#line 173 "spec/tcp.fsm"
         *state = TCP_FSM_TIME_WAIT;
         tcp_fsm_action_send_ack(ctx, payload);
         break;
-#line 886 "generated/tcp.c"
+#line 895 "generated/tcp.c"
     case 49: /* ESTABLISHED on RCV_UNACCEPTABLE else -> stay */
     case 70: /* ESTABLISHED on RCV_RST else -> stay */
     case 84: /* ESTABLISHED on RCV_SYN else -> stay */
     case 98: /* ESTABLISHED on RCV_BAD_ACK else -> stay */
-#line 163 "spec/tcp.fsm"
+#line 174 "spec/tcp.fsm"
         *state = TCP_FSM_ESTABLISHED;
         break;
-#line 894 "generated/tcp.c"
+#line 903 "generated/tcp.c"
     case 50: /* FIN_WAIT_1 on RCV_UNACCEPTABLE else -> stay */
     case 71: /* FIN_WAIT_1 on RCV_RST else -> stay */
     case 85: /* FIN_WAIT_1 on RCV_SYN else -> stay */
     case 99: /* FIN_WAIT_1 on RCV_BAD_ACK else -> stay */
-#line 163 "spec/tcp.fsm"
+#line 174 "spec/tcp.fsm"
         *state = TCP_FSM_FIN_WAIT_1;
         break;
-#line 902 "generated/tcp.c"
+#line 911 "generated/tcp.c"
     case 51: /* FIN_WAIT_2 on RCV_UNACCEPTABLE else -> stay */
     case 72: /* FIN_WAIT_2 on RCV_RST else -> stay */
     case 86: /* FIN_WAIT_2 on RCV_SYN else -> stay */
     case 100: /* FIN_WAIT_2 on RCV_BAD_ACK else -> stay */
-#line 163 "spec/tcp.fsm"
+#line 174 "spec/tcp.fsm"
         *state = TCP_FSM_FIN_WAIT_2;
         break;
-#line 910 "generated/tcp.c"
+#line 919 "generated/tcp.c"
     case 52: /* CLOSE_WAIT on RCV_UNACCEPTABLE else -> stay */
     case 73: /* CLOSE_WAIT on RCV_RST else -> stay */
     case 87: /* CLOSE_WAIT on RCV_SYN else -> stay */
     case 101: /* CLOSE_WAIT on RCV_BAD_ACK else -> stay */
-#line 163 "spec/tcp.fsm"
+#line 174 "spec/tcp.fsm"
         *state = TCP_FSM_CLOSE_WAIT;
         break;
-#line 918 "generated/tcp.c"
+#line 927 "generated/tcp.c"
     case 53: /* CLOSING on RCV_UNACCEPTABLE else -> stay */
     case 74: /* CLOSING on RCV_RST else -> stay */
     case 88: /* CLOSING on RCV_SYN else -> stay */
     case 102: /* CLOSING on RCV_BAD_ACK else -> stay */
-#line 163 "spec/tcp.fsm"
+#line 174 "spec/tcp.fsm"
         *state = TCP_FSM_CLOSING;
         break;
-#line 926 "generated/tcp.c"
+#line 935 "generated/tcp.c"
     case 54: /* LAST_ACK on RCV_UNACCEPTABLE else -> stay */
     case 75: /* LAST_ACK on RCV_RST else -> stay */
     case 89: /* LAST_ACK on RCV_SYN else -> stay */
     case 103: /* LAST_ACK on RCV_BAD_ACK else -> stay */
-#line 163 "spec/tcp.fsm"
+#line 174 "spec/tcp.fsm"
         *state = TCP_FSM_LAST_ACK;
         break;
-#line 934 "generated/tcp.c"
+#line 943 "generated/tcp.c"
     case 55: /* TIME_WAIT on RCV_UNACCEPTABLE else -> stay */
     case 76: /* TIME_WAIT on RCV_RST else -> stay */
     case 90: /* TIME_WAIT on RCV_SYN else -> stay */
     case 104: /* TIME_WAIT on RCV_BAD_ACK else -> stay */
-#line 163 "spec/tcp.fsm"
+#line 174 "spec/tcp.fsm"
         *state = TCP_FSM_TIME_WAIT;
         break;
-#line 942 "generated/tcp.c"
+#line 951 "generated/tcp.c"
     case 63: /* ESTABLISHED on RCV_RST [challenge_ok] -> stay */
     case 77: /* ESTABLISHED on RCV_SYN [challenge_ok] -> stay */
-#line 172 "spec/tcp.fsm"
+#line 182 "spec/tcp.fsm"
         *state = TCP_FSM_ESTABLISHED;
         tcp_fsm_action_challenge_ack(ctx, payload);
         break;
-#line 949 "generated/tcp.c"
+#line 958 "generated/tcp.c"
     case 64: /* FIN_WAIT_1 on RCV_RST [challenge_ok] -> stay */
     case 78: /* FIN_WAIT_1 on RCV_SYN [challenge_ok] -> stay */
-#line 172 "spec/tcp.fsm"
+#line 182 "spec/tcp.fsm"
         *state = TCP_FSM_FIN_WAIT_1;
         tcp_fsm_action_challenge_ack(ctx, payload);
         break;
-#line 956 "generated/tcp.c"
+#line 965 "generated/tcp.c"
     case 65: /* FIN_WAIT_2 on RCV_RST [challenge_ok] -> stay */
     case 79: /* FIN_WAIT_2 on RCV_SYN [challenge_ok] -> stay */
-#line 172 "spec/tcp.fsm"
+#line 182 "spec/tcp.fsm"
         *state = TCP_FSM_FIN_WAIT_2;
         tcp_fsm_action_challenge_ack(ctx, payload);
         break;
-#line 963 "generated/tcp.c"
+#line 972 "generated/tcp.c"
     case 66: /* CLOSE_WAIT on RCV_RST [challenge_ok] -> stay */
     case 80: /* CLOSE_WAIT on RCV_SYN [challenge_ok] -> stay */
-#line 172 "spec/tcp.fsm"
+#line 182 "spec/tcp.fsm"
         *state = TCP_FSM_CLOSE_WAIT;
         tcp_fsm_action_challenge_ack(ctx, payload);
         break;
-#line 970 "generated/tcp.c"
+#line 979 "generated/tcp.c"
     case 67: /* CLOSING on RCV_RST [challenge_ok] -> stay */
     case 81: /* CLOSING on RCV_SYN [challenge_ok] -> stay */
-#line 172 "spec/tcp.fsm"
+#line 182 "spec/tcp.fsm"
         *state = TCP_FSM_CLOSING;
         tcp_fsm_action_challenge_ack(ctx, payload);
         break;
-#line 977 "generated/tcp.c"
+#line 986 "generated/tcp.c"
     case 68: /* LAST_ACK on RCV_RST [challenge_ok] -> stay */
     case 82: /* LAST_ACK on RCV_SYN [challenge_ok] -> stay */
-#line 172 "spec/tcp.fsm"
+#line 182 "spec/tcp.fsm"
         *state = TCP_FSM_LAST_ACK;
         tcp_fsm_action_challenge_ack(ctx, payload);
         break;
-#line 984 "generated/tcp.c"
+#line 993 "generated/tcp.c"
     case 69: /* TIME_WAIT on RCV_RST [challenge_ok] -> stay */
     case 83: /* TIME_WAIT on RCV_SYN [challenge_ok] -> stay */
-#line 172 "spec/tcp.fsm"
+#line 182 "spec/tcp.fsm"
         *state = TCP_FSM_TIME_WAIT;
         tcp_fsm_action_challenge_ack(ctx, payload);
         break;
-#line 991 "generated/tcp.c"
+#line 1000 "generated/tcp.c"
     case 105: /* ESTABLISHED on RCV_ACK -> stay */
-#line 182 "spec/tcp.fsm"
+#line 192 "spec/tcp.fsm"
         *state = TCP_FSM_ESTABLISHED;
         tcp_fsm_action_process_ack(ctx, payload);
         break;
-#line 997 "generated/tcp.c"
+#line 1006 "generated/tcp.c"
     case 106: /* CLOSE_WAIT on RCV_ACK -> stay */
-#line 182 "spec/tcp.fsm"
+#line 192 "spec/tcp.fsm"
         *state = TCP_FSM_CLOSE_WAIT;
         tcp_fsm_action_process_ack(ctx, payload);
         break;
-#line 1003 "generated/tcp.c"
+#line 1012 "generated/tcp.c"
     case 107: /* FIN_WAIT_2 on RCV_ACK -> stay */
-#line 182 "spec/tcp.fsm"
+#line 192 "spec/tcp.fsm"
         *state = TCP_FSM_FIN_WAIT_2;
         tcp_fsm_action_process_ack(ctx, payload);
         break;
-#line 1009 "generated/tcp.c"
+#line 1018 "generated/tcp.c"
     case 108: /* FIN_WAIT_1 on RCV_ACK [fin_acked] -> FIN_WAIT_2 */
-#line 183 "spec/tcp.fsm"
+#line 193 "spec/tcp.fsm"
         *state = TCP_FSM_FIN_WAIT_2;
         tcp_fsm_action_process_ack(ctx, payload);
         tcp_fsm_action_arm_fin_timeout(ctx, payload);
         break;
-#line 1016 "generated/tcp.c"
+#line 1025 "generated/tcp.c"
     case 109: /* FIN_WAIT_1 on RCV_ACK else -> stay */
-#line 185 "spec/tcp.fsm"
+#line 195 "spec/tcp.fsm"
         *state = TCP_FSM_FIN_WAIT_1;
         tcp_fsm_action_process_ack(ctx, payload);
         break;
-#line 1022 "generated/tcp.c"
+#line 1031 "generated/tcp.c"
     case 110: /* CLOSING on RCV_ACK [fin_acked] -> TIME_WAIT */
-#line 186 "spec/tcp.fsm"
+#line 196 "spec/tcp.fsm"
         *state = TCP_FSM_TIME_WAIT;
         tcp_fsm_action_process_ack(ctx, payload);
         tcp_fsm_action_arm_2msl(ctx, payload);
         break;
-#line 1029 "generated/tcp.c"
+#line 1038 "generated/tcp.c"
     case 111: /* CLOSING on RCV_ACK else -> stay */
-#line 188 "spec/tcp.fsm"
+#line 198 "spec/tcp.fsm"
         *state = TCP_FSM_CLOSING;
         tcp_fsm_action_process_ack(ctx, payload);
         break;
-#line 1035 "generated/tcp.c"
+#line 1044 "generated/tcp.c"
     case 112: /* LAST_ACK on RCV_ACK [fin_acked] -> CLOSED */
-#line 189 "spec/tcp.fsm"
+#line 199 "spec/tcp.fsm"
         *state = TCP_FSM_CLOSED;
         tcp_fsm_action_process_ack(ctx, payload);
         tcp_fsm_action_release(ctx, payload);
         break;
-#line 1042 "generated/tcp.c"
+#line 1051 "generated/tcp.c"
     case 113: /* LAST_ACK on RCV_ACK else -> stay */
-#line 191 "spec/tcp.fsm"
+#line 201 "spec/tcp.fsm"
         *state = TCP_FSM_LAST_ACK;
         tcp_fsm_action_process_ack(ctx, payload);
         break;
-#line 1048 "generated/tcp.c"
+#line 1057 "generated/tcp.c"
     case 114: /* ESTABLISHED on RCV_DATA -> stay */
-#line 194 "spec/tcp.fsm"
+#line 204 "spec/tcp.fsm"
         *state = TCP_FSM_ESTABLISHED;
         tcp_fsm_action_deliver_data(ctx, payload);
         break;
-#line 1054 "generated/tcp.c"
+#line 1063 "generated/tcp.c"
     case 115: /* FIN_WAIT_1 on RCV_DATA -> stay */
-#line 194 "spec/tcp.fsm"
+#line 204 "spec/tcp.fsm"
         *state = TCP_FSM_FIN_WAIT_1;
         tcp_fsm_action_deliver_data(ctx, payload);
         break;
-#line 1060 "generated/tcp.c"
+#line 1069 "generated/tcp.c"
     case 116: /* FIN_WAIT_2 on RCV_DATA -> stay */
-#line 194 "spec/tcp.fsm"
+#line 204 "spec/tcp.fsm"
         *state = TCP_FSM_FIN_WAIT_2;
         tcp_fsm_action_deliver_data(ctx, payload);
         break;
-#line 1066 "generated/tcp.c"
+#line 1075 "generated/tcp.c"
     case 117: /* ESTABLISHED on RCV_FIN -> CLOSE_WAIT */
-#line 197 "spec/tcp.fsm"
+#line 207 "spec/tcp.fsm"
         *state = TCP_FSM_CLOSE_WAIT;
         tcp_fsm_action_receive_fin(ctx, payload);
         break;
-#line 1072 "generated/tcp.c"
+#line 1081 "generated/tcp.c"
     case 118: /* FIN_WAIT_1 on RCV_FIN -> CLOSING */
-#line 199 "spec/tcp.fsm"
+#line 209 "spec/tcp.fsm"
         *state = TCP_FSM_CLOSING;
         tcp_fsm_action_receive_fin(ctx, payload);
         break;
-#line 1078 "generated/tcp.c"
+#line 1087 "generated/tcp.c"
     case 119: /* FIN_WAIT_2 on RCV_FIN -> TIME_WAIT */
-#line 201 "spec/tcp.fsm"
+#line 211 "spec/tcp.fsm"
         *state = TCP_FSM_TIME_WAIT;
         tcp_fsm_action_receive_fin(ctx, payload);
         tcp_fsm_action_arm_2msl(ctx, payload);
         break;
-#line 1085 "generated/tcp.c"
+#line 1094 "generated/tcp.c"
     case 123: /* TIME_WAIT on RCV_FIN -> TIME_WAIT */
-#line 206 "spec/tcp.fsm"
+#line 216 "spec/tcp.fsm"
         *state = TCP_FSM_TIME_WAIT;
         tcp_fsm_action_send_ack(ctx, payload);
         tcp_fsm_action_arm_2msl(ctx, payload);
         break;
-#line 1092 "generated/tcp.c"
+#line 1101 "generated/tcp.c"
     case 129: /* ESTABLISHED on T_RTX else -> stay */
-#line 212 "spec/tcp.fsm"
+#line 222 "spec/tcp.fsm"
         *state = TCP_FSM_ESTABLISHED;
         tcp_fsm_action_retransmit(ctx, payload);
         break;
-#line 1098 "generated/tcp.c"
+#line 1107 "generated/tcp.c"
     case 130: /* CLOSE_WAIT on T_RTX else -> stay */
-#line 212 "spec/tcp.fsm"
+#line 222 "spec/tcp.fsm"
         *state = TCP_FSM_CLOSE_WAIT;
         tcp_fsm_action_retransmit(ctx, payload);
         break;
-#line 1104 "generated/tcp.c"
+#line 1113 "generated/tcp.c"
     case 131: /* FIN_WAIT_1 on T_RTX else -> stay */
-#line 212 "spec/tcp.fsm"
+#line 222 "spec/tcp.fsm"
         *state = TCP_FSM_FIN_WAIT_1;
         tcp_fsm_action_retransmit(ctx, payload);
         break;
-#line 1110 "generated/tcp.c"
+#line 1119 "generated/tcp.c"
     case 132: /* CLOSING on T_RTX else -> stay */
-#line 212 "spec/tcp.fsm"
+#line 222 "spec/tcp.fsm"
         *state = TCP_FSM_CLOSING;
         tcp_fsm_action_retransmit(ctx, payload);
         break;
-#line 1116 "generated/tcp.c"
+#line 1125 "generated/tcp.c"
     case 133: /* LAST_ACK on T_RTX else -> stay */
-#line 212 "spec/tcp.fsm"
+#line 222 "spec/tcp.fsm"
         *state = TCP_FSM_LAST_ACK;
         tcp_fsm_action_retransmit(ctx, payload);
         break;
-#line 1122 "generated/tcp.c"
+#line 1131 "generated/tcp.c"
     case 137: /* ESTABLISHED on T_PERSIST -> stay */
-#line 216 "spec/tcp.fsm"
+#line 226 "spec/tcp.fsm"
         *state = TCP_FSM_ESTABLISHED;
         tcp_fsm_action_send_probe(ctx, payload);
         break;
-#line 1128 "generated/tcp.c"
+#line 1137 "generated/tcp.c"
     case 138: /* CLOSE_WAIT on T_PERSIST -> stay */
-#line 216 "spec/tcp.fsm"
+#line 226 "spec/tcp.fsm"
         *state = TCP_FSM_CLOSE_WAIT;
         tcp_fsm_action_send_probe(ctx, payload);
         break;
-#line 1134 "generated/tcp.c"
+#line 1143 "generated/tcp.c"
     case 139: /* FIN_WAIT_1 on T_PERSIST -> stay */
-#line 216 "spec/tcp.fsm"
+#line 226 "spec/tcp.fsm"
         *state = TCP_FSM_FIN_WAIT_1;
         tcp_fsm_action_send_probe(ctx, payload);
         break;
-#line 1140 "generated/tcp.c"
+#line 1149 "generated/tcp.c"
     case 140: /* LAST_ACK on T_PERSIST -> stay */
-#line 216 "spec/tcp.fsm"
+#line 226 "spec/tcp.fsm"
         *state = TCP_FSM_LAST_ACK;
         tcp_fsm_action_send_probe(ctx, payload);
         break;
-#line 1146 "generated/tcp.c"
+#line 1155 "generated/tcp.c"
     case 143: /* ESTABLISHED on T_KEEPALIVE else -> stay */
-#line 218 "spec/tcp.fsm"
+#line 228 "spec/tcp.fsm"
         *state = TCP_FSM_ESTABLISHED;
         tcp_fsm_action_send_keepalive(ctx, payload);
         break;
-#line 1152 "generated/tcp.c"
+#line 1161 "generated/tcp.c"
     case 144: /* CLOSE_WAIT on T_KEEPALIVE else -> stay */
-#line 218 "spec/tcp.fsm"
+#line 228 "spec/tcp.fsm"
         *state = TCP_FSM_CLOSE_WAIT;
         tcp_fsm_action_send_keepalive(ctx, payload);
         break;
-#line 1158 "generated/tcp.c"
+#line 1167 "generated/tcp.c"
     case 147: /* ESTABLISHED on APP_CLOSE -> FIN_WAIT_1 */
-#line 225 "spec/tcp.fsm"
+#line 235 "spec/tcp.fsm"
         *state = TCP_FSM_FIN_WAIT_1;
         tcp_fsm_action_queue_fin(ctx, payload);
         break;
-#line 1164 "generated/tcp.c"
+#line 1173 "generated/tcp.c"
     case 148: /* CLOSE_WAIT on APP_CLOSE -> LAST_ACK */
-#line 227 "spec/tcp.fsm"
+#line 237 "spec/tcp.fsm"
         *state = TCP_FSM_LAST_ACK;
         tcp_fsm_action_queue_fin(ctx, payload);
         break;
-#line 1170 "generated/tcp.c"
+#line 1179 "generated/tcp.c"
     case 149: /* FIN_WAIT_2 on APP_CLOSE -> FIN_WAIT_2 */
-#line 230 "spec/tcp.fsm"
+#line 241 "spec/tcp.fsm"
         *state = TCP_FSM_FIN_WAIT_2;
         tcp_fsm_action_arm_fin_timeout(ctx, payload);
         break;
-#line 1176 "generated/tcp.c"
+#line 1185 "generated/tcp.c"
     default:
         (void)ctx;
         (void)payload;

@@ -84,101 +84,101 @@ struct tcp_fsm_transition {
 extern const struct tcp_fsm_transition tcp_fsm_transitions[TCP_FSM_NUM_TRANSITIONS];
 
 /* Implemented by the user of the machine: */
-#line 57 "spec/tcp.fsm"
+#line 62 "spec/tcp.fsm"
 bool tcp_fsm_guard_passive_open(struct tcp_ctx *ctx, const struct tcp_seg *payload);
-#line 57 "spec/tcp.fsm"
+#line 62 "spec/tcp.fsm"
 bool tcp_fsm_guard_rst_exact(struct tcp_ctx *ctx, const struct tcp_seg *payload);
-#line 57 "spec/tcp.fsm"
+#line 62 "spec/tcp.fsm"
 bool tcp_fsm_guard_ack_acceptable(struct tcp_ctx *ctx, const struct tcp_seg *payload);
-#line 57 "spec/tcp.fsm"
+#line 62 "spec/tcp.fsm"
 bool tcp_fsm_guard_rst_acks_syn(struct tcp_ctx *ctx, const struct tcp_seg *payload);
-#line 57 "spec/tcp.fsm"
+#line 62 "spec/tcp.fsm"
 bool tcp_fsm_guard_fin_acked(struct tcp_ctx *ctx, const struct tcp_seg *payload);
-#line 57 "spec/tcp.fsm"
+#line 62 "spec/tcp.fsm"
 bool tcp_fsm_guard_give_up(struct tcp_ctx *ctx, const struct tcp_seg *payload);
-#line 57 "spec/tcp.fsm"
+#line 62 "spec/tcp.fsm"
 bool tcp_fsm_guard_syn_give_up(struct tcp_ctx *ctx, const struct tcp_seg *payload);
-#line 58 "spec/tcp.fsm"
+#line 63 "spec/tcp.fsm"
 bool tcp_fsm_guard_challenge_ok(struct tcp_ctx *ctx, const struct tcp_seg *payload);
-#line 58 "spec/tcp.fsm"
+#line 63 "spec/tcp.fsm"
 bool tcp_fsm_guard_oow_ack_ok(struct tcp_ctx *ctx, const struct tcp_seg *payload);
-#line 58 "spec/tcp.fsm"
+#line 63 "spec/tcp.fsm"
 bool tcp_fsm_guard_accept_queue_full(struct tcp_ctx *ctx, const struct tcp_seg *payload);
-#line 58 "spec/tcp.fsm"
+#line 63 "spec/tcp.fsm"
 bool tcp_fsm_guard_syn_queue_full(struct tcp_ctx *ctx, const struct tcp_seg *payload);
-#line 58 "spec/tcp.fsm"
+#line 63 "spec/tcp.fsm"
 bool tcp_fsm_guard_cookie_ok(struct tcp_ctx *ctx, const struct tcp_seg *payload);
-#line 58 "spec/tcp.fsm"
+#line 63 "spec/tcp.fsm"
 bool tcp_fsm_guard_out_of_memory(struct tcp_ctx *ctx, const struct tcp_seg *payload);
-#line 59 "spec/tcp.fsm"
+#line 64 "spec/tcp.fsm"
 bool tcp_fsm_guard_close_queued(struct tcp_ctx *ctx, const struct tcp_seg *payload);
-#line 59 "spec/tcp.fsm"
+#line 64 "spec/tcp.fsm"
 bool tcp_fsm_guard_keepalive_dead(struct tcp_ctx *ctx, const struct tcp_seg *payload);
-#line 60 "spec/tcp.fsm"
+#line 65 "spec/tcp.fsm"
 void tcp_fsm_action_send_syn(struct tcp_ctx *ctx, const struct tcp_seg *payload);
-#line 60 "spec/tcp.fsm"
+#line 65 "spec/tcp.fsm"
 void tcp_fsm_action_send_syn_ack(struct tcp_ctx *ctx, const struct tcp_seg *payload);
-#line 60 "spec/tcp.fsm"
+#line 65 "spec/tcp.fsm"
 void tcp_fsm_action_send_ack(struct tcp_ctx *ctx, const struct tcp_seg *payload);
-#line 60 "spec/tcp.fsm"
+#line 65 "spec/tcp.fsm"
 void tcp_fsm_action_send_rst(struct tcp_ctx *ctx, const struct tcp_seg *payload);
-#line 60 "spec/tcp.fsm"
+#line 65 "spec/tcp.fsm"
 void tcp_fsm_action_send_rst_reply(struct tcp_ctx *ctx, const struct tcp_seg *payload);
-#line 60 "spec/tcp.fsm"
+#line 65 "spec/tcp.fsm"
 void tcp_fsm_action_challenge_ack(struct tcp_ctx *ctx, const struct tcp_seg *payload);
-#line 61 "spec/tcp.fsm"
+#line 66 "spec/tcp.fsm"
 void tcp_fsm_action_init_passive(struct tcp_ctx *ctx, const struct tcp_seg *payload);
-#line 61 "spec/tcp.fsm"
+#line 66 "spec/tcp.fsm"
 void tcp_fsm_action_init_active(struct tcp_ctx *ctx, const struct tcp_seg *payload);
-#line 61 "spec/tcp.fsm"
+#line 66 "spec/tcp.fsm"
 void tcp_fsm_action_take_syn(struct tcp_ctx *ctx, const struct tcp_seg *payload);
-#line 61 "spec/tcp.fsm"
+#line 66 "spec/tcp.fsm"
 void tcp_fsm_action_established(struct tcp_ctx *ctx, const struct tcp_seg *payload);
-#line 61 "spec/tcp.fsm"
+#line 66 "spec/tcp.fsm"
 void tcp_fsm_action_process_ack(struct tcp_ctx *ctx, const struct tcp_seg *payload);
-#line 61 "spec/tcp.fsm"
+#line 66 "spec/tcp.fsm"
 void tcp_fsm_action_deliver_data(struct tcp_ctx *ctx, const struct tcp_seg *payload);
-#line 61 "spec/tcp.fsm"
+#line 66 "spec/tcp.fsm"
 void tcp_fsm_action_receive_fin(struct tcp_ctx *ctx, const struct tcp_seg *payload);
-#line 62 "spec/tcp.fsm"
+#line 67 "spec/tcp.fsm"
 void tcp_fsm_action_queue_fin(struct tcp_ctx *ctx, const struct tcp_seg *payload);
-#line 62 "spec/tcp.fsm"
+#line 67 "spec/tcp.fsm"
 void tcp_fsm_action_retransmit(struct tcp_ctx *ctx, const struct tcp_seg *payload);
-#line 62 "spec/tcp.fsm"
+#line 67 "spec/tcp.fsm"
 void tcp_fsm_action_retransmit_syn(struct tcp_ctx *ctx, const struct tcp_seg *payload);
-#line 62 "spec/tcp.fsm"
+#line 67 "spec/tcp.fsm"
 void tcp_fsm_action_retransmit_syn_ack(struct tcp_ctx *ctx, const struct tcp_seg *payload);
-#line 62 "spec/tcp.fsm"
+#line 67 "spec/tcp.fsm"
 void tcp_fsm_action_send_probe(struct tcp_ctx *ctx, const struct tcp_seg *payload);
-#line 62 "spec/tcp.fsm"
+#line 67 "spec/tcp.fsm"
 void tcp_fsm_action_send_keepalive(struct tcp_ctx *ctx, const struct tcp_seg *payload);
-#line 63 "spec/tcp.fsm"
+#line 68 "spec/tcp.fsm"
 void tcp_fsm_action_arm_2msl(struct tcp_ctx *ctx, const struct tcp_seg *payload);
-#line 63 "spec/tcp.fsm"
+#line 68 "spec/tcp.fsm"
 void tcp_fsm_action_arm_fin_timeout(struct tcp_ctx *ctx, const struct tcp_seg *payload);
-#line 63 "spec/tcp.fsm"
+#line 68 "spec/tcp.fsm"
 void tcp_fsm_action_conn_refused(struct tcp_ctx *ctx, const struct tcp_seg *payload);
-#line 63 "spec/tcp.fsm"
+#line 68 "spec/tcp.fsm"
 void tcp_fsm_action_conn_reset(struct tcp_ctx *ctx, const struct tcp_seg *payload);
-#line 63 "spec/tcp.fsm"
+#line 68 "spec/tcp.fsm"
 void tcp_fsm_action_conn_timeout(struct tcp_ctx *ctx, const struct tcp_seg *payload);
-#line 63 "spec/tcp.fsm"
+#line 68 "spec/tcp.fsm"
 void tcp_fsm_action_release(struct tcp_ctx *ctx, const struct tcp_seg *payload);
-#line 64 "spec/tcp.fsm"
+#line 69 "spec/tcp.fsm"
 void tcp_fsm_action_become_listener(struct tcp_ctx *ctx, const struct tcp_seg *payload);
-#line 64 "spec/tcp.fsm"
+#line 69 "spec/tcp.fsm"
 void tcp_fsm_action_abort_listener(struct tcp_ctx *ctx, const struct tcp_seg *payload);
-#line 64 "spec/tcp.fsm"
+#line 69 "spec/tcp.fsm"
 void tcp_fsm_action_listen_drop(struct tcp_ctx *ctx, const struct tcp_seg *payload);
-#line 64 "spec/tcp.fsm"
+#line 69 "spec/tcp.fsm"
 void tcp_fsm_action_send_syn_cookie(struct tcp_ctx *ctx, const struct tcp_seg *payload);
-#line 64 "spec/tcp.fsm"
+#line 69 "spec/tcp.fsm"
 void tcp_fsm_action_spawn_child(struct tcp_ctx *ctx, const struct tcp_seg *payload);
-#line 64 "spec/tcp.fsm"
+#line 69 "spec/tcp.fsm"
 void tcp_fsm_action_take_cookie(struct tcp_ctx *ctx, const struct tcp_seg *payload);
-#line 65 "spec/tcp.fsm"
+#line 70 "spec/tcp.fsm"
 void tcp_fsm_action_unlisten(struct tcp_ctx *ctx, const struct tcp_seg *payload);
-#line 65 "spec/tcp.fsm"
+#line 70 "spec/tcp.fsm"
 void tcp_fsm_action_refuse_no_memory(struct tcp_ctx *ctx, const struct tcp_seg *payload);
 #line 184 "generated/tcp.h"
 

@@ -40,20 +40,31 @@ const struct tl_transition tl_transitions[TL_NUM_TRANSITIONS] = {
     { TL_OFF, TL_EV_POWER_ON, TL_RED, NULL, "", "power on", NULL, 23 },
     /* @label "retire" */
     { TL_OFF, TL_EV_RETIRE, TL_DECOMMISSIONED, NULL, "", "retire", NULL, 25 },
-    { TL_RED, TL_EV_T_PHASE, TL_WALK, "pedestrian_waiting", "", "T_PHASE [pedestrian_waiting]", NULL, 27 },
+    /* @label "phase over, button pressed" */
+    { TL_RED, TL_EV_T_PHASE, TL_WALK, "pedestrian_waiting", "", "phase over, button pressed", NULL, 27 },
     /* @rfc "local rule 4.2" */
-    { TL_RED, TL_EV_T_PHASE, TL_GREEN, "!night_mode", "", "T_PHASE [!night_mode]", "local rule 4.2", 28 },
+    /* @label "phase over" */
+    { TL_RED, TL_EV_T_PHASE, TL_GREEN, "!night_mode", "", "phase over", "local rule 4.2", 28 },
     { TL_RED, TL_EV_T_PHASE, TL_RED, "else", "arm_timer", "T_PHASE [else] / arm_timer", NULL, 29 },
-    { TL_WALK, TL_EV_T_PHASE, TL_RED, NULL, "", "T_PHASE", NULL, 30 },
-    { TL_YELLOW, TL_EV_T_PHASE, TL_RED, NULL, "", "T_PHASE", NULL, 30 },
-    { TL_GREEN, TL_EV_T_PHASE, TL_YELLOW, NULL, "", "T_PHASE", NULL, 31 },
+    /* @label "phase over" */
+    { TL_WALK, TL_EV_T_PHASE, TL_RED, NULL, "", "phase over", NULL, 30 },
+    /* @label "phase over" */
+    { TL_YELLOW, TL_EV_T_PHASE, TL_RED, NULL, "", "phase over", NULL, 30 },
+    /* @label "phase over" */
+    { TL_GREEN, TL_EV_T_PHASE, TL_YELLOW, NULL, "", "phase over", NULL, 31 },
     { TL_RED, TL_EV_BUTTON, TL_RED, NULL, "remember_button", "BUTTON / remember_button", NULL, 33 },
-    { TL_GREEN, TL_EV_BUTTON, TL_RED, NULL, "remember_button", "BUTTON / remember_button", NULL, 36 },
-    { TL_YELLOW, TL_EV_BUTTON, TL_RED, NULL, "remember_button", "BUTTON / remember_button", NULL, 36 },
-    { TL_RED, TL_EV_POWER_OFF, TL_OFF, NULL, "lamp_off", "POWER_OFF / lamp_off", NULL, 38 },
-    { TL_GREEN, TL_EV_POWER_OFF, TL_OFF, NULL, "lamp_off", "POWER_OFF / lamp_off", NULL, 38 },
-    { TL_YELLOW, TL_EV_POWER_OFF, TL_OFF, NULL, "lamp_off", "POWER_OFF / lamp_off", NULL, 38 },
-    { TL_WALK, TL_EV_POWER_OFF, TL_OFF, NULL, "lamp_off", "POWER_OFF / lamp_off", NULL, 38 },
+    /* @label "button" */
+    { TL_GREEN, TL_EV_BUTTON, TL_RED, NULL, "remember_button", "button", NULL, 36 },
+    /* @label "button" */
+    { TL_YELLOW, TL_EV_BUTTON, TL_RED, NULL, "remember_button", "button", NULL, 36 },
+    /* @label "power off" */
+    { TL_RED, TL_EV_POWER_OFF, TL_OFF, NULL, "lamp_off", "power off", NULL, 38 },
+    /* @label "power off" */
+    { TL_GREEN, TL_EV_POWER_OFF, TL_OFF, NULL, "lamp_off", "power off", NULL, 38 },
+    /* @label "power off" */
+    { TL_YELLOW, TL_EV_POWER_OFF, TL_OFF, NULL, "lamp_off", "power off", NULL, 38 },
+    /* @label "power off" */
+    { TL_WALK, TL_EV_POWER_OFF, TL_OFF, NULL, "lamp_off", "power off", NULL, 38 },
     /* @label "fault: lamps off" */
     { TL_RED, TL_EV_FAULT, TL_OFF, NULL, "log_fault, lamp_off", "fault: lamps off", NULL, 39 },
     /* @label "fault: lamps off" */
@@ -128,33 +139,33 @@ enum tl_result tl_dispatch(tl_state_t *state, enum tl_event event,
         tl_action_lamp_red(ctx, payload);
         tl_action_arm_timer(ctx, payload);
         break;
-#line 132 "generated/traffic_light.c"
+#line 143 "generated/traffic_light.c"
     case 1: /* OFF on RETIRE -> DECOMMISSIONED */
 #line 25 "spec/traffic_light.fsm"
         tl_action_arm_timer(ctx, payload);
         *state = TL_DECOMMISSIONED;
         break;
-#line 138 "generated/traffic_light.c"
+#line 149 "generated/traffic_light.c"
     case 2: /* RED on T_PHASE [pedestrian_waiting] -> WALK */
 #line 27 "spec/traffic_light.fsm"
         *state = TL_WALK;
         tl_action_lamp_walk(ctx, payload);
         tl_action_arm_timer(ctx, payload);
         break;
-#line 145 "generated/traffic_light.c"
+#line 156 "generated/traffic_light.c"
     case 3: /* RED on T_PHASE [!night_mode] -> GREEN */
 #line 28 "spec/traffic_light.fsm"
         *state = TL_GREEN;
         tl_action_lamp_green(ctx, payload);
         tl_action_arm_timer(ctx, payload);
         break;
-#line 152 "generated/traffic_light.c"
+#line 163 "generated/traffic_light.c"
     case 4: /* RED on T_PHASE else -> stay */
 #line 29 "spec/traffic_light.fsm"
         *state = TL_RED;
         tl_action_arm_timer(ctx, payload);
         break;
-#line 158 "generated/traffic_light.c"
+#line 169 "generated/traffic_light.c"
     case 5: /* WALK on T_PHASE -> RED */
     case 6: /* YELLOW on T_PHASE -> RED */
 #line 30 "spec/traffic_light.fsm"
@@ -162,20 +173,20 @@ enum tl_result tl_dispatch(tl_state_t *state, enum tl_event event,
         tl_action_lamp_red(ctx, payload);
         tl_action_arm_timer(ctx, payload);
         break;
-#line 166 "generated/traffic_light.c"
+#line 177 "generated/traffic_light.c"
     case 7: /* GREEN on T_PHASE -> YELLOW */
 #line 31 "spec/traffic_light.fsm"
         *state = TL_YELLOW;
         tl_action_lamp_yellow(ctx, payload);
         tl_action_arm_timer(ctx, payload);
         break;
-#line 173 "generated/traffic_light.c"
+#line 184 "generated/traffic_light.c"
     case 8: /* RED on BUTTON -> stay */
 #line 33 "spec/traffic_light.fsm"
         *state = TL_RED;
         tl_action_remember_button(ctx, payload);
         break;
-#line 179 "generated/traffic_light.c"
+#line 190 "generated/traffic_light.c"
     case 9: /* GREEN on BUTTON -> RED */
     case 10: /* YELLOW on BUTTON -> RED */
 #line 36 "spec/traffic_light.fsm"
@@ -184,7 +195,7 @@ enum tl_result tl_dispatch(tl_state_t *state, enum tl_event event,
         tl_action_lamp_red(ctx, payload);
         tl_action_arm_timer(ctx, payload);
         break;
-#line 188 "generated/traffic_light.c"
+#line 199 "generated/traffic_light.c"
     case 11: /* RED on POWER_OFF -> OFF */
     case 12: /* GREEN on POWER_OFF -> OFF */
     case 13: /* YELLOW on POWER_OFF -> OFF */
@@ -193,7 +204,7 @@ enum tl_result tl_dispatch(tl_state_t *state, enum tl_event event,
         *state = TL_OFF;
         tl_action_lamp_off(ctx, payload);
         break;
-#line 197 "generated/traffic_light.c"
+#line 208 "generated/traffic_light.c"
     case 15: /* RED on FAULT -> OFF */
     case 16: /* GREEN on FAULT -> OFF */
     case 17: /* YELLOW on FAULT -> OFF */
@@ -207,7 +218,7 @@ enum tl_result tl_dispatch(tl_state_t *state, enum tl_event event,
         tl_action_log_fault(ctx, payload);
         tl_action_lamp_off(ctx, payload);
         break;
-#line 211 "generated/traffic_light.c"
+#line 222 "generated/traffic_light.c"
     default:
         (void)ctx;
         (void)payload;

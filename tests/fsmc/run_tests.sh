@@ -23,14 +23,29 @@ for f in golden/*.fsm; do
     s=$(basename "$f" .fsm)
     for st in table switch; do
         sfx=; [ $st = switch ] && sfx=_switch
-        (cd golden && "$FSMC" --emit=c --style=$st -o "$T/$s$sfx.c" "$s.fsm" && "$FSMC" --emit=dot,mermaid,json --output-dir="$T" "$s.fsm") || bad "$f: fsmc failed"
+        (cd golden && "$FSMC" --emit=c --style=$st -o "$T/$s$sfx.c" "$s.fsm" && "$FSMC" --emit=dot,mermaid,json --view=full,overview --output-dir="$T" "$s.fsm") || bad "$f: fsmc failed"
         sed -i "s,$T/,,g" "$T/$s$sfx.c" "$T/$s$sfx.h"
-        if [ "$3" = --refresh-golden ]; then cp "$T/$s$sfx.c" "$T/$s$sfx.h" "$T/$s.dot" "$T/$s.mmd" "$T/$s.json" golden/; fi
-        for x in "$s$sfx.c" "$s$sfx.h" "$s.dot" "$s.mmd" "$s.json"; do cmp -s "$T/$x" "golden/$x" || bad "golden/$x differs"; done
+        outs="$s$sfx.c $s$sfx.h $s.dot $s.mmd $s.json $s-overview.dot $s-overview.mmd"
+        if [ "$3" = --refresh-golden ]; then for x in $outs; do cp "$T/$x" golden/; done; fi
+        for x in $outs; do cmp -s "$T/$x" "golden/$x" || bad "golden/$x differs"; done
         ok
     done
-    dot -Tsvg "$T/$s.dot" -o "$T/$s.svg" 2>"$T/dot.err"; [ -s "$T/dot.err" ] && bad "$f: dot warnings: $(cat "$T/dot.err")"
+    for v in "$s" "$s-overview"; do
+        dot -Tsvg "$T/$v.dot" -o "$T/$v.svg" 2>"$T/dot.err"; [ -s "$T/dot.err" ] && bad "$f: dot warnings ($v): $(cat "$T/dot.err")"
+    done
 done
+# 2b. --view: the full view is the default, the overview alone goes to STEM-overview.EXT, a
+# rule for a set is one edge from its cluster, and the diagram annotations are checked
+mkdir -p "$T/v1" "$T/v2"
+(cd golden && "$FSMC" --emit=dot --output-dir="$T/v1" traffic_light.fsm && "$FSMC" --emit=dot,mermaid --view=overview --output-dir="$T/v2" traffic_light.fsm) || bad "--view: fsmc failed"
+cmp -s "$T/v1/traffic_light.dot" golden/traffic_light.dot || bad "--view: the default is not the full view"
+[ -e "$T/v2/traffic_light-overview.dot" ] && [ -e "$T/v2/traffic_light-overview.mmd" ] && [ ! -e "$T/v2/traffic_light.dot" ] || bad "--view=overview: wrong file names"
+[ "$(grep -c 'ltail="cluster_LIT"' golden/traffic_light.dot)" = 1 ] || bad "full view: LIT's rule to OFF is not one edge from the cluster"
+grep -q '"RED" \[label=<.*T_PHASE else / arm_timer' golden/traffic_light.dot || bad "full view: RED's internal row is not listed in its box"
+grep -q '"RED" -> "RED"' golden/traffic_light.dot && bad "full view: a self-loop was drawn"
+"$FSMC" --emit=dot --view=sideways golden/traffic_light.fsm >/dev/null 2>&1; [ $? = 2 ] || bad "--view=sideways is not a usage error"
+ok
+
 # 3. every spec's generated C compiles warning-free with gcc and clang (glob: specs may appear later)
 for f in ../../spec/*.fsm golden/*.fsm; do
     [ -e "$f" ] || continue; s=$(basename "$f" .fsm)

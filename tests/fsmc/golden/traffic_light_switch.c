@@ -40,20 +40,31 @@ const struct tl_transition tl_transitions[TL_NUM_TRANSITIONS] = {
     { TL_OFF, TL_EV_POWER_ON, TL_RED, NULL, "", "power on", NULL, 23 },
     /* @label "retire" */
     { TL_OFF, TL_EV_RETIRE, TL_DECOMMISSIONED, NULL, "", "retire", NULL, 25 },
-    { TL_RED, TL_EV_T_PHASE, TL_WALK, "pedestrian_waiting", "", "T_PHASE [pedestrian_waiting]", NULL, 27 },
+    /* @label "phase over, button pressed" */
+    { TL_RED, TL_EV_T_PHASE, TL_WALK, "pedestrian_waiting", "", "phase over, button pressed", NULL, 27 },
     /* @rfc "local rule 4.2" */
-    { TL_RED, TL_EV_T_PHASE, TL_GREEN, "!night_mode", "", "T_PHASE [!night_mode]", "local rule 4.2", 28 },
+    /* @label "phase over" */
+    { TL_RED, TL_EV_T_PHASE, TL_GREEN, "!night_mode", "", "phase over", "local rule 4.2", 28 },
     { TL_RED, TL_EV_T_PHASE, TL_RED, "else", "arm_timer", "T_PHASE [else] / arm_timer", NULL, 29 },
-    { TL_WALK, TL_EV_T_PHASE, TL_RED, NULL, "", "T_PHASE", NULL, 30 },
-    { TL_YELLOW, TL_EV_T_PHASE, TL_RED, NULL, "", "T_PHASE", NULL, 30 },
-    { TL_GREEN, TL_EV_T_PHASE, TL_YELLOW, NULL, "", "T_PHASE", NULL, 31 },
+    /* @label "phase over" */
+    { TL_WALK, TL_EV_T_PHASE, TL_RED, NULL, "", "phase over", NULL, 30 },
+    /* @label "phase over" */
+    { TL_YELLOW, TL_EV_T_PHASE, TL_RED, NULL, "", "phase over", NULL, 30 },
+    /* @label "phase over" */
+    { TL_GREEN, TL_EV_T_PHASE, TL_YELLOW, NULL, "", "phase over", NULL, 31 },
     { TL_RED, TL_EV_BUTTON, TL_RED, NULL, "remember_button", "BUTTON / remember_button", NULL, 33 },
-    { TL_GREEN, TL_EV_BUTTON, TL_RED, NULL, "remember_button", "BUTTON / remember_button", NULL, 36 },
-    { TL_YELLOW, TL_EV_BUTTON, TL_RED, NULL, "remember_button", "BUTTON / remember_button", NULL, 36 },
-    { TL_RED, TL_EV_POWER_OFF, TL_OFF, NULL, "lamp_off", "POWER_OFF / lamp_off", NULL, 38 },
-    { TL_GREEN, TL_EV_POWER_OFF, TL_OFF, NULL, "lamp_off", "POWER_OFF / lamp_off", NULL, 38 },
-    { TL_YELLOW, TL_EV_POWER_OFF, TL_OFF, NULL, "lamp_off", "POWER_OFF / lamp_off", NULL, 38 },
-    { TL_WALK, TL_EV_POWER_OFF, TL_OFF, NULL, "lamp_off", "POWER_OFF / lamp_off", NULL, 38 },
+    /* @label "button" */
+    { TL_GREEN, TL_EV_BUTTON, TL_RED, NULL, "remember_button", "button", NULL, 36 },
+    /* @label "button" */
+    { TL_YELLOW, TL_EV_BUTTON, TL_RED, NULL, "remember_button", "button", NULL, 36 },
+    /* @label "power off" */
+    { TL_RED, TL_EV_POWER_OFF, TL_OFF, NULL, "lamp_off", "power off", NULL, 38 },
+    /* @label "power off" */
+    { TL_GREEN, TL_EV_POWER_OFF, TL_OFF, NULL, "lamp_off", "power off", NULL, 38 },
+    /* @label "power off" */
+    { TL_YELLOW, TL_EV_POWER_OFF, TL_OFF, NULL, "lamp_off", "power off", NULL, 38 },
+    /* @label "power off" */
+    { TL_WALK, TL_EV_POWER_OFF, TL_OFF, NULL, "lamp_off", "power off", NULL, 38 },
     /* @label "fault: lamps off" */
     { TL_RED, TL_EV_FAULT, TL_OFF, NULL, "log_fault, lamp_off", "fault: lamps off", NULL, 39 },
     /* @label "fault: lamps off" */
@@ -88,7 +99,7 @@ enum tl_result tl_dispatch(tl_state_t *state, enum tl_event event,
                 tl_action_arm_timer(ctx, payload);
                 return TL_HANDLED;
             }
-#line 92 "traffic_light_switch.c"
+#line 103 "traffic_light_switch.c"
         case TL_EV_POWER_OFF:
             return TL_IGNORED;
         case TL_EV_BUTTON:
@@ -105,7 +116,7 @@ enum tl_result tl_dispatch(tl_state_t *state, enum tl_event event,
                 *state = TL_DECOMMISSIONED;
                 return TL_HANDLED;
             }
-#line 109 "traffic_light_switch.c"
+#line 120 "traffic_light_switch.c"
         case TL_EV_T_PHASE:
             return TL_IGNORED;
         default:
@@ -123,7 +134,7 @@ enum tl_result tl_dispatch(tl_state_t *state, enum tl_event event,
                 tl_action_lamp_off(ctx, payload);
                 return TL_HANDLED;
             }
-#line 127 "traffic_light_switch.c"
+#line 138 "traffic_light_switch.c"
         case TL_EV_BUTTON:
 #line 33 "traffic_light.fsm"
             {
@@ -132,7 +143,7 @@ enum tl_result tl_dispatch(tl_state_t *state, enum tl_event event,
                 tl_action_remember_button(ctx, payload);
                 return TL_HANDLED;
             }
-#line 136 "traffic_light_switch.c"
+#line 147 "traffic_light_switch.c"
         case TL_EV_FAULT:
 #line 39 "traffic_light.fsm"
             {
@@ -142,7 +153,7 @@ enum tl_result tl_dispatch(tl_state_t *state, enum tl_event event,
                 tl_action_lamp_off(ctx, payload);
                 return TL_HANDLED;
             }
-#line 146 "traffic_light_switch.c"
+#line 157 "traffic_light_switch.c"
         case TL_EV_EMERGENCY:
 #line 39 "traffic_light.fsm"
             {
@@ -152,7 +163,7 @@ enum tl_result tl_dispatch(tl_state_t *state, enum tl_event event,
                 tl_action_lamp_off(ctx, payload);
                 return TL_HANDLED;
             }
-#line 156 "traffic_light_switch.c"
+#line 167 "traffic_light_switch.c"
         case TL_EV_RETIRE:
             return TL_IGNORED;
         case TL_EV_T_PHASE:
@@ -164,7 +175,7 @@ enum tl_result tl_dispatch(tl_state_t *state, enum tl_event event,
                 tl_action_arm_timer(ctx, payload);
                 return TL_HANDLED;
             }
-#line 168 "traffic_light_switch.c"
+#line 179 "traffic_light_switch.c"
 #line 28 "traffic_light.fsm"
             if (!tl_guard_night_mode(ctx, payload)) {
                 TL_TRACE(ctx, TL_RED, TL_EV_T_PHASE, TL_GREEN, 3);
@@ -173,7 +184,7 @@ enum tl_result tl_dispatch(tl_state_t *state, enum tl_event event,
                 tl_action_arm_timer(ctx, payload);
                 return TL_HANDLED;
             }
-#line 177 "traffic_light_switch.c"
+#line 188 "traffic_light_switch.c"
 #line 29 "traffic_light.fsm"
             {
                 TL_TRACE(ctx, TL_RED, TL_EV_T_PHASE, TL_RED, 4);
@@ -181,7 +192,7 @@ enum tl_result tl_dispatch(tl_state_t *state, enum tl_event event,
                 tl_action_arm_timer(ctx, payload);
                 return TL_HANDLED;
             }
-#line 185 "traffic_light_switch.c"
+#line 196 "traffic_light_switch.c"
         default:
             return TL_UNEXPECTED;
         }
@@ -197,7 +208,7 @@ enum tl_result tl_dispatch(tl_state_t *state, enum tl_event event,
                 tl_action_lamp_off(ctx, payload);
                 return TL_HANDLED;
             }
-#line 201 "traffic_light_switch.c"
+#line 212 "traffic_light_switch.c"
         case TL_EV_BUTTON:
 #line 36 "traffic_light.fsm"
             {
@@ -208,7 +219,7 @@ enum tl_result tl_dispatch(tl_state_t *state, enum tl_event event,
                 tl_action_arm_timer(ctx, payload);
                 return TL_HANDLED;
             }
-#line 212 "traffic_light_switch.c"
+#line 223 "traffic_light_switch.c"
         case TL_EV_FAULT:
 #line 39 "traffic_light.fsm"
             {
@@ -218,7 +229,7 @@ enum tl_result tl_dispatch(tl_state_t *state, enum tl_event event,
                 tl_action_lamp_off(ctx, payload);
                 return TL_HANDLED;
             }
-#line 222 "traffic_light_switch.c"
+#line 233 "traffic_light_switch.c"
         case TL_EV_EMERGENCY:
 #line 39 "traffic_light.fsm"
             {
@@ -228,7 +239,7 @@ enum tl_result tl_dispatch(tl_state_t *state, enum tl_event event,
                 tl_action_lamp_off(ctx, payload);
                 return TL_HANDLED;
             }
-#line 232 "traffic_light_switch.c"
+#line 243 "traffic_light_switch.c"
         case TL_EV_RETIRE:
             return TL_IGNORED;
         case TL_EV_T_PHASE:
@@ -240,7 +251,7 @@ enum tl_result tl_dispatch(tl_state_t *state, enum tl_event event,
                 tl_action_arm_timer(ctx, payload);
                 return TL_HANDLED;
             }
-#line 244 "traffic_light_switch.c"
+#line 255 "traffic_light_switch.c"
         default:
             return TL_UNEXPECTED;
         }
@@ -256,7 +267,7 @@ enum tl_result tl_dispatch(tl_state_t *state, enum tl_event event,
                 tl_action_lamp_off(ctx, payload);
                 return TL_HANDLED;
             }
-#line 260 "traffic_light_switch.c"
+#line 271 "traffic_light_switch.c"
         case TL_EV_BUTTON:
 #line 36 "traffic_light.fsm"
             {
@@ -267,7 +278,7 @@ enum tl_result tl_dispatch(tl_state_t *state, enum tl_event event,
                 tl_action_arm_timer(ctx, payload);
                 return TL_HANDLED;
             }
-#line 271 "traffic_light_switch.c"
+#line 282 "traffic_light_switch.c"
         case TL_EV_FAULT:
 #line 39 "traffic_light.fsm"
             {
@@ -277,7 +288,7 @@ enum tl_result tl_dispatch(tl_state_t *state, enum tl_event event,
                 tl_action_lamp_off(ctx, payload);
                 return TL_HANDLED;
             }
-#line 281 "traffic_light_switch.c"
+#line 292 "traffic_light_switch.c"
         case TL_EV_EMERGENCY:
 #line 39 "traffic_light.fsm"
             {
@@ -287,7 +298,7 @@ enum tl_result tl_dispatch(tl_state_t *state, enum tl_event event,
                 tl_action_lamp_off(ctx, payload);
                 return TL_HANDLED;
             }
-#line 291 "traffic_light_switch.c"
+#line 302 "traffic_light_switch.c"
         case TL_EV_RETIRE:
             return TL_IGNORED;
         case TL_EV_T_PHASE:
@@ -299,7 +310,7 @@ enum tl_result tl_dispatch(tl_state_t *state, enum tl_event event,
                 tl_action_arm_timer(ctx, payload);
                 return TL_HANDLED;
             }
-#line 303 "traffic_light_switch.c"
+#line 314 "traffic_light_switch.c"
         default:
             return TL_UNEXPECTED;
         }
@@ -315,7 +326,7 @@ enum tl_result tl_dispatch(tl_state_t *state, enum tl_event event,
                 tl_action_lamp_off(ctx, payload);
                 return TL_HANDLED;
             }
-#line 319 "traffic_light_switch.c"
+#line 330 "traffic_light_switch.c"
         case TL_EV_BUTTON:
             return TL_IGNORED;
         case TL_EV_FAULT:
@@ -327,7 +338,7 @@ enum tl_result tl_dispatch(tl_state_t *state, enum tl_event event,
                 tl_action_lamp_off(ctx, payload);
                 return TL_HANDLED;
             }
-#line 331 "traffic_light_switch.c"
+#line 342 "traffic_light_switch.c"
         case TL_EV_EMERGENCY:
 #line 39 "traffic_light.fsm"
             {
@@ -337,7 +348,7 @@ enum tl_result tl_dispatch(tl_state_t *state, enum tl_event event,
                 tl_action_lamp_off(ctx, payload);
                 return TL_HANDLED;
             }
-#line 341 "traffic_light_switch.c"
+#line 352 "traffic_light_switch.c"
         case TL_EV_RETIRE:
             return TL_IGNORED;
         case TL_EV_T_PHASE:
@@ -349,7 +360,7 @@ enum tl_result tl_dispatch(tl_state_t *state, enum tl_event event,
                 tl_action_arm_timer(ctx, payload);
                 return TL_HANDLED;
             }
-#line 353 "traffic_light_switch.c"
+#line 364 "traffic_light_switch.c"
         default:
             return TL_UNEXPECTED;
         }

@@ -64,7 +64,8 @@ void emit_dot_coverage(const struct ir *ir, FILE *f, const unsigned long long *c
         bool timer = ir->events[r->event].is_timer;
         fputs("    ", f); q(f, ir->states[r->from].name); fputs(" -> ", f); q(f, ir->states[r->to].name);
         fputs(" [label=", f);
-        q(f, counts ? arena_printf("%s \xc3\x97%llu", r->label, counts[i]) : r->label);
+        const char *text = view_row_text(ir, i, false);   /* the row, not its @label */
+        q(f, counts ? arena_printf("%s \xc3\x97%llu", text, counts[i]) : text);
         if (r->rfc) { fputs(", tooltip=", f); q(f, r->rfc); }
         if (!counts) {
             if (timer) fputs(", style=dashed", f);

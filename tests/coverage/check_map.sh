@@ -12,7 +12,7 @@ has 'label="coverage: 5/23 transitions";'
 count ' -> ' 24                                             # 23 rows + the initial arrow
 count '×' 23                                                # every row carries its count
 count '×0", color="red", fontcolor="red", style=dashed];' 18  # never taken: red, dashed
-has '"OFF" -> "RED" [label="power on ×3", color="#88b3d0", penwidth=1.7];'  # repeats add up; log scale
+has '"OFF" -> "RED" [label="POWER_ON ×3", color="#88b3d0", penwidth=1.7];'  # repeats add up; log scale
 has '"YELLOW" -> "RED" [label="T_PHASE ×1000", color="#08306b", penwidth=6.0, style=dashed];'
 has '"RED" -> "GREEN" [label="T_PHASE [!night_mode] ×40", tooltip="local rule 4.2", color="#'
 has '"RED" -> "OFF" [label="POWER_OFF / lamp_off ×0", color="red"'   # row 11: "11 0"

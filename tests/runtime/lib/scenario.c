@@ -6,6 +6,7 @@
 #include <check.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,6 +20,40 @@ struct sc_pkt {
     size_t len;
     uint8_t data[2048];
 };
+
+/* --------------------------------------------------------------- failures ---- */
+
+static char sc_label_buf[512];
+
+void sc_label(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(sc_label_buf, sizeof sc_label_buf, fmt, ap);
+    va_end(ap);
+}
+
+/* Every failure of the harness: the message, then the label if one is set. */
+static _Noreturn __attribute__((format(printf, 1, 2))) void sc_abort(const char *fmt, ...)
+{
+    char msg[1024];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    if (sc_label_buf[0]) ck_abort_msg("%s [%s]", msg, sc_label_buf);
+    ck_abort_msg("%s", msg);
+}
+
+void sc_fail_at(const char *file, int line, const char *fmt, ...)
+{
+    char msg[1024];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    sc_abort("%s:%d: %s", file, line, msg);
+}
 
 /* ------------------------------------------------------------------ stack ---- */
 
@@ -34,13 +69,13 @@ static void sc_output(void *arg, const void *packet, size_t len)
         } else {
             size_t ncap = sc->qcap ? sc->qcap * 2 : 16;
             struct sc_pkt *nq = realloc(sc->q, ncap * sizeof *nq);
-            if (!nq) ck_abort_msg("scenario: out of memory");
+            if (!nq) sc_abort("scenario: out of memory");
             sc->q = nq;
             sc->qcap = ncap;
         }
     }
     struct sc_pkt *p = &sc->q[sc->qhead + sc->qlen++];
-    if (len > sizeof p->data) ck_abort_msg("scenario: packet of %zu bytes is too big", len);
+    if (len > sizeof p->data) sc_abort("scenario: packet of %zu bytes is too big", len);
     memcpy(p->data, packet, len);
     p->len = len;
 }
@@ -50,7 +85,8 @@ struct sc *sc_new(const struct sc_opts *o)
     static const struct sc_opts defaults;
     if (!o) o = &defaults;
     struct sc *sc = calloc(1, sizeof *sc);
-    if (!sc) ck_abort_msg("scenario: out of memory");
+    if (!sc) sc_abort("scenario: out of memory");
+    sc_label_buf[0] = '\0';
     sc->rng = o->seed ? o->seed : 1;
     sc->now = SC_T0;
     sc->fd = sc->lfd = -1;
@@ -78,7 +114,7 @@ struct sc *sc_new(const struct sc_opts *o)
     sc->opts_flags = cfg.flags;
     int err = 0;
     sc->st = tcpfsm_stack_new(&cfg, &err);
-    if (!sc->st) ck_abort_msg("scenario: tcpfsm_stack_new failed: %d", err);
+    if (!sc->st) sc_abort("scenario: tcpfsm_stack_new failed: %d", err);
     return sc;
 }
 
@@ -102,10 +138,10 @@ static void sc_coverage_append(struct sc *sc)
                                 (unsigned long long)counts[i]);
     line[off++] = '\n';
     int f = open(sc_cov_path, O_WRONLY | O_CREAT | O_APPEND, 0644);
-    if (f < 0) ck_abort_msg("scenario: cannot open %s", sc_cov_path);
+    if (f < 0) sc_abort("scenario: cannot open %s", sc_cov_path);
     ssize_t w = write(f, line, off);   /* one write: lines of forked tests never interleave */
     close(f);
-    if (w != (ssize_t)off) ck_abort_msg("scenario: short write to %s", sc_cov_path);
+    if (w != (ssize_t)off) sc_abort("scenario: short write to %s", sc_cov_path);
 }
 
 unsigned sc_coverage_read(const char *path, uint64_t *counts, unsigned n)
@@ -140,6 +176,7 @@ void sc_free(struct sc *sc)
     tcpfsm_stack_free(sc->st);
     free(sc->q);
     free(sc);
+    sc_label_buf[0] = '\0';
 }
 
 /* ------------------------------------------------------------------- time ---- */
@@ -182,13 +219,13 @@ bool sc_timer_armed(const struct sc *sc) { return sc_min_deadline(sc) != UINT64_
 tcpfsm_time_t sc_fire_next_at(struct sc *sc, const char *file, int line)
 {
     uint64_t at = sc_min_deadline(sc);
-    if (at == UINT64_MAX) ck_abort_msg("%s:%d: expected an armed timer, none is", file, line);
+    if (at == UINT64_MAX) sc_abort("%s:%d: expected an armed timer, none is", file, line);
     tcpfsm_time_t before = sc->now;
     sc_advance_to(sc, at);
     /* the wheel fires at most one 1 ms tick late */
     for (int i = 0; i < 3 && sc_min_deadline(sc) <= sc->now; i++) sc_advance(sc, 1000);
     if (sc_min_deadline(sc) <= sc->now)
-        ck_abort_msg("%s:%d: a timer due at %llu did not fire by %llu", file, line,
+        sc_abort("%s:%d: a timer due at %llu did not fire by %llu", file, line,
                      (unsigned long long)at, (unsigned long long)sc->now);
     return at > before ? at - before : 0;
 }
@@ -212,7 +249,7 @@ int sc_inject_in(struct sc *sc, const struct sc_in *in)
     s.opt = in->opt;
     uint8_t buf[2048];
     size_t n = pkt_build(buf, sizeof buf, &s, 7);
-    if (!n) ck_abort_msg("scenario: cannot build the segment");
+    if (!n) sc_abort("scenario: cannot build the segment");
     return tcpfsm_input(sc->st, buf, n);
 }
 
@@ -254,7 +291,7 @@ void sc_drain(struct sc *sc) { sc->qhead = sc->qlen = 0; }
 
 const struct tcp_seg *sc_next_at(struct sc *sc, const char *file, int line)
 {
-    if (!sc->qlen) ck_abort_msg("%s:%d: expected a segment, nothing was emitted", file, line);
+    if (!sc->qlen) sc_abort("%s:%d: expected a segment, nothing was emitted", file, line);
     struct sc_pkt *p = &sc->q[sc->qhead];
     sc->qhead++;
     sc->qlen--;
@@ -262,7 +299,7 @@ const struct tcp_seg *sc_next_at(struct sc *sc, const char *file, int line)
     memcpy(sc->lastbuf, p->data, p->len);
     enum pkt_status ps = pkt_parse(sc->lastbuf, p->len, &sc->last);
     if (ps != PKT_OK)
-        ck_abort_msg("%s:%d: the stack emitted a malformed packet (%s)", file, line,
+        sc_abort("%s:%d: the stack emitted a malformed packet (%s)", file, line,
                      pkt_status_name(ps));
     return &sc->last;
 }
@@ -276,12 +313,12 @@ const struct tcp_seg *sc_expect_at(struct sc *sc, uint8_t flags, uint32_t seq, u
     bool ok = s->flags == flags && s->seq == seq && s->len == len &&
               s->ack == ((flags & TCP_ACK) ? ack : 0);
     if (!ok)
-        ck_abort_msg("%s:%d: expected <%s seq=%u ack=%u len=%u>, got <%s seq=%u ack=%u len=%u>",
+        sc_abort("%s:%d: expected <%s seq=%u ack=%u len=%u>, got <%s seq=%u ack=%u len=%u>",
                      file, line, want, seq, (flags & TCP_ACK) ? ack : 0, len,
                      sc_flags_str(s->flags), s->seq, s->ack, s->len);
     if (s->saddr != SC_LOCAL_ADDR || s->daddr != SC_PEER_ADDR ||
         (sc->lport && s->sport != sc->lport) || (sc->rport && s->dport != sc->rport))
-        ck_abort_msg("%s:%d: segment %08x:%u -> %08x:%u is not for the connection under test",
+        sc_abort("%s:%d: segment %08x:%u -> %08x:%u is not for the connection under test",
                      file, line, s->saddr, s->sport, s->daddr, s->dport);
     return s;
 }
@@ -290,7 +327,7 @@ void sc_expect_none_at(struct sc *sc, const char *file, int line)
 {
     if (!sc->qlen) return;
     const struct tcp_seg *s = sc_next_at(sc, file, line);
-    ck_abort_msg("%s:%d: expected no segment, got <%s seq=%u ack=%u len=%u> (%zu more)", file,
+    sc_abort("%s:%d: expected no segment, got <%s seq=%u ack=%u len=%u> (%zu more)", file,
                  line, sc_flags_str(s->flags), s->seq, s->ack, s->len, sc->qlen);
 }
 
@@ -333,7 +370,7 @@ void sc_expect_state_at(struct sc *sc, const char *name, const char *file, int l
 {
     const char *s = sc_state(sc);
     if (strcmp(s, name) != 0)
-        ck_abort_msg("%s:%d: expected state %s, connection is in %s", file, line, name, s);
+        sc_abort("%s:%d: expected state %s, connection is in %s", file, line, name, s);
 }
 
 /* ------------------------------------------------------------ transitions ---- */
@@ -356,7 +393,7 @@ unsigned sc_row(const char *from, const char *event, const char *guard, const ch
         if (!guard ? r->guard != NULL : (!r->guard || strcmp(r->guard, guard) != 0)) continue;
         return i;
     }
-    ck_abort_msg("no spec row %s on %s [%s] -> %s", from, event, guard ? guard : "-", to);
+    sc_abort("no spec row %s on %s [%s] -> %s", from, event, guard ? guard : "-", to);
     return 0;
 }
 
@@ -372,13 +409,13 @@ void sc_expect_fired_at(struct sc *sc, const char *from, const char *event, cons
 {
     unsigned r = sc_row(from, event, guard, to);
     if (!sc_fired(sc, r))
-        ck_abort_msg("%s:%d: spec row %u (%s on %s [%s] -> %s) never fired", file, line, r, from,
+        sc_abort("%s:%d: spec row %u (%s on %s [%s] -> %s) never fired", file, line, r, from,
                      event, guard ? guard : "-", to);
 }
 
 /* ---------------------------------------------------------------- drivers ---- */
 
-#define CHK(cond, ...) do { if (!(cond)) ck_abort_msg(__VA_ARGS__); } while (0)
+#define CHK(cond, ...) do { if (!(cond)) sc_abort(__VA_ARGS__); } while (0)
 
 int sc_listen(struct sc *sc) { return sc_listen_backlog(sc, 8); }
 

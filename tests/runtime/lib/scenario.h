@@ -10,7 +10,8 @@
  * Either way sc->lport/sc->rport hold the 4-tuple once known, sc->iss our ISS (read from our
  * SYN), sc->irs the peer's ISS (SC_PEER_ISN by default).
  *
- * Failures go through ck_abort_msg with the caller's file:line and a dump of the segment.
+ * Failures go through ck_abort_msg with the caller's file:line and a dump of the segment,
+ * followed by the scenario's label (sc_label) if the test set one.
  */
 #ifndef SCENARIO_H
 #define SCENARIO_H
@@ -69,6 +70,15 @@ struct sc *sc_new(const struct sc_opts *opts);
 /* Destroy it; first appends the stack's transition coverage to the suite's coverage file
  * (see sc_coverage_file). */
 void sc_free(struct sc *sc);
+
+/* ---- failure messages ----
+ * A label appended to every failure message of the harness (and of sc_fail_at): what the test
+ * is about, say the spec row one iteration of a table-driven test pins down, which Check's
+ * own report (test name and loop index) cannot tell. sc_new and sc_free clear it. */
+void sc_label(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* Fail the test with "file:line: message [label]". */
+_Noreturn void sc_fail_at(const char *file, int line, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
 
 /* ---- coverage across forked tests ---- */
 /* The file every sc_free appends one line of counts to (set once by the suite's main). */

@@ -280,9 +280,9 @@ END_TEST
 
 START_TEST(syn_rcvd__app_close__syn_rcvd)
 {
-    /* @rfc 9293 3.10.4: CLOSE in SYN-RECEIVED: "If no SENDs have been issued and there is no
-     * pending data to send, then form a FIN segment and send it" ... "queue for processing after
-     * entering ESTABLISHED state": nothing is sent yet, the user may send no more */
+    /* @rfc 9293 3.10.4: CLOSE in SYN-RECEIVED is queued "for processing after entering
+     * ESTABLISHED state" (the spec takes this branch of 3.10.4 always, also with nothing sent):
+     * nothing is sent yet, the user may send no more */
     struct sc *sc = tr_new(NULL);
     ROW("SYN_RCVD", "APP_CLOSE", NULL, "SYN_RCVD");
     sc_to_syn_rcvd_active(sc);

@@ -405,7 +405,8 @@ function fitForScreenshot(max) {
 
 async function runJob(browser, job, opt) {
   const t0 = Date.now();
-  const report = { input: job.input, kind: job.kind, ok: false, requests: [], page_errors: [], console_errors: [] };
+  const report = { input: job.input, kind: job.kind, ok: false, browser: browser.version(),
+    requests: [], page_errors: [], console_errors: [] };
   const context = await browser.newContext({ viewport: { width: 1280, height: 800 }, deviceScaleFactor: 1 });
   // No request leaves the page: data: URLs are not routed (nothing to fetch); anything else is
   // refused and recorded, whatever its scheme or host.
@@ -421,8 +422,7 @@ async function runJob(browser, job, opt) {
     const text = fs.readFileSync(job.input, 'utf8');
     if (job.kind === 'mermaid') {
       await page.addScriptTag({ content: fs.readFileSync(MERMAID_JS, 'utf8') });
-      report.mermaid_version = await page.evaluate(() => (typeof mermaid !== 'undefined' && mermaid.version) ? mermaid.version() : null)
-        .catch(() => null);
+      report.mermaid_version = JSON.parse(fs.readFileSync(path.join(path.dirname(MERMAID_JS), '..', 'package.json'), 'utf8')).version;
       const svg = await page.evaluate(renderMermaid, { src: text, config: MERMAID_CONFIG });
       if (job.svg) fs.writeFileSync(job.svg, svg);
     } else {

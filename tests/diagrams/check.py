@@ -25,7 +25,8 @@ the --group they follow and apply to that group's diagrams:
 Checked for every diagram whatever the thresholds: the file exists ("missing view"), it renders,
 Graphviz gives no warning, the page fetches nothing, and (Mermaid) every transition written in
 the source is in the picture (Mermaid draws only one self-loop per state and drops the others
-with their labels, silently).
+with their labels, silently) and every state's name is written somewhere in it (a state with
+several `X : text` lines is titled with its first line, and X appears nowhere).
 
 Each diagram gets a summary line; each violation a FAIL line naming the check, the label or edge
 and its box (x,y wxh in px from the diagram's top-left, at 100% zoom). --xfail FILE:CHECK marks a
@@ -57,7 +58,8 @@ MAX_LINES = 25
 # diagram takes about 3 s).
 RENDER_TIMEOUT = 300
 
-CHECKS = ('missing', 'render', 'graphviz-warnings', 'network', 'dropped-edges', 'max-edges',
+CHECKS = ('missing', 'render', 'graphviz-warnings', 'network', 'dropped-edges', 'unnamed-states',
+          'max-edges',
           'max-size', 'overlaps', 'crossed-labels', 'self-loops', 'small-loops', 'small-labels')
 THRESHOLDS = {  # option -> (key, type); type None = a flag
     '--max-edges': ('max_edges', int), '--max-width': ('max_width', float),
@@ -161,6 +163,45 @@ def mermaid_transitions(path):
     return out
 
 
+def mermaid_states(path):
+    """{id: the name a person should read} for every state a .mmd mentions: ids in transitions,
+    `state ID`, `state ID {`, `ID : text`; `state "Name" as ID` gives ID the name Name. Notes,
+    [*], <<choice>>/<<fork>>/<<join>> pseudo-states and classDef/class/style lines are not states."""
+    names, in_note = {}, False
+    ident = r'([A-Za-z_][\w.-]*)'
+    with open(path, encoding='utf-8') as f:
+        for line in f:
+            line = re.sub(r':::\w+', '', line.split('%%', 1)[0]).strip()
+            if in_note:
+                in_note = not line.startswith('end note')
+                continue
+            if not line or re.match(r'(stateDiagram|direction|classDef|class|style|accTitle|accDescr|title)\b|}', line):
+                continue
+            if line.startswith('note '):
+                in_note = ':' not in line       # a one-line note has its text after ':'
+                continue
+            if '<<' in line:
+                continue
+            m = re.match(r'state\s+"([^"]*)"\s+as\s+' + ident, line)
+            if m:
+                names[m.group(2)] = m.group(1)
+                continue
+            m = re.match(r'state\s+' + ident, line)
+            if m:
+                names.setdefault(m.group(1), m.group(1))
+                continue
+            m = re.match(r'([^\s]+)\s*-->\s*([^\s:]+)', line)
+            if m:
+                for x in m.groups():
+                    if x != '[*]':
+                        names.setdefault(x, x)
+                continue
+            m = re.match(ident + r'\s*(:|$)', line)
+            if m:
+                names.setdefault(m.group(1), m.group(1))
+    return names
+
+
 def native_size(rep):
     """The diagram's size in its own unit: the width/height attributes when given in pt
     (Graphviz), else the rendered CSS px (Mermaid's attributes are plain px numbers)."""
@@ -254,6 +295,28 @@ def evaluate(d):
             for a, b, n, g in short[:MAX_LINES]:
                 lines.append('  %s --> %s: %d in the source, %d drawn' % (a, b, n, g))
         d.check('dropped-edges', lines)
+        # Every state's box shows its name: Mermaid's node for state X has the id
+        # ...-state-X-N, and one of its labels must read exactly the name (a composite state's
+        # title for a cluster). A state whose box cannot be found must at least be named by some
+        # label. A name seen only inside other text does not count.
+        texts = {l['text'] for l in labels}
+        lines = []
+        for sid, name in mermaid_states(d.path).items():
+            rx = re.compile(r'-state-%s-\d+$' % re.escape(sid))
+            boxes = [n for n in rep['nodes'] if n['id'] and rx.search(n['id'])]
+            clus = [c for c in rep['clusters'] if c['id'] and rx.search(c['id'])]
+            for n in boxes:
+                own = [l['text'] for l in labels if l['node'] == n['index']]
+                if name not in own:
+                    lines.append('state %s is drawn without its name "%s": its box %s reads %s'
+                                 % (sid, name, fmt_box(n['box']), ' | '.join('"%s"' % t for t in own) or 'nothing'))
+            for c in clus:
+                if c['name'] != name:
+                    lines.append('state %s is drawn without its name "%s": its cluster %s reads "%s"'
+                                 % (sid, name, fmt_box(c['box']), c['name']))
+            if not boxes and not clus and name not in texts:
+                lines.append('state %s is drawn without its name "%s": no label reads so' % (sid, name))
+        d.check('unnamed-states', lines)
 
     if 'max_edges' in th:
         d.check('max-edges', ['%d edges between states, at most %d wanted'

@@ -27,7 +27,11 @@ DIAGRAM_OVERVIEW := $(foreach n,$(DIAGRAM_NAMES),generated/$(n)-overview.dot gen
 #   touch the capitals of the next), and a state set's title sits on its table's first line.
 # - Mermaid, both views: dagre puts some edge labels on other labels or on states (tcp-overview:
 #   "passive OPEN" half under "CLOSE"; traffic_light-overview: "phase over" under "button").
+# - Mermaid full views: a state with several `X : row` lines is titled with its first row, so
+#   11 of tcp's boxes (CLOSED, LISTEN, SYN_SENT, ...) and traffic_light's RED show no name.
 DIAGRAM_XFAIL := \
+    generated/tcp.mmd:unnamed-states \
+    generated/traffic_light.mmd:unnamed-states \
     generated/tcp.dot:overlaps \
     generated/traffic_light.dot:overlaps \
     generated/tcp.mmd:overlaps \

@@ -3,8 +3,8 @@
 
 Runs check.py on tests/diagrams/fixtures/: bad.svg has one of each defect (overlapping labels,
 a label on a state, a struck-through label, a tiny self-loop, tiny text, a fetch), dropped.mmd
-two self-loops on one state (Mermaid draws one), broken.mmd a syntax error, warn.dot a Graphviz
-warning; clean.dot and clean.mmd are full views with clusters, tables and descriptions and no
+two self-loops on one state (Mermaid draws one), unnamed.mmd a state whose name Mermaid does not
+write, broken.mmd a syntax error, warn.dot a Graphviz warning; clean.dot and clean.mmd are full views with clusters, tables and descriptions and no
 fault. Also --xfail (XFAIL and XPASS) and a missing file. Each expectation is a regular
 expression over check.py's output lines; the forbidden ones are false positives seen before.
 """
@@ -31,13 +31,14 @@ EXPECT = [
     r'^FAIL {F}/dropped\.mmd \[dropped-edges\]: 5 transitions in the source, 4 drawn',
     r'^FAIL {F}/dropped\.mmd \[dropped-edges\]:   A --> A: 2 in the source, 1 drawn',
     r'^FAIL {F}/dropped\.mmd \[self-loops\]: self-loop A -> A',
+    r'^FAIL {F}/unnamed\.mmd \[unnamed-states\]: state LISTEN is drawn without its name "LISTEN": its box .* reads "RCV_RST" \| "RCV_SYN / spawn_child"',
     r'^FAIL {F}/broken\.mmd \[render\]: did not render: .*Parse error on line 2',
     r'^XFAIL {F}/warn\.dot \[graphviz-warnings\]: dot: Warning: using box for unknown shape nosuchshape',
     r'^FAIL {F}/clean\.dot \[overlaps\]: XPASS',
     r'^FAIL {F}/nosuch-overview\.dot \[missing\]: missing view',
     r'^{F}/clean\.dot: \d+x\d+ pt .*3 edges \(\+1 marker arrows\).* 0 self-loops, 0 overlaps',
     r'^{F}/clean\.mmd: .*3 edges \(\+2 marker arrows\).* 0 self-loops, 0 overlaps',
-    r'^test-diagrams: 7 diagrams, 17 failed checks, 1 expected failures',
+    r'^test-diagrams: 8 diagrams, 19 failed checks, 1 expected failures',
 ]
 FORBID = [
     r'label "c" .* lies on state',          # in A's bounding box, outside its ellipse
@@ -45,6 +46,7 @@ FORBID = [
     r'^FAIL {F}/clean\.dot \[(?!overlaps\]: XPASS)',
     r'^FAIL {F}/clean\.mmd ',
     r'^FAIL {F}/warn\.dot ',
+    r'^FAIL {F}/unnamed\.mmd \[unnamed-states\]: state (CLOSED|a)',
 ]
 
 
@@ -57,7 +59,7 @@ def main():
            # true, and common, so crossed labels are not asked of clean.mmd.
            '--group', 'clean-mermaid', *[a for a in ALL if a != '--no-crossed-labels'], F + '/clean.mmd',
            '--group', 'bad', *ALL, '--max-edges', '2', '--max-width', '200', '--max-height', '150',
-           F + '/bad.svg', F + '/dropped.mmd', F + '/broken.mmd', F + '/warn.dot',
+           F + '/bad.svg', F + '/dropped.mmd', F + '/unnamed.mmd', F + '/broken.mmd', F + '/warn.dot',
            F + '/nosuch-overview.dot']
     p = subprocess.run(cmd, capture_output=True, text=True)
     lines = (p.stdout + p.stderr).splitlines()

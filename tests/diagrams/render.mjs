@@ -32,8 +32,8 @@
 // - cluster: every `g.cluster` (Graphviz subgraph cluster_*, Mermaid flowchart subgraph) and
 //   `g.statediagram-cluster` (Mermaid composite state).
 // - edge: a Graphviz `g.edge` group (its <path>s and arrowhead polygons; its <text>s are its
-//   label), or a Mermaid edge path: `path[data-edge="true"]` (Mermaid 10+), else
-//   `.edgePaths path` / `path.transition` (older releases). Its label is the Mermaid
+//   label), or a Mermaid edge path: `path[data-edge="true"]` (Mermaid 11), else
+//   `.edgePaths path` / `path.transition` (as older releases drew them). Its label is the Mermaid
 //   `.edgeLabel .label[data-id=ID]` with the path's data-id. Start and end are the path's first
 //   and last points; each is attached to the nearest node whose box is within --attach-tol px
 //   (default 16: Graphviz ends a path where its arrowhead begins, 10 pt = 13.3 px before the
@@ -51,6 +51,10 @@
 //   it). Pseudo-state markers and nodes that enclose other nodes are left out of label-node.
 // - crossings: a label whose box (less 2 px each side) an edge other than its own passes
 //   through: text struck through by a line.
+// The report (JSON): width, height (px), width_attr/height_attr (as written, "2843pt"), nodes,
+// clusters, labels {text, kind, box, font_px, node, edge}, edges {from, to, label, box, start,
+// end, self_loop, from_pseudo, to_pseudo}, edge_count, self_loop_count, overlaps, crossings,
+// requests (refused fetches), page_errors, png {path, scale}, ok / error.
 
 import { chromium } from 'playwright-core';
 import fs from 'node:fs';

@@ -97,12 +97,15 @@ static const char *html(const char *s)
     return r;
 }
 
-/* lines as an HTML-like label fragment, each left-aligned */
-static const char *html_lines(const struct vec *lines)
+/* lines as HTML-like table rows, each left-aligned in its own cell (lines of one cell joined
+ * by <br/> are packed so tightly at 8 pt that one line's underscores touch the next) */
+static const char *html_rows(const struct vec *lines)
 {
     const char *t = "";
     for (size_t k = 0; k < lines->n; k++)
-        t = arena_printf("%s%s<br align=\"left\"/>", t, html(lines->v[k]));
+        t = arena_printf("%s<tr><td align=\"left\" cellpadding=\"1\"><font point-size=\"8\">%s"
+                         "</font></td></tr>",
+                         t, html(lines->v[k]));
     return t;
 }
 
@@ -125,12 +128,9 @@ static void dot_node(const struct ir *ir, const struct view *v, FILE *f, int s, 
         return;
     }
     fprintf(f, " [label=<<table border=\"%d\" cellborder=\"0\" cellspacing=\"0\" "
-               "cellpadding=\"3\" style=\"rounded\"><tr><td><b>%s</b></td></tr>",
-            st->attrs & ATTR_FINAL ? 2 : 1, html(st->name));
-    if (v->node_lines[s].n)
-        fprintf(f, "<tr><td align=\"left\" balign=\"left\"><font point-size=\"8\">%s</font></td></tr>",
-                html_lines(&v->node_lines[s]));
-    fputs("</table>>, tooltip=", f);
+               "cellpadding=\"3\" style=\"rounded\"><tr><td><b>%s</b></td></tr>%s</table>>, "
+               "tooltip=",
+            st->attrs & ATTR_FINAL ? 2 : 1, html(st->name), html_rows(&v->node_lines[s]));
     raw(f, tip);
     fputs("];\n", f);
 }
@@ -143,10 +143,10 @@ static void dot_cluster(const struct ir *ir, const struct view *v, FILE *f, int 
     snprintf(ind, sizeof ind, "%*s", 4 * (depth + 1), "");
     fprintf(f, "%ssubgraph ", ind);
     q(f, arena_printf("cluster_%s", set->name));
-    fprintf(f, " {\n%s    graph [label=<<b>%s</b>", ind, html(set->name));
-    if (cl->lines.n)
-        fprintf(f, "<br/><font point-size=\"8\">%s</font>", html_lines(&cl->lines));
-    fprintf(f, ">, labeljust=l, style=\"rounded,dashed\", color=\"#8c8c8c\", tooltip=");
+    fprintf(f, " {\n%s    graph [label=<<table border=\"0\" cellspacing=\"0\" cellpadding=\"1\">"
+               "<tr><td align=\"left\"><b>%s</b></td></tr>%s</table>>",
+            ind, html(set->name), html_rows(&cl->lines));
+    fprintf(f, ", labeljust=l, style=\"rounded,dashed\", color=\"#8c8c8c\", tooltip=");
     const char *tip = arena_printf("set %s =", set->name);
     for (int m = 0; m < set->nmembers; m++)
         tip = arena_printf("%s%s %s", tip, m ? "," : "", ir->states[set->members[m]].name);

@@ -152,11 +152,22 @@ def num(v):
     return ('%.1f' % v).rstrip('0').rstrip('.')
 
 
+def mermaid_body(path):
+    """The lines of a .mmd after its YAML front matter (`---` ... `---`, the diagram's config)."""
+    with open(path, encoding='utf-8') as f:
+        lines = f.read().splitlines(keepends=True)
+    if lines and lines[0].strip() == '---':
+        for k in range(1, len(lines)):
+            if lines[k].strip() == '---':
+                return lines[k + 1:]
+    return lines
+
+
 def mermaid_transitions(path):
     """The transitions a .mmd declares: `A --> B` or `A --> B: label` lines (not %% comments)."""
     out = []
-    with open(path, encoding='utf-8') as f:
-        for line in f:
+    if True:
+        for line in mermaid_body(path):
             m = re.match(r'\s*([^\s%][^\s]*)\s*-->\s*([^\s:]+)', line)
             if m:
                 out.append((m.group(1), m.group(2)))
@@ -169,8 +180,8 @@ def mermaid_states(path):
     [*], <<choice>>/<<fork>>/<<join>> pseudo-states and classDef/class/style lines are not states."""
     names, in_note = {}, False
     ident = r'([A-Za-z_][\w.-]*)'
-    with open(path, encoding='utf-8') as f:
-        for line in f:
+    if True:
+        for line in mermaid_body(path):
             line = re.sub(r':::\w+', '', line.split('%%', 1)[0]).strip()
             if in_note:
                 in_note = not line.startswith('end note')

@@ -21,23 +21,10 @@ DIAGRAM_OVERVIEW := $(foreach n,$(DIAGRAM_NAMES),generated/$(n)-overview.dot gen
 # ---- checks known to fail today, as FILE:CHECK (check names: tests/diagrams/check.py).
 # They still run and print XFAIL with their first violation; one that passes fails the run
 # (XPASS) until its line is deleted here, so this list only shrinks.
-# As of fsmc --view=full,overview (b4225a8):
-# - Graphviz full views: the 8 pt action tables in cluster and state boxes are packed so that
-#   consecutive lines' text boxes overlap by ~2 px (in the PNG the underscores of one line
-#   touch the capitals of the next), and a state set's title sits on its table's first line.
-# - Mermaid, both views: dagre puts some edge labels on other labels or on states (tcp-overview:
-#   "passive OPEN" half under "CLOSE"; traffic_light-overview: "phase over" under "button").
-# - Mermaid full views: a state with several `X : row` lines is titled with its first row, so
-#   11 of tcp's boxes (CLOSED, LISTEN, SYN_SENT, ...) and traffic_light's RED show no name.
-DIAGRAM_XFAIL := \
-    generated/tcp.mmd:unnamed-states \
-    generated/traffic_light.mmd:unnamed-states \
-    generated/tcp.dot:overlaps \
-    generated/traffic_light.dot:overlaps \
-    generated/tcp.mmd:overlaps \
-    generated/traffic_light.mmd:overlaps \
-    generated/tcp-overview.mmd:overlaps \
-    generated/traffic_light-overview.mmd:overlaps
+# Empty: every diagram passes every check. (The list once held the 8 failures of b4225a8:
+# packed 8 pt rows in Graphviz tables, Mermaid labels moved onto each other by its basis
+# curves, and Mermaid states titled by their first row instead of their name.)
+DIAGRAM_XFAIL :=
 
 # ---- thresholds (px at 100% zoom unless said otherwise)
 # Everywhere: a self-loop, if drawn at all, at least 30 px each way (the height of a state

@@ -9,8 +9,8 @@ events of a state folded into one case list, everything else to `default`, the g
 action calls written inline (bench_guard(BENCH_G_x) / bench_action(BENCH_A_x) from
 bench_stubs.h and bench_ids.h), no trace hook. Semantics are fsmc's: rules of one (state,
 event) are tried in spec order, an unguarded or `else` rule ends the chain, a chain whose
-guards all fail is UNEXPECTED, exit actions (state change only), then the rule's actions,
-then entry actions (state change only). bench_dispatch.c checks it against the table
+guards all fail is UNEXPECTED, exit actions (not for `-> stay`), then the rule's actions,
+then entry actions (not for `-> stay`; an explicit self-target runs both). bench_dispatch.c checks it against the table
 backend on the same events before timing it.
 """
 import json
@@ -49,10 +49,11 @@ def main():
     def fire(t, ind):
         lines = []
         acts = []
-        if t["to"] != t["from"]:
+        external = not t.get("internal", t["to"] == t["from"])   # `-> stay` runs neither
+        if external:
             acts += exit_[t["from"]]
         acts += t["actions"]
-        if t["to"] != t["from"]:
+        if external:
             acts += entry[t["to"]]
         if t["to"] != t["from"]:
             lines.append("%s*state = %s_%s;" % (ind, U, t["to"]))

@@ -73,8 +73,10 @@ static void emit_all(const struct ir *ir)
     emit_c_table(ir, devnull, &o);
     o.line = false;
     emit_c_switch(ir, devnull, &o);
-    emit_dot(ir, devnull);
-    emit_mermaid(ir, devnull);
+    emit_dot_view(ir, devnull, VIEW_FULL);
+    emit_dot_view(ir, devnull, VIEW_OVERVIEW);
+    emit_mermaid_view(ir, devnull, VIEW_FULL);
+    emit_mermaid_view(ir, devnull, VIEW_OVERVIEW);
     emit_json(ir, devnull);
     (void)emit_table_bytes(ir);
     fflush(devnull);

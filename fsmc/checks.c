@@ -1,10 +1,9 @@
 /* Semantic checks on the IR. All are linear in rows + cells (no pairwise scans), so a
    10,000-state spec checks quickly. */
 #include "fsmc.h"
-#include <stdlib.h>
 #include <string.h>
 
-static void check_groups(struct ir *ir)
+static void check_groups(struct fsmc *fx, struct ir *ir)
 {
     size_t ncells = (size_t)ir->nstates * (size_t)ir->nevents;
     for (size_t c = 0; c < ncells; c++) {
@@ -18,11 +17,11 @@ static void check_groups(struct ir *ir)
             if (closed >= 0) {
                 const struct ir_row *prev = &ir->rows[ir->group[cell->first + closed]];
                 if (unguarded && !r->is_else && !prev->is_else)
-                    diag(CK_NONDET, r->loc, "'%s' on '%s' has two unguarded transitions", ir->states[r->from].name, ir->events[r->event].name);
+                    diag(fx, CK_NONDET, r->loc, "'%s' on '%s' has two unguarded transitions", ir->states[r->from].name, ir->events[r->event].name);
                 else
-                    diag(CK_SHADOWED, r->loc, "transition '%s' on '%s' can never fire: an earlier %s transition of this group always does",
+                    diag(fx, CK_SHADOWED, r->loc, "transition '%s' on '%s' can never fire: an earlier %s transition of this group always does",
                          ir->states[r->from].name, ir->events[r->event].name, prev->is_else ? "'else'" : "unguarded");
-                diag_note(prev->loc, "the earlier transition is here");
+                diag_note(fx, prev->loc, "the earlier transition is here");
                 break;
             }
             if (r->is_else && k == 0) guarded = true;   /* a lone else behaves as unguarded; not a fall-through */
@@ -30,41 +29,40 @@ static void check_groups(struct ir *ir)
         }
         if (closed < 0 && guarded) {
             const struct ir_row *r = &ir->rows[ir->group[cell->first]];
-            diag(CK_FALLTHROUGH, r->loc, "no guard of '%s' on '%s' may hold; the event is then UNEXPECTED (add an 'else' row)",
+            diag(fx, CK_FALLTHROUGH, r->loc, "no guard of '%s' on '%s' may hold; the event is then UNEXPECTED (add an 'else' row)",
                  ir->states[r->from].name, ir->events[r->event].name);
         }
     }
 }
 
 /* one diagnostic per state listing every unhandled event, so a new event doesn't flood output */
-static void check_unhandled(struct ir *ir)
+static void check_unhandled(struct fsmc *fx, struct ir *ir)
 {
     for (int s = 0; s < ir->nstates; s++) {
         size_t len = 0; int n = 0;
         for (int e = 0; e < ir->nevents; e++)
             if (ir->cells[(size_t)s * (size_t)ir->nevents + (size_t)e].kind == CELL_NONE) { len += strlen(ir->events[e].name) + 2; n++; }
         if (!n) continue;
-        char *buf = arena_alloc(len + 1), *p = buf;
+        char *buf = arena_alloc(fx, len + 1), *p = buf;
         int shown = 0;
         for (int e = 0; e < ir->nevents && shown < 8; e++)
             if (ir->cells[(size_t)s * (size_t)ir->nevents + (size_t)e].kind == CELL_NONE)
                 p += sprintf(p, "%s%s", shown++ ? ", " : "", ir->events[e].name);
-        diag(CK_UNHANDLED, ir->states[s].loc, "state '%s' neither handles nor ignores %s %s%s", ir->states[s].name,
-             n == 1 ? "event" : "events", buf, n > shown ? arena_printf(" (and %d more)", n - shown) : "");
+        diag(fx, CK_UNHANDLED, ir->states[s].loc, "state '%s' neither handles nor ignores %s %s%s", ir->states[s].name,
+             n == 1 ? "event" : "events", buf, n > shown ? arena_printf(fx, " (and %d more)", n - shown) : "");
     }
 }
 
 /* BFS over edges (forward, or backward from final states); adjacency built once in CSR form */
-static void reach(const struct ir *ir, bool backward, char *seen, const int *start, int nstart)
+static void reach(struct fsmc *fx, const struct ir *ir, bool backward, char *seen, const int *start, int nstart)
 {
     int n = ir->nstates;
-    int *off = calloc((size_t)n + 2, sizeof *off), *adj = malloc(((size_t)ir->nrows + 1) * sizeof *adj);
-    int *queue = malloc(((size_t)n + 1) * sizeof *queue);
-    if (!off || !adj || !queue) { fputs("fsmc: out of memory\n", stderr); exit(2); }
+    int *off = arena_alloc(fx, ((size_t)n + 2) * sizeof *off);
+    int *adj = arena_alloc(fx, ((size_t)ir->nrows + 1) * sizeof *adj);
+    int *queue = arena_alloc(fx, ((size_t)n + 1) * sizeof *queue);
     for (int i = 0; i < ir->nrows; i++) off[(backward ? ir->rows[i].to : ir->rows[i].from) + 1]++;
     for (int i = 0; i < n; i++) off[i + 1] += off[i];
-    int *fill = calloc((size_t)n + 1, sizeof *fill);
-    if (!fill) exit(2);
+    int *fill = arena_alloc(fx, ((size_t)n + 1) * sizeof *fill);
     for (int i = 0; i < ir->nrows; i++) {
         int a = backward ? ir->rows[i].to : ir->rows[i].from, b = backward ? ir->rows[i].from : ir->rows[i].to;
         adj[off[a] + fill[a]++] = b;
@@ -75,40 +73,40 @@ static void reach(const struct ir *ir, bool backward, char *seen, const int *sta
         int s = queue[qh++];
         for (int k = off[s]; k < off[s + 1]; k++) if (!seen[adj[k]]) { seen[adj[k]] = 1; queue[qt++] = adj[k]; }
     }
-    free(off); free(adj); free(queue); free(fill);
 }
 
-static void check_reach(struct ir *ir)
+static void check_reach(struct fsmc *fx, struct ir *ir)
 {
     if (!ir->nstates) return;
-    char *fwd = arena_alloc((size_t)ir->nstates), *bwd = arena_alloc((size_t)ir->nstates);
-    reach(ir, false, fwd, &ir->initial, 1);
-    int *finals = arena_alloc(((size_t)ir->nstates + 1) * sizeof *finals), nf = 0;
+    char *fwd = arena_alloc(fx, (size_t)ir->nstates), *bwd = arena_alloc(fx, (size_t)ir->nstates);
+    reach(fx, ir, false, fwd, &ir->initial, 1);
+    int *finals = arena_alloc(fx, ((size_t)ir->nstates + 1) * sizeof *finals), nf = 0;
     for (int s = 0; s < ir->nstates; s++) if (ir->states[s].attrs & ATTR_FINAL) finals[nf++] = s;
-    reach(ir, true, bwd, finals, nf);
+    reach(fx, ir, true, bwd, finals, nf);
     for (int s = 0; s < ir->nstates; s++) {
-        if (!fwd[s]) diag(CK_UNREACHABLE, ir->states[s].loc, "state '%s' is not reachable from the initial state '%s'",
+        if (!fwd[s]) diag(fx, CK_UNREACHABLE, ir->states[s].loc, "state '%s' is not reachable from the initial state '%s'",
                           ir->states[s].name, ir->states[ir->initial].name);
         else if (!bwd[s] && !(ir->states[s].attrs & ATTR_TRAP))
-            diag(CK_NO_FINAL, ir->states[s].loc, nf ? "no final state is reachable from state '%s' (mark it 'trap' if intended)"
+            diag(fx, CK_NO_FINAL, ir->states[s].loc, nf ? "no final state is reachable from state '%s' (mark it 'trap' if intended)"
                                                     : "state '%s' cannot reach a final state: the machine declares none", ir->states[s].name);
     }
 }
 
-static void check_unused(struct ir *ir)
+static void check_unused(struct fsmc *fx, struct ir *ir)
 {
     for (int i = 0; i < ir->nevents; i++)
-        if (!ir->events[i].used) diag(CK_UNUSED_EVENT, ir->events[i].loc, "%s '%s' is declared but never used", ir->events[i].is_timer ? "timer" : "event", ir->events[i].name);
+        if (!ir->events[i].used) diag(fx, CK_UNUSED_EVENT, ir->events[i].loc, "%s '%s' is declared but never used", ir->events[i].is_timer ? "timer" : "event", ir->events[i].name);
     for (int i = 0; i < ir->nguards; i++)
-        if (!ir->guards[i].used) diag(CK_UNUSED_GUARD, ir->guards[i].loc, "guard '%s' is declared but never used", ir->guards[i].name);
+        if (!ir->guards[i].used) diag(fx, CK_UNUSED_GUARD, ir->guards[i].loc, "guard '%s' is declared but never used", ir->guards[i].name);
     for (int i = 0; i < ir->nactions; i++)
-        if (!ir->actions[i].used) diag(CK_UNUSED_ACTION, ir->actions[i].loc, "action '%s' is declared but never used", ir->actions[i].name);
+        if (!ir->actions[i].used) diag(fx, CK_UNUSED_ACTION, ir->actions[i].loc, "action '%s' is declared but never used", ir->actions[i].name);
 }
 
-void checks_run(struct ir *ir)
+void checks_run(struct fsmc *fx, struct ir *ir)
 {
-    check_groups(ir);
-    check_unhandled(ir);
-    check_reach(ir);
-    check_unused(ir);
+    void (*const checks[])(struct fsmc *, struct ir *) = {
+        check_groups, check_unhandled, check_reach, check_unused,
+    };
+    for (size_t i = 0; i < sizeof checks / sizeof *checks && !diag_stopped(fx); i++)
+        checks[i](fx, ir);
 }

@@ -1,44 +1,54 @@
-/* Arena and GNU-format diagnostics (FILE:LINE:COL: error: TEXT [-Wname], source line, caret). */
+/* The context: its arena, and GNU-format diagnostics (FILE:LINE:COL: error: TEXT [-Wname],
+ * the source line, a caret). */
 #include "fsmc.h"
+#include <errno.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 
 /* ---- arena: chained blocks; objects are never freed one by one ---- */
-struct block { struct block *next; size_t used, size; _Alignas(16) unsigned char data[]; };
-static struct block *arena_head;
-static struct vec *vec_list[1];
+struct fsmc_block {
+    struct fsmc_block *next;
+    size_t used, size;
+    _Alignas(16) unsigned char data[];
+};
 
-void *arena_alloc(size_t n)
+void *arena_alloc(struct fsmc *fx, size_t n)
 {
     n = (n + 15) & ~(size_t)15;
-    if (!arena_head || arena_head->used + n > arena_head->size) {
+    struct fsmc_block *h = fx->arena;
+    if (!h || h->used + n > h->size) {
         size_t sz = n > 65536 ? n : 65536;
-        struct block *b = malloc(sizeof *b + sz);
-        if (!b) { fputs("fsmc: out of memory\n", stderr); exit(2); }
-        b->next = arena_head; b->used = 0; b->size = sz;
-        arena_head = b;
+        struct fsmc_block *b = malloc(sizeof *b + sz);
+        if (!b) {
+            if (fx->oom) longjmp(*fx->oom, 1);
+            abort(); /* only library calls allocate, and each sets fx->oom */
+        }
+        b->next = h;
+        b->used = 0;
+        b->size = sz;
+        fx->arena = h = b;
     }
-    void *p = arena_head->data + arena_head->used;
-    arena_head->used += n;
+    void *p = h->data + h->used;
+    h->used += n;
     memset(p, 0, n);
     return p;
 }
 
-char *arena_strndup(const char *s, size_t n)
+char *arena_strndup(struct fsmc *fx, const char *s, size_t n)
 {
-    char *p = arena_alloc(n + 1);
+    char *p = arena_alloc(fx, n + 1);
     memcpy(p, s, n);
     return p;
 }
 
-char *arena_printf(const char *fmt, ...)
+char *arena_printf(struct fsmc *fx, const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
     int n = vsnprintf(NULL, 0, fmt, ap);
     va_end(ap);
-    char *p = arena_alloc((size_t)n + 1);
+    char *p = arena_alloc(fx, (size_t)n + 1);
     va_start(ap, fmt);
     vsnprintf(p, (size_t)n + 1, fmt, ap);
     va_end(ap);
@@ -46,147 +56,243 @@ char *arena_printf(const char *fmt, ...)
 }
 
 /* vectors grow by copying into the arena; the old copy is simply abandoned (bounded 2x waste) */
-void vec_push(struct vec *vv, void *p)
+void vec_push(struct fsmc *fx, struct vec *vv, void *p)
 {
     if (vv->n == vv->cap) {
         size_t cap = vv->cap ? vv->cap * 2 : 8;
-        void **nv = arena_alloc(cap * sizeof *nv);
+        void **nv = arena_alloc(fx, cap * sizeof *nv);
         if (vv->n) memcpy(nv, vv->v, vv->n * sizeof *nv);
-        vv->v = nv; vv->cap = cap;
+        vv->v = nv;
+        vv->cap = cap;
     }
     vv->v[vv->n++] = p;
 }
 
-void names_push(struct names *ns, const char *s, struct loc l)
+void names_push(struct fsmc *fx, struct names *ns, const char *s, struct loc l)
 {
     if (ns->n == ns->cap) {
         size_t cap = ns->cap ? ns->cap * 2 : 4;
-        struct name *nv = arena_alloc(cap * sizeof *nv);
+        struct name *nv = arena_alloc(fx, cap * sizeof *nv);
         if (ns->n) memcpy(nv, ns->v, ns->n * sizeof *nv);
-        ns->v = nv; ns->cap = cap;
+        ns->v = nv;
+        ns->cap = cap;
     }
-    ns->v[ns->n].s = s; ns->v[ns->n].loc = l; ns->n++;
+    ns->v[ns->n].s = s;
+    ns->v[ns->n].loc = l;
+    ns->n++;
 }
 
-void arena_free_all(void)
+/* ---- checks: their names, and which are errors by default ---- */
+static const char *const check_names[CK_COUNT] = {
+    "syntax",         "undefined",    "duplicate",     "initial",      "nondeterminism",
+    "shadowed",       "unhandled",    "include",       "override",     "unreachable",
+    "no-final",       "unused-event", "unused-guard",  "unused-action", "guard-fallthrough",
+};
+static bool is_warning_kind(enum check c)
 {
-    (void)vec_list;
-    while (arena_head) { struct block *n = arena_head->next; free(arena_head); arena_head = n; }
+    return c >= CK_UNREACHABLE;
+}
+
+/* ---- the context ---- */
+struct fsmc *fsmc_new(FILE *diagnostics)
+{
+    struct fsmc *fx = calloc(1, sizeof *fx);
+    if (!fx) return NULL;
+    fx->err = diagnostics ? diagnostics : stderr;
+    fx->max_errors = 20;
+    for (int i = 0; i < CK_COUNT; i++) {
+        fx->enabled[i] = true;
+        fx->as_error[i] = !is_warning_kind((enum check)i);
+    }
+    fx->cur_line = fx->cur_col = 1;
+    return fx;
+}
+
+void fsmc_free(struct fsmc *fx)
+{
+    if (!fx) return;
+    while (fx->arena) {
+        struct fsmc_block *n = fx->arena->next;
+        free(fx->arena);
+        fx->arena = n;
+    }
+    free(fx->scratch);
+    free(fx);
+}
+
+/* ---- reading inputs ---- */
+/* The whole file at PATH ("-": standard input) in the arena (NUL-terminated); NULL with
+ * errno set when it cannot be read. The read buffer is parked in fx->scratch so that running out of memory halfway
+ * through does not leak it. */
+char *fsmc_read_file(struct fsmc *fx, const char *path, size_t *len)
+{
+    bool in = !strcmp(path, "-");
+    FILE *f = in ? stdin : fopen(path, "rb");
+    if (!f) return NULL;
+    size_t cap = 65536, n = 0, r;
+    char *buf = malloc(cap);
+    fx->scratch = buf;
+    while (buf && (r = fread(buf + n, 1, cap - n, f)) > 0) {
+        n += r;
+        if (n == cap) {
+            char *nb = realloc(buf, cap *= 2);
+            if (!nb) free(buf);
+            fx->scratch = buf = nb;
+        }
+    }
+    int saved = ferror(f) ? errno : buf ? 0 : ENOMEM;
+    if (!in) fclose(f);
+    if (saved) {
+        free(buf);
+        fx->scratch = NULL;
+        errno = saved;
+        return NULL;
+    }
+    char *out = arena_strndup(fx, buf, n);
+    free(buf);
+    fx->scratch = NULL;
+    *len = n;
+    return out;
 }
 
 /* ---- source files, kept for printing the offending line ---- */
-struct srcfile { const char *path, *text; size_t len; };
-static struct srcfile *files;
-static int nfiles, capfiles;
-
-int diag_add_file(const char *path, const char *text, size_t len)
+int diag_add_file(struct fsmc *fx, const char *path, const char *text, size_t len)
 {
-    if (nfiles == capfiles) {
-        int cap = capfiles ? capfiles * 2 : 8;
-        struct srcfile *nf = arena_alloc((size_t)cap * sizeof *nf);
-        if (nfiles) memcpy(nf, files, (size_t)nfiles * sizeof *nf);
-        files = nf; capfiles = cap;
+    if (fx->nfiles == fx->capfiles) {
+        int cap = fx->capfiles ? fx->capfiles * 2 : 8;
+        struct srcfile *nf = arena_alloc(fx, (size_t)cap * sizeof *nf);
+        if (fx->nfiles) memcpy(nf, fx->files, (size_t)fx->nfiles * sizeof *nf);
+        fx->files = nf;
+        fx->capfiles = cap;
     }
-    files[nfiles].path = path; files[nfiles].text = text; files[nfiles].len = len;
-    return nfiles++;
+    fx->files[fx->nfiles] = (struct srcfile){ path, text, len };
+    return fx->nfiles++;
 }
 
-const char *diag_file_path(int file) { return file >= 0 && file < nfiles ? files[file].path : "fsmc"; }
+const char *diag_file_path(const struct fsmc *fx, int file)
+{
+    return file >= 0 && file < fx->nfiles ? fx->files[file].path : "fsmc";
+}
 
-static const char *const check_names[CK_COUNT] = {
-    "syntax", "undefined", "duplicate", "initial", "nondeterminism", "shadowed", "unhandled",
-    "include", "override", "unreachable", "no-final", "unused-event", "unused-guard", "unused-action",
-    "guard-fallthrough",
-};
-static bool enabled[CK_COUNT] = { [0 ... CK_COUNT - 1] = true };
-static bool as_error[CK_COUNT] = { [CK_SYNTAX] = true, [CK_UNDEFINED] = true, [CK_DUPLICATE] = true,
-    [CK_INITIAL] = true, [CK_NONDET] = true, [CK_SHADOWED] = true, [CK_UNHANDLED] = true,
-    [CK_INCLUDE] = true, [CK_OVERRIDE] = true };
-static bool is_warning_kind(enum check c) { return c >= CK_UNREACHABLE; }
-static int max_errors = 20, nerrors, nwarnings;
+const char *diag_check_name(enum check c)
+{
+    return check_names[c];
+}
 
-const char *diag_check_name(enum check c) { return check_names[c]; }
 int diag_check_by_name(const char *name)
 {
     for (int i = 0; i < CK_COUNT; i++)
         if (strcmp(check_names[i], name) == 0) return i;
     return -1;
 }
+
 /* errors cannot be disabled: a spec with an error has no meaningful output */
-void diag_set_enabled(enum check c, bool on) { if (is_warning_kind(c)) enabled[c] = on; }
-void diag_set_werror(int c, bool on)
+void diag_set_enabled(struct fsmc *fx, enum check c, bool on)
+{
+    if (is_warning_kind(c)) fx->enabled[c] = on;
+}
+
+void diag_set_werror(struct fsmc *fx, int c, bool on)
 {
     for (int i = 0; i < CK_COUNT; i++)
-        if ((c < 0 || c == i) && is_warning_kind((enum check)i)) as_error[i] = on;
+        if ((c < 0 || c == i) && is_warning_kind((enum check)i)) fx->as_error[i] = on;
 }
-void diag_set_max_errors(int n) { max_errors = n; }
-int diag_errors(void) { return nerrors; }
-int diag_warnings(void) { return nwarnings; }
+
+void diag_set_max_errors(struct fsmc *fx, int n)
+{
+    fx->max_errors = n;
+}
+
+int diag_errors(const struct fsmc *fx)
+{
+    return fx->nerrors;
+}
+
+int diag_warnings(const struct fsmc *fx)
+{
+    return fx->nwarnings;
+}
+
+bool diag_stopped(const struct fsmc *fx)
+{
+    return fx->stopped;
+}
 
 /* print the source line and a caret under COL; tabs are kept so the caret lines up */
-static void show_line(struct loc l)
+static void show_line(struct fsmc *fx, struct loc l)
 {
-    if (l.file < 0 || l.file >= nfiles || l.line <= 0) return;
-    const char *t = files[l.file].text, *end = t + files[l.file].len;
+    if (l.file < 0 || l.file >= fx->nfiles || l.line <= 0) return;
+    const char *t = fx->files[l.file].text, *end = t + fx->files[l.file].len;
     int line = 1;
-    while (t < end && line < l.line) { if (*t++ == '\n') line++; }
+    while (t < end && line < l.line)
+        if (*t++ == '\n') line++;
     if (line != l.line) return;
     const char *e = t;
-    while (e < end && *e != '\n') e++;
-    if (e - t > 400) e = t + 400;   /* keep output readable for huge one-line files */
-    putc(' ', stderr);
+    while (e < end && *e != '\n')
+        e++;
+    if (e - t > 400) e = t + 400; /* keep output readable for huge one-line files */
+    FILE *o = fx->err;
+    putc(' ', o);
     for (const char *p = t; p < e; p++)
-        putc((*p == '\t' || (unsigned char)*p >= 0x20) && *p != 0x7f ? *p : '?', stderr);
-    fputs("\n ", stderr);
-    for (int i = 1; i < l.col && t + i - 1 < e; i++) putc(t[i - 1] == '\t' ? '\t' : ' ', stderr);
-    fputs("^\n", stderr);
+        putc((*p == '\t' || (unsigned char)*p >= 0x20) && *p != 0x7f ? *p : '?', o);
+    fputs("\n ", o);
+    for (int i = 1; i < l.col && t + i - 1 < e; i++)
+        putc(t[i - 1] == '\t' ? '\t' : ' ', o);
+    fputs("^\n", o);
 }
 
-static void vreport(const char *sev, struct loc l, const char *fmt, va_list ap, const char *tag)
+static void vreport(struct fsmc *fx, const char *sev, struct loc l, const char *fmt, va_list ap,
+                    const char *tag)
 {
-    if (l.line > 0) fprintf(stderr, "%s:%d:%d: %s: ", diag_file_path(l.file), l.line, l.col, sev);
-    else fprintf(stderr, "%s: %s: ", diag_file_path(l.file), sev);
-    vfprintf(stderr, fmt, ap);
-    if (tag) fprintf(stderr, " [-W%s]", tag);
-    putc('\n', stderr);
-    show_line(l);
+    FILE *o = fx->err;
+    if (l.line > 0)
+        fprintf(o, "%s:%d:%d: %s: ", diag_file_path(fx, l.file), l.line, l.col, sev);
+    else
+        fprintf(o, "%s: %s: ", diag_file_path(fx, l.file), sev);
+    vfprintf(o, fmt, ap);
+    if (tag) fprintf(o, " [-W%s]", tag);
+    putc('\n', o);
+    show_line(fx, l);
 }
 
-void diag(enum check c, struct loc l, const char *fmt, ...)
+/* one more error: after --max-errors of them, say so once and print nothing more */
+static void count_error(struct fsmc *fx)
 {
-    if (!enabled[c]) return;
-    bool err = as_error[c];
+    if (++fx->nerrors >= fx->max_errors && fx->max_errors > 0) {
+        fputs("fsmc: too many errors, stopping\n", fx->err);
+        fx->stopped = true;
+    }
+}
+
+void diag(struct fsmc *fx, enum check c, struct loc l, const char *fmt, ...)
+{
+    if (!fx->enabled[c] || fx->stopped) return;
+    bool err = fx->as_error[c];
     va_list ap;
     va_start(ap, fmt);
-    vreport(err ? "error" : "warning", l, fmt, ap, check_names[c]);
+    vreport(fx, err ? "error" : "warning", l, fmt, ap, check_names[c]);
     va_end(ap);
-    if (!err) { nwarnings++; return; }
-    if (++nerrors >= max_errors && max_errors > 0) {
-        fputs("fsmc: too many errors, stopping\n", stderr);
-        fflush(stderr);
-        exit(1);   /* everything allocated is still reachable from globals: no leak report */
-    }
+    if (err) count_error(fx);
+    else fx->nwarnings++;
 }
 
 /* an error in an input that is not a spec (a --coverage counts file): no -W name, cannot be
  * disabled, counts toward --max-errors like any other error */
-void diag_error(struct loc l, const char *fmt, ...)
+void diag_error(struct fsmc *fx, struct loc l, const char *fmt, ...)
 {
+    if (fx->stopped) return;
     va_list ap;
     va_start(ap, fmt);
-    vreport("error", l, fmt, ap, NULL);
+    vreport(fx, "error", l, fmt, ap, NULL);
     va_end(ap);
-    if (++nerrors >= max_errors && max_errors > 0) {
-        fputs("fsmc: too many errors, stopping\n", stderr);
-        fflush(stderr);
-        exit(1);
-    }
+    count_error(fx);
 }
 
-void diag_note(struct loc l, const char *fmt, ...)
+void diag_note(struct fsmc *fx, struct loc l, const char *fmt, ...)
 {
+    if (fx->stopped) return;
     va_list ap;
     va_start(ap, fmt);
-    vreport("note", l, fmt, ap, NULL);
+    vreport(fx, "note", l, fmt, ap, NULL);
     va_end(ap);
 }

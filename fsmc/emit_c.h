@@ -2,14 +2,15 @@
 #ifndef FSMC_EMIT_C_H
 #define FSMC_EMIT_C_H
 #include "fsmc.h"
-void out_begin(FILE *f);
-void out(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-const char *c_str(const char *s);
-const char *c_comment(const char *s);
-void line_spec(const struct emit_opts *o, struct loc l);
-void line_back(const struct emit_opts *o, const char *path);
+void out_begin(struct fsmc *fx, FILE *f);
+void out(struct fsmc *fx, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+const char *c_str(struct fsmc *fx, const char *s);
+const char *c_comment(struct fsmc *fx, const char *s);
+void line_spec(struct fsmc *fx, const struct emit_opts *o, struct loc l);
+void line_back(struct fsmc *fx, const struct emit_opts *o, const char *path);
 const char *uint_type(unsigned long max);
-const char *rule_text(const struct ir *ir, int i);
-void emit_c_prologue(const struct ir *ir, const struct emit_opts *o, const char *style);
-void emit_fire(const struct ir *ir, int i, const char *ind);
+const char *rule_text(struct fsmc *fx, const struct ir *ir, int i);
+void emit_c_prologue(struct fsmc *fx, const struct ir *ir, const struct emit_opts *o,
+                     const char *style);
+void emit_fire(struct fsmc *fx, const struct ir *ir, int i, const char *ind);
 #endif

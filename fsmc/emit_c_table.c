@@ -7,12 +7,16 @@
 #include <stdlib.h>
 #include <string.h>
 
-static const char **sort_bodies; /* qsort has no context argument; fsmc is single-threaded */
+/* a row's firing code and its index, sorted by (body, index) */
+struct body_ref {
+    const char *body;
+    int row;
+};
 static int cmp_body(const void *a, const void *b)
 {
-    int x = *(const int *)a, y = *(const int *)b;
-    int c = strcmp(sort_bodies[x], sort_bodies[y]);
-    return c ? c : (x > y) - (x < y);
+    const struct body_ref *x = a, *y = b;
+    int c = strcmp(x->body, y->body);
+    return c ? c : (x->row > y->row) - (x->row < y->row);
 }
 
 /* the rows of a cell that can fire: source order, up to and including the first one
@@ -54,11 +58,11 @@ size_t emit_table_bytes(const struct ir *ir)
     return ncells * cw + ((size_t)nslots + 1) * sw;
 }
 
-void emit_c_table(const struct ir *ir, FILE *f, const struct emit_opts *o)
+void emit_c_table(struct fsmc *fx, const struct ir *ir, FILE *f, const struct emit_opts *o)
 {
     const char *P = ir->prefix, *U = ir->upper;
-    out_begin(f);
-    emit_c_prologue(ir, o, "table");
+    out_begin(fx, f);
+    emit_c_prologue(fx, ir, o, "table");
     size_t ncells = (size_t)ir->nstates * (size_t)ir->nevents;
     int nslots = table_slots(ir);
     const char *ct = uint_type((unsigned long)ir->nrows + (unsigned long)nslots + 1);
@@ -68,29 +72,29 @@ void emit_c_table(const struct ir *ir, FILE *f, const struct emit_opts *o)
     /* guard slots: the rows of each cell that starts with a guarded row, contiguous, in
        rule order. guard code: 0 none/else, 2g+1 guard g, 2g+2 !guard g; last: no further
        row in this cell; tid: the row (its firing in the switch below) */
-    out("struct %s_slot { %s guard; uint8_t last; %s tid; };\n", P, gt, it);
-    out("static const struct %s_slot %s_slots[%d] = {\n", P, P, nslots + 1);
+    out(fx, "struct %s_slot { %s guard; uint8_t last; %s tid; };\n", P, gt, it);
+    out(fx, "static const struct %s_slot %s_slots[%d] = {\n", P, P, nslots + 1);
     for (size_t c = 0; c < ncells; c++) {
         if (ir->cells[c].kind != CELL_ROWS || cell_direct(ir, &ir->cells[c])) continue;
         int n = cell_rows(ir, &ir->cells[c]);
         for (int k = 0; k < n; k++) {
             int i = ir->group[ir->cells[c].first + k];
             const struct ir_row *r = &ir->rows[i];
-            out("    { %d, %d, %d }, /* %s */\n", r->guard < 0 ? 0 : 2 * r->guard + 1 + r->neg,
-                k == n - 1, i, c_comment(rule_text(ir, i)));
+            out(fx, "    { %d, %d, %d }, /* %s */\n", r->guard < 0 ? 0 : 2 * r->guard + 1 + r->neg,
+                k == n - 1, i, c_comment(fx, rule_text(fx, ir, i)));
         }
     }
-    out("    { 0, 1, 0 }\n};\n");
+    out(fx, "    { 0, 1, 0 }\n};\n");
     /* the cell table: 0 = unexpected, 1 = ignored, 2 + tid = row tid (no guard),
        2 + NUM_TRANSITIONS + k = the cell's guarded rows start at slot k */
-    out("static const %s %s_cells[%s_NUM_STATES * %s_NUM_EVENTS] = {\n", ct, P, U, U);
+    out(fx, "static const %s %s_cells[%s_NUM_STATES * %s_NUM_EVENTS] = {\n", ct, P, U, U);
     int slot = 0;
-    out("    /* events: ");
+    out(fx, "    /* events: ");
     for (int e = 0; e < ir->nevents; e++)
-        out("%s%s", e ? ", " : "", ir->events[e].name);
-    out(" */\n");
+        out(fx, "%s%s", e ? ", " : "", ir->events[e].name);
+    out(fx, " */\n");
     for (int s = 0; s < ir->nstates; s++) {
-        out("    /* %s */", ir->states[s].name);
+        out(fx, "    /* %s */", ir->states[s].name);
         for (int e = 0; e < ir->nevents; e++) {
             const struct ir_cell *c = &ir->cells[(size_t)s * (size_t)ir->nevents + (size_t)e];
             int v = c->kind == CELL_IGNORE ? 1 : 0;
@@ -100,88 +104,87 @@ void emit_c_table(const struct ir *ir, FILE *f, const struct emit_opts *o)
                 v = 2 + ir->nrows + slot;
                 slot += cell_rows(ir, c);
             }
-            out(" %d,", v);
+            out(fx, " %d,", v);
         }
-        out("\n");
+        out(fx, "\n");
     }
-    out("};\n\n");
+    out(fx, "};\n\n");
 
-    out("static inline bool %s_guard(unsigned code, %s *ctx, %s *payload)\n{\n    switch (code) "
+    out(fx, "static inline bool %s_guard(unsigned code, %s *ctx, %s *payload)\n{\n    switch (code) "
         "{\n",
         P, ir->context, ir->payload);
     for (int k = 0; k < ir->nguards; k++) {
-        out("    case %d: return %s_guard_%s(ctx, payload);\n", 2 * k + 1, P, ir->guards[k].name);
-        out("    case %d: return !%s_guard_%s(ctx, payload);\n", 2 * k + 2, P, ir->guards[k].name);
+        out(fx, "    case %d: return %s_guard_%s(ctx, payload);\n", 2 * k + 1, P, ir->guards[k].name);
+        out(fx, "    case %d: return !%s_guard_%s(ctx, payload);\n", 2 * k + 2, P, ir->guards[k].name);
     }
-    out("    default: (void)ctx; (void)payload; return true;\n    }\n}\n\n");
-    out("enum %s_result %s_dispatch(%s_state_t *state, enum %s_event event,\n    %s *ctx, %s "
+    out(fx, "    default: (void)ctx; (void)payload; return true;\n    }\n}\n\n");
+    out(fx, "enum %s_result %s_dispatch(%s_state_t *state, enum %s_event event,\n    %s *ctx, %s "
         "*payload)\n{\n",
         P, P, P, P, ir->context, ir->payload);
-    out("    unsigned s = *state, e = (unsigned)event;\n");
-    out("    if (s >= %s_NUM_STATES || e >= %s_NUM_EVENTS)\n        return %s_UNEXPECTED;\n", U, U,
+    out(fx, "    unsigned s = *state, e = (unsigned)event;\n");
+    out(fx, "    if (s >= %s_NUM_STATES || e >= %s_NUM_EVENTS)\n        return %s_UNEXPECTED;\n", U, U,
         U);
-    out("    unsigned c = %s_cells[s * %s_NUM_EVENTS + e];\n", P, U);
-    out("    if (c < 2)\n        return c ? %s_IGNORED : %s_UNEXPECTED;\n", U, U);
-    out("    if (c >= 2 + %s_NUM_TRANSITIONS) {\n", U);
-    out("        const struct %s_slot *r = &%s_slots[c - (2 + %s_NUM_TRANSITIONS)];\n", P, P, U);
-    out("        while (!%s_guard(r->guard, ctx, payload)) {\n", P);
-    out("            if (r->last)\n                return %s_UNEXPECTED;\n            r++;\n       "
+    out(fx, "    unsigned c = %s_cells[s * %s_NUM_EVENTS + e];\n", P, U);
+    out(fx, "    if (c < 2)\n        return c ? %s_IGNORED : %s_UNEXPECTED;\n", U, U);
+    out(fx, "    if (c >= 2 + %s_NUM_TRANSITIONS) {\n", U);
+    out(fx, "        const struct %s_slot *r = &%s_slots[c - (2 + %s_NUM_TRANSITIONS)];\n", P, P, U);
+    out(fx, "        while (!%s_guard(r->guard, ctx, payload)) {\n", P);
+    out(fx, "            if (r->last)\n                return %s_UNEXPECTED;\n            r++;\n       "
         " }\n",
         U);
-    out("        c = 2 + (unsigned)r->tid;\n    }\n");
-    out("    unsigned tid = c - 2;\n");
-    out("    %s_TRACE(ctx, s, e, %s_transitions[tid].to, tid);\n", U, P);
+    out(fx, "        c = 2 + (unsigned)r->tid;\n    }\n");
+    out(fx, "    unsigned tid = c - 2;\n");
+    out(fx, "    %s_TRACE(ctx, s, e, %s_transitions[tid].to, tid);\n", U, P);
     /* the firing of each row as straight-line direct calls: exit actions (not for 'stay'),
        the new state, the rule's actions, entry actions (not for 'stay'); rows whose firing
        is the same code share one case */
-    const char **body = arena_alloc(((size_t)ir->nrows + 1) * sizeof *body);
+    const char **body = arena_alloc(fx, ((size_t)ir->nrows + 1) * sizeof *body);
     for (int i = 0; i < ir->nrows; i++) {
         const struct ir_row *r = &ir->rows[i];
         const struct ir_state *from = &ir->states[r->from], *to = &ir->states[r->to];
         bool change = !r->internal; /* 'stay' runs no exit or entry actions */
         const char *b = "";
         for (int j = 0; change && j < from->nexit; j++)
-            b = arena_printf("%s        %s_action_%s(ctx, payload);\n", b, P,
+            b = arena_printf(fx, "%s        %s_action_%s(ctx, payload);\n", b, P,
                              ir->actions[from->exit[j]].name);
-        b = arena_printf("%s        *state = %s_%s;\n", b, U, to->name);
+        b = arena_printf(fx, "%s        *state = %s_%s;\n", b, U, to->name);
         for (int j = 0; j < r->nactions; j++)
-            b = arena_printf("%s        %s_action_%s(ctx, payload);\n", b, P,
+            b = arena_printf(fx, "%s        %s_action_%s(ctx, payload);\n", b, P,
                              ir->actions[r->actions[j]].name);
         for (int j = 0; change && j < to->nentry; j++)
-            b = arena_printf("%s        %s_action_%s(ctx, payload);\n", b, P,
+            b = arena_printf(fx, "%s        %s_action_%s(ctx, payload);\n", b, P,
                              ir->actions[to->entry[j]].name);
         body[i] = b;
     }
     /* Group rows with equal bodies in O(n log n): sort row indices by (body, index); each
        group is printed at its lowest index with its members in ascending order. */
     int n = ir->nrows;
-    int *ord = arena_alloc(((size_t)n + 1) * sizeof *ord);
-    int *next = arena_alloc(((size_t)n + 1) * sizeof *next);
-    bool *leader = arena_alloc(((size_t)n + 1) * sizeof *leader);
+    struct body_ref *ord = arena_alloc(fx, ((size_t)n + 1) * sizeof *ord);
+    int *next = arena_alloc(fx, ((size_t)n + 1) * sizeof *next);
+    bool *leader = arena_alloc(fx, ((size_t)n + 1) * sizeof *leader);
     for (int i = 0; i < n; i++) {
-        ord[i] = i;
+        ord[i] = (struct body_ref){ body[i], i };
         next[i] = -1;
         leader[i] = false;
     }
-    sort_bodies = body;
     qsort(ord, (size_t)n, sizeof *ord, cmp_body);
     for (int k = 0; k < n; k++) {
-        bool first = k == 0 || strcmp(body[ord[k - 1]], body[ord[k]]) != 0;
+        bool first = k == 0 || strcmp(ord[k - 1].body, ord[k].body) != 0;
         if (first)
-            leader[ord[k]] = true;
+            leader[ord[k].row] = true;
         else
-            next[ord[k - 1]] = ord[k];
+            next[ord[k - 1].row] = ord[k].row;
     }
     /* each case names its rule; the body's #line points at the first of them in the spec */
-    out("    switch (tid) {\n");
+    out(fx, "    switch (tid) {\n");
     for (int i = 0; i < n; i++) {
         if (!leader[i]) continue;
         for (int j = i; j >= 0; j = next[j])
-            out("    case %d: /* %s */\n", j, c_comment(rule_text(ir, j)));
-        line_spec(o, ir->rows[i].loc);
-        out("%s        break;\n", body[i]);
-        line_back(o, o->out_path);
+            out(fx, "    case %d: /* %s */\n", j, c_comment(fx, rule_text(fx, ir, j)));
+        line_spec(fx, o, ir->rows[i].loc);
+        out(fx, "%s        break;\n", body[i]);
+        line_back(fx, o, o->out_path);
     }
-    out("    default:\n        (void)ctx;\n        (void)payload;\n        break;\n    }\n");
-    out("    return %s_HANDLED;\n}\n", U);
+    out(fx, "    default:\n        (void)ctx;\n        (void)payload;\n        break;\n    }\n");
+    out(fx, "    return %s_HANDLED;\n}\n", U);
 }

@@ -17,9 +17,9 @@ static void q(FILE *f, const char *s)
 
 /* the same escaping into a string (a newline becomes DOT's \n), so that DOT escapes (\l)
  * can be added between escaped pieces and the whole written with raw() */
-static const char *esc(const char *s)
+static const char *esc(struct fsmc *fx, const char *s)
 {
-    char *r = arena_alloc(strlen(s) * 2 + 1), *p = r;
+    char *r = arena_alloc(fx, strlen(s) * 2 + 1), *p = r;
     for (; *s; s++) {
         if (*s == '\n') { *p++ = '\\'; *p++ = 'n'; continue; }   /* a line break */
         if (*s == '"' || *s == '\\') *p++ = '\\';
@@ -42,7 +42,7 @@ static unsigned lg16(unsigned long long c)
 /* counts == NULL: the plain diagram. Otherwise a heat map: the color ramps from light to dark
  * blue and penwidth from 1 to 6 with log(count) relative to the busiest row; rows never taken
  * are red and dashed; every label ends in "×COUNT"; the graph label says how many rows fired. */
-void emit_dot_coverage(const struct ir *ir, FILE *f, const unsigned long long *counts)
+void emit_dot_coverage(struct fsmc *fx, const struct ir *ir, FILE *f, const unsigned long long *counts)
 {
     static const int light[3] = { 0x9e, 0xca, 0xe1 }, dark[3] = { 0x08, 0x30, 0x6b };
     unsigned long long max = 0;
@@ -64,8 +64,8 @@ void emit_dot_coverage(const struct ir *ir, FILE *f, const unsigned long long *c
         bool timer = ir->events[r->event].is_timer;
         fputs("    ", f); q(f, ir->states[r->from].name); fputs(" -> ", f); q(f, ir->states[r->to].name);
         fputs(" [label=", f);
-        const char *text = view_row_text(ir, i, false);   /* the row, not its @label */
-        q(f, counts ? arena_printf("%s \xc3\x97%llu", text, counts[i]) : text);
+        const char *text = view_row_text(fx, ir, i, false);   /* the row, not its @label */
+        q(f, counts ? arena_printf(fx, "%s \xc3\x97%llu", text, counts[i]) : text);
         if (r->rfc) { fputs(", tooltip=", f); q(f, r->rfc); }
         if (!counts) {
             if (timer) fputs(", style=dashed", f);
@@ -84,10 +84,10 @@ void emit_dot_coverage(const struct ir *ir, FILE *f, const unsigned long long *c
 }
 
 /* text for an HTML-like label: & < > escaped */
-static const char *html(const char *s)
+static const char *html(struct fsmc *fx, const char *s)
 {
     size_t n = strlen(s);
-    char *r = arena_alloc(n * 5 + 1), *p = r;
+    char *r = arena_alloc(fx, n * 5 + 1), *p = r;
     for (; *s; s++) {
         if (*s == '&') p += sprintf(p, "&amp;");
         else if (*s == '<') p += sprintf(p, "&lt;");
@@ -99,26 +99,26 @@ static const char *html(const char *s)
 
 /* lines as HTML-like table rows, each left-aligned in its own cell (lines of one cell joined
  * by <br/> are packed so tightly at 8 pt that one line's underscores touch the next) */
-static const char *html_rows(const struct vec *lines)
+static const char *html_rows(struct fsmc *fx, const struct vec *lines)
 {
     const char *t = "";
     for (size_t k = 0; k < lines->n; k++)
-        t = arena_printf("%s<tr><td align=\"left\" cellpadding=\"1\"><font point-size=\"8\">%s"
+        t = arena_printf(fx, "%s<tr><td align=\"left\" cellpadding=\"1\"><font point-size=\"8\">%s"
                          "</font></td></tr>",
-                         t, html(lines->v[k]));
+                         t, html(fx, lines->v[k]));
     return t;
 }
 
 /* a state: a box with its name and, in the full view, its self-transitions */
-static void dot_node(const struct ir *ir, const struct view *v, FILE *f, int s, const char *ind)
+static void dot_node(struct fsmc *fx, const struct ir *ir, const struct view *v, FILE *f, int s, const char *ind)
 {
     const struct ir_state *st = &ir->states[s];
-    const char *tip = arena_printf("state %s%s", st->name,
+    const char *tip = arena_printf(fx, "state %s%s", st->name,
                                    v->kind == VIEW_OVERVIEW && v->node_lines[s].n
                                        ? "; its rows not drawn here:" : "");
     for (size_t k = 0; k < v->node_lines[s].n; k++)
-        tip = arena_printf("%s\n%s", tip, (const char *)v->node_lines[s].v[k]);
-    tip = esc(tip);
+        tip = arena_printf(fx, "%s\n%s", tip, (const char *)v->node_lines[s].v[k]);
+    tip = esc(fx, tip);
     fprintf(f, "%s", ind);
     q(f, st->name);
     if (v->kind == VIEW_OVERVIEW) {
@@ -130,34 +130,34 @@ static void dot_node(const struct ir *ir, const struct view *v, FILE *f, int s, 
     fprintf(f, " [label=<<table border=\"%d\" cellborder=\"0\" cellspacing=\"0\" "
                "cellpadding=\"3\" style=\"rounded\"><tr><td><b>%s</b></td></tr>%s</table>>, "
                "tooltip=",
-            st->attrs & ATTR_FINAL ? 2 : 1, html(st->name), html_rows(&v->node_lines[s]));
+            st->attrs & ATTR_FINAL ? 2 : 1, html(fx, st->name), html_rows(fx, &v->node_lines[s]));
     raw(f, tip);
     fputs("];\n", f);
 }
 
-static void dot_cluster(const struct ir *ir, const struct view *v, FILE *f, int c, int depth)
+static void dot_cluster(struct fsmc *fx, const struct ir *ir, const struct view *v, FILE *f, int c, int depth)
 {
     const struct view_cluster *cl = &v->clusters[c];
     const struct ir_set *set = &ir->sets[cl->set];
     char ind[64];
     snprintf(ind, sizeof ind, "%*s", 4 * (depth + 1), "");
     fprintf(f, "%ssubgraph ", ind);
-    q(f, arena_printf("cluster_%s", set->name));
+    q(f, arena_printf(fx, "cluster_%s", set->name));
     fprintf(f, " {\n%s    graph [label=<<table border=\"0\" cellspacing=\"0\" cellpadding=\"1\">"
                "<tr><td align=\"left\"><b>%s</b></td></tr>%s</table>>",
-            ind, html(set->name), html_rows(&cl->lines));
+            ind, html(fx, set->name), html_rows(fx, &cl->lines));
     fprintf(f, ", labeljust=l, style=\"rounded,dashed\", color=\"#8c8c8c\", tooltip=");
-    const char *tip = arena_printf("set %s =", set->name);
+    const char *tip = arena_printf(fx, "set %s =", set->name);
     for (int m = 0; m < set->nmembers; m++)
-        tip = arena_printf("%s%s %s", tip, m ? "," : "", ir->states[set->members[m]].name);
+        tip = arena_printf(fx, "%s%s %s", tip, m ? "," : "", ir->states[set->members[m]].name);
     q(f, tip);
     fputs("];\n", f);
     char sub[72];
     snprintf(sub, sizeof sub, "%s    ", ind);
     for (int d = 0; d < v->nclusters; d++)
-        if (v->clusters[d].parent == c) dot_cluster(ir, v, f, d, depth + 1);
+        if (v->clusters[d].parent == c) dot_cluster(fx, ir, v, f, d, depth + 1);
     for (int s = 0; s < ir->nstates; s++)
-        if (v->cluster_of[s] == c) dot_node(ir, v, f, s, sub);
+        if (v->cluster_of[s] == c) dot_node(fx, ir, v, f, s, sub);
     fprintf(f, "%s}\n", ind);
 }
 
@@ -176,17 +176,17 @@ static const char *const style_attrs[] = {
     [STYLE_SERVER] = ", penwidth=2.4, color=\"#a8322d\", style=dashed",
 };
 
-void emit_dot_view(const struct ir *ir, FILE *f, enum view_kind kind)
+void emit_dot_view(struct fsmc *fx, const struct ir *ir, FILE *f, enum view_kind kind)
 {
     struct view v;
-    view_build(ir, kind, &v);
+    view_build(fx, ir, kind, &v);
     bool full = kind == VIEW_FULL;
     fputs("digraph ", f);
-    q(f, full ? ir->machine : arena_printf("%s_overview", ir->machine));
+    q(f, full ? ir->machine : arena_printf(fx, "%s_overview", ir->machine));
     fputs(" {\n    graph [rankdir=TB, fontname=\"Helvetica\", fontsize=11", f);
     fputs(full ? ", compound=true, nodesep=0.3, ranksep=0.5, tooltip="
                : ", compound=true, nodesep=0.45, ranksep=0.45, labelloc=b, tooltip=", f);
-    q(f, arena_printf("%s: %d states, %d transitions (%s view)", ir->machine, ir->nstates, ir->nrows,
+    q(f, arena_printf(fx, "%s: %d states, %d transitions (%s view)", ir->machine, ir->nstates, ir->nrows,
                       full ? "full" : "overview"));
     if (!full) {
         bool paths = false;
@@ -202,23 +202,23 @@ void emit_dot_view(const struct ir *ir, FILE *f, enum view_kind kind)
     fputs("    edge [fontname=\"Helvetica\", fontsize=9, arrowsize=0.7];\n", f);
     fputs("    __initial [shape=point, width=0.12, label=\"\"];\n", f);
     for (int c = 0; c < v.nclusters; c++)
-        if (v.clusters[c].parent < 0) dot_cluster(ir, &v, f, c, 0);
+        if (v.clusters[c].parent < 0) dot_cluster(fx, ir, &v, f, c, 0);
     for (int s = 0; s < ir->nstates; s++)
-        if (v.cluster_of[s] < 0) dot_node(ir, &v, f, s, "    ");
+        if (v.cluster_of[s] < 0) dot_node(fx, ir, &v, f, s, "    ");
     if (v.again >= 0) {   /* the second copy of a state that is initial and final */
         const char *name = ir->states[v.again].name;
         fputs("    ", f);
-        q(f, view_again_id(ir, &v));
+        q(f, view_again_id(fx, ir, &v));
         if (full)
             fprintf(f, " [label=<<table border=\"2\" cellborder=\"0\" cellspacing=\"0\" "
                        "cellpadding=\"3\" style=\"rounded\"><tr><td><b>%s</b></td></tr></table>>",
-                    html(name));
+                    html(fx, name));
         else {
             fputs(" [peripheries=2, label=", f);
             q(f, name);
         }
         fputs(", tooltip=", f);
-        q(f, arena_printf("state %s, drawn a second time: where runs end", name));
+        q(f, arena_printf(fx, "state %s, drawn a second time: where runs end", name));
         fputs("];\n", f);
     }
     fputs("    __initial -> ", f);
@@ -230,24 +230,22 @@ void emit_dot_view(const struct ir *ir, FILE *f, enum view_kind kind)
         fputs("    ", f);
         q(f, ir->states[tail].name);
         fputs(" -> ", f);
-        q(f, e->head_again ? view_again_id(ir, &v) : ir->states[e->head].name);
+        q(f, e->head_again ? view_again_id(fx, ir, &v) : ir->states[e->head].name);
         fputs(" [label=", f);
         const char *label = "";
         for (size_t l = 0; l < e->lines.n; l++)
-            label = full ? arena_printf("%s%s\\l", label, esc(e->lines.v[l]))
-                         : arena_printf("%s%s%s", label, l ? "\\n" : "", esc(e->lines.v[l]));
+            label = full ? arena_printf(fx, "%s%s\\l", label, esc(fx, e->lines.v[l]))
+                         : arena_printf(fx, "%s%s%s", label, l ? "\\n" : "", esc(fx, e->lines.v[l]));
         raw(f, label);
         if (e->tail_cluster >= 0) {
             fputs(", ltail=", f);
-            q(f, arena_printf("cluster_%s", ir->sets[v.clusters[e->tail_cluster].set].name));
+            q(f, arena_printf(fx, "cluster_%s", ir->sets[v.clusters[e->tail_cluster].set].name));
         }
         fputs(", tooltip=", f);
-        raw(f, esc(view_edge_tooltip(ir, e)));
+        raw(f, esc(fx, view_edge_tooltip(fx, ir, e)));
         fputs(style_attrs[e->style], f);
         if (e->timer && e->style == STYLE_OTHER) fputs(", style=dashed", f);
         fputs("];\n", f);
     }
     fputs("}\n", f);
 }
-
-void emit_dot(const struct ir *ir, FILE *f) { emit_dot_view(ir, f, VIEW_FULL); }

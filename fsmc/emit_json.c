@@ -15,10 +15,10 @@ static void js(FILE *f, const char *s)
     }
     putc('"', f);
 }
-static void loc(FILE *f, struct loc l)
+static void loc(struct fsmc *fx, FILE *f, struct loc l)
 {
     fputs("\"file\": ", f);
-    js(f, diag_file_path(l.file));
+    js(f, diag_file_path(fx, l.file));
     fprintf(f, ", \"line\": %d", l.line);
 }
 
@@ -32,7 +32,7 @@ static void actlist(FILE *f, const struct ir *ir, const int *v, int n)
     putc(']', f);
 }
 
-void emit_json(const struct ir *ir, FILE *f)
+void emit_json(struct fsmc *fx, const struct ir *ir, FILE *f)
 {
     fputs("{\n  \"machine\": ", f);
     js(f, ir->machine);
@@ -56,7 +56,7 @@ void emit_json(const struct ir *ir, FILE *f)
         fputs(", \"exit\": ", f);
         actlist(f, ir, st->exit, st->nexit);
         fputs(", ", f);
-        loc(f, st->loc);
+        loc(fx, f, st->loc);
         putc('}', f);
     }
     fputs("\n  ],\n  \"sets\": [", f);
@@ -69,7 +69,7 @@ void emit_json(const struct ir *ir, FILE *f)
             js(f, ir->states[ir->sets[k].members[m]].name);
         }
         fputs("], ", f);
-        loc(f, ir->sets[k].loc);
+        loc(fx, f, ir->sets[k].loc);
         putc('}', f);
     }
     fputs("\n  ],\n  \"events\": [", f);

@@ -6,9 +6,9 @@
 #include "view.h"
 #include <string.h>
 
-static const char *clean(const char *s)
+static const char *clean(struct fsmc *fx, const char *s)
 {
-    char *r = arena_alloc(strlen(s) + 1), *p = r;
+    char *r = arena_alloc(fx, strlen(s) + 1), *p = r;
     for (; *s; s++) {
         char c = *s;
         if (c == '{') c = '(';
@@ -19,11 +19,11 @@ static const char *clean(const char *s)
     return r;
 }
 
-static const char *joined(const struct vec *lines)
+static const char *joined(struct fsmc *fx, const struct vec *lines)
 {
     const char *t = "";
     for (size_t k = 0; k < lines->n; k++)
-        t = arena_printf("%s%s%s", t, k ? "<br/>" : "", clean(lines->v[k]));
+        t = arena_printf(fx, "%s%s%s", t, k ? "<br/>" : "", clean(fx, lines->v[k]));
     return t;
 }
 
@@ -51,32 +51,32 @@ static bool cluster_has_rules(const struct view *v, int c)
  * path cut at the border, on whatever is there), and a note floats outside it. A set's own
  * rules are therefore drawn from a state "any SET state" inside its composite: its
  * self-transitions as description lines, its edges from there. */
-static const char *any_id(const struct ir *ir, const struct view *v, int c)
+static const char *any_id(struct fsmc *fx, const struct ir *ir, const struct view *v, int c)
 {
-    return arena_printf("%s__any", ir->sets[v->clusters[c].set].name);
+    return arena_printf(fx, "%s__any", ir->sets[v->clusters[c].set].name);
 }
 
-static void mm_cluster(const struct ir *ir, const struct view *v, FILE *f, int c, int depth)
+static void mm_cluster(struct fsmc *fx, const struct ir *ir, const struct view *v, FILE *f, int c, int depth)
 {
     const char *name = ir->sets[v->clusters[c].set].name;
     fprintf(f, "%*sstate %s {\n", 4 * (depth + 1), "", name);
     if (cluster_has_rules(v, c)) {
-        const char *id = any_id(ir, v, c);
+        const char *id = any_id(fx, ir, v, c);
         fprintf(f, "%*sstate \"any %s state\" as %s\n", 4 * (depth + 2), "", name, id);
         for (size_t k = 0; k < v->clusters[c].lines.n; k++)
-            fprintf(f, "%*s%s : %s\n", 4 * (depth + 2), "", id, clean(v->clusters[c].lines.v[k]));
+            fprintf(f, "%*s%s : %s\n", 4 * (depth + 2), "", id, clean(fx, v->clusters[c].lines.v[k]));
     }
     for (int d = 0; d < v->nclusters; d++)
-        if (v->clusters[d].parent == c) mm_cluster(ir, v, f, d, depth + 1);
+        if (v->clusters[d].parent == c) mm_cluster(fx, ir, v, f, d, depth + 1);
     for (int s = 0; s < ir->nstates; s++)
         if (v->cluster_of[s] == c) mm_state(ir, v, f, s, 4 * (depth + 2));
     fprintf(f, "%*s}\n", 4 * (depth + 1), "");
 }
 
-void emit_mermaid_view(const struct ir *ir, FILE *f, enum view_kind kind)
+void emit_mermaid_view(struct fsmc *fx, const struct ir *ir, FILE *f, enum view_kind kind)
 {
     struct view v;
-    view_build(ir, kind, &v);
+    view_build(fx, ir, kind, &v);
     /* Edges drawn through dagre's points (monotoneY passes through them; the default basis
      * curve does not, and then Mermaid moves each label to its curve's middle, where the
      * labels of A -> B and B -> A land on each other). */
@@ -84,26 +84,24 @@ void emit_mermaid_view(const struct ir *ir, FILE *f, enum view_kind kind)
     fputs("stateDiagram-v2\n    direction TB\n", f);
     if (ir->nstates) fprintf(f, "    [*] --> %s\n", ir->states[ir->initial].name);
     if (v.again >= 0)
-        fprintf(f, "    state \"%s\" as %s\n", ir->states[v.again].name, view_again_id(ir, &v));
+        fprintf(f, "    state \"%s\" as %s\n", ir->states[v.again].name, view_again_id(fx, ir, &v));
     for (int c = 0; c < v.nclusters; c++)
-        if (v.clusters[c].parent < 0) mm_cluster(ir, &v, f, c, 0);
+        if (v.clusters[c].parent < 0) mm_cluster(fx, ir, &v, f, c, 0);
     if (kind == VIEW_FULL) {
         for (int s = 0; s < ir->nstates; s++)
             if (v.cluster_of[s] < 0 && v.node_lines[s].n) mm_state(ir, &v, f, s, 4);
         for (int s = 0; s < ir->nstates; s++)
             for (size_t k = 0; k < v.node_lines[s].n; k++)
-                fprintf(f, "    %s : %s\n", ir->states[s].name, clean(v.node_lines[s].v[k]));
+                fprintf(f, "    %s : %s\n", ir->states[s].name, clean(fx, v.node_lines[s].v[k]));
     }
     for (int k = 0; k < v.nedges; k++) {
         const struct view_edge *e = &v.edges[k];
-        const char *tail = e->tail >= 0 ? ir->states[e->tail].name : any_id(ir, &v, e->tail_cluster);
+        const char *tail = e->tail >= 0 ? ir->states[e->tail].name : any_id(fx, ir, &v, e->tail_cluster);
         fprintf(f, "    %s --> %s : %s\n", tail,
-                e->head_again ? view_again_id(ir, &v) : ir->states[e->head].name,
-                joined(&e->lines));
+                e->head_again ? view_again_id(fx, ir, &v) : ir->states[e->head].name,
+                joined(fx, &e->lines));
     }
     for (int s = 0; s < ir->nstates; s++)
         if (ir->states[s].attrs & ATTR_FINAL)
-            fprintf(f, "    %s --> [*]\n", s == v.again ? view_again_id(ir, &v) : ir->states[s].name);
+            fprintf(f, "    %s --> [*]\n", s == v.again ? view_again_id(fx, ir, &v) : ir->states[s].name);
 }
-
-void emit_mermaid(const struct ir *ir, FILE *f) { emit_mermaid_view(ir, f, VIEW_FULL); }

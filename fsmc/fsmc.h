@@ -1,22 +1,34 @@
-/* fsmc — shared declarations: arena, diagnostics, AST (parser output), IR (model output). */
+/* fsmc — shared declarations: the compiler context, arena, diagnostics, AST (parser output),
+ * IR (model output), and the library entry points main.c, the fuzz harness and the tests use.
+ *
+ * Everything a compilation needs lives in one `struct fsmc` (arena, source files, diagnostic
+ * settings and counts, the AST, the lexer's position, the C emitter's line count): there is no
+ * mutable file-static state, so compilations can run one after another, or side by side, in
+ * one process. Library calls return an fsmc_status instead of exiting. */
 #ifndef FSMC_H
 #define FSMC_H
+#include <setjmp.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdio.h>
 
-/* ---- arena: every AST/IR object lives until exit, so one bump allocator avoids leaks ---- */
-void *arena_alloc(size_t n);
-char *arena_strndup(const char *s, size_t n);
-char *arena_printf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-void arena_free_all(void);
+struct fsmc;
 
-/* a growable array of pointers/ints kept in malloc'd memory owned by the arena list */
+/* ---- arena: every AST/IR object lives as long as its context, so one bump allocator per
+ * context avoids leaks; out of memory unwinds to the library call (FSMC_ENOMEM) ---- */
+void *arena_alloc(struct fsmc *fx, size_t n);
+char *arena_strndup(struct fsmc *fx, const char *s, size_t n);
+char *arena_printf(struct fsmc *fx, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* the whole file at PATH, in the arena; NULL with errno set when it cannot be read */
+char *fsmc_read_file(struct fsmc *fx, const char *path, size_t *len);
+
+/* a growable array of pointers kept in the arena */
 struct vec {
     void **v;
     size_t n, cap;
 };
-void vec_push(struct vec *vv, void *p);
+void vec_push(struct fsmc *fx, struct vec *vv, void *p);
 
 /* ---- diagnostics ---- */
 struct loc {
@@ -40,18 +52,23 @@ enum check {
     CK_FALLTHROUGH,
     CK_COUNT
 };
-int diag_add_file(const char *path, const char *text, size_t len);
-const char *diag_file_path(int file);
+int diag_add_file(struct fsmc *fx, const char *path, const char *text, size_t len);
+const char *diag_file_path(const struct fsmc *fx, int file);
 int diag_check_by_name(const char *name);
 const char *diag_check_name(enum check c);
-void diag_set_enabled(enum check c, bool on);
-void diag_set_werror(int c /* -1 = all */, bool on);
-void diag_set_max_errors(int n);
-void diag(enum check c, struct loc l, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-void diag_note(struct loc l, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-void diag_error(struct loc l, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-int diag_errors(void);
-int diag_warnings(void);
+void diag_set_enabled(struct fsmc *fx, enum check c, bool on);
+void diag_set_werror(struct fsmc *fx, int c /* -1 = all */, bool on);
+void diag_set_max_errors(struct fsmc *fx, int n);
+void diag(struct fsmc *fx, enum check c, struct loc l, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+void diag_note(struct fsmc *fx, struct loc l, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+void diag_error(struct fsmc *fx, struct loc l, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+int diag_errors(const struct fsmc *fx);
+int diag_warnings(const struct fsmc *fx);
+/* true once --max-errors errors were reported: every phase winds down, nothing more prints */
+bool diag_stopped(const struct fsmc *fx);
 
 /* ---- AST ---- */
 struct name {
@@ -62,7 +79,7 @@ struct names {
     struct name *v;
     size_t n, cap;
 };
-void names_push(struct names *ns, const char *s, struct loc l);
+void names_push(struct fsmc *fx, struct names *ns, const char *s, struct loc l);
 struct annot {
     const char *key, *text;
     struct loc loc;   /* of the value */
@@ -105,9 +122,11 @@ struct ast {
     struct names cincludes;
     struct vec decls, entries, rules, sets;
 };
-extern struct ast g_ast;
-/* parse PATH (already loaded); returns false when the file cannot be read */
-bool parse_file(const char *path);
+/* parse PATH into fx's AST; false when the file cannot be read (errno kept) */
+bool parse_file(struct fsmc *fx, const char *path);
+/* the reentrant flex scanner over PATH (lexer.l); close gives back its buffers */
+bool lexer_open(struct fsmc *fx, const char *path);
+void lexer_close(struct fsmc *fx);
 
 /* ---- IR ---- */
 struct ir_state {
@@ -166,33 +185,90 @@ struct ir {
     int *group;            /* row indexes, grouped by cell, rule order inside */
     int initial;
 };
-/* build IR from g_ast; reports undefined/duplicate/... ; returns false on fatal resolve errors */
-bool model_build(struct ir *ir, const char *prefix_override);
-void checks_run(struct ir *ir);
+/* build IR from fx's AST; reports undefined/duplicate/... ; false on fatal resolve errors */
+bool model_build(struct fsmc *fx, struct ir *ir, const char *prefix_override);
+void checks_run(struct fsmc *fx, struct ir *ir);
 int edit_distance(const char *a, const char *b);
 
 /* ---- coverage counts (--coverage=FILE): "INDEX COUNT" lines, '#' comments; see fsmc(1) ---- */
 /* add FILE's counts into counts[0..nrows); false when FILE cannot be read (errors in it go
- * through diag_error and show in diag_errors()) */
-bool coverage_load(const char *path, const char *machine, unsigned long long *counts, int nrows);
+ * through diag_error and show in diag_errors(fx)) */
+bool coverage_load(struct fsmc *fx, const char *path, const char *machine,
+                   unsigned long long *counts, int nrows);
 
 /* ---- backends ---- */
+/* Diagrams come in two views (view.h): every row, or the textbook overview. */
+enum view_kind { VIEW_FULL, VIEW_OVERVIEW };
 struct emit_opts {
     bool line;
     const char *out_path, *hdr_path, *hdr_name, *spec_path;
     const unsigned long long *counts; /* DOT only: --coverage counts per row, or NULL */
+    enum view_kind view;              /* DOT and Mermaid */
 };
-void emit_c_header(const struct ir *ir, FILE *f, const struct emit_opts *o);
-void emit_c_table(const struct ir *ir, FILE *f, const struct emit_opts *o);
-void emit_c_switch(const struct ir *ir, FILE *f, const struct emit_opts *o);
-/* Diagrams come in two views (view.h): every row, or the textbook overview. */
-enum view_kind { VIEW_FULL, VIEW_OVERVIEW };
-void emit_dot(const struct ir *ir, FILE *f);
-void emit_dot_view(const struct ir *ir, FILE *f, enum view_kind kind);
-void emit_mermaid_view(const struct ir *ir, FILE *f, enum view_kind kind);
+void emit_c_header(struct fsmc *fx, const struct ir *ir, FILE *f, const struct emit_opts *o);
+void emit_c_table(struct fsmc *fx, const struct ir *ir, FILE *f, const struct emit_opts *o);
+void emit_c_switch(struct fsmc *fx, const struct ir *ir, FILE *f, const struct emit_opts *o);
+void emit_dot_view(struct fsmc *fx, const struct ir *ir, FILE *f, enum view_kind kind);
+void emit_mermaid_view(struct fsmc *fx, const struct ir *ir, FILE *f, enum view_kind kind);
 /* DOT with each edge colored/weighted by counts[row] (ir->nrows entries); never-taken rows red */
-void emit_dot_coverage(const struct ir *ir, FILE *f, const unsigned long long *counts);
-void emit_mermaid(const struct ir *ir, FILE *f);
-void emit_json(const struct ir *ir, FILE *f);
+void emit_dot_coverage(struct fsmc *fx, const struct ir *ir, FILE *f,
+                       const unsigned long long *counts);
+void emit_json(struct fsmc *fx, const struct ir *ir, FILE *f);
 size_t emit_table_bytes(const struct ir *ir);
+
+/* ---- the context ---- */
+struct srcfile {
+    const char *path, *text;
+    size_t len;
+};
+struct fsmc_block;
+#define FSMC_MAX_INCLUDE_DEPTH 32
+struct fsmc {
+    struct fsmc_block *arena;
+    jmp_buf *oom;  /* where running out of memory unwinds to (set by each library call) */
+    void *scratch; /* a malloc'd buffer to free when unwinding (a file being read) */
+    bool compiled; /* fsmc_compile ran: a context holds one spec */
+    /* diagnostics */
+    FILE *err;
+    struct srcfile *files;
+    int nfiles, capfiles;
+    bool enabled[CK_COUNT], as_error[CK_COUNT];
+    int max_errors, nerrors, nwarnings;
+    bool stopped;
+    /* front end: the AST and the lexer (a reentrant flex scanner) */
+    struct ast ast;
+    void *scanner;
+    int cur_file, cur_line, cur_col, depth;
+    struct {
+        void *buf; /* YY_BUFFER_STATE */
+        int file, line, col;
+    } incl[FSMC_MAX_INCLUDE_DEPTH];
+    struct loc comment_start;
+    /* the C emitter: where it writes and how many lines so far (for #line back-references) */
+    FILE *out_f;
+    int out_line;
+};
+
+/* ---- the library: what a program calls (main.c, tests/fuzz/fuzz_fsmc.c, check_fsmc) ---- */
+enum fsmc_status { FSMC_OK = 0, FSMC_ESPEC = 1, FSMC_EIO = 2, FSMC_ENOMEM = 3 };
+/* a new context that reports to `diagnostics` (stderr when NULL); NULL when out of memory */
+struct fsmc *fsmc_new(FILE *diagnostics);
+void fsmc_free(struct fsmc *fx);
+/* read, resolve and check the spec at PATH into *ir: FSMC_OK, FSMC_ESPEC (errors were
+ * reported), FSMC_EIO (PATH unreadable: reported with its reason) or FSMC_ENOMEM */
+int fsmc_compile(struct fsmc *fx, const char *path, const char *prefix, struct ir *ir);
+/* add the --coverage counts in PATH to counts[0..ir->nrows) */
+int fsmc_load_coverage(struct fsmc *fx, const char *path, const struct ir *ir,
+                       unsigned long long *counts);
+enum fsmc_backend {
+    FSMC_EMIT_C_HEADER,
+    FSMC_EMIT_C_TABLE,
+    FSMC_EMIT_C_SWITCH,
+    FSMC_EMIT_DOT, /* o->view; a heat map when o->counts */
+    FSMC_EMIT_MERMAID,
+    FSMC_EMIT_JSON
+};
+/* write one output to f: FSMC_OK, FSMC_EIO (a write failed) or FSMC_ENOMEM */
+int fsmc_emit(struct fsmc *fx, enum fsmc_backend b, const struct ir *ir, FILE *f,
+              const struct emit_opts *o);
 #endif

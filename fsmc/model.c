@@ -39,13 +39,13 @@ static struct hent *hfind(struct htab *t, const char *name, int kind)
     }
     return NULL;
 }
-static void hput(struct htab *t, const char *name, int kind, int idx)
+static void hput(struct fsmc *fx, struct htab *t, const char *name, int kind, int idx)
 {
     if ((t->n + 1) * 2 > t->cap) {
-        struct htab nt = {arena_alloc((t->cap ? t->cap * 2 : 64) * sizeof(struct hent)),
+        struct htab nt = {arena_alloc(fx, (t->cap ? t->cap * 2 : 64) * sizeof(struct hent)),
                           t->cap ? t->cap * 2 : 64, 0};
         for (size_t i = 0; i < t->cap; i++)
-            if (t->v[i].name) hput(&nt, t->v[i].name, t->v[i].kind, t->v[i].idx);
+            if (t->v[i].name) hput(fx, &nt, t->v[i].name, t->v[i].kind, t->v[i].idx);
         *t = nt;
     }
     size_t i = hash_str(name, ns_of(kind)) & (t->cap - 1);
@@ -57,8 +57,12 @@ static void hput(struct htab *t, const char *name, int kind, int idx)
     t->n++;
 }
 
-static struct htab names;
-static struct ir *cur;
+/* what resolving one spec needs: the context, the name table, the IR being built */
+struct model {
+    struct fsmc *fx;
+    struct htab names;
+    struct ir *cur;
+};
 
 int edit_distance(const char *a, const char *b)
 {
@@ -89,62 +93,62 @@ static const char *kind_word(int k)
     return kind_words[k];
 }
 
-static const char *name_of(int kind, int i)
+static const char *name_of(struct model *m, int kind, int i)
 {
     switch (kind) {
     case K_STATE:
-        return cur->states[i].name;
+        return m->cur->states[i].name;
     case K_EVENT:
-        return cur->events[i].name;
+        return m->cur->events[i].name;
     case K_GUARD:
-        return cur->guards[i].name;
+        return m->cur->guards[i].name;
     case K_ACTION:
-        return cur->actions[i].name;
+        return m->cur->actions[i].name;
     default:
-        return cur->sets[i].name;
+        return m->cur->sets[i].name;
     }
 }
 
-static int count_of(int kind)
+static int count_of(struct model *m, int kind)
 {
     switch (kind) {
     case K_STATE:
-        return cur->nstates;
+        return m->cur->nstates;
     case K_EVENT:
-        return cur->nevents;
+        return m->cur->nevents;
     case K_GUARD:
-        return cur->nguards;
+        return m->cur->nguards;
     case K_ACTION:
-        return cur->nactions;
+        return m->cur->nactions;
     default:
-        return cur->nsets;
+        return m->cur->nsets;
     }
 }
 
-static struct loc loc_of(int kind, int i)
+static struct loc loc_of(struct model *m, int kind, int i)
 {
     switch (kind) {
     case K_STATE:
-        return cur->states[i].loc;
+        return m->cur->states[i].loc;
     case K_EVENT:
-        return cur->events[i].loc;
+        return m->cur->events[i].loc;
     case K_GUARD:
-        return cur->guards[i].loc;
+        return m->cur->guards[i].loc;
     case K_ACTION:
-        return cur->actions[i].loc;
+        return m->cur->actions[i].loc;
     default:
-        return cur->sets[i].loc;
+        return m->cur->sets[i].loc;
     }
 }
 
 /* did-you-mean: closest declared name of the wanted kind (only computed on the error path) */
-static const char *suggest(const char *name, int kind)
+static const char *suggest(struct model *m, const char *name, int kind)
 {
     const char *best = NULL;
     int bestd = 3;
-    int n = count_of(kind);
+    int n = count_of(m, kind);
     for (int i = 0; i < n; i++) {
-        const char *c = name_of(kind, i);
+        const char *c = name_of(m, kind, i);
         int d = edit_distance(name, c);
         if (d < bestd || (d == bestd && best && strcmp(c, best) < 0)) {
             bestd = d;
@@ -155,54 +159,54 @@ static const char *suggest(const char *name, int kind)
     return best && bestd <= (len < 4 ? 1 : 2) ? best : NULL;
 }
 
-static int lookup(const struct name *n, int kind)
+static int lookup(struct model *m, const struct name *n, int kind)
 {
-    struct hent *h = hfind(&names, n->s, kind);
+    struct hent *h = hfind(&m->names, n->s, kind);
     if (h && h->kind == kind) return h->idx;
     if (h) {
-        diag(CK_UNDEFINED, n->loc, "'%s' is a %s, not a %s", n->s, kind_word(h->kind),
+        diag(m->fx, CK_UNDEFINED, n->loc, "'%s' is a %s, not a %s", n->s, kind_word(h->kind),
              kind_word(kind));
         return -1;
     }
-    const char *s = suggest(n->s, kind);
+    const char *s = suggest(m, n->s, kind);
     if (s)
-        diag(CK_UNDEFINED, n->loc, "undefined %s '%s'; did you mean '%s'?", kind_word(kind), n->s,
+        diag(m->fx, CK_UNDEFINED, n->loc, "undefined %s '%s'; did you mean '%s'?", kind_word(kind), n->s,
              s);
     else
-        diag(CK_UNDEFINED, n->loc, "undefined %s '%s'", kind_word(kind), n->s);
+        diag(m->fx, CK_UNDEFINED, n->loc, "undefined %s '%s'", kind_word(kind), n->s);
     return -1;
 }
 
-static void declare(const struct name *n, int kind, int idx)
+static void declare(struct model *m, const struct name *n, int kind, int idx)
 {
-    struct hent *h = hfind(&names, n->s, kind);
+    struct hent *h = hfind(&m->names, n->s, kind);
     if (h) {
-        struct loc prev = loc_of(h->kind, h->idx);
-        diag(CK_DUPLICATE, n->loc, "duplicate %s '%s'", kind_word(kind), n->s);
-        diag_note(prev, "previous declaration of '%s' is here", n->s);
+        struct loc prev = loc_of(m, h->kind, h->idx);
+        diag(m->fx, CK_DUPLICATE, n->loc, "duplicate %s '%s'", kind_word(kind), n->s);
+        diag_note(m->fx, prev, "previous declaration of '%s' is here", n->s);
         return;
     }
-    hput(&names, n->s, kind, idx);
+    hput(m->fx, &m->names, n->s, kind, idx);
 }
 
 /* resolve a list of action names into an arena array of ids (unknown ones dropped) */
-static int *resolve_actions(const struct names *ns, int *count)
+static int *resolve_actions(struct model *m, const struct names *ns, int *count)
 {
-    int *v = arena_alloc((ns->n + 1) * sizeof *v), k = 0;
+    int *v = arena_alloc(m->fx, (ns->n + 1) * sizeof *v), k = 0;
     for (size_t i = 0; i < ns->n; i++) {
-        int a = lookup(&ns->v[i], K_ACTION);
+        int a = lookup(m, &ns->v[i], K_ACTION);
         if (a >= 0) {
             v[k++] = a;
-            cur->actions[a].used = true;
+            m->cur->actions[a].used = true;
         }
     }
     *count = k;
     return v;
 }
 
-static char *upper(const char *s)
+static char *upper(struct fsmc *fx, const char *s)
 {
-    char *u = arena_strndup(s, strlen(s));
+    char *u = arena_strndup(fx, s, strlen(s));
     for (char *p = u; *p; p++)
         *p = (char)toupper((unsigned char)*p);
     return u;
@@ -215,24 +219,24 @@ static const char *annot(const struct rule *r, const char *key)
     return NULL;
 }
 
-/* Add state st to the list v (n entries, mark[] says who is in it). False if it already is. */
 /* The annotations the diagram backends read (view.c) must say something they can draw. */
-static void check_diagram_annots(const struct rule *r)
+static void check_diagram_annots(struct model *m, const struct rule *r)
 {
     for (size_t i = 0; i < r->nannots; i++) {
         const struct annot *an = &r->annots[i];
         if (!strcmp(an->key, "drawn_from") || !strcmp(an->key, "drawn_to")) {
             struct name n = { .s = an->text, .loc = an->loc };
-            lookup(&n, K_STATE);
+            lookup(m, &n, K_STATE);
         } else if (!strcmp(an->key, "path") && strcmp(an->text, "client") &&
                    strcmp(an->text, "server"))
-            diag(CK_UNDEFINED, an->loc, "@path is \"client\" or \"server\", not \"%s\"",
+            diag(m->fx, CK_UNDEFINED, an->loc, "@path is \"client\" or \"server\", not \"%s\"",
                  an->text);
         else if (!strcmp(an->key, "label") && !an->text[0])
-            diag(CK_SYNTAX, an->loc, "an empty @label draws an edge without words");
+            diag(m->fx, CK_SYNTAX, an->loc, "an empty @label draws an edge without words");
     }
 }
 
+/* Add state st to the list v (n entries, mark[] says who is in it). False if it already is. */
 static bool add_member(int *v, int *n, char *mark, int st)
 {
     if (mark[st]) return false;
@@ -242,36 +246,36 @@ static bool add_member(int *v, int *n, char *mark, int st)
 }
 
 /* `set NAME = members;`: members are states or sets declared before (their members join) */
-static void resolve_sets(struct ir *ir, const struct ast *a)
+static void resolve_sets(struct model *m, struct ir *ir, const struct ast *a)
 {
-    ir->sets = arena_alloc((a->sets.n + 1) * sizeof *ir->sets);
-    char *mark = arena_alloc((size_t)ir->nstates + 1);
+    ir->sets = arena_alloc(m->fx, (a->sets.n + 1) * sizeof *ir->sets);
+    char *mark = arena_alloc(m->fx, (size_t)ir->nstates + 1);
     for (size_t i = 0; i < a->sets.n; i++) {
         const struct setdecl *d = a->sets.v[i];
-        int *v = arena_alloc(((size_t)ir->nstates + 1) * sizeof *v), n = 0;
+        int *v = arena_alloc(m->fx, ((size_t)ir->nstates + 1) * sizeof *v), n = 0;
         memset(mark, 0, (size_t)ir->nstates);
         for (size_t j = 0; j < d->members.n; j++) {
-            const struct name *m = &d->members.v[j];
-            struct hent *h = hfind(&names, m->s, K_STATE);
+            const struct name *mem = &d->members.v[j];
+            struct hent *h = hfind(&m->names, mem->s, K_STATE);
             if (h && h->kind == K_SET) {
                 const struct ir_set *sub = &ir->sets[h->idx];
                 for (int k = 0; k < sub->nmembers; k++)
                     if (!add_member(v, &n, mark, sub->members[k]))
-                        diag(CK_DUPLICATE, m->loc,
+                        diag(m->fx, CK_DUPLICATE, mem->loc,
                              "state '%s' of set '%s' is already a member of '%s'",
                              ir->states[sub->members[k]].name, sub->name, d->name.s);
                 continue;
             }
-            int st = lookup(m, K_STATE);
+            int st = lookup(m, mem, K_STATE);
             if (st >= 0 && !add_member(v, &n, mark, st))
-                diag(CK_DUPLICATE, m->loc, "state '%s' is listed twice in set '%s'", m->s,
+                diag(m->fx, CK_DUPLICATE, mem->loc, "state '%s' is listed twice in set '%s'", mem->s,
                      d->name.s);
         }
-        if (hfind(&names, d->name.s, K_SET)) {
-            declare(&d->name, K_SET, 0);
+        if (hfind(&m->names, d->name.s, K_SET)) {
+            declare(m, &d->name, K_SET, 0);
             continue;
         }
-        declare(&d->name, K_SET, ir->nsets);
+        declare(m, &d->name, K_SET, ir->nsets);
         struct ir_set *set = &ir->sets[ir->nsets++];
         set->name = d->name.s;
         set->loc = d->name.loc;
@@ -287,20 +291,20 @@ struct expanded {
     int guard, to, *acts, nacts;
 };
 
-static void expand_sources(const struct rule *r, struct expanded *x, char *mark)
+static void expand_sources(struct model *m, const struct rule *r, struct expanded *x, char *mark)
 {
-    int n = cur->nstates;
-    x->src = arena_alloc(((size_t)n + 1) * sizeof *x->src);
-    x->via = arena_alloc(((size_t)n + 1) * sizeof *x->via);
+    int n = m->cur->nstates;
+    x->src = arena_alloc(m->fx, ((size_t)n + 1) * sizeof *x->src);
+    x->via = arena_alloc(m->fx, ((size_t)n + 1) * sizeof *x->via);
     memset(mark, 0, (size_t)n);
     if (r->wildcard) {
         for (size_t j = 0; j < r->except.n; j++) {
-            struct hent *h = hfind(&names, r->except.v[j].s, K_STATE);
+            struct hent *h = hfind(&m->names, r->except.v[j].s, K_STATE);
             if (h && h->kind == K_SET)
-                for (int k = 0; k < cur->sets[h->idx].nmembers; k++)
-                    mark[cur->sets[h->idx].members[k]] = 1;
+                for (int k = 0; k < m->cur->sets[h->idx].nmembers; k++)
+                    mark[m->cur->sets[h->idx].members[k]] = 1;
             else {
-                int st = lookup(&r->except.v[j], K_STATE);
+                int st = lookup(m, &r->except.v[j], K_STATE);
                 if (st >= 0) mark[st] = 1;
             }
         }
@@ -312,16 +316,16 @@ static void expand_sources(const struct rule *r, struct expanded *x, char *mark)
         return;
     }
     for (size_t j = 0; j < r->sources.n; j++) {
-        const struct name *m = &r->sources.v[j];
-        struct hent *h = hfind(&names, m->s, K_STATE);
+        const struct name *mem = &r->sources.v[j];
+        struct hent *h = hfind(&m->names, mem->s, K_STATE);
         int set = h && h->kind == K_SET ? h->idx : -1;
-        int one = set < 0 ? lookup(m, K_STATE) : -1;
-        int cnt = set >= 0 ? cur->sets[set].nmembers : one >= 0;
+        int one = set < 0 ? lookup(m, mem, K_STATE) : -1;
+        int cnt = set >= 0 ? m->cur->sets[set].nmembers : one >= 0;
         for (int k = 0; k < cnt; k++) {
-            int st = set >= 0 ? cur->sets[set].members[k] : one;
+            int st = set >= 0 ? m->cur->sets[set].members[k] : one;
             if (mark[st]) {
-                diag(CK_DUPLICATE, m->loc, "state '%s' is a source of this rule twice",
-                     cur->states[st].name);
+                diag(m->fx, CK_DUPLICATE, mem->loc, "state '%s' is a source of this rule twice",
+                     m->cur->states[st].name);
                 continue;
             }
             mark[st] = 1;
@@ -340,10 +344,10 @@ static int via_of(const struct expanded *x, int st)
 }
 
 /* Where a rule's row for state `st` reached it: the rule's position, or its set's. */
-static const char *origin(int via)
+static const char *origin(struct model *m, int via)
 {
     if (via == VIA_WILDCARD) return " (through '*')";
-    if (via >= 0) return arena_printf(" (through set '%s')", cur->sets[via].name);
+    if (via >= 0) return arena_printf(m->fx, " (through set '%s')", m->cur->sets[via].name);
     return "";
 }
 
@@ -356,13 +360,13 @@ static int prov_of(const struct rule *r, int via)
     return via == VIA_NAME ? PROV_NAMED : PROV_GENERAL;
 }
 
-bool model_build(struct ir *ir, const char *prefix_override)
+bool model_build(struct fsmc *fx, struct ir *ir, const char *prefix_override)
 {
-    const struct ast *a = &g_ast;
-    cur = ir;
+    struct model mm = { .fx = fx, .cur = ir }, *m = &mm;
+    const struct ast *a = &fx->ast;
     ir->machine = a->machine.s ? a->machine.s : "fsm";
     ir->prefix = prefix_override ? prefix_override : a->prefix ? a->prefix : ir->machine;
-    ir->upper = upper(ir->prefix);
+    ir->upper = upper(fx, ir->prefix);
     ir->context = a->context ? a->context : "void";
     ir->payload = a->payload ? a->payload : "const void";
     ir->cincludes = a->cincludes;
@@ -374,10 +378,10 @@ bool model_build(struct ir *ir, const char *prefix_override)
         struct decl *d = a->decls.v[i];
         cnt[d->kind] += d->ids.n;
     }
-    ir->states = arena_alloc((cnt[D_STATE] + 1) * sizeof *ir->states);
-    ir->events = arena_alloc((cnt[D_EVENT] + cnt[D_TIMER] + 1) * sizeof *ir->events);
-    ir->guards = arena_alloc((cnt[D_GUARD] + 1) * sizeof *ir->guards);
-    ir->actions = arena_alloc((cnt[D_ACTION] + 1) * sizeof *ir->actions);
+    ir->states = arena_alloc(m->fx, (cnt[D_STATE] + 1) * sizeof *ir->states);
+    ir->events = arena_alloc(m->fx, (cnt[D_EVENT] + cnt[D_TIMER] + 1) * sizeof *ir->events);
+    ir->guards = arena_alloc(m->fx, (cnt[D_GUARD] + 1) * sizeof *ir->guards);
+    ir->actions = arena_alloc(m->fx, (cnt[D_ACTION] + 1) * sizeof *ir->actions);
     for (int pass = 0; pass < 2; pass++)
         for (size_t i = 0; i < a->decls.n; i++) {
             struct decl *d = a->decls.v[i];
@@ -386,78 +390,78 @@ bool model_build(struct ir *ir, const char *prefix_override)
                 const struct name *n = &d->ids.v[j];
                 switch (d->kind) {
                 case D_STATE:
-                    if (hfind(&names, n->s, K_STATE)) {
-                        declare(n, K_STATE, 0);
+                    if (hfind(&m->names, n->s, K_STATE)) {
+                        declare(m, n, K_STATE, 0);
                         break;
                     }
-                    declare(n, K_STATE, ir->nstates);
+                    declare(m, n, K_STATE, ir->nstates);
                     ir->states[ir->nstates].name = n->s;
                     ir->states[ir->nstates].loc = n->loc;
                     ir->states[ir->nstates++].attrs = d->attrs;
                     break;
                 case D_EVENT:
                 case D_TIMER:
-                    if (hfind(&names, n->s, K_EVENT)) {
-                        declare(n, K_EVENT, 0);
+                    if (hfind(&m->names, n->s, K_EVENT)) {
+                        declare(m, n, K_EVENT, 0);
                         break;
                     }
-                    declare(n, K_EVENT, ir->nevents);
+                    declare(m, n, K_EVENT, ir->nevents);
                     ir->events[ir->nevents].name = n->s;
                     ir->events[ir->nevents].loc = n->loc;
                     ir->events[ir->nevents++].is_timer = d->kind == D_TIMER;
                     break;
                 case D_GUARD:
-                    if (hfind(&names, n->s, K_GUARD)) {
-                        declare(n, K_GUARD, 0);
+                    if (hfind(&m->names, n->s, K_GUARD)) {
+                        declare(m, n, K_GUARD, 0);
                         break;
                     }
-                    declare(n, K_GUARD, ir->nguards);
+                    declare(m, n, K_GUARD, ir->nguards);
                     ir->guards[ir->nguards].name = n->s;
                     ir->guards[ir->nguards++].loc = n->loc;
                     break;
                 case D_ACTION:
-                    if (hfind(&names, n->s, K_ACTION)) {
-                        declare(n, K_ACTION, 0);
+                    if (hfind(&m->names, n->s, K_ACTION)) {
+                        declare(m, n, K_ACTION, 0);
                         break;
                     }
-                    declare(n, K_ACTION, ir->nactions);
+                    declare(m, n, K_ACTION, ir->nactions);
                     ir->actions[ir->nactions].name = n->s;
                     ir->actions[ir->nactions++].loc = n->loc;
                     break;
                 }
             }
         }
-    resolve_sets(ir, a);
+    resolve_sets(m, ir, a);
     for (int s = 0; s < ir->nstates; s++) {
         if (!(ir->states[s].attrs & ATTR_INITIAL)) continue;
         if (ir->initial < 0) {
             ir->initial = s;
             continue;
         }
-        diag(CK_INITIAL, ir->states[s].loc, "several initial states: '%s' and '%s'",
+        diag(m->fx, CK_INITIAL, ir->states[s].loc, "several initial states: '%s' and '%s'",
              ir->states[ir->initial].name, ir->states[s].name);
     }
     if (ir->initial < 0) {
         if (a->have_machine)
-            diag(CK_INITIAL, a->machine.loc,
+            diag(m->fx, CK_INITIAL, a->machine.loc,
                  "machine '%s' has no initial state (mark one state 'initial')", ir->machine);
         ir->initial = 0;
     }
     /* an empty enum or zero-length array would make the generated C invalid */
     if (a->have_machine && ir->nevents == 0)
-        diag(CK_SYNTAX, a->machine.loc, "machine '%s' declares no events", ir->machine);
+        diag(m->fx, CK_SYNTAX, a->machine.loc, "machine '%s' declares no events", ir->machine);
     for (int s = 0; s < ir->nstates; s++) {
         ir->states[s].entry = ir->states[s].exit = NULL;
     }
     for (size_t i = 0; i < a->entries.n; i++) {
         struct entryexit *e = a->entries.v[i];
-        int s = lookup(&e->state, K_STATE), n;
-        int *acts = resolve_actions(&e->actions, &n);
+        int s = lookup(m, &e->state, K_STATE), n;
+        int *acts = resolve_actions(m, &e->actions, &n);
         if (s < 0) continue;
         struct ir_state *st = &ir->states[s];
         int **list = e->is_exit ? &st->exit : &st->entry,
             *cntp = e->is_exit ? &st->nexit : &st->nentry;
-        int *nv = arena_alloc((size_t)(*cntp + n + 1) * sizeof *nv);
+        int *nv = arena_alloc(m->fx, (size_t)(*cntp + n + 1) * sizeof *nv);
         if (*cntp) memcpy(nv, *list, (size_t)*cntp * sizeof *nv);
         memcpy(nv + *cntp, acts, (size_t)n * sizeof *nv);
         *list = nv;
@@ -471,31 +475,31 @@ bool model_build(struct ir *ir, const char *prefix_override)
        A first pass records each cell's provenance; the second builds the rows in rule order,
        per event, per source. cells[].first holds a general rule of the cell meanwhile. */
     size_t ncells = (size_t)ir->nstates * (size_t)ir->nevents;
-    ir->cells = arena_alloc((ncells + 1) * sizeof *ir->cells);
-    unsigned char *prov = arena_alloc(ncells + 1);
+    ir->cells = arena_alloc(m->fx, (ncells + 1) * sizeof *ir->cells);
+    unsigned char *prov = arena_alloc(m->fx, ncells + 1);
     for (size_t c = 0; c < ncells; c++) {
         ir->cells[c].rule = -1;
         ir->cells[c].first = -1;
     }
-    struct expanded *xs = arena_alloc((a->rules.n + 1) * sizeof *xs);
-    char *mark = arena_alloc((size_t)ir->nstates + 1);
+    struct expanded *xs = arena_alloc(m->fx, (a->rules.n + 1) * sizeof *xs);
+    char *mark = arena_alloc(m->fx, (size_t)ir->nstates + 1);
     for (size_t ri = 0; ri < a->rules.n; ri++) {
         const struct rule *r = a->rules.v[ri];
         struct expanded *x = &xs[ri];
-        expand_sources(r, x, mark);
+        expand_sources(m, r, x, mark);
         x->guard = x->to = -1;
         if (!r->is_ignore) {
             if (r->guard.s) {
-                x->guard = lookup(&r->guard, K_GUARD);
+                x->guard = lookup(m, &r->guard, K_GUARD);
                 if (x->guard >= 0) ir->guards[x->guard].used = true;
             }
-            x->to = r->stay ? -2 : lookup(&r->target, K_STATE);
-            x->acts = resolve_actions(&r->actions, &x->nacts);
+            x->to = r->stay ? -2 : lookup(m, &r->target, K_STATE);
+            x->acts = resolve_actions(m, &r->actions, &x->nacts);
         }
-        check_diagram_annots(r);
-        x->ev = arena_alloc((r->events.n + 1) * sizeof *x->ev);
+        check_diagram_annots(m, r);
+        x->ev = arena_alloc(m->fx, (r->events.n + 1) * sizeof *x->ev);
         for (size_t ei = 0; ei < r->events.n; ei++) {
-            int ev = lookup(&r->events.v[ei], K_EVENT);
+            int ev = lookup(m, &r->events.v[ei], K_EVENT);
             if (ev < 0) continue;
             if (!r->is_ignore)
                 ir->events[ev].used = true; /* only ignoring an event is not using it */
@@ -526,20 +530,20 @@ bool model_build(struct ir *ir, const char *prefix_override)
                 if (p == PROV_OVERRIDE && (prov[ci] & PROV_GENERAL)) replaced = true;
                 if (p == PROV_NAMED && (prov[ci] & PROV_GENERAL) && !(prov[ci] & PROV_OVERRIDE)) {
                     int gi = ir->cells[ci].first;
-                    diag(CK_OVERRIDE, where,
+                    diag(m->fx, CK_OVERRIDE, where,
                          "'%s' on '%s' is given by this rule and by another rule%s: "
                          "mark this one 'override' to replace that rule's rows for '%s'",
-                         ir->states[s].name, ir->events[ev].name, origin(via_of(&xs[gi], s)),
+                         ir->states[s].name, ir->events[ev].name, origin(m, via_of(&xs[gi], s)),
                          ir->states[s].name);
-                    diag_note(((const struct rule *)a->rules.v[gi])->loc, "the other rule is here");
+                    diag_note(m->fx, ((const struct rule *)a->rules.v[gi])->loc, "the other rule is here");
                     continue;
                 }
                 if (c->kind != CELL_NONE && (c->kind == CELL_IGNORE || r->is_ignore)) {
                     const struct rule *prev = a->rules.v[c->rule];
-                    diag(CK_NONDET, where,
+                    diag(m->fx, CK_NONDET, where,
                          "'%s' on '%s' is both ignored and handled (or ignored twice)%s",
-                         ir->states[s].name, ir->events[ev].name, origin(x->via[k]));
-                    diag_note(prev->loc, "the other rule is here");
+                         ir->states[s].name, ir->events[ev].name, origin(m, x->via[k]));
+                    diag_note(m->fx, prev->loc, "the other rule is here");
                     continue;
                 }
                 if (r->is_ignore) {
@@ -551,7 +555,7 @@ bool model_build(struct ir *ir, const char *prefix_override)
                 c->kind = CELL_ROWS;
                 c->rule = c->rule < 0 ? (int)ri : c->rule;
                 c->count++;
-                struct ir_row *row = arena_alloc(sizeof *row);
+                struct ir_row *row = arena_alloc(m->fx, sizeof *row);
                 row->rule = (int)ri;
                 row->from = s;
                 row->event = ev;
@@ -569,29 +573,29 @@ bool model_build(struct ir *ir, const char *prefix_override)
                 row->loc = r->loc;
                 row->rfc = annot(r, "rfc");
                 row->guard_text =
-                    x->guard >= 0   ? (r->guard_neg ? arena_printf("!%s", ir->guards[x->guard].name)
+                    x->guard >= 0   ? (r->guard_neg ? arena_printf(m->fx, "!%s", ir->guards[x->guard].name)
                                                     : ir->guards[x->guard].name)
                     : r->guard_else ? "else"
                                     : NULL;
                 size_t len = 1;
                 for (int i = 0; i < x->nacts; i++)
                     len += strlen(ir->actions[x->acts[i]].name) + 2;
-                char *at = arena_alloc(len), *pp = at;
+                char *at = arena_alloc(m->fx, len), *pp = at;
                 for (int i = 0; i < x->nacts; i++)
                     pp += sprintf(pp, "%s%s", i ? ", " : "", ir->actions[x->acts[i]].name);
                 row->action_text = at;
                 const char *lbl = annot(r, "label");
                 if (!lbl)
-                    lbl = arena_printf("%s%s%s%s%s%s", ir->events[ev].name,
+                    lbl = arena_printf(m->fx, "%s%s%s%s%s%s", ir->events[ev].name,
                                        row->guard_text ? " [" : "",
                                        row->guard_text ? row->guard_text : "",
                                        row->guard_text ? "]" : "", x->nacts ? " / " : "", at);
                 row->label = lbl;
-                vec_push(&rows, row);
+                vec_push(m->fx, &rows, row);
             }
         }
         if (r->is_override && !replaced && x->nev && x->nsrc)
-            diag(CK_OVERRIDE, r->loc,
+            diag(m->fx, CK_OVERRIDE, r->loc,
                  "this 'override' rule replaces nothing: no set or '*' rule covers "
                  "'%s' on '%s'",
                  ir->states[x->src[0]].name, ir->events[x->ev[0]].name);
@@ -599,11 +603,11 @@ bool model_build(struct ir *ir, const char *prefix_override)
     for (size_t c = 0; c < ncells; c++)
         ir->cells[c].first = 0;
     ir->nrows = (int)rows.n;
-    ir->rows = arena_alloc((rows.n + 1) * sizeof *ir->rows);
+    ir->rows = arena_alloc(m->fx, (rows.n + 1) * sizeof *ir->rows);
     for (size_t i = 0; i < rows.n; i++)
         ir->rows[i] = *(struct ir_row *)rows.v[i];
     /* group rows per cell (counting sort by cell keeps rule order within a group) */
-    ir->group = arena_alloc((rows.n + 1) * sizeof *ir->group);
+    ir->group = arena_alloc(m->fx, (rows.n + 1) * sizeof *ir->group);
     int pos = 0;
     for (size_t c = 0; c < ncells; c++) {
         ir->cells[c].first = pos;
@@ -615,5 +619,5 @@ bool model_build(struct ir *ir, const char *prefix_override)
             &ir->cells[(size_t)ir->rows[i].from * (size_t)ir->nevents + (size_t)ir->rows[i].event];
         ir->group[c->first + c->count++] = i;
     }
-    return diag_errors() == 0;
+    return diag_errors(m->fx) == 0;
 }

@@ -1,5 +1,6 @@
 %{
-/* fsmc grammar. Builds the AST in g_ast; names are resolved later by model.c. */
+/* fsmc grammar, a pure parser: builds the AST in the context's ast; names are resolved later
+   by model.c. */
 #include "fsmc.h"
 #include <string.h>
 %}
@@ -17,12 +18,12 @@ typedef struct FSMC_YYLTYPE { int file, first_line, first_column, last_line, las
 } while (0)
 }
 %code provides {
-int fsmc_yylex(FSMC_YYSTYPE *lval, FSMC_YYLTYPE *lloc);
-bool lexer_open(const char *path);
-void lexer_close(void);
+int fsmc_yylex(FSMC_YYSTYPE *lval, FSMC_YYLTYPE *lloc, void *scanner);
 }
 %define api.prefix {fsmc_yy}
 %define api.pure full
+%param {void *scanner}
+%parse-param {struct fsmc *fx}
 %define parse.error verbose
 %locations
 %union {
@@ -42,26 +43,29 @@ void lexer_close(void);
 %type <rule> sources head guardopt
 %type <annots> annots
 %{
-struct ast g_ast;
 static struct loc L(FSMC_YYLTYPE l) { struct loc r = { l.file, l.first_line, l.first_column }; return r; }
-static void yyerror(FSMC_YYLTYPE *l, const char *msg) { diag(CK_SYNTAX, L(*l), "%s", msg); }
-static void add_decl(enum decl_kind k, struct names ids, int attrs)
+static void yyerror(FSMC_YYLTYPE *l, void *scanner, struct fsmc *fx, const char *msg)
 {
-    struct decl *d = arena_alloc(sizeof *d);
+    (void)scanner;
+    diag(fx, CK_SYNTAX, L(*l), "%s", msg);
+}
+static void add_decl(struct fsmc *fx, enum decl_kind k, struct names ids, int attrs)
+{
+    struct decl *d = arena_alloc(fx, sizeof *d);
     d->kind = k; d->ids = ids; d->attrs = attrs;
-    vec_push(&g_ast.decls, d);
+    vec_push(fx, &fx->ast.decls, d);
 }
-static void add_set(const char *s, FSMC_YYLTYPE l, struct names members)
+static void add_set(struct fsmc *fx, const char *s, FSMC_YYLTYPE l, struct names members)
 {
-    struct setdecl *d = arena_alloc(sizeof *d);
+    struct setdecl *d = arena_alloc(fx, sizeof *d);
     d->name.s = s; d->name.loc = L(l); d->members = members;
-    vec_push(&g_ast.sets, d);
+    vec_push(fx, &fx->ast.sets, d);
 }
-static void add_ee(bool is_exit, const char *s, FSMC_YYLTYPE l, struct names acts)
+static void add_ee(struct fsmc *fx, bool is_exit, const char *s, FSMC_YYLTYPE l, struct names acts)
 {
-    struct entryexit *e = arena_alloc(sizeof *e);
+    struct entryexit *e = arena_alloc(fx, sizeof *e);
     e->is_exit = is_exit; e->state.s = s; e->state.loc = L(l); e->actions = acts;
-    vec_push(&g_ast.entries, e);
+    vec_push(fx, &fx->ast.entries, e);
 }
 %}
 %%
@@ -70,30 +74,30 @@ file    : %empty
         | file error '}'
         ;
 machine : MACHINE ID '{'  {
-            if (g_ast.have_machine) diag(CK_SYNTAX, L(@1), "only one machine per spec");
-            g_ast.have_machine = true; g_ast.machine.s = $2; g_ast.machine.loc = L(@2);
+            if (fx->ast.have_machine) diag(fx, CK_SYNTAX, L(@1), "only one machine per spec");
+            fx->ast.have_machine = true; fx->ast.machine.s = $2; fx->ast.machine.loc = L(@2);
           } items '}'
         ;
 items   : %empty | items item ;
-item    : PREFIX ID ';'               { g_ast.prefix = $2; }
-        | CONTEXT ctype ';'           { g_ast.context = $2; }
-        | PAYLOAD ctype ';'           { g_ast.payload = $2; }
-        | CINCLUDE STRING ';'         { names_push(&g_ast.cincludes, $2, L(@2)); }
-        | STATE idlist attrs ';'      { add_decl(D_STATE, $2, $3); }
-        | EVENT idlist ';'            { add_decl(D_EVENT, $2, 0); }
-        | TIMER idlist ';'            { add_decl(D_TIMER, $2, 0); }
-        | GUARD idlist ';'            { add_decl(D_GUARD, $2, 0); }
-        | ACTION idlist ';'           { add_decl(D_ACTION, $2, 0); }
-        | ENTRY ID DO idlist ';'      { add_ee(false, $2, @2, $4); }
-        | EXIT ID DO idlist ';'       { add_ee(true, $2, @2, $4); }
-        | SET ID '=' idlist ';'       { add_set($2, @2, $4); }
+item    : PREFIX ID ';'               { fx->ast.prefix = $2; }
+        | CONTEXT ctype ';'           { fx->ast.context = $2; }
+        | PAYLOAD ctype ';'           { fx->ast.payload = $2; }
+        | CINCLUDE STRING ';'         { names_push(fx, &fx->ast.cincludes, $2, L(@2)); }
+        | STATE idlist attrs ';'      { add_decl(fx, D_STATE, $2, $3); }
+        | EVENT idlist ';'            { add_decl(fx, D_EVENT, $2, 0); }
+        | TIMER idlist ';'            { add_decl(fx, D_TIMER, $2, 0); }
+        | GUARD idlist ';'            { add_decl(fx, D_GUARD, $2, 0); }
+        | ACTION idlist ';'           { add_decl(fx, D_ACTION, $2, 0); }
+        | ENTRY ID DO idlist ';'      { add_ee(fx, false, $2, @2, $4); }
+        | EXIT ID DO idlist ';'       { add_ee(fx, true, $2, @2, $4); }
+        | SET ID '=' idlist ';'       { add_set(fx, $2, @2, $4); }
         | head ON idlist guardopt ARROW ID doopt annots ';' {
             struct rule *r = $1;
             r->events = $3;
             r->guard = $4->guard; r->guard_neg = $4->guard_neg; r->guard_else = $4->guard_else;
             r->target.s = $6; r->target.loc = L(@6);
             r->actions = $7; r->annots = $8.v; r->nannots = $8.n;
-            vec_push(&g_ast.rules, r);
+            vec_push(fx, &fx->ast.rules, r);
           }
         | head ON idlist guardopt ARROW STAY doopt annots ';' {
             struct rule *r = $1;
@@ -101,21 +105,21 @@ item    : PREFIX ID ';'               { g_ast.prefix = $2; }
             r->guard = $4->guard; r->guard_neg = $4->guard_neg; r->guard_else = $4->guard_else;
             r->stay = true; r->target.loc = L(@6);
             r->actions = $7; r->annots = $8.v; r->nannots = $8.n;
-            vec_push(&g_ast.rules, r);
+            vec_push(fx, &fx->ast.rules, r);
           }
         | head IGNORE idlist annots ';' {
             struct rule *r = $1;
             r->is_ignore = true; r->events = $3; r->annots = $4.v; r->nannots = $4.n;
-            vec_push(&g_ast.rules, r);
+            vec_push(fx, &fx->ast.rules, r);
           }
         | error ';'
         ;
 ctype   : ID                          { $$ = $1; }
-        | ctype ID                    { $$ = arena_printf("%s %s", $1, $2); }
-        | ctype '*'                   { $$ = arena_printf("%s *", $1); }
+        | ctype ID                    { $$ = arena_printf(fx, "%s %s", $1, $2); }
+        | ctype '*'                   { $$ = arena_printf(fx, "%s *", $1); }
         ;
-idlist  : ID                          { memset(&$$, 0, sizeof $$); names_push(&$$, $1, L(@1)); }
-        | idlist ',' ID               { $$ = $1; names_push(&$$, $3, L(@3)); }
+idlist  : ID                          { memset(&$$, 0, sizeof $$); names_push(fx, &$$, $1, L(@1)); }
+        | idlist ',' ID               { $$ = $1; names_push(fx, &$$, $3, L(@3)); }
         ;
 attrs   : %empty                      { $$ = 0; }
         | attrs ID {
@@ -123,41 +127,41 @@ attrs   : %empty                      { $$ = 0; }
             if (!strcmp($2, "initial")) $$ |= ATTR_INITIAL;
             else if (!strcmp($2, "final")) $$ |= ATTR_FINAL;
             else if (!strcmp($2, "trap")) $$ |= ATTR_TRAP;
-            else diag(CK_SYNTAX, L(@2), "unknown state attribute '%s' (expected initial, final or trap)", $2);
+            else diag(fx, CK_SYNTAX, L(@2), "unknown state attribute '%s' (expected initial, final or trap)", $2);
           }
         ;
 head    : sources                     { $$ = $1; }
         | OVERRIDE sources            { $$ = $2; $$->is_override = true; $$->loc = L(@1); }
         ;
-sources : idlist                      { $$ = arena_alloc(sizeof *$$); $$->loc = L(@1); $$->sources = $1; }
-        | '*'                         { $$ = arena_alloc(sizeof *$$); $$->loc = L(@1); $$->wildcard = true; }
-        | '*' EXCEPT idlist           { $$ = arena_alloc(sizeof *$$); $$->loc = L(@1); $$->wildcard = true; $$->except = $3; }
+sources : idlist                      { $$ = arena_alloc(fx, sizeof *$$); $$->loc = L(@1); $$->sources = $1; }
+        | '*'                         { $$ = arena_alloc(fx, sizeof *$$); $$->loc = L(@1); $$->wildcard = true; }
+        | '*' EXCEPT idlist           { $$ = arena_alloc(fx, sizeof *$$); $$->loc = L(@1); $$->wildcard = true; $$->except = $3; }
         ;
-guardopt: %empty                      { $$ = arena_alloc(sizeof *$$); }
-        | '[' ID ']'                  { $$ = arena_alloc(sizeof *$$); $$->guard.s = $2; $$->guard.loc = L(@2); }
-        | '[' '!' ID ']'              { $$ = arena_alloc(sizeof *$$); $$->guard.s = $3; $$->guard.loc = L(@3); $$->guard_neg = true; }
-        | ELSE                        { $$ = arena_alloc(sizeof *$$); $$->guard_else = true; }
+guardopt: %empty                      { $$ = arena_alloc(fx, sizeof *$$); }
+        | '[' ID ']'                  { $$ = arena_alloc(fx, sizeof *$$); $$->guard.s = $2; $$->guard.loc = L(@2); }
+        | '[' '!' ID ']'              { $$ = arena_alloc(fx, sizeof *$$); $$->guard.s = $3; $$->guard.loc = L(@3); $$->guard_neg = true; }
+        | ELSE                        { $$ = arena_alloc(fx, sizeof *$$); $$->guard_else = true; }
         ;
 doopt   : %empty                      { memset(&$$, 0, sizeof $$); }
         | DO idlist                   { $$ = $2; }
         ;
 annots  : %empty                      { $$.v = NULL; $$.n = 0; }
         | annots ANNOT STRING {
-            struct annot *v = arena_alloc(($1.n + 1) * sizeof *v);
+            struct annot *v = arena_alloc(fx, ($1.n + 1) * sizeof *v);
             if ($1.n) memcpy(v, $1.v, $1.n * sizeof *v);
             v[$1.n].key = $2; v[$1.n].text = $3; v[$1.n].loc = L(@3);
             $$.v = v; $$.n = $1.n + 1;
           }
         ;
 %%
-bool parse_file(const char *path)
+bool parse_file(struct fsmc *fx, const char *path)
 {
-    if (!lexer_open(path)) return false;
-    fsmc_yyparse();
-    lexer_close();
-    if (!g_ast.have_machine && diag_errors() == 0) {
+    if (!lexer_open(fx, path)) return false;
+    fsmc_yyparse(fx->scanner, fx);
+    lexer_close(fx);
+    if (!fx->ast.have_machine && diag_errors(fx) == 0) {
         struct loc l = { 0, 0, 0 };
-        diag(CK_SYNTAX, l, "no 'machine NAME { ... }' in spec");
+        diag(fx, CK_SYNTAX, l, "no 'machine NAME { ... }' in spec");
     }
     return true;
 }

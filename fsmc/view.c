@@ -2,11 +2,11 @@
 #include "view.h"
 #include <string.h>
 
-void ivec_push(struct ivec *iv, int x)
+void ivec_push(struct fsmc *fx, struct ivec *iv, int x)
 {
     if (iv->n == iv->cap) {
         int cap = iv->cap ? iv->cap * 2 : 8;
-        int *nv = arena_alloc((size_t)cap * sizeof *nv);
+        int *nv = arena_alloc(fx, (size_t)cap * sizeof *nv);
         if (iv->n) memcpy(nv, iv->v, (size_t)iv->n * sizeof *nv);
         iv->v = nv;
         iv->cap = cap;
@@ -22,18 +22,18 @@ const char *view_annot(const struct ir *ir, int row, const char *key)
     return NULL;
 }
 
-const char *view_row_text(const struct ir *ir, int row, bool with_target)
+const char *view_row_text(struct fsmc *fx, const struct ir *ir, int row, bool with_target)
 {
     const struct ir_row *r = &ir->rows[row];
-    const char *g = !r->guard_text ? "" : r->is_else ? " else" : arena_printf(" [%s]", r->guard_text);
+    const char *g = !r->guard_text ? "" : r->is_else ? " else" : arena_printf(fx, " [%s]", r->guard_text);
     const char *to = !with_target ? ""
                      : r->internal ? " -> stay"
-                                   : arena_printf(" -> %s", ir->states[r->to].name);
-    const char *acts = r->nactions ? arena_printf(" / %s", r->action_text) : "";
-    return arena_printf("%s%s%s%s", ir->events[r->event].name, g, to, acts);
+                                   : arena_printf(fx, " -> %s", ir->states[r->to].name);
+    const char *acts = r->nactions ? arena_printf(fx, " / %s", r->action_text) : "";
+    return arena_printf(fx, "%s%s%s%s", ir->events[r->event].name, g, to, acts);
 }
 
-const char *view_edge_tooltip(const struct ir *ir, const struct view_edge *e)
+const char *view_edge_tooltip(struct fsmc *fx, const struct ir *ir, const struct view_edge *e)
 {
     const char *t = "";
     int last_rule = -1;
@@ -43,10 +43,10 @@ const char *view_edge_tooltip(const struct ir *ir, const struct view_edge *e)
         last_rule = r->rule;
         const char *from = e->tail < 0 && r->via >= 0 ? ir->sets[r->via].name
                                                       : ir->states[r->from].name;
-        const char *rfc = r->rfc ? arena_printf(" (RFC %s)", r->rfc) : "";
-        t = arena_printf("%s%s%s on %s", t, *t ? "\n" : "", from,
-                         view_row_text(ir, e->rows.v[k], true));
-        t = arena_printf("%s%s", t, rfc);
+        const char *rfc = r->rfc ? arena_printf(fx, " (RFC %s)", r->rfc) : "";
+        t = arena_printf(fx, "%s%s%s on %s", t, *t ? "\n" : "", from,
+                         view_row_text(fx, ir, e->rows.v[k], true));
+        t = arena_printf(fx, "%s%s", t, rfc);
     }
     return t;
 }
@@ -68,17 +68,17 @@ static bool laminar(const struct ir *ir, const char *in_a, int b)
  * rules are written for come first, most rules first (a cluster draws such a rule once
  * instead of once per member), then the others in declaration order; never a set of one
  * state, nor one of every state. */
-static void choose_clusters(const struct ir *ir, struct view *v, bool labelled_only)
+static void choose_clusters(struct fsmc *fx, const struct ir *ir, struct view *v, bool labelled_only)
 {
-    char **in = arena_alloc(((size_t)ir->nsets + 1) * sizeof *in);
-    int *nrules = arena_alloc(((size_t)ir->nsets + 1) * sizeof *nrules);
-    int *order = arena_alloc(((size_t)ir->nsets + 1) * sizeof *order);
-    v->clusters = arena_alloc(((size_t)ir->nsets + 1) * sizeof *v->clusters);
+    char **in = arena_alloc(fx, ((size_t)ir->nsets + 1) * sizeof *in);
+    int *nrules = arena_alloc(fx, ((size_t)ir->nsets + 1) * sizeof *nrules);
+    int *order = arena_alloc(fx, ((size_t)ir->nsets + 1) * sizeof *order);
+    v->clusters = arena_alloc(fx, ((size_t)ir->nsets + 1) * sizeof *v->clusters);
     for (int k = 0; k < ir->nsets; k++) {
-        in[k] = arena_alloc((size_t)ir->nstates + 1);
+        in[k] = arena_alloc(fx, (size_t)ir->nstates + 1);
         for (int m = 0; m < ir->sets[k].nmembers; m++) in[k][ir->sets[k].members[m]] = 1;
     }
-    int *last = arena_alloc(((size_t)ir->nsets + 1) * sizeof *last);
+    int *last = arena_alloc(fx, ((size_t)ir->nsets + 1) * sizeof *last);
     for (int k = 0; k < ir->nsets; k++) last[k] = -1;
     for (int i = 0; i < ir->nrows; i++) {
         const struct ir_row *r = &ir->rows[i];
@@ -155,9 +155,9 @@ static bool has_line(const struct vec *lines, const char *text)
     return false;
 }
 
-static void add_line(struct vec *lines, const char *text)
+static void add_line(struct fsmc *fx, struct vec *lines, const char *text)
 {
-    if (!has_line(lines, text)) vec_push(lines, (void *)text);
+    if (!has_line(lines, text)) vec_push(fx, lines, (void *)text);
 }
 
 static struct view_edge *edge_for(struct view *v, int tail, int tail_cluster, int head,
@@ -187,63 +187,63 @@ static enum edge_style style_of(const char *path)
     return STYLE_OTHER;
 }
 
-static void build_full(const struct ir *ir, struct view *v)
+static void build_full(struct fsmc *fx, const struct ir *ir, struct view *v)
 {
-    choose_clusters(ir, v, false);
+    choose_clusters(fx, ir, v, false);
     for (int i = 0; i < ir->nrows; i++) {
         const struct ir_row *r = &ir->rows[i];
         int c = r->via >= 0 ? cluster_of_set(v, r->via) : -1;
-        const char *text = view_row_text(ir, i, false);
+        const char *text = view_row_text(fx, ir, i, false);
         if (r->internal || r->to == r->from) {
             /* a self-transition: a line in the box, marked when it re-enters the state */
-            const char *line = r->internal ? text : arena_printf("%s (re-enter)", text);
-            add_line(c >= 0 ? &v->clusters[c].lines : &v->node_lines[r->from], line);
+            const char *line = r->internal ? text : arena_printf(fx, "%s (re-enter)", text);
+            add_line(fx, c >= 0 ? &v->clusters[c].lines : &v->node_lines[r->from], line);
             continue;
         }
         if (c >= 0 && in_cluster(v, r->to, c)) c = -1;   /* into its own cluster: per member */
         struct view_edge *e = edge_for(v, c >= 0 ? -1 : r->from, c, r->to, STYLE_OTHER);
-        ivec_push(&e->rows, i);
-        add_line(&e->lines, text);
+        ivec_push(fx, &e->rows, i);
+        add_line(fx, &e->lines, text);
         e->timer &= ir->events[r->event].is_timer;
     }
 }
 
 /* The overview's clusters are the sets that a labelled rule is written for: such a rule is
  * one edge from the cluster, not one per member. */
-static void build_overview(const struct ir *ir, struct view *v)
+static void build_overview(struct fsmc *fx, const struct ir *ir, struct view *v)
 {
-    choose_clusters(ir, v, true);
+    choose_clusters(fx, ir, v, true);
     for (int i = 0; i < ir->nrows; i++) {
         const struct ir_row *r = &ir->rows[i];
         const char *label = view_annot(ir, i, "label");
         int tail = state_named(ir, view_annot(ir, i, "drawn_from"), r->from);
         int head = state_named(ir, view_annot(ir, i, "drawn_to"), r->to);
         if (!label || tail == head) {
-            add_line(&v->node_lines[r->from], view_row_text(ir, i, true));
+            add_line(fx, &v->node_lines[r->from], view_row_text(fx, ir, i, true));
             continue;
         }
         int c = r->via >= 0 ? cluster_of_set(v, r->via) : -1;
         if (c >= 0 && in_cluster(v, head, c)) c = -1;
         enum edge_style st = style_of(view_annot(ir, i, "path"));
         struct view_edge *e = edge_for(v, c >= 0 ? -1 : tail, c, head, st);
-        ivec_push(&e->rows, i);
-        add_line(&e->lines, label);
+        ivec_push(fx, &e->rows, i);
+        add_line(fx, &e->lines, label);
         if (st != STYLE_OTHER) e->style = st;
         e->timer &= ir->events[r->event].is_timer;
     }
 }
 
-const char *view_again_id(const struct ir *ir, const struct view *v)
+const char *view_again_id(struct fsmc *fx, const struct ir *ir, const struct view *v)
 {
-    return arena_printf("%s__again", ir->states[v->again].name);
+    return arena_printf(fx, "%s__again", ir->states[v->again].name);
 }
 
-static void choose_again(const struct ir *ir, struct view *v)
+static void choose_again(struct fsmc *fx, const struct ir *ir, struct view *v)
 {
     v->again = -1;
     int s = ir->initial;
     if (!ir->nstates || !(ir->states[s].attrs & ATTR_FINAL)) return;
-    const char *id = arena_printf("%s__again", ir->states[s].name);
+    const char *id = arena_printf(fx, "%s__again", ir->states[s].name);
     for (int k = 0; k < ir->nstates; k++)
         if (!strcmp(ir->states[k].name, id)) return;   /* the name is taken: draw it once */
     bool out = false, in = false;
@@ -264,14 +264,14 @@ static void choose_again(const struct ir *ir, struct view *v)
     }
 }
 
-void view_build(const struct ir *ir, enum view_kind kind, struct view *v)
+void view_build(struct fsmc *fx, const struct ir *ir, enum view_kind kind, struct view *v)
 {
     memset(v, 0, sizeof *v);
     v->kind = kind;
-    v->cluster_of = arena_alloc(((size_t)ir->nstates + 1) * sizeof *v->cluster_of);
-    v->node_lines = arena_alloc(((size_t)ir->nstates + 1) * sizeof *v->node_lines);
-    v->edges = arena_alloc(((size_t)ir->nrows + 1) * sizeof *v->edges);
-    if (kind == VIEW_OVERVIEW) build_overview(ir, v);
-    else build_full(ir, v);
-    choose_again(ir, v);
+    v->cluster_of = arena_alloc(fx, ((size_t)ir->nstates + 1) * sizeof *v->cluster_of);
+    v->node_lines = arena_alloc(fx, ((size_t)ir->nstates + 1) * sizeof *v->node_lines);
+    v->edges = arena_alloc(fx, ((size_t)ir->nrows + 1) * sizeof *v->edges);
+    if (kind == VIEW_OVERVIEW) build_overview(fx, ir, v);
+    else build_full(fx, ir, v);
+    choose_again(fx, ir, v);
 }

@@ -16,7 +16,7 @@
 
 
 struct ivec { int *v; int n, cap; };   /* a growable array of ints, in the arena */
-void ivec_push(struct ivec *iv, int x);
+void ivec_push(struct fsmc *fx, struct ivec *iv, int x);
 enum edge_style { STYLE_OTHER, STYLE_CLIENT, STYLE_SERVER };
 
 struct view_edge {
@@ -51,13 +51,13 @@ struct view {
  * draws it: where connections begin, and again where they end. Edges back into it go to the
  * second copy, except from a state outside every cluster that the first copy leads to in one
  * step (LISTEN -> CLOSED on CLOSE), which would otherwise cross the whole drawing. */
-void view_build(const struct ir *ir, enum view_kind kind, struct view *v);
+void view_build(struct fsmc *fx, const struct ir *ir, enum view_kind kind, struct view *v);
 /* The node id and Mermaid id of the second copy of view.again: "NAME__again". */
-const char *view_again_id(const struct ir *ir, const struct view *v);
+const char *view_again_id(struct fsmc *fx, const struct ir *ir, const struct view *v);
 /* The row as a diagram line: "EVENT [guard] / actions" ("-> TARGET" added when asked). */
-const char *view_row_text(const struct ir *ir, int row, bool with_target);
+const char *view_row_text(struct fsmc *fx, const struct ir *ir, int row, bool with_target);
 /* Every rule behind an edge, for its tooltip: "FROM on EVENT [g] -> TO (RFC ...)" lines. */
-const char *view_edge_tooltip(const struct ir *ir, const struct view_edge *e);
+const char *view_edge_tooltip(struct fsmc *fx, const struct ir *ir, const struct view_edge *e);
 /* The value of annotation `key` of row i, or NULL. */
 const char *view_annot(const struct ir *ir, int row, const char *key);
 #endif

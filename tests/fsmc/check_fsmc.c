@@ -75,6 +75,58 @@ START_TEST(exit_codes)
 }
 END_TEST
 
+/* GNU conventions: --opt VAL as --opt=VAL, -o -, standard output for one output, --output-dir
+   made on demand, '--', '-' for standard input, I/O errors with their reason, --version */
+START_TEST(gnu_command_line)
+{
+    char out[65536], two[65536];
+    const char *tl = "../golden/traffic_light.fsm";
+    /* --emit json == --emit=json == -e json: all print the one output on standard output */
+    ck_assert_int_eq(run(out, sizeof out, "cd '%s' && '%s' --emit=json %s", errdir, fsmc, tl), 0);
+    ck_assert_msg(!strncmp(out, "{\n  \"machine\": \"traffic_light\"", 30), "%s", out);
+    ck_assert_int_eq(run(two, sizeof two, "cd '%s' && '%s' --emit json %s", errdir, fsmc, tl), 0);
+    ck_assert_str_eq(out, two);
+    ck_assert_int_eq(run(two, sizeof two, "cd '%s' && '%s' -e json -o - %s", errdir, fsmc, tl), 0);
+    ck_assert_str_eq(out, two);
+    ck_assert_int_eq(run(two, sizeof two, "cd '%s' && ls *.json 2>/dev/null | wc -l", errdir), 0);
+    ck_assert_str_eq(two, "0\n");
+    /* '-' reads standard input; its diagnostics say <stdin> */
+    ck_assert_int_eq(run(two, sizeof two, "cd '%s' && '%s' -e json - < %s", errdir, fsmc, tl), 0);
+    ck_assert_msg(strstr(two, "\"machine\": \"traffic_light\""), "%s", two);
+    ck_assert_int_eq(run(out, sizeof out, "printf 'machine m { state A initial final; event E; "
+                                          "A on E -> B; }' | '%s' -", fsmc), 1);
+    ck_assert_msg(strstr(out, "<stdin>:1:"), "%s", out);
+    /* --output-dir DIR (two words) creates DIR and its parents; two views: two files */
+    ck_assert_int_eq(run(out, sizeof out, "cd '%s' && rm -rf gnu && '%s' --emit dot --view "
+                         "full,overview --output-dir gnu/a/b '%s/%s' && ls gnu/a/b", scratch, fsmc,
+                         errdir, tl), 0);
+    ck_assert_str_eq(out, "traffic_light-overview.dot\ntraffic_light.dot\n");
+    /* '--' ends the options: a spec whose name starts with '-' */
+    ck_assert_int_eq(run(out, sizeof out, "cd '%s' && cp '%s/%s' ./-tl.fsm && '%s' -- -tl.fsm",
+                         scratch, errdir, tl, fsmc), 0);
+    /* I/O errors say why */
+    ck_assert_int_eq(run(out, sizeof out, "'%s' -e dot -o /nonexistent/x.dot '%s/%s'", fsmc,
+                         errdir, tl), 2);
+    ck_assert_msg(strstr(out, "cannot write '/nonexistent/x.dot': No such file or directory"),
+                  "%s", out);
+    ck_assert_int_eq(run(out, sizeof out, "'%s' /nonexistent/x.fsm", fsmc), 2);
+    ck_assert_msg(strstr(out, "cannot read '/nonexistent/x.fsm': No such file or directory"),
+                  "%s", out);
+    ck_assert_int_eq(run(out, sizeof out, "'%s' -e dot -d /proc/version/x '%s/%s'", fsmc, errdir,
+                         tl), 2);
+    ck_assert_msg(strstr(out, "cannot create directory '/proc/version/x': "), "%s", out);
+    /* usage errors name the problem and point at --help */
+    ck_assert_int_eq(run(out, sizeof out, "'%s' --emit", fsmc), 2);
+    ck_assert_msg(strstr(out, "option '--emit' needs an argument\nTry 'fsmc --help'"), "%s", out);
+    ck_assert_int_eq(run(out, sizeof out, "'%s' -e c -o - x.fsm", fsmc), 2);
+    /* --version, GNU form: "PROGRAM (PACKAGE) VERSION" first */
+    ck_assert_int_eq(run(out, sizeof out, "'%s' --version", fsmc), 0);
+    ck_assert_msg(!strncmp(out, "fsmc (tcpfsm) ", 14) && strchr(out + 14, '.'), "%s", out);
+    ck_assert_int_eq(run(two, sizeof two, "'%s' -V", fsmc), 0);
+    ck_assert_str_eq(out, two);
+}
+END_TEST
+
 START_TEST(warning_flags)
 {
     char out[65536];
@@ -131,6 +183,7 @@ int main(int argc, char **argv)
     tcase_set_timeout(tc, 60);
     tcase_add_loop_test(tc, diagnostic_spec, 0, (int)specs.gl_pathc);
     tcase_add_test(tc, exit_codes);
+    tcase_add_test(tc, gnu_command_line);
     tcase_add_test(tc, warning_flags);
     tcase_add_test(tc, reproducible);
     tcase_add_test(tc, recovery_and_include);

@@ -21,24 +21,22 @@ FUZZ_HARNESSES := $(if $(STACK_READY),packet) fsmc
 
 # Sources of the code under test, compiled again with the fuzzer's instrumentation (never the
 # objects of the normal build). The runtime: $(RUNTIME_SRCS) if runtime.mk names them, else
-# every runtime/*.c; not the TUN device. fsmc: everything but main(),
-# with diag.c, model.c and the flex lexer compiled through the fsmc_shim_*.c wrappers that add
-# the state resets fsmc lacks (fsmc_shim.h says why); bison's parser as fsmc.mk generates it.
+# every runtime/*.c; not the TUN device. fsmc: the library (everything but main()), with the
+# flex lexer and bison parser as fsmc.mk generates them.
 FUZZ_RUNTIME_SRCS ?= $(filter-out %/tun.c,$(or $(RUNTIME_SRCS),$(wildcard runtime/*.c)))
 FUZZ_FSMC_GEN     ?= $(OBJ)/fsmc
 FUZZ_FSMC_LEXER_C ?= $(FUZZ_FSMC_GEN)/lexer.c
 FUZZ_FSMC_PARSER_C ?= $(FUZZ_FSMC_GEN)/parser.c
-FUZZ_FSMC_SRCS    ?= $(filter-out fsmc/main.c fsmc/diag.c fsmc/model.c,$(wildcard fsmc/*.c)) \
-                     $(FUZZ_FSMC_PARSER_C) \
-                     $(addprefix $(FUZZ_HERE)/fsmc_shim_,diag.c model.c lexer.c)
+FUZZ_FSMC_SRCS    ?= $(filter-out fsmc/main.c,$(wildcard fsmc/*.c)) \
+                     $(FUZZ_FSMC_PARSER_C) $(FUZZ_FSMC_LEXER_C)
 
 FUZZ_SANFLAGS := -fsanitize=address,undefined -fno-sanitize-recover=undefined \
                  -fno-omit-frame-pointer
 # -Werror is left out on purpose: the fuzz build must not break on a new clang warning in
 # code this fragment does not own; the normal build already enforces it.
 FUZZ_CFLAGS   := -O1 -g -std=c11 -Wall -Wextra $(FUZZ_SANFLAGS) -fsanitize=fuzzer-no-link
-FUZZ_CPPFLAGS  = $(CPPFLAGS) -Iruntime -Igenerated -Ifsmc -I$(FUZZ_FSMC_GEN) -I$(FUZZ_HERE) \
-                 -DFSMC_LEXER_C='"$(abspath $(FUZZ_FSMC_LEXER_C))"'
+FUZZ_CPPFLAGS  = $(CPPFLAGS) -Iruntime -Igenerated -Ifsmc -I$(FUZZ_FSMC_GEN) -I$(FUZZ_HERE)
+
 # flex's and bison's output is not -Wall clean; only the objects that hold it get this.
 FUZZ_GEN_CFLAGS := -Wno-error $(FSMC_GEN_CFLAGS) -Wno-unused-function -Wno-sign-compare \
                    -Wno-unused-parameter -Wno-missing-prototypes -Wno-missing-field-initializers
@@ -51,9 +49,9 @@ $(FUZZ_DIR)/obj/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(FUZZ_CC) $(FUZZ_CPPFLAGS) $(FUZZ_CFLAGS) -MMD -MP -c $< -o $@
 
-$(call fuzz_objs,$(FUZZ_FSMC_PARSER_C) $(FUZZ_HERE)/fsmc_shim_lexer.c): \
+$(call fuzz_objs,$(FUZZ_FSMC_PARSER_C) $(FUZZ_FSMC_LEXER_C)): \
     FUZZ_CFLAGS += $(FUZZ_GEN_CFLAGS)
-$(call fuzz_objs,$(FUZZ_HERE)/fsmc_shim_lexer.c $(FUZZ_HERE)/fuzz_fsmc.c): \
+$(call fuzz_objs,$(FUZZ_FSMC_LEXER_C) $(FUZZ_HERE)/fuzz_fsmc.c): \
     $(FUZZ_FSMC_LEXER_C) $(FUZZ_FSMC_PARSER_C)
 
 $(FUZZ_DIR)/fuzz-packet: $(FUZZ_PACKET_OBJS)
@@ -78,9 +76,9 @@ $(FUZZ_REPLAY_DIR)/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(CC) $(FUZZ_REPLAY_CPPFLAGS) $(CFLAGS) -MMD -MP -c $< -o $@
 
-$(call replay_objs,$(FUZZ_FSMC_PARSER_C) $(FUZZ_HERE)/fsmc_shim_lexer.c): \
+$(call replay_objs,$(FUZZ_FSMC_PARSER_C) $(FUZZ_FSMC_LEXER_C)): \
     CFLAGS += $(FUZZ_GEN_CFLAGS)
-$(call replay_objs,$(FUZZ_HERE)/fsmc_shim_lexer.c $(FUZZ_HERE)/fuzz_fsmc.c): \
+$(call replay_objs,$(FUZZ_FSMC_LEXER_C) $(FUZZ_HERE)/fuzz_fsmc.c): \
     $(FUZZ_FSMC_LEXER_C) $(FUZZ_FSMC_PARSER_C)
 
 $(FUZZ_REPLAY_DIR)/replay-packet: $(FUZZ_REPLAY_PACKET_OBJS)

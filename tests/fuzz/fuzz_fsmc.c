@@ -1,30 +1,25 @@
 /*
  * fuzz_fsmc.c — libFuzzer harness for fsmc: the input is a spec. It runs through the compiler
- * in-process as main() drives it — lexer (with includes), parser, resolve (model_build), every
- * check, and when the spec has no error every backend (C header, C table, C switch, DOT,
- * Mermaid, JSON) into /dev/null. Any crash, sanitizer report, leak or hang is a finding;
- * diagnostics are not (they go to stderr, which `make fuzz` closes with -close_fd_mask).
+ * library in-process as main() drives it — lexer (with includes), parser, resolve, every
+ * check, and when the spec has no error every backend (C header, C table, C switch, both
+ * diagram views in DOT and Mermaid, JSON) into /dev/null. Any crash, sanitizer report, leak
+ * or hang is a finding; diagnostics are not (they go to /dev/null).
  *
- * fsmc keeps file-static state between runs and exit()s after --max-errors errors; the
- * fsmc_shim_*.c files reset the one and turn the other into a longjmp here (fsmc_shim.h).
+ * Each compilation gets its own context (fsmc_new ... fsmc_free): the library keeps no state
+ * between them and returns instead of exiting, so no reset or longjmp is needed here.
  *
- * The spec is written to a private scratch directory, since lexer_open() takes a path and
+ * The spec is written to a private scratch directory, since fsmc_compile() takes a path and
  * includes are resolved relative to it. Inputs mentioning dev/, proc/ or sys/ are skipped:
  * `include "/dev/stdin";` blocks and `include "/dev/zero";` never ends, which says nothing
  * about fsmc.
  */
-#include <setjmp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "fsmc.h"
-#include "fsmc_shim.h"
 #include "fuzz.h"
-
-bool lexer_open(const char *path); /* parser.h's, without pulling in bison's header */
-void lexer_close(void);
 
 static char scratch[64]; /* private directory holding in.fsm */
 static char spec_path[96];
@@ -65,50 +60,39 @@ static int mentions(const uint8_t *data, size_t size, const char *s)
     return 0;
 }
 
-static void emit_all(const struct ir *ir)
+static void emit_all(struct fsmc *fx, const struct ir *ir)
 {
     struct emit_opts o = {.line = true, .out_path = "out/fz.c", .hdr_path = "out/fz.h",
                           .hdr_name = "fz.h", .spec_path = spec_path};
-    emit_c_header(ir, devnull, &o);
-    emit_c_table(ir, devnull, &o);
-    o.line = false;
-    emit_c_switch(ir, devnull, &o);
-    emit_dot_view(ir, devnull, VIEW_FULL);
-    emit_dot_view(ir, devnull, VIEW_OVERVIEW);
-    emit_mermaid_view(ir, devnull, VIEW_FULL);
-    emit_mermaid_view(ir, devnull, VIEW_OVERVIEW);
-    emit_json(ir, devnull);
+    static const enum fsmc_backend c[] = {FSMC_EMIT_C_HEADER, FSMC_EMIT_C_TABLE,
+                                          FSMC_EMIT_C_SWITCH, FSMC_EMIT_JSON};
+    for (size_t i = 0; i < sizeof c / sizeof *c; i++) {
+        o.line = i != 2;
+        if (fsmc_emit(fx, c[i], ir, devnull, &o) == FSMC_ENOMEM) abort();
+    }
+    for (int v = VIEW_FULL; v <= VIEW_OVERVIEW; v++) {
+        o.view = (enum view_kind)v;
+        if (fsmc_emit(fx, FSMC_EMIT_DOT, ir, devnull, &o) == FSMC_ENOMEM ||
+            fsmc_emit(fx, FSMC_EMIT_MERMAID, ir, devnull, &o) == FSMC_ENOMEM)
+            abort();
+    }
     (void)emit_table_bytes(ir);
     fflush(devnull);
 }
 
-/* One compilation with fresh fsmc state; `werror`/`max_errors` as on the command line. */
+/* One compilation in a fresh context; `werror`/`max_errors` as on the command line. Out of
+ * memory on an input of a few KiB means a wild size: a finding. */
 static void compile(bool werror, int max_errors)
 {
-    jmp_buf jb;
-    fsmc_shim_diag_reset();
-    fsmc_shim_model_reset();
-    fsmc_shim_lexer_reset();
-    memset(&g_ast, 0, sizeof g_ast);
-    if (werror)
-        diag_set_werror(-1, true);
-    diag_set_max_errors(max_errors);
-    fsmc_shim_exit_jmp = &jb;
-    if (setjmp(jb) == 0) {
-        if (parse_file(spec_path) && diag_errors() == 0) {
-            struct ir ir;
-            memset(&ir, 0, sizeof ir);
-            if (model_build(&ir, NULL)) {
-                checks_run(&ir);
-                if (diag_errors() == 0)
-                    emit_all(&ir);
-            }
-        }
-    } else {
-        lexer_close(); /* exit() while lexing: give back flex's buffers */
-    }
-    fsmc_shim_exit_jmp = NULL;
-    arena_free_all();
+    struct fsmc *fx = fsmc_new(devnull);
+    if (!fx) abort();
+    if (werror) diag_set_werror(fx, -1, true);
+    diag_set_max_errors(fx, max_errors);
+    struct ir ir;
+    int rc = fsmc_compile(fx, spec_path, NULL, &ir);
+    if (rc == FSMC_ENOMEM) abort();
+    if (rc == FSMC_OK) emit_all(fx, &ir);
+    fsmc_free(fx);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

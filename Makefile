@@ -29,7 +29,12 @@ LDFLAGS += $(SANFLAGS)
 BIN     := $(BUILD)/bin
 LIBDIR  := $(BUILD)/lib
 OBJ     := $(BUILD)/obj
-TCPFSM_SOVERSION := 0.1.0
+# The release version lives in one place, TCPFSM_VERSION in runtime/tcpfsm.h (the installed
+# header must carry it as a literal); the library's file name, tcpfsm.pc, fsmc's --version
+# (fsmc/fsmc.mk passes it) and the examples' (they include the header) follow it.
+VERSION := $(shell sed -n 's/^.define TCPFSM_VERSION "\([^"]*\)"$$/\1/p' runtime/tcpfsm.h)
+$(if $(VERSION),,$(error cannot read TCPFSM_VERSION from runtime/tcpfsm.h))
+TCPFSM_SOVERSION := $(VERSION)
 CHECK_CFLAGS := $(shell pkg-config --cflags check 2>/dev/null)
 CHECK_LIBS   := $(shell pkg-config --libs check 2>/dev/null || echo -lcheck -lsubunit -lm -lrt -lpthread)
 
@@ -123,7 +128,7 @@ install: build-all
 	ln -sf libtcpfsm.so.$(TCPFSM_SOVERSION) $(INST_LIB)/libtcpfsm.so.0
 	ln -sf libtcpfsm.so.0 $(INST_LIB)/libtcpfsm.so
 	install -m 644 runtime/tcpfsm.h $(INST_INC)/
-	sed -e 's#@PREFIX@#$(PREFIX)#' -e 's#@VERSION@#$(TCPFSM_SOVERSION)#' tcpfsm.pc.in >$(INST_PC)/tcpfsm.pc
+	sed -e 's#@PREFIX@#$(PREFIX)#' -e 's#@VERSION@#$(VERSION)#' tcpfsm.pc.in >$(INST_PC)/tcpfsm.pc
 	install -m 644 fsmc/fsmc.1 $(INST_MAN)/man1/
 	install -m 644 docs/tcpfsm.3 $(INST_MAN)/man3/
 	install -m 644 docs/fsm-language.5 $(INST_MAN)/man5/

@@ -6,7 +6,7 @@
 #   make test       every test (unit, scenario, golden, drift, interop when root)
 #   make regen      rewrite generated/ from spec/
 #   make coverage-map  run the test_tcp_* programs, draw build/tcp-coverage.svg (spec/tcp.fsm heat map)
-#   make demo       install deps (root), build, regen, run the memlink demo
+#   make demo       install deps (root), regen, build, run the memlink demo
 #   make SAN=1 ...  the same with -fsanitize=address,undefined (into build/san)
 
 CC      ?= cc
@@ -90,10 +90,14 @@ check-regen: $(FSMC)
 TEST_TARGETS += check-regen
 
 # ---- the newcomer's first command ----
+# regen first: the diagrams it points at must be those of the spec as it is now. (The build
+# itself never reads generated/: the runtime compiles tables fsmc makes from spec/ into
+# $(BUILD)/gen, see runtime/runtime.mk, so an edited spec is what runs.)
 demo:
 	@sh .ci/deps.sh
-	$(MAKE) -j2 build-all
+	$(MAKE) -j2 $(FSMC)
 	$(MAKE) regen
+	$(MAKE) -j2 build-all
 	$(BIN)/tcpfsm-demo --trace --pcap $(BUILD)/demo.pcap
 	@echo "demo: capture in $(BUILD)/demo.pcap (tshark -r $(BUILD)/demo.pcap); diagrams:" \
 	      "generated/tcp-overview.svg (RFC 9293 Figure 5), generated/tcp.svg (every row)"

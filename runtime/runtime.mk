@@ -1,13 +1,23 @@
 # runtime/runtime.mk — libtcpfsm (static and shared), built from every runtime/*.c.
 #
-# Other rooms add files here (tcp_*.c, stack.c, api.c, tcp_fsm_glue.c which #includes
-# generated/tcp.c); the wildcard picks them up and -MMD -MP dependency files track headers and
+# Other rooms add files here (tcp_*.c, stack.c, api.c, tcp_fsm_glue.c which #includes the
+# generated tcp.c); the wildcard picks them up and -MMD -MP dependency files track headers and
 # the #included generated sources. The shared library exports only tcpfsm_* (libtcpfsm.map);
 # the static library keeps every symbol so unit tests can reach the internal modules.
+#
+# The TCP machine the library runs is spec/tcp.fsm as it is now: this build's fsmc compiles it
+# into $(RUNTIME_GEN_DIR)/tcp.{c,h}, remade whenever the spec or fsmc changes. The committed
+# generated/ is never read or written by the build: only `make regen` writes it, and
+# `make check-regen` (in make test) fails while it differs from what fsmc makes of spec/.
+# (Compiling generated/ directly ran the old tables after a spec edit until someone ran make
+# regen; a rule remaking generated/ itself on mtimes would rewrite committed files during a
+# build, and a CI build would then hide the very drift check-regen exists to find.)
 
 RUNTIME_SRCS     := $(wildcard runtime/*.c)
 RUNTIME_OBJS     := $(patsubst runtime/%.c,$(OBJ)/runtime/%.o,$(RUNTIME_SRCS))
-RUNTIME_CPPFLAGS := -Iruntime -Igenerated
+RUNTIME_GEN_DIR  := $(BUILD)/gen
+RUNTIME_GEN      := $(RUNTIME_GEN_DIR)/tcp.c $(RUNTIME_GEN_DIR)/tcp.h
+RUNTIME_CPPFLAGS := -Iruntime -I$(RUNTIME_GEN_DIR)
 RUNTIME_CFLAGS   := -fPIC
 RUNTIME_LIB      := $(LIBDIR)/libtcpfsm.a
 RUNTIME_SO_NAME  := libtcpfsm.so.0
@@ -16,6 +26,14 @@ RUNTIME_SO_LINKS := $(LIBDIR)/$(RUNTIME_SO_NAME) $(LIBDIR)/libtcpfsm.so
 RUNTIME_MAP      := runtime/libtcpfsm.map
 
 ALL_TARGETS += $(RUNTIME_LIB) $(RUNTIME_SO) $(RUNTIME_SO_LINKS)
+
+# One run writes both files (a pattern rule with two targets is one recipe). The objects wait
+# for them on a first build; afterwards their .d files name what each one includes.
+$(RUNTIME_GEN_DIR)/%.c $(RUNTIME_GEN_DIR)/%.h: spec/%.fsm $(BIN)/fsmc
+	@mkdir -p $(@D)
+	$(BIN)/fsmc --emit=c --output-dir=$(@D) $<
+
+$(RUNTIME_OBJS): | $(RUNTIME_GEN)
 
 $(OBJ)/runtime/%.o: runtime/%.c runtime/runtime.mk
 	@mkdir -p $(@D)

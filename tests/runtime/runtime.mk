@@ -14,7 +14,7 @@ RT_TEST_LIB_SRCS := $(wildcard tests/runtime/lib/*.c)
 RT_TEST_LIB_OBJS := $(patsubst tests/runtime/%.c,$(OBJ)/tests/runtime/%.o,$(RT_TEST_LIB_SRCS))
 RT_TR_SRCS       := $(wildcard tests/runtime/transitions/*.c)
 RT_TR_OBJS       := $(patsubst tests/runtime/%.c,$(OBJ)/tests/runtime/%.o,$(RT_TR_SRCS))
-RT_TEST_CPPFLAGS := -Iruntime -Igenerated -Itests/runtime/lib
+RT_TEST_CPPFLAGS := -Iruntime -I$(RUNTIME_GEN_DIR) -Itests/runtime/lib
 RT_TEST_CFLAGS   := $(CHECK_CFLAGS)
 
 TEST_TARGETS += test-runtime
@@ -23,7 +23,8 @@ TEST_TARGETS += test-runtime
 .SECONDARY: $(patsubst tests/runtime/%.c,$(OBJ)/tests/runtime/%.o,$(RT_TEST_SRCS)) \
             $(RT_TEST_LIB_OBJS) $(RT_TR_OBJS)
 
-$(OBJ)/tests/runtime/%.o: tests/runtime/%.c tests/runtime/runtime.mk
+# Some tests include the generated tcp.h: the one the library was built with.
+$(OBJ)/tests/runtime/%.o: tests/runtime/%.c tests/runtime/runtime.mk | $(RUNTIME_GEN)
 	@mkdir -p $(@D)
 	$(CC) $(CPPFLAGS) $(RT_TEST_CPPFLAGS) $(CFLAGS) $(RT_TEST_CFLAGS) -MMD -MP -c -o $@ $<
 

@@ -123,6 +123,8 @@ INST_INC := $(DESTDIR)$(PREFIX)/include/tcpfsm
 INST_PC  := $(DESTDIR)$(PREFIX)/lib/pkgconfig
 INST_MAN := $(DESTDIR)$(PREFIX)/share/man
 INSTALL_PROGS := $(filter $(BIN)/%,$(ALL_TARGETS))
+# Every installed program's page: fsmc/fsmc.1, examples/tcpfsm-*.1.
+INSTALL_MAN1  := $(wildcard $(foreach p,$(notdir $(INSTALL_PROGS)),fsmc/$(p).1 examples/$(p).1))
 
 install: build-all
 	install -d $(INST_BIN) $(INST_LIB) $(INST_INC) $(INST_PC) $(INST_MAN)/man1 $(INST_MAN)/man3 $(INST_MAN)/man5
@@ -133,7 +135,7 @@ install: build-all
 	ln -sf libtcpfsm.so.0 $(INST_LIB)/libtcpfsm.so
 	install -m 644 runtime/tcpfsm.h $(INST_INC)/
 	sed -e 's#@PREFIX@#$(PREFIX)#' -e 's#@VERSION@#$(VERSION)#' tcpfsm.pc.in >$(INST_PC)/tcpfsm.pc
-	install -m 644 fsmc/fsmc.1 $(INST_MAN)/man1/
+	install -m 644 $(INSTALL_MAN1) $(INST_MAN)/man1/
 	install -m 644 docs/tcpfsm.3 $(INST_MAN)/man3/
 	install -m 644 docs/fsm-language.5 $(INST_MAN)/man5/
 
@@ -142,4 +144,4 @@ uninstall:
 	rm -f $(INST_LIB)/libtcpfsm.a $(INST_LIB)/libtcpfsm.so $(INST_LIB)/libtcpfsm.so.0 $(INST_LIB)/libtcpfsm.so.$(TCPFSM_SOVERSION)
 	rm -f $(INST_INC)/tcpfsm.h $(INST_PC)/tcpfsm.pc
 	-rmdir $(INST_INC) 2>/dev/null
-	rm -f $(INST_MAN)/man1/fsmc.1 $(INST_MAN)/man3/tcpfsm.3 $(INST_MAN)/man5/fsm-language.5
+	rm -f $(addprefix $(INST_MAN)/man1/,$(notdir $(INSTALL_MAN1))) $(INST_MAN)/man3/tcpfsm.3 $(INST_MAN)/man5/fsm-language.5

@@ -1,11 +1,13 @@
 # examples/examples.mk — the example programs, linked with the STATIC libtcpfsm (they use
-# memlink/tun/pcap, which the shared library does not export).
+# memlink/tun/pcap, which the shared library does not export). Being static they need no
+# library path once installed, wherever PREFIX is (tests/install checks it).
 #
-#   $(BIN)/tcpfsm-echo  tcpfsm-httpd  tcpfsm-nc  tcpfsm-demo
+#   $(BIN)/tcpfsm-echo  tcpfsm-httpd  tcpfsm-nc  tcpfsm-demo, and examples/NAME.1 for each
 #
 # They join ALL_TARGETS once the TCP core (runtime/stack.c) exists; before that only their
 # objects can be built (make examples-objs). `make test-examples` runs each one on the
-# in-memory link (no root needed) and checks the TUN error path.
+# in-memory link (no root needed), checks the TUN error path, and checks --version, --help
+# and the man pages against each other (tests/examples/cli_test.sh).
 
 EX_PROGS     := tcpfsm-echo tcpfsm-httpd tcpfsm-nc tcpfsm-demo
 EX_BINS      := $(addprefix $(BIN)/,$(EX_PROGS))
@@ -31,7 +33,7 @@ $(EX_BINS): $(BIN)/%: $(OBJ)/examples/%.o $(EX_COMMON) $(RUNTIME_LIB)
 
 # Each program on the in-memory link with its built-in peer; the TUN error path must be a
 # clean exit 1 (a bad device name is refused before anything is created).
-test-examples: $(EX_BINS)
+test-examples: $(EX_BINS) $(BIN)/fsmc
 	@set -e; d=$(BUILD)/tests/examples; rm -rf $$d; mkdir -p $$d; \
 	for p in $(EX_BINS); do $$p --help >/dev/null; done; \
 	echo "== tcpfsm-demo"; timeout 60 $(BIN)/tcpfsm-demo --pcap $$d/demo.pcap >$$d/demo.out; \
@@ -47,6 +49,7 @@ test-examples: $(EX_BINS)
 	if timeout 10 $(BIN)/tcpfsm-echo --tun this-name-is-far-too-long --addr 10.0.0.2/24 2>$$d/tun.err; \
 	then echo "tcpfsm-echo: accepted a bad TUN name"; exit 1; fi; \
 	grep -q "cannot open TUN device" $$d/tun.err; \
+	echo "== --version, --help, man pages"; sh tests/examples/cli_test.sh $(BIN) $(VERSION) $(EX_PROGS); \
 	echo "test-examples: all example programs passed on the in-memory link"
 
 -include $(EX_ALL_OBJS:.o=.d)

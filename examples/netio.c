@@ -188,8 +188,8 @@ void netio_usage(FILE *f)
         "  --kernel-addr A/NN  KERNEL for --setup (default: first host of --addr's prefix\n"
         "                      that is not --addr, e.g. 10.77.0.1 for 10.77.0.2/24)\n"
         "  --trace             one line per state-machine transition on stderr:\n"
-        "                        10.0.0.1:40000>10.0.0.2:80 SYN_SENT --RCV_SYN_ACK/send_ack--> "
-        "ESTABLISHED\n"
+        "                        10.0.0.2:80>10.0.0.1:40000 SYN_RCVD --RCV_ACK/established, "
+        "process_ack--> ESTABLISHED\n"
         "  --pcap FILE         record every packet sent and received (LINKTYPE_RAW)\n"
         "  --seed N            memory mode: PRNG seed (runs replay exactly)\n"
         "  --timeout SEC       give up after SEC seconds (virtual time in memory mode)\n"
@@ -198,9 +198,21 @@ void netio_usage(FILE *f)
         "                      BufferLimitDrops, BufferBytes in use, ...) on stderr at exit;\n"
         "                      SIGUSR1 prints both at any time\n"
         "  -v, --verbose       log connections\n"
-        "  --help              this text\n"
+        "  -h, --help          this text\n"
+        "  --version           print the version and exit\n"
         "Exit status: 0 success, 1 failure (including: TUN device cannot be opened).\n",
         f);
+}
+
+void netio_version(FILE *f, const char *prog)
+{
+    /* The notice is fsmc's (fsmc/main.c): one project, one wording. */
+    fprintf(f,
+            "%s (tcpfsm) %s\n"
+            "libtcpfsm %s\n"
+            "This is free software: you are free to change and redistribute it.\n"
+            "There is NO WARRANTY, to the extent permitted by law.\n",
+            prog, TCPFSM_VERSION, tcpfsm_version());
 }
 
 /* ---------------------------------------------------------------- clocks, randomness */

@@ -3,7 +3,8 @@
  *
  * It owns everything that is not the program's own protocol logic:
  *   - the common options: --tun NAME, --addr A.B.C.D/NN, --mem, --setup, --kernel-addr,
- *     --trace, --pcap FILE, --seed N, --timeout SEC, -v, --help;
+ *     --trace, --pcap FILE, --seed N, --timeout SEC, --ss, -v; the help text of -h/--help
+ *     and the text of --version;
  *   - the link: a TUN device (real monotonic clock, poll(2) on the TUN fd together with the
  *     stack's next timer), or the in-memory link (runtime/memlink.h) with a second "peer"
  *     stack in the same process on a virtual clock that jumps to the next event;
@@ -62,6 +63,10 @@ void netio_opts_init(struct netio_opts *o, const char *prog);
 int netio_parse_opt(struct netio_opts *o, int argc, char **argv, int *i);
 /* The common options' help text. */
 void netio_usage(FILE *f);
+/* The --version text, GNU style: "PROG (tcpfsm) X.Y.Z", the library linked in, and the same
+ * notice as fsmc's. The version is TCPFSM_VERSION of runtime/tcpfsm.h, the project's one
+ * version number. */
+void netio_version(FILE *f, const char *prog);
 /* "A.B.C.D" or "A.B.C.D/NN" (prefix defaults to 24). 0 or -1. */
 int netio_parse_addr(const char *s, uint32_t *addr, int *prefix);
 const char *netio_ntoa(uint32_t addr, char buf[16]);

@@ -225,18 +225,27 @@ static int client_step(struct netio *nio, void *arg)
 static void usage(FILE *f, const char *prog)
 {
     fprintf(f,
-            "Usage: %s [--bytes N] [--echo] [--delay-ms D] [--loss P] [--trace] [--pcap FILE]\n"
+            "Usage: %s [--bytes N] [--echo] [--delay-ms D] [--loss P] [OPTIONS]\n"
             "Two libtcpfsm stacks in one process on an in-memory link with a virtual clock:\n"
             "a client (10.0.0.1) fetches N bytes over HTTP from a server (10.0.0.2:80), both\n"
             "close, and the connection table and counters of both stacks are printed.\n"
             "  --bytes N      bytes to transfer (default 20000)\n"
             "  --echo         send the bytes to an echo server (port 7) and read them back\n"
-            "  --delay-ms D   one-way link delay in milliseconds (default 5)\n"
+            "  --delay-ms D   one-way link delay in milliseconds, 0..10000 (default 5)\n"
             "  --loss P       loss probability per packet and direction, 0..0.5 (default 0)\n"
             "  --trace        print every state-machine transition (on stdout)\n"
             "  --pcap FILE    write the packets to FILE (open with Wireshark or tshark -r)\n"
             "  --seed N       PRNG seed (ISNs, ports, loss); runs replay exactly\n"
             "  --timeout SEC  give up after SEC seconds of virtual time\n"
+            "  --addr A.B.C.D/NN  the server's address (default 10.0.0.2/24)\n"
+            "  --ss           also print the server's and the client's connection tables and\n"
+            "                 counters on stderr at exit\n"
+            "  --mem          the in-memory link: the default and the only one (--tun, --setup\n"
+            "                 and --kernel-addr are refused)\n"
+            "  -v, --verbose  accepted as by the other tcpfsm programs; the demo prints the\n"
+            "                 same either way\n"
+            "  -h, --help     this text\n"
+            "  --version      print the version and exit\n"
             "Exit status 0 only if the data arrived intact.\n",
             prog);
 }
@@ -261,6 +270,9 @@ int main(int argc, char **argv)
         if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
             usage(stdout, prog);
             return 0;
+        } else if (!strcmp(a, "--version")) {
+            netio_version(stdout, prog);
+            return 0;
         } else if (!strcmp(a, "--bytes") && i + 1 < argc) {
             d.bytes = (size_t)strtoull(argv[++i], NULL, 10);
         } else if (!strcmp(a, "--echo")) {
@@ -274,7 +286,7 @@ int main(int argc, char **argv)
             return 1;
         }
     }
-    if (o.tun) {
+    if (o.tun || o.kernel_prefix) {
         fprintf(stderr, "%s: the demo runs on the in-memory link only (try tcpfsm-httpd "
                         "--tun)\n", prog);
         return 1;

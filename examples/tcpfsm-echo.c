@@ -265,8 +265,8 @@ static void usage(FILE *f, const char *prog)
             "Echo server (RFC 862) on the userspace TCP stack libtcpfsm: echoes every byte,\n"
             "many connections at once; on the peer's half-close echoes what remains, then\n"
             "closes.\n"
-            "  --port N      port to listen on (default 7)\n"
-            "  --clients N   memory mode: built-in clients to run (default 3)\n"
+            "  -p, --port N  port to listen on (default 7)\n"
+            "  --clients N   memory mode: built-in clients to run, 1..1000 (default 3)\n"
             "  --bytes N     memory mode: bytes each client sends (default 100000)\n"
             "Memory mode (default) exits 0 once every built-in client got its bytes back;\n"
             "with --tun the server runs until SIGINT/SIGTERM.\n"
@@ -292,6 +292,9 @@ int main(int argc, char **argv)
         const char *a = argv[i];
         if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
             usage(stdout, prog);
+            return 0;
+        } else if (!strcmp(a, "--version")) {
+            netio_version(stdout, prog);
             return 0;
         } else if ((!strcmp(a, "--port") || !strcmp(a, "-p")) && i + 1 < argc) {
             port = strtol(argv[++i], NULL, 10);

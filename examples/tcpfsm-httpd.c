@@ -784,7 +784,7 @@ static void usage(FILE *f, const char *prog)
             "  FILE          served as /BASENAME (a single FILE is also served at /)\n"
             "  DIR           everything below DIR, / being DIR/index.html\n"
             "                (no argument: a built-in page at / and /index.html)\n"
-            "  --port N      port to listen on (default 80)\n"
+            "  -p, --port N  port to listen on (default 80)\n"
             "Memory mode (default): a built-in client fetches the files on one keep-alive\n"
             "connection, plus a HEAD and a 404, and checks every byte (exit 0 if all did).\n"
             "With --tun the server runs until SIGINT/SIGTERM.\n"
@@ -812,6 +812,9 @@ int main(int argc, char **argv)
         const char *a = argv[i];
         if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
             usage(stdout, prog);
+            return 0;
+        } else if (!strcmp(a, "--version")) {
+            netio_version(stdout, prog);
             return 0;
         } else if ((!strcmp(a, "--port") || !strcmp(a, "-p")) && i + 1 < argc) {
             port = strtol(argv[++i], NULL, 10);

@@ -266,6 +266,9 @@ int main(int argc, char **argv)
         if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
             usage(stdout, prog);
             return 0;
+        } else if (!strcmp(a, "--version")) {
+            netio_version(stdout, prog);
+            return 0;
         } else if (!strcmp(a, "-l") && i + 1 < argc) {
             lport = strtol(argv[++i], NULL, 10);
         } else if (!strcmp(a, "-p") && i + 1 < argc) {

@@ -115,6 +115,11 @@ test: build-all
 	@echo "make test: all test groups passed"
 
 # ---- install (GNU conventions: PREFIX, DESTDIR) ----
+# The installed programs find the library wherever PREFIX is: fsmc does not use it and the
+# examples link it statically (examples/examples.mk). A program of yours linked against the
+# shared library finds it in the loader's own directories (for /usr/local/lib, as root, the
+# install runs ldconfig, without which the loader would not see the new library), else by a
+# RUNPATH given when linking (README.md). tests/install/install_test.sh checks all three.
 PREFIX  ?= /usr/local
 DESTDIR ?=
 INST_BIN := $(DESTDIR)$(PREFIX)/bin
@@ -125,6 +130,12 @@ INST_MAN := $(DESTDIR)$(PREFIX)/share/man
 INSTALL_PROGS := $(filter $(BIN)/%,$(ALL_TARGETS))
 # Every installed program's page: fsmc/fsmc.1, examples/tcpfsm-*.1.
 INSTALL_MAN1  := $(wildcard $(foreach p,$(notdir $(INSTALL_PROGS)),fsmc/$(p).1 examples/$(p).1))
+# Refresh the loader's cache when the library went (or left) where the loader looks: no
+# DESTDIR (a staging tree is not the running system), root, and INST_LIB one of ldconfig's
+# directories.
+LDCONFIG_IF_SYSTEM = @if [ -z "$(DESTDIR)" ] && [ "$$(id -u)" -eq 0 ] && \
+	    ldconfig -N -v 2>/dev/null | awk -F: -v d="$(INST_LIB)" '$$1 == d { f = 1 } END { exit !f }'; \
+	 then echo ldconfig; ldconfig; fi
 
 install: build-all
 	install -d $(INST_BIN) $(INST_LIB) $(INST_INC) $(INST_PC) $(INST_MAN)/man1 $(INST_MAN)/man3 $(INST_MAN)/man5
@@ -138,6 +149,7 @@ install: build-all
 	install -m 644 $(INSTALL_MAN1) $(INST_MAN)/man1/
 	install -m 644 docs/tcpfsm.3 $(INST_MAN)/man3/
 	install -m 644 docs/fsm-language.5 $(INST_MAN)/man5/
+	$(LDCONFIG_IF_SYSTEM)
 
 uninstall:
 	rm -f $(addprefix $(INST_BIN)/,$(notdir $(INSTALL_PROGS)))
@@ -145,3 +157,4 @@ uninstall:
 	rm -f $(INST_INC)/tcpfsm.h $(INST_PC)/tcpfsm.pc
 	-rmdir $(INST_INC) 2>/dev/null
 	rm -f $(addprefix $(INST_MAN)/man1/,$(notdir $(INSTALL_MAN1))) $(INST_MAN)/man3/tcpfsm.3 $(INST_MAN)/man5/fsm-language.5
+	$(LDCONFIG_IF_SYSTEM)

@@ -4,7 +4,7 @@ test-install: build-all
 ifeq ($(SAN),1)
 	@echo "SKIP: test-install checks the ordinary build (an installed ASan library needs ASan programs)"
 else
-	@env -u MAKEFLAGS -u MFLAGS sh tests/install/install_test.sh
+	@env -u MAKEFLAGS -u MFLAGS VERSION=$(VERSION) sh tests/install/install_test.sh
 endif
 # Joins make test once the TCP core exists (hello.c runs a real connection).
 TEST_TARGETS += $(if $(STACK_READY),test-install)

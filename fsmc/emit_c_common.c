@@ -113,6 +113,8 @@ void emit_c_header(struct fsmc *fx, const struct ir *ir, FILE *f, const struct e
     const char *done = NULL;
     forward_decl(fx, ir->context, &done);
     forward_decl(fx, ir->payload, &done);
+    /* C++ callers link against the C definitions (the spec's own headers, above, are theirs) */
+    out(fx, "#ifdef __cplusplus\nextern \"C\" {\n#endif\n");
     out(fx, "\nenum %s_state {\n", P);
     for (int s = 0; s < ir->nstates; s++)
         out(fx, "    %s_%s = %d,\n", U, ir->states[s].name, s);
@@ -159,7 +161,7 @@ void emit_c_header(struct fsmc *fx, const struct ir *ir, FILE *f, const struct e
     if (ir->nguards + ir->nactions) line_back(fx, o, o->hdr_path);
     out(fx, "\n/* Run one event. *state is read and written (the caller owns the storage). */\n");
     out(fx, "enum %s_result %s_dispatch(%s_state_t *state, enum %s_event event,\n    %s *ctx, %s "
-        "*payload);\n\n#endif\n",
+        "*payload);\n\n#ifdef __cplusplus\n}\n#endif\n#endif\n",
         P, P, P, P, ir->context, ir->payload);
 }
 

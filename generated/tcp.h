@@ -6,6 +6,9 @@
 #include "tcb.h"
 struct tcp_ctx;
 struct tcp_seg;
+#ifdef __cplusplus
+extern "C" {
+#endif
 
 enum tcp_fsm_state {
     TCP_FSM_CLOSED = 0,
@@ -180,10 +183,13 @@ void tcp_fsm_action_take_cookie(struct tcp_ctx *ctx, const struct tcp_seg *paylo
 void tcp_fsm_action_unlisten(struct tcp_ctx *ctx, const struct tcp_seg *payload);
 #line 70 "spec/tcp.fsm"
 void tcp_fsm_action_refuse_no_memory(struct tcp_ctx *ctx, const struct tcp_seg *payload);
-#line 184 "generated/tcp.h"
+#line 187 "generated/tcp.h"
 
 /* Run one event. *state is read and written (the caller owns the storage). */
 enum tcp_fsm_result tcp_fsm_dispatch(tcp_fsm_state_t *state, enum tcp_fsm_event event,
     struct tcp_ctx *ctx, const struct tcp_seg *payload);
 
+#ifdef __cplusplus
+}
+#endif
 #endif

@@ -4,6 +4,9 @@
 #include <stdbool.h>
 #include <stdint.h>
 struct tl_ctx;
+#ifdef __cplusplus
+extern "C" {
+#endif
 
 enum tl_state {
     TL_OFF = 0,
@@ -76,10 +79,13 @@ void tl_action_arm_timer(struct tl_ctx *ctx, const void *payload);
 void tl_action_log_fault(struct tl_ctx *ctx, const void *payload);
 #line 15 "traffic_light.fsm"
 void tl_action_remember_button(struct tl_ctx *ctx, const void *payload);
-#line 80 "traffic_light_switch.h"
+#line 83 "traffic_light_switch.h"
 
 /* Run one event. *state is read and written (the caller owns the storage). */
 enum tl_result tl_dispatch(tl_state_t *state, enum tl_event event,
     struct tl_ctx *ctx, const void *payload);
 
+#ifdef __cplusplus
+}
+#endif
 #endif

@@ -6,7 +6,8 @@
 set -eu
 cd "$(dirname "$0")/.."
 # chromium: Debian's, driven by playwright-core in tests/diagrams (never a browser from npm).
-PKGS="make gcc clang flex bison check pkg-config graphviz tshark tcpdump iproute2 curl \
+# g++ (and clang's clang++): fsmc's generated headers are compiled and linked as C++ too.
+PKGS="make gcc g++ clang flex bison check pkg-config graphviz tshark tcpdump iproute2 curl \
 python3 netcat-openbsd iperf3 libclang-rt-14-dev chromium groff-base"
 # Node.js: the machine's own node when there is one (NodeSource's nodejs bundles npm, and
 # Debian's npm package conflicts with it); Debian's nodejs and npm only when node is missing.

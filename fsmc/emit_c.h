@@ -1,4 +1,4 @@
-/* Internal helpers shared by the two C backends. */
+/* Internal helpers shared by the C backends (both styles, the header and the stubs). */
 #ifndef FSMC_EMIT_C_H
 #define FSMC_EMIT_C_H
 #include "fsmc.h"
@@ -12,5 +12,10 @@ const char *uint_type(unsigned long max);
 const char *rule_text(struct fsmc *fx, const struct ir *ir, int i);
 void emit_c_prologue(struct fsmc *fx, const struct ir *ir, const struct emit_opts *o,
                      const char *style);
-void emit_fire(struct fsmc *fx, const struct ir *ir, int i, const char *ind);
+void emit_fire(struct fsmc *fx, const struct ir *ir, const struct emit_opts *o, int i,
+               const char *ind);
+const char *c_guard_proto(struct fsmc *fx, const struct ir *ir, int g);
+const char *c_action_proto(struct fsmc *fx, const struct ir *ir, const struct emit_opts *o, int a);
+const char *c_action_call(struct fsmc *fx, const struct ir *ir, const struct emit_opts *o, int a,
+                          const char *row);
 #endif

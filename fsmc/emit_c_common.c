@@ -102,6 +102,32 @@ static void forward_decl(struct fsmc *fx, const char *type, const char **done)
     *done = d;
 }
 
+/* The user's functions as the header declares them: the stubs define them with the same
+ * text, so a skeleton always matches its header. */
+const char *c_guard_proto(struct fsmc *fx, const struct ir *ir, int g)
+{
+    return arena_printf(fx, "bool %s_guard_%s(%s *ctx, %s *payload)", ir->prefix,
+                        ir->guards[g].name, ir->context, ir->payload);
+}
+const char *c_action_proto(struct fsmc *fx, const struct ir *ir, const struct emit_opts *o, int a)
+{
+    const char *extra = o->action_transition
+                            ? arena_printf(fx, ",\n    const struct %s_transition *transition",
+                                           ir->prefix)
+                            : "";
+    return arena_printf(fx, "void %s_action_%s(%s *ctx, %s *payload%s)", ir->prefix,
+                        ir->actions[a].name, ir->context, ir->payload, extra);
+}
+/* a call of action A from the row whose index is the C expression ROW */
+const char *c_action_call(struct fsmc *fx, const struct ir *ir, const struct emit_opts *o, int a,
+                          const char *row)
+{
+    if (!o->action_transition)
+        return arena_printf(fx, "%s_action_%s(ctx, payload)", ir->prefix, ir->actions[a].name);
+    return arena_printf(fx, "%s_action_%s(ctx, payload, &%s_transitions[%s])", ir->prefix,
+                        ir->actions[a].name, ir->prefix, row);
+}
+
 void emit_c_header(struct fsmc *fx, const struct ir *ir, FILE *f, const struct emit_opts *o)
 {
     const char *P = ir->prefix, *U = ir->upper;
@@ -150,13 +176,11 @@ void emit_c_header(struct fsmc *fx, const struct ir *ir, FILE *f, const struct e
     out(fx, "/* Implemented by the user of the machine: */\n");
     for (int g = 0; g < ir->nguards; g++) {
         line_spec(fx, o, ir->guards[g].loc);
-        out(fx, "bool %s_guard_%s(%s *ctx, %s *payload);\n", P, ir->guards[g].name, ir->context,
-            ir->payload);
+        out(fx, "%s;\n", c_guard_proto(fx, ir, g));
     }
     for (int a = 0; a < ir->nactions; a++) {
         line_spec(fx, o, ir->actions[a].loc);
-        out(fx, "void %s_action_%s(%s *ctx, %s *payload);\n", P, ir->actions[a].name, ir->context,
-            ir->payload);
+        out(fx, "%s;\n", c_action_proto(fx, ir, o, a));
     }
     if (ir->nguards + ir->nactions) line_back(fx, o, o->hdr_path);
     out(fx, "\n/* Run one event. *state is read and written (the caller owns the storage). */\n");
@@ -219,22 +243,22 @@ void emit_c_prologue(struct fsmc *fx, const struct ir *ir, const struct emit_opt
 }
 
 /* the body run when row I fires; used by both styles so behaviour cannot diverge */
-void emit_fire(struct fsmc *fx, const struct ir *ir, int i, const char *ind)
+void emit_fire(struct fsmc *fx, const struct ir *ir, const struct emit_opts *o, int i,
+               const char *ind)
 {
-    const char *P = ir->prefix, *U = ir->upper;
+    const char *U = ir->upper;
+    const char *row = arena_printf(fx, "%d", i);
     const struct ir_row *r = &ir->rows[i];
     out(fx, "%s%s_TRACE(ctx, %s_%s, %s_EV_%s, %s_%s, %d);\n", ind, U, U, ir->states[r->from].name, U,
         ir->events[r->event].name, U, ir->states[r->to].name, i);
     if (!r->internal)
         for (int k = 0; k < ir->states[r->from].nexit; k++)
-            out(fx, "%s%s_action_%s(ctx, payload);\n", ind, P,
-                ir->actions[ir->states[r->from].exit[k]].name);
+            out(fx, "%s%s;\n", ind, c_action_call(fx, ir, o, ir->states[r->from].exit[k], row));
     out(fx, "%s*state = %s_%s;\n", ind, U, ir->states[r->to].name);
     for (int k = 0; k < r->nactions; k++)
-        out(fx, "%s%s_action_%s(ctx, payload);\n", ind, P, ir->actions[r->actions[k]].name);
+        out(fx, "%s%s;\n", ind, c_action_call(fx, ir, o, r->actions[k], row));
     if (!r->internal)
         for (int k = 0; k < ir->states[r->to].nentry; k++)
-            out(fx, "%s%s_action_%s(ctx, payload);\n", ind, P,
-                ir->actions[ir->states[r->to].entry[k]].name);
+            out(fx, "%s%s;\n", ind, c_action_call(fx, ir, o, ir->states[r->to].entry[k], row));
     out(fx, "%sreturn %s_HANDLED;\n", ind, U);
 }

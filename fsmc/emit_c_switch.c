@@ -24,11 +24,11 @@ void emit_c_switch(struct fsmc *fx, const struct ir *ir, FILE *f, const struct e
                 line_spec(fx, o, r->loc);
                 if (r->guard >= 0) {
                     out(fx, "            if (%s%s_guard_%s(ctx, payload)) {\n", r->neg ? "!" : "", P, ir->guards[r->guard].name);
-                    emit_fire(fx, ir, i, "                ");
+                    emit_fire(fx, ir, o, i, "                ");
                     out(fx, "            }\n");
                 } else {
                     out(fx, "            {\n");
-                    emit_fire(fx, ir, i, "                ");
+                    emit_fire(fx, ir, o, i, "                ");
                     out(fx, "            }\n");
                     closed = true;
                 }

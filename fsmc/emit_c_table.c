@@ -58,6 +58,13 @@ size_t emit_table_bytes(const struct ir *ir)
     return ncells * cw + ((size_t)nslots + 1) * sw;
 }
 
+/* an action called from the shared firing code: the row is the dispatch's `tid` */
+static const char *tid_call(struct fsmc *fx, const struct ir *ir, const struct emit_opts *o,
+                            int a)
+{
+    return c_action_call(fx, ir, o, a, "tid");
+}
+
 void emit_c_table(struct fsmc *fx, const struct ir *ir, FILE *f, const struct emit_opts *o)
 {
     const char *P = ir->prefix, *U = ir->upper;
@@ -145,15 +152,12 @@ void emit_c_table(struct fsmc *fx, const struct ir *ir, FILE *f, const struct em
         bool change = !r->internal; /* 'stay' runs no exit or entry actions */
         const char *b = "";
         for (int j = 0; change && j < from->nexit; j++)
-            b = arena_printf(fx, "%s        %s_action_%s(ctx, payload);\n", b, P,
-                             ir->actions[from->exit[j]].name);
+            b = arena_printf(fx, "%s        %s;\n", b, tid_call(fx, ir, o, from->exit[j]));
         b = arena_printf(fx, "%s        *state = %s_%s;\n", b, U, to->name);
         for (int j = 0; j < r->nactions; j++)
-            b = arena_printf(fx, "%s        %s_action_%s(ctx, payload);\n", b, P,
-                             ir->actions[r->actions[j]].name);
+            b = arena_printf(fx, "%s        %s;\n", b, tid_call(fx, ir, o, r->actions[j]));
         for (int j = 0; change && j < to->nentry; j++)
-            b = arena_printf(fx, "%s        %s_action_%s(ctx, payload);\n", b, P,
-                             ir->actions[to->entry[j]].name);
+            b = arena_printf(fx, "%s        %s;\n", b, tid_call(fx, ir, o, to->entry[j]));
         body[i] = b;
     }
     /* Group rows with equal bodies in O(n log n): sort row indices by (body, index); each

@@ -71,6 +71,7 @@ int fsmc_emit(struct fsmc *fx, enum fsmc_backend b, const struct ir *ir, FILE *f
         break;
     case FSMC_EMIT_MERMAID: emit_mermaid_view(fx, ir, f, o->view); break;
     case FSMC_EMIT_JSON: emit_json(fx, ir, f); break;
+    case FSMC_EMIT_C_STUBS: emit_c_stubs(fx, ir, f, o); break;
     }
     fx->oom = outer;
     return ferror(f) ? FSMC_EIO : FSMC_OK;

@@ -204,10 +204,13 @@ struct emit_opts {
     const char *out_path, *hdr_path, *hdr_name, *spec_path;
     const unsigned long long *counts; /* DOT only: --coverage counts per row, or NULL */
     enum view_kind view;              /* DOT and Mermaid */
+    bool action_transition; /* C and stubs: actions get the firing row (--action-args) */
 };
 void emit_c_header(struct fsmc *fx, const struct ir *ir, FILE *f, const struct emit_opts *o);
 void emit_c_table(struct fsmc *fx, const struct ir *ir, FILE *f, const struct emit_opts *o);
 void emit_c_switch(struct fsmc *fx, const struct ir *ir, FILE *f, const struct emit_opts *o);
+/* a C skeleton of every guard and action, with the rows that use each (emit_stubs.c) */
+void emit_c_stubs(struct fsmc *fx, const struct ir *ir, FILE *f, const struct emit_opts *o);
 void emit_dot_view(struct fsmc *fx, const struct ir *ir, FILE *f, enum view_kind kind);
 void emit_mermaid_view(struct fsmc *fx, const struct ir *ir, FILE *f, enum view_kind kind);
 /* DOT with each edge colored/weighted by counts[row] (ir->nrows entries); never-taken rows red */
@@ -266,7 +269,8 @@ enum fsmc_backend {
     FSMC_EMIT_C_SWITCH,
     FSMC_EMIT_DOT, /* o->view; a heat map when o->counts */
     FSMC_EMIT_MERMAID,
-    FSMC_EMIT_JSON
+    FSMC_EMIT_JSON,
+    FSMC_EMIT_C_STUBS /* o->hdr_name: the header to include */
 };
 /* write one output to f: FSMC_OK, FSMC_EIO (a write failed) or FSMC_ENOMEM */
 int fsmc_emit(struct fsmc *fx, enum fsmc_backend b, const struct ir *ir, FILE *f,

@@ -2,7 +2,7 @@
 # The compiler is a library (every source but main.c: build/obj/fsmc/libfsmc.a, used by the
 # fsmc program, the tests and the fuzz harness) and a thin main.c.
 FSMC_LIB_SRCS := fsmc.c diag.c model.c checks.c coverage.c emit_c_common.c emit_c_table.c \
-                 emit_c_switch.c view.c emit_dot.c emit_mermaid.c emit_json.c
+                 emit_c_switch.c emit_stubs.c view.c emit_dot.c emit_mermaid.c emit_json.c
 FSMC_LIB_OBJS := $(addprefix $(OBJ)/fsmc/,$(FSMC_LIB_SRCS:.c=.o)) $(OBJ)/fsmc/parser.o \
                  $(OBJ)/fsmc/lexer.o
 FSMC_LIB  := $(OBJ)/fsmc/libfsmc.a

@@ -12,7 +12,7 @@
 #define FSMC_VERSION "unknown"
 #endif
 
-enum kind { EK_C, EK_DOT, EK_MERMAID, EK_JSON, EK_COUNT };
+enum kind { EK_C, EK_DOT, EK_MERMAID, EK_JSON, EK_STUBS, EK_COUNT };
 static const struct {
     const char *name, *ext;
 } kinds[EK_COUNT] = {
@@ -20,17 +20,26 @@ static const struct {
     [EK_DOT] = { "dot", "dot" },
     [EK_MERMAID] = { "mermaid", "mmd" },
     [EK_JSON] = { "json", "json" },
+    [EK_STUBS] = { "stubs", "c" }, /* STEM_stubs.c */
 };
 static const char *const styles[] = { "table", "switch" };
 static const char *const view_names[] = { [VIEW_FULL] = "full", [VIEW_OVERVIEW] = "overview" };
+/* what actions receive: (ctx, payload), or also the row of P_transitions[] that fires */
+static const char *const action_args[] = { "plain", "transition" };
 
 static const char usage[] =
     "Usage: fsmc [OPTION]... SPEC.fsm\n"
     "Check a state-machine spec and compile it into C, Graphviz, Mermaid or JSON.\n"
     "SPEC '-' reads standard input. With one output (one --emit kind other than c, one\n"
     "view) and no -o or --output-dir, it goes to standard output.\n\n"
-    "  -e, --emit=KIND[,KIND...]  c, dot, mermaid, json (none: only check)\n"
+    "  -e, --emit=KIND[,KIND...]  c, dot, mermaid, json, stubs (none: only check);\n"
+    "                             stubs: STEM_stubs.c, a skeleton of every guard and\n"
+    "                             action, each with the rows that use it\n"
     "      --style=table|switch   C backend style (default table)\n"
+    "      --action-args=plain|transition\n"
+    "                             with c and stubs: actions take (ctx, payload) (plain,\n"
+    "                             the default) or also the firing row of\n"
+    "                             PREFIX_transitions[] (const struct PREFIX_transition *)\n"
     "      --view=VIEW[,VIEW]     diagrams (dot, mermaid): full (every row; state sets as\n"
     "                             clusters, self-transitions inside the state) or overview\n"
     "                             (the rows with a @label, worded by it: the textbook\n"
@@ -39,9 +48,10 @@ static const char usage[] =
     "      --prefix=NAME          override the spec's prefix\n"
     "  -o, --output=FILE          the output file, '-' for standard output (one --emit kind\n"
     "                             and one view; for c, the header is FILE with .h)\n"
-    "  -d, --output-dir=DIR       write DIR/STEM.{c,h,dot,mmd,json} (and STEM-overview.*),\n"
-    "                             creating DIR; without -o or -d, files go to the current\n"
-    "                             directory unless the one output goes to standard output\n"
+    "  -d, --output-dir=DIR       write DIR/STEM.{c,h,dot,mmd,json}, DIR/STEM_stubs.c and\n"
+    "                             DIR/STEM-overview.*, creating DIR; without -o or -d,\n"
+    "                             files go to the current directory unless the one output\n"
+    "                             goes to standard output\n"
     "      --no-line              no #line directives\n"
     "      --check                only check (the default without --emit)\n"
     "      --stats                print counts: states, events, transitions, table bytes\n"
@@ -148,17 +158,19 @@ static const char *base_name(const char *p)
 
 struct options {
     bool want[EK_COUNT], views[2], stats, line;
-    int style;
+    int style, action_args; /* index in styles[], action_args[] */
     const char *prefix, *outfile, *spec;
     char *outdir;
     const char **covfiles;
     int ncov;
 };
 
-enum { O_STYLE = 256, O_VIEW, O_PREFIX, O_NO_LINE, O_CHECK, O_STATS, O_COVERAGE, O_MAX_ERRORS };
+enum { O_STYLE = 256, O_VIEW, O_PREFIX, O_NO_LINE, O_CHECK, O_STATS, O_COVERAGE, O_MAX_ERRORS,
+       O_ACTION_ARGS };
 static const struct option longopts[] = {
     { "emit", required_argument, NULL, 'e' },
     { "style", required_argument, NULL, O_STYLE },
+    { "action-args", required_argument, NULL, O_ACTION_ARGS },
     { "view", required_argument, NULL, O_VIEW },
     { "prefix", required_argument, NULL, O_PREFIX },
     { "output", required_argument, NULL, 'o' },
@@ -205,15 +217,23 @@ static int parse_args(int argc, char **argv, struct fsmc *fx, struct options *op
         case 'h': fputs(usage, stdout); *done = 1; return 0;
         case 'V': fputs(version, stdout); *done = 1; return 0;
         case 'e':
-            if ((bad = parse_list(optarg, (const char *const[]){ "c", "dot", "mermaid", "json" },
+            if ((bad = parse_list(optarg,
+                                  (const char *const[]){ "c", "dot", "mermaid", "json", "stubs" },
                                   EK_COUNT, op->want, buf)))
-                return usage_error("unknown --emit kind '%s' (c, dot, mermaid, json)", bad);
+                return usage_error("unknown --emit kind '%s' (c, dot, mermaid, json, stubs)", bad);
             break;
         case O_STYLE:
             op->style = -1;
             for (int k = 0; k < 2; k++)
                 if (!strcmp(styles[k], optarg)) op->style = k;
             if (op->style < 0) return usage_error("unknown --style '%s' (table, switch)", optarg);
+            break;
+        case O_ACTION_ARGS:
+            op->action_args = -1;
+            for (int k = 0; k < 2; k++)
+                if (!strcmp(action_args[k], optarg)) op->action_args = k;
+            if (op->action_args < 0)
+                return usage_error("unknown --action-args '%s' (plain, transition)", optarg);
             break;
         case O_VIEW:
             if ((bad = parse_list(optarg, view_names, 2, op->views, buf)))
@@ -263,6 +283,8 @@ static int check_args(struct options *op)
     if (op->outfile && op->want[EK_C] && !strcmp(op->outfile, "-"))
         return usage_error("%s", "--emit=c writes a .c and a .h: give -o FILE.c or --output-dir");
     if (op->ncov && !op->want[EK_DOT]) return usage_error("%s", "--coverage needs --emit=dot");
+    if (op->action_args && !op->want[EK_C] && !op->want[EK_STUBS])
+        return usage_error("%s", "--action-args needs --emit=c or --emit=stubs");
     if (op->ncov && op->views[VIEW_OVERVIEW])
         return usage_error("%s", "--coverage draws every row; it takes no --view=overview");
     if (!op->views[VIEW_FULL] && !op->views[VIEW_OVERVIEW]) op->views[VIEW_FULL] = true;
@@ -271,7 +293,7 @@ static int check_args(struct options *op)
         return usage_error("%s", "-o takes one --view");
     /* one output and nowhere said: standard output */
     if (!op->outfile && !op->outdir && nk == 1 && !op->want[EK_C] &&
-        (op->want[EK_JSON] || nviews == 1))
+        (op->want[EK_JSON] || op->want[EK_STUBS] || nviews == 1))
         op->outfile = "-";
     return 0;
 }
@@ -282,6 +304,7 @@ static const char *out_path(struct fsmc *fx, const struct options *op, const cha
 {
     if (op->outfile) return op->outfile;
     const char *suffix = vw == VIEW_OVERVIEW ? "-overview" : "";
+    if (k == EK_STUBS) suffix = "_stubs";
     return op->outdir ? arena_printf(fx, "%s/%s%s.%s", op->outdir, stem, suffix, kinds[k].ext)
                       : arena_printf(fx, "%s%s.%s", stem, suffix, kinds[k].ext);
 }
@@ -302,7 +325,8 @@ static bool emit_all(struct fsmc *fx, const struct options *op, const struct ir 
                                   ? arena_printf(fx, "%.*s.h", (int)pl - 2, path)
                                   : arena_printf(fx, "%s.h", path);
             struct emit_opts o = { .line = op->line, .out_path = path, .hdr_path = hdr,
-                                   .hdr_name = base_name(hdr), .spec_path = op->spec };
+                                   .hdr_name = base_name(hdr), .spec_path = op->spec,
+                                   .action_transition = op->action_args == 1 };
             if (!write_file(fx, hdr, FSMC_EMIT_C_HEADER, ir, &o) ||
                 !write_file(fx, path, op->style ? FSMC_EMIT_C_SWITCH : FSMC_EMIT_C_TABLE, ir, &o))
                 return false;
@@ -310,6 +334,13 @@ static bool emit_all(struct fsmc *fx, const struct options *op, const struct ir 
             const char *path = out_path(fx, op, stem, k, VIEW_FULL);
             struct emit_opts o = { .line = op->line, .out_path = path, .spec_path = op->spec };
             if (!write_file(fx, path, FSMC_EMIT_JSON, ir, &o)) return false;
+        } else if (k == EK_STUBS) {
+            /* the stubs include the header --emit=c writes without -o: STEM.h */
+            const char *path = out_path(fx, op, stem, k, VIEW_FULL);
+            struct emit_opts o = { .line = op->line, .out_path = path, .spec_path = op->spec,
+                                   .hdr_name = arena_printf(fx, "%s.h", stem),
+                                   .action_transition = op->action_args == 1 };
+            if (!write_file(fx, path, FSMC_EMIT_C_STUBS, ir, &o)) return false;
         } else {
             for (int vw = 0; vw < 2; vw++) {
                 if (!op->views[vw]) continue;

@@ -1,5 +1,6 @@
 #!/bin/sh
-# fsmc tests: diagnostics per check, golden outputs, generated C under gcc+clang, --coverage heat map, bad input.
+# fsmc tests: diagnostics per check, golden outputs, generated C under gcc+clang, --coverage heat map,
+# embedding (stubs, C++, --action-args), bad input.
 # usage: run_tests.sh FSMC SCRATCHDIR [--refresh-golden]
 FSMC=$(realpath "$1"); T=$2; mkdir -p "$T"; fail=0; n=0
 ok() { n=$((n+1)); }
@@ -30,6 +31,14 @@ for f in golden/*.fsm; do
         for x in $outs; do cmp -s "$T/$x" "golden/$x" || bad "golden/$x differs"; done
         ok
     done
+    # the stubs skeleton, and the table style with actions given their transition
+    (cd golden && "$FSMC" --emit=stubs -o "$T/${s}_stubs.c" "$s.fsm" &&
+        "$FSMC" --emit=c --action-args=transition -o "$T/${s}_transition.c" "$s.fsm") || bad "$f: fsmc failed (stubs, --action-args)"
+    sed -i "s,$T/,,g" "$T/${s}_transition.c" "$T/${s}_transition.h"
+    for x in "${s}_stubs.c" "${s}_transition.c" "${s}_transition.h"; do
+        [ "$3" = --refresh-golden ] && cp "$T/$x" golden/
+        cmp -s "$T/$x" "golden/$x" || bad "golden/$x differs"
+    done; ok
     for v in "$s" "$s-overview"; do
         dot -Tsvg "$T/$v.dot" -o "$T/$v.svg" 2>"$T/dot.err"; [ -s "$T/dot.err" ] && bad "$f: dot warnings ($v): $(cat "$T/dot.err")"
     done
@@ -91,6 +100,59 @@ for f in coverage/bad-*.counts; do
     printf '%s\n' "$out" | grep -qF "$b:$exp" || bad "$f: expected '$exp', got: $(printf '%s' "$out" | head -1)"
     [ $rc = 1 ] || bad "$f: error must exit 1 (got $rc)"; ok
 done
+# 3d. embedding: for every spec, the generated C and its --emit=stubs skeleton compile
+#     warning-free together with a tiny main (embed/drive.c), link and run, with gcc and clang,
+#     in both styles and with both --action-args; the header compiles as C++ (g++ and clang++,
+#     -pedantic, C++11 and C++20) and a C++ main (embed/drive.cpp) links against the C objects
+EMB_CFLAGS="-std=c11 -Wall -Wextra -Werror -pedantic -Wmissing-prototypes -Wstrict-prototypes -Wshadow"
+EMB_CXXFLAGS="-Wall -Wextra -Werror -pedantic"
+for cxx in g++ clang++; do command -v $cxx >/dev/null || bad "$cxx not found (.ci/deps.sh installs it)"; done
+for f in ../../spec/*.fsm golden/*.fsm; do
+    [ -e "$f" ] || continue; s=$(basename "$f" .fsm); inc="$(dirname "$f")/../runtime"
+    for v in table,plain switch,plain table,transition switch,transition; do
+        st=${v%,*}; aa=${v#*,}; d="$T/emb_${s}_${st}_$aa"; rm -rf "$d"; mkdir -p "$d/cxx"
+        "$FSMC" --emit=c,stubs --style=$st --action-args=$aa --prefix=emb --output-dir="$d" "$f" || { bad "$f: fsmc --emit=c,stubs ($v) failed"; continue; }
+        for cc in gcc clang; do
+            command -v $cc >/dev/null || continue
+            $cc $EMB_CFLAGS -I"$d" -I"$inc" -DEMB_HEADER="\"$s.h\"" "$d/$s.c" "$d/${s}_stubs.c" embed/drive.c -o "$d/drive_$cc" &&
+                "$d/drive_$cc" >"$d/out" || bad "$f ($v, $cc): the C and its stubs do not compile, link or run"
+        done
+        # the spec's cinclude'd headers are its user's (runtime/tcb.h is C, not C++): the C++
+        # side sees empty stand-ins, the C objects the real ones
+        for h in $(sed -n 's/^#include "\(.*\)"$/\1/p' "$d/$s.h"); do mkdir -p "$d/cxx/$(dirname "$h")"; : >"$d/cxx/$h"; done
+        gcc $EMB_CFLAGS -I"$d" -I"$inc" -c "$d/$s.c" -o "$d/m.o" && gcc $EMB_CFLAGS -I"$d" -I"$inc" -c "$d/${s}_stubs.c" -o "$d/stubs.o" || { bad "$f ($v): C objects for C++"; continue; }
+        for cxx in g++ clang++; do
+            for std in c++11 c++20; do
+                command -v $cxx >/dev/null || continue
+                $cxx -std=$std $EMB_CXXFLAGS -I"$d/cxx" -I"$d" -DEMB_HEADER="\"$s.h\"" embed/drive.cpp "$d/m.o" "$d/stubs.o" -o "$d/drive_$cxx$std" &&
+                    "$d/drive_$cxx$std" >"$d/out" || bad "$f ($v, $cxx -std=$std): the header does not compile as C++, or C++ does not link to it"
+            done
+        done; ok
+    done
+done
+# 3e. --action-args=transition: each action is given the row it runs in, whether it runs as an
+#     exit, transition or entry action (embed/record_test.c), in both styles; plain is the default
+for st in table switch; do
+    d="$T/record_$st"; rm -rf "$d"; mkdir -p "$d"
+    "$FSMC" --emit=c --style=$st --action-args=transition -o "$d/record.c" embed/record.fsm &&
+        ${CC:-cc} $EMB_CFLAGS -I"$d" "$d/record.c" embed/record_test.c -o "$d/record_test" &&
+        "$d/record_test" >"$d/out" || bad "--action-args=transition ($st): an action did not get its transition"
+    "$FSMC" --emit=c --style=$st --action-args=plain -o "$d/plain.c" golden/traffic_light.fsm &&
+        "$FSMC" --emit=c --style=$st -o "$d/default.c" golden/traffic_light.fsm &&
+        sed -i "s,plain\.,default.,g" "$d/plain.c" "$d/plain.h" && cmp -s "$d/plain.c" "$d/default.c" &&
+        cmp -s "$d/plain.h" "$d/default.h" || bad "--action-args=plain ($st) is not the default output"
+    ok
+done
+# 3f. --emit=stubs follows the output rules: alone to standard output, -o, --output-dir,
+#     STEM_stubs.c next to other outputs; it includes STEM.h (the machine's name for stdin)
+d="$T/stubs_out"; rm -rf "$d"; mkdir -p "$d/cwd"
+(cd golden && "$FSMC" --emit=stubs traffic_light.fsm) >"$d/stdout.c" && cmp -s "$d/stdout.c" golden/traffic_light_stubs.c || bad "--emit=stubs alone does not write the stubs to standard output"
+(cd golden && "$FSMC" --emit=stubs -o "$d/o.c" traffic_light.fsm) && cmp -s "$d/o.c" golden/traffic_light_stubs.c || bad "--emit=stubs -o FILE"
+"$FSMC" --emit=stubs,c --output-dir="$d/dir" golden/traffic_light.fsm && [ -e "$d/dir/traffic_light_stubs.c" ] && [ -e "$d/dir/traffic_light.h" ] || bad "--emit=stubs,c --output-dir: no DIR/STEM_stubs.c"
+G=$(pwd)/golden
+(cd "$d/cwd" && "$FSMC" --emit=stubs,json "$G/traffic_light.fsm" && [ -e traffic_light_stubs.c ] && [ -e traffic_light.json ]) || bad "--emit=stubs,json: no STEM_stubs.c in the current directory"
+"$FSMC" --emit=stubs - <golden/traffic_light.fsm | grep -q '^#include "traffic_light.h"$' || bad "--emit=stubs from standard input does not include the machine's header"
+
 # 4. bad input: clear error, exit 1 (2 when unreadable), never a crash
 expect_rc() { want=$1; shift; "$FSMC" "$@" >"$T/out" 2>&1; rc=$?; [ $rc = $want ] || bad "fsmc $* exited $rc, want $want: $(head -3 "$T/out")"; ok; }
 head -c 4096 /dev/urandom >"$T/bin.fsm"; printf 'machine m {\0\1\2 }' >>"$T/bin.fsm"; expect_rc 1 "$T/bin.fsm"
@@ -110,5 +172,8 @@ expect_rc 2 --emit=dot -o "$T/x.dot" --coverage="$T/does-not-exist.counts" golde
 expect_rc 2 --emit=dot --coverage= golden/traffic_light.fsm
 head -c 4096 /dev/urandom >"$T/bin.counts"; expect_rc 1 --emit=dot -o "$T/x.dot" --coverage="$T/bin.counts" golden/traffic_light.fsm
 expect_rc 0 --help; grep -q -- '--coverage=FILE' "$T/out" || bad "--help lacks --coverage"
+expect_rc 2 --emit=c --action-args=row golden/traffic_light.fsm; grep -q "unknown --action-args 'row'" "$T/out" || bad "--action-args=row message"
+expect_rc 2 --emit=dot --action-args=transition golden/traffic_light.fsm; grep -q -- '--action-args needs --emit=c or --emit=stubs' "$T/out" || bad "--action-args without c message"
+expect_rc 0 --help; grep -q -- '--action-args=plain|transition' "$T/out" && grep -q 'stubs' "$T/out" || bad "--help lacks --action-args or stubs"
 echo "fsmc tests: $n groups, $fail failures"
 [ $fail = 0 ]

@@ -75,20 +75,33 @@ static void reach(struct fsmc *fx, const struct ir *ir, bool backward, char *see
     }
 }
 
+/* Every state reachable from the initial one, and (unless the machine is endless) able to
+ * reach a final one. A machine that declares no final state gets one warning, not one per
+ * state. */
 static void check_reach(struct fsmc *fx, struct ir *ir)
 {
     if (!ir->nstates) return;
     char *fwd = arena_alloc(fx, (size_t)ir->nstates), *bwd = arena_alloc(fx, (size_t)ir->nstates);
     reach(fx, ir, false, fwd, &ir->initial, 1);
     int *finals = arena_alloc(fx, ((size_t)ir->nstates + 1) * sizeof *finals), nf = 0;
-    for (int s = 0; s < ir->nstates; s++) if (ir->states[s].attrs & ATTR_FINAL) finals[nf++] = s;
-    reach(fx, ir, true, bwd, finals, nf);
-    for (int s = 0; s < ir->nstates; s++) {
-        if (!fwd[s]) diag(fx, CK_UNREACHABLE, ir->states[s].loc, "state '%s' is not reachable from the initial state '%s'",
-                          ir->states[s].name, ir->states[ir->initial].name);
-        else if (!bwd[s] && !(ir->states[s].attrs & ATTR_TRAP))
-            diag(fx, CK_NO_FINAL, ir->states[s].loc, nf ? "no final state is reachable from state '%s' (mark it 'trap' if intended)"
-                                                    : "state '%s' cannot reach a final state: the machine declares none", ir->states[s].name);
+    for (int s = 0; s < ir->nstates; s++)
+        if (ir->states[s].attrs & ATTR_FINAL) finals[nf++] = s;
+    bool ends = !ir->endless && nf > 0;
+    if (ends) reach(fx, ir, true, bwd, finals, nf);
+    else if (!ir->endless)
+        diag(fx, CK_DEAD_END, ir->machine_loc,
+             "machine '%s' has no final state, so nothing can end it (write 'machine %s endless {' "
+             "if it runs forever, or mark its final states 'final')",
+             ir->machine, ir->machine);
+    for (int s = 0; s < ir->nstates && !diag_stopped(fx); s++) {
+        if (!fwd[s])
+            diag(fx, CK_UNREACHABLE, ir->states[s].loc,
+                 "state '%s' is not reachable from the initial state '%s'", ir->states[s].name,
+                 ir->states[ir->initial].name);
+        else if (ends && !bwd[s] && !(ir->states[s].attrs & ATTR_TRAP))
+            diag(fx, CK_DEAD_END, ir->states[s].loc,
+                 "no final state is reachable from state '%s' (mark it 'trap' if intended)",
+                 ir->states[s].name);
     }
 }
 

@@ -86,7 +86,13 @@ void names_push(struct fsmc *fx, struct names *ns, const char *s, struct loc l)
 static const char *const check_names[CK_COUNT] = {
     "syntax",         "undefined",    "duplicate",     "initial",      "nondeterminism",
     "shadowed",       "unhandled",    "include",       "override",     "unreachable",
-    "no-final",       "unused-event", "unused-guard",  "unused-action", "guard-fallthrough",
+    "dead-end",       "unused-event", "unused-guard",  "unused-action", "guard-fallthrough",
+};
+/* what a warning of each kind is about, for the summary of the ones not shown */
+static const char *const warning_nouns[CK_COUNT] = {
+    [CK_UNREACHABLE] = "unreachable states",    [CK_DEAD_END] = "states that cannot end",
+    [CK_UNUSED_EVENT] = "unused events",        [CK_UNUSED_GUARD] = "unused guards",
+    [CK_UNUSED_ACTION] = "unused actions",      [CK_FALLTHROUGH] = "groups that can fall through",
 };
 static bool is_warning_kind(enum check c)
 {
@@ -100,6 +106,7 @@ struct fsmc *fsmc_new(FILE *diagnostics)
     if (!fx) return NULL;
     fx->err = diagnostics ? diagnostics : stderr;
     fx->max_errors = 20;
+    fx->max_warnings = 10;
     for (int i = 0; i < CK_COUNT; i++) {
         fx->enabled[i] = true;
         fx->as_error[i] = !is_warning_kind((enum check)i);
@@ -165,7 +172,7 @@ int diag_add_file(struct fsmc *fx, const char *path, const char *text, size_t le
         fx->files = nf;
         fx->capfiles = cap;
     }
-    fx->files[fx->nfiles] = (struct srcfile){ path, text, len };
+    fx->files[fx->nfiles] = (struct srcfile){ .path = path, .text = text, .len = len };
     return fx->nfiles++;
 }
 
@@ -203,6 +210,36 @@ void diag_set_max_errors(struct fsmc *fx, int n)
     fx->max_errors = n;
 }
 
+void diag_set_max_warnings(struct fsmc *fx, int n)
+{
+    fx->max_warnings = n;
+}
+
+/* 71990 -> "71,990" */
+static const char *thousands(char buf[32], long long n)
+{
+    char tmp[32];
+    int len = snprintf(tmp, sizeof tmp, "%lld", n), o = 0;
+    for (int i = 0; i < len; i++) {
+        if (i && (len - i) % 3 == 0) buf[o++] = ',';
+        buf[o++] = tmp[i];
+    }
+    buf[o] = 0;
+    return buf;
+}
+
+void diag_summary(struct fsmc *fx)
+{
+    if (fx->stopped) return;
+    for (int c = 0; c < CK_COUNT; c++) {
+        if (!fx->unshown[c]) continue;
+        char n[32];
+        fprintf(fx->err, "fsmc: note: and %s more %s [-W%s] (--max-warnings=0 shows them all)\n",
+                thousands(n, fx->unshown[c]), warning_nouns[c] ? warning_nouns[c] : "warnings",
+                check_names[c]);
+    }
+}
+
 int diag_errors(const struct fsmc *fx)
 {
     return fx->nerrors;
@@ -218,15 +255,29 @@ bool diag_stopped(const struct fsmc *fx)
     return fx->stopped;
 }
 
+/* the offsets where each line of a file begins, built once (so showing many lines of a big
+ * file stays linear) */
+static void index_lines(struct fsmc *fx, struct srcfile *f)
+{
+    int n = 1;
+    for (size_t i = 0; i < f->len; i++)
+        n += f->text[i] == '\n';
+    f->line_start = arena_alloc(fx, ((size_t)n + 1) * sizeof *f->line_start);
+    f->line_start[0] = 0;
+    int k = 1;
+    for (size_t i = 0; i < f->len; i++)
+        if (f->text[i] == '\n') f->line_start[k++] = i + 1;
+    f->nlines = n;
+}
+
 /* print the source line and a caret under COL; tabs are kept so the caret lines up */
 static void show_line(struct fsmc *fx, struct loc l)
 {
     if (l.file < 0 || l.file >= fx->nfiles || l.line <= 0) return;
-    const char *t = fx->files[l.file].text, *end = t + fx->files[l.file].len;
-    int line = 1;
-    while (t < end && line < l.line)
-        if (*t++ == '\n') line++;
-    if (line != l.line) return;
+    struct srcfile *sf = &fx->files[l.file];
+    if (!sf->line_start) index_lines(fx, sf);
+    if (l.line > sf->nlines) return;
+    const char *t = sf->text + sf->line_start[l.line - 1], *end = sf->text + sf->len;
     const char *e = t;
     while (e < end && *e != '\n')
         e++;
@@ -266,8 +317,19 @@ static void count_error(struct fsmc *fx)
 
 void diag(struct fsmc *fx, enum check c, struct loc l, const char *fmt, ...)
 {
-    if (!fx->enabled[c] || fx->stopped) return;
+    if (!fx->enabled[c] || fx->stopped) {
+        fx->suppress_notes = true;
+        return;
+    }
     bool err = fx->as_error[c];
+    if (!err && fx->max_warnings > 0 && fx->shown[c] >= fx->max_warnings) {
+        fx->unshown[c]++; /* counted, summed up by diag_summary */
+        fx->nwarnings++;
+        fx->suppress_notes = true;
+        return;
+    }
+    fx->suppress_notes = false;
+    if (!err) fx->shown[c]++;
     va_list ap;
     va_start(ap, fmt);
     vreport(fx, err ? "error" : "warning", l, fmt, ap, check_names[c]);
@@ -290,7 +352,7 @@ void diag_error(struct fsmc *fx, struct loc l, const char *fmt, ...)
 
 void diag_note(struct fsmc *fx, struct loc l, const char *fmt, ...)
 {
-    if (fx->stopped) return;
+    if (fx->stopped || fx->suppress_notes) return; /* a note belongs to the diagnostic before */
     va_list ap;
     va_start(ap, fmt);
     vreport(fx, "note", l, fmt, ap, NULL);

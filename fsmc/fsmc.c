@@ -39,6 +39,7 @@ int fsmc_compile(struct fsmc *fx, const char *path, const char *prefix, struct i
         return FSMC_EIO;
     }
     if (diag_errors(fx) == 0 && model_build(fx, ir, prefix)) checks_run(fx, ir);
+    diag_summary(fx);
     fx->oom = outer;
     return diag_errors(fx) ? FSMC_ESPEC : FSMC_OK;
 }

@@ -45,7 +45,7 @@ enum check {
     CK_INCLUDE,
     CK_OVERRIDE,
     CK_UNREACHABLE,
-    CK_NO_FINAL,
+    CK_DEAD_END,
     CK_UNUSED_EVENT,
     CK_UNUSED_GUARD,
     CK_UNUSED_ACTION,
@@ -59,6 +59,10 @@ const char *diag_check_name(enum check c);
 void diag_set_enabled(struct fsmc *fx, enum check c, bool on);
 void diag_set_werror(struct fsmc *fx, int c /* -1 = all */, bool on);
 void diag_set_max_errors(struct fsmc *fx, int n);
+/* at most n warnings of each kind are printed (0: all); the rest are summed up at the end */
+void diag_set_max_warnings(struct fsmc *fx, int n);
+/* "and 71,990 more unreachable states [-Wunreachable]": one line per kind that went over */
+void diag_summary(struct fsmc *fx);
 void diag(struct fsmc *fx, enum check c, struct loc l, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
 void diag_note(struct fsmc *fx, struct loc l, const char *fmt, ...)
@@ -118,6 +122,7 @@ struct rule {
 struct ast {
     struct name machine;
     bool have_machine;
+    bool endless; /* `machine NAME endless {`: it never ends, no state is final */
     const char *prefix, *context, *payload;
     struct names cincludes;
     struct vec decls, entries, rules, sets;
@@ -168,6 +173,8 @@ struct ir_cell {
 }; /* first: index into ir.group */
 struct ir {
     const char *machine, *prefix, *upper, *context, *payload;
+    struct loc machine_loc;
+    bool endless; /* `machine NAME endless`: no final state, never ends */
     struct names cincludes;
     struct ir_state *states;
     int nstates;
@@ -223,6 +230,8 @@ size_t emit_table_bytes(const struct ir *ir);
 struct srcfile {
     const char *path, *text;
     size_t len;
+    size_t *line_start; /* where each line begins, built when a diagnostic first shows one */
+    int nlines;
 };
 struct fsmc_block;
 #define FSMC_MAX_INCLUDE_DEPTH 32
@@ -237,7 +246,11 @@ struct fsmc {
     int nfiles, capfiles;
     bool enabled[CK_COUNT], as_error[CK_COUNT];
     int max_errors, nerrors, nwarnings;
+    int max_warnings;          /* per kind; 0: no limit */
+    int shown[CK_COUNT];       /* warnings printed, per kind */
+    long long unshown[CK_COUNT]; /* and the ones over max_warnings */
     bool stopped;
+    bool suppress_notes;       /* the diagnostic these notes belong to was not shown */
     /* front end: the AST and the lexer (a reentrant flex scanner) */
     struct ast ast;
     void *scanner;
@@ -247,6 +260,13 @@ struct fsmc {
         int file, line, col;
     } incl[FSMC_MAX_INCLUDE_DEPTH];
     struct loc comment_start;
+    struct fsmc_token {
+        int kind;         /* the parser's token number, 0 at the end */
+        const char *text; /* a name's, string's, annotation's or bad character's text */
+        struct loc loc, end;
+    } tok, prev;          /* the lookahead and the token before it, for syntax errors */
+    bool lex_error;       /* the scanner reported this statement's error (a string, a comment) */
+    struct loc machine_brace; /* the machine's '{', for "never closed" */
     /* the C emitter: where it writes and how many lines so far (for #line back-references) */
     FILE *out_f;
     int out_line;

@@ -61,11 +61,13 @@ static const char usage[] =
     "  -W NAME, -Wno-NAME         enable/disable warning NAME\n"
     "  -Werror, -Werror=NAME      treat all warnings (or NAME) as errors\n"
     "      --max-errors=N         stop after N errors (default 20; 0: no limit)\n"
+    "      --max-warnings=N       print N warnings of each kind, then count the rest\n"
+    "                             (default 10; 0: print all)\n"
     "  -h, --help                 print this help and exit\n"
     "  -V, --version              print the version and exit\n\n"
     "Checks: syntax undefined duplicate initial nondeterminism shadowed unhandled include\n"
     "override (errors);\n"
-    "unreachable no-final unused-event unused-guard unused-action guard-fallthrough (warnings).\n"
+    "unreachable dead-end unused-event unused-guard unused-action guard-fallthrough (warnings).\n"
     "Exit status: 0 ok, 1 spec errors, 2 usage or I/O errors.\n"
     "Manual: man fsmc; the language: man 5 fsm-language.\n";
 
@@ -166,7 +168,7 @@ struct options {
 };
 
 enum { O_STYLE = 256, O_VIEW, O_PREFIX, O_NO_LINE, O_CHECK, O_STATS, O_COVERAGE, O_MAX_ERRORS,
-       O_ACTION_ARGS };
+       O_ACTION_ARGS, O_MAX_WARNINGS };
 static const struct option longopts[] = {
     { "emit", required_argument, NULL, 'e' },
     { "style", required_argument, NULL, O_STYLE },
@@ -180,6 +182,7 @@ static const struct option longopts[] = {
     { "stats", no_argument, NULL, O_STATS },
     { "coverage", required_argument, NULL, O_COVERAGE },
     { "max-errors", required_argument, NULL, O_MAX_ERRORS },
+    { "max-warnings", required_argument, NULL, O_MAX_WARNINGS },
     { "help", no_argument, NULL, 'h' },
     { "version", no_argument, NULL, 'V' },
     { NULL, 0, NULL, 0 },
@@ -249,13 +252,17 @@ static int parse_args(int argc, char **argv, struct fsmc *fx, struct options *op
             if (!*optarg) return usage_error("%s", "--coverage needs a FILE");
             op->covfiles[op->ncov++] = optarg;
             break;
-        case O_MAX_ERRORS: {
+        case O_MAX_ERRORS:
+        case O_MAX_WARNINGS: {
             char *end;
             errno = 0;
             long n = strtol(optarg, &end, 10);
             if (*end || !*optarg || errno || n < 0 || n > 1000000)
-                return usage_error("bad --max-errors '%s' (0 to 1000000)", optarg);
-            diag_set_max_errors(fx, (int)n);
+                return usage_error(c == O_MAX_ERRORS ? "bad --max-errors '%s' (0 to 1000000)"
+                                                     : "bad --max-warnings '%s' (0 to 1000000)",
+                                   optarg);
+            if (c == O_MAX_ERRORS) diag_set_max_errors(fx, (int)n);
+            else diag_set_max_warnings(fx, (int)n);
             break;
         }
         case 'W':

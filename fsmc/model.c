@@ -291,30 +291,43 @@ struct expanded {
     int guard, to, *acts, nacts;
 };
 
+/* The states a rule covers, and how. mark[] is all zero on entry and on return; the arrays
+ * are as long as the rule's own sources (a rule naming one state costs one slot, not one per
+ * state of the machine: 50,000 rules of a 10,000-state machine stay linear). */
 static void expand_sources(struct model *m, const struct rule *r, struct expanded *x, char *mark)
 {
     int n = m->cur->nstates;
-    x->src = arena_alloc(m->fx, ((size_t)n + 1) * sizeof *x->src);
-    x->via = arena_alloc(m->fx, ((size_t)n + 1) * sizeof *x->via);
-    memset(mark, 0, (size_t)n);
     if (r->wildcard) {
+        int *ex = arena_alloc(m->fx, ((size_t)n + 1) * sizeof *ex), nex = 0;
         for (size_t j = 0; j < r->except.n; j++) {
             struct hent *h = hfind(&m->names, r->except.v[j].s, K_STATE);
-            if (h && h->kind == K_SET)
-                for (int k = 0; k < m->cur->sets[h->idx].nmembers; k++)
-                    mark[m->cur->sets[h->idx].members[k]] = 1;
-            else {
-                int st = lookup(m, &r->except.v[j], K_STATE);
-                if (st >= 0) mark[st] = 1;
+            const struct ir_set *set = h && h->kind == K_SET ? &m->cur->sets[h->idx] : NULL;
+            int one = set ? -1 : lookup(m, &r->except.v[j], K_STATE);
+            int cnt = set ? set->nmembers : one >= 0;
+            for (int k = 0; k < cnt; k++) {
+                int st = set ? set->members[k] : one;
+                if (!mark[st]) ex[nex++] = st;
+                mark[st] = 1;
             }
         }
+        x->src = arena_alloc(m->fx, ((size_t)n + 1) * sizeof *x->src);
+        x->via = arena_alloc(m->fx, ((size_t)n + 1) * sizeof *x->via);
         for (int st = 0; st < n; st++)
             if (!mark[st]) {
                 x->src[x->nsrc] = st;
                 x->via[x->nsrc++] = VIA_WILDCARD;
             }
+        for (int k = 0; k < nex; k++)
+            mark[ex[k]] = 0;
         return;
     }
+    size_t most = 1;
+    for (size_t j = 0; j < r->sources.n; j++) {
+        struct hent *h = hfind(&m->names, r->sources.v[j].s, K_STATE);
+        most += h && h->kind == K_SET ? (size_t)m->cur->sets[h->idx].nmembers : 1;
+    }
+    x->src = arena_alloc(m->fx, most * sizeof *x->src);
+    x->via = arena_alloc(m->fx, most * sizeof *x->via);
     for (size_t j = 0; j < r->sources.n; j++) {
         const struct name *mem = &r->sources.v[j];
         struct hent *h = hfind(&m->names, mem->s, K_STATE);
@@ -333,6 +346,8 @@ static void expand_sources(struct model *m, const struct rule *r, struct expande
             x->via[x->nsrc++] = set >= 0 ? set : VIA_NAME;
         }
     }
+    for (int k = 0; k < x->nsrc; k++)
+        mark[x->src[k]] = 0;
 }
 
 /* How rule x reached state st. */
@@ -365,6 +380,8 @@ bool model_build(struct fsmc *fx, struct ir *ir, const char *prefix_override)
     struct model mm = { .fx = fx, .cur = ir }, *m = &mm;
     const struct ast *a = &fx->ast;
     ir->machine = a->machine.s ? a->machine.s : "fsm";
+    ir->machine_loc = a->machine.loc;
+    ir->endless = a->endless;
     ir->prefix = prefix_override ? prefix_override : a->prefix ? a->prefix : ir->machine;
     ir->upper = upper(fx, ir->prefix);
     ir->context = a->context ? a->context : "void";
@@ -432,6 +449,11 @@ bool model_build(struct fsmc *fx, struct ir *ir, const char *prefix_override)
             }
         }
     resolve_sets(m, ir, a);
+    for (int s = 0; s < ir->nstates; s++)
+        if (ir->endless && (ir->states[s].attrs & ATTR_FINAL))
+            diag(m->fx, CK_INITIAL, ir->states[s].loc,
+                 "state '%s' is final, but machine '%s' is endless: it never ends",
+                 ir->states[s].name, ir->machine);
     for (int s = 0; s < ir->nstates; s++) {
         if (!(ir->states[s].attrs & ATTR_INITIAL)) continue;
         if (ir->initial < 0) {

@@ -24,7 +24,7 @@ int fsmc_yylex(FSMC_YYSTYPE *lval, FSMC_YYLTYPE *lloc, void *scanner);
 %define api.pure full
 %param {void *scanner}
 %parse-param {struct fsmc *fx}
-%define parse.error verbose
+%define parse.error custom
 %locations
 %union {
     const char *str;
@@ -34,12 +34,12 @@ int fsmc_yylex(FSMC_YYSTYPE *lval, FSMC_YYLTYPE *lloc, void *scanner);
     struct { struct annot *v; size_t n; } annots;
 }
 %token MACHINE PREFIX CONTEXT PAYLOAD CINCLUDE STATE EVENT TIMER GUARD ACTION ENTRY EXIT
-%token ON "on" DO "do" ELSE "else" EXCEPT "except" IGNORE "ignore" INCLUDE "include" ARROW "->" BADCHAR "invalid character"
+%token ON "on" DO "do" ELSE "else" EXCEPT "except" IGNORE "ignore" INCLUDE "include" ARROW "->" BADCHAR "character"
 %token SET "set" OVERRIDE "override" STAY "stay"
 %token <str> ID "identifier" STRING "string" ANNOT "annotation"
 %type <names> idlist doopt
 %type <str> ctype
-%type <attrs> attrs
+%type <attrs> attrs mattrs
 %type <rule> sources head guardopt
 %type <annots> annots
 %{
@@ -47,7 +47,7 @@ static struct loc L(FSMC_YYLTYPE l) { struct loc r = { l.file, l.first_line, l.f
 static void yyerror(FSMC_YYLTYPE *l, void *scanner, struct fsmc *fx, const char *msg)
 {
     (void)scanner;
-    diag(fx, CK_SYNTAX, L(*l), "%s", msg);
+    diag(fx, CK_SYNTAX, L(*l), "%s", msg); /* only "memory exhausted": yyreport_syntax_error does the rest */
 }
 static void add_decl(struct fsmc *fx, enum decl_kind k, struct names ids, int attrs)
 {
@@ -73,10 +73,18 @@ file    : %empty
         | file machine
         | file error '}'
         ;
-machine : MACHINE ID '{'  {
+machine : MACHINE ID mattrs '{'  {
             if (fx->ast.have_machine) diag(fx, CK_SYNTAX, L(@1), "only one machine per spec");
             fx->ast.have_machine = true; fx->ast.machine.s = $2; fx->ast.machine.loc = L(@2);
+            fx->ast.endless = $3;
+            fx->machine_brace = L(@4);
           } items '}'
+        ;
+mattrs  : %empty                      { $$ = false; }
+        | ID {
+            $$ = !strcmp($1, "endless");
+            if (!$$) diag(fx, CK_SYNTAX, L(@1), "unknown machine attribute '%s' (expected 'endless' or '{')", $1);
+          }
         ;
 items   : %empty | items item ;
 item    : PREFIX ID ';'               { fx->ast.prefix = $2; }
@@ -154,6 +162,129 @@ annots  : %empty                      { $$.v = NULL; $$.n = 0; }
           }
         ;
 %%
+/* ---- syntax errors, worded for a person ---- */
+
+/* a token kind as the user would write it: 'event', ';', '->', a name, end of file */
+static const char *tok_kind_name(struct fsmc *fx, yysymbol_kind_t k)
+{
+    switch (k) {
+    case YYSYMBOL_YYEOF: return "end of file";
+    case YYSYMBOL_ID: return "a name";
+    case YYSYMBOL_STRING: return "a string";
+    case YYSYMBOL_ANNOT: return "an annotation (@name)";
+    case YYSYMBOL_BADCHAR: return "a character";
+    default: break;
+    }
+    const char *n = yysymbol_name(k);
+    if (n[0] == '\'') return n;                      /* '{' */
+    size_t len = strlen(n);
+    if (n[0] == '"') return arena_printf(fx, "'%.*s'", (int)len - 2, n + 1); /* "on" */
+    char *w = arena_printf(fx, "'%s'", n);           /* MACHINE: the keyword machine */
+    for (char *p = w; *p; p++) *p = (char)(*p >= 'A' && *p <= 'Z' ? *p - 'A' + 'a' : *p);
+    return w;
+}
+
+/* a token that was read: with its text when it has one */
+static const char *tok_name(struct fsmc *fx, yysymbol_kind_t k, const struct fsmc_token *t)
+{
+    if (t->text && k == YYSYMBOL_ID) return arena_printf(fx, "name '%s'", t->text);
+    if (t->text && k == YYSYMBOL_ANNOT) return arena_printf(fx, "annotation '@%s'", t->text);
+    if (t->text && k == YYSYMBOL_BADCHAR)
+        return (unsigned char)t->text[0] >= 0x21 && (unsigned char)t->text[0] < 0x7f
+                   ? arena_printf(fx, "character '%s'", t->text)
+                   : arena_printf(fx, "byte 0x%02x", (unsigned char)t->text[0]);
+    return tok_kind_name(fx, k);
+}
+
+static const char *const keywords[] = {
+    "machine", "prefix", "context", "payload", "cinclude", "state", "event", "timer", "guard",
+    "action", "entry", "exit", "on", "do", "else", "except", "ignore", "include", "set",
+    "override", "stay",
+};
+/* words that start an item inside a machine */
+static const char *const item_keywords[] = {
+    "prefix", "context", "payload", "cinclude", "state", "event", "timer", "guard", "action",
+    "entry", "exit", "set", "override", "include",
+};
+
+/* the keyword among `words` a misspelled word is closest to, if it is close */
+static const char *near_keyword(const char *word, const char *const *words, size_t n)
+{
+    const char *best = NULL;
+    int bestd = 3, len = (int)strlen(word);
+    for (size_t i = 0; i < n; i++) {
+        int d = edit_distance(word, words[i]);
+        if (d < bestd) { bestd = d; best = words[i]; }
+    }
+    return best && bestd <= (len < 4 ? 1 : 2) && bestd > 0 ? best : NULL;
+}
+
+static int yyreport_syntax_error(const yypcontext_t *ctx, void *scanner, struct fsmc *fx)
+{
+    (void)scanner;
+    if (fx->lex_error) { /* the scanner already reported this statement's mistake */
+        fx->lex_error = false;
+        return 0;
+    }
+    yysymbol_kind_t la = yypcontext_token(ctx), exp[YYNTOKENS];
+    int n = yypcontext_expected_tokens(ctx, exp, YYNTOKENS);
+    if (n < 0) n = 0;
+    bool want_semi = false, want_close = false, want_on = false;
+    const char *want_kw[YYNTOKENS];
+    size_t nkw = 0;
+    for (int i = 0; i < n; i++) {
+        const char *name = tok_kind_name(fx, exp[i]);
+        want_semi |= !strcmp(name, "';'");
+        want_close |= !strcmp(name, "'}'");
+        want_on |= exp[i] == YYSYMBOL_ON;
+        if (name[0] == '\'' && name[1] >= 'a' && name[1] <= 'z') /* a keyword: 'on' */
+            want_kw[nkw++] = arena_strndup(fx, name + 1, strlen(name) - 2);
+    }
+    const struct fsmc_token *tok = &fx->tok, *prev = &fx->prev;
+    /* the spec ends inside the machine: point at the brace that is never closed */
+    if (la == YYSYMBOL_YYEOF && want_close && fx->machine_brace.line > 0) {
+        diag(fx, CK_SYNTAX, fx->machine_brace, "this '{' of machine '%s' is never closed",
+             fx->ast.machine.s ? fx->ast.machine.s : "?");
+        diag_note(fx, tok->loc, "the spec ends here, expecting '}'");
+        return 0;
+    }
+    /* `evnet GO;`: a misspelled keyword, read as a state, then a second name */
+    if (want_on && prev->kind == ID && prev->text && la == YYSYMBOL_ID) {
+        const char *kw = near_keyword(prev->text, item_keywords,
+                                      sizeof item_keywords / sizeof *item_keywords);
+        if (kw) {
+            diag(fx, CK_SYNTAX, prev->loc, "unknown keyword '%s'; did you mean '%s'?", prev->text, kw);
+            return 0;
+        }
+    }
+    /* a name where a keyword belongs: `A onn E -> B;` */
+    if (la == YYSYMBOL_ID && tok->text && nkw) {
+        const char *kw = near_keyword(tok->text, want_kw, nkw);
+        if (kw) {
+            diag(fx, CK_SYNTAX, tok->loc, "unexpected name '%s'; did you mean '%s'?", tok->text, kw);
+            return 0;
+        }
+    }
+    /* the statement ended without its ';' (the next token is on a later line) */
+    if (want_semi && la != YYSYMBOL_YYEOF && prev->kind && tok->loc.line > prev->end.line) {
+        struct loc at = prev->end;
+        at.col = at.col > 1 ? at.col : 1;
+        yysymbol_kind_t pk = YYTRANSLATE(prev->kind);
+        diag(fx, CK_SYNTAX, at, "missing ';' after %s",
+             pk == YYSYMBOL_ID && prev->text ? arena_printf(fx, "'%s'", prev->text)
+                                             : tok_name(fx, pk, prev));
+        return 0;
+    }
+    /* otherwise: what came, and what could have */
+    const char *msg = arena_printf(fx, "unexpected %s", tok_name(fx, la, tok));
+    for (int i = 0; i < n && i < 8; i++)
+        msg = arena_printf(fx, "%s%s%s", msg, i == 0 ? ", expecting " : i == n - 1 || i == 7 ? " or " : ", ",
+                           tok_kind_name(fx, exp[i]));
+    if (n > 8) msg = arena_printf(fx, "%s (or %d more)", msg, n - 8);
+    diag(fx, CK_SYNTAX, tok->loc, "%s", msg);
+    return 0;
+}
+
 bool parse_file(struct fsmc *fx, const char *path)
 {
     if (!lexer_open(fx, path)) return false;

@@ -1,7 +1,19 @@
 #!/usr/bin/env python3
-"""Write a large synthetic spec (default 10,000 states, 5 events, 50,000 transitions) for
-measuring fsmc's compile time and memory: python3 gen_big_spec.py [STATES] > big.fsm"""
+"""Write a large synthetic spec for measuring fsmc.
+
+  gen_big_spec.py [STATES]               default 10,000 states, 5 events, 50,000 transitions
+  gen_big_spec.py --unreachable STATES   a ~1 MB spec whose states, all but the initial one,
+                                         are unreachable: one warning per state"""
 import sys
+
+if len(sys.argv) > 2 and sys.argv[1] == "--unreachable":
+    n = int(sys.argv[2])
+    out = ["machine unreach {", "  event E;", "  state S0 initial final;"]
+    out += ["  state S%d;" % i for i in range(1, n)]
+    out += ["  S0 on E -> S0;", "  * except S0 ignore E;", "}"]
+    print("\n".join(out))
+    sys.exit(0)
+
 n = int(sys.argv[1]) if len(sys.argv) > 1 else 10000
 ev = ["E%d" % i for i in range(5)]
 out = ["machine big {", "  state S0 initial final;"]

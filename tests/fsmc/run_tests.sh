@@ -157,7 +157,7 @@ G=$(pwd)/golden
 expect_rc() { want=$1; shift; "$FSMC" "$@" >"$T/out" 2>&1; rc=$?; [ $rc = $want ] || bad "fsmc $* exited $rc, want $want: $(head -3 "$T/out")"; ok; }
 head -c 4096 /dev/urandom >"$T/bin.fsm"; printf 'machine m {\0\1\2 }' >>"$T/bin.fsm"; expect_rc 1 "$T/bin.fsm"
 python3 -c "print('state A;' * 1300000)" >"$T/big.fsm"; expect_rc 1 "$T/big.fsm"
-printf 'machine m { /* never closed' >"$T/c.fsm"; expect_rc 1 "$T/c.fsm"; grep -q 'unterminated comment \[-Wsyntax\]' "$T/out" || bad "unterminated comment message"
+printf 'machine m { /* never closed' >"$T/c.fsm"; expect_rc 1 "$T/c.fsm"; grep -q "unterminated comment: '/\*' has no '\*/' \[-Wsyntax\]" "$T/out" || bad "unterminated comment message"
 printf 'machine m { cinclude "abc\n}' >"$T/s.fsm"; expect_rc 1 "$T/s.fsm"; grep -q 'unterminated string' "$T/out" || bad "unterminated string message"
 python3 -c "print('{' * 10000 + '}' * 10000)" >"$T/br.fsm"; expect_rc 1 "$T/br.fsm"
 : >"$T/empty.fsm"; expect_rc 1 "$T/empty.fsm"

@@ -206,13 +206,8 @@ void netio_usage(FILE *f)
 
 void netio_version(FILE *f, const char *prog)
 {
-    /* The notice is fsmc's (fsmc/main.c): one project, one wording. */
-    fprintf(f,
-            "%s (tcpfsm) %s\n"
-            "libtcpfsm %s\n"
-            "This is free software: you are free to change and redistribute it.\n"
-            "There is NO WARRANTY, to the extent permitted by law.\n",
-            prog, TCPFSM_VERSION, tcpfsm_version());
+    /* As fsmc's (fsmc/main.c): no licence notice, since the project has not chosen one. */
+    fprintf(f, "%s (tcpfsm) %s\nlibtcpfsm %s\n", prog, TCPFSM_VERSION, tcpfsm_version());
 }
 
 /* ---------------------------------------------------------------- clocks, randomness */

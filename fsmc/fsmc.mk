@@ -21,8 +21,8 @@ $(BIN)/fsmc: $(FSMC_OBJS)
 	@mkdir -p $(@D)
 	$(CC) $(LDFLAGS) -o $@ $(FSMC_OBJS)
 
-$(OBJ)/fsmc/parser.h: $(OBJ)/fsmc/parser.c ;
-$(OBJ)/fsmc/parser.c: fsmc/parser.y
+# one bison run makes both files (a grouped target: GNU make 4.3)
+$(OBJ)/fsmc/parser.c $(OBJ)/fsmc/parser.h &: fsmc/parser.y
 	@mkdir -p $(OBJ)/fsmc
 	bison -Wall -Werror --defines=$(OBJ)/fsmc/parser.h -o $(OBJ)/fsmc/parser.c $<
 

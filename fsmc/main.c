@@ -72,9 +72,7 @@ static const char usage[] =
     "Manual: man fsmc; the language: man 5 fsm-language.\n";
 
 static const char version[] =
-    "fsmc (tcpfsm) " FSMC_VERSION "\n"
-    "This is free software: you are free to change and redistribute it.\n"
-    "There is NO WARRANTY, to the extent permitted by law.\n";
+    "fsmc (tcpfsm) " FSMC_VERSION "\n"; /* no licence notice: the project has not chosen one */
 
 static int usage_error(const char *fmt, const char *arg)
 {

@@ -1,6 +1,6 @@
 #!/bin/sh
 # tests/examples/cli_test.sh BIN VERSION PROGRAM... — what a user of the example programs reads about them:
-#   --version: "NAME (tcpfsm) VERSION", the library linked in, then fsmc's notice word for
+#   --version: "NAME (tcpfsm) VERSION", the library linked in, then the same notice as fsmc's, word for
 #   word (fsmc --version: "fsmc (tcpfsm) VERSION", then the notice);
 #   --help lists --version, and -h prints the same text;
 #   examples/NAME.1 renders without a groff warning, has the sections a page needs, names

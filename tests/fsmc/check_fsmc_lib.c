@@ -25,7 +25,7 @@
 
 static const char *fsmc, *root, *scratch;
 
-/* the outputs `fsmc --emit=c,dot,mermaid,json --view=full,overview --output-dir=DIR SPEC`
+/* the outputs `fsmc --emit=c,dot,mermaid,json,stubs --view=full,overview --output-dir=DIR SPEC`
  * writes, as (file suffix, backend, view) */
 static const struct out {
     const char *suffix;
@@ -35,7 +35,7 @@ static const struct out {
     { ".h", FSMC_EMIT_C_HEADER, VIEW_FULL },    { ".c", FSMC_EMIT_C_TABLE, VIEW_FULL },
     { ".dot", FSMC_EMIT_DOT, VIEW_FULL },       { "-overview.dot", FSMC_EMIT_DOT, VIEW_OVERVIEW },
     { ".mmd", FSMC_EMIT_MERMAID, VIEW_FULL },   { "-overview.mmd", FSMC_EMIT_MERMAID, VIEW_OVERVIEW },
-    { ".json", FSMC_EMIT_JSON, VIEW_FULL },
+    { ".json", FSMC_EMIT_JSON, VIEW_FULL },     { "_stubs.c", FSMC_EMIT_C_STUBS, VIEW_FULL },
 };
 #define NOUTS (sizeof outs / sizeof *outs)
 
@@ -102,7 +102,7 @@ static void expect_same_as_process(const struct result *r, const char *spec, con
 {
     char cmd[4096];
     snprintf(cmd, sizeof cmd,
-             "cd '%s' && rm -rf '%s' && '%s' --emit=c,dot,mermaid,json --view=full,overview "
+             "cd '%s' && rm -rf '%s' && '%s' --emit=c,dot,mermaid,json,stubs --view=full,overview "
              "--output-dir='%s' '%s'",
              root, dir, fsmc, dir, spec);
     ck_assert_int_eq(system(cmd), 0);

@@ -1,8 +1,9 @@
 /*
  * fuzz_fsmc.c — libFuzzer harness for fsmc: the input is a spec. It runs through the compiler
  * library in-process as main() drives it — lexer (with includes), parser, resolve, every
- * check, and when the spec has no error every backend (C header, C table, C switch, both
- * diagram views in DOT and Mermaid, JSON) into /dev/null. Any crash, sanitizer report, leak
+ * check, and when the spec has no error every backend (C header, table, switch and stubs,
+ * with plain and transition action arguments, both diagram views in DOT and Mermaid, JSON)
+ * into /dev/null. Any crash, sanitizer report, leak
  * or hang is a finding; diagnostics are not (they go to /dev/null).
  *
  * Each compilation gets its own context (fsmc_new ... fsmc_free): the library keeps no state
@@ -65,11 +66,14 @@ static void emit_all(struct fsmc *fx, const struct ir *ir)
     struct emit_opts o = {.line = true, .out_path = "out/fz.c", .hdr_path = "out/fz.h",
                           .hdr_name = "fz.h", .spec_path = spec_path};
     static const enum fsmc_backend c[] = {FSMC_EMIT_C_HEADER, FSMC_EMIT_C_TABLE,
-                                          FSMC_EMIT_C_SWITCH, FSMC_EMIT_JSON};
-    for (size_t i = 0; i < sizeof c / sizeof *c; i++) {
-        o.line = i != 2;
-        if (fsmc_emit(fx, c[i], ir, devnull, &o) == FSMC_ENOMEM) abort();
-    }
+                                          FSMC_EMIT_C_SWITCH, FSMC_EMIT_C_STUBS,
+                                          FSMC_EMIT_JSON};
+    for (int transition = 0; transition < 2; transition++) /* --action-args=plain|transition */
+        for (size_t i = 0; i < sizeof c / sizeof *c; i++) {
+            o.line = i != 2;
+            o.action_transition = transition;
+            if (fsmc_emit(fx, c[i], ir, devnull, &o) == FSMC_ENOMEM) abort();
+        }
     for (int v = VIEW_FULL; v <= VIEW_OVERVIEW; v++) {
         o.view = (enum view_kind)v;
         if (fsmc_emit(fx, FSMC_EMIT_DOT, ir, devnull, &o) == FSMC_ENOMEM ||

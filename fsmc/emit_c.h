@@ -9,6 +9,7 @@ const char *c_comment(struct fsmc *fx, const char *s);
 void line_spec(struct fsmc *fx, const struct emit_opts *o, struct loc l);
 void line_back(struct fsmc *fx, const struct emit_opts *o, const char *path);
 const char *uint_type(unsigned long max);
+size_t uint_bytes(unsigned long max);
 const char *rule_text(struct fsmc *fx, const struct ir *ir, int i);
 void emit_c_prologue(struct fsmc *fx, const struct ir *ir, const struct emit_opts *o,
                      const char *style);

@@ -81,9 +81,32 @@ const char *rule_text(struct fsmc *fx, const struct ir *ir, int i)
                         r->internal ? "stay" : ir->states[r->to].name);
 }
 
+/* the smallest unsigned type that holds max, and its size */
+static const struct {
+    unsigned long max;
+    const char *type;
+    size_t bytes;
+} uint_types[] = {
+    { 0xff, "uint8_t", 1 },
+    { 0xffff, "uint16_t", 2 },
+    { 0xffffffff, "uint32_t", 4 },
+};
+
+static size_t uint_index(unsigned long max)
+{
+    size_t i = 0;
+    while (i + 1 < sizeof uint_types / sizeof *uint_types && max > uint_types[i].max) i++;
+    return i;
+}
+
 const char *uint_type(unsigned long max)
 {
-    return max <= 0xff ? "uint8_t" : max <= 0xffff ? "uint16_t" : "uint32_t";
+    return uint_types[uint_index(max)].type;
+}
+
+size_t uint_bytes(unsigned long max)
+{
+    return uint_types[uint_index(max)].bytes;
 }
 
 /* "struct tcb" needs a forward declaration; "const struct tcp_seg *" too */

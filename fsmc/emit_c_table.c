@@ -50,9 +50,9 @@ size_t emit_table_bytes(const struct ir *ir)
     int nslots = table_slots(ir);
     size_t ncells = (size_t)ir->nstates * (size_t)ir->nevents;
     unsigned long maxc = (unsigned long)ir->nrows + (unsigned long)nslots + 1;
-    size_t cw = maxc <= 0xff ? 1 : maxc <= 0xffff ? 2 : 4;
-    size_t gw = (unsigned long)ir->nguards * 2 <= 0xff ? 1 : 2;
-    size_t tw = ir->nrows <= 0xff ? 1 : ir->nrows <= 0xffff ? 2 : 4;
+    size_t cw = uint_bytes(maxc);
+    size_t gw = uint_bytes((unsigned long)ir->nguards * 2);
+    size_t tw = uint_bytes((unsigned long)ir->nrows);
     size_t sw = gw + 1 + tw; /* guard, last, tid */
     sw = (sw + tw - 1) / tw * tw;
     return ncells * cw + ((size_t)nslots + 1) * sw;

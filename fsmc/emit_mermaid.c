@@ -6,15 +6,15 @@
 #include "view.h"
 #include <string.h>
 
+/* characters Mermaid would read as syntax in a label, and what is drawn instead */
+static const char label_from[] = "{}:;#", label_to[] = "()   ";
+
 static const char *clean(struct fsmc *fx, const char *s)
 {
     char *r = arena_alloc(fx, strlen(s) + 1), *p = r;
     for (; *s; s++) {
-        char c = *s;
-        if (c == '{') c = '(';
-        else if (c == '}') c = ')';
-        else if (c == ':' || c == ';' || c == '#' || (unsigned char)c < 0x20) c = ' ';
-        *p++ = c;
+        const char *k = strchr(label_from, *s);
+        *p++ = (unsigned char)*s < 0x20 ? ' ' : k ? label_to[k - label_from] : *s;
     }
     return r;
 }

@@ -193,8 +193,8 @@ static int warning_option(struct fsmc *fx, const char *w)
         diag_set_werror(fx, -1, true);
         return 0;
     }
-    bool werror = !strncmp(w, "error=", 6), off = !strncmp(w, "no-", 3);
-    const char *name = werror ? w + 6 : off ? w + 3 : w;
+    bool werror = !strncmp(w, "error=", 6), off = !werror && !strncmp(w, "no-", 3);
+    const char *name = w + (werror ? 6 : 0) + (off ? 3 : 0);
     int c = diag_check_by_name(name);
     if (c < 0) return usage_error("unknown warning '%s'", name);
     if (werror) diag_set_werror(fx, c, true);

@@ -350,6 +350,31 @@ static void expand_sources(struct model *m, const struct rule *r, struct expande
         mark[x->src[k]] = 0;
 }
 
+/* A row's texts: its guard as written ("!g", "else" or none), its actions ("a, b"), and its
+ * label (the @label, else "EVENT [guard] / actions"). */
+static void describe_row(struct model *m, const struct rule *r, const struct expanded *x,
+                         struct ir_row *row)
+{
+    const struct ir *ir = m->cur;
+    row->guard_text = NULL;
+    if (x->guard >= 0 && r->guard_neg)
+        row->guard_text = arena_printf(m->fx, "!%s", ir->guards[x->guard].name);
+    else if (x->guard >= 0)
+        row->guard_text = ir->guards[x->guard].name;
+    else if (r->guard_else)
+        row->guard_text = "else";
+    const char *acts = "";
+    for (int i = 0; i < x->nacts; i++)
+        acts = arena_printf(m->fx, "%s%s%s", acts, i ? ", " : "", ir->actions[x->acts[i]].name);
+    row->action_text = acts;
+    row->label = annot(r, "label");
+    if (!row->label) {
+        const char *g = row->guard_text ? arena_printf(m->fx, " [%s]", row->guard_text) : "";
+        row->label = arena_printf(m->fx, "%s%s%s%s", ir->events[row->event].name, g,
+                                  x->nacts ? " / " : "", acts);
+    }
+}
+
 /* How rule x reached state st. */
 static int via_of(const struct expanded *x, int st)
 {
@@ -382,7 +407,9 @@ bool model_build(struct fsmc *fx, struct ir *ir, const char *prefix_override)
     ir->machine = a->machine.s ? a->machine.s : "fsm";
     ir->machine_loc = a->machine.loc;
     ir->endless = a->endless;
-    ir->prefix = prefix_override ? prefix_override : a->prefix ? a->prefix : ir->machine;
+    ir->prefix = ir->machine;
+    if (a->prefix) ir->prefix = a->prefix;
+    if (prefix_override) ir->prefix = prefix_override;
     ir->upper = upper(fx, ir->prefix);
     ir->context = a->context ? a->context : "void";
     ir->payload = a->payload ? a->payload : "const void";
@@ -594,25 +621,7 @@ bool model_build(struct fsmc *fx, struct ir *ir, const char *prefix_override)
                 row->nannots = r->nannots;
                 row->loc = r->loc;
                 row->rfc = annot(r, "rfc");
-                row->guard_text =
-                    x->guard >= 0   ? (r->guard_neg ? arena_printf(m->fx, "!%s", ir->guards[x->guard].name)
-                                                    : ir->guards[x->guard].name)
-                    : r->guard_else ? "else"
-                                    : NULL;
-                size_t len = 1;
-                for (int i = 0; i < x->nacts; i++)
-                    len += strlen(ir->actions[x->acts[i]].name) + 2;
-                char *at = arena_alloc(m->fx, len), *pp = at;
-                for (int i = 0; i < x->nacts; i++)
-                    pp += sprintf(pp, "%s%s", i ? ", " : "", ir->actions[x->acts[i]].name);
-                row->action_text = at;
-                const char *lbl = annot(r, "label");
-                if (!lbl)
-                    lbl = arena_printf(m->fx, "%s%s%s%s%s%s", ir->events[ev].name,
-                                       row->guard_text ? " [" : "",
-                                       row->guard_text ? row->guard_text : "",
-                                       row->guard_text ? "]" : "", x->nacts ? " / " : "", at);
-                row->label = lbl;
+                describe_row(m, r, x, row);
                 vec_push(m->fx, &rows, row);
             }
         }

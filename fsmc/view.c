@@ -25,10 +25,11 @@ const char *view_annot(const struct ir *ir, int row, const char *key)
 const char *view_row_text(struct fsmc *fx, const struct ir *ir, int row, bool with_target)
 {
     const struct ir_row *r = &ir->rows[row];
-    const char *g = !r->guard_text ? "" : r->is_else ? " else" : arena_printf(fx, " [%s]", r->guard_text);
-    const char *to = !with_target ? ""
-                     : r->internal ? " -> stay"
-                                   : arena_printf(fx, " -> %s", ir->states[r->to].name);
+    const char *g = "", *to = "";
+    if (r->is_else) g = " else";
+    else if (r->guard_text) g = arena_printf(fx, " [%s]", r->guard_text);
+    if (with_target && r->internal) to = " -> stay";
+    else if (with_target) to = arena_printf(fx, " -> %s", ir->states[r->to].name);
     const char *acts = r->nactions ? arena_printf(fx, " / %s", r->action_text) : "";
     return arena_printf(fx, "%s%s%s%s", ir->events[r->event].name, g, to, acts);
 }

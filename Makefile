@@ -7,6 +7,7 @@
 #   make regen      rewrite generated/ from spec/
 #   make coverage-map  run the test_tcp_* programs, draw build/tcp-coverage.svg (spec/tcp.fsm heat map)
 #   make demo       install deps (root), regen, build, run the memlink demo
+#   make format     apply the house style (.clang-format); make test checks it (format-check)
 #   make SAN=1 ...  the same with -fsanitize=address,undefined (into build/san)
 
 CC      ?= cc
@@ -55,6 +56,14 @@ include fsmc/fsmc.mk
 
 deps:
 	@sh .ci/deps.sh
+
+# ---- house style: .clang-format as clang-format 14 (Debian 12's) applies it ----
+.PHONY: format format-check
+format:
+	@sh tests/style/format_check.sh --fix
+format-check:
+	@sh tests/style/format_check.sh
+TEST_TARGETS += format-check
 
 # ---- generated/: fsmc's output for every spec, committed ----
 SPECS    := $(wildcard spec/*.fsm)

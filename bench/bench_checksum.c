@@ -14,8 +14,7 @@ static uint16_t naive_checksum(const uint8_t *p, size_t len)
         p += 2;
         len -= 2;
     }
-    if (len)
-        sum += (uint32_t)p[0] << 8;
+    if (len) sum += (uint32_t)p[0] << 8;
     while (sum >> 16)
         sum = (sum & 0xffff) + (sum >> 16);
     return (uint16_t)~sum;
@@ -57,7 +56,7 @@ int main(void)
         ref[r] = (double)(t2 - t1) / (double)iters;
     }
     BENCH_USE(acc);
-    bench_row("checksum 1460 B", bench_median(ours, BENCH_RUNS), "ns",
-              "naive 16-bit loop", bench_median(ref, BENCH_RUNS));
+    bench_row("checksum 1460 B", bench_median(ours, BENCH_RUNS), "ns", "naive 16-bit loop",
+              bench_median(ref, BENCH_RUNS));
     return 0;
 }

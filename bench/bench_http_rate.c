@@ -37,8 +37,8 @@ struct client {
     size_t sent;
     char buf[RESP_MAX];
     size_t len;
-    size_t need;      /* header + body once the header is complete, else 0 */
-    uint64_t done;    /* requests completed (all of them, warm-up included) */
+    size_t need;   /* header + body once the header is complete, else 0 */
+    uint64_t done; /* requests completed (all of them, warm-up included) */
 };
 
 static struct sockaddr_in srv;
@@ -54,8 +54,8 @@ static int stopping; /* the measured time is over: finish what is in flight, sta
  * the rate would measure that rather than a connection. The kernel's own choice of port comes
  * back to used ports within seconds (it steps through its range in random strides). Each run
  * may use its share of the 64,512 ports; a close-mode run ends early when it has. */
-#define PORT_FIRST    1024u
-#define PORT_LAST     65535u
+#define PORT_FIRST 1024u
+#define PORT_LAST 65535u
 #define PORTS_PER_RUN ((PORT_LAST - PORT_FIRST + 1) / BENCH_RUNS - 4 * NCLIENTS)
 static uint32_t next_port = PORT_FIRST;
 
@@ -71,8 +71,7 @@ static int bind_fresh_port(int fd)
 {
     while (next_port <= PORT_LAST) {
         struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons((uint16_t)next_port++)};
-        if (bind(fd, (struct sockaddr *)&a, sizeof a) == 0)
-            return 0;
+        if (bind(fd, (struct sockaddr *)&a, sizeof a) == 0) return 0;
         if (errno != EADDRINUSE) { /* in use: skip it */
             error_at("bind", errno);
             return -1;
@@ -126,8 +125,7 @@ static int response_complete(struct client *c, const char **why)
                 end = c->buf + i + 4;
                 break;
             }
-        if (!end)
-            return c->len == sizeof c->buf ? (*why = "response header too long", -1) : 0;
+        if (!end) return c->len == sizeof c->buf ? (*why = "response header too long", -1) : 0;
         if (c->len < 13 || memcmp(c->buf, "HTTP/1.1 200 ", 13) != 0)
             return *why = "status is not 200", -1;
         const char *cl = NULL;
@@ -136,14 +134,11 @@ static int response_complete(struct client *c, const char **why)
                 cl = p + 17;
                 break;
             }
-        if (!cl)
-            return *why = "no Content-Length", -1;
+        if (!cl) return *why = "no Content-Length", -1;
         c->need = (size_t)(end - c->buf) + strtoul(cl, NULL, 10);
-        if (c->need > sizeof c->buf)
-            return *why = "response larger than the client's buffer", -1;
+        if (c->need > sizeof c->buf) return *why = "response larger than the client's buffer", -1;
     }
-    if (c->len > c->need)
-        return *why = "bytes after the response", -1;
+    if (c->len > c->need) return *why = "bytes after the response", -1;
     return c->len == c->need;
 }
 
@@ -152,15 +147,13 @@ static void step(struct client *c, enum mode m, short rev)
 {
     const char *req = m == KEEPALIVE ? req_keep : req_close;
     size_t rlen = m == KEEPALIVE ? sizeof req_keep - 1 : sizeof req_close - 1;
-    if (c->st == IDLE)
-        return;
+    if (c->st == IDLE) return;
     if (c->fd < 0) {
         start(c);
         return;
     }
     if (c->st == CONNECTING) {
-        if (!(rev & (POLLOUT | POLLERR | POLLHUP)))
-            return;
+        if (!(rev & (POLLOUT | POLLERR | POLLHUP))) return;
         int err = 0;
         socklen_t el = sizeof err;
         getsockopt(c->fd, SOL_SOCKET, SO_ERROR, &err, &el);
@@ -174,20 +167,17 @@ static void step(struct client *c, enum mode m, short rev)
         if (c->st == SENDING) {
             ssize_t w = write(c->fd, req + c->sent, rlen - c->sent);
             if (w < 0) {
-                if (errno != EAGAIN)
-                    restart(c, "write", errno);
+                if (errno != EAGAIN) restart(c, "write", errno);
                 return;
             }
             c->sent += (size_t)w;
-            if (c->sent < rlen)
-                return;
+            if (c->sent < rlen) return;
             c->st = READING;
             c->len = c->need = 0;
         }
         ssize_t r = read(c->fd, c->buf + c->len, sizeof c->buf - c->len);
         if (r < 0) {
-            if (errno != EAGAIN)
-                restart(c, "read", errno);
+            if (errno != EAGAIN) restart(c, "read", errno);
             return;
         }
         if (r == 0) {
@@ -217,8 +207,7 @@ static void step(struct client *c, enum mode m, short rev)
             c->done++;
             c->st = stopping ? IDLE : SENDING;
             c->sent = 0;
-            if (stopping)
-                return;
+            if (stopping) return;
         }
     }
 }
@@ -268,8 +257,7 @@ static double run(enum mode m, double secs)
             int idle = 1;
             for (int i = 0; i < NCLIENTS; i++)
                 idle &= cl[i].st == IDLE || cl[i].fd < 0;
-            if (idle)
-                break;
+            if (idle) break;
             if (now > limit) {
                 error_at("a request in flight at the end of the run got no answer in 2 s", 0);
                 break;
@@ -285,18 +273,17 @@ static double run(enum mode m, double secs)
             break;
         }
         for (int i = 0; i < NCLIENTS; i++)
-            if (p[i].revents || (cl[i].fd < 0 && !stopping))
-                step(&cl[i], m, p[i].revents);
+            if (p[i].revents || (cl[i].fd < 0 && !stopping)) step(&cl[i], m, p[i].revents);
     }
     for (int i = 0; i < NCLIENTS; i++)
-        if (cl[i].fd >= 0)
-            close(cl[i].fd); /* keep-alive: the client closes first, the usual way */
-    if (!t1 || errors != before)
-        return -1;
+        if (cl[i].fd >= 0) close(cl[i].fd); /* keep-alive: the client closes first, the usual way */
+    if (!t1 || errors != before) return -1;
     double rate = (double)(total - base) / ((double)(t1 - t0) / 1e9);
-    fprintf(stderr, "bench_http_rate: %-10s %8.0f req/s, %6.0f us per request per client "
-            "(%llu requests in %.3f s)\n", m == KEEPALIVE ? "keep-alive" : "close", rate,
-            NCLIENTS / rate * 1e6, (unsigned long long)(total - base), (double)(t1 - t0) / 1e9);
+    fprintf(stderr,
+            "bench_http_rate: %-10s %8.0f req/s, %6.0f us per request per client "
+            "(%llu requests in %.3f s)\n",
+            m == KEEPALIVE ? "keep-alive" : "close", rate, NCLIENTS / rate * 1e6,
+            (unsigned long long)(total - base), (double)(t1 - t0) / 1e9);
     return rate;
 }
 
@@ -306,20 +293,17 @@ static int wait_server(void)
 {
     for (int i = 0; i < 50; i++) {
         int fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
-        if (fd < 0)
-            return -1;
+        if (fd < 0) return -1;
         int r = connect(fd, (struct sockaddr *)&srv, sizeof srv);
         if (r < 0 && errno == EINPROGRESS) {
             struct pollfd p = {.fd = fd, .events = POLLOUT};
             int err = 0;
             socklen_t el = sizeof err;
-            if (poll(&p, 1, 100) == 1 && !getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &el) &&
-                !err)
+            if (poll(&p, 1, 100) == 1 && !getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &el) && !err)
                 r = 0;
         }
         close(fd);
-        if (r == 0)
-            return 0;
+        if (r == 0) return 0;
         usleep(100000);
     }
     return -1;
@@ -340,8 +324,8 @@ int main(int argc, char **argv)
         return 2;
     }
     if (wait_server() < 0) {
-        printf("FAIL\t%s\ttcpfsm-httpd at %s:%s did not accept a connection within 5 s\n",
-               name, argv[1], argv[2]);
+        printf("FAIL\t%s\ttcpfsm-httpd at %s:%s did not accept a connection within 5 s\n", name,
+               argv[1], argv[2]);
         return 0; /* the FAIL row says it */
     }
     double secs = bench_quick() ? 0.15 : 0.5;

@@ -32,22 +32,18 @@ static double rate_once(int lfd, int n, int inflight)
     for (int done = 0; done < n; done += inflight) {
         for (int k = 0; k < inflight; k++) {
             c[k] = socket(AF_INET, SOCK_STREAM, 0);
-            if (c[k] < 0 || connect(c[k], (struct sockaddr *)&sa, sizeof sa) < 0)
-                die("connect");
+            if (c[k] < 0 || connect(c[k], (struct sockaddr *)&sa, sizeof sa) < 0) die("connect");
         }
         for (int k = 0; k < inflight; k++) {
             int one = 1;
             s[k] = accept(lfd, NULL, NULL);
-            if (s[k] < 0)
-                die("accept");
+            if (s[k] < 0) die("accept");
             setsockopt(c[k], IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
             setsockopt(s[k], IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
-            if (write(c[k], &b, 1) != 1 || write(s[k], &b, 1) != 1)
-                die("write");
+            if (write(c[k], &b, 1) != 1 || write(s[k], &b, 1) != 1) die("write");
         }
         for (int k = 0; k < inflight; k++) {
-            if (read(s[k], &b, 1) != 1 || read(c[k], &b, 1) != 1)
-                die("read");
+            if (read(s[k], &b, 1) != 1 || read(c[k], &b, 1) != 1) die("read");
             close(c[k]);
         }
         for (int k = 0; k < inflight; k++)
@@ -62,10 +58,8 @@ static long slab_kib(void)
     long v = -1;
     FILE *f = fopen("/proc/meminfo", "r");
     while (f && fgets(line, sizeof line, f))
-        if (sscanf(line, "Slab: %ld kB", &v) == 1)
-            break;
-    if (f)
-        fclose(f);
+        if (sscanf(line, "Slab: %ld kB", &v) == 1) break;
+    if (f) fclose(f);
     return v;
 }
 
@@ -79,8 +73,7 @@ static double slab_per_endpoint(int lfd, int n)
         if (c[k] < 0 || connect(c[k], (struct sockaddr *)&sa, sizeof sa) < 0)
             die("connect (memory)");
         s[k] = accept(lfd, NULL, NULL);
-        if (s[k] < 0)
-            die("accept (memory)");
+        if (s[k] < 0) die("accept (memory)");
     }
     long after = slab_kib();
     for (int k = 0; k < n; k++) {
@@ -99,14 +92,15 @@ int main(void)
     sa.sin_port = htons(5002);
     sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
     setsockopt(lfd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
-    if (bind(lfd, (struct sockaddr *)&sa, sizeof sa) < 0 || listen(lfd, 4096) < 0)
-        die("listen");
+    if (bind(lfd, (struct sockaddr *)&sa, sizeof sa) < 0 || listen(lfd, 4096) < 0) die("listen");
     for (int r = 0; r < BENCH_RUNS; r++) {
         seq[r] = rate_once(lfd, n / 5, 1);
         par[r] = rate_once(lfd, n, 1000);
     }
-    bench_row_noref("Linux loopback connection rate sequential", bench_median(seq, BENCH_RUNS), "conn/s");
-    bench_row_noref("Linux loopback connection rate 1000 in flight", bench_median(par, BENCH_RUNS), "conn/s");
+    bench_row_noref("Linux loopback connection rate sequential", bench_median(seq, BENCH_RUNS),
+                    "conn/s");
+    bench_row_noref("Linux loopback connection rate 1000 in flight", bench_median(par, BENCH_RUNS),
+                    "conn/s");
 
     /* Two descriptors per pair: as many pairs as the descriptor limit allows, up to 20,000. */
     int m = bench_quick() ? 2000 : 20000;
@@ -120,7 +114,8 @@ int main(void)
     if (rl.rlim_cur != RLIM_INFINITY && (rlim_t)m > (rl.rlim_cur - 64) / 2)
         m = (int)((rl.rlim_cur - 64) / 2);
     if (m < 1000) {
-        bench_skip("Linux kernel slab per idle endpoint", "RLIMIT_NOFILE allows fewer than 1,000 pairs");
+        bench_skip("Linux kernel slab per idle endpoint",
+                   "RLIMIT_NOFILE allows fewer than 1,000 pairs");
         return 0;
     }
     double mem[BENCH_RUNS];

@@ -46,7 +46,8 @@ static void deliver_cb(void *arg, const void *pkt, size_t len)
     tcpfsm_input(arg, pkt, len);
 }
 
-static struct tcpfsm_stack *new_stack(uint32_t addr, uint16_t mtu, uint32_t bufsz, uint32_t max_sockets)
+static struct tcpfsm_stack *new_stack(uint32_t addr, uint16_t mtu, uint32_t bufsz,
+                                      uint32_t max_sockets)
 {
     struct tcpfsm_config c;
     int err = 0;
@@ -100,28 +101,24 @@ static void fail(const char *name, const char *why)
 
 /* ---------------------------------------------------------------- bulk */
 
-static int open_pair(struct tcpfsm_stack *c, struct tcpfsm_stack *s, uint16_t port, int *cfd, int *sfd,
-                     const char *name)
+static int open_pair(struct tcpfsm_stack *c, struct tcpfsm_stack *s, uint16_t port, int *cfd,
+                     int *sfd, const char *name)
 {
     /* Every caller builds a fresh pair of stacks, so the listener is new each time too. */
     int lfd = tcpfsm_socket(s);
     if (lfd < 0 || tcpfsm_bind(s, lfd, SERVER_ADDR, port) || tcpfsm_listen(s, lfd, 4096))
         fail(name, "socket/bind/listen failed on the server stack");
     *cfd = tcpfsm_socket(c);
-    if (*cfd < 0)
-        fail(name, "tcpfsm_socket failed on the client stack");
+    if (*cfd < 0) fail(name, "tcpfsm_socket failed on the client stack");
     int r = tcpfsm_connect(c, *cfd, SERVER_ADDR, port);
-    if (r != -EINPROGRESS && r != 0)
-        fail(name, "tcpfsm_connect did not return -EINPROGRESS");
+    if (r != -EINPROGRESS && r != 0) fail(name, "tcpfsm_connect did not return -EINPROGRESS");
     /* 30 s of virtual time: a lost SYN is retransmitted after the initial RTO of 1 s, and
      * the matrix loses up to 5 % of the client's packets, SYNs included. */
     *sfd = -1;
     for (int i = 0; i < 30000; i++) {
         pump();
-        if (*sfd < 0)
-            *sfd = tcpfsm_accept(s, lfd, NULL, NULL);
-        if (*sfd >= 0 && (tcpfsm_poll(c, *cfd) & TCPFSM_POLLOUT))
-            return lfd;
+        if (*sfd < 0) *sfd = tcpfsm_accept(s, lfd, NULL, NULL);
+        if (*sfd >= 0 && (tcpfsm_poll(c, *cfd) & TCPFSM_POLLOUT)) return lfd;
         tick(1000);
     }
     fail(name, "handshake did not complete within 30 s of virtual time");
@@ -148,8 +145,7 @@ static double bulk_once(int mtu, size_t total, double max_s, const char *name)
         while (sent < total) {
             size_t want = total - sent < sizeof buf ? total - sent : sizeof buf;
             long n = tcpfsm_send(c, cfd, buf, want);
-            if (n <= 0)
-                break;
+            if (n <= 0) break;
             sent += (size_t)n;
         }
         pump();
@@ -162,8 +158,7 @@ static double bulk_once(int mtu, size_t total, double max_s, const char *name)
                 fail(name, "transfer stalled (no progress in 100 s of virtual time)");
         } else
             now_us += 1; /* time passes a little, so RTT samples are sane */
-        if ((rcvd & 0xf) == 0 && bench_now_ns() > deadline)
-            break;
+        if ((rcvd & 0xf) == 0 && bench_now_ns() > deadline) break;
     }
     double secs = (double)(bench_now_ns() - t0) / 1e9;
     tcpfsm_stack_free(c);
@@ -178,8 +173,7 @@ static double memcpy_gbps(size_t chunk, size_t total)
     size_t off = 0, done = 0;
     uint64_t t0 = bench_now_ns();
     while (done < total) {
-        if (off + chunk > sizeof src)
-            off = 0;
+        if (off + chunk > sizeof src) off = 0;
         memcpy(dst + off, src + off, chunk);
         BENCH_CLOBBER();
         off += chunk;
@@ -190,7 +184,10 @@ static double memcpy_gbps(size_t chunk, size_t total)
 
 static void bench_bulk(void)
 {
-    static const struct { int mtu; const char *label; } cfg[] = {{1500, "MSS 1460"}, {65535, "64 KB MTU"}};
+    static const struct {
+        int mtu;
+        const char *label;
+    } cfg[] = {{1500, "MSS 1460"}, {65535, "64 KB MTU"}};
     size_t total = bench_quick() ? (4u << 20) : (1024u << 20);
     double max_s = bench_quick() ? 0.2 : 0.6;
     for (size_t k = 0; k < 2; k++) {
@@ -199,10 +196,12 @@ static void bench_bulk(void)
         snprintf(name, sizeof name, "memlink bulk %s", cfg[k].label);
         for (int r = 0; r < BENCH_RUNS; r++) {
             us[r] = bulk_once(cfg[k].mtu, total, max_s, name);
-            ref[r] = memcpy_gbps(cfg[k].mtu == 1500 ? 1460 : 65495, bench_quick() ? total : total / 2);
+            ref[r] =
+                memcpy_gbps(cfg[k].mtu == 1500 ? 1460 : 65495, bench_quick() ? total : total / 2);
         }
         double m = bench_median(us, BENCH_RUNS);
-        snprintf(refname, sizeof refname, "memcpy %s chunks", cfg[k].mtu == 1500 ? "1460 B" : "64 KB");
+        snprintf(refname, sizeof refname, "memcpy %s chunks",
+                 cfg[k].mtu == 1500 ? "1460 B" : "64 KB");
         bench_row(name, m, "Gbit/s", refname, bench_median(ref, BENCH_RUNS));
         snprintf(name, sizeof name, "memlink bulk %s vs Linux", cfg[k].label);
         /* run.py fills in the reference from the iperf3 run it makes in the same `make bench` */
@@ -212,7 +211,9 @@ static void bench_bulk(void)
 
 /* ---------------------------------------------------------------- connection rate */
 
-struct conn { int cfd, sfd; };
+struct conn {
+    int cfd, sfd;
+};
 static long addrinuse_retries; /* connect() -EADDRINUSE on a TIME_WAIT 4-tuple, retried */
 
 /* n connections, `inflight` at a time; returns connections per second (wall clock). */
@@ -239,15 +240,15 @@ static double connrate_once(int n, int inflight, const char *name)
             for (int attempt = 0; attempt < 64; attempt++) {
                 cs[k].cfd = tcpfsm_socket(c);
                 e = cs[k].cfd < 0 ? cs[k].cfd : tcpfsm_connect(c, cs[k].cfd, SERVER_ADDR, PORT);
-                if (e != -EADDRINUSE)
-                    break;
+                if (e != -EADDRINUSE) break;
                 addrinuse_retries++;
                 tcpfsm_close(c, cs[k].cfd);
             }
             if (e != -EINPROGRESS) {
                 char why[160];
                 snprintf(why, sizeof why, "%s failed with %s at connection #%d",
-                         cs[k].cfd < 0 ? "tcpfsm_socket" : "tcpfsm_connect", strerror(-e), done + k);
+                         cs[k].cfd < 0 ? "tcpfsm_socket" : "tcpfsm_connect", strerror(-e),
+                         done + k);
                 fail(name, why);
             }
         }
@@ -262,7 +263,9 @@ static double connrate_once(int n, int inflight, const char *name)
         pump();
         for (k = 0; k < m; k++) {
             if (tcpfsm_recv(s, cs[k].sfd, &b, 1) != 1 || tcpfsm_recv(c, cs[k].cfd, &b, 1) != 1)
-                fail(name, "the byte did not arrive (Nagle/delayed ACK should not delay a first segment)");
+                fail(
+                    name,
+                    "the byte did not arrive (Nagle/delayed ACK should not delay a first segment)");
             tcpfsm_close(c, cs[k].cfd);
         }
         pump();
@@ -274,8 +277,10 @@ static double connrate_once(int n, int inflight, const char *name)
     tcpfsm_stack_free(c);
     tcpfsm_stack_free(s);
     memlink_free(L);
-    fprintf(stderr, "bench_stack connrate: %d connections, %d in flight, %.3f s, %ld connect() "
-            "-EADDRINUSE retries so far\n", n, inflight, secs, addrinuse_retries);
+    fprintf(stderr,
+            "bench_stack connrate: %d connections, %d in flight, %.3f s, %ld connect() "
+            "-EADDRINUSE retries so far\n",
+            n, inflight, secs, addrinuse_retries);
     return n / secs;
 }
 
@@ -292,9 +297,11 @@ static void bench_connrate(void)
     bench_row("memlink connection rate 1000 in flight", mp, "conn/s", "target", 1e6);
     /* run.py fills these references in from bench_linux_connrate, run in the same make bench */
     printf("ROW\tmemlink connection rate sequential vs Linux\t%.6g\tconn/s\t"
-           "Linux loopback connection rate sequential\t-\n", ms);
+           "Linux loopback connection rate sequential\t-\n",
+           ms);
     printf("ROW\tmemlink connection rate 1000 in flight vs Linux\t%.6g\tconn/s\t"
-           "Linux loopback connection rate 1000 in flight\t-\n", mp);
+           "Linux loopback connection rate 1000 in flight\t-\n",
+           mp);
 }
 
 /* ---------------------------------------------------------------- memory */
@@ -303,10 +310,8 @@ static long rss_kib(void)
 {
     long pages = 0, rss = 0;
     FILE *f = fopen("/proc/self/statm", "r");
-    if (!f || fscanf(f, "%ld %ld", &pages, &rss) != 2)
-        rss = -1;
-    if (f)
-        fclose(f);
+    if (!f || fscanf(f, "%ld %ld", &pages, &rss) != 2) rss = -1;
+    if (f) fclose(f);
     return rss * 4; /* 4 KiB pages */
 }
 
@@ -347,8 +352,8 @@ static void bench_memory(void)
             int e = fd < 0 ? fd : tcpfsm_connect(cl[k], fd, saddr, PORT);
             if (e != -EINPROGRESS) {
                 char why[128];
-                snprintf(why, sizeof why, "%s #%d failed: %s", fd < 0 ? "tcpfsm_socket" : "tcpfsm_connect",
-                         est + i, strerror(-e));
+                snprintf(why, sizeof why, "%s #%d failed: %s",
+                         fd < 0 ? "tcpfsm_socket" : "tcpfsm_connect", est + i, strerror(-e));
                 fail(name, why);
             }
         }
@@ -359,9 +364,11 @@ static void bench_memory(void)
                 char why[160];
                 struct tcpfsm_stats ss;
                 tcpfsm_get_stats(sv[j], &ss);
-                snprintf(why, sizeof why, "accept #%d after the handshake: %s (server ListenOverflows "
-                         "%llu, ListenDrops %llu, BufferLimitDrops %llu)", est + i, strerror(-afd),
-                         (unsigned long long)ss.ListenOverflows, (unsigned long long)ss.ListenDrops,
+                snprintf(why, sizeof why,
+                         "accept #%d after the handshake: %s (server ListenOverflows "
+                         "%llu, ListenDrops %llu, BufferLimitDrops %llu)",
+                         est + i, strerror(-afd), (unsigned long long)ss.ListenOverflows,
+                         (unsigned long long)ss.ListenDrops,
                          (unsigned long long)ss.BufferLimitDrops);
                 fail(name, why);
             }
@@ -373,8 +380,10 @@ static void bench_memory(void)
     double secs = (double)(bench_now_ns() - t0) / 1e9;
     char nm[128];
     double per = (double)(after - before) * 1024.0 / (2.0 * est);
-    fprintf(stderr, "bench_stack memory: %d pairs in %.1f s, RSS %ld -> %ld KiB\n", est, secs, before, after);
-    snprintf(nm, sizeof nm, "%s (%d idle pairs, 64 KiB rings%s)", name, est, est < n ? ", time budget hit" : "");
+    fprintf(stderr, "bench_stack memory: %d pairs in %.1f s, RSS %ld -> %ld KiB\n", est, secs,
+            before, after);
+    snprintf(nm, sizeof nm, "%s (%d idle pairs, 64 KiB rings%s)", name, est,
+             est < n ? ", time budget hit" : "");
     bench_row(nm, per, "B", "target", 600);
     snprintf(nm, sizeof nm, "%s (%d idle pairs, 64 KiB rings) vs Linux", name, est);
     /* run.py fills in the reference from bench_linux_connrate, run in the same make bench */
@@ -390,7 +399,8 @@ static uint64_t min3(uint64_t a, uint64_t b, uint64_t c)
 }
 
 /* Goodput in Mbit/s of virtual time for one transfer; < 0 if it did not finish. */
-static double matrix_once(uint32_t bufsz, double loss, uint32_t rtt_us, int sack, uint64_t seed, size_t total)
+static double matrix_once(uint32_t bufsz, double loss, uint32_t rtt_us, int sack, uint64_t seed,
+                          size_t total)
 {
     static uint8_t buf[1 << 16], rbuf[1 << 16];
     struct memlink_impair im;
@@ -416,9 +426,9 @@ static double matrix_once(uint32_t bufsz, double loss, uint32_t rtt_us, int sack
     uint64_t t0 = now_us, limit = now_us + 600000000ull; /* 10 virtual minutes */
     while (rcvd < total && now_us < limit) {
         while (sent < total) {
-            long n = tcpfsm_send(c, cfd, buf, total - sent < sizeof buf ? total - sent : sizeof buf);
-            if (n <= 0)
-                break;
+            long n =
+                tcpfsm_send(c, cfd, buf, total - sent < sizeof buf ? total - sent : sizeof buf);
+            if (n <= 0) break;
             sent += (size_t)n;
         }
         pump();
@@ -426,11 +436,10 @@ static double matrix_once(uint32_t bufsz, double loss, uint32_t rtt_us, int sack
             rcvd += (size_t)n;
         pump();
         /* jump to the next thing that can happen: a delivery or a timer */
-        uint64_t next = min3(memlink_next_delivery(L), tcpfsm_next_timeout(c), tcpfsm_next_timeout(s));
-        if (next == UINT64_MAX)
-            next = now_us + 1000;
-        if (next > now_us)
-            now_us = next;
+        uint64_t next =
+            min3(memlink_next_delivery(L), tcpfsm_next_timeout(c), tcpfsm_next_timeout(s));
+        if (next == UINT64_MAX) next = now_us + 1000;
+        if (next > now_us) now_us = next;
         tcpfsm_advance(c, now_us);
         tcpfsm_advance(s, now_us);
     }
@@ -453,18 +462,21 @@ static void bench_matrix(void)
             for (size_t t = 0; t < 2; t++) {
                 double on[BENCH_RUNS], off[BENCH_RUNS];
                 char name[128];
-                snprintf(name, sizeof name, "memlink goodput 100M link, buf %u KB, loss %g%%, RTT %u ms",
+                snprintf(name, sizeof name,
+                         "memlink goodput 100M link, buf %u KB, loss %g%%, RTT %u ms",
                          bufs[b] / 1024, losses[l] * 100, rtts[t] / 1000);
                 for (int r = 0; r < runs; r++) {
                     on[r] = matrix_once(bufs[b], losses[l], rtts[t], 1, 100 + (uint64_t)r, total);
                     off[r] = matrix_once(bufs[b], losses[l], rtts[t], 0, 100 + (uint64_t)r, total);
                     if (on[r] < 0 || off[r] < 0) {
-                        printf("FAIL\t%s\ttransfer did not finish in 10 virtual minutes (SACK %s)\n",
-                               name, on[r] < 0 ? "on" : "off");
+                        printf(
+                            "FAIL\t%s\ttransfer did not finish in 10 virtual minutes (SACK %s)\n",
+                            name, on[r] < 0 ? "on" : "off");
                         goto next;
                     }
                 }
-                bench_row(name, bench_median(on, runs), "Mbit/s", "same with SACK off", bench_median(off, runs));
+                bench_row(name, bench_median(on, runs), "Mbit/s", "same with SACK off",
+                          bench_median(off, runs));
             next:;
             }
 }

@@ -48,7 +48,8 @@ int main(int argc, char **argv)
         perror("bench_tun_raw: TUNSETIFF");
         return 1;
     }
-    snprintf(cmd, sizeof cmd, "ip link set tunbench0 mtu %d up && ip addr add 10.77.0.1/24 dev tunbench0", mtu);
+    snprintf(cmd, sizeof cmd,
+             "ip link set tunbench0 mtu %d up && ip addr add 10.77.0.1/24 dev tunbench0", mtu);
     if (system(cmd) != 0) {
         fprintf(stderr, "bench_tun_raw: '%s' failed\n", cmd);
         return 1;
@@ -59,14 +60,14 @@ int main(int argc, char **argv)
     memset(pkt, 0, (size_t)mtu);
     pkt[0] = 0x45;
     pkt[2] = (uint8_t)(mtu >> 8), pkt[3] = (uint8_t)mtu;
-    pkt[6] = 0x40;              /* DF */
+    pkt[6] = 0x40; /* DF */
     pkt[8] = 64, pkt[9] = 17;
     pkt[12] = 10, pkt[13] = 77, pkt[14] = 0, pkt[15] = 2;
     pkt[16] = 10, pkt[17] = 77, pkt[18] = 0, pkt[19] = 1;
     uint16_t c = ip_csum(pkt, 20);
     pkt[10] = (uint8_t)(c >> 8), pkt[11] = (uint8_t)c;
-    pkt[20] = 0x30, pkt[21] = 0x39;         /* sport 12345 */
-    pkt[23] = 9;                            /* dport 9 */
+    pkt[20] = 0x30, pkt[21] = 0x39; /* sport 12345 */
+    pkt[23] = 9;                    /* dport 9 */
     pkt[24] = (uint8_t)((mtu - 20) >> 8), pkt[25] = (uint8_t)(mtu - 20);
 
     for (int r = 0; r < BENCH_RUNS; r++) {

@@ -43,8 +43,7 @@ static uint64_t now_us(void)
 static void tun_out(void *arg, const void *pkt, size_t len)
 {
     (void)arg;
-    if (write(tunfd, pkt, len) != (ssize_t)len)
-        write_errors++;
+    if (write(tunfd, pkt, len) != (ssize_t)len) write_errors++;
 }
 
 static void die(const char *what)
@@ -60,13 +59,11 @@ static void service(struct tcpfsm_stack *st, int wait_ms)
     struct pollfd p = {.fd = tunfd, .events = POLLIN};
     for (int i = 0; i < 64; i++) {
         ssize_t n = read(tunfd, pkt, sizeof pkt);
-        if (n <= 0)
-            break;
+        if (n <= 0) break;
         tcpfsm_input(st, pkt, (size_t)n);
     }
     tcpfsm_advance(st, now_us());
-    if (wait_ms >= 0)
-        poll(&p, 1, wait_ms);
+    if (wait_ms >= 0) poll(&p, 1, wait_ms);
 }
 
 /* The Linux side, in the child: mode 'r' = write to us for secs; 's' = listen and read. */
@@ -86,24 +83,20 @@ static void linux_peer(char mode, double secs, int report_fd)
             if (fd < 0 || connect(fd, (struct sockaddr *)&a, sizeof a) < 0)
                 die("linux client connect");
             setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
-            if (write(fd, &b, 1) != 1 || read(fd, &b, 1) != 1)
-                die("linux client 1-byte exchange");
+            if (write(fd, &b, 1) != 1 || read(fd, &b, 1) != 1) die("linux client 1-byte exchange");
             close(fd);
         }
         double rate = n / ((double)(bench_now_ns() - t0) / 1e9);
-        if (write(report_fd, &rate, sizeof rate) != sizeof rate)
-            die("report");
+        if (write(report_fd, &rate, sizeof rate) != sizeof rate) die("report");
     } else if (mode == 'r') {
         int fd = socket(AF_INET, SOCK_STREAM, 0);
         a.sin_port = htons(5001);
         a.sin_addr.s_addr = htonl(OUR_ADDR);
-        if (connect(fd, (struct sockaddr *)&a, sizeof a) < 0)
-            die("linux peer connect");
+        if (connect(fd, (struct sockaddr *)&a, sizeof a) < 0) die("linux peer connect");
         uint64_t end = bench_now_ns() + (uint64_t)(secs * 1e9);
         while (bench_now_ns() < end) {
             ssize_t n = write(fd, buf, sizeof buf);
-            if (n <= 0)
-                die("linux peer write");
+            if (n <= 0) die("linux peer write");
             total += (uint64_t)n;
         }
         close(fd);
@@ -119,14 +112,12 @@ static void linux_peer(char mode, double secs, int report_fd)
         fd = accept(lfd, NULL, NULL);
         uint64_t t0 = 0;
         for (ssize_t n; (n = read(fd, buf, sizeof buf)) > 0;) {
-            if (!t0)
-                t0 = bench_now_ns();
+            if (!t0) t0 = bench_now_ns();
             total += (uint64_t)n;
         }
         double el = (double)(bench_now_ns() - t0) / 1e9;
         double gbps = (double)total * 8 / el / 1e9;
-        if (write(report_fd, &gbps, sizeof gbps) != sizeof gbps)
-            die("report");
+        if (write(report_fd, &gbps, sizeof gbps) != sizeof gbps) die("report");
         close(fd);
         close(lfd);
     }
@@ -146,10 +137,8 @@ static double run_once(char mode, int mtu, double secs)
     c.sndbuf = c.rcvbuf = mode == 'c' ? 0 : 4u << 20; /* connection rate: default 64 KiB */
     c.max_buffer_bytes = 64u << 20;
     struct tcpfsm_stack *st = tcpfsm_stack_new(&c, &err);
-    if (!st)
-        return -1;
-    if (pipe(pfd) < 0)
-        die("pipe");
+    if (!st) return -1;
+    if (pipe(pfd) < 0) die("pipe");
     double gbps = -1;
     if (mode == 'c') {
         /* secs = number of connections; gbps = connections/s as measured by the client */
@@ -160,8 +149,7 @@ static double run_once(char mode, int mtu, double secs)
             die("tcpfsm listen");
         fcntl(pfd[0], F_SETFL, O_NONBLOCK);
         pid_t pid = fork();
-        if (pid == 0)
-            linux_peer('c', secs, pfd[1]);
+        if (pid == 0) linux_peer('c', secs, pfd[1]);
         uint64_t t_limit = bench_now_ns() + 20000000000ull; /* 5 runs stay under run.py's 120 s */
         while (bench_now_ns() < t_limit) {
             service(st, 0);
@@ -176,10 +164,8 @@ static double run_once(char mode, int mtu, double secs)
                     cfd[k--] = cfd[--nc];
                 }
             }
-            if (read(pfd[0], &gbps, sizeof gbps) == sizeof gbps)
-                break;
-            if (!nc)
-                service(st, 1);
+            if (read(pfd[0], &gbps, sizeof gbps) == sizeof gbps) break;
+            if (!nc) service(st, 1);
         }
         for (int i = 0; i < 20; i++)
             service(st, 1);
@@ -190,26 +176,20 @@ static double run_once(char mode, int mtu, double secs)
         tcpfsm_bind(st, lfd, OUR_ADDR, 5001);
         tcpfsm_listen(st, lfd, 8);
         pid_t pid = fork();
-        if (pid == 0)
-            linux_peer('r', secs, pfd[1]);
+        if (pid == 0) linux_peer('r', secs, pfd[1]);
         uint64_t total = 0, t0 = 0, t_end = bench_now_ns() + (uint64_t)((secs + 5) * 1e9);
         for (;;) {
             service(st, fd < 0 ? 1 : 0);
-            if (fd < 0)
-                fd = tcpfsm_accept(st, lfd, NULL, NULL);
-            if (fd < 0)
-                continue;
+            if (fd < 0) fd = tcpfsm_accept(st, lfd, NULL, NULL);
+            if (fd < 0) continue;
             long n;
             while ((n = tcpfsm_recv(st, fd, buf, sizeof buf)) > 0) {
-                if (!t0)
-                    t0 = bench_now_ns();
+                if (!t0) t0 = bench_now_ns();
                 total += (uint64_t)n;
             }
-            if (n == 0 || (n < 0 && n != -EAGAIN) || bench_now_ns() > t_end)
-                break;
+            if (n == 0 || (n < 0 && n != -EAGAIN) || bench_now_ns() > t_end) break;
         }
-        if (t0)
-            gbps = (double)total * 8 / ((double)(bench_now_ns() - t0) / 1e9) / 1e9;
+        if (t0) gbps = (double)total * 8 / ((double)(bench_now_ns() - t0) / 1e9) / 1e9;
         tcpfsm_close(st, fd);
         for (int i = 0; i < 20; i++)
             service(st, 1);
@@ -218,24 +198,18 @@ static double run_once(char mode, int mtu, double secs)
     } else {
         char ready;
         pid_t pid = fork();
-        if (pid == 0)
-            linux_peer('s', secs, pfd[1]);
-        if (read(pfd[0], &ready, 1) != 1)
-            die("peer did not start");
+        if (pid == 0) linux_peer('s', secs, pfd[1]);
+        if (read(pfd[0], &ready, 1) != 1) die("peer did not start");
         int fd = tcpfsm_socket(st);
         tcpfsm_connect(st, fd, LINUX_ADDR, 5002);
         uint64_t end = 0, t_limit = bench_now_ns() + (uint64_t)((secs + 5) * 1e9);
         while (bench_now_ns() < t_limit) {
             service(st, 0);
             int ev = tcpfsm_poll(st, fd);
-            if (ev & TCPFSM_POLLERR)
-                break;
-            if (!(ev & TCPFSM_POLLOUT))
-                continue;
-            if (!end)
-                end = bench_now_ns() + (uint64_t)(secs * 1e9);
-            if (bench_now_ns() > end)
-                break;
+            if (ev & TCPFSM_POLLERR) break;
+            if (!(ev & TCPFSM_POLLOUT)) continue;
+            if (!end) end = bench_now_ns() + (uint64_t)(secs * 1e9);
+            if (bench_now_ns() > end) break;
             while (tcpfsm_send(st, fd, buf, sizeof buf) > 0)
                 ;
         }
@@ -262,16 +236,14 @@ int main(int argc, char **argv)
     char cmd[256], name[96];
     signal(SIGPIPE, SIG_IGN);
     tunfd = open("/dev/net/tun", O_RDWR);
-    if (tunfd < 0)
-        die("/dev/net/tun");
+    if (tunfd < 0) die("/dev/net/tun");
     memset(&ifr, 0, sizeof ifr);
     ifr.ifr_flags = IFF_TUN | IFF_NO_PI;
     snprintf(ifr.ifr_name, sizeof ifr.ifr_name, "tunbench1");
-    if (ioctl(tunfd, TUNSETIFF, &ifr) < 0)
-        die("TUNSETIFF");
-    snprintf(cmd, sizeof cmd, "ip link set tunbench1 mtu %d up && ip addr add 10.78.0.1/24 dev tunbench1", mtu);
-    if (system(cmd) != 0)
-        die(cmd);
+    if (ioctl(tunfd, TUNSETIFF, &ifr) < 0) die("TUNSETIFF");
+    snprintf(cmd, sizeof cmd,
+             "ip link set tunbench1 mtu %d up && ip addr add 10.78.0.1/24 dev tunbench1", mtu);
+    if (system(cmd) != 0) die(cmd);
     fcntl(tunfd, F_SETFL, fcntl(tunfd, F_GETFL) | O_NONBLOCK);
     if (connrate) {
         int n = bench_quick() ? 200 : 2000;
@@ -280,7 +252,8 @@ int main(int argc, char **argv)
         for (int r = 0; r < BENCH_RUNS; r++) {
             v[r] = run_once('c', mtu, n);
             if (v[r] <= 0) {
-                printf("FAIL\t%s\tthe Linux client did not finish %d connections (run %d)\n", cname, n, r);
+                printf("FAIL\t%s\tthe Linux client did not finish %d connections (run %d)\n", cname,
+                       n, r);
                 return 0;
             }
         }
@@ -292,7 +265,8 @@ int main(int argc, char **argv)
     for (int d = 0; d < 2; d++) {
         char mode = d ? 's' : 'r';
         double v[BENCH_RUNS];
-        snprintf(name, sizeof name, "TUN bulk %s MTU %d", d ? "send (us -> Linux)" : "receive (Linux -> us)", mtu);
+        snprintf(name, sizeof name, "TUN bulk %s MTU %d",
+                 d ? "send (us -> Linux)" : "receive (Linux -> us)", mtu);
         for (int r = 0; r < BENCH_RUNS; r++) {
             v[r] = run_once(mode, mtu, secs);
             if (v[r] <= 0) {

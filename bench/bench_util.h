@@ -46,8 +46,8 @@ static inline double bench_median(double *v, int n)
     return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
 }
 
-static inline void bench_row(const char *name, double value, const char *unit,
-                             const char *ref, double ref_value)
+static inline void bench_row(const char *name, double value, const char *unit, const char *ref,
+                             double ref_value)
 {
     printf("ROW\t%s\t%.6g\t%s\t%s\t%.6g\n", name, value, unit, ref, ref_value);
     fflush(stdout);

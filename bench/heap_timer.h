@@ -11,8 +11,8 @@
 #include <stdlib.h>
 
 struct heap_node {
-    uint64_t expires;     /* absolute expiry, us */
-    uint32_t idx;         /* position in heap_timer.v, or UINT32_MAX when not armed */
+    uint64_t expires; /* absolute expiry, us */
+    uint32_t idx;     /* position in heap_timer.v, or UINT32_MAX when not armed */
 };
 
 struct heap_timer {
@@ -33,8 +33,7 @@ static inline void heap_up(struct heap_timer *h, size_t i)
 {
     while (i > 0) {
         size_t p = (i - 1) / 2;
-        if (h->v[p]->expires <= h->v[i]->expires)
-            break;
+        if (h->v[p]->expires <= h->v[i]->expires) break;
         heap_swap(h, i, p);
         i = p;
     }
@@ -44,12 +43,9 @@ static inline void heap_down(struct heap_timer *h, size_t i)
 {
     for (;;) {
         size_t l = 2 * i + 1, r = l + 1, m = i;
-        if (l < h->n && h->v[l]->expires < h->v[m]->expires)
-            m = l;
-        if (r < h->n && h->v[r]->expires < h->v[m]->expires)
-            m = r;
-        if (m == i)
-            return;
+        if (l < h->n && h->v[l]->expires < h->v[m]->expires) m = l;
+        if (r < h->n && h->v[r]->expires < h->v[m]->expires) m = r;
+        if (m == i) return;
         heap_swap(h, i, m);
         i = m;
     }
@@ -74,11 +70,9 @@ static inline void heap_arm(struct heap_timer *h, struct heap_node *x, uint64_t 
 static inline void heap_cancel(struct heap_timer *h, struct heap_node *x)
 {
     size_t i = x->idx;
-    if (i == UINT32_MAX)
-        return;
+    if (i == UINT32_MAX) return;
     x->idx = UINT32_MAX;
-    if (i == --h->n)
-        return;
+    if (i == --h->n) return;
     h->v[i] = h->v[h->n];
     h->v[i]->idx = (uint32_t)i;
     heap_up(h, i);

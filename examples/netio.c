@@ -23,7 +23,7 @@
 #include "tun.h"
 
 #define NETIO_MAX_WANT 8
-#define NETIO_PKT_MAX  65536
+#define NETIO_PKT_MAX 65536
 #define NETIO_SPIN_MAX 1000000 /* memory mode: rounds without time moving before "stalled" */
 
 struct netio {
@@ -35,7 +35,7 @@ struct netio {
     uint64_t rng[2];
     /* TUN mode */
     int tun_fd;
-    uint64_t wall_offset;      /* realtime - monotonic, for capture timestamps */
+    uint64_t wall_offset; /* realtime - monotonic, for capture timestamps */
     uint64_t tun_write_drops;
     struct pcap_writer *pcap;
     uint64_t start;
@@ -65,7 +65,7 @@ void netio_opts_init(struct netio_opts *o, const char *prog)
 {
     memset(o, 0, sizeof *o);
     o->prog = prog;
-    o->addr = 0x0a000002u;      /* 10.0.0.2 */
+    o->addr = 0x0a000002u; /* 10.0.0.2 */
     o->prefix = 24;
     o->peer_addr = 0x0a000001u; /* 10.0.0.1 */
     o->seed = 1;
@@ -81,8 +81,7 @@ const char *netio_ntoa(uint32_t addr, char buf[16])
 int netio_parse_addr(const char *s, uint32_t *addr, int *prefix)
 {
     char tmp[64];
-    if (!s || strlen(s) >= sizeof tmp)
-        return -1;
+    if (!s || strlen(s) >= sizeof tmp) return -1;
     strcpy(tmp, s);
     int pfx = 24;
     char *slash = strchr(tmp, '/');
@@ -90,16 +89,13 @@ int netio_parse_addr(const char *s, uint32_t *addr, int *prefix)
         *slash = '\0';
         char *end;
         long v = strtol(slash + 1, &end, 10);
-        if (end == slash + 1 || *end || v < 1 || v > 32)
-            return -1;
+        if (end == slash + 1 || *end || v < 1 || v > 32) return -1;
         pfx = (int)v;
     }
     struct in_addr in;
-    if (inet_pton(AF_INET, tmp, &in) != 1)
-        return -1;
+    if (inet_pton(AF_INET, tmp, &in) != 1) return -1;
     *addr = ntohl(in.s_addr);
-    if (prefix)
-        *prefix = pfx;
+    if (prefix) *prefix = pfx;
     return 0;
 }
 
@@ -116,22 +112,19 @@ int netio_parse_opt(struct netio_opts *o, int argc, char **argv, int *i)
 {
     const char *a = argv[*i], *v;
     if (!strcmp(a, "--tun")) {
-        if (!(v = need_arg(o, argc, argv, i)))
-            return -1;
+        if (!(v = need_arg(o, argc, argv, i))) return -1;
         o->tun = v;
     } else if (!strcmp(a, "--mem")) {
         o->tun = NULL;
     } else if (!strcmp(a, "--addr")) {
-        if (!(v = need_arg(o, argc, argv, i)))
-            return -1;
+        if (!(v = need_arg(o, argc, argv, i))) return -1;
         if (netio_parse_addr(v, &o->addr, &o->prefix) < 0) {
             fprintf(stderr, "%s: bad --addr '%s' (want A.B.C.D/NN)\n", o->prog, v);
             return -1;
         }
         o->addr_set = 1;
     } else if (!strcmp(a, "--kernel-addr")) {
-        if (!(v = need_arg(o, argc, argv, i)))
-            return -1;
+        if (!(v = need_arg(o, argc, argv, i))) return -1;
         if (netio_parse_addr(v, &o->kernel_addr, &o->kernel_prefix) < 0) {
             fprintf(stderr, "%s: bad --kernel-addr '%s' (want A.B.C.D/NN)\n", o->prog, v);
             return -1;
@@ -141,12 +134,10 @@ int netio_parse_opt(struct netio_opts *o, int argc, char **argv, int *i)
     } else if (!strcmp(a, "--trace")) {
         o->trace = 1;
     } else if (!strcmp(a, "--pcap")) {
-        if (!(v = need_arg(o, argc, argv, i)))
-            return -1;
+        if (!(v = need_arg(o, argc, argv, i))) return -1;
         o->pcap = v;
     } else if (!strcmp(a, "--seed")) {
-        if (!(v = need_arg(o, argc, argv, i)))
-            return -1;
+        if (!(v = need_arg(o, argc, argv, i))) return -1;
         char *end;
         o->seed = strtoull(v, &end, 0);
         if (end == v || *end) {
@@ -154,8 +145,7 @@ int netio_parse_opt(struct netio_opts *o, int argc, char **argv, int *i)
             return -1;
         }
     } else if (!strcmp(a, "--timeout")) {
-        if (!(v = need_arg(o, argc, argv, i)))
-            return -1;
+        if (!(v = need_arg(o, argc, argv, i))) return -1;
         char *end;
         o->timeout_s = strtod(v, &end);
         if (end == v || *end || o->timeout_s < 0) {
@@ -174,34 +164,33 @@ int netio_parse_opt(struct netio_opts *o, int argc, char **argv, int *i)
 
 void netio_usage(FILE *f)
 {
-    fputs(
-        "Link options (common to the tcpfsm examples):\n"
-        "  --mem               in-memory link with a built-in peer stack on a virtual clock\n"
-        "                      (the default)\n"
-        "  --tun NAME          use TUN device NAME (attached if it exists, else created; needs\n"
-        "                      root or CAP_NET_ADMIN and /dev/net/tun)\n"
-        "  --addr A.B.C.D/NN   this stack's address (memory default 10.0.0.2/24); with --tun\n"
-        "                      the kernel's route to it must lead to NAME\n"
-        "  --setup             with --tun: configure the kernel side, i.e. run\n"
-        "                        ip addr replace KERNEL/NN dev NAME; ip link set dev NAME up\n"
-        "                      (without --setup no kernel address or route is ever changed)\n"
-        "  --kernel-addr A/NN  KERNEL for --setup (default: first host of --addr's prefix\n"
-        "                      that is not --addr, e.g. 10.77.0.1 for 10.77.0.2/24)\n"
-        "  --trace             one line per state-machine transition on stderr:\n"
-        "                        10.0.0.2:80>10.0.0.1:40000 SYN_RCVD --RCV_ACK/established, "
-        "process_ack--> ESTABLISHED\n"
-        "  --pcap FILE         record every packet sent and received (LINKTYPE_RAW)\n"
-        "  --seed N            memory mode: PRNG seed (runs replay exactly)\n"
-        "  --timeout SEC       give up after SEC seconds (virtual time in memory mode)\n"
-        "  --ss                print the stack's connection table (tcpfsm_ss, like ss -tan)\n"
-        "                      and its counters (tcpfsm_get_stats: ListenDrops,\n"
-        "                      BufferLimitDrops, BufferBytes in use, ...) on stderr at exit;\n"
-        "                      SIGUSR1 prints both at any time\n"
-        "  -v, --verbose       log connections\n"
-        "  -h, --help          this text\n"
-        "  --version           print the version and exit\n"
-        "Exit status: 0 success, 1 failure (including: TUN device cannot be opened).\n",
-        f);
+    fputs("Link options (common to the tcpfsm examples):\n"
+          "  --mem               in-memory link with a built-in peer stack on a virtual clock\n"
+          "                      (the default)\n"
+          "  --tun NAME          use TUN device NAME (attached if it exists, else created; needs\n"
+          "                      root or CAP_NET_ADMIN and /dev/net/tun)\n"
+          "  --addr A.B.C.D/NN   this stack's address (memory default 10.0.0.2/24); with --tun\n"
+          "                      the kernel's route to it must lead to NAME\n"
+          "  --setup             with --tun: configure the kernel side, i.e. run\n"
+          "                        ip addr replace KERNEL/NN dev NAME; ip link set dev NAME up\n"
+          "                      (without --setup no kernel address or route is ever changed)\n"
+          "  --kernel-addr A/NN  KERNEL for --setup (default: first host of --addr's prefix\n"
+          "                      that is not --addr, e.g. 10.77.0.1 for 10.77.0.2/24)\n"
+          "  --trace             one line per state-machine transition on stderr:\n"
+          "                        10.0.0.2:80>10.0.0.1:40000 SYN_RCVD --RCV_ACK/established, "
+          "process_ack--> ESTABLISHED\n"
+          "  --pcap FILE         record every packet sent and received (LINKTYPE_RAW)\n"
+          "  --seed N            memory mode: PRNG seed (runs replay exactly)\n"
+          "  --timeout SEC       give up after SEC seconds (virtual time in memory mode)\n"
+          "  --ss                print the stack's connection table (tcpfsm_ss, like ss -tan)\n"
+          "                      and its counters (tcpfsm_get_stats: ListenDrops,\n"
+          "                      BufferLimitDrops, BufferBytes in use, ...) on stderr at exit;\n"
+          "                      SIGUSR1 prints both at any time\n"
+          "  -v, --verbose       log connections\n"
+          "  -h, --help          this text\n"
+          "  --version           print the version and exit\n"
+          "Exit status: 0 success, 1 failure (including: TUN device cannot be opened).\n",
+          f);
 }
 
 void netio_version(FILE *f, const char *prog)
@@ -277,15 +266,13 @@ static void mem_deliver(void *arg, const void *pkt, size_t len)
 {
     struct mem_ep *e = arg;
     struct tcpfsm_stack *st = e->peer ? e->n->peer : e->n->st;
-    if (st)
-        tcpfsm_input(st, pkt, len);
+    if (st) tcpfsm_input(st, pkt, len);
 }
 
 static void tun_output(void *arg, const void *pkt, size_t len)
 {
     struct netio *n = arg;
-    if (n->pcap)
-        pcap_write(n->pcap, mono_us() + n->wall_offset, pkt, len);
+    if (n->pcap) pcap_write(n->pcap, mono_us() + n->wall_offset, pkt, len);
     ssize_t w = write(n->tun_fd, pkt, len);
     if (w != (ssize_t)len) {
         n->tun_write_drops++;
@@ -305,10 +292,8 @@ static void tun_drain(struct netio *n)
                 fprintf(stderr, "%s: tun read: %s\n", n->o.prog, strerror(errno));
             return;
         }
-        if (r == 0)
-            return;
-        if (n->pcap)
-            pcap_write(n->pcap, mono_us() + n->wall_offset, buf, (size_t)r);
+        if (r == 0) return;
+        if (n->pcap) pcap_write(n->pcap, mono_us() + n->wall_offset, buf, (size_t)r);
         tcpfsm_advance(n->st, mono_us());
         tcpfsm_input(n->st, buf, (size_t)r);
     }
@@ -334,8 +319,7 @@ static int run_ip(const struct netio_opts *o, char *const argv[])
     }
     int status;
     while (waitpid(pid, &status, 0) < 0)
-        if (errno != EINTR)
-            return -1;
+        if (errno != EINTR) return -1;
     if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
         fprintf(stderr, "%s: --setup: '%s %s ...' failed\n", o->prog, argv[0], argv[1]);
         return -1;
@@ -350,8 +334,7 @@ static int tun_setup(const struct netio_opts *o)
     if (!k) {
         uint32_t mask = o->prefix >= 32 ? 0xffffffffu : ~(0xffffffffu >> o->prefix);
         k = (o->addr & mask) | 1u;
-        if (k == o->addr)
-            k = (o->addr & mask) | 2u;
+        if (k == o->addr) k = (o->addr & mask) | 2u;
         kp = o->prefix;
     }
     if (k == o->addr) {
@@ -363,16 +346,14 @@ static int tun_setup(const struct netio_opts *o)
     snprintf(spec, sizeof spec, "%s/%d", netio_ntoa(k, ka), kp);
     char *addr_cmd[] = {"ip", "addr", "replace", spec, "dev", (char *)o->tun, NULL};
     char *up_cmd[] = {"ip", "link", "set", "dev", (char *)o->tun, "up", NULL};
-    if (run_ip(o, addr_cmd) < 0 || run_ip(o, up_cmd) < 0)
-        return -1;
+    if (run_ip(o, addr_cmd) < 0 || run_ip(o, up_cmd) < 0) return -1;
     return 0;
 }
 
 static void tun_check_up(const struct netio_opts *o)
 {
     int s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-    if (s < 0)
-        return;
+    if (s < 0) return;
     struct ifreq ifr;
     memset(&ifr, 0, sizeof ifr);
     memcpy(ifr.ifr_name, o->tun, strlen(o->tun));
@@ -394,17 +375,14 @@ static void tun_check_up(const struct netio_opts *o)
     for (int i = 0; i < 200; i++) {
         char st[32] = "";
         FILE *f = fopen(path, "r");
-        if (!f)
-            return;
+        if (!f) return;
         int ok = fgets(st, sizeof st, f) != NULL;
         fclose(f);
-        if (!ok || !strncmp(st, "up", 2) || !strncmp(st, "unknown", 7))
-            return;
+        if (!ok || !strncmp(st, "up", 2) || !strncmp(st, "unknown", 7)) return;
         struct timespec ts = {0, 10 * 1000 * 1000};
         nanosleep(&ts, NULL);
     }
-    if (o->verbose)
-        fprintf(stderr, "%s: %s: operstate still not up after 2 s\n", o->prog, o->tun);
+    if (o->verbose) fprintf(stderr, "%s: %s: operstate still not up after 2 s\n", o->prog, o->tun);
 }
 
 /* ---------------------------------------------------------------- open/close */
@@ -417,8 +395,7 @@ struct netio *netio_open(const struct netio_opts *o, const struct tcpfsm_config 
         return NULL;
     }
     n->o = *o;
-    if (!n->o.trace_out)
-        n->o.trace_out = stderr;
+    if (!n->o.trace_out) n->o.trace_out = stderr;
     n->tun_fd = -1;
 
     struct sigaction sa;
@@ -437,7 +414,7 @@ struct netio *netio_open(const struct netio_opts *o, const struct tcpfsm_config 
     else
         memset(&cfg, 0, sizeof cfg);
     cfg.addr = o->addr;
-    cfg.prefix_len = (uint8_t)o->prefix;   /* the subnet's broadcast is never answered */
+    cfg.prefix_len = (uint8_t)o->prefix; /* the subnet's broadcast is never answered */
     if (o->trace) {
         cfg.trace = trace_cb;
         cfg.trace_arg = n->o.trace_out;
@@ -456,8 +433,7 @@ struct netio *netio_open(const struct netio_opts *o, const struct tcpfsm_config 
             fprintf(stderr, "%s: cannot open TUN device: %s\n", o->prog, eb);
             goto fail;
         }
-        if (o->setup && tun_setup(o) < 0)
-            goto fail;
+        if (o->setup && tun_setup(o) < 0) goto fail;
         tun_check_up(o);
         int mtu = tun_mtu(o->tun);
         cfg.mtu = mtu >= 576 && mtu <= 65535 ? (uint16_t)mtu : 1500;
@@ -556,8 +532,8 @@ static void print_ss_labelled(struct netio *n, const char *when)
     if (n->peer) {
         fprintf(stderr, "%s: tcpfsm_ss of the built-in peer %s:\n", n->o.prog, when);
         netio_print_ss(n->peer, stderr);
-        fprintf(stderr, "%s: counters (tcpfsm_get_stats) of the built-in peer %s:\n",
-                n->o.prog, when);
+        fprintf(stderr, "%s: counters (tcpfsm_get_stats) of the built-in peer %s:\n", n->o.prog,
+                when);
         netio_print_stats(n->peer, stderr);
     }
     fflush(stderr);
@@ -565,35 +541,46 @@ static void print_ss_labelled(struct netio *n, const char *when)
 
 void netio_close(struct netio *n)
 {
-    if (!n)
-        return;
-    if (n->o.ss && n->st)
-        print_ss_labelled(n, "at exit");
-    if (n->st)
-        tcpfsm_stack_free(n->st);
-    if (n->peer)
-        tcpfsm_stack_free(n->peer);
-    if (n->link)
-        memlink_free(n->link);
+    if (!n) return;
+    if (n->o.ss && n->st) print_ss_labelled(n, "at exit");
+    if (n->st) tcpfsm_stack_free(n->st);
+    if (n->peer) tcpfsm_stack_free(n->peer);
+    if (n->link) memlink_free(n->link);
     if (n->pcap) {
         int rc = pcap_close(n->pcap);
-        if (rc < 0)
-            fprintf(stderr, "%s: --pcap %s: %s\n", n->o.prog, n->o.pcap, strerror(-rc));
+        if (rc < 0) fprintf(stderr, "%s: --pcap %s: %s\n", n->o.prog, n->o.pcap, strerror(-rc));
     }
-    if (n->tun_fd >= 0)
-        close(n->tun_fd);
+    if (n->tun_fd >= 0) close(n->tun_fd);
     if (n->tun_write_drops && n->o.verbose)
         fprintf(stderr, "%s: %llu packets could not be written to %s\n", n->o.prog,
                 (unsigned long long)n->tun_write_drops, n->o.tun);
     free(n);
 }
 
-struct tcpfsm_stack *netio_stack(struct netio *n) { return n->st; }
-struct tcpfsm_stack *netio_peer(struct netio *n) { return n->peer; }
-int netio_is_mem(const struct netio *n) { return n->link != NULL; }
-uint32_t netio_addr(const struct netio *n) { return n->o.addr; }
-uint32_t netio_peer_addr(const struct netio *n) { return n->o.peer_addr; }
-struct memlink *netio_link(struct netio *n) { return n->link; }
+struct tcpfsm_stack *netio_stack(struct netio *n)
+{
+    return n->st;
+}
+struct tcpfsm_stack *netio_peer(struct netio *n)
+{
+    return n->peer;
+}
+int netio_is_mem(const struct netio *n)
+{
+    return n->link != NULL;
+}
+uint32_t netio_addr(const struct netio *n)
+{
+    return n->o.addr;
+}
+uint32_t netio_peer_addr(const struct netio *n)
+{
+    return n->o.peer_addr;
+}
+struct memlink *netio_link(struct netio *n)
+{
+    return n->link;
+}
 
 void netio_want_fd(struct netio *n, int fd, short events)
 {
@@ -609,21 +596,22 @@ void netio_want_fd(struct netio *n, int fd, short events)
 short netio_revents(const struct netio *n, int fd)
 {
     for (int i = 0; i < n->ngot; i++)
-        if (n->got[i].fd == fd)
-            return n->got[i].revents;
+        if (n->got[i].fd == fd) return n->got[i].revents;
     return 0;
 }
 
 /* ---------------------------------------------------------------- the loop */
 
-static uint64_t min_u64(uint64_t a, uint64_t b) { return a < b ? a : b; }
+static uint64_t min_u64(uint64_t a, uint64_t b)
+{
+    return a < b ? a : b;
+}
 
 static void keep_revents(struct netio *n, const struct pollfd *p, int np)
 {
     n->ngot = 0;
     for (int i = 0; i < np && n->ngot < NETIO_MAX_WANT; i++)
-        if (p[i].fd != n->tun_fd)
-            n->got[n->ngot++] = p[i];
+        if (p[i].fd != n->tun_fd) n->got[n->ngot++] = p[i];
 }
 
 /* until: absolute time at which to return NETIO_CONTINUE (UINT64_MAX = never). */
@@ -636,8 +624,7 @@ static int run_loop(struct netio *n, uint64_t until, netio_step_fn step, void *a
     unsigned long spins = 0;
     uint64_t last_now = 0;
     for (;;) {
-        if (g_signal)
-            return NETIO_SIGNAL;
+        if (g_signal) return NETIO_SIGNAL;
         if (g_usr1) {
             g_usr1 = 0;
             print_ss_labelled(n, "on SIGUSR1");
@@ -654,40 +641,32 @@ static int run_loop(struct netio *n, uint64_t until, netio_step_fn step, void *a
             last_now = now;
         }
         tcpfsm_advance(n->st, now);
-        if (n->peer)
-            tcpfsm_advance(n->peer, now);
-        if (n->link)
-            memlink_advance(n->link, now);
+        if (n->peer) tcpfsm_advance(n->peer, now);
+        if (n->link) memlink_advance(n->link, now);
 
         n->nwant = 0;
         int r = step ? step(n, arg) : NETIO_CONTINUE;
-        if (r != NETIO_CONTINUE)
-            return r;
+        if (r != NETIO_CONTINUE) return r;
         if (peer_step && n->peer) {
             r = peer_step(n, peer_arg);
-            if (r != NETIO_CONTINUE)
-                return r;
+            if (r != NETIO_CONTINUE) return r;
         }
         n->ngot = 0;
-        if (now >= until)
-            return NETIO_CONTINUE;
+        if (now >= until) return NETIO_CONTINUE;
         if (now >= give_up) {
             fprintf(stderr, "%s: --timeout %g s expired\n", n->o.prog, n->o.timeout_s);
             return NETIO_TIMEOUT;
         }
 
         uint64_t next = tcpfsm_next_timeout(n->st);
-        if (n->peer)
-            next = min_u64(next, tcpfsm_next_timeout(n->peer));
-        if (n->link)
-            next = min_u64(next, memlink_next_delivery(n->link));
+        if (n->peer) next = min_u64(next, tcpfsm_next_timeout(n->peer));
+        if (n->link) next = min_u64(next, memlink_next_delivery(n->link));
         uint64_t wake = min_u64(next, min_u64(until, give_up));
 
         if (n->link) {
             /* Virtual clock: whatever is due now first, then the caller's fds (without
              * waiting if a virtual event is pending), then jump to the next event. */
-            if (next <= now)
-                continue;
+            if (next <= now) continue;
             if (n->nwant) {
                 struct pollfd p[NETIO_MAX_WANT];
                 memcpy(p, n->want, sizeof(p[0]) * (size_t)n->nwant);
@@ -702,12 +681,10 @@ static int run_loop(struct netio *n, uint64_t until, netio_step_fn step, void *a
                     spins = 0;
                     continue;
                 }
-                if (pr < 0)
-                    continue;
+                if (pr < 0) continue;
             }
             if (wake == UINT64_MAX) {
-                fprintf(stderr, "%s: stalled: no packet in flight, no timer armed\n",
-                        n->o.prog);
+                fprintf(stderr, "%s: stalled: no packet in flight, no timer armed\n", n->o.prog);
                 return NETIO_STALLED;
             }
             n->vnow = wake;
@@ -728,8 +705,7 @@ static int run_loop(struct netio *n, uint64_t until, netio_step_fn step, void *a
         }
         int pr = poll(p, (nfds_t)np, timeout_ms);
         if (pr < 0) {
-            if (errno == EINTR)
-                continue;
+            if (errno == EINTR) continue;
             fprintf(stderr, "%s: poll: %s\n", n->o.prog, strerror(errno));
             return NETIO_FAIL;
         }
@@ -737,8 +713,7 @@ static int run_loop(struct netio *n, uint64_t until, netio_step_fn step, void *a
             fprintf(stderr, "%s: TUN device %s failed\n", n->o.prog, n->o.tun);
             return NETIO_FAIL;
         }
-        if (p[0].revents & POLLIN)
-            tun_drain(n);
+        if (p[0].revents & POLLIN) tun_drain(n);
         keep_revents(n, p, np);
     }
 }
@@ -761,8 +736,7 @@ void netio_print_ss(struct tcpfsm_stack *st, FILE *f)
 {
     char small[4096];
     int need = tcpfsm_ss(st, small, sizeof small);
-    if (need < 0)
-        return;
+    if (need < 0) return;
     if ((size_t)need < sizeof small) {
         fputs(small, f);
         return;
@@ -781,7 +755,10 @@ void netio_print_stats(struct tcpfsm_stack *st, FILE *f)
 {
     struct tcpfsm_stats s;
     tcpfsm_get_stats(st, &s);
-#define NETIO_STAT(name) {#name, s.name}
+#define NETIO_STAT(name)                                                                           \
+    {                                                                                              \
+#name, s.name                                                                              \
+    }
     const struct {
         const char *name;
         uint64_t v;
@@ -801,21 +778,33 @@ void netio_print_stats(struct tcpfsm_stack *st, FILE *f)
     for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++)
         fprintf(f, "  %-17s %llu%s", rows[i].name, (unsigned long long)rows[i].v,
                 i % 3 == 2 ? "\n" : "");
-    if ((sizeof rows / sizeof rows[0]) % 3)
-        fputc('\n', f);
+    if ((sizeof rows / sizeof rows[0]) % 3) fputc('\n', f);
 }
 
 const char *netio_errname(int e)
 {
-    if (e < 0)
-        e = -e;
+    if (e < 0) e = -e;
     switch (e) {
-#define NETIO_E(x) case x: return #x
-        NETIO_E(ECONNRESET); NETIO_E(ECONNREFUSED); NETIO_E(ETIMEDOUT); NETIO_E(EPIPE);
-        NETIO_E(ENOTCONN);   NETIO_E(EAGAIN);       NETIO_E(EINVAL);    NETIO_E(EBADF);
-        NETIO_E(ENOMEM);     NETIO_E(EMFILE);       NETIO_E(EADDRINUSE); NETIO_E(EHOSTUNREACH);
-        NETIO_E(ENETUNREACH); NETIO_E(ECONNABORTED); NETIO_E(EIO);
+#define NETIO_E(x)                                                                                 \
+    case x:                                                                                        \
+        return #x
+        NETIO_E(ECONNRESET);
+        NETIO_E(ECONNREFUSED);
+        NETIO_E(ETIMEDOUT);
+        NETIO_E(EPIPE);
+        NETIO_E(ENOTCONN);
+        NETIO_E(EAGAIN);
+        NETIO_E(EINVAL);
+        NETIO_E(EBADF);
+        NETIO_E(ENOMEM);
+        NETIO_E(EMFILE);
+        NETIO_E(EADDRINUSE);
+        NETIO_E(EHOSTUNREACH);
+        NETIO_E(ENETUNREACH);
+        NETIO_E(ECONNABORTED);
+        NETIO_E(EIO);
 #undef NETIO_E
-    default: return "E?";
+    default:
+        return "E?";
     }
 }

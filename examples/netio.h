@@ -30,29 +30,29 @@
 
 /* Step results. Anything but NETIO_CONTINUE ends netio_run(), which returns it. */
 #define NETIO_CONTINUE 0
-#define NETIO_DONE     1    /* finished, success */
-#define NETIO_FAIL     (-1) /* finished, failure (the step printed why) */
-#define NETIO_STALLED  (-2) /* memory mode: nothing left that could ever happen */
-#define NETIO_TIMEOUT  (-3) /* --timeout expired */
-#define NETIO_SIGNAL   2    /* SIGINT/SIGTERM */
+#define NETIO_DONE 1       /* finished, success */
+#define NETIO_FAIL (-1)    /* finished, failure (the step printed why) */
+#define NETIO_STALLED (-2) /* memory mode: nothing left that could ever happen */
+#define NETIO_TIMEOUT (-3) /* --timeout expired */
+#define NETIO_SIGNAL 2     /* SIGINT/SIGTERM */
 
 struct netio_opts {
-    const char *prog;          /* for messages */
-    const char *tun;           /* NULL: memory link */
-    uint32_t addr;             /* this program's stack, host order */
-    int prefix;                /* --addr's /NN */
+    const char *prog; /* for messages */
+    const char *tun;  /* NULL: memory link */
+    uint32_t addr;    /* this program's stack, host order */
+    int prefix;       /* --addr's /NN */
     int addr_set;
-    uint32_t kernel_addr;      /* --kernel-addr, for --setup */
+    uint32_t kernel_addr; /* --kernel-addr, for --setup */
     int kernel_prefix;
-    int setup;                 /* --setup */
-    int trace;                 /* --trace */
-    const char *pcap;          /* --pcap FILE */
-    uint64_t seed;             /* --seed (memory mode PRNG and link) */
-    double timeout_s;          /* --timeout SEC, 0 = none */
-    int verbose;               /* -v */
-    int ss;                    /* --ss: tcpfsm_ss() and counters to stderr at netio_close() */
-    uint32_t peer_addr;        /* memory mode: the built-in peer's address */
-    FILE *trace_out;           /* where --trace lines go (default stderr) */
+    int setup;          /* --setup */
+    int trace;          /* --trace */
+    const char *pcap;   /* --pcap FILE */
+    uint64_t seed;      /* --seed (memory mode PRNG and link) */
+    double timeout_s;   /* --timeout SEC, 0 = none */
+    int verbose;        /* -v */
+    int ss;             /* --ss: tcpfsm_ss() and counters to stderr at netio_close() */
+    uint32_t peer_addr; /* memory mode: the built-in peer's address */
+    FILE *trace_out;    /* where --trace lines go (default stderr) */
 };
 
 /* Fill defaults: memory mode, stack 10.0.0.2/24, peer 10.0.0.1, seed 1. */

@@ -52,28 +52,22 @@ static int server_step(struct netio *nio, void *arg)
     struct tcpfsm_stack *st = netio_stack(nio);
     if (d->sfd < 0) {
         int fd = tcpfsm_accept(st, d->lfd, NULL, NULL);
-        if (fd < 0)
-            return NETIO_CONTINUE;
+        if (fd < 0) return NETIO_CONTINUE;
         d->sfd = fd;
     }
-    if (d->sfd == -2)
-        return NETIO_CONTINUE; /* closed */
+    if (d->sfd == -2) return NETIO_CONTINUE; /* closed */
     if (d->echo) {
         for (;;) {
             while (d->elen) {
                 long w = tcpfsm_send(st, d->sfd, d->ebuf, d->elen);
-                if (w <= 0)
-                    break;
+                if (w <= 0) break;
                 memmove(d->ebuf, d->ebuf + w, d->elen - (size_t)w);
                 d->elen -= (size_t)w;
             }
-            if (d->srv_eof || d->elen == sizeof d->ebuf)
-                break;
+            if (d->srv_eof || d->elen == sizeof d->ebuf) break;
             long r = tcpfsm_recv(st, d->sfd, d->ebuf + d->elen, sizeof d->ebuf - d->elen);
-            if (r == 0)
-                d->srv_eof = 1;
-            if (r <= 0)
-                break;
+            if (r == 0) d->srv_eof = 1;
+            if (r <= 0) break;
             d->elen += (size_t)r;
         }
         if (d->srv_eof && !d->elen) {
@@ -105,20 +99,17 @@ static int server_step(struct netio *nio, void *arg)
     }
     while (d->hdr_off < d->hdr_len) {
         long w = tcpfsm_send(st, d->sfd, d->hdr + d->hdr_off, d->hdr_len - d->hdr_off);
-        if (w <= 0)
-            return NETIO_CONTINUE;
+        if (w <= 0) return NETIO_CONTINUE;
         d->hdr_off += (size_t)w;
     }
     unsigned char buf[8192];
     while (d->body_off < d->bytes) {
         size_t n = d->bytes - d->body_off;
-        if (n > sizeof buf)
-            n = sizeof buf;
+        if (n > sizeof buf) n = sizeof buf;
         for (size_t i = 0; i < n; i++)
             buf[i] = pattern(d->body_off + i);
         long w = tcpfsm_send(st, d->sfd, buf, n);
-        if (w <= 0)
-            return NETIO_CONTINUE;
+        if (w <= 0) return NETIO_CONTINUE;
         d->body_off += (size_t)w;
     }
     /* everything queued: the server closes first (so it is the one in TIME_WAIT) */
@@ -143,8 +134,7 @@ static int client_step(struct netio *nio, void *arg)
 {
     struct demo *d = arg;
     struct tcpfsm_stack *st = netio_peer(nio);
-    if (d->done)
-        return NETIO_DONE;
+    if (d->done) return NETIO_DONE;
     int ev = tcpfsm_poll(st, d->cfd);
     if (ev < 0 || (ev & TCPFSM_POLLERR)) {
         int e = tcpfsm_error(st, d->cfd);
@@ -152,21 +142,18 @@ static int client_step(struct netio *nio, void *arg)
         return NETIO_FAIL;
     }
     if (!d->connected) {
-        if (!(ev & TCPFSM_POLLOUT))
-            return NETIO_CONTINUE;
+        if (!(ev & TCPFSM_POLLOUT)) return NETIO_CONTINUE;
         d->connected = 1;
     }
     unsigned char buf[16384];
     if (d->echo) {
         while (d->csent < d->bytes) {
             size_t n = d->bytes - d->csent;
-            if (n > sizeof buf)
-                n = sizeof buf;
+            if (n > sizeof buf) n = sizeof buf;
             for (size_t i = 0; i < n; i++)
                 buf[i] = pattern(d->csent + i);
             long w = tcpfsm_send(st, d->cfd, buf, n);
-            if (w <= 0)
-                break;
+            if (w <= 0) break;
             d->csent += (size_t)w;
         }
         if (d->csent == d->bytes && !d->shut) {
@@ -183,14 +170,12 @@ static int client_step(struct netio *nio, void *arg)
     }
     for (;;) {
         long r = tcpfsm_recv(st, d->cfd, buf, sizeof buf);
-        if (r == -EAGAIN)
-            return NETIO_CONTINUE;
+        if (r == -EAGAIN) return NETIO_CONTINUE;
         if (r < 0) {
             fprintf(stderr, "%s: client recv: %s\n", d->prog, strerror((int)-r));
             return NETIO_FAIL;
         }
-        if (r == 0)
-            break;
+        if (r == 0) break;
         size_t off = 0;
         if (!d->echo && !d->hdr_done) {
             while (off < (size_t)r && !d->hdr_done) {
@@ -208,8 +193,7 @@ static int client_step(struct netio *nio, void *arg)
                 return NETIO_FAIL;
             }
         }
-        if (check_bytes(d, buf + off, (size_t)r - off) < 0)
-            return NETIO_FAIL;
+        if (check_bytes(d, buf + off, (size_t)r - off) < 0) return NETIO_FAIL;
     }
     /* EOF: the server closed */
     tcpfsm_close(st, d->cfd);
@@ -262,10 +246,8 @@ int main(int argc, char **argv)
     double delay_ms = 5, loss = 0;
     for (int i = 1; i < argc; i++) {
         int r = netio_parse_opt(&o, argc, argv, &i);
-        if (r < 0)
-            return 1;
-        if (r > 0)
-            continue;
+        if (r < 0) return 1;
+        if (r > 0) continue;
         const char *a = argv[i];
         if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
             usage(stdout, prog);
@@ -287,8 +269,10 @@ int main(int argc, char **argv)
         }
     }
     if (o.tun || o.kernel_prefix) {
-        fprintf(stderr, "%s: the demo runs on the in-memory link only (try tcpfsm-httpd "
-                        "--tun)\n", prog);
+        fprintf(stderr,
+                "%s: the demo runs on the in-memory link only (try tcpfsm-httpd "
+                "--tun)\n",
+                prog);
         return 1;
     }
     if (delay_ms < 0 || delay_ms > 10000 || loss < 0 || loss > 0.5) {
@@ -297,8 +281,7 @@ int main(int argc, char **argv)
     }
     setvbuf(stdout, NULL, _IOLBF, 0);
     struct netio *nio = netio_open(&o, NULL);
-    if (!nio)
-        return 1;
+    if (!nio) return 1;
     struct tcpfsm_stack *srv = netio_stack(nio), *cli = netio_peer(nio);
     uint32_t sa = netio_addr(nio), ca = netio_peer_addr(nio);
     struct memlink_impair im;
@@ -317,13 +300,11 @@ int main(int argc, char **argv)
     d.sfd = -1;
     d.lfd = tcpfsm_socket(srv);
     int r = d.lfd < 0 ? d.lfd : tcpfsm_bind(srv, d.lfd, 0, d.port);
-    if (r == 0)
-        r = tcpfsm_listen(srv, d.lfd, 8);
+    if (r == 0) r = tcpfsm_listen(srv, d.lfd, 8);
     d.cfd = r < 0 ? r : tcpfsm_socket(cli);
     if (d.cfd >= 0) {
         r = tcpfsm_connect(cli, d.cfd, sa, d.port);
-        if (r == -EINPROGRESS)
-            r = 0;
+        if (r == -EINPROGRESS) r = 0;
     } else {
         r = d.cfd;
     }
@@ -336,8 +317,8 @@ int main(int argc, char **argv)
     uint64_t t_done = netio_now(nio);
     if (rc == NETIO_DONE)
         /* let the last ACKs cross, then show the table while the server is in TIME_WAIT */
-        rc = netio_run_for(nio, 500000, server_step, &d, NULL, NULL) == NETIO_CONTINUE
-                 ? NETIO_DONE : NETIO_FAIL;
+        rc = netio_run_for(nio, 500000, server_step, &d, NULL, NULL) == NETIO_CONTINUE ? NETIO_DONE
+                                                                                       : NETIO_FAIL;
     int intact = rc == NETIO_DONE && !d.bad && d.got == d.bytes;
     printf("== transfer %s: %zu of %zu bytes intact after %.3f s (virtual)\n",
            intact ? "complete" : "FAILED", d.got, d.bytes, (double)t_done / 1e6);
@@ -364,7 +345,6 @@ int main(int argc, char **argv)
            (unsigned long long)ls.sent, (unsigned long long)ls.delivered,
            (unsigned long long)ls.lost);
     netio_close(nio);
-    if (o.pcap)
-        printf("== capture written to %s\n", o.pcap);
+    if (o.pcap) printf("== capture written to %s\n", o.pcap);
     return intact ? 0 : 1;
 }

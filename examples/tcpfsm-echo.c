@@ -20,7 +20,7 @@
 struct conn {
     int fd;
     unsigned char buf[ECHO_BUF];
-    size_t off, len;  /* pending echo bytes: buf[off, off+len) */
+    size_t off, len; /* pending echo bytes: buf[off, off+len) */
     int rd_eof;
     uint32_t raddr;
     uint16_t rport;
@@ -41,9 +41,8 @@ static void conn_free(struct server *s, size_t i, int abort_it)
     struct conn *c = s->c[i];
     if (s->verbose) {
         char a[16];
-        fprintf(stderr, "%s: %s %s:%u after %llu bytes\n", s->prog,
-                abort_it ? "aborted" : "closed", netio_ntoa(c->raddr, a), c->rport,
-                (unsigned long long)c->bytes);
+        fprintf(stderr, "%s: %s %s:%u after %llu bytes\n", s->prog, abort_it ? "aborted" : "closed",
+                netio_ntoa(c->raddr, a), c->rport, (unsigned long long)c->bytes);
     }
     free(c);
     s->c[i] = s->c[--s->n];
@@ -58,8 +57,7 @@ static int server_step(struct netio *nio, void *arg)
         uint32_t pa;
         uint16_t pp;
         int fd = tcpfsm_accept(st, s->lfd, &pa, &pp);
-        if (fd == -EAGAIN)
-            break;
+        if (fd == -EAGAIN) break;
         if (fd < 0) {
             fprintf(stderr, "%s: accept: %s\n", s->prog, strerror(-fd));
             break;
@@ -95,8 +93,7 @@ static int server_step(struct netio *nio, void *arg)
             /* flush first, then read into the room left */
             while (c->len) {
                 long w = tcpfsm_send(st, c->fd, c->buf + c->off, c->len);
-                if (w == -EAGAIN)
-                    break;
+                if (w == -EAGAIN) break;
                 if (w < 0) {
                     dead = 1;
                     break;
@@ -105,15 +102,11 @@ static int server_step(struct netio *nio, void *arg)
                 c->len -= (size_t)w;
                 c->bytes += (uint64_t)w;
             }
-            if (dead)
-                break;
-            if (c->len == 0)
-                c->off = 0;
-            if (c->rd_eof || c->off + c->len >= ECHO_BUF)
-                break;
+            if (dead) break;
+            if (c->len == 0) c->off = 0;
+            if (c->rd_eof || c->off + c->len >= ECHO_BUF) break;
             long r = tcpfsm_recv(st, c->fd, c->buf + c->off + c->len, ECHO_BUF - c->off - c->len);
-            if (r == -EAGAIN)
-                break;
+            if (r == -EAGAIN) break;
             if (r < 0) {
                 dead = 1;
                 break;
@@ -186,8 +179,7 @@ static int peer_step(struct netio *nio, void *arg)
     unsigned char buf[16384];
     for (int k = 0; k < p->nclients; k++) {
         struct client *c = &p->cl[k];
-        if (c->done)
-            continue;
+        if (c->done) continue;
         int ev = tcpfsm_poll(st, c->fd);
         if (ev < 0 || (ev & TCPFSM_POLLERR)) {
             int e = tcpfsm_error(st, c->fd);
@@ -198,19 +190,15 @@ static int peer_step(struct netio *nio, void *arg)
             p->finished++;
             continue;
         }
-        if (!c->connected && (ev & TCPFSM_POLLOUT))
-            c->connected = 1;
-        if (!c->connected)
-            continue;
+        if (!c->connected && (ev & TCPFSM_POLLOUT)) c->connected = 1;
+        if (!c->connected) continue;
         while (c->sent < p->bytes) {
             size_t chunk = p->bytes - c->sent;
-            if (chunk > sizeof buf)
-                chunk = sizeof buf;
+            if (chunk > sizeof buf) chunk = sizeof buf;
             for (size_t i = 0; i < chunk; i++)
                 buf[i] = pattern(k, c->sent + i);
             long w = tcpfsm_send(st, c->fd, buf, chunk);
-            if (w <= 0)
-                break;
+            if (w <= 0) break;
             c->sent += (size_t)w;
         }
         if (c->sent == p->bytes && !c->shut) {
@@ -219,8 +207,7 @@ static int peer_step(struct netio *nio, void *arg)
         }
         for (;;) {
             long r = tcpfsm_recv(st, c->fd, buf, sizeof buf);
-            if (r == -EAGAIN)
-                break;
+            if (r == -EAGAIN) break;
             if (r < 0) {
                 fprintf(stderr, "%s: client %d recv: %s\n", p->prog, k, strerror((int)-r));
                 p->failed = 1;
@@ -245,16 +232,14 @@ static int peer_step(struct netio *nio, void *arg)
                     break;
                 }
             c->got += (size_t)r;
-            if (c->done)
-                break;
+            if (c->done) break;
         }
         if (c->done) {
             tcpfsm_close(st, c->fd);
             p->finished++;
         }
     }
-    if (p->finished == p->nclients)
-        return p->failed ? NETIO_FAIL : NETIO_DONE;
+    if (p->finished == p->nclients) return p->failed ? NETIO_FAIL : NETIO_DONE;
     return NETIO_CONTINUE;
 }
 
@@ -285,10 +270,8 @@ int main(int argc, char **argv)
     long long bytes = 100000;
     for (int i = 1; i < argc; i++) {
         int r = netio_parse_opt(&o, argc, argv, &i);
-        if (r < 0)
-            return 1;
-        if (r > 0)
-            continue;
+        if (r < 0) return 1;
+        if (r > 0) continue;
         const char *a = argv[i];
         if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
             usage(stdout, prog);
@@ -312,14 +295,12 @@ int main(int argc, char **argv)
         return 1;
     }
     struct netio *nio = netio_open(&o, NULL);
-    if (!nio)
-        return 1;
+    if (!nio) return 1;
     struct tcpfsm_stack *st = netio_stack(nio);
     struct server s = {.prog = prog, .verbose = o.verbose};
     s.lfd = tcpfsm_socket(st);
     int r = s.lfd < 0 ? s.lfd : tcpfsm_bind(st, s.lfd, 0, (uint16_t)port);
-    if (r == 0)
-        r = tcpfsm_listen(st, s.lfd, 128);
+    if (r == 0) r = tcpfsm_listen(st, s.lfd, 128);
     if (r < 0) {
         fprintf(stderr, "%s: listen on port %ld: %s\n", prog, port, strerror(-r));
         netio_close(nio);
@@ -327,24 +308,22 @@ int main(int argc, char **argv)
     }
     int rc;
     if (netio_is_mem(nio)) {
-        struct peer p = {.prog = prog, .port = (uint16_t)port, .nclients = (int)clients,
-                         .bytes = (size_t)bytes};
+        struct peer p = {
+            .prog = prog, .port = (uint16_t)port, .nclients = (int)clients, .bytes = (size_t)bytes};
         p.cl = calloc((size_t)clients, sizeof *p.cl);
         if (!p.cl) {
             netio_close(nio);
             return 1;
         }
         rc = netio_run(nio, server_step, &s, peer_step, &p);
-        if (rc == NETIO_DONE)
-            /* let the last FIN/ACKs cross before reporting */
+        if (rc == NETIO_DONE) /* let the last FIN/ACKs cross before reporting */
             netio_run_for(nio, 1000000, server_step, &s, NULL, NULL);
         if (rc == NETIO_DONE)
             printf("%s: %ld clients echoed %lld bytes each, intact\n", prog, clients, bytes);
         free(p.cl);
     } else {
         rc = netio_run(nio, server_step, &s, NULL, NULL);
-        if (rc == NETIO_SIGNAL)
-            rc = NETIO_DONE;
+        if (rc == NETIO_SIGNAL) rc = NETIO_DONE;
     }
     for (size_t i = 0; i < s.n; i++)
         free(s.c[i]);

@@ -22,10 +22,10 @@
 
 #include "netio.h"
 
-#define REQ_MAX   16384
-#define CHUNK     16384
-#define HDR_MAX   1024
-#define KEEPALIVE_IDLE_US (60ull * 1000000u)   /* TCP keep-alive after 60 s of silence */
+#define REQ_MAX 16384
+#define CHUNK 16384
+#define HDR_MAX 1024
+#define KEEPALIVE_IDLE_US (60ull * 1000000u) /* TCP keep-alive after 60 s of silence */
 #define MAX_ROOTS 64
 
 static const char builtin_page[] =
@@ -39,8 +39,8 @@ static const char body_501[] = "501 Not Implemented\n";
 static const char body_505[] = "505 HTTP Version Not Supported\n";
 
 struct root {
-    const char *path;   /* file or directory on disk */
-    const char *url;    /* for a file: "/basename" */
+    const char *path; /* file or directory on disk */
+    const char *url;  /* for a file: "/basename" */
     int is_dir;
 };
 
@@ -50,18 +50,18 @@ struct conn {
     int fd;
     uint32_t raddr;
     uint16_t rport;
-    char *in;             /* REQ_MAX bytes while a request is being received, else NULL */
+    char *in; /* REQ_MAX bytes while a request is being received, else NULL */
     size_t inlen;
-    size_t discard;       /* request body bytes still to skip */
+    size_t discard; /* request body bytes still to skip */
     int rd_eof;
     /* the response being sent */
     int active;
-    char *hdr;            /* HDR_MAX bytes while a response is being sent, else NULL */
+    char *hdr; /* HDR_MAX bytes while a response is being sent, else NULL */
     size_t hdr_off, hdr_len;
-    const char *mem;      /* body from memory */
-    int file;             /* or from a file (-1) */
+    const char *mem; /* body from memory */
+    int file;        /* or from a file (-1) */
     uint64_t body_left, file_off;
-    char *chunk;          /* CHUNK bytes while a file body is being sent, else NULL */
+    char *chunk; /* CHUNK bytes while a file body is being sent, else NULL */
     size_t ch_off, ch_len;
     int close_after;
     unsigned requests;
@@ -80,57 +80,55 @@ struct server {
 static const char *mime(const char *path)
 {
     const char *dot = strrchr(path, '.');
-    if (!dot)
-        return "application/octet-stream";
+    if (!dot) return "application/octet-stream";
     static const char *const map[][2] = {
-        {".html", "text/html; charset=utf-8"}, {".htm", "text/html; charset=utf-8"},
-        {".txt", "text/plain; charset=utf-8"}, {".md", "text/plain; charset=utf-8"},
-        {".c", "text/plain; charset=utf-8"},   {".h", "text/plain; charset=utf-8"},
-        {".fsm", "text/plain; charset=utf-8"}, {".css", "text/css"},
-        {".js", "text/javascript"},            {".json", "application/json"},
-        {".svg", "image/svg+xml"},             {".png", "image/png"},
-        {".jpg", "image/jpeg"},                {".pcap", "application/vnd.tcpdump.pcap"},
+        {".html", "text/html; charset=utf-8"},
+        {".htm", "text/html; charset=utf-8"},
+        {".txt", "text/plain; charset=utf-8"},
+        {".md", "text/plain; charset=utf-8"},
+        {".c", "text/plain; charset=utf-8"},
+        {".h", "text/plain; charset=utf-8"},
+        {".fsm", "text/plain; charset=utf-8"},
+        {".css", "text/css"},
+        {".js", "text/javascript"},
+        {".json", "application/json"},
+        {".svg", "image/svg+xml"},
+        {".png", "image/png"},
+        {".jpg", "image/jpeg"},
+        {".pcap", "application/vnd.tcpdump.pcap"},
     };
     for (size_t i = 0; i < sizeof map / sizeof map[0]; i++)
-        if (!strcasecmp(dot, map[i][0]))
-            return map[i][1];
+        if (!strcasecmp(dot, map[i][0])) return map[i][1];
     return "application/octet-stream";
 }
 
 static int hexval(int c)
 {
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
+    if (c >= '0' && c <= '9') return c - '0';
+    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
     return -1;
 }
 
 /* Decode %XX, drop the query; reject NUL, "..", and anything not starting with '/'. */
 static int clean_path(const char *target, char *out, size_t cap)
 {
-    if (target[0] != '/')
-        return -1;
+    if (target[0] != '/') return -1;
     size_t o = 0;
     for (const char *p = target; *p && *p != '?' && *p != '#'; p++) {
         int ch = (unsigned char)*p;
         if (ch == '%') {
             int h = hexval(p[1]), l = h < 0 ? -1 : hexval(p[2]);
-            if (l < 0)
-                return -1;
+            if (l < 0) return -1;
             ch = h * 16 + l;
             p += 2;
         }
-        if (ch == 0 || o + 1 >= cap)
-            return -1;
+        if (ch == 0 || o + 1 >= cap) return -1;
         out[o++] = (char)ch;
     }
     out[o] = '\0';
     for (const char *p = out; (p = strstr(p, "..")); p += 2)
-        if ((p == out || p[-1] == '/') && (p[2] == '/' || p[2] == '\0'))
-            return -1;
+        if ((p == out || p[-1] == '/') && (p[2] == '/' || p[2] == '\0')) return -1;
     return 0;
 }
 
@@ -150,18 +148,14 @@ static int lookup(const struct server *s, const char *path, uint64_t *size, cons
         char full[4096];
         if (r->is_dir) {
             const char *rel = path;
-            if (!strcmp(rel, "/"))
-                rel = "/index.html";
-            if ((size_t)snprintf(full, sizeof full, "%s%s", r->path, rel) >= sizeof full)
-                continue;
+            if (!strcmp(rel, "/")) rel = "/index.html";
+            if ((size_t)snprintf(full, sizeof full, "%s%s", r->path, rel) >= sizeof full) continue;
         } else {
-            if (strcmp(path, r->url) != 0 && !(s->nroots == 1 && !strcmp(path, "/")))
-                continue;
+            if (strcmp(path, r->url) != 0 && !(s->nroots == 1 && !strcmp(path, "/"))) continue;
             snprintf(full, sizeof full, "%s", r->path);
         }
         int fd = open(full, O_RDONLY | O_CLOEXEC);
-        if (fd < 0)
-            continue;
+        if (fd < 0) continue;
         struct stat sb;
         if (fstat(fd, &sb) < 0 || !S_ISREG(sb.st_mode)) {
             close(fd);
@@ -174,14 +168,12 @@ static int lookup(const struct server *s, const char *path, uint64_t *size, cons
     return -1;
 }
 
-static const char *find_header(const char *hdrs, const char *end, const char *name,
-                               size_t *vlen)
+static const char *find_header(const char *hdrs, const char *end, const char *name, size_t *vlen)
 {
     size_t nl = strlen(name);
     for (const char *p = hdrs; p < end;) {
         const char *eol = memchr(p, '\n', (size_t)(end - p));
-        if (!eol)
-            eol = end;
+        if (!eol) eol = end;
         if ((size_t)(eol - p) > nl && !strncasecmp(p, name, nl) && p[nl] == ':') {
             const char *v = p + nl + 1;
             while (v < eol && (*v == ' ' || *v == '\t'))
@@ -201,8 +193,7 @@ static int has_token(const char *v, size_t len, const char *tok)
 {
     size_t tl = strlen(tok);
     for (size_t i = 0; i + tl <= len; i++)
-        if (!strncasecmp(v + i, tok, tl))
-            return 1;
+        if (!strncasecmp(v + i, tok, tl)) return 1;
     return 0;
 }
 
@@ -210,8 +201,8 @@ static int has_token(const char *v, size_t len, const char *tok)
  * connection is closed). */
 static char hdr_no_memory[1];
 
-static void respond(struct conn *c, int code, const char *reason, const char *type,
-                    uint64_t len, int head, int close_after, const char *extra)
+static void respond(struct conn *c, int code, const char *reason, const char *type, uint64_t len,
+                    int head, int close_after, const char *extra)
 {
     c->active = 1;
     c->close_after = close_after;
@@ -220,11 +211,13 @@ static void respond(struct conn *c, int code, const char *reason, const char *ty
         c->hdr = hdr_no_memory;
         c->close_after = 1;
     }
-    int n = c->hdr == hdr_no_memory ? -1 : snprintf(c->hdr, HDR_MAX,
-                     "HTTP/1.1 %d %s\r\nServer: tcpfsm-httpd\r\nContent-Type: %s\r\n"
-                     "Content-Length: %llu\r\n%sConnection: %s\r\n\r\n",
-                     code, reason, type, (unsigned long long)len, extra ? extra : "",
-                     close_after ? "close" : "keep-alive");
+    int n = c->hdr == hdr_no_memory
+                ? -1
+                : snprintf(c->hdr, HDR_MAX,
+                           "HTTP/1.1 %d %s\r\nServer: tcpfsm-httpd\r\nContent-Type: %s\r\n"
+                           "Content-Length: %llu\r\n%sConnection: %s\r\n\r\n",
+                           code, reason, type, (unsigned long long)len, extra ? extra : "",
+                           close_after ? "close" : "keep-alive");
     c->hdr_len = n < 0 ? 0 : (size_t)n < HDR_MAX ? (size_t)n : HDR_MAX - 1;
     c->body_left = head ? 0 : len;
     c->ch_off = c->ch_len = 0;
@@ -235,8 +228,7 @@ static void respond(struct conn *c, int code, const char *reason, const char *ty
  * 0 = need more bytes, -1 = the buffer is full without a complete request. */
 static int parse_request(struct server *s, struct conn *c)
 {
-    if (!c->inlen)
-        return 0;
+    if (!c->inlen) return 0;
     if (c->discard) {
         size_t d = c->discard < c->inlen ? c->discard : c->inlen;
         memmove(c->in, c->in + d, c->inlen - d);
@@ -263,8 +255,7 @@ static int parse_request(struct server *s, struct conn *c)
             break;
         }
     }
-    if (!end)
-        return c->inlen >= REQ_MAX ? -1 : 0;
+    if (!end) return c->inlen >= REQ_MAX ? -1 : 0;
     hlen = (size_t)(end - c->in);
 
     char method[16], target[2048], version[16];
@@ -279,8 +270,7 @@ static int parse_request(struct server *s, struct conn *c)
     }
     memcpy(line, c->in, ll);
     line[ll] = '\0';
-    if (ll && line[ll - 1] == '\r')
-        line[ll - 1] = '\0';
+    if (ll && line[ll - 1] == '\r') line[ll - 1] = '\0';
     const char *hdrs = eol + 1;
     int ok = sscanf(line, "%15s %2047s %15s", method, target, version) == 3;
     size_t vlen = 0;
@@ -302,8 +292,8 @@ static int parse_request(struct server *s, struct conn *c)
 
     if (!ok || strncmp(version, "HTTP/1.", 7) != 0) {
         if (ok && !strncmp(version, "HTTP/", 5)) {
-            respond(c, 505, "HTTP Version Not Supported", "text/plain", sizeof body_505 - 1,
-                    0, 1, NULL);
+            respond(c, 505, "HTTP Version Not Supported", "text/plain", sizeof body_505 - 1, 0, 1,
+                    NULL);
             c->mem = body_505;
         } else {
             respond(c, 400, "Bad Request", "text/plain", sizeof body_400 - 1, 0, 1, NULL);
@@ -318,8 +308,7 @@ static int parse_request(struct server *s, struct conn *c)
         return 1;
     }
     if (clean_path(target, path, sizeof path) < 0) {
-        respond(c, 400, "Bad Request", "text/plain", sizeof body_400 - 1, head, close_after,
-                NULL);
+        respond(c, 400, "Bad Request", "text/plain", sizeof body_400 - 1, head, close_after, NULL);
         c->mem = body_400;
         return 1;
     }
@@ -348,14 +337,12 @@ static int parse_request(struct server *s, struct conn *c)
 
 static void end_response(struct conn *c)
 {
-    if (c->file >= 0)
-        close(c->file);
+    if (c->file >= 0) close(c->file);
     c->file = -1;
     c->mem = NULL;
     c->active = 0;
     c->hdr_len = c->hdr_off = 0;
-    if (c->hdr != hdr_no_memory)
-        free(c->hdr);
+    if (c->hdr != hdr_no_memory) free(c->hdr);
     c->hdr = NULL;
     free(c->chunk);
     c->chunk = NULL;
@@ -367,25 +354,21 @@ static void end_response(struct conn *c)
 static int body_piece(struct conn *c, struct tcpfsm_iov *iov)
 {
     if (c->mem) {
-        if (!c->body_left)
-            return 0;
+        if (!c->body_left) return 0;
         *iov = (struct tcpfsm_iov){c->mem + c->file_off, (size_t)c->body_left};
         return 1;
     }
     if (!c->ch_len && c->body_left) {
-        if (!c->chunk && !(c->chunk = malloc(CHUNK)))
-            return -1;
+        if (!c->chunk && !(c->chunk = malloc(CHUNK))) return -1;
         size_t want = c->body_left < CHUNK ? (size_t)c->body_left : CHUNK;
         ssize_t r = pread(c->file, c->chunk, want, (off_t)c->file_off);
-        if (r <= 0)
-            return -1; /* file shrank: the promised length cannot be kept */
+        if (r <= 0) return -1; /* file shrank: the promised length cannot be kept */
         c->file_off += (size_t)r;
         c->body_left -= (size_t)r;
         c->ch_off = 0;
         c->ch_len = (size_t)r;
     }
-    if (!c->ch_len)
-        return 0;
+    if (!c->ch_len) return 0;
     *iov = (struct tcpfsm_iov){c->chunk + c->ch_off, c->ch_len};
     return 1;
 }
@@ -401,16 +384,12 @@ static int send_response(struct tcpfsm_stack *st, struct conn *c)
         if (c->hdr_off < c->hdr_len)
             iov[n++] = (struct tcpfsm_iov){c->hdr + c->hdr_off, c->hdr_len - c->hdr_off};
         int b = body_piece(c, &iov[n]);
-        if (b < 0)
-            return -1;
+        if (b < 0) return -1;
         n += b;
-        if (!n)
-            return 1;
+        if (!n) return 1;
         long w = tcpfsm_sendv(st, c->fd, iov, n);
-        if (w == -EAGAIN)
-            return 0;
-        if (w < 0)
-            return -1;
+        if (w == -EAGAIN) return 0;
+        if (w < 0) return -1;
         size_t left = (size_t)w, h = c->hdr_len - c->hdr_off;
         size_t dh = left < h ? left : h;
         c->hdr_off += dh;
@@ -437,8 +416,7 @@ static void conn_drop(struct server *s, size_t i, struct tcpfsm_stack *st, int a
     if (s->verbose) {
         char a[16];
         fprintf(stderr, "%s: %s %s:%u after %u requests\n", s->prog,
-                abort_it ? "aborted" : "closed", netio_ntoa(c->raddr, a), c->rport,
-                c->requests);
+                abort_it ? "aborted" : "closed", netio_ntoa(c->raddr, a), c->rport, c->requests);
     }
     free(c);
     s->c[i] = s->c[--s->n];
@@ -468,33 +446,25 @@ static int serve(struct server *s, struct tcpfsm_stack *st, struct conn *c)
         }
         if (c->active) {
             int r = send_response(st, c);
-            if (r < 0)
-                return -1;
-            if (r == 0)
-                return 0; /* wait for room */
+            if (r < 0) return -1;
+            if (r == 0) return 0; /* wait for room */
             int cl = c->close_after;
             end_response(c);
-            if (cl)
-                return 1;
+            if (cl) return 1;
             continue; /* maybe a pipelined request */
         }
-        if (c->rd_eof)
-            return 1; /* peer is done and nothing is pending */
-        if (c->inlen >= REQ_MAX)
-            return 0;
+        if (c->rd_eof) return 1; /* peer is done and nothing is pending */
+        if (c->inlen >= REQ_MAX) return 0;
         if (!c->in) {
-            if (!(tcpfsm_poll(st, c->fd) & TCPFSM_POLLIN))
-                return 0; /* idle: no buffer */
-            if (!(c->in = malloc(REQ_MAX)))
-                return -1;
+            if (!(tcpfsm_poll(st, c->fd) & TCPFSM_POLLIN)) return 0; /* idle: no buffer */
+            if (!(c->in = malloc(REQ_MAX))) return -1;
         }
         long r = tcpfsm_recv(st, c->fd, c->in + c->inlen, REQ_MAX - c->inlen);
         if (r == -EAGAIN) {
             release_input(c);
             return 0;
         }
-        if (r < 0)
-            return -1;
+        if (r < 0) return -1;
         if (r == 0)
             c->rd_eof = 1;
         else
@@ -511,8 +481,7 @@ static int server_step(struct netio *nio, void *arg)
         uint32_t pa;
         uint16_t pp;
         int fd = tcpfsm_accept(st, s->lfd, &pa, &pp);
-        if (fd < 0)
-            break;
+        if (fd < 0) break;
         struct conn *c = NULL;
         if (s->n == s->cap) {
             size_t nc = s->cap ? s->cap * 2 : 16;
@@ -522,8 +491,7 @@ static int server_step(struct netio *nio, void *arg)
                 s->cap = nc;
             }
         }
-        if (s->n < s->cap)
-            c = calloc(1, sizeof *c);
+        if (s->n < s->cap) c = calloc(1, sizeof *c);
         if (!c) {
             tcpfsm_abort(st, fd);
             continue;
@@ -567,7 +535,7 @@ struct client {
     struct req reqs[12];
     int nreq, cur;
     int fd, connected, sent_cur;
-    char *buf;           /* response accumulator */
+    char *buf; /* response accumulator */
     size_t blen, bcap;
     int failed, done, ok;
 };
@@ -575,8 +543,7 @@ struct client {
 static unsigned char *slurp(const char *path, size_t *len)
 {
     FILE *f = fopen(path, "rb");
-    if (!f)
-        return NULL;
+    if (!f) return NULL;
     size_t cap = 65536, n = 0;
     unsigned char *b = malloc(cap);
     for (size_t r; b && (r = fread(b + n, 1, cap - n, f)) > 0;) {
@@ -599,20 +566,17 @@ static unsigned char *slurp(const char *path, size_t *len)
 
 static void add_req(struct client *c, const char *path, const char *disk, int head, int expect)
 {
-    if (c->nreq >= (int)(sizeof c->reqs / sizeof c->reqs[0]))
-        return;
+    if (c->nreq >= (int)(sizeof c->reqs / sizeof c->reqs[0])) return;
     struct req *r = &c->reqs[c->nreq];
     snprintf(r->path, sizeof r->path, "%s", path);
     r->head = head;
     r->expect = expect;
     if (disk) {
         r->body = slurp(disk, &r->len);
-        if (!r->body)
-            return;
+        if (!r->body) return;
     } else if (expect == 200) {
         r->body = malloc(sizeof builtin_page);
-        if (!r->body)
-            return;
+        if (!r->body) return;
         memcpy(r->body, builtin_page, sizeof builtin_page);
         r->len = sizeof builtin_page - 1;
     }
@@ -632,24 +596,19 @@ static void plan_requests(struct client *c, const struct server *s)
             continue;
         }
         DIR *d = opendir(r->path);
-        if (!d)
-            continue;
+        if (!d) continue;
         for (struct dirent *e; c->nreq < 8 && (e = readdir(d));) {
             char full[4096], url[600];
-            if (e->d_name[0] == '.' || strlen(e->d_name) > 500)
-                continue;
+            if (e->d_name[0] == '.' || strlen(e->d_name) > 500) continue;
             snprintf(full, sizeof full, "%s/%s", r->path, e->d_name);
             struct stat sb;
-            if (stat(full, &sb) < 0 || !S_ISREG(sb.st_mode))
-                continue;
+            if (stat(full, &sb) < 0 || !S_ISREG(sb.st_mode)) continue;
             snprintf(url, sizeof url, "/%s", e->d_name);
             uint64_t sz;
             const char *type;
             int fd = lookup(s, url, &sz, &type); /* the file an earlier root shadows */
-            if (fd >= 0)
-                close(fd);
-            if (fd >= 0 && sz == (uint64_t)sb.st_size)
-                add_req(c, url, full, 0, 200);
+            if (fd >= 0) close(fd);
+            if (fd >= 0 && sz == (uint64_t)sb.st_size) add_req(c, url, full, 0, 200);
         }
         closedir(d);
     }
@@ -679,23 +638,18 @@ static int check_response(struct client *c)
             end = c->buf + i + 4;
             break;
         }
-    if (!end)
-        return 0;
+    if (!end) return 0;
     int code = 0;
     if (sscanf(c->buf, "HTTP/1.1 %d", &code) != 1 || code != r->expect)
         return client_fail(c, "unexpected status line"), -1;
     size_t vlen;
     const char *cl = find_header(c->buf, end, "Content-Length", &vlen);
-    if (!cl)
-        return client_fail(c, "no Content-Length"), -1;
+    if (!cl) return client_fail(c, "no Content-Length"), -1;
     size_t len = (size_t)strtoull(cl, NULL, 10);
-    if (r->expect == 200 && len != r->len)
-        return client_fail(c, "wrong Content-Length"), -1;
+    if (r->expect == 200 && len != r->len) return client_fail(c, "wrong Content-Length"), -1;
     size_t hl = (size_t)(end - c->buf), blen = r->head ? 0 : len;
-    if (c->blen < hl + blen)
-        return 0;
-    if (c->blen > hl + blen)
-        return client_fail(c, "extra bytes after the body"), -1;
+    if (c->blen < hl + blen) return 0;
+    if (c->blen > hl + blen) return client_fail(c, "extra bytes after the body"), -1;
     if (!r->head && r->expect == 200 && memcmp(end, r->body, len) != 0)
         return client_fail(c, "body differs from the file"), -1;
     return 1;
@@ -707,8 +661,7 @@ static int client_step(struct netio *nio, void *arg)
     struct tcpfsm_stack *st = netio_peer(nio);
     if (c->fd < 0) {
         c->fd = tcpfsm_socket(st);
-        if (c->fd < 0)
-            return NETIO_FAIL;
+        if (c->fd < 0) return NETIO_FAIL;
         int r = tcpfsm_connect(st, c->fd, netio_addr(nio), c->port);
         if (r < 0 && r != -EINPROGRESS) {
             fprintf(stderr, "%s: client connect: %s\n", c->prog, strerror(-r));
@@ -722,8 +675,7 @@ static int client_step(struct netio *nio, void *arg)
         return NETIO_FAIL;
     }
     if (!c->connected) {
-        if (!(ev & TCPFSM_POLLOUT))
-            return NETIO_CONTINUE;
+        if (!(ev & TCPFSM_POLLOUT)) return NETIO_CONTINUE;
         c->connected = 1;
     }
     for (;;) {
@@ -734,39 +686,31 @@ static int client_step(struct netio *nio, void *arg)
                              r->head ? "HEAD" : "GET", r->path,
                              c->cur == c->nreq - 1 ? "Connection: close\r\n" : "");
             long w = tcpfsm_send(st, c->fd, q, (size_t)n);
-            if (w == -EAGAIN)
-                return NETIO_CONTINUE;
-            if (w != n)
-                return client_fail(c, "send failed");
+            if (w == -EAGAIN) return NETIO_CONTINUE;
+            if (w != n) return client_fail(c, "send failed");
             c->sent_cur = 1;
             c->blen = 0;
         }
         if (c->blen == c->bcap) {
             size_t nc = c->bcap ? c->bcap * 2 : 65536;
             char *nb = realloc(c->buf, nc);
-            if (!nb)
-                return NETIO_FAIL;
+            if (!nb) return NETIO_FAIL;
             c->buf = nb;
             c->bcap = nc;
         }
         long r = tcpfsm_recv(st, c->fd, c->buf + c->blen, c->bcap - c->blen);
-        if (r == -EAGAIN)
-            return NETIO_CONTINUE;
-        if (r < 0)
-            return client_fail(c, strerror((int)-r));
+        if (r == -EAGAIN) return NETIO_CONTINUE;
+        if (r < 0) return client_fail(c, strerror((int)-r));
         if (r == 0) {
-            if (c->cur < c->nreq)
-                return client_fail(c, "connection closed before the response");
+            if (c->cur < c->nreq) return client_fail(c, "connection closed before the response");
             tcpfsm_close(st, c->fd);
             c->done = 1;
             return NETIO_DONE;
         }
-        if (c->cur >= c->nreq)
-            return client_fail(c, "bytes after the last response");
+        if (c->cur >= c->nreq) return client_fail(c, "bytes after the last response");
         c->blen += (size_t)r;
         int k = check_response(c);
-        if (k < 0)
-            return NETIO_FAIL;
+        if (k < 0) return NETIO_FAIL;
         if (k > 0) {
             c->ok++;
             c->cur++;
@@ -805,10 +749,8 @@ int main(int argc, char **argv)
     s.prog = prog;
     for (int i = 1; i < argc; i++) {
         int r = netio_parse_opt(&o, argc, argv, &i);
-        if (r < 0)
-            return 1;
-        if (r > 0)
-            continue;
+        if (r < 0) return 1;
+        if (r > 0) continue;
         const char *a = argv[i];
         if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
             usage(stdout, prog);
@@ -835,8 +777,7 @@ int main(int argc, char **argv)
             rt->is_dir = S_ISDIR(sb.st_mode);
             /* strip trailing slashes from directories */
             char *p = strdup(a);
-            if (!p)
-                return 1;
+            if (!p) return 1;
             for (size_t l = strlen(p); rt->is_dir && l > 1 && p[l - 1] == '/'; l--)
                 p[l - 1] = '\0';
             rt->path = p;
@@ -844,8 +785,7 @@ int main(int argc, char **argv)
                 const char *base = strrchr(p, '/');
                 base = base ? base + 1 : p;
                 char *u = malloc(strlen(base) + 2);
-                if (!u)
-                    return 1;
+                if (!u) return 1;
                 sprintf(u, "/%s", base);
                 rt->url = u;
             }
@@ -857,13 +797,11 @@ int main(int argc, char **argv)
     }
     s.verbose = o.verbose;
     struct netio *nio = netio_open(&o, NULL);
-    if (!nio)
-        return 1;
+    if (!nio) return 1;
     struct tcpfsm_stack *st = netio_stack(nio);
     s.lfd = tcpfsm_socket(st);
     int r = s.lfd < 0 ? s.lfd : tcpfsm_bind(st, s.lfd, 0, (uint16_t)port);
-    if (r == 0)
-        r = tcpfsm_listen(st, s.lfd, 128);
+    if (r == 0) r = tcpfsm_listen(st, s.lfd, 128);
     if (r < 0) {
         fprintf(stderr, "%s: listen on port %ld: %s\n", prog, port, strerror(-r));
         netio_close(nio);
@@ -890,8 +828,7 @@ int main(int argc, char **argv)
             fprintf(stderr, "%s: listening on %s:%ld\n", prog, netio_ntoa(o.addr, a), port);
         }
         rc = netio_run(nio, server_step, &s, NULL, NULL);
-        if (rc == NETIO_SIGNAL)
-            rc = NETIO_DONE;
+        if (rc == NETIO_SIGNAL) rc = NETIO_DONE;
     }
     for (size_t i = 0; i < s.n; i++) {
         end_response(s.c[i]);

@@ -42,8 +42,7 @@ static int write_all(int fd, const unsigned char *p, size_t n)
     while (n) {
         ssize_t w = write(fd, p, n);
         if (w < 0) {
-            if (errno == EINTR)
-                continue;
+            if (errno == EINTR) continue;
             if (errno == EAGAIN) {
                 struct pollfd pf = {.fd = fd, .events = POLLOUT};
                 poll(&pf, 1, 1000);
@@ -60,8 +59,7 @@ static int write_all(int fd, const unsigned char *p, size_t n)
 static int linger_done(struct tcpfsm_stack *st, int fd)
 {
     struct tcpfsm_info info;
-    if (tcpfsm_get_info(st, fd, &info) < 0 || !info.state)
-        return 1;
+    if (tcpfsm_get_info(st, fd, &info) < 0 || !info.state) return 1;
     /* our FIN is acknowledged and theirs received: nothing left to say */
     return !strcmp(info.state, "TIME_WAIT") || !strcmp(info.state, "CLOSED");
 }
@@ -72,8 +70,7 @@ static int nc_step(struct netio *nio, void *arg)
     struct tcpfsm_stack *st = netio_stack(nio);
     if (c->fd < 0) {
         int fd = tcpfsm_accept(st, c->lfd, NULL, NULL);
-        if (fd == -EAGAIN)
-            return NETIO_CONTINUE;
+        if (fd == -EAGAIN) return NETIO_CONTINUE;
         if (fd < 0) {
             fprintf(stderr, "%s: accept: %s\n", c->prog, strerror(-fd));
             return NETIO_FAIL;
@@ -92,26 +89,22 @@ static int nc_step(struct netio *nio, void *arg)
     int ev = tcpfsm_poll(st, c->fd);
     if (ev < 0 || (ev & TCPFSM_POLLERR)) {
         int e = tcpfsm_error(st, c->fd);
-        if (c->closing && e == 0)
-            return NETIO_DONE;
+        if (c->closing && e == 0) return NETIO_DONE;
         e = e ? -e : EIO;
         fprintf(stderr, "%s: %s: %s (%s)\n", c->prog, c->connected ? "connection" : "connect",
                 strerror(e), netio_errname(e));
         return NETIO_FAIL;
     }
     if (!c->connected) {
-        if (!(ev & TCPFSM_POLLOUT))
-            return NETIO_CONTINUE;
+        if (!(ev & TCPFSM_POLLOUT)) return NETIO_CONTINUE;
         c->connected = 1;
-        if (c->verbose && !c->listen_mode)
-            fprintf(stderr, "%s: connected\n", c->prog);
+        if (c->verbose && !c->listen_mode) fprintf(stderr, "%s: connected\n", c->prog);
     }
     /* network -> stdout */
     unsigned char rb[16384];
     while (!c->net_eof) {
         long r = tcpfsm_recv(st, c->fd, rb, sizeof rb);
-        if (r == -EAGAIN)
-            break;
+        if (r == -EAGAIN) break;
         if (r < 0) {
             fprintf(stderr, "%s: recv: %s (%s)\n", c->prog, strerror((int)-r),
                     netio_errname((int)-r));
@@ -131,8 +124,7 @@ static int nc_step(struct netio *nio, void *arg)
     for (;;) {
         while (c->len) {
             long w = tcpfsm_send(st, c->fd, c->buf + c->off, c->len);
-            if (w == -EAGAIN)
-                break;
+            if (w == -EAGAIN) break;
             if (w < 0) {
                 fprintf(stderr, "%s: send: %s (%s)\n", c->prog, strerror((int)-w),
                         netio_errname((int)-w));
@@ -142,8 +134,7 @@ static int nc_step(struct netio *nio, void *arg)
             c->len -= (size_t)w;
             c->tx += (uint64_t)w;
         }
-        if (c->len || c->in_eof)
-            break;
+        if (c->len || c->in_eof) break;
         c->off = 0;
         struct pollfd pf = {.fd = STDIN_FILENO, .events = POLLIN};
         if (poll(&pf, 1, 0) <= 0) {
@@ -152,8 +143,7 @@ static int nc_step(struct netio *nio, void *arg)
         }
         ssize_t r = read(STDIN_FILENO, c->buf, sizeof c->buf);
         if (r < 0) {
-            if (errno == EINTR || errno == EAGAIN)
-                continue;
+            if (errno == EINTR || errno == EAGAIN) continue;
             fprintf(stderr, "%s: stdin: %s\n", c->prog, strerror(errno));
             c->in_eof = 1;
         } else if (r == 0) {
@@ -197,29 +187,23 @@ static int peer_step(struct netio *nio, void *arg)
     struct tcpfsm_stack *st = netio_peer(nio);
     if (p->fd < 0 && p->listen_port) {
         p->fd = tcpfsm_socket(st);
-        if (p->fd < 0)
-            return NETIO_FAIL;
+        if (p->fd < 0) return NETIO_FAIL;
         tcpfsm_connect(st, p->fd, netio_addr(nio), p->listen_port);
     } else if (p->fd < 0) {
         p->fd = tcpfsm_accept(st, p->lfd, NULL, NULL);
-        if (p->fd < 0)
-            return NETIO_CONTINUE;
+        if (p->fd < 0) return NETIO_CONTINUE;
     }
     for (;;) {
         while (p->len) {
             long w = tcpfsm_send(st, p->fd, p->buf, p->len);
-            if (w <= 0)
-                break;
+            if (w <= 0) break;
             memmove(p->buf, p->buf + w, p->len - (size_t)w);
             p->len -= (size_t)w;
         }
-        if (p->eof || p->len == sizeof p->buf)
-            break;
+        if (p->eof || p->len == sizeof p->buf) break;
         long r = tcpfsm_recv(st, p->fd, p->buf + p->len, sizeof p->buf - p->len);
-        if (r == 0)
-            p->eof = 1;
-        if (r <= 0)
-            break;
+        if (r == 0) p->eof = 1;
+        if (r <= 0) break;
         p->len += (size_t)r;
     }
     if (p->eof && !p->len && p->fd >= 0) {
@@ -258,10 +242,8 @@ int main(int argc, char **argv)
     int npos = 0;
     for (int i = 1; i < argc; i++) {
         int r = netio_parse_opt(&o, argc, argv, &i);
-        if (r < 0)
-            return 1;
-        if (r > 0)
-            continue;
+        if (r < 0) return 1;
+        if (r > 0) continue;
         const char *a = argv[i];
         if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
             usage(stdout, prog);
@@ -296,16 +278,14 @@ int main(int argc, char **argv)
             fprintf(stderr, "%s: want -l PORT or HOST PORT (IPv4 address, 1-65535)\n", prog);
             return 1;
         }
-        if (!o.tun)
-            o.peer_addr = host; /* the built-in peer answers at HOST */
+        if (!o.tun) o.peer_addr = host; /* the built-in peer answers at HOST */
     }
     if (sport < 0 || sport > 65535) {
         fprintf(stderr, "%s: bad -p\n", prog);
         return 1;
     }
     struct netio *nio = netio_open(&o, NULL);
-    if (!nio)
-        return 1;
+    if (!nio) return 1;
     struct tcpfsm_stack *st = netio_stack(nio);
     static struct nc c;
     c.prog = prog;
@@ -322,20 +302,16 @@ int main(int argc, char **argv)
     if (c.listen_mode) {
         c.lfd = sfd;
         r = tcpfsm_bind(st, sfd, 0, (uint16_t)lport);
-        if (r == 0)
-            r = tcpfsm_listen(st, sfd, 1);
-        if (r < 0)
-            fprintf(stderr, "%s: listen on %ld: %s\n", prog, lport, strerror(-r));
+        if (r == 0) r = tcpfsm_listen(st, sfd, 1);
+        if (r < 0) fprintf(stderr, "%s: listen on %ld: %s\n", prog, lport, strerror(-r));
     } else {
         c.fd = sfd;
         r = sport ? tcpfsm_bind(st, sfd, 0, (uint16_t)sport) : 0;
-        if (r == 0)
-            r = tcpfsm_connect(st, sfd, host, (uint16_t)port);
-        if (r == -EINPROGRESS)
-            r = 0;
+        if (r == 0) r = tcpfsm_connect(st, sfd, host, (uint16_t)port);
+        if (r == -EINPROGRESS) r = 0;
         if (r < 0)
-            fprintf(stderr, "%s: connect to %s %ld: %s (%s)\n", prog, pos[0], port,
-                    strerror(-r), netio_errname(-r));
+            fprintf(stderr, "%s: connect to %s %ld: %s (%s)\n", prog, pos[0], port, strerror(-r),
+                    netio_errname(-r));
     }
     if (r < 0) {
         netio_close(nio);
@@ -356,8 +332,8 @@ int main(int argc, char **argv)
         rc = netio_run(nio, nc_step, &c, NULL, NULL);
     }
     if (o.verbose)
-        fprintf(stderr, "%s: sent %llu, received %llu bytes\n", prog,
-                (unsigned long long)c.tx, (unsigned long long)c.rx);
+        fprintf(stderr, "%s: sent %llu, received %llu bytes\n", prog, (unsigned long long)c.tx,
+                (unsigned long long)c.rx);
     netio_close(nio);
     return rc == NETIO_DONE ? 0 : 1;
 }

@@ -9,7 +9,7 @@ static void check_groups(struct fsmc *fx, struct ir *ir)
     for (size_t c = 0; c < ncells; c++) {
         const struct ir_cell *cell = &ir->cells[c];
         if (cell->kind != CELL_ROWS) continue;
-        int closed = -1;   /* index of the unguarded/else row that ends the group */
+        int closed = -1; /* index of the unguarded/else row that ends the group */
         bool guarded = false;
         for (int k = 0; k < cell->count; k++) {
             const struct ir_row *r = &ir->rows[ir->group[cell->first + k]];
@@ -17,19 +17,29 @@ static void check_groups(struct fsmc *fx, struct ir *ir)
             if (closed >= 0) {
                 const struct ir_row *prev = &ir->rows[ir->group[cell->first + closed]];
                 if (unguarded && !r->is_else && !prev->is_else)
-                    diag(fx, CK_NONDET, r->loc, "'%s' on '%s' has two unguarded transitions", ir->states[r->from].name, ir->events[r->event].name);
+                    diag(fx, CK_NONDET, r->loc, "'%s' on '%s' has two unguarded transitions",
+                         ir->states[r->from].name, ir->events[r->event].name);
                 else
-                    diag(fx, CK_SHADOWED, r->loc, "transition '%s' on '%s' can never fire: an earlier %s transition of this group always does",
-                         ir->states[r->from].name, ir->events[r->event].name, prev->is_else ? "'else'" : "unguarded");
+                    diag(fx, CK_SHADOWED, r->loc,
+                         "transition '%s' on '%s' can never fire: an earlier %s transition of this "
+                         "group always does",
+                         ir->states[r->from].name, ir->events[r->event].name,
+                         prev->is_else ? "'else'" : "unguarded");
                 diag_note(fx, prev->loc, "the earlier transition is here");
                 break;
             }
-            if (r->is_else && k == 0) guarded = true;   /* a lone else behaves as unguarded; not a fall-through */
-            if (unguarded) closed = k; else guarded = true;
+            if (r->is_else && k == 0)
+                guarded = true; /* a lone else behaves as unguarded; not a fall-through */
+            if (unguarded)
+                closed = k;
+            else
+                guarded = true;
         }
         if (closed < 0 && guarded) {
             const struct ir_row *r = &ir->rows[ir->group[cell->first]];
-            diag(fx, CK_FALLTHROUGH, r->loc, "no guard of '%s' on '%s' may hold; the event is then UNEXPECTED (add an 'else' row)",
+            diag(fx, CK_FALLTHROUGH, r->loc,
+                 "no guard of '%s' on '%s' may hold; the event is then UNEXPECTED (add an 'else' "
+                 "row)",
                  ir->states[r->from].name, ir->events[r->event].name);
         }
     }
@@ -39,39 +49,56 @@ static void check_groups(struct fsmc *fx, struct ir *ir)
 static void check_unhandled(struct fsmc *fx, struct ir *ir)
 {
     for (int s = 0; s < ir->nstates; s++) {
-        size_t len = 0; int n = 0;
+        size_t len = 0;
+        int n = 0;
         for (int e = 0; e < ir->nevents; e++)
-            if (ir->cells[(size_t)s * (size_t)ir->nevents + (size_t)e].kind == CELL_NONE) { len += strlen(ir->events[e].name) + 2; n++; }
+            if (ir->cells[(size_t)s * (size_t)ir->nevents + (size_t)e].kind == CELL_NONE) {
+                len += strlen(ir->events[e].name) + 2;
+                n++;
+            }
         if (!n) continue;
         char *buf = arena_alloc(fx, len + 1), *p = buf;
         int shown = 0;
         for (int e = 0; e < ir->nevents && shown < 8; e++)
             if (ir->cells[(size_t)s * (size_t)ir->nevents + (size_t)e].kind == CELL_NONE)
                 p += sprintf(p, "%s%s", shown++ ? ", " : "", ir->events[e].name);
-        diag(fx, CK_UNHANDLED, ir->states[s].loc, "state '%s' neither handles nor ignores %s %s%s", ir->states[s].name,
-             n == 1 ? "event" : "events", buf, n > shown ? arena_printf(fx, " (and %d more)", n - shown) : "");
+        diag(fx, CK_UNHANDLED, ir->states[s].loc, "state '%s' neither handles nor ignores %s %s%s",
+             ir->states[s].name, n == 1 ? "event" : "events", buf,
+             n > shown ? arena_printf(fx, " (and %d more)", n - shown) : "");
     }
 }
 
 /* BFS over edges (forward, or backward from final states); adjacency built once in CSR form */
-static void reach(struct fsmc *fx, const struct ir *ir, bool backward, char *seen, const int *start, int nstart)
+static void reach(struct fsmc *fx, const struct ir *ir, bool backward, char *seen, const int *start,
+                  int nstart)
 {
     int n = ir->nstates;
     int *off = arena_alloc(fx, ((size_t)n + 2) * sizeof *off);
     int *adj = arena_alloc(fx, ((size_t)ir->nrows + 1) * sizeof *adj);
     int *queue = arena_alloc(fx, ((size_t)n + 1) * sizeof *queue);
-    for (int i = 0; i < ir->nrows; i++) off[(backward ? ir->rows[i].to : ir->rows[i].from) + 1]++;
-    for (int i = 0; i < n; i++) off[i + 1] += off[i];
+    for (int i = 0; i < ir->nrows; i++)
+        off[(backward ? ir->rows[i].to : ir->rows[i].from) + 1]++;
+    for (int i = 0; i < n; i++)
+        off[i + 1] += off[i];
     int *fill = arena_alloc(fx, ((size_t)n + 1) * sizeof *fill);
     for (int i = 0; i < ir->nrows; i++) {
-        int a = backward ? ir->rows[i].to : ir->rows[i].from, b = backward ? ir->rows[i].from : ir->rows[i].to;
+        int a = backward ? ir->rows[i].to : ir->rows[i].from,
+            b = backward ? ir->rows[i].from : ir->rows[i].to;
         adj[off[a] + fill[a]++] = b;
     }
     int qh = 0, qt = 0;
-    for (int i = 0; i < nstart; i++) if (!seen[start[i]]) { seen[start[i]] = 1; queue[qt++] = start[i]; }
+    for (int i = 0; i < nstart; i++)
+        if (!seen[start[i]]) {
+            seen[start[i]] = 1;
+            queue[qt++] = start[i];
+        }
     while (qh < qt) {
         int s = queue[qh++];
-        for (int k = off[s]; k < off[s + 1]; k++) if (!seen[adj[k]]) { seen[adj[k]] = 1; queue[qt++] = adj[k]; }
+        for (int k = off[s]; k < off[s + 1]; k++)
+            if (!seen[adj[k]]) {
+                seen[adj[k]] = 1;
+                queue[qt++] = adj[k];
+            }
     }
 }
 
@@ -87,7 +114,8 @@ static void check_reach(struct fsmc *fx, struct ir *ir)
     for (int s = 0; s < ir->nstates; s++)
         if (ir->states[s].attrs & ATTR_FINAL) finals[nf++] = s;
     bool ends = !ir->endless && nf > 0;
-    if (ends) reach(fx, ir, true, bwd, finals, nf);
+    if (ends)
+        reach(fx, ir, true, bwd, finals, nf);
     else if (!ir->endless)
         diag(fx, CK_DEAD_END, ir->machine_loc,
              "machine '%s' has no final state, so nothing can end it (write 'machine %s endless {' "
@@ -108,17 +136,26 @@ static void check_reach(struct fsmc *fx, struct ir *ir)
 static void check_unused(struct fsmc *fx, struct ir *ir)
 {
     for (int i = 0; i < ir->nevents; i++)
-        if (!ir->events[i].used) diag(fx, CK_UNUSED_EVENT, ir->events[i].loc, "%s '%s' is declared but never used", ir->events[i].is_timer ? "timer" : "event", ir->events[i].name);
+        if (!ir->events[i].used)
+            diag(fx, CK_UNUSED_EVENT, ir->events[i].loc, "%s '%s' is declared but never used",
+                 ir->events[i].is_timer ? "timer" : "event", ir->events[i].name);
     for (int i = 0; i < ir->nguards; i++)
-        if (!ir->guards[i].used) diag(fx, CK_UNUSED_GUARD, ir->guards[i].loc, "guard '%s' is declared but never used", ir->guards[i].name);
+        if (!ir->guards[i].used)
+            diag(fx, CK_UNUSED_GUARD, ir->guards[i].loc, "guard '%s' is declared but never used",
+                 ir->guards[i].name);
     for (int i = 0; i < ir->nactions; i++)
-        if (!ir->actions[i].used) diag(fx, CK_UNUSED_ACTION, ir->actions[i].loc, "action '%s' is declared but never used", ir->actions[i].name);
+        if (!ir->actions[i].used)
+            diag(fx, CK_UNUSED_ACTION, ir->actions[i].loc, "action '%s' is declared but never used",
+                 ir->actions[i].name);
 }
 
 void checks_run(struct fsmc *fx, struct ir *ir)
 {
     void (*const checks[])(struct fsmc *, struct ir *) = {
-        check_groups, check_unhandled, check_reach, check_unused,
+        check_groups,
+        check_unhandled,
+        check_reach,
+        check_unused,
     };
     for (size_t i = 0; i < sizeof checks / sizeof *checks && !diag_stopped(fx); i++)
         checks[i](fx, ir);

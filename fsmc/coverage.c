@@ -9,8 +9,14 @@
 #include "fsmc.h"
 #include <string.h>
 
-static bool is_blank(char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\v' || c == '\f'; }
-static bool is_digit(char c) { return c >= '0' && c <= '9'; }
+static bool is_blank(char c)
+{
+    return c == ' ' || c == '\t' || c == '\r' || c == '\v' || c == '\f';
+}
+static bool is_digit(char c)
+{
+    return c >= '0' && c <= '9';
+}
 
 /* "'x'" for a printable byte, "byte 0xNN" otherwise (the caret shows where) */
 static const char *show_char(struct fsmc *fx, char c)
@@ -26,26 +32,33 @@ static bool parse_u64(const char **p, const char *end, unsigned long long *out)
     bool ok = true;
     for (; *p < end && is_digit(**p); (*p)++) {
         unsigned d = (unsigned)(**p - '0');
-        if (v > (~0ULL - d) / 10) ok = false;
-        else v = v * 10 + d;
+        if (v > (~0ULL - d) / 10)
+            ok = false;
+        else
+            v = v * 10 + d;
     }
     *out = v;
     return ok;
 }
 
 /* one line [p, eol): blank, a comment, or "INDEX COUNT [# comment]" */
-static void parse_line(struct fsmc *fx, int file, int line, const char *p, const char *eol, const char *machine,
-                       unsigned long long *counts, int nrows)
+static void parse_line(struct fsmc *fx, int file, int line, const char *p, const char *eol,
+                       const char *machine, unsigned long long *counts, int nrows)
 {
     const char *bol = p;
-#define AT(q) ((struct loc){ file, line, (int)((q) - bol) + 1 })
-    while (p < eol && is_blank(*p)) p++;
+#define AT(q) ((struct loc){file, line, (int)((q)-bol) + 1})
+    while (p < eol && is_blank(*p))
+        p++;
     if (p == eol || *p == '#') return;
-    if (!is_digit(*p)) { diag_error(fx, AT(p), "expected a transition index, found %s", show_char(fx, *p)); return; }
+    if (!is_digit(*p)) {
+        diag_error(fx, AT(p), "expected a transition index, found %s", show_char(fx, *p));
+        return;
+    }
     const char *ip = p;
     unsigned long long idx, n;
     if (!parse_u64(&p, eol, &idx) || idx >= (unsigned long long)nrows) {
-        diag_error(fx, AT(ip), "transition index %.*s out of range: '%s' has %d transitions (0..%d)",
+        diag_error(fx, AT(ip),
+                   "transition index %.*s out of range: '%s' has %d transitions (0..%d)",
                    (int)(p - ip), ip, machine, nrows, nrows - 1);
         return;
     }
@@ -53,17 +66,32 @@ static void parse_line(struct fsmc *fx, int file, int line, const char *p, const
         diag_error(fx, AT(p), "unexpected %s after the transition index", show_char(fx, *p));
         return;
     }
-    while (p < eol && is_blank(*p)) p++;
-    if (p == eol || *p == '#') { diag_error(fx, AT(p), "missing count after transition index %llu", idx); return; }
-    if (!is_digit(*p)) { diag_error(fx, AT(p), "expected a count, found %s", show_char(fx, *p)); return; }
-    const char *cp = p;
-    if (!parse_u64(&p, eol, &n)) { diag_error(fx, AT(cp), "count %.*s does not fit in 64 bits", (int)(p - cp), cp); return; }
-    while (p < eol && is_blank(*p)) p++;
-    if (p < eol && *p != '#') {
-        diag_error(fx, AT(p), "unexpected %s after the count (one 'INDEX COUNT' pair per line)", show_char(fx, *p));
+    while (p < eol && is_blank(*p))
+        p++;
+    if (p == eol || *p == '#') {
+        diag_error(fx, AT(p), "missing count after transition index %llu", idx);
         return;
     }
-    if (counts[idx] > ~0ULL - n) { diag_error(fx, AT(cp), "total count of transition %llu overflows 64 bits", idx); return; }
+    if (!is_digit(*p)) {
+        diag_error(fx, AT(p), "expected a count, found %s", show_char(fx, *p));
+        return;
+    }
+    const char *cp = p;
+    if (!parse_u64(&p, eol, &n)) {
+        diag_error(fx, AT(cp), "count %.*s does not fit in 64 bits", (int)(p - cp), cp);
+        return;
+    }
+    while (p < eol && is_blank(*p))
+        p++;
+    if (p < eol && *p != '#') {
+        diag_error(fx, AT(p), "unexpected %s after the count (one 'INDEX COUNT' pair per line)",
+                   show_char(fx, *p));
+        return;
+    }
+    if (counts[idx] > ~0ULL - n) {
+        diag_error(fx, AT(cp), "total count of transition %llu overflows 64 bits", idx);
+        return;
+    }
     counts[idx] += n;
 #undef AT
 }

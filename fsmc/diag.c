@@ -84,15 +84,15 @@ void names_push(struct fsmc *fx, struct names *ns, const char *s, struct loc l)
 
 /* ---- checks: their names, and which are errors by default ---- */
 static const char *const check_names[CK_COUNT] = {
-    "syntax",         "undefined",    "duplicate",     "initial",      "nondeterminism",
-    "shadowed",       "unhandled",    "include",       "override",     "unreachable",
-    "dead-end",       "unused-event", "unused-guard",  "unused-action", "guard-fallthrough",
+    "syntax",   "undefined",    "duplicate",    "initial",       "nondeterminism",
+    "shadowed", "unhandled",    "include",      "override",      "unreachable",
+    "dead-end", "unused-event", "unused-guard", "unused-action", "guard-fallthrough",
 };
 /* what a warning of each kind is about, for the summary of the ones not shown */
 static const char *const warning_nouns[CK_COUNT] = {
-    [CK_UNREACHABLE] = "unreachable states",    [CK_DEAD_END] = "states that cannot end",
-    [CK_UNUSED_EVENT] = "unused events",        [CK_UNUSED_GUARD] = "unused guards",
-    [CK_UNUSED_ACTION] = "unused actions",      [CK_FALLTHROUGH] = "groups that can fall through",
+    [CK_UNREACHABLE] = "unreachable states", [CK_DEAD_END] = "states that cannot end",
+    [CK_UNUSED_EVENT] = "unused events",     [CK_UNUSED_GUARD] = "unused guards",
+    [CK_UNUSED_ACTION] = "unused actions",   [CK_FALLTHROUGH] = "groups that can fall through",
 };
 static bool is_warning_kind(enum check c)
 {
@@ -129,8 +129,8 @@ void fsmc_free(struct fsmc *fx)
 
 /* ---- reading inputs ---- */
 /* The whole file at PATH ("-": standard input) in the arena (NUL-terminated); NULL with
- * errno set when it cannot be read. The read buffer is parked in fx->scratch so that running out of memory halfway
- * through does not leak it. */
+ * errno set when it cannot be read. The read buffer is parked in fx->scratch so that running out of
+ * memory halfway through does not leak it. */
 char *fsmc_read_file(struct fsmc *fx, const char *path, size_t *len)
 {
     bool in = !strcmp(path, "-");
@@ -172,7 +172,7 @@ int diag_add_file(struct fsmc *fx, const char *path, const char *text, size_t le
         fx->files = nf;
         fx->capfiles = cap;
     }
-    fx->files[fx->nfiles] = (struct srcfile){ .path = path, .text = text, .len = len };
+    fx->files[fx->nfiles] = (struct srcfile){.path = path, .text = text, .len = len};
     return fx->nfiles++;
 }
 
@@ -334,8 +334,10 @@ void diag(struct fsmc *fx, enum check c, struct loc l, const char *fmt, ...)
     va_start(ap, fmt);
     vreport(fx, err ? "error" : "warning", l, fmt, ap, check_names[c]);
     va_end(ap);
-    if (err) count_error(fx);
-    else fx->nwarnings++;
+    if (err)
+        count_error(fx);
+    else
+        fx->nwarnings++;
 }
 
 /* an error in an input that is not a spec (a --coverage counts file): no -W name, cannot be

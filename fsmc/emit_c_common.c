@@ -63,7 +63,8 @@ const char *c_comment(struct fsmc *fx, const char *s)
 }
 void line_spec(struct fsmc *fx, const struct emit_opts *o, struct loc l)
 {
-    if (o->line && l.line > 0) out(fx, "#line %d \"%s\"\n", l.line, c_str(fx, diag_file_path(fx, l.file)));
+    if (o->line && l.line > 0)
+        out(fx, "#line %d \"%s\"\n", l.line, c_str(fx, diag_file_path(fx, l.file)));
 }
 void line_back(struct fsmc *fx, const struct emit_opts *o, const char *path)
 {
@@ -77,8 +78,8 @@ const char *rule_text(struct fsmc *fx, const struct ir *ir, int i)
     const char *g = !r->guard_text ? ""
                     : r->is_else   ? " else"
                                    : arena_printf(fx, " [%s]", r->guard_text);
-    return arena_printf(fx, "%s on %s%s -> %s", ir->states[r->from].name, ir->events[r->event].name, g,
-                        r->internal ? "stay" : ir->states[r->to].name);
+    return arena_printf(fx, "%s on %s%s -> %s", ir->states[r->from].name, ir->events[r->event].name,
+                        g, r->internal ? "stay" : ir->states[r->to].name);
 }
 
 /* the smallest unsigned type that holds max, and its size */
@@ -87,15 +88,16 @@ static const struct {
     const char *type;
     size_t bytes;
 } uint_types[] = {
-    { 0xff, "uint8_t", 1 },
-    { 0xffff, "uint16_t", 2 },
-    { 0xffffffff, "uint32_t", 4 },
+    {0xff, "uint8_t", 1},
+    {0xffff, "uint16_t", 2},
+    {0xffffffff, "uint32_t", 4},
 };
 
 static size_t uint_index(unsigned long max)
 {
     size_t i = 0;
-    while (i + 1 < sizeof uint_types / sizeof *uint_types && max > uint_types[i].max) i++;
+    while (i + 1 < sizeof uint_types / sizeof *uint_types && max > uint_types[i].max)
+        i++;
     return i;
 }
 
@@ -134,10 +136,10 @@ const char *c_guard_proto(struct fsmc *fx, const struct ir *ir, int g)
 }
 const char *c_action_proto(struct fsmc *fx, const struct ir *ir, const struct emit_opts *o, int a)
 {
-    const char *extra = o->action_transition
-                            ? arena_printf(fx, ",\n    const struct %s_transition *transition",
-                                           ir->prefix)
-                            : "";
+    const char *extra =
+        o->action_transition
+            ? arena_printf(fx, ",\n    const struct %s_transition *transition", ir->prefix)
+            : "";
     return arena_printf(fx, "void %s_action_%s(%s *ctx, %s *payload%s)", ir->prefix,
                         ir->actions[a].name, ir->context, ir->payload, extra);
 }
@@ -171,13 +173,14 @@ void emit_c_header(struct fsmc *fx, const struct ir *ir, FILE *f, const struct e
     for (int e = 0; e < ir->nevents; e++)
         out(fx, "    %s_EV_%s = %d,%s\n", U, ir->events[e].name, e,
             ir->events[e].is_timer ? " /* timer */" : "");
-    out(fx, "};\n\nenum %s_result { %s_HANDLED = 0, %s_IGNORED = 1, %s_UNEXPECTED = 2 };\n\n", P, U, U,
-        U);
-    out(fx, "#define %s_NUM_STATES %d\n#define %s_NUM_EVENTS %d\n#define %s_NUM_TRANSITIONS "
+    out(fx, "};\n\nenum %s_result { %s_HANDLED = 0, %s_IGNORED = 1, %s_UNEXPECTED = 2 };\n\n", P, U,
+        U, U);
+    out(fx,
+        "#define %s_NUM_STATES %d\n#define %s_NUM_EVENTS %d\n#define %s_NUM_TRANSITIONS "
         "%d\n#define %s_INITIAL %s_%s\n",
         U, ir->nstates, U, ir->nevents, U, ir->nrows, U, U, ir->states[ir->initial].name);
-    out(fx, "typedef %s %s_state_t;\n\n", uint_type((unsigned long)(ir->nstates ? ir->nstates - 1 : 0)),
-        P);
+    out(fx, "typedef %s %s_state_t;\n\n",
+        uint_type((unsigned long)(ir->nstates ? ir->nstates - 1 : 0)), P);
     if (ir->nsets) {
         /* the spec's state sets, for code that must ask what the spec calls a state */
         out(fx, "enum %s_set {\n", P);
@@ -191,7 +194,8 @@ void emit_c_header(struct fsmc *fx, const struct ir *ir, FILE *f, const struct e
     out(fx, "extern const char *const %s_state_names[%s_NUM_STATES];\n", P, U);
     out(fx, "extern const char *const %s_event_names[%s_NUM_EVENTS];\n", P, U);
     out(fx, "extern const bool %s_state_is_final[%s_NUM_STATES];\n", P, U);
-    out(fx, "struct %s_transition {\n    uint16_t from, event, to;\n    const char *guard;\n    const "
+    out(fx,
+        "struct %s_transition {\n    uint16_t from, event, to;\n    const char *guard;\n    const "
         "char *actions;\n"
         "    const char *label;\n    const char *rfc;\n    uint32_t line;\n};\n",
         P);
@@ -207,20 +211,22 @@ void emit_c_header(struct fsmc *fx, const struct ir *ir, FILE *f, const struct e
     }
     if (ir->nguards + ir->nactions) line_back(fx, o, o->hdr_path);
     out(fx, "\n/* Run one event. *state is read and written (the caller owns the storage). */\n");
-    out(fx, "enum %s_result %s_dispatch(%s_state_t *state, enum %s_event event,\n    %s *ctx, %s "
+    out(fx,
+        "enum %s_result %s_dispatch(%s_state_t *state, enum %s_event event,\n    %s *ctx, %s "
         "*payload);\n\n#ifdef __cplusplus\n}\n#endif\n#endif\n",
         P, P, P, P, ir->context, ir->payload);
 }
 
 /* the parts of the .c common to both styles: includes, trace hook, metadata tables */
-void emit_c_prologue(struct fsmc *fx, const struct ir *ir, const struct emit_opts *o, const char *style)
+void emit_c_prologue(struct fsmc *fx, const struct ir *ir, const struct emit_opts *o,
+                     const char *style)
 {
     const char *P = ir->prefix, *U = ir->upper;
     out(fx, "/* Generated by fsmc (%s style) from %s. Do not edit. */\n", style,
         c_comment(fx, o->spec_path));
     out(fx, "#include \"%s\"\n#include <stddef.h>\n\n", c_str(fx, o->hdr_name));
-    out(fx, "#ifndef %s_TRACE\n#define %s_TRACE(ctx, from, event, to, tid) ((void)0)\n#endif\n\n", U,
-        U);
+    out(fx, "#ifndef %s_TRACE\n#define %s_TRACE(ctx, from, event, to, tid) ((void)0)\n#endif\n\n",
+        U, U);
     out(fx, "const char *const %s_state_names[%s_NUM_STATES] = {\n", P, U);
     for (int s = 0; s < ir->nstates; s++)
         out(fx, "    \"%s\",\n", ir->states[s].name);
@@ -272,8 +278,8 @@ void emit_fire(struct fsmc *fx, const struct ir *ir, const struct emit_opts *o, 
     const char *U = ir->upper;
     const char *row = arena_printf(fx, "%d", i);
     const struct ir_row *r = &ir->rows[i];
-    out(fx, "%s%s_TRACE(ctx, %s_%s, %s_EV_%s, %s_%s, %d);\n", ind, U, U, ir->states[r->from].name, U,
-        ir->events[r->event].name, U, ir->states[r->to].name, i);
+    out(fx, "%s%s_TRACE(ctx, %s_%s, %s_EV_%s, %s_%s, %d);\n", ind, U, U, ir->states[r->from].name,
+        U, ir->events[r->event].name, U, ir->states[r->to].name, i);
     if (!r->internal)
         for (int k = 0; k < ir->states[r->from].nexit; k++)
             out(fx, "%s%s;\n", ind, c_action_call(fx, ir, o, ir->states[r->from].exit[k], row));

@@ -7,7 +7,9 @@ void emit_c_switch(struct fsmc *fx, const struct ir *ir, FILE *f, const struct e
     const char *P = ir->prefix, *U = ir->upper;
     out_begin(fx, f);
     emit_c_prologue(fx, ir, o, "switch");
-    out(fx, "enum %s_result %s_dispatch(%s_state_t *state, enum %s_event event,\n    %s *ctx, %s *payload)\n{\n",
+    out(fx,
+        "enum %s_result %s_dispatch(%s_state_t *state, enum %s_event event,\n    %s *ctx, %s "
+        "*payload)\n{\n",
         P, P, P, P, ir->context, ir->payload);
     out(fx, "    switch (*state) {\n");
     for (int s = 0; s < ir->nstates; s++) {
@@ -16,14 +18,18 @@ void emit_c_switch(struct fsmc *fx, const struct ir *ir, FILE *f, const struct e
             const struct ir_cell *c = &ir->cells[(size_t)s * (size_t)ir->nevents + (size_t)e];
             if (c->kind == CELL_NONE) continue;
             out(fx, "        case %s_EV_%s:\n", U, ir->events[e].name);
-            if (c->kind == CELL_IGNORE) { out(fx, "            return %s_IGNORED;\n", U); continue; }
+            if (c->kind == CELL_IGNORE) {
+                out(fx, "            return %s_IGNORED;\n", U);
+                continue;
+            }
             bool closed = false;
             for (int k = 0; k < c->count && !closed; k++) {
                 int i = ir->group[c->first + k];
                 const struct ir_row *r = &ir->rows[i];
                 line_spec(fx, o, r->loc);
                 if (r->guard >= 0) {
-                    out(fx, "            if (%s%s_guard_%s(ctx, payload)) {\n", r->neg ? "!" : "", P, ir->guards[r->guard].name);
+                    out(fx, "            if (%s%s_guard_%s(ctx, payload)) {\n", r->neg ? "!" : "",
+                        P, ir->guards[r->guard].name);
                     emit_fire(fx, ir, o, i, "                ");
                     out(fx, "            }\n");
                 } else {
@@ -38,5 +44,8 @@ void emit_c_switch(struct fsmc *fx, const struct ir *ir, FILE *f, const struct e
         }
         out(fx, "        default:\n            return %s_UNEXPECTED;\n        }\n", U);
     }
-    out(fx, "    default:\n        (void)ctx;\n        (void)payload;\n        return %s_UNEXPECTED;\n    }\n}\n", U);
+    out(fx,
+        "    default:\n        (void)ctx;\n        (void)payload;\n        return %s_UNEXPECTED;\n "
+        "   }\n}\n",
+        U);
 }

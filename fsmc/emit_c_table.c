@@ -59,8 +59,7 @@ size_t emit_table_bytes(const struct ir *ir)
 }
 
 /* an action called from the shared firing code: the row is the dispatch's `tid` */
-static const char *tid_call(struct fsmc *fx, const struct ir *ir, const struct emit_opts *o,
-                            int a)
+static const char *tid_call(struct fsmc *fx, const struct ir *ir, const struct emit_opts *o, int a)
 {
     return c_action_call(fx, ir, o, a, "tid");
 }
@@ -117,26 +116,32 @@ void emit_c_table(struct fsmc *fx, const struct ir *ir, FILE *f, const struct em
     }
     out(fx, "};\n\n");
 
-    out(fx, "static inline bool %s_guard(unsigned code, %s *ctx, %s *payload)\n{\n    switch (code) "
+    out(fx,
+        "static inline bool %s_guard(unsigned code, %s *ctx, %s *payload)\n{\n    switch (code) "
         "{\n",
         P, ir->context, ir->payload);
     for (int k = 0; k < ir->nguards; k++) {
-        out(fx, "    case %d: return %s_guard_%s(ctx, payload);\n", 2 * k + 1, P, ir->guards[k].name);
-        out(fx, "    case %d: return !%s_guard_%s(ctx, payload);\n", 2 * k + 2, P, ir->guards[k].name);
+        out(fx, "    case %d: return %s_guard_%s(ctx, payload);\n", 2 * k + 1, P,
+            ir->guards[k].name);
+        out(fx, "    case %d: return !%s_guard_%s(ctx, payload);\n", 2 * k + 2, P,
+            ir->guards[k].name);
     }
     out(fx, "    default: (void)ctx; (void)payload; return true;\n    }\n}\n\n");
-    out(fx, "enum %s_result %s_dispatch(%s_state_t *state, enum %s_event event,\n    %s *ctx, %s "
+    out(fx,
+        "enum %s_result %s_dispatch(%s_state_t *state, enum %s_event event,\n    %s *ctx, %s "
         "*payload)\n{\n",
         P, P, P, P, ir->context, ir->payload);
     out(fx, "    unsigned s = *state, e = (unsigned)event;\n");
-    out(fx, "    if (s >= %s_NUM_STATES || e >= %s_NUM_EVENTS)\n        return %s_UNEXPECTED;\n", U, U,
-        U);
+    out(fx, "    if (s >= %s_NUM_STATES || e >= %s_NUM_EVENTS)\n        return %s_UNEXPECTED;\n", U,
+        U, U);
     out(fx, "    unsigned c = %s_cells[s * %s_NUM_EVENTS + e];\n", P, U);
     out(fx, "    if (c < 2)\n        return c ? %s_IGNORED : %s_UNEXPECTED;\n", U, U);
     out(fx, "    if (c >= 2 + %s_NUM_TRANSITIONS) {\n", U);
-    out(fx, "        const struct %s_slot *r = &%s_slots[c - (2 + %s_NUM_TRANSITIONS)];\n", P, P, U);
+    out(fx, "        const struct %s_slot *r = &%s_slots[c - (2 + %s_NUM_TRANSITIONS)];\n", P, P,
+        U);
     out(fx, "        while (!%s_guard(r->guard, ctx, payload)) {\n", P);
-    out(fx, "            if (r->last)\n                return %s_UNEXPECTED;\n            r++;\n       "
+    out(fx,
+        "            if (r->last)\n                return %s_UNEXPECTED;\n            r++;\n       "
         " }\n",
         U);
     out(fx, "        c = 2 + (unsigned)r->tid;\n    }\n");
@@ -167,7 +172,7 @@ void emit_c_table(struct fsmc *fx, const struct ir *ir, FILE *f, const struct em
     int *next = arena_alloc(fx, ((size_t)n + 1) * sizeof *next);
     bool *leader = arena_alloc(fx, ((size_t)n + 1) * sizeof *leader);
     for (int i = 0; i < n; i++) {
-        ord[i] = (struct body_ref){ body[i], i };
+        ord[i] = (struct body_ref){body[i], i};
         next[i] = -1;
         leader[i] = false;
     }

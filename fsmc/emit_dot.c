@@ -21,14 +21,21 @@ static const char *esc(struct fsmc *fx, const char *s)
 {
     char *r = arena_alloc(fx, strlen(s) * 2 + 1), *p = r;
     for (; *s; s++) {
-        if (*s == '\n') { *p++ = '\\'; *p++ = 'n'; continue; }   /* a line break */
+        if (*s == '\n') {
+            *p++ = '\\';
+            *p++ = 'n';
+            continue;
+        } /* a line break */
         if (*s == '"' || *s == '\\') *p++ = '\\';
         if ((unsigned char)*s >= 0x20) *p++ = *s;
     }
     return r;
 }
 
-static void raw(FILE *f, const char *escaped) { fprintf(f, "\"%s\"", escaped); }
+static void raw(FILE *f, const char *escaped)
+{
+    fprintf(f, "\"%s\"", escaped);
+}
 
 /* log2(c) in 1/16 steps (leading bit plus the next four): integer-only, so output is exact */
 static unsigned lg16(unsigned long long c)
@@ -42,40 +49,62 @@ static unsigned lg16(unsigned long long c)
 /* counts == NULL: the plain diagram. Otherwise a heat map: the color ramps from light to dark
  * blue and penwidth from 1 to 6 with log(count) relative to the busiest row; rows never taken
  * are red and dashed; every label ends in "×COUNT"; the graph label says how many rows fired. */
-void emit_dot_coverage(struct fsmc *fx, const struct ir *ir, FILE *f, const unsigned long long *counts)
+void emit_dot_coverage(struct fsmc *fx, const struct ir *ir, FILE *f,
+                       const unsigned long long *counts)
 {
-    static const int light[3] = { 0x9e, 0xca, 0xe1 }, dark[3] = { 0x08, 0x30, 0x6b };
+    static const int light[3] = {0x9e, 0xca, 0xe1}, dark[3] = {0x08, 0x30, 0x6b};
     unsigned long long max = 0;
     int taken = 0;
     if (counts)
-        for (int i = 0; i < ir->nrows; i++) { taken += counts[i] > 0; if (counts[i] > max) max = counts[i]; }
-    fputs("digraph ", f); q(f, ir->machine);
-    fputs(" {\n    rankdir=LR;\n    node [shape=ellipse, fontname=\"Helvetica\"];\n    edge [fontname=\"Helvetica\", fontsize=10];\n", f);
-    if (counts) fprintf(f, "    labelloc=t;\n    fontname=\"Helvetica\";\n    label=\"coverage: %d/%d transitions\";\n", taken, ir->nrows);
+        for (int i = 0; i < ir->nrows; i++) {
+            taken += counts[i] > 0;
+            if (counts[i] > max) max = counts[i];
+        }
+    fputs("digraph ", f);
+    q(f, ir->machine);
+    fputs(" {\n    rankdir=LR;\n    node [shape=ellipse, fontname=\"Helvetica\"];\n    edge "
+          "[fontname=\"Helvetica\", fontsize=10];\n",
+          f);
+    if (counts)
+        fprintf(f,
+                "    labelloc=t;\n    fontname=\"Helvetica\";\n    label=\"coverage: %d/%d "
+                "transitions\";\n",
+                taken, ir->nrows);
     fputs("    __initial [shape=point, label=\"\"];\n", f);
     for (int s = 0; s < ir->nstates; s++) {
-        fputs("    ", f); q(f, ir->states[s].name);
+        fputs("    ", f);
+        q(f, ir->states[s].name);
         if (ir->states[s].attrs & ATTR_FINAL) fputs(" [peripheries=2]", f);
         fputs(";\n", f);
     }
-    fputs("    __initial -> ", f); q(f, ir->states[ir->initial].name); fputs(";\n", f);
+    fputs("    __initial -> ", f);
+    q(f, ir->states[ir->initial].name);
+    fputs(";\n", f);
     for (int i = 0; i < ir->nrows; i++) {
         const struct ir_row *r = &ir->rows[i];
         bool timer = ir->events[r->event].is_timer;
-        fputs("    ", f); q(f, ir->states[r->from].name); fputs(" -> ", f); q(f, ir->states[r->to].name);
+        fputs("    ", f);
+        q(f, ir->states[r->from].name);
+        fputs(" -> ", f);
+        q(f, ir->states[r->to].name);
         fputs(" [label=", f);
-        const char *text = view_row_text(fx, ir, i, false);   /* the row, not its @label */
+        const char *text = view_row_text(fx, ir, i, false); /* the row, not its @label */
         q(f, counts ? arena_printf(fx, "%s \xc3\x97%llu", text, counts[i]) : text);
-        if (r->rfc) { fputs(", tooltip=", f); q(f, r->rfc); }
+        if (r->rfc) {
+            fputs(", tooltip=", f);
+            q(f, r->rfc);
+        }
         if (!counts) {
             if (timer) fputs(", style=dashed", f);
         } else if (counts[i] == 0) {
             fputs(", color=\"red\", fontcolor=\"red\", style=dashed", f);
         } else {
-            unsigned top = lg16(max), t = top ? lg16(counts[i]) * 1000 / top : 1000;   /* 0..1000 */
+            unsigned top = lg16(max), t = top ? lg16(counts[i]) * 1000 / top : 1000; /* 0..1000 */
             int rgb[3], pw = 10 + (int)(50 * t / 1000);
-            for (int k = 0; k < 3; k++) rgb[k] = light[k] + (dark[k] - light[k]) * (int)t / 1000;
-            fprintf(f, ", color=\"#%02x%02x%02x\", penwidth=%d.%d", rgb[0], rgb[1], rgb[2], pw / 10, pw % 10);
+            for (int k = 0; k < 3; k++)
+                rgb[k] = light[k] + (dark[k] - light[k]) * (int)t / 1000;
+            fprintf(f, ", color=\"#%02x%02x%02x\", penwidth=%d.%d", rgb[0], rgb[1], rgb[2], pw / 10,
+                    pw % 10);
             if (timer) fputs(", style=dashed", f);
         }
         fputs("];\n", f);
@@ -89,10 +118,14 @@ static const char *html(struct fsmc *fx, const char *s)
     size_t n = strlen(s);
     char *r = arena_alloc(fx, n * 5 + 1), *p = r;
     for (; *s; s++) {
-        if (*s == '&') p += sprintf(p, "&amp;");
-        else if (*s == '<') p += sprintf(p, "&lt;");
-        else if (*s == '>') p += sprintf(p, "&gt;");
-        else if ((unsigned char)*s >= 0x20) *p++ = *s;
+        if (*s == '&')
+            p += sprintf(p, "&amp;");
+        else if (*s == '<')
+            p += sprintf(p, "&lt;");
+        else if (*s == '>')
+            p += sprintf(p, "&gt;");
+        else if ((unsigned char)*s >= 0x20)
+            *p++ = *s;
     }
     return r;
 }
@@ -103,19 +136,21 @@ static const char *html_rows(struct fsmc *fx, const struct vec *lines)
 {
     const char *t = "";
     for (size_t k = 0; k < lines->n; k++)
-        t = arena_printf(fx, "%s<tr><td align=\"left\" cellpadding=\"1\"><font point-size=\"8\">%s"
+        t = arena_printf(fx,
+                         "%s<tr><td align=\"left\" cellpadding=\"1\"><font point-size=\"8\">%s"
                          "</font></td></tr>",
                          t, html(fx, lines->v[k]));
     return t;
 }
 
 /* a state: a box with its name and, in the full view, its self-transitions */
-static void dot_node(struct fsmc *fx, const struct ir *ir, const struct view *v, FILE *f, int s, const char *ind)
+static void dot_node(struct fsmc *fx, const struct ir *ir, const struct view *v, FILE *f, int s,
+                     const char *ind)
 {
     const struct ir_state *st = &ir->states[s];
-    const char *tip = arena_printf(fx, "state %s%s", st->name,
-                                   v->kind == VIEW_OVERVIEW && v->node_lines[s].n
-                                       ? "; its rows not drawn here:" : "");
+    const char *tip = arena_printf(
+        fx, "state %s%s", st->name,
+        v->kind == VIEW_OVERVIEW && v->node_lines[s].n ? "; its rows not drawn here:" : "");
     for (size_t k = 0; k < v->node_lines[s].n; k++)
         tip = arena_printf(fx, "%s\n%s", tip, (const char *)v->node_lines[s].v[k]);
     tip = esc(fx, tip);
@@ -127,15 +162,17 @@ static void dot_node(struct fsmc *fx, const struct ir *ir, const struct view *v,
         fputs(st->attrs & ATTR_FINAL ? ", peripheries=2];\n" : "];\n", f);
         return;
     }
-    fprintf(f, " [label=<<table border=\"%d\" cellborder=\"0\" cellspacing=\"0\" "
-               "cellpadding=\"3\" style=\"rounded\"><tr><td><b>%s</b></td></tr>%s</table>>, "
-               "tooltip=",
+    fprintf(f,
+            " [label=<<table border=\"%d\" cellborder=\"0\" cellspacing=\"0\" "
+            "cellpadding=\"3\" style=\"rounded\"><tr><td><b>%s</b></td></tr>%s</table>>, "
+            "tooltip=",
             st->attrs & ATTR_FINAL ? 2 : 1, html(fx, st->name), html_rows(fx, &v->node_lines[s]));
     raw(f, tip);
     fputs("];\n", f);
 }
 
-static void dot_cluster(struct fsmc *fx, const struct ir *ir, const struct view *v, FILE *f, int c, int depth)
+static void dot_cluster(struct fsmc *fx, const struct ir *ir, const struct view *v, FILE *f, int c,
+                        int depth)
 {
     const struct view_cluster *cl = &v->clusters[c];
     const struct ir_set *set = &ir->sets[cl->set];
@@ -143,8 +180,9 @@ static void dot_cluster(struct fsmc *fx, const struct ir *ir, const struct view 
     snprintf(ind, sizeof ind, "%*s", 4 * (depth + 1), "");
     fprintf(f, "%ssubgraph ", ind);
     q(f, arena_printf(fx, "cluster_%s", set->name));
-    fprintf(f, " {\n%s    graph [label=<<table border=\"0\" cellspacing=\"0\" cellpadding=\"1\">"
-               "<tr><td align=\"left\"><b>%s</b></td></tr>%s</table>>",
+    fprintf(f,
+            " {\n%s    graph [label=<<table border=\"0\" cellspacing=\"0\" cellpadding=\"1\">"
+            "<tr><td align=\"left\"><b>%s</b></td></tr>%s</table>>",
             ind, html(fx, set->name), html_rows(fx, &cl->lines));
     fprintf(f, ", labeljust=l, style=\"rounded,dashed\", color=\"#8c8c8c\", tooltip=");
     const char *tip = arena_printf(fx, "set %s =", set->name);
@@ -185,12 +223,14 @@ void emit_dot_view(struct fsmc *fx, const struct ir *ir, FILE *f, enum view_kind
     q(f, full ? ir->machine : arena_printf(fx, "%s_overview", ir->machine));
     fputs(" {\n    graph [rankdir=TB, fontname=\"Helvetica\", fontsize=11", f);
     fputs(full ? ", compound=true, nodesep=0.3, ranksep=0.5, tooltip="
-               : ", compound=true, nodesep=0.45, ranksep=0.45, labelloc=b, tooltip=", f);
-    q(f, arena_printf(fx, "%s: %d states, %d transitions (%s view)", ir->machine, ir->nstates, ir->nrows,
-                      full ? "full" : "overview"));
+               : ", compound=true, nodesep=0.45, ranksep=0.45, labelloc=b, tooltip=",
+          f);
+    q(f, arena_printf(fx, "%s: %d states, %d transitions (%s view)", ir->machine, ir->nstates,
+                      ir->nrows, full ? "full" : "overview"));
     if (!full) {
         bool paths = false;
-        for (int k = 0; k < v.nedges; k++) paths |= v.edges[k].style != STYLE_OTHER;
+        for (int k = 0; k < v.nedges; k++)
+            paths |= v.edges[k].style != STYLE_OTHER;
         fputs(", label=", f);
         q(f, paths ? "thick blue: the client's usual path; thick dashed red: the server's. "
                      "Hover a state for its rows not drawn here"
@@ -198,20 +238,22 @@ void emit_dot_view(struct fsmc *fx, const struct ir *ir, FILE *f, enum view_kind
     }
     fputs("];\n", f);
     fputs(full ? "    node [shape=plain, fontname=\"Helvetica\", fontsize=11];\n"
-               : "    node [shape=box, style=rounded, fontname=\"Helvetica\", fontsize=11];\n", f);
+               : "    node [shape=box, style=rounded, fontname=\"Helvetica\", fontsize=11];\n",
+          f);
     fputs("    edge [fontname=\"Helvetica\", fontsize=9, arrowsize=0.7];\n", f);
     fputs("    __initial [shape=point, width=0.12, label=\"\"];\n", f);
     for (int c = 0; c < v.nclusters; c++)
         if (v.clusters[c].parent < 0) dot_cluster(fx, ir, &v, f, c, 0);
     for (int s = 0; s < ir->nstates; s++)
         if (v.cluster_of[s] < 0) dot_node(fx, ir, &v, f, s, "    ");
-    if (v.again >= 0) {   /* the second copy of a state that is initial and final */
+    if (v.again >= 0) { /* the second copy of a state that is initial and final */
         const char *name = ir->states[v.again].name;
         fputs("    ", f);
         q(f, view_again_id(fx, ir, &v));
         if (full)
-            fprintf(f, " [label=<<table border=\"2\" cellborder=\"0\" cellspacing=\"0\" "
-                       "cellpadding=\"3\" style=\"rounded\"><tr><td><b>%s</b></td></tr></table>>",
+            fprintf(f,
+                    " [label=<<table border=\"2\" cellborder=\"0\" cellspacing=\"0\" "
+                    "cellpadding=\"3\" style=\"rounded\"><tr><td><b>%s</b></td></tr></table>>",
                     html(fx, name));
         else {
             fputs(" [peripheries=2, label=", f);
@@ -234,8 +276,9 @@ void emit_dot_view(struct fsmc *fx, const struct ir *ir, FILE *f, enum view_kind
         fputs(" [label=", f);
         const char *label = "";
         for (size_t l = 0; l < e->lines.n; l++)
-            label = full ? arena_printf(fx, "%s%s\\l", label, esc(fx, e->lines.v[l]))
-                         : arena_printf(fx, "%s%s%s", label, l ? "\\n" : "", esc(fx, e->lines.v[l]));
+            label = full
+                        ? arena_printf(fx, "%s%s\\l", label, esc(fx, e->lines.v[l]))
+                        : arena_printf(fx, "%s%s%s", label, l ? "\\n" : "", esc(fx, e->lines.v[l]));
         raw(f, label);
         if (e->tail_cluster >= 0) {
             fputs(", ltail=", f);

@@ -56,7 +56,8 @@ static const char *any_id(struct fsmc *fx, const struct ir *ir, const struct vie
     return arena_printf(fx, "%s__any", ir->sets[v->clusters[c].set].name);
 }
 
-static void mm_cluster(struct fsmc *fx, const struct ir *ir, const struct view *v, FILE *f, int c, int depth)
+static void mm_cluster(struct fsmc *fx, const struct ir *ir, const struct view *v, FILE *f, int c,
+                       int depth)
 {
     const char *name = ir->sets[v->clusters[c].set].name;
     fprintf(f, "%*sstate %s {\n", 4 * (depth + 1), "", name);
@@ -64,7 +65,8 @@ static void mm_cluster(struct fsmc *fx, const struct ir *ir, const struct view *
         const char *id = any_id(fx, ir, v, c);
         fprintf(f, "%*sstate \"any %s state\" as %s\n", 4 * (depth + 2), "", name, id);
         for (size_t k = 0; k < v->clusters[c].lines.n; k++)
-            fprintf(f, "%*s%s : %s\n", 4 * (depth + 2), "", id, clean(fx, v->clusters[c].lines.v[k]));
+            fprintf(f, "%*s%s : %s\n", 4 * (depth + 2), "", id,
+                    clean(fx, v->clusters[c].lines.v[k]));
     }
     for (int d = 0; d < v->nclusters; d++)
         if (v->clusters[d].parent == c) mm_cluster(fx, ir, v, f, d, depth + 1);
@@ -96,12 +98,14 @@ void emit_mermaid_view(struct fsmc *fx, const struct ir *ir, FILE *f, enum view_
     }
     for (int k = 0; k < v.nedges; k++) {
         const struct view_edge *e = &v.edges[k];
-        const char *tail = e->tail >= 0 ? ir->states[e->tail].name : any_id(fx, ir, &v, e->tail_cluster);
+        const char *tail =
+            e->tail >= 0 ? ir->states[e->tail].name : any_id(fx, ir, &v, e->tail_cluster);
         fprintf(f, "    %s --> %s : %s\n", tail,
                 e->head_again ? view_again_id(fx, ir, &v) : ir->states[e->head].name,
                 joined(fx, &e->lines));
     }
     for (int s = 0; s < ir->nstates; s++)
         if (ir->states[s].attrs & ATTR_FINAL)
-            fprintf(f, "    %s --> [*]\n", s == v.again ? view_again_id(fx, ir, &v) : ir->states[s].name);
+            fprintf(f, "    %s --> [*]\n",
+                    s == v.again ? view_again_id(fx, ir, &v) : ir->states[s].name);
 }

@@ -19,9 +19,9 @@ static int out_of_memory(struct fsmc *fx, jmp_buf *outer)
 
 /* Each call unwinds to its own jmp_buf and then puts back the caller's (a program may set
  * fx->oom around its own use of the arena). */
-#define GUARD(fx)                                                                            \
-    jmp_buf jb, *const outer = (fx)->oom;                                                    \
-    (fx)->oom = &jb;                                                                         \
+#define GUARD(fx)                                                                                  \
+    jmp_buf jb, *const outer = (fx)->oom;                                                          \
+    (fx)->oom = &jb;                                                                               \
     if (setjmp(jb)) return out_of_memory(fx, outer)
 
 int fsmc_compile(struct fsmc *fx, const char *path, const char *prefix, struct ir *ir)
@@ -63,16 +63,30 @@ int fsmc_emit(struct fsmc *fx, enum fsmc_backend b, const struct ir *ir, FILE *f
 {
     GUARD(fx);
     switch (b) {
-    case FSMC_EMIT_C_HEADER: emit_c_header(fx, ir, f, o); break;
-    case FSMC_EMIT_C_TABLE: emit_c_table(fx, ir, f, o); break;
-    case FSMC_EMIT_C_SWITCH: emit_c_switch(fx, ir, f, o); break;
-    case FSMC_EMIT_DOT:
-        if (o->counts) emit_dot_coverage(fx, ir, f, o->counts);
-        else emit_dot_view(fx, ir, f, o->view);
+    case FSMC_EMIT_C_HEADER:
+        emit_c_header(fx, ir, f, o);
         break;
-    case FSMC_EMIT_MERMAID: emit_mermaid_view(fx, ir, f, o->view); break;
-    case FSMC_EMIT_JSON: emit_json(fx, ir, f); break;
-    case FSMC_EMIT_C_STUBS: emit_c_stubs(fx, ir, f, o); break;
+    case FSMC_EMIT_C_TABLE:
+        emit_c_table(fx, ir, f, o);
+        break;
+    case FSMC_EMIT_C_SWITCH:
+        emit_c_switch(fx, ir, f, o);
+        break;
+    case FSMC_EMIT_DOT:
+        if (o->counts)
+            emit_dot_coverage(fx, ir, f, o->counts);
+        else
+            emit_dot_view(fx, ir, f, o->view);
+        break;
+    case FSMC_EMIT_MERMAID:
+        emit_mermaid_view(fx, ir, f, o->view);
+        break;
+    case FSMC_EMIT_JSON:
+        emit_json(fx, ir, f);
+        break;
+    case FSMC_EMIT_C_STUBS:
+        emit_c_stubs(fx, ir, f, o);
+        break;
     }
     fx->oom = outer;
     return ferror(f) ? FSMC_EIO : FSMC_OK;

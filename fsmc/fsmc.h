@@ -86,7 +86,7 @@ struct names {
 void names_push(struct fsmc *fx, struct names *ns, const char *s, struct loc l);
 struct annot {
     const char *key, *text;
-    struct loc loc;   /* of the value */
+    struct loc loc; /* of the value */
 };
 enum decl_kind { D_STATE, D_EVENT, D_TIMER, D_GUARD, D_ACTION };
 enum { ATTR_INITIAL = 1, ATTR_FINAL = 2, ATTR_TRAP = 4 };
@@ -211,7 +211,7 @@ struct emit_opts {
     const char *out_path, *hdr_path, *hdr_name, *spec_path;
     const unsigned long long *counts; /* DOT only: --coverage counts per row, or NULL */
     enum view_kind view;              /* DOT and Mermaid */
-    bool action_transition; /* C and stubs: actions get the firing row (--action-args) */
+    bool action_transition;           /* C and stubs: actions get the firing row (--action-args) */
 };
 void emit_c_header(struct fsmc *fx, const struct ir *ir, FILE *f, const struct emit_opts *o);
 void emit_c_table(struct fsmc *fx, const struct ir *ir, FILE *f, const struct emit_opts *o);
@@ -246,11 +246,11 @@ struct fsmc {
     int nfiles, capfiles;
     bool enabled[CK_COUNT], as_error[CK_COUNT];
     int max_errors, nerrors, nwarnings;
-    int max_warnings;          /* per kind; 0: no limit */
-    int shown[CK_COUNT];       /* warnings printed, per kind */
+    int max_warnings;            /* per kind; 0: no limit */
+    int shown[CK_COUNT];         /* warnings printed, per kind */
     long long unshown[CK_COUNT]; /* and the ones over max_warnings */
     bool stopped;
-    bool suppress_notes;       /* the diagnostic these notes belong to was not shown */
+    bool suppress_notes; /* the diagnostic these notes belong to was not shown */
     /* front end: the AST and the lexer (a reentrant flex scanner) */
     struct ast ast;
     void *scanner;
@@ -264,8 +264,8 @@ struct fsmc {
         int kind;         /* the parser's token number, 0 at the end */
         const char *text; /* a name's, string's, annotation's or bad character's text */
         struct loc loc, end;
-    } tok, prev;          /* the lookahead and the token before it, for syntax errors */
-    bool lex_error;       /* the scanner reported this statement's error (a string, a comment) */
+    } tok, prev;    /* the lookahead and the token before it, for syntax errors */
+    bool lex_error; /* the scanner reported this statement's error (a string, a comment) */
     struct loc machine_brace; /* the machine's '{', for "never closed" */
     /* the C emitter: where it writes and how many lines so far (for #line back-references) */
     FILE *out_f;

@@ -16,16 +16,13 @@ enum kind { EK_C, EK_DOT, EK_MERMAID, EK_JSON, EK_STUBS, EK_COUNT };
 static const struct {
     const char *name, *ext;
 } kinds[EK_COUNT] = {
-    [EK_C] = { "c", "c" },
-    [EK_DOT] = { "dot", "dot" },
-    [EK_MERMAID] = { "mermaid", "mmd" },
-    [EK_JSON] = { "json", "json" },
-    [EK_STUBS] = { "stubs", "c" }, /* STEM_stubs.c */
+    [EK_C] = {"c", "c"},          [EK_DOT] = {"dot", "dot"},   [EK_MERMAID] = {"mermaid", "mmd"},
+    [EK_JSON] = {"json", "json"}, [EK_STUBS] = {"stubs", "c"}, /* STEM_stubs.c */
 };
-static const char *const styles[] = { "table", "switch" };
-static const char *const view_names[] = { [VIEW_FULL] = "full", [VIEW_OVERVIEW] = "overview" };
+static const char *const styles[] = {"table", "switch"};
+static const char *const view_names[] = {[VIEW_FULL] = "full", [VIEW_OVERVIEW] = "overview"};
 /* what actions receive: (ctx, payload), or also the row of P_transitions[] that fires */
-static const char *const action_args[] = { "plain", "transition" };
+static const char *const action_args[] = {"plain", "transition"};
 
 static const char usage[] =
     "Usage: fsmc [OPTION]... SPEC.fsm\n"
@@ -90,7 +87,8 @@ static const char *parse_list(const char *list, const char *const *names, int n,
     for (const char *p = list; *p;) {
         size_t len = strcspn(p, ",");
         int k = 0;
-        while (k < n && (strlen(names[k]) != len || strncmp(names[k], p, len))) k++;
+        while (k < n && (strlen(names[k]) != len || strncmp(names[k], p, len)))
+            k++;
         if (k == n) {
             snprintf(bad, 64, "%.*s", (int)(len < 60 ? len : 60), p);
             return bad;
@@ -126,8 +124,8 @@ static bool make_dirs(char *dir)
     return true;
 }
 
-static bool write_file(struct fsmc *fx, const char *path, enum fsmc_backend b,
-                       const struct ir *ir, const struct emit_opts *o)
+static bool write_file(struct fsmc *fx, const char *path, enum fsmc_backend b, const struct ir *ir,
+                       const struct emit_opts *o)
 {
     bool to_stdout = !strcmp(path, "-");
     FILE *f = to_stdout ? stdout : fopen(path, "wb");
@@ -165,25 +163,35 @@ struct options {
     int ncov;
 };
 
-enum { O_STYLE = 256, O_VIEW, O_PREFIX, O_NO_LINE, O_CHECK, O_STATS, O_COVERAGE, O_MAX_ERRORS,
-       O_ACTION_ARGS, O_MAX_WARNINGS };
+enum {
+    O_STYLE = 256,
+    O_VIEW,
+    O_PREFIX,
+    O_NO_LINE,
+    O_CHECK,
+    O_STATS,
+    O_COVERAGE,
+    O_MAX_ERRORS,
+    O_ACTION_ARGS,
+    O_MAX_WARNINGS
+};
 static const struct option longopts[] = {
-    { "emit", required_argument, NULL, 'e' },
-    { "style", required_argument, NULL, O_STYLE },
-    { "action-args", required_argument, NULL, O_ACTION_ARGS },
-    { "view", required_argument, NULL, O_VIEW },
-    { "prefix", required_argument, NULL, O_PREFIX },
-    { "output", required_argument, NULL, 'o' },
-    { "output-dir", required_argument, NULL, 'd' },
-    { "no-line", no_argument, NULL, O_NO_LINE },
-    { "check", no_argument, NULL, O_CHECK },
-    { "stats", no_argument, NULL, O_STATS },
-    { "coverage", required_argument, NULL, O_COVERAGE },
-    { "max-errors", required_argument, NULL, O_MAX_ERRORS },
-    { "max-warnings", required_argument, NULL, O_MAX_WARNINGS },
-    { "help", no_argument, NULL, 'h' },
-    { "version", no_argument, NULL, 'V' },
-    { NULL, 0, NULL, 0 },
+    {"emit", required_argument, NULL, 'e'},
+    {"style", required_argument, NULL, O_STYLE},
+    {"action-args", required_argument, NULL, O_ACTION_ARGS},
+    {"view", required_argument, NULL, O_VIEW},
+    {"prefix", required_argument, NULL, O_PREFIX},
+    {"output", required_argument, NULL, 'o'},
+    {"output-dir", required_argument, NULL, 'd'},
+    {"no-line", no_argument, NULL, O_NO_LINE},
+    {"check", no_argument, NULL, O_CHECK},
+    {"stats", no_argument, NULL, O_STATS},
+    {"coverage", required_argument, NULL, O_COVERAGE},
+    {"max-errors", required_argument, NULL, O_MAX_ERRORS},
+    {"max-warnings", required_argument, NULL, O_MAX_WARNINGS},
+    {"help", no_argument, NULL, 'h'},
+    {"version", no_argument, NULL, 'V'},
+    {NULL, 0, NULL, 0},
 };
 
 /* -W NAME, -Wno-NAME, -Werror, -Werror=NAME */
@@ -197,8 +205,10 @@ static int warning_option(struct fsmc *fx, const char *w)
     const char *name = w + (werror ? 6 : 0) + (off ? 3 : 0);
     int c = diag_check_by_name(name);
     if (c < 0) return usage_error("unknown warning '%s'", name);
-    if (werror) diag_set_werror(fx, c, true);
-    else diag_set_enabled(fx, (enum check)c, !off);
+    if (werror)
+        diag_set_werror(fx, c, true);
+    else
+        diag_set_enabled(fx, (enum check)c, !off);
     return 0;
 }
 
@@ -215,11 +225,17 @@ static int parse_args(int argc, char **argv, struct fsmc *fx, struct options *op
         char buf[64];
         const char *bad;
         switch (c) {
-        case 'h': fputs(usage, stdout); *done = 1; return 0;
-        case 'V': fputs(version, stdout); *done = 1; return 0;
+        case 'h':
+            fputs(usage, stdout);
+            *done = 1;
+            return 0;
+        case 'V':
+            fputs(version, stdout);
+            *done = 1;
+            return 0;
         case 'e':
             if ((bad = parse_list(optarg,
-                                  (const char *const[]){ "c", "dot", "mermaid", "json", "stubs" },
+                                  (const char *const[]){"c", "dot", "mermaid", "json", "stubs"},
                                   EK_COUNT, op->want, buf)))
                 return usage_error("unknown --emit kind '%s' (c, dot, mermaid, json, stubs)", bad);
             break;
@@ -240,12 +256,23 @@ static int parse_args(int argc, char **argv, struct fsmc *fx, struct options *op
             if ((bad = parse_list(optarg, view_names, 2, op->views, buf)))
                 return usage_error("unknown --view '%s' (full, overview)", bad);
             break;
-        case O_PREFIX: op->prefix = optarg; break;
-        case 'o': op->outfile = optarg; break;
-        case 'd': op->outdir = optarg; break;
-        case O_NO_LINE: op->line = false; break;
-        case O_CHECK: break;
-        case O_STATS: op->stats = true; break;
+        case O_PREFIX:
+            op->prefix = optarg;
+            break;
+        case 'o':
+            op->outfile = optarg;
+            break;
+        case 'd':
+            op->outdir = optarg;
+            break;
+        case O_NO_LINE:
+            op->line = false;
+            break;
+        case O_CHECK:
+            break;
+        case O_STATS:
+            op->stats = true;
+            break;
         case O_COVERAGE:
             if (!*optarg) return usage_error("%s", "--coverage needs a FILE");
             op->covfiles[op->ncov++] = optarg;
@@ -259,8 +286,10 @@ static int parse_args(int argc, char **argv, struct fsmc *fx, struct options *op
                 return usage_error(c == O_MAX_ERRORS ? "bad --max-errors '%s' (0 to 1000000)"
                                                      : "bad --max-warnings '%s' (0 to 1000000)",
                                    optarg);
-            if (c == O_MAX_ERRORS) diag_set_max_errors(fx, (int)n);
-            else diag_set_max_warnings(fx, (int)n);
+            if (c == O_MAX_ERRORS)
+                diag_set_max_errors(fx, (int)n);
+            else
+                diag_set_max_warnings(fx, (int)n);
             break;
         }
         case 'W':
@@ -282,9 +311,11 @@ static int parse_args(int argc, char **argv, struct fsmc *fx, struct options *op
 static int check_args(struct options *op)
 {
     int nk = 0;
-    for (int k = 0; k < EK_COUNT; k++) nk += op->want[k];
+    for (int k = 0; k < EK_COUNT; k++)
+        nk += op->want[k];
     if (op->outfile && nk != 1) return usage_error("%s", "-o needs exactly one --emit kind");
-    if (op->outfile && op->outdir) return usage_error("%s", "-o and --output-dir exclude each other");
+    if (op->outfile && op->outdir)
+        return usage_error("%s", "-o and --output-dir exclude each other");
     if (op->outfile && op->want[EK_C] && !strcmp(op->outfile, "-"))
         return usage_error("%s", "--emit=c writes a .c and a .h: give -o FILE.c or --output-dir");
     if (op->ncov && !op->want[EK_DOT]) return usage_error("%s", "--coverage needs --emit=dot");
@@ -329,30 +360,37 @@ static bool emit_all(struct fsmc *fx, const struct options *op, const struct ir 
             const char *hdr = pl > 2 && !strcmp(path + pl - 2, ".c")
                                   ? arena_printf(fx, "%.*s.h", (int)pl - 2, path)
                                   : arena_printf(fx, "%s.h", path);
-            struct emit_opts o = { .line = op->line, .out_path = path, .hdr_path = hdr,
-                                   .hdr_name = base_name(hdr), .spec_path = op->spec,
-                                   .action_transition = op->action_args == 1 };
+            struct emit_opts o = {.line = op->line,
+                                  .out_path = path,
+                                  .hdr_path = hdr,
+                                  .hdr_name = base_name(hdr),
+                                  .spec_path = op->spec,
+                                  .action_transition = op->action_args == 1};
             if (!write_file(fx, hdr, FSMC_EMIT_C_HEADER, ir, &o) ||
                 !write_file(fx, path, op->style ? FSMC_EMIT_C_SWITCH : FSMC_EMIT_C_TABLE, ir, &o))
                 return false;
         } else if (k == EK_JSON) {
             const char *path = out_path(fx, op, stem, k, VIEW_FULL);
-            struct emit_opts o = { .line = op->line, .out_path = path, .spec_path = op->spec };
+            struct emit_opts o = {.line = op->line, .out_path = path, .spec_path = op->spec};
             if (!write_file(fx, path, FSMC_EMIT_JSON, ir, &o)) return false;
         } else if (k == EK_STUBS) {
             /* the stubs include the header --emit=c writes without -o: STEM.h */
             const char *path = out_path(fx, op, stem, k, VIEW_FULL);
-            struct emit_opts o = { .line = op->line, .out_path = path, .spec_path = op->spec,
-                                   .hdr_name = arena_printf(fx, "%s.h", stem),
-                                   .action_transition = op->action_args == 1 };
+            struct emit_opts o = {.line = op->line,
+                                  .out_path = path,
+                                  .spec_path = op->spec,
+                                  .hdr_name = arena_printf(fx, "%s.h", stem),
+                                  .action_transition = op->action_args == 1};
             if (!write_file(fx, path, FSMC_EMIT_C_STUBS, ir, &o)) return false;
         } else {
             for (int vw = 0; vw < 2; vw++) {
                 if (!op->views[vw]) continue;
                 const char *path = out_path(fx, op, stem, k, op->outfile ? VIEW_FULL : vw);
-                struct emit_opts o = { .line = op->line, .out_path = path, .spec_path = op->spec,
-                                       .counts = k == EK_DOT ? counts : NULL,
-                                       .view = (enum view_kind)vw };
+                struct emit_opts o = {.line = op->line,
+                                      .out_path = path,
+                                      .spec_path = op->spec,
+                                      .counts = k == EK_DOT ? counts : NULL,
+                                      .view = (enum view_kind)vw};
                 if (!write_file(fx, path, k == EK_DOT ? FSMC_EMIT_DOT : FSMC_EMIT_MERMAID, ir, &o))
                     return false;
             }
@@ -398,7 +436,7 @@ int main(int argc, char **argv)
         fputs("fsmc: out of memory\n", stderr);
         return 2;
     }
-    struct options op = { 0 };
+    struct options op = {0};
     int done, rc = parse_args(argc, argv, fx, &op, &done);
     if (!rc && !done) rc = check_args(&op);
     jmp_buf jb; /* out of memory in main's own use of the arena (file names) */

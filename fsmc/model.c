@@ -170,8 +170,8 @@ static int lookup(struct model *m, const struct name *n, int kind)
     }
     const char *s = suggest(m, n->s, kind);
     if (s)
-        diag(m->fx, CK_UNDEFINED, n->loc, "undefined %s '%s'; did you mean '%s'?", kind_word(kind), n->s,
-             s);
+        diag(m->fx, CK_UNDEFINED, n->loc, "undefined %s '%s'; did you mean '%s'?", kind_word(kind),
+             n->s, s);
     else
         diag(m->fx, CK_UNDEFINED, n->loc, "undefined %s '%s'", kind_word(kind), n->s);
     return -1;
@@ -225,7 +225,7 @@ static void check_diagram_annots(struct model *m, const struct rule *r)
     for (size_t i = 0; i < r->nannots; i++) {
         const struct annot *an = &r->annots[i];
         if (!strcmp(an->key, "drawn_from") || !strcmp(an->key, "drawn_to")) {
-            struct name n = { .s = an->text, .loc = an->loc };
+            struct name n = {.s = an->text, .loc = an->loc};
             lookup(m, &n, K_STATE);
         } else if (!strcmp(an->key, "path") && strcmp(an->text, "client") &&
                    strcmp(an->text, "server"))
@@ -268,8 +268,8 @@ static void resolve_sets(struct model *m, struct ir *ir, const struct ast *a)
             }
             int st = lookup(m, mem, K_STATE);
             if (st >= 0 && !add_member(v, &n, mark, st))
-                diag(m->fx, CK_DUPLICATE, mem->loc, "state '%s' is listed twice in set '%s'", mem->s,
-                     d->name.s);
+                diag(m->fx, CK_DUPLICATE, mem->loc, "state '%s' is listed twice in set '%s'",
+                     mem->s, d->name.s);
         }
         if (hfind(&m->names, d->name.s, K_SET)) {
             declare(m, &d->name, K_SET, 0);
@@ -402,7 +402,7 @@ static int prov_of(const struct rule *r, int via)
 
 bool model_build(struct fsmc *fx, struct ir *ir, const char *prefix_override)
 {
-    struct model mm = { .fx = fx, .cur = ir }, *m = &mm;
+    struct model mm = {.fx = fx, .cur = ir}, *m = &mm;
     const struct ast *a = &fx->ast;
     ir->machine = a->machine.s ? a->machine.s : "fsm";
     ir->machine_loc = a->machine.loc;
@@ -584,7 +584,8 @@ bool model_build(struct fsmc *fx, struct ir *ir, const char *prefix_override)
                          "mark this one 'override' to replace that rule's rows for '%s'",
                          ir->states[s].name, ir->events[ev].name, origin(m, via_of(&xs[gi], s)),
                          ir->states[s].name);
-                    diag_note(m->fx, ((const struct rule *)a->rules.v[gi])->loc, "the other rule is here");
+                    diag_note(m->fx, ((const struct rule *)a->rules.v[gi])->loc,
+                              "the other rule is here");
                     continue;
                 }
                 if (c->kind != CELL_NONE && (c->kind == CELL_IGNORE || r->is_ignore)) {

@@ -7,14 +7,23 @@
 %code requires {
 #include "fsmc.h"
 /* locations carry the file index so diagnostics in included files point at the right file */
-typedef struct FSMC_YYLTYPE { int file, first_line, first_column, last_line, last_column; } FSMC_YYLTYPE;
+typedef struct FSMC_YYLTYPE {
+    int file, first_line, first_column, last_line, last_column;
+} FSMC_YYLTYPE;
 #define FSMC_YYLTYPE_IS_DECLARED 1
 #define FSMC_YYLTYPE_IS_TRIVIAL 1
 #define YYLLOC_DEFAULT(Cur, Rhs, N) do { \
-    if (N) { (Cur).file = YYRHSLOC(Rhs, 1).file; (Cur).first_line = YYRHSLOC(Rhs, 1).first_line; \
-             (Cur).first_column = YYRHSLOC(Rhs, 1).first_column; (Cur).last_line = YYRHSLOC(Rhs, N).last_line; \
-             (Cur).last_column = YYRHSLOC(Rhs, N).last_column; } \
-    else { (Cur) = YYRHSLOC(Rhs, 0); (Cur).first_line = (Cur).last_line; (Cur).first_column = (Cur).last_column; } \
+    if (N) { \
+        (Cur).file = YYRHSLOC(Rhs, 1).file; \
+        (Cur).first_line = YYRHSLOC(Rhs, 1).first_line; \
+        (Cur).first_column = YYRHSLOC(Rhs, 1).first_column; \
+        (Cur).last_line = YYRHSLOC(Rhs, N).last_line; \
+        (Cur).last_column = YYRHSLOC(Rhs, N).last_column; \
+    } else { \
+        (Cur) = YYRHSLOC(Rhs, 0); \
+        (Cur).first_line = (Cur).last_line; \
+        (Cur).first_column = (Cur).last_column; \
+    } \
 } while (0)
 }
 %code provides {
@@ -34,7 +43,8 @@ int fsmc_yylex(FSMC_YYSTYPE *lval, FSMC_YYLTYPE *lloc, void *scanner);
     struct { struct annot *v; size_t n; } annots;
 }
 %token MACHINE PREFIX CONTEXT PAYLOAD CINCLUDE STATE EVENT TIMER GUARD ACTION ENTRY EXIT
-%token ON "on" DO "do" ELSE "else" EXCEPT "except" IGNORE "ignore" INCLUDE "include" ARROW "->" BADCHAR "character"
+%token ON "on" DO "do" ELSE "else" EXCEPT "except" IGNORE "ignore" INCLUDE "include"
+%token ARROW "->" BADCHAR "character"
 %token SET "set" OVERRIDE "override" STAY "stay"
 %token <str> ID "identifier" STRING "string" ANNOT "annotation"
 %type <names> idlist doopt
@@ -43,11 +53,27 @@ int fsmc_yylex(FSMC_YYSTYPE *lval, FSMC_YYLTYPE *lloc, void *scanner);
 %type <rule> sources head guardopt
 %type <annots> annots
 %{
-static struct loc L(FSMC_YYLTYPE l) { struct loc r = { l.file, l.first_line, l.first_column }; return r; }
+static struct loc L(FSMC_YYLTYPE l)
+{
+    struct loc r = { l.file, l.first_line, l.first_column };
+    return r;
+}
 static void yyerror(FSMC_YYLTYPE *l, void *scanner, struct fsmc *fx, const char *msg)
 {
     (void)scanner;
-    diag(fx, CK_SYNTAX, L(*l), "%s", msg); /* only "memory exhausted": yyreport_syntax_error does the rest */
+    /* only "memory exhausted": yyreport_syntax_error reports syntax errors */
+    diag(fx, CK_SYNTAX, L(*l), "%s", msg);
+}
+static struct rule *new_rule(struct fsmc *fx, FSMC_YYLTYPE l)
+{
+    struct rule *r = arena_alloc(fx, sizeof *r);
+    r->loc = L(l);
+    return r;
+}
+static struct name N(const char *s, FSMC_YYLTYPE l)
+{
+    struct name n = { s, L(l) };
+    return n;
 }
 static void add_decl(struct fsmc *fx, enum decl_kind k, struct names ids, int attrs)
 {
@@ -83,7 +109,9 @@ machine : MACHINE ID mattrs '{'  {
 mattrs  : %empty                      { $$ = false; }
         | ID {
             $$ = !strcmp($1, "endless");
-            if (!$$) diag(fx, CK_SYNTAX, L(@1), "unknown machine attribute '%s' (expected 'endless' or '{')", $1);
+            if (!$$)
+                diag(fx, CK_SYNTAX, L(@1),
+                     "unknown machine attribute '%s' (expected 'endless' or '{')", $1);
           }
         ;
 items   : %empty | items item ;
@@ -135,19 +163,23 @@ attrs   : %empty                      { $$ = 0; }
             if (!strcmp($2, "initial")) $$ |= ATTR_INITIAL;
             else if (!strcmp($2, "final")) $$ |= ATTR_FINAL;
             else if (!strcmp($2, "trap")) $$ |= ATTR_TRAP;
-            else diag(fx, CK_SYNTAX, L(@2), "unknown state attribute '%s' (expected initial, final or trap)", $2);
+            else
+                diag(fx, CK_SYNTAX, L(@2),
+                     "unknown state attribute '%s' (expected initial, final or trap)", $2);
           }
         ;
 head    : sources                     { $$ = $1; }
         | OVERRIDE sources            { $$ = $2; $$->is_override = true; $$->loc = L(@1); }
         ;
-sources : idlist                      { $$ = arena_alloc(fx, sizeof *$$); $$->loc = L(@1); $$->sources = $1; }
-        | '*'                         { $$ = arena_alloc(fx, sizeof *$$); $$->loc = L(@1); $$->wildcard = true; }
-        | '*' EXCEPT idlist           { $$ = arena_alloc(fx, sizeof *$$); $$->loc = L(@1); $$->wildcard = true; $$->except = $3; }
+sources : idlist                      { $$ = new_rule(fx, @1); $$->sources = $1; }
+        | '*'                         { $$ = new_rule(fx, @1); $$->wildcard = true; }
+        | '*' EXCEPT idlist           { $$ = new_rule(fx, @1); $$->wildcard = true;
+                                        $$->except = $3; }
         ;
 guardopt: %empty                      { $$ = arena_alloc(fx, sizeof *$$); }
-        | '[' ID ']'                  { $$ = arena_alloc(fx, sizeof *$$); $$->guard.s = $2; $$->guard.loc = L(@2); }
-        | '[' '!' ID ']'              { $$ = arena_alloc(fx, sizeof *$$); $$->guard.s = $3; $$->guard.loc = L(@3); $$->guard_neg = true; }
+        | '[' ID ']'                  { $$ = arena_alloc(fx, sizeof *$$); $$->guard = N($2, @2); }
+        | '[' '!' ID ']'              { $$ = arena_alloc(fx, sizeof *$$); $$->guard = N($3, @3);
+                                        $$->guard_neg = true; }
         | ELSE                        { $$ = arena_alloc(fx, sizeof *$$); $$->guard_else = true; }
         ;
 doopt   : %empty                      { memset(&$$, 0, sizeof $$); }
@@ -253,7 +285,8 @@ static int yyreport_syntax_error(const yypcontext_t *ctx, void *scanner, struct 
         const char *kw = near_keyword(prev->text, item_keywords,
                                       sizeof item_keywords / sizeof *item_keywords);
         if (kw) {
-            diag(fx, CK_SYNTAX, prev->loc, "unknown keyword '%s'; did you mean '%s'?", prev->text, kw);
+            diag(fx, CK_SYNTAX, prev->loc, "unknown keyword '%s'; did you mean '%s'?",
+                 prev->text, kw);
             return 0;
         }
     }
@@ -261,7 +294,8 @@ static int yyreport_syntax_error(const yypcontext_t *ctx, void *scanner, struct 
     if (la == YYSYMBOL_ID && tok->text && nkw) {
         const char *kw = near_keyword(tok->text, want_kw, nkw);
         if (kw) {
-            diag(fx, CK_SYNTAX, tok->loc, "unexpected name '%s'; did you mean '%s'?", tok->text, kw);
+            diag(fx, CK_SYNTAX, tok->loc, "unexpected name '%s'; did you mean '%s'?", tok->text,
+                 kw);
             return 0;
         }
     }
@@ -277,9 +311,12 @@ static int yyreport_syntax_error(const yypcontext_t *ctx, void *scanner, struct 
     }
     /* otherwise: what came, and what could have */
     const char *msg = arena_printf(fx, "unexpected %s", tok_name(fx, la, tok));
-    for (int i = 0; i < n && i < 8; i++)
-        msg = arena_printf(fx, "%s%s%s", msg, i == 0 ? ", expecting " : i == n - 1 || i == 7 ? " or " : ", ",
-                           tok_kind_name(fx, exp[i]));
+    for (int i = 0; i < n && i < 8; i++) {
+        const char *sep = ", ";
+        if (i == 0) sep = ", expecting ";
+        else if (i == n - 1 || i == 7) sep = " or ";
+        msg = arena_printf(fx, "%s%s%s", msg, sep, tok_kind_name(fx, exp[i]));
+    }
     if (n > 8) msg = arena_printf(fx, "%s (or %d more)", msg, n - 8);
     diag(fx, CK_SYNTAX, tok->loc, "%s", msg);
     return 0;

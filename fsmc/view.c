@@ -26,10 +26,14 @@ const char *view_row_text(struct fsmc *fx, const struct ir *ir, int row, bool wi
 {
     const struct ir_row *r = &ir->rows[row];
     const char *g = "", *to = "";
-    if (r->is_else) g = " else";
-    else if (r->guard_text) g = arena_printf(fx, " [%s]", r->guard_text);
-    if (with_target && r->internal) to = " -> stay";
-    else if (with_target) to = arena_printf(fx, " -> %s", ir->states[r->to].name);
+    if (r->is_else)
+        g = " else";
+    else if (r->guard_text)
+        g = arena_printf(fx, " [%s]", r->guard_text);
+    if (with_target && r->internal)
+        to = " -> stay";
+    else if (with_target)
+        to = arena_printf(fx, " -> %s", ir->states[r->to].name);
     const char *acts = r->nactions ? arena_printf(fx, " / %s", r->action_text) : "";
     return arena_printf(fx, "%s%s%s%s", ir->events[r->event].name, g, to, acts);
 }
@@ -40,10 +44,10 @@ const char *view_edge_tooltip(struct fsmc *fx, const struct ir *ir, const struct
     int last_rule = -1;
     for (int k = 0; k < e->rows.n; k++) {
         const struct ir_row *r = &ir->rows[e->rows.v[k]];
-        if (r->rule == last_rule && e->tail < 0) continue;   /* a set's rule: once */
+        if (r->rule == last_rule && e->tail < 0) continue; /* a set's rule: once */
         last_rule = r->rule;
-        const char *from = e->tail < 0 && r->via >= 0 ? ir->sets[r->via].name
-                                                      : ir->states[r->from].name;
+        const char *from =
+            e->tail < 0 && r->via >= 0 ? ir->sets[r->via].name : ir->states[r->from].name;
         const char *rfc = r->rfc ? arena_printf(fx, " (RFC %s)", r->rfc) : "";
         t = arena_printf(fx, "%s%s%s on %s", t, *t ? "\n" : "", from,
                          view_row_text(fx, ir, e->rows.v[k], true));
@@ -56,10 +60,13 @@ const char *view_edge_tooltip(struct fsmc *fx, const struct ir *ir, const struct
 static bool laminar(const struct ir *ir, const char *in_a, int b)
 {
     int inside = 0, outside = 0, na = 0;
-    for (int s = 0; s < ir->nstates; s++) na += in_a[s];
+    for (int s = 0; s < ir->nstates; s++)
+        na += in_a[s];
     for (int m = 0; m < ir->sets[b].nmembers; m++) {
-        if (in_a[ir->sets[b].members[m]]) inside++;
-        else outside++;
+        if (in_a[ir->sets[b].members[m]])
+            inside++;
+        else
+            outside++;
     }
     return inside == 0 || outside == 0 || inside == na;
 }
@@ -69,7 +76,8 @@ static bool laminar(const struct ir *ir, const char *in_a, int b)
  * rules are written for come first, most rules first (a cluster draws such a rule once
  * instead of once per member), then the others in declaration order; never a set of one
  * state, nor one of every state. */
-static void choose_clusters(struct fsmc *fx, const struct ir *ir, struct view *v, bool labelled_only)
+static void choose_clusters(struct fsmc *fx, const struct ir *ir, struct view *v,
+                            bool labelled_only)
 {
     char **in = arena_alloc(fx, ((size_t)ir->nsets + 1) * sizeof *in);
     int *nrules = arena_alloc(fx, ((size_t)ir->nsets + 1) * sizeof *nrules);
@@ -77,10 +85,12 @@ static void choose_clusters(struct fsmc *fx, const struct ir *ir, struct view *v
     v->clusters = arena_alloc(fx, ((size_t)ir->nsets + 1) * sizeof *v->clusters);
     for (int k = 0; k < ir->nsets; k++) {
         in[k] = arena_alloc(fx, (size_t)ir->nstates + 1);
-        for (int m = 0; m < ir->sets[k].nmembers; m++) in[k][ir->sets[k].members[m]] = 1;
+        for (int m = 0; m < ir->sets[k].nmembers; m++)
+            in[k][ir->sets[k].members[m]] = 1;
     }
     int *last = arena_alloc(fx, ((size_t)ir->nsets + 1) * sizeof *last);
-    for (int k = 0; k < ir->nsets; k++) last[k] = -1;
+    for (int k = 0; k < ir->nsets; k++)
+        last[k] = -1;
     for (int i = 0; i < ir->nrows; i++) {
         const struct ir_row *r = &ir->rows[i];
         if (r->via < 0 || last[r->via] == r->rule) continue;
@@ -88,7 +98,7 @@ static void choose_clusters(struct fsmc *fx, const struct ir *ir, struct view *v
         last[r->via] = r->rule;
         nrules[r->via]++;
     }
-    for (int k = 0; k < ir->nsets; k++) {   /* insertion sort: stable, by rules, descending */
+    for (int k = 0; k < ir->nsets; k++) { /* insertion sort: stable, by rules, descending */
         int j = k;
         while (j > 0 && nrules[order[j - 1]] < nrules[k]) {
             order[j] = order[j - 1];
@@ -102,10 +112,11 @@ static void choose_clusters(struct fsmc *fx, const struct ir *ir, struct view *v
         if (set->nmembers < 2 || set->nmembers == ir->nstates) continue;
         if (labelled_only && !nrules[k]) continue;
         bool ok = true;
-        for (int c = 0; c < v->nclusters && ok; c++) ok = laminar(ir, in[v->clusters[c].set], k);
-        if (ok) v->clusters[v->nclusters++] = (struct view_cluster){ .set = k, .parent = -1 };
+        for (int c = 0; c < v->nclusters && ok; c++)
+            ok = laminar(ir, in[v->clusters[c].set], k);
+        if (ok) v->clusters[v->nclusters++] = (struct view_cluster){.set = k, .parent = -1};
     }
-    for (int c = 1; c < v->nclusters; c++)   /* back to declaration order */
+    for (int c = 1; c < v->nclusters; c++) /* back to declaration order */
         for (int d = c; d > 0 && v->clusters[d - 1].set > v->clusters[d].set; d--) {
             struct view_cluster t = v->clusters[d];
             v->clusters[d] = v->clusters[d - 1];
@@ -119,8 +130,10 @@ static void choose_clusters(struct fsmc *fx, const struct ir *ir, struct view *v
             if (d == c || sd->nmembers <= size) continue;
             bool holds = true;
             const struct ir_set *sc = &ir->sets[v->clusters[c].set];
-            for (int m = 0; m < sc->nmembers && holds; m++) holds = in[v->clusters[d].set][sc->members[m]];
-            if (holds && (best < 0 || sd->nmembers < ir->sets[v->clusters[best].set].nmembers)) best = d;
+            for (int m = 0; m < sc->nmembers && holds; m++)
+                holds = in[v->clusters[d].set][sc->members[m]];
+            if (holds && (best < 0 || sd->nmembers < ir->sets[v->clusters[best].set].nmembers))
+                best = d;
         }
         v->clusters[c].parent = best;
     }
@@ -169,8 +182,8 @@ static struct view_edge *edge_for(struct view *v, int tail, int tail_cluster, in
         if (e->tail == tail && e->tail_cluster == tail_cluster && e->head == head) return e;
     }
     struct view_edge *e = &v->edges[v->nedges++];
-    *e = (struct view_edge){ .tail = tail, .tail_cluster = tail_cluster, .head = head,
-                             .style = style, .timer = true };
+    *e = (struct view_edge){
+        .tail = tail, .tail_cluster = tail_cluster, .head = head, .style = style, .timer = true};
     return e;
 }
 
@@ -201,7 +214,7 @@ static void build_full(struct fsmc *fx, const struct ir *ir, struct view *v)
             add_line(fx, c >= 0 ? &v->clusters[c].lines : &v->node_lines[r->from], line);
             continue;
         }
-        if (c >= 0 && in_cluster(v, r->to, c)) c = -1;   /* into its own cluster: per member */
+        if (c >= 0 && in_cluster(v, r->to, c)) c = -1; /* into its own cluster: per member */
         struct view_edge *e = edge_for(v, c >= 0 ? -1 : r->from, c, r->to, STYLE_OTHER);
         ivec_push(fx, &e->rows, i);
         add_line(fx, &e->lines, text);
@@ -246,7 +259,7 @@ static void choose_again(struct fsmc *fx, const struct ir *ir, struct view *v)
     if (!ir->nstates || !(ir->states[s].attrs & ATTR_FINAL)) return;
     const char *id = arena_printf(fx, "%s__again", ir->states[s].name);
     for (int k = 0; k < ir->nstates; k++)
-        if (!strcmp(ir->states[k].name, id)) return;   /* the name is taken: draw it once */
+        if (!strcmp(ir->states[k].name, id)) return; /* the name is taken: draw it once */
     bool out = false, in = false;
     for (int k = 0; k < v->nedges; k++) {
         out |= v->edges[k].tail == s;
@@ -272,7 +285,9 @@ void view_build(struct fsmc *fx, const struct ir *ir, enum view_kind kind, struc
     v->cluster_of = arena_alloc(fx, ((size_t)ir->nstates + 1) * sizeof *v->cluster_of);
     v->node_lines = arena_alloc(fx, ((size_t)ir->nstates + 1) * sizeof *v->node_lines);
     v->edges = arena_alloc(fx, ((size_t)ir->nrows + 1) * sizeof *v->edges);
-    if (kind == VIEW_OVERVIEW) build_overview(fx, ir, v);
-    else build_full(fx, ir, v);
+    if (kind == VIEW_OVERVIEW)
+        build_overview(fx, ir, v);
+    else
+        build_full(fx, ir, v);
     choose_again(fx, ir, v);
 }

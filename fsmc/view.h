@@ -14,37 +14,39 @@
 #define FSMC_VIEW_H
 #include "fsmc.h"
 
-
-struct ivec { int *v; int n, cap; };   /* a growable array of ints, in the arena */
+struct ivec {
+    int *v;
+    int n, cap;
+}; /* a growable array of ints, in the arena */
 void ivec_push(struct fsmc *fx, struct ivec *iv, int x);
 enum edge_style { STYLE_OTHER, STYLE_CLIENT, STYLE_SERVER };
 
 struct view_edge {
-    int tail;          /* a state, or -1 when the tail is the cluster tail_cluster */
-    int tail_cluster;  /* index into view.clusters, or -1 */
-    int head;          /* a state */
-    struct ivec rows;  /* the IR rows drawn by this edge, in source order */
-    struct vec lines;  /* label lines (const char *), one per distinct row text */
+    int tail;         /* a state, or -1 when the tail is the cluster tail_cluster */
+    int tail_cluster; /* index into view.clusters, or -1 */
+    int head;         /* a state */
+    struct ivec rows; /* the IR rows drawn by this edge, in source order */
+    struct vec lines; /* label lines (const char *), one per distinct row text */
     enum edge_style style;
-    bool timer;        /* every row is a timer's */
-    bool head_again;   /* drawn into the second copy of the head (view.again) */
+    bool timer;      /* every row is a timer's */
+    bool head_again; /* drawn into the second copy of the head (view.again) */
 };
 
 struct view_cluster {
-    int set;           /* index into ir->sets */
-    int parent;        /* the smallest cluster that contains it, or -1 */
-    struct vec lines;  /* the set rules' self-transitions, listed in the cluster */
+    int set;          /* index into ir->sets */
+    int parent;       /* the smallest cluster that contains it, or -1 */
+    struct vec lines; /* the set rules' self-transitions, listed in the cluster */
 };
 
 struct view {
     enum view_kind kind;
     struct view_cluster *clusters;
     int nclusters;
-    int *cluster_of;   /* per state: its innermost cluster, or -1 */
+    int *cluster_of; /* per state: its innermost cluster, or -1 */
     struct view_edge *edges;
     int nedges;
-    struct vec *node_lines;   /* per state: rows listed in its box (full) or tooltip */
-    int again;         /* a state drawn twice, or -1: see view_build */
+    struct vec *node_lines; /* per state: rows listed in its box (full) or tooltip */
+    int again;              /* a state drawn twice, or -1: see view_build */
 };
 
 /* An initial state that is also final (TCP's CLOSED) is drawn twice, as RFC 9293's figure

@@ -35,8 +35,14 @@ static inline uint32_t add_sat(uint32_t a, uint32_t b)
     return a > UINT32_MAX - b ? UINT32_MAX : a + b;
 }
 
-static inline uint32_t min_u32(uint32_t a, uint32_t b) { return a < b ? a : b; }
-static inline uint32_t max_u32(uint32_t a, uint32_t b) { return a > b ? a : b; }
+static inline uint32_t min_u32(uint32_t a, uint32_t b)
+{
+    return a < b ? a : b;
+}
+static inline uint32_t max_u32(uint32_t a, uint32_t b)
+{
+    return a > b ? a : b;
+}
 
 static uint32_t initial_window(uint32_t mss, uint32_t iw_segs)
 {
@@ -160,16 +166,14 @@ static uint32_t cubic_w(const struct cc *c, uint32_t t_ms)
     /* 0.4 * d^3 / 1e9 segments = 4 * d^3 / 1e7 thousandths of a segment (< 2^62). */
     uint64_t milli_segs = ad * ad * ad * 4 / 10000000u;
     uint64_t off = milli_segs * c->mss / 1000; /* < 2^39 * 2^16 */
-    if (d < 0)
-        return off >= c->w_max ? 0 : c->w_max - (uint32_t)off;
+    if (d < 0) return off >= c->w_max ? 0 : c->w_max - (uint32_t)off;
     uint64_t w = c->w_max + off;
     return w > UINT32_MAX ? UINT32_MAX : (uint32_t)w;
 }
 
 static void cubic_ca_on_ack(struct cc *c, uint32_t acked, uint32_t now_ms)
 {
-    if (c->epoch_start_ms == 0)
-        cubic_epoch_start(c, now_ms);
+    if (c->epoch_start_ms == 0) cubic_epoch_start(c, now_ms);
     uint32_t t = now_ms - c->epoch_start_ms; /* wrap-safe elapsed time */
     c->bytes_acked = add_sat(c->bytes_acked, acked);
 
@@ -180,28 +184,24 @@ static void cubic_ca_on_ack(struct cc *c, uint32_t acked, uint32_t now_ms)
     uint64_t num = c->w_est >= c->w_max ? 17 : 9;
     uint64_t grow = num * c->bytes_acked * c->mss / (17 * (uint64_t)c->cwnd);
     uint64_t west = (uint64_t)c->w_est + grow;
-    if (west > UINT32_MAX)
-        west = UINT32_MAX;
+    if (west > UINT32_MAX) west = UINT32_MAX;
 
     uint32_t w_cubic = cubic_w(c, t);
     uint32_t next = c->cwnd;
     /* RFC 9438 4.2: target = W_cubic(t) clamped to [cwnd, 1.5 * cwnd]. */
     uint64_t target = w_cubic;
     uint64_t hi = (uint64_t)c->cwnd + c->cwnd / 2;
-    if (target > hi)
-        target = hi;
+    if (target > hi) target = hi;
     if (target > c->cwnd) {
         /* RFC 9438 4.4/4.5 (concave and convex regions): cwnd += (target - cwnd) / cwnd per
          * acked segment, applied one SMSS at a time: after mss * cwnd / (target - cwnd) bytes. */
         uint64_t need = (uint64_t)c->mss * c->cwnd / (target - c->cwnd);
-        if (c->bytes_acked >= need)
-            next = add_sat(c->cwnd, c->mss);
+        if (c->bytes_acked >= need) next = add_sat(c->cwnd, c->mss);
     }
     /* RFC 9438 4.3: if W_cubic(t) < W_est, CUBIC is in the Reno-friendly region and cwnd is set
      * to W_est (here whenever W_est is at least one SMSS above cwnd, so that W_est keeps its
      * precision by accumulating over many ACKs). */
-    if (w_cubic < west && west >= (uint64_t)c->cwnd + c->mss && west > next)
-        next = (uint32_t)west;
+    if (w_cubic < west && west >= (uint64_t)c->cwnd + c->mss && west > next) next = (uint32_t)west;
 
     if (next != c->cwnd) {
         c->w_est = (uint32_t)west;
@@ -246,8 +246,7 @@ enum cc_verdict cc_on_ack(struct cc *c, uint32_t ack, uint32_t acked, uint32_t s
                           uint32_t flight, uint32_t now_ms)
 {
     (void)snd_nxt;
-    if (acked == 0)
-        return CC_NONE;
+    if (acked == 0) return CC_NONE;
     /* RFC 5681 2 (definition of a duplicate ACK): an ACK of new data ends the run. */
     c->dupacks = 0;
     uint32_t outstanding = flight > acked ? flight - acked : 0;
@@ -266,8 +265,7 @@ enum cc_verdict cc_on_ack(struct cc *c, uint32_t ack, uint32_t acked, uint32_t s
          * segment, deflate cwnd by the newly acknowledged bytes, add back one SMSS if at least
          * one SMSS was acknowledged; stay in fast recovery. (Kept at >= 1 SMSS.) */
         c->cwnd = c->cwnd > acked ? c->cwnd - acked : 0;
-        if (acked >= c->mss)
-            c->cwnd = add_sat(c->cwnd, c->mss);
+        if (acked >= c->mss) c->cwnd = add_sat(c->cwnd, c->mss);
         c->cwnd = max_u32(c->cwnd, c->mss);
         return CC_RETRANSMIT_FIRST;
     }
@@ -288,13 +286,11 @@ enum cc_verdict cc_on_dupack(struct cc *c, uint32_t snd_una, uint32_t snd_nxt, u
     (void)snd_una; /* see the top comment: the RFC 6582 3.2 (2) recover test is vacuous here */
     if (c->in_recovery) {
         /* RFC 5681 3.2 (4): each further duplicate ACK inflates cwnd by SMSS. */
-        if (c->dupacks < UINT8_MAX)
-            c->dupacks++;
+        if (c->dupacks < UINT8_MAX) c->dupacks++;
         c->cwnd = add_sat(c->cwnd, c->mss);
         return CC_NONE;
     }
-    if (c->dupacks < UINT8_MAX)
-        c->dupacks++;
+    if (c->dupacks < UINT8_MAX) c->dupacks++;
     if (c->dupacks != 3)
         return CC_NONE; /* RFC 5681 3.2 (1): the first two only (RFC 3042 limited transmit) */
     /* RFC 5681 3.2 (2): ssthresh = max(FlightSize / 2, 2*SMSS) (CUBIC: RFC 9438 4.6). */

@@ -13,22 +13,22 @@ enum cc_algo { CC_NEWRENO = 0, CC_CUBIC = 1, CC_ALGO_COUNT };
 /* What the TCB must do after feeding an event to cc. */
 enum cc_verdict {
     CC_NONE = 0,
-    CC_RETRANSMIT_FIRST,   /* retransmit the segment at SND.UNA now (fast retransmit, or a
-                              NewReno partial ACK: the next hole) */
+    CC_RETRANSMIT_FIRST, /* retransmit the segment at SND.UNA now (fast retransmit, or a
+                            NewReno partial ACK: the next hole) */
 };
 
 struct cc {
     uint32_t cwnd, ssthresh;
-    uint32_t recover;      /* RFC 6582: highest sequence sent when recovery started */
-    uint32_t bytes_acked;  /* RFC 5681 3.1 appropriate byte counting in CA */
+    uint32_t recover;     /* RFC 6582: highest sequence sent when recovery started */
+    uint32_t bytes_acked; /* RFC 5681 3.1 appropriate byte counting in CA */
     uint32_t epoch_start_ms, w_max, k_ms; /* CUBIC (unused by NewReno); epoch 0 = none */
-    uint32_t w_est;        /* CUBIC: RFC 9438 4.3 Reno-friendly estimate, committed part */
+    uint32_t w_est; /* CUBIC: RFC 9438 4.3 Reno-friendly estimate, committed part */
     uint16_t mss;
-    uint8_t  algo;         /* enum cc_algo */
-    uint8_t  dupacks;
-    uint8_t  in_recovery;
-    uint8_t  iw_segs;      /* as given to cc_init (capped at 255), for cc_on_idle */
-    uint8_t  pad_[2];
+    uint8_t algo; /* enum cc_algo */
+    uint8_t dupacks;
+    uint8_t in_recovery;
+    uint8_t iw_segs; /* as given to cc_init (capped at 255), for cc_on_idle */
+    uint8_t pad_[2];
 };
 
 /* RFC 6928: IW = min(iw_segs * mss, max(2 * mss, 14600)) when iw_segs == 10; iw_segs 0 = 10;

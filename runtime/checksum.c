@@ -42,7 +42,10 @@ static inline uint64_t add_carry(uint64_t a, uint64_t b)
     return s + (s < b);
 }
 
-static inline uint64_t halves(uint64_t w) { return (w & 0xffffffffu) + (w >> 32); }
+static inline uint64_t halves(uint64_t w)
+{
+    return (w & 0xffffffffu) + (w >> 32);
+}
 
 /* n is a multiple of 32, at most CSUM_BLOCK. */
 static uint64_t sum_scalar(const unsigned char *p, size_t n)
@@ -146,8 +149,8 @@ static uint64_t copy_sum_sse2(unsigned char *d, const unsigned char *p, size_t n
     return s;
 }
 
-__attribute__((target("avx2"))) static uint64_t copy_sum_avx2(unsigned char *d, const unsigned char *p,
-                                                              size_t n)
+__attribute__((target("avx2"))) static uint64_t copy_sum_avx2(unsigned char *d,
+                                                              const unsigned char *p, size_t n)
 {
     const __m256i z = _mm256_setzero_si256();
     __m256i a0 = z, a1 = z, a2 = z, a3 = z;
@@ -180,8 +183,7 @@ static uint64_t sum_blocks(const unsigned char *p, size_t n)
 #if defined(CSUM_X86_64) && !defined(CSUM_FORCE_SCALAR)
     /* __builtin_cpu_supports reads flags libgcc/compiler-rt filled in at start-up: a load
      * and a test, no state of ours. */
-    if (__builtin_cpu_supports("avx2"))
-        return sum_avx2(p, n);
+    if (__builtin_cpu_supports("avx2")) return sum_avx2(p, n);
     return sum_sse2(p, n);
 #else
     return sum_scalar(p, n);
@@ -261,8 +263,7 @@ uint64_t csum_copy(uint64_t acc, void *dst, const void *src, size_t len)
     }
     return add_carry(acc, sum);
 #else
-    if (len)
-        memcpy(dst, src, len);
+    if (len) memcpy(dst, src, len);
     return csum_add(acc, dst, len);
 #endif
 }

@@ -26,7 +26,7 @@
 #include <string.h>
 #include "tcb.h"
 
-#define MEM_CACHE_BYTES (4u << 20)   /* freed ring blocks kept for reuse, per stack, at least */
+#define MEM_CACHE_BYTES (4u << 20) /* freed ring blocks kept for reuse, per stack, at least */
 
 static unsigned shift_for(uint64_t n);
 
@@ -84,7 +84,8 @@ bool mem_exhausted(const struct tcpfsm_stack *st)
 static unsigned shift_for(uint64_t n)
 {
     unsigned s = MEM_RING_MIN_SHIFT;
-    while (s < MEM_RING_MAX_SHIFT && ((uint64_t)1 << s) < n) s++;
+    while (s < MEM_RING_MAX_SHIFT && ((uint64_t)1 << s) < n)
+        s++;
     return s;
 }
 
@@ -112,7 +113,10 @@ static void block_put(struct tcpfsm_stack *st, uint8_t *p, unsigned s)
     st->ring_cache_bytes += (uint64_t)1 << s;
 }
 
-static unsigned log2_cap(uint32_t cap) { return (unsigned)__builtin_ctz(cap); }
+static unsigned log2_cap(uint32_t cap)
+{
+    return (unsigned)__builtin_ctz(cap);
+}
 
 void ring_release(struct tcpfsm_stack *st, struct ring *r)
 {
@@ -185,7 +189,7 @@ bool mem_can_send(const struct tcpfsm_stack *st, const struct tcb *t)
     const struct ring *r = &t->buf->snd;
     if (!mem_allowance(st, t, r, st->cfg.sndbuf)) return false;
     if (ring_space(r)) return true;
-    uint64_t grow = r->cap ? r->cap : MEM_RING_MIN;   /* the next size up */
+    uint64_t grow = r->cap ? r->cap : MEM_RING_MIN; /* the next size up */
     return st->buffer_bytes + grow <= st->cfg.max_buffer_bytes;
 }
 

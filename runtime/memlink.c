@@ -16,10 +16,10 @@
 
 struct ml_pkt {
     uint64_t due, seq;
-    uint32_t dir;   /* index into l->dirs, for delivery statistics */
-    uint32_t ep;    /* destination endpoint */
+    uint32_t dir; /* index into l->dirs, for delivery statistics */
+    uint32_t ep;  /* destination endpoint */
     size_t len;
-    uint32_t cls;   /* size class (pkt_cls_size), or ML_NCLS for an exact-size one */
+    uint32_t cls; /* size class (pkt_cls_size), or ML_NCLS for an exact-size one */
     struct ml_pkt *next_free;
     uint8_t data[];
 };
@@ -28,10 +28,10 @@ struct ml_pkt {
  * and delivers the same few sizes all the time. */
 #define ML_NCLS 3
 static const size_t pkt_cls_size[ML_NCLS] = {2048, 16384, 65536 + 64};
-#if defined(__SANITIZE_ADDRESS__)   /* let AddressSanitizer see every use after free */
+#if defined(__SANITIZE_ADDRESS__) /* let AddressSanitizer see every use after free */
 static const uint32_t ml_free_max[ML_NCLS] = {0, 0, 0};
 #else
-static const uint32_t ml_free_max[ML_NCLS] = {4096, 256, 128};   /* 8 + 4 + 8 MiB at most */
+static const uint32_t ml_free_max[ML_NCLS] = {4096, 256, 128}; /* 8 + 4 + 8 MiB at most */
 #endif
 
 struct ml_ep {
@@ -44,8 +44,8 @@ struct ml_dir {
     uint32_t from, to;
     struct memlink_impair im;
     struct memlink_stats st;
-    uint64_t busy_until;        /* rate limiter: when the last queued packet finishes */
-    uint64_t *departs;          /* FIFO ring of departure times of queued packets */
+    uint64_t busy_until; /* rate limiter: when the last queued packet finishes */
+    uint64_t *departs;   /* FIFO ring of departure times of queued packets */
     uint32_t dhead, dcount, dcap;
 };
 
@@ -63,7 +63,7 @@ struct memlink {
      * heap; delivery takes whichever of the two heads is earlier, so the order is the same
      * (due, seq) order as with the heap alone. */
     struct ml_pkt **fifo;
-    size_t fhead, fcount, fcap;   /* fcap a power of two */
+    size_t fhead, fcount, fcap; /* fcap a power of two */
     struct pcap_writer *pcap;
     struct ml_pkt *free_pkts[ML_NCLS];
     uint32_t nfree[ML_NCLS];
@@ -72,7 +72,8 @@ struct memlink {
 static struct ml_pkt *pkt_alloc(struct memlink *l, size_t len)
 {
     uint32_t c = 0;
-    while (c < ML_NCLS && len > pkt_cls_size[c]) c++;
+    while (c < ML_NCLS && len > pkt_cls_size[c])
+        c++;
     struct ml_pkt *p;
     if (c < ML_NCLS && l->free_pkts[c]) {
         p = l->free_pkts[c];
@@ -106,7 +107,10 @@ static uint64_t splitmix64(uint64_t *x)
     return z ^ (z >> 31);
 }
 
-static inline uint64_t rotl(uint64_t x, int k) { return (x << k) | (x >> (64 - k)); }
+static inline uint64_t rotl(uint64_t x, int k)
+{
+    return (x << k) | (x >> (64 - k));
+}
 
 static uint64_t rng_next(struct memlink *l)
 {
@@ -122,13 +126,15 @@ static uint64_t rng_next(struct memlink *l)
 }
 
 /* Uniform in [0, 1) with 53 random bits. */
-static double rng_unit(struct memlink *l) { return (double)(rng_next(l) >> 11) * 0x1.0p-53; }
+static double rng_unit(struct memlink *l)
+{
+    return (double)(rng_next(l) >> 11) * 0x1.0p-53;
+}
 
 /* True with probability p; draws nothing when the impairment is off. */
 static int chance(struct memlink *l, double p)
 {
-    if (!(p > 0))
-        return 0;
+    if (!(p > 0)) return 0;
     return p >= 1 || rng_unit(l) < p;
 }
 
@@ -149,16 +155,14 @@ static int heap_push(struct memlink *l, struct ml_pkt *p)
     if (l->nheap == l->cap_heap) {
         size_t ncap = l->cap_heap ? l->cap_heap * 2 : 64;
         struct ml_pkt **h = realloc(l->heap, ncap * sizeof *h);
-        if (!h)
-            return -ENOMEM;
+        if (!h) return -ENOMEM;
         l->heap = h;
         l->cap_heap = ncap;
     }
     size_t i = l->nheap++;
     while (i > 0) {
         size_t parent = (i - 1) / 2;
-        if (!pkt_before(p, l->heap[parent]))
-            break;
+        if (!pkt_before(p, l->heap[parent])) break;
         l->heap[i] = l->heap[parent];
         i = parent;
     }
@@ -171,8 +175,7 @@ static int fifo_push(struct memlink *l, struct ml_pkt *p)
     if (l->fcount == l->fcap) {
         size_t ncap = l->fcap ? l->fcap * 2 : 256;
         struct ml_pkt **f = malloc(ncap * sizeof *f);
-        if (!f)
-            return -ENOMEM;
+        if (!f) return -ENOMEM;
         for (size_t k = 0; k < l->fcount; k++)
             f[k] = l->fifo[(l->fhead + k) & (l->fcap - 1)];
         free(l->fifo);
@@ -189,10 +192,8 @@ static struct ml_pkt *queue_peek(const struct memlink *l)
 {
     struct ml_pkt *f = l->fcount ? l->fifo[l->fhead] : NULL;
     struct ml_pkt *h = l->nheap ? l->heap[0] : NULL;
-    if (!f)
-        return h;
-    if (!h)
-        return f;
+    if (!f) return h;
+    if (!h) return f;
     return pkt_before(h, f) ? h : f;
 }
 
@@ -212,8 +213,7 @@ static struct ml_pkt *queue_pop(struct memlink *l)
 static int queue_push(struct memlink *l, struct ml_pkt *p)
 {
     if (l->fcount == 0 || !pkt_before(p, l->fifo[(l->fhead + l->fcount - 1) & (l->fcap - 1)])) {
-        if (fifo_push(l, p) == 0)
-            return 0;
+        if (fifo_push(l, p) == 0) return 0;
     }
     return heap_push(l, p);
 }
@@ -224,17 +224,13 @@ static struct ml_pkt *heap_pop(struct memlink *l)
     size_t i = 0, n = l->nheap;
     for (;;) {
         size_t c = 2 * i + 1;
-        if (c >= n)
-            break;
-        if (c + 1 < n && pkt_before(l->heap[c + 1], l->heap[c]))
-            c++;
-        if (!pkt_before(l->heap[c], last))
-            break;
+        if (c >= n) break;
+        if (c + 1 < n && pkt_before(l->heap[c + 1], l->heap[c])) c++;
+        if (!pkt_before(l->heap[c], last)) break;
         l->heap[i] = l->heap[c];
         i = c;
     }
-    if (n > 0)
-        l->heap[i] = last;
+    if (n > 0) l->heap[i] = last;
     return top;
 }
 
@@ -242,29 +238,25 @@ static struct ml_pkt *heap_pop(struct memlink *l)
 static long find_ep(const struct memlink *l, uint32_t addr)
 {
     for (size_t i = 0; i < l->neps; i++)
-        if (l->eps[i].addr == addr)
-            return (long)i;
+        if (l->eps[i].addr == addr) return (long)i;
     return -1;
 }
 
 static long find_dir(const struct memlink *l, uint32_t from, uint32_t to)
 {
     for (size_t i = 0; i < l->ndirs; i++)
-        if (l->dirs[i].from == from && l->dirs[i].to == to)
-            return (long)i;
+        if (l->dirs[i].from == from && l->dirs[i].to == to) return (long)i;
     return -1;
 }
 
 static long get_dir(struct memlink *l, uint32_t from, uint32_t to)
 {
     long i = find_dir(l, from, to);
-    if (i >= 0)
-        return i;
+    if (i >= 0) return i;
     if (l->ndirs == l->cap_dirs) {
         size_t ncap = l->cap_dirs ? l->cap_dirs * 2 : 4;
         struct ml_dir *d = realloc(l->dirs, ncap * sizeof *d);
-        if (!d)
-            return -1;
+        if (!d) return -1;
         l->dirs = d;
         l->cap_dirs = ncap;
     }
@@ -278,8 +270,7 @@ static long get_dir(struct memlink *l, uint32_t from, uint32_t to)
 struct memlink *memlink_new(uint64_t seed, uint64_t now_us)
 {
     struct memlink *l = calloc(1, sizeof *l);
-    if (!l)
-        return NULL;
+    if (!l) return NULL;
     for (int i = 0; i < 4; i++)
         l->rng[i] = splitmix64(&seed);
     l->now = now_us;
@@ -288,8 +279,7 @@ struct memlink *memlink_new(uint64_t seed, uint64_t now_us)
 
 void memlink_free(struct memlink *l)
 {
-    if (!l)
-        return;
+    if (!l) return;
     for (size_t i = 0; i < l->nheap; i++)
         free(l->heap[i]);
     for (size_t i = 0; i < l->fcount; i++)
@@ -312,15 +302,12 @@ void memlink_free(struct memlink *l)
 int memlink_attach(struct memlink *l, uint32_t addr,
                    void (*deliver)(void *arg, const void *pkt, size_t len), void *arg)
 {
-    if (!deliver)
-        return -EINVAL;
-    if (find_ep(l, addr) >= 0)
-        return -EEXIST;
+    if (!deliver) return -EINVAL;
+    if (find_ep(l, addr) >= 0) return -EEXIST;
     if (l->neps == l->cap_eps) {
         size_t ncap = l->cap_eps ? l->cap_eps * 2 : 4;
         struct ml_ep *e = realloc(l->eps, ncap * sizeof *e);
-        if (!e)
-            return -ENOMEM;
+        if (!e) return -ENOMEM;
         l->eps = e;
         l->cap_eps = ncap;
     }
@@ -332,8 +319,7 @@ void memlink_set_impair(struct memlink *l, uint32_t from_addr, uint32_t to_addr,
                         const struct memlink_impair *im)
 {
     long i = get_dir(l, from_addr, to_addr);
-    if (i < 0)
-        return;
+    if (i < 0) return;
     struct ml_dir *d = &l->dirs[i];
     if (im)
         d->im = *im;
@@ -355,13 +341,11 @@ static uint64_t rate_depart(struct memlink *l, struct ml_dir *d, size_t len)
         d->dhead = (d->dhead + 1) % d->dcap;
         d->dcount--;
     }
-    if (d->dcount >= limit)
-        return UINT64_MAX;
+    if (d->dcount >= limit) return UINT64_MAX;
     if (d->dcount == d->dcap) {
         uint32_t ncap = d->dcap ? d->dcap * 2 : 16;
         uint64_t *r = malloc(ncap * sizeof *r);
-        if (!r)
-            return UINT64_MAX;
+        if (!r) return UINT64_MAX;
         for (uint32_t k = 0; k < d->dcount; k++)
             r[k] = d->departs[(d->dhead + k) % d->dcap];
         free(d->departs);
@@ -382,8 +366,7 @@ static int enqueue(struct memlink *l, uint32_t dir, uint32_t ep, uint64_t due, c
                    size_t len)
 {
     struct ml_pkt *p = pkt_alloc(l, len);
-    if (!p)
-        return -ENOMEM;
+    if (!p) return -ENOMEM;
     p->due = due;
     p->seq = l->seq++;
     p->dir = dir;
@@ -400,15 +383,14 @@ static int enqueue(struct memlink *l, uint32_t dir, uint32_t ep, uint64_t due, c
 void memlink_send(struct memlink *l, uint32_t from_addr, const void *pkt, size_t len)
 {
     const uint8_t *b = pkt;
-    if (l->pcap)
-        pcap_write(l->pcap, l->now, pkt, len);
+    if (l->pcap) pcap_write(l->pcap, l->now, pkt, len);
     if (len < 20) /* no IPv4 destination to route by */
         return;
     uint32_t to = (uint32_t)b[16] << 24 | (uint32_t)b[17] << 16 | (uint32_t)b[18] << 8 | b[19];
     /* No endpoint has that address (e.g. the forged sources of a SYN flood): nothing to
      * deliver, and no per-direction state is created for it (that would grow without bound). */
     if (find_ep(l, to) < 0) {
-        long known = find_dir(l, from_addr, to);   /* counted only where stats were asked for */
+        long known = find_dir(l, from_addr, to); /* counted only where stats were asked for */
         if (known >= 0) {
             l->dirs[known].st.sent++;
             l->dirs[known].st.lost++;
@@ -416,16 +398,14 @@ void memlink_send(struct memlink *l, uint32_t from_addr, const void *pkt, size_t
         return;
     }
     long di = get_dir(l, from_addr, to);
-    if (di < 0)
-        return;
+    if (di < 0) return;
     struct ml_dir *d = &l->dirs[di];
     const struct memlink_impair *im = &d->im;
     d->st.sent++;
 
     long ep = find_ep(l, to);
     if (ep < 0 || len > MEMLINK_MAX_PKT ||
-        (l->now >= im->blackout_from_us && l->now < im->blackout_until_us) ||
-        chance(l, im->loss)) {
+        (l->now >= im->blackout_from_us && l->now < im->blackout_until_us) || chance(l, im->loss)) {
         d->st.lost++;
         return;
     }
@@ -438,8 +418,7 @@ void memlink_send(struct memlink *l, uint32_t from_addr, const void *pkt, size_t
         }
     }
     due += im->delay_us;
-    if (im->jitter_us)
-        due += rng_below(l, (uint64_t)im->jitter_us + 1);
+    if (im->jitter_us) due += rng_below(l, (uint64_t)im->jitter_us + 1);
     if (chance(l, im->reorder)) {
         due += im->reorder_delay_us;
         d->st.reordered++;
@@ -450,8 +429,7 @@ void memlink_send(struct memlink *l, uint32_t from_addr, const void *pkt, size_t
     const void *out = pkt;
     if (chance(l, im->corrupt)) {
         copy = malloc(len);
-        if (!copy)
-            return;
+        if (!copy) return;
         memcpy(copy, pkt, len);
         /* 1..3 distinct bits of one 16-bit word: real links corrupt in bursts, and an error
          * confined to one word always changes the one's-complement sum (RFC 1071), so the
@@ -463,8 +441,7 @@ void memlink_send(struct memlink *l, uint32_t from_addr, const void *pkt, size_t
         while (__builtin_popcount(mask) < (int)nflip)
             mask |= 1u << rng_below(l, bits);
         copy[w] ^= (uint8_t)mask;
-        if (bits == 16)
-            copy[w + 1] ^= (uint8_t)(mask >> 8);
+        if (bits == 16) copy[w + 1] ^= (uint8_t)(mask >> 8);
         out = copy;
         d->st.corrupted++;
     }
@@ -487,16 +464,14 @@ size_t memlink_advance(struct memlink *l, uint64_t now_us)
         struct ml_pkt *p = queue_pop(l);
         /* The clock reads the delivery instant, so packets sent in response are stamped
          * (and delayed) from when the trigger arrived, not from the end of the step. */
-        if (p->due > l->now)
-            l->now = p->due;
+        if (p->due > l->now) l->now = p->due;
         l->dirs[p->dir].st.delivered++;
         struct ml_ep *e = &l->eps[p->ep];
         e->deliver(e->arg, p->data, p->len);
         pkt_release(l, p);
         n++;
     }
-    if (now_us > l->now)
-        l->now = now_us;
+    if (now_us > l->now) l->now = now_us;
     return n;
 }
 

@@ -23,29 +23,35 @@
 struct memlink;
 struct memlink_impair {           /* per direction; all zero = perfect link */
     uint32_t delay_us, jitter_us; /* one-way delay, + uniform [0, jitter] */
-    double   loss;                /* probability a packet is dropped */
-    double   reorder;             /* probability a packet is held back by an extra delay (reorder_delay_us) */
+    double loss;                  /* probability a packet is dropped */
+    double reorder; /* probability a packet is held back by an extra delay (reorder_delay_us) */
     uint32_t reorder_delay_us;
-    double   duplicate;           /* probability a packet is delivered twice */
-    double   corrupt;             /* probability 1..3 random bit flips in the packet */
-    uint64_t rate_bps;            /* 0 = unlimited; else serialization delay len*8/rate */
-    uint32_t queue_limit;         /* packets queued for the rate limiter before tail drop (0 = 1000) */
+    double duplicate;     /* probability a packet is delivered twice */
+    double corrupt;       /* probability 1..3 random bit flips in the packet */
+    uint64_t rate_bps;    /* 0 = unlimited; else serialization delay len*8/rate */
+    uint32_t queue_limit; /* packets queued for the rate limiter before tail drop (0 = 1000) */
     uint64_t blackout_from_us, blackout_until_us; /* drop everything in [from, until) */
 };
-struct memlink_stats { uint64_t sent, delivered, lost, duplicated, corrupted, reordered, queue_drops; };
+struct memlink_stats {
+    uint64_t sent, delivered, lost, duplicated, corrupted, reordered, queue_drops;
+};
 
 struct memlink *memlink_new(uint64_t seed, uint64_t now_us);
 void memlink_free(struct memlink *l);
 /* An endpoint is an IPv4 address; packets are routed by destination address. */
-int  memlink_attach(struct memlink *l, uint32_t addr,
-                    void (*deliver)(void *arg, const void *pkt, size_t len), void *arg); /* returns endpoint id >= 0 */
-void memlink_set_impair(struct memlink *l, uint32_t from_addr, uint32_t to_addr, const struct memlink_impair *im);
+int memlink_attach(struct memlink *l, uint32_t addr,
+                   void (*deliver)(void *arg, const void *pkt, size_t len),
+                   void *arg); /* returns endpoint id >= 0 */
+void memlink_set_impair(struct memlink *l, uint32_t from_addr, uint32_t to_addr,
+                        const struct memlink_impair *im);
 /* Queue a packet sent by `from_addr` (typically called from a stack's output callback). */
 void memlink_send(struct memlink *l, uint32_t from_addr, const void *pkt, size_t len);
-uint64_t memlink_next_delivery(const struct memlink *l);    /* UINT64_MAX if nothing queued */
+uint64_t memlink_next_delivery(const struct memlink *l); /* UINT64_MAX if nothing queued */
 /* Deliver, in time order, every packet due at or before now (deliveries may send more). */
 size_t memlink_advance(struct memlink *l, uint64_t now_us);
-void memlink_set_pcap(struct memlink *l, struct pcap_writer *w);   /* record every packet sent (as sent) */
-void memlink_get_stats(const struct memlink *l, uint32_t from_addr, uint32_t to_addr, struct memlink_stats *s);
+void memlink_set_pcap(struct memlink *l,
+                      struct pcap_writer *w); /* record every packet sent (as sent) */
+void memlink_get_stats(const struct memlink *l, uint32_t from_addr, uint32_t to_addr,
+                       struct memlink_stats *s);
 
 #endif /* TCPFSM_MEMLINK_H */

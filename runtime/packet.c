@@ -12,7 +12,10 @@
 
 #include "checksum.h"
 
-static inline uint16_t get16(const uint8_t *p) { return (uint16_t)(p[0] << 8 | p[1]); }
+static inline uint16_t get16(const uint8_t *p)
+{
+    return (uint16_t)(p[0] << 8 | p[1]);
+}
 static inline uint32_t get32(const uint8_t *p)
 {
     return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
@@ -47,8 +50,7 @@ static const char *const status_names[PKT_STATUS_COUNT] = {
 
 const char *pkt_status_name(enum pkt_status s)
 {
-    if ((unsigned)s >= PKT_STATUS_COUNT)
-        return "unknown";
+    if ((unsigned)s >= PKT_STATUS_COUNT) return "unknown";
     return status_names[s];
 }
 
@@ -69,11 +71,9 @@ int tcp_opts_parse(const uint8_t *p, size_t len, struct tcp_opts *o)
          * a missing length, a length below 2 (which would loop forever or step backwards)
          * or one running past the header is malformed (RFC 9293 3.1, MUST-64: handle an
          * illegal option length without crashing). */
-        if (len - i < 2)
-            return -1;
+        if (len - i < 2) return -1;
         size_t olen = p[i + 1];
-        if (olen < 2 || olen > len - i)
-            return -1;
+        if (olen < 2 || olen > len - i) return -1;
         const uint8_t *v = p + i + 2;
         /* A known option with the wrong length is ignored, as Linux does, rather than
          * dropping the segment: the rest of the header is still well-formed. */
@@ -92,14 +92,12 @@ int tcp_opts_parse(const uint8_t *p, size_t len, struct tcp_opts *o)
             }
             break;
         case TCPOPT_SACK_PERM: /* RFC 2018 2 */
-            if (olen == 2)
-                o->sack_ok = 1;
+            if (olen == 2) o->sack_ok = 1;
             break;
         case TCPOPT_SACK: /* RFC 2018 3: 2 + 8n bytes */
             if (olen >= 10 && (olen - 2) % 8 == 0) {
                 size_t n = (olen - 2) / 8;
-                if (n > TCP_MAX_SACK)
-                    n = TCP_MAX_SACK;
+                if (n > TCP_MAX_SACK) n = TCP_MAX_SACK;
                 for (size_t k = 0; k < n; k++) {
                     o->sack[k].start = get32(v + 8 * k);
                     o->sack[k].end = get32(v + 8 * k + 4);
@@ -125,9 +123,12 @@ int tcp_opts_parse(const uint8_t *p, size_t len, struct tcp_opts *o)
 enum ip_addr_class ip_addr_class(uint32_t a)
 {
     switch (a >> 24) {
-    case 0: return IP_ADDR_THIS_NET;
-    case 127: return IP_ADDR_LOOPBACK;
-    default: break;
+    case 0:
+        return IP_ADDR_THIS_NET;
+    case 127:
+        return IP_ADDR_LOOPBACK;
+    default:
+        break;
     }
     if ((a >> 28) == 0xe) return IP_ADDR_MULTICAST;
     if ((a >> 28) == 0xf) return IP_ADDR_RESERVED;
@@ -141,7 +142,7 @@ int ip_martian_source(uint32_t src, uint32_t local, unsigned prefix_len)
      * never a source (RFC 1122 3.2.1.3, RFC 1812 5.3.7). A datagram from our own address
      * arriving from the link is forged (the "land" attack). */
     if (ip_addr_class(src) != IP_ADDR_UNICAST || src == local) return 1;
-    if (prefix_len >= 1 && prefix_len <= 30) {   /* /31 and /32 have no broadcast (RFC 3021) */
+    if (prefix_len >= 1 && prefix_len <= 30) { /* /31 and /32 have no broadcast (RFC 3021) */
         uint32_t host = 0xffffffffu >> prefix_len;
         if ((src & ~host) == (local & ~host) && (src & host) == host) return 1;
     }
@@ -152,38 +153,29 @@ enum pkt_status pkt_parse(const void *pkt, size_t len, struct tcp_seg *seg)
 {
     const uint8_t *ip = pkt;
 
-    if (len < IPV4_HDR_LEN)
-        return PKT_ERR_IP_SHORT;
-    if (ip[0] >> 4 != 4)
-        return PKT_ERR_IP_VERSION;
+    if (len < IPV4_HDR_LEN) return PKT_ERR_IP_SHORT;
+    if (ip[0] >> 4 != 4) return PKT_ERR_IP_VERSION;
     size_t ihl = (size_t)(ip[0] & 0x0f) * 4;
-    if (ihl < IPV4_HDR_LEN || ihl > len)
-        return PKT_ERR_IP_HDRLEN;
+    if (ihl < IPV4_HDR_LEN || ihl > len) return PKT_ERR_IP_HDRLEN;
     size_t tot = get16(ip + 2);
-    if (tot < ihl || tot > len)
-        return PKT_ERR_IP_LEN;
+    if (tot < ihl || tot > len) return PKT_ERR_IP_LEN;
     if (inet_checksum(ip, ihl) != 0) /* RFC 791 3.1: header checksum covers the header */
         return PKT_ERR_IP_CSUM;
     /* More-fragments set or a non-zero offset: a fragment. We do not reassemble (RFC 1122
      * 3.3.2 makes it a MUST for hosts; our peers send DF segments sized to the MSS). */
-    if ((get16(ip + 6) & 0x3fff) != 0)
-        return PKT_ERR_IP_FRAG;
-    if (ip[9] != IPPROTO_TCP_NUM)
-        return PKT_ERR_NOT_TCP;
+    if ((get16(ip + 6) & 0x3fff) != 0) return PKT_ERR_IP_FRAG;
+    if (ip[9] != IPPROTO_TCP_NUM) return PKT_ERR_NOT_TCP;
 
     const uint8_t *th = ip + ihl;
     size_t tlen = tot - ihl;
-    if (tlen < TCP_HDR_LEN)
-        return PKT_ERR_TCP_SHORT;
+    if (tlen < TCP_HDR_LEN) return PKT_ERR_TCP_SHORT;
     size_t doff = (size_t)(th[12] >> 4) * 4;
-    if (doff < TCP_HDR_LEN || doff > tlen)
-        return PKT_ERR_TCP_DOFF;
+    if (doff < TCP_HDR_LEN || doff > tlen) return PKT_ERR_TCP_DOFF;
     uint32_t saddr = get32(ip + 12), daddr = get32(ip + 16);
     /* RFC 9293 3.1: the checksum covers the pseudo-header, TCP header and data; tot fits in
      * 16 bits so tlen does too. */
     uint64_t acc = csum_pseudo_ipv4(saddr, daddr, IPPROTO_TCP_NUM, (uint16_t)tlen);
-    if (csum_fold(csum_add(acc, th, tlen)) != 0)
-        return PKT_ERR_TCP_CSUM;
+    if (csum_fold(csum_add(acc, th, tlen)) != 0) return PKT_ERR_TCP_CSUM;
     if (tcp_opts_parse(th + TCP_HDR_LEN, doff - TCP_HDR_LEN, &seg->opt) != 0)
         return PKT_ERR_TCP_OPT;
 
@@ -217,14 +209,12 @@ static size_t sack_fit(const struct tcp_opts *o, size_t base)
 static size_t opts_base_len(const struct tcp_opts *o)
 {
     size_t n = 0;
-    if (o->has_mss)
-        n += 4;
+    if (o->has_mss) n += 4;
     if (o->has_ts)
         n += 12; /* SACK-permitted rides in the two NOPs before the timestamps */
     else if (o->sack_ok)
         n += 4;
-    if (o->has_wscale)
-        n += 4;
+    if (o->has_wscale) n += 4;
     return n;
 }
 
@@ -297,8 +287,7 @@ size_t pkt_build2(void *buf, size_t cap, const struct tcp_seg *seg, uint16_t ip_
     size_t olen = tcp_opts_len(&seg->opt);
     size_t thl = TCP_HDR_LEN + olen;
     size_t tot = IPV4_HDR_LEN + thl + (size_t)seg->len;
-    if (tot > cap || tot > 0xffff)
-        return 0;
+    if (tot > cap || tot > 0xffff) return 0;
 
     uint8_t *ip = buf, *th = ip + IPV4_HDR_LEN;
     ip[0] = 0x45;
@@ -332,13 +321,12 @@ size_t pkt_build2(void *buf, size_t cap, const struct tcp_seg *seg, uint16_t ip_
     opts_write(th + TCP_HDR_LEN, &seg->opt); /* olen bytes: same layout rules as tcp_opts_len */
     uint64_t acc =
         csum_pseudo_ipv4(seg->saddr, seg->daddr, IPPROTO_TCP_NUM, (uint16_t)(thl + seg->len));
-    acc = csum_add(acc, th, thl);            /* thl is a multiple of 4: chains (even length) */
+    acc = csum_add(acc, th, thl); /* thl is a multiple of 4: chains (even length) */
     uint32_t head_len = seg->len - tail_len;
     if (!tail_len || !(head_len & 1u)) {
         /* the payload is summed while it is copied (read once) */
         acc = csum_copy(acc, th + thl, seg->data, head_len);
-        if (tail_len)
-            acc = csum_copy(acc, th + thl + head_len, tail, tail_len);
+        if (tail_len) acc = csum_copy(acc, th + thl + head_len, tail, tail_len);
     } else {
         /* an odd first piece: copy both, then sum the payload as one run */
         memcpy(th + thl, seg->data, head_len);

@@ -20,58 +20,60 @@
 #define TCP_CWR 0x80
 #define TCP_MAX_SACK 4
 
-#define IPV4_HDR_LEN    20     /* without IP options */
-#define TCP_HDR_LEN     20     /* without TCP options */
-#define TCP_MAX_OPT_LEN 40     /* data offset is 4 bits of 32-bit words: 60 - 20 */
+#define IPV4_HDR_LEN 20    /* without IP options */
+#define TCP_HDR_LEN 20     /* without TCP options */
+#define TCP_MAX_OPT_LEN 40 /* data offset is 4 bits of 32-bit words: 60 - 20 */
 #define IPPROTO_TCP_NUM 6
 
 /* Option kinds (RFC 9293 3.1, RFC 7323, RFC 2018). */
-#define TCPOPT_EOL       0
-#define TCPOPT_NOP       1
-#define TCPOPT_MSS       2
-#define TCPOPT_WSCALE    3
+#define TCPOPT_EOL 0
+#define TCPOPT_NOP 1
+#define TCPOPT_MSS 2
+#define TCPOPT_WSCALE 3
 #define TCPOPT_SACK_PERM 4
-#define TCPOPT_SACK      5
-#define TCPOPT_TS        8
-#define TCP_MAX_WSCALE   14    /* RFC 7323 2.3 */
+#define TCPOPT_SACK 5
+#define TCPOPT_TS 8
+#define TCP_MAX_WSCALE 14 /* RFC 7323 2.3 */
 
-struct tcp_sack_block { uint32_t start, end; };
+struct tcp_sack_block {
+    uint32_t start, end;
+};
 struct tcp_opts {
-    uint16_t mss;                 /* valid if has_mss */
-    uint8_t  wscale;              /* valid if has_wscale (clamped to 14 per RFC 7323 2.3) */
-    uint8_t  has_mss : 1, has_wscale : 1, sack_ok : 1, has_ts : 1;
-    uint8_t  nsack;               /* number of SACK blocks */
+    uint16_t mss;   /* valid if has_mss */
+    uint8_t wscale; /* valid if has_wscale (clamped to 14 per RFC 7323 2.3) */
+    uint8_t has_mss : 1, has_wscale : 1, sack_ok : 1, has_ts : 1;
+    uint8_t nsack; /* number of SACK blocks */
     uint32_t tsval, tsecr;
     struct tcp_sack_block sack[TCP_MAX_SACK];
 };
 /* A parsed segment: the event payload the generated machine passes to guards/actions. */
 struct tcp_seg {
-    uint32_t saddr, daddr;        /* IPv4 host order */
+    uint32_t saddr, daddr; /* IPv4 host order */
     uint16_t sport, dport;
     uint32_t seq, ack;
-    uint8_t  flags;               /* TCP_* */
-    uint8_t  ttl;
-    uint16_t wnd;                 /* raw (unscaled) window field */
+    uint8_t flags; /* TCP_* */
+    uint8_t ttl;
+    uint16_t wnd; /* raw (unscaled) window field */
     uint16_t urp;
-    uint16_t hdr_len;             /* TCP header length in bytes */
-    uint32_t len;                 /* payload bytes */
-    const uint8_t *data;          /* payload (points into the packet) */
+    uint16_t hdr_len;    /* TCP header length in bytes */
+    uint32_t len;        /* payload bytes */
+    const uint8_t *data; /* payload (points into the packet) */
     struct tcp_opts opt;
 };
-enum pkt_status {                 /* why a packet was dropped, in validation order */
-    PKT_OK = 0,
-    PKT_ERR_IP_SHORT,             /* < 20 bytes */
-    PKT_ERR_IP_VERSION,           /* not IPv4 */
-    PKT_ERR_IP_HDRLEN,            /* IHL < 5 or beyond the packet */
-    PKT_ERR_IP_LEN,               /* total length < IHL*4 or > packet */
-    PKT_ERR_IP_CSUM,              /* header checksum */
-    PKT_ERR_IP_FRAG,              /* fragments are not reassembled: dropped */
-    PKT_ERR_NOT_TCP,              /* protocol != 6 */
-    PKT_ERR_TCP_SHORT,            /* < 20 bytes of TCP */
-    PKT_ERR_TCP_DOFF,             /* data offset < 5 or beyond the segment */
-    PKT_ERR_TCP_CSUM,             /* checksum with pseudo-header */
-    PKT_ERR_TCP_OPT,              /* an option runs past the header / bad length */
-    PKT_STATUS_COUNT
+enum pkt_status { /* why a packet was dropped, in validation order */
+                  PKT_OK = 0,
+                  PKT_ERR_IP_SHORT,   /* < 20 bytes */
+                  PKT_ERR_IP_VERSION, /* not IPv4 */
+                  PKT_ERR_IP_HDRLEN,  /* IHL < 5 or beyond the packet */
+                  PKT_ERR_IP_LEN,     /* total length < IHL*4 or > packet */
+                  PKT_ERR_IP_CSUM,    /* header checksum */
+                  PKT_ERR_IP_FRAG,    /* fragments are not reassembled: dropped */
+                  PKT_ERR_NOT_TCP,    /* protocol != 6 */
+                  PKT_ERR_TCP_SHORT,  /* < 20 bytes of TCP */
+                  PKT_ERR_TCP_DOFF,   /* data offset < 5 or beyond the segment */
+                  PKT_ERR_TCP_CSUM,   /* checksum with pseudo-header */
+                  PKT_ERR_TCP_OPT,    /* an option runs past the header / bad length */
+                  PKT_STATUS_COUNT
 };
 const char *pkt_status_name(enum pkt_status s);
 /* Validate in the order of Linux tcp_v4_rcv: IP length/version/hdr, then TCP length, doff,
@@ -84,10 +86,10 @@ int tcp_opts_parse(const uint8_t *p, size_t len, struct tcp_opts *o);
 /* What kind of IPv4 address a is (RFC 1122 3.2.1.3, RFC 1812 5.3.7, RFC 5735/6890). */
 enum ip_addr_class {
     IP_ADDR_UNICAST = 0,
-    IP_ADDR_THIS_NET,             /* 0.0.0.0/8: "this host on this network" */
-    IP_ADDR_LOOPBACK,             /* 127.0.0.0/8 */
-    IP_ADDR_MULTICAST,            /* 224.0.0.0/4 (RFC 1112) */
-    IP_ADDR_RESERVED,             /* 240.0.0.0/4 (class E), incl. 255.255.255.255 */
+    IP_ADDR_THIS_NET,  /* 0.0.0.0/8: "this host on this network" */
+    IP_ADDR_LOOPBACK,  /* 127.0.0.0/8 */
+    IP_ADDR_MULTICAST, /* 224.0.0.0/4 (RFC 1112) */
+    IP_ADDR_RESERVED,  /* 240.0.0.0/4 (class E), incl. 255.255.255.255 */
 };
 enum ip_addr_class ip_addr_class(uint32_t a);
 /* RFC 1122 3.2.1.3: a source address that no datagram arriving at a host (whose address is

@@ -30,14 +30,12 @@ struct pcap_writer *pcap_open(const char *path, int *err)
 {
     struct pcap_writer *w = calloc(1, sizeof *w);
     if (!w) {
-        if (err)
-            *err = -ENOMEM;
+        if (err) *err = -ENOMEM;
         return NULL;
     }
     w->f = fopen(path, "wbe"); /* close-on-exec: captures must not leak into children */
     if (!w->f) {
-        if (err)
-            *err = -errno;
+        if (err) *err = -errno;
         free(w);
         return NULL;
     }
@@ -53,21 +51,17 @@ struct pcap_writer *pcap_open(const char *path, int *err)
         int e = errno ? -errno : -EIO;
         fclose(w->f);
         free(w);
-        if (err)
-            *err = e;
+        if (err) *err = e;
         return NULL;
     }
-    if (err)
-        *err = 0;
+    if (err) *err = 0;
     return w;
 }
 
 int pcap_write(struct pcap_writer *w, uint64_t ts_us, const void *pkt, size_t len)
 {
-    if (!w)
-        return -EINVAL;
-    if (w->err)
-        return w->err;
+    if (!w) return -EINVAL;
+    if (w->err) return w->err;
     size_t incl = len > PCAP_SNAPLEN ? PCAP_SNAPLEN : len;
     struct pcap_rec_hdr r = {
         .ts_sec = (uint32_t)(ts_us / 1000000u),
@@ -85,12 +79,10 @@ int pcap_write(struct pcap_writer *w, uint64_t ts_us, const void *pkt, size_t le
 
 int pcap_close(struct pcap_writer *w)
 {
-    if (!w)
-        return 0;
+    if (!w) return 0;
     int rc = w->err;
     errno = 0;
-    if (fclose(w->f) != 0 && rc == 0)
-        rc = errno ? -errno : -EIO;
+    if (fclose(w->f) != 0 && rc == 0) rc = errno ? -errno : -EIO;
     free(w);
     return rc;
 }

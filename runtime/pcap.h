@@ -9,7 +9,7 @@
 #include <stdint.h>
 
 #define PCAP_LINKTYPE_RAW 101
-#define PCAP_SNAPLEN      65535
+#define PCAP_SNAPLEN 65535
 
 struct pcap_writer;
 /* LINKTYPE_RAW (101), snaplen 65535, usec. NULL with *err = -errno on failure. */
@@ -17,6 +17,6 @@ struct pcap_writer *pcap_open(const char *path, int *err);
 /* One record; packets longer than the snaplen are truncated (orig_len keeps the length).
  * 0 or -errno. */
 int pcap_write(struct pcap_writer *w, uint64_t ts_us, const void *pkt, size_t len);
-int pcap_close(struct pcap_writer *w);   /* flushes; 0 or -errno */
+int pcap_close(struct pcap_writer *w); /* flushes; 0 or -errno */
 
 #endif /* TCPFSM_PCAP_H */

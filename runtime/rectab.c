@@ -5,12 +5,15 @@
 #include "rectab.h"
 #include "siphash.h"
 
-#define RECTAB_MIN 64u   /* first size; the table doubles at half full */
+#define RECTAB_MIN 64u /* first size; the table doubles at half full */
 
 static uint32_t home(const struct rec_table *t, uint32_t la, uint16_t lp, uint32_t ra, uint16_t rp)
 {
     uint8_t k[12];
-    memcpy(k, &la, 4); memcpy(k + 4, &ra, 4); memcpy(k + 8, &lp, 2); memcpy(k + 10, &rp, 2);
+    memcpy(k, &la, 4);
+    memcpy(k + 4, &ra, 4);
+    memcpy(k + 8, &lp, 2);
+    memcpy(k + 10, &rp, 2);
     return (uint32_t)siphash24(t->hash_key, k, sizeof k) & t->mask;
 }
 
@@ -39,7 +42,8 @@ static int grow(struct rec_table *t)
         struct rec_key *r = old[i];
         if (!r) continue;
         uint32_t j = home(t, r->laddr, r->lport, r->raddr, r->rport);
-        while (t->slot[j]) j = (j + 1) & t->mask;
+        while (t->slot[j])
+            j = (j + 1) & t->mask;
         t->slot[j] = r;
     }
     free(old);
@@ -52,12 +56,13 @@ int rectab_reserve(struct rec_table *t)
     uint64_t size = (uint64_t)t->mask + 1;
     if ((uint64_t)(t->n + 1) * 2 <= size) return 0;
     if (!grow(t)) return 0;
-    return (uint64_t)(t->n + 1) * 4 <= size * 3 ? 0 : -ENOMEM;   /* still room at 3/4 */
+    return (uint64_t)(t->n + 1) * 4 <= size * 3 ? 0 : -ENOMEM; /* still room at 3/4 */
 }
 
 void rectab_destroy(struct rec_table *t)
 {
-    for (uint32_t i = 0; t->slot && i <= t->mask; i++) free(t->slot[i]);
+    for (uint32_t i = 0; t->slot && i <= t->mask; i++)
+        free(t->slot[i]);
     free(t->slot);
     t->slot = NULL;
     t->n = 0;
@@ -78,7 +83,8 @@ void rectab_insert(struct rec_table *t, struct rec_key *r)
 {
     if ((uint64_t)(t->n + 1) * 2 > (uint64_t)t->mask + 1) (void)grow(t);
     uint32_t i = home(t, r->laddr, r->lport, r->raddr, r->rport);
-    while (t->slot[i]) i = (i + 1) & t->mask;
+    while (t->slot[i])
+        i = (i + 1) & t->mask;
     t->slot[i] = r;
     t->n++;
 }
@@ -86,7 +92,8 @@ void rectab_insert(struct rec_table *t, struct rec_key *r)
 void rectab_remove(struct rec_table *t, struct rec_key *r)
 {
     uint32_t m = t->mask, i = home(t, r->laddr, r->lport, r->raddr, r->rport);
-    while (t->slot[i] != r) i = (i + 1) & m;
+    while (t->slot[i] != r)
+        i = (i + 1) & m;
     t->slot[i] = NULL;
     /* Backward-shift deletion (Knuth 6.4 Algorithm R): move later entries of the probe run
      * into the hole when their home slot does not lie between the hole and them. */

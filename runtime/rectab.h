@@ -10,18 +10,18 @@
 #include <stdint.h>
 #include "timer_wheel.h"
 
-struct rec_key {                 /* the first member of every record */
-    struct tw_node timer;        /* the record's deadline, on its own wheel */
+struct rec_key {          /* the first member of every record */
+    struct tw_node timer; /* the record's deadline, on its own wheel */
     uint32_t laddr, raddr;
     uint16_t lport, rport;
-    uint32_t seq;                /* a sequence number of the record's choice (no padding) */
+    uint32_t seq; /* a sequence number of the record's choice (no padding) */
 };
 
 struct rec_table {
     struct rec_key **slot;
-    uint32_t mask;               /* slots - 1; grows (doubling) to stay at most half full */
-    uint32_t n, max;             /* records held, and the bound on them */
-    const uint8_t *hash_key;     /* 16 bytes, the stack's */
+    uint32_t mask;           /* slots - 1; grows (doubling) to stay at most half full */
+    uint32_t n, max;         /* records held, and the bound on them */
+    const uint8_t *hash_key; /* 16 bytes, the stack's */
 };
 
 /* 0, or -ENOMEM. */

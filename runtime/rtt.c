@@ -7,8 +7,8 @@
  */
 #include "rtt.h"
 
-#define RTT_G_US 1000u        /* RFC 6298 2.2/2.3: clock granularity G, 1 ms */
-#define RTT_K 4u              /* RFC 6298 2.2: K = 4 */
+#define RTT_G_US 1000u /* RFC 6298 2.2/2.3: clock granularity G, 1 ms */
+#define RTT_K 4u       /* RFC 6298 2.2: K = 4 */
 /* Doublings beyond 32 cannot change anything: any RTO >= 1 us shifted by 32 exceeds every
  * uint32 rto_max. Capping keeps the shift in rtt_current_rto below 64 (no UB). */
 #define RTT_BACKOFF_CAP 32u
@@ -19,11 +19,9 @@ static uint32_t rto_from(const struct rtt_est *r, uint32_t rto_min_us, uint32_t 
     uint64_t var = (uint64_t)RTT_K * r->rttvar_us;
     uint64_t rto = (uint64_t)r->srtt_us + (var > RTT_G_US ? var : RTT_G_US);
     /* RFC 6298 2.4: a minimum (1 s recommended; the caller chooses). */
-    if (rto < rto_min_us)
-        rto = rto_min_us;
+    if (rto < rto_min_us) rto = rto_min_us;
     /* RFC 6298 2.5: a maximum may be placed on RTO (at least 60 s); it wins over the min. */
-    if (rto > rto_max_us)
-        rto = rto_max_us;
+    if (rto > rto_max_us) rto = rto_max_us;
     return (uint32_t)rto;
 }
 
@@ -61,8 +59,7 @@ void rtt_backoff(struct rtt_est *r)
 {
     /* RFC 6298 5.5: RTO <- RTO * 2 ("back off the timer"). Kept as a shift count; the
      * saturation at the maximum (RFC 6298 2.5) is applied by rtt_current_rto. */
-    if (r->backoff < RTT_BACKOFF_CAP)
-        r->backoff++;
+    if (r->backoff < RTT_BACKOFF_CAP) r->backoff++;
 }
 
 uint32_t rtt_current_rto(const struct rtt_est *r, uint32_t rto_max_us)

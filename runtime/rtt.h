@@ -8,11 +8,11 @@
 #include <stdint.h>
 
 struct rtt_est {
-    uint32_t srtt_us;      /* 0 until the first sample */
+    uint32_t srtt_us; /* 0 until the first sample */
     uint32_t rttvar_us;
-    uint32_t rto_us;       /* current RTO without backoff, already clamped to [min, max] */
-    uint8_t  backoff;      /* number of doublings since the last valid sample (RFC 6298 5.5) */
-    uint8_t  has_sample;
+    uint32_t rto_us; /* current RTO without backoff, already clamped to [min, max] */
+    uint8_t backoff; /* number of doublings since the last valid sample (RFC 6298 5.5) */
+    uint8_t has_sample;
     uint16_t pad_;
 };
 

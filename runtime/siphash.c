@@ -5,7 +5,10 @@
  */
 #include "siphash.h"
 
-static inline uint64_t rotl64(uint64_t x, unsigned b) { return (x << b) | (x >> (64 - b)); }
+static inline uint64_t rotl64(uint64_t x, unsigned b)
+{
+    return (x << b) | (x >> (64 - b));
+}
 
 static inline uint64_t le64(const uint8_t *p)
 {
@@ -14,22 +17,22 @@ static inline uint64_t le64(const uint8_t *p)
            (uint64_t)p[7] << 56;
 }
 
-#define SIPROUND                                                                               \
-    do {                                                                                       \
-        v0 += v1;                                                                              \
-        v1 = rotl64(v1, 13);                                                                   \
-        v1 ^= v0;                                                                              \
-        v0 = rotl64(v0, 32);                                                                   \
-        v2 += v3;                                                                              \
-        v3 = rotl64(v3, 16);                                                                   \
-        v3 ^= v2;                                                                              \
-        v0 += v3;                                                                              \
-        v3 = rotl64(v3, 21);                                                                   \
-        v3 ^= v0;                                                                              \
-        v2 += v1;                                                                              \
-        v1 = rotl64(v1, 17);                                                                   \
-        v1 ^= v2;                                                                              \
-        v2 = rotl64(v2, 32);                                                                   \
+#define SIPROUND                                                                                   \
+    do {                                                                                           \
+        v0 += v1;                                                                                  \
+        v1 = rotl64(v1, 13);                                                                       \
+        v1 ^= v0;                                                                                  \
+        v0 = rotl64(v0, 32);                                                                       \
+        v2 += v3;                                                                                  \
+        v3 = rotl64(v3, 16);                                                                       \
+        v3 ^= v2;                                                                                  \
+        v0 += v3;                                                                                  \
+        v3 = rotl64(v3, 21);                                                                       \
+        v3 ^= v0;                                                                                  \
+        v2 += v1;                                                                                  \
+        v1 = rotl64(v1, 17);                                                                       \
+        v1 ^= v2;                                                                                  \
+        v2 = rotl64(v2, 32);                                                                       \
     } while (0)
 
 uint64_t siphash24(const uint8_t key[16], const void *data, size_t len)

@@ -15,23 +15,29 @@
 #include "tcp.h"
 
 #define DEFAULT_MAX_SOCKETS 65536u
-#define MAX_SOCKETS         (1u << 24)
-#define DEFAULT_BUF         65536u
-#define MIN_BUF             1024u
-#define MAX_BUF             (1u << 30)      /* RFC 7323 2.3: the window is at most 2^30 */
+#define MAX_SOCKETS (1u << 24)
+#define DEFAULT_BUF 65536u
+#define MIN_BUF 1024u
+#define MAX_BUF (1u << 30) /* RFC 7323 2.3: the window is at most 2^30 */
 #define DEFAULT_MAX_BUFFERS (64u << 20)
-#define MIN_MAX_BUFFERS     4096u
-#define MAX_MAX_BUFFERS     ((uint64_t)1 << 48)
-#define EPHEMERAL_LO        49152u           /* RFC 6335 6 dynamic ports */
-#define EPHEMERAL_HI        65535u
-#define OBJ_CACHE_MAX       4096u
-#define TABLE_MIN           64u              /* first size of every growing table */
-#define RTO_DEFAULT         1000000u         /* RFC 6298 2.1 initial RTO and 2.4 minimum */
-#define RTO_MAX_DEFAULT     60000000u        /* RFC 6298 2.5 */
+#define MIN_MAX_BUFFERS 4096u
+#define MAX_MAX_BUFFERS ((uint64_t)1 << 48)
+#define EPHEMERAL_LO 49152u /* RFC 6335 6 dynamic ports */
+#define EPHEMERAL_HI 65535u
+#define OBJ_CACHE_MAX 4096u
+#define TABLE_MIN 64u             /* first size of every growing table */
+#define RTO_DEFAULT 1000000u      /* RFC 6298 2.1 initial RTO and 2.4 minimum */
+#define RTO_MAX_DEFAULT 60000000u /* RFC 6298 2.5 */
 
-static uint32_t min_u32(uint32_t a, uint32_t b) { return a < b ? a : b; }
+static uint32_t min_u32(uint32_t a, uint32_t b)
+{
+    return a < b ? a : b;
+}
 
-const char *tcpfsm_version(void) { return TCPFSM_VERSION; }
+const char *tcpfsm_version(void)
+{
+    return TCPFSM_VERSION;
+}
 
 static uint64_t default_random(void *arg)
 {
@@ -44,7 +50,10 @@ static uint64_t default_random(void *arg)
 
 /* ---- timers: three slots per TCB, one wheel node armed at the earliest ---- */
 
-static int slot_of(enum tcb_timer k) { return k <= TMR_2MSL ? 0 : k == TMR_DELACK ? 1 : 2; }
+static int slot_of(enum tcb_timer k)
+{
+    return k <= TMR_2MSL ? 0 : k == TMR_DELACK ? 1 : 2;
+}
 
 static void tcb_timer_rearm(struct tcpfsm_stack *st, struct tcb *t)
 {
@@ -57,7 +66,10 @@ static void tcb_timer_rearm(struct tcpfsm_stack *st, struct tcb *t)
         if (!any || d < best) best = d;
         any = true;
     }
-    if (!any) { tw_cancel(&st->wheel, &t->timer); return; }
+    if (!any) {
+        tw_cancel(&st->wheel, &t->timer);
+        return;
+    }
     if (best < 0) best = 0;
     tw_arm(&st->wheel, &t->timer, st->now + (uint64_t)best * 1000u);
 }
@@ -70,13 +82,13 @@ void tcb_timer_set(struct tcpfsm_stack *st, struct tcb *t, enum tcb_timer k, uin
      * retransmission timer never runs past the moment the user timeout expires, so the
      * give_up guard sees it in time rather than a whole backed-off RTO later. */
     if (k == TMR_RTX && st->cfg.user_timeout_us && t->una_since_ms) {
-        int32_t d = seq_diff(stack_ms(st), t->una_since_ms);   /* may be -1: see `| 1u` */
+        int32_t d = seq_diff(stack_ms(st), t->una_since_ms); /* may be -1: see `| 1u` */
         uint64_t el = d > 0 ? (uint64_t)d * 1000u : 0;
         uint64_t left = el < st->cfg.user_timeout_us ? st->cfg.user_timeout_us - el : 0;
         if (delay_us > left) delay_us = left;
     }
     uint32_t at = stack_ms(st) + (uint32_t)((delay_us + 999u) / 1000u);
-    t->tmr_at[s] = at ? at : 1;   /* 0 means "off" */
+    t->tmr_at[s] = at ? at : 1; /* 0 means "off" */
     if (s == 0) t->tmr_kind0 = (uint8_t)k;
     tcb_timer_rearm(st, t);
 }
@@ -96,8 +108,10 @@ bool tcb_timer_armed(const struct tcb *t, enum tcb_timer k)
 }
 
 static const int timer_event[TMR_KINDS] = {
-    [TMR_RTX] = TCP_FSM_EV_T_RTX, [TMR_PERSIST] = TCP_FSM_EV_T_PERSIST,
-    [TMR_2MSL] = TCP_FSM_EV_T_2MSL, [TMR_DELACK] = TCP_FSM_EV_T_DELACK,
+    [TMR_RTX] = TCP_FSM_EV_T_RTX,
+    [TMR_PERSIST] = TCP_FSM_EV_T_PERSIST,
+    [TMR_2MSL] = TCP_FSM_EV_T_2MSL,
+    [TMR_DELACK] = TCP_FSM_EV_T_DELACK,
     [TMR_KEEPALIVE] = TCP_FSM_EV_T_KEEPALIVE,
 };
 
@@ -122,12 +136,16 @@ void tcb_timers_run(struct tcpfsm_stack *st, struct tcb *t)
     for (int s = 0; s < 3 && !(t->flags & TF_DEAD); s++) {
         if (!t->tmr_at[s] || seq_diff(t->tmr_at[s], now) > 0) continue;
         t->tmr_at[s] = 0;
-        enum tcb_timer k = s == 0 ? (enum tcb_timer)t->tmr_kind0 : s == 1 ? TMR_DELACK : TMR_KEEPALIVE;
+        enum tcb_timer k = s == 0   ? (enum tcb_timer)t->tmr_kind0
+                           : s == 1 ? TMR_DELACK
+                                    : TMR_KEEPALIVE;
         tcb_event(st, t, timer_event[k], NULL);
         if (!(t->flags & TF_DEAD)) tcp_output(st, t);
     }
-    if (t->flags & TF_DEAD) tcb_reap(st, t);
-    else if (!tw_settle(st, t) && !syn_settle(st, t)) tcb_timer_rearm(st, t);
+    if (t->flags & TF_DEAD)
+        tcb_reap(st, t);
+    else if (!tw_settle(st, t) && !syn_settle(st, t))
+        tcb_timer_rearm(st, t);
 }
 
 /* ---- lookup ---- */
@@ -141,9 +159,15 @@ static uint32_t tuple_hash(struct tcpfsm_stack *st, uint32_t la, uint16_t lp, ui
         st->memo_rp == rp)
         return st->memo_hash & st->hash_mask;
     uint8_t k[12];
-    memcpy(k, &la, 4); memcpy(k + 4, &ra, 4); memcpy(k + 8, &lp, 2); memcpy(k + 10, &rp, 2);
+    memcpy(k, &la, 4);
+    memcpy(k + 4, &ra, 4);
+    memcpy(k + 8, &lp, 2);
+    memcpy(k + 10, &rp, 2);
     uint32_t h = (uint32_t)siphash24(st->hash_key, k, sizeof k);
-    st->memo_la = la; st->memo_ra = ra; st->memo_lp = lp; st->memo_rp = rp;
+    st->memo_la = la;
+    st->memo_ra = ra;
+    st->memo_lp = lp;
+    st->memo_rp = rp;
     st->memo_hash = h;
     st->memo_valid = true;
     return h & st->hash_mask;
@@ -194,7 +218,8 @@ static bool hash_grow(struct tcpfsm_stack *st)
         struct tcb *t = old[i];
         if (!t) continue;
         uint32_t j = tcb_home(st, t);
-        while (st->hash[j]) j = (j + 1) & st->hash_mask;
+        while (st->hash[j])
+            j = (j + 1) & st->hash_mask;
         st->hash[j] = t;
     }
     free(old);
@@ -215,7 +240,8 @@ void tcb_hash_insert(struct tcpfsm_stack *st, struct tcb *t)
     /* Every path to here reserved room (tcb_hash_reserve): a free slot exists. */
     if ((uint64_t)(st->nconns + 1) * 2 > (uint64_t)st->hash_mask + 1) (void)hash_grow(st);
     uint32_t i = tcb_home(st, t);
-    while (st->hash[i]) i = (i + 1) & st->hash_mask;
+    while (st->hash[i])
+        i = (i + 1) & st->hash_mask;
     st->hash[i] = t;
     t->linked = TCB_IN_HASH;
     st->nconns++;
@@ -234,7 +260,7 @@ static int listeners_reserve(struct tcpfsm_stack *st)
 
 void listener_insert(struct tcpfsm_stack *st, struct tcb *t)
 {
-    st->listeners[st->nlisteners++] = t;    /* tcpfsm_listen reserved the room */
+    st->listeners[st->nlisteners++] = t; /* tcpfsm_listen reserved the room */
     t->linked = TCB_IN_LISTENERS;
 }
 
@@ -243,10 +269,14 @@ void tcb_hash_remove(struct tcpfsm_stack *st, struct tcb *t)
     if (st->last_lookup == t) st->last_lookup = NULL;
     if (t->linked == TCB_IN_LISTENERS) {
         for (uint32_t i = 0; i < st->nlisteners; i++)
-            if (st->listeners[i] == t) { st->listeners[i] = st->listeners[--st->nlisteners]; break; }
+            if (st->listeners[i] == t) {
+                st->listeners[i] = st->listeners[--st->nlisteners];
+                break;
+            }
     } else if (t->linked == TCB_IN_HASH) {
         uint32_t m = st->hash_mask, i = tcb_home(st, t);
-        while (st->hash[i] != t) i = (i + 1) & m;
+        while (st->hash[i] != t)
+            i = (i + 1) & m;
         st->hash[i] = NULL;
         /* Backward-shift deletion (Knuth 6.4 Algorithm R): move later entries of the probe
          * run into the hole when their home slot does not lie between the hole and them. */
@@ -278,7 +308,10 @@ static struct tcb *tcb_zalloc(struct tcpfsm_stack *st)
 
 static void tcb_dealloc(struct tcpfsm_stack *st, struct tcb *t)
 {
-    if (!TCPFSM_CACHES_ON || st->tcb_cache_n >= OBJ_CACHE_MAX) { free(t); return; }
+    if (!TCPFSM_CACHES_ON || st->tcb_cache_n >= OBJ_CACHE_MAX) {
+        free(t);
+        return;
+    }
     t->qnext = st->tcb_cache;
     st->tcb_cache = t;
     st->tcb_cache_n++;
@@ -328,7 +361,7 @@ void tcb_free_bufs(struct tcpfsm_stack *st, struct tcb *t)
     ring_release(st, &t->buf->snd);
     ring_release(st, &t->buf->rcv);
     if (TCPFSM_CACHES_ON && st->bufs_cache_n < OBJ_CACHE_MAX) {
-        t->buf->ofo = (struct ofo_seg *)(void *)st->bufs_cache;   /* the free list's link */
+        t->buf->ofo = (struct ofo_seg *)(void *)st->bufs_cache; /* the free list's link */
         st->bufs_cache = t->buf;
         st->bufs_cache_n++;
     } else {
@@ -378,8 +411,10 @@ void child_accept_ready(struct tcb *c)
     if (!l || !list_remove(&l->qnext, NULL, c)) return;
     if (l->u.lst.nsyn) l->u.lst.nsyn--;
     c->qnext = NULL;
-    if (l->u.lst.acc_tail) l->u.lst.acc_tail->qnext = c;
-    else l->u.lst.acc_head = c;
+    if (l->u.lst.acc_tail)
+        l->u.lst.acc_tail->qnext = c;
+    else
+        l->u.lst.acc_head = c;
     l->u.lst.acc_tail = c;
     l->u.lst.nacc++;
 }
@@ -390,7 +425,7 @@ void tcb_reap(struct tcpfsm_stack *st, struct tcb *t)
     tcb_hash_remove(st, t);
     tw_cancel(&st->wheel, &t->timer);
     t->tmr_at[0] = t->tmr_at[1] = t->tmr_at[2] = 0;
-    if (t->fd >= 0) return;          /* the user still holds it: freed by close() */
+    if (t->fd >= 0) return; /* the user still holds it: freed by close() */
     child_unlink(t);
     tcb_free(st, t);
 }
@@ -400,8 +435,10 @@ uint32_t isn_generate(struct tcpfsm_stack *st, const struct tcb *t)
 {
     if (st->isn_fixed_set) return st->isn_fixed;
     uint8_t k[12];
-    memcpy(k, &t->laddr, 4); memcpy(k + 4, &t->raddr, 4);
-    memcpy(k + 8, &t->lport, 2); memcpy(k + 10, &t->rport, 2);
+    memcpy(k, &t->laddr, 4);
+    memcpy(k + 4, &t->raddr, 4);
+    memcpy(k + 8, &t->lport, 2);
+    memcpy(k + 10, &t->rport, 2);
     return (uint32_t)(st->now / 4u) + (uint32_t)siphash24(st->isn_key, k, sizeof k);
 }
 
@@ -415,7 +452,7 @@ static bool config_valid(const struct tcpfsm_config *c)
 #define IN(v, lo, hi) (!(v) || ((v) >= (lo) && (v) <= (hi)))
     if (!c->output || !c->addr || ip_addr_class(c->addr) != IP_ADDR_UNICAST) return false;
     if (c->prefix_len > 32) return false;
-    if (!IN(c->mtu, 68u, 65535u)) return false;           /* RFC 791: every host takes 68 */
+    if (!IN(c->mtu, 68u, 65535u)) return false; /* RFC 791: every host takes 68 */
     if (!IN(c->max_sockets, 1u, MAX_SOCKETS)) return false;
     if (!IN(c->sndbuf, MIN_BUF, MAX_BUF) || !IN(c->rcvbuf, MIN_BUF, MAX_BUF)) return false;
     if (!IN(c->max_buffer_bytes, MIN_MAX_BUFFERS, MAX_MAX_BUFFERS)) return false;
@@ -437,9 +474,15 @@ static bool config_valid(const struct tcpfsm_config *c)
 
 struct tcpfsm_stack *tcpfsm_stack_new(const struct tcpfsm_config *cfg, int *err)
 {
-    if (!cfg || !config_valid(cfg)) { if (err) *err = -EINVAL; return NULL; }
+    if (!cfg || !config_valid(cfg)) {
+        if (err) *err = -EINVAL;
+        return NULL;
+    }
     struct tcpfsm_stack *st = calloc(1, sizeof *st);
-    if (!st) { if (err) *err = -ENOMEM; return NULL; }
+    if (!st) {
+        if (err) *err = -ENOMEM;
+        return NULL;
+    }
     st->cfg = *cfg;
     struct tcpfsm_config *c = &st->cfg;
     if (!c->random) c->random = default_random;
@@ -449,21 +492,21 @@ struct tcpfsm_stack *tcpfsm_stack_new(const struct tcpfsm_config *cfg, int *err)
     if (!c->rcvbuf) c->rcvbuf = DEFAULT_BUF;
     if (!c->max_buffer_bytes) c->max_buffer_bytes = DEFAULT_MAX_BUFFERS;
     if (!c->reasm_bytes) c->reasm_bytes = c->rcvbuf;
-    if (!c->rto_max_us) c->rto_max_us = RTO_MAX_DEFAULT;               /* RFC 6298 2.5 */
+    if (!c->rto_max_us) c->rto_max_us = RTO_MAX_DEFAULT;                     /* RFC 6298 2.5 */
     if (!c->rto_min_us) c->rto_min_us = min_u32(RTO_DEFAULT, c->rto_max_us); /* RFC 6298 2.4 */
     if (!c->rto_initial_us)                                                  /* RFC 6298 2.1 */
-        c->rto_initial_us = min_u32(RTO_DEFAULT < c->rto_min_us ? c->rto_min_us : RTO_DEFAULT,
-                                    c->rto_max_us);
+        c->rto_initial_us =
+            min_u32(RTO_DEFAULT < c->rto_min_us ? c->rto_min_us : RTO_DEFAULT, c->rto_max_us);
     if (!c->max_retries) c->max_retries = 8;
     if (!c->syn_retries) c->syn_retries = 5;
     if (!c->msl_us) c->msl_us = 30000000;
     if (!c->delack_us) c->delack_us = 40000;
-    if (!c->challenge_ack_limit) c->challenge_ack_limit = 1000;  /* Linux's default */
+    if (!c->challenge_ack_limit) c->challenge_ack_limit = 1000; /* Linux's default */
     st->now = st->epoch = c->now;
     tw_init(&st->wheel, c->now);
     tw_init(&st->tw_wheel, c->now);
     tw_init(&st->syn_wheel, c->now);
-    st->max_conns = c->max_sockets * 4u;   /* orphans in TIME_WAIT etc. count too: <= 2^26 */
+    st->max_conns = c->max_sockets * 4u; /* orphans in TIME_WAIT etc. count too: <= 2^26 */
     st->hash_mask = TABLE_MIN - 1;
     st->hash = calloc(TABLE_MIN, sizeof *st->hash);
     st->coverage = calloc(TCP_FSM_NUM_TRANSITIONS, sizeof *st->coverage);
@@ -471,8 +514,11 @@ struct tcpfsm_stack *tcpfsm_stack_new(const struct tcpfsm_config *cfg, int *err)
     int et = rectab_init(&st->tw, st->max_conns, st->hash_key);
     int es = rectab_init(&st->syn, st->max_conns, st->hash_key);
     if (!st->hash || !st->coverage || et || es) {
-        free(st->hash); free(st->coverage);
-        rectab_destroy(&st->tw); rectab_destroy(&st->syn); free(st);
+        free(st->hash);
+        free(st->coverage);
+        rectab_destroy(&st->tw);
+        rectab_destroy(&st->syn);
+        free(st);
         if (err) *err = -ENOMEM;
         return NULL;
     }
@@ -501,9 +547,13 @@ void tcpfsm_stack_free(struct tcpfsm_stack *st)
         tcb_free(st, l);
     }
     for (uint32_t i = 0; i < st->fds_cap; i++)
-        if (st->fds[i]) tcb_free(st, st->fds[i]);   /* unconnected or closed sockets */
+        if (st->fds[i]) tcb_free(st, st->fds[i]); /* unconnected or closed sockets */
     mem_destroy(st);
-    while (st->tcb_cache) { struct tcb *t = st->tcb_cache; st->tcb_cache = t->qnext; free(t); }
+    while (st->tcb_cache) {
+        struct tcb *t = st->tcb_cache;
+        st->tcb_cache = t->qnext;
+        free(t);
+    }
     while (st->bufs_cache) {
         struct tcb_bufs *b = st->bufs_cache;
         st->bufs_cache = (struct tcb_bufs *)(void *)b->ofo;
@@ -511,12 +561,16 @@ void tcpfsm_stack_free(struct tcpfsm_stack *st)
     }
     rectab_destroy(&st->tw);
     rectab_destroy(&st->syn);
-    free(st->hash); free(st->fds); free(st->listeners); free(st->coverage); free(st);
+    free(st->hash);
+    free(st->fds);
+    free(st->listeners);
+    free(st->coverage);
+    free(st);
 }
 
 void tcpfsm_advance(struct tcpfsm_stack *st, tcpfsm_time_t now)
 {
-    if (now < st->now) return;   /* time never goes back */
+    if (now < st->now) return; /* time never goes back */
     st->now = now;
     tw_advance(&st->wheel, now, timer_fire, st);
     tw_advance_all(st, now);
@@ -525,12 +579,16 @@ void tcpfsm_advance(struct tcpfsm_stack *st, tcpfsm_time_t now)
 
 tcpfsm_time_t tcpfsm_next_timeout(const struct tcpfsm_stack *st)
 {
-    uint64_t a = tw_next_expiry(&st->wheel), b = st->tw.n ? tw_next_expiry(&st->tw_wheel) : UINT64_MAX;
+    uint64_t a = tw_next_expiry(&st->wheel),
+             b = st->tw.n ? tw_next_expiry(&st->tw_wheel) : UINT64_MAX;
     uint64_t c = st->syn.n ? tw_next_expiry(&st->syn_wheel) : UINT64_MAX;
     if (c < b) b = c;
     return a < b ? a : b;
 }
-tcpfsm_time_t tcpfsm_now(const struct tcpfsm_stack *st) { return st->now; }
+tcpfsm_time_t tcpfsm_now(const struct tcpfsm_stack *st)
+{
+    return st->now;
+}
 
 /* ---- sockets ---- */
 
@@ -545,7 +603,8 @@ static struct tcb *fd_get(struct tcpfsm_stack *st, int fd)
 static int fd_alloc(struct tcpfsm_stack *st, struct tcb *t)
 {
     uint32_t i = st->fd_low;
-    while (i < st->fds_cap && st->fds[i]) i++;
+    while (i < st->fds_cap && st->fds[i])
+        i++;
     if (i == st->fds_cap) {
         if (st->fds_cap >= st->cfg.max_sockets) {
             st->fd_low = st->fds_cap;
@@ -578,7 +637,8 @@ int tcpfsm_socket(struct tcpfsm_stack *st)
     return fd;
 }
 
-static bool port_in_use(struct tcpfsm_stack *st, uint32_t addr, uint16_t port, const struct tcb *self)
+static bool port_in_use(struct tcpfsm_stack *st, uint32_t addr, uint16_t port,
+                        const struct tcb *self)
 {
     for (uint32_t i = 0; i < st->nlisteners; i++) {
         const struct tcb *l = st->listeners[i];
@@ -602,7 +662,8 @@ int tcpfsm_bind(struct tcpfsm_stack *st, int fd, uint32_t addr, uint16_t port)
     if (port && port_in_use(st, addr, port, t)) return -EADDRINUSE;
     t->laddr = addr;
     if (!port) {
-        uint32_t span = EPHEMERAL_HI - EPHEMERAL_LO + 1, start = (uint32_t)st->cfg.random(st->cfg.random_arg);
+        uint32_t span = EPHEMERAL_HI - EPHEMERAL_LO + 1,
+                 start = (uint32_t)st->cfg.random(st->cfg.random_arg);
         for (uint32_t i = 0; i < span && !port; i++) {
             uint16_t p = (uint16_t)(EPHEMERAL_LO + (start + i) % span);
             if (!port_in_use(st, addr, p, t)) port = p;
@@ -619,7 +680,10 @@ int tcpfsm_listen(struct tcpfsm_stack *st, int fd, int backlog)
     if (!t) return -EBADF;
     if (backlog < 1) backlog = 1;
     if (backlog > 4096) backlog = 4096;
-    if (t->state == TCP_FSM_LISTEN) { t->u.lst.backlog = (uint16_t)backlog; return 0; }
+    if (t->state == TCP_FSM_LISTEN) {
+        t->u.lst.backlog = (uint16_t)backlog;
+        return 0;
+    }
     if (t->state != TCP_FSM_CLOSED || !t->lport) return -EINVAL;
     if (listeners_reserve(st)) return -ENOMEM;
     t->u.lst.backlog = (uint16_t)backlog;
@@ -632,7 +696,7 @@ int tcpfsm_accept(struct tcpfsm_stack *st, int fd, uint32_t *peer_addr, uint16_t
     struct tcb *l = fd_get(st, fd);
     if (!l) return -EBADF;
     if (l->state != TCP_FSM_LISTEN) return -EINVAL;
-    struct tcb *c = l->u.lst.acc_head;   /* the oldest established connection */
+    struct tcb *c = l->u.lst.acc_head; /* the oldest established connection */
     if (!c) return -EAGAIN;
     int nfd = fd_alloc(st, c);
     if (nfd < 0) return nfd;
@@ -651,12 +715,13 @@ int tcpfsm_connect(struct tcpfsm_stack *st, int fd, uint32_t addr, uint16_t port
     if (t->state == TCP_FSM_SYN_SENT || t->state == TCP_FSM_SYN_RCVD) return -EALREADY;
     /* CLOSED, or LISTEN: RFC 9293 3.10.2 lets a listening connection become active. */
     if (t->state != TCP_FSM_CLOSED && t->state != TCP_FSM_LISTEN) return -EISCONN;
-    if (t->err) return -EINVAL;       /* a failed attempt: make a new socket */
+    if (t->err) return -EINVAL; /* a failed attempt: make a new socket */
     t->laddr = st->cfg.addr;
     if (!t->lport) {
         /* RFC 6056 3.3.1-style: a random start in the dynamic range, then the first port whose
          * 4-tuple is free and that no listener owns (TIME_WAIT holders included). */
-        uint32_t span = EPHEMERAL_HI - EPHEMERAL_LO + 1, start = (uint32_t)st->cfg.random(st->cfg.random_arg);
+        uint32_t span = EPHEMERAL_HI - EPHEMERAL_LO + 1,
+                 start = (uint32_t)st->cfg.random(st->cfg.random_arg);
         for (uint32_t i = 0; i < span && !t->lport; i++) {
             uint16_t p = (uint16_t)(EPHEMERAL_LO + (start + i) % span);
             if (!listener_lookup(st, t->laddr, p) && !tcb_lookup(st, t->laddr, p, addr, port) &&
@@ -665,14 +730,19 @@ int tcpfsm_connect(struct tcpfsm_stack *st, int fd, uint32_t addr, uint16_t port
         }
         if (!t->lport) return -EADDRNOTAVAIL;
     }
-    if (tcb_lookup(st, t->laddr, t->lport, addr, port) || tw_lookup(st, t->laddr, t->lport, addr, port) ||
+    if (tcb_lookup(st, t->laddr, t->lport, addr, port) ||
+        tw_lookup(st, t->laddr, t->lport, addr, port) ||
         syn_lookup(st, t->laddr, t->lport, addr, port))
         return -EADDRINUSE;
     if (tcb_hash_reserve(st)) return -ENOMEM;
     t->raddr = addr;
     t->rport = port;
     int e = tcb_alloc_bufs(st, t);
-    if (e) { t->raddr = 0; t->rport = 0; return e; }
+    if (e) {
+        t->raddr = 0;
+        t->rport = 0;
+        return e;
+    }
     tcb_event(st, t, TCP_FSM_EV_APP_CONNECT, NULL);
     return -EINPROGRESS;
 }
@@ -723,16 +793,16 @@ long tcpfsm_sendv(struct tcpfsm_stack *st, int fd, const struct tcpfsm_iov *iov,
     }
     if (!n && total) {
         if (t->buf->snd.len) return -EAGAIN;
-        st->stats.BufferLimitDrops++;   /* nothing queued, and no memory for it */
+        st->stats.BufferLimitDrops++; /* nothing queued, and no memory for it */
         return -ENOBUFS;
     }
-    tcp_output(st, t);     /* once, after all of it is queued */
+    tcp_output(st, t); /* once, after all of it is queued */
     return (long)n;
 }
 
 long tcpfsm_send(struct tcpfsm_stack *st, int fd, const void *buf, size_t len)
 {
-    struct tcpfsm_iov one = { buf, len };
+    struct tcpfsm_iov one = {buf, len};
     return tcpfsm_sendv(st, fd, &one, 1);
 }
 
@@ -743,7 +813,7 @@ long tcpfsm_recv(struct tcpfsm_stack *st, int fd, void *buf, size_t len)
     if (t->buf && t->buf->rcv.len && len) {
         if (!buf) return -EFAULT;
         uint32_t n = ring_read(&t->buf->rcv, buf, len > UINT32_MAX ? UINT32_MAX : (uint32_t)len);
-        if (!t->buf->rcv.len) ring_release(st, &t->buf->rcv);   /* read out: memory back */
+        if (!t->buf->rcv.len) ring_release(st, &t->buf->rcv); /* read out: memory back */
         /* RFC 9293 3.8.6.2.2: announce the reopened window once its right edge can move by
          * min(RCV.BUFF/2, Eff.snd.MSS) past the last advertised one, not byte by byte
          * (receiver-side SWS avoidance); many small reads add up. */
@@ -778,8 +848,10 @@ int tcpfsm_shutdown(struct tcpfsm_stack *st, int fd, int how)
     }
     if (how != TCPFSM_SHUT_RD && !(t->flags & TF_FIN_QUEUED) && !(t->flags & TF_DEAD)) {
         tcb_event(st, t, TCP_FSM_EV_APP_CLOSE, NULL);
-        if (!(t->flags & TF_DEAD)) tcp_output(st, t);
-        else tcb_reap(st, t);
+        if (!(t->flags & TF_DEAD))
+            tcp_output(st, t);
+        else
+            tcb_reap(st, t);
     }
     return 0;
 }
@@ -798,12 +870,17 @@ int tcpfsm_close(struct tcpfsm_stack *st, int fd)
     struct tcb *t = fd_get(st, fd);
     if (!t) return -EBADF;
     fd_release(st, t);
-    if (t->flags & TF_DEAD) { tcb_reap(st, t); return 0; }
+    if (t->flags & TF_DEAD) {
+        tcb_reap(st, t);
+        return 0;
+    }
     /* RFC 2525 2.17: closing with unread data aborts the connection (as Linux does). */
     bool unread = t->buf && t->buf->rcv.len;
     tcb_event(st, t, unread ? TCP_FSM_EV_APP_ABORT : TCP_FSM_EV_APP_CLOSE, NULL);
-    if (t->flags & TF_DEAD) tcb_reap(st, t);
-    else if (!tw_settle(st, t)) tcp_output(st, t);
+    if (t->flags & TF_DEAD)
+        tcb_reap(st, t);
+    else if (!tw_settle(st, t))
+        tcp_output(st, t);
     return 0;
 }
 
@@ -853,24 +930,27 @@ int tcpfsm_setopt(struct tcpfsm_stack *st, int fd, int opt, uint64_t value)
     case TCPFSM_OPT_NODELAY:
         if (value > 1) return -EINVAL;
         t->flags = value ? (uint16_t)(t->flags | TF_NODELAY) : (uint16_t)(t->flags & ~TF_NODELAY);
-        if (value) tcp_output(st, t);   /* what Nagle held goes now (nothing if unconnected) */
+        if (value) tcp_output(st, t); /* what Nagle held goes now (nothing if unconnected) */
         return 0;
     case TCPFSM_OPT_KEEPALIVE:
         if (value > 65535ull * 1000000u) return -EINVAL;
         if (!tcp_fsm_in_set(TCP_FSM_SET_SYNCHRONIZED, t->state)) return -ENOTCONN;
         t->ka_idle_s = (uint16_t)(!value ? 0 : value < 1000000u ? 1 : value / 1000000u);
         t->retries = 0;
-        if (value) tcb_timer_set(st, t, TMR_KEEPALIVE, (uint64_t)t->ka_idle_s * 1000000u);
-        else tcb_timer_clear(st, t, TMR_KEEPALIVE);
+        if (value)
+            tcb_timer_set(st, t, TMR_KEEPALIVE, (uint64_t)t->ka_idle_s * 1000000u);
+        else
+            tcb_timer_clear(st, t, TMR_KEEPALIVE);
         return 0;
     case TCPFSM_OPT_CORK:
         if (value > 1) return -EINVAL;
         t->xflags = value ? (uint8_t)(t->xflags | TX_CORK) : (uint8_t)(t->xflags & ~TX_CORK);
-        if (!value) tcp_output(st, t);   /* flush what was held (nothing if not connected) */
+        if (!value) tcp_output(st, t); /* flush what was held (nothing if not connected) */
         return 0;
     case TCPFSM_OPT_REUSEADDR:
         if (value > 1) return -EINVAL;
-        t->flags = value ? (uint16_t)(t->flags | TF_REUSEADDR) : (uint16_t)(t->flags & ~TF_REUSEADDR);
+        t->flags =
+            value ? (uint16_t)(t->flags | TF_REUSEADDR) : (uint16_t)(t->flags & ~TF_REUSEADDR);
         return 0;
     case TCPFSM_OPT_SNDBUF:
     case TCPFSM_OPT_RCVBUF:
@@ -898,14 +978,23 @@ static void fill_info(struct tcpfsm_stack *st, const struct tcb *t, struct tcpfs
     (void)st;
     memset(i, 0, sizeof *i);
     i->state = tcb_state_name(t);
-    i->laddr = t->laddr; i->raddr = t->raddr; i->lport = t->lport; i->rport = t->rport;
+    i->laddr = t->laddr;
+    i->raddr = t->raddr;
+    i->lport = t->lport;
+    i->rport = t->rport;
     if (t->state == TCP_FSM_LISTEN) return;
-    i->rtt_us = t->rtt.srtt_us; i->rttvar_us = t->rtt.rttvar_us;
+    i->rtt_us = t->rtt.srtt_us;
+    i->rttvar_us = t->rtt.rttvar_us;
     i->rto_us = rtt_current_rto(&t->rtt, st->cfg.rto_max_us);
-    i->cwnd = t->u.cc.cwnd; i->ssthresh = t->u.cc.ssthresh; i->mss = t->u.cc.mss;
-    i->snd_wscale = t->snd_wscale; i->rcv_wscale = t->rcv_wscale;
-    i->sack_ok = !!(t->flags & TF_SACK); i->ts_ok = !!(t->flags & TF_TS);
-    i->snd_wnd = t->snd_wnd; i->rcv_wnd = tcp_rcv_window(st, t);
+    i->cwnd = t->u.cc.cwnd;
+    i->ssthresh = t->u.cc.ssthresh;
+    i->mss = t->u.cc.mss;
+    i->snd_wscale = t->snd_wscale;
+    i->rcv_wscale = t->rcv_wscale;
+    i->sack_ok = !!(t->flags & TF_SACK);
+    i->ts_ok = !!(t->flags & TF_TS);
+    i->snd_wnd = t->snd_wnd;
+    i->rcv_wnd = tcp_rcv_window(st, t);
     if (t->buf) {
         i->recv_q = t->buf->rcv.len;
         i->send_q = t->buf->snd.len;
@@ -931,7 +1020,7 @@ void tcpfsm_get_stats(const struct tcpfsm_stack *st, struct tcpfsm_stats *out)
     uint64_t est = 0;
     for (uint32_t i = 0; i <= st->hash_mask; i++)
         for (const struct tcb *t = st->hash[i]; t; t = NULL)
-            est += tcp_fsm_in_set(TCP_FSM_SET_SENDING, t->state);   /* RFC 4022 tcpCurrEstab */
+            est += tcp_fsm_in_set(TCP_FSM_SET_SENDING, t->state); /* RFC 4022 tcpCurrEstab */
     out->CurrEstab = est;
     out->BufferBytes = st->buffer_bytes;
 }
@@ -940,9 +1029,13 @@ int ss_format(char *buf, size_t size, size_t off, const char *state, uint32_t la
               uint32_t ra, uint16_t rp, unsigned rq, unsigned sq)
 {
     char l[24], r[24];
-    snprintf(l, sizeof l, "%u.%u.%u.%u:%u", la >> 24, (la >> 16) & 255, (la >> 8) & 255, la & 255, lp);
-    if (!ra && !rp) snprintf(r, sizeof r, "*:*");
-    else snprintf(r, sizeof r, "%u.%u.%u.%u:%u", ra >> 24, (ra >> 16) & 255, (ra >> 8) & 255, ra & 255, rp);
+    snprintf(l, sizeof l, "%u.%u.%u.%u:%u", la >> 24, (la >> 16) & 255, (la >> 8) & 255, la & 255,
+             lp);
+    if (!ra && !rp)
+        snprintf(r, sizeof r, "*:*");
+    else
+        snprintf(r, sizeof r, "%u.%u.%u.%u:%u", ra >> 24, (ra >> 16) & 255, (ra >> 8) & 255,
+                 ra & 255, rp);
     return snprintf(off < size ? buf + off : NULL, off < size ? size - off : 0,
                     "%-11s %6u %6u %-21s %-21s\n", state, rq, sq, l, r);
 }
@@ -950,8 +1043,13 @@ int ss_format(char *buf, size_t size, size_t off, const char *state, uint32_t la
 static int ss_line(char *buf, size_t size, size_t off, const struct tcb *t)
 {
     unsigned rq = 0, sq = 0;
-    if (t->state == TCP_FSM_LISTEN) { rq = t->u.lst.nacc; sq = t->u.lst.backlog; }
-    else if (t->buf) { rq = t->buf->rcv.len; sq = t->buf->snd.len; }
+    if (t->state == TCP_FSM_LISTEN) {
+        rq = t->u.lst.nacc;
+        sq = t->u.lst.backlog;
+    } else if (t->buf) {
+        rq = t->buf->rcv.len;
+        sq = t->buf->snd.len;
+    }
     bool any = t->state == TCP_FSM_LISTEN && !t->raddr;
     return ss_format(buf, size, off, tcb_state_name(t), t->laddr, t->lport, any ? 0 : t->raddr,
                      any ? 0 : t->rport, rq, sq);
@@ -963,7 +1061,8 @@ int tcpfsm_ss(struct tcpfsm_stack *st, char *buf, size_t size)
     int n = snprintf(size ? buf : NULL, size, "%-11s %6s %6s %-21s %-21s\n", "State", "Recv-Q",
                      "Send-Q", "Local Address:Port", "Peer Address:Port");
     off += (size_t)n;
-    for (uint32_t i = 0; i < st->nlisteners; i++) off += (size_t)ss_line(buf, size, off, st->listeners[i]);
+    for (uint32_t i = 0; i < st->nlisteners; i++)
+        off += (size_t)ss_line(buf, size, off, st->listeners[i]);
     for (uint32_t i = 0; i <= st->hash_mask; i++)
         if (st->hash[i]) off += (size_t)ss_line(buf, size, off, st->hash[i]);
     off += tw_ss(st, buf, size, off);
@@ -974,6 +1073,7 @@ int tcpfsm_ss(struct tcpfsm_stack *st, char *buf, size_t size)
 
 unsigned tcpfsm_coverage(const struct tcpfsm_stack *st, uint64_t *counts, unsigned n)
 {
-    for (unsigned i = 0; i < n && i < TCP_FSM_NUM_TRANSITIONS; i++) counts[i] = st->coverage[i];
+    for (unsigned i = 0; i < n && i < TCP_FSM_NUM_TRANSITIONS; i++)
+        counts[i] = st->coverage[i];
     return TCP_FSM_NUM_TRANSITIONS;
 }

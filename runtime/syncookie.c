@@ -14,24 +14,33 @@
 
 #define COOKIE_BITS 24
 #define COOKIE_MASK ((1u << COOKIE_BITS) - 1)
-#define COOKIE_MAX_AGE 1u   /* counter values back in time a cookie is still accepted */
+#define COOKIE_MAX_AGE 1u /* counter values back in time a cookie is still accepted */
 
 /* MSS classes (what Linux's msstab covers): the peer gets the largest not above its offer. */
-static const uint16_t mss_class[4] = { 536, 1300, 1440, 1460 };
+static const uint16_t mss_class[4] = {536, 1300, 1440, 1460};
 
-static uint32_t h(const struct tcpfsm_stack *st, const struct tcp_seg *s, bool with_count, uint32_t count)
+static uint32_t h(const struct tcpfsm_stack *st, const struct tcp_seg *s, bool with_count,
+                  uint32_t count)
 {
     uint8_t k[17];
-    memcpy(k, &s->saddr, 4); memcpy(k + 4, &s->daddr, 4);
-    memcpy(k + 8, &s->sport, 2); memcpy(k + 10, &s->dport, 2);
+    memcpy(k, &s->saddr, 4);
+    memcpy(k + 4, &s->daddr, 4);
+    memcpy(k + 8, &s->sport, 2);
+    memcpy(k + 10, &s->dport, 2);
     memcpy(k + 12, &count, 4);
     k[16] = with_count;
     return (uint32_t)siphash24(st->isn_key, k, with_count ? 17 : 12);
 }
 
-static uint32_t minute(const struct tcpfsm_stack *st) { return (uint32_t)(st->now / 60000000u); }
+static uint32_t minute(const struct tcpfsm_stack *st)
+{
+    return (uint32_t)(st->now / 60000000u);
+}
 
-uint16_t syncookie_mss(uint8_t data) { return mss_class[data & 3]; }
+uint16_t syncookie_mss(uint8_t data)
+{
+    return mss_class[data & 3];
+}
 
 uint8_t syncookie_data(const struct tcp_seg *syn, uint16_t our_mss, uint32_t flags)
 {

@@ -24,31 +24,36 @@
 #include "tcp.h"
 
 struct syn_rec {
-    struct rec_key k;          /* 4-tuple and deadline (rectab.h); k.seq: ISS */
-    uint32_t irs;              /* RCV.NXT = IRS + 1 (k.seq = ISS: SND.UNA, SND.NXT - 1) */
-    uint32_t ts_recent;        /* RFC 7323 TS.Recent (from the SYN) */
-    uint32_t rtt_ts;           /* when the first SYN-ACK went out (Karn timing, TF_RTT_TIMING) */
-    uint16_t snd_wnd;          /* the window of the peer's SYN (never scaled, RFC 7323 2.2) */
+    struct rec_key k;   /* 4-tuple and deadline (rectab.h); k.seq: ISS */
+    uint32_t irs;       /* RCV.NXT = IRS + 1 (k.seq = ISS: SND.UNA, SND.NXT - 1) */
+    uint32_t ts_recent; /* RFC 7323 TS.Recent (from the SYN) */
+    uint32_t rtt_ts;    /* when the first SYN-ACK went out (Karn timing, TF_RTT_TIMING) */
+    uint16_t snd_wnd;   /* the window of the peer's SYN (never scaled, RFC 7323 2.2) */
     uint16_t mss;
-    uint16_t flags;            /* TF_PASSIVE, TF_TS / TF_SACK / TF_WSCALE, RTT and user flags */
-    uint8_t  state;            /* the TCB's state byte, kept verbatim (SYN_RCVD) */
-    uint8_t  snd_wscale, rcv_wscale;
-    uint8_t  retries;          /* SYN-ACK retransmissions so far (RFC 9293 3.8.3 R2) */
-    uint8_t  backoff;          /* RFC 6298 5.5 doublings of the RTO */
-    uint8_t  xflags;           /* TX_* (TX_CORK inherited from the listener) */
+    uint16_t flags; /* TF_PASSIVE, TF_TS / TF_SACK / TF_WSCALE, RTT and user flags */
+    uint8_t state;  /* the TCB's state byte, kept verbatim (SYN_RCVD) */
+    uint8_t snd_wscale, rcv_wscale;
+    uint8_t retries; /* SYN-ACK retransmissions so far (RFC 9293 3.8.3 R2) */
+    uint8_t backoff; /* RFC 6298 5.5 doublings of the RTO */
+    uint8_t xflags;  /* TX_* (TX_CORK inherited from the listener) */
 };
 
 _Static_assert(sizeof(struct syn_rec) <= 64, "a SYN-queue record must stay within 64 bytes");
 
-size_t syn_record_size(void) { return sizeof(struct syn_rec); }
+size_t syn_record_size(void)
+{
+    return sizeof(struct syn_rec);
+}
 
 /* Flags a record may carry; a TCB with any other flag set stays a TCB. */
-#define SYN_REC_FLAGS (TF_PASSIVE | TF_TS | TF_SACK | TF_WSCALE | TF_RTT_TIMING | TF_RETRANSMIT | \
-                       TF_NODELAY | TF_REUSEADDR)
+#define SYN_REC_FLAGS                                                                              \
+    (TF_PASSIVE | TF_TS | TF_SACK | TF_WSCALE | TF_RTT_TIMING | TF_RETRANSMIT | TF_NODELAY |       \
+     TF_REUSEADDR)
 
-struct syn_rec *syn_lookup(struct tcpfsm_stack *st, uint32_t la, uint16_t lp, uint32_t ra, uint16_t rp)
+struct syn_rec *syn_lookup(struct tcpfsm_stack *st, uint32_t la, uint16_t lp, uint32_t ra,
+                           uint16_t rp)
 {
-    return (struct syn_rec *)(void *)rectab_lookup(&st->syn, la, lp, ra, rp);   /* k is first */
+    return (struct syn_rec *)(void *)rectab_lookup(&st->syn, la, lp, ra, rp); /* k is first */
 }
 
 /* The window edge a SYN-ACK of t advertised (emit: the SYN's window field, unscaled). */
@@ -84,7 +89,10 @@ bool syn_settle(struct tcpfsm_stack *st, struct tcb *t)
     struct syn_rec *r = malloc(sizeof *r);
     if (!r) return false;
     memset(r, 0, sizeof *r);
-    r->k.laddr = t->laddr; r->k.raddr = t->raddr; r->k.lport = t->lport; r->k.rport = t->rport;
+    r->k.laddr = t->laddr;
+    r->k.raddr = t->raddr;
+    r->k.lport = t->lport;
+    r->k.rport = t->rport;
     r->k.seq = t->snd_una;
     r->irs = t->snd_wl1;
     r->ts_recent = t->ts_recent;
@@ -104,7 +112,10 @@ bool syn_settle(struct tcpfsm_stack *st, struct tcb *t)
     /* Out of the listener's queue list, but still counted in its nsyn: the record is. */
     struct tcb *l = t->parent;
     for (struct tcb **pp = &l->qnext; *pp; pp = &(*pp)->qnext)
-        if (*pp == t) { *pp = t->qnext; break; }
+        if (*pp == t) {
+            *pp = t->qnext;
+            break;
+        }
     t->parent = NULL;
     t->qnext = NULL;
     tcb_hash_remove(st, t);
@@ -129,7 +140,10 @@ static struct tcb *rehydrate(struct tcpfsm_stack *st, struct syn_rec *r, struct 
         free(r);
         return NULL;
     }
-    t->laddr = r->k.laddr; t->raddr = r->k.raddr; t->lport = r->k.lport; t->rport = r->k.rport;
+    t->laddr = r->k.laddr;
+    t->raddr = r->k.raddr;
+    t->lport = r->k.lport;
+    t->rport = r->k.rport;
     t->state = r->state;
     t->flags = r->flags;
     t->snd_una = r->k.seq;
@@ -144,11 +158,14 @@ static struct tcb *rehydrate(struct tcpfsm_stack *st, struct syn_rec *r, struct 
     t->retries = r->retries;
     t->rtt.backoff = r->backoff;
     t->xflags = r->xflags;
-    if (t->flags & TF_RTT_TIMING) { t->rtt_seq = t->snd_nxt; t->rtt_ts = r->rtt_ts; }
+    if (t->flags & TF_RTT_TIMING) {
+        t->rtt_seq = t->snd_nxt;
+        t->rtt_ts = r->rtt_ts;
+    }
     t->rcv_adv = syn_ack_edge(st, t);
     t->ka_idle_s = l->ka_idle_s;
     t->parent = l;
-    t->qnext = l->qnext;            /* nsyn already counts it */
+    t->qnext = l->qnext; /* nsyn already counts it */
     l->qnext = t;
     tcb_hash_insert(st, t);
     uint32_t at = (uint32_t)((r->k.timer.expires - st->epoch) / 1000u);
@@ -165,9 +182,13 @@ static struct tcb *owner(struct tcpfsm_stack *st, const struct syn_rec *r)
 int syn_input(struct tcpfsm_stack *st, struct syn_rec *r, const struct tcp_seg *seg)
 {
     struct tcb *t = rehydrate(st, r, owner(st, r));
-    if (!t) { tcp_send_rst_reply(st, seg); return -ENOENT; }
+    if (!t) {
+        tcp_send_rst_reply(st, seg);
+        return -ENOENT;
+    }
     tcp_conn_input(st, t, seg);
-    if (t->flags & TF_DEAD) tcb_reap(st, t);
+    if (t->flags & TF_DEAD)
+        tcb_reap(st, t);
     else {
         tcp_output(st, t);
         syn_settle(st, t);
@@ -181,7 +202,7 @@ static void syn_fire(struct tw_node *n, void *arg)
     struct tcpfsm_stack *st = arg;
     struct syn_rec *r = (struct syn_rec *)(void *)((char *)n - offsetof(struct syn_rec, k.timer));
     struct tcb *t = rehydrate(st, r, owner(st, r));
-    if (t) tcb_timers_run(st, t);   /* T_RTX as for any TCB; compacts again if embryonic */
+    if (t) tcb_timers_run(st, t); /* T_RTX as for any TCB; compacts again if embryonic */
 }
 
 void syn_advance_all(struct tcpfsm_stack *st, uint64_t now)
@@ -197,7 +218,7 @@ void syn_rehydrate_listener(struct tcpfsm_stack *st, struct tcb *l)
         struct tcb *o;
         if (r && r->k.lport == l->lport && (!l->laddr || l->laddr == r->k.laddr) &&
             ((o = owner(st, r)) == l || !o)) {
-            rehydrate(st, r, l);     /* backward-shift deletion may move another into slot i */
+            rehydrate(st, r, l); /* backward-shift deletion may move another into slot i */
             continue;
         }
         i++;

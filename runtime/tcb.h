@@ -19,33 +19,33 @@
 #include "timer_wheel.h"
 
 /* TCB flags (tcb->flags). */
-#define TF_ACK_NOW     0x0001u /* send an ACK at the end of this input/timer step */
+#define TF_ACK_NOW 0x0001u /* send an ACK at the end of this input/timer step */
 /*             0x0002u    free */
-#define TF_FIN_QUEUED  0x0004u /* user closed the sending side; FIN goes after the data */
-#define TF_FIN_SENT    0x0008u /* FIN has been sent (at seq snd_una + sndq bytes) */
-#define TF_FIN_ACKED   0x0010u
-#define TF_FIN_RCVD    0x0020u /* peer's FIN consumed: end of stream for the reader */
-#define TF_PASSIVE     0x0040u /* created by a listener (RFC 9293 3.10.7.4: back to LISTEN) */
-#define TF_DEAD        0x0080u /* released: out of the lookup table, freed when unreferenced */
-#define TF_NODELAY     0x0100u /* Nagle off */
-#define TF_SACK        0x0200u /* SACK negotiated (RFC 2018) */
-#define TF_TS          0x0400u /* timestamps negotiated (RFC 7323) */
-#define TF_WSCALE      0x0800u /* window scaling negotiated (RFC 7323) */
-#define TF_RD_SHUT     0x1000u /* shutdown(SHUT_RD): incoming data is discarded */
-#define TF_RTT_TIMING  0x2000u /* rtt_seq/rtt_ts time one segment (Karn, no timestamps) */
-#define TF_REUSEADDR   0x4000u
-#define TF_RETRANSMIT  0x8000u /* something was retransmitted since snd_una last advanced */
+#define TF_FIN_QUEUED 0x0004u /* user closed the sending side; FIN goes after the data */
+#define TF_FIN_SENT 0x0008u   /* FIN has been sent (at seq snd_una + sndq bytes) */
+#define TF_FIN_ACKED 0x0010u
+#define TF_FIN_RCVD 0x0020u   /* peer's FIN consumed: end of stream for the reader */
+#define TF_PASSIVE 0x0040u    /* created by a listener (RFC 9293 3.10.7.4: back to LISTEN) */
+#define TF_DEAD 0x0080u       /* released: out of the lookup table, freed when unreferenced */
+#define TF_NODELAY 0x0100u    /* Nagle off */
+#define TF_SACK 0x0200u       /* SACK negotiated (RFC 2018) */
+#define TF_TS 0x0400u         /* timestamps negotiated (RFC 7323) */
+#define TF_WSCALE 0x0800u     /* window scaling negotiated (RFC 7323) */
+#define TF_RD_SHUT 0x1000u    /* shutdown(SHUT_RD): incoming data is discarded */
+#define TF_RTT_TIMING 0x2000u /* rtt_seq/rtt_ts time one segment (Karn, no timestamps) */
+#define TF_REUSEADDR 0x4000u
+#define TF_RETRANSMIT 0x8000u /* something was retransmitted since snd_una last advanced */
 
 /* More flags (tcb->xflags). */
-#define TX_CORK        0x01u   /* TCPFSM_OPT_CORK: only full-sized segments go out */
+#define TX_CORK 0x01u /* TCPFSM_OPT_CORK: only full-sized segments go out */
 
 /* The three timer slots of a TCB. Slot 0 carries one of the mutually exclusive timers. */
 enum tcb_timer {
-    TMR_RTX = 0,       /* retransmission (RFC 6298) */
-    TMR_PERSIST,       /* zero-window probe (RFC 9293 3.8.6.1); shares slot 0 with RTX */
-    TMR_2MSL,          /* TIME_WAIT / orphaned FIN_WAIT_2; shares slot 0 */
-    TMR_DELACK,        /* slot 1 */
-    TMR_KEEPALIVE,     /* slot 2 */
+    TMR_RTX = 0,   /* retransmission (RFC 6298) */
+    TMR_PERSIST,   /* zero-window probe (RFC 9293 3.8.6.1); shares slot 0 with RTX */
+    TMR_2MSL,      /* TIME_WAIT / orphaned FIN_WAIT_2; shares slot 0 */
+    TMR_DELACK,    /* slot 1 */
+    TMR_KEEPALIVE, /* slot 2 */
     TMR_KINDS
 };
 
@@ -60,15 +60,15 @@ enum tcb_timer {
 /* Ring capacities are powers of two from 1 KiB up (mem.c). */
 #define MEM_RING_MIN_SHIFT 10
 #define MEM_RING_MAX_SHIFT 30
-#define MEM_RING_MIN       (1u << MEM_RING_MIN_SHIFT)
-#define MEM_CLASSES        (MEM_RING_MAX_SHIFT - MEM_RING_MIN_SHIFT + 1)
+#define MEM_RING_MIN (1u << MEM_RING_MIN_SHIFT)
+#define MEM_CLASSES (MEM_RING_MAX_SHIFT - MEM_RING_MIN_SHIFT + 1)
 
-struct ring {                 /* a byte ring; data[(head + i) & (cap - 1)] is byte i */
-    uint8_t *data;            /* NULL when empty and given back (mem.c) */
-    uint32_t cap, head, len;  /* cap: 0 or a power of two (MEM_RING_MIN..) */
+struct ring {                /* a byte ring; data[(head + i) & (cap - 1)] is byte i */
+    uint8_t *data;           /* NULL when empty and given back (mem.c) */
+    uint32_t cap, head, len; /* cap: 0 or a power of two (MEM_RING_MIN..) */
 };
 
-struct ofo_seg {               /* an out-of-order segment held for reassembly */
+struct ofo_seg { /* an out-of-order segment held for reassembly */
     struct ofo_seg *next;
     uint32_t seq, len;
     uint8_t data[];
@@ -78,14 +78,14 @@ struct ofo_seg {               /* an out-of-order segment held for reassembly */
  * rings (their memory on first use), the reassembly queue, the SACK scoreboard and TCP_INFO
  * counters. Not part of the TCB's 192-byte budget (like lwIP's segment queues). */
 struct tcb_bufs {
-    struct ring snd;          /* byte 0 = seq snd_una (after the SYN): unacked then unsent */
-    struct ring rcv;          /* in-order bytes the user has not read */
+    struct ring snd;              /* byte 0 = seq snd_una (after the SYN): unacked then unsent */
+    struct ring rcv;              /* in-order bytes the user has not read */
     uint8_t snd_shift, rcv_shift; /* log2 of the largest capacity each ring needed (mem.c) */
-    uint32_t snd_sml;         /* end of the last small segment sent (Minshall's Nagle) */
-    struct ofo_seg *ofo;      /* out-of-order segments, sorted by seq, non-overlapping */
+    uint32_t snd_sml;             /* end of the last small segment sent (Minshall's Nagle) */
+    struct ofo_seg *ofo;          /* out-of-order segments, sorted by seq, non-overlapping */
     uint32_t ofo_bytes;
     uint32_t sack_last_start, sack_last_end; /* the block changed last (RFC 2018 4: first) */
-    uint32_t sack_hist[3];    /* starts of the blocks reported last, most recent first */
+    uint32_t sack_hist[3]; /* starts of the blocks reported last, most recent first */
     uint8_t sack_hist_n;
     /* RFC 6675 scoreboard: what the peer SACKed above SND.UNA (sorted, disjoint), and
      * HighRxt, the highest sequence retransmitted during this recovery. */
@@ -98,26 +98,26 @@ struct tcb_bufs {
 };
 
 struct tcb {
-    struct tw_node timer;      /* one wheel node for the earliest of the three slots */
-    struct tcb *parent;        /* listener, while in its SYN/accept queue */
-    struct tcb *qnext;         /* listener: its SYN queue (embryos); child: next in its queue */
+    struct tw_node timer; /* one wheel node for the earliest of the three slots */
+    struct tcb *parent;   /* listener, while in its SYN/accept queue */
+    struct tcb *qnext;    /* listener: its SYN queue (embryos); child: next in its queue */
     struct tcb_bufs *buf;
     uint32_t laddr, raddr;
     uint16_t lport, rport;
-    uint8_t  state;            /* tcp_fsm_state_t: written only by tcp_fsm_dispatch */
-    uint8_t  snd_wscale : 4;   /* RFC 7323 shifts, 0..14 */
-    uint8_t  rcv_wscale : 4;
-    uint8_t  retries;          /* consecutive RTO expiries (RFC 9293 3.8.3 R1/R2) */
-    uint8_t  err;              /* pending errno (ECONNREFUSED, ...), 0 if none */
-    uint8_t  tmr_kind0 : 4;    /* which timer slot 0 holds (enum tcb_timer) */
-    uint8_t  linked : 4;       /* TCB_IN_* : which lookup structure holds it */
-    uint8_t  xflags;           /* TX_* */
-    uint16_t flags;            /* TF_* */
-    int32_t  fd;               /* user descriptor, -1 once closed (orphan) */
-    uint16_t oow_ack_ms;       /* when an ACK last answered an unacceptable segment without
-                                * text (oow_ack_stamp; 0 = never): oow_ack_ok */
-    uint16_t ka_idle_s;        /* keep-alive idle time in seconds, 0 = off */
-    uint32_t una_since_ms;     /* when SND.UNA last advanced with data outstanding (USER TIMEOUT) */
+    uint8_t state;          /* tcp_fsm_state_t: written only by tcp_fsm_dispatch */
+    uint8_t snd_wscale : 4; /* RFC 7323 shifts, 0..14 */
+    uint8_t rcv_wscale : 4;
+    uint8_t retries;       /* consecutive RTO expiries (RFC 9293 3.8.3 R1/R2) */
+    uint8_t err;           /* pending errno (ECONNREFUSED, ...), 0 if none */
+    uint8_t tmr_kind0 : 4; /* which timer slot 0 holds (enum tcb_timer) */
+    uint8_t linked : 4;    /* TCB_IN_* : which lookup structure holds it */
+    uint8_t xflags;        /* TX_* */
+    uint16_t flags;        /* TF_* */
+    int32_t fd;            /* user descriptor, -1 once closed (orphan) */
+    uint16_t oow_ack_ms;   /* when an ACK last answered an unacceptable segment without
+                            * text (oow_ack_stamp; 0 = never): oow_ack_ok */
+    uint16_t ka_idle_s;    /* keep-alive idle time in seconds, 0 = off */
+    uint32_t una_since_ms; /* when SND.UNA last advanced with data outstanding (USER TIMEOUT) */
     /* send sequence variables (RFC 9293 3.3.1) */
     uint32_t snd_una, snd_nxt, snd_max, snd_wnd, snd_wl1;
     /* receive sequence variables */
@@ -127,16 +127,16 @@ struct tcb {
     uint32_t tmr_at[3];        /* slot deadlines in ms since the stack's epoch, 0 = off */
     struct rtt_est rtt;
     union {
-        struct cc cc;          /* connections */
-        struct {               /* listeners */
+        struct cc cc; /* connections */
+        struct {      /* listeners */
             uint16_t backlog, nsyn, nacc;
-            struct tcb *acc_head, *acc_tail;   /* the accept queue, oldest first */
+            struct tcb *acc_head, *acc_tail; /* the accept queue, oldest first */
         } lst;
     } u;
 };
 
-#define TCB_IN_NONE      0
-#define TCB_IN_HASH      1
+#define TCB_IN_NONE 0
+#define TCB_IN_HASH 1
 #define TCB_IN_LISTENERS 2
 
 /* One dispatch: the context the generated machine passes to guards and actions. */
@@ -145,49 +145,54 @@ struct tcp_ctx {
     struct tcb *tcb;
 };
 
-struct listener_slot { struct tcb *tcb; };
+struct listener_slot {
+    struct tcb *tcb;
+};
 
 struct tcpfsm_stack {
     struct tcpfsm_config cfg;
     tcpfsm_time_t now;
-    tcpfsm_time_t epoch;       /* time of creation: ms timers count from here */
+    tcpfsm_time_t epoch; /* time of creation: ms timers count from here */
     struct timer_wheel wheel;
-    struct timer_wheel tw_wheel;   /* 2 MSL deadlines of the TIME_WAIT records */
-    struct rec_table tw;           /* TIME_WAIT records by 4-tuple (timewait.c) */
-    struct timer_wheel syn_wheel;  /* SYN-ACK deadlines of the SYN-queue records */
-    struct rec_table syn;          /* SYN-queue records by 4-tuple (synqueue.c) */
+    struct timer_wheel tw_wheel;  /* 2 MSL deadlines of the TIME_WAIT records */
+    struct rec_table tw;          /* TIME_WAIT records by 4-tuple (timewait.c) */
+    struct timer_wheel syn_wheel; /* SYN-ACK deadlines of the SYN-queue records */
+    struct rec_table syn;         /* SYN-queue records by 4-tuple (synqueue.c) */
     /* The tables grow with use (doubling) up to what the limits need, so a stack allowed
      * 64 Ki descriptors costs little until it has them. */
-    struct tcb **fds;          /* descriptor table, fds_cap (<= cfg.max_sockets) entries */
+    struct tcb **fds; /* descriptor table, fds_cap (<= cfg.max_sockets) entries */
     uint32_t fds_cap;
-    uint32_t fd_low;           /* no free descriptor below this index */
-    struct tcb **hash;         /* connections by 4-tuple: open addressing, linear probing */
-    uint32_t hash_mask;        /* table size - 1; the table is at most half full */
+    uint32_t fd_low;    /* no free descriptor below this index */
+    struct tcb **hash;  /* connections by 4-tuple: open addressing, linear probing */
+    uint32_t hash_mask; /* table size - 1; the table is at most half full */
     uint32_t nconns, max_conns;
-    struct tcb **listeners;    /* listeners_cap entries, the first nlisteners used */
+    struct tcb **listeners; /* listeners_cap entries, the first nlisteners used */
     uint32_t nlisteners, listeners_cap;
     /* Buffer memory (mem.c): bytes in use, the pressure state, and freed ring blocks kept
      * for reuse, one free list per power-of-two size (not counted in buffer_bytes). */
     uint64_t buffer_bytes;
     bool mem_pressure;
     uint64_t ring_cache_bytes;
-    struct { void *head; uint32_t n; } ring_free[MEM_CLASSES];
+    struct {
+        void *head;
+        uint32_t n;
+    } ring_free[MEM_CLASSES];
     uint8_t hash_key[16], isn_key[16];
     uint16_t ip_id;
     uint32_t chack_sec, chack_count; /* RFC 5961 7 rate limit: current second, ACKs sent */
-    bool isn_fixed_set;        /* tests only: every ISN = isn_fixed (e.g. near 2^32) */
+    bool isn_fixed_set;              /* tests only: every ISN = isn_fixed (e.g. near 2^32) */
     uint32_t isn_fixed;
     struct tcpfsm_stats stats;
-    uint64_t *coverage;        /* per generated transition */
+    uint64_t *coverage; /* per generated transition */
     /* Freed TCBs and data-path blocks kept for reuse (linked through qnext / ofo). */
     struct tcb *tcb_cache;
     struct tcb_bufs *bufs_cache;
     uint32_t tcb_cache_n, bufs_cache_n;
-    struct tcb *last_lookup;   /* the TCB tcb_lookup found last (a one-entry cache) */
-    uint32_t memo_la, memo_ra, memo_hash;   /* the 4-tuple hashed last, and its hash */
+    struct tcb *last_lookup;              /* the TCB tcb_lookup found last (a one-entry cache) */
+    uint32_t memo_la, memo_ra, memo_hash; /* the 4-tuple hashed last, and its hash */
     uint16_t memo_lp, memo_rp;
     bool memo_valid;
-    uint8_t out[65536];        /* segment build buffer */
+    uint8_t out[65536]; /* segment build buffer */
 };
 
 /* ---- internal interfaces between the runtime's files ---- */
@@ -246,7 +251,8 @@ uint16_t syncookie_mss(uint8_t data);
 /* timewait.c: compact TIME_WAIT records */
 struct tw_rec;
 size_t tw_record_size(void);
-struct tw_rec *tw_lookup(struct tcpfsm_stack *st, uint32_t la, uint16_t lp, uint32_t ra, uint16_t rp);
+struct tw_rec *tw_lookup(struct tcpfsm_stack *st, uint32_t la, uint16_t lp, uint32_t ra,
+                         uint16_t rp);
 bool tw_settle(struct tcpfsm_stack *st, struct tcb *t);
 int tw_input(struct tcpfsm_stack *st, struct tw_rec *r, const struct tcp_seg *seg);
 void tw_advance_all(struct tcpfsm_stack *st, uint64_t now);
@@ -254,7 +260,8 @@ size_t tw_ss(const struct tcpfsm_stack *st, char *buf, size_t size, size_t off);
 /* synqueue.c: compact SYN-queue records (embryonic passive connections) */
 struct syn_rec;
 size_t syn_record_size(void);
-struct syn_rec *syn_lookup(struct tcpfsm_stack *st, uint32_t la, uint16_t lp, uint32_t ra, uint16_t rp);
+struct syn_rec *syn_lookup(struct tcpfsm_stack *st, uint32_t la, uint16_t lp, uint32_t ra,
+                           uint16_t rp);
 bool syn_settle(struct tcpfsm_stack *st, struct tcb *t);
 int syn_input(struct tcpfsm_stack *st, struct syn_rec *r, const struct tcp_seg *seg);
 void syn_advance_all(struct tcpfsm_stack *st, uint64_t now);
@@ -268,7 +275,7 @@ void tcp_conn_input(struct tcpfsm_stack *st, struct tcb *t, const struct tcp_seg
 
 /* tcp_output.c */
 void tcp_send_syn_ack_stateless(struct tcpfsm_stack *st, struct tcb *tmp);
-void tcp_output(struct tcpfsm_stack *st, struct tcb *t);       /* data, FIN, pending ACK */
+void tcp_output(struct tcpfsm_stack *st, struct tcb *t); /* data, FIN, pending ACK */
 void tcp_send_ctl(struct tcpfsm_stack *st, struct tcb *t, uint8_t flags, uint32_t seq);
 void tcp_send_syn(struct tcpfsm_stack *st, struct tcb *t, bool with_ack);
 void tcp_send_rst_reply(struct tcpfsm_stack *st, const struct tcp_seg *in);
@@ -295,7 +302,10 @@ uint32_t ring_write(struct ring *r, const void *src, uint32_t n);
 uint32_t ring_read(struct ring *r, void *dst, uint32_t n);
 void ring_peek(const struct ring *r, uint32_t off, void *dst, uint32_t n);
 void ring_drop(struct ring *r, uint32_t n);
-static inline uint32_t ring_space(const struct ring *r) { return r->cap - r->len; }
+static inline uint32_t ring_space(const struct ring *r)
+{
+    return r->cap - r->len;
+}
 
 /* mem.c: buffer memory, charged to cfg.max_buffer_bytes, and memory pressure */
 /* Let ring r hold up to `want` more bytes (growing it within a limit of `limit` bytes, `shift`

@@ -12,16 +12,18 @@
 #include "tcb.h"
 #include "tcp.h"
 
-#define CTX_ST  (ctx->st)
-#define CTX_T   (ctx->tcb)
+#define CTX_ST (ctx->st)
+#define CTX_T (ctx->tcb)
 
-static void trace_hook(struct tcp_ctx *ctx, unsigned from, unsigned event, unsigned to, unsigned tid);
+static void trace_hook(struct tcp_ctx *ctx, unsigned from, unsigned event, unsigned to,
+                       unsigned tid);
 #define TCP_FSM_TRACE(ctx, from, event, to, tid) trace_hook((ctx), (from), (event), (to), (tid))
 #include "tcp.c"
 
 /* Every transition fired: its coverage count, RFC 4022's counters that are defined by
  * transitions, and the user's trace callback. */
-static void trace_hook(struct tcp_ctx *ctx, unsigned from, unsigned event, unsigned to, unsigned tid)
+static void trace_hook(struct tcp_ctx *ctx, unsigned from, unsigned event, unsigned to,
+                       unsigned tid)
 {
     struct tcpfsm_stack *st = ctx->st;
     st->coverage[tid]++;
@@ -29,24 +31,32 @@ static void trace_hook(struct tcp_ctx *ctx, unsigned from, unsigned event, unsig
         /* tcpAttemptFails: SYN-SENT or SYN-RCVD to CLOSED (and a passive SYN-RCVD "back to
          * LISTEN", which is a listener's new connection ending); tcpEstabResets: ESTABLISHED
          * or CLOSE-WAIT to CLOSED */
-        if (tcp_fsm_in_set(TCP_FSM_SET_OPENING, from)) st->stats.AttemptFails++;
-        else if (tcp_fsm_in_set(TCP_FSM_SET_SENDING, from)) st->stats.EstabResets++;
+        if (tcp_fsm_in_set(TCP_FSM_SET_OPENING, from))
+            st->stats.AttemptFails++;
+        else if (tcp_fsm_in_set(TCP_FSM_SET_SENDING, from))
+            st->stats.EstabResets++;
     }
     if (!st->cfg.trace) return;
     const struct tcp_fsm_transition *tr = &tcp_fsm_transitions[tid];
     struct tcpfsm_trace_event ev = {
-        .laddr = ctx->tcb->laddr, .raddr = ctx->tcb->raddr,
-        .lport = ctx->tcb->lport, .rport = ctx->tcb->rport,
-        .from = tcp_fsm_state_names[from], .event = tcp_fsm_event_names[event],
-        .to = tcp_fsm_state_names[to], .actions = tr->actions ? tr->actions : "",
-        .rfc = tr->rfc, .transition = tid, .now = st->now,
+        .laddr = ctx->tcb->laddr,
+        .raddr = ctx->tcb->raddr,
+        .lport = ctx->tcb->lport,
+        .rport = ctx->tcb->rport,
+        .from = tcp_fsm_state_names[from],
+        .event = tcp_fsm_event_names[event],
+        .to = tcp_fsm_state_names[to],
+        .actions = tr->actions ? tr->actions : "",
+        .rfc = tr->rfc,
+        .transition = tid,
+        .now = st->now,
     };
     st->cfg.trace(st->cfg.trace_arg, &ev);
 }
 
 int tcb_event(struct tcpfsm_stack *st, struct tcb *t, int event, const struct tcp_seg *seg)
 {
-    struct tcp_ctx ctx = { st, t };
+    struct tcp_ctx ctx = {st, t};
     return (int)tcp_fsm_dispatch(&t->state, (enum tcp_fsm_event)event, &ctx, seg);
 }
 
@@ -145,7 +155,10 @@ bool tcp_fsm_guard_challenge_ok(struct tcp_ctx *ctx, const struct tcp_seg *seg)
     struct tcpfsm_stack *st = CTX_ST;
     if (!oow_ack_allowed(st, CTX_T, seg)) return false;
     uint32_t sec = (uint32_t)(st->now / 1000000u);
-    if (sec != st->chack_sec) { st->chack_sec = sec; st->chack_count = 0; }
+    if (sec != st->chack_sec) {
+        st->chack_sec = sec;
+        st->chack_count = 0;
+    }
     if (st->chack_count >= st->cfg.challenge_ack_limit) return false;
     st->chack_count++;
     return true;
@@ -167,7 +180,7 @@ bool tcp_fsm_guard_accept_queue_full(struct tcp_ctx *ctx, const struct tcp_seg *
     const struct tcpfsm_stack *st = CTX_ST;
     const struct tcb *l = CTX_T;
     if (l->u.lst.nacc >= l->u.lst.backlog) return true;
-    if (st->nconns + st->syn.n >= st->max_conns) return true;   /* a record is a TCB to be */
+    if (st->nconns + st->syn.n >= st->max_conns) return true; /* a record is a TCB to be */
     return (st->cfg.flags & TCPFSM_F_NO_SYNCOOKIES) && l->u.lst.nsyn >= l->u.lst.backlog;
 }
 
@@ -214,8 +227,9 @@ void tcp_fsm_action_become_listener(struct tcp_ctx *ctx, const struct tcp_seg *s
 
 static uint8_t choose_wscale(uint32_t rcvbuf)
 {
-    uint8_t ws = 0;   /* RFC 7323 2.3: the smallest shift that lets the buffer be advertised */
-    while (ws < TCP_MAX_WSCALE && (rcvbuf >> ws) > 65535u) ws++;
+    uint8_t ws = 0; /* RFC 7323 2.3: the smallest shift that lets the buffer be advertised */
+    while (ws < TCP_MAX_WSCALE && (rcvbuf >> ws) > 65535u)
+        ws++;
     return ws;
 }
 
@@ -259,17 +273,17 @@ void tcp_fsm_action_take_syn(struct tcp_ctx *ctx, const struct tcp_seg *seg)
     uint16_t mss = tcp_mss_for_mtu(st);
     /* RFC 9293 3.7.1: without the option the peer takes 536 (RFC 9293 MUST-15). */
     uint16_t peer = seg->opt.has_mss ? seg->opt.mss : 536;
-    if (peer < 64) peer = 64;     /* RFC 9293 3.7.1: guard against silly advertised MSS */
+    if (peer < 64) peer = 64; /* RFC 9293 3.7.1: guard against silly advertised MSS */
     t->u.cc.mss = peer < mss ? peer : mss;
     const uint32_t f = st->cfg.flags;
     bool offered_ws = !(f & TCPFSM_F_NO_WSCALE), offered_ts = !(f & TCPFSM_F_NO_TIMESTAMPS);
     bool offered_sack = !(f & TCPFSM_F_NO_SACK);
     if (seg->opt.has_wscale && offered_ws) {
         t->flags |= TF_WSCALE;
-        t->snd_wscale = seg->opt.wscale;       /* already clamped to 14 (RFC 7323 2.3) */
+        t->snd_wscale = seg->opt.wscale; /* already clamped to 14 (RFC 7323 2.3) */
     } else {
         t->snd_wscale = 0;
-        t->rcv_wscale = 0;   /* RFC 7323 2.2: both sides or neither */
+        t->rcv_wscale = 0; /* RFC 7323 2.2: both sides or neither */
     }
     if (seg->opt.has_ts && offered_ts) {
         t->flags |= TF_TS;
@@ -303,14 +317,15 @@ void tcp_fsm_action_established(struct tcp_ctx *ctx, const struct tcp_seg *seg)
      * the budget ran out meanwhile, tcp_input aborts the connection (BufferLimitDrops). */
     if (tcb_alloc_bufs(st, t)) t->err = ENOBUFS;
     t->retries = 0;
-    t->snd_una++;                         /* our SYN is acknowledged */
+    t->snd_una++; /* our SYN is acknowledged */
     if (seq_lt(t->snd_nxt, t->snd_una)) t->snd_nxt = t->snd_una;
     cc_init(&t->u.cc, (st->cfg.flags & TCPFSM_F_CUBIC) ? CC_CUBIC : CC_NEWRENO, t->u.cc.mss, 0);
     if (!(t->flags & TF_RETRANSMIT) && (t->flags & TF_RTT_TIMING))
-        rtt_sample(&t->rtt, (stack_ms(st) - t->rtt_ts) * 1000u, st->cfg.rto_min_us, st->cfg.rto_max_us);
-    t->flags &= (uint16_t)~(TF_RTT_TIMING | TF_RETRANSMIT);
+        rtt_sample(&t->rtt, (stack_ms(st) - t->rtt_ts) * 1000u, st->cfg.rto_min_us,
+                   st->cfg.rto_max_us);
+    t->flags &= (uint16_t) ~(TF_RTT_TIMING | TF_RETRANSMIT);
     tcb_timer_clear(st, t, TMR_RTX);
-    child_accept_ready(t);                /* a listener's child: SYN queue -> accept queue */
+    child_accept_ready(t); /* a listener's child: SYN queue -> accept queue */
 }
 
 void tcp_fsm_action_process_ack(struct tcp_ctx *ctx, const struct tcp_seg *seg)
@@ -335,7 +350,7 @@ void tcp_fsm_action_receive_fin(struct tcp_ctx *ctx, const struct tcp_seg *seg)
 void tcp_fsm_action_queue_fin(struct tcp_ctx *ctx, const struct tcp_seg *seg)
 {
     (void)seg;
-    CTX_T->flags |= TF_FIN_QUEUED;   /* tcp_output sends it after the queued data */
+    CTX_T->flags |= TF_FIN_QUEUED; /* tcp_output sends it after the queued data */
 }
 
 void tcp_fsm_action_send_ack(struct tcp_ctx *ctx, const struct tcp_seg *seg)
@@ -503,11 +518,12 @@ void tcp_fsm_action_abort_listener(struct tcp_ctx *ctx, const struct tcp_seg *se
     (void)seg;
     struct tcpfsm_stack *st = CTX_ST;
     struct tcb *l = CTX_T;
-    syn_rehydrate_listener(st, l);       /* compact SYN-queue records: TCBs again, reset below */
+    syn_rehydrate_listener(st, l); /* compact SYN-queue records: TCBs again, reset below */
     for (struct tcb *c; (c = l->qnext ? l->qnext : l->u.lst.acc_head);) {
         tcb_event(st, c, TCP_FSM_EV_APP_ABORT, NULL);
-        c->flags |= TF_DEAD;   /* ABORT ends every state: this only keeps a spec change from leaking */
-        tcb_reap(st, c);       /* out of the listener's queue, freed */
+        c->flags |=
+            TF_DEAD;     /* ABORT ends every state: this only keeps a spec change from leaking */
+        tcb_reap(st, c); /* out of the listener's queue, freed */
     }
     l->u.lst.nsyn = l->u.lst.nacc = 0;
 }
@@ -534,10 +550,13 @@ void tcp_fsm_action_send_syn_cookie(struct tcp_ctx *ctx, const struct tcp_seg *s
     struct tcpfsm_stack *st = CTX_ST;
     struct tcb tmp;
     memset(&tmp, 0, sizeof tmp);
-    tmp.laddr = seg->daddr; tmp.lport = seg->dport; tmp.raddr = seg->saddr; tmp.rport = seg->sport;
+    tmp.laddr = seg->daddr;
+    tmp.lport = seg->dport;
+    tmp.raddr = seg->saddr;
+    tmp.rport = seg->sport;
     tmp.fd = -1;
     tmp.rcv_wscale = (st->cfg.flags & TCPFSM_F_NO_WSCALE) ? 0 : choose_wscale(st->cfg.rcvbuf);
-    struct tcp_ctx c2 = { st, &tmp };
+    struct tcp_ctx c2 = {st, &tmp};
     tcp_fsm_action_take_syn(&c2, seg);
     tmp.snd_una = syncookie_make(st, seg, syncookie_data(seg, tcp_mss_for_mtu(st), st->cfg.flags));
     tcp_send_syn_ack_stateless(st, &tmp);
@@ -548,8 +567,10 @@ void tcp_fsm_action_send_syn_cookie(struct tcp_ctx *ctx, const struct tcp_seg *s
  * ACK (straight into the accept queue). */
 void tcp_fsm_action_spawn_child(struct tcp_ctx *ctx, const struct tcp_seg *seg)
 {
-    if (seg->flags & TCP_SYN) tcp_child_from_syn(CTX_ST, CTX_T, seg);
-    else tcp_child_from_cookie(CTX_ST, CTX_T, seg);
+    if (seg->flags & TCP_SYN)
+        tcp_child_from_syn(CTX_ST, CTX_T, seg);
+    else
+        tcp_child_from_cookie(CTX_ST, CTX_T, seg);
 }
 
 /* RFC 4987 3.6: rebuild the handshake's outcome from the cookie in SEG.ACK - 1. */
@@ -558,17 +579,23 @@ void tcp_fsm_action_take_cookie(struct tcp_ctx *ctx, const struct tcp_seg *seg)
     struct tcpfsm_stack *st = CTX_ST;
     struct tcb *t = CTX_T;
     uint8_t data = 0;
-    (void)syncookie_check(st, seg, &data);   /* cookie_ok vouched for it on the listener */
+    (void)syncookie_check(st, seg, &data); /* cookie_ok vouched for it on the listener */
     st->stats.SynCookiesRecv++;
-    t->snd_una = seg->ack - 1;                /* ISS; `established` accounts for the SYN */
+    t->snd_una = seg->ack - 1; /* ISS; `established` accounts for the SYN */
     t->snd_nxt = t->snd_max = seg->ack;
     t->rcv_nxt = t->rcv_adv = seg->seq;
     t->u.cc.mss = syncookie_mss(data);
     uint8_t ws = (data >> 2) & 15;
-    if (ws != 15) { t->flags |= TF_WSCALE; t->snd_wscale = ws; }
-    else t->rcv_wscale = 0;
+    if (ws != 15) {
+        t->flags |= TF_WSCALE;
+        t->snd_wscale = ws;
+    } else
+        t->rcv_wscale = 0;
     if (data & 0x40) t->flags |= TF_SACK;
-    if ((data & 0x80) && seg->opt.has_ts) { t->flags |= TF_TS; t->ts_recent = seg->opt.tsval; }
+    if ((data & 0x80) && seg->opt.has_ts) {
+        t->flags |= TF_TS;
+        t->ts_recent = seg->opt.tsval;
+    }
     t->snd_wnd = (uint32_t)seg->wnd << t->snd_wscale;
     t->snd_wl1 = seg->seq;
 }

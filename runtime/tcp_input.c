@@ -13,7 +13,10 @@
 /* ------------------------------------------------------ reassembly queue ---- */
 
 /* Memory an out-of-order segment of n bytes is charged for. */
-static uint64_t ofo_cost(uint32_t n) { return sizeof(struct ofo_seg) + (uint64_t)n; }
+static uint64_t ofo_cost(uint32_t n)
+{
+    return sizeof(struct ofo_seg) + (uint64_t)n;
+}
 
 void ofo_free(struct tcpfsm_stack *st, struct tcb_bufs *b)
 {
@@ -37,31 +40,44 @@ static void ofo_insert(struct tcpfsm_stack *st, struct tcb *t, uint32_t seq, con
     b->sack_last_end = seq + len;
     struct ofo_seg **pp = &b->ofo;
     while (len) {
-        while (*pp && seq_leq((*pp)->seq + (*pp)->len, seq)) pp = &(*pp)->next;
+        while (*pp && seq_leq((*pp)->seq + (*pp)->len, seq))
+            pp = &(*pp)->next;
         struct ofo_seg *next = *pp;
-        if (next && seq_leq(next->seq, seq)) {      /* starts inside `next`: skip the overlap */
+        if (next && seq_leq(next->seq, seq)) { /* starts inside `next`: skip the overlap */
             uint32_t skip = next->seq + next->len - seq;
             if (skip >= len) return;
-            seq += skip; p += skip; len -= skip;
+            seq += skip;
+            p += skip;
+            len -= skip;
             continue;
         }
-        uint32_t n = len;                           /* up to the next held segment */
+        uint32_t n = len; /* up to the next held segment */
         if (next && seq_lt(next->seq, seq + n)) n = next->seq - seq;
-        if (b->ofo_bytes + n > st->cfg.reasm_bytes) { st->stats.OfoDrops++; return; }
+        if (b->ofo_bytes + n > st->cfg.reasm_bytes) {
+            st->stats.OfoDrops++;
+            return;
+        }
         if (!mem_charge(st, ofo_cost(n), false)) {
             st->stats.OfoDrops++;
             st->stats.BufferLimitDrops++;
             return;
         }
         struct ofo_seg *s = malloc(sizeof *s + n);
-        if (!s) { mem_uncharge(st, ofo_cost(n)); st->stats.OfoDrops++; return; }
-        s->seq = seq; s->len = n;
+        if (!s) {
+            mem_uncharge(st, ofo_cost(n));
+            st->stats.OfoDrops++;
+            return;
+        }
+        s->seq = seq;
+        s->len = n;
         memcpy(s->data, p, n);
         s->next = next;
         *pp = s;
         b->ofo_bytes += n;
         pp = &s->next;
-        seq += n; p += n; len -= n;
+        seq += n;
+        p += n;
+        len -= n;
     }
 }
 
@@ -76,7 +92,7 @@ static void ofo_pull(struct tcpfsm_stack *st, struct tcb *t)
         if (skip < s->len) {
             uint32_t want = s->len - skip;
             if (ring_make_room(st, &b->rcv, want, st->cfg.rcvbuf, &b->rcv_shift, true) < want)
-                break;                      /* cannot happen: the window bounded it */
+                break; /* cannot happen: the window bounded it */
             uint32_t n = ring_write(&b->rcv, s->data + skip, want);
             t->rcv_nxt += n;
             b->bytes_received += n;
@@ -95,7 +111,7 @@ static void ofo_pull(struct tcpfsm_stack *st, struct tcb *t)
 void tcp_data_input(struct tcpfsm_stack *st, struct tcb *t, const struct tcp_seg *seg)
 {
     if (!seg || !seg->len || !t->buf) return;
-    if (t->flags & TF_RD_SHUT) {          /* reader gone: consume and drop */
+    if (t->flags & TF_RD_SHUT) { /* reader gone: consume and drop */
         if (seg->seq == t->rcv_nxt) t->rcv_nxt += seg->len;
         t->flags |= TF_ACK_NOW;
         return;
@@ -124,13 +140,15 @@ void tcp_data_input(struct tcpfsm_stack *st, struct tcb *t, const struct tcp_seg
     }
     if (b->ofo) {
         ofo_pull(st, t);
-        t->flags |= TF_ACK_NOW;          /* RFC 5681 4.2: filling a hole is ACKed at once */
+        t->flags |= TF_ACK_NOW; /* RFC 5681 4.2: filling a hole is ACKed at once */
         return;
     }
     /* RFC 9293 3.8.6.3 / RFC 1122 4.2.3.2: delay the ACK, but ACK at least every second
      * full-sized segment and within cfg.delack_us (<= 200 ms here, < 500 ms required). */
-    if (tcb_timer_armed(t, TMR_DELACK)) t->flags |= TF_ACK_NOW;
-    else tcb_timer_set(st, t, TMR_DELACK, st->cfg.delack_us);
+    if (tcb_timer_armed(t, TMR_DELACK))
+        t->flags |= TF_ACK_NOW;
+    else
+        tcb_timer_set(st, t, TMR_DELACK, st->cfg.delack_us);
 }
 
 /* RFC 2018 / RFC 6675 4: record the peer's SACK blocks above SND.UNA in the scoreboard
@@ -146,18 +164,24 @@ static void sack_update(struct tcb *t, const struct tcp_seg *seg)
         uint32_t lo = seq_max(seg->ack, t->snd_una);
         if (seq_lt(start, lo)) start = lo;
         if (seq_gt(end, t->snd_max) || !seq_lt(start, end)) continue;
-        struct tcp_sack_block nb = { start, end }, out[TCP_MAX_SACK + 1];
+        struct tcp_sack_block nb = {start, end}, out[TCP_MAX_SACK + 1];
         int n = 0;
         bool placed = false;
         for (int k = 0; k < b->nsacked; k++) {
             struct tcp_sack_block cur = b->sacked[k];
-            if (seq_lt(cur.end, nb.start)) { out[n++] = cur; continue; }
-            if (seq_lt(nb.end, cur.start)) {
-                if (!placed) { out[n++] = nb; placed = true; }
+            if (seq_lt(cur.end, nb.start)) {
                 out[n++] = cur;
                 continue;
             }
-            nb.start = seq_min(nb.start, cur.start);      /* overlapping or adjacent: merge */
+            if (seq_lt(nb.end, cur.start)) {
+                if (!placed) {
+                    out[n++] = nb;
+                    placed = true;
+                }
+                out[n++] = cur;
+                continue;
+            }
+            nb.start = seq_min(nb.start, cur.start); /* overlapping or adjacent: merge */
             nb.end = seq_max(nb.end, cur.end);
         }
         if (!placed) out[n++] = nb;
@@ -199,7 +223,7 @@ void tcp_ack_input(struct tcpfsm_stack *st, struct tcb *t, const struct tcp_seg 
         if (t->buf) {
             ring_drop(&t->buf->snd, acked < data ? acked : data);
             t->buf->bytes_acked += acked < data ? acked : data;
-            if (!t->buf->snd.len) ring_release(st, &t->buf->snd);   /* all acknowledged */
+            if (!t->buf->snd.len) ring_release(st, &t->buf->snd); /* all acknowledged */
         }
         if ((t->flags & TF_FIN_SENT) && acked > data) t->flags |= TF_FIN_ACKED;
         t->snd_una = ack;
@@ -207,7 +231,7 @@ void tcp_ack_input(struct tcpfsm_stack *st, struct tcb *t, const struct tcp_seg 
         if (t->buf) sack_prune(t);
         t->retries = 0;
         t->una_since_ms = t->snd_una == t->snd_max ? 0 : stack_ms(st) | 1u;
-            /* RTT sample: RFC 7323 4.1 from the echoed timestamp, else RFC 6298 3 (Karn) from
+        /* RTT sample: RFC 7323 4.1 from the echoed timestamp, else RFC 6298 3 (Karn) from
          * the one timed segment if it was not retransmitted. */
         if ((t->flags & TF_TS) && seg->opt.has_ts && seg->opt.tsecr) {
             uint32_t r = stack_ms(st) - seg->opt.tsecr;
@@ -224,8 +248,10 @@ void tcp_ack_input(struct tcpfsm_stack *st, struct tcb *t, const struct tcp_seg 
         /* RFC 6582 3.2 step 4: a partial ACK retransmits the next hole. */
         if (v == CC_RETRANSMIT_FIRST) tcp_resend_una(st, t);
         /* RFC 6298 5.2/5.3: all acknowledged: stop the timer; else restart it. */
-        if (t->snd_una == t->snd_max) tcb_timer_clear(st, t, TMR_RTX);
-        else tcb_timer_set(st, t, TMR_RTX, rtt_current_rto(&t->rtt, st->cfg.rto_max_us));
+        if (t->snd_una == t->snd_max)
+            tcb_timer_clear(st, t, TMR_RTX);
+        else
+            tcb_timer_set(st, t, TMR_RTX, rtt_current_rto(&t->rtt, st->cfg.rto_max_us));
     } else if (ack == t->snd_una && seg->len == 0 && !(seg->flags & (TCP_SYN | TCP_FIN)) &&
                t->snd_max != t->snd_una && wnd == t->snd_wnd && wnd != 0) {
         /* RFC 5681 2 (DUPLICATE ACKNOWLEDGMENT), 3.2: fast retransmit / recovery. A zero
@@ -268,9 +294,10 @@ static void dispatch(struct tcpfsm_stack *st, struct tcb *t, int ev, const struc
  * child connection is made; tcp_child_from_* make it. */
 static int listener_input(struct tcpfsm_stack *st, struct tcb *l, const struct tcp_seg *seg)
 {
-    int ev = seg->flags & TCP_RST ? TCP_FSM_EV_RCV_RST
-           : seg->flags & TCP_ACK ? TCP_FSM_EV_RCV_ACK
-           : seg->flags & TCP_SYN ? TCP_FSM_EV_RCV_SYN : TCP_FSM_EV_RCV_DATA;
+    int ev = seg->flags & TCP_RST   ? TCP_FSM_EV_RCV_RST
+             : seg->flags & TCP_ACK ? TCP_FSM_EV_RCV_ACK
+             : seg->flags & TCP_SYN ? TCP_FSM_EV_RCV_SYN
+                                    : TCP_FSM_EV_RCV_DATA;
     dispatch(st, l, ev, seg);
     return 0;
 }
@@ -278,12 +305,18 @@ static int listener_input(struct tcpfsm_stack *st, struct tcb *l, const struct t
 static struct tcb *child_new(struct tcpfsm_stack *st, struct tcb *l, const struct tcp_seg *seg)
 {
     struct tcb *c = tcb_new(st);
-    if (!c) { st->stats.ListenDrops++; return NULL; }
-    c->laddr = seg->daddr; c->lport = seg->dport; c->raddr = seg->saddr; c->rport = seg->sport;
+    if (!c) {
+        st->stats.ListenDrops++;
+        return NULL;
+    }
+    c->laddr = seg->daddr;
+    c->lport = seg->dport;
+    c->raddr = seg->saddr;
+    c->rport = seg->sport;
     c->flags = l->flags & (TF_NODELAY | TF_REUSEADDR);
     c->xflags = l->xflags & TX_CORK;
     c->ka_idle_s = l->ka_idle_s;
-    c->parent = l;                  /* in its SYN queue until established (child_accept_ready) */
+    c->parent = l; /* in its SYN queue until established (child_accept_ready) */
     c->qnext = l->qnext;
     l->qnext = c;
     l->u.lst.nsyn++;
@@ -297,10 +330,11 @@ static void child_settle(struct tcpfsm_stack *st, struct tcb *c)
         st->stats.BufferLimitDrops++;
         dispatch(st, c, TCP_FSM_EV_APP_ABORT, NULL);
     }
-    if (c->flags & TF_DEAD) tcb_reap(st, c);
+    if (c->flags & TF_DEAD)
+        tcb_reap(st, c);
     else {
         tcp_output(st, c);
-        syn_settle(st, c);           /* an embryo waiting for the ACK: a compact record */
+        syn_settle(st, c); /* an embryo waiting for the ACK: a compact record */
     }
 }
 
@@ -320,7 +354,7 @@ void tcp_child_from_cookie(struct tcpfsm_stack *st, struct tcb *l, const struct 
     if (!c) return;
     struct tcp_seg s = *seg;
     dispatch(st, c, TCP_FSM_EV_SPAWN_COOKIE, &s);
-    if (!(c->flags & TF_DEAD) && c->buf) conn_rest(st, c, &s);   /* data/FIN on that ACK */
+    if (!(c->flags & TF_DEAD) && c->buf) conn_rest(st, c, &s); /* data/FIN on that ACK */
     child_settle(st, c);
 }
 
@@ -334,29 +368,34 @@ static void syn_sent_input(struct tcpfsm_stack *st, struct tcb *t, const struct 
             return;
         }
     }
-    if (seg->flags & TCP_RST) { dispatch(st, t, TCP_FSM_EV_RCV_RST, seg); return; }
+    if (seg->flags & TCP_RST) {
+        dispatch(st, t, TCP_FSM_EV_RCV_RST, seg);
+        return;
+    }
     if (seg->flags & TCP_SYN) {
         /* Data or FIN on a SYN is not taken here; the peer sends it again after our ACK. */
         dispatch(st, t, seg->flags & TCP_ACK ? TCP_FSM_EV_RCV_SYN_ACK : TCP_FSM_EV_RCV_SYN, seg);
         return;
     }
-    dispatch(st, t, TCP_FSM_EV_RCV_ACK, seg);   /* neither SYN nor RST: dropped by the spec */
+    dispatch(st, t, TCP_FSM_EV_RCV_ACK, seg); /* neither SYN nor RST: dropped by the spec */
 }
 
 /* RFC 9293 3.10.7.4 first: the acceptability test (four cases by SEG.LEN and RCV.WND). */
 static bool seg_acceptable(const struct tcb *t, uint32_t seq, uint32_t seglen, uint32_t wnd)
 {
-    if (seglen == 0)
-        return wnd == 0 ? seq == t->rcv_nxt : seq_in_window(seq, t->rcv_nxt, wnd);
+    if (seglen == 0) return wnd == 0 ? seq == t->rcv_nxt : seq_in_window(seq, t->rcv_nxt, wnd);
     if (wnd == 0) return false;
     return seq_in_window(seq, t->rcv_nxt, wnd) || seq_in_window(seq + seglen - 1, t->rcv_nxt, wnd);
 }
 
 void tcp_conn_input(struct tcpfsm_stack *st, struct tcb *t, const struct tcp_seg *in)
 {
-    if (t->state == TCP_FSM_SYN_SENT) { syn_sent_input(st, t, in); return; }
+    if (t->state == TCP_FSM_SYN_SENT) {
+        syn_sent_input(st, t, in);
+        return;
+    }
     struct tcp_seg seg = *in;
-    uint32_t wnd = tcp_rcv_window(st, t);   /* never less than the window advertised last */
+    uint32_t wnd = tcp_rcv_window(st, t); /* never less than the window advertised last */
     uint32_t seglen = seg.len + !!(seg.flags & TCP_SYN) + !!(seg.flags & TCP_FIN);
 
     /* RFC 7323 5.3 (PAWS): a timestamp older than TS.Recent marks an old duplicate. */
@@ -369,8 +408,9 @@ void tcp_conn_input(struct tcpfsm_stack *st, struct tcb *t, const struct tcp_seg
     /* RFC 9293 3.10.7.4 eighth: a retransmission of the peer's FIN (it ends right at RCV.NXT,
      * so the window test would call it old) means our ACK of it was lost: CLOSE-WAIT, CLOSING
      * and LAST-ACK acknowledge it again, TIME-WAIT also restarts the 2 MSL timeout. */
-    if ((t->flags & TF_FIN_RCVD) && (seg.flags & (TCP_FIN | TCP_ACK | TCP_RST | TCP_SYN)) ==
-        (TCP_FIN | TCP_ACK) && seg.seq + seg.len + 1 == t->rcv_nxt) {
+    if ((t->flags & TF_FIN_RCVD) &&
+        (seg.flags & (TCP_FIN | TCP_ACK | TCP_RST | TCP_SYN)) == (TCP_FIN | TCP_ACK) &&
+        seg.seq + seg.len + 1 == t->rcv_nxt) {
         dispatch(st, t, TCP_FSM_EV_RCV_FIN, &seg);
         return;
     }
@@ -380,33 +420,41 @@ void tcp_conn_input(struct tcpfsm_stack *st, struct tcb *t, const struct tcp_seg
          * segment that reaches RCV.NXT is taken for its control bits and its ACK; its text
          * (and FIN), all past the window, is trimmed below, and the ACK that answers it
          * repeats the zero window. */
-        bool zero_window_allowance = wnd == 0 && seq_leq(seg.seq, t->rcv_nxt) &&
-                                     seq_geq(seg.seq + seglen, t->rcv_nxt);
+        bool zero_window_allowance =
+            wnd == 0 && seq_leq(seg.seq, t->rcv_nxt) && seq_geq(seg.seq + seglen, t->rcv_nxt);
         if (!zero_window_allowance) {
             st->stats.OutOfWindowDrops++;
             /* RFC 9293 3.10.7.4 first: an unacceptable RST is dropped without reply. */
             if (!(seg.flags & TCP_RST)) dispatch(st, t, TCP_FSM_EV_RCV_UNACCEPTABLE, &seg);
             return;
         }
-        st->stats.OutOfWindowDrops += seg.len != 0;   /* its text is refused all the same */
+        st->stats.OutOfWindowDrops += seg.len != 0; /* its text is refused all the same */
     }
-    if (seg.flags & TCP_RST) { dispatch(st, t, TCP_FSM_EV_RCV_RST, &seg); return; }
-    if (seg.flags & TCP_SYN) { dispatch(st, t, TCP_FSM_EV_RCV_SYN, &seg); return; }
+    if (seg.flags & TCP_RST) {
+        dispatch(st, t, TCP_FSM_EV_RCV_RST, &seg);
+        return;
+    }
+    if (seg.flags & TCP_SYN) {
+        dispatch(st, t, TCP_FSM_EV_RCV_SYN, &seg);
+        return;
+    }
     /* RFC 9293 3.10.7.4 fifth: "if the ACK bit is off, drop the segment and return". */
     if (!(seg.flags & TCP_ACK)) return;
     /* Trim to the window: text before RCV.NXT was received already, text past the right
      * edge does not fit (RFC 9293 3.10.7.4 first, "trimmed"). */
     if (seq_lt(seg.seq, t->rcv_nxt)) {
         uint32_t cut = t->rcv_nxt - seg.seq;
-        if (cut > seg.len) {              /* the FIN, too, was received already */
+        if (cut > seg.len) { /* the FIN, too, was received already */
             cut = seg.len;
             seg.flags &= (uint8_t)~TCP_FIN;
         }
-        seg.data += cut; seg.len -= cut; seg.seq += cut;
+        seg.data += cut;
+        seg.len -= cut;
+        seg.seq += cut;
     }
     if (seg.len > wnd - (seg.seq - t->rcv_nxt)) {
         seg.len = wnd - (seg.seq - t->rcv_nxt);
-        seg.flags &= (uint8_t)~TCP_FIN;   /* the FIN is past the window */
+        seg.flags &= (uint8_t)~TCP_FIN; /* the FIN is past the window */
         t->flags |= TF_ACK_NOW;
     }
     /* RFC 9293 3.10.7.4 fifth / RFC 5961 5.2: an ACK is acceptable only within
@@ -435,8 +483,8 @@ void tcp_conn_input(struct tcpfsm_stack *st, struct tcb *t, const struct tcp_seg
 /* The text and FIN of an acceptable segment, after its ACK (RFC 9293 3.10.7.4 sixth-eighth). */
 static void conn_rest(struct tcpfsm_stack *st, struct tcb *t, struct tcp_seg *segp)
 {
-    const struct tcp_seg *sp = segp;   /* the caller's own (trimmed) copy: no second copy */
-    if (t->ka_idle_s && t->buf && t->snd_una == t->snd_max) {   /* RFC 1122 4.2.3.6: alive */
+    const struct tcp_seg *sp = segp; /* the caller's own (trimmed) copy: no second copy */
+    if (t->ka_idle_s && t->buf && t->snd_una == t->snd_max) { /* RFC 1122 4.2.3.6: alive */
         t->retries = 0;
         tcb_timer_set(st, t, TMR_KEEPALIVE, (uint64_t)t->ka_idle_s * 1000000u);
     }
@@ -446,7 +494,8 @@ static void conn_rest(struct tcpfsm_stack *st, struct tcb *t, struct tcp_seg *se
      * processes segments in sequence; an early FIN is dropped and sent again by the peer). */
     if ((sp->flags & TCP_FIN) && sp->seq + sp->len == t->rcv_nxt && !(t->flags & TF_FIN_RCVD))
         dispatch(st, t, TCP_FSM_EV_RCV_FIN, sp);
-    else if ((sp->flags & TCP_FIN) && (t->flags & TF_FIN_RCVD) && sp->seq + sp->len == t->rcv_nxt - 1)
+    else if ((sp->flags & TCP_FIN) && (t->flags & TF_FIN_RCVD) &&
+             sp->seq + sp->len == t->rcv_nxt - 1)
         t->flags |= TF_ACK_NOW;
 }
 
@@ -467,7 +516,10 @@ int tcpfsm_input(struct tcpfsm_stack *st, const void *packet, size_t len)
         st->stats.InMalformed++;
         return -EINVAL;
     }
-    if (seg.daddr != st->cfg.addr) { st->stats.InErrs++; return -EINVAL; } /* not ours */
+    if (seg.daddr != st->cfg.addr) {
+        st->stats.InErrs++;
+        return -EINVAL;
+    } /* not ours */
     /* RFC 1122 3.2.1.3: "A host MUST silently discard an incoming datagram containing an IP
      * source address that is invalid by the rules of this section" (broadcast, multicast,
      * 0/8, loopback; RFC 1812 5.3.7 adds class E), and one from our own address is forged
@@ -500,7 +552,8 @@ int tcpfsm_input(struct tcpfsm_stack *st, const void *packet, size_t len)
         return -ENOENT;
     }
     tcp_conn_input(st, t, &seg);
-    if (t->flags & TF_DEAD) tcb_reap(st, t);
+    if (t->flags & TF_DEAD)
+        tcb_reap(st, t);
     else {
         tcp_output(st, t);
         if (!tw_settle(st, t)) syn_settle(st, t);

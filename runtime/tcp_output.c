@@ -9,7 +9,6 @@
 #include "tcb.h"
 #include "tcp.h"
 
-
 uint16_t tcp_mss_for_mtu(const struct tcpfsm_stack *st)
 {
     /* RFC 9293 3.7.1: MSS = MTU - fixed IP header - fixed TCP header. */
@@ -34,9 +33,12 @@ static bool ofo_range(const struct tcb_bufs *b, uint32_t seq, struct tcp_sack_bl
 {
     for (const struct ofo_seg *s = b->ofo; s; s = s->next) {
         uint32_t start = s->seq, end = s->seq + s->len;
-        while (s->next && s->next->seq == end) { s = s->next; end = s->seq + s->len; }
+        while (s->next && s->next->seq == end) {
+            s = s->next;
+            end = s->seq + s->len;
+        }
         if (seq_leq(start, seq) && seq_lt(seq, end)) {
-            *out = (struct tcp_sack_block){ start, end };
+            *out = (struct tcp_sack_block){start, end};
             return true;
         }
     }
@@ -66,12 +68,16 @@ static void put_sack_blocks(struct tcb *t, struct tcp_opts *o)
             blk[n++] = r;
     for (const struct ofo_seg *s = b->ofo; s && n < TCP_MAX_SACK; s = s->next) {
         uint32_t start = s->seq, end = s->seq + s->len;
-        while (s->next && s->next->seq == end) { s = s->next; end = s->seq + s->len; }
-        if (!have_block(blk, n, start)) blk[n++] = (struct tcp_sack_block){ start, end };
+        while (s->next && s->next->seq == end) {
+            s = s->next;
+            end = s->seq + s->len;
+        }
+        if (!have_block(blk, n, start)) blk[n++] = (struct tcp_sack_block){start, end};
     }
     /* pkt_build trims blocks that do not fit in 40 option bytes (3 with timestamps). */
     int sent = (t->flags & TF_TS) ? (n < 3 ? n : 3) : n;
-    for (int i = 0; i < sent && i < 3; i++) b->sack_hist[i] = blk[i].start;
+    for (int i = 0; i < sent && i < 3; i++)
+        b->sack_hist[i] = blk[i].start;
     b->sack_hist_n = (uint8_t)(sent < 3 ? sent : 3);
     memcpy(o->sack, blk, sizeof blk[0] * (size_t)n);
     o->nsack = (uint8_t)n;
@@ -84,7 +90,7 @@ static void put_sack_blocks(struct tcb *t, struct tcp_opts *o)
  * segment, first transmission or retransmission, exceeds the path MTU. */
 uint32_t tcp_payload_room(const struct tcb *t, const struct tcp_opts *o)
 {
-    uint32_t mss = t->u.cc.mss ? t->u.cc.mss : 536u;   /* RFC 9293 3.7.1 default (MUST-15) */
+    uint32_t mss = t->u.cc.mss ? t->u.cc.mss : 536u; /* RFC 9293 3.7.1 default (MUST-15) */
     uint32_t olen = (uint32_t)tcp_opts_len(o);
     return mss > olen ? mss - olen : 0;
 }
@@ -109,7 +115,10 @@ static uint32_t emit_seg(struct tcpfsm_stack *st, struct tcb *t, uint8_t flags, 
 {
     struct tcp_seg s;
     memset(&s, 0, sizeof s);
-    s.saddr = t->laddr; s.daddr = t->raddr; s.sport = t->lport; s.dport = t->rport;
+    s.saddr = t->laddr;
+    s.daddr = t->raddr;
+    s.sport = t->lport;
+    s.dport = t->rport;
     s.seq = seq;
     s.flags = flags;
     s.data = payload;
@@ -201,7 +210,7 @@ static void arm_rtx(struct tcpfsm_stack *st, struct tcb *t)
 
 void tcp_send_syn(struct tcpfsm_stack *st, struct tcb *t, bool with_ack)
 {
-    uint32_t iss = t->snd_una;   /* before the SYN is acknowledged SND.UNA = ISS */
+    uint32_t iss = t->snd_una; /* before the SYN is acknowledged SND.UNA = ISS */
     emit(st, t, with_ack ? (TCP_SYN | TCP_ACK) : TCP_SYN, iss);
     t->snd_nxt = iss + 1;
     if (seq_lt(t->snd_max, t->snd_nxt)) t->snd_max = t->snd_nxt;
@@ -232,7 +241,10 @@ void tcp_send_rst_reply(struct tcpfsm_stack *st, const struct tcp_seg *in)
     if (!in || (in->flags & TCP_RST)) return;
     struct tcp_seg s;
     memset(&s, 0, sizeof s);
-    s.saddr = in->daddr; s.daddr = in->saddr; s.sport = in->dport; s.dport = in->sport;
+    s.saddr = in->daddr;
+    s.daddr = in->saddr;
+    s.sport = in->dport;
+    s.dport = in->sport;
     if (in->flags & TCP_ACK) {
         s.seq = in->ack;
         s.flags = TCP_RST;
@@ -247,7 +259,6 @@ void tcp_send_rst_reply(struct tcpfsm_stack *st, const struct tcp_seg *in)
     st->stats.OutSegs++;
     st->cfg.output(st->cfg.output_arg, st->out, n);
 }
-
 
 /* Send [seq, seq+len) of the send buffer (seq >= SND.UNA), with FIN if `fin`. Returns the
  * bytes sent (fewer if the segment's options leave less room); *fin_sent whether the FIN
@@ -288,12 +299,12 @@ static bool hold_small(const struct tcb *t, uint32_t n, uint32_t unsent, uint32_
 void tcp_output(struct tcpfsm_stack *st, struct tcb *t)
 {
     if (t->flags & TF_DEAD) return;
-    if (t->buf) {   /* nothing is queued before ESTABLISHED: send() refuses, a FIN waits */
+    if (t->buf) { /* nothing is queued before ESTABLISHED: send() refuses, a FIN waits */
         struct ring *sb = &t->buf->snd;
         uint32_t mss = tcp_effective_mss(t);
         for (;;) {
             uint32_t inflight = t->snd_nxt - t->snd_una;
-            if (inflight > sb->len) break;             /* FIN already in flight */
+            if (inflight > sb->len) break; /* FIN already in flight */
             uint32_t unsent = sb->len - inflight;
             /* RFC 3042 (limited transmit): the first two duplicate ACKs each let one new
              * segment out beyond cwnd, so a small window still collects three. */
@@ -321,7 +332,8 @@ void tcp_output(struct tcpfsm_stack *st, struct tcb *t)
             if (n > usable) n = usable;
             if (n == 0) {
                 /* RFC 9293 3.8.6.1: zero window and nothing in flight: probe on a timer. */
-                if (inflight == 0 && !tcb_timer_armed(t, TMR_PERSIST) && !tcb_timer_armed(t, TMR_RTX)) {
+                if (inflight == 0 && !tcb_timer_armed(t, TMR_PERSIST) &&
+                    !tcb_timer_armed(t, TMR_RTX)) {
                     t->retries = 0;
                     tcb_timer_set(st, t, TMR_PERSIST, rtt_current_rto(&t->rtt, st->cfg.rto_max_us));
                 }
@@ -391,7 +403,7 @@ void tcp_resend_una(struct tcpfsm_stack *st, struct tcb *t)
     bool fin = (t->flags & TF_FIN_SENT) && sent > avail && n == avail;
     if (!n && !fin) return;
     if (t->buf->nsacked && seq_lt(t->buf->sacked[0].start, t->snd_una + n))
-        n = t->buf->sacked[0].start - t->snd_una;   /* only the hole, not SACKed bytes */
+        n = t->buf->sacked[0].start - t->snd_una; /* only the hole, not SACKed bytes */
     t->flags &= (uint16_t)~TF_RTT_TIMING;
     t->flags |= TF_RETRANSMIT;
     n = send_data(st, t, t->snd_una, n, fin && n == avail, NULL);
@@ -410,7 +422,7 @@ bool tcp_sack_retransmit(struct tcpfsm_stack *st, struct tcb *t)
         if (seq_lt(seq, b->sacked[k].start)) {
             uint32_t n = b->sacked[k].start - seq;
             if (n > mss) n = mss;
-            uint32_t avail = b->snd.len - (seq - t->snd_una);   /* text sent, below SND.MAX */
+            uint32_t avail = b->snd.len - (seq - t->snd_una); /* text sent, below SND.MAX */
             if (avail > t->snd_max - seq) avail = t->snd_max - seq;
             if (n > avail) n = avail;
             if (!n) return false;
@@ -428,7 +440,7 @@ bool tcp_sack_retransmit(struct tcpfsm_stack *st, struct tcb *t)
 void tcp_send_probe(struct tcpfsm_stack *st, struct tcb *t, bool keepalive)
 {
     if (keepalive) {
-        if (t->snd_nxt != t->snd_una) {      /* data in flight: the RTO watches the peer */
+        if (t->snd_nxt != t->snd_una) { /* data in flight: the RTO watches the peer */
             tcb_timer_set(st, t, TMR_KEEPALIVE, (uint64_t)t->ka_idle_s * 1000000u);
             return;
         }

@@ -34,23 +34,23 @@ typedef uint64_t tcpfsm_time_t;
 
 /* A transition trace line, one per spec transition fired (see tcpfsm_config.trace). */
 struct tcpfsm_trace_event {
-    uint32_t laddr, raddr;       /* IPv4, host byte order */
+    uint32_t laddr, raddr; /* IPv4, host byte order */
     uint16_t lport, rport;
     const char *from, *event, *to; /* spec names */
-    const char *actions;         /* "send_ack, arm_rtx" or "" */
-    const char *rfc;             /* the transition's @rfc annotation, or NULL */
-    unsigned transition;         /* index into the generated transition table */
+    const char *actions;           /* "send_ack, arm_rtx" or "" */
+    const char *rfc;               /* the transition's @rfc annotation, or NULL */
+    unsigned transition;           /* index into the generated transition table */
     tcpfsm_time_t now;
 };
 
 /* Configuration of a stack. Every field has a range; tcpfsm_stack_new() refuses a value
  * outside it with -EINVAL (never a silent wrap or clamp). 0 selects the default shown. */
 struct tcpfsm_config {
-    uint32_t addr;               /* local IPv4 address, host byte order (required): unicast,
-                                  * not 0/8, 127/8, 224/4 or 240/4 */
-    uint8_t  prefix_len;         /* 0..32, the on-link prefix of addr (0 = unknown). With it
-                                  * the subnet's broadcast address is known and never answered */
-    uint16_t mtu;                /* link MTU, 0 or 68..65535 (default 1500); MSS = mtu - 40 */
+    uint32_t addr;      /* local IPv4 address, host byte order (required): unicast,
+                         * not 0/8, 127/8, 224/4 or 240/4 */
+    uint8_t prefix_len; /* 0..32, the on-link prefix of addr (0 = unknown). With it
+                         * the subnet's broadcast address is known and never answered */
+    uint16_t mtu;       /* link MTU, 0 or 68..65535 (default 1500); MSS = mtu - 40 */
     /* Called for every packet the stack sends: a complete IPv4 datagram. Required. */
     void (*output)(void *arg, const void *packet, size_t len);
     void *output_arg;
@@ -61,39 +61,40 @@ struct tcpfsm_config {
     /* Optional: called for every transition fired (for --trace and coverage). */
     void (*trace)(void *arg, const struct tcpfsm_trace_event *ev);
     void *trace_arg;
-    tcpfsm_time_t now;           /* the clock's value at creation (any) */
+    tcpfsm_time_t now; /* the clock's value at creation (any) */
 
     /* Limits. The stack refuses cleanly when one is reached. */
-    uint32_t max_sockets;        /* descriptors incl. listeners, 1..2^24 (default 65536); up
-                                  * to 4x as many connections (orphans, TIME_WAIT records) */
-    uint32_t sndbuf;             /* send buffer limit per connection, 1024..2^30 (default 65536) */
-    uint32_t rcvbuf;             /* receive buffer limit per connection, 1024..2^30 (default
-                                  * 65536); the largest window offered */
-    uint64_t max_buffer_bytes;   /* buffer memory of the whole stack, 4096..2^48 (default
-                                  * 64 MiB): rings and out-of-order data, charged as used; see
-                                  * "memory pressure" in tcpfsm(3) */
-    uint32_t reasm_bytes;        /* out-of-order bytes held per connection, 1..rcvbuf
-                                  * (default = rcvbuf) */
+    uint32_t max_sockets;      /* descriptors incl. listeners, 1..2^24 (default 65536); up
+                                * to 4x as many connections (orphans, TIME_WAIT records) */
+    uint32_t sndbuf;           /* send buffer limit per connection, 1024..2^30 (default 65536) */
+    uint32_t rcvbuf;           /* receive buffer limit per connection, 1024..2^30 (default
+                                * 65536); the largest window offered */
+    uint64_t max_buffer_bytes; /* buffer memory of the whole stack, 4096..2^48 (default
+                                * 64 MiB): rings and out-of-order data, charged as used; see
+                                * "memory pressure" in tcpfsm(3) */
+    uint32_t reasm_bytes;      /* out-of-order bytes held per connection, 1..rcvbuf
+                                * (default = rcvbuf) */
 
     /* Protocol parameters. */
-    uint32_t rto_min_us;         /* RFC 6298 (2.4) minimum RTO, 1 ms..rto_max (default 1 s) */
-    uint32_t rto_initial_us;     /* RFC 6298 (2.1) initial RTO, rto_min..rto_max (default 1 s) */
-    uint32_t rto_max_us;         /* upper bound of the backed-off RTO, 1 ms..3600 s (60 s) */
-    uint32_t max_retries;        /* retransmissions before ETIMEDOUT, 1..255 (default 8) */
-    uint32_t syn_retries;        /* SYN retransmissions before giving up, 1..255 (default 5) */
-    uint32_t msl_us;             /* MSL, 1 ms..600 s; TIME_WAIT lasts 2*MSL (default 30 s) */
-    uint32_t delack_us;          /* delayed-ACK timeout, 1 ms..200 ms (default 40 ms) */
-    uint32_t user_timeout_us;    /* RFC 9293 3.10.8 USER TIMEOUT, any value, 0 = off */
-    uint32_t flags;              /* TCPFSM_F_* below; other bits are refused */
+    uint32_t rto_min_us;          /* RFC 6298 (2.4) minimum RTO, 1 ms..rto_max (default 1 s) */
+    uint32_t rto_initial_us;      /* RFC 6298 (2.1) initial RTO, rto_min..rto_max (default 1 s) */
+    uint32_t rto_max_us;          /* upper bound of the backed-off RTO, 1 ms..3600 s (60 s) */
+    uint32_t max_retries;         /* retransmissions before ETIMEDOUT, 1..255 (default 8) */
+    uint32_t syn_retries;         /* SYN retransmissions before giving up, 1..255 (default 5) */
+    uint32_t msl_us;              /* MSL, 1 ms..600 s; TIME_WAIT lasts 2*MSL (default 30 s) */
+    uint32_t delack_us;           /* delayed-ACK timeout, 1 ms..200 ms (default 40 ms) */
+    uint32_t user_timeout_us;     /* RFC 9293 3.10.8 USER TIMEOUT, any value, 0 = off */
+    uint32_t flags;               /* TCPFSM_F_* below; other bits are refused */
     uint32_t challenge_ack_limit; /* RFC 5961 7: challenge ACKs per second, any (default 1000) */
 };
 
-#define TCPFSM_F_NO_SACK        0x01u /* don't offer/accept SACK */
-#define TCPFSM_F_NO_WSCALE      0x02u /* don't offer/accept window scaling */
-#define TCPFSM_F_NO_TIMESTAMPS  0x04u /* don't offer/accept timestamps */
-#define TCPFSM_F_NO_SYNCOOKIES  0x08u /* drop SYNs when the SYN queue is full (no RFC 4987 cookies) */
-#define TCPFSM_F_CUBIC          0x10u /* CUBIC congestion control (RFC 9438) instead of NewReno */
-#define TCPFSM_F_ALL            0x1fu
+#define TCPFSM_F_NO_SACK 0x01u       /* don't offer/accept SACK */
+#define TCPFSM_F_NO_WSCALE 0x02u     /* don't offer/accept window scaling */
+#define TCPFSM_F_NO_TIMESTAMPS 0x04u /* don't offer/accept timestamps */
+#define TCPFSM_F_NO_SYNCOOKIES                                                                     \
+    0x08u                    /* drop SYNs when the SYN queue is full (no RFC 4987 cookies) */
+#define TCPFSM_F_CUBIC 0x10u /* CUBIC congestion control (RFC 9438) instead of NewReno */
+#define TCPFSM_F_ALL 0x1fu
 
 /* Create a stack. Returns NULL with *err set on failure: -EINVAL (a field out of its range,
  * see struct tcpfsm_config), -ENOMEM. */
@@ -113,9 +114,10 @@ tcpfsm_time_t tcpfsm_next_timeout(const struct tcpfsm_stack *st);
 tcpfsm_time_t tcpfsm_now(const struct tcpfsm_stack *st);
 
 /* ---- Sockets: non-blocking, BSD-like. Addresses are IPv4 host byte order. ---- */
-int tcpfsm_socket(struct tcpfsm_stack *st);                          /* fd >= 0, -EMFILE, -ENOMEM */
-int tcpfsm_bind(struct tcpfsm_stack *st, int fd, uint32_t addr, uint16_t port); /* 0, -EADDRINUSE, -EINVAL */
-int tcpfsm_listen(struct tcpfsm_stack *st, int fd, int backlog);    /* 0, -EINVAL */
+int tcpfsm_socket(struct tcpfsm_stack *st); /* fd >= 0, -EMFILE, -ENOMEM */
+int tcpfsm_bind(struct tcpfsm_stack *st, int fd, uint32_t addr,
+                uint16_t port);                                  /* 0, -EADDRINUSE, -EINVAL */
+int tcpfsm_listen(struct tcpfsm_stack *st, int fd, int backlog); /* 0, -EINVAL */
 /* New connected fd, or -EAGAIN when none is ready; peer address may be NULL. */
 int tcpfsm_accept(struct tcpfsm_stack *st, int fd, uint32_t *peer_addr, uint16_t *peer_port);
 /* Starts the handshake: returns -EINPROGRESS; completion shows as TCPFSM_POLLOUT, failure as
@@ -135,53 +137,54 @@ struct tcpfsm_iov {
 long tcpfsm_sendv(struct tcpfsm_stack *st, int fd, const struct tcpfsm_iov *iov, int iovcnt);
 /* Bytes read, 0 at end of stream (peer sent FIN), -EAGAIN if nothing yet, or an error. */
 long tcpfsm_recv(struct tcpfsm_stack *st, int fd, void *buf, size_t len);
-#define TCPFSM_SHUT_RD   0
-#define TCPFSM_SHUT_WR   1
+#define TCPFSM_SHUT_RD 0
+#define TCPFSM_SHUT_WR 1
 #define TCPFSM_SHUT_RDWR 2
-int tcpfsm_shutdown(struct tcpfsm_stack *st, int fd, int how);      /* SHUT_WR sends FIN */
+int tcpfsm_shutdown(struct tcpfsm_stack *st, int fd, int how); /* SHUT_WR sends FIN */
 /* Graceful close: FIN after queued data; the descriptor is freed at once, the connection
  * finishes in the background (TIME_WAIT etc.). */
 int tcpfsm_close(struct tcpfsm_stack *st, int fd);
 /* Abortive close: RST to the peer, descriptor and connection freed at once. */
 int tcpfsm_abort(struct tcpfsm_stack *st, int fd);
 
-#define TCPFSM_POLLIN   0x01u  /* data to read, EOF, or (listener) a connection to accept */
-#define TCPFSM_POLLOUT  0x04u  /* connected and send buffer has room */
-#define TCPFSM_POLLERR  0x08u  /* error pending: tcpfsm_error() */
-#define TCPFSM_POLLHUP  0x10u  /* both directions closed */
+#define TCPFSM_POLLIN 0x01u  /* data to read, EOF, or (listener) a connection to accept */
+#define TCPFSM_POLLOUT 0x04u /* connected and send buffer has room */
+#define TCPFSM_POLLERR 0x08u /* error pending: tcpfsm_error() */
+#define TCPFSM_POLLHUP 0x10u /* both directions closed */
 /* Readiness mask of fd (0 if nothing), or -EBADF. */
 int tcpfsm_poll(struct tcpfsm_stack *st, int fd);
 /* Pending error of fd (like SO_ERROR), 0 if none. Reading it does not clear it. */
 int tcpfsm_error(struct tcpfsm_stack *st, int fd);
 
-#define TCPFSM_OPT_NODELAY    1   /* disable Nagle (value 0/1) */
-#define TCPFSM_OPT_KEEPALIVE  2   /* keepalive idle time in us, 0 = off (default off) */
-#define TCPFSM_OPT_SNDBUF     3   /* before connect/listen */
-#define TCPFSM_OPT_RCVBUF     4   /* before connect/listen */
-#define TCPFSM_OPT_REUSEADDR  5
+#define TCPFSM_OPT_NODELAY 1   /* disable Nagle (value 0/1) */
+#define TCPFSM_OPT_KEEPALIVE 2 /* keepalive idle time in us, 0 = off (default off) */
+#define TCPFSM_OPT_SNDBUF 3    /* before connect/listen */
+#define TCPFSM_OPT_RCVBUF 4    /* before connect/listen */
+#define TCPFSM_OPT_REUSEADDR 5
 /* TCP_CORK-like (value 0/1): while set, only full-sized segments are sent; clearing it sends
  * what is queued at once. Unlike Linux there is no 200 ms ceiling: uncork to flush. */
-#define TCPFSM_OPT_CORK       6
-int tcpfsm_setopt(struct tcpfsm_stack *st, int fd, int opt, uint64_t value); /* 0, -EINVAL, -EBADF */
+#define TCPFSM_OPT_CORK 6
+int tcpfsm_setopt(struct tcpfsm_stack *st, int fd, int opt,
+                  uint64_t value); /* 0, -EINVAL, -EBADF */
 
 /* Local/peer address of fd. */
 int tcpfsm_getname(struct tcpfsm_stack *st, int fd, uint32_t *laddr, uint16_t *lport,
                    uint32_t *raddr, uint16_t *rport);
 
 /* ---- Observability ---- */
-struct tcpfsm_info {           /* like Linux TCP_INFO */
-    const char *state;         /* spec state name, e.g. "ESTABLISHED" */
+struct tcpfsm_info {   /* like Linux TCP_INFO */
+    const char *state; /* spec state name, e.g. "ESTABLISHED" */
     uint32_t laddr, raddr;
     uint16_t lport, rport;
     uint32_t rtt_us, rttvar_us, rto_us;
-    uint32_t cwnd, ssthresh;   /* bytes */
+    uint32_t cwnd, ssthresh; /* bytes */
     uint32_t mss;
     uint8_t snd_wscale, rcv_wscale;
     uint8_t sack_ok, ts_ok;
     uint32_t snd_wnd, rcv_wnd;
-    uint32_t recv_q, send_q;   /* bytes waiting to be read / not yet acknowledged */
+    uint32_t recv_q, send_q; /* bytes waiting to be read / not yet acknowledged */
     uint64_t bytes_sent, bytes_acked, bytes_received;
-    uint32_t retransmits;      /* total retransmitted segments */
+    uint32_t retransmits; /* total retransmitted segments */
 };
 int tcpfsm_get_info(struct tcpfsm_stack *st, int fd, struct tcpfsm_info *info);
 
@@ -189,10 +192,10 @@ int tcpfsm_get_info(struct tcpfsm_stack *st, int fd, struct tcpfsm_info *info);
 struct tcpfsm_stats {
     uint64_t ActiveOpens, PassiveOpens, AttemptFails, EstabResets, CurrEstab;
     uint64_t InSegs, OutSegs, RetransSegs, InErrs, OutRsts;
-    uint64_t InCsumErrors;     /* checksum failures (IP or TCP) */
-    uint64_t InMalformed;      /* length/doff/option errors */
-    uint64_t InNoSocket;       /* segments for no socket (answered with RST per RFC 9293) */
-    uint64_t ChallengeAcks;    /* RFC 5961 */
+    uint64_t InCsumErrors;  /* checksum failures (IP or TCP) */
+    uint64_t InMalformed;   /* length/doff/option errors */
+    uint64_t InNoSocket;    /* segments for no socket (answered with RST per RFC 9293) */
+    uint64_t ChallengeAcks; /* RFC 5961 */
     uint64_t SynCookiesSent, SynCookiesRecv, SynCookiesFailed;
     uint64_t ListenOverflows, ListenDrops;
     uint64_t OutOfWindowDrops; /* unacceptable segments (RFC 9293 3.10.7.4) */
@@ -202,13 +205,13 @@ struct tcpfsm_stats {
                                 * received text dropped (the peer resends it), a send()
                                 * answered -ENOBUFS, or a new connection reset */
     uint64_t TimeWaitRecycled;
-    uint64_t InMartians;       /* source address no host may use (RFC 1122 3.2.1.3): broadcast,
-                                * multicast, 0/8, 127/8, 240/4, our own; dropped, never answered */
-    uint64_t InBadFlags;       /* impossible flag sets (SYN with FIN or RST), dropped */
-    uint64_t AckSkipped;       /* ACKs not sent in answer to an unacceptable segment without
-                                * text: one per 500 ms per connection (Linux TCPACKSkipped*) */
-    uint64_t MemoryPressures;  /* times the stack entered memory pressure (Linux's name) */
-    uint64_t BufferBytes;      /* buffer memory in use now (rings, out-of-order data) */
+    uint64_t InMartians;      /* source address no host may use (RFC 1122 3.2.1.3): broadcast,
+                               * multicast, 0/8, 127/8, 240/4, our own; dropped, never answered */
+    uint64_t InBadFlags;      /* impossible flag sets (SYN with FIN or RST), dropped */
+    uint64_t AckSkipped;      /* ACKs not sent in answer to an unacceptable segment without
+                               * text: one per 500 ms per connection (Linux TCPACKSkipped*) */
+    uint64_t MemoryPressures; /* times the stack entered memory pressure (Linux's name) */
+    uint64_t BufferBytes;     /* buffer memory in use now (rings, out-of-order data) */
 };
 void tcpfsm_get_stats(const struct tcpfsm_stack *st, struct tcpfsm_stats *out);
 

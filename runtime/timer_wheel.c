@@ -18,7 +18,7 @@
 #include <string.h>
 
 #define LVL_MASK ((uint64_t)TW_SLOTS - 1)
-#define LVL_SHIFT(L) ((unsigned)(L) * TW_LEVEL_BITS)
+#define LVL_SHIFT(L) ((unsigned)(L)*TW_LEVEL_BITS)
 /* Ticks the whole wheel spans; further deadlines park at its far edge. */
 #define TW_SPAN ((uint64_t)1 << (TW_LEVELS * TW_LEVEL_BITS))
 
@@ -32,8 +32,7 @@ static void slot_link(struct timer_wheel *w, unsigned lvl, unsigned s, struct tw
 {
     struct tw_node **head = &w->slot[lvl][s];
     n->next = *head;
-    if (n->next)
-        n->next->pprev = &n->next;
+    if (n->next) n->next->pprev = &n->next;
     *head = n;
     n->pprev = head;
     w->occupied[lvl] |= (uint64_t)1 << s;
@@ -45,8 +44,7 @@ static void node_unlink(struct timer_wheel *w, struct tw_node *n)
 {
     struct tw_node **pp = n->pprev;
     *pp = n->next;
-    if (n->next)
-        n->next->pprev = pp;
+    if (n->next) n->next->pprev = pp;
     n->next = NULL;
     n->pprev = NULL;
     if (*pp == NULL) {
@@ -79,8 +77,7 @@ static void slot_detach(struct timer_wheel *w, unsigned lvl, unsigned s, struct 
     *list = w->slot[lvl][s];
     w->slot[lvl][s] = NULL;
     w->occupied[lvl] &= ~((uint64_t)1 << s);
-    if (*list)
-        (*list)->pprev = list;
+    if (*list) (*list)->pprev = list;
 }
 
 /* Entering tick t: cascade every level whose period divides t, top level first so each node
@@ -88,8 +85,7 @@ static void slot_detach(struct timer_wheel *w, unsigned lvl, unsigned s, struct 
 static void cascade_at(struct timer_wheel *w, uint64_t t)
 {
     for (unsigned lvl = TW_LEVELS - 1; lvl >= 1; lvl--) {
-        if (t & (((uint64_t)1 << LVL_SHIFT(lvl)) - 1))
-            continue;
+        if (t & (((uint64_t)1 << LVL_SHIFT(lvl)) - 1)) continue;
         struct tw_node *list;
         slot_detach(w, lvl, (unsigned)((t >> LVL_SHIFT(lvl)) & LVL_MASK), &list);
         while (list) {
@@ -110,15 +106,13 @@ static void next_ticks(const struct timer_wheel *w, uint64_t *t0, uint64_t *tc)
         *t0 = cur + (uint64_t)__builtin_ctzll(rotr64(w->occupied[0], (unsigned)(cur & LVL_MASK)));
     for (unsigned lvl = 1; lvl < TW_LEVELS; lvl++) {
         uint64_t m = w->occupied[lvl];
-        if (!m)
-            continue;
+        if (!m) continue;
         /* Slot (base+1+b) & 63 is cascaded at tick (base+1+b) << 6L; the current digit's
          * slot (b = 63) only next time round, 64^(L+1) ticks on. */
         uint64_t base = cur >> LVL_SHIFT(lvl);
         uint64_t b = (uint64_t)__builtin_ctzll(rotr64(m, (unsigned)((base + 1) & LVL_MASK)));
         uint64_t t = (base + 1 + b) << LVL_SHIFT(lvl);
-        if (t < *tc)
-            *tc = t;
+        if (t < *tc) *tc = t;
     }
 }
 
@@ -140,14 +134,13 @@ void tw_arm(struct timer_wheel *w, struct tw_node *n, uint64_t expires_us)
 
 void tw_cancel(struct timer_wheel *w, struct tw_node *n)
 {
-    if (!tw_armed(n))
-        return;
+    if (!tw_armed(n)) return;
     node_unlink(w, n);
     w->count--;
 }
 
-size_t tw_advance(struct timer_wheel *w, uint64_t now_us,
-                  void (*fire)(struct tw_node *, void *), void *arg)
+size_t tw_advance(struct timer_wheel *w, uint64_t now_us, void (*fire)(struct tw_node *, void *),
+                  void *arg)
 {
     uint64_t target = now_us / TW_TICK_US;
     size_t fired = 0;
@@ -170,8 +163,7 @@ size_t tw_advance(struct timer_wheel *w, uint64_t now_us,
                 uint64_t t0, tc;
                 next_ticks(w, &t0, &tc);
                 nxt = t0 < tc ? t0 : tc;
-                if (nxt > target)
-                    nxt = target;
+                if (nxt > target) nxt = target;
             }
             w->tick = nxt;
             cascade_at(w, nxt);
@@ -202,8 +194,7 @@ size_t tw_advance(struct timer_wheel *w, uint64_t now_us,
 
 uint64_t tw_next_expiry(const struct timer_wheel *w)
 {
-    if (w->count == 0)
-        return UINT64_MAX;
+    if (w->count == 0) return UINT64_MAX;
     uint64_t t0, tc;
     next_ticks(w, &t0, &tc);
     if (t0 < tc) {
@@ -211,8 +202,7 @@ uint64_t tw_next_expiry(const struct timer_wheel *w)
          * its exact minimum is the global minimum. Slots are short; this is a short scan. */
         uint64_t best = UINT64_MAX;
         for (const struct tw_node *n = w->slot[0][t0 & LVL_MASK]; n; n = n->next)
-            if (n->expires < best)
-                best = n->expires;
+            if (n->expires < best) best = n->expires;
         return best;
     }
     if (tc == UINT64_MAX) /* only nodes being fired right now (called from fire) */

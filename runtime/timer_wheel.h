@@ -13,18 +13,21 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define TW_TICK_US     1000u   /* one tick = 1 ms */
-#define TW_LEVEL_BITS  6
-#define TW_SLOTS       (1u << TW_LEVEL_BITS)
-#define TW_LEVELS      7
+#define TW_TICK_US 1000u /* one tick = 1 ms */
+#define TW_LEVEL_BITS 6
+#define TW_SLOTS (1u << TW_LEVEL_BITS)
+#define TW_LEVELS 7
 
 /* embed in your struct; zero-init = not armed */
-struct tw_node { struct tw_node *next, **pprev; uint64_t expires; };
+struct tw_node {
+    struct tw_node *next, **pprev;
+    uint64_t expires;
+};
 
 struct timer_wheel {
-    uint64_t tick;                         /* current tick; timers before it have fired */
-    size_t count;                          /* armed nodes */
-    uint64_t occupied[TW_LEVELS];          /* bit s set iff slot[L][s] is non-empty */
+    uint64_t tick;                /* current tick; timers before it have fired */
+    size_t count;                 /* armed nodes */
+    uint64_t occupied[TW_LEVELS]; /* bit s set iff slot[L][s] is non-empty */
     struct tw_node *slot[TW_LEVELS][TW_SLOTS];
 };
 
@@ -33,14 +36,17 @@ void tw_init(struct timer_wheel *w, uint64_t now_us);
 void tw_arm(struct timer_wheel *w, struct tw_node *n, uint64_t expires_us);
 /* O(1); no-op if not armed */
 void tw_cancel(struct timer_wheel *w, struct tw_node *n);
-static inline bool tw_armed(const struct tw_node *n) { return n->pprev != NULL; }
+static inline bool tw_armed(const struct tw_node *n)
+{
+    return n->pprev != NULL;
+}
 /* Advance to now, calling fire(node, arg) for each expired node (already unlinked, so fire
  * may re-arm or free it). Returns the number fired. Expiry precision: 1 ms ticks (a node
  * never fires early; fires at most 1 tick late). Nodes fire in tick order; within one tick
  * the order is unspecified. A node re-armed from fire() to a time <= now fires again in the
  * same call only if the wheel still has later ticks to visit; otherwise on the next call. */
-size_t tw_advance(struct timer_wheel *w, uint64_t now_us,
-                  void (*fire)(struct tw_node *, void *), void *arg);
+size_t tw_advance(struct timer_wheel *w, uint64_t now_us, void (*fire)(struct tw_node *, void *),
+                  void *arg);
 /* earliest expiry (exact or a safe lower bound), UINT64_MAX if none. Advancing to the value
  * returned always makes progress (fires a node or moves a far timer closer). */
 uint64_t tw_next_expiry(const struct timer_wheel *w);

@@ -19,23 +19,27 @@
 #include "tcp.h"
 
 struct tw_rec {
-    struct rec_key k;          /* 4-tuple and deadline (rectab.h); k.seq: SND.NXT */
+    struct rec_key k; /* 4-tuple and deadline (rectab.h); k.seq: SND.NXT */
     uint32_t rcv_nxt;
     uint32_t ts_recent;
-    uint16_t flags;            /* TF_TS / TF_SACK / TF_WSCALE and the FIN flags */
-    uint16_t oow_ack_ms;       /* the TCB's (oow_ack_ok's rate limit); TIME_WAIT sends no text,
-                                * so no MSS is kept */
-    uint8_t  state;            /* the TCB's state byte, kept verbatim (TIME_WAIT) */
-    uint8_t  snd_wscale, rcv_wscale;
+    uint16_t flags;      /* TF_TS / TF_SACK / TF_WSCALE and the FIN flags */
+    uint16_t oow_ack_ms; /* the TCB's (oow_ack_ok's rate limit); TIME_WAIT sends no text,
+                          * so no MSS is kept */
+    uint8_t state;       /* the TCB's state byte, kept verbatim (TIME_WAIT) */
+    uint8_t snd_wscale, rcv_wscale;
 };
 
 _Static_assert(sizeof(struct tw_rec) <= 64, "a TIME_WAIT record must stay within 64 bytes");
 
-size_t tw_record_size(void) { return sizeof(struct tw_rec); }
-
-struct tw_rec *tw_lookup(struct tcpfsm_stack *st, uint32_t la, uint16_t lp, uint32_t ra, uint16_t rp)
+size_t tw_record_size(void)
 {
-    return (struct tw_rec *)(void *)rectab_lookup(&st->tw, la, lp, ra, rp);   /* k is first */
+    return sizeof(struct tw_rec);
+}
+
+struct tw_rec *tw_lookup(struct tcpfsm_stack *st, uint32_t la, uint16_t lp, uint32_t ra,
+                         uint16_t rp)
+{
+    return (struct tw_rec *)(void *)rectab_lookup(&st->tw, la, lp, ra, rp); /* k is first */
 }
 
 static uint64_t slot_to_us(const struct tcpfsm_stack *st, uint32_t at_ms)
@@ -56,19 +60,21 @@ bool tw_settle(struct tcpfsm_stack *st, struct tcb *t)
     struct tw_rec *r = malloc(sizeof *r);
     if (!r) return false;
     memset(r, 0, sizeof *r);
-    r->k.laddr = t->laddr; r->k.raddr = t->raddr; r->k.lport = t->lport; r->k.rport = t->rport;
+    r->k.laddr = t->laddr;
+    r->k.raddr = t->raddr;
+    r->k.lport = t->lport;
+    r->k.rport = t->rport;
     r->k.seq = t->snd_max;
     r->rcv_nxt = t->rcv_nxt;
     r->ts_recent = t->ts_recent;
-    r->flags = t->flags & (TF_TS | TF_SACK | TF_WSCALE | TF_FIN_SENT | TF_FIN_ACKED |
-                           TF_FIN_RCVD);
+    r->flags = t->flags & (TF_TS | TF_SACK | TF_WSCALE | TF_FIN_SENT | TF_FIN_ACKED | TF_FIN_RCVD);
     r->oow_ack_ms = t->oow_ack_ms;
     r->state = t->state;
     r->snd_wscale = t->snd_wscale;
     r->rcv_wscale = t->rcv_wscale;
     tw_arm(&st->tw_wheel, &r->k.timer, slot_to_us(st, t->tmr_at[0]));
     t->flags |= TF_DEAD;
-    tcb_reap(st, t);                 /* unhashes and frees it (no descriptor holds it) */
+    tcb_reap(st, t); /* unhashes and frees it (no descriptor holds it) */
     rectab_insert(&st->tw, &r->k);
     return true;
 }
@@ -77,7 +83,10 @@ bool tw_settle(struct tcpfsm_stack *st, struct tcb *t)
 static void expand(struct tcpfsm_stack *st, struct tw_rec *r, struct tcb *t)
 {
     memset(t, 0, sizeof *t);
-    t->laddr = r->k.laddr; t->raddr = r->k.raddr; t->lport = r->k.lport; t->rport = r->k.rport;
+    t->laddr = r->k.laddr;
+    t->raddr = r->k.raddr;
+    t->lport = r->k.lport;
+    t->rport = r->k.rport;
     t->state = r->state;
     t->fd = -1;
     t->snd_una = t->snd_nxt = t->snd_max = r->k.seq;
@@ -115,7 +124,7 @@ static void fold(struct tcpfsm_stack *st, struct tw_rec *r, struct tcb *t)
 
 int tw_input(struct tcpfsm_stack *st, struct tw_rec *r, const struct tcp_seg *seg)
 {
-    if (tcb_hash_reserve(st)) return -ENOMEM;   /* no room to expand it: the peer resends */
+    if (tcb_hash_reserve(st)) return -ENOMEM; /* no room to expand it: the peer resends */
     struct tcb t;
     expand(st, r, &t);
     tcp_conn_input(st, &t, seg);
@@ -129,7 +138,7 @@ static void tw_fire(struct tw_node *n, void *arg)
 {
     struct tcpfsm_stack *st = arg;
     struct tw_rec *r = (struct tw_rec *)(void *)((char *)n - offsetof(struct tw_rec, k.timer));
-    if (tcb_hash_reserve(st)) {          /* no room to expand it: 2 MSL is over all the same */
+    if (tcb_hash_reserve(st)) { /* no room to expand it: 2 MSL is over all the same */
         rectab_remove(&st->tw, &r->k);
         free(r);
         return;

@@ -40,8 +40,7 @@ int tun_open(const char *name, char *errbuf, size_t errlen)
     }
     /* O_NONBLOCK on open: the open itself never waits either. */
     int fd = open("/dev/net/tun", O_RDWR | O_NONBLOCK | O_CLOEXEC);
-    if (fd < 0)
-        return fail(errbuf, errlen, errno, "open /dev/net/tun for", name);
+    if (fd < 0) return fail(errbuf, errlen, errno, "open /dev/net/tun for", name);
     struct ifreq ifr;
     memset(&ifr, 0, sizeof ifr);
     ifr.ifr_flags = IFF_TUN | IFF_NO_PI;
@@ -57,11 +56,9 @@ int tun_open(const char *name, char *errbuf, size_t errlen)
 
 int tun_mtu(const char *name)
 {
-    if (!name || !*name || strlen(name) >= IFNAMSIZ)
-        return -EINVAL;
+    if (!name || !*name || strlen(name) >= IFNAMSIZ) return -EINVAL;
     int s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-    if (s < 0)
-        return -errno;
+    if (s < 0) return -errno;
     struct ifreq ifr;
     memset(&ifr, 0, sizeof ifr);
     memcpy(ifr.ifr_name, name, strlen(name));

@@ -32,10 +32,10 @@ static const struct out {
     enum fsmc_backend b;
     enum view_kind view;
 } outs[] = {
-    { ".h", FSMC_EMIT_C_HEADER, VIEW_FULL },    { ".c", FSMC_EMIT_C_TABLE, VIEW_FULL },
-    { ".dot", FSMC_EMIT_DOT, VIEW_FULL },       { "-overview.dot", FSMC_EMIT_DOT, VIEW_OVERVIEW },
-    { ".mmd", FSMC_EMIT_MERMAID, VIEW_FULL },   { "-overview.mmd", FSMC_EMIT_MERMAID, VIEW_OVERVIEW },
-    { ".json", FSMC_EMIT_JSON, VIEW_FULL },     { "_stubs.c", FSMC_EMIT_C_STUBS, VIEW_FULL },
+    {".h", FSMC_EMIT_C_HEADER, VIEW_FULL},  {".c", FSMC_EMIT_C_TABLE, VIEW_FULL},
+    {".dot", FSMC_EMIT_DOT, VIEW_FULL},     {"-overview.dot", FSMC_EMIT_DOT, VIEW_OVERVIEW},
+    {".mmd", FSMC_EMIT_MERMAID, VIEW_FULL}, {"-overview.mmd", FSMC_EMIT_MERMAID, VIEW_OVERVIEW},
+    {".json", FSMC_EMIT_JSON, VIEW_FULL},   {"_stubs.c", FSMC_EMIT_C_STUBS, VIEW_FULL},
 };
 #define NOUTS (sizeof outs / sizeof *outs)
 
@@ -78,9 +78,12 @@ static void emit(struct result *r, const char *spec, const char *dir, const char
     ck_assert_int_ge(asprintf(&c, "%s/%s.c", dir, stem), 0);
     ck_assert_int_ge(asprintf(&h, "%s/%s.h", dir, stem), 0);
     for (size_t k = 0; k < NOUTS; k++) {
-        struct emit_opts o = { .line = true, .out_path = c, .hdr_path = h,
-                               .hdr_name = strrchr(h, '/') + 1, .spec_path = spec,
-                               .view = outs[k].view };
+        struct emit_opts o = {.line = true,
+                              .out_path = c,
+                              .hdr_path = h,
+                              .hdr_name = strrchr(h, '/') + 1,
+                              .spec_path = spec,
+                              .view = outs[k].view};
         FILE *m = open_memstream(&r->text[k], &r->len[k]);
         ck_assert_int_eq(fsmc_emit(r->fx, outs[k].b, &r->ir, m, &o), FSMC_OK);
         fclose(m);
@@ -122,7 +125,7 @@ static void expect_same_as_process(const struct result *r, const char *spec, con
 START_TEST(two_specs_in_one_process_give_the_bytes_of_two_processes)
 {
     /* side by side: both contexts alive, their phases interleaved */
-    struct result a = { 0 }, b = { 0 };
+    struct result a = {0}, b = {0};
     char da[4096], db[4096];
     snprintf(da, sizeof da, "%s/lib-a", scratch);
     snprintf(db, sizeof db, "%s/lib-b", scratch);
@@ -141,14 +144,15 @@ END_TEST
 START_TEST(the_same_spec_twice_in_one_process_gives_the_same_bytes)
 {
     ck_assert_int_eq(chdir(root), 0);
-    struct result r[2] = { 0 };
+    struct result r[2] = {0};
     for (int i = 0; i < 2; i++) {
         compile(&r[i], "spec/tcp.fsm");
         emit(&r[i], "spec/tcp.fsm", "out", "tcp");
         if (i == 0) fsmc_free(r[0].fx), r[0].fx = NULL; /* the second starts after it ends */
     }
     for (size_t k = 0; k < NOUTS; k++)
-        ck_assert_msg(r[0].len[k] == r[1].len[k] && !memcmp(r[0].text[k], r[1].text[k], r[0].len[k]),
+        ck_assert_msg(r[0].len[k] == r[1].len[k] &&
+                          !memcmp(r[0].text[k], r[1].text[k], r[0].len[k]),
                       "tcp%s differs between two compilations in one process", outs[k].suffix);
     release(&r[0]);
     release(&r[1]);
@@ -190,9 +194,9 @@ START_TEST(spec_errors_come_back_as_a_status_not_an_exit)
     ck_assert_msg(l1 == l2 && !memcmp(d1, d2, l1), "second run said:\n%s", d2);
     free(d1);
     free(d2);
-    ck_assert_int_eq(compile_text("machine m { state A initial final; event E; A on E -> A; }\n",
-                                  20, &d1, &l1),
-                     FSMC_OK);
+    ck_assert_int_eq(
+        compile_text("machine m { state A initial final; event E; A on E -> A; }\n", 20, &d1, &l1),
+        FSMC_OK);
     ck_assert_msg(l1 == 0, "%s", d1);
     free(d1);
 }
@@ -236,7 +240,7 @@ START_TEST(running_out_of_memory_is_a_status)
     pid_t pid = fork();
     ck_assert_int_ge(pid, 0);
     if (pid == 0) {
-        struct rlimit rl = { 64u << 20, 64u << 20 };   /* 64 MiB: far below what it needs */
+        struct rlimit rl = {64u << 20, 64u << 20}; /* 64 MiB: far below what it needs */
         struct fsmc *fx = fsmc_new(fopen("/dev/null", "w"));
         if (!fx) _exit(3);
         setrlimit(RLIMIT_AS, &rl);
@@ -248,7 +252,8 @@ START_TEST(running_out_of_memory_is_a_status)
     ck_assert_int_eq(waitpid(pid, &st, 0), pid);
     ck_assert_msg(WIFEXITED(st) && WEXITSTATUS(st) == 0,
                   "child: %s %d (want exit 0: FSMC_ENOMEM; 10+status otherwise)",
-                  WIFEXITED(st) ? "exit" : "signal", WIFEXITED(st) ? WEXITSTATUS(st) : WTERMSIG(st));
+                  WIFEXITED(st) ? "exit" : "signal",
+                  WIFEXITED(st) ? WEXITSTATUS(st) : WTERMSIG(st));
 #endif
 }
 END_TEST

@@ -30,14 +30,12 @@ static void scratch_remove(void)
 {
     unlink(spec_path);
     rmdir(scratch);
-    if (devnull)
-        fclose(devnull);
+    if (devnull) fclose(devnull);
 }
 
 static void scratch_init(void)
 {
-    if (scratch[0])
-        return;
+    if (scratch[0]) return;
     const char *tmp = getenv("TMPDIR");
     snprintf(scratch, sizeof scratch, "%s/fuzz-fsmc-XXXXXX",
              tmp && strlen(tmp) < 32 ? tmp : "/tmp");
@@ -47,8 +45,7 @@ static void scratch_init(void)
     }
     snprintf(spec_path, sizeof spec_path, "%s/in.fsm", scratch);
     devnull = fopen("/dev/null", "w");
-    if (!devnull)
-        abort();
+    if (!devnull) abort();
     atexit(scratch_remove);
 }
 
@@ -56,18 +53,19 @@ static int mentions(const uint8_t *data, size_t size, const char *s)
 {
     size_t n = strlen(s);
     for (size_t i = 0; i + n <= size; i++)
-        if (memcmp(data + i, s, n) == 0)
-            return 1;
+        if (memcmp(data + i, s, n) == 0) return 1;
     return 0;
 }
 
 static void emit_all(struct fsmc *fx, const struct ir *ir)
 {
-    struct emit_opts o = {.line = true, .out_path = "out/fz.c", .hdr_path = "out/fz.h",
-                          .hdr_name = "fz.h", .spec_path = spec_path};
-    static const enum fsmc_backend c[] = {FSMC_EMIT_C_HEADER, FSMC_EMIT_C_TABLE,
-                                          FSMC_EMIT_C_SWITCH, FSMC_EMIT_C_STUBS,
-                                          FSMC_EMIT_JSON};
+    struct emit_opts o = {.line = true,
+                          .out_path = "out/fz.c",
+                          .hdr_path = "out/fz.h",
+                          .hdr_name = "fz.h",
+                          .spec_path = spec_path};
+    static const enum fsmc_backend c[] = {FSMC_EMIT_C_HEADER, FSMC_EMIT_C_TABLE, FSMC_EMIT_C_SWITCH,
+                                          FSMC_EMIT_C_STUBS, FSMC_EMIT_JSON};
     for (int transition = 0; transition < 2; transition++) /* --action-args=plain|transition */
         for (size_t i = 0; i < sizeof c / sizeof *c; i++) {
             o.line = i != 2;
@@ -106,8 +104,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         return 0;
     scratch_init();
     FILE *f = fopen(spec_path, "wb");
-    if (!f || (size && fwrite(data, 1, size, f) != size))
-        abort();
+    if (!f || (size && fwrite(data, 1, size, f) != size)) abort();
     fclose(f);
     compile(false, 20);
     compile(true, 3); /* -Werror --max-errors=3: the early-exit path */

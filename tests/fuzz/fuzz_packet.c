@@ -96,14 +96,14 @@ struct side {
     int fd[SLOTS];
     struct qpkt *head, *tail; /* sent by this stack, waiting for delivery to the other */
     unsigned queued;
-    bool seen;                /* sent at least one segment on the main connection */
-    uint32_t snd_nxt;         /* highest seq + seg.len (SYN and FIN count) it sent */
-    uint32_t rcv_nxt;         /* last ack field it sent */
+    bool seen;        /* sent at least one segment on the main connection */
+    uint32_t snd_nxt; /* highest seq + seg.len (SYN and FIN count) it sent */
+    uint32_t rcv_nxt; /* last ack field it sent */
 };
 
 struct world {
     struct side srv, cli;
-    uint16_t cport;           /* client port of the main connection */
+    uint16_t cport; /* client port of the main connection */
     tcpfsm_time_t now;
     uint64_t rng;
 };
@@ -118,7 +118,10 @@ static uint64_t world_random(void *arg)
     return z ^ (z >> 31);
 }
 
-static uint16_t get16(const uint8_t *p) { return (uint16_t)(p[0] << 8 | p[1]); }
+static uint16_t get16(const uint8_t *p)
+{
+    return (uint16_t)(p[0] << 8 | p[1]);
+}
 static uint32_t get32(const uint8_t *p)
 {
     return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
@@ -146,8 +149,7 @@ static uint32_t csum_acc(uint32_t acc, const uint8_t *p, size_t len)
 {
     for (size_t i = 0; i + 1 < len; i += 2)
         acc += get16(p + i);
-    if (len & 1)
-        acc += (uint32_t)p[len - 1] << 8;
+    if (len & 1) acc += (uint32_t)p[len - 1] << 8;
     return acc;
 }
 static uint16_t csum_fold16(uint32_t acc)
@@ -160,11 +162,9 @@ static uint16_t csum_fold16(uint32_t acc)
 /* The TCP header of an IPv4 datagram, or NULL when there is not a whole one. */
 static uint8_t *tcp_header(uint8_t *p, size_t len, size_t *ihl)
 {
-    if (len < 20 || p[0] >> 4 != 4)
-        return NULL;
+    if (len < 20 || p[0] >> 4 != 4) return NULL;
     *ihl = (size_t)(p[0] & 15) * 4;
-    if (*ihl < 20 || *ihl + 20 > len || p[9] != 6)
-        return NULL;
+    if (*ihl < 20 || *ihl + 20 > len || p[9] != 6) return NULL;
     return p + *ihl;
 }
 
@@ -200,11 +200,9 @@ static void side_output(void *arg, const void *packet, size_t len)
     struct side *s = arg;
     struct world *w = s->w;
     check_output(s, packet, len);
-    if (s->queued >= QUEUE_MAX || len > PKT_MAX)
-        return;
+    if (s->queued >= QUEUE_MAX || len > PKT_MAX) return;
     struct qpkt *q = malloc(sizeof *q + len);
-    if (!q)
-        return;
+    if (!q) return;
     q->next = NULL;
     q->len = len;
     memcpy(q->data, packet, len);
@@ -218,23 +216,20 @@ static void side_output(void *arg, const void *packet, size_t len)
     /* Learn the main connection's sequence space for ADDR mode 3. */
     size_t ihl;
     uint8_t *t = tcp_header(q->data, len, &ihl);
-    if (!t || ((size_t)(t[12] >> 4) * 4) < 20)
-        return;
+    if (!t || ((size_t)(t[12] >> 4) * 4) < 20) return;
     struct side *peer = s == &w->srv ? &w->cli : &w->srv;
     uint16_t lport = s == &w->srv ? SERVER_PORT : w->cport;
     uint16_t rport = s == &w->srv ? w->cport : SERVER_PORT;
-    if (get32(q->data + 12) != s->addr || get32(q->data + 16) != peer->addr ||
-        get16(t) != lport || get16(t + 2) != rport)
+    if (get32(q->data + 12) != s->addr || get32(q->data + 16) != peer->addr || get16(t) != lport ||
+        get16(t + 2) != rport)
         return;
     size_t tot = get16(q->data + 2) <= len ? get16(q->data + 2) : len;
     size_t doff = (size_t)(t[12] >> 4) * 4;
     uint32_t dlen = tot > ihl + doff ? (uint32_t)(tot - ihl - doff) : 0;
     uint8_t flags = t[13];
     uint32_t end = get32(t + 4) + dlen + !!(flags & 0x02) + !!(flags & 0x01);
-    if (!s->seen || (int32_t)(end - s->snd_nxt) > 0)
-        s->snd_nxt = end;
-    if (flags & 0x10)
-        s->rcv_nxt = get32(t + 8);
+    if (!s->seen || (int32_t)(end - s->snd_nxt) > 0) s->snd_nxt = end;
+    if (flags & 0x10) s->rcv_nxt = get32(t + 8);
     s->seen = true;
 }
 
@@ -247,8 +242,7 @@ static unsigned side_deliver(struct side *s, unsigned max)
     while (s->head && n < max) {
         struct qpkt *q = s->head;
         s->head = q->next;
-        if (!s->head)
-            s->tail = NULL;
+        if (!s->head) s->tail = NULL;
         s->queued--;
         tcpfsm_input(peer->st, q->data, q->len);
         free(q);
@@ -287,8 +281,7 @@ static void world_advance(struct world *w, tcpfsm_time_t delta)
 
 static int side_slot_add(struct side *s, int fd)
 {
-    if (fd < 0)
-        return -1;
+    if (fd < 0) return -1;
     for (int i = 0; i < SLOTS; i++)
         if (s->fd[i] < 0) {
             s->fd[i] = fd;
@@ -327,8 +320,7 @@ static bool world_init(struct world *w)
     memset(w, 0, sizeof *w);
     w->now = 1000000000ull; /* not zero: a clock that starts at 0 hides underflow bugs */
     w->rng = 0x7463706673ull;
-    if (!side_new(w, &w->srv, SERVER_ADDR) || !side_new(w, &w->cli, CLIENT_ADDR))
-        return false;
+    if (!side_new(w, &w->srv, SERVER_ADDR) || !side_new(w, &w->cli, CLIENT_ADDR)) return false;
 
     int lfd = tcpfsm_socket(w->srv.st);
     if (lfd >= 0) {
@@ -337,24 +329,20 @@ static bool world_init(struct world *w)
     }
     w->srv.fd[0] = lfd;
     int cfd = tcpfsm_socket(w->cli.st);
-    if (cfd >= 0)
-        tcpfsm_connect(w->cli.st, cfd, SERVER_ADDR, SERVER_PORT);
+    if (cfd >= 0) tcpfsm_connect(w->cli.st, cfd, SERVER_ADDR, SERVER_PORT);
     w->cli.fd[0] = cfd;
     uint32_t la, ra;
     uint16_t lp = 0, rp;
-    if (cfd >= 0 && tcpfsm_getname(w->cli.st, cfd, &la, &lp, &ra, &rp) == 0)
-        w->cport = lp;
+    if (cfd >= 0 && tcpfsm_getname(w->cli.st, cfd, &la, &lp, &ra, &rp) == 0) w->cport = lp;
     /* getname may not know the port before the SYN left; the SYN itself tells. */
     if (w->cport == 0 && w->cli.head) {
         size_t ihl;
         uint8_t *t = tcp_header(w->cli.head->data, w->cli.head->len, &ihl);
-        if (t)
-            w->cport = get16(t);
+        if (t) w->cport = get16(t);
     }
     world_pump(w, 64);
     w->srv.fd[1] = lfd >= 0 ? tcpfsm_accept(w->srv.st, lfd, NULL, NULL) : -1;
-    if (w->srv.fd[1] < 0)
-        w->srv.fd[1] = -1;
+    if (w->srv.fd[1] < 0) w->srv.fd[1] = -1;
     return true;
 }
 
@@ -362,10 +350,8 @@ static void world_free(struct world *w)
 {
     side_drop(&w->srv);
     side_drop(&w->cli);
-    if (w->srv.st)
-        tcpfsm_stack_free(w->srv.st);
-    if (w->cli.st)
-        tcpfsm_stack_free(w->cli.st);
+    if (w->srv.st) tcpfsm_stack_free(w->srv.st);
+    if (w->cli.st) tcpfsm_stack_free(w->cli.st);
 }
 
 /* Apply the op's fix-ups to pkt (a private copy) before it goes to stack `to`. */
@@ -373,8 +359,7 @@ static void fix_packet(struct world *w, struct side *to, unsigned op, uint8_t *p
 {
     if ((op & OPF_FIX_IP) && len >= 20) {
         unsigned ihl = p[0] & 15;
-        if (ihl < 5 || ihl * 4 > len)
-            ihl = 5;
+        if (ihl < 5 || ihl * 4 > len) ihl = 5;
         p[0] = (uint8_t)(0x40 | ihl);
         put16(p + 2, (uint16_t)len);
         put16(p + 6, get16(p + 6) & 0x4000); /* keep DF, clear MF and the offset */
@@ -407,8 +392,7 @@ static void fix_packet(struct world *w, struct side *to, unsigned op, uint8_t *p
         }
         if (t) {
             size_t tot = get16(p + 2);
-            if (tot < ihl + 20 || tot > len)
-                tot = len;
+            if (tot < ihl + 20 || tot > len) tot = len;
             size_t tlen = tot - ihl;
             uint32_t acc = csum_acc(0, p + 12, 8) + 6 + (uint32_t)tlen;
             put16(t + 16, 0);
@@ -438,14 +422,12 @@ static void observe(struct side *s)
         tcpfsm_poll(s->st, fd);
         tcpfsm_error(s->st, fd);
         tcpfsm_getname(s->st, fd, &la, &lp, &ra, &rp);
-        if (tcpfsm_get_info(s->st, fd, &info) == 0 && info.state)
-            (void)strlen(info.state);
+        if (tcpfsm_get_info(s->st, fd, &info) == 0 && info.state) (void)strlen(info.state);
     }
     char small[64];
     static char big[16384];
     int need = tcpfsm_ss(s->st, small, sizeof small);
-    if (need >= 0 && (size_t)need >= sizeof small)
-        tcpfsm_ss(s->st, big, sizeof big);
+    if (need >= 0 && (size_t)need >= sizeof small) tcpfsm_ss(s->st, big, sizeof big);
     tcpfsm_ss(s->st, NULL, 0);
     struct tcpfsm_stats stats;
     tcpfsm_get_stats(s->st, &stats);
@@ -466,8 +448,7 @@ static void run_op(struct world *w, unsigned op, const uint8_t *p, size_t len)
     case OP_PKT_CLIENT: {
         struct side *to = (op & 15) == OP_PKT_SERVER ? &w->srv : &w->cli;
         uint8_t *copy = malloc(len ? len : 1); /* exact size: ASan sees any overread */
-        if (!copy)
-            return;
+        if (!copy) return;
         memcpy(copy, p, len);
         fix_packet(w, to, op, copy, len);
         tcpfsm_input(to->st, copy, len);
@@ -476,8 +457,7 @@ static void run_op(struct world *w, unsigned op, const uint8_t *p, size_t len)
     }
     case OP_ADVANCE: {
         uint32_t ms = le(p, len, 0, 4);
-        if (ms > 3600u * 1000u)
-            ms = 3600u * 1000u;
+        if (ms > 3600u * 1000u) ms = 3600u * 1000u;
         world_advance(w, (tcpfsm_time_t)ms * 1000u);
         break;
     }
@@ -504,15 +484,13 @@ static void run_op(struct world *w, unsigned op, const uint8_t *p, size_t len)
         break;
     }
     case OP_CLOSE:
-        if (tcpfsm_close(s->st, side_fd(s, sel)) == 0)
-            slot_forget(s, sel);
+        if (tcpfsm_close(s->st, side_fd(s, sel)) == 0) slot_forget(s, sel);
         break;
     case OP_SHUTDOWN:
         tcpfsm_shutdown(s->st, side_fd(s, sel), (int)(le(p, len, 1, 1) % 3));
         break;
     case OP_ABORT:
-        if (tcpfsm_abort(s->st, side_fd(s, sel)) == 0)
-            slot_forget(s, sel);
+        if (tcpfsm_abort(s->st, side_fd(s, sel)) == 0) slot_forget(s, sel);
         break;
     case OP_ACCEPT: {
         uint32_t a;
@@ -523,11 +501,9 @@ static void run_op(struct world *w, unsigned op, const uint8_t *p, size_t len)
     case OP_CONNECT: {
         uint16_t port = (uint16_t)le(p, len, 1, 2);
         int fd = tcpfsm_socket(s->st);
-        if (fd < 0)
-            break;
+        if (fd < 0) break;
         tcpfsm_connect(s->st, fd, peer->addr, port ? port : SERVER_PORT);
-        if (side_slot_add(s, fd) < 0)
-            tcpfsm_abort(s->st, fd);
+        if (side_slot_add(s, fd) < 0) tcpfsm_abort(s->st, fd);
         break;
     }
     case OP_SETOPT:
@@ -539,13 +515,11 @@ static void run_op(struct world *w, unsigned op, const uint8_t *p, size_t len)
         break;
     case OP_LISTEN: {
         int fd = tcpfsm_socket(s->st);
-        if (fd < 0)
-            break;
+        if (fd < 0) break;
         uint16_t port = (uint16_t)le(p, len, 1, 2);
         tcpfsm_bind(s->st, fd, s->addr, port);
         tcpfsm_listen(s->st, fd, (int)(sel & 0x70) >> 4);
-        if (side_slot_add(s, fd) < 0)
-            tcpfsm_close(s->st, fd);
+        if (side_slot_add(s, fd) < 0) tcpfsm_close(s->st, fd);
         break;
     }
     default:
@@ -556,18 +530,15 @@ static void run_op(struct world *w, unsigned op, const uint8_t *p, size_t len)
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     struct world *w = calloc(1, sizeof *w);
-    if (!w)
-        return 0;
+    if (!w) return 0;
     if (world_init(w)) {
         size_t pos = 0;
         while (pos < size) {
             unsigned op = data[pos++];
             size_t len = le(data, size, pos, 2);
             pos += 2;
-            if (pos > size)
-                pos = size;
-            if (len > size - pos)
-                len = size - pos;
+            if (pos > size) pos = size;
+            if (len > size - pos) len = size - pos;
             run_op(w, op, data + pos, len);
             pos += len;
         }

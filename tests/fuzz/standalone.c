@@ -42,8 +42,7 @@ static int run_file(const char *path)
             cap *= 2;
         }
         size_t n = fread(buf + len, 1, cap - len, f);
-        if (n == 0)
-            break;
+        if (n == 0) break;
         len += n;
     }
     int bad = ferror(f);
@@ -61,8 +60,7 @@ static int run_file(const char *path)
     }
     memcpy(exact, buf, len);
     free(buf);
-    if (getenv("FUZZ_VERBOSE"))
-        fprintf(stderr, "running %s (%zu bytes)\n", path, len);
+    if (getenv("FUZZ_VERBOSE")) fprintf(stderr, "running %s (%zu bytes)\n", path, len);
     LLVMFuzzerTestOneInput(exact, len);
     free(exact);
     return 0;
@@ -102,8 +100,7 @@ int main(int argc, char **argv)
             char path[4096];
             snprintf(path, sizeof path, "%s/%s", argv[i], names[k]->d_name);
             free(names[k]);
-            if (stat(path, &sb) != 0 || !S_ISREG(sb.st_mode))
-                continue;
+            if (stat(path, &sb) != 0 || !S_ISREG(sb.st_mode)) continue;
             if (run_file(path) != 0)
                 failed = 1;
             else

@@ -12,7 +12,11 @@
 #include <string.h>
 
 #define QMAX 256
-struct pkt { struct tcpfsm_stack *to; size_t len; unsigned char data[1600]; };
+struct pkt {
+    struct tcpfsm_stack *to;
+    size_t len;
+    unsigned char data[1600];
+};
 static struct pkt queue[QMAX];
 static size_t qhead, qlen;
 static struct tcpfsm_stack *client, *server;
@@ -22,8 +26,7 @@ static struct tcpfsm_stack *client, *server;
 static void output(void *arg, const void *packet, size_t len)
 {
     struct tcpfsm_stack *to = *(struct tcpfsm_stack **)arg;
-    if (qlen == QMAX || len > sizeof queue[0].data)
-        return; /* a full link drops, like a real one */
+    if (qlen == QMAX || len > sizeof queue[0].data) return; /* a full link drops, like a real one */
     struct pkt *p = &queue[(qhead + qlen++) % QMAX];
     p->to = to;
     p->len = len;
@@ -82,10 +85,8 @@ int main(void)
     char buf[64];
     for (int i = 0; i < 5000 && !done; i++) {
         step(&now);
-        if (afd < 0)
-            afd = tcpfsm_accept(server, lfd, NULL, NULL);
-        if (afd >= 0 && i == 3)
-            tcpfsm_send(client, cfd, "hello", 5);
+        if (afd < 0) afd = tcpfsm_accept(server, lfd, NULL, NULL);
+        if (afd >= 0 && i == 3) tcpfsm_send(client, cfd, "hello", 5);
         if (afd >= 0) {
             long n = tcpfsm_recv(server, afd, buf, sizeof buf);
             if (n == 5) {

@@ -14,13 +14,15 @@ struct snd {
     uint32_t una, nxt;
 };
 
-static uint32_t flight(const struct snd *s) { return s->nxt - s->una; }
+static uint32_t flight(const struct snd *s)
+{
+    return s->nxt - s->una;
+}
 
 /* Send up to cwnd, then ACK everything outstanding one MSS at a time at time now_ms. */
 static void send_and_ack_window(struct cc *c, struct snd *s, uint32_t now_ms)
 {
-    if (flight(s) < c->cwnd)
-        s->nxt += c->cwnd - flight(s);
+    if (flight(s) < c->cwnd) s->nxt += c->cwnd - flight(s);
     while (s->una != s->nxt) {
         uint32_t n = flight(s) < MSS ? flight(s) : MSS;
         uint32_t f = flight(s);
@@ -447,8 +449,7 @@ START_TEST(rfc9438_4_2_cubic_grows_concave_to_w_max_then_convex)
         double d = (100.0 * i - 9085.6) / 1000.0;
         double w = 1000000.0 + 0.4 * d * d * d * MSS;
         double diff = at[i] > w ? at[i] - w : w - at[i];
-        if (diff > w / 100 + MSS)
-            ck_abort_msg("round %d: cwnd %u, W_cubic %.0f", i, at[i], w);
+        if (diff > w / 100 + MSS) ck_abort_msg("round %d: cwnd %u, W_cubic %.0f", i, at[i], w);
     }
     /* concave: the first second gains more than the second before K */
     ck_assert_uint_gt(at[10] - at[0], at[80] - at[70]);
@@ -583,7 +584,7 @@ START_TEST(rfc9438_4_2_clock_extremes_do_not_overflow)
     ck_assert_uint_eq(c.w_max, UINT32_MAX);
     c.in_recovery = 0; /* as if a full ACK had left cwnd at ssthresh */
     c.cwnd = c.ssthresh;
-    cc_on_ack(&c, 1, 1, 2, 2, 100); /* congestion avoidance: starts the epoch */
+    cc_on_ack(&c, 1, 1, 2, 2, 100);     /* congestion avoidance: starts the epoch */
     ck_assert_uint_le(c.k_ms, 2048000); /* cbrt(2^32 * 0.3 / 0.4) s ~ 1476 s */
     ck_assert_uint_ge(c.k_ms, 1475000);
 }

@@ -26,10 +26,16 @@ static uint16_t ref_sum(const uint8_t *p, size_t len)
     return (uint16_t)sum;
 }
 
-static uint16_t ref_csum(const uint8_t *p, size_t len) { return (uint16_t)~ref_sum(p, len); }
+static uint16_t ref_csum(const uint8_t *p, size_t len)
+{
+    return (uint16_t)~ref_sum(p, len);
+}
 
 /* Our result is the field value as memcpy stores it: network-order bytes. */
-static uint16_t as_host(uint16_t field) { return ntohs(field); }
+static uint16_t as_host(uint16_t field)
+{
+    return ntohs(field);
+}
 
 START_TEST(rfc1071_example)
 {
@@ -96,8 +102,7 @@ START_TEST(chaining)
         size_t off = 0;
         while (off < len) {
             size_t n = (size_t)rt_rand_below(&seed, 200) * 2; /* even chunks, last may be odd */
-            if (n > len - off)
-                n = len - off;
+            if (n > len - off) n = len - off;
             part = csum_add(part, buf + off, n);
             off += n;
         }
@@ -120,10 +125,18 @@ START_TEST(pseudo_header)
     for (int i = 0; i < 1000; i++) {
         uint32_t sa = (uint32_t)rt_rand(&seed), da = (uint32_t)rt_rand(&seed);
         uint16_t len = (uint16_t)rt_rand(&seed);
-        uint8_t ph[12] = {(uint8_t)(sa >> 24), (uint8_t)(sa >> 16), (uint8_t)(sa >> 8),
-                          (uint8_t)sa,         (uint8_t)(da >> 24), (uint8_t)(da >> 16),
-                          (uint8_t)(da >> 8),  (uint8_t)da,         0,
-                          6,                   (uint8_t)(len >> 8), (uint8_t)len};
+        uint8_t ph[12] = {(uint8_t)(sa >> 24),
+                          (uint8_t)(sa >> 16),
+                          (uint8_t)(sa >> 8),
+                          (uint8_t)sa,
+                          (uint8_t)(da >> 24),
+                          (uint8_t)(da >> 16),
+                          (uint8_t)(da >> 8),
+                          (uint8_t)da,
+                          0,
+                          6,
+                          (uint8_t)(len >> 8),
+                          (uint8_t)len};
         rt_require((as_host(csum_fold(csum_pseudo_ipv4(sa, da, 6, len)))) == (ref_csum(ph, 12)));
     }
 }
@@ -194,8 +207,7 @@ START_TEST(speed_1460)
         for (int i = 0; i < iters; i++)
             sink ^= inet_checksum(buf + (i & 1), 1460);
         double per = (now_ns() - t0) / iters;
-        if (per < best)
-            best = per;
+        if (per < best) best = per;
     }
     printf("checksum: %.1f ns per 1460 bytes (%.2f GB/s)\n", best, 1460 / best);
     (void)sink;

@@ -25,9 +25,9 @@
 #include "tcpfsm.h"
 
 #define MS 1000u
-#define S  1000000u
+#define S 1000000u
 #define BASE_ADDR RT_IP(10, 0, 0, 2)
-#define PEER_ADDR RT_IP(192, 0, 2, 1)     /* RFC 5737 TEST-NET-1: outside every prefix used */
+#define PEER_ADDR RT_IP(192, 0, 2, 1) /* RFC 5737 TEST-NET-1: outside every prefix used */
 
 /* ------------------------------------------------------------------ helpers ---- */
 
@@ -66,10 +66,14 @@ static size_t heap_in_use(void)
 /* A valid configuration: only the required fields set, everything else default. */
 static struct tcpfsm_config base_config(struct calls *c)
 {
-    *c = (struct calls){ .rng = 42 };
+    *c = (struct calls){.rng = 42};
     return (struct tcpfsm_config){
-        .addr = BASE_ADDR, .output = count_output, .output_arg = c,
-        .random = count_random, .random_arg = c, .now = 1 * S,
+        .addr = BASE_ADDR,
+        .output = count_output,
+        .output_arg = c,
+        .random = count_random,
+        .random_arg = c,
+        .now = 1 * S,
     };
 }
 
@@ -81,9 +85,11 @@ struct field_set {
 };
 
 #define FIELD_SIZE(f) sizeof(((struct tcpfsm_config *)0)->f)
-#define SET(f, v)                                                                              \
-    { .name = #f, .off = offsetof(struct tcpfsm_config, f), .size = FIELD_SIZE(f),             \
-      .value = (uint64_t)(v) }
+#define SET(f, v)                                                                                  \
+    {                                                                                              \
+        .name = #f, .off = offsetof(struct tcpfsm_config, f), .size = FIELD_SIZE(f),               \
+        .value = (uint64_t)(v)                                                                     \
+    }
 
 /* Store v into the field, refusing (as a broken table row) a value the field cannot hold:
  * the test itself must never wrap what it means to ask for. */
@@ -94,11 +100,26 @@ static void field_store(struct tcpfsm_config *c, const struct field_set *f)
         ck_abort_msg("table row: %llu does not fit the %zu-byte field %s",
                      (unsigned long long)f->value, f->size, f->name);
     switch (f->size) {
-    case 1: { uint8_t v = (uint8_t)f->value; memcpy(p, &v, 1); break; }
-    case 2: { uint16_t v = (uint16_t)f->value; memcpy(p, &v, 2); break; }
-    case 4: { uint32_t v = (uint32_t)f->value; memcpy(p, &v, 4); break; }
-    case 8: memcpy(p, &f->value, 8); break;
-    default: ck_abort_msg("table row: field %s has size %zu", f->name, f->size);
+    case 1: {
+        uint8_t v = (uint8_t)f->value;
+        memcpy(p, &v, 1);
+        break;
+    }
+    case 2: {
+        uint16_t v = (uint16_t)f->value;
+        memcpy(p, &v, 2);
+        break;
+    }
+    case 4: {
+        uint32_t v = (uint32_t)f->value;
+        memcpy(p, &v, 4);
+        break;
+    }
+    case 8:
+        memcpy(p, &f->value, 8);
+        break;
+    default:
+        ck_abort_msg("table row: field %s has size %zu", f->name, f->size);
     }
 }
 
@@ -106,24 +127,46 @@ static uint64_t field_load(const struct tcpfsm_config *c, const struct field_set
 {
     const unsigned char *p = (const unsigned char *)c + f->off;
     switch (f->size) {
-    case 1: { uint8_t v; memcpy(&v, p, 1); return v; }
-    case 2: { uint16_t v; memcpy(&v, p, 2); return v; }
-    case 4: { uint32_t v; memcpy(&v, p, 4); return v; }
-    default: { uint64_t v; memcpy(&v, p, 8); return v; }
+    case 1: {
+        uint8_t v;
+        memcpy(&v, p, 1);
+        return v;
+    }
+    case 2: {
+        uint16_t v;
+        memcpy(&v, p, 2);
+        return v;
+    }
+    case 4: {
+        uint32_t v;
+        memcpy(&v, p, 4);
+        return v;
+    }
+    default: {
+        uint64_t v;
+        memcpy(&v, p, 8);
+        return v;
+    }
     }
 }
 
 #define MAX_SETS 3
 
 struct config_case {
-    const char *why;                    /* what the row pins down */
-    struct field_set set[MAX_SETS];     /* fields changed from base_config (name NULL: none) */
-    bool no_output;                     /* output = NULL */
-    bool ok;                            /* accepted (else -EINVAL) */
+    const char *why;                /* what the row pins down */
+    struct field_set set[MAX_SETS]; /* fields changed from base_config (name NULL: none) */
+    bool no_output;                 /* output = NULL */
+    bool ok;                        /* accepted (else -EINVAL) */
 };
 
-#define ACCEPT(why_, ...) { .why = why_, .set = { __VA_ARGS__ }, .ok = true }
-#define REFUSE(why_, ...) { .why = why_, .set = { __VA_ARGS__ }, .ok = false }
+#define ACCEPT(why_, ...)                                                                          \
+    {                                                                                              \
+        .why = why_, .set = {__VA_ARGS__}, .ok = true                                              \
+    }
+#define REFUSE(why_, ...)                                                                          \
+    {                                                                                              \
+        .why = why_, .set = {__VA_ARGS__}, .ok = false                                             \
+    }
 
 static const struct config_case config_cases[] = {
     /* addr: required, unicast, not 0/8, 127/8, 224/4 or 240/4 */
@@ -141,7 +184,7 @@ static const struct config_case config_cases[] = {
     REFUSE("addr 255.255.255.255 (broadcast)", SET(addr, RT_IP(255, 255, 255, 255))),
     ACCEPT("addr 192.168.1.20, an ordinary unicast", SET(addr, RT_IP(192, 168, 1, 20))),
     /* output: required */
-    { .why = "output NULL (required)", .no_output = true, .ok = false },
+    {.why = "output NULL (required)", .no_output = true, .ok = false},
     /* prefix_len: 0..32 */
     ACCEPT("prefix_len 0 (unknown)", SET(prefix_len, 0)),
     ACCEPT("prefix_len 24", SET(prefix_len, 24)),
@@ -193,8 +236,8 @@ static const struct config_case config_cases[] = {
     ACCEPT("reasm_bytes = rcvbuf 4096", SET(rcvbuf, 4096), SET(reasm_bytes, 4096)),
     REFUSE("reasm_bytes rcvbuf 4096 + 1", SET(rcvbuf, 4096), SET(reasm_bytes, 4097)),
     ACCEPT("reasm_bytes = rcvbuf 2^30", SET(rcvbuf, 1u << 30), SET(reasm_bytes, 1u << 30)),
-    REFUSE("reasm_bytes 2^30+1 > rcvbuf 2^30",
-           SET(rcvbuf, 1u << 30), SET(reasm_bytes, (1u << 30) + 1)),
+    REFUSE("reasm_bytes 2^30+1 > rcvbuf 2^30", SET(rcvbuf, 1u << 30),
+           SET(reasm_bytes, (1u << 30) + 1)),
     REFUSE("reasm_bytes 2^32-1", SET(reasm_bytes, UINT32_MAX)),
     /* rto_max_us: 1 ms..3600 s */
     ACCEPT("rto_max_us 0 (default 60 s)", SET(rto_max_us, 0)),
@@ -217,19 +260,19 @@ static const struct config_case config_cases[] = {
     ACCEPT("rto_initial_us = default rto_min 1 s", SET(rto_initial_us, 1u * S)),
     ACCEPT("rto_initial_us = default rto_max 60 s", SET(rto_initial_us, 60u * S)),
     REFUSE("rto_initial_us > default rto_max 60 s", SET(rto_initial_us, 60u * S + 1)),
-    REFUSE("rto_initial_us 999 us < rto_min 1 ms",
-           SET(rto_min_us, 1 * MS), SET(rto_initial_us, 999)),
+    REFUSE("rto_initial_us 999 us < rto_min 1 ms", SET(rto_min_us, 1 * MS),
+           SET(rto_initial_us, 999)),
     ACCEPT("rto_initial_us = rto_min 1 ms", SET(rto_min_us, 1 * MS), SET(rto_initial_us, 1 * MS)),
-    REFUSE("rto_initial_us < rto_min 200 ms",
-           SET(rto_min_us, 200 * MS), SET(rto_initial_us, 200 * MS - 1)),
-    ACCEPT("rto_initial_us = rto_max 500 ms",
-           SET(rto_max_us, 500 * MS), SET(rto_initial_us, 500 * MS)),
-    REFUSE("rto_initial_us > rto_max 500 ms",
-           SET(rto_max_us, 500 * MS), SET(rto_initial_us, 500 * MS + 1)),
+    REFUSE("rto_initial_us < rto_min 200 ms", SET(rto_min_us, 200 * MS),
+           SET(rto_initial_us, 200 * MS - 1)),
+    ACCEPT("rto_initial_us = rto_max 500 ms", SET(rto_max_us, 500 * MS),
+           SET(rto_initial_us, 500 * MS)),
+    REFUSE("rto_initial_us > rto_max 500 ms", SET(rto_max_us, 500 * MS),
+           SET(rto_initial_us, 500 * MS + 1)),
     REFUSE("rto_initial_us < the default minimum min(1 s, rto_max 500 ms)",
            SET(rto_max_us, 500 * MS), SET(rto_initial_us, 500 * MS - 1)),
-    ACCEPT("rto_min = rto_initial = rto_max = 3600 s",
-           SET(rto_min_us, 3600u * S), SET(rto_initial_us, 3600u * S), SET(rto_max_us, 3600u * S)),
+    ACCEPT("rto_min = rto_initial = rto_max = 3600 s", SET(rto_min_us, 3600u * S),
+           SET(rto_initial_us, 3600u * S), SET(rto_max_us, 3600u * S)),
     REFUSE("rto_min above rto_initial", SET(rto_min_us, 2u * S), SET(rto_initial_us, 1u * S)),
     /* max_retries, syn_retries: 1..255 */
     ACCEPT("max_retries 0 (default 8)", SET(max_retries, 0)),
@@ -277,7 +320,8 @@ static const struct config_case config_cases[] = {
 static struct tcpfsm_config case_config(const struct config_case *c, struct calls *calls)
 {
     struct tcpfsm_config cfg = base_config(calls);
-    for (int i = 0; i < MAX_SETS && c->set[i].name; i++) field_store(&cfg, &c->set[i]);
+    for (int i = 0; i < MAX_SETS && c->set[i].name; i++)
+        field_store(&cfg, &c->set[i]);
     if (c->no_output) cfg.output = NULL;
     return cfg;
 }
@@ -319,8 +363,7 @@ START_TEST(every_field_range_edge_is_accepted_or_refused_with_einval)
         ck_assert_ptr_null(tcpfsm_stack_new(&cfg, NULL));
         return;
     }
-    ck_assert_msg(st != NULL, "row %d (%s): refused (err %d), should be accepted", _i, c->why,
-                  err);
+    ck_assert_msg(st != NULL, "row %d (%s): refused (err %d), should be accepted", _i, c->why, err);
     ck_assert_msg(err == 0, "row %d (%s): err %d on success", _i, c->why, err);
     for (int i = 0; i < MAX_SETS && c->set[i].name; i++) {
         const struct field_set *f = &c->set[i];
@@ -408,11 +451,12 @@ START_TEST(max_sockets_limit_gives_emfile_and_close_frees_a_slot)
     int a = tcpfsm_socket(st), b = tcpfsm_socket(st);
     ck_assert_int_eq(a, 1);
     ck_assert_int_eq(b, 2);
-    for (int k = 0; k < 3; k++) ck_assert_int_eq(tcpfsm_socket(st), -EMFILE);
+    for (int k = 0; k < 3; k++)
+        ck_assert_int_eq(tcpfsm_socket(st), -EMFILE);
     ck_assert_uint_le(st->fds_cap, 3);
     ck_assert_int_eq(tcpfsm_connect(st, a, PEER_ADDR, 80), -EINPROGRESS);
     ck_assert_int_eq(tcpfsm_close(st, a), 0);
-    ck_assert_int_eq(tcpfsm_socket(st), 1);                  /* the freed number */
+    ck_assert_int_eq(tcpfsm_socket(st), 1); /* the freed number */
     ck_assert_int_eq(tcpfsm_socket(st), -EMFILE);
     ck_assert_int_eq(tcpfsm_close(st, l), 0);
     ck_assert_int_eq(tcpfsm_socket(st), 0);
@@ -423,13 +467,13 @@ END_TEST
 
 /* What one life of a stack with max_sockets = 2^24 showed (huge_stack_life). */
 struct huge_life {
-    size_t created;                 /* heap bytes tcpfsm_stack_new took */
+    size_t created; /* heap bytes tcpfsm_stack_new took */
     uint32_t max_conns, tw_max, syn_max;
-    bool fds_at_creation;           /* a descriptor table existed before any socket */
-    uint32_t tables_at_creation;    /* the largest of the connection and record tables */
-    unsigned outputs;               /* SYNs sent by the 1,000 connecting sockets */
-    uint32_t fds_cap, nconns, hash_size;           /* with 1,000 sockets */
-    uint32_t nconns_after_close, fds_cap_at_end;   /* after closing and reopening half */
+    bool fds_at_creation;                /* a descriptor table existed before any socket */
+    uint32_t tables_at_creation;         /* the largest of the connection and record tables */
+    unsigned outputs;                    /* SYNs sent by the 1,000 connecting sockets */
+    uint32_t fds_cap, nconns, hash_size; /* with 1,000 sockets */
+    uint32_t nconns_after_close, fds_cap_at_end; /* after closing and reopening half */
 };
 
 /* Create a stack allowed 2^24 descriptors, open 1,000 sockets that each connect, close every
@@ -461,9 +505,11 @@ static void huge_stack_life(struct huge_life *l)
     l->fds_cap = st->fds_cap;
     l->nconns = st->nconns;
     l->hash_size = st->hash_mask + 1;
-    for (int i = 0; i < N; i += 2) rt_require(tcpfsm_close(st, i) == 0);
+    for (int i = 0; i < N; i += 2)
+        rt_require(tcpfsm_close(st, i) == 0);
     l->nconns_after_close = st->nconns;
-    for (int i = 0; i < N; i += 2) rt_require(tcpfsm_socket(st) == i);   /* the freed numbers */
+    for (int i = 0; i < N; i += 2)
+        rt_require(tcpfsm_socket(st) == i); /* the freed numbers */
     rt_require(tcpfsm_socket(st) == N);
     l->fds_cap_at_end = st->fds_cap;
     tcpfsm_stack_free(st);
@@ -488,7 +534,7 @@ START_TEST(huge_max_sockets_costs_little_and_tables_grow_with_use)
     ck_assert_uint_eq(l->syn_max, 1u << 26);
     ck_assert(!l->fds_at_creation);
     ck_assert_uint_le(l->tables_at_creation, 64);
-    ck_assert_uint_eq(l->outputs, 1000);                 /* one SYN each */
+    ck_assert_uint_eq(l->outputs, 1000); /* one SYN each */
     ck_assert_uint_eq(l->fds_cap, 1024);
     ck_assert_uint_eq(l->nconns, 1000);
     ck_assert_uint_ge(l->hash_size, 2 * 1000);

@@ -20,14 +20,14 @@
 
 struct rx {
     struct memlink *l;
-    uint64_t hash;         /* FNV-1a over (time, packet) of every delivery */
-    size_t count, bad;     /* deliveries, and those pkt_parse rejects */
-    uint32_t last_id;      /* payload id of the last delivery */
-    uint32_t ids[4096];    /* first deliveries' ids */
-    uint64_t times[4096];  /* and their delivery times */
-    int in_send;           /* set while the test is inside memlink_send */
-    int echo;              /* send every packet back to its source */
-    uint64_t *clock;       /* the virtual time the test advanced to */
+    uint64_t hash;        /* FNV-1a over (time, packet) of every delivery */
+    size_t count, bad;    /* deliveries, and those pkt_parse rejects */
+    uint32_t last_id;     /* payload id of the last delivery */
+    uint32_t ids[4096];   /* first deliveries' ids */
+    uint64_t times[4096]; /* and their delivery times */
+    int in_send;          /* set while the test is inside memlink_send */
+    int echo;             /* send every packet back to its source */
+    uint64_t *clock;      /* the virtual time the test advanced to */
 };
 
 static uint64_t fnv(uint64_t h, const void *p, size_t n)
@@ -194,8 +194,7 @@ static uint64_t loss_run(uint64_t seed, double loss, size_t *delivered)
     memlink_set_impair(l, A, B, &im);
     for (uint32_t i = 0; i < 100000; i++) {
         send_id(l, &rb, A, B, i, 0);
-        if ((i & 255) == 0)
-            run(l);
+        if ((i & 255) == 0) run(l);
     }
     run(l);
     struct memlink_stats st;
@@ -218,7 +217,7 @@ START_TEST(loss_rate_and_determinism)
     uint64_t h3 = loss_run(78, p, &d3);
     ck_assert_uint_eq(h1, h2); /* same seed, same sends: identical deliveries */
     ck_assert_uint_eq(d1, d2);
-    ck_assert(h1 != h3);       /* another seed: another pattern */
+    ck_assert(h1 != h3); /* another seed: another pattern */
     ck_assert_msg(fabs((double)d1 - n * (1 - p)) < 6 * sd, "delivered %zu", d1);
     ck_assert_msg(fabs((double)d3 - n * (1 - p)) < 6 * sd, "delivered %zu", d3);
     size_t d4;
@@ -260,8 +259,7 @@ START_TEST(corruption_always_detected)
     uint64_t seed = 8;
     for (uint32_t i = 0; i < 20000; i++) {
         send_id(l, &rb, A, B, i, (size_t)rt_rand_below(&seed, 1400));
-        if ((i & 127) == 0)
-            run(l);
+        if ((i & 127) == 0) run(l);
     }
     run(l);
     struct memlink_stats st;
@@ -400,9 +398,15 @@ static uint64_t mixed_run(uint64_t seed, const char *pcap_path)
         ck_assert_ptr_nonnull(w);
         memlink_set_pcap(l, w);
     }
-    struct memlink_impair im = {.delay_us = 20000, .jitter_us = 3000, .loss = 0.1,
-                                .reorder = 0.05, .reorder_delay_us = 7000, .duplicate = 0.01,
-                                .corrupt = 0.005, .rate_bps = 50000000, .queue_limit = 50};
+    struct memlink_impair im = {.delay_us = 20000,
+                                .jitter_us = 3000,
+                                .loss = 0.1,
+                                .reorder = 0.05,
+                                .reorder_delay_us = 7000,
+                                .duplicate = 0.01,
+                                .corrupt = 0.005,
+                                .rate_bps = 50000000,
+                                .queue_limit = 50};
     memlink_set_impair(l, A, B, &im);
     memlink_set_impair(l, B, A, &im);
     ra.echo = rb.echo = 0;

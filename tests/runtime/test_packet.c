@@ -20,8 +20,7 @@ static enum pkt_status parse_exact(const void *pkt, size_t len, struct tcp_seg *
 {
     void *copy = malloc(len ? len : 1);
     ck_assert_ptr_nonnull(copy);
-    if (len)
-        memcpy(copy, pkt, len);
+    if (len) memcpy(copy, pkt, len);
     struct tcp_seg tmp;
     enum pkt_status st = pkt_parse(copy, len, seg ? seg : &tmp);
     free(copy);
@@ -31,8 +30,8 @@ static enum pkt_status parse_exact(const void *pkt, size_t len, struct tcp_seg *
 /* A valid data segment A:1234 -> B:80 with 10 payload bytes: 50 bytes total. */
 static size_t base_pkt(uint8_t *buf)
 {
-    return rt_build_tcp(buf, 1500, A_ADDR, 1234, B_ADDR, 80, 1000, 2000, TCP_ACK | TCP_PSH,
-                        4096, "0123456789", 10);
+    return rt_build_tcp(buf, 1500, A_ADDR, 1234, B_ADDR, 80, 1000, 2000, TCP_ACK | TCP_PSH, 4096,
+                        "0123456789", 10);
 }
 
 static void set16(uint8_t *p, uint16_t v)
@@ -316,12 +315,20 @@ END_TEST
 START_TEST(martian_source_addresses_rfc1122_3_2_1_3)
 {
     const uint32_t local = RT_IP(10, 77, 0, 2);
-    static const struct { uint32_t a; enum ip_addr_class c; } cls[] = {
-        {RT_IP(0, 0, 0, 0), IP_ADDR_THIS_NET},     {RT_IP(0, 1, 2, 3), IP_ADDR_THIS_NET},
-        {RT_IP(127, 0, 0, 1), IP_ADDR_LOOPBACK},   {RT_IP(224, 0, 0, 1), IP_ADDR_MULTICAST},
-        {RT_IP(239, 255, 255, 250), IP_ADDR_MULTICAST}, {RT_IP(240, 0, 0, 1), IP_ADDR_RESERVED},
-        {RT_IP(255, 255, 255, 255), IP_ADDR_RESERVED}, {RT_IP(10, 77, 0, 1), IP_ADDR_UNICAST},
-        {RT_IP(1, 0, 0, 0), IP_ADDR_UNICAST},      {RT_IP(223, 255, 255, 255), IP_ADDR_UNICAST},
+    static const struct {
+        uint32_t a;
+        enum ip_addr_class c;
+    } cls[] = {
+        {RT_IP(0, 0, 0, 0), IP_ADDR_THIS_NET},
+        {RT_IP(0, 1, 2, 3), IP_ADDR_THIS_NET},
+        {RT_IP(127, 0, 0, 1), IP_ADDR_LOOPBACK},
+        {RT_IP(224, 0, 0, 1), IP_ADDR_MULTICAST},
+        {RT_IP(239, 255, 255, 250), IP_ADDR_MULTICAST},
+        {RT_IP(240, 0, 0, 1), IP_ADDR_RESERVED},
+        {RT_IP(255, 255, 255, 255), IP_ADDR_RESERVED},
+        {RT_IP(10, 77, 0, 1), IP_ADDR_UNICAST},
+        {RT_IP(1, 0, 0, 0), IP_ADDR_UNICAST},
+        {RT_IP(223, 255, 255, 255), IP_ADDR_UNICAST},
     };
     for (size_t i = 0; i < sizeof cls / sizeof cls[0]; i++) {
         ck_assert_int_eq(ip_addr_class(cls[i].a), cls[i].c);
@@ -406,8 +413,8 @@ START_TEST(options_round_trip_syn)
     size_t n = pkt_build(b, sizeof b, &s, 77);
     ck_assert_uint_eq(n, 60);
     /* Layout as Linux sends it: MSS, SACK-permitted + TS, NOP + wscale. */
-    static const uint8_t want[20] = {2, 4, 0x05, 0xb4, 4, 2, 8, 10, 1, 2, 3, 4,
-                                     0, 0, 0, 0, 1, 3, 3, 7};
+    static const uint8_t want[20] = {2, 4, 0x05, 0xb4, 4, 2, 8, 10, 1, 2,
+                                     3, 4, 0,    0,    0, 0, 1, 3,  3, 7};
     ck_assert_int_eq(memcmp(b + 40, want, 20), 0);
     ck_assert_uint_eq((unsigned)b[4] << 8 | b[5], 77); /* IP id */
     ck_assert_int_eq(parse_exact(b, n, &p), PKT_OK);
@@ -535,12 +542,11 @@ START_TEST(build_parse_round_trip)
         rt_require((p.len) == (s.len));
         rt_require((memcmp(p.data, s.data, s.len)) == (0));
         rt_require((p.opt.has_ts) == (s.opt.has_ts));
-        if (s.opt.has_ts)
-            rt_require(p.opt.tsval == s.opt.tsval && p.opt.tsecr == s.opt.tsecr);
+        if (s.opt.has_ts) rt_require(p.opt.tsval == s.opt.tsval && p.opt.tsecr == s.opt.tsecr);
         rt_require((p.opt.nsack) <= (s.opt.nsack));
         for (int k = 0; k < p.opt.nsack; k++)
             rt_require(p.opt.sack[k].start == s.opt.sack[k].start &&
-                      p.opt.sack[k].end == s.opt.sack[k].end);
+                       p.opt.sack[k].end == s.opt.sack[k].end);
     }
 }
 END_TEST

@@ -77,7 +77,7 @@ START_TEST(write_and_read_back)
     ck_assert_uint_eq(rd32(r + 8), 0);
     r += 16;
     ck_assert_uint_eq(rd32(r), 4);
-    ck_assert_uint_eq(rd32(r + 8), 65535);        /* truncated to the snaplen */
+    ck_assert_uint_eq(rd32(r + 8), 65535);       /* truncated to the snaplen */
     ck_assert_uint_eq(rd32(r + 12), sizeof big); /* original length kept */
     unlink(path);
 }
@@ -178,12 +178,9 @@ START_TEST(tshark_dissects_our_segments)
         ck_assert_msg(!strstr(line, "Malformed"), "tshark: %s", line);
         ck_assert_msg(!strstr(line, "[Checksum Status: Bad]"), "tshark: %s", line);
         ck_assert_msg(!strstr(line, "incorrect"), "tshark: %s", line);
-        if (!strncmp(line, "Frame ", 6))
-            frames++;
-        if (strstr(line, "[Checksum Status: Good]"))
-            good_tcp++;
-        if (strstr(line, "[Header checksum status: Good]"))
-            good_ip++;
+        if (!strncmp(line, "Frame ", 6)) frames++;
+        if (strstr(line, "[Checksum Status: Good]")) good_tcp++;
+        if (strstr(line, "[Header checksum status: Good]")) good_ip++;
     }
     fclose(f);
     ck_assert_int_eq(frames, 3);

@@ -125,10 +125,8 @@ START_TEST(rfc6298_2_3_extreme_samples_do_not_overflow)
             srtt = (7 * srtt + R) / 8;
         }
         uint64_t rto = srtt + (4 * var > 1000 ? 4 * var : 1000);
-        if (rto < 200 * MS)
-            rto = 200 * MS;
-        if (rto > 120 * S)
-            rto = 120 * S;
+        if (rto < 200 * MS) rto = 200 * MS;
+        if (rto > 120 * S) rto = 120 * S;
         rtt_sample(&r, R, 200 * MS, 120 * S);
         rt_require(r.srtt_us == srtt);
         rt_require(r.rttvar_us == var);

@@ -21,8 +21,8 @@
 #include "tcb.h"
 #include "tcpfsm.h"
 
-#define S_ADDR RT_IP(10, 0, 0, 2)   /* the stack under test */
-#define P_ADDR RT_IP(10, 0, 0, 1)   /* the peer this test plays */
+#define S_ADDR RT_IP(10, 0, 0, 2) /* the stack under test */
+#define P_ADDR RT_IP(10, 0, 0, 1) /* the peer this test plays */
 #define S_PORT 80
 #define MAXOUT 64
 #define PKTMAX 2048
@@ -30,16 +30,19 @@
 struct rig {
     struct tcpfsm_stack *st;
     uint64_t rng;
-    int lfd, fd;                 /* listener, and the live connection's descriptor */
-    uint16_t pport;              /* the peer's port of the live connection */
-    uint32_t pseq, pack;         /* peer: next sequence number to send, next byte expected */
-    int nout;                    /* captured output packets */
+    int lfd, fd;         /* listener, and the live connection's descriptor */
+    uint16_t pport;      /* the peer's port of the live connection */
+    uint32_t pseq, pack; /* peer: next sequence number to send, next byte expected */
+    int nout;            /* captured output packets */
     size_t outlen[MAXOUT];
     uint8_t out[MAXOUT][PKTMAX];
     uint64_t outs_total;
 };
 
-static uint64_t rig_random(void *arg) { return rt_rand(arg); }
+static uint64_t rig_random(void *arg)
+{
+    return rt_rand(arg);
+}
 
 static void rig_output(void *arg, const void *pkt, size_t len)
 {
@@ -70,8 +73,14 @@ static size_t mkseg(uint8_t *buf, size_t cap, uint16_t sport, uint16_t dport, ui
 {
     struct tcp_seg s;
     memset(&s, 0, sizeof s);
-    s.saddr = P_ADDR; s.daddr = S_ADDR; s.sport = sport; s.dport = dport;
-    s.seq = seq; s.ack = ack; s.flags = flags; s.wnd = 65535;
+    s.saddr = P_ADDR;
+    s.daddr = S_ADDR;
+    s.sport = sport;
+    s.dport = dport;
+    s.seq = seq;
+    s.ack = ack;
+    s.flags = flags;
+    s.wnd = 65535;
     if (o) s.opt = *o;
     s.data = data;
     s.len = (uint32_t)len;
@@ -117,8 +126,9 @@ static void rig_connect(struct rig *r, uint16_t pport, const struct tcp_opts *sy
     uint8_t b[PKTMAX];
     uint32_t isn = 1000u + pport;
     r->nout = 0;
-    ck_assert_int_eq(tcpfsm_input(r->st, b, mkseg(b, sizeof b, pport, S_PORT, isn, 0, TCP_SYN,
-                                                  synopt, NULL, 0)), 0);
+    ck_assert_int_eq(
+        tcpfsm_input(r->st, b, mkseg(b, sizeof b, pport, S_PORT, isn, 0, TCP_SYN, synopt, NULL, 0)),
+        0);
     ck_assert_int_eq(r->nout, 1);
     struct tcp_seg sa = out_seg(r, 0);
     ck_assert_uint_eq(sa.flags, TCP_SYN | TCP_ACK);
@@ -127,8 +137,10 @@ static void rig_connect(struct rig *r, uint16_t pport, const struct tcp_opts *sy
     r->pseq = isn + 1;
     r->pack = sa.seq + 1;
     r->nout = 0;
-    ck_assert_int_eq(tcpfsm_input(r->st, b, mkseg(b, sizeof b, pport, S_PORT, r->pseq, r->pack,
-                                                  TCP_ACK, NULL, NULL, 0)), 0);
+    ck_assert_int_eq(
+        tcpfsm_input(r->st, b,
+                     mkseg(b, sizeof b, pport, S_PORT, r->pseq, r->pack, TCP_ACK, NULL, NULL, 0)),
+        0);
     r->fd = tcpfsm_accept(r->st, r->lfd, NULL, NULL);
     ck_assert_int_ge(r->fd, 0);
     struct tcpfsm_info info;
@@ -144,8 +156,8 @@ static void live_check(struct rig *r)
     uint8_t b[PKTMAX], msg[9], got[64];
     snprintf((char *)msg, sizeof msg, "live%04u", counter++ % 10000);
     r->nout = 0;
-    size_t n = mkseg(b, sizeof b, r->pport, S_PORT, r->pseq, r->pack, TCP_ACK | TCP_PSH, NULL,
-                     msg, 8);
+    size_t n =
+        mkseg(b, sizeof b, r->pport, S_PORT, r->pseq, r->pack, TCP_ACK | TCP_PSH, NULL, msg, 8);
     ck_assert_int_eq(tcpfsm_input(r->st, b, n), 0);
     r->pseq += 8;
     ck_assert_int_eq(tcpfsm_recv(r->st, r->fd, got, sizeof got), 8);
@@ -184,8 +196,7 @@ static void expect_drop(struct rig *r, const void *pkt, size_t len, enum drop_ki
     ck_assert_msg(b.InBadFlags == a.InBadFlags + (kind == DROP_BAD_FLAGS), "%s: InBadFlags", what);
     ck_assert_msg(b.InMalformed == a.InMalformed + (kind == DROP_MALFORMED), "%s: InMalformed",
                   what);
-    ck_assert_msg(b.InCsumErrors == a.InCsumErrors + (kind == DROP_CSUM), "%s: InCsumErrors",
-                  what);
+    ck_assert_msg(b.InCsumErrors == a.InCsumErrors + (kind == DROP_CSUM), "%s: InCsumErrors", what);
     ck_assert_msg(b.OutSegs == a.OutSegs && r->nout == 0, "%s: something was sent", what);
     ck_assert_msg(b.InNoSocket == a.InNoSocket, "%s: reached the lookup", what);
     uint8_t c[16];
@@ -199,8 +210,16 @@ static size_t base_pkt(struct rig *r, uint8_t *b)
     return mkseg(b, PKTMAX, r->pport, S_PORT, r->pseq, r->pack, TCP_ACK | TCP_PSH, NULL, "BAD!", 4);
 }
 
-static void set16(uint8_t *p, uint16_t v) { p[0] = (uint8_t)(v >> 8); p[1] = (uint8_t)v; }
-static void set32(uint8_t *p, uint32_t v) { set16(p, (uint16_t)(v >> 16)); set16(p + 2, (uint16_t)v); }
+static void set16(uint8_t *p, uint16_t v)
+{
+    p[0] = (uint8_t)(v >> 8);
+    p[1] = (uint8_t)v;
+}
+static void set32(uint8_t *p, uint32_t v)
+{
+    set16(p, (uint16_t)(v >> 16));
+    set16(p + 2, (uint16_t)v);
+}
 static void fix_all(uint8_t *b, size_t tot)
 {
     rt_fix_ip_csum(b);
@@ -224,35 +243,57 @@ START_TEST(bad_ip_headers_dropped)
     ck_assert_int_eq(tcpfsm_input(r->st, NULL, 0), -EINVAL);
     ck_assert_int_eq(tcpfsm_input(r->st, NULL, 40), -EINVAL);
 
-    n = base_pkt(r, b); b[0] = 0x65; rt_fix_ip_csum(b);
+    n = base_pkt(r, b);
+    b[0] = 0x65;
+    rt_fix_ip_csum(b);
     expect_drop(r, b, n, DROP_MALFORMED, "IP version 6");
-    n = base_pkt(r, b); b[0] = 0x44;
+    n = base_pkt(r, b);
+    b[0] = 0x44;
     expect_drop(r, b, n, DROP_MALFORMED, "IHL 4");
-    n = base_pkt(r, b); b[0] = 0x4f;
+    n = base_pkt(r, b);
+    b[0] = 0x4f;
     expect_drop(r, b, n, DROP_MALFORMED, "IHL 15 beyond a 44-byte packet");
-    n = base_pkt(r, b); set16(b + 2, 1000); rt_fix_ip_csum(b);
+    n = base_pkt(r, b);
+    set16(b + 2, 1000);
+    rt_fix_ip_csum(b);
     expect_drop(r, b, n, DROP_MALFORMED, "IP total length beyond the packet");
     n = base_pkt(r, b);
     expect_drop(r, b, n - 1, DROP_MALFORMED, "packet one byte shorter than its total length");
-    n = base_pkt(r, b); set16(b + 2, 19); rt_fix_ip_csum(b);
+    n = base_pkt(r, b);
+    set16(b + 2, 19);
+    rt_fix_ip_csum(b);
     expect_drop(r, b, n, DROP_MALFORMED, "IP total length below the header length");
 
-    n = base_pkt(r, b); b[10] ^= 0x5a;
+    n = base_pkt(r, b);
+    b[10] ^= 0x5a;
     expect_drop(r, b, n, DROP_CSUM, "bad IP header checksum");
-    n = base_pkt(r, b); b[8] ^= 0x01;                       /* TTL changed, checksum not */
+    n = base_pkt(r, b);
+    b[8] ^= 0x01; /* TTL changed, checksum not */
     expect_drop(r, b, n, DROP_CSUM, "IP header corrupted");
 
     /* RFC 1122 3.3.2 allows not reassembling; we drop every fragment. */
-    n = base_pkt(r, b); b[6] |= 0x20; rt_fix_ip_csum(b);
+    n = base_pkt(r, b);
+    b[6] |= 0x20;
+    rt_fix_ip_csum(b);
     expect_drop(r, b, n, DROP_MALFORMED, "IP fragment: more fragments");
-    n = base_pkt(r, b); b[6] = 0; b[7] = 0x10; rt_fix_ip_csum(b);
+    n = base_pkt(r, b);
+    b[6] = 0;
+    b[7] = 0x10;
+    rt_fix_ip_csum(b);
     expect_drop(r, b, n, DROP_MALFORMED, "IP fragment: non-zero offset");
-    n = base_pkt(r, b); b[6] = 0x20; b[7] = 0; rt_fix_ip_csum(b);   /* MF without DF */
+    n = base_pkt(r, b);
+    b[6] = 0x20;
+    b[7] = 0;
+    rt_fix_ip_csum(b); /* MF without DF */
     expect_drop(r, b, n, DROP_MALFORMED, "IP first fragment");
 
-    n = base_pkt(r, b); b[9] = 17; rt_fix_ip_csum(b);
+    n = base_pkt(r, b);
+    b[9] = 17;
+    rt_fix_ip_csum(b);
     expect_drop(r, b, n, DROP_MALFORMED, "UDP, not TCP");
-    n = base_pkt(r, b); b[9] = 1; rt_fix_ip_csum(b);
+    n = base_pkt(r, b);
+    b[9] = 1;
+    rt_fix_ip_csum(b);
     expect_drop(r, b, n, DROP_MALFORMED, "ICMP, not TCP");
     rig_free(r);
 }
@@ -268,39 +309,54 @@ START_TEST(bad_tcp_headers_dropped)
     size_t n;
 
     /* Truncated TCP header: total length 20 + 12. */
-    n = base_pkt(r, b); set16(b + 2, 32); rt_fix_ip_csum(b);
+    n = base_pkt(r, b);
+    set16(b + 2, 32);
+    rt_fix_ip_csum(b);
     expect_drop(r, b, 32, DROP_MALFORMED, "truncated TCP header (12 bytes)");
-    n = base_pkt(r, b); set16(b + 2, 20); rt_fix_ip_csum(b);
+    n = base_pkt(r, b);
+    set16(b + 2, 20);
+    rt_fix_ip_csum(b);
     expect_drop(r, b, 20, DROP_MALFORMED, "no TCP header at all");
 
     for (int doff = 0; doff < 5; doff++) {
-        n = base_pkt(r, b); b[32] = (uint8_t)(doff << 4); fix_all(b, n);
+        n = base_pkt(r, b);
+        b[32] = (uint8_t)(doff << 4);
+        fix_all(b, n);
         expect_drop(r, b, n, DROP_MALFORMED, "data offset < 5");
     }
-    n = base_pkt(r, b); b[32] = 15 << 4; fix_all(b, n);     /* 60 > 24 bytes of segment */
+    n = base_pkt(r, b);
+    b[32] = 15 << 4;
+    fix_all(b, n); /* 60 > 24 bytes of segment */
     expect_drop(r, b, n, DROP_MALFORMED, "data offset beyond the segment");
-    n = base_pkt(r, b); b[32] = 7 << 4; fix_all(b, n);      /* 28 > 24 */
+    n = base_pkt(r, b);
+    b[32] = 7 << 4;
+    fix_all(b, n); /* 28 > 24 */
     expect_drop(r, b, n, DROP_MALFORMED, "data offset just beyond the segment");
 
-    n = base_pkt(r, b); b[36] ^= 0x80;                      /* the checksum field itself */
+    n = base_pkt(r, b);
+    b[36] ^= 0x80; /* the checksum field itself */
     expect_drop(r, b, n, DROP_CSUM, "bad TCP checksum");
-    n = base_pkt(r, b); b[n - 1] ^= 0x04;                   /* a payload bit */
+    n = base_pkt(r, b);
+    b[n - 1] ^= 0x04; /* a payload bit */
     expect_drop(r, b, n, DROP_CSUM, "payload bit flip");
-    n = base_pkt(r, b); b[24] ^= 0x10;                      /* a sequence number bit */
+    n = base_pkt(r, b);
+    b[24] ^= 0x10; /* a sequence number bit */
     expect_drop(r, b, n, DROP_CSUM, "sequence number bit flip");
-    n = base_pkt(r, b); b[15] ^= 0x01; rt_fix_ip_csum(b);   /* source address: pseudo-header */
+    n = base_pkt(r, b);
+    b[15] ^= 0x01;
+    rt_fix_ip_csum(b); /* source address: pseudo-header */
     expect_drop(r, b, n, DROP_CSUM, "pseudo-header (source address) mismatch");
 
     /* Options that run past the header: 4 option bytes (doff 6) holding ... */
     static const uint8_t bad_opts[][4] = {
-        { TCPOPT_MSS, 8, 0, 0 },          /* a length past the header */
-        { TCPOPT_NOP, TCPOPT_NOP, TCPOPT_NOP, TCPOPT_TS },  /* a kind with no length byte */
-        { TCPOPT_TS, 1, 0, 0 },           /* a length below 2 */
-        { 99, 0, 0, 0 },                  /* an unknown kind with length 0 */
-        { TCPOPT_SACK_PERM, 2, 77, 3 },   /* fine, then an unknown kind with length 3 > 2 left */
+        {TCPOPT_MSS, 8, 0, 0},                           /* a length past the header */
+        {TCPOPT_NOP, TCPOPT_NOP, TCPOPT_NOP, TCPOPT_TS}, /* a kind with no length byte */
+        {TCPOPT_TS, 1, 0, 0},                            /* a length below 2 */
+        {99, 0, 0, 0},                                   /* an unknown kind with length 0 */
+        {TCPOPT_SACK_PERM, 2, 77, 3}, /* fine, then an unknown kind with length 3 > 2 left */
     };
     for (size_t i = 0; i < sizeof bad_opts / sizeof bad_opts[0]; i++) {
-        n = base_pkt(r, b);                                  /* 20 IP + 20 TCP + 4 data */
+        n = base_pkt(r, b); /* 20 IP + 20 TCP + 4 data */
         memmove(b + 44, b + 40, 4);
         memcpy(b + 40, bad_opts[i], 4);
         n += 4;
@@ -325,22 +381,40 @@ START_TEST(martian_sources_dropped_rfc1122_3_2_1_3)
     uint8_t b[PKTMAX];
     size_t n;
     static const uint32_t bad_src[] = {
-        0xffffffffu, RT_IP(224, 0, 0, 1), RT_IP(239, 255, 255, 250), 0, RT_IP(0, 1, 2, 3),
-        RT_IP(127, 0, 0, 1), RT_IP(127, 9, 9, 9), RT_IP(240, 0, 0, 1), S_ADDR,
-        (S_ADDR & 0xffffff00u) | 0xffu,          /* the /24's directed broadcast */
+        0xffffffffu,
+        RT_IP(224, 0, 0, 1),
+        RT_IP(239, 255, 255, 250),
+        0,
+        RT_IP(0, 1, 2, 3),
+        RT_IP(127, 0, 0, 1),
+        RT_IP(127, 9, 9, 9),
+        RT_IP(240, 0, 0, 1),
+        S_ADDR,
+        (S_ADDR & 0xffffff00u) | 0xffu, /* the /24's directed broadcast */
     };
     for (size_t i = 0; i < sizeof bad_src / sizeof bad_src[0]; i++) {
-        n = base_pkt(r, b); set32(b + 12, bad_src[i]); fix_all(b, n);
+        n = base_pkt(r, b);
+        set32(b + 12, bad_src[i]);
+        fix_all(b, n);
         expect_drop(r, b, n, DROP_MARTIAN, "martian source");
         /* Also to a closed port, where a good source would earn a RST. */
-        n = base_pkt(r, b); set16(b + 22, 81); set32(b + 12, bad_src[i]); fix_all(b, n);
+        n = base_pkt(r, b);
+        set16(b + 22, 81);
+        set32(b + 12, bad_src[i]);
+        fix_all(b, n);
         expect_drop(r, b, n, DROP_MARTIAN, "martian source, closed port");
     }
-    n = base_pkt(r, b); set32(b + 16, 0xffffffffu); fix_all(b, n);
+    n = base_pkt(r, b);
+    set32(b + 16, 0xffffffffu);
+    fix_all(b, n);
     expect_drop(r, b, n, DROP_NOT_OURS, "broadcast destination");
-    n = base_pkt(r, b); set32(b + 16, RT_IP(224, 0, 0, 251)); fix_all(b, n);
+    n = base_pkt(r, b);
+    set32(b + 16, RT_IP(224, 0, 0, 251));
+    fix_all(b, n);
     expect_drop(r, b, n, DROP_NOT_OURS, "multicast destination");
-    n = base_pkt(r, b); set32(b + 16, RT_IP(10, 0, 0, 9)); fix_all(b, n);
+    n = base_pkt(r, b);
+    set32(b + 16, RT_IP(10, 0, 0, 9));
+    fix_all(b, n);
     expect_drop(r, b, n, DROP_NOT_OURS, "another host's datagram");
     rig_free(r);
 }
@@ -355,16 +429,19 @@ START_TEST(syn_with_fin_or_rst_dropped_unanswered)
     rig_connect(r, 5558, NULL);
     uint8_t b[PKTMAX];
     static const uint8_t bad[] = {
-        TCP_SYN | TCP_FIN,           TCP_SYN | TCP_RST, TCP_SYN | TCP_FIN | TCP_ACK,
-        TCP_SYN | TCP_RST | TCP_ACK, TCP_SYN | TCP_FIN | TCP_RST | TCP_PSH,
+        TCP_SYN | TCP_FIN,
+        TCP_SYN | TCP_RST,
+        TCP_SYN | TCP_FIN | TCP_ACK,
+        TCP_SYN | TCP_RST | TCP_ACK,
+        TCP_SYN | TCP_FIN | TCP_RST | TCP_PSH,
     };
-    static const uint16_t ports[] = { S_PORT, 81 };
+    static const uint16_t ports[] = {S_PORT, 81};
     for (size_t i = 0; i < sizeof bad; i++) {
         size_t n = base_pkt(r, b);
         b[IPV4_HDR_LEN + 13] = bad[i];
         fix_all(b, n);
         expect_drop(r, b, n, DROP_BAD_FLAGS, "SYN with FIN/RST on the connection");
-        for (size_t k = 0; k < 2; k++) {     /* a new 4-tuple: the listener, a closed port */
+        for (size_t k = 0; k < 2; k++) { /* a new 4-tuple: the listener, a closed port */
             n = mkseg(b, PKTMAX, 6000, ports[k], 1000, 0, bad[i], NULL, NULL, 0);
             expect_drop(r, b, n, DROP_BAD_FLAGS, "SYN with FIN/RST, new 4-tuple");
         }
@@ -425,17 +502,21 @@ START_TEST(no_socket_rst_rules)
     struct tcpfsm_stats a, z;
     static const uint8_t data[100];
 
-    struct { uint8_t flags; uint32_t seq, ack; size_t len; } cases[] = {
-        { TCP_SYN, 123456, 0, 0 },                        /* ack = seq + 1 */
-        { TCP_SYN, 0xffffffffu, 0, 0 },                   /* wraps to 0 */
-        { TCP_SYN | TCP_PSH, 7, 0, 10 },                  /* seq + 10 + 1 (SYN+FIN: dropped) */
-        { TCP_PSH, 1000, 0, 100 },                        /* seq + 100 */
-        { TCP_FIN, 0xfffffff0u, 0, 20 },                  /* wraps: seq + 21 */
-        { 0, 5, 0, 0 },                                    /* no flags at all: seq + 0 */
-        { TCP_ACK, 1, 0xdeadbeefu, 0 },                   /* <SEQ=SEG.ACK> */
-        { TCP_ACK | TCP_PSH, 99, 0x80000000u, 100 },
-        { TCP_SYN | TCP_ACK, 3, 424242, 0 },
-        { TCP_FIN | TCP_ACK, 3, 0, 0 },                    /* SEG.ACK 0 */
+    struct {
+        uint8_t flags;
+        uint32_t seq, ack;
+        size_t len;
+    } cases[] = {
+        {TCP_SYN, 123456, 0, 0},       /* ack = seq + 1 */
+        {TCP_SYN, 0xffffffffu, 0, 0},  /* wraps to 0 */
+        {TCP_SYN | TCP_PSH, 7, 0, 10}, /* seq + 10 + 1 (SYN+FIN: dropped) */
+        {TCP_PSH, 1000, 0, 100},       /* seq + 100 */
+        {TCP_FIN, 0xfffffff0u, 0, 20}, /* wraps: seq + 21 */
+        {0, 5, 0, 0},                  /* no flags at all: seq + 0 */
+        {TCP_ACK, 1, 0xdeadbeefu, 0},  /* <SEQ=SEG.ACK> */
+        {TCP_ACK | TCP_PSH, 99, 0x80000000u, 100},
+        {TCP_SYN | TCP_ACK, 3, 424242, 0},
+        {TCP_FIN | TCP_ACK, 3, 0, 0}, /* SEG.ACK 0 */
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         tcpfsm_get_stats(r->st, &a);
@@ -466,8 +547,8 @@ START_TEST(no_socket_rst_rules)
     }
 
     /* A RST for no socket gets nothing, with or without ACK, with or without data. */
-    static const uint8_t rst_flags[] = { TCP_RST, TCP_RST | TCP_ACK, TCP_RST | TCP_PSH,
-                                         TCP_RST | TCP_FIN | TCP_ACK };
+    static const uint8_t rst_flags[] = {TCP_RST, TCP_RST | TCP_ACK, TCP_RST | TCP_PSH,
+                                        TCP_RST | TCP_FIN | TCP_ACK};
     for (size_t i = 0; i < sizeof rst_flags; i++) {
         tcpfsm_get_stats(r->st, &a);
         r->nout = 0;
@@ -481,9 +562,9 @@ START_TEST(no_socket_rst_rules)
 
     /* The 4-tuple differs from the live connection only in the peer port: still no socket. */
     r->nout = 0;
-    size_t n = mkseg(b, sizeof b, (uint16_t)(r->pport + 1), S_PORT, r->pseq, r->pack, TCP_ACK,
-                     NULL, data, 10);
-    int ret = tcpfsm_input(r->st, b, n);   /* reaches the listener: RFC 9293 3.10.7.2 second */
+    size_t n = mkseg(b, sizeof b, (uint16_t)(r->pport + 1), S_PORT, r->pseq, r->pack, TCP_ACK, NULL,
+                     data, 10);
+    int ret = tcpfsm_input(r->st, b, n); /* reaches the listener: RFC 9293 3.10.7.2 second */
     ck_assert(ret == 0 || ret == -ENOENT);
     struct tcp_seg s = only_output(r);
     ck_assert_uint_eq(s.flags, TCP_RST);
@@ -509,10 +590,11 @@ START_TEST(old_ack_with_stale_sack_block)
     struct tcb *t = r->st->fds[r->fd];
     ck_assert(t->flags & TF_SACK);
     static uint8_t data[8000];
-    for (size_t i = 0; i < sizeof data; i++) data[i] = (uint8_t)(i * 13);
+    for (size_t i = 0; i < sizeof data; i++)
+        data[i] = (uint8_t)(i * 13);
     r->nout = 0;
     ck_assert_int_eq(tcpfsm_send(r->st, r->fd, data, sizeof data), (long)sizeof data);
-    ck_assert_int_ge(r->nout, 5);           /* initial window: several 1000-byte segments */
+    ck_assert_int_ge(r->nout, 5); /* initial window: several 1000-byte segments */
     uint32_t base = r->pack;
     uint8_t b[PKTMAX];
     size_t n;
@@ -564,7 +646,11 @@ static size_t template_pkt(struct rig *r, uint64_t *rng, uint8_t *b)
     struct tcp_opts o;
     memset(&o, 0, sizeof o);
     unsigned k = (unsigned)rt_rand_below(rng, 8);
-    if (rt_rand_below(rng, 2)) { o.has_ts = 1; o.tsval = (uint32_t)rt_rand(rng); o.tsecr = (uint32_t)rt_rand(rng); }
+    if (rt_rand_below(rng, 2)) {
+        o.has_ts = 1;
+        o.tsval = (uint32_t)rt_rand(rng);
+        o.tsecr = (uint32_t)rt_rand(rng);
+    }
     if (rt_rand_below(rng, 3) == 0) {
         o.nsack = (uint8_t)(1 + rt_rand_below(rng, 3));
         for (int i = 0; i < o.nsack; i++) {
@@ -572,30 +658,37 @@ static size_t template_pkt(struct rig *r, uint64_t *rng, uint8_t *b)
             o.sack[i].end = o.sack[i].start + (uint32_t)rt_rand_below(rng, 3000);
         }
     }
-    size_t len = rt_rand_below(rng, 4) ? rt_rand_below(rng, 100) : rt_rand_below(rng, sizeof payload);
-    uint32_t jitter = (uint32_t)rt_rand_below(rng, 5) == 0 ? (uint32_t)rt_rand(rng)
-                                                         : (uint32_t)rt_rand_below(rng, 200) - 100;
+    size_t len =
+        rt_rand_below(rng, 4) ? rt_rand_below(rng, 100) : rt_rand_below(rng, sizeof payload);
+    uint32_t jitter = (uint32_t)rt_rand_below(rng, 5) == 0
+                          ? (uint32_t)rt_rand(rng)
+                          : (uint32_t)rt_rand_below(rng, 200) - 100;
     switch (k) {
-    case 0: case 1: case 2:   /* the live connection: data, ACKs, FIN, RST, SYN */
+    case 0:
+    case 1:
+    case 2: /* the live connection: data, ACKs, FIN, RST, SYN */
     {
-        static const uint8_t fl[] = { TCP_ACK, TCP_ACK | TCP_PSH, TCP_ACK | TCP_FIN, TCP_RST,
-                                      TCP_SYN, TCP_RST | TCP_ACK, TCP_SYN | TCP_ACK, 0 };
+        static const uint8_t fl[] = {TCP_ACK, TCP_ACK | TCP_PSH, TCP_ACK | TCP_FIN, TCP_RST,
+                                     TCP_SYN, TCP_RST | TCP_ACK, TCP_SYN | TCP_ACK, 0};
         uint8_t f = fl[rt_rand_below(rng, sizeof fl)];
         return mkseg(b, PKTMAX, r->pport, S_PORT, r->pseq + (k == 2 ? jitter : 0),
                      r->pack + (k == 1 ? jitter : 0), f, &o, payload, len);
     }
-    case 3: case 4:           /* the listener: SYNs with options, stray ACKs */
-        o.has_mss = 1; o.mss = (uint16_t)rt_rand(rng);
-        o.has_wscale = 1; o.wscale = (uint8_t)rt_rand_below(rng, 20);
+    case 3:
+    case 4: /* the listener: SYNs with options, stray ACKs */
+        o.has_mss = 1;
+        o.mss = (uint16_t)rt_rand(rng);
+        o.has_wscale = 1;
+        o.wscale = (uint8_t)rt_rand_below(rng, 20);
         o.sack_ok = 1;
         return mkseg(b, PKTMAX, (uint16_t)(1024 + rt_rand_below(rng, 200)), S_PORT,
-                     (uint32_t)rt_rand(rng), (uint32_t)rt_rand(rng),
-                     k == 3 ? TCP_SYN : TCP_ACK, &o, payload, k == 3 ? 0 : len);
-    case 5:                   /* the listener's children, whatever state they reached */
+                     (uint32_t)rt_rand(rng), (uint32_t)rt_rand(rng), k == 3 ? TCP_SYN : TCP_ACK, &o,
+                     payload, k == 3 ? 0 : len);
+    case 5: /* the listener's children, whatever state they reached */
         return mkseg(b, PKTMAX, (uint16_t)(1024 + rt_rand_below(rng, 200)), S_PORT,
-                     (uint32_t)rt_rand(rng), (uint32_t)rt_rand(rng),
-                     (uint8_t)rt_rand(rng), &o, payload, len);
-    default:                  /* closed ports */
+                     (uint32_t)rt_rand(rng), (uint32_t)rt_rand(rng), (uint8_t)rt_rand(rng), &o,
+                     payload, len);
+    default: /* closed ports */
         return mkseg(b, PKTMAX, (uint16_t)rt_rand(rng), (uint16_t)rt_rand(rng),
                      (uint32_t)rt_rand(rng), (uint32_t)rt_rand(rng), (uint8_t)rt_rand(rng), &o,
                      payload, len);
@@ -618,15 +711,17 @@ START_TEST(random_garbage_no_crash)
         unsigned how = (unsigned)rt_rand_below(&rng, 6);
         size_t nflip = 1 + rt_rand_below(&rng, 8);
         switch (how) {
-        case 0:               /* random bit flips anywhere, checksums left wrong */
-            for (size_t i = 0; i < nflip; i++) b[rt_rand_below(&rng, n)] ^= (uint8_t)(1u << rt_rand_below(&rng, 8));
+        case 0: /* random bit flips anywhere, checksums left wrong */
+            for (size_t i = 0; i < nflip; i++)
+                b[rt_rand_below(&rng, n)] ^= (uint8_t)(1u << rt_rand_below(&rng, 8));
             break;
-        case 1:               /* random bytes in the TCP header and options, checksums fixed */
+        case 1: /* random bytes in the TCP header and options, checksums fixed */
         case 2:
-            for (size_t i = 0; i < nflip; i++) b[20 + rt_rand_below(&rng, n - 20 < 60 ? n - 20 : 60)] = (uint8_t)rt_rand(&rng);
+            for (size_t i = 0; i < nflip; i++)
+                b[20 + rt_rand_below(&rng, n - 20 < 60 ? n - 20 : 60)] = (uint8_t)rt_rand(&rng);
             fix_all(b, n);
             break;
-        case 3:               /* truncated or extended, lengths and checksums made consistent */
+        case 3: /* truncated or extended, lengths and checksums made consistent */
         {
             size_t m = rt_rand_below(&rng, PKTMAX);
             if (m > n) rt_fill_random(&rng, b + n, m - n);
@@ -634,35 +729,39 @@ START_TEST(random_garbage_no_crash)
             if (n >= 20) {
                 set16(b + 2, (uint16_t)n);
                 b[0] = 0x45;
-                if (n >= 40) fix_all(b, n); else rt_fix_ip_csum(b);
+                if (n >= 40)
+                    fix_all(b, n);
+                else
+                    rt_fix_ip_csum(b);
             }
             break;
         }
-        case 4:               /* random IP header fields (checksum fixed) */
-            for (size_t i = 0; i < nflip; i++) b[rt_rand_below(&rng, 20)] = (uint8_t)rt_rand(&rng);
+        case 4: /* random IP header fields (checksum fixed) */
+            for (size_t i = 0; i < nflip; i++)
+                b[rt_rand_below(&rng, 20)] = (uint8_t)rt_rand(&rng);
             if ((b[0] & 15) >= 5 && (size_t)(b[0] & 15) * 4 <= n) rt_fix_ip_csum(b);
             break;
-        default:              /* pure noise */
+        default: /* pure noise */
             n = rt_rand_below(&rng, 200);
             rt_fill_random(&rng, b, n);
             break;
         }
         (void)tcpfsm_input(r->st, b, n);
         r->nout = 0;
-        if (rt_rand_below(&rng, 50) == 0) {      /* let timers fire now and then */
+        if (rt_rand_below(&rng, 50) == 0) { /* let timers fire now and then */
             now += rt_rand_below(&rng, 3000000);
             tcpfsm_advance(r->st, now);
             r->nout = 0;
         }
-        if (rt_rand_below(&rng, 100) == 0) {     /* the application drains the listener */
+        if (rt_rand_below(&rng, 100) == 0) { /* the application drains the listener */
             int fd;
             while ((fd = tcpfsm_accept(r->st, r->lfd, NULL, NULL)) >= 0) {
                 accepted++;
                 uint8_t c[256];
                 (void)tcpfsm_recv(r->st, fd, c, sizeof c);
                 (void)tcpfsm_send(r->st, fd, "x", 1);
-                ck_assert_int_eq(rt_rand_below(&rng, 2) ? tcpfsm_close(r->st, fd)
-                                                        : tcpfsm_abort(r->st, fd), 0);
+                ck_assert_int_eq(
+                    rt_rand_below(&rng, 2) ? tcpfsm_close(r->st, fd) : tcpfsm_abort(r->st, fd), 0);
             }
             r->nout = 0;
         }
@@ -677,14 +776,15 @@ START_TEST(random_garbage_no_crash)
     ck_assert_uint_gt(s.InMalformed, 0);
     ck_assert_uint_gt(s.InCsumErrors, 0);
     printf("random_garbage_no_crash: %llu malformed, %llu checksum errors, %llu no-socket, "
-           "%d accepted, %llu packets sent\n", (unsigned long long)s.InMalformed,
-           (unsigned long long)s.InCsumErrors, (unsigned long long)s.InNoSocket, accepted,
-           (unsigned long long)r->outs_total);
+           "%d accepted, %llu packets sent\n",
+           (unsigned long long)s.InMalformed, (unsigned long long)s.InCsumErrors,
+           (unsigned long long)s.InNoSocket, accepted, (unsigned long long)r->outs_total);
     fflush(stdout);
 
     /* The stack still works: drain the accept queue, then a fresh handshake on a new port. */
     int fd;
-    while ((fd = tcpfsm_accept(r->st, r->lfd, NULL, NULL)) >= 0) tcpfsm_abort(r->st, fd);
+    while ((fd = tcpfsm_accept(r->st, r->lfd, NULL, NULL)) >= 0)
+        tcpfsm_abort(r->st, fd);
     tcpfsm_close(r->st, r->fd);
     rig_connect(r, 60001, NULL);
     live_check(r);

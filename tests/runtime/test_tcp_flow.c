@@ -27,8 +27,8 @@
 #include "tcpfsm.h"
 
 #define MS 1000u
-#define MSS_DEFAULT 536u            /* the peer's SYN-ACK carries no MSS option: RFC 9293 3.7.1 */
-#define RCVBUF 4096u                /* the small receive buffer of the zero-window tests */
+#define MSS_DEFAULT 536u /* the peer's SYN-ACK carries no MSS option: RFC 9293 3.7.1 */
+#define RCVBUF 4096u     /* the small receive buffer of the zero-window tests */
 
 /* ------------------------------------------------------------------ helpers ---- */
 
@@ -36,7 +36,8 @@ static uint8_t pattern[128 * 1024];
 
 static void pattern_init(void)
 {
-    for (size_t i = 0; i < sizeof pattern; i++) pattern[i] = (uint8_t)(i * 7 + (i >> 8));
+    for (size_t i = 0; i < sizeof pattern; i++)
+        pattern[i] = (uint8_t)(i * 7 + (i >> 8));
 }
 
 /* Queue n bytes of the pattern (from offset off) on the connection; all must fit. */
@@ -48,11 +49,10 @@ static void send_bytes(struct sc *sc, size_t off, size_t n)
 
 /* A data segment <SEQ=seq><ACK=ack> of len bytes of the pattern from offset off; PSH is the
  * sender's choice, not checked. */
-#define expect_data(sc, seq, ack, off, len)                                                    \
+#define expect_data(sc, seq, ack, off, len)                                                        \
     expect_data_at((sc), (seq), (ack), (off), (len), __FILE__, __LINE__)
-static const struct tcp_seg *expect_data_at(struct sc *sc, uint32_t seq, uint32_t ack,
-                                            size_t off, uint32_t len, const char *file,
-                                            int line)
+static const struct tcp_seg *expect_data_at(struct sc *sc, uint32_t seq, uint32_t ack, size_t off,
+                                            uint32_t len, const char *file, int line)
 {
     const struct tcp_seg *s = sc_next_at(sc, file, line);
     if ((s->flags & (uint8_t)~TCP_PSH) != TCP_ACK || s->seq != seq || s->ack != ack ||
@@ -60,8 +60,8 @@ static const struct tcp_seg *expect_data_at(struct sc *sc, uint32_t seq, uint32_
         ck_abort_msg("%s:%d: expected <ACK seq=%u ack=%u len=%u>, got <%s seq=%u ack=%u len=%u>",
                      file, line, seq, ack, len, sc_flags_str(s->flags), s->seq, s->ack, s->len);
     if (memcmp(s->data, pattern + off, len) != 0)
-        ck_abort_msg("%s:%d: the text of <seq=%u len=%u> is not pattern[%zu..]", file, line,
-                     seq, len, off);
+        ck_abort_msg("%s:%d: the text of <seq=%u len=%u> is not pattern[%zu..]", file, line, seq,
+                     len, off);
     return s;
 }
 
@@ -74,8 +74,8 @@ static void quiet_for_at(struct sc *sc, tcpfsm_time_t delta_us, const char *file
         sc_advance(sc, end - sc->now < MS ? end - sc->now : MS);
         if (sc_pending(sc)) {
             const struct tcp_seg *s = sc_next_at(sc, file, line);
-            ck_abort_msg("%s:%d: expected silence, got <%s seq=%u len=%u> at +%llu ms", file,
-                         line, sc_flags_str(s->flags), s->seq, s->len,
+            ck_abort_msg("%s:%d: expected silence, got <%s seq=%u len=%u> at +%llu ms", file, line,
+                         sc_flags_str(s->flags), s->seq, s->len,
                          (unsigned long long)(sc->now - SC_T0) / MS);
         }
     }
@@ -108,7 +108,7 @@ static void recv_expect(struct sc *sc, size_t off, size_t n)
 /* An established connection (active open, peer MSS 536, no options), RTO `rto_us`. */
 static struct sc *established(uint32_t rto_us, uint32_t sndbuf)
 {
-    struct sc_opts o = { .rto_us = rto_us, .sndbuf = sndbuf };
+    struct sc_opts o = {.rto_us = rto_us, .sndbuf = sndbuf};
     struct sc *sc = sc_new(&o);
     sc_establish(sc);
     return sc;
@@ -122,7 +122,7 @@ static struct sc *established(uint32_t rto_us, uint32_t sndbuf)
  * window `peer_wnd`. */
 static struct sc *zero_window(uint32_t ours, uint16_t peer_wnd)
 {
-    struct sc_opts o = { .rto_us = 100 * MS, .rcvbuf = RCVBUF };
+    struct sc_opts o = {.rto_us = 100 * MS, .rcvbuf = RCVBUF};
     struct sc *sc = sc_new(&o);
     sc_establish(sc);
     const uint32_t us = sc->iss + 1, r = sc->irs + 1;
@@ -161,9 +161,9 @@ START_TEST(rfc9293_3_10_7_4_zero_window_takes_ack_drops_text)
     ck_assert_uint_eq(s->wnd, 0);
     sc_expect_none(sc);
     struct tcpfsm_info i = info_of(sc);
-    ck_assert_uint_eq(i.send_q, 0);                      /* SND.UNA advanced */
+    ck_assert_uint_eq(i.send_q, 0); /* SND.UNA advanced */
     ck_assert_uint_eq(i.bytes_acked, 100);
-    ck_assert_uint_eq(i.recv_q, RCVBUF);                 /* the text was not taken */
+    ck_assert_uint_eq(i.recv_q, RCVBUF); /* the text was not taken */
     ck_assert_uint_eq(i.bytes_received, RCVBUF);
     ck_assert_uint_eq(stats_of(sc).OutOfWindowDrops, before.OutOfWindowDrops + 1);
     /* the RTO (100 ms) passes many times over: the acknowledged data is not resent */
@@ -195,7 +195,7 @@ START_TEST(rfc9293_3_10_7_4_zero_window_takes_window_update)
     const uint32_t us = sc->iss + 1, r = sc->irs + 1 + RCVBUF;
     ck_assert_uint_eq(info_of(sc).snd_wnd, 0);
     send_bytes(sc, 0, 100);
-    sc_expect_none(sc);                                  /* the peer's window is closed */
+    sc_expect_none(sc); /* the peer's window is closed */
 
     sc_inject(sc, TCP_ACK, r, us, SC_PEER_WND, pattern + RCVBUF, 100);
     const struct tcp_seg *s = expect_data(sc, us, r, 0, 100);
@@ -221,7 +221,7 @@ START_TEST(rfc9293_3_10_7_4_zero_window_rst_at_rcv_nxt_resets)
     ck_assert_int_eq(tcpfsm_error(sc->st, sc->fd), 0);
 
     sc_inject(sc, TCP_RST | TCP_ACK, r, us, SC_PEER_WND, pattern, 10);
-    sc_expect_none(sc);                                  /* a RST is never answered */
+    sc_expect_none(sc); /* a RST is never answered */
     sc_expect_state(sc, "CLOSED");
     ck_assert_int_eq(tcpfsm_error(sc->st, sc->fd), -ECONNRESET);
     sc_free(sc);
@@ -247,7 +247,7 @@ START_TEST(rfc9293_3_10_7_4_zero_window_takes_fin_at_rcv_nxt)
     sc_expect_state(sc, "CLOSE_WAIT");
     recv_expect(sc, 0, RCVBUF);
     uint8_t b;
-    ck_assert_int_eq(tcpfsm_recv(sc->st, sc->fd, &b, 1), 0);   /* end of stream */
+    ck_assert_int_eq(tcpfsm_recv(sc->st, sc->fd, &b, 1), 0); /* end of stream */
     sc_free(sc);
 }
 END_TEST
@@ -265,7 +265,7 @@ START_TEST(rfc9293_3_10_7_4_zero_window_segment_beyond_rcv_nxt_only_acked)
     sc_inject(sc, TCP_ACK, r + 100, us + 100, SC_PEER_WND, pattern + RCVBUF + 100, 100);
     ck_assert_uint_eq(sc_expect(sc, TCP_ACK, us + 100, r, 0)->wnd, 0);
     sc_expect_none(sc);
-    ck_assert_uint_eq(info_of(sc).send_q, 100);          /* its ACK was not taken */
+    ck_assert_uint_eq(info_of(sc).send_q, 100); /* its ACK was not taken */
     ck_assert_uint_eq(sc_tcb(sc)->buf->ofo_bytes, 0);
     ck_assert_uint_eq(info_of(sc).recv_q, RCVBUF);
     ck_assert_uint_eq(stats_of(sc).OutOfWindowDrops, before.OutOfWindowDrops + 1);
@@ -280,8 +280,8 @@ END_TEST
 
 /* -------------------------------------------------------- gather send, cork ---- */
 
-static const uint8_t *const header = pattern;            /* a 100-byte "response header" */
-static const uint8_t *const body = pattern + 100;        /* and its 200-byte body */
+static const uint8_t *const header = pattern;     /* a 100-byte "response header" */
+static const uint8_t *const body = pattern + 100; /* and its 200-byte body */
 
 /* tcpfsm_sendv: a 100-byte header and a 200-byte body on an idle connection leave as ONE
  * 300-byte segment (what tcpfsm-httpd does per keep-alive response). */
@@ -290,7 +290,8 @@ START_TEST(sendv_header_and_body_leave_as_one_segment)
     struct sc *sc = established(1000 * MS, 0);
     const uint32_t us = sc->iss + 1, r = sc->irs + 1;
     const struct tcpfsm_iov iov[] = {
-        { .base = header, .len = 100 }, { .base = body, .len = 200 },
+        {.base = header, .len = 100},
+        {.base = body, .len = 200},
     };
     ck_assert_int_eq(tcpfsm_sendv(sc->st, sc->fd, iov, 2), 300);
     sc_expect(sc, TCP_ACK | TCP_PSH, us, r, 300);
@@ -311,7 +312,7 @@ START_TEST(two_sends_leave_as_two_segments_second_held_by_nagle_until_ack)
     expect_data(sc, us, r, 0, 100);
     ck_assert_int_eq(tcpfsm_send(sc->st, sc->fd, body, 200), 200);
     sc_expect_none(sc);
-    quiet_for(sc, 40 * MS);                              /* the peer delays its ACK */
+    quiet_for(sc, 40 * MS); /* the peer delays its ACK */
     sc_inject(sc, TCP_ACK, r, us + 100, SC_PEER_WND, NULL, 0);
     expect_data(sc, us + 100, r, 100, 200);
     sc_expect_none(sc);
@@ -345,7 +346,7 @@ START_TEST(cork_sends_full_segments_and_uncork_flushes_the_rest)
     ck_assert_int_eq(tcpfsm_setopt(sc->st, sc->fd, TCPFSM_OPT_CORK, 1), 0);
     send_bytes(sc, 0, 100);
     sc_expect_none(sc);
-    send_bytes(sc, 100, 1100);                           /* 1200 queued: 2 full + 128 */
+    send_bytes(sc, 100, 1100); /* 1200 queued: 2 full + 128 */
     expect_data(sc, us, r, 0, M);
     expect_data(sc, us + M, r, M, M);
     sc_expect_none(sc);
@@ -389,12 +390,12 @@ START_TEST(cork_not_overridden_by_nodelay)
     ck_assert_int_eq(tcpfsm_setopt(sc->st, sc->fd, TCPFSM_OPT_CORK, 1), 0);
     send_bytes(sc, 0, 100);
     sc_expect_none(sc);
-    ck_assert_int_eq(tcpfsm_setopt(sc->st, sc->fd, TCPFSM_OPT_NODELAY, 1), 0);   /* again */
+    ck_assert_int_eq(tcpfsm_setopt(sc->st, sc->fd, TCPFSM_OPT_NODELAY, 1), 0); /* again */
     sc_expect_none(sc);
     ck_assert_int_eq(tcpfsm_setopt(sc->st, sc->fd, TCPFSM_OPT_CORK, 0), 0);
     expect_data(sc, us, r, 0, 100);
     send_bytes(sc, 100, 10);
-    expect_data(sc, us + 100, r, 100, 10);               /* NODELAY: 100 bytes in flight */
+    expect_data(sc, us + 100, r, 100, 10); /* NODELAY: 100 bytes in flight */
     sc_expect_none(sc);
     sc_free(sc);
 }
@@ -407,9 +408,9 @@ END_TEST
 START_TEST(sendv_argument_errors)
 {
     struct sc *sc = established(1000 * MS, 0);
-    const struct tcpfsm_iov good[] = { { .base = header, .len = 10 } };
-    const struct tcpfsm_iov bad[] = { { .base = header, .len = 10 }, { .base = NULL, .len = 5 } };
-    const struct tcpfsm_iov empty[] = { { .base = NULL, .len = 0 }, { .base = header, .len = 0 } };
+    const struct tcpfsm_iov good[] = {{.base = header, .len = 10}};
+    const struct tcpfsm_iov bad[] = {{.base = header, .len = 10}, {.base = NULL, .len = 5}};
+    const struct tcpfsm_iov empty[] = {{.base = NULL, .len = 0}, {.base = header, .len = 0}};
     ck_assert_int_eq(tcpfsm_sendv(sc->st, sc->fd, good, -1), -EINVAL);
     ck_assert_int_eq(tcpfsm_sendv(sc->st, sc->fd, NULL, 1), -EINVAL);
     ck_assert_int_eq(tcpfsm_sendv(sc->st, sc->fd, bad, 2), -EFAULT);
@@ -438,19 +439,21 @@ START_TEST(sendv_partial_when_send_buffer_nearly_full_returns_count_queued)
 {
     struct sc *sc = established(1000 * MS, 4096);
     const uint32_t us = sc->iss + 1, r = sc->irs + 1, M = MSS_DEFAULT;
-    send_bytes(sc, 0, 4000);                             /* all of it within the IW */
+    send_bytes(sc, 0, 4000); /* all of it within the IW */
     uint32_t k = 0;
-    for (; k < 4000 / M; k++) expect_data(sc, us + k * M, r, k * M, M);
+    for (; k < 4000 / M; k++)
+        expect_data(sc, us + k * M, r, k * M, M);
     expect_data(sc, us + k * M, r, k * M, 4000 - k * M);
     sc_expect_none(sc);
     const struct tcpfsm_iov iov[] = {
-        { .base = pattern + 4000, .len = 100 }, { .base = pattern + 4100, .len = 100 },
+        {.base = pattern + 4000, .len = 100},
+        {.base = pattern + 4100, .len = 100},
     };
     ck_assert_int_eq(tcpfsm_sendv(sc->st, sc->fd, iov, 2), 96);
     ck_assert_uint_eq(info_of(sc).send_q, 4096);
     ck_assert_int_eq(tcpfsm_sendv(sc->st, sc->fd, iov, 2), -EAGAIN);
     ck_assert(!(tcpfsm_poll(sc->st, sc->fd) & TCPFSM_POLLOUT));
-    sc_expect_none(sc);                                  /* Nagle: the 248-byte tail in flight */
+    sc_expect_none(sc); /* Nagle: the 248-byte tail in flight */
     sc_inject(sc, TCP_ACK, r, us + 4000, SC_PEER_WND, NULL, 0);
     expect_data(sc, us + 4000, r, 4000, 96);
     sc_expect_none(sc);
@@ -471,13 +474,14 @@ START_TEST(minshall_nagle_sends_tail_at_once_holds_next_small_until_its_ack)
     struct sc *sc = established(1000 * MS, 0);
     const uint32_t us = sc->iss + 1, r = sc->irs + 1, M = MSS_DEFAULT;
     send_bytes(sc, 0, 3 * M + 100);
-    for (uint32_t k = 0; k < 3; k++) expect_data(sc, us + k * M, r, k * M, M);
+    for (uint32_t k = 0; k < 3; k++)
+        expect_data(sc, us + k * M, r, k * M, M);
     expect_data(sc, us + 3 * M, r, 3 * M, 100);
     sc_expect_none(sc);
 
     send_bytes(sc, 3 * M + 100, 50);
     sc_expect_none(sc);
-    sc_inject(sc, TCP_ACK, r, us + 3 * M, SC_PEER_WND, NULL, 0);    /* the full ones only */
+    sc_inject(sc, TCP_ACK, r, us + 3 * M, SC_PEER_WND, NULL, 0); /* the full ones only */
     sc_expect_none(sc);
     sc_inject(sc, TCP_ACK, r, us + 3 * M + 100, SC_PEER_WND, NULL, 0);
     expect_data(sc, us + 3 * M + 100, r, 3 * M + 100, 50);
@@ -497,10 +501,11 @@ START_TEST(minshall_nagle_small_send_not_held_behind_full_segments)
     expect_data(sc, us, r, 0, 100);
     sc_inject(sc, TCP_ACK, r, us + 100, SC_PEER_WND, NULL, 0);
     send_bytes(sc, 100, 3 * M);
-    for (uint32_t k = 0; k < 3; k++) expect_data(sc, us + 100 + k * M, r, 100 + k * M, M);
+    for (uint32_t k = 0; k < 3; k++)
+        expect_data(sc, us + 100 + k * M, r, 100 + k * M, M);
     sc_expect_none(sc);
     send_bytes(sc, 100 + 3 * M, 50);
-    expect_data(sc, us + 100 + 3 * M, r, 100 + 3 * M, 50);   /* 3 MSS in flight */
+    expect_data(sc, us + 100 + 3 * M, r, 100 + 3 * M, 50); /* 3 MSS in flight */
     sc_expect_none(sc);
     sc_free(sc);
 }
@@ -514,7 +519,8 @@ START_TEST(minshall_nagle_nodelay_sends_small_segment_at_once)
     const uint32_t us = sc->iss + 1, r = sc->irs + 1, M = MSS_DEFAULT;
     ck_assert_int_eq(tcpfsm_setopt(sc->st, sc->fd, TCPFSM_OPT_NODELAY, 1), 0);
     send_bytes(sc, 0, 3 * M + 100);
-    for (uint32_t k = 0; k < 3; k++) expect_data(sc, us + k * M, r, k * M, M);
+    for (uint32_t k = 0; k < 3; k++)
+        expect_data(sc, us + k * M, r, k * M, M);
     expect_data(sc, us + 3 * M, r, 3 * M, 100);
     send_bytes(sc, 3 * M + 100, 50);
     expect_data(sc, us + 3 * M + 100, r, 3 * M + 100, 50);
@@ -526,16 +532,16 @@ END_TEST
 /* ----------------------------------------------- text leaves room for options ---- */
 
 #define MTU 1500u
-#define PEER_MSS 1460u               /* = MTU - 40: what a peer on the same link announces */
-#define STREAM (48 * 1024)           /* the most our side sends in the options test */
-#define PEER_TEXT_OFF (64 * 1024)    /* the peer's own text: pattern[PEER_TEXT_OFF..] */
-#define PEER_HOLE 1000u              /* the peer's first 1000 bytes went missing ... */
-#define PEER_SENT 4100u              /* ... of the 4100 it sent (three ranges arrived) */
+#define PEER_MSS 1460u            /* = MTU - 40: what a peer on the same link announces */
+#define STREAM (48 * 1024)        /* the most our side sends in the options test */
+#define PEER_TEXT_OFF (64 * 1024) /* the peer's own text: pattern[PEER_TEXT_OFF..] */
+#define PEER_HOLE 1000u           /* the peer's first 1000 bytes went missing ... */
+#define PEER_SENT 4100u           /* ... of the 4100 it sent (three ranges arrived) */
 
-struct seg_rec {                     /* a data segment the peer saw */
-    uint32_t off, len;               /* stream offset and text length */
+struct seg_rec {       /* a data segment the peer saw */
+    uint32_t off, len; /* stream offset and text length */
     uint8_t nsack;
-    bool rtx;                        /* below the highest text seen before it */
+    bool rtx; /* below the highest text seen before it */
 };
 
 /* The scripted peer of the options test: it receives our stream (byte 0 = seq iss + 1),
@@ -543,13 +549,13 @@ struct seg_rec {                     /* a data segment the peer saw */
  * holds above its RCV.NXT and timestamps (RFC 7323 3.2) on everything it sends. */
 struct peer {
     struct sc *sc;
-    uint32_t base;                   /* seq of stream byte 0 */
-    uint32_t sent_end;               /* end of the highest text seen: first transmissions */
-    uint32_t rcv_nxt;                /* stream bytes held in order */
+    uint32_t base;     /* seq of stream byte 0 */
+    uint32_t sent_end; /* end of the highest text seen: first transmissions */
+    uint32_t rcv_nxt;  /* stream bytes held in order */
     uint32_t tsval, ts_recent;
-    int lose;                        /* data segments still to drop unseen (a lossy path) */
+    int lose; /* data segments still to drop unseen (a lossy path) */
     unsigned retransmits;
-    struct seg_rec log[256];         /* every data segment, in the order sent */
+    struct seg_rec log[256]; /* every data segment, in the order sent */
     unsigned nlog;
     uint8_t got[STREAM];
     bool have[STREAM];
@@ -557,7 +563,7 @@ struct peer {
 
 static struct tcp_opts peer_opts(struct peer *p)
 {
-    return (struct tcp_opts){ .has_ts = 1, .tsval = ++p->tsval, .tsecr = p->ts_recent };
+    return (struct tcp_opts){.has_ts = 1, .tsval = ++p->tsval, .tsecr = p->ts_recent};
 }
 
 /* One ACK from the peer: cumulative to its RCV.NXT, SACK blocks for what it holds above. */
@@ -565,14 +571,20 @@ static void peer_ack(struct peer *p)
 {
     struct tcp_opts o = peer_opts(p);
     for (uint32_t i = p->rcv_nxt; i < p->sent_end && o.nsack < 3;) {
-        if (!p->have[i]) { i++; continue; }
+        if (!p->have[i]) {
+            i++;
+            continue;
+        }
         uint32_t start = i;
-        while (i < p->sent_end && p->have[i]) i++;
-        o.sack[o.nsack++] = (struct tcp_sack_block){ p->base + start, p->base + i };
+        while (i < p->sent_end && p->have[i])
+            i++;
+        o.sack[o.nsack++] = (struct tcp_sack_block){p->base + start, p->base + i};
     }
-    sc_inject_in(p->sc, &(struct sc_in){ .flags = TCP_ACK, .seq = p->sc->irs + 1 + PEER_SENT,
-                                         .ack = p->base + p->rcv_nxt, .wnd = SC_PEER_WND,
-                                         .opt = o });
+    sc_inject_in(p->sc, &(struct sc_in){.flags = TCP_ACK,
+                                        .seq = p->sc->irs + 1 + PEER_SENT,
+                                        .ack = p->base + p->rcv_nxt,
+                                        .wnd = SC_PEER_WND,
+                                        .opt = o});
 }
 
 /* Take every segment the stack emitted (and emits in answer): each must fit the MTU with its
@@ -588,8 +600,9 @@ static unsigned peer_take_at(struct peer *p, const char *file, int line)
         uint32_t ip_len = IPV4_HDR_LEN + s->hdr_len + s->len;
         if (ip_len > MTU)
             ck_abort_msg("%s:%d: <seq=%u len=%u> with %u option bytes (%u SACK blocks) is a "
-                         "%u-byte datagram, MTU %u", file, line, s->seq, s->len,
-                         s->hdr_len - TCP_HDR_LEN, s->opt.nsack, ip_len, MTU);
+                         "%u-byte datagram, MTU %u",
+                         file, line, s->seq, s->len, s->hdr_len - TCP_HDR_LEN, s->opt.nsack, ip_len,
+                         MTU);
         if (s->opt.has_ts) p->ts_recent = s->opt.tsval;
         if (!s->len) continue;
         uint32_t off = s->seq - p->base;
@@ -598,20 +611,24 @@ static unsigned peer_take_at(struct peer *p, const char *file, int line)
                          s->len, p->sent_end, off);
         if (p->nlog == sizeof p->log / sizeof p->log[0])
             ck_abort_msg("%s:%d: more data segments than the log holds", file, line);
-        p->log[p->nlog++] = (struct seg_rec){ .off = off, .len = s->len, .nsack = s->opt.nsack,
-                                              .rtx = off < p->sent_end };
+        p->log[p->nlog++] = (struct seg_rec){
+            .off = off, .len = s->len, .nsack = s->opt.nsack, .rtx = off < p->sent_end};
         if (off < p->sent_end) p->retransmits++;
         if (off + s->len > p->sent_end) p->sent_end = off + s->len;
         if (memcmp(s->data, pattern + off, s->len) != 0)
             ck_abort_msg("%s:%d: <seq=%u len=%u> is not the stream's bytes", file, line, s->seq,
                          s->len);
-        if (p->lose > 0) { p->lose--; continue; }
+        if (p->lose > 0) {
+            p->lose--;
+            continue;
+        }
         for (uint32_t i = 0; i < s->len; i++) {
             if (p->have[off + i]) continue;
             p->have[off + i] = true;
             p->got[off + i] = s->data[i];
         }
-        while (p->rcv_nxt < STREAM && p->have[p->rcv_nxt]) p->rcv_nxt++;
+        while (p->rcv_nxt < STREAM && p->have[p->rcv_nxt])
+            p->rcv_nxt++;
         kept++;
         peer_ack(p);
     }
@@ -633,7 +650,8 @@ static void peer_run(struct peer *p, uint32_t total)
 static unsigned log_count(const struct peer *p, unsigned from, uint32_t len, uint8_t nsack)
 {
     unsigned n = 0;
-    for (unsigned k = from; k < p->nlog; k++) n += p->log[k].len == len && p->log[k].nsack == nsack;
+    for (unsigned k = from; k < p->nlog; k++)
+        n += p->log[k].len == len && p->log[k].nsack == nsack;
     return n;
 }
 
@@ -653,7 +671,7 @@ static const struct seg_rec *log_find(const struct peer *p, unsigned from, uint3
  * (28 bytes; RFC 2018 3: at most three beside timestamps). p is reset to receive our stream. */
 static struct sc *sack_ts_connection(struct peer *p)
 {
-    struct sc_opts so = { .rto_us = 100 * MS, .with_options = true, .flags = TCPFSM_F_NO_WSCALE };
+    struct sc_opts so = {.rto_us = 100 * MS, .with_options = true, .flags = TCPFSM_F_NO_WSCALE};
     struct sc *sc = sc_new(&so);
     memset(p, 0, sizeof *p);
     p->sc = sc;
@@ -665,8 +683,11 @@ static struct sc *sack_ts_connection(struct peer *p)
     syn.has_mss = 1;
     syn.mss = PEER_MSS;
     syn.sack_ok = 1;
-    sc_inject_in(sc, &(struct sc_in){ .flags = TCP_SYN | TCP_ACK, .seq = sc->irs,
-                                      .ack = sc->iss + 1, .wnd = SC_PEER_WND, .opt = syn });
+    sc_inject_in(sc, &(struct sc_in){.flags = TCP_SYN | TCP_ACK,
+                                     .seq = sc->irs,
+                                     .ack = sc->iss + 1,
+                                     .wnd = SC_PEER_WND,
+                                     .opt = syn});
     sc_expect(sc, TCP_ACK, sc->iss + 1, sc->irs + 1, 0);
     sc_expect_none(sc);
     struct tcpfsm_info i = info_of(sc);
@@ -675,13 +696,17 @@ static struct sc *sack_ts_connection(struct peer *p)
     p->base = sc->iss + 1;
 
     const uint32_t r = sc->irs + 1;
-    const uint32_t ranges[][2] = { { PEER_HOLE, 2000 }, { 2100, 3000 }, { 3100, PEER_SENT } };
+    const uint32_t ranges[][2] = {{PEER_HOLE, 2000}, {2100, 3000}, {3100, PEER_SENT}};
     for (int k = 0; k < 3; k++) {
         uint32_t a = ranges[k][0], len = ranges[k][1] - ranges[k][0];
         struct tcp_opts o = peer_opts(p);
-        sc_inject_in(sc, &(struct sc_in){ .flags = TCP_ACK, .seq = r + a, .ack = p->base,
-                                          .wnd = SC_PEER_WND, .opt = o,
-                                          .data = pattern + PEER_TEXT_OFF + a, .len = len });
+        sc_inject_in(sc, &(struct sc_in){.flags = TCP_ACK,
+                                         .seq = r + a,
+                                         .ack = p->base,
+                                         .wnd = SC_PEER_WND,
+                                         .opt = o,
+                                         .data = pattern + PEER_TEXT_OFF + a,
+                                         .len = len});
         ck_assert_uint_eq(sc_expect(sc, TCP_ACK, p->base, r, 0)->opt.nsack, k + 1);
     }
     sc_expect_none(sc);
@@ -706,12 +731,12 @@ START_TEST(rfc6691_2_segment_text_leaves_room_for_sack_and_timestamps)
     /* bulk data; the path loses the first segment: fast retransmit, SACK recovery */
     const uint32_t bulk = 40000, room_sack = PEER_MSS - 40, room_ts = PEER_MSS - 12;
     send_bytes(sc, 0, bulk);
-    ck_assert_uint_ge(sc_pending(sc), 10);               /* the initial window, 14600 */
+    ck_assert_uint_ge(sc_pending(sc), 10); /* the initial window, 14600 */
     p->lose = 1;
     peer_run(p, bulk);
     ck_assert_uint_ge(p->retransmits, 1);
     ck_assert_uint_ge(log_count(p, 0, room_sack, 3), bulk / room_sack - 2);
-    ck_assert_uint_eq(log_find(p, 0, 0, true)->len, room_sack);   /* fast retransmission */
+    ck_assert_uint_eq(log_find(p, 0, 0, true)->len, room_sack); /* fast retransmission */
 
     /* a whole flight lost: the RTO retransmits from SND.UNA, trimmed the same way */
     const uint32_t more = 5000;
@@ -727,15 +752,18 @@ START_TEST(rfc6691_2_segment_text_leaves_room_for_sack_and_timestamps)
 
     /* the peer fills its hole: our receive queue is in order, our segments carry no SACK
      * blocks, and their text is the MSS less the timestamps again */
-    const uint32_t holes[][2] = { { 0, PEER_HOLE }, { 2000, 2100 }, { 3000, 3100 } };
+    const uint32_t holes[][2] = {{0, PEER_HOLE}, {2000, 2100}, {3000, 3100}};
     for (int k = 0; k < 3; k++) {
         uint32_t a = holes[k][0], len = holes[k][1] - holes[k][0];
         struct tcp_opts o = peer_opts(p);
-        sc_inject_in(sc, &(struct sc_in){ .flags = TCP_ACK, .seq = r + a,
-                                          .ack = p->base + p->rcv_nxt, .wnd = SC_PEER_WND,
-                                          .opt = o, .data = pattern + PEER_TEXT_OFF + a,
-                                          .len = len });
-        uint32_t upto = k < 2 ? holes[k + 1][0] : PEER_SENT;   /* RFC 5681 4.2: at once */
+        sc_inject_in(sc, &(struct sc_in){.flags = TCP_ACK,
+                                         .seq = r + a,
+                                         .ack = p->base + p->rcv_nxt,
+                                         .wnd = SC_PEER_WND,
+                                         .opt = o,
+                                         .data = pattern + PEER_TEXT_OFF + a,
+                                         .len = len});
+        uint32_t upto = k < 2 ? holes[k + 1][0] : PEER_SENT; /* RFC 5681 4.2: at once */
         const struct tcp_seg *s = sc_expect(sc, TCP_ACK, p->base + p->rcv_nxt, r + upto, 0);
         ck_assert_uint_eq(s->opt.nsack, 2 - k);
     }
@@ -743,7 +771,7 @@ START_TEST(rfc6691_2_segment_text_leaves_room_for_sack_and_timestamps)
     static uint8_t in[PEER_SENT + 1];
     ck_assert_int_eq(tcpfsm_recv(sc->st, sc->fd, in, sizeof in), PEER_SENT);
     ck_assert(memcmp(in, pattern + PEER_TEXT_OFF, PEER_SENT) == 0);
-    peer_take(p);                                        /* the window update, if any */
+    peer_take(p); /* the window update, if any */
     const uint32_t tail = 3000;
     mark = p->nlog;
     send_bytes(sc, bulk + more, tail);
@@ -758,7 +786,7 @@ START_TEST(rfc6691_2_segment_text_leaves_room_for_sack_and_timestamps)
     ck_assert_uint_eq(p->sent_end, total);
     ck_assert(memcmp(p->got, pattern, total) == 0);
     struct tcpfsm_info i = info_of(sc);
-    ck_assert_uint_eq(i.bytes_sent, total);             /* first transmissions: once each */
+    ck_assert_uint_eq(i.bytes_sent, total); /* first transmissions: once each */
     ck_assert_uint_eq(i.bytes_acked, total);
     ck_assert_uint_eq(i.send_q, 0);
     ck_assert_uint_eq(stats_of(sc).RetransSegs, p->retransmits);

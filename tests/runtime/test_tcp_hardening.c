@@ -25,8 +25,8 @@ static void forge_to_server(struct world *w, int s, uint8_t flags, int32_t seq_o
     struct tcb *t = w->srv->fds[s];
     uint8_t pkt[200];
     size_t len = rt_build_tcp(pkt, sizeof pkt, t->raddr, t->rport, t->laddr, t->lport,
-                              t->rcv_nxt + (uint32_t)seq_off, t->snd_una + (uint32_t)ack_off,
-                              flags, 65535, data, data ? strlen(data) : 0);
+                              t->rcv_nxt + (uint32_t)seq_off, t->snd_una + (uint32_t)ack_off, flags,
+                              65535, data, data ? strlen(data) : 0);
     tcpfsm_input(w->srv, pkt, len);
 }
 
@@ -41,7 +41,7 @@ static void inject_blind_rst(struct world *w, int c, int s)
 {
     (void)c;
     struct tcpfsm_stats b = srv_stats(w);
-    forge_to_server(w, s, TCP_RST, 1000, 0, NULL);       /* in window, not RCV.NXT */
+    forge_to_server(w, s, TCP_RST, 1000, 0, NULL); /* in window, not RCV.NXT */
     forge_to_server(w, s, TCP_RST | TCP_ACK, 7, 0, NULL);
     /* one challenge ACK per 500 ms per connection: the second RST goes unanswered */
     ck_assert_uint_eq(srv_stats(w).ChallengeAcks, b.ChallengeAcks + 1);
@@ -138,20 +138,24 @@ END_TEST
  * 500 ms, Linux's tcp_invalid_ratelimit). */
 START_TEST(rfc5961_7_challenge_acks_are_rate_limited)
 {
-    struct tcpfsm_config base = { .challenge_ack_limit = 10 };
+    struct tcpfsm_config base = {.challenge_ack_limit = 10};
     struct world w;
     world_init(&w, &base, 5);
     enum { N = 20 };
     int l = listen_srv(&w, N), c[N], s[N];
-    for (int i = 0; i < N; i++) connect_pair(&w, l, &c[i], &s[i]);
+    for (int i = 0; i < N; i++)
+        connect_pair(&w, l, &c[i], &s[i]);
     struct tcpfsm_stats b = srv_stats(&w);
-    for (int i = 0; i < 100; i++) forge_to_server(&w, s[0], TCP_RST, 100 + i, 0, NULL);
-    ck_assert_uint_eq(srv_stats(&w).ChallengeAcks - b.ChallengeAcks, 1);   /* per connection */
+    for (int i = 0; i < 100; i++)
+        forge_to_server(&w, s[0], TCP_RST, 100 + i, 0, NULL);
+    ck_assert_uint_eq(srv_stats(&w).ChallengeAcks - b.ChallengeAcks, 1); /* per connection */
     ck_assert_uint_eq(srv_stats(&w).AckSkipped - b.AckSkipped, 99);
-    for (int i = 1; i < N; i++) forge_to_server(&w, s[i], TCP_RST, 100, 0, NULL);
-    ck_assert_uint_eq(srv_stats(&w).ChallengeAcks - b.ChallengeAcks, 10);  /* per stack */
-    for (int i = 0; i < N; i++) ck_assert_str_eq(tcb_state_name(w.srv->fds[s[i]]), "ESTABLISHED");
-    world_run_for(&w, 1100000);                       /* next second: allowed again */
+    for (int i = 1; i < N; i++)
+        forge_to_server(&w, s[i], TCP_RST, 100, 0, NULL);
+    ck_assert_uint_eq(srv_stats(&w).ChallengeAcks - b.ChallengeAcks, 10); /* per stack */
+    for (int i = 0; i < N; i++)
+        ck_assert_str_eq(tcb_state_name(w.srv->fds[s[i]]), "ESTABLISHED");
+    world_run_for(&w, 1100000); /* next second: allowed again */
     forge_to_server(&w, s[0], TCP_RST, 100, 0, NULL);
     ck_assert_uint_eq(srv_stats(&w).ChallengeAcks - b.ChallengeAcks, 11);
     world_free(&w);
@@ -183,7 +187,8 @@ START_TEST(rfc4987_syn_flood_cookies_let_every_real_client_in)
         }
         if (i % 100 == 0) {
             world_step(&w);
-            while (tcpfsm_accept(w.srv, l, NULL, NULL) >= 0) accepted++;
+            while (tcpfsm_accept(w.srv, l, NULL, NULL) >= 0)
+                accepted++;
         }
         if (w.srv->nconns > max_conns) max_conns = w.srv->nconns;
         if (w.srv->syn.n > max_rec) max_rec = w.srv->syn.n;
@@ -191,11 +196,13 @@ START_TEST(rfc4987_syn_flood_cookies_let_every_real_client_in)
     for (int i = 0; i < 200000 && accepted < clients; i++) {
         if (!world_step(&w)) break;
         int fd;
-        while ((fd = tcpfsm_accept(w.srv, l, NULL, NULL)) >= 0) accepted++;
+        while ((fd = tcpfsm_accept(w.srv, l, NULL, NULL)) >= 0)
+            accepted++;
     }
     ck_assert_int_eq(started, clients);
     ck_assert_int_eq(accepted, clients);
-    for (int i = 0; i < clients; i++) ck_assert(tcpfsm_poll(w.cli, fds[i]) & TCPFSM_POLLOUT);
+    for (int i = 0; i < clients; i++)
+        ck_assert(tcpfsm_poll(w.cli, fds[i]) & TCPFSM_POLLOUT);
     struct tcpfsm_stats st = srv_stats(&w);
     /* Most forged SYNs found the SYN queue full; the rest replaced embryos that gave up. */
     ck_assert_uint_gt(st.SynCookiesSent, (uint64_t)flood * 9 / 10);
@@ -203,14 +210,15 @@ START_TEST(rfc4987_syn_flood_cookies_let_every_real_client_in)
     /* Memory bound: embryonic connections never exceed the backlog; the flood holds no
      * buffers (they are allocated at ESTABLISHED). */
     ck_assert_uint_le(max_conns, (uint32_t)(backlog + clients));
-    ck_assert_uint_le(max_rec, (uint32_t)backlog);         /* the SYN queue: records only */
+    ck_assert_uint_le(max_rec, (uint32_t)backlog); /* the SYN queue: records only */
     /* The figure for the record: what the listener side held at its peak under the flood. */
-    fprintf(stderr, "syn flood: %d forged SYNs, %d/%d clients accepted, %llu cookies sent, "
+    fprintf(stderr,
+            "syn flood: %d forged SYNs, %d/%d clients accepted, %llu cookies sent, "
             "%llu validated; peak %u TCBs + %u SYN-queue records (%zu B each), ring bytes %llu\n",
             flood, accepted, clients, (unsigned long long)st.SynCookiesSent,
             (unsigned long long)st.SynCookiesRecv, max_conns, max_rec, syn_record_size(),
             (unsigned long long)w.srv->buffer_bytes);
-    ck_assert_uint_eq(w.srv->buffer_bytes, 0);       /* idle connections hold no rings */
+    ck_assert_uint_eq(w.srv->buffer_bytes, 0); /* idle connections hold no rings */
     world_free(&w);
 }
 END_TEST
@@ -222,52 +230,61 @@ END_TEST
 START_TEST(limits_refuse_cleanly_and_memory_returns_to_baseline)
 {
     static uint8_t big[16384];
-    struct tcpfsm_config base = { .max_sockets = 8, .sndbuf = 16384, .rcvbuf = 16384,
-                                  .max_buffer_bytes = 32768 + 512, .msl_us = 100000 };
+    struct tcpfsm_config base = {.max_sockets = 8,
+                                 .sndbuf = 16384,
+                                 .rcvbuf = 16384,
+                                 .max_buffer_bytes = 32768 + 512,
+                                 .msl_us = 100000};
     struct world w;
     world_init(&w, &base, 7);
     int fds[8];
-    for (int i = 0; i < 8; i++) fds[i] = tcpfsm_socket(w.cli);
+    for (int i = 0; i < 8; i++)
+        fds[i] = tcpfsm_socket(w.cli);
     ck_assert_int_eq(tcpfsm_socket(w.cli), -EMFILE);
-    for (int i = 0; i < 8; i++) ck_assert_int_eq(tcpfsm_close(w.cli, fds[i]), 0);
+    for (int i = 0; i < 8; i++)
+        ck_assert_int_eq(tcpfsm_close(w.cli, fds[i]), 0);
 
     int l = listen_srv(&w, 4), c1, s1, c2, s2, c3, s3;
     connect_pair(&w, l, &c1, &s1);
     connect_pair(&w, l, &c2, &s2);
     connect_pair(&w, l, &c3, &s3);
-    ck_assert_uint_eq(w.cli->buffer_bytes + w.srv->buffer_bytes, 0);   /* idle: nothing */
-    ck_assert_int_eq(tcpfsm_send(w.cli, c1, "x", 1), 1);  /* one byte: the smallest ring */
+    ck_assert_uint_eq(w.cli->buffer_bytes + w.srv->buffer_bytes, 0); /* idle: nothing */
+    ck_assert_int_eq(tcpfsm_send(w.cli, c1, "x", 1), 1); /* one byte: the smallest ring */
     ck_assert_uint_eq(w.cli->buffer_bytes, MEM_RING_MIN);
-    world_run_for(&w, 100000);                             /* acknowledged: given back */
+    world_run_for(&w, 100000); /* acknowledged: given back */
     ck_assert_uint_eq(w.cli->buffer_bytes, 0);
     ck_assert_uint_eq(w.srv->buffer_bytes, MEM_RING_MIN); /* unread on the server */
     char b[4];
     ck_assert_int_eq(tcpfsm_recv(w.srv, s1, b, sizeof b), 1);
-    ck_assert_uint_eq(w.srv->buffer_bytes, 0);            /* read: given back */
+    ck_assert_uint_eq(w.srv->buffer_bytes, 0); /* read: given back */
 
     ck_assert_int_eq(tcpfsm_send(w.cli, c1, big, sizeof big), (long)sizeof big);
     ck_assert_int_eq(tcpfsm_send(w.cli, c2, big, sizeof big), (long)sizeof big);
     ck_assert_uint_eq(w.cli->buffer_bytes, 2 * sizeof big);
-    ck_assert_int_eq(tcpfsm_send(w.cli, c1, big, 1), -EAGAIN);     /* its own limit */
+    ck_assert_int_eq(tcpfsm_send(w.cli, c1, big, 1), -EAGAIN); /* its own limit */
     uint64_t drops = w.cli->stats.BufferLimitDrops;
-    ck_assert_int_eq(tcpfsm_send(w.cli, c3, big, 1), -ENOBUFS);    /* the stack's limit */
+    ck_assert_int_eq(tcpfsm_send(w.cli, c3, big, 1), -ENOBUFS); /* the stack's limit */
     ck_assert_uint_gt(w.cli->stats.BufferLimitDrops, drops);
     ck_assert(!(tcpfsm_poll(w.cli, c3) & TCPFSM_POLLOUT));
     ck_assert_uint_ge(w.cli->stats.MemoryPressures, 1);
-    world_run_for(&w, 200000);                             /* delivered, acknowledged */
+    world_run_for(&w, 200000); /* delivered, acknowledged */
     ck_assert_uint_eq(w.cli->buffer_bytes, 0);
     ck_assert(tcpfsm_poll(w.cli, c3) & TCPFSM_POLLOUT);
     ck_assert_int_eq(tcpfsm_send(w.cli, c3, "z", 1), 1);
-    for (int i = 0; i < 2; i++) {                          /* the server reads it all */
+    for (int i = 0; i < 2; i++) { /* the server reads it all */
         static uint8_t got[16384];
         ck_assert_int_eq(tcpfsm_recv(w.srv, i ? s2 : s1, got, sizeof got), (long)sizeof got);
         ck_assert(memcmp(got, big, sizeof big) == 0);
     }
     world_run_for(&w, 100000);
     ck_assert_int_eq(tcpfsm_recv(w.srv, s3, b, sizeof b), 1);
-    tcpfsm_close(w.cli, c1); tcpfsm_close(w.cli, c2); tcpfsm_close(w.cli, c3);
-    tcpfsm_close(w.srv, s1); tcpfsm_close(w.srv, s2); tcpfsm_close(w.srv, s3);
-    world_run_for(&w, 2000000);                            /* past TIME_WAIT (2 MSL) */
+    tcpfsm_close(w.cli, c1);
+    tcpfsm_close(w.cli, c2);
+    tcpfsm_close(w.cli, c3);
+    tcpfsm_close(w.srv, s1);
+    tcpfsm_close(w.srv, s2);
+    tcpfsm_close(w.srv, s3);
+    world_run_for(&w, 2000000); /* past TIME_WAIT (2 MSL) */
     ck_assert_uint_eq(w.cli->buffer_bytes + w.srv->buffer_bytes, 0);
     ck_assert_uint_eq(w.cli->nconns + w.srv->nconns, 0);
     world_free(&w);
@@ -282,7 +299,9 @@ START_TEST(rfc6528_isn_unpredictable_across_tuples_monotonic_per_tuple)
     world_init(&w, NULL, 8);
     struct tcb t;
     memset(&t, 0, sizeof t);
-    t.laddr = CLI; t.raddr = SRV; t.rport = 80;
+    t.laddr = CLI;
+    t.raddr = SRV;
+    t.rport = 80;
     uint32_t prev = 0, deltas_equal = 0, prev_delta = 0;
     for (uint16_t p = 40000; p < 41000; p++) {
         t.lport = p;
@@ -292,11 +311,11 @@ START_TEST(rfc6528_isn_unpredictable_across_tuples_monotonic_per_tuple)
         prev_delta = d;
         prev = isn;
     }
-    ck_assert_uint_eq(deltas_equal, 0);           /* no linear pattern between neighbours */
+    ck_assert_uint_eq(deltas_equal, 0); /* no linear pattern between neighbours */
     t.lport = 40000;
     uint32_t last = isn_generate(w.cli, &t);
     for (int i = 0; i < 100; i++) {
-        world_run_for(&w, 10000);                 /* 10 ms later: +2500 from M */
+        world_run_for(&w, 10000); /* 10 ms later: +2500 from M */
         uint32_t isn = isn_generate(w.cli, &t);
         ck_assert(seq_gt(isn, last));
         ck_assert_uint_eq(isn - last, 2500);
@@ -313,11 +332,10 @@ START_TEST(rfc6528_isn_unpredictable_across_tuples_monotonic_per_tuple)
 }
 END_TEST
 
-
 /* Drop everything the client sends from now on (true) or deliver it again (false). */
 static void client_blackhole(struct world *w, bool on)
 {
-    struct memlink_impair im = { .delay_us = 1000, .loss = on ? 1.0 : 0.0 };
+    struct memlink_impair im = {.delay_us = 1000, .loss = on ? 1.0 : 0.0};
     memlink_set_impair(w->link, CLI, SRV, &im);
 }
 
@@ -333,7 +351,7 @@ static void close_pair_client_first(struct world *w, int c, int s)
  * blocks its 4-tuple, and disappears at 2 MSL; the records are bounded in number. */
 START_TEST(time_wait_record_is_compact_answers_fin_and_expires)
 {
-    struct tcpfsm_config base = { .msl_us = 1000000 };       /* 2 MSL = 2 s */
+    struct tcpfsm_config base = {.msl_us = 1000000}; /* 2 MSL = 2 s */
     struct world w;
     world_init(&w, &base, 10);
     ck_assert_uint_le(tw_record_size(), 64);
@@ -342,14 +360,14 @@ START_TEST(time_wait_record_is_compact_answers_fin_and_expires)
     uint16_t cport;
     tcpfsm_getname(w.cli, c, NULL, &cport, NULL, NULL);
     close_pair_client_first(&w, c, s);
-    client_blackhole(&w, true);                  /* our last ACK is lost: the FIN comes again */
+    client_blackhole(&w, true); /* our last ACK is lost: the FIN comes again */
     world_run_for(&w, 5000);
-    ck_assert_uint_eq(w.cli->tw.n, 1);            /* a record, no TCB */
+    ck_assert_uint_eq(w.cli->tw.n, 1); /* a record, no TCB */
     ck_assert_uint_eq(w.cli->nconns, 0);
     char buf[512];
     tcpfsm_ss(w.cli, buf, sizeof buf);
     ck_assert_ptr_nonnull(strstr(buf, "TIME_WAIT"));
-    int again = tcpfsm_socket(w.cli);            /* the 4-tuple is taken */
+    int again = tcpfsm_socket(w.cli); /* the 4-tuple is taken */
     ck_assert_int_eq(tcpfsm_bind(w.cli, again, 0, cport), 0);
     ck_assert_int_eq(tcpfsm_connect(w.cli, again, SRV, PORT), -EADDRINUSE);
     tcpfsm_close(w.cli, again);
@@ -361,10 +379,10 @@ START_TEST(time_wait_record_is_compact_answers_fin_and_expires)
     client_blackhole(&w, false);
     struct tcpfsm_stats after;
     tcpfsm_get_stats(w.cli, &after);
-    ck_assert_uint_ge(after.OutSegs, before.OutSegs + 3);   /* the record ACKed each FIN */
-    world_run_for(&w, 1000000);                  /* 2.5 s: past the first deadline (2.0 s) */
+    ck_assert_uint_ge(after.OutSegs, before.OutSegs + 3); /* the record ACKed each FIN */
+    world_run_for(&w, 1000000); /* 2.5 s: past the first deadline (2.0 s) */
     ck_assert_uint_eq(w.cli->tw.n, 1);
-    world_run_for(&w, 2700000);                  /* 5.2 s: 2 MSL after the last FIN (3.0 s) */
+    world_run_for(&w, 2700000); /* 5.2 s: 2 MSL after the last FIN (3.0 s) */
     ck_assert_uint_eq(w.cli->tw.n, 0);
     ck_assert_uint_eq(w.cli->nconns, 0);
 
@@ -385,13 +403,19 @@ START_TEST(time_wait_record_is_compact_answers_fin_and_expires)
 END_TEST
 
 /* The output of a bare server stack for syn_queue_entries_are_compact_records. */
-struct capture { struct tcp_seg seg[64]; int n; };
+struct capture {
+    struct tcp_seg seg[64];
+    int n;
+};
 
 static void capture_output(void *arg, const void *packet, size_t len)
 {
     struct capture *c = arg;
     struct tcp_seg s;
-    if (c->n < 64 && pkt_parse(packet, len, &s) == PKT_OK) { s.data = NULL; c->seg[c->n++] = s; }
+    if (c->n < 64 && pkt_parse(packet, len, &s) == PKT_OK) {
+        s.data = NULL;
+        c->seg[c->n++] = s;
+    }
 }
 
 /* RFC 9293 3.10.7.2 / RFC 4987 3.1: a listener's embryonic connections are compact records
@@ -401,11 +425,15 @@ static void capture_output(void *arg, const void *packet, size_t len)
 START_TEST(syn_queue_entries_are_compact_records)
 {
     ck_assert_uint_le(syn_record_size(), 64);
-    struct capture cap = { .n = 0 };
+    struct capture cap = {.n = 0};
     uint64_t now = 1000000;
     struct tcpfsm_config cfg = {
-        .addr = SRV, .output = capture_output, .output_arg = &cap, .now = now,
-        .rto_initial_us = 200000, .rto_min_us = 200000,
+        .addr = SRV,
+        .output = capture_output,
+        .output_arg = &cap,
+        .now = now,
+        .rto_initial_us = 200000,
+        .rto_min_us = 200000,
     };
     struct tcpfsm_stack *st = tcpfsm_stack_new(&cfg, NULL);
     ck_assert_ptr_nonnull(st);
@@ -424,10 +452,10 @@ START_TEST(syn_queue_entries_are_compact_records)
         ck_assert_uint_eq(cap.seg[i].ack, 1000u * (uint32_t)i + 1);
         iss[i] = cap.seg[i].seq;
     }
-    ck_assert_uint_eq(st->syn.n, N);              /* N records ... */
-    ck_assert_uint_eq(st->nconns, 0);               /* ... and no TCBs */
+    ck_assert_uint_eq(st->syn.n, N);  /* N records ... */
+    ck_assert_uint_eq(st->nconns, 0); /* ... and no TCBs */
     ck_assert_ptr_null(st->fds[l]->qnext);
-    ck_assert_uint_eq(st->fds[l]->u.lst.nsyn, N);   /* all in the listener's SYN queue */
+    ck_assert_uint_eq(st->fds[l]->u.lst.nsyn, N); /* all in the listener's SYN queue */
     char buf[2048];
     tcpfsm_ss(st, buf, sizeof buf);
     ck_assert_ptr_nonnull(strstr(buf, "SYN_RCVD"));
@@ -452,7 +480,8 @@ START_TEST(syn_queue_entries_are_compact_records)
 
     /* A bad ACK to a record is answered (RST) and the record stays. */
     cap.n = 0;
-    n = rt_build_tcp(pkt, sizeof pkt, CLI, 30001, SRV, PORT, 1001, iss[1] + 7, TCP_ACK, 65535, NULL, 0);
+    n = rt_build_tcp(pkt, sizeof pkt, CLI, 30001, SRV, PORT, 1001, iss[1] + 7, TCP_ACK, 65535, NULL,
+                     0);
     ck_assert_int_eq(tcpfsm_input(st, pkt, n), 0);
     ck_assert_int_eq(cap.n, 1);
     ck_assert_uint_eq(cap.seg[0].flags, TCP_RST);
@@ -490,7 +519,8 @@ START_TEST(syn_queue_entries_are_compact_records)
     cap.n = 0;
     ck_assert_int_eq(tcpfsm_close(st, l), 0);
     ck_assert_int_eq(cap.n, N - 1);
-    for (int i = 0; i < cap.n; i++) ck_assert_uint_eq(cap.seg[i].flags & TCP_RST, TCP_RST);
+    for (int i = 0; i < cap.n; i++)
+        ck_assert_uint_eq(cap.seg[i].flags & TCP_RST, TCP_RST);
     ck_assert_uint_eq(st->syn.n, 0);
     ck_assert_uint_eq(st->nconns, 1);
     tcpfsm_stack_free(st);
@@ -516,7 +546,10 @@ static void loopback_output(void *arg, const void *pkt, size_t len)
     }
 }
 
-static uint64_t loopback_random(void *arg) { return rt_rand(arg); }
+static uint64_t loopback_random(void *arg)
+{
+    return rt_rand(arg);
+}
 
 /* The "land" attack: one SYN from the stack's own address and port to that same address and
  * port. Answered, it would loop: the SYN-ACK comes back as a segment for the embryo itself
@@ -527,22 +560,27 @@ START_TEST(land_attack_syn_from_own_address_is_dropped_unanswered)
 {
     static struct loopback lb;
     uint64_t rng = 9;
-    struct tcpfsm_config c = { .addr = SRV, .prefix_len = 24, .output = loopback_output,
-                               .output_arg = &lb, .random = loopback_random, .random_arg = &rng };
+    struct tcpfsm_config c = {.addr = SRV,
+                              .prefix_len = 24,
+                              .output = loopback_output,
+                              .output_arg = &lb,
+                              .random = loopback_random,
+                              .random_arg = &rng};
     lb.st = tcpfsm_stack_new(&c, NULL);
     ck_assert_ptr_nonnull(lb.st);
     int l = tcpfsm_socket(lb.st);
     ck_assert_int_eq(tcpfsm_bind(lb.st, l, 0, PORT), 0);
     ck_assert_int_eq(tcpfsm_listen(lb.st, l, 8), 0);
     uint8_t pkt[64];
-    size_t len = rt_build_tcp(pkt, sizeof pkt, SRV, PORT, SRV, PORT, 1000, 0, TCP_SYN, 65535,
-                              NULL, 0);
+    size_t len =
+        rt_build_tcp(pkt, sizeof pkt, SRV, PORT, SRV, PORT, 1000, 0, TCP_SYN, 65535, NULL, 0);
     ck_assert_int_eq(tcpfsm_input(lb.st, pkt, len), -EINVAL);
-    for (uint64_t now = 0; now <= 70000000; now += 1000) {   /* 70 s, 1 ms at a time */
+    for (uint64_t now = 0; now <= 70000000; now += 1000) { /* 70 s, 1 ms at a time */
         tcpfsm_advance(lb.st, now);
         int n = lb.n;
         lb.n = 0;
-        for (int i = 0; i < n; i++) tcpfsm_input(lb.st, lb.q[i], lb.len[i]);
+        for (int i = 0; i < n; i++)
+            tcpfsm_input(lb.st, lb.q[i], lb.len[i]);
     }
     struct tcpfsm_stats st;
     tcpfsm_get_stats(lb.st, &st);
@@ -572,9 +610,9 @@ START_TEST(ack_storm_between_desynchronized_ends_is_rate_limited)
     world_run_for(&w, 1000000);
     struct tcb *ct = w.cli->fds[c];
     uint8_t pkt[200];
-    size_t len = rt_build_tcp(pkt, sizeof pkt, SRV, PORT, CLI, ct->lport, ct->rcv_nxt,
-                              ct->snd_nxt, TCP_ACK | TCP_PSH, 65535, "0123456789", 10);
-    ck_assert_int_eq(tcpfsm_input(w.cli, pkt, len), 0);    /* taken: 10 bytes ahead now */
+    size_t len = rt_build_tcp(pkt, sizeof pkt, SRV, PORT, CLI, ct->lport, ct->rcv_nxt, ct->snd_nxt,
+                              TCP_ACK | TCP_PSH, 65535, "0123456789", 10);
+    ck_assert_int_eq(tcpfsm_input(w.cli, pkt, len), 0); /* taken: 10 bytes ahead now */
     struct tcpfsm_stats c0, s0, c1, s1;
     tcpfsm_get_stats(w.cli, &c0);
     tcpfsm_get_stats(w.srv, &s0);
@@ -585,8 +623,8 @@ START_TEST(ack_storm_between_desynchronized_ends_is_rate_limited)
     uint64_t skipped = c1.AckSkipped - c0.AckSkipped + s1.AckSkipped - s0.AckSkipped;
     printf("ACK storm: %llu segments in 10 s between desynchronized ends, %llu ACKs skipped\n",
            (unsigned long long)acks, (unsigned long long)skipped);
-    ck_assert_uint_ge(acks, 2);          /* the storm did start: ACK, answered by an ACK */
-    ck_assert_uint_ge(skipped, 1);       /* and ended at the first answer within 500 ms */
+    ck_assert_uint_ge(acks, 2);    /* the storm did start: ACK, answered by an ACK */
+    ck_assert_uint_ge(skipped, 1); /* and ended at the first answer within 500 ms */
     ck_assert_uint_le(acks, 2 * (10000 / OOW_ACK_INTERVAL_MS + 2));
     world_free(&w);
 }

@@ -42,7 +42,9 @@ static size_t bulk_bytes(size_t mb)
 
 /* ---- both ends of a stream at once (driver: tests/runtime/lib/memnet.c) ---- */
 
-struct duplex { struct stream_end e[2]; };
+struct duplex {
+    struct stream_end e[2];
+};
 
 /* Done when both ends sent everything and read the peer's EOF, or either saw an error. */
 static enum pump_result pump_duplex(struct net *net, void *arg)
@@ -61,7 +63,7 @@ static enum pump_result pump_duplex(struct net *net, void *arg)
  * impaired now. */
 struct bulk {
     size_t n;
-    uint8_t *a, *b, *ra, *rb;   /* client sends a (server receives into ra), server sends b */
+    uint8_t *a, *b, *ra, *rb; /* client sends a (server receives into ra), server sends b */
     struct duplex d;
     int lfd, cfd, sfd;
 };
@@ -76,24 +78,35 @@ static void bulk_start(struct net *net, struct bulk *k, size_t n, uint64_t seed)
     k->rb = malloc(n ? n : 1);
     ck_assert(k->ra && k->rb);
     net_connect(net, &k->lfd, &k->cfd, &k->sfd);
-    k->d.e[0] = (struct stream_end){ .st = net->n[0].st, .fd = k->cfd, .tx = k->a, .txlen = n,
-                                     .rx = k->rb, .rxcap = n, .close_after_send = CLOSE_SHUT_WR };
-    k->d.e[1] = (struct stream_end){ .st = net->n[1].st, .fd = k->sfd, .tx = k->b, .txlen = n,
-                                     .rx = k->ra, .rxcap = n, .close_after_send = CLOSE_SHUT_WR };
+    k->d.e[0] = (struct stream_end){.st = net->n[0].st,
+                                    .fd = k->cfd,
+                                    .tx = k->a,
+                                    .txlen = n,
+                                    .rx = k->rb,
+                                    .rxcap = n,
+                                    .close_after_send = CLOSE_SHUT_WR};
+    k->d.e[1] = (struct stream_end){.st = net->n[1].st,
+                                    .fd = k->sfd,
+                                    .tx = k->b,
+                                    .txlen = n,
+                                    .rx = k->ra,
+                                    .rxcap = n,
+                                    .close_after_send = CLOSE_SHUT_WR};
 }
 
 static void dump_tcb(const char *who, struct tcpfsm_stack *st, int fd)
 {
     struct tcb *t = st->fds[fd];
     if (!t) return;
-    fprintf(stderr, "%s: state %s err %d una %u nxt %u max %u wnd %u cwnd %u ssth %u rec %d dup %d "
+    fprintf(stderr,
+            "%s: state %s err %d una %u nxt %u max %u wnd %u cwnd %u ssth %u rec %d dup %d "
             "retries %u rcv_nxt %u rcv_adv %u sndq %u rcvq %u ofo %u nsacked %u high_rxt %u "
-            "rto %u flags %#x\n", who, tcb_state_name(t), t->err, t->snd_una, t->snd_nxt,
-            t->snd_max, t->snd_wnd, t->u.cc.cwnd, t->u.cc.ssthresh, t->u.cc.in_recovery,
-            t->u.cc.dupacks, t->retries, t->rcv_nxt, t->rcv_adv, t->buf ? t->buf->snd.len : 0,
-            t->buf ? t->buf->rcv.len : 0, t->buf ? t->buf->ofo_bytes : 0,
-            t->buf ? t->buf->nsacked : 0, t->buf ? t->buf->high_rxt : 0,
-            rtt_current_rto(&t->rtt, st->cfg.rto_max_us), t->flags);
+            "rto %u flags %#x\n",
+            who, tcb_state_name(t), t->err, t->snd_una, t->snd_nxt, t->snd_max, t->snd_wnd,
+            t->u.cc.cwnd, t->u.cc.ssthresh, t->u.cc.in_recovery, t->u.cc.dupacks, t->retries,
+            t->rcv_nxt, t->rcv_adv, t->buf ? t->buf->snd.len : 0, t->buf ? t->buf->rcv.len : 0,
+            t->buf ? t->buf->ofo_bytes : 0, t->buf ? t->buf->nsacked : 0,
+            t->buf ? t->buf->high_rxt : 0, rtt_current_rto(&t->rtt, st->cfg.rto_max_us), t->flags);
 }
 
 /* Both directions arrived intact, with EOF. */
@@ -115,7 +128,10 @@ static void bulk_check_intact(struct bulk *k)
 
 static void bulk_free(struct bulk *k)
 {
-    free(k->a); free(k->b); free(k->ra); free(k->rb);
+    free(k->a);
+    free(k->b);
+    free(k->ra);
+    free(k->rb);
 }
 
 /* Close every descriptor, let TIME_WAIT etc. run out, and check that each stack gave back
@@ -134,7 +150,7 @@ static void close_all_and_check_released(struct net *net, struct bulk *k)
         ck_assert_uint_eq(tcpfsm_next_timeout(st), UINT64_MAX);
         char buf[512];
         tcpfsm_ss(st, buf, sizeof buf);
-        ck_assert_ptr_null(strchr(strchr(buf, '\n') + 1, '\n'));   /* header line only */
+        ck_assert_ptr_null(strchr(strchr(buf, '\n') + 1, '\n')); /* header line only */
     }
 }
 
@@ -155,17 +171,18 @@ static void report(const char *name, uint64_t seed, struct net *net, size_t n)
     struct tcpfsm_stats a, b;
     tcpfsm_get_stats(net->n[0].st, &a);
     tcpfsm_get_stats(net->n[1].st, &b);
-    fprintf(stderr, "%s seed %llu: %zu bytes each way in %.3f s virtual; retrans %llu/%llu, "
-            "csum %llu/%llu, ofo drops %llu/%llu\n", name, (unsigned long long)seed, n,
-            (double)net->now / 1e6, (unsigned long long)a.RetransSegs,
-            (unsigned long long)b.RetransSegs, (unsigned long long)a.InCsumErrors,
-            (unsigned long long)b.InCsumErrors, (unsigned long long)a.OfoDrops,
-            (unsigned long long)b.OfoDrops);
+    fprintf(stderr,
+            "%s seed %llu: %zu bytes each way in %.3f s virtual; retrans %llu/%llu, "
+            "csum %llu/%llu, ofo drops %llu/%llu\n",
+            name, (unsigned long long)seed, n, (double)net->now / 1e6,
+            (unsigned long long)a.RetransSegs, (unsigned long long)b.RetransSegs,
+            (unsigned long long)a.InCsumErrors, (unsigned long long)b.InCsumErrors,
+            (unsigned long long)a.OfoDrops, (unsigned long long)b.OfoDrops);
 }
 
 /* ------------------------------------------------------------------- tests ---- */
 
-static const uint64_t seeds[] = { 1, 2, 3 };
+static const uint64_t seeds[] = {1, 2, 3};
 
 /* RFC 9293 3.1 (the checksum catches corruption: InCsumErrors > 0, none gets through),
  * 3.4 and 3.10.7.4 (duplicates recognised by sequence number, out-of-order data held and
@@ -177,13 +194,18 @@ START_TEST(bulk_10mb_each_way_through_loss_reorder_dup_corrupt)
     const uint64_t seed = seeds[_i];
     const size_t N = bulk_bytes(10);
     struct tcpfsm_config cfg = fast_cfg();
-    cfg.max_retries = 15;      /* 10% loss each way: a segment and its ACK both get through
-                                * with p = 0.81; 9 misses in a row happen in long runs */
+    cfg.max_retries = 15; /* 10% loss each way: a segment and its ACK both get through
+                           * with p = 0.81; 9 misses in a row happen in long runs */
     struct net net;
     net_init(&net, &cfg, seed);
     struct memlink_impair im = {
-        .delay_us = 5000, .jitter_us = 1000, .loss = 0.10, .reorder = 0.05,
-        .reorder_delay_us = 4000, .duplicate = 0.01, .corrupt = 0.005,
+        .delay_us = 5000,
+        .jitter_us = 1000,
+        .loss = 0.10,
+        .reorder = 0.05,
+        .reorder_delay_us = 4000,
+        .duplicate = 0.01,
+        .corrupt = 0.005,
     };
     net_impair_dirs(&net, &im, &im);
     struct bulk k;
@@ -191,7 +213,7 @@ START_TEST(bulk_10mb_each_way_through_loss_reorder_dup_corrupt)
     ck_assert(net_run(&net, pump_duplex, &k.d, 3600 * SEC));
     bulk_check_intact(&k);
     report("loss10", seed, &net, N);
-    net_drain(&net, net.now + 10 * SEC);   /* every corrupted packet has arrived */
+    net_drain(&net, net.now + 10 * SEC); /* every corrupted packet has arrived */
     struct memlink_stats ab, ba;
     memlink_get_stats(net.l, CLI_ADDR, SRV_ADDR, &ab);
     memlink_get_stats(net.l, SRV_ADDR, CLI_ADDR, &ba);
@@ -232,7 +254,7 @@ START_TEST(bulk_through_30_percent_loss)
     cfg.rto_max_us = 2 * SEC;
     struct net net;
     net_init(&net, &cfg, seed + 100);
-    struct memlink_impair im = { .delay_us = 5000, .jitter_us = 500, .loss = 0.30 };
+    struct memlink_impair im = {.delay_us = 5000, .jitter_us = 500, .loss = 0.30};
     net_impair_dirs(&net, &im, &im);
     struct bulk k;
     bulk_start(&net, &k, N, seed + 100);
@@ -241,7 +263,7 @@ START_TEST(bulk_through_30_percent_loss)
     report("loss30", seed, &net, N);
     struct memlink_stats ab;
     memlink_get_stats(net.l, CLI_ADDR, SRV_ADDR, &ab);
-    ck_assert_uint_gt(ab.lost * 4, ab.sent);       /* about 30% really were lost */
+    ck_assert_uint_gt(ab.lost * 4, ab.sent); /* about 30% really were lost */
     close_all_and_check_released(&net, &k);
     bulk_free(&k);
     net_free(&net);
@@ -259,14 +281,14 @@ START_TEST(bulk_200ms_rtt_64k_buffers)
     cfg.rto_initial_us = 1 * SEC;
     struct net net;
     net_init(&net, &cfg, 7);
-    struct memlink_impair im = { .delay_us = 100000 };
+    struct memlink_impair im = {.delay_us = 100000};
     net_impair_dirs(&net, &im, &im);
     struct bulk k;
     bulk_start(&net, &k, N, 7);
     uint64_t t0 = net.now;
     struct tcpfsm_info info;
     ck_assert_int_eq(tcpfsm_get_info(net.n[0].st, k.cfd, &info), 0);
-    ck_assert_uint_eq(info.rcv_wscale, 1);          /* 65536 needs a shift (RFC 7323 2.3) */
+    ck_assert_uint_eq(info.rcv_wscale, 1); /* 65536 needs a shift (RFC 7323 2.3) */
     ck_assert_uint_eq(info.snd_wscale, 1);
     ck_assert(net_run(&net, pump_duplex, &k.d, 36000 * SEC));
     bulk_check_intact(&k);
@@ -293,7 +315,7 @@ START_TEST(bulk_through_rate_limited_drop_tail_bottleneck)
     struct tcpfsm_config cfg = fast_cfg();
     struct net net;
     net_init(&net, &cfg, 31);
-    struct memlink_impair im = { .delay_us = 10000, .rate_bps = 10000000, .queue_limit = 30 };
+    struct memlink_impair im = {.delay_us = 10000, .rate_bps = 10000000, .queue_limit = 30};
     net_impair_dirs(&net, &im, &im);
     struct bulk k;
     bulk_start(&net, &k, N, 31);
@@ -305,7 +327,7 @@ START_TEST(bulk_through_rate_limited_drop_tail_bottleneck)
     memlink_get_stats(net.l, CLI_ADDR, SRV_ADDR, &ab);
     memlink_get_stats(net.l, SRV_ADDR, CLI_ADDR, &ba);
     ck_assert_uint_gt(ab.queue_drops + ba.queue_drops, 0);
-    uint64_t wire_us = (uint64_t)N * 8 * 1000000 / 10000000;   /* payload alone, one way */
+    uint64_t wire_us = (uint64_t)N * 8 * 1000000 / 10000000; /* payload alone, one way */
     ck_assert_uint_le(net.now - t0, wire_us + wire_us / 2);
     close_all_and_check_released(&net, &k);
     bulk_free(&k);
@@ -319,13 +341,13 @@ END_TEST
  * once the link is back. */
 START_TEST(one_way_blackout_shorter_than_give_up_completes)
 {
-    const size_t N = 4u << 20;      /* fixed: the blackout must fall inside the transfer */
+    const size_t N = 4u << 20; /* fixed: the blackout must fall inside the transfer */
     struct tcpfsm_config cfg = fast_cfg();
     cfg.rto_max_us = 1 * SEC;
     cfg.max_retries = 8;
     struct net net;
     net_init(&net, &cfg, 21);
-    struct memlink_impair im = { .delay_us = 5000 };
+    struct memlink_impair im = {.delay_us = 5000};
     net_impair_dirs(&net, &im, &im);
     struct bulk k;
     bulk_start(&net, &k, N, 21);
@@ -336,7 +358,7 @@ START_TEST(one_way_blackout_shorter_than_give_up_completes)
     ck_assert(net_run(&net, pump_duplex, &k.d, 3600 * SEC));
     bulk_check_intact(&k);
     report("blackout", 21, &net, N);
-    ck_assert_uint_gt(net.now, dark.blackout_until_us);   /* it really was in the middle */
+    ck_assert_uint_gt(net.now, dark.blackout_until_us); /* it really was in the middle */
     struct memlink_stats ab;
     memlink_get_stats(net.l, CLI_ADDR, SRV_ADDR, &ab);
     ck_assert_uint_gt(ab.lost, 0);
@@ -365,7 +387,7 @@ START_TEST(blackout_longer_than_give_up_times_out_both_sides)
     cfg.max_retries = 5;
     struct net net;
     net_init(&net, &cfg, 22);
-    struct memlink_impair im = { .delay_us = 5000 };
+    struct memlink_impair im = {.delay_us = 5000};
     net_impair_dirs(&net, &im, &im);
     struct bulk k;
     bulk_start(&net, &k, N, 22);
@@ -392,8 +414,8 @@ START_TEST(blackout_longer_than_give_up_times_out_both_sides)
         struct tcpfsm_info info;
         ck_assert_int_eq(tcpfsm_get_info(st, fd, &info), 0);
         ck_assert_str_eq(info.state, "CLOSED");
-        ck_assert_uint_eq(info.send_q, 0);                /* flushed */
-        ck_assert_uint_eq(st->nconns, 0);                 /* out of the lookup table */
+        ck_assert_uint_eq(info.send_q, 0); /* flushed */
+        ck_assert_uint_eq(st->nconns, 0);  /* out of the lookup table */
     }
     close_all_and_check_released(&net, &k);
     bulk_free(&k);

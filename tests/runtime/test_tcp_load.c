@@ -34,7 +34,7 @@ static uint8_t pattern(int i, int dir, size_t j)
 struct pair {
     int cfd, sfd;
     uint32_t c_sent, c_got, s_sent, s_got;
-    uint32_t s_held;           /* echo: bytes read by the server, not yet sent back */
+    uint32_t s_held; /* echo: bytes read by the server, not yet sent back */
     bool c_shut, c_closed, s_closed, s_eof;
 };
 
@@ -53,8 +53,10 @@ struct load {
 
 static long note(struct load *ld, long r)
 {
-    if (r == -ENOBUFS) ld->enobufs++;
-    else if (r < 0 && r != -EAGAIN && !ld->err) ld->err = r;
+    if (r == -ENOBUFS)
+        ld->enobufs++;
+    else if (r < 0 && r != -EAGAIN && !ld->err)
+        ld->err = r;
     return r;
 }
 
@@ -64,7 +66,8 @@ static uint32_t send_pattern(struct load *ld, struct tcpfsm_stack *st, int fd, i
 {
     uint8_t b[4096];
     uint32_t n = upto - from < sizeof b ? upto - from : (uint32_t)sizeof b;
-    for (uint32_t j = 0; j < n; j++) b[j] = pattern(i, dir, from + j);
+    for (uint32_t j = 0; j < n; j++)
+        b[j] = pattern(i, dir, from + j);
     long r = note(ld, tcpfsm_send(st, fd, b, n));
     return r > 0 ? (uint32_t)r : 0;
 }
@@ -153,7 +156,7 @@ static void open_pairs(struct net *net, int lfd, struct pair *p, int n, int batc
     for (int i = 0; i < n; i += batch) {
         int m = n - i < batch ? n - i : batch;
         for (int k = i; k < i + m; k++) {
-            p[k] = (struct pair){ .cfd = tcpfsm_socket(cs), .sfd = -1 };
+            p[k] = (struct pair){.cfd = tcpfsm_socket(cs), .sfd = -1};
             rt_require(p[k].cfd >= 0);
             rt_require(tcpfsm_connect(cs, p[k].cfd, SRV_ADDR, 80) == -EINPROGRESS);
             uint16_t lport;
@@ -201,27 +204,27 @@ START_TEST(ten_thousand_idle_connections_hold_no_buffers_then_all_carry_traffic)
     size_t heap1 = heap_in_use();
     ck_assert_uint_eq(ss->nconns, N);
     ck_assert_uint_eq(cs->nconns, N);
-    ck_assert_uint_eq(cs->buffer_bytes + ss->buffer_bytes, 0);   /* idle: no rings */
+    ck_assert_uint_eq(cs->buffer_bytes + ss->buffer_bytes, 0); /* idle: no rings */
     struct tcpfsm_stats a, b;
     tcpfsm_get_stats(ss, &a);
-    net_advance_to(&net, net.now + 30 * SEC);                     /* idle half a minute */
+    net_advance_to(&net, net.now + 30 * SEC); /* idle half a minute */
     tcpfsm_get_stats(ss, &b);
     ck_assert_uint_eq(b.OutSegs, a.OutSegs);
     ck_assert_uint_eq(b.CurrEstab, N);
 
-    struct load ld = { .net = &net, .p = p, .n = N, .len = LEN, .min_wnd_pressure = UINT32_MAX };
+    struct load ld = {.net = &net, .p = p, .n = N, .len = LEN, .min_wnd_pressure = UINT32_MAX};
     uint64_t t0 = net.now;
     ck_assert(net_run(&net, load_pump, &ld, net.now + 120 * SEC));
     uint64_t traffic_us = net.now - t0;
     ck_assert_uint_eq(ld.enobufs, 0);
-    net_advance_to(&net, net.now + 1 * SEC);                      /* the last ACKs */
-    ck_assert_uint_eq(ss->nconns + ss->syn.n + ss->tw.n, 0);      /* server closed second */
+    net_advance_to(&net, net.now + 1 * SEC);                 /* the last ACKs */
+    ck_assert_uint_eq(ss->nconns + ss->syn.n + ss->tw.n, 0); /* server closed second */
     ck_assert_uint_eq(cs->nconns, 0);
-    ck_assert_uint_eq(cs->tw.n, N);                               /* only TIME_WAIT is left */
+    ck_assert_uint_eq(cs->tw.n, N); /* only TIME_WAIT is left */
     tcpfsm_get_stats(ss, &b);
     ck_assert_uint_eq(b.CurrEstab, 0);
     ck_assert_uint_eq(b.BufferLimitDrops + b.ListenOverflows + b.EstabResets, 0);
-    net_drain(&net, net.now + 3600 * SEC);                        /* 2 MSL */
+    net_drain(&net, net.now + 3600 * SEC); /* 2 MSL */
     ck_assert_uint_eq(cs->tw.n + cs->nconns, 0);
     ck_assert_uint_eq(cs->buffer_bytes + ss->buffer_bytes, 0);
     /* the heap figure means nothing under AddressSanitizer (its allocator pads and keeps) */
@@ -242,8 +245,8 @@ END_TEST
 START_TEST(memory_pressure_shrinks_windows_and_every_transfer_completes)
 {
     enum { N = 200, LEN = 64 * 1024 };
-    struct tcpfsm_config cfg = { .max_buffer_bytes = 256 * 1024, .rto_min_us = 200000,
-                                 .rto_initial_us = 200000 };
+    struct tcpfsm_config cfg = {
+        .max_buffer_bytes = 256 * 1024, .rto_min_us = 200000, .rto_initial_us = 200000};
     struct net net;
     net_init(&net, &cfg, 12);
     struct tcpfsm_stack *cs = net.n[0].st, *ss = net.n[1].st;
@@ -251,7 +254,7 @@ START_TEST(memory_pressure_shrinks_windows_and_every_transfer_completes)
     ck_assert_ptr_nonnull(p);
     int lfd = listen_on(ss, 80, 256);
     open_pairs(&net, lfd, p, N, N);
-    struct load ld = { .net = &net, .p = p, .n = N, .len = LEN, .min_wnd_pressure = UINT32_MAX };
+    struct load ld = {.net = &net, .p = p, .n = N, .len = LEN, .min_wnd_pressure = UINT32_MAX};
     ck_assert(net_run(&net, load_pump, &ld, net.now + 600 * SEC));
     struct tcpfsm_stats c, s;
     tcpfsm_get_stats(cs, &c);
@@ -266,7 +269,7 @@ START_TEST(memory_pressure_shrinks_windows_and_every_transfer_completes)
            (unsigned long long)ld.enobufs);
     ck_assert_uint_ge(s.MemoryPressures, 1);
     ck_assert_uint_ge(c.MemoryPressures, 1);
-    ck_assert_uint_lt(ld.min_wnd_pressure, 16384);        /* offers shrank from 64 KiB */
+    ck_assert_uint_lt(ld.min_wnd_pressure, 16384); /* offers shrank from 64 KiB */
     /* the budget holds but for what replaces memory being freed (ofo_pull's forced room) */
     ck_assert_uint_le(ld.peak_bytes, cfg.max_buffer_bytes + 64 * 1024);
     ck_assert_uint_eq(s.EstabResets + c.EstabResets + s.AttemptFails + c.AttemptFails, 0);
@@ -286,19 +289,21 @@ END_TEST
 START_TEST(fifty_echo_connections_through_lossy_link_with_sack_fit_the_mtu)
 {
     enum { N = 50, LEN = 200 * 1024 };
-    struct tcpfsm_config cfg = { .rto_min_us = 200000, .rto_initial_us = 200000,
-                                 .max_retries = 30 };
+    struct tcpfsm_config cfg = {.rto_min_us = 200000, .rto_initial_us = 200000, .max_retries = 30};
     struct net net;
     net_init(&net, &cfg, 13);
     struct pair *p = calloc(N, sizeof *p);
     ck_assert_ptr_nonnull(p);
     int lfd = listen_on(net.n[1].st, 80, 64);
     open_pairs(&net, lfd, p, N, N);
-    struct memlink_impair im = { .delay_us = 2000, .jitter_us = 500, .loss = 0.05,
-                                 .reorder = 0.03, .reorder_delay_us = 3000 };
+    struct memlink_impair im = {.delay_us = 2000,
+                                .jitter_us = 500,
+                                .loss = 0.05,
+                                .reorder = 0.03,
+                                .reorder_delay_us = 3000};
     net_impair(&net, &im);
-    struct load ld = { .net = &net, .p = p, .n = N, .len = LEN, .echo = true,
-                       .min_wnd_pressure = UINT32_MAX };
+    struct load ld = {
+        .net = &net, .p = p, .n = N, .len = LEN, .echo = true, .min_wnd_pressure = UINT32_MAX};
     ck_assert(net_run(&net, load_pump, &ld, net.now + 3600 * SEC));
     struct memlink_stats ab;
     memlink_get_stats(net.l, CLI_ADDR, SRV_ADDR, &ab);

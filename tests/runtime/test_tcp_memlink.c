@@ -33,11 +33,10 @@ static enum pump_result pump_duplex(struct net *net, void *arg)
     (void)net;
     struct duplex *d = arg;
     bool p0 = end_pump(&d->e[0]), p1 = end_pump(&d->e[1]);
-    if (d->e[0].err || d->e[1].err) return PUMP_DONE;   /* the test reports it */
+    if (d->e[0].err || d->e[1].err) return PUMP_DONE; /* the test reports it */
     if (end_done(&d->e[0], d->want_eof[0]) && end_done(&d->e[1], d->want_eof[1])) return PUMP_DONE;
     return p0 || p1 ? PUMP_PROGRESS : PUMP_IDLE;
 }
-
 
 /* ------------------------------------------------------------------- tests ---- */
 
@@ -55,7 +54,7 @@ START_TEST(handshake_three_way)
     ck_assert_int_eq(tcpfsm_accept(net.n[1].st, lfd, NULL, NULL), -EAGAIN);
 
     net_drain(&net, 10000000);
-    ck_assert_uint_eq(net.now, 3 * LINK_DELAY_US);   /* SYN, SYN-ACK, ACK: 1.5 round trips */
+    ck_assert_uint_eq(net.now, 3 * LINK_DELAY_US); /* SYN, SYN-ACK, ACK: 1.5 round trips */
     ck_assert(tcpfsm_poll(net.n[0].st, cfd) & TCPFSM_POLLOUT);
     ck_assert(tcpfsm_poll(net.n[1].st, lfd) & TCPFSM_POLLIN);
     uint32_t paddr = 0;
@@ -65,7 +64,7 @@ START_TEST(handshake_three_way)
     ck_assert_int_eq(tcpfsm_getname(net.n[0].st, cfd, NULL, &cport, NULL, NULL), 0);
     ck_assert_uint_eq(paddr, CLI_ADDR);
     ck_assert_uint_eq(pport, cport);
-    ck_assert_uint_ge(cport, 49152);                 /* RFC 6335 ephemeral range */
+    ck_assert_uint_ge(cport, 49152); /* RFC 6335 ephemeral range */
     ck_assert_str_eq(fd_state(net.n[0].st, cfd), "ESTABLISHED");
     ck_assert_str_eq(fd_state(net.n[1].st, sfd), "ESTABLISHED");
     ck_assert_str_eq(node_path(&net.n[0], 0), "CLOSED SYN_SENT ESTABLISHED");
@@ -74,8 +73,8 @@ START_TEST(handshake_three_way)
     struct memlink_stats ab, ba;
     memlink_get_stats(net.l, CLI_ADDR, SRV_ADDR, &ab);
     memlink_get_stats(net.l, SRV_ADDR, CLI_ADDR, &ba);
-    ck_assert_uint_eq(ab.sent, 2);   /* SYN, ACK */
-    ck_assert_uint_eq(ba.sent, 1);   /* SYN-ACK */
+    ck_assert_uint_eq(ab.sent, 2); /* SYN, ACK */
+    ck_assert_uint_eq(ba.sent, 1); /* SYN-ACK */
     struct tcpfsm_stats sc, ss;
     get_stats(&net, 0, &sc);
     get_stats(&net, 1, &ss);
@@ -106,11 +105,21 @@ START_TEST(bulk_1mb_each_way_simultaneously)
     uint8_t *a = random_bytes(11, N), *b = random_bytes(12, N);
     uint8_t *ra = malloc(N), *rb = malloc(N);
     struct duplex d = {
-        .e = { { .st = net.n[0].st, .fd = cfd, .tx = a, .txlen = N, .rx = rb, .rxcap = N,
-                 .close_after_send = CLOSE_SHUT_WR },
-               { .st = net.n[1].st, .fd = sfd, .tx = b, .txlen = N, .rx = ra, .rxcap = N,
-                 .close_after_send = CLOSE_SHUT_WR } },
-        .want_eof = { true, true },
+        .e = {{.st = net.n[0].st,
+               .fd = cfd,
+               .tx = a,
+               .txlen = N,
+               .rx = rb,
+               .rxcap = N,
+               .close_after_send = CLOSE_SHUT_WR},
+              {.st = net.n[1].st,
+               .fd = sfd,
+               .tx = b,
+               .txlen = N,
+               .rx = ra,
+               .rxcap = N,
+               .close_after_send = CLOSE_SHUT_WR}},
+        .want_eof = {true, true},
     };
     ck_assert(net_run(&net, pump_duplex, &d, 600000000));
     ck_assert_int_eq(d.e[0].err, 0);
@@ -119,7 +128,7 @@ START_TEST(bulk_1mb_each_way_simultaneously)
     ck_assert_uint_eq(d.e[0].got, N);
     ck_assert(memcmp(ra, a, N) == 0);
     ck_assert(memcmp(rb, b, N) == 0);
-    net_drain(&net, net.now + 1000000);        /* the last ACKs */
+    net_drain(&net, net.now + 1000000); /* the last ACKs */
     struct tcpfsm_info ic, is;
     ck_assert_int_eq(tcpfsm_get_info(net.n[0].st, cfd, &ic), 0);
     ck_assert_int_eq(tcpfsm_get_info(net.n[1].st, sfd, &is), 0);
@@ -128,9 +137,12 @@ START_TEST(bulk_1mb_each_way_simultaneously)
     struct tcpfsm_stats sc, ss;
     get_stats(&net, 0, &sc);
     get_stats(&net, 1, &ss);
-    ck_assert_uint_eq(sc.RetransSegs + ss.RetransSegs, 0);   /* a perfect link */
+    ck_assert_uint_eq(sc.RetransSegs + ss.RetransSegs, 0); /* a perfect link */
     ck_assert_uint_eq(sc.InErrs + ss.InErrs, 0);
-    free(a); free(b); free(ra); free(rb);
+    free(a);
+    free(b);
+    free(ra);
+    free(rb);
     net_free(&net);
 }
 END_TEST
@@ -147,11 +159,13 @@ START_TEST(graceful_close_from_client)
     tcpfsm_getname(net.n[0].st, cfd, NULL, &cport, NULL, NULL);
     uint8_t *msg = random_bytes(3, 5000), rx[6000];
     struct duplex d = {
-        .e = { { .st = net.n[0].st, .fd = cfd, .tx = msg, .txlen = 5000,
-                 .close_after_send = CLOSE_FULL },
-               { .st = net.n[1].st, .fd = sfd, .rx = rx, .rxcap = sizeof rx,
-                 .close_on_eof = true } },
-        .want_eof = { false, true },
+        .e = {{.st = net.n[0].st,
+               .fd = cfd,
+               .tx = msg,
+               .txlen = 5000,
+               .close_after_send = CLOSE_FULL},
+              {.st = net.n[1].st, .fd = sfd, .rx = rx, .rxcap = sizeof rx, .close_on_eof = true}},
+        .want_eof = {false, true},
     };
     ck_assert(net_run(&net, pump_duplex, &d, 60000000));
     ck_assert_int_eq(d.e[1].err, 0);
@@ -163,7 +177,7 @@ START_TEST(graceful_close_from_client)
     ck_assert_str_eq(node_path(&net.n[1], 80),
                      "CLOSED SYN_RCVD ESTABLISHED CLOSE_WAIT LAST_ACK CLOSED");
     ck_assert_int_eq(ss_count(net.n[0].st, NULL), 0);
-    ck_assert_int_eq(ss_count(net.n[1].st, NULL), 1);   /* the listener */
+    ck_assert_int_eq(ss_count(net.n[1].st, NULL), 1); /* the listener */
     /* One FIN each way on a perfect link (regression: a second FIN used to follow the ACK
      * of the first, one sequence number later), and no RST. */
     ck_assert_uint_eq(net.n[0].fins, 1);
@@ -185,10 +199,13 @@ START_TEST(graceful_close_from_server)
     tcpfsm_getname(net.n[0].st, cfd, NULL, &cport, NULL, NULL);
     uint8_t *msg = random_bytes(4, 7000), rx[8000];
     struct duplex d = {
-        .e = { { .st = net.n[0].st, .fd = cfd, .rx = rx, .rxcap = sizeof rx, .close_on_eof = true },
-               { .st = net.n[1].st, .fd = sfd, .tx = msg, .txlen = 7000,
-                 .close_after_send = CLOSE_FULL } },
-        .want_eof = { true, false },
+        .e = {{.st = net.n[0].st, .fd = cfd, .rx = rx, .rxcap = sizeof rx, .close_on_eof = true},
+              {.st = net.n[1].st,
+               .fd = sfd,
+               .tx = msg,
+               .txlen = 7000,
+               .close_after_send = CLOSE_FULL}},
+        .want_eof = {true, false},
     };
     ck_assert(net_run(&net, pump_duplex, &d, 60000000));
     ck_assert_int_eq(d.e[0].err, 0);
@@ -216,15 +233,15 @@ START_TEST(simultaneous_close_through_closing)
     net_connect(&net, &lfd, &cfd, &sfd);
     uint16_t cport;
     tcpfsm_getname(net.n[0].st, cfd, NULL, &cport, NULL, NULL);
-    net_drain(&net, 10000000);                /* quiet: no delayed ACK pending */
+    net_drain(&net, 10000000); /* quiet: no delayed ACK pending */
     ck_assert_int_eq(tcpfsm_shutdown(net.n[0].st, cfd, TCPFSM_SHUT_WR), 0);
     ck_assert_int_eq(tcpfsm_shutdown(net.n[1].st, sfd, TCPFSM_SHUT_WR), 0);
     ck_assert_str_eq(fd_state(net.n[0].st, cfd), "FIN_WAIT_1");
     ck_assert_str_eq(fd_state(net.n[1].st, sfd), "FIN_WAIT_1");
-    net_advance_to(&net, net.now + LINK_DELAY_US);   /* the FINs cross */
+    net_advance_to(&net, net.now + LINK_DELAY_US); /* the FINs cross */
     ck_assert_str_eq(fd_state(net.n[0].st, cfd), "CLOSING");
     ck_assert_str_eq(fd_state(net.n[1].st, sfd), "CLOSING");
-    net_advance_to(&net, net.now + LINK_DELAY_US);   /* the ACKs of the FINs */
+    net_advance_to(&net, net.now + LINK_DELAY_US); /* the ACKs of the FINs */
     ck_assert_str_eq(fd_state(net.n[0].st, cfd), "TIME_WAIT");
     ck_assert_str_eq(fd_state(net.n[1].st, sfd), "TIME_WAIT");
     uint8_t c;
@@ -271,21 +288,32 @@ START_TEST(simultaneous_open)
     get_stats(&net, 1, &s1);
     ck_assert_uint_eq(s0.ActiveOpens, 1);
     ck_assert_uint_eq(s1.ActiveOpens, 1);
-    ck_assert_uint_eq(s0.RetransSegs + s1.RetransSegs, 0);   /* no timeout was needed */
+    ck_assert_uint_eq(s0.RetransSegs + s1.RetransSegs, 0); /* no timeout was needed */
 
     uint8_t *x = random_bytes(61, 20000), *y = random_bytes(62, 20000), rx[20000], ry[20000];
     struct duplex d = {
-        .e = { { .st = net.n[0].st, .fd = a, .tx = x, .txlen = 20000, .rx = ry, .rxcap = 20000,
-                 .close_after_send = CLOSE_SHUT_WR },
-               { .st = net.n[1].st, .fd = b, .tx = y, .txlen = 20000, .rx = rx, .rxcap = 20000,
-                 .close_after_send = CLOSE_SHUT_WR } },
-        .want_eof = { true, true },
+        .e = {{.st = net.n[0].st,
+               .fd = a,
+               .tx = x,
+               .txlen = 20000,
+               .rx = ry,
+               .rxcap = 20000,
+               .close_after_send = CLOSE_SHUT_WR},
+              {.st = net.n[1].st,
+               .fd = b,
+               .tx = y,
+               .txlen = 20000,
+               .rx = rx,
+               .rxcap = 20000,
+               .close_after_send = CLOSE_SHUT_WR}},
+        .want_eof = {true, true},
     };
     ck_assert(net_run(&net, pump_duplex, &d, 60000000));
     ck_assert_uint_eq(d.e[0].got, 20000);
     ck_assert_uint_eq(d.e[1].got, 20000);
     ck_assert(memcmp(rx, x, 20000) == 0 && memcmp(ry, y, 20000) == 0);
-    free(x); free(y);
+    free(x);
+    free(y);
     net_free(&net);
 }
 END_TEST
@@ -300,12 +328,12 @@ START_TEST(connect_to_closed_port_is_refused)
     ck_assert_int_eq(tcpfsm_connect(net.n[0].st, cfd, SRV_ADDR, 9), -EINPROGRESS);
     ck_assert_int_eq(tcpfsm_error(net.n[0].st, cfd), 0);
     net_drain(&net, 10000000);
-    ck_assert_uint_eq(net.now, 2 * LINK_DELAY_US);   /* refused after one round trip */
+    ck_assert_uint_eq(net.now, 2 * LINK_DELAY_US); /* refused after one round trip */
     int m = tcpfsm_poll(net.n[0].st, cfd);
     ck_assert(m & TCPFSM_POLLERR);
     ck_assert(!(m & TCPFSM_POLLOUT));
     ck_assert_int_eq(tcpfsm_error(net.n[0].st, cfd), -ECONNREFUSED);
-    ck_assert_int_eq(tcpfsm_error(net.n[0].st, cfd), -ECONNREFUSED);  /* not cleared */
+    ck_assert_int_eq(tcpfsm_error(net.n[0].st, cfd), -ECONNREFUSED); /* not cleared */
     ck_assert_int_eq(tcpfsm_send(net.n[0].st, cfd, "x", 1), -ECONNREFUSED);
     uint8_t c;
     ck_assert_int_eq(tcpfsm_recv(net.n[0].st, cfd, &c, 1), -ECONNREFUSED);
@@ -334,7 +362,7 @@ START_TEST(abort_resets_peer)
     ck_assert_int_eq(tcpfsm_send(net.n[0].st, cfd, "hello", 5), 5);
     net_drain(&net, 10000000);
     ck_assert_int_eq(tcpfsm_abort(net.n[0].st, cfd), 0);
-    ck_assert_int_eq(tcpfsm_poll(net.n[0].st, cfd), -EBADF);   /* the descriptor is gone */
+    ck_assert_int_eq(tcpfsm_poll(net.n[0].st, cfd), -EBADF); /* the descriptor is gone */
     ck_assert_int_eq(ss_count(net.n[0].st, NULL), 0);
     net_drain(&net, 10000000);
     int m = tcpfsm_poll(net.n[1].st, sfd);
@@ -351,8 +379,8 @@ START_TEST(abort_resets_peer)
     get_stats(&net, 1, &ss);
     ck_assert_uint_eq(sc.OutRsts, 1);
     ck_assert_uint_eq(ss.EstabResets, 1);
-    ck_assert_uint_eq(ss.OutRsts, 0);                     /* a RST is never answered */
-    ck_assert_int_eq(ss_count(net.n[1].st, NULL), 1);     /* only the listener is left */
+    ck_assert_uint_eq(ss.OutRsts, 0);                 /* a RST is never answered */
+    ck_assert_int_eq(ss_count(net.n[1].st, NULL), 1); /* only the listener is left */
     ck_assert_int_eq(tcpfsm_close(net.n[1].st, sfd), 0);
     net_free(&net);
 }
@@ -363,23 +391,24 @@ END_TEST
  * connects again. */
 START_TEST(time_wait_lasts_two_msl)
 {
-    const uint32_t msl = 10000;    /* 10 ms */
-    struct tcpfsm_config cfg = { .msl_us = msl };
+    const uint32_t msl = 10000; /* 10 ms */
+    struct tcpfsm_config cfg = {.msl_us = msl};
     struct net net;
     net_init(&net, &cfg, 9);
     int lfd = listen_on(net.n[1].st, 80, 4);
-    struct accept_wait w = { .lfd = lfd, .sfd = -1 };
+    struct accept_wait w = {.lfd = lfd, .sfd = -1};
     w.cfd = tcpfsm_socket(net.n[0].st);
     ck_assert_int_eq(tcpfsm_bind(net.n[0].st, w.cfd, 0, 40000), 0);
     ck_assert_int_eq(tcpfsm_connect(net.n[0].st, w.cfd, SRV_ADDR, 80), -EINPROGRESS);
     ck_assert(net_run(&net, pump_accept, &w, 10000000));
     struct duplex d = {
-        .e = { { .st = net.n[0].st, .fd = w.cfd, .close_after_send = CLOSE_FULL },
-               { .st = net.n[1].st, .fd = w.sfd, .close_on_eof = true } },
-        .want_eof = { false, true },
+        .e = {{.st = net.n[0].st, .fd = w.cfd, .close_after_send = CLOSE_FULL},
+              {.st = net.n[1].st, .fd = w.sfd, .close_on_eof = true}},
+        .want_eof = {false, true},
     };
     ck_assert(net_run(&net, pump_duplex, &d, 10000000));
-    while (!net.n[0].tw_enter) ck_assert(net_step(&net));
+    while (!net.n[0].tw_enter)
+        ck_assert(net_step(&net));
     tcpfsm_time_t enter = net.n[0].tw_enter;
     ck_assert_int_eq(ss_count(net.n[0].st, "TIME_WAIT"), 1);
 
@@ -399,7 +428,7 @@ START_TEST(time_wait_lasts_two_msl)
                      "CLOSED SYN_SENT ESTABLISHED FIN_WAIT_1 FIN_WAIT_2 TIME_WAIT CLOSED");
 
     /* The same 4-tuple again. */
-    struct accept_wait w2 = { .lfd = lfd, .cfd = again, .sfd = -1 };
+    struct accept_wait w2 = {.lfd = lfd, .cfd = again, .sfd = -1};
     ck_assert_int_eq(tcpfsm_connect(net.n[0].st, again, SRV_ADDR, 80), -EINPROGRESS);
     ck_assert(net_run(&net, pump_accept, &w2, net.now + 10000000));
     ck_assert_str_eq(fd_state(net.n[0].st, again), "ESTABLISHED");
@@ -417,7 +446,7 @@ struct backlog_run {
     int lfd, cfd[5], sfd[5];
     int accepted;
     bool accepting;
-    bool send_early;      /* clients send 3 bytes as soon as they are connected */
+    bool send_early; /* clients send 3 bytes as soon as they are connected */
     bool sent[5];
 };
 
@@ -426,7 +455,10 @@ static enum pump_result pump_backlog(struct net *net, void *arg)
     struct backlog_run *b = arg;
     if (b->accepting && b->accepted < 5) {
         int fd = tcpfsm_accept(net->n[1].st, b->lfd, NULL, NULL);
-        if (fd >= 0) { b->sfd[b->accepted++] = fd; return PUMP_PROGRESS; }
+        if (fd >= 0) {
+            b->sfd[b->accepted++] = fd;
+            return PUMP_PROGRESS;
+        }
     }
     int up = 0;
     for (int i = 0; i < 5; i++) {
@@ -443,21 +475,22 @@ static enum pump_result pump_backlog(struct net *net, void *arg)
 
 START_TEST(listen_backlog_full_drops_syn_then_retry)
 {
-    struct tcpfsm_config cfg = { .flags = TCPFSM_F_NO_SYNCOOKIES };   /* drop, as asked */
+    struct tcpfsm_config cfg = {.flags = TCPFSM_F_NO_SYNCOOKIES}; /* drop, as asked */
     struct net net;
     net_init(&net, &cfg, 10);
-    struct backlog_run b = { .lfd = listen_on(net.n[1].st, 80, 2) };
+    struct backlog_run b = {.lfd = listen_on(net.n[1].st, 80, 2)};
     for (int i = 0; i < 5; i++) {
         b.cfd[i] = tcpfsm_socket(net.n[0].st);
         ck_assert_int_eq(tcpfsm_connect(net.n[0].st, b.cfd[i], SRV_ADDR, 80), -EINPROGRESS);
     }
-    net_advance_to(&net, 500000);   /* before the first SYN retransmission (RTO 1 s) */
+    net_advance_to(&net, 500000); /* before the first SYN retransmission (RTO 1 s) */
     struct tcpfsm_stats ss;
     get_stats(&net, 1, &ss);
     ck_assert_uint_eq(ss.ListenOverflows, 3);
     ck_assert_uint_eq(ss.PassiveOpens, 2);
     int up = 0;
-    for (int i = 0; i < 5; i++) up += !!(tcpfsm_poll(net.n[0].st, b.cfd[i]) & TCPFSM_POLLOUT);
+    for (int i = 0; i < 5; i++)
+        up += !!(tcpfsm_poll(net.n[0].st, b.cfd[i]) & TCPFSM_POLLOUT);
     ck_assert_int_eq(up, 2);
     ck_assert_int_eq(ss_count(net.n[1].st, "ESTAB"), 2);
 
@@ -469,7 +502,7 @@ START_TEST(listen_backlog_full_drops_syn_then_retry)
     ck_assert_uint_eq(ss.PassiveOpens, 5);
     struct tcpfsm_stats sc;
     get_stats(&net, 0, &sc);
-    ck_assert_uint_ge(sc.RetransSegs, 3);     /* the dropped clients sent their SYN again */
+    ck_assert_uint_ge(sc.RetransSegs, 3); /* the dropped clients sent their SYN again */
     ck_assert_uint_eq(sc.AttemptFails, 0);
     /* Every accepted connection works. */
     for (int i = 0; i < 5; i++) {
@@ -493,7 +526,7 @@ START_TEST(listen_backlog_full_with_syn_cookies)
 {
     struct net net;
     net_init(&net, NULL, 14);
-    struct backlog_run b = { .lfd = listen_on(net.n[1].st, 80, 2) };
+    struct backlog_run b = {.lfd = listen_on(net.n[1].st, 80, 2)};
     for (int i = 0; i < 5; i++) {
         b.cfd[i] = tcpfsm_socket(net.n[0].st);
         ck_assert_int_eq(tcpfsm_connect(net.n[0].st, b.cfd[i], SRV_ADDR, 80), -EINPROGRESS);
@@ -512,7 +545,7 @@ START_TEST(listen_backlog_full_with_syn_cookies)
     get_stats(&net, 1, &ss);
     ck_assert_uint_eq(ss.SynCookiesRecv, 3);
     net_drain(&net, net.now + 1000000);
-    for (int i = 0; i < 5; i++) {           /* each client's early bytes arrived exactly once */
+    for (int i = 0; i < 5; i++) { /* each client's early bytes arrived exactly once */
         char buf[8];
         ck_assert_int_eq(tcpfsm_recv(net.n[1].st, b.sfd[i], buf, sizeof buf), 3);
         ck_assert(memcmp(buf, "abc", 3) == 0);
@@ -539,29 +572,33 @@ START_TEST(half_close_server_keeps_sending)
     ck_assert_str_eq(fd_state(net.n[0].st, cfd), "FIN_WAIT_2");
     ck_assert_str_eq(fd_state(net.n[1].st, sfd), "CLOSE_WAIT");
     uint8_t c;
-    ck_assert_int_eq(tcpfsm_recv(net.n[1].st, sfd, &c, 1), 0);   /* the server sees EOF */
-    ck_assert(tcpfsm_poll(net.n[1].st, sfd) & TCPFSM_POLLOUT);   /* and may still send */
+    ck_assert_int_eq(tcpfsm_recv(net.n[1].st, sfd, &c, 1), 0); /* the server sees EOF */
+    ck_assert(tcpfsm_poll(net.n[1].st, sfd) & TCPFSM_POLLOUT); /* and may still send */
 
     uint8_t *data = random_bytes(111, N), *rx = malloc(N);
     struct duplex d = {
-        .e = { { .st = net.n[0].st, .fd = cfd, .rx = rx, .rxcap = N },
-               { .st = net.n[1].st, .fd = sfd, .tx = data, .txlen = N,
-                 .close_after_send = CLOSE_FULL } },
-        .want_eof = { true, false },
+        .e = {{.st = net.n[0].st, .fd = cfd, .rx = rx, .rxcap = N},
+              {.st = net.n[1].st,
+               .fd = sfd,
+               .tx = data,
+               .txlen = N,
+               .close_after_send = CLOSE_FULL}},
+        .want_eof = {true, false},
     };
     ck_assert(net_run(&net, pump_duplex, &d, 60000000));
     ck_assert_int_eq(d.e[0].err, 0);
     ck_assert_uint_eq(d.e[0].got, N);
     ck_assert(memcmp(rx, data, N) == 0);
     ck_assert(d.e[0].eof);
-    ck_assert_int_eq(tcpfsm_recv(net.n[0].st, cfd, &c, 1), 0);   /* EOF stays EOF */
+    ck_assert_int_eq(tcpfsm_recv(net.n[0].st, cfd, &c, 1), 0); /* EOF stays EOF */
     net_drain(&net, 600000000);
     ck_assert_int_eq(tcpfsm_close(net.n[0].st, cfd), 0);
     ck_assert_str_eq(node_path(&net.n[0], cport),
                      "CLOSED SYN_SENT ESTABLISHED FIN_WAIT_1 FIN_WAIT_2 TIME_WAIT CLOSED");
     ck_assert_str_eq(node_path(&net.n[1], 80),
                      "CLOSED SYN_RCVD ESTABLISHED CLOSE_WAIT LAST_ACK CLOSED");
-    free(data); free(rx);
+    free(data);
+    free(rx);
     net_free(&net);
 }
 END_TEST
@@ -586,11 +623,21 @@ START_TEST(sequence_wraparound)
     uint8_t *a = random_bytes(121, N), *b = random_bytes(122, N);
     uint8_t *ra = malloc(N), *rb = malloc(N);
     struct duplex d = {
-        .e = { { .st = net.n[0].st, .fd = cfd, .tx = a, .txlen = N, .rx = rb, .rxcap = N,
-                 .close_after_send = CLOSE_SHUT_WR },
-               { .st = net.n[1].st, .fd = sfd, .tx = b, .txlen = N, .rx = ra, .rxcap = N,
-                 .close_after_send = CLOSE_SHUT_WR } },
-        .want_eof = { true, true },
+        .e = {{.st = net.n[0].st,
+               .fd = cfd,
+               .tx = a,
+               .txlen = N,
+               .rx = rb,
+               .rxcap = N,
+               .close_after_send = CLOSE_SHUT_WR},
+              {.st = net.n[1].st,
+               .fd = sfd,
+               .tx = b,
+               .txlen = N,
+               .rx = ra,
+               .rxcap = N,
+               .close_after_send = CLOSE_SHUT_WR}},
+        .want_eof = {true, true},
     };
     ck_assert(net_run(&net, pump_duplex, &d, 60000000));
     ck_assert_uint_eq(d.e[0].got, N);
@@ -609,7 +656,10 @@ START_TEST(sequence_wraparound)
     ck_assert_uint_eq(sc.RetransSegs + ss.RetransSegs, 0);
     ck_assert_uint_eq(sc.OutOfWindowDrops + ss.OutOfWindowDrops, 0);
     ck_assert_uint_eq(sc.PawsDrops + ss.PawsDrops, 0);
-    free(a); free(b); free(ra); free(rb);
+    free(a);
+    free(b);
+    free(ra);
+    free(rb);
     net_free(&net);
 }
 END_TEST
@@ -621,23 +671,27 @@ END_TEST
 START_TEST(bulk_through_loss_reorder_dup_corrupt)
 {
     const size_t N = 1u << 20;
-    struct tcpfsm_config cfg = { .rto_min_us = 200000, .rto_initial_us = 200000 };
+    struct tcpfsm_config cfg = {.rto_min_us = 200000, .rto_initial_us = 200000};
     struct net net;
     net_init(&net, &cfg, 13);
     int lfd, cfd, sfd;
     net_connect(&net, &lfd, &cfd, &sfd);
     struct memlink_impair im = {
-        .delay_us = 5000, .jitter_us = 500, .loss = 0.05, .reorder = 0.05,
-        .reorder_delay_us = 3000, .duplicate = 0.02, .corrupt = 0.03,
+        .delay_us = 5000,
+        .jitter_us = 500,
+        .loss = 0.05,
+        .reorder = 0.05,
+        .reorder_delay_us = 3000,
+        .duplicate = 0.02,
+        .corrupt = 0.03,
     };
     net_impair(&net, &im);
     uint8_t *a = random_bytes(131, N), *rb = malloc(N);
     struct duplex d = {
-        .e = { { .st = net.n[0].st, .fd = cfd, .tx = a, .txlen = N,
-                 .close_after_send = CLOSE_SHUT_WR },
-               { .st = net.n[1].st, .fd = sfd, .rx = rb, .rxcap = N,
-                 .close_after_send = CLOSE_NONE } },
-        .want_eof = { false, true },
+        .e =
+            {{.st = net.n[0].st, .fd = cfd, .tx = a, .txlen = N, .close_after_send = CLOSE_SHUT_WR},
+             {.st = net.n[1].st, .fd = sfd, .rx = rb, .rxcap = N, .close_after_send = CLOSE_NONE}},
+        .want_eof = {false, true},
     };
     ck_assert(net_run(&net, pump_duplex, &d, 3600000000ull));
     ck_assert_int_eq(d.e[0].err, 0);
@@ -656,7 +710,7 @@ START_TEST(bulk_through_loss_reorder_dup_corrupt)
     get_stats(&net, 1, &ss);
     /* Every corrupted packet was caught (the memlink flips bits inside one 16-bit word, which
      * the Internet checksum always detects), as a checksum error or a malformed header. */
-    net_drain(&net, net.now + 600000000);   /* every corrupted packet has arrived */
+    net_drain(&net, net.now + 600000000); /* every corrupted packet has arrived */
     get_stats(&net, 0, &sc);
     get_stats(&net, 1, &ss);
     ck_assert_uint_gt(sc.InCsumErrors + ss.InCsumErrors, 0);
@@ -667,7 +721,8 @@ START_TEST(bulk_through_loss_reorder_dup_corrupt)
     ck_assert_uint_le(sc.InCsumErrors + sc.InMalformed, ba.corrupted + ba.duplicated);
     ck_assert_uint_eq(ss.InErrs, ss.InCsumErrors + ss.InMalformed);
     ck_assert_uint_gt(sc.RetransSegs, 0);
-    free(a); free(rb);
+    free(a);
+    free(rb);
     net_free(&net);
 }
 END_TEST

@@ -16,7 +16,7 @@
  * 1 ms), and the counters follow the bytes. */
 START_TEST(info_reports_rtt_rto_mss_and_byte_counters_after_a_known_rtt)
 {
-    struct tcpfsm_config base = { .flags = TCPFSM_F_NO_TIMESTAMPS, .delack_us = 1000 };
+    struct tcpfsm_config base = {.flags = TCPFSM_F_NO_TIMESTAMPS, .delack_us = 1000};
     struct world w;
     world_init(&w, &base, 21);
     w.cli->cfg.rto_min_us = 1000;
@@ -26,7 +26,7 @@ START_TEST(info_reports_rtt_rto_mss_and_byte_counters_after_a_known_rtt)
     struct tcpfsm_info i;
     ck_assert_int_eq(tcpfsm_get_info(w.cli, c, &i), 0);
     ck_assert_str_eq(i.state, "ESTABLISHED");
-    ck_assert_uint_eq(i.rtt_us, 2000);            /* SYN -> SYN-ACK: one sample */
+    ck_assert_uint_eq(i.rtt_us, 2000); /* SYN -> SYN-ACK: one sample */
     ck_assert_uint_eq(i.rttvar_us, 1000);
     ck_assert_uint_eq(i.rto_us, 6000);
     ck_assert_uint_eq(i.mss, 1460);
@@ -42,8 +42,8 @@ START_TEST(info_reports_rtt_rto_mss_and_byte_counters_after_a_known_rtt)
     ck_assert_uint_eq(i.bytes_acked, 100000);
     ck_assert_uint_eq(i.retransmits, 0);
     ck_assert_uint_eq(i.send_q, 0);
-    ck_assert_uint_eq(i.rtt_us, 2000);            /* every sample was 2 ms */
-    ck_assert_uint_ge(i.cwnd, 10 * 1460);         /* RFC 6928 IW, grown by slow start */
+    ck_assert_uint_eq(i.rtt_us, 2000);    /* every sample was 2 ms */
+    ck_assert_uint_ge(i.cwnd, 10 * 1460); /* RFC 6928 IW, grown by slow start */
     ck_assert_int_eq(tcpfsm_get_info(w.srv, s, &i), 0);
     ck_assert_uint_eq(i.bytes_received, 100000);
     ck_assert_uint_eq(i.recv_q, 0);
@@ -56,7 +56,7 @@ START_TEST(info_retransmits_match_the_mib_counter_after_loss)
 {
     struct world w;
     world_init(&w, NULL, 22);
-    struct memlink_impair im = { .delay_us = 1000, .loss = 0.05 };
+    struct memlink_impair im = {.delay_us = 1000, .loss = 0.05};
     int l = listen_srv(&w, 4), c, s;
     connect_pair(&w, l, &c, &s);
     memlink_set_impair(w.link, CLI, SRV, &im);
@@ -83,7 +83,7 @@ START_TEST(ss_listing_matches_golden_text)
     world_run_for(&w, 10000);
     int c2 = tcpfsm_socket(w.cli);
     ck_assert_int_eq(tcpfsm_bind(w.cli, c2, 0, 50001), 0);
-    ck_assert_int_eq(tcpfsm_connect(w.cli, c2, SRV, 9), -EINPROGRESS);   /* SYN_SENT for now */
+    ck_assert_int_eq(tcpfsm_connect(w.cli, c2, SRV, 9), -EINPROGRESS); /* SYN_SENT for now */
     uint16_t cport;
     tcpfsm_getname(w.cli, c, NULL, &cport, NULL, NULL);
     char got[1024], want[1024];
@@ -91,10 +91,12 @@ START_TEST(ss_listing_matches_golden_text)
     snprintf(want, sizeof want,
              "State       Recv-Q Send-Q Local Address:Port    Peer Address:Port    \n"
              "LISTEN           0     16 0.0.0.0:8080          *:*                  \n"
-             "ESTABLISHED      5      0 10.9.0.2:8080         10.9.0.1:%-5u       \n", cport);
+             "ESTABLISHED      5      0 10.9.0.2:8080         10.9.0.1:%-5u       \n",
+             cport);
     ck_assert_str_eq(got, want);
     tcpfsm_ss(w.cli, got, sizeof got);
-    ck_assert_ptr_nonnull(strstr(got, "SYN_SENT         0      0 10.9.0.1:50001        10.9.0.2:9"));
+    ck_assert_ptr_nonnull(
+        strstr(got, "SYN_SENT         0      0 10.9.0.1:50001        10.9.0.2:9"));
     /* "hello" is still unacknowledged (the server delays its ACK up to 40 ms): Send-Q 5 */
     if (!strstr(got, "ESTABLISHED      0      5 10.9.0.1:")) ck_abort_msg("%s", got);
     /* snprintf semantics: the return value is the length needed; a short buffer truncates. */

@@ -24,7 +24,7 @@
 #include "tcpfsm.h"
 
 #define MS 1000u
-#define MSS_DEFAULT 536u            /* the peer's SYN-ACK carries no MSS option: RFC 9293 3.7.1 */
+#define MSS_DEFAULT 536u /* the peer's SYN-ACK carries no MSS option: RFC 9293 3.7.1 */
 
 /* ------------------------------------------------------------------ helpers ---- */
 
@@ -32,7 +32,8 @@ static uint8_t pattern[256 * 1024];
 
 static void pattern_init(void)
 {
-    for (size_t i = 0; i < sizeof pattern; i++) pattern[i] = (uint8_t)(i * 7 + (i >> 8));
+    for (size_t i = 0; i < sizeof pattern; i++)
+        pattern[i] = (uint8_t)(i * 7 + (i >> 8));
 }
 
 /* Queue n bytes of the pattern (from offset off) on the connection; all must fit. */
@@ -44,11 +45,12 @@ static void send_bytes(struct sc *sc, size_t off, size_t n)
 
 /* A data segment <SEQ=seq><ACK=ack> of len bytes; PSH is the sender's choice, not checked. */
 #define expect_data(sc, seq, ack, len) expect_data_at((sc), (seq), (ack), (len), __FILE__, __LINE__)
-static const struct tcp_seg *expect_data_at(struct sc *sc, uint32_t seq, uint32_t ack,
-                                            uint32_t len, const char *file, int line)
+static const struct tcp_seg *expect_data_at(struct sc *sc, uint32_t seq, uint32_t ack, uint32_t len,
+                                            const char *file, int line)
 {
     const struct tcp_seg *s = sc_next_at(sc, file, line);
-    if ((s->flags & (uint8_t)~TCP_PSH) != TCP_ACK || s->seq != seq || s->ack != ack || s->len != len)
+    if ((s->flags & (uint8_t)~TCP_PSH) != TCP_ACK || s->seq != seq || s->ack != ack ||
+        s->len != len)
         ck_abort_msg("%s:%d: expected <ACK seq=%u ack=%u len=%u>, got <%s seq=%u ack=%u len=%u>",
                      file, line, seq, ack, len, sc_flags_str(s->flags), s->seq, s->ack, s->len);
     return s;
@@ -62,10 +64,10 @@ static void quiet_until_at(struct sc *sc, tcpfsm_time_t abs_us, const char *file
         sc_advance(sc, MS);
         if (sc_pending(sc)) {
             const struct tcp_seg *s = sc_next_at(sc, file, line);
-            ck_abort_msg("%s:%d: expected silence until +%llu ms, got <%s seq=%u len=%u> at +%llu ms",
-                         file, line, (unsigned long long)(abs_us - SC_T0) / MS,
-                         sc_flags_str(s->flags), s->seq, s->len,
-                         (unsigned long long)(sc->now - SC_T0) / MS);
+            ck_abort_msg(
+                "%s:%d: expected silence until +%llu ms, got <%s seq=%u len=%u> at +%llu ms", file,
+                line, (unsigned long long)(abs_us - SC_T0) / MS, sc_flags_str(s->flags), s->seq,
+                s->len, (unsigned long long)(sc->now - SC_T0) / MS);
         }
     }
     sc_advance_to(sc, abs_us);
@@ -127,7 +129,7 @@ static void establish_with(struct sc *sc, const struct tcp_opts *peer, uint16_t 
 
 static struct sc *new_sc(uint32_t rto_us, uint32_t flags_or_default, bool with_options)
 {
-    struct sc_opts o = { .rto_us = rto_us, .flags = flags_or_default, .with_options = with_options };
+    struct sc_opts o = {.rto_us = rto_us, .flags = flags_or_default, .with_options = with_options};
     return sc_new(&o);
 }
 
@@ -145,11 +147,11 @@ static struct tcpfsm_info info_of(struct sc *sc)
  * after syn_retries retransmissions the next expiry gives up (RFC 9293 3.8.3 R2): ETIMEDOUT. */
 START_TEST(rto_backoff_syn_doubles_from_initial_rto)
 {
-    struct sc_opts o = { .rto_us = 50 * MS, .syn_retries = 3 };
+    struct sc_opts o = {.rto_us = 50 * MS, .syn_retries = 3};
     struct sc *sc = sc_new(&o);
-    sc->st->cfg.rto_initial_us = 250 * MS;    /* before the socket exists (rtt_init) */
+    sc->st->cfg.rto_initial_us = 250 * MS; /* before the socket exists (rtt_init) */
     uint32_t iss = sc_connect(sc);
-    const tcpfsm_time_t gaps[] = { 250 * MS, 500 * MS, 1000 * MS };
+    const tcpfsm_time_t gaps[] = {250 * MS, 500 * MS, 1000 * MS};
     for (int i = 0; i < 3; i++) {
         quiet_then_output(sc, gaps[i]);
         sc_expect(sc, TCP_SYN, iss, 0, 0);
@@ -159,7 +161,7 @@ START_TEST(rto_backoff_syn_doubles_from_initial_rto)
     quiet_until(sc, sc->now + 2000 * MS - MS);
     sc_expect_state(sc, "SYN_SENT");
     sc_advance(sc, MS);
-    sc_expect_none(sc);                                   /* giving up sends nothing */
+    sc_expect_none(sc); /* giving up sends nothing */
     sc_expect_state(sc, "CLOSED");
     ck_assert_int_eq(tcpfsm_error(sc->st, sc->fd), -ETIMEDOUT);
     ck_assert(tcpfsm_poll(sc->st, sc->fd) & TCPFSM_POLLERR);
@@ -174,7 +176,7 @@ END_TEST
  * retransmission is the one segment at SND.UNA (cwnd is the loss window, RFC 5681 3.1). */
 START_TEST(rto_backoff_data_doubles_and_caps_at_rto_max)
 {
-    struct sc_opts o = { .rto_us = 50 * MS, .rto_max_us = 1000 * MS, .max_retries = 7 };
+    struct sc_opts o = {.rto_us = 50 * MS, .rto_max_us = 1000 * MS, .max_retries = 7};
     struct sc *sc = sc_new(&o);
     establish_with(sc, NULL, SC_PEER_WND, 10 * MS);
     ck_assert_uint_eq(info_of(sc).rto_us, 50 * MS);
@@ -182,7 +184,7 @@ START_TEST(rto_backoff_data_doubles_and_caps_at_rto_max)
     for (uint32_t i = 0; i < 3; i++)
         expect_data(sc, sc->iss + 1 + i * MSS_DEFAULT, sc->irs + 1, MSS_DEFAULT);
     sc_expect_none(sc);
-    const uint32_t gaps_ms[] = { 50, 100, 200, 400, 800, 1000, 1000 };
+    const uint32_t gaps_ms[] = {50, 100, 200, 400, 800, 1000, 1000};
     for (int i = 0; i < 7; i++) {
         quiet_then_output(sc, gaps_ms[i] * MS);
         expect_data(sc, sc->iss + 1, sc->irs + 1, MSS_DEFAULT);
@@ -207,17 +209,19 @@ END_TEST
  * flushed and the TCB leaves the lookup table; no RST is sent (the peer is unreachable). */
 START_TEST(retransmission_give_up_reports_etimedout)
 {
-    struct sc_opts o = { .rto_us = 20 * MS, .rto_max_us = 100 * MS, .max_retries = 3 };
+    struct sc_opts o = {.rto_us = 20 * MS, .rto_max_us = 100 * MS, .max_retries = 3};
     struct sc *sc = sc_new(&o);
     sc_establish(sc);
     send_bytes(sc, 0, 100);
     expect_data(sc, sc->iss + 1, sc->irs + 1, 100);
     for (int i = 0; i < 3; i++) {
         sc_fire_next(sc);
-        while (!sc_pending(sc)) sc_fire_next(sc);
+        while (!sc_pending(sc))
+            sc_fire_next(sc);
         expect_data(sc, sc->iss + 1, sc->irs + 1, 100);
     }
-    while (strcmp(sc_state(sc), "CLOSED") != 0) sc_fire_next(sc);
+    while (strcmp(sc_state(sc), "CLOSED") != 0)
+        sc_fire_next(sc);
     sc_expect_none(sc);
     ck_assert_int_eq(tcpfsm_error(sc->st, sc->fd), -ETIMEDOUT);
     ck_assert(tcpfsm_poll(sc->st, sc->fd) & TCPFSM_POLLERR);
@@ -242,7 +246,7 @@ END_TEST
  * is kept in ms with its low bit set: up to 1 ms later). */
 START_TEST(user_timeout_aborts_before_max_retries)
 {
-    struct sc_opts o = { .rto_us = 100 * MS, .max_retries = 100 };
+    struct sc_opts o = {.rto_us = 100 * MS, .max_retries = 100};
     struct sc *sc = sc_new(&o);
     sc->st->cfg.user_timeout_us = 250 * MS;
     sc_establish(sc);
@@ -271,14 +275,15 @@ END_TEST
  * two such senders would ignore each other's ACKs until both gave up. */
 START_TEST(ack_and_rst_after_timeout_carry_highest_seq_sent)
 {
-    struct sc_opts o = { .rto_us = 100 * MS };
+    struct sc_opts o = {.rto_us = 100 * MS};
     struct sc *sc = sc_new(&o);
     sc_establish(sc);
     const uint32_t us = sc->iss + 1, r = sc->irs + 1, M = MSS_DEFAULT;
     send_bytes(sc, 0, 4 * M);
-    for (uint32_t k = 0; k < 4; k++) expect_data(sc, us + k * M, r, M);
+    for (uint32_t k = 0; k < 4; k++)
+        expect_data(sc, us + k * M, r, M);
     quiet_then_output(sc, 100 * MS);
-    expect_data(sc, us, r, M);                               /* go-back-N from SND.UNA */
+    expect_data(sc, us, r, M); /* go-back-N from SND.UNA */
     sc_expect_none(sc);
     /* the peer's data (its ACK of our data lost): our ACK says seq = us + 4M */
     sc_inject(sc, TCP_ACK | TCP_PSH, r, us, SC_PEER_WND, pattern, 10);
@@ -296,9 +301,9 @@ END_TEST
  * sample (it is ambiguous) and the backed-off RTO stays until a sample from new data. */
 START_TEST(karn_no_rtt_sample_from_retransmitted_segment)
 {
-    struct sc_opts o = { .rto_us = 20 * MS };
+    struct sc_opts o = {.rto_us = 20 * MS};
     struct sc *sc = sc_new(&o);
-    establish_with(sc, NULL, SC_PEER_WND, 10 * MS);     /* SRTT 10 ms, RTTVAR 5 ms */
+    establish_with(sc, NULL, SC_PEER_WND, 10 * MS); /* SRTT 10 ms, RTTVAR 5 ms */
     struct tcpfsm_info i = info_of(sc);
     ck_assert_uint_eq(i.rtt_us, 10 * MS);
     ck_assert_uint_eq(i.rttvar_us, 5 * MS);
@@ -306,22 +311,22 @@ START_TEST(karn_no_rtt_sample_from_retransmitted_segment)
     send_bytes(sc, 0, 100);
     expect_data(sc, sc->iss + 1, sc->irs + 1, 100);
     quiet_then_output(sc, 30 * MS);
-    expect_data(sc, sc->iss + 1, sc->irs + 1, 100);      /* the retransmission */
-    sc_advance(sc, 50 * MS);                 /* a late ACK, before the next expiry (60 ms) */
+    expect_data(sc, sc->iss + 1, sc->irs + 1, 100); /* the retransmission */
+    sc_advance(sc, 50 * MS);                        /* a late ACK, before the next expiry (60 ms) */
     sc_expect_none(sc);
     sc_inject(sc, TCP_ACK, sc->irs + 1, sc->iss + 101, SC_PEER_WND, NULL, 0);
     i = info_of(sc);
-    ck_assert_uint_eq(i.rtt_us, 10 * MS);                  /* no sample: neither 80 nor 50 */
+    ck_assert_uint_eq(i.rtt_us, 10 * MS); /* no sample: neither 80 nor 50 */
     ck_assert_uint_eq(i.rttvar_us, 5 * MS);
-    ck_assert_uint_eq(i.rto_us, 60 * MS);                  /* still backed off */
+    ck_assert_uint_eq(i.rto_us, 60 * MS); /* still backed off */
     /* new data, acknowledged after 18 ms: a valid sample ends the backoff */
     send_bytes(sc, 100, 100);
     expect_data(sc, sc->iss + 101, sc->irs + 1, 100);
     sc_advance(sc, 18 * MS);
     sc_inject(sc, TCP_ACK, sc->irs + 1, sc->iss + 201, SC_PEER_WND, NULL, 0);
     i = info_of(sc);
-    ck_assert_uint_eq(i.rtt_us, 11 * MS);                  /* 7/8 * 10 + 1/8 * 18 */
-    ck_assert_uint_eq(i.rttvar_us, 5750);                  /* 3/4 * 5 + 1/4 * 8 */
+    ck_assert_uint_eq(i.rtt_us, 11 * MS); /* 7/8 * 10 + 1/8 * 18 */
+    ck_assert_uint_eq(i.rttvar_us, 5750); /* 3/4 * 5 + 1/4 * 8 */
     ck_assert_uint_eq(i.rto_us, 11 * MS + 4 * 5750);
     sc_free(sc);
 }
@@ -332,23 +337,24 @@ END_TEST
  * ssthresh = max(FlightSize/2, 2*SMSS), cwnd = ssthresh + 3*SMSS. */
 START_TEST(fast_retransmit_on_third_duplicate_ack)
 {
-    struct sc *sc = new_sc(1000 * MS, 0, false);        /* an RTO far away */
+    struct sc *sc = new_sc(1000 * MS, 0, false); /* an RTO far away */
     sc_establish(sc);
     const uint32_t M = MSS_DEFAULT, base = sc->iss + 1;
-    send_bytes(sc, 0, 10 * M);                            /* IW = 10 segments (RFC 6928) */
-    for (uint32_t k = 0; k < 10; k++) expect_data(sc, base + k * M, sc->irs + 1, M);
+    send_bytes(sc, 0, 10 * M); /* IW = 10 segments (RFC 6928) */
+    for (uint32_t k = 0; k < 10; k++)
+        expect_data(sc, base + k * M, sc->irs + 1, M);
     sc_expect_none(sc);
-    sc_inject(sc, TCP_ACK, sc->irs + 1, base + M, SC_PEER_WND, NULL, 0);   /* S0 arrived */
+    sc_inject(sc, TCP_ACK, sc->irs + 1, base + M, SC_PEER_WND, NULL, 0); /* S0 arrived */
     sc_expect_none(sc);
-    for (int d = 1; d <= 2; d++) {                      /* S2, S3 arrived: duplicates */
+    for (int d = 1; d <= 2; d++) { /* S2, S3 arrived: duplicates */
         sc_inject(sc, TCP_ACK, sc->irs + 1, base + M, SC_PEER_WND, NULL, 0);
         sc_expect_none(sc);
     }
     sc_inject(sc, TCP_ACK, sc->irs + 1, base + M, SC_PEER_WND, NULL, 0);
-    expect_data(sc, base + M, sc->irs + 1, M);           /* S1 again, now */
+    expect_data(sc, base + M, sc->irs + 1, M); /* S1 again, now */
     sc_expect_none(sc);
     struct tcpfsm_info i = info_of(sc);
-    ck_assert_uint_eq(i.ssthresh, 9 * M / 2);             /* FlightSize 9 segments */
+    ck_assert_uint_eq(i.ssthresh, 9 * M / 2); /* FlightSize 9 segments */
     ck_assert_uint_eq(i.cwnd, 9 * M / 2 + 3 * M);
     struct tcpfsm_stats s;
     tcpfsm_get_stats(sc->st, &s);
@@ -366,18 +372,19 @@ START_TEST(newreno_partial_ack_retransmits_next_hole)
     sc_establish(sc);
     const uint32_t M = MSS_DEFAULT, base = sc->iss + 1, ack = sc->irs + 1;
     send_bytes(sc, 0, 10 * M);
-    for (uint32_t k = 0; k < 10; k++) expect_data(sc, base + k * M, ack, M);
+    for (uint32_t k = 0; k < 10; k++)
+        expect_data(sc, base + k * M, ack, M);
     /* S1 and S4 are lost: S0 is ACKed, S2 S3 S5..S9 bring 7 duplicate ACKs */
     sc_inject(sc, TCP_ACK, sc->irs + 1, base + M, SC_PEER_WND, NULL, 0);
     for (int d = 1; d <= 7; d++) {
         sc_inject(sc, TCP_ACK, sc->irs + 1, base + M, SC_PEER_WND, NULL, 0);
-        if (d == 3) expect_data(sc, base + M, ack, M);     /* fast retransmit of S1 */
+        if (d == 3) expect_data(sc, base + M, ack, M); /* fast retransmit of S1 */
         sc_expect_none(sc);
     }
     struct tcpfsm_info i = info_of(sc);
     const uint32_t ssthresh = 9 * M / 2;
     ck_assert_uint_eq(i.ssthresh, ssthresh);
-    ck_assert_uint_eq(i.cwnd, ssthresh + 3 * M + 4 * M);  /* inflated by dups 4..7 */
+    ck_assert_uint_eq(i.cwnd, ssthresh + 3 * M + 4 * M); /* inflated by dups 4..7 */
     /* S1 arrives: the peer ACKs up to S4 (partial): S4 goes out at once */
     sc_inject(sc, TCP_ACK, sc->irs + 1, base + 4 * M, SC_PEER_WND, NULL, 0);
     expect_data(sc, base + 4 * M, ack, M);
@@ -388,7 +395,7 @@ START_TEST(newreno_partial_ack_retransmits_next_hole)
     sc_expect_none(sc);
     ck_assert(!sc_tcb(sc)->u.cc.in_recovery);
     i = info_of(sc);
-    ck_assert_uint_eq(i.cwnd, 2 * M);                     /* min(ssthresh, SMSS + SMSS) */
+    ck_assert_uint_eq(i.cwnd, 2 * M); /* min(ssthresh, SMSS + SMSS) */
     struct tcpfsm_stats s;
     tcpfsm_get_stats(sc->st, &s);
     ck_assert_uint_eq(s.RetransSegs, 2);
@@ -399,14 +406,16 @@ END_TEST
 /* ---------------------------------------------------------------------- SACK ---- */
 
 /* Check the SACK blocks of the ACK just parsed: exactly `n` blocks, in this order. */
-#define expect_sack(seg, n, ...) expect_sack_at((seg), (n), (const uint32_t[]){ __VA_ARGS__ }, __FILE__, __LINE__)
+#define expect_sack(seg, n, ...)                                                                   \
+    expect_sack_at((seg), (n), (const uint32_t[]){__VA_ARGS__}, __FILE__, __LINE__)
 static void expect_sack_at(const struct tcp_seg *s, int n, const uint32_t *b, const char *file,
                            int line)
 {
     char got[256] = "", want[256] = "";
     size_t o = 0;
     for (int k = 0; k < s->opt.nsack; k++)
-        o += (size_t)snprintf(got + o, sizeof got - o, " %u-%u", s->opt.sack[k].start, s->opt.sack[k].end);
+        o += (size_t)snprintf(got + o, sizeof got - o, " %u-%u", s->opt.sack[k].start,
+                              s->opt.sack[k].end);
     o = 0;
     for (int k = 0; k < n; k++)
         o += (size_t)snprintf(want + o, sizeof want - o, " %u-%u", b[2 * k], b[2 * k + 1]);
@@ -418,13 +427,13 @@ static void expect_sack_at(const struct tcp_seg *s, int n, const uint32_t *b, co
 static const struct tcp_seg *sack_ooo(struct sc *sc, uint32_t off)
 {
     sc_inject(sc, TCP_ACK, sc->irs + 1 + off, sc->iss + 1, SC_PEER_WND, pattern + off, 100);
-    return sc_expect(sc, TCP_ACK, sc->iss + 1, sc->irs + 1, 0);   /* at once (RFC 5681 4.2) */
+    return sc_expect(sc, TCP_ACK, sc->iss + 1, sc->irs + 1, 0); /* at once (RFC 5681 4.2) */
 }
 
 static struct sc *sack_receiver(void)
 {
     struct sc *sc = new_sc(1000 * MS, TCPFSM_F_NO_TIMESTAMPS | TCPFSM_F_NO_WSCALE, true);
-    struct tcp_opts peer = { .sack_ok = 1 };
+    struct tcp_opts peer = {.sack_ok = 1};
     establish_with(sc, &peer, SC_PEER_WND, 0);
     ck_assert_uint_eq(info_of(sc).sack_ok, 1);
     return sc;
@@ -454,10 +463,11 @@ START_TEST(sack_first_block_holds_most_recent_segment)
     ck_assert_uint_eq(s->opt.sack[0].end, r + 400);
     for (uint32_t off = 700; off <= 1300; off += 200) {
         s = sack_ooo(sc, off);
-        ck_assert_int_eq(s->opt.nsack, off == 700 ? 3 : 4);   /* 3, 4, 5, 6 ranges */
+        ck_assert_int_eq(s->opt.nsack, off == 700 ? 3 : 4); /* 3, 4, 5, 6 ranges */
         ck_assert_uint_eq(s->opt.sack[0].start, r + off);
         ck_assert_uint_eq(s->opt.sack[0].end, r + off + 100);
-        for (int k = 1; k < s->opt.nsack; k++) ck_assert_uint_ne(s->opt.sack[k].start, r + off);
+        for (int k = 1; k < s->opt.nsack; k++)
+            ck_assert_uint_ne(s->opt.sack[k].start, r + off);
     }
     /* the hole is filled: [0,50) delivers 0..400; held ranges are still reported */
     sc_inject(sc, TCP_ACK, r, sc->iss + 1, SC_PEER_WND, pattern, 50);
@@ -468,7 +478,8 @@ START_TEST(sack_first_block_holds_most_recent_segment)
     for (uint32_t off = 400; off < 1400; off += 200)
         sc_inject(sc, TCP_ACK, r + off, sc->iss + 1, SC_PEER_WND, pattern + off, 100);
     sc_advance(sc, 200 * MS);
-    while (sc_pending(sc)) s = sc_next(sc);
+    while (sc_pending(sc))
+        s = sc_next(sc);
     ck_assert_uint_eq(s->ack, r + 1400);
     ck_assert_int_eq(s->opt.nsack, 0);
     sc_free(sc);
@@ -501,31 +512,32 @@ END_TEST
 START_TEST(sack_retransmits_holes_not_sacked_data)
 {
     struct sc *sc = new_sc(1000 * MS, TCPFSM_F_NO_TIMESTAMPS | TCPFSM_F_NO_WSCALE, true);
-    struct tcp_opts peer = { .sack_ok = 1 };
+    struct tcp_opts peer = {.sack_ok = 1};
     establish_with(sc, &peer, SC_PEER_WND, 0);
     const uint32_t M = MSS_DEFAULT, b = sc->iss + 1, ack = sc->irs + 1;
-#define S(k) (b + (uint32_t)(k) * M)
+#define S(k) (b + (uint32_t)(k)*M)
     send_bytes(sc, 0, 10 * M);
-    for (uint32_t k = 0; k < 10; k++) expect_data(sc, S(k), ack, M);
+    for (uint32_t k = 0; k < 10; k++)
+        expect_data(sc, S(k), ack, M);
     /* S1 and S3 lost */
-    sc_inject(sc, TCP_ACK, ack, S(1), SC_PEER_WND, NULL, 0);                 /* S0 */
-    inject_sack(sc, S(1), 1, (const uint32_t[]){ S(2), S(3) });              /* S2 */
+    sc_inject(sc, TCP_ACK, ack, S(1), SC_PEER_WND, NULL, 0);  /* S0 */
+    inject_sack(sc, S(1), 1, (const uint32_t[]){S(2), S(3)}); /* S2 */
     sc_expect_none(sc);
-    inject_sack(sc, S(1), 2, (const uint32_t[]){ S(4), S(5), S(2), S(3) });  /* S4 */
+    inject_sack(sc, S(1), 2, (const uint32_t[]){S(4), S(5), S(2), S(3)}); /* S4 */
     sc_expect_none(sc);
-    inject_sack(sc, S(1), 2, (const uint32_t[]){ S(4), S(6), S(2), S(3) });  /* S5: 3rd dup */
+    inject_sack(sc, S(1), 2, (const uint32_t[]){S(4), S(6), S(2), S(3)}); /* S5: 3rd dup */
     expect_data(sc, S(1), ack, M);
     sc_expect_none(sc);
-    inject_sack(sc, S(1), 2, (const uint32_t[]){ S(4), S(7), S(2), S(3) });  /* S6 */
-    expect_data(sc, S(3), ack, M);                                            /* hole 2 */
+    inject_sack(sc, S(1), 2, (const uint32_t[]){S(4), S(7), S(2), S(3)}); /* S6 */
+    expect_data(sc, S(3), ack, M);                                        /* hole 2 */
     sc_expect_none(sc);
-    for (int k = 7; k < 10; k++) {                                            /* S7..S9 */
-        inject_sack(sc, S(1), 2, (const uint32_t[]){ S(4), S(k + 1), S(2), S(3) });
+    for (int k = 7; k < 10; k++) { /* S7..S9 */
+        inject_sack(sc, S(1), 2, (const uint32_t[]){S(4), S(k + 1), S(2), S(3)});
         sc_expect_none(sc);
     }
     /* S1 arrives: partial ACK to S3. S3 was retransmitted already (HighRxt is past it);
      * RFC 6582 resends it once more (RFC 6675 would not): either way, no SACKed byte */
-    inject_sack(sc, S(3), 1, (const uint32_t[]){ S(4), S(10) });
+    inject_sack(sc, S(3), 1, (const uint32_t[]){S(4), S(10)});
     while (sc_pending(sc)) {
         const struct tcp_seg *s = sc_next(sc);
         ck_assert_msg(s->len == 0 || (seq_geq(s->seq, S(3)) && seq_leq(s->seq + s->len, S(4))),
@@ -547,7 +559,7 @@ END_TEST
 START_TEST(paws_rejects_old_timestamp)
 {
     struct sc *sc = new_sc(1000 * MS, TCPFSM_F_NO_SACK | TCPFSM_F_NO_WSCALE, true);
-    struct tcp_opts peer = { .has_ts = 1, .tsval = 5000, .tsecr = 0 };
+    struct tcp_opts peer = {.has_ts = 1, .tsval = 5000, .tsecr = 0};
     sc_connect(sc);
     peer.tsecr = sc->last.opt.tsval;
     ck_assert(sc->last.opt.has_ts);
@@ -557,12 +569,12 @@ START_TEST(paws_rejects_old_timestamp)
     ck_assert_uint_eq(s->opt.tsecr, 5000);
     ck_assert_uint_eq(info_of(sc).ts_ok, 1);
     const uint32_t r = sc->irs + 1, us = sc->iss + 1;
-    struct tcp_opts o = { .has_ts = 1, .tsval = 6000 };
+    struct tcp_opts o = {.has_ts = 1, .tsval = 6000};
     inject_opt(sc, TCP_ACK | TCP_PSH, r, us, SC_PEER_WND, pattern, 100, &o);
     ck_assert_uint_eq(sc_tcb(sc)->rcv_nxt, r + 100);
     ck_assert_uint_eq(sc_tcb(sc)->ts_recent, 6000);
     sc_advance(sc, 100 * MS);
-    sc_expect(sc, TCP_ACK, us, r + 100, 0);              /* the delayed ACK */
+    sc_expect(sc, TCP_ACK, us, r + 100, 0); /* the delayed ACK */
     /* an old duplicate of the next segment: TSval 5999 < TS.Recent */
     o.tsval = 5999;
     inject_opt(sc, TCP_ACK | TCP_PSH, r + 100, us, SC_PEER_WND, pattern + 100, 100, &o);
@@ -594,32 +606,36 @@ END_TEST
  * we receive is shifted left by the peer's (2). */
 START_TEST(window_scaling_negotiated_and_applied_both_ways)
 {
-    struct sc_opts so = { .rto_us = 1000 * MS, .rcvbuf = 256 * 1024, .with_options = true,
-                          .flags = TCPFSM_F_NO_SACK | TCPFSM_F_NO_TIMESTAMPS };
+    struct sc_opts so = {.rto_us = 1000 * MS,
+                         .rcvbuf = 256 * 1024,
+                         .with_options = true,
+                         .flags = TCPFSM_F_NO_SACK | TCPFSM_F_NO_TIMESTAMPS};
     struct sc *sc = sc_new(&so);
     sc_connect(sc);
     ck_assert(sc->last.opt.has_wscale);
     ck_assert_uint_eq(sc->last.opt.wscale, 3);
-    ck_assert_uint_eq(sc->last.wnd, 65535);               /* SYN: unscaled, clamped */
-    struct tcp_opts peer = { .has_wscale = 1, .wscale = 2, .has_mss = 1, .mss = 1000 };
+    ck_assert_uint_eq(sc->last.wnd, 65535); /* SYN: unscaled, clamped */
+    struct tcp_opts peer = {.has_wscale = 1, .wscale = 2, .has_mss = 1, .mss = 1000};
     inject_opt(sc, TCP_SYN | TCP_ACK, sc->irs, sc->iss + 1, 1000, NULL, 0, &peer);
     const struct tcp_seg *s = sc_expect(sc, TCP_ACK, sc->iss + 1, sc->irs + 1, 0);
     ck_assert_uint_eq(s->wnd, (256 * 1024) >> 3);
     struct tcpfsm_info i = info_of(sc);
     ck_assert_uint_eq(i.snd_wscale, 2);
     ck_assert_uint_eq(i.rcv_wscale, 3);
-    ck_assert_uint_eq(i.snd_wnd, 1000);                   /* the SYN-ACK's, unscaled */
+    ck_assert_uint_eq(i.snd_wnd, 1000); /* the SYN-ACK's, unscaled */
     /* the peer's window field 1000 now means 4000 bytes: four 1000-byte segments */
     const uint32_t us = sc->iss + 1, r = sc->irs + 1;
     sc_inject(sc, TCP_ACK, r, us, 1000, NULL, 0);
     ck_assert_uint_eq(info_of(sc).snd_wnd, 4000);
     send_bytes(sc, 0, 8000);
-    for (uint32_t k = 0; k < 4; k++) expect_data(sc, us + k * 1000, r, 1000);
+    for (uint32_t k = 0; k < 4; k++)
+        expect_data(sc, us + k * 1000, r, 1000);
     sc_expect_none(sc);
     /* field 30000 << 2 = 120000 > 65535: the rest goes */
     sc_inject(sc, TCP_ACK, r, us + 4000, 30000, NULL, 0);
     ck_assert_uint_eq(info_of(sc).snd_wnd, 120000);
-    for (uint32_t k = 4; k < 8; k++) expect_data(sc, us + k * 1000, r, 1000);
+    for (uint32_t k = 4; k < 8; k++)
+        expect_data(sc, us + k * 1000, r, 1000);
     sc_expect_none(sc);
     /* our advertisement after 1000 bytes arrive: (256 KiB - 1000) >> 3 */
     sc_inject(sc, TCP_ACK | TCP_PSH, r, us + 8000, 30000, pattern, 1000);
@@ -634,8 +650,10 @@ END_TEST
  * our windows too. */
 START_TEST(window_scaling_off_when_peer_does_not_offer_it)
 {
-    struct sc_opts so = { .rto_us = 1000 * MS, .rcvbuf = 256 * 1024, .with_options = true,
-                          .flags = TCPFSM_F_NO_SACK | TCPFSM_F_NO_TIMESTAMPS };
+    struct sc_opts so = {.rto_us = 1000 * MS,
+                         .rcvbuf = 256 * 1024,
+                         .with_options = true,
+                         .flags = TCPFSM_F_NO_SACK | TCPFSM_F_NO_TIMESTAMPS};
     struct sc *sc = sc_new(&so);
     establish_with(sc, NULL, 1000, 0);
     struct tcpfsm_info i = info_of(sc);
@@ -655,24 +673,24 @@ END_TEST
  * connection never gives up while probes are answered; a window update resumes the data. */
 START_TEST(zero_window_persist_probes_backoff_then_resume)
 {
-    struct sc_opts o = { .rto_us = 100 * MS, .rto_max_us = 10000 * MS, .max_retries = 3 };
+    struct sc_opts o = {.rto_us = 100 * MS, .rto_max_us = 10000 * MS, .max_retries = 3};
     struct sc *sc = sc_new(&o);
     sc_establish(sc);
     const uint32_t us = sc->iss + 1, r = sc->irs + 1, M = MSS_DEFAULT;
     send_bytes(sc, 0, 2 * M);
     expect_data(sc, us, r, M);
     expect_data(sc, us + M, r, M);
-    sc_inject(sc, TCP_ACK, r, us + 2 * M, 0, NULL, 0);   /* all taken, window closed */
+    sc_inject(sc, TCP_ACK, r, us + 2 * M, 0, NULL, 0); /* all taken, window closed */
     send_bytes(sc, 2 * M, 3 * M);
     sc_expect_none(sc);
     uint32_t una = us + 2 * M;
-    const uint32_t gaps_ms[] = { 100, 200, 400, 800, 1600, 3200 };
-    for (int k = 0; k < 6; k++) {                         /* more than max_retries */
+    const uint32_t gaps_ms[] = {100, 200, 400, 800, 1600, 3200};
+    for (int k = 0; k < 6; k++) { /* more than max_retries */
         quiet_then_output(sc, gaps_ms[k] * MS);
         const struct tcp_seg *s = expect_data(sc, una, r, 1);
         ck_assert_uint_eq(s->data[0], pattern[2 * M]);
         sc_expect_none(sc);
-        sc_inject(sc, TCP_ACK, r, una, 0, NULL, 0);      /* the probe is not taken */
+        sc_inject(sc, TCP_ACK, r, una, 0, NULL, 0); /* the probe is not taken */
         sc_expect_none(sc);
         sc_expect_state(sc, "ESTABLISHED");
     }
@@ -701,12 +719,12 @@ START_TEST(sws_avoidance_no_tiny_segments)
     struct sc *sc = new_sc(1000 * MS, 0, false);
     sc_establish(sc);
     const uint32_t us = sc->iss + 1, r = sc->irs + 1, M = MSS_DEFAULT;
-    sc_inject(sc, TCP_ACK, r, us, 700, NULL, 0);           /* window: 700 = M + 164 */
+    sc_inject(sc, TCP_ACK, r, us, 700, NULL, 0); /* window: 700 = M + 164 */
     send_bytes(sc, 0, 4 * M);
     expect_data(sc, us, r, M);
-    sc_expect_none(sc);                                    /* not the 164-byte runt */
+    sc_expect_none(sc); /* not the 164-byte runt */
     uint32_t una = us;
-    for (int k = 1; k < 4; k++) {                          /* each ACK slides 700 by M */
+    for (int k = 1; k < 4; k++) { /* each ACK slides 700 by M */
         una += M;
         sc_inject(sc, TCP_ACK, r, una, 700, NULL, 0);
         expect_data(sc, una, r, M);
@@ -720,7 +738,7 @@ END_TEST
 
 START_TEST(sws_avoidance_receiver_withholds_small_window_updates)
 {
-    struct sc_opts o = { .rto_us = 1000 * MS, .rcvbuf = 4096 };
+    struct sc_opts o = {.rto_us = 1000 * MS, .rcvbuf = 4096};
     struct sc *sc = sc_new(&o);
     sc_establish(sc);
     const uint32_t us = sc->iss + 1, r = sc->irs + 1;
@@ -729,7 +747,8 @@ START_TEST(sws_avoidance_receiver_withholds_small_window_updates)
         sc_inject(sc, TCP_ACK, r + off, us, SC_PEER_WND, pattern + off, 512);
     sc_advance(sc, 200 * MS);
     uint32_t last_wnd = 0;
-    while (sc_pending(sc)) last_wnd = sc_next(sc)->wnd;
+    while (sc_pending(sc))
+        last_wnd = sc_next(sc)->wnd;
     ck_assert_uint_eq(last_wnd, 0);
     ck_assert_uint_eq(sc->last.ack, r + 4096);
     uint8_t buf[4096];
@@ -745,7 +764,12 @@ START_TEST(sws_avoidance_receiver_withholds_small_window_updates)
 }
 END_TEST
 
-static void discard(void *arg, const void *pkt, size_t len) { (void)arg; (void)pkt; (void)len; }
+static void discard(void *arg, const void *pkt, size_t len)
+{
+    (void)arg;
+    (void)pkt;
+    (void)len;
+}
 
 /* RFC 9293 3.8.6.3 / RFC 1122 4.2.3.2 / RFC 5681 4.2: a lone full segment is ACKed when the
  * delayed-ACK timer (delack_us, 40 ms here) expires; a second full segment is ACKed at once;
@@ -772,11 +796,11 @@ START_TEST(delayed_ack_every_second_segment_and_timer)
 
     /* the longest delay the stack takes is 200 ms (RFC 9293 3.8.6.3 MUST-40: under 0.5 s;
      * RFC 1122 4.2.3.2); a longer one is refused */
-    struct tcpfsm_config bad = { .addr = SC_LOCAL_ADDR, .output = discard, .delack_us = 201 * MS };
+    struct tcpfsm_config bad = {.addr = SC_LOCAL_ADDR, .output = discard, .delack_us = 201 * MS};
     int err = 0;
     ck_assert_ptr_null(tcpfsm_stack_new(&bad, &err));
     ck_assert_int_eq(err, -EINVAL);
-    struct sc_opts o = { .rto_us = 1000 * MS, .delack_us = 200 * MS };
+    struct sc_opts o = {.rto_us = 1000 * MS, .delack_us = 200 * MS};
     sc = sc_new(&o);
     sc_establish(sc);
     sc_inject(sc, TCP_ACK, sc->irs + 1, sc->iss + 1, SC_PEER_WND, pattern, 10);
@@ -836,11 +860,11 @@ START_TEST(keepalive_probes_then_death_after_probe_count)
     quiet_then_output(sc, 2000 * MS);
     sc_expect(sc, TCP_ACK, us - 1, r, 0);
     sc_expect_none(sc);
-    sc_inject(sc, TCP_ACK, r, us, SC_PEER_WND, NULL, 0);   /* the peer is alive */
+    sc_inject(sc, TCP_ACK, r, us, SC_PEER_WND, NULL, 0); /* the peer is alive */
     sc_expect_none(sc);
-    quiet_then_output(sc, 2000 * MS);                      /* idle again: a full idle time */
+    quiet_then_output(sc, 2000 * MS); /* idle again: a full idle time */
     sc_expect(sc, TCP_ACK, us - 1, r, 0);
-    for (int k = 2; k <= 9; k++) {                         /* unanswered from now on */
+    for (int k = 2; k <= 9; k++) { /* unanswered from now on */
         quiet_then_output(sc, 1000 * MS);
         sc_expect(sc, TCP_ACK, us - 1, r, 0);
         sc_expect_none(sc);
@@ -866,7 +890,7 @@ START_TEST(mss_clamped_to_mtu)
     sc_connect(sc);
     ck_assert(sc->last.opt.has_mss);
     ck_assert_uint_eq(sc->last.opt.mss, 536);
-    struct tcp_opts peer = { .has_mss = 1, .mss = 1460, .has_ts = 1, .tsval = 1 };
+    struct tcp_opts peer = {.has_mss = 1, .mss = 1460, .has_ts = 1, .tsval = 1};
     inject_opt(sc, TCP_SYN | TCP_ACK, sc->irs, sc->iss + 1, SC_PEER_WND, NULL, 0, &peer);
     sc_next(sc);
     ck_assert_uint_eq(info_of(sc).mss, 536);
@@ -878,14 +902,14 @@ START_TEST(mss_clamped_to_mtu)
         ck_assert_uint_le(s->len, 536 - 12);
         total += s->len;
     }
-    ck_assert_uint_eq(total, 10 * (536 - 12));            /* IW 10 segments */
+    ck_assert_uint_eq(total, 10 * (536 - 12)); /* IW 10 segments */
     sc_free(sc);
 
     /* a peer MSS below ours wins */
     sc = new_sc(1000 * MS, 0, false);
     sc->st->cfg.mtu = 576;
     sc_connect(sc);
-    struct tcp_opts small = { .has_mss = 1, .mss = 300 };
+    struct tcp_opts small = {.has_mss = 1, .mss = 300};
     inject_opt(sc, TCP_SYN | TCP_ACK, sc->irs, sc->iss + 1, SC_PEER_WND, NULL, 0, &small);
     sc_next(sc);
     send_bytes(sc, 0, 1000);
@@ -906,7 +930,7 @@ START_TEST(ofo_reassembly_bounded_by_reasm_bytes)
     /* 10 segments of 200 bytes after a 200-byte hole: 5 fit in the budget */
     for (uint32_t k = 1; k <= 10; k++) {
         sc_inject(sc, TCP_ACK, r + k * 200, us, SC_PEER_WND, pattern + k * 200, 200);
-        sc_expect(sc, TCP_ACK, us, r, 0);                  /* immediate duplicate ACK */
+        sc_expect(sc, TCP_ACK, us, r, 0); /* immediate duplicate ACK */
         rt_require(sc_tcb(sc)->buf->ofo_bytes <= 1000);
     }
     struct tcpfsm_stats s;

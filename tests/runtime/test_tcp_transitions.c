@@ -38,16 +38,17 @@ static bool report_coverage(const char *path, bool partial)
     uint64_t counts[TCP_FSM_NUM_TRANSITIONS];
     unsigned lines = sc_coverage_read(path, counts, TCP_FSM_NUM_TRANSITIONS);
     unsigned fired = 0;
-    for (unsigned i = 0; i < TCP_FSM_NUM_TRANSITIONS; i++) fired += counts[i] != 0;
+    for (unsigned i = 0; i < TCP_FSM_NUM_TRANSITIONS; i++)
+        fired += counts[i] != 0;
     printf("spec coverage: %u/%u transitions (%.1f%%) over %u scenarios\n", fired,
            TCP_FSM_NUM_TRANSITIONS, 100.0 * fired / TCP_FSM_NUM_TRANSITIONS, lines);
     for (unsigned i = 0; i < TCP_FSM_NUM_TRANSITIONS; i++) {
         if (counts[i]) continue;
         const struct tcp_fsm_transition *r = &tcp_fsm_transitions[i];
         printf("  never fired: #%u %s on %s%s%s%s -> %s  @rfc \"%s\"\n", i,
-               tcp_fsm_state_names[r->from], tcp_fsm_event_names[r->event],
-               r->guard ? " [" : "", r->guard ? r->guard : "", r->guard ? "]" : "",
-               tcp_fsm_state_names[r->to], r->rfc ? r->rfc : "");
+               tcp_fsm_state_names[r->from], tcp_fsm_event_names[r->event], r->guard ? " [" : "",
+               r->guard ? r->guard : "", r->guard ? "]" : "", tcp_fsm_state_names[r->to],
+               r->rfc ? r->rfc : "");
     }
     if (partial && fired < TCP_FSM_NUM_TRANSITIONS)
         printf("  (a subset of the tests ran: coverage not enforced)\n");
@@ -64,8 +65,8 @@ int main(void)
     srunner_run_all(sr, CK_NORMAL);
     int failed = srunner_ntests_failed(sr);
     srunner_free(sr);
-    bool partial = getenv("CK_RUN_CASE") || getenv("CK_RUN_SUITE") ||
-                   getenv("CK_INCLUDE_TAGS") || getenv("CK_EXCLUDE_TAGS");
+    bool partial = getenv("CK_RUN_CASE") || getenv("CK_RUN_SUITE") || getenv("CK_INCLUDE_TAGS") ||
+                   getenv("CK_EXCLUDE_TAGS");
     bool covered = report_coverage(path, partial);
     unlink(path);
     return failed == 0 && covered ? EXIT_SUCCESS : EXIT_FAILURE;

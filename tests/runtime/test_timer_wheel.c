@@ -14,7 +14,7 @@
 struct tnode {
     struct tw_node tw;
     uint32_t id;
-    uint64_t fired_at;   /* the `now` of the advance that fired it */
+    uint64_t fired_at; /* the `now` of the advance that fired it */
     uint32_t fires;
 };
 
@@ -31,12 +31,11 @@ static void record(struct tw_node *n, void *arg)
     rt_require(!tw_armed(n));
     /* Never early. */
     if (!(n->expires <= g_now))
-            ck_abort_msg("fired early: expires %llu now %llu",
-                  (unsigned long long)n->expires, (unsigned long long)g_now);
+        ck_abort_msg("fired early: expires %llu now %llu", (unsigned long long)n->expires,
+                     (unsigned long long)g_now);
     t->fired_at = g_now;
     t->fires++;
-    if (g_norder < 64)
-        g_order[g_norder++] = t->id;
+    if (g_norder < 64) g_order[g_norder++] = t->id;
 }
 
 static size_t adv(struct timer_wheel *w, uint64_t now)
@@ -136,8 +135,7 @@ static void periodic(struct tw_node *n, void *arg)
     struct tnode *t = TN(n);
     rt_require((n->expires) <= (g_now));
     t->fires++;
-    if (t->fires < t->id)
-        tw_arm(w, n, n->expires + 10000);
+    if (t->fires < t->id) tw_arm(w, n, n->expires + 10000);
 }
 
 /* Re-arms itself to "now" every time: must not spin inside one advance. */
@@ -235,7 +233,7 @@ struct mentry {
 struct model {
     struct mentry *h;
     size_t n;
-    uint32_t *gen;      /* current generation per node; an entry is live iff gen matches */
+    uint32_t *gen; /* current generation per node; an entry is live iff gen matches */
     uint8_t *armed;
     uint64_t now;
     size_t fired_round;
@@ -245,7 +243,10 @@ struct model {
 static struct model M;
 static struct tnode *T;
 
-static int mless(const struct mentry *a, const struct mentry *b) { return a->expires < b->expires; }
+static int mless(const struct mentry *a, const struct mentry *b)
+{
+    return a->expires < b->expires;
+}
 
 static void mpush(struct mentry e)
 {
@@ -263,17 +264,13 @@ static void mpop(void)
     size_t i = 0;
     for (;;) {
         size_t c = 2 * i + 1;
-        if (c >= M.n)
-            break;
-        if (c + 1 < M.n && mless(&M.h[c + 1], &M.h[c]))
-            c++;
-        if (!mless(&M.h[c], &last))
-            break;
+        if (c >= M.n) break;
+        if (c + 1 < M.n && mless(&M.h[c + 1], &M.h[c])) c++;
+        if (!mless(&M.h[c], &last)) break;
         M.h[i] = M.h[c];
         i = c;
     }
-    if (M.n)
-        M.h[i] = last;
+    if (M.n) M.h[i] = last;
 }
 
 /* Drop dead entries from the top so M.h[0] is the live minimum. */
@@ -324,19 +321,16 @@ START_TEST(random_vs_model)
                 d = rt_rand_below(&seed, 120000000);
             else
                 d = rt_rand_below(&seed, 6ull * 3600 * 1000000);
-            if (k == 0)
-                d = 0;
+            if (k == 0) d = 0;
             uint64_t e = M.now + d;
-            if (!M.armed[id])
-                armed++;
+            if (!M.armed[id]) armed++;
             tw_arm(w, &T[id].tw, e);
             M.armed[id] = 1;
             M.gen[id]++;
             mpush((struct mentry){e, id, M.gen[id]});
             arms++;
         } else if (r < 85) {
-            if (M.armed[id])
-                armed--;
+            if (M.armed[id]) armed--;
             tw_cancel(w, &T[id].tw);
             M.armed[id] = 0;
             cancels++;
@@ -359,8 +353,7 @@ START_TEST(random_vs_model)
             armed -= f;
             /* Everything the model says is due must have fired in this round. */
             mclean();
-            if (!(M.n == 0 || M.h[0].expires > M.now))
-            ck_abort_msg("overdue timer not fired");
+            if (!(M.n == 0 || M.h[0].expires > M.now)) ck_abort_msg("overdue timer not fired");
             advances++;
         }
         rt_require((tw_count(w)) == (armed));

@@ -24,7 +24,10 @@ static void node_deliver(void *arg, const void *pkt, size_t len)
     (void)tcpfsm_input(nd->st, pkt, len);
 }
 
-static uint64_t node_random(void *arg) { return rt_rand(arg); }
+static uint64_t node_random(void *arg)
+{
+    return rt_rand(arg);
+}
 
 static void node_trace(void *arg, const struct tcpfsm_trace_event *ev)
 {
@@ -35,7 +38,7 @@ static void node_trace(void *arg, const struct tcpfsm_trace_event *ev)
         fprintf(stderr, "%10llu %s %u>%u %s --%s/%s--> %s\n", (unsigned long long)ev->now,
                 nd->addr == CLI_ADDR ? "cli" : "srv", ev->lport, ev->rport, ev->from, ev->event,
                 ev->actions, ev->to);
-    if (!ev->raddr) return;             /* the listener itself */
+    if (!ev->raddr) return; /* the listener itself */
     struct conn_path *p = NULL;
     for (int i = 0; i < nd->npaths; i++)
         if (nd->paths[i].lport == ev->lport && nd->paths[i].rport == ev->rport) p = &nd->paths[i];
@@ -76,8 +79,10 @@ void net_init(struct net *net, const struct tcpfsm_config *cfg, uint64_t seed)
         nd->addr = i == 0 ? CLI_ADDR : SRV_ADDR;
         nd->rng = seed * 2 + (uint64_t)i + 1;
         struct tcpfsm_config c;
-        if (cfg) c = *cfg;
-        else memset(&c, 0, sizeof c);
+        if (cfg)
+            c = *cfg;
+        else
+            memset(&c, 0, sizeof c);
         c.addr = nd->addr;
         c.output = node_output;
         c.output_arg = nd;
@@ -92,7 +97,7 @@ void net_init(struct net *net, const struct tcpfsm_config *cfg, uint64_t seed)
         ck_assert_int_eq(err, 0);
         ck_assert_int_ge(memlink_attach(net->l, nd->addr, node_deliver, nd), 0);
     }
-    struct memlink_impair im = { .delay_us = LINK_DELAY_US };
+    struct memlink_impair im = {.delay_us = LINK_DELAY_US};
     memlink_set_impair(net->l, CLI_ADDR, SRV_ADDR, &im);
     memlink_set_impair(net->l, SRV_ADDR, CLI_ADDR, &im);
 }
@@ -111,7 +116,8 @@ void net_impair(struct net *net, const struct memlink_impair *im)
     net_impair_dirs(net, im, im);
 }
 
-void net_impair_dirs(struct net *net, const struct memlink_impair *c2s, const struct memlink_impair *s2c)
+void net_impair_dirs(struct net *net, const struct memlink_impair *c2s,
+                     const struct memlink_impair *s2c)
 {
     memlink_set_impair(net->l, CLI_ADDR, SRV_ADDR, c2s);
     memlink_set_impair(net->l, SRV_ADDR, CLI_ADDR, s2c);
@@ -160,7 +166,6 @@ void net_advance_to(struct net *net, uint64_t t)
     if (t > net->now) net_set_time(net, t);
 }
 
-
 /* Alternate the application pump with steps until the pump reports done (true), nothing is
  * pending any more, or the virtual clock passes `limit_us` (false). */
 bool net_run(struct net *net, pump_fn pump, void *arg, uint64_t limit_us)
@@ -183,13 +188,15 @@ void net_drain(struct net *net, uint64_t limit_us)
 
 /* ---- connection setup ---- */
 
-
 enum pump_result pump_accept(struct net *net, void *arg)
 {
     struct accept_wait *w = arg;
     if (w->sfd < 0) {
         int fd = tcpfsm_accept(net->n[1].st, w->lfd, NULL, NULL);
-        if (fd >= 0) { w->sfd = fd; return PUMP_PROGRESS; }
+        if (fd >= 0) {
+            w->sfd = fd;
+            return PUMP_PROGRESS;
+        }
         rt_require(fd == -EAGAIN);
     }
     int pc = tcpfsm_poll(net->n[0].st, w->cfd);
@@ -209,11 +216,11 @@ int listen_on(struct tcpfsm_stack *st, uint16_t port, int backlog)
 /* A listener on the server's port 80 and one established connection to it. */
 void net_connect(struct net *net, int *lfd, int *cfd, int *sfd)
 {
-    struct accept_wait w = { .lfd = listen_on(net->n[1].st, 80, 8), .sfd = -1 };
+    struct accept_wait w = {.lfd = listen_on(net->n[1].st, 80, 8), .sfd = -1};
     w.cfd = tcpfsm_socket(net->n[0].st);
     ck_assert_int_ge(w.cfd, 0);
     ck_assert_int_eq(tcpfsm_connect(net->n[0].st, w.cfd, SRV_ADDR, 80), -EINPROGRESS);
-    ck_assert(net_run(net, pump_accept, &w, net->now + 60000000));   /* lossy links: 60 s */
+    ck_assert(net_run(net, pump_accept, &w, net->now + 60000000)); /* lossy links: 60 s */
     *lfd = w.lfd;
     *cfd = w.cfd;
     *sfd = w.sfd;
@@ -243,16 +250,17 @@ int ss_count(struct tcpfsm_stack *st, const char *state)
 
 /* ---- streams: one endpoint's sending and receiving side ---- */
 
-
-
 bool end_pump(struct stream_end *e)
 {
     bool progress = false;
     if (e->closed) return false;
     if (e->tx && e->sent < e->txlen) {
         long r = tcpfsm_send(e->st, e->fd, e->tx + e->sent, e->txlen - e->sent);
-        if (r > 0) { e->sent += (size_t)r; progress = true; }
-        else if (r != -EAGAIN && !e->err) e->err = r;
+        if (r > 0) {
+            e->sent += (size_t)r;
+            progress = true;
+        } else if (r != -EAGAIN && !e->err)
+            e->err = r;
     }
     if (e->sent == e->txlen && !e->shut && e->close_after_send != CLOSE_NONE) {
         e->shut = true;
@@ -269,11 +277,21 @@ bool end_pump(struct stream_end *e)
         uint8_t scratch[4096];
         uint8_t *dst = e->rx ? e->rx + e->got : scratch;
         size_t room = e->rx ? e->rxcap - e->got : sizeof scratch;
-        if (!room) { dst = scratch; room = sizeof scratch; }  /* overflow: counted, checked */
+        if (!room) {
+            dst = scratch;
+            room = sizeof scratch;
+        } /* overflow: counted, checked */
         long r = tcpfsm_recv(e->st, e->fd, dst, room);
-        if (r > 0) { e->got += (size_t)r; progress = true; continue; }
-        if (r == 0) { e->eof = true; progress = true; }
-        else if (r != -EAGAIN && !e->err) e->err = r;
+        if (r > 0) {
+            e->got += (size_t)r;
+            progress = true;
+            continue;
+        }
+        if (r == 0) {
+            e->eof = true;
+            progress = true;
+        } else if (r != -EAGAIN && !e->err)
+            e->err = r;
         break;
     }
     if (e->eof && e->close_on_eof && !e->closed && e->sent == e->txlen) {
@@ -301,4 +319,3 @@ void get_stats(struct net *net, int i, struct tcpfsm_stats *s)
 {
     tcpfsm_get_stats(net->n[i].st, s);
 }
-

@@ -16,11 +16,11 @@
 
 #define CLI_ADDR RT_IP(10, 0, 0, 1)
 #define SRV_ADDR RT_IP(10, 0, 0, 2)
-#define LINK_DELAY_US 1000u     /* the default one-way delay of net_init */
+#define LINK_DELAY_US 1000u /* the default one-way delay of net_init */
 #define MAX_CONN_PATHS 8
 
 struct net;
-struct conn_path {              /* one connection's states, as the trace saw them */
+struct conn_path { /* one connection's states, as the trace saw them */
     uint16_t lport, rport;
     char path[256];
 };
@@ -32,15 +32,15 @@ struct node {
     uint64_t rng;
     struct conn_path paths[MAX_CONN_PATHS];
     int npaths;
-    tcpfsm_time_t tw_enter, tw_exit;  /* last entry into / exit from TIME_WAIT */
-    uint64_t fins, rsts;        /* segments sent with FIN / RST */
-    size_t max_pkt;             /* the largest datagram sent */
-    uint64_t sack_data_segs;    /* segments sent with text and SACK blocks */
+    tcpfsm_time_t tw_enter, tw_exit; /* last entry into / exit from TIME_WAIT */
+    uint64_t fins, rsts;             /* segments sent with FIN / RST */
+    size_t max_pkt;                  /* the largest datagram sent */
+    uint64_t sack_data_segs;         /* segments sent with text and SACK blocks */
 };
 
 struct net {
     struct memlink *l;
-    struct node n[2];           /* [0] client 10.0.0.1, [1] server 10.0.0.2 */
+    struct node n[2]; /* [0] client 10.0.0.1, [1] server 10.0.0.2 */
     uint64_t now;
     uint64_t steps;
 };
@@ -57,22 +57,23 @@ enum close_mode { CLOSE_NONE, CLOSE_SHUT_WR, CLOSE_FULL };
 struct stream_end {
     struct tcpfsm_stack *st;
     int fd;
-    const uint8_t *tx;          /* what to send (NULL: nothing) */
+    const uint8_t *tx; /* what to send (NULL: nothing) */
     size_t txlen, sent;
-    uint8_t *rx;                /* where to receive (capacity rxcap) */
+    uint8_t *rx; /* where to receive (capacity rxcap) */
     size_t rxcap, got;
     bool eof;
-    enum close_mode close_after_send;  /* once everything is queued */
-    bool close_on_eof;          /* tcpfsm_close once the peer's FIN was read */
+    enum close_mode close_after_send; /* once everything is queued */
+    bool close_on_eof;                /* tcpfsm_close once the peer's FIN was read */
     bool shut, closed;
-    long err;                   /* first unexpected error of send/recv */
+    long err; /* first unexpected error of send/recv */
 };
 
 const char *node_path(const struct node *nd, uint16_t lport);
 void net_init(struct net *net, const struct tcpfsm_config *cfg, uint64_t seed);
 void net_free(struct net *net);
 void net_impair(struct net *net, const struct memlink_impair *im);
-void net_impair_dirs(struct net *net, const struct memlink_impair *c2s, const struct memlink_impair *s2c);
+void net_impair_dirs(struct net *net, const struct memlink_impair *c2s,
+                     const struct memlink_impair *s2c);
 uint64_t net_next(const struct net *net);
 void net_set_time(struct net *net, uint64_t t);
 bool net_step(struct net *net);

@@ -55,12 +55,10 @@ const char *rt_tmpdir(void)
 void rt_coverage_save(struct tcpfsm_stack *st)
 {
     const char *dir = getenv("TCPFSM_COVERAGE_DIR");
-    if (!st || !dir || !*dir)
-        return;
+    if (!st || !dir || !*dir) return;
     unsigned n = tcpfsm_coverage(st, NULL, 0);
     uint64_t *counts = calloc(n ? n : 1, sizeof *counts);
-    if (!counts)
-        return;
+    if (!counts) return;
     tcpfsm_coverage(st, counts, n);
     /* Check forks a child per test: the pid keeps concurrent writers in separate files */
     char path[4096];
@@ -75,10 +73,8 @@ void rt_coverage_save(struct tcpfsm_stack *st)
     }
     fprintf(f, "# tcpfsm transition coverage: INDEX COUNT (tcp_fsm_transitions[], %u rows)\n", n);
     for (unsigned i = 0; i < n; i++)
-        if (counts[i])
-            fprintf(f, "%u %" PRIu64 "\n", i, counts[i]);
-    if (fclose(f) != 0)
-        fprintf(stderr, "rt_coverage_save: %s: write error\n", path);
+        if (counts[i]) fprintf(f, "%u %" PRIu64 "\n", i, counts[i]);
+    if (fclose(f) != 0) fprintf(stderr, "rt_coverage_save: %s: write error\n", path);
     free(counts);
 }
 
@@ -113,8 +109,10 @@ void rt_fix_tcp_csum(uint8_t *pkt, size_t tcp_len)
 {
     size_t ihl = (size_t)(pkt[0] & 0x0f) * 4;
     uint8_t *th = pkt + ihl;
-    uint32_t sa = (uint32_t)pkt[12] << 24 | (uint32_t)pkt[13] << 16 | (uint32_t)pkt[14] << 8 | pkt[15];
-    uint32_t da = (uint32_t)pkt[16] << 24 | (uint32_t)pkt[17] << 16 | (uint32_t)pkt[18] << 8 | pkt[19];
+    uint32_t sa =
+        (uint32_t)pkt[12] << 24 | (uint32_t)pkt[13] << 16 | (uint32_t)pkt[14] << 8 | pkt[15];
+    uint32_t da =
+        (uint32_t)pkt[16] << 24 | (uint32_t)pkt[17] << 16 | (uint32_t)pkt[18] << 8 | pkt[19];
     th[16] = th[17] = 0;
     uint16_t c = csum_fold(csum_add(csum_pseudo_ipv4(sa, da, 6, (uint16_t)tcp_len), th, tcp_len));
     memcpy(th + 16, &c, 2);

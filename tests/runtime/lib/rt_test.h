@@ -45,12 +45,12 @@ void rt_fix_tcp_csum(uint8_t *pkt, size_t tcp_len);
 /* Check's ck_assert_* records every passing assertion's location through a pipe to the
  * parent (a syscall each); in loops of a million iterations that dominates the run time.
  * rt_require costs nothing until it fails, and then fails the test like ck_assert. */
-#define rt_require(expr)                                                                       \
-    do {                                                                                       \
-        if (!(expr))                                                                           \
-            ck_abort_msg("%s:%d: requirement failed: %s", __FILE__, __LINE__, #expr);          \
+#define rt_require(expr)                                                                           \
+    do {                                                                                           \
+        if (!(expr)) ck_abort_msg("%s:%d: requirement failed: %s", __FILE__, __LINE__, #expr);     \
     } while (0)
 
-#define RT_IP(a, b, c, d) ((uint32_t)(a) << 24 | (uint32_t)(b) << 16 | (uint32_t)(c) << 8 | (uint32_t)(d))
+#define RT_IP(a, b, c, d)                                                                          \
+    ((uint32_t)(a) << 24 | (uint32_t)(b) << 16 | (uint32_t)(c) << 8 | (uint32_t)(d))
 
 #endif /* RT_TEST_H */

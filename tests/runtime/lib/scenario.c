@@ -57,7 +57,10 @@ void sc_fail_at(const char *file, int line, const char *fmt, ...)
 
 /* ------------------------------------------------------------------ stack ---- */
 
-static uint64_t sc_random(void *arg) { return rt_rand((uint64_t *)arg); }
+static uint64_t sc_random(void *arg)
+{
+    return rt_rand((uint64_t *)arg);
+}
 
 static void sc_output(void *arg, const void *packet, size_t len)
 {
@@ -109,8 +112,8 @@ struct sc *sc_new(const struct sc_opts *o)
     cfg.sndbuf = o->sndbuf;
     cfg.rcvbuf = o->rcvbuf;
     cfg.challenge_ack_limit = o->challenge_ack_limit;
-    cfg.flags = o->with_options ? o->flags
-                                : TCPFSM_F_NO_SACK | TCPFSM_F_NO_WSCALE | TCPFSM_F_NO_TIMESTAMPS;
+    cfg.flags =
+        o->with_options ? o->flags : TCPFSM_F_NO_SACK | TCPFSM_F_NO_WSCALE | TCPFSM_F_NO_TIMESTAMPS;
     sc->opts_flags = cfg.flags;
     int err = 0;
     sc->st = tcpfsm_stack_new(&cfg, &err);
@@ -139,7 +142,7 @@ static void sc_coverage_append(struct sc *sc)
     line[off++] = '\n';
     int f = open(sc_cov_path, O_WRONLY | O_CREAT | O_APPEND, 0644);
     if (f < 0) sc_abort("scenario: cannot open %s", sc_cov_path);
-    ssize_t w = write(f, line, off);   /* one write: lines of forked tests never interleave */
+    ssize_t w = write(f, line, off); /* one write: lines of forked tests never interleave */
     close(f);
     if (w != (ssize_t)off) sc_abort("scenario: short write to %s", sc_cov_path);
 }
@@ -188,14 +191,17 @@ void sc_advance_to(struct sc *sc, tcpfsm_time_t abs_us)
     tcpfsm_advance(sc->st, abs_us);
 }
 
-void sc_advance(struct sc *sc, tcpfsm_time_t delta_us) { sc_advance_to(sc, sc->now + delta_us); }
+void sc_advance(struct sc *sc, tcpfsm_time_t delta_us)
+{
+    sc_advance_to(sc, sc->now + delta_us);
+}
 
 static void deadline_of(const struct tcpfsm_stack *st, const struct tcb *t, uint64_t *min)
 {
     if (!t) return;
     for (int i = 0; i < 3; i++) {
         if (!t->tmr_at[i]) continue;
-        uint64_t at = st->epoch + (uint64_t)t->tmr_at[i] * 1000u;   /* ms since the epoch */
+        uint64_t at = st->epoch + (uint64_t)t->tmr_at[i] * 1000u; /* ms since the epoch */
         if (at < *min) *min = at;
     }
 }
@@ -205,16 +211,22 @@ static uint64_t sc_min_deadline(const struct sc *sc)
 {
     const struct tcpfsm_stack *st = sc->st;
     uint64_t min = UINT64_MAX;
-    for (uint32_t i = 0; i <= st->hash_mask; i++) deadline_of(st, st->hash[i], &min);
-    for (uint32_t i = 0; i < st->nlisteners; i++) deadline_of(st, st->listeners[i], &min);
-    for (uint32_t i = 0; i < st->fds_cap; i++) deadline_of(st, st->fds[i], &min);
-    uint64_t tw = rectab_min_deadline(&st->tw);       /* compact TIME_WAIT records */
-    uint64_t syn = rectab_min_deadline(&st->syn);     /* compact SYN-queue records */
+    for (uint32_t i = 0; i <= st->hash_mask; i++)
+        deadline_of(st, st->hash[i], &min);
+    for (uint32_t i = 0; i < st->nlisteners; i++)
+        deadline_of(st, st->listeners[i], &min);
+    for (uint32_t i = 0; i < st->fds_cap; i++)
+        deadline_of(st, st->fds[i], &min);
+    uint64_t tw = rectab_min_deadline(&st->tw);   /* compact TIME_WAIT records */
+    uint64_t syn = rectab_min_deadline(&st->syn); /* compact SYN-queue records */
     if (syn < tw) tw = syn;
     return tw < min ? tw : min;
 }
 
-bool sc_timer_armed(const struct sc *sc) { return sc_min_deadline(sc) != UINT64_MAX; }
+bool sc_timer_armed(const struct sc *sc)
+{
+    return sc_min_deadline(sc) != UINT64_MAX;
+}
 
 tcpfsm_time_t sc_fire_next_at(struct sc *sc, const char *file, int line)
 {
@@ -223,10 +235,11 @@ tcpfsm_time_t sc_fire_next_at(struct sc *sc, const char *file, int line)
     tcpfsm_time_t before = sc->now;
     sc_advance_to(sc, at);
     /* the wheel fires at most one 1 ms tick late */
-    for (int i = 0; i < 3 && sc_min_deadline(sc) <= sc->now; i++) sc_advance(sc, 1000);
+    for (int i = 0; i < 3 && sc_min_deadline(sc) <= sc->now; i++)
+        sc_advance(sc, 1000);
     if (sc_min_deadline(sc) <= sc->now)
         sc_abort("%s:%d: a timer due at %llu did not fire by %llu", file, line,
-                     (unsigned long long)at, (unsigned long long)sc->now);
+                 (unsigned long long)at, (unsigned long long)sc->now);
     return at > before ? at - before : 0;
 }
 
@@ -272,8 +285,8 @@ int sc_inject(struct sc *sc, uint8_t flags, uint32_t seq, uint32_t ack, uint16_t
 const char *sc_flags_str(uint8_t f)
 {
     static char buf[64];
-    static const char *const names[8] = { "FIN", "SYN", "RST", "PSH", "ACK", "URG", "ECE", "CWR" };
-    static const int order[8] = { 1, 2, 0, 3, 4, 5, 6, 7 };   /* SYN RST FIN PSH ACK ... */
+    static const char *const names[8] = {"FIN", "SYN", "RST", "PSH", "ACK", "URG", "ECE", "CWR"};
+    static const int order[8] = {1, 2, 0, 3, 4, 5, 6, 7}; /* SYN RST FIN PSH ACK ... */
     size_t off = 0;
     buf[0] = '\0';
     for (int k = 0; k < 8; k++) {
@@ -285,9 +298,15 @@ const char *sc_flags_str(uint8_t f)
     return buf;
 }
 
-size_t sc_pending(const struct sc *sc) { return sc->qlen; }
+size_t sc_pending(const struct sc *sc)
+{
+    return sc->qlen;
+}
 
-void sc_drain(struct sc *sc) { sc->qhead = sc->qlen = 0; }
+void sc_drain(struct sc *sc)
+{
+    sc->qhead = sc->qlen = 0;
+}
 
 const struct tcp_seg *sc_next_at(struct sc *sc, const char *file, int line)
 {
@@ -300,7 +319,7 @@ const struct tcp_seg *sc_next_at(struct sc *sc, const char *file, int line)
     enum pkt_status ps = pkt_parse(sc->lastbuf, p->len, &sc->last);
     if (ps != PKT_OK)
         sc_abort("%s:%d: the stack emitted a malformed packet (%s)", file, line,
-                     pkt_status_name(ps));
+                 pkt_status_name(ps));
     return &sc->last;
 }
 
@@ -313,13 +332,13 @@ const struct tcp_seg *sc_expect_at(struct sc *sc, uint8_t flags, uint32_t seq, u
     bool ok = s->flags == flags && s->seq == seq && s->len == len &&
               s->ack == ((flags & TCP_ACK) ? ack : 0);
     if (!ok)
-        sc_abort("%s:%d: expected <%s seq=%u ack=%u len=%u>, got <%s seq=%u ack=%u len=%u>",
-                     file, line, want, seq, (flags & TCP_ACK) ? ack : 0, len,
-                     sc_flags_str(s->flags), s->seq, s->ack, s->len);
+        sc_abort("%s:%d: expected <%s seq=%u ack=%u len=%u>, got <%s seq=%u ack=%u len=%u>", file,
+                 line, want, seq, (flags & TCP_ACK) ? ack : 0, len, sc_flags_str(s->flags), s->seq,
+                 s->ack, s->len);
     if (s->saddr != SC_LOCAL_ADDR || s->daddr != SC_PEER_ADDR ||
         (sc->lport && s->sport != sc->lport) || (sc->rport && s->dport != sc->rport))
-        sc_abort("%s:%d: segment %08x:%u -> %08x:%u is not for the connection under test",
-                     file, line, s->saddr, s->sport, s->daddr, s->dport);
+        sc_abort("%s:%d: segment %08x:%u -> %08x:%u is not for the connection under test", file,
+                 line, s->saddr, s->sport, s->daddr, s->dport);
     return s;
 }
 
@@ -327,8 +346,8 @@ void sc_expect_none_at(struct sc *sc, const char *file, int line)
 {
     if (!sc->qlen) return;
     const struct tcp_seg *s = sc_next_at(sc, file, line);
-    sc_abort("%s:%d: expected no segment, got <%s seq=%u ack=%u len=%u> (%zu more)", file,
-                 line, sc_flags_str(s->flags), s->seq, s->ack, s->len, sc->qlen);
+    sc_abort("%s:%d: expected no segment, got <%s seq=%u ack=%u len=%u> (%zu more)", file, line,
+             sc_flags_str(s->flags), s->seq, s->ack, s->len, sc->qlen);
 }
 
 /* ------------------------------------------------------------------ state ---- */
@@ -361,7 +380,8 @@ const char *sc_state(struct sc *sc)
     struct tcb *t = sc_tcb(sc);
     if (t) return tcb_state_name(t);
     /* an orphan in TIME_WAIT lives on as a compact record (runtime/timewait.c) */
-    if (sc->lport && sc->rport && tw_lookup(sc->st, SC_LOCAL_ADDR, sc->lport, SC_PEER_ADDR, sc->rport))
+    if (sc->lport && sc->rport &&
+        tw_lookup(sc->st, SC_LOCAL_ADDR, sc->lport, SC_PEER_ADDR, sc->rport))
         return "TIME_WAIT";
     return "CLOSED";
 }
@@ -409,15 +429,21 @@ void sc_expect_fired_at(struct sc *sc, const char *from, const char *event, cons
 {
     unsigned r = sc_row(from, event, guard, to);
     if (!sc_fired(sc, r))
-        sc_abort("%s:%d: spec row %u (%s on %s [%s] -> %s) never fired", file, line, r, from,
-                     event, guard ? guard : "-", to);
+        sc_abort("%s:%d: spec row %u (%s on %s [%s] -> %s) never fired", file, line, r, from, event,
+                 guard ? guard : "-", to);
 }
 
 /* ---------------------------------------------------------------- drivers ---- */
 
-#define CHK(cond, ...) do { if (!(cond)) sc_abort(__VA_ARGS__); } while (0)
+#define CHK(cond, ...)                                                                             \
+    do {                                                                                           \
+        if (!(cond)) sc_abort(__VA_ARGS__);                                                        \
+    } while (0)
 
-int sc_listen(struct sc *sc) { return sc_listen_backlog(sc, 8); }
+int sc_listen(struct sc *sc)
+{
+    return sc_listen_backlog(sc, 8);
+}
 
 int sc_listen_backlog(struct sc *sc, int backlog)
 {
@@ -495,7 +521,10 @@ void sc_establish_active(struct sc *sc)
     sc_expect_state(sc, "ESTABLISHED");
 }
 
-void sc_establish(struct sc *sc) { sc_establish_active(sc); }
+void sc_establish(struct sc *sc)
+{
+    sc_establish_active(sc);
+}
 
 static void sc_close_side(struct sc *sc, bool orphan)
 {

@@ -4,10 +4,22 @@
 #include <string.h>
 #include "world.h"
 
-static void to_link_c(void *arg, const void *p, size_t n) { memlink_send(((struct world *)arg)->link, CLI, p, n); }
-static void to_link_s(void *arg, const void *p, size_t n) { memlink_send(((struct world *)arg)->link, SRV, p, n); }
-static void from_link(void *arg, const void *p, size_t n) { tcpfsm_input(arg, p, n); }
-static uint64_t rnd(void *arg) { return rt_rand(arg); }
+static void to_link_c(void *arg, const void *p, size_t n)
+{
+    memlink_send(((struct world *)arg)->link, CLI, p, n);
+}
+static void to_link_s(void *arg, const void *p, size_t n)
+{
+    memlink_send(((struct world *)arg)->link, SRV, p, n);
+}
+static void from_link(void *arg, const void *p, size_t n)
+{
+    tcpfsm_input(arg, p, n);
+}
+static uint64_t rnd(void *arg)
+{
+    return rt_rand(arg);
+}
 
 void world_init(struct world *w, const struct tcpfsm_config *base, uint64_t seed)
 {
@@ -15,13 +27,19 @@ void world_init(struct world *w, const struct tcpfsm_config *base, uint64_t seed
     w->rng_c = seed * 2 + 1;
     w->rng_s = seed * 2 + 2;
     w->link = memlink_new(seed, 0);
-    struct memlink_impair im = { .delay_us = 1000 };
-    struct tcpfsm_config c = base ? *base : (struct tcpfsm_config){ 0 };
+    struct memlink_impair im = {.delay_us = 1000};
+    struct tcpfsm_config c = base ? *base : (struct tcpfsm_config){0};
     c.rto_min_us = c.rto_initial_us = 200000;
     c.random = rnd;
-    c.addr = CLI; c.output = to_link_c; c.output_arg = w; c.random_arg = &w->rng_c;
+    c.addr = CLI;
+    c.output = to_link_c;
+    c.output_arg = w;
+    c.random_arg = &w->rng_c;
     w->cli = tcpfsm_stack_new(&c, NULL);
-    c.addr = SRV; c.output = to_link_s; c.output_arg = w; c.random_arg = &w->rng_s;
+    c.addr = SRV;
+    c.output = to_link_s;
+    c.output_arg = w;
+    c.random_arg = &w->rng_s;
     w->srv = tcpfsm_stack_new(&c, NULL);
     ck_assert_ptr_nonnull(w->cli);
     ck_assert_ptr_nonnull(w->srv);
@@ -96,7 +114,7 @@ void connect_pair(struct world *w, int l, int *c, int *s)
 
 /* Move `n` bytes client -> server while `inject` (if any) fires once after `at` bytes. */
 void transfer(struct world *w, int c, int s, size_t n, size_t at,
-                     void (*inject)(struct world *, int c, int s), bool expect_ok)
+              void (*inject)(struct world *, int c, int s), bool expect_ok)
 {
     uint8_t *src = malloc(n), *dst = malloc(n);
     uint64_t seed = 77;
@@ -106,13 +124,20 @@ void transfer(struct world *w, int c, int s, size_t n, size_t at,
     for (int guard = 0; guard < 2000000 && got < n; guard++) {
         if (sent < n) {
             long r = tcpfsm_send(w->cli, c, src + sent, n - sent);
-            if (r > 0) sent += (size_t)r;
-            else if (r != -EAGAIN) break;
+            if (r > 0)
+                sent += (size_t)r;
+            else if (r != -EAGAIN)
+                break;
         }
         long r = tcpfsm_recv(w->srv, s, dst + got, n - got);
-        if (r > 0) got += (size_t)r;
-        else if (r != -EAGAIN) break;
-        if (!injected && got >= at) { inject(w, c, s); injected = true; }
+        if (r > 0)
+            got += (size_t)r;
+        else if (r != -EAGAIN)
+            break;
+        if (!injected && got >= at) {
+            inject(w, c, s);
+            injected = true;
+        }
         if (r <= 0 && !world_step(w)) break;
     }
     if (expect_ok) {
@@ -122,4 +147,3 @@ void transfer(struct world *w, int c, int s, size_t n, size_t at,
     free(src);
     free(dst);
 }
-

@@ -24,10 +24,10 @@ struct world {
 /* base (may be NULL) supplies limits and flags; addresses, output, random and a 200 ms
  * minimum/initial RTO are filled in. */
 void world_init(struct world *w, const struct tcpfsm_config *base, uint64_t seed);
-void world_free(struct world *w);                 /* saves transition coverage, frees all */
-bool world_step(struct world *w);                 /* to the next event; false if none */
+void world_free(struct world *w); /* saves transition coverage, frees all */
+bool world_step(struct world *w); /* to the next event; false if none */
 void world_run_for(struct world *w, uint64_t us);
-int listen_srv(struct world *w, int backlog);     /* a listener on SRV:PORT */
+int listen_srv(struct world *w, int backlog); /* a listener on SRV:PORT */
 void connect_pair(struct world *w, int l, int *c, int *s);
 /* n bytes client -> server, compared; inject(w, c, s) runs once after `at` bytes arrived. */
 void transfer(struct world *w, int c, int s, size_t n, size_t at,

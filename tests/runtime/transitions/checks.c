@@ -15,23 +15,28 @@
 #define RIGHT_OF_WINDOW 70000
 
 /* HAVE_RCVD_SYN: a passive SYN_RCVD stands for both ways in (the sequence test does not ask). */
-static const struct { const struct tr_state *in; } have_rcvd_syn[] = {
-    { &TR_SYN_RCVD_PASSIVE },
-    { &TR_ESTABLISHED }, { &TR_FIN_WAIT_1 }, { &TR_FIN_WAIT_2 }, { &TR_CLOSE_WAIT },
-    { &TR_CLOSING }, { &TR_LAST_ACK }, { &TR_TIME_WAIT },
+static const struct {
+    const struct tr_state *in;
+} have_rcvd_syn[] = {
+    {&TR_SYN_RCVD_PASSIVE}, {&TR_ESTABLISHED}, {&TR_FIN_WAIT_1}, {&TR_FIN_WAIT_2},
+    {&TR_CLOSE_WAIT},       {&TR_CLOSING},     {&TR_LAST_ACK},   {&TR_TIME_WAIT},
 };
 
-static const struct { const struct tr_state *in; } synchronized[] = {
-    { &TR_ESTABLISHED }, { &TR_FIN_WAIT_1 }, { &TR_FIN_WAIT_2 }, { &TR_CLOSE_WAIT },
-    { &TR_CLOSING }, { &TR_LAST_ACK }, { &TR_TIME_WAIT },
+static const struct {
+    const struct tr_state *in;
+} synchronized[] = {
+    {&TR_ESTABLISHED}, {&TR_FIN_WAIT_1}, {&TR_FIN_WAIT_2}, {&TR_CLOSE_WAIT},
+    {&TR_CLOSING},     {&TR_LAST_ACK},   {&TR_TIME_WAIT},
 };
 
 /* Where a SYN earns a challenge ACK: the synchronized states, an orphan's TIME_WAIT record, and
  * SYN_RCVD of an active open (a passive one ends: opening.c). */
-static const struct { const struct tr_state *in; } syn_challenged[] = {
-    { &TR_SYN_RCVD_ACTIVE },
-    { &TR_ESTABLISHED }, { &TR_FIN_WAIT_1 }, { &TR_FIN_WAIT_2 }, { &TR_CLOSE_WAIT },
-    { &TR_CLOSING }, { &TR_LAST_ACK }, { &TR_TIME_WAIT }, { &TR_TIME_WAIT_ORPHAN },
+static const struct {
+    const struct tr_state *in;
+} syn_challenged[] = {
+    {&TR_SYN_RCVD_ACTIVE}, {&TR_ESTABLISHED}, {&TR_FIN_WAIT_1},
+    {&TR_FIN_WAIT_2},      {&TR_CLOSE_WAIT},  {&TR_CLOSING},
+    {&TR_LAST_ACK},        {&TR_TIME_WAIT},   {&TR_TIME_WAIT_ORPHAN},
 };
 
 /* ============================================ first: the sequence test ==== */
@@ -54,7 +59,7 @@ START_TEST(have_rcvd_syn__rcv_unacceptable_oow_ack_ok__stay)
     sc_inject(sc, R, RCV_NXT(in) + RIGHT_OF_WINDOW, 0, 0, NULL, 0);
     NONE();
     STATE(in->name);
-    EXPECT_EQ(sc_tcb(sc)->rcv_nxt, RCV_NXT(in));   /* no text taken */
+    EXPECT_EQ(sc_tcb(sc)->rcv_nxt, RCV_NXT(in)); /* no text taken */
     tr_end(sc);
 }
 END_TEST
@@ -67,26 +72,26 @@ static void answers_rate_limited(const struct tr_state *in, const char *event)
 {
     struct sc_opts o;
     memset(&o, 0, sizeof o);
-    o.msl_us = 5000000;   /* TIME_WAIT outlives the waits below */
+    o.msl_us = 5000000; /* TIME_WAIT outlives the waits below */
     struct sc *sc = tr_new(&o);
     ROW(in->name, event, "else", in->name);
     ROW(in->name, event, "oow_ack_ok", in->name);
     tr_enter(sc, in);
     bool bad_ack = strcmp(event, "RCV_BAD_ACK") == 0;
     uint32_t seq = bad_ack ? RCV_NXT(in) : RCV_NXT(in) + RIGHT_OF_WINDOW;
-    uint32_t ack = bad_ack ? SND_NXT(in) + 100 : SND_NXT(in);   /* never sent / acceptable */
+    uint32_t ack = bad_ack ? SND_NXT(in) + 100 : SND_NXT(in); /* never sent / acceptable */
     sc_inject(sc, A, seq, ack, W, NULL, 0);
     sc_expect(sc, A, SND_NXT(in), RCV_NXT(in), 0);
     struct tcpfsm_stats before = tr_stats(sc);
-    sc_inject(sc, A, seq, ack, W, NULL, 0);           /* within 500 ms: not answered */
+    sc_inject(sc, A, seq, ack, W, NULL, 0); /* within 500 ms: not answered */
     NONE();
     EXPECT_EQ(tr_stats(sc).AckSkipped, before.AckSkipped + 1);
-    sc_inject(sc, P | A, seq, ack, W, tr_payload, 10);   /* the same with text: answered */
+    sc_inject(sc, P | A, seq, ack, W, tr_payload, 10); /* the same with text: answered */
     sc_expect(sc, A, SND_NXT(in), RCV_NXT(in), 0);
     STATE(in->name);
     sc_advance(sc, 500000);
-    sc_drain(sc);   /* what the state's own timers sent meanwhile is tested in timers.c */
-    sc_inject(sc, A, seq, ack, W, NULL, 0);           /* 500 ms later: answered again */
+    sc_drain(sc); /* what the state's own timers sent meanwhile is tested in timers.c */
+    sc_inject(sc, A, seq, ack, W, NULL, 0); /* 500 ms later: answered again */
     sc_expect(sc, A, SND_NXT(in), RCV_NXT(in), 0);
     NONE();
     STATE(in->name);
@@ -108,20 +113,32 @@ END_TEST
  * return"). */
 static const struct {
     const struct tr_state *in;
-    int error, send, recv;          /* tcpfsm_error, tcpfsm_send and tcpfsm_recv after it */
-    enum tr_counter counts;         /* RFC 4022 */
+    int error, send, recv;  /* tcpfsm_error, tcpfsm_send and tcpfsm_recv after it */
+    enum tr_counter counts; /* RFC 4022 */
 } rst_exact[] = {
-    { .in = &TR_ESTABLISHED, .error = -ECONNRESET, .send = -ECONNRESET, .recv = -ECONNRESET,
-      .counts = ESTAB_RESETS },
-    { .in = &TR_FIN_WAIT_1, .error = -ECONNRESET, .send = -ECONNRESET, .recv = -ECONNRESET,
-      .counts = COUNTS_NEITHER },
-    { .in = &TR_FIN_WAIT_2, .error = -ECONNRESET, .send = -ECONNRESET, .recv = -ECONNRESET,
-      .counts = COUNTS_NEITHER },
-    { .in = &TR_CLOSE_WAIT, .error = -ECONNRESET, .send = -ECONNRESET, .recv = 0 /* EOF */,
-      .counts = ESTAB_RESETS },
-    { .in = &TR_CLOSING, .error = 0, .send = -EPIPE, .recv = 0, .counts = COUNTS_NEITHER },
-    { .in = &TR_LAST_ACK, .error = 0, .send = -EPIPE, .recv = 0, .counts = COUNTS_NEITHER },
-    { .in = &TR_TIME_WAIT, .error = 0, .send = -EPIPE, .recv = 0, .counts = COUNTS_NEITHER },
+    {.in = &TR_ESTABLISHED,
+     .error = -ECONNRESET,
+     .send = -ECONNRESET,
+     .recv = -ECONNRESET,
+     .counts = ESTAB_RESETS},
+    {.in = &TR_FIN_WAIT_1,
+     .error = -ECONNRESET,
+     .send = -ECONNRESET,
+     .recv = -ECONNRESET,
+     .counts = COUNTS_NEITHER},
+    {.in = &TR_FIN_WAIT_2,
+     .error = -ECONNRESET,
+     .send = -ECONNRESET,
+     .recv = -ECONNRESET,
+     .counts = COUNTS_NEITHER},
+    {.in = &TR_CLOSE_WAIT,
+     .error = -ECONNRESET,
+     .send = -ECONNRESET,
+     .recv = 0 /* EOF */,
+     .counts = ESTAB_RESETS},
+    {.in = &TR_CLOSING, .error = 0, .send = -EPIPE, .recv = 0, .counts = COUNTS_NEITHER},
+    {.in = &TR_LAST_ACK, .error = 0, .send = -EPIPE, .recv = 0, .counts = COUNTS_NEITHER},
+    {.in = &TR_TIME_WAIT, .error = 0, .send = -EPIPE, .recv = 0, .counts = COUNTS_NEITHER},
 };
 
 START_TEST(synchronized__rcv_rst_rst_exact__closed)
@@ -174,7 +191,7 @@ static void challenges_rate_limited(const struct tr_state *in, const char *event
     struct sc_opts o;
     memset(&o, 0, sizeof o);
     o.challenge_ack_limit = 1;
-    o.msl_us = 5000000;   /* TIME_WAIT outlives the one-second wait below */
+    o.msl_us = 5000000; /* TIME_WAIT outlives the one-second wait below */
     struct sc *sc = tr_new(&o);
     ROW(in->name, event, "else", in->name);
     ROW(in->name, event, "challenge_ok", in->name);
@@ -188,7 +205,7 @@ static void challenges_rate_limited(const struct tr_state *in, const char *event
     if (sc->fd >= 0) EXPECT_EQ(tcpfsm_error(sc->st, sc->fd), 0);
     sc_advance(sc, 1000000);
     STATE(in->name);
-    sc_drain(sc);   /* what the state's own timers sent meanwhile is tested in timers.c */
+    sc_drain(sc); /* what the state's own timers sent meanwhile is tested in timers.c */
     sc_inject(sc, flags, seq + 2, 0, W, NULL, 0);
     sc_expect(sc, A, SND_NXT(in), RCV_NXT(in), 0);
     NONE();
@@ -261,7 +278,7 @@ START_TEST(synchronized__rcv_bad_ack_oow_ack_ok__stay)
     sc_expect(sc, A, SND_NXT(in), RCV_NXT(in), 0);
     NONE();
     STATE(in->name);
-    EXPECT_EQ(sc_tcb(sc)->rcv_nxt, RCV_NXT(in));   /* the text was dropped */
+    EXPECT_EQ(sc_tcb(sc)->rcv_nxt, RCV_NXT(in)); /* the text was dropped */
     EXPECT_EQ(sc_tcb(sc)->snd_una, SND_UNA(in));
     tr_end(sc);
 }

@@ -36,7 +36,7 @@ START_TEST(closed__app_connect__syn_sent)
     EXPECT_EQ(t->snd_nxt, iss + 1);
     NONE();
     EXPECT_EQ(tcpfsm_poll(sc->st, sc->fd) & (TCPFSM_POLLOUT | TCPFSM_POLLERR), 0);
-    EXPECT_EQ(tr_stats(sc).ActiveOpens, before.ActiveOpens + 1);   /* RFC 4022 */
+    EXPECT_EQ(tr_stats(sc).ActiveOpens, before.ActiveOpens + 1); /* RFC 4022 */
     tr_end(sc);
 }
 END_TEST
@@ -87,7 +87,7 @@ START_TEST(closed__spawn_syn__syn_rcvd)
     /* not acceptable before the handshake completes */
     EXPECT_EQ(tcpfsm_accept(sc->st, sc->lfd, NULL, NULL), -EAGAIN);
     STATE("SYN_RCVD");
-    EXPECT_EQ(tr_stats(sc).PassiveOpens, before.PassiveOpens + 1);   /* RFC 4022 */
+    EXPECT_EQ(tr_stats(sc).PassiveOpens, before.PassiveOpens + 1); /* RFC 4022 */
     tr_end(sc);
 }
 END_TEST
@@ -126,12 +126,12 @@ START_TEST(closed__spawn_cookie__established)
     ROW("CLOSED", "SPAWN_COOKIE", NULL, "ESTABLISHED");
     uint32_t cookie = cookie_syn_ack(sc);
     sc_inject(sc, P | A, 5001, cookie + 1, W, tr_payload, 6);
-    NONE();   /* the data's ACK is delayed */
+    NONE(); /* the data's ACK is delayed */
     STATE("ESTABLISHED");
     int fd = tcpfsm_accept(sc->st, sc->lfd, NULL, NULL);
     EXPECT(fd >= 0);
     sc->fd = fd;
-    EXPECT_EQ(tr_send(sc, 3), 3);   /* our data carries the ACK of the peer's */
+    EXPECT_EQ(tr_send(sc, 3), 3); /* our data carries the ACK of the peer's */
     sc_expect(sc, P | A, cookie + 1, 5007, 3);
     NONE();
     char buf[16];
@@ -206,7 +206,7 @@ START_TEST(listen__rcv_syn_accept_queue_full__listen)
     sc_listen_backlog(sc, 1);
     sc_inject(sc, S, sc->irs, 0, W, NULL, 0);
     sc->iss = sc_next(sc)->seq;
-    sc_inject(sc, A, sc->irs + 1, sc->iss + 1, W, NULL, 0);   /* established, not accepted */
+    sc_inject(sc, A, sc->irs + 1, sc->iss + 1, W, NULL, 0); /* established, not accepted */
     NONE();
     STATE("ESTABLISHED");
     struct sc_in in;
@@ -231,7 +231,7 @@ START_TEST(listen__rcv_syn_syn_queue_full__listen)
     ROW("LISTEN", "RCV_SYN", "syn_queue_full", "LISTEN");
     cookie_syn_ack(sc);
     FD_STATE(sc->lfd, "LISTEN");
-    STATE("CLOSED");   /* nothing kept for SC_PEER_PORT+1 */
+    STATE("CLOSED"); /* nothing kept for SC_PEER_PORT+1 */
     EXPECT_EQ(tr_stats(sc).SynCookiesSent, 1);
     tr_end(sc);
 }
@@ -263,7 +263,7 @@ START_TEST(listen__rcv_ack_accept_queue_full__listen)
     uint32_t cookie = cookie_syn_ack(sc);
     /* the first connection completes and fills the accept queue (backlog 1) */
     sc->rport = SC_PEER_PORT;
-    sc_inject(sc, A, sc->irs + 1, sc_tcb(sc)->snd_nxt, W, NULL, 0);   /* a SYN-queue record */
+    sc_inject(sc, A, sc->irs + 1, sc_tcb(sc)->snd_nxt, W, NULL, 0); /* a SYN-queue record */
     NONE();
     STATE("ESTABLISHED");
     sc->rport = SC_PEER_PORT + 1;
@@ -283,7 +283,7 @@ static void exhaust_memory(struct sc *sc)
     sc->st->cfg.max_buffer_bytes = 4096;
     for (uint32_t off = 0; off < 3000; off += 1500)
         sc_inject(sc, P | A, sc->irs + 1 + off, sc_tcb(sc)->snd_nxt, W, tr_payload_big, 1500);
-    sc_drain(sc);   /* the ACKs of that text are not what this is about */
+    sc_drain(sc); /* the ACKs of that text are not what this is about */
     EXPECT_EQ(sc->st->buffer_bytes, 4096);
 }
 
@@ -307,7 +307,7 @@ START_TEST(listen__rcv_syn_out_of_memory__listen)
     char buf[4096];
     sc->rport = SC_PEER_PORT;
     EXPECT_EQ(tcpfsm_recv(sc->st, sc->fd, buf, sizeof buf), 3000);
-    sc_drain(sc);   /* the window update, if any */
+    sc_drain(sc); /* the window update, if any */
     sc->rport = SC_PEER_PORT + 1;
     sc_inject(sc, S, 7000, 0, W, NULL, 0);
     const struct tcp_seg *s = sc_next(sc);
@@ -324,7 +324,7 @@ START_TEST(listen__rcv_ack_out_of_memory__listen)
     struct sc *sc = tr_new(NULL);
     ROW("LISTEN", "RCV_ACK", "out_of_memory", "LISTEN");
     uint32_t cookie = cookie_syn_ack(sc);
-    sc->rport = SC_PEER_PORT;           /* the first connection completes, then fills memory */
+    sc->rport = SC_PEER_PORT; /* the first connection completes, then fills memory */
     sc_inject(sc, A, sc->irs + 1, sc_tcb(sc)->snd_nxt, W, NULL, 0);
     NONE();
     STATE("ESTABLISHED");

@@ -16,7 +16,7 @@ START_TEST(syn_sent__rcv_bad_ack__syn_sent)
     uint32_t iss = sc_connect(sc);
     sc_inject(sc, S | A, sc->irs, iss + 100, W, NULL, 0);
     sc_expect(sc, R, iss + 100, 0, 0);
-    sc_inject(sc, S | A, sc->irs, iss, W, NULL, 0);     /* acks nothing new */
+    sc_inject(sc, S | A, sc->irs, iss, W, NULL, 0); /* acks nothing new */
     sc_expect(sc, R, iss, 0, 0);
     NONE();
     STATE("SYN_SENT");
@@ -90,7 +90,7 @@ START_TEST(syn_sent__rcv_syn_ack__established)
     EXPECT_EQ(info.snd_wnd, 30000);
     EXPECT(tcpfsm_poll(sc->st, sc->fd) & TCPFSM_POLLOUT);
     EXPECT_EQ(tcpfsm_error(sc->st, sc->fd), 0);
-    EXPECT(!sc_timer_armed(sc));   /* the SYN's retransmission timer stopped */
+    EXPECT(!sc_timer_armed(sc)); /* the SYN's retransmission timer stopped */
     tr_end(sc);
 }
 END_TEST
@@ -107,7 +107,7 @@ START_TEST(syn_sent__rcv_syn__syn_rcvd)
     sc_inject(sc, S | A, sc->irs, sc->iss + 1, W, NULL, 0);
     STATE("SYN_RCVD");
     sc_expect(sc, A, sc->iss + 1, sc->irs + 1, 0);
-    sc_inject(sc, A, sc->irs + 1, sc->iss + 1, W, NULL, 0);   /* ... and its ACK completes */
+    sc_inject(sc, A, sc->irs + 1, sc->iss + 1, W, NULL, 0); /* ... and its ACK completes */
     NONE();
     STATE("ESTABLISHED");
     EXPECT(tcpfsm_poll(sc->st, sc->fd) & TCPFSM_POLLOUT);
@@ -164,8 +164,8 @@ START_TEST(syn_rcvd__rcv_rst_passive_open__closed)
     struct tcpfsm_stats before = tr_stats(sc);
     sc_inject(sc, R, sc->irs + 1, 0, 0, NULL, 0);
     NONE();
-    STATE("CLOSED");    /* the embryo is gone ... */
-    FD_STATE(sc->lfd, "LISTEN");   /* ... its listener stays */
+    STATE("CLOSED");             /* the embryo is gone ... */
+    FD_STATE(sc->lfd, "LISTEN"); /* ... its listener stays */
     EXPECT_EQ(tcpfsm_accept(sc->st, sc->lfd, NULL, NULL), -EAGAIN);
     EXPECT_EQ(tcpfsm_error(sc->st, sc->lfd), 0);
     EXPECT(!sc_timer_armed(sc));
@@ -273,7 +273,7 @@ START_TEST(syn_rcvd__rcv_ack_else__established)
     EXPECT_EQ(pa, SC_PEER_ADDR);
     EXPECT_EQ(pp, SC_PEER_PORT);
     FD_STATE(fd, "ESTABLISHED");
-    EXPECT(!sc_timer_armed(sc));   /* the SYN-ACK's retransmission timer stopped */
+    EXPECT(!sc_timer_armed(sc)); /* the SYN-ACK's retransmission timer stopped */
     tr_end(sc);
 }
 END_TEST

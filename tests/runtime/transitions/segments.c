@@ -41,7 +41,7 @@ START_TEST(established__rcv_ack__established_zero_window_update)
     EXPECT_EQ(tr_send(sc, 3), 3);
     NONE();
     EXPECT(tcb_timer_armed(sc_tcb(sc), TMR_PERSIST));
-    sc_inject(sc, A, sc->irs + 1, sc->iss + 1, 100, NULL, 0);   /* reopened */
+    sc_inject(sc, A, sc->irs + 1, sc->iss + 1, 100, NULL, 0); /* reopened */
     sc_expect(sc, P | A, sc->iss + 1, sc->irs + 1, 3);
     NONE();
     tr_end(sc);
@@ -115,25 +115,37 @@ static void drv_last_ack_after_text(struct sc *sc)
 }
 
 static const struct tr_state FIN_WAIT_1_AFTER_TEXT = {
-    .name = "FIN_WAIT_1", .route = "10 bytes sent, then our FIN, none acknowledged",
-    .drive = drv_fin_wait_1_after_text, .una = 1, .nxt = 12, .rcv = 1,
+    .name = "FIN_WAIT_1",
+    .route = "10 bytes sent, then our FIN, none acknowledged",
+    .drive = drv_fin_wait_1_after_text,
+    .una = 1,
+    .nxt = 12,
+    .rcv = 1,
 };
 static const struct tr_state CLOSING_AFTER_TEXT = {
-    .name = "CLOSING", .route = "10 bytes and our FIN sent, the peer's FIN crossed them",
-    .drive = drv_closing_after_text, .una = 1, .nxt = 12, .rcv = 2,
+    .name = "CLOSING",
+    .route = "10 bytes and our FIN sent, the peer's FIN crossed them",
+    .drive = drv_closing_after_text,
+    .una = 1,
+    .nxt = 12,
+    .rcv = 2,
 };
 static const struct tr_state LAST_ACK_AFTER_TEXT = {
-    .name = "LAST_ACK", .route = "CLOSE_WAIT, 10 bytes sent, then our FIN",
-    .drive = drv_last_ack_after_text, .una = 1, .nxt = 12, .rcv = 2,
+    .name = "LAST_ACK",
+    .route = "CLOSE_WAIT, 10 bytes sent, then our FIN",
+    .drive = drv_last_ack_after_text,
+    .una = 1,
+    .nxt = 12,
+    .rcv = 2,
 };
 
 static const struct {
     const struct tr_state *in;
-    const char *fin_acked;          /* where the ACK of our FIN then takes the connection */
+    const char *fin_acked; /* where the ACK of our FIN then takes the connection */
 } fin_sent[] = {
-    { .in = &FIN_WAIT_1_AFTER_TEXT, .fin_acked = "FIN_WAIT_2" },
-    { .in = &CLOSING_AFTER_TEXT, .fin_acked = "TIME_WAIT" },
-    { .in = &LAST_ACK_AFTER_TEXT, .fin_acked = "CLOSED" },
+    {.in = &FIN_WAIT_1_AFTER_TEXT, .fin_acked = "FIN_WAIT_2"},
+    {.in = &CLOSING_AFTER_TEXT, .fin_acked = "TIME_WAIT"},
+    {.in = &LAST_ACK_AFTER_TEXT, .fin_acked = "CLOSED"},
 };
 
 START_TEST(fin_sent__rcv_ack_else__stay)
@@ -222,15 +234,19 @@ START_TEST(last_ack__rcv_ack_fin_acked__closed)
     EXPECT_EQ(tcpfsm_error(sc->st, sc->fd), 0);
     EXPECT(!sc_timer_armed(sc));
     EXPECT(tcpfsm_poll(sc->st, sc->fd) & TCPFSM_POLLHUP);
-    EXPECT_COUNTED(before, COUNTS_NEITHER);   /* a close, not a reset */
+    EXPECT_COUNTED(before, COUNTS_NEITHER); /* a close, not a reset */
     tr_end(sc);
 }
 END_TEST
 
 /* ================================================================= seventh: text ==== */
 
-static const struct { const struct tr_state *in; } receiving[] = {
-    { &TR_ESTABLISHED }, { &TR_FIN_WAIT_1 }, { &TR_FIN_WAIT_2 },
+static const struct {
+    const struct tr_state *in;
+} receiving[] = {
+    {&TR_ESTABLISHED},
+    {&TR_FIN_WAIT_1},
+    {&TR_FIN_WAIT_2},
 };
 
 START_TEST(receiving__rcv_data__stay)
@@ -268,7 +284,7 @@ START_TEST(established__rcv_fin__close_wait)
     struct sc *sc = tr_new(NULL);
     ROW("ESTABLISHED", "RCV_FIN", NULL, "CLOSE_WAIT");
     sc_to_close_wait(sc);
-    EXPECT_EQ(tcpfsm_recv(sc->st, sc->fd, (char[4]){0}, 4), 0);   /* end of stream */
+    EXPECT_EQ(tcpfsm_recv(sc->st, sc->fd, (char[4]){0}, 4), 0); /* end of stream */
     EXPECT(tcpfsm_poll(sc->st, sc->fd) & TCPFSM_POLLIN);
     EXPECT(tcpfsm_poll(sc->st, sc->fd) & TCPFSM_POLLOUT);
     EXPECT_EQ(tcpfsm_error(sc->st, sc->fd), 0);
@@ -322,7 +338,7 @@ START_TEST(fin_wait_1__rcv_fin__closing)
     ROW("FIN_WAIT_1", "RCV_FIN", NULL, "CLOSING");
     sc_to_closing(sc, false);
     EXPECT_EQ(tcpfsm_recv(sc->st, sc->fd, (char[4]){0}, 4), 0);
-    EXPECT(tcb_timer_armed(sc_tcb(sc), TMR_RTX));   /* our FIN is still outstanding */
+    EXPECT(tcb_timer_armed(sc_tcb(sc), TMR_RTX)); /* our FIN is still outstanding */
     tr_end(sc);
 }
 END_TEST
@@ -341,9 +357,10 @@ START_TEST(fin_wait_2__rcv_fin__time_wait)
 END_TEST
 
 /* The peer's FIN has been taken: it comes again when our ACK of it was lost. */
-static const struct { const struct tr_state *in; } peer_closed[] = {
-    { &TR_CLOSE_WAIT }, { &TR_CLOSING }, { &TR_LAST_ACK }, { &TR_TIME_WAIT },
-    { &TR_TIME_WAIT_ORPHAN },
+static const struct {
+    const struct tr_state *in;
+} peer_closed[] = {
+    {&TR_CLOSE_WAIT}, {&TR_CLOSING}, {&TR_LAST_ACK}, {&TR_TIME_WAIT}, {&TR_TIME_WAIT_ORPHAN},
 };
 
 START_TEST(peer_closed__rcv_fin__ack_again)
@@ -358,7 +375,7 @@ START_TEST(peer_closed__rcv_fin__ack_again)
     sc_expect(sc, A, SND_NXT(in), RCV_NXT(in), 0);
     NONE();
     STATE(in->name);
-    sc_inject(sc, F | A, RCV_NXT(in) - 1, SND_UNA(in), W, NULL, 0);   /* and again */
+    sc_inject(sc, F | A, RCV_NXT(in) - 1, SND_UNA(in), W, NULL, 0); /* and again */
     sc_expect(sc, A, SND_NXT(in), RCV_NXT(in), 0);
     NONE();
     STATE(in->name);
@@ -366,8 +383,11 @@ START_TEST(peer_closed__rcv_fin__ack_again)
 }
 END_TEST
 
-static const struct { const struct tr_state *in; } time_wait[] = {
-    { &TR_TIME_WAIT }, { &TR_TIME_WAIT_ORPHAN },
+static const struct {
+    const struct tr_state *in;
+} time_wait[] = {
+    {&TR_TIME_WAIT},
+    {&TR_TIME_WAIT_ORPHAN},
 };
 
 START_TEST(time_wait__rcv_fin__time_wait_restarts_2msl)
@@ -385,7 +405,7 @@ START_TEST(time_wait__rcv_fin__time_wait_restarts_2msl)
     sc_inject(sc, F | A, RCV_NXT(in) - 1, SND_UNA(in), W, NULL, 0);
     sc_expect(sc, A, SND_NXT(in), RCV_NXT(in), 0);
     NONE();
-    sc_advance_to(sc, entered + 1000000 + 1000);   /* past the first deadline */
+    sc_advance_to(sc, entered + 1000000 + 1000); /* past the first deadline */
     STATE("TIME_WAIT");
     tcpfsm_time_t before = sc->now;
     EXPECT_EQ(before + sc_fire_next(sc), entered + 600000 + 1000000);

@@ -7,7 +7,10 @@
 
 /* ====================================================== T_RTX: retransmission, R2 ==== */
 
-static void drv_syn_sent(struct sc *sc) { sc_connect(sc); }
+static void drv_syn_sent(struct sc *sc)
+{
+    sc_connect(sc);
+}
 
 static void drv_established_text(struct sc *sc)
 {
@@ -25,59 +28,114 @@ static void drv_close_wait_text(struct sc *sc)
     NONE();
 }
 
-static void drv_fin_wait_1_orphan(struct sc *sc) { sc_to_fin_wait_1(sc, true); }
+static void drv_fin_wait_1_orphan(struct sc *sc)
+{
+    sc_to_fin_wait_1(sc, true);
+}
 
 static const struct tr_state SYN_SENT = {
-    .name = "SYN_SENT", .route = "connect(): our SYN sent",
-    .drive = drv_syn_sent, .una = 0, .nxt = 1, .rcv = 0,
+    .name = "SYN_SENT",
+    .route = "connect(): our SYN sent",
+    .drive = drv_syn_sent,
+    .una = 0,
+    .nxt = 1,
+    .rcv = 0,
 };
 static const struct tr_state ESTABLISHED_TEXT = {
-    .name = "ESTABLISHED", .route = "10 bytes sent, unacknowledged",
-    .drive = drv_established_text, .una = 1, .nxt = 11, .rcv = 1,
+    .name = "ESTABLISHED",
+    .route = "10 bytes sent, unacknowledged",
+    .drive = drv_established_text,
+    .una = 1,
+    .nxt = 11,
+    .rcv = 1,
 };
 static const struct tr_state CLOSE_WAIT_TEXT = {
-    .name = "CLOSE_WAIT", .route = "10 bytes sent after the peer's FIN, unacknowledged",
-    .drive = drv_close_wait_text, .una = 1, .nxt = 11, .rcv = 2,
+    .name = "CLOSE_WAIT",
+    .route = "10 bytes sent after the peer's FIN, unacknowledged",
+    .drive = drv_close_wait_text,
+    .una = 1,
+    .nxt = 11,
+    .rcv = 2,
 };
 static const struct tr_state FIN_WAIT_1_ORPHAN = {
-    .name = "FIN_WAIT_1", .route = "close() in ESTABLISHED: our FIN at iss+1, no descriptor",
-    .drive = drv_fin_wait_1_orphan, .una = 1, .nxt = 2, .rcv = 1,
+    .name = "FIN_WAIT_1",
+    .route = "close() in ESTABLISHED: our FIN at iss+1, no descriptor",
+    .drive = drv_fin_wait_1_orphan,
+    .una = 1,
+    .nxt = 2,
+    .rcv = 1,
 };
 
 /* What is outstanding in each state the spec retransmits in (OPENING, RETRANSMITTING). */
 static const struct {
     const struct tr_state *in;
-    const char *give_up;            /* the guard of its R2 row */
-    uint8_t flags;                  /* the segment retransmitted: flags, */
-    uint32_t seq, len;              /* sequence number - ISS and text; it ACKs RCV.NXT */
-    enum tr_counter counts;         /* RFC 4022, when it gives up */
+    const char *give_up;    /* the guard of its R2 row */
+    uint8_t flags;          /* the segment retransmitted: flags, */
+    uint32_t seq, len;      /* sequence number - ISS and text; it ACKs RCV.NXT */
+    enum tr_counter counts; /* RFC 4022, when it gives up */
 } rtx[] = {
-    { .in = &SYN_SENT, .give_up = "syn_give_up", .flags = S, .seq = 0, .len = 0,
-      .counts = ATTEMPT_FAILS },
-    { .in = &TR_SYN_RCVD_ACTIVE, .give_up = "syn_give_up", .flags = S | A, .seq = 0, .len = 0,
-      .counts = ATTEMPT_FAILS },
-    { .in = &TR_SYN_RCVD_PASSIVE, .give_up = "syn_give_up", .flags = S | A, .seq = 0, .len = 0,
-      .counts = ATTEMPT_FAILS },
-    { .in = &ESTABLISHED_TEXT, .give_up = "give_up", .flags = P | A, .seq = 1, .len = 10,
-      .counts = ESTAB_RESETS },
-    { .in = &CLOSE_WAIT_TEXT, .give_up = "give_up", .flags = P | A, .seq = 1, .len = 10,
-      .counts = ESTAB_RESETS },
-    { .in = &TR_FIN_WAIT_1, .give_up = "give_up", .flags = F | A, .seq = 1, .len = 0,
-      .counts = COUNTS_NEITHER },
-    { .in = &FIN_WAIT_1_ORPHAN, .give_up = "give_up", .flags = F | A, .seq = 1, .len = 0,
-      .counts = COUNTS_NEITHER },
-    { .in = &TR_CLOSING, .give_up = "give_up", .flags = F | A, .seq = 1, .len = 0,
-      .counts = COUNTS_NEITHER },
-    { .in = &TR_LAST_ACK, .give_up = "give_up", .flags = F | A, .seq = 1, .len = 0,
-      .counts = COUNTS_NEITHER },
+    {.in = &SYN_SENT,
+     .give_up = "syn_give_up",
+     .flags = S,
+     .seq = 0,
+     .len = 0,
+     .counts = ATTEMPT_FAILS},
+    {.in = &TR_SYN_RCVD_ACTIVE,
+     .give_up = "syn_give_up",
+     .flags = S | A,
+     .seq = 0,
+     .len = 0,
+     .counts = ATTEMPT_FAILS},
+    {.in = &TR_SYN_RCVD_PASSIVE,
+     .give_up = "syn_give_up",
+     .flags = S | A,
+     .seq = 0,
+     .len = 0,
+     .counts = ATTEMPT_FAILS},
+    {.in = &ESTABLISHED_TEXT,
+     .give_up = "give_up",
+     .flags = P | A,
+     .seq = 1,
+     .len = 10,
+     .counts = ESTAB_RESETS},
+    {.in = &CLOSE_WAIT_TEXT,
+     .give_up = "give_up",
+     .flags = P | A,
+     .seq = 1,
+     .len = 10,
+     .counts = ESTAB_RESETS},
+    {.in = &TR_FIN_WAIT_1,
+     .give_up = "give_up",
+     .flags = F | A,
+     .seq = 1,
+     .len = 0,
+     .counts = COUNTS_NEITHER},
+    {.in = &FIN_WAIT_1_ORPHAN,
+     .give_up = "give_up",
+     .flags = F | A,
+     .seq = 1,
+     .len = 0,
+     .counts = COUNTS_NEITHER},
+    {.in = &TR_CLOSING,
+     .give_up = "give_up",
+     .flags = F | A,
+     .seq = 1,
+     .len = 0,
+     .counts = COUNTS_NEITHER},
+    {.in = &TR_LAST_ACK,
+     .give_up = "give_up",
+     .flags = F | A,
+     .seq = 1,
+     .len = 0,
+     .counts = COUNTS_NEITHER},
 };
 
 /* The retransmission of rtx[i]: the same segment, a SYN with its MSS option again. */
 static void expect_retransmission(struct sc *sc, unsigned i)
 {
     const struct tr_state *in = rtx[i].in;
-    const struct tcp_seg *s = sc_expect(sc, rtx[i].flags, sc->iss + rtx[i].seq, RCV_NXT(in),
-                                        rtx[i].len);
+    const struct tcp_seg *s =
+        sc_expect(sc, rtx[i].flags, sc->iss + rtx[i].seq, RCV_NXT(in), rtx[i].len);
     if (rtx[i].flags & S) EXPECT(s->opt.has_mss && s->opt.mss == 1460);
     if (rtx[i].len) EXPECT(memcmp(s->data, tr_payload, rtx[i].len) == 0);
 }
@@ -135,8 +193,12 @@ END_TEST
 
 /* =============================================================== T_DELACK ==== */
 
-static const struct { const struct tr_state *in; } receiving[] = {
-    { &TR_ESTABLISHED }, { &TR_FIN_WAIT_1 }, { &TR_FIN_WAIT_2 },
+static const struct {
+    const struct tr_state *in;
+} receiving[] = {
+    {&TR_ESTABLISHED},
+    {&TR_FIN_WAIT_1},
+    {&TR_FIN_WAIT_2},
 };
 
 START_TEST(receiving__t_delack__stay)
@@ -155,7 +217,7 @@ START_TEST(receiving__t_delack__stay)
     NONE();
     STATE(in->name);
     EXPECT(!tcb_timer_armed(sc_tcb(sc), TMR_DELACK));
-    EXPECT_EQ(sc_timer_armed(sc), in->una != in->nxt);   /* only a FIN may be outstanding */
+    EXPECT_EQ(sc_timer_armed(sc), in->una != in->nxt); /* only a FIN may be outstanding */
     tr_end(sc);
 }
 END_TEST
@@ -179,7 +241,7 @@ static void drv_fin_wait_1_zero_window(struct sc *sc)
 {
     drv_established_zero_window(sc);
     EXPECT_EQ(tcpfsm_shutdown(sc->st, sc->fd, TCPFSM_SHUT_WR), 0);
-    NONE();   /* the FIN waits behind the queued text */
+    NONE(); /* the FIN waits behind the queued text */
 }
 
 static void drv_last_ack_zero_window(struct sc *sc)
@@ -191,31 +253,47 @@ static void drv_last_ack_zero_window(struct sc *sc)
 }
 
 static const struct tr_state ESTABLISHED_ZERO_WINDOW = {
-    .name = "ESTABLISHED", .route = "10 bytes ACKed with a zero window, 5 queued",
-    .drive = drv_established_zero_window, .una = 11, .nxt = 11, .rcv = 1,
+    .name = "ESTABLISHED",
+    .route = "10 bytes ACKed with a zero window, 5 queued",
+    .drive = drv_established_zero_window,
+    .una = 11,
+    .nxt = 11,
+    .rcv = 1,
 };
 static const struct tr_state CLOSE_WAIT_ZERO_WINDOW = {
-    .name = "CLOSE_WAIT", .route = "10 bytes ACKed with a zero window, 5 queued",
-    .drive = drv_close_wait_zero_window, .una = 11, .nxt = 11, .rcv = 2,
+    .name = "CLOSE_WAIT",
+    .route = "10 bytes ACKed with a zero window, 5 queued",
+    .drive = drv_close_wait_zero_window,
+    .una = 11,
+    .nxt = 11,
+    .rcv = 2,
 };
 static const struct tr_state FIN_WAIT_1_ZERO_WINDOW = {
-    .name = "FIN_WAIT_1", .route = "10 bytes ACKed with a zero window, 5 and our FIN queued",
-    .drive = drv_fin_wait_1_zero_window, .una = 11, .nxt = 11, .rcv = 1,
+    .name = "FIN_WAIT_1",
+    .route = "10 bytes ACKed with a zero window, 5 and our FIN queued",
+    .drive = drv_fin_wait_1_zero_window,
+    .una = 11,
+    .nxt = 11,
+    .rcv = 1,
 };
 static const struct tr_state LAST_ACK_ZERO_WINDOW = {
-    .name = "LAST_ACK", .route = "CLOSE_WAIT, zero window, 5 bytes and our FIN queued, closed",
-    .drive = drv_last_ack_zero_window, .una = 11, .nxt = 11, .rcv = 2,
+    .name = "LAST_ACK",
+    .route = "CLOSE_WAIT, zero window, 5 bytes and our FIN queued, closed",
+    .drive = drv_last_ack_zero_window,
+    .una = 11,
+    .nxt = 11,
+    .rcv = 2,
 };
 
 static const struct {
     const struct tr_state *in;
-    uint8_t rest;                   /* the flags of the rest, once the window opens */
-    const char *all_acked;          /* the state once all of it is acknowledged */
+    uint8_t rest;          /* the flags of the rest, once the window opens */
+    const char *all_acked; /* the state once all of it is acknowledged */
 } persist[] = {
-    { .in = &ESTABLISHED_ZERO_WINDOW, .rest = P | A, .all_acked = "ESTABLISHED" },
-    { .in = &CLOSE_WAIT_ZERO_WINDOW, .rest = P | A, .all_acked = "CLOSE_WAIT" },
-    { .in = &FIN_WAIT_1_ZERO_WINDOW, .rest = F | P | A, .all_acked = "FIN_WAIT_2" },
-    { .in = &LAST_ACK_ZERO_WINDOW, .rest = F | P | A, .all_acked = "CLOSED" },
+    {.in = &ESTABLISHED_ZERO_WINDOW, .rest = P | A, .all_acked = "ESTABLISHED"},
+    {.in = &CLOSE_WAIT_ZERO_WINDOW, .rest = P | A, .all_acked = "CLOSE_WAIT"},
+    {.in = &FIN_WAIT_1_ZERO_WINDOW, .rest = F | P | A, .all_acked = "FIN_WAIT_2"},
+    {.in = &LAST_ACK_ZERO_WINDOW, .rest = F | P | A, .all_acked = "CLOSED"},
 };
 
 START_TEST(t_persist__stay)
@@ -230,8 +308,8 @@ START_TEST(t_persist__stay)
     sc_expect(sc, A, sc->iss + 11, RCV_NXT(in), 1);
     NONE();
     STATE(in->name);
-    EXPECT(tcb_timer_armed(sc_tcb(sc), TMR_PERSIST));   /* the next probe, backed off */
-    sc_inject(sc, A, RCV_NXT(in), sc->iss + 12, W, NULL, 0);   /* the window opens */
+    EXPECT(tcb_timer_armed(sc_tcb(sc), TMR_PERSIST));        /* the next probe, backed off */
+    sc_inject(sc, A, RCV_NXT(in), sc->iss + 12, W, NULL, 0); /* the window opens */
     sc_expect(sc, persist[_i].rest, sc->iss + 12, RCV_NXT(in), 4);
     NONE();
     bool fin = persist[_i].rest & F;
@@ -271,23 +349,41 @@ static void drv_close_wait_keepalive_since_established(struct sc *sc)
 }
 
 static const struct tr_state ESTABLISHED_KEEPALIVE = {
-    .name = "ESTABLISHED", .route = "keep-alive on, 1 s idle",
-    .drive = drv_established_keepalive, .una = 1, .nxt = 1, .rcv = 1,
+    .name = "ESTABLISHED",
+    .route = "keep-alive on, 1 s idle",
+    .drive = drv_established_keepalive,
+    .una = 1,
+    .nxt = 1,
+    .rcv = 1,
 };
 static const struct tr_state CLOSE_WAIT_KEEPALIVE = {
-    .name = "CLOSE_WAIT", .route = "keep-alive turned on in CLOSE_WAIT, 1 s idle",
-    .drive = drv_close_wait_keepalive, .una = 1, .nxt = 1, .rcv = 2,
+    .name = "CLOSE_WAIT",
+    .route = "keep-alive turned on in CLOSE_WAIT, 1 s idle",
+    .drive = drv_close_wait_keepalive,
+    .una = 1,
+    .nxt = 1,
+    .rcv = 2,
 };
 static const struct tr_state CLOSE_WAIT_KEEPALIVE_SINCE_ESTABLISHED = {
-    .name = "CLOSE_WAIT", .route = "keep-alive turned on in ESTABLISHED, 1 s idle",
-    .drive = drv_close_wait_keepalive_since_established, .una = 1, .nxt = 1, .rcv = 2,
+    .name = "CLOSE_WAIT",
+    .route = "keep-alive turned on in ESTABLISHED, 1 s idle",
+    .drive = drv_close_wait_keepalive_since_established,
+    .una = 1,
+    .nxt = 1,
+    .rcv = 2,
 };
 
-static const struct { const struct tr_state *in; } keepalive_dead[] = {
-    { &ESTABLISHED_KEEPALIVE }, { &CLOSE_WAIT_KEEPALIVE },
+static const struct {
+    const struct tr_state *in;
+} keepalive_dead[] = {
+    {&ESTABLISHED_KEEPALIVE},
+    {&CLOSE_WAIT_KEEPALIVE},
 };
-static const struct { const struct tr_state *in; } keepalive_alive[] = {
-    { &ESTABLISHED_KEEPALIVE }, { &CLOSE_WAIT_KEEPALIVE_SINCE_ESTABLISHED },
+static const struct {
+    const struct tr_state *in;
+} keepalive_alive[] = {
+    {&ESTABLISHED_KEEPALIVE},
+    {&CLOSE_WAIT_KEEPALIVE_SINCE_ESTABLISHED},
 };
 
 START_TEST(sending__t_keepalive_keepalive_dead__closed)
@@ -328,7 +424,7 @@ START_TEST(sending__t_keepalive_else__stay)
     sc_expect(sc, A, SND_NXT(in) - 1, RCV_NXT(in), 0);
     NONE();
     STATE(in->name);
-    sc_inject(sc, A, RCV_NXT(in), SND_NXT(in), W, NULL, 0);   /* the peer lives */
+    sc_inject(sc, A, RCV_NXT(in), SND_NXT(in), W, NULL, 0); /* the peer lives */
     NONE();
     EXPECT_EQ(sc_tcb(sc)->retries, 0);
     EXPECT_EQ(sc_fire_next(sc), 1000000);

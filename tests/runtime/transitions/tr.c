@@ -13,8 +13,8 @@ const char tr_payload_big[1500];
 #define TR_MAX_PINNED 8
 
 static unsigned pinned[TR_MAX_PINNED], npinned;
-static char row_label[320];              /* the first pinned row */
-static const struct tr_state *entered;   /* the state tr_enter drove into */
+static char row_label[320];            /* the first pinned row */
+static const struct tr_state *entered; /* the state tr_enter drove into */
 
 static void relabel(void)
 {
@@ -45,7 +45,7 @@ struct sc *tr_new_retries(uint32_t max_retries, uint32_t syn_retries)
 void tr_row_at(const char *from, const char *event, const char *guard, const char *to,
                const char *file, int line)
 {
-    unsigned r = sc_row(from, event, guard, to);   /* aborts if the spec has no such row */
+    unsigned r = sc_row(from, event, guard, to); /* aborts if the spec has no such row */
     if (npinned == TR_MAX_PINNED) sc_fail_at(file, line, "too many rows pinned");
     pinned[npinned++] = r;
     if (npinned > 1) return;
@@ -90,56 +90,126 @@ void tr_expect_fd_state_at(struct sc *sc, int fd, const char *name, const char *
 
 /* ------------------------------------------------------------------ states ---- */
 
-static void drv_syn_rcvd_passive(struct sc *sc) { sc_to_syn_rcvd_passive(sc); }
-static void drv_syn_rcvd_active(struct sc *sc) { sc_to_syn_rcvd_active(sc); }
-static void drv_established(struct sc *sc) { sc_establish(sc); }
-static void drv_fin_wait_1(struct sc *sc) { sc_to_fin_wait_1(sc, false); }
-static void drv_fin_wait_2(struct sc *sc) { sc_to_fin_wait_2(sc, false); }
-static void drv_closing(struct sc *sc) { sc_to_closing(sc, false); }
-static void drv_time_wait(struct sc *sc) { sc_to_time_wait(sc, false); }
-static void drv_time_wait_orphan(struct sc *sc) { sc_to_time_wait(sc, true); }
-static void drv_close_wait(struct sc *sc) { sc_to_close_wait(sc); }
-static void drv_last_ack(struct sc *sc) { sc_to_last_ack(sc, false); }
+static void drv_syn_rcvd_passive(struct sc *sc)
+{
+    sc_to_syn_rcvd_passive(sc);
+}
+static void drv_syn_rcvd_active(struct sc *sc)
+{
+    sc_to_syn_rcvd_active(sc);
+}
+static void drv_established(struct sc *sc)
+{
+    sc_establish(sc);
+}
+static void drv_fin_wait_1(struct sc *sc)
+{
+    sc_to_fin_wait_1(sc, false);
+}
+static void drv_fin_wait_2(struct sc *sc)
+{
+    sc_to_fin_wait_2(sc, false);
+}
+static void drv_closing(struct sc *sc)
+{
+    sc_to_closing(sc, false);
+}
+static void drv_time_wait(struct sc *sc)
+{
+    sc_to_time_wait(sc, false);
+}
+static void drv_time_wait_orphan(struct sc *sc)
+{
+    sc_to_time_wait(sc, true);
+}
+static void drv_close_wait(struct sc *sc)
+{
+    sc_to_close_wait(sc);
+}
+static void drv_last_ack(struct sc *sc)
+{
+    sc_to_last_ack(sc, false);
+}
 
 const struct tr_state TR_SYN_RCVD_PASSIVE = {
-    .name = "SYN_RCVD", .route = "passive open: the listener's new connection took a SYN",
-    .drive = drv_syn_rcvd_passive, .una = 0, .nxt = 1, .rcv = 1,
+    .name = "SYN_RCVD",
+    .route = "passive open: the listener's new connection took a SYN",
+    .drive = drv_syn_rcvd_passive,
+    .una = 0,
+    .nxt = 1,
+    .rcv = 1,
 };
 const struct tr_state TR_SYN_RCVD_ACTIVE = {
-    .name = "SYN_RCVD", .route = "simultaneous open: a SYN crossed ours",
-    .drive = drv_syn_rcvd_active, .una = 0, .nxt = 1, .rcv = 1,
+    .name = "SYN_RCVD",
+    .route = "simultaneous open: a SYN crossed ours",
+    .drive = drv_syn_rcvd_active,
+    .una = 0,
+    .nxt = 1,
+    .rcv = 1,
 };
 const struct tr_state TR_ESTABLISHED = {
-    .name = "ESTABLISHED", .route = "active open",
-    .drive = drv_established, .una = 1, .nxt = 1, .rcv = 1,
+    .name = "ESTABLISHED",
+    .route = "active open",
+    .drive = drv_established,
+    .una = 1,
+    .nxt = 1,
+    .rcv = 1,
 };
 const struct tr_state TR_FIN_WAIT_1 = {
-    .name = "FIN_WAIT_1", .route = "shutdown(SHUT_WR) in ESTABLISHED: our FIN at iss+1",
-    .drive = drv_fin_wait_1, .una = 1, .nxt = 2, .rcv = 1,
+    .name = "FIN_WAIT_1",
+    .route = "shutdown(SHUT_WR) in ESTABLISHED: our FIN at iss+1",
+    .drive = drv_fin_wait_1,
+    .una = 1,
+    .nxt = 2,
+    .rcv = 1,
 };
 const struct tr_state TR_FIN_WAIT_2 = {
-    .name = "FIN_WAIT_2", .route = "FIN_WAIT_1 and our FIN acknowledged",
-    .drive = drv_fin_wait_2, .una = 2, .nxt = 2, .rcv = 1,
+    .name = "FIN_WAIT_2",
+    .route = "FIN_WAIT_1 and our FIN acknowledged",
+    .drive = drv_fin_wait_2,
+    .una = 2,
+    .nxt = 2,
+    .rcv = 1,
 };
 const struct tr_state TR_CLOSING = {
-    .name = "CLOSING", .route = "FIN_WAIT_1 and the peer's FIN crossed ours",
-    .drive = drv_closing, .una = 1, .nxt = 2, .rcv = 2,
+    .name = "CLOSING",
+    .route = "FIN_WAIT_1 and the peer's FIN crossed ours",
+    .drive = drv_closing,
+    .una = 1,
+    .nxt = 2,
+    .rcv = 2,
 };
 const struct tr_state TR_TIME_WAIT = {
-    .name = "TIME_WAIT", .route = "FIN_WAIT_2 and the peer's FIN, descriptor kept",
-    .drive = drv_time_wait, .una = 2, .nxt = 2, .rcv = 2,
+    .name = "TIME_WAIT",
+    .route = "FIN_WAIT_2 and the peer's FIN, descriptor kept",
+    .drive = drv_time_wait,
+    .una = 2,
+    .nxt = 2,
+    .rcv = 2,
 };
 const struct tr_state TR_TIME_WAIT_ORPHAN = {
-    .name = "TIME_WAIT", .route = "closed: kept as a compact TIME_WAIT record",
-    .drive = drv_time_wait_orphan, .una = 2, .nxt = 2, .rcv = 2,
+    .name = "TIME_WAIT",
+    .route = "closed: kept as a compact TIME_WAIT record",
+    .drive = drv_time_wait_orphan,
+    .una = 2,
+    .nxt = 2,
+    .rcv = 2,
 };
 const struct tr_state TR_CLOSE_WAIT = {
-    .name = "CLOSE_WAIT", .route = "the peer's FIN in ESTABLISHED",
-    .drive = drv_close_wait, .una = 1, .nxt = 1, .rcv = 2,
+    .name = "CLOSE_WAIT",
+    .route = "the peer's FIN in ESTABLISHED",
+    .drive = drv_close_wait,
+    .una = 1,
+    .nxt = 1,
+    .rcv = 2,
 };
 const struct tr_state TR_LAST_ACK = {
-    .name = "LAST_ACK", .route = "shutdown(SHUT_WR) in CLOSE_WAIT: our FIN at iss+1",
-    .drive = drv_last_ack, .una = 1, .nxt = 2, .rcv = 2,
+    .name = "LAST_ACK",
+    .route = "shutdown(SHUT_WR) in CLOSE_WAIT: our FIN at iss+1",
+    .drive = drv_last_ack,
+    .una = 1,
+    .nxt = 2,
+    .rcv = 2,
 };
 
 void tr_enter(struct sc *sc, const struct tr_state *in)
@@ -178,7 +248,8 @@ void tr_expect_table_at(const char *table, const char *event, const char *const 
             sc_fail_at(file, line, "%s: entry %u: the spec has no row %s on %s [%s]", table, i,
                        from[i], event, guard[i] ? guard[i] : "-");
         bool known = false;
-        for (unsigned k = 0; k < nrules; k++) known |= rules[k] == tcp_fsm_transitions[r].line;
+        for (unsigned k = 0; k < nrules; k++)
+            known |= rules[k] == tcp_fsm_transitions[r].line;
         if (!known && nrules < sizeof rules / sizeof rules[0])
             rules[nrules++] = tcp_fsm_transitions[r].line;
     }
@@ -186,26 +257,28 @@ void tr_expect_table_at(const char *table, const char *event, const char *const 
     for (unsigned r = 0; r < TCP_FSM_NUM_TRANSITIONS; r++) {
         const struct tcp_fsm_transition *t = &tcp_fsm_transitions[r];
         bool of_rules = false, entry = false;
-        for (unsigned k = 0; k < nrules; k++) of_rules |= t->event == ev && t->line == rules[k];
+        for (unsigned k = 0; k < nrules; k++)
+            of_rules |= t->event == ev && t->line == rules[k];
         for (unsigned i = 0; i < n && of_rules; i++)
             entry |= row_of(ev, from[i], guard[i]) == (int)r;
         if (of_rules && !entry)
             sc_fail_at(file, line, "%s: no entry for spec row #%u %s on %s [%s] -> %s (line %u)",
-                       table, r, tcp_fsm_state_names[t->from], event,
-                       t->guard ? t->guard : "-", tcp_fsm_state_names[t->to], t->line);
+                       table, r, tcp_fsm_state_names[t->from], event, t->guard ? t->guard : "-",
+                       tcp_fsm_state_names[t->to], t->line);
     }
 }
 
-void tr_expect_set_at(const char *table, const char *const *from, unsigned n,
-                      enum tcp_fsm_set set, const char *set_name, const char *file, int line)
+void tr_expect_set_at(const char *table, const char *const *from, unsigned n, enum tcp_fsm_set set,
+                      const char *set_name, const char *file, int line)
 {
     for (unsigned st = 0; st < TCP_FSM_NUM_STATES; st++) {
         bool listed = false;
-        for (unsigned i = 0; i < n; i++) listed |= strcmp(from[i], tcp_fsm_state_names[st]) == 0;
+        for (unsigned i = 0; i < n; i++)
+            listed |= strcmp(from[i], tcp_fsm_state_names[st]) == 0;
         if (listed != tcp_fsm_in_set(set, st))
             sc_fail_at(file, line, "%s: %s is %s the table but %s the spec's set %s", table,
-                       tcp_fsm_state_names[st], listed ? "in" : "not in",
-                       listed ? "not in" : "in", set_name);
+                       tcp_fsm_state_names[st], listed ? "in" : "not in", listed ? "not in" : "in",
+                       set_name);
     }
 }
 
@@ -225,14 +298,19 @@ void tr_expect_counted_at(struct sc *sc, const struct tcpfsm_stats *before, enum
     uint64_t fails = now.AttemptFails - before->AttemptFails;
     uint64_t resets = now.EstabResets - before->EstabResets;
     if (fails != (c == ATTEMPT_FAILS) || resets != (c == ESTAB_RESETS))
-        sc_fail_at(file, line, "RFC 4022 counters: AttemptFails +%llu, EstabResets +%llu; "
-                   "expected +%d, +%d", (unsigned long long)fails, (unsigned long long)resets,
-                   c == ATTEMPT_FAILS, c == ESTAB_RESETS);
+        sc_fail_at(file, line,
+                   "RFC 4022 counters: AttemptFails +%llu, EstabResets +%llu; "
+                   "expected +%d, +%d",
+                   (unsigned long long)fails, (unsigned long long)resets, c == ATTEMPT_FAILS,
+                   c == ESTAB_RESETS);
 }
 
 /* ----------------------------------------------------------------- scripts ---- */
 
-long tr_send(struct sc *sc, uint32_t n) { return tcpfsm_send(sc->st, sc->fd, tr_payload, n); }
+long tr_send(struct sc *sc, uint32_t n)
+{
+    return tcpfsm_send(sc->st, sc->fd, tr_payload, n);
+}
 
 void tr_zero_window_with_queued_data(struct sc *sc, uint32_t rcv, uint32_t n, uint32_t m)
 {
@@ -241,6 +319,6 @@ void tr_zero_window_with_queued_data(struct sc *sc, uint32_t rcv, uint32_t n, ui
     sc_inject(sc, A, sc->irs + rcv, sc->iss + 1 + n, 0, NULL, 0);
     NONE();
     EXPECT_EQ(tr_send(sc, m), m);
-    NONE();   /* the window is closed */
+    NONE(); /* the window is closed */
     EXPECT(tcb_timer_armed(sc_tcb(sc), TMR_PERSIST));
 }

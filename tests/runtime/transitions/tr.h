@@ -57,12 +57,12 @@ void tr_end_at(struct sc *sc, const char *file, int line);
 
 /* ---- checks: free until they fail, then "file:line: ... [pinned row]" ---- */
 #define EXPECT(cond) ((cond) ? (void)0 : sc_fail_at(__FILE__, __LINE__, "expected %s", #cond))
-#define EXPECT_EQ(got, want)                                                                  \
+#define EXPECT_EQ(got, want)                                                                       \
     tr_expect_eq_at((long long)(got), (long long)(want), #got, #want, __FILE__, __LINE__)
 void tr_expect_eq_at(long long got, long long want, const char *got_expr, const char *want_expr,
                      const char *file, int line);
 #define STATE(name) sc_expect_state(sc, (name))
-#define NONE()      sc_expect_none(sc)
+#define NONE() sc_expect_none(sc)
 /* Descriptor fd (a listener, say) is in state `name` ("EBADF" if it is no descriptor). */
 #define FD_STATE(fd, name) tr_expect_fd_state_at(sc, (fd), (name), __FILE__, __LINE__)
 void tr_expect_fd_state_at(struct sc *sc, int fd, const char *name, const char *file, int line);
@@ -73,15 +73,14 @@ void tr_expect_fd_state_at(struct sc *sc, int fd, const char *name, const char *
  * on the way checked, none left pending, no text exchanged). Sequence numbers there, as
  * offsets from our ISS (una, nxt) and from the peer's (rcv). */
 struct tr_state {
-    const char *name;               /* the spec's name for it */
-    const char *route;              /* how it was reached, for failure messages */
+    const char *name;  /* the spec's name for it */
+    const char *route; /* how it was reached, for failure messages */
     void (*drive)(struct sc *sc);
-    uint32_t una, nxt;              /* SND.UNA - ISS, SND.NXT - ISS */
-    uint32_t rcv;                   /* RCV.NXT - IRS */
+    uint32_t una, nxt; /* SND.UNA - ISS, SND.NXT - ISS */
+    uint32_t rcv;      /* RCV.NXT - IRS */
 };
-extern const struct tr_state TR_SYN_RCVD_PASSIVE, TR_SYN_RCVD_ACTIVE, TR_ESTABLISHED,
-    TR_FIN_WAIT_1, TR_FIN_WAIT_2, TR_CLOSING, TR_TIME_WAIT, TR_TIME_WAIT_ORPHAN, TR_CLOSE_WAIT,
-    TR_LAST_ACK;
+extern const struct tr_state TR_SYN_RCVD_PASSIVE, TR_SYN_RCVD_ACTIVE, TR_ESTABLISHED, TR_FIN_WAIT_1,
+    TR_FIN_WAIT_2, TR_CLOSING, TR_TIME_WAIT, TR_TIME_WAIT_ORPHAN, TR_CLOSE_WAIT, TR_LAST_ACK;
 
 /* Drive sc into the state; failure messages say the state and its route from then on. */
 void tr_enter(struct sc *sc, const struct tr_state *in);
@@ -96,34 +95,35 @@ void tr_enter(struct sc *sc, const struct tr_state *in);
 void tr_expect_table_at(const char *table, const char *event, const char *const *from,
                         const char *const *guard, unsigned n, const char *file, int line);
 /* For a table of structs with a `const struct tr_state *in` member; `guard` for every entry. */
-#define EXPECT_TABLE_FOLLOWS_SPEC(table, event, guard)                                        \
-    do {                                                                                      \
-        enum { N_ = sizeof(table) / sizeof(table)[0] };                                       \
-        const char *from_[N_], *guard_[N_];                                                   \
-        for (unsigned i_ = 0; i_ < N_; i_++) {                                                \
-            from_[i_] = (table)[i_].in->name;                                                 \
-            guard_[i_] = (guard);                                                             \
-        }                                                                                     \
-        tr_expect_table_at(#table, (event), from_, guard_, N_, __FILE__, __LINE__);           \
+#define EXPECT_TABLE_FOLLOWS_SPEC(table, event, guard)                                             \
+    do {                                                                                           \
+        enum { N_ = sizeof(table) / sizeof(table)[0] };                                            \
+        const char *from_[N_], *guard_[N_];                                                        \
+        for (unsigned i_ = 0; i_ < N_; i_++) {                                                     \
+            from_[i_] = (table)[i_].in->name;                                                      \
+            guard_[i_] = (guard);                                                                  \
+        }                                                                                          \
+        tr_expect_table_at(#table, (event), from_, guard_, N_, __FILE__, __LINE__);                \
     } while (0)
 
 /* The states of a table (a struct with a `const struct tr_state *in` member) are exactly the
  * members of a set of the spec. */
-void tr_expect_set_at(const char *table, const char *const *from, unsigned n,
-                      enum tcp_fsm_set set, const char *set_name, const char *file, int line);
-#define EXPECT_TABLE_IS_SET(table, set)                                                       \
-    do {                                                                                      \
-        enum { N_ = sizeof(table) / sizeof(table)[0] };                                       \
-        const char *from_[N_];                                                                \
-        for (unsigned i_ = 0; i_ < N_; i_++) from_[i_] = (table)[i_].in->name;                \
-        tr_expect_set_at(#table, from_, N_, TCP_FSM_SET_##set, #set, __FILE__, __LINE__);     \
+void tr_expect_set_at(const char *table, const char *const *from, unsigned n, enum tcp_fsm_set set,
+                      const char *set_name, const char *file, int line);
+#define EXPECT_TABLE_IS_SET(table, set)                                                            \
+    do {                                                                                           \
+        enum { N_ = sizeof(table) / sizeof(table)[0] };                                            \
+        const char *from_[N_];                                                                     \
+        for (unsigned i_ = 0; i_ < N_; i_++)                                                       \
+            from_[i_] = (table)[i_].in->name;                                                      \
+        tr_expect_set_at(#table, from_, N_, TCP_FSM_SET_##set, #set, __FILE__, __LINE__);          \
     } while (0)
 
 /* ---- RFC 4022 counters that are defined by transitions (counted in the trace hook) ---- */
 enum tr_counter {
     COUNTS_NEITHER,
-    ATTEMPT_FAILS,   /* tcpAttemptFails: SYN-SENT or SYN-RECEIVED to CLOSED (or to LISTEN) */
-    ESTAB_RESETS,    /* tcpEstabResets: ESTABLISHED or CLOSE-WAIT to CLOSED */
+    ATTEMPT_FAILS, /* tcpAttemptFails: SYN-SENT or SYN-RECEIVED to CLOSED (or to LISTEN) */
+    ESTAB_RESETS,  /* tcpEstabResets: ESTABLISHED or CLOSE-WAIT to CLOSED */
 };
 struct tcpfsm_stats tr_stats(struct sc *sc);
 /* Since `before`, the counter `c` went up by one and the other not at all. */
@@ -141,15 +141,15 @@ long tr_send(struct sc *sc, uint32_t n);
 void tr_zero_window_with_queued_data(struct sc *sc, uint32_t rcv, uint32_t n, uint32_t m);
 
 /* One iteration of a Check test per entry of a table (a loop test: the entry is table[_i]). */
-#define TR_ADD_TABLE_TEST(tc, test, table)                                                    \
+#define TR_ADD_TABLE_TEST(tc, test, table)                                                         \
     tcase_add_loop_test((tc), (test), 0, (int)(sizeof(table) / sizeof(table)[0]))
 
 /* ---- the parts, each a Check test case (tests/runtime/test_tcp_transitions.c) ---- */
-TCase *tr_case_closed_listen(void);   /* closed_listen.c: CLOSED, LISTEN, SPAWN_* */
-TCase *tr_case_opening(void);         /* opening.c: SYN_SENT, SYN_RCVD */
-TCase *tr_case_checks(void);          /* checks.c: 3.10.7.4 first, second, fourth, fifth */
-TCase *tr_case_segments(void);        /* segments.c: ACK, text, FIN */
-TCase *tr_case_timers(void);          /* timers.c: T_* */
-TCase *tr_case_user_calls(void);      /* user_calls.c: APP_CLOSE, APP_ABORT */
+TCase *tr_case_closed_listen(void); /* closed_listen.c: CLOSED, LISTEN, SPAWN_* */
+TCase *tr_case_opening(void);       /* opening.c: SYN_SENT, SYN_RCVD */
+TCase *tr_case_checks(void);        /* checks.c: 3.10.7.4 first, second, fourth, fifth */
+TCase *tr_case_segments(void);      /* segments.c: ACK, text, FIN */
+TCase *tr_case_timers(void);        /* timers.c: T_* */
+TCase *tr_case_user_calls(void);    /* user_calls.c: APP_CLOSE, APP_ABORT */
 
 #endif /* TR_H */

@@ -72,11 +72,18 @@ END_TEST
 
 /* ================================================================= APP_ABORT ==== */
 
-static void drv_syn_sent(struct sc *sc) { sc_connect(sc); }
+static void drv_syn_sent(struct sc *sc)
+{
+    sc_connect(sc);
+}
 
 static const struct tr_state SYN_SENT = {
-    .name = "SYN_SENT", .route = "connect(): our SYN sent",
-    .drive = drv_syn_sent, .una = 0, .nxt = 1, .rcv = 0,
+    .name = "SYN_SENT",
+    .route = "connect(): our SYN sent",
+    .drive = drv_syn_sent,
+    .una = 0,
+    .nxt = 1,
+    .rcv = 0,
 };
 
 /* RFC 9293 3.10.5: "Send a reset segment: <SEQ=SND.NXT><CTL=RST>" in SYN-RECEIVED and the
@@ -84,18 +91,18 @@ static const struct tr_state SYN_SENT = {
  * word. */
 static const struct {
     const struct tr_state *in;
-    bool rst;                       /* <SEQ=SND.NXT><CTL=RST> is sent */
-    enum tr_counter counts;         /* RFC 4022 */
+    bool rst;               /* <SEQ=SND.NXT><CTL=RST> is sent */
+    enum tr_counter counts; /* RFC 4022 */
 } abort_in[] = {
-    { .in = &SYN_SENT, .rst = false, .counts = ATTEMPT_FAILS },
-    { .in = &TR_SYN_RCVD_ACTIVE, .rst = true, .counts = ATTEMPT_FAILS },
-    { .in = &TR_ESTABLISHED, .rst = true, .counts = ESTAB_RESETS },
-    { .in = &TR_FIN_WAIT_1, .rst = true, .counts = COUNTS_NEITHER },
-    { .in = &TR_FIN_WAIT_2, .rst = true, .counts = COUNTS_NEITHER },
-    { .in = &TR_CLOSE_WAIT, .rst = true, .counts = ESTAB_RESETS },
-    { .in = &TR_CLOSING, .rst = false, .counts = COUNTS_NEITHER },
-    { .in = &TR_LAST_ACK, .rst = false, .counts = COUNTS_NEITHER },
-    { .in = &TR_TIME_WAIT, .rst = false, .counts = COUNTS_NEITHER },
+    {.in = &SYN_SENT, .rst = false, .counts = ATTEMPT_FAILS},
+    {.in = &TR_SYN_RCVD_ACTIVE, .rst = true, .counts = ATTEMPT_FAILS},
+    {.in = &TR_ESTABLISHED, .rst = true, .counts = ESTAB_RESETS},
+    {.in = &TR_FIN_WAIT_1, .rst = true, .counts = COUNTS_NEITHER},
+    {.in = &TR_FIN_WAIT_2, .rst = true, .counts = COUNTS_NEITHER},
+    {.in = &TR_CLOSE_WAIT, .rst = true, .counts = ESTAB_RESETS},
+    {.in = &TR_CLOSING, .rst = false, .counts = COUNTS_NEITHER},
+    {.in = &TR_LAST_ACK, .rst = false, .counts = COUNTS_NEITHER},
+    {.in = &TR_TIME_WAIT, .rst = false, .counts = COUNTS_NEITHER},
 };
 
 START_TEST(app_abort__closed)
@@ -147,8 +154,9 @@ START_TEST(user_calls__tables_follow_the_spec)
     /* every APP_ABORT row of a state with a connection has an entry in the table (those of
      * CLOSED and LISTEN are tested in closed_listen.c) */
     enum { N = sizeof abort_in / sizeof abort_in[0] };
-    const char *from[N + 2] = { "CLOSED", "LISTEN" }, *guard[N + 2] = { NULL };
-    for (unsigned i = 0; i < N; i++) from[i + 2] = abort_in[i].in->name;
+    const char *from[N + 2] = {"CLOSED", "LISTEN"}, *guard[N + 2] = {NULL};
+    for (unsigned i = 0; i < N; i++)
+        from[i + 2] = abort_in[i].in->name;
     tr_expect_table_at("abort_in", "APP_ABORT", from, guard, N + 2, __FILE__, __LINE__);
 }
 END_TEST

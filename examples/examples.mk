@@ -40,6 +40,7 @@ test-examples: $(EX_BINS) $(BIN)/fsmc
 	grep -q "transfer complete" $$d/demo.out; \
 	timeout 60 $(BIN)/tcpfsm-demo --echo --bytes 200000 --loss 0.02 --seed 7 >$$d/demo-echo.out; \
 	echo "== tcpfsm-echo"; timeout 60 $(BIN)/tcpfsm-echo --clients 5 --bytes 300000; \
+	timeout 60 $(BIN)/tcpfsm-echo --daytime --clients 5 | grep -q "one daytime line: .*-UTC"; \
 	echo "== tcpfsm-httpd"; timeout 60 $(BIN)/tcpfsm-httpd README.md runtime/tcpfsm.h spec; \
 	timeout 60 $(BIN)/tcpfsm-httpd; \
 	echo "== tcpfsm-nc"; head -c 300000 /dev/urandom >$$d/nc.in; \

@@ -763,16 +763,16 @@ void netio_print_stats(struct tcpfsm_stack *st, FILE *f)
         const char *name;
         uint64_t v;
     } rows[] = {
-        NETIO_STAT(ActiveOpens),     NETIO_STAT(PassiveOpens),     NETIO_STAT(AttemptFails),
-        NETIO_STAT(EstabResets),     NETIO_STAT(CurrEstab),        NETIO_STAT(InSegs),
-        NETIO_STAT(OutSegs),         NETIO_STAT(RetransSegs),      NETIO_STAT(InErrs),
-        NETIO_STAT(OutRsts),         NETIO_STAT(InCsumErrors),     NETIO_STAT(InMalformed),
-        NETIO_STAT(InNoSocket),      NETIO_STAT(ChallengeAcks),    NETIO_STAT(SynCookiesSent),
-        NETIO_STAT(SynCookiesRecv),  NETIO_STAT(SynCookiesFailed), NETIO_STAT(ListenOverflows),
-        NETIO_STAT(ListenDrops),     NETIO_STAT(OutOfWindowDrops), NETIO_STAT(PawsDrops),
-        NETIO_STAT(OfoDrops),        NETIO_STAT(BufferLimitDrops), NETIO_STAT(TimeWaitRecycled),
-        NETIO_STAT(InMartians),      NETIO_STAT(InBadFlags),       NETIO_STAT(AckSkipped),
-        NETIO_STAT(MemoryPressures), NETIO_STAT(BufferBytes),
+        NETIO_STAT(ActiveOpens),      NETIO_STAT(PassiveOpens),     NETIO_STAT(AttemptFails),
+        NETIO_STAT(EstabResets),      NETIO_STAT(CurrEstab),        NETIO_STAT(InSegs),
+        NETIO_STAT(OutSegs),          NETIO_STAT(RetransSegs),      NETIO_STAT(InErrs),
+        NETIO_STAT(OutRsts),          NETIO_STAT(InCsumErrors),     NETIO_STAT(InMalformed),
+        NETIO_STAT(InNoSocket),       NETIO_STAT(ChallengeAcks),    NETIO_STAT(SynCookiesSent),
+        NETIO_STAT(SynCookiesRecv),   NETIO_STAT(SynCookiesFailed), NETIO_STAT(ListenOverflows),
+        NETIO_STAT(ListenDrops),      NETIO_STAT(OutOfWindowDrops), NETIO_STAT(PawsDrops),
+        NETIO_STAT(TsMissingDrops),   NETIO_STAT(OfoDrops),         NETIO_STAT(BufferLimitDrops),
+        NETIO_STAT(TimeWaitRecycled), NETIO_STAT(InMartians),       NETIO_STAT(InBadFlags),
+        NETIO_STAT(AckSkipped),       NETIO_STAT(MemoryPressures),  NETIO_STAT(BufferBytes),
     };
 #undef NETIO_STAT
     for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++)

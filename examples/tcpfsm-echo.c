@@ -1,17 +1,21 @@
 /*
- * tcpfsm-echo — RFC 862 echo server on libtcpfsm.
+ * tcpfsm-echo — RFC 862 echo server on libtcpfsm, or with --daytime an RFC 867 daytime server.
  *
  * Serves many connections at once; every byte received is sent back. When the peer
  * half-closes (FIN), what remains is echoed and then the connection is closed.
+ * --daytime: on accept, the date and time go out as one line and the server closes first
+ * (so the server, not the client, holds the connection in TIME-WAIT afterwards).
  *
  * Memory mode (default): a built-in peer opens --clients connections, sends --bytes each,
- * half-closes, and checks that exactly those bytes come back; exit 0 only if they all did.
- * With --tun the server runs until SIGINT/SIGTERM.
+ * half-closes, and checks that exactly those bytes come back (--daytime: reads one line, up
+ * to the server's FIN); exit 0 only if they all did. With --tun the server runs until
+ * SIGINT/SIGTERM.
  */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "netio.h"
 
@@ -30,6 +34,7 @@ struct conn {
 struct server {
     const char *prog;
     int verbose;
+    int daytime; /* RFC 867 instead of RFC 862 */
     int lfd;
     struct conn **c;
     size_t n, cap;
@@ -49,6 +54,40 @@ static void conn_free(struct server *s, size_t i, int abort_it)
     s->served++;
 }
 
+/* RFC 867 leaves the syntax free and suggests "Weekday, Month Day, Year Time-Zone". The
+ * time is the wall clock's, or on the in-memory link the virtual clock's (it starts at the
+ * Unix epoch), so that runs there repeat exactly. */
+static size_t daytime_line(struct netio *nio, char *buf, size_t size)
+{
+    time_t now = netio_is_mem(nio) ? (time_t)(netio_now(nio) / 1000000u) : time(NULL);
+    struct tm tm;
+    if (!gmtime_r(&now, &tm)) return 0;
+    return strftime(buf, size, "%A, %B %d, %Y %H:%M:%S-UTC\r\n", &tm);
+}
+
+/* RFC 867: "Once a connection is established the current date and time is sent out the
+ * connection as a ascii character string (and any data received is thrown away). The service
+ * closes the connection after sending the quote." Whatever arrived is read first: a close
+ * with unread data would reset the connection (tcpfsm_close, RFC 2525 2.17). */
+static void serve_daytime(struct server *s, struct netio *nio, int fd, uint32_t pa, uint16_t pp)
+{
+    struct tcpfsm_stack *st = netio_stack(nio);
+    char line[128];
+    while (tcpfsm_recv(st, fd, line, sizeof line) > 0)
+        ;
+    size_t n = daytime_line(nio, line, sizeof line);
+    long w = n ? tcpfsm_send(st, fd, line, n) : -EINVAL;
+    if (w == (long)n)
+        tcpfsm_close(st, fd); /* FIN after the line: the server closes first */
+    else
+        tcpfsm_abort(st, fd);
+    if (s->verbose) {
+        char a[16];
+        fprintf(stderr, "%s: %s:%u got the time, closed\n", s->prog, netio_ntoa(pa, a), pp);
+    }
+    s->served++;
+}
+
 static int server_step(struct netio *nio, void *arg)
 {
     struct server *s = arg;
@@ -61,6 +100,10 @@ static int server_step(struct netio *nio, void *arg)
         if (fd < 0) {
             fprintf(stderr, "%s: accept: %s\n", s->prog, strerror(-fd));
             break;
+        }
+        if (s->daytime) {
+            serve_daytime(s, nio, fd, pa, pp);
+            continue;
         }
         if (s->n == s->cap) {
             size_t nc = s->cap ? s->cap * 2 : 16;
@@ -138,12 +181,15 @@ struct client {
     int fd;
     int connected, shut, done;
     size_t sent, got;
+    char line[128]; /* --daytime: what the server sent */
 };
 
 struct peer {
     const char *prog;
+    struct tcpfsm_stack *st;
     uint16_t port;
     int nclients;
+    int daytime;
     size_t bytes;
     struct client *cl;
     int finished, failed;
@@ -156,10 +202,38 @@ static unsigned char pattern(int client, size_t i)
     return (unsigned char)(x >> 13);
 }
 
+/* A daytime client: read to the server's FIN, expect one line, then close. */
+static void daytime_client(struct peer *p, int k, struct client *c)
+{
+    struct tcpfsm_stack *st = p->st;
+    for (;;) {
+        long r = tcpfsm_recv(st, c->fd, c->line + c->got, sizeof c->line - 1 - c->got);
+        if (r == -EAGAIN) return;
+        if (r > 0 && c->got + (size_t)r < sizeof c->line - 1) {
+            c->got += (size_t)r;
+            continue;
+        }
+        c->line[c->got] = '\0';
+        char *eol = strstr(c->line, "\r\n");
+        if (r != 0 || !eol || eol[2] || !strstr(c->line, "-UTC")) {
+            fprintf(stderr, "%s: client %d: not one daytime line: %s '%s'\n", p->prog, k,
+                    r < 0 ? strerror((int)-r)
+                    : r   ? "too long"
+                          : "got",
+                    c->line);
+            p->failed = 1;
+        }
+        tcpfsm_close(st, c->fd);
+        c->done = 1;
+        return;
+    }
+}
+
 static int peer_step(struct netio *nio, void *arg)
 {
     struct peer *p = arg;
     struct tcpfsm_stack *st = netio_peer(nio);
+    p->st = st;
     if (!p->started) {
         p->started = 1;
         for (int k = 0; k < p->nclients; k++) {
@@ -192,6 +266,11 @@ static int peer_step(struct netio *nio, void *arg)
         }
         if (!c->connected && (ev & TCPFSM_POLLOUT)) c->connected = 1;
         if (!c->connected) continue;
+        if (p->daytime) {
+            daytime_client(p, k, c);
+            if (c->done) p->finished++;
+            continue;
+        }
         while (c->sent < p->bytes) {
             size_t chunk = p->bytes - c->sent;
             if (chunk > sizeof buf) chunk = sizeof buf;
@@ -246,15 +325,18 @@ static int peer_step(struct netio *nio, void *arg)
 static void usage(FILE *f, const char *prog)
 {
     fprintf(f,
-            "Usage: %s [--port N] [--clients N] [--bytes N] [link options]\n"
+            "Usage: %s [--daytime] [--port N] [--clients N] [--bytes N] [link options]\n"
             "Echo server (RFC 862) on the userspace TCP stack libtcpfsm: echoes every byte,\n"
             "many connections at once; on the peer's half-close echoes what remains, then\n"
             "closes.\n"
+            "  --daytime     daytime server (RFC 867) instead: on accept, send the date and\n"
+            "                time as one line, then close first (default port 13)\n"
             "  -p, --port N  port to listen on (default 7)\n"
             "  --clients N   memory mode: built-in clients to run, 1..1000 (default 3)\n"
-            "  --bytes N     memory mode: bytes each client sends (default 100000)\n"
-            "Memory mode (default) exits 0 once every built-in client got its bytes back;\n"
-            "with --tun the server runs until SIGINT/SIGTERM.\n"
+            "  --bytes N     memory mode: bytes each client sends (default 100000; not with\n"
+            "                --daytime, where each client reads one line)\n"
+            "Memory mode (default) exits 0 once every built-in client got its bytes back\n"
+            "(--daytime: its line); with --tun the server runs until SIGINT/SIGTERM.\n"
             "Example (root, in a namespace made by tests/netns.sh):\n"
             "  %s --tun tf0 --addr 10.77.0.2/24 --port 7\n\n",
             prog, prog);
@@ -266,8 +348,9 @@ int main(int argc, char **argv)
     const char *prog = "tcpfsm-echo";
     struct netio_opts o;
     netio_opts_init(&o, prog);
-    long port = 7, clients = 3;
+    long port = -1, clients = 3;
     long long bytes = 100000;
+    int daytime = 0;
     for (int i = 1; i < argc; i++) {
         int r = netio_parse_opt(&o, argc, argv, &i);
         if (r < 0) return 1;
@@ -279,6 +362,8 @@ int main(int argc, char **argv)
         } else if (!strcmp(a, "--version")) {
             netio_version(stdout, prog);
             return 0;
+        } else if (!strcmp(a, "--daytime")) {
+            daytime = 1;
         } else if ((!strcmp(a, "--port") || !strcmp(a, "-p")) && i + 1 < argc) {
             port = strtol(argv[++i], NULL, 10);
         } else if (!strcmp(a, "--clients") && i + 1 < argc) {
@@ -290,6 +375,7 @@ int main(int argc, char **argv)
             return 1;
         }
     }
+    if (port == -1) port = daytime ? 13 : 7;
     if (port < 1 || port > 65535 || clients < 1 || clients > 1000 || bytes < 0) {
         fprintf(stderr, "%s: bad --port, --clients or --bytes\n", prog);
         return 1;
@@ -297,7 +383,7 @@ int main(int argc, char **argv)
     struct netio *nio = netio_open(&o, NULL);
     if (!nio) return 1;
     struct tcpfsm_stack *st = netio_stack(nio);
-    struct server s = {.prog = prog, .verbose = o.verbose};
+    struct server s = {.prog = prog, .verbose = o.verbose, .daytime = daytime};
     s.lfd = tcpfsm_socket(st);
     int r = s.lfd < 0 ? s.lfd : tcpfsm_bind(st, s.lfd, 0, (uint16_t)port);
     if (r == 0) r = tcpfsm_listen(st, s.lfd, 128);
@@ -308,8 +394,11 @@ int main(int argc, char **argv)
     }
     int rc;
     if (netio_is_mem(nio)) {
-        struct peer p = {
-            .prog = prog, .port = (uint16_t)port, .nclients = (int)clients, .bytes = (size_t)bytes};
+        struct peer p = {.prog = prog,
+                         .port = (uint16_t)port,
+                         .nclients = (int)clients,
+                         .daytime = daytime,
+                         .bytes = (size_t)bytes};
         p.cl = calloc((size_t)clients, sizeof *p.cl);
         if (!p.cl) {
             netio_close(nio);
@@ -318,7 +407,10 @@ int main(int argc, char **argv)
         rc = netio_run(nio, server_step, &s, peer_step, &p);
         if (rc == NETIO_DONE) /* let the last FIN/ACKs cross before reporting */
             netio_run_for(nio, 1000000, server_step, &s, NULL, NULL);
-        if (rc == NETIO_DONE)
+        if (rc == NETIO_DONE && daytime)
+            printf("%s: %ld clients each read one daytime line: %.*s\n", prog, clients,
+                   (int)strcspn(p.cl[0].line, "\r"), p.cl[0].line);
+        else if (rc == NETIO_DONE)
             printf("%s: %ld clients echoed %lld bytes each, intact\n", prog, clients, bytes);
         free(p.cl);
     } else {

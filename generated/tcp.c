@@ -70,357 +70,361 @@ const struct tcp_fsm_transition tcp_fsm_transitions[TCP_FSM_NUM_TRANSITIONS] = {
     /* @rfc "9293 3.10.1" */
     /* @label "passive OPEN" */
     /* @path "server" */
-    { TCP_FSM_CLOSED, TCP_FSM_EV_APP_LISTEN, TCP_FSM_LISTEN, NULL, "become_listener", "passive OPEN", "9293 3.10.1", 76 },
+    { TCP_FSM_CLOSED, TCP_FSM_EV_APP_LISTEN, TCP_FSM_LISTEN, NULL, "become_listener", "passive OPEN", "9293 3.10.1", 79 },
     /* @rfc "9293 3.10.1" */
     /* @label "active OPEN / snd SYN" */
     /* @path "client" */
-    { TCP_FSM_CLOSED, TCP_FSM_EV_APP_CONNECT, TCP_FSM_SYN_SENT, NULL, "init_active, send_syn", "active OPEN / snd SYN", "9293 3.10.1", 78 },
+    { TCP_FSM_CLOSED, TCP_FSM_EV_APP_CONNECT, TCP_FSM_SYN_SENT, NULL, "init_active, send_syn", "active OPEN / snd SYN", "9293 3.10.1", 81 },
     /* @rfc "9293 3.10.4, 3.10.5" */
-    { TCP_FSM_CLOSED, TCP_FSM_EV_APP_CLOSE, TCP_FSM_CLOSED, NULL, "release", "APP_CLOSE / release", "9293 3.10.4, 3.10.5", 80 },
+    { TCP_FSM_CLOSED, TCP_FSM_EV_APP_CLOSE, TCP_FSM_CLOSED, NULL, "release", "APP_CLOSE / release", "9293 3.10.4, 3.10.5", 83 },
     /* @rfc "9293 3.10.4, 3.10.5" */
-    { TCP_FSM_CLOSED, TCP_FSM_EV_APP_ABORT, TCP_FSM_CLOSED, NULL, "release", "APP_ABORT / release", "9293 3.10.4, 3.10.5", 80 },
+    { TCP_FSM_CLOSED, TCP_FSM_EV_APP_ABORT, TCP_FSM_CLOSED, NULL, "release", "APP_ABORT / release", "9293 3.10.4, 3.10.5", 83 },
     /* @rfc "9293 3.10.7.2 third: the listener's new connection takes the SYN" */
     /* @label "rcv SYN / snd SYN,ACK" */
     /* @drawn_from "LISTEN" */
     /* @path "server" */
-    { TCP_FSM_CLOSED, TCP_FSM_EV_SPAWN_SYN, TCP_FSM_SYN_RCVD, NULL, "init_passive, take_syn, send_syn_ack", "rcv SYN / snd SYN,ACK", "9293 3.10.7.2 third: the listener's new connection takes the SYN", 81 },
+    { TCP_FSM_CLOSED, TCP_FSM_EV_SPAWN_SYN, TCP_FSM_SYN_RCVD, NULL, "init_passive, take_syn, send_syn_ack", "rcv SYN / snd SYN,ACK", "9293 3.10.7.2 third: the listener's new connection takes the SYN", 84 },
     /* @rfc "4987 3.6: a valid cookie stands for the SYN_RCVD state" */
     /* @drawn_from "LISTEN" */
-    { TCP_FSM_CLOSED, TCP_FSM_EV_SPAWN_COOKIE, TCP_FSM_ESTABLISHED, NULL, "init_passive, take_cookie, established, process_ack", "SPAWN_COOKIE / init_passive, take_cookie, established, process_ack", "4987 3.6: a valid cookie stands for the SYN_RCVD state", 84 },
+    { TCP_FSM_CLOSED, TCP_FSM_EV_SPAWN_COOKIE, TCP_FSM_ESTABLISHED, NULL, "init_passive, take_cookie, established, process_ack", "SPAWN_COOKIE / init_passive, take_cookie, established, process_ack", "4987 3.6: a valid cookie stands for the SYN_RCVD state", 87 },
     /* @rfc "9293 3.10.7.2 first: an incoming RST is ignored" */
-    { TCP_FSM_LISTEN, TCP_FSM_EV_RCV_RST, TCP_FSM_LISTEN, NULL, "", "RCV_RST", "9293 3.10.7.2 first: an incoming RST is ignored", 92 },
+    { TCP_FSM_LISTEN, TCP_FSM_EV_RCV_RST, TCP_FSM_LISTEN, NULL, "", "RCV_RST", "9293 3.10.7.2 first: an incoming RST is ignored", 95 },
     /* @rfc "9293 3.10.1: no resources for another connection: refused, the client is told" */
-    { TCP_FSM_LISTEN, TCP_FSM_EV_RCV_SYN, TCP_FSM_LISTEN, "out_of_memory", "refuse_no_memory, send_rst_reply", "RCV_SYN [out_of_memory] / refuse_no_memory, send_rst_reply", "9293 3.10.1: no resources for another connection: refused, the client is told", 94 },
+    { TCP_FSM_LISTEN, TCP_FSM_EV_RCV_SYN, TCP_FSM_LISTEN, "out_of_memory", "refuse_no_memory, send_rst_reply", "RCV_SYN [out_of_memory] / refuse_no_memory, send_rst_reply", "9293 3.10.1: no resources for another connection: refused, the client is told", 97 },
     /* @rfc "9293 3.10.7.2 third: no room to queue the connection, the client retries" */
-    { TCP_FSM_LISTEN, TCP_FSM_EV_RCV_SYN, TCP_FSM_LISTEN, "accept_queue_full", "listen_drop", "RCV_SYN [accept_queue_full] / listen_drop", "9293 3.10.7.2 third: no room to queue the connection, the client retries", 96 },
+    { TCP_FSM_LISTEN, TCP_FSM_EV_RCV_SYN, TCP_FSM_LISTEN, "accept_queue_full", "listen_drop", "RCV_SYN [accept_queue_full] / listen_drop", "9293 3.10.7.2 third: no room to queue the connection, the client retries", 99 },
     /* @rfc "4987 3.6: SYN queue full, answer with a SYN cookie and keep no state" */
-    { TCP_FSM_LISTEN, TCP_FSM_EV_RCV_SYN, TCP_FSM_LISTEN, "syn_queue_full", "send_syn_cookie", "RCV_SYN [syn_queue_full] / send_syn_cookie", "4987 3.6: SYN queue full, answer with a SYN cookie and keep no state", 98 },
+    { TCP_FSM_LISTEN, TCP_FSM_EV_RCV_SYN, TCP_FSM_LISTEN, "syn_queue_full", "send_syn_cookie", "RCV_SYN [syn_queue_full] / send_syn_cookie", "4987 3.6: SYN queue full, answer with a SYN cookie and keep no state", 101 },
     /* @rfc "9293 3.10.7.2 third" */
-    { TCP_FSM_LISTEN, TCP_FSM_EV_RCV_SYN, TCP_FSM_LISTEN, "else", "spawn_child", "RCV_SYN [else] / spawn_child", "9293 3.10.7.2 third", 100 },
+    { TCP_FSM_LISTEN, TCP_FSM_EV_RCV_SYN, TCP_FSM_LISTEN, "else", "spawn_child", "RCV_SYN [else] / spawn_child", "9293 3.10.7.2 third", 103 },
     /* @rfc "9293 3.10.7.2 second: any other ACK in LISTEN is answered <SEQ=SEG.ACK><CTL=RST>" */
-    { TCP_FSM_LISTEN, TCP_FSM_EV_RCV_ACK, TCP_FSM_LISTEN, "!cookie_ok", "send_rst_reply", "RCV_ACK [!cookie_ok] / send_rst_reply", "9293 3.10.7.2 second: any other ACK in LISTEN is answered <SEQ=SEG.ACK><CTL=RST>", 101 },
+    { TCP_FSM_LISTEN, TCP_FSM_EV_RCV_ACK, TCP_FSM_LISTEN, "!cookie_ok", "send_rst_reply", "RCV_ACK [!cookie_ok] / send_rst_reply", "9293 3.10.7.2 second: any other ACK in LISTEN is answered <SEQ=SEG.ACK><CTL=RST>", 104 },
     /* @rfc "9293 3.10.1: a valid cookie but no resources: refused, the client is told" */
-    { TCP_FSM_LISTEN, TCP_FSM_EV_RCV_ACK, TCP_FSM_LISTEN, "out_of_memory", "refuse_no_memory, send_rst_reply", "RCV_ACK [out_of_memory] / refuse_no_memory, send_rst_reply", "9293 3.10.1: a valid cookie but no resources: refused, the client is told", 103 },
+    { TCP_FSM_LISTEN, TCP_FSM_EV_RCV_ACK, TCP_FSM_LISTEN, "out_of_memory", "refuse_no_memory, send_rst_reply", "RCV_ACK [out_of_memory] / refuse_no_memory, send_rst_reply", "9293 3.10.1: a valid cookie but no resources: refused, the client is told", 106 },
     /* @rfc "4987 3.6: a valid cookie but no room: drop it, the client retransmits" */
-    { TCP_FSM_LISTEN, TCP_FSM_EV_RCV_ACK, TCP_FSM_LISTEN, "accept_queue_full", "listen_drop", "RCV_ACK [accept_queue_full] / listen_drop", "4987 3.6: a valid cookie but no room: drop it, the client retransmits", 105 },
+    { TCP_FSM_LISTEN, TCP_FSM_EV_RCV_ACK, TCP_FSM_LISTEN, "accept_queue_full", "listen_drop", "RCV_ACK [accept_queue_full] / listen_drop", "4987 3.6: a valid cookie but no room: drop it, the client retransmits", 108 },
     /* @rfc "4987 3.6: the ACK carries a valid SYN cookie" */
-    { TCP_FSM_LISTEN, TCP_FSM_EV_RCV_ACK, TCP_FSM_LISTEN, "else", "spawn_child", "RCV_ACK [else] / spawn_child", "4987 3.6: the ACK carries a valid SYN cookie", 107 },
+    { TCP_FSM_LISTEN, TCP_FSM_EV_RCV_ACK, TCP_FSM_LISTEN, "else", "spawn_child", "RCV_ACK [else] / spawn_child", "4987 3.6: the ACK carries a valid SYN cookie", 110 },
     /* @rfc "9293 3.10.2: SEND in LISTEN turns the connection active" */
     /* @label "active OPEN / snd SYN" */
-    { TCP_FSM_LISTEN, TCP_FSM_EV_APP_CONNECT, TCP_FSM_SYN_SENT, NULL, "abort_listener, unlisten, init_active, send_syn", "active OPEN / snd SYN", "9293 3.10.2: SEND in LISTEN turns the connection active", 109 },
+    { TCP_FSM_LISTEN, TCP_FSM_EV_APP_CONNECT, TCP_FSM_SYN_SENT, NULL, "abort_listener, unlisten, init_active, send_syn", "active OPEN / snd SYN", "9293 3.10.2: SEND in LISTEN turns the connection active", 112 },
     /* @rfc "9293 3.10.4, 3.10.5" */
     /* @label "CLOSE" */
-    { TCP_FSM_LISTEN, TCP_FSM_EV_APP_CLOSE, TCP_FSM_CLOSED, NULL, "abort_listener, release", "CLOSE", "9293 3.10.4, 3.10.5", 112 },
+    { TCP_FSM_LISTEN, TCP_FSM_EV_APP_CLOSE, TCP_FSM_CLOSED, NULL, "abort_listener, release", "CLOSE", "9293 3.10.4, 3.10.5", 115 },
     /* @rfc "9293 3.10.4, 3.10.5" */
     /* @label "CLOSE" */
-    { TCP_FSM_LISTEN, TCP_FSM_EV_APP_ABORT, TCP_FSM_CLOSED, NULL, "abort_listener, release", "CLOSE", "9293 3.10.4, 3.10.5", 112 },
+    { TCP_FSM_LISTEN, TCP_FSM_EV_APP_ABORT, TCP_FSM_CLOSED, NULL, "abort_listener, release", "CLOSE", "9293 3.10.4, 3.10.5", 115 },
     /* @rfc "9293 3.10.7.3 first: unacceptable ACK gets <SEQ=SEG.ACK><CTL=RST>" */
-    { TCP_FSM_SYN_SENT, TCP_FSM_EV_RCV_BAD_ACK, TCP_FSM_SYN_SENT, NULL, "send_rst_reply", "RCV_BAD_ACK / send_rst_reply", "9293 3.10.7.3 first: unacceptable ACK gets <SEQ=SEG.ACK><CTL=RST>", 119 },
+    { TCP_FSM_SYN_SENT, TCP_FSM_EV_RCV_BAD_ACK, TCP_FSM_SYN_SENT, NULL, "send_rst_reply", "RCV_BAD_ACK / send_rst_reply", "9293 3.10.7.3 first: unacceptable ACK gets <SEQ=SEG.ACK><CTL=RST>", 122 },
     /* @rfc "9293 3.10.7.3 second: RST with acceptable ACK: connection refused" */
-    { TCP_FSM_SYN_SENT, TCP_FSM_EV_RCV_RST, TCP_FSM_CLOSED, "rst_acks_syn", "conn_refused, release", "RCV_RST [rst_acks_syn] / conn_refused, release", "9293 3.10.7.3 second: RST with acceptable ACK: connection refused", 121 },
+    { TCP_FSM_SYN_SENT, TCP_FSM_EV_RCV_RST, TCP_FSM_CLOSED, "rst_acks_syn", "conn_refused, release", "RCV_RST [rst_acks_syn] / conn_refused, release", "9293 3.10.7.3 second: RST with acceptable ACK: connection refused", 124 },
     /* @rfc "9293 3.10.7.3 second: RST without ACK is dropped" */
-    { TCP_FSM_SYN_SENT, TCP_FSM_EV_RCV_RST, TCP_FSM_SYN_SENT, "else", "", "RCV_RST [else]", "9293 3.10.7.3 second: RST without ACK is dropped", 123 },
+    { TCP_FSM_SYN_SENT, TCP_FSM_EV_RCV_RST, TCP_FSM_SYN_SENT, "else", "", "RCV_RST [else]", "9293 3.10.7.3 second: RST without ACK is dropped", 126 },
     /* @rfc "9293 3.10.7.3 fourth" */
     /* @label "rcv SYN,ACK / snd ACK" */
     /* @path "client" */
-    { TCP_FSM_SYN_SENT, TCP_FSM_EV_RCV_SYN_ACK, TCP_FSM_ESTABLISHED, NULL, "take_syn, established, process_ack, send_ack", "rcv SYN,ACK / snd ACK", "9293 3.10.7.3 fourth", 124 },
+    { TCP_FSM_SYN_SENT, TCP_FSM_EV_RCV_SYN_ACK, TCP_FSM_ESTABLISHED, NULL, "take_syn, established, process_ack, send_ack", "rcv SYN,ACK / snd ACK", "9293 3.10.7.3 fourth", 127 },
     /* @rfc "9293 3.10.7.3 fourth: simultaneous open" */
     /* @label "rcv SYN / snd SYN,ACK" */
-    { TCP_FSM_SYN_SENT, TCP_FSM_EV_RCV_SYN, TCP_FSM_SYN_RCVD, NULL, "take_syn, send_syn_ack", "rcv SYN / snd SYN,ACK", "9293 3.10.7.3 fourth: simultaneous open", 127 },
+    { TCP_FSM_SYN_SENT, TCP_FSM_EV_RCV_SYN, TCP_FSM_SYN_RCVD, NULL, "take_syn, send_syn_ack", "rcv SYN / snd SYN,ACK", "9293 3.10.7.3 fourth: simultaneous open", 130 },
     /* @rfc "9293 3.8.3 R2 for a SYN (syn_retries)" */
-    { TCP_FSM_SYN_SENT, TCP_FSM_EV_T_RTX, TCP_FSM_CLOSED, "syn_give_up", "conn_timeout, release", "T_RTX [syn_give_up] / conn_timeout, release", "9293 3.8.3 R2 for a SYN (syn_retries)", 129 },
+    { TCP_FSM_SYN_SENT, TCP_FSM_EV_T_RTX, TCP_FSM_CLOSED, "syn_give_up", "conn_timeout, release", "T_RTX [syn_give_up] / conn_timeout, release", "9293 3.8.3 R2 for a SYN (syn_retries)", 132 },
     /* @rfc "6298 5.4-5.6" */
-    { TCP_FSM_SYN_SENT, TCP_FSM_EV_T_RTX, TCP_FSM_SYN_SENT, "else", "retransmit_syn", "T_RTX [else] / retransmit_syn", "6298 5.4-5.6", 131 },
+    { TCP_FSM_SYN_SENT, TCP_FSM_EV_T_RTX, TCP_FSM_SYN_SENT, "else", "retransmit_syn", "T_RTX [else] / retransmit_syn", "6298 5.4-5.6", 134 },
     /* @rfc "9293 3.10.4" */
     /* @label "CLOSE" */
-    { TCP_FSM_SYN_SENT, TCP_FSM_EV_APP_CLOSE, TCP_FSM_CLOSED, NULL, "release", "CLOSE", "9293 3.10.4", 132 },
+    { TCP_FSM_SYN_SENT, TCP_FSM_EV_APP_CLOSE, TCP_FSM_CLOSED, NULL, "release", "CLOSE", "9293 3.10.4", 135 },
     /* @rfc "9293 3.10.5" */
-    { TCP_FSM_SYN_SENT, TCP_FSM_EV_APP_ABORT, TCP_FSM_CLOSED, NULL, "conn_reset, release", "APP_ABORT / conn_reset, release", "9293 3.10.5", 133 },
+    { TCP_FSM_SYN_SENT, TCP_FSM_EV_APP_ABORT, TCP_FSM_CLOSED, NULL, "conn_reset, release", "APP_ABORT / conn_reset, release", "9293 3.10.5", 136 },
     /* @rfc "9293 3.10.7.4 second: a passive open returns to LISTEN: the listener goes on, its new connection ends" */
     /* @label "rcv RST" */
     /* @drawn_to "LISTEN" */
-    { TCP_FSM_SYN_RCVD, TCP_FSM_EV_RCV_RST, TCP_FSM_CLOSED, "passive_open", "release", "rcv RST", "9293 3.10.7.4 second: a passive open returns to LISTEN: the listener goes on, its new connection ends", 138 },
+    { TCP_FSM_SYN_RCVD, TCP_FSM_EV_RCV_RST, TCP_FSM_CLOSED, "passive_open", "release", "rcv RST", "9293 3.10.7.4 second: a passive open returns to LISTEN: the listener goes on, its new connection ends", 141 },
     /* @rfc "9293 3.10.7.4 second: active open: connection refused" */
-    { TCP_FSM_SYN_RCVD, TCP_FSM_EV_RCV_RST, TCP_FSM_CLOSED, "else", "conn_refused, release", "RCV_RST [else] / conn_refused, release", "9293 3.10.7.4 second: active open: connection refused", 141 },
+    { TCP_FSM_SYN_RCVD, TCP_FSM_EV_RCV_RST, TCP_FSM_CLOSED, "else", "conn_refused, release", "RCV_RST [else] / conn_refused, release", "9293 3.10.7.4 second: active open: connection refused", 144 },
     /* @rfc "9293 3.10.7.4 fourth: SYN in SYN_RCVD of a passive open returns to LISTEN" */
-    { TCP_FSM_SYN_RCVD, TCP_FSM_EV_RCV_SYN, TCP_FSM_CLOSED, "passive_open", "release", "RCV_SYN [passive_open] / release", "9293 3.10.7.4 fourth: SYN in SYN_RCVD of a passive open returns to LISTEN", 143 },
+    { TCP_FSM_SYN_RCVD, TCP_FSM_EV_RCV_SYN, TCP_FSM_CLOSED, "passive_open", "release", "RCV_SYN [passive_open] / release", "9293 3.10.7.4 fourth: SYN in SYN_RCVD of a passive open returns to LISTEN", 146 },
     /* @rfc "5961 4.2" */
-    { TCP_FSM_SYN_RCVD, TCP_FSM_EV_RCV_SYN, TCP_FSM_SYN_RCVD, "challenge_ok", "challenge_ack", "RCV_SYN [challenge_ok] / challenge_ack", "5961 4.2", 145 },
+    { TCP_FSM_SYN_RCVD, TCP_FSM_EV_RCV_SYN, TCP_FSM_SYN_RCVD, "challenge_ok", "challenge_ack", "RCV_SYN [challenge_ok] / challenge_ack", "5961 4.2", 148 },
     /* @rfc "5961 7: over the challenge ACK rate limit, dropped" */
-    { TCP_FSM_SYN_RCVD, TCP_FSM_EV_RCV_SYN, TCP_FSM_SYN_RCVD, "else", "", "RCV_SYN [else]", "5961 7: over the challenge ACK rate limit, dropped", 146 },
+    { TCP_FSM_SYN_RCVD, TCP_FSM_EV_RCV_SYN, TCP_FSM_SYN_RCVD, "else", "", "RCV_SYN [else]", "5961 7: over the challenge ACK rate limit, dropped", 149 },
     /* @rfc "9293 3.10.7.4 fifth" */
-    { TCP_FSM_SYN_RCVD, TCP_FSM_EV_RCV_BAD_ACK, TCP_FSM_SYN_RCVD, NULL, "send_rst_reply", "RCV_BAD_ACK / send_rst_reply", "9293 3.10.7.4 fifth", 147 },
+    { TCP_FSM_SYN_RCVD, TCP_FSM_EV_RCV_BAD_ACK, TCP_FSM_SYN_RCVD, NULL, "send_rst_reply", "RCV_BAD_ACK / send_rst_reply", "9293 3.10.7.4 fifth", 150 },
     /* @rfc "9293 3.10.7.4 fifth: not SND.UNA < SEG.ACK =< SND.NXT: <SEQ=SEG.ACK><CTL=RST>" */
-    { TCP_FSM_SYN_RCVD, TCP_FSM_EV_RCV_ACK, TCP_FSM_SYN_RCVD, "!ack_acceptable", "send_rst_reply", "RCV_ACK [!ack_acceptable] / send_rst_reply", "9293 3.10.7.4 fifth: not SND.UNA < SEG.ACK =< SND.NXT: <SEQ=SEG.ACK><CTL=RST>", 148 },
+    { TCP_FSM_SYN_RCVD, TCP_FSM_EV_RCV_ACK, TCP_FSM_SYN_RCVD, "!ack_acceptable", "send_rst_reply", "RCV_ACK [!ack_acceptable] / send_rst_reply", "9293 3.10.7.4 fifth: not SND.UNA < SEG.ACK =< SND.NXT: <SEQ=SEG.ACK><CTL=RST>", 151 },
     /* @rfc "9293 3.10.4: the CLOSE queued in SYN-RECEIVED is processed on entering ESTABLISHED" */
     /* @label "rcv ACK of SYN (after CLOSE) / snd FIN" */
-    { TCP_FSM_SYN_RCVD, TCP_FSM_EV_RCV_ACK, TCP_FSM_FIN_WAIT_1, "close_queued", "established, process_ack", "rcv ACK of SYN (after CLOSE) / snd FIN", "9293 3.10.4: the CLOSE queued in SYN-RECEIVED is processed on entering ESTABLISHED", 150 },
+    { TCP_FSM_SYN_RCVD, TCP_FSM_EV_RCV_ACK, TCP_FSM_FIN_WAIT_1, "close_queued", "established, process_ack", "rcv ACK of SYN (after CLOSE) / snd FIN", "9293 3.10.4: the CLOSE queued in SYN-RECEIVED is processed on entering ESTABLISHED", 153 },
     /* @rfc "9293 3.10.7.4 fifth: SND.UNA < SEG.ACK =< SND.NXT" */
     /* @label "rcv ACK of SYN" */
     /* @path "server" */
-    { TCP_FSM_SYN_RCVD, TCP_FSM_EV_RCV_ACK, TCP_FSM_ESTABLISHED, "else", "established, process_ack", "rcv ACK of SYN", "9293 3.10.7.4 fifth: SND.UNA < SEG.ACK =< SND.NXT", 153 },
+    { TCP_FSM_SYN_RCVD, TCP_FSM_EV_RCV_ACK, TCP_FSM_ESTABLISHED, "else", "established, process_ack", "rcv ACK of SYN", "9293 3.10.7.4 fifth: SND.UNA < SEG.ACK =< SND.NXT", 156 },
     /* @rfc "9293 3.8.3 R2 for a SYN (syn_retries)" */
-    { TCP_FSM_SYN_RCVD, TCP_FSM_EV_T_RTX, TCP_FSM_CLOSED, "syn_give_up", "conn_timeout, release", "T_RTX [syn_give_up] / conn_timeout, release", "9293 3.8.3 R2 for a SYN (syn_retries)", 156 },
+    { TCP_FSM_SYN_RCVD, TCP_FSM_EV_T_RTX, TCP_FSM_CLOSED, "syn_give_up", "conn_timeout, release", "T_RTX [syn_give_up] / conn_timeout, release", "9293 3.8.3 R2 for a SYN (syn_retries)", 159 },
     /* @rfc "6298 5.4-5.6" */
-    { TCP_FSM_SYN_RCVD, TCP_FSM_EV_T_RTX, TCP_FSM_SYN_RCVD, "else", "retransmit_syn_ack", "T_RTX [else] / retransmit_syn_ack", "6298 5.4-5.6", 158 },
+    { TCP_FSM_SYN_RCVD, TCP_FSM_EV_T_RTX, TCP_FSM_SYN_RCVD, "else", "retransmit_syn_ack", "T_RTX [else] / retransmit_syn_ack", "6298 5.4-5.6", 161 },
     /* @rfc "9293 3.10.4: in SYN-RECEIVED a CLOSE is queued for processing after entering ESTABLISHED" */
-    { TCP_FSM_SYN_RCVD, TCP_FSM_EV_APP_CLOSE, TCP_FSM_SYN_RCVD, NULL, "queue_fin", "APP_CLOSE / queue_fin", "9293 3.10.4: in SYN-RECEIVED a CLOSE is queued for processing after entering ESTABLISHED", 159 },
+    { TCP_FSM_SYN_RCVD, TCP_FSM_EV_APP_CLOSE, TCP_FSM_SYN_RCVD, NULL, "queue_fin", "APP_CLOSE / queue_fin", "9293 3.10.4: in SYN-RECEIVED a CLOSE is queued for processing after entering ESTABLISHED", 162 },
     /* @rfc "9293 3.10.5" */
-    { TCP_FSM_SYN_RCVD, TCP_FSM_EV_APP_ABORT, TCP_FSM_CLOSED, NULL, "send_rst, conn_reset, release", "APP_ABORT / send_rst, conn_reset, release", "9293 3.10.5", 161 },
+    { TCP_FSM_SYN_RCVD, TCP_FSM_EV_APP_ABORT, TCP_FSM_CLOSED, NULL, "send_rst, conn_reset, release", "APP_ABORT / send_rst, conn_reset, release", "9293 3.10.5", 164 },
     /* @rfc "9293 3.10.7.4 first" */
-    { TCP_FSM_SYN_RCVD, TCP_FSM_EV_RCV_UNACCEPTABLE, TCP_FSM_SYN_RCVD, "oow_ack_ok", "send_ack", "RCV_UNACCEPTABLE [oow_ack_ok] / send_ack", "9293 3.10.7.4 first", 173 },
+    { TCP_FSM_SYN_RCVD, TCP_FSM_EV_RCV_UNACCEPTABLE, TCP_FSM_SYN_RCVD, "oow_ack_ok", "send_ack", "RCV_UNACCEPTABLE [oow_ack_ok] / send_ack", "9293 3.10.7.4 first", 176 },
     /* @rfc "9293 3.10.7.4 first" */
-    { TCP_FSM_ESTABLISHED, TCP_FSM_EV_RCV_UNACCEPTABLE, TCP_FSM_ESTABLISHED, "oow_ack_ok", "send_ack", "RCV_UNACCEPTABLE [oow_ack_ok] / send_ack", "9293 3.10.7.4 first", 173 },
+    { TCP_FSM_ESTABLISHED, TCP_FSM_EV_RCV_UNACCEPTABLE, TCP_FSM_ESTABLISHED, "oow_ack_ok", "send_ack", "RCV_UNACCEPTABLE [oow_ack_ok] / send_ack", "9293 3.10.7.4 first", 176 },
     /* @rfc "9293 3.10.7.4 first" */
-    { TCP_FSM_FIN_WAIT_1, TCP_FSM_EV_RCV_UNACCEPTABLE, TCP_FSM_FIN_WAIT_1, "oow_ack_ok", "send_ack", "RCV_UNACCEPTABLE [oow_ack_ok] / send_ack", "9293 3.10.7.4 first", 173 },
+    { TCP_FSM_FIN_WAIT_1, TCP_FSM_EV_RCV_UNACCEPTABLE, TCP_FSM_FIN_WAIT_1, "oow_ack_ok", "send_ack", "RCV_UNACCEPTABLE [oow_ack_ok] / send_ack", "9293 3.10.7.4 first", 176 },
     /* @rfc "9293 3.10.7.4 first" */
-    { TCP_FSM_FIN_WAIT_2, TCP_FSM_EV_RCV_UNACCEPTABLE, TCP_FSM_FIN_WAIT_2, "oow_ack_ok", "send_ack", "RCV_UNACCEPTABLE [oow_ack_ok] / send_ack", "9293 3.10.7.4 first", 173 },
+    { TCP_FSM_FIN_WAIT_2, TCP_FSM_EV_RCV_UNACCEPTABLE, TCP_FSM_FIN_WAIT_2, "oow_ack_ok", "send_ack", "RCV_UNACCEPTABLE [oow_ack_ok] / send_ack", "9293 3.10.7.4 first", 176 },
     /* @rfc "9293 3.10.7.4 first" */
-    { TCP_FSM_CLOSE_WAIT, TCP_FSM_EV_RCV_UNACCEPTABLE, TCP_FSM_CLOSE_WAIT, "oow_ack_ok", "send_ack", "RCV_UNACCEPTABLE [oow_ack_ok] / send_ack", "9293 3.10.7.4 first", 173 },
+    { TCP_FSM_CLOSE_WAIT, TCP_FSM_EV_RCV_UNACCEPTABLE, TCP_FSM_CLOSE_WAIT, "oow_ack_ok", "send_ack", "RCV_UNACCEPTABLE [oow_ack_ok] / send_ack", "9293 3.10.7.4 first", 176 },
     /* @rfc "9293 3.10.7.4 first" */
-    { TCP_FSM_CLOSING, TCP_FSM_EV_RCV_UNACCEPTABLE, TCP_FSM_CLOSING, "oow_ack_ok", "send_ack", "RCV_UNACCEPTABLE [oow_ack_ok] / send_ack", "9293 3.10.7.4 first", 173 },
+    { TCP_FSM_CLOSING, TCP_FSM_EV_RCV_UNACCEPTABLE, TCP_FSM_CLOSING, "oow_ack_ok", "send_ack", "RCV_UNACCEPTABLE [oow_ack_ok] / send_ack", "9293 3.10.7.4 first", 176 },
     /* @rfc "9293 3.10.7.4 first" */
-    { TCP_FSM_LAST_ACK, TCP_FSM_EV_RCV_UNACCEPTABLE, TCP_FSM_LAST_ACK, "oow_ack_ok", "send_ack", "RCV_UNACCEPTABLE [oow_ack_ok] / send_ack", "9293 3.10.7.4 first", 173 },
-    /* @rfc "9293 3.10.7.4 first" */
-    { TCP_FSM_TIME_WAIT, TCP_FSM_EV_RCV_UNACCEPTABLE, TCP_FSM_TIME_WAIT, "oow_ack_ok", "send_ack", "RCV_UNACCEPTABLE [oow_ack_ok] / send_ack", "9293 3.10.7.4 first", 173 },
+    { TCP_FSM_LAST_ACK, TCP_FSM_EV_RCV_UNACCEPTABLE, TCP_FSM_LAST_ACK, "oow_ack_ok", "send_ack", "RCV_UNACCEPTABLE [oow_ack_ok] / send_ack", "9293 3.10.7.4 first", 176 },
     /* @rfc "9293 3.10.7.4 first: an ACK already answered a segment without text in the last 500 ms" */
-    { TCP_FSM_SYN_RCVD, TCP_FSM_EV_RCV_UNACCEPTABLE, TCP_FSM_SYN_RCVD, "else", "", "RCV_UNACCEPTABLE [else]", "9293 3.10.7.4 first: an ACK already answered a segment without text in the last 500 ms", 174 },
+    { TCP_FSM_SYN_RCVD, TCP_FSM_EV_RCV_UNACCEPTABLE, TCP_FSM_SYN_RCVD, "else", "", "RCV_UNACCEPTABLE [else]", "9293 3.10.7.4 first: an ACK already answered a segment without text in the last 500 ms", 177 },
     /* @rfc "9293 3.10.7.4 first: an ACK already answered a segment without text in the last 500 ms" */
-    { TCP_FSM_ESTABLISHED, TCP_FSM_EV_RCV_UNACCEPTABLE, TCP_FSM_ESTABLISHED, "else", "", "RCV_UNACCEPTABLE [else]", "9293 3.10.7.4 first: an ACK already answered a segment without text in the last 500 ms", 174 },
+    { TCP_FSM_ESTABLISHED, TCP_FSM_EV_RCV_UNACCEPTABLE, TCP_FSM_ESTABLISHED, "else", "", "RCV_UNACCEPTABLE [else]", "9293 3.10.7.4 first: an ACK already answered a segment without text in the last 500 ms", 177 },
     /* @rfc "9293 3.10.7.4 first: an ACK already answered a segment without text in the last 500 ms" */
-    { TCP_FSM_FIN_WAIT_1, TCP_FSM_EV_RCV_UNACCEPTABLE, TCP_FSM_FIN_WAIT_1, "else", "", "RCV_UNACCEPTABLE [else]", "9293 3.10.7.4 first: an ACK already answered a segment without text in the last 500 ms", 174 },
+    { TCP_FSM_FIN_WAIT_1, TCP_FSM_EV_RCV_UNACCEPTABLE, TCP_FSM_FIN_WAIT_1, "else", "", "RCV_UNACCEPTABLE [else]", "9293 3.10.7.4 first: an ACK already answered a segment without text in the last 500 ms", 177 },
     /* @rfc "9293 3.10.7.4 first: an ACK already answered a segment without text in the last 500 ms" */
-    { TCP_FSM_FIN_WAIT_2, TCP_FSM_EV_RCV_UNACCEPTABLE, TCP_FSM_FIN_WAIT_2, "else", "", "RCV_UNACCEPTABLE [else]", "9293 3.10.7.4 first: an ACK already answered a segment without text in the last 500 ms", 174 },
+    { TCP_FSM_FIN_WAIT_2, TCP_FSM_EV_RCV_UNACCEPTABLE, TCP_FSM_FIN_WAIT_2, "else", "", "RCV_UNACCEPTABLE [else]", "9293 3.10.7.4 first: an ACK already answered a segment without text in the last 500 ms", 177 },
     /* @rfc "9293 3.10.7.4 first: an ACK already answered a segment without text in the last 500 ms" */
-    { TCP_FSM_CLOSE_WAIT, TCP_FSM_EV_RCV_UNACCEPTABLE, TCP_FSM_CLOSE_WAIT, "else", "", "RCV_UNACCEPTABLE [else]", "9293 3.10.7.4 first: an ACK already answered a segment without text in the last 500 ms", 174 },
+    { TCP_FSM_CLOSE_WAIT, TCP_FSM_EV_RCV_UNACCEPTABLE, TCP_FSM_CLOSE_WAIT, "else", "", "RCV_UNACCEPTABLE [else]", "9293 3.10.7.4 first: an ACK already answered a segment without text in the last 500 ms", 177 },
     /* @rfc "9293 3.10.7.4 first: an ACK already answered a segment without text in the last 500 ms" */
-    { TCP_FSM_CLOSING, TCP_FSM_EV_RCV_UNACCEPTABLE, TCP_FSM_CLOSING, "else", "", "RCV_UNACCEPTABLE [else]", "9293 3.10.7.4 first: an ACK already answered a segment without text in the last 500 ms", 174 },
+    { TCP_FSM_CLOSING, TCP_FSM_EV_RCV_UNACCEPTABLE, TCP_FSM_CLOSING, "else", "", "RCV_UNACCEPTABLE [else]", "9293 3.10.7.4 first: an ACK already answered a segment without text in the last 500 ms", 177 },
     /* @rfc "9293 3.10.7.4 first: an ACK already answered a segment without text in the last 500 ms" */
-    { TCP_FSM_LAST_ACK, TCP_FSM_EV_RCV_UNACCEPTABLE, TCP_FSM_LAST_ACK, "else", "", "RCV_UNACCEPTABLE [else]", "9293 3.10.7.4 first: an ACK already answered a segment without text in the last 500 ms", 174 },
-    /* @rfc "9293 3.10.7.4 first: an ACK already answered a segment without text in the last 500 ms" */
-    { TCP_FSM_TIME_WAIT, TCP_FSM_EV_RCV_UNACCEPTABLE, TCP_FSM_TIME_WAIT, "else", "", "RCV_UNACCEPTABLE [else]", "9293 3.10.7.4 first: an ACK already answered a segment without text in the last 500 ms", 174 },
+    { TCP_FSM_LAST_ACK, TCP_FSM_EV_RCV_UNACCEPTABLE, TCP_FSM_LAST_ACK, "else", "", "RCV_UNACCEPTABLE [else]", "9293 3.10.7.4 first: an ACK already answered a segment without text in the last 500 ms", 177 },
     /* @rfc "9293 3.10.7.4 second, 5961 3.2" */
-    { TCP_FSM_ESTABLISHED, TCP_FSM_EV_RCV_RST, TCP_FSM_CLOSED, "rst_exact", "conn_reset, release", "RCV_RST [rst_exact] / conn_reset, release", "9293 3.10.7.4 second, 5961 3.2", 178 },
+    { TCP_FSM_ESTABLISHED, TCP_FSM_EV_RCV_RST, TCP_FSM_CLOSED, "rst_exact", "conn_reset, release", "RCV_RST [rst_exact] / conn_reset, release", "9293 3.10.7.4 second, 5961 3.2", 181 },
     /* @rfc "9293 3.10.7.4 second, 5961 3.2" */
-    { TCP_FSM_FIN_WAIT_1, TCP_FSM_EV_RCV_RST, TCP_FSM_CLOSED, "rst_exact", "conn_reset, release", "RCV_RST [rst_exact] / conn_reset, release", "9293 3.10.7.4 second, 5961 3.2", 178 },
+    { TCP_FSM_FIN_WAIT_1, TCP_FSM_EV_RCV_RST, TCP_FSM_CLOSED, "rst_exact", "conn_reset, release", "RCV_RST [rst_exact] / conn_reset, release", "9293 3.10.7.4 second, 5961 3.2", 181 },
     /* @rfc "9293 3.10.7.4 second, 5961 3.2" */
-    { TCP_FSM_FIN_WAIT_2, TCP_FSM_EV_RCV_RST, TCP_FSM_CLOSED, "rst_exact", "conn_reset, release", "RCV_RST [rst_exact] / conn_reset, release", "9293 3.10.7.4 second, 5961 3.2", 178 },
+    { TCP_FSM_FIN_WAIT_2, TCP_FSM_EV_RCV_RST, TCP_FSM_CLOSED, "rst_exact", "conn_reset, release", "RCV_RST [rst_exact] / conn_reset, release", "9293 3.10.7.4 second, 5961 3.2", 181 },
     /* @rfc "9293 3.10.7.4 second, 5961 3.2" */
-    { TCP_FSM_CLOSE_WAIT, TCP_FSM_EV_RCV_RST, TCP_FSM_CLOSED, "rst_exact", "conn_reset, release", "RCV_RST [rst_exact] / conn_reset, release", "9293 3.10.7.4 second, 5961 3.2", 178 },
+    { TCP_FSM_CLOSE_WAIT, TCP_FSM_EV_RCV_RST, TCP_FSM_CLOSED, "rst_exact", "conn_reset, release", "RCV_RST [rst_exact] / conn_reset, release", "9293 3.10.7.4 second, 5961 3.2", 181 },
     /* @rfc "9293 3.10.7.4 second (TIME_WAIT: RFC 1337 hazard accepted, exact RST only)" */
-    { TCP_FSM_CLOSING, TCP_FSM_EV_RCV_RST, TCP_FSM_CLOSED, "rst_exact", "release", "RCV_RST [rst_exact] / release", "9293 3.10.7.4 second (TIME_WAIT: RFC 1337 hazard accepted, exact RST only)", 180 },
+    { TCP_FSM_CLOSING, TCP_FSM_EV_RCV_RST, TCP_FSM_CLOSED, "rst_exact", "release", "RCV_RST [rst_exact] / release", "9293 3.10.7.4 second (TIME_WAIT: RFC 1337 hazard accepted, exact RST only)", 183 },
     /* @rfc "9293 3.10.7.4 second (TIME_WAIT: RFC 1337 hazard accepted, exact RST only)" */
-    { TCP_FSM_LAST_ACK, TCP_FSM_EV_RCV_RST, TCP_FSM_CLOSED, "rst_exact", "release", "RCV_RST [rst_exact] / release", "9293 3.10.7.4 second (TIME_WAIT: RFC 1337 hazard accepted, exact RST only)", 180 },
+    { TCP_FSM_LAST_ACK, TCP_FSM_EV_RCV_RST, TCP_FSM_CLOSED, "rst_exact", "release", "RCV_RST [rst_exact] / release", "9293 3.10.7.4 second (TIME_WAIT: RFC 1337 hazard accepted, exact RST only)", 183 },
     /* @rfc "9293 3.10.7.4 second (TIME_WAIT: RFC 1337 hazard accepted, exact RST only)" */
-    { TCP_FSM_TIME_WAIT, TCP_FSM_EV_RCV_RST, TCP_FSM_CLOSED, "rst_exact", "release", "RCV_RST [rst_exact] / release", "9293 3.10.7.4 second (TIME_WAIT: RFC 1337 hazard accepted, exact RST only)", 180 },
+    { TCP_FSM_TIME_WAIT, TCP_FSM_EV_RCV_RST, TCP_FSM_CLOSED, "rst_exact", "release", "RCV_RST [rst_exact] / release", "9293 3.10.7.4 second (TIME_WAIT: RFC 1337 hazard accepted, exact RST only)", 183 },
     /* @rfc "5961 3.2" */
-    { TCP_FSM_ESTABLISHED, TCP_FSM_EV_RCV_RST, TCP_FSM_ESTABLISHED, "challenge_ok", "challenge_ack", "RCV_RST [challenge_ok] / challenge_ack", "5961 3.2", 182 },
+    { TCP_FSM_ESTABLISHED, TCP_FSM_EV_RCV_RST, TCP_FSM_ESTABLISHED, "challenge_ok", "challenge_ack", "RCV_RST [challenge_ok] / challenge_ack", "5961 3.2", 185 },
     /* @rfc "5961 3.2" */
-    { TCP_FSM_FIN_WAIT_1, TCP_FSM_EV_RCV_RST, TCP_FSM_FIN_WAIT_1, "challenge_ok", "challenge_ack", "RCV_RST [challenge_ok] / challenge_ack", "5961 3.2", 182 },
+    { TCP_FSM_FIN_WAIT_1, TCP_FSM_EV_RCV_RST, TCP_FSM_FIN_WAIT_1, "challenge_ok", "challenge_ack", "RCV_RST [challenge_ok] / challenge_ack", "5961 3.2", 185 },
     /* @rfc "5961 3.2" */
-    { TCP_FSM_FIN_WAIT_2, TCP_FSM_EV_RCV_RST, TCP_FSM_FIN_WAIT_2, "challenge_ok", "challenge_ack", "RCV_RST [challenge_ok] / challenge_ack", "5961 3.2", 182 },
+    { TCP_FSM_FIN_WAIT_2, TCP_FSM_EV_RCV_RST, TCP_FSM_FIN_WAIT_2, "challenge_ok", "challenge_ack", "RCV_RST [challenge_ok] / challenge_ack", "5961 3.2", 185 },
     /* @rfc "5961 3.2" */
-    { TCP_FSM_CLOSE_WAIT, TCP_FSM_EV_RCV_RST, TCP_FSM_CLOSE_WAIT, "challenge_ok", "challenge_ack", "RCV_RST [challenge_ok] / challenge_ack", "5961 3.2", 182 },
+    { TCP_FSM_CLOSE_WAIT, TCP_FSM_EV_RCV_RST, TCP_FSM_CLOSE_WAIT, "challenge_ok", "challenge_ack", "RCV_RST [challenge_ok] / challenge_ack", "5961 3.2", 185 },
     /* @rfc "5961 3.2" */
-    { TCP_FSM_CLOSING, TCP_FSM_EV_RCV_RST, TCP_FSM_CLOSING, "challenge_ok", "challenge_ack", "RCV_RST [challenge_ok] / challenge_ack", "5961 3.2", 182 },
+    { TCP_FSM_CLOSING, TCP_FSM_EV_RCV_RST, TCP_FSM_CLOSING, "challenge_ok", "challenge_ack", "RCV_RST [challenge_ok] / challenge_ack", "5961 3.2", 185 },
     /* @rfc "5961 3.2" */
-    { TCP_FSM_LAST_ACK, TCP_FSM_EV_RCV_RST, TCP_FSM_LAST_ACK, "challenge_ok", "challenge_ack", "RCV_RST [challenge_ok] / challenge_ack", "5961 3.2", 182 },
+    { TCP_FSM_LAST_ACK, TCP_FSM_EV_RCV_RST, TCP_FSM_LAST_ACK, "challenge_ok", "challenge_ack", "RCV_RST [challenge_ok] / challenge_ack", "5961 3.2", 185 },
     /* @rfc "5961 3.2" */
-    { TCP_FSM_TIME_WAIT, TCP_FSM_EV_RCV_RST, TCP_FSM_TIME_WAIT, "challenge_ok", "challenge_ack", "RCV_RST [challenge_ok] / challenge_ack", "5961 3.2", 182 },
+    { TCP_FSM_TIME_WAIT, TCP_FSM_EV_RCV_RST, TCP_FSM_TIME_WAIT, "challenge_ok", "challenge_ack", "RCV_RST [challenge_ok] / challenge_ack", "5961 3.2", 185 },
     /* @rfc "5961 7: over the challenge ACK rate limit, dropped" */
-    { TCP_FSM_ESTABLISHED, TCP_FSM_EV_RCV_RST, TCP_FSM_ESTABLISHED, "else", "", "RCV_RST [else]", "5961 7: over the challenge ACK rate limit, dropped", 183 },
+    { TCP_FSM_ESTABLISHED, TCP_FSM_EV_RCV_RST, TCP_FSM_ESTABLISHED, "else", "", "RCV_RST [else]", "5961 7: over the challenge ACK rate limit, dropped", 186 },
     /* @rfc "5961 7: over the challenge ACK rate limit, dropped" */
-    { TCP_FSM_FIN_WAIT_1, TCP_FSM_EV_RCV_RST, TCP_FSM_FIN_WAIT_1, "else", "", "RCV_RST [else]", "5961 7: over the challenge ACK rate limit, dropped", 183 },
+    { TCP_FSM_FIN_WAIT_1, TCP_FSM_EV_RCV_RST, TCP_FSM_FIN_WAIT_1, "else", "", "RCV_RST [else]", "5961 7: over the challenge ACK rate limit, dropped", 186 },
     /* @rfc "5961 7: over the challenge ACK rate limit, dropped" */
-    { TCP_FSM_FIN_WAIT_2, TCP_FSM_EV_RCV_RST, TCP_FSM_FIN_WAIT_2, "else", "", "RCV_RST [else]", "5961 7: over the challenge ACK rate limit, dropped", 183 },
+    { TCP_FSM_FIN_WAIT_2, TCP_FSM_EV_RCV_RST, TCP_FSM_FIN_WAIT_2, "else", "", "RCV_RST [else]", "5961 7: over the challenge ACK rate limit, dropped", 186 },
     /* @rfc "5961 7: over the challenge ACK rate limit, dropped" */
-    { TCP_FSM_CLOSE_WAIT, TCP_FSM_EV_RCV_RST, TCP_FSM_CLOSE_WAIT, "else", "", "RCV_RST [else]", "5961 7: over the challenge ACK rate limit, dropped", 183 },
+    { TCP_FSM_CLOSE_WAIT, TCP_FSM_EV_RCV_RST, TCP_FSM_CLOSE_WAIT, "else", "", "RCV_RST [else]", "5961 7: over the challenge ACK rate limit, dropped", 186 },
     /* @rfc "5961 7: over the challenge ACK rate limit, dropped" */
-    { TCP_FSM_CLOSING, TCP_FSM_EV_RCV_RST, TCP_FSM_CLOSING, "else", "", "RCV_RST [else]", "5961 7: over the challenge ACK rate limit, dropped", 183 },
+    { TCP_FSM_CLOSING, TCP_FSM_EV_RCV_RST, TCP_FSM_CLOSING, "else", "", "RCV_RST [else]", "5961 7: over the challenge ACK rate limit, dropped", 186 },
     /* @rfc "5961 7: over the challenge ACK rate limit, dropped" */
-    { TCP_FSM_LAST_ACK, TCP_FSM_EV_RCV_RST, TCP_FSM_LAST_ACK, "else", "", "RCV_RST [else]", "5961 7: over the challenge ACK rate limit, dropped", 183 },
+    { TCP_FSM_LAST_ACK, TCP_FSM_EV_RCV_RST, TCP_FSM_LAST_ACK, "else", "", "RCV_RST [else]", "5961 7: over the challenge ACK rate limit, dropped", 186 },
     /* @rfc "5961 7: over the challenge ACK rate limit, dropped" */
-    { TCP_FSM_TIME_WAIT, TCP_FSM_EV_RCV_RST, TCP_FSM_TIME_WAIT, "else", "", "RCV_RST [else]", "5961 7: over the challenge ACK rate limit, dropped", 183 },
+    { TCP_FSM_TIME_WAIT, TCP_FSM_EV_RCV_RST, TCP_FSM_TIME_WAIT, "else", "", "RCV_RST [else]", "5961 7: over the challenge ACK rate limit, dropped", 186 },
     /* @rfc "9293 3.10.7.4 fourth, 5961 4.2" */
-    { TCP_FSM_ESTABLISHED, TCP_FSM_EV_RCV_SYN, TCP_FSM_ESTABLISHED, "challenge_ok", "challenge_ack", "RCV_SYN [challenge_ok] / challenge_ack", "9293 3.10.7.4 fourth, 5961 4.2", 185 },
+    { TCP_FSM_ESTABLISHED, TCP_FSM_EV_RCV_SYN, TCP_FSM_ESTABLISHED, "challenge_ok", "challenge_ack", "RCV_SYN [challenge_ok] / challenge_ack", "9293 3.10.7.4 fourth, 5961 4.2", 188 },
     /* @rfc "9293 3.10.7.4 fourth, 5961 4.2" */
-    { TCP_FSM_FIN_WAIT_1, TCP_FSM_EV_RCV_SYN, TCP_FSM_FIN_WAIT_1, "challenge_ok", "challenge_ack", "RCV_SYN [challenge_ok] / challenge_ack", "9293 3.10.7.4 fourth, 5961 4.2", 185 },
+    { TCP_FSM_FIN_WAIT_1, TCP_FSM_EV_RCV_SYN, TCP_FSM_FIN_WAIT_1, "challenge_ok", "challenge_ack", "RCV_SYN [challenge_ok] / challenge_ack", "9293 3.10.7.4 fourth, 5961 4.2", 188 },
     /* @rfc "9293 3.10.7.4 fourth, 5961 4.2" */
-    { TCP_FSM_FIN_WAIT_2, TCP_FSM_EV_RCV_SYN, TCP_FSM_FIN_WAIT_2, "challenge_ok", "challenge_ack", "RCV_SYN [challenge_ok] / challenge_ack", "9293 3.10.7.4 fourth, 5961 4.2", 185 },
+    { TCP_FSM_FIN_WAIT_2, TCP_FSM_EV_RCV_SYN, TCP_FSM_FIN_WAIT_2, "challenge_ok", "challenge_ack", "RCV_SYN [challenge_ok] / challenge_ack", "9293 3.10.7.4 fourth, 5961 4.2", 188 },
     /* @rfc "9293 3.10.7.4 fourth, 5961 4.2" */
-    { TCP_FSM_CLOSE_WAIT, TCP_FSM_EV_RCV_SYN, TCP_FSM_CLOSE_WAIT, "challenge_ok", "challenge_ack", "RCV_SYN [challenge_ok] / challenge_ack", "9293 3.10.7.4 fourth, 5961 4.2", 185 },
+    { TCP_FSM_CLOSE_WAIT, TCP_FSM_EV_RCV_SYN, TCP_FSM_CLOSE_WAIT, "challenge_ok", "challenge_ack", "RCV_SYN [challenge_ok] / challenge_ack", "9293 3.10.7.4 fourth, 5961 4.2", 188 },
     /* @rfc "9293 3.10.7.4 fourth, 5961 4.2" */
-    { TCP_FSM_CLOSING, TCP_FSM_EV_RCV_SYN, TCP_FSM_CLOSING, "challenge_ok", "challenge_ack", "RCV_SYN [challenge_ok] / challenge_ack", "9293 3.10.7.4 fourth, 5961 4.2", 185 },
+    { TCP_FSM_CLOSING, TCP_FSM_EV_RCV_SYN, TCP_FSM_CLOSING, "challenge_ok", "challenge_ack", "RCV_SYN [challenge_ok] / challenge_ack", "9293 3.10.7.4 fourth, 5961 4.2", 188 },
     /* @rfc "9293 3.10.7.4 fourth, 5961 4.2" */
-    { TCP_FSM_LAST_ACK, TCP_FSM_EV_RCV_SYN, TCP_FSM_LAST_ACK, "challenge_ok", "challenge_ack", "RCV_SYN [challenge_ok] / challenge_ack", "9293 3.10.7.4 fourth, 5961 4.2", 185 },
+    { TCP_FSM_LAST_ACK, TCP_FSM_EV_RCV_SYN, TCP_FSM_LAST_ACK, "challenge_ok", "challenge_ack", "RCV_SYN [challenge_ok] / challenge_ack", "9293 3.10.7.4 fourth, 5961 4.2", 188 },
+    /* @rfc "5961 7: over the challenge ACK rate limit, dropped" */
+    { TCP_FSM_ESTABLISHED, TCP_FSM_EV_RCV_SYN, TCP_FSM_ESTABLISHED, "else", "", "RCV_SYN [else]", "5961 7: over the challenge ACK rate limit, dropped", 190 },
+    /* @rfc "5961 7: over the challenge ACK rate limit, dropped" */
+    { TCP_FSM_FIN_WAIT_1, TCP_FSM_EV_RCV_SYN, TCP_FSM_FIN_WAIT_1, "else", "", "RCV_SYN [else]", "5961 7: over the challenge ACK rate limit, dropped", 190 },
+    /* @rfc "5961 7: over the challenge ACK rate limit, dropped" */
+    { TCP_FSM_FIN_WAIT_2, TCP_FSM_EV_RCV_SYN, TCP_FSM_FIN_WAIT_2, "else", "", "RCV_SYN [else]", "5961 7: over the challenge ACK rate limit, dropped", 190 },
+    /* @rfc "5961 7: over the challenge ACK rate limit, dropped" */
+    { TCP_FSM_CLOSE_WAIT, TCP_FSM_EV_RCV_SYN, TCP_FSM_CLOSE_WAIT, "else", "", "RCV_SYN [else]", "5961 7: over the challenge ACK rate limit, dropped", 190 },
+    /* @rfc "5961 7: over the challenge ACK rate limit, dropped" */
+    { TCP_FSM_CLOSING, TCP_FSM_EV_RCV_SYN, TCP_FSM_CLOSING, "else", "", "RCV_SYN [else]", "5961 7: over the challenge ACK rate limit, dropped", 190 },
+    /* @rfc "5961 7: over the challenge ACK rate limit, dropped" */
+    { TCP_FSM_LAST_ACK, TCP_FSM_EV_RCV_SYN, TCP_FSM_LAST_ACK, "else", "", "RCV_SYN [else]", "5961 7: over the challenge ACK rate limit, dropped", 190 },
+    /* @rfc "6191 2, 1122 4.2.2.13: a newer SYN reopens the connection from TIME-WAIT" */
+    { TCP_FSM_TIME_WAIT, TCP_FSM_EV_RCV_UNACCEPTABLE, TCP_FSM_CLOSED, "syn_reopens", "release, reopen", "RCV_UNACCEPTABLE [syn_reopens] / release, reopen", "6191 2, 1122 4.2.2.13: a newer SYN reopens the connection from TIME-WAIT", 198 },
+    /* @rfc "6191 2, 1122 4.2.2.13: a newer SYN reopens the connection from TIME-WAIT" */
+    { TCP_FSM_TIME_WAIT, TCP_FSM_EV_RCV_SYN, TCP_FSM_CLOSED, "syn_reopens", "release, reopen", "RCV_SYN [syn_reopens] / release, reopen", "6191 2, 1122 4.2.2.13: a newer SYN reopens the connection from TIME-WAIT", 198 },
+    /* @rfc "9293 3.10.7.4 first" */
+    { TCP_FSM_TIME_WAIT, TCP_FSM_EV_RCV_UNACCEPTABLE, TCP_FSM_TIME_WAIT, "oow_ack_ok", "send_ack", "RCV_UNACCEPTABLE [oow_ack_ok] / send_ack", "9293 3.10.7.4 first", 200 },
+    /* @rfc "9293 3.10.7.4 first: an ACK already answered a segment without text in the last 500 ms" */
+    { TCP_FSM_TIME_WAIT, TCP_FSM_EV_RCV_UNACCEPTABLE, TCP_FSM_TIME_WAIT, "else", "", "RCV_UNACCEPTABLE [else]", "9293 3.10.7.4 first: an ACK already answered a segment without text in the last 500 ms", 202 },
     /* @rfc "9293 3.10.7.4 fourth, 5961 4.2" */
-    { TCP_FSM_TIME_WAIT, TCP_FSM_EV_RCV_SYN, TCP_FSM_TIME_WAIT, "challenge_ok", "challenge_ack", "RCV_SYN [challenge_ok] / challenge_ack", "9293 3.10.7.4 fourth, 5961 4.2", 185 },
+    { TCP_FSM_TIME_WAIT, TCP_FSM_EV_RCV_SYN, TCP_FSM_TIME_WAIT, "challenge_ok", "challenge_ack", "RCV_SYN [challenge_ok] / challenge_ack", "9293 3.10.7.4 fourth, 5961 4.2", 204 },
     /* @rfc "5961 7: over the challenge ACK rate limit, dropped" */
-    { TCP_FSM_ESTABLISHED, TCP_FSM_EV_RCV_SYN, TCP_FSM_ESTABLISHED, "else", "", "RCV_SYN [else]", "5961 7: over the challenge ACK rate limit, dropped", 187 },
-    /* @rfc "5961 7: over the challenge ACK rate limit, dropped" */
-    { TCP_FSM_FIN_WAIT_1, TCP_FSM_EV_RCV_SYN, TCP_FSM_FIN_WAIT_1, "else", "", "RCV_SYN [else]", "5961 7: over the challenge ACK rate limit, dropped", 187 },
-    /* @rfc "5961 7: over the challenge ACK rate limit, dropped" */
-    { TCP_FSM_FIN_WAIT_2, TCP_FSM_EV_RCV_SYN, TCP_FSM_FIN_WAIT_2, "else", "", "RCV_SYN [else]", "5961 7: over the challenge ACK rate limit, dropped", 187 },
-    /* @rfc "5961 7: over the challenge ACK rate limit, dropped" */
-    { TCP_FSM_CLOSE_WAIT, TCP_FSM_EV_RCV_SYN, TCP_FSM_CLOSE_WAIT, "else", "", "RCV_SYN [else]", "5961 7: over the challenge ACK rate limit, dropped", 187 },
-    /* @rfc "5961 7: over the challenge ACK rate limit, dropped" */
-    { TCP_FSM_CLOSING, TCP_FSM_EV_RCV_SYN, TCP_FSM_CLOSING, "else", "", "RCV_SYN [else]", "5961 7: over the challenge ACK rate limit, dropped", 187 },
-    /* @rfc "5961 7: over the challenge ACK rate limit, dropped" */
-    { TCP_FSM_LAST_ACK, TCP_FSM_EV_RCV_SYN, TCP_FSM_LAST_ACK, "else", "", "RCV_SYN [else]", "5961 7: over the challenge ACK rate limit, dropped", 187 },
-    /* @rfc "5961 7: over the challenge ACK rate limit, dropped" */
-    { TCP_FSM_TIME_WAIT, TCP_FSM_EV_RCV_SYN, TCP_FSM_TIME_WAIT, "else", "", "RCV_SYN [else]", "5961 7: over the challenge ACK rate limit, dropped", 187 },
+    { TCP_FSM_TIME_WAIT, TCP_FSM_EV_RCV_SYN, TCP_FSM_TIME_WAIT, "else", "", "RCV_SYN [else]", "5961 7: over the challenge ACK rate limit, dropped", 206 },
     /* @rfc "9293 3.10.7.4 fifth" */
-    { TCP_FSM_ESTABLISHED, TCP_FSM_EV_RCV_BAD_ACK, TCP_FSM_ESTABLISHED, "oow_ack_ok", "send_ack", "RCV_BAD_ACK [oow_ack_ok] / send_ack", "9293 3.10.7.4 fifth", 189 },
+    { TCP_FSM_ESTABLISHED, TCP_FSM_EV_RCV_BAD_ACK, TCP_FSM_ESTABLISHED, "oow_ack_ok", "send_ack", "RCV_BAD_ACK [oow_ack_ok] / send_ack", "9293 3.10.7.4 fifth", 209 },
     /* @rfc "9293 3.10.7.4 fifth" */
-    { TCP_FSM_FIN_WAIT_1, TCP_FSM_EV_RCV_BAD_ACK, TCP_FSM_FIN_WAIT_1, "oow_ack_ok", "send_ack", "RCV_BAD_ACK [oow_ack_ok] / send_ack", "9293 3.10.7.4 fifth", 189 },
+    { TCP_FSM_FIN_WAIT_1, TCP_FSM_EV_RCV_BAD_ACK, TCP_FSM_FIN_WAIT_1, "oow_ack_ok", "send_ack", "RCV_BAD_ACK [oow_ack_ok] / send_ack", "9293 3.10.7.4 fifth", 209 },
     /* @rfc "9293 3.10.7.4 fifth" */
-    { TCP_FSM_FIN_WAIT_2, TCP_FSM_EV_RCV_BAD_ACK, TCP_FSM_FIN_WAIT_2, "oow_ack_ok", "send_ack", "RCV_BAD_ACK [oow_ack_ok] / send_ack", "9293 3.10.7.4 fifth", 189 },
+    { TCP_FSM_FIN_WAIT_2, TCP_FSM_EV_RCV_BAD_ACK, TCP_FSM_FIN_WAIT_2, "oow_ack_ok", "send_ack", "RCV_BAD_ACK [oow_ack_ok] / send_ack", "9293 3.10.7.4 fifth", 209 },
     /* @rfc "9293 3.10.7.4 fifth" */
-    { TCP_FSM_CLOSE_WAIT, TCP_FSM_EV_RCV_BAD_ACK, TCP_FSM_CLOSE_WAIT, "oow_ack_ok", "send_ack", "RCV_BAD_ACK [oow_ack_ok] / send_ack", "9293 3.10.7.4 fifth", 189 },
+    { TCP_FSM_CLOSE_WAIT, TCP_FSM_EV_RCV_BAD_ACK, TCP_FSM_CLOSE_WAIT, "oow_ack_ok", "send_ack", "RCV_BAD_ACK [oow_ack_ok] / send_ack", "9293 3.10.7.4 fifth", 209 },
     /* @rfc "9293 3.10.7.4 fifth" */
-    { TCP_FSM_CLOSING, TCP_FSM_EV_RCV_BAD_ACK, TCP_FSM_CLOSING, "oow_ack_ok", "send_ack", "RCV_BAD_ACK [oow_ack_ok] / send_ack", "9293 3.10.7.4 fifth", 189 },
+    { TCP_FSM_CLOSING, TCP_FSM_EV_RCV_BAD_ACK, TCP_FSM_CLOSING, "oow_ack_ok", "send_ack", "RCV_BAD_ACK [oow_ack_ok] / send_ack", "9293 3.10.7.4 fifth", 209 },
     /* @rfc "9293 3.10.7.4 fifth" */
-    { TCP_FSM_LAST_ACK, TCP_FSM_EV_RCV_BAD_ACK, TCP_FSM_LAST_ACK, "oow_ack_ok", "send_ack", "RCV_BAD_ACK [oow_ack_ok] / send_ack", "9293 3.10.7.4 fifth", 189 },
+    { TCP_FSM_LAST_ACK, TCP_FSM_EV_RCV_BAD_ACK, TCP_FSM_LAST_ACK, "oow_ack_ok", "send_ack", "RCV_BAD_ACK [oow_ack_ok] / send_ack", "9293 3.10.7.4 fifth", 209 },
     /* @rfc "9293 3.10.7.4 fifth" */
-    { TCP_FSM_TIME_WAIT, TCP_FSM_EV_RCV_BAD_ACK, TCP_FSM_TIME_WAIT, "oow_ack_ok", "send_ack", "RCV_BAD_ACK [oow_ack_ok] / send_ack", "9293 3.10.7.4 fifth", 189 },
+    { TCP_FSM_TIME_WAIT, TCP_FSM_EV_RCV_BAD_ACK, TCP_FSM_TIME_WAIT, "oow_ack_ok", "send_ack", "RCV_BAD_ACK [oow_ack_ok] / send_ack", "9293 3.10.7.4 fifth", 209 },
     /* @rfc "9293 3.10.7.4 fifth: an ACK already answered a segment without text in the last 500 ms" */
-    { TCP_FSM_ESTABLISHED, TCP_FSM_EV_RCV_BAD_ACK, TCP_FSM_ESTABLISHED, "else", "", "RCV_BAD_ACK [else]", "9293 3.10.7.4 fifth: an ACK already answered a segment without text in the last 500 ms", 190 },
+    { TCP_FSM_ESTABLISHED, TCP_FSM_EV_RCV_BAD_ACK, TCP_FSM_ESTABLISHED, "else", "", "RCV_BAD_ACK [else]", "9293 3.10.7.4 fifth: an ACK already answered a segment without text in the last 500 ms", 210 },
     /* @rfc "9293 3.10.7.4 fifth: an ACK already answered a segment without text in the last 500 ms" */
-    { TCP_FSM_FIN_WAIT_1, TCP_FSM_EV_RCV_BAD_ACK, TCP_FSM_FIN_WAIT_1, "else", "", "RCV_BAD_ACK [else]", "9293 3.10.7.4 fifth: an ACK already answered a segment without text in the last 500 ms", 190 },
+    { TCP_FSM_FIN_WAIT_1, TCP_FSM_EV_RCV_BAD_ACK, TCP_FSM_FIN_WAIT_1, "else", "", "RCV_BAD_ACK [else]", "9293 3.10.7.4 fifth: an ACK already answered a segment without text in the last 500 ms", 210 },
     /* @rfc "9293 3.10.7.4 fifth: an ACK already answered a segment without text in the last 500 ms" */
-    { TCP_FSM_FIN_WAIT_2, TCP_FSM_EV_RCV_BAD_ACK, TCP_FSM_FIN_WAIT_2, "else", "", "RCV_BAD_ACK [else]", "9293 3.10.7.4 fifth: an ACK already answered a segment without text in the last 500 ms", 190 },
+    { TCP_FSM_FIN_WAIT_2, TCP_FSM_EV_RCV_BAD_ACK, TCP_FSM_FIN_WAIT_2, "else", "", "RCV_BAD_ACK [else]", "9293 3.10.7.4 fifth: an ACK already answered a segment without text in the last 500 ms", 210 },
     /* @rfc "9293 3.10.7.4 fifth: an ACK already answered a segment without text in the last 500 ms" */
-    { TCP_FSM_CLOSE_WAIT, TCP_FSM_EV_RCV_BAD_ACK, TCP_FSM_CLOSE_WAIT, "else", "", "RCV_BAD_ACK [else]", "9293 3.10.7.4 fifth: an ACK already answered a segment without text in the last 500 ms", 190 },
+    { TCP_FSM_CLOSE_WAIT, TCP_FSM_EV_RCV_BAD_ACK, TCP_FSM_CLOSE_WAIT, "else", "", "RCV_BAD_ACK [else]", "9293 3.10.7.4 fifth: an ACK already answered a segment without text in the last 500 ms", 210 },
     /* @rfc "9293 3.10.7.4 fifth: an ACK already answered a segment without text in the last 500 ms" */
-    { TCP_FSM_CLOSING, TCP_FSM_EV_RCV_BAD_ACK, TCP_FSM_CLOSING, "else", "", "RCV_BAD_ACK [else]", "9293 3.10.7.4 fifth: an ACK already answered a segment without text in the last 500 ms", 190 },
+    { TCP_FSM_CLOSING, TCP_FSM_EV_RCV_BAD_ACK, TCP_FSM_CLOSING, "else", "", "RCV_BAD_ACK [else]", "9293 3.10.7.4 fifth: an ACK already answered a segment without text in the last 500 ms", 210 },
     /* @rfc "9293 3.10.7.4 fifth: an ACK already answered a segment without text in the last 500 ms" */
-    { TCP_FSM_LAST_ACK, TCP_FSM_EV_RCV_BAD_ACK, TCP_FSM_LAST_ACK, "else", "", "RCV_BAD_ACK [else]", "9293 3.10.7.4 fifth: an ACK already answered a segment without text in the last 500 ms", 190 },
+    { TCP_FSM_LAST_ACK, TCP_FSM_EV_RCV_BAD_ACK, TCP_FSM_LAST_ACK, "else", "", "RCV_BAD_ACK [else]", "9293 3.10.7.4 fifth: an ACK already answered a segment without text in the last 500 ms", 210 },
     /* @rfc "9293 3.10.7.4 fifth: an ACK already answered a segment without text in the last 500 ms" */
-    { TCP_FSM_TIME_WAIT, TCP_FSM_EV_RCV_BAD_ACK, TCP_FSM_TIME_WAIT, "else", "", "RCV_BAD_ACK [else]", "9293 3.10.7.4 fifth: an ACK already answered a segment without text in the last 500 ms", 190 },
+    { TCP_FSM_TIME_WAIT, TCP_FSM_EV_RCV_BAD_ACK, TCP_FSM_TIME_WAIT, "else", "", "RCV_BAD_ACK [else]", "9293 3.10.7.4 fifth: an ACK already answered a segment without text in the last 500 ms", 210 },
     /* @rfc "9293 3.10.7.4 fifth" */
-    { TCP_FSM_ESTABLISHED, TCP_FSM_EV_RCV_ACK, TCP_FSM_ESTABLISHED, NULL, "process_ack", "RCV_ACK / process_ack", "9293 3.10.7.4 fifth", 192 },
+    { TCP_FSM_ESTABLISHED, TCP_FSM_EV_RCV_ACK, TCP_FSM_ESTABLISHED, NULL, "process_ack", "RCV_ACK / process_ack", "9293 3.10.7.4 fifth", 212 },
     /* @rfc "9293 3.10.7.4 fifth" */
-    { TCP_FSM_CLOSE_WAIT, TCP_FSM_EV_RCV_ACK, TCP_FSM_CLOSE_WAIT, NULL, "process_ack", "RCV_ACK / process_ack", "9293 3.10.7.4 fifth", 192 },
+    { TCP_FSM_CLOSE_WAIT, TCP_FSM_EV_RCV_ACK, TCP_FSM_CLOSE_WAIT, NULL, "process_ack", "RCV_ACK / process_ack", "9293 3.10.7.4 fifth", 212 },
     /* @rfc "9293 3.10.7.4 fifth" */
-    { TCP_FSM_FIN_WAIT_2, TCP_FSM_EV_RCV_ACK, TCP_FSM_FIN_WAIT_2, NULL, "process_ack", "RCV_ACK / process_ack", "9293 3.10.7.4 fifth", 192 },
+    { TCP_FSM_FIN_WAIT_2, TCP_FSM_EV_RCV_ACK, TCP_FSM_FIN_WAIT_2, NULL, "process_ack", "RCV_ACK / process_ack", "9293 3.10.7.4 fifth", 212 },
     /* @rfc "9293 3.10.7.4 fifth: our FIN is acknowledged" */
     /* @label "rcv ACK of FIN" */
     /* @path "client" */
-    { TCP_FSM_FIN_WAIT_1, TCP_FSM_EV_RCV_ACK, TCP_FSM_FIN_WAIT_2, "fin_acked", "process_ack", "rcv ACK of FIN", "9293 3.10.7.4 fifth: our FIN is acknowledged", 193 },
+    { TCP_FSM_FIN_WAIT_1, TCP_FSM_EV_RCV_ACK, TCP_FSM_FIN_WAIT_2, "fin_acked", "process_ack", "rcv ACK of FIN", "9293 3.10.7.4 fifth: our FIN is acknowledged", 213 },
     /* @rfc "9293 3.10.7.4 fifth" */
-    { TCP_FSM_FIN_WAIT_1, TCP_FSM_EV_RCV_ACK, TCP_FSM_FIN_WAIT_1, "else", "process_ack", "RCV_ACK [else] / process_ack", "9293 3.10.7.4 fifth", 195 },
+    { TCP_FSM_FIN_WAIT_1, TCP_FSM_EV_RCV_ACK, TCP_FSM_FIN_WAIT_1, "else", "process_ack", "RCV_ACK [else] / process_ack", "9293 3.10.7.4 fifth", 215 },
     /* @rfc "9293 3.10.7.4 fifth: our FIN is acknowledged" */
     /* @label "rcv ACK of FIN" */
-    { TCP_FSM_CLOSING, TCP_FSM_EV_RCV_ACK, TCP_FSM_TIME_WAIT, "fin_acked", "process_ack", "rcv ACK of FIN", "9293 3.10.7.4 fifth: our FIN is acknowledged", 196 },
+    { TCP_FSM_CLOSING, TCP_FSM_EV_RCV_ACK, TCP_FSM_TIME_WAIT, "fin_acked", "process_ack", "rcv ACK of FIN", "9293 3.10.7.4 fifth: our FIN is acknowledged", 216 },
     /* @rfc "9293 3.10.7.4 fifth" */
-    { TCP_FSM_CLOSING, TCP_FSM_EV_RCV_ACK, TCP_FSM_CLOSING, "else", "process_ack", "RCV_ACK [else] / process_ack", "9293 3.10.7.4 fifth", 198 },
+    { TCP_FSM_CLOSING, TCP_FSM_EV_RCV_ACK, TCP_FSM_CLOSING, "else", "process_ack", "RCV_ACK [else] / process_ack", "9293 3.10.7.4 fifth", 218 },
     /* @rfc "9293 3.10.7.4 fifth: our FIN is acknowledged" */
     /* @label "rcv ACK of FIN" */
     /* @path "server" */
-    { TCP_FSM_LAST_ACK, TCP_FSM_EV_RCV_ACK, TCP_FSM_CLOSED, "fin_acked", "process_ack, release", "rcv ACK of FIN", "9293 3.10.7.4 fifth: our FIN is acknowledged", 199 },
+    { TCP_FSM_LAST_ACK, TCP_FSM_EV_RCV_ACK, TCP_FSM_CLOSED, "fin_acked", "process_ack, release", "rcv ACK of FIN", "9293 3.10.7.4 fifth: our FIN is acknowledged", 219 },
     /* @rfc "9293 3.10.7.4 fifth" */
-    { TCP_FSM_LAST_ACK, TCP_FSM_EV_RCV_ACK, TCP_FSM_LAST_ACK, "else", "process_ack", "RCV_ACK [else] / process_ack", "9293 3.10.7.4 fifth", 201 },
+    { TCP_FSM_LAST_ACK, TCP_FSM_EV_RCV_ACK, TCP_FSM_LAST_ACK, "else", "process_ack", "RCV_ACK [else] / process_ack", "9293 3.10.7.4 fifth", 221 },
     /* @rfc "9293 3.10.7.4 seventh" */
-    { TCP_FSM_ESTABLISHED, TCP_FSM_EV_RCV_DATA, TCP_FSM_ESTABLISHED, NULL, "deliver_data", "RCV_DATA / deliver_data", "9293 3.10.7.4 seventh", 204 },
+    { TCP_FSM_ESTABLISHED, TCP_FSM_EV_RCV_DATA, TCP_FSM_ESTABLISHED, NULL, "deliver_data", "RCV_DATA / deliver_data", "9293 3.10.7.4 seventh", 224 },
     /* @rfc "9293 3.10.7.4 seventh" */
-    { TCP_FSM_FIN_WAIT_1, TCP_FSM_EV_RCV_DATA, TCP_FSM_FIN_WAIT_1, NULL, "deliver_data", "RCV_DATA / deliver_data", "9293 3.10.7.4 seventh", 204 },
+    { TCP_FSM_FIN_WAIT_1, TCP_FSM_EV_RCV_DATA, TCP_FSM_FIN_WAIT_1, NULL, "deliver_data", "RCV_DATA / deliver_data", "9293 3.10.7.4 seventh", 224 },
     /* @rfc "9293 3.10.7.4 seventh" */
-    { TCP_FSM_FIN_WAIT_2, TCP_FSM_EV_RCV_DATA, TCP_FSM_FIN_WAIT_2, NULL, "deliver_data", "RCV_DATA / deliver_data", "9293 3.10.7.4 seventh", 204 },
+    { TCP_FSM_FIN_WAIT_2, TCP_FSM_EV_RCV_DATA, TCP_FSM_FIN_WAIT_2, NULL, "deliver_data", "RCV_DATA / deliver_data", "9293 3.10.7.4 seventh", 224 },
     /* @rfc "9293 3.10.7.4 eighth" */
     /* @label "rcv FIN / snd ACK" */
     /* @path "server" */
-    { TCP_FSM_ESTABLISHED, TCP_FSM_EV_RCV_FIN, TCP_FSM_CLOSE_WAIT, NULL, "receive_fin", "rcv FIN / snd ACK", "9293 3.10.7.4 eighth", 207 },
+    { TCP_FSM_ESTABLISHED, TCP_FSM_EV_RCV_FIN, TCP_FSM_CLOSE_WAIT, NULL, "receive_fin", "rcv FIN / snd ACK", "9293 3.10.7.4 eighth", 227 },
     /* @rfc "9293 3.10.7.4 eighth: simultaneous close" */
     /* @label "rcv FIN / snd ACK" */
-    { TCP_FSM_FIN_WAIT_1, TCP_FSM_EV_RCV_FIN, TCP_FSM_CLOSING, NULL, "receive_fin", "rcv FIN / snd ACK", "9293 3.10.7.4 eighth: simultaneous close", 209 },
+    { TCP_FSM_FIN_WAIT_1, TCP_FSM_EV_RCV_FIN, TCP_FSM_CLOSING, NULL, "receive_fin", "rcv FIN / snd ACK", "9293 3.10.7.4 eighth: simultaneous close", 229 },
     /* @rfc "9293 3.10.7.4 eighth" */
     /* @label "rcv FIN / snd ACK" */
     /* @path "client" */
-    { TCP_FSM_FIN_WAIT_2, TCP_FSM_EV_RCV_FIN, TCP_FSM_TIME_WAIT, NULL, "receive_fin", "rcv FIN / snd ACK", "9293 3.10.7.4 eighth", 211 },
+    { TCP_FSM_FIN_WAIT_2, TCP_FSM_EV_RCV_FIN, TCP_FSM_TIME_WAIT, NULL, "receive_fin", "rcv FIN / snd ACK", "9293 3.10.7.4 eighth", 231 },
     /* @rfc "9293 3.10.7.4 eighth: the FIN again: ACK it" */
-    { TCP_FSM_CLOSE_WAIT, TCP_FSM_EV_RCV_FIN, TCP_FSM_CLOSE_WAIT, NULL, "send_ack", "RCV_FIN / send_ack", "9293 3.10.7.4 eighth: the FIN again: ACK it", 213 },
+    { TCP_FSM_CLOSE_WAIT, TCP_FSM_EV_RCV_FIN, TCP_FSM_CLOSE_WAIT, NULL, "send_ack", "RCV_FIN / send_ack", "9293 3.10.7.4 eighth: the FIN again: ACK it", 233 },
     /* @rfc "9293 3.10.7.4 eighth: the FIN again: ACK it" */
-    { TCP_FSM_CLOSING, TCP_FSM_EV_RCV_FIN, TCP_FSM_CLOSING, NULL, "send_ack", "RCV_FIN / send_ack", "9293 3.10.7.4 eighth: the FIN again: ACK it", 213 },
+    { TCP_FSM_CLOSING, TCP_FSM_EV_RCV_FIN, TCP_FSM_CLOSING, NULL, "send_ack", "RCV_FIN / send_ack", "9293 3.10.7.4 eighth: the FIN again: ACK it", 233 },
     /* @rfc "9293 3.10.7.4 eighth: the FIN again: ACK it" */
-    { TCP_FSM_LAST_ACK, TCP_FSM_EV_RCV_FIN, TCP_FSM_LAST_ACK, NULL, "send_ack", "RCV_FIN / send_ack", "9293 3.10.7.4 eighth: the FIN again: ACK it", 213 },
+    { TCP_FSM_LAST_ACK, TCP_FSM_EV_RCV_FIN, TCP_FSM_LAST_ACK, NULL, "send_ack", "RCV_FIN / send_ack", "9293 3.10.7.4 eighth: the FIN again: ACK it", 233 },
     /* @rfc "9293 3.10.7.4 eighth: FIN retransmitted, restart the 2 MSL timeout" */
-    { TCP_FSM_TIME_WAIT, TCP_FSM_EV_RCV_FIN, TCP_FSM_TIME_WAIT, NULL, "send_ack", "RCV_FIN / send_ack", "9293 3.10.7.4 eighth: FIN retransmitted, restart the 2 MSL timeout", 216 },
+    { TCP_FSM_TIME_WAIT, TCP_FSM_EV_RCV_FIN, TCP_FSM_TIME_WAIT, NULL, "send_ack", "RCV_FIN / send_ack", "9293 3.10.7.4 eighth: FIN retransmitted, restart the 2 MSL timeout", 236 },
     /* @rfc "9293 3.8.3 R2" */
-    { TCP_FSM_ESTABLISHED, TCP_FSM_EV_T_RTX, TCP_FSM_CLOSED, "give_up", "conn_timeout, release", "T_RTX [give_up] / conn_timeout, release", "9293 3.8.3 R2", 221 },
+    { TCP_FSM_ESTABLISHED, TCP_FSM_EV_T_RTX, TCP_FSM_CLOSED, "give_up", "conn_timeout, release", "T_RTX [give_up] / conn_timeout, release", "9293 3.8.3 R2", 241 },
     /* @rfc "9293 3.8.3 R2" */
-    { TCP_FSM_CLOSE_WAIT, TCP_FSM_EV_T_RTX, TCP_FSM_CLOSED, "give_up", "conn_timeout, release", "T_RTX [give_up] / conn_timeout, release", "9293 3.8.3 R2", 221 },
+    { TCP_FSM_CLOSE_WAIT, TCP_FSM_EV_T_RTX, TCP_FSM_CLOSED, "give_up", "conn_timeout, release", "T_RTX [give_up] / conn_timeout, release", "9293 3.8.3 R2", 241 },
     /* @rfc "9293 3.8.3 R2" */
-    { TCP_FSM_FIN_WAIT_1, TCP_FSM_EV_T_RTX, TCP_FSM_CLOSED, "give_up", "conn_timeout, release", "T_RTX [give_up] / conn_timeout, release", "9293 3.8.3 R2", 221 },
+    { TCP_FSM_FIN_WAIT_1, TCP_FSM_EV_T_RTX, TCP_FSM_CLOSED, "give_up", "conn_timeout, release", "T_RTX [give_up] / conn_timeout, release", "9293 3.8.3 R2", 241 },
     /* @rfc "9293 3.8.3 R2" */
-    { TCP_FSM_CLOSING, TCP_FSM_EV_T_RTX, TCP_FSM_CLOSED, "give_up", "conn_timeout, release", "T_RTX [give_up] / conn_timeout, release", "9293 3.8.3 R2", 221 },
+    { TCP_FSM_CLOSING, TCP_FSM_EV_T_RTX, TCP_FSM_CLOSED, "give_up", "conn_timeout, release", "T_RTX [give_up] / conn_timeout, release", "9293 3.8.3 R2", 241 },
     /* @rfc "9293 3.8.3 R2" */
-    { TCP_FSM_LAST_ACK, TCP_FSM_EV_T_RTX, TCP_FSM_CLOSED, "give_up", "conn_timeout, release", "T_RTX [give_up] / conn_timeout, release", "9293 3.8.3 R2", 221 },
+    { TCP_FSM_LAST_ACK, TCP_FSM_EV_T_RTX, TCP_FSM_CLOSED, "give_up", "conn_timeout, release", "T_RTX [give_up] / conn_timeout, release", "9293 3.8.3 R2", 241 },
     /* @rfc "6298 5.4-5.6" */
-    { TCP_FSM_ESTABLISHED, TCP_FSM_EV_T_RTX, TCP_FSM_ESTABLISHED, "else", "retransmit", "T_RTX [else] / retransmit", "6298 5.4-5.6", 222 },
+    { TCP_FSM_ESTABLISHED, TCP_FSM_EV_T_RTX, TCP_FSM_ESTABLISHED, "else", "retransmit", "T_RTX [else] / retransmit", "6298 5.4-5.6", 242 },
     /* @rfc "6298 5.4-5.6" */
-    { TCP_FSM_CLOSE_WAIT, TCP_FSM_EV_T_RTX, TCP_FSM_CLOSE_WAIT, "else", "retransmit", "T_RTX [else] / retransmit", "6298 5.4-5.6", 222 },
+    { TCP_FSM_CLOSE_WAIT, TCP_FSM_EV_T_RTX, TCP_FSM_CLOSE_WAIT, "else", "retransmit", "T_RTX [else] / retransmit", "6298 5.4-5.6", 242 },
     /* @rfc "6298 5.4-5.6" */
-    { TCP_FSM_FIN_WAIT_1, TCP_FSM_EV_T_RTX, TCP_FSM_FIN_WAIT_1, "else", "retransmit", "T_RTX [else] / retransmit", "6298 5.4-5.6", 222 },
+    { TCP_FSM_FIN_WAIT_1, TCP_FSM_EV_T_RTX, TCP_FSM_FIN_WAIT_1, "else", "retransmit", "T_RTX [else] / retransmit", "6298 5.4-5.6", 242 },
     /* @rfc "6298 5.4-5.6" */
-    { TCP_FSM_CLOSING, TCP_FSM_EV_T_RTX, TCP_FSM_CLOSING, "else", "retransmit", "T_RTX [else] / retransmit", "6298 5.4-5.6", 222 },
+    { TCP_FSM_CLOSING, TCP_FSM_EV_T_RTX, TCP_FSM_CLOSING, "else", "retransmit", "T_RTX [else] / retransmit", "6298 5.4-5.6", 242 },
     /* @rfc "6298 5.4-5.6" */
-    { TCP_FSM_LAST_ACK, TCP_FSM_EV_T_RTX, TCP_FSM_LAST_ACK, "else", "retransmit", "T_RTX [else] / retransmit", "6298 5.4-5.6", 222 },
+    { TCP_FSM_LAST_ACK, TCP_FSM_EV_T_RTX, TCP_FSM_LAST_ACK, "else", "retransmit", "T_RTX [else] / retransmit", "6298 5.4-5.6", 242 },
     /* @rfc "9293 3.8.6.3" */
-    { TCP_FSM_ESTABLISHED, TCP_FSM_EV_T_DELACK, TCP_FSM_ESTABLISHED, NULL, "send_ack", "T_DELACK / send_ack", "9293 3.8.6.3", 225 },
+    { TCP_FSM_ESTABLISHED, TCP_FSM_EV_T_DELACK, TCP_FSM_ESTABLISHED, NULL, "send_ack", "T_DELACK / send_ack", "9293 3.8.6.3", 245 },
     /* @rfc "9293 3.8.6.3" */
-    { TCP_FSM_FIN_WAIT_1, TCP_FSM_EV_T_DELACK, TCP_FSM_FIN_WAIT_1, NULL, "send_ack", "T_DELACK / send_ack", "9293 3.8.6.3", 225 },
+    { TCP_FSM_FIN_WAIT_1, TCP_FSM_EV_T_DELACK, TCP_FSM_FIN_WAIT_1, NULL, "send_ack", "T_DELACK / send_ack", "9293 3.8.6.3", 245 },
     /* @rfc "9293 3.8.6.3" */
-    { TCP_FSM_FIN_WAIT_2, TCP_FSM_EV_T_DELACK, TCP_FSM_FIN_WAIT_2, NULL, "send_ack", "T_DELACK / send_ack", "9293 3.8.6.3", 225 },
+    { TCP_FSM_FIN_WAIT_2, TCP_FSM_EV_T_DELACK, TCP_FSM_FIN_WAIT_2, NULL, "send_ack", "T_DELACK / send_ack", "9293 3.8.6.3", 245 },
     /* @rfc "9293 3.8.6.1" */
-    { TCP_FSM_ESTABLISHED, TCP_FSM_EV_T_PERSIST, TCP_FSM_ESTABLISHED, NULL, "send_probe", "T_PERSIST / send_probe", "9293 3.8.6.1", 226 },
+    { TCP_FSM_ESTABLISHED, TCP_FSM_EV_T_PERSIST, TCP_FSM_ESTABLISHED, NULL, "send_probe", "T_PERSIST / send_probe", "9293 3.8.6.1", 246 },
     /* @rfc "9293 3.8.6.1" */
-    { TCP_FSM_CLOSE_WAIT, TCP_FSM_EV_T_PERSIST, TCP_FSM_CLOSE_WAIT, NULL, "send_probe", "T_PERSIST / send_probe", "9293 3.8.6.1", 226 },
+    { TCP_FSM_CLOSE_WAIT, TCP_FSM_EV_T_PERSIST, TCP_FSM_CLOSE_WAIT, NULL, "send_probe", "T_PERSIST / send_probe", "9293 3.8.6.1", 246 },
     /* @rfc "9293 3.8.6.1" */
-    { TCP_FSM_FIN_WAIT_1, TCP_FSM_EV_T_PERSIST, TCP_FSM_FIN_WAIT_1, NULL, "send_probe", "T_PERSIST / send_probe", "9293 3.8.6.1", 226 },
+    { TCP_FSM_FIN_WAIT_1, TCP_FSM_EV_T_PERSIST, TCP_FSM_FIN_WAIT_1, NULL, "send_probe", "T_PERSIST / send_probe", "9293 3.8.6.1", 246 },
     /* @rfc "9293 3.8.6.1" */
-    { TCP_FSM_LAST_ACK, TCP_FSM_EV_T_PERSIST, TCP_FSM_LAST_ACK, NULL, "send_probe", "T_PERSIST / send_probe", "9293 3.8.6.1", 226 },
+    { TCP_FSM_LAST_ACK, TCP_FSM_EV_T_PERSIST, TCP_FSM_LAST_ACK, NULL, "send_probe", "T_PERSIST / send_probe", "9293 3.8.6.1", 246 },
     /* @rfc "1122 4.2.3.6" */
-    { TCP_FSM_ESTABLISHED, TCP_FSM_EV_T_KEEPALIVE, TCP_FSM_CLOSED, "keepalive_dead", "conn_timeout, release", "T_KEEPALIVE [keepalive_dead] / conn_timeout, release", "1122 4.2.3.6", 227 },
+    { TCP_FSM_ESTABLISHED, TCP_FSM_EV_T_KEEPALIVE, TCP_FSM_CLOSED, "keepalive_dead", "conn_timeout, release", "T_KEEPALIVE [keepalive_dead] / conn_timeout, release", "1122 4.2.3.6", 247 },
     /* @rfc "1122 4.2.3.6" */
-    { TCP_FSM_CLOSE_WAIT, TCP_FSM_EV_T_KEEPALIVE, TCP_FSM_CLOSED, "keepalive_dead", "conn_timeout, release", "T_KEEPALIVE [keepalive_dead] / conn_timeout, release", "1122 4.2.3.6", 227 },
+    { TCP_FSM_CLOSE_WAIT, TCP_FSM_EV_T_KEEPALIVE, TCP_FSM_CLOSED, "keepalive_dead", "conn_timeout, release", "T_KEEPALIVE [keepalive_dead] / conn_timeout, release", "1122 4.2.3.6", 247 },
     /* @rfc "1122 4.2.3.6" */
-    { TCP_FSM_ESTABLISHED, TCP_FSM_EV_T_KEEPALIVE, TCP_FSM_ESTABLISHED, "else", "send_keepalive", "T_KEEPALIVE [else] / send_keepalive", "1122 4.2.3.6", 228 },
+    { TCP_FSM_ESTABLISHED, TCP_FSM_EV_T_KEEPALIVE, TCP_FSM_ESTABLISHED, "else", "send_keepalive", "T_KEEPALIVE [else] / send_keepalive", "1122 4.2.3.6", 248 },
     /* @rfc "1122 4.2.3.6" */
-    { TCP_FSM_CLOSE_WAIT, TCP_FSM_EV_T_KEEPALIVE, TCP_FSM_CLOSE_WAIT, "else", "send_keepalive", "T_KEEPALIVE [else] / send_keepalive", "1122 4.2.3.6", 228 },
+    { TCP_FSM_CLOSE_WAIT, TCP_FSM_EV_T_KEEPALIVE, TCP_FSM_CLOSE_WAIT, "else", "send_keepalive", "T_KEEPALIVE [else] / send_keepalive", "1122 4.2.3.6", 248 },
     /* @rfc "9293 3.10.4: an orphaned FIN_WAIT_2 is not kept forever (Linux tcp_fin_timeout)" */
-    { TCP_FSM_FIN_WAIT_2, TCP_FSM_EV_T_2MSL, TCP_FSM_CLOSED, NULL, "release", "T_2MSL / release", "9293 3.10.4: an orphaned FIN_WAIT_2 is not kept forever (Linux tcp_fin_timeout)", 229 },
+    { TCP_FSM_FIN_WAIT_2, TCP_FSM_EV_T_2MSL, TCP_FSM_CLOSED, NULL, "release", "T_2MSL / release", "9293 3.10.4: an orphaned FIN_WAIT_2 is not kept forever (Linux tcp_fin_timeout)", 249 },
     /* @rfc "9293 3.10.8 time-wait timeout" */
     /* @label "timeout = 2 MSL" */
     /* @path "client" */
-    { TCP_FSM_TIME_WAIT, TCP_FSM_EV_T_2MSL, TCP_FSM_CLOSED, NULL, "release", "timeout = 2 MSL", "9293 3.10.8 time-wait timeout", 231 },
+    { TCP_FSM_TIME_WAIT, TCP_FSM_EV_T_2MSL, TCP_FSM_CLOSED, NULL, "release", "timeout = 2 MSL", "9293 3.10.8 time-wait timeout", 251 },
     /* @rfc "9293 3.10.4" */
     /* @label "CLOSE / snd FIN" */
     /* @path "client" */
-    { TCP_FSM_ESTABLISHED, TCP_FSM_EV_APP_CLOSE, TCP_FSM_FIN_WAIT_1, NULL, "queue_fin", "CLOSE / snd FIN", "9293 3.10.4", 235 },
+    { TCP_FSM_ESTABLISHED, TCP_FSM_EV_APP_CLOSE, TCP_FSM_FIN_WAIT_1, NULL, "queue_fin", "CLOSE / snd FIN", "9293 3.10.4", 255 },
     /* @rfc "9293 3.10.4" */
     /* @label "CLOSE / snd FIN" */
     /* @path "server" */
-    { TCP_FSM_CLOSE_WAIT, TCP_FSM_EV_APP_CLOSE, TCP_FSM_LAST_ACK, NULL, "queue_fin", "CLOSE / snd FIN", "9293 3.10.4", 237 },
+    { TCP_FSM_CLOSE_WAIT, TCP_FSM_EV_APP_CLOSE, TCP_FSM_LAST_ACK, NULL, "queue_fin", "CLOSE / snd FIN", "9293 3.10.4", 257 },
     /* @rfc "9293 3.10.4: closing a half-closed connection orphans it" */
-    { TCP_FSM_FIN_WAIT_2, TCP_FSM_EV_APP_CLOSE, TCP_FSM_FIN_WAIT_2, NULL, "", "APP_CLOSE", "9293 3.10.4: closing a half-closed connection orphans it", 241 },
+    { TCP_FSM_FIN_WAIT_2, TCP_FSM_EV_APP_CLOSE, TCP_FSM_FIN_WAIT_2, NULL, "", "APP_CLOSE", "9293 3.10.4: closing a half-closed connection orphans it", 261 },
     /* @rfc "9293 3.10.5" */
-    { TCP_FSM_ESTABLISHED, TCP_FSM_EV_APP_ABORT, TCP_FSM_CLOSED, NULL, "send_rst, conn_reset, release", "APP_ABORT / send_rst, conn_reset, release", "9293 3.10.5", 243 },
+    { TCP_FSM_ESTABLISHED, TCP_FSM_EV_APP_ABORT, TCP_FSM_CLOSED, NULL, "send_rst, conn_reset, release", "APP_ABORT / send_rst, conn_reset, release", "9293 3.10.5", 263 },
     /* @rfc "9293 3.10.5" */
-    { TCP_FSM_FIN_WAIT_1, TCP_FSM_EV_APP_ABORT, TCP_FSM_CLOSED, NULL, "send_rst, conn_reset, release", "APP_ABORT / send_rst, conn_reset, release", "9293 3.10.5", 243 },
+    { TCP_FSM_FIN_WAIT_1, TCP_FSM_EV_APP_ABORT, TCP_FSM_CLOSED, NULL, "send_rst, conn_reset, release", "APP_ABORT / send_rst, conn_reset, release", "9293 3.10.5", 263 },
     /* @rfc "9293 3.10.5" */
-    { TCP_FSM_FIN_WAIT_2, TCP_FSM_EV_APP_ABORT, TCP_FSM_CLOSED, NULL, "send_rst, conn_reset, release", "APP_ABORT / send_rst, conn_reset, release", "9293 3.10.5", 243 },
+    { TCP_FSM_FIN_WAIT_2, TCP_FSM_EV_APP_ABORT, TCP_FSM_CLOSED, NULL, "send_rst, conn_reset, release", "APP_ABORT / send_rst, conn_reset, release", "9293 3.10.5", 263 },
     /* @rfc "9293 3.10.5" */
-    { TCP_FSM_CLOSE_WAIT, TCP_FSM_EV_APP_ABORT, TCP_FSM_CLOSED, NULL, "send_rst, conn_reset, release", "APP_ABORT / send_rst, conn_reset, release", "9293 3.10.5", 243 },
+    { TCP_FSM_CLOSE_WAIT, TCP_FSM_EV_APP_ABORT, TCP_FSM_CLOSED, NULL, "send_rst, conn_reset, release", "APP_ABORT / send_rst, conn_reset, release", "9293 3.10.5", 263 },
     /* @rfc "9293 3.10.5" */
-    { TCP_FSM_CLOSING, TCP_FSM_EV_APP_ABORT, TCP_FSM_CLOSED, NULL, "release", "APP_ABORT / release", "9293 3.10.5", 244 },
+    { TCP_FSM_CLOSING, TCP_FSM_EV_APP_ABORT, TCP_FSM_CLOSED, NULL, "release", "APP_ABORT / release", "9293 3.10.5", 264 },
     /* @rfc "9293 3.10.5" */
-    { TCP_FSM_LAST_ACK, TCP_FSM_EV_APP_ABORT, TCP_FSM_CLOSED, NULL, "release", "APP_ABORT / release", "9293 3.10.5", 244 },
+    { TCP_FSM_LAST_ACK, TCP_FSM_EV_APP_ABORT, TCP_FSM_CLOSED, NULL, "release", "APP_ABORT / release", "9293 3.10.5", 264 },
     /* @rfc "9293 3.10.5" */
-    { TCP_FSM_TIME_WAIT, TCP_FSM_EV_APP_ABORT, TCP_FSM_CLOSED, NULL, "release", "APP_ABORT / release", "9293 3.10.5", 244 },
+    { TCP_FSM_TIME_WAIT, TCP_FSM_EV_APP_ABORT, TCP_FSM_CLOSED, NULL, "release", "APP_ABORT / release", "9293 3.10.5", 264 },
 };
 
 struct tcp_fsm_slot { uint8_t guard; uint8_t last; uint8_t tid; };
-static const struct tcp_fsm_slot tcp_fsm_slots[108] = {
+static const struct tcp_fsm_slot tcp_fsm_slots[110] = {
     { 25, 0, 7 }, /* LISTEN on RCV_SYN [out_of_memory] -> stay */
     { 19, 0, 8 }, /* LISTEN on RCV_SYN [accept_queue_full] -> stay */
     { 21, 0, 9 }, /* LISTEN on RCV_SYN [syn_queue_full] -> stay */
@@ -434,7 +438,7 @@ static const struct tcp_fsm_slot tcp_fsm_slots[108] = {
     { 13, 0, 23 }, /* SYN_SENT on T_RTX [syn_give_up] -> CLOSED */
     { 0, 1, 24 }, /* SYN_SENT on T_RTX else -> stay */
     { 17, 0, 40 }, /* SYN_RCVD on RCV_UNACCEPTABLE [oow_ack_ok] -> stay */
-    { 0, 1, 48 }, /* SYN_RCVD on RCV_UNACCEPTABLE else -> stay */
+    { 0, 1, 47 }, /* SYN_RCVD on RCV_UNACCEPTABLE else -> stay */
     { 1, 0, 27 }, /* SYN_RCVD on RCV_RST [passive_open] -> CLOSED */
     { 0, 1, 28 }, /* SYN_RCVD on RCV_RST else -> CLOSED */
     { 1, 0, 29 }, /* SYN_RCVD on RCV_SYN [passive_open] -> CLOSED */
@@ -446,103 +450,105 @@ static const struct tcp_fsm_slot tcp_fsm_slots[108] = {
     { 13, 0, 36 }, /* SYN_RCVD on T_RTX [syn_give_up] -> CLOSED */
     { 0, 1, 37 }, /* SYN_RCVD on T_RTX else -> stay */
     { 17, 0, 41 }, /* ESTABLISHED on RCV_UNACCEPTABLE [oow_ack_ok] -> stay */
-    { 0, 1, 49 }, /* ESTABLISHED on RCV_UNACCEPTABLE else -> stay */
-    { 3, 0, 56 }, /* ESTABLISHED on RCV_RST [rst_exact] -> CLOSED */
-    { 15, 0, 63 }, /* ESTABLISHED on RCV_RST [challenge_ok] -> stay */
-    { 0, 1, 70 }, /* ESTABLISHED on RCV_RST else -> stay */
-    { 15, 0, 77 }, /* ESTABLISHED on RCV_SYN [challenge_ok] -> stay */
-    { 0, 1, 84 }, /* ESTABLISHED on RCV_SYN else -> stay */
-    { 17, 0, 91 }, /* ESTABLISHED on RCV_BAD_ACK [oow_ack_ok] -> stay */
-    { 0, 1, 98 }, /* ESTABLISHED on RCV_BAD_ACK else -> stay */
-    { 11, 0, 124 }, /* ESTABLISHED on T_RTX [give_up] -> CLOSED */
-    { 0, 1, 129 }, /* ESTABLISHED on T_RTX else -> stay */
-    { 29, 0, 141 }, /* ESTABLISHED on T_KEEPALIVE [keepalive_dead] -> CLOSED */
-    { 0, 1, 143 }, /* ESTABLISHED on T_KEEPALIVE else -> stay */
+    { 0, 1, 48 }, /* ESTABLISHED on RCV_UNACCEPTABLE else -> stay */
+    { 3, 0, 54 }, /* ESTABLISHED on RCV_RST [rst_exact] -> CLOSED */
+    { 15, 0, 61 }, /* ESTABLISHED on RCV_RST [challenge_ok] -> stay */
+    { 0, 1, 68 }, /* ESTABLISHED on RCV_RST else -> stay */
+    { 15, 0, 75 }, /* ESTABLISHED on RCV_SYN [challenge_ok] -> stay */
+    { 0, 1, 81 }, /* ESTABLISHED on RCV_SYN else -> stay */
+    { 17, 0, 93 }, /* ESTABLISHED on RCV_BAD_ACK [oow_ack_ok] -> stay */
+    { 0, 1, 100 }, /* ESTABLISHED on RCV_BAD_ACK else -> stay */
+    { 11, 0, 126 }, /* ESTABLISHED on T_RTX [give_up] -> CLOSED */
+    { 0, 1, 131 }, /* ESTABLISHED on T_RTX else -> stay */
+    { 29, 0, 143 }, /* ESTABLISHED on T_KEEPALIVE [keepalive_dead] -> CLOSED */
+    { 0, 1, 145 }, /* ESTABLISHED on T_KEEPALIVE else -> stay */
     { 17, 0, 42 }, /* FIN_WAIT_1 on RCV_UNACCEPTABLE [oow_ack_ok] -> stay */
-    { 0, 1, 50 }, /* FIN_WAIT_1 on RCV_UNACCEPTABLE else -> stay */
-    { 3, 0, 57 }, /* FIN_WAIT_1 on RCV_RST [rst_exact] -> CLOSED */
-    { 15, 0, 64 }, /* FIN_WAIT_1 on RCV_RST [challenge_ok] -> stay */
-    { 0, 1, 71 }, /* FIN_WAIT_1 on RCV_RST else -> stay */
-    { 15, 0, 78 }, /* FIN_WAIT_1 on RCV_SYN [challenge_ok] -> stay */
-    { 0, 1, 85 }, /* FIN_WAIT_1 on RCV_SYN else -> stay */
-    { 17, 0, 92 }, /* FIN_WAIT_1 on RCV_BAD_ACK [oow_ack_ok] -> stay */
-    { 0, 1, 99 }, /* FIN_WAIT_1 on RCV_BAD_ACK else -> stay */
-    { 9, 0, 108 }, /* FIN_WAIT_1 on RCV_ACK [fin_acked] -> FIN_WAIT_2 */
-    { 0, 1, 109 }, /* FIN_WAIT_1 on RCV_ACK else -> stay */
-    { 11, 0, 126 }, /* FIN_WAIT_1 on T_RTX [give_up] -> CLOSED */
-    { 0, 1, 131 }, /* FIN_WAIT_1 on T_RTX else -> stay */
+    { 0, 1, 49 }, /* FIN_WAIT_1 on RCV_UNACCEPTABLE else -> stay */
+    { 3, 0, 55 }, /* FIN_WAIT_1 on RCV_RST [rst_exact] -> CLOSED */
+    { 15, 0, 62 }, /* FIN_WAIT_1 on RCV_RST [challenge_ok] -> stay */
+    { 0, 1, 69 }, /* FIN_WAIT_1 on RCV_RST else -> stay */
+    { 15, 0, 76 }, /* FIN_WAIT_1 on RCV_SYN [challenge_ok] -> stay */
+    { 0, 1, 82 }, /* FIN_WAIT_1 on RCV_SYN else -> stay */
+    { 17, 0, 94 }, /* FIN_WAIT_1 on RCV_BAD_ACK [oow_ack_ok] -> stay */
+    { 0, 1, 101 }, /* FIN_WAIT_1 on RCV_BAD_ACK else -> stay */
+    { 9, 0, 110 }, /* FIN_WAIT_1 on RCV_ACK [fin_acked] -> FIN_WAIT_2 */
+    { 0, 1, 111 }, /* FIN_WAIT_1 on RCV_ACK else -> stay */
+    { 11, 0, 128 }, /* FIN_WAIT_1 on T_RTX [give_up] -> CLOSED */
+    { 0, 1, 133 }, /* FIN_WAIT_1 on T_RTX else -> stay */
     { 17, 0, 43 }, /* FIN_WAIT_2 on RCV_UNACCEPTABLE [oow_ack_ok] -> stay */
-    { 0, 1, 51 }, /* FIN_WAIT_2 on RCV_UNACCEPTABLE else -> stay */
-    { 3, 0, 58 }, /* FIN_WAIT_2 on RCV_RST [rst_exact] -> CLOSED */
-    { 15, 0, 65 }, /* FIN_WAIT_2 on RCV_RST [challenge_ok] -> stay */
-    { 0, 1, 72 }, /* FIN_WAIT_2 on RCV_RST else -> stay */
-    { 15, 0, 79 }, /* FIN_WAIT_2 on RCV_SYN [challenge_ok] -> stay */
-    { 0, 1, 86 }, /* FIN_WAIT_2 on RCV_SYN else -> stay */
-    { 17, 0, 93 }, /* FIN_WAIT_2 on RCV_BAD_ACK [oow_ack_ok] -> stay */
-    { 0, 1, 100 }, /* FIN_WAIT_2 on RCV_BAD_ACK else -> stay */
+    { 0, 1, 50 }, /* FIN_WAIT_2 on RCV_UNACCEPTABLE else -> stay */
+    { 3, 0, 56 }, /* FIN_WAIT_2 on RCV_RST [rst_exact] -> CLOSED */
+    { 15, 0, 63 }, /* FIN_WAIT_2 on RCV_RST [challenge_ok] -> stay */
+    { 0, 1, 70 }, /* FIN_WAIT_2 on RCV_RST else -> stay */
+    { 15, 0, 77 }, /* FIN_WAIT_2 on RCV_SYN [challenge_ok] -> stay */
+    { 0, 1, 83 }, /* FIN_WAIT_2 on RCV_SYN else -> stay */
+    { 17, 0, 95 }, /* FIN_WAIT_2 on RCV_BAD_ACK [oow_ack_ok] -> stay */
+    { 0, 1, 102 }, /* FIN_WAIT_2 on RCV_BAD_ACK else -> stay */
     { 17, 0, 45 }, /* CLOSING on RCV_UNACCEPTABLE [oow_ack_ok] -> stay */
-    { 0, 1, 53 }, /* CLOSING on RCV_UNACCEPTABLE else -> stay */
-    { 3, 0, 60 }, /* CLOSING on RCV_RST [rst_exact] -> CLOSED */
-    { 15, 0, 67 }, /* CLOSING on RCV_RST [challenge_ok] -> stay */
-    { 0, 1, 74 }, /* CLOSING on RCV_RST else -> stay */
-    { 15, 0, 81 }, /* CLOSING on RCV_SYN [challenge_ok] -> stay */
-    { 0, 1, 88 }, /* CLOSING on RCV_SYN else -> stay */
-    { 17, 0, 95 }, /* CLOSING on RCV_BAD_ACK [oow_ack_ok] -> stay */
-    { 0, 1, 102 }, /* CLOSING on RCV_BAD_ACK else -> stay */
-    { 9, 0, 110 }, /* CLOSING on RCV_ACK [fin_acked] -> TIME_WAIT */
-    { 0, 1, 111 }, /* CLOSING on RCV_ACK else -> stay */
-    { 11, 0, 127 }, /* CLOSING on T_RTX [give_up] -> CLOSED */
-    { 0, 1, 132 }, /* CLOSING on T_RTX else -> stay */
-    { 17, 0, 47 }, /* TIME_WAIT on RCV_UNACCEPTABLE [oow_ack_ok] -> stay */
-    { 0, 1, 55 }, /* TIME_WAIT on RCV_UNACCEPTABLE else -> stay */
-    { 3, 0, 62 }, /* TIME_WAIT on RCV_RST [rst_exact] -> CLOSED */
-    { 15, 0, 69 }, /* TIME_WAIT on RCV_RST [challenge_ok] -> stay */
-    { 0, 1, 76 }, /* TIME_WAIT on RCV_RST else -> stay */
-    { 15, 0, 83 }, /* TIME_WAIT on RCV_SYN [challenge_ok] -> stay */
-    { 0, 1, 90 }, /* TIME_WAIT on RCV_SYN else -> stay */
-    { 17, 0, 97 }, /* TIME_WAIT on RCV_BAD_ACK [oow_ack_ok] -> stay */
-    { 0, 1, 104 }, /* TIME_WAIT on RCV_BAD_ACK else -> stay */
+    { 0, 1, 52 }, /* CLOSING on RCV_UNACCEPTABLE else -> stay */
+    { 3, 0, 58 }, /* CLOSING on RCV_RST [rst_exact] -> CLOSED */
+    { 15, 0, 65 }, /* CLOSING on RCV_RST [challenge_ok] -> stay */
+    { 0, 1, 72 }, /* CLOSING on RCV_RST else -> stay */
+    { 15, 0, 79 }, /* CLOSING on RCV_SYN [challenge_ok] -> stay */
+    { 0, 1, 85 }, /* CLOSING on RCV_SYN else -> stay */
+    { 17, 0, 97 }, /* CLOSING on RCV_BAD_ACK [oow_ack_ok] -> stay */
+    { 0, 1, 104 }, /* CLOSING on RCV_BAD_ACK else -> stay */
+    { 9, 0, 112 }, /* CLOSING on RCV_ACK [fin_acked] -> TIME_WAIT */
+    { 0, 1, 113 }, /* CLOSING on RCV_ACK else -> stay */
+    { 11, 0, 129 }, /* CLOSING on T_RTX [give_up] -> CLOSED */
+    { 0, 1, 134 }, /* CLOSING on T_RTX else -> stay */
+    { 31, 0, 87 }, /* TIME_WAIT on RCV_UNACCEPTABLE [syn_reopens] -> CLOSED */
+    { 17, 0, 89 }, /* TIME_WAIT on RCV_UNACCEPTABLE [oow_ack_ok] -> stay */
+    { 0, 1, 90 }, /* TIME_WAIT on RCV_UNACCEPTABLE else -> stay */
+    { 3, 0, 60 }, /* TIME_WAIT on RCV_RST [rst_exact] -> CLOSED */
+    { 15, 0, 67 }, /* TIME_WAIT on RCV_RST [challenge_ok] -> stay */
+    { 0, 1, 74 }, /* TIME_WAIT on RCV_RST else -> stay */
+    { 31, 0, 88 }, /* TIME_WAIT on RCV_SYN [syn_reopens] -> CLOSED */
+    { 15, 0, 91 }, /* TIME_WAIT on RCV_SYN [challenge_ok] -> stay */
+    { 0, 1, 92 }, /* TIME_WAIT on RCV_SYN else -> stay */
+    { 17, 0, 99 }, /* TIME_WAIT on RCV_BAD_ACK [oow_ack_ok] -> stay */
+    { 0, 1, 106 }, /* TIME_WAIT on RCV_BAD_ACK else -> stay */
     { 17, 0, 44 }, /* CLOSE_WAIT on RCV_UNACCEPTABLE [oow_ack_ok] -> stay */
-    { 0, 1, 52 }, /* CLOSE_WAIT on RCV_UNACCEPTABLE else -> stay */
-    { 3, 0, 59 }, /* CLOSE_WAIT on RCV_RST [rst_exact] -> CLOSED */
-    { 15, 0, 66 }, /* CLOSE_WAIT on RCV_RST [challenge_ok] -> stay */
-    { 0, 1, 73 }, /* CLOSE_WAIT on RCV_RST else -> stay */
-    { 15, 0, 80 }, /* CLOSE_WAIT on RCV_SYN [challenge_ok] -> stay */
-    { 0, 1, 87 }, /* CLOSE_WAIT on RCV_SYN else -> stay */
-    { 17, 0, 94 }, /* CLOSE_WAIT on RCV_BAD_ACK [oow_ack_ok] -> stay */
-    { 0, 1, 101 }, /* CLOSE_WAIT on RCV_BAD_ACK else -> stay */
-    { 11, 0, 125 }, /* CLOSE_WAIT on T_RTX [give_up] -> CLOSED */
-    { 0, 1, 130 }, /* CLOSE_WAIT on T_RTX else -> stay */
-    { 29, 0, 142 }, /* CLOSE_WAIT on T_KEEPALIVE [keepalive_dead] -> CLOSED */
-    { 0, 1, 144 }, /* CLOSE_WAIT on T_KEEPALIVE else -> stay */
+    { 0, 1, 51 }, /* CLOSE_WAIT on RCV_UNACCEPTABLE else -> stay */
+    { 3, 0, 57 }, /* CLOSE_WAIT on RCV_RST [rst_exact] -> CLOSED */
+    { 15, 0, 64 }, /* CLOSE_WAIT on RCV_RST [challenge_ok] -> stay */
+    { 0, 1, 71 }, /* CLOSE_WAIT on RCV_RST else -> stay */
+    { 15, 0, 78 }, /* CLOSE_WAIT on RCV_SYN [challenge_ok] -> stay */
+    { 0, 1, 84 }, /* CLOSE_WAIT on RCV_SYN else -> stay */
+    { 17, 0, 96 }, /* CLOSE_WAIT on RCV_BAD_ACK [oow_ack_ok] -> stay */
+    { 0, 1, 103 }, /* CLOSE_WAIT on RCV_BAD_ACK else -> stay */
+    { 11, 0, 127 }, /* CLOSE_WAIT on T_RTX [give_up] -> CLOSED */
+    { 0, 1, 132 }, /* CLOSE_WAIT on T_RTX else -> stay */
+    { 29, 0, 144 }, /* CLOSE_WAIT on T_KEEPALIVE [keepalive_dead] -> CLOSED */
+    { 0, 1, 146 }, /* CLOSE_WAIT on T_KEEPALIVE else -> stay */
     { 17, 0, 46 }, /* LAST_ACK on RCV_UNACCEPTABLE [oow_ack_ok] -> stay */
-    { 0, 1, 54 }, /* LAST_ACK on RCV_UNACCEPTABLE else -> stay */
-    { 3, 0, 61 }, /* LAST_ACK on RCV_RST [rst_exact] -> CLOSED */
-    { 15, 0, 68 }, /* LAST_ACK on RCV_RST [challenge_ok] -> stay */
-    { 0, 1, 75 }, /* LAST_ACK on RCV_RST else -> stay */
-    { 15, 0, 82 }, /* LAST_ACK on RCV_SYN [challenge_ok] -> stay */
-    { 0, 1, 89 }, /* LAST_ACK on RCV_SYN else -> stay */
-    { 17, 0, 96 }, /* LAST_ACK on RCV_BAD_ACK [oow_ack_ok] -> stay */
-    { 0, 1, 103 }, /* LAST_ACK on RCV_BAD_ACK else -> stay */
-    { 9, 0, 112 }, /* LAST_ACK on RCV_ACK [fin_acked] -> CLOSED */
-    { 0, 1, 113 }, /* LAST_ACK on RCV_ACK else -> stay */
-    { 11, 0, 128 }, /* LAST_ACK on T_RTX [give_up] -> CLOSED */
-    { 0, 1, 133 }, /* LAST_ACK on T_RTX else -> stay */
+    { 0, 1, 53 }, /* LAST_ACK on RCV_UNACCEPTABLE else -> stay */
+    { 3, 0, 59 }, /* LAST_ACK on RCV_RST [rst_exact] -> CLOSED */
+    { 15, 0, 66 }, /* LAST_ACK on RCV_RST [challenge_ok] -> stay */
+    { 0, 1, 73 }, /* LAST_ACK on RCV_RST else -> stay */
+    { 15, 0, 80 }, /* LAST_ACK on RCV_SYN [challenge_ok] -> stay */
+    { 0, 1, 86 }, /* LAST_ACK on RCV_SYN else -> stay */
+    { 17, 0, 98 }, /* LAST_ACK on RCV_BAD_ACK [oow_ack_ok] -> stay */
+    { 0, 1, 105 }, /* LAST_ACK on RCV_BAD_ACK else -> stay */
+    { 9, 0, 114 }, /* LAST_ACK on RCV_ACK [fin_acked] -> CLOSED */
+    { 0, 1, 115 }, /* LAST_ACK on RCV_ACK else -> stay */
+    { 11, 0, 130 }, /* LAST_ACK on T_RTX [give_up] -> CLOSED */
+    { 0, 1, 135 }, /* LAST_ACK on T_RTX else -> stay */
     { 0, 1, 0 }
 };
 static const uint16_t tcp_fsm_cells[TCP_FSM_NUM_STATES * TCP_FSM_NUM_EVENTS] = {
     /* events: APP_LISTEN, APP_CONNECT, APP_CLOSE, APP_ABORT, SPAWN_SYN, SPAWN_COOKIE, RCV_UNACCEPTABLE, RCV_RST, RCV_SYN, RCV_SYN_ACK, RCV_BAD_ACK, RCV_ACK, RCV_DATA, RCV_FIN, T_RTX, T_DELACK, T_PERSIST, T_KEEPALIVE, T_2MSL */
     /* CLOSED */ 2, 3, 4, 5, 6, 7, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
-    /* LISTEN */ 1, 17, 18, 19, 1, 1, 1, 8, 159, 1, 1, 163, 1, 1, 1, 1, 1, 1, 1,
-    /* SYN_SENT */ 1, 1, 27, 28, 1, 1, 1, 167, 24, 23, 20, 1, 1, 1, 169, 1, 1, 1, 1,
-    /* SYN_RCVD */ 1, 1, 40, 41, 1, 1, 171, 173, 175, 1, 34, 178, 1, 1, 181, 1, 1, 1, 1,
-    /* ESTABLISHED */ 1, 1, 149, 152, 1, 1, 183, 185, 188, 1, 190, 107, 116, 119, 192, 136, 139, 194, 1,
-    /* FIN_WAIT_1 */ 1, 1, 1, 153, 1, 1, 196, 198, 201, 1, 203, 205, 117, 120, 207, 137, 141, 1, 1,
-    /* FIN_WAIT_2 */ 1, 1, 151, 154, 1, 1, 209, 211, 214, 1, 216, 109, 118, 121, 1, 138, 1, 1, 147,
-    /* CLOSING */ 1, 1, 1, 156, 1, 1, 218, 220, 223, 1, 225, 227, 1, 123, 229, 1, 1, 1, 1,
-    /* TIME_WAIT */ 1, 1, 1, 158, 1, 1, 231, 233, 236, 1, 238, 1, 1, 125, 1, 1, 1, 1, 148,
-    /* CLOSE_WAIT */ 1, 1, 150, 155, 1, 1, 240, 242, 245, 1, 247, 108, 1, 122, 249, 1, 140, 251, 1,
-    /* LAST_ACK */ 1, 1, 1, 157, 1, 1, 253, 255, 258, 1, 260, 262, 1, 124, 264, 1, 142, 1, 1,
+    /* LISTEN */ 1, 17, 18, 19, 1, 1, 1, 8, 161, 1, 1, 165, 1, 1, 1, 1, 1, 1, 1,
+    /* SYN_SENT */ 1, 1, 27, 28, 1, 1, 1, 169, 24, 23, 20, 1, 1, 1, 171, 1, 1, 1, 1,
+    /* SYN_RCVD */ 1, 1, 40, 41, 1, 1, 173, 175, 177, 1, 34, 180, 1, 1, 183, 1, 1, 1, 1,
+    /* ESTABLISHED */ 1, 1, 151, 154, 1, 1, 185, 187, 190, 1, 192, 109, 118, 121, 194, 138, 141, 196, 1,
+    /* FIN_WAIT_1 */ 1, 1, 1, 155, 1, 1, 198, 200, 203, 1, 205, 207, 119, 122, 209, 139, 143, 1, 1,
+    /* FIN_WAIT_2 */ 1, 1, 153, 156, 1, 1, 211, 213, 216, 1, 218, 111, 120, 123, 1, 140, 1, 1, 149,
+    /* CLOSING */ 1, 1, 1, 158, 1, 1, 220, 222, 225, 1, 227, 229, 1, 125, 231, 1, 1, 1, 1,
+    /* TIME_WAIT */ 1, 1, 1, 160, 1, 1, 233, 236, 239, 1, 242, 1, 1, 127, 1, 1, 1, 1, 150,
+    /* CLOSE_WAIT */ 1, 1, 152, 157, 1, 1, 244, 246, 249, 1, 251, 110, 1, 124, 253, 1, 142, 255, 1,
+    /* LAST_ACK */ 1, 1, 1, 159, 1, 1, 257, 259, 262, 1, 264, 266, 1, 126, 268, 1, 144, 1, 1,
 };
 
 static inline bool tcp_fsm_guard(unsigned code, struct tcp_ctx *ctx, const struct tcp_seg *payload)
@@ -578,6 +584,8 @@ static inline bool tcp_fsm_guard(unsigned code, struct tcp_ctx *ctx, const struc
     case 28: return !tcp_fsm_guard_close_queued(ctx, payload);
     case 29: return tcp_fsm_guard_keepalive_dead(ctx, payload);
     case 30: return !tcp_fsm_guard_keepalive_dead(ctx, payload);
+    case 31: return tcp_fsm_guard_syn_reopens(ctx, payload);
+    case 32: return !tcp_fsm_guard_syn_reopens(ctx, payload);
     default: (void)ctx; (void)payload; return true;
     }
 }
@@ -604,584 +612,592 @@ enum tcp_fsm_result tcp_fsm_dispatch(tcp_fsm_state_t *state, enum tcp_fsm_event 
     TCP_FSM_TRACE(ctx, s, e, tcp_fsm_transitions[tid].to, tid);
     switch (tid) {
     case 0: /* CLOSED on APP_LISTEN -> LISTEN */
-#line 76 "spec/tcp.fsm"
+#line 79 "spec/tcp.fsm"
         *state = TCP_FSM_LISTEN;
         tcp_fsm_action_become_listener(ctx, payload);
         break;
-#line 612 "generated/tcp.c"
+#line 620 "generated/tcp.c"
     case 1: /* CLOSED on APP_CONNECT -> SYN_SENT */
-#line 78 "spec/tcp.fsm"
+#line 81 "spec/tcp.fsm"
         *state = TCP_FSM_SYN_SENT;
         tcp_fsm_action_init_active(ctx, payload);
         tcp_fsm_action_send_syn(ctx, payload);
         break;
-#line 619 "generated/tcp.c"
+#line 627 "generated/tcp.c"
     case 2: /* CLOSED on APP_CLOSE -> stay */
     case 3: /* CLOSED on APP_ABORT -> stay */
     case 25: /* SYN_SENT on APP_CLOSE -> CLOSED */
     case 27: /* SYN_RCVD on RCV_RST [passive_open] -> CLOSED */
     case 29: /* SYN_RCVD on RCV_SYN [passive_open] -> CLOSED */
-    case 60: /* CLOSING on RCV_RST [rst_exact] -> CLOSED */
-    case 61: /* LAST_ACK on RCV_RST [rst_exact] -> CLOSED */
-    case 62: /* TIME_WAIT on RCV_RST [rst_exact] -> CLOSED */
-    case 145: /* FIN_WAIT_2 on T_2MSL -> CLOSED */
-    case 146: /* TIME_WAIT on T_2MSL -> CLOSED */
-    case 154: /* CLOSING on APP_ABORT -> CLOSED */
-    case 155: /* LAST_ACK on APP_ABORT -> CLOSED */
-    case 156: /* TIME_WAIT on APP_ABORT -> CLOSED */
-#line 80 "spec/tcp.fsm"
+    case 58: /* CLOSING on RCV_RST [rst_exact] -> CLOSED */
+    case 59: /* LAST_ACK on RCV_RST [rst_exact] -> CLOSED */
+    case 60: /* TIME_WAIT on RCV_RST [rst_exact] -> CLOSED */
+    case 147: /* FIN_WAIT_2 on T_2MSL -> CLOSED */
+    case 148: /* TIME_WAIT on T_2MSL -> CLOSED */
+    case 156: /* CLOSING on APP_ABORT -> CLOSED */
+    case 157: /* LAST_ACK on APP_ABORT -> CLOSED */
+    case 158: /* TIME_WAIT on APP_ABORT -> CLOSED */
+#line 83 "spec/tcp.fsm"
         *state = TCP_FSM_CLOSED;
         tcp_fsm_action_release(ctx, payload);
         break;
-#line 637 "generated/tcp.c"
+#line 645 "generated/tcp.c"
     case 4: /* CLOSED on SPAWN_SYN -> SYN_RCVD */
-#line 81 "spec/tcp.fsm"
+#line 84 "spec/tcp.fsm"
         *state = TCP_FSM_SYN_RCVD;
         tcp_fsm_action_init_passive(ctx, payload);
         tcp_fsm_action_take_syn(ctx, payload);
         tcp_fsm_action_send_syn_ack(ctx, payload);
         break;
-#line 645 "generated/tcp.c"
+#line 653 "generated/tcp.c"
     case 5: /* CLOSED on SPAWN_COOKIE -> ESTABLISHED */
-#line 84 "spec/tcp.fsm"
+#line 87 "spec/tcp.fsm"
         *state = TCP_FSM_ESTABLISHED;
         tcp_fsm_action_init_passive(ctx, payload);
         tcp_fsm_action_take_cookie(ctx, payload);
         tcp_fsm_action_established(ctx, payload);
         tcp_fsm_action_process_ack(ctx, payload);
         break;
-#line 654 "generated/tcp.c"
+#line 662 "generated/tcp.c"
     case 6: /* LISTEN on RCV_RST -> stay */
-#line 92 "spec/tcp.fsm"
+#line 95 "spec/tcp.fsm"
         *state = TCP_FSM_LISTEN;
         break;
-#line 659 "generated/tcp.c"
+#line 667 "generated/tcp.c"
     case 7: /* LISTEN on RCV_SYN [out_of_memory] -> stay */
     case 12: /* LISTEN on RCV_ACK [out_of_memory] -> stay */
-#line 94 "spec/tcp.fsm"
+#line 97 "spec/tcp.fsm"
         *state = TCP_FSM_LISTEN;
         tcp_fsm_action_refuse_no_memory(ctx, payload);
         tcp_fsm_action_send_rst_reply(ctx, payload);
         break;
-#line 667 "generated/tcp.c"
+#line 675 "generated/tcp.c"
     case 8: /* LISTEN on RCV_SYN [accept_queue_full] -> stay */
     case 13: /* LISTEN on RCV_ACK [accept_queue_full] -> stay */
-#line 96 "spec/tcp.fsm"
+#line 99 "spec/tcp.fsm"
         *state = TCP_FSM_LISTEN;
         tcp_fsm_action_listen_drop(ctx, payload);
         break;
-#line 674 "generated/tcp.c"
+#line 682 "generated/tcp.c"
     case 9: /* LISTEN on RCV_SYN [syn_queue_full] -> stay */
-#line 98 "spec/tcp.fsm"
+#line 101 "spec/tcp.fsm"
         *state = TCP_FSM_LISTEN;
         tcp_fsm_action_send_syn_cookie(ctx, payload);
         break;
-#line 680 "generated/tcp.c"
+#line 688 "generated/tcp.c"
     case 10: /* LISTEN on RCV_SYN else -> stay */
     case 14: /* LISTEN on RCV_ACK else -> stay */
-#line 100 "spec/tcp.fsm"
+#line 103 "spec/tcp.fsm"
         *state = TCP_FSM_LISTEN;
         tcp_fsm_action_spawn_child(ctx, payload);
         break;
-#line 687 "generated/tcp.c"
+#line 695 "generated/tcp.c"
     case 11: /* LISTEN on RCV_ACK [!cookie_ok] -> stay */
-#line 101 "spec/tcp.fsm"
+#line 104 "spec/tcp.fsm"
         *state = TCP_FSM_LISTEN;
         tcp_fsm_action_send_rst_reply(ctx, payload);
         break;
-#line 693 "generated/tcp.c"
+#line 701 "generated/tcp.c"
     case 15: /* LISTEN on APP_CONNECT -> SYN_SENT */
-#line 109 "spec/tcp.fsm"
+#line 112 "spec/tcp.fsm"
         *state = TCP_FSM_SYN_SENT;
         tcp_fsm_action_abort_listener(ctx, payload);
         tcp_fsm_action_unlisten(ctx, payload);
         tcp_fsm_action_init_active(ctx, payload);
         tcp_fsm_action_send_syn(ctx, payload);
         break;
-#line 702 "generated/tcp.c"
+#line 710 "generated/tcp.c"
     case 16: /* LISTEN on APP_CLOSE -> CLOSED */
     case 17: /* LISTEN on APP_ABORT -> CLOSED */
-#line 112 "spec/tcp.fsm"
+#line 115 "spec/tcp.fsm"
         *state = TCP_FSM_CLOSED;
         tcp_fsm_action_abort_listener(ctx, payload);
         tcp_fsm_action_release(ctx, payload);
         break;
-#line 710 "generated/tcp.c"
+#line 718 "generated/tcp.c"
     case 18: /* SYN_SENT on RCV_BAD_ACK -> stay */
-#line 119 "spec/tcp.fsm"
+#line 122 "spec/tcp.fsm"
         *state = TCP_FSM_SYN_SENT;
         tcp_fsm_action_send_rst_reply(ctx, payload);
         break;
-#line 716 "generated/tcp.c"
+#line 724 "generated/tcp.c"
     case 19: /* SYN_SENT on RCV_RST [rst_acks_syn] -> CLOSED */
     case 28: /* SYN_RCVD on RCV_RST else -> CLOSED */
-#line 121 "spec/tcp.fsm"
+#line 124 "spec/tcp.fsm"
         *state = TCP_FSM_CLOSED;
         tcp_fsm_action_conn_refused(ctx, payload);
         tcp_fsm_action_release(ctx, payload);
         break;
-#line 724 "generated/tcp.c"
+#line 732 "generated/tcp.c"
     case 20: /* SYN_SENT on RCV_RST else -> stay */
-#line 123 "spec/tcp.fsm"
+#line 126 "spec/tcp.fsm"
         *state = TCP_FSM_SYN_SENT;
         break;
-#line 729 "generated/tcp.c"
+#line 737 "generated/tcp.c"
     case 21: /* SYN_SENT on RCV_SYN_ACK -> ESTABLISHED */
-#line 124 "spec/tcp.fsm"
+#line 127 "spec/tcp.fsm"
         *state = TCP_FSM_ESTABLISHED;
         tcp_fsm_action_take_syn(ctx, payload);
         tcp_fsm_action_established(ctx, payload);
         tcp_fsm_action_process_ack(ctx, payload);
         tcp_fsm_action_send_ack(ctx, payload);
         break;
-#line 738 "generated/tcp.c"
+#line 746 "generated/tcp.c"
     case 22: /* SYN_SENT on RCV_SYN -> SYN_RCVD */
-#line 127 "spec/tcp.fsm"
+#line 130 "spec/tcp.fsm"
         *state = TCP_FSM_SYN_RCVD;
         tcp_fsm_action_take_syn(ctx, payload);
         tcp_fsm_action_send_syn_ack(ctx, payload);
         break;
-#line 745 "generated/tcp.c"
+#line 753 "generated/tcp.c"
     case 23: /* SYN_SENT on T_RTX [syn_give_up] -> CLOSED */
     case 36: /* SYN_RCVD on T_RTX [syn_give_up] -> CLOSED */
-    case 124: /* ESTABLISHED on T_RTX [give_up] -> CLOSED */
-    case 125: /* CLOSE_WAIT on T_RTX [give_up] -> CLOSED */
-    case 126: /* FIN_WAIT_1 on T_RTX [give_up] -> CLOSED */
-    case 127: /* CLOSING on T_RTX [give_up] -> CLOSED */
-    case 128: /* LAST_ACK on T_RTX [give_up] -> CLOSED */
-    case 141: /* ESTABLISHED on T_KEEPALIVE [keepalive_dead] -> CLOSED */
-    case 142: /* CLOSE_WAIT on T_KEEPALIVE [keepalive_dead] -> CLOSED */
-#line 129 "spec/tcp.fsm"
+    case 126: /* ESTABLISHED on T_RTX [give_up] -> CLOSED */
+    case 127: /* CLOSE_WAIT on T_RTX [give_up] -> CLOSED */
+    case 128: /* FIN_WAIT_1 on T_RTX [give_up] -> CLOSED */
+    case 129: /* CLOSING on T_RTX [give_up] -> CLOSED */
+    case 130: /* LAST_ACK on T_RTX [give_up] -> CLOSED */
+    case 143: /* ESTABLISHED on T_KEEPALIVE [keepalive_dead] -> CLOSED */
+    case 144: /* CLOSE_WAIT on T_KEEPALIVE [keepalive_dead] -> CLOSED */
+#line 132 "spec/tcp.fsm"
         *state = TCP_FSM_CLOSED;
         tcp_fsm_action_conn_timeout(ctx, payload);
         tcp_fsm_action_release(ctx, payload);
         break;
-#line 760 "generated/tcp.c"
+#line 768 "generated/tcp.c"
     case 24: /* SYN_SENT on T_RTX else -> stay */
-#line 131 "spec/tcp.fsm"
+#line 134 "spec/tcp.fsm"
         *state = TCP_FSM_SYN_SENT;
         tcp_fsm_action_retransmit_syn(ctx, payload);
         break;
-#line 766 "generated/tcp.c"
+#line 774 "generated/tcp.c"
     case 26: /* SYN_SENT on APP_ABORT -> CLOSED */
-    case 56: /* ESTABLISHED on RCV_RST [rst_exact] -> CLOSED */
-    case 57: /* FIN_WAIT_1 on RCV_RST [rst_exact] -> CLOSED */
-    case 58: /* FIN_WAIT_2 on RCV_RST [rst_exact] -> CLOSED */
-    case 59: /* CLOSE_WAIT on RCV_RST [rst_exact] -> CLOSED */
-#line 133 "spec/tcp.fsm"
+    case 54: /* ESTABLISHED on RCV_RST [rst_exact] -> CLOSED */
+    case 55: /* FIN_WAIT_1 on RCV_RST [rst_exact] -> CLOSED */
+    case 56: /* FIN_WAIT_2 on RCV_RST [rst_exact] -> CLOSED */
+    case 57: /* CLOSE_WAIT on RCV_RST [rst_exact] -> CLOSED */
+#line 136 "spec/tcp.fsm"
         *state = TCP_FSM_CLOSED;
         tcp_fsm_action_conn_reset(ctx, payload);
         tcp_fsm_action_release(ctx, payload);
         break;
-#line 777 "generated/tcp.c"
+#line 785 "generated/tcp.c"
     case 30: /* SYN_RCVD on RCV_SYN [challenge_ok] -> stay */
-#line 145 "spec/tcp.fsm"
+#line 148 "spec/tcp.fsm"
         *state = TCP_FSM_SYN_RCVD;
         tcp_fsm_action_challenge_ack(ctx, payload);
         break;
-#line 783 "generated/tcp.c"
+#line 791 "generated/tcp.c"
     case 31: /* SYN_RCVD on RCV_SYN else -> stay */
-    case 48: /* SYN_RCVD on RCV_UNACCEPTABLE else -> stay */
-#line 146 "spec/tcp.fsm"
+    case 47: /* SYN_RCVD on RCV_UNACCEPTABLE else -> stay */
+#line 149 "spec/tcp.fsm"
         *state = TCP_FSM_SYN_RCVD;
         break;
-#line 789 "generated/tcp.c"
+#line 797 "generated/tcp.c"
     case 32: /* SYN_RCVD on RCV_BAD_ACK -> stay */
     case 33: /* SYN_RCVD on RCV_ACK [!ack_acceptable] -> stay */
-#line 147 "spec/tcp.fsm"
+#line 150 "spec/tcp.fsm"
         *state = TCP_FSM_SYN_RCVD;
         tcp_fsm_action_send_rst_reply(ctx, payload);
         break;
-#line 796 "generated/tcp.c"
+#line 804 "generated/tcp.c"
     case 34: /* SYN_RCVD on RCV_ACK [close_queued] -> FIN_WAIT_1 */
-#line 150 "spec/tcp.fsm"
+#line 153 "spec/tcp.fsm"
         *state = TCP_FSM_FIN_WAIT_1;
         tcp_fsm_action_established(ctx, payload);
         tcp_fsm_action_process_ack(ctx, payload);
         break;
-#line 803 "generated/tcp.c"
+#line 811 "generated/tcp.c"
     case 35: /* SYN_RCVD on RCV_ACK else -> ESTABLISHED */
-#line 153 "spec/tcp.fsm"
+#line 156 "spec/tcp.fsm"
         *state = TCP_FSM_ESTABLISHED;
         tcp_fsm_action_established(ctx, payload);
         tcp_fsm_action_process_ack(ctx, payload);
         break;
-#line 810 "generated/tcp.c"
+#line 818 "generated/tcp.c"
     case 37: /* SYN_RCVD on T_RTX else -> stay */
-#line 158 "spec/tcp.fsm"
+#line 161 "spec/tcp.fsm"
         *state = TCP_FSM_SYN_RCVD;
         tcp_fsm_action_retransmit_syn_ack(ctx, payload);
         break;
-#line 816 "generated/tcp.c"
+#line 824 "generated/tcp.c"
     case 38: /* SYN_RCVD on APP_CLOSE -> stay */
-#line 159 "spec/tcp.fsm"
+#line 162 "spec/tcp.fsm"
         *state = TCP_FSM_SYN_RCVD;
         tcp_fsm_action_queue_fin(ctx, payload);
         break;
-#line 822 "generated/tcp.c"
+#line 830 "generated/tcp.c"
     case 39: /* SYN_RCVD on APP_ABORT -> CLOSED */
-    case 150: /* ESTABLISHED on APP_ABORT -> CLOSED */
-    case 151: /* FIN_WAIT_1 on APP_ABORT -> CLOSED */
-    case 152: /* FIN_WAIT_2 on APP_ABORT -> CLOSED */
-    case 153: /* CLOSE_WAIT on APP_ABORT -> CLOSED */
-#line 161 "spec/tcp.fsm"
+    case 152: /* ESTABLISHED on APP_ABORT -> CLOSED */
+    case 153: /* FIN_WAIT_1 on APP_ABORT -> CLOSED */
+    case 154: /* FIN_WAIT_2 on APP_ABORT -> CLOSED */
+    case 155: /* CLOSE_WAIT on APP_ABORT -> CLOSED */
+#line 164 "spec/tcp.fsm"
         *state = TCP_FSM_CLOSED;
         tcp_fsm_action_send_rst(ctx, payload);
         tcp_fsm_action_conn_reset(ctx, payload);
         tcp_fsm_action_release(ctx, payload);
         break;
-#line 834 "generated/tcp.c"
+#line 842 "generated/tcp.c"
     case 40: /* SYN_RCVD on RCV_UNACCEPTABLE [oow_ack_ok] -> stay */
-#line 173 "spec/tcp.fsm"
+#line 176 "spec/tcp.fsm"
         *state = TCP_FSM_SYN_RCVD;
         tcp_fsm_action_send_ack(ctx, payload);
         break;
-#line 840 "generated/tcp.c"
-    case 41: /* ESTABLISHED on RCV_UNACCEPTABLE [oow_ack_ok] -> stay */
-    case 91: /* ESTABLISHED on RCV_BAD_ACK [oow_ack_ok] -> stay */
-    case 134: /* ESTABLISHED on T_DELACK -> stay */
-#line 173 "spec/tcp.fsm"
-        *state = TCP_FSM_ESTABLISHED;
-        tcp_fsm_action_send_ack(ctx, payload);
-        break;
 #line 848 "generated/tcp.c"
-    case 42: /* FIN_WAIT_1 on RCV_UNACCEPTABLE [oow_ack_ok] -> stay */
-    case 92: /* FIN_WAIT_1 on RCV_BAD_ACK [oow_ack_ok] -> stay */
-    case 135: /* FIN_WAIT_1 on T_DELACK -> stay */
-#line 173 "spec/tcp.fsm"
-        *state = TCP_FSM_FIN_WAIT_1;
+    case 41: /* ESTABLISHED on RCV_UNACCEPTABLE [oow_ack_ok] -> stay */
+    case 93: /* ESTABLISHED on RCV_BAD_ACK [oow_ack_ok] -> stay */
+    case 136: /* ESTABLISHED on T_DELACK -> stay */
+#line 176 "spec/tcp.fsm"
+        *state = TCP_FSM_ESTABLISHED;
         tcp_fsm_action_send_ack(ctx, payload);
         break;
 #line 856 "generated/tcp.c"
-    case 43: /* FIN_WAIT_2 on RCV_UNACCEPTABLE [oow_ack_ok] -> stay */
-    case 93: /* FIN_WAIT_2 on RCV_BAD_ACK [oow_ack_ok] -> stay */
-    case 136: /* FIN_WAIT_2 on T_DELACK -> stay */
-#line 173 "spec/tcp.fsm"
-        *state = TCP_FSM_FIN_WAIT_2;
+    case 42: /* FIN_WAIT_1 on RCV_UNACCEPTABLE [oow_ack_ok] -> stay */
+    case 94: /* FIN_WAIT_1 on RCV_BAD_ACK [oow_ack_ok] -> stay */
+    case 137: /* FIN_WAIT_1 on T_DELACK -> stay */
+#line 176 "spec/tcp.fsm"
+        *state = TCP_FSM_FIN_WAIT_1;
         tcp_fsm_action_send_ack(ctx, payload);
         break;
 #line 864 "generated/tcp.c"
-    case 44: /* CLOSE_WAIT on RCV_UNACCEPTABLE [oow_ack_ok] -> stay */
-    case 94: /* CLOSE_WAIT on RCV_BAD_ACK [oow_ack_ok] -> stay */
-    case 120: /* CLOSE_WAIT on RCV_FIN -> stay */
-#line 173 "spec/tcp.fsm"
-        *state = TCP_FSM_CLOSE_WAIT;
+    case 43: /* FIN_WAIT_2 on RCV_UNACCEPTABLE [oow_ack_ok] -> stay */
+    case 95: /* FIN_WAIT_2 on RCV_BAD_ACK [oow_ack_ok] -> stay */
+    case 138: /* FIN_WAIT_2 on T_DELACK -> stay */
+#line 176 "spec/tcp.fsm"
+        *state = TCP_FSM_FIN_WAIT_2;
         tcp_fsm_action_send_ack(ctx, payload);
         break;
 #line 872 "generated/tcp.c"
-    case 45: /* CLOSING on RCV_UNACCEPTABLE [oow_ack_ok] -> stay */
-    case 95: /* CLOSING on RCV_BAD_ACK [oow_ack_ok] -> stay */
-    case 121: /* CLOSING on RCV_FIN -> stay */
-#line 173 "spec/tcp.fsm"
-        *state = TCP_FSM_CLOSING;
+    case 44: /* CLOSE_WAIT on RCV_UNACCEPTABLE [oow_ack_ok] -> stay */
+    case 96: /* CLOSE_WAIT on RCV_BAD_ACK [oow_ack_ok] -> stay */
+    case 122: /* CLOSE_WAIT on RCV_FIN -> stay */
+#line 176 "spec/tcp.fsm"
+        *state = TCP_FSM_CLOSE_WAIT;
         tcp_fsm_action_send_ack(ctx, payload);
         break;
 #line 880 "generated/tcp.c"
-    case 46: /* LAST_ACK on RCV_UNACCEPTABLE [oow_ack_ok] -> stay */
-    case 96: /* LAST_ACK on RCV_BAD_ACK [oow_ack_ok] -> stay */
-    case 122: /* LAST_ACK on RCV_FIN -> stay */
-#line 173 "spec/tcp.fsm"
-        *state = TCP_FSM_LAST_ACK;
+    case 45: /* CLOSING on RCV_UNACCEPTABLE [oow_ack_ok] -> stay */
+    case 97: /* CLOSING on RCV_BAD_ACK [oow_ack_ok] -> stay */
+    case 123: /* CLOSING on RCV_FIN -> stay */
+#line 176 "spec/tcp.fsm"
+        *state = TCP_FSM_CLOSING;
         tcp_fsm_action_send_ack(ctx, payload);
         break;
 #line 888 "generated/tcp.c"
-    case 47: /* TIME_WAIT on RCV_UNACCEPTABLE [oow_ack_ok] -> stay */
-    case 97: /* TIME_WAIT on RCV_BAD_ACK [oow_ack_ok] -> stay */
-#line 173 "spec/tcp.fsm"
-        *state = TCP_FSM_TIME_WAIT;
+    case 46: /* LAST_ACK on RCV_UNACCEPTABLE [oow_ack_ok] -> stay */
+    case 98: /* LAST_ACK on RCV_BAD_ACK [oow_ack_ok] -> stay */
+    case 124: /* LAST_ACK on RCV_FIN -> stay */
+#line 176 "spec/tcp.fsm"
+        *state = TCP_FSM_LAST_ACK;
         tcp_fsm_action_send_ack(ctx, payload);
         break;
-#line 895 "generated/tcp.c"
-    case 49: /* ESTABLISHED on RCV_UNACCEPTABLE else -> stay */
-    case 70: /* ESTABLISHED on RCV_RST else -> stay */
-    case 84: /* ESTABLISHED on RCV_SYN else -> stay */
-    case 98: /* ESTABLISHED on RCV_BAD_ACK else -> stay */
-#line 174 "spec/tcp.fsm"
+#line 896 "generated/tcp.c"
+    case 48: /* ESTABLISHED on RCV_UNACCEPTABLE else -> stay */
+    case 68: /* ESTABLISHED on RCV_RST else -> stay */
+    case 81: /* ESTABLISHED on RCV_SYN else -> stay */
+    case 100: /* ESTABLISHED on RCV_BAD_ACK else -> stay */
+#line 177 "spec/tcp.fsm"
         *state = TCP_FSM_ESTABLISHED;
         break;
-#line 903 "generated/tcp.c"
-    case 50: /* FIN_WAIT_1 on RCV_UNACCEPTABLE else -> stay */
-    case 71: /* FIN_WAIT_1 on RCV_RST else -> stay */
-    case 85: /* FIN_WAIT_1 on RCV_SYN else -> stay */
-    case 99: /* FIN_WAIT_1 on RCV_BAD_ACK else -> stay */
-#line 174 "spec/tcp.fsm"
+#line 904 "generated/tcp.c"
+    case 49: /* FIN_WAIT_1 on RCV_UNACCEPTABLE else -> stay */
+    case 69: /* FIN_WAIT_1 on RCV_RST else -> stay */
+    case 82: /* FIN_WAIT_1 on RCV_SYN else -> stay */
+    case 101: /* FIN_WAIT_1 on RCV_BAD_ACK else -> stay */
+#line 177 "spec/tcp.fsm"
         *state = TCP_FSM_FIN_WAIT_1;
         break;
-#line 911 "generated/tcp.c"
-    case 51: /* FIN_WAIT_2 on RCV_UNACCEPTABLE else -> stay */
-    case 72: /* FIN_WAIT_2 on RCV_RST else -> stay */
-    case 86: /* FIN_WAIT_2 on RCV_SYN else -> stay */
-    case 100: /* FIN_WAIT_2 on RCV_BAD_ACK else -> stay */
-#line 174 "spec/tcp.fsm"
+#line 912 "generated/tcp.c"
+    case 50: /* FIN_WAIT_2 on RCV_UNACCEPTABLE else -> stay */
+    case 70: /* FIN_WAIT_2 on RCV_RST else -> stay */
+    case 83: /* FIN_WAIT_2 on RCV_SYN else -> stay */
+    case 102: /* FIN_WAIT_2 on RCV_BAD_ACK else -> stay */
+#line 177 "spec/tcp.fsm"
         *state = TCP_FSM_FIN_WAIT_2;
         break;
-#line 919 "generated/tcp.c"
-    case 52: /* CLOSE_WAIT on RCV_UNACCEPTABLE else -> stay */
-    case 73: /* CLOSE_WAIT on RCV_RST else -> stay */
-    case 87: /* CLOSE_WAIT on RCV_SYN else -> stay */
-    case 101: /* CLOSE_WAIT on RCV_BAD_ACK else -> stay */
-#line 174 "spec/tcp.fsm"
+#line 920 "generated/tcp.c"
+    case 51: /* CLOSE_WAIT on RCV_UNACCEPTABLE else -> stay */
+    case 71: /* CLOSE_WAIT on RCV_RST else -> stay */
+    case 84: /* CLOSE_WAIT on RCV_SYN else -> stay */
+    case 103: /* CLOSE_WAIT on RCV_BAD_ACK else -> stay */
+#line 177 "spec/tcp.fsm"
         *state = TCP_FSM_CLOSE_WAIT;
         break;
-#line 927 "generated/tcp.c"
-    case 53: /* CLOSING on RCV_UNACCEPTABLE else -> stay */
-    case 74: /* CLOSING on RCV_RST else -> stay */
-    case 88: /* CLOSING on RCV_SYN else -> stay */
-    case 102: /* CLOSING on RCV_BAD_ACK else -> stay */
-#line 174 "spec/tcp.fsm"
+#line 928 "generated/tcp.c"
+    case 52: /* CLOSING on RCV_UNACCEPTABLE else -> stay */
+    case 72: /* CLOSING on RCV_RST else -> stay */
+    case 85: /* CLOSING on RCV_SYN else -> stay */
+    case 104: /* CLOSING on RCV_BAD_ACK else -> stay */
+#line 177 "spec/tcp.fsm"
         *state = TCP_FSM_CLOSING;
         break;
-#line 935 "generated/tcp.c"
-    case 54: /* LAST_ACK on RCV_UNACCEPTABLE else -> stay */
-    case 75: /* LAST_ACK on RCV_RST else -> stay */
-    case 89: /* LAST_ACK on RCV_SYN else -> stay */
-    case 103: /* LAST_ACK on RCV_BAD_ACK else -> stay */
-#line 174 "spec/tcp.fsm"
+#line 936 "generated/tcp.c"
+    case 53: /* LAST_ACK on RCV_UNACCEPTABLE else -> stay */
+    case 73: /* LAST_ACK on RCV_RST else -> stay */
+    case 86: /* LAST_ACK on RCV_SYN else -> stay */
+    case 105: /* LAST_ACK on RCV_BAD_ACK else -> stay */
+#line 177 "spec/tcp.fsm"
         *state = TCP_FSM_LAST_ACK;
         break;
-#line 943 "generated/tcp.c"
-    case 55: /* TIME_WAIT on RCV_UNACCEPTABLE else -> stay */
-    case 76: /* TIME_WAIT on RCV_RST else -> stay */
-    case 90: /* TIME_WAIT on RCV_SYN else -> stay */
-    case 104: /* TIME_WAIT on RCV_BAD_ACK else -> stay */
-#line 174 "spec/tcp.fsm"
-        *state = TCP_FSM_TIME_WAIT;
+#line 944 "generated/tcp.c"
+    case 61: /* ESTABLISHED on RCV_RST [challenge_ok] -> stay */
+    case 75: /* ESTABLISHED on RCV_SYN [challenge_ok] -> stay */
+#line 185 "spec/tcp.fsm"
+        *state = TCP_FSM_ESTABLISHED;
+        tcp_fsm_action_challenge_ack(ctx, payload);
         break;
 #line 951 "generated/tcp.c"
-    case 63: /* ESTABLISHED on RCV_RST [challenge_ok] -> stay */
-    case 77: /* ESTABLISHED on RCV_SYN [challenge_ok] -> stay */
-#line 182 "spec/tcp.fsm"
-        *state = TCP_FSM_ESTABLISHED;
+    case 62: /* FIN_WAIT_1 on RCV_RST [challenge_ok] -> stay */
+    case 76: /* FIN_WAIT_1 on RCV_SYN [challenge_ok] -> stay */
+#line 185 "spec/tcp.fsm"
+        *state = TCP_FSM_FIN_WAIT_1;
         tcp_fsm_action_challenge_ack(ctx, payload);
         break;
 #line 958 "generated/tcp.c"
-    case 64: /* FIN_WAIT_1 on RCV_RST [challenge_ok] -> stay */
-    case 78: /* FIN_WAIT_1 on RCV_SYN [challenge_ok] -> stay */
-#line 182 "spec/tcp.fsm"
-        *state = TCP_FSM_FIN_WAIT_1;
+    case 63: /* FIN_WAIT_2 on RCV_RST [challenge_ok] -> stay */
+    case 77: /* FIN_WAIT_2 on RCV_SYN [challenge_ok] -> stay */
+#line 185 "spec/tcp.fsm"
+        *state = TCP_FSM_FIN_WAIT_2;
         tcp_fsm_action_challenge_ack(ctx, payload);
         break;
 #line 965 "generated/tcp.c"
-    case 65: /* FIN_WAIT_2 on RCV_RST [challenge_ok] -> stay */
-    case 79: /* FIN_WAIT_2 on RCV_SYN [challenge_ok] -> stay */
-#line 182 "spec/tcp.fsm"
-        *state = TCP_FSM_FIN_WAIT_2;
+    case 64: /* CLOSE_WAIT on RCV_RST [challenge_ok] -> stay */
+    case 78: /* CLOSE_WAIT on RCV_SYN [challenge_ok] -> stay */
+#line 185 "spec/tcp.fsm"
+        *state = TCP_FSM_CLOSE_WAIT;
         tcp_fsm_action_challenge_ack(ctx, payload);
         break;
 #line 972 "generated/tcp.c"
-    case 66: /* CLOSE_WAIT on RCV_RST [challenge_ok] -> stay */
-    case 80: /* CLOSE_WAIT on RCV_SYN [challenge_ok] -> stay */
-#line 182 "spec/tcp.fsm"
-        *state = TCP_FSM_CLOSE_WAIT;
-        tcp_fsm_action_challenge_ack(ctx, payload);
-        break;
-#line 979 "generated/tcp.c"
-    case 67: /* CLOSING on RCV_RST [challenge_ok] -> stay */
-    case 81: /* CLOSING on RCV_SYN [challenge_ok] -> stay */
-#line 182 "spec/tcp.fsm"
+    case 65: /* CLOSING on RCV_RST [challenge_ok] -> stay */
+    case 79: /* CLOSING on RCV_SYN [challenge_ok] -> stay */
+#line 185 "spec/tcp.fsm"
         *state = TCP_FSM_CLOSING;
         tcp_fsm_action_challenge_ack(ctx, payload);
         break;
-#line 986 "generated/tcp.c"
-    case 68: /* LAST_ACK on RCV_RST [challenge_ok] -> stay */
-    case 82: /* LAST_ACK on RCV_SYN [challenge_ok] -> stay */
-#line 182 "spec/tcp.fsm"
+#line 979 "generated/tcp.c"
+    case 66: /* LAST_ACK on RCV_RST [challenge_ok] -> stay */
+    case 80: /* LAST_ACK on RCV_SYN [challenge_ok] -> stay */
+#line 185 "spec/tcp.fsm"
         *state = TCP_FSM_LAST_ACK;
         tcp_fsm_action_challenge_ack(ctx, payload);
         break;
-#line 993 "generated/tcp.c"
-    case 69: /* TIME_WAIT on RCV_RST [challenge_ok] -> stay */
-    case 83: /* TIME_WAIT on RCV_SYN [challenge_ok] -> stay */
-#line 182 "spec/tcp.fsm"
+#line 986 "generated/tcp.c"
+    case 67: /* TIME_WAIT on RCV_RST [challenge_ok] -> stay */
+    case 91: /* TIME_WAIT on RCV_SYN [challenge_ok] -> stay */
+#line 185 "spec/tcp.fsm"
         *state = TCP_FSM_TIME_WAIT;
         tcp_fsm_action_challenge_ack(ctx, payload);
         break;
-#line 1000 "generated/tcp.c"
-    case 105: /* ESTABLISHED on RCV_ACK -> stay */
-#line 192 "spec/tcp.fsm"
+#line 993 "generated/tcp.c"
+    case 74: /* TIME_WAIT on RCV_RST else -> stay */
+    case 90: /* TIME_WAIT on RCV_UNACCEPTABLE else -> stay */
+    case 92: /* TIME_WAIT on RCV_SYN else -> stay */
+    case 106: /* TIME_WAIT on RCV_BAD_ACK else -> stay */
+#line 186 "spec/tcp.fsm"
+        *state = TCP_FSM_TIME_WAIT;
+        break;
+#line 1001 "generated/tcp.c"
+    case 87: /* TIME_WAIT on RCV_UNACCEPTABLE [syn_reopens] -> CLOSED */
+    case 88: /* TIME_WAIT on RCV_SYN [syn_reopens] -> CLOSED */
+#line 198 "spec/tcp.fsm"
+        *state = TCP_FSM_CLOSED;
+        tcp_fsm_action_release(ctx, payload);
+        tcp_fsm_action_reopen(ctx, payload);
+        break;
+#line 1009 "generated/tcp.c"
+    case 89: /* TIME_WAIT on RCV_UNACCEPTABLE [oow_ack_ok] -> stay */
+    case 99: /* TIME_WAIT on RCV_BAD_ACK [oow_ack_ok] -> stay */
+#line 200 "spec/tcp.fsm"
+        *state = TCP_FSM_TIME_WAIT;
+        tcp_fsm_action_send_ack(ctx, payload);
+        break;
+#line 1016 "generated/tcp.c"
+    case 107: /* ESTABLISHED on RCV_ACK -> stay */
+#line 212 "spec/tcp.fsm"
         *state = TCP_FSM_ESTABLISHED;
         tcp_fsm_action_process_ack(ctx, payload);
         break;
-#line 1006 "generated/tcp.c"
-    case 106: /* CLOSE_WAIT on RCV_ACK -> stay */
-#line 192 "spec/tcp.fsm"
+#line 1022 "generated/tcp.c"
+    case 108: /* CLOSE_WAIT on RCV_ACK -> stay */
+#line 212 "spec/tcp.fsm"
         *state = TCP_FSM_CLOSE_WAIT;
         tcp_fsm_action_process_ack(ctx, payload);
         break;
-#line 1012 "generated/tcp.c"
-    case 107: /* FIN_WAIT_2 on RCV_ACK -> stay */
-#line 192 "spec/tcp.fsm"
+#line 1028 "generated/tcp.c"
+    case 109: /* FIN_WAIT_2 on RCV_ACK -> stay */
+#line 212 "spec/tcp.fsm"
         *state = TCP_FSM_FIN_WAIT_2;
         tcp_fsm_action_process_ack(ctx, payload);
         break;
-#line 1018 "generated/tcp.c"
-    case 108: /* FIN_WAIT_1 on RCV_ACK [fin_acked] -> FIN_WAIT_2 */
-#line 193 "spec/tcp.fsm"
+#line 1034 "generated/tcp.c"
+    case 110: /* FIN_WAIT_1 on RCV_ACK [fin_acked] -> FIN_WAIT_2 */
+#line 213 "spec/tcp.fsm"
         *state = TCP_FSM_FIN_WAIT_2;
         tcp_fsm_action_process_ack(ctx, payload);
         tcp_fsm_action_arm_fin_timeout(ctx, payload);
         break;
-#line 1025 "generated/tcp.c"
-    case 109: /* FIN_WAIT_1 on RCV_ACK else -> stay */
-#line 195 "spec/tcp.fsm"
+#line 1041 "generated/tcp.c"
+    case 111: /* FIN_WAIT_1 on RCV_ACK else -> stay */
+#line 215 "spec/tcp.fsm"
         *state = TCP_FSM_FIN_WAIT_1;
         tcp_fsm_action_process_ack(ctx, payload);
         break;
-#line 1031 "generated/tcp.c"
-    case 110: /* CLOSING on RCV_ACK [fin_acked] -> TIME_WAIT */
-#line 196 "spec/tcp.fsm"
+#line 1047 "generated/tcp.c"
+    case 112: /* CLOSING on RCV_ACK [fin_acked] -> TIME_WAIT */
+#line 216 "spec/tcp.fsm"
         *state = TCP_FSM_TIME_WAIT;
         tcp_fsm_action_process_ack(ctx, payload);
         tcp_fsm_action_arm_2msl(ctx, payload);
         break;
-#line 1038 "generated/tcp.c"
-    case 111: /* CLOSING on RCV_ACK else -> stay */
-#line 198 "spec/tcp.fsm"
+#line 1054 "generated/tcp.c"
+    case 113: /* CLOSING on RCV_ACK else -> stay */
+#line 218 "spec/tcp.fsm"
         *state = TCP_FSM_CLOSING;
         tcp_fsm_action_process_ack(ctx, payload);
         break;
-#line 1044 "generated/tcp.c"
-    case 112: /* LAST_ACK on RCV_ACK [fin_acked] -> CLOSED */
-#line 199 "spec/tcp.fsm"
+#line 1060 "generated/tcp.c"
+    case 114: /* LAST_ACK on RCV_ACK [fin_acked] -> CLOSED */
+#line 219 "spec/tcp.fsm"
         *state = TCP_FSM_CLOSED;
         tcp_fsm_action_process_ack(ctx, payload);
         tcp_fsm_action_release(ctx, payload);
         break;
-#line 1051 "generated/tcp.c"
-    case 113: /* LAST_ACK on RCV_ACK else -> stay */
-#line 201 "spec/tcp.fsm"
+#line 1067 "generated/tcp.c"
+    case 115: /* LAST_ACK on RCV_ACK else -> stay */
+#line 221 "spec/tcp.fsm"
         *state = TCP_FSM_LAST_ACK;
         tcp_fsm_action_process_ack(ctx, payload);
         break;
-#line 1057 "generated/tcp.c"
-    case 114: /* ESTABLISHED on RCV_DATA -> stay */
-#line 204 "spec/tcp.fsm"
+#line 1073 "generated/tcp.c"
+    case 116: /* ESTABLISHED on RCV_DATA -> stay */
+#line 224 "spec/tcp.fsm"
         *state = TCP_FSM_ESTABLISHED;
         tcp_fsm_action_deliver_data(ctx, payload);
         break;
-#line 1063 "generated/tcp.c"
-    case 115: /* FIN_WAIT_1 on RCV_DATA -> stay */
-#line 204 "spec/tcp.fsm"
+#line 1079 "generated/tcp.c"
+    case 117: /* FIN_WAIT_1 on RCV_DATA -> stay */
+#line 224 "spec/tcp.fsm"
         *state = TCP_FSM_FIN_WAIT_1;
         tcp_fsm_action_deliver_data(ctx, payload);
         break;
-#line 1069 "generated/tcp.c"
-    case 116: /* FIN_WAIT_2 on RCV_DATA -> stay */
-#line 204 "spec/tcp.fsm"
+#line 1085 "generated/tcp.c"
+    case 118: /* FIN_WAIT_2 on RCV_DATA -> stay */
+#line 224 "spec/tcp.fsm"
         *state = TCP_FSM_FIN_WAIT_2;
         tcp_fsm_action_deliver_data(ctx, payload);
         break;
-#line 1075 "generated/tcp.c"
-    case 117: /* ESTABLISHED on RCV_FIN -> CLOSE_WAIT */
-#line 207 "spec/tcp.fsm"
+#line 1091 "generated/tcp.c"
+    case 119: /* ESTABLISHED on RCV_FIN -> CLOSE_WAIT */
+#line 227 "spec/tcp.fsm"
         *state = TCP_FSM_CLOSE_WAIT;
         tcp_fsm_action_receive_fin(ctx, payload);
         break;
-#line 1081 "generated/tcp.c"
-    case 118: /* FIN_WAIT_1 on RCV_FIN -> CLOSING */
-#line 209 "spec/tcp.fsm"
+#line 1097 "generated/tcp.c"
+    case 120: /* FIN_WAIT_1 on RCV_FIN -> CLOSING */
+#line 229 "spec/tcp.fsm"
         *state = TCP_FSM_CLOSING;
         tcp_fsm_action_receive_fin(ctx, payload);
         break;
-#line 1087 "generated/tcp.c"
-    case 119: /* FIN_WAIT_2 on RCV_FIN -> TIME_WAIT */
-#line 211 "spec/tcp.fsm"
+#line 1103 "generated/tcp.c"
+    case 121: /* FIN_WAIT_2 on RCV_FIN -> TIME_WAIT */
+#line 231 "spec/tcp.fsm"
         *state = TCP_FSM_TIME_WAIT;
         tcp_fsm_action_receive_fin(ctx, payload);
         tcp_fsm_action_arm_2msl(ctx, payload);
         break;
-#line 1094 "generated/tcp.c"
-    case 123: /* TIME_WAIT on RCV_FIN -> TIME_WAIT */
-#line 216 "spec/tcp.fsm"
+#line 1110 "generated/tcp.c"
+    case 125: /* TIME_WAIT on RCV_FIN -> TIME_WAIT */
+#line 236 "spec/tcp.fsm"
         *state = TCP_FSM_TIME_WAIT;
         tcp_fsm_action_send_ack(ctx, payload);
         tcp_fsm_action_arm_2msl(ctx, payload);
         break;
-#line 1101 "generated/tcp.c"
-    case 129: /* ESTABLISHED on T_RTX else -> stay */
-#line 222 "spec/tcp.fsm"
+#line 1117 "generated/tcp.c"
+    case 131: /* ESTABLISHED on T_RTX else -> stay */
+#line 242 "spec/tcp.fsm"
         *state = TCP_FSM_ESTABLISHED;
         tcp_fsm_action_retransmit(ctx, payload);
         break;
-#line 1107 "generated/tcp.c"
-    case 130: /* CLOSE_WAIT on T_RTX else -> stay */
-#line 222 "spec/tcp.fsm"
+#line 1123 "generated/tcp.c"
+    case 132: /* CLOSE_WAIT on T_RTX else -> stay */
+#line 242 "spec/tcp.fsm"
         *state = TCP_FSM_CLOSE_WAIT;
         tcp_fsm_action_retransmit(ctx, payload);
         break;
-#line 1113 "generated/tcp.c"
-    case 131: /* FIN_WAIT_1 on T_RTX else -> stay */
-#line 222 "spec/tcp.fsm"
+#line 1129 "generated/tcp.c"
+    case 133: /* FIN_WAIT_1 on T_RTX else -> stay */
+#line 242 "spec/tcp.fsm"
         *state = TCP_FSM_FIN_WAIT_1;
         tcp_fsm_action_retransmit(ctx, payload);
         break;
-#line 1119 "generated/tcp.c"
-    case 132: /* CLOSING on T_RTX else -> stay */
-#line 222 "spec/tcp.fsm"
+#line 1135 "generated/tcp.c"
+    case 134: /* CLOSING on T_RTX else -> stay */
+#line 242 "spec/tcp.fsm"
         *state = TCP_FSM_CLOSING;
         tcp_fsm_action_retransmit(ctx, payload);
         break;
-#line 1125 "generated/tcp.c"
-    case 133: /* LAST_ACK on T_RTX else -> stay */
-#line 222 "spec/tcp.fsm"
+#line 1141 "generated/tcp.c"
+    case 135: /* LAST_ACK on T_RTX else -> stay */
+#line 242 "spec/tcp.fsm"
         *state = TCP_FSM_LAST_ACK;
         tcp_fsm_action_retransmit(ctx, payload);
         break;
-#line 1131 "generated/tcp.c"
-    case 137: /* ESTABLISHED on T_PERSIST -> stay */
-#line 226 "spec/tcp.fsm"
+#line 1147 "generated/tcp.c"
+    case 139: /* ESTABLISHED on T_PERSIST -> stay */
+#line 246 "spec/tcp.fsm"
         *state = TCP_FSM_ESTABLISHED;
         tcp_fsm_action_send_probe(ctx, payload);
         break;
-#line 1137 "generated/tcp.c"
-    case 138: /* CLOSE_WAIT on T_PERSIST -> stay */
-#line 226 "spec/tcp.fsm"
+#line 1153 "generated/tcp.c"
+    case 140: /* CLOSE_WAIT on T_PERSIST -> stay */
+#line 246 "spec/tcp.fsm"
         *state = TCP_FSM_CLOSE_WAIT;
         tcp_fsm_action_send_probe(ctx, payload);
         break;
-#line 1143 "generated/tcp.c"
-    case 139: /* FIN_WAIT_1 on T_PERSIST -> stay */
-#line 226 "spec/tcp.fsm"
+#line 1159 "generated/tcp.c"
+    case 141: /* FIN_WAIT_1 on T_PERSIST -> stay */
+#line 246 "spec/tcp.fsm"
         *state = TCP_FSM_FIN_WAIT_1;
         tcp_fsm_action_send_probe(ctx, payload);
         break;
-#line 1149 "generated/tcp.c"
-    case 140: /* LAST_ACK on T_PERSIST -> stay */
-#line 226 "spec/tcp.fsm"
+#line 1165 "generated/tcp.c"
+    case 142: /* LAST_ACK on T_PERSIST -> stay */
+#line 246 "spec/tcp.fsm"
         *state = TCP_FSM_LAST_ACK;
         tcp_fsm_action_send_probe(ctx, payload);
         break;
-#line 1155 "generated/tcp.c"
-    case 143: /* ESTABLISHED on T_KEEPALIVE else -> stay */
-#line 228 "spec/tcp.fsm"
+#line 1171 "generated/tcp.c"
+    case 145: /* ESTABLISHED on T_KEEPALIVE else -> stay */
+#line 248 "spec/tcp.fsm"
         *state = TCP_FSM_ESTABLISHED;
         tcp_fsm_action_send_keepalive(ctx, payload);
         break;
-#line 1161 "generated/tcp.c"
-    case 144: /* CLOSE_WAIT on T_KEEPALIVE else -> stay */
-#line 228 "spec/tcp.fsm"
+#line 1177 "generated/tcp.c"
+    case 146: /* CLOSE_WAIT on T_KEEPALIVE else -> stay */
+#line 248 "spec/tcp.fsm"
         *state = TCP_FSM_CLOSE_WAIT;
         tcp_fsm_action_send_keepalive(ctx, payload);
         break;
-#line 1167 "generated/tcp.c"
-    case 147: /* ESTABLISHED on APP_CLOSE -> FIN_WAIT_1 */
-#line 235 "spec/tcp.fsm"
+#line 1183 "generated/tcp.c"
+    case 149: /* ESTABLISHED on APP_CLOSE -> FIN_WAIT_1 */
+#line 255 "spec/tcp.fsm"
         *state = TCP_FSM_FIN_WAIT_1;
         tcp_fsm_action_queue_fin(ctx, payload);
         break;
-#line 1173 "generated/tcp.c"
-    case 148: /* CLOSE_WAIT on APP_CLOSE -> LAST_ACK */
-#line 237 "spec/tcp.fsm"
+#line 1189 "generated/tcp.c"
+    case 150: /* CLOSE_WAIT on APP_CLOSE -> LAST_ACK */
+#line 257 "spec/tcp.fsm"
         *state = TCP_FSM_LAST_ACK;
         tcp_fsm_action_queue_fin(ctx, payload);
         break;
-#line 1179 "generated/tcp.c"
-    case 149: /* FIN_WAIT_2 on APP_CLOSE -> FIN_WAIT_2 */
-#line 241 "spec/tcp.fsm"
+#line 1195 "generated/tcp.c"
+    case 151: /* FIN_WAIT_2 on APP_CLOSE -> FIN_WAIT_2 */
+#line 261 "spec/tcp.fsm"
         *state = TCP_FSM_FIN_WAIT_2;
         tcp_fsm_action_arm_fin_timeout(ctx, payload);
         break;
-#line 1185 "generated/tcp.c"
+#line 1201 "generated/tcp.c"
     default:
         (void)ctx;
         (void)payload;

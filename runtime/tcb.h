@@ -84,6 +84,8 @@ struct tcb_bufs {
     uint32_t snd_sml;             /* end of the last small segment sent (Minshall's Nagle) */
     struct ofo_seg *ofo;          /* out-of-order segments, sorted by seq, non-overlapping */
     uint32_t ofo_bytes;
+    bool fin_held;    /* the peer's FIN came ahead of text still missing (tcp_data_input) */
+    uint32_t fin_seq; /* ... and sits here: RCV_FIN once RCV.NXT reaches it (conn_rest) */
     uint32_t sack_last_start, sack_last_end; /* the block changed last (RFC 2018 4: first) */
     uint32_t sack_hist[3]; /* starts of the blocks reported last, most recent first */
     uint8_t sack_hist_n;
@@ -182,6 +184,8 @@ struct tcpfsm_stack {
     uint32_t chack_sec, chack_count; /* RFC 5961 7 rate limit: current second, ACKs sent */
     bool isn_fixed_set;              /* tests only: every ISN = isn_fixed (e.g. near 2^32) */
     uint32_t isn_fixed;
+    bool reopen_iss_set; /* a SYN is reopening a TIME-WAIT connection (tcp_reopen): the new */
+    uint32_t reopen_iss; /* connection's ISS, past every sequence number the old one used */
     struct tcpfsm_stats stats;
     uint64_t *coverage; /* per generated transition */
     /* Freed TCBs and data-path blocks kept for reuse (linked through qnext / ofo). */
@@ -296,6 +300,10 @@ void tcp_data_input(struct tcpfsm_stack *st, struct tcb *t, const struct tcp_seg
 void ofo_free(struct tcpfsm_stack *st, struct tcb_bufs *b);
 void tcp_child_from_syn(struct tcpfsm_stack *st, struct tcb *l, const struct tcp_seg *seg);
 void tcp_child_from_cookie(struct tcpfsm_stack *st, struct tcb *l, const struct tcp_seg *seg);
+/* The text of a SYN, queued until the connection can take text (RFC 9293 3.10.7.2/3.10.7.3). */
+void tcp_queue_syn_text(struct tcpfsm_stack *st, struct tcb *t, const struct tcp_seg *syn);
+/* A SYN that ended TIME-WAIT (spec row [syn_reopens]) goes to the listener (RFC 6191 2). */
+void tcp_reopen(struct tcpfsm_stack *st, const struct tcb *old, const struct tcp_seg *syn);
 
 /* ring.c: byte rings (no allocation; capacity a power of two) */
 uint32_t ring_write(struct ring *r, const void *src, uint32_t n);

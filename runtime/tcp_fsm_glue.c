@@ -209,6 +209,25 @@ bool tcp_fsm_guard_out_of_memory(struct tcp_ctx *ctx, const struct tcp_seg *seg)
     return mem_exhausted(CTX_ST);
 }
 
+/* RFC 6191 2 (RFC 1122 4.2.2.13 before it): a SYN in TIME-WAIT is honored as a new connection
+ * if it is a connection request (SYN alone), a listener can take it, and it is newer than the
+ * old connection: if the old one used timestamps, by its timestamp ("greater than the last
+ * timestamp seen", or equal to it with a greater sequence number) when the new one would use
+ * them too, else by its sequence number; if the old one did not, whenever the new one would
+ * use timestamps, else by its sequence number. "Greater than the last sequence number seen"
+ * (the FIN, at RCV.NXT - 1) is SEG.SEQ >= RCV.NXT (Linux asks SEG.SEQ > RCV.NXT). */
+bool tcp_fsm_guard_syn_reopens(struct tcp_ctx *ctx, const struct tcp_seg *seg)
+{
+    const struct tcb *t = CTX_T;
+    if (!seg || (seg->flags & (TCP_SYN | TCP_ACK | TCP_RST)) != TCP_SYN) return false;
+    if (!listener_lookup(CTX_ST, t->laddr, t->lport)) return false;
+    bool new_ts = seg->opt.has_ts && !(CTX_ST->cfg.flags & TCPFSM_F_NO_TIMESTAMPS);
+    bool seq_newer = seq_geq(seg->seq, t->rcv_nxt);
+    if (!(t->flags & TF_TS)) return new_ts || seq_newer;
+    if (!new_ts) return seq_newer;
+    return seq_gt(seg->opt.tsval, t->ts_recent) || (seg->opt.tsval == t->ts_recent && seq_newer);
+}
+
 /* RFC 1122 4.2.3.6: the peer is dead after this many unanswered keep-alive probes. */
 #define KEEPALIVE_PROBES 9
 bool tcp_fsm_guard_keepalive_dead(struct tcp_ctx *ctx, const struct tcp_seg *seg)
@@ -235,7 +254,7 @@ static uint8_t choose_wscale(uint32_t rcvbuf)
 
 static void init_iss(struct tcpfsm_stack *st, struct tcb *t)
 {
-    uint32_t iss = isn_generate(st, t);
+    uint32_t iss = st->reopen_iss_set ? st->reopen_iss : isn_generate(st, t); /* tcp_reopen */
     t->snd_una = t->snd_nxt = t->snd_max = iss;
     t->u.cc.mss = tcp_mss_for_mtu(st);
     t->rcv_wscale = (st->cfg.flags & TCPFSM_F_NO_WSCALE) ? 0 : choose_wscale(st->cfg.rcvbuf);
@@ -264,10 +283,8 @@ void tcp_fsm_action_init_passive(struct tcp_ctx *ctx, const struct tcp_seg *seg)
 
 /* RFC 9293 3.10.7.2 third / 3.10.7.3 fourth: RCV.NXT = SEG.SEQ + 1, IRS = SEG.SEQ, and the
  * options of the SYN: MSS (3.7.1), window scale and timestamps (RFC 7323), SACK (RFC 2018). */
-void tcp_fsm_action_take_syn(struct tcp_ctx *ctx, const struct tcp_seg *seg)
+static void take_syn_options(struct tcpfsm_stack *st, struct tcb *t, const struct tcp_seg *seg)
 {
-    struct tcpfsm_stack *st = CTX_ST;
-    struct tcb *t = CTX_T;
     t->rcv_nxt = seg->seq + 1;
     t->rcv_adv = t->rcv_nxt;
     uint16_t mss = tcp_mss_for_mtu(st);
@@ -293,6 +310,14 @@ void tcp_fsm_action_take_syn(struct tcp_ctx *ctx, const struct tcp_seg *seg)
     /* RFC 7323 2.2: the window field of a SYN is never scaled. */
     t->snd_wnd = seg->wnd;
     t->snd_wl1 = seg->seq;
+}
+
+/* ... and "any other control or text should be queued for processing later" (3.10.7.2 third;
+ * 3.10.7.3 fourth: once ESTABLISHED, processed at once). */
+void tcp_fsm_action_take_syn(struct tcp_ctx *ctx, const struct tcp_seg *seg)
+{
+    take_syn_options(CTX_ST, CTX_T, seg);
+    tcp_queue_syn_text(CTX_ST, CTX_T, seg);
 }
 
 void tcp_fsm_action_send_syn(struct tcp_ctx *ctx, const struct tcp_seg *seg)
@@ -344,6 +369,7 @@ void tcp_fsm_action_receive_fin(struct tcp_ctx *ctx, const struct tcp_seg *seg)
     (void)seg;
     struct tcb *t = CTX_T;
     t->rcv_nxt++;
+    if (t->buf) t->buf->fin_held = false;
     t->flags |= TF_FIN_RCVD | TF_ACK_NOW;
 }
 
@@ -556,8 +582,7 @@ void tcp_fsm_action_send_syn_cookie(struct tcp_ctx *ctx, const struct tcp_seg *s
     tmp.rport = seg->sport;
     tmp.fd = -1;
     tmp.rcv_wscale = (st->cfg.flags & TCPFSM_F_NO_WSCALE) ? 0 : choose_wscale(st->cfg.rcvbuf);
-    struct tcp_ctx c2 = {st, &tmp};
-    tcp_fsm_action_take_syn(&c2, seg);
+    take_syn_options(st, &tmp, seg); /* its text cannot be kept: the peer sends it again */
     tmp.snd_una = syncookie_make(st, seg, syncookie_data(seg, tcp_mss_for_mtu(st), st->cfg.flags));
     tcp_send_syn_ack_stateless(st, &tmp);
     st->stats.SynCookiesSent++;
@@ -571,6 +596,14 @@ void tcp_fsm_action_spawn_child(struct tcp_ctx *ctx, const struct tcp_seg *seg)
         tcp_child_from_syn(CTX_ST, CTX_T, seg);
     else
         tcp_child_from_cookie(CTX_ST, CTX_T, seg);
+}
+
+/* RFC 6191 2: the TIME-WAIT connection (released by the same row) gives way to the new one
+ * its SYN asks for; the listener takes the SYN. */
+void tcp_fsm_action_reopen(struct tcp_ctx *ctx, const struct tcp_seg *seg)
+{
+    CTX_ST->stats.TimeWaitRecycled++;
+    tcp_reopen(CTX_ST, CTX_T, seg);
 }
 
 /* RFC 4987 3.6: rebuild the handshake's outcome from the cookie in SEG.ACK - 1. */

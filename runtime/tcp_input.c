@@ -89,8 +89,10 @@ static void ofo_pull(struct tcpfsm_stack *st, struct tcb *t)
     while (b->ofo && seq_leq(b->ofo->seq, t->rcv_nxt)) {
         struct ofo_seg *s = b->ofo;
         uint32_t skip = t->rcv_nxt - s->seq;
-        if (skip < s->len) {
-            uint32_t want = s->len - skip;
+        uint32_t end = s->seq + s->len;
+        if (b->fin_held && seq_gt(end, b->fin_seq)) end = b->fin_seq; /* nothing after a FIN */
+        if (seq_lt(t->rcv_nxt, end)) {
+            uint32_t want = end - t->rcv_nxt;
             if (ring_make_room(st, &b->rcv, want, st->cfg.rcvbuf, &b->rcv_shift, true) < want)
                 break; /* cannot happen: the window bounded it */
             uint32_t n = ring_write(&b->rcv, s->data + skip, want);
@@ -106,11 +108,10 @@ static void ofo_pull(struct tcpfsm_stack *st, struct tcb *t)
 
 /* --------------------------------------------------------- data for actions ---- */
 
-/* RFC 9293 3.10.7.4 seventh: deliver in-order text, hold out-of-order text, ACK. The segment
- * was trimmed to the window by conn_input. */
-void tcp_data_input(struct tcpfsm_stack *st, struct tcb *t, const struct tcp_seg *seg)
+/* RFC 9293 3.10.7.4 seventh: deliver in-order text, hold out-of-order text, ACK. */
+static void take_text(struct tcpfsm_stack *st, struct tcb *t, const struct tcp_seg *seg)
 {
-    if (!seg || !seg->len || !t->buf) return;
+    if (!seg->len) return;
     if (t->flags & TF_RD_SHUT) { /* reader gone: consume and drop */
         if (seg->seq == t->rcv_nxt) t->rcv_nxt += seg->len;
         t->flags |= TF_ACK_NOW;
@@ -149,6 +150,60 @@ void tcp_data_input(struct tcpfsm_stack *st, struct tcb *t, const struct tcp_seg
         t->flags |= TF_ACK_NOW;
     else
         tcb_timer_set(st, t, TMR_DELACK, st->cfg.delack_us);
+}
+
+/* The text of an acceptable segment (trimmed to the window by tcp_conn_input), and its FIN if
+ * text before the FIN is still missing: RFC 9293 3.10.7.4 eighth takes a FIN only in
+ * sequence, and a FIN that came early would otherwise be lost until the peer sends it again
+ * (after its retransmission timeout, as nothing else tells it to). It is remembered instead,
+ * like the out-of-order text beside it, and counts once RCV.NXT reaches it (conn_rest). Text
+ * beyond a FIN is no part of the stream and is not taken. */
+void tcp_data_input(struct tcpfsm_stack *st, struct tcb *t, const struct tcp_seg *seg)
+{
+    if (!seg || !t->buf) return;
+    struct tcb_bufs *b = t->buf;
+    struct tcp_seg s = *seg;
+    if (b->fin_held && seq_gt(s.seq + s.len, b->fin_seq)) {
+        s.len = seq_gt(b->fin_seq, s.seq) ? b->fin_seq - s.seq : 0;
+        s.flags &= (uint8_t)~TCP_FIN;
+        t->flags |= TF_ACK_NOW; /* the peer learns where its stream ends for us */
+    }
+    take_text(st, t, &s);
+    if ((s.flags & TCP_FIN) && !b->fin_held && seq_gt(s.seq + s.len, t->rcv_nxt)) {
+        b->fin_held = true;
+        b->fin_seq = s.seq + s.len;
+        t->flags |= TF_ACK_NOW; /* RFC 5681 4.2: an out-of-order segment is ACKed at once */
+    }
+}
+
+/* RFC 9293 3.10.7.2 third ("any other control or text should be queued for processing
+ * later") and 3.10.7.3 fourth: the text of a SYN waits in the reassembly queue at RCV.NXT
+ * (our SYN-ACK acknowledges only the SYN) until the connection can take text: conn_rest then
+ * processes it as the text of the segment at hand. A listener's new connection gets its
+ * data-path block for it now; what does not fit the window we offer, the reassembly budget or
+ * the stack's memory is dropped, and the peer sends it again. (A SYN cookie keeps nothing, RFC
+ * 4987 3.6: there the peer sends its text again after the handshake.) */
+void tcp_queue_syn_text(struct tcpfsm_stack *st, struct tcb *t, const struct tcp_seg *syn)
+{
+    if (!syn->len || (!t->buf && tcb_alloc_bufs(st, t))) return;
+    uint32_t wnd = tcp_rcv_window(st, t);
+    if (wnd) ofo_insert(st, t, syn->seq + 1, syn->data, syn->len < wnd ? syn->len : wnd);
+}
+
+/* Text in the reassembly queue that reaches RCV.NXT without having been taken: the SYN's,
+ * queued until the connection could take text (tcp_queue_syn_text). As a segment of its own,
+ * from RCV.NXT on. */
+static bool queued_text(const struct tcb *t, struct tcp_seg *out)
+{
+    const struct ofo_seg *s = t->buf ? t->buf->ofo : NULL;
+    if (!s || seq_gt(s->seq, t->rcv_nxt) || seq_leq(s->seq + s->len, t->rcv_nxt)) return false;
+    uint32_t skip = t->rcv_nxt - s->seq;
+    memset(out, 0, sizeof *out);
+    out->flags = TCP_ACK;
+    out->seq = t->rcv_nxt;
+    out->data = s->data + skip;
+    out->len = s->len - skip;
+    return true;
 }
 
 /* RFC 2018 / RFC 6675 4: record the peer's SACK blocks above SND.UNA in the scoreboard
@@ -373,8 +428,20 @@ static void syn_sent_input(struct tcpfsm_stack *st, struct tcb *t, const struct 
         return;
     }
     if (seg->flags & TCP_SYN) {
-        /* Data or FIN on a SYN is not taken here; the peer sends it again after our ACK. */
-        dispatch(st, t, seg->flags & TCP_ACK ? TCP_FSM_EV_RCV_SYN_ACK : TCP_FSM_EV_RCV_SYN, seg);
+        /* take_syn queues the SYN's text (tcp_queue_syn_text). RFC 9293 3.10.7.3 fourth: with
+         * our SYN acknowledged, "if there are other controls or text in the segment, then
+         * continue processing at the sixth step": the rest of the segment, past its SYN, is
+         * processed now; a simultaneous open's SYN keeps it queued until ESTABLISHED. */
+        bool acks_syn = seg->flags & TCP_ACK;
+        dispatch(st, t, acks_syn ? TCP_FSM_EV_RCV_SYN_ACK : TCP_FSM_EV_RCV_SYN, seg);
+        if (acks_syn && !(t->flags & TF_DEAD)) {
+            struct tcp_seg rest = *seg;
+            rest.flags &= (uint8_t)~TCP_SYN;
+            rest.seq++;
+            rest.data = NULL;
+            rest.len = 0; /* the text is queued: conn_rest takes it from there */
+            conn_rest(st, t, &rest);
+        }
         return;
     }
     dispatch(st, t, TCP_FSM_EV_RCV_ACK, seg); /* neither SYN nor RST: dropped by the spec */
@@ -398,6 +465,17 @@ void tcp_conn_input(struct tcpfsm_stack *st, struct tcb *t, const struct tcp_seg
     uint32_t wnd = tcp_rcv_window(st, t); /* never less than the window advertised last */
     uint32_t seglen = seg.len + !!(seg.flags & TCP_SYN) + !!(seg.flags & TCP_FIN);
 
+    /* RFC 7323 3.2: once both SYNs carried timestamps, "the TSopt MUST be sent in every
+     * non-<RST> segment ... If a non-<RST> segment is received without a TSopt, a TCP SHOULD
+     * silently drop the segment. A TCP MUST NOT abort a TCP connection because any segment
+     * lacks an expected TSopt." Without one PAWS cannot tell an old duplicate from a new
+     * segment. A SYN is a request for a new connection, not a segment of this one: RFC 6191 2
+     * judges one without timestamps by its sequence number ([syn_reopens]), and a
+     * synchronized state answers it with a challenge ACK (RFC 5961 4.2). */
+    if ((t->flags & TF_TS) && !seg.opt.has_ts && !(seg.flags & (TCP_RST | TCP_SYN))) {
+        st->stats.TsMissingDrops++;
+        return;
+    }
     /* RFC 7323 5.3 (PAWS): a timestamp older than TS.Recent marks an old duplicate. */
     if ((t->flags & TF_TS) && seg.opt.has_ts && !(seg.flags & TCP_RST) &&
         seq_lt(seg.opt.tsval, t->ts_recent)) {
@@ -414,14 +492,19 @@ void tcp_conn_input(struct tcpfsm_stack *st, struct tcb *t, const struct tcp_seg
         dispatch(st, t, TCP_FSM_EV_RCV_FIN, &seg);
         return;
     }
-    if (!seg_acceptable(t, seg.seq, seglen, wnd)) {
+    /* RFC 9293 3.10.7.4 first: a SYN before RCV.NXT was received already (the peer's SYN
+     * again; its text, if any, queued or taken): it is old, however much text it carries, and
+     * is answered as any unacceptable segment. Its text alone would pass the window test and
+     * the SYN count as a new one (fourth: a passive SYN-RECEIVED would end). */
+    bool old_syn = (seg.flags & TCP_SYN) && seq_lt(seg.seq, t->rcv_nxt);
+    if (old_syn || !seg_acceptable(t, seg.seq, seglen, wnd)) {
         /* RFC 9293 3.10.7.4 first: "If the RCV.WND is zero, no segments will be acceptable,
          * but special allowance should be made to accept valid ACKs, URGs, and RSTs." A
          * segment that reaches RCV.NXT is taken for its control bits and its ACK; its text
          * (and FIN), all past the window, is trimmed below, and the ACK that answers it
          * repeats the zero window. */
-        bool zero_window_allowance =
-            wnd == 0 && seq_leq(seg.seq, t->rcv_nxt) && seq_geq(seg.seq + seglen, t->rcv_nxt);
+        bool zero_window_allowance = !old_syn && wnd == 0 && seq_leq(seg.seq, t->rcv_nxt) &&
+                                     seq_geq(seg.seq + seglen, t->rcv_nxt);
         if (!zero_window_allowance) {
             st->stats.OutOfWindowDrops++;
             /* RFC 9293 3.10.7.4 first: an unacceptable RST is dropped without reply. */
@@ -488,15 +571,39 @@ static void conn_rest(struct tcpfsm_stack *st, struct tcb *t, struct tcp_seg *se
         t->retries = 0;
         tcb_timer_set(st, t, TMR_KEEPALIVE, (uint64_t)t->ka_idle_s * 1000000u);
     }
-    if (sp->len) dispatch(st, t, TCP_FSM_EV_RCV_DATA, sp);
+    /* seventh: the text, or a FIN that lies beyond text still missing (held, tcp_data_input) */
+    bool fin_early = (sp->flags & TCP_FIN) && seq_gt(sp->seq + sp->len, t->rcv_nxt);
+    if (sp->len || (fin_early && !(t->flags & TF_FIN_RCVD)))
+        dispatch(st, t, TCP_FSM_EV_RCV_DATA, sp);
     if (t->flags & TF_DEAD) return;
-    /* The FIN counts only once every byte before it has arrived (RFC 9293 3.10.7.4 eighth
-     * processes segments in sequence; an early FIN is dropped and sent again by the peer). */
-    if ((sp->flags & TCP_FIN) && sp->seq + sp->len == t->rcv_nxt && !(t->flags & TF_FIN_RCVD))
+    /* ... then the text a SYN brought, if it waited for the connection to take text */
+    struct tcp_seg queued;
+    if (queued_text(t, &queued)) dispatch(st, t, TCP_FSM_EV_RCV_DATA, &queued);
+    if (t->flags & TF_DEAD) return;
+    /* eighth: the FIN counts once every byte before it has arrived (RFC 9293 3.10.7.4 processes
+     * segments in sequence): this segment's, or one that came early and was held */
+    bool fin_here = (sp->flags & TCP_FIN) && sp->seq + sp->len == t->rcv_nxt;
+    bool fin_held = t->buf && t->buf->fin_held && t->buf->fin_seq == t->rcv_nxt;
+    if ((fin_here || fin_held) && !(t->flags & TF_FIN_RCVD))
         dispatch(st, t, TCP_FSM_EV_RCV_FIN, sp);
     else if ((sp->flags & TCP_FIN) && (t->flags & TF_FIN_RCVD) &&
              sp->seq + sp->len == t->rcv_nxt - 1)
         t->flags |= TF_ACK_NOW;
+}
+
+/* A SYN that ended a TIME-WAIT connection ([syn_reopens], `reopen`): the listener takes it
+ * as any SYN (its LISTEN rows decide), and a new connection it makes starts beyond every
+ * sequence number the old one used (RFC 1122 4.2.2.13 (1)), by more than a window the peer
+ * could still accept an old segment in: SND.NXT + 2^16 + 1, Linux's choice. A listener that
+ * answers with a SYN cookie (its SYN queue is full) cannot keep that promise. */
+void tcp_reopen(struct tcpfsm_stack *st, const struct tcb *old, const struct tcp_seg *syn)
+{
+    struct tcb *l = listener_lookup(st, old->laddr, old->lport);
+    if (!l) return;
+    st->reopen_iss = old->snd_max + 65535u + 2u;
+    st->reopen_iss_set = true;
+    listener_input(st, l, syn);
+    st->reopen_iss_set = false;
 }
 
 int tcpfsm_input(struct tcpfsm_stack *st, const void *packet, size_t len)

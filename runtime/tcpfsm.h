@@ -199,11 +199,16 @@ struct tcpfsm_stats {
     uint64_t SynCookiesSent, SynCookiesRecv, SynCookiesFailed;
     uint64_t ListenOverflows, ListenDrops;
     uint64_t OutOfWindowDrops; /* unacceptable segments (RFC 9293 3.10.7.4) */
-    uint64_t PawsDrops;
+    uint64_t PawsDrops;        /* RFC 7323 5.3: a timestamp older than TS.Recent */
+    uint64_t TsMissingDrops;   /* RFC 7323 3.2: no timestamp on a connection that uses them
+                                * (neither SYN nor RST): dropped without reply (no Linux name:
+                                * Linux takes such segments) */
     uint64_t OfoDrops;         /* out-of-order data dropped for lack of reassembly budget */
     uint64_t BufferLimitDrops; /* refused at the stack's buffer limit (max_buffer_bytes):
                                 * received text dropped (the peer resends it), a send()
                                 * answered -ENOBUFS, or a new connection reset */
+    /* TIME_WAIT connections a newer SYN of the same 4-tuple ended early to open a new one
+     * (RFC 6191 2, RFC 1122 4.2.2.13) */
     uint64_t TimeWaitRecycled;
     uint64_t InMartians;      /* source address no host may use (RFC 1122 3.2.1.3): broadcast,
                                * multicast, 0/8, 127/8, 240/4, our own; dropped, never answered */

@@ -7,8 +7,10 @@
  * table of its own with a timing wheel of its own. When a segment or the deadline arrives, the
  * record is expanded into a TCB on the C stack for that one event, so the segment still
  * travels through the same RFC 9293 3.10.7 event series and the same TIME_WAIT rows of
- * spec/tcp.fsm (RCV_FIN -> ACK and restart 2 MSL, RST, SYN -> challenge ACK, T_2MSL ->
- * CLOSED), then folded back into the record (or freed when the machine released it).
+ * spec/tcp.fsm (RCV_FIN -> ACK and restart 2 MSL, RST, SYN -> challenge ACK, or a newer SYN
+ * -> CLOSED and a new connection from the listener, RFC 6191: the record keeps what that
+ * needs, RCV.NXT, TS.Recent and whether timestamps were in use; T_2MSL -> CLOSED), then
+ * folded back into the record (or freed when the machine released it).
  */
 #include <errno.h>
 #include <stdlib.h>

@@ -4,6 +4,8 @@
 # test prints "SKIP: <reason>" and passes. Part of `make test` once the TCP core exists.
 # Captures and logs stay in $(BUILD)/tests/interop/<test>/ for post-mortem.
 #
+#   test_daytime_kernel    Linux -> us: nc reads a line from tcpfsm-echo --daytime, which closes
+#                          first: TIME-WAIT is ours; nc again from the same port reopens it (RFC 6191)
 #   test_echo_python       Linux -> us: python3 client, tcpfsm-echo, half-close both ways,
 #                          100 concurrent connections; kernel TIME-WAIT when the kernel closes first
 #   test_httpd_curl        Linux -> us: curl, 20 MiB download (sha256), curl --parallel 100,

@@ -3,7 +3,8 @@
  * a SYN (HAVE_RCVD_SYN: SYN_RCVD and SYNCHRONIZED), written in the spec once per set and
  * tested here once per member, from tables: first the sequence test (RCV_UNACCEPTABLE),
  * second RST (exact: reset; in the window: RFC 5961 challenge ACK), fourth SYN (challenge
- * ACK), fifth an ACK of something never sent (RCV_BAD_ACK). The answers without text are
+ * ACK; in TIME-WAIT a newer SYN may open a new connection instead, RFC 6191), fifth an ACK of
+ * something never sent (RCV_BAD_ACK). The answers without text are
  * rate limited: one per 500 ms per connection ([oow_ack_ok], and inside [challenge_ok]) and
  * challenge ACKs per stack per second (RFC 5961 7).
  */
@@ -262,6 +263,96 @@ START_TEST(rcv_syn_else__stay)
 }
 END_TEST
 
+/* A server that closed first: passive open, our FIN acknowledged, then the peer's FIN. The
+ * listener is still there to take a new connection of the same 4-tuple. */
+static void drv_time_wait_server(struct sc *sc, bool orphan)
+{
+    sc_establish_passive(sc);
+    EXPECT_EQ(
+        orphan ? tcpfsm_close(sc->st, sc->fd) : tcpfsm_shutdown(sc->st, sc->fd, TCPFSM_SHUT_WR), 0);
+    if (orphan) sc->fd = -1;
+    sc_expect(sc, F | A, sc->iss + 1, sc->irs + 1, 0);
+    sc_inject(sc, A, sc->irs + 1, sc->iss + 2, W, NULL, 0);
+    sc_inject(sc, F | A, sc->irs + 1, sc->iss + 2, W, NULL, 0);
+    sc_expect(sc, A, sc->iss + 2, sc->irs + 2, 0);
+    NONE();
+}
+static void drv_time_wait_server_fd(struct sc *sc)
+{
+    drv_time_wait_server(sc, false);
+}
+static void drv_time_wait_server_orphan(struct sc *sc)
+{
+    drv_time_wait_server(sc, true);
+}
+static const struct tr_state TIME_WAIT_SERVER = {
+    .name = "TIME_WAIT",
+    .route = "a server that closed first (shutdown), its listener still listening",
+    .drive = drv_time_wait_server_fd,
+    .una = 2,
+    .nxt = 2,
+    .rcv = 2,
+};
+static const struct tr_state TIME_WAIT_SERVER_ORPHAN = {
+    .name = "TIME_WAIT",
+    .route = "a server that closed first (close): a compact record, its listener listening",
+    .drive = drv_time_wait_server_orphan,
+    .una = 2,
+    .nxt = 2,
+    .rcv = 2,
+};
+
+/* Where the new connection's SYN lies: right of the window (unacceptable) or in it. */
+static const struct {
+    const struct tr_state *in;
+    const char *event;
+    uint32_t ahead; /* SEG.SEQ - RCV.NXT of the new SYN */
+} reopening[] = {
+    {.in = &TIME_WAIT_SERVER, .event = "RCV_UNACCEPTABLE", .ahead = RIGHT_OF_WINDOW},
+    {.in = &TIME_WAIT_SERVER, .event = "RCV_SYN", .ahead = IN_WINDOW},
+    {.in = &TIME_WAIT_SERVER_ORPHAN, .event = "RCV_UNACCEPTABLE", .ahead = RIGHT_OF_WINDOW},
+    {.in = &TIME_WAIT_SERVER_ORPHAN, .event = "RCV_SYN", .ahead = IN_WINDOW},
+};
+
+START_TEST(time_wait__syn_reopens__closed)
+{
+    /* @rfc 6191 2, 1122 4.2.2.13: in TIME-WAIT a SYN of the same 4-tuple whose sequence
+     * number is beyond the old connection's (no timestamps here) ends TIME-WAIT early: the
+     * listener takes it as a new connection, whose ISS lies past every sequence number the
+     * old one used (SND.NXT + 2^16 + 1); the handshake completes as any other */
+    const struct tr_state *in = reopening[_i].in;
+    struct sc *sc = tr_new(NULL);
+    ROW("TIME_WAIT", reopening[_i].event, "syn_reopens", "CLOSED");
+    ROW("CLOSED", "SPAWN_SYN", NULL, "SYN_RCVD");
+    tr_enter(sc, in);
+    uint32_t old_snd_nxt = SND_NXT(in), syn = RCV_NXT(in) + reopening[_i].ahead;
+    struct tcpfsm_stats before = tr_stats(sc);
+    sc_inject(sc, S, syn, 0, W, NULL, 0);
+    sc_expect(sc, S | A, old_snd_nxt + 65537u, syn + 1, 0);
+    NONE();
+    if (sc->fd >= 0) { /* the old connection's descriptor: ended, nothing more to read */
+        FD_STATE(sc->fd, "CLOSED");
+        EXPECT_EQ(tcpfsm_recv(sc->st, sc->fd, (char[4]){0}, 4), 0);
+        EXPECT_EQ(tcpfsm_error(sc->st, sc->fd), 0);
+        EXPECT_EQ(tcpfsm_close(sc->st, sc->fd), 0);
+        sc->fd = -1; /* from here on: the new connection, found by its 4-tuple */
+        NONE();
+    }
+    STATE("SYN_RCVD");
+    EXPECT_EQ(tr_stats(sc).TimeWaitRecycled, before.TimeWaitRecycled + 1);
+    EXPECT_EQ(tr_stats(sc).ChallengeAcks, before.ChallengeAcks);
+    sc->iss = old_snd_nxt + 65537u;
+    sc->irs = syn;
+    sc_inject(sc, A, sc->irs + 1, sc->iss + 1, W, NULL, 0);
+    NONE();
+    STATE("ESTABLISHED");
+    int fd = tcpfsm_accept(sc->st, sc->lfd, NULL, NULL);
+    EXPECT(fd >= 0);
+    EXPECT(fd != sc->fd);
+    tr_end(sc);
+}
+END_TEST
+
 /* ================================================== fifth: ACK of what was never sent ==== */
 
 START_TEST(synchronized__rcv_bad_ack_oow_ack_ok__stay)
@@ -308,6 +399,8 @@ START_TEST(checks__tables_follow_the_spec)
     EXPECT_TABLE_FOLLOWS_SPEC(syn_challenged, "RCV_SYN", "else");
     EXPECT_TABLE_FOLLOWS_SPEC(synchronized, "RCV_BAD_ACK", "oow_ack_ok");
     EXPECT_TABLE_FOLLOWS_SPEC(synchronized, "RCV_BAD_ACK", "else");
+    EXPECT_TABLE_FOLLOWS_SPEC(reopening, "RCV_SYN", "syn_reopens");
+    EXPECT_TABLE_FOLLOWS_SPEC(reopening, "RCV_UNACCEPTABLE", "syn_reopens");
 }
 END_TEST
 
@@ -323,6 +416,7 @@ TCase *tr_case_checks(void)
     TR_ADD_TABLE_TEST(tc, rcv_syn_challenge_ok__stay, syn_challenged);
     tcase_add_test(tc, established__rcv_syn_challenge_ok__established_syn_ack);
     TR_ADD_TABLE_TEST(tc, rcv_syn_else__stay, syn_challenged);
+    TR_ADD_TABLE_TEST(tc, time_wait__syn_reopens__closed, reopening);
     TR_ADD_TABLE_TEST(tc, synchronized__rcv_bad_ack_oow_ack_ok__stay, synchronized);
     TR_ADD_TABLE_TEST(tc, synchronized__rcv_bad_ack_else__stay, synchronized);
     return tc;

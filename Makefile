@@ -49,6 +49,7 @@ all: build-all
 
 include fsmc/fsmc.mk
 -include runtime/runtime.mk
+-include runtime/packetdrill/packetdrill.mk
 -include examples/examples.mk
 -include tests/tests.mk
 -include bench/bench.mk

@@ -81,10 +81,11 @@ void tcb_timer_set(struct tcpfsm_stack *st, struct tcb *t, enum tcb_timer k, uin
     /* RFC 9293 3.10.8 USER TIMEOUT (as Linux's tcp_clamp_rto_to_user_timeout): the
      * retransmission timer never runs past the moment the user timeout expires, so the
      * give_up guard sees it in time rather than a whole backed-off RTO later. */
-    if (k == TMR_RTX && st->cfg.user_timeout_us && t->una_since_ms) {
+    uint64_t user_timeout = k == TMR_RTX ? tcb_user_timeout_us(st, t) : 0;
+    if (user_timeout && t->una_since_ms) {
         int32_t d = seq_diff(stack_ms(st), t->una_since_ms); /* may be -1: see `| 1u` */
         uint64_t el = d > 0 ? (uint64_t)d * 1000u : 0;
-        uint64_t left = el < st->cfg.user_timeout_us ? st->cfg.user_timeout_us - el : 0;
+        uint64_t left = el < user_timeout ? user_timeout - el : 0;
         if (delay_us > left) delay_us = left;
     }
     uint32_t at = stack_ms(st) + (uint32_t)((delay_us + 999u) / 1000u);
@@ -105,6 +106,52 @@ bool tcb_timer_armed(const struct tcb *t, enum tcb_timer k)
 {
     int s = slot_of(k);
     return t->tmr_at[s] && (s != 0 || t->tmr_kind0 == k);
+}
+
+/* ---- socket settings (tcpfsm_setopt) ---- */
+
+const struct tcb_sockopts *tcb_opts(const struct tcb *t)
+{
+    if (t->buf) return &t->buf->opts;
+    if (t->parent) return &t->parent->u.lst.opts; /* an embryo: its listener's */
+    /* a listener, or a socket not connected yet; a dead connection's union holds other data */
+    if (t->state == TCP_FSM_LISTEN || (t->state == TCP_FSM_CLOSED && !(t->flags & TF_DEAD)))
+        return &t->u.lst.opts;
+    return NULL;
+}
+
+static struct tcb_sockopts *tcb_opts_mut(struct tcb *t)
+{
+    return (struct tcb_sockopts *)tcb_opts(t);
+}
+
+uint16_t tcb_mss_limit(const struct tcpfsm_stack *st, const struct tcb *t)
+{
+    uint16_t mss = tcp_mss_for_mtu(st);
+    const struct tcb_sockopts *o = tcb_opts(t);
+    return o && o->mss_clamp && o->mss_clamp < mss ? o->mss_clamp : mss;
+}
+
+uint64_t tcb_keepintvl_us(const struct tcb *t)
+{
+    const struct tcb_sockopts *o = tcb_opts(t);
+    if (o && o->ka_intvl_s) return (uint64_t)o->ka_intvl_s * 1000000u;
+    /* RFC 1122 4.2.3.6 leaves it open; Linux probes every 75 s, we every idle/10, >= 1 s */
+    uint64_t iv = (uint64_t)t->ka_idle_s * 100000u;
+    return iv < 1000000u ? 1000000u : iv;
+}
+
+#define KEEPALIVE_PROBES 9 /* Linux's tcp_keepalive_probes */
+unsigned tcb_keepcnt(const struct tcb *t)
+{
+    const struct tcb_sockopts *o = tcb_opts(t);
+    return o && o->ka_cnt ? o->ka_cnt : KEEPALIVE_PROBES;
+}
+
+uint64_t tcb_user_timeout_us(const struct tcpfsm_stack *st, const struct tcb *t)
+{
+    const struct tcb_sockopts *o = tcb_opts(t);
+    return o && o->user_timeout_ms ? (uint64_t)o->user_timeout_ms * 1000u : st->cfg.user_timeout_us;
 }
 
 static const int timer_event[TMR_KINDS] = {
@@ -350,6 +397,10 @@ int tcb_alloc_bufs(struct tcpfsm_stack *st, struct tcb *t)
         b = calloc(1, sizeof *b);
         if (!b) return -ENOMEM;
     }
+    /* the settings move in with the buffers: the listener's for its child, the socket's own
+     * (kept in the union until now) for a connect */
+    const struct tcb_sockopts *o = tcb_opts(t);
+    if (o) b->opts = *o;
     t->buf = b;
     return 0;
 }
@@ -874,9 +925,10 @@ int tcpfsm_close(struct tcpfsm_stack *st, int fd)
         tcb_reap(st, t);
         return 0;
     }
-    /* RFC 2525 2.17: closing with unread data aborts the connection (as Linux does). */
-    bool unread = t->buf && t->buf->rcv.len;
-    tcb_event(st, t, unread ? TCP_FSM_EV_APP_ABORT : TCP_FSM_EV_APP_CLOSE, NULL);
+    /* RFC 2525 2.17: closing with unread data aborts the connection (as Linux does); so does
+     * closing a socket set to (TCPFSM_OPT_ABORT_ON_CLOSE, SO_LINGER {1, 0}). */
+    bool abort = (t->buf && t->buf->rcv.len) || (t->xflags & TX_ABORT_ON_CLOSE);
+    tcb_event(st, t, abort ? TCP_FSM_EV_APP_ABORT : TCP_FSM_EV_APP_CLOSE, NULL);
     if (t->flags & TF_DEAD)
         tcb_reap(st, t);
     else if (!tw_settle(st, t))
@@ -922,6 +974,8 @@ int tcpfsm_error(struct tcpfsm_stack *st, int fd)
     return t->err ? -(int)t->err : 0;
 }
 
+static int setopt_kept(struct tcb *t, int opt, uint64_t value);
+
 int tcpfsm_setopt(struct tcpfsm_stack *st, int fd, int opt, uint64_t value)
 {
     struct tcb *t = fd_get(st, fd);
@@ -934,8 +988,10 @@ int tcpfsm_setopt(struct tcpfsm_stack *st, int fd, int opt, uint64_t value)
         return 0;
     case TCPFSM_OPT_KEEPALIVE:
         if (value > 65535ull * 1000000u) return -EINVAL;
-        if (!tcp_fsm_in_set(TCP_FSM_SET_SYNCHRONIZED, t->state)) return -ENOTCONN;
         t->ka_idle_s = (uint16_t)(!value ? 0 : value < 1000000u ? 1 : value / 1000000u);
+        /* not synchronized yet: kept, and armed by the ACK that establishes the connection
+         * (tcp_ack_input), or taken by a listener's children */
+        if (!tcp_fsm_in_set(TCP_FSM_SET_SYNCHRONIZED, t->state)) return 0;
         t->retries = 0;
         if (value)
             tcb_timer_set(st, t, TMR_KEEPALIVE, (uint64_t)t->ka_idle_s * 1000000u);
@@ -956,6 +1012,91 @@ int tcpfsm_setopt(struct tcpfsm_stack *st, int fd, int opt, uint64_t value)
     case TCPFSM_OPT_RCVBUF:
         /* Buffers are sized per stack (tcpfsm_config.sndbuf/rcvbuf) in this version. */
         return -EOPNOTSUPP;
+    case TCPFSM_OPT_ABORT_ON_CLOSE:
+        if (value > 1) return -EINVAL;
+        t->xflags = value ? (uint8_t)(t->xflags | TX_ABORT_ON_CLOSE)
+                          : (uint8_t)(t->xflags & ~TX_ABORT_ON_CLOSE);
+        return 0;
+    default:
+        return setopt_kept(t, opt, value);
+    }
+}
+
+/* The settings kept in struct tcb_sockopts (tcb_opts). */
+static int setopt_kept(struct tcb *t, int opt, uint64_t value)
+{
+    struct tcb_sockopts *o = tcb_opts_mut(t);
+    switch (opt) {
+    case TCPFSM_OPT_MAXSEG:
+        if (value && (value < 88 || value > 65495)) return -EINVAL;
+        /* RFC 9293 3.7.1: the MSS is offered in the SYN; after it, it is too late */
+        if (t->state != TCP_FSM_CLOSED && t->state != TCP_FSM_LISTEN) return -EISCONN;
+        if (!o) return -EINVAL;
+        o->mss_clamp = (uint16_t)value;
+        return 0;
+    case TCPFSM_OPT_KEEPINTVL:
+        if (value < 1000000u || value > 32767ull * 1000000u) return -EINVAL;
+        if (!o) return -EINVAL;
+        o->ka_intvl_s = (uint16_t)(value / 1000000u);
+        return 0;
+    case TCPFSM_OPT_KEEPCNT:
+        if (value < 1 || value > 127) return -EINVAL;
+        if (!o) return -EINVAL;
+        o->ka_cnt = (uint8_t)value;
+        return 0;
+    case TCPFSM_OPT_USER_TIMEOUT:
+        if (value && (value < 1000u || value > (uint64_t)INT32_MAX * 1000u)) return -EINVAL;
+        if (!o) return -EINVAL;
+        o->user_timeout_ms = (uint32_t)(value / 1000u);
+        return 0;
+    default:
+        return -EINVAL;
+    }
+}
+
+int tcpfsm_getopt(struct tcpfsm_stack *st, int fd, int opt, uint64_t *value)
+{
+    struct tcb *t = fd_get(st, fd);
+    if (!t) return -EBADF;
+    if (!value) return -EINVAL;
+    const struct tcb_sockopts *o = tcb_opts(t);
+    switch (opt) {
+    case TCPFSM_OPT_NODELAY:
+        *value = (t->flags & TF_NODELAY) != 0;
+        return 0;
+    case TCPFSM_OPT_KEEPALIVE:
+        *value = (uint64_t)t->ka_idle_s * 1000000u;
+        return 0;
+    case TCPFSM_OPT_SNDBUF:
+        *value = st->cfg.sndbuf;
+        return 0;
+    case TCPFSM_OPT_RCVBUF:
+        *value = st->cfg.rcvbuf;
+        return 0;
+    case TCPFSM_OPT_REUSEADDR:
+        *value = (t->flags & TF_REUSEADDR) != 0;
+        return 0;
+    case TCPFSM_OPT_CORK:
+        *value = (t->xflags & TX_CORK) != 0;
+        return 0;
+    case TCPFSM_OPT_MAXSEG:
+        *value = tcp_fsm_in_set(TCP_FSM_SET_SYNCHRONIZED, t->state) && t->u.cc.mss
+                     ? t->u.cc.mss
+                     : tcb_mss_limit(st, t);
+        return 0;
+    case TCPFSM_OPT_KEEPINTVL:
+        *value = tcb_keepintvl_us(t);
+        return 0;
+    case TCPFSM_OPT_KEEPCNT:
+        *value = tcb_keepcnt(t);
+        return 0;
+    case TCPFSM_OPT_USER_TIMEOUT:
+        *value = o && o->user_timeout_ms ? (uint64_t)o->user_timeout_ms * 1000u
+                                         : st->cfg.user_timeout_us;
+        return 0;
+    case TCPFSM_OPT_ABORT_ON_CLOSE:
+        *value = (t->xflags & TX_ABORT_ON_CLOSE) != 0;
+        return 0;
     default:
         return -EINVAL;
     }

@@ -37,7 +37,18 @@
 #define TF_RETRANSMIT 0x8000u /* something was retransmitted since snd_una last advanced */
 
 /* More flags (tcb->xflags). */
-#define TX_CORK 0x01u /* TCPFSM_OPT_CORK: only full-sized segments go out */
+#define TX_CORK 0x01u           /* TCPFSM_OPT_CORK: only full-sized segments go out */
+#define TX_ABORT_ON_CLOSE 0x02u /* TCPFSM_OPT_ABORT_ON_CLOSE: close() resets */
+
+/* A socket's settings from tcpfsm_setopt that are not TCB flags; 0 = the default. They live in
+ * the data-path block of a connection and in the union of a listener or an unconnected socket
+ * (tcb_opts), so the TCB does not grow for settings few sockets use. */
+struct tcb_sockopts {
+    uint32_t user_timeout_ms; /* TCPFSM_OPT_USER_TIMEOUT, 0 = cfg.user_timeout_us */
+    uint16_t mss_clamp;       /* TCPFSM_OPT_MAXSEG, 0 = the link's */
+    uint16_t ka_intvl_s;      /* TCPFSM_OPT_KEEPINTVL, 0 = a tenth of the idle time */
+    uint8_t ka_cnt;           /* TCPFSM_OPT_KEEPCNT, 0 = 9 */
+};
 
 /* The three timer slots of a TCB. Slot 0 carries one of the mutually exclusive timers. */
 enum tcb_timer {
@@ -97,6 +108,7 @@ struct tcb_bufs {
     /* TCP_INFO-style counters of this connection (tcpfsm_get_info) */
     uint32_t retransmits;
     uint64_t bytes_sent, bytes_acked, bytes_received;
+    struct tcb_sockopts opts; /* the connection's settings (tcb_opts) */
 };
 
 struct tcb {
@@ -133,6 +145,7 @@ struct tcb {
         struct {      /* listeners */
             uint16_t backlog, nsyn, nacc;
             struct tcb *acc_head, *acc_tail; /* the accept queue, oldest first */
+            struct tcb_sockopts opts;        /* also an unconnected socket's settings (tcb_opts) */
         } lst;
     } u;
 };
@@ -222,6 +235,15 @@ static inline bool oow_ack_recent(uint16_t stamp, uint32_t now_ms)
 void tcb_timer_set(struct tcpfsm_stack *st, struct tcb *t, enum tcb_timer k, uint64_t delay_us);
 void tcb_timer_clear(struct tcpfsm_stack *st, struct tcb *t, enum tcb_timer k);
 bool tcb_timer_armed(const struct tcb *t, enum tcb_timer k);
+/* The socket settings t follows: its own (a connection's, a listener's, an unconnected
+ * socket's), its listener's while it is an embryo without buffers, or NULL (defaults). */
+const struct tcb_sockopts *tcb_opts(const struct tcb *t);
+/* What the settings make of the stack's defaults for t: the MSS it offers and may send
+ * (TCPFSM_OPT_MAXSEG), the keep-alive interval and probe count, the USER TIMEOUT in us. */
+uint16_t tcb_mss_limit(const struct tcpfsm_stack *st, const struct tcb *t);
+uint64_t tcb_keepintvl_us(const struct tcb *t);
+unsigned tcb_keepcnt(const struct tcb *t);
+uint64_t tcb_user_timeout_us(const struct tcpfsm_stack *st, const struct tcb *t);
 struct tcb *tcb_lookup(struct tcpfsm_stack *st, uint32_t laddr, uint16_t lport, uint32_t raddr,
                        uint16_t rport);
 struct tcb *listener_lookup(struct tcpfsm_stack *st, uint32_t laddr, uint16_t lport);

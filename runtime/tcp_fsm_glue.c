@@ -117,8 +117,9 @@ bool tcp_fsm_guard_give_up(struct tcp_ctx *ctx, const struct tcp_seg *seg)
     const struct tcb *t = CTX_T;
     const struct tcpfsm_config *c = &CTX_ST->cfg;
     if (t->retries >= c->max_retries) return true;
-    if (c->user_timeout_us && t->una_since_ms &&
-        (uint64_t)(uint32_t)(stack_ms(CTX_ST) - t->una_since_ms) * 1000u >= c->user_timeout_us)
+    uint64_t user_timeout = tcb_user_timeout_us(CTX_ST, t); /* TCPFSM_OPT_USER_TIMEOUT */
+    if (user_timeout && t->una_since_ms &&
+        (uint64_t)(uint32_t)(stack_ms(CTX_ST) - t->una_since_ms) * 1000u >= user_timeout)
         return true;
     return false;
 }
@@ -228,12 +229,12 @@ bool tcp_fsm_guard_syn_reopens(struct tcp_ctx *ctx, const struct tcp_seg *seg)
     return seq_gt(seg->opt.tsval, t->ts_recent) || (seg->opt.tsval == t->ts_recent && seq_newer);
 }
 
-/* RFC 1122 4.2.3.6: the peer is dead after this many unanswered keep-alive probes. */
-#define KEEPALIVE_PROBES 9
+/* RFC 1122 4.2.3.6: the peer is dead after this many unanswered keep-alive probes
+ * (TCPFSM_OPT_KEEPCNT, default 9). */
 bool tcp_fsm_guard_keepalive_dead(struct tcp_ctx *ctx, const struct tcp_seg *seg)
 {
     (void)seg;
-    return CTX_T->retries >= KEEPALIVE_PROBES;
+    return CTX_T->retries >= tcb_keepcnt(CTX_T);
 }
 
 /* --------------------------------------------------------------- actions ---- */
@@ -256,7 +257,7 @@ static void init_iss(struct tcpfsm_stack *st, struct tcb *t)
 {
     uint32_t iss = st->reopen_iss_set ? st->reopen_iss : isn_generate(st, t); /* tcp_reopen */
     t->snd_una = t->snd_nxt = t->snd_max = iss;
-    t->u.cc.mss = tcp_mss_for_mtu(st);
+    t->u.cc.mss = tcb_mss_limit(st, t); /* before it overwrites the union (tcb_opts) */
     t->rcv_wscale = (st->cfg.flags & TCPFSM_F_NO_WSCALE) ? 0 : choose_wscale(st->cfg.rcvbuf);
 }
 
@@ -287,7 +288,7 @@ static void take_syn_options(struct tcpfsm_stack *st, struct tcb *t, const struc
 {
     t->rcv_nxt = seg->seq + 1;
     t->rcv_adv = t->rcv_nxt;
-    uint16_t mss = tcp_mss_for_mtu(st);
+    uint16_t mss = tcb_mss_limit(st, t); /* TCPFSM_OPT_MAXSEG */
     /* RFC 9293 3.7.1: without the option the peer takes 536 (RFC 9293 MUST-15). */
     uint16_t peer = seg->opt.has_mss ? seg->opt.mss : 536;
     if (peer < 64) peer = 64; /* RFC 9293 3.7.1: guard against silly advertised MSS */
@@ -581,9 +582,11 @@ void tcp_fsm_action_send_syn_cookie(struct tcp_ctx *ctx, const struct tcp_seg *s
     tmp.raddr = seg->saddr;
     tmp.rport = seg->sport;
     tmp.fd = -1;
+    tmp.parent = CTX_T; /* the listener's settings (tcb_opts): the MSS it offers */
     tmp.rcv_wscale = (st->cfg.flags & TCPFSM_F_NO_WSCALE) ? 0 : choose_wscale(st->cfg.rcvbuf);
     take_syn_options(st, &tmp, seg); /* its text cannot be kept: the peer sends it again */
-    tmp.snd_una = syncookie_make(st, seg, syncookie_data(seg, tcp_mss_for_mtu(st), st->cfg.flags));
+    uint8_t data = syncookie_data(seg, tcb_mss_limit(st, &tmp), st->cfg.flags);
+    tmp.snd_una = syncookie_make(st, seg, data);
     tcp_send_syn_ack_stateless(st, &tmp);
     st->stats.SynCookiesSent++;
 }

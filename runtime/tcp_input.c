@@ -369,7 +369,7 @@ static struct tcb *child_new(struct tcpfsm_stack *st, struct tcb *l, const struc
     c->raddr = seg->saddr;
     c->rport = seg->sport;
     c->flags = l->flags & (TF_NODELAY | TF_REUSEADDR);
-    c->xflags = l->xflags & TX_CORK;
+    c->xflags = l->xflags & (TX_CORK | TX_ABORT_ON_CLOSE);
     c->ka_idle_s = l->ka_idle_s;
     c->parent = l; /* in its SYN queue until established (child_accept_ready) */
     c->qnext = l->qnext;

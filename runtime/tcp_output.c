@@ -133,7 +133,7 @@ static uint32_t emit_seg(struct tcpfsm_stack *st, struct tcb *t, uint8_t flags, 
             const uint32_t f = st->cfg.flags;
             bool reply = flags & TCP_ACK;
             s.opt.has_mss = 1;
-            s.opt.mss = tcp_mss_for_mtu(st);
+            s.opt.mss = tcb_mss_limit(st, t); /* TCPFSM_OPT_MAXSEG */
             /* RFC 7323 2.2/3.2 and RFC 2018 2: a SYN-ACK only echoes what the SYN offered. */
             if (!(f & TCPFSM_F_NO_WSCALE) && (!reply || (t->flags & TF_WSCALE))) {
                 s.opt.has_wscale = 1;
@@ -446,9 +446,7 @@ void tcp_send_probe(struct tcpfsm_stack *st, struct tcb *t, bool keepalive)
         }
         t->retries++;
         emit(st, t, TCP_ACK, t->snd_una - 1);
-        /* RFC 1122 4.2.3.6: probes every 75 s by default (Linux); we use idle/10, min 1 s. */
-        uint64_t iv = (uint64_t)t->ka_idle_s * 100000u;
-        tcb_timer_set(st, t, TMR_KEEPALIVE, iv < 1000000u ? 1000000u : iv);
+        tcb_timer_set(st, t, TMR_KEEPALIVE, tcb_keepintvl_us(t)); /* TCPFSM_OPT_KEEPINTVL */
         return;
     }
     if (t->buf && t->snd_nxt == t->snd_una + t->buf->snd.len) return; /* nothing to probe with */

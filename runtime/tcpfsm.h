@@ -156,16 +156,44 @@ int tcpfsm_poll(struct tcpfsm_stack *st, int fd);
 /* Pending error of fd (like SO_ERROR), 0 if none. Reading it does not clear it. */
 int tcpfsm_error(struct tcpfsm_stack *st, int fd);
 
-#define TCPFSM_OPT_NODELAY 1   /* disable Nagle (value 0/1) */
-#define TCPFSM_OPT_KEEPALIVE 2 /* keepalive idle time in us, 0 = off (default off) */
-#define TCPFSM_OPT_SNDBUF 3    /* before connect/listen */
-#define TCPFSM_OPT_RCVBUF 4    /* before connect/listen */
+/* Socket options. Each has a range; tcpfsm_setopt refuses a value outside it with -EINVAL.
+ * A listener's settings are its children's. */
+#define TCPFSM_OPT_NODELAY 1 /* disable Nagle (value 0/1) */
+/* RFC 1122 4.2.3.6 keep-alive: the idle time in us before the first probe, 0 = off (default
+ * off), at most 65535 s, in whole seconds (less than 1 s is 1 s). In any state: before the
+ * connection is established it starts when the connection does. */
+#define TCPFSM_OPT_KEEPALIVE 2
+#define TCPFSM_OPT_SNDBUF 3 /* buffers are per stack (tcpfsm_config.sndbuf/rcvbuf): setopt */
+#define TCPFSM_OPT_RCVBUF 4 /* answers -EOPNOTSUPP, getopt gives the stack's size */
 #define TCPFSM_OPT_REUSEADDR 5
 /* TCP_CORK-like (value 0/1): while set, only full-sized segments are sent; clearing it sends
  * what is queued at once. Unlike Linux there is no 200 ms ceiling: uncork to flush. */
 #define TCPFSM_OPT_CORK 6
+/* The largest segment this socket sends and offers in its SYN (RFC 9293 3.7.1; Linux's
+ * TCP_MAXSEG): 0 = the link's, mtu - 40 (default), else 88..65495, and never more than the
+ * link's. Before the handshake (CLOSED or LISTEN; -EISCONN after). tcpfsm_getopt gives the
+ * MSS the connection sends with once it is synchronized, the offered one before. */
+#define TCPFSM_OPT_MAXSEG 7
+/* Keep-alive probes after the idle time (RFC 1122 4.2.3.6): the interval between unanswered
+ * probes in us, 1 s..32767 s in whole seconds (default: a tenth of the idle time, at least
+ * 1 s), and how many may go unanswered before the connection is dropped with -ETIMEDOUT,
+ * 1..127 (default 9). */
+#define TCPFSM_OPT_KEEPINTVL 8
+#define TCPFSM_OPT_KEEPCNT 9
+/* RFC 9293 3.10.8 USER TIMEOUT of this socket in us (RFC 5482; Linux's TCP_USER_TIMEOUT):
+ * 0 = the stack's (tcpfsm_config.user_timeout_us, default), else 1 ms..2^31-1 ms, in whole
+ * milliseconds. Data unacknowledged that long ends the connection with -ETIMEDOUT. */
+#define TCPFSM_OPT_USER_TIMEOUT 10
+/* Value 0/1: when set, tcpfsm_close() aborts the connection with a RST (RFC 9293 3.10.5 ABORT)
+ * instead of closing it gracefully, as Linux does for SO_LINGER {l_onoff 1, l_linger 0}.
+ * (tcpfsm_close never waits, so a positive linger time, which only makes a blocking close()
+ * wait, has no counterpart.) */
+#define TCPFSM_OPT_ABORT_ON_CLOSE 11
 int tcpfsm_setopt(struct tcpfsm_stack *st, int fd, int opt,
-                  uint64_t value); /* 0, -EINVAL, -EBADF */
+                  uint64_t value); /* 0, -EINVAL, -EBADF, -EISCONN, -EOPNOTSUPP */
+/* The value of an option as the socket uses it now (a default when none was set).
+ * 0, -EINVAL (not an option, or value NULL), -EBADF. */
+int tcpfsm_getopt(struct tcpfsm_stack *st, int fd, int opt, uint64_t *value);
 
 /* Local/peer address of fd. */
 int tcpfsm_getname(struct tcpfsm_stack *st, int fd, uint32_t *laddr, uint16_t *lport,

@@ -50,7 +50,43 @@ test-examples: $(EX_BINS) $(BIN)/fsmc
 	if timeout 10 $(BIN)/tcpfsm-echo --tun this-name-is-far-too-long --addr 10.0.0.2/24 2>$$d/tun.err; \
 	then echo "tcpfsm-echo: accepted a bad TUN name"; exit 1; fi; \
 	grep -q "cannot open TUN device" $$d/tun.err; \
-	echo "== --version, --help, man pages"; sh tests/examples/cli_test.sh $(BIN) $(VERSION) $(EX_PROGS); \
+	echo "== --version, --help, man pages"; sh tests/examples/cli_test.sh $(BIN) $(VERSION) $(EX_PROGS) $(EX_CLI_MORE); \
 	echo "test-examples: all example programs passed on the in-memory link"
 
 -include $(EX_ALL_OBJS:.o=.d)
+
+# ---- tcpfsm-drill: packetdrill scripts against the stack, on a virtual clock ----
+# examples/drill/: a reentrant flex scanner and a pure bison parser (generated into
+# $(OBJ)/examples/drill, as fsmc's are) and the interpreter; linked like the programs above.
+# tests/drill/drill.mk runs tests/drill/*.pkt with it (make test-drill).
+DRILL_BIN      := $(BIN)/tcpfsm-drill
+DRILL_GEN      := $(OBJ)/examples/drill
+DRILL_OBJS     := $(patsubst examples/drill/%.c,$(DRILL_GEN)/%.o,$(wildcard examples/drill/*.c)) \
+                  $(DRILL_GEN)/parser.o $(DRILL_GEN)/lexer.o
+DRILL_CPPFLAGS := -Iruntime -Iexamples -Iexamples/drill -I$(DRILL_GEN)
+ALL_TARGETS    += $(if $(STACK_READY),$(DRILL_BIN))
+EX_CLI_MORE    += tcpfsm-drill
+test-examples: $(DRILL_BIN)
+.SECONDARY: $(DRILL_OBJS)
+
+$(DRILL_GEN)/parser.c $(DRILL_GEN)/parser.h &: examples/drill/parser.y
+	@mkdir -p $(DRILL_GEN)
+	bison -Wall -Werror --defines=$(DRILL_GEN)/parser.h -o $(DRILL_GEN)/parser.c $<
+
+$(DRILL_GEN)/lexer.c: examples/drill/lexer.l
+	@mkdir -p $(DRILL_GEN)
+	flex -o $@ $<
+
+$(DRILL_GEN)/parser.o $(DRILL_GEN)/lexer.o: $(DRILL_GEN)/%.o: $(DRILL_GEN)/%.c \
+        $(DRILL_GEN)/parser.h examples/drill/drill.h
+	$(CC) $(CPPFLAGS) $(DRILL_CPPFLAGS) $(CFLAGS) $(FSMC_GEN_CFLAGS) -c -o $@ $<
+
+$(DRILL_GEN)/%.o: examples/drill/%.c $(DRILL_GEN)/parser.h examples/examples.mk
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS) $(DRILL_CPPFLAGS) $(CFLAGS) -MMD -MP -c -o $@ $<
+
+$(DRILL_BIN): $(DRILL_OBJS) $(EX_COMMON) $(RUNTIME_LIB)
+	@mkdir -p $(@D)
+	$(CC) $(LDFLAGS) -o $@ $(DRILL_OBJS) $(EX_COMMON) $(RUNTIME_LIB)
+
+-include $(DRILL_OBJS:.o=.d)

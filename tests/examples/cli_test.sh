@@ -25,13 +25,13 @@ fi
 # option column, i.e. the text before the first two spaces.
 help_opts() {
     sed -n 's/^ \{1,\}\(-[^ ].*\)$/\1/p' "$1" | sed 's/  .*//' |
-        grep -o -e '--*[A-Za-z][-A-Za-z]*' | sort -u
+        grep -o -e '--*[A-Za-z][-A-Za-z_]*' | sort -u
 }
 # The options a rendered page's OPTIONS section lists: the tags of its .TP paragraphs (7
 # spaces in, starting with '-'), up to the first two spaces.
 man_opts() {
     sed -n '/^OPTIONS$/,/^[A-Z]/p' "$1" | sed -n 's/^       \(-[^ ].*\)$/\1/p' | sed 's/  .*//' |
-        grep -o -e '--*[A-Za-z][-A-Za-z]*' | sort -u
+        grep -o -e '--*[A-Za-z][-A-Za-z_]*' | sort -u
 }
 
 # fsmc prints the version the build gives it (fsmc/fsmc.mk passes the Makefile's VERSION).

@@ -69,19 +69,20 @@ EX_CLI_MORE    += tcpfsm-drill
 test-examples: $(DRILL_BIN)
 .SECONDARY: $(DRILL_OBJS)
 
-$(DRILL_GEN)/parser.c $(DRILL_GEN)/parser.h &: examples/drill/parser.y
+# the header's name is its own: fsmc's generated parser.h may be on the same include path
+$(DRILL_GEN)/parser.c $(DRILL_GEN)/drill_parser.h &: examples/drill/parser.y
 	@mkdir -p $(DRILL_GEN)
-	bison -Wall -Werror --defines=$(DRILL_GEN)/parser.h -o $(DRILL_GEN)/parser.c $<
+	bison -Wall -Werror --defines=$(DRILL_GEN)/drill_parser.h -o $(DRILL_GEN)/parser.c $<
 
 $(DRILL_GEN)/lexer.c: examples/drill/lexer.l
 	@mkdir -p $(DRILL_GEN)
 	flex -o $@ $<
 
 $(DRILL_GEN)/parser.o $(DRILL_GEN)/lexer.o: $(DRILL_GEN)/%.o: $(DRILL_GEN)/%.c \
-        $(DRILL_GEN)/parser.h examples/drill/drill.h
+        $(DRILL_GEN)/drill_parser.h examples/drill/drill.h
 	$(CC) $(CPPFLAGS) $(DRILL_CPPFLAGS) $(CFLAGS) $(FSMC_GEN_CFLAGS) -c -o $@ $<
 
-$(DRILL_GEN)/%.o: examples/drill/%.c $(DRILL_GEN)/parser.h examples/examples.mk
+$(DRILL_GEN)/%.o: examples/drill/%.c $(DRILL_GEN)/drill_parser.h examples/examples.mk
 	@mkdir -p $(@D)
 	$(CC) $(CPPFLAGS) $(DRILL_CPPFLAGS) $(CFLAGS) -MMD -MP -c -o $@ $<
 

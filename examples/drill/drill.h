@@ -166,6 +166,7 @@ struct drill_config {
     bool verbose;
     bool dry_run;
     bool ignore_leftovers; /* packetdrill's way: packets no '>' line took are not an error */
+    bool quiet;            /* no report of a failure on stderr (the fuzz harness) */
     uint64_t seed;
     struct define *defines;
 };

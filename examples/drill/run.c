@@ -221,6 +221,7 @@ int drill_run(const struct drill_config *cfg, const struct script *s)
     int e = 0;
     d.st = tcpfsm_stack_new(&c, &e);
     if (!d.st) {
+        if (cfg->quiet) return 2;
         fprintf(stderr, "%s: cannot create the stack: %s\n", s->path,
                 e == -22 ? "a configuration value is out of range (--local_ip? --mtu?)"
                          : "out of memory");
@@ -231,7 +232,7 @@ int drill_run(const struct drill_config *cfg, const struct script *s)
               cfg->local_ip & 255, cfg->remote_ip >> 24, cfg->remote_ip >> 16 & 255,
               cfg->remote_ip >> 8 & 255, cfg->remote_ip & 255, cfg->seed);
     int status = run_events(&d) ? (d.err_status ? d.err_status : 1) : 0;
-    if (status) {
+    if (status && !cfg->quiet) {
         fprintf(stderr, "%s:%d: %s: %s\n", s->path, d.err_line, d.err_kind ? d.err_kind : "error",
                 sb_str(&d.err));
     }

@@ -114,7 +114,7 @@ static int arg_count(struct ctx *c, size_t i, size_t *n)
 {
     int64_t v;
     if (arg_int(c, i, &v)) return -1;
-    if (v < 0 || v > (1 << 30))
+    if (v < 0 || v > (1 << 24)) /* 16 MiB: the buffer is made for the call */
         return script_err(c, "in %s call: count %lld out of range", c->sc->name, (long long)v);
     *n = (size_t)v;
     return 0;

@@ -8,7 +8,7 @@
 #include <string.h>
 
 #include "drill.h"
-#include "parser.h"
+#include "drill_parser.h"
 
 /* ------------------------------------------------------------------- memory ---- */
 

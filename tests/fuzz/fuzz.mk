@@ -8,7 +8,8 @@
 #                                 under SAN=1) — part of `make test`
 #
 # Harnesses: fuzz_packet.c (the stack's packet input path, two stacks and an established
-# connection), fuzz_fsmc.c (the fsmc front end and backends on one in-memory spec).
+# connection), fuzz_fsmc.c (the fsmc front end and backends on one in-memory spec),
+# fuzz_drill.c (tcpfsm-drill: a packetdrill script parsed, checked and run on a fresh stack).
 # A crash found by `make fuzz` is minimized and committed to tests/fuzz/regressions/NAME/,
 # where test-fuzz-corpus replays it forever (see tests/fuzz/README.md).
 
@@ -17,7 +18,7 @@ FUZZ_CC       ?= clang
 FUZZ_DIR      := $(BUILD)/fuzz
 FUZZ_HERE     := tests/fuzz
 # The packet harness needs the runtime; until runtime/runtime.mk exists it is skipped, loudly.
-FUZZ_HARNESSES := $(if $(STACK_READY),packet) fsmc
+FUZZ_HARNESSES := $(if $(STACK_READY),packet) fsmc $(if $(STACK_READY),drill)
 
 # Sources of the code under test, compiled again with the fuzzer's instrumentation (never the
 # objects of the normal build). The runtime: $(RUNTIME_SRCS) if runtime.mk names them, else
@@ -85,6 +86,28 @@ $(FUZZ_REPLAY_DIR)/replay-packet: $(FUZZ_REPLAY_PACKET_OBJS)
 	$(CC) $(LDFLAGS) $^ -o $@ -lm
 $(FUZZ_REPLAY_DIR)/replay-fsmc: $(FUZZ_REPLAY_FSMC_OBJS)
 	$(CC) $(LDFLAGS) $^ -o $@ -lm
+
+# tcpfsm-drill (examples/drill/, whose flex and bison outputs examples/examples.mk makes into
+# DRILL_GEN): everything but its main(), with the runtime.
+FUZZ_DRILL_GEN  ?= $(OBJ)/examples/drill
+FUZZ_DRILL_SRCS := $(filter-out examples/drill/main.c,$(wildcard examples/drill/*.c)) \
+                   $(FUZZ_DRILL_GEN)/parser.c $(FUZZ_DRILL_GEN)/lexer.c
+FUZZ_DRILL_OBJS := $(call fuzz_objs,$(FUZZ_HERE)/fuzz_drill.c $(FUZZ_DRILL_SRCS) $(FUZZ_RUNTIME_SRCS))
+$(FUZZ_DIR)/fuzz-drill: $(FUZZ_DRILL_OBJS)
+	$(FUZZ_CC) $(FUZZ_SANFLAGS) -fsanitize=fuzzer $^ -o $@ -lm
+FUZZ_REPLAY_DRILL_OBJS := $(call replay_objs,$(FUZZ_HERE)/fuzz_drill.c $(FUZZ_HERE)/standalone.c \
+                            $(FUZZ_DRILL_SRCS)) $(RUNTIME_LIB)
+$(FUZZ_REPLAY_DIR)/replay-drill: $(FUZZ_REPLAY_DRILL_OBJS)
+	$(CC) $(LDFLAGS) $^ -o $@ -lm
+fuzz_drill_objs = $(call fuzz_objs,$(1)) $(call replay_objs,$(1))
+$(call fuzz_drill_objs,$(FUZZ_HERE)/fuzz_drill.c $(FUZZ_DRILL_SRCS)): \
+    FUZZ_CPPFLAGS += -Iexamples -Iexamples/drill -I$(FUZZ_DRILL_GEN)
+$(call fuzz_drill_objs,$(FUZZ_HERE)/fuzz_drill.c $(FUZZ_DRILL_SRCS)): \
+    $(FUZZ_DRILL_GEN)/drill_parser.h
+$(call fuzz_objs,$(FUZZ_DRILL_GEN)/parser.c $(FUZZ_DRILL_GEN)/lexer.c): \
+    FUZZ_CFLAGS += $(FUZZ_GEN_CFLAGS)
+$(call replay_objs,$(FUZZ_DRILL_GEN)/parser.c $(FUZZ_DRILL_GEN)/lexer.c): \
+    CFLAGS += $(FUZZ_GEN_CFLAGS)
 
 # Every input must run to the end: a crash, a sanitizer report or a leak fails the test.
 # stderr (fsmc's diagnostics for the odd specs) goes to a log shown only on failure.

@@ -94,7 +94,9 @@ struct pd {
     struct tcpfsm_stack *st; /* made on first need, see pd_stack() */
     struct tcpfsm_config cfg;
     uint32_t default_addr;    /* the address used when nothing told us ours */
-    uint64_t recv_timeout_us; /* how long netdev_receive waits for a packet */
+    uint64_t recv_timeout_us; /* the longest netdev_receive waits for a packet */
+    int busy;                 /* calls inside the adapter and not waiting */
+    uint64_t last_change;     /* when a call, a packet or a timer last moved the stack */
     bool trace;
 
     struct pd_packet *q_head, **q_tail; /* the stack's output, oldest first */
@@ -152,6 +154,10 @@ int pd_ioctl(struct pd *pd, int fd, unsigned long request, int *arg);
 int pd_setsockopt(struct pd *pd, int fd, int level, int name, const void *val, socklen_t len);
 int pd_getsockopt(struct pd *pd, int fd, int level, int name, void *val, socklen_t *len);
 int pd_push_options(struct pd *pd, struct pd_sock *s); /* all of s's options to the stack */
+
+/* pd_preload.c: the adapter packetdrill runs, for the interposed getsockopt() */
+void pd_preload_register(struct pd *pd);
+void pd_preload_forget(struct pd *pd);
 
 /* pd_poll.c: readiness in Linux's terms */
 uint32_t pd_events(struct pd *pd, struct pd_sock *s); /* POLL* bits, under the lock */

@@ -285,13 +285,16 @@ static int api_splice(void *u, int in, loff_t *off_in, int out, loff_t *off_out,
 
 static void api_free(void *u)
 {
+    pd_preload_forget(u);
     pd_free(u);
 }
 
 void packetdrill_interface_init(const char *flags, struct packetdrill_interface *ifc)
 {
+    struct pd *pd = pd_new(flags);
+    if (pd) pd_preload_register(pd);
     *ifc = (struct packetdrill_interface){
-        .userdata = pd_new(flags),
+        .userdata = pd,
         .free = api_free,
         .socket = api_socket,
         .bind = api_bind,

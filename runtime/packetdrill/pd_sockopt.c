@@ -1,11 +1,11 @@
 /*
  * pd_sockopt.c — setsockopt/getsockopt in Linux's names and units, onto tcpfsm_setopt and
- * tcpfsm_get_info. An option the stack does not offer fails with ENOPROTOOPT, as on a kernel
- * without it; the ones tcpfsm.h may or may not define (TCPFSM_OPT_MAXSEG and the like) are
- * used when it does. docs/packetdrill.md has the table.
+ * tcpfsm_getopt and tcpfsm_get_info. An option the stack does not offer fails with
+ * ENOPROTOOPT, as on a kernel without it. docs/packetdrill.md has the table.
  */
 #include <errno.h>
-#include <linux/tcp.h> /* Linux's struct tcp_info, TCP_* and TCPI_OPT_* */
+#include <linux/sock_diag.h> /* SK_MEMINFO_* */
+#include <linux/tcp.h>       /* Linux's struct tcp_info, TCP_* and TCPI_OPT_* */
 #include <netinet/in.h>
 #include <string.h>
 #include <sys/time.h>
@@ -48,22 +48,23 @@ int pd_push_options(struct pd *pd, struct pd_sock *s)
     if (s->nodelay) r |= pd_setopt(pd, s, TCPFSM_OPT_NODELAY, 1);
     if (s->cork) r |= pd_setopt(pd, s, TCPFSM_OPT_CORK, 1);
     if (s->reuseaddr) r |= pd_setopt(pd, s, TCPFSM_OPT_REUSEADDR, 1);
-#ifdef TCPFSM_OPT_USER_TIMEOUT
     if (s->user_timeout_ms)
         r |= pd_setopt(pd, s, TCPFSM_OPT_USER_TIMEOUT, (uint64_t)s->user_timeout_ms * 1000u);
-#endif
-#ifdef TCPFSM_OPT_MAXSEG
     if (s->maxseg) r |= pd_setopt(pd, s, TCPFSM_OPT_MAXSEG, s->maxseg);
-#endif
-#ifdef TCPFSM_OPT_KEEPINTVL
     if (s->keepintvl_s)
         r |= pd_setopt(pd, s, TCPFSM_OPT_KEEPINTVL, (uint64_t)s->keepintvl_s * 1000000u);
-#endif
-#ifdef TCPFSM_OPT_KEEPCNT
     if (s->keepcnt) r |= pd_setopt(pd, s, TCPFSM_OPT_KEEPCNT, s->keepcnt);
-#endif
     s->ka_synced = false; /* pd_sock_sync pushes keepalive when the connection can take it */
     return r ? -EINVAL : 0;
+}
+
+/* An option the stack checks: remembered only once it took it. */
+static int pd_set_checked(struct pd *pd, struct pd_sock *s, int opt, uint64_t value,
+                          uint32_t *store, int v)
+{
+    int r = pd_setopt(pd, s, opt, value);
+    if (!r) *store = (uint32_t)v;
+    return r;
 }
 
 static int pd_set_int(struct pd *pd, struct pd_sock *s, int level, int name, int v)
@@ -99,30 +100,20 @@ static int pd_set_int(struct pd *pd, struct pd_sock *s, int level, int name, int
         s->keepidle_s = (uint32_t)v;
         s->ka_synced = false;
         return 0;
-#ifdef TCPFSM_OPT_KEEPINTVL
-    case TCP_KEEPINTVL:
+    case TCP_KEEPINTVL: /* Linux's ranges, the stack's too */
         if (v < 1 || v > 32767) return -EINVAL;
-        s->keepintvl_s = (uint32_t)v;
-        return pd_setopt(pd, s, TCPFSM_OPT_KEEPINTVL, (uint64_t)v * 1000000u);
-#endif
-#ifdef TCPFSM_OPT_KEEPCNT
+        return pd_set_checked(pd, s, TCPFSM_OPT_KEEPINTVL, (uint64_t)v * 1000000u, &s->keepintvl_s,
+                              v);
     case TCP_KEEPCNT:
         if (v < 1 || v > 127) return -EINVAL;
-        s->keepcnt = (uint32_t)v;
-        return pd_setopt(pd, s, TCPFSM_OPT_KEEPCNT, (uint64_t)v);
-#endif
-#ifdef TCPFSM_OPT_USER_TIMEOUT
+        return pd_set_checked(pd, s, TCPFSM_OPT_KEEPCNT, (uint64_t)v, &s->keepcnt, v);
     case TCP_USER_TIMEOUT:
         if (v < 0) return -EINVAL;
-        s->user_timeout_ms = (uint32_t)v;
-        return pd_setopt(pd, s, TCPFSM_OPT_USER_TIMEOUT, (uint64_t)v * 1000u);
-#endif
-#ifdef TCPFSM_OPT_MAXSEG
+        return pd_set_checked(pd, s, TCPFSM_OPT_USER_TIMEOUT, (uint64_t)v * 1000u,
+                              &s->user_timeout_ms, v);
     case TCP_MAXSEG:
         if (v < 0) return -EINVAL;
-        s->maxseg = (uint32_t)v;
-        return pd_setopt(pd, s, TCPFSM_OPT_MAXSEG, (uint64_t)v);
-#endif
+        return pd_set_checked(pd, s, TCPFSM_OPT_MAXSEG, (uint64_t)v, &s->maxseg, v);
     }
     return -ENOPROTOOPT;
 }
@@ -200,6 +191,15 @@ static void pd_tcp_info(struct pd *pd, const struct tcpfsm_info *i, struct tcp_i
     ti->tcpi_snd_wnd = i->snd_wnd;
 }
 
+/* The stack's value of an option in the given unit, or `fallback` without a descriptor. */
+static int pd_getopt_int(struct pd *pd, const struct pd_sock *s, int opt, uint64_t unit,
+                         int fallback)
+{
+    uint64_t v;
+    if (s->tfd < 0 || tcpfsm_getopt(pd->st, s->tfd, opt, &v)) return fallback;
+    return v / unit > INT32_MAX ? INT32_MAX : (int)(v / unit);
+}
+
 /* Linux copies min(len, size) bytes of an option and says how many. */
 static int pd_put(void *val, socklen_t *len, const void *v, size_t size)
 {
@@ -246,6 +246,15 @@ static int pd_get(struct pd *pd, struct pd_sock *s, int level, int name, void *v
             struct linger l = {.l_onoff = s->linger_on, .l_linger = s->linger_s};
             return pd_put(val, len, &l, sizeof l);
         }
+        case SO_MEMINFO: { /* what packetdrill's code blocks read besides TCP_INFO */
+            uint32_t m[SK_MEMINFO_VARS] = {
+                [SK_MEMINFO_RMEM_ALLOC] = i.recv_q,
+                [SK_MEMINFO_RCVBUF] = pd->cfg.rcvbuf ? pd->cfg.rcvbuf : PD_BUF_DEFAULT,
+                [SK_MEMINFO_SNDBUF] = pd->cfg.sndbuf ? pd->cfg.sndbuf : PD_BUF_DEFAULT,
+                [SK_MEMINFO_WMEM_QUEUED] = i.send_q,
+            };
+            return pd_put(val, len, m, sizeof m);
+        }
         case SO_RCVTIMEO:
         case SO_SNDTIMEO: {
             uint64_t us = name == SO_RCVTIMEO ? s->rcvtimeo_us : s->sndtimeo_us;
@@ -269,11 +278,11 @@ static int pd_get(struct pd *pd, struct pd_sock *s, int level, int name, void *v
     case TCP_KEEPIDLE:
         v = (int)s->keepidle_s;
         break;
-    case TCP_KEEPINTVL:
-        v = s->keepintvl_s ? (int)s->keepintvl_s : 75; /* Linux's tcp_keepalive_intvl */
+    case TCP_KEEPINTVL: /* what the stack uses: a tenth of the idle time unless set */
+        v = pd_getopt_int(pd, s, TCPFSM_OPT_KEEPINTVL, 1000000u, (int)s->keepintvl_s);
         break;
     case TCP_KEEPCNT:
-        v = s->keepcnt ? (int)s->keepcnt : 9; /* Linux's tcp_keepalive_probes */
+        v = pd_getopt_int(pd, s, TCPFSM_OPT_KEEPCNT, 1, (int)s->keepcnt);
         break;
     case TCP_USER_TIMEOUT:
         v = (int)s->user_timeout_ms;
@@ -287,6 +296,9 @@ static int pd_get(struct pd *pd, struct pd_sock *s, int level, int name, void *v
         pd_tcp_info(pd, &i, &ti);
         return pd_put(val, len, &ti, sizeof ti);
     }
+    case TCP_CC_INFO: /* NewReno and CUBIC have none: Linux answers with 0 bytes */
+        *len = 0;
+        return 0;
     case TCP_CONGESTION: {
         char name16[16] = {0}; /* TCP_CA_NAME_MAX */
         strcpy(name16, pd_cc_name(pd));

@@ -10,7 +10,8 @@
 #     Any FAIL (or an XPASS: the mark is stale) fails the test. PACKETDRILL_ARGS adds options
 #     to every run (say --tolerance_usecs=10000 on a loaded machine); PACKETDRILL_SCRIPTS
 #     replaces the list of scripts. --ip_version=ipv4 always: packetdrill would take the
-#     family of the host's primary address, and the stack is IPv4 only.
+#     family of the host's primary address, and the stack is IPv4 only. The adapter is also
+#     preloaded, so that %{ }% code blocks can read tcpi_* (runtime/packetdrill/pd_preload.c).
 # usage: packetdrill_so_test.sh LIBTCPFSM-PACKETDRILL.SO SO_SELFTEST
 set -u
 cd "$(dirname "$0")/../.." || exit 2
@@ -46,7 +47,7 @@ for f in ${PACKETDRILL_SCRIPTS:-tests/packetdrill/*.pkt tests/drill/*.pkt}; do
     esac
     start=$(date +%s)
     # shellcheck disable=SC2086
-    (cd "$(dirname "$f")" && timeout 300 "$pd" \
+    (cd "$(dirname "$f")" && LD_PRELOAD=$sopath timeout 300 "$pd" \
         --ip_version=ipv4 --so_filename="$sopath" ${PACKETDRILL_ARGS:-} "$(basename "$f")") \
         >"$out" 2>&1
     rc=$? secs=$(($(date +%s) - start))

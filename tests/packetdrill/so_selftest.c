@@ -10,7 +10,8 @@
  * packet tells the adapter its address and makes the stack), blocking accept, read with
  * MSG_WAITALL across segments, O_NONBLOCK (EAGAIN), SO_RCVTIMEO, poll and epoll, a blocking
  * write larger than the send buffer, shutdown and end of stream, SO_ERROR, TCP_INFO and
- * TCP_NODELAY, a blocking connect, ECONNREFUSED from a RST, and errors for bad descriptors.
+ * TCP_NODELAY, a blocking connect, ECONNREFUSED from a RST, errors for bad descriptors, and
+ * the getsockopt() it exports for a preload.
  *
  * usage: so_selftest path/to/libtcpfsm-packetdrill.so
  */
@@ -27,6 +28,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 #include "packetdrill_abi.h"
 #include "tcpfsm.h"
 
@@ -35,6 +37,7 @@
 #define BULK 20000            /* bytes each way, five times the adapter's send buffer */
 
 static struct packetdrill_interface ifc;
+static void *so; /* the adapter's handle */
 static struct tcpfsm_stack *peer;
 static atomic_bool app_listening, app_done, stop_receiver;
 static atomic_int failures;
@@ -170,6 +173,25 @@ static struct sockaddr_in sin_of(uint32_t addr, uint16_t port)
 #define U ifc.userdata
 #define SA(x) ((const struct sockaddr *)&(x))
 
+/* The getsockopt() the adapter exports for a preload (%{ }% code blocks): the adapter's
+ * descriptors answered with the whole length asked (packetdrill's struct tcp_info is newer
+ * than ours), TCP_CC_INFO empty; a kernel socket's question passed on to libc. */
+static void check_preload_getsockopt(int c)
+{
+    int (*gso)(int, int, int, void *, socklen_t *) = NULL;
+    *(void **)&gso = dlsym(so, "getsockopt");
+    CHECK(gso != NULL);
+    if (!gso) return;
+    unsigned char big[512];
+    socklen_t len = sizeof big;
+    CHECK(gso(c, IPPROTO_TCP, TCP_INFO, big, &len) == 0 && len == sizeof big && big[0] == 1);
+    CHECK(gso(c, IPPROTO_TCP, TCP_CC_INFO, big, &len) == 0 && len == 0);
+    int k = socket(AF_INET, SOCK_STREAM, 0), type = 0;
+    len = sizeof type;
+    CHECK(k >= 0 && gso(k, SOL_SOCKET, SO_TYPE, &type, &len) == 0 && type == SOCK_STREAM);
+    close(k);
+}
+
 static void app_server(void)
 {
     int one = 1;
@@ -196,6 +218,7 @@ static void app_server(void)
     CHECK(ifc.getsockopt(U, c, IPPROTO_TCP, TCP_INFO, &ti, &tilen) == 0 && tilen == sizeof ti);
     CHECK(ti.tcpi_state == 1 /* TCP_ESTABLISHED */ && ti.tcpi_snd_mss == 1460);
     CHECK(ti.tcpi_bytes_received == BULK);
+    check_preload_getsockopt(c);
     for (size_t i = 0; i < BULK; i++)
         if (buf[i] != pattern(i)) {
             CHECK(!"the bytes read are the bytes sent");
@@ -276,9 +299,9 @@ int main(int argc, char **argv)
         fprintf(stderr, "usage: so_selftest LIBTCPFSM-PACKETDRILL.SO\n");
         return 2;
     }
-    void *h = dlopen(argv[1], RTLD_NOW | RTLD_LOCAL);
+    so = dlopen(argv[1], RTLD_NOW | RTLD_LOCAL);
     void (*init)(const char *, struct packetdrill_interface *) = NULL;
-    if (h) *(void **)&init = dlsym(h, "packetdrill_interface_init");
+    if (so) *(void **)&init = dlsym(so, "packetdrill_interface_init");
     if (!init) {
         fprintf(stderr, "so_selftest: %s\n", dlerror());
         return 1;
@@ -326,7 +349,7 @@ int main(int argc, char **argv)
     tcpfsm_stack_free(peer);
     peer = NULL;
     peer_deliver();
-    dlclose(h);
+    dlclose(so);
     if (atomic_load(&failures)) return 1;
     printf("so_selftest: the adapter passed (blocking calls, time, errno, options, poll, epoll)\n");
     return 0;

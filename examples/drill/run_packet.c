@@ -10,6 +10,7 @@
  * A script's TS val in an outbound packet is remembered against the live value, so that a
  * later inbound ecr naming it is replaced by what the stack really sent.
  */
+#include <errno.h>
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
@@ -225,7 +226,11 @@ static int inbound(struct drill *d, const struct event *ev, struct sock *k)
         sb_free(&s);
     }
     int r = tcpfsm_input(d->st, buf, n);
-    if (r && d->cfg->verbose) drill_log(d, "    (tcpfsm_input: %d)", r);
+    if (r && d->cfg->verbose)
+        drill_log(d, "    (tcpfsm_input: %s: %s)", errno_name(-r) ? errno_name(-r) : "?",
+                  r == -ENOENT    ? "no socket"
+                  : r == -EBADMSG ? "bad checksum"
+                                  : "dropped");
     pending_retry(d);
     return 0;
 }

@@ -2,7 +2,8 @@
 # tests/drill/run.sh DRILL [DIR] — run the packetdrill scripts of DIR (default: this script's
 # directory) with tcpfsm-drill, one fresh stack each, one line per script, then the summary
 # "drill: N passed, M failed". Exit status 1 if any script did not do what it must:
-#   DIR/*.pkt             must pass (exit status 0);
+#   DIR/*.pkt, DIR/AREA/*.pkt   must pass (exit status 0); AREA is a subdirectory per RFC
+#                         area (handshake, rfc5961, rfc7323...), counted apart in the summary;
 #   DIR/must-fail/*.pkt   must fail as they say: the exit status of their "// status: N" line
 #                         (default 1), and every "// error: TEXT" line's TEXT in what
 #                         tcpfsm-drill prints (the checks of the drill's own diagnostics);
@@ -22,13 +23,17 @@ run() { # script -> $status, output in $tmp/out
     status=$?
 }
 
-for f in "$dir"/*.pkt; do
+: >"$tmp/areas"
+for f in "$dir"/*.pkt "$dir"/*/*.pkt; do
     [ -e "$f" ] || continue
+    case "$f" in "$dir"/must-fail/* | "$dir"/known-bugs/*) continue ;; esac
+    area=$(basename "$(dirname "$f")"); [ "$f" = "$dir/$(basename "$f")" ] && area=basics
     run "$f"
     if [ "$status" -eq 0 ]; then
-        echo "PASS $f"; pass=$((pass + 1))
+        echo "PASS $f"; pass=$((pass + 1)); echo "$area pass" >>"$tmp/areas"
     else
         echo "FAIL $f (status $status)"; sed 's/^/    /' "$tmp/out"; fail=$((fail + 1))
+        echo "$area fail" >>"$tmp/areas"
     fi
 done
 
@@ -63,6 +68,9 @@ for f in "$dir"/known-bugs/*.pkt; do
     fi
 done
 
+# per area: "drill: rfc7323 12/12"
+sort "$tmp/areas" | awk '{ n[$1]++; if ($2 == "pass") p[$1]++ }
+    END { for (a in n) printf "drill: %-12s %d/%d passed\n", a, p[a], n[a] }' | sort
 secs=$(echo "$start $(date +%s.%N)" | awk '{ printf "%.2f", $2 - $1 }')
 echo "drill: $pass passed, $fail failed ($known known stack bugs still failing, in" \
      "$dir/known-bugs; ${secs} s)"

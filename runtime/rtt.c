@@ -7,8 +7,9 @@
  */
 #include "rtt.h"
 
-#define RTT_G_US 1000u /* RFC 6298 2.2/2.3: clock granularity G, 1 ms */
-#define RTT_K 4u       /* RFC 6298 2.2: K = 4 */
+#define RTT_G_US 1000u               /* RFC 6298 2.2/2.3: clock granularity G, 1 ms */
+#define RTT_K 4u                     /* RFC 6298 2.2: K = 4 */
+#define RTT_SYN_FALLBACK_US 3000000u /* RFC 6298 5.7: the RTO after a SYN timed out, 3 s */
 /* Doublings beyond 32 cannot change anything: any RTO >= 1 us shifted by 32 exceeds every
  * uint32 rto_max. Capping keeps the shift in rtt_current_rto below 64 (no UB). */
 #define RTT_BACKOFF_CAP 32u
@@ -52,6 +53,17 @@ void rtt_sample(struct rtt_est *r, uint32_t rtt_us, uint32_t rto_min_us, uint32_
     }
     r->rto_us = rto_from(r, rto_min_us, rto_max_us);
     /* RFC 6298 5.5/5.7: a new valid sample ends the backoff; RTO is recomputed from SRTT. */
+    r->backoff = 0;
+}
+
+void rtt_syn_timed_out(struct rtt_est *r, uint32_t rto_initial_us, uint32_t rto_max_us)
+{
+    /* RFC 6298 5.7: "If the timer expires awaiting the ACK of a SYN segment and the TCP
+     * implementation is using an RTO less than 3 seconds, the RTO MUST be re-initialized to 3
+     * seconds when data transmission begins". The SYN's backoff ends with it; a configured
+     * initial RTO above 3 s stays; the maximum (2.5) wins. */
+    uint32_t rto = rto_initial_us > RTT_SYN_FALLBACK_US ? rto_initial_us : RTT_SYN_FALLBACK_US;
+    r->rto_us = rto < rto_max_us ? rto : rto_max_us;
     r->backoff = 0;
 }
 

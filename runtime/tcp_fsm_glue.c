@@ -342,13 +342,20 @@ void tcp_fsm_action_established(struct tcp_ctx *ctx, const struct tcp_seg *seg)
      * (synqueue.c) rather than TCBs with buffers. If
      * the budget ran out meanwhile, tcp_input aborts the connection (BufferLimitDrops). */
     if (tcb_alloc_bufs(st, t)) t->err = ENOBUFS;
+    unsigned syn_rtx = t->retries; /* how often our SYN (or SYN-ACK) timed out */
     t->retries = 0;
     t->snd_una++; /* our SYN is acknowledged */
     if (seq_lt(t->snd_nxt, t->snd_una)) t->snd_nxt = t->snd_una;
     cc_init(&t->u.cc, (st->cfg.flags & TCPFSM_F_CUBIC) ? CC_CUBIC : CC_NEWRENO, t->u.cc.mss, 0);
+    /* RFC 6928 2 (relaxing RFC 5681 3.1's "If the SYN or SYN/ACK is lost, the initial window
+     * ... MUST be one segment"): the initial window is 1 segment only after more than one
+     * SYN or SYN-ACK retransmission. */
+    if (syn_rtx > 1) t->u.cc.cwnd = t->u.cc.mss;
     if (!(t->flags & TF_RETRANSMIT) && (t->flags & TF_RTT_TIMING))
         rtt_sample(&t->rtt, (stack_ms(st) - t->rtt_ts) * 1000u, st->cfg.rto_min_us,
                    st->cfg.rto_max_us);
+    else if (t->flags & TF_RETRANSMIT) /* RFC 6298 5.7: no sample (Karn), RTO 3 s */
+        rtt_syn_timed_out(&t->rtt, st->cfg.rto_initial_us, st->cfg.rto_max_us);
     t->flags &= (uint16_t) ~(TF_RTT_TIMING | TF_RETRANSMIT);
     tcb_timer_clear(st, t, TMR_RTX);
     child_accept_ready(t); /* a listener's child: SYN queue -> accept queue */

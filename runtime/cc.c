@@ -283,7 +283,6 @@ enum cc_verdict cc_on_ack(struct cc *c, uint32_t ack, uint32_t acked, uint32_t s
 
 enum cc_verdict cc_on_dupack(struct cc *c, uint32_t snd_una, uint32_t snd_nxt, uint32_t flight)
 {
-    (void)snd_una; /* see the top comment: the RFC 6582 3.2 (2) recover test is vacuous here */
     if (c->in_recovery) {
         /* RFC 5681 3.2 (4): each further duplicate ACK inflates cwnd by SMSS. */
         if (c->dupacks < UINT8_MAX) c->dupacks++;
@@ -291,9 +290,17 @@ enum cc_verdict cc_on_dupack(struct cc *c, uint32_t snd_una, uint32_t snd_nxt, u
         return CC_NONE;
     }
     if (c->dupacks < UINT8_MAX) c->dupacks++;
+    /* Until recovery starts, `recover` marks SND.NXT at the first duplicate ACK: the end of
+     * what was in flight before limited transmit sent anything. (The RFC 6582 3.2 (2) test
+     * against recover is vacuous here, see the top comment.) */
+    if (c->dupacks == 1) c->recover = snd_nxt;
     if (c->dupacks != 3)
         return CC_NONE; /* RFC 5681 3.2 (1): the first two only (RFC 3042 limited transmit) */
-    /* RFC 5681 3.2 (2): ssthresh = max(FlightSize / 2, 2*SMSS) (CUBIC: RFC 9438 4.6). */
+    /* RFC 5681 3.2 (2): ssthresh = max(FlightSize / 2, 2*SMSS) (CUBIC: RFC 9438 4.6); "When
+     * [RFC3042] is in use, additional data sent in limited transmit MUST NOT be included in
+     * this calculation." */
+    uint32_t before_lt = c->recover - snd_una;
+    if (before_lt < flight) flight = before_lt;
     c->ssthresh = ops(c)->ssthresh_on_loss(c, flight);
     /* RFC 6582 3.2 (2): recover = the highest sequence number transmitted (kept as SND.NXT). */
     c->recover = snd_nxt;

@@ -19,7 +19,8 @@ enum cc_verdict {
 
 struct cc {
     uint32_t cwnd, ssthresh;
-    uint32_t recover;     /* RFC 6582: highest sequence sent when recovery started */
+    uint32_t recover;     /* RFC 6582: highest sequence sent when recovery started (before:
+                             SND.NXT at the first duplicate ACK, cc_on_dupack) */
     uint32_t bytes_acked; /* RFC 5681 3.1 appropriate byte counting in CA */
     uint32_t epoch_start_ms, w_max, k_ms; /* CUBIC (unused by NewReno); epoch 0 = none */
     uint32_t w_est; /* CUBIC: RFC 9438 4.3 Reno-friendly estimate, committed part */

@@ -153,6 +153,33 @@ START_TEST(rfc5681_3_2_third_dupack_fast_retransmit_sets_ssthresh_and_cwnd)
 }
 END_TEST
 
+/* RFC 5681 3.2 (2): "When [RFC3042] is in use, additional data sent in limited transmit MUST
+ * NOT be included in this calculation": the two segments the first two duplicate ACKs let
+ * out (RFC 3042) do not raise ssthresh; recover is SND.NXT with them (RFC 6582 3.2 (2)). */
+START_TEST(rfc5681_3_2_limited_transmit_not_in_flightsize)
+{
+    struct cc c;
+    struct snd s = {1, 10001}; /* ten segments in flight */
+    cc_init(&c, CC_NEWRENO, MSS, 10);
+    ck_assert_int_eq(cc_on_dupack(&c, s.una, s.nxt, flight(&s)), CC_NONE);
+    s.nxt += MSS; /* limited transmit: one new segment */
+    ck_assert_int_eq(cc_on_dupack(&c, s.una, s.nxt, flight(&s)), CC_NONE);
+    s.nxt += MSS; /* and another */
+    ck_assert_int_eq(cc_on_dupack(&c, s.una, s.nxt, flight(&s)), CC_RETRANSMIT_FIRST);
+    ck_assert_uint_eq(c.ssthresh, 5000); /* max(10000 / 2, 2000), not 12000 / 2 */
+    ck_assert_uint_eq(c.cwnd, 8000);     /* ssthresh + 3 * SMSS */
+    ck_assert_uint_eq(c.recover, 12001);
+    /* CUBIC's reduction (RFC 9438 4.6) takes the same FlightSize */
+    struct snd t = {1, 10001};
+    cc_init(&c, CC_CUBIC, MSS, 10);
+    ck_assert_int_eq(cc_on_dupack(&c, t.una, t.nxt, flight(&t)), CC_NONE);
+    t.nxt += 2 * MSS;
+    ck_assert_int_eq(cc_on_dupack(&c, t.una, t.nxt, flight(&t)), CC_NONE);
+    ck_assert_int_eq(cc_on_dupack(&c, t.una, t.nxt, flight(&t)), CC_RETRANSMIT_FIRST);
+    ck_assert_uint_eq(c.ssthresh, 7000); /* 10000 * 0.7 */
+}
+END_TEST
+
 START_TEST(rfc5681_3_2_eq4_ssthresh_is_at_least_two_segments)
 {
     struct cc c;
@@ -601,6 +628,7 @@ static Suite *suite(void)
     tcase_add_test(tc, rfc5681_3_1_slow_start_doubles_per_round_trip);
     tcase_add_test(tc, rfc5681_3_1_congestion_avoidance_grows_one_smss_per_window);
     tcase_add_test(tc, rfc5681_3_2_third_dupack_fast_retransmit_sets_ssthresh_and_cwnd);
+    tcase_add_test(tc, rfc5681_3_2_limited_transmit_not_in_flightsize);
     tcase_add_test(tc, rfc5681_3_2_eq4_ssthresh_is_at_least_two_segments);
     tcase_add_test(tc, rfc5681_3_2_4_additional_dupacks_inflate_cwnd_by_smss);
     tcase_add_test(tc, rfc5681_2_new_ack_resets_the_dupack_count);

@@ -401,6 +401,9 @@ int tcb_alloc_bufs(struct tcpfsm_stack *st, struct tcb *t)
      * (kept in the union until now) for a connect */
     const struct tcb_sockopts *o = tcb_opts(t);
     if (o) b->opts = *o;
+    /* nothing received is unacknowledged yet (RFC 7323 4.3); TS.Recent, if any, is fresh */
+    b->last_ack_sent = t->rcv_nxt;
+    b->ts_recent_at = st->now;
     t->buf = b;
     return 0;
 }

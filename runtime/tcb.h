@@ -100,6 +100,11 @@ struct tcb_bufs {
     uint32_t sack_last_start, sack_last_end; /* the block changed last (RFC 2018 4: first) */
     uint32_t sack_hist[3]; /* starts of the blocks reported last, most recent first */
     uint8_t sack_hist_n;
+    /* RFC 7323 4.3 Last.ACK.sent, the ACK field of the last segment sent (behind RCV.NXT while
+     * an ACK is delayed), and when TS.Recent was last set (5.5: invalid after 24 days idle).
+     * Without this block (TIME_WAIT, a SYN_RCVD embryo) no ACK is pending: RCV.NXT stands in. */
+    uint32_t last_ack_sent;
+    tcpfsm_time_t ts_recent_at;
     /* RFC 6675 scoreboard: what the peer SACKed above SND.UNA (sorted, disjoint), and
      * HighRxt, the highest sequence retransmitted during this recovery. */
     struct tcp_sack_block sacked[TCP_MAX_SACK];

@@ -447,6 +447,23 @@ static void syn_sent_input(struct tcpfsm_stack *st, struct tcb *t, const struct 
     dispatch(st, t, TCP_FSM_EV_RCV_ACK, seg); /* neither SYN nor RST: dropped by the spec */
 }
 
+/* RFC 7323 5.5: "We therefore require that an implementation of PAWS include a mechanism to
+ * 'invalidate' the TS.Recent value when a connection is idle for more than 24 days": a peer
+ * clock of 1 ms a tick moves half its 32-bit range in 24.8 days. Idle is measured from the
+ * last time TS.Recent was set; without a data-path block the connection cannot have been. */
+#define TS_RECENT_LIFETIME_US (24ull * 24 * 3600 * 1000000)
+
+static bool ts_recent_expired(const struct tcpfsm_stack *st, const struct tcb *t)
+{
+    return t->buf && st->now - t->buf->ts_recent_at > TS_RECENT_LIFETIME_US;
+}
+
+static void ts_recent_set(const struct tcpfsm_stack *st, struct tcb *t, uint32_t tsval)
+{
+    t->ts_recent = tsval;
+    if (t->buf) t->buf->ts_recent_at = st->now;
+}
+
 /* RFC 9293 3.10.7.4 first: the acceptability test (four cases by SEG.LEN and RCV.WND). */
 static bool seg_acceptable(const struct tcb *t, uint32_t seq, uint32_t seglen, uint32_t wnd)
 {
@@ -476,12 +493,19 @@ void tcp_conn_input(struct tcpfsm_stack *st, struct tcb *t, const struct tcp_seg
         st->stats.TsMissingDrops++;
         return;
     }
-    /* RFC 7323 5.3 (PAWS): a timestamp older than TS.Recent marks an old duplicate. */
+    /* RFC 7323 5.3 R1 (PAWS): a timestamp older than TS.Recent marks an old duplicate, answered
+     * with an ACK and dropped (a RST is exempt). 5.5 and Appendix D: not once TS.Recent is more
+     * than 24 days old ("If the connection has been idle more than 24 days, save SEG.TSval in
+     * variable TS.Recent"): the peer's clock may have moved more than half its range since, so
+     * an older-looking TSval proves nothing; the segment goes on as any other. */
     if ((t->flags & TF_TS) && seg.opt.has_ts && !(seg.flags & TCP_RST) &&
         seq_lt(seg.opt.tsval, t->ts_recent)) {
-        st->stats.PawsDrops++;
-        dispatch(st, t, TCP_FSM_EV_RCV_UNACCEPTABLE, &seg);
-        return;
+        if (!ts_recent_expired(st, t)) {
+            st->stats.PawsDrops++;
+            dispatch(st, t, TCP_FSM_EV_RCV_UNACCEPTABLE, &seg);
+            return;
+        }
+        ts_recent_set(st, t, seg.opt.tsval);
     }
     /* RFC 9293 3.10.7.4 eighth: a retransmission of the peer's FIN (it ends right at RCV.NXT,
      * so the window test would call it old) means our ACK of it was lost: CLOSE-WAIT, CLOSING
@@ -547,10 +571,15 @@ void tcp_conn_input(struct tcpfsm_stack *st, struct tcb *t, const struct tcp_seg
         dispatch(st, t, TCP_FSM_EV_RCV_BAD_ACK, &seg);
         return;
     }
-    /* RFC 7323 4.3: TS.Recent follows the segment that starts at the left window edge. */
-    if ((t->flags & TF_TS) && seg.opt.has_ts && seq_leq(seg.seq, t->rcv_nxt) &&
+    /* RFC 7323 4.3 (2): "If: SEG.TSval >= TS.Recent and SEG.SEQ <= Last.ACK.sent then
+     * SEG.TSval is copied to TS.Recent; otherwise, it is ignored." Last.ACK.sent, not RCV.NXT:
+     * while an ACK is delayed RCV.NXT has moved past the segments it will acknowledge, and it
+     * echoes the earliest of them (4.3 (A)); a segment beyond a hole never qualifies (B), the
+     * one that fills it does (C). SEG.SEQ as the segment came, before trimming. */
+    uint32_t last_ack_sent = t->buf ? t->buf->last_ack_sent : t->rcv_nxt;
+    if ((t->flags & TF_TS) && seg.opt.has_ts && seq_leq(in->seq, last_ack_sent) &&
         seq_geq(seg.opt.tsval, t->ts_recent))
-        t->ts_recent = seg.opt.tsval;
+        ts_recent_set(st, t, seg.opt.tsval);
     dispatch(st, t, TCP_FSM_EV_RCV_ACK, &seg);
     if (t->flags & TF_DEAD) return;
     /* A passive open that found no buffer budget (`established` set ENOBUFS): refuse. Other

@@ -181,6 +181,7 @@ static uint32_t emit_seg(struct tcpfsm_stack *st, struct tcb *t, uint8_t flags, 
         if (seq_gt(edge, t->rcv_adv) || (flags & TCP_SYN)) t->rcv_adv = edge;
         t->flags &= (uint16_t)~TF_ACK_NOW;
         if (tcb_timer_armed(t, TMR_DELACK)) tcb_timer_clear(st, t, TMR_DELACK);
+        if (t->buf) t->buf->last_ack_sent = s.ack; /* RFC 7323 4.3 Last.ACK.sent */
     }
     if (flags & TCP_RST) st->stats.OutRsts++;
     /* a repeated SYN is counted by the retransmit action (simultaneous open repeats the ISS

@@ -136,295 +136,299 @@ const struct tcp_fsm_transition tcp_fsm_transitions[TCP_FSM_NUM_TRANSITIONS] = {
     { TCP_FSM_SYN_SENT, TCP_FSM_EV_APP_CLOSE, TCP_FSM_CLOSED, NULL, "release", "CLOSE", "9293 3.10.4", 135 },
     /* @rfc "9293 3.10.5" */
     { TCP_FSM_SYN_SENT, TCP_FSM_EV_APP_ABORT, TCP_FSM_CLOSED, NULL, "conn_reset, release", "APP_ABORT / conn_reset, release", "9293 3.10.5", 136 },
+    /* @rfc "5961 3.2, 9293 3.10.7.4 second: in the window, not at RCV.NXT" */
+    { TCP_FSM_SYN_RCVD, TCP_FSM_EV_RCV_RST, TCP_FSM_SYN_RCVD, "rst_challenge_ok", "challenge_ack", "RCV_RST [rst_challenge_ok] / challenge_ack", "5961 3.2, 9293 3.10.7.4 second: in the window, not at RCV.NXT", 145 },
+    /* @rfc "5961 7: over the challenge ACK rate limit, dropped" */
+    { TCP_FSM_SYN_RCVD, TCP_FSM_EV_RCV_RST, TCP_FSM_SYN_RCVD, "!rst_exact", "", "RCV_RST [!rst_exact]", "5961 7: over the challenge ACK rate limit, dropped", 147 },
     /* @rfc "9293 3.10.7.4 second: a passive open returns to LISTEN: the listener goes on, its new connection ends" */
     /* @label "rcv RST" */
     /* @drawn_to "LISTEN" */
-    { TCP_FSM_SYN_RCVD, TCP_FSM_EV_RCV_RST, TCP_FSM_CLOSED, "passive_open", "release", "rcv RST", "9293 3.10.7.4 second: a passive open returns to LISTEN: the listener goes on, its new connection ends", 141 },
+    { TCP_FSM_SYN_RCVD, TCP_FSM_EV_RCV_RST, TCP_FSM_CLOSED, "passive_open", "release", "rcv RST", "9293 3.10.7.4 second: a passive open returns to LISTEN: the listener goes on, its new connection ends", 149 },
     /* @rfc "9293 3.10.7.4 second: active open: connection refused" */
-    { TCP_FSM_SYN_RCVD, TCP_FSM_EV_RCV_RST, TCP_FSM_CLOSED, "else", "conn_refused, release", "RCV_RST [else] / conn_refused, release", "9293 3.10.7.4 second: active open: connection refused", 144 },
+    { TCP_FSM_SYN_RCVD, TCP_FSM_EV_RCV_RST, TCP_FSM_CLOSED, "else", "conn_refused, release", "RCV_RST [else] / conn_refused, release", "9293 3.10.7.4 second: active open: connection refused", 152 },
     /* @rfc "9293 3.10.7.4 fourth: SYN in SYN_RCVD of a passive open returns to LISTEN" */
-    { TCP_FSM_SYN_RCVD, TCP_FSM_EV_RCV_SYN, TCP_FSM_CLOSED, "passive_open", "release", "RCV_SYN [passive_open] / release", "9293 3.10.7.4 fourth: SYN in SYN_RCVD of a passive open returns to LISTEN", 146 },
+    { TCP_FSM_SYN_RCVD, TCP_FSM_EV_RCV_SYN, TCP_FSM_CLOSED, "passive_open", "release", "RCV_SYN [passive_open] / release", "9293 3.10.7.4 fourth: SYN in SYN_RCVD of a passive open returns to LISTEN", 154 },
     /* @rfc "5961 4.2" */
-    { TCP_FSM_SYN_RCVD, TCP_FSM_EV_RCV_SYN, TCP_FSM_SYN_RCVD, "challenge_ok", "challenge_ack", "RCV_SYN [challenge_ok] / challenge_ack", "5961 4.2", 148 },
+    { TCP_FSM_SYN_RCVD, TCP_FSM_EV_RCV_SYN, TCP_FSM_SYN_RCVD, "challenge_ok", "challenge_ack", "RCV_SYN [challenge_ok] / challenge_ack", "5961 4.2", 156 },
     /* @rfc "5961 7: over the challenge ACK rate limit, dropped" */
-    { TCP_FSM_SYN_RCVD, TCP_FSM_EV_RCV_SYN, TCP_FSM_SYN_RCVD, "else", "", "RCV_SYN [else]", "5961 7: over the challenge ACK rate limit, dropped", 149 },
+    { TCP_FSM_SYN_RCVD, TCP_FSM_EV_RCV_SYN, TCP_FSM_SYN_RCVD, "else", "", "RCV_SYN [else]", "5961 7: over the challenge ACK rate limit, dropped", 157 },
     /* @rfc "9293 3.10.7.4 fifth" */
-    { TCP_FSM_SYN_RCVD, TCP_FSM_EV_RCV_BAD_ACK, TCP_FSM_SYN_RCVD, NULL, "send_rst_reply", "RCV_BAD_ACK / send_rst_reply", "9293 3.10.7.4 fifth", 150 },
+    { TCP_FSM_SYN_RCVD, TCP_FSM_EV_RCV_BAD_ACK, TCP_FSM_SYN_RCVD, NULL, "send_rst_reply", "RCV_BAD_ACK / send_rst_reply", "9293 3.10.7.4 fifth", 158 },
     /* @rfc "9293 3.10.7.4 fifth: not SND.UNA < SEG.ACK =< SND.NXT: <SEQ=SEG.ACK><CTL=RST>" */
-    { TCP_FSM_SYN_RCVD, TCP_FSM_EV_RCV_ACK, TCP_FSM_SYN_RCVD, "!ack_acceptable", "send_rst_reply", "RCV_ACK [!ack_acceptable] / send_rst_reply", "9293 3.10.7.4 fifth: not SND.UNA < SEG.ACK =< SND.NXT: <SEQ=SEG.ACK><CTL=RST>", 151 },
+    { TCP_FSM_SYN_RCVD, TCP_FSM_EV_RCV_ACK, TCP_FSM_SYN_RCVD, "!ack_acceptable", "send_rst_reply", "RCV_ACK [!ack_acceptable] / send_rst_reply", "9293 3.10.7.4 fifth: not SND.UNA < SEG.ACK =< SND.NXT: <SEQ=SEG.ACK><CTL=RST>", 159 },
     /* @rfc "9293 3.10.4: the CLOSE queued in SYN-RECEIVED is processed on entering ESTABLISHED" */
     /* @label "rcv ACK of SYN (after CLOSE) / snd FIN" */
-    { TCP_FSM_SYN_RCVD, TCP_FSM_EV_RCV_ACK, TCP_FSM_FIN_WAIT_1, "close_queued", "established, process_ack", "rcv ACK of SYN (after CLOSE) / snd FIN", "9293 3.10.4: the CLOSE queued in SYN-RECEIVED is processed on entering ESTABLISHED", 153 },
+    { TCP_FSM_SYN_RCVD, TCP_FSM_EV_RCV_ACK, TCP_FSM_FIN_WAIT_1, "close_queued", "established, process_ack", "rcv ACK of SYN (after CLOSE) / snd FIN", "9293 3.10.4: the CLOSE queued in SYN-RECEIVED is processed on entering ESTABLISHED", 161 },
     /* @rfc "9293 3.10.7.4 fifth: SND.UNA < SEG.ACK =< SND.NXT" */
     /* @label "rcv ACK of SYN" */
     /* @path "server" */
-    { TCP_FSM_SYN_RCVD, TCP_FSM_EV_RCV_ACK, TCP_FSM_ESTABLISHED, "else", "established, process_ack", "rcv ACK of SYN", "9293 3.10.7.4 fifth: SND.UNA < SEG.ACK =< SND.NXT", 156 },
+    { TCP_FSM_SYN_RCVD, TCP_FSM_EV_RCV_ACK, TCP_FSM_ESTABLISHED, "else", "established, process_ack", "rcv ACK of SYN", "9293 3.10.7.4 fifth: SND.UNA < SEG.ACK =< SND.NXT", 164 },
     /* @rfc "9293 3.8.3 R2 for a SYN (syn_retries)" */
-    { TCP_FSM_SYN_RCVD, TCP_FSM_EV_T_RTX, TCP_FSM_CLOSED, "syn_give_up", "conn_timeout, release", "T_RTX [syn_give_up] / conn_timeout, release", "9293 3.8.3 R2 for a SYN (syn_retries)", 159 },
+    { TCP_FSM_SYN_RCVD, TCP_FSM_EV_T_RTX, TCP_FSM_CLOSED, "syn_give_up", "conn_timeout, release", "T_RTX [syn_give_up] / conn_timeout, release", "9293 3.8.3 R2 for a SYN (syn_retries)", 167 },
     /* @rfc "6298 5.4-5.6" */
-    { TCP_FSM_SYN_RCVD, TCP_FSM_EV_T_RTX, TCP_FSM_SYN_RCVD, "else", "retransmit_syn_ack", "T_RTX [else] / retransmit_syn_ack", "6298 5.4-5.6", 161 },
+    { TCP_FSM_SYN_RCVD, TCP_FSM_EV_T_RTX, TCP_FSM_SYN_RCVD, "else", "retransmit_syn_ack", "T_RTX [else] / retransmit_syn_ack", "6298 5.4-5.6", 169 },
     /* @rfc "9293 3.10.4: in SYN-RECEIVED a CLOSE is queued for processing after entering ESTABLISHED" */
-    { TCP_FSM_SYN_RCVD, TCP_FSM_EV_APP_CLOSE, TCP_FSM_SYN_RCVD, NULL, "queue_fin", "APP_CLOSE / queue_fin", "9293 3.10.4: in SYN-RECEIVED a CLOSE is queued for processing after entering ESTABLISHED", 162 },
+    { TCP_FSM_SYN_RCVD, TCP_FSM_EV_APP_CLOSE, TCP_FSM_SYN_RCVD, NULL, "queue_fin", "APP_CLOSE / queue_fin", "9293 3.10.4: in SYN-RECEIVED a CLOSE is queued for processing after entering ESTABLISHED", 170 },
     /* @rfc "9293 3.10.5" */
-    { TCP_FSM_SYN_RCVD, TCP_FSM_EV_APP_ABORT, TCP_FSM_CLOSED, NULL, "send_rst, conn_reset, release", "APP_ABORT / send_rst, conn_reset, release", "9293 3.10.5", 164 },
+    { TCP_FSM_SYN_RCVD, TCP_FSM_EV_APP_ABORT, TCP_FSM_CLOSED, NULL, "send_rst, conn_reset, release", "APP_ABORT / send_rst, conn_reset, release", "9293 3.10.5", 172 },
     /* @rfc "9293 3.10.7.4 first" */
-    { TCP_FSM_SYN_RCVD, TCP_FSM_EV_RCV_UNACCEPTABLE, TCP_FSM_SYN_RCVD, "oow_ack_ok", "send_ack", "RCV_UNACCEPTABLE [oow_ack_ok] / send_ack", "9293 3.10.7.4 first", 176 },
+    { TCP_FSM_SYN_RCVD, TCP_FSM_EV_RCV_UNACCEPTABLE, TCP_FSM_SYN_RCVD, "oow_ack_ok", "send_ack", "RCV_UNACCEPTABLE [oow_ack_ok] / send_ack", "9293 3.10.7.4 first", 184 },
     /* @rfc "9293 3.10.7.4 first" */
-    { TCP_FSM_ESTABLISHED, TCP_FSM_EV_RCV_UNACCEPTABLE, TCP_FSM_ESTABLISHED, "oow_ack_ok", "send_ack", "RCV_UNACCEPTABLE [oow_ack_ok] / send_ack", "9293 3.10.7.4 first", 176 },
+    { TCP_FSM_ESTABLISHED, TCP_FSM_EV_RCV_UNACCEPTABLE, TCP_FSM_ESTABLISHED, "oow_ack_ok", "send_ack", "RCV_UNACCEPTABLE [oow_ack_ok] / send_ack", "9293 3.10.7.4 first", 184 },
     /* @rfc "9293 3.10.7.4 first" */
-    { TCP_FSM_FIN_WAIT_1, TCP_FSM_EV_RCV_UNACCEPTABLE, TCP_FSM_FIN_WAIT_1, "oow_ack_ok", "send_ack", "RCV_UNACCEPTABLE [oow_ack_ok] / send_ack", "9293 3.10.7.4 first", 176 },
+    { TCP_FSM_FIN_WAIT_1, TCP_FSM_EV_RCV_UNACCEPTABLE, TCP_FSM_FIN_WAIT_1, "oow_ack_ok", "send_ack", "RCV_UNACCEPTABLE [oow_ack_ok] / send_ack", "9293 3.10.7.4 first", 184 },
     /* @rfc "9293 3.10.7.4 first" */
-    { TCP_FSM_FIN_WAIT_2, TCP_FSM_EV_RCV_UNACCEPTABLE, TCP_FSM_FIN_WAIT_2, "oow_ack_ok", "send_ack", "RCV_UNACCEPTABLE [oow_ack_ok] / send_ack", "9293 3.10.7.4 first", 176 },
+    { TCP_FSM_FIN_WAIT_2, TCP_FSM_EV_RCV_UNACCEPTABLE, TCP_FSM_FIN_WAIT_2, "oow_ack_ok", "send_ack", "RCV_UNACCEPTABLE [oow_ack_ok] / send_ack", "9293 3.10.7.4 first", 184 },
     /* @rfc "9293 3.10.7.4 first" */
-    { TCP_FSM_CLOSE_WAIT, TCP_FSM_EV_RCV_UNACCEPTABLE, TCP_FSM_CLOSE_WAIT, "oow_ack_ok", "send_ack", "RCV_UNACCEPTABLE [oow_ack_ok] / send_ack", "9293 3.10.7.4 first", 176 },
+    { TCP_FSM_CLOSE_WAIT, TCP_FSM_EV_RCV_UNACCEPTABLE, TCP_FSM_CLOSE_WAIT, "oow_ack_ok", "send_ack", "RCV_UNACCEPTABLE [oow_ack_ok] / send_ack", "9293 3.10.7.4 first", 184 },
     /* @rfc "9293 3.10.7.4 first" */
-    { TCP_FSM_CLOSING, TCP_FSM_EV_RCV_UNACCEPTABLE, TCP_FSM_CLOSING, "oow_ack_ok", "send_ack", "RCV_UNACCEPTABLE [oow_ack_ok] / send_ack", "9293 3.10.7.4 first", 176 },
+    { TCP_FSM_CLOSING, TCP_FSM_EV_RCV_UNACCEPTABLE, TCP_FSM_CLOSING, "oow_ack_ok", "send_ack", "RCV_UNACCEPTABLE [oow_ack_ok] / send_ack", "9293 3.10.7.4 first", 184 },
     /* @rfc "9293 3.10.7.4 first" */
-    { TCP_FSM_LAST_ACK, TCP_FSM_EV_RCV_UNACCEPTABLE, TCP_FSM_LAST_ACK, "oow_ack_ok", "send_ack", "RCV_UNACCEPTABLE [oow_ack_ok] / send_ack", "9293 3.10.7.4 first", 176 },
+    { TCP_FSM_LAST_ACK, TCP_FSM_EV_RCV_UNACCEPTABLE, TCP_FSM_LAST_ACK, "oow_ack_ok", "send_ack", "RCV_UNACCEPTABLE [oow_ack_ok] / send_ack", "9293 3.10.7.4 first", 184 },
     /* @rfc "9293 3.10.7.4 first: an ACK already answered a segment without text in the last 500 ms" */
-    { TCP_FSM_SYN_RCVD, TCP_FSM_EV_RCV_UNACCEPTABLE, TCP_FSM_SYN_RCVD, "else", "", "RCV_UNACCEPTABLE [else]", "9293 3.10.7.4 first: an ACK already answered a segment without text in the last 500 ms", 177 },
+    { TCP_FSM_SYN_RCVD, TCP_FSM_EV_RCV_UNACCEPTABLE, TCP_FSM_SYN_RCVD, "else", "", "RCV_UNACCEPTABLE [else]", "9293 3.10.7.4 first: an ACK already answered a segment without text in the last 500 ms", 185 },
     /* @rfc "9293 3.10.7.4 first: an ACK already answered a segment without text in the last 500 ms" */
-    { TCP_FSM_ESTABLISHED, TCP_FSM_EV_RCV_UNACCEPTABLE, TCP_FSM_ESTABLISHED, "else", "", "RCV_UNACCEPTABLE [else]", "9293 3.10.7.4 first: an ACK already answered a segment without text in the last 500 ms", 177 },
+    { TCP_FSM_ESTABLISHED, TCP_FSM_EV_RCV_UNACCEPTABLE, TCP_FSM_ESTABLISHED, "else", "", "RCV_UNACCEPTABLE [else]", "9293 3.10.7.4 first: an ACK already answered a segment without text in the last 500 ms", 185 },
     /* @rfc "9293 3.10.7.4 first: an ACK already answered a segment without text in the last 500 ms" */
-    { TCP_FSM_FIN_WAIT_1, TCP_FSM_EV_RCV_UNACCEPTABLE, TCP_FSM_FIN_WAIT_1, "else", "", "RCV_UNACCEPTABLE [else]", "9293 3.10.7.4 first: an ACK already answered a segment without text in the last 500 ms", 177 },
+    { TCP_FSM_FIN_WAIT_1, TCP_FSM_EV_RCV_UNACCEPTABLE, TCP_FSM_FIN_WAIT_1, "else", "", "RCV_UNACCEPTABLE [else]", "9293 3.10.7.4 first: an ACK already answered a segment without text in the last 500 ms", 185 },
     /* @rfc "9293 3.10.7.4 first: an ACK already answered a segment without text in the last 500 ms" */
-    { TCP_FSM_FIN_WAIT_2, TCP_FSM_EV_RCV_UNACCEPTABLE, TCP_FSM_FIN_WAIT_2, "else", "", "RCV_UNACCEPTABLE [else]", "9293 3.10.7.4 first: an ACK already answered a segment without text in the last 500 ms", 177 },
+    { TCP_FSM_FIN_WAIT_2, TCP_FSM_EV_RCV_UNACCEPTABLE, TCP_FSM_FIN_WAIT_2, "else", "", "RCV_UNACCEPTABLE [else]", "9293 3.10.7.4 first: an ACK already answered a segment without text in the last 500 ms", 185 },
     /* @rfc "9293 3.10.7.4 first: an ACK already answered a segment without text in the last 500 ms" */
-    { TCP_FSM_CLOSE_WAIT, TCP_FSM_EV_RCV_UNACCEPTABLE, TCP_FSM_CLOSE_WAIT, "else", "", "RCV_UNACCEPTABLE [else]", "9293 3.10.7.4 first: an ACK already answered a segment without text in the last 500 ms", 177 },
+    { TCP_FSM_CLOSE_WAIT, TCP_FSM_EV_RCV_UNACCEPTABLE, TCP_FSM_CLOSE_WAIT, "else", "", "RCV_UNACCEPTABLE [else]", "9293 3.10.7.4 first: an ACK already answered a segment without text in the last 500 ms", 185 },
     /* @rfc "9293 3.10.7.4 first: an ACK already answered a segment without text in the last 500 ms" */
-    { TCP_FSM_CLOSING, TCP_FSM_EV_RCV_UNACCEPTABLE, TCP_FSM_CLOSING, "else", "", "RCV_UNACCEPTABLE [else]", "9293 3.10.7.4 first: an ACK already answered a segment without text in the last 500 ms", 177 },
+    { TCP_FSM_CLOSING, TCP_FSM_EV_RCV_UNACCEPTABLE, TCP_FSM_CLOSING, "else", "", "RCV_UNACCEPTABLE [else]", "9293 3.10.7.4 first: an ACK already answered a segment without text in the last 500 ms", 185 },
     /* @rfc "9293 3.10.7.4 first: an ACK already answered a segment without text in the last 500 ms" */
-    { TCP_FSM_LAST_ACK, TCP_FSM_EV_RCV_UNACCEPTABLE, TCP_FSM_LAST_ACK, "else", "", "RCV_UNACCEPTABLE [else]", "9293 3.10.7.4 first: an ACK already answered a segment without text in the last 500 ms", 177 },
+    { TCP_FSM_LAST_ACK, TCP_FSM_EV_RCV_UNACCEPTABLE, TCP_FSM_LAST_ACK, "else", "", "RCV_UNACCEPTABLE [else]", "9293 3.10.7.4 first: an ACK already answered a segment without text in the last 500 ms", 185 },
     /* @rfc "9293 3.10.7.4 second, 5961 3.2" */
-    { TCP_FSM_ESTABLISHED, TCP_FSM_EV_RCV_RST, TCP_FSM_CLOSED, "rst_exact", "conn_reset, release", "RCV_RST [rst_exact] / conn_reset, release", "9293 3.10.7.4 second, 5961 3.2", 181 },
+    { TCP_FSM_ESTABLISHED, TCP_FSM_EV_RCV_RST, TCP_FSM_CLOSED, "rst_exact", "conn_reset, release", "RCV_RST [rst_exact] / conn_reset, release", "9293 3.10.7.4 second, 5961 3.2", 189 },
     /* @rfc "9293 3.10.7.4 second, 5961 3.2" */
-    { TCP_FSM_FIN_WAIT_1, TCP_FSM_EV_RCV_RST, TCP_FSM_CLOSED, "rst_exact", "conn_reset, release", "RCV_RST [rst_exact] / conn_reset, release", "9293 3.10.7.4 second, 5961 3.2", 181 },
+    { TCP_FSM_FIN_WAIT_1, TCP_FSM_EV_RCV_RST, TCP_FSM_CLOSED, "rst_exact", "conn_reset, release", "RCV_RST [rst_exact] / conn_reset, release", "9293 3.10.7.4 second, 5961 3.2", 189 },
     /* @rfc "9293 3.10.7.4 second, 5961 3.2" */
-    { TCP_FSM_FIN_WAIT_2, TCP_FSM_EV_RCV_RST, TCP_FSM_CLOSED, "rst_exact", "conn_reset, release", "RCV_RST [rst_exact] / conn_reset, release", "9293 3.10.7.4 second, 5961 3.2", 181 },
+    { TCP_FSM_FIN_WAIT_2, TCP_FSM_EV_RCV_RST, TCP_FSM_CLOSED, "rst_exact", "conn_reset, release", "RCV_RST [rst_exact] / conn_reset, release", "9293 3.10.7.4 second, 5961 3.2", 189 },
     /* @rfc "9293 3.10.7.4 second, 5961 3.2" */
-    { TCP_FSM_CLOSE_WAIT, TCP_FSM_EV_RCV_RST, TCP_FSM_CLOSED, "rst_exact", "conn_reset, release", "RCV_RST [rst_exact] / conn_reset, release", "9293 3.10.7.4 second, 5961 3.2", 181 },
+    { TCP_FSM_CLOSE_WAIT, TCP_FSM_EV_RCV_RST, TCP_FSM_CLOSED, "rst_exact", "conn_reset, release", "RCV_RST [rst_exact] / conn_reset, release", "9293 3.10.7.4 second, 5961 3.2", 189 },
     /* @rfc "9293 3.10.7.4 second (TIME_WAIT: RFC 1337 hazard accepted, exact RST only)" */
-    { TCP_FSM_CLOSING, TCP_FSM_EV_RCV_RST, TCP_FSM_CLOSED, "rst_exact", "release", "RCV_RST [rst_exact] / release", "9293 3.10.7.4 second (TIME_WAIT: RFC 1337 hazard accepted, exact RST only)", 183 },
+    { TCP_FSM_CLOSING, TCP_FSM_EV_RCV_RST, TCP_FSM_CLOSED, "rst_exact", "release", "RCV_RST [rst_exact] / release", "9293 3.10.7.4 second (TIME_WAIT: RFC 1337 hazard accepted, exact RST only)", 191 },
     /* @rfc "9293 3.10.7.4 second (TIME_WAIT: RFC 1337 hazard accepted, exact RST only)" */
-    { TCP_FSM_LAST_ACK, TCP_FSM_EV_RCV_RST, TCP_FSM_CLOSED, "rst_exact", "release", "RCV_RST [rst_exact] / release", "9293 3.10.7.4 second (TIME_WAIT: RFC 1337 hazard accepted, exact RST only)", 183 },
+    { TCP_FSM_LAST_ACK, TCP_FSM_EV_RCV_RST, TCP_FSM_CLOSED, "rst_exact", "release", "RCV_RST [rst_exact] / release", "9293 3.10.7.4 second (TIME_WAIT: RFC 1337 hazard accepted, exact RST only)", 191 },
     /* @rfc "9293 3.10.7.4 second (TIME_WAIT: RFC 1337 hazard accepted, exact RST only)" */
-    { TCP_FSM_TIME_WAIT, TCP_FSM_EV_RCV_RST, TCP_FSM_CLOSED, "rst_exact", "release", "RCV_RST [rst_exact] / release", "9293 3.10.7.4 second (TIME_WAIT: RFC 1337 hazard accepted, exact RST only)", 183 },
+    { TCP_FSM_TIME_WAIT, TCP_FSM_EV_RCV_RST, TCP_FSM_CLOSED, "rst_exact", "release", "RCV_RST [rst_exact] / release", "9293 3.10.7.4 second (TIME_WAIT: RFC 1337 hazard accepted, exact RST only)", 191 },
     /* @rfc "5961 3.2" */
-    { TCP_FSM_ESTABLISHED, TCP_FSM_EV_RCV_RST, TCP_FSM_ESTABLISHED, "challenge_ok", "challenge_ack", "RCV_RST [challenge_ok] / challenge_ack", "5961 3.2", 185 },
+    { TCP_FSM_ESTABLISHED, TCP_FSM_EV_RCV_RST, TCP_FSM_ESTABLISHED, "challenge_ok", "challenge_ack", "RCV_RST [challenge_ok] / challenge_ack", "5961 3.2", 193 },
     /* @rfc "5961 3.2" */
-    { TCP_FSM_FIN_WAIT_1, TCP_FSM_EV_RCV_RST, TCP_FSM_FIN_WAIT_1, "challenge_ok", "challenge_ack", "RCV_RST [challenge_ok] / challenge_ack", "5961 3.2", 185 },
+    { TCP_FSM_FIN_WAIT_1, TCP_FSM_EV_RCV_RST, TCP_FSM_FIN_WAIT_1, "challenge_ok", "challenge_ack", "RCV_RST [challenge_ok] / challenge_ack", "5961 3.2", 193 },
     /* @rfc "5961 3.2" */
-    { TCP_FSM_FIN_WAIT_2, TCP_FSM_EV_RCV_RST, TCP_FSM_FIN_WAIT_2, "challenge_ok", "challenge_ack", "RCV_RST [challenge_ok] / challenge_ack", "5961 3.2", 185 },
+    { TCP_FSM_FIN_WAIT_2, TCP_FSM_EV_RCV_RST, TCP_FSM_FIN_WAIT_2, "challenge_ok", "challenge_ack", "RCV_RST [challenge_ok] / challenge_ack", "5961 3.2", 193 },
     /* @rfc "5961 3.2" */
-    { TCP_FSM_CLOSE_WAIT, TCP_FSM_EV_RCV_RST, TCP_FSM_CLOSE_WAIT, "challenge_ok", "challenge_ack", "RCV_RST [challenge_ok] / challenge_ack", "5961 3.2", 185 },
+    { TCP_FSM_CLOSE_WAIT, TCP_FSM_EV_RCV_RST, TCP_FSM_CLOSE_WAIT, "challenge_ok", "challenge_ack", "RCV_RST [challenge_ok] / challenge_ack", "5961 3.2", 193 },
     /* @rfc "5961 3.2" */
-    { TCP_FSM_CLOSING, TCP_FSM_EV_RCV_RST, TCP_FSM_CLOSING, "challenge_ok", "challenge_ack", "RCV_RST [challenge_ok] / challenge_ack", "5961 3.2", 185 },
+    { TCP_FSM_CLOSING, TCP_FSM_EV_RCV_RST, TCP_FSM_CLOSING, "challenge_ok", "challenge_ack", "RCV_RST [challenge_ok] / challenge_ack", "5961 3.2", 193 },
     /* @rfc "5961 3.2" */
-    { TCP_FSM_LAST_ACK, TCP_FSM_EV_RCV_RST, TCP_FSM_LAST_ACK, "challenge_ok", "challenge_ack", "RCV_RST [challenge_ok] / challenge_ack", "5961 3.2", 185 },
+    { TCP_FSM_LAST_ACK, TCP_FSM_EV_RCV_RST, TCP_FSM_LAST_ACK, "challenge_ok", "challenge_ack", "RCV_RST [challenge_ok] / challenge_ack", "5961 3.2", 193 },
     /* @rfc "5961 3.2" */
-    { TCP_FSM_TIME_WAIT, TCP_FSM_EV_RCV_RST, TCP_FSM_TIME_WAIT, "challenge_ok", "challenge_ack", "RCV_RST [challenge_ok] / challenge_ack", "5961 3.2", 185 },
+    { TCP_FSM_TIME_WAIT, TCP_FSM_EV_RCV_RST, TCP_FSM_TIME_WAIT, "challenge_ok", "challenge_ack", "RCV_RST [challenge_ok] / challenge_ack", "5961 3.2", 193 },
     /* @rfc "5961 7: over the challenge ACK rate limit, dropped" */
-    { TCP_FSM_ESTABLISHED, TCP_FSM_EV_RCV_RST, TCP_FSM_ESTABLISHED, "else", "", "RCV_RST [else]", "5961 7: over the challenge ACK rate limit, dropped", 186 },
+    { TCP_FSM_ESTABLISHED, TCP_FSM_EV_RCV_RST, TCP_FSM_ESTABLISHED, "else", "", "RCV_RST [else]", "5961 7: over the challenge ACK rate limit, dropped", 194 },
     /* @rfc "5961 7: over the challenge ACK rate limit, dropped" */
-    { TCP_FSM_FIN_WAIT_1, TCP_FSM_EV_RCV_RST, TCP_FSM_FIN_WAIT_1, "else", "", "RCV_RST [else]", "5961 7: over the challenge ACK rate limit, dropped", 186 },
+    { TCP_FSM_FIN_WAIT_1, TCP_FSM_EV_RCV_RST, TCP_FSM_FIN_WAIT_1, "else", "", "RCV_RST [else]", "5961 7: over the challenge ACK rate limit, dropped", 194 },
     /* @rfc "5961 7: over the challenge ACK rate limit, dropped" */
-    { TCP_FSM_FIN_WAIT_2, TCP_FSM_EV_RCV_RST, TCP_FSM_FIN_WAIT_2, "else", "", "RCV_RST [else]", "5961 7: over the challenge ACK rate limit, dropped", 186 },
+    { TCP_FSM_FIN_WAIT_2, TCP_FSM_EV_RCV_RST, TCP_FSM_FIN_WAIT_2, "else", "", "RCV_RST [else]", "5961 7: over the challenge ACK rate limit, dropped", 194 },
     /* @rfc "5961 7: over the challenge ACK rate limit, dropped" */
-    { TCP_FSM_CLOSE_WAIT, TCP_FSM_EV_RCV_RST, TCP_FSM_CLOSE_WAIT, "else", "", "RCV_RST [else]", "5961 7: over the challenge ACK rate limit, dropped", 186 },
+    { TCP_FSM_CLOSE_WAIT, TCP_FSM_EV_RCV_RST, TCP_FSM_CLOSE_WAIT, "else", "", "RCV_RST [else]", "5961 7: over the challenge ACK rate limit, dropped", 194 },
     /* @rfc "5961 7: over the challenge ACK rate limit, dropped" */
-    { TCP_FSM_CLOSING, TCP_FSM_EV_RCV_RST, TCP_FSM_CLOSING, "else", "", "RCV_RST [else]", "5961 7: over the challenge ACK rate limit, dropped", 186 },
+    { TCP_FSM_CLOSING, TCP_FSM_EV_RCV_RST, TCP_FSM_CLOSING, "else", "", "RCV_RST [else]", "5961 7: over the challenge ACK rate limit, dropped", 194 },
     /* @rfc "5961 7: over the challenge ACK rate limit, dropped" */
-    { TCP_FSM_LAST_ACK, TCP_FSM_EV_RCV_RST, TCP_FSM_LAST_ACK, "else", "", "RCV_RST [else]", "5961 7: over the challenge ACK rate limit, dropped", 186 },
+    { TCP_FSM_LAST_ACK, TCP_FSM_EV_RCV_RST, TCP_FSM_LAST_ACK, "else", "", "RCV_RST [else]", "5961 7: over the challenge ACK rate limit, dropped", 194 },
     /* @rfc "5961 7: over the challenge ACK rate limit, dropped" */
-    { TCP_FSM_TIME_WAIT, TCP_FSM_EV_RCV_RST, TCP_FSM_TIME_WAIT, "else", "", "RCV_RST [else]", "5961 7: over the challenge ACK rate limit, dropped", 186 },
+    { TCP_FSM_TIME_WAIT, TCP_FSM_EV_RCV_RST, TCP_FSM_TIME_WAIT, "else", "", "RCV_RST [else]", "5961 7: over the challenge ACK rate limit, dropped", 194 },
     /* @rfc "9293 3.10.7.4 fourth, 5961 4.2" */
-    { TCP_FSM_ESTABLISHED, TCP_FSM_EV_RCV_SYN, TCP_FSM_ESTABLISHED, "challenge_ok", "challenge_ack", "RCV_SYN [challenge_ok] / challenge_ack", "9293 3.10.7.4 fourth, 5961 4.2", 188 },
+    { TCP_FSM_ESTABLISHED, TCP_FSM_EV_RCV_SYN, TCP_FSM_ESTABLISHED, "challenge_ok", "challenge_ack", "RCV_SYN [challenge_ok] / challenge_ack", "9293 3.10.7.4 fourth, 5961 4.2", 196 },
     /* @rfc "9293 3.10.7.4 fourth, 5961 4.2" */
-    { TCP_FSM_FIN_WAIT_1, TCP_FSM_EV_RCV_SYN, TCP_FSM_FIN_WAIT_1, "challenge_ok", "challenge_ack", "RCV_SYN [challenge_ok] / challenge_ack", "9293 3.10.7.4 fourth, 5961 4.2", 188 },
+    { TCP_FSM_FIN_WAIT_1, TCP_FSM_EV_RCV_SYN, TCP_FSM_FIN_WAIT_1, "challenge_ok", "challenge_ack", "RCV_SYN [challenge_ok] / challenge_ack", "9293 3.10.7.4 fourth, 5961 4.2", 196 },
     /* @rfc "9293 3.10.7.4 fourth, 5961 4.2" */
-    { TCP_FSM_FIN_WAIT_2, TCP_FSM_EV_RCV_SYN, TCP_FSM_FIN_WAIT_2, "challenge_ok", "challenge_ack", "RCV_SYN [challenge_ok] / challenge_ack", "9293 3.10.7.4 fourth, 5961 4.2", 188 },
+    { TCP_FSM_FIN_WAIT_2, TCP_FSM_EV_RCV_SYN, TCP_FSM_FIN_WAIT_2, "challenge_ok", "challenge_ack", "RCV_SYN [challenge_ok] / challenge_ack", "9293 3.10.7.4 fourth, 5961 4.2", 196 },
     /* @rfc "9293 3.10.7.4 fourth, 5961 4.2" */
-    { TCP_FSM_CLOSE_WAIT, TCP_FSM_EV_RCV_SYN, TCP_FSM_CLOSE_WAIT, "challenge_ok", "challenge_ack", "RCV_SYN [challenge_ok] / challenge_ack", "9293 3.10.7.4 fourth, 5961 4.2", 188 },
+    { TCP_FSM_CLOSE_WAIT, TCP_FSM_EV_RCV_SYN, TCP_FSM_CLOSE_WAIT, "challenge_ok", "challenge_ack", "RCV_SYN [challenge_ok] / challenge_ack", "9293 3.10.7.4 fourth, 5961 4.2", 196 },
     /* @rfc "9293 3.10.7.4 fourth, 5961 4.2" */
-    { TCP_FSM_CLOSING, TCP_FSM_EV_RCV_SYN, TCP_FSM_CLOSING, "challenge_ok", "challenge_ack", "RCV_SYN [challenge_ok] / challenge_ack", "9293 3.10.7.4 fourth, 5961 4.2", 188 },
+    { TCP_FSM_CLOSING, TCP_FSM_EV_RCV_SYN, TCP_FSM_CLOSING, "challenge_ok", "challenge_ack", "RCV_SYN [challenge_ok] / challenge_ack", "9293 3.10.7.4 fourth, 5961 4.2", 196 },
     /* @rfc "9293 3.10.7.4 fourth, 5961 4.2" */
-    { TCP_FSM_LAST_ACK, TCP_FSM_EV_RCV_SYN, TCP_FSM_LAST_ACK, "challenge_ok", "challenge_ack", "RCV_SYN [challenge_ok] / challenge_ack", "9293 3.10.7.4 fourth, 5961 4.2", 188 },
+    { TCP_FSM_LAST_ACK, TCP_FSM_EV_RCV_SYN, TCP_FSM_LAST_ACK, "challenge_ok", "challenge_ack", "RCV_SYN [challenge_ok] / challenge_ack", "9293 3.10.7.4 fourth, 5961 4.2", 196 },
     /* @rfc "5961 7: over the challenge ACK rate limit, dropped" */
-    { TCP_FSM_ESTABLISHED, TCP_FSM_EV_RCV_SYN, TCP_FSM_ESTABLISHED, "else", "", "RCV_SYN [else]", "5961 7: over the challenge ACK rate limit, dropped", 190 },
+    { TCP_FSM_ESTABLISHED, TCP_FSM_EV_RCV_SYN, TCP_FSM_ESTABLISHED, "else", "", "RCV_SYN [else]", "5961 7: over the challenge ACK rate limit, dropped", 198 },
     /* @rfc "5961 7: over the challenge ACK rate limit, dropped" */
-    { TCP_FSM_FIN_WAIT_1, TCP_FSM_EV_RCV_SYN, TCP_FSM_FIN_WAIT_1, "else", "", "RCV_SYN [else]", "5961 7: over the challenge ACK rate limit, dropped", 190 },
+    { TCP_FSM_FIN_WAIT_1, TCP_FSM_EV_RCV_SYN, TCP_FSM_FIN_WAIT_1, "else", "", "RCV_SYN [else]", "5961 7: over the challenge ACK rate limit, dropped", 198 },
     /* @rfc "5961 7: over the challenge ACK rate limit, dropped" */
-    { TCP_FSM_FIN_WAIT_2, TCP_FSM_EV_RCV_SYN, TCP_FSM_FIN_WAIT_2, "else", "", "RCV_SYN [else]", "5961 7: over the challenge ACK rate limit, dropped", 190 },
+    { TCP_FSM_FIN_WAIT_2, TCP_FSM_EV_RCV_SYN, TCP_FSM_FIN_WAIT_2, "else", "", "RCV_SYN [else]", "5961 7: over the challenge ACK rate limit, dropped", 198 },
     /* @rfc "5961 7: over the challenge ACK rate limit, dropped" */
-    { TCP_FSM_CLOSE_WAIT, TCP_FSM_EV_RCV_SYN, TCP_FSM_CLOSE_WAIT, "else", "", "RCV_SYN [else]", "5961 7: over the challenge ACK rate limit, dropped", 190 },
+    { TCP_FSM_CLOSE_WAIT, TCP_FSM_EV_RCV_SYN, TCP_FSM_CLOSE_WAIT, "else", "", "RCV_SYN [else]", "5961 7: over the challenge ACK rate limit, dropped", 198 },
     /* @rfc "5961 7: over the challenge ACK rate limit, dropped" */
-    { TCP_FSM_CLOSING, TCP_FSM_EV_RCV_SYN, TCP_FSM_CLOSING, "else", "", "RCV_SYN [else]", "5961 7: over the challenge ACK rate limit, dropped", 190 },
+    { TCP_FSM_CLOSING, TCP_FSM_EV_RCV_SYN, TCP_FSM_CLOSING, "else", "", "RCV_SYN [else]", "5961 7: over the challenge ACK rate limit, dropped", 198 },
     /* @rfc "5961 7: over the challenge ACK rate limit, dropped" */
-    { TCP_FSM_LAST_ACK, TCP_FSM_EV_RCV_SYN, TCP_FSM_LAST_ACK, "else", "", "RCV_SYN [else]", "5961 7: over the challenge ACK rate limit, dropped", 190 },
+    { TCP_FSM_LAST_ACK, TCP_FSM_EV_RCV_SYN, TCP_FSM_LAST_ACK, "else", "", "RCV_SYN [else]", "5961 7: over the challenge ACK rate limit, dropped", 198 },
     /* @rfc "6191 2, 1122 4.2.2.13: a newer SYN reopens the connection from TIME-WAIT" */
-    { TCP_FSM_TIME_WAIT, TCP_FSM_EV_RCV_UNACCEPTABLE, TCP_FSM_CLOSED, "syn_reopens", "release, reopen", "RCV_UNACCEPTABLE [syn_reopens] / release, reopen", "6191 2, 1122 4.2.2.13: a newer SYN reopens the connection from TIME-WAIT", 198 },
+    { TCP_FSM_TIME_WAIT, TCP_FSM_EV_RCV_UNACCEPTABLE, TCP_FSM_CLOSED, "syn_reopens", "release, reopen", "RCV_UNACCEPTABLE [syn_reopens] / release, reopen", "6191 2, 1122 4.2.2.13: a newer SYN reopens the connection from TIME-WAIT", 206 },
     /* @rfc "6191 2, 1122 4.2.2.13: a newer SYN reopens the connection from TIME-WAIT" */
-    { TCP_FSM_TIME_WAIT, TCP_FSM_EV_RCV_SYN, TCP_FSM_CLOSED, "syn_reopens", "release, reopen", "RCV_SYN [syn_reopens] / release, reopen", "6191 2, 1122 4.2.2.13: a newer SYN reopens the connection from TIME-WAIT", 198 },
+    { TCP_FSM_TIME_WAIT, TCP_FSM_EV_RCV_SYN, TCP_FSM_CLOSED, "syn_reopens", "release, reopen", "RCV_SYN [syn_reopens] / release, reopen", "6191 2, 1122 4.2.2.13: a newer SYN reopens the connection from TIME-WAIT", 206 },
     /* @rfc "9293 3.10.7.4 first" */
-    { TCP_FSM_TIME_WAIT, TCP_FSM_EV_RCV_UNACCEPTABLE, TCP_FSM_TIME_WAIT, "oow_ack_ok", "send_ack", "RCV_UNACCEPTABLE [oow_ack_ok] / send_ack", "9293 3.10.7.4 first", 200 },
+    { TCP_FSM_TIME_WAIT, TCP_FSM_EV_RCV_UNACCEPTABLE, TCP_FSM_TIME_WAIT, "oow_ack_ok", "send_ack", "RCV_UNACCEPTABLE [oow_ack_ok] / send_ack", "9293 3.10.7.4 first", 208 },
     /* @rfc "9293 3.10.7.4 first: an ACK already answered a segment without text in the last 500 ms" */
-    { TCP_FSM_TIME_WAIT, TCP_FSM_EV_RCV_UNACCEPTABLE, TCP_FSM_TIME_WAIT, "else", "", "RCV_UNACCEPTABLE [else]", "9293 3.10.7.4 first: an ACK already answered a segment without text in the last 500 ms", 202 },
+    { TCP_FSM_TIME_WAIT, TCP_FSM_EV_RCV_UNACCEPTABLE, TCP_FSM_TIME_WAIT, "else", "", "RCV_UNACCEPTABLE [else]", "9293 3.10.7.4 first: an ACK already answered a segment without text in the last 500 ms", 210 },
     /* @rfc "9293 3.10.7.4 fourth, 5961 4.2" */
-    { TCP_FSM_TIME_WAIT, TCP_FSM_EV_RCV_SYN, TCP_FSM_TIME_WAIT, "challenge_ok", "challenge_ack", "RCV_SYN [challenge_ok] / challenge_ack", "9293 3.10.7.4 fourth, 5961 4.2", 204 },
+    { TCP_FSM_TIME_WAIT, TCP_FSM_EV_RCV_SYN, TCP_FSM_TIME_WAIT, "challenge_ok", "challenge_ack", "RCV_SYN [challenge_ok] / challenge_ack", "9293 3.10.7.4 fourth, 5961 4.2", 212 },
     /* @rfc "5961 7: over the challenge ACK rate limit, dropped" */
-    { TCP_FSM_TIME_WAIT, TCP_FSM_EV_RCV_SYN, TCP_FSM_TIME_WAIT, "else", "", "RCV_SYN [else]", "5961 7: over the challenge ACK rate limit, dropped", 206 },
+    { TCP_FSM_TIME_WAIT, TCP_FSM_EV_RCV_SYN, TCP_FSM_TIME_WAIT, "else", "", "RCV_SYN [else]", "5961 7: over the challenge ACK rate limit, dropped", 214 },
     /* @rfc "9293 3.10.7.4 fifth" */
-    { TCP_FSM_ESTABLISHED, TCP_FSM_EV_RCV_BAD_ACK, TCP_FSM_ESTABLISHED, "oow_ack_ok", "send_ack", "RCV_BAD_ACK [oow_ack_ok] / send_ack", "9293 3.10.7.4 fifth", 209 },
+    { TCP_FSM_ESTABLISHED, TCP_FSM_EV_RCV_BAD_ACK, TCP_FSM_ESTABLISHED, "oow_ack_ok", "send_ack", "RCV_BAD_ACK [oow_ack_ok] / send_ack", "9293 3.10.7.4 fifth", 217 },
     /* @rfc "9293 3.10.7.4 fifth" */
-    { TCP_FSM_FIN_WAIT_1, TCP_FSM_EV_RCV_BAD_ACK, TCP_FSM_FIN_WAIT_1, "oow_ack_ok", "send_ack", "RCV_BAD_ACK [oow_ack_ok] / send_ack", "9293 3.10.7.4 fifth", 209 },
+    { TCP_FSM_FIN_WAIT_1, TCP_FSM_EV_RCV_BAD_ACK, TCP_FSM_FIN_WAIT_1, "oow_ack_ok", "send_ack", "RCV_BAD_ACK [oow_ack_ok] / send_ack", "9293 3.10.7.4 fifth", 217 },
     /* @rfc "9293 3.10.7.4 fifth" */
-    { TCP_FSM_FIN_WAIT_2, TCP_FSM_EV_RCV_BAD_ACK, TCP_FSM_FIN_WAIT_2, "oow_ack_ok", "send_ack", "RCV_BAD_ACK [oow_ack_ok] / send_ack", "9293 3.10.7.4 fifth", 209 },
+    { TCP_FSM_FIN_WAIT_2, TCP_FSM_EV_RCV_BAD_ACK, TCP_FSM_FIN_WAIT_2, "oow_ack_ok", "send_ack", "RCV_BAD_ACK [oow_ack_ok] / send_ack", "9293 3.10.7.4 fifth", 217 },
     /* @rfc "9293 3.10.7.4 fifth" */
-    { TCP_FSM_CLOSE_WAIT, TCP_FSM_EV_RCV_BAD_ACK, TCP_FSM_CLOSE_WAIT, "oow_ack_ok", "send_ack", "RCV_BAD_ACK [oow_ack_ok] / send_ack", "9293 3.10.7.4 fifth", 209 },
+    { TCP_FSM_CLOSE_WAIT, TCP_FSM_EV_RCV_BAD_ACK, TCP_FSM_CLOSE_WAIT, "oow_ack_ok", "send_ack", "RCV_BAD_ACK [oow_ack_ok] / send_ack", "9293 3.10.7.4 fifth", 217 },
     /* @rfc "9293 3.10.7.4 fifth" */
-    { TCP_FSM_CLOSING, TCP_FSM_EV_RCV_BAD_ACK, TCP_FSM_CLOSING, "oow_ack_ok", "send_ack", "RCV_BAD_ACK [oow_ack_ok] / send_ack", "9293 3.10.7.4 fifth", 209 },
+    { TCP_FSM_CLOSING, TCP_FSM_EV_RCV_BAD_ACK, TCP_FSM_CLOSING, "oow_ack_ok", "send_ack", "RCV_BAD_ACK [oow_ack_ok] / send_ack", "9293 3.10.7.4 fifth", 217 },
     /* @rfc "9293 3.10.7.4 fifth" */
-    { TCP_FSM_LAST_ACK, TCP_FSM_EV_RCV_BAD_ACK, TCP_FSM_LAST_ACK, "oow_ack_ok", "send_ack", "RCV_BAD_ACK [oow_ack_ok] / send_ack", "9293 3.10.7.4 fifth", 209 },
+    { TCP_FSM_LAST_ACK, TCP_FSM_EV_RCV_BAD_ACK, TCP_FSM_LAST_ACK, "oow_ack_ok", "send_ack", "RCV_BAD_ACK [oow_ack_ok] / send_ack", "9293 3.10.7.4 fifth", 217 },
     /* @rfc "9293 3.10.7.4 fifth" */
-    { TCP_FSM_TIME_WAIT, TCP_FSM_EV_RCV_BAD_ACK, TCP_FSM_TIME_WAIT, "oow_ack_ok", "send_ack", "RCV_BAD_ACK [oow_ack_ok] / send_ack", "9293 3.10.7.4 fifth", 209 },
+    { TCP_FSM_TIME_WAIT, TCP_FSM_EV_RCV_BAD_ACK, TCP_FSM_TIME_WAIT, "oow_ack_ok", "send_ack", "RCV_BAD_ACK [oow_ack_ok] / send_ack", "9293 3.10.7.4 fifth", 217 },
     /* @rfc "9293 3.10.7.4 fifth: an ACK already answered a segment without text in the last 500 ms" */
-    { TCP_FSM_ESTABLISHED, TCP_FSM_EV_RCV_BAD_ACK, TCP_FSM_ESTABLISHED, "else", "", "RCV_BAD_ACK [else]", "9293 3.10.7.4 fifth: an ACK already answered a segment without text in the last 500 ms", 210 },
+    { TCP_FSM_ESTABLISHED, TCP_FSM_EV_RCV_BAD_ACK, TCP_FSM_ESTABLISHED, "else", "", "RCV_BAD_ACK [else]", "9293 3.10.7.4 fifth: an ACK already answered a segment without text in the last 500 ms", 218 },
     /* @rfc "9293 3.10.7.4 fifth: an ACK already answered a segment without text in the last 500 ms" */
-    { TCP_FSM_FIN_WAIT_1, TCP_FSM_EV_RCV_BAD_ACK, TCP_FSM_FIN_WAIT_1, "else", "", "RCV_BAD_ACK [else]", "9293 3.10.7.4 fifth: an ACK already answered a segment without text in the last 500 ms", 210 },
+    { TCP_FSM_FIN_WAIT_1, TCP_FSM_EV_RCV_BAD_ACK, TCP_FSM_FIN_WAIT_1, "else", "", "RCV_BAD_ACK [else]", "9293 3.10.7.4 fifth: an ACK already answered a segment without text in the last 500 ms", 218 },
     /* @rfc "9293 3.10.7.4 fifth: an ACK already answered a segment without text in the last 500 ms" */
-    { TCP_FSM_FIN_WAIT_2, TCP_FSM_EV_RCV_BAD_ACK, TCP_FSM_FIN_WAIT_2, "else", "", "RCV_BAD_ACK [else]", "9293 3.10.7.4 fifth: an ACK already answered a segment without text in the last 500 ms", 210 },
+    { TCP_FSM_FIN_WAIT_2, TCP_FSM_EV_RCV_BAD_ACK, TCP_FSM_FIN_WAIT_2, "else", "", "RCV_BAD_ACK [else]", "9293 3.10.7.4 fifth: an ACK already answered a segment without text in the last 500 ms", 218 },
     /* @rfc "9293 3.10.7.4 fifth: an ACK already answered a segment without text in the last 500 ms" */
-    { TCP_FSM_CLOSE_WAIT, TCP_FSM_EV_RCV_BAD_ACK, TCP_FSM_CLOSE_WAIT, "else", "", "RCV_BAD_ACK [else]", "9293 3.10.7.4 fifth: an ACK already answered a segment without text in the last 500 ms", 210 },
+    { TCP_FSM_CLOSE_WAIT, TCP_FSM_EV_RCV_BAD_ACK, TCP_FSM_CLOSE_WAIT, "else", "", "RCV_BAD_ACK [else]", "9293 3.10.7.4 fifth: an ACK already answered a segment without text in the last 500 ms", 218 },
     /* @rfc "9293 3.10.7.4 fifth: an ACK already answered a segment without text in the last 500 ms" */
-    { TCP_FSM_CLOSING, TCP_FSM_EV_RCV_BAD_ACK, TCP_FSM_CLOSING, "else", "", "RCV_BAD_ACK [else]", "9293 3.10.7.4 fifth: an ACK already answered a segment without text in the last 500 ms", 210 },
+    { TCP_FSM_CLOSING, TCP_FSM_EV_RCV_BAD_ACK, TCP_FSM_CLOSING, "else", "", "RCV_BAD_ACK [else]", "9293 3.10.7.4 fifth: an ACK already answered a segment without text in the last 500 ms", 218 },
     /* @rfc "9293 3.10.7.4 fifth: an ACK already answered a segment without text in the last 500 ms" */
-    { TCP_FSM_LAST_ACK, TCP_FSM_EV_RCV_BAD_ACK, TCP_FSM_LAST_ACK, "else", "", "RCV_BAD_ACK [else]", "9293 3.10.7.4 fifth: an ACK already answered a segment without text in the last 500 ms", 210 },
+    { TCP_FSM_LAST_ACK, TCP_FSM_EV_RCV_BAD_ACK, TCP_FSM_LAST_ACK, "else", "", "RCV_BAD_ACK [else]", "9293 3.10.7.4 fifth: an ACK already answered a segment without text in the last 500 ms", 218 },
     /* @rfc "9293 3.10.7.4 fifth: an ACK already answered a segment without text in the last 500 ms" */
-    { TCP_FSM_TIME_WAIT, TCP_FSM_EV_RCV_BAD_ACK, TCP_FSM_TIME_WAIT, "else", "", "RCV_BAD_ACK [else]", "9293 3.10.7.4 fifth: an ACK already answered a segment without text in the last 500 ms", 210 },
+    { TCP_FSM_TIME_WAIT, TCP_FSM_EV_RCV_BAD_ACK, TCP_FSM_TIME_WAIT, "else", "", "RCV_BAD_ACK [else]", "9293 3.10.7.4 fifth: an ACK already answered a segment without text in the last 500 ms", 218 },
     /* @rfc "9293 3.10.7.4 fifth" */
-    { TCP_FSM_ESTABLISHED, TCP_FSM_EV_RCV_ACK, TCP_FSM_ESTABLISHED, NULL, "process_ack", "RCV_ACK / process_ack", "9293 3.10.7.4 fifth", 212 },
+    { TCP_FSM_ESTABLISHED, TCP_FSM_EV_RCV_ACK, TCP_FSM_ESTABLISHED, NULL, "process_ack", "RCV_ACK / process_ack", "9293 3.10.7.4 fifth", 220 },
     /* @rfc "9293 3.10.7.4 fifth" */
-    { TCP_FSM_CLOSE_WAIT, TCP_FSM_EV_RCV_ACK, TCP_FSM_CLOSE_WAIT, NULL, "process_ack", "RCV_ACK / process_ack", "9293 3.10.7.4 fifth", 212 },
+    { TCP_FSM_CLOSE_WAIT, TCP_FSM_EV_RCV_ACK, TCP_FSM_CLOSE_WAIT, NULL, "process_ack", "RCV_ACK / process_ack", "9293 3.10.7.4 fifth", 220 },
     /* @rfc "9293 3.10.7.4 fifth" */
-    { TCP_FSM_FIN_WAIT_2, TCP_FSM_EV_RCV_ACK, TCP_FSM_FIN_WAIT_2, NULL, "process_ack", "RCV_ACK / process_ack", "9293 3.10.7.4 fifth", 212 },
+    { TCP_FSM_FIN_WAIT_2, TCP_FSM_EV_RCV_ACK, TCP_FSM_FIN_WAIT_2, NULL, "process_ack", "RCV_ACK / process_ack", "9293 3.10.7.4 fifth", 220 },
     /* @rfc "9293 3.10.7.4 fifth: our FIN is acknowledged" */
     /* @label "rcv ACK of FIN" */
     /* @path "client" */
-    { TCP_FSM_FIN_WAIT_1, TCP_FSM_EV_RCV_ACK, TCP_FSM_FIN_WAIT_2, "fin_acked", "process_ack", "rcv ACK of FIN", "9293 3.10.7.4 fifth: our FIN is acknowledged", 213 },
+    { TCP_FSM_FIN_WAIT_1, TCP_FSM_EV_RCV_ACK, TCP_FSM_FIN_WAIT_2, "fin_acked", "process_ack", "rcv ACK of FIN", "9293 3.10.7.4 fifth: our FIN is acknowledged", 221 },
     /* @rfc "9293 3.10.7.4 fifth" */
-    { TCP_FSM_FIN_WAIT_1, TCP_FSM_EV_RCV_ACK, TCP_FSM_FIN_WAIT_1, "else", "process_ack", "RCV_ACK [else] / process_ack", "9293 3.10.7.4 fifth", 215 },
+    { TCP_FSM_FIN_WAIT_1, TCP_FSM_EV_RCV_ACK, TCP_FSM_FIN_WAIT_1, "else", "process_ack", "RCV_ACK [else] / process_ack", "9293 3.10.7.4 fifth", 223 },
     /* @rfc "9293 3.10.7.4 fifth: our FIN is acknowledged" */
     /* @label "rcv ACK of FIN" */
-    { TCP_FSM_CLOSING, TCP_FSM_EV_RCV_ACK, TCP_FSM_TIME_WAIT, "fin_acked", "process_ack", "rcv ACK of FIN", "9293 3.10.7.4 fifth: our FIN is acknowledged", 216 },
+    { TCP_FSM_CLOSING, TCP_FSM_EV_RCV_ACK, TCP_FSM_TIME_WAIT, "fin_acked", "process_ack", "rcv ACK of FIN", "9293 3.10.7.4 fifth: our FIN is acknowledged", 224 },
     /* @rfc "9293 3.10.7.4 fifth" */
-    { TCP_FSM_CLOSING, TCP_FSM_EV_RCV_ACK, TCP_FSM_CLOSING, "else", "process_ack", "RCV_ACK [else] / process_ack", "9293 3.10.7.4 fifth", 218 },
+    { TCP_FSM_CLOSING, TCP_FSM_EV_RCV_ACK, TCP_FSM_CLOSING, "else", "process_ack", "RCV_ACK [else] / process_ack", "9293 3.10.7.4 fifth", 226 },
     /* @rfc "9293 3.10.7.4 fifth: our FIN is acknowledged" */
     /* @label "rcv ACK of FIN" */
     /* @path "server" */
-    { TCP_FSM_LAST_ACK, TCP_FSM_EV_RCV_ACK, TCP_FSM_CLOSED, "fin_acked", "process_ack, release", "rcv ACK of FIN", "9293 3.10.7.4 fifth: our FIN is acknowledged", 219 },
+    { TCP_FSM_LAST_ACK, TCP_FSM_EV_RCV_ACK, TCP_FSM_CLOSED, "fin_acked", "process_ack, release", "rcv ACK of FIN", "9293 3.10.7.4 fifth: our FIN is acknowledged", 227 },
     /* @rfc "9293 3.10.7.4 fifth" */
-    { TCP_FSM_LAST_ACK, TCP_FSM_EV_RCV_ACK, TCP_FSM_LAST_ACK, "else", "process_ack", "RCV_ACK [else] / process_ack", "9293 3.10.7.4 fifth", 221 },
+    { TCP_FSM_LAST_ACK, TCP_FSM_EV_RCV_ACK, TCP_FSM_LAST_ACK, "else", "process_ack", "RCV_ACK [else] / process_ack", "9293 3.10.7.4 fifth", 229 },
     /* @rfc "9293 3.10.7.4 seventh" */
-    { TCP_FSM_ESTABLISHED, TCP_FSM_EV_RCV_DATA, TCP_FSM_ESTABLISHED, NULL, "deliver_data", "RCV_DATA / deliver_data", "9293 3.10.7.4 seventh", 224 },
+    { TCP_FSM_ESTABLISHED, TCP_FSM_EV_RCV_DATA, TCP_FSM_ESTABLISHED, NULL, "deliver_data", "RCV_DATA / deliver_data", "9293 3.10.7.4 seventh", 232 },
     /* @rfc "9293 3.10.7.4 seventh" */
-    { TCP_FSM_FIN_WAIT_1, TCP_FSM_EV_RCV_DATA, TCP_FSM_FIN_WAIT_1, NULL, "deliver_data", "RCV_DATA / deliver_data", "9293 3.10.7.4 seventh", 224 },
+    { TCP_FSM_FIN_WAIT_1, TCP_FSM_EV_RCV_DATA, TCP_FSM_FIN_WAIT_1, NULL, "deliver_data", "RCV_DATA / deliver_data", "9293 3.10.7.4 seventh", 232 },
     /* @rfc "9293 3.10.7.4 seventh" */
-    { TCP_FSM_FIN_WAIT_2, TCP_FSM_EV_RCV_DATA, TCP_FSM_FIN_WAIT_2, NULL, "deliver_data", "RCV_DATA / deliver_data", "9293 3.10.7.4 seventh", 224 },
+    { TCP_FSM_FIN_WAIT_2, TCP_FSM_EV_RCV_DATA, TCP_FSM_FIN_WAIT_2, NULL, "deliver_data", "RCV_DATA / deliver_data", "9293 3.10.7.4 seventh", 232 },
     /* @rfc "9293 3.10.7.4 eighth" */
     /* @label "rcv FIN / snd ACK" */
     /* @path "server" */
-    { TCP_FSM_ESTABLISHED, TCP_FSM_EV_RCV_FIN, TCP_FSM_CLOSE_WAIT, NULL, "receive_fin", "rcv FIN / snd ACK", "9293 3.10.7.4 eighth", 227 },
+    { TCP_FSM_ESTABLISHED, TCP_FSM_EV_RCV_FIN, TCP_FSM_CLOSE_WAIT, NULL, "receive_fin", "rcv FIN / snd ACK", "9293 3.10.7.4 eighth", 235 },
     /* @rfc "9293 3.10.7.4 eighth: simultaneous close" */
     /* @label "rcv FIN / snd ACK" */
-    { TCP_FSM_FIN_WAIT_1, TCP_FSM_EV_RCV_FIN, TCP_FSM_CLOSING, NULL, "receive_fin", "rcv FIN / snd ACK", "9293 3.10.7.4 eighth: simultaneous close", 229 },
+    { TCP_FSM_FIN_WAIT_1, TCP_FSM_EV_RCV_FIN, TCP_FSM_CLOSING, NULL, "receive_fin", "rcv FIN / snd ACK", "9293 3.10.7.4 eighth: simultaneous close", 237 },
     /* @rfc "9293 3.10.7.4 eighth" */
     /* @label "rcv FIN / snd ACK" */
     /* @path "client" */
-    { TCP_FSM_FIN_WAIT_2, TCP_FSM_EV_RCV_FIN, TCP_FSM_TIME_WAIT, NULL, "receive_fin", "rcv FIN / snd ACK", "9293 3.10.7.4 eighth", 231 },
+    { TCP_FSM_FIN_WAIT_2, TCP_FSM_EV_RCV_FIN, TCP_FSM_TIME_WAIT, NULL, "receive_fin", "rcv FIN / snd ACK", "9293 3.10.7.4 eighth", 239 },
     /* @rfc "9293 3.10.7.4 eighth: the FIN again: ACK it" */
-    { TCP_FSM_CLOSE_WAIT, TCP_FSM_EV_RCV_FIN, TCP_FSM_CLOSE_WAIT, NULL, "send_ack", "RCV_FIN / send_ack", "9293 3.10.7.4 eighth: the FIN again: ACK it", 233 },
+    { TCP_FSM_CLOSE_WAIT, TCP_FSM_EV_RCV_FIN, TCP_FSM_CLOSE_WAIT, NULL, "send_ack", "RCV_FIN / send_ack", "9293 3.10.7.4 eighth: the FIN again: ACK it", 241 },
     /* @rfc "9293 3.10.7.4 eighth: the FIN again: ACK it" */
-    { TCP_FSM_CLOSING, TCP_FSM_EV_RCV_FIN, TCP_FSM_CLOSING, NULL, "send_ack", "RCV_FIN / send_ack", "9293 3.10.7.4 eighth: the FIN again: ACK it", 233 },
+    { TCP_FSM_CLOSING, TCP_FSM_EV_RCV_FIN, TCP_FSM_CLOSING, NULL, "send_ack", "RCV_FIN / send_ack", "9293 3.10.7.4 eighth: the FIN again: ACK it", 241 },
     /* @rfc "9293 3.10.7.4 eighth: the FIN again: ACK it" */
-    { TCP_FSM_LAST_ACK, TCP_FSM_EV_RCV_FIN, TCP_FSM_LAST_ACK, NULL, "send_ack", "RCV_FIN / send_ack", "9293 3.10.7.4 eighth: the FIN again: ACK it", 233 },
+    { TCP_FSM_LAST_ACK, TCP_FSM_EV_RCV_FIN, TCP_FSM_LAST_ACK, NULL, "send_ack", "RCV_FIN / send_ack", "9293 3.10.7.4 eighth: the FIN again: ACK it", 241 },
     /* @rfc "9293 3.10.7.4 eighth: FIN retransmitted, restart the 2 MSL timeout" */
-    { TCP_FSM_TIME_WAIT, TCP_FSM_EV_RCV_FIN, TCP_FSM_TIME_WAIT, NULL, "send_ack", "RCV_FIN / send_ack", "9293 3.10.7.4 eighth: FIN retransmitted, restart the 2 MSL timeout", 236 },
+    { TCP_FSM_TIME_WAIT, TCP_FSM_EV_RCV_FIN, TCP_FSM_TIME_WAIT, NULL, "send_ack", "RCV_FIN / send_ack", "9293 3.10.7.4 eighth: FIN retransmitted, restart the 2 MSL timeout", 244 },
     /* @rfc "9293 3.8.3 R2" */
-    { TCP_FSM_ESTABLISHED, TCP_FSM_EV_T_RTX, TCP_FSM_CLOSED, "give_up", "conn_timeout, release", "T_RTX [give_up] / conn_timeout, release", "9293 3.8.3 R2", 241 },
+    { TCP_FSM_ESTABLISHED, TCP_FSM_EV_T_RTX, TCP_FSM_CLOSED, "give_up", "conn_timeout, release", "T_RTX [give_up] / conn_timeout, release", "9293 3.8.3 R2", 249 },
     /* @rfc "9293 3.8.3 R2" */
-    { TCP_FSM_CLOSE_WAIT, TCP_FSM_EV_T_RTX, TCP_FSM_CLOSED, "give_up", "conn_timeout, release", "T_RTX [give_up] / conn_timeout, release", "9293 3.8.3 R2", 241 },
+    { TCP_FSM_CLOSE_WAIT, TCP_FSM_EV_T_RTX, TCP_FSM_CLOSED, "give_up", "conn_timeout, release", "T_RTX [give_up] / conn_timeout, release", "9293 3.8.3 R2", 249 },
     /* @rfc "9293 3.8.3 R2" */
-    { TCP_FSM_FIN_WAIT_1, TCP_FSM_EV_T_RTX, TCP_FSM_CLOSED, "give_up", "conn_timeout, release", "T_RTX [give_up] / conn_timeout, release", "9293 3.8.3 R2", 241 },
+    { TCP_FSM_FIN_WAIT_1, TCP_FSM_EV_T_RTX, TCP_FSM_CLOSED, "give_up", "conn_timeout, release", "T_RTX [give_up] / conn_timeout, release", "9293 3.8.3 R2", 249 },
     /* @rfc "9293 3.8.3 R2" */
-    { TCP_FSM_CLOSING, TCP_FSM_EV_T_RTX, TCP_FSM_CLOSED, "give_up", "conn_timeout, release", "T_RTX [give_up] / conn_timeout, release", "9293 3.8.3 R2", 241 },
+    { TCP_FSM_CLOSING, TCP_FSM_EV_T_RTX, TCP_FSM_CLOSED, "give_up", "conn_timeout, release", "T_RTX [give_up] / conn_timeout, release", "9293 3.8.3 R2", 249 },
     /* @rfc "9293 3.8.3 R2" */
-    { TCP_FSM_LAST_ACK, TCP_FSM_EV_T_RTX, TCP_FSM_CLOSED, "give_up", "conn_timeout, release", "T_RTX [give_up] / conn_timeout, release", "9293 3.8.3 R2", 241 },
+    { TCP_FSM_LAST_ACK, TCP_FSM_EV_T_RTX, TCP_FSM_CLOSED, "give_up", "conn_timeout, release", "T_RTX [give_up] / conn_timeout, release", "9293 3.8.3 R2", 249 },
     /* @rfc "6298 5.4-5.6" */
-    { TCP_FSM_ESTABLISHED, TCP_FSM_EV_T_RTX, TCP_FSM_ESTABLISHED, "else", "retransmit", "T_RTX [else] / retransmit", "6298 5.4-5.6", 242 },
+    { TCP_FSM_ESTABLISHED, TCP_FSM_EV_T_RTX, TCP_FSM_ESTABLISHED, "else", "retransmit", "T_RTX [else] / retransmit", "6298 5.4-5.6", 250 },
     /* @rfc "6298 5.4-5.6" */
-    { TCP_FSM_CLOSE_WAIT, TCP_FSM_EV_T_RTX, TCP_FSM_CLOSE_WAIT, "else", "retransmit", "T_RTX [else] / retransmit", "6298 5.4-5.6", 242 },
+    { TCP_FSM_CLOSE_WAIT, TCP_FSM_EV_T_RTX, TCP_FSM_CLOSE_WAIT, "else", "retransmit", "T_RTX [else] / retransmit", "6298 5.4-5.6", 250 },
     /* @rfc "6298 5.4-5.6" */
-    { TCP_FSM_FIN_WAIT_1, TCP_FSM_EV_T_RTX, TCP_FSM_FIN_WAIT_1, "else", "retransmit", "T_RTX [else] / retransmit", "6298 5.4-5.6", 242 },
+    { TCP_FSM_FIN_WAIT_1, TCP_FSM_EV_T_RTX, TCP_FSM_FIN_WAIT_1, "else", "retransmit", "T_RTX [else] / retransmit", "6298 5.4-5.6", 250 },
     /* @rfc "6298 5.4-5.6" */
-    { TCP_FSM_CLOSING, TCP_FSM_EV_T_RTX, TCP_FSM_CLOSING, "else", "retransmit", "T_RTX [else] / retransmit", "6298 5.4-5.6", 242 },
+    { TCP_FSM_CLOSING, TCP_FSM_EV_T_RTX, TCP_FSM_CLOSING, "else", "retransmit", "T_RTX [else] / retransmit", "6298 5.4-5.6", 250 },
     /* @rfc "6298 5.4-5.6" */
-    { TCP_FSM_LAST_ACK, TCP_FSM_EV_T_RTX, TCP_FSM_LAST_ACK, "else", "retransmit", "T_RTX [else] / retransmit", "6298 5.4-5.6", 242 },
+    { TCP_FSM_LAST_ACK, TCP_FSM_EV_T_RTX, TCP_FSM_LAST_ACK, "else", "retransmit", "T_RTX [else] / retransmit", "6298 5.4-5.6", 250 },
     /* @rfc "9293 3.8.6.3" */
-    { TCP_FSM_ESTABLISHED, TCP_FSM_EV_T_DELACK, TCP_FSM_ESTABLISHED, NULL, "send_ack", "T_DELACK / send_ack", "9293 3.8.6.3", 245 },
+    { TCP_FSM_ESTABLISHED, TCP_FSM_EV_T_DELACK, TCP_FSM_ESTABLISHED, NULL, "send_ack", "T_DELACK / send_ack", "9293 3.8.6.3", 253 },
     /* @rfc "9293 3.8.6.3" */
-    { TCP_FSM_FIN_WAIT_1, TCP_FSM_EV_T_DELACK, TCP_FSM_FIN_WAIT_1, NULL, "send_ack", "T_DELACK / send_ack", "9293 3.8.6.3", 245 },
+    { TCP_FSM_FIN_WAIT_1, TCP_FSM_EV_T_DELACK, TCP_FSM_FIN_WAIT_1, NULL, "send_ack", "T_DELACK / send_ack", "9293 3.8.6.3", 253 },
     /* @rfc "9293 3.8.6.3" */
-    { TCP_FSM_FIN_WAIT_2, TCP_FSM_EV_T_DELACK, TCP_FSM_FIN_WAIT_2, NULL, "send_ack", "T_DELACK / send_ack", "9293 3.8.6.3", 245 },
+    { TCP_FSM_FIN_WAIT_2, TCP_FSM_EV_T_DELACK, TCP_FSM_FIN_WAIT_2, NULL, "send_ack", "T_DELACK / send_ack", "9293 3.8.6.3", 253 },
     /* @rfc "9293 3.8.6.1" */
-    { TCP_FSM_ESTABLISHED, TCP_FSM_EV_T_PERSIST, TCP_FSM_ESTABLISHED, NULL, "send_probe", "T_PERSIST / send_probe", "9293 3.8.6.1", 246 },
+    { TCP_FSM_ESTABLISHED, TCP_FSM_EV_T_PERSIST, TCP_FSM_ESTABLISHED, NULL, "send_probe", "T_PERSIST / send_probe", "9293 3.8.6.1", 254 },
     /* @rfc "9293 3.8.6.1" */
-    { TCP_FSM_CLOSE_WAIT, TCP_FSM_EV_T_PERSIST, TCP_FSM_CLOSE_WAIT, NULL, "send_probe", "T_PERSIST / send_probe", "9293 3.8.6.1", 246 },
+    { TCP_FSM_CLOSE_WAIT, TCP_FSM_EV_T_PERSIST, TCP_FSM_CLOSE_WAIT, NULL, "send_probe", "T_PERSIST / send_probe", "9293 3.8.6.1", 254 },
     /* @rfc "9293 3.8.6.1" */
-    { TCP_FSM_FIN_WAIT_1, TCP_FSM_EV_T_PERSIST, TCP_FSM_FIN_WAIT_1, NULL, "send_probe", "T_PERSIST / send_probe", "9293 3.8.6.1", 246 },
+    { TCP_FSM_FIN_WAIT_1, TCP_FSM_EV_T_PERSIST, TCP_FSM_FIN_WAIT_1, NULL, "send_probe", "T_PERSIST / send_probe", "9293 3.8.6.1", 254 },
     /* @rfc "9293 3.8.6.1" */
-    { TCP_FSM_LAST_ACK, TCP_FSM_EV_T_PERSIST, TCP_FSM_LAST_ACK, NULL, "send_probe", "T_PERSIST / send_probe", "9293 3.8.6.1", 246 },
+    { TCP_FSM_LAST_ACK, TCP_FSM_EV_T_PERSIST, TCP_FSM_LAST_ACK, NULL, "send_probe", "T_PERSIST / send_probe", "9293 3.8.6.1", 254 },
     /* @rfc "1122 4.2.3.6" */
-    { TCP_FSM_ESTABLISHED, TCP_FSM_EV_T_KEEPALIVE, TCP_FSM_CLOSED, "keepalive_dead", "conn_timeout, release", "T_KEEPALIVE [keepalive_dead] / conn_timeout, release", "1122 4.2.3.6", 247 },
+    { TCP_FSM_ESTABLISHED, TCP_FSM_EV_T_KEEPALIVE, TCP_FSM_CLOSED, "keepalive_dead", "conn_timeout, release", "T_KEEPALIVE [keepalive_dead] / conn_timeout, release", "1122 4.2.3.6", 255 },
     /* @rfc "1122 4.2.3.6" */
-    { TCP_FSM_CLOSE_WAIT, TCP_FSM_EV_T_KEEPALIVE, TCP_FSM_CLOSED, "keepalive_dead", "conn_timeout, release", "T_KEEPALIVE [keepalive_dead] / conn_timeout, release", "1122 4.2.3.6", 247 },
+    { TCP_FSM_CLOSE_WAIT, TCP_FSM_EV_T_KEEPALIVE, TCP_FSM_CLOSED, "keepalive_dead", "conn_timeout, release", "T_KEEPALIVE [keepalive_dead] / conn_timeout, release", "1122 4.2.3.6", 255 },
     /* @rfc "1122 4.2.3.6" */
-    { TCP_FSM_ESTABLISHED, TCP_FSM_EV_T_KEEPALIVE, TCP_FSM_ESTABLISHED, "else", "send_keepalive", "T_KEEPALIVE [else] / send_keepalive", "1122 4.2.3.6", 248 },
+    { TCP_FSM_ESTABLISHED, TCP_FSM_EV_T_KEEPALIVE, TCP_FSM_ESTABLISHED, "else", "send_keepalive", "T_KEEPALIVE [else] / send_keepalive", "1122 4.2.3.6", 256 },
     /* @rfc "1122 4.2.3.6" */
-    { TCP_FSM_CLOSE_WAIT, TCP_FSM_EV_T_KEEPALIVE, TCP_FSM_CLOSE_WAIT, "else", "send_keepalive", "T_KEEPALIVE [else] / send_keepalive", "1122 4.2.3.6", 248 },
+    { TCP_FSM_CLOSE_WAIT, TCP_FSM_EV_T_KEEPALIVE, TCP_FSM_CLOSE_WAIT, "else", "send_keepalive", "T_KEEPALIVE [else] / send_keepalive", "1122 4.2.3.6", 256 },
     /* @rfc "9293 3.10.4: an orphaned FIN_WAIT_2 is not kept forever (Linux tcp_fin_timeout)" */
-    { TCP_FSM_FIN_WAIT_2, TCP_FSM_EV_T_2MSL, TCP_FSM_CLOSED, NULL, "release", "T_2MSL / release", "9293 3.10.4: an orphaned FIN_WAIT_2 is not kept forever (Linux tcp_fin_timeout)", 249 },
+    { TCP_FSM_FIN_WAIT_2, TCP_FSM_EV_T_2MSL, TCP_FSM_CLOSED, NULL, "release", "T_2MSL / release", "9293 3.10.4: an orphaned FIN_WAIT_2 is not kept forever (Linux tcp_fin_timeout)", 257 },
     /* @rfc "9293 3.10.8 time-wait timeout" */
     /* @label "timeout = 2 MSL" */
     /* @path "client" */
-    { TCP_FSM_TIME_WAIT, TCP_FSM_EV_T_2MSL, TCP_FSM_CLOSED, NULL, "release", "timeout = 2 MSL", "9293 3.10.8 time-wait timeout", 251 },
+    { TCP_FSM_TIME_WAIT, TCP_FSM_EV_T_2MSL, TCP_FSM_CLOSED, NULL, "release", "timeout = 2 MSL", "9293 3.10.8 time-wait timeout", 259 },
     /* @rfc "9293 3.10.4" */
     /* @label "CLOSE / snd FIN" */
     /* @path "client" */
-    { TCP_FSM_ESTABLISHED, TCP_FSM_EV_APP_CLOSE, TCP_FSM_FIN_WAIT_1, NULL, "queue_fin", "CLOSE / snd FIN", "9293 3.10.4", 255 },
+    { TCP_FSM_ESTABLISHED, TCP_FSM_EV_APP_CLOSE, TCP_FSM_FIN_WAIT_1, NULL, "queue_fin", "CLOSE / snd FIN", "9293 3.10.4", 263 },
     /* @rfc "9293 3.10.4" */
     /* @label "CLOSE / snd FIN" */
     /* @path "server" */
-    { TCP_FSM_CLOSE_WAIT, TCP_FSM_EV_APP_CLOSE, TCP_FSM_LAST_ACK, NULL, "queue_fin", "CLOSE / snd FIN", "9293 3.10.4", 257 },
+    { TCP_FSM_CLOSE_WAIT, TCP_FSM_EV_APP_CLOSE, TCP_FSM_LAST_ACK, NULL, "queue_fin", "CLOSE / snd FIN", "9293 3.10.4", 265 },
     /* @rfc "9293 3.10.4: closing a half-closed connection orphans it" */
-    { TCP_FSM_FIN_WAIT_2, TCP_FSM_EV_APP_CLOSE, TCP_FSM_FIN_WAIT_2, NULL, "", "APP_CLOSE", "9293 3.10.4: closing a half-closed connection orphans it", 261 },
+    { TCP_FSM_FIN_WAIT_2, TCP_FSM_EV_APP_CLOSE, TCP_FSM_FIN_WAIT_2, NULL, "", "APP_CLOSE", "9293 3.10.4: closing a half-closed connection orphans it", 269 },
     /* @rfc "9293 3.10.5" */
-    { TCP_FSM_ESTABLISHED, TCP_FSM_EV_APP_ABORT, TCP_FSM_CLOSED, NULL, "send_rst, conn_reset, release", "APP_ABORT / send_rst, conn_reset, release", "9293 3.10.5", 263 },
+    { TCP_FSM_ESTABLISHED, TCP_FSM_EV_APP_ABORT, TCP_FSM_CLOSED, NULL, "send_rst, conn_reset, release", "APP_ABORT / send_rst, conn_reset, release", "9293 3.10.5", 271 },
     /* @rfc "9293 3.10.5" */
-    { TCP_FSM_FIN_WAIT_1, TCP_FSM_EV_APP_ABORT, TCP_FSM_CLOSED, NULL, "send_rst, conn_reset, release", "APP_ABORT / send_rst, conn_reset, release", "9293 3.10.5", 263 },
+    { TCP_FSM_FIN_WAIT_1, TCP_FSM_EV_APP_ABORT, TCP_FSM_CLOSED, NULL, "send_rst, conn_reset, release", "APP_ABORT / send_rst, conn_reset, release", "9293 3.10.5", 271 },
     /* @rfc "9293 3.10.5" */
-    { TCP_FSM_FIN_WAIT_2, TCP_FSM_EV_APP_ABORT, TCP_FSM_CLOSED, NULL, "send_rst, conn_reset, release", "APP_ABORT / send_rst, conn_reset, release", "9293 3.10.5", 263 },
+    { TCP_FSM_FIN_WAIT_2, TCP_FSM_EV_APP_ABORT, TCP_FSM_CLOSED, NULL, "send_rst, conn_reset, release", "APP_ABORT / send_rst, conn_reset, release", "9293 3.10.5", 271 },
     /* @rfc "9293 3.10.5" */
-    { TCP_FSM_CLOSE_WAIT, TCP_FSM_EV_APP_ABORT, TCP_FSM_CLOSED, NULL, "send_rst, conn_reset, release", "APP_ABORT / send_rst, conn_reset, release", "9293 3.10.5", 263 },
+    { TCP_FSM_CLOSE_WAIT, TCP_FSM_EV_APP_ABORT, TCP_FSM_CLOSED, NULL, "send_rst, conn_reset, release", "APP_ABORT / send_rst, conn_reset, release", "9293 3.10.5", 271 },
     /* @rfc "9293 3.10.5" */
-    { TCP_FSM_CLOSING, TCP_FSM_EV_APP_ABORT, TCP_FSM_CLOSED, NULL, "release", "APP_ABORT / release", "9293 3.10.5", 264 },
+    { TCP_FSM_CLOSING, TCP_FSM_EV_APP_ABORT, TCP_FSM_CLOSED, NULL, "release", "APP_ABORT / release", "9293 3.10.5", 272 },
     /* @rfc "9293 3.10.5" */
-    { TCP_FSM_LAST_ACK, TCP_FSM_EV_APP_ABORT, TCP_FSM_CLOSED, NULL, "release", "APP_ABORT / release", "9293 3.10.5", 264 },
+    { TCP_FSM_LAST_ACK, TCP_FSM_EV_APP_ABORT, TCP_FSM_CLOSED, NULL, "release", "APP_ABORT / release", "9293 3.10.5", 272 },
     /* @rfc "9293 3.10.5" */
-    { TCP_FSM_TIME_WAIT, TCP_FSM_EV_APP_ABORT, TCP_FSM_CLOSED, NULL, "release", "APP_ABORT / release", "9293 3.10.5", 264 },
+    { TCP_FSM_TIME_WAIT, TCP_FSM_EV_APP_ABORT, TCP_FSM_CLOSED, NULL, "release", "APP_ABORT / release", "9293 3.10.5", 272 },
 };
 
 struct tcp_fsm_slot { uint8_t guard; uint8_t last; uint8_t tid; };
-static const struct tcp_fsm_slot tcp_fsm_slots[110] = {
+static const struct tcp_fsm_slot tcp_fsm_slots[112] = {
     { 25, 0, 7 }, /* LISTEN on RCV_SYN [out_of_memory] -> stay */
     { 19, 0, 8 }, /* LISTEN on RCV_SYN [accept_queue_full] -> stay */
     { 21, 0, 9 }, /* LISTEN on RCV_SYN [syn_queue_full] -> stay */
@@ -437,118 +441,120 @@ static const struct tcp_fsm_slot tcp_fsm_slots[110] = {
     { 0, 1, 20 }, /* SYN_SENT on RCV_RST else -> stay */
     { 13, 0, 23 }, /* SYN_SENT on T_RTX [syn_give_up] -> CLOSED */
     { 0, 1, 24 }, /* SYN_SENT on T_RTX else -> stay */
-    { 17, 0, 40 }, /* SYN_RCVD on RCV_UNACCEPTABLE [oow_ack_ok] -> stay */
-    { 0, 1, 47 }, /* SYN_RCVD on RCV_UNACCEPTABLE else -> stay */
-    { 1, 0, 27 }, /* SYN_RCVD on RCV_RST [passive_open] -> CLOSED */
-    { 0, 1, 28 }, /* SYN_RCVD on RCV_RST else -> CLOSED */
-    { 1, 0, 29 }, /* SYN_RCVD on RCV_SYN [passive_open] -> CLOSED */
-    { 15, 0, 30 }, /* SYN_RCVD on RCV_SYN [challenge_ok] -> stay */
-    { 0, 1, 31 }, /* SYN_RCVD on RCV_SYN else -> stay */
-    { 6, 0, 33 }, /* SYN_RCVD on RCV_ACK [!ack_acceptable] -> stay */
-    { 27, 0, 34 }, /* SYN_RCVD on RCV_ACK [close_queued] -> FIN_WAIT_1 */
-    { 0, 1, 35 }, /* SYN_RCVD on RCV_ACK else -> ESTABLISHED */
-    { 13, 0, 36 }, /* SYN_RCVD on T_RTX [syn_give_up] -> CLOSED */
-    { 0, 1, 37 }, /* SYN_RCVD on T_RTX else -> stay */
-    { 17, 0, 41 }, /* ESTABLISHED on RCV_UNACCEPTABLE [oow_ack_ok] -> stay */
-    { 0, 1, 48 }, /* ESTABLISHED on RCV_UNACCEPTABLE else -> stay */
-    { 3, 0, 54 }, /* ESTABLISHED on RCV_RST [rst_exact] -> CLOSED */
-    { 15, 0, 61 }, /* ESTABLISHED on RCV_RST [challenge_ok] -> stay */
-    { 0, 1, 68 }, /* ESTABLISHED on RCV_RST else -> stay */
-    { 15, 0, 75 }, /* ESTABLISHED on RCV_SYN [challenge_ok] -> stay */
-    { 0, 1, 81 }, /* ESTABLISHED on RCV_SYN else -> stay */
-    { 17, 0, 93 }, /* ESTABLISHED on RCV_BAD_ACK [oow_ack_ok] -> stay */
-    { 0, 1, 100 }, /* ESTABLISHED on RCV_BAD_ACK else -> stay */
-    { 11, 0, 126 }, /* ESTABLISHED on T_RTX [give_up] -> CLOSED */
-    { 0, 1, 131 }, /* ESTABLISHED on T_RTX else -> stay */
-    { 29, 0, 143 }, /* ESTABLISHED on T_KEEPALIVE [keepalive_dead] -> CLOSED */
-    { 0, 1, 145 }, /* ESTABLISHED on T_KEEPALIVE else -> stay */
-    { 17, 0, 42 }, /* FIN_WAIT_1 on RCV_UNACCEPTABLE [oow_ack_ok] -> stay */
-    { 0, 1, 49 }, /* FIN_WAIT_1 on RCV_UNACCEPTABLE else -> stay */
-    { 3, 0, 55 }, /* FIN_WAIT_1 on RCV_RST [rst_exact] -> CLOSED */
-    { 15, 0, 62 }, /* FIN_WAIT_1 on RCV_RST [challenge_ok] -> stay */
-    { 0, 1, 69 }, /* FIN_WAIT_1 on RCV_RST else -> stay */
-    { 15, 0, 76 }, /* FIN_WAIT_1 on RCV_SYN [challenge_ok] -> stay */
-    { 0, 1, 82 }, /* FIN_WAIT_1 on RCV_SYN else -> stay */
-    { 17, 0, 94 }, /* FIN_WAIT_1 on RCV_BAD_ACK [oow_ack_ok] -> stay */
-    { 0, 1, 101 }, /* FIN_WAIT_1 on RCV_BAD_ACK else -> stay */
-    { 9, 0, 110 }, /* FIN_WAIT_1 on RCV_ACK [fin_acked] -> FIN_WAIT_2 */
-    { 0, 1, 111 }, /* FIN_WAIT_1 on RCV_ACK else -> stay */
-    { 11, 0, 128 }, /* FIN_WAIT_1 on T_RTX [give_up] -> CLOSED */
-    { 0, 1, 133 }, /* FIN_WAIT_1 on T_RTX else -> stay */
-    { 17, 0, 43 }, /* FIN_WAIT_2 on RCV_UNACCEPTABLE [oow_ack_ok] -> stay */
-    { 0, 1, 50 }, /* FIN_WAIT_2 on RCV_UNACCEPTABLE else -> stay */
-    { 3, 0, 56 }, /* FIN_WAIT_2 on RCV_RST [rst_exact] -> CLOSED */
-    { 15, 0, 63 }, /* FIN_WAIT_2 on RCV_RST [challenge_ok] -> stay */
-    { 0, 1, 70 }, /* FIN_WAIT_2 on RCV_RST else -> stay */
-    { 15, 0, 77 }, /* FIN_WAIT_2 on RCV_SYN [challenge_ok] -> stay */
-    { 0, 1, 83 }, /* FIN_WAIT_2 on RCV_SYN else -> stay */
-    { 17, 0, 95 }, /* FIN_WAIT_2 on RCV_BAD_ACK [oow_ack_ok] -> stay */
-    { 0, 1, 102 }, /* FIN_WAIT_2 on RCV_BAD_ACK else -> stay */
-    { 17, 0, 45 }, /* CLOSING on RCV_UNACCEPTABLE [oow_ack_ok] -> stay */
-    { 0, 1, 52 }, /* CLOSING on RCV_UNACCEPTABLE else -> stay */
-    { 3, 0, 58 }, /* CLOSING on RCV_RST [rst_exact] -> CLOSED */
-    { 15, 0, 65 }, /* CLOSING on RCV_RST [challenge_ok] -> stay */
-    { 0, 1, 72 }, /* CLOSING on RCV_RST else -> stay */
-    { 15, 0, 79 }, /* CLOSING on RCV_SYN [challenge_ok] -> stay */
-    { 0, 1, 85 }, /* CLOSING on RCV_SYN else -> stay */
-    { 17, 0, 97 }, /* CLOSING on RCV_BAD_ACK [oow_ack_ok] -> stay */
-    { 0, 1, 104 }, /* CLOSING on RCV_BAD_ACK else -> stay */
-    { 9, 0, 112 }, /* CLOSING on RCV_ACK [fin_acked] -> TIME_WAIT */
-    { 0, 1, 113 }, /* CLOSING on RCV_ACK else -> stay */
-    { 11, 0, 129 }, /* CLOSING on T_RTX [give_up] -> CLOSED */
-    { 0, 1, 134 }, /* CLOSING on T_RTX else -> stay */
-    { 31, 0, 87 }, /* TIME_WAIT on RCV_UNACCEPTABLE [syn_reopens] -> CLOSED */
-    { 17, 0, 89 }, /* TIME_WAIT on RCV_UNACCEPTABLE [oow_ack_ok] -> stay */
-    { 0, 1, 90 }, /* TIME_WAIT on RCV_UNACCEPTABLE else -> stay */
-    { 3, 0, 60 }, /* TIME_WAIT on RCV_RST [rst_exact] -> CLOSED */
-    { 15, 0, 67 }, /* TIME_WAIT on RCV_RST [challenge_ok] -> stay */
-    { 0, 1, 74 }, /* TIME_WAIT on RCV_RST else -> stay */
-    { 31, 0, 88 }, /* TIME_WAIT on RCV_SYN [syn_reopens] -> CLOSED */
-    { 15, 0, 91 }, /* TIME_WAIT on RCV_SYN [challenge_ok] -> stay */
-    { 0, 1, 92 }, /* TIME_WAIT on RCV_SYN else -> stay */
-    { 17, 0, 99 }, /* TIME_WAIT on RCV_BAD_ACK [oow_ack_ok] -> stay */
-    { 0, 1, 106 }, /* TIME_WAIT on RCV_BAD_ACK else -> stay */
-    { 17, 0, 44 }, /* CLOSE_WAIT on RCV_UNACCEPTABLE [oow_ack_ok] -> stay */
-    { 0, 1, 51 }, /* CLOSE_WAIT on RCV_UNACCEPTABLE else -> stay */
-    { 3, 0, 57 }, /* CLOSE_WAIT on RCV_RST [rst_exact] -> CLOSED */
-    { 15, 0, 64 }, /* CLOSE_WAIT on RCV_RST [challenge_ok] -> stay */
-    { 0, 1, 71 }, /* CLOSE_WAIT on RCV_RST else -> stay */
-    { 15, 0, 78 }, /* CLOSE_WAIT on RCV_SYN [challenge_ok] -> stay */
-    { 0, 1, 84 }, /* CLOSE_WAIT on RCV_SYN else -> stay */
-    { 17, 0, 96 }, /* CLOSE_WAIT on RCV_BAD_ACK [oow_ack_ok] -> stay */
-    { 0, 1, 103 }, /* CLOSE_WAIT on RCV_BAD_ACK else -> stay */
-    { 11, 0, 127 }, /* CLOSE_WAIT on T_RTX [give_up] -> CLOSED */
-    { 0, 1, 132 }, /* CLOSE_WAIT on T_RTX else -> stay */
-    { 29, 0, 144 }, /* CLOSE_WAIT on T_KEEPALIVE [keepalive_dead] -> CLOSED */
-    { 0, 1, 146 }, /* CLOSE_WAIT on T_KEEPALIVE else -> stay */
-    { 17, 0, 46 }, /* LAST_ACK on RCV_UNACCEPTABLE [oow_ack_ok] -> stay */
-    { 0, 1, 53 }, /* LAST_ACK on RCV_UNACCEPTABLE else -> stay */
-    { 3, 0, 59 }, /* LAST_ACK on RCV_RST [rst_exact] -> CLOSED */
-    { 15, 0, 66 }, /* LAST_ACK on RCV_RST [challenge_ok] -> stay */
-    { 0, 1, 73 }, /* LAST_ACK on RCV_RST else -> stay */
-    { 15, 0, 80 }, /* LAST_ACK on RCV_SYN [challenge_ok] -> stay */
-    { 0, 1, 86 }, /* LAST_ACK on RCV_SYN else -> stay */
-    { 17, 0, 98 }, /* LAST_ACK on RCV_BAD_ACK [oow_ack_ok] -> stay */
-    { 0, 1, 105 }, /* LAST_ACK on RCV_BAD_ACK else -> stay */
-    { 9, 0, 114 }, /* LAST_ACK on RCV_ACK [fin_acked] -> CLOSED */
-    { 0, 1, 115 }, /* LAST_ACK on RCV_ACK else -> stay */
-    { 11, 0, 130 }, /* LAST_ACK on T_RTX [give_up] -> CLOSED */
-    { 0, 1, 135 }, /* LAST_ACK on T_RTX else -> stay */
+    { 17, 0, 42 }, /* SYN_RCVD on RCV_UNACCEPTABLE [oow_ack_ok] -> stay */
+    { 0, 1, 49 }, /* SYN_RCVD on RCV_UNACCEPTABLE else -> stay */
+    { 33, 0, 27 }, /* SYN_RCVD on RCV_RST [rst_challenge_ok] -> stay */
+    { 4, 0, 28 }, /* SYN_RCVD on RCV_RST [!rst_exact] -> stay */
+    { 1, 0, 29 }, /* SYN_RCVD on RCV_RST [passive_open] -> CLOSED */
+    { 0, 1, 30 }, /* SYN_RCVD on RCV_RST else -> CLOSED */
+    { 1, 0, 31 }, /* SYN_RCVD on RCV_SYN [passive_open] -> CLOSED */
+    { 15, 0, 32 }, /* SYN_RCVD on RCV_SYN [challenge_ok] -> stay */
+    { 0, 1, 33 }, /* SYN_RCVD on RCV_SYN else -> stay */
+    { 6, 0, 35 }, /* SYN_RCVD on RCV_ACK [!ack_acceptable] -> stay */
+    { 27, 0, 36 }, /* SYN_RCVD on RCV_ACK [close_queued] -> FIN_WAIT_1 */
+    { 0, 1, 37 }, /* SYN_RCVD on RCV_ACK else -> ESTABLISHED */
+    { 13, 0, 38 }, /* SYN_RCVD on T_RTX [syn_give_up] -> CLOSED */
+    { 0, 1, 39 }, /* SYN_RCVD on T_RTX else -> stay */
+    { 17, 0, 43 }, /* ESTABLISHED on RCV_UNACCEPTABLE [oow_ack_ok] -> stay */
+    { 0, 1, 50 }, /* ESTABLISHED on RCV_UNACCEPTABLE else -> stay */
+    { 3, 0, 56 }, /* ESTABLISHED on RCV_RST [rst_exact] -> CLOSED */
+    { 15, 0, 63 }, /* ESTABLISHED on RCV_RST [challenge_ok] -> stay */
+    { 0, 1, 70 }, /* ESTABLISHED on RCV_RST else -> stay */
+    { 15, 0, 77 }, /* ESTABLISHED on RCV_SYN [challenge_ok] -> stay */
+    { 0, 1, 83 }, /* ESTABLISHED on RCV_SYN else -> stay */
+    { 17, 0, 95 }, /* ESTABLISHED on RCV_BAD_ACK [oow_ack_ok] -> stay */
+    { 0, 1, 102 }, /* ESTABLISHED on RCV_BAD_ACK else -> stay */
+    { 11, 0, 128 }, /* ESTABLISHED on T_RTX [give_up] -> CLOSED */
+    { 0, 1, 133 }, /* ESTABLISHED on T_RTX else -> stay */
+    { 29, 0, 145 }, /* ESTABLISHED on T_KEEPALIVE [keepalive_dead] -> CLOSED */
+    { 0, 1, 147 }, /* ESTABLISHED on T_KEEPALIVE else -> stay */
+    { 17, 0, 44 }, /* FIN_WAIT_1 on RCV_UNACCEPTABLE [oow_ack_ok] -> stay */
+    { 0, 1, 51 }, /* FIN_WAIT_1 on RCV_UNACCEPTABLE else -> stay */
+    { 3, 0, 57 }, /* FIN_WAIT_1 on RCV_RST [rst_exact] -> CLOSED */
+    { 15, 0, 64 }, /* FIN_WAIT_1 on RCV_RST [challenge_ok] -> stay */
+    { 0, 1, 71 }, /* FIN_WAIT_1 on RCV_RST else -> stay */
+    { 15, 0, 78 }, /* FIN_WAIT_1 on RCV_SYN [challenge_ok] -> stay */
+    { 0, 1, 84 }, /* FIN_WAIT_1 on RCV_SYN else -> stay */
+    { 17, 0, 96 }, /* FIN_WAIT_1 on RCV_BAD_ACK [oow_ack_ok] -> stay */
+    { 0, 1, 103 }, /* FIN_WAIT_1 on RCV_BAD_ACK else -> stay */
+    { 9, 0, 112 }, /* FIN_WAIT_1 on RCV_ACK [fin_acked] -> FIN_WAIT_2 */
+    { 0, 1, 113 }, /* FIN_WAIT_1 on RCV_ACK else -> stay */
+    { 11, 0, 130 }, /* FIN_WAIT_1 on T_RTX [give_up] -> CLOSED */
+    { 0, 1, 135 }, /* FIN_WAIT_1 on T_RTX else -> stay */
+    { 17, 0, 45 }, /* FIN_WAIT_2 on RCV_UNACCEPTABLE [oow_ack_ok] -> stay */
+    { 0, 1, 52 }, /* FIN_WAIT_2 on RCV_UNACCEPTABLE else -> stay */
+    { 3, 0, 58 }, /* FIN_WAIT_2 on RCV_RST [rst_exact] -> CLOSED */
+    { 15, 0, 65 }, /* FIN_WAIT_2 on RCV_RST [challenge_ok] -> stay */
+    { 0, 1, 72 }, /* FIN_WAIT_2 on RCV_RST else -> stay */
+    { 15, 0, 79 }, /* FIN_WAIT_2 on RCV_SYN [challenge_ok] -> stay */
+    { 0, 1, 85 }, /* FIN_WAIT_2 on RCV_SYN else -> stay */
+    { 17, 0, 97 }, /* FIN_WAIT_2 on RCV_BAD_ACK [oow_ack_ok] -> stay */
+    { 0, 1, 104 }, /* FIN_WAIT_2 on RCV_BAD_ACK else -> stay */
+    { 17, 0, 47 }, /* CLOSING on RCV_UNACCEPTABLE [oow_ack_ok] -> stay */
+    { 0, 1, 54 }, /* CLOSING on RCV_UNACCEPTABLE else -> stay */
+    { 3, 0, 60 }, /* CLOSING on RCV_RST [rst_exact] -> CLOSED */
+    { 15, 0, 67 }, /* CLOSING on RCV_RST [challenge_ok] -> stay */
+    { 0, 1, 74 }, /* CLOSING on RCV_RST else -> stay */
+    { 15, 0, 81 }, /* CLOSING on RCV_SYN [challenge_ok] -> stay */
+    { 0, 1, 87 }, /* CLOSING on RCV_SYN else -> stay */
+    { 17, 0, 99 }, /* CLOSING on RCV_BAD_ACK [oow_ack_ok] -> stay */
+    { 0, 1, 106 }, /* CLOSING on RCV_BAD_ACK else -> stay */
+    { 9, 0, 114 }, /* CLOSING on RCV_ACK [fin_acked] -> TIME_WAIT */
+    { 0, 1, 115 }, /* CLOSING on RCV_ACK else -> stay */
+    { 11, 0, 131 }, /* CLOSING on T_RTX [give_up] -> CLOSED */
+    { 0, 1, 136 }, /* CLOSING on T_RTX else -> stay */
+    { 31, 0, 89 }, /* TIME_WAIT on RCV_UNACCEPTABLE [syn_reopens] -> CLOSED */
+    { 17, 0, 91 }, /* TIME_WAIT on RCV_UNACCEPTABLE [oow_ack_ok] -> stay */
+    { 0, 1, 92 }, /* TIME_WAIT on RCV_UNACCEPTABLE else -> stay */
+    { 3, 0, 62 }, /* TIME_WAIT on RCV_RST [rst_exact] -> CLOSED */
+    { 15, 0, 69 }, /* TIME_WAIT on RCV_RST [challenge_ok] -> stay */
+    { 0, 1, 76 }, /* TIME_WAIT on RCV_RST else -> stay */
+    { 31, 0, 90 }, /* TIME_WAIT on RCV_SYN [syn_reopens] -> CLOSED */
+    { 15, 0, 93 }, /* TIME_WAIT on RCV_SYN [challenge_ok] -> stay */
+    { 0, 1, 94 }, /* TIME_WAIT on RCV_SYN else -> stay */
+    { 17, 0, 101 }, /* TIME_WAIT on RCV_BAD_ACK [oow_ack_ok] -> stay */
+    { 0, 1, 108 }, /* TIME_WAIT on RCV_BAD_ACK else -> stay */
+    { 17, 0, 46 }, /* CLOSE_WAIT on RCV_UNACCEPTABLE [oow_ack_ok] -> stay */
+    { 0, 1, 53 }, /* CLOSE_WAIT on RCV_UNACCEPTABLE else -> stay */
+    { 3, 0, 59 }, /* CLOSE_WAIT on RCV_RST [rst_exact] -> CLOSED */
+    { 15, 0, 66 }, /* CLOSE_WAIT on RCV_RST [challenge_ok] -> stay */
+    { 0, 1, 73 }, /* CLOSE_WAIT on RCV_RST else -> stay */
+    { 15, 0, 80 }, /* CLOSE_WAIT on RCV_SYN [challenge_ok] -> stay */
+    { 0, 1, 86 }, /* CLOSE_WAIT on RCV_SYN else -> stay */
+    { 17, 0, 98 }, /* CLOSE_WAIT on RCV_BAD_ACK [oow_ack_ok] -> stay */
+    { 0, 1, 105 }, /* CLOSE_WAIT on RCV_BAD_ACK else -> stay */
+    { 11, 0, 129 }, /* CLOSE_WAIT on T_RTX [give_up] -> CLOSED */
+    { 0, 1, 134 }, /* CLOSE_WAIT on T_RTX else -> stay */
+    { 29, 0, 146 }, /* CLOSE_WAIT on T_KEEPALIVE [keepalive_dead] -> CLOSED */
+    { 0, 1, 148 }, /* CLOSE_WAIT on T_KEEPALIVE else -> stay */
+    { 17, 0, 48 }, /* LAST_ACK on RCV_UNACCEPTABLE [oow_ack_ok] -> stay */
+    { 0, 1, 55 }, /* LAST_ACK on RCV_UNACCEPTABLE else -> stay */
+    { 3, 0, 61 }, /* LAST_ACK on RCV_RST [rst_exact] -> CLOSED */
+    { 15, 0, 68 }, /* LAST_ACK on RCV_RST [challenge_ok] -> stay */
+    { 0, 1, 75 }, /* LAST_ACK on RCV_RST else -> stay */
+    { 15, 0, 82 }, /* LAST_ACK on RCV_SYN [challenge_ok] -> stay */
+    { 0, 1, 88 }, /* LAST_ACK on RCV_SYN else -> stay */
+    { 17, 0, 100 }, /* LAST_ACK on RCV_BAD_ACK [oow_ack_ok] -> stay */
+    { 0, 1, 107 }, /* LAST_ACK on RCV_BAD_ACK else -> stay */
+    { 9, 0, 116 }, /* LAST_ACK on RCV_ACK [fin_acked] -> CLOSED */
+    { 0, 1, 117 }, /* LAST_ACK on RCV_ACK else -> stay */
+    { 11, 0, 132 }, /* LAST_ACK on T_RTX [give_up] -> CLOSED */
+    { 0, 1, 137 }, /* LAST_ACK on T_RTX else -> stay */
     { 0, 1, 0 }
 };
 static const uint16_t tcp_fsm_cells[TCP_FSM_NUM_STATES * TCP_FSM_NUM_EVENTS] = {
     /* events: APP_LISTEN, APP_CONNECT, APP_CLOSE, APP_ABORT, SPAWN_SYN, SPAWN_COOKIE, RCV_UNACCEPTABLE, RCV_RST, RCV_SYN, RCV_SYN_ACK, RCV_BAD_ACK, RCV_ACK, RCV_DATA, RCV_FIN, T_RTX, T_DELACK, T_PERSIST, T_KEEPALIVE, T_2MSL */
     /* CLOSED */ 2, 3, 4, 5, 6, 7, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
-    /* LISTEN */ 1, 17, 18, 19, 1, 1, 1, 8, 161, 1, 1, 165, 1, 1, 1, 1, 1, 1, 1,
-    /* SYN_SENT */ 1, 1, 27, 28, 1, 1, 1, 169, 24, 23, 20, 1, 1, 1, 171, 1, 1, 1, 1,
-    /* SYN_RCVD */ 1, 1, 40, 41, 1, 1, 173, 175, 177, 1, 34, 180, 1, 1, 183, 1, 1, 1, 1,
-    /* ESTABLISHED */ 1, 1, 151, 154, 1, 1, 185, 187, 190, 1, 192, 109, 118, 121, 194, 138, 141, 196, 1,
-    /* FIN_WAIT_1 */ 1, 1, 1, 155, 1, 1, 198, 200, 203, 1, 205, 207, 119, 122, 209, 139, 143, 1, 1,
-    /* FIN_WAIT_2 */ 1, 1, 153, 156, 1, 1, 211, 213, 216, 1, 218, 111, 120, 123, 1, 140, 1, 1, 149,
-    /* CLOSING */ 1, 1, 1, 158, 1, 1, 220, 222, 225, 1, 227, 229, 1, 125, 231, 1, 1, 1, 1,
-    /* TIME_WAIT */ 1, 1, 1, 160, 1, 1, 233, 236, 239, 1, 242, 1, 1, 127, 1, 1, 1, 1, 150,
-    /* CLOSE_WAIT */ 1, 1, 152, 157, 1, 1, 244, 246, 249, 1, 251, 110, 1, 124, 253, 1, 142, 255, 1,
-    /* LAST_ACK */ 1, 1, 1, 159, 1, 1, 257, 259, 262, 1, 264, 266, 1, 126, 268, 1, 144, 1, 1,
+    /* LISTEN */ 1, 17, 18, 19, 1, 1, 1, 8, 163, 1, 1, 167, 1, 1, 1, 1, 1, 1, 1,
+    /* SYN_SENT */ 1, 1, 27, 28, 1, 1, 1, 171, 24, 23, 20, 1, 1, 1, 173, 1, 1, 1, 1,
+    /* SYN_RCVD */ 1, 1, 42, 43, 1, 1, 175, 177, 181, 1, 36, 184, 1, 1, 187, 1, 1, 1, 1,
+    /* ESTABLISHED */ 1, 1, 153, 156, 1, 1, 189, 191, 194, 1, 196, 111, 120, 123, 198, 140, 143, 200, 1,
+    /* FIN_WAIT_1 */ 1, 1, 1, 157, 1, 1, 202, 204, 207, 1, 209, 211, 121, 124, 213, 141, 145, 1, 1,
+    /* FIN_WAIT_2 */ 1, 1, 155, 158, 1, 1, 215, 217, 220, 1, 222, 113, 122, 125, 1, 142, 1, 1, 151,
+    /* CLOSING */ 1, 1, 1, 160, 1, 1, 224, 226, 229, 1, 231, 233, 1, 127, 235, 1, 1, 1, 1,
+    /* TIME_WAIT */ 1, 1, 1, 162, 1, 1, 237, 240, 243, 1, 246, 1, 1, 129, 1, 1, 1, 1, 152,
+    /* CLOSE_WAIT */ 1, 1, 154, 159, 1, 1, 248, 250, 253, 1, 255, 112, 1, 126, 257, 1, 144, 259, 1,
+    /* LAST_ACK */ 1, 1, 1, 161, 1, 1, 261, 263, 266, 1, 268, 270, 1, 128, 272, 1, 146, 1, 1,
 };
 
 static inline bool tcp_fsm_guard(unsigned code, struct tcp_ctx *ctx, const struct tcp_seg *payload)
@@ -586,6 +592,8 @@ static inline bool tcp_fsm_guard(unsigned code, struct tcp_ctx *ctx, const struc
     case 30: return !tcp_fsm_guard_keepalive_dead(ctx, payload);
     case 31: return tcp_fsm_guard_syn_reopens(ctx, payload);
     case 32: return !tcp_fsm_guard_syn_reopens(ctx, payload);
+    case 33: return tcp_fsm_guard_rst_challenge_ok(ctx, payload);
+    case 34: return !tcp_fsm_guard_rst_challenge_ok(ctx, payload);
     default: (void)ctx; (void)payload; return true;
     }
 }
@@ -616,32 +624,32 @@ enum tcp_fsm_result tcp_fsm_dispatch(tcp_fsm_state_t *state, enum tcp_fsm_event 
         *state = TCP_FSM_LISTEN;
         tcp_fsm_action_become_listener(ctx, payload);
         break;
-#line 620 "generated/tcp.c"
+#line 628 "generated/tcp.c"
     case 1: /* CLOSED on APP_CONNECT -> SYN_SENT */
 #line 81 "spec/tcp.fsm"
         *state = TCP_FSM_SYN_SENT;
         tcp_fsm_action_init_active(ctx, payload);
         tcp_fsm_action_send_syn(ctx, payload);
         break;
-#line 627 "generated/tcp.c"
+#line 635 "generated/tcp.c"
     case 2: /* CLOSED on APP_CLOSE -> stay */
     case 3: /* CLOSED on APP_ABORT -> stay */
     case 25: /* SYN_SENT on APP_CLOSE -> CLOSED */
-    case 27: /* SYN_RCVD on RCV_RST [passive_open] -> CLOSED */
-    case 29: /* SYN_RCVD on RCV_SYN [passive_open] -> CLOSED */
-    case 58: /* CLOSING on RCV_RST [rst_exact] -> CLOSED */
-    case 59: /* LAST_ACK on RCV_RST [rst_exact] -> CLOSED */
-    case 60: /* TIME_WAIT on RCV_RST [rst_exact] -> CLOSED */
-    case 147: /* FIN_WAIT_2 on T_2MSL -> CLOSED */
-    case 148: /* TIME_WAIT on T_2MSL -> CLOSED */
-    case 156: /* CLOSING on APP_ABORT -> CLOSED */
-    case 157: /* LAST_ACK on APP_ABORT -> CLOSED */
-    case 158: /* TIME_WAIT on APP_ABORT -> CLOSED */
+    case 29: /* SYN_RCVD on RCV_RST [passive_open] -> CLOSED */
+    case 31: /* SYN_RCVD on RCV_SYN [passive_open] -> CLOSED */
+    case 60: /* CLOSING on RCV_RST [rst_exact] -> CLOSED */
+    case 61: /* LAST_ACK on RCV_RST [rst_exact] -> CLOSED */
+    case 62: /* TIME_WAIT on RCV_RST [rst_exact] -> CLOSED */
+    case 149: /* FIN_WAIT_2 on T_2MSL -> CLOSED */
+    case 150: /* TIME_WAIT on T_2MSL -> CLOSED */
+    case 158: /* CLOSING on APP_ABORT -> CLOSED */
+    case 159: /* LAST_ACK on APP_ABORT -> CLOSED */
+    case 160: /* TIME_WAIT on APP_ABORT -> CLOSED */
 #line 83 "spec/tcp.fsm"
         *state = TCP_FSM_CLOSED;
         tcp_fsm_action_release(ctx, payload);
         break;
-#line 645 "generated/tcp.c"
+#line 653 "generated/tcp.c"
     case 4: /* CLOSED on SPAWN_SYN -> SYN_RCVD */
 #line 84 "spec/tcp.fsm"
         *state = TCP_FSM_SYN_RCVD;
@@ -649,7 +657,7 @@ enum tcp_fsm_result tcp_fsm_dispatch(tcp_fsm_state_t *state, enum tcp_fsm_event 
         tcp_fsm_action_take_syn(ctx, payload);
         tcp_fsm_action_send_syn_ack(ctx, payload);
         break;
-#line 653 "generated/tcp.c"
+#line 661 "generated/tcp.c"
     case 5: /* CLOSED on SPAWN_COOKIE -> ESTABLISHED */
 #line 87 "spec/tcp.fsm"
         *state = TCP_FSM_ESTABLISHED;
@@ -658,12 +666,12 @@ enum tcp_fsm_result tcp_fsm_dispatch(tcp_fsm_state_t *state, enum tcp_fsm_event 
         tcp_fsm_action_established(ctx, payload);
         tcp_fsm_action_process_ack(ctx, payload);
         break;
-#line 662 "generated/tcp.c"
+#line 670 "generated/tcp.c"
     case 6: /* LISTEN on RCV_RST -> stay */
 #line 95 "spec/tcp.fsm"
         *state = TCP_FSM_LISTEN;
         break;
-#line 667 "generated/tcp.c"
+#line 675 "generated/tcp.c"
     case 7: /* LISTEN on RCV_SYN [out_of_memory] -> stay */
     case 12: /* LISTEN on RCV_ACK [out_of_memory] -> stay */
 #line 97 "spec/tcp.fsm"
@@ -671,33 +679,33 @@ enum tcp_fsm_result tcp_fsm_dispatch(tcp_fsm_state_t *state, enum tcp_fsm_event 
         tcp_fsm_action_refuse_no_memory(ctx, payload);
         tcp_fsm_action_send_rst_reply(ctx, payload);
         break;
-#line 675 "generated/tcp.c"
+#line 683 "generated/tcp.c"
     case 8: /* LISTEN on RCV_SYN [accept_queue_full] -> stay */
     case 13: /* LISTEN on RCV_ACK [accept_queue_full] -> stay */
 #line 99 "spec/tcp.fsm"
         *state = TCP_FSM_LISTEN;
         tcp_fsm_action_listen_drop(ctx, payload);
         break;
-#line 682 "generated/tcp.c"
+#line 690 "generated/tcp.c"
     case 9: /* LISTEN on RCV_SYN [syn_queue_full] -> stay */
 #line 101 "spec/tcp.fsm"
         *state = TCP_FSM_LISTEN;
         tcp_fsm_action_send_syn_cookie(ctx, payload);
         break;
-#line 688 "generated/tcp.c"
+#line 696 "generated/tcp.c"
     case 10: /* LISTEN on RCV_SYN else -> stay */
     case 14: /* LISTEN on RCV_ACK else -> stay */
 #line 103 "spec/tcp.fsm"
         *state = TCP_FSM_LISTEN;
         tcp_fsm_action_spawn_child(ctx, payload);
         break;
-#line 695 "generated/tcp.c"
+#line 703 "generated/tcp.c"
     case 11: /* LISTEN on RCV_ACK [!cookie_ok] -> stay */
 #line 104 "spec/tcp.fsm"
         *state = TCP_FSM_LISTEN;
         tcp_fsm_action_send_rst_reply(ctx, payload);
         break;
-#line 701 "generated/tcp.c"
+#line 709 "generated/tcp.c"
     case 15: /* LISTEN on APP_CONNECT -> SYN_SENT */
 #line 112 "spec/tcp.fsm"
         *state = TCP_FSM_SYN_SENT;
@@ -706,7 +714,7 @@ enum tcp_fsm_result tcp_fsm_dispatch(tcp_fsm_state_t *state, enum tcp_fsm_event 
         tcp_fsm_action_init_active(ctx, payload);
         tcp_fsm_action_send_syn(ctx, payload);
         break;
-#line 710 "generated/tcp.c"
+#line 718 "generated/tcp.c"
     case 16: /* LISTEN on APP_CLOSE -> CLOSED */
     case 17: /* LISTEN on APP_ABORT -> CLOSED */
 #line 115 "spec/tcp.fsm"
@@ -714,26 +722,26 @@ enum tcp_fsm_result tcp_fsm_dispatch(tcp_fsm_state_t *state, enum tcp_fsm_event 
         tcp_fsm_action_abort_listener(ctx, payload);
         tcp_fsm_action_release(ctx, payload);
         break;
-#line 718 "generated/tcp.c"
+#line 726 "generated/tcp.c"
     case 18: /* SYN_SENT on RCV_BAD_ACK -> stay */
 #line 122 "spec/tcp.fsm"
         *state = TCP_FSM_SYN_SENT;
         tcp_fsm_action_send_rst_reply(ctx, payload);
         break;
-#line 724 "generated/tcp.c"
+#line 732 "generated/tcp.c"
     case 19: /* SYN_SENT on RCV_RST [rst_acks_syn] -> CLOSED */
-    case 28: /* SYN_RCVD on RCV_RST else -> CLOSED */
+    case 30: /* SYN_RCVD on RCV_RST else -> CLOSED */
 #line 124 "spec/tcp.fsm"
         *state = TCP_FSM_CLOSED;
         tcp_fsm_action_conn_refused(ctx, payload);
         tcp_fsm_action_release(ctx, payload);
         break;
-#line 732 "generated/tcp.c"
+#line 740 "generated/tcp.c"
     case 20: /* SYN_SENT on RCV_RST else -> stay */
 #line 126 "spec/tcp.fsm"
         *state = TCP_FSM_SYN_SENT;
         break;
-#line 737 "generated/tcp.c"
+#line 745 "generated/tcp.c"
     case 21: /* SYN_SENT on RCV_SYN_ACK -> ESTABLISHED */
 #line 127 "spec/tcp.fsm"
         *state = TCP_FSM_ESTABLISHED;
@@ -742,462 +750,464 @@ enum tcp_fsm_result tcp_fsm_dispatch(tcp_fsm_state_t *state, enum tcp_fsm_event 
         tcp_fsm_action_process_ack(ctx, payload);
         tcp_fsm_action_send_ack(ctx, payload);
         break;
-#line 746 "generated/tcp.c"
+#line 754 "generated/tcp.c"
     case 22: /* SYN_SENT on RCV_SYN -> SYN_RCVD */
 #line 130 "spec/tcp.fsm"
         *state = TCP_FSM_SYN_RCVD;
         tcp_fsm_action_take_syn(ctx, payload);
         tcp_fsm_action_send_syn_ack(ctx, payload);
         break;
-#line 753 "generated/tcp.c"
+#line 761 "generated/tcp.c"
     case 23: /* SYN_SENT on T_RTX [syn_give_up] -> CLOSED */
-    case 36: /* SYN_RCVD on T_RTX [syn_give_up] -> CLOSED */
-    case 126: /* ESTABLISHED on T_RTX [give_up] -> CLOSED */
-    case 127: /* CLOSE_WAIT on T_RTX [give_up] -> CLOSED */
-    case 128: /* FIN_WAIT_1 on T_RTX [give_up] -> CLOSED */
-    case 129: /* CLOSING on T_RTX [give_up] -> CLOSED */
-    case 130: /* LAST_ACK on T_RTX [give_up] -> CLOSED */
-    case 143: /* ESTABLISHED on T_KEEPALIVE [keepalive_dead] -> CLOSED */
-    case 144: /* CLOSE_WAIT on T_KEEPALIVE [keepalive_dead] -> CLOSED */
+    case 38: /* SYN_RCVD on T_RTX [syn_give_up] -> CLOSED */
+    case 128: /* ESTABLISHED on T_RTX [give_up] -> CLOSED */
+    case 129: /* CLOSE_WAIT on T_RTX [give_up] -> CLOSED */
+    case 130: /* FIN_WAIT_1 on T_RTX [give_up] -> CLOSED */
+    case 131: /* CLOSING on T_RTX [give_up] -> CLOSED */
+    case 132: /* LAST_ACK on T_RTX [give_up] -> CLOSED */
+    case 145: /* ESTABLISHED on T_KEEPALIVE [keepalive_dead] -> CLOSED */
+    case 146: /* CLOSE_WAIT on T_KEEPALIVE [keepalive_dead] -> CLOSED */
 #line 132 "spec/tcp.fsm"
         *state = TCP_FSM_CLOSED;
         tcp_fsm_action_conn_timeout(ctx, payload);
         tcp_fsm_action_release(ctx, payload);
         break;
-#line 768 "generated/tcp.c"
+#line 776 "generated/tcp.c"
     case 24: /* SYN_SENT on T_RTX else -> stay */
 #line 134 "spec/tcp.fsm"
         *state = TCP_FSM_SYN_SENT;
         tcp_fsm_action_retransmit_syn(ctx, payload);
         break;
-#line 774 "generated/tcp.c"
+#line 782 "generated/tcp.c"
     case 26: /* SYN_SENT on APP_ABORT -> CLOSED */
-    case 54: /* ESTABLISHED on RCV_RST [rst_exact] -> CLOSED */
-    case 55: /* FIN_WAIT_1 on RCV_RST [rst_exact] -> CLOSED */
-    case 56: /* FIN_WAIT_2 on RCV_RST [rst_exact] -> CLOSED */
-    case 57: /* CLOSE_WAIT on RCV_RST [rst_exact] -> CLOSED */
+    case 56: /* ESTABLISHED on RCV_RST [rst_exact] -> CLOSED */
+    case 57: /* FIN_WAIT_1 on RCV_RST [rst_exact] -> CLOSED */
+    case 58: /* FIN_WAIT_2 on RCV_RST [rst_exact] -> CLOSED */
+    case 59: /* CLOSE_WAIT on RCV_RST [rst_exact] -> CLOSED */
 #line 136 "spec/tcp.fsm"
         *state = TCP_FSM_CLOSED;
         tcp_fsm_action_conn_reset(ctx, payload);
         tcp_fsm_action_release(ctx, payload);
         break;
-#line 785 "generated/tcp.c"
-    case 30: /* SYN_RCVD on RCV_SYN [challenge_ok] -> stay */
-#line 148 "spec/tcp.fsm"
+#line 793 "generated/tcp.c"
+    case 27: /* SYN_RCVD on RCV_RST [rst_challenge_ok] -> stay */
+    case 32: /* SYN_RCVD on RCV_SYN [challenge_ok] -> stay */
+#line 145 "spec/tcp.fsm"
         *state = TCP_FSM_SYN_RCVD;
         tcp_fsm_action_challenge_ack(ctx, payload);
         break;
-#line 791 "generated/tcp.c"
-    case 31: /* SYN_RCVD on RCV_SYN else -> stay */
-    case 47: /* SYN_RCVD on RCV_UNACCEPTABLE else -> stay */
-#line 149 "spec/tcp.fsm"
+#line 800 "generated/tcp.c"
+    case 28: /* SYN_RCVD on RCV_RST [!rst_exact] -> stay */
+    case 33: /* SYN_RCVD on RCV_SYN else -> stay */
+    case 49: /* SYN_RCVD on RCV_UNACCEPTABLE else -> stay */
+#line 147 "spec/tcp.fsm"
         *state = TCP_FSM_SYN_RCVD;
         break;
-#line 797 "generated/tcp.c"
-    case 32: /* SYN_RCVD on RCV_BAD_ACK -> stay */
-    case 33: /* SYN_RCVD on RCV_ACK [!ack_acceptable] -> stay */
-#line 150 "spec/tcp.fsm"
+#line 807 "generated/tcp.c"
+    case 34: /* SYN_RCVD on RCV_BAD_ACK -> stay */
+    case 35: /* SYN_RCVD on RCV_ACK [!ack_acceptable] -> stay */
+#line 158 "spec/tcp.fsm"
         *state = TCP_FSM_SYN_RCVD;
         tcp_fsm_action_send_rst_reply(ctx, payload);
         break;
-#line 804 "generated/tcp.c"
-    case 34: /* SYN_RCVD on RCV_ACK [close_queued] -> FIN_WAIT_1 */
-#line 153 "spec/tcp.fsm"
+#line 814 "generated/tcp.c"
+    case 36: /* SYN_RCVD on RCV_ACK [close_queued] -> FIN_WAIT_1 */
+#line 161 "spec/tcp.fsm"
         *state = TCP_FSM_FIN_WAIT_1;
         tcp_fsm_action_established(ctx, payload);
         tcp_fsm_action_process_ack(ctx, payload);
         break;
-#line 811 "generated/tcp.c"
-    case 35: /* SYN_RCVD on RCV_ACK else -> ESTABLISHED */
-#line 156 "spec/tcp.fsm"
+#line 821 "generated/tcp.c"
+    case 37: /* SYN_RCVD on RCV_ACK else -> ESTABLISHED */
+#line 164 "spec/tcp.fsm"
         *state = TCP_FSM_ESTABLISHED;
         tcp_fsm_action_established(ctx, payload);
         tcp_fsm_action_process_ack(ctx, payload);
         break;
-#line 818 "generated/tcp.c"
-    case 37: /* SYN_RCVD on T_RTX else -> stay */
-#line 161 "spec/tcp.fsm"
+#line 828 "generated/tcp.c"
+    case 39: /* SYN_RCVD on T_RTX else -> stay */
+#line 169 "spec/tcp.fsm"
         *state = TCP_FSM_SYN_RCVD;
         tcp_fsm_action_retransmit_syn_ack(ctx, payload);
         break;
-#line 824 "generated/tcp.c"
-    case 38: /* SYN_RCVD on APP_CLOSE -> stay */
-#line 162 "spec/tcp.fsm"
+#line 834 "generated/tcp.c"
+    case 40: /* SYN_RCVD on APP_CLOSE -> stay */
+#line 170 "spec/tcp.fsm"
         *state = TCP_FSM_SYN_RCVD;
         tcp_fsm_action_queue_fin(ctx, payload);
         break;
-#line 830 "generated/tcp.c"
-    case 39: /* SYN_RCVD on APP_ABORT -> CLOSED */
-    case 152: /* ESTABLISHED on APP_ABORT -> CLOSED */
-    case 153: /* FIN_WAIT_1 on APP_ABORT -> CLOSED */
-    case 154: /* FIN_WAIT_2 on APP_ABORT -> CLOSED */
-    case 155: /* CLOSE_WAIT on APP_ABORT -> CLOSED */
-#line 164 "spec/tcp.fsm"
+#line 840 "generated/tcp.c"
+    case 41: /* SYN_RCVD on APP_ABORT -> CLOSED */
+    case 154: /* ESTABLISHED on APP_ABORT -> CLOSED */
+    case 155: /* FIN_WAIT_1 on APP_ABORT -> CLOSED */
+    case 156: /* FIN_WAIT_2 on APP_ABORT -> CLOSED */
+    case 157: /* CLOSE_WAIT on APP_ABORT -> CLOSED */
+#line 172 "spec/tcp.fsm"
         *state = TCP_FSM_CLOSED;
         tcp_fsm_action_send_rst(ctx, payload);
         tcp_fsm_action_conn_reset(ctx, payload);
         tcp_fsm_action_release(ctx, payload);
         break;
-#line 842 "generated/tcp.c"
-    case 40: /* SYN_RCVD on RCV_UNACCEPTABLE [oow_ack_ok] -> stay */
-#line 176 "spec/tcp.fsm"
+#line 852 "generated/tcp.c"
+    case 42: /* SYN_RCVD on RCV_UNACCEPTABLE [oow_ack_ok] -> stay */
+#line 184 "spec/tcp.fsm"
         *state = TCP_FSM_SYN_RCVD;
         tcp_fsm_action_send_ack(ctx, payload);
         break;
-#line 848 "generated/tcp.c"
-    case 41: /* ESTABLISHED on RCV_UNACCEPTABLE [oow_ack_ok] -> stay */
-    case 93: /* ESTABLISHED on RCV_BAD_ACK [oow_ack_ok] -> stay */
-    case 136: /* ESTABLISHED on T_DELACK -> stay */
-#line 176 "spec/tcp.fsm"
+#line 858 "generated/tcp.c"
+    case 43: /* ESTABLISHED on RCV_UNACCEPTABLE [oow_ack_ok] -> stay */
+    case 95: /* ESTABLISHED on RCV_BAD_ACK [oow_ack_ok] -> stay */
+    case 138: /* ESTABLISHED on T_DELACK -> stay */
+#line 184 "spec/tcp.fsm"
         *state = TCP_FSM_ESTABLISHED;
         tcp_fsm_action_send_ack(ctx, payload);
         break;
-#line 856 "generated/tcp.c"
-    case 42: /* FIN_WAIT_1 on RCV_UNACCEPTABLE [oow_ack_ok] -> stay */
-    case 94: /* FIN_WAIT_1 on RCV_BAD_ACK [oow_ack_ok] -> stay */
-    case 137: /* FIN_WAIT_1 on T_DELACK -> stay */
-#line 176 "spec/tcp.fsm"
+#line 866 "generated/tcp.c"
+    case 44: /* FIN_WAIT_1 on RCV_UNACCEPTABLE [oow_ack_ok] -> stay */
+    case 96: /* FIN_WAIT_1 on RCV_BAD_ACK [oow_ack_ok] -> stay */
+    case 139: /* FIN_WAIT_1 on T_DELACK -> stay */
+#line 184 "spec/tcp.fsm"
         *state = TCP_FSM_FIN_WAIT_1;
         tcp_fsm_action_send_ack(ctx, payload);
         break;
-#line 864 "generated/tcp.c"
-    case 43: /* FIN_WAIT_2 on RCV_UNACCEPTABLE [oow_ack_ok] -> stay */
-    case 95: /* FIN_WAIT_2 on RCV_BAD_ACK [oow_ack_ok] -> stay */
-    case 138: /* FIN_WAIT_2 on T_DELACK -> stay */
-#line 176 "spec/tcp.fsm"
+#line 874 "generated/tcp.c"
+    case 45: /* FIN_WAIT_2 on RCV_UNACCEPTABLE [oow_ack_ok] -> stay */
+    case 97: /* FIN_WAIT_2 on RCV_BAD_ACK [oow_ack_ok] -> stay */
+    case 140: /* FIN_WAIT_2 on T_DELACK -> stay */
+#line 184 "spec/tcp.fsm"
         *state = TCP_FSM_FIN_WAIT_2;
         tcp_fsm_action_send_ack(ctx, payload);
         break;
-#line 872 "generated/tcp.c"
-    case 44: /* CLOSE_WAIT on RCV_UNACCEPTABLE [oow_ack_ok] -> stay */
-    case 96: /* CLOSE_WAIT on RCV_BAD_ACK [oow_ack_ok] -> stay */
-    case 122: /* CLOSE_WAIT on RCV_FIN -> stay */
-#line 176 "spec/tcp.fsm"
+#line 882 "generated/tcp.c"
+    case 46: /* CLOSE_WAIT on RCV_UNACCEPTABLE [oow_ack_ok] -> stay */
+    case 98: /* CLOSE_WAIT on RCV_BAD_ACK [oow_ack_ok] -> stay */
+    case 124: /* CLOSE_WAIT on RCV_FIN -> stay */
+#line 184 "spec/tcp.fsm"
         *state = TCP_FSM_CLOSE_WAIT;
         tcp_fsm_action_send_ack(ctx, payload);
         break;
-#line 880 "generated/tcp.c"
-    case 45: /* CLOSING on RCV_UNACCEPTABLE [oow_ack_ok] -> stay */
-    case 97: /* CLOSING on RCV_BAD_ACK [oow_ack_ok] -> stay */
-    case 123: /* CLOSING on RCV_FIN -> stay */
-#line 176 "spec/tcp.fsm"
+#line 890 "generated/tcp.c"
+    case 47: /* CLOSING on RCV_UNACCEPTABLE [oow_ack_ok] -> stay */
+    case 99: /* CLOSING on RCV_BAD_ACK [oow_ack_ok] -> stay */
+    case 125: /* CLOSING on RCV_FIN -> stay */
+#line 184 "spec/tcp.fsm"
         *state = TCP_FSM_CLOSING;
         tcp_fsm_action_send_ack(ctx, payload);
         break;
-#line 888 "generated/tcp.c"
-    case 46: /* LAST_ACK on RCV_UNACCEPTABLE [oow_ack_ok] -> stay */
-    case 98: /* LAST_ACK on RCV_BAD_ACK [oow_ack_ok] -> stay */
-    case 124: /* LAST_ACK on RCV_FIN -> stay */
-#line 176 "spec/tcp.fsm"
+#line 898 "generated/tcp.c"
+    case 48: /* LAST_ACK on RCV_UNACCEPTABLE [oow_ack_ok] -> stay */
+    case 100: /* LAST_ACK on RCV_BAD_ACK [oow_ack_ok] -> stay */
+    case 126: /* LAST_ACK on RCV_FIN -> stay */
+#line 184 "spec/tcp.fsm"
         *state = TCP_FSM_LAST_ACK;
         tcp_fsm_action_send_ack(ctx, payload);
         break;
-#line 896 "generated/tcp.c"
-    case 48: /* ESTABLISHED on RCV_UNACCEPTABLE else -> stay */
-    case 68: /* ESTABLISHED on RCV_RST else -> stay */
-    case 81: /* ESTABLISHED on RCV_SYN else -> stay */
-    case 100: /* ESTABLISHED on RCV_BAD_ACK else -> stay */
-#line 177 "spec/tcp.fsm"
+#line 906 "generated/tcp.c"
+    case 50: /* ESTABLISHED on RCV_UNACCEPTABLE else -> stay */
+    case 70: /* ESTABLISHED on RCV_RST else -> stay */
+    case 83: /* ESTABLISHED on RCV_SYN else -> stay */
+    case 102: /* ESTABLISHED on RCV_BAD_ACK else -> stay */
+#line 185 "spec/tcp.fsm"
         *state = TCP_FSM_ESTABLISHED;
         break;
-#line 904 "generated/tcp.c"
-    case 49: /* FIN_WAIT_1 on RCV_UNACCEPTABLE else -> stay */
-    case 69: /* FIN_WAIT_1 on RCV_RST else -> stay */
-    case 82: /* FIN_WAIT_1 on RCV_SYN else -> stay */
-    case 101: /* FIN_WAIT_1 on RCV_BAD_ACK else -> stay */
-#line 177 "spec/tcp.fsm"
+#line 914 "generated/tcp.c"
+    case 51: /* FIN_WAIT_1 on RCV_UNACCEPTABLE else -> stay */
+    case 71: /* FIN_WAIT_1 on RCV_RST else -> stay */
+    case 84: /* FIN_WAIT_1 on RCV_SYN else -> stay */
+    case 103: /* FIN_WAIT_1 on RCV_BAD_ACK else -> stay */
+#line 185 "spec/tcp.fsm"
         *state = TCP_FSM_FIN_WAIT_1;
         break;
-#line 912 "generated/tcp.c"
-    case 50: /* FIN_WAIT_2 on RCV_UNACCEPTABLE else -> stay */
-    case 70: /* FIN_WAIT_2 on RCV_RST else -> stay */
-    case 83: /* FIN_WAIT_2 on RCV_SYN else -> stay */
-    case 102: /* FIN_WAIT_2 on RCV_BAD_ACK else -> stay */
-#line 177 "spec/tcp.fsm"
+#line 922 "generated/tcp.c"
+    case 52: /* FIN_WAIT_2 on RCV_UNACCEPTABLE else -> stay */
+    case 72: /* FIN_WAIT_2 on RCV_RST else -> stay */
+    case 85: /* FIN_WAIT_2 on RCV_SYN else -> stay */
+    case 104: /* FIN_WAIT_2 on RCV_BAD_ACK else -> stay */
+#line 185 "spec/tcp.fsm"
         *state = TCP_FSM_FIN_WAIT_2;
         break;
-#line 920 "generated/tcp.c"
-    case 51: /* CLOSE_WAIT on RCV_UNACCEPTABLE else -> stay */
-    case 71: /* CLOSE_WAIT on RCV_RST else -> stay */
-    case 84: /* CLOSE_WAIT on RCV_SYN else -> stay */
-    case 103: /* CLOSE_WAIT on RCV_BAD_ACK else -> stay */
-#line 177 "spec/tcp.fsm"
+#line 930 "generated/tcp.c"
+    case 53: /* CLOSE_WAIT on RCV_UNACCEPTABLE else -> stay */
+    case 73: /* CLOSE_WAIT on RCV_RST else -> stay */
+    case 86: /* CLOSE_WAIT on RCV_SYN else -> stay */
+    case 105: /* CLOSE_WAIT on RCV_BAD_ACK else -> stay */
+#line 185 "spec/tcp.fsm"
         *state = TCP_FSM_CLOSE_WAIT;
         break;
-#line 928 "generated/tcp.c"
-    case 52: /* CLOSING on RCV_UNACCEPTABLE else -> stay */
-    case 72: /* CLOSING on RCV_RST else -> stay */
-    case 85: /* CLOSING on RCV_SYN else -> stay */
-    case 104: /* CLOSING on RCV_BAD_ACK else -> stay */
-#line 177 "spec/tcp.fsm"
+#line 938 "generated/tcp.c"
+    case 54: /* CLOSING on RCV_UNACCEPTABLE else -> stay */
+    case 74: /* CLOSING on RCV_RST else -> stay */
+    case 87: /* CLOSING on RCV_SYN else -> stay */
+    case 106: /* CLOSING on RCV_BAD_ACK else -> stay */
+#line 185 "spec/tcp.fsm"
         *state = TCP_FSM_CLOSING;
         break;
-#line 936 "generated/tcp.c"
-    case 53: /* LAST_ACK on RCV_UNACCEPTABLE else -> stay */
-    case 73: /* LAST_ACK on RCV_RST else -> stay */
-    case 86: /* LAST_ACK on RCV_SYN else -> stay */
-    case 105: /* LAST_ACK on RCV_BAD_ACK else -> stay */
-#line 177 "spec/tcp.fsm"
+#line 946 "generated/tcp.c"
+    case 55: /* LAST_ACK on RCV_UNACCEPTABLE else -> stay */
+    case 75: /* LAST_ACK on RCV_RST else -> stay */
+    case 88: /* LAST_ACK on RCV_SYN else -> stay */
+    case 107: /* LAST_ACK on RCV_BAD_ACK else -> stay */
+#line 185 "spec/tcp.fsm"
         *state = TCP_FSM_LAST_ACK;
         break;
-#line 944 "generated/tcp.c"
-    case 61: /* ESTABLISHED on RCV_RST [challenge_ok] -> stay */
-    case 75: /* ESTABLISHED on RCV_SYN [challenge_ok] -> stay */
-#line 185 "spec/tcp.fsm"
+#line 954 "generated/tcp.c"
+    case 63: /* ESTABLISHED on RCV_RST [challenge_ok] -> stay */
+    case 77: /* ESTABLISHED on RCV_SYN [challenge_ok] -> stay */
+#line 193 "spec/tcp.fsm"
         *state = TCP_FSM_ESTABLISHED;
         tcp_fsm_action_challenge_ack(ctx, payload);
         break;
-#line 951 "generated/tcp.c"
-    case 62: /* FIN_WAIT_1 on RCV_RST [challenge_ok] -> stay */
-    case 76: /* FIN_WAIT_1 on RCV_SYN [challenge_ok] -> stay */
-#line 185 "spec/tcp.fsm"
+#line 961 "generated/tcp.c"
+    case 64: /* FIN_WAIT_1 on RCV_RST [challenge_ok] -> stay */
+    case 78: /* FIN_WAIT_1 on RCV_SYN [challenge_ok] -> stay */
+#line 193 "spec/tcp.fsm"
         *state = TCP_FSM_FIN_WAIT_1;
         tcp_fsm_action_challenge_ack(ctx, payload);
         break;
-#line 958 "generated/tcp.c"
-    case 63: /* FIN_WAIT_2 on RCV_RST [challenge_ok] -> stay */
-    case 77: /* FIN_WAIT_2 on RCV_SYN [challenge_ok] -> stay */
-#line 185 "spec/tcp.fsm"
+#line 968 "generated/tcp.c"
+    case 65: /* FIN_WAIT_2 on RCV_RST [challenge_ok] -> stay */
+    case 79: /* FIN_WAIT_2 on RCV_SYN [challenge_ok] -> stay */
+#line 193 "spec/tcp.fsm"
         *state = TCP_FSM_FIN_WAIT_2;
         tcp_fsm_action_challenge_ack(ctx, payload);
         break;
-#line 965 "generated/tcp.c"
-    case 64: /* CLOSE_WAIT on RCV_RST [challenge_ok] -> stay */
-    case 78: /* CLOSE_WAIT on RCV_SYN [challenge_ok] -> stay */
-#line 185 "spec/tcp.fsm"
+#line 975 "generated/tcp.c"
+    case 66: /* CLOSE_WAIT on RCV_RST [challenge_ok] -> stay */
+    case 80: /* CLOSE_WAIT on RCV_SYN [challenge_ok] -> stay */
+#line 193 "spec/tcp.fsm"
         *state = TCP_FSM_CLOSE_WAIT;
         tcp_fsm_action_challenge_ack(ctx, payload);
         break;
-#line 972 "generated/tcp.c"
-    case 65: /* CLOSING on RCV_RST [challenge_ok] -> stay */
-    case 79: /* CLOSING on RCV_SYN [challenge_ok] -> stay */
-#line 185 "spec/tcp.fsm"
+#line 982 "generated/tcp.c"
+    case 67: /* CLOSING on RCV_RST [challenge_ok] -> stay */
+    case 81: /* CLOSING on RCV_SYN [challenge_ok] -> stay */
+#line 193 "spec/tcp.fsm"
         *state = TCP_FSM_CLOSING;
         tcp_fsm_action_challenge_ack(ctx, payload);
         break;
-#line 979 "generated/tcp.c"
-    case 66: /* LAST_ACK on RCV_RST [challenge_ok] -> stay */
-    case 80: /* LAST_ACK on RCV_SYN [challenge_ok] -> stay */
-#line 185 "spec/tcp.fsm"
+#line 989 "generated/tcp.c"
+    case 68: /* LAST_ACK on RCV_RST [challenge_ok] -> stay */
+    case 82: /* LAST_ACK on RCV_SYN [challenge_ok] -> stay */
+#line 193 "spec/tcp.fsm"
         *state = TCP_FSM_LAST_ACK;
         tcp_fsm_action_challenge_ack(ctx, payload);
         break;
-#line 986 "generated/tcp.c"
-    case 67: /* TIME_WAIT on RCV_RST [challenge_ok] -> stay */
-    case 91: /* TIME_WAIT on RCV_SYN [challenge_ok] -> stay */
-#line 185 "spec/tcp.fsm"
+#line 996 "generated/tcp.c"
+    case 69: /* TIME_WAIT on RCV_RST [challenge_ok] -> stay */
+    case 93: /* TIME_WAIT on RCV_SYN [challenge_ok] -> stay */
+#line 193 "spec/tcp.fsm"
         *state = TCP_FSM_TIME_WAIT;
         tcp_fsm_action_challenge_ack(ctx, payload);
         break;
-#line 993 "generated/tcp.c"
-    case 74: /* TIME_WAIT on RCV_RST else -> stay */
-    case 90: /* TIME_WAIT on RCV_UNACCEPTABLE else -> stay */
-    case 92: /* TIME_WAIT on RCV_SYN else -> stay */
-    case 106: /* TIME_WAIT on RCV_BAD_ACK else -> stay */
-#line 186 "spec/tcp.fsm"
+#line 1003 "generated/tcp.c"
+    case 76: /* TIME_WAIT on RCV_RST else -> stay */
+    case 92: /* TIME_WAIT on RCV_UNACCEPTABLE else -> stay */
+    case 94: /* TIME_WAIT on RCV_SYN else -> stay */
+    case 108: /* TIME_WAIT on RCV_BAD_ACK else -> stay */
+#line 194 "spec/tcp.fsm"
         *state = TCP_FSM_TIME_WAIT;
         break;
-#line 1001 "generated/tcp.c"
-    case 87: /* TIME_WAIT on RCV_UNACCEPTABLE [syn_reopens] -> CLOSED */
-    case 88: /* TIME_WAIT on RCV_SYN [syn_reopens] -> CLOSED */
-#line 198 "spec/tcp.fsm"
+#line 1011 "generated/tcp.c"
+    case 89: /* TIME_WAIT on RCV_UNACCEPTABLE [syn_reopens] -> CLOSED */
+    case 90: /* TIME_WAIT on RCV_SYN [syn_reopens] -> CLOSED */
+#line 206 "spec/tcp.fsm"
         *state = TCP_FSM_CLOSED;
         tcp_fsm_action_release(ctx, payload);
         tcp_fsm_action_reopen(ctx, payload);
         break;
-#line 1009 "generated/tcp.c"
-    case 89: /* TIME_WAIT on RCV_UNACCEPTABLE [oow_ack_ok] -> stay */
-    case 99: /* TIME_WAIT on RCV_BAD_ACK [oow_ack_ok] -> stay */
-#line 200 "spec/tcp.fsm"
+#line 1019 "generated/tcp.c"
+    case 91: /* TIME_WAIT on RCV_UNACCEPTABLE [oow_ack_ok] -> stay */
+    case 101: /* TIME_WAIT on RCV_BAD_ACK [oow_ack_ok] -> stay */
+#line 208 "spec/tcp.fsm"
         *state = TCP_FSM_TIME_WAIT;
         tcp_fsm_action_send_ack(ctx, payload);
         break;
-#line 1016 "generated/tcp.c"
-    case 107: /* ESTABLISHED on RCV_ACK -> stay */
-#line 212 "spec/tcp.fsm"
+#line 1026 "generated/tcp.c"
+    case 109: /* ESTABLISHED on RCV_ACK -> stay */
+#line 220 "spec/tcp.fsm"
         *state = TCP_FSM_ESTABLISHED;
         tcp_fsm_action_process_ack(ctx, payload);
         break;
-#line 1022 "generated/tcp.c"
-    case 108: /* CLOSE_WAIT on RCV_ACK -> stay */
-#line 212 "spec/tcp.fsm"
+#line 1032 "generated/tcp.c"
+    case 110: /* CLOSE_WAIT on RCV_ACK -> stay */
+#line 220 "spec/tcp.fsm"
         *state = TCP_FSM_CLOSE_WAIT;
         tcp_fsm_action_process_ack(ctx, payload);
         break;
-#line 1028 "generated/tcp.c"
-    case 109: /* FIN_WAIT_2 on RCV_ACK -> stay */
-#line 212 "spec/tcp.fsm"
+#line 1038 "generated/tcp.c"
+    case 111: /* FIN_WAIT_2 on RCV_ACK -> stay */
+#line 220 "spec/tcp.fsm"
         *state = TCP_FSM_FIN_WAIT_2;
         tcp_fsm_action_process_ack(ctx, payload);
         break;
-#line 1034 "generated/tcp.c"
-    case 110: /* FIN_WAIT_1 on RCV_ACK [fin_acked] -> FIN_WAIT_2 */
-#line 213 "spec/tcp.fsm"
+#line 1044 "generated/tcp.c"
+    case 112: /* FIN_WAIT_1 on RCV_ACK [fin_acked] -> FIN_WAIT_2 */
+#line 221 "spec/tcp.fsm"
         *state = TCP_FSM_FIN_WAIT_2;
         tcp_fsm_action_process_ack(ctx, payload);
         tcp_fsm_action_arm_fin_timeout(ctx, payload);
         break;
-#line 1041 "generated/tcp.c"
-    case 111: /* FIN_WAIT_1 on RCV_ACK else -> stay */
-#line 215 "spec/tcp.fsm"
+#line 1051 "generated/tcp.c"
+    case 113: /* FIN_WAIT_1 on RCV_ACK else -> stay */
+#line 223 "spec/tcp.fsm"
         *state = TCP_FSM_FIN_WAIT_1;
         tcp_fsm_action_process_ack(ctx, payload);
         break;
-#line 1047 "generated/tcp.c"
-    case 112: /* CLOSING on RCV_ACK [fin_acked] -> TIME_WAIT */
-#line 216 "spec/tcp.fsm"
+#line 1057 "generated/tcp.c"
+    case 114: /* CLOSING on RCV_ACK [fin_acked] -> TIME_WAIT */
+#line 224 "spec/tcp.fsm"
         *state = TCP_FSM_TIME_WAIT;
         tcp_fsm_action_process_ack(ctx, payload);
         tcp_fsm_action_arm_2msl(ctx, payload);
         break;
-#line 1054 "generated/tcp.c"
-    case 113: /* CLOSING on RCV_ACK else -> stay */
-#line 218 "spec/tcp.fsm"
+#line 1064 "generated/tcp.c"
+    case 115: /* CLOSING on RCV_ACK else -> stay */
+#line 226 "spec/tcp.fsm"
         *state = TCP_FSM_CLOSING;
         tcp_fsm_action_process_ack(ctx, payload);
         break;
-#line 1060 "generated/tcp.c"
-    case 114: /* LAST_ACK on RCV_ACK [fin_acked] -> CLOSED */
-#line 219 "spec/tcp.fsm"
+#line 1070 "generated/tcp.c"
+    case 116: /* LAST_ACK on RCV_ACK [fin_acked] -> CLOSED */
+#line 227 "spec/tcp.fsm"
         *state = TCP_FSM_CLOSED;
         tcp_fsm_action_process_ack(ctx, payload);
         tcp_fsm_action_release(ctx, payload);
         break;
-#line 1067 "generated/tcp.c"
-    case 115: /* LAST_ACK on RCV_ACK else -> stay */
-#line 221 "spec/tcp.fsm"
+#line 1077 "generated/tcp.c"
+    case 117: /* LAST_ACK on RCV_ACK else -> stay */
+#line 229 "spec/tcp.fsm"
         *state = TCP_FSM_LAST_ACK;
         tcp_fsm_action_process_ack(ctx, payload);
         break;
-#line 1073 "generated/tcp.c"
-    case 116: /* ESTABLISHED on RCV_DATA -> stay */
-#line 224 "spec/tcp.fsm"
+#line 1083 "generated/tcp.c"
+    case 118: /* ESTABLISHED on RCV_DATA -> stay */
+#line 232 "spec/tcp.fsm"
         *state = TCP_FSM_ESTABLISHED;
         tcp_fsm_action_deliver_data(ctx, payload);
         break;
-#line 1079 "generated/tcp.c"
-    case 117: /* FIN_WAIT_1 on RCV_DATA -> stay */
-#line 224 "spec/tcp.fsm"
+#line 1089 "generated/tcp.c"
+    case 119: /* FIN_WAIT_1 on RCV_DATA -> stay */
+#line 232 "spec/tcp.fsm"
         *state = TCP_FSM_FIN_WAIT_1;
         tcp_fsm_action_deliver_data(ctx, payload);
         break;
-#line 1085 "generated/tcp.c"
-    case 118: /* FIN_WAIT_2 on RCV_DATA -> stay */
-#line 224 "spec/tcp.fsm"
+#line 1095 "generated/tcp.c"
+    case 120: /* FIN_WAIT_2 on RCV_DATA -> stay */
+#line 232 "spec/tcp.fsm"
         *state = TCP_FSM_FIN_WAIT_2;
         tcp_fsm_action_deliver_data(ctx, payload);
         break;
-#line 1091 "generated/tcp.c"
-    case 119: /* ESTABLISHED on RCV_FIN -> CLOSE_WAIT */
-#line 227 "spec/tcp.fsm"
+#line 1101 "generated/tcp.c"
+    case 121: /* ESTABLISHED on RCV_FIN -> CLOSE_WAIT */
+#line 235 "spec/tcp.fsm"
         *state = TCP_FSM_CLOSE_WAIT;
         tcp_fsm_action_receive_fin(ctx, payload);
         break;
-#line 1097 "generated/tcp.c"
-    case 120: /* FIN_WAIT_1 on RCV_FIN -> CLOSING */
-#line 229 "spec/tcp.fsm"
+#line 1107 "generated/tcp.c"
+    case 122: /* FIN_WAIT_1 on RCV_FIN -> CLOSING */
+#line 237 "spec/tcp.fsm"
         *state = TCP_FSM_CLOSING;
         tcp_fsm_action_receive_fin(ctx, payload);
         break;
-#line 1103 "generated/tcp.c"
-    case 121: /* FIN_WAIT_2 on RCV_FIN -> TIME_WAIT */
-#line 231 "spec/tcp.fsm"
+#line 1113 "generated/tcp.c"
+    case 123: /* FIN_WAIT_2 on RCV_FIN -> TIME_WAIT */
+#line 239 "spec/tcp.fsm"
         *state = TCP_FSM_TIME_WAIT;
         tcp_fsm_action_receive_fin(ctx, payload);
         tcp_fsm_action_arm_2msl(ctx, payload);
         break;
-#line 1110 "generated/tcp.c"
-    case 125: /* TIME_WAIT on RCV_FIN -> TIME_WAIT */
-#line 236 "spec/tcp.fsm"
+#line 1120 "generated/tcp.c"
+    case 127: /* TIME_WAIT on RCV_FIN -> TIME_WAIT */
+#line 244 "spec/tcp.fsm"
         *state = TCP_FSM_TIME_WAIT;
         tcp_fsm_action_send_ack(ctx, payload);
         tcp_fsm_action_arm_2msl(ctx, payload);
         break;
-#line 1117 "generated/tcp.c"
-    case 131: /* ESTABLISHED on T_RTX else -> stay */
-#line 242 "spec/tcp.fsm"
+#line 1127 "generated/tcp.c"
+    case 133: /* ESTABLISHED on T_RTX else -> stay */
+#line 250 "spec/tcp.fsm"
         *state = TCP_FSM_ESTABLISHED;
         tcp_fsm_action_retransmit(ctx, payload);
         break;
-#line 1123 "generated/tcp.c"
-    case 132: /* CLOSE_WAIT on T_RTX else -> stay */
-#line 242 "spec/tcp.fsm"
+#line 1133 "generated/tcp.c"
+    case 134: /* CLOSE_WAIT on T_RTX else -> stay */
+#line 250 "spec/tcp.fsm"
         *state = TCP_FSM_CLOSE_WAIT;
         tcp_fsm_action_retransmit(ctx, payload);
         break;
-#line 1129 "generated/tcp.c"
-    case 133: /* FIN_WAIT_1 on T_RTX else -> stay */
-#line 242 "spec/tcp.fsm"
+#line 1139 "generated/tcp.c"
+    case 135: /* FIN_WAIT_1 on T_RTX else -> stay */
+#line 250 "spec/tcp.fsm"
         *state = TCP_FSM_FIN_WAIT_1;
         tcp_fsm_action_retransmit(ctx, payload);
         break;
-#line 1135 "generated/tcp.c"
-    case 134: /* CLOSING on T_RTX else -> stay */
-#line 242 "spec/tcp.fsm"
+#line 1145 "generated/tcp.c"
+    case 136: /* CLOSING on T_RTX else -> stay */
+#line 250 "spec/tcp.fsm"
         *state = TCP_FSM_CLOSING;
         tcp_fsm_action_retransmit(ctx, payload);
         break;
-#line 1141 "generated/tcp.c"
-    case 135: /* LAST_ACK on T_RTX else -> stay */
-#line 242 "spec/tcp.fsm"
+#line 1151 "generated/tcp.c"
+    case 137: /* LAST_ACK on T_RTX else -> stay */
+#line 250 "spec/tcp.fsm"
         *state = TCP_FSM_LAST_ACK;
         tcp_fsm_action_retransmit(ctx, payload);
         break;
-#line 1147 "generated/tcp.c"
-    case 139: /* ESTABLISHED on T_PERSIST -> stay */
-#line 246 "spec/tcp.fsm"
+#line 1157 "generated/tcp.c"
+    case 141: /* ESTABLISHED on T_PERSIST -> stay */
+#line 254 "spec/tcp.fsm"
         *state = TCP_FSM_ESTABLISHED;
         tcp_fsm_action_send_probe(ctx, payload);
         break;
-#line 1153 "generated/tcp.c"
-    case 140: /* CLOSE_WAIT on T_PERSIST -> stay */
-#line 246 "spec/tcp.fsm"
+#line 1163 "generated/tcp.c"
+    case 142: /* CLOSE_WAIT on T_PERSIST -> stay */
+#line 254 "spec/tcp.fsm"
         *state = TCP_FSM_CLOSE_WAIT;
         tcp_fsm_action_send_probe(ctx, payload);
         break;
-#line 1159 "generated/tcp.c"
-    case 141: /* FIN_WAIT_1 on T_PERSIST -> stay */
-#line 246 "spec/tcp.fsm"
+#line 1169 "generated/tcp.c"
+    case 143: /* FIN_WAIT_1 on T_PERSIST -> stay */
+#line 254 "spec/tcp.fsm"
         *state = TCP_FSM_FIN_WAIT_1;
         tcp_fsm_action_send_probe(ctx, payload);
         break;
-#line 1165 "generated/tcp.c"
-    case 142: /* LAST_ACK on T_PERSIST -> stay */
-#line 246 "spec/tcp.fsm"
+#line 1175 "generated/tcp.c"
+    case 144: /* LAST_ACK on T_PERSIST -> stay */
+#line 254 "spec/tcp.fsm"
         *state = TCP_FSM_LAST_ACK;
         tcp_fsm_action_send_probe(ctx, payload);
         break;
-#line 1171 "generated/tcp.c"
-    case 145: /* ESTABLISHED on T_KEEPALIVE else -> stay */
-#line 248 "spec/tcp.fsm"
+#line 1181 "generated/tcp.c"
+    case 147: /* ESTABLISHED on T_KEEPALIVE else -> stay */
+#line 256 "spec/tcp.fsm"
         *state = TCP_FSM_ESTABLISHED;
         tcp_fsm_action_send_keepalive(ctx, payload);
         break;
-#line 1177 "generated/tcp.c"
-    case 146: /* CLOSE_WAIT on T_KEEPALIVE else -> stay */
-#line 248 "spec/tcp.fsm"
+#line 1187 "generated/tcp.c"
+    case 148: /* CLOSE_WAIT on T_KEEPALIVE else -> stay */
+#line 256 "spec/tcp.fsm"
         *state = TCP_FSM_CLOSE_WAIT;
         tcp_fsm_action_send_keepalive(ctx, payload);
         break;
-#line 1183 "generated/tcp.c"
-    case 149: /* ESTABLISHED on APP_CLOSE -> FIN_WAIT_1 */
-#line 255 "spec/tcp.fsm"
+#line 1193 "generated/tcp.c"
+    case 151: /* ESTABLISHED on APP_CLOSE -> FIN_WAIT_1 */
+#line 263 "spec/tcp.fsm"
         *state = TCP_FSM_FIN_WAIT_1;
         tcp_fsm_action_queue_fin(ctx, payload);
         break;
-#line 1189 "generated/tcp.c"
-    case 150: /* CLOSE_WAIT on APP_CLOSE -> LAST_ACK */
-#line 257 "spec/tcp.fsm"
+#line 1199 "generated/tcp.c"
+    case 152: /* CLOSE_WAIT on APP_CLOSE -> LAST_ACK */
+#line 265 "spec/tcp.fsm"
         *state = TCP_FSM_LAST_ACK;
         tcp_fsm_action_queue_fin(ctx, payload);
         break;
-#line 1195 "generated/tcp.c"
-    case 151: /* FIN_WAIT_2 on APP_CLOSE -> FIN_WAIT_2 */
-#line 261 "spec/tcp.fsm"
+#line 1205 "generated/tcp.c"
+    case 153: /* FIN_WAIT_2 on APP_CLOSE -> FIN_WAIT_2 */
+#line 269 "spec/tcp.fsm"
         *state = TCP_FSM_FIN_WAIT_2;
         tcp_fsm_action_arm_fin_timeout(ctx, payload);
         break;
-#line 1201 "generated/tcp.c"
+#line 1211 "generated/tcp.c"
     default:
         (void)ctx;
         (void)payload;

@@ -50,7 +50,7 @@ enum tcp_fsm_result { TCP_FSM_HANDLED = 0, TCP_FSM_IGNORED = 1, TCP_FSM_UNEXPECT
 
 #define TCP_FSM_NUM_STATES 11
 #define TCP_FSM_NUM_EVENTS 19
-#define TCP_FSM_NUM_TRANSITIONS 159
+#define TCP_FSM_NUM_TRANSITIONS 161
 #define TCP_FSM_INITIAL TCP_FSM_CLOSED
 typedef uint8_t tcp_fsm_state_t;
 
@@ -119,6 +119,8 @@ bool tcp_fsm_guard_close_queued(struct tcp_ctx *ctx, const struct tcp_seg *paylo
 bool tcp_fsm_guard_keepalive_dead(struct tcp_ctx *ctx, const struct tcp_seg *payload);
 #line 67 "spec/tcp.fsm"
 bool tcp_fsm_guard_syn_reopens(struct tcp_ctx *ctx, const struct tcp_seg *payload);
+#line 67 "spec/tcp.fsm"
+bool tcp_fsm_guard_rst_challenge_ok(struct tcp_ctx *ctx, const struct tcp_seg *payload);
 #line 68 "spec/tcp.fsm"
 void tcp_fsm_action_send_syn(struct tcp_ctx *ctx, const struct tcp_seg *payload);
 #line 68 "spec/tcp.fsm"
@@ -187,7 +189,7 @@ void tcp_fsm_action_unlisten(struct tcp_ctx *ctx, const struct tcp_seg *payload)
 void tcp_fsm_action_refuse_no_memory(struct tcp_ctx *ctx, const struct tcp_seg *payload);
 #line 73 "spec/tcp.fsm"
 void tcp_fsm_action_reopen(struct tcp_ctx *ctx, const struct tcp_seg *payload);
-#line 191 "generated/tcp.h"
+#line 193 "generated/tcp.h"
 
 /* Run one event. *state is read and written (the caller owns the storage). */
 enum tcp_fsm_result tcp_fsm_dispatch(tcp_fsm_state_t *state, enum tcp_fsm_event event,

@@ -165,6 +165,13 @@ bool tcp_fsm_guard_challenge_ok(struct tcp_ctx *ctx, const struct tcp_seg *seg)
     return true;
 }
 
+/* RFC 5961 3.2 (3) in SYN-RECEIVED (RFC 9293 3.10.7.4 second): a RST in the window but not
+ * exactly at RCV.NXT is answered with a challenge ACK, if the rate limits allow one now. */
+bool tcp_fsm_guard_rst_challenge_ok(struct tcp_ctx *ctx, const struct tcp_seg *seg)
+{
+    return !tcp_fsm_guard_rst_exact(ctx, seg) && tcp_fsm_guard_challenge_ok(ctx, seg);
+}
+
 /* RFC 9293 3.10.4: the user closed while in SYN-RECEIVED; the close waits for ESTABLISHED. */
 bool tcp_fsm_guard_close_queued(struct tcp_ctx *ctx, const struct tcp_seg *seg)
 {

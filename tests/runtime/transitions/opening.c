@@ -198,6 +198,58 @@ START_TEST(syn_rcvd__rcv_rst_else__closed)
 }
 END_TEST
 
+/* SYN_RCVD of both opens: RFC 5961 3.2 holds there as in the synchronized states. */
+static const struct {
+    const struct tr_state *in;
+} syn_rcvd[] = {{&TR_SYN_RCVD_PASSIVE}, {&TR_SYN_RCVD_ACTIVE}};
+
+START_TEST(syn_rcvd__rcv_rst_rst_challenge_ok__syn_rcvd)
+{
+    /* @rfc 5961 3.2, 9293 3.10.7.4 second: in SYN-RECEIVED too ("all states except SYN-SENT"),
+     * a RST in the window but not at RCV.NXT earns a challenge ACK
+     * <SEQ=SND.NXT><ACK=RCV.NXT><CTL=ACK> and the handshake goes on */
+    const struct tr_state *in = syn_rcvd[_i].in;
+    struct sc *sc = tr_new(NULL);
+    ROW("SYN_RCVD", "RCV_RST", "rst_challenge_ok", "SYN_RCVD");
+    tr_enter(sc, in);
+    struct tcpfsm_stats before = tr_stats(sc);
+    sc_inject(sc, R, RCV_NXT(in) + 5, 0, 0, NULL, 0);
+    sc_expect(sc, A, SND_NXT(in), RCV_NXT(in), 0);
+    NONE();
+    STATE("SYN_RCVD");
+    EXPECT_EQ(tr_stats(sc).ChallengeAcks, before.ChallengeAcks + 1);
+    EXPECT_EQ(tr_stats(sc).AttemptFails, before.AttemptFails);
+    sc_inject(sc, A, RCV_NXT(in), SND_NXT(in), W, NULL, 0); /* the handshake completes */
+    NONE();
+    STATE("ESTABLISHED");
+    tr_end(sc);
+}
+END_TEST
+
+START_TEST(syn_rcvd__rcv_rst_not_rst_exact__syn_rcvd)
+{
+    /* @rfc 5961 7: over the challenge ACK rate limit (one per second here), an in-window RST
+     * that is not at RCV.NXT is dropped without reply, and still ends nothing */
+    const struct tr_state *in = syn_rcvd[_i].in;
+    struct sc_opts o;
+    memset(&o, 0, sizeof o);
+    o.challenge_ack_limit = 1;
+    struct sc *sc = tr_new(&o);
+    ROW("SYN_RCVD", "RCV_RST", "rst_challenge_ok", "SYN_RCVD");
+    ROW("SYN_RCVD", "RCV_RST", "!rst_exact", "SYN_RCVD");
+    tr_enter(sc, in);
+    sc_inject(sc, R, RCV_NXT(in) + 5, 0, 0, NULL, 0);
+    sc_expect(sc, A, SND_NXT(in), RCV_NXT(in), 0);
+    sc_inject(sc, R, RCV_NXT(in) + 6, 0, 0, NULL, 0);
+    NONE();
+    STATE("SYN_RCVD");
+    sc_inject(sc, R, RCV_NXT(in), 0, 0, NULL, 0); /* the exact one still ends it */
+    NONE();
+    STATE("CLOSED");
+    tr_end(sc);
+}
+END_TEST
+
 START_TEST(syn_rcvd__rcv_syn_passive_open__closed)
 {
     /* @rfc 9293 3.10.7.4 fourth: a SYN in SYN-RECEIVED of a passive open "returns this
@@ -374,6 +426,8 @@ TCase *tr_case_opening(void)
     tcase_add_test(tc, syn_rcvd__rcv_unacceptable_oow_ack_ok__syn_rcvd_old_syn);
     tcase_add_test(tc, syn_rcvd__rcv_rst_passive_open__closed);
     tcase_add_test(tc, syn_rcvd__rcv_rst_else__closed);
+    TR_ADD_TABLE_TEST(tc, syn_rcvd__rcv_rst_rst_challenge_ok__syn_rcvd, syn_rcvd);
+    TR_ADD_TABLE_TEST(tc, syn_rcvd__rcv_rst_not_rst_exact__syn_rcvd, syn_rcvd);
     tcase_add_test(tc, syn_rcvd__rcv_syn_passive_open__closed);
     tcase_add_test(tc, syn_rcvd__rcv_bad_ack__syn_rcvd);
     tcase_add_test(tc, syn_rcvd__rcv_ack_not_ack_acceptable__syn_rcvd);

@@ -300,8 +300,12 @@ void tcp_ack_input(struct tcpfsm_stack *st, struct tcb *t, const struct tcp_seg 
         }
         t->flags &= (uint16_t)~TF_RETRANSMIT;
         enum cc_verdict v = cc_on_ack(&t->u.cc, ack, acked, t->snd_nxt, flight, stack_ms(st));
-        /* RFC 6582 3.2 step 4: a partial ACK retransmits the next hole. */
-        if (v == CC_RETRANSMIT_FIRST) tcp_resend_una(st, t);
+        /* RFC 6582 3.2 step 4: a partial ACK retransmits the next hole. With SACK, the hole
+         * RFC 6675 5 NextSeg picks: the first above HighRxt (rule 1.a), never again one already
+         * retransmitted in this recovery, which the segment at SND.UNA may well be. */
+        if (v == CC_RETRANSMIT_FIRST && !tcp_sack_retransmit(st, t) &&
+            !((t->flags & TF_SACK) && t->buf && seq_gt(t->buf->high_rxt, t->snd_una)))
+            tcp_resend_una(st, t);
         /* RFC 6298 5.2/5.3: all acknowledged: stop the timer; else restart it. */
         if (t->snd_una == t->snd_max)
             tcb_timer_clear(st, t, TMR_RTX);

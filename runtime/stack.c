@@ -552,7 +552,10 @@ struct tcpfsm_stack *tcpfsm_stack_new(const struct tcpfsm_config *cfg, int *err)
         c->rto_initial_us =
             min_u32(RTO_DEFAULT < c->rto_min_us ? c->rto_min_us : RTO_DEFAULT, c->rto_max_us);
     if (!c->max_retries) c->max_retries = 8;
-    if (!c->syn_retries) c->syn_retries = 5;
+    /* RFC 9293 3.8.3 MUST-23: "R2 for a SYN segment MUST be set large enough to provide
+     * retransmission of the segment for at least 3 minutes". With the default RTOs (1 s,
+     * doubling up to 60 s) the 7th retransmission goes at 123 s and the open ends at 183 s. */
+    if (!c->syn_retries) c->syn_retries = 7;
     if (!c->msl_us) c->msl_us = 30000000;
     if (!c->delack_us) c->delack_us = 40000;
     if (!c->challenge_ack_limit) c->challenge_ack_limit = 1000; /* Linux's default */

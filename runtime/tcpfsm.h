@@ -80,7 +80,9 @@ struct tcpfsm_config {
     uint32_t rto_initial_us;      /* RFC 6298 (2.1) initial RTO, rto_min..rto_max (default 1 s) */
     uint32_t rto_max_us;          /* upper bound of the backed-off RTO, 1 ms..3600 s (60 s) */
     uint32_t max_retries;         /* retransmissions before ETIMEDOUT, 1..255 (default 8) */
-    uint32_t syn_retries;         /* SYN retransmissions before giving up, 1..255 (default 5) */
+    uint32_t syn_retries;         /* SYN (and SYN-ACK) retransmissions before giving up, 1..255
+                                   * (default 7: with the default RTOs an open is given up
+                                   * after 183 s, RFC 9293 3.8.3 MUST-23's 3 minutes) */
     uint32_t msl_us;              /* MSL, 1 ms..600 s; TIME_WAIT lasts 2*MSL (default 30 s) */
     uint32_t delack_us;           /* delayed-ACK timeout, 1 ms..200 ms (default 40 ms) */
     uint32_t user_timeout_us;     /* RFC 9293 3.10.8 USER TIMEOUT, any value, 0 = off */

@@ -280,7 +280,7 @@ static const struct config_case config_cases[] = {
     ACCEPT("max_retries 255", SET(max_retries, 255)),
     REFUSE("max_retries 256", SET(max_retries, 256)),
     REFUSE("max_retries 2^32-1", SET(max_retries, UINT32_MAX)),
-    ACCEPT("syn_retries 0 (default 5)", SET(syn_retries, 0)),
+    ACCEPT("syn_retries 0 (default 7)", SET(syn_retries, 0)),
     ACCEPT("syn_retries 1", SET(syn_retries, 1)),
     ACCEPT("syn_retries 255", SET(syn_retries, 255)),
     REFUSE("syn_retries 256", SET(syn_retries, 256)),
@@ -404,7 +404,7 @@ START_TEST(zero_fields_select_the_documented_defaults)
     ck_assert_uint_eq(c->rto_initial_us, 1 * S);
     ck_assert_uint_eq(c->rto_max_us, 60 * S);
     ck_assert_uint_eq(c->max_retries, 8);
-    ck_assert_uint_eq(c->syn_retries, 5);
+    ck_assert_uint_eq(c->syn_retries, 7);
     ck_assert_uint_eq(c->msl_us, 30 * S);
     ck_assert_uint_eq(c->delack_us, 40 * MS);
     ck_assert_uint_eq(c->user_timeout_us, 0);

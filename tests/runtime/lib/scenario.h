@@ -38,7 +38,7 @@ struct sc_opts {
     uint32_t rto_max_us;          /* default 60 s (the stack's) */
     uint32_t msl_us;              /* default 500 ms: TIME_WAIT lasts 1 s */
     uint32_t max_retries;         /* default the stack's (8) */
-    uint32_t syn_retries;         /* default the stack's (5) */
+    uint32_t syn_retries;         /* default the stack's (7) */
     uint32_t delack_us;           /* default 40 ms (the stack's) */
     uint32_t sndbuf, rcvbuf;      /* default the stack's */
     uint32_t challenge_ack_limit; /* RFC 5961 7 challenge ACKs per second (default 1000) */

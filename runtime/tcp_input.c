@@ -339,6 +339,13 @@ void tcp_ack_input(struct tcpfsm_stack *st, struct tcb *t, const struct tcp_seg 
             tcb_timer_clear(st, t, TMR_PERSIST);
             t->retries = 0;
         }
+        /* RFC 9293 3.8.6.1 (MUST-36, RFC 1122 4.2.2.17): "As long as the receiving TCP peer
+         * continues to send acknowledgments in response to the probe segments, the sending TCP
+         * peer MUST allow the connection to stay open." A window that closed with data in
+         * flight is probed by the retransmission timer (tcp_retransmit_first): an ACK that
+         * keeps it closed answers those probes, so they do not count towards R2 ([give_up]).
+         * The timer goes on backing off (the RTO's own count, rtt.c). */
+        if (wnd == 0 && tcb_timer_armed(t, TMR_RTX)) t->retries = 0;
     }
 }
 

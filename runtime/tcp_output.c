@@ -386,8 +386,12 @@ void tcp_retransmit_first(struct tcpfsm_stack *st, struct tcb *t)
     tcb_timer_set(st, t, TMR_RTX, rtt_current_rto(&t->rtt, st->cfg.rto_max_us));
     tcp_output(st, t);
     if (t->snd_nxt == t->snd_una && t->buf && t->buf->snd.len) {
-        /* zero window: the retransmission timer acts as the persist timer */
-        t->snd_nxt = t->snd_una + send_data(st, t, t->snd_una, 1, false, NULL);
+        /* zero window: the retransmission timer acts as the persist timer, its one octet (RFC
+         * 9293 3.8.6.1) outside the window and so not in flight (SND.NXT stays, as for
+         * tcp_send_probe's): once the window opens, full segments go from SND.UNA at once,
+         * where a probe counted in flight would leave a runt the congestion window holds back
+         * (sender SWS avoidance) until the next, backed-off, expiry. */
+        send_data(st, t, t->snd_una, 1, false, NULL);
     }
 }
 

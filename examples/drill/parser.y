@@ -4,6 +4,8 @@
    an optional cleanup command. A pure parser: the AST goes into the parse context's script,
    allocated in its arena. The first error stops the parse, as in packetdrill. */
 #include "drill.h"
+#include <ctype.h>
+#include <stdio.h>
 #include <string.h>
 %}
 %code requires {
@@ -55,9 +57,9 @@ int lexer_run(struct parse_ctx *p, const char *text, size_t len);
 %token ELLIPSIS "'...'"
 %token <str> ACK "'ack'" WIN "'win'" URG "'urg'" MSS "'mss'" WSCALE "'wscale'"
 %token <str> SACKOK "'sackOK'" SACK "'sack'" TS "'TS'" VAL "'val'" ECR "'ecr'" NOP "'nop'"
-%token <str> EOL "'eol'"
+%token <str> EOL "'eol'" MD5 "'md5'" FO "'FO'" FOEXP "'FOEXP'"
 %token <str> NOSUCH_OPT "option name" NOSUCH_LAYER "protocol name"
-%type <str> optval note_word
+%type <str> optval note_word opt_hex
 %type <time> time
 %type <us> number
 %type <ev> event action
@@ -127,6 +129,30 @@ static bool opt_add(struct opt_bytes *o, const uint8_t *b, int n)
     memcpy(o->b + o->n, b, (size_t)n);
     o->n += n;
     return true;
+}
+/* An option the stack does not implement, from packetdrill's names for it: kind, the bytes
+ * that follow the length (FOEXP's magic), then the hex digits of a cookie or digest (at most
+ * max bytes). Scripts send them to check that they are ignored (RFC 9293 3.1, MUST-6). NULL,
+ * or what is wrong. */
+static const char *opt_hex(struct opt_bytes *o, uint8_t kind, const uint8_t *pre, int npre,
+                           const char *hex, int max)
+{
+    size_t digits = strlen(hex);
+    if (digits % 2) return "has an odd number of hex digits";
+    if ((int)digits / 2 > max) return "is too long";
+    o->n = 2 + npre + (int)digits / 2;
+    o->b[0] = kind;
+    o->b[1] = (uint8_t)o->n;
+    memcpy(o->b + 2, pre, (size_t)npre);
+    for (size_t i = 0; i < digits; i += 2) {
+        unsigned v;
+        char two[3] = {hex[i], hex[i + 1], 0};
+        if (!isxdigit((unsigned char)two[0]) || !isxdigit((unsigned char)two[1]) ||
+            sscanf(two, "%2x", &v) != 1)
+            return "is not a hex string";
+        o->b[2 + npre + i / 2] = (uint8_t)v;
+    }
+    return NULL;
 }
 static int flags_of(const char *w, char *bad)
 {
@@ -351,10 +377,27 @@ tcp_opt : NOP                       { $$.n = 1; $$.b[0] = 1; }
             $$.n = 10; $$.b[0] = 8; $$.b[1] = 10;
             put32($$.b + 2, (uint32_t)$3.v); put32($$.b + 6, (uint32_t)$5.v);
           }
-        | NOSUCH_OPT {
-            UNSUPPORTED(@1.first_line, "TCP option '%s': libtcpfsm implements MSS, window "
-                                       "scale, SACK and timestamps", $1);
+        | FO opt_hex {
+            const char *e = opt_hex(&$$, 34, NULL, 0, $2, 16); /* RFC 7413 4.1.1 */
+            if (e) SEMANTIC(@1.first_line, "TCP fast open cookie '%s' %s", $2, e);
           }
+        | FOEXP opt_hex {
+            static const uint8_t magic[] = {0xf9, 0x89}; /* RFC 6994 */
+            const char *e = opt_hex(&$$, 254, magic, 2, $2, 16);
+            if (e) SEMANTIC(@1.first_line, "TCP fast open cookie '%s' %s", $2, e);
+          }
+        | MD5 opt_hex {
+            const char *e = opt_hex(&$$, 19, NULL, 0, $2, 16); /* RFC 2385 */
+            if (e) SEMANTIC(@1.first_line, "TCP MD5 digest '%s' %s", $2, e);
+          }
+        | NOSUCH_OPT {
+            UNSUPPORTED(@1.first_line, "TCP option '%s': tcpfsm-drill writes MSS, window "
+                                       "scale, SACK, timestamps, FO, FOEXP and md5", $1);
+          }
+        ;
+opt_hex : %empty                    { $$ = ""; }
+        | WORD                      { $$ = $1; }
+        | INTEGER                   { $$ = $1.text; }
         ;
 sack_blocks
         : INTEGER ':' INTEGER {
@@ -436,7 +479,7 @@ note_words: %empty
         | note_words note_word      { (void)$2; }
         ;
 note_word: WORD | ACK | WIN | URG | MSS | WSCALE | SACKOK | SACK | TS | VAL | ECR | NOP | EOL
-        | NOSUCH_OPT | NOSUCH_LAYER
+        | MD5 | FO | FOEXP | NOSUCH_OPT | NOSUCH_LAYER
         | INTEGER                   { $$ = $1.text; }
         | '|'                       { $$ = "|"; }
         | ','                       { $$ = ","; }

@@ -10,13 +10,16 @@
  *
  * `recover` holds SND.NXT at the start of recovery (as Linux's high_seq and FreeBSD's
  * snd_recover do), i.e. one more than RFC 6582's "highest sequence number transmitted"; an
- * ACK therefore covers recover in the RFC's sense exactly when seq_geq(ack, recover).
+ * ACK therefore covers recover in the RFC's sense exactly when seq_geq(ack, recover), and
+ * covers more than recover when seq_gt(ack, recover).
+ *
+ * RFC 6582 3.2 step 2's test ("does the ACK cover more than recover") matters only after a
+ * timeout (step 4 records recover then: `after_rto`): a completed recovery's recover is
+ * always covered by the ACK that completed it, so outside recovery and without a timeout
+ * since, the test is true and is not made (a stale recover could only give wrong answers
+ * after 2^31 bytes).
  *
  * Not implemented, because the API does not carry what it needs:
- *  - RFC 6582 3.2 step 4 (record recover on a retransmission timeout): cc_on_rto has no
- *    SND.NXT. Without it the step 2 test "does the ACK cover more than recover" is always true
- *    outside recovery (SND.UNA only moves forward past a completed recovery's recover), so it
- *    is not made: a stale recover could only give wrong answers after 2^31 bytes.
  *  - RFC 9438 4.2 evaluates W_cubic at t + RTT; cc_on_ack has no RTT, so t is used.
  */
 #include "cc.h"
@@ -249,6 +252,8 @@ enum cc_verdict cc_on_ack(struct cc *c, uint32_t ack, uint32_t acked, uint32_t s
     if (acked == 0) return CC_NONE;
     /* RFC 5681 2 (definition of a duplicate ACK): an ACK of new data ends the run. */
     c->dupacks = 0;
+    /* RFC 6582 3.2 step 2: past the timeout's recover, duplicate ACKs may count again. */
+    if (c->after_rto && seq_gt(ack, c->recover)) c->after_rto = 0;
     uint32_t outstanding = flight > acked ? flight - acked : 0;
 
     if (c->in_recovery) {
@@ -290,9 +295,14 @@ enum cc_verdict cc_on_dupack(struct cc *c, uint32_t snd_una, uint32_t snd_nxt, u
         return CC_NONE;
     }
     if (c->dupacks < UINT8_MAX) c->dupacks++;
+    /* RFC 6582 3.2 step 2 (and section 4): after a timeout, "If [the Cumulative
+     * Acknowledgment field covers more than recover] ... The TCP then enters fast retransmit
+     * ... If not, the TCP does not enter fast retransmit and does not reset ssthresh": such
+     * duplicates most likely answer the timeout's go-back-N copies of what the peer held. */
+    if (c->after_rto && seq_gt(snd_una, c->recover)) c->after_rto = 0;
+    if (c->after_rto) return CC_NONE;
     /* Until recovery starts, `recover` marks SND.NXT at the first duplicate ACK: the end of
-     * what was in flight before limited transmit sent anything. (The RFC 6582 3.2 (2) test
-     * against recover is vacuous here, see the top comment.) */
+     * what was in flight before limited transmit sent anything. */
     if (c->dupacks == 1) c->recover = snd_nxt;
     if (c->dupacks != 3)
         return CC_NONE; /* RFC 5681 3.2 (1): the first two only (RFC 3042 limited transmit) */
@@ -311,13 +321,17 @@ enum cc_verdict cc_on_dupack(struct cc *c, uint32_t snd_una, uint32_t snd_nxt, u
     return CC_RETRANSMIT_FIRST;
 }
 
-void cc_on_rto(struct cc *c, uint32_t flight)
+void cc_on_rto(struct cc *c, uint32_t flight, uint32_t snd_max)
 {
     /* RFC 5681 3.1 (4): ssthresh = max(FlightSize / 2, 2*SMSS) (CUBIC: RFC 9438 4.8). */
     c->ssthresh = ops(c)->ssthresh_on_rto(c, flight);
     /* RFC 5681 3.1: cwnd = the loss window, one full-sized segment. */
     c->cwnd = c->mss;
-    /* RFC 6582 3.2 (4): exit fast recovery; RFC 3465 2.1: restart the byte count. */
+    /* RFC 6582 3.2 (4): "After a retransmit timeout, record the highest sequence number
+     * transmitted in the variable recover, and exit the fast recovery procedure if
+     * applicable."; RFC 3465 2.1: restart the byte count. */
+    c->recover = snd_max;
+    c->after_rto = 1;
     c->in_recovery = 0;
     c->dupacks = 0;
     c->bytes_acked = 0;

@@ -466,7 +466,7 @@ void tcp_fsm_action_retransmit(struct tcp_ctx *ctx, const struct tcp_seg *seg)
     struct tcpfsm_stack *st = CTX_ST;
     struct tcb *t = CTX_T;
     retransmission(t);
-    cc_on_rto(&t->u.cc, t->snd_max - t->snd_una);
+    cc_on_rto(&t->u.cc, t->snd_max - t->snd_una, t->snd_max);
     tcp_retransmit_first(st, t);
 }
 

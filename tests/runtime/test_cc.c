@@ -341,7 +341,7 @@ START_TEST(rfc5681_3_1_rto_collapses_cwnd_to_one_smss)
     c.cwnd = 20000;
     three_dupacks(&c, &s);
     cc_on_dupack(&c, s.una, s.nxt, flight(&s));
-    cc_on_rto(&c, 20000);
+    cc_on_rto(&c, 20000, s.nxt);
     ck_assert_uint_eq(c.ssthresh, 10000); /* max(FlightSize / 2, 2*SMSS) */
     ck_assert_uint_eq(c.cwnd, MSS);       /* the loss window */
     ck_assert_uint_eq(c.in_recovery, 0);  /* RFC 6582 3.2 (4) */
@@ -350,9 +350,43 @@ START_TEST(rfc5681_3_1_rto_collapses_cwnd_to_one_smss)
     cc_on_ack(&c, 1001, 1000, s.nxt, 20000, 0);
     ck_assert_uint_eq(c.cwnd, 2000);
     /* a second timeout with little in flight: ssthresh floors at 2 SMSS */
-    cc_on_rto(&c, 1000);
+    cc_on_rto(&c, 1000, s.nxt);
     ck_assert_uint_eq(c.ssthresh, 2000);
     ck_assert_uint_eq(c.cwnd, MSS);
+}
+END_TEST
+
+/* RFC 6582 3.2 step 4: "After a retransmit timeout, record the highest sequence number
+ * transmitted in the variable recover"; step 2: three duplicate ACKs enter fast retransmit
+ * only if the cumulative ACK "covers more than recover", else "the TCP does not enter fast
+ * retransmit and does not reset ssthresh" (section 4: they are likely the answers to the
+ * timeout's go-back-N copies of what the peer held). */
+START_TEST(rfc6582_3_2_step_4_no_fast_retransmit_below_timeout_recover)
+{
+    struct cc c;
+    struct snd s = {1, 10001};
+    cc_init(&c, CC_NEWRENO, MSS, 10);
+    cc_on_rto(&c, flight(&s), s.nxt);
+    ck_assert_uint_eq(c.ssthresh, 5000);
+    ck_assert_uint_eq(c.recover, 10001);
+    /* slow start until everything up to recover is ACKed, new data in flight after it */
+    s.una = 10001;
+    cc_on_ack(&c, s.una, 10000, s.nxt, 10000, 0);
+    s.nxt = 15001;
+    /* ACK 10001 does not cover more than recover: no fast retransmit, ssthresh kept */
+    ck_assert_int_eq(three_dupacks(&c, &s), CC_NONE);
+    ck_assert_int_eq(cc_on_dupack(&c, s.una, s.nxt, flight(&s)), CC_NONE);
+    ck_assert_uint_eq(c.ssthresh, 5000);
+    ck_assert_uint_eq(c.cwnd, 2000);
+    ck_assert_uint_eq(c.in_recovery, 0);
+    ck_assert_uint_eq(c.recover, 10001);
+    /* an ACK past recover: the next three duplicates are a loss again */
+    s.una = 11001;
+    cc_on_ack(&c, s.una, 1000, s.nxt, 5000, 0);
+    ck_assert_uint_eq(c.after_rto, 0);
+    ck_assert_int_eq(three_dupacks(&c, &s), CC_RETRANSMIT_FIRST);
+    ck_assert_uint_eq(c.ssthresh, 2000); /* max(4000 / 2, 2 * SMSS) */
+    ck_assert_uint_eq(c.recover, 15001);
 }
 END_TEST
 
@@ -533,7 +567,7 @@ START_TEST(rfc9438_4_3_reno_friendly_alpha_becomes_1_past_w_max)
     struct cc c;
     struct snd s = {1, 1};
     cc_init(&c, CC_CUBIC, MSS, 10);
-    cc_on_rto(&c, 40000);
+    cc_on_rto(&c, 40000, s.nxt);
     ck_assert_uint_eq(c.ssthresh, 28000); /* RFC 9438 4.8: flight * beta_cubic */
     ck_assert_uint_eq(c.cwnd, MSS);
     ck_assert_uint_eq(c.w_max, 0);
@@ -566,7 +600,7 @@ START_TEST(rfc9438_4_8_rto_collapses_cwnd_and_restarts_the_epoch)
     cc_on_ack(&c, s.nxt, 100000, s.nxt, 200000, 20);
     send_and_ack_window(&c, &s, 30);
     ck_assert_uint_ne(c.epoch_start_ms, 0);
-    cc_on_rto(&c, 100000);
+    cc_on_rto(&c, 100000, s.nxt);
     ck_assert_uint_eq(c.cwnd, MSS);
     ck_assert_uint_eq(c.ssthresh, 70000);
     ck_assert_uint_eq(c.in_recovery, 0);
@@ -635,6 +669,7 @@ static Suite *suite(void)
     tcase_add_test(tc, rfc6582_3_2_partial_ack_deflates_keeps_recovery_and_retransmits);
     tcase_add_test(tc, rfc6582_3_2_full_ack_exits_with_min_ssthresh_flightsize_plus_smss);
     tcase_add_test(tc, rfc6582_3_2_recover_compares_wrap_safe_near_2_32);
+    tcase_add_test(tc, rfc6582_3_2_step_4_no_fast_retransmit_below_timeout_recover);
     tcase_add_test(tc, rfc5681_3_1_rto_collapses_cwnd_to_one_smss);
     tcase_add_test(tc, rfc5681_4_1_idle_restart_window_is_min_iw_cwnd);
     tcase_add_test(tc, rfc5681_3_1_huge_windows_saturate_instead_of_overflowing);

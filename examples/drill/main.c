@@ -139,7 +139,7 @@ int main(int argc, char **argv)
     struct define *defs = NULL;
     struct drill_config check;
     config_defaults(&check);
-    int ncli = 0, idx = 0, ch;
+    int ncli = 0, idx = 0, ch, status = 0;
     if (!cli) return 2;
     while ((ch = getopt_long(argc, argv, "D:vhV", longopts, &idx)) != -1) {
         struct sb err = {0};
@@ -148,7 +148,9 @@ int main(int argc, char **argv)
             cli[ncli] = (struct cli_opt){longopts[idx].name, optarg};
             if (config_option(&check, cli[ncli].name, cli[ncli].value, &err)) {
                 fprintf(stderr, "%s: %s (try --help)\n", prog, sb_str(&err));
-                return 2;
+                sb_free(&err);
+                status = 2;
+                goto out;
             }
             ncli++;
             break;
@@ -156,7 +158,8 @@ int main(int argc, char **argv)
             const char *eq = strchr(optarg, '=');
             if (!eq || eq == optarg) {
                 fprintf(stderr, "%s: bad definition: %s (want SYM=VAL)\n", prog, optarg);
-                return 2;
+                status = 2;
+                goto out;
             }
             struct define *d = arena_alloc(&a, sizeof *d);
             d->name = arena_strndup(&a, optarg, (size_t)(eq - optarg));
@@ -170,25 +173,27 @@ int main(int argc, char **argv)
             break;
         case 'h':
             usage(stdout);
-            return 0;
+            goto out;
         case 'V':
             netio_version(stdout, prog);
-            return 0;
+            goto out;
         default:
             fprintf(stderr, "%s: try --help\n", prog);
-            return 2;
+            status = 2;
+            goto out;
         }
         sb_free(&err);
     }
     if (optind >= argc) {
         fprintf(stderr, "%s: no script to run (try --help)\n", prog);
-        return 2;
+        status = 2;
+        goto out;
     }
-    int status = 0;
     for (int i = optind; i < argc; i++) {
         int r = run_one(argv[i], cli, ncli, defs);
         if (r > status) status = r;
     }
+out: /* every exit frees what main took, for LeakSanitizer's sake */
     free(cli);
     arena_free(&a);
     return status;

@@ -278,11 +278,12 @@ static int pd_get(struct pd *pd, struct pd_sock *s, int level, int name, void *v
     case TCP_KEEPIDLE:
         v = (int)s->keepidle_s;
         break;
-    case TCP_KEEPINTVL: /* what the stack uses: a tenth of the idle time unless set */
-        v = pd_getopt_int(pd, s, TCPFSM_OPT_KEEPINTVL, 1000000u, (int)s->keepintvl_s);
+    case TCP_KEEPINTVL: /* what the stack uses: unless set, a tenth of the idle time, >= 1 s */
+        v = (int)(s->keepintvl_s ? s->keepintvl_s : s->keepidle_s / 10u);
+        v = pd_getopt_int(pd, s, TCPFSM_OPT_KEEPINTVL, 1000000u, v > 1 ? v : 1);
         break;
-    case TCP_KEEPCNT:
-        v = pd_getopt_int(pd, s, TCPFSM_OPT_KEEPCNT, 1, (int)s->keepcnt);
+    case TCP_KEEPCNT: /* unless set, 9 (the stack's default, and Linux's) */
+        v = pd_getopt_int(pd, s, TCPFSM_OPT_KEEPCNT, 1, s->keepcnt ? (int)s->keepcnt : 9);
         break;
     case TCP_USER_TIMEOUT:
         v = (int)s->user_timeout_ms;

@@ -874,8 +874,7 @@ long tcpfsm_recv(struct tcpfsm_stack *st, int fd, void *buf, size_t len)
         /* RFC 9293 3.8.6.2.2: announce the reopened window once its right edge can move by
          * min(RCV.BUFF/2, Eff.snd.MSS) past the last advertised one, not byte by byte
          * (receiver-side SWS avoidance); many small reads add up. */
-        uint32_t mss = t->u.cc.mss ? t->u.cc.mss : 536;
-        uint32_t thresh = st->cfg.rcvbuf / 2 < mss ? st->cfg.rcvbuf / 2 : mss;
+        uint32_t thresh = tcp_rcv_sws_thresh(st, t);
         if (!(t->flags & (TF_DEAD | TF_FIN_RCVD)) &&
             seq_diff(t->rcv_nxt + tcp_rcv_window(st, t), t->rcv_adv) >= (int32_t)thresh) {
             t->flags |= TF_ACK_NOW;

@@ -319,6 +319,7 @@ uint32_t tcp_payload_room(const struct tcb *t, const struct tcp_opts *o);
 uint32_t tcp_effective_mss(const struct tcb *t);
 void tcp_send_probe(struct tcpfsm_stack *st, struct tcb *t, bool keepalive);
 uint32_t tcp_rcv_window(const struct tcpfsm_stack *st, const struct tcb *t);
+uint32_t tcp_rcv_sws_thresh(const struct tcpfsm_stack *st, const struct tcb *t);
 uint16_t tcp_mss_for_mtu(const struct tcpfsm_stack *st);
 
 /* tcp_input.c */

@@ -28,6 +28,32 @@ uint32_t tcp_rcv_window(const struct tcpfsm_stack *st, const struct tcb *t)
     return w > maxw ? maxw : w;
 }
 
+/* RFC 9293 3.8.6.2.2 (MUST-39), receiver SWS avoidance: the right edge RCV.NXT+RCV.WND moves
+ * only by at least min(Fr * RCV.BUFF, Eff.snd.MSS), Fr = 1/2; the amount below that is
+ * "reduction", kept back. tcpfsm_recv announces a reopened window by the same rule. */
+uint32_t tcp_rcv_sws_thresh(const struct tcpfsm_stack *st, const struct tcb *t)
+{
+    uint32_t mss = t->u.cc.mss ? t->u.cc.mss : 536;
+    return st->cfg.rcvbuf / 2 < mss ? st->cfg.rcvbuf / 2 : mss;
+}
+
+/* The window field of a segment that is not a SYN: the free space, unless its right edge
+ * would pass the advertised one (rcv_adv) by less than the threshold; then the advertised
+ * edge again, rounded up to the scale when the buffer has room for that (RFC 7323 2.4: the
+ * rounding would otherwise retract it by less than 2^Rcv.Wind.Shift). */
+static uint16_t rcv_window_field(const struct tcpfsm_stack *st, const struct tcb *t)
+{
+    uint32_t free = tcp_rcv_window(st, t), w = free;
+    uint32_t held = seq_gt(t->rcv_adv, t->rcv_nxt) ? t->rcv_adv - t->rcv_nxt : 0;
+    if (free > held && free - held < tcp_rcv_sws_thresh(st, t)) {
+        uint32_t unit = (uint32_t)1 << t->rcv_wscale;
+        uint32_t up = held + (unit - held % unit) % unit;
+        w = up <= free ? up : held;
+    }
+    w >>= t->rcv_wscale;
+    return (uint16_t)(w > 65535u ? 65535u : w);
+}
+
 /* The contiguous out-of-order range (adjacent held segments merged) that contains seq. */
 static bool ofo_range(const struct tcb_bufs *b, uint32_t seq, struct tcp_sack_block *out)
 {
@@ -146,8 +172,7 @@ static uint32_t emit_seg(struct tcpfsm_stack *st, struct tcb *t, uint8_t flags, 
                 s.opt.tsecr = reply ? t->ts_recent : 0;
             }
         } else {
-            uint32_t w = wnd >> t->rcv_wscale;
-            s.wnd = (uint16_t)(w > 65535u ? 65535u : w);
+            s.wnd = rcv_window_field(st, t);
             if (t->flags & TF_TS) {
                 s.opt.has_ts = 1;
                 s.opt.tsval = stack_ms(st);

@@ -143,7 +143,7 @@ static const char *opt_hex(struct opt_bytes *o, uint8_t kind, const uint8_t *pre
     o->n = 2 + npre + (int)digits / 2;
     o->b[0] = kind;
     o->b[1] = (uint8_t)o->n;
-    memcpy(o->b + 2, pre, (size_t)npre);
+    if (npre) memcpy(o->b + 2, pre, (size_t)npre); /* FO, md5: no prefix, pre NULL */
     for (size_t i = 0; i < digits; i += 2) {
         unsigned v;
         char two[3] = {hex[i], hex[i + 1], 0};

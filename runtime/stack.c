@@ -1171,6 +1171,50 @@ void tcpfsm_get_stats(const struct tcpfsm_stack *st, struct tcpfsm_stats *out)
     out->BufferBytes = st->buffer_bytes;
 }
 
+void tcpfsm_sockstat(const struct tcpfsm_stack *st, struct tcpfsm_sockstat *out)
+{
+    memset(out, 0, sizeof *out);
+    uint32_t bufs = 0, fds = 0;
+    for (uint32_t i = 0; i <= st->hash_mask; i++) {
+        const struct tcb *t = st->hash[i];
+        if (!t) continue;
+        out->inuse++;
+        if (t->fd < 0) out->orphan++;
+        if (t->buf) bufs++;
+    }
+    for (uint32_t i = 0; i < st->fds_cap; i++) {
+        const struct tcb *t = st->fds[i];
+        if (!t) continue;
+        fds++;
+        if (t->buf && (t->state == TCP_FSM_CLOSED || t->state == TCP_FSM_LISTEN)) bufs++;
+    }
+    out->inuse += st->nlisteners;
+    out->alloc = fds + out->orphan;
+    out->tw = st->tw.n;
+    out->synrecv = st->syn.n;
+    out->mem_bytes = st->buffer_bytes;
+    out->mem = (st->buffer_bytes + 4095u) / 4096u;
+    out->tcb_bytes =
+        (uint64_t)out->alloc * sizeof(struct tcb) + (uint64_t)bufs * sizeof(struct tcb_bufs);
+    out->record_bytes =
+        (uint64_t)st->tw.n * tw_record_size() + (uint64_t)st->syn.n * syn_record_size();
+    out->table_bytes = (uint64_t)st->fds_cap * sizeof *st->fds +
+                       ((uint64_t)st->hash_mask + 1) * sizeof *st->hash +
+                       ((uint64_t)st->tw.mask + 1 + st->syn.mask + 1) * sizeof(struct rec_key *) +
+                       (uint64_t)st->listeners_cap * sizeof *st->listeners;
+}
+
+int tcpfsm_sockstat_format(const struct tcpfsm_sockstat *s, char *buf, size_t size)
+{
+    return snprintf(buf, size,
+                    "TCP: inuse %u orphan %u tw %u alloc %u mem %llu\n"
+                    "tcpfsm: synrecv %u mem_bytes %llu tcb_bytes %llu record_bytes %llu "
+                    "table_bytes %llu\n",
+                    s->inuse, s->orphan, s->tw, s->alloc, (unsigned long long)s->mem, s->synrecv,
+                    (unsigned long long)s->mem_bytes, (unsigned long long)s->tcb_bytes,
+                    (unsigned long long)s->record_bytes, (unsigned long long)s->table_bytes);
+}
+
 int ss_format(char *buf, size_t size, size_t off, const char *state, uint32_t la, uint16_t lp,
               uint32_t ra, uint16_t rp, unsigned rq, unsigned sq)
 {

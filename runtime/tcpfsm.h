@@ -250,6 +250,28 @@ struct tcpfsm_stats {
 };
 void tcpfsm_get_stats(const struct tcpfsm_stack *st, struct tcpfsm_stats *out);
 
+/* A /proc/net/sockstat-style census of the stack's TCP sockets (Linux's names and meanings):
+ *   inuse   listeners and connections with a 4-tuple (orphans included, TIME_WAIT not)
+ *   orphan  connections the application closed that still run (FIN-WAIT, LAST-ACK, ...)
+ *   tw      TIME_WAIT connections (kept as small records, not TCBs)
+ *   alloc   TCBs allocated: every open descriptor (unbound ones too) and every orphan
+ *   mem     buffer memory in 4096-byte pages, as Linux counts tcp_mem (mem_bytes exact)
+ * plus what Linux keeps elsewhere: synrecv, the SYN-queue records of embryonic connections
+ * (Linux's request sockets), and the bytes of the control structures. */
+struct tcpfsm_sockstat {
+    uint32_t inuse, orphan, tw, alloc;
+    uint64_t mem;       /* pages */
+    uint64_t mem_bytes; /* buffer memory in use, bytes (tcpfsm_stats.BufferBytes) */
+    uint32_t synrecv;
+    uint64_t tcb_bytes;    /* alloc * sizeof(struct tcb), plus the data-path blocks in use */
+    uint64_t record_bytes; /* TIME_WAIT and SYN-queue records */
+    uint64_t table_bytes;  /* descriptor, connection and record hash tables */
+};
+void tcpfsm_sockstat(const struct tcpfsm_stack *st, struct tcpfsm_sockstat *out);
+/* Format a census as /proc/net/sockstat's TCP line, "TCP: inuse N orphan N tw N alloc N mem
+ * N", then a line of our own with synrecv and the byte counts; returns as snprintf. */
+int tcpfsm_sockstat_format(const struct tcpfsm_sockstat *s, char *buf, size_t size);
+
 /* Write an `ss -tan`-style listing of every connection and listener into buf (NUL-terminated,
  * truncated to size). Returns the length it needed, like snprintf. */
 int tcpfsm_ss(struct tcpfsm_stack *st, char *buf, size_t size);

@@ -131,6 +131,60 @@ START_TEST(mib_counters_on_refused_connection)
 }
 END_TEST
 
+/* The /proc/net/sockstat census (tcpfsm_sockstat) as a connection's life moves it: a listener
+ * and two connections are in use, an unbound socket is allocated but not in use, an
+ * application's close makes an orphan until the peer's FIN, then a TIME_WAIT record that is no
+ * TCB; buffer memory is counted in pages while bytes wait. */
+START_TEST(sockstat_counts_inuse_orphan_tw_alloc_like_proc_net_sockstat)
+{
+    struct world w;
+    world_init(&w, NULL, 25);
+    int l = listen_srv(&w, 16), c1, s1, c2, s2;
+    connect_pair(&w, l, &c1, &s1);
+    connect_pair(&w, l, &c2, &s2);
+    int u = tcpfsm_socket(w.srv);
+    struct tcpfsm_sockstat ss;
+    tcpfsm_sockstat(w.srv, &ss);
+    ck_assert_uint_eq(ss.inuse, 3); /* LISTEN + 2 ESTABLISHED */
+    ck_assert_uint_eq(ss.alloc, 4); /* + the unbound socket */
+    ck_assert_uint_eq(ss.orphan + ss.tw + ss.synrecv, 0);
+    ck_assert_uint_eq(ss.mem + ss.mem_bytes, 0); /* idle: no rings */
+    ck_assert_uint_eq(ss.tcb_bytes, 4 * sizeof(struct tcb) + 2 * sizeof(struct tcb_bufs));
+    ck_assert_uint_gt(ss.table_bytes, 0);
+
+    ck_assert_int_eq(tcpfsm_send(w.cli, c1, "hello", 5), 5);
+    world_run_for(&w, 100000); /* unread on the server: one ring, one page */
+    tcpfsm_sockstat(w.srv, &ss);
+    ck_assert_uint_eq(ss.mem, 1);
+    ck_assert_uint_eq(ss.mem_bytes, MEM_RING_MIN);
+
+    /* The server closes s2 with the peer silent: an orphan in FIN_WAIT_2. */
+    ck_assert_int_eq(tcpfsm_close(w.srv, s2), 0);
+    world_run_for(&w, 100000);
+    tcpfsm_sockstat(w.srv, &ss);
+    ck_assert_uint_eq(ss.orphan, 1);
+    ck_assert_uint_eq(ss.inuse, 3);
+    ck_assert_uint_eq(ss.alloc, 4); /* the descriptor went, the TCB did not */
+    /* The client closes too: the server's side becomes TIME_WAIT, a record, not a TCB. */
+    ck_assert_int_eq(tcpfsm_close(w.cli, c2), 0);
+    world_run_for(&w, 100000);
+    tcpfsm_sockstat(w.srv, &ss);
+    ck_assert_uint_eq(ss.orphan, 0);
+    ck_assert_uint_eq(ss.tw, 1);
+    ck_assert_uint_eq(ss.inuse, 2);
+    ck_assert_uint_eq(ss.alloc, 3);
+    ck_assert_uint_gt(ss.record_bytes, 0);
+
+    char line[256];
+    int n = tcpfsm_sockstat_format(&ss, line, sizeof line);
+    ck_assert_int_eq(n, (int)strlen(line));
+    ck_assert_ptr_nonnull(strstr(line, "TCP: inuse 2 orphan 0 tw 1 alloc 3 mem 1\n"));
+    ck_assert_ptr_nonnull(strstr(line, "\ntcpfsm: synrecv 0 mem_bytes "));
+    tcpfsm_close(w.srv, u);
+    world_free(&w);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("tcp_observability");
@@ -139,6 +193,7 @@ int main(void)
     tcase_add_test(tc, info_retransmits_match_the_mib_counter_after_loss);
     tcase_add_test(tc, ss_listing_matches_golden_text);
     tcase_add_test(tc, mib_counters_on_refused_connection);
+    tcase_add_test(tc, sockstat_counts_inuse_orphan_tw_alloc_like_proc_net_sockstat);
     suite_add_tcase(s, tc);
     return rt_run_suite(s);
 }

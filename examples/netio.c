@@ -38,6 +38,8 @@ struct netio {
     uint64_t wall_offset; /* realtime - monotonic, for capture timestamps */
     uint64_t tun_write_drops;
     struct pcap_writer *pcap;
+    uint64_t frames;   /* records written to the capture */
+    uint64_t in_frame; /* the record being fed to tcpfsm_input, 0 when none */
     uint64_t start;
     struct pollfd want[NETIO_MAX_WANT];
     int nwant;
@@ -176,9 +178,11 @@ void netio_usage(FILE *f)
           "                      (without --setup no kernel address or route is ever changed)\n"
           "  --kernel-addr A/NN  KERNEL for --setup (default: first host of --addr's prefix\n"
           "                      that is not --addr, e.g. 10.77.0.1 for 10.77.0.2/24)\n"
-          "  --trace             one line per state-machine transition on stderr:\n"
-          "                        10.0.0.2:80>10.0.0.1:40000 SYN_RCVD --RCV_ACK/established, "
-          "process_ack--> ESTABLISHED\n"
+          "  --trace             one line per state-machine transition on stderr, with the\n"
+          "                      milliseconds since start and (with --pcap, on TUN) the frame\n"
+          "                      of the segment that caused it:\n"
+          "                        12.345 ms 10.0.0.2:80>10.0.0.1:40000 SYN_RCVD --RCV_ACK/\n"
+          "                        established, process_ack--> ESTABLISHED (frame 3)\n"
           "  --pcap FILE         record every packet sent and received (LINKTYPE_RAW)\n"
           "  --seed N            memory mode: PRNG seed (runs replay exactly)\n"
           "  --timeout SEC       give up after SEC seconds (virtual time in memory mode)\n"
@@ -235,13 +239,23 @@ tcpfsm_time_t netio_now(const struct netio *n)
 
 /* ---------------------------------------------------------------- trace, output, input */
 
+/* "   12.345 ms 10.0.0.2:80>10.0.0.1:40000 SYN_RCVD --RCV_ACK/...--> ESTABLISHED": the time since
+ * the program started (virtual in memory mode), a listener's peer as Linux's ss writes it
+ * (0.0.0.0:*), and with --pcap the frame number of the packet that caused the transition. */
 static void trace_cb(void *arg, const struct tcpfsm_trace_event *ev)
 {
-    FILE *f = arg;
-    char l[16], r[16];
-    fprintf(f, "%s:%u>%s:%u %s --%s%s%s--> %s\n", netio_ntoa(ev->laddr, l), ev->lport,
-            netio_ntoa(ev->raddr, r), ev->rport, ev->from, ev->event,
-            ev->actions && *ev->actions ? "/" : "", ev->actions ? ev->actions : "", ev->to);
+    const struct netio *n = arg;
+    char l[16], r[24], fr[32] = "";
+    if (!ev->raddr && !ev->rport)
+        snprintf(r, sizeof r, "0.0.0.0:*");
+    else
+        snprintf(r, sizeof r, "%s:%u", netio_ntoa(ev->raddr, l), ev->rport);
+    if (n->pcap && n->in_frame && ev->cause == TCPFSM_CAUSE_SEGMENT)
+        snprintf(fr, sizeof fr, " (frame %llu)", (unsigned long long)n->in_frame);
+    double ms = ev->now >= n->start ? (double)(ev->now - n->start) / 1000.0 : 0;
+    fprintf(n->o.trace_out, "%10.3f ms %s:%u>%s %s --%s%s%s--> %s%s\n", ms,
+            netio_ntoa(ev->laddr, l), ev->lport, r, ev->from, ev->event,
+            ev->actions && *ev->actions ? "/" : "", ev->actions ? ev->actions : "", ev->to, fr);
 }
 
 struct mem_ep {
@@ -272,7 +286,7 @@ static void mem_deliver(void *arg, const void *pkt, size_t len)
 static void tun_output(void *arg, const void *pkt, size_t len)
 {
     struct netio *n = arg;
-    if (n->pcap) pcap_write(n->pcap, mono_us() + n->wall_offset, pkt, len);
+    if (n->pcap && pcap_write(n->pcap, mono_us() + n->wall_offset, pkt, len) == 0) n->frames++;
     ssize_t w = write(n->tun_fd, pkt, len);
     if (w != (ssize_t)len) {
         n->tun_write_drops++;
@@ -293,9 +307,11 @@ static void tun_drain(struct netio *n)
             return;
         }
         if (r == 0) return;
-        if (n->pcap) pcap_write(n->pcap, mono_us() + n->wall_offset, buf, (size_t)r);
+        if (n->pcap && pcap_write(n->pcap, mono_us() + n->wall_offset, buf, (size_t)r) == 0)
+            n->in_frame = ++n->frames;
         tcpfsm_advance(n->st, mono_us());
         tcpfsm_input(n->st, buf, (size_t)r);
+        n->in_frame = 0;
     }
 }
 
@@ -417,7 +433,7 @@ struct netio *netio_open(const struct netio_opts *o, const struct tcpfsm_config 
     cfg.prefix_len = (uint8_t)o->prefix; /* the subnet's broadcast is never answered */
     if (o->trace) {
         cfg.trace = trace_cb;
-        cfg.trace_arg = n->o.trace_out;
+        cfg.trace_arg = n;
     }
     int err = 0;
 

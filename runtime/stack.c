@@ -1221,8 +1221,8 @@ int ss_format(char *buf, size_t size, size_t off, const char *state, uint32_t la
     char l[24], r[24];
     snprintf(l, sizeof l, "%u.%u.%u.%u:%u", la >> 24, (la >> 16) & 255, (la >> 8) & 255, la & 255,
              lp);
-    if (!ra && !rp)
-        snprintf(r, sizeof r, "*:*");
+    if (!ra && !rp) /* a listener's peer, written as Linux's ss writes it */
+        snprintf(r, sizeof r, "0.0.0.0:*");
     else
         snprintf(r, sizeof r, "%u.%u.%u.%u:%u", ra >> 24, (ra >> 16) & 255, (ra >> 8) & 255,
                  ra & 255, rp);

@@ -163,6 +163,8 @@ struct tcb {
 struct tcp_ctx {
     struct tcpfsm_stack *st;
     struct tcb *tcb;
+    const struct tcp_seg *seg; /* the arriving segment, NULL for user calls and timers: what
+                                * the trace hook reports as the transition's cause */
 };
 
 struct listener_slot {

@@ -20,6 +20,23 @@ static void trace_hook(struct tcp_ctx *ctx, unsigned from, unsigned event, unsig
 #define TCP_FSM_TRACE(ctx, from, event, to, tid) trace_hook((ctx), (from), (event), (to), (tid))
 #include "tcp.c"
 
+/* What fired a transition: a segment (RCV_*, and a listener's SPAWN_* child taking the SYN or
+ * cookie ACK), an expired timer (T_*), else a user call (APP_*). */
+static unsigned trace_cause(unsigned event, const struct tcp_seg *seg)
+{
+    if (seg) return TCPFSM_CAUSE_SEGMENT;
+    switch (event) {
+    case TCP_FSM_EV_T_RTX:
+    case TCP_FSM_EV_T_DELACK:
+    case TCP_FSM_EV_T_PERSIST:
+    case TCP_FSM_EV_T_KEEPALIVE:
+    case TCP_FSM_EV_T_2MSL:
+        return TCPFSM_CAUSE_TIMER;
+    default:
+        return TCPFSM_CAUSE_APP;
+    }
+}
+
 /* Every transition fired: its coverage count, RFC 4022's counters that are defined by
  * transitions, and the user's trace callback. */
 static void trace_hook(struct tcp_ctx *ctx, unsigned from, unsigned event, unsigned to,
@@ -50,13 +67,21 @@ static void trace_hook(struct tcp_ctx *ctx, unsigned from, unsigned event, unsig
         .rfc = tr->rfc,
         .transition = tid,
         .now = st->now,
+        .cause = trace_cause(event, ctx->seg),
     };
+    if (ctx->seg) {
+        ev.seg_seq = ctx->seg->seq;
+        ev.seg_ack = ctx->seg->ack;
+        ev.seg_len = ctx->seg->len;
+        ev.seg_wnd = ctx->seg->wnd;
+        ev.seg_flags = ctx->seg->flags;
+    }
     st->cfg.trace(st->cfg.trace_arg, &ev);
 }
 
 int tcb_event(struct tcpfsm_stack *st, struct tcb *t, int event, const struct tcp_seg *seg)
 {
-    struct tcp_ctx ctx = {st, t};
+    struct tcp_ctx ctx = {st, t, seg};
     return (int)tcp_fsm_dispatch(&t->state, (enum tcp_fsm_event)event, &ctx, seg);
 }
 

@@ -41,7 +41,25 @@ struct tcpfsm_trace_event {
     const char *rfc;               /* the transition's @rfc annotation, or NULL */
     unsigned transition;           /* index into the generated transition table */
     tcpfsm_time_t now;
+    /* Appended after the fields above (which keep their offsets): what fired the transition,
+     * and for a segment its header as it arrived, so a program can tie the line to the packet
+     * it was delivering (a capture's frame number) and number it relative to the ISNs it saw
+     * in the SYNs. All zero unless cause is TCPFSM_CAUSE_SEGMENT. */
+    unsigned cause;            /* TCPFSM_CAUSE_* */
+    uint32_t seg_seq, seg_ack; /* SEG.SEQ, SEG.ACK (absolute) */
+    uint32_t seg_len;          /* SEG.LEN without SYN and FIN: octets of text */
+    uint16_t seg_wnd;          /* the window field as sent (not scaled) */
+    uint8_t seg_flags;         /* TCPFSM_TH_* */
 };
+#define TCPFSM_CAUSE_APP 1     /* a socket call: listen, connect, close, abort, shutdown */
+#define TCPFSM_CAUSE_TIMER 2   /* an expired timer (T_RTX, T_2MSL, ...) */
+#define TCPFSM_CAUSE_SEGMENT 3 /* an arriving segment (RCV_*; SPAWN_* for a listener's child) */
+#define TCPFSM_TH_FIN 0x01u    /* TCP header flag bits, as in seg_flags */
+#define TCPFSM_TH_SYN 0x02u
+#define TCPFSM_TH_RST 0x04u
+#define TCPFSM_TH_PSH 0x08u
+#define TCPFSM_TH_ACK 0x10u
+#define TCPFSM_TH_URG 0x20u
 
 /* Configuration of a stack. Every field has a range; tcpfsm_stack_new() refuses a value
  * outside it with -EINVAL (never a silent wrap or clamp). 0 selects the default shown. */

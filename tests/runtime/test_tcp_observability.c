@@ -90,7 +90,7 @@ START_TEST(ss_listing_matches_golden_text)
     tcpfsm_ss(w.srv, got, sizeof got);
     snprintf(want, sizeof want,
              "State       Recv-Q Send-Q Local Address:Port    Peer Address:Port    \n"
-             "LISTEN           0     16 0.0.0.0:8080          *:*                  \n"
+             "LISTEN           0     16 0.0.0.0:8080          0.0.0.0:*            \n"
              "ESTABLISHED      5      0 10.9.0.2:8080         10.9.0.1:%-5u       \n",
              cport);
     ck_assert_str_eq(got, want);
@@ -103,6 +103,72 @@ START_TEST(ss_listing_matches_golden_text)
     int need = tcpfsm_ss(w.cli, got, 10);
     ck_assert_int_gt(need, 10);
     ck_assert_uint_eq(strlen(got), 9);
+    world_free(&w);
+}
+END_TEST
+
+/* The trace event names its cause, and for a segment the header that arrived (tcpfsm(3)): the
+ * listener's RCV_SYN and the child's SPAWN_SYN carry the client's SYN, the client's
+ * RCV_SYN_ACK acknowledges that SYN, the server's RCV_ACK acknowledges the SYN-ACK, the
+ * APP_CONNECT is a user call with no segment, and T_2MSL is a timer. */
+#define TRACE_MAX 64
+struct trace_log {
+    struct tcpfsm_trace_event ev[TRACE_MAX];
+    int n;
+};
+static void log_trace(void *arg, const struct tcpfsm_trace_event *ev)
+{
+    struct trace_log *l = arg;
+    if (l->n < TRACE_MAX) l->ev[l->n++] = *ev;
+}
+static const struct tcpfsm_trace_event *find_ev(const struct trace_log *l, const char *from,
+                                                const char *event)
+{
+    for (int i = 0; i < l->n; i++)
+        if (!strcmp(l->ev[i].from, from) && !strcmp(l->ev[i].event, event)) return &l->ev[i];
+    ck_abort_msg("no %s --%s--> in the trace", from, event);
+    return NULL;
+}
+
+START_TEST(trace_event_names_its_cause_and_the_segment_that_arrived)
+{
+    static struct trace_log cl, sl;
+    memset(&cl, 0, sizeof cl);
+    memset(&sl, 0, sizeof sl);
+    struct world w;
+    world_init(&w, NULL, 25);
+    w.cli->cfg.trace = log_trace;
+    w.cli->cfg.trace_arg = &cl;
+    w.srv->cfg.trace = log_trace;
+    w.srv->cfg.trace_arg = &sl;
+    int l = listen_srv(&w, 4), c, s;
+    connect_pair(&w, l, &c, &s);
+    const struct tcpfsm_trace_event *conn = find_ev(&cl, "CLOSED", "APP_CONNECT");
+    ck_assert_uint_eq(conn->cause, TCPFSM_CAUSE_APP);
+    ck_assert_uint_eq(conn->seg_flags | conn->seg_seq | conn->seg_ack | conn->seg_len, 0);
+    const struct tcpfsm_trace_event *syn = find_ev(&sl, "LISTEN", "RCV_SYN");
+    ck_assert_uint_eq(syn->cause, TCPFSM_CAUSE_SEGMENT);
+    ck_assert_uint_eq(syn->seg_flags, TCPFSM_TH_SYN);
+    ck_assert_uint_eq(syn->seg_len, 0);
+    ck_assert_uint_gt(syn->seg_wnd, 0);
+    const struct tcpfsm_trace_event *spawn = find_ev(&sl, "CLOSED", "SPAWN_SYN");
+    ck_assert_uint_eq(spawn->cause, TCPFSM_CAUSE_SEGMENT);
+    ck_assert_uint_eq(spawn->seg_seq, syn->seg_seq);
+    const struct tcpfsm_trace_event *sa = find_ev(&cl, "SYN_SENT", "RCV_SYN_ACK");
+    ck_assert_uint_eq(sa->cause, TCPFSM_CAUSE_SEGMENT);
+    ck_assert_uint_eq(sa->seg_flags, TCPFSM_TH_SYN | TCPFSM_TH_ACK);
+    ck_assert_uint_eq(sa->seg_ack, syn->seg_seq + 1); /* RFC 9293 3.5: the SYN takes one */
+    const struct tcpfsm_trace_event *ack = find_ev(&sl, "SYN_RCVD", "RCV_ACK");
+    ck_assert_uint_eq(ack->seg_flags & TCPFSM_TH_ACK, TCPFSM_TH_ACK);
+    ck_assert_uint_eq(ack->seg_seq, syn->seg_seq + 1);
+    ck_assert_uint_eq(ack->seg_ack, sa->seg_seq + 1);
+    tcpfsm_close(w.srv, s); /* the server closes first and holds TIME_WAIT */
+    world_run_for(&w, 100000);
+    tcpfsm_close(w.cli, c);
+    world_run_for(&w, 61000000); /* 2 MSL of 30 s */
+    const struct tcpfsm_trace_event *tw = find_ev(&sl, "TIME_WAIT", "T_2MSL");
+    ck_assert_uint_eq(tw->cause, TCPFSM_CAUSE_TIMER);
+    ck_assert_uint_eq(tw->seg_flags, 0);
     world_free(&w);
 }
 END_TEST
@@ -192,6 +258,7 @@ int main(void)
     tcase_add_test(tc, info_reports_rtt_rto_mss_and_byte_counters_after_a_known_rtt);
     tcase_add_test(tc, info_retransmits_match_the_mib_counter_after_loss);
     tcase_add_test(tc, ss_listing_matches_golden_text);
+    tcase_add_test(tc, trace_event_names_its_cause_and_the_segment_that_arrived);
     tcase_add_test(tc, mib_counters_on_refused_connection);
     tcase_add_test(tc, sockstat_counts_inuse_orphan_tw_alloc_like_proc_net_sockstat);
     suite_add_tcase(s, tc);

@@ -130,16 +130,31 @@ static const char *html(struct fsmc *fx, const char *s)
     return r;
 }
 
+/* The ids a player or a test finds in the SVG: a state is "s_NAME" (its second copy
+ * "s_NAME__again"), a cluster "c_SET", an edge carries class "tN ..." for every IR row N it
+ * draws, and a line listed in a box is the cell "rows_N_M..." of the rows it stands for
+ * (Graphviz writes a cell's id into SVG only for a cell with an href: the href names the
+ * cell itself, so following it goes nowhere). */
+static const char *rows_id(struct fsmc *fx, const struct ivec *rows)
+{
+    const char *t = "rows";
+    for (int k = 0; k < rows->n; k++)
+        t = arena_printf(fx, "%s_%d", t, rows->v[k]);
+    return t;
+}
+
 /* lines as HTML-like table rows, each left-aligned in its own cell (lines of one cell joined
  * by <br/> are packed so tightly at 8 pt that one line's underscores touch the next) */
-static const char *html_rows(struct fsmc *fx, const struct vec *lines)
+static const char *html_rows(struct fsmc *fx, const struct vec *lines, const struct vec *line_rows)
 {
     const char *t = "";
-    for (size_t k = 0; k < lines->n; k++)
+    for (size_t k = 0; k < lines->n; k++) {
+        const char *id = rows_id(fx, line_rows->v[k]);
         t = arena_printf(fx,
-                         "%s<tr><td align=\"left\" cellpadding=\"1\"><font point-size=\"8\">%s"
-                         "</font></td></tr>",
-                         t, html(fx, lines->v[k]));
+                         "%s<tr><td align=\"left\" cellpadding=\"1\" id=\"%s\" href=\"#%s\">"
+                         "<font point-size=\"8\">%s</font></td></tr>",
+                         t, id, id, html(fx, lines->v[k]));
+    }
     return t;
 }
 
@@ -156,17 +171,20 @@ static void dot_node(struct fsmc *fx, const struct ir *ir, const struct view *v,
     tip = esc(fx, tip);
     fprintf(f, "%s", ind);
     q(f, st->name);
+    fputs(" [id=", f);
+    q(f, arena_printf(fx, "s_%s", st->name));
     if (v->kind == VIEW_OVERVIEW) {
-        fputs(" [tooltip=", f);
+        fputs(", tooltip=", f);
         raw(f, tip);
         fputs(st->attrs & ATTR_FINAL ? ", peripheries=2];\n" : "];\n", f);
         return;
     }
     fprintf(f,
-            " [label=<<table border=\"%d\" cellborder=\"0\" cellspacing=\"0\" "
+            ", label=<<table border=\"%d\" cellborder=\"0\" cellspacing=\"0\" "
             "cellpadding=\"3\" style=\"rounded\"><tr><td><b>%s</b></td></tr>%s</table>>, "
             "tooltip=",
-            st->attrs & ATTR_FINAL ? 2 : 1, html(fx, st->name), html_rows(fx, &v->node_lines[s]));
+            st->attrs & ATTR_FINAL ? 2 : 1, html(fx, st->name),
+            html_rows(fx, &v->node_lines[s], &v->node_line_rows[s]));
     raw(f, tip);
     fputs("];\n", f);
 }
@@ -183,7 +201,9 @@ static void dot_cluster(struct fsmc *fx, const struct ir *ir, const struct view 
     fprintf(f,
             " {\n%s    graph [label=<<table border=\"0\" cellspacing=\"0\" cellpadding=\"1\">"
             "<tr><td align=\"left\"><b>%s</b></td></tr>%s</table>>",
-            ind, html(fx, set->name), html_rows(fx, &cl->lines));
+            ind, html(fx, set->name), html_rows(fx, &cl->lines, &cl->line_rows));
+    fputs(", id=", f);
+    q(f, arena_printf(fx, "c_%s", set->name));
     fprintf(f, ", labeljust=l, style=\"rounded,dashed\", color=\"#8c8c8c\", tooltip=");
     const char *tip = arena_printf(fx, "set %s =", set->name);
     for (int m = 0; m < set->nmembers; m++)
@@ -250,13 +270,15 @@ void emit_dot_view(struct fsmc *fx, const struct ir *ir, FILE *f, enum view_kind
         const char *name = ir->states[v.again].name;
         fputs("    ", f);
         q(f, view_again_id(fx, ir, &v));
+        fputs(" [id=", f);
+        q(f, arena_printf(fx, "s_%s", view_again_id(fx, ir, &v)));
         if (full)
             fprintf(f,
-                    " [label=<<table border=\"2\" cellborder=\"0\" cellspacing=\"0\" "
+                    ", label=<<table border=\"2\" cellborder=\"0\" cellspacing=\"0\" "
                     "cellpadding=\"3\" style=\"rounded\"><tr><td><b>%s</b></td></tr></table>>",
                     html(fx, name));
         else {
-            fputs(" [peripheries=2, label=", f);
+            fputs(", peripheries=2, label=", f);
             q(f, name);
         }
         fputs(", tooltip=", f);
@@ -284,6 +306,11 @@ void emit_dot_view(struct fsmc *fx, const struct ir *ir, FILE *f, enum view_kind
             fputs(", ltail=", f);
             q(f, arena_printf(fx, "cluster_%s", ir->sets[v.clusters[e->tail_cluster].set].name));
         }
+        const char *cls = "";
+        for (int r = 0; r < e->rows.n; r++)
+            cls = arena_printf(fx, "%s%st%d", cls, r ? " " : "", e->rows.v[r]);
+        fputs(", class=", f);
+        q(f, cls);
         fputs(", tooltip=", f);
         raw(f, esc(fx, view_edge_tooltip(fx, ir, e)));
         fputs(style_attrs[e->style], f);

@@ -174,6 +174,21 @@ static void add_line(struct fsmc *fx, struct vec *lines, const char *text)
     if (!has_line(lines, text)) vec_push(fx, lines, (void *)text);
 }
 
+/* A line listed in a box, remembering every row it stands for (a set's rule is one line for
+ * the rows of all its members), so that a diagram can name the rows behind each line. */
+static void add_row_line(struct fsmc *fx, struct vec *lines, struct vec *line_rows,
+                         const char *text, int row)
+{
+    size_t k = 0;
+    while (k < lines->n && strcmp(lines->v[k], text))
+        k++;
+    if (k == lines->n) {
+        vec_push(fx, lines, (void *)text);
+        vec_push(fx, line_rows, arena_alloc(fx, sizeof(struct ivec)));
+    }
+    ivec_push(fx, line_rows->v[k], row);
+}
+
 static struct view_edge *edge_for(struct view *v, int tail, int tail_cluster, int head,
                                   enum edge_style style)
 {
@@ -211,7 +226,10 @@ static void build_full(struct fsmc *fx, const struct ir *ir, struct view *v)
         if (r->internal || r->to == r->from) {
             /* a self-transition: a line in the box, marked when it re-enters the state */
             const char *line = r->internal ? text : arena_printf(fx, "%s (re-enter)", text);
-            add_line(fx, c >= 0 ? &v->clusters[c].lines : &v->node_lines[r->from], line);
+            if (c >= 0)
+                add_row_line(fx, &v->clusters[c].lines, &v->clusters[c].line_rows, line, i);
+            else
+                add_row_line(fx, &v->node_lines[r->from], &v->node_line_rows[r->from], line, i);
             continue;
         }
         if (c >= 0 && in_cluster(v, r->to, c)) c = -1; /* into its own cluster: per member */
@@ -233,7 +251,8 @@ static void build_overview(struct fsmc *fx, const struct ir *ir, struct view *v)
         int tail = state_named(ir, view_annot(ir, i, "drawn_from"), r->from);
         int head = state_named(ir, view_annot(ir, i, "drawn_to"), r->to);
         if (!label || tail == head) {
-            add_line(fx, &v->node_lines[r->from], view_row_text(fx, ir, i, true));
+            add_row_line(fx, &v->node_lines[r->from], &v->node_line_rows[r->from],
+                         view_row_text(fx, ir, i, true), i);
             continue;
         }
         int c = r->via >= 0 ? cluster_of_set(v, r->via) : -1;
@@ -284,6 +303,7 @@ void view_build(struct fsmc *fx, const struct ir *ir, enum view_kind kind, struc
     v->kind = kind;
     v->cluster_of = arena_alloc(fx, ((size_t)ir->nstates + 1) * sizeof *v->cluster_of);
     v->node_lines = arena_alloc(fx, ((size_t)ir->nstates + 1) * sizeof *v->node_lines);
+    v->node_line_rows = arena_alloc(fx, ((size_t)ir->nstates + 1) * sizeof *v->node_line_rows);
     v->edges = arena_alloc(fx, ((size_t)ir->nrows + 1) * sizeof *v->edges);
     if (kind == VIEW_OVERVIEW)
         build_overview(fx, ir, v);

@@ -33,9 +33,10 @@ struct view_edge {
 };
 
 struct view_cluster {
-    int set;          /* index into ir->sets */
-    int parent;       /* the smallest cluster that contains it, or -1 */
-    struct vec lines; /* the set rules' self-transitions, listed in the cluster */
+    int set;              /* index into ir->sets */
+    int parent;           /* the smallest cluster that contains it, or -1 */
+    struct vec lines;     /* the set rules' self-transitions, listed in the cluster */
+    struct vec line_rows; /* per line: the struct ivec * of the IR rows it stands for */
 };
 
 struct view {
@@ -45,8 +46,9 @@ struct view {
     int *cluster_of; /* per state: its innermost cluster, or -1 */
     struct view_edge *edges;
     int nedges;
-    struct vec *node_lines; /* per state: rows listed in its box (full) or tooltip */
-    int again;              /* a state drawn twice, or -1: see view_build */
+    struct vec *node_lines;     /* per state: rows listed in its box (full) or tooltip */
+    struct vec *node_line_rows; /* per state, per line: the struct ivec * of its IR rows */
+    int again;                  /* a state drawn twice, or -1: see view_build */
 };
 
 /* An initial state that is also final (TCP's CLOSED) is drawn twice, as RFC 9293's figure

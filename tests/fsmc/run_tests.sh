@@ -50,7 +50,10 @@ mkdir -p "$T/v1" "$T/v2"
 cmp -s "$T/v1/traffic_light.dot" golden/traffic_light.dot || bad "--view: the default is not the full view"
 [ -e "$T/v2/traffic_light-overview.dot" ] && [ -e "$T/v2/traffic_light-overview.mmd" ] && [ ! -e "$T/v2/traffic_light.dot" ] || bad "--view=overview: wrong file names"
 [ "$(grep -c 'ltail="cluster_LIT"' golden/traffic_light.dot)" = 1 ] || bad "full view: LIT's rule to OFF is not one edge from the cluster"
-grep -q '"RED" \[label=<.*T_PHASE else / arm_timer' golden/traffic_light.dot || bad "full view: RED's internal row is not listed in its box"
+grep -q '"RED" \[id="s_RED", label=<.*T_PHASE else / arm_timer' golden/traffic_light.dot || bad "full view: RED's internal row is not listed in its box"
+# the ids a trace player lights (examples/player): states, every row on an edge or a line
+grep -q -e '-> "OFF" \[.*ltail="cluster_LIT", class="t[0-9]* t[0-9]*' golden/traffic_light.dot || bad "full view: the cluster edge does not name its rows"
+grep -q 'id="rows_[0-9]*" href="#rows_' golden/traffic_light.dot || bad "full view: a line in a box does not name its row"
 grep -q '"RED" -> "RED"' golden/traffic_light.dot && bad "full view: a self-loop was drawn"
 "$FSMC" --emit=dot --view=sideways golden/traffic_light.fsm >/dev/null 2>&1; [ $? = 2 ] || bad "--view=sideways is not a usage error"
 ok

@@ -694,9 +694,30 @@ int tcpfsm_socket(struct tcpfsm_stack *st)
     return fd;
 }
 
+static bool same_local(uint32_t la, uint16_t lp, uint32_t addr, uint16_t port)
+{
+    return lp == port && (!la || !addr || la == addr);
+}
+
+/* A bind's port is taken by a listener, by another descriptor bound to it unless both set
+ * TCPFSM_OPT_REUSEADDR, and, unless this socket set it, by any connection still using it: an
+ * orphan finishing its close, or a TIME-WAIT record (RFC 9293 3.6.1: the 2 MSL quiet time is
+ * the 4-tuple's, so Linux and the BSDs refuse the whole local port with EADDRINUSE; their
+ * SO_REUSEADDR, as this option, lets a restarted server bind it again, while a connect() to the
+ * very 4-tuple still waiting is refused, tcpfsm_connect). */
 static bool port_in_use(struct tcpfsm_stack *st, uint32_t addr, uint16_t port,
                         const struct tcb *self)
 {
+    if (!(self->flags & TF_REUSEADDR)) {
+        for (uint32_t i = 0; i <= st->hash_mask; i++) {
+            const struct tcb *c = st->hash[i];
+            if (c && c != self && same_local(c->laddr, c->lport, addr, port)) return true;
+        }
+        for (uint32_t i = 0; i <= st->tw.mask; i++) {
+            const struct rec_key *k = st->tw.slot[i];
+            if (k && same_local(k->laddr, k->lport, addr, port)) return true;
+        }
+    }
     for (uint32_t i = 0; i < st->nlisteners; i++) {
         const struct tcb *l = st->listeners[i];
         if (l != self && l->lport == port && (!l->laddr || !addr || l->laddr == addr)) return true;

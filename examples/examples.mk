@@ -29,7 +29,13 @@ $(OBJ)/examples/%.o: examples/%.c examples/examples.mk
 
 $(EX_BINS): $(BIN)/%: $(OBJ)/examples/%.o $(EX_COMMON) $(RUNTIME_LIB)
 	@mkdir -p $(@D)
-	$(CC) $(LDFLAGS) -o $@ $< $(EX_COMMON) $(RUNTIME_LIB)
+	$(CC) $(LDFLAGS) -o $@ $< $(EX_COMMON) $(EX_MORE_$*) $(RUNTIME_LIB)
+
+# tcpfsm-demo's world and scenarios (examples/demo/): tests/demo/demo.mk checks their traces.
+EX_MORE_tcpfsm-demo := $(patsubst examples/%.c,$(OBJ)/examples/%.o,$(wildcard examples/demo/*.c))
+$(BIN)/tcpfsm-demo: $(EX_MORE_tcpfsm-demo)
+.SECONDARY: $(EX_MORE_tcpfsm-demo)
+-include $(EX_MORE_tcpfsm-demo:.o=.d)
 
 # Each program on the in-memory link with its built-in peer; the TUN error path must be a
 # clean exit 1 (a bad device name is refused before anything is created).

@@ -1,22 +1,37 @@
 /*
- * tcpfsm-demo — the `make demo` session: two libtcpfsm stacks in one process, joined by the
- * in-memory link (runtime/memlink.h) on a virtual clock. A client (10.0.0.1) fetches
- * --bytes from an HTTP-like server (10.0.0.2:80) (or, with --echo, sends them to an echo
- * server and reads them back), both close, and the program prints the connection table
- * (tcpfsm_ss) right after the transfer and again after TIME_WAIT, then every counter.
+ * tcpfsm-demo — the `make demo` session and the lessons of the TCP state machine.
  *
- * Exit status 0 only if the data arrived intact.
+ * Without --scenario: two libtcpfsm stacks in one process, joined by the in-memory link
+ * (runtime/memlink.h) on a virtual clock. A client (10.0.0.1) fetches --bytes from an
+ * HTTP-like server (10.0.0.2:80) (or, with --echo, sends them to an echo server and reads them
+ * back), both close, and the program prints the connection tables (tcpfsm_ss) of both while
+ * connected, right after the transfer and the server's again after TIME_WAIT, then every
+ * counter. Exit status 0 only if the data arrived intact.
+ *
+ * With --scenario NAME: one lesson (examples/demo/scenarios.c), its trace, listings and
+ * explanation; exit status 0 only if what it teaches happened.
+ *
+ * Both run on examples/demo/world.c, which numbers every packet as its capture frame and
+ * ties every transition to the frame that caused it (--trace, --trace-json).
  */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
-#include "memlink.h"
+#include "demo/scenarios.h"
+#include "demo/world.h"
 #include "netio.h"
+
+/* Scenarios' captures start at this fixed, documented instant, 2026-01-01T00:00:00Z, so that
+ * two runs write the same bytes (the default run's start at the wall clock's now). */
+#define DEMO_SCENARIO_EPOCH 1767225600u
 
 struct demo {
     const char *prog;
+    struct dw w;
+    int srv, cli; /* host indexes */
     int echo;
     uint16_t port;
     size_t bytes;
@@ -46,14 +61,14 @@ static unsigned char pattern(size_t i)
     return (unsigned char)((x >> 16) ^ (i & 0xff));
 }
 
-static int server_step(struct netio *nio, void *arg)
+static int server_step(struct demo *d)
 {
-    struct demo *d = arg;
-    struct tcpfsm_stack *st = netio_stack(nio);
+    struct tcpfsm_stack *st = d->w.h[d->srv].st;
     if (d->sfd < 0) {
         int fd = tcpfsm_accept(st, d->lfd, NULL, NULL);
         if (fd < 0) return NETIO_CONTINUE;
         d->sfd = fd;
+        dw_listing(&d->w, d->srv, "connected (accept() returned the connection)", false);
     }
     if (d->sfd == -2) return NETIO_CONTINUE; /* closed */
     if (d->echo) {
@@ -130,10 +145,9 @@ static int check_bytes(struct demo *d, const unsigned char *p, size_t n)
     return 0;
 }
 
-static int client_step(struct netio *nio, void *arg)
+static int client_step(struct demo *d)
 {
-    struct demo *d = arg;
-    struct tcpfsm_stack *st = netio_peer(nio);
+    struct tcpfsm_stack *st = d->w.h[d->cli].st;
     if (d->done) return NETIO_DONE;
     int ev = tcpfsm_poll(st, d->cfd);
     if (ev < 0 || (ev & TCPFSM_POLLERR)) {
@@ -144,6 +158,8 @@ static int client_step(struct netio *nio, void *arg)
     if (!d->connected) {
         if (!(ev & TCPFSM_POLLOUT)) return NETIO_CONTINUE;
         d->connected = 1;
+        /* both ends while the connection is up: the listing the client side is for */
+        dw_listing(&d->w, d->cli, "connected", false);
     }
     unsigned char buf[16384];
     if (d->echo) {
@@ -206,18 +222,44 @@ static int client_step(struct netio *nio, void *arg)
     return NETIO_DONE;
 }
 
+/* Steps after every event until the client is done, fails, or the clock reaches `until`
+ * (NETIO_CONTINUE then; NETIO_STALLED if nothing can happen any more). */
+static int run_steps(struct demo *d, uint64_t until, int with_client)
+{
+    for (;;) {
+        server_step(d);
+        if (with_client) {
+            int r = client_step(d);
+            if (r != NETIO_CONTINUE) return r;
+        }
+        if (!dw_step(&d->w, until)) return until == UINT64_MAX ? NETIO_STALLED : NETIO_CONTINUE;
+    }
+}
+
 static void usage(FILE *f, const char *prog)
 {
     fprintf(f,
             "Usage: %s [--bytes N] [--echo] [--delay-ms D] [--loss P] [OPTIONS]\n"
+            "       %s --scenario NAME [--pcap FILE] [--trace-json FILE]\n"
+            "       %s --list\n"
             "Two libtcpfsm stacks in one process on an in-memory link with a virtual clock:\n"
             "a client (10.0.0.1) fetches N bytes over HTTP from a server (10.0.0.2:80), both\n"
             "close, and the connection table and counters of both stacks are printed.\n"
+            "With --scenario, one lesson of the TCP state machine instead (--list names them).\n"
+            "  --scenario NAME  run one lesson: its time-stamped trace of packets and\n"
+            "                 transitions, ss listings, census lines and explanation\n"
+            "  --list         list the scenarios with a one-line title each\n"
+            "  --trace-json FILE  write the packets, transitions and listings as JSON\n"
+            "                 (format tcpfsm-trace, version 1; see tcpfsm-demo(1))\n"
+            "  --epoch SEC    the capture's timestamp of virtual time 0, in seconds since\n"
+            "                 1970 (default: now; scenarios 1767225600, 2026-01-01 UTC)\n"
             "  --bytes N      bytes to transfer (default 20000)\n"
             "  --echo         send the bytes to an echo server (port 7) and read them back\n"
             "  --delay-ms D   one-way link delay in milliseconds, 0..10000 (default 5)\n"
             "  --loss P       loss probability per packet and direction, 0..0.5 (default 0)\n"
-            "  --trace        print every state-machine transition (on stdout)\n"
+            "  --trace        print every packet (#frame as in the capture, seq/ack relative\n"
+            "                 to the ISNs) and every transition (with the frame that caused it)\n"
+            "                 on stdout, each with its virtual time; scenarios always do\n"
             "  --pcap FILE    write the packets to FILE (open with Wireshark or tshark -r)\n"
             "  --seed N       PRNG seed (ISNs, ports, loss); runs replay exactly\n"
             "  --timeout SEC  give up after SEC seconds of virtual time\n"
@@ -230,8 +272,80 @@ static void usage(FILE *f, const char *prog)
             "                 same either way\n"
             "  -h, --help     this text\n"
             "  --version      print the version and exit\n"
-            "Exit status 0 only if the data arrived intact.\n",
-            prog);
+            "Exit status 0 only if the data arrived intact (a scenario: if what it teaches\n"
+            "happened); 1 otherwise; 2 for an unknown scenario.\n",
+            prog, prog, prog);
+}
+
+static uint64_t wall_us(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
+}
+
+/* The paragraph, wrapped at 92 columns. */
+static void print_wrapped(FILE *f, const char *text)
+{
+    const char *p = text;
+    while (*p) {
+        size_t n = strlen(p);
+        if (n > 92) {
+            n = 92;
+            while (n > 0 && p[n] != ' ')
+                n--;
+            if (n == 0) n = strcspn(p, " ");
+        }
+        fprintf(f, "   %.*s\n", (int)n, p);
+        p += n;
+        while (*p == ' ')
+            p++;
+    }
+}
+
+static void print_tables(struct dw *w, FILE *f)
+{
+    for (int i = 0; i < w->nh; i++) {
+        if (!w->h[i].st) continue;
+        char a[16];
+        fprintf(f, "== connections, %s %s:\n", w->h[i].name, dw_ntoa(w->h[i].addr, a));
+        netio_print_ss(w->h[i].st, f);
+        fprintf(f, "== counters, %s %s:\n", w->h[i].name, a);
+        netio_print_stats(w->h[i].st, f);
+    }
+}
+
+static int run_scenario(const struct dw_scenario *sc, const struct dw_opts *wo, const char *json,
+                        int ss)
+{
+    struct dw w;
+    if (dw_init(&w, wo) < 0) return 1;
+    printf("== scenario %s: %s\n", sc->name, sc->title);
+    printf("   (virtual time; #N = frame N of the capture; seq/ack relative to each side's "
+           "ISN; win = the window field as sent)\n");
+    sc->run(&w);
+    printf("== what happened:\n");
+    print_wrapped(stdout, sc->explanation);
+    int rc = w.failed ? 1 : 0;
+    if (json && dw_write_json(&w, json, sc->name, sc->title, sc->explanation) < 0) rc = 1;
+    if (ss) print_tables(&w, stderr);
+    if (w.failed) printf("== %d check(s) FAILED (see stderr)\n", w.failed);
+    if (dw_free(&w) < 0) rc = 1;
+    if (wo->pcap && !rc) printf("== capture written to %s\n", wo->pcap);
+    return rc;
+}
+
+static void link_stats(const struct dw *w, int from, int to, uint64_t *sent, uint64_t *deliv,
+                       uint64_t *lost)
+{
+    *sent = *deliv = *lost = 0;
+    for (size_t i = 0; i < w->npkts; i++) {
+        const struct dw_pkt *p = &w->pkts[i];
+        if (p->from != from || p->to != to) continue;
+        (*sent)++;
+        *deliv += p->delivered;
+        *lost += p->lost;
+    }
 }
 
 int main(int argc, char **argv)
@@ -239,11 +353,13 @@ int main(int argc, char **argv)
     const char *prog = "tcpfsm-demo";
     struct netio_opts o;
     netio_opts_init(&o, prog);
-    o.trace_out = stdout;
     static struct demo d;
     d.prog = prog;
     d.bytes = 20000;
     double delay_ms = 5, loss = 0;
+    const char *scenario = NULL, *json = NULL;
+    int list = 0, epoch_set = 0, only_default = 0;
+    uint64_t epoch_s = 0;
     for (int i = 1; i < argc; i++) {
         int r = netio_parse_opt(&o, argc, argv, &i);
         if (r < 0) return 1;
@@ -255,20 +371,42 @@ int main(int argc, char **argv)
         } else if (!strcmp(a, "--version")) {
             netio_version(stdout, prog);
             return 0;
+        } else if (!strcmp(a, "--list")) {
+            list = 1;
+        } else if (!strcmp(a, "--scenario") && i + 1 < argc) {
+            scenario = argv[++i];
+        } else if (!strcmp(a, "--trace-json") && i + 1 < argc) {
+            json = argv[++i];
+        } else if (!strcmp(a, "--epoch") && i + 1 < argc) {
+            char *end;
+            epoch_s = strtoull(argv[++i], &end, 10);
+            if (end == argv[i] || *end || epoch_s > 4000000000u) {
+                fprintf(stderr, "%s: bad --epoch '%s' (seconds since 1970)\n", prog, argv[i]);
+                return 1;
+            }
+            epoch_set = 1;
         } else if (!strcmp(a, "--bytes") && i + 1 < argc) {
             d.bytes = (size_t)strtoull(argv[++i], NULL, 10);
+            only_default = 1;
         } else if (!strcmp(a, "--echo")) {
             d.echo = 1;
+            only_default = 1;
         } else if (!strcmp(a, "--delay-ms") && i + 1 < argc) {
             delay_ms = strtod(argv[++i], NULL);
         } else if (!strcmp(a, "--loss") && i + 1 < argc) {
             loss = strtod(argv[++i], NULL);
+            only_default = 1;
         } else {
             fprintf(stderr, "%s: unknown or incomplete option '%s' (try --help)\n", prog, a);
             return 1;
         }
     }
-    if (o.tun || o.kernel_prefix) {
+    if (list) {
+        for (unsigned k = 0; k < dw_nscenarios; k++)
+            printf("%-18s %s\n", dw_scenarios[k].name, dw_scenarios[k].title);
+        return 0;
+    }
+    if (o.tun || o.kernel_prefix || o.setup) {
         fprintf(stderr,
                 "%s: the demo runs on the in-memory link only (try tcpfsm-httpd "
                 "--tun)\n",
@@ -280,71 +418,101 @@ int main(int argc, char **argv)
         return 1;
     }
     setvbuf(stdout, NULL, _IOLBF, 0);
-    struct netio *nio = netio_open(&o, NULL);
-    if (!nio) return 1;
-    struct tcpfsm_stack *srv = netio_stack(nio), *cli = netio_peer(nio);
-    uint32_t sa = netio_addr(nio), ca = netio_peer_addr(nio);
-    struct memlink_impair im;
-    memset(&im, 0, sizeof im);
-    im.delay_us = (uint32_t)(delay_ms * 1000);
-    im.loss = loss;
-    memlink_set_impair(netio_link(nio), sa, ca, &im);
-    memlink_set_impair(netio_link(nio), ca, sa, &im);
-
+    struct dw_opts wo = {
+        .seed = o.seed,
+        .delay_us = (uint32_t)(delay_ms * 1000),
+        .loss = loss,
+        .pcap = o.pcap,
+        .out = stdout,
+        .print_packets = o.trace,
+        .print_steps = o.trace,
+        .prog = prog,
+    };
+    if (scenario) {
+        const struct dw_scenario *sc = dw_scenario_find(scenario);
+        if (!sc) {
+            fprintf(stderr, "%s: no scenario '%s' (--list names them)\n", prog, scenario);
+            return 2;
+        }
+        if (only_default) {
+            fprintf(stderr, "%s: --bytes, --echo and --loss are not for --scenario\n", prog);
+            return 1;
+        }
+        wo.epoch_us = (epoch_set ? epoch_s : DEMO_SCENARIO_EPOCH) * 1000000u;
+        wo.print_packets = wo.print_steps = true;
+        return run_scenario(sc, &wo, json, o.ss);
+    }
+    wo.epoch_us = epoch_set ? epoch_s * 1000000u : wall_us();
+    if (dw_init(&d.w, &wo) < 0) return 1;
+    uint32_t sa = o.addr, ca = o.peer_addr;
+    d.cli = dw_add_host(&d.w, "client", ca, NULL, false);
+    d.srv = d.cli < 0 ? -1 : dw_add_host(&d.w, "server", sa, NULL, false);
+    if (d.srv < 0) {
+        dw_free(&d.w);
+        return 1;
+    }
+    struct tcpfsm_stack *srv = d.w.h[d.srv].st;
     d.port = d.echo ? 7 : 80;
     char a1[16], a2[16];
     printf("== tcpfsm demo: client %s -> %s server %s:%u, %zu bytes, in-memory link "
            "(delay %g ms each way, loss %g), virtual clock\n",
-           netio_ntoa(ca, a1), d.echo ? "echo" : "HTTP", netio_ntoa(sa, a2), d.port, d.bytes,
-           delay_ms, loss);
+           dw_ntoa(ca, a1), d.echo ? "echo" : "HTTP", dw_ntoa(sa, a2), d.port, d.bytes, delay_ms,
+           loss);
+    if (o.trace)
+        printf("   (virtual time; #N = frame N of the capture; seq/ack relative to each side's "
+               "ISN; win = the window field as sent)\n");
     d.sfd = -1;
-    d.lfd = tcpfsm_socket(srv);
-    int r = d.lfd < 0 ? d.lfd : tcpfsm_bind(srv, d.lfd, 0, d.port);
-    if (r == 0) r = tcpfsm_listen(srv, d.lfd, 8);
-    d.cfd = r < 0 ? r : tcpfsm_socket(cli);
-    if (d.cfd >= 0) {
-        r = tcpfsm_connect(cli, d.cfd, sa, d.port);
-        if (r == -EINPROGRESS) r = 0;
-    } else {
-        r = d.cfd;
-    }
-    if (r < 0) {
-        fprintf(stderr, "%s: setup: %s\n", prog, strerror(-r));
-        netio_close(nio);
+    d.lfd = dw_listen_on(&d.w, d.srv, d.port, 8, false);
+    d.cfd = d.lfd < 0 ? d.lfd : dw_connect(&d.w, d.cli, 0, sa, d.port);
+    if (d.cfd < 0) {
+        fprintf(stderr, "%s: setup: %s\n", prog, strerror(-d.cfd));
+        dw_free(&d.w);
         return 1;
     }
-    int rc = netio_run(nio, server_step, &d, client_step, &d);
-    uint64_t t_done = netio_now(nio);
-    if (rc == NETIO_DONE)
-        /* let the last ACKs cross, then show the table while the server is in TIME_WAIT */
-        rc = netio_run_for(nio, 500000, server_step, &d, NULL, NULL) == NETIO_CONTINUE ? NETIO_DONE
-                                                                                       : NETIO_FAIL;
-    int intact = rc == NETIO_DONE && !d.bad && d.got == d.bytes;
+    uint64_t give_up = o.timeout_s > 0 ? (uint64_t)(o.timeout_s * 1e6) : UINT64_MAX;
+    int rc = run_steps(&d, give_up, 1);
+    if (rc == NETIO_CONTINUE) {
+        fprintf(stderr, "%s: --timeout %g s expired\n", prog, o.timeout_s);
+        rc = NETIO_TIMEOUT;
+    } else if (rc == NETIO_STALLED) {
+        fprintf(stderr, "%s: stalled: no packet in flight, no timer armed\n", prog);
+    }
+    uint64_t t_done = d.w.now;
+    if (rc == NETIO_DONE) /* let the last ACKs cross: the server is then in TIME_WAIT */
+        run_steps(&d, d.w.now + 500000, 0);
+    int intact = rc == NETIO_DONE && !d.bad && d.got == d.bytes && !d.w.failed;
     printf("== transfer %s: %zu of %zu bytes intact after %.3f s (virtual)\n",
            intact ? "complete" : "FAILED", d.got, d.bytes, (double)t_done / 1e6);
-    printf("== connections, server %s:\n", a2);
-    netio_print_ss(srv, stdout);
-    printf("== connections, client %s:\n", a1);
-    netio_print_ss(cli, stdout);
+    dw_listing(&d.w, d.srv, "after the transfer: the server closed first, so it holds TIME_WAIT",
+               true);
+    dw_listing(&d.w, d.cli,
+               "after the transfer: nothing left (the client closed second: LAST_ACK ended in "
+               "CLOSED)",
+               true);
     if (rc == NETIO_DONE) {
-        netio_run_for(nio, 121000000, server_step, &d, NULL, NULL);
-        printf("== after 2*MSL (%.0f s virtual), server %s:\n", (double)netio_now(nio) / 1e6, a2);
-        netio_print_ss(srv, stdout);
+        run_steps(&d, d.w.now + 121000000, 0);
+        dw_listing(&d.w, d.srv, "after 2*MSL: TIME_WAIT is over", true);
     }
     printf("== counters, server %s:\n", a2);
     netio_print_stats(srv, stdout);
     printf("== counters, client %s:\n", a1);
-    netio_print_stats(cli, stdout);
-    struct memlink_stats ls;
-    memlink_get_stats(netio_link(nio), ca, sa, &ls);
-    printf("== link %s->%s: sent %llu delivered %llu lost %llu\n", a1, a2,
-           (unsigned long long)ls.sent, (unsigned long long)ls.delivered,
-           (unsigned long long)ls.lost);
-    memlink_get_stats(netio_link(nio), sa, ca, &ls);
-    printf("== link %s->%s: sent %llu delivered %llu lost %llu\n", a2, a1,
-           (unsigned long long)ls.sent, (unsigned long long)ls.delivered,
-           (unsigned long long)ls.lost);
-    netio_close(nio);
+    netio_print_stats(d.w.h[d.cli].st, stdout);
+    uint64_t sent, deliv, lost;
+    link_stats(&d.w, d.cli, d.srv, &sent, &deliv, &lost);
+    printf("== link %s->%s: sent %llu delivered %llu lost %llu\n", a1, a2, (unsigned long long)sent,
+           (unsigned long long)deliv, (unsigned long long)lost);
+    link_stats(&d.w, d.srv, d.cli, &sent, &deliv, &lost);
+    printf("== link %s->%s: sent %llu delivered %llu lost %llu\n", a2, a1, (unsigned long long)sent,
+           (unsigned long long)deliv, (unsigned long long)lost);
+    if (json && dw_write_json(&d.w, json, "default",
+                              d.echo ? "the demo session: echo over the in-memory link"
+                                     : "the demo session: an HTTP fetch over the in-memory link",
+                              "tcpfsm-demo without --scenario: a client fetches bytes from a "
+                              "server, both close, the server (which closed first) waits in "
+                              "TIME_WAIT.") < 0)
+        intact = 0;
+    if (o.ss) print_tables(&d.w, stderr);
+    if (dw_free(&d.w) < 0) intact = 0;
     if (o.pcap) printf("== capture written to %s\n", o.pcap);
     return intact ? 0 : 1;
 }

@@ -44,7 +44,9 @@ struct tcpfsm_trace_event {
     /* Appended after the fields above (which keep their offsets): what fired the transition,
      * and for a segment its header as it arrived, so a program can tie the line to the packet
      * it was delivering (a capture's frame number) and number it relative to the ISNs it saw
-     * in the SYNs. All zero unless cause is TCPFSM_CAUSE_SEGMENT. */
+     * in the SYNs. All zero unless cause is TCPFSM_CAUSE_SEGMENT. Text outside the receive
+     * window is trimmed first (RFC 9293 3.10.7.4 first): then seg_seq/seg_len describe what is
+     * left, a zero-window probe's octet shows as seg_len 0. */
     unsigned cause;            /* TCPFSM_CAUSE_* */
     uint32_t seg_seq, seg_ack; /* SEG.SEQ, SEG.ACK (absolute) */
     uint32_t seg_len;          /* SEG.LEN without SYN and FIN: octets of text */

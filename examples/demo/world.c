@@ -568,14 +568,14 @@ int dw_listen_on(struct dw *w, int host, uint16_t port, int backlog, bool reuse)
     int r = tcpfsm_bind(st, fd, 0, port);
     dw_note(w, "%s: bind(0.0.0.0:%u) = %s", w->h[host].name, port, errname(r));
     if (r < 0) {
-        tcpfsm_close(st, fd);
+        dw_close(w, host, fd);
         return r;
     }
     dw_call(w, "listen()");
     r = tcpfsm_listen(st, fd, backlog);
     dw_call(w, NULL);
     if (r < 0) {
-        tcpfsm_close(st, fd);
+        dw_close(w, host, fd);
         return r;
     }
     return fd;
@@ -600,7 +600,7 @@ int dw_connect(struct dw *w, int host, uint16_t lport, uint32_t daddr, uint16_t 
     }
     if (r != -EINPROGRESS) {
         dw_note(w, "%s: %s = %s", w->h[host].name, call, errname(r));
-        tcpfsm_close(st, fd);
+        dw_close(w, host, fd);
         return r < 0 ? r : -EIO;
     }
     return fd;

@@ -70,7 +70,9 @@ struct conn {
 struct server {
     const char *prog;
     int verbose;
-    int lfd;
+    int lfd;         /* -1 once closed (--exit-after) */
+    long exit_after; /* --exit-after N: 0 = serve until a signal */
+    long served;     /* connections accepted and closed */
     struct root roots[MAX_ROOTS];
     int nroots;
     struct conn **c;
@@ -420,6 +422,7 @@ static void conn_drop(struct server *s, size_t i, struct tcpfsm_stack *st, int a
     }
     free(c);
     s->c[i] = s->c[--s->n];
+    s->served++;
 }
 
 /* Between requests the input buffer goes back: idle connections hold none. */
@@ -473,11 +476,32 @@ static int serve(struct server *s, struct tcpfsm_stack *st, struct conn *c)
     return 0;
 }
 
+/* --exit-after N: after N connections the listener closes (no new one is taken) and the
+ * program ends once every connection has ended on the wire too, TIME_WAIT included, so that
+ * a trace shows each one's whole life down to CLOSED. */
+static int exit_when_done(struct server *s, struct tcpfsm_stack *st)
+{
+    if (!s->exit_after || s->served < s->exit_after) return NETIO_CONTINUE;
+    if (s->lfd >= 0) {
+        fprintf(stderr,
+                "%s: %ld connection%s served: closing the listener, exiting when "
+                "every connection has ended\n",
+                s->prog, s->served, s->served == 1 ? "" : "s");
+        tcpfsm_close(st, s->lfd);
+        s->lfd = -1;
+    }
+    struct tcpfsm_sockstat ss;
+    tcpfsm_sockstat(st, &ss);
+    if (s->n || ss.inuse || ss.tw || ss.synrecv || ss.alloc) return NETIO_CONTINUE;
+    fprintf(stderr, "%s: every connection has ended: exiting\n", s->prog);
+    return NETIO_DONE;
+}
+
 static int server_step(struct netio *nio, void *arg)
 {
     struct server *s = arg;
     struct tcpfsm_stack *st = netio_stack(nio);
-    for (;;) {
+    for (; s->lfd >= 0;) {
         uint32_t pa;
         uint16_t pp;
         int fd = tcpfsm_accept(st, s->lfd, &pa, &pp);
@@ -516,7 +540,7 @@ static int server_step(struct netio *nio, void *arg)
         else
             i++;
     }
-    return NETIO_CONTINUE;
+    return exit_when_done(s, st);
 }
 
 /* ---- the built-in client (memory mode) ---- */
@@ -729,9 +753,11 @@ static void usage(FILE *f, const char *prog)
             "  DIR           everything below DIR, / being DIR/index.html\n"
             "                (no argument: a built-in page at / and /index.html)\n"
             "  -p, --port N  port to listen on (default 80)\n"
+            "  --exit-after N  after N connections, stop listening and exit once every\n"
+            "                connection has ended (TIME_WAIT included)\n"
             "Memory mode (default): a built-in client fetches the files on one keep-alive\n"
             "connection, plus a HEAD and a 404, and checks every byte (exit 0 if all did).\n"
-            "With --tun the server runs until SIGINT/SIGTERM.\n"
+            "With --tun the server runs until SIGINT/SIGTERM, or --exit-after.\n"
             "Example (root, in a namespace made by tests/netns.sh):\n"
             "  %s --tun tf0 --addr 10.77.0.2/24 --port 80 README.md &\n"
             "  curl http://10.77.0.2/README.md\n\n",
@@ -760,6 +786,13 @@ int main(int argc, char **argv)
             return 0;
         } else if ((!strcmp(a, "--port") || !strcmp(a, "-p")) && i + 1 < argc) {
             port = strtol(argv[++i], NULL, 10);
+        } else if (!strcmp(a, "--exit-after") && i + 1 < argc) {
+            char *end;
+            s.exit_after = strtol(argv[++i], &end, 10);
+            if (end == argv[i] || *end || s.exit_after < 1 || s.exit_after > 1000000000) {
+                fprintf(stderr, "%s: bad --exit-after '%s' (1 or more)\n", prog, argv[i]);
+                return 1;
+            }
         } else if (a[0] == '-' && a[1]) {
             fprintf(stderr, "%s: unknown or incomplete option '%s' (try --help)\n", prog, a);
             return 1;

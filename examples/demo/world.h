@@ -164,6 +164,8 @@ bool dw_check(struct dw *w, bool ok, const char *fmt, ...) __attribute__((format
 int dw_write_json(const struct dw *w, const char *path, const char *scenario, const char *title,
                   const char *explanation);
 
+/* "10.0.0.1:40000", or a listener's unconnected peer as Linux's ss writes it, "0.0.0.0:*" */
+const char *dw_endpoint(uint32_t a, uint16_t p, char buf[24]);
 /* "A.B.C.D" */
 const char *dw_ntoa(uint32_t a, char buf[16]);
 /* tcpdump's flag letters: "S", "S.", ".", "P.", "F.", "R", "R." */

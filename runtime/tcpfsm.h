@@ -187,6 +187,9 @@ int tcpfsm_error(struct tcpfsm_stack *st, int fd);
 #define TCPFSM_OPT_KEEPALIVE 2
 #define TCPFSM_OPT_SNDBUF 3 /* buffers are per stack (tcpfsm_config.sndbuf/rcvbuf): setopt */
 #define TCPFSM_OPT_RCVBUF 4 /* answers -EOPNOTSUPP, getopt gives the stack's size */
+/* Value 0/1, SO_REUSEADDR: bind to a port another socket with the option holds, or that a
+ * connection without a descriptor still uses (closing, or TIME-WAIT); without it that is
+ * -EADDRINUSE. */
 #define TCPFSM_OPT_REUSEADDR 5
 /* TCP_CORK-like (value 0/1): while set, only full-sized segments are sent; clearing it sends
  * what is queued at once. Unlike Linux there is no 200 ms ceiling: uncork to flush. */

@@ -19,6 +19,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "packetdrill/linux_sock.h" /* Linux's meanings, shared with the adapter */
 #include "tcpfsm.h"
 
 #define DRILL_EPOCH_US 1000000u /* the stack's clock at script time 0 */
@@ -279,6 +280,7 @@ struct sock {
     int fd;        /* the stack's descriptor, -1 if none */
     enum sock_state state;
     bool nonblock;         /* O_NONBLOCK */
+    struct linux_sock lx;  /* Linux's reported error and SEND_SHUTDOWN (linux_sock.h) */
     uint32_t laddr, raddr; /* live addresses and ports */
     uint16_t lport, rport;
     uint32_t script_local_isn, live_local_isn, remote_isn;

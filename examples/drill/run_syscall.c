@@ -227,7 +227,7 @@ static int sys_connect(struct ctx *c, struct result *r)
     if (c->pend->progress) { /* a blocking connect waiting for the handshake */
         int m = tcpfsm_poll(d->st, fd);
         if (m >= 0 && (m & TCPFSM_POLLERR))
-            set(r, tcpfsm_error(d->st, fd));
+            set(r, k ? linux_sock_take(d->st, fd, &k->lx) : tcpfsm_error(d->st, fd));
         else if (m >= 0 && (m & TCPFSM_POLLOUT))
             set(r, 0);
         else
@@ -261,6 +261,7 @@ static int do_recv(struct ctx *c, struct result *r, bool dontwait)
     if (!null && !buf) return script_err(c, "in %s call: out of memory", c->sc->name);
     long v = tcpfsm_recv(c->d->st, fd, buf, n);
     free(buf);
+    if (k) v = linux_sock_result(c->d->st, fd, &k->lx, v, 0); /* then end of file */
     if (blocks(k, v, dontwait))
         r->blocked = true;
     else
@@ -307,6 +308,7 @@ static int do_send(struct ctx *c, struct result *r, bool dontwait)
     if (!null && !buf) return script_err(c, "in %s call: out of memory", c->sc->name);
     long v = tcpfsm_send(c->d->st, fd, buf, n - (size_t)done);
     free(buf);
+    if (k) v = linux_sock_result(c->d->st, fd, &k->lx, v, -EPIPE);
     bool may_block = k && !k->nonblock && !dontwait;
     if (v >= 0) done += v;
     if (v >= 0 ? (size_t)done < n && may_block : v == -EAGAIN && may_block) {
@@ -348,9 +350,12 @@ static int sys_shutdown(struct ctx *c, struct result *r)
 {
     int fd;
     int64_t how;
-    if (arg_fd(c, 0, &fd, NULL) || arg_int(c, 1, &how)) return -1;
+    struct sock *k;
+    if (arg_fd(c, 0, &fd, &k) || arg_int(c, 1, &how)) return -1;
     if (how < INT32_MIN || how > INT32_MAX) how = -1;
-    set(r, tcpfsm_shutdown(c->d->st, fd, (int)how));
+    int v = tcpfsm_shutdown(c->d->st, fd, (int)how);
+    if (!v && k && how != SHUT_RD) k->lx.shut_wr = true; /* a write fails at once: POLLOUT */
+    set(r, v);
     return 0;
 }
 
@@ -386,15 +391,15 @@ static int sys_fcntl(struct ctx *c, struct result *r)
     }
 }
 
-/* Linux's poll bits for what tcpfsm_poll says. */
-static int linux_revents(int m)
+/* Linux's revents for a script descriptor (linux_sock.h): POLLNVAL for none. */
+static int linux_revents(struct drill *d, int script_fd, int64_t events)
 {
-    int e = 0;
-    if (m & TCPFSM_POLLIN) e |= POLLIN | POLLRDNORM;
-    if (m & TCPFSM_POLLOUT) e |= POLLOUT | POLLWRNORM;
-    if (m & TCPFSM_POLLERR) e |= POLLERR;
-    if (m & TCPFSM_POLLHUP) e |= POLLHUP;
-    return e;
+    struct sock *k = sock_by_script_fd(d, script_fd);
+    int m = k && k->fd >= 0 ? tcpfsm_poll(d->st, k->fd) : -EBADF;
+    struct tcpfsm_info i;
+    if (m < 0 || tcpfsm_get_info(d->st, k->fd, &i)) return POLLNVAL;
+    uint32_t ev = linux_sock_poll(&i, m, linux_sock_pending(d->st, k->fd, &k->lx), &k->lx);
+    return (int)(ev & (uint32_t)(events | POLLERR | POLLHUP));
 }
 
 /* A pollfd of the script: {fd=4, events=POLLIN, revents=POLLIN}. */
@@ -434,9 +439,7 @@ static int sys_poll(struct ctx *c, struct result *r)
                                                "in poll call: pollfd %zu: write {fd=FD, "
                                                "events=EVENTS, revents=REVENTS}",
                                                i);
-        struct sock *k = sock_by_script_fd(c->d, (int)fdv);
-        int m = k && k->fd >= 0 ? tcpfsm_poll(c->d->st, k->fd) : -EBADF;
-        int got = m < 0 ? POLLNVAL : linux_revents(m) & (int)(events | POLLERR | POLLHUP);
+        int got = linux_revents(c->d, (int)fdv, events);
         if (got) ready++;
     }
     bool due = c->pend->deadline_us != INT64_MAX && c->d->now >= c->pend->deadline_us;
@@ -454,9 +457,7 @@ static int sys_poll(struct ctx *c, struct result *r)
         pollfd_field(c, p, "fd", &fdv);
         pollfd_field(c, p, "events", &events);
         pollfd_field(c, p, "revents", &want);
-        struct sock *k = sock_by_script_fd(c->d, (int)fdv);
-        int m = k && k->fd >= 0 ? tcpfsm_poll(c->d->st, k->fd) : -EBADF;
-        int got = m < 0 ? POLLNVAL : linux_revents(m) & (int)(events | POLLERR | POLLHUP);
+        int got = linux_revents(c->d, (int)fdv, events);
         if (got != want) {
             struct sb a = {0}, b = {0};
             poll_flags_str(&a, (int)want);

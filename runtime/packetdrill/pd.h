@@ -30,6 +30,7 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/uio.h>
+#include "linux_sock.h"
 #include "tcpfsm.h"
 
 #define PD_NEVER UINT64_MAX /* a deadline that never comes */
@@ -60,10 +61,10 @@ struct pd_sock {
     dev_t dev; /* the memfd's identity, to recognise it at teardown */
     ino_t ino;
     enum pd_kind kind;
-    int tfd;         /* the stack's descriptor, -1 while the stack does not exist yet */
-    bool nonblock;   /* O_NONBLOCK */
-    bool err_taken;  /* the connection's error was reported once (Linux clears sk_err) */
-    bool connecting; /* connect() started the handshake; a later connect() reports its end */
+    int tfd;              /* the stack's descriptor, -1 while the stack does not exist yet */
+    bool nonblock;        /* O_NONBLOCK */
+    struct linux_sock lx; /* Linux's reported error and SEND_SHUTDOWN (linux_sock.h) */
+    bool connecting;      /* connect() started the handshake; a later connect() reports its end */
     /* what a socket without a stack was asked to do, replayed when the stack is made */
     bool bound, listening;
     uint32_t bind_addr;

@@ -8,36 +8,13 @@
 #include <string.h>
 #include "pd.h"
 
-static bool pd_is(const char *state, const char *name)
-{
-    return !strcmp(state, name);
-}
-
-/* What Linux says of a TCP socket: a listener is readable when a connection waits; during
- * the handshake only an error shows; after it, reading is possible once data or the end of
- * the stream (FIN, reset, SHUT_RD) is there, writing once there is room or writing is over
- * (a write would fail at once); HUP when both directions are over, or the socket is closed
- * (which a fresh socket is too). */
+/* Linux's tcp_poll() (linux_sock.h), for a socket with or without its stack descriptor. */
 static uint32_t pd_socket_events(struct pd *pd, struct pd_sock *s)
 {
     struct tcpfsm_info i;
     pd_info(pd, s, &i);
     int m = s->tfd >= 0 ? tcpfsm_poll(pd->st, s->tfd) : 0;
-    if (m < 0) m = 0;
-    if (pd_is(i.state, "LISTEN")) return m & TCPFSM_POLLIN ? POLLIN | POLLRDNORM : 0;
-    uint32_t ev = 0;
-    if (s->tfd >= 0 && tcpfsm_error(pd->st, s->tfd) && !s->err_taken) ev |= POLLERR;
-    if (pd_is(i.state, "SYN_SENT") || pd_is(i.state, "SYN_RCVD")) return ev;
-    bool closed = pd_is(i.state, "CLOSED");
-    bool rd_over = (m & TCPFSM_POLLIN) && !i.recv_q;
-    bool wr_over = closed || pd_is(i.state, "FIN_WAIT_1") || pd_is(i.state, "FIN_WAIT_2") ||
-                   pd_is(i.state, "CLOSING") || pd_is(i.state, "TIME_WAIT") ||
-                   pd_is(i.state, "LAST_ACK");
-    if (i.recv_q || rd_over) ev |= POLLIN | POLLRDNORM;
-    if (rd_over) ev |= POLLRDHUP;
-    if (wr_over || (m & TCPFSM_POLLOUT)) ev |= POLLOUT | POLLWRNORM;
-    if (closed || (rd_over && wr_over)) ev |= POLLHUP;
-    return ev;
+    return linux_sock_poll(&i, m, linux_sock_pending(pd->st, s->tfd, &s->lx), &s->lx);
 }
 
 /* What an epoll instance's interest list has ready now (EPOLLET/ONESHOT aside). */

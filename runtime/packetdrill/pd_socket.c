@@ -100,20 +100,7 @@ void pd_sock_sync(struct pd *pd, struct pd_sock *s)
 
 int pd_take_error(struct pd *pd, struct pd_sock *s)
 {
-    int e = s->tfd >= 0 ? tcpfsm_error(pd->st, s->tfd) : 0;
-    if (!e || s->err_taken) return 0;
-    s->err_taken = true;
-    return e;
-}
-
-/* The connection's error as the result of a call: reported once, as Linux's sock_error()
- * clears sk_err; later calls get `after` (0 for a read: end of file; -EPIPE for a write). */
-static long pd_conn_error(struct pd *pd, struct pd_sock *s, long r, long after)
-{
-    if (s->tfd < 0 || r != tcpfsm_error(pd->st, s->tfd)) return r;
-    if (s->err_taken) return after;
-    s->err_taken = true;
-    return r;
+    return linux_sock_take(pd->st, s->tfd, &s->lx);
 }
 
 void pd_info(struct pd *pd, const struct pd_sock *s, struct tcpfsm_info *i)
@@ -391,7 +378,7 @@ long pd_recv(struct pd *pd, int fd, const struct iovec *iov, int iovcnt, int fla
         }
         if (n == 0) break; /* end of stream */
         if (n != -EAGAIN) {
-            r = pd_conn_error(pd, s, n, 0);
+            r = linux_sock_result(pd->st, s->tfd, &s->lx, n, 0);
             break;
         }
         if (!pd_blocks(s, flags)) {
@@ -441,7 +428,7 @@ long pd_send(struct pd *pd, int fd, const struct iovec *iov, int iovcnt, int fla
             s = pd_wait_for(pd, fd, deadline, &r);
             continue;
         }
-        r = n == -ENOTCONN ? -EPIPE : pd_conn_error(pd, s, n, -EPIPE);
+        r = n == -ENOTCONN ? -EPIPE : linux_sock_result(pd->st, s->tfd, &s->lx, n, -EPIPE);
     }
     pd_unlock(pd);
     return done ? (long)done : r;
@@ -486,6 +473,7 @@ int pd_shutdown(struct pd *pd, int fd, int how)
     struct pd_sock *s;
     int r = pd_sock_lookup(pd, fd, PD_SOCKET, &s);
     if (!r) r = s->tfd < 0 ? -ENOTCONN : tcpfsm_shutdown(pd->st, s->tfd, how);
+    if (!r && how != SHUT_RD) s->lx.shut_wr = true;
     pd_unlock(pd);
     return r;
 }

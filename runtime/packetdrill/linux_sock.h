@@ -1,0 +1,88 @@
+/*
+ * linux_sock.h — what Linux's socket calls say about a TCP connection, worked out from what
+ * libtcpfsm says. Both packetdrill runners apply these rules (the adapter in
+ * runtime/packetdrill/ and tcpfsm-drill in examples/drill/), so a script means the same thing
+ * under either. The stack's own API keeps its meanings: tcpfsm_error() keeps the error and
+ * tcpfsm_poll() says no TCPFSM_POLLOUT once writing is over; Linux's differ:
+ *
+ * - a connection's error (sk_err) is reported once, by whichever call sees it first (SO_ERROR,
+ *   connect, read, write: sock_error() clears it); after it a read returns 0 (tcp_recvmsg once
+ *   tcp_done shut both directions) and a write fails with EPIPE;
+ * - tcp_poll() says POLLOUT when a write would not block, which includes a write that fails at
+ *   once (SEND_SHUTDOWN: after shutdown(SHUT_WR), our FIN sent, a reset), POLLERR while an
+ *   error is pending, POLLIN|POLLRDHUP once the peer's FIN (or a reset) ended the stream, and
+ *   POLLHUP once both directions are over or the socket is closed (a fresh one too).
+ *
+ * Header only: two small functions each runner calls with its own socket record.
+ */
+#ifndef TCPFSM_LINUX_SOCK_H
+#define TCPFSM_LINUX_SOCK_H
+
+#include <errno.h>
+#include <poll.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <string.h>
+#include "tcpfsm.h"
+
+/* What Linux keeps in struct sock and the stack does not. */
+struct linux_sock {
+    bool err_taken; /* the connection's error was reported once (sk_err cleared) */
+    bool shut_wr;   /* shutdown(SHUT_WR or SHUT_RDWR) succeeded: SEND_SHUTDOWN */
+};
+
+/* The error Linux would still report (sk_err), negative errno or 0; fd < 0: none. */
+static inline int linux_sock_pending(struct tcpfsm_stack *st, int fd, const struct linux_sock *ls)
+{
+    int e = fd >= 0 && !ls->err_taken ? tcpfsm_error(st, fd) : 0;
+    return e == -EBADF ? 0 : e;
+}
+
+/* sock_error(): SO_ERROR and a connect() that ends report the pending error and clear it. */
+static inline int linux_sock_take(struct tcpfsm_stack *st, int fd, struct linux_sock *ls)
+{
+    int e = linux_sock_pending(st, fd, ls);
+    if (e) ls->err_taken = true;
+    return e;
+}
+
+/* A read or write's result r from the stack, as Linux's: the connection's error counts as
+ * reported; once it was, the call gets `after` instead (a read 0, a write -EPIPE). */
+static inline long linux_sock_result(struct tcpfsm_stack *st, int fd, struct linux_sock *ls, long r,
+                                     long after)
+{
+    if (r >= 0 || fd < 0 || r != tcpfsm_error(st, fd)) return r;
+    if (ls->err_taken) return after;
+    ls->err_taken = true;
+    return r;
+}
+
+static inline bool linux_sock_state_is(const struct tcpfsm_info *i, const char *name)
+{
+    return !strcmp(i->state, name);
+}
+
+/* tcp_poll()'s POLL* bits from the connection's info (state "CLOSED" for a socket the stack
+ * has no descriptor for), tcpfsm_poll()'s bits m and what linux_sock_pending() says. The caller
+ * masks them with what was asked for (POLLERR and POLLHUP always). */
+static inline uint32_t linux_sock_poll(const struct tcpfsm_info *i, int m, int pending,
+                                       const struct linux_sock *ls)
+{
+    if (m < 0) m = 0;
+    if (linux_sock_state_is(i, "LISTEN")) return m & TCPFSM_POLLIN ? POLLIN | POLLRDNORM : 0;
+    uint32_t ev = pending ? POLLERR : 0;
+    /* during the handshake only an error shows */
+    if (linux_sock_state_is(i, "SYN_SENT") || linux_sock_state_is(i, "SYN_RCVD")) return ev;
+    bool closed = linux_sock_state_is(i, "CLOSED");
+    bool rd_over = (m & TCPFSM_POLLIN) && !i->recv_q; /* the peer's FIN, a reset, SHUT_RD */
+    bool wr_over = closed || ls->shut_wr || linux_sock_state_is(i, "FIN_WAIT_1") ||
+                   linux_sock_state_is(i, "FIN_WAIT_2") || linux_sock_state_is(i, "CLOSING") ||
+                   linux_sock_state_is(i, "TIME_WAIT") || linux_sock_state_is(i, "LAST_ACK");
+    if (i->recv_q || rd_over) ev |= POLLIN | POLLRDNORM;
+    if (rd_over) ev |= POLLRDHUP;
+    if (wr_over || (m & TCPFSM_POLLOUT)) ev |= POLLOUT | POLLWRNORM;
+    if (closed || (rd_over && wr_over)) ev |= POLLHUP;
+    return ev;
+}
+
+#endif /* TCPFSM_LINUX_SOCK_H */

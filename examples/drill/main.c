@@ -45,6 +45,7 @@ static void usage(FILE *f)
             "  --bind_port=N          the port bind() binds (default 8080)\n"
             "  --connect_port=N       the port connect() connects to (default 8080)\n"
             "  --mtu=N                the stack's MTU (default 1500)\n"
+            "  --so_flags=mtu=N       the same, as libtcpfsm-packetdrill.so takes it\n"
             "  --tcp_ts_tick_usecs=N  check outbound TS val against the clock, N us a tick\n"
             "                         (default 0: not checked, as in packetdrill)\n"
             "  --tcp_ts_ecr_scaled    an inbound TS ecr naming no outbound TS val is scaled\n"
@@ -78,6 +79,7 @@ static const struct option longopts[] = {
     {"bind_port", required_argument, NULL, O_FIRST},
     {"connect_port", required_argument, NULL, O_FIRST},
     {"mtu", required_argument, NULL, O_FIRST},
+    {"so_flags", required_argument, NULL, O_FIRST},
     {"tcp_ts_tick_usecs", required_argument, NULL, O_FIRST},
     {"tcp_ts_ecr_scaled", no_argument, NULL, O_FIRST},
     {"seed", required_argument, NULL, O_FIRST},

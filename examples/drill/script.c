@@ -267,13 +267,39 @@ static int number_opt(const char *v, long long lo, long long hi, long long *out)
 
 /* Options of packetdrill's that make no sense without a kernel, a TUN device or a wire. */
 static const char *const unsupported_options[] = {
-    "ip_version=ipv6", "wire_client",      "wire_server",     "wire_server_ip",
-    "wire_server_at",  "wire_server_port", "wire_client_dev", "wire_server_dev",
-    "so_filename",     "so_flags",         "code_command",    "code_format",
-    "code_sockopt",    "init_scripts",     "speed",           "mss",
-    "non_fatal",       "is_anyip",         "send_omit_free",  "psp_udp_port",
-    "debug",
+    "ip_version=ipv6",  "wire_client",     "wire_server",     "wire_server_ip", "wire_server_at",
+    "wire_server_port", "wire_client_dev", "wire_server_dev", "so_filename",    "code_command",
+    "code_format",      "code_sockopt",    "init_scripts",    "speed",          "mss",
+    "non_fatal",        "is_anyip",        "send_omit_free",  "psp_udp_port",   "debug",
 };
+
+/* --so_flags: the words of libtcpfsm-packetdrill.so (docs/packetdrill.md) that this drill
+ * takes too, so one script header configures the stack under both runners: mtu=N (real
+ * packetdrill's --mtu sets its TUN device's MTU, which the adapter never sees). Words separated
+ * by spaces or commas; another word is refused. */
+static int so_flags_option(struct drill_config *c, const char *value, struct sb *err)
+{
+    char buf[256];
+    snprintf(buf, sizeof buf, "%s", value);
+    char *save = NULL;
+    for (char *w = strtok_r(buf, " ,", &save); w; w = strtok_r(NULL, " ,", &save)) {
+        long long n;
+        if (!strncmp(w, "mtu=", 4) && !number_opt(w + 4, 68, 65535, &n)) {
+            c->mtu = (uint16_t)n;
+            continue;
+        }
+        if (!strncmp(w, "mtu=", 4)) {
+            sb_printf(err, "bad --so_flags word: %s", w);
+            return -1;
+        }
+        sb_printf(err,
+                  "unsupported: --so_flags word '%s': tcpfsm-drill takes mtu=N (the adapter's "
+                  "other words configure what the drill sets otherwise, or not at all)",
+                  w);
+        return -2;
+    }
+    return 0;
+}
 
 int config_option(struct drill_config *c, const char *name, const char *value, struct sb *err)
 {
@@ -318,6 +344,9 @@ int config_option(struct drill_config *c, const char *name, const char *value, s
         NEED_VALUE;
         if (number_opt(value, 68, 65535, &n)) BAD;
         c->mtu = (uint16_t)n;
+    } else if (!strcmp(name, "so_flags")) {
+        NEED_VALUE;
+        return so_flags_option(c, value, err);
     } else if (!strcmp(name, "tcp_ts_tick_usecs")) {
         NEED_VALUE;
         if (number_opt(value, 0, 1000000, &n)) BAD;

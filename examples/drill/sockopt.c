@@ -5,7 +5,8 @@
  * Where Linux keeps two settings and the stack one, the drill keeps the other: Linux has
  * SO_KEEPALIVE (on/off) and TCP_KEEPIDLE (seconds) apart, the stack one idle time that is 0
  * when keepalive is off; SO_LINGER's positive times, which only make a blocking close() wait
- * (the stack's close() never does), are remembered for getsockopt only.
+ * (the stack's close() never does), are remembered for getsockopt only. SO_SNDBUF and
+ * SO_RCVBUF are taken and change nothing: the stack's buffers are sized per stack.
  */
 #include <errno.h>
 #include <netinet/in.h>
@@ -162,8 +163,9 @@ int sys_setsockopt(struct drill *d, const struct syscall_spec *sc, long *ret, in
         r = tcpfsm_setopt(st, o.fd, TCPFSM_OPT_KEEPALIVE, idle);
         if (!r && o.k) o.k->keepalive = v != 0;
     } else if (is(level, name, SOL_SOCKET, SO_SNDBUF) || is(level, name, SOL_SOCKET, SO_RCVBUF)) {
-        int opt = name == SO_SNDBUF ? TCPFSM_OPT_SNDBUF : TCPFSM_OPT_RCVBUF;
-        r = v < 0 ? -EINVAL : tcpfsm_setopt(st, o.fd, opt, (uint64_t)v);
+        /* taken, as Linux takes it, but the stack sizes buffers per stack (the adapter's
+         * --so_flags=sndbuf=N): reading gives the stack's size; the socket must exist */
+        r = v < 0 ? -EINVAL : tcpfsm_getopt(st, o.fd, TCPFSM_OPT_SNDBUF, &(uint64_t){0});
     } else if (is(level, name, SOL_SOCKET, SO_ERROR) || is(level, name, SOL_TCP, TCP_INFO)) {
         r = -ENOPROTOOPT; /* Linux's answer: they are read-only */
     } else if (is(level, name, SOL_TCP, TCP_NODELAY) || is(level, name, SOL_TCP, TCP_CORK)) {

@@ -421,6 +421,20 @@ static void run_time_wait_reuse(struct dw *w)
     expect(w, p.srv, "TIME_WAIT", NULL, "CLOSED");
     const struct dw_step *re = dw_find(w, p.srv, "TIME_WAIT", NULL, "CLOSED");
     dw_check(w, re && re->frame && (re->flags & TCPFSM_TH_SYN), "TIME_WAIT did not end on a SYN");
+    /* the absolute numbers the relative ones hide: the new ISS is past the old SND.NXT */
+    const struct dw_pkt *old_fin = NULL, *new_synack = NULL;
+    for (size_t k = 0; k < w->npkts; k++) {
+        const struct dw_pkt *q = &w->pkts[k];
+        if (q->saddr != SRV_ADDR) continue;
+        if ((q->flags & TCPFSM_TH_FIN) && !new_synack) old_fin = q;
+        if ((q->flags & TCPFSM_TH_SYN) && old_fin) new_synack = q;
+    }
+    if (dw_check(w, old_fin && new_synack, "no FIN or no second SYN-ACK from the server")) {
+        uint32_t old_nxt = old_fin->seq + 1;
+        dw_note(w, "server: the old connection ended at SND.NXT %u; the new ISS is %u = %u + 65537",
+                old_nxt, new_synack->seq, old_nxt);
+        dw_check(w, new_synack->seq == old_nxt + 65537u, "the new ISS is not SND.NXT + 2^16 + 1");
+    }
     struct tcpfsm_stats s;
     tcpfsm_get_stats(st_of(w, p.srv), &s);
     dw_note(w, "server: TimeWaitRecycled %llu", (unsigned long long)s.TimeWaitRecycled);
@@ -621,8 +635,11 @@ const struct dw_scenario dw_scenarios[] = {
      "later the client calls again from the same port. Its SYN is newer than anything of the "
      "old connection (its timestamp is larger: RFC 6191 2; without timestamps, its sequence "
      "number past the old RCV.NXT, RFC 1122 4.2.2.13), so TIME_WAIT gives way (syn_reopens, "
-     "release, reopen) and the listener takes the SYN as a new connection; the server's ISS is "
-     "chosen past the old connection's numbers. Counted in TimeWaitRecycled.",
+     "release, reopen) and the listener takes the SYN as a new connection. Here the SYN's "
+     "sequence number falls outside the old receive window, so it arrives as RCV_UNACCEPTABLE; "
+     "one row takes it and RCV_SYN alike. The server's new ISS is the old SND.NXT + 2^16 + 1, "
+     "past every number the old connection used, so no old duplicate can pass for new data. "
+     "Counted in TimeWaitRecycled.",
      run_time_wait_reuse},
     {"retransmit", "lost segments: the SYN and a data segment retransmitted, the RTO doubling",
      "The link loses the client's first SYN: after the initial RTO of 1 s (RFC 6298 2.1) the "

@@ -292,7 +292,8 @@ struct sock {
     /* what Linux keeps per socket and libtcpfsm keeps as one setting */
     bool keepalive;
     uint32_t keepidle_s;
-    bool linger_on; /* SO_LINGER as the script set it (the stack keeps only "zero time") */
+    uint32_t maxseg; /* TCP_MAXSEG as set (Linux's user_mss), 0 if never */
+    bool linger_on;  /* SO_LINGER as the script set it (the stack keeps only "zero time") */
     int32_t linger_s;
     struct sock *next;
 };

@@ -224,14 +224,16 @@ static int sys_connect(struct ctx *c, struct result *r)
         return script_err(c, "in connect call: the address is the drill's (--remote_ip, "
                              "--connect_port): write connect(fd, ..., ...)");
     struct drill *d = c->d;
-    if (c->pend->progress) { /* a blocking connect waiting for the handshake */
-        int m = tcpfsm_poll(d->st, fd);
-        if (m >= 0 && (m & TCPFSM_POLLERR))
-            set(r, k ? linux_sock_take(d->st, fd, &k->lx) : tcpfsm_error(d->st, fd));
-        else if (m >= 0 && (m & TCPFSM_POLLOUT))
-            set(r, 0);
-        else
+    if (k && k->lx.connecting) { /* a handshake under way: how it went, as Linux says */
+        struct tcpfsm_info i = {.state = "CLOSED"};
+        if (tcpfsm_get_info(d->st, fd, &i)) i.state = "CLOSED";
+        int v = linux_sock_connect_again(d->st, fd, &k->lx, &i);
+        if (v == -EALREADY && !k->nonblock) { /* a blocking connect waits for the end */
+            c->pend->progress = 1;
             r->blocked = true;
+            return 0;
+        }
+        set(r, v);
         return 0;
     }
     if (k && k->state == S_NEW) {
@@ -241,6 +243,7 @@ static int sys_connect(struct ctx *c, struct result *r)
         d->sut = k;
     }
     int v = tcpfsm_connect(d->st, fd, d->cfg->remote_ip, d->cfg->connect_port);
+    if (v == -EINPROGRESS && k) k->lx.connecting = true;
     if (v == -EINPROGRESS && k && !k->nonblock) {
         c->pend->progress = 1;
         r->blocked = true;

@@ -173,6 +173,7 @@ int sys_setsockopt(struct drill *d, const struct syscall_spec *sc, long *ret, in
         r = tcpfsm_setopt(st, o.fd, opt, v != 0);
     } else if (is(level, name, SOL_TCP, TCP_MAXSEG)) {
         r = v < 0 ? -EINVAL : tcpfsm_setopt(st, o.fd, TCPFSM_OPT_MAXSEG, (uint64_t)v);
+        if (!r && o.k) o.k->maxseg = (uint32_t)v;
     } else if (is(level, name, SOL_TCP, TCP_KEEPIDLE)) {
         /* Linux: 1..MAX_TCP_KEEPIDLE (32767) seconds */
         if (v < 1 || v > 32767)
@@ -225,9 +226,11 @@ static int int_option(struct opt_ctx *o, int64_t level, int64_t name, int64_t *o
         r = getopt_val(o, TCPFSM_OPT_NODELAY, &v);
     else if (is(level, name, SOL_TCP, TCP_CORK))
         r = getopt_val(o, TCPFSM_OPT_CORK, &v);
-    else if (is(level, name, SOL_TCP, TCP_MAXSEG))
-        r = getopt_val(o, TCPFSM_OPT_MAXSEG, &v);
-    else if (is(level, name, SOL_TCP, TCP_KEEPIDLE)) {
+    else if (is(level, name, SOL_TCP, TCP_MAXSEG)) {
+        struct tcpfsm_info i;
+        r = tcpfsm_get_info(o->d->st, o->fd, &i);
+        if (!r) v = linux_sock_maxseg(&i, o->k ? o->k->maxseg : 0); /* Linux's, as the adapter */
+    } else if (is(level, name, SOL_TCP, TCP_KEEPIDLE)) {
         r = getopt_val(o, TCPFSM_OPT_KEEPALIVE, &v);
         v = v ? v / 1000000u : o->k ? o->k->keepidle_s : 7200;
     } else if (is(level, name, SOL_TCP, TCP_KEEPINTVL))

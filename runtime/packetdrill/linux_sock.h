@@ -11,7 +11,10 @@
  * - tcp_poll() says POLLOUT when a write would not block, which includes a write that fails at
  *   once (SEND_SHUTDOWN: after shutdown(SHUT_WR), our FIN sent, a reset), POLLERR while an
  *   error is pending, POLLIN|POLLRDHUP once the peer's FIN (or a reset) ended the stream, and
- *   POLLHUP once both directions are over or the socket is closed (a fresh one too).
+ *   POLLHUP once both directions are over or the socket is closed (a fresh one too);
+ * - connect() again on a socket whose handshake it started says EALREADY while it runs, then
+ *   its outcome once (0 or the error), as inet_stream_connect() does;
+ * - TCP_MAXSEG reads the connection's MSS, and before one what was set, else 536.
  *
  * Header only: two small functions each runner calls with its own socket record.
  */
@@ -27,9 +30,13 @@
 
 /* What Linux keeps in struct sock and the stack does not. */
 struct linux_sock {
-    bool err_taken; /* the connection's error was reported once (sk_err cleared) */
-    bool shut_wr;   /* shutdown(SHUT_WR or SHUT_RDWR) succeeded: SEND_SHUTDOWN */
+    bool err_taken;  /* the connection's error was reported once (sk_err cleared) */
+    bool shut_wr;    /* shutdown(SHUT_WR or SHUT_RDWR) succeeded: SEND_SHUTDOWN */
+    bool connecting; /* connect() started the handshake (SS_CONNECTING): a later connect()
+                      * reports how it went */
 };
+
+#define LINUX_SOCK_MSS_DEFAULT 536 /* Linux's TCP_MSS_DEFAULT: TCP_MAXSEG before a connection */
 
 /* The error Linux would still report (sk_err), negative errno or 0; fd < 0: none. */
 static inline int linux_sock_pending(struct tcpfsm_stack *st, int fd, const struct linux_sock *ls)
@@ -83,6 +90,27 @@ static inline uint32_t linux_sock_poll(const struct tcpfsm_info *i, int m, int p
     if (wr_over || (m & TCPFSM_POLLOUT)) ev |= POLLOUT | POLLWRNORM;
     if (closed || (rd_over && wr_over)) ev |= POLLHUP;
     return ev;
+}
+
+/* A connect() on a socket with ls->connecting: -EALREADY while the handshake runs; then, once,
+ * its outcome: 0, or the error (-ECONNABORTED if SO_ERROR took it already). */
+static inline int linux_sock_connect_again(struct tcpfsm_stack *st, int fd, struct linux_sock *ls,
+                                           const struct tcpfsm_info *i)
+{
+    if (linux_sock_state_is(i, "SYN_SENT") || linux_sock_state_is(i, "SYN_RCVD")) return -EALREADY;
+    int e = linux_sock_take(st, fd, ls);
+    if (!e && linux_sock_state_is(i, "CLOSED")) e = -ECONNABORTED;
+    ls->connecting = false;
+    return e;
+}
+
+/* TCP_MAXSEG as tcp_getsockopt() reads it: the connection's MSS; on a closed or listening
+ * socket, what setsockopt asked (user_mss, 0 if nothing), else 536. */
+static inline uint32_t linux_sock_maxseg(const struct tcpfsm_info *i, uint32_t user_mss)
+{
+    bool unconnected = linux_sock_state_is(i, "CLOSED") || linux_sock_state_is(i, "LISTEN");
+    if (!unconnected && i->mss) return i->mss;
+    return user_mss ? user_mss : LINUX_SOCK_MSS_DEFAULT;
 }
 
 #endif /* TCPFSM_LINUX_SOCK_H */

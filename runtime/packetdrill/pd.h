@@ -64,7 +64,6 @@ struct pd_sock {
     int tfd;              /* the stack's descriptor, -1 while the stack does not exist yet */
     bool nonblock;        /* O_NONBLOCK */
     struct linux_sock lx; /* Linux's reported error and SEND_SHUTDOWN (linux_sock.h) */
-    bool connecting;      /* connect() started the handshake; a later connect() reports its end */
     /* what a socket without a stack was asked to do, replayed when the stack is made */
     bool bound, listening;
     uint32_t bind_addr;

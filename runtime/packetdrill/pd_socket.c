@@ -267,18 +267,12 @@ int pd_accept(struct pd *pd, int fd, struct sockaddr *addr, socklen_t *len)
     return (int)r;
 }
 
-/* Where an attempt in progress stands, as a second connect() answers on Linux: -EALREADY
- * while the handshake runs, then its outcome once (0, or the error). */
+/* Where an attempt in progress stands, as a second connect() answers on Linux. */
 static long pd_connect_outcome(struct pd *pd, struct pd_sock *s)
 {
     struct tcpfsm_info i;
     pd_info(pd, s, &i);
-    const char *st = i.state;
-    if (!strcmp(st, "SYN_SENT") || !strcmp(st, "SYN_RCVD")) return -EALREADY;
-    int e = pd_take_error(pd, s);
-    if (!e && !strcmp(st, "CLOSED")) e = -ECONNABORTED; /* its error taken by SO_ERROR */
-    s->connecting = false;
-    return e;
+    return linux_sock_connect_again(pd->st, s->tfd, &s->lx, &i);
 }
 
 int pd_connect(struct pd *pd, int fd, const struct sockaddr *addr, socklen_t len)
@@ -291,11 +285,11 @@ int pd_connect(struct pd *pd, int fd, const struct sockaddr *addr, socklen_t len
     struct pd_sock *s;
     long r = pd_sock_lookup(pd, fd, PD_SOCKET, &s);
     if (!r && !pd_stack(pd, 0)) r = -ENOMEM;
-    if (!r && s->connecting) {
+    if (!r && s->lx.connecting) {
         r = pd_connect_outcome(pd, s);
     } else if (!r) {
         r = tcpfsm_connect(pd->st, s->tfd, ip, port);
-        if (r == -EINPROGRESS) s->connecting = true;
+        if (r == -EINPROGRESS) s->lx.connecting = true;
     }
     /* blocking: until the handshake ends; SO_SNDTIMEO stops the wait with EINPROGRESS */
     uint64_t deadline = s ? pd_deadline(s->sndtimeo_us) : PD_NEVER;

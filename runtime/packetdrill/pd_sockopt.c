@@ -11,7 +11,6 @@
 #include <sys/time.h>
 #include "pd.h"
 
-#define PD_MSS_DEFAULT 536   /* Linux's TCP_MSS_DEFAULT: TCP_MAXSEG before a connection */
 #define PD_BUF_DEFAULT 65536 /* tcpfsm_config.sndbuf/rcvbuf when 0 (tcpfsm.h) */
 
 /* The stack's state names in Linux's numbering (tcpi_state, include/net/tcp_states.h). */
@@ -175,7 +174,7 @@ static void pd_tcp_info(struct pd *pd, const struct tcpfsm_info *i, struct tcp_i
     ti->tcpi_rcv_mss = i->mss;
     ti->tcpi_rtt = i->rtt_us;
     ti->tcpi_rttvar = i->rttvar_us;
-    uint32_t mss = i->mss ? i->mss : PD_MSS_DEFAULT;
+    uint32_t mss = i->mss ? i->mss : LINUX_SOCK_MSS_DEFAULT;
     uint64_t flight = i->bytes_sent - i->bytes_acked;
     ti->tcpi_unacked = (uint32_t)((flight + mss - 1) / mss);
     ti->tcpi_snd_cwnd = i->cwnd / mss;
@@ -289,8 +288,7 @@ static int pd_get(struct pd *pd, struct pd_sock *s, int level, int name, void *v
         v = (int)s->user_timeout_ms;
         break;
     case TCP_MAXSEG: /* the connection's MSS; before one, what was asked, else Linux's 536 */
-        v = s->maxseg ? (int)s->maxseg : PD_MSS_DEFAULT;
-        if (i.mss && strcmp(i.state, "CLOSED") && strcmp(i.state, "LISTEN")) v = (int)i.mss;
+        v = (int)linux_sock_maxseg(&i, s->maxseg);
         break;
     case TCP_INFO: {
         struct tcp_info ti;

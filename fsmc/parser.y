@@ -228,11 +228,6 @@ static const char *tok_name(struct fsmc *fx, yysymbol_kind_t k, const struct fsm
     return tok_kind_name(fx, k);
 }
 
-static const char *const keywords[] = {
-    "machine", "prefix", "context", "payload", "cinclude", "state", "event", "timer", "guard",
-    "action", "entry", "exit", "on", "do", "else", "except", "ignore", "include", "set",
-    "override", "stay",
-};
 /* words that start an item inside a machine */
 static const char *const item_keywords[] = {
     "prefix", "context", "payload", "cinclude", "state", "event", "timer", "guard", "action",

@@ -7,7 +7,8 @@
  *
  * - a connection's error (sk_err) is reported once, by whichever call sees it first (SO_ERROR,
  *   connect, read, write: sock_error() clears it); after it a read returns 0 (tcp_recvmsg once
- *   tcp_done shut both directions) and a write fails with EPIPE;
+ *   tcp_done shut both directions) and a write fails with EPIPE, as it does on a socket never
+ *   connected;
  * - tcp_poll() says POLLOUT when a write would not block, which includes a write that fails at
  *   once (SEND_SHUTDOWN: after shutdown(SHUT_WR), our FIN sent, a reset), POLLERR while an
  *   error is pending, POLLIN|POLLRDHUP once the peer's FIN (or a reset) ended the stream, and
@@ -62,6 +63,14 @@ static inline long linux_sock_result(struct tcpfsm_stack *st, int fd, struct lin
     if (ls->err_taken) return after;
     ls->err_taken = true;
     return r;
+}
+
+/* A write's result: linux_sock_result, and EPIPE rather than the stack's ENOTCONN for a socket
+ * never connected or listening (sk_stream_wait_connect: not SYN_SENT or SYN_RCVD). */
+static inline long linux_sock_send_result(struct tcpfsm_stack *st, int fd, struct linux_sock *ls,
+                                          long r)
+{
+    return r == -ENOTCONN ? -EPIPE : linux_sock_result(st, fd, ls, r, -EPIPE);
 }
 
 static inline bool linux_sock_state_is(const struct tcpfsm_info *i, const char *name)

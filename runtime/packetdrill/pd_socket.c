@@ -422,7 +422,7 @@ long pd_send(struct pd *pd, int fd, const struct iovec *iov, int iovcnt, int fla
             s = pd_wait_for(pd, fd, deadline, &r);
             continue;
         }
-        r = n == -ENOTCONN ? -EPIPE : linux_sock_result(pd->st, s->tfd, &s->lx, n, -EPIPE);
+        r = linux_sock_send_result(pd->st, s->tfd, &s->lx, n);
     }
     pd_unlock(pd);
     return done ? (long)done : r;

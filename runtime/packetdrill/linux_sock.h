@@ -17,7 +17,7 @@
  *   its outcome once (0 or the error), as inet_stream_connect() does;
  * - TCP_MAXSEG reads the connection's MSS, and before one what was set, else 536.
  *
- * Header only: two small functions each runner calls with its own socket record.
+ * Header only: small functions each runner calls with its own socket record and the stack.
  */
 #ifndef TCPFSM_LINUX_SOCK_H
 #define TCPFSM_LINUX_SOCK_H

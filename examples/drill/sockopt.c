@@ -173,7 +173,8 @@ int sys_setsockopt(struct drill *d, const struct syscall_spec *sc, long *ret, in
         r = tcpfsm_setopt(st, o.fd, opt, v != 0);
     } else if (is(level, name, SOL_TCP, TCP_MAXSEG)) {
         r = v < 0 ? -EINVAL : tcpfsm_setopt(st, o.fd, TCPFSM_OPT_MAXSEG, (uint64_t)v);
-        if (!r && o.k) o.k->maxseg = (uint32_t)v;
+        if (!r && o.k) o.k->maxseg = (uint32_t)v; /* kept, as the adapter keeps it, if taken */
+        r = linux_sock_maxseg_set(r);
     } else if (is(level, name, SOL_TCP, TCP_KEEPIDLE)) {
         /* Linux: 1..MAX_TCP_KEEPIDLE (32767) seconds */
         if (v < 1 || v > 32767)

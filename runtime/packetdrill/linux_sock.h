@@ -15,7 +15,8 @@
  *   POLLHUP once both directions are over or the socket is closed (a fresh one too);
  * - connect() again on a socket whose handshake it started says EALREADY while it runs, then
  *   its outcome once (0 or the error), as inet_stream_connect() does;
- * - TCP_MAXSEG reads the connection's MSS, and before one what was set, else 536.
+ * - TCP_MAXSEG reads the connection's MSS, and before one what was set, else 536; setting it
+ *   once the SYN is out succeeds and changes nothing (the stack says EISCONN).
  *
  * Header only: small functions each runner calls with its own socket record and the stack.
  */
@@ -120,6 +121,14 @@ static inline uint32_t linux_sock_maxseg(const struct tcpfsm_info *i, uint32_t u
     bool unconnected = linux_sock_state_is(i, "CLOSED") || linux_sock_state_is(i, "LISTEN");
     if (!unconnected && i->mss) return i->mss;
     return user_mss ? user_mss : LINUX_SOCK_MSS_DEFAULT;
+}
+
+/* setsockopt(TCP_MAXSEG)'s result from the stack's: once the SYN is out the stack refuses
+ * (EISCONN, RFC 9293 3.7.1: the MSS is offered in the SYN); Linux records it (user_mss) for a
+ * connection the socket will never make and answers 0. */
+static inline int linux_sock_maxseg_set(int r)
+{
+    return r == -EISCONN ? 0 : r;
 }
 
 #endif /* TCPFSM_LINUX_SOCK_H */

@@ -112,7 +112,8 @@ static int pd_set_int(struct pd *pd, struct pd_sock *s, int level, int name, int
                               &s->user_timeout_ms, v);
     case TCP_MAXSEG:
         if (v < 0) return -EINVAL;
-        return pd_set_checked(pd, s, TCPFSM_OPT_MAXSEG, (uint64_t)v, &s->maxseg, v);
+        return linux_sock_maxseg_set(
+            pd_set_checked(pd, s, TCPFSM_OPT_MAXSEG, (uint64_t)v, &s->maxseg, v));
     }
     return -ENOPROTOOPT;
 }

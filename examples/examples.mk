@@ -57,6 +57,7 @@ test-examples: $(EX_BINS) $(BIN)/fsmc
 	then echo "tcpfsm-echo: accepted a bad TUN name"; exit 1; fi; \
 	grep -q "cannot open TUN device" $$d/tun.err; \
 	echo "== --version, --help, man pages"; sh tests/examples/cli_test.sh $(BIN) $(VERSION) $(EX_PROGS) $(EX_CLI_MORE); \
+	echo "== --ss census against its listing"; sh tests/examples/ss_census_test.sh $(BIN); \
 	echo "test-examples: all example programs passed on the in-memory link"
 
 -include $(EX_ALL_OBJS:.o=.d)
@@ -97,3 +98,6 @@ $(DRILL_BIN): $(DRILL_OBJS) $(EX_COMMON) $(RUNTIME_LIB)
 	$(CC) $(LDFLAGS) -o $@ $(DRILL_OBJS) $(EX_COMMON) $(RUNTIME_LIB)
 
 -include $(DRILL_OBJS:.o=.d)
+
+# ---- tcpfsm-player: a trace played on the state diagrams, one HTML page ----
+include examples/player/player.mk

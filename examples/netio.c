@@ -186,10 +186,11 @@ void netio_usage(FILE *f)
           "  --pcap FILE         record every packet sent and received (LINKTYPE_RAW)\n"
           "  --seed N            memory mode: PRNG seed (runs replay exactly)\n"
           "  --timeout SEC       give up after SEC seconds (virtual time in memory mode)\n"
-          "  --ss                print the stack's connection table (tcpfsm_ss, like ss -tan)\n"
-          "                      and its counters (tcpfsm_get_stats: ListenDrops,\n"
-          "                      BufferLimitDrops, BufferBytes in use, ...) on stderr at exit;\n"
-          "                      SIGUSR1 prints both at any time\n"
+          "  --ss                print the stack's connection table (tcpfsm_ss, like ss -tan),\n"
+          "                      its socket census (tcpfsm_sockstat, like /proc/net/sockstat:\n"
+          "                      TCP: inuse N orphan N tw N alloc N mem N) and its counters\n"
+          "                      (tcpfsm_get_stats: ListenDrops, BufferLimitDrops, BufferBytes\n"
+          "                      in use, ...) on stderr at exit; SIGUSR1 prints them at any time\n"
           "  -v, --verbose       log connections\n"
           "  -h, --help          this text\n"
           "  --version           print the version and exit\n"
@@ -535,7 +536,8 @@ fail:
     return NULL;
 }
 
-/* The listing, then the counters under a label of their own. The counter lines never have an
+/* The listing, the census of the same sockets (/proc/net/sockstat's TCP line), then the
+ * counters, each under a label of its own. Neither the census nor the counter lines have an
  * address in their 4th and 5th fields, so scripts that pick connections out of the listing by
  * those fields (tests/interop/lib.sh) skip them; the last counter row (BufferBytes) ends the
  * block, so a reader can tell when a listing is complete. */
@@ -543,11 +545,16 @@ static void print_ss_labelled(struct netio *n, const char *when)
 {
     fprintf(stderr, "%s: tcpfsm_ss %s:\n", n->o.prog, when);
     netio_print_ss(n->st, stderr);
+    fprintf(stderr, "%s: sockets (tcpfsm_sockstat) %s:\n", n->o.prog, when);
+    netio_print_sockstat(n->st, stderr);
     fprintf(stderr, "%s: counters (tcpfsm_get_stats) %s:\n", n->o.prog, when);
     netio_print_stats(n->st, stderr);
     if (n->peer) {
         fprintf(stderr, "%s: tcpfsm_ss of the built-in peer %s:\n", n->o.prog, when);
         netio_print_ss(n->peer, stderr);
+        fprintf(stderr, "%s: sockets (tcpfsm_sockstat) of the built-in peer %s:\n", n->o.prog,
+                when);
+        netio_print_sockstat(n->peer, stderr);
         fprintf(stderr, "%s: counters (tcpfsm_get_stats) of the built-in peer %s:\n", n->o.prog,
                 when);
         netio_print_stats(n->peer, stderr);
@@ -765,6 +772,15 @@ void netio_print_ss(struct tcpfsm_stack *st, FILE *f)
     tcpfsm_ss(st, big, (size_t)need + 1);
     fputs(big, f);
     free(big);
+}
+
+void netio_print_sockstat(struct tcpfsm_stack *st, FILE *f)
+{
+    struct tcpfsm_sockstat s;
+    char line[256];
+    tcpfsm_sockstat(st, &s);
+    tcpfsm_sockstat_format(&s, line, sizeof line);
+    fputs(line, f);
 }
 
 void netio_print_stats(struct tcpfsm_stack *st, FILE *f)

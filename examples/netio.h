@@ -104,8 +104,10 @@ void netio_want_fd(struct netio *n, int fd, short events);
 /* revents of fd from the last poll (0 if not polled). */
 short netio_revents(const struct netio *n, int fd);
 
-/* Print tcpfsm_ss() and the counters of a stack. */
+/* Print tcpfsm_ss(), the socket census (tcpfsm_sockstat_format's two lines) and the counters
+ * of a stack. */
 void netio_print_ss(struct tcpfsm_stack *st, FILE *f);
+void netio_print_sockstat(struct tcpfsm_stack *st, FILE *f);
 void netio_print_stats(struct tcpfsm_stack *st, FILE *f);
 /* The symbolic name of an errno value ("ECONNRESET"), or "E?" if unknown. */
 const char *netio_errname(int e);

@@ -311,7 +311,8 @@ static int do_send(struct ctx *c, struct result *r, bool dontwait)
     if (!null && !buf) return script_err(c, "in %s call: out of memory", c->sc->name);
     long v = tcpfsm_send(c->d->st, fd, buf, n - (size_t)done);
     free(buf);
-    if (k) v = linux_sock_send_result(c->d->st, fd, &k->lx, v);
+    /* a write that queued some returns that count and leaves the error pending, as Linux's */
+    if (k && !done) v = linux_sock_send_result(c->d->st, fd, &k->lx, v);
     bool may_block = k && !k->nonblock && !dontwait;
     if (v >= 0) done += v;
     if (v >= 0 ? (size_t)done < n && may_block : v == -EAGAIN && may_block) {

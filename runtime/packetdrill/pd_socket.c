@@ -372,7 +372,7 @@ long pd_recv(struct pd *pd, int fd, const struct iovec *iov, int iovcnt, int fla
         }
         if (n == 0) break; /* end of stream */
         if (n != -EAGAIN) {
-            r = linux_sock_result(pd->st, s->tfd, &s->lx, n, 0);
+            r = done ? n : linux_sock_result(pd->st, s->tfd, &s->lx, n, 0); /* as for a send */
             break;
         }
         if (!pd_blocks(s, flags)) {
@@ -422,7 +422,8 @@ long pd_send(struct pd *pd, int fd, const struct iovec *iov, int iovcnt, int fla
             s = pd_wait_for(pd, fd, deadline, &r);
             continue;
         }
-        r = linux_sock_send_result(pd->st, s->tfd, &s->lx, n);
+        /* having queued some, it returns that count and leaves the error pending */
+        r = done ? n : linux_sock_send_result(pd->st, s->tfd, &s->lx, n);
     }
     pd_unlock(pd);
     return done ? (long)done : r;

@@ -98,3 +98,6 @@ $(DRILL_BIN): $(DRILL_OBJS) $(EX_COMMON) $(RUNTIME_LIB)
 	$(CC) $(LDFLAGS) -o $@ $(DRILL_OBJS) $(EX_COMMON) $(RUNTIME_LIB)
 
 -include $(DRILL_OBJS:.o=.d)
+
+# ---- tcpfsm-player: a trace played on the state diagrams, one HTML page ----
+include examples/player/player.mk

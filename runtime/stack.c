@@ -1195,12 +1195,17 @@ void tcpfsm_get_stats(const struct tcpfsm_stack *st, struct tcpfsm_stats *out)
 void tcpfsm_sockstat(const struct tcpfsm_stack *st, struct tcpfsm_sockstat *out)
 {
     memset(out, 0, sizeof *out);
-    uint32_t bufs = 0, fds = 0;
+    uint32_t bufs = 0, fds = 0, nofd = 0;
     for (uint32_t i = 0; i <= st->hash_mask; i++) {
         const struct tcb *t = st->hash[i];
         if (!t) continue;
         out->inuse++;
-        if (t->fd < 0) out->orphan++;
+        /* No descriptor: closed by the application (an orphan), or not accepted yet (in its
+         * listener's queue, t->parent), which Linux does not count as an orphan either. */
+        if (t->fd < 0) {
+            nofd++;
+            if (!t->parent) out->orphan++;
+        }
         if (t->buf) bufs++;
     }
     for (uint32_t i = 0; i < st->fds_cap; i++) {
@@ -1210,7 +1215,7 @@ void tcpfsm_sockstat(const struct tcpfsm_stack *st, struct tcpfsm_sockstat *out)
         if (t->buf && (t->state == TCP_FSM_CLOSED || t->state == TCP_FSM_LISTEN)) bufs++;
     }
     out->inuse += st->nlisteners;
-    out->alloc = fds + out->orphan;
+    out->alloc = fds + nofd;
     out->tw = st->tw.n;
     out->synrecv = st->syn.n;
     out->mem_bytes = st->buffer_bytes;

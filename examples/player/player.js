@@ -56,9 +56,13 @@ for (const lane of lanes) {
   lane.label = lane.listener ? `listening on ${local}` : `${local} \u2194 ${remote}`;
 }
 for (const lane of lanes) {
-  const twins = lanes.filter((l) => l.host === lane.host && !l.listener).length;
+  // a host's connections told apart by their local port, or by their peer when they share it
+  const twins = lanes.filter((l) => l.host === lane.host && !l.listener);
+  const ports = new Set(twins.map((l) => l.local.split(':').pop()));
   lane.name = lane.listener ? `${lane.host} listener`
-    : twins > 1 ? `${lane.host} :${lane.local.split(':').pop()}` : lane.host;
+    : twins.length < 2 ? lane.host
+      : ports.size === twins.length ? `${lane.host} :${lane.local.split(':').pop()}`
+        : `${lane.host} \u2194 ${String(lane.conn).split(' ')[1] || ''}`;
 }
 
 // state of every lane after step k (1-based), and whether it arrived there from elsewhere
@@ -152,7 +156,7 @@ function drawView(v) {
     g.append(svgEl('rect', { class: 'hl-ring', x: b.x - pad, y: b.y - pad, width: b.width + 2 * pad,
       height: b.height + 2 * pad, rx: 8 + n * 3, stroke: colour }));
     const badge = svgEl('g', { class: 'hl-badge' });
-    const label = svgEl('text', { x: b.x + b.width + pad + 6, y: b.y - pad + 10 + 15 * n });
+    const label = svgEl('text', { x: b.x + b.width + pad + 6, y: b.y - pad + 10 + 18 * n });
     label.textContent = lanes[i].name;
     badge.append(svgEl('rect', { fill: colour, rx: 4 }), label);
     g.append(badge);
@@ -216,7 +220,8 @@ function drawSegment() {
     body.append(el('p', { class: 'none', 'data-field': 'frame', 'data-frame': '' }, `No segment: ${what}.`));
     return;
   }
-  const dir = p.from ? `${p.from} \u2192 ${p.from === 'client' ? 'server' : trace.hosts && trace.hosts.find((h) => h.name !== p.from)?.name || ''}` : '';
+  const hostOf = (addr) => ((trace.hosts || []).find((h) => h.addr === String(addr).split(':')[0]) || {}).name;
+  const dir = `${p.from || hostOf(p.src) || p.src} \u2192 ${hostOf(p.dst) || p.dst}`;
   body.append(el('div', null, el('b', { 'data-field': 'frame', 'data-frame': p.frame }, `Frame ${p.frame}`),
     ` at ${fmtTime(p.t_ms)} `, el('span', { class: 'muted' }, dir),
     p.dropped ? el('span', { class: 'dropped', 'data-field': 'dropped' }, ' \u2014 dropped on the link') : null));
@@ -306,14 +311,20 @@ function fitZoom(v) {
   return Math.max(0.1, Math.min(w / v.width, h / v.height));
 }
 function follow(v) {
-  // keep the acting connection's state and the lit edge in sight
+  // keep the acting connection's state in sight, and the lit row with it when both fit
   const s = steps[pos - 1];
   const ring = v.over.querySelector(`.hl-node[data-conn="${laneOf.get(`${s.host}|${s.conn}`)}"] .hl-ring`);
   if (!ring) return;
-  const r = ring.getBoundingClientRect(), p = v.pane.getBoundingClientRect();
-  if (r.left >= p.left && r.right <= p.right && r.top >= p.top && r.bottom <= p.bottom) return;
-  v.pane.scrollBy({ left: r.left + r.width / 2 - (p.left + p.width / 2),
-    top: r.top + r.height / 2 - (p.top + p.height / 2), behavior: 'instant' });
+  const p = v.pane.getBoundingClientRect();
+  const inside = (r) => r.left >= p.left && r.right <= p.right && r.top >= p.top && r.bottom <= p.bottom;
+  let r = ring.getBoundingClientRect();
+  const boxes = [r, ...[...v.svg.querySelectorAll('.lit')].map((e) => e.getBoundingClientRect())];
+  if (boxes.every(inside)) return;
+  const all = boxes.reduce((a, b) => ({ left: Math.min(a.left, b.left), right: Math.max(a.right, b.right),
+    top: Math.min(a.top, b.top), bottom: Math.max(a.bottom, b.bottom) }));
+  if (all.right - all.left <= p.width - 20 && all.bottom - all.top <= p.height - 20) r = all;
+  v.pane.scrollBy({ left: (r.left + r.right) / 2 - (p.left + p.width / 2),
+    top: (r.top + r.bottom) / 2 - (p.top + p.height / 2), behavior: 'instant' });
 }
 
 // ---- the position

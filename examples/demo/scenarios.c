@@ -588,7 +588,7 @@ const struct dw_scenario dw_scenarios[] = {
      "Both ends connect() to each other at the same instant, each from the port the other calls. "
      "The SYNs cross on the link: each end, in SYN_SENT, receives a SYN without an ACK, goes to "
      "SYN_RCVD and answers with a SYN-ACK (RFC 9293 3.10.7.3 fourth). The SYN-ACKs cross too. "
-     "RFC 9293's Figure 8 lets each complete the other's handshake; the text of 3.10.7.4 first "
+     "RFC 9293's Figure 7 lets each complete the other's handshake; the text of 3.10.7.4 first "
      "checks the sequence number, and a SYN-ACK whose SYN was already taken (its sequence "
      "number is before RCV.NXT) is unacceptable: it is answered with an ACK (SYN_RCVD on "
      "RCV_UNACCEPTABLE, send_ack), and those ACKs take both ends to ESTABLISHED. Six segments "

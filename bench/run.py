@@ -242,6 +242,40 @@ def bench_sizes():
         run(name, [exe], 10)
 
 
+# ---------------------------------------------------------------- 5b. bytes per connection
+def bench_conn_bytes():
+    """Issue 17: bytes per idle ESTABLISHED connection in our stack (one stack and a
+    synthetic peer, N = 1,000 .. 1,000,000 as memory allows), next to the chapter's 1 KB and
+    the Linux kernel's slab per socket measured in the same run (bench_linux_conn_bytes)."""
+    name = "bytes per connection"
+    ok, why = have("runtime/tcb.h", RUNTIME_LIB)
+    if not ok:
+        return skip(name, why)
+    exe = build(name, "bench_conn_bytes", ["bench/bench_conn_bytes.c"], libs=[RUNTIME_LIB])
+    if exe:
+        run(name, [exe], 300)
+    lname = "Linux kernel bytes per idle TCP socket"
+    why = root_reason(["ip", "sysctl"])
+    if why:
+        return skip(lname, why)
+    lexe = build(lname, "bench_linux_conn_bytes", ["bench/bench_linux_conn_bytes.c"])
+    if not lexe:
+        return
+    with Netns("connbytes") as ns:
+        ns.sh('sysctl -qw net.ipv4.ip_local_port_range="1024 65535"')
+        t0 = time.time()
+        try:
+            r = ns.sh(shlex.quote(os.path.abspath(lexe)), stdout=subprocess.PIPE,
+                      stderr=subprocess.PIPE, text=True, timeout=180)
+        except subprocess.TimeoutExpired:
+            return fail(lname, "timed out after 180 s")
+        with open(os.path.join(LOGS, "bench_linux_conn_bytes.run.log"), "w") as f:
+            f.write(r.stdout + r.stderr)
+        log("%s: %.1f s" % (lname, time.time() - t0))
+        if r.returncode != 0 or not parse_rows(r.stdout):
+            fail(lname, "exit %d: %s" % (r.returncode, r.stderr.strip()[-120:]))
+
+
 # ---------------------------------------------------------------- 6. timer wheel
 def bench_timer():
     name = "timer wheel"
@@ -536,7 +570,7 @@ def main():
     cc_ver = subprocess.run([CC, "--version"], stdout=subprocess.PIPE, text=True).stdout.splitlines()[0]
     flags_line = "flags: %s %s (%s)%s" % (CC, " ".join(CFLAGS), cc_ver, "  [BENCH_QUICK=1: tiny sizes]" if QUICK else "")
     log(flags_line)
-    for step in (bench_dispatch, bench_checksum, bench_stack, bench_sizes, bench_timer,
+    for step in (bench_dispatch, bench_checksum, bench_stack, bench_sizes, bench_conn_bytes, bench_timer,
                  bench_fsmc, bench_iperf3, bench_linux_connrate, bench_tun, bench_http):
         try:
             step()

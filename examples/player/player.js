@@ -142,6 +142,7 @@ function drawView(v) {
     }
   }
   v.svg.classList.toggle('has-lit', lit.some((e) => e.classList.contains('edge')));
+  if (lit.length) rfcTag(v, lit[0], step, lane);
   // each connection's state: a tint and a ring per lane, nested when they share a state
   const sharing = new Map();
   after[pos].forEach((st, i) => {
@@ -170,6 +171,29 @@ function drawView(v) {
       v.under.append(svgEl('rect', { class: 'hl-tint', x: b.x - pad, y: b.y - pad, width: b.width + 2 * pad,
         height: b.height + 2 * pad, rx: 8, fill: colour }));
   });
+}
+
+// the lit row's @rfc on the diagram, under the edge's label or beside the line in a box
+function rfcTag(v, e, step, lane) {
+  const rfc = step.rfc || (table[step.transition] || [])[6];
+  if (!rfc) return;
+  const anchor = e.classList.contains('edge') ? e.querySelector(':scope > text') || e : e;
+  const b = anchor.getBBox();
+  const edge = anchor !== e || e.classList.contains('edge');
+  const g = svgEl('g', { class: 'hl-rfc', 'data-row': step.transition });
+  // beside a line in a state's box: past the box and the rings around it
+  const box = !edge && e.closest('g.node');
+  const right = box ? box.getBBox().x + box.getBBox().width + 14 : b.x + b.width + 10;
+  const text = svgEl('text', { x: edge ? b.x : right, y: edge ? b.y + b.height + 11 : b.y + b.height - 1 });
+  text.textContent = rfc.length > 64 ? `${rfc.slice(0, 63)}\u2026` : rfc;
+  const frame = svgEl('rect', { rx: 4, stroke: lane.colour });
+  g.append(frame, text);
+  v.over.append(g);
+  const t = text.getBBox();
+  frame.setAttribute('x', t.x - 4);
+  frame.setAttribute('y', t.y - 2);
+  frame.setAttribute('width', t.width + 8);
+  frame.setAttribute('height', t.height + 4);
 }
 
 // ---- panels
@@ -318,7 +342,7 @@ function follow(v) {
   const p = v.pane.getBoundingClientRect();
   const inside = (r) => r.left >= p.left && r.right <= p.right && r.top >= p.top && r.bottom <= p.bottom;
   let r = ring.getBoundingClientRect();
-  const boxes = [r, ...[...v.svg.querySelectorAll('.lit')].map((e) => e.getBoundingClientRect())];
+  const boxes = [r, ...[...v.svg.querySelectorAll('.lit, .hl-rfc')].map((e) => e.getBoundingClientRect())];
   if (boxes.every(inside)) return;
   const all = boxes.reduce((a, b) => ({ left: Math.min(a.left, b.left), right: Math.max(a.right, b.right),
     top: Math.min(a.top, b.top), bottom: Math.max(a.bottom, b.bottom) }));

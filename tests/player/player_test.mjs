@@ -81,6 +81,7 @@ function snapshot() {
       lit: [...svg.querySelectorAll('.lit')].map((e) => ({
         rows: rowsOf(e), edge: e.classList.contains('edge'), title: title(e),
         box: title(e.closest('g.node, g.cluster') || e) })),
+      rfcTag: svg.querySelector('.hl-rfc text')?.textContent ?? null,
       notDrawn: !document.getElementById('not-drawn').hidden,
       currentRow: document.querySelector('#steps tbody tr.current')?.dataset.step ?? null,
       title: text('#title'),
@@ -119,6 +120,8 @@ async function check(k, how) {
   if (!d.drawnRows[n] !== !d.lit.length) fail(`${where}: row ${n} is drawn but not lit, or lit but not drawn`);
   if (d.view === 'full' && !d.lit.length) fail(`${where}: row ${n} is not lit in the full view`);
   if (d.view === 'overview' && d.lit.length === 0 && !d.notDrawn) fail(`${where}: row ${n} not drawn and no note says so`);
+  if (d.lit.length && s.rfc && d.rfcTag !== s.rfc && !(s.rfc.length > 64 && d.rfcTag?.endsWith('\u2026')))
+    fail(`${where}: the diagram's @rfc tag reads ${d.rfcTag}, want ${s.rfc}`);
   for (const e of d.lit) {
     const head = e.edge ? e.title.split('->').pop().replace(/__again$/, '') : null;
     if (e.edge && head !== s.to && d.view === 'full') fail(`${where}: the lit edge ${e.title} does not end in ${s.to}`);

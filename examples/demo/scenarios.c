@@ -181,8 +181,8 @@ static void census_note(struct dw *w, int host)
 {
     struct tcpfsm_sockstat s;
     tcpfsm_sockstat(st_of(w, host), &s);
-    dw_note(w, "%s: census: inuse %u orphan %u tw %u alloc %u synrecv %u", w->h[host].name,
-            s.inuse, s.orphan, s.tw, s.alloc, s.synrecv);
+    dw_note(w, "%s: census: inuse %u orphan %u tw %u alloc %u synrecv %u", w->h[host].name, s.inuse,
+            s.orphan, s.tw, s.alloc, s.synrecv);
 }
 
 /* ---------------------------------------------------------------- handshake */
@@ -247,8 +247,9 @@ static void run_simultaneous_open(struct dw *w)
         expect(w, h, "SYN_RCVD", NULL, "ESTABLISHED");
         dw_check(w, dw_count(w, h, "LISTEN", NULL, NULL) == 0, "a LISTEN state appeared");
     }
-    dw_check(w, (tcpfsm_poll(st_of(w, p.cli), a) & TCPFSM_POLLOUT) &&
-                    (tcpfsm_poll(st_of(w, p.srv), b) & TCPFSM_POLLOUT),
+    dw_check(w,
+             (tcpfsm_poll(st_of(w, p.cli), a) & TCPFSM_POLLOUT) &&
+                 (tcpfsm_poll(st_of(w, p.srv), b) & TCPFSM_POLLOUT),
              "the connects did not complete");
 }
 
@@ -294,11 +295,13 @@ static void run_rst(struct dw *w)
     dw_check(w, e == -ECONNREFUSED, "the error is %d, not -ECONNREFUSED", e);
     struct tcpfsm_stats s;
     tcpfsm_get_stats(st_of(w, p.srv), &s);
-    dw_note(w, "server: InNoSocket %llu OutRsts %llu (no TCB, so no transition: the RST is "
-               "the answer of CLOSED itself)",
+    dw_note(w,
+            "server: InNoSocket %llu OutRsts %llu (no TCB, so no transition: the RST is "
+            "the answer of CLOSED itself)",
             (unsigned long long)s.InNoSocket, (unsigned long long)s.OutRsts);
-    dw_check(w, s.InNoSocket == 1 && s.OutRsts == 1, "server counters: InNoSocket %llu OutRsts %llu",
-             (unsigned long long)s.InNoSocket, (unsigned long long)s.OutRsts);
+    dw_check(w, s.InNoSocket == 1 && s.OutRsts == 1,
+             "server counters: InNoSocket %llu OutRsts %llu", (unsigned long long)s.InNoSocket,
+             (unsigned long long)s.OutRsts);
     dw_check(w, dw_count(w, p.srv, NULL, NULL, NULL) == 1, "the server made a transition");
     const struct dw_pkt *rst = w->npkts >= 2 ? &w->pkts[1] : NULL;
     dw_check(w, rst && (rst->flags & TCPFSM_TH_RST) && rst->rack == 1,
@@ -395,8 +398,7 @@ static void run_reuseaddr(struct dw *w)
     dw_note(w, "the server program exits and is started again, with SO_REUSEADDR this time");
     dw_close(w, p.srv, p.lfd);
     p.lfd = dw_listen_on(w, p.srv, SPORT, 8, true);
-    if (!dw_check(w, p.lfd >= 0, "bind with SO_REUSEADDR during TIME_WAIT gave %d", p.lfd))
-        return;
+    if (!dw_check(w, p.lfd >= 0, "bind with SO_REUSEADDR during TIME_WAIT gave %d", p.lfd)) return;
     dw_note(w, "a new call comes in (from another port) while the old one is in TIME_WAIT");
     if (!connect_pair(w, &p, CPORT + 1, true)) return;
     dw_listing(w, p.srv, "serving again, the old connection still in TIME_WAIT", true);
@@ -482,8 +484,9 @@ static void run_retransmit(struct dw *w)
     for (size_t k = 0; k < w->npkts && n < 3; k++)
         if (w->pkts[k].saddr == CLI_ADDR && w->pkts[k].len > 0) t[n++] = w->pkts[k].t_us;
     if (!dw_check(w, n == 3, "%d copies of the data segment, want 3", n)) return;
-    dw_note(w, "the data went at %.0f ms, again %.0f ms later, again %.0f ms later: the RTO "
-               "doubles (RFC 6298 5.5)",
+    dw_note(w,
+            "the data went at %.0f ms, again %.0f ms later, again %.0f ms later: the RTO "
+            "doubles (RFC 6298 5.5)",
             t[0] / 1000.0, (t[1] - t[0]) / 1000.0, (t[2] - t[1]) / 1000.0);
     dw_check(w, t[2] - t[1] == 2 * (t[1] - t[0]), "the RTO did not double");
     const struct dw_step *syn_rtx = dw_find(w, p.cli, "SYN_SENT", "T_RTX", "SYN_SENT");
@@ -543,8 +546,9 @@ static void run_zero_window(struct dw *w)
     for (size_t k = 0; k < TOTAL; k++)
         data[k] = (char)('a' + k % 26);
     long sent = tcpfsm_send(st_of(w, p.cli), p.cfd, data, TOTAL);
-    dw_note(w, "client: send(%d bytes) = %ld; the server's buffer holds 4096 and it does not "
-               "read for 8 s",
+    dw_note(w,
+            "client: send(%d bytes) = %ld; the server's buffer holds 4096 and it does not "
+            "read for 8 s",
             TOTAL, sent);
     dw_run_for(w, 8 * SEC);
     dw_listing(w, p.cli, "the client has bytes to send and a zero window", false);

@@ -106,8 +106,7 @@ static struct dw_isn *isn_find(const struct dw *w, uint32_t sa, uint16_t sp, uin
     return NULL;
 }
 
-static void isn_note(struct dw *w, uint32_t sa, uint16_t sp, uint32_t da, uint16_t dp,
-                     uint32_t seq)
+static void isn_note(struct dw *w, uint32_t sa, uint16_t sp, uint32_t da, uint16_t dp, uint32_t seq)
 {
     struct dw_isn *e = isn_find(w, sa, sp, da, dp);
     if (!e) {
@@ -163,8 +162,10 @@ static void opts_text(const uint8_t *o, size_t n, char *out, size_t cap)
             PUT("%ssackOK", sep);
         else if (kind == TCPOPT_TS && len == 10)
             PUT("%sTS val %u ecr %u", sep,
-                (unsigned)((uint32_t)v[0] << 24 | (uint32_t)v[1] << 16 | (uint32_t)v[2] << 8 | v[3]),
-                (unsigned)((uint32_t)v[4] << 24 | (uint32_t)v[5] << 16 | (uint32_t)v[6] << 8 | v[7]));
+                (unsigned)((uint32_t)v[0] << 24 | (uint32_t)v[1] << 16 | (uint32_t)v[2] << 8 |
+                           v[3]),
+                (unsigned)((uint32_t)v[4] << 24 | (uint32_t)v[5] << 16 | (uint32_t)v[6] << 8 |
+                           v[7]));
         else if (kind == TCPOPT_SACK)
             PUT("%ssack %u", sep, (unsigned)(len - 2) / 8);
         else
@@ -271,8 +272,8 @@ static void deliver_cb(void *arg, const void *pkt, size_t len)
             break;
         }
     }
-    if (!dw_check(w, p && p->nbytes == len && !memcmp(p->bytes, pkt, len) &&
-                         p->to == (int)(h - w->h),
+    if (!dw_check(w,
+                  p && p->nbytes == len && !memcmp(p->bytes, pkt, len) && p->to == (int)(h - w->h),
                   "a delivered packet is not the frame sent first"))
         return;
     p->delivered = true;
@@ -290,8 +291,8 @@ static void print_step(const struct dw *w, const struct dw_step *s)
     if (!w->o.out || !w->o.print_steps) return;
     char a[24], b[24], f[8];
     fprintf(w->o.out, "%10.3f ms  %s  %s>%s %s --%s%s%s--> %s", ms(s->t_us), w->h[s->host].name,
-            dw_endpoint(s->laddr, s->lport, a), dw_endpoint(s->raddr, s->rport, b), s->from, s->event,
-            *s->actions ? "/" : "", s->actions, s->to);
+            dw_endpoint(s->laddr, s->lport, a), dw_endpoint(s->raddr, s->rport, b), s->from,
+            s->event, *s->actions ? "/" : "", s->actions, s->to);
     if (s->cause == TCPFSM_CAUSE_SEGMENT) {
         fprintf(w->o.out, "  [#%u %s seq %u", s->frame, dw_flags(s->flags, f), s->rseq);
         if (s->flags & TCP_ACK) fprintf(w->o.out, " ack %u", s->rack);
@@ -309,8 +310,7 @@ static void print_step(const struct dw *w, const struct dw_step *s)
         fprintf(w->o.out,
                 "             -- a new TCB for this connection, born CLOSED, takes the %s of #%u; "
                 "the listener stays in LISTEN\n",
-                strcmp(s->event, "SPAWN_COOKIE") ? "SYN" : "ACK carrying the SYN cookie",
-                s->frame);
+                strcmp(s->event, "SPAWN_COOKIE") ? "SYN" : "ACK carrying the SYN cookie", s->frame);
 }
 
 static void trace_cb(void *arg, const struct tcpfsm_trace_event *ev)

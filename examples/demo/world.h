@@ -62,8 +62,8 @@ struct dw_step { /* one transition */
     uint16_t lport, rport;
     const char *from, *event, *to, *actions, *rfc; /* the spec's static strings */
     unsigned transition, cause;
-    uint32_t frame;   /* the causing segment's frame, 0 if none */
-    char call[48]; /* the socket call that caused it (cause app), or "" */
+    uint32_t frame;           /* the causing segment's frame, 0 if none */
+    char call[48];            /* the socket call that caused it (cause app), or "" */
     uint32_t rseq, rack, len; /* the frame's (relative) */
     uint32_t taken;           /* octets of its text inside the receive window */
     uint16_t wnd;
@@ -84,14 +84,14 @@ struct dw_isn;
 
 struct dw_opts {
     uint64_t seed;
-    uint32_t delay_us;     /* one way, every direction */
-    double loss;           /* random loss per packet (seeded), 0..0.5 */
-    const char *pcap;      /* capture file, or NULL */
-    uint64_t epoch_us;     /* the capture's time of virtual time 0 (wall clock, microseconds) */
-    FILE *out;             /* where the trace goes (NULL: nowhere) */
-    bool print_packets;    /* packet lines in the trace */
-    bool print_steps;      /* transition lines in the trace */
-    const char *prog;      /* for messages */
+    uint32_t delay_us;  /* one way, every direction */
+    double loss;        /* random loss per packet (seeded), 0..0.5 */
+    const char *pcap;   /* capture file, or NULL */
+    uint64_t epoch_us;  /* the capture's time of virtual time 0 (wall clock, microseconds) */
+    FILE *out;          /* where the trace goes (NULL: nowhere) */
+    bool print_packets; /* packet lines in the trace */
+    bool print_steps;   /* transition lines in the trace */
+    const char *prog;   /* for messages */
 };
 
 struct dw {

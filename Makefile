@@ -111,7 +111,13 @@ demo:
 	$(BIN)/tcpfsm-demo --trace --pcap $(BUILD)/demo.pcap
 	@echo "demo: capture in $(BUILD)/demo.pcap (tshark -r $(BUILD)/demo.pcap); diagrams:" \
 	      "generated/tcp-overview.svg (RFC 9293 Figure 5), generated/tcp.svg (every row)"
-	@if [ "$$(id -u)" -eq 0 ]; then sh tests/demo_tun.sh $(BIN); \
+	@echo "demo: the first lesson of docs/tutorial.md (tcpfsm-demo --list names all eleven):"
+	$(BIN)/tcpfsm-demo --scenario handshake --pcap $(BUILD)/demo-handshake.pcap \
+	    --trace-json $(BUILD)/demo-trace.json
+	@$(MAKE) --no-print-directory $(BUILD)/demo-player.html
+	@echo "demo: trace player: $(abspath $(BUILD))/demo-player.html (open it in a browser;" \
+	      "<- -> step, V switches the view)"
+	@if [ "$$(id -u)" -eq 0 ]; then sh tests/demo_tun.sh $(BIN) $(BUILD)/demo-tun.pcap; \
 	 else echo "demo: not root, skipping the TUN part (curl from the Linux kernel to tcpfsm-httpd)"; fi
 
 clean:

@@ -5,9 +5,10 @@
 # so its trace shows the whole life of both TCBs, the listener's and the connection's, from
 # LISTEN to CLOSED; `ss -tan` shows the kernel's end of the same connection, and the capture's
 # frame numbers are those the trace lines give.
-# Usage: tests/demo_tun.sh BINDIR
+# Usage: tests/demo_tun.sh BINDIR [CAPTURE]   (CAPTURE: where to keep the TUN capture)
 set -eu
 bin=${1:-build/bin}
+keep=${2:-}
 here=$(cd "$(dirname "$0")" && pwd)
 if [ "$(id -u)" -ne 0 ]; then
     echo "SKIP: the TUN demo needs root (ip netns, /dev/net/tun)"
@@ -49,7 +50,7 @@ sh "$here/netns.sh" --tun tfdemo0 --addr-kernel 10.77.0.1/24 --addr-stack 10.77.
     echo "demo-tun: curl (Linux kernel TCP) fetched index.html from tcpfsm-httpd over TUN:"
     cat "$1/got.html"
     echo "demo-tun: the server side, one line per transition (ms since start; the frame is the"
-    echo "          packet of $1/tun.pcap that caused it):"
+    echo "          packet of the capture that caused it):"
     grep -- "-->" "$1/httpd.log"
     grep "tcpfsm-httpd: " "$1/httpd.log" || true
     echo "demo-tun: the kernel side (curl closed first, so the kernel holds TIME-WAIT), ss -tan:"
@@ -63,3 +64,6 @@ sh "$here/netns.sh" --tun tfdemo0 --addr-kernel 10.77.0.1/24 --addr-stack 10.77.
     grep -q "LISTEN --APP_CLOSE.*--> CLOSED" "$1/httpd.log" ||
         { echo "demo-tun: the listener did not end in CLOSED"; exit 1; }
 ' "$bin" "$work"
+if [ -n "$keep" ]; then
+    cp "$work/tun.pcap" "$keep" && echo "demo-tun: capture kept in $keep (tshark -r $keep)"
+fi

@@ -393,7 +393,7 @@ START_TEST(time_wait_record_is_compact_answers_fin_and_expires)
     char buf[512];
     tcpfsm_ss(w.cli, buf, sizeof buf);
     ck_assert_ptr_nonnull(strstr(buf, "TIME_WAIT"));
-    int again = tcpfsm_socket(w.cli); /* the 4-tuple is taken */
+    int again = tcpfsm_socket(w.cli);                                   /* the 4-tuple is taken */
     ck_assert_int_eq(tcpfsm_bind(w.cli, again, 0, cport), -EADDRINUSE); /* the port too */
     ck_assert_int_eq(tcpfsm_setopt(w.cli, again, TCPFSM_OPT_REUSEADDR, 1), 0);
     ck_assert_int_eq(tcpfsm_bind(w.cli, again, 0, cport), 0);

@@ -161,18 +161,12 @@ int main(void)
 {
     static const int sizes[] = {1000, 10000, 50000};
     int nsizes = bench_quick() ? 1 : 3;
-    struct rlimit rl;
-    getrlimit(RLIMIT_NOFILE, &rl);
-    if (rl.rlim_cur < rl.rlim_max) {
-        rl.rlim_cur = rl.rlim_max;
-        setrlimit(RLIMIT_NOFILE, &rl);
-        getrlimit(RLIMIT_NOFILE, &rl);
-    }
-    if (rl.rlim_cur < 1024) die("RLIMIT_NOFILE below 1024");
-    int per_proc = rl.rlim_cur > 1000000 ? 1000000 : (int)rl.rlim_cur - 64;
+    rlim_t nofile = bench_raise_nofile();
+    if (nofile < 1024) die("RLIMIT_NOFILE below 1024");
+    int per_proc = nofile > 1000000 ? 1000000 : (int)nofile - 64;
     fprintf(stderr, "RLIMIT_NOFILE %llu: %d sockets per process, %d processes at N=%d\n",
-            (unsigned long long)rl.rlim_cur, per_proc,
-            (2 * sizes[nsizes - 1] + per_proc - 1) / per_proc, sizes[nsizes - 1]);
+            (unsigned long long)nofile, per_proc, (2 * sizes[nsizes - 1] + per_proc - 1) / per_proc,
+            sizes[nsizes - 1]);
     static struct round r[ROUNDS];
     char name[160];
     for (int i = 0; i < nsizes; i++) {

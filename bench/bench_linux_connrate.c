@@ -104,15 +104,8 @@ int main(void)
 
     /* Two descriptors per pair: as many pairs as the descriptor limit allows, up to 20,000. */
     int m = bench_quick() ? 2000 : 20000;
-    struct rlimit rl;
-    getrlimit(RLIMIT_NOFILE, &rl);
-    if (rl.rlim_cur < rl.rlim_max) {
-        rl.rlim_cur = rl.rlim_max;
-        setrlimit(RLIMIT_NOFILE, &rl);
-        getrlimit(RLIMIT_NOFILE, &rl);
-    }
-    if (rl.rlim_cur != RLIM_INFINITY && (rlim_t)m > (rl.rlim_cur - 64) / 2)
-        m = (int)((rl.rlim_cur - 64) / 2);
+    rlim_t nofile = bench_raise_nofile();
+    if (nofile != RLIM_INFINITY && (rlim_t)m > (nofile - 64) / 2) m = (int)((nofile - 64) / 2);
     if (m < 1000) {
         bench_skip("Linux kernel slab per idle endpoint",
                    "RLIMIT_NOFILE allows fewer than 1,000 pairs");

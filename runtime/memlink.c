@@ -1,5 +1,5 @@
 /*
- * memlink.c — in-memory IPv4 link on a virtual clock with seeded impairments.
+ * memlink.c — in-memory IPv4 (or Ethernet) link on a virtual clock with seeded impairments.
  *
  * Every packet sent is copied and pushed on one binary heap ordered by (due time, sequence
  * number); the sequence number breaks ties so packets due at the same instant keep their send
@@ -36,6 +36,7 @@ static const uint32_t ml_free_max[ML_NCLS] = {4096, 256, 128}; /* 8 + 4 + 8 MiB 
 
 struct ml_ep {
     uint32_t addr;
+    uint8_t mac[6]; /* Ethernet mode: frames are routed by this destination address */
     void (*deliver)(void *arg, const void *pkt, size_t len);
     void *arg;
 };
@@ -67,6 +68,7 @@ struct memlink {
     struct pcap_writer *pcap;
     struct ml_pkt *free_pkts[ML_NCLS];
     uint32_t nfree[ML_NCLS];
+    int ether; /* endpoints exchange Ethernet frames (memlink_attach_ether) */
 };
 
 static struct ml_pkt *pkt_alloc(struct memlink *l, size_t len)
@@ -299,10 +301,14 @@ void memlink_free(struct memlink *l)
     free(l);
 }
 
-int memlink_attach(struct memlink *l, uint32_t addr,
-                   void (*deliver)(void *arg, const void *pkt, size_t len), void *arg)
+static int attach(struct memlink *l, uint32_t addr, const uint8_t *mac,
+                  void (*deliver)(void *arg, const void *pkt, size_t len), void *arg)
 {
-    if (!deliver) return -EINVAL;
+    if (!deliver || (l->neps && l->ether != (mac != NULL))) return -EINVAL;
+    if (mac && (mac[0] & 1)) return -EINVAL;
+    for (size_t i = 0; mac && i < l->neps; i++)
+        if (!memcmp(l->eps[i].mac, mac, 6)) return -EEXIST;
+    l->ether = mac != NULL;
     if (find_ep(l, addr) >= 0) return -EEXIST;
     if (l->neps == l->cap_eps) {
         size_t ncap = l->cap_eps ? l->cap_eps * 2 : 4;
@@ -312,7 +318,21 @@ int memlink_attach(struct memlink *l, uint32_t addr,
         l->cap_eps = ncap;
     }
     l->eps[l->neps] = (struct ml_ep){.addr = addr, .deliver = deliver, .arg = arg};
+    if (mac) memcpy(l->eps[l->neps].mac, mac, 6);
     return (int)l->neps++;
+}
+
+int memlink_attach(struct memlink *l, uint32_t addr,
+                   void (*deliver)(void *arg, const void *pkt, size_t len), void *arg)
+{
+    return attach(l, addr, NULL, deliver, arg);
+}
+
+int memlink_attach_ether(struct memlink *l, uint32_t addr, const uint8_t mac[6],
+                         void (*deliver)(void *arg, const void *pkt, size_t len), void *arg)
+{
+    if (!mac) return -EINVAL;
+    return attach(l, addr, mac, deliver, arg);
 }
 
 void memlink_set_impair(struct memlink *l, uint32_t from_addr, uint32_t to_addr,
@@ -380,16 +400,35 @@ static int enqueue(struct memlink *l, uint32_t dir, uint32_t ep, uint64_t due, c
     return 0;
 }
 
+static void send_to(struct memlink *l, uint32_t from_addr, long ep, const void *pkt, size_t len);
+
+/* Ethernet mode: to the endpoint whose MAC the frame names, or a group address (broadcast,
+ * multicast) to every endpoint but the sender, each copy through its own direction. */
+static void send_frame(struct memlink *l, uint32_t from_addr, const uint8_t *f, size_t len)
+{
+    if (len < 14) return;
+    for (size_t i = 0; i < l->neps; i++) {
+        const struct ml_ep *e = &l->eps[i];
+        if (f[0] & 1 ? e->addr != from_addr : !memcmp(e->mac, f, 6))
+            send_to(l, from_addr, (long)i, f, len);
+    }
+}
+
 void memlink_send(struct memlink *l, uint32_t from_addr, const void *pkt, size_t len)
 {
     const uint8_t *b = pkt;
     if (l->pcap) pcap_write(l->pcap, l->now, pkt, len);
+    if (l->ether) {
+        send_frame(l, from_addr, b, len);
+        return;
+    }
     if (len < 20) /* no IPv4 destination to route by */
         return;
     uint32_t to = (uint32_t)b[16] << 24 | (uint32_t)b[17] << 16 | (uint32_t)b[18] << 8 | b[19];
     /* No endpoint has that address (e.g. the forged sources of a SYN flood): nothing to
      * deliver, and no per-direction state is created for it (that would grow without bound). */
-    if (find_ep(l, to) < 0) {
+    long ep = find_ep(l, to);
+    if (ep < 0) {
         long known = find_dir(l, from_addr, to); /* counted only where stats were asked for */
         if (known >= 0) {
             l->dirs[known].st.sent++;
@@ -397,14 +436,19 @@ void memlink_send(struct memlink *l, uint32_t from_addr, const void *pkt, size_t
         }
         return;
     }
+    send_to(l, from_addr, ep, pkt, len);
+}
+
+static void send_to(struct memlink *l, uint32_t from_addr, long ep, const void *pkt, size_t len)
+{
+    uint32_t to = l->eps[ep].addr;
     long di = get_dir(l, from_addr, to);
     if (di < 0) return;
     struct ml_dir *d = &l->dirs[di];
     const struct memlink_impair *im = &d->im;
     d->st.sent++;
 
-    long ep = find_ep(l, to);
-    if (ep < 0 || len > MEMLINK_MAX_PKT ||
+    if (len > MEMLINK_MAX_PKT ||
         (l->now >= im->blackout_from_us && l->now < im->blackout_until_us) || chance(l, im->loss)) {
         d->st.lost++;
         return;

@@ -1,6 +1,6 @@
 /*
- * memlink.h — an in-memory IPv4 link between stacks on a virtual clock, with seeded,
- * reproducible impairments per direction (delay, jitter, loss, reordering, duplication,
+ * memlink.h — an in-memory IPv4 (or Ethernet) link between stacks on a virtual clock, with
+ * seeded, reproducible impairments per direction (delay, jitter, loss, reordering, duplication,
  * corruption, rate limit with a bounded queue, blackout).
  *
  * memlink_send only queues (never delivers re-entrantly), so a stack's output callback never
@@ -44,6 +44,12 @@ int memlink_attach(struct memlink *l, uint32_t addr,
                    void *arg); /* returns endpoint id >= 0 */
 void memlink_set_impair(struct memlink *l, uint32_t from_addr, uint32_t to_addr,
                         const struct memlink_impair *im);
+/* Ethernet mode: the endpoint (still named by its IPv4 address for impairments and stats)
+ * exchanges Ethernet frames, routed by destination MAC; a group destination (broadcast,
+ * multicast) reaches every other endpoint. A link is in one mode: mixing attach calls is
+ * -EINVAL; a MAC attached twice is -EEXIST. Returns the endpoint id >= 0. */
+int memlink_attach_ether(struct memlink *l, uint32_t addr, const uint8_t mac[6],
+                         void (*deliver)(void *arg, const void *pkt, size_t len), void *arg);
 /* Queue a packet sent by `from_addr` (typically called from a stack's output callback). */
 void memlink_send(struct memlink *l, uint32_t from_addr, const void *pkt, size_t len);
 uint64_t memlink_next_delivery(const struct memlink *l); /* UINT64_MAX if nothing queued */

@@ -28,6 +28,11 @@ struct pcap_rec_hdr {
 
 struct pcap_writer *pcap_open(const char *path, int *err)
 {
+    return pcap_open_linktype(path, PCAP_LINKTYPE_RAW, err);
+}
+
+struct pcap_writer *pcap_open_linktype(const char *path, uint32_t linktype, int *err)
+{
     struct pcap_writer *w = calloc(1, sizeof *w);
     if (!w) {
         if (err) *err = -ENOMEM;
@@ -44,7 +49,7 @@ struct pcap_writer *pcap_open(const char *path, int *err)
         .version_major = 2,
         .version_minor = 4,
         .snaplen = PCAP_SNAPLEN,
-        .linktype = PCAP_LINKTYPE_RAW, /* the record is the IP header onwards */
+        .linktype = linktype, /* RAW: the IP header onwards; ETHERNET: the frame */
     };
     errno = 0; /* stdio need not set errno on a short write: fall back to EIO then */
     if (fwrite(&h, sizeof h, 1, w->f) != 1) {

@@ -1,4 +1,5 @@
-# runtime/runtime.mk — libtcpfsm (static and shared), built from every runtime/*.c.
+# runtime/runtime.mk — libtcpfsm (static and shared), built from every runtime/*.c and the
+# layers' rooms (runtime/ip/: ICMP).
 #
 # Other rooms add files here (tcp_*.c, stack.c, api.c, tcp_fsm_glue.c which #includes the
 # generated tcp.c); the wildcard picks them up and -MMD -MP dependency files track headers and
@@ -13,7 +14,7 @@
 # regen; a rule remaking generated/ itself on mtimes would rewrite committed files during a
 # build, and a CI build would then hide the very drift check-regen exists to find.)
 
-RUNTIME_SRCS     := $(wildcard runtime/*.c)
+RUNTIME_SRCS     := $(wildcard runtime/*.c runtime/ip/*.c) $(wildcard runtime/link/*.c)
 RUNTIME_OBJS     := $(patsubst runtime/%.c,$(OBJ)/runtime/%.o,$(RUNTIME_SRCS))
 RUNTIME_GEN_DIR  := $(BUILD)/gen
 RUNTIME_GEN      := $(RUNTIME_GEN_DIR)/tcp.c $(RUNTIME_GEN_DIR)/tcp.h

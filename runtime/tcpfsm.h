@@ -303,6 +303,91 @@ int tcpfsm_ss(struct tcpfsm_stack *st, char *buf, size_t size);
  * n counts; returns the number of transitions in the table. */
 unsigned tcpfsm_coverage(const struct tcpfsm_stack *st, uint64_t *counts, unsigned n);
 
+/* ==== Link layer: Ethernet II and ARP (runtime/link/) ===================================
+ * A layer around the stack for links that carry Ethernet frames (a TAP device, a veth end or
+ * a NIC through an AF_PACKET socket, memlink in Ethernet mode). The stack still sends and
+ * takes bare IPv4 datagrams; this layer frames them and resolves next hops with ARP
+ * (RFC 826), so the TCP/IP code never sees a MAC address. Wiring:
+ *
+ *     struct tcpfsm_eth *eth = tcpfsm_eth_new(&ecfg, &err);   // ecfg.output sends a frame
+ *     cfg.output = tcpfsm_eth_ip_output; cfg.output_arg = eth;
+ *     st = tcpfsm_stack_new(&cfg, &err);
+ *     tcpfsm_eth_attach(eth, st);          // received IPv4 goes to tcpfsm_input(st)
+ *     tcpfsm_eth_announce(eth);            // optional RFC 5227 gratuitous ARP
+ *     ... tcpfsm_eth_input(eth, frame, len) for every received frame,
+ *         tcpfsm_eth_advance(eth, now) with tcpfsm_advance, tcpfsm_eth_next_timeout(eth)
+ *
+ * ARP cache: an entry is REACHABLE for reachable_us after a reply or request that names us
+ * confirmed it; if it was used meanwhile it is then re-resolved (requests every
+ * retry_us, the old address still used) and dropped when no answer comes; unused, it is
+ * dropped. A packet for an unresolved next hop waits in that neighbour's queue (at most
+ * queue_packets, beyond that the new packet is dropped and counted) while a request goes out
+ * every retry_us; after `retries` requests without an answer the queue is dropped. */
+struct tcpfsm_eth;
+
+#define TCPFSM_ETH_REACHABLE_US 60000000u /* default reachable_us: 60 s */
+#define TCPFSM_ETH_RETRY_US 1000000u      /* default retry_us: 1 s between requests */
+#define TCPFSM_ETH_RETRIES 3u             /* default retries: requests before giving up */
+#define TCPFSM_ETH_NEIGHBOURS 64u         /* default neighbours: cache entries */
+#define TCPFSM_ETH_QUEUE_PACKETS 16u      /* default queue_packets per unresolved neighbour */
+
+struct tcpfsm_eth_config {
+    uint8_t mac[6];     /* our address: unicast (the group bit of mac[0] clear), not zero */
+    uint32_t addr;      /* our IPv4 address, host order (the stack's cfg.addr) */
+    uint8_t prefix_len; /* 0..32: next hops on this prefix are on-link (0 = all on-link) */
+    uint32_t gateway;   /* next hop for off-link destinations, on-link; 0 = none (dropped) */
+    uint16_t mtu;       /* largest IPv4 datagram framed, 0 or 68..65535 (default 1500) */
+    /* Called for every frame sent: destination, source, type, payload (no FCS), at least
+     * 60 bytes. Required. */
+    void (*output)(void *arg, const void *frame, size_t len);
+    void *output_arg;
+    tcpfsm_time_t now;      /* the clock at creation */
+    uint32_t reachable_us;  /* 1 ms..3600 s (default TCPFSM_ETH_REACHABLE_US) */
+    uint32_t retry_us;      /* 1 ms..60 s (default TCPFSM_ETH_RETRY_US) */
+    uint32_t retries;       /* 1..255 (default TCPFSM_ETH_RETRIES) */
+    uint32_t neighbours;    /* 1..65536 (default TCPFSM_ETH_NEIGHBOURS); when full the
+                             * entry confirmed longest ago is reused */
+    uint32_t queue_packets; /* 1..4096 (default TCPFSM_ETH_QUEUE_PACKETS) */
+};
+
+struct tcpfsm_eth_stats {
+    uint64_t InFrames, OutFrames;
+    uint64_t InOtherHost;   /* unicast to another MAC: dropped */
+    uint64_t InMalformed;   /* shorter than its header, bad ARP fields, a group source */
+    uint64_t InUnknownType; /* neither IPv4 nor ARP (IPv6, VLAN, 802.3 lengths...): dropped */
+    uint64_t InIp;          /* IPv4 payloads handed to tcpfsm_input */
+    uint64_t ArpInRequests, ArpInReplies, ArpOutRequests, ArpOutReplies;
+    uint64_t ArpLearned;    /* cache entries created or confirmed by an ARP packet */
+    uint64_t ArpExpired;    /* entries dropped after reachable_us */
+    uint64_t ArpFailed;     /* resolutions given up after `retries` requests */
+    uint64_t ArpQueueDrops; /* packets dropped waiting for resolution (queue full, give-up,
+                             * no cache entry) */
+    uint64_t ArpConflicts;  /* ARP from another host claiming our IPv4 address (RFC 5227) */
+    uint64_t OutNoRoute;    /* off-link destination and no gateway */
+    uint64_t OutDrops;      /* not IPv4, longer than the MTU, or out of memory */
+};
+
+/* NULL with *err = -EINVAL (a field out of range) or -ENOMEM. */
+struct tcpfsm_eth *tcpfsm_eth_new(const struct tcpfsm_eth_config *cfg, int *err);
+void tcpfsm_eth_free(struct tcpfsm_eth *eth); /* drops queued packets; sends nothing */
+/* The stack whose tcpfsm_input() gets the IPv4 payloads (NULL: they are counted and dropped). */
+void tcpfsm_eth_attach(struct tcpfsm_eth *eth, struct tcpfsm_stack *st);
+/* The stack's output callback (arg = the tcpfsm_eth): frame one IPv4 datagram, or queue it
+ * while its next hop is resolved. */
+void tcpfsm_eth_ip_output(void *eth, const void *packet, size_t len);
+/* One received frame. 0 when taken, else why it was dropped: -EINVAL malformed, -EPROTO
+ * unknown type, -EXDEV for another host; for IPv4, tcpfsm_input's result. */
+int tcpfsm_eth_input(struct tcpfsm_eth *eth, const void *frame, size_t len);
+/* RFC 5227 2.3 announcement: a broadcast ARP request for our own address. */
+void tcpfsm_eth_announce(struct tcpfsm_eth *eth);
+void tcpfsm_eth_advance(struct tcpfsm_eth *eth, tcpfsm_time_t now);  /* retries, expiry */
+tcpfsm_time_t tcpfsm_eth_next_timeout(const struct tcpfsm_eth *eth); /* or UINT64_MAX */
+/* The cached MAC of an on-link IPv4 address: 0 (mac filled), -EAGAIN (being resolved),
+ * -ENOENT (not cached). */
+int tcpfsm_eth_lookup(const struct tcpfsm_eth *eth, uint32_t addr, uint8_t mac[6]);
+void tcpfsm_eth_get_stats(const struct tcpfsm_eth *eth, struct tcpfsm_eth_stats *out);
+/* ==== end of the link layer section ==================================================== */
+
 #ifdef __cplusplus
 }
 #endif

@@ -34,6 +34,7 @@ const char *const tcp_fsm_event_names[TCP_FSM_NUM_EVENTS] = {
     "RCV_ACK",
     "RCV_DATA",
     "RCV_FIN",
+    "RCV_ICMP_UNREACH",
     "T_RTX",
     "T_DELACK",
     "T_PERSIST",
@@ -70,361 +71,363 @@ const struct tcp_fsm_transition tcp_fsm_transitions[TCP_FSM_NUM_TRANSITIONS] = {
     /* @rfc "9293 3.10.1" */
     /* @label "passive OPEN" */
     /* @path "server" */
-    { TCP_FSM_CLOSED, TCP_FSM_EV_APP_LISTEN, TCP_FSM_LISTEN, NULL, "become_listener", "passive OPEN", "9293 3.10.1", 79 },
+    { TCP_FSM_CLOSED, TCP_FSM_EV_APP_LISTEN, TCP_FSM_LISTEN, NULL, "become_listener", "passive OPEN", "9293 3.10.1", 84 },
     /* @rfc "9293 3.10.1" */
     /* @label "active OPEN / snd SYN" */
     /* @path "client" */
-    { TCP_FSM_CLOSED, TCP_FSM_EV_APP_CONNECT, TCP_FSM_SYN_SENT, NULL, "init_active, send_syn", "active OPEN / snd SYN", "9293 3.10.1", 81 },
+    { TCP_FSM_CLOSED, TCP_FSM_EV_APP_CONNECT, TCP_FSM_SYN_SENT, NULL, "init_active, send_syn", "active OPEN / snd SYN", "9293 3.10.1", 86 },
     /* @rfc "9293 3.10.4, 3.10.5" */
-    { TCP_FSM_CLOSED, TCP_FSM_EV_APP_CLOSE, TCP_FSM_CLOSED, NULL, "release", "APP_CLOSE / release", "9293 3.10.4, 3.10.5", 83 },
+    { TCP_FSM_CLOSED, TCP_FSM_EV_APP_CLOSE, TCP_FSM_CLOSED, NULL, "release", "APP_CLOSE / release", "9293 3.10.4, 3.10.5", 88 },
     /* @rfc "9293 3.10.4, 3.10.5" */
-    { TCP_FSM_CLOSED, TCP_FSM_EV_APP_ABORT, TCP_FSM_CLOSED, NULL, "release", "APP_ABORT / release", "9293 3.10.4, 3.10.5", 83 },
+    { TCP_FSM_CLOSED, TCP_FSM_EV_APP_ABORT, TCP_FSM_CLOSED, NULL, "release", "APP_ABORT / release", "9293 3.10.4, 3.10.5", 88 },
     /* @rfc "9293 3.10.7.2 third: the listener's new connection takes the SYN" */
     /* @label "rcv SYN / snd SYN,ACK" */
     /* @drawn_from "LISTEN" */
     /* @path "server" */
-    { TCP_FSM_CLOSED, TCP_FSM_EV_SPAWN_SYN, TCP_FSM_SYN_RCVD, NULL, "init_passive, take_syn, send_syn_ack", "rcv SYN / snd SYN,ACK", "9293 3.10.7.2 third: the listener's new connection takes the SYN", 84 },
+    { TCP_FSM_CLOSED, TCP_FSM_EV_SPAWN_SYN, TCP_FSM_SYN_RCVD, NULL, "init_passive, take_syn, send_syn_ack", "rcv SYN / snd SYN,ACK", "9293 3.10.7.2 third: the listener's new connection takes the SYN", 89 },
     /* @rfc "4987 3.6: a valid cookie stands for the SYN_RCVD state" */
     /* @drawn_from "LISTEN" */
-    { TCP_FSM_CLOSED, TCP_FSM_EV_SPAWN_COOKIE, TCP_FSM_ESTABLISHED, NULL, "init_passive, take_cookie, established, process_ack", "SPAWN_COOKIE / init_passive, take_cookie, established, process_ack", "4987 3.6: a valid cookie stands for the SYN_RCVD state", 87 },
+    { TCP_FSM_CLOSED, TCP_FSM_EV_SPAWN_COOKIE, TCP_FSM_ESTABLISHED, NULL, "init_passive, take_cookie, established, process_ack", "SPAWN_COOKIE / init_passive, take_cookie, established, process_ack", "4987 3.6: a valid cookie stands for the SYN_RCVD state", 92 },
     /* @rfc "9293 3.10.7.2 first: an incoming RST is ignored" */
-    { TCP_FSM_LISTEN, TCP_FSM_EV_RCV_RST, TCP_FSM_LISTEN, NULL, "", "RCV_RST", "9293 3.10.7.2 first: an incoming RST is ignored", 95 },
+    { TCP_FSM_LISTEN, TCP_FSM_EV_RCV_RST, TCP_FSM_LISTEN, NULL, "", "RCV_RST", "9293 3.10.7.2 first: an incoming RST is ignored", 100 },
     /* @rfc "9293 3.10.1: no resources for another connection: refused, the client is told" */
-    { TCP_FSM_LISTEN, TCP_FSM_EV_RCV_SYN, TCP_FSM_LISTEN, "out_of_memory", "refuse_no_memory, send_rst_reply", "RCV_SYN [out_of_memory] / refuse_no_memory, send_rst_reply", "9293 3.10.1: no resources for another connection: refused, the client is told", 97 },
+    { TCP_FSM_LISTEN, TCP_FSM_EV_RCV_SYN, TCP_FSM_LISTEN, "out_of_memory", "refuse_no_memory, send_rst_reply", "RCV_SYN [out_of_memory] / refuse_no_memory, send_rst_reply", "9293 3.10.1: no resources for another connection: refused, the client is told", 102 },
     /* @rfc "9293 3.10.7.2 third: no room to queue the connection, the client retries" */
-    { TCP_FSM_LISTEN, TCP_FSM_EV_RCV_SYN, TCP_FSM_LISTEN, "accept_queue_full", "listen_drop", "RCV_SYN [accept_queue_full] / listen_drop", "9293 3.10.7.2 third: no room to queue the connection, the client retries", 99 },
+    { TCP_FSM_LISTEN, TCP_FSM_EV_RCV_SYN, TCP_FSM_LISTEN, "accept_queue_full", "listen_drop", "RCV_SYN [accept_queue_full] / listen_drop", "9293 3.10.7.2 third: no room to queue the connection, the client retries", 104 },
     /* @rfc "4987 3.6: SYN queue full, answer with a SYN cookie and keep no state" */
-    { TCP_FSM_LISTEN, TCP_FSM_EV_RCV_SYN, TCP_FSM_LISTEN, "syn_queue_full", "send_syn_cookie", "RCV_SYN [syn_queue_full] / send_syn_cookie", "4987 3.6: SYN queue full, answer with a SYN cookie and keep no state", 101 },
+    { TCP_FSM_LISTEN, TCP_FSM_EV_RCV_SYN, TCP_FSM_LISTEN, "syn_queue_full", "send_syn_cookie", "RCV_SYN [syn_queue_full] / send_syn_cookie", "4987 3.6: SYN queue full, answer with a SYN cookie and keep no state", 106 },
     /* @rfc "9293 3.10.7.2 third" */
-    { TCP_FSM_LISTEN, TCP_FSM_EV_RCV_SYN, TCP_FSM_LISTEN, "else", "spawn_child", "RCV_SYN [else] / spawn_child", "9293 3.10.7.2 third", 103 },
+    { TCP_FSM_LISTEN, TCP_FSM_EV_RCV_SYN, TCP_FSM_LISTEN, "else", "spawn_child", "RCV_SYN [else] / spawn_child", "9293 3.10.7.2 third", 108 },
     /* @rfc "9293 3.10.7.2 second: any other ACK in LISTEN is answered <SEQ=SEG.ACK><CTL=RST>" */
-    { TCP_FSM_LISTEN, TCP_FSM_EV_RCV_ACK, TCP_FSM_LISTEN, "!cookie_ok", "send_rst_reply", "RCV_ACK [!cookie_ok] / send_rst_reply", "9293 3.10.7.2 second: any other ACK in LISTEN is answered <SEQ=SEG.ACK><CTL=RST>", 104 },
+    { TCP_FSM_LISTEN, TCP_FSM_EV_RCV_ACK, TCP_FSM_LISTEN, "!cookie_ok", "send_rst_reply", "RCV_ACK [!cookie_ok] / send_rst_reply", "9293 3.10.7.2 second: any other ACK in LISTEN is answered <SEQ=SEG.ACK><CTL=RST>", 109 },
     /* @rfc "9293 3.10.1: a valid cookie but no resources: refused, the client is told" */
-    { TCP_FSM_LISTEN, TCP_FSM_EV_RCV_ACK, TCP_FSM_LISTEN, "out_of_memory", "refuse_no_memory, send_rst_reply", "RCV_ACK [out_of_memory] / refuse_no_memory, send_rst_reply", "9293 3.10.1: a valid cookie but no resources: refused, the client is told", 106 },
+    { TCP_FSM_LISTEN, TCP_FSM_EV_RCV_ACK, TCP_FSM_LISTEN, "out_of_memory", "refuse_no_memory, send_rst_reply", "RCV_ACK [out_of_memory] / refuse_no_memory, send_rst_reply", "9293 3.10.1: a valid cookie but no resources: refused, the client is told", 111 },
     /* @rfc "4987 3.6: a valid cookie but no room: drop it, the client retransmits" */
-    { TCP_FSM_LISTEN, TCP_FSM_EV_RCV_ACK, TCP_FSM_LISTEN, "accept_queue_full", "listen_drop", "RCV_ACK [accept_queue_full] / listen_drop", "4987 3.6: a valid cookie but no room: drop it, the client retransmits", 108 },
+    { TCP_FSM_LISTEN, TCP_FSM_EV_RCV_ACK, TCP_FSM_LISTEN, "accept_queue_full", "listen_drop", "RCV_ACK [accept_queue_full] / listen_drop", "4987 3.6: a valid cookie but no room: drop it, the client retransmits", 113 },
     /* @rfc "4987 3.6: the ACK carries a valid SYN cookie" */
-    { TCP_FSM_LISTEN, TCP_FSM_EV_RCV_ACK, TCP_FSM_LISTEN, "else", "spawn_child", "RCV_ACK [else] / spawn_child", "4987 3.6: the ACK carries a valid SYN cookie", 110 },
+    { TCP_FSM_LISTEN, TCP_FSM_EV_RCV_ACK, TCP_FSM_LISTEN, "else", "spawn_child", "RCV_ACK [else] / spawn_child", "4987 3.6: the ACK carries a valid SYN cookie", 115 },
     /* @rfc "9293 3.10.2: SEND in LISTEN turns the connection active" */
     /* @label "active OPEN / snd SYN" */
-    { TCP_FSM_LISTEN, TCP_FSM_EV_APP_CONNECT, TCP_FSM_SYN_SENT, NULL, "abort_listener, unlisten, init_active, send_syn", "active OPEN / snd SYN", "9293 3.10.2: SEND in LISTEN turns the connection active", 112 },
+    { TCP_FSM_LISTEN, TCP_FSM_EV_APP_CONNECT, TCP_FSM_SYN_SENT, NULL, "abort_listener, unlisten, init_active, send_syn", "active OPEN / snd SYN", "9293 3.10.2: SEND in LISTEN turns the connection active", 117 },
     /* @rfc "9293 3.10.4, 3.10.5" */
     /* @label "CLOSE" */
-    { TCP_FSM_LISTEN, TCP_FSM_EV_APP_CLOSE, TCP_FSM_CLOSED, NULL, "abort_listener, release", "CLOSE", "9293 3.10.4, 3.10.5", 115 },
+    { TCP_FSM_LISTEN, TCP_FSM_EV_APP_CLOSE, TCP_FSM_CLOSED, NULL, "abort_listener, release", "CLOSE", "9293 3.10.4, 3.10.5", 120 },
     /* @rfc "9293 3.10.4, 3.10.5" */
     /* @label "CLOSE" */
-    { TCP_FSM_LISTEN, TCP_FSM_EV_APP_ABORT, TCP_FSM_CLOSED, NULL, "abort_listener, release", "CLOSE", "9293 3.10.4, 3.10.5", 115 },
+    { TCP_FSM_LISTEN, TCP_FSM_EV_APP_ABORT, TCP_FSM_CLOSED, NULL, "abort_listener, release", "CLOSE", "9293 3.10.4, 3.10.5", 120 },
     /* @rfc "9293 3.10.7.3 first: unacceptable ACK gets <SEQ=SEG.ACK><CTL=RST>" */
-    { TCP_FSM_SYN_SENT, TCP_FSM_EV_RCV_BAD_ACK, TCP_FSM_SYN_SENT, NULL, "send_rst_reply", "RCV_BAD_ACK / send_rst_reply", "9293 3.10.7.3 first: unacceptable ACK gets <SEQ=SEG.ACK><CTL=RST>", 122 },
+    { TCP_FSM_SYN_SENT, TCP_FSM_EV_RCV_BAD_ACK, TCP_FSM_SYN_SENT, NULL, "send_rst_reply", "RCV_BAD_ACK / send_rst_reply", "9293 3.10.7.3 first: unacceptable ACK gets <SEQ=SEG.ACK><CTL=RST>", 129 },
     /* @rfc "9293 3.10.7.3 second: RST with acceptable ACK: connection refused" */
-    { TCP_FSM_SYN_SENT, TCP_FSM_EV_RCV_RST, TCP_FSM_CLOSED, "rst_acks_syn", "conn_refused, release", "RCV_RST [rst_acks_syn] / conn_refused, release", "9293 3.10.7.3 second: RST with acceptable ACK: connection refused", 124 },
+    { TCP_FSM_SYN_SENT, TCP_FSM_EV_RCV_RST, TCP_FSM_CLOSED, "rst_acks_syn", "conn_refused, release", "RCV_RST [rst_acks_syn] / conn_refused, release", "9293 3.10.7.3 second: RST with acceptable ACK: connection refused", 131 },
     /* @rfc "9293 3.10.7.3 second: RST without ACK is dropped" */
-    { TCP_FSM_SYN_SENT, TCP_FSM_EV_RCV_RST, TCP_FSM_SYN_SENT, "else", "", "RCV_RST [else]", "9293 3.10.7.3 second: RST without ACK is dropped", 126 },
+    { TCP_FSM_SYN_SENT, TCP_FSM_EV_RCV_RST, TCP_FSM_SYN_SENT, "else", "", "RCV_RST [else]", "9293 3.10.7.3 second: RST without ACK is dropped", 133 },
     /* @rfc "9293 3.10.7.3 fourth" */
     /* @label "rcv SYN,ACK / snd ACK" */
     /* @path "client" */
-    { TCP_FSM_SYN_SENT, TCP_FSM_EV_RCV_SYN_ACK, TCP_FSM_ESTABLISHED, NULL, "take_syn, established, process_ack, send_ack", "rcv SYN,ACK / snd ACK", "9293 3.10.7.3 fourth", 127 },
+    { TCP_FSM_SYN_SENT, TCP_FSM_EV_RCV_SYN_ACK, TCP_FSM_ESTABLISHED, NULL, "take_syn, established, process_ack, send_ack", "rcv SYN,ACK / snd ACK", "9293 3.10.7.3 fourth", 134 },
     /* @rfc "9293 3.10.7.3 fourth: simultaneous open" */
     /* @label "rcv SYN / snd SYN,ACK" */
-    { TCP_FSM_SYN_SENT, TCP_FSM_EV_RCV_SYN, TCP_FSM_SYN_RCVD, NULL, "take_syn, send_syn_ack", "rcv SYN / snd SYN,ACK", "9293 3.10.7.3 fourth: simultaneous open", 130 },
+    { TCP_FSM_SYN_SENT, TCP_FSM_EV_RCV_SYN, TCP_FSM_SYN_RCVD, NULL, "take_syn, send_syn_ack", "rcv SYN / snd SYN,ACK", "9293 3.10.7.3 fourth: simultaneous open", 137 },
     /* @rfc "9293 3.8.3 R2 for a SYN (syn_retries)" */
-    { TCP_FSM_SYN_SENT, TCP_FSM_EV_T_RTX, TCP_FSM_CLOSED, "syn_give_up", "conn_timeout, release", "T_RTX [syn_give_up] / conn_timeout, release", "9293 3.8.3 R2 for a SYN (syn_retries)", 132 },
+    { TCP_FSM_SYN_SENT, TCP_FSM_EV_T_RTX, TCP_FSM_CLOSED, "syn_give_up", "conn_timeout, release", "T_RTX [syn_give_up] / conn_timeout, release", "9293 3.8.3 R2 for a SYN (syn_retries)", 139 },
     /* @rfc "6298 5.4-5.6" */
-    { TCP_FSM_SYN_SENT, TCP_FSM_EV_T_RTX, TCP_FSM_SYN_SENT, "else", "retransmit_syn", "T_RTX [else] / retransmit_syn", "6298 5.4-5.6", 134 },
+    { TCP_FSM_SYN_SENT, TCP_FSM_EV_T_RTX, TCP_FSM_SYN_SENT, "else", "retransmit_syn", "T_RTX [else] / retransmit_syn", "6298 5.4-5.6", 141 },
     /* @rfc "9293 3.10.4" */
     /* @label "CLOSE" */
-    { TCP_FSM_SYN_SENT, TCP_FSM_EV_APP_CLOSE, TCP_FSM_CLOSED, NULL, "release", "CLOSE", "9293 3.10.4", 135 },
+    { TCP_FSM_SYN_SENT, TCP_FSM_EV_APP_CLOSE, TCP_FSM_CLOSED, NULL, "release", "CLOSE", "9293 3.10.4", 142 },
     /* @rfc "9293 3.10.5" */
-    { TCP_FSM_SYN_SENT, TCP_FSM_EV_APP_ABORT, TCP_FSM_CLOSED, NULL, "conn_reset, release", "APP_ABORT / conn_reset, release", "9293 3.10.5", 136 },
+    { TCP_FSM_SYN_SENT, TCP_FSM_EV_APP_ABORT, TCP_FSM_CLOSED, NULL, "conn_reset, release", "APP_ABORT / conn_reset, release", "9293 3.10.5", 143 },
+    /* @rfc "1122 4.2.3.9: a hard ICMP error (protocol or port unreachable) ends an open" */
+    { TCP_FSM_SYN_SENT, TCP_FSM_EV_RCV_ICMP_UNREACH, TCP_FSM_CLOSED, NULL, "conn_refused, release", "RCV_ICMP_UNREACH / conn_refused, release", "1122 4.2.3.9: a hard ICMP error (protocol or port unreachable) ends an open", 144 },
     /* @rfc "5961 3.2, 9293 3.10.7.4 second: in the window, not at RCV.NXT" */
-    { TCP_FSM_SYN_RCVD, TCP_FSM_EV_RCV_RST, TCP_FSM_SYN_RCVD, "rst_challenge_ok", "challenge_ack", "RCV_RST [rst_challenge_ok] / challenge_ack", "5961 3.2, 9293 3.10.7.4 second: in the window, not at RCV.NXT", 145 },
+    { TCP_FSM_SYN_RCVD, TCP_FSM_EV_RCV_RST, TCP_FSM_SYN_RCVD, "rst_challenge_ok", "challenge_ack", "RCV_RST [rst_challenge_ok] / challenge_ack", "5961 3.2, 9293 3.10.7.4 second: in the window, not at RCV.NXT", 154 },
     /* @rfc "5961 7: over the challenge ACK rate limit, dropped" */
-    { TCP_FSM_SYN_RCVD, TCP_FSM_EV_RCV_RST, TCP_FSM_SYN_RCVD, "!rst_exact", "", "RCV_RST [!rst_exact]", "5961 7: over the challenge ACK rate limit, dropped", 147 },
+    { TCP_FSM_SYN_RCVD, TCP_FSM_EV_RCV_RST, TCP_FSM_SYN_RCVD, "!rst_exact", "", "RCV_RST [!rst_exact]", "5961 7: over the challenge ACK rate limit, dropped", 156 },
     /* @rfc "9293 3.10.7.4 second: a passive open returns to LISTEN: the listener goes on, its new connection ends" */
     /* @label "rcv RST" */
     /* @drawn_to "LISTEN" */
-    { TCP_FSM_SYN_RCVD, TCP_FSM_EV_RCV_RST, TCP_FSM_CLOSED, "passive_open", "release", "rcv RST", "9293 3.10.7.4 second: a passive open returns to LISTEN: the listener goes on, its new connection ends", 149 },
+    { TCP_FSM_SYN_RCVD, TCP_FSM_EV_RCV_RST, TCP_FSM_CLOSED, "passive_open", "release", "rcv RST", "9293 3.10.7.4 second: a passive open returns to LISTEN: the listener goes on, its new connection ends", 158 },
     /* @rfc "9293 3.10.7.4 second: active open: connection refused" */
-    { TCP_FSM_SYN_RCVD, TCP_FSM_EV_RCV_RST, TCP_FSM_CLOSED, "else", "conn_refused, release", "RCV_RST [else] / conn_refused, release", "9293 3.10.7.4 second: active open: connection refused", 152 },
+    { TCP_FSM_SYN_RCVD, TCP_FSM_EV_RCV_RST, TCP_FSM_CLOSED, "else", "conn_refused, release", "RCV_RST [else] / conn_refused, release", "9293 3.10.7.4 second: active open: connection refused", 161 },
     /* @rfc "9293 3.10.7.4 fourth: SYN in SYN_RCVD of a passive open returns to LISTEN" */
-    { TCP_FSM_SYN_RCVD, TCP_FSM_EV_RCV_SYN, TCP_FSM_CLOSED, "passive_open", "release", "RCV_SYN [passive_open] / release", "9293 3.10.7.4 fourth: SYN in SYN_RCVD of a passive open returns to LISTEN", 154 },
+    { TCP_FSM_SYN_RCVD, TCP_FSM_EV_RCV_SYN, TCP_FSM_CLOSED, "passive_open", "release", "RCV_SYN [passive_open] / release", "9293 3.10.7.4 fourth: SYN in SYN_RCVD of a passive open returns to LISTEN", 163 },
     /* @rfc "5961 4.2" */
-    { TCP_FSM_SYN_RCVD, TCP_FSM_EV_RCV_SYN, TCP_FSM_SYN_RCVD, "challenge_ok", "challenge_ack", "RCV_SYN [challenge_ok] / challenge_ack", "5961 4.2", 156 },
+    { TCP_FSM_SYN_RCVD, TCP_FSM_EV_RCV_SYN, TCP_FSM_SYN_RCVD, "challenge_ok", "challenge_ack", "RCV_SYN [challenge_ok] / challenge_ack", "5961 4.2", 165 },
     /* @rfc "5961 7: over the challenge ACK rate limit, dropped" */
-    { TCP_FSM_SYN_RCVD, TCP_FSM_EV_RCV_SYN, TCP_FSM_SYN_RCVD, "else", "", "RCV_SYN [else]", "5961 7: over the challenge ACK rate limit, dropped", 157 },
+    { TCP_FSM_SYN_RCVD, TCP_FSM_EV_RCV_SYN, TCP_FSM_SYN_RCVD, "else", "", "RCV_SYN [else]", "5961 7: over the challenge ACK rate limit, dropped", 166 },
     /* @rfc "9293 3.10.7.4 fifth" */
-    { TCP_FSM_SYN_RCVD, TCP_FSM_EV_RCV_BAD_ACK, TCP_FSM_SYN_RCVD, NULL, "send_rst_reply", "RCV_BAD_ACK / send_rst_reply", "9293 3.10.7.4 fifth", 158 },
+    { TCP_FSM_SYN_RCVD, TCP_FSM_EV_RCV_BAD_ACK, TCP_FSM_SYN_RCVD, NULL, "send_rst_reply", "RCV_BAD_ACK / send_rst_reply", "9293 3.10.7.4 fifth", 167 },
     /* @rfc "9293 3.10.7.4 fifth: not SND.UNA < SEG.ACK =< SND.NXT: <SEQ=SEG.ACK><CTL=RST>" */
-    { TCP_FSM_SYN_RCVD, TCP_FSM_EV_RCV_ACK, TCP_FSM_SYN_RCVD, "!ack_acceptable", "send_rst_reply", "RCV_ACK [!ack_acceptable] / send_rst_reply", "9293 3.10.7.4 fifth: not SND.UNA < SEG.ACK =< SND.NXT: <SEQ=SEG.ACK><CTL=RST>", 159 },
+    { TCP_FSM_SYN_RCVD, TCP_FSM_EV_RCV_ACK, TCP_FSM_SYN_RCVD, "!ack_acceptable", "send_rst_reply", "RCV_ACK [!ack_acceptable] / send_rst_reply", "9293 3.10.7.4 fifth: not SND.UNA < SEG.ACK =< SND.NXT: <SEQ=SEG.ACK><CTL=RST>", 168 },
     /* @rfc "9293 3.10.4: the CLOSE queued in SYN-RECEIVED is processed on entering ESTABLISHED" */
     /* @label "rcv ACK of SYN (after CLOSE) / snd FIN" */
-    { TCP_FSM_SYN_RCVD, TCP_FSM_EV_RCV_ACK, TCP_FSM_FIN_WAIT_1, "close_queued", "established, process_ack", "rcv ACK of SYN (after CLOSE) / snd FIN", "9293 3.10.4: the CLOSE queued in SYN-RECEIVED is processed on entering ESTABLISHED", 161 },
+    { TCP_FSM_SYN_RCVD, TCP_FSM_EV_RCV_ACK, TCP_FSM_FIN_WAIT_1, "close_queued", "established, process_ack", "rcv ACK of SYN (after CLOSE) / snd FIN", "9293 3.10.4: the CLOSE queued in SYN-RECEIVED is processed on entering ESTABLISHED", 170 },
     /* @rfc "9293 3.10.7.4 fifth: SND.UNA < SEG.ACK =< SND.NXT" */
     /* @label "rcv ACK of SYN" */
     /* @path "server" */
-    { TCP_FSM_SYN_RCVD, TCP_FSM_EV_RCV_ACK, TCP_FSM_ESTABLISHED, "else", "established, process_ack", "rcv ACK of SYN", "9293 3.10.7.4 fifth: SND.UNA < SEG.ACK =< SND.NXT", 164 },
+    { TCP_FSM_SYN_RCVD, TCP_FSM_EV_RCV_ACK, TCP_FSM_ESTABLISHED, "else", "established, process_ack", "rcv ACK of SYN", "9293 3.10.7.4 fifth: SND.UNA < SEG.ACK =< SND.NXT", 173 },
     /* @rfc "9293 3.8.3 R2 for a SYN (syn_retries)" */
-    { TCP_FSM_SYN_RCVD, TCP_FSM_EV_T_RTX, TCP_FSM_CLOSED, "syn_give_up", "conn_timeout, release", "T_RTX [syn_give_up] / conn_timeout, release", "9293 3.8.3 R2 for a SYN (syn_retries)", 167 },
+    { TCP_FSM_SYN_RCVD, TCP_FSM_EV_T_RTX, TCP_FSM_CLOSED, "syn_give_up", "conn_timeout, release", "T_RTX [syn_give_up] / conn_timeout, release", "9293 3.8.3 R2 for a SYN (syn_retries)", 176 },
     /* @rfc "6298 5.4-5.6" */
-    { TCP_FSM_SYN_RCVD, TCP_FSM_EV_T_RTX, TCP_FSM_SYN_RCVD, "else", "retransmit_syn_ack", "T_RTX [else] / retransmit_syn_ack", "6298 5.4-5.6", 169 },
+    { TCP_FSM_SYN_RCVD, TCP_FSM_EV_T_RTX, TCP_FSM_SYN_RCVD, "else", "retransmit_syn_ack", "T_RTX [else] / retransmit_syn_ack", "6298 5.4-5.6", 178 },
     /* @rfc "9293 3.10.4: in SYN-RECEIVED a CLOSE is queued for processing after entering ESTABLISHED" */
-    { TCP_FSM_SYN_RCVD, TCP_FSM_EV_APP_CLOSE, TCP_FSM_SYN_RCVD, NULL, "queue_fin", "APP_CLOSE / queue_fin", "9293 3.10.4: in SYN-RECEIVED a CLOSE is queued for processing after entering ESTABLISHED", 170 },
+    { TCP_FSM_SYN_RCVD, TCP_FSM_EV_APP_CLOSE, TCP_FSM_SYN_RCVD, NULL, "queue_fin", "APP_CLOSE / queue_fin", "9293 3.10.4: in SYN-RECEIVED a CLOSE is queued for processing after entering ESTABLISHED", 179 },
     /* @rfc "9293 3.10.5" */
-    { TCP_FSM_SYN_RCVD, TCP_FSM_EV_APP_ABORT, TCP_FSM_CLOSED, NULL, "send_rst, conn_reset, release", "APP_ABORT / send_rst, conn_reset, release", "9293 3.10.5", 172 },
+    { TCP_FSM_SYN_RCVD, TCP_FSM_EV_APP_ABORT, TCP_FSM_CLOSED, NULL, "send_rst, conn_reset, release", "APP_ABORT / send_rst, conn_reset, release", "9293 3.10.5", 181 },
     /* @rfc "9293 3.10.7.4 first" */
-    { TCP_FSM_SYN_RCVD, TCP_FSM_EV_RCV_UNACCEPTABLE, TCP_FSM_SYN_RCVD, "oow_ack_ok", "send_ack", "RCV_UNACCEPTABLE [oow_ack_ok] / send_ack", "9293 3.10.7.4 first", 184 },
+    { TCP_FSM_SYN_RCVD, TCP_FSM_EV_RCV_UNACCEPTABLE, TCP_FSM_SYN_RCVD, "oow_ack_ok", "send_ack", "RCV_UNACCEPTABLE [oow_ack_ok] / send_ack", "9293 3.10.7.4 first", 193 },
     /* @rfc "9293 3.10.7.4 first" */
-    { TCP_FSM_ESTABLISHED, TCP_FSM_EV_RCV_UNACCEPTABLE, TCP_FSM_ESTABLISHED, "oow_ack_ok", "send_ack", "RCV_UNACCEPTABLE [oow_ack_ok] / send_ack", "9293 3.10.7.4 first", 184 },
+    { TCP_FSM_ESTABLISHED, TCP_FSM_EV_RCV_UNACCEPTABLE, TCP_FSM_ESTABLISHED, "oow_ack_ok", "send_ack", "RCV_UNACCEPTABLE [oow_ack_ok] / send_ack", "9293 3.10.7.4 first", 193 },
     /* @rfc "9293 3.10.7.4 first" */
-    { TCP_FSM_FIN_WAIT_1, TCP_FSM_EV_RCV_UNACCEPTABLE, TCP_FSM_FIN_WAIT_1, "oow_ack_ok", "send_ack", "RCV_UNACCEPTABLE [oow_ack_ok] / send_ack", "9293 3.10.7.4 first", 184 },
+    { TCP_FSM_FIN_WAIT_1, TCP_FSM_EV_RCV_UNACCEPTABLE, TCP_FSM_FIN_WAIT_1, "oow_ack_ok", "send_ack", "RCV_UNACCEPTABLE [oow_ack_ok] / send_ack", "9293 3.10.7.4 first", 193 },
     /* @rfc "9293 3.10.7.4 first" */
-    { TCP_FSM_FIN_WAIT_2, TCP_FSM_EV_RCV_UNACCEPTABLE, TCP_FSM_FIN_WAIT_2, "oow_ack_ok", "send_ack", "RCV_UNACCEPTABLE [oow_ack_ok] / send_ack", "9293 3.10.7.4 first", 184 },
+    { TCP_FSM_FIN_WAIT_2, TCP_FSM_EV_RCV_UNACCEPTABLE, TCP_FSM_FIN_WAIT_2, "oow_ack_ok", "send_ack", "RCV_UNACCEPTABLE [oow_ack_ok] / send_ack", "9293 3.10.7.4 first", 193 },
     /* @rfc "9293 3.10.7.4 first" */
-    { TCP_FSM_CLOSE_WAIT, TCP_FSM_EV_RCV_UNACCEPTABLE, TCP_FSM_CLOSE_WAIT, "oow_ack_ok", "send_ack", "RCV_UNACCEPTABLE [oow_ack_ok] / send_ack", "9293 3.10.7.4 first", 184 },
+    { TCP_FSM_CLOSE_WAIT, TCP_FSM_EV_RCV_UNACCEPTABLE, TCP_FSM_CLOSE_WAIT, "oow_ack_ok", "send_ack", "RCV_UNACCEPTABLE [oow_ack_ok] / send_ack", "9293 3.10.7.4 first", 193 },
     /* @rfc "9293 3.10.7.4 first" */
-    { TCP_FSM_CLOSING, TCP_FSM_EV_RCV_UNACCEPTABLE, TCP_FSM_CLOSING, "oow_ack_ok", "send_ack", "RCV_UNACCEPTABLE [oow_ack_ok] / send_ack", "9293 3.10.7.4 first", 184 },
+    { TCP_FSM_CLOSING, TCP_FSM_EV_RCV_UNACCEPTABLE, TCP_FSM_CLOSING, "oow_ack_ok", "send_ack", "RCV_UNACCEPTABLE [oow_ack_ok] / send_ack", "9293 3.10.7.4 first", 193 },
     /* @rfc "9293 3.10.7.4 first" */
-    { TCP_FSM_LAST_ACK, TCP_FSM_EV_RCV_UNACCEPTABLE, TCP_FSM_LAST_ACK, "oow_ack_ok", "send_ack", "RCV_UNACCEPTABLE [oow_ack_ok] / send_ack", "9293 3.10.7.4 first", 184 },
+    { TCP_FSM_LAST_ACK, TCP_FSM_EV_RCV_UNACCEPTABLE, TCP_FSM_LAST_ACK, "oow_ack_ok", "send_ack", "RCV_UNACCEPTABLE [oow_ack_ok] / send_ack", "9293 3.10.7.4 first", 193 },
     /* @rfc "9293 3.10.7.4 first: an ACK already answered a segment without text in the last 500 ms" */
-    { TCP_FSM_SYN_RCVD, TCP_FSM_EV_RCV_UNACCEPTABLE, TCP_FSM_SYN_RCVD, "else", "", "RCV_UNACCEPTABLE [else]", "9293 3.10.7.4 first: an ACK already answered a segment without text in the last 500 ms", 185 },
+    { TCP_FSM_SYN_RCVD, TCP_FSM_EV_RCV_UNACCEPTABLE, TCP_FSM_SYN_RCVD, "else", "", "RCV_UNACCEPTABLE [else]", "9293 3.10.7.4 first: an ACK already answered a segment without text in the last 500 ms", 194 },
     /* @rfc "9293 3.10.7.4 first: an ACK already answered a segment without text in the last 500 ms" */
-    { TCP_FSM_ESTABLISHED, TCP_FSM_EV_RCV_UNACCEPTABLE, TCP_FSM_ESTABLISHED, "else", "", "RCV_UNACCEPTABLE [else]", "9293 3.10.7.4 first: an ACK already answered a segment without text in the last 500 ms", 185 },
+    { TCP_FSM_ESTABLISHED, TCP_FSM_EV_RCV_UNACCEPTABLE, TCP_FSM_ESTABLISHED, "else", "", "RCV_UNACCEPTABLE [else]", "9293 3.10.7.4 first: an ACK already answered a segment without text in the last 500 ms", 194 },
     /* @rfc "9293 3.10.7.4 first: an ACK already answered a segment without text in the last 500 ms" */
-    { TCP_FSM_FIN_WAIT_1, TCP_FSM_EV_RCV_UNACCEPTABLE, TCP_FSM_FIN_WAIT_1, "else", "", "RCV_UNACCEPTABLE [else]", "9293 3.10.7.4 first: an ACK already answered a segment without text in the last 500 ms", 185 },
+    { TCP_FSM_FIN_WAIT_1, TCP_FSM_EV_RCV_UNACCEPTABLE, TCP_FSM_FIN_WAIT_1, "else", "", "RCV_UNACCEPTABLE [else]", "9293 3.10.7.4 first: an ACK already answered a segment without text in the last 500 ms", 194 },
     /* @rfc "9293 3.10.7.4 first: an ACK already answered a segment without text in the last 500 ms" */
-    { TCP_FSM_FIN_WAIT_2, TCP_FSM_EV_RCV_UNACCEPTABLE, TCP_FSM_FIN_WAIT_2, "else", "", "RCV_UNACCEPTABLE [else]", "9293 3.10.7.4 first: an ACK already answered a segment without text in the last 500 ms", 185 },
+    { TCP_FSM_FIN_WAIT_2, TCP_FSM_EV_RCV_UNACCEPTABLE, TCP_FSM_FIN_WAIT_2, "else", "", "RCV_UNACCEPTABLE [else]", "9293 3.10.7.4 first: an ACK already answered a segment without text in the last 500 ms", 194 },
     /* @rfc "9293 3.10.7.4 first: an ACK already answered a segment without text in the last 500 ms" */
-    { TCP_FSM_CLOSE_WAIT, TCP_FSM_EV_RCV_UNACCEPTABLE, TCP_FSM_CLOSE_WAIT, "else", "", "RCV_UNACCEPTABLE [else]", "9293 3.10.7.4 first: an ACK already answered a segment without text in the last 500 ms", 185 },
+    { TCP_FSM_CLOSE_WAIT, TCP_FSM_EV_RCV_UNACCEPTABLE, TCP_FSM_CLOSE_WAIT, "else", "", "RCV_UNACCEPTABLE [else]", "9293 3.10.7.4 first: an ACK already answered a segment without text in the last 500 ms", 194 },
     /* @rfc "9293 3.10.7.4 first: an ACK already answered a segment without text in the last 500 ms" */
-    { TCP_FSM_CLOSING, TCP_FSM_EV_RCV_UNACCEPTABLE, TCP_FSM_CLOSING, "else", "", "RCV_UNACCEPTABLE [else]", "9293 3.10.7.4 first: an ACK already answered a segment without text in the last 500 ms", 185 },
+    { TCP_FSM_CLOSING, TCP_FSM_EV_RCV_UNACCEPTABLE, TCP_FSM_CLOSING, "else", "", "RCV_UNACCEPTABLE [else]", "9293 3.10.7.4 first: an ACK already answered a segment without text in the last 500 ms", 194 },
     /* @rfc "9293 3.10.7.4 first: an ACK already answered a segment without text in the last 500 ms" */
-    { TCP_FSM_LAST_ACK, TCP_FSM_EV_RCV_UNACCEPTABLE, TCP_FSM_LAST_ACK, "else", "", "RCV_UNACCEPTABLE [else]", "9293 3.10.7.4 first: an ACK already answered a segment without text in the last 500 ms", 185 },
+    { TCP_FSM_LAST_ACK, TCP_FSM_EV_RCV_UNACCEPTABLE, TCP_FSM_LAST_ACK, "else", "", "RCV_UNACCEPTABLE [else]", "9293 3.10.7.4 first: an ACK already answered a segment without text in the last 500 ms", 194 },
     /* @rfc "9293 3.10.7.4 second, 5961 3.2" */
-    { TCP_FSM_ESTABLISHED, TCP_FSM_EV_RCV_RST, TCP_FSM_CLOSED, "rst_exact", "conn_reset, release", "RCV_RST [rst_exact] / conn_reset, release", "9293 3.10.7.4 second, 5961 3.2", 189 },
+    { TCP_FSM_ESTABLISHED, TCP_FSM_EV_RCV_RST, TCP_FSM_CLOSED, "rst_exact", "conn_reset, release", "RCV_RST [rst_exact] / conn_reset, release", "9293 3.10.7.4 second, 5961 3.2", 198 },
     /* @rfc "9293 3.10.7.4 second, 5961 3.2" */
-    { TCP_FSM_FIN_WAIT_1, TCP_FSM_EV_RCV_RST, TCP_FSM_CLOSED, "rst_exact", "conn_reset, release", "RCV_RST [rst_exact] / conn_reset, release", "9293 3.10.7.4 second, 5961 3.2", 189 },
+    { TCP_FSM_FIN_WAIT_1, TCP_FSM_EV_RCV_RST, TCP_FSM_CLOSED, "rst_exact", "conn_reset, release", "RCV_RST [rst_exact] / conn_reset, release", "9293 3.10.7.4 second, 5961 3.2", 198 },
     /* @rfc "9293 3.10.7.4 second, 5961 3.2" */
-    { TCP_FSM_FIN_WAIT_2, TCP_FSM_EV_RCV_RST, TCP_FSM_CLOSED, "rst_exact", "conn_reset, release", "RCV_RST [rst_exact] / conn_reset, release", "9293 3.10.7.4 second, 5961 3.2", 189 },
+    { TCP_FSM_FIN_WAIT_2, TCP_FSM_EV_RCV_RST, TCP_FSM_CLOSED, "rst_exact", "conn_reset, release", "RCV_RST [rst_exact] / conn_reset, release", "9293 3.10.7.4 second, 5961 3.2", 198 },
     /* @rfc "9293 3.10.7.4 second, 5961 3.2" */
-    { TCP_FSM_CLOSE_WAIT, TCP_FSM_EV_RCV_RST, TCP_FSM_CLOSED, "rst_exact", "conn_reset, release", "RCV_RST [rst_exact] / conn_reset, release", "9293 3.10.7.4 second, 5961 3.2", 189 },
+    { TCP_FSM_CLOSE_WAIT, TCP_FSM_EV_RCV_RST, TCP_FSM_CLOSED, "rst_exact", "conn_reset, release", "RCV_RST [rst_exact] / conn_reset, release", "9293 3.10.7.4 second, 5961 3.2", 198 },
     /* @rfc "9293 3.10.7.4 second (TIME_WAIT: RFC 1337 hazard accepted, exact RST only)" */
-    { TCP_FSM_CLOSING, TCP_FSM_EV_RCV_RST, TCP_FSM_CLOSED, "rst_exact", "release", "RCV_RST [rst_exact] / release", "9293 3.10.7.4 second (TIME_WAIT: RFC 1337 hazard accepted, exact RST only)", 191 },
+    { TCP_FSM_CLOSING, TCP_FSM_EV_RCV_RST, TCP_FSM_CLOSED, "rst_exact", "release", "RCV_RST [rst_exact] / release", "9293 3.10.7.4 second (TIME_WAIT: RFC 1337 hazard accepted, exact RST only)", 200 },
     /* @rfc "9293 3.10.7.4 second (TIME_WAIT: RFC 1337 hazard accepted, exact RST only)" */
-    { TCP_FSM_LAST_ACK, TCP_FSM_EV_RCV_RST, TCP_FSM_CLOSED, "rst_exact", "release", "RCV_RST [rst_exact] / release", "9293 3.10.7.4 second (TIME_WAIT: RFC 1337 hazard accepted, exact RST only)", 191 },
+    { TCP_FSM_LAST_ACK, TCP_FSM_EV_RCV_RST, TCP_FSM_CLOSED, "rst_exact", "release", "RCV_RST [rst_exact] / release", "9293 3.10.7.4 second (TIME_WAIT: RFC 1337 hazard accepted, exact RST only)", 200 },
     /* @rfc "9293 3.10.7.4 second (TIME_WAIT: RFC 1337 hazard accepted, exact RST only)" */
-    { TCP_FSM_TIME_WAIT, TCP_FSM_EV_RCV_RST, TCP_FSM_CLOSED, "rst_exact", "release", "RCV_RST [rst_exact] / release", "9293 3.10.7.4 second (TIME_WAIT: RFC 1337 hazard accepted, exact RST only)", 191 },
+    { TCP_FSM_TIME_WAIT, TCP_FSM_EV_RCV_RST, TCP_FSM_CLOSED, "rst_exact", "release", "RCV_RST [rst_exact] / release", "9293 3.10.7.4 second (TIME_WAIT: RFC 1337 hazard accepted, exact RST only)", 200 },
     /* @rfc "5961 3.2" */
-    { TCP_FSM_ESTABLISHED, TCP_FSM_EV_RCV_RST, TCP_FSM_ESTABLISHED, "challenge_ok", "challenge_ack", "RCV_RST [challenge_ok] / challenge_ack", "5961 3.2", 193 },
+    { TCP_FSM_ESTABLISHED, TCP_FSM_EV_RCV_RST, TCP_FSM_ESTABLISHED, "challenge_ok", "challenge_ack", "RCV_RST [challenge_ok] / challenge_ack", "5961 3.2", 202 },
     /* @rfc "5961 3.2" */
-    { TCP_FSM_FIN_WAIT_1, TCP_FSM_EV_RCV_RST, TCP_FSM_FIN_WAIT_1, "challenge_ok", "challenge_ack", "RCV_RST [challenge_ok] / challenge_ack", "5961 3.2", 193 },
+    { TCP_FSM_FIN_WAIT_1, TCP_FSM_EV_RCV_RST, TCP_FSM_FIN_WAIT_1, "challenge_ok", "challenge_ack", "RCV_RST [challenge_ok] / challenge_ack", "5961 3.2", 202 },
     /* @rfc "5961 3.2" */
-    { TCP_FSM_FIN_WAIT_2, TCP_FSM_EV_RCV_RST, TCP_FSM_FIN_WAIT_2, "challenge_ok", "challenge_ack", "RCV_RST [challenge_ok] / challenge_ack", "5961 3.2", 193 },
+    { TCP_FSM_FIN_WAIT_2, TCP_FSM_EV_RCV_RST, TCP_FSM_FIN_WAIT_2, "challenge_ok", "challenge_ack", "RCV_RST [challenge_ok] / challenge_ack", "5961 3.2", 202 },
     /* @rfc "5961 3.2" */
-    { TCP_FSM_CLOSE_WAIT, TCP_FSM_EV_RCV_RST, TCP_FSM_CLOSE_WAIT, "challenge_ok", "challenge_ack", "RCV_RST [challenge_ok] / challenge_ack", "5961 3.2", 193 },
+    { TCP_FSM_CLOSE_WAIT, TCP_FSM_EV_RCV_RST, TCP_FSM_CLOSE_WAIT, "challenge_ok", "challenge_ack", "RCV_RST [challenge_ok] / challenge_ack", "5961 3.2", 202 },
     /* @rfc "5961 3.2" */
-    { TCP_FSM_CLOSING, TCP_FSM_EV_RCV_RST, TCP_FSM_CLOSING, "challenge_ok", "challenge_ack", "RCV_RST [challenge_ok] / challenge_ack", "5961 3.2", 193 },
+    { TCP_FSM_CLOSING, TCP_FSM_EV_RCV_RST, TCP_FSM_CLOSING, "challenge_ok", "challenge_ack", "RCV_RST [challenge_ok] / challenge_ack", "5961 3.2", 202 },
     /* @rfc "5961 3.2" */
-    { TCP_FSM_LAST_ACK, TCP_FSM_EV_RCV_RST, TCP_FSM_LAST_ACK, "challenge_ok", "challenge_ack", "RCV_RST [challenge_ok] / challenge_ack", "5961 3.2", 193 },
+    { TCP_FSM_LAST_ACK, TCP_FSM_EV_RCV_RST, TCP_FSM_LAST_ACK, "challenge_ok", "challenge_ack", "RCV_RST [challenge_ok] / challenge_ack", "5961 3.2", 202 },
     /* @rfc "5961 3.2" */
-    { TCP_FSM_TIME_WAIT, TCP_FSM_EV_RCV_RST, TCP_FSM_TIME_WAIT, "challenge_ok", "challenge_ack", "RCV_RST [challenge_ok] / challenge_ack", "5961 3.2", 193 },
+    { TCP_FSM_TIME_WAIT, TCP_FSM_EV_RCV_RST, TCP_FSM_TIME_WAIT, "challenge_ok", "challenge_ack", "RCV_RST [challenge_ok] / challenge_ack", "5961 3.2", 202 },
     /* @rfc "5961 7: over the challenge ACK rate limit, dropped" */
-    { TCP_FSM_ESTABLISHED, TCP_FSM_EV_RCV_RST, TCP_FSM_ESTABLISHED, "else", "", "RCV_RST [else]", "5961 7: over the challenge ACK rate limit, dropped", 194 },
+    { TCP_FSM_ESTABLISHED, TCP_FSM_EV_RCV_RST, TCP_FSM_ESTABLISHED, "else", "", "RCV_RST [else]", "5961 7: over the challenge ACK rate limit, dropped", 203 },
     /* @rfc "5961 7: over the challenge ACK rate limit, dropped" */
-    { TCP_FSM_FIN_WAIT_1, TCP_FSM_EV_RCV_RST, TCP_FSM_FIN_WAIT_1, "else", "", "RCV_RST [else]", "5961 7: over the challenge ACK rate limit, dropped", 194 },
+    { TCP_FSM_FIN_WAIT_1, TCP_FSM_EV_RCV_RST, TCP_FSM_FIN_WAIT_1, "else", "", "RCV_RST [else]", "5961 7: over the challenge ACK rate limit, dropped", 203 },
     /* @rfc "5961 7: over the challenge ACK rate limit, dropped" */
-    { TCP_FSM_FIN_WAIT_2, TCP_FSM_EV_RCV_RST, TCP_FSM_FIN_WAIT_2, "else", "", "RCV_RST [else]", "5961 7: over the challenge ACK rate limit, dropped", 194 },
+    { TCP_FSM_FIN_WAIT_2, TCP_FSM_EV_RCV_RST, TCP_FSM_FIN_WAIT_2, "else", "", "RCV_RST [else]", "5961 7: over the challenge ACK rate limit, dropped", 203 },
     /* @rfc "5961 7: over the challenge ACK rate limit, dropped" */
-    { TCP_FSM_CLOSE_WAIT, TCP_FSM_EV_RCV_RST, TCP_FSM_CLOSE_WAIT, "else", "", "RCV_RST [else]", "5961 7: over the challenge ACK rate limit, dropped", 194 },
+    { TCP_FSM_CLOSE_WAIT, TCP_FSM_EV_RCV_RST, TCP_FSM_CLOSE_WAIT, "else", "", "RCV_RST [else]", "5961 7: over the challenge ACK rate limit, dropped", 203 },
     /* @rfc "5961 7: over the challenge ACK rate limit, dropped" */
-    { TCP_FSM_CLOSING, TCP_FSM_EV_RCV_RST, TCP_FSM_CLOSING, "else", "", "RCV_RST [else]", "5961 7: over the challenge ACK rate limit, dropped", 194 },
+    { TCP_FSM_CLOSING, TCP_FSM_EV_RCV_RST, TCP_FSM_CLOSING, "else", "", "RCV_RST [else]", "5961 7: over the challenge ACK rate limit, dropped", 203 },
     /* @rfc "5961 7: over the challenge ACK rate limit, dropped" */
-    { TCP_FSM_LAST_ACK, TCP_FSM_EV_RCV_RST, TCP_FSM_LAST_ACK, "else", "", "RCV_RST [else]", "5961 7: over the challenge ACK rate limit, dropped", 194 },
+    { TCP_FSM_LAST_ACK, TCP_FSM_EV_RCV_RST, TCP_FSM_LAST_ACK, "else", "", "RCV_RST [else]", "5961 7: over the challenge ACK rate limit, dropped", 203 },
     /* @rfc "5961 7: over the challenge ACK rate limit, dropped" */
-    { TCP_FSM_TIME_WAIT, TCP_FSM_EV_RCV_RST, TCP_FSM_TIME_WAIT, "else", "", "RCV_RST [else]", "5961 7: over the challenge ACK rate limit, dropped", 194 },
+    { TCP_FSM_TIME_WAIT, TCP_FSM_EV_RCV_RST, TCP_FSM_TIME_WAIT, "else", "", "RCV_RST [else]", "5961 7: over the challenge ACK rate limit, dropped", 203 },
     /* @rfc "9293 3.10.7.4 fourth, 5961 4.2" */
-    { TCP_FSM_ESTABLISHED, TCP_FSM_EV_RCV_SYN, TCP_FSM_ESTABLISHED, "challenge_ok", "challenge_ack", "RCV_SYN [challenge_ok] / challenge_ack", "9293 3.10.7.4 fourth, 5961 4.2", 196 },
+    { TCP_FSM_ESTABLISHED, TCP_FSM_EV_RCV_SYN, TCP_FSM_ESTABLISHED, "challenge_ok", "challenge_ack", "RCV_SYN [challenge_ok] / challenge_ack", "9293 3.10.7.4 fourth, 5961 4.2", 205 },
     /* @rfc "9293 3.10.7.4 fourth, 5961 4.2" */
-    { TCP_FSM_FIN_WAIT_1, TCP_FSM_EV_RCV_SYN, TCP_FSM_FIN_WAIT_1, "challenge_ok", "challenge_ack", "RCV_SYN [challenge_ok] / challenge_ack", "9293 3.10.7.4 fourth, 5961 4.2", 196 },
+    { TCP_FSM_FIN_WAIT_1, TCP_FSM_EV_RCV_SYN, TCP_FSM_FIN_WAIT_1, "challenge_ok", "challenge_ack", "RCV_SYN [challenge_ok] / challenge_ack", "9293 3.10.7.4 fourth, 5961 4.2", 205 },
     /* @rfc "9293 3.10.7.4 fourth, 5961 4.2" */
-    { TCP_FSM_FIN_WAIT_2, TCP_FSM_EV_RCV_SYN, TCP_FSM_FIN_WAIT_2, "challenge_ok", "challenge_ack", "RCV_SYN [challenge_ok] / challenge_ack", "9293 3.10.7.4 fourth, 5961 4.2", 196 },
+    { TCP_FSM_FIN_WAIT_2, TCP_FSM_EV_RCV_SYN, TCP_FSM_FIN_WAIT_2, "challenge_ok", "challenge_ack", "RCV_SYN [challenge_ok] / challenge_ack", "9293 3.10.7.4 fourth, 5961 4.2", 205 },
     /* @rfc "9293 3.10.7.4 fourth, 5961 4.2" */
-    { TCP_FSM_CLOSE_WAIT, TCP_FSM_EV_RCV_SYN, TCP_FSM_CLOSE_WAIT, "challenge_ok", "challenge_ack", "RCV_SYN [challenge_ok] / challenge_ack", "9293 3.10.7.4 fourth, 5961 4.2", 196 },
+    { TCP_FSM_CLOSE_WAIT, TCP_FSM_EV_RCV_SYN, TCP_FSM_CLOSE_WAIT, "challenge_ok", "challenge_ack", "RCV_SYN [challenge_ok] / challenge_ack", "9293 3.10.7.4 fourth, 5961 4.2", 205 },
     /* @rfc "9293 3.10.7.4 fourth, 5961 4.2" */
-    { TCP_FSM_CLOSING, TCP_FSM_EV_RCV_SYN, TCP_FSM_CLOSING, "challenge_ok", "challenge_ack", "RCV_SYN [challenge_ok] / challenge_ack", "9293 3.10.7.4 fourth, 5961 4.2", 196 },
+    { TCP_FSM_CLOSING, TCP_FSM_EV_RCV_SYN, TCP_FSM_CLOSING, "challenge_ok", "challenge_ack", "RCV_SYN [challenge_ok] / challenge_ack", "9293 3.10.7.4 fourth, 5961 4.2", 205 },
     /* @rfc "9293 3.10.7.4 fourth, 5961 4.2" */
-    { TCP_FSM_LAST_ACK, TCP_FSM_EV_RCV_SYN, TCP_FSM_LAST_ACK, "challenge_ok", "challenge_ack", "RCV_SYN [challenge_ok] / challenge_ack", "9293 3.10.7.4 fourth, 5961 4.2", 196 },
+    { TCP_FSM_LAST_ACK, TCP_FSM_EV_RCV_SYN, TCP_FSM_LAST_ACK, "challenge_ok", "challenge_ack", "RCV_SYN [challenge_ok] / challenge_ack", "9293 3.10.7.4 fourth, 5961 4.2", 205 },
     /* @rfc "5961 7: over the challenge ACK rate limit, dropped" */
-    { TCP_FSM_ESTABLISHED, TCP_FSM_EV_RCV_SYN, TCP_FSM_ESTABLISHED, "else", "", "RCV_SYN [else]", "5961 7: over the challenge ACK rate limit, dropped", 198 },
+    { TCP_FSM_ESTABLISHED, TCP_FSM_EV_RCV_SYN, TCP_FSM_ESTABLISHED, "else", "", "RCV_SYN [else]", "5961 7: over the challenge ACK rate limit, dropped", 207 },
     /* @rfc "5961 7: over the challenge ACK rate limit, dropped" */
-    { TCP_FSM_FIN_WAIT_1, TCP_FSM_EV_RCV_SYN, TCP_FSM_FIN_WAIT_1, "else", "", "RCV_SYN [else]", "5961 7: over the challenge ACK rate limit, dropped", 198 },
+    { TCP_FSM_FIN_WAIT_1, TCP_FSM_EV_RCV_SYN, TCP_FSM_FIN_WAIT_1, "else", "", "RCV_SYN [else]", "5961 7: over the challenge ACK rate limit, dropped", 207 },
     /* @rfc "5961 7: over the challenge ACK rate limit, dropped" */
-    { TCP_FSM_FIN_WAIT_2, TCP_FSM_EV_RCV_SYN, TCP_FSM_FIN_WAIT_2, "else", "", "RCV_SYN [else]", "5961 7: over the challenge ACK rate limit, dropped", 198 },
+    { TCP_FSM_FIN_WAIT_2, TCP_FSM_EV_RCV_SYN, TCP_FSM_FIN_WAIT_2, "else", "", "RCV_SYN [else]", "5961 7: over the challenge ACK rate limit, dropped", 207 },
     /* @rfc "5961 7: over the challenge ACK rate limit, dropped" */
-    { TCP_FSM_CLOSE_WAIT, TCP_FSM_EV_RCV_SYN, TCP_FSM_CLOSE_WAIT, "else", "", "RCV_SYN [else]", "5961 7: over the challenge ACK rate limit, dropped", 198 },
+    { TCP_FSM_CLOSE_WAIT, TCP_FSM_EV_RCV_SYN, TCP_FSM_CLOSE_WAIT, "else", "", "RCV_SYN [else]", "5961 7: over the challenge ACK rate limit, dropped", 207 },
     /* @rfc "5961 7: over the challenge ACK rate limit, dropped" */
-    { TCP_FSM_CLOSING, TCP_FSM_EV_RCV_SYN, TCP_FSM_CLOSING, "else", "", "RCV_SYN [else]", "5961 7: over the challenge ACK rate limit, dropped", 198 },
+    { TCP_FSM_CLOSING, TCP_FSM_EV_RCV_SYN, TCP_FSM_CLOSING, "else", "", "RCV_SYN [else]", "5961 7: over the challenge ACK rate limit, dropped", 207 },
     /* @rfc "5961 7: over the challenge ACK rate limit, dropped" */
-    { TCP_FSM_LAST_ACK, TCP_FSM_EV_RCV_SYN, TCP_FSM_LAST_ACK, "else", "", "RCV_SYN [else]", "5961 7: over the challenge ACK rate limit, dropped", 198 },
+    { TCP_FSM_LAST_ACK, TCP_FSM_EV_RCV_SYN, TCP_FSM_LAST_ACK, "else", "", "RCV_SYN [else]", "5961 7: over the challenge ACK rate limit, dropped", 207 },
     /* @rfc "6191 2, 1122 4.2.2.13: a newer SYN reopens the connection from TIME-WAIT" */
-    { TCP_FSM_TIME_WAIT, TCP_FSM_EV_RCV_UNACCEPTABLE, TCP_FSM_CLOSED, "syn_reopens", "release, reopen", "RCV_UNACCEPTABLE [syn_reopens] / release, reopen", "6191 2, 1122 4.2.2.13: a newer SYN reopens the connection from TIME-WAIT", 206 },
+    { TCP_FSM_TIME_WAIT, TCP_FSM_EV_RCV_UNACCEPTABLE, TCP_FSM_CLOSED, "syn_reopens", "release, reopen", "RCV_UNACCEPTABLE [syn_reopens] / release, reopen", "6191 2, 1122 4.2.2.13: a newer SYN reopens the connection from TIME-WAIT", 215 },
     /* @rfc "6191 2, 1122 4.2.2.13: a newer SYN reopens the connection from TIME-WAIT" */
-    { TCP_FSM_TIME_WAIT, TCP_FSM_EV_RCV_SYN, TCP_FSM_CLOSED, "syn_reopens", "release, reopen", "RCV_SYN [syn_reopens] / release, reopen", "6191 2, 1122 4.2.2.13: a newer SYN reopens the connection from TIME-WAIT", 206 },
+    { TCP_FSM_TIME_WAIT, TCP_FSM_EV_RCV_SYN, TCP_FSM_CLOSED, "syn_reopens", "release, reopen", "RCV_SYN [syn_reopens] / release, reopen", "6191 2, 1122 4.2.2.13: a newer SYN reopens the connection from TIME-WAIT", 215 },
     /* @rfc "9293 3.10.7.4 first" */
-    { TCP_FSM_TIME_WAIT, TCP_FSM_EV_RCV_UNACCEPTABLE, TCP_FSM_TIME_WAIT, "oow_ack_ok", "send_ack", "RCV_UNACCEPTABLE [oow_ack_ok] / send_ack", "9293 3.10.7.4 first", 208 },
+    { TCP_FSM_TIME_WAIT, TCP_FSM_EV_RCV_UNACCEPTABLE, TCP_FSM_TIME_WAIT, "oow_ack_ok", "send_ack", "RCV_UNACCEPTABLE [oow_ack_ok] / send_ack", "9293 3.10.7.4 first", 217 },
     /* @rfc "9293 3.10.7.4 first: an ACK already answered a segment without text in the last 500 ms" */
-    { TCP_FSM_TIME_WAIT, TCP_FSM_EV_RCV_UNACCEPTABLE, TCP_FSM_TIME_WAIT, "else", "", "RCV_UNACCEPTABLE [else]", "9293 3.10.7.4 first: an ACK already answered a segment without text in the last 500 ms", 210 },
+    { TCP_FSM_TIME_WAIT, TCP_FSM_EV_RCV_UNACCEPTABLE, TCP_FSM_TIME_WAIT, "else", "", "RCV_UNACCEPTABLE [else]", "9293 3.10.7.4 first: an ACK already answered a segment without text in the last 500 ms", 219 },
     /* @rfc "9293 3.10.7.4 fourth, 5961 4.2" */
-    { TCP_FSM_TIME_WAIT, TCP_FSM_EV_RCV_SYN, TCP_FSM_TIME_WAIT, "challenge_ok", "challenge_ack", "RCV_SYN [challenge_ok] / challenge_ack", "9293 3.10.7.4 fourth, 5961 4.2", 212 },
+    { TCP_FSM_TIME_WAIT, TCP_FSM_EV_RCV_SYN, TCP_FSM_TIME_WAIT, "challenge_ok", "challenge_ack", "RCV_SYN [challenge_ok] / challenge_ack", "9293 3.10.7.4 fourth, 5961 4.2", 221 },
     /* @rfc "5961 7: over the challenge ACK rate limit, dropped" */
-    { TCP_FSM_TIME_WAIT, TCP_FSM_EV_RCV_SYN, TCP_FSM_TIME_WAIT, "else", "", "RCV_SYN [else]", "5961 7: over the challenge ACK rate limit, dropped", 214 },
+    { TCP_FSM_TIME_WAIT, TCP_FSM_EV_RCV_SYN, TCP_FSM_TIME_WAIT, "else", "", "RCV_SYN [else]", "5961 7: over the challenge ACK rate limit, dropped", 223 },
     /* @rfc "9293 3.10.7.4 fifth" */
-    { TCP_FSM_ESTABLISHED, TCP_FSM_EV_RCV_BAD_ACK, TCP_FSM_ESTABLISHED, "oow_ack_ok", "send_ack", "RCV_BAD_ACK [oow_ack_ok] / send_ack", "9293 3.10.7.4 fifth", 217 },
+    { TCP_FSM_ESTABLISHED, TCP_FSM_EV_RCV_BAD_ACK, TCP_FSM_ESTABLISHED, "oow_ack_ok", "send_ack", "RCV_BAD_ACK [oow_ack_ok] / send_ack", "9293 3.10.7.4 fifth", 226 },
     /* @rfc "9293 3.10.7.4 fifth" */
-    { TCP_FSM_FIN_WAIT_1, TCP_FSM_EV_RCV_BAD_ACK, TCP_FSM_FIN_WAIT_1, "oow_ack_ok", "send_ack", "RCV_BAD_ACK [oow_ack_ok] / send_ack", "9293 3.10.7.4 fifth", 217 },
+    { TCP_FSM_FIN_WAIT_1, TCP_FSM_EV_RCV_BAD_ACK, TCP_FSM_FIN_WAIT_1, "oow_ack_ok", "send_ack", "RCV_BAD_ACK [oow_ack_ok] / send_ack", "9293 3.10.7.4 fifth", 226 },
     /* @rfc "9293 3.10.7.4 fifth" */
-    { TCP_FSM_FIN_WAIT_2, TCP_FSM_EV_RCV_BAD_ACK, TCP_FSM_FIN_WAIT_2, "oow_ack_ok", "send_ack", "RCV_BAD_ACK [oow_ack_ok] / send_ack", "9293 3.10.7.4 fifth", 217 },
+    { TCP_FSM_FIN_WAIT_2, TCP_FSM_EV_RCV_BAD_ACK, TCP_FSM_FIN_WAIT_2, "oow_ack_ok", "send_ack", "RCV_BAD_ACK [oow_ack_ok] / send_ack", "9293 3.10.7.4 fifth", 226 },
     /* @rfc "9293 3.10.7.4 fifth" */
-    { TCP_FSM_CLOSE_WAIT, TCP_FSM_EV_RCV_BAD_ACK, TCP_FSM_CLOSE_WAIT, "oow_ack_ok", "send_ack", "RCV_BAD_ACK [oow_ack_ok] / send_ack", "9293 3.10.7.4 fifth", 217 },
+    { TCP_FSM_CLOSE_WAIT, TCP_FSM_EV_RCV_BAD_ACK, TCP_FSM_CLOSE_WAIT, "oow_ack_ok", "send_ack", "RCV_BAD_ACK [oow_ack_ok] / send_ack", "9293 3.10.7.4 fifth", 226 },
     /* @rfc "9293 3.10.7.4 fifth" */
-    { TCP_FSM_CLOSING, TCP_FSM_EV_RCV_BAD_ACK, TCP_FSM_CLOSING, "oow_ack_ok", "send_ack", "RCV_BAD_ACK [oow_ack_ok] / send_ack", "9293 3.10.7.4 fifth", 217 },
+    { TCP_FSM_CLOSING, TCP_FSM_EV_RCV_BAD_ACK, TCP_FSM_CLOSING, "oow_ack_ok", "send_ack", "RCV_BAD_ACK [oow_ack_ok] / send_ack", "9293 3.10.7.4 fifth", 226 },
     /* @rfc "9293 3.10.7.4 fifth" */
-    { TCP_FSM_LAST_ACK, TCP_FSM_EV_RCV_BAD_ACK, TCP_FSM_LAST_ACK, "oow_ack_ok", "send_ack", "RCV_BAD_ACK [oow_ack_ok] / send_ack", "9293 3.10.7.4 fifth", 217 },
+    { TCP_FSM_LAST_ACK, TCP_FSM_EV_RCV_BAD_ACK, TCP_FSM_LAST_ACK, "oow_ack_ok", "send_ack", "RCV_BAD_ACK [oow_ack_ok] / send_ack", "9293 3.10.7.4 fifth", 226 },
     /* @rfc "9293 3.10.7.4 fifth" */
-    { TCP_FSM_TIME_WAIT, TCP_FSM_EV_RCV_BAD_ACK, TCP_FSM_TIME_WAIT, "oow_ack_ok", "send_ack", "RCV_BAD_ACK [oow_ack_ok] / send_ack", "9293 3.10.7.4 fifth", 217 },
+    { TCP_FSM_TIME_WAIT, TCP_FSM_EV_RCV_BAD_ACK, TCP_FSM_TIME_WAIT, "oow_ack_ok", "send_ack", "RCV_BAD_ACK [oow_ack_ok] / send_ack", "9293 3.10.7.4 fifth", 226 },
     /* @rfc "9293 3.10.7.4 fifth: an ACK already answered a segment without text in the last 500 ms" */
-    { TCP_FSM_ESTABLISHED, TCP_FSM_EV_RCV_BAD_ACK, TCP_FSM_ESTABLISHED, "else", "", "RCV_BAD_ACK [else]", "9293 3.10.7.4 fifth: an ACK already answered a segment without text in the last 500 ms", 218 },
+    { TCP_FSM_ESTABLISHED, TCP_FSM_EV_RCV_BAD_ACK, TCP_FSM_ESTABLISHED, "else", "", "RCV_BAD_ACK [else]", "9293 3.10.7.4 fifth: an ACK already answered a segment without text in the last 500 ms", 227 },
     /* @rfc "9293 3.10.7.4 fifth: an ACK already answered a segment without text in the last 500 ms" */
-    { TCP_FSM_FIN_WAIT_1, TCP_FSM_EV_RCV_BAD_ACK, TCP_FSM_FIN_WAIT_1, "else", "", "RCV_BAD_ACK [else]", "9293 3.10.7.4 fifth: an ACK already answered a segment without text in the last 500 ms", 218 },
+    { TCP_FSM_FIN_WAIT_1, TCP_FSM_EV_RCV_BAD_ACK, TCP_FSM_FIN_WAIT_1, "else", "", "RCV_BAD_ACK [else]", "9293 3.10.7.4 fifth: an ACK already answered a segment without text in the last 500 ms", 227 },
     /* @rfc "9293 3.10.7.4 fifth: an ACK already answered a segment without text in the last 500 ms" */
-    { TCP_FSM_FIN_WAIT_2, TCP_FSM_EV_RCV_BAD_ACK, TCP_FSM_FIN_WAIT_2, "else", "", "RCV_BAD_ACK [else]", "9293 3.10.7.4 fifth: an ACK already answered a segment without text in the last 500 ms", 218 },
+    { TCP_FSM_FIN_WAIT_2, TCP_FSM_EV_RCV_BAD_ACK, TCP_FSM_FIN_WAIT_2, "else", "", "RCV_BAD_ACK [else]", "9293 3.10.7.4 fifth: an ACK already answered a segment without text in the last 500 ms", 227 },
     /* @rfc "9293 3.10.7.4 fifth: an ACK already answered a segment without text in the last 500 ms" */
-    { TCP_FSM_CLOSE_WAIT, TCP_FSM_EV_RCV_BAD_ACK, TCP_FSM_CLOSE_WAIT, "else", "", "RCV_BAD_ACK [else]", "9293 3.10.7.4 fifth: an ACK already answered a segment without text in the last 500 ms", 218 },
+    { TCP_FSM_CLOSE_WAIT, TCP_FSM_EV_RCV_BAD_ACK, TCP_FSM_CLOSE_WAIT, "else", "", "RCV_BAD_ACK [else]", "9293 3.10.7.4 fifth: an ACK already answered a segment without text in the last 500 ms", 227 },
     /* @rfc "9293 3.10.7.4 fifth: an ACK already answered a segment without text in the last 500 ms" */
-    { TCP_FSM_CLOSING, TCP_FSM_EV_RCV_BAD_ACK, TCP_FSM_CLOSING, "else", "", "RCV_BAD_ACK [else]", "9293 3.10.7.4 fifth: an ACK already answered a segment without text in the last 500 ms", 218 },
+    { TCP_FSM_CLOSING, TCP_FSM_EV_RCV_BAD_ACK, TCP_FSM_CLOSING, "else", "", "RCV_BAD_ACK [else]", "9293 3.10.7.4 fifth: an ACK already answered a segment without text in the last 500 ms", 227 },
     /* @rfc "9293 3.10.7.4 fifth: an ACK already answered a segment without text in the last 500 ms" */
-    { TCP_FSM_LAST_ACK, TCP_FSM_EV_RCV_BAD_ACK, TCP_FSM_LAST_ACK, "else", "", "RCV_BAD_ACK [else]", "9293 3.10.7.4 fifth: an ACK already answered a segment without text in the last 500 ms", 218 },
+    { TCP_FSM_LAST_ACK, TCP_FSM_EV_RCV_BAD_ACK, TCP_FSM_LAST_ACK, "else", "", "RCV_BAD_ACK [else]", "9293 3.10.7.4 fifth: an ACK already answered a segment without text in the last 500 ms", 227 },
     /* @rfc "9293 3.10.7.4 fifth: an ACK already answered a segment without text in the last 500 ms" */
-    { TCP_FSM_TIME_WAIT, TCP_FSM_EV_RCV_BAD_ACK, TCP_FSM_TIME_WAIT, "else", "", "RCV_BAD_ACK [else]", "9293 3.10.7.4 fifth: an ACK already answered a segment without text in the last 500 ms", 218 },
+    { TCP_FSM_TIME_WAIT, TCP_FSM_EV_RCV_BAD_ACK, TCP_FSM_TIME_WAIT, "else", "", "RCV_BAD_ACK [else]", "9293 3.10.7.4 fifth: an ACK already answered a segment without text in the last 500 ms", 227 },
     /* @rfc "9293 3.10.7.4 fifth" */
-    { TCP_FSM_ESTABLISHED, TCP_FSM_EV_RCV_ACK, TCP_FSM_ESTABLISHED, NULL, "process_ack", "RCV_ACK / process_ack", "9293 3.10.7.4 fifth", 220 },
+    { TCP_FSM_ESTABLISHED, TCP_FSM_EV_RCV_ACK, TCP_FSM_ESTABLISHED, NULL, "process_ack", "RCV_ACK / process_ack", "9293 3.10.7.4 fifth", 229 },
     /* @rfc "9293 3.10.7.4 fifth" */
-    { TCP_FSM_CLOSE_WAIT, TCP_FSM_EV_RCV_ACK, TCP_FSM_CLOSE_WAIT, NULL, "process_ack", "RCV_ACK / process_ack", "9293 3.10.7.4 fifth", 220 },
+    { TCP_FSM_CLOSE_WAIT, TCP_FSM_EV_RCV_ACK, TCP_FSM_CLOSE_WAIT, NULL, "process_ack", "RCV_ACK / process_ack", "9293 3.10.7.4 fifth", 229 },
     /* @rfc "9293 3.10.7.4 fifth" */
-    { TCP_FSM_FIN_WAIT_2, TCP_FSM_EV_RCV_ACK, TCP_FSM_FIN_WAIT_2, NULL, "process_ack", "RCV_ACK / process_ack", "9293 3.10.7.4 fifth", 220 },
+    { TCP_FSM_FIN_WAIT_2, TCP_FSM_EV_RCV_ACK, TCP_FSM_FIN_WAIT_2, NULL, "process_ack", "RCV_ACK / process_ack", "9293 3.10.7.4 fifth", 229 },
     /* @rfc "9293 3.10.7.4 fifth: our FIN is acknowledged" */
     /* @label "rcv ACK of FIN" */
     /* @path "client" */
-    { TCP_FSM_FIN_WAIT_1, TCP_FSM_EV_RCV_ACK, TCP_FSM_FIN_WAIT_2, "fin_acked", "process_ack", "rcv ACK of FIN", "9293 3.10.7.4 fifth: our FIN is acknowledged", 221 },
+    { TCP_FSM_FIN_WAIT_1, TCP_FSM_EV_RCV_ACK, TCP_FSM_FIN_WAIT_2, "fin_acked", "process_ack", "rcv ACK of FIN", "9293 3.10.7.4 fifth: our FIN is acknowledged", 230 },
     /* @rfc "9293 3.10.7.4 fifth" */
-    { TCP_FSM_FIN_WAIT_1, TCP_FSM_EV_RCV_ACK, TCP_FSM_FIN_WAIT_1, "else", "process_ack", "RCV_ACK [else] / process_ack", "9293 3.10.7.4 fifth", 223 },
+    { TCP_FSM_FIN_WAIT_1, TCP_FSM_EV_RCV_ACK, TCP_FSM_FIN_WAIT_1, "else", "process_ack", "RCV_ACK [else] / process_ack", "9293 3.10.7.4 fifth", 232 },
     /* @rfc "9293 3.10.7.4 fifth: our FIN is acknowledged" */
     /* @label "rcv ACK of FIN" */
-    { TCP_FSM_CLOSING, TCP_FSM_EV_RCV_ACK, TCP_FSM_TIME_WAIT, "fin_acked", "process_ack", "rcv ACK of FIN", "9293 3.10.7.4 fifth: our FIN is acknowledged", 224 },
+    { TCP_FSM_CLOSING, TCP_FSM_EV_RCV_ACK, TCP_FSM_TIME_WAIT, "fin_acked", "process_ack", "rcv ACK of FIN", "9293 3.10.7.4 fifth: our FIN is acknowledged", 233 },
     /* @rfc "9293 3.10.7.4 fifth" */
-    { TCP_FSM_CLOSING, TCP_FSM_EV_RCV_ACK, TCP_FSM_CLOSING, "else", "process_ack", "RCV_ACK [else] / process_ack", "9293 3.10.7.4 fifth", 226 },
+    { TCP_FSM_CLOSING, TCP_FSM_EV_RCV_ACK, TCP_FSM_CLOSING, "else", "process_ack", "RCV_ACK [else] / process_ack", "9293 3.10.7.4 fifth", 235 },
     /* @rfc "9293 3.10.7.4 fifth: our FIN is acknowledged" */
     /* @label "rcv ACK of FIN" */
     /* @path "server" */
-    { TCP_FSM_LAST_ACK, TCP_FSM_EV_RCV_ACK, TCP_FSM_CLOSED, "fin_acked", "process_ack, release", "rcv ACK of FIN", "9293 3.10.7.4 fifth: our FIN is acknowledged", 227 },
+    { TCP_FSM_LAST_ACK, TCP_FSM_EV_RCV_ACK, TCP_FSM_CLOSED, "fin_acked", "process_ack, release", "rcv ACK of FIN", "9293 3.10.7.4 fifth: our FIN is acknowledged", 236 },
     /* @rfc "9293 3.10.7.4 fifth" */
-    { TCP_FSM_LAST_ACK, TCP_FSM_EV_RCV_ACK, TCP_FSM_LAST_ACK, "else", "process_ack", "RCV_ACK [else] / process_ack", "9293 3.10.7.4 fifth", 229 },
+    { TCP_FSM_LAST_ACK, TCP_FSM_EV_RCV_ACK, TCP_FSM_LAST_ACK, "else", "process_ack", "RCV_ACK [else] / process_ack", "9293 3.10.7.4 fifth", 238 },
     /* @rfc "9293 3.10.7.4 seventh" */
-    { TCP_FSM_ESTABLISHED, TCP_FSM_EV_RCV_DATA, TCP_FSM_ESTABLISHED, NULL, "deliver_data", "RCV_DATA / deliver_data", "9293 3.10.7.4 seventh", 232 },
+    { TCP_FSM_ESTABLISHED, TCP_FSM_EV_RCV_DATA, TCP_FSM_ESTABLISHED, NULL, "deliver_data", "RCV_DATA / deliver_data", "9293 3.10.7.4 seventh", 241 },
     /* @rfc "9293 3.10.7.4 seventh" */
-    { TCP_FSM_FIN_WAIT_1, TCP_FSM_EV_RCV_DATA, TCP_FSM_FIN_WAIT_1, NULL, "deliver_data", "RCV_DATA / deliver_data", "9293 3.10.7.4 seventh", 232 },
+    { TCP_FSM_FIN_WAIT_1, TCP_FSM_EV_RCV_DATA, TCP_FSM_FIN_WAIT_1, NULL, "deliver_data", "RCV_DATA / deliver_data", "9293 3.10.7.4 seventh", 241 },
     /* @rfc "9293 3.10.7.4 seventh" */
-    { TCP_FSM_FIN_WAIT_2, TCP_FSM_EV_RCV_DATA, TCP_FSM_FIN_WAIT_2, NULL, "deliver_data", "RCV_DATA / deliver_data", "9293 3.10.7.4 seventh", 232 },
+    { TCP_FSM_FIN_WAIT_2, TCP_FSM_EV_RCV_DATA, TCP_FSM_FIN_WAIT_2, NULL, "deliver_data", "RCV_DATA / deliver_data", "9293 3.10.7.4 seventh", 241 },
     /* @rfc "9293 3.10.7.4 eighth" */
     /* @label "rcv FIN / snd ACK" */
     /* @path "server" */
-    { TCP_FSM_ESTABLISHED, TCP_FSM_EV_RCV_FIN, TCP_FSM_CLOSE_WAIT, NULL, "receive_fin", "rcv FIN / snd ACK", "9293 3.10.7.4 eighth", 235 },
+    { TCP_FSM_ESTABLISHED, TCP_FSM_EV_RCV_FIN, TCP_FSM_CLOSE_WAIT, NULL, "receive_fin", "rcv FIN / snd ACK", "9293 3.10.7.4 eighth", 244 },
     /* @rfc "9293 3.10.7.4 eighth: simultaneous close" */
     /* @label "rcv FIN / snd ACK" */
-    { TCP_FSM_FIN_WAIT_1, TCP_FSM_EV_RCV_FIN, TCP_FSM_CLOSING, NULL, "receive_fin", "rcv FIN / snd ACK", "9293 3.10.7.4 eighth: simultaneous close", 237 },
+    { TCP_FSM_FIN_WAIT_1, TCP_FSM_EV_RCV_FIN, TCP_FSM_CLOSING, NULL, "receive_fin", "rcv FIN / snd ACK", "9293 3.10.7.4 eighth: simultaneous close", 246 },
     /* @rfc "9293 3.10.7.4 eighth" */
     /* @label "rcv FIN / snd ACK" */
     /* @path "client" */
-    { TCP_FSM_FIN_WAIT_2, TCP_FSM_EV_RCV_FIN, TCP_FSM_TIME_WAIT, NULL, "receive_fin", "rcv FIN / snd ACK", "9293 3.10.7.4 eighth", 239 },
+    { TCP_FSM_FIN_WAIT_2, TCP_FSM_EV_RCV_FIN, TCP_FSM_TIME_WAIT, NULL, "receive_fin", "rcv FIN / snd ACK", "9293 3.10.7.4 eighth", 248 },
     /* @rfc "9293 3.10.7.4 eighth: the FIN again: ACK it" */
-    { TCP_FSM_CLOSE_WAIT, TCP_FSM_EV_RCV_FIN, TCP_FSM_CLOSE_WAIT, NULL, "send_ack", "RCV_FIN / send_ack", "9293 3.10.7.4 eighth: the FIN again: ACK it", 241 },
+    { TCP_FSM_CLOSE_WAIT, TCP_FSM_EV_RCV_FIN, TCP_FSM_CLOSE_WAIT, NULL, "send_ack", "RCV_FIN / send_ack", "9293 3.10.7.4 eighth: the FIN again: ACK it", 250 },
     /* @rfc "9293 3.10.7.4 eighth: the FIN again: ACK it" */
-    { TCP_FSM_CLOSING, TCP_FSM_EV_RCV_FIN, TCP_FSM_CLOSING, NULL, "send_ack", "RCV_FIN / send_ack", "9293 3.10.7.4 eighth: the FIN again: ACK it", 241 },
+    { TCP_FSM_CLOSING, TCP_FSM_EV_RCV_FIN, TCP_FSM_CLOSING, NULL, "send_ack", "RCV_FIN / send_ack", "9293 3.10.7.4 eighth: the FIN again: ACK it", 250 },
     /* @rfc "9293 3.10.7.4 eighth: the FIN again: ACK it" */
-    { TCP_FSM_LAST_ACK, TCP_FSM_EV_RCV_FIN, TCP_FSM_LAST_ACK, NULL, "send_ack", "RCV_FIN / send_ack", "9293 3.10.7.4 eighth: the FIN again: ACK it", 241 },
+    { TCP_FSM_LAST_ACK, TCP_FSM_EV_RCV_FIN, TCP_FSM_LAST_ACK, NULL, "send_ack", "RCV_FIN / send_ack", "9293 3.10.7.4 eighth: the FIN again: ACK it", 250 },
     /* @rfc "9293 3.10.7.4 eighth: FIN retransmitted, restart the 2 MSL timeout" */
-    { TCP_FSM_TIME_WAIT, TCP_FSM_EV_RCV_FIN, TCP_FSM_TIME_WAIT, NULL, "send_ack", "RCV_FIN / send_ack", "9293 3.10.7.4 eighth: FIN retransmitted, restart the 2 MSL timeout", 244 },
+    { TCP_FSM_TIME_WAIT, TCP_FSM_EV_RCV_FIN, TCP_FSM_TIME_WAIT, NULL, "send_ack", "RCV_FIN / send_ack", "9293 3.10.7.4 eighth: FIN retransmitted, restart the 2 MSL timeout", 253 },
     /* @rfc "9293 3.8.3 R2" */
-    { TCP_FSM_ESTABLISHED, TCP_FSM_EV_T_RTX, TCP_FSM_CLOSED, "give_up", "conn_timeout, release", "T_RTX [give_up] / conn_timeout, release", "9293 3.8.3 R2", 249 },
+    { TCP_FSM_ESTABLISHED, TCP_FSM_EV_T_RTX, TCP_FSM_CLOSED, "give_up", "conn_timeout, release", "T_RTX [give_up] / conn_timeout, release", "9293 3.8.3 R2", 262 },
     /* @rfc "9293 3.8.3 R2" */
-    { TCP_FSM_CLOSE_WAIT, TCP_FSM_EV_T_RTX, TCP_FSM_CLOSED, "give_up", "conn_timeout, release", "T_RTX [give_up] / conn_timeout, release", "9293 3.8.3 R2", 249 },
+    { TCP_FSM_CLOSE_WAIT, TCP_FSM_EV_T_RTX, TCP_FSM_CLOSED, "give_up", "conn_timeout, release", "T_RTX [give_up] / conn_timeout, release", "9293 3.8.3 R2", 262 },
     /* @rfc "9293 3.8.3 R2" */
-    { TCP_FSM_FIN_WAIT_1, TCP_FSM_EV_T_RTX, TCP_FSM_CLOSED, "give_up", "conn_timeout, release", "T_RTX [give_up] / conn_timeout, release", "9293 3.8.3 R2", 249 },
+    { TCP_FSM_FIN_WAIT_1, TCP_FSM_EV_T_RTX, TCP_FSM_CLOSED, "give_up", "conn_timeout, release", "T_RTX [give_up] / conn_timeout, release", "9293 3.8.3 R2", 262 },
     /* @rfc "9293 3.8.3 R2" */
-    { TCP_FSM_CLOSING, TCP_FSM_EV_T_RTX, TCP_FSM_CLOSED, "give_up", "conn_timeout, release", "T_RTX [give_up] / conn_timeout, release", "9293 3.8.3 R2", 249 },
+    { TCP_FSM_CLOSING, TCP_FSM_EV_T_RTX, TCP_FSM_CLOSED, "give_up", "conn_timeout, release", "T_RTX [give_up] / conn_timeout, release", "9293 3.8.3 R2", 262 },
     /* @rfc "9293 3.8.3 R2" */
-    { TCP_FSM_LAST_ACK, TCP_FSM_EV_T_RTX, TCP_FSM_CLOSED, "give_up", "conn_timeout, release", "T_RTX [give_up] / conn_timeout, release", "9293 3.8.3 R2", 249 },
+    { TCP_FSM_LAST_ACK, TCP_FSM_EV_T_RTX, TCP_FSM_CLOSED, "give_up", "conn_timeout, release", "T_RTX [give_up] / conn_timeout, release", "9293 3.8.3 R2", 262 },
     /* @rfc "6298 5.4-5.6" */
-    { TCP_FSM_ESTABLISHED, TCP_FSM_EV_T_RTX, TCP_FSM_ESTABLISHED, "else", "retransmit", "T_RTX [else] / retransmit", "6298 5.4-5.6", 250 },
+    { TCP_FSM_ESTABLISHED, TCP_FSM_EV_T_RTX, TCP_FSM_ESTABLISHED, "else", "retransmit", "T_RTX [else] / retransmit", "6298 5.4-5.6", 263 },
     /* @rfc "6298 5.4-5.6" */
-    { TCP_FSM_CLOSE_WAIT, TCP_FSM_EV_T_RTX, TCP_FSM_CLOSE_WAIT, "else", "retransmit", "T_RTX [else] / retransmit", "6298 5.4-5.6", 250 },
+    { TCP_FSM_CLOSE_WAIT, TCP_FSM_EV_T_RTX, TCP_FSM_CLOSE_WAIT, "else", "retransmit", "T_RTX [else] / retransmit", "6298 5.4-5.6", 263 },
     /* @rfc "6298 5.4-5.6" */
-    { TCP_FSM_FIN_WAIT_1, TCP_FSM_EV_T_RTX, TCP_FSM_FIN_WAIT_1, "else", "retransmit", "T_RTX [else] / retransmit", "6298 5.4-5.6", 250 },
+    { TCP_FSM_FIN_WAIT_1, TCP_FSM_EV_T_RTX, TCP_FSM_FIN_WAIT_1, "else", "retransmit", "T_RTX [else] / retransmit", "6298 5.4-5.6", 263 },
     /* @rfc "6298 5.4-5.6" */
-    { TCP_FSM_CLOSING, TCP_FSM_EV_T_RTX, TCP_FSM_CLOSING, "else", "retransmit", "T_RTX [else] / retransmit", "6298 5.4-5.6", 250 },
+    { TCP_FSM_CLOSING, TCP_FSM_EV_T_RTX, TCP_FSM_CLOSING, "else", "retransmit", "T_RTX [else] / retransmit", "6298 5.4-5.6", 263 },
     /* @rfc "6298 5.4-5.6" */
-    { TCP_FSM_LAST_ACK, TCP_FSM_EV_T_RTX, TCP_FSM_LAST_ACK, "else", "retransmit", "T_RTX [else] / retransmit", "6298 5.4-5.6", 250 },
+    { TCP_FSM_LAST_ACK, TCP_FSM_EV_T_RTX, TCP_FSM_LAST_ACK, "else", "retransmit", "T_RTX [else] / retransmit", "6298 5.4-5.6", 263 },
     /* @rfc "9293 3.8.6.3" */
-    { TCP_FSM_ESTABLISHED, TCP_FSM_EV_T_DELACK, TCP_FSM_ESTABLISHED, NULL, "send_ack", "T_DELACK / send_ack", "9293 3.8.6.3", 253 },
+    { TCP_FSM_ESTABLISHED, TCP_FSM_EV_T_DELACK, TCP_FSM_ESTABLISHED, NULL, "send_ack", "T_DELACK / send_ack", "9293 3.8.6.3", 266 },
     /* @rfc "9293 3.8.6.3" */
-    { TCP_FSM_FIN_WAIT_1, TCP_FSM_EV_T_DELACK, TCP_FSM_FIN_WAIT_1, NULL, "send_ack", "T_DELACK / send_ack", "9293 3.8.6.3", 253 },
+    { TCP_FSM_FIN_WAIT_1, TCP_FSM_EV_T_DELACK, TCP_FSM_FIN_WAIT_1, NULL, "send_ack", "T_DELACK / send_ack", "9293 3.8.6.3", 266 },
     /* @rfc "9293 3.8.6.3" */
-    { TCP_FSM_FIN_WAIT_2, TCP_FSM_EV_T_DELACK, TCP_FSM_FIN_WAIT_2, NULL, "send_ack", "T_DELACK / send_ack", "9293 3.8.6.3", 253 },
+    { TCP_FSM_FIN_WAIT_2, TCP_FSM_EV_T_DELACK, TCP_FSM_FIN_WAIT_2, NULL, "send_ack", "T_DELACK / send_ack", "9293 3.8.6.3", 266 },
     /* @rfc "9293 3.8.6.1" */
-    { TCP_FSM_ESTABLISHED, TCP_FSM_EV_T_PERSIST, TCP_FSM_ESTABLISHED, NULL, "send_probe", "T_PERSIST / send_probe", "9293 3.8.6.1", 254 },
+    { TCP_FSM_ESTABLISHED, TCP_FSM_EV_T_PERSIST, TCP_FSM_ESTABLISHED, NULL, "send_probe", "T_PERSIST / send_probe", "9293 3.8.6.1", 267 },
     /* @rfc "9293 3.8.6.1" */
-    { TCP_FSM_CLOSE_WAIT, TCP_FSM_EV_T_PERSIST, TCP_FSM_CLOSE_WAIT, NULL, "send_probe", "T_PERSIST / send_probe", "9293 3.8.6.1", 254 },
+    { TCP_FSM_CLOSE_WAIT, TCP_FSM_EV_T_PERSIST, TCP_FSM_CLOSE_WAIT, NULL, "send_probe", "T_PERSIST / send_probe", "9293 3.8.6.1", 267 },
     /* @rfc "9293 3.8.6.1" */
-    { TCP_FSM_FIN_WAIT_1, TCP_FSM_EV_T_PERSIST, TCP_FSM_FIN_WAIT_1, NULL, "send_probe", "T_PERSIST / send_probe", "9293 3.8.6.1", 254 },
+    { TCP_FSM_FIN_WAIT_1, TCP_FSM_EV_T_PERSIST, TCP_FSM_FIN_WAIT_1, NULL, "send_probe", "T_PERSIST / send_probe", "9293 3.8.6.1", 267 },
     /* @rfc "9293 3.8.6.1" */
-    { TCP_FSM_LAST_ACK, TCP_FSM_EV_T_PERSIST, TCP_FSM_LAST_ACK, NULL, "send_probe", "T_PERSIST / send_probe", "9293 3.8.6.1", 254 },
+    { TCP_FSM_LAST_ACK, TCP_FSM_EV_T_PERSIST, TCP_FSM_LAST_ACK, NULL, "send_probe", "T_PERSIST / send_probe", "9293 3.8.6.1", 267 },
     /* @rfc "1122 4.2.3.6" */
-    { TCP_FSM_ESTABLISHED, TCP_FSM_EV_T_KEEPALIVE, TCP_FSM_CLOSED, "keepalive_dead", "conn_timeout, release", "T_KEEPALIVE [keepalive_dead] / conn_timeout, release", "1122 4.2.3.6", 255 },
+    { TCP_FSM_ESTABLISHED, TCP_FSM_EV_T_KEEPALIVE, TCP_FSM_CLOSED, "keepalive_dead", "conn_timeout, release", "T_KEEPALIVE [keepalive_dead] / conn_timeout, release", "1122 4.2.3.6", 268 },
     /* @rfc "1122 4.2.3.6" */
-    { TCP_FSM_CLOSE_WAIT, TCP_FSM_EV_T_KEEPALIVE, TCP_FSM_CLOSED, "keepalive_dead", "conn_timeout, release", "T_KEEPALIVE [keepalive_dead] / conn_timeout, release", "1122 4.2.3.6", 255 },
+    { TCP_FSM_CLOSE_WAIT, TCP_FSM_EV_T_KEEPALIVE, TCP_FSM_CLOSED, "keepalive_dead", "conn_timeout, release", "T_KEEPALIVE [keepalive_dead] / conn_timeout, release", "1122 4.2.3.6", 268 },
     /* @rfc "1122 4.2.3.6" */
-    { TCP_FSM_ESTABLISHED, TCP_FSM_EV_T_KEEPALIVE, TCP_FSM_ESTABLISHED, "else", "send_keepalive", "T_KEEPALIVE [else] / send_keepalive", "1122 4.2.3.6", 256 },
+    { TCP_FSM_ESTABLISHED, TCP_FSM_EV_T_KEEPALIVE, TCP_FSM_ESTABLISHED, "else", "send_keepalive", "T_KEEPALIVE [else] / send_keepalive", "1122 4.2.3.6", 269 },
     /* @rfc "1122 4.2.3.6" */
-    { TCP_FSM_CLOSE_WAIT, TCP_FSM_EV_T_KEEPALIVE, TCP_FSM_CLOSE_WAIT, "else", "send_keepalive", "T_KEEPALIVE [else] / send_keepalive", "1122 4.2.3.6", 256 },
+    { TCP_FSM_CLOSE_WAIT, TCP_FSM_EV_T_KEEPALIVE, TCP_FSM_CLOSE_WAIT, "else", "send_keepalive", "T_KEEPALIVE [else] / send_keepalive", "1122 4.2.3.6", 269 },
     /* @rfc "9293 3.10.4: an orphaned FIN_WAIT_2 is not kept forever (Linux tcp_fin_timeout)" */
-    { TCP_FSM_FIN_WAIT_2, TCP_FSM_EV_T_2MSL, TCP_FSM_CLOSED, NULL, "release", "T_2MSL / release", "9293 3.10.4: an orphaned FIN_WAIT_2 is not kept forever (Linux tcp_fin_timeout)", 257 },
+    { TCP_FSM_FIN_WAIT_2, TCP_FSM_EV_T_2MSL, TCP_FSM_CLOSED, NULL, "release", "T_2MSL / release", "9293 3.10.4: an orphaned FIN_WAIT_2 is not kept forever (Linux tcp_fin_timeout)", 270 },
     /* @rfc "9293 3.10.8 time-wait timeout" */
     /* @label "timeout = 2 MSL" */
     /* @path "client" */
-    { TCP_FSM_TIME_WAIT, TCP_FSM_EV_T_2MSL, TCP_FSM_CLOSED, NULL, "release", "timeout = 2 MSL", "9293 3.10.8 time-wait timeout", 259 },
+    { TCP_FSM_TIME_WAIT, TCP_FSM_EV_T_2MSL, TCP_FSM_CLOSED, NULL, "release", "timeout = 2 MSL", "9293 3.10.8 time-wait timeout", 272 },
     /* @rfc "9293 3.10.4" */
     /* @label "CLOSE / snd FIN" */
     /* @path "client" */
-    { TCP_FSM_ESTABLISHED, TCP_FSM_EV_APP_CLOSE, TCP_FSM_FIN_WAIT_1, NULL, "queue_fin", "CLOSE / snd FIN", "9293 3.10.4", 263 },
+    { TCP_FSM_ESTABLISHED, TCP_FSM_EV_APP_CLOSE, TCP_FSM_FIN_WAIT_1, NULL, "queue_fin", "CLOSE / snd FIN", "9293 3.10.4", 276 },
     /* @rfc "9293 3.10.4" */
     /* @label "CLOSE / snd FIN" */
     /* @path "server" */
-    { TCP_FSM_CLOSE_WAIT, TCP_FSM_EV_APP_CLOSE, TCP_FSM_LAST_ACK, NULL, "queue_fin", "CLOSE / snd FIN", "9293 3.10.4", 265 },
+    { TCP_FSM_CLOSE_WAIT, TCP_FSM_EV_APP_CLOSE, TCP_FSM_LAST_ACK, NULL, "queue_fin", "CLOSE / snd FIN", "9293 3.10.4", 278 },
     /* @rfc "9293 3.10.4: closing a half-closed connection orphans it" */
-    { TCP_FSM_FIN_WAIT_2, TCP_FSM_EV_APP_CLOSE, TCP_FSM_FIN_WAIT_2, NULL, "", "APP_CLOSE", "9293 3.10.4: closing a half-closed connection orphans it", 269 },
+    { TCP_FSM_FIN_WAIT_2, TCP_FSM_EV_APP_CLOSE, TCP_FSM_FIN_WAIT_2, NULL, "", "APP_CLOSE", "9293 3.10.4: closing a half-closed connection orphans it", 282 },
     /* @rfc "9293 3.10.5" */
-    { TCP_FSM_ESTABLISHED, TCP_FSM_EV_APP_ABORT, TCP_FSM_CLOSED, NULL, "send_rst, conn_reset, release", "APP_ABORT / send_rst, conn_reset, release", "9293 3.10.5", 271 },
+    { TCP_FSM_ESTABLISHED, TCP_FSM_EV_APP_ABORT, TCP_FSM_CLOSED, NULL, "send_rst, conn_reset, release", "APP_ABORT / send_rst, conn_reset, release", "9293 3.10.5", 284 },
     /* @rfc "9293 3.10.5" */
-    { TCP_FSM_FIN_WAIT_1, TCP_FSM_EV_APP_ABORT, TCP_FSM_CLOSED, NULL, "send_rst, conn_reset, release", "APP_ABORT / send_rst, conn_reset, release", "9293 3.10.5", 271 },
+    { TCP_FSM_FIN_WAIT_1, TCP_FSM_EV_APP_ABORT, TCP_FSM_CLOSED, NULL, "send_rst, conn_reset, release", "APP_ABORT / send_rst, conn_reset, release", "9293 3.10.5", 284 },
     /* @rfc "9293 3.10.5" */
-    { TCP_FSM_FIN_WAIT_2, TCP_FSM_EV_APP_ABORT, TCP_FSM_CLOSED, NULL, "send_rst, conn_reset, release", "APP_ABORT / send_rst, conn_reset, release", "9293 3.10.5", 271 },
+    { TCP_FSM_FIN_WAIT_2, TCP_FSM_EV_APP_ABORT, TCP_FSM_CLOSED, NULL, "send_rst, conn_reset, release", "APP_ABORT / send_rst, conn_reset, release", "9293 3.10.5", 284 },
     /* @rfc "9293 3.10.5" */
-    { TCP_FSM_CLOSE_WAIT, TCP_FSM_EV_APP_ABORT, TCP_FSM_CLOSED, NULL, "send_rst, conn_reset, release", "APP_ABORT / send_rst, conn_reset, release", "9293 3.10.5", 271 },
+    { TCP_FSM_CLOSE_WAIT, TCP_FSM_EV_APP_ABORT, TCP_FSM_CLOSED, NULL, "send_rst, conn_reset, release", "APP_ABORT / send_rst, conn_reset, release", "9293 3.10.5", 284 },
     /* @rfc "9293 3.10.5" */
-    { TCP_FSM_CLOSING, TCP_FSM_EV_APP_ABORT, TCP_FSM_CLOSED, NULL, "release", "APP_ABORT / release", "9293 3.10.5", 272 },
+    { TCP_FSM_CLOSING, TCP_FSM_EV_APP_ABORT, TCP_FSM_CLOSED, NULL, "release", "APP_ABORT / release", "9293 3.10.5", 285 },
     /* @rfc "9293 3.10.5" */
-    { TCP_FSM_LAST_ACK, TCP_FSM_EV_APP_ABORT, TCP_FSM_CLOSED, NULL, "release", "APP_ABORT / release", "9293 3.10.5", 272 },
+    { TCP_FSM_LAST_ACK, TCP_FSM_EV_APP_ABORT, TCP_FSM_CLOSED, NULL, "release", "APP_ABORT / release", "9293 3.10.5", 285 },
     /* @rfc "9293 3.10.5" */
-    { TCP_FSM_TIME_WAIT, TCP_FSM_EV_APP_ABORT, TCP_FSM_CLOSED, NULL, "release", "APP_ABORT / release", "9293 3.10.5", 272 },
+    { TCP_FSM_TIME_WAIT, TCP_FSM_EV_APP_ABORT, TCP_FSM_CLOSED, NULL, "release", "APP_ABORT / release", "9293 3.10.5", 285 },
 };
 
 struct tcp_fsm_slot { uint8_t guard; uint8_t last; uint8_t tid; };
@@ -441,120 +444,120 @@ static const struct tcp_fsm_slot tcp_fsm_slots[112] = {
     { 0, 1, 20 }, /* SYN_SENT on RCV_RST else -> stay */
     { 13, 0, 23 }, /* SYN_SENT on T_RTX [syn_give_up] -> CLOSED */
     { 0, 1, 24 }, /* SYN_SENT on T_RTX else -> stay */
-    { 17, 0, 42 }, /* SYN_RCVD on RCV_UNACCEPTABLE [oow_ack_ok] -> stay */
-    { 0, 1, 49 }, /* SYN_RCVD on RCV_UNACCEPTABLE else -> stay */
-    { 33, 0, 27 }, /* SYN_RCVD on RCV_RST [rst_challenge_ok] -> stay */
-    { 4, 0, 28 }, /* SYN_RCVD on RCV_RST [!rst_exact] -> stay */
-    { 1, 0, 29 }, /* SYN_RCVD on RCV_RST [passive_open] -> CLOSED */
-    { 0, 1, 30 }, /* SYN_RCVD on RCV_RST else -> CLOSED */
-    { 1, 0, 31 }, /* SYN_RCVD on RCV_SYN [passive_open] -> CLOSED */
-    { 15, 0, 32 }, /* SYN_RCVD on RCV_SYN [challenge_ok] -> stay */
-    { 0, 1, 33 }, /* SYN_RCVD on RCV_SYN else -> stay */
-    { 6, 0, 35 }, /* SYN_RCVD on RCV_ACK [!ack_acceptable] -> stay */
-    { 27, 0, 36 }, /* SYN_RCVD on RCV_ACK [close_queued] -> FIN_WAIT_1 */
-    { 0, 1, 37 }, /* SYN_RCVD on RCV_ACK else -> ESTABLISHED */
-    { 13, 0, 38 }, /* SYN_RCVD on T_RTX [syn_give_up] -> CLOSED */
-    { 0, 1, 39 }, /* SYN_RCVD on T_RTX else -> stay */
-    { 17, 0, 43 }, /* ESTABLISHED on RCV_UNACCEPTABLE [oow_ack_ok] -> stay */
-    { 0, 1, 50 }, /* ESTABLISHED on RCV_UNACCEPTABLE else -> stay */
-    { 3, 0, 56 }, /* ESTABLISHED on RCV_RST [rst_exact] -> CLOSED */
-    { 15, 0, 63 }, /* ESTABLISHED on RCV_RST [challenge_ok] -> stay */
-    { 0, 1, 70 }, /* ESTABLISHED on RCV_RST else -> stay */
-    { 15, 0, 77 }, /* ESTABLISHED on RCV_SYN [challenge_ok] -> stay */
-    { 0, 1, 83 }, /* ESTABLISHED on RCV_SYN else -> stay */
-    { 17, 0, 95 }, /* ESTABLISHED on RCV_BAD_ACK [oow_ack_ok] -> stay */
-    { 0, 1, 102 }, /* ESTABLISHED on RCV_BAD_ACK else -> stay */
-    { 11, 0, 128 }, /* ESTABLISHED on T_RTX [give_up] -> CLOSED */
-    { 0, 1, 133 }, /* ESTABLISHED on T_RTX else -> stay */
-    { 29, 0, 145 }, /* ESTABLISHED on T_KEEPALIVE [keepalive_dead] -> CLOSED */
-    { 0, 1, 147 }, /* ESTABLISHED on T_KEEPALIVE else -> stay */
-    { 17, 0, 44 }, /* FIN_WAIT_1 on RCV_UNACCEPTABLE [oow_ack_ok] -> stay */
-    { 0, 1, 51 }, /* FIN_WAIT_1 on RCV_UNACCEPTABLE else -> stay */
-    { 3, 0, 57 }, /* FIN_WAIT_1 on RCV_RST [rst_exact] -> CLOSED */
-    { 15, 0, 64 }, /* FIN_WAIT_1 on RCV_RST [challenge_ok] -> stay */
-    { 0, 1, 71 }, /* FIN_WAIT_1 on RCV_RST else -> stay */
-    { 15, 0, 78 }, /* FIN_WAIT_1 on RCV_SYN [challenge_ok] -> stay */
-    { 0, 1, 84 }, /* FIN_WAIT_1 on RCV_SYN else -> stay */
-    { 17, 0, 96 }, /* FIN_WAIT_1 on RCV_BAD_ACK [oow_ack_ok] -> stay */
-    { 0, 1, 103 }, /* FIN_WAIT_1 on RCV_BAD_ACK else -> stay */
-    { 9, 0, 112 }, /* FIN_WAIT_1 on RCV_ACK [fin_acked] -> FIN_WAIT_2 */
-    { 0, 1, 113 }, /* FIN_WAIT_1 on RCV_ACK else -> stay */
-    { 11, 0, 130 }, /* FIN_WAIT_1 on T_RTX [give_up] -> CLOSED */
-    { 0, 1, 135 }, /* FIN_WAIT_1 on T_RTX else -> stay */
-    { 17, 0, 45 }, /* FIN_WAIT_2 on RCV_UNACCEPTABLE [oow_ack_ok] -> stay */
-    { 0, 1, 52 }, /* FIN_WAIT_2 on RCV_UNACCEPTABLE else -> stay */
-    { 3, 0, 58 }, /* FIN_WAIT_2 on RCV_RST [rst_exact] -> CLOSED */
-    { 15, 0, 65 }, /* FIN_WAIT_2 on RCV_RST [challenge_ok] -> stay */
-    { 0, 1, 72 }, /* FIN_WAIT_2 on RCV_RST else -> stay */
-    { 15, 0, 79 }, /* FIN_WAIT_2 on RCV_SYN [challenge_ok] -> stay */
-    { 0, 1, 85 }, /* FIN_WAIT_2 on RCV_SYN else -> stay */
-    { 17, 0, 97 }, /* FIN_WAIT_2 on RCV_BAD_ACK [oow_ack_ok] -> stay */
-    { 0, 1, 104 }, /* FIN_WAIT_2 on RCV_BAD_ACK else -> stay */
-    { 17, 0, 47 }, /* CLOSING on RCV_UNACCEPTABLE [oow_ack_ok] -> stay */
-    { 0, 1, 54 }, /* CLOSING on RCV_UNACCEPTABLE else -> stay */
-    { 3, 0, 60 }, /* CLOSING on RCV_RST [rst_exact] -> CLOSED */
-    { 15, 0, 67 }, /* CLOSING on RCV_RST [challenge_ok] -> stay */
-    { 0, 1, 74 }, /* CLOSING on RCV_RST else -> stay */
-    { 15, 0, 81 }, /* CLOSING on RCV_SYN [challenge_ok] -> stay */
-    { 0, 1, 87 }, /* CLOSING on RCV_SYN else -> stay */
-    { 17, 0, 99 }, /* CLOSING on RCV_BAD_ACK [oow_ack_ok] -> stay */
-    { 0, 1, 106 }, /* CLOSING on RCV_BAD_ACK else -> stay */
-    { 9, 0, 114 }, /* CLOSING on RCV_ACK [fin_acked] -> TIME_WAIT */
-    { 0, 1, 115 }, /* CLOSING on RCV_ACK else -> stay */
-    { 11, 0, 131 }, /* CLOSING on T_RTX [give_up] -> CLOSED */
-    { 0, 1, 136 }, /* CLOSING on T_RTX else -> stay */
-    { 31, 0, 89 }, /* TIME_WAIT on RCV_UNACCEPTABLE [syn_reopens] -> CLOSED */
-    { 17, 0, 91 }, /* TIME_WAIT on RCV_UNACCEPTABLE [oow_ack_ok] -> stay */
-    { 0, 1, 92 }, /* TIME_WAIT on RCV_UNACCEPTABLE else -> stay */
-    { 3, 0, 62 }, /* TIME_WAIT on RCV_RST [rst_exact] -> CLOSED */
-    { 15, 0, 69 }, /* TIME_WAIT on RCV_RST [challenge_ok] -> stay */
-    { 0, 1, 76 }, /* TIME_WAIT on RCV_RST else -> stay */
-    { 31, 0, 90 }, /* TIME_WAIT on RCV_SYN [syn_reopens] -> CLOSED */
-    { 15, 0, 93 }, /* TIME_WAIT on RCV_SYN [challenge_ok] -> stay */
-    { 0, 1, 94 }, /* TIME_WAIT on RCV_SYN else -> stay */
-    { 17, 0, 101 }, /* TIME_WAIT on RCV_BAD_ACK [oow_ack_ok] -> stay */
-    { 0, 1, 108 }, /* TIME_WAIT on RCV_BAD_ACK else -> stay */
-    { 17, 0, 46 }, /* CLOSE_WAIT on RCV_UNACCEPTABLE [oow_ack_ok] -> stay */
-    { 0, 1, 53 }, /* CLOSE_WAIT on RCV_UNACCEPTABLE else -> stay */
-    { 3, 0, 59 }, /* CLOSE_WAIT on RCV_RST [rst_exact] -> CLOSED */
-    { 15, 0, 66 }, /* CLOSE_WAIT on RCV_RST [challenge_ok] -> stay */
-    { 0, 1, 73 }, /* CLOSE_WAIT on RCV_RST else -> stay */
-    { 15, 0, 80 }, /* CLOSE_WAIT on RCV_SYN [challenge_ok] -> stay */
-    { 0, 1, 86 }, /* CLOSE_WAIT on RCV_SYN else -> stay */
-    { 17, 0, 98 }, /* CLOSE_WAIT on RCV_BAD_ACK [oow_ack_ok] -> stay */
-    { 0, 1, 105 }, /* CLOSE_WAIT on RCV_BAD_ACK else -> stay */
-    { 11, 0, 129 }, /* CLOSE_WAIT on T_RTX [give_up] -> CLOSED */
-    { 0, 1, 134 }, /* CLOSE_WAIT on T_RTX else -> stay */
-    { 29, 0, 146 }, /* CLOSE_WAIT on T_KEEPALIVE [keepalive_dead] -> CLOSED */
-    { 0, 1, 148 }, /* CLOSE_WAIT on T_KEEPALIVE else -> stay */
-    { 17, 0, 48 }, /* LAST_ACK on RCV_UNACCEPTABLE [oow_ack_ok] -> stay */
-    { 0, 1, 55 }, /* LAST_ACK on RCV_UNACCEPTABLE else -> stay */
-    { 3, 0, 61 }, /* LAST_ACK on RCV_RST [rst_exact] -> CLOSED */
-    { 15, 0, 68 }, /* LAST_ACK on RCV_RST [challenge_ok] -> stay */
-    { 0, 1, 75 }, /* LAST_ACK on RCV_RST else -> stay */
-    { 15, 0, 82 }, /* LAST_ACK on RCV_SYN [challenge_ok] -> stay */
-    { 0, 1, 88 }, /* LAST_ACK on RCV_SYN else -> stay */
-    { 17, 0, 100 }, /* LAST_ACK on RCV_BAD_ACK [oow_ack_ok] -> stay */
-    { 0, 1, 107 }, /* LAST_ACK on RCV_BAD_ACK else -> stay */
-    { 9, 0, 116 }, /* LAST_ACK on RCV_ACK [fin_acked] -> CLOSED */
-    { 0, 1, 117 }, /* LAST_ACK on RCV_ACK else -> stay */
-    { 11, 0, 132 }, /* LAST_ACK on T_RTX [give_up] -> CLOSED */
-    { 0, 1, 137 }, /* LAST_ACK on T_RTX else -> stay */
+    { 17, 0, 43 }, /* SYN_RCVD on RCV_UNACCEPTABLE [oow_ack_ok] -> stay */
+    { 0, 1, 50 }, /* SYN_RCVD on RCV_UNACCEPTABLE else -> stay */
+    { 33, 0, 28 }, /* SYN_RCVD on RCV_RST [rst_challenge_ok] -> stay */
+    { 4, 0, 29 }, /* SYN_RCVD on RCV_RST [!rst_exact] -> stay */
+    { 1, 0, 30 }, /* SYN_RCVD on RCV_RST [passive_open] -> CLOSED */
+    { 0, 1, 31 }, /* SYN_RCVD on RCV_RST else -> CLOSED */
+    { 1, 0, 32 }, /* SYN_RCVD on RCV_SYN [passive_open] -> CLOSED */
+    { 15, 0, 33 }, /* SYN_RCVD on RCV_SYN [challenge_ok] -> stay */
+    { 0, 1, 34 }, /* SYN_RCVD on RCV_SYN else -> stay */
+    { 6, 0, 36 }, /* SYN_RCVD on RCV_ACK [!ack_acceptable] -> stay */
+    { 27, 0, 37 }, /* SYN_RCVD on RCV_ACK [close_queued] -> FIN_WAIT_1 */
+    { 0, 1, 38 }, /* SYN_RCVD on RCV_ACK else -> ESTABLISHED */
+    { 13, 0, 39 }, /* SYN_RCVD on T_RTX [syn_give_up] -> CLOSED */
+    { 0, 1, 40 }, /* SYN_RCVD on T_RTX else -> stay */
+    { 17, 0, 44 }, /* ESTABLISHED on RCV_UNACCEPTABLE [oow_ack_ok] -> stay */
+    { 0, 1, 51 }, /* ESTABLISHED on RCV_UNACCEPTABLE else -> stay */
+    { 3, 0, 57 }, /* ESTABLISHED on RCV_RST [rst_exact] -> CLOSED */
+    { 15, 0, 64 }, /* ESTABLISHED on RCV_RST [challenge_ok] -> stay */
+    { 0, 1, 71 }, /* ESTABLISHED on RCV_RST else -> stay */
+    { 15, 0, 78 }, /* ESTABLISHED on RCV_SYN [challenge_ok] -> stay */
+    { 0, 1, 84 }, /* ESTABLISHED on RCV_SYN else -> stay */
+    { 17, 0, 96 }, /* ESTABLISHED on RCV_BAD_ACK [oow_ack_ok] -> stay */
+    { 0, 1, 103 }, /* ESTABLISHED on RCV_BAD_ACK else -> stay */
+    { 11, 0, 129 }, /* ESTABLISHED on T_RTX [give_up] -> CLOSED */
+    { 0, 1, 134 }, /* ESTABLISHED on T_RTX else -> stay */
+    { 29, 0, 146 }, /* ESTABLISHED on T_KEEPALIVE [keepalive_dead] -> CLOSED */
+    { 0, 1, 148 }, /* ESTABLISHED on T_KEEPALIVE else -> stay */
+    { 17, 0, 45 }, /* FIN_WAIT_1 on RCV_UNACCEPTABLE [oow_ack_ok] -> stay */
+    { 0, 1, 52 }, /* FIN_WAIT_1 on RCV_UNACCEPTABLE else -> stay */
+    { 3, 0, 58 }, /* FIN_WAIT_1 on RCV_RST [rst_exact] -> CLOSED */
+    { 15, 0, 65 }, /* FIN_WAIT_1 on RCV_RST [challenge_ok] -> stay */
+    { 0, 1, 72 }, /* FIN_WAIT_1 on RCV_RST else -> stay */
+    { 15, 0, 79 }, /* FIN_WAIT_1 on RCV_SYN [challenge_ok] -> stay */
+    { 0, 1, 85 }, /* FIN_WAIT_1 on RCV_SYN else -> stay */
+    { 17, 0, 97 }, /* FIN_WAIT_1 on RCV_BAD_ACK [oow_ack_ok] -> stay */
+    { 0, 1, 104 }, /* FIN_WAIT_1 on RCV_BAD_ACK else -> stay */
+    { 9, 0, 113 }, /* FIN_WAIT_1 on RCV_ACK [fin_acked] -> FIN_WAIT_2 */
+    { 0, 1, 114 }, /* FIN_WAIT_1 on RCV_ACK else -> stay */
+    { 11, 0, 131 }, /* FIN_WAIT_1 on T_RTX [give_up] -> CLOSED */
+    { 0, 1, 136 }, /* FIN_WAIT_1 on T_RTX else -> stay */
+    { 17, 0, 46 }, /* FIN_WAIT_2 on RCV_UNACCEPTABLE [oow_ack_ok] -> stay */
+    { 0, 1, 53 }, /* FIN_WAIT_2 on RCV_UNACCEPTABLE else -> stay */
+    { 3, 0, 59 }, /* FIN_WAIT_2 on RCV_RST [rst_exact] -> CLOSED */
+    { 15, 0, 66 }, /* FIN_WAIT_2 on RCV_RST [challenge_ok] -> stay */
+    { 0, 1, 73 }, /* FIN_WAIT_2 on RCV_RST else -> stay */
+    { 15, 0, 80 }, /* FIN_WAIT_2 on RCV_SYN [challenge_ok] -> stay */
+    { 0, 1, 86 }, /* FIN_WAIT_2 on RCV_SYN else -> stay */
+    { 17, 0, 98 }, /* FIN_WAIT_2 on RCV_BAD_ACK [oow_ack_ok] -> stay */
+    { 0, 1, 105 }, /* FIN_WAIT_2 on RCV_BAD_ACK else -> stay */
+    { 17, 0, 48 }, /* CLOSING on RCV_UNACCEPTABLE [oow_ack_ok] -> stay */
+    { 0, 1, 55 }, /* CLOSING on RCV_UNACCEPTABLE else -> stay */
+    { 3, 0, 61 }, /* CLOSING on RCV_RST [rst_exact] -> CLOSED */
+    { 15, 0, 68 }, /* CLOSING on RCV_RST [challenge_ok] -> stay */
+    { 0, 1, 75 }, /* CLOSING on RCV_RST else -> stay */
+    { 15, 0, 82 }, /* CLOSING on RCV_SYN [challenge_ok] -> stay */
+    { 0, 1, 88 }, /* CLOSING on RCV_SYN else -> stay */
+    { 17, 0, 100 }, /* CLOSING on RCV_BAD_ACK [oow_ack_ok] -> stay */
+    { 0, 1, 107 }, /* CLOSING on RCV_BAD_ACK else -> stay */
+    { 9, 0, 115 }, /* CLOSING on RCV_ACK [fin_acked] -> TIME_WAIT */
+    { 0, 1, 116 }, /* CLOSING on RCV_ACK else -> stay */
+    { 11, 0, 132 }, /* CLOSING on T_RTX [give_up] -> CLOSED */
+    { 0, 1, 137 }, /* CLOSING on T_RTX else -> stay */
+    { 31, 0, 90 }, /* TIME_WAIT on RCV_UNACCEPTABLE [syn_reopens] -> CLOSED */
+    { 17, 0, 92 }, /* TIME_WAIT on RCV_UNACCEPTABLE [oow_ack_ok] -> stay */
+    { 0, 1, 93 }, /* TIME_WAIT on RCV_UNACCEPTABLE else -> stay */
+    { 3, 0, 63 }, /* TIME_WAIT on RCV_RST [rst_exact] -> CLOSED */
+    { 15, 0, 70 }, /* TIME_WAIT on RCV_RST [challenge_ok] -> stay */
+    { 0, 1, 77 }, /* TIME_WAIT on RCV_RST else -> stay */
+    { 31, 0, 91 }, /* TIME_WAIT on RCV_SYN [syn_reopens] -> CLOSED */
+    { 15, 0, 94 }, /* TIME_WAIT on RCV_SYN [challenge_ok] -> stay */
+    { 0, 1, 95 }, /* TIME_WAIT on RCV_SYN else -> stay */
+    { 17, 0, 102 }, /* TIME_WAIT on RCV_BAD_ACK [oow_ack_ok] -> stay */
+    { 0, 1, 109 }, /* TIME_WAIT on RCV_BAD_ACK else -> stay */
+    { 17, 0, 47 }, /* CLOSE_WAIT on RCV_UNACCEPTABLE [oow_ack_ok] -> stay */
+    { 0, 1, 54 }, /* CLOSE_WAIT on RCV_UNACCEPTABLE else -> stay */
+    { 3, 0, 60 }, /* CLOSE_WAIT on RCV_RST [rst_exact] -> CLOSED */
+    { 15, 0, 67 }, /* CLOSE_WAIT on RCV_RST [challenge_ok] -> stay */
+    { 0, 1, 74 }, /* CLOSE_WAIT on RCV_RST else -> stay */
+    { 15, 0, 81 }, /* CLOSE_WAIT on RCV_SYN [challenge_ok] -> stay */
+    { 0, 1, 87 }, /* CLOSE_WAIT on RCV_SYN else -> stay */
+    { 17, 0, 99 }, /* CLOSE_WAIT on RCV_BAD_ACK [oow_ack_ok] -> stay */
+    { 0, 1, 106 }, /* CLOSE_WAIT on RCV_BAD_ACK else -> stay */
+    { 11, 0, 130 }, /* CLOSE_WAIT on T_RTX [give_up] -> CLOSED */
+    { 0, 1, 135 }, /* CLOSE_WAIT on T_RTX else -> stay */
+    { 29, 0, 147 }, /* CLOSE_WAIT on T_KEEPALIVE [keepalive_dead] -> CLOSED */
+    { 0, 1, 149 }, /* CLOSE_WAIT on T_KEEPALIVE else -> stay */
+    { 17, 0, 49 }, /* LAST_ACK on RCV_UNACCEPTABLE [oow_ack_ok] -> stay */
+    { 0, 1, 56 }, /* LAST_ACK on RCV_UNACCEPTABLE else -> stay */
+    { 3, 0, 62 }, /* LAST_ACK on RCV_RST [rst_exact] -> CLOSED */
+    { 15, 0, 69 }, /* LAST_ACK on RCV_RST [challenge_ok] -> stay */
+    { 0, 1, 76 }, /* LAST_ACK on RCV_RST else -> stay */
+    { 15, 0, 83 }, /* LAST_ACK on RCV_SYN [challenge_ok] -> stay */
+    { 0, 1, 89 }, /* LAST_ACK on RCV_SYN else -> stay */
+    { 17, 0, 101 }, /* LAST_ACK on RCV_BAD_ACK [oow_ack_ok] -> stay */
+    { 0, 1, 108 }, /* LAST_ACK on RCV_BAD_ACK else -> stay */
+    { 9, 0, 117 }, /* LAST_ACK on RCV_ACK [fin_acked] -> CLOSED */
+    { 0, 1, 118 }, /* LAST_ACK on RCV_ACK else -> stay */
+    { 11, 0, 133 }, /* LAST_ACK on T_RTX [give_up] -> CLOSED */
+    { 0, 1, 138 }, /* LAST_ACK on T_RTX else -> stay */
     { 0, 1, 0 }
 };
 static const uint16_t tcp_fsm_cells[TCP_FSM_NUM_STATES * TCP_FSM_NUM_EVENTS] = {
-    /* events: APP_LISTEN, APP_CONNECT, APP_CLOSE, APP_ABORT, SPAWN_SYN, SPAWN_COOKIE, RCV_UNACCEPTABLE, RCV_RST, RCV_SYN, RCV_SYN_ACK, RCV_BAD_ACK, RCV_ACK, RCV_DATA, RCV_FIN, T_RTX, T_DELACK, T_PERSIST, T_KEEPALIVE, T_2MSL */
-    /* CLOSED */ 2, 3, 4, 5, 6, 7, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
-    /* LISTEN */ 1, 17, 18, 19, 1, 1, 1, 8, 163, 1, 1, 167, 1, 1, 1, 1, 1, 1, 1,
-    /* SYN_SENT */ 1, 1, 27, 28, 1, 1, 1, 171, 24, 23, 20, 1, 1, 1, 173, 1, 1, 1, 1,
-    /* SYN_RCVD */ 1, 1, 42, 43, 1, 1, 175, 177, 181, 1, 36, 184, 1, 1, 187, 1, 1, 1, 1,
-    /* ESTABLISHED */ 1, 1, 153, 156, 1, 1, 189, 191, 194, 1, 196, 111, 120, 123, 198, 140, 143, 200, 1,
-    /* FIN_WAIT_1 */ 1, 1, 1, 157, 1, 1, 202, 204, 207, 1, 209, 211, 121, 124, 213, 141, 145, 1, 1,
-    /* FIN_WAIT_2 */ 1, 1, 155, 158, 1, 1, 215, 217, 220, 1, 222, 113, 122, 125, 1, 142, 1, 1, 151,
-    /* CLOSING */ 1, 1, 1, 160, 1, 1, 224, 226, 229, 1, 231, 233, 1, 127, 235, 1, 1, 1, 1,
-    /* TIME_WAIT */ 1, 1, 1, 162, 1, 1, 237, 240, 243, 1, 246, 1, 1, 129, 1, 1, 1, 1, 152,
-    /* CLOSE_WAIT */ 1, 1, 154, 159, 1, 1, 248, 250, 253, 1, 255, 112, 1, 126, 257, 1, 144, 259, 1,
-    /* LAST_ACK */ 1, 1, 1, 161, 1, 1, 261, 263, 266, 1, 268, 270, 1, 128, 272, 1, 146, 1, 1,
+    /* events: APP_LISTEN, APP_CONNECT, APP_CLOSE, APP_ABORT, SPAWN_SYN, SPAWN_COOKIE, RCV_UNACCEPTABLE, RCV_RST, RCV_SYN, RCV_SYN_ACK, RCV_BAD_ACK, RCV_ACK, RCV_DATA, RCV_FIN, RCV_ICMP_UNREACH, T_RTX, T_DELACK, T_PERSIST, T_KEEPALIVE, T_2MSL */
+    /* CLOSED */ 2, 3, 4, 5, 6, 7, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+    /* LISTEN */ 1, 17, 18, 19, 1, 1, 1, 8, 164, 1, 1, 168, 1, 1, 1, 1, 1, 1, 1, 1,
+    /* SYN_SENT */ 1, 1, 27, 28, 1, 1, 1, 172, 24, 23, 20, 1, 1, 1, 29, 174, 1, 1, 1, 1,
+    /* SYN_RCVD */ 1, 1, 43, 44, 1, 1, 176, 178, 182, 1, 37, 185, 1, 1, 1, 188, 1, 1, 1, 1,
+    /* ESTABLISHED */ 1, 1, 154, 157, 1, 1, 190, 192, 195, 1, 197, 112, 121, 124, 1, 199, 141, 144, 201, 1,
+    /* FIN_WAIT_1 */ 1, 1, 1, 158, 1, 1, 203, 205, 208, 1, 210, 212, 122, 125, 1, 214, 142, 146, 1, 1,
+    /* FIN_WAIT_2 */ 1, 1, 156, 159, 1, 1, 216, 218, 221, 1, 223, 114, 123, 126, 1, 1, 143, 1, 1, 152,
+    /* CLOSING */ 1, 1, 1, 161, 1, 1, 225, 227, 230, 1, 232, 234, 1, 128, 1, 236, 1, 1, 1, 1,
+    /* TIME_WAIT */ 1, 1, 1, 163, 1, 1, 238, 241, 244, 1, 247, 1, 1, 130, 1, 1, 1, 1, 1, 153,
+    /* CLOSE_WAIT */ 1, 1, 155, 160, 1, 1, 249, 251, 254, 1, 256, 113, 1, 127, 1, 258, 1, 145, 260, 1,
+    /* LAST_ACK */ 1, 1, 1, 162, 1, 1, 262, 264, 267, 1, 269, 271, 1, 129, 1, 273, 1, 147, 1, 1,
 };
 
 static inline bool tcp_fsm_guard(unsigned code, struct tcp_ctx *ctx, const struct tcp_seg *payload)
@@ -620,594 +623,595 @@ enum tcp_fsm_result tcp_fsm_dispatch(tcp_fsm_state_t *state, enum tcp_fsm_event 
     TCP_FSM_TRACE(ctx, s, e, tcp_fsm_transitions[tid].to, tid);
     switch (tid) {
     case 0: /* CLOSED on APP_LISTEN -> LISTEN */
-#line 79 "spec/tcp.fsm"
+#line 84 "spec/tcp.fsm"
         *state = TCP_FSM_LISTEN;
         tcp_fsm_action_become_listener(ctx, payload);
         break;
-#line 628 "generated/tcp.c"
+#line 631 "generated/tcp.c"
     case 1: /* CLOSED on APP_CONNECT -> SYN_SENT */
-#line 81 "spec/tcp.fsm"
+#line 86 "spec/tcp.fsm"
         *state = TCP_FSM_SYN_SENT;
         tcp_fsm_action_init_active(ctx, payload);
         tcp_fsm_action_send_syn(ctx, payload);
         break;
-#line 635 "generated/tcp.c"
+#line 638 "generated/tcp.c"
     case 2: /* CLOSED on APP_CLOSE -> stay */
     case 3: /* CLOSED on APP_ABORT -> stay */
     case 25: /* SYN_SENT on APP_CLOSE -> CLOSED */
-    case 29: /* SYN_RCVD on RCV_RST [passive_open] -> CLOSED */
-    case 31: /* SYN_RCVD on RCV_SYN [passive_open] -> CLOSED */
-    case 60: /* CLOSING on RCV_RST [rst_exact] -> CLOSED */
-    case 61: /* LAST_ACK on RCV_RST [rst_exact] -> CLOSED */
-    case 62: /* TIME_WAIT on RCV_RST [rst_exact] -> CLOSED */
-    case 149: /* FIN_WAIT_2 on T_2MSL -> CLOSED */
-    case 150: /* TIME_WAIT on T_2MSL -> CLOSED */
-    case 158: /* CLOSING on APP_ABORT -> CLOSED */
-    case 159: /* LAST_ACK on APP_ABORT -> CLOSED */
-    case 160: /* TIME_WAIT on APP_ABORT -> CLOSED */
-#line 83 "spec/tcp.fsm"
+    case 30: /* SYN_RCVD on RCV_RST [passive_open] -> CLOSED */
+    case 32: /* SYN_RCVD on RCV_SYN [passive_open] -> CLOSED */
+    case 61: /* CLOSING on RCV_RST [rst_exact] -> CLOSED */
+    case 62: /* LAST_ACK on RCV_RST [rst_exact] -> CLOSED */
+    case 63: /* TIME_WAIT on RCV_RST [rst_exact] -> CLOSED */
+    case 150: /* FIN_WAIT_2 on T_2MSL -> CLOSED */
+    case 151: /* TIME_WAIT on T_2MSL -> CLOSED */
+    case 159: /* CLOSING on APP_ABORT -> CLOSED */
+    case 160: /* LAST_ACK on APP_ABORT -> CLOSED */
+    case 161: /* TIME_WAIT on APP_ABORT -> CLOSED */
+#line 88 "spec/tcp.fsm"
         *state = TCP_FSM_CLOSED;
         tcp_fsm_action_release(ctx, payload);
         break;
-#line 653 "generated/tcp.c"
+#line 656 "generated/tcp.c"
     case 4: /* CLOSED on SPAWN_SYN -> SYN_RCVD */
-#line 84 "spec/tcp.fsm"
+#line 89 "spec/tcp.fsm"
         *state = TCP_FSM_SYN_RCVD;
         tcp_fsm_action_init_passive(ctx, payload);
         tcp_fsm_action_take_syn(ctx, payload);
         tcp_fsm_action_send_syn_ack(ctx, payload);
         break;
-#line 661 "generated/tcp.c"
+#line 664 "generated/tcp.c"
     case 5: /* CLOSED on SPAWN_COOKIE -> ESTABLISHED */
-#line 87 "spec/tcp.fsm"
+#line 92 "spec/tcp.fsm"
         *state = TCP_FSM_ESTABLISHED;
         tcp_fsm_action_init_passive(ctx, payload);
         tcp_fsm_action_take_cookie(ctx, payload);
         tcp_fsm_action_established(ctx, payload);
         tcp_fsm_action_process_ack(ctx, payload);
         break;
-#line 670 "generated/tcp.c"
+#line 673 "generated/tcp.c"
     case 6: /* LISTEN on RCV_RST -> stay */
-#line 95 "spec/tcp.fsm"
+#line 100 "spec/tcp.fsm"
         *state = TCP_FSM_LISTEN;
         break;
-#line 675 "generated/tcp.c"
+#line 678 "generated/tcp.c"
     case 7: /* LISTEN on RCV_SYN [out_of_memory] -> stay */
     case 12: /* LISTEN on RCV_ACK [out_of_memory] -> stay */
-#line 97 "spec/tcp.fsm"
+#line 102 "spec/tcp.fsm"
         *state = TCP_FSM_LISTEN;
         tcp_fsm_action_refuse_no_memory(ctx, payload);
         tcp_fsm_action_send_rst_reply(ctx, payload);
         break;
-#line 683 "generated/tcp.c"
+#line 686 "generated/tcp.c"
     case 8: /* LISTEN on RCV_SYN [accept_queue_full] -> stay */
     case 13: /* LISTEN on RCV_ACK [accept_queue_full] -> stay */
-#line 99 "spec/tcp.fsm"
+#line 104 "spec/tcp.fsm"
         *state = TCP_FSM_LISTEN;
         tcp_fsm_action_listen_drop(ctx, payload);
         break;
-#line 690 "generated/tcp.c"
+#line 693 "generated/tcp.c"
     case 9: /* LISTEN on RCV_SYN [syn_queue_full] -> stay */
-#line 101 "spec/tcp.fsm"
+#line 106 "spec/tcp.fsm"
         *state = TCP_FSM_LISTEN;
         tcp_fsm_action_send_syn_cookie(ctx, payload);
         break;
-#line 696 "generated/tcp.c"
+#line 699 "generated/tcp.c"
     case 10: /* LISTEN on RCV_SYN else -> stay */
     case 14: /* LISTEN on RCV_ACK else -> stay */
-#line 103 "spec/tcp.fsm"
+#line 108 "spec/tcp.fsm"
         *state = TCP_FSM_LISTEN;
         tcp_fsm_action_spawn_child(ctx, payload);
         break;
-#line 703 "generated/tcp.c"
+#line 706 "generated/tcp.c"
     case 11: /* LISTEN on RCV_ACK [!cookie_ok] -> stay */
-#line 104 "spec/tcp.fsm"
+#line 109 "spec/tcp.fsm"
         *state = TCP_FSM_LISTEN;
         tcp_fsm_action_send_rst_reply(ctx, payload);
         break;
-#line 709 "generated/tcp.c"
+#line 712 "generated/tcp.c"
     case 15: /* LISTEN on APP_CONNECT -> SYN_SENT */
-#line 112 "spec/tcp.fsm"
+#line 117 "spec/tcp.fsm"
         *state = TCP_FSM_SYN_SENT;
         tcp_fsm_action_abort_listener(ctx, payload);
         tcp_fsm_action_unlisten(ctx, payload);
         tcp_fsm_action_init_active(ctx, payload);
         tcp_fsm_action_send_syn(ctx, payload);
         break;
-#line 718 "generated/tcp.c"
+#line 721 "generated/tcp.c"
     case 16: /* LISTEN on APP_CLOSE -> CLOSED */
     case 17: /* LISTEN on APP_ABORT -> CLOSED */
-#line 115 "spec/tcp.fsm"
+#line 120 "spec/tcp.fsm"
         *state = TCP_FSM_CLOSED;
         tcp_fsm_action_abort_listener(ctx, payload);
         tcp_fsm_action_release(ctx, payload);
         break;
-#line 726 "generated/tcp.c"
+#line 729 "generated/tcp.c"
     case 18: /* SYN_SENT on RCV_BAD_ACK -> stay */
-#line 122 "spec/tcp.fsm"
+#line 129 "spec/tcp.fsm"
         *state = TCP_FSM_SYN_SENT;
         tcp_fsm_action_send_rst_reply(ctx, payload);
         break;
-#line 732 "generated/tcp.c"
+#line 735 "generated/tcp.c"
     case 19: /* SYN_SENT on RCV_RST [rst_acks_syn] -> CLOSED */
-    case 30: /* SYN_RCVD on RCV_RST else -> CLOSED */
-#line 124 "spec/tcp.fsm"
+    case 27: /* SYN_SENT on RCV_ICMP_UNREACH -> CLOSED */
+    case 31: /* SYN_RCVD on RCV_RST else -> CLOSED */
+#line 131 "spec/tcp.fsm"
         *state = TCP_FSM_CLOSED;
         tcp_fsm_action_conn_refused(ctx, payload);
         tcp_fsm_action_release(ctx, payload);
         break;
-#line 740 "generated/tcp.c"
+#line 744 "generated/tcp.c"
     case 20: /* SYN_SENT on RCV_RST else -> stay */
-#line 126 "spec/tcp.fsm"
+#line 133 "spec/tcp.fsm"
         *state = TCP_FSM_SYN_SENT;
         break;
-#line 745 "generated/tcp.c"
+#line 749 "generated/tcp.c"
     case 21: /* SYN_SENT on RCV_SYN_ACK -> ESTABLISHED */
-#line 127 "spec/tcp.fsm"
+#line 134 "spec/tcp.fsm"
         *state = TCP_FSM_ESTABLISHED;
         tcp_fsm_action_take_syn(ctx, payload);
         tcp_fsm_action_established(ctx, payload);
         tcp_fsm_action_process_ack(ctx, payload);
         tcp_fsm_action_send_ack(ctx, payload);
         break;
-#line 754 "generated/tcp.c"
+#line 758 "generated/tcp.c"
     case 22: /* SYN_SENT on RCV_SYN -> SYN_RCVD */
-#line 130 "spec/tcp.fsm"
+#line 137 "spec/tcp.fsm"
         *state = TCP_FSM_SYN_RCVD;
         tcp_fsm_action_take_syn(ctx, payload);
         tcp_fsm_action_send_syn_ack(ctx, payload);
         break;
-#line 761 "generated/tcp.c"
+#line 765 "generated/tcp.c"
     case 23: /* SYN_SENT on T_RTX [syn_give_up] -> CLOSED */
-    case 38: /* SYN_RCVD on T_RTX [syn_give_up] -> CLOSED */
-    case 128: /* ESTABLISHED on T_RTX [give_up] -> CLOSED */
-    case 129: /* CLOSE_WAIT on T_RTX [give_up] -> CLOSED */
-    case 130: /* FIN_WAIT_1 on T_RTX [give_up] -> CLOSED */
-    case 131: /* CLOSING on T_RTX [give_up] -> CLOSED */
-    case 132: /* LAST_ACK on T_RTX [give_up] -> CLOSED */
-    case 145: /* ESTABLISHED on T_KEEPALIVE [keepalive_dead] -> CLOSED */
-    case 146: /* CLOSE_WAIT on T_KEEPALIVE [keepalive_dead] -> CLOSED */
-#line 132 "spec/tcp.fsm"
+    case 39: /* SYN_RCVD on T_RTX [syn_give_up] -> CLOSED */
+    case 129: /* ESTABLISHED on T_RTX [give_up] -> CLOSED */
+    case 130: /* CLOSE_WAIT on T_RTX [give_up] -> CLOSED */
+    case 131: /* FIN_WAIT_1 on T_RTX [give_up] -> CLOSED */
+    case 132: /* CLOSING on T_RTX [give_up] -> CLOSED */
+    case 133: /* LAST_ACK on T_RTX [give_up] -> CLOSED */
+    case 146: /* ESTABLISHED on T_KEEPALIVE [keepalive_dead] -> CLOSED */
+    case 147: /* CLOSE_WAIT on T_KEEPALIVE [keepalive_dead] -> CLOSED */
+#line 139 "spec/tcp.fsm"
         *state = TCP_FSM_CLOSED;
         tcp_fsm_action_conn_timeout(ctx, payload);
         tcp_fsm_action_release(ctx, payload);
         break;
-#line 776 "generated/tcp.c"
+#line 780 "generated/tcp.c"
     case 24: /* SYN_SENT on T_RTX else -> stay */
-#line 134 "spec/tcp.fsm"
+#line 141 "spec/tcp.fsm"
         *state = TCP_FSM_SYN_SENT;
         tcp_fsm_action_retransmit_syn(ctx, payload);
         break;
-#line 782 "generated/tcp.c"
+#line 786 "generated/tcp.c"
     case 26: /* SYN_SENT on APP_ABORT -> CLOSED */
-    case 56: /* ESTABLISHED on RCV_RST [rst_exact] -> CLOSED */
-    case 57: /* FIN_WAIT_1 on RCV_RST [rst_exact] -> CLOSED */
-    case 58: /* FIN_WAIT_2 on RCV_RST [rst_exact] -> CLOSED */
-    case 59: /* CLOSE_WAIT on RCV_RST [rst_exact] -> CLOSED */
-#line 136 "spec/tcp.fsm"
+    case 57: /* ESTABLISHED on RCV_RST [rst_exact] -> CLOSED */
+    case 58: /* FIN_WAIT_1 on RCV_RST [rst_exact] -> CLOSED */
+    case 59: /* FIN_WAIT_2 on RCV_RST [rst_exact] -> CLOSED */
+    case 60: /* CLOSE_WAIT on RCV_RST [rst_exact] -> CLOSED */
+#line 143 "spec/tcp.fsm"
         *state = TCP_FSM_CLOSED;
         tcp_fsm_action_conn_reset(ctx, payload);
         tcp_fsm_action_release(ctx, payload);
         break;
-#line 793 "generated/tcp.c"
-    case 27: /* SYN_RCVD on RCV_RST [rst_challenge_ok] -> stay */
-    case 32: /* SYN_RCVD on RCV_SYN [challenge_ok] -> stay */
-#line 145 "spec/tcp.fsm"
+#line 797 "generated/tcp.c"
+    case 28: /* SYN_RCVD on RCV_RST [rst_challenge_ok] -> stay */
+    case 33: /* SYN_RCVD on RCV_SYN [challenge_ok] -> stay */
+#line 154 "spec/tcp.fsm"
         *state = TCP_FSM_SYN_RCVD;
         tcp_fsm_action_challenge_ack(ctx, payload);
         break;
-#line 800 "generated/tcp.c"
-    case 28: /* SYN_RCVD on RCV_RST [!rst_exact] -> stay */
-    case 33: /* SYN_RCVD on RCV_SYN else -> stay */
-    case 49: /* SYN_RCVD on RCV_UNACCEPTABLE else -> stay */
-#line 147 "spec/tcp.fsm"
+#line 804 "generated/tcp.c"
+    case 29: /* SYN_RCVD on RCV_RST [!rst_exact] -> stay */
+    case 34: /* SYN_RCVD on RCV_SYN else -> stay */
+    case 50: /* SYN_RCVD on RCV_UNACCEPTABLE else -> stay */
+#line 156 "spec/tcp.fsm"
         *state = TCP_FSM_SYN_RCVD;
         break;
-#line 807 "generated/tcp.c"
-    case 34: /* SYN_RCVD on RCV_BAD_ACK -> stay */
-    case 35: /* SYN_RCVD on RCV_ACK [!ack_acceptable] -> stay */
-#line 158 "spec/tcp.fsm"
+#line 811 "generated/tcp.c"
+    case 35: /* SYN_RCVD on RCV_BAD_ACK -> stay */
+    case 36: /* SYN_RCVD on RCV_ACK [!ack_acceptable] -> stay */
+#line 167 "spec/tcp.fsm"
         *state = TCP_FSM_SYN_RCVD;
         tcp_fsm_action_send_rst_reply(ctx, payload);
         break;
-#line 814 "generated/tcp.c"
-    case 36: /* SYN_RCVD on RCV_ACK [close_queued] -> FIN_WAIT_1 */
-#line 161 "spec/tcp.fsm"
+#line 818 "generated/tcp.c"
+    case 37: /* SYN_RCVD on RCV_ACK [close_queued] -> FIN_WAIT_1 */
+#line 170 "spec/tcp.fsm"
         *state = TCP_FSM_FIN_WAIT_1;
         tcp_fsm_action_established(ctx, payload);
         tcp_fsm_action_process_ack(ctx, payload);
         break;
-#line 821 "generated/tcp.c"
-    case 37: /* SYN_RCVD on RCV_ACK else -> ESTABLISHED */
-#line 164 "spec/tcp.fsm"
+#line 825 "generated/tcp.c"
+    case 38: /* SYN_RCVD on RCV_ACK else -> ESTABLISHED */
+#line 173 "spec/tcp.fsm"
         *state = TCP_FSM_ESTABLISHED;
         tcp_fsm_action_established(ctx, payload);
         tcp_fsm_action_process_ack(ctx, payload);
         break;
-#line 828 "generated/tcp.c"
-    case 39: /* SYN_RCVD on T_RTX else -> stay */
-#line 169 "spec/tcp.fsm"
+#line 832 "generated/tcp.c"
+    case 40: /* SYN_RCVD on T_RTX else -> stay */
+#line 178 "spec/tcp.fsm"
         *state = TCP_FSM_SYN_RCVD;
         tcp_fsm_action_retransmit_syn_ack(ctx, payload);
         break;
-#line 834 "generated/tcp.c"
-    case 40: /* SYN_RCVD on APP_CLOSE -> stay */
-#line 170 "spec/tcp.fsm"
+#line 838 "generated/tcp.c"
+    case 41: /* SYN_RCVD on APP_CLOSE -> stay */
+#line 179 "spec/tcp.fsm"
         *state = TCP_FSM_SYN_RCVD;
         tcp_fsm_action_queue_fin(ctx, payload);
         break;
-#line 840 "generated/tcp.c"
-    case 41: /* SYN_RCVD on APP_ABORT -> CLOSED */
-    case 154: /* ESTABLISHED on APP_ABORT -> CLOSED */
-    case 155: /* FIN_WAIT_1 on APP_ABORT -> CLOSED */
-    case 156: /* FIN_WAIT_2 on APP_ABORT -> CLOSED */
-    case 157: /* CLOSE_WAIT on APP_ABORT -> CLOSED */
-#line 172 "spec/tcp.fsm"
+#line 844 "generated/tcp.c"
+    case 42: /* SYN_RCVD on APP_ABORT -> CLOSED */
+    case 155: /* ESTABLISHED on APP_ABORT -> CLOSED */
+    case 156: /* FIN_WAIT_1 on APP_ABORT -> CLOSED */
+    case 157: /* FIN_WAIT_2 on APP_ABORT -> CLOSED */
+    case 158: /* CLOSE_WAIT on APP_ABORT -> CLOSED */
+#line 181 "spec/tcp.fsm"
         *state = TCP_FSM_CLOSED;
         tcp_fsm_action_send_rst(ctx, payload);
         tcp_fsm_action_conn_reset(ctx, payload);
         tcp_fsm_action_release(ctx, payload);
         break;
-#line 852 "generated/tcp.c"
-    case 42: /* SYN_RCVD on RCV_UNACCEPTABLE [oow_ack_ok] -> stay */
-#line 184 "spec/tcp.fsm"
+#line 856 "generated/tcp.c"
+    case 43: /* SYN_RCVD on RCV_UNACCEPTABLE [oow_ack_ok] -> stay */
+#line 193 "spec/tcp.fsm"
         *state = TCP_FSM_SYN_RCVD;
         tcp_fsm_action_send_ack(ctx, payload);
         break;
-#line 858 "generated/tcp.c"
-    case 43: /* ESTABLISHED on RCV_UNACCEPTABLE [oow_ack_ok] -> stay */
-    case 95: /* ESTABLISHED on RCV_BAD_ACK [oow_ack_ok] -> stay */
-    case 138: /* ESTABLISHED on T_DELACK -> stay */
-#line 184 "spec/tcp.fsm"
+#line 862 "generated/tcp.c"
+    case 44: /* ESTABLISHED on RCV_UNACCEPTABLE [oow_ack_ok] -> stay */
+    case 96: /* ESTABLISHED on RCV_BAD_ACK [oow_ack_ok] -> stay */
+    case 139: /* ESTABLISHED on T_DELACK -> stay */
+#line 193 "spec/tcp.fsm"
         *state = TCP_FSM_ESTABLISHED;
         tcp_fsm_action_send_ack(ctx, payload);
         break;
-#line 866 "generated/tcp.c"
-    case 44: /* FIN_WAIT_1 on RCV_UNACCEPTABLE [oow_ack_ok] -> stay */
-    case 96: /* FIN_WAIT_1 on RCV_BAD_ACK [oow_ack_ok] -> stay */
-    case 139: /* FIN_WAIT_1 on T_DELACK -> stay */
-#line 184 "spec/tcp.fsm"
+#line 870 "generated/tcp.c"
+    case 45: /* FIN_WAIT_1 on RCV_UNACCEPTABLE [oow_ack_ok] -> stay */
+    case 97: /* FIN_WAIT_1 on RCV_BAD_ACK [oow_ack_ok] -> stay */
+    case 140: /* FIN_WAIT_1 on T_DELACK -> stay */
+#line 193 "spec/tcp.fsm"
         *state = TCP_FSM_FIN_WAIT_1;
         tcp_fsm_action_send_ack(ctx, payload);
         break;
-#line 874 "generated/tcp.c"
-    case 45: /* FIN_WAIT_2 on RCV_UNACCEPTABLE [oow_ack_ok] -> stay */
-    case 97: /* FIN_WAIT_2 on RCV_BAD_ACK [oow_ack_ok] -> stay */
-    case 140: /* FIN_WAIT_2 on T_DELACK -> stay */
-#line 184 "spec/tcp.fsm"
+#line 878 "generated/tcp.c"
+    case 46: /* FIN_WAIT_2 on RCV_UNACCEPTABLE [oow_ack_ok] -> stay */
+    case 98: /* FIN_WAIT_2 on RCV_BAD_ACK [oow_ack_ok] -> stay */
+    case 141: /* FIN_WAIT_2 on T_DELACK -> stay */
+#line 193 "spec/tcp.fsm"
         *state = TCP_FSM_FIN_WAIT_2;
         tcp_fsm_action_send_ack(ctx, payload);
         break;
-#line 882 "generated/tcp.c"
-    case 46: /* CLOSE_WAIT on RCV_UNACCEPTABLE [oow_ack_ok] -> stay */
-    case 98: /* CLOSE_WAIT on RCV_BAD_ACK [oow_ack_ok] -> stay */
-    case 124: /* CLOSE_WAIT on RCV_FIN -> stay */
-#line 184 "spec/tcp.fsm"
+#line 886 "generated/tcp.c"
+    case 47: /* CLOSE_WAIT on RCV_UNACCEPTABLE [oow_ack_ok] -> stay */
+    case 99: /* CLOSE_WAIT on RCV_BAD_ACK [oow_ack_ok] -> stay */
+    case 125: /* CLOSE_WAIT on RCV_FIN -> stay */
+#line 193 "spec/tcp.fsm"
         *state = TCP_FSM_CLOSE_WAIT;
         tcp_fsm_action_send_ack(ctx, payload);
         break;
-#line 890 "generated/tcp.c"
-    case 47: /* CLOSING on RCV_UNACCEPTABLE [oow_ack_ok] -> stay */
-    case 99: /* CLOSING on RCV_BAD_ACK [oow_ack_ok] -> stay */
-    case 125: /* CLOSING on RCV_FIN -> stay */
-#line 184 "spec/tcp.fsm"
+#line 894 "generated/tcp.c"
+    case 48: /* CLOSING on RCV_UNACCEPTABLE [oow_ack_ok] -> stay */
+    case 100: /* CLOSING on RCV_BAD_ACK [oow_ack_ok] -> stay */
+    case 126: /* CLOSING on RCV_FIN -> stay */
+#line 193 "spec/tcp.fsm"
         *state = TCP_FSM_CLOSING;
         tcp_fsm_action_send_ack(ctx, payload);
         break;
-#line 898 "generated/tcp.c"
-    case 48: /* LAST_ACK on RCV_UNACCEPTABLE [oow_ack_ok] -> stay */
-    case 100: /* LAST_ACK on RCV_BAD_ACK [oow_ack_ok] -> stay */
-    case 126: /* LAST_ACK on RCV_FIN -> stay */
-#line 184 "spec/tcp.fsm"
+#line 902 "generated/tcp.c"
+    case 49: /* LAST_ACK on RCV_UNACCEPTABLE [oow_ack_ok] -> stay */
+    case 101: /* LAST_ACK on RCV_BAD_ACK [oow_ack_ok] -> stay */
+    case 127: /* LAST_ACK on RCV_FIN -> stay */
+#line 193 "spec/tcp.fsm"
         *state = TCP_FSM_LAST_ACK;
         tcp_fsm_action_send_ack(ctx, payload);
         break;
-#line 906 "generated/tcp.c"
-    case 50: /* ESTABLISHED on RCV_UNACCEPTABLE else -> stay */
-    case 70: /* ESTABLISHED on RCV_RST else -> stay */
-    case 83: /* ESTABLISHED on RCV_SYN else -> stay */
-    case 102: /* ESTABLISHED on RCV_BAD_ACK else -> stay */
-#line 185 "spec/tcp.fsm"
-        *state = TCP_FSM_ESTABLISHED;
-        break;
-#line 914 "generated/tcp.c"
-    case 51: /* FIN_WAIT_1 on RCV_UNACCEPTABLE else -> stay */
-    case 71: /* FIN_WAIT_1 on RCV_RST else -> stay */
-    case 84: /* FIN_WAIT_1 on RCV_SYN else -> stay */
-    case 103: /* FIN_WAIT_1 on RCV_BAD_ACK else -> stay */
-#line 185 "spec/tcp.fsm"
-        *state = TCP_FSM_FIN_WAIT_1;
-        break;
-#line 922 "generated/tcp.c"
-    case 52: /* FIN_WAIT_2 on RCV_UNACCEPTABLE else -> stay */
-    case 72: /* FIN_WAIT_2 on RCV_RST else -> stay */
-    case 85: /* FIN_WAIT_2 on RCV_SYN else -> stay */
-    case 104: /* FIN_WAIT_2 on RCV_BAD_ACK else -> stay */
-#line 185 "spec/tcp.fsm"
-        *state = TCP_FSM_FIN_WAIT_2;
-        break;
-#line 930 "generated/tcp.c"
-    case 53: /* CLOSE_WAIT on RCV_UNACCEPTABLE else -> stay */
-    case 73: /* CLOSE_WAIT on RCV_RST else -> stay */
-    case 86: /* CLOSE_WAIT on RCV_SYN else -> stay */
-    case 105: /* CLOSE_WAIT on RCV_BAD_ACK else -> stay */
-#line 185 "spec/tcp.fsm"
-        *state = TCP_FSM_CLOSE_WAIT;
-        break;
-#line 938 "generated/tcp.c"
-    case 54: /* CLOSING on RCV_UNACCEPTABLE else -> stay */
-    case 74: /* CLOSING on RCV_RST else -> stay */
-    case 87: /* CLOSING on RCV_SYN else -> stay */
-    case 106: /* CLOSING on RCV_BAD_ACK else -> stay */
-#line 185 "spec/tcp.fsm"
-        *state = TCP_FSM_CLOSING;
-        break;
-#line 946 "generated/tcp.c"
-    case 55: /* LAST_ACK on RCV_UNACCEPTABLE else -> stay */
-    case 75: /* LAST_ACK on RCV_RST else -> stay */
-    case 88: /* LAST_ACK on RCV_SYN else -> stay */
-    case 107: /* LAST_ACK on RCV_BAD_ACK else -> stay */
-#line 185 "spec/tcp.fsm"
-        *state = TCP_FSM_LAST_ACK;
-        break;
-#line 954 "generated/tcp.c"
-    case 63: /* ESTABLISHED on RCV_RST [challenge_ok] -> stay */
-    case 77: /* ESTABLISHED on RCV_SYN [challenge_ok] -> stay */
-#line 193 "spec/tcp.fsm"
-        *state = TCP_FSM_ESTABLISHED;
-        tcp_fsm_action_challenge_ack(ctx, payload);
-        break;
-#line 961 "generated/tcp.c"
-    case 64: /* FIN_WAIT_1 on RCV_RST [challenge_ok] -> stay */
-    case 78: /* FIN_WAIT_1 on RCV_SYN [challenge_ok] -> stay */
-#line 193 "spec/tcp.fsm"
-        *state = TCP_FSM_FIN_WAIT_1;
-        tcp_fsm_action_challenge_ack(ctx, payload);
-        break;
-#line 968 "generated/tcp.c"
-    case 65: /* FIN_WAIT_2 on RCV_RST [challenge_ok] -> stay */
-    case 79: /* FIN_WAIT_2 on RCV_SYN [challenge_ok] -> stay */
-#line 193 "spec/tcp.fsm"
-        *state = TCP_FSM_FIN_WAIT_2;
-        tcp_fsm_action_challenge_ack(ctx, payload);
-        break;
-#line 975 "generated/tcp.c"
-    case 66: /* CLOSE_WAIT on RCV_RST [challenge_ok] -> stay */
-    case 80: /* CLOSE_WAIT on RCV_SYN [challenge_ok] -> stay */
-#line 193 "spec/tcp.fsm"
-        *state = TCP_FSM_CLOSE_WAIT;
-        tcp_fsm_action_challenge_ack(ctx, payload);
-        break;
-#line 982 "generated/tcp.c"
-    case 67: /* CLOSING on RCV_RST [challenge_ok] -> stay */
-    case 81: /* CLOSING on RCV_SYN [challenge_ok] -> stay */
-#line 193 "spec/tcp.fsm"
-        *state = TCP_FSM_CLOSING;
-        tcp_fsm_action_challenge_ack(ctx, payload);
-        break;
-#line 989 "generated/tcp.c"
-    case 68: /* LAST_ACK on RCV_RST [challenge_ok] -> stay */
-    case 82: /* LAST_ACK on RCV_SYN [challenge_ok] -> stay */
-#line 193 "spec/tcp.fsm"
-        *state = TCP_FSM_LAST_ACK;
-        tcp_fsm_action_challenge_ack(ctx, payload);
-        break;
-#line 996 "generated/tcp.c"
-    case 69: /* TIME_WAIT on RCV_RST [challenge_ok] -> stay */
-    case 93: /* TIME_WAIT on RCV_SYN [challenge_ok] -> stay */
-#line 193 "spec/tcp.fsm"
-        *state = TCP_FSM_TIME_WAIT;
-        tcp_fsm_action_challenge_ack(ctx, payload);
-        break;
-#line 1003 "generated/tcp.c"
-    case 76: /* TIME_WAIT on RCV_RST else -> stay */
-    case 92: /* TIME_WAIT on RCV_UNACCEPTABLE else -> stay */
-    case 94: /* TIME_WAIT on RCV_SYN else -> stay */
-    case 108: /* TIME_WAIT on RCV_BAD_ACK else -> stay */
+#line 910 "generated/tcp.c"
+    case 51: /* ESTABLISHED on RCV_UNACCEPTABLE else -> stay */
+    case 71: /* ESTABLISHED on RCV_RST else -> stay */
+    case 84: /* ESTABLISHED on RCV_SYN else -> stay */
+    case 103: /* ESTABLISHED on RCV_BAD_ACK else -> stay */
 #line 194 "spec/tcp.fsm"
+        *state = TCP_FSM_ESTABLISHED;
+        break;
+#line 918 "generated/tcp.c"
+    case 52: /* FIN_WAIT_1 on RCV_UNACCEPTABLE else -> stay */
+    case 72: /* FIN_WAIT_1 on RCV_RST else -> stay */
+    case 85: /* FIN_WAIT_1 on RCV_SYN else -> stay */
+    case 104: /* FIN_WAIT_1 on RCV_BAD_ACK else -> stay */
+#line 194 "spec/tcp.fsm"
+        *state = TCP_FSM_FIN_WAIT_1;
+        break;
+#line 926 "generated/tcp.c"
+    case 53: /* FIN_WAIT_2 on RCV_UNACCEPTABLE else -> stay */
+    case 73: /* FIN_WAIT_2 on RCV_RST else -> stay */
+    case 86: /* FIN_WAIT_2 on RCV_SYN else -> stay */
+    case 105: /* FIN_WAIT_2 on RCV_BAD_ACK else -> stay */
+#line 194 "spec/tcp.fsm"
+        *state = TCP_FSM_FIN_WAIT_2;
+        break;
+#line 934 "generated/tcp.c"
+    case 54: /* CLOSE_WAIT on RCV_UNACCEPTABLE else -> stay */
+    case 74: /* CLOSE_WAIT on RCV_RST else -> stay */
+    case 87: /* CLOSE_WAIT on RCV_SYN else -> stay */
+    case 106: /* CLOSE_WAIT on RCV_BAD_ACK else -> stay */
+#line 194 "spec/tcp.fsm"
+        *state = TCP_FSM_CLOSE_WAIT;
+        break;
+#line 942 "generated/tcp.c"
+    case 55: /* CLOSING on RCV_UNACCEPTABLE else -> stay */
+    case 75: /* CLOSING on RCV_RST else -> stay */
+    case 88: /* CLOSING on RCV_SYN else -> stay */
+    case 107: /* CLOSING on RCV_BAD_ACK else -> stay */
+#line 194 "spec/tcp.fsm"
+        *state = TCP_FSM_CLOSING;
+        break;
+#line 950 "generated/tcp.c"
+    case 56: /* LAST_ACK on RCV_UNACCEPTABLE else -> stay */
+    case 76: /* LAST_ACK on RCV_RST else -> stay */
+    case 89: /* LAST_ACK on RCV_SYN else -> stay */
+    case 108: /* LAST_ACK on RCV_BAD_ACK else -> stay */
+#line 194 "spec/tcp.fsm"
+        *state = TCP_FSM_LAST_ACK;
+        break;
+#line 958 "generated/tcp.c"
+    case 64: /* ESTABLISHED on RCV_RST [challenge_ok] -> stay */
+    case 78: /* ESTABLISHED on RCV_SYN [challenge_ok] -> stay */
+#line 202 "spec/tcp.fsm"
+        *state = TCP_FSM_ESTABLISHED;
+        tcp_fsm_action_challenge_ack(ctx, payload);
+        break;
+#line 965 "generated/tcp.c"
+    case 65: /* FIN_WAIT_1 on RCV_RST [challenge_ok] -> stay */
+    case 79: /* FIN_WAIT_1 on RCV_SYN [challenge_ok] -> stay */
+#line 202 "spec/tcp.fsm"
+        *state = TCP_FSM_FIN_WAIT_1;
+        tcp_fsm_action_challenge_ack(ctx, payload);
+        break;
+#line 972 "generated/tcp.c"
+    case 66: /* FIN_WAIT_2 on RCV_RST [challenge_ok] -> stay */
+    case 80: /* FIN_WAIT_2 on RCV_SYN [challenge_ok] -> stay */
+#line 202 "spec/tcp.fsm"
+        *state = TCP_FSM_FIN_WAIT_2;
+        tcp_fsm_action_challenge_ack(ctx, payload);
+        break;
+#line 979 "generated/tcp.c"
+    case 67: /* CLOSE_WAIT on RCV_RST [challenge_ok] -> stay */
+    case 81: /* CLOSE_WAIT on RCV_SYN [challenge_ok] -> stay */
+#line 202 "spec/tcp.fsm"
+        *state = TCP_FSM_CLOSE_WAIT;
+        tcp_fsm_action_challenge_ack(ctx, payload);
+        break;
+#line 986 "generated/tcp.c"
+    case 68: /* CLOSING on RCV_RST [challenge_ok] -> stay */
+    case 82: /* CLOSING on RCV_SYN [challenge_ok] -> stay */
+#line 202 "spec/tcp.fsm"
+        *state = TCP_FSM_CLOSING;
+        tcp_fsm_action_challenge_ack(ctx, payload);
+        break;
+#line 993 "generated/tcp.c"
+    case 69: /* LAST_ACK on RCV_RST [challenge_ok] -> stay */
+    case 83: /* LAST_ACK on RCV_SYN [challenge_ok] -> stay */
+#line 202 "spec/tcp.fsm"
+        *state = TCP_FSM_LAST_ACK;
+        tcp_fsm_action_challenge_ack(ctx, payload);
+        break;
+#line 1000 "generated/tcp.c"
+    case 70: /* TIME_WAIT on RCV_RST [challenge_ok] -> stay */
+    case 94: /* TIME_WAIT on RCV_SYN [challenge_ok] -> stay */
+#line 202 "spec/tcp.fsm"
+        *state = TCP_FSM_TIME_WAIT;
+        tcp_fsm_action_challenge_ack(ctx, payload);
+        break;
+#line 1007 "generated/tcp.c"
+    case 77: /* TIME_WAIT on RCV_RST else -> stay */
+    case 93: /* TIME_WAIT on RCV_UNACCEPTABLE else -> stay */
+    case 95: /* TIME_WAIT on RCV_SYN else -> stay */
+    case 109: /* TIME_WAIT on RCV_BAD_ACK else -> stay */
+#line 203 "spec/tcp.fsm"
         *state = TCP_FSM_TIME_WAIT;
         break;
-#line 1011 "generated/tcp.c"
-    case 89: /* TIME_WAIT on RCV_UNACCEPTABLE [syn_reopens] -> CLOSED */
-    case 90: /* TIME_WAIT on RCV_SYN [syn_reopens] -> CLOSED */
-#line 206 "spec/tcp.fsm"
+#line 1015 "generated/tcp.c"
+    case 90: /* TIME_WAIT on RCV_UNACCEPTABLE [syn_reopens] -> CLOSED */
+    case 91: /* TIME_WAIT on RCV_SYN [syn_reopens] -> CLOSED */
+#line 215 "spec/tcp.fsm"
         *state = TCP_FSM_CLOSED;
         tcp_fsm_action_release(ctx, payload);
         tcp_fsm_action_reopen(ctx, payload);
         break;
-#line 1019 "generated/tcp.c"
-    case 91: /* TIME_WAIT on RCV_UNACCEPTABLE [oow_ack_ok] -> stay */
-    case 101: /* TIME_WAIT on RCV_BAD_ACK [oow_ack_ok] -> stay */
-#line 208 "spec/tcp.fsm"
+#line 1023 "generated/tcp.c"
+    case 92: /* TIME_WAIT on RCV_UNACCEPTABLE [oow_ack_ok] -> stay */
+    case 102: /* TIME_WAIT on RCV_BAD_ACK [oow_ack_ok] -> stay */
+#line 217 "spec/tcp.fsm"
         *state = TCP_FSM_TIME_WAIT;
         tcp_fsm_action_send_ack(ctx, payload);
         break;
-#line 1026 "generated/tcp.c"
-    case 109: /* ESTABLISHED on RCV_ACK -> stay */
-#line 220 "spec/tcp.fsm"
+#line 1030 "generated/tcp.c"
+    case 110: /* ESTABLISHED on RCV_ACK -> stay */
+#line 229 "spec/tcp.fsm"
         *state = TCP_FSM_ESTABLISHED;
         tcp_fsm_action_process_ack(ctx, payload);
         break;
-#line 1032 "generated/tcp.c"
-    case 110: /* CLOSE_WAIT on RCV_ACK -> stay */
-#line 220 "spec/tcp.fsm"
+#line 1036 "generated/tcp.c"
+    case 111: /* CLOSE_WAIT on RCV_ACK -> stay */
+#line 229 "spec/tcp.fsm"
         *state = TCP_FSM_CLOSE_WAIT;
         tcp_fsm_action_process_ack(ctx, payload);
         break;
-#line 1038 "generated/tcp.c"
-    case 111: /* FIN_WAIT_2 on RCV_ACK -> stay */
-#line 220 "spec/tcp.fsm"
+#line 1042 "generated/tcp.c"
+    case 112: /* FIN_WAIT_2 on RCV_ACK -> stay */
+#line 229 "spec/tcp.fsm"
         *state = TCP_FSM_FIN_WAIT_2;
         tcp_fsm_action_process_ack(ctx, payload);
         break;
-#line 1044 "generated/tcp.c"
-    case 112: /* FIN_WAIT_1 on RCV_ACK [fin_acked] -> FIN_WAIT_2 */
-#line 221 "spec/tcp.fsm"
+#line 1048 "generated/tcp.c"
+    case 113: /* FIN_WAIT_1 on RCV_ACK [fin_acked] -> FIN_WAIT_2 */
+#line 230 "spec/tcp.fsm"
         *state = TCP_FSM_FIN_WAIT_2;
         tcp_fsm_action_process_ack(ctx, payload);
         tcp_fsm_action_arm_fin_timeout(ctx, payload);
         break;
-#line 1051 "generated/tcp.c"
-    case 113: /* FIN_WAIT_1 on RCV_ACK else -> stay */
-#line 223 "spec/tcp.fsm"
+#line 1055 "generated/tcp.c"
+    case 114: /* FIN_WAIT_1 on RCV_ACK else -> stay */
+#line 232 "spec/tcp.fsm"
         *state = TCP_FSM_FIN_WAIT_1;
         tcp_fsm_action_process_ack(ctx, payload);
         break;
-#line 1057 "generated/tcp.c"
-    case 114: /* CLOSING on RCV_ACK [fin_acked] -> TIME_WAIT */
-#line 224 "spec/tcp.fsm"
+#line 1061 "generated/tcp.c"
+    case 115: /* CLOSING on RCV_ACK [fin_acked] -> TIME_WAIT */
+#line 233 "spec/tcp.fsm"
         *state = TCP_FSM_TIME_WAIT;
         tcp_fsm_action_process_ack(ctx, payload);
         tcp_fsm_action_arm_2msl(ctx, payload);
         break;
-#line 1064 "generated/tcp.c"
-    case 115: /* CLOSING on RCV_ACK else -> stay */
-#line 226 "spec/tcp.fsm"
+#line 1068 "generated/tcp.c"
+    case 116: /* CLOSING on RCV_ACK else -> stay */
+#line 235 "spec/tcp.fsm"
         *state = TCP_FSM_CLOSING;
         tcp_fsm_action_process_ack(ctx, payload);
         break;
-#line 1070 "generated/tcp.c"
-    case 116: /* LAST_ACK on RCV_ACK [fin_acked] -> CLOSED */
-#line 227 "spec/tcp.fsm"
+#line 1074 "generated/tcp.c"
+    case 117: /* LAST_ACK on RCV_ACK [fin_acked] -> CLOSED */
+#line 236 "spec/tcp.fsm"
         *state = TCP_FSM_CLOSED;
         tcp_fsm_action_process_ack(ctx, payload);
         tcp_fsm_action_release(ctx, payload);
         break;
-#line 1077 "generated/tcp.c"
-    case 117: /* LAST_ACK on RCV_ACK else -> stay */
-#line 229 "spec/tcp.fsm"
+#line 1081 "generated/tcp.c"
+    case 118: /* LAST_ACK on RCV_ACK else -> stay */
+#line 238 "spec/tcp.fsm"
         *state = TCP_FSM_LAST_ACK;
         tcp_fsm_action_process_ack(ctx, payload);
         break;
-#line 1083 "generated/tcp.c"
-    case 118: /* ESTABLISHED on RCV_DATA -> stay */
-#line 232 "spec/tcp.fsm"
+#line 1087 "generated/tcp.c"
+    case 119: /* ESTABLISHED on RCV_DATA -> stay */
+#line 241 "spec/tcp.fsm"
         *state = TCP_FSM_ESTABLISHED;
         tcp_fsm_action_deliver_data(ctx, payload);
         break;
-#line 1089 "generated/tcp.c"
-    case 119: /* FIN_WAIT_1 on RCV_DATA -> stay */
-#line 232 "spec/tcp.fsm"
+#line 1093 "generated/tcp.c"
+    case 120: /* FIN_WAIT_1 on RCV_DATA -> stay */
+#line 241 "spec/tcp.fsm"
         *state = TCP_FSM_FIN_WAIT_1;
         tcp_fsm_action_deliver_data(ctx, payload);
         break;
-#line 1095 "generated/tcp.c"
-    case 120: /* FIN_WAIT_2 on RCV_DATA -> stay */
-#line 232 "spec/tcp.fsm"
+#line 1099 "generated/tcp.c"
+    case 121: /* FIN_WAIT_2 on RCV_DATA -> stay */
+#line 241 "spec/tcp.fsm"
         *state = TCP_FSM_FIN_WAIT_2;
         tcp_fsm_action_deliver_data(ctx, payload);
         break;
-#line 1101 "generated/tcp.c"
-    case 121: /* ESTABLISHED on RCV_FIN -> CLOSE_WAIT */
-#line 235 "spec/tcp.fsm"
+#line 1105 "generated/tcp.c"
+    case 122: /* ESTABLISHED on RCV_FIN -> CLOSE_WAIT */
+#line 244 "spec/tcp.fsm"
         *state = TCP_FSM_CLOSE_WAIT;
         tcp_fsm_action_receive_fin(ctx, payload);
         break;
-#line 1107 "generated/tcp.c"
-    case 122: /* FIN_WAIT_1 on RCV_FIN -> CLOSING */
-#line 237 "spec/tcp.fsm"
+#line 1111 "generated/tcp.c"
+    case 123: /* FIN_WAIT_1 on RCV_FIN -> CLOSING */
+#line 246 "spec/tcp.fsm"
         *state = TCP_FSM_CLOSING;
         tcp_fsm_action_receive_fin(ctx, payload);
         break;
-#line 1113 "generated/tcp.c"
-    case 123: /* FIN_WAIT_2 on RCV_FIN -> TIME_WAIT */
-#line 239 "spec/tcp.fsm"
+#line 1117 "generated/tcp.c"
+    case 124: /* FIN_WAIT_2 on RCV_FIN -> TIME_WAIT */
+#line 248 "spec/tcp.fsm"
         *state = TCP_FSM_TIME_WAIT;
         tcp_fsm_action_receive_fin(ctx, payload);
         tcp_fsm_action_arm_2msl(ctx, payload);
         break;
-#line 1120 "generated/tcp.c"
-    case 127: /* TIME_WAIT on RCV_FIN -> TIME_WAIT */
-#line 244 "spec/tcp.fsm"
+#line 1124 "generated/tcp.c"
+    case 128: /* TIME_WAIT on RCV_FIN -> TIME_WAIT */
+#line 253 "spec/tcp.fsm"
         *state = TCP_FSM_TIME_WAIT;
         tcp_fsm_action_send_ack(ctx, payload);
         tcp_fsm_action_arm_2msl(ctx, payload);
         break;
-#line 1127 "generated/tcp.c"
-    case 133: /* ESTABLISHED on T_RTX else -> stay */
-#line 250 "spec/tcp.fsm"
+#line 1131 "generated/tcp.c"
+    case 134: /* ESTABLISHED on T_RTX else -> stay */
+#line 263 "spec/tcp.fsm"
         *state = TCP_FSM_ESTABLISHED;
         tcp_fsm_action_retransmit(ctx, payload);
         break;
-#line 1133 "generated/tcp.c"
-    case 134: /* CLOSE_WAIT on T_RTX else -> stay */
-#line 250 "spec/tcp.fsm"
+#line 1137 "generated/tcp.c"
+    case 135: /* CLOSE_WAIT on T_RTX else -> stay */
+#line 263 "spec/tcp.fsm"
         *state = TCP_FSM_CLOSE_WAIT;
         tcp_fsm_action_retransmit(ctx, payload);
         break;
-#line 1139 "generated/tcp.c"
-    case 135: /* FIN_WAIT_1 on T_RTX else -> stay */
-#line 250 "spec/tcp.fsm"
+#line 1143 "generated/tcp.c"
+    case 136: /* FIN_WAIT_1 on T_RTX else -> stay */
+#line 263 "spec/tcp.fsm"
         *state = TCP_FSM_FIN_WAIT_1;
         tcp_fsm_action_retransmit(ctx, payload);
         break;
-#line 1145 "generated/tcp.c"
-    case 136: /* CLOSING on T_RTX else -> stay */
-#line 250 "spec/tcp.fsm"
+#line 1149 "generated/tcp.c"
+    case 137: /* CLOSING on T_RTX else -> stay */
+#line 263 "spec/tcp.fsm"
         *state = TCP_FSM_CLOSING;
         tcp_fsm_action_retransmit(ctx, payload);
         break;
-#line 1151 "generated/tcp.c"
-    case 137: /* LAST_ACK on T_RTX else -> stay */
-#line 250 "spec/tcp.fsm"
+#line 1155 "generated/tcp.c"
+    case 138: /* LAST_ACK on T_RTX else -> stay */
+#line 263 "spec/tcp.fsm"
         *state = TCP_FSM_LAST_ACK;
         tcp_fsm_action_retransmit(ctx, payload);
         break;
-#line 1157 "generated/tcp.c"
-    case 141: /* ESTABLISHED on T_PERSIST -> stay */
-#line 254 "spec/tcp.fsm"
+#line 1161 "generated/tcp.c"
+    case 142: /* ESTABLISHED on T_PERSIST -> stay */
+#line 267 "spec/tcp.fsm"
         *state = TCP_FSM_ESTABLISHED;
         tcp_fsm_action_send_probe(ctx, payload);
         break;
-#line 1163 "generated/tcp.c"
-    case 142: /* CLOSE_WAIT on T_PERSIST -> stay */
-#line 254 "spec/tcp.fsm"
+#line 1167 "generated/tcp.c"
+    case 143: /* CLOSE_WAIT on T_PERSIST -> stay */
+#line 267 "spec/tcp.fsm"
         *state = TCP_FSM_CLOSE_WAIT;
         tcp_fsm_action_send_probe(ctx, payload);
         break;
-#line 1169 "generated/tcp.c"
-    case 143: /* FIN_WAIT_1 on T_PERSIST -> stay */
-#line 254 "spec/tcp.fsm"
+#line 1173 "generated/tcp.c"
+    case 144: /* FIN_WAIT_1 on T_PERSIST -> stay */
+#line 267 "spec/tcp.fsm"
         *state = TCP_FSM_FIN_WAIT_1;
         tcp_fsm_action_send_probe(ctx, payload);
         break;
-#line 1175 "generated/tcp.c"
-    case 144: /* LAST_ACK on T_PERSIST -> stay */
-#line 254 "spec/tcp.fsm"
+#line 1179 "generated/tcp.c"
+    case 145: /* LAST_ACK on T_PERSIST -> stay */
+#line 267 "spec/tcp.fsm"
         *state = TCP_FSM_LAST_ACK;
         tcp_fsm_action_send_probe(ctx, payload);
         break;
-#line 1181 "generated/tcp.c"
-    case 147: /* ESTABLISHED on T_KEEPALIVE else -> stay */
-#line 256 "spec/tcp.fsm"
-        *state = TCP_FSM_ESTABLISHED;
-        tcp_fsm_action_send_keepalive(ctx, payload);
-        break;
-#line 1187 "generated/tcp.c"
-    case 148: /* CLOSE_WAIT on T_KEEPALIVE else -> stay */
-#line 256 "spec/tcp.fsm"
-        *state = TCP_FSM_CLOSE_WAIT;
-        tcp_fsm_action_send_keepalive(ctx, payload);
-        break;
-#line 1193 "generated/tcp.c"
-    case 151: /* ESTABLISHED on APP_CLOSE -> FIN_WAIT_1 */
-#line 263 "spec/tcp.fsm"
-        *state = TCP_FSM_FIN_WAIT_1;
-        tcp_fsm_action_queue_fin(ctx, payload);
-        break;
-#line 1199 "generated/tcp.c"
-    case 152: /* CLOSE_WAIT on APP_CLOSE -> LAST_ACK */
-#line 265 "spec/tcp.fsm"
-        *state = TCP_FSM_LAST_ACK;
-        tcp_fsm_action_queue_fin(ctx, payload);
-        break;
-#line 1205 "generated/tcp.c"
-    case 153: /* FIN_WAIT_2 on APP_CLOSE -> FIN_WAIT_2 */
+#line 1185 "generated/tcp.c"
+    case 148: /* ESTABLISHED on T_KEEPALIVE else -> stay */
 #line 269 "spec/tcp.fsm"
+        *state = TCP_FSM_ESTABLISHED;
+        tcp_fsm_action_send_keepalive(ctx, payload);
+        break;
+#line 1191 "generated/tcp.c"
+    case 149: /* CLOSE_WAIT on T_KEEPALIVE else -> stay */
+#line 269 "spec/tcp.fsm"
+        *state = TCP_FSM_CLOSE_WAIT;
+        tcp_fsm_action_send_keepalive(ctx, payload);
+        break;
+#line 1197 "generated/tcp.c"
+    case 152: /* ESTABLISHED on APP_CLOSE -> FIN_WAIT_1 */
+#line 276 "spec/tcp.fsm"
+        *state = TCP_FSM_FIN_WAIT_1;
+        tcp_fsm_action_queue_fin(ctx, payload);
+        break;
+#line 1203 "generated/tcp.c"
+    case 153: /* CLOSE_WAIT on APP_CLOSE -> LAST_ACK */
+#line 278 "spec/tcp.fsm"
+        *state = TCP_FSM_LAST_ACK;
+        tcp_fsm_action_queue_fin(ctx, payload);
+        break;
+#line 1209 "generated/tcp.c"
+    case 154: /* FIN_WAIT_2 on APP_CLOSE -> FIN_WAIT_2 */
+#line 282 "spec/tcp.fsm"
         *state = TCP_FSM_FIN_WAIT_2;
         tcp_fsm_action_arm_fin_timeout(ctx, payload);
         break;
-#line 1211 "generated/tcp.c"
+#line 1215 "generated/tcp.c"
     default:
         (void)ctx;
         (void)payload;

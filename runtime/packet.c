@@ -46,6 +46,8 @@ static const char *const status_names[PKT_STATUS_COUNT] = {
     [PKT_ERR_TCP_DOFF] = "tcp-doff",
     [PKT_ERR_TCP_CSUM] = "tcp-csum",
     [PKT_ERR_TCP_OPT] = "tcp-opt",
+    [PKT_ERR_ICMP_SHORT] = "icmp-short",
+    [PKT_ERR_ICMP_CSUM] = "icmp-csum",
 };
 
 const char *pkt_status_name(enum pkt_status s)
@@ -149,7 +151,7 @@ int ip_martian_source(uint32_t src, uint32_t local, unsigned prefix_len)
     return 0;
 }
 
-enum pkt_status pkt_parse(const void *pkt, size_t len, struct tcp_seg *seg)
+enum pkt_status ip_parse(const void *pkt, size_t len, struct ip_hdr *h)
 {
     const uint8_t *ip = pkt;
 
@@ -164,14 +166,36 @@ enum pkt_status pkt_parse(const void *pkt, size_t len, struct tcp_seg *seg)
     /* More-fragments set or a non-zero offset: a fragment. We do not reassemble (RFC 1122
      * 3.3.2 makes it a MUST for hosts; our peers send DF segments sized to the MSS). */
     if ((get16(ip + 6) & 0x3fff) != 0) return PKT_ERR_IP_FRAG;
-    if (ip[9] != IPPROTO_TCP_NUM) return PKT_ERR_NOT_TCP;
+    h->saddr = get32(ip + 12);
+    h->daddr = get32(ip + 16);
+    h->proto = ip[9];
+    h->ttl = ip[8];
+    h->hdr_len = (uint16_t)ihl;
+    h->tot_len = (uint16_t)tot;
+    return PKT_OK;
+}
+
+enum pkt_status pkt_parse(const void *pkt, size_t len, struct tcp_seg *seg)
+{
+    struct ip_hdr h;
+    enum pkt_status ps = ip_parse(pkt, len, &h);
+    if (ps != PKT_OK) return ps;
+    if (h.proto != IPPROTO_TCP_NUM) return PKT_ERR_NOT_TCP;
+    return tcp_parse(pkt, &h, seg);
+}
+
+enum pkt_status tcp_parse(const void *pkt, const struct ip_hdr *hp, struct tcp_seg *seg)
+{
+    const uint8_t *ip = pkt;
+    const struct ip_hdr h = *hp;
+    size_t ihl = h.hdr_len, tot = h.tot_len;
 
     const uint8_t *th = ip + ihl;
     size_t tlen = tot - ihl;
     if (tlen < TCP_HDR_LEN) return PKT_ERR_TCP_SHORT;
     size_t doff = (size_t)(th[12] >> 4) * 4;
     if (doff < TCP_HDR_LEN || doff > tlen) return PKT_ERR_TCP_DOFF;
-    uint32_t saddr = get32(ip + 12), daddr = get32(ip + 16);
+    uint32_t saddr = h.saddr, daddr = h.daddr;
     /* RFC 9293 3.1: the checksum covers the pseudo-header, TCP header and data; tot fits in
      * 16 bits so tlen does too. */
     uint64_t acc = csum_pseudo_ipv4(saddr, daddr, IPPROTO_TCP_NUM, (uint16_t)tlen);
@@ -181,7 +205,7 @@ enum pkt_status pkt_parse(const void *pkt, size_t len, struct tcp_seg *seg)
 
     seg->saddr = saddr;
     seg->daddr = daddr;
-    seg->ttl = ip[8];
+    seg->ttl = h.ttl;
     seg->sport = get16(th);
     seg->dport = get16(th + 2);
     seg->seq = get32(th + 4);
@@ -335,5 +359,65 @@ size_t pkt_build2(void *buf, size_t cap, const struct tcp_seg *seg, uint16_t ip_
     }
     uint16_t c = csum_fold(acc);
     memcpy(th + 16, &c, 2);
+    return tot;
+}
+
+/* ------------------------------------------------------------------- ICMP ---- */
+
+enum pkt_status icmp_parse(const void *p, size_t len, struct icmp_msg *m)
+{
+    const uint8_t *b = p;
+    if (len < ICMP_HDR_LEN) return PKT_ERR_ICMP_SHORT;
+    if (inet_checksum(b, len) != 0) return PKT_ERR_ICMP_CSUM; /* RFC 792: whole message */
+    m->type = b[0];
+    m->code = b[1];
+    m->rest = get32(b + 4);
+    m->body = b + ICMP_HDR_LEN;
+    m->len = len - ICMP_HDR_LEN;
+    return PKT_OK;
+}
+
+int icmp_quote_tcp(const struct icmp_msg *m, struct tcp_quote *q)
+{
+    const uint8_t *ip = m->body;
+    if (m->len < IPV4_HDR_LEN || ip[0] >> 4 != 4) return -1;
+    size_t ihl = (size_t)(ip[0] & 0x0f) * 4;
+    /* the quoted header's own checksum and total length are not checked: a router may have
+     * changed the TTL and a quote is usually cut short */
+    if (ihl < IPV4_HDR_LEN || m->len < ihl + 8 || ip[9] != IPPROTO_TCP_NUM) return -1;
+    const uint8_t *th = ip + ihl;
+    q->saddr = get32(ip + 12);
+    q->daddr = get32(ip + 16);
+    q->sport = get16(th);
+    q->dport = get16(th + 2);
+    q->seq = get32(th + 4);
+    return 0;
+}
+
+size_t icmp_build(void *buf, size_t cap, uint32_t saddr, uint32_t daddr, uint8_t type, uint8_t code,
+                  uint32_t rest, const void *body, size_t blen, uint16_t ip_id)
+{
+    size_t tot = IPV4_HDR_LEN + ICMP_HDR_LEN + blen;
+    if (tot > cap || tot > 0xffff) return 0;
+    uint8_t *ip = buf, *ic = ip + IPV4_HDR_LEN;
+    ip[0] = 0x45;
+    ip[1] = 0;
+    put16(ip + 2, (uint16_t)tot);
+    put16(ip + 4, ip_id);
+    put16(ip + 6, 0); /* no DF: ICMP is not sized to a path (Linux sends its replies so) */
+    ip[8] = 64;
+    ip[9] = IPPROTO_ICMP_NUM;
+    put16(ip + 10, 0);
+    put32(ip + 12, saddr);
+    put32(ip + 16, daddr);
+    uint16_t hc = inet_checksum(ip, IPV4_HDR_LEN);
+    memcpy(ip + 10, &hc, 2);
+    ic[0] = type;
+    ic[1] = code;
+    put16(ic + 2, 0);
+    put32(ic + 4, rest);
+    if (blen) memmove(ic + ICMP_HDR_LEN, body, blen); /* body may be the request itself */
+    uint16_t c = inet_checksum(ic, ICMP_HDR_LEN + blen);
+    memcpy(ic + 2, &c, 2);
     return tot;
 }

@@ -24,6 +24,7 @@
 #define TCP_HDR_LEN 20     /* without TCP options */
 #define TCP_MAX_OPT_LEN 40 /* data offset is 4 bits of 32-bit words: 60 - 20 */
 #define IPPROTO_TCP_NUM 6
+#define IPPROTO_ICMP_NUM 1
 
 /* Option kinds (RFC 9293 3.1, RFC 7323, RFC 2018). */
 #define TCPOPT_EOL 0
@@ -73,13 +74,28 @@ enum pkt_status { /* why a packet was dropped, in validation order */
                   PKT_ERR_TCP_DOFF,   /* data offset < 5 or beyond the segment */
                   PKT_ERR_TCP_CSUM,   /* checksum with pseudo-header */
                   PKT_ERR_TCP_OPT,    /* an option runs past the header / bad length */
+                  PKT_ERR_ICMP_SHORT, /* < 8 bytes of ICMP */
+                  PKT_ERR_ICMP_CSUM,  /* ICMP checksum (RFC 792: over the whole message) */
                   PKT_STATUS_COUNT
 };
 const char *pkt_status_name(enum pkt_status s);
+/* The IPv4 header of a datagram, as ip_parse validated it. */
+struct ip_hdr {
+    uint32_t saddr, daddr; /* host order */
+    uint8_t proto, ttl;
+    uint16_t hdr_len; /* IHL * 4: where the payload starts */
+    uint16_t tot_len; /* total length: the datagram without link padding */
+};
+/* The IP layer's checks, shared by every protocol (Linux ip_rcv_core): length, version, IHL,
+ * total length, header checksum (RFC 791 3.1, RFC 1122 3.2.1.1-3.2.1.2), and no fragment
+ * (not reassembled: PKT_ERR_IP_FRAG). Never reads past len. */
+enum pkt_status ip_parse(const void *pkt, size_t len, struct ip_hdr *h);
 /* Validate in the order of Linux tcp_v4_rcv: IP length/version/hdr, then TCP length, doff,
  * checksum, then options. On PKT_OK fills *seg (data points into pkt). Never reads past len.
  * Bytes after the IP total length (link padding) are ignored. */
 enum pkt_status pkt_parse(const void *pkt, size_t len, struct tcp_seg *seg);
+/* pkt_parse's TCP part, for a datagram ip_parse accepted with protocol 6 (h its header). */
+enum pkt_status tcp_parse(const void *pkt, const struct ip_hdr *h, struct tcp_seg *seg);
 /* Parse TCP options (used by pkt_parse; exposed for tests). Returns 0 or -1 if malformed. */
 int tcp_opts_parse(const uint8_t *p, size_t len, struct tcp_opts *o);
 
@@ -107,6 +123,48 @@ size_t pkt_build(void *buf, size_t cap, const struct tcp_seg *seg, uint16_t ip_i
  * tail_len bytes at tail (a wrapped ring's two halves, copied straight into buf). */
 size_t pkt_build2(void *buf, size_t cap, const struct tcp_seg *seg, uint16_t ip_id,
                   const void *tail, uint32_t tail_len);
+/* ---- ICMP (RFC 792) ---- */
+#define ICMP_HDR_LEN 8 /* type, code, checksum, 4 bytes that depend on the type */
+#define ICMP_ECHO_REPLY 0
+#define ICMP_DEST_UNREACH 3
+#define ICMP_SOURCE_QUENCH 4
+#define ICMP_ECHO 8
+#define ICMP_TIME_EXCEEDED 11
+#define ICMP_PARAM_PROB 12
+/* Destination unreachable codes (RFC 792, RFC 1122 3.2.2.1, RFC 1812 5.2.7.1) */
+#define ICMP_NET_UNREACH 0
+#define ICMP_HOST_UNREACH 1
+#define ICMP_PROT_UNREACH 2
+#define ICMP_PORT_UNREACH 3
+#define ICMP_FRAG_NEEDED 4
+#define ICMP_UNREACH_CODES 16 /* 0..15 are defined */
+
+/* A parsed ICMP message (host order). */
+struct icmp_msg {
+    uint8_t type, code;
+    uint32_t rest;       /* the 4 octets after the checksum: an echo's identifier and
+                          * sequence number, "fragmentation needed"'s next-hop MTU (low 16) */
+    const uint8_t *body; /* what follows the 8-byte header (points into the packet) */
+    size_t len;          /* its length */
+};
+/* Check an ICMP message of len bytes (the IP payload): at least 8 bytes, and its checksum
+ * (RFC 792: the one's complement sum of the whole message) verifies. */
+enum pkt_status icmp_parse(const void *p, size_t len, struct icmp_msg *m);
+/* The TCP segment an ICMP error quotes (RFC 792: the IP header and the first 64 bits of the
+ * datagram's data; RFC 1122 3.2.2: at least that much): its addresses, ports and sequence
+ * number. -1 unless the quote is an IPv4 header and 8 octets of TCP. */
+struct tcp_quote {
+    uint32_t saddr, daddr;
+    uint16_t sport, dport;
+    uint32_t seq;
+};
+int icmp_quote_tcp(const struct icmp_msg *m, struct tcp_quote *q);
+/* Build an IPv4 datagram carrying an ICMP message (IP header as pkt_build's, protocol 1):
+ * type, code, the 4 octets `rest`, then blen bytes of body, checksummed. Returns the total
+ * length, or 0 if it does not fit in cap. */
+size_t icmp_build(void *buf, size_t cap, uint32_t saddr, uint32_t daddr, uint8_t type, uint8_t code,
+                  uint32_t rest, const void *body, size_t blen, uint16_t ip_id);
+
 /* Option bytes pkt_build would emit for these options (for MSS/window budgeting). */
 size_t tcp_opts_len(const struct tcp_opts *o);
 

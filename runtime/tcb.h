@@ -96,6 +96,8 @@ struct tcb_bufs {
     struct ofo_seg *ofo;          /* out-of-order segments, sorted by seq, non-overlapping */
     uint32_t ofo_bytes;
     bool fin_held;    /* the peer's FIN came ahead of text still missing (tcp_data_input) */
+    uint8_t soft_err; /* RFC 1122 4.2.3.9: the last ICMP error (an errno) the connection
+                       * outlived; conn_timeout reports it instead of ETIMEDOUT (icmp.c) */
     uint32_t fin_seq; /* ... and sits here: RCV_FIN once RCV.NXT reaches it (conn_rest) */
     uint32_t sack_last_start, sack_last_end; /* the block changed last (RFC 2018 4: first) */
     uint32_t sack_hist[3]; /* starts of the blocks reported last, most recent first */
@@ -202,6 +204,9 @@ struct tcpfsm_stack {
     uint8_t hash_key[16], isn_key[16];
     uint16_t ip_id;
     uint32_t chack_sec, chack_count; /* RFC 5961 7 rate limit: current second, ACKs sent */
+    uint32_t icmp_tokens;            /* ICMP output token bucket (runtime/ip/icmp.c) ... */
+    tcpfsm_time_t icmp_refill_at;    /* ... and the time its tokens were counted up to */
+    bool icmp_bucket_set;            /* ... filled on first use */
     bool isn_fixed_set;              /* tests only: every ISN = isn_fixed (e.g. near 2^32) */
     uint32_t isn_fixed;
     bool reopen_iss_set; /* a SYN is reopening a TIME-WAIT connection (tcp_reopen): the new */

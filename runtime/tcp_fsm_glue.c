@@ -563,7 +563,9 @@ void tcp_fsm_action_conn_timeout(struct tcp_ctx *ctx, const struct tcp_seg *seg)
 {
     (void)seg;
     struct tcb *t = CTX_T;
-    t->err = ETIMEDOUT;
+    /* RFC 1122 4.2.3.9: the soft error an ICMP message brought is what the user is told when
+     * the connection gives up (EHOSTUNREACH, say), else ETIMEDOUT: Linux's tcp_write_err */
+    t->err = t->buf && t->buf->soft_err ? t->buf->soft_err : ETIMEDOUT;
     flush_queues(CTX_ST, t);
 }
 

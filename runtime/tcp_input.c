@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include "ip/icmp.h"
 #include "seq.h"
 #include "tcb.h"
 #include "tcp.h"
@@ -282,6 +283,7 @@ void tcp_ack_input(struct tcpfsm_stack *st, struct tcb *t, const struct tcp_seg 
         }
         if ((t->flags & TF_FIN_SENT) && acked > data) t->flags |= TF_FIN_ACKED;
         t->snd_una = ack;
+        if (t->buf) t->buf->soft_err = 0; /* something got through (Linux's tcp_ack) */
         if (seq_lt(t->snd_nxt, t->snd_una)) t->snd_nxt = t->snd_una;
         if (t->buf) sack_prune(t);
         t->retries = 0;
@@ -646,14 +648,33 @@ void tcp_reopen(struct tcpfsm_stack *st, const struct tcb *old, const struct tcp
     st->reopen_iss_set = false;
 }
 
+/* A datagram of another protocol than TCP, its IP header valid: for our address from a
+ * source a host may answer (the checks TCP's segments pass in tcpfsm_input), then ICMP, or
+ * protocol unreachable. Not TCP segments: InSegs and InErrs do not count them. */
+static int ip_other_input(struct tcpfsm_stack *st, const uint8_t *ip, const struct ip_hdr *h)
+{
+    /* not ours: a broadcast too, which RFC 1122 3.2.2 never answers with an error */
+    if (h->daddr != st->cfg.addr) return -EINVAL;
+    if (ip_martian_source(h->saddr, st->cfg.addr, st->cfg.prefix_len)) {
+        st->stats.InMartians++; /* RFC 1122 3.2.1.3, as for TCP below */
+        return -EINVAL;
+    }
+    if (h->proto == IPPROTO_ICMP_NUM) return icmp_input(st, ip, h);
+    return icmp_unknown_protocol(st, ip, h);
+}
+
 int tcpfsm_input(struct tcpfsm_stack *st, const void *packet, size_t len)
 {
     if (!st || (!packet && len)) return -EINVAL;
     struct tcp_seg seg;
-    st->stats.InSegs++;
+    struct ip_hdr ih;
     /* RFC 791 3.1: an IPv4 datagram is at most 65535 octets; a longer buffer is not one
-     * (shorter link padding after the total length is ignored by pkt_parse). */
-    enum pkt_status ps = len > 65535u ? PKT_ERR_IP_LEN : pkt_parse(packet, len, &seg);
+     * (shorter link padding after the total length is ignored by ip_parse). */
+    enum pkt_status ps = len > 65535u ? PKT_ERR_IP_LEN : ip_parse(packet, len, &ih);
+    /* The IP layer's dispatch: TCP below, ICMP and the protocols we do not speak in ip/. */
+    if (ps == PKT_OK && ih.proto != IPPROTO_TCP_NUM) return ip_other_input(st, packet, &ih);
+    st->stats.InSegs++;
+    if (ps == PKT_OK) ps = tcp_parse(packet, &ih, &seg);
     if (ps != PKT_OK) {
         st->stats.InErrs++;
         if (ps == PKT_ERR_IP_CSUM || ps == PKT_ERR_TCP_CSUM) {

@@ -126,7 +126,10 @@ void tcpfsm_stack_free(struct tcpfsm_stack *st);
 
 /* Feed one received IPv4 datagram. Malformed packets are dropped and counted.
  * Returns 0 if the packet was accepted for processing, or a negative code saying why it was
- * dropped (-EINVAL malformed, -EBADMSG checksum, -ENOENT no socket; a RST may be sent). */
+ * dropped (-EINVAL malformed, -EBADMSG checksum, -ENOENT no socket; a RST may be sent).
+ * Besides TCP it takes ICMP (echo requests are answered, errors reach the connection they
+ * quote: tcpfsm(3), ICMP) and answers other protocols with protocol unreachable
+ * (-EPROTONOSUPPORT). */
 int tcpfsm_input(struct tcpfsm_stack *st, const void *packet, size_t len);
 /* Set the current time and run every timer due at or before it. `now` never goes back. */
 void tcpfsm_advance(struct tcpfsm_stack *st, tcpfsm_time_t now);
@@ -270,6 +273,28 @@ struct tcpfsm_stats {
                                * text: one per 500 ms per connection (Linux TCPACKSkipped*) */
     uint64_t MemoryPressures; /* times the stack entered memory pressure (Linux's name) */
     uint64_t BufferBytes;     /* buffer memory in use now (rings, out-of-order data) */
+    /* ICMP (RFC 792, RFC 1122 3.2.2), named as RFC 4293's icmpStats and netstat -s's Icmp:
+     * lines. ICMP messages are not TCP segments: InSegs/InErrs do not count them. */
+    uint64_t IcmpInMsgs;          /* ICMP messages received, bad ones included */
+    uint64_t IcmpInErrors;        /* ... too short, bad checksum, or an error quoting no
+                                   * connection of ours (Linux counts the last here too) */
+    uint64_t IcmpInCsumErrors;    /* ... of which a bad checksum */
+    uint64_t IcmpInDestUnreachs;  /* destination unreachable received */
+    uint64_t IcmpInTimeExcds;     /* time exceeded received */
+    uint64_t IcmpInEchos;         /* echo requests received */
+    uint64_t IcmpOutMsgs;         /* ICMP messages sent */
+    uint64_t IcmpOutEchoReps;     /* echo replies sent (RFC 1122 3.2.2.6) */
+    uint64_t IcmpOutDestUnreachs; /* protocol unreachable sent (RFC 1122 3.2.2.1) */
+    uint64_t IcmpOutRateLimited;  /* not sent: over the ICMP rate limit, a token bucket of
+                                   * 1000 messages per second, burst 50 (Linux's
+                                   * icmp_msgs_per_sec/_burst; its OutRateLimitGlobal) */
+    uint64_t IpInUnknownProtos;   /* datagrams for a protocol we do not speak (RFC 4293) */
+    uint64_t OutOfWindowIcmps;    /* ICMP errors whose quoted sequence number is not in
+                                   * SND.UNA..SND.NXT (RFC 5927 4.1): dropped (Linux's name) */
+    uint64_t IcmpPmtuUpdates;     /* "fragmentation needed" that lowered a connection's
+                                   * MSS (RFC 1191, RFC 8201) */
+    uint64_t IcmpSoftErrors;      /* errors kept as a connection's soft error (RFC 1122
+                                   * 4.2.3.9), reported if it then times out */
 };
 void tcpfsm_get_stats(const struct tcpfsm_stack *st, struct tcpfsm_stats *out);
 

@@ -308,6 +308,38 @@ void sc_drain(struct sc *sc)
     sc->qhead = sc->qlen = 0;
 }
 
+size_t sc_next_raw(struct sc *sc, void *buf, size_t cap)
+{
+    if (!sc->qlen) sc_abort("scenario: expected a datagram, nothing was emitted");
+    struct sc_pkt *p = &sc->q[sc->qhead];
+    if (p->len > cap) sc_abort("scenario: a datagram of %zu bytes does not fit", p->len);
+    sc->qhead++;
+    sc->qlen--;
+    if (!sc->qlen) sc->qhead = 0;
+    memcpy(buf, p->data, p->len);
+    return p->len;
+}
+
+int sc_inject_icmp_error(struct sc *sc, uint32_t from, uint8_t type, uint8_t code, uint32_t rest,
+                         uint32_t seq)
+{
+    /* the quoted datagram: our segment as it left, its IP header and 8 octets of TCP */
+    uint8_t quote[IPV4_HDR_LEN + TCP_HDR_LEN];
+    struct tcp_seg q;
+    memset(&q, 0, sizeof q);
+    q.saddr = SC_LOCAL_ADDR;
+    q.daddr = SC_PEER_ADDR;
+    q.sport = sc->lport;
+    q.dport = sc->rport;
+    q.seq = seq;
+    q.flags = TCP_ACK;
+    if (!pkt_build(quote, sizeof quote, &q, 1)) sc_abort("scenario: quote does not fit");
+    uint8_t pkt[128];
+    size_t n = icmp_build(pkt, sizeof pkt, from ? from : SC_PEER_ADDR, SC_LOCAL_ADDR, type, code,
+                          rest, quote, IPV4_HDR_LEN + 8, 7);
+    return tcpfsm_input(sc->st, pkt, n);
+}
+
 const struct tcp_seg *sc_next_at(struct sc *sc, const char *file, int line)
 {
     if (!sc->qlen) sc_abort("%s:%d: expected a segment, nothing was emitted", file, line);

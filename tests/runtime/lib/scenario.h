@@ -114,6 +114,13 @@ int sc_inject_in(struct sc *sc, const struct sc_in *in);
 int sc_inject(struct sc *sc, uint8_t flags, uint32_t seq, uint32_t ack, uint16_t wnd,
               const void *data, uint32_t len);
 
+/* An ICMP error (type, code, the 4 octets after its checksum: `rest`) from `from` (0 =
+ * SC_PEER_ADDR) quoting the IP header and first 8 octets of a segment of the connection under
+ * test as we would have sent it, with sequence number `seq` (RFC 792). Returns what
+ * tcpfsm_input returned. */
+int sc_inject_icmp_error(struct sc *sc, uint32_t from, uint8_t type, uint8_t code, uint32_t rest,
+                         uint32_t seq);
+
 /* ---- output ---- */
 size_t sc_pending(const struct sc *sc); /* captured packets not yet consumed */
 /* Pop the next emitted segment and check it: exact flags, seq, payload length, addresses and
@@ -131,6 +138,9 @@ const struct tcp_seg *sc_next_at(struct sc *sc, const char *file, int line);
 void sc_expect_none_at(struct sc *sc, const char *file, int line);
 #define sc_expect_none(sc) sc_expect_none_at((sc), __FILE__, __LINE__)
 void sc_drain(struct sc *sc);
+/* Pop the next emitted datagram, whatever its protocol, as bytes (aborts if there is none,
+ * or if it does not fit in cap); returns its length. */
+size_t sc_next_raw(struct sc *sc, void *buf, size_t cap);
 
 /* ---- state ---- */
 /* The spec state name of the connection under test: its descriptor's TCB if it has one,

@@ -115,6 +115,30 @@ START_TEST(syn_sent__rcv_syn__syn_rcvd)
 }
 END_TEST
 
+START_TEST(syn_sent__rcv_icmp_unreach__closed)
+{
+    /* @rfc 1122 4.2.3.9: "Destination Unreachable -- codes 2-4 are 'hard error' conditions":
+     * port unreachable for our SYN, its sequence number checked (RFC 5927 4.1), ends the open
+     * with ECONNREFUSED; one quoting a sequence number never sent changes nothing */
+    struct sc *sc = tr_new(NULL);
+    ROW("SYN_SENT", "RCV_ICMP_UNREACH", NULL, "CLOSED");
+    uint32_t iss = sc_connect(sc);
+    struct tcpfsm_stats before = tr_stats(sc);
+    EXPECT_EQ(sc_inject_icmp_error(sc, 0, ICMP_DEST_UNREACH, ICMP_PORT_UNREACH, 0, iss + 1000),
+              -EINVAL);
+    STATE("SYN_SENT");
+    EXPECT_EQ(tr_stats(sc).OutOfWindowIcmps, before.OutOfWindowIcmps + 1);
+    EXPECT_EQ(sc_inject_icmp_error(sc, 0, ICMP_DEST_UNREACH, ICMP_PORT_UNREACH, 0, iss), 0);
+    NONE();
+    STATE("CLOSED");
+    EXPECT_EQ(tcpfsm_error(sc->st, sc->fd), -ECONNREFUSED);
+    EXPECT(tcpfsm_poll(sc->st, sc->fd) & TCPFSM_POLLERR);
+    EXPECT(!sc_timer_armed(sc));
+    EXPECT_COUNTED(before, ATTEMPT_FAILS);
+    tr_end(sc);
+}
+END_TEST
+
 START_TEST(syn_sent__app_close__closed)
 {
     /* @rfc 9293 3.10.4: CLOSE in SYN-SENT: delete the TCB, nothing is sent */
@@ -422,6 +446,7 @@ TCase *tr_case_opening(void)
     tcase_add_test(tc, syn_sent__rcv_rst_else__syn_sent);
     tcase_add_test(tc, syn_sent__rcv_syn_ack__established);
     tcase_add_test(tc, syn_sent__rcv_syn__syn_rcvd);
+    tcase_add_test(tc, syn_sent__rcv_icmp_unreach__closed);
     tcase_add_test(tc, syn_sent__app_close__closed);
     tcase_add_test(tc, syn_rcvd__rcv_unacceptable_oow_ack_ok__syn_rcvd_old_syn);
     tcase_add_test(tc, syn_rcvd__rcv_rst_passive_open__closed);

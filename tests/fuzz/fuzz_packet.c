@@ -41,6 +41,12 @@
  *                     (seq += its RCV.NXT, ack += its SND.NXT, learnt from its output)
  *   0x10 FIX_CSUM  IPv4 header and TCP checksums recomputed
  *
+ * An ICMP payload (protocol 1; not with FIX_IP, which makes it TCP) takes ADDR and FIX_CSUM
+ * too: ADDR sets its addresses and, for an error quoting an IP header and 8 octets, makes the
+ * quote a segment of the established connection sent by the target stack (mode 3: its
+ * sequence number an offset from the target's SND.NXT); FIX_CSUM recomputes the ICMP
+ * checksum.
+ *
  * Time, randomness and the link are all here, so an input replays exactly.
  */
 #include <stdbool.h>
@@ -173,12 +179,21 @@ static void check_output(const struct side *s, const uint8_t *p, size_t len)
 {
     const char *why = NULL;
     size_t ihl = len >= 20 ? (size_t)(p[0] & 15) * 4 : 0;
-    if (len < 40 || p[0] >> 4 != 4 || ihl < 20 || ihl + 20 > len)
+    size_t min = len >= 20 && p[9] == 1 ? 8 : 20; /* ICMP's header, or TCP's */
+    if (len < 20 || p[0] >> 4 != 4 || ihl < 20 || ihl + min > len)
         why = "short datagram or bad IP header length";
     else if (get16(p + 2) != len)
         why = "IP total length differs from the datagram's length";
+    else if (p[9] == 1 && get32(p + 12) != s->addr)
+        why = "ICMP source address is not the stack's";
+    else if (p[9] == 1 && csum_fold16(csum_acc(0, p, ihl)) != 0)
+        why = "bad IP header checksum";
+    else if (p[9] == 1 && csum_fold16(csum_acc(0, p + ihl, len - ihl)) != 0)
+        why = "bad ICMP checksum";
+    else if (p[9] == 1)
+        why = NULL; /* an echo reply or protocol unreachable */
     else if (p[9] != 6)
-        why = "protocol is not TCP";
+        why = "protocol is neither TCP nor ICMP";
     else if (get32(p + 12) != s->addr)
         why = "source address is not the stack's";
     else if (csum_fold16(csum_acc(0, p, ihl)) != 0)
@@ -354,9 +369,43 @@ static void world_free(struct world *w)
     if (w->cli.st) tcpfsm_stack_free(w->cli.st);
 }
 
+/* The ICMP part of fix_packet (p[9] == 1, IP header length ihl valid). */
+static void fix_icmp(struct world *w, struct side *to, unsigned op, uint8_t *p, size_t len,
+                     size_t ihl)
+{
+    struct side *from = to == &w->srv ? &w->cli : &w->srv;
+    uint8_t *ic = p + ihl, *q = ic + 8; /* the message, the datagram an error quotes */
+    size_t qhl = len >= ihl + 8 + 20 ? (size_t)(q[0] & 15) * 4 : 0;
+    if (OPF_ADDR(op) != 0) {
+        put32(p + 12, from->addr);
+        put32(p + 16, to->addr);
+        if (qhl >= 20 && len >= ihl + 8 + qhl + 8) { /* a segment `to` sent to `from` */
+            put32(q + 12, to->addr);
+            put32(q + 16, from->addr);
+            q[9] = 6;
+            put16(q + qhl, to == &w->srv ? SERVER_PORT : w->cport);
+            put16(q + qhl + 2, to == &w->srv ? w->cport : SERVER_PORT);
+            if (OPF_ADDR(op) == 3 && to->seen) put32(q + qhl + 4, get32(q + qhl + 4) + to->snd_nxt);
+        }
+    }
+    if ((op & OPF_FIX_CSUM) && len >= ihl + 8) {
+        size_t tot = get16(p + 2);
+        if (tot < ihl + 8 || tot > len) tot = len;
+        put16(p + 10, 0);
+        put16(p + 10, csum_fold16(csum_acc(0, p, ihl)));
+        put16(ic + 2, 0);
+        put16(ic + 2, csum_fold16(csum_acc(0, ic, tot - ihl)));
+    }
+}
+
 /* Apply the op's fix-ups to pkt (a private copy) before it goes to stack `to`. */
 static void fix_packet(struct world *w, struct side *to, unsigned op, uint8_t *p, size_t len)
 {
+    if (!(op & OPF_FIX_IP) && len >= 20 && p[0] >> 4 == 4 && p[9] == 1 &&
+        (size_t)(p[0] & 15) * 4 >= 20 && (size_t)(p[0] & 15) * 4 <= len) {
+        fix_icmp(w, to, op, p, len, (size_t)(p[0] & 15) * 4);
+        return;
+    }
     if ((op & OPF_FIX_IP) && len >= 20) {
         unsigned ihl = p[0] & 15;
         if (ihl < 5 || ihl * 4 > len) ihl = 5;

@@ -57,6 +57,21 @@ def opt_sack(blocks):
         struct.pack("!II", a, b) for a, b in blocks)
 
 
+def icmp_ip(src, dst, typ, code, rest=0, body=b"", bad=False):
+    """An IPv4 datagram carrying ICMP (RFC 792); `bad` spoils its checksum."""
+    msg = struct.pack("!BBHI", typ, code, 0, rest) + body
+    c = csum(msg) ^ (0x5A5A if bad else 0)
+    msg = msg[:2] + struct.pack("!H", c) + msg[4:]
+    ip = struct.pack("!BBHHHBBHII", 0x45, 0, 20 + len(msg), 1, 0, 64, 1, 0, src, dst)
+    ip = ip[:10] + struct.pack("!H", csum(ip)) + ip[12:]
+    return ip + msg
+
+
+def icmp_quote(src, dst, sport, dport, seq):
+    """What an ICMP error quotes: the IP header of a segment and its first 8 octets."""
+    return tcp_ip(src, dst, sport, dport, seq, 0, ACK)[:28]
+
+
 def tcp_ip(src, dst, sport, dport, seq, ack, flags, wnd=65535, opts=b"", data=b"",
            ttl=64, frag=0x4000, proto=6):
     opts += b"\x01" * (-len(opts) % 4)
@@ -124,6 +139,28 @@ SEEDS = {
     + rec(ACCEPT, b"\x00") + rec(CONNECT, bytes([CLIENT_SEL, 81, 0])) + rec(DELIVER)
     + rec(LISTEN, bytes([0x10, 0x90, 0x1F])) + rec(SETOPT, bytes([CLIENT_SEL, 1, 1, 0, 0, 0]))
     + rec(SETOPT, bytes([1, 2, 0x40, 0x42, 0x0F, 0])) + rec(ADVANCE, le32(2000)) + rec(OBSERVE),
+    # ICMP (runtime/ip/icmp.c): echo, malformed messages, errors quoting the connection
+    # (ADDR mode 3 rewrites the quote into a segment the target sent, seq relative to its
+    # SND.NXT; FIX_CSUM recomputes the ICMP checksum)
+    "icmp-echo": rec(PKT_SERVER, icmp_ip(CLIENT, SERVER, 8, 0, 0x12340001, b"ping" * 9))
+    + rec(PKT_SERVER, icmp_ip(CLIENT, SERVER, 8, 0, 0x12340002)) + rec(DELIVER) + rec(OBSERVE),
+    "icmp-malformed": b"".join(rec(PKT_SERVER, p) for p in [
+        icmp_ip(CLIENT, SERVER, 8, 0, 1, b"x", bad=True),       # bad checksum
+        icmp_ip(CLIENT, SERVER, 8, 0, 1)[:27],                  # 7 bytes of ICMP
+        icmp_ip(CLIENT, SERVER, 42, 0),                         # unknown type
+        icmp_ip(CLIENT, SERVER, 3, 3, 0, b"\x45"),              # quote cut short
+        icmp_ip(CLIENT, SERVER, 3, 3, 0, icmp_quote(SERVER, CLIENT, 80, 1, 0)),  # no connection
+    ]) + rec(OBSERVE),
+    "icmp-port-unreach": rec(SEND, bytes([CLIENT_SEL])) + rec(DROP, b"\x00")
+    + rec(PKT_CLIENT | ADDR_REL | FIX_CSUM,
+          icmp_ip(SERVER, CLIENT, 3, 3, 0, icmp_quote(0, 0, 0, 0, (-1000) & 0xFFFFFFFF)))
+    + rec(PKT_CLIENT | ADDR_REL | FIX_CSUM,
+          icmp_ip(0x0A000009, CLIENT, 11, 0, 0, icmp_quote(0, 0, 0, 0, 0)))
+    + rec(ADVANCE, le32(3600000)) + rec(OBSERVE),
+    "icmp-frag-needed": rec(SEND, bytes([CLIENT_SEL])) + rec(DROP, b"\x00")
+    + rec(PKT_CLIENT | ADDR_REL | FIX_CSUM,
+          icmp_ip(0x0A000009, CLIENT, 3, 4, 576, icmp_quote(0, 0, 0, 0, (-1460) & 0xFFFFFFFF)))
+    + rec(DELIVER) + rec(RECV, b"\x01") + rec(OBSERVE),
     "malformed": b"".join(rec(PKT_SERVER, p) for p in [
         b"\x45\x00\x00",                                        # shorter than an IP header
         tcp_ip(CLIENT, SERVER, 1, 80, 0, 0, SYN)[:30],          # TCP header cut short

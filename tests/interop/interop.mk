@@ -18,6 +18,8 @@
 #                          our TIME_WAIT (tcpfsm-nc --ss), none in the kernel
 #   test_nc_errors         us -> Linux: ECONNREFUSED, ECONNRESET (SO_LINGER {1,0}) idle and
 #                          mid-transfer
+#   test_ping              Linux -> us: ping answered (RFC 1122 3.2.2.6), a burst of 100 meets
+#                          the ICMP rate limit, UDP gets protocol unreachable (ENOPROTOOPT)
 # Each test is bounded by timeout(1): 40 s, or what a line "# interop-timeout: SECONDS" in the
 # script says (its namespace session by INTEROP_TIMEOUT, a little less; every step by less);
 # the whole suite normally takes ~45 s (the total is printed).

@@ -18,6 +18,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "link/tap.h"
 #include "memlink.h"
 #include "pcap.h"
 #include "tun.h"
@@ -33,9 +34,12 @@ struct netio {
     struct memlink *link;
     uint64_t vnow;
     uint64_t rng[2];
-    /* TUN mode */
+    /* TUN mode (and TAP, AF_PACKET: a device fd all the same) */
     int tun_fd;
-    uint64_t wall_offset; /* realtime - monotonic, for capture timestamps */
+    const char *dev;        /* the interface: --tun, --tap or --packet */
+    struct tcpfsm_eth *eth; /* TAP, AF_PACKET: Ethernet and ARP around the stack */
+    int packet_sock;        /* the fd is an AF_PACKET socket */
+    uint64_t wall_offset;   /* realtime - monotonic, for capture timestamps */
     uint64_t tun_write_drops;
     struct pcap_writer *pcap;
     uint64_t frames;   /* records written to the capture */
@@ -113,11 +117,31 @@ static const char *need_arg(const struct netio_opts *o, int argc, char **argv, i
 int netio_parse_opt(struct netio_opts *o, int argc, char **argv, int *i)
 {
     const char *a = argv[*i], *v;
-    if (!strcmp(a, "--tun")) {
+    if (!strcmp(a, "--tun") || !strcmp(a, "--tap") || !strcmp(a, "--packet")) {
         if (!(v = need_arg(o, argc, argv, i))) return -1;
-        o->tun = v;
+        o->tun = o->tap = o->packet = NULL;
+        *(a[3] == 'u' ? &o->tun : a[3] == 'a' ? &o->tap : &o->packet) = v;
     } else if (!strcmp(a, "--mem")) {
-        o->tun = NULL;
+        o->tun = o->tap = o->packet = NULL;
+    } else if (!strcmp(a, "--mac")) {
+        if (!(v = need_arg(o, argc, argv, i))) return -1;
+        unsigned m[6];
+        char end;
+        if (sscanf(v, "%2x:%2x:%2x:%2x:%2x:%2x%c", &m[0], &m[1], &m[2], &m[3], &m[4], &m[5],
+                   &end) != 6 ||
+            (m[0] & 1)) {
+            fprintf(stderr, "%s: bad --mac '%s' (want a unicast XX:XX:XX:XX:XX:XX)\n", o->prog, v);
+            return -1;
+        }
+        for (int k = 0; k < 6; k++)
+            o->mac[k] = (uint8_t)m[k];
+        o->mac_set = 1;
+    } else if (!strcmp(a, "--gateway")) {
+        if (!(v = need_arg(o, argc, argv, i))) return -1;
+        if (netio_parse_addr(v, &o->gateway, NULL) < 0 || strchr(v, '/')) {
+            fprintf(stderr, "%s: bad --gateway '%s' (want A.B.C.D)\n", o->prog, v);
+            return -1;
+        }
     } else if (!strcmp(a, "--addr")) {
         if (!(v = need_arg(o, argc, argv, i))) return -1;
         if (netio_parse_addr(v, &o->addr, &o->prefix) < 0) {
@@ -171,9 +195,19 @@ void netio_usage(FILE *f)
           "                      (the default)\n"
           "  --tun NAME          use TUN device NAME (attached if it exists, else created; needs\n"
           "                      root or CAP_NET_ADMIN and /dev/net/tun)\n"
+          "  --tap NAME          use TAP device NAME (Ethernet: the stack answers and asks ARP\n"
+          "                      with --mac; created if missing; root or CAP_NET_ADMIN)\n"
+          "  --packet IFNAME     use existing interface IFNAME (e.g. a veth end) through an\n"
+          "                      AF_PACKET socket, Ethernet and ARP as with --tap (needs root\n"
+          "                      or CAP_NET_RAW); the kernel must not use IFNAME's address\n"
+          "  --mac XX:XX:XX:XX:XX:XX  with --tap/--packet: the stack's MAC (default the locally\n"
+          "                      administered 02:00 then --addr's bytes, 02:00:0a:4d:00:02\n"
+          "                      for 10.77.0.2)\n"
+          "  --gateway A.B.C.D   with --tap/--packet: next hop for addresses off --addr's prefix\n"
+          "                      (default none: they are dropped)\n"
           "  --addr A.B.C.D/NN   this stack's address (memory default 10.0.0.2/24); with --tun\n"
           "                      the kernel's route to it must lead to NAME\n"
-          "  --setup             with --tun: configure the kernel side, i.e. run\n"
+          "  --setup             with --tun/--tap: configure the kernel side, i.e. run\n"
           "                        ip addr replace KERNEL/NN dev NAME; ip link set dev NAME up\n"
           "                      (without --setup no kernel address or route is ever changed)\n"
           "  --kernel-addr A/NN  KERNEL for --setup (default: first host of --addr's prefix\n"
@@ -183,7 +217,8 @@ void netio_usage(FILE *f)
           "                      of the segment that caused it:\n"
           "                        12.345 ms 10.0.0.2:80>10.0.0.1:40000 SYN_RCVD --RCV_ACK/\n"
           "                        established, process_ack--> ESTABLISHED (frame 3)\n"
-          "  --pcap FILE         record every packet sent and received (LINKTYPE_RAW)\n"
+          "  --pcap FILE         record every packet sent and received (LINKTYPE_RAW; with\n"
+          "                      --tap/--packet every frame, LINKTYPE_ETHERNET)\n"
           "  --seed N            memory mode: PRNG seed (runs replay exactly)\n"
           "  --timeout SEC       give up after SEC seconds (virtual time in memory mode)\n"
           "  --ss                print the stack's connection table (tcpfsm_ss, like ss -tan),\n"
@@ -194,7 +229,7 @@ void netio_usage(FILE *f)
           "  -v, --verbose       log connections\n"
           "  -h, --help          this text\n"
           "  --version           print the version and exit\n"
-          "Exit status: 0 success, 1 failure (including: TUN device cannot be opened).\n",
+          "Exit status: 0 success, 1 failure (including: TUN/TAP device cannot be opened).\n",
           f);
 }
 
@@ -301,7 +336,9 @@ static void tun_drain(struct netio *n)
 {
     static unsigned char buf[NETIO_PKT_MAX];
     for (int i = 0; i < 32; i++) {
-        ssize_t r = read(n->tun_fd, buf, sizeof buf);
+        ssize_t r = n->packet_sock ? afpacket_recv(n->tun_fd, buf, sizeof buf)
+                                   : read(n->tun_fd, buf, sizeof buf);
+        if (r < 0 && n->packet_sock) errno = (int)-r;
         if (r < 0) {
             if (errno != EAGAIN && errno != EINTR && n->o.verbose)
                 fprintf(stderr, "%s: tun read: %s\n", n->o.prog, strerror(errno));
@@ -310,8 +347,15 @@ static void tun_drain(struct netio *n)
         if (r == 0) return;
         if (n->pcap && pcap_write(n->pcap, mono_us() + n->wall_offset, buf, (size_t)r) == 0)
             n->in_frame = ++n->frames;
-        tcpfsm_advance(n->st, mono_us());
-        tcpfsm_input(n->st, buf, (size_t)r);
+        uint64_t now = mono_us();
+        if (n->eth) {
+            tcpfsm_eth_advance(n->eth, now);
+            tcpfsm_advance(n->st, now);
+            tcpfsm_eth_input(n->eth, buf, (size_t)r);
+        } else {
+            tcpfsm_advance(n->st, now);
+            tcpfsm_input(n->st, buf, (size_t)r);
+        }
         n->in_frame = 0;
     }
 }
@@ -344,7 +388,7 @@ static int run_ip(const struct netio_opts *o, char *const argv[])
     return 0;
 }
 
-static int tun_setup(const struct netio_opts *o)
+static int tun_setup(const struct netio_opts *o, const char *dev)
 {
     uint32_t k = o->kernel_addr;
     int kp = o->kernel_prefix ? o->kernel_prefix : o->prefix;
@@ -361,26 +405,26 @@ static int tun_setup(const struct netio_opts *o)
     }
     char ka[16], spec[24];
     snprintf(spec, sizeof spec, "%s/%d", netio_ntoa(k, ka), kp);
-    char *addr_cmd[] = {"ip", "addr", "replace", spec, "dev", (char *)o->tun, NULL};
-    char *up_cmd[] = {"ip", "link", "set", "dev", (char *)o->tun, "up", NULL};
+    char *addr_cmd[] = {"ip", "addr", "replace", spec, "dev", (char *)dev, NULL};
+    char *up_cmd[] = {"ip", "link", "set", "dev", (char *)dev, "up", NULL};
     if (run_ip(o, addr_cmd) < 0 || run_ip(o, up_cmd) < 0) return -1;
     return 0;
 }
 
-static void tun_check_up(const struct netio_opts *o)
+static void tun_check_up(const struct netio_opts *o, const char *dev)
 {
     int s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
     if (s < 0) return;
     struct ifreq ifr;
     memset(&ifr, 0, sizeof ifr);
-    memcpy(ifr.ifr_name, o->tun, strlen(o->tun));
+    memcpy(ifr.ifr_name, dev, strlen(dev));
     int up = ioctl(s, SIOCGIFFLAGS, &ifr) == 0 && (ifr.ifr_flags & IFF_UP);
     close(s);
     if (!up) {
         fprintf(stderr,
                 "%s: warning: %s is down; the kernel will not route to it (pass --setup, or: "
                 "ip addr add A.B.C.D/NN dev %s; ip link set dev %s up)\n",
-                o->prog, o->tun, o->tun, o->tun);
+                o->prog, dev, dev, dev);
         return;
     }
     /* Attaching gives the device carrier, but the kernel activates its transmit queue only
@@ -388,7 +432,7 @@ static void tun_check_up(const struct netio_opts *o)
      * us is dropped and a first SYN would go unanswered for a whole RTO. Wait for the
      * operational state to say "up" (bounded, 2 s). */
     char path[64];
-    snprintf(path, sizeof path, "/sys/class/net/%s/operstate", o->tun);
+    snprintf(path, sizeof path, "/sys/class/net/%s/operstate", dev);
     for (int i = 0; i < 200; i++) {
         char st[32] = "";
         FILE *f = fopen(path, "r");
@@ -399,7 +443,7 @@ static void tun_check_up(const struct netio_opts *o)
         struct timespec ts = {0, 10 * 1000 * 1000};
         nanosleep(&ts, NULL);
     }
-    if (o->verbose) fprintf(stderr, "%s: %s: operstate still not up after 2 s\n", o->prog, o->tun);
+    if (o->verbose) fprintf(stderr, "%s: %s: operstate still not up after 2 s\n", o->prog, dev);
 }
 
 /* ---------------------------------------------------------------- open/close */
@@ -438,29 +482,71 @@ struct netio *netio_open(const struct netio_opts *o, const struct tcpfsm_config 
     }
     int err = 0;
 
-    if (o->tun) {
+    n->dev = o->tun ? o->tun : o->tap ? o->tap : o->packet;
+    if (n->dev) {
+        const char *opt = o->tun ? "--tun" : o->tap ? "--tap" : "--packet";
         if (!o->addr_set) {
-            fprintf(stderr, "%s: --tun needs --addr A.B.C.D/NN (the stack's own address)\n",
+            fprintf(stderr, "%s: %s needs --addr A.B.C.D/NN (the stack's own address)\n", o->prog,
+                    opt);
+            goto fail;
+        }
+        if (o->packet && o->setup) {
+            fprintf(stderr, "%s: --setup configures a --tun or --tap device, not --packet\n",
                     o->prog);
             goto fail;
         }
+        uint8_t mac[6] = {0x02,
+                          0x00,
+                          (uint8_t)(o->addr >> 24),
+                          (uint8_t)(o->addr >> 16),
+                          (uint8_t)(o->addr >> 8),
+                          (uint8_t)o->addr};
+        if (o->mac_set) memcpy(mac, o->mac, 6);
         char eb[256] = "";
-        n->tun_fd = tun_open(o->tun, eb, sizeof eb);
+        if (o->packet) {
+            n->tun_fd = afpacket_open(o->packet, mac, eb, sizeof eb);
+            n->packet_sock = 1;
+        } else {
+            n->tun_fd = tun_open_mode(n->dev, o->tap != NULL, eb, sizeof eb);
+        }
         if (n->tun_fd < 0) {
-            fprintf(stderr, "%s: cannot open TUN device: %s\n", o->prog, eb);
+            fprintf(stderr, "%s: cannot open %s: %s\n", o->prog,
+                    o->packet ? "AF_PACKET socket"
+                    : o->tap  ? "TAP device"
+                              : "TUN device",
+                    eb);
             goto fail;
         }
-        if (o->setup && tun_setup(o) < 0) goto fail;
-        tun_check_up(o);
-        int mtu = tun_mtu(o->tun);
+        if (o->setup && tun_setup(o, n->dev) < 0) goto fail;
+        tun_check_up(o, n->dev);
+        int mtu = tun_mtu(n->dev);
         cfg.mtu = mtu >= 576 && mtu <= 65535 ? (uint16_t)mtu : 1500;
         n->start = mono_us();
         n->wall_offset = real_us() - n->start;
         cfg.now = n->start;
         cfg.output = tun_output;
         cfg.output_arg = n;
+        if (!o->tun) { /* frames: Ethernet and ARP between the stack and the device */
+            struct tcpfsm_eth_config ec = {.addr = o->addr,
+                                           .prefix_len = (uint8_t)o->prefix,
+                                           .gateway = o->gateway,
+                                           .mtu = cfg.mtu,
+                                           .output = tun_output,
+                                           .output_arg = n,
+                                           .now = n->start};
+            memcpy(ec.mac, mac, 6);
+            n->eth = tcpfsm_eth_new(&ec, &err);
+            if (!n->eth) {
+                fprintf(stderr, "%s: tcpfsm_eth_new: %s%s\n", o->prog, strerror(-err),
+                        o->gateway ? " (is --gateway on --addr's prefix?)" : "");
+                goto fail;
+            }
+            cfg.output = tcpfsm_eth_ip_output;
+            cfg.output_arg = n->eth;
+        }
         if (o->pcap) {
-            n->pcap = pcap_open(o->pcap, &err);
+            n->pcap = pcap_open_linktype(o->pcap,
+                                         n->eth ? PCAP_LINKTYPE_ETHERNET : PCAP_LINKTYPE_RAW, &err);
             if (!n->pcap) {
                 fprintf(stderr, "%s: --pcap %s: %s\n", o->prog, o->pcap, strerror(-err));
                 goto fail;
@@ -471,17 +557,25 @@ struct netio *netio_open(const struct netio_opts *o, const struct tcpfsm_config 
             fprintf(stderr, "%s: tcpfsm_stack_new: %s\n", o->prog, strerror(-err));
             goto fail;
         }
+        if (n->eth) {
+            tcpfsm_eth_attach(n->eth, n->st);
+            tcpfsm_eth_announce(n->eth); /* RFC 5227 2.3 */
+        }
         if (o->verbose) {
             char a[16];
-            fprintf(stderr, "%s: stack %s on %s (mtu %u)\n", o->prog, netio_ntoa(o->addr, a),
-                    o->tun, cfg.mtu);
+            fprintf(stderr, "%s: stack %s on %s (mtu %u", o->prog, netio_ntoa(o->addr, a), n->dev,
+                    cfg.mtu);
+            if (n->eth)
+                fprintf(stderr, ", mac %02x:%02x:%02x:%02x:%02x:%02x", mac[0], mac[1], mac[2],
+                        mac[3], mac[4], mac[5]);
+            fprintf(stderr, ")\n");
         }
         return n;
     }
 
     /* Memory mode: this program's stack and the built-in peer on one memlink. */
     if (o->setup) {
-        fprintf(stderr, "%s: --setup only makes sense with --tun\n", o->prog);
+        fprintf(stderr, "%s: --setup only makes sense with --tun or --tap\n", o->prog);
         goto fail;
     }
     if (o->peer_addr == o->addr) {
@@ -536,6 +630,32 @@ fail:
     return NULL;
 }
 
+static void print_eth_stats(const struct tcpfsm_eth *eth, FILE *f)
+{
+    struct tcpfsm_eth_stats s;
+    tcpfsm_eth_get_stats(eth, &s);
+#define NETIO_ESTAT(name)                                                                          \
+    {                                                                                              \
+#name, s.name                                                                              \
+    }
+    const struct {
+        const char *name;
+        uint64_t v;
+    } rows[] = {
+        NETIO_ESTAT(InFrames),      NETIO_ESTAT(OutFrames),     NETIO_ESTAT(InIp),
+        NETIO_ESTAT(InOtherHost),   NETIO_ESTAT(InMalformed),   NETIO_ESTAT(InUnknownType),
+        NETIO_ESTAT(ArpInRequests), NETIO_ESTAT(ArpInReplies),  NETIO_ESTAT(ArpOutRequests),
+        NETIO_ESTAT(ArpOutReplies), NETIO_ESTAT(ArpLearned),    NETIO_ESTAT(ArpExpired),
+        NETIO_ESTAT(ArpFailed),     NETIO_ESTAT(ArpQueueDrops), NETIO_ESTAT(ArpConflicts),
+        NETIO_ESTAT(OutNoRoute),    NETIO_ESTAT(OutDrops),
+    };
+#undef NETIO_ESTAT
+    for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++)
+        fprintf(f, "  %-17s %llu%s", rows[i].name, (unsigned long long)rows[i].v,
+                i % 3 == 2 ? "\n" : "");
+    if ((sizeof rows / sizeof rows[0]) % 3) fputc('\n', f);
+}
+
 /* The listing, the census of the same sockets (/proc/net/sockstat's TCP line), then the
  * counters, each under a label of its own. Neither the census nor the counter lines have an
  * address in their 4th and 5th fields, so scripts that pick connections out of the listing by
@@ -549,6 +669,10 @@ static void print_ss_labelled(struct netio *n, const char *when)
     netio_print_sockstat(n->st, stderr);
     fprintf(stderr, "%s: counters (tcpfsm_get_stats) %s:\n", n->o.prog, when);
     netio_print_stats(n->st, stderr);
+    if (n->eth) {
+        fprintf(stderr, "%s: link counters (tcpfsm_eth_get_stats) %s:\n", n->o.prog, when);
+        print_eth_stats(n->eth, stderr);
+    }
     if (n->peer) {
         fprintf(stderr, "%s: tcpfsm_ss of the built-in peer %s:\n", n->o.prog, when);
         netio_print_ss(n->peer, stderr);
@@ -568,6 +692,7 @@ void netio_close(struct netio *n)
     if (n->o.ss && n->st) print_ss_labelled(n, "at exit");
     if (n->st) tcpfsm_stack_free(n->st);
     if (n->peer) tcpfsm_stack_free(n->peer);
+    if (n->eth) tcpfsm_eth_free(n->eth);
     if (n->link) memlink_free(n->link);
     if (n->pcap) {
         int rc = pcap_close(n->pcap);
@@ -576,7 +701,7 @@ void netio_close(struct netio *n)
     if (n->tun_fd >= 0) close(n->tun_fd);
     if (n->tun_write_drops && n->o.verbose)
         fprintf(stderr, "%s: %llu packets could not be written to %s\n", n->o.prog,
-                (unsigned long long)n->tun_write_drops, n->o.tun);
+                (unsigned long long)n->tun_write_drops, n->dev);
     free(n);
 }
 
@@ -663,6 +788,7 @@ static int run_loop(struct netio *n, uint64_t until, netio_step_fn step, void *a
             spins = 0;
             last_now = now;
         }
+        if (n->eth) tcpfsm_eth_advance(n->eth, now);
         tcpfsm_advance(n->st, now);
         if (n->peer) tcpfsm_advance(n->peer, now);
         if (n->link) memlink_advance(n->link, now);
@@ -683,6 +809,7 @@ static int run_loop(struct netio *n, uint64_t until, netio_step_fn step, void *a
 
         uint64_t next = tcpfsm_next_timeout(n->st);
         if (n->peer) next = min_u64(next, tcpfsm_next_timeout(n->peer));
+        if (n->eth) next = min_u64(next, tcpfsm_eth_next_timeout(n->eth));
         if (n->link) next = min_u64(next, memlink_next_delivery(n->link));
         uint64_t wake = min_u64(next, min_u64(until, give_up));
 
@@ -733,7 +860,7 @@ static int run_loop(struct netio *n, uint64_t until, netio_step_fn step, void *a
             return NETIO_FAIL;
         }
         if (p[0].revents & (POLLERR | POLLHUP | POLLNVAL)) {
-            fprintf(stderr, "%s: TUN device %s failed\n", n->o.prog, n->o.tun);
+            fprintf(stderr, "%s: device %s failed\n", n->o.prog, n->dev);
             return NETIO_FAIL;
         }
         if (p[0].revents & POLLIN) tun_drain(n);

@@ -2,12 +2,13 @@
  * netio.h — the driver shared by the example programs (tcpfsm-echo, -httpd, -nc, -demo).
  *
  * It owns everything that is not the program's own protocol logic:
- *   - the common options: --tun NAME, --addr A.B.C.D/NN, --mem, --setup, --kernel-addr,
- *     --trace, --pcap FILE, --seed N, --timeout SEC, --ss, -v; the help text of -h/--help
- *     and the text of --version;
+ *   - the common options: --tun NAME, --tap NAME, --packet IFNAME, --mac, --gateway,
+ *     --addr A.B.C.D/NN, --mem, --setup, --kernel-addr, --trace, --pcap FILE, --seed N, --timeout
+ * SEC, --ss, -v; the help text of -h/--help and the text of --version;
  *   - the link: a TUN device (real monotonic clock, poll(2) on the TUN fd together with the
- *     stack's next timer), or the in-memory link (runtime/memlink.h) with a second "peer"
- *     stack in the same process on a virtual clock that jumps to the next event;
+ *     stack's next timer), a TAP device or an AF_PACKET socket (the same, with Ethernet and
+ *     ARP from runtime/link/ around the stack), or the in-memory link (runtime/memlink.h) with a
+ * second "peer" stack in the same process on a virtual clock that jumps to the next event;
  *   - --trace lines, --pcap recording, SIGINT/SIGTERM (stop cleanly, flush the capture),
  *     --ss (the tcpfsm_ss() listing and the counters on stderr at exit) and SIGUSR1 (both
  *     now).
@@ -53,6 +54,13 @@ struct netio_opts {
     int ss;             /* --ss: tcpfsm_ss() and counters to stderr at netio_close() */
     uint32_t peer_addr; /* memory mode: the built-in peer's address */
     FILE *trace_out;    /* where --trace lines go (default stderr) */
+    /* Ethernet links (runtime/link/): the stack behind ARP on a TAP device or an AF_PACKET
+     * socket bound to an existing interface. */
+    const char *tap;    /* --tap NAME */
+    const char *packet; /* --packet IFNAME */
+    uint8_t mac[6];     /* --mac; default 02:00 then --addr's four bytes */
+    int mac_set;
+    uint32_t gateway; /* --gateway A.B.C.D: next hop off the prefix (0 = none) */
 };
 
 /* Fill defaults: memory mode, stack 10.0.0.2/24, peer 10.0.0.1, seed 1. */

@@ -278,7 +278,7 @@ int main(int argc, char **argv)
             fprintf(stderr, "%s: want -l PORT or HOST PORT (IPv4 address, 1-65535)\n", prog);
             return 1;
         }
-        if (!o.tun) o.peer_addr = host; /* the built-in peer answers at HOST */
+        if (!o.tun && !o.tap && !o.packet) o.peer_addr = host; /* the built-in peer: HOST */
     }
     if (sport < 0 || sport > 65535) {
         fprintf(stderr, "%s: bad -p\n", prog);

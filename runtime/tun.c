@@ -1,8 +1,9 @@
 /*
  * tun.c — Linux TUN device (Documentation/networking/tuntap.rst).
  *
- * IFF_TUN: layer 3, each read/write is one IP datagram. IFF_NO_PI: no 4-byte packet
- * information prefix, so what we read is exactly what pkt_parse takes. The fd is
+ * IFF_TUN: layer 3, each read/write is one IP datagram (IFF_TAP, for runtime/link/: one
+ * Ethernet frame). IFF_NO_PI: no 4-byte packet information prefix, so what we read is exactly
+ * what pkt_parse (or tcpfsm_eth_input) takes. The fd is
  * non-blocking: the event loop polls it together with the timer wheel and never hangs.
  */
 #include "tun.h"
@@ -32,9 +33,15 @@ static int fail(char *errbuf, size_t errlen, int err, const char *what, const ch
 
 int tun_open(const char *name, char *errbuf, size_t errlen)
 {
+    return tun_open_mode(name, 0, errbuf, errlen);
+}
+
+int tun_open_mode(const char *name, int tap, char *errbuf, size_t errlen)
+{
+    const char *kind = tap ? "tap" : "tun";
     if (!name || !*name || strlen(name) >= IFNAMSIZ) {
         if (errbuf && errlen)
-            snprintf(errbuf, errlen, "tun: bad interface name '%s' (1..%d characters)",
+            snprintf(errbuf, errlen, "%s: bad interface name '%s' (1..%d characters)", kind,
                      name ? name : "", IFNAMSIZ - 1);
         return -EINVAL;
     }
@@ -43,7 +50,7 @@ int tun_open(const char *name, char *errbuf, size_t errlen)
     if (fd < 0) return fail(errbuf, errlen, errno, "open /dev/net/tun for", name);
     struct ifreq ifr;
     memset(&ifr, 0, sizeof ifr);
-    ifr.ifr_flags = IFF_TUN | IFF_NO_PI;
+    ifr.ifr_flags = (tap ? IFF_TAP : IFF_TUN) | IFF_NO_PI;
     memcpy(ifr.ifr_name, name, strlen(name));
     /* TUNSETIFF attaches to an existing device of that name or creates it. */
     if (ioctl(fd, TUNSETIFF, &ifr) < 0) {

@@ -1,0 +1,26 @@
+/*
+ * tap.h — the Ethernet devices a tcpfsm_eth can sit on: a Linux TAP device (IFF_TAP, the
+ * kernel's side is an Ethernet interface of its own) and an AF_PACKET socket bound to an
+ * existing interface (one end of a veth, a bridge port, a NIC).
+ */
+#ifndef TCPFSM_LINK_TAP_H
+#define TCPFSM_LINK_TAP_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* Open /dev/net/tun with IFF_TAP|IFF_NO_PI (attached if NAME exists, created otherwise): each
+ * read/write is one Ethernet frame. Non-blocking fd, or -errno with a message in errbuf. */
+int tap_open(const char *name, char *errbuf, size_t errlen);
+
+/* A raw AF_PACKET socket (SOCK_RAW, ETH_P_ALL) bound to interface IFNAME, non-blocking, that
+ * does not see the frames it sends (PACKET_IGNORE_OUTGOING, else afpacket_recv skips them).
+ * When `mac` is not the interface's own address the interface is put in promiscuous mode
+ * for as long as the socket is open (PACKET_MR_PROMISC), so frames for `mac` arrive. */
+int afpacket_open(const char *ifname, const uint8_t mac[6], char *errbuf, size_t errlen);
+/* One received frame (not one we sent): its length, 0 for none now, or -errno. */
+long afpacket_recv(int fd, void *buf, size_t len);
+/* The hardware address of interface IFNAME (SIOCGIFHWADDR): 0 or -errno. */
+int link_if_mac(const char *ifname, uint8_t mac[6]);
+
+#endif /* TCPFSM_LINK_TAP_H */

@@ -21,7 +21,7 @@
 #   test_ping              Linux -> us: ping answered (RFC 1122 3.2.2.6), a burst of 100 meets
 #                          the ICMP rate limit, UDP gets protocol unreachable (ENOPROTOOPT)
 #   test_pmtu_router       Linux -> us through a Linux router whose next hop has MTU 1000: its
-#                          "fragmentation needed" lowers our MSS (RFC 1191), curl's download completes
+#                          "fragmentation needed" lowers our MSS (RFC 1191); curl's download ends
 # Each test is bounded by timeout(1): 40 s, or what a line "# interop-timeout: SECONDS" in the
 # script says (its namespace session by INTEROP_TIMEOUT, a little less; every step by less);
 # the whole suite normally takes ~45 s (the total is printed).

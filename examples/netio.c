@@ -24,8 +24,8 @@
 #include "tun.h"
 
 #define NETIO_MAX_WANT 8
-#define NETIO_PKT_MAX 65536
-#define NETIO_SPIN_MAX 1000000 /* memory mode: rounds without time moving before "stalled" */
+#define NETIO_PKT_MAX (65535 + 14) /* an IPv4 datagram, in an Ethernet frame on TAP/AF_PACKET */
+#define NETIO_SPIN_MAX 1000000     /* memory mode: rounds without time moving before "stalled" */
 
 struct netio {
     struct netio_opts o;
@@ -119,8 +119,13 @@ int netio_parse_opt(struct netio_opts *o, int argc, char **argv, int *i)
     const char *a = argv[*i], *v;
     if (!strcmp(a, "--tun") || !strcmp(a, "--tap") || !strcmp(a, "--packet")) {
         if (!(v = need_arg(o, argc, argv, i))) return -1;
-        o->tun = o->tap = o->packet = NULL;
-        *(a[3] == 'u' ? &o->tun : a[3] == 'a' ? &o->tap : &o->packet) = v;
+        o->tun = o->tap = o->packet = NULL; /* one link: the last option given */
+        if (!strcmp(a, "--tun"))
+            o->tun = v;
+        else if (!strcmp(a, "--tap"))
+            o->tap = v;
+        else
+            o->packet = v;
     } else if (!strcmp(a, "--mem")) {
         o->tun = o->tap = o->packet = NULL;
     } else if (!strcmp(a, "--mac")) {

@@ -59,6 +59,11 @@ int afpacket_open(const char *ifname, const uint8_t mac[6], char *errbuf, size_t
     sll.sll_ifindex = (int)idx;
     if (bind(fd, (struct sockaddr *)&sll, sizeof sll) < 0)
         return fail(errbuf, errlen, fd, errno, "bind AF_PACKET to", ifname);
+    /* Frames the kernel sent itself (the other end of a veth, a local bridge) come with their
+     * TCP/UDP checksum left for the hardware; the auxiliary data says so (csum_complete). */
+    int on = 1;
+    if (setsockopt(fd, SOL_PACKET, PACKET_AUXDATA, &on, sizeof on) < 0)
+        return fail(errbuf, errlen, fd, errno, "PACKET_AUXDATA on", ifname);
 #ifdef PACKET_IGNORE_OUTGOING
     int one = 1;
     (void)setsockopt(fd, SOL_PACKET, PACKET_IGNORE_OUTGOING, &one, sizeof one);
@@ -75,13 +80,53 @@ int afpacket_open(const char *ifname, const uint8_t mac[6], char *errbuf, size_t
     return fd;
 }
 
+/* TP_STATUS_CSUMNOTREADY: an IPv4 TCP or UDP checksum field holds only the pseudo-header
+ * sum (Linux's CHECKSUM_PARTIAL), as a NIC would receive it to finish: finish it here, the
+ * one's-complement sum of the transport header and data (RFC 1071) complemented in place. */
+static void csum_complete(uint8_t *f, size_t len)
+{
+    if (len < 14 + 20 || f[12] != 0x08 || f[13] != 0x00 || (f[14] >> 4) != 4) return;
+    size_t ihl = (size_t)(f[14] & 15) * 4, tot = (size_t)(f[16] << 8 | f[17]);
+    size_t off = f[23] == 6 ? 16 : f[23] == 17 ? 6 : 0; /* TCP, UDP checksum offset */
+    if (!off || ihl < 20 || tot < ihl + off + 2 || 14 + tot > len) return;
+    const uint8_t *l4 = f + 14 + ihl;
+    size_t n = tot - ihl;
+    uint64_t sum = 0;
+    for (size_t i = 0; i + 1 < n; i += 2)
+        sum += (uint32_t)(l4[i] << 8 | l4[i + 1]);
+    if (n & 1) sum += (uint32_t)l4[n - 1] << 8;
+    while (sum >> 16)
+        sum = (sum & 0xffff) + (sum >> 16);
+    uint16_t c = (uint16_t)~sum;
+    if (c == 0 && off == 6) c = 0xffff; /* UDP: zero means "no checksum" */
+    f[14 + ihl + off] = (uint8_t)(c >> 8);
+    f[14 + ihl + off + 1] = (uint8_t)c;
+}
+
 long afpacket_recv(int fd, void *buf, size_t len)
 {
     for (;;) {
         struct sockaddr_ll from;
-        socklen_t fl = sizeof from;
-        ssize_t r = recvfrom(fd, buf, len, 0, (struct sockaddr *)&from, &fl);
+        union {
+            struct cmsghdr h;
+            char b[CMSG_SPACE(sizeof(struct tpacket_auxdata))];
+        } ctl;
+        struct iovec iov = {.iov_base = buf, .iov_len = len};
+        struct msghdr m = {.msg_name = &from,
+                           .msg_namelen = sizeof from,
+                           .msg_iov = &iov,
+                           .msg_iovlen = 1,
+                           .msg_control = ctl.b,
+                           .msg_controllen = sizeof ctl.b};
+        ssize_t r = recvmsg(fd, &m, 0);
         if (r < 0) return errno == EAGAIN || errno == EWOULDBLOCK ? 0 : -errno;
-        if (from.sll_pkttype != PACKET_OUTGOING) return r;
+        if (from.sll_pkttype == PACKET_OUTGOING) continue;
+        for (struct cmsghdr *c = CMSG_FIRSTHDR(&m); c; c = CMSG_NXTHDR(&m, c)) {
+            struct tpacket_auxdata aux;
+            if (c->cmsg_level != SOL_PACKET || c->cmsg_type != PACKET_AUXDATA) continue;
+            memcpy(&aux, CMSG_DATA(c), sizeof aux);
+            if (aux.tp_status & TP_STATUS_CSUMNOTREADY) csum_complete(buf, (size_t)r);
+        }
+        return r;
     }
 }

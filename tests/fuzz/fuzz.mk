@@ -9,7 +9,8 @@
 #
 # Harnesses: fuzz_packet.c (the stack's packet input path, two stacks and an established
 # connection), fuzz_fsmc.c (the fsmc front end and backends on one in-memory spec),
-# fuzz_drill.c (tcpfsm-drill: a packetdrill script parsed, checked and run on a fresh stack).
+# fuzz_drill.c (tcpfsm-drill: a packetdrill script parsed, checked and run on a fresh stack),
+# fuzz_eth.c (runtime/link/: Ethernet frames and ARP in front of a listening stack).
 # A crash found by `make fuzz` is minimized and committed to tests/fuzz/regressions/NAME/,
 # where test-fuzz-corpus replays it forever (see tests/fuzz/README.md).
 
@@ -18,13 +19,13 @@ FUZZ_CC       ?= clang
 FUZZ_DIR      := $(BUILD)/fuzz
 FUZZ_HERE     := tests/fuzz
 # The packet harness needs the runtime; until runtime/runtime.mk exists it is skipped, loudly.
-FUZZ_HARNESSES := $(if $(STACK_READY),packet) fsmc $(if $(STACK_READY),drill)
+FUZZ_HARNESSES := $(if $(STACK_READY),packet) fsmc $(if $(STACK_READY),drill eth)
 
 # Sources of the code under test, compiled again with the fuzzer's instrumentation (never the
 # objects of the normal build). The runtime: $(RUNTIME_SRCS) if runtime.mk names them, else
-# every runtime/*.c; not the TUN device. fsmc: the library (everything but main()), with the
+# every runtime/*.c; not the TUN and TAP devices or the AF_PACKET socket. fsmc: the library (everything but main()), with the
 # flex lexer and bison parser as fsmc.mk generates them.
-FUZZ_RUNTIME_SRCS ?= $(filter-out %/tun.c,$(or $(RUNTIME_SRCS),$(wildcard runtime/*.c)))
+FUZZ_RUNTIME_SRCS ?= $(filter-out %/tun.c %/link/tap.c,$(or $(RUNTIME_SRCS),$(wildcard runtime/*.c)))
 FUZZ_FSMC_GEN     ?= $(OBJ)/fsmc
 FUZZ_FSMC_LEXER_C ?= $(FUZZ_FSMC_GEN)/lexer.c
 FUZZ_FSMC_PARSER_C ?= $(FUZZ_FSMC_GEN)/parser.c
@@ -57,6 +58,9 @@ $(call fuzz_objs,$(FUZZ_FSMC_LEXER_C) $(FUZZ_HERE)/fuzz_fsmc.c): \
 
 $(FUZZ_DIR)/fuzz-packet: $(FUZZ_PACKET_OBJS)
 	$(FUZZ_CC) $(FUZZ_SANFLAGS) -fsanitize=fuzzer $^ -o $@ -lm
+FUZZ_ETH_OBJS := $(call fuzz_objs,$(FUZZ_HERE)/fuzz_eth.c $(FUZZ_RUNTIME_SRCS))
+$(FUZZ_DIR)/fuzz-eth: $(FUZZ_ETH_OBJS)
+	$(FUZZ_CC) $(FUZZ_SANFLAGS) -fsanitize=fuzzer $^ -o $@ -lm
 $(FUZZ_DIR)/fuzz-fsmc: $(FUZZ_FSMC_OBJS)
 	$(FUZZ_CC) $(FUZZ_SANFLAGS) -fsanitize=fuzzer $^ -o $@ -lm
 
@@ -83,6 +87,9 @@ $(call replay_objs,$(FUZZ_FSMC_LEXER_C) $(FUZZ_HERE)/fuzz_fsmc.c): \
     $(FUZZ_FSMC_LEXER_C) $(FUZZ_FSMC_PARSER_C)
 
 $(FUZZ_REPLAY_DIR)/replay-packet: $(FUZZ_REPLAY_PACKET_OBJS)
+	$(CC) $(LDFLAGS) $^ -o $@ -lm
+$(FUZZ_REPLAY_DIR)/replay-eth: $(call replay_objs,$(FUZZ_HERE)/fuzz_eth.c \
+                                  $(FUZZ_HERE)/standalone.c) $(RUNTIME_LIB)
 	$(CC) $(LDFLAGS) $^ -o $@ -lm
 $(FUZZ_REPLAY_DIR)/replay-fsmc: $(FUZZ_REPLAY_FSMC_OBJS)
 	$(CC) $(LDFLAGS) $^ -o $@ -lm

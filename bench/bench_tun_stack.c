@@ -11,6 +11,9 @@
  *   connrate (argument "connrate", MTU 1500) the Linux peer connects to us N times in a row,
  *            1 byte each way, it closes first (the pattern of bench_linux_connrate), and
  *            reports connections/s by the pipe; we accept, echo the byte, close on its FIN.
+ * With the argument "packet" the same bulk runs (MTU 1500) go over a veth pair instead: the
+ * stack behind Ethernet and ARP (runtime/link/) on one end through an AF_PACKET socket (plain
+ * recv/send, one frame per call), the kernel on the other; its reference is the TUN row.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -27,6 +30,7 @@
 #include <unistd.h>
 
 #include "bench_util.h"
+#include "link/tap.h"
 #include "tcpfsm.h"
 
 #define LINUX_ADDR 0x0a4e0001u /* 10.78.0.1 */
@@ -34,6 +38,9 @@
 
 static int tunfd;
 static uint64_t write_errors;
+static int packet_mode;        /* tunfd is an AF_PACKET socket on a veth end */
+static struct tcpfsm_eth *eth; /* then: Ethernet and ARP around the stack */
+static const uint8_t OUR_MAC[6] = {0x02, 0x00, 0x0a, 0x4e, 0x00, 0x02};
 
 static uint64_t now_us(void)
 {
@@ -55,13 +62,18 @@ static void die(const char *what)
 /* One pass of the loop: a batch of packets in, timers, then wait a little for more. */
 static void service(struct tcpfsm_stack *st, int wait_ms)
 {
-    static uint8_t pkt[65536];
+    static uint8_t pkt[65536 + 64];
     struct pollfd p = {.fd = tunfd, .events = POLLIN};
     for (int i = 0; i < 64; i++) {
-        ssize_t n = read(tunfd, pkt, sizeof pkt);
+        ssize_t n =
+            packet_mode ? afpacket_recv(tunfd, pkt, sizeof pkt) : read(tunfd, pkt, sizeof pkt);
         if (n <= 0) break;
-        tcpfsm_input(st, pkt, (size_t)n);
+        if (eth)
+            tcpfsm_eth_input(eth, pkt, (size_t)n);
+        else
+            tcpfsm_input(st, pkt, (size_t)n);
     }
+    if (eth) tcpfsm_eth_advance(eth, now_us());
     tcpfsm_advance(st, now_us());
     if (wait_ms >= 0) poll(&p, 1, wait_ms);
 }
@@ -136,8 +148,18 @@ static double run_once(char mode, int mtu, double secs)
     c.now = now_us();
     c.sndbuf = c.rcvbuf = mode == 'c' ? 0 : 4u << 20; /* connection rate: default 64 KiB */
     c.max_buffer_bytes = 64u << 20;
+    if (packet_mode) {
+        struct tcpfsm_eth_config ec = {
+            .addr = OUR_ADDR, .prefix_len = 24, .mtu = c.mtu, .output = tun_out, .now = c.now};
+        memcpy(ec.mac, OUR_MAC, 6);
+        eth = tcpfsm_eth_new(&ec, &err);
+        if (!eth) return -1;
+        c.output = tcpfsm_eth_ip_output;
+        c.output_arg = eth;
+    }
     struct tcpfsm_stack *st = tcpfsm_stack_new(&c, &err);
     if (!st) return -1;
+    if (eth) tcpfsm_eth_attach(eth, st);
     if (pipe(pfd) < 0) die("pipe");
     double gbps = -1;
     if (mode == 'c') {
@@ -224,17 +246,35 @@ static double run_once(char mode, int mtu, double secs)
     close(pfd[0]);
     close(pfd[1]);
     tcpfsm_stack_free(st);
+    tcpfsm_eth_free(eth);
+    eth = NULL;
     return gbps;
 }
 
 int main(int argc, char **argv)
 {
     int connrate = argc > 1 && strcmp(argv[1], "connrate") == 0;
-    int mtu = connrate ? 1500 : argc > 1 ? atoi(argv[1]) : 1500;
+    packet_mode = argc > 1 && strcmp(argv[1], "packet") == 0;
+    int mtu = connrate || packet_mode || argc < 2 ? 1500 : atoi(argv[1]);
     double secs = bench_quick() ? 0.1 : 0.4;
     struct ifreq ifr;
     char cmd[256], name[96];
     signal(SIGPIPE, SIG_IGN);
+    if (packet_mode) {
+        char eb[256];
+        if (system("ip link add vebench0 type veth peer name vebench1 && "
+                   "sysctl -qw net.ipv6.conf.vebench0.disable_ipv6=1 && "
+                   "sysctl -qw net.ipv6.conf.vebench1.disable_ipv6=1 && "
+                   "ip link set vebench0 up && ip addr add 10.78.0.1/24 dev vebench1 && "
+                   "ip link set vebench1 up") != 0)
+            die("veth setup");
+        tunfd = afpacket_open("vebench0", OUR_MAC, eb, sizeof eb);
+        if (tunfd < 0) {
+            fprintf(stderr, "bench_tun_stack: %s\n", eb);
+            return 1;
+        }
+        goto bulk;
+    }
     tunfd = open("/dev/net/tun", O_RDWR);
     if (tunfd < 0) die("/dev/net/tun");
     memset(&ifr, 0, sizeof ifr);
@@ -262,11 +302,13 @@ int main(int argc, char **argv)
                bench_median(v, BENCH_RUNS));
         return 0;
     }
+bulk:
     for (int d = 0; d < 2; d++) {
         char mode = d ? 's' : 'r';
         double v[BENCH_RUNS];
-        snprintf(name, sizeof name, "TUN bulk %s MTU %d",
-                 d ? "send (us -> Linux)" : "receive (Linux -> us)", mtu);
+        const char *dir = d ? "send (us -> Linux)" : "receive (Linux -> us)";
+        snprintf(name, sizeof name, "%s bulk %s MTU %d", packet_mode ? "AF_PACKET veth" : "TUN",
+                 dir, mtu);
         for (int r = 0; r < BENCH_RUNS; r++) {
             v[r] = run_once(mode, mtu, secs);
             if (v[r] <= 0) {
@@ -275,8 +317,11 @@ int main(int argc, char **argv)
             }
         }
         /* the reference (the raw write ceiling at this MTU) comes from bench_tun_raw's row */
-        char ref[64];
-        snprintf(ref, sizeof ref, "TUN raw write ceiling MTU %d", mtu);
+        char ref[96];
+        if (packet_mode) /* the same transfer over TUN, from this run's TUN rows */
+            snprintf(ref, sizeof ref, "TUN bulk %s MTU %d", dir, mtu);
+        else
+            snprintf(ref, sizeof ref, "TUN raw write ceiling MTU %d", mtu);
         printf("ROW\t%s\t%.6g\tGbit/s\t%s\t-\n", name, bench_median(v, BENCH_RUNS), ref);
     next:;
     }

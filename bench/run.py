@@ -434,6 +434,18 @@ def bench_tun():
                     fail(name, "exit %d: %s" % (r.returncode, r.stderr.strip()[-120:]))
             except subprocess.TimeoutExpired:
                 fail(name, "timed out after 120 s")
+            # The same bulk transfers over a veth pair, the stack behind Ethernet and ARP on an
+            # AF_PACKET socket (runtime/link/), next to the TUN rows measured just above.
+            name = "AF_PACKET veth bulk MTU 1500"
+            try:
+                r = ns.sh(shlex.quote(os.path.abspath(stack)) + " packet", stdout=subprocess.PIPE,
+                          stderr=subprocess.PIPE, text=True, timeout=120)
+                with open(os.path.join(LOGS, "bench_tun_stack-packet.run.log"), "w") as f:
+                    f.write(r.stdout + r.stderr)
+                if not parse_rows(r.stdout) or r.returncode != 0:
+                    fail(name, "exit %d: %s" % (r.returncode, r.stderr.strip()[-120:]))
+            except subprocess.TimeoutExpired:
+                fail(name, "timed out after 120 s")
 
 
 # ---------------------------------------------------------------- 8b. HTTP over TUN
@@ -509,6 +521,7 @@ def post_process():
     for r in rows:
         if len(r) == 5:
             measured[r[0].split(" (")[0]] = r[1]
+            measured[r[0]] = r[1]  # a reference may also name a row in full
     for i, r in enumerate(rows):
         if len(r) == 5 and r[4] is None and r[3] in measured:
             rows[i] = r[:4] + (measured[r[3]],)

@@ -22,6 +22,11 @@
 #                          the ICMP rate limit, UDP gets protocol unreachable (ENOPROTOOPT)
 #   test_pmtu_router       Linux -> us through a Linux router whose next hop has MTU 1000: its
 #                          "fragmentation needed" lowers our MSS (RFC 1191); curl's download ends
+#   test_eth_tap           Ethernet + ARP on a TAP device: curl 4 MiB from tcpfsm-httpd --tap
+#                          (ip neigh shows our MAC), ping, tcpfsm-nc --tap resolves the kernel
+#                          and sends 2 MiB
+#   test_eth_afpacket      the stack on a veth end through AF_PACKET: curl and python3 download
+#                          8 MiB each, tcpfsm-nc --packet receives 8 MiB from a python3 server
 # Each test is bounded by timeout(1): 40 s, or what a line "# interop-timeout: SECONDS" in the
 # script says (its namespace session by INTEROP_TIMEOUT, a little less; every step by less);
 # the whole suite normally takes ~45 s (the total is printed).

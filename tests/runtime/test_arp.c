@@ -6,10 +6,12 @@
  * two stacks on an Ethernet memlink with ARP resolving both ways.
  */
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "memlink.h"
+#include "pcap.h"
 #include "rt_test.h"
 #include "tcpfsm.h"
 
@@ -357,6 +359,65 @@ START_TEST(frames_for_others_and_malformed_frames_are_dropped)
 }
 END_TEST
 
+static void count_rx(void *arg, const void *frame, size_t len)
+{
+    (void)frame;
+    (void)len;
+    ++*(int *)arg;
+}
+
+START_TEST(memlink_routes_frames_by_mac)
+{
+    struct memlink *l = memlink_new(1, 0);
+    int got[3] = {0};
+    static const uint8_t M3[6] = {0x02, 0, 0, 0, 0, 3};
+    ck_assert_int_eq(memlink_attach_ether(l, PEER_ADDR, PEER_MAC, count_rx, &got[0]), 0);
+    ck_assert_int_eq(memlink_attach_ether(l, US_ADDR, US_MAC, count_rx, &got[1]), 1);
+    ck_assert_int_eq(memlink_attach_ether(l, RT_IP(10, 0, 0, 3), M3, count_rx, &got[2]), 2);
+    ck_assert_int_eq(memlink_attach_ether(l, RT_IP(10, 0, 0, 4), M3, count_rx, &got[2]), -EEXIST);
+    ck_assert_int_eq(memlink_attach(l, RT_IP(10, 0, 0, 5), count_rx, &got[2]), -EINVAL);
+    uint8_t f[60];
+    arp_frame(f, BCAST, PEER_MAC,
+              (struct arp_fields){.op = 1, .sha = PEER_MAC, .spa = PEER_ADDR, .tpa = US_ADDR});
+    memlink_send(l, PEER_ADDR, f, sizeof f); /* broadcast: everyone but the sender */
+    memcpy(f, US_MAC, 6);
+    memlink_send(l, PEER_ADDR, f, sizeof f); /* unicast: that MAC only */
+    f[5] = 0x77;
+    memlink_send(l, PEER_ADDR, f, sizeof f); /* nobody's */
+    memlink_send(l, PEER_ADDR, f, 13);       /* no header */
+    memlink_advance(l, 1);
+    ck_assert_int_eq(got[0], 0);
+    ck_assert_int_eq(got[1], 2);
+    ck_assert_int_eq(got[2], 1);
+    memlink_free(l);
+}
+END_TEST
+
+START_TEST(pcap_of_frames_is_linktype_ethernet)
+{
+    char path[512];
+    snprintf(path, sizeof path, "%s/test_arp.pcap", rt_tmpdir());
+    int err = 1;
+    struct pcap_writer *w = pcap_open_linktype(path, PCAP_LINKTYPE_ETHERNET, &err);
+    ck_assert_ptr_nonnull(w);
+    uint8_t f[60];
+    arp_frame(f, BCAST, US_MAC,
+              (struct arp_fields){.op = 1, .sha = US_MAC, .spa = US_ADDR, .tpa = US_ADDR});
+    ck_assert_int_eq(pcap_write(w, 5, f, sizeof f), 0);
+    ck_assert_int_eq(pcap_close(w), 0);
+    uint8_t b[24 + 16 + 60];
+    FILE *in = fopen(path, "rb");
+    ck_assert_ptr_nonnull(in);
+    ck_assert_uint_eq(fread(b, 1, sizeof b, in), sizeof b);
+    fclose(in);
+    uint32_t linktype;
+    memcpy(&linktype, b + 20, 4); /* host order, as the magic says */
+    ck_assert_uint_eq(linktype, 1);
+    ck_assert_mem_eq(b + 40, f, sizeof f);
+    remove(path);
+}
+END_TEST
+
 /* ---- two stacks over an Ethernet memlink ---- */
 
 struct host {
@@ -498,6 +559,8 @@ static Suite *arp_suite(void)
     tcase_add_test(tc, retries_then_the_queue_is_dropped);
     tcase_add_test(tc, next_hops_by_prefix_and_gateway);
     tcase_add_test(tc, frames_for_others_and_malformed_frames_are_dropped);
+    tcase_add_test(tc, memlink_routes_frames_by_mac);
+    tcase_add_test(tc, pcap_of_frames_is_linktype_ethernet);
     tcase_add_test(tc, tcp_transfer_over_ethernet_memlink);
     suite_add_tcase(s, tc);
     return s;

@@ -3,8 +3,9 @@
 # tcpfsm-httpd --tap, the kernel resolving our address by ARP (ip neigh shows our default MAC,
 # 02:00 + the address); then tcpfsm-nc --tap, a fresh stack with an empty cache, connects to a
 # python3 server on the kernel's side and sends 2 MiB: our stack resolves the kernel (an ARP
-# reply in its counters) and both streams arrive intact; ping is answered over TAP. Everything
-# happens on tp0 inside the namespace the test made.
+# reply in its counters) and both streams arrive intact; ping is answered over TAP; and with
+# --gateway the kernel is the next hop to an address off the prefix. Everything happens on tp0
+# inside the namespace the test made.
 # Usage: test_eth_tap.sh BINDIR [WORKDIR]
 # shellcheck disable=SC2034  # read by lib.sh
 INTEROP_TOOLS=curl INTEROP_PROGS="tcpfsm-httpd tcpfsm-nc"
@@ -78,4 +79,20 @@ wait $spid || fail "python3 server failed: $(cat "$W/server.log")"
 same_file "$W/cli.bin" "$W/server.got" "tcpfsm-nc -> python3 over TAP"
 grep -q "ArpInReplies *[1-9]" "$W/nc.log" || fail "tcpfsm-nc got no ARP reply from the kernel"
 say "ok: tcpfsm-nc resolved the kernel by ARP and sent 2 MiB over TAP"
+
+# Off the prefix: without --gateway nothing leaves; with it the frames go to the kernel's MAC.
+OFF=10.80.0.1
+ip addr add $OFF/32 dev lo || fail "cannot add $OFF to lo"
+timeout 20 python3 "$W/server.py" $OFF 7001 "$W/server-off.got" >"$W/server-off.log" 2>&1 &
+spid=$!
+i=0
+until grep -q listening "$W/server-off.log" 2>/dev/null; do
+    i=$((i + 1)); [ $i -le 50 ] || fail "python3 server did not start"; sleep 0.1
+done
+timeout 15 "$BIN/tcpfsm-nc" --tap $TAP --addr $TS/24 --gateway $TK --ss $OFF 7001 \
+    <"$W/cli.bin" >/dev/null 2>"$W/nc-gw.log" || fail "tcpfsm-nc --gateway exited with status $?"
+wait $spid || fail "python3 server failed: $(cat "$W/server-off.log")"
+same_file "$W/cli.bin" "$W/server-off.got" "tcpfsm-nc --gateway $TK -> $OFF"
+grep -q "OutNoRoute *0 " "$W/nc-gw.log" || fail "tcpfsm-nc --gateway counted OutNoRoute"
+say "ok: tcpfsm-nc reached off-link $OFF through --gateway $TK"
 pass

@@ -21,7 +21,8 @@
 #   test_ping              Linux -> us: ping answered (RFC 1122 3.2.2.6), a burst of 100 meets
 #                          the ICMP rate limit, UDP gets protocol unreachable (ENOPROTOOPT)
 #   test_pmtu_router       Linux -> us through a Linux router whose next hop has MTU 1000: its
-#                          "fragmentation needed" lowers our MSS (RFC 1191); curl's download ends
+#                          "fragmentation needed" lowers our MSS 1460 -> 960 (RFC 1191); curl's
+#                          20 MiB download (sha256) ends, no datagram above 1000 bytes after it
 #   test_eth_tap           Ethernet + ARP on a TAP device: curl 4 MiB from tcpfsm-httpd --tap
 #                          (ip neigh shows our MAC), ping, tcpfsm-nc --tap resolves the kernel
 #                          and sends 2 MiB

@@ -229,8 +229,9 @@ void netio_usage(FILE *f)
           "  --ss                print the stack's connection table (tcpfsm_ss, like ss -tan),\n"
           "                      its socket census (tcpfsm_sockstat, like /proc/net/sockstat:\n"
           "                      TCP: inuse N orphan N tw N alloc N mem N) and its counters\n"
-          "                      (tcpfsm_get_stats: ListenDrops, BufferLimitDrops, BufferBytes\n"
-          "                      in use, ...) on stderr at exit; SIGUSR1 prints them at any time\n"
+          "                      (tcpfsm_get_stats: ListenDrops, BufferLimitDrops, ICMP's\n"
+          "                      IcmpInDestUnreachs, IcmpPmtuUpdates, ..., BufferBytes in use\n"
+          "                      last) on stderr at exit; SIGUSR1 prints them at any time\n"
           "  -v, --verbose       log connections\n"
           "  -h, --help          this text\n"
           "  --version           print the version and exit\n"
@@ -919,6 +920,8 @@ void netio_print_stats(struct tcpfsm_stack *st, FILE *f)
 {
     struct tcpfsm_stats s;
     tcpfsm_get_stats(st, &s);
+    /* TCP's counters, ICMP's (runtime/ip/icmp.c), then BufferBytes: the last row ends a
+     * --ss block (print_ss_labelled). */
 #define NETIO_STAT(name)                                                                           \
     {                                                                                              \
 #name, s.name                                                                              \
@@ -927,20 +930,54 @@ void netio_print_stats(struct tcpfsm_stack *st, FILE *f)
         const char *name;
         uint64_t v;
     } rows[] = {
-        NETIO_STAT(ActiveOpens),      NETIO_STAT(PassiveOpens),     NETIO_STAT(AttemptFails),
-        NETIO_STAT(EstabResets),      NETIO_STAT(CurrEstab),        NETIO_STAT(InSegs),
-        NETIO_STAT(OutSegs),          NETIO_STAT(RetransSegs),      NETIO_STAT(InErrs),
-        NETIO_STAT(OutRsts),          NETIO_STAT(InCsumErrors),     NETIO_STAT(InMalformed),
-        NETIO_STAT(InNoSocket),       NETIO_STAT(ChallengeAcks),    NETIO_STAT(SynCookiesSent),
-        NETIO_STAT(SynCookiesRecv),   NETIO_STAT(SynCookiesFailed), NETIO_STAT(ListenOverflows),
-        NETIO_STAT(ListenDrops),      NETIO_STAT(OutOfWindowDrops), NETIO_STAT(PawsDrops),
-        NETIO_STAT(TsMissingDrops),   NETIO_STAT(OfoDrops),         NETIO_STAT(BufferLimitDrops),
-        NETIO_STAT(TimeWaitRecycled), NETIO_STAT(InMartians),       NETIO_STAT(InBadFlags),
-        NETIO_STAT(AckSkipped),       NETIO_STAT(MemoryPressures),  NETIO_STAT(BufferBytes),
+        NETIO_STAT(ActiveOpens),
+        NETIO_STAT(PassiveOpens),
+        NETIO_STAT(AttemptFails),
+        NETIO_STAT(EstabResets),
+        NETIO_STAT(CurrEstab),
+        NETIO_STAT(InSegs),
+        NETIO_STAT(OutSegs),
+        NETIO_STAT(RetransSegs),
+        NETIO_STAT(InErrs),
+        NETIO_STAT(OutRsts),
+        NETIO_STAT(InCsumErrors),
+        NETIO_STAT(InMalformed),
+        NETIO_STAT(InNoSocket),
+        NETIO_STAT(ChallengeAcks),
+        NETIO_STAT(SynCookiesSent),
+        NETIO_STAT(SynCookiesRecv),
+        NETIO_STAT(SynCookiesFailed),
+        NETIO_STAT(ListenOverflows),
+        NETIO_STAT(ListenDrops),
+        NETIO_STAT(OutOfWindowDrops),
+        NETIO_STAT(PawsDrops),
+        NETIO_STAT(TsMissingDrops),
+        NETIO_STAT(OfoDrops),
+        NETIO_STAT(BufferLimitDrops),
+        NETIO_STAT(TimeWaitRecycled),
+        NETIO_STAT(InMartians),
+        NETIO_STAT(InBadFlags),
+        NETIO_STAT(AckSkipped),
+        NETIO_STAT(MemoryPressures),
+        NETIO_STAT(IcmpInMsgs),
+        NETIO_STAT(IcmpInErrors),
+        NETIO_STAT(IcmpInCsumErrors),
+        NETIO_STAT(IcmpInDestUnreachs),
+        NETIO_STAT(IcmpInTimeExcds),
+        NETIO_STAT(IcmpInEchos),
+        NETIO_STAT(IcmpOutMsgs),
+        NETIO_STAT(IcmpOutEchoReps),
+        NETIO_STAT(IcmpOutDestUnreachs),
+        NETIO_STAT(IcmpOutRateLimited),
+        NETIO_STAT(IpInUnknownProtos),
+        NETIO_STAT(OutOfWindowIcmps),
+        NETIO_STAT(IcmpPmtuUpdates),
+        NETIO_STAT(IcmpSoftErrors),
+        NETIO_STAT(BufferBytes),
     };
 #undef NETIO_STAT
     for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++)
-        fprintf(f, "  %-17s %llu%s", rows[i].name, (unsigned long long)rows[i].v,
+        fprintf(f, "  %-19s %llu%s", rows[i].name, (unsigned long long)rows[i].v,
                 i % 3 == 2 ? "\n" : "");
     if ((sizeof rows / sizeof rows[0]) % 3) fputc('\n', f);
 }

@@ -6,7 +6,8 @@
 #   inuse + tw + synrecv = rows of the listing (listeners, connections, TIME_WAIT and SYN-queue
 #   records each have one row), tw <= its TIME_WAIT rows, alloc >= its non-LISTEN rows that are
 #   not records, mem = mem_bytes in 4096-byte pages = BufferBytes of the counters,
-#   tcb_bytes >= alloc x 192 (sizeof(struct tcb)), record_bytes <= 64 per record.
+#   tcb_bytes >= alloc x 192 (sizeof(struct tcb)), record_bytes <= 64 per record; the
+#   counters include ICMP's (IcmpInMsgs ... IcmpSoftErrors) before BufferBytes, the last.
 # Blocks come from a SIGUSR1 in the middle of a transfer (connections established, bytes in
 # the rings) and from the exit, where the figures are known exactly: tcpfsm-echo keeps its
 # listener, its built-in peer's clients closed first and hold one TIME_WAIT record each.
@@ -34,13 +35,14 @@ check() {
         if (tcbb < alloc * 192) err("tcb_bytes " tcbb " < alloc " alloc " x 192")
         if (recb > 64 * recs) err("record_bytes " recb " > 64 x " recs " records")
         if (!sawtcp || !sawown) err("no census lines")
+        if (sawicmp != 2) err("no ICMP counters (IcmpInMsgs ... IcmpSoftErrors) before BufferBytes")
         printf "ok: %s %d rows; %s\n", label, rows, tcpline
         inblk = 0
     }
     function err(m) { printf "FAIL: %s: %s\n", label, m; bad = 1 }
     / tcpfsm_ss (of the built-in peer )?(at exit|on SIGUSR1):$/ {
         fin(); inblk = 1; part = "ss"; label = $0
-        nrows = lrows = twrows = synrows = 0; sawtcp = sawown = 0; bufbytes = -1
+        nrows = lrows = twrows = synrows = 0; sawtcp = sawown = sawicmp = 0; bufbytes = -1
         next
     }
     !inblk { next }
@@ -62,6 +64,7 @@ check() {
         syn = v["synrecv"]; mbytes = v["mem_bytes"]; tcbb = v["tcb_bytes"]; recb = v["record_bytes"]
     }
     part == "counters" {
+        for (i = 1; i < NF; i++) if ($i == "IcmpInMsgs" || $i == "IcmpSoftErrors") sawicmp++
         for (i = 1; i < NF; i++) if ($i == "BufferBytes") { bufbytes = $(i + 1); fin() }
     }
     END { fin(); if (!nblk) { print "FAIL: no --ss block"; bad = 1 } exit bad }

@@ -31,7 +31,7 @@ sysctl -qw net.ipv4.ip_forward=1 || fail "cannot enable forwarding"
 
 mkdir -p "$W/www"
 head -c 20971520 /dev/urandom >"$W/www/big.bin"
-timeout 20 "$BIN/tcpfsm-httpd" --tun "$DEV" --addr "$SADDR/24" --port 80 \
+timeout 20 "$BIN/tcpfsm-httpd" --tun "$DEV" --addr "$SADDR/24" --port 80 --ss \
     --pcap "$W/httpd.pcap" "$W/www" >"$W/httpd.log" 2>&1 &
 pid=$!
 wait_tun
@@ -70,4 +70,16 @@ first=$1 mtu=$2 n=$3 cmss=$4 smss=$5 before=$6 after=$7 big=$8
 say "ok: $n fragmentation needed (MTU 1000, first in frame $first), every datagram after it fits"
 say "ok: MSS 1460 (client's SYN; ours $smss) -> 960: largest segment text $before bytes before, $after after (12 bytes of timestamps)"
 say "ok: 20 MiB in $ms ms through the router"
+# tcpfsm-httpd --ss: the stack counted what the capture shows
+ctr() {
+    sed -n '/counters (tcpfsm_get_stats) at exit:/,$p' "$W/httpd.log" |
+        awk -v k="$1" '{ for (i = 1; i < NF; i++) if ($i == k) { print $(i + 1); exit } }'
+}
+grep -q 'counters (tcpfsm_get_stats) at exit:' "$W/httpd.log" || fail "no --ss counters at exit"
+[ "$(ctr IcmpInDestUnreachs)" = "$n" ] ||
+    fail "IcmpInDestUnreachs is '$(ctr IcmpInDestUnreachs)', the capture has $n"
+[ "$(ctr IcmpInMsgs)" = "$n" ] || fail "IcmpInMsgs is '$(ctr IcmpInMsgs)', the capture has $n"
+[ "$(ctr IcmpPmtuUpdates)" -ge 1 ] || fail "IcmpPmtuUpdates is '$(ctr IcmpPmtuUpdates)'"
+[ "$(ctr IcmpInErrors)" = 0 ] || fail "IcmpInErrors is '$(ctr IcmpInErrors)'"
+say "ok: --ss counters: IcmpInMsgs $n, IcmpInDestUnreachs $n, IcmpPmtuUpdates $(ctr IcmpPmtuUpdates), OutOfWindowIcmps $(ctr OutOfWindowIcmps)"
 pass

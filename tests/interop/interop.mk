@@ -18,6 +18,9 @@
 #                          our TIME_WAIT (tcpfsm-nc --ss), none in the kernel
 #   test_nc_errors         us -> Linux: ECONNREFUSED, ECONNRESET (SO_LINGER {1,0}) idle and
 #                          mid-transfer
+#   test_nc_refused        us -> a closed port behind a Linux router: RST, then (with nft or
+#                          iptables in the far namespace; else SKIP) ICMP port unreachable,
+#                          ECONNREFUSED at once both ways (the RCV_ICMP_UNREACH row), --ss counts
 #   test_ping              Linux -> us: ping answered (RFC 1122 3.2.2.6), a burst of 100 meets
 #                          the ICMP rate limit, UDP gets protocol unreachable (ENOPROTOOPT)
 #   test_pmtu_router       Linux -> us through a Linux router whose next hop has MTU 1000: its

@@ -9,7 +9,7 @@
 
 static size_t fired_count;
 
-static void on_fire(struct tw_node *n, void *arg)
+static void on_fire(struct wheel_node *n, void *arg)
 {
     (void)n;
     (void)arg;
@@ -22,7 +22,7 @@ int main(void)
     const uint64_t span_us = 10 * 1000 * 1000, t0_us = 1000000;
     uint64_t *exp = malloc(n * sizeof *exp);
     uint32_t *order = malloc(n * sizeof *order);
-    struct tw_node *wn = malloc(n * sizeof *wn);
+    struct wheel_node *wn = malloc(n * sizeof *wn);
     struct heap_node *hn = malloc(n * sizeof *hn);
     struct timer_wheel *w = malloc(sizeof *w);
     struct heap_timer h;
@@ -49,23 +49,23 @@ int main(void)
 
         /* --- wheel --- */
         memset(wn, 0, n * sizeof *wn);
-        tw_init(w, t0_us);
+        wheel_init(w, t0_us);
         a = bench_now_ns();
         for (size_t i = 0; i < n; i++)
-            tw_arm(w, &wn[i], exp[i]);
+            wheel_arm(w, &wn[i], exp[i]);
         b = bench_now_ns();
         arm[0][r] = (double)(b - a) / (double)n;
         a = bench_now_ns();
         for (size_t i = 0; i < half; i++)
-            tw_cancel(w, &wn[order[i]]);
+            wheel_cancel(w, &wn[order[i]]);
         b = bench_now_ns();
         cancel[0][r] = (double)(b - a) / (double)half;
         for (size_t i = 0; i < half; i++) /* back to n armed before expiring */
-            tw_arm(w, &wn[order[i]], exp[order[i]]);
+            wheel_arm(w, &wn[order[i]], exp[order[i]]);
         fired_count = 0;
         a = bench_now_ns();
         for (uint64_t t = t0_us; t <= t0_us + span_us + 2000; t += 1000)
-            tw_advance(w, t, on_fire, NULL);
+            wheel_advance(w, t, on_fire, NULL);
         b = bench_now_ns();
         fired = fired_count;
         if (fired != n) {

@@ -214,7 +214,7 @@ def bench_sizes():
             if "syn" in low and ("q" in low or "cache" in low or "entry" in low or "req" in low):
                 found.setdefault("syn", (fn, tag))
             if "tw" in low.split("_")[0:1] or "timewait" in low or "time_wait" in low:
-                if tag not in ("tw_node",):
+                if tag not in ("wheel_node",):
                     found.setdefault("tw", (fn, tag))
     src = os.path.join(OUT, "bench_sizes.c")
     with open(src, "w") as f:

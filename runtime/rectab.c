@@ -113,7 +113,7 @@ uint64_t rectab_min_deadline(const struct rec_table *t)
 {
     uint64_t min = UINT64_MAX;
     for (uint32_t i = 0; t->slot && i <= t->mask; i++)
-        if (t->slot[i] && tw_armed(&t->slot[i]->timer) && t->slot[i]->timer.expires < min)
+        if (t->slot[i] && wheel_armed(&t->slot[i]->timer) && t->slot[i]->timer.expires < min)
             min = t->slot[i]->timer.expires;
     return min;
 }

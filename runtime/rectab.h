@@ -10,8 +10,8 @@
 #include <stdint.h>
 #include "timer_wheel.h"
 
-struct rec_key {          /* the first member of every record */
-    struct tw_node timer; /* the record's deadline, on its own wheel */
+struct rec_key {             /* the first member of every record */
+    struct wheel_node timer; /* the record's deadline, on its own wheel */
     uint32_t laddr, raddr;
     uint16_t lport, rport;
     uint32_t seq; /* a sequence number of the record's choice (no padding) */

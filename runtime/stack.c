@@ -67,11 +67,11 @@ static void tcb_timer_rearm(struct tcpfsm_stack *st, struct tcb *t)
         any = true;
     }
     if (!any) {
-        tw_cancel(&st->wheel, &t->timer);
+        wheel_cancel(&st->wheel, &t->timer);
         return;
     }
     if (best < 0) best = 0;
-    tw_arm(&st->wheel, &t->timer, st->now + (uint64_t)best * 1000u);
+    wheel_arm(&st->wheel, &t->timer, st->now + (uint64_t)best * 1000u);
 }
 
 void tcb_timer_set(struct tcpfsm_stack *st, struct tcb *t, enum tcb_timer k, uint64_t delay_us)
@@ -171,7 +171,7 @@ void tcb_timer_restore(struct tcpfsm_stack *st, struct tcb *t, enum tcb_timer k,
     tcb_timer_rearm(st, t);
 }
 
-static void timer_fire(struct tw_node *n, void *arg)
+static void timer_fire(struct wheel_node *n, void *arg)
 {
     tcb_timers_run(arg, (struct tcb *)((char *)n - offsetof(struct tcb, timer)));
 }
@@ -426,7 +426,7 @@ void tcb_free_bufs(struct tcpfsm_stack *st, struct tcb *t)
 
 void tcb_free(struct tcpfsm_stack *st, struct tcb *t)
 {
-    tw_cancel(&st->wheel, &t->timer);
+    wheel_cancel(&st->wheel, &t->timer);
     tcb_free_bufs(st, t);
     if (st->last_lookup == t) st->last_lookup = NULL;
     tcb_dealloc(st, t);
@@ -477,7 +477,7 @@ void tcb_reap(struct tcpfsm_stack *st, struct tcb *t)
 {
     if (!(t->flags & TF_DEAD)) return;
     tcb_hash_remove(st, t);
-    tw_cancel(&st->wheel, &t->timer);
+    wheel_cancel(&st->wheel, &t->timer);
     t->tmr_at[0] = t->tmr_at[1] = t->tmr_at[2] = 0;
     if (t->fd >= 0) return; /* the user still holds it: freed by close() */
     child_unlink(t);
@@ -560,9 +560,9 @@ struct tcpfsm_stack *tcpfsm_stack_new(const struct tcpfsm_config *cfg, int *err)
     if (!c->delack_us) c->delack_us = 40000;
     if (!c->challenge_ack_limit) c->challenge_ack_limit = 1000; /* Linux's default */
     st->now = st->epoch = c->now;
-    tw_init(&st->wheel, c->now);
-    tw_init(&st->tw_wheel, c->now);
-    tw_init(&st->syn_wheel, c->now);
+    wheel_init(&st->wheel, c->now);
+    wheel_init(&st->tw_wheel, c->now);
+    wheel_init(&st->syn_wheel, c->now);
     st->max_conns = c->max_sockets * 4u; /* orphans in TIME_WAIT etc. count too: <= 2^26 */
     st->hash_mask = TABLE_MIN - 1;
     st->hash = calloc(TABLE_MIN, sizeof *st->hash);
@@ -629,16 +629,16 @@ void tcpfsm_advance(struct tcpfsm_stack *st, tcpfsm_time_t now)
 {
     if (now < st->now) return; /* time never goes back */
     st->now = now;
-    tw_advance(&st->wheel, now, timer_fire, st);
+    wheel_advance(&st->wheel, now, timer_fire, st);
     tw_advance_all(st, now);
     syn_advance_all(st, now);
 }
 
 tcpfsm_time_t tcpfsm_next_timeout(const struct tcpfsm_stack *st)
 {
-    uint64_t a = tw_next_expiry(&st->wheel),
-             b = st->tw.n ? tw_next_expiry(&st->tw_wheel) : UINT64_MAX;
-    uint64_t c = st->syn.n ? tw_next_expiry(&st->syn_wheel) : UINT64_MAX;
+    uint64_t a = wheel_next_expiry(&st->wheel),
+             b = st->tw.n ? wheel_next_expiry(&st->tw_wheel) : UINT64_MAX;
+    uint64_t c = st->syn.n ? wheel_next_expiry(&st->syn_wheel) : UINT64_MAX;
     if (c < b) b = c;
     return a < b ? a : b;
 }

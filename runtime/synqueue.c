@@ -108,7 +108,7 @@ bool syn_settle(struct tcpfsm_stack *st, struct tcb *t)
     r->xflags = t->xflags;
     /* the deadline exactly as the TCB's slot holds it: ms since the stack's epoch */
     int64_t ms = (int64_t)((st->now - st->epoch) / 1000u) + seq_diff(t->tmr_at[0], stack_ms(st));
-    tw_arm(&st->syn_wheel, &r->k.timer, st->epoch + (uint64_t)(ms > 0 ? ms : 0) * 1000u);
+    wheel_arm(&st->syn_wheel, &r->k.timer, st->epoch + (uint64_t)(ms > 0 ? ms : 0) * 1000u);
     /* Out of the listener's queue list, but still counted in its nsyn: the record is. */
     struct tcb *l = t->parent;
     for (struct tcb **pp = &l->qnext; *pp; pp = &(*pp)->qnext)
@@ -131,7 +131,7 @@ bool syn_settle(struct tcpfsm_stack *st, struct tcb *t)
  * (and drops the record) if its listener is gone, which abort_listener does not allow. */
 static struct tcb *rehydrate(struct tcpfsm_stack *st, struct syn_rec *r, struct tcb *l)
 {
-    tw_cancel(&st->syn_wheel, &r->k.timer);
+    wheel_cancel(&st->syn_wheel, &r->k.timer);
     rectab_remove(&st->syn, &r->k);
     struct tcb *t = l ? tcb_new_unbounded(st) : NULL;
     if (!t) {
@@ -197,7 +197,7 @@ int syn_input(struct tcpfsm_stack *st, struct syn_rec *r, const struct tcp_seg *
 }
 
 /* The SYN-ACK deadline: the wheel has unlinked the node; the record is still in the table. */
-static void syn_fire(struct tw_node *n, void *arg)
+static void syn_fire(struct wheel_node *n, void *arg)
 {
     struct tcpfsm_stack *st = arg;
     struct syn_rec *r = (struct syn_rec *)(void *)((char *)n - offsetof(struct syn_rec, k.timer));
@@ -207,7 +207,7 @@ static void syn_fire(struct tw_node *n, void *arg)
 
 void syn_advance_all(struct tcpfsm_stack *st, uint64_t now)
 {
-    if (st->syn.n) tw_advance(&st->syn_wheel, now, syn_fire, st);
+    if (st->syn.n) wheel_advance(&st->syn_wheel, now, syn_fire, st);
 }
 
 /* Before a listener resets its queues (abort_listener): its records become TCBs again. */

@@ -119,9 +119,9 @@ struct tcb_bufs {
 };
 
 struct tcb {
-    struct tw_node timer; /* one wheel node for the earliest of the three slots */
-    struct tcb *parent;   /* listener, while in its SYN/accept queue */
-    struct tcb *qnext;    /* listener: its SYN queue (embryos); child: next in its queue */
+    struct wheel_node timer; /* one wheel node for the earliest of the three slots */
+    struct tcb *parent;      /* listener, while in its SYN/accept queue */
+    struct tcb *qnext;       /* listener: its SYN queue (embryos); child: next in its queue */
     struct tcb_bufs *buf;
     uint32_t laddr, raddr;
     uint16_t lport, rport;

@@ -577,7 +577,7 @@ void tcp_fsm_action_release(struct tcp_ctx *ctx, const struct tcp_seg *seg)
     t->flags |= TF_DEAD;
     tcb_hash_remove(CTX_ST, t);
     t->tmr_at[0] = t->tmr_at[1] = t->tmr_at[2] = 0;
-    tw_cancel(&CTX_ST->wheel, &t->timer);
+    wheel_cancel(&CTX_ST->wheel, &t->timer);
 }
 
 /* Closing a listener resets the connections still waiting in its queues. */

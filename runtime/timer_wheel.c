@@ -17,10 +17,10 @@
 
 #include <string.h>
 
-#define LVL_MASK ((uint64_t)TW_SLOTS - 1)
-#define LVL_SHIFT(L) ((unsigned)(L)*TW_LEVEL_BITS)
+#define LVL_MASK ((uint64_t)WHEEL_SLOTS - 1)
+#define LVL_SHIFT(L) ((unsigned)(L)*WHEEL_LEVEL_BITS)
 /* Ticks the whole wheel spans; further deadlines park at its far edge. */
-#define TW_SPAN ((uint64_t)1 << (TW_LEVELS * TW_LEVEL_BITS))
+#define WHEEL_SPAN ((uint64_t)1 << (WHEEL_LEVELS * WHEEL_LEVEL_BITS))
 
 static inline uint64_t rotr64(uint64_t v, unsigned s)
 {
@@ -28,9 +28,9 @@ static inline uint64_t rotr64(uint64_t v, unsigned s)
     return s ? (v >> s) | (v << (64 - s)) : v;
 }
 
-static void slot_link(struct timer_wheel *w, unsigned lvl, unsigned s, struct tw_node *n)
+static void slot_link(struct timer_wheel *w, unsigned lvl, unsigned s, struct wheel_node *n)
 {
-    struct tw_node **head = &w->slot[lvl][s];
+    struct wheel_node **head = &w->slot[lvl][s];
     n->next = *head;
     if (n->next) n->next->pprev = &n->next;
     *head = n;
@@ -40,9 +40,9 @@ static void slot_link(struct timer_wheel *w, unsigned lvl, unsigned s, struct tw
 
 /* O(1) unlink. When pprev is a slot head and the slot becomes empty, clear its bit; pprev is
  * compared as an integer because it may point into a node or a caller's local list head. */
-static void node_unlink(struct timer_wheel *w, struct tw_node *n)
+static void node_unlink(struct timer_wheel *w, struct wheel_node *n)
 {
-    struct tw_node **pp = n->pprev;
+    struct wheel_node **pp = n->pprev;
     *pp = n->next;
     if (n->next) n->next->pprev = pp;
     n->next = NULL;
@@ -50,29 +50,29 @@ static void node_unlink(struct timer_wheel *w, struct tw_node *n)
     if (*pp == NULL) {
         uintptr_t a = (uintptr_t)pp, base = (uintptr_t)&w->slot[0][0];
         if (a >= base && a < base + sizeof w->slot) {
-            size_t idx = (a - base) / sizeof(struct tw_node *);
-            w->occupied[idx / TW_SLOTS] &= ~((uint64_t)1 << (idx % TW_SLOTS));
+            size_t idx = (a - base) / sizeof(struct wheel_node *);
+            w->occupied[idx / WHEEL_SLOTS] &= ~((uint64_t)1 << (idx % WHEEL_SLOTS));
         }
     }
 }
 
-static void place(struct timer_wheel *w, struct tw_node *n)
+static void place(struct timer_wheel *w, struct wheel_node *n)
 {
-    uint64_t t = n->expires / TW_TICK_US;
+    uint64_t t = n->expires / WHEEL_TICK_US;
     if (t < w->tick) /* already due: the current slot, fired by the next advance */
         t = w->tick;
     uint64_t delta = t - w->tick;
-    if (delta >= TW_SPAN) {
+    if (delta >= WHEEL_SPAN) {
         /* Park at the edge; the cascade re-places it with the real expiry later. */
-        t = w->tick + TW_SPAN - 1;
-        delta = TW_SPAN - 1;
+        t = w->tick + WHEEL_SPAN - 1;
+        delta = WHEEL_SPAN - 1;
     }
-    unsigned lvl = delta ? (unsigned)(63 - __builtin_clzll(delta)) / TW_LEVEL_BITS : 0;
+    unsigned lvl = delta ? (unsigned)(63 - __builtin_clzll(delta)) / WHEEL_LEVEL_BITS : 0;
     slot_link(w, lvl, (unsigned)((t >> LVL_SHIFT(lvl)) & LVL_MASK), n);
 }
 
 /* Detach a whole slot into *list (whose head is the caller's variable), clearing its bit. */
-static void slot_detach(struct timer_wheel *w, unsigned lvl, unsigned s, struct tw_node **list)
+static void slot_detach(struct timer_wheel *w, unsigned lvl, unsigned s, struct wheel_node **list)
 {
     *list = w->slot[lvl][s];
     w->slot[lvl][s] = NULL;
@@ -84,12 +84,12 @@ static void slot_detach(struct timer_wheel *w, unsigned lvl, unsigned s, struct 
  * lands directly where it belongs. */
 static void cascade_at(struct timer_wheel *w, uint64_t t)
 {
-    for (unsigned lvl = TW_LEVELS - 1; lvl >= 1; lvl--) {
+    for (unsigned lvl = WHEEL_LEVELS - 1; lvl >= 1; lvl--) {
         if (t & (((uint64_t)1 << LVL_SHIFT(lvl)) - 1)) continue;
-        struct tw_node *list;
+        struct wheel_node *list;
         slot_detach(w, lvl, (unsigned)((t >> LVL_SHIFT(lvl)) & LVL_MASK), &list);
         while (list) {
-            struct tw_node *n = list;
+            struct wheel_node *n = list;
             node_unlink(w, n);
             place(w, n);
         }
@@ -104,7 +104,7 @@ static void next_ticks(const struct timer_wheel *w, uint64_t *t0, uint64_t *tc)
     *t0 = *tc = UINT64_MAX;
     if (w->occupied[0]) /* bit k of the rotated map is the slot of tick cur + k */
         *t0 = cur + (uint64_t)__builtin_ctzll(rotr64(w->occupied[0], (unsigned)(cur & LVL_MASK)));
-    for (unsigned lvl = 1; lvl < TW_LEVELS; lvl++) {
+    for (unsigned lvl = 1; lvl < WHEEL_LEVELS; lvl++) {
         uint64_t m = w->occupied[lvl];
         if (!m) continue;
         /* Slot (base+1+b) & 63 is cascaded at tick (base+1+b) << 6L; the current digit's
@@ -116,15 +116,15 @@ static void next_ticks(const struct timer_wheel *w, uint64_t *t0, uint64_t *tc)
     }
 }
 
-void tw_init(struct timer_wheel *w, uint64_t now_us)
+void wheel_init(struct timer_wheel *w, uint64_t now_us)
 {
     memset(w, 0, sizeof *w);
-    w->tick = now_us / TW_TICK_US;
+    w->tick = now_us / WHEEL_TICK_US;
 }
 
-void tw_arm(struct timer_wheel *w, struct tw_node *n, uint64_t expires_us)
+void wheel_arm(struct timer_wheel *w, struct wheel_node *n, uint64_t expires_us)
 {
-    if (tw_armed(n))
+    if (wheel_armed(n))
         node_unlink(w, n);
     else
         w->count++;
@@ -132,17 +132,17 @@ void tw_arm(struct timer_wheel *w, struct tw_node *n, uint64_t expires_us)
     place(w, n);
 }
 
-void tw_cancel(struct timer_wheel *w, struct tw_node *n)
+void wheel_cancel(struct timer_wheel *w, struct wheel_node *n)
 {
-    if (!tw_armed(n)) return;
+    if (!wheel_armed(n)) return;
     node_unlink(w, n);
     w->count--;
 }
 
-size_t tw_advance(struct timer_wheel *w, uint64_t now_us, void (*fire)(struct tw_node *, void *),
-                  void *arg)
+size_t wheel_advance(struct timer_wheel *w, uint64_t now_us,
+                     void (*fire)(struct wheel_node *, void *), void *arg)
 {
-    uint64_t target = now_us / TW_TICK_US;
+    uint64_t target = now_us / WHEEL_TICK_US;
     size_t fired = 0;
 
     for (;;) {
@@ -150,7 +150,7 @@ size_t tw_advance(struct timer_wheel *w, uint64_t now_us, void (*fire)(struct tw
          * wheel, not in the list being walked, so a callback that re-arms itself to "now"
          * cannot loop forever. Popping the head each time keeps the walk safe against
          * fire() cancelling other nodes of the same list. */
-        struct tw_node *list;
+        struct wheel_node *list;
         slot_detach(w, 0, (unsigned)(w->tick & LVL_MASK), &list);
         if (w->tick < target) {
             /* Every node here is due before the end of this tick, which is <= now. The wheel
@@ -168,7 +168,7 @@ size_t tw_advance(struct timer_wheel *w, uint64_t now_us, void (*fire)(struct tw
             w->tick = nxt;
             cascade_at(w, nxt);
             while (list) {
-                struct tw_node *n = list;
+                struct wheel_node *n = list;
                 node_unlink(w, n);
                 w->count--;
                 fired++;
@@ -178,7 +178,7 @@ size_t tw_advance(struct timer_wheel *w, uint64_t now_us, void (*fire)(struct tw
         }
         /* The tick `now` falls in: only nodes due at or before now fire. */
         while (list) {
-            struct tw_node *n = list;
+            struct wheel_node *n = list;
             node_unlink(w, n);
             if (n->expires <= now_us) {
                 w->count--;
@@ -192,7 +192,7 @@ size_t tw_advance(struct timer_wheel *w, uint64_t now_us, void (*fire)(struct tw
     }
 }
 
-uint64_t tw_next_expiry(const struct timer_wheel *w)
+uint64_t wheel_next_expiry(const struct timer_wheel *w)
 {
     if (w->count == 0) return UINT64_MAX;
     uint64_t t0, tc;
@@ -201,17 +201,17 @@ uint64_t tw_next_expiry(const struct timer_wheel *w)
         /* A level-0 slot holds one tick's nodes (or, for the current one, overdue nodes):
          * its exact minimum is the global minimum. Slots are short; this is a short scan. */
         uint64_t best = UINT64_MAX;
-        for (const struct tw_node *n = w->slot[0][t0 & LVL_MASK]; n; n = n->next)
+        for (const struct wheel_node *n = w->slot[0][t0 & LVL_MASK]; n; n = n->next)
             if (n->expires < best) best = n->expires;
         return best;
     }
     if (tc == UINT64_MAX) /* only nodes being fired right now (called from fire) */
-        return (w->tick + 1) * TW_TICK_US;
+        return (w->tick + 1) * WHEEL_TICK_US;
     /* A cascade: nothing there is due before the tick it happens at. */
-    return tc * TW_TICK_US;
+    return tc * WHEEL_TICK_US;
 }
 
-size_t tw_count(const struct timer_wheel *w)
+size_t wheel_count(const struct timer_wheel *w)
 {
     return w->count;
 }

@@ -74,7 +74,7 @@ bool tw_settle(struct tcpfsm_stack *st, struct tcb *t)
     r->state = t->state;
     r->snd_wscale = t->snd_wscale;
     r->rcv_wscale = t->rcv_wscale;
-    tw_arm(&st->tw_wheel, &r->k.timer, slot_to_us(st, t->tmr_at[0]));
+    wheel_arm(&st->tw_wheel, &r->k.timer, slot_to_us(st, t->tmr_at[0]));
     t->flags |= TF_DEAD;
     tcb_reap(st, t); /* unhashes and frees it (no descriptor holds it) */
     rectab_insert(&st->tw, &r->k);
@@ -102,7 +102,7 @@ static void expand(struct tcpfsm_stack *st, struct tw_rec *r, struct tcb *t)
     uint64_t due = r->k.timer.expires > st->now ? r->k.timer.expires - st->now : 0;
     t->tmr_at[0] = stack_ms(st) + (uint32_t)((due + 999u) / 1000u);
     if (!t->tmr_at[0]) t->tmr_at[0] = 1;
-    tw_cancel(&st->tw_wheel, &r->k.timer);
+    wheel_cancel(&st->tw_wheel, &r->k.timer);
     rectab_remove(&st->tw, &r->k);
     tcb_hash_insert(st, t);
 }
@@ -110,7 +110,7 @@ static void expand(struct tcpfsm_stack *st, struct tw_rec *r, struct tcb *t)
 /* Fold the TCB back into the record, or free the record if the machine released it. */
 static void fold(struct tcpfsm_stack *st, struct tw_rec *r, struct tcb *t)
 {
-    tw_cancel(&st->wheel, &t->timer);
+    wheel_cancel(&st->wheel, &t->timer);
     if ((t->flags & TF_DEAD) || t->state != TCP_FSM_TIME_WAIT || !t->tmr_at[0]) {
         if (t->linked) tcb_hash_remove(st, t);
         free(r);
@@ -120,7 +120,7 @@ static void fold(struct tcpfsm_stack *st, struct tw_rec *r, struct tcb *t)
     r->rcv_nxt = t->rcv_nxt;
     r->ts_recent = t->ts_recent;
     r->oow_ack_ms = t->oow_ack_ms;
-    tw_arm(&st->tw_wheel, &r->k.timer, slot_to_us(st, t->tmr_at[0]));
+    wheel_arm(&st->tw_wheel, &r->k.timer, slot_to_us(st, t->tmr_at[0]));
     rectab_insert(&st->tw, &r->k);
 }
 
@@ -136,7 +136,7 @@ int tw_input(struct tcpfsm_stack *st, struct tw_rec *r, const struct tcp_seg *se
 }
 
 /* The 2 MSL deadline: the wheel has unlinked the node; the record is still in the table. */
-static void tw_fire(struct tw_node *n, void *arg)
+static void tw_fire(struct wheel_node *n, void *arg)
 {
     struct tcpfsm_stack *st = arg;
     struct tw_rec *r = (struct tw_rec *)(void *)((char *)n - offsetof(struct tw_rec, k.timer));
@@ -154,7 +154,7 @@ static void tw_fire(struct tw_node *n, void *arg)
 
 void tw_advance_all(struct tcpfsm_stack *st, uint64_t now)
 {
-    if (st->tw.n) tw_advance(&st->tw_wheel, now, tw_fire, st);
+    if (st->tw.n) wheel_advance(&st->tw_wheel, now, tw_fire, st);
 }
 
 /* `ss` lines for the records: state, empty queues, the addresses. */

@@ -13,9 +13,9 @@
 START_TEST(tcb_within_budget)
 {
     printf("sizeof(struct tcb) = %zu bytes (budget %u; struct cc %zu, struct rtt_est %zu, "
-           "struct tw_node %zu)\n",
+           "struct wheel_node %zu)\n",
            sizeof(struct tcb), TCB_BUDGET, sizeof(struct cc), sizeof(struct rtt_est),
-           sizeof(struct tw_node));
+           sizeof(struct wheel_node));
     fflush(stdout);
     ck_assert_msg(sizeof(struct tcb) <= TCB_BUDGET, "struct tcb is %zu bytes, budget is %u",
                   sizeof(struct tcb), TCB_BUDGET);

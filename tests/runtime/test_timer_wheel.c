@@ -12,7 +12,7 @@
 #include "timer_wheel.h"
 
 struct tnode {
-    struct tw_node tw;
+    struct wheel_node tw;
     uint32_t id;
     uint64_t fired_at; /* the `now` of the advance that fired it */
     uint32_t fires;
@@ -24,11 +24,11 @@ static uint64_t g_now;
 static uint32_t g_order[64];
 static size_t g_norder;
 
-static void record(struct tw_node *n, void *arg)
+static void record(struct wheel_node *n, void *arg)
 {
     (void)arg;
     struct tnode *t = TN(n);
-    rt_require(!tw_armed(n));
+    rt_require(!wheel_armed(n));
     /* Never early. */
     if (!(n->expires <= g_now))
         ck_abort_msg("fired early: expires %llu now %llu", (unsigned long long)n->expires,
@@ -41,7 +41,7 @@ static void record(struct tw_node *n, void *arg)
 static size_t adv(struct timer_wheel *w, uint64_t now)
 {
     g_now = now;
-    return tw_advance(w, now, record, NULL);
+    return wheel_advance(w, now, record, NULL);
 }
 
 START_TEST(order_and_precision)
@@ -49,25 +49,25 @@ START_TEST(order_and_precision)
     struct timer_wheel w;
     struct tnode t[6];
     memset(t, 0, sizeof t);
-    tw_init(&w, 1000000);
+    wheel_init(&w, 1000000);
     g_norder = 0;
     const uint64_t due[6] = {1500000, 1000500, 1002000, 1002999, 1064000, 5000000};
     const uint32_t order[6] = {1, 2, 3, 4, 0, 5};
     for (int i = 0; i < 6; i++) {
         t[i].id = (uint32_t)i;
-        tw_arm(&w, &t[i].tw, due[i]);
+        wheel_arm(&w, &t[i].tw, due[i]);
     }
-    ck_assert_uint_eq(tw_count(&w), 6);
-    ck_assert_uint_eq(tw_next_expiry(&w), 1000500);
+    ck_assert_uint_eq(wheel_count(&w), 6);
+    ck_assert_uint_eq(wheel_next_expiry(&w), 1000500);
     ck_assert_uint_eq(adv(&w, 1000499), 0);
     ck_assert_uint_eq(adv(&w, 1000500), 1); /* exactly at its time */
-    ck_assert_uint_eq(tw_next_expiry(&w), 1002000);
+    ck_assert_uint_eq(wheel_next_expiry(&w), 1002000);
     ck_assert_uint_eq(adv(&w, 1002998), 1);
     ck_assert_uint_eq(adv(&w, 1002999), 1);
     ck_assert_uint_eq(adv(&w, 1499999), 1); /* the 1064000 one */
     ck_assert_uint_eq(adv(&w, 10000000), 2);
-    ck_assert_uint_eq(tw_count(&w), 0);
-    ck_assert_uint_eq(tw_next_expiry(&w), UINT64_MAX);
+    ck_assert_uint_eq(wheel_count(&w), 0);
+    ck_assert_uint_eq(wheel_next_expiry(&w), UINT64_MAX);
     ck_assert_uint_eq(g_norder, 6);
     for (int i = 0; i < 6; i++)
         ck_assert_uint_eq(g_order[i], order[i]);
@@ -81,13 +81,13 @@ START_TEST(big_jump_fires_in_tick_order)
     struct timer_wheel w;
     static struct tnode t[40];
     memset(t, 0, sizeof t);
-    tw_init(&w, 0);
+    wheel_init(&w, 0);
     g_norder = 0;
     /* Spread over every level: 1 ms .. ~ 2^39 ms, armed in a scrambled order. */
     for (uint32_t i = 0; i < 40; i++) {
         uint32_t k = (i * 17) % 40;
         t[k].id = k;
-        tw_arm(&w, &t[k].tw, ((uint64_t)1 << k) * 1000 + 7);
+        wheel_arm(&w, &t[k].tw, ((uint64_t)1 << k) * 1000 + 7);
     }
     ck_assert_uint_eq(adv(&w, UINT64_MAX / 2), 40);
     for (uint32_t i = 0; i < 40; i++)
@@ -101,57 +101,57 @@ START_TEST(cancel_and_rearm)
     struct tnode a, b;
     memset(&a, 0, sizeof a);
     memset(&b, 0, sizeof b);
-    tw_init(&w, 0);
-    ck_assert(!tw_armed(&a.tw));
-    tw_cancel(&w, &a.tw); /* no-op when not armed */
-    ck_assert_uint_eq(tw_count(&w), 0);
-    tw_arm(&w, &a.tw, 5000);
-    tw_arm(&w, &b.tw, 5000);
-    ck_assert(tw_armed(&a.tw));
-    tw_cancel(&w, &a.tw);
-    ck_assert(!tw_armed(&a.tw));
-    ck_assert_uint_eq(tw_count(&w), 1);
-    tw_arm(&w, &b.tw, 90000000); /* re-arm moves it */
-    ck_assert_uint_eq(tw_count(&w), 1);
+    wheel_init(&w, 0);
+    ck_assert(!wheel_armed(&a.tw));
+    wheel_cancel(&w, &a.tw); /* no-op when not armed */
+    ck_assert_uint_eq(wheel_count(&w), 0);
+    wheel_arm(&w, &a.tw, 5000);
+    wheel_arm(&w, &b.tw, 5000);
+    ck_assert(wheel_armed(&a.tw));
+    wheel_cancel(&w, &a.tw);
+    ck_assert(!wheel_armed(&a.tw));
+    ck_assert_uint_eq(wheel_count(&w), 1);
+    wheel_arm(&w, &b.tw, 90000000); /* re-arm moves it */
+    ck_assert_uint_eq(wheel_count(&w), 1);
     ck_assert_uint_eq(adv(&w, 10000), 0);
     ck_assert_uint_eq(a.fires + b.fires, 0);
-    tw_arm(&w, &a.tw, 20000);
-    tw_cancel(&w, &b.tw);
-    ck_assert_uint_eq(tw_next_expiry(&w), 20000);
+    wheel_arm(&w, &a.tw, 20000);
+    wheel_cancel(&w, &b.tw);
+    ck_assert_uint_eq(wheel_next_expiry(&w), 20000);
     ck_assert_uint_eq(adv(&w, 100000000), 1);
     ck_assert_uint_eq(a.fires, 1);
     ck_assert_uint_eq(b.fires, 0);
     /* Arming in the past fires on the next advance, even at the same `now`. */
-    tw_arm(&w, &a.tw, 5);
-    ck_assert_uint_le(tw_next_expiry(&w), 100000000);
+    wheel_arm(&w, &a.tw, 5);
+    ck_assert_uint_le(wheel_next_expiry(&w), 100000000);
     ck_assert_uint_eq(adv(&w, 100000000), 1);
 }
 END_TEST
 
 /* Periodic: re-arms itself 10 ms later, `limit` times. */
-static void periodic(struct tw_node *n, void *arg)
+static void periodic(struct wheel_node *n, void *arg)
 {
     struct timer_wheel *w = arg;
     struct tnode *t = TN(n);
     rt_require((n->expires) <= (g_now));
     t->fires++;
-    if (t->fires < t->id) tw_arm(w, n, n->expires + 10000);
+    if (t->fires < t->id) wheel_arm(w, n, n->expires + 10000);
 }
 
 /* Re-arms itself to "now" every time: must not spin inside one advance. */
-static void selfish(struct tw_node *n, void *arg)
+static void selfish(struct wheel_node *n, void *arg)
 {
     struct timer_wheel *w = arg;
     TN(n)->fires++;
-    tw_arm(w, n, g_now);
+    wheel_arm(w, n, g_now);
 }
 
 static struct tnode *g_victim;
-static void killer(struct tw_node *n, void *arg)
+static void killer(struct wheel_node *n, void *arg)
 {
     struct timer_wheel *w = arg;
     TN(n)->fires++;
-    tw_cancel(w, &g_victim->tw);
+    wheel_cancel(w, &g_victim->tw);
 }
 
 START_TEST(rearm_and_cancel_from_callback)
@@ -162,29 +162,29 @@ START_TEST(rearm_and_cancel_from_callback)
     memset(&s, 0, sizeof s);
     memset(&k, 0, sizeof k);
     memset(&v, 0, sizeof v);
-    tw_init(&w, 0);
+    wheel_init(&w, 0);
     p.id = 100;
-    tw_arm(&w, &p.tw, 10000);
+    wheel_arm(&w, &p.tw, 10000);
     g_now = 1000000;
-    ck_assert_uint_eq(tw_advance(&w, g_now, periodic, &w), 100);
+    ck_assert_uint_eq(wheel_advance(&w, g_now, periodic, &w), 100);
     ck_assert_uint_eq(p.fires, 100);
-    ck_assert_uint_eq(tw_count(&w), 0);
+    ck_assert_uint_eq(wheel_count(&w), 0);
 
-    tw_arm(&w, &s.tw, 1000000);
-    ck_assert_uint_eq(tw_advance(&w, g_now, selfish, &w), 1);
-    ck_assert_uint_eq(tw_advance(&w, g_now, selfish, &w), 1);
+    wheel_arm(&w, &s.tw, 1000000);
+    ck_assert_uint_eq(wheel_advance(&w, g_now, selfish, &w), 1);
+    ck_assert_uint_eq(wheel_advance(&w, g_now, selfish, &w), 1);
     ck_assert_uint_eq(s.fires, 2);
-    tw_cancel(&w, &s.tw);
+    wheel_cancel(&w, &s.tw);
 
     /* Two nodes due in the same tick: the first one fired cancels the other. */
     g_victim = &v;
-    tw_arm(&w, &k.tw, 2000000);
-    tw_arm(&w, &v.tw, 2000000);
+    wheel_arm(&w, &k.tw, 2000000);
+    wheel_arm(&w, &v.tw, 2000000);
     g_now = 3000000;
-    size_t fired = tw_advance(&w, g_now, killer, &w);
+    size_t fired = wheel_advance(&w, g_now, killer, &w);
     /* whichever fires first cancels the other (killer on v is a no-op cancel of itself) */
     ck_assert_uint_eq(fired, 1);
-    ck_assert_uint_eq(tw_count(&w), 0);
+    ck_assert_uint_eq(wheel_count(&w), 0);
 }
 END_TEST
 
@@ -194,19 +194,19 @@ START_TEST(far_future)
     struct tnode t[5];
     memset(t, 0, sizeof t);
     const uint64_t start = 123456789;
-    tw_init(&w, start);
+    wheel_init(&w, start);
     const uint64_t due[5] = {start + 5ull * 3600 * 1000000,          /* 5 hours */
                              start + 10ull * 86400 * 1000000 + 1,    /* 10 days */
                              start + 3ull * 365 * 86400 * 1000000,   /* 3 years */
                              start + 200ull * 365 * 86400 * 1000000, /* beyond the wheel span */
                              UINT64_MAX - 5};
     for (int i = 0; i < 5; i++)
-        tw_arm(&w, &t[i].tw, due[i]);
+        wheel_arm(&w, &t[i].tw, due[i]);
     for (int i = 0; i < 5; i++) {
         /* Walk the clock the way a stack sleeps: to the next expiry, repeatedly. */
         int steps = 0;
         uint64_t nx;
-        while ((nx = tw_next_expiry(&w)) < due[i]) {
+        while ((nx = wheel_next_expiry(&w)) < due[i]) {
             ck_assert_uint_le(nx, due[i]);
             adv(&w, nx);
             ck_assert_uint_eq(t[i].fires, 0);
@@ -220,7 +220,7 @@ START_TEST(far_future)
         ck_assert_uint_eq(adv(&w, due[i]), 1);
         ck_assert_uint_eq(t[i].fires, 1);
     }
-    ck_assert_uint_eq(tw_count(&w), 0);
+    ck_assert_uint_eq(wheel_count(&w), 0);
 }
 END_TEST
 
@@ -280,7 +280,7 @@ static void mclean(void)
         mpop();
 }
 
-static void mfire(struct tw_node *n, void *arg)
+static void mfire(struct wheel_node *n, void *arg)
 {
     (void)arg;
     struct tnode *t = TN(n);
@@ -303,7 +303,7 @@ START_TEST(random_vs_model)
     M.now = 1000;
     M.round = 0;
     struct timer_wheel *w = malloc(sizeof *w);
-    tw_init(w, M.now);
+    wheel_init(w, M.now);
     uint64_t seed = 42;
     size_t armed = 0, arms = 0, cancels = 0, advances = 0, total_fired = 0;
     for (uint32_t i = 0; i < NT; i++)
@@ -324,14 +324,14 @@ START_TEST(random_vs_model)
             if (k == 0) d = 0;
             uint64_t e = M.now + d;
             if (!M.armed[id]) armed++;
-            tw_arm(w, &T[id].tw, e);
+            wheel_arm(w, &T[id].tw, e);
             M.armed[id] = 1;
             M.gen[id]++;
             mpush((struct mentry){e, id, M.gen[id]});
             arms++;
         } else if (r < 85) {
             if (M.armed[id]) armed--;
-            tw_cancel(w, &T[id].tw);
+            wheel_cancel(w, &T[id].tw);
             M.armed[id] = 0;
             cancels++;
         } else {
@@ -340,14 +340,14 @@ START_TEST(random_vs_model)
             if (k < 80)
                 to = M.now + rt_rand_below(&seed, 3000);
             else if (k < 95) {
-                uint64_t nx = tw_next_expiry(w);
+                uint64_t nx = wheel_next_expiry(w);
                 to = nx == UINT64_MAX ? M.now + 1000 : (nx > M.now ? nx : M.now);
             } else
                 to = M.now + rt_rand_below(&seed, 600000000);
             M.now = to;
             M.round++;
             M.fired_round = 0;
-            size_t f = tw_advance(w, to, mfire, NULL);
+            size_t f = wheel_advance(w, to, mfire, NULL);
             rt_require((f) == (M.fired_round));
             total_fired += f;
             armed -= f;
@@ -356,11 +356,11 @@ START_TEST(random_vs_model)
             if (!(M.n == 0 || M.h[0].expires > M.now)) ck_abort_msg("overdue timer not fired");
             advances++;
         }
-        rt_require((tw_count(w)) == (armed));
+        rt_require((wheel_count(w)) == (armed));
         if ((op & 63) == 0) {
             /* next expiry: never later than the true minimum */
             mclean();
-            uint64_t nx = tw_next_expiry(w);
+            uint64_t nx = wheel_next_expiry(w);
             if (M.n == 0)
                 rt_require((nx) == (UINT64_MAX));
             else
@@ -385,7 +385,7 @@ static double now_ns(void)
     return (double)ts.tv_sec * 1e9 + (double)ts.tv_nsec;
 }
 
-static void count_fire(struct tw_node *n, void *arg)
+static void count_fire(struct wheel_node *n, void *arg)
 {
     (void)n;
     (*(size_t *)arg)++;
@@ -395,32 +395,32 @@ START_TEST(cost_with_a_million_timers)
 {
     /* Reported, not asserted (timings under sanitizers or shared CI are not criteria). */
     enum { N = 1000000 };
-    struct tw_node *nodes = calloc(N, sizeof *nodes);
+    struct wheel_node *nodes = calloc(N, sizeof *nodes);
     struct timer_wheel *w = malloc(sizeof *w);
     ck_assert(nodes && w);
     uint64_t seed = 9, now = 0;
-    tw_init(w, now);
+    wheel_init(w, now);
     /* RTO-like spread: 0.2 .. 60 s */
     double t0 = now_ns();
     for (size_t i = 0; i < N; i++)
-        tw_arm(w, &nodes[i], 200000 + rt_rand_below(&seed, 60000000));
+        wheel_arm(w, &nodes[i], 200000 + rt_rand_below(&seed, 60000000));
     double t_arm = (now_ns() - t0) / N;
-    ck_assert_uint_eq(tw_count(w), N);
+    ck_assert_uint_eq(wheel_count(w), N);
     t0 = now_ns();
     for (size_t i = 0; i < N; i += 2)
-        tw_cancel(w, &nodes[i]);
+        wheel_cancel(w, &nodes[i]);
     double t_cancel = (now_ns() - t0) / (N / 2);
     /* re-arm half (the common TCP pattern: push the RTO forward on every ACK) */
     t0 = now_ns();
     for (size_t i = 1; i < N; i += 2)
-        tw_arm(w, &nodes[i], nodes[i].expires + 1000);
+        wheel_arm(w, &nodes[i], nodes[i].expires + 1000);
     double t_rearm = (now_ns() - t0) / (N / 2);
     /* advance 1 ms at a time over 61 s */
     size_t fired = 0, steps = 0;
     t0 = now_ns();
-    while (tw_count(w) > 0) {
+    while (wheel_count(w) > 0) {
         now += 1000;
-        tw_advance(w, now, count_fire, &fired);
+        wheel_advance(w, now, count_fire, &fired);
         steps++;
     }
     double t_adv = now_ns() - t0;
@@ -430,7 +430,7 @@ START_TEST(cost_with_a_million_timers)
            t_arm, t_cancel, t_rearm, t_adv / (double)steps, steps, t_adv / (double)fired);
     /* an empty advance over an hour in one call */
     t0 = now_ns();
-    tw_advance(w, now + 3600ull * 1000000, count_fire, &fired);
+    wheel_advance(w, now + 3600ull * 1000000, count_fire, &fired);
     printf("timer_wheel: empty advance over 1 hour: %.0f ns\n", now_ns() - t0);
     free(nodes);
     free(w);

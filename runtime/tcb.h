@@ -250,6 +250,7 @@ bool tcb_timer_armed(const struct tcb *t, enum tcb_timer k);
 /* The socket settings t follows: its own (a connection's, a listener's, an unconnected
  * socket's), its listener's while it is an embryo without buffers, or NULL (defaults). */
 const struct tcb_sockopts *tcb_opts(const struct tcb *t);
+struct tcb_sockopts *tcb_opts_mut(struct tcb *t);
 /* What the settings make of the stack's defaults for t: the MSS it offers and may send
  * (TCPFSM_OPT_MAXSEG), the keep-alive interval and probe count, the USER TIMEOUT in us. */
 uint16_t tcb_mss_limit(const struct tcpfsm_stack *st, const struct tcb *t);
@@ -263,11 +264,17 @@ struct tcb *listener_lookup(struct tcpfsm_stack *st, uint32_t laddr, uint16_t lp
 int tcb_hash_reserve(struct tcpfsm_stack *st);
 void tcb_hash_insert(struct tcpfsm_stack *st, struct tcb *t);
 void listener_insert(struct tcpfsm_stack *st, struct tcb *t);
+int listeners_reserve(struct tcpfsm_stack *st);
 void tcb_hash_remove(struct tcpfsm_stack *st, struct tcb *t);
 struct tcb *tcb_new(struct tcpfsm_stack *st);
+struct tcb *tcb_zalloc(struct tcpfsm_stack *st);
+void tcb_dealloc(struct tcpfsm_stack *st, struct tcb *t);
+void child_unlink(struct tcb *t);
 struct tcb *tcb_new_unbounded(struct tcpfsm_stack *st);
 void tcb_timer_restore(struct tcpfsm_stack *st, struct tcb *t, enum tcb_timer k, uint32_t at_ms);
 void tcb_timers_run(struct tcpfsm_stack *st, struct tcb *t);
+void tcb_timer_rearm(struct tcpfsm_stack *st, struct tcb *t);
+void tcp_timers_advance(struct tcpfsm_stack *st, uint64_t now);
 int tcb_alloc_bufs(struct tcpfsm_stack *st, struct tcb *t);
 void tcb_free(struct tcpfsm_stack *st, struct tcb *t);
 void tcb_free_bufs(struct tcpfsm_stack *st, struct tcb *t);

@@ -1,0 +1,79 @@
+/*
+ * tcb_timer.c — a TCB's timers: three slots (RTX/PERSIST/2MSL, DELACK, KEEPALIVE), one
+ * wheel node armed at the earliest.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "seq.h"
+#include "siphash.h"
+#include "tcb.h"
+#include "tcp.h"
+
+static int slot_of(enum tcb_timer k)
+{
+    return k <= TMR_2MSL ? 0 : k == TMR_DELACK ? 1 : 2;
+}
+
+void tcb_timer_rearm(struct tcpfsm_stack *st, struct tcb *t)
+{
+    uint32_t now = stack_ms(st);
+    int32_t best = INT32_MAX;
+    bool any = false;
+    for (int i = 0; i < 3; i++) {
+        if (!t->tmr_at[i]) continue;
+        int32_t d = seq_diff(t->tmr_at[i], now);
+        if (!any || d < best) best = d;
+        any = true;
+    }
+    if (!any) {
+        wheel_cancel(&st->wheel, &t->timer);
+        return;
+    }
+    if (best < 0) best = 0;
+    wheel_arm(&st->wheel, &t->timer, st->now + (uint64_t)best * 1000u);
+}
+
+void tcb_timer_set(struct tcpfsm_stack *st, struct tcb *t, enum tcb_timer k, uint64_t delay_us)
+{
+    int s = slot_of(k);
+    if (delay_us > (uint64_t)INT32_MAX * 1000u) delay_us = (uint64_t)INT32_MAX * 1000u;
+    /* RFC 9293 3.10.8 USER TIMEOUT (as Linux's tcp_clamp_rto_to_user_timeout): the
+     * retransmission timer never runs past the moment the user timeout expires, so the
+     * give_up guard sees it in time rather than a whole backed-off RTO later. */
+    uint64_t user_timeout = k == TMR_RTX ? tcb_user_timeout_us(st, t) : 0;
+    if (user_timeout && t->una_since_ms) {
+        int32_t d = seq_diff(stack_ms(st), t->una_since_ms); /* may be -1: see `| 1u` */
+        uint64_t el = d > 0 ? (uint64_t)d * 1000u : 0;
+        uint64_t left = el < user_timeout ? user_timeout - el : 0;
+        if (delay_us > left) delay_us = left;
+    }
+    uint32_t at = stack_ms(st) + (uint32_t)((delay_us + 999u) / 1000u);
+    t->tmr_at[s] = at ? at : 1; /* 0 means "off" */
+    if (s == 0) t->tmr_kind0 = (uint8_t)k;
+    tcb_timer_rearm(st, t);
+}
+
+void tcb_timer_clear(struct tcpfsm_stack *st, struct tcb *t, enum tcb_timer k)
+{
+    int s = slot_of(k);
+    if (s == 0 && t->tmr_kind0 != k) return;
+    t->tmr_at[s] = 0;
+    tcb_timer_rearm(st, t);
+}
+
+bool tcb_timer_armed(const struct tcb *t, enum tcb_timer k)
+{
+    int s = slot_of(k);
+    return t->tmr_at[s] && (s != 0 || t->tmr_kind0 == k);
+}
+
+/* Restore a slot's deadline as it was (ms since the epoch): a compact record's timer. */
+void tcb_timer_restore(struct tcpfsm_stack *st, struct tcb *t, enum tcb_timer k, uint32_t at_ms)
+{
+    int s = slot_of(k);
+    t->tmr_at[s] = at_ms ? at_ms : 1;
+    if (s == 0) t->tmr_kind0 = (uint8_t)k;
+    tcb_timer_rearm(st, t);
+}

@@ -25,7 +25,7 @@
 
 #include "bench_util.h"
 #include "packet.h"
-#include "tcb.h"
+#include "tcp_layer.h"
 #include "tcpfsm.h"
 
 #define SRV_ADDR 0x0a000001u  /* 10.0.0.1, the stack on the passive side */

@@ -10,6 +10,7 @@ by a bench program (or iperf3) in this run.
 Environment (set by bench/bench.mk): CC, BENCH_CFLAGS, BENCH_CPPFLAGS, BENCH_DIR (output),
 FSMC (fsmc binary), RUNTIME_LIB (libtcpfsm.a), BENCH_QUICK (1 = tiny sizes).
 """
+import glob
 import json
 import os
 import shlex
@@ -29,7 +30,8 @@ RUNTIME_LIB = os.environ.get("RUNTIME_LIB", "build/lib/libtcpfsm.a")
 TCP_SPEC = os.environ.get("BENCH_TCP_SPEC", "spec/tcp.fsm")   # override only to test the bench
 QUICK = os.environ.get("BENCH_QUICK", "") not in ("", "0")
 LOGS = os.path.join(OUT, "logs")
-INC = ["-Ibench", "-Iruntime", "-Igenerated", "-I" + OUT]
+ROOMS = ["base", "core", "tcp", "ip", "link"]  # runtime/runtime.mk RUNTIME_ROOMS
+INC = ["-Ibench", "-Iruntime"] + ["-Iruntime/" + r for r in ROOMS] + ["-Igenerated", "-I" + OUT]
 
 rows = []          # (name, value, unit, reference, ref_value) or (name, "SKIP"/"FAIL", reason)
 failed = False
@@ -169,17 +171,17 @@ def bench_dispatch():
 # ---------------------------------------------------------------- 2. checksum
 def bench_checksum():
     name = "checksum"
-    ok, why = have("runtime/checksum.h", "runtime/checksum.c")
+    ok, why = have("runtime/base/checksum.h", "runtime/base/checksum.c")
     if not ok:
         return skip(name, why)
-    exe = build(name, "bench_checksum", ["bench/bench_checksum.c", "runtime/checksum.c"])
+    exe = build(name, "bench_checksum", ["bench/bench_checksum.c", "runtime/base/checksum.c"])
     if exe:
         run(name, [exe], 60)
 
 
 # ---------------------------------------------------------------- 3, 4, 5: the stack on memlink
 def stack_ready(name):
-    ok, why = have("runtime/memlink.h", RUNTIME_LIB)
+    ok, why = have("runtime/link/memlink.h", RUNTIME_LIB)
     if not ok:
         skip(name, why)
     return ok
@@ -197,15 +199,14 @@ def bench_stack():
 
 def bench_sizes():
     name = "struct sizes"
-    ok, why = have("runtime/tcb.h")
+    ok, why = have("runtime/core/tcb.h")
     if not ok:
         return skip("sizeof(struct tcb)", why)
     # Find the SYN-queue entry and TIME_WAIT record structs by name, wherever they live.
     found = {}
-    for fn in sorted(os.listdir("runtime")):
-        if not fn.endswith(".h"):
-            continue
-        for line in open(os.path.join("runtime", fn), errors="replace"):
+    for path in sorted(glob.glob("runtime/*.h") + glob.glob("runtime/*/*.h")):
+        fn = os.path.basename(path)
+        for line in open(path, errors="replace"):
             s = line.strip()
             if not (s.startswith("struct ") and s.endswith("{")):
                 continue
@@ -218,7 +219,7 @@ def bench_sizes():
                     found.setdefault("tw", (fn, tag))
     src = os.path.join(OUT, "bench_sizes.c")
     with open(src, "w") as f:
-        f.write('#include <stdio.h>\n#include "tcb.h"\n')
+        f.write('#include <stdio.h>\n#include "tcp_layer.h"\n')
         for k in ("syn", "tw"):
             if k in found:
                 f.write('#include "%s"\n' % found[k][0])
@@ -228,14 +229,14 @@ def bench_sizes():
             f.write('    printf("ROW\\tsizeof(struct %s) (SYN queue)\\t%%zu\\tB\\tlwIP tcp_pcb_listen (approx.)\\t%d\\n", sizeof(struct %s));\n'
                     % (found["syn"][1], 40, found["syn"][1]))
         else:
-            # An embryonic connection becomes a compact record (runtime/synqueue.c, opaque).
-            f.write('    printf("ROW\\tSYN-queue record (runtime/synqueue.c)\\t%zu\\tB\\tsizeof(struct tcb)\\t%zu\\n", syn_record_size(), sizeof(struct tcb));\n')
+            # An embryonic connection becomes a compact record (runtime/tcp/synqueue.c, opaque).
+            f.write('    printf("ROW\\tSYN-queue record (runtime/tcp/synqueue.c)\\t%zu\\tB\\tsizeof(struct tcb)\\t%zu\\n", syn_record_size(), sizeof(struct tcb));\n')
         if "tw" in found:
             f.write('    printf("ROW\\tsizeof(struct %s) (TIME_WAIT)\\t%%zu\\tB\\tsizeof(struct tcb)\\t%%zu\\n", sizeof(struct %s), sizeof(struct tcb));\n'
                     % (found["tw"][1], found["tw"][1]))
         else:
-            # An orphaned TIME_WAIT becomes a compact record (runtime/timewait.c, opaque).
-            f.write('    printf("ROW\\tTIME_WAIT record (runtime/timewait.c)\\t%zu\\tB\\tsizeof(struct tcb)\\t%zu\\n", tw_record_size(), sizeof(struct tcb));\n')
+            # An orphaned TIME_WAIT becomes a compact record (runtime/tcp/timewait.c, opaque).
+            f.write('    printf("ROW\\tTIME_WAIT record (runtime/tcp/timewait.c)\\t%zu\\tB\\tsizeof(struct tcb)\\t%zu\\n", tw_record_size(), sizeof(struct tcb));\n')
         f.write("    return 0;\n}\n")
     exe = build(name, "bench_sizes", [src], libs=[RUNTIME_LIB])
     if exe:
@@ -248,7 +249,7 @@ def bench_conn_bytes():
     synthetic peer, N = 1,000 .. 1,000,000 as memory allows), next to the chapter's 1 KB and
     the Linux kernel's slab per socket measured in the same run (bench_linux_conn_bytes)."""
     name = "bytes per connection"
-    ok, why = have("runtime/tcb.h", RUNTIME_LIB)
+    ok, why = have("runtime/core/tcb.h", RUNTIME_LIB)
     if not ok:
         return skip(name, why)
     exe = build(name, "bench_conn_bytes", ["bench/bench_conn_bytes.c"], libs=[RUNTIME_LIB])
@@ -279,10 +280,10 @@ def bench_conn_bytes():
 # ---------------------------------------------------------------- 6. timer wheel
 def bench_timer():
     name = "timer wheel"
-    ok, why = have("runtime/timer_wheel.h", "runtime/timer_wheel.c")
+    ok, why = have("runtime/base/timer_wheel.h", "runtime/base/timer_wheel.c")
     if not ok:
         return skip(name, why)
-    exe = build(name, "bench_timer", ["bench/bench_timer.c", "runtime/timer_wheel.c"])
+    exe = build(name, "bench_timer", ["bench/bench_timer.c", "runtime/base/timer_wheel.c"])
     if exe:
         run(name, [exe], 120)
 

@@ -12,7 +12,7 @@
 EX_PROGS     := tcpfsm-echo tcpfsm-httpd tcpfsm-nc tcpfsm-demo
 EX_BINS      := $(addprefix $(BIN)/,$(EX_PROGS))
 EX_COMMON    := $(OBJ)/examples/netio.o
-EX_CPPFLAGS  := -Iruntime -Iexamples
+EX_CPPFLAGS  := $(RUNTIME_INCLUDES) -Iexamples
 EX_ALL_OBJS  := $(EX_COMMON) $(addprefix $(OBJ)/examples/,$(addsuffix .o,$(EX_PROGS)))
 
 ALL_TARGETS  += $(if $(STACK_READY),$(EX_BINS))
@@ -70,7 +70,7 @@ DRILL_BIN      := $(BIN)/tcpfsm-drill
 DRILL_GEN      := $(OBJ)/examples/drill
 DRILL_OBJS     := $(patsubst examples/drill/%.c,$(DRILL_GEN)/%.o,$(wildcard examples/drill/*.c)) \
                   $(DRILL_GEN)/parser.o $(DRILL_GEN)/lexer.o
-DRILL_CPPFLAGS := -Iruntime -Iexamples -Iexamples/drill -I$(DRILL_GEN)
+DRILL_CPPFLAGS := $(RUNTIME_INCLUDES) -Iexamples -Iexamples/drill -I$(DRILL_GEN)
 ALL_TARGETS    += $(if $(STACK_READY),$(DRILL_BIN))
 EX_CLI_MORE    += tcpfsm-drill
 test-examples: $(DRILL_BIN)

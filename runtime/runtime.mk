@@ -14,11 +14,15 @@
 # regen; a rule remaking generated/ itself on mtimes would rewrite committed files during a
 # build, and a CI build would then hide the very drift check-regen exists to find.)
 
-RUNTIME_SRCS     := $(wildcard runtime/*.c runtime/ip/*.c) $(wildcard runtime/link/*.c)
+RUNTIME_ROOMS    := base core tcp ip link
+RUNTIME_SRCS     := $(wildcard runtime/*.c $(RUNTIME_ROOMS:%=runtime/%/*.c))
 RUNTIME_OBJS     := $(patsubst runtime/%.c,$(OBJ)/runtime/%.o,$(RUNTIME_SRCS))
 RUNTIME_GEN_DIR  := $(BUILD)/gen
 RUNTIME_GEN      := $(RUNTIME_GEN_DIR)/tcp.c $(RUNTIME_GEN_DIR)/tcp.h
-RUNTIME_CPPFLAGS := -Iruntime -I$(RUNTIME_GEN_DIR)
+# Every room's directory is on the include path, for the library and for whatever builds against
+# its internals (examples, tests, fuzz, bench); tools/check_rooms.sh keeps the includes layered.
+RUNTIME_INCLUDES := -Iruntime $(RUNTIME_ROOMS:%=-Iruntime/%)
+RUNTIME_CPPFLAGS := $(RUNTIME_INCLUDES) -I$(RUNTIME_GEN_DIR)
 RUNTIME_CFLAGS   := -fPIC
 RUNTIME_LIB      := $(LIBDIR)/libtcpfsm.a
 RUNTIME_SO_NAME  := libtcpfsm.so.0

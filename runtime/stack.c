@@ -8,7 +8,7 @@
 #include <sys/random.h>
 #include "seq.h"
 #include "siphash.h"
-#include "tcb.h"
+#include "tcp_layer.h"
 #include "tcp.h"
 
 #define DEFAULT_MAX_SOCKETS 65536u

@@ -10,7 +10,7 @@
 #include <errno.h>
 
 #include "seq.h"
-#include "tcb.h"
+#include "tcp_layer.h"
 #include "tcp.h"
 
 /* ---------------------------------------------------------------- output ---- */

@@ -15,7 +15,7 @@ packetdrill-so: $(PD_SO)
 
 $(OBJ)/packetdrill/%.o: runtime/packetdrill/%.c runtime/packetdrill/packetdrill.mk
 	@mkdir -p $(@D)
-	$(CC) $(CPPFLAGS) -Iruntime $(CFLAGS) -fPIC -pthread -MMD -MP -c -o $@ $<
+	$(CC) $(CPPFLAGS) $(RUNTIME_INCLUDES) $(CFLAGS) -fPIC -pthread -MMD -MP -c -o $@ $<
 
 # -z defs: every symbol resolved now, not at dlopen inside packetdrill.
 $(PD_SO): $(PD_OBJS) $(RUNTIME_OBJS) $(PD_MAP)

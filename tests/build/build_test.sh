@@ -20,13 +20,13 @@ m() { "$make" --no-print-directory SAN="$san" "$@"; }
 # nothing, and would then show everything built from its output as remade).
 dry() { m -n -o "$bin/fsmc" "$@" build-all >"$tmp/out" 2>&1 || bad "make -n $* build-all failed: $(tail -3 "$tmp/out")"; }
 dry
-if grep -q "runtime/tcp_fsm_glue\.c" "$tmp/out"; then
+if grep -q "runtime/tcp/tcp_fsm_glue\.c" "$tmp/out"; then
     bad "the build is not up to date before the test, cannot tell: $(head -3 "$tmp/out" | cut -c1-160)"
 fi
 dry -W spec/tcp.fsm
 missing=""
 grep -q "fsmc --emit=c --output-dir=$build/gen spec/tcp.fsm" "$tmp/out" || missing="$missing fsmc->$build/gen"
-grep -q " -c .*runtime/tcp_fsm_glue\.c" "$tmp/out" || missing="$missing tcp_fsm_glue.o"
+grep -q " -c .*runtime/tcp/tcp_fsm_glue\.c" "$tmp/out" || missing="$missing tcp_fsm_glue.o"
 grep -q "libtcpfsm\.a " "$tmp/out" || missing="$missing libtcpfsm.a"
 for p in tcpfsm-echo tcpfsm-httpd tcpfsm-nc tcpfsm-demo; do
     grep -q -- "-o $bin/$p " "$tmp/out" || missing="$missing $p"

@@ -65,7 +65,7 @@ for f in ../../spec/*.fsm golden/*.fsm; do
         "$FSMC" --emit=c --style=$st -o "$T/cc_$s.c" "$f" || { bad "$f: fsmc failed"; continue; }
         for cc in gcc clang; do
             command -v $cc >/dev/null || continue
-            $cc -std=c11 -Wall -Wextra -Werror -pedantic -Wmissing-prototypes -Wstrict-prototypes -Wshadow -I"$T" -I"$(dirname "$f")/../runtime" -c "$T/cc_$s.c" -o "$T/cc_$s.o" || bad "$f ($st, $cc) does not compile"
+            $cc -std=c11 -Wall -Wextra -Werror -pedantic -Wmissing-prototypes -Wstrict-prototypes -Wshadow -I"$T" -I"$(dirname "$f")/../runtime/base" -I"$(dirname "$f")/../runtime/core" -I"$(dirname "$f")/../runtime" -c "$T/cc_$s.c" -o "$T/cc_$s.o" || bad "$f ($st, $cc) does not compile"
         done; ok
     done
     # reproducibility: two runs into the same place must be byte-identical
@@ -112,18 +112,19 @@ EMB_CXXFLAGS="-Wall -Wextra -Werror -pedantic"
 for cxx in g++ clang++; do command -v $cxx >/dev/null || bad "$cxx not found (.ci/deps.sh installs it)"; done
 for f in ../../spec/*.fsm golden/*.fsm; do
     [ -e "$f" ] || continue; s=$(basename "$f" .fsm); inc="$(dirname "$f")/../runtime"
+    incs="-I$inc/base -I$inc/core -I$inc" # the rooms tcb.h and what it includes live in
     for v in table,plain switch,plain table,transition switch,transition; do
         st=${v%,*}; aa=${v#*,}; d="$T/emb_${s}_${st}_$aa"; rm -rf "$d"; mkdir -p "$d/cxx"
         "$FSMC" --emit=c,stubs --style=$st --action-args=$aa --prefix=emb --output-dir="$d" "$f" || { bad "$f: fsmc --emit=c,stubs ($v) failed"; continue; }
         for cc in gcc clang; do
             command -v $cc >/dev/null || continue
-            $cc $EMB_CFLAGS -I"$d" -I"$inc" -DEMB_HEADER="\"$s.h\"" "$d/$s.c" "$d/${s}_stubs.c" embed/drive.c -o "$d/drive_$cc" &&
+            $cc $EMB_CFLAGS -I"$d" $incs -DEMB_HEADER="\"$s.h\"" "$d/$s.c" "$d/${s}_stubs.c" embed/drive.c -o "$d/drive_$cc" &&
                 "$d/drive_$cc" >"$d/out" || bad "$f ($v, $cc): the C and its stubs do not compile, link or run"
         done
         # the spec's cinclude'd headers are its user's (runtime/tcb.h is C, not C++): the C++
         # side sees empty stand-ins, the C objects the real ones
         for h in $(sed -n 's/^#include "\(.*\)"$/\1/p' "$d/$s.h"); do mkdir -p "$d/cxx/$(dirname "$h")"; : >"$d/cxx/$h"; done
-        gcc $EMB_CFLAGS -I"$d" -I"$inc" -c "$d/$s.c" -o "$d/m.o" && gcc $EMB_CFLAGS -I"$d" -I"$inc" -c "$d/${s}_stubs.c" -o "$d/stubs.o" || { bad "$f ($v): C objects for C++"; continue; }
+        gcc $EMB_CFLAGS -I"$d" $incs -c "$d/$s.c" -o "$d/m.o" && gcc $EMB_CFLAGS -I"$d" $incs -c "$d/${s}_stubs.c" -o "$d/stubs.o" || { bad "$f ($v): C objects for C++"; continue; }
         for cxx in g++ clang++; do
             for std in c++11 c++20; do
                 command -v $cxx >/dev/null || continue

@@ -37,7 +37,7 @@ FUZZ_SANFLAGS := -fsanitize=address,undefined -fno-sanitize-recover=undefined \
 # -Werror is left out on purpose: the fuzz build must not break on a new clang warning in
 # code this fragment does not own; the normal build already enforces it.
 FUZZ_CFLAGS   := -O1 -g -std=c11 -Wall -Wextra $(FUZZ_SANFLAGS) -fsanitize=fuzzer-no-link
-FUZZ_CPPFLAGS  = $(CPPFLAGS) -Iruntime -Igenerated -Ifsmc -I$(FUZZ_FSMC_GEN) -I$(FUZZ_HERE)
+FUZZ_CPPFLAGS  = $(CPPFLAGS) $(RUNTIME_INCLUDES) -Igenerated -Ifsmc -I$(FUZZ_FSMC_GEN) -I$(FUZZ_HERE)
 
 # flex's and bison's output is not -Wall clean; only the objects that hold it get this.
 FUZZ_GEN_CFLAGS := -Wno-error $(FSMC_GEN_CFLAGS) -Wno-unused-function -Wno-sign-compare \

@@ -10,7 +10,7 @@ TEST_TARGETS += $(if $(STACK_READY),test-packetdrill)
 .PHONY: test-packetdrill
 $(PD_SELFTEST): tests/packetdrill/so_selftest.c $(RUNTIME_LIB) tests/packetdrill/packetdrill.mk
 	@mkdir -p $(@D)
-	$(CC) $(CPPFLAGS) -Iruntime -Iruntime/packetdrill $(CFLAGS) -pthread -o $@ $< \
+	$(CC) $(CPPFLAGS) $(RUNTIME_INCLUDES) -Iruntime/packetdrill $(CFLAGS) -pthread -o $@ $< \
 	    $(RUNTIME_LIB) $(LDFLAGS) -ldl
 
 test-packetdrill: $(PD_SO) $(PD_SELFTEST)

@@ -14,7 +14,7 @@ RT_TEST_LIB_SRCS := $(wildcard tests/runtime/lib/*.c)
 RT_TEST_LIB_OBJS := $(patsubst tests/runtime/%.c,$(OBJ)/tests/runtime/%.o,$(RT_TEST_LIB_SRCS))
 RT_TR_SRCS       := $(wildcard tests/runtime/transitions/*.c)
 RT_TR_OBJS       := $(patsubst tests/runtime/%.c,$(OBJ)/tests/runtime/%.o,$(RT_TR_SRCS))
-RT_TEST_CPPFLAGS := -Iruntime -I$(RUNTIME_GEN_DIR) -Itests/runtime/lib
+RT_TEST_CPPFLAGS := $(RUNTIME_INCLUDES) -I$(RUNTIME_GEN_DIR) -Itests/runtime/lib
 RT_TEST_CFLAGS   := $(CHECK_CFLAGS)
 
 TEST_TARGETS += test-runtime

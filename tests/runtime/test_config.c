@@ -21,7 +21,7 @@
 #endif
 
 #include "rt_test.h"
-#include "tcb.h"
+#include "tcp_layer.h"
 #include "tcpfsm.h"
 
 #define MS 1000u

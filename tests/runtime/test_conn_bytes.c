@@ -14,7 +14,7 @@
 #include <stdio.h>
 
 #include "rt_test.h"
-#include "tcb.h"
+#include "tcp_layer.h"
 #include "world.h"
 
 #define IDLE_CONN_TCB_BUDGET (192u + 208u) /* census tcb_bytes per idle connection */

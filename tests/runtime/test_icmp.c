@@ -13,7 +13,7 @@
 #include "packet.h"
 #include "rt_test.h"
 #include "scenario.h"
-#include "tcb.h"
+#include "tcp_layer.h"
 
 static uint16_t get16(const uint8_t *p)
 {

@@ -12,7 +12,7 @@
 
 #include "rt_test.h"
 #include "scenario.h"
-#include "tcb.h"
+#include "tcp_layer.h"
 
 #define MS 1000u
 #define S 1000000u

@@ -6,7 +6,7 @@
 #include <stdio.h>
 
 #include "rt_test.h"
-#include "tcb.h"
+#include "tcp_layer.h"
 
 #define TCB_BUDGET 192u
 

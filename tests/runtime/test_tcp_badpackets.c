@@ -18,7 +18,7 @@
 #include "packet.h"
 #include "rt_test.h"
 #include "seq.h"
-#include "tcb.h"
+#include "tcp_layer.h"
 #include "tcpfsm.h"
 
 #define S_ADDR RT_IP(10, 0, 0, 2) /* the stack under test */

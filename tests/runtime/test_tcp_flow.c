@@ -22,7 +22,7 @@
 #include "rt_test.h"
 #include "scenario.h"
 #include "seq.h"
-#include "tcb.h"
+#include "tcp_layer.h"
 #include "tcp.h"
 #include "tcpfsm.h"
 

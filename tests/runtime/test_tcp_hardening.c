@@ -14,7 +14,7 @@
 #include "memlink.h"
 #include "rt_test.h"
 #include "seq.h"
-#include "tcb.h"
+#include "tcp_layer.h"
 #include "tcpfsm.h"
 #include "world.h"
 

@@ -24,7 +24,7 @@
 #include "memlink.h"
 #include "memnet.h"
 #include "rt_test.h"
-#include "tcb.h"
+#include "tcp_layer.h"
 #include "tcpfsm.h"
 
 #define SEC 1000000ull

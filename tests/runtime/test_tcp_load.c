@@ -13,7 +13,7 @@
 
 #include "memnet.h"
 #include "rt_test.h"
-#include "tcb.h"
+#include "tcp_layer.h"
 #include "tcpfsm.h"
 
 #define SEC 1000000ull

@@ -18,7 +18,7 @@
 #include "memnet.h"
 #include "packet.h"
 #include "rt_test.h"
-#include "tcb.h"
+#include "tcp_layer.h"
 #include "tcpfsm.h"
 
 /* ---- both ends of a stream at once ---- */

@@ -8,7 +8,7 @@
 #include <string.h>
 
 #include "rt_test.h"
-#include "tcb.h"
+#include "tcp_layer.h"
 #include "world.h"
 
 /* RFC 6298 2.2-2.3 seen through tcpfsm_get_info: with 1 ms each way the RTT is 2 ms; the first

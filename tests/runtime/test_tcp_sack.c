@@ -15,7 +15,7 @@
 
 #include "rt_test.h"
 #include "scenario.h"
-#include "tcb.h"
+#include "tcp_layer.h"
 #include "tcp.h"
 #include "tcpfsm.h"
 

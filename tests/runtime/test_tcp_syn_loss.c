@@ -8,7 +8,7 @@
 
 #include "rt_test.h"
 #include "scenario.h"
-#include "tcb.h"
+#include "tcp_layer.h"
 #include "tcpfsm.h"
 
 #define MS 1000u

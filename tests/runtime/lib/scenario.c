@@ -13,7 +13,7 @@
 #include <unistd.h>
 
 #include "rt_test.h"
-#include "tcb.h"
+#include "tcp_layer.h"
 #include "tcp.h"
 
 struct sc_pkt {

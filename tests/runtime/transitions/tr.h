@@ -27,7 +27,7 @@
 
 #include "rt_test.h"
 #include "scenario.h"
-#include "tcb.h"
+#include "tcp_layer.h"
 #include "tcp.h"
 
 #define A TCP_ACK

@@ -6,7 +6,7 @@
 #include <string.h>
 #include "checksum.h"
 #include "seq.h"
-#include "tcb.h"
+#include "tcp_layer.h"
 #include "tcp.h"
 
 uint16_t tcp_mss_for_mtu(const struct tcpfsm_stack *st)

@@ -9,7 +9,7 @@
 #include <stdio.h>
 #include <string.h>
 #include "seq.h"
-#include "tcb.h"
+#include "tcp_layer.h"
 #include "tcp.h"
 
 #define CTX_ST (ctx->st)

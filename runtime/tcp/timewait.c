@@ -17,7 +17,7 @@
 #include <string.h>
 #include "rectab.h"
 #include "seq.h"
-#include "tcb.h"
+#include "tcp_layer.h"
 #include "tcp.h"
 
 struct tw_rec {

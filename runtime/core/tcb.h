@@ -1,5 +1,6 @@
 /*
- * tcb.h — the transmission control block (RFC 9293 3.3.1) and the stack's internals.
+ * tcb.h — the core room's header: the transmission control block (RFC 9293 3.3.1), the
+ * stack's state, and the functions that keep them (TCB table, timer slots, ISNs, buffer memory).
  *
  * The TCB holds only what every connection needs on every segment; byte buffers and the
  * out-of-order queue live behind `buf` (allocated when a connection is created, never for a
@@ -224,8 +225,7 @@ struct tcpfsm_stack {
     uint8_t out[65536]; /* segment build buffer */
 };
 
-/* ---- internal interfaces between the runtime's files ---- */
-/* stack.c */
+/* ---- the core room's functions (tcb.c, tcb_table.c, tcb_timer.c, isn.c, mem.c, ring.c) ---- */
 static inline uint32_t stack_ms(const struct tcpfsm_stack *st)
 {
     return (uint32_t)((st->now - st->epoch) / 1000u);
@@ -272,9 +272,7 @@ void tcb_dealloc(struct tcpfsm_stack *st, struct tcb *t);
 void child_unlink(struct tcb *t);
 struct tcb *tcb_new_unbounded(struct tcpfsm_stack *st);
 void tcb_timer_restore(struct tcpfsm_stack *st, struct tcb *t, enum tcb_timer k, uint32_t at_ms);
-void tcb_timers_run(struct tcpfsm_stack *st, struct tcb *t);
 void tcb_timer_rearm(struct tcpfsm_stack *st, struct tcb *t);
-void tcp_timers_advance(struct tcpfsm_stack *st, uint64_t now);
 int tcb_alloc_bufs(struct tcpfsm_stack *st, struct tcb *t);
 void tcb_free(struct tcpfsm_stack *st, struct tcb *t);
 void tcb_free_bufs(struct tcpfsm_stack *st, struct tcb *t);
@@ -283,69 +281,9 @@ void tcb_reap(struct tcpfsm_stack *st, struct tcb *t);
 /* A listener's child leaves its SYN queue for the accept queue (it is established). */
 void child_accept_ready(struct tcb *c);
 uint32_t isn_generate(struct tcpfsm_stack *st, const struct tcb *t);
-/* Dispatch one event through the generated machine (tcp_fsm_glue.c). */
-int tcb_event(struct tcpfsm_stack *st, struct tcb *t, int event, const struct tcp_seg *seg);
-const char *tcb_state_name(const struct tcb *t);
-
-/* syncookie.c (RFC 4987 3.6) */
-uint8_t syncookie_data(const struct tcp_seg *syn, uint16_t our_mss, uint32_t flags);
-uint32_t syncookie_make(const struct tcpfsm_stack *st, const struct tcp_seg *syn, uint8_t data);
-bool syncookie_check(const struct tcpfsm_stack *st, const struct tcp_seg *ack, uint8_t *data);
-uint16_t syncookie_mss(uint8_t data);
-
-/* timewait.c: compact TIME_WAIT records */
-struct tw_rec;
-size_t tw_record_size(void);
-struct tw_rec *tw_lookup(struct tcpfsm_stack *st, uint32_t la, uint16_t lp, uint32_t ra,
-                         uint16_t rp);
-bool tw_settle(struct tcpfsm_stack *st, struct tcb *t);
-int tw_input(struct tcpfsm_stack *st, struct tw_rec *r, const struct tcp_seg *seg);
-void tw_advance_all(struct tcpfsm_stack *st, uint64_t now);
-size_t tw_ss(const struct tcpfsm_stack *st, char *buf, size_t size, size_t off);
-/* synqueue.c: compact SYN-queue records (embryonic passive connections) */
-struct syn_rec;
-size_t syn_record_size(void);
-struct syn_rec *syn_lookup(struct tcpfsm_stack *st, uint32_t la, uint16_t lp, uint32_t ra,
-                           uint16_t rp);
-bool syn_settle(struct tcpfsm_stack *st, struct tcb *t);
-int syn_input(struct tcpfsm_stack *st, struct syn_rec *r, const struct tcp_seg *seg);
-void syn_advance_all(struct tcpfsm_stack *st, uint64_t now);
-void syn_rehydrate_listener(struct tcpfsm_stack *st, struct tcb *l);
-struct tcb *syn_expand(struct tcpfsm_stack *st, uint32_t la, uint16_t lp, uint32_t ra, uint16_t rp);
-size_t syn_ss(const struct tcpfsm_stack *st, char *buf, size_t size, size_t off);
-/* one `ss -tan` line (stack.c), snprintf-like at buf + off */
+/* one `ss -tan` line (tcb.c), snprintf-like at buf + off */
 int ss_format(char *buf, size_t size, size_t off, const char *state, uint32_t la, uint16_t lp,
               uint32_t ra, uint16_t rp, unsigned rq, unsigned sq);
-void tcp_conn_input(struct tcpfsm_stack *st, struct tcb *t, const struct tcp_seg *seg);
-
-/* tcp_output.c */
-void tcp_send_syn_ack_stateless(struct tcpfsm_stack *st, struct tcb *tmp);
-void tcp_output(struct tcpfsm_stack *st, struct tcb *t); /* data, FIN, pending ACK */
-void tcp_send_ctl(struct tcpfsm_stack *st, struct tcb *t, uint8_t flags, uint32_t seq);
-void tcp_send_syn(struct tcpfsm_stack *st, struct tcb *t, bool with_ack);
-void tcp_send_rst_reply(struct tcpfsm_stack *st, const struct tcp_seg *in);
-void tcp_retransmit_first(struct tcpfsm_stack *st, struct tcb *t);
-void tcp_resend_una(struct tcpfsm_stack *st, struct tcb *t);
-bool tcp_sack_retransmit(struct tcpfsm_stack *st, struct tcb *t);
-/* The most text a segment with options o may carry (RFC 6691 2), and the same for a data
- * segment with the options every data segment carries. */
-uint32_t tcp_payload_room(const struct tcb *t, const struct tcp_opts *o);
-uint32_t tcp_effective_mss(const struct tcb *t);
-void tcp_send_probe(struct tcpfsm_stack *st, struct tcb *t, bool keepalive);
-uint32_t tcp_rcv_window(const struct tcpfsm_stack *st, const struct tcb *t);
-uint32_t tcp_rcv_sws_thresh(const struct tcpfsm_stack *st, const struct tcb *t);
-uint16_t tcp_mss_for_mtu(const struct tcpfsm_stack *st);
-
-/* tcp_input.c */
-void tcp_ack_input(struct tcpfsm_stack *st, struct tcb *t, const struct tcp_seg *seg);
-void tcp_data_input(struct tcpfsm_stack *st, struct tcb *t, const struct tcp_seg *seg);
-void ofo_free(struct tcpfsm_stack *st, struct tcb_bufs *b);
-void tcp_child_from_syn(struct tcpfsm_stack *st, struct tcb *l, const struct tcp_seg *seg);
-void tcp_child_from_cookie(struct tcpfsm_stack *st, struct tcb *l, const struct tcp_seg *seg);
-/* The text of a SYN, queued until the connection can take text (RFC 9293 3.10.7.2/3.10.7.3). */
-void tcp_queue_syn_text(struct tcpfsm_stack *st, struct tcb *t, const struct tcp_seg *syn);
-/* A SYN that ended TIME-WAIT (spec row [syn_reopens]) goes to the listener (RFC 6191 2). */
-void tcp_reopen(struct tcpfsm_stack *st, const struct tcb *old, const struct tcp_seg *syn);
 
 /* ring.c: byte rings (no allocation; capacity a power of two) */
 uint32_t ring_write(struct ring *r, const void *src, uint32_t n);

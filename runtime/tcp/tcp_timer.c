@@ -7,7 +7,7 @@
 #include <string.h>
 #include "seq.h"
 #include "siphash.h"
-#include "tcb.h"
+#include "tcp_layer.h"
 #include "tcp.h"
 
 static const int timer_event[TMR_KINDS] = {

@@ -8,7 +8,7 @@
 #include <string.h>
 #include "ip/icmp.h"
 #include "seq.h"
-#include "tcb.h"
+#include "tcp_layer.h"
 #include "tcp.h"
 
 /* ------------------------------------------------------ reassembly queue ---- */

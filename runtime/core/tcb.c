@@ -8,7 +8,7 @@
 #include <string.h>
 #include "seq.h"
 #include "siphash.h"
-#include "tcb.h"
+#include "tcp_layer.h"
 #include "tcp.h"
 
 #define OBJ_CACHE_MAX 4096u

@@ -20,7 +20,7 @@
 #include <string.h>
 #include "rectab.h"
 #include "seq.h"
-#include "tcb.h"
+#include "tcp_layer.h"
 #include "tcp.h"
 
 struct syn_rec {

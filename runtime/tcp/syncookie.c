@@ -10,7 +10,7 @@
  */
 #include <string.h>
 #include "siphash.h"
-#include "tcb.h"
+#include "tcp_layer.h"
 
 #define COOKIE_BITS 24
 #define COOKIE_MASK ((1u << COOKIE_BITS) - 1)

@@ -1,9 +1,7 @@
-# runtime/runtime.mk — libtcpfsm (static and shared), built from every runtime/*.c and the
-# layers' rooms (runtime/ip/: ICMP).
-#
-# Other rooms add files here (tcp_*.c, stack.c, api.c, tcp_fsm_glue.c which #includes the
-# generated tcp.c); the wildcard picks them up and -MMD -MP dependency files track headers and
-# the #included generated sources. The shared library exports only tcpfsm_* (libtcpfsm.map);
+# runtime/runtime.mk — libtcpfsm (static and shared), built from runtime/*.c (the top: stack.c,
+# socket.c) and the rooms below it: base/, core/, tcp/ (tcp_fsm_glue.c #includes the generated
+# tcp.c), ip/, link/ (docs/ARCHITECTURE.md). The wildcard picks up new files; -MMD -MP
+# dependency files track headers and the #included generated sources. The shared library exports only tcpfsm_* (libtcpfsm.map);
 # the static library keeps every symbol so unit tests can reach the internal modules.
 #
 # The TCP machine the library runs is spec/tcp.fsm as it is now: this build's fsmc compiles it
@@ -61,3 +59,10 @@ $(LIBDIR)/libtcpfsm.so: $(LIBDIR)/$(RUNTIME_SO_NAME)
 	ln -sf $(RUNTIME_SO_NAME) $@
 
 -include $(RUNTIME_OBJS:.o=.d)
+
+# The rooms stay layered: no file includes a header of a room above its own
+# (tests/style/check_rooms.sh; docs/ARCHITECTURE.md shows the picture).
+.PHONY: check-rooms
+check-rooms:
+	@sh tests/style/check_rooms.sh
+TEST_TARGETS += check-rooms

@@ -10,7 +10,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include "seq.h"
-#include "siphash.h"
 #include "tcp_layer.h"
 #include "tcp.h"
 

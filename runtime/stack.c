@@ -2,12 +2,9 @@
  * stack.c — the stack's lifecycle (configuration, new, free) and its clock.
  */
 #include <errno.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
-#include "seq.h"
-#include "siphash.h"
 #include "tcp_layer.h"
 #include "tcp.h"
 

@@ -1,14 +1,9 @@
 /*
  * isn.c — initial sequence numbers.
  */
-#include <errno.h>
-#include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
-#include "seq.h"
 #include "siphash.h"
 #include "tcb.h"
-#include "tcp.h"
 
 uint32_t isn_generate(struct tcpfsm_stack *st, const struct tcb *t)
 {

@@ -203,3 +203,22 @@ void mem_destroy(struct tcpfsm_stack *st)
         }
     st->ring_cache_bytes = 0;
 }
+
+/* ---- the out-of-order queue (tcp_data_input fills it) ---- */
+
+/* Memory an out-of-order segment of n bytes is charged for. */
+uint64_t ofo_cost(uint32_t n)
+{
+    return sizeof(struct ofo_seg) + (uint64_t)n;
+}
+
+void ofo_free(struct tcpfsm_stack *st, struct tcb_bufs *b)
+{
+    while (b->ofo) {
+        struct ofo_seg *s = b->ofo;
+        b->ofo = s->next;
+        mem_uncharge(st, ofo_cost(s->len));
+        free(s);
+    }
+    b->ofo_bytes = 0;
+}

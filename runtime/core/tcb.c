@@ -6,9 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include "seq.h"
-#include "siphash.h"
-#include "tcp_layer.h"
+#include "tcb.h"
 #include "tcp.h"
 
 #define OBJ_CACHE_MAX 4096u
@@ -32,7 +30,7 @@ struct tcb_sockopts *tcb_opts_mut(struct tcb *t)
 
 uint16_t tcb_mss_limit(const struct tcpfsm_stack *st, const struct tcb *t)
 {
-    uint16_t mss = tcp_mss_for_mtu(st);
+    uint16_t mss = stack_mss_for_mtu(st);
     const struct tcb_sockopts *o = tcb_opts(t);
     return o && o->mss_clamp && o->mss_clamp < mss ? o->mss_clamp : mss;
 }

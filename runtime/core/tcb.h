@@ -230,6 +230,13 @@ static inline uint32_t stack_ms(const struct tcpfsm_stack *st)
 {
     return (uint32_t)((st->now - st->epoch) / 1000u);
 }
+/* The MSS the interface's MTU allows. */
+static inline uint16_t stack_mss_for_mtu(const struct tcpfsm_stack *st)
+{
+    /* RFC 9293 3.7.1: MSS = MTU - fixed IP header - fixed TCP header. */
+    uint32_t m = st->cfg.mtu > 40 ? st->cfg.mtu - 40u : 536u;
+    return (uint16_t)(m > 65495u ? 65495u : m);
+}
 /* Linux's tcp_invalid_ratelimit: one ACK per this many ms answers unacceptable segments
  * without text (oow_ack_ok). */
 #define OOW_ACK_INTERVAL_MS 500u
@@ -309,6 +316,9 @@ void ring_release(struct tcpfsm_stack *st, struct ring *r);
 uint32_t mem_allowance(const struct tcpfsm_stack *st, const struct tcb *t, const struct ring *r,
                        uint32_t limit);
 /* Account for n bytes of other buffer memory (out-of-order segments); false at the limit. */
+/* Memory an out-of-order segment of n bytes is charged for; free a block's whole queue. */
+uint64_t ofo_cost(uint32_t n);
+void ofo_free(struct tcpfsm_stack *st, struct tcb_bufs *b);
 bool mem_charge(struct tcpfsm_stack *st, uint64_t n, bool force);
 void mem_uncharge(struct tcpfsm_stack *st, uint64_t n);
 /* The stack cannot give a new connection even a minimal ring each way. */

@@ -3,13 +3,10 @@
  * listeners.
  */
 #include <errno.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include "seq.h"
 #include "siphash.h"
 #include "tcb.h"
-#include "tcp.h"
 
 #define TABLE_MIN 64u /* first size of every growing table */
 

@@ -2,14 +2,8 @@
  * tcb_timer.c — a TCB's timers: three slots (RTX/PERSIST/2MSL, DELACK, KEEPALIVE), one
  * wheel node armed at the earliest.
  */
-#include <errno.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
 #include "seq.h"
-#include "siphash.h"
 #include "tcb.h"
-#include "tcp.h"
 
 static int slot_of(enum tcb_timer k)
 {

@@ -179,35 +179,16 @@ static struct tcb *owner(struct tcpfsm_stack *st, const struct syn_rec *r)
     return listener_lookup(st, r->k.laddr, r->k.lport);
 }
 
-int syn_input(struct tcpfsm_stack *st, struct syn_rec *r, const struct tcp_seg *seg)
+/* The record as a TCB again, under its listener (NULL if that is gone); the record a SYN-queue
+ * wheel node belongs to. */
+struct tcb *syn_rehydrate(struct tcpfsm_stack *st, struct syn_rec *r)
 {
-    struct tcb *t = rehydrate(st, r, owner(st, r));
-    if (!t) {
-        tcp_send_rst_reply(st, seg);
-        return -ENOENT;
-    }
-    tcp_conn_input(st, t, seg);
-    if (t->flags & TF_DEAD)
-        tcb_reap(st, t);
-    else {
-        tcp_output(st, t);
-        syn_settle(st, t);
-    }
-    return 0;
+    return rehydrate(st, r, owner(st, r));
 }
 
-/* The SYN-ACK deadline: the wheel has unlinked the node; the record is still in the table. */
-static void syn_fire(struct wheel_node *n, void *arg)
+struct syn_rec *syn_of_timer(struct wheel_node *n)
 {
-    struct tcpfsm_stack *st = arg;
-    struct syn_rec *r = (struct syn_rec *)(void *)((char *)n - offsetof(struct syn_rec, k.timer));
-    struct tcb *t = rehydrate(st, r, owner(st, r));
-    if (t) tcb_timers_run(st, t); /* T_RTX as for any TCB; compacts again if embryonic */
-}
-
-void syn_advance_all(struct tcpfsm_stack *st, uint64_t now)
-{
-    if (st->syn.n) wheel_advance(&st->syn_wheel, now, syn_fire, st);
+    return (struct syn_rec *)(void *)((char *)n - offsetof(struct syn_rec, k.timer));
 }
 
 /* Before a listener resets its queues (abort_listener): its records become TCBs again. */

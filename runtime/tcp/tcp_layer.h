@@ -28,8 +28,10 @@ size_t tw_record_size(void);
 struct tw_rec *tw_lookup(struct tcpfsm_stack *st, uint32_t la, uint16_t lp, uint32_t ra,
                          uint16_t rp);
 bool tw_settle(struct tcpfsm_stack *st, struct tcb *t);
-int tw_input(struct tcpfsm_stack *st, struct tw_rec *r, const struct tcp_seg *seg);
-void tw_advance_all(struct tcpfsm_stack *st, uint64_t now);
+void tw_expand(struct tcpfsm_stack *st, struct tw_rec *r, struct tcb *t);
+void tw_fold(struct tcpfsm_stack *st, struct tw_rec *r, struct tcb *t);
+struct tw_rec *tw_of_timer(struct wheel_node *n);
+void tw_drop(struct tcpfsm_stack *st, struct tw_rec *r);
 size_t tw_ss(const struct tcpfsm_stack *st, char *buf, size_t size, size_t off);
 /* synqueue.c: compact SYN-queue records (embryonic passive connections) */
 struct syn_rec;
@@ -37,8 +39,8 @@ size_t syn_record_size(void);
 struct syn_rec *syn_lookup(struct tcpfsm_stack *st, uint32_t la, uint16_t lp, uint32_t ra,
                            uint16_t rp);
 bool syn_settle(struct tcpfsm_stack *st, struct tcb *t);
-int syn_input(struct tcpfsm_stack *st, struct syn_rec *r, const struct tcp_seg *seg);
-void syn_advance_all(struct tcpfsm_stack *st, uint64_t now);
+struct tcb *syn_rehydrate(struct tcpfsm_stack *st, struct syn_rec *r);
+struct syn_rec *syn_of_timer(struct wheel_node *n);
 void syn_rehydrate_listener(struct tcpfsm_stack *st, struct tcb *l);
 struct tcb *syn_expand(struct tcpfsm_stack *st, uint32_t la, uint16_t lp, uint32_t ra, uint16_t rp);
 size_t syn_ss(const struct tcpfsm_stack *st, char *buf, size_t size, size_t off);
@@ -60,17 +62,23 @@ uint32_t tcp_effective_mss(const struct tcb *t);
 void tcp_send_probe(struct tcpfsm_stack *st, struct tcb *t, bool keepalive);
 uint32_t tcp_rcv_window(const struct tcpfsm_stack *st, const struct tcb *t);
 uint32_t tcp_rcv_sws_thresh(const struct tcpfsm_stack *st, const struct tcb *t);
-uint16_t tcp_mss_for_mtu(const struct tcpfsm_stack *st);
 
 /* tcp_input.c */
-void tcp_ack_input(struct tcpfsm_stack *st, struct tcb *t, const struct tcp_seg *seg);
-void tcp_data_input(struct tcpfsm_stack *st, struct tcb *t, const struct tcp_seg *seg);
-void ofo_free(struct tcpfsm_stack *st, struct tcb_bufs *b);
+int tcp_input(struct tcpfsm_stack *st, const void *packet, const struct ip_hdr *h,
+              enum pkt_status ps);
 void tcp_child_from_syn(struct tcpfsm_stack *st, struct tcb *l, const struct tcp_seg *seg);
 void tcp_child_from_cookie(struct tcpfsm_stack *st, struct tcb *l, const struct tcp_seg *seg);
-/* The text of a SYN, queued until the connection can take text (RFC 9293 3.10.7.2/3.10.7.3). */
-void tcp_queue_syn_text(struct tcpfsm_stack *st, struct tcb *t, const struct tcp_seg *syn);
 /* A SYN that ended TIME-WAIT (spec row [syn_reopens]) goes to the listener (RFC 6191 2). */
 void tcp_reopen(struct tcpfsm_stack *st, const struct tcb *old, const struct tcp_seg *syn);
+int tw_input(struct tcpfsm_stack *st, struct tw_rec *r, const struct tcp_seg *seg);
+int syn_input(struct tcpfsm_stack *st, struct syn_rec *r, const struct tcp_seg *seg);
+
+/* tcp_rcv.c */
+void tcp_ack_input(struct tcpfsm_stack *st, struct tcb *t, const struct tcp_seg *seg);
+void tcp_data_input(struct tcpfsm_stack *st, struct tcb *t, const struct tcp_seg *seg);
+/* The text of a SYN, queued until the connection can take text (RFC 9293 3.10.7.2/3.10.7.3). */
+void tcp_queue_syn_text(struct tcpfsm_stack *st, struct tcb *t, const struct tcp_seg *syn);
+/* The SYN's text waiting in the reassembly queue at RCV.NXT, as a segment of its own. */
+bool tcp_queued_text(const struct tcb *t, struct tcp_seg *out);
 
 #endif /* TCPFSM_TCP_LAYER_H */

@@ -9,13 +9,6 @@
 #include "tcp_layer.h"
 #include "tcp.h"
 
-uint16_t tcp_mss_for_mtu(const struct tcpfsm_stack *st)
-{
-    /* RFC 9293 3.7.1: MSS = MTU - fixed IP header - fixed TCP header. */
-    uint32_t m = st->cfg.mtu > 40 ? st->cfg.mtu - 40u : 536u;
-    return (uint16_t)(m > 65495u ? 65495u : m);
-}
-
 /* The receive window we offer: what the receive buffer may still take (all of cfg.rcvbuf
  * less the unread bytes, or under memory pressure the connection's fair share, mem.c), but
  * never less than what the last advertisement promised: RFC 9293 3.8.6 (SHLD-14) "A TCP

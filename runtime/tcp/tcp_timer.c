@@ -1,12 +1,7 @@
 /*
  * tcp_timer.c — a TCB's due timers become T_* events for the machine.
  */
-#include <errno.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
 #include "seq.h"
-#include "siphash.h"
 #include "tcp_layer.h"
 #include "tcp.h"
 
@@ -40,6 +35,41 @@ void tcb_timers_run(struct tcpfsm_stack *st, struct tcb *t)
         tcb_reap(st, t);
     else if (!tw_settle(st, t) && !syn_settle(st, t))
         tcb_timer_rearm(st, t);
+}
+
+/* The 2 MSL deadline: the wheel has unlinked the node; the record is still in the table. */
+static void tw_fire(struct wheel_node *n, void *arg)
+{
+    struct tcpfsm_stack *st = arg;
+    struct tw_rec *r = tw_of_timer(n);
+    if (tcb_hash_reserve(st)) { /* no room to expand it: 2 MSL is over all the same */
+        tw_drop(st, r);
+        return;
+    }
+    struct tcb t;
+    tw_expand(st, r, &t);
+    t.tmr_at[0] = 0;
+    tcb_event(st, &t, TCP_FSM_EV_T_2MSL, NULL);
+    tw_fold(st, r, &t);
+}
+
+static void tw_advance_all(struct tcpfsm_stack *st, uint64_t now)
+{
+    if (st->tw.n) wheel_advance(&st->tw_wheel, now, tw_fire, st);
+}
+
+/* The SYN-ACK deadline: the wheel has unlinked the node; the record is still in the table. */
+static void syn_fire(struct wheel_node *n, void *arg)
+{
+    struct tcpfsm_stack *st = arg;
+    struct syn_rec *r = syn_of_timer(n);
+    struct tcb *t = syn_rehydrate(st, r);
+    if (t) tcb_timers_run(st, t); /* T_RTX as for any TCB; compacts again if embryonic */
+}
+
+static void syn_advance_all(struct tcpfsm_stack *st, uint64_t now)
+{
+    if (st->syn.n) wheel_advance(&st->syn_wheel, now, syn_fire, st);
 }
 
 /* The TCBs' wheel, then the TIME_WAIT records' and the SYN-queue records' own wheels. */

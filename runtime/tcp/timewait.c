@@ -82,7 +82,7 @@ bool tw_settle(struct tcpfsm_stack *st, struct tcb *t)
 }
 
 /* The record as a TCB for one event: in the connection table in the record's place. */
-static void expand(struct tcpfsm_stack *st, struct tw_rec *r, struct tcb *t)
+void tw_expand(struct tcpfsm_stack *st, struct tw_rec *r, struct tcb *t)
 {
     memset(t, 0, sizeof *t);
     t->laddr = r->k.laddr;
@@ -108,7 +108,7 @@ static void expand(struct tcpfsm_stack *st, struct tw_rec *r, struct tcb *t)
 }
 
 /* Fold the TCB back into the record, or free the record if the machine released it. */
-static void fold(struct tcpfsm_stack *st, struct tw_rec *r, struct tcb *t)
+void tw_fold(struct tcpfsm_stack *st, struct tw_rec *r, struct tcb *t)
 {
     wheel_cancel(&st->wheel, &t->timer);
     if ((t->flags & TF_DEAD) || t->state != TCP_FSM_TIME_WAIT || !t->tmr_at[0]) {
@@ -124,37 +124,17 @@ static void fold(struct tcpfsm_stack *st, struct tw_rec *r, struct tcb *t)
     rectab_insert(&st->tw, &r->k);
 }
 
-int tw_input(struct tcpfsm_stack *st, struct tw_rec *r, const struct tcp_seg *seg)
+/* The record a TIME_WAIT wheel node belongs to; dropping a record (2 MSL is over and there is
+ * no room to expand it). */
+struct tw_rec *tw_of_timer(struct wheel_node *n)
 {
-    if (tcb_hash_reserve(st)) return -ENOMEM; /* no room to expand it: the peer resends */
-    struct tcb t;
-    expand(st, r, &t);
-    tcp_conn_input(st, &t, seg);
-    if (!(t.flags & TF_DEAD)) tcp_output(st, &t);
-    fold(st, r, &t);
-    return 0;
+    return (struct tw_rec *)(void *)((char *)n - offsetof(struct tw_rec, k.timer));
 }
 
-/* The 2 MSL deadline: the wheel has unlinked the node; the record is still in the table. */
-static void tw_fire(struct wheel_node *n, void *arg)
+void tw_drop(struct tcpfsm_stack *st, struct tw_rec *r)
 {
-    struct tcpfsm_stack *st = arg;
-    struct tw_rec *r = (struct tw_rec *)(void *)((char *)n - offsetof(struct tw_rec, k.timer));
-    if (tcb_hash_reserve(st)) { /* no room to expand it: 2 MSL is over all the same */
-        rectab_remove(&st->tw, &r->k);
-        free(r);
-        return;
-    }
-    struct tcb t;
-    expand(st, r, &t);
-    t.tmr_at[0] = 0;
-    tcb_event(st, &t, TCP_FSM_EV_T_2MSL, NULL);
-    fold(st, r, &t);
-}
-
-void tw_advance_all(struct tcpfsm_stack *st, uint64_t now)
-{
-    if (st->tw.n) wheel_advance(&st->tw_wheel, now, tw_fire, st);
+    rectab_remove(&st->tw, &r->k);
+    free(r);
 }
 
 /* `ss` lines for the records: state, empty queues, the addresses. */

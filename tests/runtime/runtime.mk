@@ -39,7 +39,7 @@ $(BUILD)/tests/runtime/test_tcp_transitions: $(OBJ)/tests/runtime/test_tcp_trans
 	$(CC) $(LDFLAGS) -o $@ $< $(RT_TR_OBJS) $(RT_TEST_LIB_OBJS) $(RUNTIME_LIB) $(CHECK_LIBS)
 
 # Runs every binary even after a failure, so one run shows every broken group.
-test-runtime: $(RT_TEST_BINS)
+test-runtime: check-rooms $(RT_TEST_BINS)
 	@fail=0; for t in $(RT_TEST_BINS); do \
 	    echo "== $$t"; \
 	    TCPFSM_TEST_TMPDIR=$(BUILD)/tests/runtime $$t || { echo "FAILED: $$t"; fail=1; }; \

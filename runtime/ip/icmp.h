@@ -1,7 +1,7 @@
 /*
- * icmp.h — ICMP for IPv4 (RFC 792, RFC 1122 3.2.2): the IP layer's second protocol next to
- * TCP. tcpfsm_input (tcp_input.c) validates the IP header (ip_parse, packet.c) and hands
- * ICMP messages here; datagrams of a protocol the stack does not speak are answered with
+ * icmp.h — the ip room's header. ICMP for IPv4 (RFC 792, RFC 1122 3.2.2): the IP layer's second
+ * protocol next to TCP. tcpfsm_input (ip_input.c) validates the IP header (ip_parse, packet.c) and
+ * hands ICMP messages here; datagrams of a protocol the stack does not speak are answered with
  * protocol unreachable from here too.
  */
 #ifndef TCPFSM_IP_ICMP_H

@@ -371,6 +371,16 @@ int tcpfsm_error(struct tcpfsm_stack *st, int fd)
     return t->err ? -(int)t->err : 0;
 }
 
+int tcpfsm_soft_error(struct tcpfsm_stack *st, int fd)
+{
+    struct tcb *t = fd_get(st, fd);
+    if (!t) return -EBADF;
+    if (!t->buf) return 0;
+    int e = -(int)t->buf->soft_err; /* RFC 1122 4.2.3.9, reported once (Linux's sk_err_soft) */
+    t->buf->soft_err = 0;
+    return e;
+}
+
 static int setopt_kept(struct tcb *t, int opt, uint64_t value);
 
 int tcpfsm_setopt(struct tcpfsm_stack *st, int fd, int opt, uint64_t value)
@@ -540,6 +550,7 @@ static void fill_info(struct tcpfsm_stack *st, const struct tcb *t, struct tcpfs
         i->bytes_acked = t->buf->bytes_acked;
         i->bytes_received = t->buf->bytes_received;
         i->retransmits = t->buf->retransmits;
+        i->soft_err = -(int)t->buf->soft_err;
     }
 }
 

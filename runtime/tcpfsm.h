@@ -241,8 +241,14 @@ struct tcpfsm_info {   /* like Linux TCP_INFO */
     uint32_t recv_q, send_q; /* bytes waiting to be read / not yet acknowledged */
     uint64_t bytes_sent, bytes_acked, bytes_received;
     uint32_t retransmits; /* total retransmitted segments */
+    int soft_err; /* the pending soft error (an ICMP error kept, RFC 1122 4.2.3.9), -errno or 0 */
 };
 int tcpfsm_get_info(struct tcpfsm_stack *st, int fd, struct tcpfsm_info *info);
+/* RFC 1122 4.2.3.9: an ICMP error a live connection received is a soft error, kept (it
+ * becomes the connection's error if the connection then times out; an ACK of new data
+ * forgets it). This reports it and forgets it, as Linux's SO_ERROR does with sk_err_soft:
+ * -errno, or 0 if there is none; -EBADF for a bad descriptor. tcpfsm_error() is unchanged. */
+int tcpfsm_soft_error(struct tcpfsm_stack *st, int fd);
 
 /* Counters named after RFC 4022 / Linux /proc/net/snmp, plus our own. */
 struct tcpfsm_stats {

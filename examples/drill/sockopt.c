@@ -219,7 +219,7 @@ static int int_option(struct opt_ctx *o, int64_t level, int64_t name, int64_t *o
         r = getopt_val(o, TCPFSM_OPT_RCVBUF, &v);
     else if (is(level, name, SOL_SOCKET, SO_ERROR)) {
         r = tcpfsm_error(o->d->st, o->fd); /* -EBADF, or Linux's: reported once */
-        if (r != -EBADF && o->k) r = linux_sock_take(o->d->st, o->fd, &o->k->lx);
+        if (r != -EBADF && o->k) r = linux_sock_so_error(o->d->st, o->fd, &o->k->lx);
         if (r != -EBADF) v = (uint64_t)-r, r = 0;
     } else if (is(level, name, SOL_SOCKET, SO_TYPE)) {
         r = getopt_val(o, TCPFSM_OPT_NODELAY, &v), v = SOCK_STREAM;

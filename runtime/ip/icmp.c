@@ -153,10 +153,6 @@ static int icmp_error_input(struct tcpfsm_stack *st, const struct icmp_msg *m)
      * NOT abort the connection"; kept as Linux keeps sk_err_soft: a connection that then times
      * out reports it instead of ETIMEDOUT (tcp_write_err), an ACK of new data forgets it
      * (tcp_ack_input). */
-    if (t->buf) {
-        t->buf->soft_err = (uint8_t)err;
-        st->stats.IcmpSoftErrors++;
-    }
     /* RFC 1122 4.2.3.9: protocol and port unreachable are hard errors. Whether one ends the
      * connection is the spec's to say (RCV_ICMP_UNREACH): an opening one, yes; a synchronized
      * one treats it as soft (RFC 5927 5.2). */
@@ -166,7 +162,14 @@ static int icmp_error_input(struct tcpfsm_stack *st, const struct icmp_msg *m)
         struct tcp_seg seg = {
             .saddr = q.daddr, .daddr = q.saddr, .sport = q.dport, .dport = q.sport, .seq = q.seq};
         tcb_event(st, t, TCP_FSM_EV_RCV_ICMP_UNREACH, &seg);
-        if (t->flags & TF_DEAD) tcb_reap(st, t);
+        if (t->flags & TF_DEAD) { /* it ended the connection: nothing to keep */
+            tcb_reap(st, t);
+            return 0;
+        }
+    }
+    if (t->buf) { /* the connection goes on: kept as its soft error */
+        t->buf->soft_err = (uint8_t)err;
+        st->stats.IcmpSoftErrors++;
     }
     return 0;
 }

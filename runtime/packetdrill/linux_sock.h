@@ -8,7 +8,8 @@
  * - a connection's error (sk_err) is reported once, by whichever call sees it first (SO_ERROR,
  *   connect, read, write: sock_error() clears it); after it a read returns 0 (tcp_recvmsg once
  *   tcp_done shut both directions) and a write fails with EPIPE, as it does on a socket never
- *   connected;
+ *   connected; SO_ERROR without such an error reports the soft error (an ICMP error a live
+ *   connection kept, tcpfsm_soft_error), once too;
  * - tcp_poll() says POLLOUT when a write would not block, which includes a write that fails at
  *   once (SEND_SHUTDOWN: after shutdown(SHUT_WR), our FIN sent, a reset), POLLERR while an
  *   error is pending, POLLIN|POLLRDHUP once the peer's FIN (or a reset) ended the stream, and
@@ -53,6 +54,16 @@ static inline int linux_sock_take(struct tcpfsm_stack *st, int fd, struct linux_
     int e = linux_sock_pending(st, fd, ls);
     if (e) ls->err_taken = true;
     return e;
+}
+
+/* SO_ERROR: the pending error, reported once; without one the soft error (an ICMP error a
+ * live connection kept), also reported once (sock_getsockopt: sock_error(), else
+ * xchg(&sk->sk_err_soft, 0)). */
+static inline int linux_sock_so_error(struct tcpfsm_stack *st, int fd, struct linux_sock *ls)
+{
+    int e = linux_sock_take(st, fd, ls);
+    if (!e && fd >= 0) e = tcpfsm_soft_error(st, fd);
+    return e == -EBADF ? 0 : e;
 }
 
 /* A read or write's result r from the stack, as Linux's: the connection's error counts as

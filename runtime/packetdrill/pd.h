@@ -135,7 +135,6 @@ int pd_sock_new(struct pd *pd, enum pd_kind kind, struct pd_sock **out);
 void pd_sock_free(struct pd *pd, struct pd_sock *s);
 int pd_sock_attach(struct pd *pd, struct pd_sock *s); /* give a stackless socket its tfd */
 void pd_sock_sync(struct pd *pd, struct pd_sock *s);  /* push what could not be pushed yet */
-int pd_take_error(struct pd *pd, struct pd_sock *s);  /* Linux's sock_error(): once */
 /* tcpfsm_get_info, or what a socket without its stack descriptor is (CLOSED, or LISTEN) */
 void pd_info(struct pd *pd, const struct pd_sock *s, struct tcpfsm_info *i);
 int pd_socket(struct pd *pd, int domain, int type, int protocol);

@@ -98,11 +98,6 @@ void pd_sock_sync(struct pd *pd, struct pd_sock *s)
     if (r != -ENOTCONN) s->ka_synced = true;
 }
 
-int pd_take_error(struct pd *pd, struct pd_sock *s)
-{
-    return linux_sock_take(pd->st, s->tfd, &s->lx);
-}
-
 void pd_info(struct pd *pd, const struct pd_sock *s, struct tcpfsm_info *i)
 {
     if (s->tfd < 0 || tcpfsm_get_info(pd->st, s->tfd, i))

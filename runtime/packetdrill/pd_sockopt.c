@@ -216,7 +216,7 @@ static int pd_get(struct pd *pd, struct pd_sock *s, int level, int name, void *v
     if (level == SOL_SOCKET) {
         switch (name) {
         case SO_ERROR:
-            v = -pd_take_error(pd, s);
+            v = -linux_sock_so_error(pd->st, s->tfd, &s->lx);
             break;
         case SO_TYPE:
             v = SOCK_STREAM;

@@ -295,6 +295,33 @@ START_TEST(soft_error_in_established_reported_at_timeout)
 }
 END_TEST
 
+/* RFC 1122 4.2.3.9: soft errors "MUST" be reported to the application: while the connection
+ * lives, tcpfsm_info.soft_err shows the one kept and tcpfsm_soft_error() reports it once and
+ * forgets it (Linux's SO_ERROR: sk_err_soft when no hard error is pending); tcpfsm_error(), the
+ * connection's own error, stays 0, and the connection goes on. */
+START_TEST(soft_error_reported_once_to_the_application)
+{
+    struct sc *sc = sc_new(NULL);
+    establish_mss(sc, 1460);
+    ck_assert_int_eq(tcpfsm_send(sc->st, sc->fd, "hello", 5), 5);
+    sc_expect(sc, TCP_ACK | TCP_PSH, sc->iss + 1, sc->irs + 1, 5);
+    ck_assert_int_eq(tcpfsm_soft_error(sc->st, sc->fd), 0); /* none yet */
+    ck_assert_int_eq(
+        sc_inject_icmp_error(sc, 0, ICMP_DEST_UNREACH, ICMP_HOST_UNREACH, 0, sc->iss + 1), 0);
+    struct tcpfsm_info i;
+    ck_assert_int_eq(tcpfsm_get_info(sc->st, sc->fd, &i), 0);
+    ck_assert_int_eq(i.soft_err, -EHOSTUNREACH);
+    ck_assert_int_eq(tcpfsm_error(sc->st, sc->fd), 0);
+    ck_assert_int_eq(tcpfsm_soft_error(sc->st, sc->fd), -EHOSTUNREACH);
+    ck_assert_int_eq(tcpfsm_soft_error(sc->st, sc->fd), 0); /* reported once */
+    ck_assert_int_eq(tcpfsm_get_info(sc->st, sc->fd, &i), 0);
+    ck_assert_int_eq(i.soft_err, 0);
+    ck_assert_int_eq(tcpfsm_soft_error(sc->st, 12345), -EBADF);
+    sc_expect_state(sc, "ESTABLISHED");
+    sc_free(sc);
+}
+END_TEST
+
 /* ... and an ACK of new data forgets it (Linux's tcp_ack clears sk_err_soft): a later timeout
  * is ETIMEDOUT again. */
 START_TEST(soft_error_forgotten_when_data_is_acked)
@@ -401,6 +428,7 @@ static Suite *suite(void)
     tcase_add_test(tc, error_validation_rfc5927);
     tcase_add_test(tc, soft_error_in_established_reported_at_timeout);
     tcase_add_test(tc, soft_error_forgotten_when_data_is_acked);
+    tcase_add_test(tc, soft_error_reported_once_to_the_application);
     tcase_add_test(tc, frag_needed_shrinks_mss_and_resends);
     tcase_add_test(tc, frag_needed_floor_no_increase_and_forgery);
     suite_add_tcase(s, tc);

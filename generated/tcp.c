@@ -159,279 +159,283 @@ const struct tcp_fsm_transition tcp_fsm_transitions[TCP_FSM_NUM_TRANSITIONS] = {
     { TCP_FSM_SYN_RCVD, TCP_FSM_EV_RCV_BAD_ACK, TCP_FSM_SYN_RCVD, NULL, "send_rst_reply", "RCV_BAD_ACK / send_rst_reply", "9293 3.10.7.4 fifth", 167 },
     /* @rfc "9293 3.10.7.4 fifth: not SND.UNA < SEG.ACK =< SND.NXT: <SEQ=SEG.ACK><CTL=RST>" */
     { TCP_FSM_SYN_RCVD, TCP_FSM_EV_RCV_ACK, TCP_FSM_SYN_RCVD, "!ack_acceptable", "send_rst_reply", "RCV_ACK [!ack_acceptable] / send_rst_reply", "9293 3.10.7.4 fifth: not SND.UNA < SEG.ACK =< SND.NXT: <SEQ=SEG.ACK><CTL=RST>", 168 },
-    /* @rfc "9293 3.10.4: the CLOSE queued in SYN-RECEIVED is processed on entering ESTABLISHED" */
-    /* @label "rcv ACK of SYN (after CLOSE) / snd FIN" */
-    { TCP_FSM_SYN_RCVD, TCP_FSM_EV_RCV_ACK, TCP_FSM_FIN_WAIT_1, "close_queued", "established, process_ack", "rcv ACK of SYN (after CLOSE) / snd FIN", "9293 3.10.4: the CLOSE queued in SYN-RECEIVED is processed on entering ESTABLISHED", 170 },
     /* @rfc "9293 3.10.7.4 fifth: SND.UNA < SEG.ACK =< SND.NXT" */
     /* @label "rcv ACK of SYN" */
     /* @path "server" */
-    { TCP_FSM_SYN_RCVD, TCP_FSM_EV_RCV_ACK, TCP_FSM_ESTABLISHED, "else", "established, process_ack", "rcv ACK of SYN", "9293 3.10.7.4 fifth: SND.UNA < SEG.ACK =< SND.NXT", 173 },
+    { TCP_FSM_SYN_RCVD, TCP_FSM_EV_RCV_ACK, TCP_FSM_ESTABLISHED, "else", "established, process_ack", "rcv ACK of SYN", "9293 3.10.7.4 fifth: SND.UNA < SEG.ACK =< SND.NXT", 170 },
     /* @rfc "9293 3.8.3 R2 for a SYN (syn_retries)" */
-    { TCP_FSM_SYN_RCVD, TCP_FSM_EV_T_RTX, TCP_FSM_CLOSED, "syn_give_up", "conn_timeout, release", "T_RTX [syn_give_up] / conn_timeout, release", "9293 3.8.3 R2 for a SYN (syn_retries)", 176 },
+    { TCP_FSM_SYN_RCVD, TCP_FSM_EV_T_RTX, TCP_FSM_CLOSED, "syn_give_up", "conn_timeout, release", "T_RTX [syn_give_up] / conn_timeout, release", "9293 3.8.3 R2 for a SYN (syn_retries)", 173 },
     /* @rfc "6298 5.4-5.6" */
-    { TCP_FSM_SYN_RCVD, TCP_FSM_EV_T_RTX, TCP_FSM_SYN_RCVD, "else", "retransmit_syn_ack", "T_RTX [else] / retransmit_syn_ack", "6298 5.4-5.6", 178 },
-    /* @rfc "9293 3.10.4: in SYN-RECEIVED a CLOSE is queued for processing after entering ESTABLISHED" */
-    { TCP_FSM_SYN_RCVD, TCP_FSM_EV_APP_CLOSE, TCP_FSM_SYN_RCVD, NULL, "queue_fin", "APP_CLOSE / queue_fin", "9293 3.10.4: in SYN-RECEIVED a CLOSE is queued for processing after entering ESTABLISHED", 179 },
+    { TCP_FSM_SYN_RCVD, TCP_FSM_EV_T_RTX, TCP_FSM_SYN_RCVD, "else", "retransmit_syn_ack", "T_RTX [else] / retransmit_syn_ack", "6298 5.4-5.6", 175 },
+    /* @rfc "9293 3.10.4: CLOSE in SYN-RECEIVED with nothing to send: snd FIN, enter FIN-WAIT-1" */
+    /* @label "CLOSE / snd FIN" */
+    { TCP_FSM_SYN_RCVD, TCP_FSM_EV_APP_CLOSE, TCP_FSM_FIN_WAIT_1, NULL, "queue_fin, send_fin", "CLOSE / snd FIN", "9293 3.10.4: CLOSE in SYN-RECEIVED with nothing to send: snd FIN, enter FIN-WAIT-1", 181 },
     /* @rfc "9293 3.10.5" */
-    { TCP_FSM_SYN_RCVD, TCP_FSM_EV_APP_ABORT, TCP_FSM_CLOSED, NULL, "send_rst, conn_reset, release", "APP_ABORT / send_rst, conn_reset, release", "9293 3.10.5", 181 },
+    { TCP_FSM_SYN_RCVD, TCP_FSM_EV_APP_ABORT, TCP_FSM_CLOSED, NULL, "send_rst, conn_reset, release", "APP_ABORT / send_rst, conn_reset, release", "9293 3.10.5", 184 },
     /* @rfc "9293 3.10.7.4 first" */
-    { TCP_FSM_SYN_RCVD, TCP_FSM_EV_RCV_UNACCEPTABLE, TCP_FSM_SYN_RCVD, "oow_ack_ok", "send_ack", "RCV_UNACCEPTABLE [oow_ack_ok] / send_ack", "9293 3.10.7.4 first", 193 },
+    { TCP_FSM_SYN_RCVD, TCP_FSM_EV_RCV_UNACCEPTABLE, TCP_FSM_SYN_RCVD, "oow_ack_ok", "send_ack", "RCV_UNACCEPTABLE [oow_ack_ok] / send_ack", "9293 3.10.7.4 first", 196 },
     /* @rfc "9293 3.10.7.4 first" */
-    { TCP_FSM_ESTABLISHED, TCP_FSM_EV_RCV_UNACCEPTABLE, TCP_FSM_ESTABLISHED, "oow_ack_ok", "send_ack", "RCV_UNACCEPTABLE [oow_ack_ok] / send_ack", "9293 3.10.7.4 first", 193 },
+    { TCP_FSM_ESTABLISHED, TCP_FSM_EV_RCV_UNACCEPTABLE, TCP_FSM_ESTABLISHED, "oow_ack_ok", "send_ack", "RCV_UNACCEPTABLE [oow_ack_ok] / send_ack", "9293 3.10.7.4 first", 196 },
     /* @rfc "9293 3.10.7.4 first" */
-    { TCP_FSM_FIN_WAIT_1, TCP_FSM_EV_RCV_UNACCEPTABLE, TCP_FSM_FIN_WAIT_1, "oow_ack_ok", "send_ack", "RCV_UNACCEPTABLE [oow_ack_ok] / send_ack", "9293 3.10.7.4 first", 193 },
+    { TCP_FSM_FIN_WAIT_1, TCP_FSM_EV_RCV_UNACCEPTABLE, TCP_FSM_FIN_WAIT_1, "oow_ack_ok", "send_ack", "RCV_UNACCEPTABLE [oow_ack_ok] / send_ack", "9293 3.10.7.4 first", 196 },
     /* @rfc "9293 3.10.7.4 first" */
-    { TCP_FSM_FIN_WAIT_2, TCP_FSM_EV_RCV_UNACCEPTABLE, TCP_FSM_FIN_WAIT_2, "oow_ack_ok", "send_ack", "RCV_UNACCEPTABLE [oow_ack_ok] / send_ack", "9293 3.10.7.4 first", 193 },
+    { TCP_FSM_FIN_WAIT_2, TCP_FSM_EV_RCV_UNACCEPTABLE, TCP_FSM_FIN_WAIT_2, "oow_ack_ok", "send_ack", "RCV_UNACCEPTABLE [oow_ack_ok] / send_ack", "9293 3.10.7.4 first", 196 },
     /* @rfc "9293 3.10.7.4 first" */
-    { TCP_FSM_CLOSE_WAIT, TCP_FSM_EV_RCV_UNACCEPTABLE, TCP_FSM_CLOSE_WAIT, "oow_ack_ok", "send_ack", "RCV_UNACCEPTABLE [oow_ack_ok] / send_ack", "9293 3.10.7.4 first", 193 },
+    { TCP_FSM_CLOSE_WAIT, TCP_FSM_EV_RCV_UNACCEPTABLE, TCP_FSM_CLOSE_WAIT, "oow_ack_ok", "send_ack", "RCV_UNACCEPTABLE [oow_ack_ok] / send_ack", "9293 3.10.7.4 first", 196 },
     /* @rfc "9293 3.10.7.4 first" */
-    { TCP_FSM_CLOSING, TCP_FSM_EV_RCV_UNACCEPTABLE, TCP_FSM_CLOSING, "oow_ack_ok", "send_ack", "RCV_UNACCEPTABLE [oow_ack_ok] / send_ack", "9293 3.10.7.4 first", 193 },
+    { TCP_FSM_CLOSING, TCP_FSM_EV_RCV_UNACCEPTABLE, TCP_FSM_CLOSING, "oow_ack_ok", "send_ack", "RCV_UNACCEPTABLE [oow_ack_ok] / send_ack", "9293 3.10.7.4 first", 196 },
     /* @rfc "9293 3.10.7.4 first" */
-    { TCP_FSM_LAST_ACK, TCP_FSM_EV_RCV_UNACCEPTABLE, TCP_FSM_LAST_ACK, "oow_ack_ok", "send_ack", "RCV_UNACCEPTABLE [oow_ack_ok] / send_ack", "9293 3.10.7.4 first", 193 },
+    { TCP_FSM_LAST_ACK, TCP_FSM_EV_RCV_UNACCEPTABLE, TCP_FSM_LAST_ACK, "oow_ack_ok", "send_ack", "RCV_UNACCEPTABLE [oow_ack_ok] / send_ack", "9293 3.10.7.4 first", 196 },
     /* @rfc "9293 3.10.7.4 first: an ACK already answered a segment without text in the last 500 ms" */
-    { TCP_FSM_SYN_RCVD, TCP_FSM_EV_RCV_UNACCEPTABLE, TCP_FSM_SYN_RCVD, "else", "", "RCV_UNACCEPTABLE [else]", "9293 3.10.7.4 first: an ACK already answered a segment without text in the last 500 ms", 194 },
+    { TCP_FSM_SYN_RCVD, TCP_FSM_EV_RCV_UNACCEPTABLE, TCP_FSM_SYN_RCVD, "else", "", "RCV_UNACCEPTABLE [else]", "9293 3.10.7.4 first: an ACK already answered a segment without text in the last 500 ms", 197 },
     /* @rfc "9293 3.10.7.4 first: an ACK already answered a segment without text in the last 500 ms" */
-    { TCP_FSM_ESTABLISHED, TCP_FSM_EV_RCV_UNACCEPTABLE, TCP_FSM_ESTABLISHED, "else", "", "RCV_UNACCEPTABLE [else]", "9293 3.10.7.4 first: an ACK already answered a segment without text in the last 500 ms", 194 },
+    { TCP_FSM_ESTABLISHED, TCP_FSM_EV_RCV_UNACCEPTABLE, TCP_FSM_ESTABLISHED, "else", "", "RCV_UNACCEPTABLE [else]", "9293 3.10.7.4 first: an ACK already answered a segment without text in the last 500 ms", 197 },
     /* @rfc "9293 3.10.7.4 first: an ACK already answered a segment without text in the last 500 ms" */
-    { TCP_FSM_FIN_WAIT_1, TCP_FSM_EV_RCV_UNACCEPTABLE, TCP_FSM_FIN_WAIT_1, "else", "", "RCV_UNACCEPTABLE [else]", "9293 3.10.7.4 first: an ACK already answered a segment without text in the last 500 ms", 194 },
+    { TCP_FSM_FIN_WAIT_1, TCP_FSM_EV_RCV_UNACCEPTABLE, TCP_FSM_FIN_WAIT_1, "else", "", "RCV_UNACCEPTABLE [else]", "9293 3.10.7.4 first: an ACK already answered a segment without text in the last 500 ms", 197 },
     /* @rfc "9293 3.10.7.4 first: an ACK already answered a segment without text in the last 500 ms" */
-    { TCP_FSM_FIN_WAIT_2, TCP_FSM_EV_RCV_UNACCEPTABLE, TCP_FSM_FIN_WAIT_2, "else", "", "RCV_UNACCEPTABLE [else]", "9293 3.10.7.4 first: an ACK already answered a segment without text in the last 500 ms", 194 },
+    { TCP_FSM_FIN_WAIT_2, TCP_FSM_EV_RCV_UNACCEPTABLE, TCP_FSM_FIN_WAIT_2, "else", "", "RCV_UNACCEPTABLE [else]", "9293 3.10.7.4 first: an ACK already answered a segment without text in the last 500 ms", 197 },
     /* @rfc "9293 3.10.7.4 first: an ACK already answered a segment without text in the last 500 ms" */
-    { TCP_FSM_CLOSE_WAIT, TCP_FSM_EV_RCV_UNACCEPTABLE, TCP_FSM_CLOSE_WAIT, "else", "", "RCV_UNACCEPTABLE [else]", "9293 3.10.7.4 first: an ACK already answered a segment without text in the last 500 ms", 194 },
+    { TCP_FSM_CLOSE_WAIT, TCP_FSM_EV_RCV_UNACCEPTABLE, TCP_FSM_CLOSE_WAIT, "else", "", "RCV_UNACCEPTABLE [else]", "9293 3.10.7.4 first: an ACK already answered a segment without text in the last 500 ms", 197 },
     /* @rfc "9293 3.10.7.4 first: an ACK already answered a segment without text in the last 500 ms" */
-    { TCP_FSM_CLOSING, TCP_FSM_EV_RCV_UNACCEPTABLE, TCP_FSM_CLOSING, "else", "", "RCV_UNACCEPTABLE [else]", "9293 3.10.7.4 first: an ACK already answered a segment without text in the last 500 ms", 194 },
+    { TCP_FSM_CLOSING, TCP_FSM_EV_RCV_UNACCEPTABLE, TCP_FSM_CLOSING, "else", "", "RCV_UNACCEPTABLE [else]", "9293 3.10.7.4 first: an ACK already answered a segment without text in the last 500 ms", 197 },
     /* @rfc "9293 3.10.7.4 first: an ACK already answered a segment without text in the last 500 ms" */
-    { TCP_FSM_LAST_ACK, TCP_FSM_EV_RCV_UNACCEPTABLE, TCP_FSM_LAST_ACK, "else", "", "RCV_UNACCEPTABLE [else]", "9293 3.10.7.4 first: an ACK already answered a segment without text in the last 500 ms", 194 },
+    { TCP_FSM_LAST_ACK, TCP_FSM_EV_RCV_UNACCEPTABLE, TCP_FSM_LAST_ACK, "else", "", "RCV_UNACCEPTABLE [else]", "9293 3.10.7.4 first: an ACK already answered a segment without text in the last 500 ms", 197 },
     /* @rfc "9293 3.10.7.4 second, 5961 3.2" */
-    { TCP_FSM_ESTABLISHED, TCP_FSM_EV_RCV_RST, TCP_FSM_CLOSED, "rst_exact", "conn_reset, release", "RCV_RST [rst_exact] / conn_reset, release", "9293 3.10.7.4 second, 5961 3.2", 198 },
+    { TCP_FSM_ESTABLISHED, TCP_FSM_EV_RCV_RST, TCP_FSM_CLOSED, "rst_exact", "conn_reset, release", "RCV_RST [rst_exact] / conn_reset, release", "9293 3.10.7.4 second, 5961 3.2", 201 },
     /* @rfc "9293 3.10.7.4 second, 5961 3.2" */
-    { TCP_FSM_FIN_WAIT_1, TCP_FSM_EV_RCV_RST, TCP_FSM_CLOSED, "rst_exact", "conn_reset, release", "RCV_RST [rst_exact] / conn_reset, release", "9293 3.10.7.4 second, 5961 3.2", 198 },
+    { TCP_FSM_FIN_WAIT_1, TCP_FSM_EV_RCV_RST, TCP_FSM_CLOSED, "rst_exact", "conn_reset, release", "RCV_RST [rst_exact] / conn_reset, release", "9293 3.10.7.4 second, 5961 3.2", 201 },
     /* @rfc "9293 3.10.7.4 second, 5961 3.2" */
-    { TCP_FSM_FIN_WAIT_2, TCP_FSM_EV_RCV_RST, TCP_FSM_CLOSED, "rst_exact", "conn_reset, release", "RCV_RST [rst_exact] / conn_reset, release", "9293 3.10.7.4 second, 5961 3.2", 198 },
+    { TCP_FSM_FIN_WAIT_2, TCP_FSM_EV_RCV_RST, TCP_FSM_CLOSED, "rst_exact", "conn_reset, release", "RCV_RST [rst_exact] / conn_reset, release", "9293 3.10.7.4 second, 5961 3.2", 201 },
     /* @rfc "9293 3.10.7.4 second, 5961 3.2" */
-    { TCP_FSM_CLOSE_WAIT, TCP_FSM_EV_RCV_RST, TCP_FSM_CLOSED, "rst_exact", "conn_reset, release", "RCV_RST [rst_exact] / conn_reset, release", "9293 3.10.7.4 second, 5961 3.2", 198 },
+    { TCP_FSM_CLOSE_WAIT, TCP_FSM_EV_RCV_RST, TCP_FSM_CLOSED, "rst_exact", "conn_reset, release", "RCV_RST [rst_exact] / conn_reset, release", "9293 3.10.7.4 second, 5961 3.2", 201 },
     /* @rfc "9293 3.10.7.4 second (TIME_WAIT: RFC 1337 hazard accepted, exact RST only)" */
-    { TCP_FSM_CLOSING, TCP_FSM_EV_RCV_RST, TCP_FSM_CLOSED, "rst_exact", "release", "RCV_RST [rst_exact] / release", "9293 3.10.7.4 second (TIME_WAIT: RFC 1337 hazard accepted, exact RST only)", 200 },
+    { TCP_FSM_CLOSING, TCP_FSM_EV_RCV_RST, TCP_FSM_CLOSED, "rst_exact", "release", "RCV_RST [rst_exact] / release", "9293 3.10.7.4 second (TIME_WAIT: RFC 1337 hazard accepted, exact RST only)", 203 },
     /* @rfc "9293 3.10.7.4 second (TIME_WAIT: RFC 1337 hazard accepted, exact RST only)" */
-    { TCP_FSM_LAST_ACK, TCP_FSM_EV_RCV_RST, TCP_FSM_CLOSED, "rst_exact", "release", "RCV_RST [rst_exact] / release", "9293 3.10.7.4 second (TIME_WAIT: RFC 1337 hazard accepted, exact RST only)", 200 },
+    { TCP_FSM_LAST_ACK, TCP_FSM_EV_RCV_RST, TCP_FSM_CLOSED, "rst_exact", "release", "RCV_RST [rst_exact] / release", "9293 3.10.7.4 second (TIME_WAIT: RFC 1337 hazard accepted, exact RST only)", 203 },
     /* @rfc "9293 3.10.7.4 second (TIME_WAIT: RFC 1337 hazard accepted, exact RST only)" */
-    { TCP_FSM_TIME_WAIT, TCP_FSM_EV_RCV_RST, TCP_FSM_CLOSED, "rst_exact", "release", "RCV_RST [rst_exact] / release", "9293 3.10.7.4 second (TIME_WAIT: RFC 1337 hazard accepted, exact RST only)", 200 },
+    { TCP_FSM_TIME_WAIT, TCP_FSM_EV_RCV_RST, TCP_FSM_CLOSED, "rst_exact", "release", "RCV_RST [rst_exact] / release", "9293 3.10.7.4 second (TIME_WAIT: RFC 1337 hazard accepted, exact RST only)", 203 },
     /* @rfc "5961 3.2" */
-    { TCP_FSM_ESTABLISHED, TCP_FSM_EV_RCV_RST, TCP_FSM_ESTABLISHED, "challenge_ok", "challenge_ack", "RCV_RST [challenge_ok] / challenge_ack", "5961 3.2", 202 },
+    { TCP_FSM_ESTABLISHED, TCP_FSM_EV_RCV_RST, TCP_FSM_ESTABLISHED, "challenge_ok", "challenge_ack", "RCV_RST [challenge_ok] / challenge_ack", "5961 3.2", 205 },
     /* @rfc "5961 3.2" */
-    { TCP_FSM_FIN_WAIT_1, TCP_FSM_EV_RCV_RST, TCP_FSM_FIN_WAIT_1, "challenge_ok", "challenge_ack", "RCV_RST [challenge_ok] / challenge_ack", "5961 3.2", 202 },
+    { TCP_FSM_FIN_WAIT_1, TCP_FSM_EV_RCV_RST, TCP_FSM_FIN_WAIT_1, "challenge_ok", "challenge_ack", "RCV_RST [challenge_ok] / challenge_ack", "5961 3.2", 205 },
     /* @rfc "5961 3.2" */
-    { TCP_FSM_FIN_WAIT_2, TCP_FSM_EV_RCV_RST, TCP_FSM_FIN_WAIT_2, "challenge_ok", "challenge_ack", "RCV_RST [challenge_ok] / challenge_ack", "5961 3.2", 202 },
+    { TCP_FSM_FIN_WAIT_2, TCP_FSM_EV_RCV_RST, TCP_FSM_FIN_WAIT_2, "challenge_ok", "challenge_ack", "RCV_RST [challenge_ok] / challenge_ack", "5961 3.2", 205 },
     /* @rfc "5961 3.2" */
-    { TCP_FSM_CLOSE_WAIT, TCP_FSM_EV_RCV_RST, TCP_FSM_CLOSE_WAIT, "challenge_ok", "challenge_ack", "RCV_RST [challenge_ok] / challenge_ack", "5961 3.2", 202 },
+    { TCP_FSM_CLOSE_WAIT, TCP_FSM_EV_RCV_RST, TCP_FSM_CLOSE_WAIT, "challenge_ok", "challenge_ack", "RCV_RST [challenge_ok] / challenge_ack", "5961 3.2", 205 },
     /* @rfc "5961 3.2" */
-    { TCP_FSM_CLOSING, TCP_FSM_EV_RCV_RST, TCP_FSM_CLOSING, "challenge_ok", "challenge_ack", "RCV_RST [challenge_ok] / challenge_ack", "5961 3.2", 202 },
+    { TCP_FSM_CLOSING, TCP_FSM_EV_RCV_RST, TCP_FSM_CLOSING, "challenge_ok", "challenge_ack", "RCV_RST [challenge_ok] / challenge_ack", "5961 3.2", 205 },
     /* @rfc "5961 3.2" */
-    { TCP_FSM_LAST_ACK, TCP_FSM_EV_RCV_RST, TCP_FSM_LAST_ACK, "challenge_ok", "challenge_ack", "RCV_RST [challenge_ok] / challenge_ack", "5961 3.2", 202 },
+    { TCP_FSM_LAST_ACK, TCP_FSM_EV_RCV_RST, TCP_FSM_LAST_ACK, "challenge_ok", "challenge_ack", "RCV_RST [challenge_ok] / challenge_ack", "5961 3.2", 205 },
     /* @rfc "5961 3.2" */
-    { TCP_FSM_TIME_WAIT, TCP_FSM_EV_RCV_RST, TCP_FSM_TIME_WAIT, "challenge_ok", "challenge_ack", "RCV_RST [challenge_ok] / challenge_ack", "5961 3.2", 202 },
+    { TCP_FSM_TIME_WAIT, TCP_FSM_EV_RCV_RST, TCP_FSM_TIME_WAIT, "challenge_ok", "challenge_ack", "RCV_RST [challenge_ok] / challenge_ack", "5961 3.2", 205 },
     /* @rfc "5961 7: over the challenge ACK rate limit, dropped" */
-    { TCP_FSM_ESTABLISHED, TCP_FSM_EV_RCV_RST, TCP_FSM_ESTABLISHED, "else", "", "RCV_RST [else]", "5961 7: over the challenge ACK rate limit, dropped", 203 },
+    { TCP_FSM_ESTABLISHED, TCP_FSM_EV_RCV_RST, TCP_FSM_ESTABLISHED, "else", "", "RCV_RST [else]", "5961 7: over the challenge ACK rate limit, dropped", 206 },
     /* @rfc "5961 7: over the challenge ACK rate limit, dropped" */
-    { TCP_FSM_FIN_WAIT_1, TCP_FSM_EV_RCV_RST, TCP_FSM_FIN_WAIT_1, "else", "", "RCV_RST [else]", "5961 7: over the challenge ACK rate limit, dropped", 203 },
+    { TCP_FSM_FIN_WAIT_1, TCP_FSM_EV_RCV_RST, TCP_FSM_FIN_WAIT_1, "else", "", "RCV_RST [else]", "5961 7: over the challenge ACK rate limit, dropped", 206 },
     /* @rfc "5961 7: over the challenge ACK rate limit, dropped" */
-    { TCP_FSM_FIN_WAIT_2, TCP_FSM_EV_RCV_RST, TCP_FSM_FIN_WAIT_2, "else", "", "RCV_RST [else]", "5961 7: over the challenge ACK rate limit, dropped", 203 },
+    { TCP_FSM_FIN_WAIT_2, TCP_FSM_EV_RCV_RST, TCP_FSM_FIN_WAIT_2, "else", "", "RCV_RST [else]", "5961 7: over the challenge ACK rate limit, dropped", 206 },
     /* @rfc "5961 7: over the challenge ACK rate limit, dropped" */
-    { TCP_FSM_CLOSE_WAIT, TCP_FSM_EV_RCV_RST, TCP_FSM_CLOSE_WAIT, "else", "", "RCV_RST [else]", "5961 7: over the challenge ACK rate limit, dropped", 203 },
+    { TCP_FSM_CLOSE_WAIT, TCP_FSM_EV_RCV_RST, TCP_FSM_CLOSE_WAIT, "else", "", "RCV_RST [else]", "5961 7: over the challenge ACK rate limit, dropped", 206 },
     /* @rfc "5961 7: over the challenge ACK rate limit, dropped" */
-    { TCP_FSM_CLOSING, TCP_FSM_EV_RCV_RST, TCP_FSM_CLOSING, "else", "", "RCV_RST [else]", "5961 7: over the challenge ACK rate limit, dropped", 203 },
+    { TCP_FSM_CLOSING, TCP_FSM_EV_RCV_RST, TCP_FSM_CLOSING, "else", "", "RCV_RST [else]", "5961 7: over the challenge ACK rate limit, dropped", 206 },
     /* @rfc "5961 7: over the challenge ACK rate limit, dropped" */
-    { TCP_FSM_LAST_ACK, TCP_FSM_EV_RCV_RST, TCP_FSM_LAST_ACK, "else", "", "RCV_RST [else]", "5961 7: over the challenge ACK rate limit, dropped", 203 },
+    { TCP_FSM_LAST_ACK, TCP_FSM_EV_RCV_RST, TCP_FSM_LAST_ACK, "else", "", "RCV_RST [else]", "5961 7: over the challenge ACK rate limit, dropped", 206 },
     /* @rfc "5961 7: over the challenge ACK rate limit, dropped" */
-    { TCP_FSM_TIME_WAIT, TCP_FSM_EV_RCV_RST, TCP_FSM_TIME_WAIT, "else", "", "RCV_RST [else]", "5961 7: over the challenge ACK rate limit, dropped", 203 },
+    { TCP_FSM_TIME_WAIT, TCP_FSM_EV_RCV_RST, TCP_FSM_TIME_WAIT, "else", "", "RCV_RST [else]", "5961 7: over the challenge ACK rate limit, dropped", 206 },
     /* @rfc "9293 3.10.7.4 fourth, 5961 4.2" */
-    { TCP_FSM_ESTABLISHED, TCP_FSM_EV_RCV_SYN, TCP_FSM_ESTABLISHED, "challenge_ok", "challenge_ack", "RCV_SYN [challenge_ok] / challenge_ack", "9293 3.10.7.4 fourth, 5961 4.2", 205 },
+    { TCP_FSM_ESTABLISHED, TCP_FSM_EV_RCV_SYN, TCP_FSM_ESTABLISHED, "challenge_ok", "challenge_ack", "RCV_SYN [challenge_ok] / challenge_ack", "9293 3.10.7.4 fourth, 5961 4.2", 208 },
     /* @rfc "9293 3.10.7.4 fourth, 5961 4.2" */
-    { TCP_FSM_FIN_WAIT_1, TCP_FSM_EV_RCV_SYN, TCP_FSM_FIN_WAIT_1, "challenge_ok", "challenge_ack", "RCV_SYN [challenge_ok] / challenge_ack", "9293 3.10.7.4 fourth, 5961 4.2", 205 },
+    { TCP_FSM_FIN_WAIT_1, TCP_FSM_EV_RCV_SYN, TCP_FSM_FIN_WAIT_1, "challenge_ok", "challenge_ack", "RCV_SYN [challenge_ok] / challenge_ack", "9293 3.10.7.4 fourth, 5961 4.2", 208 },
     /* @rfc "9293 3.10.7.4 fourth, 5961 4.2" */
-    { TCP_FSM_FIN_WAIT_2, TCP_FSM_EV_RCV_SYN, TCP_FSM_FIN_WAIT_2, "challenge_ok", "challenge_ack", "RCV_SYN [challenge_ok] / challenge_ack", "9293 3.10.7.4 fourth, 5961 4.2", 205 },
+    { TCP_FSM_FIN_WAIT_2, TCP_FSM_EV_RCV_SYN, TCP_FSM_FIN_WAIT_2, "challenge_ok", "challenge_ack", "RCV_SYN [challenge_ok] / challenge_ack", "9293 3.10.7.4 fourth, 5961 4.2", 208 },
     /* @rfc "9293 3.10.7.4 fourth, 5961 4.2" */
-    { TCP_FSM_CLOSE_WAIT, TCP_FSM_EV_RCV_SYN, TCP_FSM_CLOSE_WAIT, "challenge_ok", "challenge_ack", "RCV_SYN [challenge_ok] / challenge_ack", "9293 3.10.7.4 fourth, 5961 4.2", 205 },
+    { TCP_FSM_CLOSE_WAIT, TCP_FSM_EV_RCV_SYN, TCP_FSM_CLOSE_WAIT, "challenge_ok", "challenge_ack", "RCV_SYN [challenge_ok] / challenge_ack", "9293 3.10.7.4 fourth, 5961 4.2", 208 },
     /* @rfc "9293 3.10.7.4 fourth, 5961 4.2" */
-    { TCP_FSM_CLOSING, TCP_FSM_EV_RCV_SYN, TCP_FSM_CLOSING, "challenge_ok", "challenge_ack", "RCV_SYN [challenge_ok] / challenge_ack", "9293 3.10.7.4 fourth, 5961 4.2", 205 },
+    { TCP_FSM_CLOSING, TCP_FSM_EV_RCV_SYN, TCP_FSM_CLOSING, "challenge_ok", "challenge_ack", "RCV_SYN [challenge_ok] / challenge_ack", "9293 3.10.7.4 fourth, 5961 4.2", 208 },
     /* @rfc "9293 3.10.7.4 fourth, 5961 4.2" */
-    { TCP_FSM_LAST_ACK, TCP_FSM_EV_RCV_SYN, TCP_FSM_LAST_ACK, "challenge_ok", "challenge_ack", "RCV_SYN [challenge_ok] / challenge_ack", "9293 3.10.7.4 fourth, 5961 4.2", 205 },
+    { TCP_FSM_LAST_ACK, TCP_FSM_EV_RCV_SYN, TCP_FSM_LAST_ACK, "challenge_ok", "challenge_ack", "RCV_SYN [challenge_ok] / challenge_ack", "9293 3.10.7.4 fourth, 5961 4.2", 208 },
     /* @rfc "5961 7: over the challenge ACK rate limit, dropped" */
-    { TCP_FSM_ESTABLISHED, TCP_FSM_EV_RCV_SYN, TCP_FSM_ESTABLISHED, "else", "", "RCV_SYN [else]", "5961 7: over the challenge ACK rate limit, dropped", 207 },
+    { TCP_FSM_ESTABLISHED, TCP_FSM_EV_RCV_SYN, TCP_FSM_ESTABLISHED, "else", "", "RCV_SYN [else]", "5961 7: over the challenge ACK rate limit, dropped", 210 },
     /* @rfc "5961 7: over the challenge ACK rate limit, dropped" */
-    { TCP_FSM_FIN_WAIT_1, TCP_FSM_EV_RCV_SYN, TCP_FSM_FIN_WAIT_1, "else", "", "RCV_SYN [else]", "5961 7: over the challenge ACK rate limit, dropped", 207 },
+    { TCP_FSM_FIN_WAIT_1, TCP_FSM_EV_RCV_SYN, TCP_FSM_FIN_WAIT_1, "else", "", "RCV_SYN [else]", "5961 7: over the challenge ACK rate limit, dropped", 210 },
     /* @rfc "5961 7: over the challenge ACK rate limit, dropped" */
-    { TCP_FSM_FIN_WAIT_2, TCP_FSM_EV_RCV_SYN, TCP_FSM_FIN_WAIT_2, "else", "", "RCV_SYN [else]", "5961 7: over the challenge ACK rate limit, dropped", 207 },
+    { TCP_FSM_FIN_WAIT_2, TCP_FSM_EV_RCV_SYN, TCP_FSM_FIN_WAIT_2, "else", "", "RCV_SYN [else]", "5961 7: over the challenge ACK rate limit, dropped", 210 },
     /* @rfc "5961 7: over the challenge ACK rate limit, dropped" */
-    { TCP_FSM_CLOSE_WAIT, TCP_FSM_EV_RCV_SYN, TCP_FSM_CLOSE_WAIT, "else", "", "RCV_SYN [else]", "5961 7: over the challenge ACK rate limit, dropped", 207 },
+    { TCP_FSM_CLOSE_WAIT, TCP_FSM_EV_RCV_SYN, TCP_FSM_CLOSE_WAIT, "else", "", "RCV_SYN [else]", "5961 7: over the challenge ACK rate limit, dropped", 210 },
     /* @rfc "5961 7: over the challenge ACK rate limit, dropped" */
-    { TCP_FSM_CLOSING, TCP_FSM_EV_RCV_SYN, TCP_FSM_CLOSING, "else", "", "RCV_SYN [else]", "5961 7: over the challenge ACK rate limit, dropped", 207 },
+    { TCP_FSM_CLOSING, TCP_FSM_EV_RCV_SYN, TCP_FSM_CLOSING, "else", "", "RCV_SYN [else]", "5961 7: over the challenge ACK rate limit, dropped", 210 },
     /* @rfc "5961 7: over the challenge ACK rate limit, dropped" */
-    { TCP_FSM_LAST_ACK, TCP_FSM_EV_RCV_SYN, TCP_FSM_LAST_ACK, "else", "", "RCV_SYN [else]", "5961 7: over the challenge ACK rate limit, dropped", 207 },
+    { TCP_FSM_LAST_ACK, TCP_FSM_EV_RCV_SYN, TCP_FSM_LAST_ACK, "else", "", "RCV_SYN [else]", "5961 7: over the challenge ACK rate limit, dropped", 210 },
     /* @rfc "6191 2, 1122 4.2.2.13: a newer SYN reopens the connection from TIME-WAIT" */
-    { TCP_FSM_TIME_WAIT, TCP_FSM_EV_RCV_UNACCEPTABLE, TCP_FSM_CLOSED, "syn_reopens", "release, reopen", "RCV_UNACCEPTABLE [syn_reopens] / release, reopen", "6191 2, 1122 4.2.2.13: a newer SYN reopens the connection from TIME-WAIT", 215 },
+    { TCP_FSM_TIME_WAIT, TCP_FSM_EV_RCV_UNACCEPTABLE, TCP_FSM_CLOSED, "syn_reopens", "release, reopen", "RCV_UNACCEPTABLE [syn_reopens] / release, reopen", "6191 2, 1122 4.2.2.13: a newer SYN reopens the connection from TIME-WAIT", 218 },
     /* @rfc "6191 2, 1122 4.2.2.13: a newer SYN reopens the connection from TIME-WAIT" */
-    { TCP_FSM_TIME_WAIT, TCP_FSM_EV_RCV_SYN, TCP_FSM_CLOSED, "syn_reopens", "release, reopen", "RCV_SYN [syn_reopens] / release, reopen", "6191 2, 1122 4.2.2.13: a newer SYN reopens the connection from TIME-WAIT", 215 },
+    { TCP_FSM_TIME_WAIT, TCP_FSM_EV_RCV_SYN, TCP_FSM_CLOSED, "syn_reopens", "release, reopen", "RCV_SYN [syn_reopens] / release, reopen", "6191 2, 1122 4.2.2.13: a newer SYN reopens the connection from TIME-WAIT", 218 },
     /* @rfc "9293 3.10.7.4 first" */
-    { TCP_FSM_TIME_WAIT, TCP_FSM_EV_RCV_UNACCEPTABLE, TCP_FSM_TIME_WAIT, "oow_ack_ok", "send_ack", "RCV_UNACCEPTABLE [oow_ack_ok] / send_ack", "9293 3.10.7.4 first", 217 },
+    { TCP_FSM_TIME_WAIT, TCP_FSM_EV_RCV_UNACCEPTABLE, TCP_FSM_TIME_WAIT, "oow_ack_ok", "send_ack", "RCV_UNACCEPTABLE [oow_ack_ok] / send_ack", "9293 3.10.7.4 first", 220 },
     /* @rfc "9293 3.10.7.4 first: an ACK already answered a segment without text in the last 500 ms" */
-    { TCP_FSM_TIME_WAIT, TCP_FSM_EV_RCV_UNACCEPTABLE, TCP_FSM_TIME_WAIT, "else", "", "RCV_UNACCEPTABLE [else]", "9293 3.10.7.4 first: an ACK already answered a segment without text in the last 500 ms", 219 },
+    { TCP_FSM_TIME_WAIT, TCP_FSM_EV_RCV_UNACCEPTABLE, TCP_FSM_TIME_WAIT, "else", "", "RCV_UNACCEPTABLE [else]", "9293 3.10.7.4 first: an ACK already answered a segment without text in the last 500 ms", 222 },
     /* @rfc "9293 3.10.7.4 fourth, 5961 4.2" */
-    { TCP_FSM_TIME_WAIT, TCP_FSM_EV_RCV_SYN, TCP_FSM_TIME_WAIT, "challenge_ok", "challenge_ack", "RCV_SYN [challenge_ok] / challenge_ack", "9293 3.10.7.4 fourth, 5961 4.2", 221 },
+    { TCP_FSM_TIME_WAIT, TCP_FSM_EV_RCV_SYN, TCP_FSM_TIME_WAIT, "challenge_ok", "challenge_ack", "RCV_SYN [challenge_ok] / challenge_ack", "9293 3.10.7.4 fourth, 5961 4.2", 224 },
     /* @rfc "5961 7: over the challenge ACK rate limit, dropped" */
-    { TCP_FSM_TIME_WAIT, TCP_FSM_EV_RCV_SYN, TCP_FSM_TIME_WAIT, "else", "", "RCV_SYN [else]", "5961 7: over the challenge ACK rate limit, dropped", 223 },
+    { TCP_FSM_TIME_WAIT, TCP_FSM_EV_RCV_SYN, TCP_FSM_TIME_WAIT, "else", "", "RCV_SYN [else]", "5961 7: over the challenge ACK rate limit, dropped", 226 },
     /* @rfc "9293 3.10.7.4 fifth" */
-    { TCP_FSM_ESTABLISHED, TCP_FSM_EV_RCV_BAD_ACK, TCP_FSM_ESTABLISHED, "oow_ack_ok", "send_ack", "RCV_BAD_ACK [oow_ack_ok] / send_ack", "9293 3.10.7.4 fifth", 226 },
+    { TCP_FSM_ESTABLISHED, TCP_FSM_EV_RCV_BAD_ACK, TCP_FSM_ESTABLISHED, "oow_ack_ok", "send_ack", "RCV_BAD_ACK [oow_ack_ok] / send_ack", "9293 3.10.7.4 fifth", 229 },
     /* @rfc "9293 3.10.7.4 fifth" */
-    { TCP_FSM_FIN_WAIT_1, TCP_FSM_EV_RCV_BAD_ACK, TCP_FSM_FIN_WAIT_1, "oow_ack_ok", "send_ack", "RCV_BAD_ACK [oow_ack_ok] / send_ack", "9293 3.10.7.4 fifth", 226 },
+    { TCP_FSM_FIN_WAIT_1, TCP_FSM_EV_RCV_BAD_ACK, TCP_FSM_FIN_WAIT_1, "oow_ack_ok", "send_ack", "RCV_BAD_ACK [oow_ack_ok] / send_ack", "9293 3.10.7.4 fifth", 229 },
     /* @rfc "9293 3.10.7.4 fifth" */
-    { TCP_FSM_FIN_WAIT_2, TCP_FSM_EV_RCV_BAD_ACK, TCP_FSM_FIN_WAIT_2, "oow_ack_ok", "send_ack", "RCV_BAD_ACK [oow_ack_ok] / send_ack", "9293 3.10.7.4 fifth", 226 },
+    { TCP_FSM_FIN_WAIT_2, TCP_FSM_EV_RCV_BAD_ACK, TCP_FSM_FIN_WAIT_2, "oow_ack_ok", "send_ack", "RCV_BAD_ACK [oow_ack_ok] / send_ack", "9293 3.10.7.4 fifth", 229 },
     /* @rfc "9293 3.10.7.4 fifth" */
-    { TCP_FSM_CLOSE_WAIT, TCP_FSM_EV_RCV_BAD_ACK, TCP_FSM_CLOSE_WAIT, "oow_ack_ok", "send_ack", "RCV_BAD_ACK [oow_ack_ok] / send_ack", "9293 3.10.7.4 fifth", 226 },
+    { TCP_FSM_CLOSE_WAIT, TCP_FSM_EV_RCV_BAD_ACK, TCP_FSM_CLOSE_WAIT, "oow_ack_ok", "send_ack", "RCV_BAD_ACK [oow_ack_ok] / send_ack", "9293 3.10.7.4 fifth", 229 },
     /* @rfc "9293 3.10.7.4 fifth" */
-    { TCP_FSM_CLOSING, TCP_FSM_EV_RCV_BAD_ACK, TCP_FSM_CLOSING, "oow_ack_ok", "send_ack", "RCV_BAD_ACK [oow_ack_ok] / send_ack", "9293 3.10.7.4 fifth", 226 },
+    { TCP_FSM_CLOSING, TCP_FSM_EV_RCV_BAD_ACK, TCP_FSM_CLOSING, "oow_ack_ok", "send_ack", "RCV_BAD_ACK [oow_ack_ok] / send_ack", "9293 3.10.7.4 fifth", 229 },
     /* @rfc "9293 3.10.7.4 fifth" */
-    { TCP_FSM_LAST_ACK, TCP_FSM_EV_RCV_BAD_ACK, TCP_FSM_LAST_ACK, "oow_ack_ok", "send_ack", "RCV_BAD_ACK [oow_ack_ok] / send_ack", "9293 3.10.7.4 fifth", 226 },
+    { TCP_FSM_LAST_ACK, TCP_FSM_EV_RCV_BAD_ACK, TCP_FSM_LAST_ACK, "oow_ack_ok", "send_ack", "RCV_BAD_ACK [oow_ack_ok] / send_ack", "9293 3.10.7.4 fifth", 229 },
     /* @rfc "9293 3.10.7.4 fifth" */
-    { TCP_FSM_TIME_WAIT, TCP_FSM_EV_RCV_BAD_ACK, TCP_FSM_TIME_WAIT, "oow_ack_ok", "send_ack", "RCV_BAD_ACK [oow_ack_ok] / send_ack", "9293 3.10.7.4 fifth", 226 },
+    { TCP_FSM_TIME_WAIT, TCP_FSM_EV_RCV_BAD_ACK, TCP_FSM_TIME_WAIT, "oow_ack_ok", "send_ack", "RCV_BAD_ACK [oow_ack_ok] / send_ack", "9293 3.10.7.4 fifth", 229 },
     /* @rfc "9293 3.10.7.4 fifth: an ACK already answered a segment without text in the last 500 ms" */
-    { TCP_FSM_ESTABLISHED, TCP_FSM_EV_RCV_BAD_ACK, TCP_FSM_ESTABLISHED, "else", "", "RCV_BAD_ACK [else]", "9293 3.10.7.4 fifth: an ACK already answered a segment without text in the last 500 ms", 227 },
+    { TCP_FSM_ESTABLISHED, TCP_FSM_EV_RCV_BAD_ACK, TCP_FSM_ESTABLISHED, "else", "", "RCV_BAD_ACK [else]", "9293 3.10.7.4 fifth: an ACK already answered a segment without text in the last 500 ms", 230 },
     /* @rfc "9293 3.10.7.4 fifth: an ACK already answered a segment without text in the last 500 ms" */
-    { TCP_FSM_FIN_WAIT_1, TCP_FSM_EV_RCV_BAD_ACK, TCP_FSM_FIN_WAIT_1, "else", "", "RCV_BAD_ACK [else]", "9293 3.10.7.4 fifth: an ACK already answered a segment without text in the last 500 ms", 227 },
+    { TCP_FSM_FIN_WAIT_1, TCP_FSM_EV_RCV_BAD_ACK, TCP_FSM_FIN_WAIT_1, "else", "", "RCV_BAD_ACK [else]", "9293 3.10.7.4 fifth: an ACK already answered a segment without text in the last 500 ms", 230 },
     /* @rfc "9293 3.10.7.4 fifth: an ACK already answered a segment without text in the last 500 ms" */
-    { TCP_FSM_FIN_WAIT_2, TCP_FSM_EV_RCV_BAD_ACK, TCP_FSM_FIN_WAIT_2, "else", "", "RCV_BAD_ACK [else]", "9293 3.10.7.4 fifth: an ACK already answered a segment without text in the last 500 ms", 227 },
+    { TCP_FSM_FIN_WAIT_2, TCP_FSM_EV_RCV_BAD_ACK, TCP_FSM_FIN_WAIT_2, "else", "", "RCV_BAD_ACK [else]", "9293 3.10.7.4 fifth: an ACK already answered a segment without text in the last 500 ms", 230 },
     /* @rfc "9293 3.10.7.4 fifth: an ACK already answered a segment without text in the last 500 ms" */
-    { TCP_FSM_CLOSE_WAIT, TCP_FSM_EV_RCV_BAD_ACK, TCP_FSM_CLOSE_WAIT, "else", "", "RCV_BAD_ACK [else]", "9293 3.10.7.4 fifth: an ACK already answered a segment without text in the last 500 ms", 227 },
+    { TCP_FSM_CLOSE_WAIT, TCP_FSM_EV_RCV_BAD_ACK, TCP_FSM_CLOSE_WAIT, "else", "", "RCV_BAD_ACK [else]", "9293 3.10.7.4 fifth: an ACK already answered a segment without text in the last 500 ms", 230 },
     /* @rfc "9293 3.10.7.4 fifth: an ACK already answered a segment without text in the last 500 ms" */
-    { TCP_FSM_CLOSING, TCP_FSM_EV_RCV_BAD_ACK, TCP_FSM_CLOSING, "else", "", "RCV_BAD_ACK [else]", "9293 3.10.7.4 fifth: an ACK already answered a segment without text in the last 500 ms", 227 },
+    { TCP_FSM_CLOSING, TCP_FSM_EV_RCV_BAD_ACK, TCP_FSM_CLOSING, "else", "", "RCV_BAD_ACK [else]", "9293 3.10.7.4 fifth: an ACK already answered a segment without text in the last 500 ms", 230 },
     /* @rfc "9293 3.10.7.4 fifth: an ACK already answered a segment without text in the last 500 ms" */
-    { TCP_FSM_LAST_ACK, TCP_FSM_EV_RCV_BAD_ACK, TCP_FSM_LAST_ACK, "else", "", "RCV_BAD_ACK [else]", "9293 3.10.7.4 fifth: an ACK already answered a segment without text in the last 500 ms", 227 },
+    { TCP_FSM_LAST_ACK, TCP_FSM_EV_RCV_BAD_ACK, TCP_FSM_LAST_ACK, "else", "", "RCV_BAD_ACK [else]", "9293 3.10.7.4 fifth: an ACK already answered a segment without text in the last 500 ms", 230 },
     /* @rfc "9293 3.10.7.4 fifth: an ACK already answered a segment without text in the last 500 ms" */
-    { TCP_FSM_TIME_WAIT, TCP_FSM_EV_RCV_BAD_ACK, TCP_FSM_TIME_WAIT, "else", "", "RCV_BAD_ACK [else]", "9293 3.10.7.4 fifth: an ACK already answered a segment without text in the last 500 ms", 227 },
+    { TCP_FSM_TIME_WAIT, TCP_FSM_EV_RCV_BAD_ACK, TCP_FSM_TIME_WAIT, "else", "", "RCV_BAD_ACK [else]", "9293 3.10.7.4 fifth: an ACK already answered a segment without text in the last 500 ms", 230 },
     /* @rfc "9293 3.10.7.4 fifth" */
-    { TCP_FSM_ESTABLISHED, TCP_FSM_EV_RCV_ACK, TCP_FSM_ESTABLISHED, NULL, "process_ack", "RCV_ACK / process_ack", "9293 3.10.7.4 fifth", 229 },
+    { TCP_FSM_ESTABLISHED, TCP_FSM_EV_RCV_ACK, TCP_FSM_ESTABLISHED, NULL, "process_ack", "RCV_ACK / process_ack", "9293 3.10.7.4 fifth", 232 },
     /* @rfc "9293 3.10.7.4 fifth" */
-    { TCP_FSM_CLOSE_WAIT, TCP_FSM_EV_RCV_ACK, TCP_FSM_CLOSE_WAIT, NULL, "process_ack", "RCV_ACK / process_ack", "9293 3.10.7.4 fifth", 229 },
+    { TCP_FSM_CLOSE_WAIT, TCP_FSM_EV_RCV_ACK, TCP_FSM_CLOSE_WAIT, NULL, "process_ack", "RCV_ACK / process_ack", "9293 3.10.7.4 fifth", 232 },
     /* @rfc "9293 3.10.7.4 fifth" */
-    { TCP_FSM_FIN_WAIT_2, TCP_FSM_EV_RCV_ACK, TCP_FSM_FIN_WAIT_2, NULL, "process_ack", "RCV_ACK / process_ack", "9293 3.10.7.4 fifth", 229 },
+    { TCP_FSM_FIN_WAIT_2, TCP_FSM_EV_RCV_ACK, TCP_FSM_FIN_WAIT_2, NULL, "process_ack", "RCV_ACK / process_ack", "9293 3.10.7.4 fifth", 232 },
+    /* @rfc "9293 3.10.7.4 fifth: the ACK of our SYN and of the FIN sent behind it" */
+    { TCP_FSM_FIN_WAIT_1, TCP_FSM_EV_RCV_ACK, TCP_FSM_FIN_WAIT_2, "syn_fin_acked", "established, process_ack", "RCV_ACK [syn_fin_acked] / established, process_ack", "9293 3.10.7.4 fifth: the ACK of our SYN and of the FIN sent behind it", 235 },
+    /* @rfc "9293 3.10.7.4 fifth: SND.UNA < SEG.ACK =< SND.NXT acknowledges our SYN" */
+    { TCP_FSM_FIN_WAIT_1, TCP_FSM_EV_RCV_ACK, TCP_FSM_FIN_WAIT_1, "syn_acked", "established, process_ack", "RCV_ACK [syn_acked] / established, process_ack", "9293 3.10.7.4 fifth: SND.UNA < SEG.ACK =< SND.NXT acknowledges our SYN", 237 },
     /* @rfc "9293 3.10.7.4 fifth: our FIN is acknowledged" */
     /* @label "rcv ACK of FIN" */
     /* @path "client" */
-    { TCP_FSM_FIN_WAIT_1, TCP_FSM_EV_RCV_ACK, TCP_FSM_FIN_WAIT_2, "fin_acked", "process_ack", "rcv ACK of FIN", "9293 3.10.7.4 fifth: our FIN is acknowledged", 230 },
+    { TCP_FSM_FIN_WAIT_1, TCP_FSM_EV_RCV_ACK, TCP_FSM_FIN_WAIT_2, "fin_acked", "process_ack", "rcv ACK of FIN", "9293 3.10.7.4 fifth: our FIN is acknowledged", 239 },
     /* @rfc "9293 3.10.7.4 fifth" */
-    { TCP_FSM_FIN_WAIT_1, TCP_FSM_EV_RCV_ACK, TCP_FSM_FIN_WAIT_1, "else", "process_ack", "RCV_ACK [else] / process_ack", "9293 3.10.7.4 fifth", 232 },
+    { TCP_FSM_FIN_WAIT_1, TCP_FSM_EV_RCV_ACK, TCP_FSM_FIN_WAIT_1, "else", "process_ack", "RCV_ACK [else] / process_ack", "9293 3.10.7.4 fifth", 241 },
     /* @rfc "9293 3.10.7.4 fifth: our FIN is acknowledged" */
     /* @label "rcv ACK of FIN" */
-    { TCP_FSM_CLOSING, TCP_FSM_EV_RCV_ACK, TCP_FSM_TIME_WAIT, "fin_acked", "process_ack", "rcv ACK of FIN", "9293 3.10.7.4 fifth: our FIN is acknowledged", 233 },
+    { TCP_FSM_CLOSING, TCP_FSM_EV_RCV_ACK, TCP_FSM_TIME_WAIT, "fin_acked", "process_ack", "rcv ACK of FIN", "9293 3.10.7.4 fifth: our FIN is acknowledged", 242 },
     /* @rfc "9293 3.10.7.4 fifth" */
-    { TCP_FSM_CLOSING, TCP_FSM_EV_RCV_ACK, TCP_FSM_CLOSING, "else", "process_ack", "RCV_ACK [else] / process_ack", "9293 3.10.7.4 fifth", 235 },
+    { TCP_FSM_CLOSING, TCP_FSM_EV_RCV_ACK, TCP_FSM_CLOSING, "else", "process_ack", "RCV_ACK [else] / process_ack", "9293 3.10.7.4 fifth", 244 },
     /* @rfc "9293 3.10.7.4 fifth: our FIN is acknowledged" */
     /* @label "rcv ACK of FIN" */
     /* @path "server" */
-    { TCP_FSM_LAST_ACK, TCP_FSM_EV_RCV_ACK, TCP_FSM_CLOSED, "fin_acked", "process_ack, release", "rcv ACK of FIN", "9293 3.10.7.4 fifth: our FIN is acknowledged", 236 },
+    { TCP_FSM_LAST_ACK, TCP_FSM_EV_RCV_ACK, TCP_FSM_CLOSED, "fin_acked", "process_ack, release", "rcv ACK of FIN", "9293 3.10.7.4 fifth: our FIN is acknowledged", 245 },
     /* @rfc "9293 3.10.7.4 fifth" */
-    { TCP_FSM_LAST_ACK, TCP_FSM_EV_RCV_ACK, TCP_FSM_LAST_ACK, "else", "process_ack", "RCV_ACK [else] / process_ack", "9293 3.10.7.4 fifth", 238 },
+    { TCP_FSM_LAST_ACK, TCP_FSM_EV_RCV_ACK, TCP_FSM_LAST_ACK, "else", "process_ack", "RCV_ACK [else] / process_ack", "9293 3.10.7.4 fifth", 247 },
     /* @rfc "9293 3.10.7.4 seventh" */
-    { TCP_FSM_ESTABLISHED, TCP_FSM_EV_RCV_DATA, TCP_FSM_ESTABLISHED, NULL, "deliver_data", "RCV_DATA / deliver_data", "9293 3.10.7.4 seventh", 241 },
+    { TCP_FSM_ESTABLISHED, TCP_FSM_EV_RCV_DATA, TCP_FSM_ESTABLISHED, NULL, "deliver_data", "RCV_DATA / deliver_data", "9293 3.10.7.4 seventh", 250 },
     /* @rfc "9293 3.10.7.4 seventh" */
-    { TCP_FSM_FIN_WAIT_1, TCP_FSM_EV_RCV_DATA, TCP_FSM_FIN_WAIT_1, NULL, "deliver_data", "RCV_DATA / deliver_data", "9293 3.10.7.4 seventh", 241 },
+    { TCP_FSM_FIN_WAIT_1, TCP_FSM_EV_RCV_DATA, TCP_FSM_FIN_WAIT_1, NULL, "deliver_data", "RCV_DATA / deliver_data", "9293 3.10.7.4 seventh", 250 },
     /* @rfc "9293 3.10.7.4 seventh" */
-    { TCP_FSM_FIN_WAIT_2, TCP_FSM_EV_RCV_DATA, TCP_FSM_FIN_WAIT_2, NULL, "deliver_data", "RCV_DATA / deliver_data", "9293 3.10.7.4 seventh", 241 },
+    { TCP_FSM_FIN_WAIT_2, TCP_FSM_EV_RCV_DATA, TCP_FSM_FIN_WAIT_2, NULL, "deliver_data", "RCV_DATA / deliver_data", "9293 3.10.7.4 seventh", 250 },
     /* @rfc "9293 3.10.7.4 eighth" */
     /* @label "rcv FIN / snd ACK" */
     /* @path "server" */
-    { TCP_FSM_ESTABLISHED, TCP_FSM_EV_RCV_FIN, TCP_FSM_CLOSE_WAIT, NULL, "receive_fin", "rcv FIN / snd ACK", "9293 3.10.7.4 eighth", 244 },
+    { TCP_FSM_ESTABLISHED, TCP_FSM_EV_RCV_FIN, TCP_FSM_CLOSE_WAIT, NULL, "receive_fin", "rcv FIN / snd ACK", "9293 3.10.7.4 eighth", 253 },
     /* @rfc "9293 3.10.7.4 eighth: simultaneous close" */
     /* @label "rcv FIN / snd ACK" */
-    { TCP_FSM_FIN_WAIT_1, TCP_FSM_EV_RCV_FIN, TCP_FSM_CLOSING, NULL, "receive_fin", "rcv FIN / snd ACK", "9293 3.10.7.4 eighth: simultaneous close", 246 },
+    { TCP_FSM_FIN_WAIT_1, TCP_FSM_EV_RCV_FIN, TCP_FSM_CLOSING, NULL, "receive_fin", "rcv FIN / snd ACK", "9293 3.10.7.4 eighth: simultaneous close", 255 },
     /* @rfc "9293 3.10.7.4 eighth" */
     /* @label "rcv FIN / snd ACK" */
     /* @path "client" */
-    { TCP_FSM_FIN_WAIT_2, TCP_FSM_EV_RCV_FIN, TCP_FSM_TIME_WAIT, NULL, "receive_fin", "rcv FIN / snd ACK", "9293 3.10.7.4 eighth", 248 },
+    { TCP_FSM_FIN_WAIT_2, TCP_FSM_EV_RCV_FIN, TCP_FSM_TIME_WAIT, NULL, "receive_fin", "rcv FIN / snd ACK", "9293 3.10.7.4 eighth", 257 },
     /* @rfc "9293 3.10.7.4 eighth: the FIN again: ACK it" */
-    { TCP_FSM_CLOSE_WAIT, TCP_FSM_EV_RCV_FIN, TCP_FSM_CLOSE_WAIT, NULL, "send_ack", "RCV_FIN / send_ack", "9293 3.10.7.4 eighth: the FIN again: ACK it", 250 },
+    { TCP_FSM_CLOSE_WAIT, TCP_FSM_EV_RCV_FIN, TCP_FSM_CLOSE_WAIT, NULL, "send_ack", "RCV_FIN / send_ack", "9293 3.10.7.4 eighth: the FIN again: ACK it", 259 },
     /* @rfc "9293 3.10.7.4 eighth: the FIN again: ACK it" */
-    { TCP_FSM_CLOSING, TCP_FSM_EV_RCV_FIN, TCP_FSM_CLOSING, NULL, "send_ack", "RCV_FIN / send_ack", "9293 3.10.7.4 eighth: the FIN again: ACK it", 250 },
+    { TCP_FSM_CLOSING, TCP_FSM_EV_RCV_FIN, TCP_FSM_CLOSING, NULL, "send_ack", "RCV_FIN / send_ack", "9293 3.10.7.4 eighth: the FIN again: ACK it", 259 },
     /* @rfc "9293 3.10.7.4 eighth: the FIN again: ACK it" */
-    { TCP_FSM_LAST_ACK, TCP_FSM_EV_RCV_FIN, TCP_FSM_LAST_ACK, NULL, "send_ack", "RCV_FIN / send_ack", "9293 3.10.7.4 eighth: the FIN again: ACK it", 250 },
+    { TCP_FSM_LAST_ACK, TCP_FSM_EV_RCV_FIN, TCP_FSM_LAST_ACK, NULL, "send_ack", "RCV_FIN / send_ack", "9293 3.10.7.4 eighth: the FIN again: ACK it", 259 },
     /* @rfc "9293 3.10.7.4 eighth: FIN retransmitted, restart the 2 MSL timeout" */
-    { TCP_FSM_TIME_WAIT, TCP_FSM_EV_RCV_FIN, TCP_FSM_TIME_WAIT, NULL, "send_ack", "RCV_FIN / send_ack", "9293 3.10.7.4 eighth: FIN retransmitted, restart the 2 MSL timeout", 253 },
+    { TCP_FSM_TIME_WAIT, TCP_FSM_EV_RCV_FIN, TCP_FSM_TIME_WAIT, NULL, "send_ack", "RCV_FIN / send_ack", "9293 3.10.7.4 eighth: FIN retransmitted, restart the 2 MSL timeout", 262 },
     /* @rfc "9293 3.8.3 R2" */
-    { TCP_FSM_ESTABLISHED, TCP_FSM_EV_T_RTX, TCP_FSM_CLOSED, "give_up", "conn_timeout, release", "T_RTX [give_up] / conn_timeout, release", "9293 3.8.3 R2", 262 },
+    { TCP_FSM_ESTABLISHED, TCP_FSM_EV_T_RTX, TCP_FSM_CLOSED, "give_up", "conn_timeout, release", "T_RTX [give_up] / conn_timeout, release", "9293 3.8.3 R2", 271 },
     /* @rfc "9293 3.8.3 R2" */
-    { TCP_FSM_CLOSE_WAIT, TCP_FSM_EV_T_RTX, TCP_FSM_CLOSED, "give_up", "conn_timeout, release", "T_RTX [give_up] / conn_timeout, release", "9293 3.8.3 R2", 262 },
+    { TCP_FSM_CLOSE_WAIT, TCP_FSM_EV_T_RTX, TCP_FSM_CLOSED, "give_up", "conn_timeout, release", "T_RTX [give_up] / conn_timeout, release", "9293 3.8.3 R2", 271 },
     /* @rfc "9293 3.8.3 R2" */
-    { TCP_FSM_FIN_WAIT_1, TCP_FSM_EV_T_RTX, TCP_FSM_CLOSED, "give_up", "conn_timeout, release", "T_RTX [give_up] / conn_timeout, release", "9293 3.8.3 R2", 262 },
+    { TCP_FSM_CLOSING, TCP_FSM_EV_T_RTX, TCP_FSM_CLOSED, "give_up", "conn_timeout, release", "T_RTX [give_up] / conn_timeout, release", "9293 3.8.3 R2", 271 },
     /* @rfc "9293 3.8.3 R2" */
-    { TCP_FSM_CLOSING, TCP_FSM_EV_T_RTX, TCP_FSM_CLOSED, "give_up", "conn_timeout, release", "T_RTX [give_up] / conn_timeout, release", "9293 3.8.3 R2", 262 },
-    /* @rfc "9293 3.8.3 R2" */
-    { TCP_FSM_LAST_ACK, TCP_FSM_EV_T_RTX, TCP_FSM_CLOSED, "give_up", "conn_timeout, release", "T_RTX [give_up] / conn_timeout, release", "9293 3.8.3 R2", 262 },
+    { TCP_FSM_LAST_ACK, TCP_FSM_EV_T_RTX, TCP_FSM_CLOSED, "give_up", "conn_timeout, release", "T_RTX [give_up] / conn_timeout, release", "9293 3.8.3 R2", 271 },
     /* @rfc "6298 5.4-5.6" */
-    { TCP_FSM_ESTABLISHED, TCP_FSM_EV_T_RTX, TCP_FSM_ESTABLISHED, "else", "retransmit", "T_RTX [else] / retransmit", "6298 5.4-5.6", 263 },
+    { TCP_FSM_ESTABLISHED, TCP_FSM_EV_T_RTX, TCP_FSM_ESTABLISHED, "else", "retransmit", "T_RTX [else] / retransmit", "6298 5.4-5.6", 272 },
     /* @rfc "6298 5.4-5.6" */
-    { TCP_FSM_CLOSE_WAIT, TCP_FSM_EV_T_RTX, TCP_FSM_CLOSE_WAIT, "else", "retransmit", "T_RTX [else] / retransmit", "6298 5.4-5.6", 263 },
+    { TCP_FSM_CLOSE_WAIT, TCP_FSM_EV_T_RTX, TCP_FSM_CLOSE_WAIT, "else", "retransmit", "T_RTX [else] / retransmit", "6298 5.4-5.6", 272 },
     /* @rfc "6298 5.4-5.6" */
-    { TCP_FSM_FIN_WAIT_1, TCP_FSM_EV_T_RTX, TCP_FSM_FIN_WAIT_1, "else", "retransmit", "T_RTX [else] / retransmit", "6298 5.4-5.6", 263 },
+    { TCP_FSM_CLOSING, TCP_FSM_EV_T_RTX, TCP_FSM_CLOSING, "else", "retransmit", "T_RTX [else] / retransmit", "6298 5.4-5.6", 272 },
     /* @rfc "6298 5.4-5.6" */
-    { TCP_FSM_CLOSING, TCP_FSM_EV_T_RTX, TCP_FSM_CLOSING, "else", "retransmit", "T_RTX [else] / retransmit", "6298 5.4-5.6", 263 },
+    { TCP_FSM_LAST_ACK, TCP_FSM_EV_T_RTX, TCP_FSM_LAST_ACK, "else", "retransmit", "T_RTX [else] / retransmit", "6298 5.4-5.6", 272 },
+    /* @rfc "9293 3.8.3 R2 (for a SYN while ours is unacknowledged)" */
+    { TCP_FSM_FIN_WAIT_1, TCP_FSM_EV_T_RTX, TCP_FSM_CLOSED, "give_up", "conn_timeout, release", "T_RTX [give_up] / conn_timeout, release", "9293 3.8.3 R2 (for a SYN while ours is unacknowledged)", 275 },
+    /* @rfc "6298 5.4-5.6, 9293 3.8.1: the SYN,ACK again, and the FIN behind it" */
+    { TCP_FSM_FIN_WAIT_1, TCP_FSM_EV_T_RTX, TCP_FSM_FIN_WAIT_1, "syn_unacked", "retransmit_syn_ack_fin", "T_RTX [syn_unacked] / retransmit_syn_ack_fin", "6298 5.4-5.6, 9293 3.8.1: the SYN,ACK again, and the FIN behind it", 277 },
     /* @rfc "6298 5.4-5.6" */
-    { TCP_FSM_LAST_ACK, TCP_FSM_EV_T_RTX, TCP_FSM_LAST_ACK, "else", "retransmit", "T_RTX [else] / retransmit", "6298 5.4-5.6", 263 },
+    { TCP_FSM_FIN_WAIT_1, TCP_FSM_EV_T_RTX, TCP_FSM_FIN_WAIT_1, "else", "retransmit", "T_RTX [else] / retransmit", "6298 5.4-5.6", 279 },
     /* @rfc "9293 3.8.6.3" */
-    { TCP_FSM_ESTABLISHED, TCP_FSM_EV_T_DELACK, TCP_FSM_ESTABLISHED, NULL, "send_ack", "T_DELACK / send_ack", "9293 3.8.6.3", 266 },
+    { TCP_FSM_ESTABLISHED, TCP_FSM_EV_T_DELACK, TCP_FSM_ESTABLISHED, NULL, "send_ack", "T_DELACK / send_ack", "9293 3.8.6.3", 282 },
     /* @rfc "9293 3.8.6.3" */
-    { TCP_FSM_FIN_WAIT_1, TCP_FSM_EV_T_DELACK, TCP_FSM_FIN_WAIT_1, NULL, "send_ack", "T_DELACK / send_ack", "9293 3.8.6.3", 266 },
+    { TCP_FSM_FIN_WAIT_1, TCP_FSM_EV_T_DELACK, TCP_FSM_FIN_WAIT_1, NULL, "send_ack", "T_DELACK / send_ack", "9293 3.8.6.3", 282 },
     /* @rfc "9293 3.8.6.3" */
-    { TCP_FSM_FIN_WAIT_2, TCP_FSM_EV_T_DELACK, TCP_FSM_FIN_WAIT_2, NULL, "send_ack", "T_DELACK / send_ack", "9293 3.8.6.3", 266 },
+    { TCP_FSM_FIN_WAIT_2, TCP_FSM_EV_T_DELACK, TCP_FSM_FIN_WAIT_2, NULL, "send_ack", "T_DELACK / send_ack", "9293 3.8.6.3", 282 },
     /* @rfc "9293 3.8.6.1" */
-    { TCP_FSM_ESTABLISHED, TCP_FSM_EV_T_PERSIST, TCP_FSM_ESTABLISHED, NULL, "send_probe", "T_PERSIST / send_probe", "9293 3.8.6.1", 267 },
+    { TCP_FSM_ESTABLISHED, TCP_FSM_EV_T_PERSIST, TCP_FSM_ESTABLISHED, NULL, "send_probe", "T_PERSIST / send_probe", "9293 3.8.6.1", 283 },
     /* @rfc "9293 3.8.6.1" */
-    { TCP_FSM_CLOSE_WAIT, TCP_FSM_EV_T_PERSIST, TCP_FSM_CLOSE_WAIT, NULL, "send_probe", "T_PERSIST / send_probe", "9293 3.8.6.1", 267 },
+    { TCP_FSM_CLOSE_WAIT, TCP_FSM_EV_T_PERSIST, TCP_FSM_CLOSE_WAIT, NULL, "send_probe", "T_PERSIST / send_probe", "9293 3.8.6.1", 283 },
     /* @rfc "9293 3.8.6.1" */
-    { TCP_FSM_FIN_WAIT_1, TCP_FSM_EV_T_PERSIST, TCP_FSM_FIN_WAIT_1, NULL, "send_probe", "T_PERSIST / send_probe", "9293 3.8.6.1", 267 },
+    { TCP_FSM_FIN_WAIT_1, TCP_FSM_EV_T_PERSIST, TCP_FSM_FIN_WAIT_1, NULL, "send_probe", "T_PERSIST / send_probe", "9293 3.8.6.1", 283 },
     /* @rfc "9293 3.8.6.1" */
-    { TCP_FSM_LAST_ACK, TCP_FSM_EV_T_PERSIST, TCP_FSM_LAST_ACK, NULL, "send_probe", "T_PERSIST / send_probe", "9293 3.8.6.1", 267 },
+    { TCP_FSM_LAST_ACK, TCP_FSM_EV_T_PERSIST, TCP_FSM_LAST_ACK, NULL, "send_probe", "T_PERSIST / send_probe", "9293 3.8.6.1", 283 },
     /* @rfc "1122 4.2.3.6" */
-    { TCP_FSM_ESTABLISHED, TCP_FSM_EV_T_KEEPALIVE, TCP_FSM_CLOSED, "keepalive_dead", "conn_timeout, release", "T_KEEPALIVE [keepalive_dead] / conn_timeout, release", "1122 4.2.3.6", 268 },
+    { TCP_FSM_ESTABLISHED, TCP_FSM_EV_T_KEEPALIVE, TCP_FSM_CLOSED, "keepalive_dead", "conn_timeout, release", "T_KEEPALIVE [keepalive_dead] / conn_timeout, release", "1122 4.2.3.6", 284 },
     /* @rfc "1122 4.2.3.6" */
-    { TCP_FSM_CLOSE_WAIT, TCP_FSM_EV_T_KEEPALIVE, TCP_FSM_CLOSED, "keepalive_dead", "conn_timeout, release", "T_KEEPALIVE [keepalive_dead] / conn_timeout, release", "1122 4.2.3.6", 268 },
+    { TCP_FSM_CLOSE_WAIT, TCP_FSM_EV_T_KEEPALIVE, TCP_FSM_CLOSED, "keepalive_dead", "conn_timeout, release", "T_KEEPALIVE [keepalive_dead] / conn_timeout, release", "1122 4.2.3.6", 284 },
     /* @rfc "1122 4.2.3.6" */
-    { TCP_FSM_ESTABLISHED, TCP_FSM_EV_T_KEEPALIVE, TCP_FSM_ESTABLISHED, "else", "send_keepalive", "T_KEEPALIVE [else] / send_keepalive", "1122 4.2.3.6", 269 },
+    { TCP_FSM_ESTABLISHED, TCP_FSM_EV_T_KEEPALIVE, TCP_FSM_ESTABLISHED, "else", "send_keepalive", "T_KEEPALIVE [else] / send_keepalive", "1122 4.2.3.6", 285 },
     /* @rfc "1122 4.2.3.6" */
-    { TCP_FSM_CLOSE_WAIT, TCP_FSM_EV_T_KEEPALIVE, TCP_FSM_CLOSE_WAIT, "else", "send_keepalive", "T_KEEPALIVE [else] / send_keepalive", "1122 4.2.3.6", 269 },
+    { TCP_FSM_CLOSE_WAIT, TCP_FSM_EV_T_KEEPALIVE, TCP_FSM_CLOSE_WAIT, "else", "send_keepalive", "T_KEEPALIVE [else] / send_keepalive", "1122 4.2.3.6", 285 },
     /* @rfc "9293 3.10.4: an orphaned FIN_WAIT_2 is not kept forever (Linux tcp_fin_timeout)" */
-    { TCP_FSM_FIN_WAIT_2, TCP_FSM_EV_T_2MSL, TCP_FSM_CLOSED, NULL, "release", "T_2MSL / release", "9293 3.10.4: an orphaned FIN_WAIT_2 is not kept forever (Linux tcp_fin_timeout)", 270 },
+    { TCP_FSM_FIN_WAIT_2, TCP_FSM_EV_T_2MSL, TCP_FSM_CLOSED, NULL, "release", "T_2MSL / release", "9293 3.10.4: an orphaned FIN_WAIT_2 is not kept forever (Linux tcp_fin_timeout)", 286 },
     /* @rfc "9293 3.10.8 time-wait timeout" */
     /* @label "timeout = 2 MSL" */
     /* @path "client" */
-    { TCP_FSM_TIME_WAIT, TCP_FSM_EV_T_2MSL, TCP_FSM_CLOSED, NULL, "release", "timeout = 2 MSL", "9293 3.10.8 time-wait timeout", 272 },
+    { TCP_FSM_TIME_WAIT, TCP_FSM_EV_T_2MSL, TCP_FSM_CLOSED, NULL, "release", "timeout = 2 MSL", "9293 3.10.8 time-wait timeout", 288 },
     /* @rfc "9293 3.10.4" */
     /* @label "CLOSE / snd FIN" */
     /* @path "client" */
-    { TCP_FSM_ESTABLISHED, TCP_FSM_EV_APP_CLOSE, TCP_FSM_FIN_WAIT_1, NULL, "queue_fin", "CLOSE / snd FIN", "9293 3.10.4", 276 },
+    { TCP_FSM_ESTABLISHED, TCP_FSM_EV_APP_CLOSE, TCP_FSM_FIN_WAIT_1, NULL, "queue_fin", "CLOSE / snd FIN", "9293 3.10.4", 292 },
     /* @rfc "9293 3.10.4" */
     /* @label "CLOSE / snd FIN" */
     /* @path "server" */
-    { TCP_FSM_CLOSE_WAIT, TCP_FSM_EV_APP_CLOSE, TCP_FSM_LAST_ACK, NULL, "queue_fin", "CLOSE / snd FIN", "9293 3.10.4", 278 },
+    { TCP_FSM_CLOSE_WAIT, TCP_FSM_EV_APP_CLOSE, TCP_FSM_LAST_ACK, NULL, "queue_fin", "CLOSE / snd FIN", "9293 3.10.4", 294 },
     /* @rfc "9293 3.10.4: closing a half-closed connection orphans it" */
-    { TCP_FSM_FIN_WAIT_2, TCP_FSM_EV_APP_CLOSE, TCP_FSM_FIN_WAIT_2, NULL, "", "APP_CLOSE", "9293 3.10.4: closing a half-closed connection orphans it", 282 },
+    { TCP_FSM_FIN_WAIT_2, TCP_FSM_EV_APP_CLOSE, TCP_FSM_FIN_WAIT_2, NULL, "", "APP_CLOSE", "9293 3.10.4: closing a half-closed connection orphans it", 298 },
     /* @rfc "9293 3.10.5" */
-    { TCP_FSM_ESTABLISHED, TCP_FSM_EV_APP_ABORT, TCP_FSM_CLOSED, NULL, "send_rst, conn_reset, release", "APP_ABORT / send_rst, conn_reset, release", "9293 3.10.5", 284 },
+    { TCP_FSM_ESTABLISHED, TCP_FSM_EV_APP_ABORT, TCP_FSM_CLOSED, NULL, "send_rst, conn_reset, release", "APP_ABORT / send_rst, conn_reset, release", "9293 3.10.5", 300 },
     /* @rfc "9293 3.10.5" */
-    { TCP_FSM_FIN_WAIT_1, TCP_FSM_EV_APP_ABORT, TCP_FSM_CLOSED, NULL, "send_rst, conn_reset, release", "APP_ABORT / send_rst, conn_reset, release", "9293 3.10.5", 284 },
+    { TCP_FSM_FIN_WAIT_1, TCP_FSM_EV_APP_ABORT, TCP_FSM_CLOSED, NULL, "send_rst, conn_reset, release", "APP_ABORT / send_rst, conn_reset, release", "9293 3.10.5", 300 },
     /* @rfc "9293 3.10.5" */
-    { TCP_FSM_FIN_WAIT_2, TCP_FSM_EV_APP_ABORT, TCP_FSM_CLOSED, NULL, "send_rst, conn_reset, release", "APP_ABORT / send_rst, conn_reset, release", "9293 3.10.5", 284 },
+    { TCP_FSM_FIN_WAIT_2, TCP_FSM_EV_APP_ABORT, TCP_FSM_CLOSED, NULL, "send_rst, conn_reset, release", "APP_ABORT / send_rst, conn_reset, release", "9293 3.10.5", 300 },
     /* @rfc "9293 3.10.5" */
-    { TCP_FSM_CLOSE_WAIT, TCP_FSM_EV_APP_ABORT, TCP_FSM_CLOSED, NULL, "send_rst, conn_reset, release", "APP_ABORT / send_rst, conn_reset, release", "9293 3.10.5", 284 },
+    { TCP_FSM_CLOSE_WAIT, TCP_FSM_EV_APP_ABORT, TCP_FSM_CLOSED, NULL, "send_rst, conn_reset, release", "APP_ABORT / send_rst, conn_reset, release", "9293 3.10.5", 300 },
     /* @rfc "9293 3.10.5" */
-    { TCP_FSM_CLOSING, TCP_FSM_EV_APP_ABORT, TCP_FSM_CLOSED, NULL, "release", "APP_ABORT / release", "9293 3.10.5", 285 },
+    { TCP_FSM_CLOSING, TCP_FSM_EV_APP_ABORT, TCP_FSM_CLOSED, NULL, "release", "APP_ABORT / release", "9293 3.10.5", 301 },
     /* @rfc "9293 3.10.5" */
-    { TCP_FSM_LAST_ACK, TCP_FSM_EV_APP_ABORT, TCP_FSM_CLOSED, NULL, "release", "APP_ABORT / release", "9293 3.10.5", 285 },
+    { TCP_FSM_LAST_ACK, TCP_FSM_EV_APP_ABORT, TCP_FSM_CLOSED, NULL, "release", "APP_ABORT / release", "9293 3.10.5", 301 },
     /* @rfc "9293 3.10.5" */
-    { TCP_FSM_TIME_WAIT, TCP_FSM_EV_APP_ABORT, TCP_FSM_CLOSED, NULL, "release", "APP_ABORT / release", "9293 3.10.5", 285 },
+    { TCP_FSM_TIME_WAIT, TCP_FSM_EV_APP_ABORT, TCP_FSM_CLOSED, NULL, "release", "APP_ABORT / release", "9293 3.10.5", 301 },
 };
 
 struct tcp_fsm_slot { uint8_t guard; uint8_t last; uint8_t tid; };
-static const struct tcp_fsm_slot tcp_fsm_slots[112] = {
+static const struct tcp_fsm_slot tcp_fsm_slots[114] = {
     { 25, 0, 7 }, /* LISTEN on RCV_SYN [out_of_memory] -> stay */
     { 19, 0, 8 }, /* LISTEN on RCV_SYN [accept_queue_full] -> stay */
     { 21, 0, 9 }, /* LISTEN on RCV_SYN [syn_queue_full] -> stay */
@@ -444,9 +448,9 @@ static const struct tcp_fsm_slot tcp_fsm_slots[112] = {
     { 0, 1, 20 }, /* SYN_SENT on RCV_RST else -> stay */
     { 13, 0, 23 }, /* SYN_SENT on T_RTX [syn_give_up] -> CLOSED */
     { 0, 1, 24 }, /* SYN_SENT on T_RTX else -> stay */
-    { 17, 0, 43 }, /* SYN_RCVD on RCV_UNACCEPTABLE [oow_ack_ok] -> stay */
-    { 0, 1, 50 }, /* SYN_RCVD on RCV_UNACCEPTABLE else -> stay */
-    { 33, 0, 28 }, /* SYN_RCVD on RCV_RST [rst_challenge_ok] -> stay */
+    { 17, 0, 42 }, /* SYN_RCVD on RCV_UNACCEPTABLE [oow_ack_ok] -> stay */
+    { 0, 1, 49 }, /* SYN_RCVD on RCV_UNACCEPTABLE else -> stay */
+    { 31, 0, 28 }, /* SYN_RCVD on RCV_RST [rst_challenge_ok] -> stay */
     { 4, 0, 29 }, /* SYN_RCVD on RCV_RST [!rst_exact] -> stay */
     { 1, 0, 30 }, /* SYN_RCVD on RCV_RST [passive_open] -> CLOSED */
     { 0, 1, 31 }, /* SYN_RCVD on RCV_RST else -> CLOSED */
@@ -454,110 +458,112 @@ static const struct tcp_fsm_slot tcp_fsm_slots[112] = {
     { 15, 0, 33 }, /* SYN_RCVD on RCV_SYN [challenge_ok] -> stay */
     { 0, 1, 34 }, /* SYN_RCVD on RCV_SYN else -> stay */
     { 6, 0, 36 }, /* SYN_RCVD on RCV_ACK [!ack_acceptable] -> stay */
-    { 27, 0, 37 }, /* SYN_RCVD on RCV_ACK [close_queued] -> FIN_WAIT_1 */
-    { 0, 1, 38 }, /* SYN_RCVD on RCV_ACK else -> ESTABLISHED */
-    { 13, 0, 39 }, /* SYN_RCVD on T_RTX [syn_give_up] -> CLOSED */
-    { 0, 1, 40 }, /* SYN_RCVD on T_RTX else -> stay */
-    { 17, 0, 44 }, /* ESTABLISHED on RCV_UNACCEPTABLE [oow_ack_ok] -> stay */
-    { 0, 1, 51 }, /* ESTABLISHED on RCV_UNACCEPTABLE else -> stay */
-    { 3, 0, 57 }, /* ESTABLISHED on RCV_RST [rst_exact] -> CLOSED */
-    { 15, 0, 64 }, /* ESTABLISHED on RCV_RST [challenge_ok] -> stay */
-    { 0, 1, 71 }, /* ESTABLISHED on RCV_RST else -> stay */
-    { 15, 0, 78 }, /* ESTABLISHED on RCV_SYN [challenge_ok] -> stay */
-    { 0, 1, 84 }, /* ESTABLISHED on RCV_SYN else -> stay */
-    { 17, 0, 96 }, /* ESTABLISHED on RCV_BAD_ACK [oow_ack_ok] -> stay */
-    { 0, 1, 103 }, /* ESTABLISHED on RCV_BAD_ACK else -> stay */
-    { 11, 0, 129 }, /* ESTABLISHED on T_RTX [give_up] -> CLOSED */
+    { 0, 1, 37 }, /* SYN_RCVD on RCV_ACK else -> ESTABLISHED */
+    { 13, 0, 38 }, /* SYN_RCVD on T_RTX [syn_give_up] -> CLOSED */
+    { 0, 1, 39 }, /* SYN_RCVD on T_RTX else -> stay */
+    { 17, 0, 43 }, /* ESTABLISHED on RCV_UNACCEPTABLE [oow_ack_ok] -> stay */
+    { 0, 1, 50 }, /* ESTABLISHED on RCV_UNACCEPTABLE else -> stay */
+    { 3, 0, 56 }, /* ESTABLISHED on RCV_RST [rst_exact] -> CLOSED */
+    { 15, 0, 63 }, /* ESTABLISHED on RCV_RST [challenge_ok] -> stay */
+    { 0, 1, 70 }, /* ESTABLISHED on RCV_RST else -> stay */
+    { 15, 0, 77 }, /* ESTABLISHED on RCV_SYN [challenge_ok] -> stay */
+    { 0, 1, 83 }, /* ESTABLISHED on RCV_SYN else -> stay */
+    { 17, 0, 95 }, /* ESTABLISHED on RCV_BAD_ACK [oow_ack_ok] -> stay */
+    { 0, 1, 102 }, /* ESTABLISHED on RCV_BAD_ACK else -> stay */
+    { 11, 0, 130 }, /* ESTABLISHED on T_RTX [give_up] -> CLOSED */
     { 0, 1, 134 }, /* ESTABLISHED on T_RTX else -> stay */
-    { 29, 0, 146 }, /* ESTABLISHED on T_KEEPALIVE [keepalive_dead] -> CLOSED */
-    { 0, 1, 148 }, /* ESTABLISHED on T_KEEPALIVE else -> stay */
-    { 17, 0, 45 }, /* FIN_WAIT_1 on RCV_UNACCEPTABLE [oow_ack_ok] -> stay */
-    { 0, 1, 52 }, /* FIN_WAIT_1 on RCV_UNACCEPTABLE else -> stay */
-    { 3, 0, 58 }, /* FIN_WAIT_1 on RCV_RST [rst_exact] -> CLOSED */
-    { 15, 0, 65 }, /* FIN_WAIT_1 on RCV_RST [challenge_ok] -> stay */
-    { 0, 1, 72 }, /* FIN_WAIT_1 on RCV_RST else -> stay */
-    { 15, 0, 79 }, /* FIN_WAIT_1 on RCV_SYN [challenge_ok] -> stay */
-    { 0, 1, 85 }, /* FIN_WAIT_1 on RCV_SYN else -> stay */
-    { 17, 0, 97 }, /* FIN_WAIT_1 on RCV_BAD_ACK [oow_ack_ok] -> stay */
-    { 0, 1, 104 }, /* FIN_WAIT_1 on RCV_BAD_ACK else -> stay */
-    { 9, 0, 113 }, /* FIN_WAIT_1 on RCV_ACK [fin_acked] -> FIN_WAIT_2 */
-    { 0, 1, 114 }, /* FIN_WAIT_1 on RCV_ACK else -> stay */
-    { 11, 0, 131 }, /* FIN_WAIT_1 on T_RTX [give_up] -> CLOSED */
-    { 0, 1, 136 }, /* FIN_WAIT_1 on T_RTX else -> stay */
-    { 17, 0, 46 }, /* FIN_WAIT_2 on RCV_UNACCEPTABLE [oow_ack_ok] -> stay */
-    { 0, 1, 53 }, /* FIN_WAIT_2 on RCV_UNACCEPTABLE else -> stay */
-    { 3, 0, 59 }, /* FIN_WAIT_2 on RCV_RST [rst_exact] -> CLOSED */
-    { 15, 0, 66 }, /* FIN_WAIT_2 on RCV_RST [challenge_ok] -> stay */
-    { 0, 1, 73 }, /* FIN_WAIT_2 on RCV_RST else -> stay */
-    { 15, 0, 80 }, /* FIN_WAIT_2 on RCV_SYN [challenge_ok] -> stay */
-    { 0, 1, 86 }, /* FIN_WAIT_2 on RCV_SYN else -> stay */
-    { 17, 0, 98 }, /* FIN_WAIT_2 on RCV_BAD_ACK [oow_ack_ok] -> stay */
-    { 0, 1, 105 }, /* FIN_WAIT_2 on RCV_BAD_ACK else -> stay */
-    { 17, 0, 48 }, /* CLOSING on RCV_UNACCEPTABLE [oow_ack_ok] -> stay */
-    { 0, 1, 55 }, /* CLOSING on RCV_UNACCEPTABLE else -> stay */
-    { 3, 0, 61 }, /* CLOSING on RCV_RST [rst_exact] -> CLOSED */
-    { 15, 0, 68 }, /* CLOSING on RCV_RST [challenge_ok] -> stay */
-    { 0, 1, 75 }, /* CLOSING on RCV_RST else -> stay */
-    { 15, 0, 82 }, /* CLOSING on RCV_SYN [challenge_ok] -> stay */
-    { 0, 1, 88 }, /* CLOSING on RCV_SYN else -> stay */
-    { 17, 0, 100 }, /* CLOSING on RCV_BAD_ACK [oow_ack_ok] -> stay */
-    { 0, 1, 107 }, /* CLOSING on RCV_BAD_ACK else -> stay */
-    { 9, 0, 115 }, /* CLOSING on RCV_ACK [fin_acked] -> TIME_WAIT */
-    { 0, 1, 116 }, /* CLOSING on RCV_ACK else -> stay */
+    { 27, 0, 148 }, /* ESTABLISHED on T_KEEPALIVE [keepalive_dead] -> CLOSED */
+    { 0, 1, 150 }, /* ESTABLISHED on T_KEEPALIVE else -> stay */
+    { 17, 0, 44 }, /* FIN_WAIT_1 on RCV_UNACCEPTABLE [oow_ack_ok] -> stay */
+    { 0, 1, 51 }, /* FIN_WAIT_1 on RCV_UNACCEPTABLE else -> stay */
+    { 3, 0, 57 }, /* FIN_WAIT_1 on RCV_RST [rst_exact] -> CLOSED */
+    { 15, 0, 64 }, /* FIN_WAIT_1 on RCV_RST [challenge_ok] -> stay */
+    { 0, 1, 71 }, /* FIN_WAIT_1 on RCV_RST else -> stay */
+    { 15, 0, 78 }, /* FIN_WAIT_1 on RCV_SYN [challenge_ok] -> stay */
+    { 0, 1, 84 }, /* FIN_WAIT_1 on RCV_SYN else -> stay */
+    { 17, 0, 96 }, /* FIN_WAIT_1 on RCV_BAD_ACK [oow_ack_ok] -> stay */
+    { 0, 1, 103 }, /* FIN_WAIT_1 on RCV_BAD_ACK else -> stay */
+    { 35, 0, 112 }, /* FIN_WAIT_1 on RCV_ACK [syn_fin_acked] -> FIN_WAIT_2 */
+    { 33, 0, 113 }, /* FIN_WAIT_1 on RCV_ACK [syn_acked] -> stay */
+    { 9, 0, 114 }, /* FIN_WAIT_1 on RCV_ACK [fin_acked] -> FIN_WAIT_2 */
+    { 0, 1, 115 }, /* FIN_WAIT_1 on RCV_ACK else -> stay */
+    { 11, 0, 138 }, /* FIN_WAIT_1 on T_RTX [give_up] -> CLOSED */
+    { 37, 0, 139 }, /* FIN_WAIT_1 on T_RTX [syn_unacked] -> stay */
+    { 0, 1, 140 }, /* FIN_WAIT_1 on T_RTX else -> stay */
+    { 17, 0, 45 }, /* FIN_WAIT_2 on RCV_UNACCEPTABLE [oow_ack_ok] -> stay */
+    { 0, 1, 52 }, /* FIN_WAIT_2 on RCV_UNACCEPTABLE else -> stay */
+    { 3, 0, 58 }, /* FIN_WAIT_2 on RCV_RST [rst_exact] -> CLOSED */
+    { 15, 0, 65 }, /* FIN_WAIT_2 on RCV_RST [challenge_ok] -> stay */
+    { 0, 1, 72 }, /* FIN_WAIT_2 on RCV_RST else -> stay */
+    { 15, 0, 79 }, /* FIN_WAIT_2 on RCV_SYN [challenge_ok] -> stay */
+    { 0, 1, 85 }, /* FIN_WAIT_2 on RCV_SYN else -> stay */
+    { 17, 0, 97 }, /* FIN_WAIT_2 on RCV_BAD_ACK [oow_ack_ok] -> stay */
+    { 0, 1, 104 }, /* FIN_WAIT_2 on RCV_BAD_ACK else -> stay */
+    { 17, 0, 47 }, /* CLOSING on RCV_UNACCEPTABLE [oow_ack_ok] -> stay */
+    { 0, 1, 54 }, /* CLOSING on RCV_UNACCEPTABLE else -> stay */
+    { 3, 0, 60 }, /* CLOSING on RCV_RST [rst_exact] -> CLOSED */
+    { 15, 0, 67 }, /* CLOSING on RCV_RST [challenge_ok] -> stay */
+    { 0, 1, 74 }, /* CLOSING on RCV_RST else -> stay */
+    { 15, 0, 81 }, /* CLOSING on RCV_SYN [challenge_ok] -> stay */
+    { 0, 1, 87 }, /* CLOSING on RCV_SYN else -> stay */
+    { 17, 0, 99 }, /* CLOSING on RCV_BAD_ACK [oow_ack_ok] -> stay */
+    { 0, 1, 106 }, /* CLOSING on RCV_BAD_ACK else -> stay */
+    { 9, 0, 116 }, /* CLOSING on RCV_ACK [fin_acked] -> TIME_WAIT */
+    { 0, 1, 117 }, /* CLOSING on RCV_ACK else -> stay */
     { 11, 0, 132 }, /* CLOSING on T_RTX [give_up] -> CLOSED */
-    { 0, 1, 137 }, /* CLOSING on T_RTX else -> stay */
-    { 31, 0, 90 }, /* TIME_WAIT on RCV_UNACCEPTABLE [syn_reopens] -> CLOSED */
-    { 17, 0, 92 }, /* TIME_WAIT on RCV_UNACCEPTABLE [oow_ack_ok] -> stay */
-    { 0, 1, 93 }, /* TIME_WAIT on RCV_UNACCEPTABLE else -> stay */
-    { 3, 0, 63 }, /* TIME_WAIT on RCV_RST [rst_exact] -> CLOSED */
-    { 15, 0, 70 }, /* TIME_WAIT on RCV_RST [challenge_ok] -> stay */
-    { 0, 1, 77 }, /* TIME_WAIT on RCV_RST else -> stay */
-    { 31, 0, 91 }, /* TIME_WAIT on RCV_SYN [syn_reopens] -> CLOSED */
-    { 15, 0, 94 }, /* TIME_WAIT on RCV_SYN [challenge_ok] -> stay */
-    { 0, 1, 95 }, /* TIME_WAIT on RCV_SYN else -> stay */
-    { 17, 0, 102 }, /* TIME_WAIT on RCV_BAD_ACK [oow_ack_ok] -> stay */
-    { 0, 1, 109 }, /* TIME_WAIT on RCV_BAD_ACK else -> stay */
-    { 17, 0, 47 }, /* CLOSE_WAIT on RCV_UNACCEPTABLE [oow_ack_ok] -> stay */
-    { 0, 1, 54 }, /* CLOSE_WAIT on RCV_UNACCEPTABLE else -> stay */
-    { 3, 0, 60 }, /* CLOSE_WAIT on RCV_RST [rst_exact] -> CLOSED */
-    { 15, 0, 67 }, /* CLOSE_WAIT on RCV_RST [challenge_ok] -> stay */
-    { 0, 1, 74 }, /* CLOSE_WAIT on RCV_RST else -> stay */
-    { 15, 0, 81 }, /* CLOSE_WAIT on RCV_SYN [challenge_ok] -> stay */
-    { 0, 1, 87 }, /* CLOSE_WAIT on RCV_SYN else -> stay */
-    { 17, 0, 99 }, /* CLOSE_WAIT on RCV_BAD_ACK [oow_ack_ok] -> stay */
-    { 0, 1, 106 }, /* CLOSE_WAIT on RCV_BAD_ACK else -> stay */
-    { 11, 0, 130 }, /* CLOSE_WAIT on T_RTX [give_up] -> CLOSED */
+    { 0, 1, 136 }, /* CLOSING on T_RTX else -> stay */
+    { 29, 0, 89 }, /* TIME_WAIT on RCV_UNACCEPTABLE [syn_reopens] -> CLOSED */
+    { 17, 0, 91 }, /* TIME_WAIT on RCV_UNACCEPTABLE [oow_ack_ok] -> stay */
+    { 0, 1, 92 }, /* TIME_WAIT on RCV_UNACCEPTABLE else -> stay */
+    { 3, 0, 62 }, /* TIME_WAIT on RCV_RST [rst_exact] -> CLOSED */
+    { 15, 0, 69 }, /* TIME_WAIT on RCV_RST [challenge_ok] -> stay */
+    { 0, 1, 76 }, /* TIME_WAIT on RCV_RST else -> stay */
+    { 29, 0, 90 }, /* TIME_WAIT on RCV_SYN [syn_reopens] -> CLOSED */
+    { 15, 0, 93 }, /* TIME_WAIT on RCV_SYN [challenge_ok] -> stay */
+    { 0, 1, 94 }, /* TIME_WAIT on RCV_SYN else -> stay */
+    { 17, 0, 101 }, /* TIME_WAIT on RCV_BAD_ACK [oow_ack_ok] -> stay */
+    { 0, 1, 108 }, /* TIME_WAIT on RCV_BAD_ACK else -> stay */
+    { 17, 0, 46 }, /* CLOSE_WAIT on RCV_UNACCEPTABLE [oow_ack_ok] -> stay */
+    { 0, 1, 53 }, /* CLOSE_WAIT on RCV_UNACCEPTABLE else -> stay */
+    { 3, 0, 59 }, /* CLOSE_WAIT on RCV_RST [rst_exact] -> CLOSED */
+    { 15, 0, 66 }, /* CLOSE_WAIT on RCV_RST [challenge_ok] -> stay */
+    { 0, 1, 73 }, /* CLOSE_WAIT on RCV_RST else -> stay */
+    { 15, 0, 80 }, /* CLOSE_WAIT on RCV_SYN [challenge_ok] -> stay */
+    { 0, 1, 86 }, /* CLOSE_WAIT on RCV_SYN else -> stay */
+    { 17, 0, 98 }, /* CLOSE_WAIT on RCV_BAD_ACK [oow_ack_ok] -> stay */
+    { 0, 1, 105 }, /* CLOSE_WAIT on RCV_BAD_ACK else -> stay */
+    { 11, 0, 131 }, /* CLOSE_WAIT on T_RTX [give_up] -> CLOSED */
     { 0, 1, 135 }, /* CLOSE_WAIT on T_RTX else -> stay */
-    { 29, 0, 147 }, /* CLOSE_WAIT on T_KEEPALIVE [keepalive_dead] -> CLOSED */
-    { 0, 1, 149 }, /* CLOSE_WAIT on T_KEEPALIVE else -> stay */
-    { 17, 0, 49 }, /* LAST_ACK on RCV_UNACCEPTABLE [oow_ack_ok] -> stay */
-    { 0, 1, 56 }, /* LAST_ACK on RCV_UNACCEPTABLE else -> stay */
-    { 3, 0, 62 }, /* LAST_ACK on RCV_RST [rst_exact] -> CLOSED */
-    { 15, 0, 69 }, /* LAST_ACK on RCV_RST [challenge_ok] -> stay */
-    { 0, 1, 76 }, /* LAST_ACK on RCV_RST else -> stay */
-    { 15, 0, 83 }, /* LAST_ACK on RCV_SYN [challenge_ok] -> stay */
-    { 0, 1, 89 }, /* LAST_ACK on RCV_SYN else -> stay */
-    { 17, 0, 101 }, /* LAST_ACK on RCV_BAD_ACK [oow_ack_ok] -> stay */
-    { 0, 1, 108 }, /* LAST_ACK on RCV_BAD_ACK else -> stay */
-    { 9, 0, 117 }, /* LAST_ACK on RCV_ACK [fin_acked] -> CLOSED */
-    { 0, 1, 118 }, /* LAST_ACK on RCV_ACK else -> stay */
+    { 27, 0, 149 }, /* CLOSE_WAIT on T_KEEPALIVE [keepalive_dead] -> CLOSED */
+    { 0, 1, 151 }, /* CLOSE_WAIT on T_KEEPALIVE else -> stay */
+    { 17, 0, 48 }, /* LAST_ACK on RCV_UNACCEPTABLE [oow_ack_ok] -> stay */
+    { 0, 1, 55 }, /* LAST_ACK on RCV_UNACCEPTABLE else -> stay */
+    { 3, 0, 61 }, /* LAST_ACK on RCV_RST [rst_exact] -> CLOSED */
+    { 15, 0, 68 }, /* LAST_ACK on RCV_RST [challenge_ok] -> stay */
+    { 0, 1, 75 }, /* LAST_ACK on RCV_RST else -> stay */
+    { 15, 0, 82 }, /* LAST_ACK on RCV_SYN [challenge_ok] -> stay */
+    { 0, 1, 88 }, /* LAST_ACK on RCV_SYN else -> stay */
+    { 17, 0, 100 }, /* LAST_ACK on RCV_BAD_ACK [oow_ack_ok] -> stay */
+    { 0, 1, 107 }, /* LAST_ACK on RCV_BAD_ACK else -> stay */
+    { 9, 0, 118 }, /* LAST_ACK on RCV_ACK [fin_acked] -> CLOSED */
+    { 0, 1, 119 }, /* LAST_ACK on RCV_ACK else -> stay */
     { 11, 0, 133 }, /* LAST_ACK on T_RTX [give_up] -> CLOSED */
-    { 0, 1, 138 }, /* LAST_ACK on T_RTX else -> stay */
+    { 0, 1, 137 }, /* LAST_ACK on T_RTX else -> stay */
     { 0, 1, 0 }
 };
 static const uint16_t tcp_fsm_cells[TCP_FSM_NUM_STATES * TCP_FSM_NUM_EVENTS] = {
     /* events: APP_LISTEN, APP_CONNECT, APP_CLOSE, APP_ABORT, SPAWN_SYN, SPAWN_COOKIE, RCV_UNACCEPTABLE, RCV_RST, RCV_SYN, RCV_SYN_ACK, RCV_BAD_ACK, RCV_ACK, RCV_DATA, RCV_FIN, RCV_ICMP_UNREACH, T_RTX, T_DELACK, T_PERSIST, T_KEEPALIVE, T_2MSL */
     /* CLOSED */ 2, 3, 4, 5, 6, 7, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
-    /* LISTEN */ 1, 17, 18, 19, 1, 1, 1, 8, 164, 1, 1, 168, 1, 1, 1, 1, 1, 1, 1, 1,
-    /* SYN_SENT */ 1, 1, 27, 28, 1, 1, 1, 172, 24, 23, 20, 1, 1, 1, 29, 174, 1, 1, 1, 1,
-    /* SYN_RCVD */ 1, 1, 43, 44, 1, 1, 176, 178, 182, 1, 37, 185, 1, 1, 1, 188, 1, 1, 1, 1,
-    /* ESTABLISHED */ 1, 1, 154, 157, 1, 1, 190, 192, 195, 1, 197, 112, 121, 124, 1, 199, 141, 144, 201, 1,
-    /* FIN_WAIT_1 */ 1, 1, 1, 158, 1, 1, 203, 205, 208, 1, 210, 212, 122, 125, 1, 214, 142, 146, 1, 1,
-    /* FIN_WAIT_2 */ 1, 1, 156, 159, 1, 1, 216, 218, 221, 1, 223, 114, 123, 126, 1, 1, 143, 1, 1, 152,
-    /* CLOSING */ 1, 1, 1, 161, 1, 1, 225, 227, 230, 1, 232, 234, 1, 128, 1, 236, 1, 1, 1, 1,
-    /* TIME_WAIT */ 1, 1, 1, 163, 1, 1, 238, 241, 244, 1, 247, 1, 1, 130, 1, 1, 1, 1, 1, 153,
-    /* CLOSE_WAIT */ 1, 1, 155, 160, 1, 1, 249, 251, 254, 1, 256, 113, 1, 127, 1, 258, 1, 145, 260, 1,
-    /* LAST_ACK */ 1, 1, 1, 162, 1, 1, 262, 264, 267, 1, 269, 271, 1, 129, 1, 273, 1, 147, 1, 1,
+    /* LISTEN */ 1, 17, 18, 19, 1, 1, 1, 8, 166, 1, 1, 170, 1, 1, 1, 1, 1, 1, 1, 1,
+    /* SYN_SENT */ 1, 1, 27, 28, 1, 1, 1, 174, 24, 23, 20, 1, 1, 1, 29, 176, 1, 1, 1, 1,
+    /* SYN_RCVD */ 1, 1, 42, 43, 1, 1, 178, 180, 184, 1, 37, 187, 1, 1, 1, 189, 1, 1, 1, 1,
+    /* ESTABLISHED */ 1, 1, 156, 159, 1, 1, 191, 193, 196, 1, 198, 111, 122, 125, 1, 200, 143, 146, 202, 1,
+    /* FIN_WAIT_1 */ 1, 1, 1, 160, 1, 1, 204, 206, 209, 1, 211, 213, 123, 126, 1, 217, 144, 148, 1, 1,
+    /* FIN_WAIT_2 */ 1, 1, 158, 161, 1, 1, 220, 222, 225, 1, 227, 113, 124, 127, 1, 1, 145, 1, 1, 154,
+    /* CLOSING */ 1, 1, 1, 163, 1, 1, 229, 231, 234, 1, 236, 238, 1, 129, 1, 240, 1, 1, 1, 1,
+    /* TIME_WAIT */ 1, 1, 1, 165, 1, 1, 242, 245, 248, 1, 251, 1, 1, 131, 1, 1, 1, 1, 1, 155,
+    /* CLOSE_WAIT */ 1, 1, 157, 162, 1, 1, 253, 255, 258, 1, 260, 112, 1, 128, 1, 262, 1, 147, 264, 1,
+    /* LAST_ACK */ 1, 1, 1, 164, 1, 1, 266, 268, 271, 1, 273, 275, 1, 130, 1, 277, 1, 149, 1, 1,
 };
 
 static inline bool tcp_fsm_guard(unsigned code, struct tcp_ctx *ctx, const struct tcp_seg *payload)
@@ -589,14 +595,18 @@ static inline bool tcp_fsm_guard(unsigned code, struct tcp_ctx *ctx, const struc
     case 24: return !tcp_fsm_guard_cookie_ok(ctx, payload);
     case 25: return tcp_fsm_guard_out_of_memory(ctx, payload);
     case 26: return !tcp_fsm_guard_out_of_memory(ctx, payload);
-    case 27: return tcp_fsm_guard_close_queued(ctx, payload);
-    case 28: return !tcp_fsm_guard_close_queued(ctx, payload);
-    case 29: return tcp_fsm_guard_keepalive_dead(ctx, payload);
-    case 30: return !tcp_fsm_guard_keepalive_dead(ctx, payload);
-    case 31: return tcp_fsm_guard_syn_reopens(ctx, payload);
-    case 32: return !tcp_fsm_guard_syn_reopens(ctx, payload);
-    case 33: return tcp_fsm_guard_rst_challenge_ok(ctx, payload);
-    case 34: return !tcp_fsm_guard_rst_challenge_ok(ctx, payload);
+    case 27: return tcp_fsm_guard_keepalive_dead(ctx, payload);
+    case 28: return !tcp_fsm_guard_keepalive_dead(ctx, payload);
+    case 29: return tcp_fsm_guard_syn_reopens(ctx, payload);
+    case 30: return !tcp_fsm_guard_syn_reopens(ctx, payload);
+    case 31: return tcp_fsm_guard_rst_challenge_ok(ctx, payload);
+    case 32: return !tcp_fsm_guard_rst_challenge_ok(ctx, payload);
+    case 33: return tcp_fsm_guard_syn_acked(ctx, payload);
+    case 34: return !tcp_fsm_guard_syn_acked(ctx, payload);
+    case 35: return tcp_fsm_guard_syn_fin_acked(ctx, payload);
+    case 36: return !tcp_fsm_guard_syn_fin_acked(ctx, payload);
+    case 37: return tcp_fsm_guard_syn_unacked(ctx, payload);
+    case 38: return !tcp_fsm_guard_syn_unacked(ctx, payload);
     default: (void)ctx; (void)payload; return true;
     }
 }
@@ -627,32 +637,32 @@ enum tcp_fsm_result tcp_fsm_dispatch(tcp_fsm_state_t *state, enum tcp_fsm_event 
         *state = TCP_FSM_LISTEN;
         tcp_fsm_action_become_listener(ctx, payload);
         break;
-#line 631 "generated/tcp.c"
+#line 641 "generated/tcp.c"
     case 1: /* CLOSED on APP_CONNECT -> SYN_SENT */
 #line 86 "spec/tcp.fsm"
         *state = TCP_FSM_SYN_SENT;
         tcp_fsm_action_init_active(ctx, payload);
         tcp_fsm_action_send_syn(ctx, payload);
         break;
-#line 638 "generated/tcp.c"
+#line 648 "generated/tcp.c"
     case 2: /* CLOSED on APP_CLOSE -> stay */
     case 3: /* CLOSED on APP_ABORT -> stay */
     case 25: /* SYN_SENT on APP_CLOSE -> CLOSED */
     case 30: /* SYN_RCVD on RCV_RST [passive_open] -> CLOSED */
     case 32: /* SYN_RCVD on RCV_SYN [passive_open] -> CLOSED */
-    case 61: /* CLOSING on RCV_RST [rst_exact] -> CLOSED */
-    case 62: /* LAST_ACK on RCV_RST [rst_exact] -> CLOSED */
-    case 63: /* TIME_WAIT on RCV_RST [rst_exact] -> CLOSED */
-    case 150: /* FIN_WAIT_2 on T_2MSL -> CLOSED */
-    case 151: /* TIME_WAIT on T_2MSL -> CLOSED */
-    case 159: /* CLOSING on APP_ABORT -> CLOSED */
-    case 160: /* LAST_ACK on APP_ABORT -> CLOSED */
-    case 161: /* TIME_WAIT on APP_ABORT -> CLOSED */
+    case 60: /* CLOSING on RCV_RST [rst_exact] -> CLOSED */
+    case 61: /* LAST_ACK on RCV_RST [rst_exact] -> CLOSED */
+    case 62: /* TIME_WAIT on RCV_RST [rst_exact] -> CLOSED */
+    case 152: /* FIN_WAIT_2 on T_2MSL -> CLOSED */
+    case 153: /* TIME_WAIT on T_2MSL -> CLOSED */
+    case 161: /* CLOSING on APP_ABORT -> CLOSED */
+    case 162: /* LAST_ACK on APP_ABORT -> CLOSED */
+    case 163: /* TIME_WAIT on APP_ABORT -> CLOSED */
 #line 88 "spec/tcp.fsm"
         *state = TCP_FSM_CLOSED;
         tcp_fsm_action_release(ctx, payload);
         break;
-#line 656 "generated/tcp.c"
+#line 666 "generated/tcp.c"
     case 4: /* CLOSED on SPAWN_SYN -> SYN_RCVD */
 #line 89 "spec/tcp.fsm"
         *state = TCP_FSM_SYN_RCVD;
@@ -660,7 +670,7 @@ enum tcp_fsm_result tcp_fsm_dispatch(tcp_fsm_state_t *state, enum tcp_fsm_event 
         tcp_fsm_action_take_syn(ctx, payload);
         tcp_fsm_action_send_syn_ack(ctx, payload);
         break;
-#line 664 "generated/tcp.c"
+#line 674 "generated/tcp.c"
     case 5: /* CLOSED on SPAWN_COOKIE -> ESTABLISHED */
 #line 92 "spec/tcp.fsm"
         *state = TCP_FSM_ESTABLISHED;
@@ -669,12 +679,12 @@ enum tcp_fsm_result tcp_fsm_dispatch(tcp_fsm_state_t *state, enum tcp_fsm_event 
         tcp_fsm_action_established(ctx, payload);
         tcp_fsm_action_process_ack(ctx, payload);
         break;
-#line 673 "generated/tcp.c"
+#line 683 "generated/tcp.c"
     case 6: /* LISTEN on RCV_RST -> stay */
 #line 100 "spec/tcp.fsm"
         *state = TCP_FSM_LISTEN;
         break;
-#line 678 "generated/tcp.c"
+#line 688 "generated/tcp.c"
     case 7: /* LISTEN on RCV_SYN [out_of_memory] -> stay */
     case 12: /* LISTEN on RCV_ACK [out_of_memory] -> stay */
 #line 102 "spec/tcp.fsm"
@@ -682,33 +692,33 @@ enum tcp_fsm_result tcp_fsm_dispatch(tcp_fsm_state_t *state, enum tcp_fsm_event 
         tcp_fsm_action_refuse_no_memory(ctx, payload);
         tcp_fsm_action_send_rst_reply(ctx, payload);
         break;
-#line 686 "generated/tcp.c"
+#line 696 "generated/tcp.c"
     case 8: /* LISTEN on RCV_SYN [accept_queue_full] -> stay */
     case 13: /* LISTEN on RCV_ACK [accept_queue_full] -> stay */
 #line 104 "spec/tcp.fsm"
         *state = TCP_FSM_LISTEN;
         tcp_fsm_action_listen_drop(ctx, payload);
         break;
-#line 693 "generated/tcp.c"
+#line 703 "generated/tcp.c"
     case 9: /* LISTEN on RCV_SYN [syn_queue_full] -> stay */
 #line 106 "spec/tcp.fsm"
         *state = TCP_FSM_LISTEN;
         tcp_fsm_action_send_syn_cookie(ctx, payload);
         break;
-#line 699 "generated/tcp.c"
+#line 709 "generated/tcp.c"
     case 10: /* LISTEN on RCV_SYN else -> stay */
     case 14: /* LISTEN on RCV_ACK else -> stay */
 #line 108 "spec/tcp.fsm"
         *state = TCP_FSM_LISTEN;
         tcp_fsm_action_spawn_child(ctx, payload);
         break;
-#line 706 "generated/tcp.c"
+#line 716 "generated/tcp.c"
     case 11: /* LISTEN on RCV_ACK [!cookie_ok] -> stay */
 #line 109 "spec/tcp.fsm"
         *state = TCP_FSM_LISTEN;
         tcp_fsm_action_send_rst_reply(ctx, payload);
         break;
-#line 712 "generated/tcp.c"
+#line 722 "generated/tcp.c"
     case 15: /* LISTEN on APP_CONNECT -> SYN_SENT */
 #line 117 "spec/tcp.fsm"
         *state = TCP_FSM_SYN_SENT;
@@ -717,7 +727,7 @@ enum tcp_fsm_result tcp_fsm_dispatch(tcp_fsm_state_t *state, enum tcp_fsm_event 
         tcp_fsm_action_init_active(ctx, payload);
         tcp_fsm_action_send_syn(ctx, payload);
         break;
-#line 721 "generated/tcp.c"
+#line 731 "generated/tcp.c"
     case 16: /* LISTEN on APP_CLOSE -> CLOSED */
     case 17: /* LISTEN on APP_ABORT -> CLOSED */
 #line 120 "spec/tcp.fsm"
@@ -725,13 +735,13 @@ enum tcp_fsm_result tcp_fsm_dispatch(tcp_fsm_state_t *state, enum tcp_fsm_event 
         tcp_fsm_action_abort_listener(ctx, payload);
         tcp_fsm_action_release(ctx, payload);
         break;
-#line 729 "generated/tcp.c"
+#line 739 "generated/tcp.c"
     case 18: /* SYN_SENT on RCV_BAD_ACK -> stay */
 #line 129 "spec/tcp.fsm"
         *state = TCP_FSM_SYN_SENT;
         tcp_fsm_action_send_rst_reply(ctx, payload);
         break;
-#line 735 "generated/tcp.c"
+#line 745 "generated/tcp.c"
     case 19: /* SYN_SENT on RCV_RST [rst_acks_syn] -> CLOSED */
     case 27: /* SYN_SENT on RCV_ICMP_UNREACH -> CLOSED */
     case 31: /* SYN_RCVD on RCV_RST else -> CLOSED */
@@ -740,12 +750,12 @@ enum tcp_fsm_result tcp_fsm_dispatch(tcp_fsm_state_t *state, enum tcp_fsm_event 
         tcp_fsm_action_conn_refused(ctx, payload);
         tcp_fsm_action_release(ctx, payload);
         break;
-#line 744 "generated/tcp.c"
+#line 754 "generated/tcp.c"
     case 20: /* SYN_SENT on RCV_RST else -> stay */
 #line 133 "spec/tcp.fsm"
         *state = TCP_FSM_SYN_SENT;
         break;
-#line 749 "generated/tcp.c"
+#line 759 "generated/tcp.c"
     case 21: /* SYN_SENT on RCV_SYN_ACK -> ESTABLISHED */
 #line 134 "spec/tcp.fsm"
         *state = TCP_FSM_ESTABLISHED;
@@ -754,464 +764,479 @@ enum tcp_fsm_result tcp_fsm_dispatch(tcp_fsm_state_t *state, enum tcp_fsm_event 
         tcp_fsm_action_process_ack(ctx, payload);
         tcp_fsm_action_send_ack(ctx, payload);
         break;
-#line 758 "generated/tcp.c"
+#line 768 "generated/tcp.c"
     case 22: /* SYN_SENT on RCV_SYN -> SYN_RCVD */
 #line 137 "spec/tcp.fsm"
         *state = TCP_FSM_SYN_RCVD;
         tcp_fsm_action_take_syn(ctx, payload);
         tcp_fsm_action_send_syn_ack(ctx, payload);
         break;
-#line 765 "generated/tcp.c"
+#line 775 "generated/tcp.c"
     case 23: /* SYN_SENT on T_RTX [syn_give_up] -> CLOSED */
-    case 39: /* SYN_RCVD on T_RTX [syn_give_up] -> CLOSED */
-    case 129: /* ESTABLISHED on T_RTX [give_up] -> CLOSED */
-    case 130: /* CLOSE_WAIT on T_RTX [give_up] -> CLOSED */
-    case 131: /* FIN_WAIT_1 on T_RTX [give_up] -> CLOSED */
+    case 38: /* SYN_RCVD on T_RTX [syn_give_up] -> CLOSED */
+    case 130: /* ESTABLISHED on T_RTX [give_up] -> CLOSED */
+    case 131: /* CLOSE_WAIT on T_RTX [give_up] -> CLOSED */
     case 132: /* CLOSING on T_RTX [give_up] -> CLOSED */
     case 133: /* LAST_ACK on T_RTX [give_up] -> CLOSED */
-    case 146: /* ESTABLISHED on T_KEEPALIVE [keepalive_dead] -> CLOSED */
-    case 147: /* CLOSE_WAIT on T_KEEPALIVE [keepalive_dead] -> CLOSED */
+    case 138: /* FIN_WAIT_1 on T_RTX [give_up] -> CLOSED */
+    case 148: /* ESTABLISHED on T_KEEPALIVE [keepalive_dead] -> CLOSED */
+    case 149: /* CLOSE_WAIT on T_KEEPALIVE [keepalive_dead] -> CLOSED */
 #line 139 "spec/tcp.fsm"
         *state = TCP_FSM_CLOSED;
         tcp_fsm_action_conn_timeout(ctx, payload);
         tcp_fsm_action_release(ctx, payload);
         break;
-#line 780 "generated/tcp.c"
+#line 790 "generated/tcp.c"
     case 24: /* SYN_SENT on T_RTX else -> stay */
 #line 141 "spec/tcp.fsm"
         *state = TCP_FSM_SYN_SENT;
         tcp_fsm_action_retransmit_syn(ctx, payload);
         break;
-#line 786 "generated/tcp.c"
+#line 796 "generated/tcp.c"
     case 26: /* SYN_SENT on APP_ABORT -> CLOSED */
-    case 57: /* ESTABLISHED on RCV_RST [rst_exact] -> CLOSED */
-    case 58: /* FIN_WAIT_1 on RCV_RST [rst_exact] -> CLOSED */
-    case 59: /* FIN_WAIT_2 on RCV_RST [rst_exact] -> CLOSED */
-    case 60: /* CLOSE_WAIT on RCV_RST [rst_exact] -> CLOSED */
+    case 56: /* ESTABLISHED on RCV_RST [rst_exact] -> CLOSED */
+    case 57: /* FIN_WAIT_1 on RCV_RST [rst_exact] -> CLOSED */
+    case 58: /* FIN_WAIT_2 on RCV_RST [rst_exact] -> CLOSED */
+    case 59: /* CLOSE_WAIT on RCV_RST [rst_exact] -> CLOSED */
 #line 143 "spec/tcp.fsm"
         *state = TCP_FSM_CLOSED;
         tcp_fsm_action_conn_reset(ctx, payload);
         tcp_fsm_action_release(ctx, payload);
         break;
-#line 797 "generated/tcp.c"
+#line 807 "generated/tcp.c"
     case 28: /* SYN_RCVD on RCV_RST [rst_challenge_ok] -> stay */
     case 33: /* SYN_RCVD on RCV_SYN [challenge_ok] -> stay */
 #line 154 "spec/tcp.fsm"
         *state = TCP_FSM_SYN_RCVD;
         tcp_fsm_action_challenge_ack(ctx, payload);
         break;
-#line 804 "generated/tcp.c"
+#line 814 "generated/tcp.c"
     case 29: /* SYN_RCVD on RCV_RST [!rst_exact] -> stay */
     case 34: /* SYN_RCVD on RCV_SYN else -> stay */
-    case 50: /* SYN_RCVD on RCV_UNACCEPTABLE else -> stay */
+    case 49: /* SYN_RCVD on RCV_UNACCEPTABLE else -> stay */
 #line 156 "spec/tcp.fsm"
         *state = TCP_FSM_SYN_RCVD;
         break;
-#line 811 "generated/tcp.c"
+#line 821 "generated/tcp.c"
     case 35: /* SYN_RCVD on RCV_BAD_ACK -> stay */
     case 36: /* SYN_RCVD on RCV_ACK [!ack_acceptable] -> stay */
 #line 167 "spec/tcp.fsm"
         *state = TCP_FSM_SYN_RCVD;
         tcp_fsm_action_send_rst_reply(ctx, payload);
         break;
-#line 818 "generated/tcp.c"
-    case 37: /* SYN_RCVD on RCV_ACK [close_queued] -> FIN_WAIT_1 */
+#line 828 "generated/tcp.c"
+    case 37: /* SYN_RCVD on RCV_ACK else -> ESTABLISHED */
 #line 170 "spec/tcp.fsm"
-        *state = TCP_FSM_FIN_WAIT_1;
-        tcp_fsm_action_established(ctx, payload);
-        tcp_fsm_action_process_ack(ctx, payload);
-        break;
-#line 825 "generated/tcp.c"
-    case 38: /* SYN_RCVD on RCV_ACK else -> ESTABLISHED */
-#line 173 "spec/tcp.fsm"
         *state = TCP_FSM_ESTABLISHED;
         tcp_fsm_action_established(ctx, payload);
         tcp_fsm_action_process_ack(ctx, payload);
         break;
-#line 832 "generated/tcp.c"
-    case 40: /* SYN_RCVD on T_RTX else -> stay */
-#line 178 "spec/tcp.fsm"
+#line 835 "generated/tcp.c"
+    case 39: /* SYN_RCVD on T_RTX else -> stay */
+#line 175 "spec/tcp.fsm"
         *state = TCP_FSM_SYN_RCVD;
         tcp_fsm_action_retransmit_syn_ack(ctx, payload);
         break;
-#line 838 "generated/tcp.c"
-    case 41: /* SYN_RCVD on APP_CLOSE -> stay */
-#line 179 "spec/tcp.fsm"
-        *state = TCP_FSM_SYN_RCVD;
-        tcp_fsm_action_queue_fin(ctx, payload);
-        break;
-#line 844 "generated/tcp.c"
-    case 42: /* SYN_RCVD on APP_ABORT -> CLOSED */
-    case 155: /* ESTABLISHED on APP_ABORT -> CLOSED */
-    case 156: /* FIN_WAIT_1 on APP_ABORT -> CLOSED */
-    case 157: /* FIN_WAIT_2 on APP_ABORT -> CLOSED */
-    case 158: /* CLOSE_WAIT on APP_ABORT -> CLOSED */
+#line 841 "generated/tcp.c"
+    case 40: /* SYN_RCVD on APP_CLOSE -> FIN_WAIT_1 */
 #line 181 "spec/tcp.fsm"
+        *state = TCP_FSM_FIN_WAIT_1;
+        tcp_fsm_action_queue_fin(ctx, payload);
+        tcp_fsm_action_send_fin(ctx, payload);
+        break;
+#line 848 "generated/tcp.c"
+    case 41: /* SYN_RCVD on APP_ABORT -> CLOSED */
+    case 157: /* ESTABLISHED on APP_ABORT -> CLOSED */
+    case 158: /* FIN_WAIT_1 on APP_ABORT -> CLOSED */
+    case 159: /* FIN_WAIT_2 on APP_ABORT -> CLOSED */
+    case 160: /* CLOSE_WAIT on APP_ABORT -> CLOSED */
+#line 184 "spec/tcp.fsm"
         *state = TCP_FSM_CLOSED;
         tcp_fsm_action_send_rst(ctx, payload);
         tcp_fsm_action_conn_reset(ctx, payload);
         tcp_fsm_action_release(ctx, payload);
         break;
-#line 856 "generated/tcp.c"
-    case 43: /* SYN_RCVD on RCV_UNACCEPTABLE [oow_ack_ok] -> stay */
-#line 193 "spec/tcp.fsm"
+#line 860 "generated/tcp.c"
+    case 42: /* SYN_RCVD on RCV_UNACCEPTABLE [oow_ack_ok] -> stay */
+#line 196 "spec/tcp.fsm"
         *state = TCP_FSM_SYN_RCVD;
         tcp_fsm_action_send_ack(ctx, payload);
         break;
-#line 862 "generated/tcp.c"
-    case 44: /* ESTABLISHED on RCV_UNACCEPTABLE [oow_ack_ok] -> stay */
-    case 96: /* ESTABLISHED on RCV_BAD_ACK [oow_ack_ok] -> stay */
-    case 139: /* ESTABLISHED on T_DELACK -> stay */
-#line 193 "spec/tcp.fsm"
+#line 866 "generated/tcp.c"
+    case 43: /* ESTABLISHED on RCV_UNACCEPTABLE [oow_ack_ok] -> stay */
+    case 95: /* ESTABLISHED on RCV_BAD_ACK [oow_ack_ok] -> stay */
+    case 141: /* ESTABLISHED on T_DELACK -> stay */
+#line 196 "spec/tcp.fsm"
         *state = TCP_FSM_ESTABLISHED;
         tcp_fsm_action_send_ack(ctx, payload);
         break;
-#line 870 "generated/tcp.c"
-    case 45: /* FIN_WAIT_1 on RCV_UNACCEPTABLE [oow_ack_ok] -> stay */
-    case 97: /* FIN_WAIT_1 on RCV_BAD_ACK [oow_ack_ok] -> stay */
-    case 140: /* FIN_WAIT_1 on T_DELACK -> stay */
-#line 193 "spec/tcp.fsm"
+#line 874 "generated/tcp.c"
+    case 44: /* FIN_WAIT_1 on RCV_UNACCEPTABLE [oow_ack_ok] -> stay */
+    case 96: /* FIN_WAIT_1 on RCV_BAD_ACK [oow_ack_ok] -> stay */
+    case 142: /* FIN_WAIT_1 on T_DELACK -> stay */
+#line 196 "spec/tcp.fsm"
         *state = TCP_FSM_FIN_WAIT_1;
         tcp_fsm_action_send_ack(ctx, payload);
         break;
-#line 878 "generated/tcp.c"
-    case 46: /* FIN_WAIT_2 on RCV_UNACCEPTABLE [oow_ack_ok] -> stay */
-    case 98: /* FIN_WAIT_2 on RCV_BAD_ACK [oow_ack_ok] -> stay */
-    case 141: /* FIN_WAIT_2 on T_DELACK -> stay */
-#line 193 "spec/tcp.fsm"
+#line 882 "generated/tcp.c"
+    case 45: /* FIN_WAIT_2 on RCV_UNACCEPTABLE [oow_ack_ok] -> stay */
+    case 97: /* FIN_WAIT_2 on RCV_BAD_ACK [oow_ack_ok] -> stay */
+    case 143: /* FIN_WAIT_2 on T_DELACK -> stay */
+#line 196 "spec/tcp.fsm"
         *state = TCP_FSM_FIN_WAIT_2;
         tcp_fsm_action_send_ack(ctx, payload);
         break;
-#line 886 "generated/tcp.c"
-    case 47: /* CLOSE_WAIT on RCV_UNACCEPTABLE [oow_ack_ok] -> stay */
-    case 99: /* CLOSE_WAIT on RCV_BAD_ACK [oow_ack_ok] -> stay */
-    case 125: /* CLOSE_WAIT on RCV_FIN -> stay */
-#line 193 "spec/tcp.fsm"
+#line 890 "generated/tcp.c"
+    case 46: /* CLOSE_WAIT on RCV_UNACCEPTABLE [oow_ack_ok] -> stay */
+    case 98: /* CLOSE_WAIT on RCV_BAD_ACK [oow_ack_ok] -> stay */
+    case 126: /* CLOSE_WAIT on RCV_FIN -> stay */
+#line 196 "spec/tcp.fsm"
         *state = TCP_FSM_CLOSE_WAIT;
         tcp_fsm_action_send_ack(ctx, payload);
         break;
-#line 894 "generated/tcp.c"
-    case 48: /* CLOSING on RCV_UNACCEPTABLE [oow_ack_ok] -> stay */
-    case 100: /* CLOSING on RCV_BAD_ACK [oow_ack_ok] -> stay */
-    case 126: /* CLOSING on RCV_FIN -> stay */
-#line 193 "spec/tcp.fsm"
+#line 898 "generated/tcp.c"
+    case 47: /* CLOSING on RCV_UNACCEPTABLE [oow_ack_ok] -> stay */
+    case 99: /* CLOSING on RCV_BAD_ACK [oow_ack_ok] -> stay */
+    case 127: /* CLOSING on RCV_FIN -> stay */
+#line 196 "spec/tcp.fsm"
         *state = TCP_FSM_CLOSING;
         tcp_fsm_action_send_ack(ctx, payload);
         break;
-#line 902 "generated/tcp.c"
-    case 49: /* LAST_ACK on RCV_UNACCEPTABLE [oow_ack_ok] -> stay */
-    case 101: /* LAST_ACK on RCV_BAD_ACK [oow_ack_ok] -> stay */
-    case 127: /* LAST_ACK on RCV_FIN -> stay */
-#line 193 "spec/tcp.fsm"
+#line 906 "generated/tcp.c"
+    case 48: /* LAST_ACK on RCV_UNACCEPTABLE [oow_ack_ok] -> stay */
+    case 100: /* LAST_ACK on RCV_BAD_ACK [oow_ack_ok] -> stay */
+    case 128: /* LAST_ACK on RCV_FIN -> stay */
+#line 196 "spec/tcp.fsm"
         *state = TCP_FSM_LAST_ACK;
         tcp_fsm_action_send_ack(ctx, payload);
         break;
-#line 910 "generated/tcp.c"
-    case 51: /* ESTABLISHED on RCV_UNACCEPTABLE else -> stay */
-    case 71: /* ESTABLISHED on RCV_RST else -> stay */
-    case 84: /* ESTABLISHED on RCV_SYN else -> stay */
-    case 103: /* ESTABLISHED on RCV_BAD_ACK else -> stay */
-#line 194 "spec/tcp.fsm"
+#line 914 "generated/tcp.c"
+    case 50: /* ESTABLISHED on RCV_UNACCEPTABLE else -> stay */
+    case 70: /* ESTABLISHED on RCV_RST else -> stay */
+    case 83: /* ESTABLISHED on RCV_SYN else -> stay */
+    case 102: /* ESTABLISHED on RCV_BAD_ACK else -> stay */
+#line 197 "spec/tcp.fsm"
         *state = TCP_FSM_ESTABLISHED;
         break;
-#line 918 "generated/tcp.c"
-    case 52: /* FIN_WAIT_1 on RCV_UNACCEPTABLE else -> stay */
-    case 72: /* FIN_WAIT_1 on RCV_RST else -> stay */
-    case 85: /* FIN_WAIT_1 on RCV_SYN else -> stay */
-    case 104: /* FIN_WAIT_1 on RCV_BAD_ACK else -> stay */
-#line 194 "spec/tcp.fsm"
+#line 922 "generated/tcp.c"
+    case 51: /* FIN_WAIT_1 on RCV_UNACCEPTABLE else -> stay */
+    case 71: /* FIN_WAIT_1 on RCV_RST else -> stay */
+    case 84: /* FIN_WAIT_1 on RCV_SYN else -> stay */
+    case 103: /* FIN_WAIT_1 on RCV_BAD_ACK else -> stay */
+#line 197 "spec/tcp.fsm"
         *state = TCP_FSM_FIN_WAIT_1;
         break;
-#line 926 "generated/tcp.c"
-    case 53: /* FIN_WAIT_2 on RCV_UNACCEPTABLE else -> stay */
-    case 73: /* FIN_WAIT_2 on RCV_RST else -> stay */
-    case 86: /* FIN_WAIT_2 on RCV_SYN else -> stay */
-    case 105: /* FIN_WAIT_2 on RCV_BAD_ACK else -> stay */
-#line 194 "spec/tcp.fsm"
+#line 930 "generated/tcp.c"
+    case 52: /* FIN_WAIT_2 on RCV_UNACCEPTABLE else -> stay */
+    case 72: /* FIN_WAIT_2 on RCV_RST else -> stay */
+    case 85: /* FIN_WAIT_2 on RCV_SYN else -> stay */
+    case 104: /* FIN_WAIT_2 on RCV_BAD_ACK else -> stay */
+#line 197 "spec/tcp.fsm"
         *state = TCP_FSM_FIN_WAIT_2;
         break;
-#line 934 "generated/tcp.c"
-    case 54: /* CLOSE_WAIT on RCV_UNACCEPTABLE else -> stay */
-    case 74: /* CLOSE_WAIT on RCV_RST else -> stay */
-    case 87: /* CLOSE_WAIT on RCV_SYN else -> stay */
-    case 106: /* CLOSE_WAIT on RCV_BAD_ACK else -> stay */
-#line 194 "spec/tcp.fsm"
+#line 938 "generated/tcp.c"
+    case 53: /* CLOSE_WAIT on RCV_UNACCEPTABLE else -> stay */
+    case 73: /* CLOSE_WAIT on RCV_RST else -> stay */
+    case 86: /* CLOSE_WAIT on RCV_SYN else -> stay */
+    case 105: /* CLOSE_WAIT on RCV_BAD_ACK else -> stay */
+#line 197 "spec/tcp.fsm"
         *state = TCP_FSM_CLOSE_WAIT;
         break;
-#line 942 "generated/tcp.c"
-    case 55: /* CLOSING on RCV_UNACCEPTABLE else -> stay */
-    case 75: /* CLOSING on RCV_RST else -> stay */
-    case 88: /* CLOSING on RCV_SYN else -> stay */
-    case 107: /* CLOSING on RCV_BAD_ACK else -> stay */
-#line 194 "spec/tcp.fsm"
+#line 946 "generated/tcp.c"
+    case 54: /* CLOSING on RCV_UNACCEPTABLE else -> stay */
+    case 74: /* CLOSING on RCV_RST else -> stay */
+    case 87: /* CLOSING on RCV_SYN else -> stay */
+    case 106: /* CLOSING on RCV_BAD_ACK else -> stay */
+#line 197 "spec/tcp.fsm"
         *state = TCP_FSM_CLOSING;
         break;
-#line 950 "generated/tcp.c"
-    case 56: /* LAST_ACK on RCV_UNACCEPTABLE else -> stay */
-    case 76: /* LAST_ACK on RCV_RST else -> stay */
-    case 89: /* LAST_ACK on RCV_SYN else -> stay */
-    case 108: /* LAST_ACK on RCV_BAD_ACK else -> stay */
-#line 194 "spec/tcp.fsm"
+#line 954 "generated/tcp.c"
+    case 55: /* LAST_ACK on RCV_UNACCEPTABLE else -> stay */
+    case 75: /* LAST_ACK on RCV_RST else -> stay */
+    case 88: /* LAST_ACK on RCV_SYN else -> stay */
+    case 107: /* LAST_ACK on RCV_BAD_ACK else -> stay */
+#line 197 "spec/tcp.fsm"
         *state = TCP_FSM_LAST_ACK;
         break;
-#line 958 "generated/tcp.c"
-    case 64: /* ESTABLISHED on RCV_RST [challenge_ok] -> stay */
-    case 78: /* ESTABLISHED on RCV_SYN [challenge_ok] -> stay */
-#line 202 "spec/tcp.fsm"
+#line 962 "generated/tcp.c"
+    case 63: /* ESTABLISHED on RCV_RST [challenge_ok] -> stay */
+    case 77: /* ESTABLISHED on RCV_SYN [challenge_ok] -> stay */
+#line 205 "spec/tcp.fsm"
         *state = TCP_FSM_ESTABLISHED;
         tcp_fsm_action_challenge_ack(ctx, payload);
         break;
-#line 965 "generated/tcp.c"
-    case 65: /* FIN_WAIT_1 on RCV_RST [challenge_ok] -> stay */
-    case 79: /* FIN_WAIT_1 on RCV_SYN [challenge_ok] -> stay */
-#line 202 "spec/tcp.fsm"
+#line 969 "generated/tcp.c"
+    case 64: /* FIN_WAIT_1 on RCV_RST [challenge_ok] -> stay */
+    case 78: /* FIN_WAIT_1 on RCV_SYN [challenge_ok] -> stay */
+#line 205 "spec/tcp.fsm"
         *state = TCP_FSM_FIN_WAIT_1;
         tcp_fsm_action_challenge_ack(ctx, payload);
         break;
-#line 972 "generated/tcp.c"
-    case 66: /* FIN_WAIT_2 on RCV_RST [challenge_ok] -> stay */
-    case 80: /* FIN_WAIT_2 on RCV_SYN [challenge_ok] -> stay */
-#line 202 "spec/tcp.fsm"
+#line 976 "generated/tcp.c"
+    case 65: /* FIN_WAIT_2 on RCV_RST [challenge_ok] -> stay */
+    case 79: /* FIN_WAIT_2 on RCV_SYN [challenge_ok] -> stay */
+#line 205 "spec/tcp.fsm"
         *state = TCP_FSM_FIN_WAIT_2;
         tcp_fsm_action_challenge_ack(ctx, payload);
         break;
-#line 979 "generated/tcp.c"
-    case 67: /* CLOSE_WAIT on RCV_RST [challenge_ok] -> stay */
-    case 81: /* CLOSE_WAIT on RCV_SYN [challenge_ok] -> stay */
-#line 202 "spec/tcp.fsm"
+#line 983 "generated/tcp.c"
+    case 66: /* CLOSE_WAIT on RCV_RST [challenge_ok] -> stay */
+    case 80: /* CLOSE_WAIT on RCV_SYN [challenge_ok] -> stay */
+#line 205 "spec/tcp.fsm"
         *state = TCP_FSM_CLOSE_WAIT;
         tcp_fsm_action_challenge_ack(ctx, payload);
         break;
-#line 986 "generated/tcp.c"
-    case 68: /* CLOSING on RCV_RST [challenge_ok] -> stay */
-    case 82: /* CLOSING on RCV_SYN [challenge_ok] -> stay */
-#line 202 "spec/tcp.fsm"
+#line 990 "generated/tcp.c"
+    case 67: /* CLOSING on RCV_RST [challenge_ok] -> stay */
+    case 81: /* CLOSING on RCV_SYN [challenge_ok] -> stay */
+#line 205 "spec/tcp.fsm"
         *state = TCP_FSM_CLOSING;
         tcp_fsm_action_challenge_ack(ctx, payload);
         break;
-#line 993 "generated/tcp.c"
-    case 69: /* LAST_ACK on RCV_RST [challenge_ok] -> stay */
-    case 83: /* LAST_ACK on RCV_SYN [challenge_ok] -> stay */
-#line 202 "spec/tcp.fsm"
+#line 997 "generated/tcp.c"
+    case 68: /* LAST_ACK on RCV_RST [challenge_ok] -> stay */
+    case 82: /* LAST_ACK on RCV_SYN [challenge_ok] -> stay */
+#line 205 "spec/tcp.fsm"
         *state = TCP_FSM_LAST_ACK;
         tcp_fsm_action_challenge_ack(ctx, payload);
         break;
-#line 1000 "generated/tcp.c"
-    case 70: /* TIME_WAIT on RCV_RST [challenge_ok] -> stay */
-    case 94: /* TIME_WAIT on RCV_SYN [challenge_ok] -> stay */
-#line 202 "spec/tcp.fsm"
+#line 1004 "generated/tcp.c"
+    case 69: /* TIME_WAIT on RCV_RST [challenge_ok] -> stay */
+    case 93: /* TIME_WAIT on RCV_SYN [challenge_ok] -> stay */
+#line 205 "spec/tcp.fsm"
         *state = TCP_FSM_TIME_WAIT;
         tcp_fsm_action_challenge_ack(ctx, payload);
         break;
-#line 1007 "generated/tcp.c"
-    case 77: /* TIME_WAIT on RCV_RST else -> stay */
-    case 93: /* TIME_WAIT on RCV_UNACCEPTABLE else -> stay */
-    case 95: /* TIME_WAIT on RCV_SYN else -> stay */
-    case 109: /* TIME_WAIT on RCV_BAD_ACK else -> stay */
-#line 203 "spec/tcp.fsm"
+#line 1011 "generated/tcp.c"
+    case 76: /* TIME_WAIT on RCV_RST else -> stay */
+    case 92: /* TIME_WAIT on RCV_UNACCEPTABLE else -> stay */
+    case 94: /* TIME_WAIT on RCV_SYN else -> stay */
+    case 108: /* TIME_WAIT on RCV_BAD_ACK else -> stay */
+#line 206 "spec/tcp.fsm"
         *state = TCP_FSM_TIME_WAIT;
         break;
-#line 1015 "generated/tcp.c"
-    case 90: /* TIME_WAIT on RCV_UNACCEPTABLE [syn_reopens] -> CLOSED */
-    case 91: /* TIME_WAIT on RCV_SYN [syn_reopens] -> CLOSED */
-#line 215 "spec/tcp.fsm"
+#line 1019 "generated/tcp.c"
+    case 89: /* TIME_WAIT on RCV_UNACCEPTABLE [syn_reopens] -> CLOSED */
+    case 90: /* TIME_WAIT on RCV_SYN [syn_reopens] -> CLOSED */
+#line 218 "spec/tcp.fsm"
         *state = TCP_FSM_CLOSED;
         tcp_fsm_action_release(ctx, payload);
         tcp_fsm_action_reopen(ctx, payload);
         break;
-#line 1023 "generated/tcp.c"
-    case 92: /* TIME_WAIT on RCV_UNACCEPTABLE [oow_ack_ok] -> stay */
-    case 102: /* TIME_WAIT on RCV_BAD_ACK [oow_ack_ok] -> stay */
-#line 217 "spec/tcp.fsm"
+#line 1027 "generated/tcp.c"
+    case 91: /* TIME_WAIT on RCV_UNACCEPTABLE [oow_ack_ok] -> stay */
+    case 101: /* TIME_WAIT on RCV_BAD_ACK [oow_ack_ok] -> stay */
+#line 220 "spec/tcp.fsm"
         *state = TCP_FSM_TIME_WAIT;
         tcp_fsm_action_send_ack(ctx, payload);
         break;
-#line 1030 "generated/tcp.c"
-    case 110: /* ESTABLISHED on RCV_ACK -> stay */
-#line 229 "spec/tcp.fsm"
+#line 1034 "generated/tcp.c"
+    case 109: /* ESTABLISHED on RCV_ACK -> stay */
+#line 232 "spec/tcp.fsm"
         *state = TCP_FSM_ESTABLISHED;
         tcp_fsm_action_process_ack(ctx, payload);
         break;
-#line 1036 "generated/tcp.c"
-    case 111: /* CLOSE_WAIT on RCV_ACK -> stay */
-#line 229 "spec/tcp.fsm"
+#line 1040 "generated/tcp.c"
+    case 110: /* CLOSE_WAIT on RCV_ACK -> stay */
+#line 232 "spec/tcp.fsm"
         *state = TCP_FSM_CLOSE_WAIT;
         tcp_fsm_action_process_ack(ctx, payload);
         break;
-#line 1042 "generated/tcp.c"
-    case 112: /* FIN_WAIT_2 on RCV_ACK -> stay */
-#line 229 "spec/tcp.fsm"
+#line 1046 "generated/tcp.c"
+    case 111: /* FIN_WAIT_2 on RCV_ACK -> stay */
+#line 232 "spec/tcp.fsm"
         *state = TCP_FSM_FIN_WAIT_2;
         tcp_fsm_action_process_ack(ctx, payload);
         break;
-#line 1048 "generated/tcp.c"
-    case 113: /* FIN_WAIT_1 on RCV_ACK [fin_acked] -> FIN_WAIT_2 */
-#line 230 "spec/tcp.fsm"
+#line 1052 "generated/tcp.c"
+    case 112: /* FIN_WAIT_1 on RCV_ACK [syn_fin_acked] -> FIN_WAIT_2 */
+#line 235 "spec/tcp.fsm"
+        *state = TCP_FSM_FIN_WAIT_2;
+        tcp_fsm_action_established(ctx, payload);
+        tcp_fsm_action_process_ack(ctx, payload);
+        tcp_fsm_action_arm_fin_timeout(ctx, payload);
+        break;
+#line 1060 "generated/tcp.c"
+    case 113: /* FIN_WAIT_1 on RCV_ACK [syn_acked] -> stay */
+#line 237 "spec/tcp.fsm"
+        *state = TCP_FSM_FIN_WAIT_1;
+        tcp_fsm_action_established(ctx, payload);
+        tcp_fsm_action_process_ack(ctx, payload);
+        break;
+#line 1067 "generated/tcp.c"
+    case 114: /* FIN_WAIT_1 on RCV_ACK [fin_acked] -> FIN_WAIT_2 */
+#line 239 "spec/tcp.fsm"
         *state = TCP_FSM_FIN_WAIT_2;
         tcp_fsm_action_process_ack(ctx, payload);
         tcp_fsm_action_arm_fin_timeout(ctx, payload);
         break;
-#line 1055 "generated/tcp.c"
-    case 114: /* FIN_WAIT_1 on RCV_ACK else -> stay */
-#line 232 "spec/tcp.fsm"
+#line 1074 "generated/tcp.c"
+    case 115: /* FIN_WAIT_1 on RCV_ACK else -> stay */
+#line 241 "spec/tcp.fsm"
         *state = TCP_FSM_FIN_WAIT_1;
         tcp_fsm_action_process_ack(ctx, payload);
         break;
-#line 1061 "generated/tcp.c"
-    case 115: /* CLOSING on RCV_ACK [fin_acked] -> TIME_WAIT */
-#line 233 "spec/tcp.fsm"
+#line 1080 "generated/tcp.c"
+    case 116: /* CLOSING on RCV_ACK [fin_acked] -> TIME_WAIT */
+#line 242 "spec/tcp.fsm"
         *state = TCP_FSM_TIME_WAIT;
         tcp_fsm_action_process_ack(ctx, payload);
         tcp_fsm_action_arm_2msl(ctx, payload);
         break;
-#line 1068 "generated/tcp.c"
-    case 116: /* CLOSING on RCV_ACK else -> stay */
-#line 235 "spec/tcp.fsm"
+#line 1087 "generated/tcp.c"
+    case 117: /* CLOSING on RCV_ACK else -> stay */
+#line 244 "spec/tcp.fsm"
         *state = TCP_FSM_CLOSING;
         tcp_fsm_action_process_ack(ctx, payload);
         break;
-#line 1074 "generated/tcp.c"
-    case 117: /* LAST_ACK on RCV_ACK [fin_acked] -> CLOSED */
-#line 236 "spec/tcp.fsm"
+#line 1093 "generated/tcp.c"
+    case 118: /* LAST_ACK on RCV_ACK [fin_acked] -> CLOSED */
+#line 245 "spec/tcp.fsm"
         *state = TCP_FSM_CLOSED;
         tcp_fsm_action_process_ack(ctx, payload);
         tcp_fsm_action_release(ctx, payload);
         break;
-#line 1081 "generated/tcp.c"
-    case 118: /* LAST_ACK on RCV_ACK else -> stay */
-#line 238 "spec/tcp.fsm"
+#line 1100 "generated/tcp.c"
+    case 119: /* LAST_ACK on RCV_ACK else -> stay */
+#line 247 "spec/tcp.fsm"
         *state = TCP_FSM_LAST_ACK;
         tcp_fsm_action_process_ack(ctx, payload);
         break;
-#line 1087 "generated/tcp.c"
-    case 119: /* ESTABLISHED on RCV_DATA -> stay */
-#line 241 "spec/tcp.fsm"
+#line 1106 "generated/tcp.c"
+    case 120: /* ESTABLISHED on RCV_DATA -> stay */
+#line 250 "spec/tcp.fsm"
         *state = TCP_FSM_ESTABLISHED;
         tcp_fsm_action_deliver_data(ctx, payload);
         break;
-#line 1093 "generated/tcp.c"
-    case 120: /* FIN_WAIT_1 on RCV_DATA -> stay */
-#line 241 "spec/tcp.fsm"
+#line 1112 "generated/tcp.c"
+    case 121: /* FIN_WAIT_1 on RCV_DATA -> stay */
+#line 250 "spec/tcp.fsm"
         *state = TCP_FSM_FIN_WAIT_1;
         tcp_fsm_action_deliver_data(ctx, payload);
         break;
-#line 1099 "generated/tcp.c"
-    case 121: /* FIN_WAIT_2 on RCV_DATA -> stay */
-#line 241 "spec/tcp.fsm"
+#line 1118 "generated/tcp.c"
+    case 122: /* FIN_WAIT_2 on RCV_DATA -> stay */
+#line 250 "spec/tcp.fsm"
         *state = TCP_FSM_FIN_WAIT_2;
         tcp_fsm_action_deliver_data(ctx, payload);
         break;
-#line 1105 "generated/tcp.c"
-    case 122: /* ESTABLISHED on RCV_FIN -> CLOSE_WAIT */
-#line 244 "spec/tcp.fsm"
+#line 1124 "generated/tcp.c"
+    case 123: /* ESTABLISHED on RCV_FIN -> CLOSE_WAIT */
+#line 253 "spec/tcp.fsm"
         *state = TCP_FSM_CLOSE_WAIT;
         tcp_fsm_action_receive_fin(ctx, payload);
         break;
-#line 1111 "generated/tcp.c"
-    case 123: /* FIN_WAIT_1 on RCV_FIN -> CLOSING */
-#line 246 "spec/tcp.fsm"
+#line 1130 "generated/tcp.c"
+    case 124: /* FIN_WAIT_1 on RCV_FIN -> CLOSING */
+#line 255 "spec/tcp.fsm"
         *state = TCP_FSM_CLOSING;
         tcp_fsm_action_receive_fin(ctx, payload);
         break;
-#line 1117 "generated/tcp.c"
-    case 124: /* FIN_WAIT_2 on RCV_FIN -> TIME_WAIT */
-#line 248 "spec/tcp.fsm"
+#line 1136 "generated/tcp.c"
+    case 125: /* FIN_WAIT_2 on RCV_FIN -> TIME_WAIT */
+#line 257 "spec/tcp.fsm"
         *state = TCP_FSM_TIME_WAIT;
         tcp_fsm_action_receive_fin(ctx, payload);
         tcp_fsm_action_arm_2msl(ctx, payload);
         break;
-#line 1124 "generated/tcp.c"
-    case 128: /* TIME_WAIT on RCV_FIN -> TIME_WAIT */
-#line 253 "spec/tcp.fsm"
+#line 1143 "generated/tcp.c"
+    case 129: /* TIME_WAIT on RCV_FIN -> TIME_WAIT */
+#line 262 "spec/tcp.fsm"
         *state = TCP_FSM_TIME_WAIT;
         tcp_fsm_action_send_ack(ctx, payload);
         tcp_fsm_action_arm_2msl(ctx, payload);
         break;
-#line 1131 "generated/tcp.c"
+#line 1150 "generated/tcp.c"
     case 134: /* ESTABLISHED on T_RTX else -> stay */
-#line 263 "spec/tcp.fsm"
+#line 272 "spec/tcp.fsm"
         *state = TCP_FSM_ESTABLISHED;
         tcp_fsm_action_retransmit(ctx, payload);
         break;
-#line 1137 "generated/tcp.c"
+#line 1156 "generated/tcp.c"
     case 135: /* CLOSE_WAIT on T_RTX else -> stay */
-#line 263 "spec/tcp.fsm"
+#line 272 "spec/tcp.fsm"
         *state = TCP_FSM_CLOSE_WAIT;
         tcp_fsm_action_retransmit(ctx, payload);
         break;
-#line 1143 "generated/tcp.c"
-    case 136: /* FIN_WAIT_1 on T_RTX else -> stay */
-#line 263 "spec/tcp.fsm"
-        *state = TCP_FSM_FIN_WAIT_1;
-        tcp_fsm_action_retransmit(ctx, payload);
-        break;
-#line 1149 "generated/tcp.c"
-    case 137: /* CLOSING on T_RTX else -> stay */
-#line 263 "spec/tcp.fsm"
+#line 1162 "generated/tcp.c"
+    case 136: /* CLOSING on T_RTX else -> stay */
+#line 272 "spec/tcp.fsm"
         *state = TCP_FSM_CLOSING;
         tcp_fsm_action_retransmit(ctx, payload);
         break;
-#line 1155 "generated/tcp.c"
-    case 138: /* LAST_ACK on T_RTX else -> stay */
-#line 263 "spec/tcp.fsm"
+#line 1168 "generated/tcp.c"
+    case 137: /* LAST_ACK on T_RTX else -> stay */
+#line 272 "spec/tcp.fsm"
         *state = TCP_FSM_LAST_ACK;
         tcp_fsm_action_retransmit(ctx, payload);
         break;
-#line 1161 "generated/tcp.c"
-    case 142: /* ESTABLISHED on T_PERSIST -> stay */
-#line 267 "spec/tcp.fsm"
+#line 1174 "generated/tcp.c"
+    case 139: /* FIN_WAIT_1 on T_RTX [syn_unacked] -> stay */
+#line 277 "spec/tcp.fsm"
+        *state = TCP_FSM_FIN_WAIT_1;
+        tcp_fsm_action_retransmit_syn_ack_fin(ctx, payload);
+        break;
+#line 1180 "generated/tcp.c"
+    case 140: /* FIN_WAIT_1 on T_RTX else -> stay */
+#line 279 "spec/tcp.fsm"
+        *state = TCP_FSM_FIN_WAIT_1;
+        tcp_fsm_action_retransmit(ctx, payload);
+        break;
+#line 1186 "generated/tcp.c"
+    case 144: /* ESTABLISHED on T_PERSIST -> stay */
+#line 283 "spec/tcp.fsm"
         *state = TCP_FSM_ESTABLISHED;
         tcp_fsm_action_send_probe(ctx, payload);
         break;
-#line 1167 "generated/tcp.c"
-    case 143: /* CLOSE_WAIT on T_PERSIST -> stay */
-#line 267 "spec/tcp.fsm"
+#line 1192 "generated/tcp.c"
+    case 145: /* CLOSE_WAIT on T_PERSIST -> stay */
+#line 283 "spec/tcp.fsm"
         *state = TCP_FSM_CLOSE_WAIT;
         tcp_fsm_action_send_probe(ctx, payload);
         break;
-#line 1173 "generated/tcp.c"
-    case 144: /* FIN_WAIT_1 on T_PERSIST -> stay */
-#line 267 "spec/tcp.fsm"
+#line 1198 "generated/tcp.c"
+    case 146: /* FIN_WAIT_1 on T_PERSIST -> stay */
+#line 283 "spec/tcp.fsm"
         *state = TCP_FSM_FIN_WAIT_1;
         tcp_fsm_action_send_probe(ctx, payload);
         break;
-#line 1179 "generated/tcp.c"
-    case 145: /* LAST_ACK on T_PERSIST -> stay */
-#line 267 "spec/tcp.fsm"
+#line 1204 "generated/tcp.c"
+    case 147: /* LAST_ACK on T_PERSIST -> stay */
+#line 283 "spec/tcp.fsm"
         *state = TCP_FSM_LAST_ACK;
         tcp_fsm_action_send_probe(ctx, payload);
         break;
-#line 1185 "generated/tcp.c"
-    case 148: /* ESTABLISHED on T_KEEPALIVE else -> stay */
-#line 269 "spec/tcp.fsm"
+#line 1210 "generated/tcp.c"
+    case 150: /* ESTABLISHED on T_KEEPALIVE else -> stay */
+#line 285 "spec/tcp.fsm"
         *state = TCP_FSM_ESTABLISHED;
         tcp_fsm_action_send_keepalive(ctx, payload);
         break;
-#line 1191 "generated/tcp.c"
-    case 149: /* CLOSE_WAIT on T_KEEPALIVE else -> stay */
-#line 269 "spec/tcp.fsm"
+#line 1216 "generated/tcp.c"
+    case 151: /* CLOSE_WAIT on T_KEEPALIVE else -> stay */
+#line 285 "spec/tcp.fsm"
         *state = TCP_FSM_CLOSE_WAIT;
         tcp_fsm_action_send_keepalive(ctx, payload);
         break;
-#line 1197 "generated/tcp.c"
-    case 152: /* ESTABLISHED on APP_CLOSE -> FIN_WAIT_1 */
-#line 276 "spec/tcp.fsm"
+#line 1222 "generated/tcp.c"
+    case 154: /* ESTABLISHED on APP_CLOSE -> FIN_WAIT_1 */
+#line 292 "spec/tcp.fsm"
         *state = TCP_FSM_FIN_WAIT_1;
         tcp_fsm_action_queue_fin(ctx, payload);
         break;
-#line 1203 "generated/tcp.c"
-    case 153: /* CLOSE_WAIT on APP_CLOSE -> LAST_ACK */
-#line 278 "spec/tcp.fsm"
+#line 1228 "generated/tcp.c"
+    case 155: /* CLOSE_WAIT on APP_CLOSE -> LAST_ACK */
+#line 294 "spec/tcp.fsm"
         *state = TCP_FSM_LAST_ACK;
         tcp_fsm_action_queue_fin(ctx, payload);
         break;
-#line 1209 "generated/tcp.c"
-    case 154: /* FIN_WAIT_2 on APP_CLOSE -> FIN_WAIT_2 */
-#line 282 "spec/tcp.fsm"
+#line 1234 "generated/tcp.c"
+    case 156: /* FIN_WAIT_2 on APP_CLOSE -> FIN_WAIT_2 */
+#line 298 "spec/tcp.fsm"
         *state = TCP_FSM_FIN_WAIT_2;
         tcp_fsm_action_arm_fin_timeout(ctx, payload);
         break;
-#line 1215 "generated/tcp.c"
+#line 1240 "generated/tcp.c"
     default:
         (void)ctx;
         (void)payload;

@@ -40,6 +40,7 @@
 /* More flags (tcb->xflags). */
 #define TX_CORK 0x01u           /* TCPFSM_OPT_CORK: only full-sized segments go out */
 #define TX_ABORT_ON_CLOSE 0x02u /* TCPFSM_OPT_ABORT_ON_CLOSE: close() resets */
+#define TX_SYN_UNACKED 0x04u    /* FIN sent behind our unacknowledged SYN (CLOSE in SYN_RCVD) */
 
 /* A socket's settings from tcpfsm_setopt that are not TCB flags; 0 = the default. They live in
  * the data-path block of a connection and in the union of a listener or an unconnected socket

@@ -141,7 +141,9 @@ bool tcp_fsm_guard_give_up(struct tcp_ctx *ctx, const struct tcp_seg *seg)
     (void)seg;
     const struct tcb *t = CTX_T;
     const struct tcpfsm_config *c = &CTX_ST->cfg;
-    if (t->retries >= c->max_retries) return true;
+    /* R2 for a SYN while ours is unacknowledged (a CLOSE in SYN-RECEIVED sent the FIN) */
+    uint32_t r2 = (t->xflags & TX_SYN_UNACKED) ? c->syn_retries : c->max_retries;
+    if (t->retries >= r2) return true;
     uint64_t user_timeout = tcb_user_timeout_us(CTX_ST, t); /* TCPFSM_OPT_USER_TIMEOUT */
     if (user_timeout && t->una_since_ms &&
         (uint64_t)(uint32_t)(stack_ms(CTX_ST) - t->una_since_ms) * 1000u >= user_timeout)
@@ -197,11 +199,25 @@ bool tcp_fsm_guard_rst_challenge_ok(struct tcp_ctx *ctx, const struct tcp_seg *s
     return !tcp_fsm_guard_rst_exact(ctx, seg) && tcp_fsm_guard_challenge_ok(ctx, seg);
 }
 
-/* RFC 9293 3.10.4: the user closed while in SYN-RECEIVED; the close waits for ESTABLISHED. */
-bool tcp_fsm_guard_close_queued(struct tcp_ctx *ctx, const struct tcp_seg *seg)
+/* Our SYN is still unacknowledged outside SYN-RECEIVED: the CLOSE there sent the FIN behind it
+ * (`send_fin`), and `established` has not run yet. */
+bool tcp_fsm_guard_syn_unacked(struct tcp_ctx *ctx, const struct tcp_seg *seg)
 {
     (void)seg;
-    return CTX_T->flags & TF_FIN_QUEUED;
+    return CTX_T->xflags & TX_SYN_UNACKED;
+}
+
+/* RFC 9293 3.10.7.4 fifth (as in SYN-RECEIVED): SND.UNA < SEG.ACK acknowledges that SYN (an
+ * ACK past SND.NXT never comes here: RCV_BAD_ACK). */
+bool tcp_fsm_guard_syn_acked(struct tcp_ctx *ctx, const struct tcp_seg *seg)
+{
+    return tcp_fsm_guard_syn_unacked(ctx, seg) && seg && seq_gt(seg->ack, CTX_T->snd_una);
+}
+
+/* ... and the FIN right behind it (at ISS + 1) too. */
+bool tcp_fsm_guard_syn_fin_acked(struct tcp_ctx *ctx, const struct tcp_seg *seg)
+{
+    return tcp_fsm_guard_syn_unacked(ctx, seg) && seg && seq_gt(seg->ack, CTX_T->snd_una + 1);
 }
 
 /* No room for another connection: the accept queue is full (as Linux, even cookies are not
@@ -389,7 +405,12 @@ void tcp_fsm_action_established(struct tcp_ctx *ctx, const struct tcp_seg *seg)
     else if (t->flags & TF_RETRANSMIT) /* RFC 6298 5.7: no sample (Karn), RTO 3 s */
         rtt_syn_timed_out(&t->rtt, st->cfg.rto_initial_us, st->cfg.rto_max_us);
     t->flags &= (uint16_t) ~(TF_RTT_TIMING | TF_RETRANSMIT);
-    tcb_timer_clear(st, t, TMR_RTX);
+    t->xflags &= (uint8_t)~TX_SYN_UNACKED;
+    /* RFC 6298 5.2/5.3: stop the timer, or restart it for a FIN sent behind the SYN */
+    if (t->snd_una == t->snd_max)
+        tcb_timer_clear(st, t, TMR_RTX);
+    else
+        tcb_timer_set(st, t, TMR_RTX, rtt_current_rto(&t->rtt, st->cfg.rto_max_us));
     child_accept_ready(t); /* a listener's child: SYN queue -> accept queue */
 }
 
@@ -417,6 +438,15 @@ void tcp_fsm_action_queue_fin(struct tcp_ctx *ctx, const struct tcp_seg *seg)
 {
     (void)seg;
     CTX_T->flags |= TF_FIN_QUEUED; /* tcp_output sends it after the queued data */
+}
+
+/* RFC 9293 3.10.4, CLOSE in SYN-RECEIVED with nothing to send: the FIN now, at ISS + 1, while
+ * the SYN before it is still unacknowledged (until `established`). */
+void tcp_fsm_action_send_fin(struct tcp_ctx *ctx, const struct tcp_seg *seg)
+{
+    (void)seg;
+    CTX_T->xflags |= TX_SYN_UNACKED;
+    tcp_send_fin(CTX_ST, CTX_T);
 }
 
 void tcp_fsm_action_send_ack(struct tcp_ctx *ctx, const struct tcp_seg *seg)
@@ -481,6 +511,14 @@ void tcp_fsm_action_retransmit_syn_ack(struct tcp_ctx *ctx, const struct tcp_seg
 {
     (void)seg;
     resend_syn(CTX_ST, CTX_T, true);
+}
+
+/* The SYN,ACK again, then the FIN that followed it (`send_fin`): go-back-N from SND.UNA. */
+void tcp_fsm_action_retransmit_syn_ack_fin(struct tcp_ctx *ctx, const struct tcp_seg *seg)
+{
+    (void)seg;
+    resend_syn(CTX_ST, CTX_T, true);
+    tcp_send_fin(CTX_ST, CTX_T);
 }
 
 /* RFC 6298 5.4-5.7 and RFC 5681 (4): retransmit data (or the FIN), back off, collapse the

@@ -51,6 +51,8 @@ void tcp_send_syn_ack_stateless(struct tcpfsm_stack *st, struct tcb *tmp);
 void tcp_output(struct tcpfsm_stack *st, struct tcb *t); /* data, FIN, pending ACK */
 void tcp_send_ctl(struct tcpfsm_stack *st, struct tcb *t, uint8_t flags, uint32_t seq);
 void tcp_send_syn(struct tcpfsm_stack *st, struct tcb *t, bool with_ack);
+/* A FIN alone at SND.NXT, behind a SYN not yet acknowledged (tcp_output sends it after data). */
+void tcp_send_fin(struct tcpfsm_stack *st, struct tcb *t);
 void tcp_send_rst_reply(struct tcpfsm_stack *st, const struct tcp_seg *in);
 void tcp_retransmit_first(struct tcpfsm_stack *st, struct tcb *t);
 void tcp_resend_una(struct tcpfsm_stack *st, struct tcb *t);

@@ -241,6 +241,17 @@ void tcp_send_syn(struct tcpfsm_stack *st, struct tcb *t, bool with_ack)
     tcb_timer_set(st, t, TMR_RTX, rtt_current_rto(&t->rtt, st->cfg.rto_max_us));
 }
 
+void tcp_send_fin(struct tcpfsm_stack *st, struct tcb *t)
+{
+    bool fin_sent = false;
+    emit_seg(st, t, TCP_FIN | TCP_ACK, t->snd_nxt, NULL, 0, NULL, 0, &fin_sent);
+    if (!fin_sent) return;
+    t->snd_nxt++;
+    t->flags |= TF_FIN_SENT;
+    if (seq_lt(t->snd_max, t->snd_nxt)) t->snd_max = t->snd_nxt;
+    arm_rtx(st, t);
+}
+
 /* A SYN-ACK for a TCB that is not kept (SYN cookie): no timer, no state. */
 void tcp_send_syn_ack_stateless(struct tcpfsm_stack *st, struct tcb *tmp)
 {

@@ -311,16 +311,10 @@ END_TEST
 START_TEST(syn_rcvd__rcv_ack_not_ack_acceptable__syn_rcvd)
 {
     /* @rfc 9293 3.10.7.4 fifth: SEG.ACK =< SND.UNA in SYN-RECEIVED (not SND.UNA < SEG.ACK =<
-     * SND.NXT): <SEQ=SEG.ACK><CTL=RST>, also when a CLOSE is queued */
+     * SND.NXT): <SEQ=SEG.ACK><CTL=RST> */
     struct sc *sc = tr_new(NULL);
     ROW("SYN_RCVD", "RCV_ACK", "!ack_acceptable", "SYN_RCVD");
     sc_to_syn_rcvd_active(sc);
-    sc_inject(sc, A, sc->irs + 1, sc->iss, W, NULL, 0);
-    sc_expect(sc, R, sc->iss, 0, 0);
-    NONE();
-    STATE("SYN_RCVD");
-    EXPECT_EQ(tcpfsm_shutdown(sc->st, sc->fd, TCPFSM_SHUT_WR), 0);
-    NONE();
     sc_inject(sc, A, sc->irs + 1, sc->iss, W, NULL, 0);
     sc_expect(sc, R, sc->iss, 0, 0);
     NONE();
@@ -354,37 +348,34 @@ START_TEST(syn_rcvd__rcv_ack_else__established)
 }
 END_TEST
 
-START_TEST(syn_rcvd__app_close__syn_rcvd)
+START_TEST(syn_rcvd__app_close__fin_wait_1)
 {
-    /* @rfc 9293 3.10.4: CLOSE in SYN-RECEIVED is queued "for processing after entering
-     * ESTABLISHED state" (the spec takes this branch of 3.10.4 always, also with nothing sent):
-     * nothing is sent yet, the user may send no more */
+    /* @rfc 9293 3.10.4: CLOSE in SYN-RECEIVED with nothing sent or pending: "form a FIN segment
+     * and send it, and enter FIN-WAIT-1 state": the FIN goes at once, behind our SYN; the user
+     * may send no more */
     struct sc *sc = tr_new(NULL);
-    ROW("SYN_RCVD", "APP_CLOSE", NULL, "SYN_RCVD");
+    ROW("SYN_RCVD", "APP_CLOSE", NULL, "FIN_WAIT_1");
     sc_to_syn_rcvd_active(sc);
     EXPECT_EQ(tcpfsm_shutdown(sc->st, sc->fd, TCPFSM_SHUT_WR), 0);
+    sc_expect(sc, F | A, sc->iss + 1, sc->irs + 1, 0);
     NONE();
-    STATE("SYN_RCVD");
+    STATE("FIN_WAIT_1");
     EXPECT_EQ(tcpfsm_send(sc->st, sc->fd, tr_payload, 1), -EPIPE);
     EXPECT_EQ(tcpfsm_error(sc->st, sc->fd), 0);
     tr_end(sc);
 }
 END_TEST
 
-START_TEST(syn_rcvd__rcv_ack_close_queued__fin_wait_1)
+START_TEST(fin_wait_1__rcv_ack_syn_fin_acked__fin_wait_2)
 {
-    /* @rfc 9293 3.10.4: the CLOSE queued in SYN-RECEIVED is processed on entering ESTABLISHED:
-     * the ACK of our SYN takes the connection to FIN-WAIT-1 and our FIN goes out */
+    /* @rfc 9293 3.10.7.4 fifth: one ACK covers the SYN and the FIN sent behind it on a CLOSE in
+     * SYN-RECEIVED: FIN-WAIT-2, no timer left */
     struct sc *sc = tr_new(NULL);
-    ROW("SYN_RCVD", "RCV_ACK", "close_queued", "FIN_WAIT_1");
-    ROW("FIN_WAIT_1", "RCV_ACK", "fin_acked", "FIN_WAIT_2");
+    ROW("FIN_WAIT_1", "RCV_ACK", "syn_fin_acked", "FIN_WAIT_2");
     sc_to_syn_rcvd_active(sc);
     EXPECT_EQ(tcpfsm_shutdown(sc->st, sc->fd, TCPFSM_SHUT_WR), 0);
-    NONE();
-    sc_inject(sc, A, sc->irs + 1, sc->iss + 1, W, NULL, 0);
     sc_expect(sc, F | A, sc->iss + 1, sc->irs + 1, 0);
     NONE();
-    STATE("FIN_WAIT_1");
     sc_inject(sc, A, sc->irs + 1, sc->iss + 2, W, NULL, 0);
     NONE();
     STATE("FIN_WAIT_2");
@@ -392,18 +383,47 @@ START_TEST(syn_rcvd__rcv_ack_close_queued__fin_wait_1)
 }
 END_TEST
 
-START_TEST(syn_rcvd__rcv_ack_close_queued__fin_wait_1_with_text)
+START_TEST(fin_wait_1__rcv_ack_syn_acked__fin_wait_1)
 {
-    /* @rfc 9293 3.10.4, 3.10.7.4 fifth and seventh: the ACK that completes the handshake after
-     * a queued CLOSE carries text: FIN-WAIT-1 still receives it, and our FIN acknowledges it */
+    /* @rfc 9293 3.10.7.4 fifth: the ACK of our SYN alone, after a CLOSE in SYN-RECEIVED: the
+     * connection is synchronized, the FIN still outstanding (retransmitted at the RTO, the
+     * timer restarted by this ACK), and its ACK takes FIN-WAIT-1 to FIN-WAIT-2 */
     struct sc *sc = tr_new(NULL);
-    ROW("SYN_RCVD", "RCV_ACK", "close_queued", "FIN_WAIT_1");
+    ROW("FIN_WAIT_1", "RCV_ACK", "syn_acked", "FIN_WAIT_1");
+    ROW("FIN_WAIT_1", "RCV_ACK", "fin_acked", "FIN_WAIT_2");
+    sc_to_syn_rcvd_active(sc);
+    EXPECT_EQ(tcpfsm_shutdown(sc->st, sc->fd, TCPFSM_SHUT_WR), 0);
+    sc_expect(sc, F | A, sc->iss + 1, sc->irs + 1, 0);
+    NONE();
+    sc_inject(sc, A, sc->irs + 1, sc->iss + 1, W, NULL, 0);
+    NONE();
+    STATE("FIN_WAIT_1");
+    EXPECT(sc_timer_armed(sc));
+    sc_fire_next(sc);
+    sc_expect(sc, F | A, sc->iss + 1, sc->irs + 1, 0);
+    NONE();
+    sc_inject(sc, A, sc->irs + 1, sc->iss + 2, W, NULL, 0);
+    NONE();
+    STATE("FIN_WAIT_2");
+    tr_end(sc);
+}
+END_TEST
+
+START_TEST(fin_wait_1__rcv_ack_syn_acked__fin_wait_1_with_text)
+{
+    /* @rfc 9293 3.10.7.4 fifth and seventh: the ACK of our SYN carries text: FIN-WAIT-1
+     * receives it and acknowledges it (the ACK delayed: the FIN went already) */
+    struct sc *sc = tr_new(NULL);
+    ROW("FIN_WAIT_1", "RCV_ACK", "syn_acked", "FIN_WAIT_1");
     ROW("FIN_WAIT_1", "RCV_DATA", NULL, "FIN_WAIT_1");
     sc_to_syn_rcvd_active(sc);
     EXPECT_EQ(tcpfsm_shutdown(sc->st, sc->fd, TCPFSM_SHUT_WR), 0);
+    sc_expect(sc, F | A, sc->iss + 1, sc->irs + 1, 0);
     NONE();
     sc_inject(sc, P | A, sc->irs + 1, sc->iss + 1, W, tr_payload, 5);
-    sc_expect(sc, F | A, sc->iss + 1, sc->irs + 6, 0);
+    NONE();
+    EXPECT_EQ(sc_fire_next(sc), 40000); /* the delayed ACK */
+    sc_expect(sc, A, sc->iss + 2, sc->irs + 6, 0);
     NONE();
     STATE("FIN_WAIT_1");
     char buf[16];
@@ -413,22 +433,23 @@ START_TEST(syn_rcvd__rcv_ack_close_queued__fin_wait_1_with_text)
 }
 END_TEST
 
-START_TEST(syn_rcvd__app_close__syn_rcvd_then_gives_up)
+START_TEST(fin_wait_1__t_rtx_syn_unacked__fin_wait_1_then_gives_up)
 {
     /* @rfc 9293 3.10.4 + 6298 5.4 + 9293 3.8.3 R2: closed before the handshake completed, the
-     * SYN-ACK is still what is outstanding: it is retransmitted, and the connection gives up
-     * after syn_retries (1 here) */
+     * SYN-ACK is still outstanding: it is retransmitted with the FIN behind it, and the
+     * connection gives up after syn_retries (1 here) */
     struct sc *sc = tr_new_retries(0, 1);
-    ROW("SYN_RCVD", "APP_CLOSE", NULL, "SYN_RCVD");
-    ROW("SYN_RCVD", "T_RTX", "else", "SYN_RCVD");
-    ROW("SYN_RCVD", "T_RTX", "syn_give_up", "CLOSED");
+    ROW("FIN_WAIT_1", "T_RTX", "syn_unacked", "FIN_WAIT_1");
+    ROW("FIN_WAIT_1", "T_RTX", "give_up", "CLOSED");
     sc_to_syn_rcvd_active(sc);
     EXPECT_EQ(tcpfsm_shutdown(sc->st, sc->fd, TCPFSM_SHUT_WR), 0);
+    sc_expect(sc, F | A, sc->iss + 1, sc->irs + 1, 0);
     NONE();
     EXPECT_EQ(sc_fire_next(sc), 100000);
     sc_expect(sc, S | A, sc->iss, sc->irs + 1, 0);
+    sc_expect(sc, F | A, sc->iss + 1, sc->irs + 1, 0);
     NONE();
-    STATE("SYN_RCVD");
+    STATE("FIN_WAIT_1");
     EXPECT_EQ(sc_fire_next(sc), 200000);
     NONE();
     STATE("CLOSED");
@@ -457,9 +478,10 @@ TCase *tr_case_opening(void)
     tcase_add_test(tc, syn_rcvd__rcv_bad_ack__syn_rcvd);
     tcase_add_test(tc, syn_rcvd__rcv_ack_not_ack_acceptable__syn_rcvd);
     tcase_add_test(tc, syn_rcvd__rcv_ack_else__established);
-    tcase_add_test(tc, syn_rcvd__app_close__syn_rcvd);
-    tcase_add_test(tc, syn_rcvd__rcv_ack_close_queued__fin_wait_1);
-    tcase_add_test(tc, syn_rcvd__rcv_ack_close_queued__fin_wait_1_with_text);
-    tcase_add_test(tc, syn_rcvd__app_close__syn_rcvd_then_gives_up);
+    tcase_add_test(tc, syn_rcvd__app_close__fin_wait_1);
+    tcase_add_test(tc, fin_wait_1__rcv_ack_syn_fin_acked__fin_wait_2);
+    tcase_add_test(tc, fin_wait_1__rcv_ack_syn_acked__fin_wait_1);
+    tcase_add_test(tc, fin_wait_1__rcv_ack_syn_acked__fin_wait_1_with_text);
+    tcase_add_test(tc, fin_wait_1__t_rtx_syn_unacked__fin_wait_1_then_gives_up);
     return tc;
 }

@@ -155,6 +155,13 @@ int tcpfsm_accept(struct tcpfsm_stack *st, int fd, uint32_t *peer_addr, uint16_t
     return nfd;
 }
 
+/* Whether an active open may use local port lport towards (raddr, rport): cfg.port_ok. */
+static bool port_allowed(const struct tcpfsm_stack *st, uint32_t laddr, uint16_t lport,
+                         uint32_t raddr, uint16_t rport)
+{
+    return !st->cfg.port_ok || st->cfg.port_ok(st->cfg.port_ok_arg, laddr, lport, raddr, rport);
+}
+
 int tcpfsm_connect(struct tcpfsm_stack *st, int fd, uint32_t addr, uint16_t port)
 {
     struct tcb *t = fd_get(st, fd);
@@ -173,11 +180,14 @@ int tcpfsm_connect(struct tcpfsm_stack *st, int fd, uint32_t addr, uint16_t port
                  start = (uint32_t)st->cfg.random(st->cfg.random_arg);
         for (uint32_t i = 0; i < span && !t->lport; i++) {
             uint16_t p = (uint16_t)(EPHEMERAL_LO + (start + i) % span);
-            if (!listener_lookup(st, t->laddr, p) && !tcb_lookup(st, t->laddr, p, addr, port) &&
+            if (port_allowed(st, t->laddr, p, addr, port) && !listener_lookup(st, t->laddr, p) &&
+                !tcb_lookup(st, t->laddr, p, addr, port) &&
                 !tw_lookup(st, t->laddr, p, addr, port) && !syn_lookup(st, t->laddr, p, addr, port))
                 t->lport = p;
         }
         if (!t->lport) return -EADDRNOTAVAIL;
+    } else if (!port_allowed(st, t->laddr, t->lport, addr, port)) {
+        return -EADDRNOTAVAIL; /* the flow would not come back to this stack (cfg.port_ok) */
     }
     if (tcb_lookup(st, t->laddr, t->lport, addr, port) ||
         tw_lookup(st, t->laddr, t->lport, addr, port) ||

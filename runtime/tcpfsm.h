@@ -108,6 +108,13 @@ struct tcpfsm_config {
     uint32_t user_timeout_us;     /* RFC 9293 3.10.8 USER TIMEOUT, any value, 0 = off */
     uint32_t flags;               /* TCPFSM_F_* below; other bits are refused */
     uint32_t challenge_ack_limit; /* RFC 5961 7: challenge ACKs per second, any (default 1000) */
+    /* Optional: which local ports an active open may take. tcpfsm_connect() picks its
+     * ephemeral port among those for which port_ok(port_ok_arg, laddr, lport, raddr, rport)
+     * is non-zero, and refuses a bound port it rejects with -EADDRNOTAVAIL. NULL = any. The
+     * shards layer (tcpfsm_shards.h) uses it so a flow comes back to the stack that opened
+     * it, as mTCP picks ports by RSS hash. */
+    int (*port_ok)(void *arg, uint32_t laddr, uint16_t lport, uint32_t raddr, uint16_t rport);
+    void *port_ok_arg;
 };
 
 #define TCPFSM_F_NO_SACK 0x01u       /* don't offer/accept SACK */
@@ -176,10 +183,57 @@ int tcpfsm_abort(struct tcpfsm_stack *st, int fd);
 #define TCPFSM_POLLOUT 0x04u /* connected and send buffer has room */
 #define TCPFSM_POLLERR 0x08u /* error pending: tcpfsm_error() */
 #define TCPFSM_POLLHUP 0x10u /* both directions closed */
-/* Readiness mask of fd (0 if nothing), or -EBADF. */
+#define TCPFSM_POLLRDHUP 0x2000u /* the peer's FIN arrived: it sends no more (also POLLIN) */
+/* Readiness mask of fd (0 if nothing), or -EBADF. For one-off checks: a program that waits
+ * on many sockets asks the interest set below which of them are ready. */
 int tcpfsm_poll(struct tcpfsm_stack *st, int fd);
 /* Pending error of fd (like SO_ERROR), 0 if none. Reading it does not clear it. */
 int tcpfsm_error(struct tcpfsm_stack *st, int fd);
+
+/* ---- Readiness: the stack's interest set, epoll(7)-like ----
+ * Each stack has one interest set. A descriptor is in it at most once, with the events it
+ * wants (TCPFSM_POLLIN, TCPFSM_POLLOUT, TCPFSM_POLLRDHUP; TCPFSM_POLLERR and TCPFSM_POLLHUP
+ * are always reported) and a 64-bit value of the caller's, handed back with each report.
+ * While tcpfsm_input(), tcpfsm_advance() and the socket calls run, the stack queues every
+ * watched descriptor something happened to: data or the peer's FIN arrived, an ACK made room
+ * in the send buffer, a connection completed or failed, a listener's accept queue got a
+ * connection, an error or a reset ended a connection. tcpfsm_epoll_wait() then looks only
+ * at the queued descriptors, so one call costs O(descriptors with news), not O(descriptors
+ * watched): the same with 10 or 1,000,000 idle connections.
+ *
+ *   level-triggered (default)  a descriptor is reported by every wait while one of its
+ *                              events holds (it stays queued until a wait finds it not ready);
+ *   TCPFSM_EPOLLET             reported once per happening (new data, room, FIN, error...),
+ *                              with all the events that hold then; read/send until -EAGAIN;
+ *   TCPFSM_EPOLLONESHOT        after one report the descriptor's events are disabled until
+ *                              TCPFSM_EPOLL_CTL_MOD arms them again (it stays in the set).
+ *
+ * A wait reports at most maxevents descriptors; level-triggered ones it reported go to the
+ * back of the queue, so a small maxevents still serves every ready descriptor in turn.
+ * tcpfsm_close() and tcpfsm_abort() take a descriptor out of the set (a later descriptor with
+ * the same number starts unwatched). A socket refused -ENOBUFS by the stack's buffer memory
+ * is looked at again by each wait until it can send (memory freed elsewhere wakes no one).
+ * The stack never blocks: a program sleeps in poll(2) on its link (with
+ * tcpfsm_next_timeout()) and calls tcpfsm_epoll_wait() after feeding what arrived. */
+#define TCPFSM_EPOLLET (1u << 31)
+#define TCPFSM_EPOLLONESHOT (1u << 30)
+#define TCPFSM_EPOLL_CTL_ADD 1 /* -EEXIST if fd is already in the set */
+#define TCPFSM_EPOLL_CTL_DEL 2 /* -ENOENT if it is not; ev may be NULL */
+#define TCPFSM_EPOLL_CTL_MOD 3 /* -ENOENT if it is not */
+struct tcpfsm_event {
+    uint32_t events; /* ctl: wanted events and flags; wait: the events that hold */
+    uint64_t data;   /* the caller's, e.g. the descriptor or a pointer */
+};
+/* 0, -EBADF (not an open descriptor), -EINVAL (unknown op, unknown event bits, ev NULL for
+ * ADD/MOD), -EEXIST, -ENOENT, -ENOMEM. Adding or modifying a descriptor queues it, so the next
+ * wait reports what already holds. */
+int tcpfsm_epoll_ctl(struct tcpfsm_stack *st, int op, int fd, const struct tcpfsm_event *ev);
+/* Fill up to maxevents reports of ready descriptors; returns how many (0 if none), or -EINVAL
+ * (maxevents < 1, events NULL). Never blocks. */
+int tcpfsm_epoll_wait(struct tcpfsm_stack *st, struct tcpfsm_event *events, int maxevents);
+/* How many descriptors are queued for the next wait (an upper bound of what it reports):
+ * non-zero means a program should not sleep before calling tcpfsm_epoll_wait(). */
+unsigned tcpfsm_epoll_pending(const struct tcpfsm_stack *st);
 
 /* Socket options. Each has a range; tcpfsm_setopt refuses a value outside it with -EINVAL.
  * A listener's settings are its children's. */

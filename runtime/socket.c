@@ -251,6 +251,8 @@ long tcpfsm_sendv(struct tcpfsm_stack *st, int fd, const struct tcpfsm_iov *iov,
         if (w < len) break;
     }
     if (!n && total) {
+        /* Memory freed by other connections wakes no one: have the waits look again. */
+        if (!t->buf->snd.len || st->mem_pressure) ready_memwait(st, t);
         if (t->buf->snd.len) return -EAGAIN;
         st->stats.BufferLimitDrops++; /* nothing queued, and no memory for it */
         return -ENOBUFS;
@@ -303,6 +305,7 @@ int tcpfsm_shutdown(struct tcpfsm_stack *st, int fd, int how)
             ring_drop(&t->buf->rcv, t->buf->rcv.len);
             ring_release(st, &t->buf->rcv);
         }
+        ready_wake(st, t); /* reading now ends at once: POLLIN */
     }
     if (how != TCPFSM_SHUT_RD && !(t->flags & TF_FIN_QUEUED) && !(t->flags & TF_DEAD)) {
         tcb_event(st, t, TCP_FSM_EV_APP_CLOSE, NULL);
@@ -317,6 +320,7 @@ int tcpfsm_shutdown(struct tcpfsm_stack *st, int fd, int how)
 static void fd_release(struct tcpfsm_stack *st, struct tcb *t)
 {
     if (t->fd >= 0) {
+        ready_forget(st, t->fd);
         st->fds[t->fd] = NULL;
         if ((uint32_t)t->fd < st->fd_low) st->fd_low = (uint32_t)t->fd;
     }
@@ -361,17 +365,7 @@ int tcpfsm_abort(struct tcpfsm_stack *st, int fd)
 int tcpfsm_poll(struct tcpfsm_stack *st, int fd)
 {
     struct tcb *t = fd_get(st, fd);
-    if (!t) return -EBADF;
-    int m = 0;
-    if (t->state == TCP_FSM_LISTEN) return t->u.lst.acc_head ? TCPFSM_POLLIN : 0;
-    if ((t->buf && t->buf->rcv.len) || (t->flags & (TF_FIN_RCVD | TF_RD_SHUT))) m |= TCPFSM_POLLIN;
-    if (t->err) m |= TCPFSM_POLLERR | TCPFSM_POLLIN;
-    if (tcp_fsm_in_set(TCP_FSM_SET_SYNCHRONIZED, t->state) &&
-        !(t->flags & (TF_FIN_QUEUED | TF_DEAD)) && t->buf && mem_can_send(st, t))
-        m |= TCPFSM_POLLOUT;
-    if ((t->flags & TF_DEAD) || ((t->flags & TF_FIN_RCVD) && (t->flags & TF_FIN_ACKED)))
-        m |= TCPFSM_POLLHUP;
-    return m;
+    return t ? tcb_poll_mask(st, t) : -EBADF;
 }
 
 int tcpfsm_error(struct tcpfsm_stack *st, int fd)

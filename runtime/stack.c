@@ -149,6 +149,7 @@ void tcpfsm_stack_free(struct tcpfsm_stack *st)
     for (uint32_t i = 0; i < st->fds_cap; i++)
         if (st->fds[i]) tcb_free(st, st->fds[i]); /* unconnected or closed sockets */
     mem_destroy(st);
+    ready_destroy(st);
     while (st->tcb_cache) {
         struct tcb *t = st->tcb_cache;
         st->tcb_cache = t->qnext;

@@ -179,10 +179,10 @@ int tcpfsm_close(struct tcpfsm_stack *st, int fd);
 /* Abortive close: RST to the peer, descriptor and connection freed at once. */
 int tcpfsm_abort(struct tcpfsm_stack *st, int fd);
 
-#define TCPFSM_POLLIN 0x01u  /* data to read, EOF, or (listener) a connection to accept */
-#define TCPFSM_POLLOUT 0x04u /* connected and send buffer has room */
-#define TCPFSM_POLLERR 0x08u /* error pending: tcpfsm_error() */
-#define TCPFSM_POLLHUP 0x10u /* both directions closed */
+#define TCPFSM_POLLIN 0x01u      /* data to read, EOF, or (listener) a connection to accept */
+#define TCPFSM_POLLOUT 0x04u     /* connected and send buffer has room */
+#define TCPFSM_POLLERR 0x08u     /* error pending: tcpfsm_error() */
+#define TCPFSM_POLLHUP 0x10u     /* both directions closed */
 #define TCPFSM_POLLRDHUP 0x2000u /* the peer's FIN arrived: it sends no more (also POLLIN) */
 /* Readiness mask of fd (0 if nothing), or -EBADF. For one-off checks: a program that waits
  * on many sockets asks the interest set below which of them are ready. */

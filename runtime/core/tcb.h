@@ -171,6 +171,26 @@ struct tcp_ctx {
                                 * the trace hook reports as the transition's cause */
 };
 
+/* The readiness interest set (ready.c): one item per descriptor, by descriptor number, and a
+ * FIFO of the descriptors something happened to since the last tcpfsm_epoll_wait(). */
+#define RI_WATCHED 0x01u  /* in the interest set */
+#define RI_QUEUED 0x02u   /* on the queue (also after the descriptor closed: skipped there) */
+#define RI_MEMWAIT 0x04u  /* refused -ENOBUFS/-EAGAIN by buffer memory: in memwait[] */
+#define RI_DISARMED 0x08u /* TCPFSM_EPOLLONESHOT reported it: silent until CTL_MOD */
+struct ready_item {
+    uint64_t data;   /* the caller's */
+    uint32_t events; /* wanted events and flags (TCPFSM_EPOLL*) */
+    uint32_t next;   /* next queued descriptor + 1, 0 = end of the queue */
+    uint8_t flags;   /* RI_* */
+};
+struct ready_set {
+    struct ready_item *items; /* cap entries (grows to the descriptor table's size) */
+    uint32_t cap;
+    uint32_t head, tail, n; /* the queue: descriptor + 1, 0 = empty; its length */
+    uint32_t *memwait;      /* descriptors waiting for buffer memory to send */
+    uint32_t nmemwait, memwait_cap;
+};
+
 struct listener_slot {
     struct tcb *tcb;
 };
@@ -211,8 +231,9 @@ struct tcpfsm_stack {
     bool icmp_bucket_set;            /* ... filled on first use */
     bool isn_fixed_set;              /* tests only: every ISN = isn_fixed (e.g. near 2^32) */
     uint32_t isn_fixed;
-    bool reopen_iss_set; /* a SYN is reopening a TIME-WAIT connection (tcp_reopen): the new */
-    uint32_t reopen_iss; /* connection's ISS, past every sequence number the old one used */
+    bool reopen_iss_set;    /* a SYN is reopening a TIME-WAIT connection (tcp_reopen): the new */
+    uint32_t reopen_iss;    /* connection's ISS, past every sequence number the old one used */
+    struct ready_set ready; /* the interest set (ready.c) */
     struct tcpfsm_stats stats;
     uint64_t *coverage; /* per generated transition */
     /* Freed TCBs and data-path blocks kept for reuse (linked through qnext / ofo). */
@@ -292,6 +313,32 @@ uint32_t isn_generate(struct tcpfsm_stack *st, const struct tcb *t);
 /* one `ss -tan` line (tcb.c), snprintf-like at buf + off */
 int ss_format(char *buf, size_t size, size_t off, const char *state, uint32_t la, uint16_t lp,
               uint32_t ra, uint16_t rp, unsigned rq, unsigned sq);
+
+/* ready.c: the interest set. What a readiness mask looks at, before and after an event,
+ * so that only a change queues the descriptor (tcb_event). */
+struct ready_snap {
+    uint64_t rx, acked; /* bytes_received, bytes_acked */
+    uint16_t flags;     /* TF_FIN_RCVD | TF_FIN_ACKED | TF_DEAD | TF_RD_SHUT */
+    uint8_t state, err;
+};
+/* The TCPFSM_POLL* mask of t as tcpfsm_poll() reports it. */
+int tcb_poll_mask(const struct tcpfsm_stack *st, const struct tcb *t);
+/* Whether t's descriptor is in the interest set (cheap: the hot path asks it per event). */
+static inline bool ready_watched(const struct tcpfsm_stack *st, const struct tcb *t)
+{
+    return t->fd >= 0 && (uint32_t)t->fd < st->ready.cap &&
+           (st->ready.items[t->fd].flags & RI_WATCHED);
+}
+void ready_snap_take(const struct tcb *t, struct ready_snap *s);
+/* Queue t's descriptor if it is watched and the snapshot differs from t now. */
+void ready_changed(struct tcpfsm_stack *st, const struct tcb *t, const struct ready_snap *before);
+/* Queue t's descriptor if it is watched (something happened to it). */
+void ready_wake(struct tcpfsm_stack *st, const struct tcb *t);
+/* A send was refused for want of buffer memory: look at fd again at each wait. */
+void ready_memwait(struct tcpfsm_stack *st, const struct tcb *t);
+/* The descriptor is closing: out of the set. */
+void ready_forget(struct tcpfsm_stack *st, int fd);
+void ready_destroy(struct tcpfsm_stack *st);
 
 /* ring.c: byte rings (no allocation; capacity a power of two) */
 uint32_t ring_write(struct ring *r, const void *src, uint32_t n);

@@ -82,7 +82,15 @@ static void trace_hook(struct tcp_ctx *ctx, unsigned from, unsigned event, unsig
 int tcb_event(struct tcpfsm_stack *st, struct tcb *t, int event, const struct tcp_seg *seg)
 {
     struct tcp_ctx ctx = {st, t, seg};
-    return (int)tcp_fsm_dispatch(&t->state, (enum tcp_fsm_event)event, &ctx, seg);
+    if (!ready_watched(st, t))
+        return (int)tcp_fsm_dispatch(&t->state, (enum tcp_fsm_event)event, &ctx, seg);
+    /* a watched descriptor is queued for the next tcpfsm_epoll_wait() when the event changed
+     * what its readiness is made of (ready.c) */
+    struct ready_snap before;
+    ready_snap_take(t, &before);
+    int r = (int)tcp_fsm_dispatch(&t->state, (enum tcp_fsm_event)event, &ctx, seg);
+    ready_changed(st, t, &before);
+    return r;
 }
 
 const char *tcb_state_name(const struct tcb *t)
@@ -411,7 +419,8 @@ void tcp_fsm_action_established(struct tcp_ctx *ctx, const struct tcp_seg *seg)
         tcb_timer_clear(st, t, TMR_RTX);
     else
         tcb_timer_set(st, t, TMR_RTX, rtt_current_rto(&t->rtt, st->cfg.rto_max_us));
-    child_accept_ready(t); /* a listener's child: SYN queue -> accept queue */
+    child_accept_ready(t);                    /* a listener's child: SYN queue -> accept queue */
+    if (t->parent) ready_wake(st, t->parent); /* ... where accept() takes it */
 }
 
 void tcp_fsm_action_process_ack(struct tcp_ctx *ctx, const struct tcp_seg *seg)

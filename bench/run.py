@@ -277,6 +277,30 @@ def bench_conn_bytes():
             fail(lname, "exit %d: %s" % (r.returncode, r.stderr.strip()[-120:]))
 
 
+def bench_wakeup():
+    """Issue 16: the cost of one wakeup with N idle connections and one active, found by
+    tcpfsm_epoll_wait and by a tcpfsm_poll scan, next to Linux's epoll over loopback."""
+    name = "wakeup cost"
+    ok, why = have("runtime/core/ready.c", RUNTIME_LIB)
+    if not ok:
+        return skip(name, why)
+    exe = build(name, "bench_wakeup", ["bench/bench_wakeup.c"], libs=[RUNTIME_LIB])
+    if exe:
+        run(name, [exe], 600)
+
+
+def bench_million():
+    """Issue 16: 1,000,000 idle connections between two stacks in memory: the time to open
+    them and RSS per connection, next to the chapter's 1 KB per connection."""
+    name = "1M idle connections"
+    ok, why = have("runtime/core/ready.c", RUNTIME_LIB)
+    if not ok:
+        return skip(name, why)
+    exe = build(name, "bench_million", ["bench/bench_million.c"], libs=[RUNTIME_LIB])
+    if exe:
+        run(name, [exe], 600)
+
+
 # ---------------------------------------------------------------- 6. timer wheel
 def bench_timer():
     name = "timer wheel"
@@ -584,7 +608,8 @@ def main():
     cc_ver = subprocess.run([CC, "--version"], stdout=subprocess.PIPE, text=True).stdout.splitlines()[0]
     flags_line = "flags: %s %s (%s)%s" % (CC, " ".join(CFLAGS), cc_ver, "  [BENCH_QUICK=1: tiny sizes]" if QUICK else "")
     log(flags_line)
-    for step in (bench_dispatch, bench_checksum, bench_stack, bench_sizes, bench_conn_bytes, bench_timer,
+    for step in (bench_dispatch, bench_checksum, bench_stack, bench_sizes, bench_conn_bytes, bench_wakeup,
+                 bench_million, bench_timer,
                  bench_fsmc, bench_iperf3, bench_linux_connrate, bench_tun, bench_http):
         try:
             step()

@@ -1,6 +1,6 @@
 # runtime/runtime.mk — libtcpfsm (static and shared), built from runtime/*.c (the top: stack.c,
 # socket.c) and the rooms below it: base/, core/, tcp/ (tcp_fsm_glue.c #includes the generated
-# tcp.c), ip/, link/ (docs/ARCHITECTURE.md). The wildcard picks up new files; -MMD -MP
+# tcp.c), ip/, link/, shard/ (docs/ARCHITECTURE.md). The wildcard picks up new files; -MMD -MP
 # dependency files track headers and the #included generated sources. The shared library exports only tcpfsm_* (libtcpfsm.map);
 # the static library keeps every symbol so unit tests can reach the internal modules.
 #
@@ -12,7 +12,7 @@
 # regen; a rule remaking generated/ itself on mtimes would rewrite committed files during a
 # build, and a CI build would then hide the very drift check-regen exists to find.)
 
-RUNTIME_ROOMS    := base core tcp ip link
+RUNTIME_ROOMS    := base core tcp ip link shard
 RUNTIME_SRCS     := $(wildcard runtime/*.c $(RUNTIME_ROOMS:%=runtime/%/*.c))
 RUNTIME_OBJS     := $(patsubst runtime/%.c,$(OBJ)/runtime/%.o,$(RUNTIME_SRCS))
 RUNTIME_GEN_DIR  := $(BUILD)/gen
@@ -27,6 +27,10 @@ RUNTIME_SO_NAME  := libtcpfsm.so.0
 RUNTIME_SO       := $(LIBDIR)/libtcpfsm.so.$(TCPFSM_SOVERSION)
 RUNTIME_SO_LINKS := $(LIBDIR)/$(RUNTIME_SO_NAME) $(LIBDIR)/libtcpfsm.so
 RUNTIME_MAP      := runtime/libtcpfsm.map
+# shard/ (tcpfsm_shards.h) runs a thread per shard: the library and every program linked with
+# it, static or shared, compile and link with -pthread.
+CFLAGS  += -pthread
+LDFLAGS += -pthread
 
 ALL_TARGETS += $(RUNTIME_LIB) $(RUNTIME_SO) $(RUNTIME_SO_LINKS)
 

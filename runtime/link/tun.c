@@ -36,21 +36,24 @@ int tun_open(const char *name, char *errbuf, size_t errlen)
     return tun_open_mode(name, 0, errbuf, errlen);
 }
 
-int tun_open_mode(const char *name, int tap, char *errbuf, size_t errlen)
+static int bad_name(const char *name, const char *kind, char *errbuf, size_t errlen)
 {
-    const char *kind = tap ? "tap" : "tun";
-    if (!name || !*name || strlen(name) >= IFNAMSIZ) {
-        if (errbuf && errlen)
-            snprintf(errbuf, errlen, "%s: bad interface name '%s' (1..%d characters)", kind,
-                     name ? name : "", IFNAMSIZ - 1);
-        return -EINVAL;
-    }
+    if (name && *name && strlen(name) < IFNAMSIZ) return 0;
+    if (errbuf && errlen)
+        snprintf(errbuf, errlen, "%s: bad interface name '%s' (1..%d characters)", kind,
+                 name ? name : "", IFNAMSIZ - 1);
+    return -EINVAL;
+}
+
+/* One fd attached to NAME with these TUNSETIFF flags. */
+static int tun_attach(const char *name, short flags, char *errbuf, size_t errlen)
+{
     /* O_NONBLOCK on open: the open itself never waits either. */
     int fd = open("/dev/net/tun", O_RDWR | O_NONBLOCK | O_CLOEXEC);
     if (fd < 0) return fail(errbuf, errlen, errno, "open /dev/net/tun for", name);
     struct ifreq ifr;
     memset(&ifr, 0, sizeof ifr);
-    ifr.ifr_flags = (tap ? IFF_TAP : IFF_TUN) | IFF_NO_PI;
+    ifr.ifr_flags = flags;
     memcpy(ifr.ifr_name, name, strlen(name));
     /* TUNSETIFF attaches to an existing device of that name or creates it. */
     if (ioctl(fd, TUNSETIFF, &ifr) < 0) {
@@ -59,6 +62,37 @@ int tun_open_mode(const char *name, int tap, char *errbuf, size_t errlen)
         return fail(errbuf, errlen, e, "TUNSETIFF", name);
     }
     return fd;
+}
+
+int tun_open_mode(const char *name, int tap, char *errbuf, size_t errlen)
+{
+    int e = bad_name(name, tap ? "tap" : "tun", errbuf, errlen);
+    if (e) return e;
+    return tun_attach(name, (short)((tap ? IFF_TAP : IFF_TUN) | IFF_NO_PI), errbuf, errlen);
+}
+
+int tun_open_mq(const char *name, int n, int *fds, char *errbuf, size_t errlen)
+{
+    int e = bad_name(name, "tun", errbuf, errlen);
+    if (e) return e;
+    if (n < 1 || n > TUN_MAX_QUEUES || !fds) {
+        if (errbuf && errlen)
+            snprintf(errbuf, errlen, "tun %s: bad number of queues %d (1..%d)", name, n,
+                     TUN_MAX_QUEUES);
+        return -EINVAL;
+    }
+    /* Every queue is one more TUNSETIFF on the same name: the first makes the device (or
+     * attaches to a persistent one, which must have been made multi_queue), the others join. */
+    for (int i = 0; i < n; i++) {
+        fds[i] = tun_attach(name, IFF_TUN | IFF_NO_PI | IFF_MULTI_QUEUE, errbuf, errlen);
+        if (fds[i] < 0) {
+            e = fds[i];
+            while (i-- > 0)
+                close(fds[i]);
+            return e;
+        }
+    }
+    return 0;
 }
 
 int tun_mtu(const char *name)

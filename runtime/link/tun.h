@@ -13,5 +13,12 @@ int tun_open(const char *name, char *errbuf, size_t errlen);
  * frame, see runtime/link/tap.h). */
 int tun_open_mode(const char *name, int tap, char *errbuf, size_t errlen);
 int tun_mtu(const char *name); /* current MTU via SIOCGIFMTU, or -errno */
+/* Open n queues (1..TUN_MAX_QUEUES) of the multi-queue TUN device NAME (IFF_TUN|IFF_NO_PI|
+ * IFF_MULTI_QUEUE; made if absent): fds[0..n-1], each non-blocking. The kernel spreads the
+ * flows it sends over the queues, a flow to the queue that last wrote one of its packets.
+ * 0, or -errno with a message in errbuf and no fd left open (-EINVAL: bad name or n, or NAME
+ * exists without multi_queue). */
+#define TUN_MAX_QUEUES 256 /* the kernel's MAX_TAP_QUEUES */
+int tun_open_mq(const char *name, int n, int *fds, char *errbuf, size_t errlen);
 
 #endif /* TCPFSM_TUN_H */

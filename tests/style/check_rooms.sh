@@ -2,6 +2,8 @@
 # The runtime's rooms stay layered (make check-rooms, run by make test-runtime): a file may
 # include the headers of its own room and of the rooms below it, never of a room above.
 #
+#   shard/ (one stack per core, tcpfsm_shards.h: threads, rings between them; a driver on the
+#           public API like link/, whose TUN queues it opens)
 #   link/  (Ethernet, ARP, TAP, TUN, memlink, pcap: drivers on the public API)
 #   runtime/*.c  (the top: stack.c lifecycle and clock, socket.c the socket API)
 #   ip/    (ip_input.c: tcpfsm_input's IP dispatch; icmp.c)
@@ -9,9 +11,10 @@
 #   core/  (tcb.h: TCBs, their table and timer slots, ISNs, buffer memory)
 #   base/  (wire formats, checksums, SipHash, timer wheel, RTT, congestion control)
 #
-# tcpfsm.h is the public API: every room may include it. The generated tcp.h (the machine's
-# state and event numbers, the byte a TCB stores) may be read from core/ up; the generated
-# tcp.c (the machine itself) only by tcp/tcp_fsm_glue.c.
+# tcpfsm.h is the public API: every room may include it. tcpfsm_shards.h, the public face of
+# shard/, counts as shard/'s own. The generated tcp.h (the machine's state and event numbers,
+# the byte a TCB stores) may be read from core/ up; the generated tcp.c (the machine itself)
+# only by tcp/tcp_fsm_glue.c.
 # usage: check_rooms.sh  (exit 1 and one line per offending include)
 cd "$(dirname "$0")/../.." || exit 2
 R=runtime
@@ -19,11 +22,12 @@ R=runtime
 room_of_header() { # header name as written in #include "..." -> its room, or "" if not ours
     case $1 in
     tcpfsm.h) echo public; return ;;
+    tcpfsm_shards.h) echo shard; return ;;
     tcp.h) echo machine; return ;;
     tcp.c) echo glue; return ;;
     */*) [ -f "$R/$1" ] && dirname "$1" && return ;;
     esac
-    for r in base core tcp ip link; do
+    for r in base core tcp ip link shard; do
         [ -f "$R/$r/$1" ] && { echo "$r"; return; }
     done
     [ -f "$R/$1" ] && echo top
@@ -37,11 +41,13 @@ allowed() { # room of the including file -> rooms it may include
     ip) echo "base core tcp ip public machine" ;;
     top) echo "base core tcp ip top public machine" ;;
     link) echo "base link public" ;;
+    shard) echo "base link shard public" ;;
     esac
 }
 
 bad=0
-for f in "$R"/*.c "$R"/*.h "$R"/base/* "$R"/core/* "$R"/tcp/* "$R"/ip/* "$R"/link/*; do
+for f in "$R"/*.c "$R"/*.h "$R"/base/* "$R"/core/* "$R"/tcp/* "$R"/ip/* "$R"/link/* \
+    "$R"/shard/*; do
     case $f in *.c | *.h) ;; *) continue ;; esac
     d=$(dirname "$f")
     if [ "$d" = "$R" ]; then from=top; else from=$(basename "$d"); fi

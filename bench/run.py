@@ -30,7 +30,7 @@ RUNTIME_LIB = os.environ.get("RUNTIME_LIB", "build/lib/libtcpfsm.a")
 TCP_SPEC = os.environ.get("BENCH_TCP_SPEC", "spec/tcp.fsm")   # override only to test the bench
 QUICK = os.environ.get("BENCH_QUICK", "") not in ("", "0")
 LOGS = os.path.join(OUT, "logs")
-ROOMS = ["base", "core", "tcp", "ip", "link"]  # runtime/runtime.mk RUNTIME_ROOMS
+ROOMS = ["base", "core", "tcp", "ip", "link", "shard"]  # runtime/runtime.mk RUNTIME_ROOMS
 INC = ["-Ibench", "-Iruntime"] + ["-Iruntime/" + r for r in ROOMS] + ["-Igenerated", "-I" + OUT]
 
 rows = []          # (name, value, unit, reference, ref_value) or (name, "SKIP"/"FAIL", reason)
@@ -528,6 +528,38 @@ def bench_http():
                      % (srv.returncode, srv_log.name))
 
 
+# ---------------------------------------------------------------- 8d. shards over TUN
+def bench_shards():
+    """Issue 16: one stack per core (tcpfsm_shards.h) on a multi-queue TUN device against the
+    kernel's TCP (bench/bench_shards_tun.c, which makes the device in this namespace): the
+    connection rate of 2x32 kernel clients (connect, request, reply, close) and the bulk rate of
+    4 kernel streams into a discard service, each with 1 shard and with 2, alternated in the same
+    run; the 2-shard row's reference is the 1-shard figure, so its ratio is the scaling."""
+    name = "TUN shards"
+    why = root_reason(["ip", "sysctl"]) or (None if os.path.exists("/dev/net/tun") else "no /dev/net/tun")
+    if why:
+        return skip(name, why)
+    ok, why = have(RUNTIME_LIB, "runtime/tcpfsm_shards.h")
+    if not ok:
+        return skip(name, why)
+    exe = build(name, "bench_shards_tun", ["bench/bench_shards_tun.c"], ["-pthread"],
+                libs=[RUNTIME_LIB])
+    if not exe:
+        return
+    with Netns("shards") as ns:
+        t0 = time.time()
+        try:
+            r = ns.sh(shlex.quote(os.path.abspath(exe)), stdout=subprocess.PIPE,
+                      stderr=subprocess.PIPE, text=True, timeout=120)
+        except subprocess.TimeoutExpired:
+            return fail(name, "timed out after 120 s")
+        with open(os.path.join(LOGS, "bench_shards_tun.run.log"), "w") as f:
+            f.write(r.stdout + r.stderr)
+        log("%s: %.1f s" % (name, time.time() - t0))
+        if not parse_rows(r.stdout) or r.returncode != 0:
+            fail(name, "exit %d: %s" % (r.returncode, r.stderr.strip()[-120:]))
+
+
 # ---------------------------------------------------------------- table
 def fmt(v):
     if v is None:
@@ -610,7 +642,7 @@ def main():
     log(flags_line)
     for step in (bench_dispatch, bench_checksum, bench_stack, bench_sizes, bench_conn_bytes, bench_wakeup,
                  bench_million, bench_timer,
-                 bench_fsmc, bench_iperf3, bench_linux_connrate, bench_tun, bench_http):
+                 bench_fsmc, bench_iperf3, bench_linux_connrate, bench_tun, bench_http, bench_shards):
         try:
             step()
         except Exception as e:          # one broken step must not hide the others' figures

@@ -26,6 +26,12 @@
 #define NETIO_MAX_WANT 8
 #define NETIO_PKT_MAX (65535 + 14) /* an IPv4 datagram, in an Ethernet frame on TAP/AF_PACKET */
 #define NETIO_SPIN_MAX 1000000     /* memory mode: rounds without time moving before "stalled" */
+/* Rounds in a row that queued readiness may keep the loop from sleeping. A program that reads
+ * what it is told needs one more round for a level-triggered report (the wait that finds it
+ * drained drops it) and one per maxevents of a burst; a descriptor queued longer is one the
+ * stack looks at again by itself (a send refused for buffer memory, tcpfsm.h) or one its
+ * program leaves ready, and the loop then sleeps until the next packet or timer as before. */
+#define NETIO_READY_ROUNDS 1000
 
 struct netio {
     struct netio_opts o;
@@ -736,6 +742,16 @@ struct memlink *netio_link(struct netio *n)
     return n->link;
 }
 
+int netio_watch(struct tcpfsm_stack *st, int fd, uint32_t *cur, uint32_t events, uint64_t data)
+{
+    events |= TCPFSM_POLLERR;
+    if (*cur == events) return 0;
+    struct tcpfsm_event ev = {.events = events, .data = data};
+    int r = tcpfsm_epoll_ctl(st, *cur ? TCPFSM_EPOLL_CTL_MOD : TCPFSM_EPOLL_CTL_ADD, fd, &ev);
+    if (r == 0) *cur = events;
+    return r;
+}
+
 void netio_want_fd(struct netio *n, int fd, short events)
 {
     for (int i = 0; i < n->nwant; i++)
@@ -775,7 +791,7 @@ static int run_loop(struct netio *n, uint64_t until, netio_step_fn step, void *a
     uint64_t give_up = UINT64_MAX;
     if (n->o.timeout_s > 0 && until == UINT64_MAX) /* netio_run_for is bounded already */
         give_up = n->start + (uint64_t)(n->o.timeout_s * 1e6);
-    unsigned long spins = 0;
+    unsigned long spins = 0, ready_rounds = 0;
     uint64_t last_now = 0;
     for (;;) {
         if (g_signal) return NETIO_SIGNAL;
@@ -813,6 +829,14 @@ static int run_loop(struct netio *n, uint64_t until, netio_step_fn step, void *a
             return NETIO_TIMEOUT;
         }
 
+        /* Readiness the steps have not taken yet (a burst larger than their maxevents, a
+         * level-triggered report to confirm, a descriptor a socket call queued): run them
+         * again before sleeping. Only stacks whose step waits on them count. */
+        unsigned pending = (step ? tcpfsm_epoll_pending(n->st) : 0) +
+                           (peer_step && n->peer ? tcpfsm_epoll_pending(n->peer) : 0);
+        int ready = pending && ++ready_rounds <= NETIO_READY_ROUNDS;
+        if (!pending) ready_rounds = 0;
+
         uint64_t next = tcpfsm_next_timeout(n->st);
         if (n->peer) next = min_u64(next, tcpfsm_next_timeout(n->peer));
         if (n->eth) next = min_u64(next, tcpfsm_eth_next_timeout(n->eth));
@@ -822,7 +846,7 @@ static int run_loop(struct netio *n, uint64_t until, netio_step_fn step, void *a
         if (n->link) {
             /* Virtual clock: whatever is due now first, then the caller's fds (without
              * waiting if a virtual event is pending), then jump to the next event. */
-            if (next <= now) continue;
+            if (next <= now || ready) continue;
             if (n->nwant) {
                 struct pollfd p[NETIO_MAX_WANT];
                 memcpy(p, n->want, sizeof(p[0]) * (size_t)n->nwant);
@@ -855,7 +879,9 @@ static int run_loop(struct netio *n, uint64_t until, netio_step_fn step, void *a
             p[np++] = n->want[i];
         int timeout_ms = -1;
         now = mono_us();
-        if (wake != UINT64_MAX) {
+        if (ready) {
+            timeout_ms = 0; /* take what the link has, then the steps again */
+        } else if (wake != UINT64_MAX) {
             uint64_t d = wake > now ? (wake - now + 999) / 1000 : 0;
             timeout_ms = d > 60000 ? 60000 : (int)d;
         }

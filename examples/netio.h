@@ -14,8 +14,11 @@
  *     now).
  *
  * A program gives netio_run() one step function for its own stack and, in memory mode, one
- * for the built-in peer. Steps are called after every batch of packets/timers; they do the
- * non-blocking socket calls and return NETIO_CONTINUE or a code that ends the loop.
+ * for the built-in peer. Steps are called after every batch of packets/timers; they ask their
+ * stack's interest set which sockets have news (tcpfsm_epoll_wait), do the non-blocking socket
+ * calls on those only, and return NETIO_CONTINUE or a code that ends the loop. The loop does
+ * not sleep while a stepped stack has readiness queued (tcpfsm_epoll_pending), so a step may
+ * take a bounded batch of reports per call.
  *
  * With --tun the program never changes the kernel's addresses or routes unless --setup is
  * given; then it runs `ip addr replace KERNEL/NN dev NAME` and `ip link set dev NAME up`,
@@ -105,6 +108,14 @@ int netio_run(struct netio *n, netio_step_fn step, void *arg, netio_step_fn peer
 /* Run for `us` more microseconds (virtual or real), steps still being called. */
 int netio_run_for(struct netio *n, uint64_t us, netio_step_fn step, void *arg,
                   netio_step_fn peer_step, void *peer_arg);
+
+/* Keep `fd` in st's interest set wanting `events` (TCPFSM_POLL* bits and TCPFSM_EPOLL* flags),
+ * with `data` handed back by tcpfsm_epoll_wait: ADD when *cur is 0, MOD when the events differ
+ * from *cur, nothing when they are the same (a level-triggered program says what it waits
+ * for after each step at no cost). *cur is the program's record: events | TCPFSM_POLLERR,
+ * never 0 once set (POLLERR is reported anyway); set it to 0 when fd is closed. 0, or
+ * tcpfsm_epoll_ctl's negative errno. */
+int netio_watch(struct tcpfsm_stack *st, int fd, uint32_t *cur, uint32_t events, uint64_t data);
 
 /* Called from a step: also wake up when `fd` has `events` (POLLIN/POLLOUT). The list is
  * cleared before each round of steps. */

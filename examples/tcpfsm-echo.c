@@ -10,6 +10,14 @@
  * half-closes, and checks that exactly those bytes come back (--daytime: reads one line, up
  * to the server's FIN); exit 0 only if they all did. With --tun the server runs until
  * SIGINT/SIGTERM.
+ *
+ * Both sides learn which connections have work from their stack's interest set
+ * (tcpfsm_epoll_wait), so a wakeup costs the connections it concerns, not all of them. The
+ * server's connections are edge-triggered: an echo relays until a call says -EAGAIN anyway,
+ * so it needs hearing only of what is new. Its listener is level-triggered, so a connection
+ * an accept could not take (no descriptor left) is offered again. The built-in clients are
+ * level-triggered and say after each step what they wait for (POLLOUT only while they have
+ * bytes to send), the way a poll(2) program does.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -20,9 +28,11 @@
 #include "netio.h"
 
 #define ECHO_BUF 65536
+#define ECHO_EVENTS 64 /* reports taken per step; netio steps again while more are queued */
 
 struct conn {
     int fd;
+    size_t slot; /* index in server.c */
     unsigned char buf[ECHO_BUF];
     size_t off, len; /* pending echo bytes: buf[off, off+len) */
     int rd_eof;
@@ -41,16 +51,16 @@ struct server {
     uint64_t served;
 };
 
-static void conn_free(struct server *s, size_t i, int abort_it)
+static void conn_free(struct server *s, struct conn *c, int abort_it)
 {
-    struct conn *c = s->c[i];
     if (s->verbose) {
         char a[16];
         fprintf(stderr, "%s: %s %s:%u after %llu bytes\n", s->prog, abort_it ? "aborted" : "closed",
                 netio_ntoa(c->raddr, a), c->rport, (unsigned long long)c->bytes);
     }
+    s->c[c->slot] = s->c[--s->n];
+    s->c[c->slot]->slot = c->slot;
     free(c);
-    s->c[i] = s->c[--s->n];
     s->served++;
 }
 
@@ -88,10 +98,49 @@ static void serve_daytime(struct server *s, struct netio *nio, int fd, uint32_t 
     s->served++;
 }
 
-static int server_step(struct netio *nio, void *arg)
+/* Relay what c has: flush first, then read into the room left, until a call says -EAGAIN
+ * (or the buffer is full and the send blocked: an ACK making room reports c again). */
+static void echo_conn(struct server *s, struct tcpfsm_stack *st, struct conn *c)
 {
-    struct server *s = arg;
-    struct tcpfsm_stack *st = netio_stack(nio);
+    int dead = 0;
+    for (;;) {
+        while (c->len) {
+            long w = tcpfsm_send(st, c->fd, c->buf + c->off, c->len);
+            if (w == -EAGAIN) break;
+            if (w < 0) {
+                dead = 1;
+                break;
+            }
+            c->off += (size_t)w;
+            c->len -= (size_t)w;
+            c->bytes += (uint64_t)w;
+        }
+        if (dead) break;
+        if (c->len == 0) c->off = 0;
+        if (c->rd_eof || c->off + c->len >= ECHO_BUF) break;
+        long r = tcpfsm_recv(st, c->fd, c->buf + c->off + c->len, ECHO_BUF - c->off - c->len);
+        if (r == -EAGAIN) break;
+        if (r < 0) {
+            dead = 1;
+            break;
+        }
+        if (r == 0) {
+            c->rd_eof = 1;
+            continue; /* flush what remains */
+        }
+        c->len += (size_t)r;
+    }
+    if (dead) {
+        tcpfsm_abort(st, c->fd);
+        conn_free(s, c, 1);
+    } else if (c->rd_eof && c->len == 0) {
+        tcpfsm_close(st, c->fd); /* FIN after the queued echo */
+        conn_free(s, c, 0);
+    }
+}
+
+static void accept_all(struct server *s, struct netio *nio, struct tcpfsm_stack *st)
+{
     for (;;) {
         uint32_t pa;
         uint16_t pp;
@@ -116,61 +165,40 @@ static int server_step(struct netio *nio, void *arg)
             s->cap = nc;
         }
         struct conn *c = calloc(1, sizeof *c);
-        if (!c) {
+        struct tcpfsm_event want = {.events = TCPFSM_POLLIN | TCPFSM_POLLOUT | TCPFSM_POLLRDHUP |
+                                              TCPFSM_EPOLLET,
+                                    .data = (uintptr_t)c};
+        if (!c || tcpfsm_epoll_ctl(st, TCPFSM_EPOLL_CTL_ADD, fd, &want) < 0) {
+            free(c);
             tcpfsm_abort(st, fd);
             continue;
         }
         c->fd = fd;
         c->raddr = pa;
         c->rport = pp;
+        c->slot = s->n;
         s->c[s->n++] = c;
         if (s->verbose) {
             char a[16];
             fprintf(stderr, "%s: accepted %s:%u\n", s->prog, netio_ntoa(pa, a), pp);
         }
+        /* what came with the handshake is echoed now, not a round later */
+        echo_conn(s, st, c);
     }
-    for (size_t i = 0; i < s->n;) {
-        struct conn *c = s->c[i];
-        int dead = 0;
-        for (;;) {
-            /* flush first, then read into the room left */
-            while (c->len) {
-                long w = tcpfsm_send(st, c->fd, c->buf + c->off, c->len);
-                if (w == -EAGAIN) break;
-                if (w < 0) {
-                    dead = 1;
-                    break;
-                }
-                c->off += (size_t)w;
-                c->len -= (size_t)w;
-                c->bytes += (uint64_t)w;
-            }
-            if (dead) break;
-            if (c->len == 0) c->off = 0;
-            if (c->rd_eof || c->off + c->len >= ECHO_BUF) break;
-            long r = tcpfsm_recv(st, c->fd, c->buf + c->off + c->len, ECHO_BUF - c->off - c->len);
-            if (r == -EAGAIN) break;
-            if (r < 0) {
-                dead = 1;
-                break;
-            }
-            if (r == 0) {
-                c->rd_eof = 1;
-                continue; /* flush what remains */
-            }
-            c->len += (size_t)r;
-        }
-        if (dead) {
-            tcpfsm_abort(st, c->fd);
-            conn_free(s, i, 1);
-            continue;
-        }
-        if (c->rd_eof && c->len == 0) {
-            tcpfsm_close(st, c->fd); /* FIN after the queued echo */
-            conn_free(s, i, 0);
-            continue;
-        }
-        i++;
+}
+
+static int server_step(struct netio *nio, void *arg)
+{
+    struct server *s = arg;
+    struct tcpfsm_stack *st = netio_stack(nio);
+    struct tcpfsm_event ev[ECHO_EVENTS];
+    int n = tcpfsm_epoll_wait(st, ev, ECHO_EVENTS);
+    for (int i = 0; i < n; i++) {
+        struct conn *c = (struct conn *)(uintptr_t)ev[i].data;
+        if (c)
+            echo_conn(s, st, c);
+        else
+            accept_all(s, nio, st); /* the listener's data is 0 */
     }
     return NETIO_CONTINUE;
 }
@@ -179,6 +207,7 @@ static int server_step(struct netio *nio, void *arg)
 
 struct client {
     int fd;
+    uint32_t watch; /* its interest, as netio_watch keeps it */
     int connected, shut, done;
     size_t sent, got;
     char line[128]; /* --daytime: what the server sent */
@@ -229,6 +258,83 @@ static void daytime_client(struct peer *p, int k, struct client *c)
     }
 }
 
+/* What a client waits for: the connection's completion and room to send while it has bytes
+ * to send, the echo (or the daytime line) always. */
+static uint32_t client_wants(const struct peer *p, const struct client *c)
+{
+    int sending = !c->connected || (!p->daytime && c->sent < p->bytes);
+    return TCPFSM_POLLIN | (sending ? TCPFSM_POLLOUT : 0);
+}
+
+/* One client's turn, with the events its report says hold. */
+static void client_io(struct peer *p, int k, struct client *c, uint32_t ev)
+{
+    struct tcpfsm_stack *st = p->st;
+    if (ev & TCPFSM_POLLERR) {
+        int e = tcpfsm_error(st, c->fd);
+        fprintf(stderr, "%s: client %d: %s\n", p->prog, k, strerror(e ? -e : EIO));
+        tcpfsm_close(st, c->fd);
+        c->done = 1;
+        p->failed = 1;
+        p->finished++;
+        return;
+    }
+    if (!c->connected && (ev & TCPFSM_POLLOUT)) c->connected = 1;
+    if (!c->connected) return;
+    if (p->daytime) {
+        daytime_client(p, k, c);
+        if (c->done) p->finished++;
+        return;
+    }
+    unsigned char buf[16384];
+    while (c->sent < p->bytes) {
+        size_t chunk = p->bytes - c->sent;
+        if (chunk > sizeof buf) chunk = sizeof buf;
+        for (size_t i = 0; i < chunk; i++)
+            buf[i] = pattern(k, c->sent + i);
+        long w = tcpfsm_send(st, c->fd, buf, chunk);
+        if (w <= 0) break;
+        c->sent += (size_t)w;
+    }
+    if (c->sent == p->bytes && !c->shut) {
+        tcpfsm_shutdown(st, c->fd, TCPFSM_SHUT_WR);
+        c->shut = 1;
+    }
+    for (;;) {
+        long r = tcpfsm_recv(st, c->fd, buf, sizeof buf);
+        if (r == -EAGAIN) break;
+        if (r < 0) {
+            fprintf(stderr, "%s: client %d recv: %s\n", p->prog, k, strerror((int)-r));
+            p->failed = 1;
+            c->done = 1;
+            break;
+        }
+        if (r == 0) {
+            if (c->got != p->bytes) {
+                fprintf(stderr, "%s: client %d: EOF after %zu of %zu bytes\n", p->prog, k, c->got,
+                        p->bytes);
+                p->failed = 1;
+            }
+            c->done = 1;
+            break;
+        }
+        for (long i = 0; i < r; i++)
+            if (c->got + (size_t)i >= p->bytes || buf[i] != pattern(k, c->got + (size_t)i)) {
+                fprintf(stderr, "%s: client %d: wrong byte at offset %zu\n", p->prog, k,
+                        c->got + (size_t)i);
+                p->failed = 1;
+                c->done = 1;
+                break;
+            }
+        c->got += (size_t)r;
+        if (c->done) break;
+    }
+    if (c->done) {
+        tcpfsm_close(st, c->fd);
+        p->finished++;
+    }
+}
+
 static int peer_step(struct netio *nio, void *arg)
 {
     struct peer *p = arg;
@@ -237,85 +343,32 @@ static int peer_step(struct netio *nio, void *arg)
     if (!p->started) {
         p->started = 1;
         for (int k = 0; k < p->nclients; k++) {
+            struct client *c = &p->cl[k];
             int fd = tcpfsm_socket(st);
             if (fd < 0) {
                 fprintf(stderr, "%s: peer socket: %s\n", p->prog, strerror(-fd));
                 return NETIO_FAIL;
             }
+            c->fd = fd;
             int r = tcpfsm_connect(st, fd, netio_addr(nio), p->port);
-            if (r < 0 && r != -EINPROGRESS) {
+            if (r == -EINPROGRESS || r == 0)
+                r = netio_watch(st, fd, &c->watch, client_wants(p, c), (uint64_t)k);
+            if (r < 0) {
                 fprintf(stderr, "%s: peer connect: %s\n", p->prog, strerror(-r));
                 return NETIO_FAIL;
             }
-            p->cl[k].fd = fd;
         }
     }
-    unsigned char buf[16384];
-    for (int k = 0; k < p->nclients; k++) {
+    struct tcpfsm_event ev[ECHO_EVENTS];
+    int n = tcpfsm_epoll_wait(st, ev, ECHO_EVENTS);
+    for (int i = 0; i < n; i++) {
+        int k = (int)ev[i].data;
         struct client *c = &p->cl[k];
         if (c->done) continue;
-        int ev = tcpfsm_poll(st, c->fd);
-        if (ev < 0 || (ev & TCPFSM_POLLERR)) {
-            int e = tcpfsm_error(st, c->fd);
-            fprintf(stderr, "%s: client %d: %s\n", p->prog, k, strerror(e ? -e : EIO));
-            tcpfsm_close(st, c->fd);
-            c->done = 1;
-            p->failed = 1;
-            p->finished++;
-            continue;
-        }
-        if (!c->connected && (ev & TCPFSM_POLLOUT)) c->connected = 1;
-        if (!c->connected) continue;
-        if (p->daytime) {
-            daytime_client(p, k, c);
-            if (c->done) p->finished++;
-            continue;
-        }
-        while (c->sent < p->bytes) {
-            size_t chunk = p->bytes - c->sent;
-            if (chunk > sizeof buf) chunk = sizeof buf;
-            for (size_t i = 0; i < chunk; i++)
-                buf[i] = pattern(k, c->sent + i);
-            long w = tcpfsm_send(st, c->fd, buf, chunk);
-            if (w <= 0) break;
-            c->sent += (size_t)w;
-        }
-        if (c->sent == p->bytes && !c->shut) {
-            tcpfsm_shutdown(st, c->fd, TCPFSM_SHUT_WR);
-            c->shut = 1;
-        }
-        for (;;) {
-            long r = tcpfsm_recv(st, c->fd, buf, sizeof buf);
-            if (r == -EAGAIN) break;
-            if (r < 0) {
-                fprintf(stderr, "%s: client %d recv: %s\n", p->prog, k, strerror((int)-r));
-                p->failed = 1;
-                c->done = 1;
-                break;
-            }
-            if (r == 0) {
-                if (c->got != p->bytes) {
-                    fprintf(stderr, "%s: client %d: EOF after %zu of %zu bytes\n", p->prog, k,
-                            c->got, p->bytes);
-                    p->failed = 1;
-                }
-                c->done = 1;
-                break;
-            }
-            for (long i = 0; i < r; i++)
-                if (c->got + (size_t)i >= p->bytes || buf[i] != pattern(k, c->got + (size_t)i)) {
-                    fprintf(stderr, "%s: client %d: wrong byte at offset %zu\n", p->prog, k,
-                            c->got + (size_t)i);
-                    p->failed = 1;
-                    c->done = 1;
-                    break;
-                }
-            c->got += (size_t)r;
-            if (c->done) break;
-        }
-        if (c->done) {
-            tcpfsm_close(st, c->fd);
-            p->finished++;
+        client_io(p, k, c, ev[i].events);
+        if (!c->done && netio_watch(st, c->fd, &c->watch, client_wants(p, c), (uint64_t)k) < 0) {
+            fprintf(stderr, "%s: client %d: cannot watch its socket\n", p->prog, k);
+            return NETIO_FAIL;
         }
     }
     if (p->finished == p->nclients) return p->failed ? NETIO_FAIL : NETIO_DONE;
@@ -387,6 +440,8 @@ int main(int argc, char **argv)
     s.lfd = tcpfsm_socket(st);
     int r = s.lfd < 0 ? s.lfd : tcpfsm_bind(st, s.lfd, 0, (uint16_t)port);
     if (r == 0) r = tcpfsm_listen(st, s.lfd, 128);
+    struct tcpfsm_event lev = {.events = TCPFSM_POLLIN, .data = 0}; /* data 0: the listener */
+    if (r == 0) r = tcpfsm_epoll_ctl(st, TCPFSM_EPOLL_CTL_ADD, s.lfd, &lev);
     if (r < 0) {
         fprintf(stderr, "%s: listen on port %ld: %s\n", prog, port, strerror(-r));
         netio_close(nio);

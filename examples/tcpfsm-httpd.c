@@ -9,6 +9,15 @@
  *
  * Memory mode (default): a built-in client fetches every served file (up to 8) on one
  * keep-alive connection, plus a HEAD and a 404, checks every byte, exits 0 if all matched.
+ *
+ * Many connections cost only their memory while idle: each step asks the stack's interest
+ * set which connections have news (tcpfsm_epoll_wait) and serves those, and nothing in the
+ * server visits every connection (no idle sweep: a vanished client is found by TCP
+ * keep-alive, a timer of its own connection). Connections are edge-triggered, since serve()
+ * works until a call says -EAGAIN, and want POLLOUT only while a response waits for room, so
+ * the ACKs of an idle connection wake no one. The listener is level-triggered, so a connection
+ * an accept could not take is offered again. The built-in client is one-shot: it re-arms its
+ * one socket with what it waits for after each turn.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -27,6 +36,11 @@
 #define HDR_MAX 1024
 #define KEEPALIVE_IDLE_US (60ull * 1000000u) /* TCP keep-alive after 60 s of silence */
 #define MAX_ROOTS 64
+#define HTTPD_EVENTS 256 /* reports taken per step; netio steps again while more are queued */
+/* A connection's interest: a request (or the client's FIN) always, room to send only while a
+ * response is waiting for it. */
+#define WANT_REQUEST (TCPFSM_POLLIN | TCPFSM_POLLRDHUP | TCPFSM_EPOLLET)
+#define WANT_ROOM (WANT_REQUEST | TCPFSM_POLLOUT)
 
 static const char builtin_page[] =
     "<!DOCTYPE html>\n<html><head><title>tcpfsm-httpd</title></head>\n"
@@ -48,6 +62,8 @@ struct root {
  * response being sent): an idle keep-alive connection costs this struct and the stack's TCB. */
 struct conn {
     int fd;
+    size_t slot;    /* index in server.c */
+    uint32_t watch; /* its interest in the stack's set: WANT_REQUEST or WANT_ROOM */
     uint32_t raddr;
     uint16_t rport;
     char *in; /* REQ_MAX bytes while a request is being received, else NULL */
@@ -406,9 +422,8 @@ static int send_response(struct tcpfsm_stack *st, struct conn *c)
     }
 }
 
-static void conn_drop(struct server *s, size_t i, struct tcpfsm_stack *st, int abort_it)
+static void conn_drop(struct server *s, struct tcpfsm_stack *st, struct conn *c, int abort_it)
 {
-    struct conn *c = s->c[i];
     end_response(c);
     free(c->in);
     if (abort_it)
@@ -420,8 +435,9 @@ static void conn_drop(struct server *s, size_t i, struct tcpfsm_stack *st, int a
         fprintf(stderr, "%s: %s %s:%u after %u requests\n", s->prog,
                 abort_it ? "aborted" : "closed", netio_ntoa(c->raddr, a), c->rport, c->requests);
     }
+    s->c[c->slot] = s->c[--s->n];
+    s->c[c->slot]->slot = c->slot;
     free(c);
-    s->c[i] = s->c[--s->n];
     s->served++;
 }
 
@@ -434,8 +450,15 @@ static void release_input(struct conn *c)
     }
 }
 
-/* 0 keep, 1 close gracefully, -1 abort */
-static int serve(struct server *s, struct tcpfsm_stack *st, struct conn *c)
+enum serve_result {
+    SERVE_IDLE,    /* waiting for the (rest of the) next request */
+    SERVE_BLOCKED, /* a response waits for room to send */
+    SERVE_MORE,    /* work left after the rounds one turn may take (pipelined requests) */
+    SERVE_CLOSE,   /* close gracefully */
+    SERVE_ABORT,
+};
+
+static enum serve_result serve(struct server *s, struct tcpfsm_stack *st, struct conn *c)
 {
     for (int rounds = 0; rounds < 64; rounds++) {
         if (!c->active) {
@@ -449,31 +472,53 @@ static int serve(struct server *s, struct tcpfsm_stack *st, struct conn *c)
         }
         if (c->active) {
             int r = send_response(st, c);
-            if (r < 0) return -1;
-            if (r == 0) return 0; /* wait for room */
+            if (r < 0) return SERVE_ABORT;
+            if (r == 0) return SERVE_BLOCKED;
             int cl = c->close_after;
             end_response(c);
-            if (cl) return 1;
+            if (cl) return SERVE_CLOSE;
             continue; /* maybe a pipelined request */
         }
-        if (c->rd_eof) return 1; /* peer is done and nothing is pending */
-        if (c->inlen >= REQ_MAX) return 0;
+        if (c->rd_eof) return SERVE_CLOSE; /* peer is done and nothing is pending */
+        if (c->inlen >= REQ_MAX) return SERVE_IDLE;
         if (!c->in) {
-            if (!(tcpfsm_poll(st, c->fd) & TCPFSM_POLLIN)) return 0; /* idle: no buffer */
-            if (!(c->in = malloc(REQ_MAX))) return -1;
+            /* a one-off check, so that an idle connection holds no buffer */
+            if (!(tcpfsm_poll(st, c->fd) & TCPFSM_POLLIN)) return SERVE_IDLE;
+            if (!(c->in = malloc(REQ_MAX))) return SERVE_ABORT;
         }
         long r = tcpfsm_recv(st, c->fd, c->in + c->inlen, REQ_MAX - c->inlen);
         if (r == -EAGAIN) {
             release_input(c);
-            return 0;
+            return SERVE_IDLE;
         }
-        if (r < 0) return -1;
+        if (r < 0) return SERVE_ABORT;
         if (r == 0)
             c->rd_eof = 1;
         else
             c->inlen += (size_t)r;
     }
-    return 0;
+    return SERVE_MORE;
+}
+
+/* Serve c, then tell the interest set what c waits for. Edge-triggered, c is reported again
+ * only when something new happens: after SERVE_IDLE a request's bytes, after SERVE_BLOCKED an
+ * ACK making room. SERVE_MORE has nothing new to wait for, so c is modified anyway: a
+ * modification queues it, and the next wait reports it while room to send holds. */
+static void conn_serve(struct server *s, struct tcpfsm_stack *st, struct conn *c)
+{
+    enum serve_result r = serve(s, st, c);
+    if (r == SERVE_CLOSE || r == SERVE_ABORT) {
+        conn_drop(s, st, c, r == SERVE_ABORT);
+        return;
+    }
+    uint32_t want = r == SERVE_IDLE ? WANT_REQUEST : WANT_ROOM;
+    if (want == c->watch && r != SERVE_MORE) return;
+    struct tcpfsm_event ev = {.events = want, .data = (uintptr_t)c};
+    if (tcpfsm_epoll_ctl(st, TCPFSM_EPOLL_CTL_MOD, c->fd, &ev) < 0) {
+        conn_drop(s, st, c, 1); /* it could not be heard of again */
+        return;
+    }
+    c->watch = want;
 }
 
 /* --exit-after N: after N connections the listener closes (no new one is taken) and the
@@ -490,18 +535,17 @@ static int exit_when_done(struct server *s, struct tcpfsm_stack *st)
         tcpfsm_close(st, s->lfd);
         s->lfd = -1;
     }
+    if (s->n) return NETIO_CONTINUE; /* before the census: it visits the stack's tables */
     struct tcpfsm_sockstat ss;
     tcpfsm_sockstat(st, &ss);
-    if (s->n || ss.inuse || ss.tw || ss.synrecv || ss.alloc) return NETIO_CONTINUE;
+    if (ss.inuse || ss.tw || ss.synrecv || ss.alloc) return NETIO_CONTINUE;
     fprintf(stderr, "%s: every connection has ended: exiting\n", s->prog);
     return NETIO_DONE;
 }
 
-static int server_step(struct netio *nio, void *arg)
+static void accept_all(struct server *s, struct tcpfsm_stack *st)
 {
-    struct server *s = arg;
-    struct tcpfsm_stack *st = netio_stack(nio);
-    for (; s->lfd >= 0;) {
+    while (s->lfd >= 0) {
         uint32_t pa;
         uint16_t pp;
         int fd = tcpfsm_accept(st, s->lfd, &pa, &pp);
@@ -516,31 +560,48 @@ static int server_step(struct netio *nio, void *arg)
             }
         }
         if (s->n < s->cap) c = calloc(1, sizeof *c);
-        if (!c) {
+        struct tcpfsm_event ev = {.events = WANT_REQUEST, .data = (uintptr_t)c};
+        if (!c || tcpfsm_epoll_ctl(st, TCPFSM_EPOLL_CTL_ADD, fd, &ev) < 0) {
+            free(c);
             tcpfsm_abort(st, fd);
             continue;
         }
         c->fd = fd;
+        c->watch = WANT_REQUEST;
         c->file = -1;
         /* RFC 1122 4.2.3.6: a keep-alive connection whose client vanished (rebooted,
          * unplugged) is found out and ends, instead of being held forever */
         tcpfsm_setopt(st, fd, TCPFSM_OPT_KEEPALIVE, KEEPALIVE_IDLE_US);
         c->raddr = pa;
         c->rport = pp;
+        c->slot = s->n;
         s->c[s->n++] = c;
         if (s->verbose) {
             char a[16];
             fprintf(stderr, "%s: accepted %s:%u\n", s->prog, netio_ntoa(pa, a), pp);
         }
+        conn_serve(s, st, c); /* a request that came with the handshake is served now */
     }
-    for (size_t i = 0; i < s->n;) {
-        int r = serve(s, st, s->c[i]);
-        if (r != 0)
-            conn_drop(s, i, st, r < 0);
+}
+
+/* One step: the connections (and the listener) the interest set reports, nothing else. */
+static int server_poll(struct server *s, struct tcpfsm_stack *st)
+{
+    struct tcpfsm_event ev[HTTPD_EVENTS];
+    int n = tcpfsm_epoll_wait(st, ev, HTTPD_EVENTS);
+    for (int i = 0; i < n; i++) {
+        struct conn *c = (struct conn *)(uintptr_t)ev[i].data;
+        if (c)
+            conn_serve(s, st, c);
         else
-            i++;
+            accept_all(s, st); /* the listener's data is 0 */
     }
     return exit_when_done(s, st);
+}
+
+static int server_step(struct netio *nio, void *arg)
+{
+    return server_poll(arg, netio_stack(nio));
 }
 
 /* ---- the built-in client (memory mode) ---- */
@@ -559,7 +620,8 @@ struct client {
     struct req reqs[12];
     int nreq, cur;
     int fd, connected, sent_cur;
-    char *buf; /* response accumulator */
+    int want_room; /* a request waits for room to send */
+    char *buf;     /* response accumulator */
     size_t blen, bcap;
     int failed, done, ok;
 };
@@ -679,21 +741,10 @@ static int check_response(struct client *c)
     return 1;
 }
 
-static int client_step(struct netio *nio, void *arg)
+/* The client's turn, with the events its report says hold. */
+static int client_io(struct client *c, struct tcpfsm_stack *st, uint32_t ev)
 {
-    struct client *c = arg;
-    struct tcpfsm_stack *st = netio_peer(nio);
-    if (c->fd < 0) {
-        c->fd = tcpfsm_socket(st);
-        if (c->fd < 0) return NETIO_FAIL;
-        int r = tcpfsm_connect(st, c->fd, netio_addr(nio), c->port);
-        if (r < 0 && r != -EINPROGRESS) {
-            fprintf(stderr, "%s: client connect: %s\n", c->prog, strerror(-r));
-            return NETIO_FAIL;
-        }
-    }
-    int ev = tcpfsm_poll(st, c->fd);
-    if (ev < 0 || (ev & TCPFSM_POLLERR)) {
+    if (ev & TCPFSM_POLLERR) {
         int e = tcpfsm_error(st, c->fd);
         fprintf(stderr, "%s: client: %s\n", c->prog, strerror(e ? -e : EIO));
         return NETIO_FAIL;
@@ -702,6 +753,7 @@ static int client_step(struct netio *nio, void *arg)
         if (!(ev & TCPFSM_POLLOUT)) return NETIO_CONTINUE;
         c->connected = 1;
     }
+    c->want_room = 0;
     for (;;) {
         if (c->cur < c->nreq && !c->sent_cur) {
             const struct req *r = &c->reqs[c->cur];
@@ -710,7 +762,10 @@ static int client_step(struct netio *nio, void *arg)
                              r->head ? "HEAD" : "GET", r->path,
                              c->cur == c->nreq - 1 ? "Connection: close\r\n" : "");
             long w = tcpfsm_send(st, c->fd, q, (size_t)n);
-            if (w == -EAGAIN) return NETIO_CONTINUE;
+            if (w == -EAGAIN) {
+                c->want_room = 1;
+                return NETIO_CONTINUE;
+            }
             if (w != n) return client_fail(c, "send failed");
             c->sent_cur = 1;
             c->blen = 0;
@@ -741,6 +796,39 @@ static int client_step(struct netio *nio, void *arg)
             c->sent_cur = 0;
         }
     }
+}
+
+/* One-shot: each report disarms the socket, and the turn re-arms it with what it waits for
+ * now (the connection's completion or room for a request: POLLOUT; a response: POLLIN). */
+static int client_arm(struct client *c, struct tcpfsm_stack *st, int op)
+{
+    int out = !c->connected || c->want_room;
+    struct tcpfsm_event ev = {.events = (out ? TCPFSM_POLLOUT : TCPFSM_POLLIN) | TCPFSM_POLLRDHUP |
+                                        TCPFSM_EPOLLONESHOT};
+    int r = tcpfsm_epoll_ctl(st, op, c->fd, &ev);
+    if (r < 0) fprintf(stderr, "%s: client: epoll_ctl: %s\n", c->prog, strerror(-r));
+    return r;
+}
+
+static int client_step(struct netio *nio, void *arg)
+{
+    struct client *c = arg;
+    struct tcpfsm_stack *st = netio_peer(nio);
+    if (c->fd < 0) {
+        c->fd = tcpfsm_socket(st);
+        if (c->fd < 0) return NETIO_FAIL;
+        int r = tcpfsm_connect(st, c->fd, netio_addr(nio), c->port);
+        if (r < 0 && r != -EINPROGRESS) {
+            fprintf(stderr, "%s: client connect: %s\n", c->prog, strerror(-r));
+            return NETIO_FAIL;
+        }
+        if (client_arm(c, st, TCPFSM_EPOLL_CTL_ADD) < 0) return NETIO_FAIL;
+    }
+    struct tcpfsm_event ev;
+    if (tcpfsm_epoll_wait(st, &ev, 1) < 1) return NETIO_CONTINUE;
+    int r = client_io(c, st, ev.events);
+    if (r == NETIO_CONTINUE && client_arm(c, st, TCPFSM_EPOLL_CTL_MOD) < 0) return NETIO_FAIL;
+    return r;
 }
 
 static void usage(FILE *f, const char *prog)
@@ -835,6 +923,8 @@ int main(int argc, char **argv)
     s.lfd = tcpfsm_socket(st);
     int r = s.lfd < 0 ? s.lfd : tcpfsm_bind(st, s.lfd, 0, (uint16_t)port);
     if (r == 0) r = tcpfsm_listen(st, s.lfd, 128);
+    struct tcpfsm_event lev = {.events = TCPFSM_POLLIN, .data = 0}; /* data 0: the listener */
+    if (r == 0) r = tcpfsm_epoll_ctl(st, TCPFSM_EPOLL_CTL_ADD, s.lfd, &lev);
     if (r < 0) {
         fprintf(stderr, "%s: listen on port %ld: %s\n", prog, port, strerror(-r));
         netio_close(nio);

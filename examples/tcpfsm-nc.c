@@ -11,6 +11,10 @@
  *
  * Memory mode (default) has a built-in peer that echoes: `echo hi | tcpfsm-nc 10.0.0.1 7`
  * prints "hi"; with -l the built-in peer connects to PORT and echoes.
+ *
+ * Both ends hear of their connection from their stack's interest set, level-triggered, and
+ * say after each step what they wait for, as a poll(2) loop does: the completion of the
+ * connection, data while they can take it, room to send while they have bytes to send.
  */
 #include <errno.h>
 #include <poll.h>
@@ -22,11 +26,14 @@
 #include "netio.h"
 
 #define NC_BUF 65536
+#define NC_LISTENER 0 /* the data of the listener's reports; the connection's is 1 */
+#define NC_CONN 1
 
 struct nc {
     const char *prog;
     int listen_mode;
     int lfd, fd;
+    uint32_t watch; /* fd's interest, as netio_watch keeps it */
     int connected;
     int in_eof, shut, net_eof, closing, finished;
     int err;
@@ -64,13 +71,31 @@ static int linger_done(struct tcpfsm_stack *st, int fd)
     return !strcmp(info.state, "TIME_WAIT") || !strcmp(info.state, "CLOSED");
 }
 
+/* What the connection waits for: its completion, then data until the peer's FIN, and room
+ * while bytes from stdin wait to be sent. */
+static uint32_t nc_wants(const struct nc *c)
+{
+    if (!c->connected) return TCPFSM_POLLOUT;
+    return (c->net_eof ? 0 : TCPFSM_POLLIN | TCPFSM_POLLRDHUP) | (c->len ? TCPFSM_POLLOUT : 0);
+}
+
+static int nc_io(struct netio *nio, struct nc *c, struct tcpfsm_stack *st, uint32_t ev);
+
 static int nc_step(struct netio *nio, void *arg)
 {
     struct nc *c = arg;
     struct tcpfsm_stack *st = netio_stack(nio);
-    if (c->fd < 0) {
+    struct tcpfsm_event rep[2];
+    int n = tcpfsm_epoll_wait(st, rep, 2);
+    uint32_t ev = 0;
+    for (int i = 0; i < n; i++) {
+        if (rep[i].data == NC_CONN) {
+            ev |= rep[i].events;
+            continue;
+        }
+        if (c->fd >= 0) continue;
         int fd = tcpfsm_accept(st, c->lfd, NULL, NULL);
-        if (fd == -EAGAIN) return NETIO_CONTINUE;
+        if (fd == -EAGAIN) continue;
         if (fd < 0) {
             fprintf(stderr, "%s: accept: %s\n", c->prog, strerror(-fd));
             return NETIO_FAIL;
@@ -85,9 +110,22 @@ static int nc_step(struct netio *nio, void *arg)
             tcpfsm_getname(st, fd, NULL, NULL, &ra, &rp);
             fprintf(stderr, "%s: connection from %s:%u\n", c->prog, netio_ntoa(ra, a), rp);
         }
+        ev = (uint32_t)tcpfsm_poll(st, fd); /* one-off: what holds already, on its first turn */
     }
-    int ev = tcpfsm_poll(st, c->fd);
-    if (ev < 0 || (ev & TCPFSM_POLLERR)) {
+    /* stdin is read whatever the set says: netio wakes the step for it (netio_want_fd) */
+    if (c->fd < 0) return NETIO_CONTINUE;
+    int r = nc_io(nio, c, st, ev);
+    if (r == NETIO_CONTINUE && netio_watch(st, c->fd, &c->watch, nc_wants(c), NC_CONN) < 0) {
+        fprintf(stderr, "%s: cannot watch the connection\n", c->prog);
+        return NETIO_FAIL;
+    }
+    return r;
+}
+
+/* The connection's turn: ev holds what the interest set reported (0 if nothing). */
+static int nc_io(struct netio *nio, struct nc *c, struct tcpfsm_stack *st, uint32_t ev)
+{
+    if (ev & TCPFSM_POLLERR) {
         int e = tcpfsm_error(st, c->fd);
         if (c->closing && e == 0) return NETIO_DONE;
         e = e ? -e : EIO;
@@ -102,7 +140,7 @@ static int nc_step(struct netio *nio, void *arg)
     }
     /* network -> stdout */
     unsigned char rb[16384];
-    while (!c->net_eof) {
+    while (!c->net_eof && (ev & TCPFSM_POLLIN)) {
         long r = tcpfsm_recv(st, c->fd, rb, sizeof rb);
         if (r == -EAGAIN) break;
         if (r < 0) {
@@ -175,24 +213,16 @@ static int nc_step(struct netio *nio, void *arg)
 
 struct echo_peer {
     uint16_t listen_port; /* connect here when the program listens (-l) */
-    int lfd, fd;
+    int lfd, fd;          /* fd: -1 before the connection, -2 once it is closed */
+    uint32_t watch;
     unsigned char buf[NC_BUF];
     size_t len;
     int eof;
 };
 
-static int peer_step(struct netio *nio, void *arg)
+/* Echo what came, as far as the buffer and the send buffer allow. */
+static void peer_io(struct echo_peer *p, struct tcpfsm_stack *st)
 {
-    struct echo_peer *p = arg;
-    struct tcpfsm_stack *st = netio_peer(nio);
-    if (p->fd < 0 && p->listen_port) {
-        p->fd = tcpfsm_socket(st);
-        if (p->fd < 0) return NETIO_FAIL;
-        tcpfsm_connect(st, p->fd, netio_addr(nio), p->listen_port);
-    } else if (p->fd < 0) {
-        p->fd = tcpfsm_accept(st, p->lfd, NULL, NULL);
-        if (p->fd < 0) return NETIO_CONTINUE;
-    }
     for (;;) {
         while (p->len) {
             long w = tcpfsm_send(st, p->fd, p->buf, p->len);
@@ -206,11 +236,38 @@ static int peer_step(struct netio *nio, void *arg)
         if (r <= 0) break;
         p->len += (size_t)r;
     }
-    if (p->eof && !p->len && p->fd >= 0) {
+    if (p->eof && !p->len) {
         tcpfsm_close(st, p->fd);
         p->fd = -2; /* done */
     }
-    return NETIO_CONTINUE;
+}
+
+static int peer_step(struct netio *nio, void *arg)
+{
+    struct echo_peer *p = arg;
+    struct tcpfsm_stack *st = netio_peer(nio);
+    if (p->fd == -1 && p->listen_port) {
+        p->fd = tcpfsm_socket(st);
+        if (p->fd < 0) return NETIO_FAIL;
+        tcpfsm_connect(st, p->fd, netio_addr(nio), p->listen_port);
+    }
+    struct tcpfsm_event rep[2];
+    int n = tcpfsm_epoll_wait(st, rep, 2), io = 0;
+    for (int i = 0; i < n; i++) {
+        if (rep[i].data == NC_CONN) {
+            io = p->fd >= 0;
+        } else if (p->fd == -1) {
+            p->fd = tcpfsm_accept(st, p->lfd, NULL, NULL);
+            io = p->fd >= 0; /* what came with the handshake is echoed now */
+            if (p->fd < 0) p->fd = -1;
+        }
+    }
+    if (io) peer_io(p, st);
+    if (p->fd < 0) return NETIO_CONTINUE;
+    /* data while there is room for it, room to send while there is something to send */
+    uint32_t want =
+        (p->eof || p->len == sizeof p->buf ? 0 : TCPFSM_POLLIN) | (p->len ? TCPFSM_POLLOUT : 0);
+    return netio_watch(st, p->fd, &p->watch, want, NC_CONN) < 0 ? NETIO_FAIL : NETIO_CONTINUE;
 }
 
 static void usage(FILE *f, const char *prog)
@@ -303,12 +360,14 @@ int main(int argc, char **argv)
         c.lfd = sfd;
         r = tcpfsm_bind(st, sfd, 0, (uint16_t)lport);
         if (r == 0) r = tcpfsm_listen(st, sfd, 1);
+        struct tcpfsm_event lev = {.events = TCPFSM_POLLIN, .data = NC_LISTENER};
+        if (r == 0) r = tcpfsm_epoll_ctl(st, TCPFSM_EPOLL_CTL_ADD, sfd, &lev);
         if (r < 0) fprintf(stderr, "%s: listen on %ld: %s\n", prog, lport, strerror(-r));
     } else {
         c.fd = sfd;
         r = sport ? tcpfsm_bind(st, sfd, 0, (uint16_t)sport) : 0;
         if (r == 0) r = tcpfsm_connect(st, sfd, host, (uint16_t)port);
-        if (r == -EINPROGRESS) r = 0;
+        if (r == -EINPROGRESS) r = netio_watch(st, sfd, &c.watch, nc_wants(&c), NC_CONN);
         if (r < 0)
             fprintf(stderr, "%s: connect to %s %ld: %s (%s)\n", prog, pos[0], port, strerror(-r),
                     netio_errname(-r));
@@ -323,9 +382,12 @@ int main(int argc, char **argv)
         p.fd = -1;
         p.listen_port = c.listen_mode ? (uint16_t)lport : 0;
         if (!c.listen_mode) {
-            p.lfd = tcpfsm_socket(netio_peer(nio));
-            tcpfsm_bind(netio_peer(nio), p.lfd, 0, (uint16_t)port);
-            tcpfsm_listen(netio_peer(nio), p.lfd, 1);
+            struct tcpfsm_stack *pst = netio_peer(nio);
+            struct tcpfsm_event lev = {.events = TCPFSM_POLLIN, .data = NC_LISTENER};
+            p.lfd = tcpfsm_socket(pst);
+            tcpfsm_bind(pst, p.lfd, 0, (uint16_t)port);
+            tcpfsm_listen(pst, p.lfd, 1);
+            tcpfsm_epoll_ctl(pst, TCPFSM_EPOLL_CTL_ADD, p.lfd, &lev);
         }
         rc = netio_run(nio, nc_step, &c, peer_step, &p);
     } else {

@@ -13,6 +13,11 @@
  *
  * Both run on examples/demo/world.c, which numbers every packet as its capture frame and
  * ties every transition to the frame that caused it (--trace, --trace-json).
+ *
+ * The default session's two programs wait as servers do: each asks its stack's interest set
+ * which of its sockets have news (tcpfsm_epoll_wait) after every event of the world, and
+ * touches only those. The listener is level-triggered; the connections are edge-triggered
+ * (each turn sends and reads until a call says -EAGAIN, so only what is new needs telling).
  */
 #include <errno.h>
 #include <stdio.h>
@@ -61,16 +66,42 @@ static unsigned char pattern(size_t i)
     return (unsigned char)((x >> 16) ^ (i & 0xff));
 }
 
+#define DEMO_CONN_EVENTS (TCPFSM_POLLIN | TCPFSM_POLLOUT | TCPFSM_POLLRDHUP | TCPFSM_EPOLLET)
+
+/* The reports of st's interest set: whether one came for descriptor fd, and its events. */
+static uint32_t reported(struct tcpfsm_stack *st, int fd, bool *got)
+{
+    struct tcpfsm_event ev[4];
+    uint32_t m = 0;
+    int n = tcpfsm_epoll_wait(st, ev, 4);
+    *got = false;
+    for (int i = 0; i < n; i++)
+        if (ev[i].data == (uint64_t)fd) {
+            *got = true;
+            m |= ev[i].events;
+        }
+    return m;
+}
+
 static int server_step(struct demo *d)
 {
     struct tcpfsm_stack *st = d->w.h[d->srv].st;
+    bool news;
+    if (d->sfd == -2) return NETIO_CONTINUE; /* closed */
     if (d->sfd < 0) {
+        reported(st, d->lfd, &news);
+        if (!news) return NETIO_CONTINUE;
         int fd = tcpfsm_accept(st, d->lfd, NULL, NULL);
         if (fd < 0) return NETIO_CONTINUE;
         d->sfd = fd;
+        struct tcpfsm_event want = {.events = DEMO_CONN_EVENTS, .data = (uint64_t)fd};
+        tcpfsm_epoll_ctl(st, TCPFSM_EPOLL_CTL_ADD, fd, &want);
         dw_listing(&d->w, d->srv, "connected (accept() returned the connection)", false);
+        /* on to the connection: what came with the handshake is taken now */
+    } else {
+        reported(st, d->sfd, &news);
+        if (!news) return NETIO_CONTINUE;
     }
-    if (d->sfd == -2) return NETIO_CONTINUE; /* closed */
     if (d->echo) {
         for (;;) {
             while (d->elen) {
@@ -149,8 +180,10 @@ static int client_step(struct demo *d)
 {
     struct tcpfsm_stack *st = d->w.h[d->cli].st;
     if (d->done) return NETIO_DONE;
-    int ev = tcpfsm_poll(st, d->cfd);
-    if (ev < 0 || (ev & TCPFSM_POLLERR)) {
+    bool news;
+    uint32_t ev = reported(st, d->cfd, &news);
+    if (!news) return NETIO_CONTINUE;
+    if (ev & TCPFSM_POLLERR) {
         int e = tcpfsm_error(st, d->cfd);
         fprintf(stderr, "%s: client: %s\n", d->prog, strerror(e ? -e : EIO));
         return NETIO_FAIL;
@@ -464,8 +497,12 @@ int main(int argc, char **argv)
     d.sfd = -1;
     d.lfd = dw_listen_on(&d.w, d.srv, d.port, 8, false);
     d.cfd = d.lfd < 0 ? d.lfd : dw_connect(&d.w, d.cli, 0, sa, d.port);
-    if (d.cfd < 0) {
-        fprintf(stderr, "%s: setup: %s\n", prog, strerror(-d.cfd));
+    struct tcpfsm_event lwant = {.events = TCPFSM_POLLIN, .data = (uint64_t)d.lfd};
+    struct tcpfsm_event cwant = {.events = DEMO_CONN_EVENTS, .data = (uint64_t)d.cfd};
+    int r = d.cfd < 0 ? d.cfd : tcpfsm_epoll_ctl(srv, TCPFSM_EPOLL_CTL_ADD, d.lfd, &lwant);
+    if (r == 0) r = tcpfsm_epoll_ctl(d.w.h[d.cli].st, TCPFSM_EPOLL_CTL_ADD, d.cfd, &cwant);
+    if (r < 0) {
+        fprintf(stderr, "%s: setup: %s\n", prog, strerror(-r));
         dw_free(&d.w);
         return 1;
     }

@@ -1,7 +1,10 @@
 /*
  * scenarios.c — the lessons of tcpfsm-demo --scenario (see scenarios.h). Each one sets up its
  * hosts, makes the socket calls a program would make, runs the virtual clock, takes the `ss`
- * listings that matter, and checks that what it teaches did happen.
+ * listings that matter, and checks that what it teaches did happen. A lesson that waits for a
+ * connection or for data waits as a program does: the socket is in its stack's interest set
+ * while it waits, and accept() or recv() is called when the set reports it; one-off checks of
+ * a state use tcpfsm_poll().
  */
 #include "scenarios.h"
 
@@ -68,6 +71,26 @@ static bool wait_for(struct dw *w, int host, const char *from, const char *event
     return wait_n(w, host, from, event, to, dw_count(w, host, from, event, to) + 1, us);
 }
 
+/* fd in st's interest set (level-triggered) for as long as a lesson waits on it */
+static bool watch(struct dw *w, int host, int fd, uint32_t events)
+{
+    struct tcpfsm_event ev = {.events = events, .data = (uint64_t)fd};
+    int r = tcpfsm_epoll_ctl(st_of(w, host), TCPFSM_EPOLL_CTL_ADD, fd, &ev);
+    return dw_check(w, r == 0, "%s: epoll_ctl(ADD, %d) = %d", w->h[host].name, fd, r);
+}
+
+static void unwatch(struct tcpfsm_stack *st, int fd)
+{
+    tcpfsm_epoll_ctl(st, TCPFSM_EPOLL_CTL_DEL, fd, NULL);
+}
+
+/* Whether the interest set (one descriptor in it) reports news. */
+static bool news(struct tcpfsm_stack *st)
+{
+    struct tcpfsm_event ev;
+    return tcpfsm_epoll_wait(st, &ev, 1) > 0;
+}
+
 struct acc {
     struct tcpfsm_stack *st;
     int lfd, fd;
@@ -77,16 +100,17 @@ static bool accepted(struct dw *w, void *arg)
 {
     (void)w;
     struct acc *a = arg;
-    if (a->fd < 0) a->fd = tcpfsm_accept(a->st, a->lfd, NULL, NULL);
+    if (a->fd < 0 && news(a->st)) a->fd = tcpfsm_accept(a->st, a->lfd, NULL, NULL);
     return a->fd >= 0;
 }
 
 static int accept_one(struct dw *w, int host, int lfd)
 {
     struct acc a = {st_of(w, host), lfd, -1};
-    if (!dw_check(w, dw_run_until(w, accepted, &a, 5 * SEC), "%s: nothing to accept",
-                  w->h[host].name))
-        return -1;
+    if (!watch(w, host, lfd, TCPFSM_POLLIN)) return -1;
+    bool ok = dw_run_until(w, accepted, &a, 5 * SEC);
+    unwatch(a.st, lfd);
+    if (!dw_check(w, ok, "%s: nothing to accept", w->h[host].name)) return -1;
     uint32_t ra;
     uint16_t rp;
     char s[16];
@@ -108,7 +132,8 @@ static bool read_done(struct dw *w, void *arg)
 {
     (void)w;
     struct rd *r = arg;
-    while (!r->eof && !r->err && r->got < r->cap) {
+    bool told = news(r->st);
+    while (told && !r->eof && !r->err && r->got < r->cap) {
         long n = tcpfsm_recv(r->st, r->fd, r->buf + r->got, r->cap - r->got);
         if (n == -EAGAIN) break;
         if (n < 0)
@@ -127,7 +152,10 @@ static size_t read_text(struct dw *w, int host, int fd, char *buf, size_t cap, s
                         bool *eof)
 {
     struct rd r = {st_of(w, host), fd, buf, cap - 1, 0, want, false, 0};
-    dw_run_until(w, read_done, &r, 120 * SEC);
+    if (watch(w, host, fd, TCPFSM_POLLIN | TCPFSM_POLLRDHUP)) {
+        dw_run_until(w, read_done, &r, 120 * SEC);
+        unwatch(r.st, fd);
+    }
     buf[r.got] = '\0';
     char shown[160];
     size_t k = 0;

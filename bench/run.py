@@ -528,6 +528,142 @@ def bench_http():
                      % (srv.returncode, srv_log.name))
 
 
+# ---------------------------------------------------------------- 8c. many HTTP clients
+def http_load_summary(text):
+    """The key=value pairs of http_load's summary line ("http_load: conns=N ..."), or None."""
+    for line in reversed(text.splitlines()):
+        if line.startswith("http_load: conns="):
+            return dict(kv.split("=", 1) for kv in line.split()[1:] if "=" in kv)
+    return None
+
+
+def bench_http_clients():
+    """Issue 16: 100 and 10,000 concurrent keep-alive HTTP clients (bench/http_load.c: the
+    kernel's TCP, one thread, epoll; every connection opened first, then GET / back to back on
+    each, one request at a time; a warm-up request each, then a measured time) against
+    tcpfsm-httpd over TUN, and as the reference, measured alternately in the same run with the
+    same client from the same namespace, against bench/linux_httpd.c (the same response bytes on
+    the kernel's sockets, one thread, epoll, the same backlog of 128) over a veth pair to a
+    second namespace. What differs is the path: over TUN every packet is copied to or from a
+    user process (read/write on the device) and the TCP runs there; over veth both TCPs are the
+    kernel's and a packet never leaves it. Rows: request rate, p50 and p99 latency (request
+    written to response read) for each number of clients, medians of the runs."""
+    title = "HTTP keep-alive clients"
+    why = root_reason(["ip", "sysctl"]) or (None if os.path.exists("/dev/net/tun") else "no /dev/net/tun")
+    if why:
+        return skip(title, why)
+    ok, why = have(RUNTIME_LIB, "examples/tcpfsm-httpd.c", "examples/netio.c")
+    if not ok:
+        return skip(title, why)
+    httpd = build(title, "bench_httpd", ["examples/tcpfsm-httpd.c", "examples/netio.c"],
+                  ["-Iexamples"], libs=[RUNTIME_LIB])
+    linux = build(title, "linux_httpd", ["bench/linux_httpd.c"])
+    load = build(title, "http_load", ["bench/http_load.c"])
+    if not (httpd and linux and load):
+        return
+    # (clients, measured seconds per run, runs per server); BENCH_QUICK: tiny, one run each
+    sizes = [(10, 0.2, 1), (200, 0.2, 1)] if QUICK else [(100, 1.0, 5), (10000, 2.0, 3)]
+    tun, ve0, ve1 = "tfhc0", "vehc0", "vehc1"
+    ours, ref = ("10.81.0.2", "10.82.0.2")
+    with Netns("hcl") as cl, Netns("hsv") as sv:
+        # The clients' namespace: the TUN device to tcpfsm-httpd (as bench_http: no IPv6, a
+        # queue of 20,000 packets so a burst of 10,000 requests is not dropped on the way to the
+        # stack) and one end of the veth pair whose other end is the Linux server's namespace.
+        # The client's port range is wide and TIME-WAIT ports may be reused (connect only):
+        # every run leaves its ports in TIME-WAIT at the client, which closes first.
+        r = cl.sh("ip tuntap add dev {t} mode tun && sysctl -qw net.ipv6.conf.{t}.disable_ipv6=1 && "
+                  "ip link set dev {t} txqueuelen 20000 && ip addr add 10.81.0.1/24 dev {t} && "
+                  "ip link set dev {t} up && "
+                  "ip link add {a} type veth peer name {b} netns {ns} && "
+                  "sysctl -qw net.ipv6.conf.{a}.disable_ipv6=1 && "
+                  "ip addr add 10.82.0.1/24 dev {a} && ip link set dev {a} up && "
+                  "sysctl -qw net.ipv4.ip_local_port_range='1024 65535' net.ipv4.tcp_tw_reuse=1"
+                  .format(t=tun, a=ve0, b=ve1, ns=sv.name),
+                  stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        if r.returncode == 0:
+            r = sv.sh("sysctl -qw net.ipv6.conf.{b}.disable_ipv6=1; "
+                      "ip addr add 10.82.0.2/24 dev {b} && ip link set dev {b} up".format(b=ve1),
+                      stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        if r.returncode != 0:
+            return fail(title, "cannot set up the namespaces: %s" % r.stdout.strip()[-100:])
+        logs = [open(os.path.join(LOGS, "bench_httpd-clients.run.log"), "w"),
+                open(os.path.join(LOGS, "linux_httpd.run.log"), "w")]
+        srvs = [cl.popen([os.path.abspath(httpd), "--tun", tun, "--addr", ours + "/24",
+                          "--port", "80"], stdout=logs[0], stderr=subprocess.STDOUT),
+                sv.popen([os.path.abspath(linux), "--addr", ref, "--port", "80"],
+                         stdout=logs[1], stderr=subprocess.STDOUT)]
+        loadlog = open(os.path.join(LOGS, "http_load.run.log"), "w")
+        try:
+            _http_clients_runs(cl, os.path.abspath(load), ours, ref, sizes, loadlog)
+        finally:
+            for p in srvs:
+                p.terminate()
+                try:
+                    p.wait(10)
+                except subprocess.TimeoutExpired:
+                    p.kill()
+                    p.wait()
+            for f in logs + [loadlog]:
+                f.close()
+        for p, what, f in zip(srvs, ("tcpfsm-httpd", "linux_httpd"), logs):
+            if p.returncode not in (0, -15):
+                fail(title + " (server)", "%s exited with status %d, see %s" % (what, p.returncode, f.name))
+
+
+def _http_clients_runs(cl, load, ours, ref, sizes, loadlog):
+    """bench_http_clients' measurements: for each (clients, seconds, runs) of sizes,
+    tcpfsm-httpd and linux_httpd alternately, `runs` times each; appends the rows."""
+    def client(addr, args, limit):
+        r = cl.sh(" ".join(shlex.quote(a) for a in [load, addr, "80"] + args),
+                  stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, timeout=limit)
+        loadlog.write("$ http_load %s 80 %s\n%s%s\n" % (addr, " ".join(args), r.stderr, r.stdout))
+        loadlog.flush()
+        return r.returncode, http_load_summary(r.stdout), r.stderr.strip()
+
+    # Both servers answer, and with the same bytes (the reference serves a copy of the page).
+    hashes = {}
+    for addr in (ours, ref):
+        for _ in range(50):
+            rc, s, _err = client(addr, ["--conns", "1", "--requests", "1", "--timeout", "2", "-q"], 10)
+            if rc == 0:
+                hashes[addr] = s["resp_hash"]
+                break
+            time.sleep(0.1)
+        else:
+            return fail("HTTP keep-alive clients", "the server at %s did not answer within 5 s" % addr)
+    if hashes[ours] != hashes[ref]:
+        return fail("HTTP keep-alive clients", "linux_httpd's response differs from tcpfsm-httpd's "
+                    "(bench/linux_httpd.c's copy of the built-in page is stale?), see " + loadlog.name)
+    for n, secs, runs in sizes:
+        got = {ours: [], ref: []}
+        name = "HTTP %d keep-alive clients, tcpfsm-httpd over TUN" % n
+        err = None
+        for _ in range(runs):
+            for addr in (ours, ref):
+                time.sleep(0.5)  # the previous run's connections end (the client closed them)
+                try:
+                    rc, s, e = client(addr, ["--conns", str(n), "--duration", str(secs),
+                                             "--timeout", "60", "--io-timeout", "20", "-q"], 90)
+                except subprocess.TimeoutExpired:
+                    rc, s, e = -1, None, "timed out after 90 s"
+                if rc != 0 or not s:
+                    err = err or "%s, %s: %s" % ("tcpfsm-httpd" if addr == ours else "linux_httpd",
+                                                 "exit %d" % rc, (e.splitlines() or ["?"])[-1][:120])
+                    continue
+                got[addr].append(s)
+        if err:
+            fail(name, err)
+            continue
+        def med(addr, k):
+            return statistics.median(float(s[k]) for s in got[addr])
+        what = "(median of %d runs of %g s)" % (runs, secs)
+        linux_ref = "linux_httpd over veth, %d clients" % n
+        rows.append(("%s: request rate %s" % (name, what), med(ours, "rate"), "req/s",
+                     linux_ref, med(ref, "rate")))
+        rows.append(("%s: p50 latency" % name, med(ours, "p50_us"), "us", linux_ref, med(ref, "p50_us")))
+        rows.append(("%s: p99 latency" % name, med(ours, "p99_us"), "us", linux_ref, med(ref, "p99_us")))
+
+
 # ---------------------------------------------------------------- 8d. shards over TUN
 def bench_shards():
     """Issue 16: one stack per core (tcpfsm_shards.h) on a multi-queue TUN device against the
@@ -642,7 +778,8 @@ def main():
     log(flags_line)
     for step in (bench_dispatch, bench_checksum, bench_stack, bench_sizes, bench_conn_bytes, bench_wakeup,
                  bench_million, bench_timer,
-                 bench_fsmc, bench_iperf3, bench_linux_connrate, bench_tun, bench_http, bench_shards):
+                 bench_fsmc, bench_iperf3, bench_linux_connrate, bench_tun, bench_http, bench_shards,
+                 bench_http_clients):
         try:
             step()
         except Exception as e:          # one broken step must not hide the others' figures

@@ -160,7 +160,7 @@ install: build-all
 	install -m 755 $(LIBDIR)/libtcpfsm.so.$(TCPFSM_SOVERSION) $(INST_LIB)/
 	ln -sf libtcpfsm.so.$(TCPFSM_SOVERSION) $(INST_LIB)/libtcpfsm.so.0
 	ln -sf libtcpfsm.so.0 $(INST_LIB)/libtcpfsm.so
-	install -m 644 runtime/tcpfsm.h $(INST_INC)/
+	install -m 644 runtime/tcpfsm.h runtime/tcpfsm_shards.h $(INST_INC)/
 	sed -e 's#@PREFIX@#$(PREFIX)#' -e 's#@VERSION@#$(VERSION)#' tcpfsm.pc.in >$(INST_PC)/tcpfsm.pc
 	install -m 644 $(INSTALL_MAN1) $(INST_MAN)/man1/
 	install -m 644 docs/tcpfsm.3 $(INST_MAN)/man3/
@@ -170,7 +170,7 @@ install: build-all
 uninstall:
 	rm -f $(addprefix $(INST_BIN)/,$(notdir $(INSTALL_PROGS)))
 	rm -f $(INST_LIB)/libtcpfsm.a $(INST_LIB)/libtcpfsm.so $(INST_LIB)/libtcpfsm.so.0 $(INST_LIB)/libtcpfsm.so.$(TCPFSM_SOVERSION)
-	rm -f $(INST_INC)/tcpfsm.h $(INST_PC)/tcpfsm.pc
+	rm -f $(INST_INC)/tcpfsm.h $(INST_INC)/tcpfsm_shards.h $(INST_PC)/tcpfsm.pc
 	-rmdir $(INST_INC) 2>/dev/null
 	rm -f $(addprefix $(INST_MAN)/man1/,$(notdir $(INSTALL_MAN1))) $(INST_MAN)/man3/tcpfsm.3 $(INST_MAN)/man5/fsm-language.5
 	$(LDCONFIG_IF_SYSTEM)

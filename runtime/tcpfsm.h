@@ -232,7 +232,9 @@ int tcpfsm_epoll_ctl(struct tcpfsm_stack *st, int op, int fd, const struct tcpfs
  * (maxevents < 1, events NULL). Never blocks. */
 int tcpfsm_epoll_wait(struct tcpfsm_stack *st, struct tcpfsm_event *events, int maxevents);
 /* How many descriptors are queued for the next wait (an upper bound of what it reports):
- * non-zero means a program should not sleep before calling tcpfsm_epoll_wait(). */
+ * non-zero means a program should not sleep before calling tcpfsm_epoll_wait(). Sockets
+ * waiting for buffer memory are not counted: memory comes back only after a packet, a timer
+ * or a socket call, which a program wakes up for and follows with a wait anyway. */
 unsigned tcpfsm_epoll_pending(const struct tcpfsm_stack *st);
 
 /* Socket options. Each has a range; tcpfsm_setopt refuses a value outside it with -EINVAL.

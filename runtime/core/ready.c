@@ -223,5 +223,7 @@ int tcpfsm_epoll_wait(struct tcpfsm_stack *st, struct tcpfsm_event *events, int 
 
 unsigned tcpfsm_epoll_pending(const struct tcpfsm_stack *st)
 {
-    return st ? st->ready.n + st->ready.nmemwait : 0;
+    /* Not the sockets waiting for memory: memory comes back only through something a program
+     * wakes up for anyway (a packet, a timer, its own call), after which it waits again. */
+    return st ? st->ready.n : 0;
 }

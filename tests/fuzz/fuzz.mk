@@ -23,9 +23,10 @@ FUZZ_HARNESSES := $(if $(STACK_READY),packet) fsmc $(if $(STACK_READY),drill eth
 
 # Sources of the code under test, compiled again with the fuzzer's instrumentation (never the
 # objects of the normal build). The runtime: $(RUNTIME_SRCS) if runtime.mk names them, else
-# every runtime/*.c; not the TUN and TAP devices or the AF_PACKET socket. fsmc: the library (everything but main()), with the
-# flex lexer and bison parser as fsmc.mk generates them.
-FUZZ_RUNTIME_SRCS ?= $(filter-out %/tun.c %/link/tap.c,$(or $(RUNTIME_SRCS),$(wildcard runtime/*.c)))
+# every runtime/*.c; not the TUN and TAP devices or the AF_PACKET socket, nor the shards that
+# open them (runtime/shard/shards.c: threads over TUN queues). fsmc: the library (everything
+# but main()), with the flex lexer and bison parser as fsmc.mk generates them.
+FUZZ_RUNTIME_SRCS ?= $(filter-out %/tun.c %/link/tap.c %/shard/shards.c,$(or $(RUNTIME_SRCS),$(wildcard runtime/*.c)))
 FUZZ_FSMC_GEN     ?= $(OBJ)/fsmc
 FUZZ_FSMC_LEXER_C ?= $(FUZZ_FSMC_GEN)/lexer.c
 FUZZ_FSMC_PARSER_C ?= $(FUZZ_FSMC_GEN)/parser.c

@@ -106,7 +106,8 @@ struct tcpfsm_shards_config {
  * thread runs yet. NULL with *err: -EINVAL (a field out of range, both or neither link), what
  * tcpfsm_stack_new or opening the device said (-EPERM not root, ...), -ENOMEM. */
 struct tcpfsm_shards *tcpfsm_shards_new(const struct tcpfsm_shards_config *cfg, int *err);
-/* Stop the threads if they run, then free every stack (no packets are sent) and the link. */
+/* Stop the threads if they run, then free every stack (no packets are sent) and the link.
+ * Called from a shard thread it does nothing (the threads cannot be joined from there). */
 void tcpfsm_shards_free(struct tcpfsm_shards *sh);
 
 /* Start one thread per shard; returns once every init callback has run. 0, -EALREADY

@@ -419,7 +419,9 @@ int tcpfsm_shards_stop(struct tcpfsm_shards *sh)
 
 void tcpfsm_shards_free(struct tcpfsm_shards *sh)
 {
-    if (!sh) return;
+    /* from a shard's own thread the threads cannot be joined: refuse rather than free what
+     * they use */
+    if (!sh || pthread_getspecific(sh->self)) return;
     if (sh->shard) {
         tcpfsm_shards_stop(sh);
         for (unsigned i = 0; i < sh->n; i++) {

@@ -33,24 +33,30 @@ static double ours(int nidle, int iters, int scan)
 {
     struct tcpfsm_stack *c = wire_stack(CLI_ADDR, &to_srv, &seed_c, (uint32_t)nidle + 16);
     struct tcpfsm_stack *s = wire_stack(SRV_ADDR, &to_cli, &seed_s, (uint32_t)nidle + 16);
-    int lfd = tcpfsm_socket(s);
-    if (tcpfsm_bind(s, lfd, 0, PORT) || tcpfsm_listen(s, lfd, 1024)) abort();
-    int total = nidle + 1, cfd = -1, sfd = -1, accepted = 0;
+    /* one listening port per 10,000 connections: the client has 16,384 ephemeral ports */
+    int total = nidle + 1, cfd = -1, sfd = -1, accepted = 0, nports = total / 10000 + 1;
+    for (int p = 0; p < nports; p++) { /* descriptors 0..nports-1 */
+        int lfd = tcpfsm_socket(s);
+        if (tcpfsm_bind(s, lfd, 0, (uint16_t)(PORT + p)) || tcpfsm_listen(s, lfd, 1024)) abort();
+    }
     for (int i = 0; i < total;) {
         int batch = 0;
         for (; i < total && batch < 512; i++, batch++) {
             int fd = tcpfsm_socket(c);
-            if (fd < 0 || tcpfsm_connect(c, fd, SRV_ADDR, PORT) != -EINPROGRESS) abort();
+            if (fd < 0 ||
+                tcpfsm_connect(c, fd, SRV_ADDR, (uint16_t)(PORT + i % nports)) != -EINPROGRESS)
+                abort();
             cfd = fd; /* the last one opened is the active one */
         }
         wire_pump(c, s);
         int fd;
-        while ((fd = tcpfsm_accept(s, lfd, NULL, NULL)) >= 0) {
-            struct tcpfsm_event ev = {.events = TCPFSM_POLLIN, .data = (uint64_t)fd};
-            if (!scan && tcpfsm_epoll_ctl(s, TCPFSM_EPOLL_CTL_ADD, fd, &ev)) abort();
-            sfd = fd;
-            accepted++;
-        }
+        for (int lfd = 0; lfd < nports; lfd++)
+            while ((fd = tcpfsm_accept(s, lfd, NULL, NULL)) >= 0) {
+                struct tcpfsm_event ev = {.events = TCPFSM_POLLIN, .data = (uint64_t)fd};
+                if (!scan && tcpfsm_epoll_ctl(s, TCPFSM_EPOLL_CTL_ADD, fd, &ev)) abort();
+                sfd = fd;
+                accepted++;
+            }
     }
     if (accepted != total) {
         fprintf(stderr, "accepted %d of %d\n", accepted, total);
@@ -71,9 +77,8 @@ static double ours(int nidle, int iters, int scan)
             int got = 0;
             char b;
             if (scan) {
-                for (int fd = 0; fd < maxfd; fd++)
-                    if (fd != lfd && (tcpfsm_poll(s, fd) & TCPFSM_POLLIN))
-                        got += tcpfsm_recv(s, fd, &b, 1) == 1;
+                for (int fd = nports; fd < maxfd; fd++) /* every connection */
+                    if (tcpfsm_poll(s, fd) & TCPFSM_POLLIN) got += tcpfsm_recv(s, fd, &b, 1) == 1;
             } else {
                 int n = tcpfsm_epoll_wait(s, evs, 64);
                 for (int e = 0; e < n; e++)
@@ -187,15 +192,17 @@ static double linux_epoll(int nidle, int iters)
     return bench_median(med, BENCH_RUNS);
 }
 
-int main(void)
+/* Usage: bench_wakeup [N...]  (default: 1 1000 10000 100000, BENCH_QUICK: 1 100 1000) */
+int main(int argc, char **argv)
 {
     int quick = bench_quick();
     rlim_t nofile = bench_raise_nofile();
     const int ns[] = {1, 1000, 10000, 100000};
     int count = quick ? 3 : 4;
     int iters = quick ? 200 : 20000;
+    if (argc > 1) count = argc - 1;
     for (int i = 0; i < count; i++) {
-        int n = quick && ns[i] > 1 ? ns[i] / 10 : ns[i];
+        int n = argc > 1 ? atoi(argv[i + 1]) : quick && ns[i] > 1 ? ns[i] / 10 : ns[i];
         double ep = ours(n, iters, 0);
         /* the scan is O(N): fewer iterations at large N keep the run short */
         double sc = ours(n, n >= 10000 ? iters / 20 : iters, 1);

@@ -669,7 +669,7 @@ def bench_shards():
     """Issue 16: one stack per core (tcpfsm_shards.h) on a multi-queue TUN device against the
     kernel's TCP (bench/bench_shards_tun.c, which makes the device in this namespace): the
     connection rate of 2x32 kernel clients (connect, request, reply, close) and the bulk rate of
-    4 kernel streams into a discard service, each with 1 shard and with 2, alternated in the same
+    8 kernel streams into a discard service, each with 1 shard and with 2, alternated in the same
     run; the 2-shard row's reference is the 1-shard figure, so its ratio is the scaling."""
     name = "TUN shards"
     why = root_reason(["ip", "sysctl"]) or (None if os.path.exists("/dev/net/tun") else "no /dev/net/tun")

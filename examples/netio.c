@@ -458,6 +458,13 @@ static void tun_check_up(const struct netio_opts *o, const char *dev)
     if (o->verbose) fprintf(stderr, "%s: %s: operstate still not up after 2 s\n", o->prog, dev);
 }
 
+int netio_setup_device(const struct netio_opts *o, const char *dev)
+{
+    if (o->setup && tun_setup(o, dev) < 0) return -1;
+    tun_check_up(o, dev);
+    return 0;
+}
+
 /* ---------------------------------------------------------------- open/close */
 
 struct netio *netio_open(const struct netio_opts *o, const struct tcpfsm_config *tmpl)
@@ -946,6 +953,12 @@ void netio_print_stats(struct tcpfsm_stack *st, FILE *f)
 {
     struct tcpfsm_stats s;
     tcpfsm_get_stats(st, &s);
+    netio_print_counters(&s, f);
+}
+
+void netio_print_counters(const struct tcpfsm_stats *sp, FILE *f)
+{
+    const struct tcpfsm_stats s = *sp;
     /* TCP's counters, ICMP's (runtime/ip/icmp.c), then BufferBytes: the last row ends a
      * --ss block (print_ss_labelled). */
 #define NETIO_STAT(name)                                                                           \

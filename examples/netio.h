@@ -128,6 +128,13 @@ short netio_revents(const struct netio *n, int fd);
 void netio_print_ss(struct tcpfsm_stack *st, FILE *f);
 void netio_print_sockstat(struct tcpfsm_stack *st, FILE *f);
 void netio_print_stats(struct tcpfsm_stack *st, FILE *f);
+/* The same counters from a struct (e.g. tcpfsm_shards_get_stats' sum over shards). */
+void netio_print_counters(const struct tcpfsm_stats *s, FILE *f);
+/* For a program that opens its TUN device itself (tcpfsm-httpd --threads: a multi-queue
+ * device through tcpfsm_shards.h): what netio_open does to the device once it exists, the
+ * --setup commands if asked, then the wait for the device to be up (or a warning that it is
+ * down). 0, or -1 after printing why. */
+int netio_setup_device(const struct netio_opts *o, const char *dev);
 /* The symbolic name of an errno value ("ECONNRESET"), or "E?" if unknown. */
 const char *netio_errname(int e);
 

@@ -22,6 +22,8 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -30,6 +32,7 @@
 #include <unistd.h>
 
 #include "netio.h"
+#include "tcpfsm_shards.h"
 
 #define REQ_MAX 16384
 #define CHUNK 16384
@@ -604,6 +607,168 @@ static int server_step(struct netio *nio, void *arg)
     return server_poll(arg, netio_stack(nio));
 }
 
+/* The listener: socket, bind, listen, and into the interest set (data 0 marks it). */
+static int server_listen(struct server *s, struct tcpfsm_stack *st, uint16_t port)
+{
+    s->lfd = tcpfsm_socket(st);
+    int r = s->lfd < 0 ? s->lfd : tcpfsm_bind(st, s->lfd, 0, port);
+    if (r == 0) r = tcpfsm_listen(st, s->lfd, 128);
+    struct tcpfsm_event lev = {.events = TCPFSM_POLLIN, .data = 0};
+    if (r == 0) r = tcpfsm_epoll_ctl(st, TCPFSM_EPOLL_CTL_ADD, s->lfd, &lev);
+    return r;
+}
+
+static void server_free(struct server *s)
+{
+    for (size_t i = 0; i < s->n; i++) {
+        end_response(s->c[i]);
+        free(s->c[i]->in);
+        free(s->c[i]);
+    }
+    free(s->c);
+    s->c = NULL;
+    s->n = s->cap = 0;
+}
+
+/* ---- --threads N: one stack per thread (tcpfsm_shards.h) ----
+ * Each shard has its own server (listener and connections), touched only by the shard's
+ * thread: the same server_poll as with one stack, called after every batch. The main thread
+ * only waits for signals and prints the merged listing and counters. */
+
+struct threaded {
+    struct server *srv; /* one per shard */
+    uint16_t port;
+};
+
+static int shard_init(struct tcpfsm_shards *sh, unsigned shard, struct tcpfsm_stack *st, void *arg)
+{
+    (void)sh;
+    struct threaded *t = arg;
+    return server_listen(&t->srv[shard], st, t->port);
+}
+
+static int shard_wakeup(struct tcpfsm_shards *sh, unsigned shard, struct tcpfsm_stack *st,
+                        void *arg)
+{
+    (void)sh;
+    struct threaded *t = arg;
+    server_poll(&t->srv[shard], st);
+    return tcpfsm_epoll_pending(st) != 0; /* reports left: come back without sleeping */
+}
+
+static int shard_counters(struct tcpfsm_shards *sh, unsigned shard, struct tcpfsm_stack *st,
+                          void *arg)
+{
+    (void)sh;
+    (void)shard;
+    tcpfsm_get_stats(st, arg);
+    return 0;
+}
+
+/* The listing, census and counters of every shard merged, labelled as netio labels one
+ * stack's (--ss, SIGUSR1), then what the layer counted per shard. */
+static void print_merged(struct tcpfsm_shards *sh, const char *prog, const char *when)
+{
+    FILE *f = stderr;
+    fprintf(f, "%s: tcpfsm_ss %s:\n", prog, when);
+    int need = tcpfsm_shards_ss(sh, NULL, 0);
+    char *buf = need >= 0 ? malloc((size_t)need + 1) : NULL;
+    if (buf && tcpfsm_shards_ss(sh, buf, (size_t)need + 1) >= 0) fputs(buf, f);
+    free(buf);
+    struct tcpfsm_sockstat ss;
+    char line[256];
+    fprintf(f, "%s: sockets (tcpfsm_sockstat) %s:\n", prog, when);
+    if (tcpfsm_shards_sockstat(sh, &ss) == 0) {
+        tcpfsm_sockstat_format(&ss, line, sizeof line);
+        fputs(line, f);
+    }
+    for (unsigned i = 0; i < tcpfsm_shards_count(sh); i++) {
+        struct tcpfsm_shard_stats s;
+        struct tcpfsm_stats own;
+        if (tcpfsm_shards_shard_stats(sh, i, &s) || tcpfsm_shards_call(sh, i, shard_counters, &own))
+            continue;
+        fprintf(f,
+                "%s: shard %u: PassiveOpens %llu CurrEstab %llu InPackets %llu Forwarded %llu "
+                "FromShards %llu OutPackets %llu\n",
+                prog, i, (unsigned long long)own.PassiveOpens, (unsigned long long)own.CurrEstab,
+                (unsigned long long)s.InPackets, (unsigned long long)s.Forwarded,
+                (unsigned long long)s.FromShards, (unsigned long long)s.OutPackets);
+    }
+    fprintf(f, "%s: counters (tcpfsm_get_stats) %s:\n", prog, when);
+    struct tcpfsm_stats st;
+    if (tcpfsm_shards_get_stats(sh, &st) == 0) netio_print_counters(&st, f);
+    fflush(f);
+}
+
+static int run_threads(const struct netio_opts *o, const struct server *proto, long n,
+                       uint16_t port)
+{
+    const char *prog = o->prog;
+    if (!o->tun || o->tap || o->packet) {
+        fprintf(stderr, "%s: --threads needs --tun (a multi-queue TUN device)\n", prog);
+        return 1;
+    }
+    if (o->trace || o->pcap || proto->exit_after) {
+        fprintf(stderr, "%s: --threads does not go with --trace, --pcap or --exit-after\n", prog);
+        return 1;
+    }
+    struct threaded t = {.srv = calloc((size_t)n, sizeof *t.srv), .port = port};
+    if (!t.srv) return 1;
+    for (long i = 0; i < n; i++) {
+        t.srv[i] = *proto;
+        t.srv[i].lfd = -1;
+    }
+    /* Signals go to this thread (the shards block them all): block them before any thread
+     * exists, then wait for them here. */
+    sigset_t sigs;
+    sigemptyset(&sigs);
+    sigaddset(&sigs, SIGINT);
+    sigaddset(&sigs, SIGTERM);
+    sigaddset(&sigs, SIGUSR1);
+    pthread_sigmask(SIG_BLOCK, &sigs, NULL);
+    struct tcpfsm_shards_config sc = {
+        .nshards = (unsigned)n,
+        .stack = {.addr = o->addr, .prefix_len = (uint8_t)o->prefix},
+        .tun = o->tun,
+        .init = shard_init,
+        .wakeup = shard_wakeup,
+        .arg = &t,
+    };
+    int err = 0, rc = 1;
+    struct tcpfsm_shards *sh = tcpfsm_shards_new(&sc, &err);
+    if (!sh) {
+        fprintf(stderr, "%s: %s: %ld queues: %s\n", prog, o->tun, n, strerror(-err));
+        free(t.srv);
+        return 1;
+    }
+    if (netio_setup_device(o, o->tun) < 0) goto out;
+    err = tcpfsm_shards_start(sh);
+    if (err < 0) {
+        fprintf(stderr, "%s: listen on port %u: %s\n", prog, port, strerror(-err));
+        goto out;
+    }
+    if (o->verbose) {
+        char a[16];
+        fprintf(stderr, "%s: listening on %s:%u, %ld threads\n", prog, netio_ntoa(o->addr, a), port,
+                n);
+    }
+    for (;;) {
+        int sig;
+        if (sigwait(&sigs, &sig)) break;
+        if (sig != SIGUSR1) break;
+        print_merged(sh, prog, "on SIGUSR1");
+    }
+    tcpfsm_shards_stop(sh); /* the stacks are ours again: nothing runs in the shards */
+    if (o->ss) print_merged(sh, prog, "at exit");
+    rc = 0;
+out:
+    for (long i = 0; i < n; i++)
+        server_free(&t.srv[i]);
+    tcpfsm_shards_free(sh);
+    free(t.srv);
+    return rc;
+}
+
 /* ---- the built-in client (memory mode) ---- */
 
 struct req {
@@ -843,6 +1008,10 @@ static void usage(FILE *f, const char *prog)
             "  -p, --port N  port to listen on (default 80)\n"
             "  --exit-after N  after N connections, stop listening and exit once every\n"
             "                connection has ended (TIME_WAIT included)\n"
+            "  --threads N   one stack per thread, N of them (1..64), on a multi-queue TUN\n"
+            "                device (--tun NAME: made multi-queue if absent); each listens\n"
+            "                on the port and serves the connections its flows hash to.\n"
+            "                With --tun only; not with --trace, --pcap or --exit-after\n"
             "Memory mode (default): a built-in client fetches the files on one keep-alive\n"
             "connection, plus a HEAD and a 404, and checks every byte (exit 0 if all did).\n"
             "With --tun the server runs until SIGINT/SIGTERM, or --exit-after.\n"
@@ -858,7 +1027,7 @@ int main(int argc, char **argv)
     const char *prog = "tcpfsm-httpd";
     struct netio_opts o;
     netio_opts_init(&o, prog);
-    long port = 80;
+    long port = 80, threads = 0;
     static struct server s;
     s.prog = prog;
     for (int i = 1; i < argc; i++) {
@@ -874,6 +1043,14 @@ int main(int argc, char **argv)
             return 0;
         } else if ((!strcmp(a, "--port") || !strcmp(a, "-p")) && i + 1 < argc) {
             port = strtol(argv[++i], NULL, 10);
+        } else if (!strcmp(a, "--threads") && i + 1 < argc) {
+            char *end;
+            threads = strtol(argv[++i], &end, 10);
+            if (end == argv[i] || *end || threads < 1 || threads > (long)TCPFSM_SHARDS_MAX) {
+                fprintf(stderr, "%s: bad --threads '%s' (1..%u)\n", prog, argv[i],
+                        TCPFSM_SHARDS_MAX);
+                return 1;
+            }
         } else if (!strcmp(a, "--exit-after") && i + 1 < argc) {
             char *end;
             s.exit_after = strtol(argv[++i], &end, 10);
@@ -917,14 +1094,11 @@ int main(int argc, char **argv)
         return 1;
     }
     s.verbose = o.verbose;
+    if (threads) return run_threads(&o, &s, threads, (uint16_t)port);
     struct netio *nio = netio_open(&o, NULL);
     if (!nio) return 1;
     struct tcpfsm_stack *st = netio_stack(nio);
-    s.lfd = tcpfsm_socket(st);
-    int r = s.lfd < 0 ? s.lfd : tcpfsm_bind(st, s.lfd, 0, (uint16_t)port);
-    if (r == 0) r = tcpfsm_listen(st, s.lfd, 128);
-    struct tcpfsm_event lev = {.events = TCPFSM_POLLIN, .data = 0}; /* data 0: the listener */
-    if (r == 0) r = tcpfsm_epoll_ctl(st, TCPFSM_EPOLL_CTL_ADD, s.lfd, &lev);
+    int r = server_listen(&s, st, (uint16_t)port);
     if (r < 0) {
         fprintf(stderr, "%s: listen on port %ld: %s\n", prog, port, strerror(-r));
         netio_close(nio);
@@ -953,12 +1127,7 @@ int main(int argc, char **argv)
         rc = netio_run(nio, server_step, &s, NULL, NULL);
         if (rc == NETIO_SIGNAL) rc = NETIO_DONE;
     }
-    for (size_t i = 0; i < s.n; i++) {
-        end_response(s.c[i]);
-        free(s.c[i]->in);
-        free(s.c[i]);
-    }
-    free(s.c);
+    server_free(&s);
     netio_close(nio);
     return rc == NETIO_DONE ? 0 : 1;
 }

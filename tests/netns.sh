@@ -3,13 +3,14 @@
 # for a tcpfsm stack, so nothing outside the namespace is ever touched.
 #
 # Usage: tests/netns.sh [--ns NAME] [--tun DEV] [--kernel-addr A.B.C.D/NN] [--addr-stack A.B.C.D]
-#                       -- CMD [ARG]...
+#                       [--multi-queue] -- CMD [ARG]...
 #   --ns NAME          namespace name (default tcpfsm-<pid>; must not exist yet)
 #   --tun DEV          TUN device created inside it (default tf0)
 #   --kernel-addr A/NN the kernel side's address on DEV (default 10.77.0.1/24);
 #                      --addr-kernel is the same option
 #   --addr-stack A     the stack's address: a host route to it via DEV is added when it is
 #                      outside the kernel address's prefix
+#   --multi-queue      DEV is a multi-queue TUN device (one queue per tcpfsm shard)
 #
 # As root: creates the namespace, brings lo up, creates DEV (ip tuntap add mode tun), gives
 # the kernel side its address, sets DEV up, runs CMD inside (ip netns exec) and returns its
@@ -20,13 +21,15 @@ ns="tcpfsm-$$"
 dev=tf0
 kaddr=10.77.0.1/24
 saddr=
+mq=
 while [ $# -gt 0 ]; do
     case "$1" in
     --ns) ns=$2; shift 2 ;;
     --tun) dev=$2; shift 2 ;;
     --kernel-addr | --addr-kernel) kaddr=$2; shift 2 ;;
     --addr-stack) saddr=${2%/*}; shift 2 ;;
-    -h | --help) sed -n '2,17p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    --multi-queue) mq=multi_queue; shift ;;
+    -h | --help) sed -n '2,18p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     --) shift; break ;;
     *) echo "netns.sh: unknown option '$1' (try --help)" >&2; exit 2 ;;
     esac
@@ -76,7 +79,8 @@ fail() {
     exit 1
 }
 ip -n "$ns" link set lo up || fail "cannot set lo up"
-ip -n "$ns" tuntap add dev "$dev" mode tun || fail "cannot create TUN device $dev"
+# shellcheck disable=SC2086  # $mq: empty or one word
+ip -n "$ns" tuntap add dev "$dev" mode tun $mq || fail "cannot create TUN device $dev"
 # No IPv6 on the device: keeps router solicitations etc. out of the captures.
 ip netns exec "$ns" sysctl -qw "net.ipv6.conf.$dev.disable_ipv6=1" >/dev/null 2>&1 || true
 ip -n "$ns" addr add "$kaddr" dev "$dev" || fail "cannot add $kaddr to $dev"

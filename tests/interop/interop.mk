@@ -17,6 +17,9 @@
 #                          epoll) doing 5 GET / each: all 50,000 answered 200 with the page, no
 #                          error of any kind; 10,000 ESTABLISHED in tcpfsm_ss while held, only
 #                          the listener once the clients closed; CurrEstab/BufferBytes 0 at exit
+#   test_httpd_threads     Linux -> us: tcpfsm-httpd --threads 2 on a multi-queue TUN device,
+#                          2,000 keep-alive clients x 5 GET /: all answered, both shards hold
+#                          and accepted connections (the merged listing), two listeners left
 #   test_nc_kernel         both roles of tcpfsm-nc against netcat-openbsd, half-closes
 #   test_nc_python_server  us -> Linux: tcpfsm-nc and a python3 server, 20 MiB each way;
 #                          our TIME_WAIT (tcpfsm-nc --ss), none in the kernel
@@ -37,7 +40,7 @@
 #                          8 MiB each, tcpfsm-nc --packet receives 8 MiB from a python3 server
 # Each test is bounded by timeout(1): 40 s, or what a line "# interop-timeout: SECONDS" in the
 # script says (its namespace session by INTEROP_TIMEOUT, a little less; every step by less);
-# the whole suite normally takes ~45 s (the total is printed).
+# the whole suite normally takes ~75 s (the total is printed).
 
 INTEROP_TESTS := $(sort $(wildcard tests/interop/test_*.sh))
 INTEROP_DIR   := $(BUILD)/tests/interop

@@ -7,7 +7,8 @@
 # missing). Everything after it runs inside the namespace, where only loopback and tf0 exist.
 #
 # Variables: BIN (example programs), W (this test's scratch dir, kept for post-mortem:
-# captures, logs), DEV, KADDR, SADDR.
+# captures, logs), DEV, KADDR, SADDR. A test that sets INTEROP_MULTI_QUEUE=1 before
+# interop_enter gets DEV as a multi-queue TUN device (tcpfsm-httpd --threads).
 set -eu
 INTEROP_LIB_DIR=$(cd "$(dirname "$0")" && pwd)
 DEV=tf0
@@ -66,7 +67,7 @@ interop_enter() {
     export TCPFSM_IN_NETNS=1
     exec timeout -k 5 "${INTEROP_TIMEOUT:-30}" \
         sh "$INTEROP_LIB_DIR/../netns.sh" --tun "$DEV" --kernel-addr "$KADDR/24" \
-        --addr-stack "$SADDR" -- sh "$0" "$BIN" "$W"
+        --addr-stack "$SADDR" ${INTEROP_MULTI_QUEUE:+--multi-queue} -- sh "$0" "$BIN" "$W"
 }
 
 # Wait until a program has attached to the TUN device (carrier, then operstate up), then a

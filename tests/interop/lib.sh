@@ -242,3 +242,25 @@ check_pcap() {
     [ "$nffff" -eq 0 ] || extra=", $nffff kernel segments with checksum 0xffff"
     say "ok: capture $(basename "$f"): $n packets, well-formed, checksums good, no expert warnings${PCAP_ALLOW:+ but $PCAP_ALLOW} ($notes retransmissions/dup-acks/zero-windows noted$extra)"
 }
+
+# stack_states LOG: "STATE COUNT" for every state in the last tcpfsm_ss listing in LOG (--ss
+# at exit or SIGUSR1; with tcpfsm-httpd --threads the merged listing of every shard).
+stack_states() {
+    awk '/tcpfsm_ss (at exit|on SIGUSR1):/ { for (s in c) delete c[s]; on = 1; next }
+         /counters \(tcpfsm_get_stats\)/ { on = 0 }
+         on && $4 ~ /:[0-9]+$/ && $5 ~ /:([0-9]+|\*)$/ { c[$1]++ }
+         END { for (s in c) print s, c[s] }' "$1" | sort
+}
+
+# http_load_bin: the path of bench/http_load.c's load generator: $HTTP_LOAD (tests/interop/
+# interop.mk builds it with the project's flags), else compiled into $W with cc.
+http_load_bin() {
+    if [ -n "${HTTP_LOAD:-}" ] && [ -x "$HTTP_LOAD" ]; then
+        echo "$HTTP_LOAD"
+        return 0
+    fi
+    command -v "${CC:-cc}" >/dev/null 2>&1 || fail "no \$HTTP_LOAD and no ${CC:-cc} to build it"
+    ${CC:-cc} -O2 -std=c11 -D_GNU_SOURCE -o "$W/http_load" \
+        "$INTEROP_LIB_DIR/../../bench/http_load.c" >&2 || fail "cannot build bench/http_load.c"
+    echo "$W/http_load"
+}

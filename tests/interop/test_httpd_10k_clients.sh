@@ -37,26 +37,14 @@ SETTLE=40   # seconds the stack may take to end every connection after the clien
 
 ip link set dev "$DEV" txqueuelen 20000 || fail "cannot set txqueuelen of $DEV"
 
-load=${HTTP_LOAD:-}
-if [ -z "$load" ] || [ ! -x "$load" ]; then
-    load=$W/http_load
-    command -v "${CC:-cc}" >/dev/null 2>&1 || fail "no \$HTTP_LOAD and no ${CC:-cc} to build it"
-    ${CC:-cc} -O2 -std=c11 -D_GNU_SOURCE -o "$load" "$INTEROP_LIB_DIR/../../bench/http_load.c" ||
-        fail "cannot build bench/http_load.c"
-fi
+load=$(http_load_bin)
+[ -x "$load" ] || fail "no load generator (bench/http_load.c)"
 
 timeout $((INTEROP_TIMEOUT - 5)) "$BIN/tcpfsm-httpd" --tun "$DEV" --addr "$SADDR/24" --port 80 \
     -v --ss >"$W/httpd.log" 2>&1 &
 tpid=$!
 wait_tun
 
-# stack_states LOG: "STATE COUNT" for every state in the last tcpfsm_ss listing in LOG.
-stack_states() {
-    awk '/tcpfsm_ss (at exit|on SIGUSR1):/ { for (s in c) delete c[s]; on = 1; next }
-         /counters \(tcpfsm_get_stats\)/ { on = 0 }
-         on && $4 ~ /:[0-9]+$/ && $5 ~ /:([0-9]+|\*)$/ { c[$1]++ }
-         END { for (s in c) print s, c[s] }' "$1" | sort
-}
 # kernel_to_server: the kernel's sockets to the server, "STATE COUNT" lines.
 kernel_to_server() {
     ss -tanH | awk -v p="$SADDR:80" '$5 == p { c[$1]++ } END { for (s in c) print s, c[s] }' | sort

@@ -32,13 +32,6 @@ if [ -z "$pid" ] || [ ! -r "/proc/$pid/status" ]; then
     fail "cannot find tcpfsm-httpd's pid (child of timeout(1) $tpid)"
 fi
 
-# stack_states LOG: "STATE COUNT" for every state in the last tcpfsm_ss listing in LOG.
-stack_states() {
-    awk '/tcpfsm_ss (at exit|on SIGUSR1):/ { for (s in c) delete c[s]; on = 1; next }
-         /counters \(tcpfsm_get_stats\)/ { on = 0 }
-         on && $4 ~ /:[0-9]+$/ && $5 ~ /:([0-9]+|\*)$/ { c[$1]++ }
-         END { for (s in c) print s, c[s] }' "$1" | sort
-}
 # stack_ghosts LOG: how many connections the last listing holds in a state other than LISTEN
 # and TIME_WAIT.
 stack_ghosts() {

@@ -21,25 +21,14 @@ REQUESTS=5
 HOLD=3
 SETTLE=20
 
-load=${HTTP_LOAD:-}
-if [ -z "$load" ] || [ ! -x "$load" ]; then
-    load=$W/http_load
-    ${CC:-cc} -O2 -std=c11 -D_GNU_SOURCE -o "$load" "$INTEROP_LIB_DIR/../../bench/http_load.c" ||
-        fail "cannot build bench/http_load.c"
-fi
+load=$(http_load_bin)
+[ -x "$load" ] || fail "no load generator (bench/http_load.c)"
 
 timeout $((INTEROP_TIMEOUT - 5)) "$BIN/tcpfsm-httpd" --tun "$DEV" --threads 2 \
     --addr "$SADDR/24" --port 80 -v --ss >"$W/httpd.log" 2>&1 &
 tpid=$!
 wait_tun
 
-# stack_states LOG: "STATE COUNT" for every state in the last merged listing in LOG.
-stack_states() {
-    awk '/tcpfsm_ss (at exit|on SIGUSR1):/ { for (s in c) delete c[s]; on = 1; next }
-         /sockets \(tcpfsm_sockstat\)/ { on = 0 }
-         on && $4 ~ /:[0-9]+$/ && $5 ~ /:([0-9]+|\*)$/ { c[$1]++ }
-         END { for (s in c) print s, c[s] }' "$1" | sort
-}
 # shard_field LOG SHARD FIELD: FIELD's value on the last "shard N:" line of LOG.
 shard_field() {
     grep "tcpfsm-httpd: shard $2:" "$1" | tail -1 |

@@ -172,6 +172,7 @@ void tcpfsm_stack_free(struct tcpfsm_stack *st)
 void tcpfsm_advance(struct tcpfsm_stack *st, tcpfsm_time_t now)
 {
     if (now < st->now) return; /* time never goes back */
+    tcp_train_end(st);         /* a train left open by its link ends before time moves */
     st->now = now;
     tcp_timers_advance(st, now);
 }

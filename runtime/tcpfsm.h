@@ -123,7 +123,13 @@ struct tcpfsm_config {
 #define TCPFSM_F_NO_SYNCOOKIES                                                                     \
     0x08u                    /* drop SYNs when the SYN queue is full (no RFC 4987 cookies) */
 #define TCPFSM_F_CUBIC 0x10u /* CUBIC congestion control (RFC 9438) instead of NewReno */
-#define TCPFSM_F_ALL 0x1fu
+/* Checksum offload: the link completes the TCP checksum of every segment sent (a TUN device
+ * with virtio-net headers, VIRTIO_NET_HDR_F_NEEDS_CSUM; see tcpfsm_vnet_*): the checksum field
+ * of a TCP segment holds the pseudo-header's folded sum (RFC 9293 3.1's pseudo-header, Linux's
+ * CHECKSUM_PARTIAL) and the stack never sums the data. IP header and ICMP checksums are always
+ * complete. */
+#define TCPFSM_F_CSUM_OFFLOAD 0x20u
+#define TCPFSM_F_ALL 0x3fu
 
 /* Create a stack. Returns NULL with *err set on failure: -EINVAL (a field out of its range,
  * see struct tcpfsm_config), -ENOMEM. */
@@ -138,6 +144,19 @@ void tcpfsm_stack_free(struct tcpfsm_stack *st);
  * quote: tcpfsm(3), ICMP) and answers other protocols with protocol unreachable
  * (-EPROTONOSUPPORT). */
 int tcpfsm_input(struct tcpfsm_stack *st, const void *packet, size_t len);
+/* The same, with what the link knows about the datagram (other bits: -EINVAL):
+ *   TCPFSM_IN_CSUM_VALID  the link verified the TCP checksum, or the sender left it to be
+ *                         completed (virtio-net DATA_VALID or NEEDS_CSUM; a loopback-like
+ *                         link): it is not summed again. The IP header's is still checked.
+ *   TCPFSM_IN_MORE        more segments of one train follow at once (the pieces of a GSO/GRO
+ *                         super-packet, in order): each is processed as a segment of its own
+ *                         (RFC 9293 3.10.7), but the connection's output, the ACK included,
+ *                         waits for the train's last segment (the call without the flag), so
+ *                         a train of N full-sized segments is answered by one ACK for all of
+ *                         them instead of N/2, as Linux acknowledges a GRO packet. */
+#define TCPFSM_IN_CSUM_VALID 0x1u
+#define TCPFSM_IN_MORE 0x2u
+int tcpfsm_input_ex(struct tcpfsm_stack *st, const void *packet, size_t len, unsigned flags);
 /* Set the current time and run every timer due at or before it. `now` never goes back. */
 void tcpfsm_advance(struct tcpfsm_stack *st, tcpfsm_time_t now);
 /* When the next timer is due (absolute), or UINT64_MAX if none is armed. */
@@ -473,6 +492,59 @@ tcpfsm_time_t tcpfsm_eth_next_timeout(const struct tcpfsm_eth *eth); /* or UINT6
  * -ENOENT (not cached). */
 int tcpfsm_eth_lookup(const struct tcpfsm_eth *eth, uint32_t addr, uint8_t mac[6]);
 void tcpfsm_eth_get_stats(const struct tcpfsm_eth *eth, struct tcpfsm_eth_stats *out);
+/* ---- TUN with virtio-net headers: segmentation and checksum offload (runtime/link/vnet.c)
+ * A TUN device opened with IFF_VNET_HDR puts a 10-byte struct virtio_net_hdr before every
+ * packet; TUNSETOFFLOAD says what the program takes from the kernel (TUN_F_CSUM: checksums
+ * left to complete; TUN_F_TSO4: TCP packets up to 64 KB). This layer sits between the stack
+ * and such a device:
+ *   out  the stack's output callback (tcpfsm_vnet_output) gathers consecutive segments of one
+ *        connection that the kernel's TCP segmentation would cut again into exactly those
+ *        segments (same headers but for sequence number, IP ID, lengths and checksums, PSH or
+ *        FIN only on the last, every one but the last full) into one packet with gso_type
+ *        TCPV4, and tcpfsm_vnet_flush() writes it: one write(2) for up to 64 KB. Call flush
+ *        after every batch (before sleeping). With TCPFSM_VNET_CSUM the TCP checksum is left
+ *        to the kernel (create the stack with tcpfsm_vnet_stack_flags() in cfg.flags so it
+ *        never sums the data).
+ *   in   tcpfsm_vnet_input() takes one read (header and packet; it may write into the
+ *        buffer): a header it cannot honour is dropped and counted (RxBadHeader), a GSO
+ *        packet is cut into its segments and given to the stack as one train
+ *        (TCPFSM_IN_MORE), checksums the kernel vouched for are not summed again.
+ * Wiring: fd = a TUN device opened with IFF_VNET_HDR; offloads negotiated with TUNSETOFFLOAD
+ * (runtime/link/tun.h: tun_open_vnet, tun_set_offload); vcfg.write writes one frame to fd;
+ * cfg.output = tcpfsm_vnet_output, cfg.output_arg = vn; tcpfsm_vnet_attach(vn, st). */
+struct tcpfsm_vnet;
+#define TCPFSM_VNET_CSUM 0x1u /* the device completes and vouches for TCP checksums */
+#define TCPFSM_VNET_TSO4 0x2u /* ... and takes/gives TCP/IPv4 packets up to 64 KB (needs CSUM) */
+struct tcpfsm_vnet_config {
+    /* Called for every frame: the 10-byte header, then the datagram. Required. */
+    void (*write)(void *arg, const void *frame, size_t len);
+    void *write_arg;
+    unsigned offloads; /* TCPFSM_VNET_*: what the device accepted (other bits: -EINVAL) */
+};
+struct tcpfsm_vnet_stats {
+    uint64_t TxFrames;    /* frames written */
+    uint64_t TxTrains;    /* ... of which carried more than one segment (gso_type TCPV4) */
+    uint64_t TxSegments;  /* segments the stack sent, each counted once */
+    uint64_t TxDrops;     /* datagrams longer than 65535 bytes or shorter than an IP header */
+    uint64_t RxFrames;    /* frames read */
+    uint64_t RxTrains;    /* ... of which were GSO packets, cut into segments */
+    uint64_t RxSegments;  /* datagrams given to the stack */
+    uint64_t RxBadHeader; /* dropped: a header this layer cannot honour (unknown flags or GSO
+                           * type, a checksum not where TCP's is, GSO on what is not IPv4/TCP,
+                           * a GSO size below 28 bytes, no checksum offload on a GSO packet) */
+};
+/* NULL with *err = -EINVAL (no write, unknown offload bits, TSO4 without CSUM) or -ENOMEM. */
+struct tcpfsm_vnet *tcpfsm_vnet_new(const struct tcpfsm_vnet_config *cfg, int *err);
+void tcpfsm_vnet_free(struct tcpfsm_vnet *vn); /* writes nothing: flush first */
+void tcpfsm_vnet_attach(struct tcpfsm_vnet *vn, struct tcpfsm_stack *st);
+/* TCPFSM_F_CSUM_OFFLOAD if the device completes checksums, else 0: for the stack's cfg.flags. */
+unsigned tcpfsm_vnet_stack_flags(const struct tcpfsm_vnet *vn);
+void tcpfsm_vnet_output(void *vn, const void *packet, size_t len); /* the stack's output */
+void tcpfsm_vnet_flush(struct tcpfsm_vnet *vn);
+/* One frame read from the device. 0, -EINVAL (bad header: counted), -ENOENT (no stack
+ * attached), or the first error tcpfsm_input_ex gave for its segments. */
+int tcpfsm_vnet_input(struct tcpfsm_vnet *vn, void *frame, size_t len);
+void tcpfsm_vnet_get_stats(const struct tcpfsm_vnet *vn, struct tcpfsm_vnet_stats *out);
 /* ==== end of the link layer section ==================================================== */
 
 #ifdef __cplusplus

@@ -186,6 +186,12 @@ enum pkt_status pkt_parse(const void *pkt, size_t len, struct tcp_seg *seg)
 
 enum pkt_status tcp_parse(const void *pkt, const struct ip_hdr *hp, struct tcp_seg *seg)
 {
+    return tcp_parse2(pkt, hp, seg, false);
+}
+
+enum pkt_status tcp_parse2(const void *pkt, const struct ip_hdr *hp, struct tcp_seg *seg,
+                           bool csum_valid)
+{
     const uint8_t *ip = pkt;
     const struct ip_hdr h = *hp;
     size_t ihl = h.hdr_len, tot = h.tot_len;
@@ -198,8 +204,10 @@ enum pkt_status tcp_parse(const void *pkt, const struct ip_hdr *hp, struct tcp_s
     uint32_t saddr = h.saddr, daddr = h.daddr;
     /* RFC 9293 3.1: the checksum covers the pseudo-header, TCP header and data; tot fits in
      * 16 bits so tlen does too. */
-    uint64_t acc = csum_pseudo_ipv4(saddr, daddr, IPPROTO_TCP_NUM, (uint16_t)tlen);
-    if (csum_fold(csum_add(acc, th, tlen)) != 0) return PKT_ERR_TCP_CSUM;
+    if (!csum_valid) {
+        uint64_t acc = csum_pseudo_ipv4(saddr, daddr, IPPROTO_TCP_NUM, (uint16_t)tlen);
+        if (csum_fold(csum_add(acc, th, tlen)) != 0) return PKT_ERR_TCP_CSUM;
+    }
     if (tcp_opts_parse(th + TCP_HDR_LEN, doff - TCP_HDR_LEN, &seg->opt) != 0)
         return PKT_ERR_TCP_OPT;
 
@@ -308,6 +316,12 @@ size_t pkt_build(void *buf, size_t cap, const struct tcp_seg *seg, uint16_t ip_i
 size_t pkt_build2(void *buf, size_t cap, const struct tcp_seg *seg, uint16_t ip_id,
                   const void *tail, uint32_t tail_len)
 {
+    return pkt_build3(buf, cap, seg, ip_id, tail, tail_len, false);
+}
+
+size_t pkt_build3(void *buf, size_t cap, const struct tcp_seg *seg, uint16_t ip_id,
+                  const void *tail, uint32_t tail_len, bool csum_partial)
+{
     size_t olen = tcp_opts_len(&seg->opt);
     size_t thl = TCP_HDR_LEN + olen;
     size_t tot = IPV4_HDR_LEN + thl + (size_t)seg->len;
@@ -345,8 +359,18 @@ size_t pkt_build2(void *buf, size_t cap, const struct tcp_seg *seg, uint16_t ip_
     opts_write(th + TCP_HDR_LEN, &seg->opt); /* olen bytes: same layout rules as tcp_opts_len */
     uint64_t acc =
         csum_pseudo_ipv4(seg->saddr, seg->daddr, IPPROTO_TCP_NUM, (uint16_t)(thl + seg->len));
-    acc = csum_add(acc, th, thl); /* thl is a multiple of 4: chains (even length) */
     uint32_t head_len = seg->len - tail_len;
+    if (csum_partial) {
+        /* The link completes it (virtio-net VIRTIO_NET_HDR_F_NEEDS_CSUM: csum_start = the TCP
+         * header, csum_offset = 16): the field holds the pseudo-header's folded sum, not
+         * inverted, and the rest is summed by whoever sends it on (Linux's CHECKSUM_PARTIAL). */
+        memcpy(th + thl, seg->data, head_len);
+        if (tail_len) memcpy(th + thl + head_len, tail, tail_len);
+        uint16_t p = (uint16_t)~csum_fold(acc);
+        memcpy(th + 16, &p, 2);
+        return tot;
+    }
+    acc = csum_add(acc, th, thl); /* thl is a multiple of 4: chains (even length) */
     if (!tail_len || !(head_len & 1u)) {
         /* the payload is summed while it is copied (read once) */
         acc = csum_copy(acc, th + thl, seg->data, head_len);

@@ -7,6 +7,7 @@
 #ifndef TCPFSM_PACKET_H
 #define TCPFSM_PACKET_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -96,6 +97,9 @@ enum pkt_status ip_parse(const void *pkt, size_t len, struct ip_hdr *h);
 enum pkt_status pkt_parse(const void *pkt, size_t len, struct tcp_seg *seg);
 /* pkt_parse's TCP part, for a datagram ip_parse accepted with protocol 6 (h its header). */
 enum pkt_status tcp_parse(const void *pkt, const struct ip_hdr *h, struct tcp_seg *seg);
+/* The same; csum_valid: the link verified the TCP checksum already (not summed again). */
+enum pkt_status tcp_parse2(const void *pkt, const struct ip_hdr *h, struct tcp_seg *seg,
+                           bool csum_valid);
 /* Parse TCP options (used by pkt_parse; exposed for tests). Returns 0 or -1 if malformed. */
 int tcp_opts_parse(const uint8_t *p, size_t len, struct tcp_opts *o);
 
@@ -123,6 +127,10 @@ size_t pkt_build(void *buf, size_t cap, const struct tcp_seg *seg, uint16_t ip_i
  * tail_len bytes at tail (a wrapped ring's two halves, copied straight into buf). */
 size_t pkt_build2(void *buf, size_t cap, const struct tcp_seg *seg, uint16_t ip_id,
                   const void *tail, uint32_t tail_len);
+/* The same; csum_partial: the TCP checksum field gets the pseudo-header's folded sum only, for
+ * a link that completes the checksum (TCPFSM_F_CSUM_OFFLOAD). */
+size_t pkt_build3(void *buf, size_t cap, const struct tcp_seg *seg, uint16_t ip_id,
+                  const void *tail, uint32_t tail_len, bool csum_partial);
 /* ---- ICMP (RFC 792) ---- */
 #define ICMP_HDR_LEN 8 /* type, code, checksum, 4 bytes that depend on the type */
 #define ICMP_ECHO_REPLY 0

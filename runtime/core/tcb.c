@@ -69,6 +69,7 @@ struct tcb *tcb_zalloc(struct tcpfsm_stack *st)
 
 void tcb_dealloc(struct tcpfsm_stack *st, struct tcb *t)
 {
+    if (st->train == t) st->train = NULL; /* a train's output is moot once it is gone */
     if (!TCPFSM_CACHES_ON || st->tcb_cache_n >= OBJ_CACHE_MAX) {
         free(t);
         return;

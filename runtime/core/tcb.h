@@ -234,6 +234,9 @@ struct tcpfsm_stack {
     bool reopen_iss_set;    /* a SYN is reopening a TIME-WAIT connection (tcp_reopen): the new */
     uint32_t reopen_iss;    /* connection's ISS, past every sequence number the old one used */
     struct ready_set ready; /* the interest set (ready.c) */
+    /* The connection whose output waits for the rest of a segment train (TCPFSM_IN_MORE):
+     * tcp_train_end() sends it. Cleared when the TCB is freed. */
+    struct tcb *train;
     struct tcpfsm_stats stats;
     uint64_t *coverage; /* per generated transition */
     /* Freed TCBs and data-path blocks kept for reuse (linked through qnext / ofo). */

@@ -21,14 +21,23 @@ static int ip_other_input(struct tcpfsm_stack *st, const uint8_t *ip, const stru
     return icmp_unknown_protocol(st, ip, h);
 }
 
-int tcpfsm_input(struct tcpfsm_stack *st, const void *packet, size_t len)
+int tcpfsm_input_ex(struct tcpfsm_stack *st, const void *packet, size_t len, unsigned flags)
 {
-    if (!st || (!packet && len)) return -EINVAL;
+    if (!st || (!packet && len) || (flags & ~(TCPFSM_IN_CSUM_VALID | TCPFSM_IN_MORE)))
+        return -EINVAL;
     struct ip_hdr ih;
     /* RFC 791 3.1: an IPv4 datagram is at most 65535 octets; a longer buffer is not one
      * (shorter link padding after the total length is ignored by ip_parse). */
     enum pkt_status ps = len > 65535u ? PKT_ERR_IP_LEN : ip_parse(packet, len, &ih);
     /* The IP layer's dispatch: TCP below, ICMP and the protocols we do not speak in ip/. */
-    if (ps == PKT_OK && ih.proto != IPPROTO_TCP_NUM) return ip_other_input(st, packet, &ih);
-    return tcp_input(st, packet, &ih, ps);
+    int r = ps == PKT_OK && ih.proto != IPPROTO_TCP_NUM ? ip_other_input(st, packet, &ih)
+                                                        : tcp_input(st, packet, &ih, ps, flags);
+    /* a train ends with the call without TCPFSM_IN_MORE, whatever became of that datagram */
+    if (!(flags & TCPFSM_IN_MORE)) tcp_train_end(st);
+    return r;
+}
+
+int tcpfsm_input(struct tcpfsm_stack *st, const void *packet, size_t len)
+{
+    return tcpfsm_input_ex(st, packet, len, 0);
 }

@@ -8,6 +8,8 @@
  */
 #include "tun.h"
 
+#include "tcpfsm.h"
+
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/if.h>
@@ -106,4 +108,34 @@ int tun_mtu(const char *name)
     int rc = ioctl(s, SIOCGIFMTU, &ifr) < 0 ? -errno : ifr.ifr_mtu;
     close(s);
     return rc;
+}
+
+int tun_open_vnet(const char *name, char *errbuf, size_t errlen)
+{
+    int e = bad_name(name, "tun", errbuf, errlen);
+    if (e) return e;
+    return tun_attach(name, IFF_TUN | IFF_NO_PI | IFF_VNET_HDR, errbuf, errlen);
+}
+
+int tun_set_offload(int fd, unsigned want, unsigned *got)
+{
+    /* TUN_F_TSO4 only with TUN_F_CSUM (the kernel refuses it alone); each step down is what
+     * an older kernel or a device without the feature still takes */
+    static const struct {
+        unsigned ours, tun;
+    } tries[] = {
+        {TCPFSM_VNET_CSUM | TCPFSM_VNET_TSO4, TUN_F_CSUM | TUN_F_TSO4},
+        {TCPFSM_VNET_CSUM, TUN_F_CSUM},
+        {0, 0},
+    };
+    *got = 0;
+    for (size_t i = 0; i < sizeof tries / sizeof tries[0]; i++) {
+        if ((tries[i].ours & want) != tries[i].ours) continue;
+        if (ioctl(fd, TUNSETOFFLOAD, (unsigned long)tries[i].tun) == 0) {
+            *got = tries[i].ours;
+            return 0;
+        }
+        if (errno == EBADF || errno == ENOTTY) return -errno;
+    }
+    return 0;
 }

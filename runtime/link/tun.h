@@ -21,4 +21,12 @@ int tun_mtu(const char *name); /* current MTU via SIOCGIFMTU, or -errno */
 #define TUN_MAX_QUEUES 256 /* the kernel's MAX_TAP_QUEUES */
 int tun_open_mq(const char *name, int n, int *fds, char *errbuf, size_t errlen);
 
+/* Open the TUN device NAME with virtio-net headers (IFF_TUN|IFF_NO_PI|IFF_VNET_HDR): every
+ * read and write starts with a 10-byte struct virtio_net_hdr (tcpfsm_vnet_*). fd or -errno. */
+int tun_open_vnet(const char *name, char *errbuf, size_t errlen);
+/* Ask the kernel for the offloads in `want` (TCPFSM_VNET_*), falling back: TSO4 with CSUM,
+ * then CSUM alone, then none. *got = what it accepted (0 is a valid answer: plain packets
+ * with a zero header). 0, or -errno of a failure that is not a refusal (a bad fd). */
+int tun_set_offload(int fd, unsigned want, unsigned *got);
+
 #endif /* TCPFSM_TUN_H */

@@ -339,12 +339,28 @@ int syn_input(struct tcpfsm_stack *st, struct syn_rec *r, const struct tcp_seg *
 
 /* A datagram for TCP (ip/ip_input.c took the others): ps is ip_parse()'s verdict on its IP
  * header h. */
+/* After a connection's segments: what it has to send (the ACK included), then, if it is in
+ * TIME-WAIT or an embryo, its compact record instead of the TCB. */
+static void conn_settle(struct tcpfsm_stack *st, struct tcb *t)
+{
+    tcp_output(st, t);
+    if (!tw_settle(st, t)) syn_settle(st, t);
+}
+
+void tcp_train_end(struct tcpfsm_stack *st)
+{
+    struct tcb *t = st->train;
+    if (!t) return;
+    st->train = NULL;
+    conn_settle(st, t);
+}
+
 int tcp_input(struct tcpfsm_stack *st, const void *packet, const struct ip_hdr *h,
-              enum pkt_status ps)
+              enum pkt_status ps, unsigned flags)
 {
     struct tcp_seg seg;
     st->stats.InSegs++;
-    if (ps == PKT_OK) ps = tcp_parse(packet, h, &seg);
+    if (ps == PKT_OK) ps = tcp_parse2(packet, h, &seg, flags & TCPFSM_IN_CSUM_VALID);
     if (ps != PKT_OK) {
         st->stats.InErrs++;
         if (ps == PKT_ERR_IP_CSUM || ps == PKT_ERR_TCP_CSUM) {
@@ -377,6 +393,7 @@ int tcp_input(struct tcpfsm_stack *st, const void *packet, const struct ip_hdr *
         return -EINVAL;
     }
     struct tcb *t = tcb_lookup(st, seg.daddr, seg.dport, seg.saddr, seg.sport);
+    if (st->train && st->train != t) tcp_train_end(st); /* another flow: that train ended */
     if (!t) {
         struct syn_rec *sr = syn_lookup(st, seg.daddr, seg.dport, seg.saddr, seg.sport);
         if (sr) return syn_input(st, sr, &seg);
@@ -392,9 +409,11 @@ int tcp_input(struct tcpfsm_stack *st, const void *packet, const struct ip_hdr *
     tcp_conn_input(st, t, &seg);
     if (t->flags & TF_DEAD)
         tcb_reap(st, t);
+    else if (flags & TCPFSM_IN_MORE)
+        st->train = t; /* its output waits for the train's last segment */
     else {
-        tcp_output(st, t);
-        if (!tw_settle(st, t)) syn_settle(st, t);
+        st->train = NULL;
+        conn_settle(st, t);
     }
     return 0;
 }

@@ -67,7 +67,9 @@ uint32_t tcp_rcv_sws_thresh(const struct tcpfsm_stack *st, const struct tcb *t);
 
 /* tcp_input.c */
 int tcp_input(struct tcpfsm_stack *st, const void *packet, const struct ip_hdr *h,
-              enum pkt_status ps);
+              enum pkt_status ps, unsigned flags);
+/* The output a segment train held back (TCPFSM_IN_MORE), now; nothing if none waits. */
+void tcp_train_end(struct tcpfsm_stack *st);
 void tcp_child_from_syn(struct tcpfsm_stack *st, struct tcb *l, const struct tcp_seg *seg);
 void tcp_child_from_cookie(struct tcpfsm_stack *st, struct tcb *l, const struct tcp_seg *seg);
 /* A SYN that ended TIME-WAIT (spec row [syn_reopens]) goes to the listener (RFC 6191 2). */

@@ -189,7 +189,8 @@ static uint32_t emit_seg(struct tcpfsm_stack *st, struct tcb *t, uint8_t flags, 
         }
     }
     if (fin_sent) *fin_sent = (flags & TCP_FIN) != 0;
-    size_t n = pkt_build2(st->out, sizeof st->out, &s, st->ip_id++, tail, tail_len);
+    size_t n = pkt_build3(st->out, sizeof st->out, &s, st->ip_id++, tail, tail_len,
+                          st->cfg.flags & TCPFSM_F_CSUM_OFFLOAD);
     if (!n) {
         if (fin_sent) *fin_sent = false;
         return 0;
@@ -283,7 +284,8 @@ void tcp_send_rst_reply(struct tcpfsm_stack *st, const struct tcp_seg *in)
         s.ack = in->seq + in->len + !!(in->flags & TCP_SYN) + !!(in->flags & TCP_FIN);
         s.flags = TCP_RST | TCP_ACK;
     }
-    size_t n = pkt_build(st->out, sizeof st->out, &s, st->ip_id++);
+    size_t n = pkt_build3(st->out, sizeof st->out, &s, st->ip_id++, NULL, 0,
+                          st->cfg.flags & TCPFSM_F_CSUM_OFFLOAD);
     if (!n) return;
     st->stats.OutRsts++;
     st->stats.OutSegs++;

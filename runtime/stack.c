@@ -111,8 +111,8 @@ struct tcpfsm_stack *tcpfsm_stack_new(const struct tcpfsm_config *cfg, int *err)
     st->hash = calloc(TABLE_MIN, sizeof *st->hash);
     st->coverage = calloc(TCP_FSM_NUM_TRANSITIONS, sizeof *st->coverage);
     /* as many compact TIME_WAIT records (timewait.c) and SYN-queue records (synqueue.c) */
-    int et = rectab_init(&st->tw, st->max_conns, st->hash_key);
-    int es = rectab_init(&st->syn, st->max_conns, st->hash_key);
+    int et = rectab_init(&st->tw, st->max_conns, &st->hasher);
+    int es = rectab_init(&st->syn, st->max_conns, &st->hasher);
     if (!st->hash || !st->coverage || et || es) {
         free(st->hash);
         free(st->coverage);
@@ -127,6 +127,7 @@ struct tcpfsm_stack *tcpfsm_stack_new(const struct tcpfsm_config *cfg, int *err)
         memcpy(st->hash_key + i, &a, 8);
         memcpy(st->isn_key + i, &b, 8);
     }
+    tuple_hasher_init(&st->hasher, st->hash_key);
     st->ip_id = (uint16_t)c->random(c->random_arg);
     if (err) *err = 0;
     return st;

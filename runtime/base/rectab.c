@@ -9,22 +9,17 @@
 
 static uint32_t home(const struct rec_table *t, uint32_t la, uint16_t lp, uint32_t ra, uint16_t rp)
 {
-    uint8_t k[12];
-    memcpy(k, &la, 4);
-    memcpy(k + 4, &ra, 4);
-    memcpy(k + 8, &lp, 2);
-    memcpy(k + 10, &rp, 2);
-    return (uint32_t)siphash24(t->hash_key, k, sizeof k) & t->mask;
+    return tuple_hash(t->hasher, la, lp, ra, rp) & t->mask;
 }
 
-int rectab_init(struct rec_table *t, uint32_t max, const uint8_t hash_key[16])
+int rectab_init(struct rec_table *t, uint32_t max, struct tuple_hasher *hasher)
 {
     t->slot = calloc(RECTAB_MIN, sizeof *t->slot);
     if (!t->slot) return -ENOMEM;
     t->mask = RECTAB_MIN - 1;
     t->n = 0;
     t->max = max;
-    t->hash_key = hash_key;
+    t->hasher = hasher;
     return 0;
 }
 

@@ -8,6 +8,7 @@
 #define TCPFSM_RECTAB_H
 #include <stdbool.h>
 #include <stdint.h>
+#include "siphash.h"
 #include "timer_wheel.h"
 
 struct rec_key {             /* the first member of every record */
@@ -19,13 +20,13 @@ struct rec_key {             /* the first member of every record */
 
 struct rec_table {
     struct rec_key **slot;
-    uint32_t mask;           /* slots - 1; grows (doubling) to stay at most half full */
-    uint32_t n, max;         /* records held, and the bound on them */
-    const uint8_t *hash_key; /* 16 bytes, the stack's */
+    uint32_t mask;               /* slots - 1; grows (doubling) to stay at most half full */
+    uint32_t n, max;             /* records held, and the bound on them */
+    struct tuple_hasher *hasher; /* the stack's (its key, and the tuple hashed last) */
 };
 
 /* 0, or -ENOMEM. */
-int rectab_init(struct rec_table *t, uint32_t max, const uint8_t hash_key[16]);
+int rectab_init(struct rec_table *t, uint32_t max, struct tuple_hasher *hasher);
 /* Frees every record still held, then the table. */
 void rectab_destroy(struct rec_table *t);
 struct rec_key *rectab_lookup(const struct rec_table *t, uint32_t la, uint16_t lp, uint32_t ra,

@@ -5,6 +5,8 @@
  */
 #include "siphash.h"
 
+#include <string.h>
+
 static inline uint64_t rotl64(uint64_t x, unsigned b)
 {
     return (x << b) | (x >> (64 - b));
@@ -67,4 +69,48 @@ uint64_t siphash24(const uint8_t key[16], const void *data, size_t len)
     SIPROUND;
     SIPROUND;
     return v0 ^ v1 ^ v2 ^ v3;
+}
+
+void tuple_hasher_init(struct tuple_hasher *th, const uint8_t key[16])
+{
+    th->k0 = le64(key);
+    th->k1 = le64(key + 8);
+    th->valid = false;
+}
+
+uint32_t tuple_hash(struct tuple_hasher *th, uint32_t la, uint16_t lp, uint32_t ra, uint16_t rp)
+{
+    if (th->valid && th->la == la && th->ra == ra && th->lp == lp && th->rp == rp) return th->h;
+    uint8_t k[12];
+    memcpy(k, &la, 4);
+    memcpy(k + 4, &ra, 4);
+    memcpy(k + 8, &lp, 2);
+    memcpy(k + 10, &rp, 2);
+    /* siphash24 for exactly 12 bytes: one message word, then the last (4 bytes and the
+     * length) */
+    uint64_t v0 = th->k0 ^ 0x736f6d6570736575ULL, v1 = th->k1 ^ 0x646f72616e646f6dULL;
+    uint64_t v2 = th->k0 ^ 0x6c7967656e657261ULL, v3 = th->k1 ^ 0x7465646279746573ULL;
+    uint64_t m = le64(k);
+    v3 ^= m;
+    SIPROUND;
+    SIPROUND;
+    v0 ^= m;
+    uint64_t b = (uint64_t)12 << 56 | (uint64_t)k[8] | (uint64_t)k[9] << 8 | (uint64_t)k[10] << 16 |
+                 (uint64_t)k[11] << 24;
+    v3 ^= b;
+    SIPROUND;
+    SIPROUND;
+    v0 ^= b;
+    v2 ^= 0xff;
+    SIPROUND;
+    SIPROUND;
+    SIPROUND;
+    SIPROUND;
+    th->la = la;
+    th->ra = ra;
+    th->lp = lp;
+    th->rp = rp;
+    th->h = (uint32_t)(v0 ^ v1 ^ v2 ^ v3);
+    th->valid = true;
+    return th->h;
 }

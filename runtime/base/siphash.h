@@ -5,9 +5,24 @@
 #ifndef TCPFSM_SIPHASH_H
 #define TCPFSM_SIPHASH_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
 uint64_t siphash24(const uint8_t key[16], const void *data, size_t len);
+
+/* The hash of every connection table: SipHash-2-4 of a 4-tuple's 12 bytes (laddr, raddr,
+ * lport, rport as they lie in memory), the same value siphash24 gives for them, computed with
+ * the key's words loaded once. The stack's tables share one hasher, which remembers the tuple
+ * hashed last: a segment's lookups in the connection, SYN-queue and TIME_WAIT tables (and a
+ * miss followed by an insert) hash it once. */
+struct tuple_hasher {
+    uint64_t k0, k1;
+    uint32_t la, ra, h; /* the tuple hashed last and its hash */
+    uint16_t lp, rp;
+    bool valid;
+};
+void tuple_hasher_init(struct tuple_hasher *th, const uint8_t key[16]);
+uint32_t tuple_hash(struct tuple_hasher *th, uint32_t la, uint16_t lp, uint32_t ra, uint16_t rp);
 
 #endif /* TCPFSM_SIPHASH_H */

@@ -15,6 +15,7 @@
 #include "cc.h"
 #include "packet.h"
 #include "rectab.h"
+#include "siphash.h"
 #include "rtt.h"
 #include "tcpfsm.h"
 #include "timer_wheel.h"
@@ -243,11 +244,9 @@ struct tcpfsm_stack {
     struct tcb *tcb_cache;
     struct tcb_bufs *bufs_cache;
     uint32_t tcb_cache_n, bufs_cache_n;
-    struct tcb *last_lookup;              /* the TCB tcb_lookup found last (a one-entry cache) */
-    uint32_t memo_la, memo_ra, memo_hash; /* the 4-tuple hashed last, and its hash */
-    uint16_t memo_lp, memo_rp;
-    bool memo_valid;
-    uint8_t out[65536]; /* segment build buffer */
+    struct tcb *last_lookup;    /* the TCB tcb_lookup found last (a one-entry cache) */
+    struct tuple_hasher hasher; /* every table's hash (hash_key), and the tuple hashed last */
+    uint8_t out[65536];         /* segment build buffer */
 };
 
 /* ---- the core room's functions (tcb.c, tcb_table.c, tcb_timer.c, isn.c, mem.c, ring.c) ---- */

@@ -10,32 +10,18 @@
 
 #define TABLE_MIN 64u /* first size of every growing table */
 
-static uint32_t tuple_hash(struct tcpfsm_stack *st, uint32_t la, uint16_t lp, uint32_t ra,
+/* The same 4-tuple is often hashed several times in a row (a lookup that misses, then the
+ * insert; connect's port check, then the insert; the connection, SYN-queue and TIME_WAIT
+ * tables for one segment): the hasher remembers the last one. */
+static uint32_t tuple_slot(struct tcpfsm_stack *st, uint32_t la, uint16_t lp, uint32_t ra,
                            uint16_t rp)
 {
-    /* The same 4-tuple is often hashed several times in a row (a lookup that misses, then
-     * the insert; connect's port check, then the insert): remember the last one. */
-    if (st->memo_valid && st->memo_la == la && st->memo_ra == ra && st->memo_lp == lp &&
-        st->memo_rp == rp)
-        return st->memo_hash & st->hash_mask;
-    uint8_t k[12];
-    memcpy(k, &la, 4);
-    memcpy(k + 4, &ra, 4);
-    memcpy(k + 8, &lp, 2);
-    memcpy(k + 10, &rp, 2);
-    uint32_t h = (uint32_t)siphash24(st->hash_key, k, sizeof k);
-    st->memo_la = la;
-    st->memo_ra = ra;
-    st->memo_lp = lp;
-    st->memo_rp = rp;
-    st->memo_hash = h;
-    st->memo_valid = true;
-    return h & st->hash_mask;
+    return tuple_hash(&st->hasher, la, lp, ra, rp) & st->hash_mask;
 }
 
 static uint32_t tcb_home(struct tcpfsm_stack *st, const struct tcb *t)
 {
-    return tuple_hash(st, t->laddr, t->lport, t->raddr, t->rport);
+    return tuple_slot(st, t->laddr, t->lport, t->raddr, t->rport);
 }
 
 struct tcb *tcb_lookup(struct tcpfsm_stack *st, uint32_t la, uint16_t lp, uint32_t ra, uint16_t rp)
@@ -44,7 +30,7 @@ struct tcb *tcb_lookup(struct tcpfsm_stack *st, uint32_t la, uint16_t lp, uint32
      * the table: tcb_hash_remove forgets it). */
     struct tcb *c = st->last_lookup;
     if (c && c->lport == lp && c->rport == rp && c->laddr == la && c->raddr == ra) return c;
-    for (uint32_t i = tuple_hash(st, la, lp, ra, rp);; i = (i + 1) & st->hash_mask) {
+    for (uint32_t i = tuple_slot(st, la, lp, ra, rp);; i = (i + 1) & st->hash_mask) {
         struct tcb *t = st->hash[i];
         if (!t) return NULL;
         if (t->lport == lp && t->rport == rp && t->laddr == la && t->raddr == ra)

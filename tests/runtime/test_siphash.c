@@ -57,12 +57,37 @@ START_TEST(unaligned_and_keyed)
 }
 END_TEST
 
+/* The tables' tuple_hash is siphash24 of the tuple's 12 bytes, remembered for a repeat. */
+START_TEST(tuple_hash_is_siphash24_of_the_tuple)
+{
+    uint8_t key[16];
+    uint64_t rng = 5;
+    rt_fill_random(&rng, key, sizeof key);
+    struct tuple_hasher th;
+    tuple_hasher_init(&th, key);
+    for (int i = 0; i < 2000; i++) {
+        uint32_t la = (uint32_t)rt_rand(&rng), ra = (uint32_t)rt_rand(&rng);
+        uint16_t lp = (uint16_t)rt_rand(&rng), rp = (uint16_t)rt_rand(&rng);
+        uint8_t k[12];
+        memcpy(k, &la, 4);
+        memcpy(k + 4, &ra, 4);
+        memcpy(k + 8, &lp, 2);
+        memcpy(k + 10, &rp, 2);
+        uint32_t want = (uint32_t)siphash24(key, k, sizeof k);
+        rt_require(tuple_hash(&th, la, lp, ra, rp) == want);
+        rt_require(tuple_hash(&th, la, lp, ra, rp) == want); /* the remembered one */
+        if (i & 1) rt_require(tuple_hash(&th, la, (uint16_t)(lp + 1), ra, rp) != want);
+    }
+}
+END_TEST
+
 static Suite *suite(void)
 {
     Suite *s = suite_create("siphash");
     TCase *tc = tcase_create("core");
     tcase_add_test(tc, reference_vectors);
     tcase_add_test(tc, unaligned_and_keyed);
+    tcase_add_test(tc, tuple_hash_is_siphash24_of_the_tuple);
     suite_add_tcase(s, tc);
     return s;
 }

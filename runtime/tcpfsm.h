@@ -484,6 +484,9 @@ void tcpfsm_eth_ip_output(void *eth, const void *packet, size_t len);
 /* One received frame. 0 when taken, else why it was dropped: -EINVAL malformed, -EPROTO
  * unknown type, -EXDEV for another host; for IPv4, tcpfsm_input's result. */
 int tcpfsm_eth_input(struct tcpfsm_eth *eth, const void *frame, size_t len);
+/* The same with tcpfsm_input_ex's flags for the IPv4 payload (e.g. TCPFSM_IN_CSUM_VALID for
+ * a frame whose checksum the kernel vouched for: afpacket_recv2). */
+int tcpfsm_eth_input_ex(struct tcpfsm_eth *eth, const void *frame, size_t len, unsigned flags);
 /* RFC 5227 2.3 announcement: a broadcast ARP request for our own address. */
 void tcpfsm_eth_announce(struct tcpfsm_eth *eth);
 void tcpfsm_eth_advance(struct tcpfsm_eth *eth, tcpfsm_time_t now);  /* retries, expiry */

@@ -133,6 +133,11 @@ void tcpfsm_eth_ip_output(void *arg, const void *packet, size_t len)
 
 int tcpfsm_eth_input(struct tcpfsm_eth *eth, const void *frame, size_t len)
 {
+    return tcpfsm_eth_input_ex(eth, frame, len, 0);
+}
+
+int tcpfsm_eth_input_ex(struct tcpfsm_eth *eth, const void *frame, size_t len, unsigned flags)
+{
     const uint8_t *f = frame;
     eth->stats.InFrames++;
     if (len < ETH_HDR_LEN || (f[6] & 1)) { /* no header, or a group address as source */
@@ -161,7 +166,7 @@ int tcpfsm_eth_input(struct tcpfsm_eth *eth, const void *frame, size_t len)
     }
     eth->stats.InIp++;
     if (!eth->st) return -ENOENT;
-    return tcpfsm_input(eth->st, p, plen);
+    return tcpfsm_input_ex(eth->st, p, plen, flags);
 }
 
 void tcpfsm_eth_announce(struct tcpfsm_eth *eth)

@@ -105,6 +105,16 @@ static void csum_complete(uint8_t *f, size_t len)
 
 long afpacket_recv(int fd, void *buf, size_t len)
 {
+    unsigned trusted = 0;
+    long r = afpacket_recv2(fd, buf, len, &trusted);
+    /* a caller that cannot pass the kernel's word on gets a checksum that checks */
+    if (r > 0 && (trusted & AFPACKET_CSUM_PARTIAL)) csum_complete(buf, (size_t)r);
+    return r;
+}
+
+long afpacket_recv2(int fd, void *buf, size_t len, unsigned *csum)
+{
+    *csum = 0;
     for (;;) {
         struct sockaddr_ll from;
         union {
@@ -125,7 +135,10 @@ long afpacket_recv(int fd, void *buf, size_t len)
             struct tpacket_auxdata aux;
             if (c->cmsg_level != SOL_PACKET || c->cmsg_type != PACKET_AUXDATA) continue;
             memcpy(&aux, CMSG_DATA(c), sizeof aux);
-            if (aux.tp_status & TP_STATUS_CSUMNOTREADY) csum_complete(buf, (size_t)r);
+            if (aux.tp_status & TP_STATUS_CSUMNOTREADY)
+                *csum = AFPACKET_CSUM_PARTIAL | AFPACKET_CSUM_TRUSTED;
+            else if (aux.tp_status & TP_STATUS_CSUM_VALID)
+                *csum = AFPACKET_CSUM_TRUSTED;
         }
         return r;
     }

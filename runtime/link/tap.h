@@ -18,8 +18,18 @@ int tap_open(const char *name, char *errbuf, size_t errlen);
  * When `mac` is not the interface's own address the interface is put in promiscuous mode
  * for as long as the socket is open (PACKET_MR_PROMISC), so frames for `mac` arrive. */
 int afpacket_open(const char *ifname, const uint8_t mac[6], char *errbuf, size_t errlen);
-/* One received frame (not one we sent): its length, 0 for none now, or -errno. */
+/* One received frame (not one we sent): its length, 0 for none now, or -errno. A frame the
+ * kernel sent itself with its TCP/UDP checksum left to the hardware (TP_STATUS_CSUMNOTREADY:
+ * the pseudo-header sum only) gets it completed here. */
 long afpacket_recv(int fd, void *buf, size_t len);
+/* The same, but the checksum is left as the kernel gave it and *csum says what the kernel
+ * vouched for: AFPACKET_CSUM_TRUSTED (its own frame, or one it verified:
+ * TP_STATUS_CSUM_VALID), with AFPACKET_CSUM_PARTIAL when the field is only the pseudo-header
+ * sum. A trusted frame can go to tcpfsm_eth_input_ex with TCPFSM_IN_CSUM_VALID: neither
+ * completed nor verified. */
+#define AFPACKET_CSUM_TRUSTED 0x1u
+#define AFPACKET_CSUM_PARTIAL 0x2u
+long afpacket_recv2(int fd, void *buf, size_t len, unsigned *csum);
 /* The hardware address of interface IFNAME (SIOCGIFHWADDR): 0 or -errno. */
 int link_if_mac(const char *ifname, uint8_t mac[6]);
 

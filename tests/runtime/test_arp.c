@@ -366,6 +366,34 @@ static void count_rx(void *arg, const void *frame, size_t len)
     ++*(int *)arg;
 }
 
+/* tcpfsm_eth_input_ex hands its flags to the stack: a TCP checksum the kernel vouched for
+ * (AF_PACKET's TP_STATUS_CSUMNOTREADY / CSUM_VALID) is not summed again. */
+START_TEST(input_ex_passes_a_vouched_for_checksum_to_the_stack)
+{
+    struct rec r = {0};
+    struct tcpfsm_eth *eth = eth_on(&r, NULL);
+    struct tcpfsm_config cfg = {.addr = US_ADDR, .output = tcpfsm_eth_ip_output, .output_arg = eth};
+    int err;
+    struct tcpfsm_stack *st = tcpfsm_stack_new(&cfg, &err);
+    ck_assert_ptr_nonnull(st);
+    tcpfsm_eth_attach(eth, st);
+    uint8_t f[14 + 40];
+    memcpy(f, US_MAC, 6);
+    memcpy(f + 6, PEER_MAC, 6);
+    f[12] = 0x08, f[13] = 0x00;
+    rt_build_tcp(f + 14, 40, PEER_ADDR, 4000, US_ADDR, 80, 1, 0, 0x02, 1000, NULL, 0);
+    f[14 + 36] ^= 0x5a; /* the TCP checksum is wrong (as a pseudo-header-only sum would be) */
+    ck_assert_int_eq(tcpfsm_eth_input(eth, f, sizeof f), -EBADMSG);
+    ck_assert_int_eq(tcpfsm_eth_input_ex(eth, f, sizeof f, TCPFSM_IN_CSUM_VALID), -ENOENT);
+    struct tcpfsm_stats ss;
+    tcpfsm_get_stats(st, &ss);
+    ck_assert_uint_eq(ss.InCsumErrors, 1); /* only the first */
+    ck_assert_uint_eq(ss.InNoSocket, 1);   /* the second was taken: no listener, a RST */
+    tcpfsm_stack_free(st);
+    tcpfsm_eth_free(eth);
+}
+END_TEST
+
 START_TEST(memlink_routes_frames_by_mac)
 {
     struct memlink *l = memlink_new(1, 0);
@@ -559,6 +587,7 @@ static Suite *arp_suite(void)
     tcase_add_test(tc, retries_then_the_queue_is_dropped);
     tcase_add_test(tc, next_hops_by_prefix_and_gateway);
     tcase_add_test(tc, frames_for_others_and_malformed_frames_are_dropped);
+    tcase_add_test(tc, input_ex_passes_a_vouched_for_checksum_to_the_stack);
     tcase_add_test(tc, memlink_routes_frames_by_mac);
     tcase_add_test(tc, pcap_of_frames_is_linktype_ethernet);
     tcase_add_test(tc, tcp_transfer_over_ethernet_memlink);

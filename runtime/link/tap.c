@@ -11,6 +11,7 @@
 #include <net/ethernet.h>
 #include <net/if.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
@@ -142,4 +143,60 @@ long afpacket_recv2(int fd, void *buf, size_t len, unsigned *csum)
         }
         return r;
     }
+}
+
+int afpacket_tx_init(struct afpacket_tx *q, int fd, uint32_t frame_max)
+{
+    memset(q, 0, sizeof *q);
+    q->fd = fd;
+    if (!frame_max || frame_max > 65535) return -EINVAL;
+    q->frame_max = frame_max;
+    q->buf = malloc((size_t)AFPACKET_TX_BATCH * frame_max);
+    return q->buf ? 0 : -ENOMEM;
+}
+
+void afpacket_tx_destroy(struct afpacket_tx *q)
+{
+    free(q->buf);
+    q->buf = NULL;
+    q->n = 0;
+}
+
+void afpacket_tx_flush(struct afpacket_tx *q)
+{
+    struct mmsghdr msg[AFPACKET_TX_BATCH];
+    struct iovec iov[AFPACKET_TX_BATCH];
+    uint32_t done = 0;
+    for (uint32_t i = 0; i < q->n; i++) {
+        iov[i] =
+            (struct iovec){.iov_base = q->buf + (size_t)i * q->frame_max, .iov_len = q->len[i]};
+        msg[i] = (struct mmsghdr){.msg_hdr = {.msg_iov = &iov[i], .msg_iovlen = 1}};
+    }
+    while (done < q->n) {
+        int r = sendmmsg(q->fd, msg + done, q->n - done, 0);
+        q->calls++;
+        if (r < 0) {
+            if (errno == EINTR) continue;
+            /* EAGAIN (the device's queue is full) or a real error: the first frame is lost,
+             * as a plain send would lose it; the rest are tried again */
+            q->drops++;
+            done++;
+            continue;
+        }
+        q->frames += (uint64_t)r;
+        done += (uint32_t)r;
+    }
+    q->n = 0;
+}
+
+void afpacket_tx_frame(void *arg, const void *frame, size_t len)
+{
+    struct afpacket_tx *q = arg;
+    if (len > q->frame_max || !q->buf) {
+        q->drops++;
+        return;
+    }
+    if (q->n == AFPACKET_TX_BATCH) afpacket_tx_flush(q);
+    memcpy(q->buf + (size_t)q->n * q->frame_max, frame, len);
+    q->len[q->n++] = len;
 }

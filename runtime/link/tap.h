@@ -30,6 +30,24 @@ long afpacket_recv(int fd, void *buf, size_t len);
 #define AFPACKET_CSUM_TRUSTED 0x1u
 #define AFPACKET_CSUM_PARTIAL 0x2u
 long afpacket_recv2(int fd, void *buf, size_t len, unsigned *csum);
+/* Frames to send on an AF_PACKET socket, queued and sent with one sendmmsg(2) per batch
+ * instead of one send per frame. afpacket_tx_frame has the signature of
+ * tcpfsm_eth_config.output (arg = the queue); call afpacket_tx_flush after every batch
+ * (before sleeping). A frame longer than frame_max is dropped and counted; a frame the kernel
+ * does not take (its queue full) is counted in drops, as a send that failed would be. */
+#define AFPACKET_TX_BATCH 64u
+struct afpacket_tx {
+    int fd;
+    uint32_t frame_max, n; /* bytes per slot; frames queued */
+    uint8_t *buf;          /* AFPACKET_TX_BATCH slots of frame_max bytes */
+    size_t len[AFPACKET_TX_BATCH];
+    uint64_t frames, drops, calls; /* sent, dropped, sendmmsg calls */
+};
+/* 0, -EINVAL (frame_max 0 or above 65535), -ENOMEM. */
+int afpacket_tx_init(struct afpacket_tx *q, int fd, uint32_t frame_max);
+void afpacket_tx_destroy(struct afpacket_tx *q); /* drops what is queued */
+void afpacket_tx_frame(void *q, const void *frame, size_t len);
+void afpacket_tx_flush(struct afpacket_tx *q);
 /* The hardware address of interface IFNAME (SIOCGIFHWADDR): 0 or -errno. */
 int link_if_mac(const char *ifname, uint8_t mac[6]);
 

@@ -18,6 +18,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "checksum.h"
 #include "link/tap.h"
 #include "memlink.h"
 #include "pcap.h"
@@ -32,6 +33,12 @@
  * stack looks at again by itself (a send refused for buffer memory, tcpfsm.h) or one its
  * program leaves ready, and the loop then sleeps until the next packet or timer as before. */
 #define NETIO_READY_ROUNDS 1000
+/* --offload: a read is a 10-byte struct virtio_net_hdr and a datagram of up to 64 KB (a GSO
+ * packet). TUN cuts a frame longer than the buffer short without a word; with the slack a
+ * frame that does not fit an IPv4 datagram's 16-bit length still arrives whole, for the vnet
+ * layer and the stack to refuse by its length. */
+#define NETIO_VNET_HDR 10
+#define NETIO_VNET_FRAME_MAX (NETIO_VNET_HDR + 65535 + 256)
 
 struct netio {
     struct netio_opts o;
@@ -42,10 +49,13 @@ struct netio {
     uint64_t rng[2];
     /* TUN mode (and TAP, AF_PACKET: a device fd all the same) */
     int tun_fd;
-    const char *dev;        /* the interface: --tun, --tap or --packet */
-    struct tcpfsm_eth *eth; /* TAP, AF_PACKET: Ethernet and ARP around the stack */
-    int packet_sock;        /* the fd is an AF_PACKET socket */
-    uint64_t wall_offset;   /* realtime - monotonic, for capture timestamps */
+    const char *dev;          /* the interface: --tun, --tap or --packet */
+    struct tcpfsm_eth *eth;   /* TAP, AF_PACKET: Ethernet and ARP around the stack */
+    struct tcpfsm_vnet *vnet; /* --tun --offload: virtio-net headers around the stack */
+    unsigned offloads;        /* TCPFSM_VNET_*: what the kernel granted */
+    uint8_t *cap_pkt;         /* --offload --pcap: one datagram as the capture records it */
+    int packet_sock;          /* the fd is an AF_PACKET socket */
+    uint64_t wall_offset;     /* realtime - monotonic, for capture timestamps */
     uint64_t tun_write_drops;
     struct pcap_writer *pcap;
     uint64_t frames;   /* records written to the capture */
@@ -134,6 +144,20 @@ int netio_parse_opt(struct netio_opts *o, int argc, char **argv, int *i)
             o->packet = v;
     } else if (!strcmp(a, "--mem")) {
         o->tun = o->tap = o->packet = NULL;
+    } else if (!strcmp(a, "--offload") || !strncmp(a, "--offload=", 10)) {
+        /* the value only after '=': "--offload csum" would take a program's operand */
+        const char *w = a[9] == '=' ? a + 10 : "tso";
+        if (!strcmp(w, "tso"))
+            o->offload_want = TCPFSM_VNET_CSUM | TCPFSM_VNET_TSO4; /* TSO4 needs CSUM */
+        else if (!strcmp(w, "csum"))
+            o->offload_want = TCPFSM_VNET_CSUM;
+        else if (!strcmp(w, "none"))
+            o->offload_want = 0;
+        else {
+            fprintf(stderr, "%s: bad --offload '%s' (want tso, csum or none)\n", o->prog, w);
+            return -1;
+        }
+        o->offload = 1;
     } else if (!strcmp(a, "--mac")) {
         if (!(v = need_arg(o, argc, argv, i))) return -1;
         unsigned m[6];
@@ -206,6 +230,13 @@ void netio_usage(FILE *f)
           "                      (the default)\n"
           "  --tun NAME          use TUN device NAME (attached if it exists, else created; needs\n"
           "                      root or CAP_NET_ADMIN and /dev/net/tun)\n"
+          "  --offload[=tso|csum|none]\n"
+          "                      with --tun: virtio-net headers on NAME, and the kernel's\n"
+          "                      offloads: tso (the default) TCP packets of up to 64 KB both\n"
+          "                      ways (the kernel cuts ours into segments, the stack cuts its)\n"
+          "                      and checksums left to the kernel; csum the checksums only;\n"
+          "                      none neither (plain packets behind a zero header). With -v\n"
+          "                      it says what the kernel granted; --ss adds TxTrains, ...\n"
           "  --tap NAME          use TAP device NAME (Ethernet: the stack answers and asks ARP\n"
           "                      with --mac; created if missing; root or CAP_NET_ADMIN)\n"
           "  --packet IFNAME     use existing interface IFNAME (e.g. a veth end) through an\n"
@@ -229,7 +260,9 @@ void netio_usage(FILE *f)
           "                        12.345 ms 10.0.0.2:80>10.0.0.1:40000 SYN_RCVD --RCV_ACK/\n"
           "                        established, process_ack--> ESTABLISHED (frame 3)\n"
           "  --pcap FILE         record every packet sent and received (LINKTYPE_RAW; with\n"
-          "                      --tap/--packet every frame, LINKTYPE_ETHERNET)\n"
+          "                      --tap/--packet every frame, LINKTYPE_ETHERNET; with --offload\n"
+          "                      every segment the stack sends or is given, not the device's\n"
+          "                      64 KB packets, each with the TCP checksum the wire carries)\n"
           "  --seed N            memory mode: PRNG seed (runs replay exactly)\n"
           "  --timeout SEC       give up after SEC seconds (virtual time in memory mode)\n"
           "  --ss                print the stack's connection table (tcpfsm_ss, like ss -tan),\n"
@@ -331,11 +364,9 @@ static void mem_deliver(void *arg, const void *pkt, size_t len)
     if (st) tcpfsm_input(st, pkt, len);
 }
 
-static void tun_output(void *arg, const void *pkt, size_t len)
+static void device_write(struct netio *n, const void *frame, size_t len)
 {
-    struct netio *n = arg;
-    if (n->pcap && pcap_write(n->pcap, mono_us() + n->wall_offset, pkt, len) == 0) n->frames++;
-    ssize_t w = write(n->tun_fd, pkt, len);
+    ssize_t w = write(n->tun_fd, frame, len);
     if (w != (ssize_t)len) {
         n->tun_write_drops++;
         if (n->o.verbose)
@@ -343,13 +374,155 @@ static void tun_output(void *arg, const void *pkt, size_t len)
     }
 }
 
+static void tun_output(void *arg, const void *pkt, size_t len)
+{
+    struct netio *n = arg;
+    if (n->pcap && pcap_write(n->pcap, mono_us() + n->wall_offset, pkt, len) == 0) n->frames++;
+    device_write(n, pkt, len);
+}
+
+/* ---- --offload: virtio-net headers (tcpfsm_vnet_*) between the stack and the TUN device.
+ * The capture records datagrams, not the device's frames: every segment the stack sends (before
+ * the vnet layer gathers trains) and every segment it is given (a GSO packet cut as the vnet
+ * layer cuts it, netio making the same cut itself before the call), each with the TCP
+ * checksum the wire carries, computed here where the offload leaves it to the kernel: the
+ * stack's segments hold only the pseudo-header's sum (TCPFSM_F_CSUM_OFFLOAD) and a GSO packet's
+ * checksum covers none of its pieces. A capture thus reads as one made without --offload. */
+
+static uint16_t rd16(const uint8_t *p)
+{
+    return (uint16_t)(p[0] << 8 | p[1]);
+}
+static uint32_t rd32(const uint8_t *p)
+{
+    return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
+}
+static void wr16(uint8_t *p, uint16_t v)
+{
+    p[0] = (uint8_t)(v >> 8);
+    p[1] = (uint8_t)v;
+}
+static void wr32(uint8_t *p, uint32_t v)
+{
+    wr16(p, (uint16_t)(v >> 16));
+    wr16(p + 2, (uint16_t)v);
+}
+
+/* IP + TCP header length of an unfragmented TCP/IPv4 datagram whose total length is len, else
+ * 0 (not one the capture rewrites). */
+static size_t tcp_headers(const uint8_t *ip, size_t len)
+{
+    if (len < 40 || (ip[0] >> 4) != 4 || ip[9] != 6 || rd16(ip + 2) != len ||
+        (rd16(ip + 6) & 0x3fffu))
+        return 0;
+    size_t ihl = (size_t)(ip[0] & 15u) * 4, hl = ihl + (size_t)(ip[ihl + 12] >> 4) * 4;
+    return ihl >= 20 && hl >= ihl + 20 && hl <= len ? hl : 0;
+}
+
+/* RFC 9293 3.1: the TCP checksum over the pseudo-header, header and text (field zeroed first). */
+static void tcp_checksum_fill(uint8_t *ip, size_t len)
+{
+    size_t ihl = (size_t)(ip[0] & 15u) * 4;
+    uint8_t *th = ip + ihl;
+    wr16(th + 16, 0);
+    uint64_t acc = csum_pseudo_ipv4(rd32(ip + 12), rd32(ip + 16), 6, (uint16_t)(len - ihl));
+    uint16_t c = csum_fold(csum_add(acc, th, len - ihl));
+    memcpy(th + 16, &c, 2);
+}
+
+static void capture(struct netio *n, const void *pkt, size_t len)
+{
+    if (pcap_write(n->pcap, mono_us() + n->wall_offset, pkt, len) == 0) n->frames++;
+}
+
+/* The stack's output callback with --offload. */
+static void vnet_stack_output(void *arg, const void *pkt, size_t len)
+{
+    struct netio *n = arg;
+    if (n->pcap) {
+        if ((n->offloads & TCPFSM_VNET_CSUM) && len <= 65535 && tcp_headers(pkt, len)) {
+            memcpy(n->cap_pkt, pkt, len);
+            tcp_checksum_fill(n->cap_pkt, len);
+            capture(n, n->cap_pkt, len);
+        } else {
+            capture(n, pkt, len);
+        }
+    }
+    tcpfsm_vnet_output(n->vnet, pkt, len);
+}
+
+/* tcpfsm_vnet's write callback: one frame, header and datagram. */
+static void vnet_write(void *arg, const void *frame, size_t len)
+{
+    device_write(arg, frame, len);
+}
+
+/* Record the segments one frame read from the device stands for, before the vnet layer cuts it
+ * (in place) and gives them to the stack: a GSO packet's pieces with the headers the kernel's
+ * segmentation gives them (sequence number and IP ID advancing, PSH/FIN on the last, CWR on
+ * the first), checksums completed where the kernel left them to be (NEEDS_CSUM). A frame
+ * that is not one of those is recorded as it came. n->in_frame: the last record, whose
+ * arrival ends the train (its ACK, a FIN's transition). */
+static void capture_vnet_in(struct netio *n, const uint8_t *frame, size_t len)
+{
+    if (len <= NETIO_VNET_HDR) return;
+    const uint8_t *ip = frame + NETIO_VNET_HDR;
+    size_t plen = len - NETIO_VNET_HDR, hl = plen <= 65535 ? tcp_headers(ip, plen) : 0;
+    uint16_t gso_size, csum_start, csum_offset; /* native byte order, as TUN's by default */
+    memcpy(&gso_size, frame + 4, 2);
+    memcpy(&csum_start, frame + 6, 2);
+    memcpy(&csum_offset, frame + 8, 2);
+    int needs_csum = frame[0] & 1u, tcpv4 = (frame[1] & 0x7fu) == 1;
+    if (!hl) {
+        if (needs_csum && plen <= 65535 && (size_t)csum_start + csum_offset + 2 <= plen) {
+            /* another protocol's checksum left to complete (the vnet layer completes it) */
+            memcpy(n->cap_pkt, ip, plen);
+            uint16_t c = inet_checksum(n->cap_pkt + csum_start, plen - csum_start);
+            memcpy(n->cap_pkt + csum_start + csum_offset, &c, 2);
+            ip = n->cap_pkt;
+        }
+        capture(n, ip, plen);
+        n->in_frame = n->frames;
+        return;
+    }
+    size_t ihl = (size_t)(ip[0] & 15u) * 4;
+    size_t text = plen - hl, g = tcpv4 && gso_size && gso_size < text ? gso_size : text;
+    size_t pieces = g ? (text + g - 1) / g : 1;
+    uint32_t seq = rd32(ip + ihl + 4);
+    uint16_t id = rd16(ip + 4);
+    uint8_t fl = ip[ihl + 13];
+    for (size_t k = 0; k < pieces; k++) {
+        size_t off = k * g, seg = k + 1 < pieces ? g : text - off;
+        uint8_t *p = n->cap_pkt;
+        memcpy(p, ip, hl);
+        memcpy(p + hl, ip + hl + off, seg);
+        if (pieces > 1) {
+            wr16(p + 2, (uint16_t)(hl + seg));
+            wr16(p + 4, (uint16_t)(id + k));
+            wr16(p + 10, 0);
+            uint16_t c = inet_checksum(p, ihl);
+            memcpy(p + 10, &c, 2);
+            wr32(p + ihl + 4, seq + (uint32_t)off);
+            uint8_t f = fl;
+            if (k + 1 < pieces) f &= (uint8_t)~0x09u; /* PSH, FIN: the last piece keeps them */
+            if (k > 0) f &= (uint8_t)~0x80u;          /* CWR: the first piece keeps it */
+            p[ihl + 13] = f;
+        }
+        if (pieces > 1 || needs_csum) tcp_checksum_fill(p, hl + seg);
+        capture(n, p, hl + seg);
+    }
+    n->in_frame = n->frames;
+}
+
 /* Read every datagram the TUN device has (bounded, so the steps get to run). */
 static void tun_drain(struct netio *n)
 {
-    static unsigned char buf[NETIO_PKT_MAX];
+    static unsigned char
+        buf[NETIO_VNET_FRAME_MAX > NETIO_PKT_MAX ? NETIO_VNET_FRAME_MAX : NETIO_PKT_MAX];
+    size_t room = n->vnet ? NETIO_VNET_FRAME_MAX : NETIO_PKT_MAX;
     for (int i = 0; i < 32; i++) {
-        ssize_t r = n->packet_sock ? afpacket_recv(n->tun_fd, buf, sizeof buf)
-                                   : read(n->tun_fd, buf, sizeof buf);
+        ssize_t r =
+            n->packet_sock ? afpacket_recv(n->tun_fd, buf, room) : read(n->tun_fd, buf, room);
         if (r < 0 && n->packet_sock) errno = (int)-r;
         if (r < 0) {
             if (errno != EAGAIN && errno != EINTR && n->o.verbose)
@@ -357,9 +530,16 @@ static void tun_drain(struct netio *n)
             return;
         }
         if (r == 0) return;
+        uint64_t now = mono_us();
+        if (n->vnet) {
+            if (n->pcap) capture_vnet_in(n, buf, (size_t)r);
+            tcpfsm_advance(n->st, now);
+            tcpfsm_vnet_input(n->vnet, buf, (size_t)r);
+            n->in_frame = 0;
+            continue;
+        }
         if (n->pcap && pcap_write(n->pcap, mono_us() + n->wall_offset, buf, (size_t)r) == 0)
             n->in_frame = ++n->frames;
-        uint64_t now = mono_us();
         if (n->eth) {
             tcpfsm_eth_advance(n->eth, now);
             tcpfsm_advance(n->st, now);
@@ -467,6 +647,51 @@ int netio_setup_device(const struct netio_opts *o, const char *dev)
 
 /* ---------------------------------------------------------------- open/close */
 
+static void offload_names(unsigned v, char *buf, size_t len)
+{
+    snprintf(buf, len, "%s%s%s", v & TCPFSM_VNET_CSUM ? "csum" : "",
+             (v & TCPFSM_VNET_CSUM) && (v & TCPFSM_VNET_TSO4) ? " " : "",
+             v & TCPFSM_VNET_TSO4 ? "tso4" : "");
+    if (!*buf) snprintf(buf, len, "none");
+}
+
+/* -v: "offloads: csum tso4", and what the kernel refused of what was asked. */
+static void vnet_say(const struct netio *n)
+{
+    char got[16], refused[16];
+    offload_names(n->offloads, got, sizeof got);
+    offload_names(n->o.offload_want & ~n->offloads, refused, sizeof refused);
+    fprintf(stderr, "%s: %s: virtio-net headers, offloads: %s", n->o.prog, n->dev, got);
+    if (n->o.offload_want & ~n->offloads)
+        fprintf(stderr, " (refused: %s)\n", refused);
+    else if (!n->o.offload_want)
+        fprintf(stderr, " (none asked: plain packets behind a zero header)\n");
+    else
+        fputc('\n', stderr);
+}
+
+/* --offload: negotiate with the kernel, put tcpfsm_vnet between the stack and the device. */
+static int vnet_open(struct netio *n, struct tcpfsm_config *cfg)
+{
+    int r = tun_set_offload(n->tun_fd, n->o.offload_want, &n->offloads);
+    if (r < 0) {
+        fprintf(stderr, "%s: TUNSETOFFLOAD on %s: %s\n", n->o.prog, n->dev, strerror(-r));
+        return -1;
+    }
+    struct tcpfsm_vnet_config vc = {.write = vnet_write, .write_arg = n, .offloads = n->offloads};
+    int err = 0;
+    n->vnet = tcpfsm_vnet_new(&vc, &err);
+    if (n->vnet && n->o.pcap) n->cap_pkt = malloc(65535);
+    if (!n->vnet || (n->o.pcap && !n->cap_pkt)) {
+        fprintf(stderr, "%s: tcpfsm_vnet_new: %s\n", n->o.prog, strerror(n->vnet ? ENOMEM : -err));
+        return -1;
+    }
+    cfg->flags |= tcpfsm_vnet_stack_flags(n->vnet);
+    cfg->output = vnet_stack_output;
+    cfg->output_arg = n;
+    return 0;
+}
+
 struct netio *netio_open(const struct netio_opts *o, const struct tcpfsm_config *tmpl)
 {
     struct netio *n = calloc(1, sizeof *n);
@@ -502,6 +727,15 @@ struct netio *netio_open(const struct netio_opts *o, const struct tcpfsm_config 
     int err = 0;
 
     n->dev = o->tun ? o->tun : o->tap ? o->tap : o->packet;
+    if (o->offload && !o->tun) {
+        /* virtio-net headers are a TUN (and TAP) feature, but tcpfsm_vnet_* takes IP packets:
+         * behind Ethernet it would need the frames parsed twice */
+        fprintf(stderr, "%s: --offload goes with --tun only (not %s)\n", o->prog,
+                o->tap      ? "--tap"
+                : o->packet ? "--packet"
+                            : "the in-memory link");
+        goto fail;
+    }
     if (n->dev) {
         const char *opt = o->tun ? "--tun" : o->tap ? "--tap" : "--packet";
         if (!o->addr_set) {
@@ -525,6 +759,8 @@ struct netio *netio_open(const struct netio_opts *o, const struct tcpfsm_config 
         if (o->packet) {
             n->tun_fd = afpacket_open(o->packet, mac, eb, sizeof eb);
             n->packet_sock = 1;
+        } else if (o->offload) {
+            n->tun_fd = tun_open_vnet(n->dev, eb, sizeof eb);
         } else {
             n->tun_fd = tun_open_mode(n->dev, o->tap != NULL, eb, sizeof eb);
         }
@@ -536,6 +772,15 @@ struct netio *netio_open(const struct netio_opts *o, const struct tcpfsm_config 
                     eb);
             goto fail;
         }
+        if (o->tun && !o->offload) {
+            /* Offloads a program before us negotiated on this device outlive it: the kernel
+             * would go on handing us 64 KB packets and partial checksums with no header to say
+             * so (each segment then fails its checksum). None is what plain packets need. */
+            unsigned got;
+            int r = tun_set_offload(n->tun_fd, 0, &got);
+            if (r < 0 && o->verbose)
+                fprintf(stderr, "%s: TUNSETOFFLOAD 0 on %s: %s\n", o->prog, n->dev, strerror(-r));
+        }
         if (o->setup && tun_setup(o, n->dev) < 0) goto fail;
         tun_check_up(o, n->dev);
         int mtu = tun_mtu(n->dev);
@@ -545,6 +790,7 @@ struct netio *netio_open(const struct netio_opts *o, const struct tcpfsm_config 
         cfg.now = n->start;
         cfg.output = tun_output;
         cfg.output_arg = n;
+        if (o->offload && vnet_open(n, &cfg) < 0) goto fail;
         if (!o->tun) { /* frames: Ethernet and ARP between the stack and the device */
             struct tcpfsm_eth_config ec = {.addr = o->addr,
                                            .prefix_len = (uint8_t)o->prefix,
@@ -580,6 +826,7 @@ struct netio *netio_open(const struct netio_opts *o, const struct tcpfsm_config 
             tcpfsm_eth_attach(n->eth, n->st);
             tcpfsm_eth_announce(n->eth); /* RFC 5227 2.3 */
         }
+        if (n->vnet) tcpfsm_vnet_attach(n->vnet, n->st);
         if (o->verbose) {
             char a[16];
             fprintf(stderr, "%s: stack %s on %s (mtu %u", o->prog, netio_ntoa(o->addr, a), n->dev,
@@ -588,6 +835,7 @@ struct netio *netio_open(const struct netio_opts *o, const struct tcpfsm_config 
                 fprintf(stderr, ", mac %02x:%02x:%02x:%02x:%02x:%02x", mac[0], mac[1], mac[2],
                         mac[3], mac[4], mac[5]);
             fprintf(stderr, ")\n");
+            if (o->offload) vnet_say(n);
         }
         return n;
     }
@@ -675,17 +923,40 @@ static void print_eth_stats(const struct tcpfsm_eth *eth, FILE *f)
     if ((sizeof rows / sizeof rows[0]) % 3) fputc('\n', f);
 }
 
+static void print_vnet_stats(const struct tcpfsm_vnet *vn, FILE *f)
+{
+    struct tcpfsm_vnet_stats s;
+    tcpfsm_vnet_get_stats(vn, &s);
+    const struct {
+        const char *name;
+        uint64_t v;
+    } rows[] = {
+        {"TxFrames", s.TxFrames},     {"TxTrains", s.TxTrains},       {"TxSegments", s.TxSegments},
+        {"TxDrops", s.TxDrops},       {"RxFrames", s.RxFrames},       {"RxTrains", s.RxTrains},
+        {"RxSegments", s.RxSegments}, {"RxBadHeader", s.RxBadHeader},
+    };
+    for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++)
+        fprintf(f, "  %-17s %llu%s", rows[i].name, (unsigned long long)rows[i].v,
+                i % 3 == 2 ? "\n" : "");
+    if ((sizeof rows / sizeof rows[0]) % 3) fputc('\n', f);
+}
+
 /* The listing, the census of the same sockets (/proc/net/sockstat's TCP line), then the
  * counters, each under a label of its own. Neither the census nor the counter lines have an
  * address in their 4th and 5th fields, so scripts that pick connections out of the listing by
  * those fields (tests/interop/lib.sh) skip them; the last counter row (BufferBytes) ends the
- * block, so a reader can tell when a listing is complete. */
+ * block, so a reader can tell when a listing is complete (the vnet layer's counters, printed
+ * before the stack's, are complete then too). */
 static void print_ss_labelled(struct netio *n, const char *when)
 {
     fprintf(stderr, "%s: tcpfsm_ss %s:\n", n->o.prog, when);
     netio_print_ss(n->st, stderr);
     fprintf(stderr, "%s: sockets (tcpfsm_sockstat) %s:\n", n->o.prog, when);
     netio_print_sockstat(n->st, stderr);
+    if (n->vnet) {
+        fprintf(stderr, "%s: link counters (tcpfsm_vnet_get_stats) %s:\n", n->o.prog, when);
+        print_vnet_stats(n->vnet, stderr);
+    }
     fprintf(stderr, "%s: counters (tcpfsm_get_stats) %s:\n", n->o.prog, when);
     netio_print_stats(n->st, stderr);
     if (n->eth) {
@@ -708,8 +979,11 @@ static void print_ss_labelled(struct netio *n, const char *when)
 void netio_close(struct netio *n)
 {
     if (!n) return;
+    if (n->vnet) tcpfsm_vnet_flush(n->vnet); /* the last train, before the counters */
     if (n->o.ss && n->st) print_ss_labelled(n, "at exit");
     if (n->st) tcpfsm_stack_free(n->st);
+    if (n->vnet) tcpfsm_vnet_free(n->vnet);
+    free(n->cap_pkt);
     if (n->peer) tcpfsm_stack_free(n->peer);
     if (n->eth) tcpfsm_eth_free(n->eth);
     if (n->link) memlink_free(n->link);
@@ -792,8 +1066,8 @@ static void keep_revents(struct netio *n, const struct pollfd *p, int np)
 }
 
 /* until: absolute time at which to return NETIO_CONTINUE (UINT64_MAX = never). */
-static int run_loop(struct netio *n, uint64_t until, netio_step_fn step, void *arg,
-                    netio_step_fn peer_step, void *peer_arg)
+static int run_loop_inner(struct netio *n, uint64_t until, netio_step_fn step, void *arg,
+                          netio_step_fn peer_step, void *peer_arg)
 {
     uint64_t give_up = UINT64_MAX;
     if (n->o.timeout_s > 0 && until == UINT64_MAX) /* netio_run_for is bounded already */
@@ -892,6 +1166,9 @@ static int run_loop(struct netio *n, uint64_t until, netio_step_fn step, void *a
             uint64_t d = wake > now ? (wake - now + 999) / 1000 : 0;
             timeout_ms = d > 60000 ? 60000 : (int)d;
         }
+        /* The train the vnet layer is gathering goes out before any wait: what the steps
+         * and the last reads made is all there is until the device or a timer wakes us. */
+        if (n->vnet) tcpfsm_vnet_flush(n->vnet);
         int pr = poll(p, (nfds_t)np, timeout_ms);
         if (pr < 0) {
             if (errno == EINTR) continue;
@@ -905,6 +1182,15 @@ static int run_loop(struct netio *n, uint64_t until, netio_step_fn step, void *a
         if (p[0].revents & POLLIN) tun_drain(n);
         keep_revents(n, p, np);
     }
+}
+
+/* The loop, then the last train out: a program may wait on its own after netio_run_for. */
+static int run_loop(struct netio *n, uint64_t until, netio_step_fn step, void *arg,
+                    netio_step_fn peer_step, void *peer_arg)
+{
+    int r = run_loop_inner(n, until, step, arg, peer_step, peer_arg);
+    if (n->vnet) tcpfsm_vnet_flush(n->vnet);
+    return r;
 }
 
 int netio_run(struct netio *n, netio_step_fn step, void *arg, netio_step_fn peer_step,

@@ -2,13 +2,16 @@
  * netio.h — the driver shared by the example programs (tcpfsm-echo, -httpd, -nc, -demo).
  *
  * It owns everything that is not the program's own protocol logic:
- *   - the common options: --tun NAME, --tap NAME, --packet IFNAME, --mac, --gateway,
- *     --addr A.B.C.D/NN, --mem, --setup, --kernel-addr, --trace, --pcap FILE, --seed N, --timeout
- * SEC, --ss, -v; the help text of -h/--help and the text of --version;
+ *   - the common options: --tun NAME, --offload[=tso|csum|none], --tap NAME, --packet IFNAME,
+ *     --mac, --gateway, --addr A.B.C.D/NN, --mem, --setup, --kernel-addr, --trace, --pcap FILE,
+ *     --seed N, --timeout SEC, --ss, -v; the help text of -h/--help and the text of --version;
  *   - the link: a TUN device (real monotonic clock, poll(2) on the TUN fd together with the
  *     stack's next timer), a TAP device or an AF_PACKET socket (the same, with Ethernet and
  *     ARP from runtime/link/ around the stack), or the in-memory link (runtime/memlink.h) with a
- * second "peer" stack in the same process on a virtual clock that jumps to the next event;
+ *     second "peer" stack in the same process on a virtual clock that jumps to the next event;
+ *     with --tun --offload the device carries virtio-net headers and tcpfsm_vnet_* (tcpfsm.h)
+ *     sits between it and the stack: trains of segments written as one TSO packet, GSO/GRO
+ *     packets read as trains, TCP checksums left to the kernel where it took TUN_F_CSUM;
  *   - --trace lines, --pcap recording, SIGINT/SIGTERM (stop cleanly, flush the capture),
  *     --ss (the tcpfsm_ss() listing and the counters on stderr at exit) and SIGUSR1 (both
  *     now).
@@ -64,6 +67,10 @@ struct netio_opts {
     uint8_t mac[6];     /* --mac; default 02:00 then --addr's four bytes */
     int mac_set;
     uint32_t gateway; /* --gateway A.B.C.D: next hop off the prefix (0 = none) */
+    /* --offload[=tso|csum|none] (--tun only): open the device with virtio-net headers and ask
+     * the kernel for these offloads (TCPFSM_VNET_*; what it refuses is left out). */
+    int offload;
+    unsigned offload_want;
 };
 
 /* Fill defaults: memory mode, stack 10.0.0.2/24, peer 10.0.0.1, seed 1. */

@@ -9,9 +9,11 @@ cd "$(dirname "$0")/.."
 # g++ (and clang's clang++): fsmc's generated headers are compiled and linked as C++ too.
 # nftables: test_nc_refused makes Linux answer a closed port with ICMP port unreachable
 # (a reject rule inside its own namespace) to check ECONNREFUSED by the ICMP row.
+# ethtool: test_offload_tun turns a veth's TSO, GSO, GRO and checksum offload off (ip(8) cannot)
+# so that its capture sees what a wire carries, and reads what TUNSETOFFLOAD gave the device.
 PKGS="make gcc g++ clang flex bison check pkg-config graphviz tshark tcpdump iproute2 curl \
 python3 netcat-openbsd iputils-ping iperf3 libclang-rt-14-dev chromium groff-base clang-format-14 \
-nftables"
+nftables ethtool"
 # Node.js: the machine's own node when there is one (NodeSource's nodejs bundles npm, and
 # Debian's npm package conflicts with it); Debian's nodejs and npm only when node is missing.
 # playwright-core 1.64 wants node >= 20 (Debian 12's nodejs is 18: it warns, and may not run).

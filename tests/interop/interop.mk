@@ -33,6 +33,11 @@
 #   test_pmtu_router       Linux -> us through a Linux router whose next hop has MTU 1000: its
 #                          "fragmentation needed" lowers our MSS 1460 -> 960 (RFC 1191); curl's
 #                          20 MiB download (sha256) ends, no datagram above 1000 bytes after it
+#   test_offload_tun       virtio-net offloads (--offload): curl 20 MiB from tcpfsm-httpd and
+#                          tcpfsm-nc 20 MiB each way with a python3 server, trains both ways (--ss);
+#                          through a Linux router to a veth with every offload off, the wire
+#                          (tcpdump) carries MSS-sized segments, checksums good, exactly those
+#                          the stack sent one by one; --offload=none; offloads reset by plain --tun
 #   test_eth_tap           Ethernet + ARP on a TAP device: curl 4 MiB from tcpfsm-httpd --tap
 #                          (ip neigh shows our MAC), ping, tcpfsm-nc --tap resolves the kernel
 #                          and sends 2 MiB

@@ -364,7 +364,7 @@ size_t pkt_build3(void *buf, size_t cap, const struct tcp_seg *seg, uint16_t ip_
         /* The link completes it (virtio-net VIRTIO_NET_HDR_F_NEEDS_CSUM: csum_start = the TCP
          * header, csum_offset = 16): the field holds the pseudo-header's folded sum, not
          * inverted, and the rest is summed by whoever sends it on (Linux's CHECKSUM_PARTIAL). */
-        memcpy(th + thl, seg->data, head_len);
+        if (head_len) memcpy(th + thl, seg->data, head_len); /* no text: data may be NULL */
         if (tail_len) memcpy(th + thl + head_len, tail, tail_len);
         uint16_t p = (uint16_t)~csum_fold(acc);
         memcpy(th + 16, &p, 2);

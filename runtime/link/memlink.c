@@ -11,15 +11,19 @@
 #include "memlink.h"
 
 #include <errno.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include "tcpfsm.h"
 
 struct ml_pkt {
     uint64_t due, seq;
     uint32_t dir; /* index into l->dirs, for delivery statistics */
     uint32_t ep;  /* destination endpoint */
     size_t len;
-    uint32_t cls; /* size class (pkt_cls_size), or ML_NCLS for an exact-size one */
+    uint32_t cls;   /* size class (pkt_cls_size), or ML_NCLS for an exact-size one */
+    bool corrupted; /* the link flipped bits in it: never vouched for by checksum offload */
     struct ml_pkt *next_free;
     uint8_t data[];
 };
@@ -38,6 +42,7 @@ struct ml_ep {
     uint32_t addr;
     uint8_t mac[6]; /* Ethernet mode: frames are routed by this destination address */
     void (*deliver)(void *arg, const void *pkt, size_t len);
+    void (*deliver_ex)(void *arg, const void *pkt, size_t len, unsigned flags); /* or this */
     void *arg;
 };
 
@@ -68,7 +73,8 @@ struct memlink {
     struct pcap_writer *pcap;
     struct ml_pkt *free_pkts[ML_NCLS];
     uint32_t nfree[ML_NCLS];
-    int ether; /* endpoints exchange Ethernet frames (memlink_attach_ether) */
+    int ether;         /* endpoints exchange Ethernet frames (memlink_attach_ether) */
+    bool csum_offload; /* memlink_set_csum_offload */
 };
 
 static struct ml_pkt *pkt_alloc(struct memlink *l, size_t len)
@@ -301,10 +307,9 @@ void memlink_free(struct memlink *l)
     free(l);
 }
 
-static int attach(struct memlink *l, uint32_t addr, const uint8_t *mac,
-                  void (*deliver)(void *arg, const void *pkt, size_t len), void *arg)
+static int attach(struct memlink *l, uint32_t addr, const uint8_t *mac, const struct ml_ep *cb)
 {
-    if (!deliver || (l->neps && l->ether != (mac != NULL))) return -EINVAL;
+    if ((!cb->deliver && !cb->deliver_ex) || (l->neps && l->ether != (mac != NULL))) return -EINVAL;
     if (mac && (mac[0] & 1)) return -EINVAL;
     for (size_t i = 0; mac && i < l->neps; i++)
         if (!memcmp(l->eps[i].mac, mac, 6)) return -EEXIST;
@@ -317,7 +322,8 @@ static int attach(struct memlink *l, uint32_t addr, const uint8_t *mac,
         l->eps = e;
         l->cap_eps = ncap;
     }
-    l->eps[l->neps] = (struct ml_ep){.addr = addr, .deliver = deliver, .arg = arg};
+    l->eps[l->neps] = *cb;
+    l->eps[l->neps].addr = addr;
     if (mac) memcpy(l->eps[l->neps].mac, mac, 6);
     return (int)l->neps++;
 }
@@ -325,14 +331,26 @@ static int attach(struct memlink *l, uint32_t addr, const uint8_t *mac,
 int memlink_attach(struct memlink *l, uint32_t addr,
                    void (*deliver)(void *arg, const void *pkt, size_t len), void *arg)
 {
-    return attach(l, addr, NULL, deliver, arg);
+    return attach(l, addr, NULL, &(struct ml_ep){.deliver = deliver, .arg = arg});
+}
+
+int memlink_attach_ex(struct memlink *l, uint32_t addr,
+                      void (*deliver)(void *arg, const void *pkt, size_t len, unsigned flags),
+                      void *arg)
+{
+    return attach(l, addr, NULL, &(struct ml_ep){.deliver_ex = deliver, .arg = arg});
+}
+
+void memlink_set_csum_offload(struct memlink *l, int on)
+{
+    l->csum_offload = on != 0;
 }
 
 int memlink_attach_ether(struct memlink *l, uint32_t addr, const uint8_t mac[6],
                          void (*deliver)(void *arg, const void *pkt, size_t len), void *arg)
 {
     if (!mac) return -EINVAL;
-    return attach(l, addr, mac, deliver, arg);
+    return attach(l, addr, mac, &(struct ml_ep){.deliver = deliver, .arg = arg});
 }
 
 void memlink_set_impair(struct memlink *l, uint32_t from_addr, uint32_t to_addr,
@@ -383,7 +401,7 @@ static uint64_t rate_depart(struct memlink *l, struct ml_dir *d, size_t len)
 }
 
 static int enqueue(struct memlink *l, uint32_t dir, uint32_t ep, uint64_t due, const void *pkt,
-                   size_t len)
+                   size_t len, bool corrupted)
 {
     struct ml_pkt *p = pkt_alloc(l, len);
     if (!p) return -ENOMEM;
@@ -392,6 +410,7 @@ static int enqueue(struct memlink *l, uint32_t dir, uint32_t ep, uint64_t due, c
     p->dir = dir;
     p->ep = ep;
     p->len = len;
+    p->corrupted = corrupted;
     memcpy(p->data, pkt, len);
     if (queue_push(l, p) != 0) {
         pkt_release(l, p);
@@ -489,8 +508,8 @@ static void send_to(struct memlink *l, uint32_t from_addr, long ep, const void *
         out = copy;
         d->st.corrupted++;
     }
-    if (enqueue(l, (uint32_t)di, (uint32_t)ep, due, out, len) == 0 && dup &&
-        enqueue(l, (uint32_t)di, (uint32_t)ep, due, out, len) == 0)
+    if (enqueue(l, (uint32_t)di, (uint32_t)ep, due, out, len, copy != NULL) == 0 && dup &&
+        enqueue(l, (uint32_t)di, (uint32_t)ep, due, out, len, copy != NULL) == 0)
         d->st.duplicated++;
     free(copy);
 }
@@ -511,7 +530,11 @@ size_t memlink_advance(struct memlink *l, uint64_t now_us)
         if (p->due > l->now) l->now = p->due;
         l->dirs[p->dir].st.delivered++;
         struct ml_ep *e = &l->eps[p->ep];
-        e->deliver(e->arg, p->data, p->len);
+        if (e->deliver_ex)
+            e->deliver_ex(e->arg, p->data, p->len,
+                          l->csum_offload && !p->corrupted ? TCPFSM_IN_CSUM_VALID : 0);
+        else
+            e->deliver(e->arg, p->data, p->len);
         pkt_release(l, p);
         n++;
     }

@@ -1,7 +1,8 @@
 /*
  * memlink.h — an in-memory IPv4 (or Ethernet) link between stacks on a virtual clock, with
  * seeded, reproducible impairments per direction (delay, jitter, loss, reordering, duplication,
- * corruption, rate limit with a bounded queue, blackout).
+ * corruption, rate limit with a bounded queue, blackout), and a checksum offload switch that
+ * trusts checksums as Linux's loopback does (memlink_set_csum_offload).
  *
  * memlink_send only queues (never delivers re-entrantly), so a stack's output callback never
  * recurses into another stack's input. Deterministic: same seed + same sends → same
@@ -50,6 +51,20 @@ void memlink_set_impair(struct memlink *l, uint32_t from_addr, uint32_t to_addr,
  * -EINVAL; a MAC attached twice is -EEXIST. Returns the endpoint id >= 0. */
 int memlink_attach_ether(struct memlink *l, uint32_t addr, const uint8_t mac[6],
                          void (*deliver)(void *arg, const void *pkt, size_t len), void *arg);
+/* The same as memlink_attach, the delivery callback taking the flags of tcpfsm_input_ex: 0, or
+ * TCPFSM_IN_CSUM_VALID while the link's checksum offload is on (memlink_set_csum_offload).
+ * IPv4 mode only (-EINVAL on an Ethernet link). */
+int memlink_attach_ex(struct memlink *l, uint32_t addr,
+                      void (*deliver)(void *arg, const void *pkt, size_t len, unsigned flags),
+                      void *arg);
+/* Checksum offload as Linux's loopback does it (off by default: every checksum is computed
+ * and checked, as tests want). On, a packet delivered to an endpoint attached with
+ * memlink_attach_ex carries TCPFSM_IN_CSUM_VALID: its TCP checksum is not summed again, so
+ * senders may leave it to the link (TCPFSM_F_CSUM_OFFLOAD: the field holds only the
+ * pseudo-header's sum, and so does a pcap of the link). A packet the link corrupted is
+ * delivered without the flag (a device that checks checksums would not vouch for it), so the
+ * receiver sums it and drops it. Endpoints attached with memlink_attach are never told. */
+void memlink_set_csum_offload(struct memlink *l, int on);
 /* Queue a packet sent by `from_addr` (typically called from a stack's output callback). */
 void memlink_send(struct memlink *l, uint32_t from_addr, const void *pkt, size_t len);
 uint64_t memlink_next_delivery(const struct memlink *l); /* UINT64_MAX if nothing queued */

@@ -1,7 +1,8 @@
 /*
  * test_memlink.c — the in-memory link: queueing without re-entrancy, FIFO order, delay and
  * jitter, loss within a binomial bound, duplication, corruption caught by the checksum,
- * blackout, rate limiting with a bounded queue, pcap recording, and exact determinism.
+ * blackout, rate limiting with a bounded queue, pcap recording, exact determinism, and the
+ * checksum offload switch (loopback-like: intact packets vouched for, corrupted ones never).
  */
 #include <errno.h>
 #include <math.h>
@@ -13,6 +14,7 @@
 #include "memlink.h"
 #include "packet.h"
 #include "rt_test.h"
+#include "tcpfsm.h"
 
 #define A RT_IP(10, 0, 0, 1)
 #define B RT_IP(10, 0, 0, 2)
@@ -456,6 +458,161 @@ START_TEST(pcap_records_every_send)
 }
 END_TEST
 
+/* ---- checksum offload (memlink_set_csum_offload) ---- */
+
+struct rx_ex {
+    size_t count, vouched; /* deliveries, and those with TCPFSM_IN_CSUM_VALID */
+    size_t mismatch;       /* deliveries whose flag disagrees with whether the packet parses */
+};
+
+static void on_rx_ex(void *arg, const void *pkt, size_t len, unsigned flags)
+{
+    struct rx_ex *r = arg;
+    struct tcp_seg s;
+    int intact = pkt_parse(pkt, len, &s) == PKT_OK;
+    r->count++;
+    r->vouched += flags == TCPFSM_IN_CSUM_VALID;
+    r->mismatch += intact != (flags == TCPFSM_IN_CSUM_VALID);
+}
+
+static void send_n(struct memlink *l, uint32_t src, uint32_t dst, uint32_t n)
+{
+    uint8_t b[1600];
+    for (uint32_t i = 0; i < n; i++) {
+        size_t len = mkpkt(b, src, dst, i, i % 1000);
+        memlink_send(l, src, b, len);
+    }
+}
+
+START_TEST(csum_offload_vouches_only_for_intact_packets_when_on)
+{
+    struct memlink *l = memlink_new(11, 0);
+    struct rx_ex rb = {0};
+    struct rx rc;
+    memset(&rc, 0, sizeof rc);
+    rc.l = l;
+    rc.clock = &g_clock;
+    ck_assert_int_eq(memlink_attach_ex(l, B, on_rx_ex, &rb), 0);
+    ck_assert_int_eq(memlink_attach(l, C, on_rx, &rc), 1);
+
+    send_n(l, A, B, 100); /* off by default: the receiver sums everything */
+    run(l);
+    ck_assert_uint_eq(rb.count, 100);
+    ck_assert_uint_eq(rb.vouched, 0);
+
+    memlink_set_csum_offload(l, 1);
+    send_n(l, A, B, 100);
+    send_n(l, A, C, 100); /* a plain endpoint still gets its packets, without flags */
+    run(l);
+    ck_assert_uint_eq(rb.count, 200);
+    ck_assert_uint_eq(rb.vouched, 100);
+    ck_assert_uint_eq(rc.count, 100);
+    ck_assert_uint_eq(rc.bad, 0);
+
+    /* Corrupted packets are never vouched for, intact ones always are. */
+    struct memlink_impair im = {.corrupt = 0.3};
+    memlink_set_impair(l, A, B, &im);
+    send_n(l, A, B, 3000);
+    run(l);
+    struct memlink_stats st;
+    memlink_get_stats(l, A, B, &st);
+    ck_assert(st.corrupted > 700 && st.corrupted < 1100);
+    ck_assert_uint_eq(rb.count, 3200);
+    ck_assert_uint_eq(rb.vouched, 100 + 3000 - st.corrupted);
+    ck_assert_uint_eq(rb.mismatch, 100); /* only the first 100, sent with the switch off */
+
+    memlink_set_csum_offload(l, 0);
+    memlink_set_impair(l, A, B, NULL);
+    send_n(l, A, B, 50);
+    run(l);
+    ck_assert_uint_eq(rb.vouched, 100 + 3000 - st.corrupted);
+    memlink_free(l);
+
+    /* Ethernet links carry frames, not datagrams: no flags to give. */
+    static const uint8_t mac[6] = {2, 0, 0, 0, 0, 1};
+    l = memlink_new(12, 0);
+    ck_assert_int_eq(memlink_attach_ether(l, A, mac, on_rx, &rc), 0);
+    ck_assert_int_eq(memlink_attach_ex(l, B, on_rx_ex, &rb), -EINVAL);
+    ck_assert_int_eq(memlink_attach_ex(l, C, NULL, &rb), -EINVAL);
+    memlink_free(l);
+}
+END_TEST
+
+static struct memlink *g_link;
+
+static void stack_out(void *arg, const void *pkt, size_t len)
+{
+    memlink_send(g_link, (uint32_t)(uintptr_t)arg, pkt, len);
+}
+
+static void stack_in(void *arg, const void *pkt, size_t len, unsigned flags)
+{
+    tcpfsm_input_ex(arg, pkt, len, flags);
+}
+
+static struct tcpfsm_stack *offload_stack(uint32_t addr)
+{
+    struct tcpfsm_config c = {.addr = addr,
+                              .output = stack_out,
+                              .output_arg = (void *)(uintptr_t)addr,
+                              .flags = TCPFSM_F_CSUM_OFFLOAD};
+    int err;
+    struct tcpfsm_stack *st = tcpfsm_stack_new(&c, &err);
+    ck_assert_ptr_nonnull(st);
+    ck_assert_int_eq(memlink_attach_ex(g_link, addr, stack_in, st), (int)(addr == B));
+    return st;
+}
+
+/* Two stacks that leave TCP checksums to the link (TCPFSM_F_CSUM_OFFLOAD) and 200 KB from A
+ * to B: returns the bytes B read, each compared with what A sent; *drops = B's checksum
+ * failures. */
+static size_t offload_transfer(int link_offload, uint64_t *drops)
+{
+    static uint8_t data[200000], got[sizeof data];
+    uint64_t seed = 21, now = 0;
+    rt_fill_random(&seed, data, sizeof data);
+    g_link = memlink_new(13, 0);
+    memlink_set_csum_offload(g_link, link_offload);
+    struct tcpfsm_stack *a = offload_stack(A), *b = offload_stack(B);
+    int lfd = tcpfsm_socket(b), cfd = tcpfsm_socket(a), sfd = -1;
+    ck_assert_int_eq(tcpfsm_bind(b, lfd, B, 80), 0);
+    ck_assert_int_eq(tcpfsm_listen(b, lfd, 4), 0);
+    ck_assert_int_eq(tcpfsm_connect(a, cfd, B, 80), -EINPROGRESS);
+    size_t sent = 0, rcvd = 0;
+    for (int round = 0; round < 20000 && rcvd < sizeof data; round++) {
+        if (sfd < 0) sfd = tcpfsm_accept(b, lfd, NULL, NULL);
+        long n = tcpfsm_send(a, cfd, data + sent, sizeof data - sent);
+        if (n > 0) sent += (size_t)n;
+        while (sfd >= 0 && (n = tcpfsm_recv(b, sfd, got + rcvd, sizeof got - rcvd)) > 0) {
+            rt_require(!memcmp(got + rcvd, data + rcvd, (size_t)n));
+            rcvd += (size_t)n;
+        }
+        now += 1000;
+        memlink_advance(g_link, now);
+        tcpfsm_advance(a, now);
+        tcpfsm_advance(b, now);
+    }
+    struct tcpfsm_stats st;
+    tcpfsm_get_stats(b, &st);
+    *drops = st.InCsumErrors;
+    tcpfsm_stack_free(a);
+    tcpfsm_stack_free(b);
+    memlink_free(g_link);
+    return rcvd;
+}
+
+START_TEST(csum_offload_carries_segments_whose_checksum_the_sender_left_to_the_link)
+{
+    uint64_t drops;
+    ck_assert_uint_eq(offload_transfer(1, &drops), 200000);
+    ck_assert_uint_eq(drops, 0);
+    /* Without the switch, the same segments fail the receiver's checksum: not even the SYN
+     * gets through. */
+    ck_assert_uint_eq(offload_transfer(0, &drops), 0);
+    ck_assert_uint_gt(drops, 0);
+}
+END_TEST
+
 static Suite *suite(void)
 {
     Suite *s = suite_create("memlink");
@@ -472,6 +629,8 @@ static Suite *suite(void)
     tcase_add_test(tc, chained_deliveries_use_delivery_time);
     tcase_add_test(tc, determinism_full_mix);
     tcase_add_test(tc, pcap_records_every_send);
+    tcase_add_test(tc, csum_offload_vouches_only_for_intact_packets_when_on);
+    tcase_add_test(tc, csum_offload_carries_segments_whose_checksum_the_sender_left_to_the_link);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -264,17 +264,7 @@ def bench_conn_bytes():
         return
     with Netns("connbytes") as ns:
         ns.sh('sysctl -qw net.ipv4.ip_local_port_range="1024 65535"')
-        t0 = time.time()
-        try:
-            r = ns.sh(shlex.quote(os.path.abspath(lexe)), stdout=subprocess.PIPE,
-                      stderr=subprocess.PIPE, text=True, timeout=180)
-        except subprocess.TimeoutExpired:
-            return fail(lname, "timed out after 180 s")
-        with open(os.path.join(LOGS, "bench_linux_conn_bytes.run.log"), "w") as f:
-            f.write(r.stdout + r.stderr)
-        log("%s: %.1f s" % (lname, time.time() - t0))
-        if r.returncode != 0 or not parse_rows(r.stdout):
-            fail(lname, "exit %d: %s" % (r.returncode, r.stderr.strip()[-120:]))
+        run_ns(ns, lname, [os.path.abspath(lexe)], 180, "bench_linux_conn_bytes.run.log")
 
 
 def bench_wakeup():
@@ -367,6 +357,22 @@ class Netns:
         subprocess.run(["ip", "netns", "del", self.name])
 
 
+def run_ns(ns, name, argv, limit, logname):
+    """Run argv inside namespace ns, its output to LOGS/logname, and collect its rows; a
+    timeout, an exit status other than 0 or no rows at all is a FAIL row."""
+    t0 = time.time()
+    try:
+        r = ns.sh(" ".join(shlex.quote(a) for a in argv), stdout=subprocess.PIPE,
+                  stderr=subprocess.PIPE, text=True, timeout=limit)
+    except subprocess.TimeoutExpired:
+        return fail(name, "timed out after %d s" % limit)
+    with open(os.path.join(LOGS, logname), "w") as f:
+        f.write(r.stdout + r.stderr)
+    log("%s: %.1f s" % (name, time.time() - t0))
+    if not parse_rows(r.stdout) or r.returncode != 0:
+        fail(name, "exit %d: %s" % (r.returncode, r.stderr.strip()[-120:]))
+
+
 def root_reason(tools):
     if os.geteuid() != 0:
         return "not root (network namespaces need CAP_SYS_ADMIN)"
@@ -431,46 +437,26 @@ def bench_tun():
     if not ok:
         skip("TUN bulk vs Linux peer", why)
     else:
-        stack = build("TUN bulk vs Linux peer", "bench_tun_stack", ["bench/bench_tun_stack.c"],
-                      libs=[RUNTIME_LIB])
-    with Netns("tun") as ns:
+        stack = build("TUN bulk vs Linux peer", "bench_tun_stack",
+                      ["bench/bench_tun_stack.c", "bench/bench_tun_vnet.c"], libs=[RUNTIME_LIB])
+    with Netns("tun") as ns, Netns("veth") as peer:
         for mtu in (1500, 9000):
             for exe, name, limit in ((raw, "TUN raw write ceiling", 60), (stack, "TUN bulk vs Linux peer", 120)):
-                if not exe:
-                    continue
-                try:
-                    r = ns.sh(shlex.quote(os.path.abspath(exe)) + " %d" % mtu, stdout=subprocess.PIPE,
-                              stderr=subprocess.PIPE, text=True, timeout=limit)
-                except subprocess.TimeoutExpired:
-                    fail("%s MTU %d" % (name, mtu), "timed out after %d s" % limit)
-                    continue
-                with open(os.path.join(LOGS, "%s-%d.run.log" % (os.path.basename(exe), mtu)), "w") as f:
-                    f.write(r.stdout + r.stderr)
-                if not parse_rows(r.stdout) or r.returncode != 0:
-                    fail("%s MTU %d" % (name, mtu), "exit %d: %s" % (r.returncode, r.stderr.strip()[-120:]))
+                if exe:
+                    run_ns(ns, "%s MTU %d" % (name, mtu), [os.path.abspath(exe), str(mtu)], limit,
+                           "%s-%d.run.log" % (os.path.basename(exe), mtu))
         if stack:
-            name = "TUN connection rate"
-            try:
-                r = ns.sh(shlex.quote(os.path.abspath(stack)) + " connrate", stdout=subprocess.PIPE,
-                          stderr=subprocess.PIPE, text=True, timeout=120)
-                with open(os.path.join(LOGS, "bench_tun_stack-connrate.run.log"), "w") as f:
-                    f.write(r.stdout + r.stderr)
-                if not parse_rows(r.stdout) or r.returncode != 0:
-                    fail(name, "exit %d: %s" % (r.returncode, r.stderr.strip()[-120:]))
-            except subprocess.TimeoutExpired:
-                fail(name, "timed out after 120 s")
+            run_ns(ns, "TUN connection rate", [os.path.abspath(stack), "connrate"], 120,
+                   "bench_tun_stack-connrate.run.log")
             # The same bulk transfers over a veth pair, the stack behind Ethernet and ARP on an
             # AF_PACKET socket (runtime/link/), next to the TUN rows measured just above.
-            name = "AF_PACKET veth bulk MTU 1500"
-            try:
-                r = ns.sh(shlex.quote(os.path.abspath(stack)) + " packet", stdout=subprocess.PIPE,
-                          stderr=subprocess.PIPE, text=True, timeout=120)
-                with open(os.path.join(LOGS, "bench_tun_stack-packet.run.log"), "w") as f:
-                    f.write(r.stdout + r.stderr)
-                if not parse_rows(r.stdout) or r.returncode != 0:
-                    fail(name, "exit %d: %s" % (r.returncode, r.stderr.strip()[-120:]))
-            except subprocess.TimeoutExpired:
-                fail(name, "timed out after 120 s")
+            run_ns(ns, "AF_PACKET veth bulk MTU 1500", [os.path.abspath(stack), "packet"], 120,
+                   "bench_tun_stack-packet.run.log")
+            # Issue 18: the same over TUN with virtio-net headers, offloads accepted and refused,
+            # interleaved with today's path and with Linux to Linux over a veth pair into the
+            # second namespace (bench/bench_tun_vnet.c); the log has the trains and counters.
+            run_ns(ns, "TUN bulk with offloads", [os.path.abspath(stack), "vnet", peer.name], 120,
+                   "bench_tun_stack-vnet.run.log")
 
 
 # ---------------------------------------------------------------- 8b. HTTP over TUN
@@ -683,17 +669,7 @@ def bench_shards():
     if not exe:
         return
     with Netns("shards") as ns:
-        t0 = time.time()
-        try:
-            r = ns.sh(shlex.quote(os.path.abspath(exe)), stdout=subprocess.PIPE,
-                      stderr=subprocess.PIPE, text=True, timeout=120)
-        except subprocess.TimeoutExpired:
-            return fail(name, "timed out after 120 s")
-        with open(os.path.join(LOGS, "bench_shards_tun.run.log"), "w") as f:
-            f.write(r.stdout + r.stderr)
-        log("%s: %.1f s" % (name, time.time() - t0))
-        if not parse_rows(r.stdout) or r.returncode != 0:
-            fail(name, "exit %d: %s" % (r.returncode, r.stderr.strip()[-120:]))
+        run_ns(ns, name, [os.path.abspath(exe)], 120, "bench_shards_tun.run.log")
 
 
 # ---------------------------------------------------------------- table

@@ -109,12 +109,16 @@ void die(const char *what)
     exit(1);
 }
 
-/* One pass of the loop: a batch of packets in, timers, then wait a little for more. */
+/* One pass of the loop: a batch of packets in, timers. Then, if nothing came in and wait_ms > 0,
+ * sleep until a packet arrives, the next timer is due or wait_ms ms passed: the loop has
+ * nothing else to do (the receiver has read all there was, the sender filled its buffer), so
+ * the process's CPU time is its work, not spinning. */
 static void service(struct tcpfsm_stack *st, int wait_ms)
 {
     static uint8_t pkt[READ_MAX];
     struct pollfd p = {.fd = tunfd, .events = POLLIN};
-    for (int i = 0; i < 64; i++) {
+    int got = 0;
+    for (; got < 64; got++) {
         ssize_t n =
             packet_mode ? afpacket_recv(tunfd, pkt, sizeof pkt) : read(tunfd, pkt, sizeof pkt);
         if (n <= 0) break;
@@ -128,7 +132,11 @@ static void service(struct tcpfsm_stack *st, int wait_ms)
     if (eth) tcpfsm_eth_advance(eth, now_us());
     tcpfsm_advance(st, now_us());
     if (vn) tcpfsm_vnet_flush(vn); /* the train gathered so far leaves before we sleep */
-    if (wait_ms >= 0) poll(&p, 1, wait_ms);
+    if (got || wait_ms <= 0) return;
+    uint64_t now = now_us(), next = tcpfsm_next_timeout(st);
+    if (next <= now) return;
+    if (next - now < (uint64_t)wait_ms * 1000) wait_ms = (int)((next - now + 999) / 1000);
+    poll(&p, 1, wait_ms);
 }
 
 void linux_peer(struct peer pr)
@@ -295,7 +303,7 @@ struct result run_once(char mode, int mtu, double secs)
         uint64_t total = 0, t0 = 0, t_end = bench_now_ns() + (uint64_t)((secs + 5) * 1e9);
         double cpu0 = 0;
         for (;;) {
-            service(st, fd < 0 ? 1 : 0);
+            service(st, 1);
             if (fd < 0) fd = tcpfsm_accept(st, lfd, NULL, NULL);
             if (fd < 0 && bench_now_ns() > t_end) break; /* the peer never connected */
             if (fd < 0) continue;
@@ -328,7 +336,7 @@ struct result run_once(char mode, int mtu, double secs)
         uint64_t end = 0, sent = 0, t_limit = bench_now_ns() + (uint64_t)((secs + 5) * 1e9);
         double cpu0 = 0;
         while (bench_now_ns() < t_limit) {
-            service(st, 0);
+            service(st, 1);
             int ev = tcpfsm_poll(st, fd);
             if (ev & TCPFSM_POLLERR) break;
             if (!(ev & TCPFSM_POLLOUT)) continue;

@@ -752,9 +752,11 @@ def main():
     cc_ver = subprocess.run([CC, "--version"], stdout=subprocess.PIPE, text=True).stdout.splitlines()[0]
     flags_line = "flags: %s %s (%s)%s" % (CC, " ".join(CFLAGS), cc_ver, "  [BENCH_QUICK=1: tiny sizes]" if QUICK else "")
     log(flags_line)
-    for step in (bench_dispatch, bench_checksum, bench_stack, bench_sizes, bench_conn_bytes, bench_wakeup,
-                 bench_million, bench_timer,
-                 bench_fsmc, bench_iperf3, bench_linux_connrate, bench_tun, bench_http, bench_shards,
+    # iperf3 runs right before the memlink benchmarks whose reference it is (bulk, with and
+    # without checksum offload), so the two see the machine in the same state.
+    for step in (bench_dispatch, bench_checksum, bench_iperf3, bench_stack, bench_sizes, bench_conn_bytes,
+                 bench_wakeup, bench_million, bench_timer,
+                 bench_fsmc, bench_linux_connrate, bench_tun, bench_http, bench_shards,
                  bench_http_clients):
         try:
             step()

@@ -235,8 +235,9 @@ void netio_usage(FILE *f)
           "                      offloads: tso (the default) TCP packets of up to 64 KB both\n"
           "                      ways (the kernel cuts ours into segments, the stack cuts its)\n"
           "                      and checksums left to the kernel; csum the checksums only;\n"
-          "                      none neither (plain packets behind a zero header). With -v\n"
-          "                      it says what the kernel granted; --ss adds TxTrains, ...\n"
+          "                      none neither (plain packets behind a zero header). If the\n"
+          "                      kernel grants nothing asked, the device is opened plain (no\n"
+          "                      header). -v says what it granted; --ss adds TxTrains, ...\n"
           "  --tap NAME          use TAP device NAME (Ethernet: the stack answers and asks ARP\n"
           "                      with --mac; created if missing; root or CAP_NET_ADMIN)\n"
           "  --packet IFNAME     use existing interface IFNAME (e.g. a veth end) through an\n"
@@ -658,6 +659,13 @@ static void offload_names(unsigned v, char *buf, size_t len)
 /* -v: "offloads: csum tso4", and what the kernel refused of what was asked. */
 static void vnet_say(const struct netio *n)
 {
+    if (!n->vnet) {
+        fprintf(stderr,
+                "%s: %s: the kernel refused every offload asked: plain packets, no virtio-net "
+                "header\n",
+                n->o.prog, n->dev);
+        return;
+    }
     char got[16], refused[16];
     offload_names(n->offloads, got, sizeof got);
     offload_names(n->o.offload_want & ~n->offloads, refused, sizeof refused);
@@ -673,10 +681,12 @@ static void vnet_say(const struct netio *n)
 /* --offload: negotiate with the kernel, put tcpfsm_vnet between the stack and the device. */
 static int vnet_open(struct netio *n, struct tcpfsm_config *cfg)
 {
-    int r = tun_set_offload(n->tun_fd, n->o.offload_want, &n->offloads);
-    if (r < 0) {
-        fprintf(stderr, "%s: TUNSETOFFLOAD on %s: %s\n", n->o.prog, n->dev, strerror(-r));
-        return -1;
+    if (!n->o.offload_want) { /* =none: an earlier program's offloads must not outlive it */
+        int r = tun_set_offload(n->tun_fd, 0, &n->offloads);
+        if (r < 0) {
+            fprintf(stderr, "%s: TUNSETOFFLOAD on %s: %s\n", n->o.prog, n->dev, strerror(-r));
+            return -1;
+        }
     }
     struct tcpfsm_vnet_config vc = {.write = vnet_write, .write_arg = n, .offloads = n->offloads};
     int err = 0;
@@ -759,8 +769,11 @@ struct netio *netio_open(const struct netio_opts *o, const struct tcpfsm_config 
         if (o->packet) {
             n->tun_fd = afpacket_open(o->packet, mac, eb, sizeof eb);
             n->packet_sock = 1;
+        } else if (o->offload && o->offload_want) {
+            /* a plain fd if the kernel grants nothing (runtime/link/tun.h): no header to pay */
+            n->tun_fd = tun_open_offload(n->dev, o->offload_want, &n->offloads, eb, sizeof eb);
         } else if (o->offload) {
-            n->tun_fd = tun_open_vnet(n->dev, eb, sizeof eb);
+            n->tun_fd = tun_open_vnet(n->dev, eb, sizeof eb); /* =none: headers, no offloads */
         } else {
             n->tun_fd = tun_open_mode(n->dev, o->tap != NULL, eb, sizeof eb);
         }
@@ -772,15 +785,7 @@ struct netio *netio_open(const struct netio_opts *o, const struct tcpfsm_config 
                     eb);
             goto fail;
         }
-        if (o->tun && !o->offload) {
-            /* Offloads a program before us negotiated on this device outlive it: the kernel
-             * would go on handing us 64 KB packets and partial checksums with no header to say
-             * so (each segment then fails its checksum). None is what plain packets need. */
-            unsigned got;
-            int r = tun_set_offload(n->tun_fd, 0, &got);
-            if (r < 0 && o->verbose)
-                fprintf(stderr, "%s: TUNSETOFFLOAD 0 on %s: %s\n", o->prog, n->dev, strerror(-r));
-        }
+        /* (a plain device's stale offloads are switched off by tun_open: runtime/link) */
         if (o->setup && tun_setup(o, n->dev) < 0) goto fail;
         tun_check_up(o, n->dev);
         int mtu = tun_mtu(n->dev);
@@ -790,7 +795,7 @@ struct netio *netio_open(const struct netio_opts *o, const struct tcpfsm_config 
         cfg.now = n->start;
         cfg.output = tun_output;
         cfg.output_arg = n;
-        if (o->offload && vnet_open(n, &cfg) < 0) goto fail;
+        if (o->offload && (n->offloads || !o->offload_want) && vnet_open(n, &cfg) < 0) goto fail;
         if (!o->tun) { /* frames: Ethernet and ARP between the stack and the device */
             struct tcpfsm_eth_config ec = {.addr = o->addr,
                                            .prefix_len = (uint8_t)o->prefix,

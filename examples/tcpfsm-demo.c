@@ -439,7 +439,7 @@ int main(int argc, char **argv)
             printf("%-18s %s\n", dw_scenarios[k].name, dw_scenarios[k].title);
         return 0;
     }
-    if (o.tun || o.tap || o.packet || o.kernel_prefix || o.setup) {
+    if (o.tun || o.tap || o.packet || o.kernel_prefix || o.setup || o.offload) {
         fprintf(stderr,
                 "%s: the demo runs on the in-memory link only (try tcpfsm-httpd "
                 "--tun)\n",

@@ -708,8 +708,10 @@ static int run_threads(const struct netio_opts *o, const struct server *proto, l
         fprintf(stderr, "%s: --threads needs --tun (a multi-queue TUN device)\n", prog);
         return 1;
     }
-    if (o->trace || o->pcap || proto->exit_after) {
-        fprintf(stderr, "%s: --threads does not go with --trace, --pcap or --exit-after\n", prog);
+    if (o->trace || o->pcap || o->offload || proto->exit_after) {
+        fprintf(stderr,
+                "%s: --threads does not go with --trace, --pcap, --offload or --exit-after\n",
+                prog);
         return 1;
     }
     struct threaded t = {.srv = calloc((size_t)n, sizeof *t.srv), .port = port};
@@ -1011,7 +1013,8 @@ static void usage(FILE *f, const char *prog)
             "  --threads N   one stack per thread, N of them (1..64), on a multi-queue TUN\n"
             "                device (--tun NAME: made multi-queue if absent); each listens\n"
             "                on the port and serves the connections its flows hash to.\n"
-            "                With --tun only; not with --trace, --pcap or --exit-after\n"
+            "                With --tun only; not with --trace, --pcap, --offload or\n"
+            "                --exit-after\n"
             "Memory mode (default): a built-in client fetches the files on one keep-alive\n"
             "connection, plus a HEAD and a 404, and checks every byte (exit 0 if all did).\n"
             "With --tun the server runs until SIGINT/SIGTERM, or --exit-after.\n"

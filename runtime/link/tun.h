@@ -29,4 +29,10 @@ int tun_open_vnet(const char *name, char *errbuf, size_t errlen);
  * with a zero header). 0, or -errno of a failure that is not a refusal (a bad fd). */
 int tun_set_offload(int fd, unsigned want, unsigned *got);
 
+/* Open NAME for offloads: with virtio-net headers, asking for `want` (tun_set_offload). If the
+ * kernel grants something, the fd carries headers and *got says what; if it grants nothing,
+ * the fd is a plain one (tun_open) and *got is 0: fall back cleanly, with no header to pay
+ * for. fd or -errno with a message in errbuf. */
+int tun_open_offload(const char *name, unsigned want, unsigned *got, char *errbuf, size_t errlen);
+
 #endif /* TCPFSM_TUN_H */

@@ -10,7 +10,8 @@
 # Harnesses: fuzz_packet.c (the stack's packet input path, two stacks and an established
 # connection), fuzz_fsmc.c (the fsmc front end and backends on one in-memory spec),
 # fuzz_drill.c (tcpfsm-drill: a packetdrill script parsed, checked and run on a fresh stack),
-# fuzz_eth.c (runtime/link/: Ethernet frames and ARP in front of a listening stack).
+# fuzz_eth.c (runtime/link/: Ethernet frames and ARP in front of a listening stack),
+# fuzz_vnet.c (runtime/link/vnet.c: virtio-net headers and GSO packets from a TUN device).
 # A crash found by `make fuzz` is minimized and committed to tests/fuzz/regressions/NAME/,
 # where test-fuzz-corpus replays it forever (see tests/fuzz/README.md).
 
@@ -19,7 +20,7 @@ FUZZ_CC       ?= clang
 FUZZ_DIR      := $(BUILD)/fuzz
 FUZZ_HERE     := tests/fuzz
 # The packet harness needs the runtime; until runtime/runtime.mk exists it is skipped, loudly.
-FUZZ_HARNESSES := $(if $(STACK_READY),packet) fsmc $(if $(STACK_READY),drill eth)
+FUZZ_HARNESSES := $(if $(STACK_READY),packet) fsmc $(if $(STACK_READY),drill eth vnet)
 
 # Sources of the code under test, compiled again with the fuzzer's instrumentation (never the
 # objects of the normal build). The runtime: $(RUNTIME_SRCS) if runtime.mk names them, else
@@ -62,6 +63,9 @@ $(FUZZ_DIR)/fuzz-packet: $(FUZZ_PACKET_OBJS)
 FUZZ_ETH_OBJS := $(call fuzz_objs,$(FUZZ_HERE)/fuzz_eth.c $(FUZZ_RUNTIME_SRCS))
 $(FUZZ_DIR)/fuzz-eth: $(FUZZ_ETH_OBJS)
 	$(FUZZ_CC) $(FUZZ_SANFLAGS) -fsanitize=fuzzer $^ -o $@ -lm
+FUZZ_VNET_OBJS := $(call fuzz_objs,$(FUZZ_HERE)/fuzz_vnet.c $(FUZZ_RUNTIME_SRCS))
+$(FUZZ_DIR)/fuzz-vnet: $(FUZZ_VNET_OBJS)
+	$(FUZZ_CC) $(FUZZ_SANFLAGS) -fsanitize=fuzzer $^ -o $@ -lm
 $(FUZZ_DIR)/fuzz-fsmc: $(FUZZ_FSMC_OBJS)
 	$(FUZZ_CC) $(FUZZ_SANFLAGS) -fsanitize=fuzzer $^ -o $@ -lm
 
@@ -90,6 +94,9 @@ $(call replay_objs,$(FUZZ_FSMC_LEXER_C) $(FUZZ_HERE)/fuzz_fsmc.c): \
 $(FUZZ_REPLAY_DIR)/replay-packet: $(FUZZ_REPLAY_PACKET_OBJS)
 	$(CC) $(LDFLAGS) $^ -o $@ -lm
 $(FUZZ_REPLAY_DIR)/replay-eth: $(call replay_objs,$(FUZZ_HERE)/fuzz_eth.c \
+                                  $(FUZZ_HERE)/standalone.c) $(RUNTIME_LIB)
+	$(CC) $(LDFLAGS) $^ -o $@ -lm
+$(FUZZ_REPLAY_DIR)/replay-vnet: $(call replay_objs,$(FUZZ_HERE)/fuzz_vnet.c \
                                   $(FUZZ_HERE)/standalone.c) $(RUNTIME_LIB)
 	$(CC) $(LDFLAGS) $^ -o $@ -lm
 $(FUZZ_REPLAY_DIR)/replay-fsmc: $(FUZZ_REPLAY_FSMC_OBJS)

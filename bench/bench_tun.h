@@ -34,21 +34,33 @@ extern struct tcpfsm_vnet_stats vnet_sum;
 /* Check runs: every writer sends the pattern; with verify set every reader compares. */
 extern int verify;
 extern uint8_t pattern[65536 + PATTERN];
+/* Connection-rate runs ('c'): how many Linux clients at once (each secs / conn_clients
+ * connections), the port we listen on, and whether our loop busy-polls (never sleeps) or
+ * blocks in poll(2) when a pass read nothing. */
+#define CONN_CLIENTS_MAX 8
+extern int conn_clients, conn_busy;
+extern uint16_t conn_port;
 
 struct report {  /* the Linux peer's answer through the pipe */
     double rate; /* Gbit/s (its reader) or conn/s (its client) */
     double bytes;
     uint64_t bad; /* reads that differed from the pattern (when checking) */
+    /* a client ('c'): connections that completed and that failed, and when it started and
+     * ended (bench_now_ns: one clock for every process, so clients' spans can be merged) */
+    uint64_t conns, errors, t0, t1;
 };
 struct result {
     double rate;        /* Gbit/s or conn/s; <= 0: nothing moved */
     double cpu_gb;      /* user + sys seconds of our process per GB moved */
     double peer_cpu_gb; /* the same for the Linux peer child */
     uint64_t bad;       /* reads that differed from the pattern (check runs) */
+    double cpu_k;       /* connection rate: user + sys seconds per 1,000 connections */
+    uint64_t errors;    /* connection rate: connections that failed (a FAIL) */
 };
 /* The Linux side, in a child: 'r' connects to addr:port and writes for secs; 's' listens on
  * addr:port (writes "L" to report_fd once listening), reads until the writer closes and
- * reports; 'c' connects to addr:port secs times, 1 byte each way, and reports the rate. */
+ * reports; 'c' connects to addr:port secs times, 1 byte each way, it closes first, and
+ * reports how many completed and failed and when it started and ended. */
 struct peer {
     char mode;
     double secs;
@@ -80,5 +92,7 @@ void sh(const char *cmd); /* system(cmd) or exit(1) */
 int plain_tun(const char *name, int mtu, const char *addr);
 /* "bench_tun_stack vnet NETNS" (bench_tun_vnet.c). */
 int vnet_main(const char *netns);
+/* "bench_tun_stack connrate [NETNS]" (bench_tun_conn.c). */
+int connrate_main(const char *netns);
 
 #endif /* BENCH_TUN_H */

@@ -55,6 +55,7 @@ struct netio {
     unsigned offloads;        /* TCPFSM_VNET_*: what the kernel granted */
     uint8_t *cap_pkt;         /* --offload --pcap: one datagram as the capture records it */
     int packet_sock;          /* the fd is an AF_PACKET socket */
+    struct afpacket_tx txq;   /* then: frames queued, one sendmmsg(2) per batch */
     uint64_t wall_offset;     /* realtime - monotonic, for capture timestamps */
     uint64_t tun_write_drops;
     struct pcap_writer *pcap;
@@ -382,6 +383,23 @@ static void tun_output(void *arg, const void *pkt, size_t len)
     device_write(n, pkt, len);
 }
 
+/* --packet --pcap: the frame recorded, then queued (without --pcap the Ethernet layer hands
+ * its frames to afpacket_tx_frame directly). */
+static void packet_output(void *arg, const void *frame, size_t len)
+{
+    struct netio *n = arg;
+    if (n->pcap && pcap_write(n->pcap, mono_us() + n->wall_offset, frame, len) == 0) n->frames++;
+    afpacket_tx_frame(&n->txq, frame, len);
+}
+
+/* The frames queued for an AF_PACKET socket leave (one sendmmsg per AFPACKET_TX_BATCH): before
+ * every wait and whenever the loop returns, as the vnet layer's trains. */
+static void link_flush(struct netio *n)
+{
+    if (n->vnet) tcpfsm_vnet_flush(n->vnet);
+    if (n->packet_sock) afpacket_tx_flush(&n->txq);
+}
+
 /* ---- --offload: virtio-net headers (tcpfsm_vnet_*) between the stack and the TUN device.
  * The capture records datagrams, not the device's frames: every segment the stack sends (before
  * the vnet layer gathers trains) and every segment it is given (a GSO packet cut as the vnet
@@ -522,8 +540,14 @@ static void tun_drain(struct netio *n)
         buf[NETIO_VNET_FRAME_MAX > NETIO_PKT_MAX ? NETIO_VNET_FRAME_MAX : NETIO_PKT_MAX];
     size_t room = n->vnet ? NETIO_VNET_FRAME_MAX : NETIO_PKT_MAX;
     for (int i = 0; i < 32; i++) {
-        ssize_t r =
-            n->packet_sock ? afpacket_recv(n->tun_fd, buf, room) : read(n->tun_fd, buf, room);
+        /* AF_PACKET: a frame whose checksum the kernel vouched for (its own, or one it
+         * verified) goes in without the stack summing it, and one carrying only the
+         * pseudo-header's sum is not completed first. With --pcap the checksum is completed
+         * (afpacket_recv) so the capture holds what the wire would carry. */
+        unsigned csum = 0;
+        ssize_t r = !n->packet_sock ? read(n->tun_fd, buf, room)
+                    : n->pcap       ? afpacket_recv(n->tun_fd, buf, room)
+                                    : afpacket_recv2(n->tun_fd, buf, room, &csum);
         if (r < 0 && n->packet_sock) errno = (int)-r;
         if (r < 0) {
             if (errno != EAGAIN && errno != EINTR && n->o.verbose)
@@ -544,7 +568,8 @@ static void tun_drain(struct netio *n)
         if (n->eth) {
             tcpfsm_eth_advance(n->eth, now);
             tcpfsm_advance(n->st, now);
-            tcpfsm_eth_input(n->eth, buf, (size_t)r);
+            tcpfsm_eth_input_ex(n->eth, buf, (size_t)r,
+                                (csum & AFPACKET_CSUM_TRUSTED) ? TCPFSM_IN_CSUM_VALID : 0);
         } else {
             tcpfsm_advance(n->st, now);
             tcpfsm_input(n->st, buf, (size_t)r);
@@ -768,7 +793,7 @@ struct netio *netio_open(const struct netio_opts *o, const struct tcpfsm_config 
         char eb[256] = "";
         if (o->packet) {
             n->tun_fd = afpacket_open(o->packet, mac, eb, sizeof eb);
-            n->packet_sock = 1;
+            n->packet_sock = n->tun_fd >= 0;
         } else if (o->offload && o->offload_want) {
             /* a plain fd if the kernel grants nothing (runtime/link/tun.h): no header to pay */
             n->tun_fd = tun_open_offload(n->dev, o->offload_want, &n->offloads, eb, sizeof eb);
@@ -805,6 +830,17 @@ struct netio *netio_open(const struct netio_opts *o, const struct tcpfsm_config 
                                            .output_arg = n,
                                            .now = n->start};
             memcpy(ec.mac, mac, 6);
+            if (n->packet_sock) {
+                /* a frame is at most the MTU's datagram behind its 14-byte header */
+                err = afpacket_tx_init(&n->txq, n->tun_fd, (uint32_t)cfg.mtu + 14);
+                if (err < 0) {
+                    fprintf(stderr, "%s: afpacket_tx_init: %s\n", o->prog, strerror(-err));
+                    n->packet_sock = 0; /* nothing to flush or free */
+                    goto fail;
+                }
+                ec.output = o->pcap ? packet_output : afpacket_tx_frame;
+                ec.output_arg = o->pcap ? (void *)n : (void *)&n->txq;
+            }
             n->eth = tcpfsm_eth_new(&ec, &err);
             if (!n->eth) {
                 fprintf(stderr, "%s: tcpfsm_eth_new: %s%s\n", o->prog, strerror(-err),
@@ -984,7 +1020,7 @@ static void print_ss_labelled(struct netio *n, const char *when)
 void netio_close(struct netio *n)
 {
     if (!n) return;
-    if (n->vnet) tcpfsm_vnet_flush(n->vnet); /* the last train, before the counters */
+    link_flush(n); /* the last train or frames, before the counters */
     if (n->o.ss && n->st) print_ss_labelled(n, "at exit");
     if (n->st) tcpfsm_stack_free(n->st);
     if (n->vnet) tcpfsm_vnet_free(n->vnet);
@@ -995,6 +1031,13 @@ void netio_close(struct netio *n)
     if (n->pcap) {
         int rc = pcap_close(n->pcap);
         if (rc < 0) fprintf(stderr, "%s: --pcap %s: %s\n", n->o.prog, n->o.pcap, strerror(-rc));
+    }
+    if (n->packet_sock) {
+        n->tun_write_drops += n->txq.drops;
+        if (n->o.verbose)
+            fprintf(stderr, "%s: %s: %llu frames sent in %llu sendmmsg calls\n", n->o.prog, n->dev,
+                    (unsigned long long)n->txq.frames, (unsigned long long)n->txq.calls);
+        afpacket_tx_destroy(&n->txq);
     }
     if (n->tun_fd >= 0) close(n->tun_fd);
     if (n->tun_write_drops && n->o.verbose)
@@ -1171,9 +1214,10 @@ static int run_loop_inner(struct netio *n, uint64_t until, netio_step_fn step, v
             uint64_t d = wake > now ? (wake - now + 999) / 1000 : 0;
             timeout_ms = d > 60000 ? 60000 : (int)d;
         }
-        /* The train the vnet layer is gathering goes out before any wait: what the steps
-         * and the last reads made is all there is until the device or a timer wakes us. */
-        if (n->vnet) tcpfsm_vnet_flush(n->vnet);
+        /* The train the vnet layer is gathering (the frames queued for an AF_PACKET socket)
+         * goes out before any wait: what the steps and the last reads made is all there is
+         * until the device or a timer wakes us. */
+        link_flush(n);
         int pr = poll(p, (nfds_t)np, timeout_ms);
         if (pr < 0) {
             if (errno == EINTR) continue;
@@ -1194,7 +1238,7 @@ static int run_loop(struct netio *n, uint64_t until, netio_step_fn step, void *a
                     netio_step_fn peer_step, void *peer_arg)
 {
     int r = run_loop_inner(n, until, step, arg, peer_step, peer_arg);
-    if (n->vnet) tcpfsm_vnet_flush(n->vnet);
+    link_flush(n);
     return r;
 }
 

@@ -282,6 +282,7 @@ struct result run_once(char mode, int mtu, double secs)
     c.now = now_us();
     c.sndbuf = c.rcvbuf = mode == 'c' ? 0 : 4u << 20; /* connection rate: default 64 KiB */
     c.max_buffer_bytes = 64u << 20;
+    fflush(stdout); /* a child that dies (exit) must not print the rows buffered so far again */
     if (link_setup(&c) < 0) return res;
     struct tcpfsm_stack *st = tcpfsm_stack_new(&c, &err);
     if (!st) return res;
@@ -376,7 +377,9 @@ struct result run_once(char mode, int mtu, double secs)
         char ready;
         pid_t pid = fork();
         if (pid == 0) linux_peer((struct peer){'s', secs, pfd[1], linux_addr, 5002});
-        if (read(pfd[0], &ready, 1) != 1) die("peer did not start");
+        close(pfd[1]); /* a peer that dies before listening is an end of file, not a hang */
+        pfd[1] = -1;
+        if (read(pfd[0], &ready, 1) != 1) die("the Linux peer did not start listening");
         int fd = tcpfsm_socket(st);
         tcpfsm_connect(st, fd, linux_addr, 5002);
         uint64_t end = 0, sent = 0, t_limit = bench_now_ns() + (uint64_t)((secs + 5) * 1e9);
@@ -408,7 +411,7 @@ struct result run_once(char mode, int mtu, double secs)
         res.peer_cpu_gb = reap(pid, (double)sent);
     }
     close(pfd[0]);
-    close(pfd[1]);
+    if (pfd[1] >= 0) close(pfd[1]);
     tcpfsm_stack_free(st);
     link_done();
     return res;

@@ -450,8 +450,10 @@ def bench_tun():
             # Issue 18: 1 and 4 Linux clients, our loop busy-polling and blocking, interleaved
             # with the same clients against a Linux server over a veth pair into the second
             # namespace (bench/bench_tun_conn.c). The clients close first, so their ports sit
-            # in TIME_WAIT: a wide port range, in this namespace only.
-            ns.sh('sysctl -qw net.ipv4.ip_local_port_range="1024 65535"')
+            # in TIME_WAIT: a wider port range, in this namespace only, but above the ports the
+            # bench programs bind (5001-5011): a TIME_WAIT on 10.78.0.1:5002 would make the
+            # packet mode's Linux listener fail to bind.
+            ns.sh('sysctl -qw net.ipv4.ip_local_port_range="10000 65535"')
             run_ns(ns, "TUN connection rate", [os.path.abspath(stack), "connrate", peer.name], 120,
                    "bench_tun_stack-connrate.run.log")
             # The same bulk transfers over a veth pair, the stack behind Ethernet and ARP on an

@@ -37,6 +37,21 @@ static inline uint64_t le64(const uint8_t *p)
         v2 = rotl64(v2, 32);                                                                       \
     } while (0)
 
+/* The last message word b (its 2 compression rounds) and the 4 finalization rounds. */
+static inline uint64_t sip_last(uint64_t v0, uint64_t v1, uint64_t v2, uint64_t v3, uint64_t b)
+{
+    v3 ^= b;
+    SIPROUND;
+    SIPROUND;
+    v0 ^= b;
+    v2 ^= 0xff;
+    SIPROUND;
+    SIPROUND;
+    SIPROUND;
+    SIPROUND;
+    return v0 ^ v1 ^ v2 ^ v3;
+}
+
 uint64_t siphash24(const uint8_t key[16], const void *data, size_t len)
 {
     const uint8_t *p = data;
@@ -59,16 +74,7 @@ uint64_t siphash24(const uint8_t key[16], const void *data, size_t len)
     uint64_t b = (uint64_t)(len & 0xff) << 56;
     for (size_t i = 0; i < left; i++)
         b |= (uint64_t)p[i] << (8 * i);
-    v3 ^= b;
-    SIPROUND;
-    SIPROUND;
-    v0 ^= b;
-    v2 ^= 0xff;
-    SIPROUND;
-    SIPROUND;
-    SIPROUND;
-    SIPROUND;
-    return v0 ^ v1 ^ v2 ^ v3;
+    return sip_last(v0, v1, v2, v3, b);
 }
 
 void tuple_hasher_init(struct tuple_hasher *th, const uint8_t key[16])
@@ -97,20 +103,11 @@ uint32_t tuple_hash(struct tuple_hasher *th, uint32_t la, uint16_t lp, uint32_t 
     v0 ^= m;
     uint64_t b = (uint64_t)12 << 56 | (uint64_t)k[8] | (uint64_t)k[9] << 8 | (uint64_t)k[10] << 16 |
                  (uint64_t)k[11] << 24;
-    v3 ^= b;
-    SIPROUND;
-    SIPROUND;
-    v0 ^= b;
-    v2 ^= 0xff;
-    SIPROUND;
-    SIPROUND;
-    SIPROUND;
-    SIPROUND;
     th->la = la;
     th->ra = ra;
     th->lp = lp;
     th->rp = rp;
-    th->h = (uint32_t)(v0 ^ v1 ^ v2 ^ v3);
+    th->h = (uint32_t)sip_last(v0, v1, v2, v3, b);
     th->valid = true;
     return th->h;
 }

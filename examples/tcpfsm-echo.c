@@ -205,6 +205,8 @@ static int server_step(struct netio *nio, void *arg)
 
 /* ---- the built-in peer (memory mode): clients that check the echo ---- */
 
+#define DAYTIME_WINDOW 64 /* built-in daytime clients unfinished at once (backlog: 128) */
+
 struct client {
     int fd;
     uint32_t watch; /* its interest, as netio_watch keeps it */
@@ -222,7 +224,8 @@ struct peer {
     size_t bytes;
     struct client *cl;
     int finished, failed;
-    int started;
+    int started; /* clients started so far */
+    int window;  /* ... of which at most this many unfinished at once */
 };
 
 static unsigned char pattern(int client, size_t i)
@@ -335,30 +338,41 @@ static void client_io(struct peer *p, int k, struct client *c, uint32_t ev)
     }
 }
 
+/* Daytime clients start in a window of DAYTIME_WINDOW unfinished at once, as a load generator
+ * paces its handshakes: a burst of every client's SYN overflows the listener's queues, and a
+ * client whose SYN cookie's ACK the full accept queue dropped (RFC 4987 3.6, the spec's
+ * listen_drop) is, on its side, connected; a daytime client then waits for a line that never
+ * comes, since it has nothing to send that would carry the ACK again. Echo clients all start
+ * at once: their data carries the ACK again, so the overflow (SYN cookies) is what they test. */
+static int start_clients(struct peer *p, struct netio *nio)
+{
+    struct tcpfsm_stack *st = p->st;
+    while (p->started < p->nclients && p->started - p->finished < p->window) {
+        int k = p->started++;
+        struct client *c = &p->cl[k];
+        int fd = tcpfsm_socket(st);
+        if (fd < 0) {
+            fprintf(stderr, "%s: peer socket: %s\n", p->prog, strerror(-fd));
+            return NETIO_FAIL;
+        }
+        c->fd = fd;
+        int r = tcpfsm_connect(st, fd, netio_addr(nio), p->port);
+        if (r == -EINPROGRESS || r == 0)
+            r = netio_watch(st, fd, &c->watch, client_wants(p, c), (uint64_t)k);
+        if (r < 0) {
+            fprintf(stderr, "%s: peer connect: %s\n", p->prog, strerror(-r));
+            return NETIO_FAIL;
+        }
+    }
+    return NETIO_CONTINUE;
+}
+
 static int peer_step(struct netio *nio, void *arg)
 {
     struct peer *p = arg;
-    struct tcpfsm_stack *st = netio_peer(nio);
-    p->st = st;
-    if (!p->started) {
-        p->started = 1;
-        for (int k = 0; k < p->nclients; k++) {
-            struct client *c = &p->cl[k];
-            int fd = tcpfsm_socket(st);
-            if (fd < 0) {
-                fprintf(stderr, "%s: peer socket: %s\n", p->prog, strerror(-fd));
-                return NETIO_FAIL;
-            }
-            c->fd = fd;
-            int r = tcpfsm_connect(st, fd, netio_addr(nio), p->port);
-            if (r == -EINPROGRESS || r == 0)
-                r = netio_watch(st, fd, &c->watch, client_wants(p, c), (uint64_t)k);
-            if (r < 0) {
-                fprintf(stderr, "%s: peer connect: %s\n", p->prog, strerror(-r));
-                return NETIO_FAIL;
-            }
-        }
-    }
+    p->st = netio_peer(nio);
+    struct tcpfsm_stack *st = p->st;
+    if (start_clients(p, nio) != NETIO_CONTINUE) return NETIO_FAIL;
     struct tcpfsm_event ev[ECHO_EVENTS];
     int n = tcpfsm_epoll_wait(st, ev, ECHO_EVENTS);
     for (int i = 0; i < n; i++) {
@@ -372,7 +386,7 @@ static int peer_step(struct netio *nio, void *arg)
         }
     }
     if (p->finished == p->nclients) return p->failed ? NETIO_FAIL : NETIO_DONE;
-    return NETIO_CONTINUE;
+    return start_clients(p, nio); /* in the room the finished ones left */
 }
 
 static void usage(FILE *f, const char *prog)
@@ -453,6 +467,7 @@ int main(int argc, char **argv)
                          .port = (uint16_t)port,
                          .nclients = (int)clients,
                          .daytime = daytime,
+                         .window = daytime ? DAYTIME_WINDOW : (int)clients,
                          .bytes = (size_t)bytes};
         p.cl = calloc((size_t)clients, sizeof *p.cl);
         if (!p.cl) {

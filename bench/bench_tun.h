@@ -48,6 +48,7 @@ struct report {  /* the Linux peer's answer through the pipe */
     /* a client ('c'): connections that completed and that failed, and when it started and
      * ended (bench_now_ns: one clock for every process, so clients' spans can be merged) */
     uint64_t conns, errors, t0, t1;
+    double cpu; /* a client: its own user + sys seconds from t0 to t1 */
 };
 struct result {
     double rate;        /* Gbit/s or conn/s; <= 0: nothing moved */
@@ -55,6 +56,8 @@ struct result {
     double peer_cpu_gb; /* the same for the Linux peer child */
     uint64_t bad;       /* reads that differed from the pattern (check runs) */
     double cpu_k;       /* connection rate: user + sys seconds per 1,000 connections */
+    double user_k;      /* connection rate: the user part of cpu_k (the stack's own code) */
+    double clients_k;   /* connection rate: the Linux clients' user + sys per 1,000 */
     uint64_t errors;    /* connection rate: connections that failed (a FAIL) */
 };
 /* The Linux side, in a child: 'r' connects to addr:port and writes for secs; 's' listens on

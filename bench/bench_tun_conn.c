@@ -5,7 +5,10 @@
  * poll(2) loop) in the second namespace NETNS behind a veth pair. Every connection: connect,
  * 1 byte each way, the client closes first; a connection that fails makes the row a FAIL.
  * Rows: conn/s (the reference: Linux over veth with as many clients) and the CPU per 1,000
- * connections of the process running our stack (the reference: the Linux server's).
+ * connections of the process running our stack (the reference: the Linux server's), with its
+ * user part (our code; the rest is the kernel's TUN and softirq work), the Linux clients' own
+ * CPU, and the ceiling those imply for a stack whose own code cost nothing: cores / (clients +
+ * our kernel time) per connection.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -34,7 +37,7 @@ static const char *const way_label[C_N] = {"sequential, busy-poll loop",
 static const int way_clients[C_N] = {1, 1, PAR_CLIENTS, PAR_CLIENTS, 1, PAR_CLIENTS};
 
 struct tally {
-    double rate[BENCH_RUNS], cpu[BENCH_RUNS];
+    double rate[BENCH_RUNS], cpu[BENCH_RUNS], user[BENCH_RUNS], clients[BENCH_RUNS];
     char fail[160];
 };
 static struct tally tally[C_N];
@@ -91,6 +94,7 @@ static struct result veth_once(int clients, int conns, uint16_t port)
     struct rusage ru;
     pid_t pids[CONN_CLIENTS_MAX];
     uint64_t t0 = UINT64_MAX, t1 = 0, done = 0;
+    double clients_cpu = 0;
     int rp[2], stop[2], got = 0;
     char ready;
     if (pipe(rp) < 0 || pipe(stop) < 0) die("pipe");
@@ -112,6 +116,7 @@ static struct result veth_once(int clients, int conns, uint16_t port)
         close(rp[1]); /* a client that dies is an end of file here, not a hang */
         for (; got < clients && read(rp[0], &rep, sizeof rep) == sizeof rep; got++) {
             done += rep.conns;
+            clients_cpu += rep.cpu;
             res.errors += rep.errors;
             if (rep.t0 < t0) t0 = rep.t0;
             if (rep.t1 > t1) t1 = rep.t1;
@@ -132,6 +137,8 @@ static struct result veth_once(int clients, int conns, uint16_t port)
     if (got == clients && done && t1 > t0) {
         res.rate = (double)done / ((double)(t1 - t0) / 1e9);
         res.cpu_k = cpu / ((double)done / 1000);
+        res.user_k = tv_s(ru.ru_utime) / ((double)done / 1000);
+        res.clients_k = clients_cpu / ((double)done / 1000);
     }
     return res;
 }
@@ -150,7 +157,7 @@ static struct result one_run(enum way w, int conns)
 static void rows(int runs)
 {
     char name[160], ref[160], cref[160];
-    double v[BENCH_RUNS], veth[2] = {0}, veth_cpu[2] = {0};
+    double v[BENCH_RUNS], veth[2] = {0}, veth_cpu[2] = {0}, veth_clients[2] = {0};
     for (enum way w = C_VETH_SEQ; w < C_N; w++) {
         int i = w - C_VETH_SEQ;
         snprintf(name, sizeof name, "Linux over veth connection rate, %s", way_label[w]);
@@ -170,6 +177,11 @@ static void rows(int runs)
         memcpy(v, tally[w].cpu, sizeof v);
         veth_cpu[i] = bench_median(v, runs);
         bench_row_noref(name, veth_cpu[i] * 1000, "ms");
+        snprintf(name, sizeof name, "Linux clients' CPU per 1,000 connections, veth, %s",
+                 way_label[w]);
+        memcpy(v, tally[w].clients, sizeof v);
+        veth_clients[i] = bench_median(v, runs);
+        bench_row_noref(name, veth_clients[i] * 1000, "ms");
     }
     for (enum way w = C_SEQ_BUSY; w < C_VETH_SEQ; w++) {
         int i = way_clients[w] > 1;
@@ -194,6 +206,39 @@ static void rows(int runs)
             bench_row(name, cpu, "ms", cref, veth_cpu[i] * 1000);
         else
             bench_row_noref(name, cpu, "ms");
+        /* Where the machine's time goes: our process's user time (the stack and the loop;
+         * the rest of its CPU is the kernel's TUN and softirq work, the Linux clients'
+         * receive path among it) and the clients' own CPU. With a stack that cost nothing,
+         * the cores could still not serve more than cores / (kernel part + clients) per
+         * second: the ceiling row. */
+        char cpuname[160];
+        snprintf(cpuname, sizeof cpuname, "%s", name);
+        snprintf(name, sizeof name, "TUN user CPU per 1,000 connections, %s", way_label[w]);
+        memcpy(v, tally[w].user, sizeof v);
+        double user = bench_median(v, runs) * 1000;
+        bench_row(name, user, "ms", cpuname, cpu);
+        snprintf(name, sizeof name, "Linux clients' CPU per 1,000 connections, TUN, %s",
+                 way_label[w]);
+        memcpy(v, tally[w].clients, sizeof v);
+        double clients = bench_median(v, runs) * 1000;
+        if (veth_clients[i] > 0) {
+            snprintf(cref, sizeof cref, "Linux clients' CPU per 1,000 connections, veth, %s",
+                     way_label[C_VETH_SEQ + i]);
+            bench_row(name, clients, "ms", cref, veth_clients[i] * 1000);
+        } else {
+            bench_row_noref(name, clients, "ms");
+        }
+        long cores = sysconf(_SC_NPROCESSORS_ONLN);
+        double floor_ms = clients + (cpu - user); /* per 1,000 connections */
+        if (cores > 0 && floor_ms > 0) {
+            char rname[160];
+            snprintf(rname, sizeof rname, "TUN connection rate, %s", way_label[w]);
+            snprintf(name, sizeof name,
+                     "TUN connection rate ceiling with a zero-cost stack, %s (%ld cores / "
+                     "(clients + our kernel time))",
+                     way_label[w], cores);
+            bench_row(name, (double)cores * 1e6 / floor_ms, "conn/s", rname, rate);
+        }
     }
 }
 
@@ -221,14 +266,19 @@ int connrate_main(const char *netns)
             if ((w >= C_VETH_SEQ && !netns) || t->fail[0]) continue;
             int conns = quick ? 200 : way_clients[w] > 1 ? 4000 : 2000;
             struct result res = one_run(w, conns);
-            fprintf(stderr, "run %d, %s%s: %.0f conn/s, %.3g ms CPU per 1,000, %llu failed\n", r,
-                    w >= C_VETH_SEQ ? "Linux over veth, " : "TUN, ", way_label[w], res.rate,
-                    res.cpu_k * 1000, (unsigned long long)res.errors);
+            fprintf(stderr,
+                    "run %d, %s%s: %.0f conn/s, %.3g ms CPU per 1,000 (%.3g user), clients "
+                    "%.3g ms, %llu failed\n",
+                    r, w >= C_VETH_SEQ ? "Linux over veth, " : "TUN, ", way_label[w], res.rate,
+                    res.cpu_k * 1000, res.user_k * 1000, res.clients_k * 1000,
+                    (unsigned long long)res.errors);
             if (res.errors || res.rate <= 0)
                 snprintf(t->fail, sizeof t->fail, "%llu of %d connections failed (run %d)",
                          (unsigned long long)res.errors, conns, r);
             t->rate[r] = res.rate;
             t->cpu[r] = res.cpu_k;
+            t->user[r] = res.user_k;
+            t->clients[r] = res.clients_k;
         }
     rows(runs);
     if (netns && system("ip link del vebench2") != 0) return 1;

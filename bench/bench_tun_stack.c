@@ -99,6 +99,13 @@ static double cpu_self(void)
     return tv_s(ru.ru_utime) + tv_s(ru.ru_stime);
 }
 
+static double cpu_user(void)
+{
+    struct rusage ru;
+    getrusage(RUSAGE_SELF, &ru);
+    return tv_s(ru.ru_utime);
+}
+
 static void count_write(ssize_t n, size_t len)
 {
     if (n == (ssize_t)len) return;
@@ -165,6 +172,7 @@ void linux_peer(struct peer pr)
         char b = 'x';
         struct timeval tmo = {2, 0}; /* a connection that stalls is an error, not a hang */
         rep.t0 = bench_now_ns();
+        double cpu0 = cpu_self();
         for (int i = 0; i < n && rep.errors < 10; i++) {
             int fd = socket(AF_INET, SOCK_STREAM, 0), one = 1;
             if (fd < 0) {
@@ -182,6 +190,7 @@ void linux_peer(struct peer pr)
             close(fd); /* the client closes first */
         }
         rep.t1 = bench_now_ns();
+        rep.cpu = cpu_self() - cpu0;
         rep.rate = (double)rep.conns / ((double)(rep.t1 - rep.t0) / 1e9);
         if (write(pr.report_fd, &rep, sizeof rep) != sizeof rep) die("report");
     } else if (pr.mode == 'r') {
@@ -305,7 +314,7 @@ struct result run_once(char mode, int mtu, double secs)
             if (pids[k] == 0)
                 linux_peer((struct peer){'c', secs / conn_clients, pfd[1], our_addr, conn_port});
         }
-        double cpu0 = cpu_self(); /* after the forks: they are not the stack's work */
+        double cpu0 = cpu_self(), user0 = cpu_user(), clients_cpu = 0; /* after the forks */
         uint64_t t_limit = bench_now_ns() + 40000000000ull; /* the clients' alarm is 30 s */
         while (got < conn_clients && bench_now_ns() < t_limit) {
             /* busy-poll: never sleep; blocking: sleep in poll(2) after a pass that read
@@ -324,12 +333,13 @@ struct result run_once(char mode, int mtu, double secs)
             }
             for (; got < conn_clients && read(pfd[0], &rep, sizeof rep) == sizeof rep; got++) {
                 conns += rep.conns;
+                clients_cpu += rep.cpu;
                 res.errors += rep.errors;
                 if (rep.t0 < t0) t0 = rep.t0;
                 if (rep.t1 > t1) t1 = rep.t1;
             }
         }
-        double cpu = cpu_self() - cpu0;
+        double cpu = cpu_self() - cpu0, user = cpu_user() - user0;
         for (int i = 0; i < 20; i++)
             service(st, 1);
         for (int k = 0; k < conn_clients; k++)
@@ -340,6 +350,8 @@ struct result run_once(char mode, int mtu, double secs)
         if (got == conn_clients && conns && t1 > t0) {
             res.rate = (double)conns / ((double)(t1 - t0) / 1e9);
             res.cpu_k = cpu / ((double)conns / 1000);
+            res.user_k = user / ((double)conns / 1000);
+            res.clients_k = clients_cpu / ((double)conns / 1000);
         }
     } else if (mode == 'r') {
         int lfd = tcpfsm_socket(st), fd = -1;

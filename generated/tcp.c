@@ -65,373 +65,378 @@ const bool tcp_fsm_set_members[TCP_FSM_NUM_SETS][TCP_FSM_NUM_STATES] = {
     [TCP_FSM_SET_SENDING] = { [TCP_FSM_ESTABLISHED] = true, [TCP_FSM_CLOSE_WAIT] = true, },
     [TCP_FSM_SET_FIN_SENT] = { [TCP_FSM_FIN_WAIT_1] = true, [TCP_FSM_CLOSING] = true, [TCP_FSM_LAST_ACK] = true, },
     [TCP_FSM_SET_RETRANSMITTING] = { [TCP_FSM_ESTABLISHED] = true, [TCP_FSM_FIN_WAIT_1] = true, [TCP_FSM_CLOSING] = true, [TCP_FSM_CLOSE_WAIT] = true, [TCP_FSM_LAST_ACK] = true, },
+    [TCP_FSM_SET_ACK_OWED] = { [TCP_FSM_ESTABLISHED] = true, [TCP_FSM_FIN_WAIT_1] = true, [TCP_FSM_FIN_WAIT_2] = true, [TCP_FSM_CLOSE_WAIT] = true, [TCP_FSM_LAST_ACK] = true, },
 };
 
 const struct tcp_fsm_transition tcp_fsm_transitions[TCP_FSM_NUM_TRANSITIONS] = {
     /* @rfc "9293 3.10.1" */
     /* @label "passive OPEN" */
     /* @path "server" */
-    { TCP_FSM_CLOSED, TCP_FSM_EV_APP_LISTEN, TCP_FSM_LISTEN, NULL, "become_listener", "passive OPEN", "9293 3.10.1", 84 },
+    { TCP_FSM_CLOSED, TCP_FSM_EV_APP_LISTEN, TCP_FSM_LISTEN, NULL, "become_listener", "passive OPEN", "9293 3.10.1", 86 },
     /* @rfc "9293 3.10.1" */
     /* @label "active OPEN / snd SYN" */
     /* @path "client" */
-    { TCP_FSM_CLOSED, TCP_FSM_EV_APP_CONNECT, TCP_FSM_SYN_SENT, NULL, "init_active, send_syn", "active OPEN / snd SYN", "9293 3.10.1", 86 },
+    { TCP_FSM_CLOSED, TCP_FSM_EV_APP_CONNECT, TCP_FSM_SYN_SENT, NULL, "init_active, send_syn", "active OPEN / snd SYN", "9293 3.10.1", 88 },
     /* @rfc "9293 3.10.4, 3.10.5" */
-    { TCP_FSM_CLOSED, TCP_FSM_EV_APP_CLOSE, TCP_FSM_CLOSED, NULL, "release", "APP_CLOSE / release", "9293 3.10.4, 3.10.5", 88 },
+    { TCP_FSM_CLOSED, TCP_FSM_EV_APP_CLOSE, TCP_FSM_CLOSED, NULL, "release", "APP_CLOSE / release", "9293 3.10.4, 3.10.5", 90 },
     /* @rfc "9293 3.10.4, 3.10.5" */
-    { TCP_FSM_CLOSED, TCP_FSM_EV_APP_ABORT, TCP_FSM_CLOSED, NULL, "release", "APP_ABORT / release", "9293 3.10.4, 3.10.5", 88 },
+    { TCP_FSM_CLOSED, TCP_FSM_EV_APP_ABORT, TCP_FSM_CLOSED, NULL, "release", "APP_ABORT / release", "9293 3.10.4, 3.10.5", 90 },
     /* @rfc "9293 3.10.7.2 third: the listener's new connection takes the SYN" */
     /* @label "rcv SYN / snd SYN,ACK" */
     /* @drawn_from "LISTEN" */
     /* @path "server" */
-    { TCP_FSM_CLOSED, TCP_FSM_EV_SPAWN_SYN, TCP_FSM_SYN_RCVD, NULL, "init_passive, take_syn, send_syn_ack", "rcv SYN / snd SYN,ACK", "9293 3.10.7.2 third: the listener's new connection takes the SYN", 89 },
+    { TCP_FSM_CLOSED, TCP_FSM_EV_SPAWN_SYN, TCP_FSM_SYN_RCVD, NULL, "init_passive, take_syn, send_syn_ack", "rcv SYN / snd SYN,ACK", "9293 3.10.7.2 third: the listener's new connection takes the SYN", 91 },
     /* @rfc "4987 3.6: a valid cookie stands for the SYN_RCVD state" */
     /* @drawn_from "LISTEN" */
-    { TCP_FSM_CLOSED, TCP_FSM_EV_SPAWN_COOKIE, TCP_FSM_ESTABLISHED, NULL, "init_passive, take_cookie, established, process_ack", "SPAWN_COOKIE / init_passive, take_cookie, established, process_ack", "4987 3.6: a valid cookie stands for the SYN_RCVD state", 92 },
+    { TCP_FSM_CLOSED, TCP_FSM_EV_SPAWN_COOKIE, TCP_FSM_ESTABLISHED, NULL, "init_passive, take_cookie, established, process_ack", "SPAWN_COOKIE / init_passive, take_cookie, established, process_ack", "4987 3.6: a valid cookie stands for the SYN_RCVD state", 94 },
     /* @rfc "9293 3.10.7.2 first: an incoming RST is ignored" */
-    { TCP_FSM_LISTEN, TCP_FSM_EV_RCV_RST, TCP_FSM_LISTEN, NULL, "", "RCV_RST", "9293 3.10.7.2 first: an incoming RST is ignored", 100 },
+    { TCP_FSM_LISTEN, TCP_FSM_EV_RCV_RST, TCP_FSM_LISTEN, NULL, "", "RCV_RST", "9293 3.10.7.2 first: an incoming RST is ignored", 102 },
     /* @rfc "9293 3.10.1: no resources for another connection: refused, the client is told" */
-    { TCP_FSM_LISTEN, TCP_FSM_EV_RCV_SYN, TCP_FSM_LISTEN, "out_of_memory", "refuse_no_memory, send_rst_reply", "RCV_SYN [out_of_memory] / refuse_no_memory, send_rst_reply", "9293 3.10.1: no resources for another connection: refused, the client is told", 102 },
+    { TCP_FSM_LISTEN, TCP_FSM_EV_RCV_SYN, TCP_FSM_LISTEN, "out_of_memory", "refuse_no_memory, send_rst_reply", "RCV_SYN [out_of_memory] / refuse_no_memory, send_rst_reply", "9293 3.10.1: no resources for another connection: refused, the client is told", 104 },
     /* @rfc "9293 3.10.7.2 third: no room to queue the connection, the client retries" */
-    { TCP_FSM_LISTEN, TCP_FSM_EV_RCV_SYN, TCP_FSM_LISTEN, "accept_queue_full", "listen_drop", "RCV_SYN [accept_queue_full] / listen_drop", "9293 3.10.7.2 third: no room to queue the connection, the client retries", 104 },
+    { TCP_FSM_LISTEN, TCP_FSM_EV_RCV_SYN, TCP_FSM_LISTEN, "accept_queue_full", "listen_drop", "RCV_SYN [accept_queue_full] / listen_drop", "9293 3.10.7.2 third: no room to queue the connection, the client retries", 106 },
     /* @rfc "4987 3.6: SYN queue full, answer with a SYN cookie and keep no state" */
-    { TCP_FSM_LISTEN, TCP_FSM_EV_RCV_SYN, TCP_FSM_LISTEN, "syn_queue_full", "send_syn_cookie", "RCV_SYN [syn_queue_full] / send_syn_cookie", "4987 3.6: SYN queue full, answer with a SYN cookie and keep no state", 106 },
+    { TCP_FSM_LISTEN, TCP_FSM_EV_RCV_SYN, TCP_FSM_LISTEN, "syn_queue_full", "send_syn_cookie", "RCV_SYN [syn_queue_full] / send_syn_cookie", "4987 3.6: SYN queue full, answer with a SYN cookie and keep no state", 108 },
     /* @rfc "9293 3.10.7.2 third" */
-    { TCP_FSM_LISTEN, TCP_FSM_EV_RCV_SYN, TCP_FSM_LISTEN, "else", "spawn_child", "RCV_SYN [else] / spawn_child", "9293 3.10.7.2 third", 108 },
+    { TCP_FSM_LISTEN, TCP_FSM_EV_RCV_SYN, TCP_FSM_LISTEN, "else", "spawn_child", "RCV_SYN [else] / spawn_child", "9293 3.10.7.2 third", 110 },
     /* @rfc "9293 3.10.7.2 second: any other ACK in LISTEN is answered <SEQ=SEG.ACK><CTL=RST>" */
-    { TCP_FSM_LISTEN, TCP_FSM_EV_RCV_ACK, TCP_FSM_LISTEN, "!cookie_ok", "send_rst_reply", "RCV_ACK [!cookie_ok] / send_rst_reply", "9293 3.10.7.2 second: any other ACK in LISTEN is answered <SEQ=SEG.ACK><CTL=RST>", 109 },
+    { TCP_FSM_LISTEN, TCP_FSM_EV_RCV_ACK, TCP_FSM_LISTEN, "!cookie_ok", "send_rst_reply", "RCV_ACK [!cookie_ok] / send_rst_reply", "9293 3.10.7.2 second: any other ACK in LISTEN is answered <SEQ=SEG.ACK><CTL=RST>", 111 },
     /* @rfc "9293 3.10.1: a valid cookie but no resources: refused, the client is told" */
-    { TCP_FSM_LISTEN, TCP_FSM_EV_RCV_ACK, TCP_FSM_LISTEN, "out_of_memory", "refuse_no_memory, send_rst_reply", "RCV_ACK [out_of_memory] / refuse_no_memory, send_rst_reply", "9293 3.10.1: a valid cookie but no resources: refused, the client is told", 111 },
+    { TCP_FSM_LISTEN, TCP_FSM_EV_RCV_ACK, TCP_FSM_LISTEN, "out_of_memory", "refuse_no_memory, send_rst_reply", "RCV_ACK [out_of_memory] / refuse_no_memory, send_rst_reply", "9293 3.10.1: a valid cookie but no resources: refused, the client is told", 113 },
     /* @rfc "4987 3.6: a valid cookie but no room: drop it, the client retransmits" */
-    { TCP_FSM_LISTEN, TCP_FSM_EV_RCV_ACK, TCP_FSM_LISTEN, "accept_queue_full", "listen_drop", "RCV_ACK [accept_queue_full] / listen_drop", "4987 3.6: a valid cookie but no room: drop it, the client retransmits", 113 },
+    { TCP_FSM_LISTEN, TCP_FSM_EV_RCV_ACK, TCP_FSM_LISTEN, "accept_queue_full", "listen_drop", "RCV_ACK [accept_queue_full] / listen_drop", "4987 3.6: a valid cookie but no room: drop it, the client retransmits", 115 },
     /* @rfc "4987 3.6: the ACK carries a valid SYN cookie" */
-    { TCP_FSM_LISTEN, TCP_FSM_EV_RCV_ACK, TCP_FSM_LISTEN, "else", "spawn_child", "RCV_ACK [else] / spawn_child", "4987 3.6: the ACK carries a valid SYN cookie", 115 },
+    { TCP_FSM_LISTEN, TCP_FSM_EV_RCV_ACK, TCP_FSM_LISTEN, "else", "spawn_child", "RCV_ACK [else] / spawn_child", "4987 3.6: the ACK carries a valid SYN cookie", 117 },
     /* @rfc "9293 3.10.2: SEND in LISTEN turns the connection active" */
     /* @label "active OPEN / snd SYN" */
-    { TCP_FSM_LISTEN, TCP_FSM_EV_APP_CONNECT, TCP_FSM_SYN_SENT, NULL, "abort_listener, unlisten, init_active, send_syn", "active OPEN / snd SYN", "9293 3.10.2: SEND in LISTEN turns the connection active", 117 },
+    { TCP_FSM_LISTEN, TCP_FSM_EV_APP_CONNECT, TCP_FSM_SYN_SENT, NULL, "abort_listener, unlisten, init_active, send_syn", "active OPEN / snd SYN", "9293 3.10.2: SEND in LISTEN turns the connection active", 119 },
     /* @rfc "9293 3.10.4, 3.10.5" */
     /* @label "CLOSE" */
-    { TCP_FSM_LISTEN, TCP_FSM_EV_APP_CLOSE, TCP_FSM_CLOSED, NULL, "abort_listener, release", "CLOSE", "9293 3.10.4, 3.10.5", 120 },
+    { TCP_FSM_LISTEN, TCP_FSM_EV_APP_CLOSE, TCP_FSM_CLOSED, NULL, "abort_listener, release", "CLOSE", "9293 3.10.4, 3.10.5", 122 },
     /* @rfc "9293 3.10.4, 3.10.5" */
     /* @label "CLOSE" */
-    { TCP_FSM_LISTEN, TCP_FSM_EV_APP_ABORT, TCP_FSM_CLOSED, NULL, "abort_listener, release", "CLOSE", "9293 3.10.4, 3.10.5", 120 },
+    { TCP_FSM_LISTEN, TCP_FSM_EV_APP_ABORT, TCP_FSM_CLOSED, NULL, "abort_listener, release", "CLOSE", "9293 3.10.4, 3.10.5", 122 },
     /* @rfc "9293 3.10.7.3 first: unacceptable ACK gets <SEQ=SEG.ACK><CTL=RST>" */
-    { TCP_FSM_SYN_SENT, TCP_FSM_EV_RCV_BAD_ACK, TCP_FSM_SYN_SENT, NULL, "send_rst_reply", "RCV_BAD_ACK / send_rst_reply", "9293 3.10.7.3 first: unacceptable ACK gets <SEQ=SEG.ACK><CTL=RST>", 129 },
+    { TCP_FSM_SYN_SENT, TCP_FSM_EV_RCV_BAD_ACK, TCP_FSM_SYN_SENT, NULL, "send_rst_reply", "RCV_BAD_ACK / send_rst_reply", "9293 3.10.7.3 first: unacceptable ACK gets <SEQ=SEG.ACK><CTL=RST>", 131 },
     /* @rfc "9293 3.10.7.3 second: RST with acceptable ACK: connection refused" */
-    { TCP_FSM_SYN_SENT, TCP_FSM_EV_RCV_RST, TCP_FSM_CLOSED, "rst_acks_syn", "conn_refused, release", "RCV_RST [rst_acks_syn] / conn_refused, release", "9293 3.10.7.3 second: RST with acceptable ACK: connection refused", 131 },
+    { TCP_FSM_SYN_SENT, TCP_FSM_EV_RCV_RST, TCP_FSM_CLOSED, "rst_acks_syn", "conn_refused, release", "RCV_RST [rst_acks_syn] / conn_refused, release", "9293 3.10.7.3 second: RST with acceptable ACK: connection refused", 133 },
     /* @rfc "9293 3.10.7.3 second: RST without ACK is dropped" */
-    { TCP_FSM_SYN_SENT, TCP_FSM_EV_RCV_RST, TCP_FSM_SYN_SENT, "else", "", "RCV_RST [else]", "9293 3.10.7.3 second: RST without ACK is dropped", 133 },
+    { TCP_FSM_SYN_SENT, TCP_FSM_EV_RCV_RST, TCP_FSM_SYN_SENT, "else", "", "RCV_RST [else]", "9293 3.10.7.3 second: RST without ACK is dropped", 135 },
     /* @rfc "9293 3.10.7.3 fourth" */
     /* @label "rcv SYN,ACK / snd ACK" */
     /* @path "client" */
-    { TCP_FSM_SYN_SENT, TCP_FSM_EV_RCV_SYN_ACK, TCP_FSM_ESTABLISHED, NULL, "take_syn, established, process_ack, send_ack", "rcv SYN,ACK / snd ACK", "9293 3.10.7.3 fourth", 134 },
+    { TCP_FSM_SYN_SENT, TCP_FSM_EV_RCV_SYN_ACK, TCP_FSM_ESTABLISHED, NULL, "take_syn, established, process_ack, send_ack", "rcv SYN,ACK / snd ACK", "9293 3.10.7.3 fourth", 136 },
     /* @rfc "9293 3.10.7.3 fourth: simultaneous open" */
     /* @label "rcv SYN / snd SYN,ACK" */
-    { TCP_FSM_SYN_SENT, TCP_FSM_EV_RCV_SYN, TCP_FSM_SYN_RCVD, NULL, "take_syn, send_syn_ack", "rcv SYN / snd SYN,ACK", "9293 3.10.7.3 fourth: simultaneous open", 137 },
+    { TCP_FSM_SYN_SENT, TCP_FSM_EV_RCV_SYN, TCP_FSM_SYN_RCVD, NULL, "take_syn, send_syn_ack", "rcv SYN / snd SYN,ACK", "9293 3.10.7.3 fourth: simultaneous open", 139 },
     /* @rfc "9293 3.8.3 R2 for a SYN (syn_retries)" */
-    { TCP_FSM_SYN_SENT, TCP_FSM_EV_T_RTX, TCP_FSM_CLOSED, "syn_give_up", "conn_timeout, release", "T_RTX [syn_give_up] / conn_timeout, release", "9293 3.8.3 R2 for a SYN (syn_retries)", 139 },
+    { TCP_FSM_SYN_SENT, TCP_FSM_EV_T_RTX, TCP_FSM_CLOSED, "syn_give_up", "conn_timeout, release", "T_RTX [syn_give_up] / conn_timeout, release", "9293 3.8.3 R2 for a SYN (syn_retries)", 141 },
     /* @rfc "6298 5.4-5.6" */
-    { TCP_FSM_SYN_SENT, TCP_FSM_EV_T_RTX, TCP_FSM_SYN_SENT, "else", "retransmit_syn", "T_RTX [else] / retransmit_syn", "6298 5.4-5.6", 141 },
+    { TCP_FSM_SYN_SENT, TCP_FSM_EV_T_RTX, TCP_FSM_SYN_SENT, "else", "retransmit_syn", "T_RTX [else] / retransmit_syn", "6298 5.4-5.6", 143 },
     /* @rfc "9293 3.10.4" */
     /* @label "CLOSE" */
-    { TCP_FSM_SYN_SENT, TCP_FSM_EV_APP_CLOSE, TCP_FSM_CLOSED, NULL, "release", "CLOSE", "9293 3.10.4", 142 },
+    { TCP_FSM_SYN_SENT, TCP_FSM_EV_APP_CLOSE, TCP_FSM_CLOSED, NULL, "release", "CLOSE", "9293 3.10.4", 144 },
     /* @rfc "9293 3.10.5" */
-    { TCP_FSM_SYN_SENT, TCP_FSM_EV_APP_ABORT, TCP_FSM_CLOSED, NULL, "conn_reset, release", "APP_ABORT / conn_reset, release", "9293 3.10.5", 143 },
+    { TCP_FSM_SYN_SENT, TCP_FSM_EV_APP_ABORT, TCP_FSM_CLOSED, NULL, "conn_reset, release", "APP_ABORT / conn_reset, release", "9293 3.10.5", 145 },
     /* @rfc "1122 4.2.3.9: a hard ICMP error (protocol or port unreachable) ends an open" */
-    { TCP_FSM_SYN_SENT, TCP_FSM_EV_RCV_ICMP_UNREACH, TCP_FSM_CLOSED, NULL, "conn_refused, release", "RCV_ICMP_UNREACH / conn_refused, release", "1122 4.2.3.9: a hard ICMP error (protocol or port unreachable) ends an open", 144 },
+    { TCP_FSM_SYN_SENT, TCP_FSM_EV_RCV_ICMP_UNREACH, TCP_FSM_CLOSED, NULL, "conn_refused, release", "RCV_ICMP_UNREACH / conn_refused, release", "1122 4.2.3.9: a hard ICMP error (protocol or port unreachable) ends an open", 146 },
     /* @rfc "5961 3.2, 9293 3.10.7.4 second: in the window, not at RCV.NXT" */
-    { TCP_FSM_SYN_RCVD, TCP_FSM_EV_RCV_RST, TCP_FSM_SYN_RCVD, "rst_challenge_ok", "challenge_ack", "RCV_RST [rst_challenge_ok] / challenge_ack", "5961 3.2, 9293 3.10.7.4 second: in the window, not at RCV.NXT", 154 },
+    { TCP_FSM_SYN_RCVD, TCP_FSM_EV_RCV_RST, TCP_FSM_SYN_RCVD, "rst_challenge_ok", "challenge_ack", "RCV_RST [rst_challenge_ok] / challenge_ack", "5961 3.2, 9293 3.10.7.4 second: in the window, not at RCV.NXT", 156 },
     /* @rfc "5961 7: over the challenge ACK rate limit, dropped" */
-    { TCP_FSM_SYN_RCVD, TCP_FSM_EV_RCV_RST, TCP_FSM_SYN_RCVD, "!rst_exact", "", "RCV_RST [!rst_exact]", "5961 7: over the challenge ACK rate limit, dropped", 156 },
+    { TCP_FSM_SYN_RCVD, TCP_FSM_EV_RCV_RST, TCP_FSM_SYN_RCVD, "!rst_exact", "", "RCV_RST [!rst_exact]", "5961 7: over the challenge ACK rate limit, dropped", 158 },
     /* @rfc "9293 3.10.7.4 second: a passive open returns to LISTEN: the listener goes on, its new connection ends" */
     /* @label "rcv RST" */
     /* @drawn_to "LISTEN" */
-    { TCP_FSM_SYN_RCVD, TCP_FSM_EV_RCV_RST, TCP_FSM_CLOSED, "passive_open", "release", "rcv RST", "9293 3.10.7.4 second: a passive open returns to LISTEN: the listener goes on, its new connection ends", 158 },
+    { TCP_FSM_SYN_RCVD, TCP_FSM_EV_RCV_RST, TCP_FSM_CLOSED, "passive_open", "release", "rcv RST", "9293 3.10.7.4 second: a passive open returns to LISTEN: the listener goes on, its new connection ends", 160 },
     /* @rfc "9293 3.10.7.4 second: active open: connection refused" */
-    { TCP_FSM_SYN_RCVD, TCP_FSM_EV_RCV_RST, TCP_FSM_CLOSED, "else", "conn_refused, release", "RCV_RST [else] / conn_refused, release", "9293 3.10.7.4 second: active open: connection refused", 161 },
+    { TCP_FSM_SYN_RCVD, TCP_FSM_EV_RCV_RST, TCP_FSM_CLOSED, "else", "conn_refused, release", "RCV_RST [else] / conn_refused, release", "9293 3.10.7.4 second: active open: connection refused", 163 },
     /* @rfc "9293 3.10.7.4 fourth: SYN in SYN_RCVD of a passive open returns to LISTEN" */
-    { TCP_FSM_SYN_RCVD, TCP_FSM_EV_RCV_SYN, TCP_FSM_CLOSED, "passive_open", "release", "RCV_SYN [passive_open] / release", "9293 3.10.7.4 fourth: SYN in SYN_RCVD of a passive open returns to LISTEN", 163 },
+    { TCP_FSM_SYN_RCVD, TCP_FSM_EV_RCV_SYN, TCP_FSM_CLOSED, "passive_open", "release", "RCV_SYN [passive_open] / release", "9293 3.10.7.4 fourth: SYN in SYN_RCVD of a passive open returns to LISTEN", 165 },
     /* @rfc "5961 4.2" */
-    { TCP_FSM_SYN_RCVD, TCP_FSM_EV_RCV_SYN, TCP_FSM_SYN_RCVD, "challenge_ok", "challenge_ack", "RCV_SYN [challenge_ok] / challenge_ack", "5961 4.2", 165 },
+    { TCP_FSM_SYN_RCVD, TCP_FSM_EV_RCV_SYN, TCP_FSM_SYN_RCVD, "challenge_ok", "challenge_ack", "RCV_SYN [challenge_ok] / challenge_ack", "5961 4.2", 167 },
     /* @rfc "5961 7: over the challenge ACK rate limit, dropped" */
-    { TCP_FSM_SYN_RCVD, TCP_FSM_EV_RCV_SYN, TCP_FSM_SYN_RCVD, "else", "", "RCV_SYN [else]", "5961 7: over the challenge ACK rate limit, dropped", 166 },
+    { TCP_FSM_SYN_RCVD, TCP_FSM_EV_RCV_SYN, TCP_FSM_SYN_RCVD, "else", "", "RCV_SYN [else]", "5961 7: over the challenge ACK rate limit, dropped", 168 },
     /* @rfc "9293 3.10.7.4 fifth" */
-    { TCP_FSM_SYN_RCVD, TCP_FSM_EV_RCV_BAD_ACK, TCP_FSM_SYN_RCVD, NULL, "send_rst_reply", "RCV_BAD_ACK / send_rst_reply", "9293 3.10.7.4 fifth", 167 },
+    { TCP_FSM_SYN_RCVD, TCP_FSM_EV_RCV_BAD_ACK, TCP_FSM_SYN_RCVD, NULL, "send_rst_reply", "RCV_BAD_ACK / send_rst_reply", "9293 3.10.7.4 fifth", 169 },
     /* @rfc "9293 3.10.7.4 fifth: not SND.UNA < SEG.ACK =< SND.NXT: <SEQ=SEG.ACK><CTL=RST>" */
-    { TCP_FSM_SYN_RCVD, TCP_FSM_EV_RCV_ACK, TCP_FSM_SYN_RCVD, "!ack_acceptable", "send_rst_reply", "RCV_ACK [!ack_acceptable] / send_rst_reply", "9293 3.10.7.4 fifth: not SND.UNA < SEG.ACK =< SND.NXT: <SEQ=SEG.ACK><CTL=RST>", 168 },
+    { TCP_FSM_SYN_RCVD, TCP_FSM_EV_RCV_ACK, TCP_FSM_SYN_RCVD, "!ack_acceptable", "send_rst_reply", "RCV_ACK [!ack_acceptable] / send_rst_reply", "9293 3.10.7.4 fifth: not SND.UNA < SEG.ACK =< SND.NXT: <SEQ=SEG.ACK><CTL=RST>", 170 },
     /* @rfc "9293 3.10.7.4 fifth: SND.UNA < SEG.ACK =< SND.NXT" */
     /* @label "rcv ACK of SYN" */
     /* @path "server" */
-    { TCP_FSM_SYN_RCVD, TCP_FSM_EV_RCV_ACK, TCP_FSM_ESTABLISHED, "else", "established, process_ack", "rcv ACK of SYN", "9293 3.10.7.4 fifth: SND.UNA < SEG.ACK =< SND.NXT", 170 },
+    { TCP_FSM_SYN_RCVD, TCP_FSM_EV_RCV_ACK, TCP_FSM_ESTABLISHED, "else", "established, process_ack", "rcv ACK of SYN", "9293 3.10.7.4 fifth: SND.UNA < SEG.ACK =< SND.NXT", 172 },
     /* @rfc "9293 3.8.3 R2 for a SYN (syn_retries)" */
-    { TCP_FSM_SYN_RCVD, TCP_FSM_EV_T_RTX, TCP_FSM_CLOSED, "syn_give_up", "conn_timeout, release", "T_RTX [syn_give_up] / conn_timeout, release", "9293 3.8.3 R2 for a SYN (syn_retries)", 173 },
+    { TCP_FSM_SYN_RCVD, TCP_FSM_EV_T_RTX, TCP_FSM_CLOSED, "syn_give_up", "conn_timeout, release", "T_RTX [syn_give_up] / conn_timeout, release", "9293 3.8.3 R2 for a SYN (syn_retries)", 175 },
     /* @rfc "6298 5.4-5.6" */
-    { TCP_FSM_SYN_RCVD, TCP_FSM_EV_T_RTX, TCP_FSM_SYN_RCVD, "else", "retransmit_syn_ack", "T_RTX [else] / retransmit_syn_ack", "6298 5.4-5.6", 175 },
+    { TCP_FSM_SYN_RCVD, TCP_FSM_EV_T_RTX, TCP_FSM_SYN_RCVD, "else", "retransmit_syn_ack", "T_RTX [else] / retransmit_syn_ack", "6298 5.4-5.6", 177 },
     /* @rfc "9293 3.10.4: CLOSE in SYN-RECEIVED with nothing to send: snd FIN, enter FIN-WAIT-1" */
     /* @label "CLOSE / snd FIN" */
-    { TCP_FSM_SYN_RCVD, TCP_FSM_EV_APP_CLOSE, TCP_FSM_FIN_WAIT_1, NULL, "queue_fin, send_fin", "CLOSE / snd FIN", "9293 3.10.4: CLOSE in SYN-RECEIVED with nothing to send: snd FIN, enter FIN-WAIT-1", 181 },
+    { TCP_FSM_SYN_RCVD, TCP_FSM_EV_APP_CLOSE, TCP_FSM_FIN_WAIT_1, NULL, "queue_fin, send_fin", "CLOSE / snd FIN", "9293 3.10.4: CLOSE in SYN-RECEIVED with nothing to send: snd FIN, enter FIN-WAIT-1", 183 },
     /* @rfc "9293 3.10.5" */
-    { TCP_FSM_SYN_RCVD, TCP_FSM_EV_APP_ABORT, TCP_FSM_CLOSED, NULL, "send_rst, conn_reset, release", "APP_ABORT / send_rst, conn_reset, release", "9293 3.10.5", 184 },
+    { TCP_FSM_SYN_RCVD, TCP_FSM_EV_APP_ABORT, TCP_FSM_CLOSED, NULL, "send_rst, conn_reset, release", "APP_ABORT / send_rst, conn_reset, release", "9293 3.10.5", 186 },
     /* @rfc "9293 3.10.7.4 first" */
-    { TCP_FSM_SYN_RCVD, TCP_FSM_EV_RCV_UNACCEPTABLE, TCP_FSM_SYN_RCVD, "oow_ack_ok", "send_ack", "RCV_UNACCEPTABLE [oow_ack_ok] / send_ack", "9293 3.10.7.4 first", 196 },
+    { TCP_FSM_SYN_RCVD, TCP_FSM_EV_RCV_UNACCEPTABLE, TCP_FSM_SYN_RCVD, "oow_ack_ok", "send_ack", "RCV_UNACCEPTABLE [oow_ack_ok] / send_ack", "9293 3.10.7.4 first", 198 },
     /* @rfc "9293 3.10.7.4 first" */
-    { TCP_FSM_ESTABLISHED, TCP_FSM_EV_RCV_UNACCEPTABLE, TCP_FSM_ESTABLISHED, "oow_ack_ok", "send_ack", "RCV_UNACCEPTABLE [oow_ack_ok] / send_ack", "9293 3.10.7.4 first", 196 },
+    { TCP_FSM_ESTABLISHED, TCP_FSM_EV_RCV_UNACCEPTABLE, TCP_FSM_ESTABLISHED, "oow_ack_ok", "send_ack", "RCV_UNACCEPTABLE [oow_ack_ok] / send_ack", "9293 3.10.7.4 first", 198 },
     /* @rfc "9293 3.10.7.4 first" */
-    { TCP_FSM_FIN_WAIT_1, TCP_FSM_EV_RCV_UNACCEPTABLE, TCP_FSM_FIN_WAIT_1, "oow_ack_ok", "send_ack", "RCV_UNACCEPTABLE [oow_ack_ok] / send_ack", "9293 3.10.7.4 first", 196 },
+    { TCP_FSM_FIN_WAIT_1, TCP_FSM_EV_RCV_UNACCEPTABLE, TCP_FSM_FIN_WAIT_1, "oow_ack_ok", "send_ack", "RCV_UNACCEPTABLE [oow_ack_ok] / send_ack", "9293 3.10.7.4 first", 198 },
     /* @rfc "9293 3.10.7.4 first" */
-    { TCP_FSM_FIN_WAIT_2, TCP_FSM_EV_RCV_UNACCEPTABLE, TCP_FSM_FIN_WAIT_2, "oow_ack_ok", "send_ack", "RCV_UNACCEPTABLE [oow_ack_ok] / send_ack", "9293 3.10.7.4 first", 196 },
+    { TCP_FSM_FIN_WAIT_2, TCP_FSM_EV_RCV_UNACCEPTABLE, TCP_FSM_FIN_WAIT_2, "oow_ack_ok", "send_ack", "RCV_UNACCEPTABLE [oow_ack_ok] / send_ack", "9293 3.10.7.4 first", 198 },
     /* @rfc "9293 3.10.7.4 first" */
-    { TCP_FSM_CLOSE_WAIT, TCP_FSM_EV_RCV_UNACCEPTABLE, TCP_FSM_CLOSE_WAIT, "oow_ack_ok", "send_ack", "RCV_UNACCEPTABLE [oow_ack_ok] / send_ack", "9293 3.10.7.4 first", 196 },
+    { TCP_FSM_CLOSE_WAIT, TCP_FSM_EV_RCV_UNACCEPTABLE, TCP_FSM_CLOSE_WAIT, "oow_ack_ok", "send_ack", "RCV_UNACCEPTABLE [oow_ack_ok] / send_ack", "9293 3.10.7.4 first", 198 },
     /* @rfc "9293 3.10.7.4 first" */
-    { TCP_FSM_CLOSING, TCP_FSM_EV_RCV_UNACCEPTABLE, TCP_FSM_CLOSING, "oow_ack_ok", "send_ack", "RCV_UNACCEPTABLE [oow_ack_ok] / send_ack", "9293 3.10.7.4 first", 196 },
+    { TCP_FSM_CLOSING, TCP_FSM_EV_RCV_UNACCEPTABLE, TCP_FSM_CLOSING, "oow_ack_ok", "send_ack", "RCV_UNACCEPTABLE [oow_ack_ok] / send_ack", "9293 3.10.7.4 first", 198 },
     /* @rfc "9293 3.10.7.4 first" */
-    { TCP_FSM_LAST_ACK, TCP_FSM_EV_RCV_UNACCEPTABLE, TCP_FSM_LAST_ACK, "oow_ack_ok", "send_ack", "RCV_UNACCEPTABLE [oow_ack_ok] / send_ack", "9293 3.10.7.4 first", 196 },
+    { TCP_FSM_LAST_ACK, TCP_FSM_EV_RCV_UNACCEPTABLE, TCP_FSM_LAST_ACK, "oow_ack_ok", "send_ack", "RCV_UNACCEPTABLE [oow_ack_ok] / send_ack", "9293 3.10.7.4 first", 198 },
     /* @rfc "9293 3.10.7.4 first: an ACK already answered a segment without text in the last 500 ms" */
-    { TCP_FSM_SYN_RCVD, TCP_FSM_EV_RCV_UNACCEPTABLE, TCP_FSM_SYN_RCVD, "else", "", "RCV_UNACCEPTABLE [else]", "9293 3.10.7.4 first: an ACK already answered a segment without text in the last 500 ms", 197 },
+    { TCP_FSM_SYN_RCVD, TCP_FSM_EV_RCV_UNACCEPTABLE, TCP_FSM_SYN_RCVD, "else", "", "RCV_UNACCEPTABLE [else]", "9293 3.10.7.4 first: an ACK already answered a segment without text in the last 500 ms", 199 },
     /* @rfc "9293 3.10.7.4 first: an ACK already answered a segment without text in the last 500 ms" */
-    { TCP_FSM_ESTABLISHED, TCP_FSM_EV_RCV_UNACCEPTABLE, TCP_FSM_ESTABLISHED, "else", "", "RCV_UNACCEPTABLE [else]", "9293 3.10.7.4 first: an ACK already answered a segment without text in the last 500 ms", 197 },
+    { TCP_FSM_ESTABLISHED, TCP_FSM_EV_RCV_UNACCEPTABLE, TCP_FSM_ESTABLISHED, "else", "", "RCV_UNACCEPTABLE [else]", "9293 3.10.7.4 first: an ACK already answered a segment without text in the last 500 ms", 199 },
     /* @rfc "9293 3.10.7.4 first: an ACK already answered a segment without text in the last 500 ms" */
-    { TCP_FSM_FIN_WAIT_1, TCP_FSM_EV_RCV_UNACCEPTABLE, TCP_FSM_FIN_WAIT_1, "else", "", "RCV_UNACCEPTABLE [else]", "9293 3.10.7.4 first: an ACK already answered a segment without text in the last 500 ms", 197 },
+    { TCP_FSM_FIN_WAIT_1, TCP_FSM_EV_RCV_UNACCEPTABLE, TCP_FSM_FIN_WAIT_1, "else", "", "RCV_UNACCEPTABLE [else]", "9293 3.10.7.4 first: an ACK already answered a segment without text in the last 500 ms", 199 },
     /* @rfc "9293 3.10.7.4 first: an ACK already answered a segment without text in the last 500 ms" */
-    { TCP_FSM_FIN_WAIT_2, TCP_FSM_EV_RCV_UNACCEPTABLE, TCP_FSM_FIN_WAIT_2, "else", "", "RCV_UNACCEPTABLE [else]", "9293 3.10.7.4 first: an ACK already answered a segment without text in the last 500 ms", 197 },
+    { TCP_FSM_FIN_WAIT_2, TCP_FSM_EV_RCV_UNACCEPTABLE, TCP_FSM_FIN_WAIT_2, "else", "", "RCV_UNACCEPTABLE [else]", "9293 3.10.7.4 first: an ACK already answered a segment without text in the last 500 ms", 199 },
     /* @rfc "9293 3.10.7.4 first: an ACK already answered a segment without text in the last 500 ms" */
-    { TCP_FSM_CLOSE_WAIT, TCP_FSM_EV_RCV_UNACCEPTABLE, TCP_FSM_CLOSE_WAIT, "else", "", "RCV_UNACCEPTABLE [else]", "9293 3.10.7.4 first: an ACK already answered a segment without text in the last 500 ms", 197 },
+    { TCP_FSM_CLOSE_WAIT, TCP_FSM_EV_RCV_UNACCEPTABLE, TCP_FSM_CLOSE_WAIT, "else", "", "RCV_UNACCEPTABLE [else]", "9293 3.10.7.4 first: an ACK already answered a segment without text in the last 500 ms", 199 },
     /* @rfc "9293 3.10.7.4 first: an ACK already answered a segment without text in the last 500 ms" */
-    { TCP_FSM_CLOSING, TCP_FSM_EV_RCV_UNACCEPTABLE, TCP_FSM_CLOSING, "else", "", "RCV_UNACCEPTABLE [else]", "9293 3.10.7.4 first: an ACK already answered a segment without text in the last 500 ms", 197 },
+    { TCP_FSM_CLOSING, TCP_FSM_EV_RCV_UNACCEPTABLE, TCP_FSM_CLOSING, "else", "", "RCV_UNACCEPTABLE [else]", "9293 3.10.7.4 first: an ACK already answered a segment without text in the last 500 ms", 199 },
     /* @rfc "9293 3.10.7.4 first: an ACK already answered a segment without text in the last 500 ms" */
-    { TCP_FSM_LAST_ACK, TCP_FSM_EV_RCV_UNACCEPTABLE, TCP_FSM_LAST_ACK, "else", "", "RCV_UNACCEPTABLE [else]", "9293 3.10.7.4 first: an ACK already answered a segment without text in the last 500 ms", 197 },
+    { TCP_FSM_LAST_ACK, TCP_FSM_EV_RCV_UNACCEPTABLE, TCP_FSM_LAST_ACK, "else", "", "RCV_UNACCEPTABLE [else]", "9293 3.10.7.4 first: an ACK already answered a segment without text in the last 500 ms", 199 },
     /* @rfc "9293 3.10.7.4 second, 5961 3.2" */
-    { TCP_FSM_ESTABLISHED, TCP_FSM_EV_RCV_RST, TCP_FSM_CLOSED, "rst_exact", "conn_reset, release", "RCV_RST [rst_exact] / conn_reset, release", "9293 3.10.7.4 second, 5961 3.2", 201 },
+    { TCP_FSM_ESTABLISHED, TCP_FSM_EV_RCV_RST, TCP_FSM_CLOSED, "rst_exact", "conn_reset, release", "RCV_RST [rst_exact] / conn_reset, release", "9293 3.10.7.4 second, 5961 3.2", 203 },
     /* @rfc "9293 3.10.7.4 second, 5961 3.2" */
-    { TCP_FSM_FIN_WAIT_1, TCP_FSM_EV_RCV_RST, TCP_FSM_CLOSED, "rst_exact", "conn_reset, release", "RCV_RST [rst_exact] / conn_reset, release", "9293 3.10.7.4 second, 5961 3.2", 201 },
+    { TCP_FSM_FIN_WAIT_1, TCP_FSM_EV_RCV_RST, TCP_FSM_CLOSED, "rst_exact", "conn_reset, release", "RCV_RST [rst_exact] / conn_reset, release", "9293 3.10.7.4 second, 5961 3.2", 203 },
     /* @rfc "9293 3.10.7.4 second, 5961 3.2" */
-    { TCP_FSM_FIN_WAIT_2, TCP_FSM_EV_RCV_RST, TCP_FSM_CLOSED, "rst_exact", "conn_reset, release", "RCV_RST [rst_exact] / conn_reset, release", "9293 3.10.7.4 second, 5961 3.2", 201 },
+    { TCP_FSM_FIN_WAIT_2, TCP_FSM_EV_RCV_RST, TCP_FSM_CLOSED, "rst_exact", "conn_reset, release", "RCV_RST [rst_exact] / conn_reset, release", "9293 3.10.7.4 second, 5961 3.2", 203 },
     /* @rfc "9293 3.10.7.4 second, 5961 3.2" */
-    { TCP_FSM_CLOSE_WAIT, TCP_FSM_EV_RCV_RST, TCP_FSM_CLOSED, "rst_exact", "conn_reset, release", "RCV_RST [rst_exact] / conn_reset, release", "9293 3.10.7.4 second, 5961 3.2", 201 },
+    { TCP_FSM_CLOSE_WAIT, TCP_FSM_EV_RCV_RST, TCP_FSM_CLOSED, "rst_exact", "conn_reset, release", "RCV_RST [rst_exact] / conn_reset, release", "9293 3.10.7.4 second, 5961 3.2", 203 },
     /* @rfc "9293 3.10.7.4 second (TIME_WAIT: RFC 1337 hazard accepted, exact RST only)" */
-    { TCP_FSM_CLOSING, TCP_FSM_EV_RCV_RST, TCP_FSM_CLOSED, "rst_exact", "release", "RCV_RST [rst_exact] / release", "9293 3.10.7.4 second (TIME_WAIT: RFC 1337 hazard accepted, exact RST only)", 203 },
+    { TCP_FSM_CLOSING, TCP_FSM_EV_RCV_RST, TCP_FSM_CLOSED, "rst_exact", "release", "RCV_RST [rst_exact] / release", "9293 3.10.7.4 second (TIME_WAIT: RFC 1337 hazard accepted, exact RST only)", 205 },
     /* @rfc "9293 3.10.7.4 second (TIME_WAIT: RFC 1337 hazard accepted, exact RST only)" */
-    { TCP_FSM_LAST_ACK, TCP_FSM_EV_RCV_RST, TCP_FSM_CLOSED, "rst_exact", "release", "RCV_RST [rst_exact] / release", "9293 3.10.7.4 second (TIME_WAIT: RFC 1337 hazard accepted, exact RST only)", 203 },
+    { TCP_FSM_LAST_ACK, TCP_FSM_EV_RCV_RST, TCP_FSM_CLOSED, "rst_exact", "release", "RCV_RST [rst_exact] / release", "9293 3.10.7.4 second (TIME_WAIT: RFC 1337 hazard accepted, exact RST only)", 205 },
     /* @rfc "9293 3.10.7.4 second (TIME_WAIT: RFC 1337 hazard accepted, exact RST only)" */
-    { TCP_FSM_TIME_WAIT, TCP_FSM_EV_RCV_RST, TCP_FSM_CLOSED, "rst_exact", "release", "RCV_RST [rst_exact] / release", "9293 3.10.7.4 second (TIME_WAIT: RFC 1337 hazard accepted, exact RST only)", 203 },
+    { TCP_FSM_TIME_WAIT, TCP_FSM_EV_RCV_RST, TCP_FSM_CLOSED, "rst_exact", "release", "RCV_RST [rst_exact] / release", "9293 3.10.7.4 second (TIME_WAIT: RFC 1337 hazard accepted, exact RST only)", 205 },
     /* @rfc "5961 3.2" */
-    { TCP_FSM_ESTABLISHED, TCP_FSM_EV_RCV_RST, TCP_FSM_ESTABLISHED, "challenge_ok", "challenge_ack", "RCV_RST [challenge_ok] / challenge_ack", "5961 3.2", 205 },
+    { TCP_FSM_ESTABLISHED, TCP_FSM_EV_RCV_RST, TCP_FSM_ESTABLISHED, "challenge_ok", "challenge_ack", "RCV_RST [challenge_ok] / challenge_ack", "5961 3.2", 207 },
     /* @rfc "5961 3.2" */
-    { TCP_FSM_FIN_WAIT_1, TCP_FSM_EV_RCV_RST, TCP_FSM_FIN_WAIT_1, "challenge_ok", "challenge_ack", "RCV_RST [challenge_ok] / challenge_ack", "5961 3.2", 205 },
+    { TCP_FSM_FIN_WAIT_1, TCP_FSM_EV_RCV_RST, TCP_FSM_FIN_WAIT_1, "challenge_ok", "challenge_ack", "RCV_RST [challenge_ok] / challenge_ack", "5961 3.2", 207 },
     /* @rfc "5961 3.2" */
-    { TCP_FSM_FIN_WAIT_2, TCP_FSM_EV_RCV_RST, TCP_FSM_FIN_WAIT_2, "challenge_ok", "challenge_ack", "RCV_RST [challenge_ok] / challenge_ack", "5961 3.2", 205 },
+    { TCP_FSM_FIN_WAIT_2, TCP_FSM_EV_RCV_RST, TCP_FSM_FIN_WAIT_2, "challenge_ok", "challenge_ack", "RCV_RST [challenge_ok] / challenge_ack", "5961 3.2", 207 },
     /* @rfc "5961 3.2" */
-    { TCP_FSM_CLOSE_WAIT, TCP_FSM_EV_RCV_RST, TCP_FSM_CLOSE_WAIT, "challenge_ok", "challenge_ack", "RCV_RST [challenge_ok] / challenge_ack", "5961 3.2", 205 },
+    { TCP_FSM_CLOSE_WAIT, TCP_FSM_EV_RCV_RST, TCP_FSM_CLOSE_WAIT, "challenge_ok", "challenge_ack", "RCV_RST [challenge_ok] / challenge_ack", "5961 3.2", 207 },
     /* @rfc "5961 3.2" */
-    { TCP_FSM_CLOSING, TCP_FSM_EV_RCV_RST, TCP_FSM_CLOSING, "challenge_ok", "challenge_ack", "RCV_RST [challenge_ok] / challenge_ack", "5961 3.2", 205 },
+    { TCP_FSM_CLOSING, TCP_FSM_EV_RCV_RST, TCP_FSM_CLOSING, "challenge_ok", "challenge_ack", "RCV_RST [challenge_ok] / challenge_ack", "5961 3.2", 207 },
     /* @rfc "5961 3.2" */
-    { TCP_FSM_LAST_ACK, TCP_FSM_EV_RCV_RST, TCP_FSM_LAST_ACK, "challenge_ok", "challenge_ack", "RCV_RST [challenge_ok] / challenge_ack", "5961 3.2", 205 },
+    { TCP_FSM_LAST_ACK, TCP_FSM_EV_RCV_RST, TCP_FSM_LAST_ACK, "challenge_ok", "challenge_ack", "RCV_RST [challenge_ok] / challenge_ack", "5961 3.2", 207 },
     /* @rfc "5961 3.2" */
-    { TCP_FSM_TIME_WAIT, TCP_FSM_EV_RCV_RST, TCP_FSM_TIME_WAIT, "challenge_ok", "challenge_ack", "RCV_RST [challenge_ok] / challenge_ack", "5961 3.2", 205 },
+    { TCP_FSM_TIME_WAIT, TCP_FSM_EV_RCV_RST, TCP_FSM_TIME_WAIT, "challenge_ok", "challenge_ack", "RCV_RST [challenge_ok] / challenge_ack", "5961 3.2", 207 },
     /* @rfc "5961 7: over the challenge ACK rate limit, dropped" */
-    { TCP_FSM_ESTABLISHED, TCP_FSM_EV_RCV_RST, TCP_FSM_ESTABLISHED, "else", "", "RCV_RST [else]", "5961 7: over the challenge ACK rate limit, dropped", 206 },
+    { TCP_FSM_ESTABLISHED, TCP_FSM_EV_RCV_RST, TCP_FSM_ESTABLISHED, "else", "", "RCV_RST [else]", "5961 7: over the challenge ACK rate limit, dropped", 208 },
     /* @rfc "5961 7: over the challenge ACK rate limit, dropped" */
-    { TCP_FSM_FIN_WAIT_1, TCP_FSM_EV_RCV_RST, TCP_FSM_FIN_WAIT_1, "else", "", "RCV_RST [else]", "5961 7: over the challenge ACK rate limit, dropped", 206 },
+    { TCP_FSM_FIN_WAIT_1, TCP_FSM_EV_RCV_RST, TCP_FSM_FIN_WAIT_1, "else", "", "RCV_RST [else]", "5961 7: over the challenge ACK rate limit, dropped", 208 },
     /* @rfc "5961 7: over the challenge ACK rate limit, dropped" */
-    { TCP_FSM_FIN_WAIT_2, TCP_FSM_EV_RCV_RST, TCP_FSM_FIN_WAIT_2, "else", "", "RCV_RST [else]", "5961 7: over the challenge ACK rate limit, dropped", 206 },
+    { TCP_FSM_FIN_WAIT_2, TCP_FSM_EV_RCV_RST, TCP_FSM_FIN_WAIT_2, "else", "", "RCV_RST [else]", "5961 7: over the challenge ACK rate limit, dropped", 208 },
     /* @rfc "5961 7: over the challenge ACK rate limit, dropped" */
-    { TCP_FSM_CLOSE_WAIT, TCP_FSM_EV_RCV_RST, TCP_FSM_CLOSE_WAIT, "else", "", "RCV_RST [else]", "5961 7: over the challenge ACK rate limit, dropped", 206 },
+    { TCP_FSM_CLOSE_WAIT, TCP_FSM_EV_RCV_RST, TCP_FSM_CLOSE_WAIT, "else", "", "RCV_RST [else]", "5961 7: over the challenge ACK rate limit, dropped", 208 },
     /* @rfc "5961 7: over the challenge ACK rate limit, dropped" */
-    { TCP_FSM_CLOSING, TCP_FSM_EV_RCV_RST, TCP_FSM_CLOSING, "else", "", "RCV_RST [else]", "5961 7: over the challenge ACK rate limit, dropped", 206 },
+    { TCP_FSM_CLOSING, TCP_FSM_EV_RCV_RST, TCP_FSM_CLOSING, "else", "", "RCV_RST [else]", "5961 7: over the challenge ACK rate limit, dropped", 208 },
     /* @rfc "5961 7: over the challenge ACK rate limit, dropped" */
-    { TCP_FSM_LAST_ACK, TCP_FSM_EV_RCV_RST, TCP_FSM_LAST_ACK, "else", "", "RCV_RST [else]", "5961 7: over the challenge ACK rate limit, dropped", 206 },
+    { TCP_FSM_LAST_ACK, TCP_FSM_EV_RCV_RST, TCP_FSM_LAST_ACK, "else", "", "RCV_RST [else]", "5961 7: over the challenge ACK rate limit, dropped", 208 },
     /* @rfc "5961 7: over the challenge ACK rate limit, dropped" */
-    { TCP_FSM_TIME_WAIT, TCP_FSM_EV_RCV_RST, TCP_FSM_TIME_WAIT, "else", "", "RCV_RST [else]", "5961 7: over the challenge ACK rate limit, dropped", 206 },
+    { TCP_FSM_TIME_WAIT, TCP_FSM_EV_RCV_RST, TCP_FSM_TIME_WAIT, "else", "", "RCV_RST [else]", "5961 7: over the challenge ACK rate limit, dropped", 208 },
     /* @rfc "9293 3.10.7.4 fourth, 5961 4.2" */
-    { TCP_FSM_ESTABLISHED, TCP_FSM_EV_RCV_SYN, TCP_FSM_ESTABLISHED, "challenge_ok", "challenge_ack", "RCV_SYN [challenge_ok] / challenge_ack", "9293 3.10.7.4 fourth, 5961 4.2", 208 },
+    { TCP_FSM_ESTABLISHED, TCP_FSM_EV_RCV_SYN, TCP_FSM_ESTABLISHED, "challenge_ok", "challenge_ack", "RCV_SYN [challenge_ok] / challenge_ack", "9293 3.10.7.4 fourth, 5961 4.2", 210 },
     /* @rfc "9293 3.10.7.4 fourth, 5961 4.2" */
-    { TCP_FSM_FIN_WAIT_1, TCP_FSM_EV_RCV_SYN, TCP_FSM_FIN_WAIT_1, "challenge_ok", "challenge_ack", "RCV_SYN [challenge_ok] / challenge_ack", "9293 3.10.7.4 fourth, 5961 4.2", 208 },
+    { TCP_FSM_FIN_WAIT_1, TCP_FSM_EV_RCV_SYN, TCP_FSM_FIN_WAIT_1, "challenge_ok", "challenge_ack", "RCV_SYN [challenge_ok] / challenge_ack", "9293 3.10.7.4 fourth, 5961 4.2", 210 },
     /* @rfc "9293 3.10.7.4 fourth, 5961 4.2" */
-    { TCP_FSM_FIN_WAIT_2, TCP_FSM_EV_RCV_SYN, TCP_FSM_FIN_WAIT_2, "challenge_ok", "challenge_ack", "RCV_SYN [challenge_ok] / challenge_ack", "9293 3.10.7.4 fourth, 5961 4.2", 208 },
+    { TCP_FSM_FIN_WAIT_2, TCP_FSM_EV_RCV_SYN, TCP_FSM_FIN_WAIT_2, "challenge_ok", "challenge_ack", "RCV_SYN [challenge_ok] / challenge_ack", "9293 3.10.7.4 fourth, 5961 4.2", 210 },
     /* @rfc "9293 3.10.7.4 fourth, 5961 4.2" */
-    { TCP_FSM_CLOSE_WAIT, TCP_FSM_EV_RCV_SYN, TCP_FSM_CLOSE_WAIT, "challenge_ok", "challenge_ack", "RCV_SYN [challenge_ok] / challenge_ack", "9293 3.10.7.4 fourth, 5961 4.2", 208 },
+    { TCP_FSM_CLOSE_WAIT, TCP_FSM_EV_RCV_SYN, TCP_FSM_CLOSE_WAIT, "challenge_ok", "challenge_ack", "RCV_SYN [challenge_ok] / challenge_ack", "9293 3.10.7.4 fourth, 5961 4.2", 210 },
     /* @rfc "9293 3.10.7.4 fourth, 5961 4.2" */
-    { TCP_FSM_CLOSING, TCP_FSM_EV_RCV_SYN, TCP_FSM_CLOSING, "challenge_ok", "challenge_ack", "RCV_SYN [challenge_ok] / challenge_ack", "9293 3.10.7.4 fourth, 5961 4.2", 208 },
+    { TCP_FSM_CLOSING, TCP_FSM_EV_RCV_SYN, TCP_FSM_CLOSING, "challenge_ok", "challenge_ack", "RCV_SYN [challenge_ok] / challenge_ack", "9293 3.10.7.4 fourth, 5961 4.2", 210 },
     /* @rfc "9293 3.10.7.4 fourth, 5961 4.2" */
-    { TCP_FSM_LAST_ACK, TCP_FSM_EV_RCV_SYN, TCP_FSM_LAST_ACK, "challenge_ok", "challenge_ack", "RCV_SYN [challenge_ok] / challenge_ack", "9293 3.10.7.4 fourth, 5961 4.2", 208 },
+    { TCP_FSM_LAST_ACK, TCP_FSM_EV_RCV_SYN, TCP_FSM_LAST_ACK, "challenge_ok", "challenge_ack", "RCV_SYN [challenge_ok] / challenge_ack", "9293 3.10.7.4 fourth, 5961 4.2", 210 },
     /* @rfc "5961 7: over the challenge ACK rate limit, dropped" */
-    { TCP_FSM_ESTABLISHED, TCP_FSM_EV_RCV_SYN, TCP_FSM_ESTABLISHED, "else", "", "RCV_SYN [else]", "5961 7: over the challenge ACK rate limit, dropped", 210 },
+    { TCP_FSM_ESTABLISHED, TCP_FSM_EV_RCV_SYN, TCP_FSM_ESTABLISHED, "else", "", "RCV_SYN [else]", "5961 7: over the challenge ACK rate limit, dropped", 212 },
     /* @rfc "5961 7: over the challenge ACK rate limit, dropped" */
-    { TCP_FSM_FIN_WAIT_1, TCP_FSM_EV_RCV_SYN, TCP_FSM_FIN_WAIT_1, "else", "", "RCV_SYN [else]", "5961 7: over the challenge ACK rate limit, dropped", 210 },
+    { TCP_FSM_FIN_WAIT_1, TCP_FSM_EV_RCV_SYN, TCP_FSM_FIN_WAIT_1, "else", "", "RCV_SYN [else]", "5961 7: over the challenge ACK rate limit, dropped", 212 },
     /* @rfc "5961 7: over the challenge ACK rate limit, dropped" */
-    { TCP_FSM_FIN_WAIT_2, TCP_FSM_EV_RCV_SYN, TCP_FSM_FIN_WAIT_2, "else", "", "RCV_SYN [else]", "5961 7: over the challenge ACK rate limit, dropped", 210 },
+    { TCP_FSM_FIN_WAIT_2, TCP_FSM_EV_RCV_SYN, TCP_FSM_FIN_WAIT_2, "else", "", "RCV_SYN [else]", "5961 7: over the challenge ACK rate limit, dropped", 212 },
     /* @rfc "5961 7: over the challenge ACK rate limit, dropped" */
-    { TCP_FSM_CLOSE_WAIT, TCP_FSM_EV_RCV_SYN, TCP_FSM_CLOSE_WAIT, "else", "", "RCV_SYN [else]", "5961 7: over the challenge ACK rate limit, dropped", 210 },
+    { TCP_FSM_CLOSE_WAIT, TCP_FSM_EV_RCV_SYN, TCP_FSM_CLOSE_WAIT, "else", "", "RCV_SYN [else]", "5961 7: over the challenge ACK rate limit, dropped", 212 },
     /* @rfc "5961 7: over the challenge ACK rate limit, dropped" */
-    { TCP_FSM_CLOSING, TCP_FSM_EV_RCV_SYN, TCP_FSM_CLOSING, "else", "", "RCV_SYN [else]", "5961 7: over the challenge ACK rate limit, dropped", 210 },
+    { TCP_FSM_CLOSING, TCP_FSM_EV_RCV_SYN, TCP_FSM_CLOSING, "else", "", "RCV_SYN [else]", "5961 7: over the challenge ACK rate limit, dropped", 212 },
     /* @rfc "5961 7: over the challenge ACK rate limit, dropped" */
-    { TCP_FSM_LAST_ACK, TCP_FSM_EV_RCV_SYN, TCP_FSM_LAST_ACK, "else", "", "RCV_SYN [else]", "5961 7: over the challenge ACK rate limit, dropped", 210 },
+    { TCP_FSM_LAST_ACK, TCP_FSM_EV_RCV_SYN, TCP_FSM_LAST_ACK, "else", "", "RCV_SYN [else]", "5961 7: over the challenge ACK rate limit, dropped", 212 },
     /* @rfc "6191 2, 1122 4.2.2.13: a newer SYN reopens the connection from TIME-WAIT" */
-    { TCP_FSM_TIME_WAIT, TCP_FSM_EV_RCV_UNACCEPTABLE, TCP_FSM_CLOSED, "syn_reopens", "release, reopen", "RCV_UNACCEPTABLE [syn_reopens] / release, reopen", "6191 2, 1122 4.2.2.13: a newer SYN reopens the connection from TIME-WAIT", 218 },
+    { TCP_FSM_TIME_WAIT, TCP_FSM_EV_RCV_UNACCEPTABLE, TCP_FSM_CLOSED, "syn_reopens", "release, reopen", "RCV_UNACCEPTABLE [syn_reopens] / release, reopen", "6191 2, 1122 4.2.2.13: a newer SYN reopens the connection from TIME-WAIT", 220 },
     /* @rfc "6191 2, 1122 4.2.2.13: a newer SYN reopens the connection from TIME-WAIT" */
-    { TCP_FSM_TIME_WAIT, TCP_FSM_EV_RCV_SYN, TCP_FSM_CLOSED, "syn_reopens", "release, reopen", "RCV_SYN [syn_reopens] / release, reopen", "6191 2, 1122 4.2.2.13: a newer SYN reopens the connection from TIME-WAIT", 218 },
+    { TCP_FSM_TIME_WAIT, TCP_FSM_EV_RCV_SYN, TCP_FSM_CLOSED, "syn_reopens", "release, reopen", "RCV_SYN [syn_reopens] / release, reopen", "6191 2, 1122 4.2.2.13: a newer SYN reopens the connection from TIME-WAIT", 220 },
     /* @rfc "9293 3.10.7.4 first" */
-    { TCP_FSM_TIME_WAIT, TCP_FSM_EV_RCV_UNACCEPTABLE, TCP_FSM_TIME_WAIT, "oow_ack_ok", "send_ack", "RCV_UNACCEPTABLE [oow_ack_ok] / send_ack", "9293 3.10.7.4 first", 220 },
+    { TCP_FSM_TIME_WAIT, TCP_FSM_EV_RCV_UNACCEPTABLE, TCP_FSM_TIME_WAIT, "oow_ack_ok", "send_ack", "RCV_UNACCEPTABLE [oow_ack_ok] / send_ack", "9293 3.10.7.4 first", 222 },
     /* @rfc "9293 3.10.7.4 first: an ACK already answered a segment without text in the last 500 ms" */
-    { TCP_FSM_TIME_WAIT, TCP_FSM_EV_RCV_UNACCEPTABLE, TCP_FSM_TIME_WAIT, "else", "", "RCV_UNACCEPTABLE [else]", "9293 3.10.7.4 first: an ACK already answered a segment without text in the last 500 ms", 222 },
+    { TCP_FSM_TIME_WAIT, TCP_FSM_EV_RCV_UNACCEPTABLE, TCP_FSM_TIME_WAIT, "else", "", "RCV_UNACCEPTABLE [else]", "9293 3.10.7.4 first: an ACK already answered a segment without text in the last 500 ms", 224 },
     /* @rfc "9293 3.10.7.4 fourth, 5961 4.2" */
-    { TCP_FSM_TIME_WAIT, TCP_FSM_EV_RCV_SYN, TCP_FSM_TIME_WAIT, "challenge_ok", "challenge_ack", "RCV_SYN [challenge_ok] / challenge_ack", "9293 3.10.7.4 fourth, 5961 4.2", 224 },
+    { TCP_FSM_TIME_WAIT, TCP_FSM_EV_RCV_SYN, TCP_FSM_TIME_WAIT, "challenge_ok", "challenge_ack", "RCV_SYN [challenge_ok] / challenge_ack", "9293 3.10.7.4 fourth, 5961 4.2", 226 },
     /* @rfc "5961 7: over the challenge ACK rate limit, dropped" */
-    { TCP_FSM_TIME_WAIT, TCP_FSM_EV_RCV_SYN, TCP_FSM_TIME_WAIT, "else", "", "RCV_SYN [else]", "5961 7: over the challenge ACK rate limit, dropped", 226 },
+    { TCP_FSM_TIME_WAIT, TCP_FSM_EV_RCV_SYN, TCP_FSM_TIME_WAIT, "else", "", "RCV_SYN [else]", "5961 7: over the challenge ACK rate limit, dropped", 228 },
     /* @rfc "9293 3.10.7.4 fifth" */
-    { TCP_FSM_ESTABLISHED, TCP_FSM_EV_RCV_BAD_ACK, TCP_FSM_ESTABLISHED, "oow_ack_ok", "send_ack", "RCV_BAD_ACK [oow_ack_ok] / send_ack", "9293 3.10.7.4 fifth", 229 },
+    { TCP_FSM_ESTABLISHED, TCP_FSM_EV_RCV_BAD_ACK, TCP_FSM_ESTABLISHED, "oow_ack_ok", "send_ack", "RCV_BAD_ACK [oow_ack_ok] / send_ack", "9293 3.10.7.4 fifth", 231 },
     /* @rfc "9293 3.10.7.4 fifth" */
-    { TCP_FSM_FIN_WAIT_1, TCP_FSM_EV_RCV_BAD_ACK, TCP_FSM_FIN_WAIT_1, "oow_ack_ok", "send_ack", "RCV_BAD_ACK [oow_ack_ok] / send_ack", "9293 3.10.7.4 fifth", 229 },
+    { TCP_FSM_FIN_WAIT_1, TCP_FSM_EV_RCV_BAD_ACK, TCP_FSM_FIN_WAIT_1, "oow_ack_ok", "send_ack", "RCV_BAD_ACK [oow_ack_ok] / send_ack", "9293 3.10.7.4 fifth", 231 },
     /* @rfc "9293 3.10.7.4 fifth" */
-    { TCP_FSM_FIN_WAIT_2, TCP_FSM_EV_RCV_BAD_ACK, TCP_FSM_FIN_WAIT_2, "oow_ack_ok", "send_ack", "RCV_BAD_ACK [oow_ack_ok] / send_ack", "9293 3.10.7.4 fifth", 229 },
+    { TCP_FSM_FIN_WAIT_2, TCP_FSM_EV_RCV_BAD_ACK, TCP_FSM_FIN_WAIT_2, "oow_ack_ok", "send_ack", "RCV_BAD_ACK [oow_ack_ok] / send_ack", "9293 3.10.7.4 fifth", 231 },
     /* @rfc "9293 3.10.7.4 fifth" */
-    { TCP_FSM_CLOSE_WAIT, TCP_FSM_EV_RCV_BAD_ACK, TCP_FSM_CLOSE_WAIT, "oow_ack_ok", "send_ack", "RCV_BAD_ACK [oow_ack_ok] / send_ack", "9293 3.10.7.4 fifth", 229 },
+    { TCP_FSM_CLOSE_WAIT, TCP_FSM_EV_RCV_BAD_ACK, TCP_FSM_CLOSE_WAIT, "oow_ack_ok", "send_ack", "RCV_BAD_ACK [oow_ack_ok] / send_ack", "9293 3.10.7.4 fifth", 231 },
     /* @rfc "9293 3.10.7.4 fifth" */
-    { TCP_FSM_CLOSING, TCP_FSM_EV_RCV_BAD_ACK, TCP_FSM_CLOSING, "oow_ack_ok", "send_ack", "RCV_BAD_ACK [oow_ack_ok] / send_ack", "9293 3.10.7.4 fifth", 229 },
+    { TCP_FSM_CLOSING, TCP_FSM_EV_RCV_BAD_ACK, TCP_FSM_CLOSING, "oow_ack_ok", "send_ack", "RCV_BAD_ACK [oow_ack_ok] / send_ack", "9293 3.10.7.4 fifth", 231 },
     /* @rfc "9293 3.10.7.4 fifth" */
-    { TCP_FSM_LAST_ACK, TCP_FSM_EV_RCV_BAD_ACK, TCP_FSM_LAST_ACK, "oow_ack_ok", "send_ack", "RCV_BAD_ACK [oow_ack_ok] / send_ack", "9293 3.10.7.4 fifth", 229 },
+    { TCP_FSM_LAST_ACK, TCP_FSM_EV_RCV_BAD_ACK, TCP_FSM_LAST_ACK, "oow_ack_ok", "send_ack", "RCV_BAD_ACK [oow_ack_ok] / send_ack", "9293 3.10.7.4 fifth", 231 },
     /* @rfc "9293 3.10.7.4 fifth" */
-    { TCP_FSM_TIME_WAIT, TCP_FSM_EV_RCV_BAD_ACK, TCP_FSM_TIME_WAIT, "oow_ack_ok", "send_ack", "RCV_BAD_ACK [oow_ack_ok] / send_ack", "9293 3.10.7.4 fifth", 229 },
+    { TCP_FSM_TIME_WAIT, TCP_FSM_EV_RCV_BAD_ACK, TCP_FSM_TIME_WAIT, "oow_ack_ok", "send_ack", "RCV_BAD_ACK [oow_ack_ok] / send_ack", "9293 3.10.7.4 fifth", 231 },
     /* @rfc "9293 3.10.7.4 fifth: an ACK already answered a segment without text in the last 500 ms" */
-    { TCP_FSM_ESTABLISHED, TCP_FSM_EV_RCV_BAD_ACK, TCP_FSM_ESTABLISHED, "else", "", "RCV_BAD_ACK [else]", "9293 3.10.7.4 fifth: an ACK already answered a segment without text in the last 500 ms", 230 },
+    { TCP_FSM_ESTABLISHED, TCP_FSM_EV_RCV_BAD_ACK, TCP_FSM_ESTABLISHED, "else", "", "RCV_BAD_ACK [else]", "9293 3.10.7.4 fifth: an ACK already answered a segment without text in the last 500 ms", 232 },
     /* @rfc "9293 3.10.7.4 fifth: an ACK already answered a segment without text in the last 500 ms" */
-    { TCP_FSM_FIN_WAIT_1, TCP_FSM_EV_RCV_BAD_ACK, TCP_FSM_FIN_WAIT_1, "else", "", "RCV_BAD_ACK [else]", "9293 3.10.7.4 fifth: an ACK already answered a segment without text in the last 500 ms", 230 },
+    { TCP_FSM_FIN_WAIT_1, TCP_FSM_EV_RCV_BAD_ACK, TCP_FSM_FIN_WAIT_1, "else", "", "RCV_BAD_ACK [else]", "9293 3.10.7.4 fifth: an ACK already answered a segment without text in the last 500 ms", 232 },
     /* @rfc "9293 3.10.7.4 fifth: an ACK already answered a segment without text in the last 500 ms" */
-    { TCP_FSM_FIN_WAIT_2, TCP_FSM_EV_RCV_BAD_ACK, TCP_FSM_FIN_WAIT_2, "else", "", "RCV_BAD_ACK [else]", "9293 3.10.7.4 fifth: an ACK already answered a segment without text in the last 500 ms", 230 },
+    { TCP_FSM_FIN_WAIT_2, TCP_FSM_EV_RCV_BAD_ACK, TCP_FSM_FIN_WAIT_2, "else", "", "RCV_BAD_ACK [else]", "9293 3.10.7.4 fifth: an ACK already answered a segment without text in the last 500 ms", 232 },
     /* @rfc "9293 3.10.7.4 fifth: an ACK already answered a segment without text in the last 500 ms" */
-    { TCP_FSM_CLOSE_WAIT, TCP_FSM_EV_RCV_BAD_ACK, TCP_FSM_CLOSE_WAIT, "else", "", "RCV_BAD_ACK [else]", "9293 3.10.7.4 fifth: an ACK already answered a segment without text in the last 500 ms", 230 },
+    { TCP_FSM_CLOSE_WAIT, TCP_FSM_EV_RCV_BAD_ACK, TCP_FSM_CLOSE_WAIT, "else", "", "RCV_BAD_ACK [else]", "9293 3.10.7.4 fifth: an ACK already answered a segment without text in the last 500 ms", 232 },
     /* @rfc "9293 3.10.7.4 fifth: an ACK already answered a segment without text in the last 500 ms" */
-    { TCP_FSM_CLOSING, TCP_FSM_EV_RCV_BAD_ACK, TCP_FSM_CLOSING, "else", "", "RCV_BAD_ACK [else]", "9293 3.10.7.4 fifth: an ACK already answered a segment without text in the last 500 ms", 230 },
+    { TCP_FSM_CLOSING, TCP_FSM_EV_RCV_BAD_ACK, TCP_FSM_CLOSING, "else", "", "RCV_BAD_ACK [else]", "9293 3.10.7.4 fifth: an ACK already answered a segment without text in the last 500 ms", 232 },
     /* @rfc "9293 3.10.7.4 fifth: an ACK already answered a segment without text in the last 500 ms" */
-    { TCP_FSM_LAST_ACK, TCP_FSM_EV_RCV_BAD_ACK, TCP_FSM_LAST_ACK, "else", "", "RCV_BAD_ACK [else]", "9293 3.10.7.4 fifth: an ACK already answered a segment without text in the last 500 ms", 230 },
+    { TCP_FSM_LAST_ACK, TCP_FSM_EV_RCV_BAD_ACK, TCP_FSM_LAST_ACK, "else", "", "RCV_BAD_ACK [else]", "9293 3.10.7.4 fifth: an ACK already answered a segment without text in the last 500 ms", 232 },
     /* @rfc "9293 3.10.7.4 fifth: an ACK already answered a segment without text in the last 500 ms" */
-    { TCP_FSM_TIME_WAIT, TCP_FSM_EV_RCV_BAD_ACK, TCP_FSM_TIME_WAIT, "else", "", "RCV_BAD_ACK [else]", "9293 3.10.7.4 fifth: an ACK already answered a segment without text in the last 500 ms", 230 },
+    { TCP_FSM_TIME_WAIT, TCP_FSM_EV_RCV_BAD_ACK, TCP_FSM_TIME_WAIT, "else", "", "RCV_BAD_ACK [else]", "9293 3.10.7.4 fifth: an ACK already answered a segment without text in the last 500 ms", 232 },
     /* @rfc "9293 3.10.7.4 fifth" */
-    { TCP_FSM_ESTABLISHED, TCP_FSM_EV_RCV_ACK, TCP_FSM_ESTABLISHED, NULL, "process_ack", "RCV_ACK / process_ack", "9293 3.10.7.4 fifth", 232 },
+    { TCP_FSM_ESTABLISHED, TCP_FSM_EV_RCV_ACK, TCP_FSM_ESTABLISHED, NULL, "process_ack", "RCV_ACK / process_ack", "9293 3.10.7.4 fifth", 234 },
     /* @rfc "9293 3.10.7.4 fifth" */
-    { TCP_FSM_CLOSE_WAIT, TCP_FSM_EV_RCV_ACK, TCP_FSM_CLOSE_WAIT, NULL, "process_ack", "RCV_ACK / process_ack", "9293 3.10.7.4 fifth", 232 },
+    { TCP_FSM_CLOSE_WAIT, TCP_FSM_EV_RCV_ACK, TCP_FSM_CLOSE_WAIT, NULL, "process_ack", "RCV_ACK / process_ack", "9293 3.10.7.4 fifth", 234 },
     /* @rfc "9293 3.10.7.4 fifth" */
-    { TCP_FSM_FIN_WAIT_2, TCP_FSM_EV_RCV_ACK, TCP_FSM_FIN_WAIT_2, NULL, "process_ack", "RCV_ACK / process_ack", "9293 3.10.7.4 fifth", 232 },
+    { TCP_FSM_FIN_WAIT_2, TCP_FSM_EV_RCV_ACK, TCP_FSM_FIN_WAIT_2, NULL, "process_ack", "RCV_ACK / process_ack", "9293 3.10.7.4 fifth", 234 },
     /* @rfc "9293 3.10.7.4 fifth: the ACK of our SYN and of the FIN sent behind it" */
-    { TCP_FSM_FIN_WAIT_1, TCP_FSM_EV_RCV_ACK, TCP_FSM_FIN_WAIT_2, "syn_fin_acked", "established, process_ack", "RCV_ACK [syn_fin_acked] / established, process_ack", "9293 3.10.7.4 fifth: the ACK of our SYN and of the FIN sent behind it", 235 },
+    { TCP_FSM_FIN_WAIT_1, TCP_FSM_EV_RCV_ACK, TCP_FSM_FIN_WAIT_2, "syn_fin_acked", "established, process_ack", "RCV_ACK [syn_fin_acked] / established, process_ack", "9293 3.10.7.4 fifth: the ACK of our SYN and of the FIN sent behind it", 237 },
     /* @rfc "9293 3.10.7.4 fifth: SND.UNA < SEG.ACK =< SND.NXT acknowledges our SYN" */
-    { TCP_FSM_FIN_WAIT_1, TCP_FSM_EV_RCV_ACK, TCP_FSM_FIN_WAIT_1, "syn_acked", "established, process_ack", "RCV_ACK [syn_acked] / established, process_ack", "9293 3.10.7.4 fifth: SND.UNA < SEG.ACK =< SND.NXT acknowledges our SYN", 237 },
+    { TCP_FSM_FIN_WAIT_1, TCP_FSM_EV_RCV_ACK, TCP_FSM_FIN_WAIT_1, "syn_acked", "established, process_ack", "RCV_ACK [syn_acked] / established, process_ack", "9293 3.10.7.4 fifth: SND.UNA < SEG.ACK =< SND.NXT acknowledges our SYN", 239 },
     /* @rfc "9293 3.10.7.4 fifth: our FIN is acknowledged" */
     /* @label "rcv ACK of FIN" */
     /* @path "client" */
-    { TCP_FSM_FIN_WAIT_1, TCP_FSM_EV_RCV_ACK, TCP_FSM_FIN_WAIT_2, "fin_acked", "process_ack", "rcv ACK of FIN", "9293 3.10.7.4 fifth: our FIN is acknowledged", 239 },
+    { TCP_FSM_FIN_WAIT_1, TCP_FSM_EV_RCV_ACK, TCP_FSM_FIN_WAIT_2, "fin_acked", "process_ack", "rcv ACK of FIN", "9293 3.10.7.4 fifth: our FIN is acknowledged", 241 },
     /* @rfc "9293 3.10.7.4 fifth" */
-    { TCP_FSM_FIN_WAIT_1, TCP_FSM_EV_RCV_ACK, TCP_FSM_FIN_WAIT_1, "else", "process_ack", "RCV_ACK [else] / process_ack", "9293 3.10.7.4 fifth", 241 },
+    { TCP_FSM_FIN_WAIT_1, TCP_FSM_EV_RCV_ACK, TCP_FSM_FIN_WAIT_1, "else", "process_ack", "RCV_ACK [else] / process_ack", "9293 3.10.7.4 fifth", 243 },
     /* @rfc "9293 3.10.7.4 fifth: our FIN is acknowledged" */
     /* @label "rcv ACK of FIN" */
-    { TCP_FSM_CLOSING, TCP_FSM_EV_RCV_ACK, TCP_FSM_TIME_WAIT, "fin_acked", "process_ack", "rcv ACK of FIN", "9293 3.10.7.4 fifth: our FIN is acknowledged", 242 },
+    { TCP_FSM_CLOSING, TCP_FSM_EV_RCV_ACK, TCP_FSM_TIME_WAIT, "fin_acked", "process_ack", "rcv ACK of FIN", "9293 3.10.7.4 fifth: our FIN is acknowledged", 244 },
     /* @rfc "9293 3.10.7.4 fifth" */
-    { TCP_FSM_CLOSING, TCP_FSM_EV_RCV_ACK, TCP_FSM_CLOSING, "else", "process_ack", "RCV_ACK [else] / process_ack", "9293 3.10.7.4 fifth", 244 },
+    { TCP_FSM_CLOSING, TCP_FSM_EV_RCV_ACK, TCP_FSM_CLOSING, "else", "process_ack", "RCV_ACK [else] / process_ack", "9293 3.10.7.4 fifth", 246 },
     /* @rfc "9293 3.10.7.4 fifth: our FIN is acknowledged" */
     /* @label "rcv ACK of FIN" */
     /* @path "server" */
-    { TCP_FSM_LAST_ACK, TCP_FSM_EV_RCV_ACK, TCP_FSM_CLOSED, "fin_acked", "process_ack, release", "rcv ACK of FIN", "9293 3.10.7.4 fifth: our FIN is acknowledged", 245 },
+    { TCP_FSM_LAST_ACK, TCP_FSM_EV_RCV_ACK, TCP_FSM_CLOSED, "fin_acked", "process_ack, release", "rcv ACK of FIN", "9293 3.10.7.4 fifth: our FIN is acknowledged", 247 },
     /* @rfc "9293 3.10.7.4 fifth" */
-    { TCP_FSM_LAST_ACK, TCP_FSM_EV_RCV_ACK, TCP_FSM_LAST_ACK, "else", "process_ack", "RCV_ACK [else] / process_ack", "9293 3.10.7.4 fifth", 247 },
+    { TCP_FSM_LAST_ACK, TCP_FSM_EV_RCV_ACK, TCP_FSM_LAST_ACK, "else", "process_ack", "RCV_ACK [else] / process_ack", "9293 3.10.7.4 fifth", 249 },
     /* @rfc "9293 3.10.7.4 seventh" */
-    { TCP_FSM_ESTABLISHED, TCP_FSM_EV_RCV_DATA, TCP_FSM_ESTABLISHED, NULL, "deliver_data", "RCV_DATA / deliver_data", "9293 3.10.7.4 seventh", 250 },
+    { TCP_FSM_ESTABLISHED, TCP_FSM_EV_RCV_DATA, TCP_FSM_ESTABLISHED, NULL, "deliver_data", "RCV_DATA / deliver_data", "9293 3.10.7.4 seventh", 252 },
     /* @rfc "9293 3.10.7.4 seventh" */
-    { TCP_FSM_FIN_WAIT_1, TCP_FSM_EV_RCV_DATA, TCP_FSM_FIN_WAIT_1, NULL, "deliver_data", "RCV_DATA / deliver_data", "9293 3.10.7.4 seventh", 250 },
+    { TCP_FSM_FIN_WAIT_1, TCP_FSM_EV_RCV_DATA, TCP_FSM_FIN_WAIT_1, NULL, "deliver_data", "RCV_DATA / deliver_data", "9293 3.10.7.4 seventh", 252 },
     /* @rfc "9293 3.10.7.4 seventh" */
-    { TCP_FSM_FIN_WAIT_2, TCP_FSM_EV_RCV_DATA, TCP_FSM_FIN_WAIT_2, NULL, "deliver_data", "RCV_DATA / deliver_data", "9293 3.10.7.4 seventh", 250 },
-    /* @rfc "9293 3.10.7.4 eighth" */
+    { TCP_FSM_FIN_WAIT_2, TCP_FSM_EV_RCV_DATA, TCP_FSM_FIN_WAIT_2, NULL, "deliver_data", "RCV_DATA / deliver_data", "9293 3.10.7.4 seventh", 252 },
+    /* @rfc "9293 3.10.7.4 eighth, 3.8.6.3: the ACK of the FIN may be delayed" */
     /* @label "rcv FIN / snd ACK" */
     /* @path "server" */
-    { TCP_FSM_ESTABLISHED, TCP_FSM_EV_RCV_FIN, TCP_FSM_CLOSE_WAIT, NULL, "receive_fin", "rcv FIN / snd ACK", "9293 3.10.7.4 eighth", 253 },
+    { TCP_FSM_ESTABLISHED, TCP_FSM_EV_RCV_FIN, TCP_FSM_CLOSE_WAIT, NULL, "receive_fin, delay_fin_ack", "rcv FIN / snd ACK", "9293 3.10.7.4 eighth, 3.8.6.3: the ACK of the FIN may be delayed", 258 },
     /* @rfc "9293 3.10.7.4 eighth: simultaneous close" */
     /* @label "rcv FIN / snd ACK" */
-    { TCP_FSM_FIN_WAIT_1, TCP_FSM_EV_RCV_FIN, TCP_FSM_CLOSING, NULL, "receive_fin", "rcv FIN / snd ACK", "9293 3.10.7.4 eighth: simultaneous close", 255 },
+    { TCP_FSM_FIN_WAIT_1, TCP_FSM_EV_RCV_FIN, TCP_FSM_CLOSING, NULL, "receive_fin, send_ack", "rcv FIN / snd ACK", "9293 3.10.7.4 eighth: simultaneous close", 261 },
     /* @rfc "9293 3.10.7.4 eighth" */
     /* @label "rcv FIN / snd ACK" */
     /* @path "client" */
-    { TCP_FSM_FIN_WAIT_2, TCP_FSM_EV_RCV_FIN, TCP_FSM_TIME_WAIT, NULL, "receive_fin", "rcv FIN / snd ACK", "9293 3.10.7.4 eighth", 257 },
+    { TCP_FSM_FIN_WAIT_2, TCP_FSM_EV_RCV_FIN, TCP_FSM_TIME_WAIT, NULL, "receive_fin, send_ack", "rcv FIN / snd ACK", "9293 3.10.7.4 eighth", 263 },
     /* @rfc "9293 3.10.7.4 eighth: the FIN again: ACK it" */
-    { TCP_FSM_CLOSE_WAIT, TCP_FSM_EV_RCV_FIN, TCP_FSM_CLOSE_WAIT, NULL, "send_ack", "RCV_FIN / send_ack", "9293 3.10.7.4 eighth: the FIN again: ACK it", 259 },
+    { TCP_FSM_CLOSE_WAIT, TCP_FSM_EV_RCV_FIN, TCP_FSM_CLOSE_WAIT, NULL, "send_ack", "RCV_FIN / send_ack", "9293 3.10.7.4 eighth: the FIN again: ACK it", 265 },
     /* @rfc "9293 3.10.7.4 eighth: the FIN again: ACK it" */
-    { TCP_FSM_CLOSING, TCP_FSM_EV_RCV_FIN, TCP_FSM_CLOSING, NULL, "send_ack", "RCV_FIN / send_ack", "9293 3.10.7.4 eighth: the FIN again: ACK it", 259 },
+    { TCP_FSM_CLOSING, TCP_FSM_EV_RCV_FIN, TCP_FSM_CLOSING, NULL, "send_ack", "RCV_FIN / send_ack", "9293 3.10.7.4 eighth: the FIN again: ACK it", 265 },
     /* @rfc "9293 3.10.7.4 eighth: the FIN again: ACK it" */
-    { TCP_FSM_LAST_ACK, TCP_FSM_EV_RCV_FIN, TCP_FSM_LAST_ACK, NULL, "send_ack", "RCV_FIN / send_ack", "9293 3.10.7.4 eighth: the FIN again: ACK it", 259 },
+    { TCP_FSM_LAST_ACK, TCP_FSM_EV_RCV_FIN, TCP_FSM_LAST_ACK, NULL, "send_ack", "RCV_FIN / send_ack", "9293 3.10.7.4 eighth: the FIN again: ACK it", 265 },
     /* @rfc "9293 3.10.7.4 eighth: FIN retransmitted, restart the 2 MSL timeout" */
-    { TCP_FSM_TIME_WAIT, TCP_FSM_EV_RCV_FIN, TCP_FSM_TIME_WAIT, NULL, "send_ack", "RCV_FIN / send_ack", "9293 3.10.7.4 eighth: FIN retransmitted, restart the 2 MSL timeout", 262 },
+    { TCP_FSM_TIME_WAIT, TCP_FSM_EV_RCV_FIN, TCP_FSM_TIME_WAIT, NULL, "send_ack", "RCV_FIN / send_ack", "9293 3.10.7.4 eighth: FIN retransmitted, restart the 2 MSL timeout", 268 },
     /* @rfc "9293 3.8.3 R2" */
-    { TCP_FSM_ESTABLISHED, TCP_FSM_EV_T_RTX, TCP_FSM_CLOSED, "give_up", "conn_timeout, release", "T_RTX [give_up] / conn_timeout, release", "9293 3.8.3 R2", 271 },
+    { TCP_FSM_ESTABLISHED, TCP_FSM_EV_T_RTX, TCP_FSM_CLOSED, "give_up", "conn_timeout, release", "T_RTX [give_up] / conn_timeout, release", "9293 3.8.3 R2", 277 },
     /* @rfc "9293 3.8.3 R2" */
-    { TCP_FSM_CLOSE_WAIT, TCP_FSM_EV_T_RTX, TCP_FSM_CLOSED, "give_up", "conn_timeout, release", "T_RTX [give_up] / conn_timeout, release", "9293 3.8.3 R2", 271 },
+    { TCP_FSM_CLOSE_WAIT, TCP_FSM_EV_T_RTX, TCP_FSM_CLOSED, "give_up", "conn_timeout, release", "T_RTX [give_up] / conn_timeout, release", "9293 3.8.3 R2", 277 },
     /* @rfc "9293 3.8.3 R2" */
-    { TCP_FSM_CLOSING, TCP_FSM_EV_T_RTX, TCP_FSM_CLOSED, "give_up", "conn_timeout, release", "T_RTX [give_up] / conn_timeout, release", "9293 3.8.3 R2", 271 },
+    { TCP_FSM_CLOSING, TCP_FSM_EV_T_RTX, TCP_FSM_CLOSED, "give_up", "conn_timeout, release", "T_RTX [give_up] / conn_timeout, release", "9293 3.8.3 R2", 277 },
     /* @rfc "9293 3.8.3 R2" */
-    { TCP_FSM_LAST_ACK, TCP_FSM_EV_T_RTX, TCP_FSM_CLOSED, "give_up", "conn_timeout, release", "T_RTX [give_up] / conn_timeout, release", "9293 3.8.3 R2", 271 },
+    { TCP_FSM_LAST_ACK, TCP_FSM_EV_T_RTX, TCP_FSM_CLOSED, "give_up", "conn_timeout, release", "T_RTX [give_up] / conn_timeout, release", "9293 3.8.3 R2", 277 },
     /* @rfc "6298 5.4-5.6" */
-    { TCP_FSM_ESTABLISHED, TCP_FSM_EV_T_RTX, TCP_FSM_ESTABLISHED, "else", "retransmit", "T_RTX [else] / retransmit", "6298 5.4-5.6", 272 },
+    { TCP_FSM_ESTABLISHED, TCP_FSM_EV_T_RTX, TCP_FSM_ESTABLISHED, "else", "retransmit", "T_RTX [else] / retransmit", "6298 5.4-5.6", 278 },
     /* @rfc "6298 5.4-5.6" */
-    { TCP_FSM_CLOSE_WAIT, TCP_FSM_EV_T_RTX, TCP_FSM_CLOSE_WAIT, "else", "retransmit", "T_RTX [else] / retransmit", "6298 5.4-5.6", 272 },
+    { TCP_FSM_CLOSE_WAIT, TCP_FSM_EV_T_RTX, TCP_FSM_CLOSE_WAIT, "else", "retransmit", "T_RTX [else] / retransmit", "6298 5.4-5.6", 278 },
     /* @rfc "6298 5.4-5.6" */
-    { TCP_FSM_CLOSING, TCP_FSM_EV_T_RTX, TCP_FSM_CLOSING, "else", "retransmit", "T_RTX [else] / retransmit", "6298 5.4-5.6", 272 },
+    { TCP_FSM_CLOSING, TCP_FSM_EV_T_RTX, TCP_FSM_CLOSING, "else", "retransmit", "T_RTX [else] / retransmit", "6298 5.4-5.6", 278 },
     /* @rfc "6298 5.4-5.6" */
-    { TCP_FSM_LAST_ACK, TCP_FSM_EV_T_RTX, TCP_FSM_LAST_ACK, "else", "retransmit", "T_RTX [else] / retransmit", "6298 5.4-5.6", 272 },
+    { TCP_FSM_LAST_ACK, TCP_FSM_EV_T_RTX, TCP_FSM_LAST_ACK, "else", "retransmit", "T_RTX [else] / retransmit", "6298 5.4-5.6", 278 },
     /* @rfc "9293 3.8.3 R2 (for a SYN while ours is unacknowledged)" */
-    { TCP_FSM_FIN_WAIT_1, TCP_FSM_EV_T_RTX, TCP_FSM_CLOSED, "give_up", "conn_timeout, release", "T_RTX [give_up] / conn_timeout, release", "9293 3.8.3 R2 (for a SYN while ours is unacknowledged)", 275 },
+    { TCP_FSM_FIN_WAIT_1, TCP_FSM_EV_T_RTX, TCP_FSM_CLOSED, "give_up", "conn_timeout, release", "T_RTX [give_up] / conn_timeout, release", "9293 3.8.3 R2 (for a SYN while ours is unacknowledged)", 281 },
     /* @rfc "6298 5.4-5.6, 9293 3.8.1: the SYN,ACK again, and the FIN behind it" */
-    { TCP_FSM_FIN_WAIT_1, TCP_FSM_EV_T_RTX, TCP_FSM_FIN_WAIT_1, "syn_unacked", "retransmit_syn_ack_fin", "T_RTX [syn_unacked] / retransmit_syn_ack_fin", "6298 5.4-5.6, 9293 3.8.1: the SYN,ACK again, and the FIN behind it", 277 },
+    { TCP_FSM_FIN_WAIT_1, TCP_FSM_EV_T_RTX, TCP_FSM_FIN_WAIT_1, "syn_unacked", "retransmit_syn_ack_fin", "T_RTX [syn_unacked] / retransmit_syn_ack_fin", "6298 5.4-5.6, 9293 3.8.1: the SYN,ACK again, and the FIN behind it", 283 },
     /* @rfc "6298 5.4-5.6" */
-    { TCP_FSM_FIN_WAIT_1, TCP_FSM_EV_T_RTX, TCP_FSM_FIN_WAIT_1, "else", "retransmit", "T_RTX [else] / retransmit", "6298 5.4-5.6", 279 },
+    { TCP_FSM_FIN_WAIT_1, TCP_FSM_EV_T_RTX, TCP_FSM_FIN_WAIT_1, "else", "retransmit", "T_RTX [else] / retransmit", "6298 5.4-5.6", 285 },
     /* @rfc "9293 3.8.6.3" */
-    { TCP_FSM_ESTABLISHED, TCP_FSM_EV_T_DELACK, TCP_FSM_ESTABLISHED, NULL, "send_ack", "T_DELACK / send_ack", "9293 3.8.6.3", 282 },
+    { TCP_FSM_ESTABLISHED, TCP_FSM_EV_T_DELACK, TCP_FSM_ESTABLISHED, NULL, "send_ack", "T_DELACK / send_ack", "9293 3.8.6.3", 287 },
     /* @rfc "9293 3.8.6.3" */
-    { TCP_FSM_FIN_WAIT_1, TCP_FSM_EV_T_DELACK, TCP_FSM_FIN_WAIT_1, NULL, "send_ack", "T_DELACK / send_ack", "9293 3.8.6.3", 282 },
+    { TCP_FSM_FIN_WAIT_1, TCP_FSM_EV_T_DELACK, TCP_FSM_FIN_WAIT_1, NULL, "send_ack", "T_DELACK / send_ack", "9293 3.8.6.3", 287 },
     /* @rfc "9293 3.8.6.3" */
-    { TCP_FSM_FIN_WAIT_2, TCP_FSM_EV_T_DELACK, TCP_FSM_FIN_WAIT_2, NULL, "send_ack", "T_DELACK / send_ack", "9293 3.8.6.3", 282 },
+    { TCP_FSM_FIN_WAIT_2, TCP_FSM_EV_T_DELACK, TCP_FSM_FIN_WAIT_2, NULL, "send_ack", "T_DELACK / send_ack", "9293 3.8.6.3", 287 },
+    /* @rfc "9293 3.8.6.3" */
+    { TCP_FSM_CLOSE_WAIT, TCP_FSM_EV_T_DELACK, TCP_FSM_CLOSE_WAIT, NULL, "send_ack", "T_DELACK / send_ack", "9293 3.8.6.3", 287 },
+    /* @rfc "9293 3.8.6.3" */
+    { TCP_FSM_LAST_ACK, TCP_FSM_EV_T_DELACK, TCP_FSM_LAST_ACK, NULL, "send_ack", "T_DELACK / send_ack", "9293 3.8.6.3", 287 },
     /* @rfc "9293 3.8.6.1" */
-    { TCP_FSM_ESTABLISHED, TCP_FSM_EV_T_PERSIST, TCP_FSM_ESTABLISHED, NULL, "send_probe", "T_PERSIST / send_probe", "9293 3.8.6.1", 283 },
+    { TCP_FSM_ESTABLISHED, TCP_FSM_EV_T_PERSIST, TCP_FSM_ESTABLISHED, NULL, "send_probe", "T_PERSIST / send_probe", "9293 3.8.6.1", 288 },
     /* @rfc "9293 3.8.6.1" */
-    { TCP_FSM_CLOSE_WAIT, TCP_FSM_EV_T_PERSIST, TCP_FSM_CLOSE_WAIT, NULL, "send_probe", "T_PERSIST / send_probe", "9293 3.8.6.1", 283 },
+    { TCP_FSM_CLOSE_WAIT, TCP_FSM_EV_T_PERSIST, TCP_FSM_CLOSE_WAIT, NULL, "send_probe", "T_PERSIST / send_probe", "9293 3.8.6.1", 288 },
     /* @rfc "9293 3.8.6.1" */
-    { TCP_FSM_FIN_WAIT_1, TCP_FSM_EV_T_PERSIST, TCP_FSM_FIN_WAIT_1, NULL, "send_probe", "T_PERSIST / send_probe", "9293 3.8.6.1", 283 },
+    { TCP_FSM_FIN_WAIT_1, TCP_FSM_EV_T_PERSIST, TCP_FSM_FIN_WAIT_1, NULL, "send_probe", "T_PERSIST / send_probe", "9293 3.8.6.1", 288 },
     /* @rfc "9293 3.8.6.1" */
-    { TCP_FSM_LAST_ACK, TCP_FSM_EV_T_PERSIST, TCP_FSM_LAST_ACK, NULL, "send_probe", "T_PERSIST / send_probe", "9293 3.8.6.1", 283 },
+    { TCP_FSM_LAST_ACK, TCP_FSM_EV_T_PERSIST, TCP_FSM_LAST_ACK, NULL, "send_probe", "T_PERSIST / send_probe", "9293 3.8.6.1", 288 },
     /* @rfc "1122 4.2.3.6" */
-    { TCP_FSM_ESTABLISHED, TCP_FSM_EV_T_KEEPALIVE, TCP_FSM_CLOSED, "keepalive_dead", "conn_timeout, release", "T_KEEPALIVE [keepalive_dead] / conn_timeout, release", "1122 4.2.3.6", 284 },
+    { TCP_FSM_ESTABLISHED, TCP_FSM_EV_T_KEEPALIVE, TCP_FSM_CLOSED, "keepalive_dead", "conn_timeout, release", "T_KEEPALIVE [keepalive_dead] / conn_timeout, release", "1122 4.2.3.6", 289 },
     /* @rfc "1122 4.2.3.6" */
-    { TCP_FSM_CLOSE_WAIT, TCP_FSM_EV_T_KEEPALIVE, TCP_FSM_CLOSED, "keepalive_dead", "conn_timeout, release", "T_KEEPALIVE [keepalive_dead] / conn_timeout, release", "1122 4.2.3.6", 284 },
+    { TCP_FSM_CLOSE_WAIT, TCP_FSM_EV_T_KEEPALIVE, TCP_FSM_CLOSED, "keepalive_dead", "conn_timeout, release", "T_KEEPALIVE [keepalive_dead] / conn_timeout, release", "1122 4.2.3.6", 289 },
     /* @rfc "1122 4.2.3.6" */
-    { TCP_FSM_ESTABLISHED, TCP_FSM_EV_T_KEEPALIVE, TCP_FSM_ESTABLISHED, "else", "send_keepalive", "T_KEEPALIVE [else] / send_keepalive", "1122 4.2.3.6", 285 },
+    { TCP_FSM_ESTABLISHED, TCP_FSM_EV_T_KEEPALIVE, TCP_FSM_ESTABLISHED, "else", "send_keepalive", "T_KEEPALIVE [else] / send_keepalive", "1122 4.2.3.6", 290 },
     /* @rfc "1122 4.2.3.6" */
-    { TCP_FSM_CLOSE_WAIT, TCP_FSM_EV_T_KEEPALIVE, TCP_FSM_CLOSE_WAIT, "else", "send_keepalive", "T_KEEPALIVE [else] / send_keepalive", "1122 4.2.3.6", 285 },
+    { TCP_FSM_CLOSE_WAIT, TCP_FSM_EV_T_KEEPALIVE, TCP_FSM_CLOSE_WAIT, "else", "send_keepalive", "T_KEEPALIVE [else] / send_keepalive", "1122 4.2.3.6", 290 },
     /* @rfc "9293 3.10.4: an orphaned FIN_WAIT_2 is not kept forever (Linux tcp_fin_timeout)" */
-    { TCP_FSM_FIN_WAIT_2, TCP_FSM_EV_T_2MSL, TCP_FSM_CLOSED, NULL, "release", "T_2MSL / release", "9293 3.10.4: an orphaned FIN_WAIT_2 is not kept forever (Linux tcp_fin_timeout)", 286 },
+    { TCP_FSM_FIN_WAIT_2, TCP_FSM_EV_T_2MSL, TCP_FSM_CLOSED, NULL, "release", "T_2MSL / release", "9293 3.10.4: an orphaned FIN_WAIT_2 is not kept forever (Linux tcp_fin_timeout)", 291 },
     /* @rfc "9293 3.10.8 time-wait timeout" */
     /* @label "timeout = 2 MSL" */
     /* @path "client" */
-    { TCP_FSM_TIME_WAIT, TCP_FSM_EV_T_2MSL, TCP_FSM_CLOSED, NULL, "release", "timeout = 2 MSL", "9293 3.10.8 time-wait timeout", 288 },
+    { TCP_FSM_TIME_WAIT, TCP_FSM_EV_T_2MSL, TCP_FSM_CLOSED, NULL, "release", "timeout = 2 MSL", "9293 3.10.8 time-wait timeout", 293 },
     /* @rfc "9293 3.10.4" */
     /* @label "CLOSE / snd FIN" */
     /* @path "client" */
-    { TCP_FSM_ESTABLISHED, TCP_FSM_EV_APP_CLOSE, TCP_FSM_FIN_WAIT_1, NULL, "queue_fin", "CLOSE / snd FIN", "9293 3.10.4", 292 },
+    { TCP_FSM_ESTABLISHED, TCP_FSM_EV_APP_CLOSE, TCP_FSM_FIN_WAIT_1, NULL, "queue_fin", "CLOSE / snd FIN", "9293 3.10.4", 297 },
     /* @rfc "9293 3.10.4" */
     /* @label "CLOSE / snd FIN" */
     /* @path "server" */
-    { TCP_FSM_CLOSE_WAIT, TCP_FSM_EV_APP_CLOSE, TCP_FSM_LAST_ACK, NULL, "queue_fin", "CLOSE / snd FIN", "9293 3.10.4", 294 },
+    { TCP_FSM_CLOSE_WAIT, TCP_FSM_EV_APP_CLOSE, TCP_FSM_LAST_ACK, NULL, "queue_fin", "CLOSE / snd FIN", "9293 3.10.4", 299 },
     /* @rfc "9293 3.10.4: closing a half-closed connection orphans it" */
-    { TCP_FSM_FIN_WAIT_2, TCP_FSM_EV_APP_CLOSE, TCP_FSM_FIN_WAIT_2, NULL, "", "APP_CLOSE", "9293 3.10.4: closing a half-closed connection orphans it", 298 },
+    { TCP_FSM_FIN_WAIT_2, TCP_FSM_EV_APP_CLOSE, TCP_FSM_FIN_WAIT_2, NULL, "", "APP_CLOSE", "9293 3.10.4: closing a half-closed connection orphans it", 303 },
     /* @rfc "9293 3.10.5" */
-    { TCP_FSM_ESTABLISHED, TCP_FSM_EV_APP_ABORT, TCP_FSM_CLOSED, NULL, "send_rst, conn_reset, release", "APP_ABORT / send_rst, conn_reset, release", "9293 3.10.5", 300 },
+    { TCP_FSM_ESTABLISHED, TCP_FSM_EV_APP_ABORT, TCP_FSM_CLOSED, NULL, "send_rst, conn_reset, release", "APP_ABORT / send_rst, conn_reset, release", "9293 3.10.5", 305 },
     /* @rfc "9293 3.10.5" */
-    { TCP_FSM_FIN_WAIT_1, TCP_FSM_EV_APP_ABORT, TCP_FSM_CLOSED, NULL, "send_rst, conn_reset, release", "APP_ABORT / send_rst, conn_reset, release", "9293 3.10.5", 300 },
+    { TCP_FSM_FIN_WAIT_1, TCP_FSM_EV_APP_ABORT, TCP_FSM_CLOSED, NULL, "send_rst, conn_reset, release", "APP_ABORT / send_rst, conn_reset, release", "9293 3.10.5", 305 },
     /* @rfc "9293 3.10.5" */
-    { TCP_FSM_FIN_WAIT_2, TCP_FSM_EV_APP_ABORT, TCP_FSM_CLOSED, NULL, "send_rst, conn_reset, release", "APP_ABORT / send_rst, conn_reset, release", "9293 3.10.5", 300 },
+    { TCP_FSM_FIN_WAIT_2, TCP_FSM_EV_APP_ABORT, TCP_FSM_CLOSED, NULL, "send_rst, conn_reset, release", "APP_ABORT / send_rst, conn_reset, release", "9293 3.10.5", 305 },
     /* @rfc "9293 3.10.5" */
-    { TCP_FSM_CLOSE_WAIT, TCP_FSM_EV_APP_ABORT, TCP_FSM_CLOSED, NULL, "send_rst, conn_reset, release", "APP_ABORT / send_rst, conn_reset, release", "9293 3.10.5", 300 },
+    { TCP_FSM_CLOSE_WAIT, TCP_FSM_EV_APP_ABORT, TCP_FSM_CLOSED, NULL, "send_rst, conn_reset, release", "APP_ABORT / send_rst, conn_reset, release", "9293 3.10.5", 305 },
     /* @rfc "9293 3.10.5" */
-    { TCP_FSM_CLOSING, TCP_FSM_EV_APP_ABORT, TCP_FSM_CLOSED, NULL, "release", "APP_ABORT / release", "9293 3.10.5", 301 },
+    { TCP_FSM_CLOSING, TCP_FSM_EV_APP_ABORT, TCP_FSM_CLOSED, NULL, "release", "APP_ABORT / release", "9293 3.10.5", 306 },
     /* @rfc "9293 3.10.5" */
-    { TCP_FSM_LAST_ACK, TCP_FSM_EV_APP_ABORT, TCP_FSM_CLOSED, NULL, "release", "APP_ABORT / release", "9293 3.10.5", 301 },
+    { TCP_FSM_LAST_ACK, TCP_FSM_EV_APP_ABORT, TCP_FSM_CLOSED, NULL, "release", "APP_ABORT / release", "9293 3.10.5", 306 },
     /* @rfc "9293 3.10.5" */
-    { TCP_FSM_TIME_WAIT, TCP_FSM_EV_APP_ABORT, TCP_FSM_CLOSED, NULL, "release", "APP_ABORT / release", "9293 3.10.5", 301 },
+    { TCP_FSM_TIME_WAIT, TCP_FSM_EV_APP_ABORT, TCP_FSM_CLOSED, NULL, "release", "APP_ABORT / release", "9293 3.10.5", 306 },
 };
 
 struct tcp_fsm_slot { uint8_t guard; uint8_t last; uint8_t tid; };
@@ -472,8 +477,8 @@ static const struct tcp_fsm_slot tcp_fsm_slots[114] = {
     { 0, 1, 102 }, /* ESTABLISHED on RCV_BAD_ACK else -> stay */
     { 11, 0, 130 }, /* ESTABLISHED on T_RTX [give_up] -> CLOSED */
     { 0, 1, 134 }, /* ESTABLISHED on T_RTX else -> stay */
-    { 27, 0, 148 }, /* ESTABLISHED on T_KEEPALIVE [keepalive_dead] -> CLOSED */
-    { 0, 1, 150 }, /* ESTABLISHED on T_KEEPALIVE else -> stay */
+    { 27, 0, 150 }, /* ESTABLISHED on T_KEEPALIVE [keepalive_dead] -> CLOSED */
+    { 0, 1, 152 }, /* ESTABLISHED on T_KEEPALIVE else -> stay */
     { 17, 0, 44 }, /* FIN_WAIT_1 on RCV_UNACCEPTABLE [oow_ack_ok] -> stay */
     { 0, 1, 51 }, /* FIN_WAIT_1 on RCV_UNACCEPTABLE else -> stay */
     { 3, 0, 57 }, /* FIN_WAIT_1 on RCV_RST [rst_exact] -> CLOSED */
@@ -534,8 +539,8 @@ static const struct tcp_fsm_slot tcp_fsm_slots[114] = {
     { 0, 1, 105 }, /* CLOSE_WAIT on RCV_BAD_ACK else -> stay */
     { 11, 0, 131 }, /* CLOSE_WAIT on T_RTX [give_up] -> CLOSED */
     { 0, 1, 135 }, /* CLOSE_WAIT on T_RTX else -> stay */
-    { 27, 0, 149 }, /* CLOSE_WAIT on T_KEEPALIVE [keepalive_dead] -> CLOSED */
-    { 0, 1, 151 }, /* CLOSE_WAIT on T_KEEPALIVE else -> stay */
+    { 27, 0, 151 }, /* CLOSE_WAIT on T_KEEPALIVE [keepalive_dead] -> CLOSED */
+    { 0, 1, 153 }, /* CLOSE_WAIT on T_KEEPALIVE else -> stay */
     { 17, 0, 48 }, /* LAST_ACK on RCV_UNACCEPTABLE [oow_ack_ok] -> stay */
     { 0, 1, 55 }, /* LAST_ACK on RCV_UNACCEPTABLE else -> stay */
     { 3, 0, 61 }, /* LAST_ACK on RCV_RST [rst_exact] -> CLOSED */
@@ -554,16 +559,16 @@ static const struct tcp_fsm_slot tcp_fsm_slots[114] = {
 static const uint16_t tcp_fsm_cells[TCP_FSM_NUM_STATES * TCP_FSM_NUM_EVENTS] = {
     /* events: APP_LISTEN, APP_CONNECT, APP_CLOSE, APP_ABORT, SPAWN_SYN, SPAWN_COOKIE, RCV_UNACCEPTABLE, RCV_RST, RCV_SYN, RCV_SYN_ACK, RCV_BAD_ACK, RCV_ACK, RCV_DATA, RCV_FIN, RCV_ICMP_UNREACH, T_RTX, T_DELACK, T_PERSIST, T_KEEPALIVE, T_2MSL */
     /* CLOSED */ 2, 3, 4, 5, 6, 7, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
-    /* LISTEN */ 1, 17, 18, 19, 1, 1, 1, 8, 166, 1, 1, 170, 1, 1, 1, 1, 1, 1, 1, 1,
-    /* SYN_SENT */ 1, 1, 27, 28, 1, 1, 1, 174, 24, 23, 20, 1, 1, 1, 29, 176, 1, 1, 1, 1,
-    /* SYN_RCVD */ 1, 1, 42, 43, 1, 1, 178, 180, 184, 1, 37, 187, 1, 1, 1, 189, 1, 1, 1, 1,
-    /* ESTABLISHED */ 1, 1, 156, 159, 1, 1, 191, 193, 196, 1, 198, 111, 122, 125, 1, 200, 143, 146, 202, 1,
-    /* FIN_WAIT_1 */ 1, 1, 1, 160, 1, 1, 204, 206, 209, 1, 211, 213, 123, 126, 1, 217, 144, 148, 1, 1,
-    /* FIN_WAIT_2 */ 1, 1, 158, 161, 1, 1, 220, 222, 225, 1, 227, 113, 124, 127, 1, 1, 145, 1, 1, 154,
-    /* CLOSING */ 1, 1, 1, 163, 1, 1, 229, 231, 234, 1, 236, 238, 1, 129, 1, 240, 1, 1, 1, 1,
-    /* TIME_WAIT */ 1, 1, 1, 165, 1, 1, 242, 245, 248, 1, 251, 1, 1, 131, 1, 1, 1, 1, 1, 155,
-    /* CLOSE_WAIT */ 1, 1, 157, 162, 1, 1, 253, 255, 258, 1, 260, 112, 1, 128, 1, 262, 1, 147, 264, 1,
-    /* LAST_ACK */ 1, 1, 1, 164, 1, 1, 266, 268, 271, 1, 273, 275, 1, 130, 1, 277, 1, 149, 1, 1,
+    /* LISTEN */ 1, 17, 18, 19, 1, 1, 1, 8, 168, 1, 1, 172, 1, 1, 1, 1, 1, 1, 1, 1,
+    /* SYN_SENT */ 1, 1, 27, 28, 1, 1, 1, 176, 24, 23, 20, 1, 1, 1, 29, 178, 1, 1, 1, 1,
+    /* SYN_RCVD */ 1, 1, 42, 43, 1, 1, 180, 182, 186, 1, 37, 189, 1, 1, 1, 191, 1, 1, 1, 1,
+    /* ESTABLISHED */ 1, 1, 158, 161, 1, 1, 193, 195, 198, 1, 200, 111, 122, 125, 1, 202, 143, 148, 204, 1,
+    /* FIN_WAIT_1 */ 1, 1, 1, 162, 1, 1, 206, 208, 211, 1, 213, 215, 123, 126, 1, 219, 144, 150, 1, 1,
+    /* FIN_WAIT_2 */ 1, 1, 160, 163, 1, 1, 222, 224, 227, 1, 229, 113, 124, 127, 1, 1, 145, 1, 1, 156,
+    /* CLOSING */ 1, 1, 1, 165, 1, 1, 231, 233, 236, 1, 238, 240, 1, 129, 1, 242, 1, 1, 1, 1,
+    /* TIME_WAIT */ 1, 1, 1, 167, 1, 1, 244, 247, 250, 1, 253, 1, 1, 131, 1, 1, 1, 1, 1, 157,
+    /* CLOSE_WAIT */ 1, 1, 159, 164, 1, 1, 255, 257, 260, 1, 262, 112, 1, 128, 1, 264, 146, 149, 266, 1,
+    /* LAST_ACK */ 1, 1, 1, 166, 1, 1, 268, 270, 273, 1, 275, 277, 1, 130, 1, 279, 147, 151, 1, 1,
 };
 
 static inline bool tcp_fsm_guard(unsigned code, struct tcp_ctx *ctx, const struct tcp_seg *payload)
@@ -633,18 +638,18 @@ enum tcp_fsm_result tcp_fsm_dispatch(tcp_fsm_state_t *state, enum tcp_fsm_event 
     TCP_FSM_TRACE(ctx, s, e, tcp_fsm_transitions[tid].to, tid);
     switch (tid) {
     case 0: /* CLOSED on APP_LISTEN -> LISTEN */
-#line 84 "spec/tcp.fsm"
+#line 86 "spec/tcp.fsm"
         *state = TCP_FSM_LISTEN;
         tcp_fsm_action_become_listener(ctx, payload);
         break;
-#line 641 "generated/tcp.c"
+#line 646 "generated/tcp.c"
     case 1: /* CLOSED on APP_CONNECT -> SYN_SENT */
-#line 86 "spec/tcp.fsm"
+#line 88 "spec/tcp.fsm"
         *state = TCP_FSM_SYN_SENT;
         tcp_fsm_action_init_active(ctx, payload);
         tcp_fsm_action_send_syn(ctx, payload);
         break;
-#line 648 "generated/tcp.c"
+#line 653 "generated/tcp.c"
     case 2: /* CLOSED on APP_CLOSE -> stay */
     case 3: /* CLOSED on APP_ABORT -> stay */
     case 25: /* SYN_SENT on APP_CLOSE -> CLOSED */
@@ -653,125 +658,125 @@ enum tcp_fsm_result tcp_fsm_dispatch(tcp_fsm_state_t *state, enum tcp_fsm_event 
     case 60: /* CLOSING on RCV_RST [rst_exact] -> CLOSED */
     case 61: /* LAST_ACK on RCV_RST [rst_exact] -> CLOSED */
     case 62: /* TIME_WAIT on RCV_RST [rst_exact] -> CLOSED */
-    case 152: /* FIN_WAIT_2 on T_2MSL -> CLOSED */
-    case 153: /* TIME_WAIT on T_2MSL -> CLOSED */
-    case 161: /* CLOSING on APP_ABORT -> CLOSED */
-    case 162: /* LAST_ACK on APP_ABORT -> CLOSED */
-    case 163: /* TIME_WAIT on APP_ABORT -> CLOSED */
-#line 88 "spec/tcp.fsm"
+    case 154: /* FIN_WAIT_2 on T_2MSL -> CLOSED */
+    case 155: /* TIME_WAIT on T_2MSL -> CLOSED */
+    case 163: /* CLOSING on APP_ABORT -> CLOSED */
+    case 164: /* LAST_ACK on APP_ABORT -> CLOSED */
+    case 165: /* TIME_WAIT on APP_ABORT -> CLOSED */
+#line 90 "spec/tcp.fsm"
         *state = TCP_FSM_CLOSED;
         tcp_fsm_action_release(ctx, payload);
         break;
-#line 666 "generated/tcp.c"
+#line 671 "generated/tcp.c"
     case 4: /* CLOSED on SPAWN_SYN -> SYN_RCVD */
-#line 89 "spec/tcp.fsm"
+#line 91 "spec/tcp.fsm"
         *state = TCP_FSM_SYN_RCVD;
         tcp_fsm_action_init_passive(ctx, payload);
         tcp_fsm_action_take_syn(ctx, payload);
         tcp_fsm_action_send_syn_ack(ctx, payload);
         break;
-#line 674 "generated/tcp.c"
+#line 679 "generated/tcp.c"
     case 5: /* CLOSED on SPAWN_COOKIE -> ESTABLISHED */
-#line 92 "spec/tcp.fsm"
+#line 94 "spec/tcp.fsm"
         *state = TCP_FSM_ESTABLISHED;
         tcp_fsm_action_init_passive(ctx, payload);
         tcp_fsm_action_take_cookie(ctx, payload);
         tcp_fsm_action_established(ctx, payload);
         tcp_fsm_action_process_ack(ctx, payload);
         break;
-#line 683 "generated/tcp.c"
+#line 688 "generated/tcp.c"
     case 6: /* LISTEN on RCV_RST -> stay */
-#line 100 "spec/tcp.fsm"
+#line 102 "spec/tcp.fsm"
         *state = TCP_FSM_LISTEN;
         break;
-#line 688 "generated/tcp.c"
+#line 693 "generated/tcp.c"
     case 7: /* LISTEN on RCV_SYN [out_of_memory] -> stay */
     case 12: /* LISTEN on RCV_ACK [out_of_memory] -> stay */
-#line 102 "spec/tcp.fsm"
+#line 104 "spec/tcp.fsm"
         *state = TCP_FSM_LISTEN;
         tcp_fsm_action_refuse_no_memory(ctx, payload);
         tcp_fsm_action_send_rst_reply(ctx, payload);
         break;
-#line 696 "generated/tcp.c"
+#line 701 "generated/tcp.c"
     case 8: /* LISTEN on RCV_SYN [accept_queue_full] -> stay */
     case 13: /* LISTEN on RCV_ACK [accept_queue_full] -> stay */
-#line 104 "spec/tcp.fsm"
+#line 106 "spec/tcp.fsm"
         *state = TCP_FSM_LISTEN;
         tcp_fsm_action_listen_drop(ctx, payload);
         break;
-#line 703 "generated/tcp.c"
+#line 708 "generated/tcp.c"
     case 9: /* LISTEN on RCV_SYN [syn_queue_full] -> stay */
-#line 106 "spec/tcp.fsm"
+#line 108 "spec/tcp.fsm"
         *state = TCP_FSM_LISTEN;
         tcp_fsm_action_send_syn_cookie(ctx, payload);
         break;
-#line 709 "generated/tcp.c"
+#line 714 "generated/tcp.c"
     case 10: /* LISTEN on RCV_SYN else -> stay */
     case 14: /* LISTEN on RCV_ACK else -> stay */
-#line 108 "spec/tcp.fsm"
+#line 110 "spec/tcp.fsm"
         *state = TCP_FSM_LISTEN;
         tcp_fsm_action_spawn_child(ctx, payload);
         break;
-#line 716 "generated/tcp.c"
+#line 721 "generated/tcp.c"
     case 11: /* LISTEN on RCV_ACK [!cookie_ok] -> stay */
-#line 109 "spec/tcp.fsm"
+#line 111 "spec/tcp.fsm"
         *state = TCP_FSM_LISTEN;
         tcp_fsm_action_send_rst_reply(ctx, payload);
         break;
-#line 722 "generated/tcp.c"
+#line 727 "generated/tcp.c"
     case 15: /* LISTEN on APP_CONNECT -> SYN_SENT */
-#line 117 "spec/tcp.fsm"
+#line 119 "spec/tcp.fsm"
         *state = TCP_FSM_SYN_SENT;
         tcp_fsm_action_abort_listener(ctx, payload);
         tcp_fsm_action_unlisten(ctx, payload);
         tcp_fsm_action_init_active(ctx, payload);
         tcp_fsm_action_send_syn(ctx, payload);
         break;
-#line 731 "generated/tcp.c"
+#line 736 "generated/tcp.c"
     case 16: /* LISTEN on APP_CLOSE -> CLOSED */
     case 17: /* LISTEN on APP_ABORT -> CLOSED */
-#line 120 "spec/tcp.fsm"
+#line 122 "spec/tcp.fsm"
         *state = TCP_FSM_CLOSED;
         tcp_fsm_action_abort_listener(ctx, payload);
         tcp_fsm_action_release(ctx, payload);
         break;
-#line 739 "generated/tcp.c"
+#line 744 "generated/tcp.c"
     case 18: /* SYN_SENT on RCV_BAD_ACK -> stay */
-#line 129 "spec/tcp.fsm"
+#line 131 "spec/tcp.fsm"
         *state = TCP_FSM_SYN_SENT;
         tcp_fsm_action_send_rst_reply(ctx, payload);
         break;
-#line 745 "generated/tcp.c"
+#line 750 "generated/tcp.c"
     case 19: /* SYN_SENT on RCV_RST [rst_acks_syn] -> CLOSED */
     case 27: /* SYN_SENT on RCV_ICMP_UNREACH -> CLOSED */
     case 31: /* SYN_RCVD on RCV_RST else -> CLOSED */
-#line 131 "spec/tcp.fsm"
+#line 133 "spec/tcp.fsm"
         *state = TCP_FSM_CLOSED;
         tcp_fsm_action_conn_refused(ctx, payload);
         tcp_fsm_action_release(ctx, payload);
         break;
-#line 754 "generated/tcp.c"
+#line 759 "generated/tcp.c"
     case 20: /* SYN_SENT on RCV_RST else -> stay */
-#line 133 "spec/tcp.fsm"
+#line 135 "spec/tcp.fsm"
         *state = TCP_FSM_SYN_SENT;
         break;
-#line 759 "generated/tcp.c"
+#line 764 "generated/tcp.c"
     case 21: /* SYN_SENT on RCV_SYN_ACK -> ESTABLISHED */
-#line 134 "spec/tcp.fsm"
+#line 136 "spec/tcp.fsm"
         *state = TCP_FSM_ESTABLISHED;
         tcp_fsm_action_take_syn(ctx, payload);
         tcp_fsm_action_established(ctx, payload);
         tcp_fsm_action_process_ack(ctx, payload);
         tcp_fsm_action_send_ack(ctx, payload);
         break;
-#line 768 "generated/tcp.c"
+#line 773 "generated/tcp.c"
     case 22: /* SYN_SENT on RCV_SYN -> SYN_RCVD */
-#line 137 "spec/tcp.fsm"
+#line 139 "spec/tcp.fsm"
         *state = TCP_FSM_SYN_RCVD;
         tcp_fsm_action_take_syn(ctx, payload);
         tcp_fsm_action_send_syn_ack(ctx, payload);
         break;
-#line 775 "generated/tcp.c"
+#line 780 "generated/tcp.c"
     case 23: /* SYN_SENT on T_RTX [syn_give_up] -> CLOSED */
     case 38: /* SYN_RCVD on T_RTX [syn_give_up] -> CLOSED */
     case 130: /* ESTABLISHED on T_RTX [give_up] -> CLOSED */
@@ -779,464 +784,469 @@ enum tcp_fsm_result tcp_fsm_dispatch(tcp_fsm_state_t *state, enum tcp_fsm_event 
     case 132: /* CLOSING on T_RTX [give_up] -> CLOSED */
     case 133: /* LAST_ACK on T_RTX [give_up] -> CLOSED */
     case 138: /* FIN_WAIT_1 on T_RTX [give_up] -> CLOSED */
-    case 148: /* ESTABLISHED on T_KEEPALIVE [keepalive_dead] -> CLOSED */
-    case 149: /* CLOSE_WAIT on T_KEEPALIVE [keepalive_dead] -> CLOSED */
-#line 139 "spec/tcp.fsm"
+    case 150: /* ESTABLISHED on T_KEEPALIVE [keepalive_dead] -> CLOSED */
+    case 151: /* CLOSE_WAIT on T_KEEPALIVE [keepalive_dead] -> CLOSED */
+#line 141 "spec/tcp.fsm"
         *state = TCP_FSM_CLOSED;
         tcp_fsm_action_conn_timeout(ctx, payload);
         tcp_fsm_action_release(ctx, payload);
         break;
-#line 790 "generated/tcp.c"
+#line 795 "generated/tcp.c"
     case 24: /* SYN_SENT on T_RTX else -> stay */
-#line 141 "spec/tcp.fsm"
+#line 143 "spec/tcp.fsm"
         *state = TCP_FSM_SYN_SENT;
         tcp_fsm_action_retransmit_syn(ctx, payload);
         break;
-#line 796 "generated/tcp.c"
+#line 801 "generated/tcp.c"
     case 26: /* SYN_SENT on APP_ABORT -> CLOSED */
     case 56: /* ESTABLISHED on RCV_RST [rst_exact] -> CLOSED */
     case 57: /* FIN_WAIT_1 on RCV_RST [rst_exact] -> CLOSED */
     case 58: /* FIN_WAIT_2 on RCV_RST [rst_exact] -> CLOSED */
     case 59: /* CLOSE_WAIT on RCV_RST [rst_exact] -> CLOSED */
-#line 143 "spec/tcp.fsm"
+#line 145 "spec/tcp.fsm"
         *state = TCP_FSM_CLOSED;
         tcp_fsm_action_conn_reset(ctx, payload);
         tcp_fsm_action_release(ctx, payload);
         break;
-#line 807 "generated/tcp.c"
+#line 812 "generated/tcp.c"
     case 28: /* SYN_RCVD on RCV_RST [rst_challenge_ok] -> stay */
     case 33: /* SYN_RCVD on RCV_SYN [challenge_ok] -> stay */
-#line 154 "spec/tcp.fsm"
+#line 156 "spec/tcp.fsm"
         *state = TCP_FSM_SYN_RCVD;
         tcp_fsm_action_challenge_ack(ctx, payload);
         break;
-#line 814 "generated/tcp.c"
+#line 819 "generated/tcp.c"
     case 29: /* SYN_RCVD on RCV_RST [!rst_exact] -> stay */
     case 34: /* SYN_RCVD on RCV_SYN else -> stay */
     case 49: /* SYN_RCVD on RCV_UNACCEPTABLE else -> stay */
-#line 156 "spec/tcp.fsm"
+#line 158 "spec/tcp.fsm"
         *state = TCP_FSM_SYN_RCVD;
         break;
-#line 821 "generated/tcp.c"
+#line 826 "generated/tcp.c"
     case 35: /* SYN_RCVD on RCV_BAD_ACK -> stay */
     case 36: /* SYN_RCVD on RCV_ACK [!ack_acceptable] -> stay */
-#line 167 "spec/tcp.fsm"
+#line 169 "spec/tcp.fsm"
         *state = TCP_FSM_SYN_RCVD;
         tcp_fsm_action_send_rst_reply(ctx, payload);
         break;
-#line 828 "generated/tcp.c"
+#line 833 "generated/tcp.c"
     case 37: /* SYN_RCVD on RCV_ACK else -> ESTABLISHED */
-#line 170 "spec/tcp.fsm"
+#line 172 "spec/tcp.fsm"
         *state = TCP_FSM_ESTABLISHED;
         tcp_fsm_action_established(ctx, payload);
         tcp_fsm_action_process_ack(ctx, payload);
         break;
-#line 835 "generated/tcp.c"
+#line 840 "generated/tcp.c"
     case 39: /* SYN_RCVD on T_RTX else -> stay */
-#line 175 "spec/tcp.fsm"
+#line 177 "spec/tcp.fsm"
         *state = TCP_FSM_SYN_RCVD;
         tcp_fsm_action_retransmit_syn_ack(ctx, payload);
         break;
-#line 841 "generated/tcp.c"
+#line 846 "generated/tcp.c"
     case 40: /* SYN_RCVD on APP_CLOSE -> FIN_WAIT_1 */
-#line 181 "spec/tcp.fsm"
+#line 183 "spec/tcp.fsm"
         *state = TCP_FSM_FIN_WAIT_1;
         tcp_fsm_action_queue_fin(ctx, payload);
         tcp_fsm_action_send_fin(ctx, payload);
         break;
-#line 848 "generated/tcp.c"
+#line 853 "generated/tcp.c"
     case 41: /* SYN_RCVD on APP_ABORT -> CLOSED */
-    case 157: /* ESTABLISHED on APP_ABORT -> CLOSED */
-    case 158: /* FIN_WAIT_1 on APP_ABORT -> CLOSED */
-    case 159: /* FIN_WAIT_2 on APP_ABORT -> CLOSED */
-    case 160: /* CLOSE_WAIT on APP_ABORT -> CLOSED */
-#line 184 "spec/tcp.fsm"
+    case 159: /* ESTABLISHED on APP_ABORT -> CLOSED */
+    case 160: /* FIN_WAIT_1 on APP_ABORT -> CLOSED */
+    case 161: /* FIN_WAIT_2 on APP_ABORT -> CLOSED */
+    case 162: /* CLOSE_WAIT on APP_ABORT -> CLOSED */
+#line 186 "spec/tcp.fsm"
         *state = TCP_FSM_CLOSED;
         tcp_fsm_action_send_rst(ctx, payload);
         tcp_fsm_action_conn_reset(ctx, payload);
         tcp_fsm_action_release(ctx, payload);
         break;
-#line 860 "generated/tcp.c"
+#line 865 "generated/tcp.c"
     case 42: /* SYN_RCVD on RCV_UNACCEPTABLE [oow_ack_ok] -> stay */
-#line 196 "spec/tcp.fsm"
+#line 198 "spec/tcp.fsm"
         *state = TCP_FSM_SYN_RCVD;
         tcp_fsm_action_send_ack(ctx, payload);
         break;
-#line 866 "generated/tcp.c"
+#line 871 "generated/tcp.c"
     case 43: /* ESTABLISHED on RCV_UNACCEPTABLE [oow_ack_ok] -> stay */
     case 95: /* ESTABLISHED on RCV_BAD_ACK [oow_ack_ok] -> stay */
     case 141: /* ESTABLISHED on T_DELACK -> stay */
-#line 196 "spec/tcp.fsm"
+#line 198 "spec/tcp.fsm"
         *state = TCP_FSM_ESTABLISHED;
         tcp_fsm_action_send_ack(ctx, payload);
         break;
-#line 874 "generated/tcp.c"
+#line 879 "generated/tcp.c"
     case 44: /* FIN_WAIT_1 on RCV_UNACCEPTABLE [oow_ack_ok] -> stay */
     case 96: /* FIN_WAIT_1 on RCV_BAD_ACK [oow_ack_ok] -> stay */
     case 142: /* FIN_WAIT_1 on T_DELACK -> stay */
-#line 196 "spec/tcp.fsm"
+#line 198 "spec/tcp.fsm"
         *state = TCP_FSM_FIN_WAIT_1;
         tcp_fsm_action_send_ack(ctx, payload);
         break;
-#line 882 "generated/tcp.c"
+#line 887 "generated/tcp.c"
     case 45: /* FIN_WAIT_2 on RCV_UNACCEPTABLE [oow_ack_ok] -> stay */
     case 97: /* FIN_WAIT_2 on RCV_BAD_ACK [oow_ack_ok] -> stay */
     case 143: /* FIN_WAIT_2 on T_DELACK -> stay */
-#line 196 "spec/tcp.fsm"
+#line 198 "spec/tcp.fsm"
         *state = TCP_FSM_FIN_WAIT_2;
         tcp_fsm_action_send_ack(ctx, payload);
         break;
-#line 890 "generated/tcp.c"
+#line 895 "generated/tcp.c"
     case 46: /* CLOSE_WAIT on RCV_UNACCEPTABLE [oow_ack_ok] -> stay */
     case 98: /* CLOSE_WAIT on RCV_BAD_ACK [oow_ack_ok] -> stay */
     case 126: /* CLOSE_WAIT on RCV_FIN -> stay */
-#line 196 "spec/tcp.fsm"
+    case 144: /* CLOSE_WAIT on T_DELACK -> stay */
+#line 198 "spec/tcp.fsm"
         *state = TCP_FSM_CLOSE_WAIT;
         tcp_fsm_action_send_ack(ctx, payload);
         break;
-#line 898 "generated/tcp.c"
+#line 904 "generated/tcp.c"
     case 47: /* CLOSING on RCV_UNACCEPTABLE [oow_ack_ok] -> stay */
     case 99: /* CLOSING on RCV_BAD_ACK [oow_ack_ok] -> stay */
     case 127: /* CLOSING on RCV_FIN -> stay */
-#line 196 "spec/tcp.fsm"
+#line 198 "spec/tcp.fsm"
         *state = TCP_FSM_CLOSING;
         tcp_fsm_action_send_ack(ctx, payload);
         break;
-#line 906 "generated/tcp.c"
+#line 912 "generated/tcp.c"
     case 48: /* LAST_ACK on RCV_UNACCEPTABLE [oow_ack_ok] -> stay */
     case 100: /* LAST_ACK on RCV_BAD_ACK [oow_ack_ok] -> stay */
     case 128: /* LAST_ACK on RCV_FIN -> stay */
-#line 196 "spec/tcp.fsm"
+    case 145: /* LAST_ACK on T_DELACK -> stay */
+#line 198 "spec/tcp.fsm"
         *state = TCP_FSM_LAST_ACK;
         tcp_fsm_action_send_ack(ctx, payload);
         break;
-#line 914 "generated/tcp.c"
+#line 921 "generated/tcp.c"
     case 50: /* ESTABLISHED on RCV_UNACCEPTABLE else -> stay */
     case 70: /* ESTABLISHED on RCV_RST else -> stay */
     case 83: /* ESTABLISHED on RCV_SYN else -> stay */
     case 102: /* ESTABLISHED on RCV_BAD_ACK else -> stay */
-#line 197 "spec/tcp.fsm"
+#line 199 "spec/tcp.fsm"
         *state = TCP_FSM_ESTABLISHED;
         break;
-#line 922 "generated/tcp.c"
+#line 929 "generated/tcp.c"
     case 51: /* FIN_WAIT_1 on RCV_UNACCEPTABLE else -> stay */
     case 71: /* FIN_WAIT_1 on RCV_RST else -> stay */
     case 84: /* FIN_WAIT_1 on RCV_SYN else -> stay */
     case 103: /* FIN_WAIT_1 on RCV_BAD_ACK else -> stay */
-#line 197 "spec/tcp.fsm"
+#line 199 "spec/tcp.fsm"
         *state = TCP_FSM_FIN_WAIT_1;
         break;
-#line 930 "generated/tcp.c"
+#line 937 "generated/tcp.c"
     case 52: /* FIN_WAIT_2 on RCV_UNACCEPTABLE else -> stay */
     case 72: /* FIN_WAIT_2 on RCV_RST else -> stay */
     case 85: /* FIN_WAIT_2 on RCV_SYN else -> stay */
     case 104: /* FIN_WAIT_2 on RCV_BAD_ACK else -> stay */
-#line 197 "spec/tcp.fsm"
+#line 199 "spec/tcp.fsm"
         *state = TCP_FSM_FIN_WAIT_2;
         break;
-#line 938 "generated/tcp.c"
+#line 945 "generated/tcp.c"
     case 53: /* CLOSE_WAIT on RCV_UNACCEPTABLE else -> stay */
     case 73: /* CLOSE_WAIT on RCV_RST else -> stay */
     case 86: /* CLOSE_WAIT on RCV_SYN else -> stay */
     case 105: /* CLOSE_WAIT on RCV_BAD_ACK else -> stay */
-#line 197 "spec/tcp.fsm"
+#line 199 "spec/tcp.fsm"
         *state = TCP_FSM_CLOSE_WAIT;
         break;
-#line 946 "generated/tcp.c"
+#line 953 "generated/tcp.c"
     case 54: /* CLOSING on RCV_UNACCEPTABLE else -> stay */
     case 74: /* CLOSING on RCV_RST else -> stay */
     case 87: /* CLOSING on RCV_SYN else -> stay */
     case 106: /* CLOSING on RCV_BAD_ACK else -> stay */
-#line 197 "spec/tcp.fsm"
+#line 199 "spec/tcp.fsm"
         *state = TCP_FSM_CLOSING;
         break;
-#line 954 "generated/tcp.c"
+#line 961 "generated/tcp.c"
     case 55: /* LAST_ACK on RCV_UNACCEPTABLE else -> stay */
     case 75: /* LAST_ACK on RCV_RST else -> stay */
     case 88: /* LAST_ACK on RCV_SYN else -> stay */
     case 107: /* LAST_ACK on RCV_BAD_ACK else -> stay */
-#line 197 "spec/tcp.fsm"
+#line 199 "spec/tcp.fsm"
         *state = TCP_FSM_LAST_ACK;
         break;
-#line 962 "generated/tcp.c"
+#line 969 "generated/tcp.c"
     case 63: /* ESTABLISHED on RCV_RST [challenge_ok] -> stay */
     case 77: /* ESTABLISHED on RCV_SYN [challenge_ok] -> stay */
-#line 205 "spec/tcp.fsm"
+#line 207 "spec/tcp.fsm"
         *state = TCP_FSM_ESTABLISHED;
         tcp_fsm_action_challenge_ack(ctx, payload);
         break;
-#line 969 "generated/tcp.c"
+#line 976 "generated/tcp.c"
     case 64: /* FIN_WAIT_1 on RCV_RST [challenge_ok] -> stay */
     case 78: /* FIN_WAIT_1 on RCV_SYN [challenge_ok] -> stay */
-#line 205 "spec/tcp.fsm"
+#line 207 "spec/tcp.fsm"
         *state = TCP_FSM_FIN_WAIT_1;
         tcp_fsm_action_challenge_ack(ctx, payload);
         break;
-#line 976 "generated/tcp.c"
+#line 983 "generated/tcp.c"
     case 65: /* FIN_WAIT_2 on RCV_RST [challenge_ok] -> stay */
     case 79: /* FIN_WAIT_2 on RCV_SYN [challenge_ok] -> stay */
-#line 205 "spec/tcp.fsm"
+#line 207 "spec/tcp.fsm"
         *state = TCP_FSM_FIN_WAIT_2;
         tcp_fsm_action_challenge_ack(ctx, payload);
         break;
-#line 983 "generated/tcp.c"
+#line 990 "generated/tcp.c"
     case 66: /* CLOSE_WAIT on RCV_RST [challenge_ok] -> stay */
     case 80: /* CLOSE_WAIT on RCV_SYN [challenge_ok] -> stay */
-#line 205 "spec/tcp.fsm"
+#line 207 "spec/tcp.fsm"
         *state = TCP_FSM_CLOSE_WAIT;
         tcp_fsm_action_challenge_ack(ctx, payload);
         break;
-#line 990 "generated/tcp.c"
+#line 997 "generated/tcp.c"
     case 67: /* CLOSING on RCV_RST [challenge_ok] -> stay */
     case 81: /* CLOSING on RCV_SYN [challenge_ok] -> stay */
-#line 205 "spec/tcp.fsm"
+#line 207 "spec/tcp.fsm"
         *state = TCP_FSM_CLOSING;
         tcp_fsm_action_challenge_ack(ctx, payload);
         break;
-#line 997 "generated/tcp.c"
+#line 1004 "generated/tcp.c"
     case 68: /* LAST_ACK on RCV_RST [challenge_ok] -> stay */
     case 82: /* LAST_ACK on RCV_SYN [challenge_ok] -> stay */
-#line 205 "spec/tcp.fsm"
+#line 207 "spec/tcp.fsm"
         *state = TCP_FSM_LAST_ACK;
         tcp_fsm_action_challenge_ack(ctx, payload);
         break;
-#line 1004 "generated/tcp.c"
+#line 1011 "generated/tcp.c"
     case 69: /* TIME_WAIT on RCV_RST [challenge_ok] -> stay */
     case 93: /* TIME_WAIT on RCV_SYN [challenge_ok] -> stay */
-#line 205 "spec/tcp.fsm"
+#line 207 "spec/tcp.fsm"
         *state = TCP_FSM_TIME_WAIT;
         tcp_fsm_action_challenge_ack(ctx, payload);
         break;
-#line 1011 "generated/tcp.c"
+#line 1018 "generated/tcp.c"
     case 76: /* TIME_WAIT on RCV_RST else -> stay */
     case 92: /* TIME_WAIT on RCV_UNACCEPTABLE else -> stay */
     case 94: /* TIME_WAIT on RCV_SYN else -> stay */
     case 108: /* TIME_WAIT on RCV_BAD_ACK else -> stay */
-#line 206 "spec/tcp.fsm"
+#line 208 "spec/tcp.fsm"
         *state = TCP_FSM_TIME_WAIT;
         break;
-#line 1019 "generated/tcp.c"
+#line 1026 "generated/tcp.c"
     case 89: /* TIME_WAIT on RCV_UNACCEPTABLE [syn_reopens] -> CLOSED */
     case 90: /* TIME_WAIT on RCV_SYN [syn_reopens] -> CLOSED */
-#line 218 "spec/tcp.fsm"
+#line 220 "spec/tcp.fsm"
         *state = TCP_FSM_CLOSED;
         tcp_fsm_action_release(ctx, payload);
         tcp_fsm_action_reopen(ctx, payload);
         break;
-#line 1027 "generated/tcp.c"
+#line 1034 "generated/tcp.c"
     case 91: /* TIME_WAIT on RCV_UNACCEPTABLE [oow_ack_ok] -> stay */
     case 101: /* TIME_WAIT on RCV_BAD_ACK [oow_ack_ok] -> stay */
-#line 220 "spec/tcp.fsm"
+#line 222 "spec/tcp.fsm"
         *state = TCP_FSM_TIME_WAIT;
         tcp_fsm_action_send_ack(ctx, payload);
         break;
-#line 1034 "generated/tcp.c"
+#line 1041 "generated/tcp.c"
     case 109: /* ESTABLISHED on RCV_ACK -> stay */
-#line 232 "spec/tcp.fsm"
+#line 234 "spec/tcp.fsm"
         *state = TCP_FSM_ESTABLISHED;
         tcp_fsm_action_process_ack(ctx, payload);
         break;
-#line 1040 "generated/tcp.c"
+#line 1047 "generated/tcp.c"
     case 110: /* CLOSE_WAIT on RCV_ACK -> stay */
-#line 232 "spec/tcp.fsm"
+#line 234 "spec/tcp.fsm"
         *state = TCP_FSM_CLOSE_WAIT;
         tcp_fsm_action_process_ack(ctx, payload);
         break;
-#line 1046 "generated/tcp.c"
+#line 1053 "generated/tcp.c"
     case 111: /* FIN_WAIT_2 on RCV_ACK -> stay */
-#line 232 "spec/tcp.fsm"
+#line 234 "spec/tcp.fsm"
         *state = TCP_FSM_FIN_WAIT_2;
         tcp_fsm_action_process_ack(ctx, payload);
         break;
-#line 1052 "generated/tcp.c"
+#line 1059 "generated/tcp.c"
     case 112: /* FIN_WAIT_1 on RCV_ACK [syn_fin_acked] -> FIN_WAIT_2 */
-#line 235 "spec/tcp.fsm"
+#line 237 "spec/tcp.fsm"
         *state = TCP_FSM_FIN_WAIT_2;
         tcp_fsm_action_established(ctx, payload);
         tcp_fsm_action_process_ack(ctx, payload);
         tcp_fsm_action_arm_fin_timeout(ctx, payload);
-        break;
-#line 1060 "generated/tcp.c"
-    case 113: /* FIN_WAIT_1 on RCV_ACK [syn_acked] -> stay */
-#line 237 "spec/tcp.fsm"
-        *state = TCP_FSM_FIN_WAIT_1;
-        tcp_fsm_action_established(ctx, payload);
-        tcp_fsm_action_process_ack(ctx, payload);
         break;
 #line 1067 "generated/tcp.c"
-    case 114: /* FIN_WAIT_1 on RCV_ACK [fin_acked] -> FIN_WAIT_2 */
+    case 113: /* FIN_WAIT_1 on RCV_ACK [syn_acked] -> stay */
 #line 239 "spec/tcp.fsm"
+        *state = TCP_FSM_FIN_WAIT_1;
+        tcp_fsm_action_established(ctx, payload);
+        tcp_fsm_action_process_ack(ctx, payload);
+        break;
+#line 1074 "generated/tcp.c"
+    case 114: /* FIN_WAIT_1 on RCV_ACK [fin_acked] -> FIN_WAIT_2 */
+#line 241 "spec/tcp.fsm"
         *state = TCP_FSM_FIN_WAIT_2;
         tcp_fsm_action_process_ack(ctx, payload);
         tcp_fsm_action_arm_fin_timeout(ctx, payload);
         break;
-#line 1074 "generated/tcp.c"
+#line 1081 "generated/tcp.c"
     case 115: /* FIN_WAIT_1 on RCV_ACK else -> stay */
-#line 241 "spec/tcp.fsm"
+#line 243 "spec/tcp.fsm"
         *state = TCP_FSM_FIN_WAIT_1;
         tcp_fsm_action_process_ack(ctx, payload);
         break;
-#line 1080 "generated/tcp.c"
+#line 1087 "generated/tcp.c"
     case 116: /* CLOSING on RCV_ACK [fin_acked] -> TIME_WAIT */
-#line 242 "spec/tcp.fsm"
+#line 244 "spec/tcp.fsm"
         *state = TCP_FSM_TIME_WAIT;
         tcp_fsm_action_process_ack(ctx, payload);
         tcp_fsm_action_arm_2msl(ctx, payload);
         break;
-#line 1087 "generated/tcp.c"
+#line 1094 "generated/tcp.c"
     case 117: /* CLOSING on RCV_ACK else -> stay */
-#line 244 "spec/tcp.fsm"
+#line 246 "spec/tcp.fsm"
         *state = TCP_FSM_CLOSING;
         tcp_fsm_action_process_ack(ctx, payload);
         break;
-#line 1093 "generated/tcp.c"
+#line 1100 "generated/tcp.c"
     case 118: /* LAST_ACK on RCV_ACK [fin_acked] -> CLOSED */
-#line 245 "spec/tcp.fsm"
+#line 247 "spec/tcp.fsm"
         *state = TCP_FSM_CLOSED;
         tcp_fsm_action_process_ack(ctx, payload);
         tcp_fsm_action_release(ctx, payload);
         break;
-#line 1100 "generated/tcp.c"
+#line 1107 "generated/tcp.c"
     case 119: /* LAST_ACK on RCV_ACK else -> stay */
-#line 247 "spec/tcp.fsm"
+#line 249 "spec/tcp.fsm"
         *state = TCP_FSM_LAST_ACK;
         tcp_fsm_action_process_ack(ctx, payload);
         break;
-#line 1106 "generated/tcp.c"
+#line 1113 "generated/tcp.c"
     case 120: /* ESTABLISHED on RCV_DATA -> stay */
-#line 250 "spec/tcp.fsm"
+#line 252 "spec/tcp.fsm"
         *state = TCP_FSM_ESTABLISHED;
         tcp_fsm_action_deliver_data(ctx, payload);
         break;
-#line 1112 "generated/tcp.c"
+#line 1119 "generated/tcp.c"
     case 121: /* FIN_WAIT_1 on RCV_DATA -> stay */
-#line 250 "spec/tcp.fsm"
+#line 252 "spec/tcp.fsm"
         *state = TCP_FSM_FIN_WAIT_1;
         tcp_fsm_action_deliver_data(ctx, payload);
         break;
-#line 1118 "generated/tcp.c"
+#line 1125 "generated/tcp.c"
     case 122: /* FIN_WAIT_2 on RCV_DATA -> stay */
-#line 250 "spec/tcp.fsm"
+#line 252 "spec/tcp.fsm"
         *state = TCP_FSM_FIN_WAIT_2;
         tcp_fsm_action_deliver_data(ctx, payload);
         break;
-#line 1124 "generated/tcp.c"
+#line 1131 "generated/tcp.c"
     case 123: /* ESTABLISHED on RCV_FIN -> CLOSE_WAIT */
-#line 253 "spec/tcp.fsm"
+#line 258 "spec/tcp.fsm"
         *state = TCP_FSM_CLOSE_WAIT;
         tcp_fsm_action_receive_fin(ctx, payload);
+        tcp_fsm_action_delay_fin_ack(ctx, payload);
         break;
-#line 1130 "generated/tcp.c"
+#line 1138 "generated/tcp.c"
     case 124: /* FIN_WAIT_1 on RCV_FIN -> CLOSING */
-#line 255 "spec/tcp.fsm"
+#line 261 "spec/tcp.fsm"
         *state = TCP_FSM_CLOSING;
         tcp_fsm_action_receive_fin(ctx, payload);
+        tcp_fsm_action_send_ack(ctx, payload);
         break;
-#line 1136 "generated/tcp.c"
+#line 1145 "generated/tcp.c"
     case 125: /* FIN_WAIT_2 on RCV_FIN -> TIME_WAIT */
-#line 257 "spec/tcp.fsm"
+#line 263 "spec/tcp.fsm"
         *state = TCP_FSM_TIME_WAIT;
         tcp_fsm_action_receive_fin(ctx, payload);
+        tcp_fsm_action_send_ack(ctx, payload);
         tcp_fsm_action_arm_2msl(ctx, payload);
         break;
-#line 1143 "generated/tcp.c"
+#line 1153 "generated/tcp.c"
     case 129: /* TIME_WAIT on RCV_FIN -> TIME_WAIT */
-#line 262 "spec/tcp.fsm"
+#line 268 "spec/tcp.fsm"
         *state = TCP_FSM_TIME_WAIT;
         tcp_fsm_action_send_ack(ctx, payload);
         tcp_fsm_action_arm_2msl(ctx, payload);
         break;
-#line 1150 "generated/tcp.c"
+#line 1160 "generated/tcp.c"
     case 134: /* ESTABLISHED on T_RTX else -> stay */
-#line 272 "spec/tcp.fsm"
+#line 278 "spec/tcp.fsm"
         *state = TCP_FSM_ESTABLISHED;
         tcp_fsm_action_retransmit(ctx, payload);
         break;
-#line 1156 "generated/tcp.c"
+#line 1166 "generated/tcp.c"
     case 135: /* CLOSE_WAIT on T_RTX else -> stay */
-#line 272 "spec/tcp.fsm"
+#line 278 "spec/tcp.fsm"
         *state = TCP_FSM_CLOSE_WAIT;
         tcp_fsm_action_retransmit(ctx, payload);
         break;
-#line 1162 "generated/tcp.c"
+#line 1172 "generated/tcp.c"
     case 136: /* CLOSING on T_RTX else -> stay */
-#line 272 "spec/tcp.fsm"
+#line 278 "spec/tcp.fsm"
         *state = TCP_FSM_CLOSING;
         tcp_fsm_action_retransmit(ctx, payload);
         break;
-#line 1168 "generated/tcp.c"
+#line 1178 "generated/tcp.c"
     case 137: /* LAST_ACK on T_RTX else -> stay */
-#line 272 "spec/tcp.fsm"
+#line 278 "spec/tcp.fsm"
         *state = TCP_FSM_LAST_ACK;
         tcp_fsm_action_retransmit(ctx, payload);
         break;
-#line 1174 "generated/tcp.c"
+#line 1184 "generated/tcp.c"
     case 139: /* FIN_WAIT_1 on T_RTX [syn_unacked] -> stay */
-#line 277 "spec/tcp.fsm"
+#line 283 "spec/tcp.fsm"
         *state = TCP_FSM_FIN_WAIT_1;
         tcp_fsm_action_retransmit_syn_ack_fin(ctx, payload);
         break;
-#line 1180 "generated/tcp.c"
+#line 1190 "generated/tcp.c"
     case 140: /* FIN_WAIT_1 on T_RTX else -> stay */
-#line 279 "spec/tcp.fsm"
+#line 285 "spec/tcp.fsm"
         *state = TCP_FSM_FIN_WAIT_1;
         tcp_fsm_action_retransmit(ctx, payload);
         break;
-#line 1186 "generated/tcp.c"
-    case 144: /* ESTABLISHED on T_PERSIST -> stay */
-#line 283 "spec/tcp.fsm"
+#line 1196 "generated/tcp.c"
+    case 146: /* ESTABLISHED on T_PERSIST -> stay */
+#line 288 "spec/tcp.fsm"
         *state = TCP_FSM_ESTABLISHED;
         tcp_fsm_action_send_probe(ctx, payload);
         break;
-#line 1192 "generated/tcp.c"
-    case 145: /* CLOSE_WAIT on T_PERSIST -> stay */
-#line 283 "spec/tcp.fsm"
+#line 1202 "generated/tcp.c"
+    case 147: /* CLOSE_WAIT on T_PERSIST -> stay */
+#line 288 "spec/tcp.fsm"
         *state = TCP_FSM_CLOSE_WAIT;
         tcp_fsm_action_send_probe(ctx, payload);
         break;
-#line 1198 "generated/tcp.c"
-    case 146: /* FIN_WAIT_1 on T_PERSIST -> stay */
-#line 283 "spec/tcp.fsm"
+#line 1208 "generated/tcp.c"
+    case 148: /* FIN_WAIT_1 on T_PERSIST -> stay */
+#line 288 "spec/tcp.fsm"
         *state = TCP_FSM_FIN_WAIT_1;
         tcp_fsm_action_send_probe(ctx, payload);
         break;
-#line 1204 "generated/tcp.c"
-    case 147: /* LAST_ACK on T_PERSIST -> stay */
-#line 283 "spec/tcp.fsm"
+#line 1214 "generated/tcp.c"
+    case 149: /* LAST_ACK on T_PERSIST -> stay */
+#line 288 "spec/tcp.fsm"
         *state = TCP_FSM_LAST_ACK;
         tcp_fsm_action_send_probe(ctx, payload);
         break;
-#line 1210 "generated/tcp.c"
-    case 150: /* ESTABLISHED on T_KEEPALIVE else -> stay */
-#line 285 "spec/tcp.fsm"
+#line 1220 "generated/tcp.c"
+    case 152: /* ESTABLISHED on T_KEEPALIVE else -> stay */
+#line 290 "spec/tcp.fsm"
         *state = TCP_FSM_ESTABLISHED;
         tcp_fsm_action_send_keepalive(ctx, payload);
         break;
-#line 1216 "generated/tcp.c"
-    case 151: /* CLOSE_WAIT on T_KEEPALIVE else -> stay */
-#line 285 "spec/tcp.fsm"
+#line 1226 "generated/tcp.c"
+    case 153: /* CLOSE_WAIT on T_KEEPALIVE else -> stay */
+#line 290 "spec/tcp.fsm"
         *state = TCP_FSM_CLOSE_WAIT;
         tcp_fsm_action_send_keepalive(ctx, payload);
         break;
-#line 1222 "generated/tcp.c"
-    case 154: /* ESTABLISHED on APP_CLOSE -> FIN_WAIT_1 */
-#line 292 "spec/tcp.fsm"
+#line 1232 "generated/tcp.c"
+    case 156: /* ESTABLISHED on APP_CLOSE -> FIN_WAIT_1 */
+#line 297 "spec/tcp.fsm"
         *state = TCP_FSM_FIN_WAIT_1;
         tcp_fsm_action_queue_fin(ctx, payload);
         break;
-#line 1228 "generated/tcp.c"
-    case 155: /* CLOSE_WAIT on APP_CLOSE -> LAST_ACK */
-#line 294 "spec/tcp.fsm"
+#line 1238 "generated/tcp.c"
+    case 157: /* CLOSE_WAIT on APP_CLOSE -> LAST_ACK */
+#line 299 "spec/tcp.fsm"
         *state = TCP_FSM_LAST_ACK;
         tcp_fsm_action_queue_fin(ctx, payload);
         break;
-#line 1234 "generated/tcp.c"
-    case 156: /* FIN_WAIT_2 on APP_CLOSE -> FIN_WAIT_2 */
-#line 298 "spec/tcp.fsm"
+#line 1244 "generated/tcp.c"
+    case 158: /* FIN_WAIT_2 on APP_CLOSE -> FIN_WAIT_2 */
+#line 303 "spec/tcp.fsm"
         *state = TCP_FSM_FIN_WAIT_2;
         tcp_fsm_action_arm_fin_timeout(ctx, payload);
         break;
-#line 1240 "generated/tcp.c"
+#line 1250 "generated/tcp.c"
     default:
         (void)ctx;
         (void)payload;

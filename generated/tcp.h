@@ -51,7 +51,7 @@ enum tcp_fsm_result { TCP_FSM_HANDLED = 0, TCP_FSM_IGNORED = 1, TCP_FSM_UNEXPECT
 
 #define TCP_FSM_NUM_STATES 11
 #define TCP_FSM_NUM_EVENTS 20
-#define TCP_FSM_NUM_TRANSITIONS 164
+#define TCP_FSM_NUM_TRANSITIONS 166
 #define TCP_FSM_INITIAL TCP_FSM_CLOSED
 typedef uint8_t tcp_fsm_state_t;
 
@@ -66,8 +66,9 @@ enum tcp_fsm_set {
     TCP_FSM_SET_SENDING = 7,
     TCP_FSM_SET_FIN_SENT = 8,
     TCP_FSM_SET_RETRANSMITTING = 9,
+    TCP_FSM_SET_ACK_OWED = 10,
 };
-#define TCP_FSM_NUM_SETS 10
+#define TCP_FSM_NUM_SETS 11
 extern const bool tcp_fsm_set_members[TCP_FSM_NUM_SETS][TCP_FSM_NUM_STATES];
 static inline bool tcp_fsm_in_set(enum tcp_fsm_set set, unsigned state)
 {
@@ -88,117 +89,119 @@ struct tcp_fsm_transition {
 extern const struct tcp_fsm_transition tcp_fsm_transitions[TCP_FSM_NUM_TRANSITIONS];
 
 /* Implemented by the user of the machine: */
-#line 70 "spec/tcp.fsm"
+#line 71 "spec/tcp.fsm"
 bool tcp_fsm_guard_passive_open(struct tcp_ctx *ctx, const struct tcp_seg *payload);
-#line 70 "spec/tcp.fsm"
+#line 71 "spec/tcp.fsm"
 bool tcp_fsm_guard_rst_exact(struct tcp_ctx *ctx, const struct tcp_seg *payload);
-#line 70 "spec/tcp.fsm"
+#line 71 "spec/tcp.fsm"
 bool tcp_fsm_guard_ack_acceptable(struct tcp_ctx *ctx, const struct tcp_seg *payload);
-#line 70 "spec/tcp.fsm"
+#line 71 "spec/tcp.fsm"
 bool tcp_fsm_guard_rst_acks_syn(struct tcp_ctx *ctx, const struct tcp_seg *payload);
-#line 70 "spec/tcp.fsm"
+#line 71 "spec/tcp.fsm"
 bool tcp_fsm_guard_fin_acked(struct tcp_ctx *ctx, const struct tcp_seg *payload);
-#line 70 "spec/tcp.fsm"
+#line 71 "spec/tcp.fsm"
 bool tcp_fsm_guard_give_up(struct tcp_ctx *ctx, const struct tcp_seg *payload);
-#line 70 "spec/tcp.fsm"
+#line 71 "spec/tcp.fsm"
 bool tcp_fsm_guard_syn_give_up(struct tcp_ctx *ctx, const struct tcp_seg *payload);
-#line 71 "spec/tcp.fsm"
+#line 72 "spec/tcp.fsm"
 bool tcp_fsm_guard_challenge_ok(struct tcp_ctx *ctx, const struct tcp_seg *payload);
-#line 71 "spec/tcp.fsm"
+#line 72 "spec/tcp.fsm"
 bool tcp_fsm_guard_oow_ack_ok(struct tcp_ctx *ctx, const struct tcp_seg *payload);
-#line 71 "spec/tcp.fsm"
+#line 72 "spec/tcp.fsm"
 bool tcp_fsm_guard_accept_queue_full(struct tcp_ctx *ctx, const struct tcp_seg *payload);
-#line 71 "spec/tcp.fsm"
+#line 72 "spec/tcp.fsm"
 bool tcp_fsm_guard_syn_queue_full(struct tcp_ctx *ctx, const struct tcp_seg *payload);
-#line 71 "spec/tcp.fsm"
+#line 72 "spec/tcp.fsm"
 bool tcp_fsm_guard_cookie_ok(struct tcp_ctx *ctx, const struct tcp_seg *payload);
-#line 71 "spec/tcp.fsm"
+#line 72 "spec/tcp.fsm"
 bool tcp_fsm_guard_out_of_memory(struct tcp_ctx *ctx, const struct tcp_seg *payload);
-#line 72 "spec/tcp.fsm"
+#line 73 "spec/tcp.fsm"
 bool tcp_fsm_guard_keepalive_dead(struct tcp_ctx *ctx, const struct tcp_seg *payload);
-#line 72 "spec/tcp.fsm"
+#line 73 "spec/tcp.fsm"
 bool tcp_fsm_guard_syn_reopens(struct tcp_ctx *ctx, const struct tcp_seg *payload);
-#line 72 "spec/tcp.fsm"
+#line 73 "spec/tcp.fsm"
 bool tcp_fsm_guard_rst_challenge_ok(struct tcp_ctx *ctx, const struct tcp_seg *payload);
-#line 72 "spec/tcp.fsm"
+#line 73 "spec/tcp.fsm"
 bool tcp_fsm_guard_syn_acked(struct tcp_ctx *ctx, const struct tcp_seg *payload);
-#line 72 "spec/tcp.fsm"
+#line 73 "spec/tcp.fsm"
 bool tcp_fsm_guard_syn_fin_acked(struct tcp_ctx *ctx, const struct tcp_seg *payload);
-#line 72 "spec/tcp.fsm"
+#line 73 "spec/tcp.fsm"
 bool tcp_fsm_guard_syn_unacked(struct tcp_ctx *ctx, const struct tcp_seg *payload);
-#line 73 "spec/tcp.fsm"
+#line 74 "spec/tcp.fsm"
 void tcp_fsm_action_send_syn(struct tcp_ctx *ctx, const struct tcp_seg *payload);
-#line 73 "spec/tcp.fsm"
+#line 74 "spec/tcp.fsm"
 void tcp_fsm_action_send_syn_ack(struct tcp_ctx *ctx, const struct tcp_seg *payload);
-#line 73 "spec/tcp.fsm"
+#line 74 "spec/tcp.fsm"
 void tcp_fsm_action_send_ack(struct tcp_ctx *ctx, const struct tcp_seg *payload);
-#line 73 "spec/tcp.fsm"
+#line 74 "spec/tcp.fsm"
 void tcp_fsm_action_send_rst(struct tcp_ctx *ctx, const struct tcp_seg *payload);
-#line 73 "spec/tcp.fsm"
+#line 74 "spec/tcp.fsm"
 void tcp_fsm_action_send_rst_reply(struct tcp_ctx *ctx, const struct tcp_seg *payload);
-#line 73 "spec/tcp.fsm"
+#line 74 "spec/tcp.fsm"
 void tcp_fsm_action_challenge_ack(struct tcp_ctx *ctx, const struct tcp_seg *payload);
-#line 74 "spec/tcp.fsm"
+#line 75 "spec/tcp.fsm"
 void tcp_fsm_action_init_passive(struct tcp_ctx *ctx, const struct tcp_seg *payload);
-#line 74 "spec/tcp.fsm"
+#line 75 "spec/tcp.fsm"
 void tcp_fsm_action_init_active(struct tcp_ctx *ctx, const struct tcp_seg *payload);
-#line 74 "spec/tcp.fsm"
+#line 75 "spec/tcp.fsm"
 void tcp_fsm_action_take_syn(struct tcp_ctx *ctx, const struct tcp_seg *payload);
-#line 74 "spec/tcp.fsm"
+#line 75 "spec/tcp.fsm"
 void tcp_fsm_action_established(struct tcp_ctx *ctx, const struct tcp_seg *payload);
-#line 74 "spec/tcp.fsm"
+#line 75 "spec/tcp.fsm"
 void tcp_fsm_action_process_ack(struct tcp_ctx *ctx, const struct tcp_seg *payload);
-#line 74 "spec/tcp.fsm"
+#line 75 "spec/tcp.fsm"
 void tcp_fsm_action_deliver_data(struct tcp_ctx *ctx, const struct tcp_seg *payload);
-#line 74 "spec/tcp.fsm"
+#line 75 "spec/tcp.fsm"
 void tcp_fsm_action_receive_fin(struct tcp_ctx *ctx, const struct tcp_seg *payload);
-#line 75 "spec/tcp.fsm"
+#line 76 "spec/tcp.fsm"
+void tcp_fsm_action_delay_fin_ack(struct tcp_ctx *ctx, const struct tcp_seg *payload);
+#line 77 "spec/tcp.fsm"
 void tcp_fsm_action_queue_fin(struct tcp_ctx *ctx, const struct tcp_seg *payload);
-#line 75 "spec/tcp.fsm"
+#line 77 "spec/tcp.fsm"
 void tcp_fsm_action_send_fin(struct tcp_ctx *ctx, const struct tcp_seg *payload);
-#line 75 "spec/tcp.fsm"
+#line 77 "spec/tcp.fsm"
 void tcp_fsm_action_retransmit(struct tcp_ctx *ctx, const struct tcp_seg *payload);
-#line 75 "spec/tcp.fsm"
+#line 77 "spec/tcp.fsm"
 void tcp_fsm_action_retransmit_syn(struct tcp_ctx *ctx, const struct tcp_seg *payload);
-#line 75 "spec/tcp.fsm"
+#line 77 "spec/tcp.fsm"
 void tcp_fsm_action_retransmit_syn_ack(struct tcp_ctx *ctx, const struct tcp_seg *payload);
-#line 76 "spec/tcp.fsm"
+#line 78 "spec/tcp.fsm"
 void tcp_fsm_action_retransmit_syn_ack_fin(struct tcp_ctx *ctx, const struct tcp_seg *payload);
-#line 76 "spec/tcp.fsm"
+#line 78 "spec/tcp.fsm"
 void tcp_fsm_action_send_probe(struct tcp_ctx *ctx, const struct tcp_seg *payload);
-#line 76 "spec/tcp.fsm"
+#line 78 "spec/tcp.fsm"
 void tcp_fsm_action_send_keepalive(struct tcp_ctx *ctx, const struct tcp_seg *payload);
-#line 76 "spec/tcp.fsm"
+#line 78 "spec/tcp.fsm"
 void tcp_fsm_action_arm_2msl(struct tcp_ctx *ctx, const struct tcp_seg *payload);
-#line 76 "spec/tcp.fsm"
+#line 78 "spec/tcp.fsm"
 void tcp_fsm_action_arm_fin_timeout(struct tcp_ctx *ctx, const struct tcp_seg *payload);
-#line 77 "spec/tcp.fsm"
+#line 79 "spec/tcp.fsm"
 void tcp_fsm_action_conn_refused(struct tcp_ctx *ctx, const struct tcp_seg *payload);
-#line 77 "spec/tcp.fsm"
+#line 79 "spec/tcp.fsm"
 void tcp_fsm_action_conn_reset(struct tcp_ctx *ctx, const struct tcp_seg *payload);
-#line 77 "spec/tcp.fsm"
+#line 79 "spec/tcp.fsm"
 void tcp_fsm_action_conn_timeout(struct tcp_ctx *ctx, const struct tcp_seg *payload);
-#line 77 "spec/tcp.fsm"
+#line 79 "spec/tcp.fsm"
 void tcp_fsm_action_release(struct tcp_ctx *ctx, const struct tcp_seg *payload);
-#line 77 "spec/tcp.fsm"
+#line 79 "spec/tcp.fsm"
 void tcp_fsm_action_become_listener(struct tcp_ctx *ctx, const struct tcp_seg *payload);
-#line 77 "spec/tcp.fsm"
+#line 79 "spec/tcp.fsm"
 void tcp_fsm_action_abort_listener(struct tcp_ctx *ctx, const struct tcp_seg *payload);
-#line 78 "spec/tcp.fsm"
+#line 80 "spec/tcp.fsm"
 void tcp_fsm_action_listen_drop(struct tcp_ctx *ctx, const struct tcp_seg *payload);
-#line 78 "spec/tcp.fsm"
+#line 80 "spec/tcp.fsm"
 void tcp_fsm_action_send_syn_cookie(struct tcp_ctx *ctx, const struct tcp_seg *payload);
-#line 78 "spec/tcp.fsm"
+#line 80 "spec/tcp.fsm"
 void tcp_fsm_action_spawn_child(struct tcp_ctx *ctx, const struct tcp_seg *payload);
-#line 78 "spec/tcp.fsm"
+#line 80 "spec/tcp.fsm"
 void tcp_fsm_action_take_cookie(struct tcp_ctx *ctx, const struct tcp_seg *payload);
-#line 78 "spec/tcp.fsm"
+#line 80 "spec/tcp.fsm"
 void tcp_fsm_action_unlisten(struct tcp_ctx *ctx, const struct tcp_seg *payload);
-#line 78 "spec/tcp.fsm"
+#line 80 "spec/tcp.fsm"
 void tcp_fsm_action_refuse_no_memory(struct tcp_ctx *ctx, const struct tcp_seg *payload);
-#line 78 "spec/tcp.fsm"
+#line 80 "spec/tcp.fsm"
 void tcp_fsm_action_reopen(struct tcp_ctx *ctx, const struct tcp_seg *payload);
-#line 202 "generated/tcp.h"
+#line 205 "generated/tcp.h"
 
 /* Run one event. *state is read and written (the caller owns the storage). */
 enum tcp_fsm_result tcp_fsm_dispatch(tcp_fsm_state_t *state, enum tcp_fsm_event event,

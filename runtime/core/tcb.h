@@ -43,6 +43,12 @@
 #define TX_ABORT_ON_CLOSE 0x02u /* TCPFSM_OPT_ABORT_ON_CLOSE: close() resets */
 #define TX_SYN_UNACKED 0x04u    /* FIN sent behind our unacknowledged SYN (CLOSE in SYN_RCVD) */
 
+/* How long the ACK of a FIN that enters CLOSE_WAIT waits for a segment of ours to carry it
+ * (`delay_fin_ack`): long enough for a program that closes when it reads the end of the
+ * stream (it then goes on its FIN,ACK), short enough to pass for Linux's immediate ACK
+ * (2 ms on the 1 ms timer ticks: 1-2 ms; packetdrill's default tolerance is 4 ms). */
+#define FIN_ACK_DELAY_US 2000u
+
 /* A socket's settings from tcpfsm_setopt that are not TCB flags; 0 = the default. They live in
  * the data-path block of a connection and in the union of a listener or an unconnected socket
  * (tcb_opts), so the TCB does not grow for settings few sockets use. */

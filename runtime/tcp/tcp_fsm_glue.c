@@ -440,7 +440,20 @@ void tcp_fsm_action_receive_fin(struct tcp_ctx *ctx, const struct tcp_seg *seg)
     struct tcb *t = CTX_T;
     t->rcv_nxt++;
     if (t->buf) t->buf->fin_held = false;
-    t->flags |= TF_FIN_RCVD | TF_ACK_NOW;
+    t->flags |= TF_FIN_RCVD; /* its ACK: send_ack or delay_ack, as the spec's row says */
+}
+
+/* RFC 9293 3.8.6.3 / RFC 1122 4.2.3.2: the FIN's ACK waits FIN_ACK_DELAY_US for a segment of
+ * ours to carry it (the FIN of a program that closes on reading the end of the stream); an
+ * ACK of text already due sooner keeps its deadline. */
+void tcp_fsm_action_delay_fin_ack(struct tcp_ctx *ctx, const struct tcp_seg *seg)
+{
+    (void)seg;
+    struct tcb *t = CTX_T;
+    uint32_t ms = (FIN_ACK_DELAY_US + 999u) / 1000u;
+    if (!tcb_timer_armed(t, TMR_DELACK) ||
+        seq_diff(t->tmr_at[1], stack_ms(CTX_ST)) > (int32_t)ms) /* slot 1: DELACK */
+        tcb_timer_set(CTX_ST, t, TMR_DELACK, FIN_ACK_DELAY_US);
 }
 
 void tcp_fsm_action_queue_fin(struct tcp_ctx *ctx, const struct tcp_seg *seg)

@@ -285,10 +285,13 @@ static void conn_rest(struct tcpfsm_stack *st, struct tcb *t, struct tcp_seg *se
      * segments in sequence): this segment's, or one that came early and was held */
     bool fin_here = (sp->flags & TCP_FIN) && sp->seq + sp->len == t->rcv_nxt;
     bool fin_held = t->buf && t->buf->fin_held && t->buf->fin_seq == t->rcv_nxt;
-    if ((fin_here || fin_held) && !(t->flags & TF_FIN_RCVD))
+    if ((fin_here || fin_held) && !(t->flags & TF_FIN_RCVD)) {
+        /* RFC 5681 4.2: the segment filled the gap in front of a FIN that came early: ACK
+         * at once, whatever the FIN's row says about delaying */
+        if (fin_held && !fin_here) t->flags |= TF_ACK_NOW;
         dispatch(st, t, TCP_FSM_EV_RCV_FIN, sp);
-    else if ((sp->flags & TCP_FIN) && (t->flags & TF_FIN_RCVD) &&
-             sp->seq + sp->len == t->rcv_nxt - 1)
+    } else if ((sp->flags & TCP_FIN) && (t->flags & TF_FIN_RCVD) &&
+               sp->seq + sp->len == t->rcv_nxt - 1)
         t->flags |= TF_ACK_NOW;
 }
 

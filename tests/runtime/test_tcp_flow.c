@@ -242,9 +242,11 @@ START_TEST(rfc9293_3_10_7_4_zero_window_takes_fin_at_rcv_nxt)
     sc_expect_state(sc, "ESTABLISHED");
 
     sc_inject(sc, TCP_FIN | TCP_ACK, r, us, SC_PEER_WND, NULL, 0);
+    sc_expect_none(sc); /* RFC 9293 3.8.6.3: the FIN's ACK waits FIN_ACK_DELAY_US */
+    sc_expect_state(sc, "CLOSE_WAIT");
+    sc_advance(sc, FIN_ACK_DELAY_US);
     ck_assert_uint_eq(sc_expect(sc, TCP_ACK, us, r + 1, 0)->wnd, 0);
     sc_expect_none(sc);
-    sc_expect_state(sc, "CLOSE_WAIT");
     recv_expect(sc, 0, RCVBUF);
     uint8_t b;
     ck_assert_int_eq(tcpfsm_recv(sc->st, sc->fd, &b, 1), 0); /* end of stream */

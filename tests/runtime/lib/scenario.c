@@ -610,9 +610,13 @@ void sc_to_close_wait(struct sc *sc)
 {
     sc_establish(sc);
     sc_inject(sc, TCP_FIN | TCP_ACK, sc->irs + 1, sc->iss + 1, SC_PEER_WND, NULL, 0);
-    sc_expect(sc, TCP_ACK, sc->iss + 1, sc->irs + 2, 0);
+    /* the FIN's ACK waits FIN_ACK_DELAY_US for a CLOSE to carry it: it goes when the timer
+     * does */
     sc_expect_none(sc);
     sc_expect_state(sc, "CLOSE_WAIT");
+    sc_advance(sc, FIN_ACK_DELAY_US);
+    sc_expect(sc, TCP_ACK, sc->iss + 1, sc->irs + 2, 0);
+    sc_expect_none(sc);
 }
 
 void sc_to_last_ack(struct sc *sc, bool orphan)

@@ -280,7 +280,8 @@ END_TEST
 START_TEST(established__rcv_fin__close_wait)
 {
     /* @rfc 9293 3.10.7.4 eighth: advance RCV.NXT over the FIN, ACK it, "connection closing":
-     * the user reads the end of the stream and may still send */
+     * the user reads the end of the stream and may still send. The ACK waits
+     * FIN_ACK_DELAY_US (3.8.6.3): sc_to_close_wait sees none at once and the bare ACK then */
     struct sc *sc = tr_new(NULL);
     ROW("ESTABLISHED", "RCV_FIN", NULL, "CLOSE_WAIT");
     sc_to_close_wait(sc);
@@ -292,16 +293,43 @@ START_TEST(established__rcv_fin__close_wait)
 }
 END_TEST
 
+START_TEST(established__rcv_fin__close_in_time_sends_the_ack_with_our_fin)
+{
+    /* @rfc 9293 3.10.7.4 eighth, 3.8.6.3: a server that closes when it reads the end of the
+     * stream, within FIN_ACK_DELAY_US, ACKs the peer's FIN with its own: FIN,ACK and no bare
+     * ACK before or after it (three segments close the connection, not four) */
+    struct sc *sc = tr_new(NULL);
+    ROW("ESTABLISHED", "RCV_FIN", NULL, "CLOSE_WAIT");
+    sc_establish(sc);
+    sc_inject(sc, F | A, sc->irs + 1, sc->iss + 1, W, NULL, 0);
+    NONE();
+    STATE("CLOSE_WAIT");
+    EXPECT(tcb_timer_armed(sc_tcb(sc), TMR_DELACK));
+    EXPECT_EQ(tcpfsm_recv(sc->st, sc->fd, (char[4]){0}, 4), 0);
+    EXPECT_EQ(tcpfsm_close(sc->st, sc->fd), 0);
+    sc_expect(sc, F | A, sc->iss + 1, sc->irs + 2, 0);
+    NONE();
+    STATE("LAST_ACK");
+    EXPECT(!tcb_timer_armed(sc_tcb(sc), TMR_DELACK)); /* our FIN carried the ACK */
+    sc_advance(sc, FIN_ACK_DELAY_US);
+    NONE();
+    tr_end(sc);
+}
+END_TEST
+
 START_TEST(established__rcv_fin__close_wait_with_data)
 {
-    /* @rfc 9293 3.10.7.4 seventh and eighth: text and FIN in one segment, ACKed at once */
+    /* @rfc 9293 3.10.7.4 seventh and eighth, 3.8.6.3: text and FIN in one segment, both
+     * ACKed by one ACK, FIN_ACK_DELAY_US later (not the 40 ms text alone would wait) */
     struct sc *sc = tr_new(NULL);
     ROW("ESTABLISHED", "RCV_FIN", NULL, "CLOSE_WAIT");
     sc_establish(sc);
     sc_inject(sc, F | P | A, sc->irs + 1, sc->iss + 1, W, tr_payload, 10);
-    sc_expect(sc, A, sc->iss + 1, sc->irs + 12, 0);
     NONE();
     STATE("CLOSE_WAIT");
+    EXPECT_EQ(sc_fire_next(sc), FIN_ACK_DELAY_US);
+    sc_expect(sc, A, sc->iss + 1, sc->irs + 12, 0);
+    NONE();
     EXPECT(!tcb_timer_armed(sc_tcb(sc), TMR_DELACK));
     char buf[32];
     EXPECT_EQ(tcpfsm_recv(sc->st, sc->fd, buf, sizeof buf), 10);
@@ -310,22 +338,23 @@ START_TEST(established__rcv_fin__close_wait_with_data)
 }
 END_TEST
 
-START_TEST(established__rcv_fin__close_wait_cancels_delayed_ack)
+START_TEST(established__rcv_fin__keeps_an_earlier_delayed_ack)
 {
-    /* @rfc 9293 3.8.6.3. The spec ignores T_DELACK in CLOSE_WAIT because the timer cannot be
-     * running there: it is armed only by in-order text (tcp_data_input), no text is accepted
-     * in CLOSE_WAIT, and the FIN that enters CLOSE_WAIT is ACKed at once, which cancels a
-     * pending delayed ACK: the FIN's ACK covers both */
+    /* @rfc 9293 3.8.6.3, RFC 1122 4.2.3.2: text armed the delayed ACK 39 ms ago; the FIN
+     * after it does not put that ACK off: the one ACK, 1 ms later, covers both */
     struct sc *sc = tr_new(NULL);
     ROW("ESTABLISHED", "RCV_FIN", NULL, "CLOSE_WAIT");
     sc_establish(sc);
     sc_inject(sc, P | A, sc->irs + 1, sc->iss + 1, W, tr_payload, 4);
     NONE();
     EXPECT(tcb_timer_armed(sc_tcb(sc), TMR_DELACK));
+    sc_advance(sc, 39000);
     sc_inject(sc, F | A, sc->irs + 5, sc->iss + 1, W, NULL, 0);
-    sc_expect(sc, A, sc->iss + 1, sc->irs + 6, 0);
     NONE();
     STATE("CLOSE_WAIT");
+    EXPECT_EQ(sc_fire_next(sc), 1000);
+    sc_expect(sc, A, sc->iss + 1, sc->irs + 6, 0);
+    NONE();
     EXPECT(!tcb_timer_armed(sc_tcb(sc), TMR_DELACK));
     tr_end(sc);
 }
@@ -443,7 +472,8 @@ TCase *tr_case_segments(void)
     TR_ADD_TABLE_TEST(tc, receiving__rcv_data__stay, receiving);
     tcase_add_test(tc, established__rcv_fin__close_wait);
     tcase_add_test(tc, established__rcv_fin__close_wait_with_data);
-    tcase_add_test(tc, established__rcv_fin__close_wait_cancels_delayed_ack);
+    tcase_add_test(tc, established__rcv_fin__close_in_time_sends_the_ack_with_our_fin);
+    tcase_add_test(tc, established__rcv_fin__keeps_an_earlier_delayed_ack);
     tcase_add_test(tc, fin_wait_1__rcv_fin__closing);
     tcase_add_test(tc, fin_wait_2__rcv_fin__time_wait);
     TR_ADD_TABLE_TEST(tc, peer_closed__rcv_fin__ack_again, peer_closed);

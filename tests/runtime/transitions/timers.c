@@ -193,31 +193,77 @@ END_TEST
 
 /* =============================================================== T_DELACK ==== */
 
-static const struct {
-    const struct tr_state *in;
-} receiving[] = {
-    {&TR_ESTABLISHED},
-    {&TR_FIN_WAIT_1},
-    {&TR_FIN_WAIT_2},
+/* The peer's FIN arrived in ESTABLISHED: its ACK waits for the delayed-ACK timer. */
+static void drv_close_wait_ack_owed(struct sc *sc)
+{
+    sc_establish(sc);
+    sc_inject(sc, F | A, sc->irs + 1, sc->iss + 1, W, NULL, 0);
+    NONE();
+}
+
+/* The same, at a zero window with text queued, then closed: our FIN waits behind the text,
+ * so nothing of ours carries the ACK that is owed. */
+static void drv_last_ack_ack_owed(struct sc *sc)
+{
+    sc_establish(sc);
+    tr_zero_window_with_queued_data(sc, 1, 10, 5);
+    sc_inject(sc, F | A, sc->irs + 1, sc->iss + 11, 0, NULL, 0);
+    NONE();
+    EXPECT_EQ(tcpfsm_close(sc->st, sc->fd), 0);
+    sc->fd = -1;
+    NONE();
+}
+
+static const struct tr_state CLOSE_WAIT_ACK_OWED = {
+    .name = "CLOSE_WAIT",
+    .route = "the peer's FIN, its ACK delayed",
+    .drive = drv_close_wait_ack_owed,
+    .una = 1,
+    .nxt = 1,
+    .rcv = 2,
+};
+static const struct tr_state LAST_ACK_ACK_OWED = {
+    .name = "LAST_ACK",
+    .route = "10 bytes ACKed with a zero window, 5 queued, the peer's FIN, closed",
+    .drive = drv_last_ack_ack_owed,
+    .una = 11,
+    .nxt = 11,
+    .rcv = 2,
 };
 
-START_TEST(receiving__t_delack__stay)
+/* States where a delayed ACK can be owed: for text (7 bytes injected by the test), or for the
+ * FIN the route received; and whether a timer other than the delayed ACK is left running
+ * (a FIN of ours outstanding, or the persist timer). */
+static const struct {
+    const struct tr_state *in;
+    bool text;
+    bool other_timer;
+} ack_owed[] = {
+    {&TR_ESTABLISHED, true, false},    {&TR_FIN_WAIT_1, true, true},
+    {&TR_FIN_WAIT_2, true, false},     {&CLOSE_WAIT_ACK_OWED, false, false},
+    {&LAST_ACK_ACK_OWED, false, true},
+};
+/* the delay: the delayed-ACK timeout for text (40 ms here), FIN_ACK_DELAY_US for a FIN */
+
+START_TEST(ack_owed__t_delack__stay)
 {
-    /* @rfc 9293 3.8.6.3: the ACK of in-order text is delayed, and sent when the delay (40 ms
-     * here) expires: <SEQ=SND.NXT><ACK=RCV.NXT><CTL=ACK> */
-    const struct tr_state *in = receiving[_i].in;
+    /* @rfc 9293 3.8.6.3: the ACK of in-order text, or of the FIN, is delayed and sent when
+     * the delay (40 ms for text here, 2 ms for a FIN) expires: <SEQ=SND.NXT><ACK=RCV.NXT>
+     * <CTL=ACK> */
+    const struct tr_state *in = ack_owed[_i].in;
+    uint32_t text = ack_owed[_i].text ? 7 : 0;
     struct sc *sc = tr_new(NULL);
     ROW(in->name, "T_DELACK", NULL, in->name);
     tr_enter(sc, in);
-    sc_inject(sc, P | A, RCV_NXT(in), SND_UNA(in), W, tr_payload, 7);
+    if (text) sc_inject(sc, P | A, RCV_NXT(in), SND_UNA(in), W, tr_payload, text);
     NONE();
     EXPECT(tcb_timer_armed(sc_tcb(sc), TMR_DELACK));
-    EXPECT_EQ(sc_fire_next(sc), 40000);
-    sc_expect(sc, A, SND_NXT(in), RCV_NXT(in) + 7, 0);
+    EXPECT_EQ(sc_fire_next(sc), text ? 40000 : FIN_ACK_DELAY_US);
+    sc_expect(sc, A, SND_NXT(in), RCV_NXT(in) + text, 0);
     NONE();
     STATE(in->name);
     EXPECT(!tcb_timer_armed(sc_tcb(sc), TMR_DELACK));
-    EXPECT_EQ(sc_timer_armed(sc), in->una != in->nxt); /* only a FIN may be outstanding */
+    EXPECT_EQ(sc_timer_armed(sc), ack_owed[_i].other_timer);
     tr_end(sc);
 }
 END_TEST
@@ -344,6 +390,8 @@ static void drv_close_wait_keepalive_since_established(struct sc *sc)
 {
     drv_established_keepalive(sc);
     sc_inject(sc, F | A, sc->irs + 1, sc->iss + 1, W, NULL, 0);
+    NONE(); /* the FIN's ACK waits FIN_ACK_DELAY_US */
+    EXPECT_EQ(sc_fire_next(sc), FIN_ACK_DELAY_US);
     sc_expect(sc, A, sc->iss + 1, sc->irs + 2, 0);
     NONE();
 }
@@ -366,7 +414,7 @@ static const struct tr_state CLOSE_WAIT_KEEPALIVE = {
 };
 static const struct tr_state CLOSE_WAIT_KEEPALIVE_SINCE_ESTABLISHED = {
     .name = "CLOSE_WAIT",
-    .route = "keep-alive turned on in ESTABLISHED, 1 s idle",
+    .route = "keep-alive turned on in ESTABLISHED, the peer's FIN and its delayed ACK",
     .drive = drv_close_wait_keepalive_since_established,
     .una = 1,
     .nxt = 1,
@@ -379,11 +427,14 @@ static const struct {
     {&ESTABLISHED_KEEPALIVE},
     {&CLOSE_WAIT_KEEPALIVE},
 };
+/* first_us: the first probe's wait from the route's end (the idle time runs from the peer's
+ * last segment: its FIN came FIN_ACK_DELAY_US before the route's end, when its ACK went) */
 static const struct {
     const struct tr_state *in;
+    uint32_t first_us;
 } keepalive_alive[] = {
-    {&ESTABLISHED_KEEPALIVE},
-    {&CLOSE_WAIT_KEEPALIVE_SINCE_ESTABLISHED},
+    {&ESTABLISHED_KEEPALIVE, 1000000},
+    {&CLOSE_WAIT_KEEPALIVE_SINCE_ESTABLISHED, 1000000 - FIN_ACK_DELAY_US},
 };
 
 START_TEST(sending__t_keepalive_keepalive_dead__closed)
@@ -420,7 +471,7 @@ START_TEST(sending__t_keepalive_else__stay)
     struct sc *sc = tr_new(NULL);
     ROW(in->name, "T_KEEPALIVE", "else", in->name);
     tr_enter(sc, in);
-    EXPECT_EQ(sc_fire_next(sc), 1000000);
+    EXPECT_EQ(sc_fire_next(sc), keepalive_alive[_i].first_us);
     sc_expect(sc, A, SND_NXT(in) - 1, RCV_NXT(in), 0);
     NONE();
     STATE(in->name);
@@ -500,7 +551,7 @@ START_TEST(timers__tables_follow_the_spec)
     }
     tr_expect_table_at("rtx", "T_RTX", from, give_up, N, __FILE__, __LINE__);
     tr_expect_table_at("rtx", "T_RTX", from, otherwise, N, __FILE__, __LINE__);
-    EXPECT_TABLE_FOLLOWS_SPEC(receiving, "T_DELACK", NULL);
+    EXPECT_TABLE_FOLLOWS_SPEC(ack_owed, "T_DELACK", NULL);
     EXPECT_TABLE_FOLLOWS_SPEC(persist, "T_PERSIST", NULL);
     EXPECT_TABLE_FOLLOWS_SPEC(keepalive_dead, "T_KEEPALIVE", "keepalive_dead");
     EXPECT_TABLE_FOLLOWS_SPEC(keepalive_alive, "T_KEEPALIVE", "else");
@@ -514,7 +565,7 @@ TCase *tr_case_timers(void)
     tcase_add_test(tc, timers__tables_follow_the_spec);
     TR_ADD_TABLE_TEST(tc, t_rtx_else__stay, rtx);
     TR_ADD_TABLE_TEST(tc, t_rtx_give_up__closed, rtx);
-    TR_ADD_TABLE_TEST(tc, receiving__t_delack__stay, receiving);
+    TR_ADD_TABLE_TEST(tc, ack_owed__t_delack__stay, ack_owed);
     TR_ADD_TABLE_TEST(tc, t_persist__stay, persist);
     TR_ADD_TABLE_TEST(tc, sending__t_keepalive_keepalive_dead__closed, keepalive_dead);
     TR_ADD_TABLE_TEST(tc, sending__t_keepalive_else__stay, keepalive_alive);

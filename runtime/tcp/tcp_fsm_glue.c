@@ -440,7 +440,7 @@ void tcp_fsm_action_receive_fin(struct tcp_ctx *ctx, const struct tcp_seg *seg)
     struct tcb *t = CTX_T;
     t->rcv_nxt++;
     if (t->buf) t->buf->fin_held = false;
-    t->flags |= TF_FIN_RCVD; /* its ACK: send_ack or delay_ack, as the spec's row says */
+    t->flags |= TF_FIN_RCVD; /* its ACK: send_ack or delay_fin_ack, as the spec's row says */
 }
 
 /* RFC 9293 3.8.6.3 / RFC 1122 4.2.3.2: the FIN's ACK waits FIN_ACK_DELAY_US for a segment of

@@ -26,7 +26,10 @@ void tcb_timer_rearm(struct tcpfsm_stack *st, struct tcb *t)
         return;
     }
     if (best < 0) best = 0;
-    wheel_arm(&st->wheel, &t->timer, st->now + (uint64_t)best * 1000u);
+    uint64_t at = st->now + (uint64_t)best * 1000u;
+    /* Already there (a slot that is not the earliest was set or cleared): no wheel work */
+    if (wheel_armed(&t->timer) && t->timer.expires == at) return;
+    wheel_arm(&st->wheel, &t->timer, at);
 }
 
 void tcb_timer_set(struct tcpfsm_stack *st, struct tcb *t, enum tcb_timer k, uint64_t delay_us)

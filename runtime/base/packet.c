@@ -33,6 +33,18 @@ static inline void put32(uint8_t *p, uint32_t v)
     p[3] = (uint8_t)v;
 }
 
+/* put32, and the 32-bit word as csum_add would load it back from p: a header being built is
+ * summed as it is written, never read back (which would stall on store-to-load forwarding). */
+static inline uint32_t put32_sum(uint8_t *p, uint32_t v)
+{
+    uint8_t b[4];
+    uint32_t w;
+    put32(b, v);
+    memcpy(&w, b, sizeof w);
+    memcpy(p, &w, sizeof w);
+    return w;
+}
+
 static const char *const status_names[PKT_STATUS_COUNT] = {
     [PKT_OK] = "ok",
     [PKT_ERR_IP_SHORT] = "ip-short",
@@ -161,8 +173,8 @@ enum pkt_status ip_parse(const void *pkt, size_t len, struct ip_hdr *h)
     if (ihl < IPV4_HDR_LEN || ihl > len) return PKT_ERR_IP_HDRLEN;
     size_t tot = get16(ip + 2);
     if (tot < ihl || tot > len) return PKT_ERR_IP_LEN;
-    if (inet_checksum(ip, ihl) != 0) /* RFC 791 3.1: header checksum covers the header */
-        return PKT_ERR_IP_CSUM;
+    /* RFC 791 3.1: the header checksum covers the header (IHL counts 32-bit words) */
+    if (csum_fold(csum_add_words(0, ip, ihl)) != 0) return PKT_ERR_IP_CSUM;
     /* More-fragments set or a non-zero offset: a fragment. We do not reassemble (RFC 1122
      * 3.3.2 makes it a MUST for hosts; our peers send DF segments sized to the MSS). */
     if ((get16(ip + 6) & 0x3fff) != 0) return PKT_ERR_IP_FRAG;
@@ -206,7 +218,9 @@ enum pkt_status tcp_parse2(const void *pkt, const struct ip_hdr *hp, struct tcp_
      * 16 bits so tlen does too. */
     if (!csum_valid) {
         uint64_t acc = csum_pseudo_ipv4(saddr, daddr, IPPROTO_TCP_NUM, (uint16_t)tlen);
-        if (csum_fold(csum_add(acc, th, tlen)) != 0) return PKT_ERR_TCP_CSUM;
+        acc = csum_add_words(acc, th, doff); /* doff counts 32-bit words: even, so it chains */
+        if (tlen > doff) acc = csum_add(acc, th + doff, tlen - doff);
+        if (csum_fold(acc) != 0) return PKT_ERR_TCP_CSUM;
     }
     if (tcp_opts_parse(th + TCP_HDR_LEN, doff - TCP_HDR_LEN, &seg->opt) != 0)
         return PKT_ERR_TCP_OPT;
@@ -258,54 +272,47 @@ size_t tcp_opts_len(const struct tcp_opts *o)
 }
 
 /* Lays out options the way Linux tcp_options_write does, every option 4-aligned, so the
- * hot fields (timestamps) sit at fixed offsets and no trailing padding is ever needed. */
-static void opts_write(uint8_t *p, const struct tcp_opts *o)
+ * hot fields (timestamps) sit at fixed offsets and no trailing padding is ever needed. Returns
+ * the sum of the 32-bit words written (put32_sum), for the TCP checksum. */
+static uint64_t opts_write(uint8_t *p, const struct tcp_opts *o)
 {
     uint8_t *s = p;
+    uint64_t sum = 0;
     if (o->has_mss) {
-        *p++ = TCPOPT_MSS;
-        *p++ = 4;
-        put16(p, o->mss);
-        p += 2;
+        sum += put32_sum(p, (uint32_t)TCPOPT_MSS << 24 | 4u << 16 | o->mss);
+        p += 4;
     }
     if (o->has_ts) {
-        if (o->sack_ok) {
-            *p++ = TCPOPT_SACK_PERM;
-            *p++ = 2;
-        } else {
-            *p++ = TCPOPT_NOP;
-            *p++ = TCPOPT_NOP;
-        }
-        *p++ = TCPOPT_TS;
-        *p++ = 10;
-        put32(p, o->tsval);
-        put32(p + 4, o->tsecr);
-        p += 8;
+        uint32_t lead = o->sack_ok ? (uint32_t)TCPOPT_SACK_PERM << 8 | 2u
+                                   : (uint32_t)TCPOPT_NOP << 8 | TCPOPT_NOP;
+        sum += put32_sum(p, lead << 16 | (uint32_t)TCPOPT_TS << 8 | 10u);
+        sum += put32_sum(p + 4, o->tsval);
+        sum += put32_sum(p + 8, o->tsecr);
+        p += 12;
     } else if (o->sack_ok) {
-        *p++ = TCPOPT_NOP;
-        *p++ = TCPOPT_NOP;
-        *p++ = TCPOPT_SACK_PERM;
-        *p++ = 2;
+        sum += put32_sum(p, (uint32_t)TCPOPT_NOP << 24 | (uint32_t)TCPOPT_NOP << 16 |
+                                (uint32_t)TCPOPT_SACK_PERM << 8 | 2u);
+        p += 4;
     }
     if (o->has_wscale) {
-        *p++ = TCPOPT_NOP;
-        *p++ = TCPOPT_WSCALE;
-        *p++ = 3;
         /* RFC 7323 2.3: never send a shift above 14 */
-        *p++ = o->wscale > TCP_MAX_WSCALE ? TCP_MAX_WSCALE : o->wscale;
+        uint32_t ws = o->wscale > TCP_MAX_WSCALE ? TCP_MAX_WSCALE : o->wscale;
+        sum +=
+            put32_sum(p, (uint32_t)TCPOPT_NOP << 24 | (uint32_t)TCPOPT_WSCALE << 16 | 3u << 8 | ws);
+        p += 4;
     }
     size_t n = sack_fit(o, (size_t)(p - s));
     if (n > 0) {
-        *p++ = TCPOPT_NOP;
-        *p++ = TCPOPT_NOP;
-        *p++ = TCPOPT_SACK;
-        *p++ = (uint8_t)(2 + 8 * n);
+        sum += put32_sum(p, (uint32_t)TCPOPT_NOP << 24 | (uint32_t)TCPOPT_NOP << 16 |
+                                (uint32_t)TCPOPT_SACK << 8 | (uint32_t)(2 + 8 * n));
+        p += 4;
         for (size_t k = 0; k < n; k++) {
-            put32(p, o->sack[k].start);
-            put32(p + 4, o->sack[k].end);
+            sum += put32_sum(p, o->sack[k].start);
+            sum += put32_sum(p + 4, o->sack[k].end);
             p += 8;
         }
     }
+    return sum;
 }
 
 size_t pkt_build(void *buf, size_t cap, const struct tcp_seg *seg, uint16_t ip_id)
@@ -347,16 +354,15 @@ size_t pkt_build3(void *buf, size_t cap, const struct tcp_seg *seg, uint16_t ip_
     hs = (hs & 0xffffu) + (hs >> 16);
     put16(ip + 10, (uint16_t)~hs);
 
-    put16(th, seg->sport);
-    put16(th + 2, seg->dport);
-    put32(th + 4, seg->seq);
-    put32(th + 8, seg->ack);
-    th[12] = (uint8_t)((thl / 4) << 4);
-    th[13] = seg->flags;
-    put16(th + 14, seg->wnd);
-    put16(th + 16, 0);
-    put16(th + 18, seg->urp);
-    opts_write(th + TCP_HDR_LEN, &seg->opt); /* olen bytes: same layout rules as tcp_opts_len */
+    /* The TCP header as 32-bit words, each summed as it is stored (the checksum field is 0
+     * until the end); at most 15 words, so the 64-bit sum cannot overflow. */
+    uint64_t hsum = put32_sum(th, (uint32_t)seg->sport << 16 | seg->dport);
+    hsum += put32_sum(th + 4, seg->seq);
+    hsum += put32_sum(th + 8, seg->ack);
+    hsum += put32_sum(th + 12, (uint32_t)(thl / 4) << 28 | (uint32_t)seg->flags << 16 | seg->wnd);
+    hsum += put32_sum(th + 16, seg->urp);
+    /* olen bytes: same layout rules as tcp_opts_len */
+    hsum += opts_write(th + TCP_HDR_LEN, &seg->opt);
     uint64_t acc =
         csum_pseudo_ipv4(seg->saddr, seg->daddr, IPPROTO_TCP_NUM, (uint16_t)(thl + seg->len));
     uint32_t head_len = seg->len - tail_len;
@@ -370,10 +376,10 @@ size_t pkt_build3(void *buf, size_t cap, const struct tcp_seg *seg, uint16_t ip_
         memcpy(th + 16, &p, 2);
         return tot;
     }
-    acc = csum_add(acc, th, thl); /* thl is a multiple of 4: chains (even length) */
+    acc += hsum; /* the pseudo-header's sum is below 2^16: no carry */
     if (!tail_len || !(head_len & 1u)) {
         /* the payload is summed while it is copied (read once) */
-        acc = csum_copy(acc, th + thl, seg->data, head_len);
+        if (head_len) acc = csum_copy(acc, th + thl, seg->data, head_len);
         if (tail_len) acc = csum_copy(acc, th + thl + head_len, tail, tail_len);
     } else {
         /* an odd first piece: copy both, then sum the payload as one run */

@@ -68,7 +68,7 @@ const char *pkt_status_name(enum pkt_status s)
     return status_names[s];
 }
 
-int tcp_opts_parse(const uint8_t *p, size_t len, struct tcp_opts *o)
+int tcp_opts_walk(const uint8_t *p, size_t len, struct tcp_opts *o)
 {
     size_t i = 0;
 
@@ -132,6 +132,22 @@ int tcp_opts_parse(const uint8_t *p, size_t len, struct tcp_opts *o)
         i += olen;
     }
     return 0;
+}
+
+int tcp_opts_parse(const uint8_t *p, size_t len, struct tcp_opts *o)
+{
+    /* RFC 7323 Appendix A's layout, NOP, NOP, timestamps, is what every segment after the SYN
+     * carries when timestamps are on (ours and Linux's): read at fixed offsets, the result
+     * tcp_opts_walk would give (test_packet's option_fast_path_agrees_with_the_walk). */
+    static const uint8_t ts_lead[4] = {TCPOPT_NOP, TCPOPT_NOP, TCPOPT_TS, 10};
+    if (len == 12 && memcmp(p, ts_lead, sizeof ts_lead) == 0) {
+        memset(o, 0, sizeof *o);
+        o->has_ts = 1;
+        o->tsval = get32(p + 4);
+        o->tsecr = get32(p + 8);
+        return 0;
+    }
+    return tcp_opts_walk(p, len, o);
 }
 
 enum ip_addr_class ip_addr_class(uint32_t a)

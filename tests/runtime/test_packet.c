@@ -311,7 +311,6 @@ START_TEST(tcp_opt_nop_eol_unknown)
 }
 END_TEST
 
-/* RFC 1122 3.2.1.3, RFC 1812 5.3.7: which source addresses a host never accepts. */
 /* tcp_opts_parse reads the layouts nearly every segment has at fixed offsets and walks the
  * rest: over option areas near those layouts (each byte of them perturbed, cut short, run
  * long) and random ones, malformed too, it gives what the walk gives, result and options. */
@@ -357,6 +356,7 @@ START_TEST(option_fast_path_agrees_with_the_walk)
 }
 END_TEST
 
+/* RFC 1122 3.2.1.3, RFC 1812 5.3.7: which source addresses a host never accepts. */
 START_TEST(martian_source_addresses_rfc1122_3_2_1_3)
 {
     const uint32_t local = RT_IP(10, 77, 0, 2);

@@ -36,6 +36,7 @@
 #define TCPOPT_SACK 5
 #define TCPOPT_TS 8
 #define TCP_MAX_WSCALE 14 /* RFC 7323 2.3 */
+#define TCP_OPTLEN_TS 12  /* NOP, NOP, timestamps: pkt_build's bytes for them alone */
 
 struct tcp_sack_block {
     uint32_t start, end;

@@ -107,21 +107,24 @@ static void put_sack_blocks(struct tcb *t, struct tcp_opts *o)
  * u.cc.mss, clamped to our MTU) counts no options, so the text is at most that less the
  * option bytes: the one place that decides how much text a segment may carry, so that no
  * segment, first transmission or retransmission, exceeds the path MTU. */
-uint32_t tcp_payload_room(const struct tcb *t, const struct tcp_opts *o)
+static uint32_t room_less(const struct tcb *t, uint32_t olen)
 {
     uint32_t mss = t->u.cc.mss ? t->u.cc.mss : 536u; /* RFC 9293 3.7.1 default (MUST-15) */
-    uint32_t olen = (uint32_t)tcp_opts_len(o);
     return mss > olen ? mss - olen : 0;
 }
 
+uint32_t tcp_payload_room(const struct tcb *t, const struct tcp_opts *o)
+{
+    return room_less(t, (uint32_t)tcp_opts_len(o));
+}
+
 /* The room of a data segment that carries only the options every one of them carries (the
- * timestamps): the unit in which the sender sizes segments (Nagle, SWS avoidance). */
+ * timestamps): the unit in which the sender sizes segments (Nagle, SWS avoidance). Every
+ * tcp_output asks, so the timestamps' length is the constant tcp_opts_len gives for them
+ * (test_packet pins TCP_OPTLEN_TS to it). */
 uint32_t tcp_effective_mss(const struct tcb *t)
 {
-    struct tcp_opts o;
-    memset(&o, 0, sizeof o);
-    o.has_ts = (t->flags & TF_TS) != 0;
-    return tcp_payload_room(t, &o);
+    return room_less(t, (t->flags & TF_TS) ? TCP_OPTLEN_TS : 0);
 }
 
 /* Send one segment of this connection: `len` bytes of text, the first len - tail_len at
@@ -142,12 +145,11 @@ static uint32_t emit_seg(struct tcpfsm_stack *st, struct tcb *t, uint8_t flags, 
     s.flags = flags;
     s.data = payload;
     s.len = len;
-    uint32_t wnd = 0;
     if (flags & TCP_ACK) s.ack = t->rcv_nxt;
     if (!(flags & TCP_RST)) {
-        wnd = tcp_rcv_window(st, t);
         if (flags & TCP_SYN) {
             /* RFC 7323 2.2: the window in a SYN is not scaled. */
+            uint32_t wnd = tcp_rcv_window(st, t);
             s.wnd = (uint16_t)(wnd > 65535u ? 65535u : wnd);
             const uint32_t f = st->cfg.flags;
             bool reply = flags & TCP_ACK;

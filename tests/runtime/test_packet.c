@@ -596,6 +596,20 @@ START_TEST(build_parse_round_trip)
 }
 END_TEST
 
+/* TCP_OPTLEN_TS (what the sender budgets for the timestamps on every segment) is what
+ * tcp_opts_len says, and what pkt_build lays out, for the timestamps alone. */
+START_TEST(timestamps_alone_take_tcp_optlen_ts)
+{
+    const struct tcp_opts ts = {.has_ts = 1, .tsval = 7, .tsecr = 9}, none = {0};
+    ck_assert_uint_eq(tcp_opts_len(&ts), TCP_OPTLEN_TS);
+    ck_assert_uint_eq(tcp_opts_len(&none), 0);
+    struct tcp_seg s = {
+        .saddr = A_ADDR, .daddr = B_ADDR, .sport = 1, .dport = 2, .flags = TCP_ACK, .opt = ts};
+    uint8_t b[128];
+    ck_assert_uint_eq(pkt_build(b, sizeof b, &s, 1), IPV4_HDR_LEN + TCP_HDR_LEN + TCP_OPTLEN_TS);
+}
+END_TEST
+
 START_TEST(build_does_not_fit)
 {
     struct tcp_seg s;
@@ -663,6 +677,7 @@ static Suite *suite(void)
     tcase_add_test(o, sack_blocks_trimmed);
     tcase_add_test(o, build_parse_round_trip);
     tcase_add_test(o, build_does_not_fit);
+    tcase_add_test(o, timestamps_alone_take_tcp_optlen_ts);
     suite_add_tcase(s, o);
     return s;
 }

@@ -20,6 +20,15 @@ static inline uint32_t get32(const uint8_t *p)
 {
     return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
 }
+/* v in network byte order, as a native word (stored with memcpy: any alignment). */
+static inline uint32_t be32(uint32_t v)
+{
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+    return v;
+#else
+    return __builtin_bswap32(v);
+#endif
+}
 static inline void put16(uint8_t *p, uint16_t v)
 {
     p[0] = (uint8_t)(v >> 8);
@@ -27,20 +36,14 @@ static inline void put16(uint8_t *p, uint16_t v)
 }
 static inline void put32(uint8_t *p, uint32_t v)
 {
-    p[0] = (uint8_t)(v >> 24);
-    p[1] = (uint8_t)(v >> 16);
-    p[2] = (uint8_t)(v >> 8);
-    p[3] = (uint8_t)v;
+    uint32_t w = be32(v);
+    memcpy(p, &w, sizeof w);
 }
-
 /* put32, and the 32-bit word as csum_add would load it back from p: a header being built is
  * summed as it is written, never read back (which would stall on store-to-load forwarding). */
 static inline uint32_t put32_sum(uint8_t *p, uint32_t v)
 {
-    uint8_t b[4];
-    uint32_t w;
-    put32(b, v);
-    memcpy(&w, b, sizeof w);
+    uint32_t w = be32(v);
     memcpy(p, &w, sizeof w);
     return w;
 }
@@ -280,11 +283,17 @@ static size_t opts_base_len(const struct tcp_opts *o)
     return n;
 }
 
-size_t tcp_opts_len(const struct tcp_opts *o)
+/* Inline: pkt_build3 asks for every segment before it writes one. */
+static inline size_t opts_len(const struct tcp_opts *o)
 {
     size_t base = opts_base_len(o);
     size_t n = sack_fit(o, base);
     return base + (n ? 4 + 8 * n : 0);
+}
+
+size_t tcp_opts_len(const struct tcp_opts *o)
+{
+    return opts_len(o);
 }
 
 /* Lays out options the way Linux tcp_options_write does, every option 4-aligned, so the
@@ -345,21 +354,12 @@ size_t pkt_build2(void *buf, size_t cap, const struct tcp_seg *seg, uint16_t ip_
 size_t pkt_build3(void *buf, size_t cap, const struct tcp_seg *seg, uint16_t ip_id,
                   const void *tail, uint32_t tail_len, bool csum_partial)
 {
-    size_t olen = tcp_opts_len(&seg->opt);
+    size_t olen = opts_len(&seg->opt);
     size_t thl = TCP_HDR_LEN + olen;
     size_t tot = IPV4_HDR_LEN + thl + (size_t)seg->len;
     if (tot > cap || tot > 0xffff) return 0;
 
     uint8_t *ip = buf, *th = ip + IPV4_HDR_LEN;
-    ip[0] = 0x45;
-    ip[1] = 0;
-    put16(ip + 2, (uint16_t)tot);
-    put16(ip + 4, ip_id);
-    put16(ip + 6, 0x4000); /* DF: we size segments to the MSS (RFC 1191 path MTU) */
-    ip[8] = 64;            /* RFC 1700 / Linux default TTL */
-    ip[9] = IPPROTO_TCP_NUM;
-    put32(ip + 12, seg->saddr);
-    put32(ip + 16, seg->daddr);
     /* RFC 791 header checksum from the field values (the same 16-bit words inet_checksum
      * would read back, summed by value): reading back the bytes just stored would stall on
      * store-to-load forwarding. */
@@ -368,7 +368,13 @@ size_t pkt_build3(void *buf, size_t cap, const struct tcp_seg *seg, uint16_t ip_
                   (seg->daddr & 0xffffu);
     hs = (hs & 0xffffu) + (hs >> 16);
     hs = (hs & 0xffffu) + (hs >> 16);
-    put16(ip + 10, (uint16_t)~hs);
+    /* version 4, IHL 5, TOS 0; DF: we size segments to the MSS (RFC 1191 path MTU); TTL 64
+     * (RFC 1700 / Linux default) */
+    put32(ip, 0x45000000u | (uint32_t)tot);
+    put32(ip + 4, (uint32_t)ip_id << 16 | 0x4000u);
+    put32(ip + 8, 64u << 24 | (uint32_t)IPPROTO_TCP_NUM << 16 | (uint16_t)~hs);
+    put32(ip + 12, seg->saddr);
+    put32(ip + 16, seg->daddr);
 
     /* The TCP header as 32-bit words, each summed as it is stored (the checksum field is 0
      * until the end); at most 15 words, so the 64-bit sum cannot overflow. */
@@ -377,7 +383,7 @@ size_t pkt_build3(void *buf, size_t cap, const struct tcp_seg *seg, uint16_t ip_
     hsum += put32_sum(th + 8, seg->ack);
     hsum += put32_sum(th + 12, (uint32_t)(thl / 4) << 28 | (uint32_t)seg->flags << 16 | seg->wnd);
     hsum += put32_sum(th + 16, seg->urp);
-    /* olen bytes: same layout rules as tcp_opts_len */
+    /* olen bytes: same layout rules as opts_len */
     hsum += opts_write(th + TCP_HDR_LEN, &seg->opt);
     uint64_t acc =
         csum_pseudo_ipv4(seg->saddr, seg->daddr, IPPROTO_TCP_NUM, (uint16_t)(thl + seg->len));

@@ -142,6 +142,35 @@ START_TEST(pseudo_header)
 }
 END_TEST
 
+/* csum_fold's halves-with-carry steps give what folding 16 bits at a time gives, at the
+ * values where carries chain (all ones, powers of two, each side of them) and at random. */
+START_TEST(fold_matches_folding_16_bits_at_a_time)
+{
+    uint64_t seed = 13;
+    for (int round = 0; round < 200000; round++) {
+        uint64_t acc = rt_rand(&seed);
+        switch (round % 4) {
+        case 0:
+            acc = UINT64_MAX >> (acc % 64);
+            break;
+        case 1:
+            acc = ((uint64_t)1 << (acc % 64)) + (uint64_t)(round % 3) - 1;
+            break;
+        case 2:
+            acc &= 0xffffffffull * (round & 1);
+            break;
+        default:
+            break;
+        }
+        uint64_t slow = acc;
+        while (slow >> 16)
+            slow = (slow & 0xffff) + (slow >> 16);
+        rt_require(csum_fold(acc) == (uint16_t)~slow);
+    }
+    rt_require(csum_fold(0) == 0xffff);
+}
+END_TEST
+
 /* The inline sum of a header's 32-bit words (what the packet parser and builder use) is
  * csum_add for every length it takes, at any alignment, with any accumulator chained in. */
 START_TEST(header_words_sum_as_csum_add)
@@ -249,6 +278,7 @@ static Suite *suite(void)
     tcase_add_test(tc, chaining);
     tcase_add_test(tc, pseudo_header);
     tcase_add_test(tc, header_words_sum_as_csum_add);
+    tcase_add_test(tc, fold_matches_folding_16_bits_at_a_time);
     tcase_add_test(tc, every_path_agrees);
     tcase_add_test(tc, speed_1460);
     suite_add_tcase(s, tc);

@@ -139,15 +139,33 @@ int tcp_opts_walk(const uint8_t *p, size_t len, struct tcp_opts *o)
 
 int tcp_opts_parse(const uint8_t *p, size_t len, struct tcp_opts *o)
 {
-    /* RFC 7323 Appendix A's layout, NOP, NOP, timestamps, is what every segment after the SYN
-     * carries when timestamps are on (ours and Linux's): read at fixed offsets, the result
-     * tcp_opts_walk would give (test_packet's option_fast_path_agrees_with_the_walk). */
+    /* Two layouts are read at fixed offsets, with the result tcp_opts_walk would give
+     * (test_packet's option_fast_path_agrees_with_the_walk): RFC 7323 Appendix A's NOP, NOP,
+     * timestamps, on every segment after the SYN when timestamps are on, and the SYN's MSS,
+     * SACK-permitted, timestamps, NOP, window scale (ours and Linux's, tcp_options_write). */
     static const uint8_t ts_lead[4] = {TCPOPT_NOP, TCPOPT_NOP, TCPOPT_TS, 10};
+    static const uint8_t syn_sack_ts[4] = {TCPOPT_SACK_PERM, 2, TCPOPT_TS, 10};
+    static const uint8_t syn_ws[3] = {TCPOPT_NOP, TCPOPT_WSCALE, 3};
     if (len == 12 && memcmp(p, ts_lead, sizeof ts_lead) == 0) {
         memset(o, 0, sizeof *o);
         o->has_ts = 1;
         o->tsval = get32(p + 4);
         o->tsecr = get32(p + 8);
+        return 0;
+    }
+    if (len == 20 && p[0] == TCPOPT_MSS && p[1] == 4 &&
+        memcmp(p + 4, syn_sack_ts, sizeof syn_sack_ts) == 0 &&
+        memcmp(p + 16, syn_ws, sizeof syn_ws) == 0) {
+        memset(o, 0, sizeof *o);
+        o->has_mss = 1;
+        o->mss = get16(p + 2);
+        o->sack_ok = 1;
+        o->has_ts = 1;
+        o->tsval = get32(p + 8);
+        o->tsecr = get32(p + 12);
+        o->has_wscale = 1;
+        /* RFC 7323 2.3: a shift above 14 is treated as 14 */
+        o->wscale = p[19] > TCP_MAX_WSCALE ? TCP_MAX_WSCALE : p[19];
         return 0;
     }
     return tcp_opts_walk(p, len, o);

@@ -331,9 +331,10 @@ START_TEST(option_fast_path_agrees_with_the_walk)
         } else {
             size_t k = (size_t)rt_rand_below(&seed, sizeof layouts / sizeof layouts[0]);
             memcpy(area, layouts[k], sizeof layouts[k]);
-            rt_fill_random(&seed, area + 4, 8); /* timestamp values, SACK edges */
+            rt_fill_random(&seed, area + (k == 1 ? 8 : 4), 8); /* timestamps, SACK edges */
             len = k == 1 ? 20 : 12;
-            if (rt_rand_below(&seed, 2)) /* one byte changed */
+            if (k == 1) area[19] = (uint8_t)rt_rand_below(&seed, 20); /* shifts above 14 too */
+            if (rt_rand_below(&seed, 2))                              /* one byte changed */
                 area[rt_rand_below(&seed, len)] = (uint8_t)rt_rand_below(&seed, 12);
             if (rt_rand_below(&seed, 4) == 0) { /* cut short or run long */
                 size_t to = (size_t)rt_rand_below(&seed, TCP_MAX_OPT_LEN + 1);

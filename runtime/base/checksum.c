@@ -269,33 +269,7 @@ uint64_t csum_copy(uint64_t acc, void *dst, const void *src, size_t len)
 }
 #endif
 
-uint16_t csum_fold(uint64_t acc)
-{
-    acc = (acc & 0xffffffffu) + (acc >> 32);
-    acc = (acc & 0xffffffffu) + (acc >> 32);
-    acc = (acc & 0xffffu) + (acc >> 16);
-    acc = (acc & 0xffffu) + (acc >> 16);
-    return (uint16_t)~acc;
-}
-
 uint16_t inet_checksum(const void *data, size_t len)
 {
     return csum_fold(csum_add(0, data, len));
-}
-
-uint64_t csum_pseudo_ipv4(uint32_t saddr, uint32_t daddr, uint8_t proto, uint16_t len)
-{
-    /* RFC 9293 3.1 pseudo-header: source, destination, zero, protocol, TCP length, summed as
-     * 16-bit words by value (RFC 1071 2(B): the sum of the byte-swapped words is the
-     * byte-swapped sum), folded, then put in the native order the data sums use. Never 0:
-     * the protocol is not. */
-    uint64_t s = (uint64_t)(saddr >> 16) + (saddr & 0xffffu) + (daddr >> 16) + (daddr & 0xffffu) +
-                 proto + len;
-    s = (s & 0xffffu) + (s >> 16);
-    s = (s & 0xffffu) + (s >> 16);
-#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
-    return s;
-#else
-    return (uint64_t)(uint16_t)((s >> 8) | (s << 8));
-#endif
 }

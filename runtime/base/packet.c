@@ -20,6 +20,15 @@ static inline uint32_t get32(const uint8_t *p)
 {
     return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
 }
+/* v in network byte order, as a native word (stored with memcpy: any alignment). */
+static inline uint32_t be32(uint32_t v)
+{
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+    return v;
+#else
+    return __builtin_bswap32(v);
+#endif
+}
 static inline void put16(uint8_t *p, uint16_t v)
 {
     p[0] = (uint8_t)(v >> 8);
@@ -27,10 +36,16 @@ static inline void put16(uint8_t *p, uint16_t v)
 }
 static inline void put32(uint8_t *p, uint32_t v)
 {
-    p[0] = (uint8_t)(v >> 24);
-    p[1] = (uint8_t)(v >> 16);
-    p[2] = (uint8_t)(v >> 8);
-    p[3] = (uint8_t)v;
+    uint32_t w = be32(v);
+    memcpy(p, &w, sizeof w);
+}
+/* put32, and the 32-bit word as csum_add would load it back from p: a header being built is
+ * summed as it is written, never read back (which would stall on store-to-load forwarding). */
+static inline uint32_t put32_sum(uint8_t *p, uint32_t v)
+{
+    uint32_t w = be32(v);
+    memcpy(p, &w, sizeof w);
+    return w;
 }
 
 static const char *const status_names[PKT_STATUS_COUNT] = {
@@ -56,7 +71,7 @@ const char *pkt_status_name(enum pkt_status s)
     return status_names[s];
 }
 
-int tcp_opts_parse(const uint8_t *p, size_t len, struct tcp_opts *o)
+int tcp_opts_walk(const uint8_t *p, size_t len, struct tcp_opts *o)
 {
     size_t i = 0;
 
@@ -122,7 +137,43 @@ int tcp_opts_parse(const uint8_t *p, size_t len, struct tcp_opts *o)
     return 0;
 }
 
-enum ip_addr_class ip_addr_class(uint32_t a)
+int tcp_opts_parse(const uint8_t *p, size_t len, struct tcp_opts *o)
+{
+    /* Two layouts are read at fixed offsets, with the result tcp_opts_walk would give
+     * (test_packet's option_fast_path_agrees_with_the_walk): RFC 7323 Appendix A's NOP, NOP,
+     * timestamps, on every segment after the SYN when timestamps are on, and the SYN's MSS,
+     * SACK-permitted, timestamps, NOP, window scale (ours and Linux's, tcp_options_write). */
+    static const uint8_t ts_lead[4] = {TCPOPT_NOP, TCPOPT_NOP, TCPOPT_TS, 10};
+    static const uint8_t syn_sack_ts[4] = {TCPOPT_SACK_PERM, 2, TCPOPT_TS, 10};
+    static const uint8_t syn_ws[3] = {TCPOPT_NOP, TCPOPT_WSCALE, 3};
+    if (len == 12 && memcmp(p, ts_lead, sizeof ts_lead) == 0) {
+        memset(o, 0, sizeof *o);
+        o->has_ts = 1;
+        o->tsval = get32(p + 4);
+        o->tsecr = get32(p + 8);
+        return 0;
+    }
+    if (len == 20 && p[0] == TCPOPT_MSS && p[1] == 4 &&
+        memcmp(p + 4, syn_sack_ts, sizeof syn_sack_ts) == 0 &&
+        memcmp(p + 16, syn_ws, sizeof syn_ws) == 0) {
+        memset(o, 0, sizeof *o);
+        o->has_mss = 1;
+        o->mss = get16(p + 2);
+        o->sack_ok = 1;
+        o->has_ts = 1;
+        o->tsval = get32(p + 8);
+        o->tsecr = get32(p + 12);
+        o->has_wscale = 1;
+        /* RFC 7323 2.3: a shift above 14 is treated as 14 */
+        o->wscale = p[19] > TCP_MAX_WSCALE ? TCP_MAX_WSCALE : p[19];
+        return 0;
+    }
+    return tcp_opts_walk(p, len, o);
+}
+
+/* Inline for ip_martian_source, which every arriving segment passes (see rcv_window in
+ * tcp_output.c: -fPIC keeps calls to exported functions out of line). */
+static inline enum ip_addr_class addr_class(uint32_t a)
 {
     switch (a >> 24) {
     case 0:
@@ -137,13 +188,18 @@ enum ip_addr_class ip_addr_class(uint32_t a)
     return IP_ADDR_UNICAST;
 }
 
+enum ip_addr_class ip_addr_class(uint32_t a)
+{
+    return addr_class(a);
+}
+
 int ip_martian_source(uint32_t src, uint32_t local, unsigned prefix_len)
 {
     /* (a) {0, *} only while a host learns its address; (c) 255.255.255.255 and (d) {Net, -1}
      * broadcasts, (e) {127, *} loopback, which MUST NOT appear outside a host, and class D/E:
      * never a source (RFC 1122 3.2.1.3, RFC 1812 5.3.7). A datagram from our own address
      * arriving from the link is forged (the "land" attack). */
-    if (ip_addr_class(src) != IP_ADDR_UNICAST || src == local) return 1;
+    if (addr_class(src) != IP_ADDR_UNICAST || src == local) return 1;
     if (prefix_len >= 1 && prefix_len <= 30) { /* /31 and /32 have no broadcast (RFC 3021) */
         uint32_t host = 0xffffffffu >> prefix_len;
         if ((src & ~host) == (local & ~host) && (src & host) == host) return 1;
@@ -161,8 +217,8 @@ enum pkt_status ip_parse(const void *pkt, size_t len, struct ip_hdr *h)
     if (ihl < IPV4_HDR_LEN || ihl > len) return PKT_ERR_IP_HDRLEN;
     size_t tot = get16(ip + 2);
     if (tot < ihl || tot > len) return PKT_ERR_IP_LEN;
-    if (inet_checksum(ip, ihl) != 0) /* RFC 791 3.1: header checksum covers the header */
-        return PKT_ERR_IP_CSUM;
+    /* RFC 791 3.1: the header checksum covers the header (IHL counts 32-bit words) */
+    if (csum_fold(csum_add_words(0, ip, ihl)) != 0) return PKT_ERR_IP_CSUM;
     /* More-fragments set or a non-zero offset: a fragment. We do not reassemble (RFC 1122
      * 3.3.2 makes it a MUST for hosts; our peers send DF segments sized to the MSS). */
     if ((get16(ip + 6) & 0x3fff) != 0) return PKT_ERR_IP_FRAG;
@@ -206,7 +262,9 @@ enum pkt_status tcp_parse2(const void *pkt, const struct ip_hdr *hp, struct tcp_
      * 16 bits so tlen does too. */
     if (!csum_valid) {
         uint64_t acc = csum_pseudo_ipv4(saddr, daddr, IPPROTO_TCP_NUM, (uint16_t)tlen);
-        if (csum_fold(csum_add(acc, th, tlen)) != 0) return PKT_ERR_TCP_CSUM;
+        acc = csum_add_words(acc, th, doff); /* doff counts 32-bit words: even, so it chains */
+        if (tlen > doff) acc = csum_add(acc, th + doff, tlen - doff);
+        if (csum_fold(acc) != 0) return PKT_ERR_TCP_CSUM;
     }
     if (tcp_opts_parse(th + TCP_HDR_LEN, doff - TCP_HDR_LEN, &seg->opt) != 0)
         return PKT_ERR_TCP_OPT;
@@ -250,62 +308,61 @@ static size_t opts_base_len(const struct tcp_opts *o)
     return n;
 }
 
-size_t tcp_opts_len(const struct tcp_opts *o)
+/* Inline: pkt_build3 asks for every segment before it writes one. */
+static inline size_t opts_len(const struct tcp_opts *o)
 {
     size_t base = opts_base_len(o);
     size_t n = sack_fit(o, base);
     return base + (n ? 4 + 8 * n : 0);
 }
 
+size_t tcp_opts_len(const struct tcp_opts *o)
+{
+    return opts_len(o);
+}
+
 /* Lays out options the way Linux tcp_options_write does, every option 4-aligned, so the
- * hot fields (timestamps) sit at fixed offsets and no trailing padding is ever needed. */
-static void opts_write(uint8_t *p, const struct tcp_opts *o)
+ * hot fields (timestamps) sit at fixed offsets and no trailing padding is ever needed. Returns
+ * the sum of the 32-bit words written (put32_sum), for the TCP checksum. */
+static uint64_t opts_write(uint8_t *p, const struct tcp_opts *o)
 {
     uint8_t *s = p;
+    uint64_t sum = 0;
     if (o->has_mss) {
-        *p++ = TCPOPT_MSS;
-        *p++ = 4;
-        put16(p, o->mss);
-        p += 2;
+        sum += put32_sum(p, (uint32_t)TCPOPT_MSS << 24 | 4u << 16 | o->mss);
+        p += 4;
     }
     if (o->has_ts) {
-        if (o->sack_ok) {
-            *p++ = TCPOPT_SACK_PERM;
-            *p++ = 2;
-        } else {
-            *p++ = TCPOPT_NOP;
-            *p++ = TCPOPT_NOP;
-        }
-        *p++ = TCPOPT_TS;
-        *p++ = 10;
-        put32(p, o->tsval);
-        put32(p + 4, o->tsecr);
-        p += 8;
+        uint32_t lead = o->sack_ok ? (uint32_t)TCPOPT_SACK_PERM << 8 | 2u
+                                   : (uint32_t)TCPOPT_NOP << 8 | TCPOPT_NOP;
+        sum += put32_sum(p, lead << 16 | (uint32_t)TCPOPT_TS << 8 | 10u);
+        sum += put32_sum(p + 4, o->tsval);
+        sum += put32_sum(p + 8, o->tsecr);
+        p += 12;
     } else if (o->sack_ok) {
-        *p++ = TCPOPT_NOP;
-        *p++ = TCPOPT_NOP;
-        *p++ = TCPOPT_SACK_PERM;
-        *p++ = 2;
+        sum += put32_sum(p, (uint32_t)TCPOPT_NOP << 24 | (uint32_t)TCPOPT_NOP << 16 |
+                                (uint32_t)TCPOPT_SACK_PERM << 8 | 2u);
+        p += 4;
     }
     if (o->has_wscale) {
-        *p++ = TCPOPT_NOP;
-        *p++ = TCPOPT_WSCALE;
-        *p++ = 3;
         /* RFC 7323 2.3: never send a shift above 14 */
-        *p++ = o->wscale > TCP_MAX_WSCALE ? TCP_MAX_WSCALE : o->wscale;
+        uint32_t ws = o->wscale > TCP_MAX_WSCALE ? TCP_MAX_WSCALE : o->wscale;
+        sum +=
+            put32_sum(p, (uint32_t)TCPOPT_NOP << 24 | (uint32_t)TCPOPT_WSCALE << 16 | 3u << 8 | ws);
+        p += 4;
     }
     size_t n = sack_fit(o, (size_t)(p - s));
     if (n > 0) {
-        *p++ = TCPOPT_NOP;
-        *p++ = TCPOPT_NOP;
-        *p++ = TCPOPT_SACK;
-        *p++ = (uint8_t)(2 + 8 * n);
+        sum += put32_sum(p, (uint32_t)TCPOPT_NOP << 24 | (uint32_t)TCPOPT_NOP << 16 |
+                                (uint32_t)TCPOPT_SACK << 8 | (uint32_t)(2 + 8 * n));
+        p += 4;
         for (size_t k = 0; k < n; k++) {
-            put32(p, o->sack[k].start);
-            put32(p + 4, o->sack[k].end);
+            sum += put32_sum(p, o->sack[k].start);
+            sum += put32_sum(p + 4, o->sack[k].end);
             p += 8;
         }
     }
+    return sum;
 }
 
 size_t pkt_build(void *buf, size_t cap, const struct tcp_seg *seg, uint16_t ip_id)
@@ -322,21 +379,12 @@ size_t pkt_build2(void *buf, size_t cap, const struct tcp_seg *seg, uint16_t ip_
 size_t pkt_build3(void *buf, size_t cap, const struct tcp_seg *seg, uint16_t ip_id,
                   const void *tail, uint32_t tail_len, bool csum_partial)
 {
-    size_t olen = tcp_opts_len(&seg->opt);
+    size_t olen = opts_len(&seg->opt);
     size_t thl = TCP_HDR_LEN + olen;
     size_t tot = IPV4_HDR_LEN + thl + (size_t)seg->len;
     if (tot > cap || tot > 0xffff) return 0;
 
     uint8_t *ip = buf, *th = ip + IPV4_HDR_LEN;
-    ip[0] = 0x45;
-    ip[1] = 0;
-    put16(ip + 2, (uint16_t)tot);
-    put16(ip + 4, ip_id);
-    put16(ip + 6, 0x4000); /* DF: we size segments to the MSS (RFC 1191 path MTU) */
-    ip[8] = 64;            /* RFC 1700 / Linux default TTL */
-    ip[9] = IPPROTO_TCP_NUM;
-    put32(ip + 12, seg->saddr);
-    put32(ip + 16, seg->daddr);
     /* RFC 791 header checksum from the field values (the same 16-bit words inet_checksum
      * would read back, summed by value): reading back the bytes just stored would stall on
      * store-to-load forwarding. */
@@ -345,18 +393,23 @@ size_t pkt_build3(void *buf, size_t cap, const struct tcp_seg *seg, uint16_t ip_
                   (seg->daddr & 0xffffu);
     hs = (hs & 0xffffu) + (hs >> 16);
     hs = (hs & 0xffffu) + (hs >> 16);
-    put16(ip + 10, (uint16_t)~hs);
+    /* version 4, IHL 5, TOS 0; DF: we size segments to the MSS (RFC 1191 path MTU); TTL 64
+     * (RFC 1700 / Linux default) */
+    put32(ip, 0x45000000u | (uint32_t)tot);
+    put32(ip + 4, (uint32_t)ip_id << 16 | 0x4000u);
+    put32(ip + 8, 64u << 24 | (uint32_t)IPPROTO_TCP_NUM << 16 | (uint16_t)~hs);
+    put32(ip + 12, seg->saddr);
+    put32(ip + 16, seg->daddr);
 
-    put16(th, seg->sport);
-    put16(th + 2, seg->dport);
-    put32(th + 4, seg->seq);
-    put32(th + 8, seg->ack);
-    th[12] = (uint8_t)((thl / 4) << 4);
-    th[13] = seg->flags;
-    put16(th + 14, seg->wnd);
-    put16(th + 16, 0);
-    put16(th + 18, seg->urp);
-    opts_write(th + TCP_HDR_LEN, &seg->opt); /* olen bytes: same layout rules as tcp_opts_len */
+    /* The TCP header as 32-bit words, each summed as it is stored (the checksum field is 0
+     * until the end); at most 15 words, so the 64-bit sum cannot overflow. */
+    uint64_t hsum = put32_sum(th, (uint32_t)seg->sport << 16 | seg->dport);
+    hsum += put32_sum(th + 4, seg->seq);
+    hsum += put32_sum(th + 8, seg->ack);
+    hsum += put32_sum(th + 12, (uint32_t)(thl / 4) << 28 | (uint32_t)seg->flags << 16 | seg->wnd);
+    hsum += put32_sum(th + 16, seg->urp);
+    /* olen bytes: same layout rules as opts_len */
+    hsum += opts_write(th + TCP_HDR_LEN, &seg->opt);
     uint64_t acc =
         csum_pseudo_ipv4(seg->saddr, seg->daddr, IPPROTO_TCP_NUM, (uint16_t)(thl + seg->len));
     uint32_t head_len = seg->len - tail_len;
@@ -370,10 +423,10 @@ size_t pkt_build3(void *buf, size_t cap, const struct tcp_seg *seg, uint16_t ip_
         memcpy(th + 16, &p, 2);
         return tot;
     }
-    acc = csum_add(acc, th, thl); /* thl is a multiple of 4: chains (even length) */
+    acc += hsum; /* the pseudo-header's sum is below 2^16: no carry */
     if (!tail_len || !(head_len & 1u)) {
         /* the payload is summed while it is copied (read once) */
-        acc = csum_copy(acc, th + thl, seg->data, head_len);
+        if (head_len) acc = csum_copy(acc, th + thl, seg->data, head_len);
         if (tail_len) acc = csum_copy(acc, th + thl + head_len, tail, tail_len);
     } else {
         /* an odd first piece: copy both, then sum the payload as one run */

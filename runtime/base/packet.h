@@ -36,6 +36,7 @@
 #define TCPOPT_SACK 5
 #define TCPOPT_TS 8
 #define TCP_MAX_WSCALE 14 /* RFC 7323 2.3 */
+#define TCP_OPTLEN_TS 12  /* NOP, NOP, timestamps: pkt_build's bytes for them alone */
 
 struct tcp_sack_block {
     uint32_t start, end;
@@ -102,6 +103,9 @@ enum pkt_status tcp_parse2(const void *pkt, const struct ip_hdr *h, struct tcp_s
                            bool csum_valid);
 /* Parse TCP options (used by pkt_parse; exposed for tests). Returns 0 or -1 if malformed. */
 int tcp_opts_parse(const uint8_t *p, size_t len, struct tcp_opts *o);
+/* The same, option by option, for any layout: tcp_opts_parse reads the common layouts at fixed
+ * offsets and walks the rest with this (exposed so a test holds the two to the same results). */
+int tcp_opts_walk(const uint8_t *p, size_t len, struct tcp_opts *o);
 
 /* What kind of IPv4 address a is (RFC 1122 3.2.1.3, RFC 1812 5.3.7, RFC 5735/6890). */
 enum ip_addr_class {

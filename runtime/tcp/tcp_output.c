@@ -13,12 +13,19 @@
  * less the unread bytes, or under memory pressure the connection's fair share, mem.c), but
  * never less than what the last advertisement promised: RFC 9293 3.8.6 (SHLD-14) "A TCP
  * receiver SHOULD NOT shrink the window, i.e., move the right window edge to the left". */
-uint32_t tcp_rcv_window(const struct tcpfsm_stack *st, const struct tcb *t)
+static inline uint32_t rcv_window(const struct tcpfsm_stack *st, const struct tcb *t)
 {
     uint32_t w = mem_allowance(st, t, t->buf ? &t->buf->rcv : NULL, st->cfg.rcvbuf);
     if (seq_gt(t->rcv_adv, t->rcv_nxt) && t->rcv_adv - t->rcv_nxt > w) w = t->rcv_adv - t->rcv_nxt;
     uint32_t maxw = 65535u << t->rcv_wscale;
     return w > maxw ? maxw : w;
+}
+
+/* The library is built -fPIC, where a call to an exported function stays a call (it could be
+ * interposed): this file's own per-segment callers use the inline versions. */
+uint32_t tcp_rcv_window(const struct tcpfsm_stack *st, const struct tcb *t)
+{
+    return rcv_window(st, t);
 }
 
 /* RFC 9293 3.8.6.2.2 (MUST-39), receiver SWS avoidance: the right edge RCV.NXT+RCV.WND moves
@@ -36,7 +43,7 @@ uint32_t tcp_rcv_sws_thresh(const struct tcpfsm_stack *st, const struct tcb *t)
  * rounding would otherwise retract it by less than 2^Rcv.Wind.Shift). */
 static uint16_t rcv_window_field(const struct tcpfsm_stack *st, const struct tcb *t)
 {
-    uint32_t free = tcp_rcv_window(st, t), w = free;
+    uint32_t free = rcv_window(st, t), w = free;
     uint32_t held = seq_gt(t->rcv_adv, t->rcv_nxt) ? t->rcv_adv - t->rcv_nxt : 0;
     if (free > held && free - held < tcp_rcv_sws_thresh(st, t)) {
         uint32_t unit = (uint32_t)1 << t->rcv_wscale;
@@ -107,21 +114,29 @@ static void put_sack_blocks(struct tcb *t, struct tcp_opts *o)
  * u.cc.mss, clamped to our MTU) counts no options, so the text is at most that less the
  * option bytes: the one place that decides how much text a segment may carry, so that no
  * segment, first transmission or retransmission, exceeds the path MTU. */
-uint32_t tcp_payload_room(const struct tcb *t, const struct tcp_opts *o)
+static uint32_t room_less(const struct tcb *t, uint32_t olen)
 {
     uint32_t mss = t->u.cc.mss ? t->u.cc.mss : 536u; /* RFC 9293 3.7.1 default (MUST-15) */
-    uint32_t olen = (uint32_t)tcp_opts_len(o);
     return mss > olen ? mss - olen : 0;
 }
 
+uint32_t tcp_payload_room(const struct tcb *t, const struct tcp_opts *o)
+{
+    return room_less(t, (uint32_t)tcp_opts_len(o));
+}
+
 /* The room of a data segment that carries only the options every one of them carries (the
- * timestamps): the unit in which the sender sizes segments (Nagle, SWS avoidance). */
+ * timestamps): the unit in which the sender sizes segments (Nagle, SWS avoidance). Every
+ * tcp_output asks, so the timestamps' length is the constant tcp_opts_len gives for them
+ * (test_packet pins TCP_OPTLEN_TS to it). */
+static inline uint32_t effective_mss(const struct tcb *t)
+{
+    return room_less(t, (t->flags & TF_TS) ? TCP_OPTLEN_TS : 0);
+}
+
 uint32_t tcp_effective_mss(const struct tcb *t)
 {
-    struct tcp_opts o;
-    memset(&o, 0, sizeof o);
-    o.has_ts = (t->flags & TF_TS) != 0;
-    return tcp_payload_room(t, &o);
+    return effective_mss(t);
 }
 
 /* Send one segment of this connection: `len` bytes of text, the first len - tail_len at
@@ -142,12 +157,11 @@ static uint32_t emit_seg(struct tcpfsm_stack *st, struct tcb *t, uint8_t flags, 
     s.flags = flags;
     s.data = payload;
     s.len = len;
-    uint32_t wnd = 0;
     if (flags & TCP_ACK) s.ack = t->rcv_nxt;
     if (!(flags & TCP_RST)) {
-        wnd = tcp_rcv_window(st, t);
         if (flags & TCP_SYN) {
             /* RFC 7323 2.2: the window in a SYN is not scaled. */
+            uint32_t wnd = rcv_window(st, t);
             s.wnd = (uint16_t)(wnd > 65535u ? 65535u : wnd);
             const uint32_t f = st->cfg.flags;
             bool reply = flags & TCP_ACK;
@@ -333,7 +347,7 @@ void tcp_output(struct tcpfsm_stack *st, struct tcb *t)
     if (t->flags & TF_DEAD) return;
     if (t->buf) { /* nothing is queued before ESTABLISHED: send() refuses, a FIN waits */
         struct ring *sb = &t->buf->snd;
-        uint32_t mss = tcp_effective_mss(t);
+        uint32_t mss = effective_mss(t);
         for (;;) {
             uint32_t inflight = t->snd_nxt - t->snd_una;
             if (inflight > sb->len) break; /* FIN already in flight */
@@ -431,7 +445,7 @@ void tcp_retransmit_first(struct tcpfsm_stack *st, struct tcb *t)
 void tcp_resend_una(struct tcpfsm_stack *st, struct tcb *t)
 {
     if (!t->buf) return;
-    uint32_t mss = tcp_effective_mss(t);
+    uint32_t mss = effective_mss(t);
     /* only what was sent before (up to SND.MAX): a resend is never new data */
     uint32_t sent = t->snd_max - t->snd_una;
     uint32_t avail = t->buf->snd.len < sent ? t->buf->snd.len : sent;
@@ -453,7 +467,7 @@ bool tcp_sack_retransmit(struct tcpfsm_stack *st, struct tcb *t)
     struct tcb_bufs *b = t->buf;
     if (!(t->flags & TF_SACK) || !b || !b->nsacked) return false;
     uint32_t seq = seq_max(t->snd_una, b->high_rxt);
-    uint32_t mss = tcp_effective_mss(t);
+    uint32_t mss = effective_mss(t);
     for (int k = 0; k < b->nsacked; k++) {
         if (seq_lt(seq, b->sacked[k].start)) {
             uint32_t n = b->sacked[k].start - seq;

@@ -142,17 +142,70 @@ START_TEST(pseudo_header)
 }
 END_TEST
 
+/* csum_fold's halves-with-carry steps give what folding 16 bits at a time gives, at the
+ * values where carries chain (all ones, powers of two, each side of them) and at random. */
+START_TEST(fold_matches_folding_16_bits_at_a_time)
+{
+    uint64_t seed = 13;
+    for (int round = 0; round < 200000; round++) {
+        uint64_t acc = rt_rand(&seed);
+        switch (round % 4) {
+        case 0:
+            acc = UINT64_MAX >> (acc % 64);
+            break;
+        case 1:
+            acc = ((uint64_t)1 << (acc % 64)) + (uint64_t)(round % 3) - 1;
+            break;
+        case 2:
+            acc &= 0xffffffffull * (round & 1);
+            break;
+        default:
+            break;
+        }
+        uint64_t slow = acc;
+        while (slow >> 16)
+            slow = (slow & 0xffff) + (slow >> 16);
+        rt_require(csum_fold(acc) == (uint16_t)~slow);
+    }
+    rt_require(csum_fold(0) == 0xffff);
+}
+END_TEST
+
+/* The inline sum of a header's 32-bit words (what the packet parser and builder use) is
+ * csum_add for every length it takes, at any alignment, with any accumulator chained in. */
+START_TEST(header_words_sum_as_csum_add)
+{
+    static uint8_t buf[128 + 8];
+    uint64_t seed = 5;
+    for (int round = 0; round < 20000; round++) {
+        size_t off = (size_t)rt_rand_below(&seed, 8);
+        size_t len = 4 * (size_t)rt_rand_below(&seed, 33);
+        rt_fill_random(&seed, buf + off, len);
+        if (round & 1) /* carry-heavy data */
+            memset(buf + off, 0xff, len / 2);
+        uint64_t acc = rt_rand(&seed);
+        if (round % 3 == 0) acc = UINT64_MAX - (acc & 0xff); /* the 64-bit carry wraps */
+        rt_require(csum_fold(csum_add_words(acc, buf + off, len)) ==
+                   csum_fold(csum_add(acc, buf + off, len)));
+        rt_require(as_host(csum_fold(csum_add_words(0, buf + off, len))) ==
+                   ref_csum(buf + off, len));
+    }
+}
+END_TEST
+
 /* The library picks the fastest path for this CPU; this translation unit compiles the same
  * source with the portable path forced, under other names, to check each path against the
  * others (the fast path is all the library ever runs here). */
 #undef TCPFSM_CHECKSUM_H
 #define CSUM_FORCE_SCALAR 1
 #define csum_add scalar_csum_add
+#define csum_add_words scalar_csum_add_words
 #define csum_fold scalar_csum_fold
 #define inet_checksum scalar_inet_checksum
 #define csum_pseudo_ipv4 scalar_csum_pseudo_ipv4
 #include "checksum.c"
 #undef csum_add
+#undef csum_add_words
 #undef csum_fold
 #undef inet_checksum
 #undef csum_pseudo_ipv4
@@ -224,6 +277,8 @@ static Suite *suite(void)
     tcase_add_test(tc, extreme_values);
     tcase_add_test(tc, chaining);
     tcase_add_test(tc, pseudo_header);
+    tcase_add_test(tc, header_words_sum_as_csum_add);
+    tcase_add_test(tc, fold_matches_folding_16_bits_at_a_time);
     tcase_add_test(tc, every_path_agrees);
     tcase_add_test(tc, speed_1460);
     suite_add_tcase(s, tc);

@@ -311,6 +311,52 @@ START_TEST(tcp_opt_nop_eol_unknown)
 }
 END_TEST
 
+/* tcp_opts_parse reads the layouts nearly every segment has at fixed offsets and walks the
+ * rest: over option areas near those layouts (each byte of them perturbed, cut short, run
+ * long) and random ones, malformed too, it gives what the walk gives, result and options. */
+START_TEST(option_fast_path_agrees_with_the_walk)
+{
+    static const uint8_t layouts[][20] = {
+        {1, 1, 8, 10, 1, 2, 3, 4, 5, 6, 7, 8},                            /* NOP, NOP, TS */
+        {2, 4, 5, 0xb4, 4, 2, 8, 10, 1, 2, 3, 4, 0, 0, 0, 0, 1, 3, 3, 7}, /* a SYN's */
+        {1, 1, 5, 10, 0, 0, 0, 1, 0, 0, 0, 2},                            /* NOP, NOP, SACK */
+    };
+    uint64_t seed = 99;
+    for (int round = 0; round < 200000; round++) {
+        uint8_t area[TCP_MAX_OPT_LEN];
+        size_t len;
+        if (round % 4 == 3) { /* random bytes, any length */
+            len = (size_t)rt_rand_below(&seed, TCP_MAX_OPT_LEN + 1);
+            rt_fill_random(&seed, area, len);
+        } else {
+            size_t k = (size_t)rt_rand_below(&seed, sizeof layouts / sizeof layouts[0]);
+            memcpy(area, layouts[k], sizeof layouts[k]);
+            rt_fill_random(&seed, area + (k == 1 ? 8 : 4), 8); /* timestamps, SACK edges */
+            len = k == 1 ? 20 : 12;
+            if (k == 1) area[19] = (uint8_t)rt_rand_below(&seed, 20); /* shifts above 14 too */
+            if (rt_rand_below(&seed, 2))                              /* one byte changed */
+                area[rt_rand_below(&seed, len)] = (uint8_t)rt_rand_below(&seed, 12);
+            if (rt_rand_below(&seed, 4) == 0) { /* cut short or run long */
+                size_t to = (size_t)rt_rand_below(&seed, TCP_MAX_OPT_LEN + 1);
+                if (to > len) rt_fill_random(&seed, area + len, to - len);
+                len = to;
+            }
+        }
+        /* exactly len bytes on the heap: a read past them shows under make SAN=1 */
+        uint8_t *p = malloc(len ? len : 1);
+        ck_assert_ptr_nonnull(p);
+        memcpy(p, area, len);
+        struct tcp_opts fast, walk;
+        memset(&fast, 0xa5, sizeof fast);
+        memset(&walk, 0x5a, sizeof walk);
+        int rf = tcp_opts_parse(p, len, &fast), rw = tcp_opts_walk(p, len, &walk);
+        free(p);
+        rt_require(rf == rw);
+        if (rf == 0) rt_require(memcmp(&fast, &walk, sizeof fast) == 0);
+    }
+}
+END_TEST
+
 /* RFC 1122 3.2.1.3, RFC 1812 5.3.7: which source addresses a host never accepts. */
 START_TEST(martian_source_addresses_rfc1122_3_2_1_3)
 {
@@ -551,6 +597,20 @@ START_TEST(build_parse_round_trip)
 }
 END_TEST
 
+/* TCP_OPTLEN_TS (what the sender budgets for the timestamps on every segment) is what
+ * tcp_opts_len says, and what pkt_build lays out, for the timestamps alone. */
+START_TEST(timestamps_alone_take_tcp_optlen_ts)
+{
+    const struct tcp_opts ts = {.has_ts = 1, .tsval = 7, .tsecr = 9}, none = {0};
+    ck_assert_uint_eq(tcp_opts_len(&ts), TCP_OPTLEN_TS);
+    ck_assert_uint_eq(tcp_opts_len(&none), 0);
+    struct tcp_seg s = {
+        .saddr = A_ADDR, .daddr = B_ADDR, .sport = 1, .dport = 2, .flags = TCP_ACK, .opt = ts};
+    uint8_t b[128];
+    ck_assert_uint_eq(pkt_build(b, sizeof b, &s, 1), IPV4_HDR_LEN + TCP_HDR_LEN + TCP_OPTLEN_TS);
+}
+END_TEST
+
 START_TEST(build_does_not_fit)
 {
     struct tcp_seg s;
@@ -613,10 +673,12 @@ static Suite *suite(void)
     TCase *o = tcase_create("options+build");
     tcase_set_timeout(o, 60);
     tcase_add_test(o, tcp_opt_nop_eol_unknown);
+    tcase_add_test(o, option_fast_path_agrees_with_the_walk);
     tcase_add_test(o, options_round_trip_syn);
     tcase_add_test(o, sack_blocks_trimmed);
     tcase_add_test(o, build_parse_round_trip);
     tcase_add_test(o, build_does_not_fit);
+    tcase_add_test(o, timestamps_alone_take_tcp_optlen_ts);
     suite_add_tcase(s, o);
     return s;
 }

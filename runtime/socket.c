@@ -186,13 +186,14 @@ int tcpfsm_connect(struct tcpfsm_stack *st, int fd, uint32_t addr, uint16_t port
                 t->lport = p;
         }
         if (!t->lport) return -EADDRNOTAVAIL;
+        /* its 4-tuple was found free by the very lookups below: not asked twice */
     } else if (!port_allowed(st, t->laddr, t->lport, addr, port)) {
         return -EADDRNOTAVAIL; /* the flow would not come back to this stack (cfg.port_ok) */
+    } else if (tcb_lookup(st, t->laddr, t->lport, addr, port) ||
+               tw_lookup(st, t->laddr, t->lport, addr, port) ||
+               syn_lookup(st, t->laddr, t->lport, addr, port)) {
+        return -EADDRINUSE; /* a port bound before: its 4-tuple may be taken */
     }
-    if (tcb_lookup(st, t->laddr, t->lport, addr, port) ||
-        tw_lookup(st, t->laddr, t->lport, addr, port) ||
-        syn_lookup(st, t->laddr, t->lport, addr, port))
-        return -EADDRINUSE;
     if (tcb_hash_reserve(st)) return -ENOMEM;
     t->raddr = addr;
     t->rport = port;

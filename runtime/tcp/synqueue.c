@@ -17,7 +17,6 @@
  */
 #include <errno.h>
 #include <stdlib.h>
-#include <string.h>
 #include "rectab.h"
 #include "seq.h"
 #include "tcp_layer.h"
@@ -86,26 +85,29 @@ bool syn_settle(struct tcpfsm_stack *st, struct tcb *t)
         t->rtt.rto_us != fresh.rto_us || t->rtt.rttvar_us != fresh.rttvar_us ||
         ((t->flags & TF_RTT_TIMING) && t->rtt_seq != t->snd_nxt))
         return false;
+    /* every field in one assignment, the wheel node unlinked: a memset first made gcc turn
+     * malloc + memset into calloc, ~100 instructions dearer than malloc here (callgrind) */
     struct syn_rec *r = malloc(sizeof *r);
     if (!r) return false;
-    memset(r, 0, sizeof *r);
-    r->k.laddr = t->laddr;
-    r->k.raddr = t->raddr;
-    r->k.lport = t->lport;
-    r->k.rport = t->rport;
-    r->k.seq = t->snd_una;
-    r->irs = t->snd_wl1;
-    r->ts_recent = t->ts_recent;
-    r->rtt_ts = (t->flags & TF_RTT_TIMING) ? t->rtt_ts : 0;
-    r->snd_wnd = (uint16_t)t->snd_wnd;
-    r->mss = t->u.cc.mss;
-    r->flags = t->flags;
-    r->state = t->state;
-    r->snd_wscale = t->snd_wscale;
-    r->rcv_wscale = t->rcv_wscale;
-    r->retries = t->retries;
-    r->backoff = t->rtt.backoff;
-    r->xflags = t->xflags;
+    *r = (struct syn_rec){
+        .k = {.laddr = t->laddr,
+              .raddr = t->raddr,
+              .lport = t->lport,
+              .rport = t->rport,
+              .seq = t->snd_una},
+        .irs = t->snd_wl1,
+        .ts_recent = t->ts_recent,
+        .rtt_ts = (t->flags & TF_RTT_TIMING) ? t->rtt_ts : 0,
+        .snd_wnd = (uint16_t)t->snd_wnd,
+        .mss = t->u.cc.mss,
+        .flags = t->flags,
+        .state = t->state,
+        .snd_wscale = t->snd_wscale,
+        .rcv_wscale = t->rcv_wscale,
+        .retries = t->retries,
+        .backoff = t->rtt.backoff,
+        .xflags = t->xflags,
+    };
     /* the deadline exactly as the TCB's slot holds it: ms since the stack's epoch */
     int64_t ms = (int64_t)((st->now - st->epoch) / 1000u) + seq_diff(t->tmr_at[0], stack_ms(st));
     wheel_arm(&st->syn_wheel, &r->k.timer, st->epoch + (uint64_t)(ms > 0 ? ms : 0) * 1000u);

@@ -79,18 +79,26 @@ static void trace_hook(struct tcp_ctx *ctx, unsigned from, unsigned event, unsig
     st->cfg.trace(st->cfg.trace_arg, &ev);
 }
 
-int tcb_event(struct tcpfsm_stack *st, struct tcb *t, int event, const struct tcp_seg *seg)
+/* A watched descriptor is queued for the next tcpfsm_epoll_wait() when the event changed what
+ * its readiness is made of (ready.c). Kept out of line: inlined, its snapshot and the registers
+ * it needs across the dispatch made every event pay for a prologue only this path uses
+ * (callgrind: 27 instructions around each of the ~16 dispatches of a connection, 12 without). */
+__attribute__((noinline)) static int event_watched(struct tcpfsm_stack *st, struct tcb *t,
+                                                   int event, const struct tcp_seg *seg)
 {
     struct tcp_ctx ctx = {st, t, seg};
-    if (!ready_watched(st, t))
-        return (int)tcp_fsm_dispatch(&t->state, (enum tcp_fsm_event)event, &ctx, seg);
-    /* a watched descriptor is queued for the next tcpfsm_epoll_wait() when the event changed
-     * what its readiness is made of (ready.c) */
     struct ready_snap before;
     ready_snap_take(t, &before);
     int r = (int)tcp_fsm_dispatch(&t->state, (enum tcp_fsm_event)event, &ctx, seg);
     ready_changed(st, t, &before);
     return r;
+}
+
+int tcb_event(struct tcpfsm_stack *st, struct tcb *t, int event, const struct tcp_seg *seg)
+{
+    if (ready_watched(st, t)) return event_watched(st, t, event, seg);
+    struct tcp_ctx ctx = {st, t, seg};
+    return (int)tcp_fsm_dispatch(&t->state, (enum tcp_fsm_event)event, &ctx, seg);
 }
 
 const char *tcb_state_name(const struct tcb *t)

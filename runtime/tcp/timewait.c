@@ -61,19 +61,22 @@ bool tw_settle(struct tcpfsm_stack *st, struct tcb *t)
     if (t->buf && t->buf->rcv.len) return false;
     struct tw_rec *r = malloc(sizeof *r);
     if (!r) return false;
-    memset(r, 0, sizeof *r);
-    r->k.laddr = t->laddr;
-    r->k.raddr = t->raddr;
-    r->k.lport = t->lport;
-    r->k.rport = t->rport;
-    r->k.seq = t->snd_max;
-    r->rcv_nxt = t->rcv_nxt;
-    r->ts_recent = t->ts_recent;
-    r->flags = t->flags & (TF_TS | TF_SACK | TF_WSCALE | TF_FIN_SENT | TF_FIN_ACKED | TF_FIN_RCVD);
-    r->oow_ack_ms = t->oow_ack_ms;
-    r->state = t->state;
-    r->snd_wscale = t->snd_wscale;
-    r->rcv_wscale = t->rcv_wscale;
+    *r = (struct tw_rec){
+        /* every field in one assignment, as in syn_settle (no calloc) */
+        .k = {.laddr = t->laddr,
+              .raddr = t->raddr,
+              .lport = t->lport,
+              .rport = t->rport,
+              .seq = t->snd_max},
+        .rcv_nxt = t->rcv_nxt,
+        .ts_recent = t->ts_recent,
+        .flags =
+            t->flags & (TF_TS | TF_SACK | TF_WSCALE | TF_FIN_SENT | TF_FIN_ACKED | TF_FIN_RCVD),
+        .oow_ack_ms = t->oow_ack_ms,
+        .state = t->state,
+        .snd_wscale = t->snd_wscale,
+        .rcv_wscale = t->rcv_wscale,
+    };
     wheel_arm(&st->tw_wheel, &r->k.timer, slot_to_us(st, t->tmr_at[0]));
     t->flags |= TF_DEAD;
     tcb_reap(st, t); /* unhashes and frees it (no descriptor holds it) */

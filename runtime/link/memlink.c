@@ -49,6 +49,7 @@ struct ml_ep {
 struct ml_dir {
     uint32_t from, to;
     struct memlink_impair im;
+    bool perfect; /* im impairs nothing (impair_none): send_to takes its short path */
     struct memlink_stats st;
     uint64_t busy_until; /* rate limiter: when the last queued packet finishes */
     uint64_t *departs;   /* FIFO ring of departure times of queued packets */
@@ -270,6 +271,7 @@ static long get_dir(struct memlink *l, uint32_t from, uint32_t to)
     }
     struct ml_dir *d = &l->dirs[l->ndirs];
     memset(d, 0, sizeof *d);
+    d->perfect = true;
     d->from = from;
     d->to = to;
     return (long)l->ndirs++;
@@ -353,6 +355,17 @@ int memlink_attach_ether(struct memlink *l, uint32_t addr, const uint8_t mac[6],
     return attach(l, addr, mac, &(struct ml_ep){.deliver = deliver, .arg = arg});
 }
 
+/* True when the general path of send_to would neither drop, delay, copy nor draw anything for
+ * a packet (each test there written the same way: a probability acts only when > 0, a blackout
+ * only when from < until). Most scenarios use perfect directions, and their packets need none
+ * of that work; reorder_delay_us and queue_limit matter only with reorder and rate_bps. */
+static bool impair_none(const struct memlink_impair *im)
+{
+    return !im->delay_us && !im->jitter_us && !(im->loss > 0) && !(im->reorder > 0) &&
+           !(im->duplicate > 0) && !(im->corrupt > 0) && !im->rate_bps &&
+           im->blackout_from_us >= im->blackout_until_us;
+}
+
 void memlink_set_impair(struct memlink *l, uint32_t from_addr, uint32_t to_addr,
                         const struct memlink_impair *im)
 {
@@ -363,6 +376,7 @@ void memlink_set_impair(struct memlink *l, uint32_t from_addr, uint32_t to_addr,
         d->im = *im;
     else
         memset(&d->im, 0, sizeof d->im);
+    d->perfect = impair_none(&d->im);
 }
 
 void memlink_set_pcap(struct memlink *l, struct pcap_writer *w)
@@ -466,6 +480,10 @@ static void send_to(struct memlink *l, uint32_t from_addr, long ep, const void *
     struct ml_dir *d = &l->dirs[di];
     const struct memlink_impair *im = &d->im;
     d->st.sent++;
+    if (d->perfect && len <= MEMLINK_MAX_PKT) {
+        enqueue(l, (uint32_t)di, (uint32_t)ep, l->now, pkt, len, false);
+        return;
+    }
 
     if (len > MEMLINK_MAX_PKT ||
         (l->now >= im->blackout_from_us && l->now < im->blackout_until_us) || chance(l, im->loss)) {

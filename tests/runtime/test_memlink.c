@@ -436,6 +436,58 @@ START_TEST(determinism_full_mix)
 }
 END_TEST
 
+/* Both directions busy, A->B impaired (drawing from the link's one random stream) and B->A
+ * given `back`; returns a hash of every delivery (id, bytes, time) and of B->A's statistics. */
+static uint64_t two_way_run(const struct memlink_impair *back)
+{
+    struct memlink *l = memlink_new(99, 0);
+    struct rx ra, rb;
+    setup_pair(l, &ra, &rb);
+    struct memlink_impair im = {.delay_us = 3000,
+                                .jitter_us = 2000,
+                                .loss = 0.1,
+                                .reorder = 0.1,
+                                .reorder_delay_us = 500,
+                                .duplicate = 0.05,
+                                .corrupt = 0.05};
+    memlink_set_impair(l, A, B, &im);
+    memlink_set_impair(l, B, A, back);
+    rb.echo = 1; /* B answers every packet from inside its delivery */
+    for (uint32_t i = 0; i < 3000; i++) {
+        g_clock = (uint64_t)i * 700;
+        memlink_advance(l, g_clock);
+        send_id(l, &rb, A, B, i, i % 300);
+        send_id(l, &ra, B, A, 500000 + i, 10);
+    }
+    run(l);
+    ck_assert_uint_gt(ra.count, 4096);
+    struct memlink_stats st;
+    memlink_get_stats(l, B, A, &st);
+    ck_assert_uint_eq(st.sent, st.delivered);
+    memlink_free(l);
+    uint64_t h = fnv(ra.hash, &rb.hash, 8);
+    h = fnv(h, ra.times, sizeof ra.times);
+    h = fnv(h, rb.times, sizeof rb.times);
+    return fnv(h, &st, sizeof st);
+}
+
+/* A direction with no impairment goes through send_to's short path; one whose only impairment
+ * is a blackout that never comes goes through the general path, which then draws nothing and
+ * delays nothing. Both must give the same deliveries at the same instants, the same
+ * statistics, and leave the random stream of the impaired direction where it was. */
+START_TEST(perfect_direction_short_path_matches_the_general_path)
+{
+    struct memlink_impair none = {0};
+    struct memlink_impair never = {.blackout_from_us = UINT64_MAX - 1,
+                                   .blackout_until_us = UINT64_MAX};
+    struct memlink_impair zero_probs = {.reorder_delay_us = 900, .queue_limit = 7};
+    uint64_t fast = two_way_run(&none);
+    ck_assert_uint_eq(fast, two_way_run(&never));
+    ck_assert_uint_eq(fast, two_way_run(&zero_probs));
+    ck_assert_uint_eq(fast, two_way_run(NULL));
+}
+END_TEST
+
 START_TEST(pcap_records_every_send)
 {
     char path[512];
@@ -628,6 +680,7 @@ static Suite *suite(void)
     tcase_add_test(tc, reorder);
     tcase_add_test(tc, chained_deliveries_use_delivery_time);
     tcase_add_test(tc, determinism_full_mix);
+    tcase_add_test(tc, perfect_direction_short_path_matches_the_general_path);
     tcase_add_test(tc, pcap_records_every_send);
     tcase_add_test(tc, csum_offload_vouches_only_for_intact_packets_when_on);
     tcase_add_test(tc, csum_offload_carries_segments_whose_checksum_the_sender_left_to_the_link);

@@ -480,6 +480,12 @@ void memlink_send(struct memlink *l, uint32_t from_addr, const void *pkt, size_t
     uint32_t to = (uint32_t)b[16] << 24 | (uint32_t)b[17] << 16 | (uint32_t)b[18] << 8 | b[19];
     struct ml_route *r = &l->routes[to & (ML_ROUTES - 1)];
     if (r->set && r->to == to && r->from == from_addr) {
+        struct ml_dir *d = &l->dirs[r->dir];
+        if (d->perfect && len <= MEMLINK_MAX_PKT) {
+            d->st.sent++;
+            enqueue(l, r->dir, r->ep, l->now, pkt, len, false);
+            return;
+        }
         send_on(l, r->dir, r->ep, pkt, len);
         return;
     }
@@ -496,8 +502,8 @@ void memlink_send(struct memlink *l, uint32_t from_addr, const void *pkt, size_t
     }
     long di = get_dir(l, from_addr, to);
     if (di < 0) return;
-    *r = (struct ml_route){.from = from_addr, .to = to, .ep = (uint32_t)ep, .dir = (uint32_t)di,
-                           .set = true};
+    *r = (struct ml_route){
+        .from = from_addr, .to = to, .ep = (uint32_t)ep, .dir = (uint32_t)di, .set = true};
     send_on(l, di, ep, pkt, len);
 }
 

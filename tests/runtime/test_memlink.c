@@ -147,6 +147,52 @@ START_TEST(queued_not_reentrant_fifo)
 }
 END_TEST
 
+/* Packets to one destination from several sources, and to addresses that share its slot in
+ * the link's route cache (the same address mod 16), each go where their own addresses say:
+ * the right endpoint, the right direction's statistics and impairment, nothing to an address
+ * no endpoint has. */
+START_TEST(route_cache_keeps_every_source_and_destination_apart)
+{
+    struct memlink *l = memlink_new(5, 0);
+    struct rx ra, rb, rc;
+    setup_pair(l, &ra, &rb);
+    memset(&rc, 0, sizeof rc);
+    rc.l = l;
+    rc.clock = &g_clock;
+    const uint32_t far = C + 16; /* C's slot, no endpoint */
+    ck_assert_int_eq(memlink_attach(l, C, on_rx, &rc), 2);
+    struct memlink_impair lossy = {.loss = 1.0};
+    memlink_set_impair(l, C, B, &lossy); /* everything C sends to B is lost */
+    memlink_set_impair(l, A, far, NULL); /* counted though it has no endpoint */
+    for (uint32_t i = 0; i < 50; i++) {
+        send_id(l, &rb, A, B, i, 0);         /* delivered to B */
+        send_id(l, &rb, C, B, 100 + i, 0);   /* B's slot too: lost */
+        send_id(l, &rc, A, C, 200 + i, 0);   /* to C */
+        send_id(l, &rc, A, far, 300 + i, 0); /* C's slot, nobody there */
+        send_id(l, &ra, B, A, 400 + i, 0);   /* the other way */
+    }
+    run(l);
+    ck_assert_uint_eq(rb.count, 50);
+    ck_assert_uint_eq(rc.count, 50);
+    ck_assert_uint_eq(ra.count, 50);
+    for (uint32_t i = 0; i < 50; i++) {
+        ck_assert_uint_eq(rb.ids[i], i);
+        ck_assert_uint_eq(rc.ids[i], 200 + i);
+        ck_assert_uint_eq(ra.ids[i], 400 + i);
+    }
+    struct memlink_stats st;
+    memlink_get_stats(l, C, B, &st);
+    ck_assert_uint_eq(st.sent, 50);
+    ck_assert_uint_eq(st.lost, 50);
+    memlink_get_stats(l, A, B, &st);
+    ck_assert_uint_eq(st.delivered, 50);
+    memlink_get_stats(l, A, far, &st);
+    ck_assert_uint_eq(st.sent, 50);
+    ck_assert_uint_eq(st.lost, 50);
+    memlink_free(l);
+}
+END_TEST
+
 START_TEST(delay_and_jitter)
 {
     struct memlink *l = memlink_new(2, 1000);
@@ -671,6 +717,7 @@ static Suite *suite(void)
     TCase *tc = tcase_create("core");
     tcase_set_timeout(tc, 60);
     tcase_add_test(tc, queued_not_reentrant_fifo);
+    tcase_add_test(tc, route_cache_keeps_every_source_and_destination_apart);
     tcase_add_test(tc, delay_and_jitter);
     tcase_add_test(tc, loss_rate_and_determinism);
     tcase_add_test(tc, duplication);

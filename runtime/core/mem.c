@@ -81,12 +81,14 @@ bool mem_exhausted(const struct tcpfsm_stack *st)
 
 /* ---- ring blocks: one free list per size class, linked through the block's first bytes ---- */
 
+/* log2 of the smallest block that holds n bytes (MEM_RING_MIN..2^MEM_RING_MAX_SHIFT). Called
+ * three times per ring growth and once per block freed, with n up to the sndbuf/rcvbuf limit:
+ * the bit length of n - 1, not a walk up the sizes one shift at a time. */
 static unsigned shift_for(uint64_t n)
 {
-    unsigned s = MEM_RING_MIN_SHIFT;
-    while (s < MEM_RING_MAX_SHIFT && ((uint64_t)1 << s) < n)
-        s++;
-    return s;
+    if (n <= MEM_RING_MIN) return MEM_RING_MIN_SHIFT;
+    unsigned s = 64u - (unsigned)__builtin_clzll(n - 1);
+    return s < MEM_RING_MAX_SHIFT ? s : MEM_RING_MAX_SHIFT;
 }
 
 static uint8_t *block_get(struct tcpfsm_stack *st, unsigned s)

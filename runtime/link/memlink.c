@@ -49,11 +49,21 @@ struct ml_ep {
 struct ml_dir {
     uint32_t from, to;
     struct memlink_impair im;
+    bool perfect; /* im impairs nothing (impair_none): send_to takes its short path */
     struct memlink_stats st;
     uint64_t busy_until; /* rate limiter: when the last queued packet finishes */
     uint64_t *departs;   /* FIFO ring of departure times of queued packets */
     uint32_t dhead, dcount, dcap;
 };
+
+/* IPv4 mode: where packets from `from` to `to` went last (endpoint and direction indexes; an
+ * endpoint or a direction, once made, keeps its index for the link's life). */
+struct ml_route {
+    uint32_t from, to;
+    uint32_t ep, dir;
+    bool set;
+};
+#define ML_ROUTES 16 /* a power of two; slot = destination address mod ML_ROUTES */
 
 struct memlink {
     uint64_t rng[4];
@@ -73,6 +83,9 @@ struct memlink {
     struct pcap_writer *pcap;
     struct ml_pkt *free_pkts[ML_NCLS];
     uint32_t nfree[ML_NCLS];
+    /* Every IPv4 packet needs its endpoint and direction: a cache by destination spares most
+     * of them the two linear searches (find_ep, find_dir). */
+    struct ml_route routes[ML_ROUTES];
     int ether;         /* endpoints exchange Ethernet frames (memlink_attach_ether) */
     bool csum_offload; /* memlink_set_csum_offload */
 };
@@ -207,15 +220,17 @@ static struct ml_pkt *queue_peek(const struct memlink *l)
 
 static struct ml_pkt *heap_pop(struct memlink *l);
 
-static struct ml_pkt *queue_pop(struct memlink *l)
+/* Pop the earliest queued packet if it is due at or before `now`, else NULL: the choice
+ * queue_peek makes, made once per delivery rather than once to look and again to pop. */
+static struct ml_pkt *queue_pop_due(struct memlink *l, uint64_t now)
 {
-    struct ml_pkt *p = queue_peek(l);
-    if (l->fcount && p == l->fifo[l->fhead]) {
-        l->fhead = (l->fhead + 1) & (l->fcap - 1);
-        l->fcount--;
-        return p;
-    }
-    return heap_pop(l);
+    struct ml_pkt *f = l->fcount ? l->fifo[l->fhead] : NULL;
+    if (l->nheap && (!f || pkt_before(l->heap[0], f)))
+        return l->heap[0]->due <= now ? heap_pop(l) : NULL;
+    if (!f || f->due > now) return NULL;
+    l->fhead = (l->fhead + 1) & (l->fcap - 1);
+    l->fcount--;
+    return f;
 }
 
 static int queue_push(struct memlink *l, struct ml_pkt *p)
@@ -270,6 +285,7 @@ static long get_dir(struct memlink *l, uint32_t from, uint32_t to)
     }
     struct ml_dir *d = &l->dirs[l->ndirs];
     memset(d, 0, sizeof *d);
+    d->perfect = true;
     d->from = from;
     d->to = to;
     return (long)l->ndirs++;
@@ -353,6 +369,17 @@ int memlink_attach_ether(struct memlink *l, uint32_t addr, const uint8_t mac[6],
     return attach(l, addr, mac, &(struct ml_ep){.deliver = deliver, .arg = arg});
 }
 
+/* True when the general path of send_to would neither drop, delay, copy nor draw anything for
+ * a packet (each test there written the same way: a probability acts only when > 0, a blackout
+ * only when from < until). Most scenarios use perfect directions, and their packets need none
+ * of that work; reorder_delay_us and queue_limit matter only with reorder and rate_bps. */
+static bool impair_none(const struct memlink_impair *im)
+{
+    return !im->delay_us && !im->jitter_us && !(im->loss > 0) && !(im->reorder > 0) &&
+           !(im->duplicate > 0) && !(im->corrupt > 0) && !im->rate_bps &&
+           im->blackout_from_us >= im->blackout_until_us;
+}
+
 void memlink_set_impair(struct memlink *l, uint32_t from_addr, uint32_t to_addr,
                         const struct memlink_impair *im)
 {
@@ -363,6 +390,7 @@ void memlink_set_impair(struct memlink *l, uint32_t from_addr, uint32_t to_addr,
         d->im = *im;
     else
         memset(&d->im, 0, sizeof d->im);
+    d->perfect = impair_none(&d->im);
 }
 
 void memlink_set_pcap(struct memlink *l, struct pcap_writer *w)
@@ -419,7 +447,13 @@ static int enqueue(struct memlink *l, uint32_t dir, uint32_t ep, uint64_t due, c
     return 0;
 }
 
-static void send_to(struct memlink *l, uint32_t from_addr, long ep, const void *pkt, size_t len);
+static void send_on(struct memlink *l, long di, long ep, const void *pkt, size_t len);
+
+static void send_to(struct memlink *l, uint32_t from_addr, long ep, const void *pkt, size_t len)
+{
+    long di = get_dir(l, from_addr, l->eps[ep].addr);
+    if (di >= 0) send_on(l, di, ep, pkt, len);
+}
 
 /* Ethernet mode: to the endpoint whose MAC the frame names, or a group address (broadcast,
  * multicast) to every endpoint but the sender, each copy through its own direction. */
@@ -444,6 +478,17 @@ void memlink_send(struct memlink *l, uint32_t from_addr, const void *pkt, size_t
     if (len < 20) /* no IPv4 destination to route by */
         return;
     uint32_t to = (uint32_t)b[16] << 24 | (uint32_t)b[17] << 16 | (uint32_t)b[18] << 8 | b[19];
+    struct ml_route *r = &l->routes[to & (ML_ROUTES - 1)];
+    if (r->set && r->to == to && r->from == from_addr) {
+        struct ml_dir *d = &l->dirs[r->dir];
+        if (d->perfect && len <= MEMLINK_MAX_PKT) {
+            d->st.sent++;
+            enqueue(l, r->dir, r->ep, l->now, pkt, len, false);
+            return;
+        }
+        send_on(l, r->dir, r->ep, pkt, len);
+        return;
+    }
     /* No endpoint has that address (e.g. the forged sources of a SYN flood): nothing to
      * deliver, and no per-direction state is created for it (that would grow without bound). */
     long ep = find_ep(l, to);
@@ -455,17 +500,23 @@ void memlink_send(struct memlink *l, uint32_t from_addr, const void *pkt, size_t
         }
         return;
     }
-    send_to(l, from_addr, ep, pkt, len);
-}
-
-static void send_to(struct memlink *l, uint32_t from_addr, long ep, const void *pkt, size_t len)
-{
-    uint32_t to = l->eps[ep].addr;
     long di = get_dir(l, from_addr, to);
     if (di < 0) return;
+    *r = (struct ml_route){
+        .from = from_addr, .to = to, .ep = (uint32_t)ep, .dir = (uint32_t)di, .set = true};
+    send_on(l, di, ep, pkt, len);
+}
+
+/* Send on direction di to endpoint ep, through the direction's impairments. */
+static void send_on(struct memlink *l, long di, long ep, const void *pkt, size_t len)
+{
     struct ml_dir *d = &l->dirs[di];
     const struct memlink_impair *im = &d->im;
     d->st.sent++;
+    if (d->perfect && len <= MEMLINK_MAX_PKT) {
+        enqueue(l, (uint32_t)di, (uint32_t)ep, l->now, pkt, len, false);
+        return;
+    }
 
     if (len > MEMLINK_MAX_PKT ||
         (l->now >= im->blackout_from_us && l->now < im->blackout_until_us) || chance(l, im->loss)) {
@@ -523,8 +574,7 @@ uint64_t memlink_next_delivery(const struct memlink *l)
 size_t memlink_advance(struct memlink *l, uint64_t now_us)
 {
     size_t n = 0;
-    for (struct ml_pkt *h; (h = queue_peek(l)) && h->due <= now_us;) {
-        struct ml_pkt *p = queue_pop(l);
+    for (struct ml_pkt *p; (p = queue_pop_due(l, now_us));) {
         /* The clock reads the delivery instant, so packets sent in response are stamped
          * (and delayed) from when the trigger arrived, not from the end of the step. */
         if (p->due > l->now) l->now = p->due;

@@ -147,6 +147,52 @@ START_TEST(queued_not_reentrant_fifo)
 }
 END_TEST
 
+/* Packets to one destination from several sources, and to addresses that share its slot in
+ * the link's route cache (the same address mod 16), each go where their own addresses say:
+ * the right endpoint, the right direction's statistics and impairment, nothing to an address
+ * no endpoint has. */
+START_TEST(route_cache_keeps_every_source_and_destination_apart)
+{
+    struct memlink *l = memlink_new(5, 0);
+    struct rx ra, rb, rc;
+    setup_pair(l, &ra, &rb);
+    memset(&rc, 0, sizeof rc);
+    rc.l = l;
+    rc.clock = &g_clock;
+    const uint32_t far = C + 16; /* C's slot, no endpoint */
+    ck_assert_int_eq(memlink_attach(l, C, on_rx, &rc), 2);
+    struct memlink_impair lossy = {.loss = 1.0};
+    memlink_set_impair(l, C, B, &lossy); /* everything C sends to B is lost */
+    memlink_set_impair(l, A, far, NULL); /* counted though it has no endpoint */
+    for (uint32_t i = 0; i < 50; i++) {
+        send_id(l, &rb, A, B, i, 0);         /* delivered to B */
+        send_id(l, &rb, C, B, 100 + i, 0);   /* B's slot too: lost */
+        send_id(l, &rc, A, C, 200 + i, 0);   /* to C */
+        send_id(l, &rc, A, far, 300 + i, 0); /* C's slot, nobody there */
+        send_id(l, &ra, B, A, 400 + i, 0);   /* the other way */
+    }
+    run(l);
+    ck_assert_uint_eq(rb.count, 50);
+    ck_assert_uint_eq(rc.count, 50);
+    ck_assert_uint_eq(ra.count, 50);
+    for (uint32_t i = 0; i < 50; i++) {
+        ck_assert_uint_eq(rb.ids[i], i);
+        ck_assert_uint_eq(rc.ids[i], 200 + i);
+        ck_assert_uint_eq(ra.ids[i], 400 + i);
+    }
+    struct memlink_stats st;
+    memlink_get_stats(l, C, B, &st);
+    ck_assert_uint_eq(st.sent, 50);
+    ck_assert_uint_eq(st.lost, 50);
+    memlink_get_stats(l, A, B, &st);
+    ck_assert_uint_eq(st.delivered, 50);
+    memlink_get_stats(l, A, far, &st);
+    ck_assert_uint_eq(st.sent, 50);
+    ck_assert_uint_eq(st.lost, 50);
+    memlink_free(l);
+}
+END_TEST
+
 START_TEST(delay_and_jitter)
 {
     struct memlink *l = memlink_new(2, 1000);
@@ -436,6 +482,58 @@ START_TEST(determinism_full_mix)
 }
 END_TEST
 
+/* Both directions busy, A->B impaired (drawing from the link's one random stream) and B->A
+ * given `back`; returns a hash of every delivery (id, bytes, time) and of B->A's statistics. */
+static uint64_t two_way_run(const struct memlink_impair *back)
+{
+    struct memlink *l = memlink_new(99, 0);
+    struct rx ra, rb;
+    setup_pair(l, &ra, &rb);
+    struct memlink_impair im = {.delay_us = 3000,
+                                .jitter_us = 2000,
+                                .loss = 0.1,
+                                .reorder = 0.1,
+                                .reorder_delay_us = 500,
+                                .duplicate = 0.05,
+                                .corrupt = 0.05};
+    memlink_set_impair(l, A, B, &im);
+    memlink_set_impair(l, B, A, back);
+    rb.echo = 1; /* B answers every packet from inside its delivery */
+    for (uint32_t i = 0; i < 3000; i++) {
+        g_clock = (uint64_t)i * 700;
+        memlink_advance(l, g_clock);
+        send_id(l, &rb, A, B, i, i % 300);
+        send_id(l, &ra, B, A, 500000 + i, 10);
+    }
+    run(l);
+    ck_assert_uint_gt(ra.count, 4096);
+    struct memlink_stats st;
+    memlink_get_stats(l, B, A, &st);
+    ck_assert_uint_eq(st.sent, st.delivered);
+    memlink_free(l);
+    uint64_t h = fnv(ra.hash, &rb.hash, 8);
+    h = fnv(h, ra.times, sizeof ra.times);
+    h = fnv(h, rb.times, sizeof rb.times);
+    return fnv(h, &st, sizeof st);
+}
+
+/* A direction with no impairment goes through send_to's short path; one whose only impairment
+ * is a blackout that never comes goes through the general path, which then draws nothing and
+ * delays nothing. Both must give the same deliveries at the same instants, the same
+ * statistics, and leave the random stream of the impaired direction where it was. */
+START_TEST(perfect_direction_short_path_matches_the_general_path)
+{
+    struct memlink_impair none = {0};
+    struct memlink_impair never = {.blackout_from_us = UINT64_MAX - 1,
+                                   .blackout_until_us = UINT64_MAX};
+    struct memlink_impair zero_probs = {.reorder_delay_us = 900, .queue_limit = 7};
+    uint64_t fast = two_way_run(&none);
+    ck_assert_uint_eq(fast, two_way_run(&never));
+    ck_assert_uint_eq(fast, two_way_run(&zero_probs));
+    ck_assert_uint_eq(fast, two_way_run(NULL));
+}
+END_TEST
+
 START_TEST(pcap_records_every_send)
 {
     char path[512];
@@ -619,6 +717,7 @@ static Suite *suite(void)
     TCase *tc = tcase_create("core");
     tcase_set_timeout(tc, 60);
     tcase_add_test(tc, queued_not_reentrant_fifo);
+    tcase_add_test(tc, route_cache_keeps_every_source_and_destination_apart);
     tcase_add_test(tc, delay_and_jitter);
     tcase_add_test(tc, loss_rate_and_determinism);
     tcase_add_test(tc, duplication);
@@ -628,6 +727,7 @@ static Suite *suite(void)
     tcase_add_test(tc, reorder);
     tcase_add_test(tc, chained_deliveries_use_delivery_time);
     tcase_add_test(tc, determinism_full_mix);
+    tcase_add_test(tc, perfect_direction_short_path_matches_the_general_path);
     tcase_add_test(tc, pcap_records_every_send);
     tcase_add_test(tc, csum_offload_vouches_only_for_intact_packets_when_on);
     tcase_add_test(tc, csum_offload_carries_segments_whose_checksum_the_sender_left_to_the_link);

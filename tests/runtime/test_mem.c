@@ -1,0 +1,107 @@
+/*
+ * test_mem.c — the connections' buffer memory (runtime/core/mem.c): the size a ring grows to
+ * and the free lists its blocks go back to, checked against the rule written out the slow way.
+ */
+#include <stdint.h>
+#include <stdlib.h>
+
+#include "rt_test.h"
+#include "tcb.h"
+#include "tcpfsm.h"
+
+static void no_output(void *arg, const void *pkt, size_t len)
+{
+    (void)arg, (void)pkt, (void)len;
+}
+
+static struct tcpfsm_stack *mem_stack(uint32_t bufsize)
+{
+    struct tcpfsm_config cfg = {
+        .addr = 0x0a000001,
+        .output = no_output,
+        .sndbuf = bufsize,
+        .rcvbuf = bufsize,
+        .max_buffer_bytes = (uint64_t)64 * bufsize,
+    };
+    struct tcpfsm_stack *st = tcpfsm_stack_new(&cfg, NULL);
+    ck_assert_ptr_nonnull(st);
+    return st;
+}
+
+/* The rule: the smallest power of two from MEM_RING_MIN up that holds n bytes. */
+static uint32_t cap_for(uint64_t n)
+{
+    uint32_t cap = MEM_RING_MIN;
+    while (cap < n)
+        cap *= 2;
+    return cap;
+}
+
+/* An empty ring asked for n bytes gets one block of exactly cap_for(n), charged as such, and
+ * gives it back (to the stack's free list, not its budget) when released: every n around each
+ * power of two up to the limit, and random n in between. */
+START_TEST(ring_grows_to_the_smallest_power_of_two_that_holds_the_bytes)
+{
+    enum { LIMIT = 1u << 22 };
+    struct tcpfsm_stack *st = mem_stack(LIMIT);
+    uint64_t rng = 18;
+    uint32_t wants[200];
+    unsigned n = 0;
+    for (uint32_t p = 1; p <= LIMIT; p *= 2) {
+        wants[n++] = p - 1 ? p - 1 : 1;
+        wants[n++] = p;
+        if (p < LIMIT) wants[n++] = p + 1;
+    }
+    while (n < sizeof wants / sizeof wants[0])
+        wants[n++] = 1 + (uint32_t)rt_rand_below(&rng, LIMIT);
+    for (unsigned i = 0; i < n; i++) {
+        struct ring r = {0};
+        uint8_t shift = 0;
+        uint32_t got = ring_make_room(st, &r, wants[i], LIMIT, &shift, false);
+        rt_require(got == wants[i]);
+        rt_require(r.cap == cap_for(wants[i]));
+        rt_require(shift == (unsigned)__builtin_ctz(r.cap));
+        rt_require(st->buffer_bytes == r.cap);
+        ring_release(st, &r);
+        rt_require(st->buffer_bytes == 0 && r.data == NULL && r.cap == 0);
+    }
+    tcpfsm_stack_free(st);
+}
+END_TEST
+
+/* A ring that needed a larger size before grows straight to it (the remembered shift), but
+ * never past the limit's size. */
+START_TEST(ring_regrows_to_the_size_it_needed_before)
+{
+    struct tcpfsm_stack *st = mem_stack(1u << 16);
+    struct ring r = {0};
+    uint8_t shift = 0;
+    ck_assert_uint_eq(ring_make_room(st, &r, 40000, 1u << 16, &shift, false), 40000);
+    ck_assert_uint_eq(r.cap, 1u << 16);
+    ck_assert_uint_eq(shift, 16);
+    ring_release(st, &r);
+    ck_assert_uint_eq(ring_make_room(st, &r, 1, 1u << 16, &shift, false), 1);
+    ck_assert_uint_eq(r.cap, 1u << 16);
+    ring_release(st, &r);
+    /* a smaller limit than the remembered size caps it */
+    ck_assert_uint_eq(ring_make_room(st, &r, 1, 3000, &shift, false), 1);
+    ck_assert_uint_eq(r.cap, 4096);
+    ring_release(st, &r);
+    tcpfsm_stack_free(st);
+}
+END_TEST
+
+static Suite *suite(void)
+{
+    Suite *s = suite_create("mem");
+    TCase *tc = tcase_create("core");
+    tcase_add_test(tc, ring_grows_to_the_smallest_power_of_two_that_holds_the_bytes);
+    tcase_add_test(tc, ring_regrows_to_the_size_it_needed_before);
+    suite_add_tcase(s, tc);
+    return s;
+}
+
+int main(void)
+{
+    return rt_run_suite(suite());
+}

@@ -77,37 +77,39 @@ uint64_t siphash24(const uint8_t key[16], const void *data, size_t len)
     return sip_last(v0, v1, v2, v3, b);
 }
 
-void tuple_hasher_init(struct tuple_hasher *th, const uint8_t key[16])
+uint32_t tuple_hash_new(struct tuple_hasher *th, uint32_t la, uint16_t lp, uint32_t ra, uint16_t rp)
 {
-    th->k0 = le64(key);
-    th->k1 = le64(key + 8);
-    th->valid = false;
-}
-
-uint32_t tuple_hash(struct tuple_hasher *th, uint32_t la, uint16_t lp, uint32_t ra, uint16_t rp)
-{
-    if (th->valid && th->la == la && th->ra == ra && th->lp == lp && th->rp == rp) return th->h;
+    /* siphash24 for exactly 12 bytes: one message word m (laddr, raddr), then the last word
+     * b (lport, rport and the length) */
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+    /* the bytes as they lie in memory, read little-endian, are the values themselves */
+    uint64_t m = (uint64_t)ra << 32 | la;
+    uint64_t b = (uint64_t)12 << 56 | (uint64_t)rp << 16 | lp;
+#else
     uint8_t k[12];
     memcpy(k, &la, 4);
     memcpy(k + 4, &ra, 4);
     memcpy(k + 8, &lp, 2);
     memcpy(k + 10, &rp, 2);
-    /* siphash24 for exactly 12 bytes: one message word, then the last (4 bytes and the
-     * length) */
+    uint64_t m = le64(k);
+    uint64_t b = (uint64_t)12 << 56 | (uint64_t)k[8] | (uint64_t)k[9] << 8 | (uint64_t)k[10] << 16 |
+                 (uint64_t)k[11] << 24;
+#endif
     uint64_t v0 = th->k0 ^ 0x736f6d6570736575ULL, v1 = th->k1 ^ 0x646f72616e646f6dULL;
     uint64_t v2 = th->k0 ^ 0x6c7967656e657261ULL, v3 = th->k1 ^ 0x7465646279746573ULL;
-    uint64_t m = le64(k);
     v3 ^= m;
     SIPROUND;
     SIPROUND;
     v0 ^= m;
-    uint64_t b = (uint64_t)12 << 56 | (uint64_t)k[8] | (uint64_t)k[9] << 8 | (uint64_t)k[10] << 16 |
-                 (uint64_t)k[11] << 24;
-    th->la = la;
-    th->ra = ra;
-    th->lp = lp;
-    th->rp = rp;
+    th->addrs = (uint64_t)ra << 32 | la;
+    th->ports = (uint32_t)rp << 16 | lp;
     th->h = (uint32_t)sip_last(v0, v1, v2, v3, b);
-    th->valid = true;
     return th->h;
+}
+
+void tuple_hasher_init(struct tuple_hasher *th, const uint8_t key[16])
+{
+    th->k0 = le64(key);
+    th->k1 = le64(key + 8);
+    (void)tuple_hash_new(th, 0, 0, 0, 0); /* something true to remember */
 }

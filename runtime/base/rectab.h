@@ -35,6 +35,9 @@ struct rec_key *rectab_lookup(const struct rec_table *t, uint32_t la, uint16_t l
  * before every rectab_insert. */
 int rectab_reserve(struct rec_table *t);
 void rectab_insert(struct rec_table *t, struct rec_key *r);
+/* rectab_insert for a record whose hash is known already: `hash` is tuple_hash of its 4-tuple
+ * (the TCB the record replaces kept it), so the table need not hash it again. */
+void rectab_insert_hashed(struct rec_table *t, struct rec_key *r, uint32_t hash);
 void rectab_remove(struct rec_table *t, struct rec_key *r);
 /* The earliest armed deadline of any record, UINT64_MAX if none (a scan). */
 uint64_t rectab_min_deadline(const struct rec_table *t);

@@ -36,8 +36,7 @@ static struct tcpfsm_stack *new_stack(uint64_t *rng)
 
 /* Distinct tuples, few addresses and ports so that hashes share home slots and probe runs
  * form (the backward shift then moves entries by their kept hashes). */
-static void make_tuple(uint64_t *rng, int i, uint32_t *la, uint16_t *lp, uint32_t *ra,
-                       uint16_t *rp)
+static void make_tuple(uint64_t *rng, int i, uint32_t *la, uint16_t *lp, uint32_t *ra, uint16_t *rp)
 {
     *la = 0x0a000001u;
     *ra = 0x0a000100u + (uint32_t)rt_rand_below(rng, 4);
@@ -126,8 +125,8 @@ START_TEST(insert_with_a_known_hash_places_records_as_insert_does)
         rectab_insert(&a, ra[i]);
         if (i % 3)
             rectab_insert_hashed(
-                &b, rb[i], tuple_hash_new(&ref, rb[i]->laddr, rb[i]->lport, rb[i]->raddr,
-                                          rb[i]->rport));
+                &b, rb[i],
+                tuple_hash_new(&ref, rb[i]->laddr, rb[i]->lport, rb[i]->raddr, rb[i]->rport));
         else
             rectab_insert(&b, rb[i]);
     }

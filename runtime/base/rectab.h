@@ -1,8 +1,8 @@
 /*
  * rectab.h — a table of compact connection records (TIME_WAIT, SYN queue) by 4-tuple:
- * open addressing with linear probing and backward-shift deletion, keyed by SipHash-2-4 of
- * the 4-tuple under the stack's secret. Every record begins with a struct rec_key; the table
- * stores pointers and never allocates records itself.
+ * open addressing with linear probing and backward-shift deletion, keyed by SipHash-1-3 of
+ * the 4-tuple under the stack's secret (tuple_hash). Every record begins with a struct
+ * rec_key; the table stores pointers and never allocates records itself.
  */
 #ifndef TCPFSM_RECTAB_H
 #define TCPFSM_RECTAB_H

@@ -76,8 +76,13 @@ struct rec_key *rectab_lookup(const struct rec_table *t, uint32_t la, uint16_t l
 
 void rectab_insert(struct rec_table *t, struct rec_key *r)
 {
+    rectab_insert_hashed(t, r, tuple_hash(t->hasher, r->laddr, r->lport, r->raddr, r->rport));
+}
+
+void rectab_insert_hashed(struct rec_table *t, struct rec_key *r, uint32_t hash)
+{
     if ((uint64_t)(t->n + 1) * 2 > (uint64_t)t->mask + 1) (void)grow(t);
-    uint32_t i = home(t, r->laddr, r->lport, r->raddr, r->rport);
+    uint32_t i = hash & t->mask;
     while (t->slot[i])
         i = (i + 1) & t->mask;
     t->slot[i] = r;

@@ -1,8 +1,8 @@
 /*
  * rectab.h — a table of compact connection records (TIME_WAIT, SYN queue) by 4-tuple:
- * open addressing with linear probing and backward-shift deletion, keyed by SipHash-2-4 of
- * the 4-tuple under the stack's secret. Every record begins with a struct rec_key; the table
- * stores pointers and never allocates records itself.
+ * open addressing with linear probing and backward-shift deletion, keyed by SipHash-1-3 of
+ * the 4-tuple under the stack's secret (tuple_hash). Every record begins with a struct
+ * rec_key; the table stores pointers and never allocates records itself.
  */
 #ifndef TCPFSM_RECTAB_H
 #define TCPFSM_RECTAB_H
@@ -35,6 +35,9 @@ struct rec_key *rectab_lookup(const struct rec_table *t, uint32_t la, uint16_t l
  * before every rectab_insert. */
 int rectab_reserve(struct rec_table *t);
 void rectab_insert(struct rec_table *t, struct rec_key *r);
+/* rectab_insert for a record whose hash is known already: `hash` is tuple_hash of its 4-tuple
+ * (the TCB the record replaces kept it), so the table need not hash it again. */
+void rectab_insert_hashed(struct rec_table *t, struct rec_key *r, uint32_t hash);
 void rectab_remove(struct rec_table *t, struct rec_key *r);
 /* The earliest armed deadline of any record, UINT64_MAX if none (a scan). */
 uint64_t rectab_min_deadline(const struct rec_table *t);

@@ -156,6 +156,9 @@ struct tcb {
     uint32_t rtt_seq, rtt_ts;  /* Karn timing of one segment (when timestamps are off) */
     uint32_t tmr_at[3];        /* slot deadlines in ms since the stack's epoch, 0 = off */
     struct rtt_est rtt;
+    /* tuple_hash of the 4-tuple, set by tcb_hash_insert (the tuple does not change while the
+     * TCB is in the table): removal and the backward shift find home slots without hashing */
+    uint32_t hash;
     union {
         struct cc cc; /* connections */
         struct {      /* listeners */

@@ -19,9 +19,10 @@ static uint32_t tuple_slot(struct tcpfsm_stack *st, uint32_t la, uint16_t lp, ui
     return tuple_hash(&st->hasher, la, lp, ra, rp) & st->hash_mask;
 }
 
-static uint32_t tcb_home(struct tcpfsm_stack *st, const struct tcb *t)
+/* The home slot of a TCB in the table: its hash was kept when it went in. */
+static uint32_t tcb_home(const struct tcpfsm_stack *st, const struct tcb *t)
 {
-    return tuple_slot(st, t->laddr, t->lport, t->raddr, t->rport);
+    return t->hash & st->hash_mask;
 }
 
 struct tcb *tcb_lookup(struct tcpfsm_stack *st, uint32_t la, uint16_t lp, uint32_t ra, uint16_t rp)
@@ -85,6 +86,7 @@ void tcb_hash_insert(struct tcpfsm_stack *st, struct tcb *t)
 {
     /* Every path to here reserved room (tcb_hash_reserve): a free slot exists. */
     if ((uint64_t)(st->nconns + 1) * 2 > (uint64_t)st->hash_mask + 1) (void)hash_grow(st);
+    t->hash = tuple_hash(&st->hasher, t->laddr, t->lport, t->raddr, t->rport);
     uint32_t i = tcb_home(st, t);
     while (st->hash[i])
         i = (i + 1) & st->hash_mask;

@@ -120,9 +120,10 @@ bool syn_settle(struct tcpfsm_stack *st, struct tcb *t)
         }
     t->parent = NULL;
     t->qnext = NULL;
+    uint32_t hash = t->hash; /* kept by the TCB in the table: the record need not hash it */
     tcb_hash_remove(st, t);
     tcb_free(st, t);
-    rectab_insert(&st->syn, &r->k);
+    rectab_insert_hashed(&st->syn, &r->k, hash);
     return true;
 }
 

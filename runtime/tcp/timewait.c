@@ -78,9 +78,13 @@ bool tw_settle(struct tcpfsm_stack *st, struct tcb *t)
         .rcv_wscale = t->rcv_wscale,
     };
     wheel_arm(&st->tw_wheel, &r->k.timer, slot_to_us(st, t->tmr_at[0]));
+    /* the tuple's hash, kept by the TCB in the table: the record goes in without hashing it */
+    uint32_t hash = t->linked == TCB_IN_HASH
+                        ? t->hash
+                        : tuple_hash(&st->hasher, t->laddr, t->lport, t->raddr, t->rport);
     t->flags |= TF_DEAD;
     tcb_reap(st, t); /* unhashes and frees it (no descriptor holds it) */
-    rectab_insert(&st->tw, &r->k);
+    rectab_insert_hashed(&st->tw, &r->k, hash);
     return true;
 }
 

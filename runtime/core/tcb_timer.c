@@ -9,6 +9,9 @@
 static const uint8_t slot_of_kind[TMR_KINDS] = {
     [TMR_RTX] = 0, [TMR_PERSIST] = 0, [TMR_2MSL] = 0, [TMR_DELACK] = 1, [TMR_KEEPALIVE] = 2,
 };
+/* tcb_timer_armed (tcb.h) finds slots 1 and 2 by kind - TMR_DELACK + 1 */
+_Static_assert(TMR_KEEPALIVE == TMR_DELACK + 1 && TMR_KINDS == TMR_KEEPALIVE + 1,
+               "DELACK and KEEPALIVE are the last kinds, in slot order");
 
 static int slot_of(enum tcb_timer k)
 {
@@ -73,12 +76,6 @@ void tcb_timer_clear(struct tcpfsm_stack *st, struct tcb *t, enum tcb_timer k)
     if (s == 0 && t->tmr_kind0 != k) return;
     t->tmr_at[s] = 0;
     tcb_timer_rearm(st, t);
-}
-
-bool tcb_timer_armed(const struct tcb *t, enum tcb_timer k)
-{
-    int s = slot_of(k);
-    return t->tmr_at[s] && (s != 0 || t->tmr_kind0 == k);
 }
 
 /* Restore a slot's deadline as it was (ms since the epoch): a compact record's timer. */

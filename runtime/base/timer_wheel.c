@@ -101,6 +101,7 @@ static void slot_detach(struct timer_wheel *w, unsigned lvl, unsigned s, struct 
  * lands directly where it belongs. */
 static void cascade_at(struct timer_wheel *w, uint64_t t)
 {
+    if (t & LVL_MASK) return; /* not a multiple of 64, so of no level's period */
     for (unsigned lvl = WHEEL_LEVELS - 1; lvl >= 1; lvl--) {
         if (t & (((uint64_t)1 << LVL_SHIFT(lvl)) - 1)) continue;
         struct wheel_node *list;
@@ -183,8 +184,9 @@ size_t wheel_advance(struct timer_wheel *w, uint64_t now_us,
              * fire() to a time already past lands in the new current slot and fires on a
              * later visit instead of being stranded in a slot just left. */
             uint64_t nxt = w->tick + 1;
-            if (!list) {
-                /* Nothing to fire: skip the empty stretch in one step. */
+            if (!list && nxt < target) {
+                /* Nothing to fire: skip the empty stretch in one step (one tick short of
+                 * now, there is nothing to skip). */
                 uint64_t t0, tc;
                 next_ticks(w, &t0, &tc);
                 nxt = t0 < tc ? t0 : tc;

@@ -56,19 +56,36 @@ static void node_unlink(struct timer_wheel *w, struct wheel_node *n)
     }
 }
 
-static void place(struct timer_wheel *w, struct wheel_node *n)
+/* Where a node due at `expires` belongs: returns its level and sets *t to its tick, whose
+ * level-L digit is its slot. */
+static unsigned placement(const struct timer_wheel *w, uint64_t expires, uint64_t *t)
 {
-    uint64_t t = n->expires / WHEEL_TICK_US;
-    if (t < w->tick) /* already due: the current slot, fired by the next advance */
-        t = w->tick;
-    uint64_t delta = t - w->tick;
+    uint64_t at = expires / WHEEL_TICK_US;
+    if (at < w->tick) /* already due: the current slot, fired by the next advance */
+        at = w->tick;
+    uint64_t delta = at - w->tick;
     if (delta >= WHEEL_SPAN) {
         /* Park at the edge; the cascade re-places it with the real expiry later. */
-        t = w->tick + WHEEL_SPAN - 1;
+        at = w->tick + WHEEL_SPAN - 1;
         delta = WHEEL_SPAN - 1;
     }
-    unsigned lvl = delta ? (unsigned)(63 - __builtin_clzll(delta)) / WHEEL_LEVEL_BITS : 0;
+    *t = at;
+    return delta ? (unsigned)(63 - __builtin_clzll(delta)) / WHEEL_LEVEL_BITS : 0;
+}
+
+static void place(struct timer_wheel *w, struct wheel_node *n)
+{
+    uint64_t t;
+    unsigned lvl = placement(w, n->expires, &t);
     slot_link(w, lvl, (unsigned)((t >> LVL_SHIFT(lvl)) & LVL_MASK), n);
+}
+
+void wheel_place_pending(struct timer_wheel *w)
+{
+    struct wheel_node *n = w->pending;
+    if (!n) return;
+    w->pending = NULL;
+    place(w, n);
 }
 
 /* Detach a whole slot into *list (whose head is the caller's variable), clearing its bit. */
@@ -84,6 +101,7 @@ static void slot_detach(struct timer_wheel *w, unsigned lvl, unsigned s, struct 
  * lands directly where it belongs. */
 static void cascade_at(struct timer_wheel *w, uint64_t t)
 {
+    if (t & LVL_MASK) return; /* not a multiple of 64, so of no level's period */
     for (unsigned lvl = WHEEL_LEVELS - 1; lvl >= 1; lvl--) {
         if (t & (((uint64_t)1 << LVL_SHIFT(lvl)) - 1)) continue;
         struct wheel_node *list;
@@ -124,12 +142,19 @@ void wheel_init(struct timer_wheel *w, uint64_t now_us)
 
 void wheel_arm(struct timer_wheel *w, struct wheel_node *n, uint64_t expires_us)
 {
+    n->expires = expires_us;
+    if (n->pprev == &w->pending) return; /* the node armed last, armed again: still unplaced */
     if (wheel_armed(n))
         node_unlink(w, n);
     else
         w->count++;
-    n->expires = expires_us;
-    place(w, n);
+    /* It waits off every list (pprev the pending pointer, next NULL: node_unlink() clears the
+     * pointer); the node armed before it goes to its slot, so slots stack in arm order. */
+    struct wheel_node *before = w->pending;
+    n->next = NULL;
+    n->pprev = &w->pending;
+    w->pending = n;
+    if (before) place(w, before);
 }
 
 void wheel_cancel(struct timer_wheel *w, struct wheel_node *n)
@@ -151,6 +176,7 @@ size_t wheel_advance(struct timer_wheel *w, uint64_t now_us,
          * cannot loop forever. Popping the head each time keeps the walk safe against
          * fire() cancelling other nodes of the same list. */
         struct wheel_node *list;
+        wheel_place_pending(w); /* the tick is about to move: it lands where it would have */
         slot_detach(w, 0, (unsigned)(w->tick & LVL_MASK), &list);
         if (w->tick < target) {
             /* Every node here is due before the end of this tick, which is <= now. The wheel
@@ -158,8 +184,9 @@ size_t wheel_advance(struct timer_wheel *w, uint64_t now_us,
              * fire() to a time already past lands in the new current slot and fires on a
              * later visit instead of being stranded in a slot just left. */
             uint64_t nxt = w->tick + 1;
-            if (!list) {
-                /* Nothing to fire: skip the empty stretch in one step. */
+            if (!list && nxt < target) {
+                /* Nothing to fire: skip the empty stretch in one step (one tick short of
+                 * now, there is nothing to skip). */
                 uint64_t t0, tc;
                 next_ticks(w, &t0, &tc);
                 nxt = t0 < tc ? t0 : tc;
@@ -173,6 +200,7 @@ size_t wheel_advance(struct timer_wheel *w, uint64_t now_us,
                 w->count--;
                 fired++;
                 fire(n, arg);
+                wheel_place_pending(w); /* what fire() armed, before the next node runs */
             }
             continue;
         }
@@ -184,6 +212,7 @@ size_t wheel_advance(struct timer_wheel *w, uint64_t now_us,
                 w->count--;
                 fired++;
                 fire(n, arg);
+                wheel_place_pending(w);
             } else {
                 slot_link(w, 0, (unsigned)(w->tick & LVL_MASK), n);
             }
@@ -195,12 +224,19 @@ size_t wheel_advance(struct timer_wheel *w, uint64_t now_us,
 uint64_t wheel_next_expiry(const struct timer_wheel *w)
 {
     if (w->count == 0) return UINT64_MAX;
-    uint64_t t0, tc;
+    uint64_t t0, tc, t = 0;
     next_ticks(w, &t0, &tc);
+    /* The pending node counts where it will land, so the answer is the one the wheel gives
+     * once it is placed. A level-L slot is cascaded at the multiple of 64^L its digit starts. */
+    const struct wheel_node *p = w->pending;
+    unsigned plvl = p ? placement(w, p->expires, &t) : 0;
+    if (p && plvl == 0 && t < t0) t0 = t;
+    if (p && plvl && (t >> LVL_SHIFT(plvl)) << LVL_SHIFT(plvl) < tc)
+        tc = (t >> LVL_SHIFT(plvl)) << LVL_SHIFT(plvl);
     if (t0 < tc) {
         /* A level-0 slot holds one tick's nodes (or, for the current one, overdue nodes):
          * its exact minimum is the global minimum. Slots are short; this is a short scan. */
-        uint64_t best = UINT64_MAX;
+        uint64_t best = p && plvl == 0 && t == t0 ? p->expires : UINT64_MAX;
         for (const struct wheel_node *n = w->slot[0][t0 & LVL_MASK]; n; n = n->next)
             if (n->expires < best) best = n->expires;
         return best;

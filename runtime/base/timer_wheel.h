@@ -5,6 +5,13 @@
  * WHEEL_LEVELS levels of 64 slots: level L holds timers due 64^L..64^(L+1) ticks ahead and
  * cascades one slot down every 64^L ticks. 7 levels reach 64^7 ms (~139 years); timers
  * further out park in the top level and are re-placed as they come closer.
+ *
+ * The node armed last waits unplaced until another node is armed or the wheel advances: a
+ * connection re-arming its node several times in one step (a timer set, another cleared)
+ * then costs one placement. The tick only moves inside an advance, and the next arm places
+ * the waiting node first, so every node lands where an immediate placement would have put it,
+ * in the same order within its slot; wheel_next_expiry counts the waiting node where it will
+ * land.
  */
 #ifndef TCPFSM_TIMER_WHEEL_H
 #define TCPFSM_TIMER_WHEEL_H
@@ -26,7 +33,8 @@ struct wheel_node {
 
 struct timer_wheel {
     uint64_t tick;                   /* current tick; timers before it have fired */
-    size_t count;                    /* armed nodes */
+    size_t count;                    /* armed nodes, the pending one included */
+    struct wheel_node *pending;      /* the node armed last, not yet in a slot, or NULL */
     uint64_t occupied[WHEEL_LEVELS]; /* bit s set iff slot[L][s] is non-empty */
     struct wheel_node *slot[WHEEL_LEVELS][WHEEL_SLOTS];
 };
@@ -40,6 +48,8 @@ static inline bool wheel_armed(const struct wheel_node *n)
 {
     return n->pprev != NULL;
 }
+/* Place the pending node in its slot now (the next arm or advance does it anyway). */
+void wheel_place_pending(struct timer_wheel *w);
 /* Advance to now, calling fire(node, arg) for each expired node (already unlinked, so fire
  * may re-arm or free it). Returns the number fired. Expiry precision: 1 ms ticks (a node
  * never fires early; fires at most 1 tick late). Nodes fire in tick order; within one tick

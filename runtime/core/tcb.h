@@ -286,7 +286,13 @@ static inline bool oow_ack_recent(uint16_t stamp, uint32_t now_ms)
 }
 void tcb_timer_set(struct tcpfsm_stack *st, struct tcb *t, enum tcb_timer k, uint64_t delay_us);
 void tcb_timer_clear(struct tcpfsm_stack *st, struct tcb *t, enum tcb_timer k);
-bool tcb_timer_armed(const struct tcb *t, enum tcb_timer k);
+/* Inline: the output path asks it for every segment. Slot 0 holds the kind tmr_kind0 names;
+ * DELACK and KEEPALIVE have slots 1 and 2 (tcb_timer.c's slot_of_kind). */
+static inline bool tcb_timer_armed(const struct tcb *t, enum tcb_timer k)
+{
+    if (k >= TMR_DELACK) return t->tmr_at[k - TMR_DELACK + 1] != 0;
+    return t->tmr_at[0] && t->tmr_kind0 == k;
+}
 /* The socket settings t follows: its own (a connection's, a listener's, an unconnected
  * socket's), its listener's while it is an embryo without buffers, or NULL (defaults). */
 const struct tcb_sockopts *tcb_opts(const struct tcb *t);

@@ -1,7 +1,8 @@
 /*
  * test_timer_wheel.c — the hierarchical timing wheel: ordering, precision, cancel, re-arm
- * from callbacks, far-future timers, next-expiry bounds, and 1,000,000 random operations
- * checked against a brute-force model (a binary heap with lazy deletion).
+ * from callbacks, far-future timers, next-expiry bounds, 1,000,000 random operations
+ * checked against a brute-force model (a binary heap with lazy deletion), and the last node
+ * armed left unplaced until the next arm or advance checked against placing it at once.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -378,6 +379,96 @@ START_TEST(random_vs_model)
 }
 END_TEST
 
+/* ---- the last node armed waits unplaced: the same wheel as placing each one at once ---- */
+#define NP 512
+struct twin {
+    struct timer_wheel w;
+    struct tnode n[NP];
+    int at_once;   /* place every arm at once: the general path the pending node stands in for */
+    uint64_t seed; /* what fire() does: the same sequence in both twins while they agree */
+    uint32_t log[NP * 4]; /* ids in firing order, one advance */
+    size_t nlog;
+};
+
+static void twin_arm(struct twin *tw, uint32_t id, uint64_t expires)
+{
+    wheel_arm(&tw->w, &tw->n[id].tw, expires);
+    if (tw->at_once) wheel_place_pending(&tw->w);
+}
+
+static void twin_fire(struct wheel_node *n, void *arg)
+{
+    struct twin *tw = arg;
+    uint32_t id = TN(n)->id;
+    rt_require(tw->nlog < NP * 4);
+    tw->log[tw->nlog++] = id;
+    /* As a TCB's timers do: some re-arm (a few to a time already due), some cancel another. */
+    uint64_t r = rt_rand_below(&tw->seed, 10);
+    if (r < 3)
+        twin_arm(tw, id, g_now - 1000 + rt_rand_below(&tw->seed, 4000));
+    else if (r == 3)
+        wheel_cancel(&tw->w, &tw->n[rt_rand_below(&tw->seed, NP)].tw);
+}
+
+START_TEST(last_armed_node_fires_as_if_placed_at_once)
+{
+    struct twin *tw = calloc(2, sizeof *tw);
+    rt_require(tw);
+    uint64_t now = 5000000, seed = 7;
+    for (int k = 0; k < 2; k++) {
+        wheel_init(&tw[k].w, now);
+        tw[k].at_once = k;
+        tw[k].seed = 11;
+        for (uint32_t i = 0; i < NP; i++)
+            tw[k].n[i].id = i;
+    }
+    size_t fired = 0;
+    uint32_t id = 0;
+    for (long op = 0; op < 200000; op++) {
+        uint64_t r = rt_rand_below(&seed, 100);
+        /* Often the same node again, as a connection re-arms its node within one step. */
+        if (rt_rand_below(&seed, 100) < 60) id = (uint32_t)rt_rand_below(&seed, NP);
+        if (r < 65) {
+            /* Mostly a few ticks ahead, so slots hold several nodes and their order shows;
+             * some seconds or hours away, so higher levels and cascades take part. */
+            uint64_t k = rt_rand_below(&seed, 100), d;
+            if (k < 80)
+                d = rt_rand_below(&seed, 5000);
+            else if (k < 97)
+                d = rt_rand_below(&seed, 10000000);
+            else
+                d = rt_rand_below(&seed, 5ull * 3600 * 1000000);
+            uint64_t e = k == 0 ? now - rt_rand_below(&seed, 3000) : now + d;
+            for (int k2 = 0; k2 < 2; k2++)
+                twin_arm(&tw[k2], id, e);
+        } else if (r < 80) {
+            for (int k2 = 0; k2 < 2; k2++)
+                wheel_cancel(&tw[k2].w, &tw[k2].n[id].tw);
+        } else {
+            now += rt_rand_below(&seed, 100) < 95 ? rt_rand_below(&seed, 3000)
+                                                  : rt_rand_below(&seed, 2000000000);
+            g_now = now;
+            size_t f[2];
+            for (int k2 = 0; k2 < 2; k2++) {
+                tw[k2].nlog = 0;
+                f[k2] = wheel_advance(&tw[k2].w, now, twin_fire, &tw[k2]);
+            }
+            ck_assert_uint_eq(f[0], f[1]);
+            ck_assert_uint_eq(tw[0].nlog, tw[1].nlog);
+            for (size_t i = 0; i < tw[0].nlog; i++)
+                if (tw[0].log[i] != tw[1].log[i])
+                    ck_abort_msg("op %ld: firing order differs at %zu: %u vs %u placed at once", op,
+                                 i, tw[0].log[i], tw[1].log[i]);
+            fired += f[0];
+        }
+        ck_assert_uint_eq(wheel_count(&tw[0].w), wheel_count(&tw[1].w));
+        ck_assert_uint_eq(wheel_next_expiry(&tw[0].w), wheel_next_expiry(&tw[1].w));
+    }
+    ck_assert_uint_gt(fired, 10000);
+    free(tw);
+}
+END_TEST
+
 static double now_ns(void)
 {
     struct timespec ts;
@@ -448,6 +539,7 @@ static Suite *suite(void)
     tcase_add_test(tc, rearm_and_cancel_from_callback);
     tcase_add_test(tc, far_future);
     tcase_add_test(tc, random_vs_model);
+    tcase_add_test(tc, last_armed_node_fires_as_if_placed_at_once);
     tcase_add_test(tc, cost_with_a_million_timers);
     suite_add_tcase(s, tc);
     return s;

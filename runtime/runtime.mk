@@ -21,7 +21,10 @@ RUNTIME_GEN      := $(RUNTIME_GEN_DIR)/tcp.c $(RUNTIME_GEN_DIR)/tcp.h
 # its internals (examples, tests, fuzz, bench); tools/check_rooms.sh keeps the includes layered.
 RUNTIME_INCLUDES := -Iruntime $(RUNTIME_ROOMS:%=-Iruntime/%)
 RUNTIME_CPPFLAGS := $(RUNTIME_INCLUDES) -I$(RUNTIME_GEN_DIR)
-RUNTIME_CFLAGS   := -fPIC
+# -fno-semantic-interposition: the shared library exports only tcpfsm_* (RUNTIME_MAP), so no
+# call between the library's own functions can be interposed; without it gcc keeps every call
+# to a global function of the same file out of line under -fPIC (clang assumes this already).
+RUNTIME_CFLAGS   := -fPIC -fno-semantic-interposition
 RUNTIME_LIB      := $(LIBDIR)/libtcpfsm.a
 RUNTIME_SO_NAME  := libtcpfsm.so.0
 RUNTIME_SO       := $(LIBDIR)/libtcpfsm.so.$(TCPFSM_SOVERSION)

@@ -169,20 +169,18 @@ uint32_t ring_make_room(struct tcpfsm_stack *st, struct ring *r, uint32_t want, 
     return r->cap - r->len < want ? r->cap - r->len : want;
 }
 
-uint32_t mem_allowance(const struct tcpfsm_stack *st, const struct tcb *t, const struct ring *r,
-                       uint32_t limit)
+/* mem_allowance (tcb.h) under memory pressure: a fair share of the budget per direction,
+ * never under four segments, and what the connection holds already is its own. */
+uint32_t mem_allowance_pressed(const struct tcpfsm_stack *st, const struct tcb *t,
+                               const struct ring *r, uint32_t limit)
 {
     uint32_t len = r ? r->len : 0, cap = r ? r->cap : 0;
     uint64_t allow = limit;
-    if (st->mem_pressure) {
-        /* a fair share of the budget per direction, never under four segments, and what the
-         * connection holds already is its own */
-        uint64_t share = st->cfg.max_buffer_bytes / 2 / (st->nconns ? st->nconns : 1);
-        uint64_t floor = 4u * (uint64_t)(t->u.cc.mss ? t->u.cc.mss : 536u);
-        uint64_t a = share > floor ? share : floor;
-        if (a < cap) a = cap;
-        if (a < allow) allow = a;
-    }
+    uint64_t share = st->cfg.max_buffer_bytes / 2 / (st->nconns ? st->nconns : 1);
+    uint64_t floor = 4u * (uint64_t)(t->u.cc.mss ? t->u.cc.mss : 536u);
+    uint64_t a = share > floor ? share : floor;
+    if (a < cap) a = cap;
+    if (a < allow) allow = a;
     return allow > len ? (uint32_t)(allow - len) : 0;
 }
 

@@ -377,9 +377,17 @@ uint32_t ring_make_room(struct tcpfsm_stack *st, struct ring *r, uint32_t want, 
 /* Give an empty ring's memory back. */
 void ring_release(struct tcpfsm_stack *st, struct ring *r);
 /* Bytes more the connection may hold in r (limit `limit`): the rest of the limit, or under
- * memory pressure its fair share. Offers (windows, send room) come from this. */
-uint32_t mem_allowance(const struct tcpfsm_stack *st, const struct tcb *t, const struct ring *r,
-                       uint32_t limit);
+ * memory pressure its fair share. Offers (windows, send room) come from this. Inline: every
+ * segment built asks it for the receive window; only the pressure case is out of line. */
+uint32_t mem_allowance_pressed(const struct tcpfsm_stack *st, const struct tcb *t,
+                               const struct ring *r, uint32_t limit);
+static inline uint32_t mem_allowance(const struct tcpfsm_stack *st, const struct tcb *t,
+                                     const struct ring *r, uint32_t limit)
+{
+    if (st->mem_pressure) return mem_allowance_pressed(st, t, r, limit);
+    uint32_t len = r ? r->len : 0;
+    return limit > len ? limit - len : 0;
+}
 /* Account for n bytes of other buffer memory (out-of-order segments); false at the limit. */
 /* Memory an out-of-order segment of n bytes is charged for; free a block's whole queue. */
 uint64_t ofo_cost(uint32_t n);

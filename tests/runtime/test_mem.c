@@ -91,12 +91,39 @@ START_TEST(ring_regrows_to_the_size_it_needed_before)
 }
 END_TEST
 
+/* The inline no-pressure case of mem_allowance is the pressure rule when the fair share covers
+ * the whole limit: the rest of the limit, whatever the ring holds (rings of every fill, with
+ * and without a ring), and under pressure it is the out-of-line rule itself. */
+START_TEST(allowance_without_pressure_is_the_rest_of_the_limit)
+{
+    enum { LIMIT = 1u << 16 };
+    struct tcpfsm_stack *st = mem_stack(LIMIT); /* share: 32 x LIMIT, more than any limit */
+    struct tcb t = {0};
+    uint64_t rng = 7;
+    for (unsigned i = 0; i < 2000; i++) {
+        uint32_t cap = MEM_RING_MIN << rt_rand_below(&rng, 7);
+        struct ring r = {.cap = cap, .len = (uint32_t)rt_rand_below(&rng, cap + 1)};
+        uint32_t limit = (uint32_t)rt_rand_below(&rng, LIMIT + 1);
+        const struct ring *rp = i % 5 ? &r : NULL;
+        st->mem_pressure = false;
+        uint32_t fast = mem_allowance(st, &t, rp, limit);
+        rt_require(fast == mem_allowance_pressed(st, &t, rp, limit));
+        rt_require(fast == (limit > (rp ? r.len : 0) ? limit - (rp ? r.len : 0) : 0));
+        st->mem_pressure = true;
+        rt_require(mem_allowance(st, &t, rp, limit) == mem_allowance_pressed(st, &t, rp, limit));
+    }
+    st->mem_pressure = false;
+    tcpfsm_stack_free(st);
+}
+END_TEST
+
 static Suite *suite(void)
 {
     Suite *s = suite_create("mem");
     TCase *tc = tcase_create("core");
     tcase_add_test(tc, ring_grows_to_the_smallest_power_of_two_that_holds_the_bytes);
     tcase_add_test(tc, ring_regrows_to_the_size_it_needed_before);
+    tcase_add_test(tc, allowance_without_pressure_is_the_rest_of_the_limit);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -105,7 +105,9 @@ static uint8_t *block_get(struct tcpfsm_stack *st, unsigned s)
 static void block_put(struct tcpfsm_stack *st, uint8_t *p, unsigned s)
 {
     unsigned c = s - MEM_RING_MIN_SHIFT;
-    if (!TCPFSM_CACHES_ON || st->ring_cache_bytes + ((uint64_t)1 << s) > cache_limit(st)) {
+    uint64_t cached = st->ring_cache_bytes + ((uint64_t)1 << s);
+    /* cache_limit is never under MEM_CACHE_BYTES: below that, no need to work it out */
+    if (!TCPFSM_CACHES_ON || (cached > MEM_CACHE_BYTES && cached > cache_limit(st))) {
         free(p);
         return;
     }
@@ -120,9 +122,9 @@ static unsigned log2_cap(uint32_t cap)
     return (unsigned)__builtin_ctz(cap);
 }
 
-void ring_release(struct tcpfsm_stack *st, struct ring *r)
+/* ring_release (tcb.h) of a ring that holds a block */
+void ring_release_block(struct tcpfsm_stack *st, struct ring *r)
 {
-    if (!r->data) return;
     block_put(st, r->data, log2_cap(r->cap));
     mem_uncharge(st, r->cap);
     r->data = NULL;
@@ -155,10 +157,13 @@ uint32_t ring_make_room(struct tcpfsm_stack *st, struct ring *r, uint32_t want, 
     if (r->len >= limit) return 0;
     if (want > limit - r->len) want = limit - r->len;
     if (r->len + want <= r->cap) return want;
-    unsigned top = shift_for(limit), s = shift_for((uint64_t)r->len + want);
+    unsigned s = shift_for((uint64_t)r->len + want);
     /* the size this ring needed before (a connection that moved bulk data once will again),
-     * unless memory is short or the room is forced */
-    if (!st->mem_pressure && !force && *shift > s) s = *shift < top ? *shift : top;
+     * unless memory is short or the room is forced; never above the limit's size */
+    if (!st->mem_pressure && !force && *shift > s) {
+        unsigned top = shift_for(limit);
+        s = *shift < top ? *shift : top;
+    }
     /* at the limit, settle for a smaller block that still adds room */
     while (!ring_grow(st, r, s, force)) {
         if (s == MEM_RING_MIN_SHIFT || ((uint32_t)1 << (s - 1)) <= r->cap)

@@ -3,6 +3,7 @@
 #include <string.h>
 #include "tcb.h"
 
+/* Most copies do not wrap: the second memcpy is made only when there is a second part. */
 uint32_t ring_write(struct ring *r, const void *src, uint32_t n)
 {
     if (n > ring_space(r)) n = ring_space(r);
@@ -10,7 +11,7 @@ uint32_t ring_write(struct ring *r, const void *src, uint32_t n)
     uint32_t tail = (r->head + r->len) & (r->cap - 1);
     uint32_t first = r->cap - tail < n ? r->cap - tail : n;
     memcpy(r->data + tail, src, first);
-    memcpy(r->data, (const uint8_t *)src + first, n - first);
+    if (first < n) memcpy(r->data, (const uint8_t *)src + first, n - first);
     r->len += n;
     return n;
 }
@@ -21,7 +22,7 @@ void ring_peek(const struct ring *r, uint32_t off, void *dst, uint32_t n)
     uint32_t pos = (r->head + off) & (r->cap - 1);
     uint32_t first = r->cap - pos < n ? r->cap - pos : n;
     memcpy(dst, r->data + pos, first);
-    memcpy((uint8_t *)dst + first, r->data, n - first);
+    if (first < n) memcpy((uint8_t *)dst + first, r->data, n - first);
 }
 
 void ring_drop(struct ring *r, uint32_t n)

@@ -374,8 +374,13 @@ static inline uint32_t ring_space(const struct ring *r)
  * segment that keeps a connection moving, or memory that replaces memory about to be freed). */
 uint32_t ring_make_room(struct tcpfsm_stack *st, struct ring *r, uint32_t want, uint32_t limit,
                         uint8_t *shift, bool force);
-/* Give an empty ring's memory back. */
-void ring_release(struct tcpfsm_stack *st, struct ring *r);
+/* Give an empty ring's memory back. Inline: a connection's end asks it of rings that hold no
+ * memory as often as of rings that do. */
+void ring_release_block(struct tcpfsm_stack *st, struct ring *r);
+static inline void ring_release(struct tcpfsm_stack *st, struct ring *r)
+{
+    if (r->data) ring_release_block(st, r);
+}
 /* Bytes more the connection may hold in r (limit `limit`): the rest of the limit, or under
  * memory pressure its fair share. Offers (windows, send room) come from this. Inline: every
  * segment built asks it for the receive window; only the pressure case is out of line. */

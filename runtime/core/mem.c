@@ -207,6 +207,13 @@ void mem_destroy(struct tcpfsm_stack *st)
             free(p);
         }
     st->ring_cache_bytes = 0;
+    /* the compact records' free lists (tcb.h's rec_put) go with the buffer blocks' */
+    struct rec_cache *caches[] = {&st->tw_cache, &st->syn_cache};
+    for (unsigned i = 0; i < sizeof caches / sizeof caches[0]; i++)
+        while (caches[i]->n) {
+            void *p = rec_get(caches[i], 0);
+            free(p);
+        }
 }
 
 /* ---- the out-of-order queue (tcp_data_input fills it) ---- */

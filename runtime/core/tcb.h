@@ -12,6 +12,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
 #include "cc.h"
 #include "packet.h"
 #include "rectab.h"
@@ -205,6 +207,14 @@ struct listener_slot {
     struct tcb *tcb;
 };
 
+/* Freed compact records of one kind (TIME_WAIT, SYN queue), kept for reuse: every connection
+ * makes and frees one of each, and a free list costs a few instructions where malloc and free
+ * cost ~130 (callgrind). Linked through the record's first bytes. */
+struct rec_cache {
+    void *head;
+    uint32_t n;
+};
+
 struct tcpfsm_stack {
     struct tcpfsm_config cfg;
     tcpfsm_time_t now;
@@ -253,7 +263,8 @@ struct tcpfsm_stack {
     struct tcb *tcb_cache;
     struct tcb_bufs *bufs_cache;
     uint32_t tcb_cache_n, bufs_cache_n;
-    struct tcb *last_lookup;    /* the TCB tcb_lookup found last (a one-entry cache) */
+    struct rec_cache tw_cache, syn_cache; /* freed TIME_WAIT and SYN-queue records */
+    struct tcb *last_lookup;              /* the TCB tcb_lookup found last (a one-entry cache) */
     struct tuple_hasher hasher; /* every table's hash (hash_key), and the tuple hashed last */
     uint8_t out[65536];         /* segment build buffer */
 };
@@ -404,5 +415,28 @@ bool mem_exhausted(const struct tcpfsm_stack *st);
 /* True if a send() on t could queue at least one byte now. */
 bool mem_can_send(const struct tcpfsm_stack *st, const struct tcb *t);
 void mem_destroy(struct tcpfsm_stack *st);
+
+/* A record of `size` bytes (the same size for every record of a cache), from the cache or
+ * malloc; NULL if there is no memory. */
+#define REC_CACHE_MAX 4096u
+static inline void *rec_get(struct rec_cache *c, size_t size)
+{
+    void *p = c->head;
+    if (!p) return malloc(size);
+    memcpy(&c->head, p, sizeof(void *));
+    c->n--;
+    return p;
+}
+/* A record freed: kept (up to REC_CACHE_MAX; not under AddressSanitizer) or given back. */
+static inline void rec_put(struct rec_cache *c, void *p)
+{
+    if (!TCPFSM_CACHES_ON || c->n >= REC_CACHE_MAX) {
+        free(p);
+        return;
+    }
+    memcpy(p, &c->head, sizeof(void *));
+    c->head = p;
+    c->n++;
+}
 
 #endif /* TCPFSM_TCB_H */

@@ -59,7 +59,7 @@ bool tw_settle(struct tcpfsm_stack *st, struct tcb *t)
         !tcb_timer_armed(t, TMR_2MSL) || rectab_reserve(&st->tw))
         return false;
     if (t->buf && t->buf->rcv.len) return false;
-    struct tw_rec *r = malloc(sizeof *r);
+    struct tw_rec *r = rec_get(&st->tw_cache, sizeof *r);
     if (!r) return false;
     *r = (struct tw_rec){
         /* every field in one assignment, as in syn_settle (no calloc) */
@@ -120,7 +120,7 @@ void tw_fold(struct tcpfsm_stack *st, struct tw_rec *r, struct tcb *t)
     wheel_cancel(&st->wheel, &t->timer);
     if ((t->flags & TF_DEAD) || t->state != TCP_FSM_TIME_WAIT || !t->tmr_at[0]) {
         if (t->linked) tcb_hash_remove(st, t);
-        free(r);
+        rec_put(&st->tw_cache, r);
         return;
     }
     tcb_hash_remove(st, t);
@@ -141,7 +141,7 @@ struct tw_rec *tw_of_timer(struct wheel_node *n)
 void tw_drop(struct tcpfsm_stack *st, struct tw_rec *r)
 {
     rectab_remove(&st->tw, &r->k);
-    free(r);
+    rec_put(&st->tw_cache, r);
 }
 
 /* `ss` lines for the records: state, empty queues, the addresses. */

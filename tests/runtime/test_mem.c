@@ -117,6 +117,39 @@ START_TEST(allowance_without_pressure_is_the_rest_of_the_limit)
 }
 END_TEST
 
+/* Freed compact records are kept for reuse, last freed first, up to REC_CACHE_MAX; past that
+ * they go back to malloc. (Under AddressSanitizer nothing is kept.) */
+START_TEST(record_cache_reuses_freed_records_up_to_its_bound)
+{
+    struct tcpfsm_stack *st = mem_stack(1u << 16);
+    struct rec_cache *c = &st->tw_cache;
+    void *a = rec_get(c, 64), *b = rec_get(c, 64);
+    ck_assert_ptr_nonnull(a);
+    ck_assert_ptr_nonnull(b);
+    rec_put(c, a);
+    rec_put(c, b);
+    if (TCPFSM_CACHES_ON) {
+        ck_assert_uint_eq(c->n, 2);
+        ck_assert_ptr_eq(rec_get(c, 64), b);
+        ck_assert_ptr_eq(rec_get(c, 64), a);
+        ck_assert_uint_eq(c->n, 0);
+        enum { N = REC_CACHE_MAX + 8 };
+        static void *p[N];
+        for (unsigned i = 0; i < N; i++)
+            p[i] = rec_get(c, 64);
+        for (unsigned i = 0; i < N; i++)
+            rec_put(c, p[i]);
+        ck_assert_uint_eq(c->n, REC_CACHE_MAX);
+        rec_put(&st->syn_cache, a);
+        rec_put(&st->syn_cache, b);
+    } else {
+        ck_assert_uint_eq(c->n, 0);
+        ck_assert_ptr_null(c->head);
+    }
+    tcpfsm_stack_free(st); /* frees what the caches hold */
+}
+END_TEST
+
 static Suite *suite(void)
 {
     Suite *s = suite_create("mem");
@@ -124,6 +157,7 @@ static Suite *suite(void)
     tcase_add_test(tc, ring_grows_to_the_smallest_power_of_two_that_holds_the_bytes);
     tcase_add_test(tc, ring_regrows_to_the_size_it_needed_before);
     tcase_add_test(tc, allowance_without_pressure_is_the_rest_of_the_limit);
+    tcase_add_test(tc, record_cache_reuses_freed_records_up_to_its_bound);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -517,7 +517,7 @@ static uint64_t two_way_run(const struct memlink_impair *back)
     return fnv(h, &st, sizeof st);
 }
 
-/* A direction with no impairment goes through send_to's short path; one whose only impairment
+/* A direction with no impairment goes through memlink_send's short path; one whose only impairment
  * is a blackout that never comes goes through the general path, which then draws nothing and
  * delays nothing. Both must give the same deliveries at the same instants, the same
  * statistics, and leave the random stream of the impaired direction where it was. */

@@ -57,9 +57,9 @@ START_TEST(plain_segments_build_as_the_general_path_does)
     uint64_t seed = 18;
     for (size_t i = 0; i < sizeof text; i++)
         text[i] = (uint8_t)rt_rand(&seed);
-    static const uint8_t flag_sets[] = {TCP_ACK,           TCP_ACK | TCP_PSH, TCP_ACK | TCP_FIN,
-                                        TCP_ACK | TCP_PSH | TCP_FIN, TCP_RST, TCP_RST | TCP_ACK,
-                                        TCP_ACK | TCP_ECE | TCP_CWR};
+    static const uint8_t flag_sets[] = {
+        TCP_ACK, TCP_ACK | TCP_PSH, TCP_ACK | TCP_FIN,          TCP_ACK | TCP_PSH | TCP_FIN,
+        TCP_RST, TCP_RST | TCP_ACK, TCP_ACK | TCP_ECE | TCP_CWR};
     static const uint32_t lens[] = {0, 1, 2, 3, 7, 8, 63, 64, 65, 1448, 1460, 65495, 65536};
     for (int i = 0; i < 3000; i++) {
         struct tcp_plain_seg p = {

@@ -376,21 +376,30 @@ size_t pkt_build2(void *buf, size_t cap, const struct tcp_seg *seg, uint16_t ip_
     return pkt_build3(buf, cap, seg, ip_id, tail, tail_len, false);
 }
 
-size_t pkt_build3(void *buf, size_t cap, const struct tcp_seg *seg, uint16_t ip_id,
-                  const void *tail, uint32_t tail_len, bool csum_partial)
-{
-    size_t olen = opts_len(&seg->opt);
-    size_t thl = TCP_HDR_LEN + olen;
-    size_t tot = IPV4_HDR_LEN + thl + (size_t)seg->len;
-    if (tot > cap || tot > 0xffff) return 0;
+/* The fields of the fixed TCP header (host order), for the writer both builders share. */
+struct tcp_fixed {
+    uint32_t saddr, daddr;
+    uint16_t sport, dport;
+    uint32_t seq, ack;
+    uint8_t flags;
+    uint16_t wnd, urp;
+};
 
-    uint8_t *ip = buf, *th = ip + IPV4_HDR_LEN;
+/* Everything of a datagram but the TCP options: the IPv4 header, the fixed TCP header, the
+ * text (len bytes: len - tail_len at data, tail_len at tail) and both checksums, around thl -
+ * 20 option bytes the caller wrote at ip + 40 already (osum: their put32_sum words). Inline:
+ * pkt_build3 and pkt_build_plain each keep their own constants. */
+__attribute__((always_inline)) static inline size_t
+build_around(uint8_t *ip, size_t thl, size_t tot, const struct tcp_fixed *f, uint64_t osum,
+             uint16_t ip_id, const uint8_t *data, uint32_t len, const void *tail, uint32_t tail_len,
+             bool csum_partial)
+{
+    uint8_t *th = ip + IPV4_HDR_LEN;
     /* RFC 791 header checksum from the field values (the same 16-bit words inet_checksum
      * would read back, summed by value): reading back the bytes just stored would stall on
      * store-to-load forwarding. */
     uint32_t hs = 0x4500u + (uint32_t)tot + ip_id + 0x4000u + (64u << 8 | IPPROTO_TCP_NUM) +
-                  (seg->saddr >> 16) + (seg->saddr & 0xffffu) + (seg->daddr >> 16) +
-                  (seg->daddr & 0xffffu);
+                  (f->saddr >> 16) + (f->saddr & 0xffffu) + (f->daddr >> 16) + (f->daddr & 0xffffu);
     hs = (hs & 0xffffu) + (hs >> 16);
     hs = (hs & 0xffffu) + (hs >> 16);
     /* version 4, IHL 5, TOS 0; DF: we size segments to the MSS (RFC 1191 path MTU); TTL 64
@@ -398,26 +407,24 @@ size_t pkt_build3(void *buf, size_t cap, const struct tcp_seg *seg, uint16_t ip_
     put32(ip, 0x45000000u | (uint32_t)tot);
     put32(ip + 4, (uint32_t)ip_id << 16 | 0x4000u);
     put32(ip + 8, 64u << 24 | (uint32_t)IPPROTO_TCP_NUM << 16 | (uint16_t)~hs);
-    put32(ip + 12, seg->saddr);
-    put32(ip + 16, seg->daddr);
+    put32(ip + 12, f->saddr);
+    put32(ip + 16, f->daddr);
 
     /* The TCP header as 32-bit words, each summed as it is stored (the checksum field is 0
      * until the end); at most 15 words, so the 64-bit sum cannot overflow. */
-    uint64_t hsum = put32_sum(th, (uint32_t)seg->sport << 16 | seg->dport);
-    hsum += put32_sum(th + 4, seg->seq);
-    hsum += put32_sum(th + 8, seg->ack);
-    hsum += put32_sum(th + 12, (uint32_t)(thl / 4) << 28 | (uint32_t)seg->flags << 16 | seg->wnd);
-    hsum += put32_sum(th + 16, seg->urp);
-    /* olen bytes: same layout rules as opts_len */
-    hsum += opts_write(th + TCP_HDR_LEN, &seg->opt);
-    uint64_t acc =
-        csum_pseudo_ipv4(seg->saddr, seg->daddr, IPPROTO_TCP_NUM, (uint16_t)(thl + seg->len));
-    uint32_t head_len = seg->len - tail_len;
+    uint64_t hsum = put32_sum(th, (uint32_t)f->sport << 16 | f->dport);
+    hsum += put32_sum(th + 4, f->seq);
+    hsum += put32_sum(th + 8, f->ack);
+    hsum += put32_sum(th + 12, (uint32_t)(thl / 4) << 28 | (uint32_t)f->flags << 16 | f->wnd);
+    hsum += put32_sum(th + 16, f->urp);
+    hsum += osum;
+    uint64_t acc = csum_pseudo_ipv4(f->saddr, f->daddr, IPPROTO_TCP_NUM, (uint16_t)(thl + len));
+    uint32_t head_len = len - tail_len;
     if (csum_partial) {
         /* The link completes it (virtio-net VIRTIO_NET_HDR_F_NEEDS_CSUM: csum_start = the TCP
          * header, csum_offset = 16): the field holds the pseudo-header's folded sum, not
          * inverted, and the rest is summed by whoever sends it on (Linux's CHECKSUM_PARTIAL). */
-        if (head_len) memcpy(th + thl, seg->data, head_len); /* no text: data may be NULL */
+        if (head_len) memcpy(th + thl, data, head_len); /* no text: data may be NULL */
         if (tail_len) memcpy(th + thl + head_len, tail, tail_len);
         uint16_t p = (uint16_t)~csum_fold(acc);
         memcpy(th + 16, &p, 2);
@@ -426,17 +433,54 @@ size_t pkt_build3(void *buf, size_t cap, const struct tcp_seg *seg, uint16_t ip_
     acc += hsum; /* the pseudo-header's sum is below 2^16: no carry */
     if (!tail_len || !(head_len & 1u)) {
         /* the payload is summed while it is copied (read once) */
-        if (head_len) acc = csum_copy(acc, th + thl, seg->data, head_len);
+        if (head_len) acc = csum_copy(acc, th + thl, data, head_len);
         if (tail_len) acc = csum_copy(acc, th + thl + head_len, tail, tail_len);
     } else {
         /* an odd first piece: copy both, then sum the payload as one run */
-        memcpy(th + thl, seg->data, head_len);
+        memcpy(th + thl, data, head_len);
         memcpy(th + thl + head_len, tail, tail_len);
-        acc = csum_add(acc, th + thl, seg->len);
+        acc = csum_add(acc, th + thl, len);
     }
     uint16_t c = csum_fold(acc);
     memcpy(th + 16, &c, 2);
     return tot;
+}
+
+size_t pkt_build3(void *buf, size_t cap, const struct tcp_seg *seg, uint16_t ip_id,
+                  const void *tail, uint32_t tail_len, bool csum_partial)
+{
+    size_t olen = opts_len(&seg->opt);
+    size_t thl = TCP_HDR_LEN + olen;
+    size_t tot = IPV4_HDR_LEN + thl + (size_t)seg->len;
+    if (tot > cap || tot > 0xffff) return 0;
+    uint8_t *ip = buf;
+    const struct tcp_fixed f = {seg->saddr, seg->daddr, seg->sport, seg->dport, seg->seq,
+                                seg->ack,   seg->flags, seg->wnd,   seg->urp};
+    /* olen bytes: same layout rules as opts_len */
+    uint64_t osum = opts_write(ip + IPV4_HDR_LEN + TCP_HDR_LEN, &seg->opt);
+    return build_around(ip, thl, tot, &f, osum, ip_id, seg->data, seg->len, tail, tail_len,
+                        csum_partial);
+}
+
+size_t pkt_build_plain(void *buf, size_t cap, const struct tcp_plain_seg *seg, uint16_t ip_id,
+                       const void *tail, uint32_t tail_len, bool csum_partial)
+{
+    size_t thl = TCP_HDR_LEN + (seg->has_ts ? TCP_OPTLEN_TS : 0);
+    size_t tot = IPV4_HDR_LEN + thl + (size_t)seg->len;
+    if (tot > cap || tot > 0xffff) return 0;
+    uint8_t *ip = buf;
+    const struct tcp_fixed f = {seg->saddr, seg->daddr, seg->sport, seg->dport, seg->seq,
+                                seg->ack,   seg->flags, seg->wnd,   0};
+    uint64_t osum = 0;
+    if (seg->has_ts) { /* opts_write's layout for the timestamps alone */
+        uint8_t *p = ip + IPV4_HDR_LEN + TCP_HDR_LEN;
+        osum = put32_sum(p, (uint32_t)TCPOPT_NOP << 24 | (uint32_t)TCPOPT_NOP << 16 |
+                                (uint32_t)TCPOPT_TS << 8 | 10u);
+        osum += put32_sum(p + 4, seg->tsval);
+        osum += put32_sum(p + 8, seg->tsecr);
+    }
+    return build_around(ip, thl, tot, &f, osum, ip_id, seg->data, seg->len, tail, tail_len,
+                        csum_partial);
 }
 
 /* ------------------------------------------------------------------- ICMP ---- */

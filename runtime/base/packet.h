@@ -135,6 +135,23 @@ size_t pkt_build2(void *buf, size_t cap, const struct tcp_seg *seg, uint16_t ip_
  * a link that completes the checksum (TCPFSM_F_CSUM_OFFLOAD). */
 size_t pkt_build3(void *buf, size_t cap, const struct tcp_seg *seg, uint16_t ip_id,
                   const void *tail, uint32_t tail_len, bool csum_partial);
+/* A segment whose only options are the timestamps, or none (every segment but a SYN or one
+ * with SACK blocks): the fields pkt_build3 would read, without the rest of struct tcp_opts. */
+struct tcp_plain_seg {
+    uint32_t saddr, daddr; /* IPv4 host order */
+    uint16_t sport, dport;
+    uint32_t seq, ack;
+    uint8_t flags;         /* TCP_*, not TCP_SYN */
+    bool has_ts;           /* carries NOP, NOP, timestamps (TCP_OPTLEN_TS bytes) */
+    uint16_t wnd;          /* raw (unscaled) window field */
+    uint32_t tsval, tsecr; /* valid if has_ts */
+    uint32_t len;          /* payload bytes */
+    const uint8_t *data;   /* the first len - tail_len of them */
+};
+/* pkt_build3 for such a segment (urgent pointer 0): the same bytes, without laying out
+ * options it does not carry (test_packet holds the two to the same datagrams). */
+size_t pkt_build_plain(void *buf, size_t cap, const struct tcp_plain_seg *seg, uint16_t ip_id,
+                       const void *tail, uint32_t tail_len, bool csum_partial);
 /* ---- ICMP (RFC 792) ---- */
 #define ICMP_HDR_LEN 8 /* type, code, checksum, 4 bytes that depend on the type */
 #define ICMP_ECHO_REPLY 0

@@ -15,7 +15,16 @@
  * receiver SHOULD NOT shrink the window, i.e., move the right window edge to the left". */
 static inline uint32_t rcv_window(const struct tcpfsm_stack *st, const struct tcb *t)
 {
-    uint32_t w = mem_allowance(st, t, t->buf ? &t->buf->rcv : NULL, st->cfg.rcvbuf);
+    const struct ring *r = t->buf ? &t->buf->rcv : NULL;
+    uint32_t w;
+    if (!st->mem_pressure) {
+        /* mem_allowance without memory pressure: the limit less what the ring holds (answered
+         * here, as every segment asks; mem.c keeps the rule under pressure) */
+        uint32_t len = r ? r->len : 0;
+        w = st->cfg.rcvbuf > len ? st->cfg.rcvbuf - len : 0;
+    } else {
+        w = mem_allowance(st, t, r, st->cfg.rcvbuf);
+    }
     if (seq_gt(t->rcv_adv, t->rcv_nxt) && t->rcv_adv - t->rcv_nxt > w) w = t->rcv_adv - t->rcv_nxt;
     uint32_t maxw = 65535u << t->rcv_wscale;
     return w > maxw ? maxw : w;
@@ -41,7 +50,8 @@ uint32_t tcp_rcv_sws_thresh(const struct tcpfsm_stack *st, const struct tcb *t)
  * would pass the advertised one (rcv_adv) by less than the threshold; then the advertised
  * edge again, rounded up to the scale when the buffer has room for that (RFC 7323 2.4: the
  * rounding would otherwise retract it by less than 2^Rcv.Wind.Shift). */
-static uint16_t rcv_window_field(const struct tcpfsm_stack *st, const struct tcb *t)
+__attribute__((always_inline)) static inline uint16_t
+rcv_window_field(const struct tcpfsm_stack *st, const struct tcb *t)
 {
     uint32_t free = rcv_window(st, t), w = free;
     uint32_t held = seq_gt(t->rcv_adv, t->rcv_nxt) ? t->rcv_adv - t->rcv_nxt : 0;
@@ -139,6 +149,75 @@ uint32_t tcp_effective_mss(const struct tcb *t)
     return effective_mss(t);
 }
 
+/* What every segment sent on a connection does after it is built (n bytes at st->out): the
+ * window it announced is the new right edge, it acknowledged what there was (no delayed ACK
+ * pending), the counters, and out it goes. */
+__attribute__((always_inline)) static inline void seg_sent(struct tcpfsm_stack *st, struct tcb *t,
+                                                           uint8_t flags, uint32_t seq,
+                                                           uint32_t len, uint32_t ack, uint16_t wnd,
+                                                           size_t n)
+{
+    if (flags & TCP_ACK) {
+        uint32_t edge = t->rcv_nxt + ((uint32_t)wnd << ((flags & TCP_SYN) ? 0 : t->rcv_wscale));
+        if (seq_gt(edge, t->rcv_adv) || (flags & TCP_SYN)) t->rcv_adv = edge;
+        t->flags &= (uint16_t)~TF_ACK_NOW;
+        if (tcb_timer_armed(t, TMR_DELACK)) tcb_timer_clear(st, t, TMR_DELACK);
+        if (t->buf) t->buf->last_ack_sent = ack; /* RFC 7323 4.3 Last.ACK.sent */
+    }
+    if (flags & TCP_RST) st->stats.OutRsts++;
+    /* a repeated SYN is counted by the retransmit action (simultaneous open repeats the ISS
+     * in its SYN-ACK without retransmitting anything) */
+    if (seq_lt(seq, t->snd_max) && (len || (flags & TCP_FIN)) && !(flags & TCP_SYN)) {
+        st->stats.RetransSegs++;
+        if (t->buf) t->buf->retransmits++;
+    } else if (len && t->buf) {
+        t->buf->bytes_sent += len;
+    }
+    st->stats.OutSegs++;
+    st->cfg.output(st->cfg.output_arg, st->out, n);
+}
+
+/* emit_seg for a segment that carries no SYN options and no SACK blocks (what an established
+ * connection sends, RSTs included): its header goes from the TCB straight to pkt_build_plain
+ * (same bytes as through pkt_build3; test_packet pins the two). */
+static uint32_t emit_plain(struct tcpfsm_stack *st, struct tcb *t, uint8_t flags, uint32_t seq,
+                           const uint8_t *payload, uint32_t len, const uint8_t *tail,
+                           uint32_t tail_len, bool *fin_sent)
+{
+    struct tcp_plain_seg s = {.saddr = t->laddr,
+                              .daddr = t->raddr,
+                              .sport = t->lport,
+                              .dport = t->rport,
+                              .seq = seq,
+                              .ack = (flags & TCP_ACK) ? t->rcv_nxt : 0,
+                              .wnd = (flags & TCP_RST) ? 0 : rcv_window_field(st, t),
+                              .data = payload};
+    if (t->flags & TF_TS) {
+        s.has_ts = true;
+        s.tsval = stack_ms(st);
+        s.tsecr = t->ts_recent;
+    }
+    /* tcp_payload_room for these options is effective_mss */
+    uint32_t room = effective_mss(t);
+    if (len > room) {
+        uint32_t head = len - tail_len;
+        len = room;
+        tail_len = len > head ? len - head : 0;
+        flags = (uint8_t)(flags & ~(TCP_FIN | TCP_PSH));
+    }
+    s.flags = flags;
+    s.len = len;
+    if (fin_sent) *fin_sent = (flags & TCP_FIN) != 0;
+    size_t n = pkt_build_plain(st->out, sizeof st->out, &s, st->ip_id++, tail, tail_len,
+                               st->cfg.flags & TCPFSM_F_CSUM_OFFLOAD);
+    if (!n) {
+        if (fin_sent) *fin_sent = false;
+        return 0;
+    }
+    seg_sent(st, t, flags, seq, len, s.ack, s.wnd, n);
+    return len;
+}
+
 /* Send one segment of this connection: `len` bytes of text, the first len - tail_len at
  * `payload`, the rest at `tail` (a wrapped ring's two halves). The text is cut to what the
  * segment's options leave room for (tcp_payload_room), a FIN after it then waits for the next
@@ -147,6 +226,10 @@ static uint32_t emit_seg(struct tcpfsm_stack *st, struct tcb *t, uint8_t flags, 
                          const uint8_t *payload, uint32_t len, const uint8_t *tail,
                          uint32_t tail_len, bool *fin_sent)
 {
+    /* put_sack_blocks' own test: whether the segment would carry SACK blocks */
+    bool sack = (t->flags & TF_SACK) && t->buf && t->buf->ofo;
+    if (!(flags & TCP_SYN) && (!sack || (flags & TCP_RST)))
+        return emit_plain(st, t, flags, seq, payload, len, tail, tail_len, fin_sent);
     struct tcp_seg s;
     memset(&s, 0, sizeof s);
     s.saddr = t->laddr;
@@ -209,24 +292,7 @@ static uint32_t emit_seg(struct tcpfsm_stack *st, struct tcb *t, uint8_t flags, 
         if (fin_sent) *fin_sent = false;
         return 0;
     }
-    if (flags & TCP_ACK) {
-        uint32_t edge = t->rcv_nxt + ((uint32_t)s.wnd << ((flags & TCP_SYN) ? 0 : t->rcv_wscale));
-        if (seq_gt(edge, t->rcv_adv) || (flags & TCP_SYN)) t->rcv_adv = edge;
-        t->flags &= (uint16_t)~TF_ACK_NOW;
-        if (tcb_timer_armed(t, TMR_DELACK)) tcb_timer_clear(st, t, TMR_DELACK);
-        if (t->buf) t->buf->last_ack_sent = s.ack; /* RFC 7323 4.3 Last.ACK.sent */
-    }
-    if (flags & TCP_RST) st->stats.OutRsts++;
-    /* a repeated SYN is counted by the retransmit action (simultaneous open repeats the ISS
-     * in its SYN-ACK without retransmitting anything) */
-    if (seq_lt(seq, t->snd_max) && (len || (flags & TCP_FIN)) && !(flags & TCP_SYN)) {
-        st->stats.RetransSegs++;
-        if (t->buf) t->buf->retransmits++;
-    } else if (len && t->buf) {
-        t->buf->bytes_sent += len;
-    }
-    st->stats.OutSegs++;
-    st->cfg.output(st->cfg.output_arg, st->out, n);
+    seg_sent(st, t, flags, seq, len, s.ack, s.wnd, n);
     return len;
 }
 

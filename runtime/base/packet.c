@@ -171,8 +171,7 @@ int tcp_opts_parse(const uint8_t *p, size_t len, struct tcp_opts *o)
     return tcp_opts_walk(p, len, o);
 }
 
-/* Inline for ip_martian_source, which every arriving segment passes (see rcv_window in
- * tcp_output.c: -fPIC keeps calls to exported functions out of line). */
+/* Inline for ip_martian_source, which every arriving segment passes. */
 static inline enum ip_addr_class addr_class(uint32_t a)
 {
     switch (a >> 24) {

@@ -15,23 +15,14 @@
  * receiver SHOULD NOT shrink the window, i.e., move the right window edge to the left". */
 static inline uint32_t rcv_window(const struct tcpfsm_stack *st, const struct tcb *t)
 {
-    const struct ring *r = t->buf ? &t->buf->rcv : NULL;
-    uint32_t w;
-    if (!st->mem_pressure) {
-        /* mem_allowance without memory pressure: the limit less what the ring holds (answered
-         * here, as every segment asks; mem.c keeps the rule under pressure) */
-        uint32_t len = r ? r->len : 0;
-        w = st->cfg.rcvbuf > len ? st->cfg.rcvbuf - len : 0;
-    } else {
-        w = mem_allowance(st, t, r, st->cfg.rcvbuf);
-    }
+    uint32_t w = mem_allowance(st, t, t->buf ? &t->buf->rcv : NULL, st->cfg.rcvbuf);
     if (seq_gt(t->rcv_adv, t->rcv_nxt) && t->rcv_adv - t->rcv_nxt > w) w = t->rcv_adv - t->rcv_nxt;
     uint32_t maxw = 65535u << t->rcv_wscale;
     return w > maxw ? maxw : w;
 }
 
-/* The library is built -fPIC, where a call to an exported function stays a call (it could be
- * interposed): this file's own per-segment callers use the inline versions. */
+/* The exported form, for the input path and the socket calls; this file's per-segment
+ * callers use the inline one above. */
 uint32_t tcp_rcv_window(const struct tcpfsm_stack *st, const struct tcb *t)
 {
     return rcv_window(st, t);

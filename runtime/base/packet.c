@@ -196,42 +196,6 @@ int tcp_opts_parse(const uint8_t *p, size_t len, struct tcp_opts *o)
     return tcp_opts_walk(p, len, o);
 }
 
-/* Inline for ip_martian_source, which every arriving segment passes (see rcv_window in
- * tcp_output.c: -fPIC keeps calls to exported functions out of line). */
-static inline enum ip_addr_class addr_class(uint32_t a)
-{
-    switch (a >> 24) {
-    case 0:
-        return IP_ADDR_THIS_NET;
-    case 127:
-        return IP_ADDR_LOOPBACK;
-    default:
-        break;
-    }
-    if ((a >> 28) == 0xe) return IP_ADDR_MULTICAST;
-    if ((a >> 28) == 0xf) return IP_ADDR_RESERVED;
-    return IP_ADDR_UNICAST;
-}
-
-enum ip_addr_class ip_addr_class(uint32_t a)
-{
-    return addr_class(a);
-}
-
-int ip_martian_source(uint32_t src, uint32_t local, unsigned prefix_len)
-{
-    /* (a) {0, *} only while a host learns its address; (c) 255.255.255.255 and (d) {Net, -1}
-     * broadcasts, (e) {127, *} loopback, which MUST NOT appear outside a host, and class D/E:
-     * never a source (RFC 1122 3.2.1.3, RFC 1812 5.3.7). A datagram from our own address
-     * arriving from the link is forged (the "land" attack). */
-    if (addr_class(src) != IP_ADDR_UNICAST || src == local) return 1;
-    if (prefix_len >= 1 && prefix_len <= 30) { /* /31 and /32 have no broadcast (RFC 3021) */
-        uint32_t host = 0xffffffffu >> prefix_len;
-        if ((src & ~host) == (local & ~host) && (src & host) == host) return 1;
-    }
-    return 0;
-}
-
 enum pkt_status ip_parse(const void *pkt, size_t len, struct ip_hdr *h)
 {
     const uint8_t *ip = pkt;

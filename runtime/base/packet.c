@@ -48,6 +48,24 @@ static inline uint32_t put32_sum(uint8_t *p, uint32_t v)
     return w;
 }
 
+/* RFC 1071 2(C): the Internet checksum may be summed in 64-bit words, each add's carry out of
+ * bit 63 wrapped around (2^64 = 1 mod 0xffff), then folded. The parser's headers of constant
+ * length are summed with these, straight-line: an add and its carry per 8 bytes, no loop. */
+static inline uint64_t sum_add64(uint64_t acc, const uint8_t *p)
+{
+    uint64_t w;
+    memcpy(&w, p, sizeof w);
+    acc += w;
+    return acc + (acc < w);
+}
+static inline uint64_t sum_add32(uint64_t acc, const uint8_t *p)
+{
+    uint32_t w;
+    memcpy(&w, p, sizeof w);
+    acc += w;
+    return acc + (acc < w);
+}
+
 static const char *const status_names[PKT_STATUS_COUNT] = {
     [PKT_OK] = "ok",
     [PKT_ERR_IP_SHORT] = "ip-short",
@@ -137,22 +155,29 @@ int tcp_opts_walk(const uint8_t *p, size_t len, struct tcp_opts *o)
     return 0;
 }
 
+/* RFC 7323 Appendix A's NOP, NOP, timestamps: the options of every segment after the SYN when
+ * timestamps are on, read at fixed offsets (inline: tcp_parse2 asks it first, for every
+ * segment). False, o untouched, for any other layout. */
+static inline bool opts_ts_only(const uint8_t *p, size_t len, struct tcp_opts *o)
+{
+    static const uint8_t ts_lead[4] = {TCPOPT_NOP, TCPOPT_NOP, TCPOPT_TS, 10};
+    if (len != TCP_OPTLEN_TS || memcmp(p, ts_lead, sizeof ts_lead) != 0) return false;
+    memset(o, 0, sizeof *o);
+    o->has_ts = 1;
+    o->tsval = get32(p + 4);
+    o->tsecr = get32(p + 8);
+    return true;
+}
+
 int tcp_opts_parse(const uint8_t *p, size_t len, struct tcp_opts *o)
 {
     /* Two layouts are read at fixed offsets, with the result tcp_opts_walk would give
-     * (test_packet's option_fast_path_agrees_with_the_walk): RFC 7323 Appendix A's NOP, NOP,
-     * timestamps, on every segment after the SYN when timestamps are on, and the SYN's MSS,
-     * SACK-permitted, timestamps, NOP, window scale (ours and Linux's, tcp_options_write). */
-    static const uint8_t ts_lead[4] = {TCPOPT_NOP, TCPOPT_NOP, TCPOPT_TS, 10};
+     * (test_packet's option_fast_path_agrees_with_the_walk): the timestamps alone
+     * (opts_ts_only), and the SYN's MSS, SACK-permitted, timestamps, NOP, window scale (ours
+     * and Linux's, tcp_options_write). */
     static const uint8_t syn_sack_ts[4] = {TCPOPT_SACK_PERM, 2, TCPOPT_TS, 10};
     static const uint8_t syn_ws[3] = {TCPOPT_NOP, TCPOPT_WSCALE, 3};
-    if (len == 12 && memcmp(p, ts_lead, sizeof ts_lead) == 0) {
-        memset(o, 0, sizeof *o);
-        o->has_ts = 1;
-        o->tsval = get32(p + 4);
-        o->tsecr = get32(p + 8);
-        return 0;
-    }
+    if (opts_ts_only(p, len, o)) return 0;
     if (len == 20 && p[0] == TCPOPT_MSS && p[1] == 4 &&
         memcmp(p + 4, syn_sack_ts, sizeof syn_sack_ts) == 0 &&
         memcmp(p + 16, syn_ws, sizeof syn_ws) == 0) {
@@ -171,41 +196,6 @@ int tcp_opts_parse(const uint8_t *p, size_t len, struct tcp_opts *o)
     return tcp_opts_walk(p, len, o);
 }
 
-/* Inline for ip_martian_source, which every arriving segment passes. */
-static inline enum ip_addr_class addr_class(uint32_t a)
-{
-    switch (a >> 24) {
-    case 0:
-        return IP_ADDR_THIS_NET;
-    case 127:
-        return IP_ADDR_LOOPBACK;
-    default:
-        break;
-    }
-    if ((a >> 28) == 0xe) return IP_ADDR_MULTICAST;
-    if ((a >> 28) == 0xf) return IP_ADDR_RESERVED;
-    return IP_ADDR_UNICAST;
-}
-
-enum ip_addr_class ip_addr_class(uint32_t a)
-{
-    return addr_class(a);
-}
-
-int ip_martian_source(uint32_t src, uint32_t local, unsigned prefix_len)
-{
-    /* (a) {0, *} only while a host learns its address; (c) 255.255.255.255 and (d) {Net, -1}
-     * broadcasts, (e) {127, *} loopback, which MUST NOT appear outside a host, and class D/E:
-     * never a source (RFC 1122 3.2.1.3, RFC 1812 5.3.7). A datagram from our own address
-     * arriving from the link is forged (the "land" attack). */
-    if (addr_class(src) != IP_ADDR_UNICAST || src == local) return 1;
-    if (prefix_len >= 1 && prefix_len <= 30) { /* /31 and /32 have no broadcast (RFC 3021) */
-        uint32_t host = 0xffffffffu >> prefix_len;
-        if ((src & ~host) == (local & ~host) && (src & host) == host) return 1;
-    }
-    return 0;
-}
-
 enum pkt_status ip_parse(const void *pkt, size_t len, struct ip_hdr *h)
 {
     const uint8_t *ip = pkt;
@@ -216,8 +206,11 @@ enum pkt_status ip_parse(const void *pkt, size_t len, struct ip_hdr *h)
     if (ihl < IPV4_HDR_LEN || ihl > len) return PKT_ERR_IP_HDRLEN;
     size_t tot = get16(ip + 2);
     if (tot < ihl || tot > len) return PKT_ERR_IP_LEN;
-    /* RFC 791 3.1: the header checksum covers the header (IHL counts 32-bit words) */
-    if (csum_fold(csum_add_words(0, ip, ihl)) != 0) return PKT_ERR_IP_CSUM;
+    /* RFC 791 3.1: the header checksum covers the header (IHL counts 32-bit words). The
+     * header without options, nearly every one, is summed at its constant length. */
+    uint64_t hs = ihl == IPV4_HDR_LEN ? sum_add32(sum_add64(sum_add64(0, ip), ip + 8), ip + 16)
+                                      : csum_add_words(0, ip, ihl);
+    if (csum_fold(hs) != 0) return PKT_ERR_IP_CSUM;
     /* More-fragments set or a non-zero offset: a fragment. We do not reassemble (RFC 1122
      * 3.3.2 makes it a MUST for hosts; our peers send DF segments sized to the MSS). */
     if ((get16(ip + 6) & 0x3fff) != 0) return PKT_ERR_IP_FRAG;
@@ -256,20 +249,31 @@ enum pkt_status tcp_parse2(const void *pkt, const struct ip_hdr *hp, struct tcp_
     if (tlen < TCP_HDR_LEN) return PKT_ERR_TCP_SHORT;
     size_t doff = (size_t)(th[12] >> 4) * 4;
     if (doff < TCP_HDR_LEN || doff > tlen) return PKT_ERR_TCP_DOFF;
-    uint32_t saddr = h.saddr, daddr = h.daddr;
     /* RFC 9293 3.1: the checksum covers the pseudo-header, TCP header and data; tot fits in
-     * 16 bits so tlen does too. */
+     * 16 bits so tlen does too. The pseudo-header's source and destination are the IP
+     * header's own octets 12-19 (ip_parse's h came from them), summed as they stand; its zero,
+     * protocol and TCP length make one more word. Behind a header without IP options those
+     * addresses and the TCP header are one run: with the timestamps alone (every segment
+     * after the SYN when they are on) 40 octets, five 64-bit words. */
     if (!csum_valid) {
-        uint64_t acc = csum_pseudo_ipv4(saddr, daddr, IPPROTO_TCP_NUM, (uint16_t)tlen);
-        acc = csum_add_words(acc, th, doff); /* doff counts 32-bit words: even, so it chains */
+        const uint8_t ptl[4] = {0, IPPROTO_TCP_NUM, (uint8_t)(tlen >> 8), (uint8_t)tlen};
+        uint64_t acc = sum_add32(0, ptl);
+        if (ihl == IPV4_HDR_LEN && doff == TCP_HDR_LEN + TCP_OPTLEN_TS) {
+            const uint8_t *r = ip + 12; /* written out: gcc -O2 keeps a loop of five */
+            acc = sum_add64(sum_add64(sum_add64(acc, r), r + 8), r + 16);
+            acc = sum_add64(sum_add64(acc, r + 24), r + 32);
+        } else /* doff counts 32-bit words: even, so it chains */
+            acc = csum_add_words(csum_add_words(acc, ip + 12, 8), th, doff);
         if (tlen > doff) acc = csum_add(acc, th + doff, tlen - doff);
         if (csum_fold(acc) != 0) return PKT_ERR_TCP_CSUM;
     }
-    if (tcp_opts_parse(th + TCP_HDR_LEN, doff - TCP_HDR_LEN, &seg->opt) != 0)
+    const uint8_t *opt = th + TCP_HDR_LEN;
+    if (!opts_ts_only(opt, doff - TCP_HDR_LEN, &seg->opt) &&
+        tcp_opts_parse(opt, doff - TCP_HDR_LEN, &seg->opt) != 0)
         return PKT_ERR_TCP_OPT;
 
-    seg->saddr = saddr;
-    seg->daddr = daddr;
+    seg->saddr = h.saddr;
+    seg->daddr = h.daddr;
     seg->ttl = h.ttl;
     seg->sport = get16(th);
     seg->dport = get16(th + 2);

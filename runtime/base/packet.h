@@ -115,11 +115,38 @@ enum ip_addr_class {
     IP_ADDR_MULTICAST, /* 224.0.0.0/4 (RFC 1112) */
     IP_ADDR_RESERVED,  /* 240.0.0.0/4 (class E), incl. 255.255.255.255 */
 };
-enum ip_addr_class ip_addr_class(uint32_t a);
+/* Inline, as ip_martian_source, which every arriving datagram passes. */
+static inline enum ip_addr_class ip_addr_class(uint32_t a)
+{
+    switch (a >> 24) {
+    case 0:
+        return IP_ADDR_THIS_NET;
+    case 127:
+        return IP_ADDR_LOOPBACK;
+    default:
+        break;
+    }
+    if ((a >> 28) == 0xe) return IP_ADDR_MULTICAST;
+    if ((a >> 28) == 0xf) return IP_ADDR_RESERVED;
+    return IP_ADDR_UNICAST;
+}
 /* RFC 1122 3.2.1.3: a source address that no datagram arriving at a host (whose address is
  * `local`, on a prefix of `prefix_len` bits, 0 = unknown) may carry: anything not unicast,
- * the directed broadcast of the local subnet, or the host's own address. */
-int ip_martian_source(uint32_t src, uint32_t local, unsigned prefix_len);
+ * the directed broadcast of the local subnet, or the host's own address. Inline: every
+ * arriving datagram is asked. */
+static inline int ip_martian_source(uint32_t src, uint32_t local, unsigned prefix_len)
+{
+    /* (a) {0, *} only while a host learns its address; (c) 255.255.255.255 and (d) {Net, -1}
+     * broadcasts, (e) {127, *} loopback, which MUST NOT appear outside a host, and class D/E:
+     * never a source (RFC 1122 3.2.1.3, RFC 1812 5.3.7). A datagram from our own address
+     * arriving from the link is forged (the "land" attack). */
+    if (ip_addr_class(src) != IP_ADDR_UNICAST || src == local) return 1;
+    if (prefix_len >= 1 && prefix_len <= 30) { /* /31 and /32 have no broadcast (RFC 3021) */
+        uint32_t host = 0xffffffffu >> prefix_len;
+        if ((src & ~host) == (local & ~host) && (src & host) == host) return 1;
+    }
+    return 0;
+}
 
 /* Build a complete IPv4+TCP datagram into buf (cap bytes). Fills IP header (id from ip_id,
  * DF set, TTL 64), TCP header, options (MSS, SACK-permitted, timestamps, window scale, SACK

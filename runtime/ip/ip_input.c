@@ -33,7 +33,7 @@ int tcpfsm_input_ex(struct tcpfsm_stack *st, const void *packet, size_t len, uns
     int r = ps == PKT_OK && ih.proto != IPPROTO_TCP_NUM ? ip_other_input(st, packet, &ih)
                                                         : tcp_input(st, packet, &ih, ps, flags);
     /* a train ends with the call without TCPFSM_IN_MORE, whatever became of that datagram */
-    if (!(flags & TCPFSM_IN_MORE)) tcp_train_end(st);
+    if (!(flags & TCPFSM_IN_MORE) && st->train) tcp_train_end(st); /* most have none open */
     return r;
 }
 

@@ -73,7 +73,7 @@ void tcp_child_from_syn(struct tcpfsm_stack *st, struct tcb *l, const struct tcp
     child_settle(st, c);
 }
 
-static void conn_rest(struct tcpfsm_stack *st, struct tcb *t, struct tcp_seg *seg);
+static void conn_rest(struct tcpfsm_stack *st, struct tcb *t, const struct tcp_seg *sp);
 
 void tcp_child_from_cookie(struct tcpfsm_stack *st, struct tcb *l, const struct tcp_seg *seg)
 {
@@ -144,15 +144,31 @@ static bool seg_acceptable(const struct tcb *t, uint32_t seq, uint32_t seglen, u
     return seq_in_window(seq, t->rcv_nxt, wnd) || seq_in_window(seq + seglen - 1, t->rcv_nxt, wnd);
 }
 
+/* RFC 9293 3.10.7.4 first, without RCV.WND: a segment at exactly RCV.NXT of zero length is
+ * acceptable whatever the window (both cases of a zero SEG.LEN); one that ends within the
+ * window advertised last, RCV.ADV, is acceptable whatever the window now, which is never less
+ * (tcp_rcv_window: RCV.ADV - RCV.NXT, capped at 65535 << Rcv.Wind.Shift, which no segment's
+ * length reaches). Neither has anything to trim. True only where the test with RCV.WND says
+ * so (test_tcp_flow's segments_in_order_are_judged_as_by_the_window). */
+static bool fits_advertised(const struct tcb *t, uint32_t seq, uint32_t seglen)
+{
+    if (seq != t->rcv_nxt) return false;
+    return seglen == 0 || (seq_gt(t->rcv_adv, seq) && t->rcv_adv - seq >= seglen);
+}
+
 void tcp_conn_input(struct tcpfsm_stack *st, struct tcb *t, const struct tcp_seg *in)
 {
     if (t->state == TCP_FSM_SYN_SENT) {
         syn_sent_input(st, t, in);
         return;
     }
-    struct tcp_seg seg = *in;
-    uint32_t wnd = tcp_rcv_window(st, t); /* never less than the window advertised last */
-    uint32_t seglen = seg.len + !!(seg.flags & TCP_SYN) + !!(seg.flags & TCP_FIN);
+    const struct tcp_seg *sp = in; /* the segment as it came, or trimmed below */
+    uint32_t seglen = sp->len + !!(sp->flags & TCP_SYN) + !!(sp->flags & TCP_FIN);
+    /* RCV.WND, which the memory budget decides, is asked only for a segment that needs it:
+     * one in order and within the window advertised last (fits_advertised) is acceptable and
+     * not trimmed whatever it is (0 stands for it unasked). */
+    bool in_order = fits_advertised(t, sp->seq, seglen);
+    uint32_t wnd = in_order ? 0 : tcp_rcv_window(st, t);
 
     /* RFC 7323 3.2: once both SYNs carried timestamps, "the TSopt MUST be sent in every
      * non-<RST> segment ... If a non-<RST> segment is received without a TSopt, a TCP SHOULD
@@ -161,7 +177,7 @@ void tcp_conn_input(struct tcpfsm_stack *st, struct tcb *t, const struct tcp_seg
      * segment. A SYN is a request for a new connection, not a segment of this one: RFC 6191 2
      * judges one without timestamps by its sequence number ([syn_reopens]), and a
      * synchronized state answers it with a challenge ACK (RFC 5961 4.2). */
-    if ((t->flags & TF_TS) && !seg.opt.has_ts && !(seg.flags & (TCP_RST | TCP_SYN))) {
+    if ((t->flags & TF_TS) && !sp->opt.has_ts && !(sp->flags & (TCP_RST | TCP_SYN))) {
         st->stats.TsMissingDrops++;
         return;
     }
@@ -170,77 +186,82 @@ void tcp_conn_input(struct tcpfsm_stack *st, struct tcb *t, const struct tcp_seg
      * than 24 days old ("If the connection has been idle more than 24 days, save SEG.TSval in
      * variable TS.Recent"): the peer's clock may have moved more than half its range since, so
      * an older-looking TSval proves nothing; the segment goes on as any other. */
-    if ((t->flags & TF_TS) && seg.opt.has_ts && !(seg.flags & TCP_RST) &&
-        seq_lt(seg.opt.tsval, t->ts_recent)) {
+    if ((t->flags & TF_TS) && sp->opt.has_ts && !(sp->flags & TCP_RST) &&
+        seq_lt(sp->opt.tsval, t->ts_recent)) {
         if (!ts_recent_expired(st, t)) {
             st->stats.PawsDrops++;
-            dispatch(st, t, TCP_FSM_EV_RCV_UNACCEPTABLE, &seg);
+            dispatch(st, t, TCP_FSM_EV_RCV_UNACCEPTABLE, sp);
             return;
         }
-        ts_recent_set(st, t, seg.opt.tsval);
+        ts_recent_set(st, t, sp->opt.tsval);
     }
     /* RFC 9293 3.10.7.4 eighth: a retransmission of the peer's FIN (it ends right at RCV.NXT,
      * so the window test would call it old) means our ACK of it was lost: CLOSE-WAIT, CLOSING
      * and LAST-ACK acknowledge it again, TIME-WAIT also restarts the 2 MSL timeout. */
     if ((t->flags & TF_FIN_RCVD) &&
-        (seg.flags & (TCP_FIN | TCP_ACK | TCP_RST | TCP_SYN)) == (TCP_FIN | TCP_ACK) &&
-        seg.seq + seg.len + 1 == t->rcv_nxt) {
-        dispatch(st, t, TCP_FSM_EV_RCV_FIN, &seg);
+        (sp->flags & (TCP_FIN | TCP_ACK | TCP_RST | TCP_SYN)) == (TCP_FIN | TCP_ACK) &&
+        sp->seq + sp->len + 1 == t->rcv_nxt) {
+        dispatch(st, t, TCP_FSM_EV_RCV_FIN, sp);
         return;
     }
     /* RFC 9293 3.10.7.4 first: a SYN before RCV.NXT was received already (the peer's SYN
      * again; its text, if any, queued or taken): it is old, however much text it carries, and
      * is answered as any unacceptable segment. Its text alone would pass the window test and
      * the SYN count as a new one (fourth: a passive SYN-RECEIVED would end). */
-    bool old_syn = (seg.flags & TCP_SYN) && seq_lt(seg.seq, t->rcv_nxt);
-    if (old_syn || !seg_acceptable(t, seg.seq, seglen, wnd)) {
+    bool old_syn = (sp->flags & TCP_SYN) && seq_lt(sp->seq, t->rcv_nxt);
+    if (old_syn || (!in_order && !seg_acceptable(t, sp->seq, seglen, wnd))) {
         /* RFC 9293 3.10.7.4 first: "If the RCV.WND is zero, no segments will be acceptable,
          * but special allowance should be made to accept valid ACKs, URGs, and RSTs." A
          * segment that reaches RCV.NXT is taken for its control bits and its ACK; its text
          * (and FIN), all past the window, is trimmed below, and the ACK that answers it
          * repeats the zero window. */
-        bool zero_window_allowance = !old_syn && wnd == 0 && seq_leq(seg.seq, t->rcv_nxt) &&
-                                     seq_geq(seg.seq + seglen, t->rcv_nxt);
+        bool zero_window_allowance = !old_syn && wnd == 0 && seq_leq(sp->seq, t->rcv_nxt) &&
+                                     seq_geq(sp->seq + seglen, t->rcv_nxt);
         if (!zero_window_allowance) {
             st->stats.OutOfWindowDrops++;
             /* RFC 9293 3.10.7.4 first: an unacceptable RST is dropped without reply. */
-            if (!(seg.flags & TCP_RST)) dispatch(st, t, TCP_FSM_EV_RCV_UNACCEPTABLE, &seg);
+            if (!(sp->flags & TCP_RST)) dispatch(st, t, TCP_FSM_EV_RCV_UNACCEPTABLE, sp);
             return;
         }
-        st->stats.OutOfWindowDrops += seg.len != 0; /* its text is refused all the same */
+        st->stats.OutOfWindowDrops += sp->len != 0; /* its text is refused all the same */
     }
-    if (seg.flags & TCP_RST) {
-        dispatch(st, t, TCP_FSM_EV_RCV_RST, &seg);
+    if (sp->flags & TCP_RST) {
+        dispatch(st, t, TCP_FSM_EV_RCV_RST, sp);
         return;
     }
-    if (seg.flags & TCP_SYN) {
-        dispatch(st, t, TCP_FSM_EV_RCV_SYN, &seg);
+    if (sp->flags & TCP_SYN) {
+        dispatch(st, t, TCP_FSM_EV_RCV_SYN, sp);
         return;
     }
     /* RFC 9293 3.10.7.4 fifth: "if the ACK bit is off, drop the segment and return". */
-    if (!(seg.flags & TCP_ACK)) return;
+    if (!(sp->flags & TCP_ACK)) return;
     /* Trim to the window: text before RCV.NXT was received already, text past the right
      * edge does not fit (RFC 9293 3.10.7.4 first, "trimmed"). */
-    if (seq_lt(seg.seq, t->rcv_nxt)) {
-        uint32_t cut = t->rcv_nxt - seg.seq;
-        if (cut > seg.len) { /* the FIN, too, was received already */
-            cut = seg.len;
-            seg.flags &= (uint8_t)~TCP_FIN;
+    struct tcp_seg trimmed; /* a copy only for a segment that is cut */
+    if (!in_order && (seq_lt(sp->seq, t->rcv_nxt) || sp->len > wnd - (sp->seq - t->rcv_nxt))) {
+        trimmed = *in;
+        if (seq_lt(trimmed.seq, t->rcv_nxt)) {
+            uint32_t cut = t->rcv_nxt - trimmed.seq;
+            if (cut > trimmed.len) { /* the FIN, too, was received already */
+                cut = trimmed.len;
+                trimmed.flags &= (uint8_t)~TCP_FIN;
+            }
+            trimmed.data += cut;
+            trimmed.len -= cut;
+            trimmed.seq += cut;
         }
-        seg.data += cut;
-        seg.len -= cut;
-        seg.seq += cut;
-    }
-    if (seg.len > wnd - (seg.seq - t->rcv_nxt)) {
-        seg.len = wnd - (seg.seq - t->rcv_nxt);
-        seg.flags &= (uint8_t)~TCP_FIN; /* the FIN is past the window */
-        t->flags |= TF_ACK_NOW;
+        if (trimmed.len > wnd - (trimmed.seq - t->rcv_nxt)) {
+            trimmed.len = wnd - (trimmed.seq - t->rcv_nxt);
+            trimmed.flags &= (uint8_t)~TCP_FIN; /* the FIN is past the window */
+            t->flags |= TF_ACK_NOW;
+        }
+        sp = &trimmed;
     }
     /* RFC 9293 3.10.7.4 fifth / RFC 5961 5.2: an ACK is acceptable only within
      * [SND.UNA - MAX.SND.WND, SND.NXT]; MAX.SND.WND is bounded here by the largest window the
      * peer can express (65535 << Snd.Wind.Shift). Outside: ACK it and drop the segment. */
-    if (seq_gt(seg.ack, t->snd_max) || seq_lt(seg.ack, t->snd_una - (65535u << t->snd_wscale))) {
-        dispatch(st, t, TCP_FSM_EV_RCV_BAD_ACK, &seg);
+    if (seq_gt(sp->ack, t->snd_max) || seq_lt(sp->ack, t->snd_una - (65535u << t->snd_wscale))) {
+        dispatch(st, t, TCP_FSM_EV_RCV_BAD_ACK, sp);
         return;
     }
     /* RFC 7323 4.3 (2): "If: SEG.TSval >= TS.Recent and SEG.SEQ <= Last.ACK.sent then
@@ -249,10 +270,10 @@ void tcp_conn_input(struct tcpfsm_stack *st, struct tcb *t, const struct tcp_seg
      * echoes the earliest of them (4.3 (A)); a segment beyond a hole never qualifies (B), the
      * one that fills it does (C). SEG.SEQ as the segment came, before trimming. */
     uint32_t last_ack_sent = t->buf ? t->buf->last_ack_sent : t->rcv_nxt;
-    if ((t->flags & TF_TS) && seg.opt.has_ts && seq_leq(in->seq, last_ack_sent) &&
-        seq_geq(seg.opt.tsval, t->ts_recent))
-        ts_recent_set(st, t, seg.opt.tsval);
-    dispatch(st, t, TCP_FSM_EV_RCV_ACK, &seg);
+    if ((t->flags & TF_TS) && sp->opt.has_ts && seq_leq(in->seq, last_ack_sent) &&
+        seq_geq(sp->opt.tsval, t->ts_recent))
+        ts_recent_set(st, t, sp->opt.tsval);
+    dispatch(st, t, TCP_FSM_EV_RCV_ACK, sp);
     if (t->flags & TF_DEAD) return;
     /* A passive open that found no buffer budget (`established` set ENOBUFS): refuse. Other
      * TCBs may lack buffers on purpose (TIME_WAIT gave them back in arm_2msl). */
@@ -261,13 +282,12 @@ void tcp_conn_input(struct tcpfsm_stack *st, struct tcb *t, const struct tcp_seg
         dispatch(st, t, TCP_FSM_EV_APP_ABORT, NULL);
         return;
     }
-    conn_rest(st, t, &seg);
+    conn_rest(st, t, sp);
 }
 
 /* The text and FIN of an acceptable segment, after its ACK (RFC 9293 3.10.7.4 sixth-eighth). */
-static void conn_rest(struct tcpfsm_stack *st, struct tcb *t, struct tcp_seg *segp)
+static void conn_rest(struct tcpfsm_stack *st, struct tcb *t, const struct tcp_seg *sp)
 {
-    const struct tcp_seg *sp = segp; /* the caller's own (trimmed) copy: no second copy */
     if (t->ka_idle_s && t->buf && t->snd_una == t->snd_max) { /* RFC 1122 4.2.3.6: alive */
         t->retries = 0;
         tcb_timer_set(st, t, TMR_KEEPALIVE, (uint64_t)t->ka_idle_s * 1000000u);

@@ -234,6 +234,100 @@ START_TEST(tcp_csum)
 }
 END_TEST
 
+/* RFC 1071's sum the slow way, 16 bits at a time with the carry folded in at once: the
+ * reference for the parser's sums, which take its headers in 64-bit words at fixed offsets. */
+static uint32_t sum16(uint32_t acc, const uint8_t *p, size_t n)
+{
+    for (size_t i = 0; i < n; i += 2) {
+        acc += (uint32_t)p[i] << 8 | (i + 1 < n ? p[i + 1] : 0u);
+        acc = (acc & 0xffffu) + (acc >> 16);
+    }
+    return acc;
+}
+static bool sum16_verifies(uint32_t acc)
+{
+    return acc == 0xffffu || acc == 0; /* one's complement: both zeros */
+}
+static void set_sum16(uint8_t *field, uint32_t acc_without_field)
+{
+    set16(field, (uint16_t)~acc_without_field);
+}
+/* The pseudo-header (RFC 9293 3.1) and the segment of a datagram with an IHL*4 header. */
+static uint32_t tcp_sum16(const uint8_t *b, size_t ihl, size_t tot)
+{
+    const uint8_t ptl[4] = {0, IPPROTO_TCP_NUM, (uint8_t)((tot - ihl) >> 8), (uint8_t)(tot - ihl)};
+    return sum16(sum16(sum16(0, b + 12, 8), ptl, 4), b + ihl, tot - ihl);
+}
+
+/* ip_parse and tcp_parse2 sum the usual headers (IP without options; TCP with the timestamps
+ * alone) as 64-bit words at fixed offsets and every other layout word by word: over random
+ * datagrams of each layout, with all-ones fields (carries at every step) and one octet
+ * changed or none, their verdict is that of a plain 16-bit sum (RFC 1071, RFC 791 3.1, RFC
+ * 9293 3.1). */
+START_TEST(checksums_agree_with_a_16_bit_sum_for_every_header_layout)
+{
+    uint64_t seed = 18;
+    size_t seen[PKT_STATUS_COUNT] = {0};
+    for (int round = 0; round < 100000; round++) {
+        struct tcp_seg s;
+        uint8_t fill = rt_rand_below(&seed, 3) == 0 ? 0xff : 0;
+        memset(&s, fill, sizeof s);
+        if (!fill) rt_fill_random(&seed, &s, sizeof s);
+        memset(&s.opt, 0, sizeof s.opt);
+        uint8_t data[24];
+        s.len = (uint32_t)rt_rand_below(&seed, sizeof data + 1);
+        if (fill)
+            memset(data, fill, sizeof data);
+        else
+            rt_fill_random(&seed, data, sizeof data);
+        s.data = data;
+        s.opt.tsval = s.opt.tsecr = fill ? 0xffffffffu : (uint32_t)rt_rand_below(&seed, 1u << 31);
+        switch (rt_rand_below(&seed, 3)) {
+        case 0: /* NOP, NOP, timestamps: 32 octets of TCP header */
+            s.opt.has_ts = 1;
+            break;
+        case 1: /* a SYN's MSS, SACK-permitted, timestamps, window scale: 40 */
+            s.opt.has_ts = s.opt.has_mss = s.opt.sack_ok = s.opt.has_wscale = 1;
+            s.opt.mss = 1460;
+            s.opt.wscale = 7;
+            break;
+        default: /* none: 20 */
+            break;
+        }
+        uint8_t b[128];
+        size_t tot = pkt_build(b, sizeof b, &s, (uint16_t)rt_rand_below(&seed, 65536));
+        ck_assert_uint_gt(tot, 0);
+        size_t ihl = IPV4_HDR_LEN;
+        if (rt_rand_below(&seed, 4) == 0) { /* four octets of IP options: IHL 6 */
+            memmove(b + 24, b + 20, tot - 20);
+            rt_fill_random(&seed, b + 20, 4);
+            ihl = 24;
+            tot += 4;
+            b[0] = 0x46;
+            set16(b + 2, (uint16_t)tot);
+            set16(b + 10, 0);
+            set_sum16(b + 10, sum16(0, b, ihl));
+        }
+        set16(b + ihl + 16, 0);
+        set_sum16(b + ihl + 16, tcp_sum16(b, ihl, tot));
+        if (rt_rand_below(&seed, 2)) { /* one octet changed, not one checked before the sums */
+            size_t at;
+            do
+                at = (size_t)rt_rand_below(&seed, tot);
+            while (at == 0 || at == 2 || at == 3 || at == ihl + 12);
+            b[at] = (uint8_t)rt_rand_below(&seed, 256);
+        }
+        enum pkt_status want = !sum16_verifies(sum16(0, b, ihl))         ? PKT_ERR_IP_CSUM
+                               : !sum16_verifies(tcp_sum16(b, ihl, tot)) ? PKT_ERR_TCP_CSUM
+                                                                         : PKT_OK;
+        enum pkt_status got = parse_exact(b, tot, NULL);
+        rt_require(got == want);
+        seen[got]++;
+    }
+    rt_require(seen[PKT_OK] > 0 && seen[PKT_ERR_IP_CSUM] > 0 && seen[PKT_ERR_TCP_CSUM] > 0);
+}
+END_TEST
+
 /* A segment with a raw option area (len multiple of 4), checksum fixed. */
 static size_t with_opts(uint8_t *b, const uint8_t *opt, size_t olen)
 {
@@ -664,6 +758,7 @@ static Suite *suite(void)
     tcase_add_test(v, tcp_short);
     tcase_add_test(v, tcp_doff);
     tcase_add_test(v, tcp_csum);
+    tcase_add_test(v, checksums_agree_with_a_16_bit_sum_for_every_header_layout);
     tcase_add_test(v, tcp_opt_malformed);
     tcase_add_test(v, martian_source_addresses_rfc1122_3_2_1_3);
     tcase_add_test(v, every_truncation_is_rejected);

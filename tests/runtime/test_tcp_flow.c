@@ -280,6 +280,63 @@ START_TEST(rfc9293_3_10_7_4_zero_window_segment_beyond_rcv_nxt_only_acked)
 }
 END_TEST
 
+/* RFC 9293 3.10.7.4 first: tcp_conn_input judges a segment at RCV.NXT that ends within the
+ * window advertised last without asking RCV.WND (fits_advertised), every other one against
+ * RCV.WND. Over random segments at RCV.NXT and reaching back before it, of random lengths,
+ * while the application reads now and then (the window closes and reopens), the text taken
+ * and the segments refused are what the acceptability test and the trimming give with RCV.WND
+ * as tcp_rcv_window reports it before each segment. */
+START_TEST(rfc9293_3_10_7_4_segments_in_order_are_judged_as_by_the_window)
+{
+    struct sc_opts o = {.rcvbuf = RCVBUF};
+    struct sc *sc = sc_new(&o);
+    sc_establish(sc);
+    const uint32_t us = sc->iss + 1;
+    uint64_t seed = 7;
+    unsigned within_adv = 0, trimmed = 0, refused_n = 0;
+    for (int round = 0; round < 4000; round++) {
+        const struct tcb *t = sc_tcb(sc);
+        const uint32_t nxt = t->rcv_nxt, wnd = tcp_rcv_window(sc->st, t);
+        /* the window never retracts, the buffer may hold less (tcp_data_input takes that) */
+        const uint32_t room = RCVBUF - info_of(sc).recv_q;
+        uint32_t old = rt_rand_below(&seed, 4) == 0 ? (uint32_t)rt_rand_below(&seed, 300) : 0;
+        uint32_t len = rt_rand_below(&seed, 5) == 0 ? 0 : (uint32_t)rt_rand_below(&seed, 1200);
+        within_adv += !old && len && seq_gt(t->rcv_adv, nxt) && t->rcv_adv - nxt >= len;
+        uint32_t taken = 0, refused = 0;
+        if (len == 0)
+            refused = old != 0; /* before RCV.NXT: old */
+        else if (len <= old || wnd == 0 || (old && len - old > wnd))
+            refused = 1; /* all old, text at a zero window (the ACK is taken), or it starts
+                          * before RCV.NXT and ends beyond the window: neither end inside */
+        else
+            taken = len - old < wnd ? len - old : wnd;
+        trimmed += taken && taken < len - old;
+        const uint32_t buffer_cut = taken > room; /* BufferLimitDrops: past the window only */
+        taken = taken < room ? taken : room;
+        refused_n += refused;
+        struct tcpfsm_stats before = stats_of(sc);
+        sc_inject(sc, TCP_ACK, nxt - old, us, SC_PEER_WND, pattern, len);
+        /* text cut at the window's right edge is ACKed at once: the peer learns the window */
+        if (!refused && len - old > wnd) ck_assert_uint_gt(sc_pending(sc), 0);
+        sc_drain(sc);
+        ck_assert_uint_eq(sc_tcb(sc)->rcv_nxt, nxt + taken);
+        ck_assert_uint_eq(stats_of(sc).OutOfWindowDrops, before.OutOfWindowDrops + refused);
+        ck_assert_uint_eq(stats_of(sc).BufferLimitDrops, before.BufferLimitDrops + buffer_cut);
+        if (rt_rand_below(&seed, 3) == 0) {
+            static uint8_t buf[RCVBUF];
+            long r = tcpfsm_recv(sc->st, sc->fd, buf, 1 + rt_rand_below(&seed, RCVBUF));
+            ck_assert(r > 0 || r == -EAGAIN);
+            sc_drain(sc);
+        }
+    }
+    sc_expect_state(sc, "ESTABLISHED");
+    ck_assert_uint_gt(within_adv, 500);
+    ck_assert_uint_gt(trimmed, 50);
+    ck_assert_uint_gt(refused_n, 500);
+    sc_free(sc);
+}
+END_TEST
+
 /* -------------------------------------------------------- gather send, cork ---- */
 
 static const uint8_t *const header = pattern;     /* a 100-byte "response header" */
@@ -844,6 +901,7 @@ int main(void)
     tcase_add_test(zw, rfc9293_3_10_7_4_zero_window_rst_at_rcv_nxt_resets);
     tcase_add_test(zw, rfc9293_3_10_7_4_zero_window_takes_fin_at_rcv_nxt);
     tcase_add_test(zw, rfc9293_3_10_7_4_zero_window_segment_beyond_rcv_nxt_only_acked);
+    tcase_add_test(zw, rfc9293_3_10_7_4_segments_in_order_are_judged_as_by_the_window);
     suite_add_tcase(s, zw);
     TCase *gs = tcase_create("sendv_cork");
     tcase_add_test(gs, sendv_header_and_body_leave_as_one_segment);

@@ -168,6 +168,30 @@ __attribute__((always_inline)) static inline void seg_sent(struct tcpfsm_stack *
     st->cfg.output(st->cfg.output_arg, st->out, n);
 }
 
+/* RFC 9293 3.7.1: text beyond the room the segment's options leave is cut (the first
+ * len - tail_len bytes are the head, the rest the tail); a FIN after it, and PSH, then wait
+ * for the segment that carries the end. */
+__attribute__((always_inline)) static inline void cut_to_room(uint32_t room, uint32_t *len,
+                                                              uint32_t *tail_len, uint8_t *flags)
+{
+    if (*len <= room) return;
+    uint32_t head = *len - *tail_len;
+    *len = room;
+    *tail_len = room > head ? room - head : 0;
+    *flags = (uint8_t)(*flags & ~(TCP_FIN | TCP_PSH));
+}
+
+/* After the build: n bytes at st->out, or 0 if it did not fit. Returns the text sent. */
+__attribute__((always_inline)) static inline uint32_t
+seg_built(struct tcpfsm_stack *st, struct tcb *t, uint8_t flags, uint32_t seq, uint32_t len,
+          uint32_t ack, uint16_t wnd, size_t n, bool *fin_sent)
+{
+    if (fin_sent) *fin_sent = n && (flags & TCP_FIN);
+    if (!n) return 0;
+    seg_sent(st, t, flags, seq, len, ack, wnd, n);
+    return len;
+}
+
 /* emit_seg for a segment that carries no SYN options and no SACK blocks (what an established
  * connection sends, RSTs included): its header goes from the TCB straight to pkt_build_plain
  * (same bytes as through pkt_build3; test_packet pins the two). */
@@ -189,24 +213,12 @@ static uint32_t emit_plain(struct tcpfsm_stack *st, struct tcb *t, uint8_t flags
         s.tsecr = t->ts_recent;
     }
     /* tcp_payload_room for these options is effective_mss */
-    uint32_t room = effective_mss(t);
-    if (len > room) {
-        uint32_t head = len - tail_len;
-        len = room;
-        tail_len = len > head ? len - head : 0;
-        flags = (uint8_t)(flags & ~(TCP_FIN | TCP_PSH));
-    }
+    cut_to_room(effective_mss(t), &len, &tail_len, &flags);
     s.flags = flags;
     s.len = len;
-    if (fin_sent) *fin_sent = (flags & TCP_FIN) != 0;
     size_t n = pkt_build_plain(st->out, sizeof st->out, &s, st->ip_id++, tail, tail_len,
                                st->cfg.flags & TCPFSM_F_CSUM_OFFLOAD);
-    if (!n) {
-        if (fin_sent) *fin_sent = false;
-        return 0;
-    }
-    seg_sent(st, t, flags, seq, len, s.ack, s.wnd, n);
-    return len;
+    return seg_built(st, t, flags, seq, len, s.ack, s.wnd, n, fin_sent);
 }
 
 /* Send one segment of this connection: `len` bytes of text, the first len - tail_len at
@@ -266,25 +278,12 @@ static uint32_t emit_seg(struct tcpfsm_stack *st, struct tcb *t, uint8_t flags, 
         s.opt.tsval = stack_ms(st);
         s.opt.tsecr = t->ts_recent;
     }
-    if (len) {
-        uint32_t room = tcp_payload_room(t, &s.opt);
-        if (len > room) {
-            uint32_t head = len - tail_len;
-            len = room;
-            tail_len = len > head ? len - head : 0;
-            s.len = len;
-            s.flags = flags = (uint8_t)(flags & ~(TCP_FIN | TCP_PSH));
-        }
-    }
-    if (fin_sent) *fin_sent = (flags & TCP_FIN) != 0;
+    if (len) cut_to_room(tcp_payload_room(t, &s.opt), &len, &tail_len, &flags);
+    s.len = len;
+    s.flags = flags;
     size_t n = pkt_build3(st->out, sizeof st->out, &s, st->ip_id++, tail, tail_len,
                           st->cfg.flags & TCPFSM_F_CSUM_OFFLOAD);
-    if (!n) {
-        if (fin_sent) *fin_sent = false;
-        return 0;
-    }
-    seg_sent(st, t, flags, seq, len, s.ack, s.wnd, n);
-    return len;
+    return seg_built(st, t, flags, seq, len, s.ack, s.wnd, n, fin_sent);
 }
 
 /* A segment without text. */
